@@ -1,0 +1,114 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"praxis/listserv"
+	"praxis/templates"
+)
+
+// Config of the web server.
+type Config struct {
+	Addr string
+	// Secure marks cookies Secure and is set when BaseURL is https.
+	Secure bool
+}
+
+// Server serves Praxis's web pages.
+type Server struct {
+	cfg  Config
+	svc  *listserv.Service
+	tpl  *templates.Set
+	log  *slog.Logger
+	http *http.Server
+	ln   net.Listener
+}
+
+// New builds the web server.
+func New(cfg Config, svc *listserv.Service, tpl *templates.Set, log *slog.Logger) *Server {
+	s := &Server{cfg: cfg, svc: svc, tpl: tpl, log: log}
+	s.http = &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	return s
+}
+
+// Handler returns the routes (tests use it with httptest too).
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /static/praxis.css", s.css)
+	mux.HandleFunc("GET /l/{list}/unsubscribe/{token}", s.unsubscribePage)
+	mux.HandleFunc("POST /l/{list}/unsubscribe/{token}", s.unsubscribePost)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	return secureHeaders(mux)
+}
+
+// Listen opens the socket; Addr then reports it.
+func (s *Server) Listen() error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("web: listen %s: %w", s.cfg.Addr, err)
+	}
+	s.ln = ln
+	return nil
+}
+
+// Addr is the bound address after Listen.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// Serve serves until Shutdown.
+func (s *Server) Serve() error {
+	err := s.http.Serve(s.ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown finishes requests in progress until ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error { return s.http.Shutdown(ctx) }
+
+func secureHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) css(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	w.Write(s.tpl.CSS)
+}
+
+func (s *Server) render(w http.ResponseWriter, status int, name string, data map[string]any) {
+	var buf bytes.Buffer
+	if err := s.tpl.Web.ExecuteTemplate(&buf, name, data); err != nil {
+		s.log.Error("rendering page", "page", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+func (s *Server) errorPage(w http.ResponseWriter, status int, title, msg string) {
+	s.render(w, status, "error.html", map[string]any{"Title": title, "Message": msg})
+}

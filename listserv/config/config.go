@@ -1,0 +1,160 @@
+// Package config is Praxis's process configuration: one documented struct,
+// with defaults in code, loaded from a TOML file and then from flags (the
+// file's keys are the flags' names), checked by Validate, which reports
+// every problem at once.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Config holds every setting of `praxis serve` and the admin commands.
+type Config struct {
+	// Data is the directory that holds everything on the embedded default:
+	// the SQLite database, the index, the outbox. Env PRAXIS_DATA.
+	Data string `toml:"data"`
+	// SMTP is the SMTP receiver's listen address (port 25 in production).
+	SMTP string `toml:"smtp"`
+	// LMTP is the LMTP receiver's listen address, for a front MTA; "" = off.
+	LMTP string `toml:"lmtp"`
+	// HTTP is the web server's listen address.
+	HTTP string `toml:"http"`
+	// IMAP is the read-only IMAP archive's listen address.
+	IMAP string `toml:"imap"`
+	// IMAPS is the implicit-TLS IMAP listen address; "" = off.
+	IMAPS string `toml:"imaps"`
+	// BaseURL is written into links in mail; default http://HTTP.
+	BaseURL string `toml:"base-url"`
+	// Delivery is where outgoing mail goes: smtp://…, mx or maildir:DIR.
+	Delivery string `toml:"delivery"`
+	// IMAPIngest takes posts for a list from an existing mailbox; "" = off.
+	IMAPIngest string `toml:"imap-ingest"`
+	// Hostname is the SMTP greeting and Message-ID domain.
+	Hostname string `toml:"hostname"`
+	// DNS is the resolver (host:port) for MX, DMARC and DKIM; "" = system's.
+	DNS string `toml:"dns"`
+	// TLSCert and TLSKey enable STARTTLS on SMTP (and IMAP).
+	TLSCert string `toml:"tls-cert"`
+	TLSKey  string `toml:"tls-key"`
+
+	// MaxMessageBytes is the largest message accepted (552 5.3.4 beyond).
+	MaxMessageBytes int64 `toml:"max-message-bytes"`
+	// MaxConnections caps concurrent SMTP connections (421 beyond).
+	MaxConnections int `toml:"max-connections"`
+	// RatePerSecond and RateBurst limit transactions per client IP (451
+	// beyond); loopback clients are exempt. 0 disables.
+	RatePerSecond float64 `toml:"rate-per-second"`
+	RateBurst     int     `toml:"rate-burst"`
+	// DeliveryConcurrency is the number of delivery workers.
+	DeliveryConcurrency int `toml:"delivery-concurrency"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string `toml:"log-level"`
+}
+
+// Default returns the built-in defaults.
+func Default() Config {
+	host, _ := os.Hostname()
+	if host == "" {
+		host = "localhost"
+	}
+	return Config{
+		Data:                "./praxis-data",
+		SMTP:                "127.0.0.1:2525",
+		HTTP:                "127.0.0.1:8080",
+		IMAP:                "127.0.0.1:1143",
+		Hostname:            host,
+		MaxMessageBytes:     25 << 20,
+		MaxConnections:      200,
+		RatePerSecond:       10,
+		RateBurst:           100,
+		DeliveryConcurrency: 16,
+		LogLevel:            "info",
+	}
+}
+
+// Load reads a TOML file over c; unknown keys are an error so a typo does
+// not silently leave a default in force.
+func (c *Config) Load(path string) error {
+	md, err := toml.DecodeFile(path, c)
+	if err != nil {
+		return fmt.Errorf("config %s: %w", path, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		keys := make([]string, len(und))
+		for i, k := range und {
+			keys[i] = k.String()
+		}
+		return fmt.Errorf("config %s: unknown keys: %s", path, strings.Join(keys, ", "))
+	}
+	return nil
+}
+
+// Finish fills the settings derived from others: BaseURL and Delivery.
+func (c *Config) Finish() {
+	if c.BaseURL == "" {
+		c.BaseURL = "http://" + c.HTTP
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.Delivery == "" {
+		c.Delivery = "maildir:" + filepath.Join(c.Data, "outbox")
+	}
+}
+
+// Validate returns every problem with c at once.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	if c.Data == "" {
+		bad("data: a data directory is needed (--data or PRAXIS_DATA)")
+	}
+	for _, l := range []struct{ name, addr string }{{"smtp", c.SMTP}, {"lmtp", c.LMTP}, {"http", c.HTTP}, {"imap", c.IMAP}, {"imaps", c.IMAPS}} {
+		if l.addr == "" {
+			continue
+		}
+		if _, _, err := net.SplitHostPort(l.addr); err != nil {
+			bad("%s: %q is not host:port", l.name, l.addr)
+		}
+	}
+	if c.BaseURL != "" {
+		if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("base-url: %q is not an http(s) URL", c.BaseURL)
+		}
+	}
+	if c.DNS != "" {
+		if _, _, err := net.SplitHostPort(c.DNS); err != nil {
+			bad("dns: %q is not host:port", c.DNS)
+		}
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		bad("tls-cert and tls-key go together")
+	}
+	if c.MaxMessageBytes <= 0 {
+		bad("max-message-bytes must be positive")
+	}
+	if c.MaxConnections <= 0 {
+		bad("max-connections must be positive")
+	}
+	if c.RatePerSecond < 0 || c.RateBurst < 0 {
+		bad("rate-per-second and rate-burst must not be negative")
+	}
+	if c.DeliveryConcurrency <= 0 || c.DeliveryConcurrency > 1000 {
+		bad("delivery-concurrency must be 1..1000")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log-level %q: use debug, info, warn or error", c.LogLevel)
+	}
+	if strings.TrimSpace(c.Hostname) == "" || strings.ContainsAny(c.Hostname, " \r\n") {
+		bad("hostname %q is not a host name", c.Hostname)
+	}
+	return errors.Join(errs...)
+}

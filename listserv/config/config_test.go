@@ -1,0 +1,52 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestLoadAndValidate(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "praxis.toml")
+	os.WriteFile(path, []byte("smtp = \"127.0.0.1:2626\"\nbase-url = \"https://lists.example.org/\"\n"), 0o600)
+	c := Default()
+	if err := c.Load(path); err != nil {
+		t.Fatal(err)
+	}
+	c.Finish()
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if c.SMTP != "127.0.0.1:2626" || c.BaseURL != "https://lists.example.org" {
+		t.Errorf("got smtp %q base %q", c.SMTP, c.BaseURL)
+	}
+	if c.Delivery != "maildir:praxis-data/outbox" {
+		t.Errorf("delivery = %q", c.Delivery)
+	}
+}
+
+func TestUnknownKey(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "praxis.toml")
+	os.WriteFile(path, []byte("smpt = \"x\"\n"), 0o600)
+	c := Default()
+	err := c.Load(path)
+	if err == nil || !strings.Contains(err.Error(), "smpt") {
+		t.Fatalf("want unknown-key error naming smpt, got %v", err)
+	}
+}
+
+func TestValidateReportsEveryProblem(t *testing.T) {
+	c := Default()
+	c.SMTP, c.BaseURL, c.TLSCert, c.LogLevel = "nope", "ftp://x", "cert.pem", "loud"
+	err := c.Validate()
+	if err == nil {
+		t.Fatal("want errors")
+	}
+	for _, want := range []string{"smtp:", "base-url:", "tls-cert", "log-level"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+}

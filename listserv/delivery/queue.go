@@ -1,0 +1,418 @@
+package delivery
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"praxis/listserv"
+	"praxis/listserv/delivery/transport"
+	"praxis/listserv/rewrite"
+	"praxis/listserv/store"
+)
+
+// Config tunes the queue.
+type Config struct {
+	// Concurrency is the number of workers (and so of open connections to a
+	// smarthost). Default 16.
+	Concurrency int
+	// Poll is how often the queue looks for due rows queued by another
+	// process (the CLI approving a post) or due for retry. Default 1s.
+	Poll time.Duration
+	// MaxAge: a copy still failing temporarily after this long is given up.
+	// Default 5 days.
+	MaxAge time.Duration
+	// SendTimeout bounds one transaction. Default 5 minutes.
+	SendTimeout time.Duration
+	// Now is the clock; tests fake it.
+	Now func() time.Time
+}
+
+func (c *Config) defaults() {
+	if c.Concurrency <= 0 {
+		c.Concurrency = 16
+	}
+	if c.Poll <= 0 {
+		c.Poll = time.Second
+	}
+	if c.MaxAge <= 0 {
+		c.MaxAge = 5 * 24 * time.Hour
+	}
+	if c.SendTimeout <= 0 {
+		c.SendTimeout = 5 * time.Minute
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}
+
+// Queue sends queued deliveries until its context ends.
+type Queue struct {
+	cfg   Config
+	svc   *listserv.Service
+	store *store.Store
+	tr    transport.Transport
+	log   *slog.Logger
+
+	mu       sync.Mutex
+	inflight map[int64]bool
+	copies   map[int64]*prepared
+	copyLRU  []int64
+
+	jobs     chan *store.Delivery
+	outcomes chan store.Outcome
+	stopped  chan struct{}
+}
+
+// New builds a queue over the service's store.
+func New(cfg Config, svc *listserv.Service, tr transport.Transport, log *slog.Logger) *Queue {
+	cfg.defaults()
+	return &Queue{
+		cfg: cfg, svc: svc, store: svc.Store(), tr: tr, log: log,
+		inflight: map[int64]bool{},
+		copies:   map[int64]*prepared{},
+		jobs:     make(chan *store.Delivery, 4*cfg.Concurrency),
+		outcomes: make(chan store.Outcome, 1024),
+		stopped:  make(chan struct{}),
+	}
+}
+
+// Run dispatches until ctx ends, then lets the workers finish the copies
+// they hold and writes their outcomes before returning.
+func (q *Queue) Run(ctx context.Context) error {
+	var workers sync.WaitGroup
+	for i := 0; i < q.cfg.Concurrency; i++ {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			q.work()
+		}()
+	}
+	committed := make(chan struct{})
+	go func() {
+		defer close(committed)
+		q.commit()
+	}()
+	q.dispatch(ctx)
+	close(q.jobs)
+	workers.Wait()
+	close(q.outcomes)
+	<-committed
+	close(q.stopped)
+	return nil
+}
+
+func (q *Queue) dispatch(ctx context.Context) {
+	tick := time.NewTicker(q.cfg.Poll)
+	defer tick.Stop()
+	for {
+		if err := q.dispatchDue(ctx); err != nil && ctx.Err() == nil {
+			q.log.Error("delivery queue scan", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-q.svc.Queued():
+		case <-tick.C:
+		}
+	}
+}
+
+// dispatchDue hands every due, not-in-flight row to the workers.
+func (q *Queue) dispatchDue(ctx context.Context) error {
+	var after int64
+	for ctx.Err() == nil {
+		ds, err := q.store.DueDeliveries(ctx, after, 1000)
+		if err != nil {
+			return err
+		}
+		for _, d := range ds {
+			after = d.ID
+			q.mu.Lock()
+			busy := q.inflight[d.ID]
+			if !busy {
+				q.inflight[d.ID] = true
+			}
+			q.mu.Unlock()
+			if busy {
+				continue
+			}
+			select {
+			case q.jobs <- d:
+			case <-ctx.Done():
+				q.mu.Lock()
+				delete(q.inflight, d.ID)
+				q.mu.Unlock()
+				return nil
+			}
+		}
+		if len(ds) < 1000 {
+			return nil
+		}
+	}
+	return nil
+}
+
+// worker state: open sessions by route, a reusable buffer.
+type worker struct {
+	q        *Queue
+	sessions map[string]transport.Session
+	lastUse  map[string]time.Time
+	buf      bytes.Buffer
+}
+
+const maxSessionsPerWorker = 8
+
+func (q *Queue) work() {
+	w := &worker{q: q, sessions: map[string]transport.Session{}, lastUse: map[string]time.Time{}}
+	defer w.closeAll()
+	idle := time.NewTimer(30 * time.Second)
+	defer idle.Stop()
+	for {
+		select {
+		case d, ok := <-q.jobs:
+			if !ok {
+				return
+			}
+			q.outcomes <- w.deliver(d)
+			if !idle.Stop() {
+				select {
+				case <-idle.C:
+				default:
+				}
+			}
+			idle.Reset(30 * time.Second)
+		case <-idle.C:
+			// Nothing to send for a while: do not hold remote servers' slots.
+			w.closeAll()
+			idle.Reset(30 * time.Second)
+		}
+	}
+}
+
+func (w *worker) closeAll() {
+	for k, s := range w.sessions {
+		s.Close()
+		delete(w.sessions, k)
+		delete(w.lastUse, k)
+	}
+}
+
+func domainOf(addr string) string {
+	return strings.ToLower(addr[strings.LastIndexByte(addr, '@')+1:])
+}
+
+func (w *worker) session(ctx context.Context, route string) (transport.Session, error) {
+	if s, ok := w.sessions[route]; ok {
+		w.lastUse[route] = time.Now()
+		return s, nil
+	}
+	if len(w.sessions) >= maxSessionsPerWorker {
+		oldest, when := "", time.Time{}
+		for k, t := range w.lastUse {
+			if oldest == "" || t.Before(when) {
+				oldest, when = k, t
+			}
+		}
+		w.sessions[oldest].Close()
+		delete(w.sessions, oldest)
+		delete(w.lastUse, oldest)
+	}
+	s, err := w.q.tr.Open(ctx, route)
+	if err != nil {
+		return nil, err
+	}
+	w.sessions[route], w.lastUse[route] = s, time.Now()
+	return s, nil
+}
+
+func (w *worker) drop(route string) {
+	if s, ok := w.sessions[route]; ok {
+		s.Close()
+		delete(w.sessions, route)
+		delete(w.lastUse, route)
+	}
+}
+
+// deliver makes one attempt at one copy. Sends are not tied to the queue's
+// context: on shutdown a copy already taken is finished, not abandoned.
+func (w *worker) deliver(d *store.Delivery) store.Outcome {
+	ctx, cancel := context.WithTimeout(context.Background(), w.q.cfg.SendTimeout)
+	defer cancel()
+	msg, err := w.q.render(ctx, d, &w.buf)
+	if err != nil {
+		w.q.log.Error("rendering copy", "id", d.MessageID, "rcpt", d.Rcpt, "err", err)
+		return w.q.failure(d, err)
+	}
+	route := w.q.tr.Route(domainOf(d.Rcpt))
+	s, err := w.session(ctx, route)
+	if err == nil {
+		err = s.Send(ctx, d.EnvFrom, d.Rcpt, msg)
+		if err != nil && isConnectionLevel(err) {
+			w.drop(route)
+		}
+	}
+	if err != nil {
+		return w.q.failure(d, err)
+	}
+	return store.Outcome{Delivery: d, Done: true}
+}
+
+// isConnectionLevel: the session cannot be trusted for another transaction.
+func isConnectionLevel(err error) bool {
+	var te *transport.Error
+	return !errors.As(err, &te) || te.Code == 0 || te.Code == 421
+}
+
+// failure classifies an error into a retry or a final failure.
+func (q *Queue) failure(d *store.Delivery, err error) store.Outcome {
+	o := store.Outcome{Delivery: d, Text: err.Error()}
+	var te *transport.Error
+	temporary := true
+	if errors.As(err, &te) {
+		temporary = te.Temporary
+		o.Code, o.Enhanced = te.Code, te.Enhanced
+		if te.Message != "" {
+			o.Text = te.Message
+		}
+	}
+	now := q.cfg.Now()
+	if temporary && now.Sub(d.CreatedAt) < q.cfg.MaxAge {
+		o.RetryAt = now.Add(Backoff(d.Attempts + 1))
+		q.log.Warn("delivery deferred", "rcpt", d.Rcpt, "id", d.MessageID, "attempt", d.Attempts+1, "retry_at", o.RetryAt, "err", o.Text)
+		return o
+	}
+	o.Permanent = !temporary
+	q.log.Warn("delivery failed", "rcpt", d.Rcpt, "id", d.MessageID, "permanent", o.Permanent, "err", o.Text)
+	return o
+}
+
+// Backoff is the wait before attempt n+1 after n failed attempts: minutes at
+// first, growing to hours (RFC 5321 §4.5.4.1 asks for at least 30 minutes
+// between tries after the first few; the first ones are quick because most
+// temporary failures are greylisting).
+func Backoff(attempts int) time.Duration {
+	steps := []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute, 30 * time.Minute, time.Hour, 2 * time.Hour}
+	if attempts <= 0 {
+		return steps[0]
+	}
+	if attempts <= len(steps) {
+		return steps[attempts-1]
+	}
+	return 4 * time.Hour
+}
+
+// commit writes outcomes in batches, then frees their rows for dispatch.
+func (q *Queue) commit() {
+	var batch []store.Outcome
+	flush := func() {
+		for len(batch) > 0 {
+			err := q.store.RecordOutcomes(context.Background(), batch)
+			if err == nil {
+				break
+			}
+			// The database is busy or failing: keep the outcomes and try again
+			// rather than resend copies that were delivered.
+			q.log.Error("recording delivery outcomes", "err", err, "n", len(batch))
+			time.Sleep(500 * time.Millisecond)
+		}
+		q.mu.Lock()
+		for _, o := range batch {
+			delete(q.inflight, o.Delivery.ID)
+		}
+		q.mu.Unlock()
+		batch = batch[:0]
+	}
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case o, ok := <-q.outcomes:
+			if !ok {
+				flush()
+				return
+			}
+			batch = append(batch, o)
+			if len(batch) >= 1000 {
+				flush()
+			}
+		case <-tick.C:
+			flush()
+		}
+	}
+}
+
+// prepared is a message ready to be written for any recipient.
+type prepared struct {
+	once sync.Once
+	err  error
+	list string
+	copy *rewrite.Copy // ModeCopy
+	raw  []byte        // ModeRaw
+	size int
+}
+
+const maxCachedCopies = 32
+
+func (q *Queue) prepared(ctx context.Context, d *store.Delivery) (*prepared, error) {
+	key := d.MessageID
+	if d.Mode == store.ModeRaw {
+		key = -key
+	}
+	q.mu.Lock()
+	p, ok := q.copies[key]
+	if !ok {
+		p = &prepared{}
+		q.copies[key] = p
+		q.copyLRU = append(q.copyLRU, key)
+		if len(q.copyLRU) > maxCachedCopies {
+			delete(q.copies, q.copyLRU[0])
+			q.copyLRU = q.copyLRU[1:]
+		}
+	}
+	q.mu.Unlock()
+	p.once.Do(func() { p.err = q.load(ctx, d, p) })
+	return p, p.err
+}
+
+func (q *Queue) load(ctx context.Context, d *store.Delivery, p *prepared) error {
+	m, err := q.store.Message(ctx, d.MessageID)
+	if err != nil {
+		return err
+	}
+	if d.Mode == store.ModeRaw {
+		p.raw, p.size = m.Raw, len(m.Raw)
+		return nil
+	}
+	l, err := q.store.ListByID(ctx, m.ListID)
+	if err != nil {
+		return err
+	}
+	c, err := rewrite.Prepare(m.Raw, q.svc.CopyList(l), m.MessageID)
+	if err != nil {
+		return fmt.Errorf("prepare copy of #%d: %w", m.ID, err)
+	}
+	p.list, p.copy, p.size = l.Address, c, c.Size()
+	return nil
+}
+
+func (q *Queue) render(ctx context.Context, d *store.Delivery, buf *bytes.Buffer) ([]byte, error) {
+	p, err := q.prepared(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	if p.raw != nil {
+		return p.raw, nil
+	}
+	buf.Reset()
+	buf.Grow(p.size + 256)
+	if err := p.copy.Write(buf, q.svc.UnsubscribeURL(p.list, d.Rcpt)); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}

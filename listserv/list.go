@@ -1,0 +1,156 @@
+package listserv
+
+import (
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+
+	"praxis/listserv/store"
+)
+
+// List and Member are the stored records; the domain rules live here.
+type (
+	List   = store.List
+	Member = store.Member
+)
+
+// Posting policies: who may post without a moderator.
+const (
+	PostMembers   = "members"   // members post; non-members are held
+	PostOpen      = "open"      // anyone posts
+	PostModerated = "moderated" // every post is held
+	PostAnnounce  = "announce"  // owners and moderators only
+)
+
+// Subscription policies (the email robot that applies them comes later).
+const (
+	SubscribeOpen                = "open"
+	SubscribeConfirm             = "confirm"
+	SubscribeModerate            = "moderate"
+	SubscribeConfirmThenModerate = "confirm_then_moderate"
+)
+
+// Archive policies.
+const (
+	ArchivePublic  = "public"
+	ArchivePrivate = "private"
+	ArchiveNone    = "none"
+)
+
+// Roles of a member.
+const (
+	RoleMember    = "member"
+	RoleModerator = "moderator"
+	RoleOwner     = "owner"
+)
+
+// Delivery modes of a member.
+const (
+	DeliverEach    = "each"
+	DeliverDigest  = "digest"
+	DeliverSummary = "summary"
+	DeliverNomail  = "nomail"
+)
+
+// Member statuses.
+const (
+	StatusEnabled           = "enabled"
+	StatusDisabledBounce    = "disabled_bounce"
+	StatusDisabledUser      = "disabled_user"
+	StatusDisabledModerator = "disabled_moderator"
+)
+
+// ErrInvalid marks bad input from a user (CLI, web, mail).
+var ErrInvalid = errors.New("invalid")
+
+// Re-exported store sentinels so callers need not import store.
+var (
+	ErrNotFound  = store.ErrNotFound
+	ErrDuplicate = store.ErrDuplicate
+)
+
+func oneOf(what, v string, allowed ...string) error {
+	for _, a := range allowed {
+		if v == a {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: %s %q: use one of %s", ErrInvalid, what, v, strings.Join(allowed, ", "))
+}
+
+// ValidateList checks every setting of l and returns all problems at once.
+func ValidateList(l *List) error {
+	var errs []error
+	if _, err := ParseAddress(l.Address); err != nil {
+		errs = append(errs, err)
+	} else if local, _, _ := strings.Cut(l.Address, "@"); reservedSuffix(local) {
+		errs = append(errs, fmt.Errorf("%w: list address %q ends in a reserved suffix (-request, -join, -leave, -owner, -confirm, -bounces)", ErrInvalid, l.Address))
+	}
+	if strings.TrimSpace(l.Name) == "" {
+		errs = append(errs, fmt.Errorf("%w: the list needs a --name", ErrInvalid))
+	}
+	if strings.ContainsAny(l.Name+l.Prefix, "\r\n") {
+		errs = append(errs, fmt.Errorf("%w: name and prefix must be one line", ErrInvalid))
+	}
+	if err := oneOf("--subscribe", l.SubscribePolicy, SubscribeOpen, SubscribeConfirm, SubscribeModerate, SubscribeConfirmThenModerate); err != nil {
+		errs = append(errs, err)
+	}
+	if err := oneOf("--post", l.PostPolicy, PostMembers, PostOpen, PostModerated, PostAnnounce); err != nil {
+		errs = append(errs, err)
+	}
+	if err := oneOf("--archive", l.ArchivePolicy, ArchivePublic, ArchivePrivate, ArchiveNone); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// ValidateMember checks a member's settings.
+func ValidateMember(m *Member) error {
+	var errs []error
+	if _, err := ParseAddress(m.Address); err != nil {
+		errs = append(errs, err)
+	}
+	if err := oneOf("--role", m.Role, RoleMember, RoleModerator, RoleOwner); err != nil {
+		errs = append(errs, err)
+	}
+	if err := oneOf("--delivery", m.Delivery, DeliverEach, DeliverDigest, DeliverSummary, DeliverNomail); err != nil {
+		errs = append(errs, err)
+	}
+	if err := oneOf("--status", m.Status, StatusEnabled, StatusDisabledBounce, StatusDisabledUser, StatusDisabledModerator); err != nil {
+		errs = append(errs, err)
+	}
+	if strings.ContainsAny(m.Name+m.Expertise, "\r\n") {
+		errs = append(errs, fmt.Errorf("%w: name and expertise must be one line", ErrInvalid))
+	}
+	return errors.Join(errs...)
+}
+
+// ParseAddress checks that s is one bare addr-spec (local@domain) and returns
+// it with the domain in lower case.
+func ParseAddress(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Name != "" || strings.Trim(a.Address, "<>") != strings.Trim(s, "<>") {
+		return "", fmt.Errorf("%w: %q is not an email address (want local@domain)", ErrInvalid, s)
+	}
+	local, domain, ok := strings.Cut(a.Address, "@")
+	if !ok || local == "" || !strings.Contains(domain, ".") && domain != "localhost" || strings.ContainsAny(domain, "[] ") {
+		return "", fmt.Errorf("%w: %q is not an email address (want local@domain)", ErrInvalid, s)
+	}
+	return local + "@" + strings.ToLower(domain), nil
+}
+
+var reservedSuffixes = []string{"-request", "-join", "-leave", "-owner", "-confirm", "-bounces"}
+
+func reservedSuffix(local string) bool {
+	l := strings.ToLower(local)
+	for _, s := range reservedSuffixes {
+		if strings.HasSuffix(l, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }

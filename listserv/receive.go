@@ -1,0 +1,134 @@
+package listserv
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"mime"
+	"strings"
+
+	_ "github.com/emersion/go-message/charset" // every charset decodes
+	"github.com/emersion/go-message"
+	"github.com/emersion/go-message/mail"
+	"github.com/emersion/go-message/textproto"
+
+	"praxis/listserv/store"
+)
+
+// Errors the receiver turns into SMTP replies (smtpin is the one boundary).
+var (
+	// ErrNoSuchAddress: a served domain, but no list address of that name.
+	ErrNoSuchAddress = errors.New("no such list address")
+	// ErrRelayDenied: not a domain Praxis serves; Praxis is never a relay.
+	ErrRelayDenied = errors.New("relay denied")
+)
+
+// Envelope is the SMTP transaction around a message.
+type Envelope struct {
+	MailFrom string // "" for the null sender of bounces
+	Remote   string // the client's address, for logs
+}
+
+// Resolve tells whether rcpt is an address Praxis serves and what it means.
+func (s *Service) Resolve(ctx context.Context, rcpt string) (Route, error) {
+	r, ok := ParseRoute(rcpt)
+	domain := rcpt[strings.LastIndexByte(rcpt, '@')+1:]
+	domains, err := s.store.Domains(ctx)
+	if err != nil {
+		return Route{}, err
+	}
+	if !domains[strings.ToLower(strings.Trim(domain, "<> "))] {
+		return Route{}, fmt.Errorf("%s: %w", rcpt, ErrRelayDenied)
+	}
+	if !ok {
+		return Route{}, fmt.Errorf("%s: %w", rcpt, ErrNoSuchAddress)
+	}
+	if _, err := s.store.ListByAddress(ctx, r.List); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return Route{}, fmt.Errorf("%s: %w", rcpt, ErrNoSuchAddress)
+		}
+		return Route{}, err
+	}
+	return r, nil
+}
+
+// Receive spools raw once for each route, durably, and returns when the
+// commit is on disk: only then may the receiver answer 250.
+func (s *Service) Receive(ctx context.Context, env Envelope, routes []Route, raw []byte) error {
+	msgs := make([]*store.Message, 0, len(routes))
+	sum := summarize(raw)
+	for _, r := range routes {
+		l, err := s.store.ListByAddress(ctx, r.List)
+		if err != nil {
+			return fmt.Errorf("receive for %s: %w", r.List, err)
+		}
+		msgs = append(msgs, &store.Message{
+			ListID: l.ID, ListAddress: l.Address, Kind: r.Kind, Extra: r.Extra,
+			MailFrom: env.MailFrom, Rcpt: Address(r.List, r.Kind), Remote: env.Remote,
+			Raw: raw, MessageID: sum.messageID, FromAddr: sum.from, Subject: sum.subject,
+		})
+	}
+	if err := s.store.Spool(ctx, msgs...); err != nil {
+		return fmt.Errorf("receive: %w", err)
+	}
+	signal(s.received)
+	return nil
+}
+
+// headerSummary is what listings show of a message.
+type headerSummary struct {
+	header    textproto.Header
+	ok        bool
+	messageID string
+	from      string
+	fromName  string
+	subject   string
+}
+
+// summarize reads the header block; a malformed one yields what could be
+// read (the message is kept either way).
+func summarize(raw []byte) headerSummary {
+	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw)))
+	sum := headerSummary{header: h, ok: err == nil}
+	mh := mail.Header{Header: message.Header{Header: h}}
+	if id, err := mh.MessageID(); err == nil {
+		sum.messageID = id
+	} else {
+		sum.messageID = strings.Trim(strings.TrimSpace(h.Get("Message-Id")), "<>")
+	}
+	if as, err := mh.AddressList("From"); err == nil && len(as) > 0 {
+		sum.from, sum.fromName = as[0].Address, as[0].Name
+	} else if f := h.Get("From"); f != "" {
+		sum.from = looseAddress(f)
+	}
+	if subj, err := mh.Subject(); err == nil {
+		sum.subject = subj
+	} else {
+		sum.subject = h.Get("Subject")
+	}
+	sum.subject = strings.Join(strings.Fields(sum.subject), " ")
+	return sum
+}
+
+// looseAddress digs an address out of a From header that net/mail refused
+// (unquoted specials, bad encoded words): the last <…>, else the last word
+// with an @.
+func looseAddress(v string) string {
+	if dec, err := new(mime.WordDecoder).DecodeHeader(v); err == nil {
+		v = dec
+	}
+	if i := strings.LastIndexByte(v, '<'); i >= 0 {
+		if j := strings.IndexByte(v[i:], '>'); j > 0 {
+			return strings.TrimSpace(v[i+1 : i+j])
+		}
+	}
+	fields := strings.Fields(v)
+	for i := len(fields) - 1; i >= 0; i-- {
+		if strings.Contains(fields[i], "@") {
+			return strings.Trim(fields[i], "<>(),;\"")
+		}
+	}
+	return ""
+}

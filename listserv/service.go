@@ -1,0 +1,192 @@
+package listserv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"praxis/listserv/store"
+	"praxis/templates"
+)
+
+// Config is what the Service needs from the process configuration.
+type Config struct {
+	// BaseURL is written into links in mail (no trailing slash).
+	BaseURL string
+	// Hostname names this host in generated Message-IDs.
+	Hostname string
+	// Now is the clock; tests fake it.
+	Now func() time.Time
+}
+
+// Service is the list domain's entry point for the receiver, the CLI, the
+// web and the delivery workers.
+type Service struct {
+	store    *store.Store
+	cfg      Config
+	log      *slog.Logger
+	tpl      *templates.Set
+	unsubKey []byte
+
+	received chan struct{} // a message was spooled: check it
+	queued   chan struct{} // deliveries were queued: send them
+}
+
+// New builds a Service over an open store.
+func New(ctx context.Context, st *store.Store, cfg Config, tpl *templates.Set, log *slog.Logger) (*Service, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	key, err := st.Secret(ctx, "unsubscribe")
+	if err != nil {
+		return nil, fmt.Errorf("listserv: %w", err)
+	}
+	return &Service{
+		store: st, cfg: cfg, log: log, tpl: tpl, unsubKey: key,
+		received: make(chan struct{}, 1),
+		queued:   make(chan struct{}, 1),
+	}, nil
+}
+
+// Store returns the store the service works on.
+func (s *Service) Store() *store.Store { return s.store }
+
+// Config returns the service's configuration.
+func (s *Service) Config() Config { return s.cfg }
+
+// Queued is signalled when deliveries were queued by this process.
+func (s *Service) Queued() <-chan struct{} { return s.queued }
+
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// CreateList validates and creates a list.
+func (s *Service) CreateList(ctx context.Context, l *List) error {
+	addr, err := ParseAddress(l.Address)
+	if err == nil {
+		l.Address = strings.ToLower(addr)
+	}
+	if err := ValidateList(l); err != nil {
+		return err
+	}
+	return s.store.CreateList(ctx, l)
+}
+
+// List finds a list by address, with a message that says what to do.
+func (s *Service) List(ctx context.Context, address string) (*List, error) {
+	l, err := s.store.ListByAddress(ctx, strings.ToLower(strings.TrimSpace(address)))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("no list %q (see `praxis list ls`): %w", address, ErrNotFound)
+	}
+	return l, err
+}
+
+// Lists returns every list.
+func (s *Service) Lists(ctx context.Context) ([]*List, error) { return s.store.Lists(ctx) }
+
+// UpdateList validates and stores changed settings.
+func (s *Service) UpdateList(ctx context.Context, l *List) error {
+	if err := ValidateList(l); err != nil {
+		return err
+	}
+	return s.store.UpdateList(ctx, l)
+}
+
+// DeleteList removes a list and its members.
+func (s *Service) DeleteList(ctx context.Context, address string) error {
+	l, err := s.List(ctx, address)
+	if err != nil {
+		return err
+	}
+	return s.store.DeleteList(ctx, l.Address)
+}
+
+// AddMember validates and adds a member with no confirmation (an owner's act).
+func (s *Service) AddMember(ctx context.Context, list string, m *Member) error {
+	l, err := s.List(ctx, list)
+	if err != nil {
+		return err
+	}
+	if m.Role == "" {
+		m.Role = RoleMember
+	}
+	if m.Delivery == "" {
+		m.Delivery = DeliverEach
+	}
+	if m.Status == "" {
+		m.Status = StatusEnabled
+	}
+	if addr, err := ParseAddress(m.Address); err == nil {
+		m.Address = addr
+	}
+	if err := ValidateMember(m); err != nil {
+		return err
+	}
+	m.ListID = l.ID
+	if err := s.store.AddMember(ctx, m); err != nil {
+		if errors.Is(err, store.ErrDuplicate) {
+			return fmt.Errorf("%s is already a member of %s: %w", m.Address, l.Address, ErrDuplicate)
+		}
+		return err
+	}
+	return nil
+}
+
+// Member finds one member.
+func (s *Service) Member(ctx context.Context, list, addr string) (*List, *Member, error) {
+	l, err := s.List(ctx, list)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := s.store.Member(ctx, l.ID, addr)
+	if errors.Is(err, store.ErrNotFound) {
+		return l, nil, fmt.Errorf("%s is not a member of %s: %w", addr, l.Address, ErrNotFound)
+	}
+	return l, m, err
+}
+
+// Members returns a list's members.
+func (s *Service) Members(ctx context.Context, list string) (*List, []*Member, error) {
+	l, err := s.List(ctx, list)
+	if err != nil {
+		return nil, nil, err
+	}
+	ms, err := s.store.Members(ctx, l.ID)
+	return l, ms, err
+}
+
+// UpdateMember validates and stores a member's changed settings.
+func (s *Service) UpdateMember(ctx context.Context, m *Member) error {
+	if err := ValidateMember(m); err != nil {
+		return err
+	}
+	return s.store.UpdateMember(ctx, m)
+}
+
+// RemoveMember takes a member off a list; copies not yet sent are dropped.
+func (s *Service) RemoveMember(ctx context.Context, list, addr string) error {
+	l, err := s.List(ctx, list)
+	if err != nil {
+		return err
+	}
+	if err := s.store.RemoveMember(ctx, l.ID, addr); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("%s is not a member of %s: %w", addr, l.Address, ErrNotFound)
+		}
+		return err
+	}
+	return nil
+}
+
+// Failures returns the recorded delivery failures of a member.
+func (s *Service) Failures(ctx context.Context, l *List, addr string) ([]store.Failure, error) {
+	return s.store.Failures(ctx, l.ID, addr)
+}

@@ -1,0 +1,56 @@
+package smtpin
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+
+	"github.com/emersion/go-smtp"
+
+	"praxis/listserv"
+)
+
+// Replies, named by what they mean, with the RFC that decides each.
+var (
+	// RFC 5321 §4.2.3, RFC 3463 §3.2 X.1.1: bad destination mailbox.
+	errNoSuchUser = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such list address here"}
+	// RFC 3463 X.7.1: delivery not authorized; we are no relay.
+	errRelayDenied = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "Relaying denied: not a domain served here"}
+	// RFC 1870 §6, RFC 3463 X.3.4: message too big for system.
+	errTooBig = &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 3, 4}, Message: "Message exceeds the size limit"}
+	// RFC 3463 X.7.0 with 451: try again later (rate limit).
+	errRateLimited = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 7, 0}, Message: "Too many messages from your address, slow down and try again later"}
+	errBadAddress  = &smtp.SMTPError{Code: 501, EnhancedCode: smtp.EnhancedCode{5, 1, 3}, Message: "Bad address syntax"}
+	errNoRcpt      = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 5, 1}, Message: "No valid recipients"}
+	errTooManyRcpt = &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 5, 3}, Message: "Too many recipients"}
+)
+
+// reply turns an error of the core into the SMTP reply a client sees. It is
+// the only place that does: go-smtp checks for a bare *smtp.SMTPError (not
+// errors.As), so a wrapped one would lose its code and leak its text.
+func reply(log *slog.Logger, err error, attrs ...any) error {
+	if err == nil {
+		return nil
+	}
+	var se *smtp.SMTPError
+	switch {
+	case errors.As(err, &se):
+		return se
+	case errors.Is(err, listserv.ErrNoSuchAddress):
+		return errNoSuchUser
+	case errors.Is(err, listserv.ErrRelayDenied):
+		return errRelayDenied
+	case errors.Is(err, listserv.ErrInvalid):
+		return errBadAddress
+	}
+	id := logID()
+	log.Error("smtp transaction failed", append(attrs, "err", err, "log_id", id)...)
+	return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Temporary local error, try again later (log id " + id + ")"}
+}
+
+func logID() string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}

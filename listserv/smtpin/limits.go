@@ -1,0 +1,99 @@
+package smtpin
+
+import (
+	"net"
+	"sync"
+	"time"
+)
+
+// connLimiter is a listener that refuses connections beyond a cap with an
+// immediate 421 (RFC 5321 §3.8), instead of letting them queue unanswered.
+type connLimiter struct {
+	net.Listener
+	slots chan struct{}
+}
+
+func limitConns(l net.Listener, max int) net.Listener {
+	return &connLimiter{Listener: l, slots: make(chan struct{}, max)}
+}
+
+func (l *connLimiter) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		select {
+		case l.slots <- struct{}{}:
+			return &limitedConn{Conn: c, release: func() { <-l.slots }}, nil
+		default:
+			c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+			c.Write([]byte("421 4.7.0 Too many connections, try again later\r\n"))
+			c.Close()
+		}
+	}
+}
+
+type limitedConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+}
+
+func (c *limitedConn) Close() error {
+	c.once.Do(c.release)
+	return c.Conn.Close()
+}
+
+// rateLimiter is a token bucket per client IP: rate transactions per second
+// with a burst. Buckets of idle clients are forgotten.
+type rateLimiter struct {
+	mu      sync.Mutex
+	rate    float64
+	burst   float64
+	buckets map[string]*bucket
+	now     func() time.Time
+	swept   time.Time
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+func newRateLimiter(perSecond float64, burst int) *rateLimiter {
+	return &rateLimiter{rate: perSecond, burst: float64(burst), buckets: map[string]*bucket{}, now: time.Now}
+}
+
+// allow takes one token for ip; false when the bucket is empty.
+func (r *rateLimiter) allow(ip string) bool {
+	if r == nil || r.rate <= 0 {
+		return true
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := r.now()
+	if now.Sub(r.swept) > time.Minute {
+		for k, b := range r.buckets {
+			if now.Sub(b.last) > time.Minute {
+				delete(r.buckets, k)
+			}
+		}
+		r.swept = now
+	}
+	b, ok := r.buckets[ip]
+	if !ok {
+		b = &bucket{tokens: r.burst, last: now}
+		r.buckets[ip] = b
+	}
+	b.tokens += now.Sub(b.last).Seconds() * r.rate
+	if b.tokens > r.burst {
+		b.tokens = r.burst
+	}
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}

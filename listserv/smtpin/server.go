@@ -1,0 +1,257 @@
+package smtpin
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"praxis/listserv"
+)
+
+// Config of one receiver.
+type Config struct {
+	Addr     string // host:port to listen on
+	LMTP     bool   // speak LMTP (RFC 2033) instead of SMTP
+	Hostname string // greeting name
+	// MaxMessageBytes is the size limit (SIZE, 552 5.3.4). Default 25 MB.
+	MaxMessageBytes int64
+	MaxRecipients   int           // per transaction; default 100
+	ReadTimeout     time.Duration // default 5 minutes (RFC 5321 §4.5.3.2)
+	WriteTimeout    time.Duration // default 1 minute
+	MaxConns        int           // concurrent connections; default 200
+	// RatePerSecond and RateBurst limit transactions per client IP; 0 rate
+	// disables. Defaults 10/s with a burst of 100.
+	RatePerSecond float64
+	RateBurst     int
+	// RateExempt lists client networks not rate limited; default loopback,
+	// where the front MTA of an LMTP set-up lives.
+	RateExempt []netip.Prefix
+	TLS        *tls.Config // enables STARTTLS when set
+}
+
+func (c *Config) defaults() {
+	if c.MaxMessageBytes == 0 {
+		c.MaxMessageBytes = 25 << 20
+	}
+	if c.MaxRecipients == 0 {
+		c.MaxRecipients = 100
+	}
+	if c.ReadTimeout == 0 {
+		c.ReadTimeout = 5 * time.Minute
+	}
+	if c.WriteTimeout == 0 {
+		c.WriteTimeout = time.Minute
+	}
+	if c.MaxConns == 0 {
+		c.MaxConns = 200
+	}
+	if c.RatePerSecond == 0 {
+		c.RatePerSecond, c.RateBurst = 10, 100
+	}
+	if c.RateExempt == nil {
+		c.RateExempt = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	}
+}
+
+// Server receives mail for the lists of a Service.
+type Server struct {
+	cfg   Config
+	svc   *listserv.Service
+	log   *slog.Logger
+	smtp  *smtp.Server
+	rate  *rateLimiter
+	ln    net.Listener
+	ready chan struct{}
+}
+
+// New builds a receiver; Listen and Serve start it.
+func New(cfg Config, svc *listserv.Service, log *slog.Logger) *Server {
+	cfg.defaults()
+	s := &Server{cfg: cfg, svc: svc, log: log, rate: newRateLimiter(cfg.RatePerSecond, cfg.RateBurst), ready: make(chan struct{})}
+	srv := smtp.NewServer(smtp.BackendFunc(s.newSession))
+	srv.Addr = cfg.Addr
+	srv.LMTP = cfg.LMTP
+	srv.Domain = cfg.Hostname
+	srv.MaxMessageBytes = cfg.MaxMessageBytes
+	srv.MaxRecipients = cfg.MaxRecipients
+	srv.ReadTimeout = cfg.ReadTimeout
+	srv.WriteTimeout = cfg.WriteTimeout
+	srv.EnableSMTPUTF8 = true
+	srv.TLSConfig = cfg.TLS
+	srv.ErrorLog = slogErrorLog{log}
+	s.smtp = srv
+	return s
+}
+
+// Listen opens the listening socket; Addr then reports the bound address.
+func (s *Server) Listen() error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("smtpin: listen %s: %w", s.cfg.Addr, err)
+	}
+	s.ln = limitConns(ln, s.cfg.MaxConns)
+	return nil
+}
+
+// Addr is the bound address after Listen.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// Serve accepts connections until Shutdown.
+func (s *Server) Serve() error {
+	err := s.smtp.Serve(s.ln)
+	if errors.Is(err, smtp.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown stops accepting and waits for open sessions to end (their DATA
+// included) until ctx ends, then closes what is left.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.smtp.Shutdown(ctx)
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return s.smtp.Close()
+	}
+	return err
+}
+
+func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
+	remote := c.Conn().RemoteAddr().String()
+	return &session{srv: s, remote: remote, ip: ipOf(remote)}, nil
+}
+
+func ipOf(remote string) string {
+	host, _, err := net.SplitHostPort(remote)
+	if err != nil {
+		return remote
+	}
+	return host
+}
+
+func (s *Server) exempt(ip string) bool {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return false
+	}
+	for _, p := range s.cfg.RateExempt {
+		if p.Contains(a.Unmap()) {
+			return true
+		}
+	}
+	return false
+}
+
+// session is one SMTP/LMTP transaction sequence on a connection.
+type session struct {
+	srv    *Server
+	remote string
+	ip     string
+	from   string
+	routes []listserv.Route
+	rcpts  []string
+}
+
+var _ smtp.LMTPSession = (*session)(nil)
+
+func (s *session) Reset() {
+	s.from, s.routes, s.rcpts = "", nil, nil
+}
+
+func (s *session) Logout() error { return nil }
+
+func (s *session) Mail(from string, _ *smtp.MailOptions) error {
+	if !s.srv.exempt(s.ip) && !s.srv.rate.allow(s.ip) {
+		s.srv.log.Warn("rate limited", "remote", s.remote)
+		return errRateLimited
+	}
+	s.Reset()
+	s.from = from
+	return nil
+}
+
+func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if !strings.Contains(to, "@") {
+		return errBadAddress
+	}
+	r, err := s.srv.svc.Resolve(context.Background(), to)
+	if err != nil {
+		if !errors.Is(err, listserv.ErrNoSuchAddress) && !errors.Is(err, listserv.ErrRelayDenied) {
+			return reply(s.srv.log, err, "remote", s.remote, "rcpt", to)
+		}
+		s.srv.log.Info("recipient refused", "remote", s.remote, "rcpt", to, "err", err)
+		return reply(s.srv.log, err)
+	}
+	s.routes = append(s.routes, r)
+	s.rcpts = append(s.rcpts, to)
+	return nil
+}
+
+// readAll reads DATA; go-smtp's reader enforces MaxMessageBytes and
+// returns its 552 error, which we pass on as it is.
+func readAll(r io.Reader) ([]byte, error) {
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(r); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func (s *session) Data(r io.Reader) error {
+	if len(s.routes) == 0 {
+		return errNoRcpt
+	}
+	raw, err := readAll(r)
+	if err != nil {
+		return s.dataError(err)
+	}
+	env := listserv.Envelope{MailFrom: s.from, Remote: s.remote}
+	if err := s.srv.svc.Receive(context.Background(), env, s.routes, raw); err != nil {
+		return reply(s.srv.log, err, "remote", s.remote)
+	}
+	return nil
+}
+
+func (s *session) dataError(err error) error {
+	var se *smtp.SMTPError
+	if errors.As(err, &se) && se.Code == 552 {
+		s.srv.log.Info("message too big", "remote", s.remote)
+		return errTooBig
+	}
+	return reply(s.srv.log, err, "remote", s.remote)
+}
+
+// LMTPData stores the message once per recipient and reports each
+// recipient's own status (RFC 2033 §4.2).
+func (s *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
+	raw, err := readAll(r)
+	if err != nil {
+		return s.dataError(err)
+	}
+	env := listserv.Envelope{MailFrom: s.from, Remote: s.remote}
+	for i, route := range s.routes {
+		err := s.srv.svc.Receive(context.Background(), env, []listserv.Route{route}, raw)
+		status.SetStatus(s.rcpts[i], reply(s.srv.log, err, "remote", s.remote, "rcpt", s.rcpts[i]))
+	}
+	return nil
+}
+
+// slogErrorLog sends go-smtp's own error log lines to slog.
+type slogErrorLog struct{ log *slog.Logger }
+
+func (l slogErrorLog) Printf(format string, v ...any) {
+	l.log.Warn("smtp server", "err", fmt.Sprintf(format, v...))
+}
+
+func (l slogErrorLog) Println(v ...any) {
+	l.log.Warn("smtp server", "err", fmt.Sprint(v...))
+}

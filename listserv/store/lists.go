@@ -1,0 +1,157 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// List is one mailing list's settings as stored.
+type List struct {
+	ID              int64
+	Address         string
+	Name            string
+	Description     string
+	SubscribePolicy string
+	PostPolicy      string
+	ArchivePolicy   string
+	Prefix          string
+	CreatedAt       time.Time
+}
+
+const listCols = `id, address, name, description, subscribe_policy, post_policy, archive_policy, prefix, created_at`
+
+func scanList(row interface{ Scan(...any) error }) (*List, error) {
+	var l List
+	var created int64
+	if err := row.Scan(&l.ID, &l.Address, &l.Name, &l.Description, &l.SubscribePolicy, &l.PostPolicy, &l.ArchivePolicy, &l.Prefix, &created); err != nil {
+		return nil, err
+	}
+	l.CreatedAt = time.Unix(created, 0).UTC()
+	return &l, nil
+}
+
+// CreateList inserts l and sets its ID.
+func (s *Store) CreateList(ctx context.Context, l *List) error {
+	now := s.unix()
+	res, err := s.db.ExecContext(ctx, `INSERT INTO lists (address, name, description, subscribe_policy, post_policy, archive_policy, prefix, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		l.Address, l.Name, l.Description, l.SubscribePolicy, l.PostPolicy, l.ArchivePolicy, l.Prefix, now)
+	if isUnique(err) {
+		return fmt.Errorf("list %s: %w", l.Address, ErrDuplicate)
+	}
+	if err != nil {
+		return fmt.Errorf("store: create list %s: %w", l.Address, err)
+	}
+	l.ID, _ = res.LastInsertId()
+	l.CreatedAt = time.Unix(now, 0).UTC()
+	return nil
+}
+
+// UpdateList writes every setting of l (matched by ID).
+func (s *Store) UpdateList(ctx context.Context, l *List) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE lists SET name = ?, description = ?, subscribe_policy = ?, post_policy = ?, archive_policy = ?, prefix = ? WHERE id = ?`,
+		l.Name, l.Description, l.SubscribePolicy, l.PostPolicy, l.ArchivePolicy, l.Prefix, l.ID)
+	if err != nil {
+		return fmt.Errorf("store: update list %s: %w", l.Address, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("list %s: %w", l.Address, ErrNotFound)
+	}
+	return nil
+}
+
+// DeleteList removes a list, its members and its queued deliveries. The
+// messages it received stay in the spool (state unchanged) so nothing
+// accepted is ever destroyed by an admin's slip.
+func (s *Store) DeleteList(ctx context.Context, address string) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: delete list: %w", err)
+	}
+	defer tx.Rollback()
+	var id int64
+	if err := tx.QueryRowContext(ctx, `SELECT id FROM lists WHERE address = ?`, address).Scan(&id); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("list %s: %w", address, ErrNotFound)
+		}
+		return fmt.Errorf("store: delete list: %w", err)
+	}
+	for _, q := range []string{
+		`DELETE FROM deliveries WHERE list_id = ? AND state = 'queued'`,
+		`DELETE FROM members WHERE list_id = ?`,
+		`DELETE FROM lists WHERE id = ?`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, id); err != nil {
+			return fmt.Errorf("store: delete list %s: %w", address, err)
+		}
+	}
+	return tx.Commit()
+}
+
+// ListByAddress finds a list by its posting address (lower case).
+func (s *Store) ListByAddress(ctx context.Context, address string) (*List, error) {
+	l, err := scanList(s.db.QueryRowContext(ctx, `SELECT `+listCols+` FROM lists WHERE address = ?`, address))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("list %s: %w", address, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: list %s: %w", address, err)
+	}
+	return l, nil
+}
+
+// ListByID finds a list by ID.
+func (s *Store) ListByID(ctx context.Context, id int64) (*List, error) {
+	l, err := scanList(s.db.QueryRowContext(ctx, `SELECT `+listCols+` FROM lists WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("list #%d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: list #%d: %w", id, err)
+	}
+	return l, nil
+}
+
+// Lists returns every list ordered by address.
+func (s *Store) Lists(ctx context.Context) ([]*List, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+listCols+` FROM lists ORDER BY address`)
+	if err != nil {
+		return nil, fmt.Errorf("store: lists: %w", err)
+	}
+	defer rows.Close()
+	var out []*List
+	for rows.Next() {
+		l, err := scanList(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: lists: %w", err)
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// Domains returns the set of domains Praxis serves (those of its lists).
+func (s *Store) Domains(ctx context.Context) (map[string]bool, error) {
+	lists, err := s.Lists(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(lists))
+	for _, l := range lists {
+		if i := lastAt(l.Address); i >= 0 {
+			out[l.Address[i+1:]] = true
+		}
+	}
+	return out, nil
+}
+
+func lastAt(s string) int {
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] == '@' {
+			return i
+		}
+	}
+	return -1
+}

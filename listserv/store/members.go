@@ -1,0 +1,149 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Member is one subscription of an address to a list.
+type Member struct {
+	ID          int64
+	ListID      int64
+	Address     string // as given, local part case preserved
+	Name        string
+	Role        string
+	Delivery    string
+	Status      string
+	BounceScore float64
+	Expertise   string
+	CreatedAt   time.Time
+}
+
+// AddressKey is the form addresses are compared in: RFC 5321 §2.4 lets the
+// local part be case-sensitive, but no real mailbox is, and members expect
+// Alice@ and alice@ to be one person.
+func AddressKey(addr string) string { return strings.ToLower(strings.TrimSpace(addr)) }
+
+const memberCols = `id, list_id, address, name, role, delivery, status, bounce_score, expertise, created_at`
+
+func scanMember(row interface{ Scan(...any) error }) (*Member, error) {
+	var m Member
+	var created int64
+	if err := row.Scan(&m.ID, &m.ListID, &m.Address, &m.Name, &m.Role, &m.Delivery, &m.Status, &m.BounceScore, &m.Expertise, &created); err != nil {
+		return nil, err
+	}
+	m.CreatedAt = time.Unix(created, 0).UTC()
+	return &m, nil
+}
+
+// AddMember inserts m and sets its ID; ErrDuplicate if the address is already
+// on the list.
+func (s *Store) AddMember(ctx context.Context, m *Member) error {
+	now := s.unix()
+	if m.Status == "" {
+		m.Status = "enabled"
+	}
+	res, err := s.db.ExecContext(ctx, `INSERT INTO members (list_id, address, address_key, name, role, delivery, status, bounce_score, expertise, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.ListID, m.Address, AddressKey(m.Address), m.Name, m.Role, m.Delivery, m.Status, m.BounceScore, m.Expertise, now)
+	if isUnique(err) {
+		return fmt.Errorf("member %s: %w", m.Address, ErrDuplicate)
+	}
+	if err != nil {
+		return fmt.Errorf("store: add member %s: %w", m.Address, err)
+	}
+	m.ID, _ = res.LastInsertId()
+	m.CreatedAt = time.Unix(now, 0).UTC()
+	return nil
+}
+
+// UpdateMember writes every field of m (matched by ID).
+func (s *Store) UpdateMember(ctx context.Context, m *Member) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE members SET name = ?, role = ?, delivery = ?, status = ?, bounce_score = ?, expertise = ? WHERE id = ?`,
+		m.Name, m.Role, m.Delivery, m.Status, m.BounceScore, m.Expertise, m.ID)
+	if err != nil {
+		return fmt.Errorf("store: update member %s: %w", m.Address, err)
+	}
+	return nil
+}
+
+// RemoveMember deletes the member and the copies still queued for them.
+func (s *Store) RemoveMember(ctx context.Context, listID int64, addr string) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: remove member: %w", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `DELETE FROM members WHERE list_id = ? AND address_key = ?`, listID, AddressKey(addr))
+	if err != nil {
+		return fmt.Errorf("store: remove member %s: %w", addr, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("member %s: %w", addr, ErrNotFound)
+	}
+	// A member who leaves gets nothing more, even copies already queued.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM deliveries WHERE list_id = ? AND rcpt = ? AND state = 'queued' AND mode = 'copy'`, listID, addr); err != nil {
+		return fmt.Errorf("store: remove member %s: %w", addr, err)
+	}
+	return tx.Commit()
+}
+
+// Member finds one member of a list by address.
+func (s *Store) Member(ctx context.Context, listID int64, addr string) (*Member, error) {
+	m, err := scanMember(s.db.QueryRowContext(ctx, `SELECT `+memberCols+` FROM members WHERE list_id = ? AND address_key = ?`, listID, AddressKey(addr)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("member %s: %w", addr, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: member %s: %w", addr, err)
+	}
+	return m, nil
+}
+
+// Members returns a list's members ordered by address.
+func (s *Store) Members(ctx context.Context, listID int64) ([]*Member, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+memberCols+` FROM members WHERE list_id = ? ORDER BY address_key`, listID)
+	if err != nil {
+		return nil, fmt.Errorf("store: members: %w", err)
+	}
+	defer rows.Close()
+	var out []*Member
+	for rows.Next() {
+		m, err := scanMember(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: members: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// AddMembers inserts many members in one transaction (bulk import, bench).
+func (s *Store) AddMembers(ctx context.Context, ms []*Member) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: add members: %w", err)
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO members (list_id, address, address_key, name, role, delivery, status, bounce_score, expertise, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("store: add members: %w", err)
+	}
+	defer stmt.Close()
+	now := s.unix()
+	for _, m := range ms {
+		if m.Status == "" {
+			m.Status = "enabled"
+		}
+		if _, err := stmt.ExecContext(ctx, m.ListID, m.Address, AddressKey(m.Address), m.Name, m.Role, m.Delivery, m.Status, m.BounceScore, m.Expertise, now); err != nil {
+			if isUnique(err) {
+				return fmt.Errorf("member %s: %w", m.Address, ErrDuplicate)
+			}
+			return fmt.Errorf("store: add member %s: %w", m.Address, err)
+		}
+	}
+	return tx.Commit()
+}

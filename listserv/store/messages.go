@@ -1,0 +1,293 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Message kinds: which address of a list a message was received for.
+const (
+	KindPost    = "post"    // LIST@
+	KindRequest = "request" // LIST-request@
+	KindJoin    = "join"    // LIST-join@
+	KindLeave   = "leave"   // LIST-leave@
+	KindOwner   = "owner"   // LIST-owner@
+	KindConfirm = "confirm" // LIST-confirm+TOKEN@
+	KindBounce  = "bounce"  // LIST-bounces(+VERP)@
+	KindNotice  = "notice"  // mail Praxis itself composed (rejections, notices)
+)
+
+// Message states: the journey of one received message.
+const (
+	StateReceived  = "received"  // spooled, not yet checked
+	StateHeld      = "held"      // waits for a moderator
+	StateAccepted  = "accepted"  // deliveries queued
+	StateDropped   = "dropped"   // loop, bounce or auto-reply: kept, not relayed
+	StateRejected  = "rejected"  // a moderator refused it
+	StateDiscarded = "discarded" // a moderator threw it away
+	StatePending   = "pending"   // waits for a processor of a later stage (commands, bounces)
+)
+
+// Message is one spooled message.
+type Message struct {
+	ID          int64
+	ListID      int64
+	ListAddress string
+	Kind        string
+	Extra       string // the +TOKEN or VERP part of the address
+	MailFrom    string
+	Rcpt        string
+	Remote      string
+	Raw         []byte
+	State       string
+	Reason      string
+	MessageID   string
+	FromAddr    string
+	Subject     string
+	ReceivedAt  time.Time
+}
+
+type spoolReq struct {
+	ctx  context.Context
+	msgs []*Message
+	err  chan error
+}
+
+// Spool stores msgs durably (fsync'd commit) and sets their IDs. Calls from
+// many SMTP sessions are grouped into one transaction, so that one fsync
+// covers all of them: the 250 waits for the commit either way.
+func (s *Store) Spool(ctx context.Context, msgs ...*Message) error {
+	req := spoolReq{ctx: ctx, msgs: msgs, err: make(chan error, 1)}
+	select {
+	case s.spoolq <- req:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-req.err:
+		return err
+	case <-ctx.Done():
+		// The commit may still happen; the sender gets no 250 and retries,
+		// which at worst duplicates, never loses.
+		return ctx.Err()
+	}
+}
+
+const maxGroup = 128
+
+func (s *Store) spoolLoop() {
+	defer close(s.done)
+	for req := range s.spoolq {
+		batch := []spoolReq{req}
+	drain:
+		for len(batch) < maxGroup {
+			select {
+			case r, ok := <-s.spoolq:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		err := s.spoolBatch(batch)
+		for _, r := range batch {
+			r.err <- err
+		}
+	}
+}
+
+func (s *Store) spoolBatch(batch []spoolReq) error {
+	ctx := context.Background()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: spool: %w", err)
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO messages (list_id, list_address, kind, extra, mail_from, rcpt, remote, raw, state, reason, message_id, from_addr, subject, received_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("store: spool: %w", err)
+	}
+	defer stmt.Close()
+	now := s.unix()
+	for _, r := range batch {
+		for _, m := range r.msgs {
+			if m.State == "" {
+				m.State = StateReceived
+			}
+			res, err := stmt.ExecContext(ctx, nullID(m.ListID), m.ListAddress, m.Kind, m.Extra, m.MailFrom, m.Rcpt, m.Remote, m.Raw, m.State, m.Reason, m.MessageID, m.FromAddr, m.Subject, now, now)
+			if err != nil {
+				return fmt.Errorf("store: spool: %w", err)
+			}
+			m.ID, _ = res.LastInsertId()
+			m.ReceivedAt = time.Unix(now, 0).UTC()
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: spool commit: %w", err)
+	}
+	return nil
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+const messageCols = `id, COALESCE(list_id, 0), list_address, kind, extra, mail_from, rcpt, remote, raw, state, reason, message_id, from_addr, subject, received_at`
+
+func scanMessage(row interface{ Scan(...any) error }, withRaw bool) (*Message, error) {
+	var m Message
+	var received int64
+	var raw []byte
+	if err := row.Scan(&m.ID, &m.ListID, &m.ListAddress, &m.Kind, &m.Extra, &m.MailFrom, &m.Rcpt, &m.Remote, &raw, &m.State, &m.Reason, &m.MessageID, &m.FromAddr, &m.Subject, &received); err != nil {
+		return nil, err
+	}
+	if withRaw {
+		m.Raw = raw
+	}
+	m.ReceivedAt = time.Unix(received, 0).UTC()
+	return &m, nil
+}
+
+// Message returns one spooled message with its raw bytes.
+func (s *Store) Message(ctx context.Context, id int64) (*Message, error) {
+	m, err := scanMessage(s.db.QueryRowContext(ctx, `SELECT `+messageCols+` FROM messages WHERE id = ?`, id), true)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("message #%d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: message #%d: %w", id, err)
+	}
+	return m, nil
+}
+
+// MessagesInState returns up to limit messages in state with ID > after, raw
+// bytes included, oldest first.
+func (s *Store) MessagesInState(ctx context.Context, state string, after int64, limit int) ([]*Message, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+messageCols+` FROM messages WHERE state = ? AND id > ? ORDER BY id LIMIT ?`, state, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: messages in %s: %w", state, err)
+	}
+	defer rows.Close()
+	var out []*Message
+	for rows.Next() {
+		m, err := scanMessage(rows, true)
+		if err != nil {
+			return nil, fmt.Errorf("store: messages in %s: %w", state, err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// ListMessages returns a list's messages in state (no raw bytes), oldest first.
+func (s *Store) ListMessages(ctx context.Context, listID int64, state string) ([]*Message, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+messageCols+` FROM messages WHERE list_id = ? AND state = ? ORDER BY id`, listID, state)
+	if err != nil {
+		return nil, fmt.Errorf("store: list messages: %w", err)
+	}
+	defer rows.Close()
+	var out []*Message
+	for rows.Next() {
+		m, err := scanMessage(rows, false)
+		if err != nil {
+			return nil, fmt.Errorf("store: list messages: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// Delivery is one copy to send: a row of the outbound queue.
+type Delivery struct {
+	ID        int64
+	MessageID int64
+	ListID    int64
+	Rcpt      string
+	Mode      string // ModeCopy or ModeRaw
+	EnvFrom   string
+	Attempts  int
+	CreatedAt time.Time
+}
+
+// Delivery modes.
+const (
+	ModeCopy = "copy" // the list's rewritten copy, personalised for Rcpt
+	ModeRaw  = "raw"  // the stored bytes as they are (notices, mail to owners)
+)
+
+// Transition moves a message from state from to state to, recording why,
+// and queues deliveries in the same transaction; it fails with ErrState if
+// the message is no longer in from (another process decided first), so that
+// replaying a step after a crash never doubles its deliveries.
+func (s *Store) Transition(ctx context.Context, id int64, from, to, reason, messageID string, ds []*Delivery) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: transition #%d: %w", id, err)
+	}
+	defer tx.Rollback()
+	now := s.unix()
+	q := `UPDATE messages SET state = ?, reason = ?, updated_at = ? WHERE id = ? AND state = ?`
+	args := []any{to, reason, now, id, from}
+	if messageID != "" {
+		q = `UPDATE messages SET state = ?, reason = ?, updated_at = ?, message_id = ? WHERE id = ? AND state = ?`
+		args = []any{to, reason, now, messageID, id, from}
+	}
+	res, err := tx.ExecContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("store: transition #%d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("message #%d is not %s: %w", id, from, ErrState)
+	}
+	if err := insertDeliveries(ctx, tx, id, ds, now); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func insertDeliveries(ctx context.Context, tx *sql.Tx, msgID int64, ds []*Delivery, now int64) error {
+	if len(ds) == 0 {
+		return nil
+	}
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO deliveries (message_id, list_id, rcpt, mode, env_from, state, attempts, next_at, created_at) VALUES (?, ?, ?, ?, ?, 'queued', 0, ?, ?) ON CONFLICT (message_id, rcpt) DO NOTHING`)
+	if err != nil {
+		return fmt.Errorf("store: queue deliveries: %w", err)
+	}
+	defer stmt.Close()
+	for _, d := range ds {
+		if _, err := stmt.ExecContext(ctx, msgID, nullID(d.ListID), d.Rcpt, d.Mode, d.EnvFrom, now, now); err != nil {
+			return fmt.Errorf("store: queue delivery to %s: %w", d.Rcpt, err)
+		}
+	}
+	return nil
+}
+
+// SpoolNotice stores a message Praxis composed itself and queues it for its
+// recipients, in one transaction.
+func (s *Store) SpoolNotice(ctx context.Context, m *Message, ds []*Delivery) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: notice: %w", err)
+	}
+	defer tx.Rollback()
+	now := s.unix()
+	m.Kind, m.State = KindNotice, StateAccepted
+	res, err := tx.ExecContext(ctx, `INSERT INTO messages (list_id, list_address, kind, extra, mail_from, rcpt, remote, raw, state, reason, message_id, from_addr, subject, received_at, updated_at) VALUES (?, ?, ?, '', ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?)`,
+		nullID(m.ListID), m.ListAddress, m.Kind, m.MailFrom, m.Rcpt, m.Raw, m.State, m.Reason, m.MessageID, m.FromAddr, m.Subject, now, now)
+	if err != nil {
+		return fmt.Errorf("store: notice: %w", err)
+	}
+	m.ID, _ = res.LastInsertId()
+	if err := insertDeliveries(ctx, tx, m.ID, ds, now); err != nil {
+		return err
+	}
+	return tx.Commit()
+}

@@ -1,0 +1,199 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Sentinel errors; callers test them with errors.Is.
+var (
+	ErrNotFound  = errors.New("not found")
+	ErrDuplicate = errors.New("already exists")
+	ErrState     = errors.New("not in a state that allows this")
+)
+
+// Store is the database handle shared by every part of the process.
+type Store struct {
+	db     *sql.DB
+	spoolq chan spoolReq
+	done   chan struct{}
+	now    func() time.Time
+}
+
+// Options tune Open.
+type Options struct {
+	// BusyTimeout is how long a writer waits for another process's lock.
+	BusyTimeout time.Duration
+	// Now is the clock (tests fake it).
+	Now func() time.Time
+}
+
+// Open opens (creating if needed) the SQLite database in dir and migrates it.
+func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("store: create data dir: %w", err)
+	}
+	if opts.BusyTimeout == 0 {
+		opts.BusyTimeout = 15 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	path := filepath.Join(dir, "praxis.db")
+	// WAL lets readers (the CLI, the web) run beside the writer; synchronous
+	// FULL makes every commit durable before we answer 250; immediate
+	// transactions take the write lock up front, so two writers wait on the
+	// busy timeout instead of failing on a lock upgrade.
+	dsn := fmt.Sprintf("file:%s?_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_txlock=immediate",
+		path, opts.BusyTimeout.Milliseconds())
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
+	s := &Store{db: db, spoolq: make(chan spoolReq, 256), done: make(chan struct{}), now: opts.Now}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	go s.spoolLoop()
+	return s, nil
+}
+
+// Close stops the group-commit loop and closes the database.
+func (s *Store) Close() error {
+	close(s.spoolq)
+	<-s.done
+	return s.db.Close()
+}
+
+// DB exposes the handle for packages that keep their own tables (archive).
+func (s *Store) DB() *sql.DB { return s.db }
+
+func (s *Store) unix() int64 { return s.now().Unix() }
+
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+		return fmt.Errorf("store: migrations table: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return fmt.Errorf("store: list migrations: %w", err)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		base := filepath.Base(name)
+		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("store: migration %s: bad version prefix", base)
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return fmt.Errorf("store: read migration %s: %w", base, err)
+		}
+		if err := s.applyMigration(ctx, v, string(body)); err != nil {
+			return fmt.Errorf("store: migration %s: %w", base, err)
+		}
+	}
+	return nil
+}
+
+// applyMigration runs one migration in a transaction unless another process
+// applied it first (two CLI commands can start at once).
+func (s *Store) applyMigration(ctx context.Context, version int, body string) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	for _, stmt := range splitSQL(body) {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("%q: %w", firstLine(stmt), err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, version, s.unix()); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// splitSQL splits a migration into statements at semicolons that end a line,
+// dropping comment lines.
+func splitSQL(body string) []string {
+	var out []string
+	var cur strings.Builder
+	for _, line := range strings.Split(body, "\n") {
+		t := strings.TrimSpace(line)
+		if t == "" || strings.HasPrefix(t, "--") {
+			continue
+		}
+		cur.WriteString(line)
+		cur.WriteByte('\n')
+		if strings.HasSuffix(t, ";") {
+			out = append(out, strings.TrimSuffix(strings.TrimSpace(cur.String()), ";"))
+			cur.Reset()
+		}
+	}
+	if strings.TrimSpace(cur.String()) != "" {
+		out = append(out, cur.String())
+	}
+	return out
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// Secret returns the named secret, creating a random one on first use. Secrets
+// live in the database so that every process on the data dir agrees on them.
+func (s *Store) Secret(ctx context.Context, name string) ([]byte, error) {
+	var v string
+	err := s.db.QueryRowContext(ctx, `SELECT value FROM secrets WHERE name = ?`, name).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		b := make([]byte, 32)
+		if _, err := rand.Read(b); err != nil {
+			return nil, fmt.Errorf("store: secret %s: %w", name, err)
+		}
+		// Another process may have won the race: insert-or-ignore, then re-read.
+		if _, err := s.db.ExecContext(ctx, `INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, name, hex.EncodeToString(b)); err != nil {
+			return nil, fmt.Errorf("store: secret %s: %w", name, err)
+		}
+		err = s.db.QueryRowContext(ctx, `SELECT value FROM secrets WHERE name = ?`, name).Scan(&v)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: secret %s: %w", name, err)
+	}
+	return hex.DecodeString(v)
+}
+
+func isUnique(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
