@@ -77,7 +77,13 @@ func (s *Service) CreateList(ctx context.Context, l *List) error {
 	if err := ValidateList(l); err != nil {
 		return err
 	}
-	return s.store.CreateList(ctx, l)
+	if err := s.store.CreateList(ctx, l); err != nil {
+		if errors.Is(err, store.ErrDuplicate) {
+			return fmt.Errorf("list %s already exists (see `praxis list show %s`): %w", l.Address, l.Address, ErrDuplicate)
+		}
+		return err
+	}
+	return nil
 }
 
 // List finds a list by address, with a message that says what to do.
@@ -190,3 +196,6 @@ func (s *Service) RemoveMember(ctx context.Context, list, addr string) error {
 func (s *Service) Failures(ctx context.Context, l *List, addr string) ([]store.Failure, error) {
 	return s.store.Failures(ctx, l.ID, addr)
 }
+
+// Templates returns the parsed templates the service renders with.
+func (s *Service) Templates() *templates.Set { return s.tpl }

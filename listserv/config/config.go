@@ -55,6 +55,9 @@ type Config struct {
 	RateBurst     int     `toml:"rate-burst"`
 	// DeliveryConcurrency is the number of delivery workers.
 	DeliveryConcurrency int `toml:"delivery-concurrency"`
+	// MXPort is the port used for MX hosts with delivery "mx": 25, unless a
+	// test or an unusual network needs another.
+	MXPort int `toml:"mx-port"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `toml:"log-level"`
 }
@@ -76,6 +79,7 @@ func Default() Config {
 		RatePerSecond:       10,
 		RateBurst:           100,
 		DeliveryConcurrency: 16,
+		MXPort:              25,
 		LogLevel:            "info",
 	}
 }

@@ -1,0 +1,380 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"praxis/listserv"
+	"praxis/listserv/config"
+	"praxis/listserv/store"
+)
+
+// benchResult is the JSON `praxis bench` prints (SPEC: Benchmark). Keys of
+// stages that later issues build stay null until then.
+type benchResult struct {
+	IngestMsgsPerS         float64  `json:"ingest_msgs_per_s"`
+	FanoutRcptsPerS        float64  `json:"fanout_rcpts_per_s"`
+	FanoutCeilingRcptsPerS float64  `json:"fanout_ceiling_rcpts_per_s"`
+	FanoutRatioOfCeiling   float64  `json:"fanout_ratio_of_ceiling"`
+	FanoutPeakRSSMB        float64  `json:"fanout_peak_rss_mb"`
+	IndexMsgsPerS          *float64 `json:"index_msgs_per_s"`
+	SearchP50Ms            *float64 `json:"search_p50_ms"`
+	SearchP99Ms            *float64 `json:"search_p99_ms"`
+	HTTPSearchP50Ms        *float64 `json:"http_search_p50_ms"`
+	HTTPSearchP99Ms        *float64 `json:"http_search_p99_ms"`
+	SummaryMs              *float64 `json:"summary_ms"`
+	PeakRSSMB              float64  `json:"peak_rss_mb"`
+	FanoutRecipients       int      `json:"fanout_recipients"`
+	IngestMessages         int      `json:"ingest_messages"`
+	IngestClients          int      `json:"ingest_clients"`
+	DeliveryConnections    int      `json:"delivery_connections"`
+	Corpus                 string   `json:"corpus"`
+}
+
+func (c *cli) bench(ctx context.Context, args []string) error {
+	fs := c.flags("bench")
+	corpus := fs.String("corpus", "", "mbox file for the archive benchmarks (default: a generated corpus)")
+	asJSON := fs.Bool("json", false, "print the result as one JSON object")
+	members := fs.Int("members", 10000, "recipients of the fan-out post")
+	posts := fs.Int("posts", 4000, "posts sent in the ingest test")
+	clients := fs.Int("clients", 8, "concurrent SMTP clients in the ingest test")
+	conns := fs.Int("connections", 16, "delivery connections (workers) to the sink")
+	if _, err := parse(fs, args, 0, 0, "bench [--corpus FILE] [--json]"); err != nil {
+		return err
+	}
+	if *corpus != "" {
+		if _, err := os.Stat(*corpus); err != nil {
+			return fmt.Errorf("bench: corpus: %w", err)
+		}
+	}
+	progress := func(format string, a ...any) { fmt.Fprintf(c.stderr, "bench: "+format+"\n", a...) }
+	res, err := runBench(ctx, benchParams{members: *members, posts: *posts, clients: *clients, conns: *conns, corpus: *corpus}, progress)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(c.stdout)
+		return enc.Encode(res)
+	}
+	fmt.Fprintf(c.stdout, "ingest:   %8.0f posts/s (%d posts, %d clients, durable before 250)\n", res.IngestMsgsPerS, res.IngestMessages, res.IngestClients)
+	fmt.Fprintf(c.stdout, "fan-out:  %8.0f copies/s (%d members, VERP, %d connections)\n", res.FanoutRcptsPerS, res.FanoutRecipients, res.DeliveryConnections)
+	fmt.Fprintf(c.stdout, "ceiling:  %8.0f copies/s (bare go-smtp client, same sink) → %.0f%%\n", res.FanoutCeilingRcptsPerS, 100*res.FanoutRatioOfCeiling)
+	fmt.Fprintf(c.stdout, "memory:   %8.1f MB peak RSS (%.1f MB during fan-out)\n", res.PeakRSSMB, res.FanoutPeakRSSMB)
+	return nil
+}
+
+type benchParams struct {
+	members, posts, clients, conns int
+	corpus                         string
+}
+
+// sink is a loopback SMTP server that counts what it receives.
+type sink struct {
+	srv   *smtp.Server
+	ln    net.Listener
+	rcpts atomic.Int64
+	msgs  atomic.Int64
+}
+
+func startSink() (*sink, error) {
+	s := &sink{}
+	s.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &sinkSession{s: s}, nil }))
+	s.srv.Domain = "sink.localhost"
+	s.srv.MaxRecipients = 1000
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	s.ln = ln
+	go s.srv.Serve(ln)
+	return s, nil
+}
+
+func (s *sink) addr() string { return s.ln.Addr().String() }
+func (s *sink) close()       { s.srv.Close() }
+
+type sinkSession struct {
+	s     *sink
+	rcpts int64
+}
+
+func (ss *sinkSession) Reset()                               { ss.rcpts = 0 }
+func (ss *sinkSession) Logout() error                        { return nil }
+func (ss *sinkSession) Mail(string, *smtp.MailOptions) error { return nil }
+func (ss *sinkSession) Rcpt(string, *smtp.RcptOptions) error { ss.rcpts++; return nil }
+func (ss *sinkSession) Data(r io.Reader) error {
+	if _, err := io.Copy(io.Discard, r); err != nil {
+		return err
+	}
+	ss.s.msgs.Add(1)
+	ss.s.rcpts.Add(ss.rcpts)
+	return nil
+}
+
+func benchMessage(i int, from, to string) []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "From: Member %d <%s>\r\nTo: %s\r\nSubject: Re: calibrating the receiver chain, part %d\r\nMessage-ID: <bench.%d.%d@bench.localhost>\r\nDate: %s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n",
+		i, from, to, i, time.Now().UnixNano(), i, time.Now().Format(time.RFC1123Z))
+	for j := 0; j < 40; j++ {
+		fmt.Fprintf(&b, "Line %d of a typical post: measured the gain at %d MHz and the noise floor moved.\r\n", j, 100+j)
+	}
+	return []byte(b.String())
+}
+
+func runBench(ctx context.Context, p benchParams, progress func(string, ...any)) (*benchResult, error) {
+	res := &benchResult{FanoutRecipients: p.members, IngestMessages: p.posts, IngestClients: p.clients, DeliveryConnections: p.conns, Corpus: p.corpus}
+	if res.Corpus == "" {
+		res.Corpus = "generated"
+	}
+	snk, err := startSink()
+	if err != nil {
+		return nil, fmt.Errorf("bench: sink: %w", err)
+	}
+	defer snk.close()
+
+	// 1. The ceiling: a bare go-smtp client into the same sink, one
+	// transaction per copy as VERP requires.
+	progress("ceiling: %d messages over %d connections with a bare go-smtp client", p.members, p.conns)
+	msg := benchMessage(0, "alice@bench.localhost", "cop@bench.localhost")
+	start := time.Now()
+	if err := bareSend(snk.addr(), p.members, p.conns, msg); err != nil {
+		return nil, fmt.Errorf("bench: ceiling: %w", err)
+	}
+	res.FanoutCeilingRcptsPerS = float64(p.members) / time.Since(start).Seconds()
+
+	dir, err := os.MkdirTemp("", "praxis-bench-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	cfg := config.Default()
+	cfg.Data, cfg.SMTP, cfg.HTTP, cfg.Hostname = dir, "127.0.0.1:0", "127.0.0.1:0", "bench.localhost"
+	cfg.Delivery = "smtp://" + snk.addr() + "?tls=none"
+	cfg.DeliveryConcurrency = p.conns
+	cfg.MaxConnections = 1000
+	cfg.Finish()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+
+	// Lists: one of p.members for the fan-out, one open list of one member
+	// for the ingest test.
+	svc, closeSvc, err := openService(ctx, &cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range []*listserv.List{
+		{Address: "fanout@bench.localhost", Name: "Fan-out", PostPolicy: listserv.PostMembers},
+		{Address: "ingest@bench.localhost", Name: "Ingest", PostPolicy: listserv.PostOpen},
+	} {
+		l.SubscribePolicy, l.ArchivePolicy, l.Prefix = listserv.SubscribeConfirm, listserv.ArchivePublic, "[bench] "
+		if err := svc.CreateList(ctx, l); err != nil {
+			closeSvc()
+			return nil, err
+		}
+	}
+	fan, _ := svc.List(ctx, "fanout@bench.localhost")
+	ms := make([]*store.Member, p.members)
+	for i := range ms {
+		ms[i] = &store.Member{ListID: fan.ID, Address: fmt.Sprintf("member%05d@rcpt%d.bench.localhost", i, i%50), Role: listserv.RoleMember, Delivery: listserv.DeliverEach}
+	}
+	ms[0].Address = "alice@bench.localhost"
+	if err := svc.Store().AddMembers(ctx, ms); err != nil {
+		closeSvc()
+		return nil, err
+	}
+	if err := svc.AddMember(ctx, "ingest@bench.localhost", &store.Member{Address: "reader@bench.localhost"}); err != nil {
+		closeSvc()
+		return nil, err
+	}
+	closeSvc()
+
+	srvCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	addrs := make(chan string, 4)
+	done := make(chan error, 1)
+	go func() {
+		done <- runServer(srvCtx, &cfg, log, func(name, addr string) {
+			if name == "smtp" {
+				addrs <- addr
+			}
+		})
+	}()
+	var smtpAddr string
+	select {
+	case smtpAddr = <-addrs:
+	case err := <-done:
+		return nil, fmt.Errorf("bench: server: %w", err)
+	}
+
+	// 2. Fan-out: one post to p.members, from the 250 to the last copy at
+	// the sink.
+	progress("fan-out: one post to %d members", p.members)
+	before := snk.rcpts.Load()
+	rssBefore := peakRSSMB()
+	_ = rssBefore
+	start = time.Now()
+	if err := smtpSend(smtpAddr, "alice@bench.localhost", "fanout@bench.localhost", benchMessage(1, "alice@bench.localhost", "fanout@bench.localhost")); err != nil {
+		return nil, fmt.Errorf("bench: fan-out post: %w", err)
+	}
+	if err := waitFor(ctx, 5*time.Minute, func() bool { return snk.rcpts.Load()-before >= int64(p.members) }); err != nil {
+		return nil, fmt.Errorf("bench: fan-out: %d of %d copies arrived: %w", snk.rcpts.Load()-before, p.members, err)
+	}
+	res.FanoutRcptsPerS = float64(p.members) / time.Since(start).Seconds()
+	res.FanoutRatioOfCeiling = res.FanoutRcptsPerS / res.FanoutCeilingRcptsPerS
+	res.FanoutPeakRSSMB = peakRSSMB()
+
+	// 3. Ingest: p.clients concurrent SMTP clients, one connection each,
+	// every post committed to disk before its 250.
+	progress("ingest: %d posts from %d clients", p.posts, p.clients)
+	start = time.Now()
+	var wg sync.WaitGroup
+	errs := make(chan error, p.clients)
+	var next atomic.Int64
+	for i := 0; i < p.clients; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cl, err := smtp.Dial(smtpAddr)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer cl.Close()
+			for {
+				n := int(next.Add(1))
+				if n > p.posts {
+					cl.Quit()
+					return
+				}
+				if err := cl.SendMail("poster@bench.localhost", []string{"ingest@bench.localhost"}, strings.NewReader(string(benchMessage(n, "poster@bench.localhost", "ingest@bench.localhost")))); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return nil, fmt.Errorf("bench: ingest: %w", err)
+	}
+	res.IngestMsgsPerS = float64(p.posts) / time.Since(start).Seconds()
+	stop()
+	if err := <-done; err != nil {
+		return nil, err
+	}
+	res.PeakRSSMB = peakRSSMB()
+	return res, nil
+}
+
+func bareSend(addr string, n, conns int, msg []byte) error {
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	errs := make(chan error, conns)
+	for i := 0; i < conns; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cl, err := smtp.Dial(addr)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer cl.Close()
+			if err := cl.Hello("bench.localhost"); err != nil {
+				errs <- err
+				return
+			}
+			for {
+				k := int(next.Add(1))
+				if k > n {
+					cl.Quit()
+					return
+				}
+				to := fmt.Sprintf("member%05d@rcpt%d.bench.localhost", k, k%50)
+				from := "cop-bounces+" + strings.Replace(to, "@", "=", 1) + "@bench.localhost"
+				if err := cl.Mail(from, nil); err != nil {
+					errs <- err
+					return
+				}
+				if err := cl.Rcpt(to, nil); err != nil {
+					errs <- err
+					return
+				}
+				w, err := cl.Data()
+				if err != nil {
+					errs <- err
+					return
+				}
+				if _, err := w.Write(msg); err != nil {
+					errs <- err
+					return
+				}
+				if err := w.Close(); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
+
+func smtpSend(addr, from, to string, msg []byte) error {
+	cl, err := smtp.Dial(addr)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	if err := cl.SendMail(from, []string{to}, strings.NewReader(string(msg))); err != nil {
+		return err
+	}
+	return cl.Quit()
+}
+
+func waitFor(ctx context.Context, limit time.Duration, cond func() bool) error {
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("timed out after %s", limit)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
+// peakRSSMB reads the process's high-water resident set (VmHWM) from
+// /proc; 0 where /proc is missing.
+func peakRSSMB() float64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}

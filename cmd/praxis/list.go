@@ -1,0 +1,229 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"text/tabwriter"
+
+	"praxis/listserv"
+)
+
+func (c *cli) list(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return usagef("usage: praxis list create|ls|show|set|rm …")
+	}
+	switch args[0] {
+	case "create":
+		return c.listCreate(ctx, args[1:])
+	case "ls":
+		return c.listLs(ctx, args[1:])
+	case "show":
+		return c.listShow(ctx, args[1:])
+	case "set":
+		return c.listSet(ctx, args[1:])
+	case "rm":
+		return c.listRm(ctx, args[1:])
+	}
+	return usagef("unknown list command %q: use create, ls, show, set or rm", args[0])
+}
+
+// listFlags binds the settings flags of create and set to l.
+func listFlags(fs *flag.FlagSet, l *listserv.List) {
+	fs.StringVar(&l.Name, "name", l.Name, "the list's title")
+	fs.StringVar(&l.Description, "description", l.Description, "one line on what the community is about")
+	fs.StringVar(&l.SubscribePolicy, "subscribe", l.SubscribePolicy, "open, confirm, moderate or confirm_then_moderate")
+	fs.StringVar(&l.PostPolicy, "post", l.PostPolicy, "members, open, moderated or announce")
+	fs.StringVar(&l.ArchivePolicy, "archive", l.ArchivePolicy, "public, private or none")
+	fs.StringVar(&l.Prefix, "prefix", l.Prefix, `subject prefix, e.g. "[cop] "`)
+}
+
+func (c *cli) listCreate(ctx context.Context, args []string) error {
+	l := &listserv.List{SubscribePolicy: listserv.SubscribeConfirm, PostPolicy: listserv.PostMembers, ArchivePolicy: listserv.ArchivePublic}
+	prefixSet := false
+	fs := c.flags("list create")
+	listFlags(fs, l)
+	pos, err := parse(fs, args, 1, 1, `list create ADDR --name TITLE [--description TEXT] [--subscribe open|confirm|moderate|confirm_then_moderate] [--post members|open|moderated|announce] [--archive public|private|none] [--prefix "[tag] "]`)
+	if err != nil {
+		return err
+	}
+	fs.Visit(func(f *flag.Flag) { prefixSet = prefixSet || f.Name == "prefix" })
+	l.Address = pos[0]
+	if !prefixSet {
+		// Mailman's default: the list's local part in brackets.
+		local := l.Address
+		if i := len(local) - len(atDomain(local)); i > 0 {
+			local = local[:i]
+		}
+		l.Prefix = "[" + local + "] "
+	}
+	svc, done, err := c.openService(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	if err := svc.CreateList(ctx, l); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "created list %s (%s)\n", l.Address, l.Name)
+	return nil
+}
+
+func atDomain(addr string) string {
+	for i := len(addr) - 1; i >= 0; i-- {
+		if addr[i] == '@' {
+			return addr[i:]
+		}
+	}
+	return ""
+}
+
+func (c *cli) listLs(ctx context.Context, args []string) error {
+	fs := c.flags("list ls")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, err := parse(fs, args, 0, 0, "list ls [--json]"); err != nil {
+		return err
+	}
+	svc, done, err := c.openService(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	lists, err := svc.Lists(ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		out := make([]map[string]any, 0, len(lists))
+		for _, l := range lists {
+			out = append(out, listJSON(l))
+		}
+		return printJSON(c, out)
+	}
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ADDRESS\tNAME\tPOST\tSUBSCRIBE\tARCHIVE")
+	for _, l := range lists {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", l.Address, l.Name, l.PostPolicy, l.SubscribePolicy, l.ArchivePolicy)
+	}
+	return tw.Flush()
+}
+
+func listJSON(l *listserv.List) map[string]any {
+	return map[string]any{
+		"address": l.Address, "name": l.Name, "description": l.Description,
+		"subscribe": l.SubscribePolicy, "post": l.PostPolicy, "archive": l.ArchivePolicy,
+		"prefix": l.Prefix, "created": l.CreatedAt.Format("2006-01-02T15:04:05Z07:00"),
+	}
+}
+
+func printJSON(c *cli, v any) error {
+	enc := json.NewEncoder(c.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func (c *cli) listShow(ctx context.Context, args []string) error {
+	fs := c.flags("list show")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args, 1, 1, "list show ADDR [--json]")
+	if err != nil {
+		return err
+	}
+	svc, done, err := c.openService(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	l, members, err := svc.Members(ctx, pos[0])
+	if err != nil {
+		return err
+	}
+	counts := map[string]int{}
+	for _, m := range members {
+		counts[m.Role]++
+	}
+	if *asJSON {
+		j := listJSON(l)
+		j["members"] = len(members)
+		return printJSON(c, j)
+	}
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "address:\t%s\n", l.Address)
+	fmt.Fprintf(tw, "name:\t%s\n", l.Name)
+	fmt.Fprintf(tw, "description:\t%s\n", l.Description)
+	fmt.Fprintf(tw, "subscribe:\t%s\n", l.SubscribePolicy)
+	fmt.Fprintf(tw, "post:\t%s\n", l.PostPolicy)
+	fmt.Fprintf(tw, "archive:\t%s\n", l.ArchivePolicy)
+	fmt.Fprintf(tw, "prefix:\t%q\n", l.Prefix)
+	fmt.Fprintf(tw, "members:\t%d (%d owners, %d moderators)\n", len(members), counts[listserv.RoleOwner], counts[listserv.RoleModerator])
+	fmt.Fprintf(tw, "created:\t%s\n", l.CreatedAt.Format("2006-01-02 15:04 MST"))
+	return tw.Flush()
+}
+
+func (c *cli) listSet(ctx context.Context, args []string) error {
+	var l listserv.List
+	fs := c.flags("list set")
+	listFlags(fs, &l)
+	pos, err := parse(fs, args, 1, 1, "list set ADDR --FLAG VALUE (flags: --name --description --subscribe --post --archive --prefix)")
+	if err != nil {
+		return err
+	}
+	changed := 0
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name != "data" && f.Name != "config" {
+			changed++
+		}
+	})
+	if changed == 0 {
+		return usagef("list set: nothing to change; give at least one of --name --description --subscribe --post --archive --prefix")
+	}
+	svc, done, err := c.openService(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	cur, err := svc.List(ctx, pos[0])
+	if err != nil {
+		return err
+	}
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "name":
+			cur.Name = l.Name
+		case "description":
+			cur.Description = l.Description
+		case "subscribe":
+			cur.SubscribePolicy = l.SubscribePolicy
+		case "post":
+			cur.PostPolicy = l.PostPolicy
+		case "archive":
+			cur.ArchivePolicy = l.ArchivePolicy
+		case "prefix":
+			cur.Prefix = l.Prefix
+		}
+	})
+	if err := svc.UpdateList(ctx, cur); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "updated list %s\n", cur.Address)
+	return nil
+}
+
+func (c *cli) listRm(ctx context.Context, args []string) error {
+	fs := c.flags("list rm")
+	pos, err := parse(fs, args, 1, 1, "list rm ADDR")
+	if err != nil {
+		return err
+	}
+	svc, done, err := c.openService(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	if err := svc.DeleteList(ctx, pos[0]); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "removed list %s\n", pos[0])
+	return nil
+}

@@ -1,0 +1,217 @@
+// Command praxis runs Praxis, the mailing-list service for communities of
+// practice, and administers it. See ../../README.md and SPEC.md.
+//
+// main parses flags, loads the configuration, wires the parts and runs
+// until a signal; the logic lives in listserv and archive.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"praxis/listserv"
+	"praxis/listserv/config"
+	"praxis/listserv/store"
+	"praxis/templates"
+)
+
+const usage = `praxis — mailing lists for communities of practice
+
+Usage: praxis [--data DIR] [--config FILE] COMMAND [ARGS]
+
+Commands:
+  serve                         run the SMTP/LMTP receiver, delivery, and web server
+  list create|ls|show|set|rm    manage lists
+  member add|rm|ls|show|set     manage members
+  held ls|approve|reject|discard  the moderation queue
+  bench [--json]                the performance benchmark
+
+Global flags (also accepted after the command):
+  --data DIR      data directory (default ./praxis-data, env PRAXIS_DATA)
+  --config FILE   TOML configuration (env PRAXIS_CONFIG)
+
+Run "praxis COMMAND --help" for a command's flags.
+`
+
+// exitUsage is the exit status for bad command lines.
+const exitUsage = 2
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// cli carries what every command needs.
+type cli struct {
+	stdout, stderr io.Writer
+	dataFlag       string
+	configFlag     string
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	c := &cli{stdout: stdout, stderr: stderr}
+	fs := c.flags("praxis")
+	fs.Usage = func() { fmt.Fprint(stderr, usage) }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return exitUsage
+	}
+	args = fs.Args()
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch args[0] {
+	case "serve":
+		err = c.serve(ctx, args[1:])
+	case "list":
+		err = c.list(ctx, args[1:])
+	case "member":
+		err = c.member(ctx, args[1:])
+	case "held":
+		err = c.held(ctx, args[1:])
+	case "bench":
+		err = c.bench(ctx, args[1:])
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "praxis: unknown command %q\n\n%s", args[0], usage)
+		return exitUsage
+	}
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "praxis: %v\n", err)
+		return exitUsage
+	default:
+		fmt.Fprintf(stderr, "praxis: %v\n", cleanError(err))
+		return 1
+	}
+}
+
+// cleanError drops the sentinel suffixes (": not found") that say nothing
+// more to a person than the message before them.
+func cleanError(err error) string {
+	s := err.Error()
+	for _, suffix := range []string{": " + store.ErrNotFound.Error(), ": " + store.ErrDuplicate.Error()} {
+		s = strings.ReplaceAll(s, suffix, "")
+	}
+	return s
+}
+
+// usageError is a bad command line (exit 2).
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
+
+// flags returns a FlagSet carrying the global flags.
+func (c *cli) flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	fs.StringVar(&c.dataFlag, "data", c.dataFlag, "data directory (env PRAXIS_DATA)")
+	fs.StringVar(&c.configFlag, "config", c.configFlag, "TOML configuration file (env PRAXIS_CONFIG)")
+	return fs
+}
+
+// parse parses flags wherever they stand among the positional arguments
+// (`praxis list create ADDR --name X`), and checks the positional count.
+func parse(fs *flag.FlagSet, args []string, min, max int, synopsis string) ([]string, error) {
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: praxis %s\n", synopsis)
+		fs.PrintDefaults()
+	}
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usagef("%v (usage: praxis %s)", err, synopsis)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+	if len(pos) < min || (max >= 0 && len(pos) > max) {
+		return nil, usagef("usage: praxis %s", synopsis)
+	}
+	return pos, nil
+}
+
+// config builds the configuration: defaults, then the file, then the
+// environment, then flags (applied by the caller through apply).
+func (c *cli) config(apply func(*config.Config)) (*config.Config, error) {
+	cfg := config.Default()
+	file := c.configFlag
+	if file == "" {
+		file = os.Getenv("PRAXIS_CONFIG")
+	}
+	if file != "" {
+		if err := cfg.Load(file); err != nil {
+			return nil, err
+		}
+	}
+	if d := os.Getenv("PRAXIS_DATA"); d != "" {
+		cfg.Data = d
+	}
+	if c.dataFlag != "" {
+		cfg.Data = c.dataFlag
+	}
+	if apply != nil {
+		apply(&cfg)
+	}
+	cfg.Finish()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &cfg, nil
+}
+
+// openService opens the data dir for an admin command.
+func (c *cli) openService(ctx context.Context) (*listserv.Service, func(), error) {
+	cfg, err := c.config(nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	return openService(ctx, cfg, slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+}
+
+func openService(ctx context.Context, cfg *config.Config, log *slog.Logger) (*listserv.Service, func(), error) {
+	st, err := store.Open(ctx, cfg.Data, store.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	tpl, err := templates.Parse()
+	if err != nil {
+		st.Close()
+		return nil, nil, fmt.Errorf("templates: %w", err)
+	}
+	svc, err := listserv.New(ctx, st, listserv.Config{BaseURL: cfg.BaseURL, Hostname: cfg.Hostname}, tpl, log)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return svc, func() { st.Close() }, nil
+}

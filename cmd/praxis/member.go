@@ -1,0 +1,209 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"text/tabwriter"
+
+	"praxis/listserv"
+)
+
+func (c *cli) member(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return usagef("usage: praxis member add|rm|ls|show|set …")
+	}
+	switch args[0] {
+	case "add":
+		return c.memberAdd(ctx, args[1:])
+	case "rm":
+		return c.memberRm(ctx, args[1:])
+	case "ls":
+		return c.memberLs(ctx, args[1:])
+	case "show":
+		return c.memberShow(ctx, args[1:])
+	case "set":
+		return c.memberSet(ctx, args[1:])
+	}
+	return usagef("unknown member command %q: use add, rm, ls, show or set", args[0])
+}
+
+func memberFlags(fs *flag.FlagSet, m *listserv.Member) {
+	fs.StringVar(&m.Name, "name", m.Name, "display name")
+	fs.StringVar(&m.Role, "role", m.Role, "member, moderator or owner")
+	fs.StringVar(&m.Delivery, "delivery", m.Delivery, "each, digest, summary or nomail")
+	fs.StringVar(&m.Expertise, "expertise", m.Expertise, `what the member can help with: "terms, …"`)
+}
+
+func (c *cli) memberAdd(ctx context.Context, args []string) error {
+	m := &listserv.Member{Role: listserv.RoleMember, Delivery: listserv.DeliverEach}
+	fs := c.flags("member add")
+	memberFlags(fs, m)
+	pos, err := parse(fs, args, 2, 2, "member add LIST ADDR [--name NAME] [--role member|moderator|owner] [--delivery each|digest|summary|nomail] [--expertise TERMS]")
+	if err != nil {
+		return err
+	}
+	svc, done, err := c.openService(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	m.Address = pos[1]
+	if err := svc.AddMember(ctx, pos[0], m); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "added %s to %s as %s (delivery %s)\n", m.Address, pos[0], m.Role, m.Delivery)
+	return nil
+}
+
+func (c *cli) memberRm(ctx context.Context, args []string) error {
+	fs := c.flags("member rm")
+	pos, err := parse(fs, args, 2, 2, "member rm LIST ADDR")
+	if err != nil {
+		return err
+	}
+	svc, done, err := c.openService(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	if err := svc.RemoveMember(ctx, pos[0], pos[1]); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "removed %s from %s\n", pos[1], pos[0])
+	return nil
+}
+
+func memberJSON(m *listserv.Member) map[string]any {
+	return map[string]any{
+		"address": m.Address, "name": m.Name, "role": m.Role, "delivery": m.Delivery,
+		"status": m.Status, "bounce_score": m.BounceScore, "expertise": m.Expertise,
+		"joined": m.CreatedAt.Format("2006-01-02T15:04:05Z07:00"),
+	}
+}
+
+func (c *cli) memberLs(ctx context.Context, args []string) error {
+	fs := c.flags("member ls")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args, 1, 1, "member ls LIST [--json]")
+	if err != nil {
+		return err
+	}
+	svc, done, err := c.openService(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	_, ms, err := svc.Members(ctx, pos[0])
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		out := make([]map[string]any, 0, len(ms))
+		for _, m := range ms {
+			out = append(out, memberJSON(m))
+		}
+		return printJSON(c, out)
+	}
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ADDRESS\tNAME\tROLE\tDELIVERY\tSTATUS")
+	for _, m := range ms {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.Address, m.Name, m.Role, m.Delivery, m.Status)
+	}
+	return tw.Flush()
+}
+
+func (c *cli) memberShow(ctx context.Context, args []string) error {
+	fs := c.flags("member show")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args, 2, 2, "member show LIST ADDR [--json]")
+	if err != nil {
+		return err
+	}
+	svc, done, err := c.openService(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	l, m, err := svc.Member(ctx, pos[0], pos[1])
+	if err != nil {
+		return err
+	}
+	failures, err := svc.Failures(ctx, l, m.Address)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		j := memberJSON(m)
+		j["list"] = l.Address
+		j["delivery_failures"] = len(failures)
+		return printJSON(c, j)
+	}
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "list:\t%s\n", l.Address)
+	fmt.Fprintf(tw, "address:\t%s\n", m.Address)
+	fmt.Fprintf(tw, "name:\t%s\n", m.Name)
+	fmt.Fprintf(tw, "role:\t%s\n", m.Role)
+	fmt.Fprintf(tw, "delivery:\t%s\n", m.Delivery)
+	fmt.Fprintf(tw, "status:\t%s\n", m.Status)
+	fmt.Fprintf(tw, "bounce score:\t%g\n", m.BounceScore)
+	fmt.Fprintf(tw, "expertise:\t%s\n", m.Expertise)
+	fmt.Fprintf(tw, "joined:\t%s\n", m.CreatedAt.Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(tw, "delivery failures:\t%d\n", len(failures))
+	if len(failures) > 0 {
+		f := failures[0]
+		fmt.Fprintf(tw, "last failure:\t%s %d %s %s\n", f.At.Format("2006-01-02 15:04 MST"), f.Code, f.Enhanced, f.Text)
+	}
+	return tw.Flush()
+}
+
+func (c *cli) memberSet(ctx context.Context, args []string) error {
+	var m listserv.Member
+	fs := c.flags("member set")
+	memberFlags(fs, &m)
+	fs.StringVar(&m.Status, "status", "", "enabled, disabled_user, disabled_moderator or disabled_bounce")
+	pos, err := parse(fs, args, 2, 2, "member set LIST ADDR --FLAG VALUE (flags: --name --role --delivery --expertise --status)")
+	if err != nil {
+		return err
+	}
+	changed := 0
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name != "data" && f.Name != "config" {
+			changed++
+		}
+	})
+	if changed == 0 {
+		return usagef("member set: nothing to change; give at least one of --name --role --delivery --expertise --status")
+	}
+	svc, done, err := c.openService(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	_, cur, err := svc.Member(ctx, pos[0], pos[1])
+	if err != nil {
+		return err
+	}
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "name":
+			cur.Name = m.Name
+		case "role":
+			cur.Role = m.Role
+		case "delivery":
+			cur.Delivery = m.Delivery
+		case "expertise":
+			cur.Expertise = m.Expertise
+		case "status":
+			cur.Status = m.Status
+			if m.Status == listserv.StatusEnabled {
+				cur.BounceScore = 0
+			}
+		}
+	})
+	if err := svc.UpdateMember(ctx, cur); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "updated %s on %s\n", cur.Address, pos[0])
+	return nil
+}

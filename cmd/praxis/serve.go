@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"praxis/archive/web"
+	"praxis/listserv"
+	"praxis/listserv/config"
+	"praxis/listserv/delivery"
+	"praxis/listserv/delivery/transport"
+	"praxis/listserv/dns"
+	"praxis/listserv/smtpin"
+)
+
+// serveFlags binds the serve flags to cfg; the file's keys have the same names.
+func serveFlags(fs *flag.FlagSet, cfg *config.Config) {
+	fs.StringVar(&cfg.SMTP, "smtp", cfg.SMTP, "SMTP receiver address")
+	fs.StringVar(&cfg.LMTP, "lmtp", cfg.LMTP, "LMTP receiver address (off when empty)")
+	fs.StringVar(&cfg.HTTP, "http", cfg.HTTP, "web server address")
+	fs.StringVar(&cfg.IMAP, "imap", cfg.IMAP, "read-only IMAP archive address")
+	fs.StringVar(&cfg.IMAPS, "imaps", cfg.IMAPS, "implicit-TLS IMAP address (off when empty)")
+	fs.StringVar(&cfg.BaseURL, "base-url", cfg.BaseURL, "the address written into links in mail (default http://HTTP)")
+	fs.StringVar(&cfg.Delivery, "delivery", cfg.Delivery, "smtp://[user:pass@]host:port[?tls=starttls|implicit|none], mx, or maildir:DIR (default maildir:DATA/outbox)")
+	fs.StringVar(&cfg.IMAPIngest, "imap-ingest", cfg.IMAPIngest, "imaps://user:pass@host:port/INBOX?list=ADDR")
+	fs.StringVar(&cfg.Hostname, "hostname", cfg.Hostname, "SMTP greeting and Message-ID domain")
+	fs.StringVar(&cfg.DNS, "dns", cfg.DNS, "DNS server host:port for MX, DMARC and DKIM look-ups")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "certificate for STARTTLS")
+	fs.StringVar(&cfg.TLSKey, "tls-key", cfg.TLSKey, "key for STARTTLS")
+	fs.Int64Var(&cfg.MaxMessageBytes, "max-message-bytes", cfg.MaxMessageBytes, "largest message accepted")
+	fs.IntVar(&cfg.MaxConnections, "max-connections", cfg.MaxConnections, "concurrent SMTP connections")
+	fs.Float64Var(&cfg.RatePerSecond, "rate-per-second", cfg.RatePerSecond, "SMTP transactions per second per client (0: no limit)")
+	fs.IntVar(&cfg.RateBurst, "rate-burst", cfg.RateBurst, "burst of the per-client rate limit")
+	fs.IntVar(&cfg.DeliveryConcurrency, "delivery-concurrency", cfg.DeliveryConcurrency, "delivery workers")
+	fs.IntVar(&cfg.MXPort, "mx-port", cfg.MXPort, "port of MX hosts for --delivery mx")
+	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
+}
+
+func (c *cli) serve(ctx context.Context, args []string) error {
+	flagCfg := config.Default()
+	fs := c.flags("serve")
+	serveFlags(fs, &flagCfg)
+	if _, err := parse(fs, args, 0, 0, "serve [flags]"); err != nil {
+		return err
+	}
+	cfg, err := c.config(func(cfg *config.Config) {
+		// Flags win over the file: replay the ones given onto it.
+		replay := flag.NewFlagSet("replay", flag.ContinueOnError)
+		serveFlags(replay, cfg)
+		fs.Visit(func(f *flag.Flag) {
+			if replay.Lookup(f.Name) != nil {
+				replay.Set(f.Name, f.Value.String())
+			}
+		})
+	})
+	if err != nil {
+		return err
+	}
+	var level slog.Level
+	level.UnmarshalText([]byte(cfg.LogLevel))
+	log := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: level}))
+	return runServer(ctx, cfg, log, func(name, addr string) {
+		fmt.Fprintf(c.stdout, "%s listening on %s\n", name, addr)
+	})
+}
+
+// runServer wires the parts and runs them until ctx ends; announce is told
+// of each listener once it is bound.
+func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announce func(name, addr string)) error {
+	svc, closeStore, err := openService(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+
+	var tlsCfg *tls.Config
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return fmt.Errorf("tls-cert/tls-key: %w", err)
+		}
+		tlsCfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	tr, err := transport.Parse(cfg.Delivery, transport.Options{
+		Hostname: cfg.Hostname,
+		Resolver: dns.NewResolver(cfg.DNS),
+		MXPort:   cfg.MXPort,
+		Logger:   log,
+	})
+	if err != nil {
+		return err
+	}
+
+	receivers := []*smtpin.Server{}
+	recvCfg := smtpin.Config{
+		Hostname: cfg.Hostname, MaxMessageBytes: cfg.MaxMessageBytes, MaxConns: cfg.MaxConnections,
+		RatePerSecond: cfg.RatePerSecond, RateBurst: cfg.RateBurst, TLS: tlsCfg,
+	}
+	if cfg.RatePerSecond == 0 {
+		recvCfg.RatePerSecond = -1 // explicit 0 in the config: no limit
+	}
+	for _, r := range []struct {
+		name, addr string
+		lmtp       bool
+	}{{"smtp", cfg.SMTP, false}, {"lmtp", cfg.LMTP, true}} {
+		if r.addr == "" {
+			continue
+		}
+		rc := recvCfg
+		rc.Addr, rc.LMTP = r.addr, r.lmtp
+		srv := smtpin.New(rc, svc, log.With("listener", r.name))
+		if err := srv.Listen(); err != nil {
+			return err
+		}
+		receivers = append(receivers, srv)
+		announce(r.name, srv.Addr().String())
+	}
+	webSrv := web.New(web.Config{Addr: cfg.HTTP}, svc, svc.Templates(), log.With("listener", "http"))
+	if err := webSrv.Listen(); err != nil {
+		return err
+	}
+	announce("http", webSrv.Addr().String())
+
+	// The journey after the 250: check, then deliver. They stop after the
+	// receivers, so that nothing accepted waits for a process that is gone.
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	queue := delivery.New(delivery.Config{Concurrency: cfg.DeliveryConcurrency}, svc, tr, log.With("part", "delivery"))
+	var wg sync.WaitGroup
+	errc := make(chan error, 8)
+	start := func(name string, f func() error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f(); err != nil {
+				errc <- fmt.Errorf("%s: %w", name, err)
+			}
+		}()
+	}
+	start("check", func() error { return svc.Run(workCtx) })
+	start("delivery", func() error { return queue.Run(workCtx) })
+	var listeners sync.WaitGroup
+	for _, r := range receivers {
+		listeners.Add(1)
+		go func() {
+			defer listeners.Done()
+			if err := r.Serve(); err != nil {
+				errc <- err
+			}
+		}()
+	}
+	listeners.Add(1)
+	go func() {
+		defer listeners.Done()
+		if err := webSrv.Serve(); err != nil {
+			errc <- err
+		}
+	}()
+	log.Info("praxis started", "data", cfg.Data, "delivery", cfg.Delivery, "base_url", cfg.BaseURL)
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case runErr = <-errc:
+		log.Error("a part stopped", "err", runErr)
+	}
+	// Stop taking mail, let sessions in DATA finish, then drain the checks
+	// and the copies in flight.
+	shutCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, r := range receivers {
+		if err := r.Shutdown(shutCtx); err != nil {
+			log.Warn("smtp shutdown", "err", err)
+		}
+	}
+	if err := webSrv.Shutdown(shutCtx); err != nil {
+		log.Warn("http shutdown", "err", err)
+	}
+	listeners.Wait()
+	stopWork()
+	wg.Wait()
+	log.Info("stopped")
+	if runErr != nil && !errors.Is(runErr, context.Canceled) {
+		return runErr
+	}
+	return nil
+}

@@ -1,0 +1,92 @@
+package listserv
+
+import "testing"
+
+func TestParseRoute(t *testing.T) {
+	tests := []struct {
+		rcpt string
+		want Route
+		ok   bool
+	}{
+		{"cop@example.org", Route{"cop@example.org", "post", ""}, true},
+		{"<COP@Example.ORG>", Route{"cop@example.org", "post", ""}, true},
+		{"cop-request@example.org", Route{"cop@example.org", "request", ""}, true},
+		{"cop-join@example.org", Route{"cop@example.org", "join", ""}, true},
+		{"cop-leave@example.org", Route{"cop@example.org", "leave", ""}, true},
+		{"cop-owner@example.org", Route{"cop@example.org", "owner", ""}, true},
+		{"cop-confirm+abc123@example.org", Route{"cop@example.org", "confirm", "abc123"}, true},
+		{"cop-bounces+alice=example.net@example.org", Route{"cop@example.org", "bounce", "alice=example.net"}, true},
+		{"cop-bounces@example.org", Route{"cop@example.org", "bounce", ""}, true},
+		{"my-list-request@example.org", Route{"my-list@example.org", "request", ""}, true},
+		{"cop-confirm@example.org", Route{}, false},
+		{"cop+tag@example.org", Route{}, false},
+		{"cop-request+x@example.org", Route{}, false},
+		{"-request@example.org", Route{"-request@example.org", "post", ""}, true},
+		{"nodomain", Route{}, false},
+		{"@example.org", Route{}, false},
+	}
+	for _, tt := range tests {
+		got, ok := ParseRoute(tt.rcpt)
+		if ok != tt.ok || (ok && got != tt.want) {
+			t.Errorf("ParseRoute(%q) = %+v, %v; want %+v, %v", tt.rcpt, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestAddressAndVERP(t *testing.T) {
+	if got := Address("cop@example.org", "request"); got != "cop-request@example.org" {
+		t.Errorf("Address = %q", got)
+	}
+	if got := VERP("cop@example.org", "alice@example.net"); got != "cop-bounces+alice=example.net@example.org" {
+		t.Errorf("VERP = %q", got)
+	}
+	// The VERP address routes back to the same list as a bounce.
+	r, ok := ParseRoute(VERP("cop@example.org", "Bob.Smith@Mail.Example.net"))
+	if !ok || r.Kind != "bounce" || r.List != "cop@example.org" || r.Extra != "bob.smith=mail.example.net" {
+		t.Errorf("VERP does not route back: %+v %v", r, ok)
+	}
+}
+
+func TestParseAddress(t *testing.T) {
+	tests := []struct {
+		in, want string
+		ok       bool
+	}{
+		{"alice@Example.NET", "alice@example.net", true},
+		{" Alice@example.net ", "Alice@example.net", true},
+		{"alice", "", false},
+		{"Alice <alice@example.net>", "", false},
+		{"alice@", "", false},
+		{"alice@nodot", "", false},
+		{"alice@localhost", "alice@localhost", true},
+		{"a b@example.net", "", false},
+		{"alice@example.net, bob@example.net", "", false},
+	}
+	for _, tt := range tests {
+		got, err := ParseAddress(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("ParseAddress(%q) = %q, %v; want %q ok=%v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestValidateList(t *testing.T) {
+	good := List{Address: "cop@example.org", Name: "CoP", SubscribePolicy: "confirm", PostPolicy: "members", ArchivePolicy: "public"}
+	if err := ValidateList(&good); err != nil {
+		t.Fatalf("good list: %v", err)
+	}
+	bad := []List{
+		{Address: "cop", Name: "x", SubscribePolicy: "confirm", PostPolicy: "members", ArchivePolicy: "public"},
+		{Address: "cop-request@example.org", Name: "x", SubscribePolicy: "confirm", PostPolicy: "members", ArchivePolicy: "public"},
+		{Address: "cop@example.org", Name: "", SubscribePolicy: "confirm", PostPolicy: "members", ArchivePolicy: "public"},
+		{Address: "cop@example.org", Name: "x", SubscribePolicy: "whenever", PostPolicy: "members", ArchivePolicy: "public"},
+		{Address: "cop@example.org", Name: "x", SubscribePolicy: "confirm", PostPolicy: "all", ArchivePolicy: "public"},
+		{Address: "cop@example.org", Name: "x", SubscribePolicy: "confirm", PostPolicy: "members", ArchivePolicy: "secret"},
+		{Address: "cop@example.org", Name: "x\r\nBcc: evil@example.com", SubscribePolicy: "confirm", PostPolicy: "members", ArchivePolicy: "public"},
+	}
+	for _, l := range bad {
+		if err := ValidateList(&l); err == nil {
+			t.Errorf("ValidateList(%+v) accepted a bad list", l)
+		}
+	}
+}

@@ -1,0 +1,241 @@
+package listserv
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"praxis/listserv/store"
+	"praxis/templates"
+)
+
+func newTestService(t *testing.T) *Service {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, t.TempDir(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	svc, err := New(ctx, st, Config{BaseURL: "https://lists.example.org", Hostname: "lists.example.org"}, templates.MustParse(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+func mustList(t *testing.T, svc *Service, addr, post string) *List {
+	t.Helper()
+	l := &List{Address: addr, Name: "Test list", SubscribePolicy: SubscribeConfirm, PostPolicy: post, ArchivePolicy: ArchivePublic, Prefix: "[t] "}
+	if err := svc.CreateList(context.Background(), l); err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func TestCheckChain(t *testing.T) {
+	ctx := context.Background()
+	svc := newTestService(t)
+	for _, p := range []string{PostMembers, PostOpen, PostModerated, PostAnnounce} {
+		mustList(t, svc, p+"@example.org", p)
+		for _, m := range []*Member{
+			{Address: "alice@example.net"},
+			{Address: "owen@example.net", Role: RoleOwner},
+			{Address: "dora@example.net", Delivery: DeliverDigest},
+		} {
+			mm := *m
+			if err := svc.AddMember(ctx, p+"@example.org", &mm); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	post := func(from, extra string) []byte {
+		return []byte("From: " + from + "\r\nTo: x@example.org\r\nSubject: hello\r\nMessage-ID: <m1@example.net>\r\n" + extra + "\r\nbody\r\n")
+	}
+	tests := []struct {
+		name, list, mailFrom string
+		raw                  []byte
+		state, reason        string
+	}{
+		{"member posts", "members", "alice@example.net", post("Alice <alice@example.net>", ""), store.StateAccepted, ""},
+		{"member, other case", "members", "x@y.org", post("ALICE@example.net", ""), store.StateAccepted, ""},
+		{"non-member held", "members", "eve@example.com", post("eve@example.com", ""), store.StateHeld, "non-member"},
+		{"open list", "open", "eve@example.com", post("eve@example.com", ""), store.StateAccepted, ""},
+		{"moderated holds members", "moderated", "alice@example.net", post("alice@example.net", ""), store.StateHeld, "moderated"},
+		{"announce: owner", "announce", "owen@example.net", post("owen@example.net", ""), store.StateAccepted, ""},
+		{"announce: member held", "announce", "alice@example.net", post("alice@example.net", ""), store.StateHeld, "announce"},
+		{"loop by List-Id", "open", "alice@example.net", post("alice@example.net", "List-Id: Test <open.example.org>\r\n"), store.StateDropped, "loop"},
+		{"loop by X-Loop", "open", "alice@example.net", post("alice@example.net", "X-Loop: open@example.org\r\n"), store.StateDropped, "loop"},
+		{"other list's List-Id passes", "open", "alice@example.net", post("alice@example.net", "List-Id: <other.example.com>\r\n"), store.StateAccepted, ""},
+		{"null sender", "open", "", post("MAILER-DAEMON@example.net", ""), store.StateDropped, "bounce"},
+		{"auto-submitted", "open", "alice@example.net", post("alice@example.net", "Auto-Submitted: auto-replied\r\n"), store.StateDropped, "auto-reply"},
+		{"auto-submitted no", "open", "alice@example.net", post("alice@example.net", "Auto-Submitted: no\r\n"), store.StateAccepted, ""},
+		{"vacation", "open", "alice@example.net", post("alice@example.net", "X-Autoreply: yes\r\n"), store.StateDropped, "auto-reply"},
+		{"DSN", "open", "alice@example.net", post("alice@example.net", "Content-Type: multipart/report; report-type=delivery-status; boundary=x\r\n"), store.StateDropped, "bounce"},
+		{"garbage header, member envelope", "members", "alice@example.net", []byte("this is not a header\r\n\r\nbody"), store.StateHeld, "malformed"},
+		{"garbage header, stranger", "members", "eve@example.com", []byte("\x00\x01\x02"), store.StateHeld, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := svc.Resolve(ctx, tt.list+"@example.org")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := svc.Receive(ctx, Envelope{MailFrom: tt.mailFrom}, []Route{r}, tt.raw); err != nil {
+				t.Fatal(err)
+			}
+			if err := svc.ProcessReceived(ctx); err != nil {
+				t.Fatal(err)
+			}
+			l, _ := svc.List(ctx, tt.list+"@example.org")
+			var got *store.Message
+			for _, st := range []string{store.StateAccepted, store.StateHeld, store.StateDropped} {
+				ms, _ := svc.store.ListMessages(ctx, l.ID, st)
+				for _, m := range ms {
+					if got == nil || m.ID > got.ID {
+						got = m
+					}
+				}
+			}
+			if got == nil || got.State != tt.state || !strings.Contains(got.Reason, tt.reason) {
+				t.Fatalf("got %+v, want state %s reason ~%q", got, tt.state, tt.reason)
+			}
+			if got.State == store.StateAccepted {
+				counts, _ := svc.store.DeliveryCounts(ctx, got.ID)
+				// alice and owen get each post; dora takes digests.
+				if counts["queued"] != 2 {
+					t.Errorf("queued copies = %v, want 2", counts)
+				}
+			}
+		})
+	}
+}
+
+func TestModerationQueue(t *testing.T) {
+	ctx := context.Background()
+	svc := newTestService(t)
+	mustList(t, svc, "cop@example.org", PostMembers)
+	svc.AddMember(ctx, "cop@example.org", &Member{Address: "alice@example.net"})
+	r, _ := svc.Resolve(ctx, "cop@example.org")
+	for i := 0; i < 3; i++ {
+		raw := []byte("From: eve@example.com\r\nSubject: buy now\r\n\r\nbody\r\n")
+		if err := svc.Receive(ctx, Envelope{MailFrom: "eve@example.com"}, []Route{r}, raw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	svc.ProcessReceived(ctx)
+	_, held, err := svc.Held(ctx, "cop@example.org")
+	if err != nil || len(held) != 3 {
+		t.Fatalf("held = %d, %v; want 3", len(held), err)
+	}
+	if err := svc.Approve(ctx, "cop@example.org", held[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Approve(ctx, "cop@example.org", held[0].ID); !errors.Is(err, ErrInvalid) {
+		t.Errorf("second approve: %v, want ErrInvalid", err)
+	}
+	if err := svc.Reject(ctx, "cop@example.org", held[1].ID, "off topic"); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Discard(ctx, "cop@example.org", held[2].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Approve(ctx, "cop@example.org", 9999); !errors.Is(err, ErrNotFound) {
+		t.Errorf("approve unknown: %v", err)
+	}
+	counts, _ := svc.store.DeliveryCounts(ctx, held[0].ID)
+	if counts["queued"] != 1 {
+		t.Errorf("approved post copies: %v", counts)
+	}
+	// The rejection notice is queued to the author, raw.
+	due, _ := svc.store.DueDeliveries(ctx, 0, 100)
+	var notice bool
+	for _, d := range due {
+		if d.Rcpt == "eve@example.com" && d.Mode == store.ModeRaw {
+			m, _ := svc.store.Message(ctx, d.MessageID)
+			notice = strings.Contains(string(m.Raw), "off topic") && strings.Contains(string(m.Raw), "Auto-Submitted: auto-replied")
+		}
+	}
+	if !notice {
+		t.Error("no rejection notice with the reason queued for the author")
+	}
+}
+
+func TestUnsubscribeToken(t *testing.T) {
+	ctx := context.Background()
+	svc := newTestService(t)
+	mustList(t, svc, "cop@example.org", PostMembers)
+	svc.AddMember(ctx, "cop@example.org", &Member{Address: "Alice@example.net"})
+	tok := svc.UnsubscribeToken("cop@example.org", "Alice@example.net")
+	if _, err := svc.CheckUnsubscribeToken("cop@example.org", tok+"x"); err == nil {
+		t.Error("tampered token accepted")
+	}
+	if _, err := svc.CheckUnsubscribeToken("other@example.org", tok); err == nil {
+		t.Error("token accepted for another list")
+	}
+	forged := svc.UnsubscribeToken("cop@example.org", "bob@example.net")
+	enc, mac, _ := strings.Cut(forged, ".")
+	_ = enc
+	if _, err := svc.CheckUnsubscribeToken("cop@example.org", strings.Split(tok, ".")[0]+"."+mac); err == nil {
+		t.Error("MAC of one member accepted for another")
+	}
+	addr, gone, err := svc.UnsubscribeByToken(ctx, "cop@example.org", tok)
+	if err != nil || gone || addr != "Alice@example.net" {
+		t.Fatalf("unsubscribe: %q %v %v", addr, gone, err)
+	}
+	if _, gone, _ := svc.UnsubscribeByToken(ctx, "cop@example.org", tok); !gone {
+		t.Error("second click should report gone")
+	}
+	if !strings.HasPrefix(svc.UnsubscribeURL("cop@example.org", "a@b.org"), "https://lists.example.org/l/cop@example.org/unsubscribe/") {
+		t.Errorf("URL = %s", svc.UnsubscribeURL("cop@example.org", "a@b.org"))
+	}
+}
+
+func TestAdminErrors(t *testing.T) {
+	ctx := context.Background()
+	svc := newTestService(t)
+	mustList(t, svc, "cop@example.org", PostMembers)
+	if err := svc.CreateList(ctx, &List{Address: "COP@example.org", Name: "again", SubscribePolicy: "confirm", PostPolicy: "members", ArchivePolicy: "public"}); !errors.Is(err, ErrDuplicate) {
+		t.Errorf("duplicate list: %v", err)
+	}
+	if err := svc.AddMember(ctx, "nolist@example.org", &Member{Address: "a@example.net"}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown list: %v", err)
+	}
+	if err := svc.AddMember(ctx, "cop@example.org", &Member{Address: "not an address"}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("bad address: %v", err)
+	}
+	svc.AddMember(ctx, "cop@example.org", &Member{Address: "a@example.net"})
+	if err := svc.AddMember(ctx, "cop@example.org", &Member{Address: "A@EXAMPLE.net"}); !errors.Is(err, ErrDuplicate) {
+		t.Errorf("duplicate member: %v", err)
+	}
+	if err := svc.RemoveMember(ctx, "cop@example.org", "z@example.net"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("remove non-member: %v", err)
+	}
+}
+
+func TestResolve(t *testing.T) {
+	ctx := context.Background()
+	svc := newTestService(t)
+	mustList(t, svc, "cop@example.org", PostMembers)
+	tests := []struct {
+		rcpt string
+		err  error
+	}{
+		{"cop@example.org", nil},
+		{"cop-request@EXAMPLE.org", nil},
+		{"cop-bounces+a=b.net@example.org", nil},
+		{"nobody@example.org", ErrNoSuchAddress},
+		{"cop+x@example.org", ErrNoSuchAddress},
+		{"cop@example.com", ErrRelayDenied},
+		{"victim@gmail.com", ErrRelayDenied},
+	}
+	for _, tt := range tests {
+		_, err := svc.Resolve(ctx, tt.rcpt)
+		if !errors.Is(err, tt.err) && !(err == nil && tt.err == nil) {
+			t.Errorf("Resolve(%q) = %v, want %v", tt.rcpt, err, tt.err)
+		}
+	}
+}
