@@ -17,6 +17,9 @@ import (
 // Config of the web server.
 type Config struct {
 	Addr string
+	// Listener, when set, is used instead of listening on Addr (the caller
+	// bound it early to learn the port for links in mail).
+	Listener net.Listener
 	// Secure marks cookies Secure and is set when BaseURL is https.
 	Secure bool
 }
@@ -58,6 +61,10 @@ func (s *Server) Handler() http.Handler {
 
 // Listen opens the socket; Addr then reports it.
 func (s *Server) Listen() error {
+	if s.cfg.Listener != nil {
+		s.ln = s.cfg.Listener
+		return nil
+	}
 	ln, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("web: listen %s: %w", s.cfg.Addr, err)

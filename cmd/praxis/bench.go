@@ -87,10 +87,13 @@ type sink struct {
 	ln    net.Listener
 	rcpts atomic.Int64
 	msgs  atomic.Int64
+	// record, when set, receives every message (tests); the benchmark
+	// leaves it nil and only counts.
+	record func(from string, rcpts []string, data []byte)
 }
 
-func startSink() (*sink, error) {
-	s := &sink{}
+func startSink(record func(from string, rcpts []string, data []byte)) (*sink, error) {
+	s := &sink{record: record}
 	s.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &sinkSession{s: s}, nil }))
 	s.srv.Domain = "sink.localhost"
 	s.srv.MaxRecipients = 1000
@@ -108,19 +111,34 @@ func (s *sink) close()       { s.srv.Close() }
 
 type sinkSession struct {
 	s     *sink
-	rcpts int64
+	from  string
+	rcpts []string
 }
 
-func (ss *sinkSession) Reset()                               { ss.rcpts = 0 }
-func (ss *sinkSession) Logout() error                        { return nil }
-func (ss *sinkSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (ss *sinkSession) Rcpt(string, *smtp.RcptOptions) error { ss.rcpts++; return nil }
+func (ss *sinkSession) Reset()        { ss.from, ss.rcpts = "", ss.rcpts[:0] }
+func (ss *sinkSession) Logout() error { return nil }
+func (ss *sinkSession) Mail(from string, _ *smtp.MailOptions) error {
+	ss.from = from
+	return nil
+}
+func (ss *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	ss.rcpts = append(ss.rcpts, to)
+	return nil
+}
 func (ss *sinkSession) Data(r io.Reader) error {
-	if _, err := io.Copy(io.Discard, r); err != nil {
-		return err
+	if ss.s.record == nil {
+		if _, err := io.Copy(io.Discard, r); err != nil {
+			return err
+		}
+	} else {
+		data, err := io.ReadAll(r)
+		if err != nil {
+			return err
+		}
+		ss.s.record(ss.from, append([]string(nil), ss.rcpts...), data)
 	}
 	ss.s.msgs.Add(1)
-	ss.s.rcpts.Add(ss.rcpts)
+	ss.s.rcpts.Add(int64(len(ss.rcpts)))
 	return nil
 }
 
@@ -139,7 +157,7 @@ func runBench(ctx context.Context, p benchParams, progress func(string, ...any))
 	if res.Corpus == "" {
 		res.Corpus = "generated"
 	}
-	snk, err := startSink()
+	snk, err := startSink(nil)
 	if err != nil {
 		return nil, fmt.Errorf("bench: sink: %w", err)
 	}

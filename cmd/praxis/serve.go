@@ -7,11 +7,12 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
+	"strings"
 	"sync"
 	"time"
 
 	"praxis/archive/web"
-	"praxis/listserv"
 	"praxis/listserv/config"
 	"praxis/listserv/delivery"
 	"praxis/listserv/delivery/transport"
@@ -73,6 +74,16 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 // runServer wires the parts and runs them until ctx ends; announce is told
 // of each listener once it is bound.
 func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announce func(name, addr string)) error {
+	// Bind the web port first: with --http HOST:0 the links written into
+	// mail must carry the port actually bound.
+	httpLn, err := net.Listen("tcp", cfg.HTTP)
+	if err != nil {
+		return fmt.Errorf("http: listen %s: %w", cfg.HTTP, err)
+	}
+	defer httpLn.Close()
+	if cfg.BaseURL == "http://"+cfg.HTTP && strings.HasSuffix(cfg.HTTP, ":0") {
+		cfg.BaseURL = "http://" + httpLn.Addr().String()
+	}
 	svc, closeStore, err := openService(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -121,7 +132,7 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 		receivers = append(receivers, srv)
 		announce(r.name, srv.Addr().String())
 	}
-	webSrv := web.New(web.Config{Addr: cfg.HTTP}, svc, svc.Templates(), log.With("listener", "http"))
+	webSrv := web.New(web.Config{Addr: cfg.HTTP, Listener: httpLn}, svc, svc.Templates(), log.With("listener", "http"))
 	if err := webSrv.Listen(); err != nil {
 		return err
 	}

@@ -1,0 +1,147 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+)
+
+func open(t *testing.T, dir string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestMigrateTwiceAndConcurrently(t *testing.T) {
+	dir := t.TempDir()
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := Open(context.Background(), dir, Options{})
+			if err != nil {
+				errs <- err
+				return
+			}
+			errs <- s.Close()
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := open(t, dir)
+	var n int
+	s.db.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&n)
+	if n != 1 {
+		t.Errorf("migrations applied %d times", n)
+	}
+}
+
+func TestSecretStable(t *testing.T) {
+	dir := t.TempDir()
+	a := open(t, dir)
+	k1, err := a.Secret(context.Background(), "unsubscribe")
+	if err != nil || len(k1) != 32 {
+		t.Fatal(err, len(k1))
+	}
+	b := open(t, dir)
+	k2, _ := b.Secret(context.Background(), "unsubscribe")
+	if string(k1) != string(k2) {
+		t.Error("two processes disagree on a secret")
+	}
+}
+
+func TestSpoolGroupCommit(t *testing.T) {
+	s := open(t, t.TempDir())
+	ctx := context.Background()
+	l := &List{Address: "cop@example.org", Name: "x", SubscribePolicy: "confirm", PostPolicy: "open", ArchivePolicy: "public", Prefix: ""}
+	if err := s.CreateList(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	const n = 200
+	ids := make(chan int64, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			m := &Message{ListID: l.ID, ListAddress: l.Address, Kind: KindPost, MailFrom: "a@b.c", Rcpt: l.Address, Raw: []byte(fmt.Sprintf("Subject: %d\r\n\r\nx", i))}
+			if err := s.Spool(ctx, m); err != nil {
+				t.Error(err)
+			}
+			ids <- m.ID
+		}(i)
+	}
+	wg.Wait()
+	close(ids)
+	seen := map[int64]bool{}
+	for id := range ids {
+		if id == 0 || seen[id] {
+			t.Fatalf("bad or duplicate id %d", id)
+		}
+		seen[id] = true
+	}
+	ms, err := s.MessagesInState(ctx, StateReceived, 0, 1000)
+	if err != nil || len(ms) != n {
+		t.Fatalf("stored %d, %v; want %d", len(ms), err, n)
+	}
+}
+
+func TestTransitionOnceAndOutcomes(t *testing.T) {
+	s := open(t, t.TempDir())
+	ctx := context.Background()
+	l := &List{Address: "cop@example.org", Name: "x", SubscribePolicy: "confirm", PostPolicy: "open", ArchivePolicy: "public"}
+	s.CreateList(ctx, l)
+	m := &Message{ListID: l.ID, ListAddress: l.Address, Kind: KindPost, MailFrom: "a@b.c", Rcpt: l.Address, Raw: []byte("x")}
+	if err := s.Spool(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	ds := []*Delivery{
+		{ListID: l.ID, Rcpt: "a@x.org", Mode: ModeCopy, EnvFrom: "v"},
+		{ListID: l.ID, Rcpt: "b@x.org", Mode: ModeCopy, EnvFrom: "v"},
+		{ListID: l.ID, Rcpt: "c@x.org", Mode: ModeCopy, EnvFrom: "v"},
+	}
+	if err := s.Transition(ctx, m.ID, StateReceived, StateAccepted, "", "id@x", ds); err != nil {
+		t.Fatal(err)
+	}
+	// A replay after a crash must not queue the copies twice.
+	if err := s.Transition(ctx, m.ID, StateReceived, StateAccepted, "", "id@x", ds); !errors.Is(err, ErrState) {
+		t.Fatalf("second transition: %v, want ErrState", err)
+	}
+	due, _ := s.DueDeliveries(ctx, 0, 10)
+	if len(due) != 3 {
+		t.Fatalf("due = %d", len(due))
+	}
+	err := s.RecordOutcomes(ctx, []Outcome{
+		{Delivery: due[0], Done: true},
+		{Delivery: due[1], RetryAt: time.Now().Add(time.Hour), Code: 451, Text: "later"},
+		{Delivery: due[2], Code: 550, Enhanced: "5.1.1", Text: "no such user", Permanent: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts, _ := s.DeliveryCounts(ctx, m.ID)
+	if counts["done"] != 1 || counts["queued"] != 1 || counts["failed"] != 1 {
+		t.Errorf("counts = %v", counts)
+	}
+	if due, _ := s.DueDeliveries(ctx, 0, 10); len(due) != 0 {
+		t.Errorf("a retry scheduled in an hour is due now: %d", len(due))
+	}
+	fs, _ := s.Failures(ctx, l.ID, "c@x.org")
+	if len(fs) != 1 || fs[0].Code != 550 || !fs[0].Permanent {
+		t.Errorf("failures = %+v", fs)
+	}
+}
