@@ -160,28 +160,19 @@ func orUnknown(s string) string {
 }
 
 // accept queues one copy for every member who gets each post, in the same
-// transaction that moves the message out of state from.
+// transaction that moves the message out of state from. digest, summary and
+// nomail members, and disabled ones, are served by their own stages.
 func (s *Service) accept(ctx context.Context, l *List, m *store.Message, from, reason string) error {
 	msgID := m.MessageID
 	if msgID == "" {
 		msgID = s.newMessageID()
 	}
-	members, err := s.store.Members(ctx, l.ID)
+	n, err := s.store.TransitionFanout(ctx, m.ID, from, store.StateAccepted, reason, msgID, nil,
+		&store.Fanout{ListID: l.ID, Delivery: DeliverEach, Status: StatusEnabled})
 	if err != nil {
 		return err
 	}
-	var ds []*store.Delivery
-	for _, mem := range members {
-		// digest, summary and nomail members are served by their own stages.
-		if mem.Delivery != DeliverEach || mem.Status != StatusEnabled {
-			continue
-		}
-		ds = append(ds, &store.Delivery{ListID: l.ID, Rcpt: mem.Address, Mode: store.ModeCopy, EnvFrom: VERP(l.Address, mem.Address)})
-	}
-	if err := s.store.Transition(ctx, m.ID, from, store.StateAccepted, reason, msgID, ds); err != nil {
-		return err
-	}
-	s.log.Info("post accepted", "list", l.Address, "id", m.ID, "msg_id", msgID, "rcpts", len(ds))
+	s.log.Info("post accepted", "list", l.Address, "id", m.ID, "msg_id", msgID, "rcpts", n)
 	signal(s.queued)
 	return nil
 }

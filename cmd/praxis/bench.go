@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -52,6 +53,7 @@ func (c *cli) bench(ctx context.Context, args []string) error {
 	posts := fs.Int("posts", 4000, "posts sent in the ingest test")
 	clients := fs.Int("clients", 8, "concurrent SMTP clients in the ingest test")
 	conns := fs.Int("connections", 16, "delivery connections (workers) to the sink")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	if _, err := parse(fs, args, 0, 0, "bench [--corpus FILE] [--json]"); err != nil {
 		return err
 	}
@@ -59,6 +61,17 @@ func (c *cli) bench(ctx context.Context, args []string) error {
 		if _, err := os.Stat(*corpus); err != nil {
 			return fmt.Errorf("bench: corpus: %w", err)
 		}
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	progress := func(format string, a ...any) { fmt.Fprintf(c.stderr, "bench: "+format+"\n", a...) }
 	res, err := runBench(ctx, benchParams{members: *members, posts: *posts, clients: *clients, conns: *conns, corpus: *corpus}, progress)

@@ -249,10 +249,14 @@ func (w *worker) deliver(d *store.Delivery) store.Outcome {
 		w.q.log.Error("rendering copy", "id", d.MessageID, "rcpt", d.Rcpt, "err", err)
 		return w.q.failure(d, err)
 	}
+	envFrom := d.EnvFrom
+	if envFrom == "" {
+		envFrom = listserv.VERP(d.ListAddress, d.Rcpt)
+	}
 	route := w.q.tr.Route(domainOf(d.Rcpt))
 	s, err := w.session(ctx, route)
 	if err == nil {
-		err = s.Send(ctx, d.EnvFrom, d.Rcpt, msg)
+		err = s.Send(ctx, envFrom, d.Rcpt, msg)
 		if err != nil && isConnectionLevel(err) {
 			w.drop(route)
 		}

@@ -10,7 +10,9 @@ import (
 // DueDeliveries returns up to limit queued deliveries whose time has come,
 // with ID > after, in ID order (the dispatcher pages through with after).
 func (s *Store) DueDeliveries(ctx context.Context, after int64, limit int) ([]*Delivery, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, message_id, COALESCE(list_id, 0), rcpt, mode, env_from, attempts, created_at FROM deliveries WHERE state = 'queued' AND id > ? AND next_at <= ? ORDER BY id LIMIT ?`, after, s.unix(), limit)
+	rows, err := s.db.QueryContext(ctx, `SELECT d.id, d.message_id, COALESCE(d.list_id, 0), COALESCE(l.address, ''), d.rcpt, d.mode, d.env_from, d.attempts, d.created_at
+		FROM deliveries d LEFT JOIN lists l ON l.id = d.list_id
+		WHERE d.state = 'queued' AND d.id > ? AND d.next_at <= ? ORDER BY d.id LIMIT ?`, after, s.unix(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: due deliveries: %w", err)
 	}
@@ -19,7 +21,7 @@ func (s *Store) DueDeliveries(ctx context.Context, after int64, limit int) ([]*D
 	for rows.Next() {
 		var d Delivery
 		var created int64
-		if err := rows.Scan(&d.ID, &d.MessageID, &d.ListID, &d.Rcpt, &d.Mode, &d.EnvFrom, &d.Attempts, &created); err != nil {
+		if err := rows.Scan(&d.ID, &d.MessageID, &d.ListID, &d.ListAddress, &d.Rcpt, &d.Mode, &d.EnvFrom, &d.Attempts, &created); err != nil {
 			return nil, fmt.Errorf("store: due deliveries: %w", err)
 		}
 		d.CreatedAt = time.Unix(created, 0).UTC()
