@@ -1,19 +1,18 @@
 package listserv
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"mime"
 	"strings"
 
-	_ "github.com/emersion/go-message/charset" // every charset decodes
 	"github.com/emersion/go-message"
+	_ "github.com/emersion/go-message/charset" // every charset decodes
 	"github.com/emersion/go-message/mail"
 	"github.com/emersion/go-message/textproto"
 
+	"praxis/listserv/rewrite"
 	"praxis/listserv/store"
 )
 
@@ -90,8 +89,8 @@ type headerSummary struct {
 // summarize reads the header block; a malformed one yields what could be
 // read (the message is kept either way).
 func summarize(raw []byte) headerSummary {
-	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw)))
-	sum := headerSummary{header: h, ok: err == nil}
+	h, strict := rewrite.ReadHeader(raw)
+	sum := headerSummary{header: h, ok: strict}
 	mh := mail.Header{Header: message.Header{Header: h}}
 	if id, err := mh.MessageID(); err == nil {
 		sum.messageID = id

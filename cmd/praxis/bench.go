@@ -110,6 +110,8 @@ func startSink(record func(from string, rcpts []string, data []byte)) (*sink, er
 	s.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &sinkSession{s: s}, nil }))
 	s.srv.Domain = "sink.localhost"
 	s.srv.MaxRecipients = 1000
+	// Like Postfix, take long lines: real mail has them.
+	s.srv.MaxLineLength = 1 << 20
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err

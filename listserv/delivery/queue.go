@@ -61,8 +61,12 @@ type Queue struct {
 
 	mu       sync.Mutex
 	inflight map[int64]bool
-	copies   map[int64]*prepared
-	copyLRU  []int64
+	// settled holds rows whose outcome was committed since the current
+	// scan began: a query of that scan may have read them while still
+	// queued, and they must not be sent again.
+	settled map[int64]bool
+	copies  map[int64]*prepared
+	copyLRU []int64
 
 	jobs     chan *store.Delivery
 	outcomes chan store.Outcome
@@ -75,6 +79,7 @@ func New(cfg Config, svc *listserv.Service, tr transport.Transport, log *slog.Lo
 	return &Queue{
 		cfg: cfg, svc: svc, store: svc.Store(), tr: tr, log: log,
 		inflight: map[int64]bool{},
+		settled:  map[int64]bool{},
 		copies:   map[int64]*prepared{},
 		jobs:     make(chan *store.Delivery, 4*cfg.Concurrency),
 		outcomes: make(chan store.Outcome, 1024),
@@ -125,6 +130,11 @@ func (q *Queue) dispatch(ctx context.Context) {
 
 // dispatchDue hands every due, not-in-flight row to the workers.
 func (q *Queue) dispatchDue(ctx context.Context) error {
+	// Rows settled before this scan began are seen as settled by its
+	// queries: forget them.
+	q.mu.Lock()
+	clear(q.settled)
+	q.mu.Unlock()
 	var after int64
 	for ctx.Err() == nil {
 		ds, err := q.store.DueDeliveries(ctx, after, 1000)
@@ -134,7 +144,7 @@ func (q *Queue) dispatchDue(ctx context.Context) error {
 		for _, d := range ds {
 			after = d.ID
 			q.mu.Lock()
-			busy := q.inflight[d.ID]
+			busy := q.inflight[d.ID] || q.settled[d.ID]
 			if !busy {
 				q.inflight[d.ID] = true
 			}
@@ -207,10 +217,12 @@ func domainOf(addr string) string {
 	return strings.ToLower(addr[strings.LastIndexByte(addr, '@')+1:])
 }
 
-func (w *worker) session(ctx context.Context, route string) (transport.Session, error) {
+// session returns an open session for route; fresh reports whether it was
+// opened just now (a reused one may have died while idle).
+func (w *worker) session(ctx context.Context, route string) (s transport.Session, fresh bool, err error) {
 	if s, ok := w.sessions[route]; ok {
 		w.lastUse[route] = time.Now()
-		return s, nil
+		return s, false, nil
 	}
 	if len(w.sessions) >= maxSessionsPerWorker {
 		oldest, when := "", time.Time{}
@@ -219,16 +231,14 @@ func (w *worker) session(ctx context.Context, route string) (transport.Session, 
 				oldest, when = k, t
 			}
 		}
-		w.sessions[oldest].Close()
-		delete(w.sessions, oldest)
-		delete(w.lastUse, oldest)
+		w.drop(oldest)
 	}
-	s, err := w.q.tr.Open(ctx, route)
+	s, err = w.q.tr.Open(ctx, route)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	w.sessions[route], w.lastUse[route] = s, time.Now()
-	return s, nil
+	return s, true, nil
 }
 
 func (w *worker) drop(route string) {
@@ -254,11 +264,23 @@ func (w *worker) deliver(d *store.Delivery) store.Outcome {
 		envFrom = listserv.VERP(d.ListAddress, d.Rcpt)
 	}
 	route := w.q.tr.Route(domainOf(d.Rcpt))
-	s, err := w.session(ctx, route)
-	if err == nil {
+	// A reused connection that fails at the connection level (the server
+	// closed it while idle, or after the previous copy) costs this copy
+	// nothing: one more try on a fresh connection.
+	for try := 0; try < 2; try++ {
+		var s transport.Session
+		var fresh bool
+		s, fresh, err = w.session(ctx, route)
+		if err != nil {
+			break
+		}
 		err = s.Send(ctx, envFrom, d.Rcpt, msg)
-		if err != nil && isConnectionLevel(err) {
-			w.drop(route)
+		if err == nil || !isConnectionLevel(err) {
+			break
+		}
+		w.drop(route)
+		if fresh {
+			break
 		}
 	}
 	if err != nil {
@@ -328,27 +350,32 @@ func (q *Queue) commit() {
 		q.mu.Lock()
 		for _, o := range batch {
 			delete(q.inflight, o.Delivery.ID)
+			q.settled[o.Delivery.ID] = true
 		}
 		q.mu.Unlock()
 		batch = batch[:0]
 	}
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case o, ok := <-q.outcomes:
-			if !ok {
-				flush()
-				return
+	// Write as soon as there is something to write, taking everything that
+	// arrived meanwhile: under load the batches grow by themselves, and
+	// when idle a 250 is recorded at once, keeping the window in which a
+	// kill causes a duplicate as small as one commit.
+	for o := range q.outcomes {
+		batch = append(batch, o)
+	drain:
+		for len(batch) < 2000 {
+			select {
+			case o, ok := <-q.outcomes:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, o)
+			default:
+				break drain
 			}
-			batch = append(batch, o)
-			if len(batch) >= 1000 {
-				flush()
-			}
-		case <-tick.C:
-			flush()
 		}
+		flush()
 	}
+	flush()
 }
 
 // prepared is a message ready to be written for any recipient.
@@ -381,6 +408,14 @@ func (q *Queue) prepared(ctx context.Context, d *store.Delivery) (*prepared, err
 	}
 	q.mu.Unlock()
 	p.once.Do(func() { p.err = q.load(ctx, d, p) })
+	if p.err != nil {
+		// Do not keep a failure: the next attempt loads again.
+		q.mu.Lock()
+		if q.copies[key] == p {
+			delete(q.copies, key)
+		}
+		q.mu.Unlock()
+	}
 	return p, p.err
 }
 

@@ -1,8 +1,11 @@
 package rewrite
 
 import (
+	"bufio"
 	"bytes"
 	"strings"
+
+	"github.com/emersion/go-message/textproto"
 )
 
 const (
@@ -212,4 +215,20 @@ func breakAt(line string, minBreak int) int {
 		return -1
 	}
 	return start + j
+}
+
+// ReadHeader reads a message's header as tolerantly as Prepare does: an mbox
+// "From " line is skipped and the header ends at the first line that is not
+// a field. strict reports whether the header was well formed as it stood.
+// Listings and checks use it so that they see the same header the copy has.
+func ReadHeader(raw []byte) (h textproto.Header, strict bool) {
+	_, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw)))
+	sp := splitMessage(raw)
+	h, lerr := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(sp.header)))
+	if lerr != nil {
+		// splitMessage keeps only lines ReadHeader accepts; should it ever
+		// fail, an empty header is the honest answer.
+		return textproto.Header{}, false
+	}
+	return h, err == nil
 }

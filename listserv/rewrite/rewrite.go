@@ -18,8 +18,6 @@ var (
 	ErrEmpty = errors.New("rewrite: empty message")
 	// ErrList: the list's configuration cannot be put into a header.
 	ErrList = errors.New("rewrite: invalid list settings")
-	// ErrMessageID: the Message-ID cannot be put into a header.
-	ErrMessageID = errors.New("rewrite: invalid message id")
 	// ErrURL: the unsubscribe URL cannot be put into a header.
 	ErrURL = errors.New("rewrite: invalid unsubscribe url")
 )
@@ -129,7 +127,9 @@ func Prepare(raw []byte, l List, messageID string) (*Copy, error) {
 			id = "" // an unusable Message-ID of the post's own: no permalink
 		}
 	} else if id != "" && !validToken(id) {
-		return nil, fmt.Errorf("%w: %q", ErrMessageID, messageID)
+		// A post must go out even with an id we cannot write: no permalink,
+		// no added Message-ID, rather than no copy.
+		id = ""
 	}
 
 	for _, k := range removedFields {
@@ -300,7 +300,9 @@ func validToken(s string) bool {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c <= ' ' || c >= 0x7f || c == '<' || c == '>' {
+		// Bytes from 0x80 up are UTF-8, which RFC 6532 §3.2 allows in
+		// message ids; controls, spaces and brackets would break the field.
+		if c := s[i]; c <= ' ' || c == 0x7f || c == '<' || c == '>' {
 			return false
 		}
 	}

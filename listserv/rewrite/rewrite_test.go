@@ -454,7 +454,7 @@ func TestPrepareErrors(t *testing.T) {
 		{"address", ok, bad(func(l *List) { l.Address = "cop" }), "a@b", ErrList},
 		{"address-inject", ok, bad(func(l *List) { l.Address = "cop@example.org>\r\nBcc: x" }), "a@b", ErrList},
 		{"archive-url", ok, bad(func(l *List) { l.ArchiveURL = "http://x/ y" }), "a@b", ErrList},
-		{"message-id", ok, testList, "a b@c", ErrMessageID},
+		{"message-id-unusable-still-copies", ok, testList, "a b@c", nil},
 		{"brackets-ok", ok, testList, "<a@b>", nil},
 		{"garbage-is-body", []byte("\x00\x01\x02 not a message"), testList, "a@b", nil},
 		{"only-blank", []byte("\r\n"), testList, "a@b", nil},
@@ -607,6 +607,41 @@ func BenchmarkPrepare(b *testing.B) {
 	for b.Loop() {
 		if _, err := Prepare(raw, testList, "alt-1@example.com"); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// A message id Praxis cannot write into a header costs the permalink, never
+// the copy; a UTF-8 one (RFC 6532) keeps it, percent-escaped.
+func TestUnusualMessageIDs(t *testing.T) {
+	raw := []byte("From: a@example.net\r\nSubject: x\r\n\r\nbody\r\n")
+	tests := []struct {
+		id, wantArchived string
+	}{
+		{"b497e6c2@example.срб", "<http://127.0.0.1:8080/m/b497e6c2@example.%D1%81%D1%80%D0%B1>"},
+		{"a b@c", ""},
+		{"x\r\nBcc: evil@example.com", ""},
+	}
+	for _, tt := range tests {
+		c, err := Prepare(raw, testList, tt.id)
+		if err != nil {
+			t.Fatalf("%q: %v", tt.id, err)
+		}
+		var buf bytes.Buffer
+		if err := c.Write(&buf, "https://lists.example.org/u/x"); err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		for _, line := range strings.Split(buf.String(), "\r\n") {
+			if v, ok := strings.CutPrefix(line, "Archived-At: "); ok {
+				got = v
+			}
+			if strings.HasPrefix(line, "Bcc:") {
+				t.Errorf("%q injected a header", tt.id)
+			}
+		}
+		if got != tt.wantArchived {
+			t.Errorf("%q: Archived-At %q, want %q", tt.id, got, tt.wantArchived)
 		}
 	}
 }

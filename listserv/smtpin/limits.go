@@ -1,20 +1,49 @@
 package smtpin
 
 import (
+	"crypto/tls"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 )
+
+// connOf finds the limiter's connection under a session's (possibly TLS)
+// connection.
+func connOf(c net.Conn) *limitedConn {
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn()
+	}
+	lc, _ := c.(*limitedConn)
+	return lc
+}
 
 // connLimiter is a listener that refuses connections beyond a cap with an
 // immediate 421 (RFC 5321 §3.8), instead of letting them queue unanswered.
 type connLimiter struct {
 	net.Listener
 	slots chan struct{}
+
+	mu    sync.Mutex
+	conns map[*limitedConn]struct{}
 }
 
-func limitConns(l net.Listener, max int) net.Listener {
-	return &connLimiter{Listener: l, slots: make(chan struct{}, max)}
+func limitConns(l net.Listener, max int) *connLimiter {
+	return &connLimiter{Listener: l, slots: make(chan struct{}, max), conns: map[*limitedConn]struct{}{}}
+}
+
+// endIdle makes every connection that is not receiving DATA time out of its
+// next command read: go-smtp answers 421 and closes it. A client between
+// commands has no 250 for a message yet, so it simply retries later. go-smtp
+// resets the deadline before each read, hence callers nudge repeatedly.
+func (l *connLimiter) endIdle() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for c := range l.conns {
+		if !c.inData.Load() {
+			c.SetReadDeadline(time.Now())
+		}
+	}
 }
 
 func (l *connLimiter) Accept() (net.Conn, error) {
@@ -25,7 +54,17 @@ func (l *connLimiter) Accept() (net.Conn, error) {
 		}
 		select {
 		case l.slots <- struct{}{}:
-			return &limitedConn{Conn: c, release: func() { <-l.slots }}, nil
+			lc := &limitedConn{Conn: c}
+			lc.release = func() {
+				l.mu.Lock()
+				delete(l.conns, lc)
+				l.mu.Unlock()
+				<-l.slots
+			}
+			l.mu.Lock()
+			l.conns[lc] = struct{}{}
+			l.mu.Unlock()
+			return lc, nil
 		default:
 			c.SetWriteDeadline(time.Now().Add(5 * time.Second))
 			c.Write([]byte("421 4.7.0 Too many connections, try again later\r\n"))
@@ -38,6 +77,8 @@ type limitedConn struct {
 	net.Conn
 	once    sync.Once
 	release func()
+	// inData is set while the connection carries a message's DATA.
+	inData atomic.Bool
 }
 
 func (c *limitedConn) Close() error {

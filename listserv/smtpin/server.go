@@ -70,7 +70,7 @@ type Server struct {
 	log   *slog.Logger
 	smtp  *smtp.Server
 	rate  *rateLimiter
-	ln    net.Listener
+	ln    *connLimiter
 	ready chan struct{}
 }
 
@@ -87,6 +87,10 @@ func New(cfg Config, svc *listserv.Service, log *slog.Logger) *Server {
 	srv.ReadTimeout = cfg.ReadTimeout
 	srv.WriteTimeout = cfg.WriteTimeout
 	srv.EnableSMTPUTF8 = true
+	// RFC 5321 §4.5.3.1.6 caps lines at 1000 octets, but real mail breaks
+	// it (unwrapped HTML, long base64): accept long lines up to a bound that
+	// still caps the memory a command line can take.
+	srv.MaxLineLength = 256 << 10
 	srv.TLSConfig = cfg.TLS
 	srv.ErrorLog = slogErrorLog{log}
 	s.smtp = srv
@@ -115,19 +119,30 @@ func (s *Server) Serve() error {
 	return err
 }
 
-// Shutdown stops accepting and waits for open sessions to end (their DATA
-// included) until ctx ends, then closes what is left.
+// Shutdown stops accepting, lets every message in DATA finish and get its
+// reply, ends idle sessions, and waits until ctx ends; then it closes what
+// is left.
 func (s *Server) Shutdown(ctx context.Context) error {
-	err := s.smtp.Shutdown(ctx)
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return s.smtp.Close()
+	done := make(chan error, 1)
+	go func() { done <- s.smtp.Shutdown(ctx) }()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		s.ln.endIdle()
+		select {
+		case err := <-done:
+			if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+				return s.smtp.Close()
+			}
+			return err
+		case <-tick.C:
+		}
 	}
-	return err
 }
 
 func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
 	remote := c.Conn().RemoteAddr().String()
-	return &session{srv: s, remote: remote, ip: ipOf(remote)}, nil
+	return &session{srv: s, conn: connOf(c.Conn()), remote: remote, ip: ipOf(remote)}, nil
 }
 
 func ipOf(remote string) string {
@@ -154,6 +169,7 @@ func (s *Server) exempt(ip string) bool {
 // session is one SMTP/LMTP transaction sequence on a connection.
 type session struct {
 	srv    *Server
+	conn   *limitedConn // nil only in tests that bypass Listen
 	remote string
 	ip     string
 	from   string
@@ -168,6 +184,16 @@ func (s *session) Reset() {
 }
 
 func (s *session) Logout() error { return nil }
+
+// receiving marks the connection as carrying DATA, so that a shutdown lets
+// it finish; it returns the function that clears the mark.
+func (s *session) receiving() func() {
+	if s.conn == nil {
+		return func() {}
+	}
+	s.conn.inData.Store(true)
+	return func() { s.conn.inData.Store(false) }
+}
 
 func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 	if !s.srv.exempt(s.ip) && !s.srv.rate.allow(s.ip) {
@@ -210,6 +236,7 @@ func (s *session) Data(r io.Reader) error {
 	if len(s.routes) == 0 {
 		return errNoRcpt
 	}
+	defer s.receiving()()
 	raw, err := readAll(r)
 	if err != nil {
 		return s.dataError(err)
@@ -227,12 +254,17 @@ func (s *session) dataError(err error) error {
 		s.srv.log.Info("message too big", "remote", s.remote)
 		return errTooBig
 	}
+	if errors.Is(err, smtp.ErrTooLongLine) {
+		s.srv.log.Info("line too long", "remote", s.remote)
+		return errLineTooLong
+	}
 	return reply(s.srv.log, err, "remote", s.remote)
 }
 
 // LMTPData stores the message once per recipient and reports each
 // recipient's own status (RFC 2033 §4.2).
 func (s *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
+	defer s.receiving()()
 	raw, err := readAll(r)
 	if err != nil {
 		return s.dataError(err)

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/emersion/go-message/textproto"
+	"github.com/emersion/go-smtp"
+
+	"praxis/listserv/store"
+)
+
+// corpusFiles lists every message file under ../shared/corpora except the
+// big benchmark archive.
+func corpusFiles(t *testing.T) []string {
+	t.Helper()
+	root := filepath.Join("..", "..", "..", "shared", "corpora")
+	if _, err := os.Stat(root); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("corpora missing at %s", root)
+		}
+		t.Skip("no ../shared/corpora here")
+	}
+	var files []string
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && d.Name() == "usrp-users-archive" {
+			return filepath.SkipDir
+		}
+		switch name := d.Name(); {
+		case d.IsDir(), name == "SOURCE.md", name == "README", name == ".gitattributes":
+			return nil
+		}
+		files = append(files, path)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// TestCorpusPostedByMember posts every corpus message, as a member, to a
+// running server: the server stays up, and each message is either refused
+// with an SMTP error or kept and accounted for (relayed, or held/dropped
+// with a reason). None vanishes.
+func TestCorpusPostedByMember(t *testing.T) {
+	files := corpusFiles(t)
+	data := t.TempDir()
+	praxis(t, data, "list", "create", "cop@example.org", "--name", "Corpus", "--post", "open")
+	praxis(t, data, "member", "add", "cop@example.org", "member@example.net")
+	rec := newRecorder(t)
+	srv := serve(t, data, rec.sink.addr())
+
+	dial := func() *smtp.Client {
+		cl, err := smtp.Dial(srv.smtp)
+		if err != nil {
+			t.Fatalf("server unreachable: %v\n%s", err, srv.stderr)
+		}
+		return cl
+	}
+	cl := dial()
+	defer func() { cl.Close() }()
+	accepted, refused := 0, 0
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = cl.SendMail("member@example.net", []string{"cop@example.org"}, strings.NewReader(string(raw)))
+		var se *smtp.SMTPError
+		switch {
+		case err == nil:
+			accepted++
+		case errors.As(err, &se):
+			refused++
+			t.Logf("%s refused: %d %v %s", f, se.Code, se.EnhancedCode, se.Message)
+			cl.Reset()
+		default:
+			// The server may close the connection after a fatal error
+			// (a line beyond the limit); that is a refusal too, as long as
+			// the server still answers.
+			refused++
+			t.Logf("%s refused, connection closed: %v", f, err)
+			cl.Close()
+			cl = dial()
+		}
+	}
+	t.Logf("%d files: %d accepted, %d refused with an SMTP error", len(files), accepted, refused)
+
+	// Every 250 is a row; wait until none is left unchecked.
+	st, err := store.Open(context.Background(), data, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	l, err := st.ListByAddress(context.Background(), "cop@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	states := map[string]int{}
+	defer func() {
+		if t.Failed() {
+			t.Logf("states %v, copies %d", states, len(rec.snapshot()))
+			seen := map[string]int{}
+			for _, c := range rec.snapshot() {
+				h, _ := rewriteHeader(c.data)
+				seen[h]++
+			}
+			for k, n := range seen {
+				if n > 1 {
+					t.Logf("copy %q arrived %d times", k, n)
+				}
+			}
+			rows, _ := st.DB().Query(`SELECT d.message_id, d.state, d.attempts, d.last_error, m.reason FROM deliveries d JOIN messages m ON m.id = d.message_id WHERE d.state != 'done'`)
+			for rows != nil && rows.Next() {
+				var id, attempts int64
+				var state, lastErr, reason string
+				rows.Scan(&id, &state, &attempts, &lastErr, &reason)
+				t.Logf("undelivered: message %d %s after %d attempts: %s", id, state, attempts, lastErr)
+			}
+		}
+	}()
+	rec.waitFor(t, "every accepted post relayed", func(cs []delivered) bool {
+		clear(states)
+		total := 0
+		for _, s := range []string{store.StateReceived, store.StateAccepted, store.StateHeld, store.StateDropped} {
+			ms, err := st.ListMessages(context.Background(), l.ID, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			states[s] = len(ms)
+			total += len(ms)
+		}
+		if total != accepted {
+			return false
+		}
+		return states[store.StateReceived] == 0 && len(cs) == states[store.StateAccepted]
+	})
+	t.Logf("states: %v; copies at the sink: %d", states, len(rec.snapshot()))
+	if states[store.StateAccepted] == 0 {
+		t.Fatal("nothing was relayed")
+	}
+	for _, s := range []string{store.StateHeld, store.StateDropped} {
+		ms, _ := st.ListMessages(context.Background(), l.ID, s)
+		for _, m := range ms {
+			if m.Reason == "" {
+				t.Errorf("message %d is %s without a reason", m.ID, s)
+			}
+		}
+	}
+	resp, err := http.Get("http://" + srv.http + "/healthz")
+	if err != nil {
+		t.Fatalf("server died: %v", err)
+	}
+	resp.Body.Close()
+	srv.stop(t)
+}
+
+// rewriteHeader names a copy by its Message-ID and Subject, for diagnostics.
+func rewriteHeader(data []byte) (string, error) {
+	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(data)))
+	return h.Get("Message-Id") + " " + h.Get("Subject"), err
+}
