@@ -103,7 +103,7 @@ func (s *Store) spoolLoop() {
 
 func (s *Store) spoolBatch(batch []spoolReq) error {
 	ctx := context.Background()
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.spool.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: spool: %w", err)
 	}

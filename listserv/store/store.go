@@ -31,7 +31,8 @@ var (
 
 // Store is the database handle shared by every part of the process.
 type Store struct {
-	db     *sql.DB
+	db     *sql.DB // everything but the spool: commits without fsync
+	spool  *sql.DB // the spool: every commit fsync'd before the 250
 	spoolq chan spoolReq
 	done   chan struct{}
 	now    func() time.Time
@@ -57,21 +58,48 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		opts.Now = time.Now
 	}
 	path := filepath.Join(dir, "praxis.db")
-	// WAL lets readers (the CLI, the web) run beside the writer; synchronous
-	// FULL makes every commit durable before we answer 250; immediate
-	// transactions take the write lock up front, so two writers wait on the
-	// busy timeout instead of failing on a lock upgrade.
-	dsn := fmt.Sprintf("file:%s?_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_txlock=immediate",
-		path, opts.BusyTimeout.Milliseconds())
-	db, err := sql.Open("sqlite", dsn)
+	// WAL lets readers (the CLI, the web) run beside the writer, and
+	// immediate transactions take the write lock up front, so two writers
+	// wait on the busy timeout instead of failing on a lock upgrade.
+	//
+	// Two pools on the one file. The spool's connection commits with
+	// synchronous=FULL: the WAL is fsync'd before Spool returns, so a 250
+	// survives even a power cut. Every later step (checks, queueing,
+	// delivery outcomes) commits with synchronous=NORMAL: safe from
+	// corruption and from a killed process, and if a power cut loses the
+	// last of them, the state machine simply replays them from the spool —
+	// at worst a copy is sent twice, never lost. The next spool commit
+	// fsyncs their WAL frames too, as the WAL is written in order.
+	dsn := func(sync string) string {
+		return fmt.Sprintf("file:%s?_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=synchronous(%s)&_pragma=foreign_keys(1)&_txlock=immediate",
+			path, opts.BusyTimeout.Milliseconds(), sync)
+	}
+	db, err := sql.Open("sqlite", dsn("NORMAL"))
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)
-	s := &Store{db: db, spoolq: make(chan spoolReq, 256), done: make(chan struct{}), now: opts.Now}
-	if err := s.migrate(ctx); err != nil {
+	spool, err := sql.Open("sqlite", dsn("FULL"))
+	if err != nil {
 		db.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	spool.SetMaxOpenConns(1)
+	s := &Store{db: db, spool: spool, spoolq: make(chan spoolReq, 256), done: make(chan struct{}), now: opts.Now}
+	// While another process is switching a new file to WAL, SQLite can
+	// answer SQLITE_BUSY without consulting the busy timeout: retry.
+	deadline := time.Now().Add(opts.BusyTimeout)
+	for {
+		err = s.migrate(ctx)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		db.Close()
+		spool.Close()
 		return nil, err
 	}
 	go s.spoolLoop()
@@ -82,7 +110,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 func (s *Store) Close() error {
 	close(s.spoolq)
 	<-s.done
-	return s.db.Close()
+	return errors.Join(s.spool.Close(), s.db.Close())
 }
 
 // DB exposes the handle for packages that keep their own tables (archive).
@@ -192,6 +220,10 @@ func (s *Store) Secret(ctx context.Context, name string) ([]byte, error) {
 		return nil, fmt.Errorf("store: secret %s: %w", name, err)
 	}
 	return hex.DecodeString(v)
+}
+
+func isBusy(err error) bool {
+	return err != nil && (strings.Contains(err.Error(), "SQLITE_BUSY") || strings.Contains(err.Error(), "database is locked"))
 }
 
 func isUnique(err error) bool {
