@@ -1,6 +1,9 @@
 package listserv
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestParseRoute(t *testing.T) {
 	tests := []struct {
@@ -89,4 +92,21 @@ func TestValidateList(t *testing.T) {
 			t.Errorf("ValidateList(%+v) accepted a bad list", l)
 		}
 	}
+}
+
+func FuzzParseRoute(f *testing.F) {
+	for _, s := range []string{"cop@example.org", "cop-confirm+abc@example.org", "cop-bounces+a=b.c@example.org", "-request@x", "a+@b", "@", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, rcpt string) {
+		r, ok := ParseRoute(rcpt)
+		if !ok {
+			return
+		}
+		// Whatever routes must name a list address and rebuild to an
+		// address of that list.
+		if !strings.Contains(r.List, "@") || Address(r.List, r.Kind) == "" {
+			t.Fatalf("ParseRoute(%q) = %+v", rcpt, r)
+		}
+	})
 }
