@@ -33,12 +33,12 @@ type Envelope struct {
 // Resolve tells whether rcpt is an address Praxis serves and what it means.
 func (s *Service) Resolve(ctx context.Context, rcpt string) (Route, error) {
 	r, ok := ParseRoute(rcpt)
-	domain := rcpt[strings.LastIndexByte(rcpt, '@')+1:]
-	domains, err := s.store.Domains(ctx)
+	domain := strings.ToLower(strings.Trim(rcpt[strings.LastIndexByte(rcpt, '@')+1:], "<> "))
+	served, err := s.store.ServesDomain(ctx, domain)
 	if err != nil {
 		return Route{}, err
 	}
-	if !domains[strings.ToLower(strings.Trim(domain, "<> "))] {
+	if !served {
 		return Route{}, fmt.Errorf("%s: %w", rcpt, ErrRelayDenied)
 	}
 	if !ok {

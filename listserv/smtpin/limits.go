@@ -32,15 +32,15 @@ func limitConns(l net.Listener, max int) *connLimiter {
 	return &connLimiter{Listener: l, slots: make(chan struct{}, max), conns: map[*limitedConn]struct{}{}}
 }
 
-// endIdle makes every connection that is not receiving DATA time out of its
-// next command read: go-smtp answers 421 and closes it. A client between
+// endIdle makes every connection that is not in a mail transaction time out
+// of its next command read: go-smtp answers 421 and closes it. A client between
 // commands has no 250 for a message yet, so it simply retries later. go-smtp
 // resets the deadline before each read, hence callers nudge repeatedly.
 func (l *connLimiter) endIdle() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for c := range l.conns {
-		if !c.inData.Load() {
+		if !c.inTransaction.Load() {
 			c.SetReadDeadline(time.Now())
 		}
 	}
@@ -77,8 +77,9 @@ type limitedConn struct {
 	net.Conn
 	once    sync.Once
 	release func()
-	// inData is set while the connection carries a message's DATA.
-	inData atomic.Bool
+	// inTransaction is set from the first accepted RCPT until the
+	// transaction ends: a shutdown lets such a connection finish its DATA.
+	inTransaction atomic.Bool
 }
 
 func (c *limitedConn) Close() error {

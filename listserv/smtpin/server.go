@@ -181,18 +181,17 @@ var _ smtp.LMTPSession = (*session)(nil)
 
 func (s *session) Reset() {
 	s.from, s.routes, s.rcpts = "", nil, nil
+	s.transaction(false)
 }
 
 func (s *session) Logout() error { return nil }
 
-// receiving marks the connection as carrying DATA, so that a shutdown lets
-// it finish; it returns the function that clears the mark.
-func (s *session) receiving() func() {
-	if s.conn == nil {
-		return func() {}
+// transaction marks the connection as in a mail transaction (recipients
+// accepted, DATA to come), so that a shutdown lets it finish.
+func (s *session) transaction(on bool) {
+	if s.conn != nil {
+		s.conn.inTransaction.Store(on)
 	}
-	s.conn.inData.Store(true)
-	return func() { s.conn.inData.Store(false) }
 }
 
 func (s *session) Mail(from string, _ *smtp.MailOptions) error {
@@ -219,6 +218,7 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	}
 	s.routes = append(s.routes, r)
 	s.rcpts = append(s.rcpts, to)
+	s.transaction(true)
 	return nil
 }
 
@@ -236,7 +236,7 @@ func (s *session) Data(r io.Reader) error {
 	if len(s.routes) == 0 {
 		return errNoRcpt
 	}
-	defer s.receiving()()
+	defer s.transaction(false)
 	raw, err := readAll(r)
 	if err != nil {
 		return s.dataError(err)
@@ -264,7 +264,7 @@ func (s *session) dataError(err error) error {
 // LMTPData stores the message once per recipient and reports each
 // recipient's own status (RFC 2033 §4.2).
 func (s *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
-	defer s.receiving()()
+	defer s.transaction(false)
 	raw, err := readAll(r)
 	if err != nil {
 		return s.dataError(err)

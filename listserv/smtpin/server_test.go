@@ -290,17 +290,21 @@ func TestShutdownFinishesData(t *testing.T) {
 	cv.cmd(250, "", "EHLO client.example.net")
 	cv.cmd(250, "", "MAIL FROM:<alice@example.net>")
 	cv.cmd(250, "", "RCPT TO:<cop@example.org>")
-	cv.cmd(354, "", "DATA")
+	// An idle client, connected but with no transaction, is ended.
+	idle := dial(t, srv.Addr().String())
+	idle.cmd(250, "", "EHLO idle.example.net")
 	done := make(chan error, 1)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		done <- srv.Shutdown(ctx)
 	}()
-	time.Sleep(50 * time.Millisecond)
+	time.Sleep(100 * time.Millisecond)
+	cv.cmd(354, "", "DATA")
 	cv.c.PrintfLine("Subject: during shutdown\r\n\r\nhi\r\n.")
 	cv.expect(250, "")
 	cv.c.PrintfLine("QUIT")
+	idle.expect(421, "")
 	if err := <-done; err != nil {
 		t.Errorf("shutdown: %v", err)
 	}

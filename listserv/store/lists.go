@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -132,26 +133,13 @@ func (s *Store) Lists(ctx context.Context) ([]*List, error) {
 	return out, rows.Err()
 }
 
-// Domains returns the set of domains Praxis serves (those of its lists).
-func (s *Store) Domains(ctx context.Context) (map[string]bool, error) {
-	lists, err := s.Lists(ctx)
+// ServesDomain tells whether any list has an address at domain (lower case).
+func (s *Store) ServesDomain(ctx context.Context, domain string) (bool, error) {
+	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(domain)
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM lists WHERE address LIKE ? ESCAPE '\'`, "%@"+esc).Scan(&n)
 	if err != nil {
-		return nil, err
+		return false, fmt.Errorf("store: serves domain %s: %w", domain, err)
 	}
-	out := make(map[string]bool, len(lists))
-	for _, l := range lists {
-		if i := lastAt(l.Address); i >= 0 {
-			out[l.Address[i+1:]] = true
-		}
-	}
-	return out, nil
-}
-
-func lastAt(s string) int {
-	for i := len(s) - 1; i >= 0; i-- {
-		if s[i] == '@' {
-			return i
-		}
-	}
-	return -1
+	return n > 0, nil
 }
