@@ -121,10 +121,13 @@ func (s *Service) checkPost(ctx context.Context, l *List, m *store.Message, sum 
 	if h.Has("X-Autoreply") || h.Has("X-Autorespond") || strings.EqualFold(strings.TrimSpace(h.Get("Precedence")), "auto_reply") {
 		return decision{store.StateDropped, "auto-reply: vacation header"}
 	}
-	if !sum.ok && sum.from == "" {
-		return decision{store.StateHeld, "malformed header"}
-	}
+	// The author is the From address; a message without a usable one
+	// (malformed mail is common) falls back to Sender, then to the
+	// envelope, as Mailman does. The policy then decides as for any post.
 	author := sum.from
+	if author == "" {
+		author = looseAddress(h.Get("Sender"))
+	}
 	if author == "" {
 		author = m.MailFrom
 	}

@@ -79,7 +79,6 @@ func (s *Service) Receive(ctx context.Context, env Envelope, routes []Route, raw
 // headerSummary is what listings show of a message.
 type headerSummary struct {
 	header    textproto.Header
-	ok        bool
 	messageID string
 	from      string
 	fromName  string
@@ -89,8 +88,8 @@ type headerSummary struct {
 // summarize reads the header block; a malformed one yields what could be
 // read (the message is kept either way).
 func summarize(raw []byte) headerSummary {
-	h, strict := rewrite.ReadHeader(raw)
-	sum := headerSummary{header: h, ok: strict}
+	h, _ := rewrite.ReadHeader(raw)
+	sum := headerSummary{header: h}
 	mh := mail.Header{Header: message.Header{Header: h}}
 	if id, err := mh.MessageID(); err == nil {
 		sum.messageID = id

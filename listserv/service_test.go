@@ -75,8 +75,9 @@ func TestCheckChain(t *testing.T) {
 		{"auto-submitted no", "open", "alice@example.net", post("alice@example.net", "Auto-Submitted: no\r\n"), store.StateAccepted, ""},
 		{"vacation", "open", "alice@example.net", post("alice@example.net", "X-Autoreply: yes\r\n"), store.StateDropped, "auto-reply"},
 		{"DSN", "open", "alice@example.net", post("alice@example.net", "Content-Type: multipart/report; report-type=delivery-status; boundary=x\r\n"), store.StateDropped, "bounce"},
-		{"garbage header, member envelope", "members", "alice@example.net", []byte("this is not a header\r\n\r\nbody"), store.StateHeld, "malformed"},
-		{"garbage header, stranger", "members", "eve@example.com", []byte("\x00\x01\x02"), store.StateHeld, ""},
+		{"garbage header, member envelope", "members", "alice@example.net", []byte("this is not a header\r\n\r\nbody"), store.StateAccepted, ""},
+		{"garbage header, stranger", "members", "eve@example.com", []byte("\x00\x01\x02"), store.StateHeld, "non-member eve@example.com"},
+		{"no From, member Sender", "members", "list-bounces@elsewhere.org", []byte("Sender: alice@example.net\r\nSubject: x\r\n\r\nbody\r\n"), store.StateAccepted, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
