@@ -52,11 +52,11 @@ func (s *Store) RecordOutcomes(ctx context.Context, outs []Outcome) error {
 	if len(outs) == 0 {
 		return nil
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, release, err := s.begin(ctx, s.db)
 	if err != nil {
 		return fmt.Errorf("store: record outcomes: %w", err)
 	}
-	defer tx.Rollback()
+	defer release()
 	now := s.unix()
 	var done []any
 	flushDone := func() error {

@@ -67,11 +67,11 @@ func (s *Store) UpdateList(ctx context.Context, l *List) error {
 // messages it received stay in the spool (state unchanged) so nothing
 // accepted is ever destroyed by an admin's slip.
 func (s *Store) DeleteList(ctx context.Context, address string) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, release, err := s.begin(ctx, s.db)
 	if err != nil {
 		return fmt.Errorf("store: delete list: %w", err)
 	}
-	defer tx.Rollback()
+	defer release()
 	var id int64
 	if err := tx.QueryRowContext(ctx, `SELECT id FROM lists WHERE address = ?`, address).Scan(&id); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {

@@ -72,11 +72,11 @@ func (s *Store) UpdateMember(ctx context.Context, m *Member) error {
 
 // RemoveMember deletes the member and the copies still queued for them.
 func (s *Store) RemoveMember(ctx context.Context, listID int64, addr string) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, release, err := s.begin(ctx, s.db)
 	if err != nil {
 		return fmt.Errorf("store: remove member: %w", err)
 	}
-	defer tx.Rollback()
+	defer release()
 	res, err := tx.ExecContext(ctx, `DELETE FROM members WHERE list_id = ? AND address_key = ?`, listID, AddressKey(addr))
 	if err != nil {
 		return fmt.Errorf("store: remove member %s: %w", addr, err)
@@ -123,11 +123,11 @@ func (s *Store) Members(ctx context.Context, listID int64) ([]*Member, error) {
 
 // AddMembers inserts many members in one transaction (bulk import, bench).
 func (s *Store) AddMembers(ctx context.Context, ms []*Member) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, release, err := s.begin(ctx, s.db)
 	if err != nil {
 		return fmt.Errorf("store: add members: %w", err)
 	}
-	defer tx.Rollback()
+	defer release()
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO members (list_id, address, address_key, name, role, delivery, status, bounce_score, expertise, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return fmt.Errorf("store: add members: %w", err)

@@ -103,11 +103,11 @@ func (s *Store) spoolLoop() {
 
 func (s *Store) spoolBatch(batch []spoolReq) error {
 	ctx := context.Background()
-	tx, err := s.spool.BeginTx(ctx, nil)
+	tx, release, err := s.begin(ctx, s.spool)
 	if err != nil {
 		return fmt.Errorf("store: spool: %w", err)
 	}
-	defer tx.Rollback()
+	defer release()
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO messages (list_id, list_address, kind, extra, mail_from, rcpt, remote, raw, state, reason, message_id, from_addr, subject, received_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return fmt.Errorf("store: spool: %w", err)
@@ -250,11 +250,11 @@ func (s *Store) Transition(ctx context.Context, id int64, from, to, reason, mess
 // empty for the queue to derive (VERP). It returns the number of copies
 // queued by fan.
 func (s *Store) TransitionFanout(ctx context.Context, id int64, from, to, reason, messageID string, ds []*Delivery, fan *Fanout) (int64, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, release, err := s.begin(ctx, s.db)
 	if err != nil {
 		return 0, fmt.Errorf("store: transition #%d: %w", id, err)
 	}
-	defer tx.Rollback()
+	defer release()
 	now := s.unix()
 	q := `UPDATE messages SET state = ?, reason = ?, updated_at = ? WHERE id = ? AND state = ?`
 	args := []any{to, reason, now, id, from}
@@ -305,11 +305,11 @@ func insertDeliveries(ctx context.Context, tx *sql.Tx, msgID int64, ds []*Delive
 // SpoolNotice stores a message Praxis composed itself and queues it for its
 // recipients, in one transaction.
 func (s *Store) SpoolNotice(ctx context.Context, m *Message, ds []*Delivery) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, release, err := s.begin(ctx, s.db)
 	if err != nil {
 		return fmt.Errorf("store: notice: %w", err)
 	}
-	defer tx.Rollback()
+	defer release()
 	now := s.unix()
 	m.Kind, m.State = KindNotice, StateAccepted
 	res, err := tx.ExecContext(ctx, `INSERT INTO messages (list_id, list_address, kind, extra, mail_from, rcpt, remote, raw, state, reason, message_id, from_addr, subject, received_at, updated_at) VALUES (?, ?, ?, '', ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?)`,

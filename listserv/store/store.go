@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -33,6 +34,11 @@ var (
 type Store struct {
 	db     *sql.DB // everything but the spool: commits without fsync
 	spool  *sql.DB // the spool: every commit fsync'd before the 250
+	// wmu serialises this process's write transactions: SQLite allows one
+	// writer at a time, and handing the turn over through a mutex is much
+	// quicker than SQLite's busy handler, which sleeps and polls. Other
+	// processes (the CLI) still wait on the busy timeout.
+	wmu    sync.Mutex
 	spoolq chan spoolReq
 	done   chan struct{}
 	now    func() time.Time
@@ -147,11 +153,11 @@ func (s *Store) migrate(ctx context.Context) error {
 // applyMigration runs one migration in a transaction unless another process
 // applied it first (two CLI commands can start at once).
 func (s *Store) applyMigration(ctx context.Context, version int, body string) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, release, err := s.begin(ctx, s.db)
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
+	defer release()
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
 		return err
@@ -220,6 +226,21 @@ func (s *Store) Secret(ctx context.Context, name string) ([]byte, error) {
 		return nil, fmt.Errorf("store: secret %s: %w", name, err)
 	}
 	return hex.DecodeString(v)
+}
+
+// begin starts a write transaction on db under the process's write lock;
+// release rolls back (a no-op after Commit) and lets the next writer in.
+func (s *Store) begin(ctx context.Context, db *sql.DB) (*sql.Tx, func(), error) {
+	s.wmu.Lock()
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		s.wmu.Unlock()
+		return nil, nil, err
+	}
+	return tx, func() {
+		tx.Rollback()
+		s.wmu.Unlock()
+	}, nil
 }
 
 func isBusy(err error) bool {
