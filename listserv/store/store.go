@@ -32,8 +32,8 @@ var (
 
 // Store is the database handle shared by every part of the process.
 type Store struct {
-	db     *sql.DB // everything but the spool: commits without fsync
-	spool  *sql.DB // the spool: every commit fsync'd before the 250
+	db    *sql.DB // everything but the spool: commits without fsync
+	spool *sql.DB // the spool: every commit fsync'd before the 250
 	// wmu serialises this process's write transactions: SQLite allows one
 	// writer at a time, and handing the turn over through a mutex is much
 	// quicker than SQLite's busy handler, which sleeps and polls. Other
