@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -34,27 +35,48 @@ func (s *Service) Run(ctx context.Context) error {
 func (s *Service) ProcessReceived(ctx context.Context) error {
 	var after int64
 	for {
-		msgs, err := s.store.MessagesInState(ctx, store.StateReceived, after, 64)
+		ids, err := s.store.MessageIDsInState(ctx, store.StateReceived, after, 256)
 		if err != nil {
 			return err
 		}
-		if len(msgs) == 0 {
+		if len(ids) == 0 {
 			return nil
 		}
-		for _, m := range msgs {
-			after = m.ID
-			if err := s.process(ctx, m); err != nil && !errors.Is(err, store.ErrState) {
+		for _, id := range ids {
+			after = id
+			if ctx.Err() != nil {
+				return nil
+			}
+			m, err := s.store.Message(ctx, id)
+			if err != nil {
+				return err
+			}
+			if err := s.processSafely(ctx, m); err != nil && !errors.Is(err, store.ErrState) {
 				// Left in state received: the next pass tries again.
-				s.log.Error("checking message", "list", m.ListAddress, "id", m.ID, "err", err)
+				s.log.Error("checking message", "list", m.ListAddress, "spool_id", m.ID, "err", err)
 			}
 		}
 	}
+}
+
+// processSafely contains a panic in the checks of one message: the message
+// is held for a moderator with the reason, instead of crashing the process
+// again at every restart.
+func (s *Service) processSafely(ctx context.Context, m *store.Message) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("panic checking message", "list", m.ListAddress, "spool_id", m.ID, "err", fmt.Sprint(r), "stack", string(debug.Stack()))
+			err = s.store.Transition(ctx, m.ID, store.StateReceived, store.StateHeld, "internal error while checking; see the log", "", nil)
+		}
+	}()
+	return s.process(ctx, m)
 }
 
 // decision is the outcome of the checks on one message.
 type decision struct {
 	state  string // store.StateAccepted, StateHeld, StateDropped, StatePending
 	reason string
+	err    error // the checks could not decide; the message stays received
 }
 
 func (s *Service) process(ctx context.Context, m *store.Message) error {
@@ -80,6 +102,9 @@ func (s *Service) process(ctx context.Context, m *store.Message) error {
 func (s *Service) processPost(ctx context.Context, l *List, m *store.Message) error {
 	sum := summarize(m.Raw)
 	d := s.checkPost(ctx, l, m, sum)
+	if d.err != nil {
+		return d.err
+	}
 	log := s.log.With("list", l.Address, "id", m.ID, "msg_id", sum.messageID)
 	switch d.state {
 	case store.StateAccepted:
@@ -99,27 +124,27 @@ func (s *Service) checkPost(ctx context.Context, l *List, m *store.Message, sum 
 	listID := listIDValue(l.Address)
 	for _, v := range h.Values("List-Id") {
 		if strings.Contains(strings.ToLower(v), "<"+listID+">") {
-			return decision{store.StateDropped, "loop: our own List-Id"}
+			return decision{state: store.StateDropped, reason: "loop: our own List-Id"}
 		}
 	}
 	for _, v := range h.Values("X-Loop") {
 		if strings.Contains(strings.ToLower(v), l.Address) {
-			return decision{store.StateDropped, "loop: X-Loop"}
+			return decision{state: store.StateDropped, reason: "loop: X-Loop"}
 		}
 	}
 	if m.MailFrom == "" {
-		return decision{store.StateDropped, "bounce: null envelope sender"}
+		return decision{state: store.StateDropped, reason: "bounce: null envelope sender"}
 	}
 	ct := strings.ToLower(h.Get("Content-Type"))
 	if strings.HasPrefix(ct, "multipart/report") && (strings.Contains(ct, "delivery-status") || strings.Contains(ct, "disposition-notification")) {
-		return decision{store.StateDropped, "bounce: delivery report"}
+		return decision{state: store.StateDropped, reason: "bounce: delivery report"}
 	}
 	// RFC 3834 §5: anything but "no" is an automatic message.
 	if as := strings.ToLower(strings.TrimSpace(h.Get("Auto-Submitted"))); as != "" && as != "no" {
-		return decision{store.StateDropped, "auto-reply: Auto-Submitted " + as}
+		return decision{state: store.StateDropped, reason: "auto-reply: Auto-Submitted " + as}
 	}
 	if h.Has("X-Autoreply") || h.Has("X-Autorespond") || strings.EqualFold(strings.TrimSpace(h.Get("Precedence")), "auto_reply") {
-		return decision{store.StateDropped, "auto-reply: vacation header"}
+		return decision{state: store.StateDropped, reason: "auto-reply: vacation header"}
 	}
 	// The author is the From address; a message without a usable one
 	// (malformed mail is common) falls back to Sender, then to the
@@ -133,25 +158,30 @@ func (s *Service) checkPost(ctx context.Context, l *List, m *store.Message, sum 
 	}
 	var member *store.Member
 	if author != "" {
-		if mm, err := s.store.Member(ctx, l.ID, author); err == nil {
+		mm, err := s.store.Member(ctx, l.ID, author)
+		switch {
+		case err == nil:
 			member = mm
+		case !errors.Is(err, store.ErrNotFound):
+			// Not knowing is not "not a member": try again later.
+			return decision{err: err}
 		}
 	}
 	switch l.PostPolicy {
 	case PostOpen:
-		return decision{store.StateAccepted, ""}
+		return decision{state: store.StateAccepted}
 	case PostModerated:
-		return decision{store.StateHeld, "the list is moderated"}
+		return decision{state: store.StateHeld, reason: "the list is moderated"}
 	case PostAnnounce:
 		if member != nil && (member.Role == RoleOwner || member.Role == RoleModerator) {
-			return decision{store.StateAccepted, ""}
+			return decision{state: store.StateAccepted}
 		}
-		return decision{store.StateHeld, "announce-only list: post from " + orUnknown(author)}
+		return decision{state: store.StateHeld, reason: "announce-only list: post from " + orUnknown(author)}
 	default: // PostMembers
 		if member != nil {
-			return decision{store.StateAccepted, ""}
+			return decision{state: store.StateAccepted}
 		}
-		return decision{store.StateHeld, "post from non-member " + orUnknown(author)}
+		return decision{state: store.StateHeld, reason: "post from non-member " + orUnknown(author)}
 	}
 }
 

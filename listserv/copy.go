@@ -22,12 +22,17 @@ func (s *Service) CopyList(l *List) rewrite.List {
 		s.log.Error("footer template", "list", l.Address, "err", err)
 		footer.Reset()
 	}
+	permalinks := ""
+	if archive != "" {
+		permalinks = s.cfg.BaseURL + "/m/"
+	}
+	// A list that keeps no archive links to none (RFC 2369 §3.6, RFC 5064).
 	return rewrite.List{
 		Address:       l.Address,
 		Name:          l.Name,
 		Prefix:        l.Prefix,
-		ArchiveURL:    s.cfg.BaseURL + "/l/" + url.PathEscape(l.Address) + "/",
-		PermalinkBase: s.cfg.BaseURL + "/m/",
+		ArchiveURL:    archive,
+		PermalinkBase: permalinks,
 		Footer:        footer.String(),
 	}
 }

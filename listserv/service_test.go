@@ -240,3 +240,46 @@ func TestResolve(t *testing.T) {
 		}
 	}
 }
+
+// A removed list's held mail never reaches a list created after it.
+func TestRemovedListKeepsItsMail(t *testing.T) {
+	ctx := context.Background()
+	svc := newTestService(t)
+	mustList(t, svc, "tmp@example.org", PostMembers)
+	r, _ := svc.Resolve(ctx, "tmp@example.org")
+	if err := svc.Receive(ctx, Envelope{MailFrom: "eve@example.com"}, []Route{r}, []byte("From: eve@example.com\r\nSubject: secret of tmp\r\n\r\nx\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	svc.ProcessReceived(ctx)
+	if err := svc.DeleteList(ctx, "tmp@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	mustList(t, svc, "other@example.org", PostMembers)
+	_, held, err := svc.Held(ctx, "other@example.org")
+	if err != nil || len(held) != 0 {
+		t.Fatalf("the new list holds %d posts of the removed one (%v)", len(held), err)
+	}
+	// The mail is still kept, dropped with the reason.
+	ids, _ := svc.store.MessageIDsInState(ctx, store.StateDropped, 0, 10)
+	if len(ids) != 1 {
+		t.Fatalf("dropped = %d, want the removed list's post kept", len(ids))
+	}
+	m, _ := svc.store.Message(ctx, ids[0])
+	if m.Reason != "list removed" {
+		t.Errorf("reason %q", m.Reason)
+	}
+}
+
+func TestCopyListArchivePolicy(t *testing.T) {
+	svc := newTestService(t)
+	l := mustList(t, svc, "cop@example.org", PostMembers)
+	rl := svc.CopyList(l)
+	if rl.ArchiveURL == "" || rl.PermalinkBase != "https://lists.example.org/m/" {
+		t.Errorf("public list: %+v", rl)
+	}
+	l.ArchivePolicy = ArchiveNone
+	rl = svc.CopyList(l)
+	if rl.ArchiveURL != "" || rl.PermalinkBase != "" || strings.Contains(rl.Footer, "Archive") {
+		t.Errorf("a list without archive links to one: %+v", rl)
+	}
+}

@@ -173,7 +173,7 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 			errc <- err
 		}
 	}()
-	log.Info("praxis started", "data", cfg.Data, "delivery", cfg.Delivery, "base_url", cfg.BaseURL)
+	log.Info("praxis started", "data", cfg.Data, "delivery", transport.Redact(cfg.Delivery), "base_url", cfg.BaseURL)
 
 	var runErr error
 	select {

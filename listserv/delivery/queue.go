@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -64,9 +65,10 @@ type Queue struct {
 	// settled holds rows whose outcome was committed since the current
 	// scan began: a query of that scan may have read them while still
 	// queued, and they must not be sent again.
-	settled map[int64]bool
-	copies  map[int64]*prepared
-	copyLRU []int64
+	settled    map[int64]bool
+	copies     map[int64]*prepared
+	copyLRU    []int64
+	cacheBytes int
 
 	jobs     chan *store.Delivery
 	outcomes chan store.Outcome
@@ -207,7 +209,9 @@ func (q *Queue) work() {
 
 func (w *worker) closeAll() {
 	for k, s := range w.sessions {
-		s.Close()
+		if err := s.Close(); err != nil {
+			w.q.log.Debug("closing session", "route", k, "err", err)
+		}
 		delete(w.sessions, k)
 		delete(w.lastUse, k)
 	}
@@ -243,7 +247,9 @@ func (w *worker) session(ctx context.Context, route string) (s transport.Session
 
 func (w *worker) drop(route string) {
 	if s, ok := w.sessions[route]; ok {
-		s.Close()
+		if err := s.Close(); err != nil {
+			w.q.log.Debug("closing session", "route", route, "err", err)
+		}
 		delete(w.sessions, route)
 		delete(w.lastUse, route)
 	}
@@ -251,13 +257,25 @@ func (w *worker) drop(route string) {
 
 // deliver makes one attempt at one copy. Sends are not tied to the queue's
 // context: on shutdown a copy already taken is finished, not abandoned.
-func (w *worker) deliver(d *store.Delivery) store.Outcome {
+func (w *worker) deliver(d *store.Delivery) (out store.Outcome) {
 	ctx, cancel := context.WithTimeout(context.Background(), w.q.cfg.SendTimeout)
 	defer cancel()
+	defer func() {
+		if r := recover(); r != nil {
+			// One bad copy must not stop the queue; it is retried later
+			// (and given up after MaxAge) like any temporary failure.
+			w.q.log.Error("panic delivering", "list", d.ListAddress, "rcpt", d.Rcpt, "spool_id", d.MessageID, "err", fmt.Sprint(r), "stack", string(debug.Stack()))
+			w.closeAll()
+			out = w.q.failure(d, fmt.Errorf("internal error: %v", r))
+		}
+		// A huge post grew the buffer: give the memory back.
+		if w.buf.Cap() > 4<<20 {
+			w.buf = bytes.Buffer{}
+		}
+	}()
 	msg, err := w.q.render(ctx, d, &w.buf)
 	if err != nil {
-		w.q.log.Error("rendering copy", "id", d.MessageID, "rcpt", d.Rcpt, "err", err)
-		return w.q.failure(d, err)
+		return w.q.failure(d, fmt.Errorf("rendering the copy: %w", err))
 	}
 	envFrom := d.EnvFrom
 	if envFrom == "" {
@@ -279,7 +297,9 @@ func (w *worker) deliver(d *store.Delivery) store.Outcome {
 			break
 		}
 		w.drop(route)
-		if fresh {
+		if fresh || mayHaveDelivered(err) {
+			// After the final dot the server may have the copy: leave it
+			// to the backoff rather than risk a second one now.
 			break
 		}
 	}
@@ -287,6 +307,11 @@ func (w *worker) deliver(d *store.Delivery) store.Outcome {
 		return w.q.failure(d, err)
 	}
 	return store.Outcome{Delivery: d, Done: true}
+}
+
+func mayHaveDelivered(err error) bool {
+	var te *transport.Error
+	return errors.As(err, &te) && te.MayHaveDelivered()
 }
 
 // isConnectionLevel: the session cannot be trusted for another transaction.
@@ -310,11 +335,11 @@ func (q *Queue) failure(d *store.Delivery, err error) store.Outcome {
 	now := q.cfg.Now()
 	if temporary && now.Sub(d.CreatedAt) < q.cfg.MaxAge {
 		o.RetryAt = now.Add(Backoff(d.Attempts + 1))
-		q.log.Warn("delivery deferred", "rcpt", d.Rcpt, "id", d.MessageID, "attempt", d.Attempts+1, "retry_at", o.RetryAt, "err", o.Text)
+		q.log.Warn("delivery deferred", "list", d.ListAddress, "rcpt", d.Rcpt, "spool_id", d.MessageID, "attempt", d.Attempts+1, "retry_at", o.RetryAt, "err", o.Text)
 		return o
 	}
 	o.Permanent = !temporary
-	q.log.Warn("delivery failed", "rcpt", d.Rcpt, "id", d.MessageID, "permanent", o.Permanent, "err", o.Text)
+	q.log.Warn("delivery failed", "list", d.ListAddress, "rcpt", d.Rcpt, "spool_id", d.MessageID, "permanent", o.Permanent, "err", o.Text)
 	return o
 }
 
@@ -380,15 +405,34 @@ func (q *Queue) commit() {
 
 // prepared is a message ready to be written for any recipient.
 type prepared struct {
-	once sync.Once
-	err  error
-	list string
-	copy *rewrite.Copy // ModeCopy
-	raw  []byte        // ModeRaw
-	size int
+	once    sync.Once
+	err     error
+	list    string
+	copy    *rewrite.Copy // ModeCopy
+	raw     []byte        // ModeRaw
+	size    int
+	counted bool // size is in Queue.cacheBytes
 }
 
-const maxCachedCopies = 32
+// The cache of prepared messages is bounded by count and by bytes: a few
+// big posts must not pin hundreds of megabytes.
+const (
+	maxCachedCopies = 32
+	maxCachedBytes  = 64 << 20
+)
+
+// evict drops the oldest cached messages while the cache is over its
+// bounds; q.mu is held.
+func (q *Queue) evict() {
+	for len(q.copyLRU) > 1 && (len(q.copyLRU) > maxCachedCopies || q.cacheBytes > maxCachedBytes) {
+		key := q.copyLRU[0]
+		q.copyLRU = q.copyLRU[1:]
+		if p := q.copies[key]; p != nil && p.counted {
+			q.cacheBytes -= p.size
+		}
+		delete(q.copies, key)
+	}
+}
 
 func (q *Queue) prepared(ctx context.Context, d *store.Delivery) (*prepared, error) {
 	key := d.MessageID
@@ -401,21 +445,31 @@ func (q *Queue) prepared(ctx context.Context, d *store.Delivery) (*prepared, err
 		p = &prepared{}
 		q.copies[key] = p
 		q.copyLRU = append(q.copyLRU, key)
-		if len(q.copyLRU) > maxCachedCopies {
-			delete(q.copies, q.copyLRU[0])
-			q.copyLRU = q.copyLRU[1:]
-		}
+		q.evict()
 	}
 	q.mu.Unlock()
-	p.once.Do(func() { p.err = q.load(ctx, d, p) })
-	if p.err != nil {
-		// Do not keep a failure: the next attempt loads again.
+	p.once.Do(func() {
+		p.err = q.load(ctx, d, p)
 		q.mu.Lock()
-		if q.copies[key] == p {
-			delete(q.copies, key)
+		defer q.mu.Unlock()
+		if q.copies[key] != p {
+			return // evicted meanwhile
 		}
-		q.mu.Unlock()
-	}
+		if p.err != nil {
+			// Do not keep a failure: the next attempt loads again.
+			delete(q.copies, key)
+			for i, k := range q.copyLRU {
+				if k == key {
+					q.copyLRU = append(q.copyLRU[:i], q.copyLRU[i+1:]...)
+					break
+				}
+			}
+			return
+		}
+		p.counted = true
+		q.cacheBytes += p.size
+		q.evict()
+	})
 	return p, p.err
 }
 

@@ -46,6 +46,19 @@ func (l *connLimiter) endIdle() {
 	}
 }
 
+// closeAll cuts every open connection.
+func (l *connLimiter) closeAll() {
+	l.mu.Lock()
+	conns := make([]*limitedConn, 0, len(l.conns))
+	for c := range l.conns {
+		conns = append(conns, c)
+	}
+	l.mu.Unlock()
+	for _, c := range conns {
+		c.Close()
+	}
+}
+
 func (l *connLimiter) Accept() (net.Conn, error) {
 	for {
 		c, err := l.Listener.Accept()

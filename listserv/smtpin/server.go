@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-smtp"
@@ -72,12 +73,29 @@ type Server struct {
 	rate  *rateLimiter
 	ln    *connLimiter
 	ready chan struct{}
+	// busy counts Data and LMTPData calls in progress; once draining is
+	// set no new one starts, so Shutdown can wait for them.
+	bmu      sync.Mutex
+	draining bool
+	busy     sync.WaitGroup
+	budget   chan struct{} // one token per MiB of DATA held in memory
+}
+
+// enter registers a DATA in progress; false once the server is draining.
+func (s *Server) enter() bool {
+	s.bmu.Lock()
+	defer s.bmu.Unlock()
+	if s.draining {
+		return false
+	}
+	s.busy.Add(1)
+	return true
 }
 
 // New builds a receiver; Listen and Serve start it.
 func New(cfg Config, svc *listserv.Service, log *slog.Logger) *Server {
 	cfg.defaults()
-	s := &Server{cfg: cfg, svc: svc, log: log, rate: newRateLimiter(cfg.RatePerSecond, cfg.RateBurst), ready: make(chan struct{})}
+	s := &Server{cfg: cfg, svc: svc, log: log, rate: newRateLimiter(cfg.RatePerSecond, cfg.RateBurst), ready: make(chan struct{}), budget: make(chan struct{}, budgetMiB)}
 	srv := smtp.NewServer(smtp.BackendFunc(s.newSession))
 	srv.Addr = cfg.Addr
 	srv.LMTP = cfg.LMTP
@@ -132,8 +150,16 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		select {
 		case err := <-done:
 			if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-				return s.smtp.Close()
+				// Out of time: cut every connection. A client cut before
+				// its 250 sends again later; nothing with a 250 is lost.
+				s.ln.closeAll()
 			}
+			// No session method may still be storing when the caller
+			// closes the store.
+			s.bmu.Lock()
+			s.draining = true
+			s.bmu.Unlock()
+			s.busy.Wait()
 			return err
 		case <-tick.C:
 		}
@@ -216,6 +242,14 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 		s.srv.log.Info("recipient refused", "remote", s.remote, "rcpt", to, "err", err)
 		return reply(s.srv.log, err)
 	}
+	// The same list address named twice (in any case) is one recipient:
+	// the post is spooled, and so relayed, once (RFC 5321 §3.3 lets a
+	// server treat duplicate recipients as one).
+	for _, seen := range s.routes {
+		if seen == r {
+			return nil
+		}
+	}
 	s.routes = append(s.routes, r)
 	s.rcpts = append(s.rcpts, to)
 	s.transaction(true)
@@ -223,21 +257,59 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 }
 
 // readAll reads DATA; go-smtp's reader enforces MaxMessageBytes and
-// returns its 552 error, which we pass on as it is.
-func readAll(r io.Reader) ([]byte, error) {
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(r); err != nil {
-		return nil, err
+// returns its 552 error, which we pass on as it is. Every MiB held takes a
+// token of the server's memory budget, given back by release once the
+// message is stored: many large messages at once wait for each other
+// instead of exhausting memory.
+func (s *Server) readAll(r io.Reader) (raw []byte, release func(), err error) {
+	held := 0
+	release = func() {
+		for ; held > 0; held-- {
+			<-s.budget
+		}
 	}
-	return buf.Bytes(), nil
+	var buf bytes.Buffer
+	chunk := make([]byte, 64<<10)
+	for {
+		if buf.Len() >= held<<20 {
+			select {
+			case s.budget <- struct{}{}:
+				held++
+			case <-time.After(budgetWait):
+				release()
+				return nil, func() {}, errNoMemory
+			}
+		}
+		n, err := r.Read(chunk)
+		buf.Write(chunk[:n])
+		if err == io.EOF {
+			return buf.Bytes(), release, nil
+		}
+		if err != nil {
+			release()
+			return nil, func() {}, err
+		}
+	}
 }
+
+// The memory budget for DATA being received, in MiB, and how long a
+// message waits for room before it is deferred.
+const (
+	budgetMiB  = 256
+	budgetWait = 30 * time.Second
+)
 
 func (s *session) Data(r io.Reader) error {
 	if len(s.routes) == 0 {
 		return errNoRcpt
 	}
 	defer s.transaction(false)
-	raw, err := readAll(r)
+	if !s.srv.enter() {
+		return errShuttingDown
+	}
+	defer s.srv.busy.Done()
+	raw, release, err := s.srv.readAll(r)
+	defer release()
 	if err != nil {
 		return s.dataError(err)
 	}
@@ -265,7 +337,12 @@ func (s *session) dataError(err error) error {
 // recipient's own status (RFC 2033 §4.2).
 func (s *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
 	defer s.transaction(false)
-	raw, err := readAll(r)
+	if !s.srv.enter() {
+		return errShuttingDown
+	}
+	defer s.srv.busy.Done()
+	raw, release, err := s.srv.readAll(r)
+	defer release()
 	if err != nil {
 		return s.dataError(err)
 	}

@@ -313,3 +313,23 @@ func TestShutdownFinishesData(t *testing.T) {
 		t.Errorf("stored %d, want the message accepted during shutdown", len(ms))
 	}
 }
+
+// A list address named twice, in any case, is one recipient: one copy.
+func TestRepeatedRecipientSpooledOnce(t *testing.T) {
+	svc := newService(t)
+	srv := start(t, svc, Config{})
+	cv := dial(t, srv.Addr().String())
+	cv.cmd(250, "", "EHLO client.example.net")
+	cv.cmd(250, "", "MAIL FROM:<alice@example.net>")
+	cv.cmd(250, "", "RCPT TO:<cop@example.org>")
+	cv.cmd(250, "", "RCPT TO:<cop@example.org>")
+	cv.cmd(250, "", "RCPT TO:<COP@Example.org>")
+	cv.cmd(250, "", "RCPT TO:<other@example.org>")
+	cv.cmd(354, "", "DATA")
+	cv.c.PrintfLine("Subject: twice\r\n\r\nhi\r\n.")
+	cv.expect(250, "")
+	ms, _ := svc.Store().MessagesInState(context.Background(), store.StateReceived, 0, 10)
+	if len(ms) != 2 {
+		t.Errorf("spooled %d messages for two distinct lists, want 2", len(ms))
+	}
+}

@@ -64,8 +64,9 @@ func (s *Store) UpdateList(ctx context.Context, l *List) error {
 }
 
 // DeleteList removes a list, its members and its queued deliveries. The
-// messages it received stay in the spool (state unchanged) so nothing
-// accepted is ever destroyed by an admin's slip.
+// messages it received stay in the spool, so nothing accepted is ever
+// destroyed by an admin's slip; those still waiting (received, held,
+// pending) are marked dropped, with the reason, so that nothing relays them.
 func (s *Store) DeleteList(ctx context.Context, address string) error {
 	tx, release, err := s.begin(ctx, s.db)
 	if err != nil {
@@ -78,6 +79,9 @@ func (s *Store) DeleteList(ctx context.Context, address string) error {
 			return fmt.Errorf("list %s: %w", address, ErrNotFound)
 		}
 		return fmt.Errorf("store: delete list: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE messages SET state = 'dropped', reason = 'list removed', updated_at = ? WHERE list_id = ? AND state IN ('received', 'held', 'pending')`, s.unix(), id); err != nil {
+		return fmt.Errorf("store: delete list %s: %w", address, err)
 	}
 	for _, q := range []string{
 		`DELETE FROM deliveries WHERE list_id = ? AND state = 'queued'`,

@@ -77,15 +77,21 @@ func (s *Store) RemoveMember(ctx context.Context, listID int64, addr string) err
 		return fmt.Errorf("store: remove member: %w", err)
 	}
 	defer release()
-	res, err := tx.ExecContext(ctx, `DELETE FROM members WHERE list_id = ? AND address_key = ?`, listID, AddressKey(addr))
+	// The stored spelling, which the queued copies carry, may differ in
+	// case from the one given.
+	var stored string
+	err = tx.QueryRowContext(ctx, `SELECT address FROM members WHERE list_id = ? AND address_key = ?`, listID, AddressKey(addr)).Scan(&stored)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("member %s: %w", addr, ErrNotFound)
+	}
 	if err != nil {
 		return fmt.Errorf("store: remove member %s: %w", addr, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("member %s: %w", addr, ErrNotFound)
+	if _, err := tx.ExecContext(ctx, `DELETE FROM members WHERE list_id = ? AND address_key = ?`, listID, AddressKey(addr)); err != nil {
+		return fmt.Errorf("store: remove member %s: %w", addr, err)
 	}
 	// A member who leaves gets nothing more, even copies already queued.
-	if _, err := tx.ExecContext(ctx, `DELETE FROM deliveries WHERE list_id = ? AND rcpt = ? AND state = 'queued' AND mode = 'copy'`, listID, addr); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM deliveries WHERE list_id = ? AND rcpt = ? AND state = 'queued' AND mode = 'copy'`, listID, stored); err != nil {
 		return fmt.Errorf("store: remove member %s: %w", addr, err)
 	}
 	return tx.Commit()

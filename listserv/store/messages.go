@@ -61,11 +61,18 @@ type spoolReq struct {
 // covers all of them: the 250 waits for the commit either way.
 func (s *Store) Spool(ctx context.Context, msgs ...*Message) error {
 	req := spoolReq{ctx: ctx, msgs: msgs, err: make(chan error, 1)}
+	s.closeM.RLock()
+	if s.closed {
+		s.closeM.RUnlock()
+		return ErrClosed
+	}
 	select {
 	case s.spoolq <- req:
 	case <-ctx.Done():
+		s.closeM.RUnlock()
 		return ctx.Err()
 	}
+	s.closeM.RUnlock()
 	select {
 	case err := <-req.err:
 		return err
@@ -183,6 +190,26 @@ func (s *Store) MessagesInState(ctx context.Context, state string, after int64, 
 			return nil, fmt.Errorf("store: messages in %s: %w", state, err)
 		}
 		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// MessageIDsInState returns up to limit IDs of messages in state with ID >
+// after, oldest first: callers then load one message's bytes at a time, so
+// a backlog of large posts does not sit in memory at once.
+func (s *Store) MessageIDsInState(ctx context.Context, state string, after int64, limit int) ([]int64, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM messages WHERE state = ? AND id > ? ORDER BY id LIMIT ?`, state, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: messages in %s: %w", state, err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("store: messages in %s: %w", state, err)
+		}
+		out = append(out, id)
 	}
 	return out, rows.Err()
 }

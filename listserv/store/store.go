@@ -28,6 +28,7 @@ var (
 	ErrNotFound  = errors.New("not found")
 	ErrDuplicate = errors.New("already exists")
 	ErrState     = errors.New("not in a state that allows this")
+	ErrClosed    = errors.New("store closed")
 )
 
 // Store is the database handle shared by every part of the process.
@@ -39,6 +40,8 @@ type Store struct {
 	// quicker than SQLite's busy handler, which sleeps and polls. Other
 	// processes (the CLI) still wait on the busy timeout.
 	wmu    sync.Mutex
+	closeM sync.RWMutex // guards closed and sends on spoolq
+	closed bool
 	spoolq chan spoolReq
 	done   chan struct{}
 	now    func() time.Time
@@ -114,7 +117,14 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 
 // Close stops the group-commit loop and closes the database.
 func (s *Store) Close() error {
+	s.closeM.Lock()
+	if s.closed {
+		s.closeM.Unlock()
+		return nil
+	}
+	s.closed = true
 	close(s.spoolq)
+	s.closeM.Unlock()
 	<-s.done
 	return errors.Join(s.spool.Close(), s.db.Close())
 }

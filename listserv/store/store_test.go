@@ -145,3 +145,24 @@ func TestTransitionOnceAndOutcomes(t *testing.T) {
 		t.Errorf("failures = %+v", fs)
 	}
 }
+
+func TestRemoveMemberOtherCaseDropsQueuedCopies(t *testing.T) {
+	s := open(t, t.TempDir())
+	ctx := context.Background()
+	l := &List{Address: "cop@example.org", Name: "x", SubscribePolicy: "confirm", PostPolicy: "open", ArchivePolicy: "public"}
+	s.CreateList(ctx, l)
+	if err := s.AddMember(ctx, &Member{ListID: l.ID, Address: "Zed@example.net", Role: "member", Delivery: "each"}); err != nil {
+		t.Fatal(err)
+	}
+	m := &Message{ListID: l.ID, ListAddress: l.Address, Kind: KindPost, MailFrom: "a@b.c", Rcpt: l.Address, Raw: []byte("x")}
+	s.Spool(ctx, m)
+	if _, err := s.TransitionFanout(ctx, m.ID, StateReceived, StateAccepted, "", "id@x", nil, &Fanout{ListID: l.ID, Delivery: "each", Status: "enabled"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RemoveMember(ctx, l.ID, "zed@EXAMPLE.net"); err != nil {
+		t.Fatal(err)
+	}
+	if due, _ := s.DueDeliveries(ctx, 0, 10); len(due) != 0 {
+		t.Errorf("%d copies still queued for a removed member", len(due))
+	}
+}

@@ -420,7 +420,7 @@ func (s *session) transaction(from, to string, msg []byte) (string, error) {
 		return "DATA", err
 	}
 	if err := w.Close(); err != nil {
-		return "end of DATA", err
+		return OpEndOfData, err
 	}
 	return "", nil
 }

@@ -160,3 +160,14 @@ func isASCII(s string) bool {
 	}
 	return true
 }
+
+// OpEndOfData is the Op of a failure after the message's final dot was
+// sent: the server may have taken the message before the connection failed.
+const OpEndOfData = "end of DATA"
+
+// MayHaveDelivered reports whether the failure came after the whole message
+// was sent, so that sending it again at once could deliver it twice.
+func (e *Error) MayHaveDelivered() bool { return e.Op == OpEndOfData }
+
+// Redact hides the password of a delivery spec, for logs and errors.
+func Redact(spec string) string { return redact(spec) }

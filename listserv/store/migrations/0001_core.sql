@@ -1,7 +1,8 @@
 -- 0001: lists, members, the spool of received mail, the delivery queue.
--- Portable SQL: the same text runs on SQLite and PostgreSQL (BIGINT ids from
--- the application's own sequence are avoided: INTEGER PRIMARY KEY on SQLite,
--- rewritten to BIGSERIAL by the PostgreSQL dialect). Times are Unix seconds.
+-- Written to port: a PostgreSQL dialect will need only BIGSERIAL for
+-- "INTEGER PRIMARY KEY AUTOINCREMENT" and BYTEA for BLOB. AUTOINCREMENT
+-- because an id must never be reused: a removed list's id given to a new
+-- list would hand it the old list's mail. Times are Unix seconds.
 
 CREATE TABLE secrets (
     name  TEXT PRIMARY KEY,
@@ -9,7 +10,7 @@ CREATE TABLE secrets (
 );
 
 CREATE TABLE lists (
-    id               INTEGER PRIMARY KEY,
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
     address          TEXT NOT NULL UNIQUE,
     name             TEXT NOT NULL,
     description      TEXT NOT NULL DEFAULT '',
@@ -21,7 +22,7 @@ CREATE TABLE lists (
 );
 
 CREATE TABLE members (
-    id           INTEGER PRIMARY KEY,
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
     list_id      INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,
     address      TEXT NOT NULL,
     address_key  TEXT NOT NULL,
@@ -38,7 +39,7 @@ CREATE TABLE members (
 -- Every message Praxis answered with a 250, kept raw. The state column is the
 -- post's journey; a restarted process resumes from it.
 CREATE TABLE messages (
-    id          INTEGER PRIMARY KEY,
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
     list_id     INTEGER,
     list_address TEXT NOT NULL,
     kind        TEXT NOT NULL,
@@ -60,7 +61,7 @@ CREATE INDEX messages_list_state ON messages (list_id, state, id);
 
 -- One row per (message, recipient): the durable outbound queue.
 CREATE TABLE deliveries (
-    id          INTEGER PRIMARY KEY,
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
     message_id  INTEGER NOT NULL REFERENCES messages(id),
     list_id     INTEGER,
     rcpt        TEXT NOT NULL,
@@ -78,7 +79,7 @@ CREATE INDEX deliveries_due ON deliveries (state, id);
 
 -- Permanent failures (5xx) and give-ups, for the bounce processor.
 CREATE TABLE delivery_failures (
-    id         INTEGER PRIMARY KEY,
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
     list_id    INTEGER,
     rcpt       TEXT NOT NULL,
     message_id INTEGER NOT NULL,
