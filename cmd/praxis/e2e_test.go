@@ -359,21 +359,24 @@ func TestAdminErrors(t *testing.T) {
 	}
 }
 
-// TestCrashLosesNothing kills serve with SIGKILL right after a burst of
-// accepted posts; after a restart every member gets every post.
+// TestCrashLosesNothing kills serve with SIGKILL in the middle of a burst
+// of posts, while copies are going out; after a restart every member gets
+// every post that got a 250, and copies sent twice are at most those that
+// were in flight at the kill.
 func TestCrashLosesNothing(t *testing.T) {
 	data := t.TempDir()
 	praxis(t, data, "list", "create", "cop@example.org", "--name", "CoP", "--post", "open")
-	const members, posts = 5, 60
+	const members, posts = 5, 400
 	for i := 0; i < members; i++ {
 		praxis(t, data, "member", "add", "cop@example.org", fmt.Sprintf("m%d@example.net", i))
 	}
 	rec := newRecorder(t)
-	srv := serve(t, data, rec.sink.addr())
+	srv := serve(t, data, rec.sink.addr(), "--delivery-concurrency", "4")
 
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	accepted := map[string]bool{}
+	killed := make(chan struct{})
 	for c := 0; c < 4; c++ {
 		wg.Add(1)
 		go func(c int) {
@@ -387,25 +390,38 @@ func TestCrashLosesNothing(t *testing.T) {
 			for i := c; i < posts; i += 4 {
 				id := fmt.Sprintf("crash-%d@example.net", i)
 				msg := fmt.Sprintf("From: poster@example.net\r\nSubject: post %d\r\nMessage-ID: <%s>\r\n\r\nbody %d\r\n", i, id, i)
-				if err := cl.SendMail("poster@example.net", []string{"cop@example.org"}, strings.NewReader(msg)); err == nil {
-					mu.Lock()
-					accepted[id] = true
-					mu.Unlock()
+				if err := cl.SendMail("poster@example.net", []string{"cop@example.org"}, strings.NewReader(msg)); err != nil {
+					return // the server is gone: this post has no 250
 				}
+				mu.Lock()
+				accepted[id] = true
+				mu.Unlock()
 			}
 		}(c)
 	}
+	// Kill once intake and fan-out are both well under way.
+	go func() {
+		for deadline := time.Now().Add(30 * time.Second); len(rec.snapshot()) < 100 && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
+		srv.kill()
+		close(killed)
+	}()
 	wg.Wait()
-	srv.kill()
-	if len(accepted) != posts {
-		t.Fatalf("only %d of %d posts accepted before the kill", len(accepted), posts)
+	<-killed
+	mu.Lock()
+	n := len(accepted)
+	mu.Unlock()
+	if n == 0 || n == posts {
+		t.Logf("the kill came at an edge: %d of %d posts accepted", n, posts)
 	}
 	before := len(rec.snapshot())
 
-	srv = serve(t, data, rec.sink.addr())
-	want := len(accepted) * members
-	seen := map[string]bool{}
+	srv = serve(t, data, rec.sink.addr(), "--delivery-concurrency", "4")
+	want := n * members
+	seen := map[string]int{}
 	count := func(cs []delivered) int {
+		clear(seen)
 		for _, c := range cs {
 			h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(c.data)))
 			if err != nil {
@@ -413,14 +429,26 @@ func TestCrashLosesNothing(t *testing.T) {
 			}
 			id := strings.Trim(h.Get("Message-Id"), "<>")
 			if accepted[id] {
-				seen[id+" "+c.to] = true
+				seen[id+" "+c.to]++
 			}
 		}
 		return len(seen)
 	}
-	rec.waitFor(t, "every copy after the restart", func(cs []delivered) bool { return count(cs) >= want })
-	total := len(rec.snapshot())
-	t.Logf("%d copies before the kill, %d in all for %d wanted (duplicates: %d)", before, total, want, total-want)
+	rec.waitFor(t, "every copy of every accepted post after the restart", func(cs []delivered) bool { return count(cs) >= want })
+	time.Sleep(300 * time.Millisecond)
+	count(rec.snapshot())
+	dups := 0
+	for _, k := range seen {
+		dups += k - 1
+	}
+	t.Logf("%d posts accepted before the kill, %d copies out before it, %d duplicates after the restart", n, before, dups)
+	// In flight at a kill: at most a copy per worker plus one commit's
+	// worth of recorded but uncommitted outcomes. Far fewer than all the
+	// copies sent before the kill, which a queue that forgot its progress
+	// would send again.
+	if dups > 4*members+32 || (before > 100 && dups >= before) {
+		t.Errorf("%d duplicates after the restart (%d copies went out before the kill)", dups, before)
+	}
 	srv.stop(t)
 }
 
