@@ -1,6 +1,3 @@
-// Package templates holds every email and web template and the CSS,
-// embedded in the binary and parsed at start-up, so that a broken template
-// fails start-up (and a test) rather than a delivery.
 package templates
 
 import (

@@ -1,8 +1,3 @@
-// Command praxis runs Praxis, the mailing-list service for communities of
-// practice, and administers it. See ../../README.md and SPEC.md.
-//
-// main parses flags, loads the configuration, wires the parts and runs
-// until a signal; the logic lives in listserv and archive.
 package main
 
 import (
@@ -110,10 +105,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 // more to a person than the message before them.
 func cleanError(err error) string {
 	s := err.Error()
-	for _, suffix := range []string{": " + store.ErrNotFound.Error(), ": " + store.ErrDuplicate.Error()} {
-		s = strings.ReplaceAll(s, suffix, "")
+	for _, sentinel := range []string{": " + store.ErrNotFound.Error(), ": " + store.ErrDuplicate.Error(), ": " + listserv.ErrInvalid.Error()} {
+		s = strings.ReplaceAll(s, sentinel, "")
 	}
-	return s
+	return strings.ReplaceAll(s, listserv.ErrInvalid.Error()+": ", "")
 }
 
 // usageError is a bad command line (exit 2).

@@ -173,6 +173,12 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 			errc <- err
 		}
 	}()
+	// The read-only IMAP archive and IMAP ingest come with the archive;
+	// until then say so rather than ignore the settings silently.
+	if cfg.IMAPS != "" || cfg.IMAPIngest != "" {
+		log.Warn("imaps and imap-ingest are not served by this version; the settings are ignored", "imaps", cfg.IMAPS, "imap_ingest", transport.Redact(cfg.IMAPIngest))
+	}
+	log.Info("imap archive not served by this version yet", "imap", cfg.IMAP)
 	log.Info("praxis started", "data", cfg.Data, "delivery", transport.Redact(cfg.Delivery), "base_url", cfg.BaseURL)
 
 	var runErr error

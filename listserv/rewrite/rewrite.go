@@ -98,6 +98,7 @@ type Copy struct {
 //	List-Subscribe           RFC 2369 §3.3
 //	Archived-At              RFC 5064, if PermalinkBase is set
 //	Precedence: list
+//	X-Loop: the list's address
 //	MIME-Version, Content-Type, Content-Transfer-Encoding
 //	                         only when the body was wrapped for the footer
 //
@@ -204,6 +205,10 @@ func Prepare(raw []byte, l List, messageID string) (*Copy, error) {
 	// Precedence is not standard, but it is what vacation responders look
 	// for to stay quiet (RFC 3834 §2 recommends they honour it).
 	rest.Write(foldField("Precedence", "list", eol))
+	// X-Loop names the list, so a copy that comes back (a member's
+	// forward, an auto-responder) is recognised even if its List-Id was
+	// stripped on the way; inbound X-Loop fields of other lists stay.
+	rest.Write(foldField("X-Loop", addr.String(), eol))
 	for _, f := range plan.topFields {
 		rest.Write(f)
 	}

@@ -144,17 +144,12 @@ func rewriteSubject(raw, prefix string) (text, value string, changed bool) {
 	decoded, err := wordDecoder.DecodeHeader(raw)
 	if err != nil || !utf8.ValidString(decoded) {
 		// Undecodable (unknown charset, raw 8-bit bytes in a legacy
-		// charset): keep the raw bytes behind the prefix, never fail.
-		text = strings.ToValidUTF8(raw, "\uFFFD")
-		tag := strings.TrimSpace(prefix)
-		if tag == "" || indexTag(raw, tag) >= 0 {
-			return text, raw, false
+		// charset): the tag and the reply markers are ASCII, so the same
+		// normalisation works on the bytes as they are, which are kept.
+		value = PrefixSubject(strings.TrimSpace(sanitize(raw)), prefix)
+		if value == raw {
+			return strings.ToValidUTF8(raw, "\uFFFD"), raw, false
 		}
-		lead := prefix
-		if last := lead[len(lead)-1]; last != ' ' && last != '\t' {
-			lead += " "
-		}
-		value = lead + strings.TrimSpace(sanitize(raw))
 		return strings.ToValidUTF8(value, "\uFFFD"), value, true
 	}
 	text = PrefixSubject(decoded, prefix)

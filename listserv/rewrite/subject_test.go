@@ -107,3 +107,19 @@ func splitBlank(s string) []string {
 	}
 	return out
 }
+
+// Raw 8-bit bytes in a legacy charset cannot be decoded; the prefix still
+// goes to the front, once, and the bytes are kept.
+func TestRewriteUndecodableSubject(t *testing.T) {
+	tests := []struct{ raw, want string }{
+		{"Re: [cop] caf\xe9", "[cop] Re: caf\xe9"},
+		{"caf\xe9", "[cop] caf\xe9"},
+		{"[cop] caf\xe9", "[cop] caf\xe9"},
+	}
+	for _, tt := range tests {
+		_, value, _ := rewriteSubject(tt.raw, "[cop] ")
+		if value != tt.want {
+			t.Errorf("rewriteSubject(%q) = %q, want %q", tt.raw, value, tt.want)
+		}
+	}
+}

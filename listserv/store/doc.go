@@ -7,7 +7,10 @@
 // step is a state change in a row, so a process killed at any moment resumes
 // where it stopped.
 //
-// The schema lives in migrations/*.sql and is portable SQL: SQLite
-// (modernc.org/sqlite, pure Go, WAL) now, PostgreSQL later through the same
-// queries (placeholders are written as '?' and rebound by the dialect).
+// The schema lives in migrations/*.sql. The SQL is kept portable: SQLite
+// (modernc.org/sqlite, pure Go, WAL) now, and PostgreSQL through the same
+// queries later. What that backend will add, in one small dialect seam:
+// '?' placeholders rebound to $n, BIGSERIAL and BYTEA in the migrations,
+// and its error codes in isUnique and isBusy. Ids come back with RETURNING,
+// which both support; no SQLite-only functions are used.
 package store

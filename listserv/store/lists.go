@@ -37,15 +37,14 @@ func scanList(row interface{ Scan(...any) error }) (*List, error) {
 // CreateList inserts l and sets its ID.
 func (s *Store) CreateList(ctx context.Context, l *List) error {
 	now := s.unix()
-	res, err := s.db.ExecContext(ctx, `INSERT INTO lists (address, name, description, subscribe_policy, post_policy, archive_policy, prefix, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		l.Address, l.Name, l.Description, l.SubscribePolicy, l.PostPolicy, l.ArchivePolicy, l.Prefix, now)
+	err := s.db.QueryRowContext(ctx, `INSERT INTO lists (address, name, description, subscribe_policy, post_policy, archive_policy, prefix, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		l.Address, l.Name, l.Description, l.SubscribePolicy, l.PostPolicy, l.ArchivePolicy, l.Prefix, now).Scan(&l.ID)
 	if isUnique(err) {
 		return fmt.Errorf("list %s: %w", l.Address, ErrDuplicate)
 	}
 	if err != nil {
 		return fmt.Errorf("store: create list %s: %w", l.Address, err)
 	}
-	l.ID, _ = res.LastInsertId()
 	l.CreatedAt = time.Unix(now, 0).UTC()
 	return nil
 }

@@ -47,15 +47,14 @@ func (s *Store) AddMember(ctx context.Context, m *Member) error {
 	if m.Status == "" {
 		m.Status = "enabled"
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO members (list_id, address, address_key, name, role, delivery, status, bounce_score, expertise, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.ListID, m.Address, AddressKey(m.Address), m.Name, m.Role, m.Delivery, m.Status, m.BounceScore, m.Expertise, now)
+	err := s.db.QueryRowContext(ctx, `INSERT INTO members (list_id, address, address_key, name, role, delivery, status, bounce_score, expertise, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		m.ListID, m.Address, AddressKey(m.Address), m.Name, m.Role, m.Delivery, m.Status, m.BounceScore, m.Expertise, now).Scan(&m.ID)
 	if isUnique(err) {
 		return fmt.Errorf("member %s: %w", m.Address, ErrDuplicate)
 	}
 	if err != nil {
 		return fmt.Errorf("store: add member %s: %w", m.Address, err)
 	}
-	m.ID, _ = res.LastInsertId()
 	m.CreatedAt = time.Unix(now, 0).UTC()
 	return nil
 }

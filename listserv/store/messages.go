@@ -115,7 +115,7 @@ func (s *Store) spoolBatch(batch []spoolReq) error {
 		return fmt.Errorf("store: spool: %w", err)
 	}
 	defer release()
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO messages (list_id, list_address, kind, extra, mail_from, rcpt, remote, raw, state, reason, message_id, from_addr, subject, received_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO messages (list_id, list_address, kind, extra, mail_from, rcpt, remote, raw, state, reason, message_id, from_addr, subject, received_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
 	if err != nil {
 		return fmt.Errorf("store: spool: %w", err)
 	}
@@ -126,11 +126,10 @@ func (s *Store) spoolBatch(batch []spoolReq) error {
 			if m.State == "" {
 				m.State = StateReceived
 			}
-			res, err := stmt.ExecContext(ctx, nullID(m.ListID), m.ListAddress, m.Kind, m.Extra, m.MailFrom, m.Rcpt, m.Remote, m.Raw, m.State, m.Reason, m.MessageID, m.FromAddr, m.Subject, now, now)
+			err := stmt.QueryRowContext(ctx, nullID(m.ListID), m.ListAddress, m.Kind, m.Extra, m.MailFrom, m.Rcpt, m.Remote, m.Raw, m.State, m.Reason, m.MessageID, m.FromAddr, m.Subject, now, now).Scan(&m.ID)
 			if err != nil {
 				return fmt.Errorf("store: spool: %w", err)
 			}
-			m.ID, _ = res.LastInsertId()
 			m.ReceivedAt = time.Unix(now, 0).UTC()
 		}
 	}
@@ -339,12 +338,11 @@ func (s *Store) SpoolNotice(ctx context.Context, m *Message, ds []*Delivery) err
 	defer release()
 	now := s.unix()
 	m.Kind, m.State = KindNotice, StateAccepted
-	res, err := tx.ExecContext(ctx, `INSERT INTO messages (list_id, list_address, kind, extra, mail_from, rcpt, remote, raw, state, reason, message_id, from_addr, subject, received_at, updated_at) VALUES (?, ?, ?, '', ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?)`,
-		nullID(m.ListID), m.ListAddress, m.Kind, m.MailFrom, m.Rcpt, m.Raw, m.State, m.Reason, m.MessageID, m.FromAddr, m.Subject, now, now)
+	err = tx.QueryRowContext(ctx, `INSERT INTO messages (list_id, list_address, kind, extra, mail_from, rcpt, remote, raw, state, reason, message_id, from_addr, subject, received_at, updated_at) VALUES (?, ?, ?, '', ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		nullID(m.ListID), m.ListAddress, m.Kind, m.MailFrom, m.Rcpt, m.Raw, m.State, m.Reason, m.MessageID, m.FromAddr, m.Subject, now, now).Scan(&m.ID)
 	if err != nil {
 		return fmt.Errorf("store: notice: %w", err)
 	}
-	m.ID, _ = res.LastInsertId()
 	if err := insertDeliveries(ctx, tx, m.ID, ds, now); err != nil {
 		return err
 	}
