@@ -83,7 +83,7 @@ func smarthostConfig(u *url.URL) (SmarthostConfig, error) {
 
 	q, err := url.ParseQuery(u.RawQuery)
 	if err != nil {
-		return cfg, fmt.Errorf("malformed query: %v", err)
+		return cfg, fmt.Errorf("malformed query: %w", err)
 	}
 	for key, vals := range q {
 		if key != "tls" {
@@ -141,10 +141,15 @@ func loopbackName(host string) bool {
 // redact masks the password of a smtp:// value: errors end up in logs.
 func redact(spec string) string {
 	scheme, rest, ok := strings.Cut(spec, "://")
+	at := strings.LastIndexByte(rest, '@')
 	if !ok {
+		// Not even a URL (a typo such as "smtp:user:pass@host"): anything
+		// before an @ may be a secret.
+		if at = strings.LastIndexByte(spec, '@'); at >= 0 && !strings.HasPrefix(spec, "maildir:") {
+			return "xxxxx" + spec[at:]
+		}
 		return spec
 	}
-	at := strings.LastIndexByte(rest, '@')
 	if at < 0 {
 		return spec
 	}

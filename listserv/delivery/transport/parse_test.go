@@ -130,3 +130,24 @@ type testError string
 func (e testError) Error() string { return string(e) }
 
 const errTest = testError("boom")
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"mx", "maildir:/tmp/x", "smtp://u:p@127.0.0.1:25?tls=none", "smtp://h:587?tls=starttls", "smtp://[::1]:25", "smtp://h", "ftp://x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, spec string) {
+		if strings.HasPrefix(spec, "maildir:") {
+			return // would create directories
+		}
+		_, err := Parse(spec, Options{Hostname: "lists.test"})
+		rest, isSMTP := strings.CutPrefix(spec, "smtp://")
+		at := strings.LastIndexByte(rest, '@')
+		if err == nil || !isSMTP || at < 0 {
+			return
+		}
+		// A password never appears in an error.
+		if _, pass, ok := strings.Cut(rest[:at], ":"); ok && len(pass) > 3 && !strings.Contains(rest[at:], pass) && !strings.Contains("smtp://xxxxx", pass) && strings.Contains(err.Error(), pass) {
+			t.Fatalf("error for %q shows the password: %v", spec, err)
+		}
+	})
+}
