@@ -59,4 +59,3 @@ func FuzzCheckUnsubscribeToken(f *testing.F) {
 		}
 	})
 }
-
