@@ -38,6 +38,27 @@ const (
 	ArchiveNone    = "none"
 )
 
+// What happens to a non-member's post (Mailman's default_nonmember_action).
+const (
+	ActionHold    = "hold"
+	ActionReject  = "reject"
+	ActionDiscard = "discard"
+	ActionAccept  = "accept"
+)
+
+// How a post from a strict-DMARC domain is relayed.
+const (
+	DMARCMunge = "munge" // From: "Alice via CoP" <list>, author in Reply-To
+	DMARCWrap  = "wrap"  // the post attached as message/rfc822
+)
+
+// Who may see the roster with the `who` command.
+const (
+	RosterModerators = "moderators"
+	RosterMembers    = "members"
+	RosterPublic     = "public"
+)
+
 // Roles of a member.
 const (
 	RoleMember    = "member"
@@ -101,6 +122,18 @@ func ValidateList(l *List) error {
 	}
 	if err := oneOf("--archive", l.ArchivePolicy, ArchivePublic, ArchivePrivate, ArchiveNone); err != nil {
 		errs = append(errs, err)
+	}
+	if err := oneOf("--nonmember-action", l.NonmemberAction, ActionHold, ActionReject, ActionDiscard, ActionAccept); err != nil {
+		errs = append(errs, err)
+	}
+	if err := oneOf("--dmarc", l.DMARCAction, DMARCMunge, DMARCWrap); err != nil {
+		errs = append(errs, err)
+	}
+	if err := oneOf("--roster", l.Roster, RosterModerators, RosterMembers, RosterPublic); err != nil {
+		errs = append(errs, err)
+	}
+	if l.MaxMessageKB < 0 || l.MaxRecipients < 0 || l.HoldDays < 0 {
+		errs = append(errs, fmt.Errorf("%w: limits cannot be negative", ErrInvalid))
 	}
 	return errors.Join(errs...)
 }

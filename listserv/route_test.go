@@ -75,6 +75,7 @@ func TestParseAddress(t *testing.T) {
 
 func TestValidateList(t *testing.T) {
 	good := List{Address: "cop@example.org", Name: "CoP", SubscribePolicy: "confirm", PostPolicy: "members", ArchivePolicy: "public"}
+	good.Defaults()
 	if err := ValidateList(&good); err != nil {
 		t.Fatalf("good list: %v", err)
 	}
@@ -88,6 +89,7 @@ func TestValidateList(t *testing.T) {
 		{Address: "cop@example.org", Name: "x\r\nBcc: evil@example.com", SubscribePolicy: "confirm", PostPolicy: "members", ArchivePolicy: "public"},
 	}
 	for _, l := range bad {
+		l.Defaults()
 		if err := ValidateList(&l); err == nil {
 			t.Errorf("ValidateList(%+v) accepted a bad list", l)
 		}

@@ -74,6 +74,7 @@ func (s *Service) CreateList(ctx context.Context, l *List) error {
 	if err == nil {
 		l.Address = strings.ToLower(addr)
 	}
+	l.Defaults()
 	if err := ValidateList(l); err != nil {
 		return err
 	}

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"praxis/listserv"
+	"praxis/listserv/store"
 )
 
 func (c *cli) list(ctx context.Context, args []string) error {
@@ -37,10 +39,21 @@ func listFlags(fs *flag.FlagSet, l *listserv.List) {
 	fs.StringVar(&l.PostPolicy, "post", l.PostPolicy, "members, open, moderated or announce")
 	fs.StringVar(&l.ArchivePolicy, "archive", l.ArchivePolicy, "public, private or none")
 	fs.StringVar(&l.Prefix, "prefix", l.Prefix, `subject prefix, e.g. "[cop] "`)
+	fs.StringVar(&l.NonmemberAction, "nonmember-action", l.NonmemberAction, "what happens to posts from non-members: hold, reject, discard or accept")
+	fs.IntVar(&l.MaxMessageKB, "max-message-kb", l.MaxMessageKB, "hold posts larger than this (0: no limit)")
+	fs.IntVar(&l.MaxRecipients, "max-recipients", l.MaxRecipients, "hold posts with more To/Cc addresses (0: no limit)")
+	fs.BoolVar(&l.Emergency, "emergency", l.Emergency, "hold every post")
+	fs.BoolVar(&l.RequireExplicitDestination, "require-explicit-destination", l.RequireExplicitDestination, "hold posts that do not name the list in To or Cc")
+	fs.StringVar(&l.DMARCAction, "dmarc", l.DMARCAction, "for authors whose domain has DMARC p=reject/quarantine: munge (From rewritten) or wrap")
+	fs.StringVar(&l.Roster, "roster", l.Roster, "who may ask `who`: moderators, members or public")
+	fs.IntVar(&l.HoldDays, "hold-days", l.HoldDays, "held posts expire after this many days (0: never)")
 }
 
+// listSettings names the flags of listFlags, for `list set`.
+var listSettings = []string{"name", "description", "subscribe", "post", "archive", "prefix", "nonmember-action", "max-message-kb", "max-recipients", "emergency", "require-explicit-destination", "dmarc", "roster", "hold-days"}
+
 func (c *cli) listCreate(ctx context.Context, args []string) error {
-	l := &listserv.List{SubscribePolicy: listserv.SubscribeConfirm, PostPolicy: listserv.PostMembers, ArchivePolicy: listserv.ArchivePublic}
+	l := store.NewList("", "")
 	prefixSet := false
 	fs := c.flags("list create")
 	listFlags(fs, l)
@@ -114,6 +127,9 @@ func listJSON(l *listserv.List) map[string]any {
 		"address": l.Address, "name": l.Name, "description": l.Description,
 		"subscribe": l.SubscribePolicy, "post": l.PostPolicy, "archive": l.ArchivePolicy,
 		"prefix": l.Prefix, "created": l.CreatedAt.Format("2006-01-02T15:04:05Z07:00"),
+		"nonmember_action": l.NonmemberAction, "max_message_kb": l.MaxMessageKB, "max_recipients": l.MaxRecipients,
+		"emergency": l.Emergency, "require_explicit_destination": l.RequireExplicitDestination,
+		"dmarc": l.DMARCAction, "roster": l.Roster, "hold_days": l.HoldDays,
 	}
 }
 
@@ -156,16 +172,23 @@ func (c *cli) listShow(ctx context.Context, args []string) error {
 	fmt.Fprintf(tw, "post:\t%s\n", l.PostPolicy)
 	fmt.Fprintf(tw, "archive:\t%s\n", l.ArchivePolicy)
 	fmt.Fprintf(tw, "prefix:\t%q\n", l.Prefix)
+	fmt.Fprintf(tw, "non-members:\t%s\n", l.NonmemberAction)
+	fmt.Fprintf(tw, "limits:\t%s, %s\n", limit(l.MaxMessageKB, "KB per post"), limit(l.MaxRecipients, "recipients"))
+	fmt.Fprintf(tw, "emergency hold:\t%v\n", l.Emergency)
+	fmt.Fprintf(tw, "explicit destination:\t%v\n", l.RequireExplicitDestination)
+	fmt.Fprintf(tw, "dmarc:\t%s\n", l.DMARCAction)
+	fmt.Fprintf(tw, "roster:\t%s\n", l.Roster)
+	fmt.Fprintf(tw, "held posts expire:\t%s\n", limit(l.HoldDays, "days"))
 	fmt.Fprintf(tw, "members:\t%d (%d owners, %d moderators)\n", len(members), counts[listserv.RoleOwner], counts[listserv.RoleModerator])
 	fmt.Fprintf(tw, "created:\t%s\n", l.CreatedAt.Format("2006-01-02 15:04 MST"))
 	return tw.Flush()
 }
 
 func (c *cli) listSet(ctx context.Context, args []string) error {
-	var l listserv.List
+	l := store.NewList("", "")
 	fs := c.flags("list set")
-	listFlags(fs, &l)
-	pos, err := parse(fs, args, 1, 1, "list set ADDR --FLAG VALUE (flags: --name --description --subscribe --post --archive --prefix)")
+	listFlags(fs, l)
+	pos, err := parse(fs, args, 1, 1, "list set ADDR --FLAG VALUE (flags: --"+strings.Join(listSettings, " --")+")")
 	if err != nil {
 		return err
 	}
@@ -176,7 +199,7 @@ func (c *cli) listSet(ctx context.Context, args []string) error {
 		}
 	})
 	if changed == 0 {
-		return usagef("list set: nothing to change; give at least one of --name --description --subscribe --post --archive --prefix")
+		return usagef("list set: nothing to change; give at least one of --%s", strings.Join(listSettings, " --"))
 	}
 	svc, done, err := c.openService(ctx)
 	if err != nil {
@@ -201,6 +224,22 @@ func (c *cli) listSet(ctx context.Context, args []string) error {
 			cur.ArchivePolicy = l.ArchivePolicy
 		case "prefix":
 			cur.Prefix = l.Prefix
+		case "nonmember-action":
+			cur.NonmemberAction = l.NonmemberAction
+		case "max-message-kb":
+			cur.MaxMessageKB = l.MaxMessageKB
+		case "max-recipients":
+			cur.MaxRecipients = l.MaxRecipients
+		case "emergency":
+			cur.Emergency = l.Emergency
+		case "require-explicit-destination":
+			cur.RequireExplicitDestination = l.RequireExplicitDestination
+		case "dmarc":
+			cur.DMARCAction = l.DMARCAction
+		case "roster":
+			cur.Roster = l.Roster
+		case "hold-days":
+			cur.HoldDays = l.HoldDays
 		}
 	})
 	if err := svc.UpdateList(ctx, cur); err != nil {
@@ -226,4 +265,11 @@ func (c *cli) listRm(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(c.stdout, "removed list %s\n", pos[0])
 	return nil
+}
+
+func limit(n int, unit string) string {
+	if n <= 0 {
+		return "no limit (" + unit + ")"
+	}
+	return fmt.Sprintf("%d %s", n, unit)
 }

@@ -20,16 +20,30 @@ type List struct {
 	ArchivePolicy   string
 	Prefix          string
 	CreatedAt       time.Time
+
+	// The moderation rule chain (migration 0002).
+	NonmemberAction            string // hold, reject, discard, accept
+	MaxMessageKB               int    // 0: no limit beyond the server's
+	MaxRecipients              int    // To+Cc addresses before a post is held; 0: no limit
+	Emergency                  bool   // hold every post
+	RequireExplicitDestination bool   // hold posts that do not name the list in To/Cc
+	DMARCAction                string // munge or wrap
+	Roster                     string // who may see `who`: moderators, members, public
+	HoldDays                   int    // held posts expire after this many days; 0: never
 }
 
-const listCols = `id, address, name, description, subscribe_policy, post_policy, archive_policy, prefix, created_at`
+const listCols = `id, address, name, description, subscribe_policy, post_policy, archive_policy, prefix, created_at,
+	nonmember_action, max_message_kb, max_recipients, emergency, require_explicit_destination, dmarc_action, roster, hold_days`
 
 func scanList(row interface{ Scan(...any) error }) (*List, error) {
 	var l List
 	var created int64
-	if err := row.Scan(&l.ID, &l.Address, &l.Name, &l.Description, &l.SubscribePolicy, &l.PostPolicy, &l.ArchivePolicy, &l.Prefix, &created); err != nil {
+	var emergency, explicit int
+	if err := row.Scan(&l.ID, &l.Address, &l.Name, &l.Description, &l.SubscribePolicy, &l.PostPolicy, &l.ArchivePolicy, &l.Prefix, &created,
+		&l.NonmemberAction, &l.MaxMessageKB, &l.MaxRecipients, &emergency, &explicit, &l.DMARCAction, &l.Roster, &l.HoldDays); err != nil {
 		return nil, err
 	}
+	l.Emergency, l.RequireExplicitDestination = emergency == 1, explicit == 1
 	l.CreatedAt = time.Unix(created, 0).UTC()
 	return &l, nil
 }
@@ -37,8 +51,12 @@ func scanList(row interface{ Scan(...any) error }) (*List, error) {
 // CreateList inserts l and sets its ID.
 func (s *Store) CreateList(ctx context.Context, l *List) error {
 	now := s.unix()
-	err := s.db.QueryRowContext(ctx, `INSERT INTO lists (address, name, description, subscribe_policy, post_policy, archive_policy, prefix, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		l.Address, l.Name, l.Description, l.SubscribePolicy, l.PostPolicy, l.ArchivePolicy, l.Prefix, now).Scan(&l.ID)
+	l.Defaults()
+	err := s.db.QueryRowContext(ctx, `INSERT INTO lists (address, name, description, subscribe_policy, post_policy, archive_policy, prefix, created_at,
+		nonmember_action, max_message_kb, max_recipients, emergency, require_explicit_destination, dmarc_action, roster, hold_days)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		l.Address, l.Name, l.Description, l.SubscribePolicy, l.PostPolicy, l.ArchivePolicy, l.Prefix, now,
+		l.NonmemberAction, l.MaxMessageKB, l.MaxRecipients, b2i(l.Emergency), b2i(l.RequireExplicitDestination), l.DMARCAction, l.Roster, l.HoldDays).Scan(&l.ID)
 	if isUnique(err) {
 		return fmt.Errorf("list %s: %w", l.Address, ErrDuplicate)
 	}
@@ -51,8 +69,10 @@ func (s *Store) CreateList(ctx context.Context, l *List) error {
 
 // UpdateList writes every setting of l (matched by ID).
 func (s *Store) UpdateList(ctx context.Context, l *List) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE lists SET name = ?, description = ?, subscribe_policy = ?, post_policy = ?, archive_policy = ?, prefix = ? WHERE id = ?`,
-		l.Name, l.Description, l.SubscribePolicy, l.PostPolicy, l.ArchivePolicy, l.Prefix, l.ID)
+	res, err := s.db.ExecContext(ctx, `UPDATE lists SET name = ?, description = ?, subscribe_policy = ?, post_policy = ?, archive_policy = ?, prefix = ?,
+		nonmember_action = ?, max_message_kb = ?, max_recipients = ?, emergency = ?, require_explicit_destination = ?, dmarc_action = ?, roster = ?, hold_days = ? WHERE id = ?`,
+		l.Name, l.Description, l.SubscribePolicy, l.PostPolicy, l.ArchivePolicy, l.Prefix,
+		l.NonmemberAction, l.MaxMessageKB, l.MaxRecipients, b2i(l.Emergency), b2i(l.RequireExplicitDestination), l.DMARCAction, l.Roster, l.HoldDays, l.ID)
 	if err != nil {
 		return fmt.Errorf("store: update list %s: %w", l.Address, err)
 	}
@@ -145,4 +165,33 @@ func (s *Store) ServesDomain(ctx context.Context, domain string) (bool, error) {
 		return false, fmt.Errorf("store: serves domain %s: %w", domain, err)
 	}
 	return n > 0, nil
+}
+
+// Defaults fills settings a caller left empty with the schema's defaults.
+func (l *List) Defaults() {
+	if l.NonmemberAction == "" {
+		l.NonmemberAction = "hold"
+	}
+	if l.DMARCAction == "" {
+		l.DMARCAction = "munge"
+	}
+	if l.Roster == "" {
+		l.Roster = "moderators"
+	}
+}
+
+// NewList returns a list with every setting at its default; callers set
+// what they need.
+func NewList(address, name string) *List {
+	l := &List{Address: address, Name: name, SubscribePolicy: "confirm", PostPolicy: "members", ArchivePolicy: "public",
+		MaxRecipients: 10, RequireExplicitDestination: true, HoldDays: 14}
+	l.Defaults()
+	return l
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -21,6 +21,15 @@ type Member struct {
 	BounceScore float64
 	Expertise   string
 	CreatedAt   time.Time
+
+	// Moderated: the member's posts are held like a non-member's.
+	Moderated bool
+	// Bounce bookkeeping (Mailman's BounceInfo): the day (Unix days) of the
+	// last scored bounce, when delivery was disabled, and the warnings sent.
+	BounceLastDay int64
+	DisabledAt    time.Time
+	WarningsSent  int
+	LastWarningAt time.Time
 }
 
 // AddressKey is the form addresses are compared in: RFC 5321 §2.4 lets the
@@ -28,15 +37,20 @@ type Member struct {
 // Alice@ and alice@ to be one person.
 func AddressKey(addr string) string { return strings.ToLower(strings.TrimSpace(addr)) }
 
-const memberCols = `id, list_id, address, name, role, delivery, status, bounce_score, expertise, created_at`
+const memberCols = `id, list_id, address, name, role, delivery, status, bounce_score, expertise, created_at,
+	moderated, bounce_last_day, disabled_at, warnings_sent, last_warning_at`
 
 func scanMember(row interface{ Scan(...any) error }) (*Member, error) {
 	var m Member
-	var created int64
-	if err := row.Scan(&m.ID, &m.ListID, &m.Address, &m.Name, &m.Role, &m.Delivery, &m.Status, &m.BounceScore, &m.Expertise, &created); err != nil {
+	var created, disabled, warned int64
+	var moderated int
+	if err := row.Scan(&m.ID, &m.ListID, &m.Address, &m.Name, &m.Role, &m.Delivery, &m.Status, &m.BounceScore, &m.Expertise, &created,
+		&moderated, &m.BounceLastDay, &disabled, &m.WarningsSent, &warned); err != nil {
 		return nil, err
 	}
 	m.CreatedAt = time.Unix(created, 0).UTC()
+	m.Moderated = moderated == 1
+	m.DisabledAt, m.LastWarningAt = unixOrZero(disabled), unixOrZero(warned)
 	return &m, nil
 }
 
@@ -61,8 +75,10 @@ func (s *Store) AddMember(ctx context.Context, m *Member) error {
 
 // UpdateMember writes every field of m (matched by ID).
 func (s *Store) UpdateMember(ctx context.Context, m *Member) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE members SET name = ?, role = ?, delivery = ?, status = ?, bounce_score = ?, expertise = ? WHERE id = ?`,
-		m.Name, m.Role, m.Delivery, m.Status, m.BounceScore, m.Expertise, m.ID)
+	_, err := s.db.ExecContext(ctx, `UPDATE members SET name = ?, role = ?, delivery = ?, status = ?, bounce_score = ?, expertise = ?,
+		moderated = ?, bounce_last_day = ?, disabled_at = ?, warnings_sent = ?, last_warning_at = ? WHERE id = ?`,
+		m.Name, m.Role, m.Delivery, m.Status, m.BounceScore, m.Expertise,
+		b2i(m.Moderated), m.BounceLastDay, zeroOrUnix(m.DisabledAt), m.WarningsSent, zeroOrUnix(m.LastWarningAt), m.ID)
 	if err != nil {
 		return fmt.Errorf("store: update member %s: %w", m.Address, err)
 	}
@@ -151,4 +167,18 @@ func (s *Store) AddMembers(ctx context.Context, ms []*Member) error {
 		}
 	}
 	return tx.Commit()
+}
+
+func unixOrZero(t int64) time.Time {
+	if t == 0 {
+		return time.Time{}
+	}
+	return time.Unix(t, 0).UTC()
+}
+
+func zeroOrUnix(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
 }
