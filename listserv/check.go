@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/emersion/go-message/textproto"
+
 	"praxis/listserv/store"
 )
 
@@ -76,7 +78,8 @@ func (s *Service) processSafely(ctx context.Context, m *store.Message) (err erro
 type decision struct {
 	state  string // store.StateAccepted, StateHeld, StateDropped, StatePending
 	reason string
-	err    error // the checks could not decide; the message stays received
+	err    error  // the checks could not decide; the message stays received
+	author string // who the checks took the author to be
 }
 
 func (s *Service) process(ctx context.Context, m *store.Message) error {
@@ -93,8 +96,10 @@ func (s *Service) process(ctx context.Context, m *store.Message) error {
 		return s.processPost(ctx, l, m)
 	case store.KindOwner:
 		return s.processOwner(ctx, l, m)
+	case store.KindRequest, store.KindJoin, store.KindLeave, store.KindConfirm:
+		return s.processCommand(ctx, l, m)
 	default:
-		// Commands, confirmations and bounces wait, kept, for their processors.
+		// Bounces wait, kept, for their processor.
 		return s.store.Transition(ctx, m.ID, store.StateReceived, store.StatePending, "", "", nil)
 	}
 }
@@ -105,12 +110,22 @@ func (s *Service) processPost(ctx context.Context, l *List, m *store.Message) er
 	if d.err != nil {
 		return d.err
 	}
-	log := s.log.With("list", l.Address, "id", m.ID, "msg_id", sum.messageID)
+	log := s.log.With("list", l.Address, "spool_id", m.ID, "msg_id", sum.messageID)
 	switch d.state {
 	case store.StateAccepted:
 		return s.accept(ctx, l, m, store.StateReceived, d.reason)
 	case store.StateHeld:
 		log.Info("post held", "reason", d.reason)
+		if err := s.store.Transition(ctx, m.ID, store.StateReceived, d.state, d.reason, "", nil); err != nil {
+			return err
+		}
+		return s.noticeHeld(ctx, l, m, sum, d)
+	case store.StateRejected:
+		log.Info("post rejected", "reason", d.reason)
+		if err := s.store.Transition(ctx, m.ID, store.StateReceived, d.state, d.reason, "", nil); err != nil {
+			return err
+		}
+		return s.rejectNotice(ctx, l, m, d.author, d.reason)
 	default:
 		log.Info("post not relayed", "state", d.state, "reason", d.reason)
 	}
@@ -148,13 +163,22 @@ func (s *Service) checkPost(ctx context.Context, l *List, m *store.Message, sum 
 	}
 	// The author is the From address; a message without a usable one
 	// (malformed mail is common) falls back to Sender, then to the
-	// envelope, as Mailman does. The policy then decides as for any post.
+	// envelope, as Mailman does.
 	author := sum.from
 	if author == "" {
 		author = looseAddress(h.Get("Sender"))
 	}
 	if author == "" {
 		author = m.MailFrom
+	}
+	held := func(reason string) decision { return decision{state: store.StateHeld, reason: reason, author: author} }
+	if l.Emergency {
+		return held("emergency hold: every post is moderated")
+	}
+	if banned, err := s.Banned(ctx, l, author); err != nil {
+		return decision{err: err}
+	} else if banned {
+		return decision{state: store.StateDiscarded, reason: "banned address " + author, author: author}
 	}
 	var member *store.Member
 	if author != "" {
@@ -167,22 +191,103 @@ func (s *Service) checkPost(ctx context.Context, l *List, m *store.Message, sum 
 			return decision{err: err}
 		}
 	}
-	switch l.PostPolicy {
-	case PostOpen:
-		return decision{state: store.StateAccepted}
-	case PostModerated:
-		return decision{state: store.StateHeld, reason: "the list is moderated"}
-	case PostAnnounce:
-		if member != nil && (member.Role == RoleOwner || member.Role == RoleModerator) {
-			return decision{state: store.StateAccepted}
+	// A member's address in From proves nothing by itself: where the From
+	// domain publishes DMARC and the post does not pass it, the post is
+	// treated as a non-member's, so a forgery cannot skip moderation.
+	unauthenticated := ""
+	if member != nil && s.authenticate != nil {
+		if ok, why := s.authenticate(ctx, m.Raw, domainOf(author)); !ok {
+			member, unauthenticated = nil, " (From not authenticated: "+why+")"
 		}
-		return decision{state: store.StateHeld, reason: "announce-only list: post from " + orUnknown(author)}
-	default: // PostMembers
-		if member != nil {
-			return decision{state: store.StateAccepted}
-		}
-		return decision{state: store.StateHeld, reason: "post from non-member " + orUnknown(author)}
 	}
+	if member != nil && member.Moderated {
+		return held("the member's posts are moderated")
+	}
+	if member == nil && l.PostPolicy != PostOpen {
+		switch l.NonmemberAction {
+		case ActionReject:
+			return decision{state: store.StateRejected, reason: "post from non-member " + orUnknown(author) + unauthenticated, author: author}
+		case ActionDiscard:
+			return decision{state: store.StateDiscarded, reason: "post from non-member " + orUnknown(author) + unauthenticated, author: author}
+		case ActionHold:
+			return held("post from non-member " + orUnknown(author) + unauthenticated)
+		}
+		// accept: on to the other rules, like a member.
+	}
+	if isAdministrivia(sum.subject, firstTextLines(m.Raw, 5)) {
+		return held("looks like a command for " + Address(l.Address, store.KindRequest) + ", sent to the list")
+	}
+	if l.RequireExplicitDestination && !namesList(h, l.Address) {
+		return held("the list is not named in To or Cc (implicit destination)")
+	}
+	if l.MaxRecipients > 0 && countRecipients(h) >= l.MaxRecipients {
+		return held(fmt.Sprintf("too many recipients (%d or more)", l.MaxRecipients))
+	}
+	if l.MaxMessageKB > 0 && len(m.Raw) > l.MaxMessageKB*1024 {
+		return held(fmt.Sprintf("message larger than %d KB", l.MaxMessageKB))
+	}
+	switch l.PostPolicy {
+	case PostModerated:
+		return held("the list is moderated")
+	case PostAnnounce:
+		if member == nil || (member.Role != RoleOwner && member.Role != RoleModerator) {
+			return held("announce-only list: post from " + orUnknown(author))
+		}
+	}
+	return decision{state: store.StateAccepted, author: author}
+}
+
+// namesList tells whether To or Cc holds the list's address (Mailman's
+// implicit-destination rule: mail that reached the list through a Bcc or an
+// alias is often spam).
+func namesList(h textproto.Header, list string) bool {
+	for _, f := range []string{"To", "Cc", "Resent-To", "Resent-Cc"} {
+		for _, v := range h.Values(f) {
+			if strings.Contains(strings.ToLower(v), list) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// countRecipients counts the addresses in To and Cc.
+func countRecipients(h textproto.Header) int {
+	n := 0
+	for _, f := range []string{"To", "Cc"} {
+		for _, v := range h.Values(f) {
+			n += strings.Count(v, "@")
+		}
+	}
+	return n
+}
+
+// isAdministrivia recognises a command sent to the posting address
+// (Mailman's administrivia rule): a short mail whose subject or first line
+// is a command word.
+func isAdministrivia(subject string, lines []string) bool {
+	words := map[string]bool{"subscribe": true, "unsubscribe": true, "join": true, "leave": true, "remove": true, "signoff": true, "help": true}
+	first := func(s string) string {
+		f := strings.Fields(strings.ToLower(s))
+		if len(f) == 0 || len(f) > 2 {
+			return ""
+		}
+		return f[0]
+	}
+	if words[first(stripReplyMarkers(subject))] {
+		return true
+	}
+	nonEmpty := 0
+	for _, l := range lines {
+		if strings.TrimSpace(l) != "" {
+			nonEmpty++
+		}
+	}
+	return nonEmpty > 0 && nonEmpty <= 2 && len(lines) > 0 && words[first(lines[0])]
+}
+
+func domainOf(addr string) string {
+	return strings.ToLower(addr[strings.LastIndexByte(addr, '@')+1:])
 }
 
 func orUnknown(s string) string {
@@ -249,4 +354,30 @@ func (s *Service) newMessageID() string {
 // listIDValue is the RFC 2919 list identifier: local@domain → local.domain.
 func listIDValue(address string) string {
 	return strings.Replace(strings.ToLower(address), "@", ".", 1)
+}
+
+// noticeHeld tells the moderators of a held post, with the post attached
+// and a confirmation address: a reply decides (Mailman's moderator
+// notice). Undecided posts expire after the list's HoldDays.
+func (s *Service) noticeHeld(ctx context.Context, l *List, m *store.Message, sum headerSummary, d decision) error {
+	mods, err := s.moderators(ctx, l)
+	if err != nil || len(mods) == 0 {
+		return err
+	}
+	now := s.cfg.Now()
+	expires := now.Add(100 * 365 * 24 * time.Hour)
+	if l.HoldDays > 0 {
+		expires = now.Add(time.Duration(l.HoldDays) * 24 * time.Hour)
+	}
+	p := &store.Pending{Token: newToken(), ListID: l.ID, Kind: store.PendingHeld, Address: d.author, Data: fmt.Sprint(m.ID), CreatedAt: now, ExpiresAt: expires}
+	if err := s.store.AddPending(ctx, p); err != nil {
+		return err
+	}
+	confirm := ConfirmAddress(l.Address, p.Token)
+	return s.send(ctx, &notice{
+		list: l, to: mods, from: confirm, replyTo: confirm,
+		subject: l.Name + ": post from " + orUnknown(d.author) + " needs approval (confirm " + p.Token + ")",
+		template: "held_notice.txt", attach: m.Raw,
+		data: map[string]any{"From": orUnknown(d.author), "Subject": sum.subject, "Reason": d.reason, "ID": m.ID, "ExpiresDays": l.HoldDays},
+	})
 }

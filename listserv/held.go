@@ -1,12 +1,9 @@
 package listserv
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-
-	"github.com/jordan-wright/email"
 
 	"praxis/listserv/store"
 )
@@ -67,15 +64,22 @@ func (s *Service) Reject(ctx context.Context, list string, id int64, reason stri
 	if to == "" {
 		to = m.MailFrom
 	}
+	return s.rejectNotice(ctx, l, m, to, reason)
+}
+
+// rejectNotice tells the author of a post that it was rejected, and why.
+func (s *Service) rejectNotice(ctx context.Context, l *List, m *store.Message, to, reason string) error {
 	if to == "" {
 		return nil
 	}
-	raw, err := s.rejectionNotice(l, m, to, reason)
-	if err != nil {
-		return fmt.Errorf("reject notice: %w", err)
+	if ok, err := s.allowAutoMail(ctx, "reply", to, MaxAutoRepliesPerDay); err != nil || !ok {
+		return err
 	}
-	notice := &store.Message{ListID: l.ID, ListAddress: l.Address, MailFrom: Address(l.Address, store.KindBounce), Rcpt: to, Raw: raw, Subject: "rejected: " + m.Subject}
-	return s.store.SpoolNotice(ctx, notice, []*store.Delivery{{ListID: l.ID, Rcpt: to, Mode: store.ModeRaw, EnvFrom: Address(l.Address, store.KindBounce)}})
+	return s.send(ctx, &notice{
+		list: l, to: []string{to}, from: Address(l.Address, store.KindOwner), subject: "Your post to " + l.Name + " was rejected",
+		template: "rejected.txt", auto: "auto-replied", inReply: m.MessageID,
+		data: map[string]any{"Name": l.Name, "Address": l.Address, "Subject": m.Subject, "Reason": reason},
+	})
 }
 
 func (s *Service) decided(err error, l *List, id int64) error {
@@ -83,31 +87,4 @@ func (s *Service) decided(err error, l *List, id int64) error {
 		return fmt.Errorf("post %d on %s was decided by someone else meanwhile: %w", id, l.Address, ErrInvalid)
 	}
 	return err
-}
-
-func (s *Service) rejectionNotice(l *List, m *store.Message, to, reason string) ([]byte, error) {
-	var body bytes.Buffer
-	err := s.tpl.Mail.ExecuteTemplate(&body, "rejected.txt", map[string]string{
-		"Name": l.Name, "Address": l.Address, "Subject": m.Subject, "Reason": reason,
-		"Owner": Address(l.Address, store.KindOwner),
-	})
-	if err != nil {
-		return nil, err
-	}
-	e := email.NewEmail()
-	e.From = Address(l.Address, store.KindOwner)
-	e.To = []string{to}
-	e.Subject = "Your post to " + l.Name + " was rejected"
-	e.Text = body.Bytes()
-	e.Headers.Set("Message-Id", "<"+s.newMessageID()+">")
-	e.Headers.Set("Auto-Submitted", "auto-replied") // RFC 3834 §5
-	if m.MessageID != "" {
-		e.Headers.Set("In-Reply-To", "<"+m.MessageID+">")
-	}
-	e.Headers.Set("Date", s.cfg.Now().Format("Mon, 02 Jan 2006 15:04:05 -0700"))
-	raw, err := e.Bytes()
-	if err != nil {
-		return nil, err
-	}
-	return raw, nil
 }

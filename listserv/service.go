@@ -33,6 +33,19 @@ type Service struct {
 
 	received chan struct{} // a message was spooled: check it
 	queued   chan struct{} // deliveries were queued: send them
+
+	// authenticate, when set, tells whether a post's From is authentic
+	// (DMARC with DKIM); a post that fails counts as a non-member's.
+	authenticate func(ctx context.Context, raw []byte, fromDomain string) (ok bool, why string)
+	// strictDMARC, when set, tells whether the From domain publishes a
+	// DMARC policy of reject or quarantine (From is then rewritten).
+	strictDMARC func(ctx context.Context, fromDomain string) (bool, error)
+}
+
+// SetDMARC installs the DMARC checks: authenticate for the moderation
+// rules, strict for the From rewriting of copies.
+func (s *Service) SetDMARC(authenticate func(ctx context.Context, raw []byte, fromDomain string) (bool, string), strict func(ctx context.Context, fromDomain string) (bool, error)) {
+	s.authenticate, s.strictDMARC = authenticate, strict
 }
 
 // New builds a Service over an open store.

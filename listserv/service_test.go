@@ -96,7 +96,7 @@ func TestCheckChain(t *testing.T) {
 			for _, st := range []string{store.StateAccepted, store.StateHeld, store.StateDropped} {
 				ms, _ := svc.store.ListMessages(ctx, l.ID, st)
 				for _, m := range ms {
-					if got == nil || m.ID > got.ID {
+					if m.Kind == store.KindPost && (got == nil || m.ID > got.ID) {
 						got = m
 					}
 				}

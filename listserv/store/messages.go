@@ -28,7 +28,8 @@ const (
 	StateDropped   = "dropped"   // loop, bounce or auto-reply: kept, not relayed
 	StateRejected  = "rejected"  // a moderator refused it
 	StateDiscarded = "discarded" // a moderator threw it away
-	StatePending   = "pending"   // waits for a processor of a later stage (commands, bounces)
+	StatePending   = "pending"   // waits for a processor of a later stage
+	StateProcessed = "processed" // a command, confirmation or bounce, acted on
 )
 
 // Message is one spooled message.

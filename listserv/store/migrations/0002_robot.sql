@@ -21,6 +21,9 @@ ALTER TABLE members ADD COLUMN last_warning_at BIGINT NOT NULL DEFAULT 0;
 -- What a message became on the way out: "", "munge" or "wrap" (DMARC).
 ALTER TABLE messages ADD COLUMN transform TEXT NOT NULL DEFAULT '';
 
+-- Delivery failures are scored by the bounce processor once.
+ALTER TABLE delivery_failures ADD COLUMN scored INTEGER NOT NULL DEFAULT 0;
+
 -- Requests that wait for someone's reply: a subscription to confirm, an
 -- unsubscription to confirm, an invitation, a subscription a moderator must
 -- approve, a held post's decision. The token is the secret in the

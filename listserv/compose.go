@@ -1,0 +1,219 @@
+package listserv
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"mime"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-message"
+
+	"praxis/listserv/store"
+)
+
+// notice is a mail Praxis writes itself: a confirmation request, a command
+// result, a moderator's notice, a warning.
+type notice struct {
+	list     *List
+	to       []string
+	from     string // default LIST-request@
+	replyTo  string
+	subject  string
+	template string // templates/mail/NAME.txt
+	data     map[string]any
+	attach   []byte // a message attached whole, as message/rfc822
+	inReply  string // Message-ID this answers
+	// auto is the Auto-Submitted value (RFC 3834 §5): auto-replied for
+	// answers to a person's mail, auto-generated otherwise.
+	auto string
+}
+
+// compose renders n into a message. Notices are written with go-message:
+// a held post must travel as message/rfc822 unencoded (RFC 2046 §5.2.1
+// allows only 7bit, 8bit or binary there), which jordan-wright/email cannot
+// do, as it base64-encodes every attachment.
+func (s *Service) compose(n *notice) ([]byte, error) {
+	data := map[string]any{}
+	for k, v := range n.data {
+		data[k] = v
+	}
+	data["List"] = n.list
+	data["ListName"] = n.list.Name
+	data["ListAddress"] = n.list.Address
+	data["Request"] = Address(n.list.Address, store.KindRequest)
+	data["Owner"] = Address(n.list.Address, store.KindOwner)
+	data["BaseURL"] = s.cfg.BaseURL
+	var body bytes.Buffer
+	if err := s.tpl.Mail.ExecuteTemplate(&body, n.template, data); err != nil {
+		return nil, fmt.Errorf("notice %s: %w", n.template, err)
+	}
+	text := strings.ReplaceAll(strings.TrimLeft(body.String(), "\n"), "\n", "\r\n")
+
+	var h message.Header
+	from := n.from
+	if from == "" {
+		from = Address(n.list.Address, store.KindRequest)
+	}
+	h.Set("From", quoteName(n.list.Name, from).String())
+	h.Set("To", strings.Join(n.to, ", "))
+	h.Set("Subject", mime.QEncoding.Encode("utf-8", n.subject))
+	h.Set("Date", s.cfg.Now().UTC().Format(time.RFC1123Z))
+	h.Set("Message-Id", "<"+s.newMessageID()+">")
+	if n.replyTo != "" {
+		h.Set("Reply-To", n.replyTo)
+	}
+	if n.inReply != "" {
+		h.Set("In-Reply-To", "<"+n.inReply+">")
+		h.Set("References", "<"+n.inReply+">")
+	}
+	auto := n.auto
+	if auto == "" {
+		auto = "auto-generated"
+	}
+	h.Set("Auto-Submitted", auto)
+	h.Set("Precedence", "bulk")
+	h.Set("X-Loop", n.list.Address)
+	h.Set("List-Id", quoteName(n.list.Name, "").String()+"<"+listIDValue(n.list.Address)+">")
+	h.Set("MIME-Version", "1.0")
+
+	var out bytes.Buffer
+	textHeader := func(h *message.Header) {
+		h.Set("Content-Type", "text/plain; charset=utf-8")
+		h.Set("Content-Transfer-Encoding", "quoted-printable")
+	}
+	if n.attach == nil {
+		textHeader(&h)
+		w, err := message.CreateWriter(&out, h)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := w.Write([]byte(text)); err != nil {
+			return nil, err
+		}
+		if err := w.Close(); err != nil {
+			return nil, err
+		}
+		return out.Bytes(), nil
+	}
+	h.Set("Content-Type", "multipart/mixed")
+	w, err := message.CreateWriter(&out, h)
+	if err != nil {
+		return nil, err
+	}
+	var th message.Header
+	textHeader(&th)
+	tw, err := w.CreatePart(th)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tw.Write([]byte(text)); err != nil {
+		return nil, err
+	}
+	tw.Close()
+	var ah message.Header
+	ah.Set("Content-Type", "message/rfc822")
+	ah.Set("Content-Disposition", "inline")
+	aw, err := w.CreatePart(ah)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := aw.Write(n.attach); err != nil {
+		return nil, err
+	}
+	aw.Close()
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+// mailAddress formats "Name <addr>" with the name quoted or encoded as
+// needed (RFC 5322 §3.4, RFC 2047 §5).
+type mailAddress struct{ name, addr string }
+
+func quoteName(name, addr string) mailAddress { return mailAddress{name, addr} }
+
+func (a mailAddress) String() string {
+	name := a.name
+	if name != "" {
+		if needsEncoding(name) {
+			name = mime.QEncoding.Encode("utf-8", name)
+		} else {
+			name = `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(name) + `"`
+		}
+	}
+	switch {
+	case a.addr == "":
+		if name == "" {
+			return ""
+		}
+		return name + " "
+	case name == "":
+		return a.addr
+	default:
+		return name + " <" + a.addr + ">"
+	}
+}
+
+func needsEncoding(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x7f || s[i] < ' ' {
+			return true
+		}
+	}
+	return false
+}
+
+// send composes a notice and queues it for its recipients, in one
+// transaction, from the list's bounce address (so bounces of notices come
+// back to Praxis, not to a person).
+func (s *Service) send(ctx context.Context, n *notice) error {
+	raw, err := s.compose(n)
+	if err != nil {
+		return err
+	}
+	m := &store.Message{ListID: n.list.ID, ListAddress: n.list.Address, MailFrom: Address(n.list.Address, store.KindBounce),
+		Rcpt: strings.Join(n.to, ", "), Raw: raw, Subject: n.subject}
+	ds := make([]*store.Delivery, 0, len(n.to))
+	for _, to := range n.to {
+		ds = append(ds, &store.Delivery{ListID: n.list.ID, Rcpt: to, Mode: store.ModeRaw, EnvFrom: Address(n.list.Address, store.KindBounce)})
+	}
+	if err := s.store.SpoolNotice(ctx, m, ds); err != nil {
+		return err
+	}
+	signal(s.queued)
+	return nil
+}
+
+// moderators returns the addresses that decide held posts and requests:
+// moderators and owners.
+func (s *Service) moderators(ctx context.Context, l *List) ([]string, error) {
+	ms, err := s.store.Members(ctx, l.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, m := range ms {
+		if m.Role == RoleModerator || m.Role == RoleOwner {
+			out = append(out, m.Address)
+		}
+	}
+	return out, nil
+}
+
+// owners returns the owners' addresses.
+func (s *Service) owners(ctx context.Context, l *List) ([]string, error) {
+	ms, err := s.store.Members(ctx, l.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, m := range ms {
+		if m.Role == RoleOwner {
+			out = append(out, m.Address)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,305 @@
+package listserv
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"strings"
+
+	"github.com/emersion/go-message"
+
+	"praxis/listserv/store"
+)
+
+// MaxAutoRepliesPerDay bounds the results mails sent to one address in a
+// day: two robots answering each other stop here.
+const MaxAutoRepliesPerDay = 10
+
+// maxCommandLines is how many body lines the robot reads (Mailman reads
+// the subject and the first ten lines).
+const maxCommandLines = 10
+
+// processCommand runs the email robot for mail to LIST-request@, -join@,
+// -leave@ and -confirm+TOKEN@.
+func (s *Service) processCommand(ctx context.Context, l *List, m *store.Message) error {
+	sum := summarize(m.Raw)
+	h := sum.header
+	// RFC 3834 §2: never answer automatic mail, and lists' own traffic.
+	if m.MailFrom == "" {
+		return s.store.Transition(ctx, m.ID, store.StateReceived, store.StateDropped, "command mail from the null sender", "", nil)
+	}
+	if as := strings.ToLower(strings.TrimSpace(h.Get("Auto-Submitted"))); as != "" && as != "no" {
+		return s.store.Transition(ctx, m.ID, store.StateReceived, store.StateDropped, "command mail that is Auto-Submitted: "+as, "", nil)
+	}
+	switch strings.ToLower(strings.TrimSpace(h.Get("Precedence"))) {
+	case "bulk", "junk", "list":
+		return s.store.Transition(ctx, m.ID, store.StateReceived, store.StateDropped, "command mail with Precedence "+h.Get("Precedence"), "", nil)
+	}
+	sender := sum.from
+	if sender == "" {
+		sender = m.MailFrom
+	}
+	if _, err := ParseAddress(sender); err != nil {
+		return s.store.Transition(ctx, m.ID, store.StateReceived, store.StateDropped, "command mail without a usable sender", "", nil)
+	}
+	subject := strings.TrimSpace(stripReplyMarkers(sum.subject))
+	body := firstTextLines(m.Raw, maxCommandLines+5)
+
+	var err error
+	switch m.Kind {
+	case store.KindJoin:
+		_, err = s.Subscribe(ctx, l, sender, sum.fromName)
+	case store.KindLeave:
+		_, err = s.Unsubscribe(ctx, l, sender)
+	case store.KindConfirm:
+		_, err = s.Confirm(ctx, m.Extra, sender, strings.Join(body, "\n"))
+	default:
+		err = s.runCommands(ctx, l, m, sum, sender, subject, body)
+	}
+	if err != nil {
+		return err
+	}
+	return s.store.Transition(ctx, m.ID, store.StateReceived, store.StateProcessed, "", "", nil)
+}
+
+// commandResult is one line of a results mail.
+type commandResult struct{ Line, Result string }
+
+func (s *Service) runCommands(ctx context.Context, l *List, m *store.Message, sum headerSummary, sender, subject string, body []string) error {
+	var done []commandResult
+	var unprocessed, ignored []string
+	stopped := false
+	run := func(line string, fromSubject bool) error {
+		fields := strings.Fields(line)
+		if len(fields) == 0 {
+			return nil
+		}
+		if stopped {
+			ignored = append(ignored, line)
+			return nil
+		}
+		result, known, err := s.command(ctx, l, sender, sum.fromName, fields)
+		if err != nil {
+			return err
+		}
+		switch {
+		case known && result == "":
+			stopped = true // end
+		case known:
+			done = append(done, commandResult{line, result})
+		case !fromSubject:
+			// A subject that is not a command is just a subject.
+			unprocessed = append(unprocessed, line)
+		}
+		return nil
+	}
+	if err := run(subject, true); err != nil {
+		return err
+	}
+	for i, line := range body {
+		trimmed := strings.TrimSpace(line)
+		if trimmed == "--" || trimmed == "-- " || strings.HasPrefix(trimmed, ">") {
+			stopped = true // a signature or quoted text follows
+		}
+		if i >= maxCommandLines {
+			if trimmed != "" {
+				ignored = append(ignored, trimmed)
+			}
+			continue
+		}
+		if err := run(trimmed, false); err != nil {
+			return err
+		}
+	}
+	if len(done) == 0 && len(unprocessed) == 0 {
+		done = append(done, commandResult{"(no command)", "No command was found; here is the help.\n\n" + s.helpText(l)})
+	}
+	if ok, err := s.allowAutoMail(ctx, "reply", sender, MaxAutoRepliesPerDay); err != nil {
+		return err
+	} else if !ok {
+		s.log.Warn("auto-reply limit reached", "list", l.Address, "rcpt", sender)
+		return nil
+	}
+	return s.send(ctx, &notice{
+		list: l, to: []string{sender}, subject: "The results of your email commands", template: "results.txt", auto: "auto-replied",
+		inReply: sum.messageID,
+		data:    map[string]any{"Done": done, "Unprocessed": unprocessed, "Ignored": ignored},
+	})
+}
+
+// command runs one command line. known is false for words the robot does
+// not know; an empty result with known means "end".
+func (s *Service) command(ctx context.Context, l *List, sender, name string, fields []string) (result string, known bool, err error) {
+	word := strings.ToLower(fields[0])
+	args := fields[1:]
+	outcome := func(o Outcome, err error) (string, bool, error) { return o.Message, true, err }
+	switch word {
+	case "subscribe", "join":
+		return outcome(s.Subscribe(ctx, l, sender, name))
+	case "unsubscribe", "leave":
+		return outcome(s.Unsubscribe(ctx, l, sender))
+	case "confirm":
+		if len(args) == 0 {
+			return "confirm needs the token from the confirmation request.", true, nil
+		}
+		return outcome(s.Confirm(ctx, args[0], sender, ""))
+	case "help":
+		return s.helpText(l), true, nil
+	case "who":
+		return s.who(ctx, l, sender)
+	case "set":
+		return s.set(ctx, l, sender, args)
+	case "end", "stop", "thanks":
+		return "", true, nil
+	}
+	return "", false, nil
+}
+
+func (s *Service) helpText(l *List) string {
+	var b bytes.Buffer
+	if err := s.tpl.Mail.ExecuteTemplate(&b, "help.txt", map[string]any{
+		"ListAddress": l.Address, "Request": Address(l.Address, store.KindRequest), "Owner": Address(l.Address, store.KindOwner),
+	}); err != nil {
+		s.log.Error("help template", "err", err)
+	}
+	return b.String()
+}
+
+// who lists the members to those the list's roster setting allows.
+func (s *Service) who(ctx context.Context, l *List, sender string) (string, bool, error) {
+	me, err := s.store.Member(ctx, l.ID, sender)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return "", true, err
+	}
+	allowed := l.Roster == RosterPublic ||
+		(l.Roster == RosterMembers && me != nil) ||
+		(me != nil && (me.Role == RoleModerator || me.Role == RoleOwner))
+	if !allowed {
+		return "The member list of " + l.Address + " is visible to " + map[string]string{RosterMembers: "members", RosterModerators: "its moderators"}[l.Roster] + " only.", true, nil
+	}
+	ms, err := s.store.Members(ctx, l.ID)
+	if err != nil {
+		return "", true, err
+	}
+	var b strings.Builder
+	b.WriteString("Members of " + l.Address + ":\n")
+	for _, m := range ms {
+		b.WriteString("    " + m.Address)
+		if m.Name != "" {
+			b.WriteString(" (" + m.Name + ")")
+		}
+		if m.Role != RoleMember {
+			b.WriteString(" [" + m.Role + "]")
+		}
+		b.WriteString("\n")
+	}
+	return strings.TrimRight(b.String(), "\n"), true, nil
+}
+
+// set changes one of the sender's own settings.
+func (s *Service) set(ctx context.Context, l *List, sender string, args []string) (string, bool, error) {
+	if len(args) < 2 {
+		return "Use: set delivery each|digest|summary|nomail, or set expertise TERMS.", true, nil
+	}
+	m, err := s.store.Member(ctx, l.ID, sender)
+	if errors.Is(err, store.ErrNotFound) {
+		return sender + " is not a member of " + l.Address + ".", true, nil
+	}
+	if err != nil {
+		return "", true, err
+	}
+	switch strings.ToLower(args[0]) {
+	case "delivery":
+		mode := strings.ToLower(args[1])
+		if oneOf("delivery", mode, DeliverEach, DeliverDigest, DeliverSummary, DeliverNomail) != nil {
+			return "Delivery is one of each, digest, summary or nomail.", true, nil
+		}
+		m.Delivery = mode
+		if err := s.store.UpdateMember(ctx, m); err != nil {
+			return "", true, err
+		}
+		return "You now receive " + deliveryText(mode) + ".", true, nil
+	case "expertise":
+		terms := strings.Join(args[1:], " ")
+		if len(terms) > 500 {
+			terms = terms[:500]
+		}
+		m.Expertise = terms
+		if err := s.store.UpdateMember(ctx, m); err != nil {
+			return "", true, err
+		}
+		return "Your expertise is now: " + terms, true, nil
+	}
+	return "Use: set delivery each|digest|summary|nomail, or set expertise TERMS.", true, nil
+}
+
+// stripReplyMarkers removes leading Re:/AW:/SV:/Fwd: markers and list tags
+// from a subject, so "Re: subscribe" is the subscribe command.
+func stripReplyMarkers(s string) string {
+	for {
+		t := strings.TrimSpace(s)
+		lower := strings.ToLower(t)
+		switch {
+		case strings.HasPrefix(lower, "re:"), strings.HasPrefix(lower, "aw:"), strings.HasPrefix(lower, "sv:"):
+			s = t[3:]
+		case strings.HasPrefix(lower, "fwd:"):
+			s = t[4:]
+		case strings.HasPrefix(t, "["):
+			if i := strings.IndexByte(t, ']'); i > 0 {
+				s = t[i+1:]
+				continue
+			}
+			return t
+		default:
+			return t
+		}
+	}
+}
+
+// firstTextLines returns up to n lines of the first text/plain part,
+// decoded (transfer encoding and charset); HTML-only mail gives none.
+func firstTextLines(raw []byte, n int) []string {
+	ent, err := message.Read(bytes.NewReader(raw))
+	if ent == nil {
+		return nil
+	}
+	if err != nil && !message.IsUnknownCharset(err) && !message.IsUnknownEncoding(err) {
+		return nil
+	}
+	var text io.Reader
+	var walk func(e *message.Entity, depth int)
+	walk = func(e *message.Entity, depth int) {
+		if text != nil || depth > 5 {
+			return
+		}
+		mt, _, _ := e.Header.ContentType()
+		if mr := e.MultipartReader(); mr != nil {
+			for {
+				p, err := mr.NextPart()
+				if err != nil || p == nil {
+					return
+				}
+				walk(p, depth+1)
+				if text != nil {
+					return
+				}
+			}
+		}
+		if mt == "" || mt == "text/plain" {
+			text = e.Body
+		}
+	}
+	walk(ent, 0)
+	if text == nil {
+		return nil
+	}
+	sc := bufio.NewScanner(io.LimitReader(text, 64<<10))
+	var lines []string
+	for sc.Scan() && len(lines) < n {
+		lines = append(lines, strings.TrimRight(sc.Text(), "\r"))
+	}
+	return lines
+}
+

@@ -1,0 +1,369 @@
+package listserv
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"praxis/listserv/store"
+)
+
+// PendingTTL is how long a subscription, unsubscription or invitation
+// waits for its confirmation (Mailman's pending_request_life is 3 days).
+const PendingTTL = 3 * 24 * time.Hour
+
+// MaxConfirmationsPerDay bounds the confirmation requests sent to one
+// address in a day, on all lists: without it, anyone could make Praxis mail
+// a stranger over and over with forged subscribe requests.
+const MaxConfirmationsPerDay = 3
+
+// Outcome is what a request led to, in words for a results mail or a page.
+type Outcome struct {
+	Done    bool
+	Message string
+}
+
+func newToken() string {
+	b := make([]byte, 20)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("crypto/rand: %v", err))
+	}
+	// Hex: the token travels in an address's local part, where case may be
+	// folded on the way.
+	return hex.EncodeToString(b)
+}
+
+// ConfirmAddress is the address that confirms a request by reply.
+func ConfirmAddress(list, token string) string {
+	local, domain, _ := strings.Cut(list, "@")
+	return local + "-confirm+" + token + "@" + domain
+}
+
+// ConfirmURL is the web page that confirms a request.
+func (s *Service) ConfirmURL(list, token string) string {
+	return s.cfg.BaseURL + "/l/" + url.PathEscape(list) + "/confirm/" + token
+}
+
+// Banned tells whether addr matches one of the list's bans: an exact
+// address (any case) or, starting with ^, a regular expression.
+func (s *Service) Banned(ctx context.Context, l *List, addr string) (bool, error) {
+	bans, err := s.store.Bans(ctx, l.ID)
+	if err != nil {
+		return false, err
+	}
+	key := store.AddressKey(addr)
+	for _, b := range bans {
+		if strings.HasPrefix(b, "^") {
+			re, err := regexp.Compile("(?i)" + b)
+			if err != nil {
+				s.log.Warn("bad ban pattern", "list", l.Address, "pattern", b, "err", err)
+				continue
+			}
+			if re.MatchString(key) {
+				return true, nil
+			}
+		} else if store.AddressKey(b) == key {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// allowAutoMail counts one automatic mail to addr under kind and reports
+// whether it is within the day's limit.
+func (s *Service) allowAutoMail(ctx context.Context, kind, addr string, max int) (bool, error) {
+	n, err := s.store.CountUp(ctx, kind+":"+store.AddressKey(addr))
+	if err != nil {
+		return false, err
+	}
+	return n <= max, nil
+}
+
+// Subscribe asks for addr to join l, as the list's policy says: open lists
+// take it at once, confirm lists send a confirmation request, moderated ones
+// ask a moderator.
+func (s *Service) Subscribe(ctx context.Context, l *List, addr, name string) (Outcome, error) {
+	addr, err := ParseAddress(addr)
+	if err != nil {
+		return Outcome{Message: fmt.Sprintf("%q is not an email address.", addr)}, nil
+	}
+	if banned, err := s.Banned(ctx, l, addr); err != nil {
+		return Outcome{}, err
+	} else if banned {
+		return Outcome{Message: addr + " may not subscribe to this list."}, nil
+	}
+	if _, err := s.store.Member(ctx, l.ID, addr); err == nil {
+		return Outcome{Message: addr + " is already a member of " + l.Address + "."}, nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return Outcome{}, err
+	}
+	switch l.SubscribePolicy {
+	case SubscribeOpen:
+		return s.join(ctx, l, addr, name)
+	case SubscribeModerate:
+		return s.askModerators(ctx, l, addr, name)
+	default: // confirm, confirm_then_moderate
+		return s.askConfirmation(ctx, l, store.PendingSubscribe, addr, name, "confirm_subscribe.txt", "Confirm your subscription to "+l.Name)
+	}
+}
+
+// Unsubscribe asks addr to confirm leaving l.
+func (s *Service) Unsubscribe(ctx context.Context, l *List, addr string) (Outcome, error) {
+	m, err := s.store.Member(ctx, l.ID, addr)
+	if errors.Is(err, store.ErrNotFound) {
+		return Outcome{Message: addr + " is not a member of " + l.Address + "."}, nil
+	}
+	if err != nil {
+		return Outcome{}, err
+	}
+	return s.askConfirmation(ctx, l, store.PendingUnsubscribe, m.Address, m.Name, "confirm_unsubscribe.txt", "Confirm leaving "+l.Name)
+}
+
+// Invite sends addr an invitation to join l that they accept by reply.
+func (s *Service) Invite(ctx context.Context, list, addr, name string) (Outcome, error) {
+	l, err := s.List(ctx, list)
+	if err != nil {
+		return Outcome{}, err
+	}
+	a, err := ParseAddress(addr)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if _, err := s.store.Member(ctx, l.ID, a); err == nil {
+		return Outcome{}, fmt.Errorf("%s is already a member of %s: %w", a, l.Address, ErrDuplicate)
+	}
+	return s.askConfirmation(ctx, l, store.PendingInvite, a, name, "invite.txt", "Invitation to join "+l.Name)
+}
+
+func (s *Service) askConfirmation(ctx context.Context, l *List, kind, addr, name, tmpl, subject string) (Outcome, error) {
+	// One request of a kind at a time: a second subscribe resends nothing
+	// while the first is pending.
+	if ps, err := s.store.PendingFor(ctx, l.ID, kind, addr); err != nil {
+		return Outcome{}, err
+	} else if len(ps) > 0 {
+		return Outcome{Message: "A confirmation request was already sent to " + addr + "; reply to it to confirm."}, nil
+	}
+	if ok, err := s.allowAutoMail(ctx, "confirm", addr, MaxConfirmationsPerDay); err != nil {
+		return Outcome{}, err
+	} else if !ok {
+		s.log.Warn("confirmation rate limit", "list", l.Address, "rcpt", addr)
+		return Outcome{Message: "Too many confirmation requests for " + addr + " today; try again tomorrow."}, nil
+	}
+	now := s.cfg.Now()
+	p := &store.Pending{Token: newToken(), ListID: l.ID, Kind: kind, Address: addr, Name: name, CreatedAt: now, ExpiresAt: now.Add(PendingTTL)}
+	if err := s.store.AddPending(ctx, p); err != nil {
+		return Outcome{}, err
+	}
+	confirm := ConfirmAddress(l.Address, p.Token)
+	err := s.send(ctx, &notice{
+		list: l, to: []string{addr}, from: confirm, replyTo: confirm,
+		subject: subject + " (confirm " + p.Token + ")", template: tmpl,
+		data: map[string]any{"Address": addr, "ConfirmAddress": confirm, "ConfirmURL": s.ConfirmURL(l.Address, p.Token), "ExpiresDays": int(PendingTTL.Hours() / 24)},
+	})
+	if err != nil {
+		return Outcome{}, err
+	}
+	return Outcome{Done: true, Message: "A confirmation request was sent to " + addr + "."}, nil
+}
+
+func (s *Service) askModerators(ctx context.Context, l *List, addr, name string) (Outcome, error) {
+	if ps, err := s.store.PendingFor(ctx, l.ID, store.PendingApproval, addr); err != nil {
+		return Outcome{}, err
+	} else if len(ps) > 0 {
+		return Outcome{Message: "The request of " + addr + " already waits for a moderator."}, nil
+	}
+	mods, err := s.moderators(ctx, l)
+	if err != nil {
+		return Outcome{}, err
+	}
+	now := s.cfg.Now()
+	p := &store.Pending{Token: newToken(), ListID: l.ID, Kind: store.PendingApproval, Address: addr, Name: name, CreatedAt: now, ExpiresAt: now.Add(PendingTTL)}
+	if err := s.store.AddPending(ctx, p); err != nil {
+		return Outcome{}, err
+	}
+	if len(mods) > 0 {
+		confirm := ConfirmAddress(l.Address, p.Token)
+		if err := s.send(ctx, &notice{
+			list: l, to: mods, from: confirm, replyTo: confirm,
+			subject: l.Name + ": subscription request from " + addr + " (confirm " + p.Token + ")", template: "approval_notice.txt",
+			data: map[string]any{"Address": addr, "Name": name, "ExpiresDays": int(PendingTTL.Hours() / 24)},
+		}); err != nil {
+			return Outcome{}, err
+		}
+	}
+	return Outcome{Done: true, Message: "The request to join " + l.Address + " waits for a moderator."}, nil
+}
+
+// join adds addr as a member and welcomes them.
+func (s *Service) join(ctx context.Context, l *List, addr, name string) (Outcome, error) {
+	m := &Member{ListID: l.ID, Address: addr, Name: name, Role: RoleMember, Delivery: DeliverEach, Status: StatusEnabled}
+	if err := s.store.AddMember(ctx, m); err != nil {
+		if errors.Is(err, store.ErrDuplicate) {
+			return Outcome{Message: addr + " is already a member of " + l.Address + "."}, nil
+		}
+		return Outcome{}, err
+	}
+	s.log.Info("member joined", "list", l.Address, "rcpt", addr)
+	if err := s.send(ctx, &notice{list: l, to: []string{addr}, subject: "Welcome to " + l.Name, template: "welcome.txt",
+		data: map[string]any{"Address": addr, "DeliveryText": deliveryText(m.Delivery)}}); err != nil {
+		return Outcome{}, err
+	}
+	return Outcome{Done: true, Message: addr + " is now a member of " + l.Address + "."}, nil
+}
+
+// leave removes addr and says goodbye.
+func (s *Service) leave(ctx context.Context, l *List, addr string) (Outcome, error) {
+	if err := s.store.RemoveMember(ctx, l.ID, addr); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return Outcome{Message: addr + " is not a member of " + l.Address + "."}, nil
+		}
+		return Outcome{}, err
+	}
+	s.log.Info("member left", "list", l.Address, "rcpt", addr)
+	if err := s.send(ctx, &notice{list: l, to: []string{addr}, subject: "You have left " + l.Name, template: "goodbye.txt",
+		data: map[string]any{"Address": addr}}); err != nil {
+		return Outcome{}, err
+	}
+	return Outcome{Done: true, Message: addr + " has left " + l.Address + "."}, nil
+}
+
+func deliveryText(mode string) string {
+	switch mode {
+	case DeliverDigest:
+		return "a daily digest of the posts"
+	case DeliverSummary:
+		return "a weekly learning summary"
+	case DeliverNomail:
+		return "no mail for now"
+	}
+	return "every post as it arrives"
+}
+
+// Confirm acts on the request a token names. replier is who confirmed (the
+// From of a reply, "" from the web) and text the first lines of the reply,
+// where a moderator writes approve, reject REASON or discard.
+func (s *Service) Confirm(ctx context.Context, token, replier, text string) (Outcome, error) {
+	p, err := s.store.PendingByToken(ctx, strings.ToLower(strings.TrimSpace(token)))
+	if errors.Is(err, store.ErrNotFound) {
+		return Outcome{Message: "No request waits for this confirmation; it may have expired or been confirmed already."}, nil
+	}
+	if err != nil {
+		return Outcome{}, err
+	}
+	l, err := s.store.ListByID(ctx, p.ListID)
+	if err != nil {
+		return Outcome{}, err
+	}
+	verb, reason := readDecision(text)
+	switch p.Kind {
+	case store.PendingApproval, store.PendingHeld:
+		if verb == "" {
+			return Outcome{Message: "Reply with approve, reject REASON or discard as the first line."}, nil
+		}
+	}
+	// Take the request first: of two replies, one acts.
+	if ok, err := s.store.TakePending(ctx, p.ID); err != nil || !ok {
+		if err != nil {
+			return Outcome{}, err
+		}
+		return Outcome{Message: "This request was already confirmed."}, nil
+	}
+	switch p.Kind {
+	case store.PendingSubscribe:
+		if l.SubscribePolicy == SubscribeConfirmThenModerate {
+			return s.askModerators(ctx, l, p.Address, p.Name)
+		}
+		return s.join(ctx, l, p.Address, p.Name)
+	case store.PendingInvite:
+		return s.join(ctx, l, p.Address, p.Name)
+	case store.PendingUnsubscribe:
+		return s.leave(ctx, l, p.Address)
+	case store.PendingApproval:
+		s.log.Info("subscription decided", "list", l.Address, "rcpt", p.Address, "decision", verb, "by", replier)
+		if verb == "approve" {
+			return s.join(ctx, l, p.Address, p.Name)
+		}
+		if verb == "reject" {
+			if err := s.send(ctx, &notice{list: l, to: []string{p.Address}, subject: "Your request to join " + l.Name, template: "subscription_refused.txt",
+				data: map[string]any{"Reason": reason}}); err != nil {
+				return Outcome{}, err
+			}
+		}
+		return Outcome{Done: true, Message: "The request of " + p.Address + " was " + verb + "ed."}, nil
+	case store.PendingHeld:
+		id, _ := parseID(p.Data)
+		s.log.Info("held post decided by reply", "list", l.Address, "spool_id", id, "decision", verb, "by", replier)
+		switch verb {
+		case "approve":
+			err = s.Approve(ctx, l.Address, id)
+		case "reject":
+			err = s.Reject(ctx, l.Address, id, reason)
+		default:
+			err = s.Discard(ctx, l.Address, id)
+		}
+		if errors.Is(err, ErrInvalid) || errors.Is(err, ErrNotFound) {
+			return Outcome{Message: fmt.Sprintf("Post %d was already decided.", id)}, nil
+		}
+		if err != nil {
+			return Outcome{}, err
+		}
+		past := map[string]string{"approve": "approved", "reject": "rejected", "discard": "discarded"}[verb]
+		return Outcome{Done: true, Message: fmt.Sprintf("Post %d on %s was %s.", id, l.Address, past)}, nil
+	case store.PendingReenable:
+		return s.reenable(ctx, l, p.Address)
+	}
+	return Outcome{Message: "This request cannot be confirmed by reply."}, nil
+}
+
+// readDecision reads a moderator's reply: the first non-empty line that is not
+// quoted, "approve", "reject REASON" or "discard" (and a few synonyms).
+func readDecision(text string) (verb, reason string) {
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, ">") {
+			continue
+		}
+		// A reply subject ("Re: ... (confirm TOKEN)") is not a decision.
+		lower := strings.ToLower(line)
+		for _, v := range []struct{ word, verb string }{
+			{"approve", "approve"}, {"approved", "approve"}, {"accept", "approve"}, {"yes", "approve"},
+			{"reject", "reject"}, {"rejected", "reject"}, {"deny", "reject"}, {"no", "reject"},
+			{"discard", "discard"}, {"discarded", "discard"}, {"drop", "discard"},
+		} {
+			if lower == v.word || strings.HasPrefix(lower, v.word+" ") || strings.HasPrefix(lower, v.word+":") {
+				return v.verb, strings.TrimSpace(strings.TrimLeft(line[len(v.word):], ": "))
+			}
+		}
+		return "", ""
+	}
+	return "", ""
+}
+
+func parseID(s string) (int64, error) {
+	var id int64
+	_, err := fmt.Sscan(s, &id)
+	return id, err
+}
+
+// reenable starts delivery again for a member whose mail bounced.
+func (s *Service) reenable(ctx context.Context, l *List, addr string) (Outcome, error) {
+	m, err := s.store.Member(ctx, l.ID, addr)
+	if errors.Is(err, store.ErrNotFound) {
+		return Outcome{Message: addr + " is no longer a member of " + l.Address + "."}, nil
+	}
+	if err != nil {
+		return Outcome{}, err
+	}
+	m.Status, m.BounceScore, m.WarningsSent, m.DisabledAt, m.LastWarningAt = StatusEnabled, 0, 0, time.Time{}, time.Time{}
+	if err := s.store.UpdateMember(ctx, m); err != nil {
+		return Outcome{}, err
+	}
+	s.log.Info("delivery re-enabled", "list", l.Address, "rcpt", addr)
+	return Outcome{Done: true, Message: "Delivery to " + addr + " is enabled again."}, nil
+}
