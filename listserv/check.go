@@ -20,9 +20,16 @@ import (
 func (s *Service) Run(ctx context.Context) error {
 	tick := time.NewTicker(2 * time.Second)
 	defer tick.Stop()
+	var lastMaintain time.Time
 	for {
 		if err := s.ProcessReceived(ctx); err != nil && ctx.Err() == nil {
 			s.log.Error("processing received mail", "err", err)
+		}
+		if now := s.cfg.Now(); now.Sub(lastMaintain) >= maintainEvery {
+			lastMaintain = now
+			if err := s.Maintain(ctx); err != nil && ctx.Err() == nil {
+				s.log.Error("periodic maintenance", "err", err)
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -98,10 +105,10 @@ func (s *Service) process(ctx context.Context, m *store.Message) error {
 		return s.processOwner(ctx, l, m)
 	case store.KindRequest, store.KindJoin, store.KindLeave, store.KindConfirm:
 		return s.processCommand(ctx, l, m)
-	default:
-		// Bounces wait, kept, for their processor.
-		return s.store.Transition(ctx, m.ID, store.StateReceived, store.StatePending, "", "", nil)
+	case store.KindBounce:
+		return s.processBounce(ctx, l, m)
 	}
+	return s.store.Transition(ctx, m.ID, store.StateReceived, store.StatePending, "no processor for "+m.Kind, "", nil)
 }
 
 func (s *Service) processPost(ctx context.Context, l *List, m *store.Message) error {
@@ -376,7 +383,7 @@ func (s *Service) noticeHeld(ctx context.Context, l *List, m *store.Message, sum
 	confirm := ConfirmAddress(l.Address, p.Token)
 	return s.send(ctx, &notice{
 		list: l, to: mods, from: confirm, replyTo: confirm,
-		subject: l.Name + ": post from " + orUnknown(d.author) + " needs approval (confirm " + p.Token + ")",
+		subject:  l.Name + ": post from " + orUnknown(d.author) + " needs approval (confirm " + p.Token + ")",
 		template: "held_notice.txt", attach: m.Raw,
 		data: map[string]any{"From": orUnknown(d.author), "Subject": sum.subject, "Reason": d.reason, "ID": m.ID, "ExpiresDays": l.HoldDays},
 	})

@@ -302,4 +302,3 @@ func firstTextLines(raw []byte, n int) []string {
 	}
 	return lines
 }
-

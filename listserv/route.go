@@ -62,15 +62,3 @@ func Address(list, kind string) string {
 	}[kind]
 	return local + suffix + "@" + domain
 }
-
-// VERP returns the envelope sender of the copy sent to rcpt:
-// LIST-bounces+local=domain@host, so a bounce names its recipient even when
-// the remote server's report does not.
-func VERP(list, rcpt string) string {
-	local, domain, _ := strings.Cut(list, "@")
-	at := strings.LastIndexByte(rcpt, '@')
-	if at < 0 {
-		return local + "-bounces@" + domain
-	}
-	return local + "-bounces+" + rcpt[:at] + "=" + rcpt[at+1:] + "@" + domain
-}

@@ -30,6 +30,7 @@ type Service struct {
 	log      *slog.Logger
 	tpl      *templates.Set
 	unsubKey []byte
+	verpKey  []byte
 
 	received chan struct{} // a message was spooled: check it
 	queued   chan struct{} // deliveries were queued: send them
@@ -58,8 +59,12 @@ func New(ctx context.Context, st *store.Store, cfg Config, tpl *templates.Set, l
 	if err != nil {
 		return nil, fmt.Errorf("listserv: %w", err)
 	}
+	verpKey, err := st.Secret(ctx, "verp")
+	if err != nil {
+		return nil, fmt.Errorf("listserv: %w", err)
+	}
 	return &Service{
-		store: st, cfg: cfg, log: log, tpl: tpl, unsubKey: key,
+		store: st, cfg: cfg, log: log, tpl: tpl, unsubKey: key, verpKey: verpKey,
 		received: make(chan struct{}, 1),
 		queued:   make(chan struct{}, 1),
 	}, nil

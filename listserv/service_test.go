@@ -283,3 +283,29 @@ func TestCopyListArchivePolicy(t *testing.T) {
 		t.Errorf("a list without archive links to one: %+v", rl)
 	}
 }
+
+func TestVERPCarriesAMAC(t *testing.T) {
+	svc := newTestService(t)
+	v := svc.VERP("cop@example.org", "Bob.Smith@Mail.Example.net")
+	if !strings.HasPrefix(v, "cop-bounces+Bob.Smith=Mail.Example.net=") || !strings.HasSuffix(v, "@example.org") {
+		t.Fatalf("VERP = %q", v)
+	}
+	// It routes back to the list as a bounce, and the MAC checks out even
+	// after an MTA lower-cased the address.
+	r, ok := ParseRoute(v)
+	if !ok || r.Kind != "bounce" || r.List != "cop@example.org" {
+		t.Fatalf("VERP does not route back: %+v %v", r, ok)
+	}
+	rcpt, ok := svc.verpRecipient(r.List, r.Extra)
+	if !ok || !strings.EqualFold(rcpt, "Bob.Smith@Mail.Example.net") {
+		t.Errorf("verpRecipient = %q, %v", rcpt, ok)
+	}
+	// A forged one, naming another member, fails.
+	forged := strings.Replace(r.Extra, "bob.smith", "alice", 1)
+	if _, ok := svc.verpRecipient(r.List, forged); ok {
+		t.Error("a forged VERP address was accepted")
+	}
+	if _, ok := svc.verpRecipient(r.List, "alice=example.net"); ok {
+		t.Error("a VERP address without MAC was accepted")
+	}
+}

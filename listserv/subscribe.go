@@ -367,3 +367,69 @@ func (s *Service) reenable(ctx context.Context, l *List, addr string) (Outcome, 
 	s.log.Info("delivery re-enabled", "list", l.Address, "rcpt", addr)
 	return Outcome{Done: true, Message: "Delivery to " + addr + " is enabled again."}, nil
 }
+
+// PendingRequest finds the unexpired request of a token on a list, for the
+// confirmation page.
+func (s *Service) PendingRequest(ctx context.Context, list, token string) (*store.Pending, *List, error) {
+	l, err := s.List(ctx, list)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := s.store.PendingByToken(ctx, strings.ToLower(token))
+	if err != nil {
+		return nil, nil, err
+	}
+	if p.ListID != l.ID {
+		return nil, nil, fmt.Errorf("request: %w", ErrNotFound)
+	}
+	return p, l, nil
+}
+
+// Describe says in a sentence what confirming a request does.
+func Describe(p *store.Pending, l *List) string {
+	switch p.Kind {
+	case store.PendingSubscribe:
+		return "Subscribe " + p.Address + " to " + l.Name + " (" + l.Address + ")?"
+	case store.PendingInvite:
+		return "Accept the invitation for " + p.Address + " to join " + l.Name + " (" + l.Address + ")?"
+	case store.PendingUnsubscribe:
+		return "Unsubscribe " + p.Address + " from " + l.Name + " (" + l.Address + ")?"
+	case store.PendingReenable:
+		return "Start delivering " + l.Name + " to " + p.Address + " again?"
+	}
+	return "Moderators decide by replying to the notice they received."
+}
+
+// Bans lists a list's ban patterns.
+func (s *Service) Bans(ctx context.Context, list string) ([]string, error) {
+	l, err := s.List(ctx, list)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.Bans(ctx, l.ID)
+}
+
+// AddBan bans an address or, starting with ^, a regular expression.
+func (s *Service) AddBan(ctx context.Context, list, pattern string) error {
+	l, err := s.List(ctx, list)
+	if err != nil {
+		return err
+	}
+	if strings.HasPrefix(pattern, "^") {
+		if _, err := regexp.Compile(pattern); err != nil {
+			return fmt.Errorf("%w: ban %q is not a valid regular expression: %v", ErrInvalid, pattern, err)
+		}
+	} else if _, err := ParseAddress(pattern); err != nil {
+		return fmt.Errorf("%w: ban %q is neither an address nor a ^regex", ErrInvalid, pattern)
+	}
+	return s.store.AddBan(ctx, l.ID, pattern)
+}
+
+// RemoveBan lifts a ban.
+func (s *Service) RemoveBan(ctx context.Context, list, pattern string) error {
+	l, err := s.List(ctx, list)
+	if err != nil {
+		return err
+	}
+	return s.store.RemoveBan(ctx, l.ID, pattern)
+}

@@ -55,6 +55,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /static/praxis.css", s.css)
 	mux.HandleFunc("GET /l/{list}/unsubscribe/{token}", s.unsubscribePage)
 	mux.HandleFunc("POST /l/{list}/unsubscribe/{token}", s.unsubscribePost)
+	mux.HandleFunc("GET /l/{list}/confirm/{token}", s.confirmPage)
+	mux.HandleFunc("POST /l/{list}/confirm/{token}", s.confirmPost)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	return secureHeaders(mux)
 }

@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"praxis/listserv"
 	"praxis/listserv/config"
@@ -26,7 +27,10 @@ Commands:
   serve                         run the SMTP/LMTP receiver, delivery, and web server
   list create|ls|show|set|rm    manage lists
   member add|rm|ls|show|set     manage members
+  member invite LIST ADDR       invite someone to join (they accept by reply)
   held ls|approve|reject|discard  the moderation queue
+  ban add|rm|ls LIST [PATTERN]  addresses (or ^regexes) that may not post or join
+  domain dkim-keygen DOMAIN     create a DKIM key and print the DNS record
   bench [--json]                the performance benchmark
 
 Global flags (also accepted after the command):
@@ -77,6 +81,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = c.member(ctx, args[1:])
 	case "held":
 		err = c.held(ctx, args[1:])
+	case "domain":
+		err = c.domain(ctx, args[1:])
+	case "ban":
+		err = c.ban(ctx, args[1:])
 	case "bench":
 		err = c.bench(ctx, args[1:])
 	case "help", "-h", "--help":
@@ -193,8 +201,16 @@ func (c *cli) openService(ctx context.Context) (*listserv.Service, func(), error
 	return openService(ctx, cfg, slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 }
 
-func openService(ctx context.Context, cfg *config.Config, log *slog.Logger) (*listserv.Service, func(), error) {
-	st, err := store.Open(ctx, cfg.Data, store.Options{})
+// clock is the time source; the real one in production, a fake one in the
+// end-to-end tests that span days.
+type clock func() time.Time
+
+func openService(ctx context.Context, cfg *config.Config, log *slog.Logger, now ...clock) (*listserv.Service, func(), error) {
+	var nowFn func() time.Time
+	if len(now) > 0 {
+		nowFn = now[0]
+	}
+	st, err := store.Open(ctx, cfg.Data, store.Options{Now: nowFn})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -203,7 +219,7 @@ func openService(ctx context.Context, cfg *config.Config, log *slog.Logger) (*li
 		st.Close()
 		return nil, nil, fmt.Errorf("templates: %w", err)
 	}
-	svc, err := listserv.New(ctx, st, listserv.Config{BaseURL: cfg.BaseURL, Hostname: cfg.Hostname}, tpl, log)
+	svc, err := listserv.New(ctx, st, listserv.Config{BaseURL: cfg.BaseURL, Hostname: cfg.Hostname, Now: nowFn}, tpl, log)
 	if err != nil {
 		st.Close()
 		return nil, nil, err

@@ -24,6 +24,8 @@ func (c *cli) member(ctx context.Context, args []string) error {
 		return c.memberShow(ctx, args[1:])
 	case "set":
 		return c.memberSet(ctx, args[1:])
+	case "invite":
+		return c.memberInvite(ctx, args[1:])
 	}
 	return usagef("unknown member command %q: use add, rm, ls, show or set", args[0])
 }
@@ -77,7 +79,7 @@ func (c *cli) memberRm(ctx context.Context, args []string) error {
 func memberJSON(m *listserv.Member) map[string]any {
 	return map[string]any{
 		"address": m.Address, "name": m.Name, "role": m.Role, "delivery": m.Delivery,
-		"status": m.Status, "bounce_score": m.BounceScore, "expertise": m.Expertise,
+		"status": m.Status, "bounce_score": m.BounceScore, "expertise": m.Expertise, "moderated": m.Moderated,
 		"joined": m.CreatedAt.Format("2006-01-02T15:04:05Z07:00"),
 	}
 }
@@ -147,6 +149,10 @@ func (c *cli) memberShow(ctx context.Context, args []string) error {
 	fmt.Fprintf(tw, "delivery:\t%s\n", m.Delivery)
 	fmt.Fprintf(tw, "status:\t%s\n", m.Status)
 	fmt.Fprintf(tw, "bounce score:\t%g\n", m.BounceScore)
+	fmt.Fprintf(tw, "moderated:\t%v\n", m.Moderated)
+	if !m.DisabledAt.IsZero() {
+		fmt.Fprintf(tw, "disabled since:\t%s (%d warnings sent)\n", m.DisabledAt.Format("2006-01-02 15:04 MST"), m.WarningsSent)
+	}
 	fmt.Fprintf(tw, "expertise:\t%s\n", m.Expertise)
 	fmt.Fprintf(tw, "joined:\t%s\n", m.CreatedAt.Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(tw, "delivery failures:\t%d\n", len(failures))
@@ -162,7 +168,8 @@ func (c *cli) memberSet(ctx context.Context, args []string) error {
 	fs := c.flags("member set")
 	memberFlags(fs, &m)
 	fs.StringVar(&m.Status, "status", "", "enabled, disabled_user, disabled_moderator or disabled_bounce")
-	pos, err := parse(fs, args, 2, 2, "member set LIST ADDR --FLAG VALUE (flags: --name --role --delivery --expertise --status)")
+	fs.BoolVar(&m.Moderated, "moderated", false, "hold the member's posts for a moderator")
+	pos, err := parse(fs, args, 2, 2, "member set LIST ADDR --FLAG VALUE (flags: --name --role --delivery --expertise --status --moderated)")
 	if err != nil {
 		return err
 	}
@@ -173,7 +180,7 @@ func (c *cli) memberSet(ctx context.Context, args []string) error {
 		}
 	})
 	if changed == 0 {
-		return usagef("member set: nothing to change; give at least one of --name --role --delivery --expertise --status")
+		return usagef("member set: nothing to change; give at least one of --name --role --delivery --expertise --status --moderated")
 	}
 	svc, done, err := c.openService(ctx)
 	if err != nil {
@@ -194,6 +201,8 @@ func (c *cli) memberSet(ctx context.Context, args []string) error {
 			cur.Delivery = m.Delivery
 		case "expertise":
 			cur.Expertise = m.Expertise
+		case "moderated":
+			cur.Moderated = m.Moderated
 		case "status":
 			cur.Status = m.Status
 			if m.Status == listserv.StatusEnabled {
@@ -205,5 +214,25 @@ func (c *cli) memberSet(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(c.stdout, "updated %s on %s\n", cur.Address, pos[0])
+	return nil
+}
+
+func (c *cli) memberInvite(ctx context.Context, args []string) error {
+	fs := c.flags("member invite")
+	name := fs.String("name", "", "display name")
+	pos, err := parse(fs, args, 2, 2, "member invite LIST ADDR [--name NAME]")
+	if err != nil {
+		return err
+	}
+	svc, done, err := c.openService(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	out, err := svc.Invite(ctx, pos[0], pos[1], *name)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(c.stdout, out.Message)
 	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"praxis/listserv/config"
 	"praxis/listserv/delivery"
 	"praxis/listserv/delivery/transport"
+	"praxis/listserv/dmarc"
 	"praxis/listserv/dns"
 	"praxis/listserv/smtpin"
 )
@@ -73,7 +74,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 
 // runServer wires the parts and runs them until ctx ends; announce is told
 // of each listener once it is bound.
-func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announce func(name, addr string)) error {
+func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announce func(name, addr string), now ...clock) error {
 	// Bind the web port first: with --http HOST:0 the links written into
 	// mail must carry the port actually bound.
 	httpLn, err := net.Listen("tcp", cfg.HTTP)
@@ -84,7 +85,7 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 	if cfg.BaseURL == "http://"+cfg.HTTP && strings.HasSuffix(cfg.HTTP, ":0") {
 		cfg.BaseURL = "http://" + httpLn.Addr().String()
 	}
-	svc, closeStore, err := openService(ctx, cfg, log)
+	svc, closeStore, err := openService(ctx, cfg, log, now...)
 	if err != nil {
 		return err
 	}
@@ -98,9 +99,40 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 		}
 		tlsCfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
+	resolver := dns.NewResolver(cfg.DNS)
+	var nowFn func() time.Time
+	if len(now) > 0 {
+		nowFn = now[0]
+	}
+	checker := dmarc.NewChecker(resolver, dmarc.Options{Now: nowFn})
+	svc.SetDMARC(
+		func(ctx context.Context, raw []byte, domain string) (bool, string) {
+			v, why := checker.Authenticate(ctx, raw, domain)
+			if v == dmarc.TempError {
+				// The DNS did not answer: that proves no forgery, and holding
+				// every member's post while a resolver is down would stop
+				// the list. Logged, and let through.
+				log.Warn("DMARC check could not be made", "domain", domain, "err", why)
+				return true, why
+			}
+			if v == dmarc.Fail {
+				// Without SPF (the front MTA's job) a p=none domain's mail
+				// often carries no aligned signature at all; only domains
+				// that ask receivers to act on failures (quarantine,
+				// reject) make their unauthenticated mail a non-member's.
+				if p, err := checker.Lookup(ctx, domain); err == nil && !p.Strict() {
+					return true, why
+				}
+			}
+			return v == dmarc.Pass || v == dmarc.None, why
+		},
+		func(ctx context.Context, domain string) (bool, error) {
+			p, err := checker.Lookup(ctx, domain)
+			return p.Strict(), err
+		})
 	tr, err := transport.Parse(cfg.Delivery, transport.Options{
 		Hostname: cfg.Hostname,
-		Resolver: dns.NewResolver(cfg.DNS),
+		Resolver: resolver,
 		MXPort:   cfg.MXPort,
 		Logger:   log,
 	})
@@ -142,7 +174,7 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 	// receivers, so that nothing accepted waits for a process that is gone.
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
-	queue := delivery.New(delivery.Config{Concurrency: cfg.DeliveryConcurrency}, svc, tr, log.With("part", "delivery"))
+	queue := delivery.New(delivery.Config{Concurrency: cfg.DeliveryConcurrency, Now: nowFn}, svc, tr, log.With("part", "delivery"))
 	var wg sync.WaitGroup
 	errc := make(chan error, 8)
 	start := func(name string, f func() error) {

@@ -13,6 +13,7 @@ import (
 
 	"praxis/listserv"
 	"praxis/listserv/delivery/transport"
+	"praxis/listserv/dkim"
 	"praxis/listserv/rewrite"
 	"praxis/listserv/store"
 )
@@ -67,6 +68,7 @@ type Queue struct {
 	// queued, and they must not be sent again.
 	settled    map[int64]bool
 	copies     map[int64]*prepared
+	signers    map[string]*signerEntry
 	copyLRU    []int64
 	cacheBytes int
 
@@ -82,6 +84,7 @@ func New(cfg Config, svc *listserv.Service, tr transport.Transport, log *slog.Lo
 		cfg: cfg, svc: svc, store: svc.Store(), tr: tr, log: log,
 		inflight: map[int64]bool{},
 		settled:  map[int64]bool{},
+		signers:  map[string]*signerEntry{},
 		copies:   map[int64]*prepared{},
 		jobs:     make(chan *store.Delivery, 4*cfg.Concurrency),
 		outcomes: make(chan store.Outcome, 1024),
@@ -279,7 +282,7 @@ func (w *worker) deliver(d *store.Delivery) (out store.Outcome) {
 	}
 	envFrom := d.EnvFrom
 	if envFrom == "" {
-		envFrom = listserv.VERP(d.ListAddress, d.Rcpt)
+		envFrom = w.q.svc.VERP(d.ListAddress, d.Rcpt)
 	}
 	route := w.q.tr.Route(domainOf(d.Rcpt))
 	// A reused connection that fails at the connection level (the server
@@ -486,7 +489,11 @@ func (q *Queue) load(ctx context.Context, d *store.Delivery, p *prepared) error 
 	if err != nil {
 		return err
 	}
-	c, err := rewrite.Prepare(m.Raw, q.svc.CopyList(l), m.MessageID)
+	raw, err := q.svc.Relayable(ctx, l, m)
+	if err != nil {
+		return fmt.Errorf("prepare copy of #%d: %w", m.ID, err)
+	}
+	c, err := rewrite.Prepare(raw, q.svc.CopyList(l), m.MessageID)
 	if err != nil {
 		return fmt.Errorf("prepare copy of #%d: %w", m.ID, err)
 	}
@@ -499,13 +506,59 @@ func (q *Queue) render(ctx context.Context, d *store.Delivery, buf *bytes.Buffer
 	if err != nil {
 		return nil, err
 	}
-	if p.raw != nil {
-		return p.raw, nil
+	msg := p.raw
+	if msg == nil {
+		buf.Reset()
+		buf.Grow(p.size + 256)
+		if err := p.copy.Write(buf, q.svc.UnsubscribeURL(p.list, d.Rcpt)); err != nil {
+			return nil, err
+		}
+		msg = buf.Bytes()
 	}
-	buf.Reset()
-	buf.Grow(p.size + 256)
-	if err := p.copy.Write(buf, q.svc.UnsubscribeURL(p.list, d.Rcpt)); err != nil {
+	signer, err := q.signer(ctx, domainOf(d.ListAddress))
+	if err != nil || signer == nil {
+		return msg, err
+	}
+	// Every copy is signed on its own: its List-Unsubscribe is personal and
+	// must be covered (RFC 8058 §4).
+	sig, err := signer.Sign(msg)
+	if err != nil {
+		return nil, fmt.Errorf("DKIM signing: %w", err)
+	}
+	return append(sig, msg...), nil
+}
+
+// signerTTL is how long a domain's DKIM key (or its absence) is trusted
+// before the store is asked again, so a key made with
+// `praxis domain dkim-keygen` while serve runs takes effect soon.
+const signerTTL = 5 * time.Minute
+
+type signerEntry struct {
+	signer  *dkim.Signer // nil: the domain has no key
+	expires time.Time
+}
+
+// signer returns the DKIM signer of a domain, or nil when it has no key.
+func (q *Queue) signer(ctx context.Context, domain string) (*dkim.Signer, error) {
+	q.mu.Lock()
+	e, ok := q.signers[domain]
+	q.mu.Unlock()
+	if ok && time.Now().Before(e.expires) {
+		return e.signer, nil
+	}
+	e = &signerEntry{expires: time.Now().Add(signerTTL)}
+	k, err := q.store.DKIMKeyFor(ctx, domain)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
 		return nil, err
+	default:
+		if e.signer, err = dkim.NewSigner(k.Domain, k.Selector, k.PrivatePEM); err != nil {
+			return nil, fmt.Errorf("DKIM key of %s: %w", domain, err)
+		}
 	}
-	return buf.Bytes(), nil
+	q.mu.Lock()
+	q.signers[domain] = e
+	q.mu.Unlock()
+	return e.signer, nil
 }

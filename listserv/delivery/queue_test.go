@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -210,7 +211,7 @@ func TestRetriesAndFailures(t *testing.T) {
 	f.mx.mu.Lock()
 	gotFrom := f.mx.from["ok@a.test"]
 	f.mx.mu.Unlock()
-	if got := gotFrom; got != "cop-bounces+ok=a.test@lists.test" {
+	if got := gotFrom; got != f.svc.VERP("cop@lists.test", "ok@a.test") || !strings.HasPrefix(got, "cop-bounces+ok=a.test=") {
 		t.Errorf("envelope sender %q, want the VERP address", got)
 	}
 	// 5xx recorded against the member for the bounce processor.

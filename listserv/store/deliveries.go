@@ -123,6 +123,8 @@ func (s *Store) DeliveryCounts(ctx context.Context, messageID int64) (map[string
 
 // Failure is a recorded delivery failure.
 type Failure struct {
+	ID        int64
+	ListID    int64
 	Rcpt      string
 	MessageID int64
 	At        time.Time
@@ -151,4 +153,36 @@ func (s *Store) Failures(ctx context.Context, listID int64, rcpt string) ([]Fail
 		out = append(out, f)
 	}
 	return out, rows.Err()
+}
+
+// UnscoredFailures returns permanent delivery failures the bounce
+// processor has not scored yet.
+func (s *Store) UnscoredFailures(ctx context.Context, limit int) ([]Failure, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, COALESCE(list_id, 0), rcpt, message_id, at, code, enhanced, text, permanent FROM delivery_failures WHERE scored = 0 AND permanent = 1 ORDER BY id LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: unscored failures: %w", err)
+	}
+	defer rows.Close()
+	var out []Failure
+	for rows.Next() {
+		var f Failure
+		var at int64
+		var perm int
+		if err := rows.Scan(&f.ID, &f.ListID, &f.Rcpt, &f.MessageID, &at, &f.Code, &f.Enhanced, &f.Text, &perm); err != nil {
+			return nil, err
+		}
+		f.At, f.Permanent = time.Unix(at, 0).UTC(), perm == 1
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// MarkFailuresScored records that failures were scored.
+func (s *Store) MarkFailuresScored(ctx context.Context, fs []Failure) error {
+	for _, f := range fs {
+		if _, err := s.db.ExecContext(ctx, `UPDATE delivery_failures SET scored = 1 WHERE id = ?`, f.ID); err != nil {
+			return fmt.Errorf("store: mark failure scored: %w", err)
+		}
+	}
+	return nil
 }

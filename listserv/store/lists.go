@@ -169,6 +169,15 @@ func (s *Store) ServesDomain(ctx context.Context, domain string) (bool, error) {
 
 // Defaults fills settings a caller left empty with the schema's defaults.
 func (l *List) Defaults() {
+	if l.SubscribePolicy == "" {
+		l.SubscribePolicy = "confirm"
+	}
+	if l.PostPolicy == "" {
+		l.PostPolicy = "members"
+	}
+	if l.ArchivePolicy == "" {
+		l.ArchivePolicy = "public"
+	}
 	if l.NonmemberAction == "" {
 		l.NonmemberAction = "hold"
 	}

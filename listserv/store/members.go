@@ -182,3 +182,21 @@ func zeroOrUnix(t time.Time) int64 {
 	}
 	return t.Unix()
 }
+
+// MembersWithStatus returns the members of every list in a status.
+func (s *Store) MembersWithStatus(ctx context.Context, status string) ([]*Member, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+memberCols+` FROM members WHERE status = ? ORDER BY id`, status)
+	if err != nil {
+		return nil, fmt.Errorf("store: members %s: %w", status, err)
+	}
+	defer rows.Close()
+	var out []*Member
+	for rows.Next() {
+		m, err := scanMember(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: members %s: %w", status, err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}

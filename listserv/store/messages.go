@@ -49,6 +49,9 @@ type Message struct {
 	FromAddr    string
 	Subject     string
 	ReceivedAt  time.Time
+	// Transform is how the post is changed before relaying: "" (not yet
+	// decided), "none", "munge" or "wrap" (DMARC).
+	Transform string
 }
 
 type spoolReq struct {
@@ -147,13 +150,13 @@ func nullID(id int64) any {
 	return id
 }
 
-const messageCols = `id, COALESCE(list_id, 0), list_address, kind, extra, mail_from, rcpt, remote, raw, state, reason, message_id, from_addr, subject, received_at`
+const messageCols = `id, COALESCE(list_id, 0), list_address, kind, extra, mail_from, rcpt, remote, raw, state, reason, message_id, from_addr, subject, received_at, transform`
 
 func scanMessage(row interface{ Scan(...any) error }, withRaw bool) (*Message, error) {
 	var m Message
 	var received int64
 	var raw []byte
-	if err := row.Scan(&m.ID, &m.ListID, &m.ListAddress, &m.Kind, &m.Extra, &m.MailFrom, &m.Rcpt, &m.Remote, &raw, &m.State, &m.Reason, &m.MessageID, &m.FromAddr, &m.Subject, &received); err != nil {
+	if err := row.Scan(&m.ID, &m.ListID, &m.ListAddress, &m.Kind, &m.Extra, &m.MailFrom, &m.Rcpt, &m.Remote, &raw, &m.State, &m.Reason, &m.MessageID, &m.FromAddr, &m.Subject, &received, &m.Transform); err != nil {
 		return nil, err
 	}
 	if withRaw {
@@ -348,4 +351,12 @@ func (s *Store) SpoolNotice(ctx context.Context, m *Message, ds []*Delivery) err
 		return err
 	}
 	return tx.Commit()
+}
+
+// SetTransform records how a post is changed before relaying.
+func (s *Store) SetTransform(ctx context.Context, id int64, transform string) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE messages SET transform = ? WHERE id = ?`, transform, id); err != nil {
+		return fmt.Errorf("store: transform #%d: %w", id, err)
+	}
+	return nil
 }
