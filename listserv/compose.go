@@ -51,37 +51,46 @@ func (s *Service) compose(n *notice) ([]byte, error) {
 	}
 	text := strings.ReplaceAll(strings.TrimLeft(body.String(), "\n"), "\n", "\r\n")
 
-	var h message.Header
 	from := n.from
 	if from == "" {
 		from = Address(n.list.Address, store.KindRequest)
-	}
-	h.Set("From", quoteName(n.list.Name, from).String())
-	h.Set("To", strings.Join(n.to, ", "))
-	h.Set("Subject", mime.QEncoding.Encode("utf-8", n.subject))
-	h.Set("Date", s.cfg.Now().UTC().Format(time.RFC1123Z))
-	h.Set("Message-Id", "<"+s.newMessageID()+">")
-	if n.replyTo != "" {
-		h.Set("Reply-To", n.replyTo)
-	}
-	if n.inReply != "" {
-		h.Set("In-Reply-To", "<"+n.inReply+">")
-		h.Set("References", "<"+n.inReply+">")
 	}
 	auto := n.auto
 	if auto == "" {
 		auto = "auto-generated"
 	}
-	h.Set("Auto-Submitted", auto)
-	h.Set("Precedence", "bulk")
-	h.Set("X-Loop", n.list.Address)
-	h.Set("List-Id", quoteName(n.list.Name, "").String()+"<"+listIDValue(n.list.Address)+">")
-	h.Set("MIME-Version", "1.0")
+	fields := [][2]string{
+		{"From", quoteName(n.list.Name, from).String()},
+		{"To", strings.Join(n.to, ", ")},
+		{"Subject", mime.QEncoding.Encode("utf-8", n.subject)},
+		{"Date", s.cfg.Now().UTC().Format(time.RFC1123Z)},
+		{"Message-Id", "<" + s.newMessageID() + ">"},
+	}
+	if n.replyTo != "" {
+		fields = append(fields, [2]string{"Reply-To", n.replyTo})
+	}
+	if n.inReply != "" {
+		fields = append(fields, [2]string{"In-Reply-To", "<" + n.inReply + ">"}, [2]string{"References", "<" + n.inReply + ">"})
+	}
+	fields = append(fields,
+		[2]string{"Auto-Submitted", auto},
+		[2]string{"Precedence", "bulk"},
+		[2]string{"X-Loop", n.list.Address},
+		[2]string{"List-Id", quoteName(n.list.Name, "").String() + "<" + listIDValue(n.list.Address) + ">"},
+		[2]string{"MIME-Version", "1.0"},
+	)
+	// go-message's Header.Add puts a field first: add them last to first,
+	// so they are written in the order people expect to read them.
+	var h message.Header
+	for i := len(fields) - 1; i >= 0; i-- {
+		h.Add(fields[i][0], fields[i][1])
+	}
 
 	var out bytes.Buffer
+	cte := transferEncoding(text)
 	textHeader := func(h *message.Header) {
+		h.Set("Content-Transfer-Encoding", cte)
 		h.Set("Content-Type", "text/plain; charset=utf-8")
-		h.Set("Content-Transfer-Encoding", "quoted-printable")
 	}
 	if n.attach == nil {
 		textHeader(&h)
@@ -216,4 +225,19 @@ func (s *Service) owners(ctx context.Context, l *List) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// transferEncoding picks the lightest encoding that carries text: 7bit for
+// ASCII, 8bit for UTF-8 (every MTA of our time speaks 8BITMIME, RFC 6152),
+// quoted-printable only when a line is too long for SMTP (RFC 5322 §2.1.1).
+func transferEncoding(text string) string {
+	for _, line := range strings.Split(text, "\n") {
+		if len(line) > 900 {
+			return "quoted-printable"
+		}
+	}
+	if needsEncoding(strings.NewReplacer("\r", "", "\n", "", "\t", "").Replace(text)) {
+		return "8bit"
+	}
+	return "7bit"
 }

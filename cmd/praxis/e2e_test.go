@@ -175,7 +175,13 @@ func (s *server) stop(t *testing.T) {
 			t.Errorf("serve exited with %v\n%s", err, s.stderr)
 		}
 	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not stop on SIGTERM")
+		// Ask the Go runtime for every goroutine's stack, to see where.
+		s.cmd.Process.Signal(syscall.SIGQUIT)
+		select {
+		case <-s.done:
+		case <-time.After(5 * time.Second):
+		}
+		t.Fatalf("serve did not stop on SIGTERM\n%s", s.stderr)
 	}
 }
 

@@ -42,12 +42,17 @@ type flow struct {
 
 func startFlow(t *testing.T) *flow {
 	t.Helper()
+	// A DNS server of our own with no records: no DMARC policies anywhere.
+	return startFlowDNS(t, dnstest.Start(t, dnstest.Zone{}).Addr())
+}
+
+func startFlowDNS(t *testing.T, dnsAddr string) *flow {
+	t.Helper()
 	f := &flow{t: t, clock: &fakeClock{}, rec: newRecorder(t), data: t.TempDir()}
 	cfg := config.Default()
 	cfg.Data, cfg.SMTP, cfg.HTTP, cfg.Hostname = f.data, "127.0.0.1:0", "127.0.0.1:0", "lists.example.org"
 	cfg.Delivery = "smtp://" + f.rec.sink.addr() + "?tls=none"
-	// A DNS server of our own with no records: no DMARC policies anywhere.
-	cfg.DNS = dnstest.Start(t, dnstest.Zone{}).Addr()
+	cfg.DNS = dnsAddr
 	cfg.Finish()
 	ctx, cancel := context.WithCancel(context.Background())
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -71,7 +71,11 @@ type Recipient struct {
 
 // Report is what Parse makes of a message.
 type Report struct {
-	Kind       Kind
+	Kind Kind
+	// Recipients are the recipients the notice speaks about, each once.
+	// A Failure or Delay may have none when the notice names nobody Parse
+	// can read; the VERP address it came back to still says whose it is.
+	// Feedback and AutoReply reports have none.
 	Recipients []Recipient
 	// Format names what was read: "dsn" (RFC 3464), "arf" (RFC 5965),
 	// "mdn" (RFC 8098), the MTA whose text was recognised ("postfix",

@@ -92,7 +92,7 @@ func (m *mailMessage) walk(h textproto.Header, body []byte, depth int) {
 		m.texts = append(m.texts, part{mediaType: "text/plain", text: toText(body)})
 	case mt == "message/rfc822" || mt == "message/global" ||
 		strings.HasSuffix(mt, "rfc822-headers") || mt == "text/rfc822-header" || mt == "message/global-headers":
-		// The returned message (RFC 3462 §2, RFC 6533 §6.3): its header is
+		// The returned message (RFC 6522 §3, RFC 6533 §6.3): its header is
 		// all Parse needs, and its body must not be mistaken for the notice.
 		oh, _ := readHeader(decodeBody(h, mt, params, body))
 		m.originals = append(m.originals, oh)

@@ -46,6 +46,13 @@ func (l *connLimiter) endIdle() {
 	}
 }
 
+// open counts the connections not yet closed.
+func (l *connLimiter) open() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.conns)
+}
+
 // closeAll cuts every open connection.
 func (l *connLimiter) closeAll() {
 	l.mu.Lock()

@@ -141,29 +141,31 @@ func (s *Server) Serve() error {
 // reply, ends idle sessions, and waits until ctx ends; then it closes what
 // is left.
 func (s *Server) Shutdown(ctx context.Context) error {
-	done := make(chan error, 1)
-	go func() { done <- s.smtp.Shutdown(ctx) }()
+	// go-smtp's Shutdown marks the server closed; but it only knows the
+	// listeners its Serve registered and the connections it counted, and a
+	// SIGTERM can come before Serve got that far. So the listener is closed
+	// here too, and the connections waited for are our own.
+	go s.smtp.Shutdown(ctx)
+	s.ln.Close()
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
-	for {
+	for s.ln.open() > 0 {
 		s.ln.endIdle()
 		select {
-		case err := <-done:
-			if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-				// Out of time: cut every connection. A client cut before
-				// its 250 sends again later; nothing with a 250 is lost.
-				s.ln.closeAll()
-			}
-			// No session method may still be storing when the caller
-			// closes the store.
-			s.bmu.Lock()
-			s.draining = true
-			s.bmu.Unlock()
-			s.busy.Wait()
-			return err
+		case <-ctx.Done():
+			// Out of time: cut every connection. A client cut before its
+			// 250 sends again later; nothing with a 250 is lost.
+			s.ln.closeAll()
 		case <-tick.C:
 		}
 	}
+	// No session method may still be storing when the caller closes the
+	// store.
+	s.bmu.Lock()
+	s.draining = true
+	s.bmu.Unlock()
+	s.busy.Wait()
+	return nil
 }
 
 func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {

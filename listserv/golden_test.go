@@ -1,0 +1,223 @@
+package listserv
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"praxis/listserv/store"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// normalize hides what changes from run to run: tokens, message ids,
+// MIME boundaries, dates.
+func normalize(raw []byte) string {
+	s := string(raw)
+	for _, r := range []struct{ re, with string }{
+		{`boundary=[0-9a-zA-Z]+`, "boundary=BOUNDARY"},
+		{`--[0-9a-f]{50,}`, "--BOUNDARY"},
+		{`[0-9a-f]{40}`, "TOKEN"},
+		{`praxis\.\d+\.[0-9a-f]+@`, "MSGID@"},
+		{`(?m)^Date: .*$`, "Date: DATE"},
+	} {
+		s = regexp.MustCompile(r.re).ReplaceAllString(s, r.with)
+	}
+	return strings.ReplaceAll(s, "\r\n", "\n")
+}
+
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", "golden", name)
+	norm := normalize(got)
+	if *update {
+		os.MkdirAll(filepath.Dir(path), 0o755)
+		if err := os.WriteFile(path, []byte(norm), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./listserv -update)", err)
+	}
+	if norm != string(want) {
+		t.Errorf("%s differs from the golden file:\n--- got\n%s\n--- want\n%s", name, norm, want)
+	}
+}
+
+// lastNotice returns the newest mail Praxis composed.
+func lastNotice(t *testing.T, svc *Service) *store.Message {
+	t.Helper()
+	var id int64
+	if err := svc.store.DB().QueryRow(`SELECT MAX(id) FROM messages WHERE kind = 'notice'`).Scan(&id); err != nil || id == 0 {
+		t.Fatalf("no notice: %v", err)
+	}
+	m, err := svc.store.Message(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func receive(t *testing.T, svc *Service, rcpt, from, raw string) {
+	t.Helper()
+	ctx := context.Background()
+	r, err := svc.Resolve(ctx, rcpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Receive(ctx, Envelope{MailFrom: from}, []Route{r}, []byte(raw)); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.ProcessReceived(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestGoldenNotices(t *testing.T) {
+	svc := newTestService(t)
+	svc.cfg.Now = func() time.Time { return time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC) }
+	ctx := context.Background()
+	l := &List{Address: "cop@example.org", Name: "Makers CoP", Description: "People who make things.", Prefix: "[cop] "}
+	if err := svc.CreateList(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	svc.AddMember(ctx, l.Address, &Member{Address: "alice@example.net", Name: "Alice"})
+	svc.AddMember(ctx, l.Address, &Member{Address: "mod@example.org", Role: RoleModerator})
+
+	receive(t, svc, "cop-request@example.org", "alice@example.net",
+		"From: Alice <alice@example.net>\r\nTo: cop-request@example.org\r\nSubject: help\r\nMessage-ID: <cmd1@example.net>\r\n\r\n"+
+			"set delivery digest\r\nset expertise antennas, SDR\r\nwho\r\nfrobnicate\r\nend\r\nsubscribe\r\n")
+	checkGolden(t, "results.golden", lastNotice(t, svc).Raw)
+
+	receive(t, svc, "cop-join@example.org", "newbie@example.com",
+		"From: New Person <newbie@example.com>\r\nTo: cop-join@example.org\r\nSubject: join\r\nMessage-ID: <join1@example.com>\r\n\r\n")
+	checkGolden(t, "confirm_subscribe.golden", lastNotice(t, svc).Raw)
+
+	receive(t, svc, "cop@example.org", "eve@example.com",
+		"From: Eve <eve@example.com>\r\nTo: cop@example.org\r\nSubject: Cheap antennas\r\nMessage-ID: <spam1@example.com>\r\n\r\nBuy now.\r\n")
+	checkGolden(t, "held_notice.golden", lastNotice(t, svc).Raw)
+}
+
+func TestReadDecision(t *testing.T) {
+	tests := []struct{ text, verb, reason string }{
+		{"approve", "approve", ""},
+		{"Approve\n\n> quoted", "approve", ""},
+		{"\n> A post waits\nreject off topic here", "reject", "off topic here"},
+		{"Reject: spam", "reject", "spam"},
+		{"discard", "discard", ""},
+		{"I think we should approve", "", ""},
+		{"", "", ""},
+		{"approved.", "", ""},
+	}
+	for _, tt := range tests {
+		verb, reason := readDecision(tt.text)
+		if verb != tt.verb || reason != tt.reason {
+			t.Errorf("readDecision(%q) = %q, %q; want %q, %q", tt.text, verb, reason, tt.verb, tt.reason)
+		}
+	}
+}
+
+func TestCommandMailIgnoredWhenAutomatic(t *testing.T) {
+	svc := newTestService(t)
+	ctx := context.Background()
+	svc.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP"})
+	for _, extra := range []string{"Precedence: bulk\r\n", "Precedence: list\r\n", "Auto-Submitted: auto-replied\r\n"} {
+		receive(t, svc, "cop-request@example.org", "robot@example.net", "From: robot@example.net\r\n"+extra+"Subject: help\r\n\r\nhelp\r\n")
+	}
+	var n int
+	svc.store.DB().QueryRow(`SELECT COUNT(*) FROM messages WHERE kind = 'notice'`).Scan(&n)
+	if n != 0 {
+		t.Errorf("%d replies to automatic mail", n)
+	}
+}
+
+func TestAutoReplyAndConfirmationLimits(t *testing.T) {
+	svc := newTestService(t)
+	ctx := context.Background()
+	svc.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP"})
+	for i := 0; i < MaxAutoRepliesPerDay+5; i++ {
+		receive(t, svc, "cop-request@example.org", "chatty@example.net", "From: chatty@example.net\r\nSubject: help\r\n\r\nhelp\r\n")
+	}
+	var n int
+	svc.store.DB().QueryRow(`SELECT COUNT(*) FROM messages WHERE kind = 'notice' AND rcpt = 'chatty@example.net'`).Scan(&n)
+	if n != MaxAutoRepliesPerDay {
+		t.Errorf("%d replies in a day, want %d", n, MaxAutoRepliesPerDay)
+	}
+	// Forged subscribe requests for a victim: a few confirmations, then none.
+	l, _ := svc.List(ctx, "cop@example.org")
+	for i := 0; i < 10; i++ {
+		svc.Subscribe(ctx, l, "victim@example.com", "")
+		// Let the pending request expire from the store's point of view so
+		// each try would send anew.
+		svc.store.DB().Exec(`DELETE FROM pending`)
+	}
+	svc.store.DB().QueryRow(`SELECT COUNT(*) FROM messages WHERE kind = 'notice' AND rcpt = 'victim@example.com'`).Scan(&n)
+	if n != MaxConfirmationsPerDay {
+		t.Errorf("%d confirmation requests to one address in a day, want %d", n, MaxConfirmationsPerDay)
+	}
+}
+
+func TestRuleChain(t *testing.T) {
+	ctx := context.Background()
+	svc := newTestService(t)
+	l := &List{Address: "cop@example.org", Name: "CoP", PostPolicy: PostMembers, MaxRecipients: 3, RequireExplicitDestination: true, MaxMessageKB: 2, NonmemberAction: ActionHold}
+	if err := svc.CreateList(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	svc.AddMember(ctx, l.Address, &Member{Address: "alice@example.net"})
+	svc.AddMember(ctx, l.Address, &Member{Address: "mallory@example.net", Moderated: true})
+	svc.AddBan(ctx, l.Address, "spammer@example.com")
+	svc.AddBan(ctx, l.Address, `^.*@bad\.example$`)
+	msg := func(from, to, subject, body string) string {
+		return "From: " + from + "\r\nTo: " + to + "\r\nSubject: " + subject + "\r\n\r\n" + body + "\r\n"
+	}
+	tests := []struct {
+		name, from, raw, state, reason string
+	}{
+		{"member", "alice@example.net", msg("alice@example.net", "cop@example.org", "hi", "x"), store.StateAccepted, ""},
+		{"banned exact", "spammer@example.com", msg("Spammer@Example.com", "cop@example.org", "hi", "x"), store.StateDiscarded, "banned"},
+		{"banned regex", "x@bad.example", msg("x@bad.example", "cop@example.org", "hi", "x"), store.StateDiscarded, "banned"},
+		{"moderated member", "mallory@example.net", msg("mallory@example.net", "cop@example.org", "hi", "x"), store.StateHeld, "moderated"},
+		{"implicit destination", "alice@example.net", msg("alice@example.net", "other@example.com", "hi", "x"), store.StateHeld, "implicit destination"},
+		{"too many recipients", "alice@example.net", msg("alice@example.net", "cop@example.org, a@x.org, b@x.org", "hi", "x"), store.StateHeld, "too many recipients"},
+		{"too big", "alice@example.net", msg("alice@example.net", "cop@example.org", "hi", strings.Repeat("x", 3000)), store.StateHeld, "larger than"},
+		{"administrivia", "alice@example.net", msg("alice@example.net", "cop@example.org", "unsubscribe", ""), store.StateHeld, "command"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			receive(t, svc, "cop@example.org", tt.from, tt.raw)
+			var state, reason string
+			svc.store.DB().QueryRow(`SELECT state, reason FROM messages WHERE kind = 'post' ORDER BY id DESC LIMIT 1`).Scan(&state, &reason)
+			if state != tt.state || !strings.Contains(reason, tt.reason) {
+				t.Errorf("got %s (%s), want %s (~%s)", state, reason, tt.state, tt.reason)
+			}
+		})
+	}
+	// Non-member actions.
+	for _, action := range []struct{ action, state string }{{ActionReject, store.StateRejected}, {ActionDiscard, store.StateDiscarded}, {ActionAccept, store.StateAccepted}} {
+		l.NonmemberAction = action.action
+		svc.UpdateList(ctx, l)
+		receive(t, svc, "cop@example.org", "stranger@example.com", msg("stranger@example.com", "cop@example.org", "hello", "x"))
+		var state string
+		svc.store.DB().QueryRow(`SELECT state FROM messages WHERE kind = 'post' ORDER BY id DESC LIMIT 1`).Scan(&state)
+		if state != action.state {
+			t.Errorf("non-member action %s: post %s", action.action, state)
+		}
+	}
+	// Emergency holds even members.
+	l.Emergency = true
+	svc.UpdateList(ctx, l)
+	receive(t, svc, "cop@example.org", "alice@example.net", msg("alice@example.net", "cop@example.org", "hi", "x"))
+	var state string
+	svc.store.DB().QueryRow(`SELECT state FROM messages WHERE kind = 'post' ORDER BY id DESC LIMIT 1`).Scan(&state)
+	if state != store.StateHeld {
+		t.Errorf("emergency: %s", state)
+	}
+}
