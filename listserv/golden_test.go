@@ -221,3 +221,52 @@ func TestRuleChain(t *testing.T) {
 		t.Errorf("emergency: %s", state)
 	}
 }
+
+func TestHeldPostExpires(t *testing.T) {
+	svc := newTestService(t)
+	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	svc.cfg.Now = func() time.Time { return now }
+	svc.store.SetClock(func() time.Time { return now })
+	ctx := context.Background()
+	svc.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP", HoldDays: 3})
+	svc.AddMember(ctx, "cop@example.org", &Member{Address: "mod@example.org", Role: RoleModerator})
+	receive(t, svc, "cop@example.org", "eve@example.com", "From: eve@example.com\r\nTo: cop@example.org\r\nSubject: waiting\r\n\r\nx\r\n")
+	if err := svc.Maintain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, held, _ := svc.Held(ctx, "cop@example.org"); len(held) != 1 {
+		t.Fatalf("held = %d before expiry", len(held))
+	}
+	now = now.Add(3*24*time.Hour + time.Minute)
+	if err := svc.Maintain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, held, _ := svc.Held(ctx, "cop@example.org"); len(held) != 0 {
+		t.Fatalf("held = %d after expiry", len(held))
+	}
+	n := lastNotice(t, svc)
+	if n.Rcpt != "eve@example.com" || !strings.Contains(string(n.Raw), "expired without being sent") {
+		t.Errorf("expiry notice to %s:\n%s", n.Rcpt, n.Raw)
+	}
+}
+
+func TestAbuseReportUnsubscribes(t *testing.T) {
+	svc := newTestService(t)
+	ctx := context.Background()
+	svc.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP"})
+	svc.AddMember(ctx, "cop@example.org", &Member{Address: "grumpy@example.net"})
+	svc.AddMember(ctx, "cop@example.org", &Member{Address: "owner@example.org", Role: RoleOwner})
+	verp := svc.VERP("cop@example.org", "grumpy@example.net")
+	arf := "From: fbl@isp.example\r\nTo: " + verp + "\r\nSubject: FW: abuse report\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/report; report-type=feedback-report; boundary=\"b\"\r\n\r\n" +
+		"--b\r\nContent-Type: text/plain\r\n\r\nThis is an email abuse report.\r\n" +
+		"--b\r\nContent-Type: message/feedback-report\r\n\r\nFeedback-Type: abuse\r\nUser-Agent: isp/1.0\r\nVersion: 1\r\nOriginal-Rcpt-To: grumpy@example.net\r\n\r\n" +
+		"--b\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: someone@example.com\r\nTo: cop@example.org\r\nSubject: a post\r\n\r\n--b--\r\n"
+	receive(t, svc, verp, "fbl@isp.example", arf)
+	if _, _, err := svc.Member(ctx, "cop@example.org", "grumpy@example.net"); err == nil {
+		t.Fatal("the complainer is still a member")
+	}
+	if n := lastNotice(t, svc); n.Rcpt != "owner@example.org" || !strings.Contains(string(n.Raw), "spam") {
+		t.Errorf("owners not told: %s", n.Raw)
+	}
+}

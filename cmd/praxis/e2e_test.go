@@ -376,6 +376,17 @@ func TestAdminErrors(t *testing.T) {
 	if out := praxis(t, data, "member", "ls", "cop@example.org"); strings.Count(out, "@") != 1 {
 		t.Errorf("members after failures:\n%s", out)
 	}
+	keygen := praxis(t, data, "domain", "dkim-keygen", "example.org")
+	if !strings.Contains(keygen, "praxis._domainkey.example.org") || !strings.Contains(keygen, "v=DKIM1; k=rsa; p=") {
+		t.Errorf("dkim-keygen printed:\n%s", keygen)
+	}
+	praxis(t, data, "ban", "add", "cop@example.org", "^.*@spam\\.example$")
+	if out := praxis(t, data, "ban", "ls", "cop@example.org"); !strings.Contains(out, "@spam") {
+		t.Errorf("ban ls: %q", out)
+	}
+	if _, errOut, err := praxisRun(data, "ban", "add", "cop@example.org", "^(unclosed"); err == nil || !strings.Contains(errOut, "regular expression") {
+		t.Errorf("a bad ban pattern: %v %q", err, errOut)
+	}
 	out := praxis(t, data, "list", "set", "cop@example.org", "--post", "open", "--prefix", "[makers] ")
 	if !strings.Contains(out, "updated") || !strings.Contains(praxis(t, data, "list", "show", "cop@example.org"), "[makers] ") {
 		t.Error("list set did not take")

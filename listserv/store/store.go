@@ -260,3 +260,6 @@ func isBusy(err error) bool {
 func isUnique(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
+
+// SetClock replaces the store's clock (tests that span days).
+func (s *Store) SetClock(now func() time.Time) { s.now = now }
