@@ -100,6 +100,12 @@ func (s *Service) processBounce(ctx context.Context, l *List, m *store.Message) 
 			diag = strings.TrimSpace(r.Status + " " + r.Diagnostic)
 		}
 	}
+	if rep.Kind == bounce.Unknown && m.MailFrom != "" {
+		// Bounces come from the null sender (RFC 5321 §4.5.5); mail with
+		// a sender that we cannot read as a bounce is most likely a
+		// person replying to the wrong address.
+		return done(store.StateProcessed, "unrecognised message with a sender: not scored")
+	}
 	if rep.Kind == bounce.Failure && len(rep.Recipients) > 0 {
 		permanent := false
 		for _, r := range rep.Recipients {

@@ -270,3 +270,22 @@ func TestAbuseReportUnsubscribes(t *testing.T) {
 		t.Errorf("owners not told: %s", n.Raw)
 	}
 }
+
+func TestReplyToBounceAddressIsNotABounce(t *testing.T) {
+	svc := newTestService(t)
+	ctx := context.Background()
+	svc.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP"})
+	svc.AddMember(ctx, "cop@example.org", &Member{Address: "alice@example.net"})
+	verp := svc.VERP("cop@example.org", "alice@example.net")
+	receive(t, svc, verp, "alice@example.net", "From: alice@example.net\r\nTo: "+verp+"\r\nSubject: Re: hello\r\n\r\nThanks!\r\n")
+	_, m, _ := svc.Member(ctx, "cop@example.org", "alice@example.net")
+	if m.BounceScore != 0 {
+		t.Errorf("a reply scored %v", m.BounceScore)
+	}
+	// The same from the null sender, unreadable as it is, counts.
+	receive(t, svc, verp, "", "From: MAILER-DAEMON@example.net\r\nTo: "+verp+"\r\nSubject: ???\r\n\r\n???\r\n")
+	_, m, _ = svc.Member(ctx, "cop@example.org", "alice@example.net")
+	if m.BounceScore != 1 {
+		t.Errorf("an unreadable bounce scored %v, want 1", m.BounceScore)
+	}
+}
