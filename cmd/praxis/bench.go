@@ -20,6 +20,7 @@ import (
 
 	"praxis/listserv"
 	"praxis/listserv/config"
+	"praxis/listserv/dkim"
 	"praxis/listserv/store"
 )
 
@@ -43,6 +44,7 @@ type benchResult struct {
 	IngestClients          int      `json:"ingest_clients"`
 	DeliveryConnections    int      `json:"delivery_connections"`
 	Corpus                 string   `json:"corpus"`
+	DKIM                   bool     `json:"dkim_signed"`
 }
 
 func (c *cli) bench(ctx context.Context, args []string) error {
@@ -54,6 +56,7 @@ func (c *cli) bench(ctx context.Context, args []string) error {
 	clients := fs.Int("clients", 8, "concurrent SMTP clients in the ingest test")
 	conns := fs.Int("connections", 16, "delivery connections (workers) to the sink")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	signed := fs.Bool("dkim", false, "sign the fan-out's copies with a DKIM key (RSA 2048)")
 	if _, err := parse(fs, args, 0, 0, "bench [--corpus FILE] [--json]"); err != nil {
 		return err
 	}
@@ -74,7 +77,7 @@ func (c *cli) bench(ctx context.Context, args []string) error {
 		defer pprof.StopCPUProfile()
 	}
 	progress := func(format string, a ...any) { fmt.Fprintf(c.stderr, "bench: "+format+"\n", a...) }
-	res, err := runBench(ctx, benchParams{members: *members, posts: *posts, clients: *clients, conns: *conns, corpus: *corpus}, progress)
+	res, err := runBench(ctx, benchParams{members: *members, posts: *posts, clients: *clients, conns: *conns, corpus: *corpus, dkim: *signed}, progress)
 	if err != nil {
 		return err
 	}
@@ -92,6 +95,7 @@ func (c *cli) bench(ctx context.Context, args []string) error {
 type benchParams struct {
 	members, posts, clients, conns int
 	corpus                         string
+	dkim                           bool
 }
 
 // sink is a loopback SMTP server that counts what it receives.
@@ -168,7 +172,7 @@ func benchMessage(i int, from, to string) []byte {
 }
 
 func runBench(ctx context.Context, p benchParams, progress func(string, ...any)) (*benchResult, error) {
-	res := &benchResult{FanoutRecipients: p.members, IngestMessages: p.posts, IngestClients: p.clients, DeliveryConnections: p.conns, Corpus: p.corpus}
+	res := &benchResult{FanoutRecipients: p.members, IngestMessages: p.posts, IngestClients: p.clients, DeliveryConnections: p.conns, Corpus: p.corpus, DKIM: p.dkim}
 	if res.Corpus == "" {
 		res.Corpus = "generated"
 	}
@@ -230,6 +234,16 @@ func runBench(ctx context.Context, p benchParams, progress func(string, ...any))
 	if err := svc.AddMember(ctx, "ingest@bench.localhost", &store.Member{Address: "reader@bench.localhost"}); err != nil {
 		closeSvc()
 		return nil, err
+	}
+	if p.dkim {
+		pemKey, err := dkim.GenerateKey()
+		if err == nil {
+			err = svc.Store().PutDKIMKey(ctx, &store.DKIMKey{Domain: "bench.localhost", Selector: "bench", PrivatePEM: pemKey})
+		}
+		if err != nil {
+			closeSvc()
+			return nil, err
+		}
 	}
 	closeSvc()
 
