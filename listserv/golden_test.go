@@ -289,3 +289,19 @@ func TestReplyToBounceAddressIsNotABounce(t *testing.T) {
 		t.Errorf("an unreadable bounce scored %v, want 1", m.BounceScore)
 	}
 }
+
+func TestForgedSenderCannotChangeSettings(t *testing.T) {
+	svc := newTestService(t)
+	ctx := context.Background()
+	svc.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP"})
+	svc.AddMember(ctx, "cop@example.org", &Member{Address: "alice@strict.example"})
+	svc.SetDMARC(func(ctx context.Context, raw []byte, domain string) (bool, string) { return domain != "strict.example", "no aligned signature" }, nil)
+	receive(t, svc, "cop-request@example.org", "forger@evil.example", "From: alice@strict.example\r\nSubject: set delivery nomail\r\n\r\n")
+	_, m, _ := svc.Member(ctx, "cop@example.org", "alice@strict.example")
+	if m.Delivery != DeliverEach {
+		t.Errorf("a forged command changed delivery to %s", m.Delivery)
+	}
+	if n := lastNotice(t, svc); !strings.Contains(string(n.Raw), "DMARC") {
+		t.Errorf("the results mail does not say why:\n%s", n.Raw)
+	}
+}

@@ -56,7 +56,15 @@ func (s *Service) processCommand(ctx context.Context, l *List, m *store.Message)
 	case store.KindConfirm:
 		_, err = s.Confirm(ctx, m.Extra, sender, strings.Join(body, "\n"))
 	default:
-		err = s.runCommands(ctx, l, m, sum, sender, subject, body)
+		// set and who act on the sender's word alone: when the sender's
+		// domain asks for DMARC and the mail fails it, the From may be
+		// forged, and those commands are refused. subscribe and
+		// unsubscribe are confirmed by the address itself anyway.
+		verified := true
+		if s.authenticate != nil {
+			verified, _ = s.authenticate(ctx, m.Raw, domainOf(sender))
+		}
+		err = s.runCommands(ctx, l, m, sum, sender, subject, body, verified)
 	}
 	if err != nil {
 		return err
@@ -67,7 +75,7 @@ func (s *Service) processCommand(ctx context.Context, l *List, m *store.Message)
 // commandResult is one line of a results mail.
 type commandResult struct{ Line, Result string }
 
-func (s *Service) runCommands(ctx context.Context, l *List, m *store.Message, sum headerSummary, sender, subject string, body []string) error {
+func (s *Service) runCommands(ctx context.Context, l *List, m *store.Message, sum headerSummary, sender, subject string, body []string, verified bool) error {
 	var done []commandResult
 	var unprocessed, ignored []string
 	stopped := false
@@ -80,7 +88,7 @@ func (s *Service) runCommands(ctx context.Context, l *List, m *store.Message, su
 			ignored = append(ignored, line)
 			return nil
 		}
-		result, known, err := s.command(ctx, l, sender, sum.fromName, fields)
+		result, known, err := s.command(ctx, l, sender, sum.fromName, fields, verified)
 		if err != nil {
 			return err
 		}
@@ -131,9 +139,12 @@ func (s *Service) runCommands(ctx context.Context, l *List, m *store.Message, su
 
 // command runs one command line. known is false for words the robot does
 // not know; an empty result with known means "end".
-func (s *Service) command(ctx context.Context, l *List, sender, name string, fields []string) (result string, known bool, err error) {
+func (s *Service) command(ctx context.Context, l *List, sender, name string, fields []string, verified bool) (result string, known bool, err error) {
 	word := strings.ToLower(fields[0])
 	args := fields[1:]
+	if !verified && (word == "who" || word == "set") {
+		return "Your mail did not pass its domain's DMARC check, so it may not be from " + sender + "; this command needs mail that does.", true, nil
+	}
 	outcome := func(o Outcome, err error) (string, bool, error) { return o.Message, true, err }
 	switch word {
 	case "subscribe", "join":
