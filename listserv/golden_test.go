@@ -295,7 +295,9 @@ func TestForgedSenderCannotChangeSettings(t *testing.T) {
 	ctx := context.Background()
 	svc.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP"})
 	svc.AddMember(ctx, "cop@example.org", &Member{Address: "alice@strict.example"})
-	svc.SetDMARC(func(ctx context.Context, raw []byte, domain string) (bool, string) { return domain != "strict.example", "no aligned signature" }, nil)
+	svc.SetDMARC(func(ctx context.Context, raw []byte, domain string) (bool, string) {
+		return domain != "strict.example", "no aligned signature"
+	}, nil)
 	receive(t, svc, "cop-request@example.org", "forger@evil.example", "From: alice@strict.example\r\nSubject: set delivery nomail\r\n\r\n")
 	_, m, _ := svc.Member(ctx, "cop@example.org", "alice@strict.example")
 	if m.Delivery != DeliverEach {
