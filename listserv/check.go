@@ -202,8 +202,8 @@ func (s *Service) checkPost(ctx context.Context, l *List, m *store.Message, sum 
 	// domain publishes DMARC and the post does not pass it, the post is
 	// treated as a non-member's, so a forgery cannot skip moderation.
 	unauthenticated := ""
-	if member != nil && s.authenticate != nil {
-		if ok, why := s.authenticate(ctx, m.Raw, domainOf(author)); !ok {
+	if member != nil {
+		if ok, why := s.authorTrusted(ctx, m.Raw, domainOf(author)); !ok {
 			member, unauthenticated = nil, " (From not authenticated: "+why+")"
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"praxis/listserv/dmarc"
 	"praxis/listserv/store"
 )
 
@@ -83,6 +84,7 @@ func receive(t *testing.T, svc *Service, rcpt, from, raw string) {
 func TestGoldenNotices(t *testing.T) {
 	svc := newTestService(t)
 	svc.cfg.Now = func() time.Time { return time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC) }
+	svc.dmarc = fakeDMARC{}
 	ctx := context.Background()
 	l := &List{Address: "cop@example.org", Name: "Makers CoP", Description: "People who make things.", Prefix: "[cop] "}
 	if err := svc.CreateList(ctx, l); err != nil {
@@ -295,15 +297,44 @@ func TestForgedSenderCannotChangeSettings(t *testing.T) {
 	ctx := context.Background()
 	svc.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP"})
 	svc.AddMember(ctx, "cop@example.org", &Member{Address: "alice@strict.example"})
-	svc.SetDMARC(func(ctx context.Context, raw []byte, domain string) (bool, string) {
-		return domain != "strict.example", "no aligned signature"
-	}, nil)
+	svc.dmarc = fakeDMARC{}
+	// From a strict domain, and from one without DMARC (gmail-like p=none
+	// or nothing): neither proves the sender, neither may change settings.
+	svc.AddMember(ctx, "cop@example.org", &Member{Address: "bob@lax.example"})
 	receive(t, svc, "cop-request@example.org", "forger@evil.example", "From: alice@strict.example\r\nSubject: set delivery nomail\r\n\r\n")
+	receive(t, svc, "cop-request@example.org", "forger@evil.example", "From: bob@lax.example\r\nSubject: set delivery nomail\r\n\r\n")
+	if _, bob, _ := svc.Member(ctx, "cop@example.org", "bob@lax.example"); bob.Delivery != DeliverEach {
+		t.Errorf("a forged command from a domain without DMARC changed delivery to %s", bob.Delivery)
+	}
 	_, m, _ := svc.Member(ctx, "cop@example.org", "alice@strict.example")
 	if m.Delivery != DeliverEach {
 		t.Errorf("a forged command changed delivery to %s", m.Delivery)
 	}
-	if n := lastNotice(t, svc); !strings.Contains(string(n.Raw), "DMARC") {
+	if n := lastNotice(t, svc); !strings.Contains(string(n.Raw), "DKIM signature") {
 		t.Errorf("the results mail does not say why:\n%s", n.Raw)
 	}
+}
+
+// fakeDMARC: strict.example publishes p=reject and nothing passes.
+type fakeDMARC struct{}
+
+func (fakeDMARC) Authenticate(ctx context.Context, raw []byte, domain string) (dmarc.Verdict, string) {
+	switch domain {
+	case "strict.example":
+		return dmarc.Fail, "no aligned signature"
+	case "example.net":
+		return dmarc.Pass, "" // as if signed by its domain
+	}
+	return dmarc.None, ""
+}
+
+func (fakeDMARC) Signed(ctx context.Context, raw []byte, domain string) bool {
+	return domain == "example.net"
+}
+
+func (fakeDMARC) Lookup(ctx context.Context, domain string) (dmarc.Policy, error) {
+	if domain == "strict.example" {
+		return dmarc.Policy{Domain: domain, P: "reject", Found: true}, nil
+	}
+	return dmarc.Policy{}, nil
 }

@@ -56,15 +56,10 @@ func (s *Service) processCommand(ctx context.Context, l *List, m *store.Message)
 	case store.KindConfirm:
 		_, err = s.Confirm(ctx, m.Extra, sender, strings.Join(body, "\n"))
 	default:
-		// set and who act on the sender's word alone: when the sender's
-		// domain asks for DMARC and the mail fails it, the From may be
-		// forged, and those commands are refused. subscribe and
+		// set and who act on the sender's word alone, so they need mail
+		// whose From is proven (an aligned DKIM signature); subscribe and
 		// unsubscribe are confirmed by the address itself anyway.
-		verified := true
-		if s.authenticate != nil {
-			verified, _ = s.authenticate(ctx, m.Raw, domainOf(sender))
-		}
-		err = s.runCommands(ctx, l, m, sum, sender, subject, body, verified)
+		err = s.runCommands(ctx, l, m, sum, sender, subject, body, s.senderProven(ctx, m.Raw, domainOf(sender)))
 	}
 	if err != nil {
 		return err
@@ -143,7 +138,7 @@ func (s *Service) command(ctx context.Context, l *List, sender, name string, fie
 	word := strings.ToLower(fields[0])
 	args := fields[1:]
 	if !verified && (word == "who" || word == "set") {
-		return "Your mail did not pass its domain's DMARC check, so it may not be from " + sender + "; this command needs mail that does.", true, nil
+		return "This command changes or reveals " + sender + "'s settings, so it needs mail whose From is proven by a DKIM signature of its domain, and this mail has none. Send it from your usual mail service (most sign their mail).", true, nil
 	}
 	outcome := func(o Outcome, err error) (string, bool, error) { return o.Message, true, err }
 	switch word {

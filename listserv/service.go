@@ -20,6 +20,9 @@ type Config struct {
 	Hostname string
 	// Now is the clock; tests fake it.
 	Now func() time.Time
+	// DMARC checks authors' domains (serve passes a *dmarc.Checker built
+	// on --dns); nil leaves them out.
+	DMARC DMARC
 }
 
 // Service is the list domain's entry point for the receiver, the CLI, the
@@ -35,18 +38,7 @@ type Service struct {
 	received chan struct{} // a message was spooled: check it
 	queued   chan struct{} // deliveries were queued: send them
 
-	// authenticate, when set, tells whether a post's From is authentic
-	// (DMARC with DKIM); a post that fails counts as a non-member's.
-	authenticate func(ctx context.Context, raw []byte, fromDomain string) (ok bool, why string)
-	// strictDMARC, when set, tells whether the From domain publishes a
-	// DMARC policy of reject or quarantine (From is then rewritten).
-	strictDMARC func(ctx context.Context, fromDomain string) (bool, error)
-}
-
-// SetDMARC installs the DMARC checks: authenticate for the moderation
-// rules, strict for the From rewriting of copies.
-func (s *Service) SetDMARC(authenticate func(ctx context.Context, raw []byte, fromDomain string) (bool, string), strict func(ctx context.Context, fromDomain string) (bool, error)) {
-	s.authenticate, s.strictDMARC = authenticate, strict
+	dmarc DMARC // nil: no DMARC checks (admin commands, tests)
 }
 
 // New builds a Service over an open store.
@@ -64,7 +56,7 @@ func New(ctx context.Context, st *store.Store, cfg Config, tpl *templates.Set, l
 		return nil, fmt.Errorf("listserv: %w", err)
 	}
 	return &Service{
-		store: st, cfg: cfg, log: log, tpl: tpl, unsubKey: key, verpKey: verpKey,
+		store: st, cfg: cfg, log: log, tpl: tpl, unsubKey: key, verpKey: verpKey, dmarc: cfg.DMARC,
 		received: make(chan struct{}, 1),
 		queued:   make(chan struct{}, 1),
 	}, nil

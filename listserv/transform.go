@@ -32,7 +32,7 @@ func (s *Service) Relayable(ctx context.Context, l *List, m *store.Message) ([]b
 	t := m.Transform
 	if t == "" {
 		t = TransformNone
-		if s.strictDMARC != nil {
+		if s.dmarc != nil {
 			sum := summarize(m.Raw)
 			if sum.from != "" {
 				strict, err := s.strictDMARC(ctx, domainOf(sum.from))

@@ -207,7 +207,7 @@ func runBench(ctx context.Context, p benchParams, progress func(string, ...any))
 
 	// Lists: one of p.members for the fan-out, one open list of one member
 	// for the ingest test.
-	svc, closeSvc, err := openService(ctx, &cfg, log)
+	svc, closeSvc, err := openService(ctx, &cfg, log, nil)
 	if err != nil {
 		return nil, err
 	}

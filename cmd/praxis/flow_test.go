@@ -19,6 +19,7 @@ import (
 
 	"praxis/listserv"
 	"praxis/listserv/config"
+	"praxis/listserv/dkim"
 	"praxis/listserv/dns/dnstest"
 	"praxis/listserv/store"
 )
@@ -59,7 +60,7 @@ func startFlowDNS(t *testing.T, dnsAddr string) *flow {
 	if os.Getenv("PRAXIS_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	svc, closeSvc, err := openService(ctx, &cfg, log, f.clock.now)
+	svc, closeSvc, err := openService(ctx, &cfg, log, []clock{f.clock.now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +150,28 @@ func post(from, to, subject, body string) string {
 // TestJoinPostNomailLeave: join by mail, confirm by reply, receive a post,
 // switch delivery off by command, leave by mail and reply.
 func TestJoinPostNomailLeave(t *testing.T) {
-	f := startFlow(t)
+	// Alice's mail service signs her mail, as most do: the robot needs that
+	// proof before it changes her settings.
+	pemKey, err := dkim.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	name, txt, _, err := dkim.TXTRecord("example.net", "mail", pemKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := dkim.NewSigner("example.net", "mail", pemKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed := func(msg string) string {
+		sig, err := signer.Sign([]byte(msg))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(sig) + msg
+	}
+	f := startFlowWithZone(t, dnstest.Zone{name: {dnstest.TXT(txt)}})
 	ctx := context.Background()
 	if err := f.svc.CreateList(ctx, &listserv.List{Address: "cop@example.org", Name: "Makers", Prefix: "[cop] "}); err != nil {
 		t.Fatal(err)
@@ -175,7 +197,7 @@ func TestJoinPostNomailLeave(t *testing.T) {
 	f.send("bob@example.com", "cop@example.org", post("bob@example.com", "cop@example.org", "soldering tips", "Use flux."))
 	f.mailTo("alice@example.net", `Subject: \[cop\] soldering tips`)
 
-	f.send("alice@example.net", "cop-request@example.org", post("alice@example.net", "cop-request@example.org", "set delivery nomail", "set expertise RF design, soldering\r\nend\r\n-- \r\nAlice"))
+	f.send("alice@example.net", "cop-request@example.org", signed(post("alice@example.net", "cop-request@example.org", "set delivery nomail", "set expertise RF design, soldering\r\nend\r\n-- \r\nAlice")))
 	res := f.mailTo("alice@example.net", "results of your email commands")
 	if !bytes.Contains(res.data, []byte("no mail for now")) || !bytes.Contains(res.data, []byte("RF design, soldering")) {
 		t.Errorf("results mail:\n%s", res.data)

@@ -198,17 +198,23 @@ func (c *cli) openService(ctx context.Context) (*listserv.Service, func(), error
 	if err != nil {
 		return nil, nil, err
 	}
-	return openService(ctx, cfg, slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	return openService(ctx, cfg, slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), nil)
 }
 
 // clock is the time source; the real one in production, a fake one in the
 // end-to-end tests that span days.
 type clock func() time.Time
 
-func openService(ctx context.Context, cfg *config.Config, log *slog.Logger, now ...clock) (*listserv.Service, func(), error) {
+// openService opens the data dir. now (the clock) and checker (DMARC) are
+// for serve; the admin commands pass neither.
+func openService(ctx context.Context, cfg *config.Config, log *slog.Logger, now []clock, checker ...listserv.DMARC) (*listserv.Service, func(), error) {
 	var nowFn func() time.Time
 	if len(now) > 0 {
 		nowFn = now[0]
+	}
+	var dm listserv.DMARC
+	if len(checker) > 0 {
+		dm = checker[0]
 	}
 	st, err := store.Open(ctx, cfg.Data, store.Options{Now: nowFn})
 	if err != nil {
@@ -219,7 +225,7 @@ func openService(ctx context.Context, cfg *config.Config, log *slog.Logger, now 
 		st.Close()
 		return nil, nil, fmt.Errorf("templates: %w", err)
 	}
-	svc, err := listserv.New(ctx, st, listserv.Config{BaseURL: cfg.BaseURL, Hostname: cfg.Hostname, Now: nowFn}, tpl, log)
+	svc, err := listserv.New(ctx, st, listserv.Config{BaseURL: cfg.BaseURL, Hostname: cfg.Hostname, Now: nowFn, DMARC: dm}, tpl, log)
 	if err != nil {
 		st.Close()
 		return nil, nil, err

@@ -85,7 +85,13 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 	if cfg.BaseURL == "http://"+cfg.HTTP && strings.HasSuffix(cfg.HTTP, ":0") {
 		cfg.BaseURL = "http://" + httpLn.Addr().String()
 	}
-	svc, closeStore, err := openService(ctx, cfg, log, now...)
+	var nowFn func() time.Time
+	if len(now) > 0 {
+		nowFn = now[0]
+	}
+	resolver := dns.NewResolver(cfg.DNS)
+	checker := dmarc.NewChecker(resolver, dmarc.Options{Now: nowFn})
+	svc, closeStore, err := openService(ctx, cfg, log, now, checker)
 	if err != nil {
 		return err
 	}
@@ -99,37 +105,6 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 		}
 		tlsCfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
-	resolver := dns.NewResolver(cfg.DNS)
-	var nowFn func() time.Time
-	if len(now) > 0 {
-		nowFn = now[0]
-	}
-	checker := dmarc.NewChecker(resolver, dmarc.Options{Now: nowFn})
-	svc.SetDMARC(
-		func(ctx context.Context, raw []byte, domain string) (bool, string) {
-			v, why := checker.Authenticate(ctx, raw, domain)
-			if v == dmarc.TempError {
-				// The DNS did not answer: that proves no forgery, and holding
-				// every member's post while a resolver is down would stop
-				// the list. Logged, and let through.
-				log.Warn("DMARC check could not be made", "domain", domain, "err", why)
-				return true, why
-			}
-			if v == dmarc.Fail {
-				// Without SPF (the front MTA's job) a p=none domain's mail
-				// often carries no aligned signature at all; only domains
-				// that ask receivers to act on failures (quarantine,
-				// reject) make their unauthenticated mail a non-member's.
-				if p, err := checker.Lookup(ctx, domain); err == nil && !p.Strict() {
-					return true, why
-				}
-			}
-			return v == dmarc.Pass || v == dmarc.None, why
-		},
-		func(ctx context.Context, domain string) (bool, error) {
-			p, err := checker.Lookup(ctx, domain)
-			return p.Strict(), err
-		})
 	tr, err := transport.Parse(cfg.Delivery, transport.Options{
 		Hostname: cfg.Hostname,
 		Resolver: resolver,
