@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/mail"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -60,7 +61,13 @@ func (s *Service) ProcessReceived(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			if err := s.processSafely(ctx, m); err != nil && !errors.Is(err, store.ErrState) {
+			err = s.processSafely(ctx, m)
+			if errors.Is(err, errCompose) {
+				// Logged once, set aside with the reason, not retried forever.
+				s.log.Error("message set aside", "list", m.ListAddress, "spool_id", m.ID, "err", err)
+				err = s.store.Transition(ctx, m.ID, store.StateReceived, store.StateDropped, err.Error(), "", nil)
+			}
+			if err != nil && !errors.Is(err, store.ErrState) {
 				// Left in state received: the next pass tries again.
 				s.log.Error("checking message", "list", m.ListAddress, "spool_id", m.ID, "err", err)
 			}
@@ -149,10 +156,8 @@ func (s *Service) checkPost(ctx context.Context, l *List, m *store.Message, sum 
 			return decision{state: store.StateDropped, reason: "loop: our own List-Id"}
 		}
 	}
-	for _, v := range h.Values("X-Loop") {
-		if strings.Contains(strings.ToLower(v), l.Address) {
-			return decision{state: store.StateDropped, reason: "loop: X-Loop"}
-		}
+	if headerHasAddress(h, l.Address, "X-Loop") {
+		return decision{state: store.StateDropped, reason: "loop: X-Loop"}
 	}
 	if m.MailFrom == "" {
 		return decision{state: store.StateDropped, reason: "bounce: null envelope sender"}
@@ -248,10 +253,36 @@ func (s *Service) checkPost(ctx context.Context, l *List, m *store.Message, sum 
 // implicit-destination rule: mail that reached the list through a Bcc or an
 // alias is often spam).
 func namesList(h textproto.Header, list string) bool {
-	for _, f := range []string{"To", "Cc", "Resent-To", "Resent-Cc"} {
+	return headerHasAddress(h, list, "To", "Cc", "Resent-To", "Resent-Cc")
+}
+
+// headerHasAddress tells whether any of the fields names addr exactly (not
+// as part of a longer address: cop@ is not bigcop@).
+func headerHasAddress(h textproto.Header, addr string, fields ...string) bool {
+	for _, f := range fields {
 		for _, v := range h.Values(f) {
-			if strings.Contains(strings.ToLower(v), list) {
-				return true
+			if as, err := mail.ParseAddressList(v); err == nil {
+				for _, a := range as {
+					if strings.EqualFold(a.Address, addr) {
+						return true
+					}
+				}
+				continue
+			}
+			// Unparsable: look for the address with a boundary on each side.
+			lower := strings.ToLower(v)
+			for i := strings.Index(lower, addr); i >= 0; {
+				before := i == 0 || strings.ContainsRune(" <,:;\t\"", rune(lower[i-1]))
+				end := i + len(addr)
+				after := end == len(lower) || strings.ContainsRune(" >,;\t\"", rune(lower[end]))
+				if before && after {
+					return true
+				}
+				j := strings.Index(lower[i+1:], addr)
+				if j < 0 {
+					break
+				}
+				i += 1 + j
 			}
 		}
 	}
@@ -368,7 +399,7 @@ func listIDValue(address string) string {
 // notice). Undecided posts expire after the list's HoldDays.
 func (s *Service) noticeHeld(ctx context.Context, l *List, m *store.Message, sum headerSummary, d decision) error {
 	mods, err := s.moderators(ctx, l)
-	if err != nil || len(mods) == 0 {
+	if err != nil {
 		return err
 	}
 	now := s.cfg.Now()
@@ -377,8 +408,13 @@ func (s *Service) noticeHeld(ctx context.Context, l *List, m *store.Message, sum
 		expires = now.Add(time.Duration(l.HoldDays) * 24 * time.Hour)
 	}
 	p := &store.Pending{Token: newToken(), ListID: l.ID, Kind: store.PendingHeld, Address: d.author, Data: fmt.Sprint(m.ID), CreatedAt: now, ExpiresAt: expires}
+	// The request is written even with no one to notify: it is what makes
+	// the post expire.
 	if err := s.store.AddPending(ctx, p); err != nil {
 		return err
+	}
+	if len(mods) == 0 {
+		return nil
 	}
 	confirm := ConfirmAddress(l.Address, p.Token)
 	return s.send(ctx, &notice{

@@ -3,6 +3,7 @@ package listserv
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"mime"
 	"strings"
@@ -69,7 +70,7 @@ func (s *Service) compose(n *notice) ([]byte, error) {
 	if n.replyTo != "" {
 		fields = append(fields, [2]string{"Reply-To", n.replyTo})
 	}
-	if n.inReply != "" {
+	if n.inReply != "" && validMessageID(n.inReply) {
 		fields = append(fields, [2]string{"In-Reply-To", "<" + n.inReply + ">"}, [2]string{"References", "<" + n.inReply + ">"})
 	}
 	fields = append(fields,
@@ -181,7 +182,7 @@ func needsEncoding(s string) bool {
 func (s *Service) send(ctx context.Context, n *notice) error {
 	raw, err := s.compose(n)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %v", errCompose, err)
 	}
 	m := &store.Message{ListID: n.list.ID, ListAddress: n.list.Address, MailFrom: Address(n.list.Address, store.KindBounce),
 		Rcpt: strings.Join(n.to, ", "), Raw: raw, Subject: n.subject}
@@ -241,3 +242,18 @@ func transferEncoding(text string) string {
 	}
 	return "7bit"
 }
+
+// validMessageID tells whether id can go into a header: a hostile message
+// may carry any bytes in its Message-ID.
+func validMessageID(id string) bool {
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; c <= ' ' || c == 0x7f || c == '<' || c == '>' {
+			return false
+		}
+	}
+	return id != ""
+}
+
+// errCompose marks a notice that cannot be written from what a message
+// gave us: trying again would fail again, so the message is set aside.
+var errCompose = errors.New("notice cannot be composed")

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-message/textproto"
+
 	"praxis/listserv/dmarc"
 	"praxis/listserv/store"
 )
@@ -337,4 +339,86 @@ func (fakeDMARC) Lookup(ctx context.Context, domain string) (dmarc.Policy, error
 		return dmarc.Policy{Domain: domain, P: "reject", Found: true}, nil
 	}
 	return dmarc.Policy{}, nil
+}
+
+func TestConfirmationRepliesThatDoNotConfirm(t *testing.T) {
+	svc := newTestService(t)
+	ctx := context.Background()
+	svc.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP"})
+	l, _ := svc.List(ctx, "cop@example.org")
+	svc.Subscribe(ctx, l, "victim@example.com", "")
+	ps, _ := svc.store.PendingFor(ctx, l.ID, store.PendingSubscribe, "victim@example.com")
+	if len(ps) != 1 {
+		t.Fatal("no pending request")
+	}
+	confirm := ConfirmAddress(l.Address, ps[0].Token)
+	for _, raw := range []string{
+		"From: victim@example.com\r\nSubject: Automatic reply: Confirm\r\n\r\nI am away until Monday.\r\n",
+		"From: victim@example.com\r\nX-Autoreply: yes\r\nSubject: Re: Confirm\r\n\r\nAway.\r\n",
+		"From: victim@example.com\r\nSubject: Re: Confirm\r\n\r\nNo, I did not ask for this!\r\n\r\n> Someone asked\r\n",
+		"From: victim@example.com\r\nSubject: Re: Confirm\r\n\r\nI didn't ask for this.\r\n",
+	} {
+		receive(t, svc, confirm, "victim@example.com", raw)
+	}
+	if _, _, err := svc.Member(ctx, "cop@example.org", "victim@example.com"); err == nil {
+		t.Fatal("an auto-reply or a refusal subscribed the address")
+	}
+	// A plain reply confirms.
+	receive(t, svc, confirm, "victim@example.com", "From: victim@example.com\r\nSubject: Re: Confirm\r\n\r\n> Someone asked\r\n")
+	if _, _, err := svc.Member(ctx, "cop@example.org", "victim@example.com"); err != nil {
+		t.Fatal("a plain reply did not confirm")
+	}
+}
+
+func TestHostileMessageIDIsSetAside(t *testing.T) {
+	svc := newTestService(t)
+	ctx := context.Background()
+	svc.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP"})
+	receive(t, svc, "cop-request@example.org", "x@example.net", "From: x@example.net\r\nMessage-ID: <a\rb@x>\r\nSubject: help\r\n\r\nhelp\r\n")
+	ids, _ := svc.store.MessageIDsInState(ctx, store.StateReceived, 0, 10)
+	if len(ids) != 0 {
+		t.Fatalf("%d messages left to be retried forever", len(ids))
+	}
+}
+
+func TestLoopAndDestinationMatchWholeAddresses(t *testing.T) {
+	h := func(field, v string) textproto.Header {
+		var hh textproto.Header
+		hh.Set(field, v)
+		return hh
+	}
+	tests := []struct {
+		field, value string
+		want         bool
+	}{
+		{"To", "cop@example.org", true},
+		{"To", "CoP <COP@example.org>", true},
+		{"To", "bigcop@example.org", false},
+		{"To", "cop@example.org.evil", false},
+		{"Cc", "a@b.c, cop@example.org", true},
+		{"X-Loop", "cop@example.org", true},
+		{"X-Loop", "not a list: bigcop@example.org;", false},
+		{"X-Loop", "broken <<cop@example.org", true},
+	}
+	for _, tt := range tests {
+		if got := headerHasAddress(h(tt.field, tt.value), "cop@example.org", tt.field); got != tt.want {
+			t.Errorf("%s: %q = %v, want %v", tt.field, tt.value, got, tt.want)
+		}
+	}
+}
+
+func TestUnreadableFromStillRelayedUnderDMARC(t *testing.T) {
+	svc := newTestService(t)
+	ctx := context.Background()
+	svc.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP"})
+	l, _ := svc.List(ctx, "cop@example.org")
+	m := &store.Message{ID: 1, Raw: []byte("From: Smith, Bob <bob@strict.example>\r\nSubject: x\r\n\r\nbody\r\n"), Transform: TransformMunge}
+	out, err := svc.Relayable(ctx, l, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(out)
+	if !strings.Contains(s, "From: \"CoP\" <cop@example.org>") || !strings.Contains(s, "X-Original-From: Smith, Bob <bob@strict.example>") || !strings.HasSuffix(s, "\r\n\r\nbody\r\n") {
+		t.Errorf("got:\n%s", s)
+	}
 }

@@ -64,6 +64,11 @@ func (s *Service) expireHeld(ctx context.Context) error {
 			if to == "" {
 				continue
 			}
+			if ok, err := s.allowAutoMail(ctx, "reply", to, MaxAutoRepliesPerDay); err != nil {
+				return err
+			} else if !ok {
+				continue
+			}
 			if err := s.send(ctx, &notice{list: l, to: []string{to}, from: Address(l.Address, store.KindOwner),
 				subject: "Your post to " + l.Name + " expired", template: "held_expired.txt", auto: "auto-replied", inReply: m.MessageID,
 				data: map[string]any{"Subject": m.Subject, "Days": l.HoldDays}}); err != nil {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/emersion/go-message"
+	"github.com/emersion/go-message/textproto"
 
 	"praxis/listserv/store"
 )
@@ -34,8 +35,11 @@ func (s *Service) processCommand(ctx context.Context, l *List, m *store.Message)
 		return s.store.Transition(ctx, m.ID, store.StateReceived, store.StateDropped, "command mail that is Auto-Submitted: "+as, "", nil)
 	}
 	switch strings.ToLower(strings.TrimSpace(h.Get("Precedence"))) {
-	case "bulk", "junk", "list":
+	case "bulk", "junk", "list", "auto_reply":
 		return s.store.Transition(ctx, m.ID, store.StateReceived, store.StateDropped, "command mail with Precedence "+h.Get("Precedence"), "", nil)
+	}
+	if isAutoReply(h, sum.subject) {
+		return s.store.Transition(ctx, m.ID, store.StateReceived, store.StateDropped, "command mail that is an automatic reply", "", nil)
 	}
 	sender := sum.from
 	if sender == "" {
@@ -50,11 +54,17 @@ func (s *Service) processCommand(ctx context.Context, l *List, m *store.Message)
 	var err error
 	switch m.Kind {
 	case store.KindJoin:
-		_, err = s.Subscribe(ctx, l, sender, sum.fromName)
+		_, err = s.subscribe(ctx, l, sender, sum.fromName, s.senderProven(ctx, m.Raw, domainOf(sender)))
 	case store.KindLeave:
 		_, err = s.Unsubscribe(ctx, l, sender)
 	case store.KindConfirm:
-		_, err = s.Confirm(ctx, m.Extra, sender, strings.Join(body, "\n"))
+		var out Outcome
+		out, err = s.Confirm(ctx, m.Extra, sender, strings.Join(body, "\n"))
+		if err == nil {
+			// Say what the reply did, or why it did nothing (expired,
+			// already confirmed, a moderator's reply without a decision).
+			err = s.replyResult(ctx, l, sender, sum.messageID, []commandResult{{"(your reply)", out.Message}})
+		}
 	default:
 		// set and who act on the sender's word alone, so they need mail
 		// whose From is proven (an aligned DKIM signature); subscribe and
@@ -119,17 +129,42 @@ func (s *Service) runCommands(ctx context.Context, l *List, m *store.Message, su
 	if len(done) == 0 && len(unprocessed) == 0 {
 		done = append(done, commandResult{"(no command)", "No command was found; here is the help.\n\n" + s.helpText(l)})
 	}
-	if ok, err := s.allowAutoMail(ctx, "reply", sender, MaxAutoRepliesPerDay); err != nil {
+	return s.replyResults(ctx, l, sender, sum.messageID, done, unprocessed, ignored)
+}
+
+func (s *Service) replyResult(ctx context.Context, l *List, to, inReply string, done []commandResult) error {
+	return s.replyResults(ctx, l, to, inReply, done, nil, nil)
+}
+
+// replyResults sends a results mail, within the day's limit of automatic
+// replies to the address.
+func (s *Service) replyResults(ctx context.Context, l *List, to, inReply string, done []commandResult, unprocessed, ignored []string) error {
+	if ok, err := s.allowAutoMail(ctx, "reply", to, MaxAutoRepliesPerDay); err != nil {
 		return err
 	} else if !ok {
-		s.log.Warn("auto-reply limit reached", "list", l.Address, "rcpt", sender)
+		s.log.Warn("auto-reply limit reached", "list", l.Address, "rcpt", to)
 		return nil
 	}
 	return s.send(ctx, &notice{
-		list: l, to: []string{sender}, subject: "The results of your email commands", template: "results.txt", auto: "auto-replied",
-		inReply: sum.messageID,
+		list: l, to: []string{to}, subject: "The results of your email commands", template: "results.txt", auto: "auto-replied",
+		inReply: inReply,
 		data:    map[string]any{"Done": done, "Unprocessed": unprocessed, "Ignored": ignored},
 	})
+}
+
+// isAutoReply recognises vacation and out-of-office replies (RFC 3834 and
+// the older conventions), which must never confirm or decide anything.
+func isAutoReply(h textproto.Header, subject string) bool {
+	if h.Has("X-Autoreply") || h.Has("X-Autorespond") || h.Has("X-Auto-Response-Suppress") && strings.Contains(strings.ToLower(h.Get("X-Auto-Response-Suppress")), "oof") {
+		return true
+	}
+	lower := strings.ToLower(subject)
+	for _, w := range []string{"out of office", "out-of-office", "automatic reply", "auto reply", "autoreply", "vacation", "abwesenheit", "absence"} {
+		if strings.Contains(lower, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // command runs one command line. known is false for words the robot does
@@ -143,7 +178,7 @@ func (s *Service) command(ctx context.Context, l *List, sender, name string, fie
 	outcome := func(o Outcome, err error) (string, bool, error) { return o.Message, true, err }
 	switch word {
 	case "subscribe", "join":
-		return outcome(s.Subscribe(ctx, l, sender, name))
+		return outcome(s.subscribe(ctx, l, sender, name, verified))
 	case "unsubscribe", "leave":
 		return outcome(s.Unsubscribe(ctx, l, sender))
 	case "confirm":
@@ -229,8 +264,8 @@ func (s *Service) set(ctx context.Context, l *List, sender string, args []string
 		return "You now receive " + deliveryText(mode) + ".", true, nil
 	case "expertise":
 		terms := strings.Join(args[1:], " ")
-		if len(terms) > 500 {
-			terms = terms[:500]
+		if r := []rune(terms); len(r) > 300 {
+			terms = string(r[:300])
 		}
 		m.Expertise = terms
 		if err := s.store.UpdateMember(ctx, m); err != nil {

@@ -89,9 +89,17 @@ func (s *Service) allowAutoMail(ctx context.Context, kind, addr string, max int)
 // take it at once, confirm lists send a confirmation request, moderated ones
 // ask a moderator.
 func (s *Service) Subscribe(ctx context.Context, l *List, addr, name string) (Outcome, error) {
-	addr, err := ParseAddress(addr)
+	return s.subscribe(ctx, l, addr, name, true)
+}
+
+// subscribe is Subscribe; proven says whether the request is known to come
+// from addr. An open list takes a proven request at once, and asks an
+// unproven one (mail whose From may be forged) to confirm, so nobody can
+// be signed up to a list's traffic by someone else.
+func (s *Service) subscribe(ctx context.Context, l *List, given, name string, proven bool) (Outcome, error) {
+	addr, err := ParseAddress(given)
 	if err != nil {
-		return Outcome{Message: fmt.Sprintf("%q is not an email address.", addr)}, nil
+		return Outcome{Message: fmt.Sprintf("%q is not an email address.", given)}, nil
 	}
 	if banned, err := s.Banned(ctx, l, addr); err != nil {
 		return Outcome{}, err
@@ -103,10 +111,12 @@ func (s *Service) Subscribe(ctx context.Context, l *List, addr, name string) (Ou
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return Outcome{}, err
 	}
-	switch l.SubscribePolicy {
-	case SubscribeOpen:
+	switch {
+	case l.SubscribePolicy == SubscribeOpen && proven:
 		return s.join(ctx, l, addr, name)
-	case SubscribeModerate:
+	case l.SubscribePolicy == SubscribeOpen:
+		return s.askConfirmation(ctx, l, store.PendingSubscribe, addr, name, "confirm_subscribe.txt", "Confirm your subscription to "+l.Name)
+	case l.SubscribePolicy == SubscribeModerate:
 		return s.askModerators(ctx, l, addr, name)
 	default: // confirm, confirm_then_moderate
 		return s.askConfirmation(ctx, l, store.PendingSubscribe, addr, name, "confirm_subscribe.txt", "Confirm your subscription to "+l.Name)
@@ -264,8 +274,22 @@ func (s *Service) Confirm(ctx context.Context, token, replier, text string) (Out
 	switch p.Kind {
 	case store.PendingApproval, store.PendingHeld:
 		if verb == "" {
-			return Outcome{Message: "Reply with approve, reject REASON or discard as the first line."}, nil
+			return Outcome{Message: "Nothing was decided: reply with approve, reject REASON or discard as the first line."}, nil
 		}
+	default:
+		if declines(text) {
+			return Outcome{Message: "Your reply reads as a refusal, so nothing was done; the request expires by itself."}, nil
+		}
+	}
+	if p.Kind == store.PendingHeld {
+		// A held post's state machine already lets one decision through;
+		// the request is removed only once the decision is made, so a
+		// failure on the way leaves it to be decided (or to expire).
+		out, err := s.decideHeld(ctx, l, p, verb, reason, replier)
+		if err == nil {
+			_, err = s.store.TakePending(ctx, p.ID)
+		}
+		return out, err
 	}
 	// Take the request first: of two replies, one acts.
 	if ok, err := s.store.TakePending(ctx, p.ID); err != nil || !ok {
@@ -296,25 +320,6 @@ func (s *Service) Confirm(ctx context.Context, token, replier, text string) (Out
 			}
 		}
 		return Outcome{Done: true, Message: "The request of " + p.Address + " was " + verb + "ed."}, nil
-	case store.PendingHeld:
-		id, _ := parseID(p.Data)
-		s.log.Info("held post decided by reply", "list", l.Address, "spool_id", id, "decision", verb, "by", replier)
-		switch verb {
-		case "approve":
-			err = s.Approve(ctx, l.Address, id)
-		case "reject":
-			err = s.Reject(ctx, l.Address, id, reason)
-		default:
-			err = s.Discard(ctx, l.Address, id)
-		}
-		if errors.Is(err, ErrInvalid) || errors.Is(err, ErrNotFound) {
-			return Outcome{Message: fmt.Sprintf("Post %d was already decided.", id)}, nil
-		}
-		if err != nil {
-			return Outcome{}, err
-		}
-		past := map[string]string{"approve": "approved", "reject": "rejected", "discard": "discarded"}[verb]
-		return Outcome{Done: true, Message: fmt.Sprintf("Post %d on %s was %s.", id, l.Address, past)}, nil
 	case store.PendingReenable:
 		return s.reenable(ctx, l, p.Address)
 	}
@@ -332,8 +337,8 @@ func readDecision(text string) (verb, reason string) {
 		// A reply subject ("Re: ... (confirm TOKEN)") is not a decision.
 		lower := strings.ToLower(line)
 		for _, v := range []struct{ word, verb string }{
-			{"approve", "approve"}, {"approved", "approve"}, {"accept", "approve"}, {"yes", "approve"},
-			{"reject", "reject"}, {"rejected", "reject"}, {"deny", "reject"}, {"no", "reject"},
+			{"approve", "approve"}, {"approved", "approve"}, {"accept", "approve"},
+			{"reject", "reject"}, {"rejected", "reject"}, {"deny", "reject"},
 			{"discard", "discard"}, {"discarded", "discard"}, {"drop", "discard"},
 		} {
 			if lower == v.word || strings.HasPrefix(lower, v.word+" ") || strings.HasPrefix(lower, v.word+":") {
@@ -432,4 +437,47 @@ func (s *Service) RemoveBan(ctx context.Context, list, pattern string) error {
 		return err
 	}
 	return s.store.RemoveBan(ctx, l.ID, pattern)
+}
+
+// declines tells whether a reply to a confirmation request refuses it ("I
+// did not ask for this", "no thanks"): replying is how one confirms, so a
+// person who writes back to object must not be subscribed (or removed) by
+// their objection. Only the first unquoted line counts.
+func declines(text string) bool {
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.ToLower(strings.TrimSpace(line))
+		if line == "" || strings.HasPrefix(line, ">") {
+			continue
+		}
+		for _, w := range []string{"no", "no,", "no.", "no!", "not", "don't", "dont", "didn't", "didnt", "did not", "do not", "never", "stop", "cancel", "wrong", "spam", "nein", "non"} {
+			if line == w || strings.HasPrefix(line, w+" ") || strings.HasPrefix(line, w+",") || strings.HasPrefix(line, w+".") || strings.HasPrefix(line, w+"!") {
+				return true
+			}
+		}
+		return strings.Contains(line, "did not ask") || strings.Contains(line, "didn't ask") || strings.Contains(line, "not me")
+	}
+	return false
+}
+
+// decideHeld carries out a moderator's reply to a held post's notice.
+func (s *Service) decideHeld(ctx context.Context, l *List, p *store.Pending, verb, reason, replier string) (Outcome, error) {
+	id, _ := parseID(p.Data)
+	s.log.Info("held post decided by reply", "list", l.Address, "spool_id", id, "decision", verb, "by", replier)
+	var err error
+	switch verb {
+	case "approve":
+		err = s.Approve(ctx, l.Address, id)
+	case "reject":
+		err = s.Reject(ctx, l.Address, id, reason)
+	default:
+		err = s.Discard(ctx, l.Address, id)
+	}
+	if errors.Is(err, ErrInvalid) || errors.Is(err, ErrNotFound) {
+		return Outcome{Message: fmt.Sprintf("Post %d was already decided.", id)}, nil
+	}
+	if err != nil {
+		return Outcome{}, err
+	}
+	past := map[string]string{"approve": "approved", "reject": "rejected", "discard": "discarded"}[verb]
+	return Outcome{Done: true, Message: fmt.Sprintf("Post %d on %s was %s.", id, l.Address, past)}, nil
 }

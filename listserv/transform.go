@@ -6,10 +6,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/emersion/go-message/textproto"
 
 	"praxis/listserv/dmarc"
+	"praxis/listserv/rewrite"
 	"praxis/listserv/store"
 )
 
@@ -52,13 +54,40 @@ func (s *Service) Relayable(ctx context.Context, l *List, m *store.Message) ([]b
 		}
 		m.Transform = t
 	}
+	var out []byte
+	var err error
 	switch t {
 	case TransformMunge:
-		return mungeFrom(m.Raw, l)
+		out, err = mungeFrom(m.Raw, l)
 	case TransformWrap:
-		return dmarc.Wrap(m.Raw, l.Address, l.Name)
+		out, err = dmarc.Wrap(m.Raw, l.Address, l.Name)
+	default:
+		return m.Raw, nil
 	}
-	return m.Raw, nil
+	if err != nil {
+		// The From could not be read (net/mail refuses "Smith, Bob <b@x>"
+		// and the like): put the list in From by hand rather than lose the
+		// post. The original From travels in X-Original-From.
+		s.log.Warn("From could not be rewritten cleanly; replacing it", "list", l.Address, "spool_id", m.ID, "err", err)
+		return replaceFrom(m.Raw, l)
+	}
+	return out, nil
+}
+
+// replaceFrom sets From to the list, keeping the unreadable original in
+// X-Original-From and, where an address can be dug out, in Reply-To.
+func replaceFrom(raw []byte, l *List) ([]byte, error) {
+	h, _ := rewriteHeaderReader(raw)
+	orig := h.Get("From")
+	h.Del("From")
+	h.Set("From", quoteName(l.Name, l.Address).String())
+	if orig != "" {
+		h.Set("X-Original-From", strings.Join(strings.Fields(orig), " "))
+		if a := looseAddress(orig); a != "" && !h.Has("Reply-To") {
+			h.Set("Reply-To", a)
+		}
+	}
+	return writeWithHeader(raw, h)
 }
 
 // mungeFrom rewrites the header of raw with dmarc.Munge and keeps the body
@@ -82,5 +111,27 @@ func mungeFrom(raw []byte, l *List) ([]byte, error) {
 	if _, err := io.Copy(&out, br); err != nil {
 		return nil, err
 	}
+	return out.Bytes(), nil
+}
+
+// rewriteHeaderReader reads raw's header as tolerantly as the rewriter.
+func rewriteHeaderReader(raw []byte) (textproto.Header, bool) { return rewrite.ReadHeader(raw) }
+
+// writeWithHeader writes h followed by raw's body (what follows its
+// header), byte for byte.
+func writeWithHeader(raw []byte, h textproto.Header) ([]byte, error) {
+	body := raw
+	if i := bytes.Index(raw, []byte("\r\n\r\n")); i >= 0 {
+		body = raw[i+4:]
+	} else if i := bytes.Index(raw, []byte("\n\n")); i >= 0 {
+		body = raw[i+2:]
+	} else {
+		body = nil
+	}
+	var out bytes.Buffer
+	if err := textproto.WriteHeader(&out, h); err != nil {
+		return nil, err
+	}
+	out.Write(body)
 	return out.Bytes(), nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"praxis/listserv/dkim"
 	"praxis/listserv/store"
@@ -14,12 +15,21 @@ func (c *cli) domain(ctx context.Context, args []string) error {
 		return usagef("usage: praxis domain dkim-keygen DOMAIN [--selector NAME]")
 	}
 	fs := c.flags("domain dkim-keygen")
-	selector := fs.String("selector", "praxis", "the DKIM selector (the name under _domainkey)")
-	pos, err := parse(fs, args[1:], 1, 1, "domain dkim-keygen DOMAIN [--selector NAME]")
+	selector := fs.String("selector", "", "the DKIM selector (the name under _domainkey); default praxis, or praxisYYYYMMDD with --rotate")
+	rotate := fs.Bool("rotate", false, "replace the domain's existing key (publish the new record first: signing switches at once)")
+	pos, err := parse(fs, args[1:], 1, 1, "domain dkim-keygen DOMAIN [--selector NAME] [--rotate]")
 	if err != nil {
 		return err
 	}
 	domain := strings.ToLower(strings.TrimSuffix(pos[0], "."))
+	if *selector == "" {
+		*selector = "praxis"
+		if *rotate {
+			// A new selector, so the old record can stay published while
+			// mail signed with the old key is still in flight.
+			*selector = "praxis" + time.Now().UTC().Format("20060102")
+		}
+	}
 	pemKey, err := dkim.GenerateKey()
 	if err != nil {
 		return err
@@ -33,6 +43,9 @@ func (c *cli) domain(ctx context.Context, args []string) error {
 		return err
 	}
 	defer done()
+	if old, err := svc.Store().DKIMKeyFor(ctx, domain); err == nil && !*rotate {
+		return fmt.Errorf("%s already has a DKIM key (selector %q); to replace it, publish a new record with --rotate and a new --selector", domain, old.Selector)
+	}
 	if err := svc.Store().PutDKIMKey(ctx, &store.DKIMKey{Domain: domain, Selector: *selector, PrivatePEM: pemKey}); err != nil {
 		return err
 	}

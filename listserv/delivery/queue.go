@@ -523,7 +523,10 @@ func (q *Queue) render(ctx context.Context, d *store.Delivery, buf *bytes.Buffer
 	// must be covered (RFC 8058 §4).
 	sig, err := signer.Sign(msg)
 	if err != nil {
-		return nil, fmt.Errorf("DKIM signing: %w", err)
+		// A message the signer cannot take (one without From) still goes
+		// out: unsigned mail may be filtered, a copy never sent is lost.
+		q.log.Warn("copy sent unsigned", "list", d.ListAddress, "spool_id", d.MessageID, "err", err)
+		return msg, nil
 	}
 	return append(sig, msg...), nil
 }

@@ -1,0 +1,152 @@
+package query
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	bquery "github.com/blevesearch/bleve/v2/search/query"
+)
+
+// minPrefixLen is the shortest stem a trailing wildcard may have: "a*"
+// would expand to a large part of the term dictionary.
+const minPrefixLen = 3
+
+// maxFuzziness is the largest edit distance Bleve's fuzzy search accepts;
+// beyond it nearly every short word matches every other.
+const maxFuzziness = 2
+
+// term builds the query for one word, phrase or prefixed value.
+func (p *parser) term(t token) (bquery.Query, error) {
+	p.terms++
+	if p.terms > p.opts.MaxTerms {
+		return nil, errorf(t.off, "the query has more than %d terms; use fewer words", p.opts.MaxTerms)
+	}
+	if t.prefix == "" {
+		return textQuery(freeFields, t)
+	}
+	pre, _ := lookupPrefix(t.prefix)
+	switch pre.kind {
+	case kindDate:
+		return p.dateQuery(t)
+	case kindHas:
+		if v := strings.ToLower(t.text); v != "attachment" && v != "attachments" {
+			return nil, errorf(t.textOff, "has: knows only has:attachment, not has:%s", t.text)
+		}
+		q := bquery.NewBoolFieldQuery(true)
+		q.SetField(FieldHasAttachment)
+		return q, nil
+	case kindMessageID:
+		// Message-IDs may hold * and ~ (RFC 5322 §3.2.3 atext), so the
+		// value is taken literally.
+		id := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(t.text), "<"), ">")
+		if id == "" {
+			return nil, errorf(t.off, "m: needs a Message-ID, as in m:1234@example.org")
+		}
+		q := bquery.NewTermQuery(id)
+		q.SetField(FieldMessageID)
+		return q, nil
+	}
+	if !hasAlnum(t.text) {
+		return nil, errorf(t.off, "%s needs letters or digits to search for", t.prefix+":")
+	}
+	if pre.kind == kindAddress && strings.Contains(t.text, "@") {
+		return addressQuery(pre.fields, t.text), nil
+	}
+	return textQuery(pre.fields, t)
+}
+
+// addressQuery matches a whole address. Where the field is From, the
+// lower-cased keyword field finds it exactly; the analysed fields are
+// searched for the address's words as a phrase, which also finds it
+// inside "Name <addr>" and in To/Cc, but not merely a colleague at the same
+// domain, as separate words would.
+func addressQuery(fields []string, value string) bquery.Query {
+	addr := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(value), "<"), ">")
+	var qs []bquery.Query
+	for _, f := range fields {
+		if f == FieldFrom {
+			tq := bquery.NewTermQuery(strings.ToLower(addr))
+			tq.SetField(FieldFromAddr)
+			qs = append(qs, tq)
+		}
+		mq := bquery.NewMatchPhraseQuery(addr)
+		mq.SetField(f)
+		qs = append(qs, mq)
+	}
+	return or(qs)
+}
+
+// textQuery matches a word or phrase in any of fields, each analysed by
+// its own analyser at search time.
+func textQuery(fields []string, t token) (bquery.Query, error) {
+	qs := make([]bquery.Query, 0, len(fields))
+	if t.phrase {
+		for _, f := range fields {
+			q := bquery.NewMatchPhraseQuery(t.text)
+			q.SetField(f)
+			qs = append(qs, q)
+		}
+		return or(qs), nil
+	}
+
+	w := t.text
+	if len(w) >= 2 && w[0] == '/' && w[len(w)-1] == '/' {
+		return nil, errorf(t.textOff, "regular expressions (/…/) are not supported; put the text in quotes to search for its words")
+	}
+	if star := strings.IndexByte(w, '*'); star >= 0 {
+		switch {
+		case star == 0:
+			return nil, errorf(t.textOff, "a word cannot start with the wildcard *; put it at the end, as in synchron*")
+		case star != len(w)-1:
+			return nil, errorf(t.textOff+star, "the wildcard * works only at the end of a word, as in synchron*")
+		}
+		stem := w[:star]
+		if utf8.RuneCountInString(stem) < minPrefixLen {
+			return nil, errorf(t.textOff, "a wildcard needs at least %d letters before the *, as in syn*", minPrefixLen)
+		}
+		// A prefix query is not analysed, so it is lower-cased here to
+		// meet the lower-cased terms in the index.
+		stem = strings.ToLower(stem)
+		for _, f := range fields {
+			q := bquery.NewPrefixQuery(stem)
+			q.SetField(f)
+			qs = append(qs, q)
+		}
+		return or(qs), nil
+	}
+
+	fuzz := 0
+	if tilde := strings.LastIndexByte(w, '~'); tilde > 0 && allDigits(w[tilde+1:]) {
+		digits := w[tilde+1:]
+		switch {
+		case digits == "":
+			fuzz = 1
+		case len(digits) > 1 || digits[0]-'0' > maxFuzziness:
+			return nil, errorf(t.textOff+tilde, "fuzzy matching allows at most %d edits (word~%d), not %s", maxFuzziness, maxFuzziness, digits)
+		default:
+			fuzz = int(digits[0] - '0')
+		}
+		w = w[:tilde]
+	}
+	for _, f := range fields {
+		q := bquery.NewMatchQuery(w)
+		q.SetField(f)
+		// A word the analyser splits ("x-310") must match all of its
+		// pieces, not any one of them.
+		q.SetOperator(bquery.MatchQueryOperatorAnd)
+		if fuzz > 0 {
+			q.SetFuzziness(fuzz)
+		}
+		qs = append(qs, q)
+	}
+	return or(qs), nil
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
