@@ -59,3 +59,49 @@ func FuzzCheckUnsubscribeToken(f *testing.F) {
 		}
 	})
 }
+
+func FuzzReadDecision(f *testing.F) {
+	for _, s := range []string{"approve", "reject spam", "> quoted\ndiscard", "No longer with the company", "", "\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		verb, reason := readDecision(text)
+		switch verb {
+		case "", "approve", "reject", "discard":
+		default:
+			t.Fatalf("readDecision(%q) = %q", text, verb)
+		}
+		if verb == "" && reason != "" {
+			t.Fatalf("a reason without a decision: %q", reason)
+		}
+		declines(text)
+	})
+}
+
+func FuzzFirstTextLines(f *testing.F) {
+	for _, s := range []string{
+		"Subject: x\r\n\r\nhelp\r\nwho\r\n",
+		"Content-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/html\r\n\r\n<p>x</p>\r\n--b\r\nContent-Type: text/plain\r\n\r\nsubscribe\r\n--b--\r\n",
+		"Content-Type: text/plain; charset=x-unknown\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!!\r\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if lines := firstTextLines(raw, 15); len(lines) > 15 {
+			t.Fatalf("%d lines", len(lines))
+		}
+	})
+}
+
+func FuzzVERPRecipient(f *testing.F) {
+	svc := newTestService(f)
+	f.Add("alice=example.net=0123456789abcdef")
+	f.Add("=")
+	f.Add("a=b=c=d")
+	f.Fuzz(func(t *testing.T, extra string) {
+		rcpt, ok := svc.verpRecipient("cop@example.org", extra)
+		if ok && svc.VERP("cop@example.org", rcpt) == "" {
+			t.Fatalf("accepted %q", extra)
+		}
+	})
+}
