@@ -1,0 +1,229 @@
+package index
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	bolterrors "go.etcd.io/bbolt/errors"
+
+	"praxis/archive/query"
+)
+
+var (
+	// ErrCorrupt means dir holds something that cannot be read as an index.
+	// The index is derived from the archive, so the caller deletes the
+	// directory and rebuilds it.
+	ErrCorrupt = errors.New("index: corrupt")
+	// ErrLocked means another process has the index open.
+	ErrLocked = errors.New("index: locked by another process")
+)
+
+// DefaultOpenTimeout is how long Open waits for another process to let go
+// of the index when Options.OpenTimeout is not set.
+const DefaultOpenTimeout = 5 * time.Second
+
+// Options tune Open. The zero value is ready to use.
+type Options struct {
+	// OpenTimeout bounds the wait for the lock on the index, which scorch
+	// takes on its root.bolt file; zero means DefaultOpenTimeout.
+	OpenTimeout time.Duration
+}
+
+// Doc is one post as the index sees it.
+type Doc struct {
+	// ID is the archive's key for the post; opaque here, returned in Hit.ID.
+	ID        string
+	List      string
+	MessageID string // without angle brackets
+	Thread    string
+	Subject   string
+	From      string // display name and address
+	FromAddr  string // the address alone; lower-cased by Put
+	To        string // To and Cc, names and addresses
+	Body      string // the post's own text
+	Quoted    string // its "> " lines
+	// Attachments are the attachments' file names.
+	Attachments []string
+	Date        time.Time
+}
+
+// Index is an open archive index. Its methods are safe for concurrent use,
+// as Bleve's are.
+type Index struct {
+	b     bleve.Index
+	close sync.Once
+	err   error // Close's result, returned again by later calls
+}
+
+// Open opens the index in dir, creating it when dir is missing or empty.
+func Open(dir string, opts Options) (*Index, error) {
+	timeout := opts.OpenTimeout
+	if timeout <= 0 {
+		timeout = DefaultOpenTimeout
+	}
+	// bolt polls its flock until this timeout and then gives up, so a
+	// second process gets ErrLocked instead of blocking forever.
+	cfg := map[string]interface{}{"bolt_timeout": timeout.String()}
+
+	empty, err := isEmptyDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("index: open %s: %w", dir, err)
+	}
+	if empty {
+		m, err := newMapping()
+		if err != nil {
+			return nil, err
+		}
+		b, err := bleve.NewUsing(dir, m, scorch.Name, scorch.Name, cfg)
+		if err != nil {
+			return nil, classify(dir, "create", err)
+		}
+		return &Index{b: b}, nil
+	}
+
+	b, err := openBleve(dir, cfg)
+	if err != nil {
+		return nil, classify(dir, "open", err)
+	}
+	return &Index{b: b}, nil
+}
+
+// openBleve opens an existing index. Bleve's segment readers trust the
+// bytes on disk, so a damaged file can panic rather than return an error;
+// that is corruption too.
+func openBleve(dir string, cfg map[string]interface{}) (b bleve.Index, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: panic while opening: %v", ErrCorrupt, r)
+		}
+	}()
+	return bleve.OpenUsing(dir, cfg)
+}
+
+// classify turns an error from Bleve into ErrLocked, ErrCorrupt or a plain
+// wrapped error. Only errors about the files themselves count as corrupt:
+// one about permissions or a full disk would not go away by rebuilding.
+func classify(dir, op string, err error) error {
+	switch {
+	case errors.Is(err, ErrCorrupt):
+		return fmt.Errorf("index: %s %s: %w", op, dir, err)
+	case errors.Is(err, bolterrors.ErrTimeout):
+		return fmt.Errorf("index: %s %s: %w", op, dir, ErrLocked)
+	case op == "create", errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EIO),
+		errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EROFS), errors.Is(err, syscall.EMFILE):
+		// A failed create, or the disk's or the system's problem.
+		return fmt.Errorf("index: %s %s: %w", op, dir, err)
+	}
+	return fmt.Errorf("index: %s %s: %w: %v", op, dir, ErrCorrupt, err)
+}
+
+// isEmptyDir reports whether dir is missing or has no entries.
+func isEmptyDir(dir string) (bool, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return len(entries) == 0, nil
+}
+
+// Close flushes and closes the index, releasing its lock.
+// A second Close returns the first one's result: scorch panics when closed
+// twice, and a deferred Close after an explicit one is a common pattern.
+func (x *Index) Close() error {
+	x.close.Do(func() {
+		if err := x.b.Close(); err != nil {
+			x.err = fmt.Errorf("index: close: %w", err)
+		}
+	})
+	return x.err
+}
+
+// Put indexes docs in one batch, replacing any doc with the same ID. One
+// batch is one scorch segment, which is why the caller batches a few
+// hundred at a time rather than calling Put per post.
+func (x *Index) Put(docs ...Doc) error {
+	if len(docs) == 0 {
+		return nil
+	}
+	batch := x.b.NewBatch()
+	for i := range docs {
+		d := &docs[i]
+		if d.ID == "" {
+			return fmt.Errorf("index: put: doc %d (message %q) has no ID", i, d.MessageID)
+		}
+		if err := batch.Index(d.ID, fields(d)); err != nil {
+			return fmt.Errorf("index: put %q: %w", d.ID, err)
+		}
+	}
+	if err := x.b.Batch(batch); err != nil {
+		return fmt.Errorf("index: put %d docs: %w", len(docs), err)
+	}
+	return nil
+}
+
+// fields turns a Doc into the map Bleve indexes; the keys are the mapping's
+// field names. Empty strings are left out, so they cost nothing.
+func fields(d *Doc) map[string]interface{} {
+	f := map[string]interface{}{
+		query.FieldHasAttachment: len(d.Attachments) > 0,
+	}
+	add := func(name, v string) {
+		if v != "" {
+			f[name] = v
+		}
+	}
+	add(query.FieldList, d.List)
+	add(query.FieldMessageID, d.MessageID)
+	add(query.FieldThread, d.Thread)
+	add(query.FieldSubject, d.Subject)
+	add(query.FieldFrom, d.From)
+	add(query.FieldFromAddr, strings.ToLower(d.FromAddr))
+	add(query.FieldTo, d.To)
+	add(query.FieldBody, d.Body)
+	add(query.FieldQuoted, d.Quoted)
+	if len(d.Attachments) > 0 {
+		f[query.FieldAttachment] = d.Attachments
+	}
+	// A zero date is left out rather than indexed as year 1, which is
+	// outside the nanosecond range Bleve keeps dates in.
+	if !d.Date.IsZero() {
+		f[query.FieldDate] = d.Date.UTC()
+		f[fieldMonth] = d.Date.UTC().Format(monthLayout)
+	}
+	return f
+}
+
+// Delete removes the docs with these IDs; unknown IDs are ignored.
+func (x *Index) Delete(ids ...string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	batch := x.b.NewBatch()
+	for _, id := range ids {
+		batch.Delete(id)
+	}
+	if err := x.b.Batch(batch); err != nil {
+		return fmt.Errorf("index: delete %d docs: %w", len(ids), err)
+	}
+	return nil
+}
+
+// Count returns the number of docs in the index.
+func (x *Index) Count() (uint64, error) {
+	n, err := x.b.DocCount()
+	if err != nil {
+		return 0, fmt.Errorf("index: count: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,121 @@
+package index
+
+import (
+	"fmt"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/standard"
+	"github.com/blevesearch/bleve/v2/analysis/char/regexp"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/mapping"
+
+	"praxis/archive/query"
+)
+
+// fieldMonth is the post's month, "2006-01", in UTC. It exists only for the
+// month facet: a term facet on a keyword is exact and needs no list of
+// ranges chosen in advance, which a date-range facet would. Queries never
+// name it, so it lives here rather than in package query.
+const fieldMonth = "month"
+
+// monthLayout formats fieldMonth and Result.Months.
+const monthLayout = "2006-01"
+
+// filenameAnalyzer splits attachment names into words. The unicode
+// tokenizer alone keeps "diagram.pdf" and "x310_rfnoc" whole (UAX #29
+// treats '.' between letters and '_' as word-internal), so a char filter
+// turns the usual file-name separators into spaces first.
+const (
+	filenameAnalyzer   = "praxis_filename"
+	filenameCharFilter = "praxis_filename_separators"
+)
+
+// storedFields are the fields a hit list shows; only these are stored, so
+// Search asks for exactly these back. The body is stored as well, but only
+// because the highlighter reads the stored text (see newMapping).
+var storedFields = []string{
+	query.FieldList, query.FieldMessageID, query.FieldThread,
+	query.FieldSubject, query.FieldFrom, query.FieldDate,
+}
+
+// newMapping builds the index mapping. The size goal is an index under half
+// the size of the mbox it came from, so every field pays only for what is
+// used: term vectors (positions within the text) only on subject and body,
+// which the highlighter needs to place <mark>; doc values only on the
+// fields that are sorted or faceted on (date, from_addr, month); nothing in
+// the composite _all field, since package query always names its fields;
+// and no dynamic mapping, so a field nobody declared is dropped rather than
+// indexed with a guessed analyser.
+func newMapping() (*mapping.IndexMappingImpl, error) {
+	m := bleve.NewIndexMapping()
+	if err := m.AddCustomCharFilter(filenameCharFilter, map[string]interface{}{
+		"type":    regexp.Name,
+		"regexp":  `[._\-]`,
+		"replace": " ",
+	}); err != nil {
+		return nil, fmt.Errorf("index: char filter: %w", err)
+	}
+	if err := m.AddCustomAnalyzer(filenameAnalyzer, map[string]interface{}{
+		"type":          custom.Name,
+		"char_filters":  []string{filenameCharFilter},
+		"tokenizer":     unicode.Name,
+		"token_filters": []string{lowercase.Name},
+	}); err != nil {
+		return nil, fmt.Errorf("index: filename analyzer: %w", err)
+	}
+
+	type spec struct {
+		analyzer string
+		store    bool // shown in the hit list (or read by the highlighter)
+		vectors  bool // highlighted
+		docVals  bool // sorted or faceted on
+	}
+	text := map[string]spec{
+		query.FieldList:       {keyword.Name, true, false, false},
+		query.FieldMessageID:  {keyword.Name, true, false, false},
+		query.FieldThread:     {keyword.Name, true, false, false},
+		query.FieldFromAddr:   {keyword.Name, false, false, true},
+		fieldMonth:            {keyword.Name, false, false, true},
+		query.FieldSubject:    {en.AnalyzerName, true, true, false},
+		query.FieldBody:       {en.AnalyzerName, true, true, false},
+		query.FieldQuoted:     {en.AnalyzerName, false, false, false},
+		query.FieldFrom:       {standard.Name, true, false, false},
+		query.FieldTo:         {standard.Name, false, false, false},
+		query.FieldAttachment: {filenameAnalyzer, false, false, false},
+	}
+
+	doc := bleve.NewDocumentStaticMapping()
+	doc.Dynamic = false
+	for name, s := range text {
+		f := bleve.NewTextFieldMapping()
+		f.Analyzer = s.analyzer
+		f.Store = s.store
+		f.IncludeTermVectors = s.vectors
+		f.DocValues = s.docVals
+		f.IncludeInAll = false
+		doc.AddFieldMappingsAt(name, f)
+	}
+
+	date := bleve.NewDateTimeFieldMapping()
+	date.IncludeInAll = false // Store and DocValues stay: shown and sorted on
+	doc.AddFieldMappingsAt(query.FieldDate, date)
+
+	has := bleve.NewBooleanFieldMapping()
+	has.Store = false
+	has.DocValues = false
+	has.IncludeInAll = false
+	doc.AddFieldMappingsAt(query.FieldHasAttachment, has)
+
+	m.DefaultMapping = doc
+	m.IndexDynamic = false
+	m.StoreDynamic = false
+	m.DocValuesDynamic = false
+	if err := m.Validate(); err != nil {
+		return nil, fmt.Errorf("index: mapping: %w", err)
+	}
+	return m, nil
+}
