@@ -69,6 +69,12 @@ func (s *Service) processBounce(ctx context.Context, l *List, m *store.Message) 
 	}
 	rcpt, verified := s.verpRecipient(l.Address, m.Extra)
 	if !verified {
+		// Feedback loops (RFC 6449) send their reports to one registered
+		// address, not to the VERP sender; the copy they quote still
+		// carries its Return-Path, whose MAC proves whom it was sent to.
+		rcpt, verified = s.embeddedVERP(l.Address, m.Raw)
+	}
+	if !verified {
 		// Without our MAC nothing proves which copy bounced; a report's own
 		// addresses can be forged, so they cost no one anything.
 		return done(store.StateDropped, "bounce without a valid VERP address: not scored")
@@ -248,4 +254,27 @@ func (s *Service) warnDisabled(ctx context.Context, l *List, m *store.Member) er
 		subject: "Delivery of " + l.Name + " to you is paused (confirm " + p.Token + ")", template: "bounce_disabled.txt",
 		data: map[string]any{"Address": m.Address, "Warning": m.WarningsSent, "Warnings": BounceWarnings,
 			"ConfirmAddress": confirm, "ConfirmURL": s.ConfirmURL(l.Address, p.Token)}})
+}
+
+// embeddedVERP finds, in a report that quotes our copy, the VERP address of
+// that copy (LIST-bounces+local=domain=MAC@host) and checks its MAC.
+func (s *Service) embeddedVERP(list string, raw []byte) (string, bool) {
+	local, domain, _ := strings.Cut(list, "@")
+	prefix := strings.ToLower(local + "-bounces+")
+	text := strings.ToLower(string(raw))
+	for i := strings.Index(text, prefix); i >= 0; {
+		rest := text[i+len(prefix):]
+		end := strings.IndexAny(rest, ">@ \r\n\t")
+		if end > 0 && rest[end] == '@' && strings.HasPrefix(rest[end+1:], domain) {
+			if rcpt, ok := s.verpRecipient(list, rest[:end]); ok {
+				return rcpt, true
+			}
+		}
+		j := strings.Index(rest, prefix)
+		if j < 0 {
+			break
+		}
+		i += len(prefix) + j
+	}
+	return "", false
 }

@@ -422,3 +422,29 @@ func TestUnreadableFromStillRelayedUnderDMARC(t *testing.T) {
 		t.Errorf("got:\n%s", s)
 	}
 }
+
+func TestFeedbackLoopReportToTheBareBounceAddress(t *testing.T) {
+	svc := newTestService(t)
+	ctx := context.Background()
+	svc.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP"})
+	svc.AddMember(ctx, "cop@example.org", &Member{Address: "grumpy@example.net"})
+	svc.AddMember(ctx, "cop@example.org", &Member{Address: "bystander@example.net"})
+	verp := svc.VERP("cop@example.org", "grumpy@example.net")
+	report := func(returnPath string) string {
+		return "From: fbl@isp.example\r\nTo: cop-bounces@example.org\r\nSubject: complaint\r\nMIME-Version: 1.0\r\n" +
+			"Content-Type: multipart/report; report-type=feedback-report; boundary=\"b\"\r\n\r\n" +
+			"--b\r\nContent-Type: text/plain\r\n\r\nAbuse report.\r\n" +
+			"--b\r\nContent-Type: message/feedback-report\r\n\r\nFeedback-Type: abuse\r\nVersion: 1\r\n\r\n" +
+			"--b\r\nContent-Type: message/rfc822\r\n\r\nReturn-Path: <" + returnPath + ">\r\nFrom: someone@example.com\r\nSubject: a post\r\n\r\nbody\r\n--b--\r\n"
+	}
+	// A report quoting a copy whose Return-Path has a forged MAC does nothing.
+	forged := strings.Replace(verp, "grumpy", "bystander", 1)
+	receive(t, svc, "cop-bounces@example.org", "fbl@isp.example", report(forged))
+	if _, _, err := svc.Member(ctx, "cop@example.org", "bystander@example.net"); err != nil {
+		t.Fatal("a forged report removed a bystander")
+	}
+	receive(t, svc, "cop-bounces@example.org", "fbl@isp.example", report(verp))
+	if _, _, err := svc.Member(ctx, "cop@example.org", "grumpy@example.net"); err == nil {
+		t.Fatal("the complainer found through the quoted copy is still a member")
+	}
+}
