@@ -1,0 +1,6 @@
+// Package archive is a post as the archive sees it: what is read from its
+// header for listings and threading (post.go), and, in the packages below,
+// the mbox format (mbox), the full-text index (index) and the query
+// language (query). Rows and bytes are kept by listserv/store; the index is
+// always rebuildable from them.
+package archive

@@ -1,0 +1,220 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// ArchivedPost is what the archive keeps about a post besides its bytes.
+type ArchivedPost struct {
+	ID          int64
+	ListID      int64
+	MessageID   string
+	Hash        string
+	Date        time.Time // for sorting: a wildly wrong Date is clamped
+	OrigDate    string    // the Date field as written
+	FromAddr    string
+	FromName    string
+	Subject     string
+	NormSubject string // without prefixes and reply markers, lower case
+	Size        int
+	Attachments []string
+	ThreadID    string
+	ParentID    string // the Message-ID of the parent, which may be a ghost
+	// Threading input, not stored as columns: the closest parent first.
+	Refs    []string
+	IsReply bool // the subject says Re: (for the subject fallback)
+}
+
+// SubjectWindow is how far back a reply without references looks for a
+// thread with the same subject (groups.io uses 30 days).
+const SubjectWindow = 30 * 24 * time.Hour
+
+// ArchivePut stores a post in the archive of a list and threads it. The
+// same bytes under the same Message-ID are stored once (created false);
+// different bytes under a known Message-ID are kept apart. Threading, in
+// one transaction:
+//
+//   - the thread of the closest referenced message that is archived;
+//   - else the thread of messages that reference the same missing (ghost)
+//     messages, or that reference this one (children that came first);
+//   - else, for a Re: without references, the thread of the latest post
+//     with the same subject within SubjectWindow;
+//   - else a new thread named after the root the references give (the
+//     first reference), or the post itself.
+//
+// Naming a new thread after its root keeps thread ids stable when posts
+// arrive out of order; when a post joins threads that grew apart, they are
+// merged under the one found first.
+func (s *Store) ArchivePut(ctx context.Context, p *ArchivedPost, raw []byte) (created bool, err error) {
+	sum := sha256.Sum256(raw)
+	p.Hash = hex.EncodeToString(sum[:])
+	p.Size = len(raw)
+	tx, release, err := s.begin(ctx, s.db)
+	if err != nil {
+		return false, fmt.Errorf("store: archive: %w", err)
+	}
+	defer release()
+	var id int64
+	var thread string
+	err = tx.QueryRowContext(ctx, `SELECT id, thread_id FROM archive WHERE list_id = ? AND message_id = ? AND hash = ?`, p.ListID, p.MessageID, p.Hash).Scan(&id, &thread)
+	if err == nil {
+		p.ID, p.ThreadID = id, thread
+		return false, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return false, fmt.Errorf("store: archive: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO archive_blobs (hash, raw) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING`, p.Hash, raw); err != nil {
+		return false, fmt.Errorf("store: archive blob: %w", err)
+	}
+	threads, err := candidateThreads(ctx, tx, p)
+	if err != nil {
+		return false, err
+	}
+	switch {
+	case len(threads) > 0:
+		p.ThreadID = threads[0]
+	case len(p.Refs) > 0:
+		p.ThreadID = p.Refs[len(p.Refs)-1]
+	default:
+		p.ThreadID = p.MessageID
+	}
+	for _, other := range threads[min(1, len(threads)):] {
+		if other != p.ThreadID {
+			if _, err := tx.ExecContext(ctx, `UPDATE archive SET thread_id = ? WHERE list_id = ? AND thread_id = ?`, p.ThreadID, p.ListID, other); err != nil {
+				return false, fmt.Errorf("store: merge threads: %w", err)
+			}
+		}
+	}
+	if len(p.Refs) > 0 {
+		p.ParentID = p.Refs[0]
+	}
+	err = tx.QueryRowContext(ctx, `INSERT INTO archive (list_id, message_id, hash, date, orig_date, from_addr, from_name, subject, norm_subject, size, attachments, thread_id, parent_id, archived_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		p.ListID, p.MessageID, p.Hash, p.Date.Unix(), p.OrigDate, p.FromAddr, p.FromName, p.Subject, p.NormSubject, p.Size,
+		strings.Join(p.Attachments, "\n"), p.ThreadID, p.ParentID, s.unix()).Scan(&p.ID)
+	if err != nil {
+		return false, fmt.Errorf("store: archive %s: %w", p.MessageID, err)
+	}
+	for _, ref := range p.Refs {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO archive_refs (archive_id, list_id, ref) VALUES (?, ?, ?)`, p.ID, p.ListID, ref); err != nil {
+			return false, fmt.Errorf("store: archive refs: %w", err)
+		}
+	}
+	return true, tx.Commit()
+}
+
+// candidateThreads lists the threads a post belongs to, the best first.
+func candidateThreads(ctx context.Context, tx *sql.Tx, p *ArchivedPost) ([]string, error) {
+	var out []string
+	add := func(q string, args ...any) error {
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("store: threading: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var t string
+			if err := rows.Scan(&t); err != nil {
+				return err
+			}
+			seen := false
+			for _, o := range out {
+				seen = seen || o == t
+			}
+			if !seen {
+				out = append(out, t)
+			}
+		}
+		return rows.Err()
+	}
+	// The archived messages it references, the closest parent first.
+	for _, ref := range p.Refs {
+		if err := add(`SELECT thread_id FROM archive WHERE list_id = ? AND message_id = ? LIMIT 1`, p.ListID, ref); err != nil {
+			return nil, err
+		}
+	}
+	// Messages that name the same ghosts, or name this one.
+	for _, ref := range append(append([]string(nil), p.Refs...), p.MessageID) {
+		if err := add(`SELECT a.thread_id FROM archive_refs r JOIN archive a ON a.id = r.archive_id WHERE r.list_id = ? AND r.ref = ? LIMIT 1`, p.ListID, ref); err != nil {
+			return nil, err
+		}
+	}
+	if len(out) == 0 && len(p.Refs) == 0 && p.IsReply && p.NormSubject != "" {
+		if err := add(`SELECT thread_id FROM archive WHERE list_id = ? AND norm_subject = ? AND date BETWEEN ? AND ? ORDER BY date DESC LIMIT 1`,
+			p.ListID, p.NormSubject, p.Date.Add(-SubjectWindow).Unix(), p.Date.Unix()); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+const archiveCols = `id, list_id, message_id, hash, date, orig_date, from_addr, from_name, subject, norm_subject, size, attachments, thread_id, parent_id`
+
+func scanArchived(row interface{ Scan(...any) error }) (*ArchivedPost, error) {
+	var p ArchivedPost
+	var date int64
+	var att string
+	if err := row.Scan(&p.ID, &p.ListID, &p.MessageID, &p.Hash, &date, &p.OrigDate, &p.FromAddr, &p.FromName, &p.Subject, &p.NormSubject, &p.Size, &att, &p.ThreadID, &p.ParentID); err != nil {
+		return nil, err
+	}
+	p.Date = time.Unix(date, 0).UTC()
+	if att != "" {
+		p.Attachments = strings.Split(att, "\n")
+	}
+	return &p, nil
+}
+
+// ArchiveThread returns the posts of a thread, oldest first.
+func (s *Store) ArchiveThread(ctx context.Context, listID int64, threadID string) ([]*ArchivedPost, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+archiveCols+` FROM archive WHERE list_id = ? AND thread_id = ? ORDER BY date, id`, listID, threadID)
+	if err != nil {
+		return nil, fmt.Errorf("store: thread: %w", err)
+	}
+	defer rows.Close()
+	var out []*ArchivedPost
+	for rows.Next() {
+		p, err := scanArchived(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: thread: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// ArchiveByMessageID returns the archived posts with a Message-ID on a list
+// (more than one when different contents share it).
+func (s *Store) ArchiveByMessageID(ctx context.Context, listID int64, messageID string) ([]*ArchivedPost, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+archiveCols+` FROM archive WHERE list_id = ? AND message_id = ? ORDER BY id`, listID, messageID)
+	if err != nil {
+		return nil, fmt.Errorf("store: archived %s: %w", messageID, err)
+	}
+	defer rows.Close()
+	var out []*ArchivedPost
+	for rows.Next() {
+		p, err := scanArchived(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// ArchiveRaw returns the stored bytes of a post.
+func (s *Store) ArchiveRaw(ctx context.Context, hash string) ([]byte, error) {
+	var raw []byte
+	err := s.db.QueryRowContext(ctx, `SELECT raw FROM archive_blobs WHERE hash = ?`, hash).Scan(&raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("archived message %s: %w", hash, ErrNotFound)
+	}
+	return raw, err
+}
