@@ -134,3 +134,9 @@ func attachmentNames(raw []byte) []string {
 	}
 	return names
 }
+
+// HasMessageID tells whether a post names itself (else Read made an id).
+func HasMessageID(raw []byte) bool {
+	h, _ := rewrite.ReadHeader(raw)
+	return cleanID(h.Get("Message-Id")) != ""
+}

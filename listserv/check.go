@@ -3,6 +3,7 @@ package listserv
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -341,7 +342,17 @@ func orUnknown(s string) string {
 func (s *Service) accept(ctx context.Context, l *List, m *store.Message, from, reason string) error {
 	msgID := m.MessageID
 	if msgID == "" {
-		msgID = s.newMessageID()
+		// Derived from the spool row, not random: a replay after a crash
+		// names the post the same, in the copies and in the archive.
+		sum := sha256.Sum256(m.Raw)
+		msgID = fmt.Sprintf("praxis.%d.%s@%s", m.ID, hex.EncodeToString(sum[:8]), s.cfg.Hostname)
+	}
+	// Archived before it is marked accepted: a crash in between archives it
+	// again on the replay, which stores nothing twice.
+	if l.ArchivePolicy != ArchiveNone {
+		if err := s.Archive(ctx, l, m.Raw, msgID); err != nil {
+			return err
+		}
 	}
 	n, err := s.store.TransitionFanout(ctx, m.ID, from, store.StateAccepted, reason, msgID, nil,
 		&store.Fanout{ListID: l.ID, Delivery: DeliverEach, Status: StatusEnabled})

@@ -31,6 +31,9 @@ Commands:
   held ls|approve|reject|discard  the moderation queue
   ban add|rm|ls LIST [PATTERN]  addresses (or ^regexes) that may not post or join
   domain dkim-keygen DOMAIN     create a DKIM key and print the DNS record
+  import mbox LIST FILE...      read an existing archive (mbox, mboxrd, .gz)
+  export mbox LIST [--since D]  write the list's archive as mboxrd to stdout
+  thread LIST MESSAGE-ID        print the thread that holds a message
   bench [--json]                the performance benchmark
 
 Global flags (also accepted after the command):
@@ -83,6 +86,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = c.held(ctx, args[1:])
 	case "domain":
 		err = c.domain(ctx, args[1:])
+	case "import":
+		err = c.importCmd(ctx, args[1:])
+	case "export":
+		err = c.exportCmd(ctx, args[1:])
+	case "thread":
+		err = c.threadCmd(ctx, args[1:])
 	case "ban":
 		err = c.ban(ctx, args[1:])
 	case "bench":

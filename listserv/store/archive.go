@@ -218,3 +218,39 @@ func (s *Store) ArchiveRaw(ctx context.Context, hash string) ([]byte, error) {
 	}
 	return raw, err
 }
+
+// ArchiveEach calls f for every archived post of a list dated at or after
+// since, oldest first, reading in pages so an archive of any size streams.
+func (s *Store) ArchiveEach(ctx context.Context, listID int64, since time.Time, f func(*ArchivedPost) error) error {
+	// Start just before since, so posts dated exactly since are included.
+	lastDate, lastID := since.Unix()-1, int64(1<<62)
+	for {
+		rows, err := s.db.QueryContext(ctx, `SELECT `+archiveCols+` FROM archive WHERE list_id = ? AND (date > ? OR (date = ? AND id > ?)) ORDER BY date, id LIMIT 500`,
+			listID, lastDate, lastDate, lastID)
+		if err != nil {
+			return fmt.Errorf("store: archive listing: %w", err)
+		}
+		var page []*ArchivedPost
+		for rows.Next() {
+			p, err := scanArchived(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			page = append(page, p)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, p := range page {
+			if err := f(p); err != nil {
+				return err
+			}
+			lastDate, lastID = p.Date.Unix(), p.ID
+		}
+		if len(page) < 500 {
+			return nil
+		}
+	}
+}

@@ -1,0 +1,285 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"praxis/archive/mbox"
+	"praxis/listserv"
+	"praxis/listserv/store"
+)
+
+func (c *cli) importCmd(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] != "mbox" {
+		return usagef("usage: praxis import mbox LIST FILE...")
+	}
+	fs := c.flags("import mbox")
+	pos, err := parse(fs, args[1:], 2, -1, "import mbox LIST FILE...")
+	if err != nil {
+		return err
+	}
+	svc, done, err := c.openService(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	l, err := svc.List(ctx, pos[0])
+	if err != nil {
+		return err
+	}
+	for _, path := range pos[1:] {
+		if err := c.importFile(ctx, svc, l, path); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// importFile reads one mbox (or .gz) into the archive. A malformed message
+// is kept with a warning; only an unreadable file stops the import.
+func (c *cli) importFile(ctx context.Context, svc *listserv.Service, l *listserv.List, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	defer f.Close()
+	size := int64(0)
+	if st, err := f.Stat(); err == nil {
+		size = st.Size()
+	}
+	counter := &countingReader{r: f}
+	r, err := mbox.NewReader(counter)
+	if err != nil {
+		return fmt.Errorf("import %s: %w", path, err)
+	}
+	bar := newProgress(c.stderr, path, size)
+	total, warnings := 0, 0
+	for {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		m, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("import %s: %w", path, err)
+		}
+		if m.Malformed != "" {
+			warnings++
+			bar.clear()
+			fmt.Fprintf(c.stderr, "praxis: warning: %s line %d: %s (kept)\n", path, m.Line, m.Malformed)
+		}
+		if err := svc.Archive(ctx, l, m.Raw, ""); err != nil {
+			return fmt.Errorf("import %s line %d: %w", path, m.Line, err)
+		}
+		total++
+		bar.update(total, counter.n)
+	}
+	bar.clear()
+	fmt.Fprintf(c.stdout, "%s: %d messages read into %s (%d warnings)\n", path, total, l.Address, warnings)
+	return nil
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// progress draws a one-line bar with rate and ETA, on a terminal only.
+type progress struct {
+	w     io.Writer
+	on    bool
+	name  string
+	size  int64
+	start time.Time
+	last  time.Time
+}
+
+func newProgress(w io.Writer, name string, size int64) *progress {
+	p := &progress{w: w, name: name, size: size, start: time.Now()}
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			p.on = true
+		}
+	}
+	return p
+}
+
+func (p *progress) update(msgs int, read int64) {
+	if !p.on || time.Since(p.last) < 200*time.Millisecond {
+		return
+	}
+	p.last = time.Now()
+	el := time.Since(p.start).Seconds()
+	rate := float64(msgs) / el
+	eta := "?"
+	if read > 0 && p.size > read {
+		eta = (time.Duration(el*float64(p.size-read)/float64(read)) * time.Second).Round(time.Second).String()
+	}
+	pct := 0.0
+	if p.size > 0 {
+		pct = 100 * float64(read) / float64(p.size)
+	}
+	fmt.Fprintf(p.w, "\r%s: %3.0f%% %d messages, %.0f/s, ETA %s   ", p.name, pct, msgs, rate, eta)
+}
+
+func (p *progress) clear() {
+	if p.on {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}
+
+func (c *cli) exportCmd(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] != "mbox" {
+		return usagef("usage: praxis export mbox LIST [--since DATE]")
+	}
+	fs := c.flags("export mbox")
+	since := fs.String("since", "", "only posts dated on or after DATE (YYYY-MM-DD, UTC)")
+	pos, err := parse(fs, args[1:], 1, 1, "export mbox LIST [--since DATE]")
+	if err != nil {
+		return err
+	}
+	var from time.Time
+	if *since != "" {
+		if from, err = time.Parse("2006-01-02", *since); err != nil {
+			return usagef("export: --since %q: want YYYY-MM-DD", *since)
+		}
+	}
+	svc, done, err := c.openService(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	l, err := svc.List(ctx, pos[0])
+	if err != nil {
+		return err
+	}
+	w := mbox.NewWriter(c.stdout)
+	err = svc.Store().ArchiveEach(ctx, l.ID, from, func(p *store.ArchivedPost) error {
+		raw, err := svc.Store().ArchiveRaw(ctx, p.Hash)
+		if err != nil {
+			return err
+		}
+		return w.Write(p.FromAddr, p.Date, raw)
+	})
+	if err != nil {
+		return err
+	}
+	return w.Close()
+}
+
+// threadJSON is SPEC's `praxis thread --json` shape.
+type threadJSON struct {
+	ThreadID string          `json:"thread_id"`
+	Messages []threadMessage `json:"messages"`
+}
+
+type threadMessage struct {
+	MessageID string `json:"message_id"`
+	ParentID  string `json:"parent_id"`
+	Depth     int    `json:"depth"`
+	Subject   string `json:"subject"`
+	From      string `json:"from"`
+	Date      string `json:"date"`
+}
+
+func (c *cli) threadCmd(ctx context.Context, args []string) error {
+	fs := c.flags("thread")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args, 2, 2, "thread LIST MESSAGE-ID [--json]")
+	if err != nil {
+		return err
+	}
+	svc, done, err := c.openService(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	l, err := svc.List(ctx, pos[0])
+	if err != nil {
+		return err
+	}
+	id := strings.Trim(strings.TrimSpace(pos[1]), "<>")
+	found, err := svc.Store().ArchiveByMessageID(ctx, l.ID, id)
+	if err != nil {
+		return err
+	}
+	if len(found) == 0 {
+		return fmt.Errorf("no message <%s> in the archive of %s", id, l.Address)
+	}
+	posts, err := svc.Store().ArchiveThread(ctx, l.ID, found[0].ThreadID)
+	if err != nil {
+		return err
+	}
+	out := threadJSON{ThreadID: found[0].ThreadID, Messages: threadOrder(posts)}
+	if *asJSON {
+		enc := json.NewEncoder(c.stdout)
+		return enc.Encode(out)
+	}
+	for _, m := range out.Messages {
+		fmt.Fprintf(c.stdout, "%s %s%s  <%s>  %s\n", m.Date[:10], strings.Repeat("  ", m.Depth), m.Subject, m.MessageID, m.From)
+	}
+	return nil
+}
+
+// threadOrder lays a thread out as a tree, depth first, siblings by date.
+// Posts whose parent is not in the thread (a ghost, or none) are roots; a
+// reference loop is broken where it is found.
+func threadOrder(posts []*store.ArchivedPost) []threadMessage {
+	byID := map[string]bool{}
+	for _, p := range posts {
+		byID[p.MessageID] = true
+	}
+	children := map[string][]*store.ArchivedPost{}
+	var roots []*store.ArchivedPost
+	for _, p := range posts {
+		if p.ParentID != "" && byID[p.ParentID] && p.ParentID != p.MessageID {
+			children[p.ParentID] = append(children[p.ParentID], p)
+		} else {
+			roots = append(roots, p)
+		}
+	}
+	byDate := func(ps []*store.ArchivedPost) {
+		sort.SliceStable(ps, func(i, j int) bool { return ps[i].Date.Before(ps[j].Date) })
+	}
+	var out []threadMessage
+	visited := map[int64]bool{}
+	var walk func(p *store.ArchivedPost, depth int)
+	walk = func(p *store.ArchivedPost, depth int) {
+		if visited[p.ID] {
+			return
+		}
+		visited[p.ID] = true
+		out = append(out, threadMessage{MessageID: p.MessageID, ParentID: p.ParentID, Depth: depth, Subject: p.Subject, From: p.FromAddr, Date: p.Date.Format(time.RFC3339)})
+		kids := children[p.MessageID]
+		byDate(kids)
+		for _, k := range kids {
+			walk(k, depth+1)
+		}
+	}
+	byDate(roots)
+	for _, r := range roots {
+		walk(r, 0)
+	}
+	// Posts only reachable through a loop: shown as roots.
+	for _, p := range posts {
+		if !visited[p.ID] {
+			walk(p, 0)
+		}
+	}
+	return out
+}

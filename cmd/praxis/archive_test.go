@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"praxis/listserv/store"
+)
+
+func usrpPath(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join("..", "..", "..", "shared", "corpora", "usrp-users-archive", "usrp-users-2020-07_2021-12.mbox")
+	if _, err := os.Stat(p); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal(err)
+		}
+		t.Skip("no usrp archive")
+	}
+	return p
+}
+
+func archiveCount(t *testing.T, data string) (n int, hashes map[string]bool) {
+	t.Helper()
+	st, err := store.Open(context.Background(), data, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	hashes = map[string]bool{}
+	rows, err := st.DB().Query(`SELECT hash FROM archive`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var h string
+		rows.Scan(&h)
+		hashes[h] = true
+		n++
+	}
+	return n, hashes
+}
+
+// Import the usrp archive, again (nothing doubles), export it, import the
+// export elsewhere: the same messages, byte for byte; and the biggest
+// thread comes back whole from `praxis thread`.
+func TestImportExportThread(t *testing.T) {
+	mboxFile := usrpPath(t)
+	data := t.TempDir()
+	praxis(t, data, "list", "create", "usrp@lists.example.org", "--name", "USRP users")
+	out := praxis(t, data, "import", "mbox", "usrp@lists.example.org", mboxFile)
+	if !strings.Contains(out, "3568 messages") {
+		t.Fatalf("import said %q", out)
+	}
+	n1, h1 := archiveCount(t, data)
+	praxis(t, data, "import", "mbox", "usrp@lists.example.org", mboxFile)
+	if n2, _ := archiveCount(t, data); n2 != n1 || n1 != 3568 {
+		t.Fatalf("archive has %d then %d messages, want 3568 both times", n1, n2)
+	}
+
+	exported := filepath.Join(t.TempDir(), "export.mbox")
+	cmdOut, errOut, err := praxisRun(data, "export", "mbox", "usrp@lists.example.org")
+	if err != nil {
+		t.Fatalf("export: %v %s", err, errOut)
+	}
+	os.WriteFile(exported, []byte(cmdOut), 0o600)
+	data2 := t.TempDir()
+	praxis(t, data2, "list", "create", "usrp@lists.example.org", "--name", "USRP users")
+	praxis(t, data2, "import", "mbox", "usrp@lists.example.org", exported)
+	n3, h3 := archiveCount(t, data2)
+	if n3 != n1 {
+		t.Fatalf("round trip: %d messages, want %d", n3, n1)
+	}
+	for h := range h1 {
+		if !h3[h] {
+			t.Fatalf("message %s changed on the round trip", h)
+		}
+	}
+
+	// The biggest thread, from the store, against `praxis thread --json`.
+	st, err := store.Open(context.Background(), data, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var thread, anyID string
+	var size int
+	st.DB().QueryRow(`SELECT thread_id, COUNT(*) c FROM archive GROUP BY thread_id ORDER BY c DESC LIMIT 1`).Scan(&thread, &size)
+	st.DB().QueryRow(`SELECT message_id FROM archive WHERE thread_id = ? ORDER BY date DESC LIMIT 1`, thread).Scan(&anyID)
+	st.Close()
+	js := praxis(t, data, "thread", "usrp@lists.example.org", anyID, "--json")
+	var got threadJSON
+	if err := json.Unmarshal([]byte(js), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.ThreadID != thread || len(got.Messages) != size || size < 20 {
+		t.Fatalf("thread of %s: %d messages (id %q), want %d (id %q)", anyID, len(got.Messages), got.ThreadID, size, thread)
+	}
+	in := map[string]int{}
+	for i, m := range got.Messages {
+		in[m.MessageID] = i
+		if !regexp.MustCompile(`^\d{4}-\d\d-\d\dT`).MatchString(m.Date) {
+			t.Errorf("date %q is not RFC 3339", m.Date)
+		}
+	}
+	// Thread order: a parent in the thread comes before its child, one level up.
+	for i, m := range got.Messages {
+		if j, ok := in[m.ParentID]; ok && (j >= i || got.Messages[j].Depth != m.Depth-1) {
+			t.Errorf("%s at %d (depth %d) but its parent at %d (depth %d)", m.MessageID, i, m.Depth, j, got.Messages[j].Depth)
+		}
+	}
+	t.Logf("biggest thread: %d messages", size)
+}
