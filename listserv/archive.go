@@ -15,6 +15,13 @@ func (s *Service) Archive(ctx context.Context, l *List, raw []byte, messageID st
 		p.MessageID = messageID
 	}
 	p.ListID = l.ID
-	_, err := s.store.ArchivePut(ctx, p, raw)
+	created, err := s.store.ArchivePut(ctx, p, raw)
+	if err == nil && created && s.archived != nil {
+		s.archived()
+	}
 	return err
 }
+
+// OnArchived sets what to call when a post was archived (the indexer's
+// wake-up, in serve).
+func (s *Service) OnArchived(f func()) { s.archived = f }

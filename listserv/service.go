@@ -38,7 +38,8 @@ type Service struct {
 	received chan struct{} // a message was spooled: check it
 	queued   chan struct{} // deliveries were queued: send them
 
-	dmarc DMARC // nil: no DMARC checks (admin commands, tests)
+	dmarc    DMARC  // nil: no DMARC checks (admin commands, tests)
+	archived func() // called after a post is archived; may be nil
 }
 
 // New builds a Service over an open store.

@@ -8,7 +8,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"praxis/archive"
+	"praxis/listserv"
 	"praxis/listserv/store"
 )
 
@@ -114,4 +117,51 @@ func TestImportExportThread(t *testing.T) {
 		}
 	}
 	t.Logf("biggest thread: %d messages", size)
+
+	// Search from the shell, no serve running: the index is built on the way.
+	sj := praxis(t, data, "search", "usrp@lists.example.org", "s:uhd", "--json", "--limit", "5")
+	var sr archive.SearchResult
+	if err := json.Unmarshal([]byte(sj), &sr); err != nil || sr.Total < 50 || len(sr.Hits) != 5 {
+		t.Fatalf("s:uhd: %d found, %d hits (%v)", sr.Total, len(sr.Hits), err)
+	}
+	if _, errOut, err := praxisRun(data, "search", "usrp@lists.example.org", "*uhd"); err == nil || !strings.Contains(errOut, "wildcard") {
+		t.Errorf("a leading wildcard: %v %q", err, errOut)
+	}
+}
+
+// A post sent by SMTP is archived and searchable within a second, from the
+// shell, while serve holds the index.
+func TestLivePostSearchable(t *testing.T) {
+	f := startFlow(t)
+	ctx := context.Background()
+	f.svc.CreateList(ctx, &listserv.List{Address: "cop@example.org", Name: "Makers", Prefix: "[cop] "})
+	f.svc.AddMember(ctx, "cop@example.org", &listserv.Member{Address: "bob@example.com"})
+	sent := time.Now()
+	f.send("bob@example.com", "cop@example.org", post("Bob <bob@example.com>", "cop@example.org", "Calibrating the quadrature mixer", "The IQ imbalance went away after the fix."))
+	var res archive.SearchResult
+	for {
+		out, errOut, err := praxisRun(f.data, "search", "cop@example.org", `s:quadrature b:imbalance`, "--json", "--http", f.http)
+		if err != nil {
+			t.Fatalf("search: %v %s", err, errOut)
+		}
+		json.Unmarshal([]byte(out), &res)
+		if res.Total == 1 {
+			break
+		}
+		if time.Since(sent) > 10*time.Second {
+			t.Fatalf("not searchable after 10 s: %s", out)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("searchable %s after the 250", time.Since(sent).Round(time.Millisecond))
+	h := res.Hits[0]
+	if h.List != "cop@example.org" || !strings.Contains(h.Subject, "quadrature") || !strings.Contains(h.Snippet, "<mark>") {
+		t.Errorf("hit %+v", h)
+	}
+	// Another list's search never shows it.
+	f.svc.CreateList(ctx, &listserv.List{Address: "other@example.org", Name: "Other"})
+	out, _, _ := praxisRun(f.data, "search", "other@example.org", "quadrature", "--json", "--http", f.http)
+	if strings.Contains(out, "quadrature") {
+		t.Errorf("another list's search found it: %s", out)
+	}
 }

@@ -37,6 +37,7 @@ type flow struct {
 	clock *fakeClock
 	rec   *recorder
 	smtp  string
+	http  string
 	data  string
 	svc   *listserv.Service // a second handle on the data dir, for checks
 }
@@ -69,8 +70,11 @@ func startFlowDNS(t *testing.T, dnsAddr string) *flow {
 	done := make(chan error, 1)
 	go func() {
 		done <- runServer(ctx, &cfg, log, func(name, addr string) {
-			if name == "smtp" {
+			switch name {
+			case "smtp":
 				addrs <- addr
+			case "http":
+				f.http = addr
 			}
 		}, f.clock.now)
 	}()

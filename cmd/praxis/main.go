@@ -34,6 +34,8 @@ Commands:
   import mbox LIST FILE...      read an existing archive (mbox, mboxrd, .gz)
   export mbox LIST [--since D]  write the list's archive as mboxrd to stdout
   thread LIST MESSAGE-ID        print the thread that holds a message
+  search LIST QUERY             search the archive (public-inbox query language)
+  reindex [LIST]                rebuild the full-text index from the archive
   bench [--json]                the performance benchmark
 
 Global flags (also accepted after the command):
@@ -92,6 +94,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = c.exportCmd(ctx, args[1:])
 	case "thread":
 		err = c.threadCmd(ctx, args[1:])
+	case "search":
+		err = c.searchCmd(ctx, args[1:])
+	case "reindex":
+		err = c.reindexCmd(ctx, args[1:])
 	case "ban":
 		err = c.ban(ctx, args[1:])
 	case "bench":

@@ -3,16 +3,22 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
+	"praxis/archive"
+	"praxis/archive/index"
 	"praxis/archive/web"
+	"praxis/listserv"
 	"praxis/listserv/config"
 	"praxis/listserv/delivery"
 	"praxis/listserv/delivery/transport"
@@ -96,6 +102,17 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 		return err
 	}
 	defer closeStore()
+	idx, err := openIndex(ctx, svc, cfg.Data, log)
+	if err != nil {
+		return err
+	}
+	defer idx.Close()
+	indexer := archive.NewIndexer(svc.Store(), idx, log.With("part", "index"))
+	svc.OnArchived(indexer.Wake)
+	adminToken, err := svc.Store().Secret(ctx, "admin-api")
+	if err != nil {
+		return err
+	}
 
 	var tlsCfg *tls.Config
 	if cfg.TLSCert != "" {
@@ -139,7 +156,7 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 		receivers = append(receivers, srv)
 		announce(r.name, srv.Addr().String())
 	}
-	webSrv := web.New(web.Config{Addr: cfg.HTTP, Listener: httpLn}, svc, svc.Templates(), log.With("listener", "http"))
+	webSrv := web.New(web.Config{Addr: cfg.HTTP, Listener: httpLn, Index: idx, AdminToken: hex.EncodeToString(adminToken)}, svc, svc.Templates(), log.With("listener", "http"))
 	if err := webSrv.Listen(); err != nil {
 		return err
 	}
@@ -163,6 +180,7 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 	}
 	start("check", func() error { return svc.Run(workCtx) })
 	start("delivery", func() error { return queue.Run(workCtx) })
+	start("index", func() error { return indexer.Run(workCtx) })
 	var listeners sync.WaitGroup
 	for _, r := range receivers {
 		listeners.Add(1)
@@ -215,4 +233,36 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 		return runErr
 	}
 	return nil
+}
+
+// openIndex opens the data dir's full-text index. A corrupt one is removed
+// and rebuilt from the archive (the index holds nothing the store lacks).
+func openIndex(ctx context.Context, svc *listserv.Service, data string, log *slog.Logger) (*index.Index, error) {
+	dir := filepath.Join(data, "index")
+	idx, err := index.Open(dir, index.Options{})
+	if errors.Is(err, index.ErrCorrupt) {
+		log.Warn("the index is corrupt; rebuilding it from the archive", "err", err)
+		if err := os.RemoveAll(dir); err != nil {
+			return nil, fmt.Errorf("index: %w", err)
+		}
+		if err := svc.Store().ResetIndexed(ctx, 0); err != nil {
+			return nil, err
+		}
+		idx, err = index.Open(dir, index.Options{})
+	}
+	if errors.Is(err, index.ErrLocked) {
+		return nil, fmt.Errorf("the index in %s is held by another praxis process on this data dir", dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	// A missing (or emptied) index with an archive behind it: write it all
+	// again.
+	if n, err := idx.Count(); err == nil && n == 0 {
+		if err := svc.Store().ResetIndexed(ctx, 0); err != nil {
+			idx.Close()
+			return nil, err
+		}
+	}
+	return idx, nil
 }

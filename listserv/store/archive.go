@@ -254,3 +254,67 @@ func (s *Store) ArchiveEach(ctx context.Context, listID int64, since time.Time, 
 		}
 	}
 }
+
+// ArchiveUnindexed returns up to limit archived posts not yet in the full-text
+// index, oldest first, with their list's address in ListAddress.
+func (s *Store) ArchiveUnindexed(ctx context.Context, limit int) ([]*ArchivedPost, []string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+prefixCols("a.", archiveCols)+`, COALESCE(l.address, '') FROM archive a LEFT JOIN lists l ON l.id = a.list_id WHERE a.indexed = 0 ORDER BY a.id LIMIT ?`, limit)
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: unindexed: %w", err)
+	}
+	defer rows.Close()
+	var out []*ArchivedPost
+	var lists []string
+	for rows.Next() {
+		var p ArchivedPost
+		var date int64
+		var att, list string
+		if err := rows.Scan(&p.ID, &p.ListID, &p.MessageID, &p.Hash, &date, &p.OrigDate, &p.FromAddr, &p.FromName, &p.Subject, &p.NormSubject, &p.Size, &att, &p.ThreadID, &p.ParentID, &list); err != nil {
+			return nil, nil, err
+		}
+		p.Date = time.Unix(date, 0).UTC()
+		if att != "" {
+			p.Attachments = strings.Split(att, "\n")
+		}
+		out = append(out, &p)
+		lists = append(lists, list)
+	}
+	return out, lists, rows.Err()
+}
+
+func prefixCols(prefix, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, c := range parts {
+		parts[i] = prefix + strings.TrimSpace(c)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// MarkIndexed records that posts are in the index.
+func (s *Store) MarkIndexed(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	_, err := s.db.ExecContext(ctx, `UPDATE archive SET indexed = 1 WHERE id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, args...)
+	if err != nil {
+		return fmt.Errorf("store: mark indexed: %w", err)
+	}
+	return nil
+}
+
+// ResetIndexed marks a list's posts (every list's with listID 0) as not
+// indexed, so the indexer writes them again.
+func (s *Store) ResetIndexed(ctx context.Context, listID int64) error {
+	q, args := `UPDATE archive SET indexed = 0`, []any{}
+	if listID != 0 {
+		q, args = q+` WHERE list_id = ?`, []any{listID}
+	}
+	if _, err := s.db.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("store: reset indexed: %w", err)
+	}
+	return nil
+}

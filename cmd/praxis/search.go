@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"praxis/archive"
+	"praxis/archive/index"
+	"praxis/archive/web"
+)
+
+func (c *cli) searchCmd(ctx context.Context, args []string) error {
+	fs := c.flags("search")
+	asJSON := fs.Bool("json", false, "print JSON")
+	limit := fs.Int("limit", 20, "how many hits")
+	sortBy := fs.String("sort", "date", "date (newest first) or relevance")
+	httpAddr := fs.String("http", "", "where praxis serve listens, when it holds the index (default: the configuration's http)")
+	pos, err := parse(fs, args, 2, 2, "search LIST QUERY [--json] [--limit N] [--sort date|relevance]")
+	if err != nil {
+		return err
+	}
+	if *sortBy != "date" && *sortBy != "relevance" {
+		return usagef("search: --sort is date or relevance")
+	}
+	cfg, err := c.config(nil)
+	if err != nil {
+		return err
+	}
+	svc, done, err := c.openService(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	l, err := svc.List(ctx, pos[0])
+	if err != nil {
+		return err
+	}
+	var res *archive.SearchResult
+	// A short wait: when serve holds the index, asking it is the way.
+	idx, err := index.Open(filepath.Join(cfg.Data, "index"), index.Options{OpenTimeout: 300 * time.Millisecond})
+	switch {
+	case errors.Is(err, index.ErrLocked):
+		// serve holds the index: ask it, with the data dir's admin token.
+		tok, err := svc.Store().Secret(ctx, "admin-api")
+		if err != nil {
+			return err
+		}
+		addr := cfg.HTTP
+		if *httpAddr != "" {
+			addr = *httpAddr
+		}
+		if res, err = remoteSearch(ctx, addr, hex.EncodeToString(tok), l.Address, pos[1], *limit, *sortBy); err != nil {
+			return err
+		}
+	case err != nil:
+		return err
+	default:
+		defer idx.Close()
+		// Catch up with what was archived while no serve ran.
+		if _, err := archive.NewIndexer(svc.Store(), idx, slog.New(slog.NewTextHandler(io.Discard, nil))).CatchUp(ctx); err != nil {
+			return err
+		}
+		if res, err = archive.Search(idx, l.Address, pos[1], *limit, *sortBy == "date"); err != nil {
+			return err
+		}
+	}
+	if *asJSON {
+		return json.NewEncoder(c.stdout).Encode(res)
+	}
+	fmt.Fprintf(c.stdout, "%d found\n", res.Total)
+	for _, h := range res.Hits {
+		fmt.Fprintf(c.stdout, "%s  %-28.28s  %s\n    <%s>\n", h.Date[:10], h.From, h.Subject, h.MessageID)
+	}
+	return nil
+}
+
+func remoteSearch(ctx context.Context, httpAddr, token, list, q string, limit int, sortBy string) (*archive.SearchResult, error) {
+	u := "http://" + httpAddr + "/api/admin/search?" + url.Values{"list": {list}, "q": {q}, "limit": {strconv.Itoa(limit)}, "sort": {sortBy}}.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set(web.AdminHeader, token)
+	client := &http.Client{Timeout: 30 * time.Second}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("the index is held by praxis serve, which does not answer on %s (set --http as serve has it): %w", httpAddr, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusBadRequest {
+		var e struct{ Error string }
+		json.NewDecoder(resp.Body).Decode(&e)
+		return nil, errors.New(e.Error)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("praxis serve on %s answered %s", httpAddr, resp.Status)
+	}
+	var res archive.SearchResult
+	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *cli) reindexCmd(ctx context.Context, args []string) error {
+	fs := c.flags("reindex")
+	pos, err := parse(fs, args, 0, 1, "reindex [LIST]")
+	if err != nil {
+		return err
+	}
+	cfg, err := c.config(nil)
+	if err != nil {
+		return err
+	}
+	svc, done, err := c.openService(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	var listID int64
+	if len(pos) == 1 {
+		l, err := svc.List(ctx, pos[0])
+		if err != nil {
+			return err
+		}
+		listID = l.ID
+	}
+	dir := filepath.Join(cfg.Data, "index")
+	idx, err := index.Open(dir, index.Options{OpenTimeout: 2 * time.Second})
+	if errors.Is(err, index.ErrLocked) {
+		// serve re-indexes what is marked, as it runs.
+		if err := svc.Store().ResetIndexed(ctx, listID); err != nil {
+			return err
+		}
+		fmt.Fprintln(c.stdout, "praxis serve holds the index; it is rebuilding it now")
+		return nil
+	}
+	if err != nil && !errors.Is(err, index.ErrCorrupt) {
+		return err
+	}
+	if errors.Is(err, index.ErrCorrupt) {
+		return fmt.Errorf("the index in %s is corrupt: remove it, and praxis serve or this command rebuilds it", dir)
+	}
+	defer idx.Close()
+	if err := svc.Store().ResetIndexed(ctx, listID); err != nil {
+		return err
+	}
+	start := time.Now()
+	n, err := archive.NewIndexer(svc.Store(), idx, slog.New(slog.NewTextHandler(io.Discard, nil))).CatchUp(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "indexed %d posts in %s\n", n, time.Since(start).Round(time.Millisecond))
+	return nil
+}
