@@ -140,6 +140,7 @@ func (s *Store) spoolBatch(batch []spoolReq) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: spool commit: %w", err)
 	}
+	s.lastSpool.Store(time.Now().UnixNano())
 	return nil
 }
 

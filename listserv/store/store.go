@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -39,12 +40,16 @@ type Store struct {
 	// writer at a time, and handing the turn over through a mutex is much
 	// quicker than SQLite's busy handler, which sleeps and polls. Other
 	// processes (the CLI) still wait on the busy timeout.
-	wmu    sync.Mutex
-	closeM sync.RWMutex // guards closed and sends on spoolq
-	closed bool
-	spoolq chan spoolReq
-	done   chan struct{}
-	now    func() time.Time
+	wmu sync.Mutex
+	// lastSpool is when the spool last committed (Unix nanoseconds).
+	lastSpool atomic.Int64
+	// spoolWaiting counts spool commits waiting for wmu.
+	spoolWaiting atomic.Int32
+	closeM       sync.RWMutex // guards closed and sends on spoolq
+	closed       bool
+	spoolq       chan spoolReq
+	done         chan struct{}
+	now          func() time.Time
 }
 
 // Options tune Open.
@@ -241,7 +246,18 @@ func (s *Store) Secret(ctx context.Context, name string) ([]byte, error) {
 // begin starts a write transaction on db under the process's write lock;
 // release rolls back (a no-op after Commit) and lets the next writer in.
 func (s *Store) begin(ctx context.Context, db *sql.DB) (*sql.Tx, func(), error) {
-	s.wmu.Lock()
+	if db == s.spool {
+		// The spool goes first: a 250 waits on it, while every other
+		// writer (checks, archive, delivery outcomes) can wait a little.
+		s.spoolWaiting.Add(1)
+		s.wmu.Lock()
+		s.spoolWaiting.Add(-1)
+	} else {
+		for s.spoolWaiting.Load() > 0 {
+			time.Sleep(100 * time.Microsecond)
+		}
+		s.wmu.Lock()
+	}
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		s.wmu.Unlock()
@@ -263,3 +279,9 @@ func isUnique(err error) bool {
 
 // SetClock replaces the store's clock (tests that span days).
 func (s *Store) SetClock(now func() time.Time) { s.now = now }
+
+// IntakeBusy tells whether mail was spooled within the last d: the later
+// stages then give way, so a burst is taken in first and worked off after.
+func (s *Store) IntakeBusy(d time.Duration) bool {
+	return time.Since(time.Unix(0, s.lastSpool.Load())) < d
+}
