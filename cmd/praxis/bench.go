@@ -4,12 +4,15 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"runtime/pprof"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +21,9 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"praxis/archive"
+	"praxis/archive/index"
+	"praxis/archive/mbox"
 	"praxis/listserv"
 	"praxis/listserv/config"
 	"praxis/listserv/dkim"
@@ -33,6 +39,10 @@ type benchResult struct {
 	FanoutRatioOfCeiling   float64  `json:"fanout_ratio_of_ceiling"`
 	FanoutPeakRSSMB        float64  `json:"fanout_peak_rss_mb"`
 	IndexMsgsPerS          *float64 `json:"index_msgs_per_s"`
+	IndexCeilingMsgsPerS   *float64 `json:"index_ceiling_msgs_per_s"`
+	IndexRatioOfCeiling    *float64 `json:"index_ratio_of_ceiling"`
+	IndexSizeRatio         *float64 `json:"index_size_ratio"`
+	ArchiveMessages        int      `json:"archive_messages"`
 	SearchP50Ms            *float64 `json:"search_p50_ms"`
 	SearchP99Ms            *float64 `json:"search_p99_ms"`
 	HTTPSearchP50Ms        *float64 `json:"http_search_p50_ms"`
@@ -322,6 +332,9 @@ func runBench(ctx context.Context, p benchParams, progress func(string, ...any))
 	if err := <-done; err != nil {
 		return nil, err
 	}
+	if err := benchArchive(ctx, &cfg, p, res, progress); err != nil {
+		return nil, err
+	}
 	res.PeakRSSMB = peakRSSMB()
 	return res, nil
 }
@@ -424,4 +437,187 @@ func peakRSSMB() float64 {
 		}
 	}
 	return 0
+}
+
+// benchArchive imports the corpus into the archive (store, threading and
+// index), measures the same documents into a bare Bleve index (the
+// ceiling), and times the search mix.
+func benchArchive(ctx context.Context, cfg *config.Config, p benchParams, res *benchResult, progress func(string, ...any)) error {
+	msgs, size, err := benchCorpus(p.corpus)
+	if err != nil {
+		return err
+	}
+	res.ArchiveMessages = len(msgs)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc, closeSvc, err := openService(ctx, cfg, quiet, nil)
+	if err != nil {
+		return err
+	}
+	defer closeSvc()
+	l := &listserv.List{Address: "archive@bench.localhost", Name: "Archive"}
+	if err := svc.CreateList(ctx, l); err != nil {
+		return err
+	}
+	idx, err := openIndex(ctx, svc, cfg.Data, quiet)
+	if err != nil {
+		return err
+	}
+	defer idx.Close()
+	indexer := archive.NewIndexer(svc.Store(), idx, quiet)
+	// What serve archived (the ingest posts) is indexed first, untimed.
+	if _, err := indexer.CatchUp(ctx); err != nil {
+		return err
+	}
+	before := dirSize(filepath.Join(cfg.Data, "index"))
+	progress("archive: importing %d messages (store, threads, index)", len(msgs))
+	start := time.Now()
+	for _, raw := range msgs {
+		if err := svc.Archive(ctx, l, raw, ""); err != nil {
+			return err
+		}
+	}
+	if _, err := indexer.CatchUp(ctx); err != nil {
+		return err
+	}
+	rate := float64(len(msgs)) / time.Since(start).Seconds()
+	res.IndexMsgsPerS = &rate
+	if size > 0 {
+		ratio := float64(dirSize(filepath.Join(cfg.Data, "index"))-before) / float64(size)
+		res.IndexSizeRatio = &ratio
+	}
+
+	// The ceiling: the same documents, parsed and put into a bare index in
+	// batches of 500, nothing stored and nothing threaded.
+	progress("archive: bare Bleve ceiling")
+	bareDir, err := os.MkdirTemp("", "praxis-bench-bleve-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(bareDir)
+	bare, err := index.Open(bareDir, index.Options{})
+	if err != nil {
+		return err
+	}
+	start = time.Now()
+	var batch []index.Doc
+	for i, raw := range msgs {
+		a := archive.Read(raw, time.Now(), "bench.localhost")
+		to, body, quoted := archive.Text(raw)
+		batch = append(batch, index.Doc{ID: fmt.Sprint(i), List: l.Address, MessageID: a.MessageID, Thread: a.MessageID, Subject: a.Subject,
+			From: a.FromName + " " + a.FromAddr, FromAddr: a.FromAddr, To: to, Body: body, Quoted: quoted, Attachments: a.Attachments, Date: a.Date})
+		if len(batch) == 500 || i == len(msgs)-1 {
+			if err := bare.Put(batch...); err != nil {
+				bare.Close()
+				return err
+			}
+			batch = batch[:0]
+		}
+	}
+	ceiling := float64(len(msgs)) / time.Since(start).Seconds()
+	bare.Close()
+	res.IndexCeilingMsgsPerS = &ceiling
+	ratio := rate / ceiling
+	res.IndexRatioOfCeiling = &ratio
+
+	// The search mix, newest first, as the web page asks.
+	queries := benchQueries()
+	progress("archive: %d queries, 10 rounds", len(queries))
+	var took []time.Duration
+	for round := 0; round < 11; round++ {
+		for _, q := range queries {
+			t0 := time.Now()
+			if _, err := archive.Search(idx, l.Address, q, 20, true); err != nil {
+				return fmt.Errorf("bench query %q: %w", q, err)
+			}
+			if round > 0 { // the first round warms the caches
+				took = append(took, time.Since(t0))
+			}
+		}
+	}
+	sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
+	p50 := float64(took[len(took)/2].Microseconds()) / 1000
+	p99 := float64(took[len(took)*99/100].Microseconds()) / 1000
+	res.SearchP50Ms, res.SearchP99Ms = &p50, &p99
+	return nil
+}
+
+// benchCorpus reads the corpus mbox, or makes one: 2,000 posts in threads.
+func benchCorpus(path string) ([][]byte, int64, error) {
+	if path == "" {
+		var msgs [][]byte
+		var size int64
+		words := strings.Fields("usrp gnuradio timeout x310 b200 overflow sample rate fpga rfnoc ethernet dpdk lo offset synchronization time source n210 antenna filter gain")
+		base := time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)
+		for i := 0; i < 2000; i++ {
+			refs := ""
+			if i%5 != 0 {
+				refs = fmt.Sprintf("In-Reply-To: <gen.%d@bench.localhost>\r\nReferences: <gen.%d@bench.localhost>\r\n", i-i%5, i-i%5)
+			}
+			var body strings.Builder
+			for j := 0; j < 60; j++ {
+				body.WriteString(words[(i*7+j*3)%len(words)] + " ")
+			}
+			raw := fmt.Sprintf("From: Member %d <m%d@bench.localhost>\r\nTo: archive@bench.localhost\r\nSubject: %s %s question %d\r\nMessage-ID: <gen.%d@bench.localhost>\r\n%sDate: %s\r\n\r\n%s\r\n",
+				i%40, i%40, words[i%len(words)], words[(i+3)%len(words)], i/5, i, refs, base.Add(time.Duration(i)*time.Hour).Format(time.RFC1123Z), body.String())
+			msgs = append(msgs, []byte(raw))
+			size += int64(len(raw))
+		}
+		return msgs, size, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, fmt.Errorf("bench: corpus: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, 0, err
+	}
+	r, err := mbox.NewReader(f)
+	if err != nil {
+		return nil, 0, err
+	}
+	var msgs [][]byte
+	for {
+		m, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, 0, err
+		}
+		msgs = append(msgs, m.Raw)
+	}
+	return msgs, st.Size(), nil
+}
+
+// benchQueries is the public-inbox mix of ../shared/bench/queries.tsv when
+// it is there, plus queries of every other kind the language has.
+func benchQueries() []string {
+	var qs []string
+	for _, p := range []string{filepath.Join("..", "shared", "bench", "queries.tsv"), filepath.Join("..", "..", "..", "shared", "bench", "queries.tsv")} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			f := strings.Split(line, "\t")
+			if len(f) >= 2 && !strings.HasPrefix(line, "#") && strings.TrimSpace(f[1]) != "" {
+				qs = append(qs, f[1])
+			}
+		}
+		break
+	}
+	return append(qs, `has:attachment`, `-usrp timeout`, `(x310 OR b210) AND s:fpga`, `d:2021-06..2021-09 overflow`, `t:usrp-users`, `"sample rate" NOT b200`)
+}
+
+func dirSize(dir string) int64 {
+	var n int64
+	filepath.Walk(dir, func(_ string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			n += info.Size()
+		}
+		return nil
+	})
+	return n
 }
