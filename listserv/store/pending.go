@@ -70,11 +70,6 @@ func (s *Store) PendingFor(ctx context.Context, listID int64, kind, addr string)
 	return s.queryPending(ctx, `SELECT `+pendingCols+` FROM pending WHERE list_id = ? AND kind = ? AND address = ? AND expires_at > ? ORDER BY id`, listID, kind, addr, s.unix())
 }
 
-// PendingOfKind lists a list's unexpired requests of a kind.
-func (s *Store) PendingOfKind(ctx context.Context, listID int64, kind string) ([]*Pending, error) {
-	return s.queryPending(ctx, `SELECT `+pendingCols+` FROM pending WHERE list_id = ? AND kind = ? AND expires_at > ? ORDER BY id`, listID, kind, s.unix())
-}
-
 func (s *Store) queryPending(ctx context.Context, q string, args ...any) ([]*Pending, error) {
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
