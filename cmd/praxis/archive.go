@@ -25,15 +25,11 @@ func (c *cli) importCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc, done, err := c.openService(ctx)
+	svc, l, done, err := c.openList(ctx, pos[0])
 	if err != nil {
 		return err
 	}
 	defer done()
-	l, err := svc.List(ctx, pos[0])
-	if err != nil {
-		return err
-	}
 	for _, path := range pos[1:] {
 		if err := c.importFile(ctx, svc, l, path); err != nil {
 			return err
@@ -159,15 +155,11 @@ func (c *cli) exportCmd(ctx context.Context, args []string) error {
 			return usagef("export: --since %q: want YYYY-MM-DD", *since)
 		}
 	}
-	svc, done, err := c.openService(ctx)
+	svc, l, done, err := c.openList(ctx, pos[0])
 	if err != nil {
 		return err
 	}
 	defer done()
-	l, err := svc.List(ctx, pos[0])
-	if err != nil {
-		return err
-	}
 	w := mbox.NewWriter(c.stdout)
 	err = svc.Store().ArchiveEach(ctx, l.ID, from, func(p *store.ArchivedPost) error {
 		raw, err := svc.Store().ArchiveRaw(ctx, p.Hash)
@@ -204,15 +196,11 @@ func (c *cli) threadCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc, done, err := c.openService(ctx)
+	svc, l, done, err := c.openList(ctx, pos[0])
 	if err != nil {
 		return err
 	}
 	defer done()
-	l, err := svc.List(ctx, pos[0])
-	if err != nil {
-		return err
-	}
 	id := strings.Trim(strings.TrimSpace(pos[1]), "<>")
 	found, err := svc.Store().ArchiveByMessageID(ctx, l.ID, id)
 	if err != nil {

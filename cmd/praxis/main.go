@@ -222,6 +222,21 @@ type clock func() time.Time
 
 // openService opens the data dir. now (the clock) and checker (DMARC) are
 // for serve; the admin commands pass neither.
+// openList opens the data dir and finds a list: the start of every command
+// that works on one list.
+func (c *cli) openList(ctx context.Context, list string) (*listserv.Service, *listserv.List, func(), error) {
+	svc, done, err := c.openService(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	l, err := svc.List(ctx, list)
+	if err != nil {
+		done()
+		return nil, nil, nil, err
+	}
+	return svc, l, done, nil
+}
+
 func openService(ctx context.Context, cfg *config.Config, log *slog.Logger, now []clock, checker ...listserv.DMARC) (*listserv.Service, func(), error) {
 	var nowFn func() time.Time
 	if len(now) > 0 {

@@ -36,15 +36,11 @@ func (c *cli) searchCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc, done, err := c.openService(ctx)
+	svc, l, done, err := c.openList(ctx, pos[0])
 	if err != nil {
 		return err
 	}
 	defer done()
-	l, err := svc.List(ctx, pos[0])
-	if err != nil {
-		return err
-	}
 	var res *archive.SearchResult
 	// A short wait: when serve holds the index, asking it is the way.
 	idx, err := index.Open(filepath.Join(cfg.Data, "index"), index.Options{OpenTimeout: 300 * time.Millisecond})
