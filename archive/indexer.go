@@ -2,9 +2,11 @@ package archive
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
+	"runtime"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"praxis/archive/index"
@@ -70,24 +72,14 @@ const batchSize = 500
 func (x *Indexer) CatchUp(ctx context.Context) (int, error) {
 	total := 0
 	for ctx.Err() == nil {
-		posts, lists, err := x.store.ArchiveUnindexed(ctx, batchSize)
+		posts, err := x.store.ArchiveUnindexed(ctx, batchSize)
 		if err != nil || len(posts) == 0 {
 			return total, err
 		}
-		docs := make([]index.Doc, 0, len(posts))
-		ids := make([]int64, 0, len(posts))
+		docs := Docs(posts)
+		ids := make([]int64, len(posts))
 		for i, p := range posts {
-			raw, err := x.store.ArchiveRaw(ctx, p.Hash)
-			if err != nil {
-				return total, err
-			}
-			to, body, quoted := Text(raw)
-			docs = append(docs, index.Doc{
-				ID: fmt.Sprint(p.ID), List: lists[i], MessageID: p.MessageID, Thread: p.ThreadID,
-				Subject: p.Subject, From: strings.TrimSpace(p.FromName + " " + p.FromAddr), FromAddr: p.FromAddr,
-				To: to, Body: body, Quoted: quoted, Attachments: p.Attachments, Date: p.Date,
-			})
-			ids = append(ids, p.ID)
+			ids[i] = p.ID
 		}
 		if err := x.index.Put(docs...); err != nil {
 			return total, err
@@ -98,4 +90,29 @@ func (x *Indexer) CatchUp(ctx context.Context) (int, error) {
 		total += len(ids)
 	}
 	return total, nil
+}
+
+// Docs makes the index documents of archived posts, parsing their text on
+// every core.
+func Docs(posts []store.Unindexed) []index.Doc {
+	docs := make([]index.Doc, len(posts))
+	workers := min(runtime.GOMAXPROCS(0), len(posts))
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(posts); i += workers {
+				p := posts[i]
+				to, body, quoted := Text(p.Raw)
+				docs[i] = index.Doc{
+					ID: strconv.FormatInt(p.ID, 10), List: p.List, MessageID: p.MessageID, Thread: p.ThreadID,
+					Subject: p.Subject, From: strings.TrimSpace(p.FromName + " " + p.FromAddr), FromAddr: p.FromAddr,
+					To: to, Body: body, Quoted: quoted, Attachments: p.Attachments, Date: p.Date,
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	return docs
 }

@@ -1,17 +1,23 @@
 package index
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
+	"math"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/search"
 	bolterrors "go.etcd.io/bbolt/errors"
 
 	"praxis/archive/query"
@@ -61,6 +67,48 @@ type Index struct {
 	b     bleve.Index
 	close sync.Once
 	err   error // Close's result, returned again by later calls
+	// latest and earliest bound the fieldOrder values in the index, in
+	// Unix nanoseconds, for the windows of a newest-first search.
+	latest, earliest atomic.Int64
+}
+
+// open wraps an open Bleve index and finds its order bounds.
+func open(b bleve.Index) (*Index, error) {
+	x := &Index{b: b}
+	x.earliest.Store(math.MaxInt64)
+	x.latest.Store(math.MinInt64)
+	for _, desc := range []bool{true, false} {
+		req := bleve.NewSearchRequestOptions(bleve.NewMatchAllQuery(), 1, 0, false)
+		req.Score = bleve.ScoreNone
+		req.SortByCustom(search.SortOrder{&search.SortField{Field: fieldOrder, Desc: desc, Type: search.SortFieldAsDate}})
+		res, err := b.Search(req)
+		if err != nil {
+			b.Close()
+			return nil, fmt.Errorf("index: open: %w", err)
+		}
+		if len(res.Hits) == 1 && len(res.Hits[0].DecodedSort) == 1 {
+			if t, err := time.Parse(time.RFC3339Nano, res.Hits[0].DecodedSort[0]); err == nil {
+				x.widen(t.UnixNano())
+			}
+		}
+	}
+	return x, nil
+}
+
+// widen makes the order bounds take in one more value.
+func (x *Index) widen(n int64) {
+	for {
+		old := x.latest.Load()
+		if n <= old || x.latest.CompareAndSwap(old, n) {
+			break
+		}
+	}
+	for {
+		old := x.earliest.Load()
+		if n >= old || x.earliest.CompareAndSwap(old, n) {
+			break
+		}
+	}
 }
 
 // Open opens the index in dir, creating it when dir is missing or empty.
@@ -86,15 +134,31 @@ func Open(dir string, opts Options) (*Index, error) {
 		if err != nil {
 			return nil, classify(dir, "create", err)
 		}
-		return &Index{b: b}, nil
+		if err := b.SetInternal([]byte(versionKey), []byte(mappingVersion)); err != nil {
+			b.Close()
+			return nil, fmt.Errorf("index: create %s: %w", dir, err)
+		}
+		return open(b)
 	}
 
 	b, err := openBleve(dir, cfg)
 	if err != nil {
 		return nil, classify(dir, "open", err)
 	}
-	return &Index{b: b}, nil
+	if v, err := b.GetInternal([]byte(versionKey)); err != nil || string(v) != mappingVersion {
+		b.Close()
+		return nil, fmt.Errorf("index: open %s: %w: made with mapping %q, this praxis writes %q", dir, ErrCorrupt, v, mappingVersion)
+	}
+	return open(b)
 }
+
+// mappingVersion names the mapping in newMapping. An index made with
+// another one is rebuilt from the archive (Open returns ErrCorrupt), as
+// its fields would not answer this version's queries.
+const (
+	versionKey     = "praxis.mapping"
+	mappingVersion = "3"
+)
 
 // openBleve opens an existing index. Bleve's segment readers trust the
 // bytes on disk, so a damaged file can panic rather than return an error;
@@ -169,6 +233,9 @@ func (x *Index) Put(docs ...Doc) error {
 	if err := x.b.Batch(batch); err != nil {
 		return fmt.Errorf("index: put %d docs: %w", len(docs), err)
 	}
+	for i := range docs {
+		x.widen(orderKey(&docs[i]).UnixNano())
+	}
 	return nil
 }
 
@@ -191,6 +258,7 @@ func fields(d *Doc) map[string]interface{} {
 	add(query.FieldFromAddr, strings.ToLower(d.FromAddr))
 	add(query.FieldTo, d.To)
 	add(query.FieldBody, d.Body)
+	add(fieldPreview, preview(d.Body))
 	add(query.FieldQuoted, d.Quoted)
 	if len(d.Attachments) > 0 {
 		f[query.FieldAttachment] = d.Attachments
@@ -201,7 +269,25 @@ func fields(d *Doc) map[string]interface{} {
 		f[query.FieldDate] = d.Date.UTC()
 		f[fieldMonth] = d.Date.UTC().Format(monthLayout)
 	}
+	f[fieldOrder] = orderKey(d)
 	return f
+}
+
+// orderKey is the doc's fieldOrder value. A post without a date sorts as
+// the epoch, where Bleve's date range starts.
+func orderKey(d *Doc) time.Time {
+	base := time.Unix(0, 0).UTC()
+	if !d.Date.IsZero() {
+		base = d.Date.UTC().Truncate(time.Second)
+	}
+	seq, err := strconv.ParseUint(d.ID, 10, 64)
+	if err != nil {
+		// Not an archive id: a hash of it keeps keys unique enough.
+		h := fnv.New64a()
+		h.Write([]byte(d.ID))
+		seq = h.Sum64()
+	}
+	return base.Add(time.Duration(seq % uint64(time.Second)))
 }
 
 // Delete removes the docs with these IDs; unknown IDs are ignored.
@@ -226,4 +312,33 @@ func (x *Index) Count() (uint64, error) {
 		return 0, fmt.Errorf("index: count: %w", err)
 	}
 	return n, nil
+}
+
+// Segments returns how many in-memory and on-disk segments the index's
+// current snapshot has: a search visits every one, so fewer is faster.
+func (x *Index) Segments() (memory, file uint64) {
+	st, _ := x.b.StatsMap()["index"].(map[string]interface{})
+	memory, _ = st["num_root_memorysegments"].(uint64)
+	file, _ = st["num_root_filesegments"].(uint64)
+	return memory, file
+}
+
+// Settle waits, up to limit, until scorch has persisted every batch and
+// its background merging has stopped changing the segments: after a big
+// import, searches are timed against the index as a server holds it.
+func (x *Index) Settle(ctx context.Context, limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	lastMem, lastFile := x.Segments()
+	stableSince := time.Now()
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(50 * time.Millisecond)
+		mem, file := x.Segments()
+		if mem != lastMem || file != lastFile {
+			lastMem, lastFile, stableSince = mem, file, time.Now()
+			continue
+		}
+		if mem == 0 && time.Since(stableSince) >= 500*time.Millisecond {
+			return
+		}
+	}
 }

@@ -25,6 +25,16 @@ const fieldMonth = "month"
 // monthLayout formats fieldMonth and Result.Months.
 const monthLayout = "2006-01"
 
+// fieldOrder is the sort key: the date to the second, plus the post's
+// archive id as nanoseconds. It is unique, so it alone orders hits and
+// pages them with search_after; a tie-break on the document ID would make
+// Bleve load every hit's stored ID, the biggest cost of a search that
+// matches thousands of posts.
+const fieldOrder = "order"
+
+// fieldPreview holds the first previewBytes of the body, stored only.
+const fieldPreview = "preview"
+
 // filenameAnalyzer splits attachment names into words. The unicode
 // tokenizer alone keeps "diagram.pdf" and "x310_rfnoc" whole (UAX #29
 // treats '.' between letters and '_' as word-internal), so a char filter
@@ -34,9 +44,9 @@ const (
 	filenameCharFilter = "praxis_filename_separators"
 )
 
-// storedFields are the fields a hit list shows; only these are stored, so
-// Search asks for exactly these back. The body is stored as well, but only
-// because the highlighter reads the stored text (see newMapping).
+// storedFields are the fields a hit list shows; only these (and the
+// body's preview, for snippets) are stored, so Search asks for exactly
+// these back. Bodies are not stored: the archive has them.
 var storedFields = []string{
 	query.FieldList, query.FieldMessageID, query.FieldThread,
 	query.FieldSubject, query.FieldFrom, query.FieldDate,
@@ -44,9 +54,10 @@ var storedFields = []string{
 
 // newMapping builds the index mapping. The size goal is an index under half
 // the size of the mbox it came from, so every field pays only for what is
-// used: term vectors (positions within the text) only on subject and body,
-// which the highlighter needs to place <mark>; doc values only on the
-// fields that are sorted or faceted on (date, from_addr, month); nothing in
+// used: term vectors (positions) on the analysed text, which phrases need;
+// bodies not stored (snippets come from a stored preview, snippet.go);
+// doc values only on the
+// fields that are sorted or faceted on (order, from_addr, month); nothing in
 // the composite _all field, since package query always names its fields;
 // and no dynamic mapping, so a field nobody declared is dropped rather than
 // indexed with a guessed analyser.
@@ -71,7 +82,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	type spec struct {
 		analyzer string
 		store    bool // shown in the hit list (or read by the highlighter)
-		vectors  bool // highlighted
+		vectors  bool // searched for phrases (positions)
 		docVals  bool // sorted or faceted on
 	}
 	text := map[string]spec{
@@ -81,11 +92,11 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 		query.FieldFromAddr:   {keyword.Name, false, false, true},
 		fieldMonth:            {keyword.Name, false, false, true},
 		query.FieldSubject:    {en.AnalyzerName, true, true, false},
-		query.FieldBody:       {en.AnalyzerName, true, true, false},
-		query.FieldQuoted:     {en.AnalyzerName, false, false, false},
-		query.FieldFrom:       {standard.Name, true, false, false},
-		query.FieldTo:         {standard.Name, false, false, false},
-		query.FieldAttachment: {filenameAnalyzer, false, false, false},
+		query.FieldBody:       {en.AnalyzerName, false, true, false},
+		query.FieldQuoted:     {en.AnalyzerName, false, true, false},
+		query.FieldFrom:       {standard.Name, true, true, false},
+		query.FieldTo:         {standard.Name, false, true, false},
+		query.FieldAttachment: {filenameAnalyzer, false, true, false},
 	}
 
 	doc := bleve.NewDocumentStaticMapping()
@@ -100,9 +111,24 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 		doc.AddFieldMappingsAt(name, f)
 	}
 
+	// The body's start, stored and not indexed, for snippets (snippet.go).
+	pv := bleve.NewTextFieldMapping()
+	pv.Index = false
+	pv.Store = true
+	pv.IncludeTermVectors = false
+	pv.DocValues = false
+	pv.IncludeInAll = false
+	doc.AddFieldMappingsAt(fieldPreview, pv)
+
 	date := bleve.NewDateTimeFieldMapping()
-	date.IncludeInAll = false // Store and DocValues stay: shown and sorted on
+	date.IncludeInAll = false // stored: shown in hits
+	date.DocValues = false
 	doc.AddFieldMappingsAt(query.FieldDate, date)
+
+	order := bleve.NewDateTimeFieldMapping()
+	order.IncludeInAll = false
+	order.Store = false // sorted on only
+	doc.AddFieldMappingsAt(fieldOrder, order)
 
 	has := bleve.NewBooleanFieldMapping()
 	has.Store = false

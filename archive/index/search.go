@@ -6,12 +6,11 @@ import (
 	"html"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/search"
-	bhtml "github.com/blevesearch/bleve/v2/search/highlight/highlighter/html"
 	bquery "github.com/blevesearch/bleve/v2/search/query"
 
 	"praxis/archive/query"
@@ -73,51 +72,42 @@ type Facet struct {
 //
 // Paging is by search_after rather than from/size: a deep "from" makes
 // Bleve collect and throw away every earlier hit, while search_after costs
-// the same on every page. Both orders end with the doc ID so that the sort
-// key is unique and pages neither repeat nor skip ties.
+// the same on every page. Both orders end with fieldOrder, which is unique,
+// so pages neither repeat nor skip ties.
 func (x *Index) Search(q bquery.Query, o SearchOptions) (*Result, error) {
 	size := o.Size
 	if size <= 0 {
 		size = defaultSize
 	}
 	size = min(size, maxSize)
-
-	req := bleve.NewSearchRequestOptions(q, size, 0, false)
-	req.Fields = storedFields
-	if o.Newest {
-		req.SortByCustom(search.SortOrder{
-			// Typed as a date so that search_after's RFC 3339 text is
-			// encoded the way the index keeps dates.
-			&search.SortField{Field: query.FieldDate, Desc: true, Type: search.SortFieldAsDate},
-			&search.SortDocID{},
-		})
-	} else {
-		req.SortByCustom(search.SortOrder{&search.SortScore{Desc: true}, &search.SortDocID{}})
+	if len(o.After) > 0 && len(o.After) != sortKeys(o.Newest) {
+		return nil, fmt.Errorf("index: search: After has %d values, want %d (from a page with the same order)", len(o.After), sortKeys(o.Newest))
 	}
-	if len(o.After) > 0 {
-		if len(o.After) != len(req.Sort) {
-			return nil, fmt.Errorf("index: search: After has %d values, want %d (from a page with the same order)", len(o.After), len(req.Sort))
-		}
-		req.SetSearchAfter(o.After)
-	}
+	var marks []string
 	if o.Highlight {
-		req.Highlight = bleve.NewHighlightWithStyle(bhtml.Name)
-		req.Highlight.AddField(query.FieldBody)
-		req.Highlight.AddField(query.FieldSubject)
+		if an := x.b.Mapping().AnalyzerNamed(en.AnalyzerName); an != nil {
+			marks = stems(q, an)
+		}
 	}
-	if o.Facets {
-		req.AddFacet(query.FieldFromAddr, bleve.NewFacetRequest(query.FieldFromAddr, authorFacetSize))
-		req.AddFacet(fieldMonth, bleve.NewFacetRequest(fieldMonth, monthFacetSize))
+	var (
+		res   *bleve.SearchResult
+		total uint64
+		err   error
+	)
+	if o.Newest {
+		res, total, err = x.newest(q, o, size)
+	} else {
+		res, err = x.b.Search(x.request(q, o, size))
+		if res != nil {
+			total = res.Total
+		}
 	}
-
-	res, err := x.b.Search(req)
 	if err != nil {
 		return nil, fmt.Errorf("index: search: %w", err)
 	}
-
-	out := &Result{Total: res.Total, Took: res.Took, Hits: make([]Hit, 0, len(res.Hits))}
+	out := &Result{Total: total, Took: res.Took, Hits: make([]Hit, 0, len(res.Hits))}
 	for _, h := range res.Hits {
-		out.Hits = append(out.Hits, hit(h, o))
+		out.Hits = append(out.Hits, hit(h, o, marks))
 	}
 	if o.Facets {
 		out.Authors = facet(res.Facets[query.FieldFromAddr])
@@ -127,7 +117,107 @@ func (x *Index) Search(q bquery.Query, o SearchOptions) (*Result, error) {
 	return out, nil
 }
 
-func hit(h *search.DocumentMatch, o SearchOptions) Hit {
+func sortKeys(newest bool) int {
+	if newest {
+		return 1
+	}
+	return 2
+}
+
+// request builds the search request for one page of q.
+func (x *Index) request(q bquery.Query, o SearchOptions, size int) *bleve.SearchRequest {
+	req := bleve.NewSearchRequestOptions(q, size, 0, false)
+	req.Fields = storedFields
+	if o.Highlight {
+		req.Fields = append(slices.Clip(storedFields), fieldPreview)
+	}
+	// Typed as a date so that search_after's RFC 3339 text is encoded the
+	// way the index keeps dates.
+	byOrder := &search.SortField{Field: fieldOrder, Desc: true, Type: search.SortFieldAsDate}
+	if o.Newest {
+		// Dates order the hits, so scoring them is wasted work.
+		req.Score = bleve.ScoreNone
+		req.SortByCustom(search.SortOrder{byOrder})
+	} else {
+		req.SortByCustom(search.SortOrder{&search.SortScore{Desc: true}, byOrder})
+	}
+	if len(o.After) > 0 {
+		req.SetSearchAfter(o.After)
+	}
+	if o.Facets {
+		req.AddFacet(query.FieldFromAddr, bleve.NewFacetRequest(query.FieldFromAddr, authorFacetSize))
+		req.AddFacet(fieldMonth, bleve.NewFacetRequest(fieldMonth, monthFacetSize))
+	}
+	return req
+}
+
+// newest finds one page of q's hits, newest first, and how many hits
+// there are in all.
+//
+// Sorting by date makes Bleve read the date of every hit, which for a
+// word in half the archive costs far more than finding the hits. So the
+// hits are first only counted (no sort, no scores: cheap), and when there
+// are many, the page is looked for among the latest posts only: a window
+// of windowStart back from the newest post (or from the previous page's
+// last hit), widened fourfold until it holds a page or covers everything.
+// Every hit outside a window is older than every hit inside it, so the
+// page is the same as a sort of all the hits would give.
+func (x *Index) newest(q bquery.Query, o SearchOptions, size int) (*bleve.SearchResult, uint64, error) {
+	count := bleve.NewSearchRequestOptions(q, 0, 0, false)
+	count.Score = bleve.ScoreNone
+	if o.Facets {
+		count.AddFacet(query.FieldFromAddr, bleve.NewFacetRequest(query.FieldFromAddr, authorFacetSize))
+		count.AddFacet(fieldMonth, bleve.NewFacetRequest(fieldMonth, monthFacetSize))
+	}
+	counted, err := x.b.Search(count)
+	if err != nil {
+		return nil, 0, err
+	}
+	page := o
+	page.Facets = false
+	if counted.Total <= windowMinHits {
+		res, err := x.b.Search(x.request(q, page, size))
+		if err == nil {
+			res.Facets = counted.Facets
+		}
+		return res, counted.Total, err
+	}
+	top := x.latest.Load()
+	if len(o.After) > 0 {
+		if t, err := time.Parse(time.RFC3339Nano, o.After[0]); err == nil {
+			top = t.UnixNano()
+		}
+	}
+	for w := windowStart; ; w *= 4 {
+		from := time.Unix(0, top).Add(-w)
+		covers := from.Before(time.Unix(0, x.earliest.Load()))
+		wq := q
+		if !covers {
+			r := bquery.NewDateRangeInclusiveQuery(from, time.Time{}, ptr(true), nil)
+			r.SetField(fieldOrder)
+			wq = bquery.NewConjunctionQuery([]bquery.Query{q, r})
+		}
+		res, err := x.b.Search(x.request(wq, page, size))
+		if err != nil {
+			return nil, 0, err
+		}
+		if len(res.Hits) >= size || covers {
+			res.Facets = counted.Facets
+			return res, counted.Total, nil
+		}
+	}
+}
+
+// windowMinHits is the hit count from which newest looks in windows;
+// windowStart is the first window's span. Variables for the tests.
+var (
+	windowMinHits uint64 = 500
+	windowStart          = 30 * 24 * time.Hour
+)
+
+func ptr(b bool) *bool { return &b }
+
+func hit(h *search.DocumentMatch, o SearchOptions, marks []string) Hit {
 	str := func(name string) string {
 		s, _ := h.Fields[name].(string)
 		return s
@@ -143,7 +233,7 @@ func hit(h *search.DocumentMatch, o SearchOptions) Hit {
 		Sort:      slices.Clone(h.DecodedSort),
 	}
 	if o.Highlight {
-		out.Snippet = snippet(h)
+		out.Snippet = hitSnippet(h, marks)
 	}
 	if d, err := time.Parse(time.RFC3339Nano, str(query.FieldDate)); err == nil {
 		out.Date = d
@@ -156,16 +246,14 @@ func hit(h *search.DocumentMatch, o SearchOptions) Hit {
 	return out
 }
 
-// snippet picks the body's best fragment, else the subject's. A match only
-// in quoted text or a name has no fragment; the subject, escaped, stands in
-// so that every hit has something to show.
-func snippet(h *search.DocumentMatch) string {
-	for _, f := range []string{query.FieldBody, query.FieldSubject} {
-		// Bleve returns the start of a stored field even where nothing
-		// matched in it; only a fragment with a mark says why it is a hit.
-		// The text around the marks is escaped, so a "<mark>" is ours.
-		for _, frag := range h.Fragments[f] {
-			if strings.Contains(frag, "<mark>") {
+// hitSnippet picks a window of the body's preview around a word the query
+// asked for, else of the subject. A match only in quoted text, a name or
+// deep in a long body has no window; the subject, escaped, stands in so
+// that every hit has something to show.
+func hitSnippet(h *search.DocumentMatch, marks []string) string {
+	for _, f := range []string{fieldPreview, query.FieldSubject} {
+		if s, _ := h.Fields[f].(string); s != "" {
+			if frag := snippet(s, marks); frag != "" {
 				return frag
 			}
 		}

@@ -37,8 +37,11 @@ const (
 // Quoted text is left out on purpose: every reply quotes the post before
 // it, so counting quotes would make a whole thread hit for a word that one
 // person wrote once, and push the post that said it down the results.
-// Someone who wants quotes asks with q:.
-var freeFields = []string{FieldSubject, FieldBody, FieldFrom, FieldTo, FieldAttachment}
+// Someone who wants quotes asks with q:. To and Cc are left out too, as
+// public-inbox leaves them out of its unprefixed terms: every post names
+// the list there, so "usrp" on usrp-users would match the whole archive;
+// t:, c: and a: ask for them.
+var freeFields = []string{FieldSubject, FieldBody, FieldFrom, FieldAttachment}
 
 // prefixKind says how a prefix's value is read.
 type prefixKind int

@@ -37,7 +37,7 @@ const maxDepth = 32
 //	primary = "(" or ")" | [ prefix ":" ] ( word | '"' phrase '"' )
 //
 // Choices where public-inbox, Lucene and plain habit differ:
-//   - A free word or phrase is looked for in subject, body, from, to and
+//   - A free word or phrase is looked for in subject, body, from and
 //     attachment names, as one MatchQuery (MatchPhraseQuery) per field
 //     joined by OR, so each field's own analyser reads the word. Quoted
 //     text is left out, as every reply quotes its parent; q: asks for it.

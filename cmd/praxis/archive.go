@@ -6,11 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"sort"
 	"strings"
 	"time"
 
+	"praxis/archive"
+	"praxis/archive/index"
 	"praxis/archive/mbox"
 	"praxis/listserv"
 	"praxis/listserv/store"
@@ -30,17 +33,154 @@ func (c *cli) importCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	defer done()
+	cfg, err := c.config(nil)
+	if err != nil {
+		return err
+	}
+	// Index as we go when no serve holds the index; otherwise serve's
+	// indexer picks the posts up from the store.
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	idx, err := openIndex(ctx, svc, cfg.Data, quiet, 300*time.Millisecond)
+	switch {
+	case errors.Is(err, index.ErrLocked):
+		fmt.Fprintln(c.stderr, "praxis: serve holds the index; it indexes the imported posts")
+		idx = nil
+	case err != nil:
+		return err
+	default:
+		defer idx.Close()
+	}
+	im := newImporter(ctx, svc, l, idx)
 	for _, path := range pos[1:] {
-		if err := c.importFile(ctx, svc, l, path); err != nil {
+		if err := c.importFile(ctx, im, path); err != nil {
+			im.close()
 			return err
 		}
+	}
+	return im.close()
+}
+
+// importer stores messages in batches and, when it holds the index,
+// indexes what it stored from a second goroutine, so that parsing,
+// storing and indexing overlap. It hands the indexer the text it parsed,
+// rather than have it read the posts back from the store.
+type importer struct {
+	ctx     context.Context
+	svc     *listserv.Service
+	l       *listserv.List
+	batch   [][]byte
+	bytes   int
+	created int
+	indexer *archive.Indexer // nil when serve indexes
+	idx     *index.Index
+	docs    chan []store.Unindexed
+	done    chan error
+}
+
+// importBatch bounds a batch (one transaction) by count and size: big
+// enough that commits are rare, small enough that serve's intake, which
+// shares the write lock, never waits long. indexBatch is bigger: each
+// index batch is a segment, and fewer segments mean less merging.
+const (
+	importBatch      = 256
+	importBatchBytes = 8 << 20
+	indexBatch       = 512
+)
+
+func newImporter(ctx context.Context, svc *listserv.Service, l *listserv.List, idx *index.Index) *importer {
+	im := &importer{ctx: ctx, svc: svc, l: l, idx: idx}
+	if idx != nil {
+		im.indexer = archive.NewIndexer(svc.Store(), idx, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		im.docs, im.done = make(chan []store.Unindexed, 2), make(chan error, 1)
+		go func() { im.done <- im.index() }()
+	}
+	return im
+}
+
+// index puts what the importer stored into the index, indexBatch posts at
+// a time, and marks them indexed. After an error it keeps draining, so
+// the importer never blocks; what was not indexed is caught up later.
+func (im *importer) index() error {
+	var pending []store.Unindexed
+	var failed error
+	put := func() {
+		if len(pending) == 0 || failed != nil {
+			pending = pending[:0]
+			return
+		}
+		ids := make([]int64, len(pending))
+		for i, p := range pending {
+			ids[i] = p.ID
+		}
+		docs := archive.Docs(pending)
+		clear(pending) // let the raw messages go before Bleve analyses
+		pending = pending[:0]
+		failed = im.idx.Put(docs...)
+		if failed == nil {
+			failed = im.svc.Store().MarkIndexed(im.ctx, ids)
+		}
+	}
+	for posts := range im.docs {
+		pending = append(pending, posts...)
+		if len(pending) >= indexBatch {
+			put()
+		}
+	}
+	put()
+	return failed
+}
+
+func (im *importer) add(raw []byte) error {
+	im.batch = append(im.batch, raw)
+	im.bytes += len(raw)
+	if len(im.batch) >= importBatch || im.bytes >= importBatchBytes {
+		return im.flush()
 	}
 	return nil
 }
 
+func (im *importer) flush() error {
+	if len(im.batch) == 0 {
+		return nil
+	}
+	posts, made, err := im.svc.ArchiveMany(im.ctx, im.l, im.batch)
+	if err != nil {
+		return err
+	}
+	var fresh []store.Unindexed
+	for i, p := range posts {
+		if made[i] {
+			im.created++
+			fresh = append(fresh, store.Unindexed{ArchivedPost: p, List: im.l.Address, Raw: im.batch[i]})
+		}
+	}
+	if im.docs != nil && len(fresh) > 0 {
+		im.docs <- fresh
+	}
+	// The bytes now belong to the indexer: a new slice, not batch[:0].
+	im.batch, im.bytes = nil, 0
+	return nil
+}
+
+// close stores what is left and waits until all of it is indexed.
+func (im *importer) close() error {
+	err := im.flush()
+	if im.indexer != nil {
+		close(im.docs)
+		if ierr := <-im.done; err == nil {
+			err = ierr
+		}
+		if _, ierr := im.indexer.CatchUp(im.ctx); err == nil {
+			err = ierr
+		}
+		im.indexer = nil
+	}
+	return err
+}
+
 // importFile reads one mbox (or .gz) into the archive. A malformed message
 // is kept with a warning; only an unreadable file stops the import.
-func (c *cli) importFile(ctx context.Context, svc *listserv.Service, l *listserv.List, path string) error {
+func (c *cli) importFile(ctx context.Context, im *importer, path string) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
@@ -56,7 +196,7 @@ func (c *cli) importFile(ctx context.Context, svc *listserv.Service, l *listserv
 		return fmt.Errorf("import %s: %w", path, err)
 	}
 	bar := newProgress(c.stderr, path, size)
-	total, warnings := 0, 0
+	total, warnings, before := 0, 0, im.created
 	for {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -73,14 +213,17 @@ func (c *cli) importFile(ctx context.Context, svc *listserv.Service, l *listserv
 			bar.clear()
 			fmt.Fprintf(c.stderr, "praxis: warning: %s line %d: %s (kept)\n", path, m.Line, m.Malformed)
 		}
-		if err := svc.Archive(ctx, l, m.Raw, ""); err != nil {
-			return fmt.Errorf("import %s line %d: %w", path, m.Line, err)
+		if err := im.add(m.Raw); err != nil {
+			return fmt.Errorf("import %s near line %d: %w", path, m.Line, err)
 		}
 		total++
 		bar.update(total, counter.n)
 	}
+	if err := im.flush(); err != nil {
+		return fmt.Errorf("import %s: %w", path, err)
+	}
 	bar.clear()
-	fmt.Fprintf(c.stdout, "%s: %d messages read into %s (%d warnings)\n", path, total, l.Address, warnings)
+	fmt.Fprintf(c.stdout, "%s: %d messages read into %s, %d new (%d warnings)\n", path, total, im.l.Address, im.created-before, warnings)
 	return nil
 }
 

@@ -102,7 +102,7 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 		return err
 	}
 	defer closeStore()
-	idx, err := openIndex(ctx, svc, cfg.Data, log)
+	idx, err := openIndex(ctx, svc, cfg.Data, log, 0)
 	if err != nil {
 		return err
 	}
@@ -237,9 +237,9 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 
 // openIndex opens the data dir's full-text index. A corrupt one is removed
 // and rebuilt from the archive (the index holds nothing the store lacks).
-func openIndex(ctx context.Context, svc *listserv.Service, data string, log *slog.Logger) (*index.Index, error) {
+func openIndex(ctx context.Context, svc *listserv.Service, data string, log *slog.Logger, wait time.Duration) (*index.Index, error) {
 	dir := filepath.Join(data, "index")
-	idx, err := index.Open(dir, index.Options{})
+	idx, err := index.Open(dir, index.Options{OpenTimeout: wait})
 	if errors.Is(err, index.ErrCorrupt) {
 		log.Warn("the index is corrupt; rebuilding it from the archive", "err", err)
 		if err := os.RemoveAll(dir); err != nil {
@@ -248,10 +248,10 @@ func openIndex(ctx context.Context, svc *listserv.Service, data string, log *slo
 		if err := svc.Store().ResetIndexed(ctx, 0); err != nil {
 			return nil, err
 		}
-		idx, err = index.Open(dir, index.Options{})
+		idx, err = index.Open(dir, index.Options{OpenTimeout: wait})
 	}
 	if errors.Is(err, index.ErrLocked) {
-		return nil, fmt.Errorf("the index in %s is held by another praxis process on this data dir", dir)
+		return nil, fmt.Errorf("the index in %s is held by another praxis process on this data dir: %w", dir, err)
 	}
 	if err != nil {
 		return nil, err

@@ -53,17 +53,90 @@ const SubjectWindow = 30 * 24 * time.Hour
 // arrive out of order; when a post joins threads that grew apart, they are
 // merged under the one found first.
 func (s *Store) ArchivePut(ctx context.Context, p *ArchivedPost, raw []byte) (created bool, err error) {
+	made, err := s.ArchivePutMany(ctx, []*ArchivedPost{p}, [][]byte{raw})
+	if err != nil {
+		return false, err
+	}
+	return made[0], nil
+}
+
+// ArchivePutMany stores posts as ArchivePut does, in one transaction: an
+// import writes hundreds at a time, where a commit each would cost more
+// than the rows. Each post is threaded against the ones before it in the
+// batch too. made[i] tells whether posts[i] was new.
+func (s *Store) ArchivePutMany(ctx context.Context, posts []*ArchivedPost, raws [][]byte) (made []bool, err error) {
+	if len(posts) != len(raws) {
+		return nil, fmt.Errorf("store: archive: %d posts and %d messages", len(posts), len(raws))
+	}
+	tx, release, err := s.begin(ctx, s.db)
+	if err != nil {
+		return nil, fmt.Errorf("store: archive: %w", err)
+	}
+	defer release()
+	st, err := prepareArchive(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	defer st.close()
+	made = make([]bool, len(posts))
+	for i, p := range posts {
+		if made[i], err = s.archivePut(ctx, tx, st, p, raws[i]); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("store: archive: %w", err)
+	}
+	return made, nil
+}
+
+// archiveStmts are the statements archivePut runs per post, prepared once
+// per transaction: SQLite's parsing and planning otherwise costs more than
+// the work.
+type archiveStmts struct {
+	existing, blob, byID, byRef, subject, insert, ref *sql.Stmt
+}
+
+func prepareArchive(ctx context.Context, tx *sql.Tx) (*archiveStmts, error) {
+	st := &archiveStmts{}
+	for _, q := range []struct {
+		to  **sql.Stmt
+		sql string
+	}{
+		{&st.existing, `SELECT id, thread_id FROM archive WHERE list_id = ? AND message_id = ? AND hash = ?`},
+		{&st.blob, `INSERT INTO archive_blobs (hash, raw) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING`},
+		{&st.byID, `SELECT thread_id FROM archive WHERE list_id = ? AND message_id = ? LIMIT 1`},
+		{&st.byRef, `SELECT a.thread_id FROM archive_refs r JOIN archive a ON a.id = r.archive_id WHERE r.list_id = ? AND r.ref = ? LIMIT 1`},
+		{&st.subject, `SELECT thread_id FROM archive WHERE list_id = ? AND norm_subject = ? AND date BETWEEN ? AND ? ORDER BY date DESC LIMIT 1`},
+		{&st.insert, `INSERT INTO archive (list_id, message_id, hash, date, orig_date, from_addr, from_name, subject, norm_subject, size, attachments, thread_id, parent_id, archived_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`},
+		{&st.ref, `INSERT INTO archive_refs (archive_id, list_id, ref) VALUES (?, ?, ?)`},
+	} {
+		stmt, err := tx.PrepareContext(ctx, q.sql)
+		if err != nil {
+			st.close()
+			return nil, fmt.Errorf("store: archive: %w", err)
+		}
+		*q.to = stmt
+	}
+	return st, nil
+}
+
+func (st *archiveStmts) close() {
+	for _, s := range []*sql.Stmt{st.existing, st.blob, st.byID, st.byRef, st.subject, st.insert, st.ref} {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
+func (s *Store) archivePut(ctx context.Context, tx *sql.Tx, st *archiveStmts, p *ArchivedPost, raw []byte) (created bool, err error) {
 	sum := sha256.Sum256(raw)
 	p.Hash = hex.EncodeToString(sum[:])
 	p.Size = len(raw)
-	tx, release, err := s.begin(ctx, s.db)
-	if err != nil {
-		return false, fmt.Errorf("store: archive: %w", err)
-	}
-	defer release()
 	var id int64
 	var thread string
-	err = tx.QueryRowContext(ctx, `SELECT id, thread_id FROM archive WHERE list_id = ? AND message_id = ? AND hash = ?`, p.ListID, p.MessageID, p.Hash).Scan(&id, &thread)
+	err = st.existing.QueryRowContext(ctx, p.ListID, p.MessageID, p.Hash).Scan(&id, &thread)
 	if err == nil {
 		p.ID, p.ThreadID = id, thread
 		return false, nil
@@ -71,10 +144,10 @@ func (s *Store) ArchivePut(ctx context.Context, p *ArchivedPost, raw []byte) (cr
 	if !errors.Is(err, sql.ErrNoRows) {
 		return false, fmt.Errorf("store: archive: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO archive_blobs (hash, raw) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING`, p.Hash, raw); err != nil {
+	if _, err := st.blob.ExecContext(ctx, p.Hash, raw); err != nil {
 		return false, fmt.Errorf("store: archive blob: %w", err)
 	}
-	threads, err := candidateThreads(ctx, tx, p)
+	threads, err := candidateThreads(ctx, st, p)
 	if err != nil {
 		return false, err
 	}
@@ -96,26 +169,25 @@ func (s *Store) ArchivePut(ctx context.Context, p *ArchivedPost, raw []byte) (cr
 	if len(p.Refs) > 0 {
 		p.ParentID = p.Refs[0]
 	}
-	err = tx.QueryRowContext(ctx, `INSERT INTO archive (list_id, message_id, hash, date, orig_date, from_addr, from_name, subject, norm_subject, size, attachments, thread_id, parent_id, archived_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+	err = st.insert.QueryRowContext(ctx,
 		p.ListID, p.MessageID, p.Hash, p.Date.Unix(), p.OrigDate, p.FromAddr, p.FromName, p.Subject, p.NormSubject, p.Size,
 		strings.Join(p.Attachments, "\n"), p.ThreadID, p.ParentID, s.unix()).Scan(&p.ID)
 	if err != nil {
 		return false, fmt.Errorf("store: archive %s: %w", p.MessageID, err)
 	}
 	for _, ref := range p.Refs {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO archive_refs (archive_id, list_id, ref) VALUES (?, ?, ?)`, p.ID, p.ListID, ref); err != nil {
+		if _, err := st.ref.ExecContext(ctx, p.ID, p.ListID, ref); err != nil {
 			return false, fmt.Errorf("store: archive refs: %w", err)
 		}
 	}
-	return true, tx.Commit()
+	return true, nil
 }
 
 // candidateThreads lists the threads a post belongs to, the best first.
-func candidateThreads(ctx context.Context, tx *sql.Tx, p *ArchivedPost) ([]string, error) {
+func candidateThreads(ctx context.Context, st *archiveStmts, p *ArchivedPost) ([]string, error) {
 	var out []string
-	add := func(q string, args ...any) error {
-		rows, err := tx.QueryContext(ctx, q, args...)
+	add := func(q *sql.Stmt, args ...any) error {
+		rows, err := q.QueryContext(ctx, args...)
 		if err != nil {
 			return fmt.Errorf("store: threading: %w", err)
 		}
@@ -137,18 +209,18 @@ func candidateThreads(ctx context.Context, tx *sql.Tx, p *ArchivedPost) ([]strin
 	}
 	// The archived messages it references, the closest parent first.
 	for _, ref := range p.Refs {
-		if err := add(`SELECT thread_id FROM archive WHERE list_id = ? AND message_id = ? LIMIT 1`, p.ListID, ref); err != nil {
+		if err := add(st.byID, p.ListID, ref); err != nil {
 			return nil, err
 		}
 	}
 	// Messages that name the same ghosts, or name this one.
 	for _, ref := range append(append([]string(nil), p.Refs...), p.MessageID) {
-		if err := add(`SELECT a.thread_id FROM archive_refs r JOIN archive a ON a.id = r.archive_id WHERE r.list_id = ? AND r.ref = ? LIMIT 1`, p.ListID, ref); err != nil {
+		if err := add(st.byRef, p.ListID, ref); err != nil {
 			return nil, err
 		}
 	}
 	if len(out) == 0 && len(p.Refs) == 0 && p.IsReply && p.NormSubject != "" {
-		if err := add(`SELECT thread_id FROM archive WHERE list_id = ? AND norm_subject = ? AND date BETWEEN ? AND ? ORDER BY date DESC LIMIT 1`,
+		if err := add(st.subject,
 			p.ListID, p.NormSubject, p.Date.Add(-SubjectWindow).Unix(), p.Date.Unix()); err != nil {
 			return nil, err
 		}
@@ -255,31 +327,39 @@ func (s *Store) ArchiveEach(ctx context.Context, listID int64, since time.Time, 
 	}
 }
 
-// ArchiveUnindexed returns up to limit archived posts not yet in the full-text
-// index, oldest first, with their list's address in ListAddress.
-func (s *Store) ArchiveUnindexed(ctx context.Context, limit int) ([]*ArchivedPost, []string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+prefixCols("a.", archiveCols)+`, COALESCE(l.address, '') FROM archive a LEFT JOIN lists l ON l.id = a.list_id WHERE a.indexed = 0 ORDER BY a.id LIMIT ?`, limit)
+// Unindexed is an archived post waiting for the full-text index.
+type Unindexed struct {
+	*ArchivedPost
+	List string // the list's address
+	Raw  []byte
+}
+
+// ArchiveUnindexed returns up to limit archived posts not yet in the
+// full-text index, oldest first, with their bytes.
+func (s *Store) ArchiveUnindexed(ctx context.Context, limit int) ([]Unindexed, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+prefixCols("a.", archiveCols)+`, COALESCE(l.address, ''), b.raw FROM archive a
+		LEFT JOIN lists l ON l.id = a.list_id JOIN archive_blobs b ON b.hash = a.hash WHERE a.indexed = 0 ORDER BY a.id LIMIT ?`, limit)
 	if err != nil {
-		return nil, nil, fmt.Errorf("store: unindexed: %w", err)
+		return nil, fmt.Errorf("store: unindexed: %w", err)
 	}
 	defer rows.Close()
-	var out []*ArchivedPost
-	var lists []string
+	var out []Unindexed
 	for rows.Next() {
 		var p ArchivedPost
+		var u Unindexed
 		var date int64
-		var att, list string
-		if err := rows.Scan(&p.ID, &p.ListID, &p.MessageID, &p.Hash, &date, &p.OrigDate, &p.FromAddr, &p.FromName, &p.Subject, &p.NormSubject, &p.Size, &att, &p.ThreadID, &p.ParentID, &list); err != nil {
-			return nil, nil, err
+		var att string
+		if err := rows.Scan(&p.ID, &p.ListID, &p.MessageID, &p.Hash, &date, &p.OrigDate, &p.FromAddr, &p.FromName, &p.Subject, &p.NormSubject, &p.Size, &att, &p.ThreadID, &p.ParentID, &u.List, &u.Raw); err != nil {
+			return nil, fmt.Errorf("store: unindexed: %w", err)
 		}
 		p.Date = time.Unix(date, 0).UTC()
 		if att != "" {
 			p.Attachments = strings.Split(att, "\n")
 		}
-		out = append(out, &p)
-		lists = append(lists, list)
+		u.ArchivedPost = &p
+		out = append(out, u)
 	}
-	return out, lists, rows.Err()
+	return out, rows.Err()
 }
 
 func prefixCols(prefix, cols string) string {
