@@ -76,20 +76,30 @@ func (x *Indexer) CatchUp(ctx context.Context) (int, error) {
 		if err != nil || len(posts) == 0 {
 			return total, err
 		}
-		docs := Docs(posts)
-		ids := make([]int64, len(posts))
-		for i, p := range posts {
-			ids[i] = p.ID
-		}
-		if err := x.index.Put(docs...); err != nil {
+		if err := Put(ctx, x.store, x.index, posts); err != nil {
 			return total, err
 		}
-		if err := x.store.MarkIndexed(ctx, ids); err != nil {
-			return total, err
-		}
-		total += len(ids)
+		total += len(posts)
 	}
 	return total, nil
+}
+
+// Put indexes archived posts and records them as indexed, with the links
+// they shared.
+func Put(ctx context.Context, st *store.Store, idx *index.Index, posts []store.Unindexed) error {
+	docs := Docs(posts)
+	ids := make([]int64, len(posts))
+	var links []store.Link
+	for i, p := range posts {
+		ids[i] = p.ID
+		for _, u := range Links(docs[i].Body) {
+			links = append(links, store.Link{ArchiveID: p.ID, ListID: p.ListID, URL: u, Date: p.Date})
+		}
+	}
+	if err := idx.Put(docs...); err != nil {
+		return err
+	}
+	return st.MarkIndexed(ctx, ids, links)
 }
 
 // Docs makes the index documents of archived posts, parsing their text on

@@ -225,7 +225,7 @@ func TestDeleteCountReopen(t *testing.T) {
 		t.Fatalf("Count = %d, %v; want 20", n, err)
 	}
 	docs := testDocs()
-	if err := x.Delete(docs[7].ID, docs[8].ID, "no such id"); err != nil {
+	if err := x.Delete(docs[7], docs[8], Doc{ID: "no such id"}); err != nil {
 		t.Fatalf("Delete: %v", err)
 	}
 	if n, _ := x.Count(); n != 18 {

@@ -25,11 +25,10 @@ const fieldMonth = "month"
 // monthLayout formats fieldMonth and Result.Months.
 const monthLayout = "2006-01"
 
-// fieldOrder is the sort key: the date to the second, plus the post's
-// archive id as nanoseconds. It is unique, so it alone orders hits and
-// pages them with search_after; a tie-break on the document ID would make
-// Bleve load every hit's stored ID, the biggest cost of a search that
-// matches thousands of posts.
+// fieldOrder is the order key: the date to the second, plus the post's
+// archive id as nanoseconds, unique. The document ID starts with it too
+// (docKey), and hits are sorted on that; this field answers the date
+// windows of a newest-first search.
 const fieldOrder = "order"
 
 // fieldPreview holds the first previewBytes of the body, stored only.
@@ -57,7 +56,7 @@ var storedFields = []string{
 // used: term vectors (positions) on the analysed text, which phrases need;
 // bodies not stored (snippets come from a stored preview, snippet.go);
 // doc values only on the
-// fields that are sorted or faceted on (order, from_addr, month); nothing in
+// fields that are faceted on (from_addr, month); nothing in
 // the composite _all field, since package query always names its fields;
 // and no dynamic mapping, so a field nobody declared is dropped rather than
 // indexed with a guessed analyser.
@@ -127,7 +126,8 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 
 	order := bleve.NewDateTimeFieldMapping()
 	order.IncludeInAll = false
-	order.Store = false // sorted on only
+	order.Store = false // searched by range only (the windows of search.go)
+	order.DocValues = false
 	doc.AddFieldMappingsAt(fieldOrder, order)
 
 	has := bleve.NewBooleanFieldMapping()

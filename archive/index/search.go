@@ -131,9 +131,8 @@ func (x *Index) request(q bquery.Query, o SearchOptions, size int) *bleve.Search
 	if o.Highlight {
 		req.Fields = append(slices.Clip(storedFields), fieldPreview)
 	}
-	// Typed as a date so that search_after's RFC 3339 text is encoded the
-	// way the index keeps dates.
-	byOrder := &search.SortField{Field: fieldOrder, Desc: true, Type: search.SortFieldAsDate}
+	// The document ID leads with the order key (docKey).
+	byOrder := &search.SortDocID{Desc: true}
 	if o.Newest {
 		// Dates order the hits, so scoring them is wasted work.
 		req.Score = bleve.ScoreNone
@@ -184,8 +183,8 @@ func (x *Index) newest(q bquery.Query, o SearchOptions, size int) (*bleve.Search
 	}
 	top := x.latest.Load()
 	if len(o.After) > 0 {
-		if t, err := time.Parse(time.RFC3339Nano, o.After[0]); err == nil {
-			top = t.UnixNano()
+		if n, ok := keyNanos(o.After[0]); ok {
+			top = n
 		}
 	}
 	for w := windowStart; ; w *= 4 {
@@ -223,7 +222,7 @@ func hit(h *search.DocumentMatch, o SearchOptions, marks []string) Hit {
 		return s
 	}
 	out := Hit{
-		ID:        h.ID,
+		ID:        keyID(h.ID),
 		List:      str(query.FieldList),
 		MessageID: str(query.FieldMessageID),
 		Thread:    str(query.FieldThread),

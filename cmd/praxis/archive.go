@@ -108,17 +108,9 @@ func (im *importer) index() error {
 			pending = pending[:0]
 			return
 		}
-		ids := make([]int64, len(pending))
-		for i, p := range pending {
-			ids[i] = p.ID
-		}
-		docs := archive.Docs(pending)
-		clear(pending) // let the raw messages go before Bleve analyses
+		failed = archive.Put(im.ctx, im.svc.Store(), im.idx, pending)
+		clear(pending) // the raw messages can go
 		pending = pending[:0]
-		failed = im.idx.Put(docs...)
-		if failed == nil {
-			failed = im.svc.Store().MarkIndexed(im.ctx, ids)
-		}
 	}
 	for posts := range im.docs {
 		pending = append(pending, posts...)

@@ -90,6 +90,20 @@ func TestImportExportThread(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The thread summaries kept on arrival (out of order, with merges)
+	// equal what the posts say.
+	var bad int
+	err = st.DB().QueryRow(`SELECT COUNT(*) FROM (
+		SELECT list_id, thread_id, COUNT(*) n, MIN(date) f, MAX(date) l FROM archive GROUP BY list_id, thread_id) x
+		FULL JOIN archive_threads t USING (list_id, thread_id)
+		WHERE t.posts IS NOT x.n OR t.first_date IS NOT x.f OR t.last_date IS NOT x.l
+		   OR t.root_id IS NOT (SELECT id FROM archive b WHERE b.list_id = x.list_id AND b.thread_id = x.thread_id ORDER BY date, id LIMIT 1)`).Scan(&bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bad != 0 {
+		t.Errorf("%d thread summaries differ from their posts", bad)
+	}
 	var thread, anyID string
 	var size int
 	st.DB().QueryRow(`SELECT thread_id, COUNT(*) c FROM archive GROUP BY thread_id ORDER BY c DESC LIMIT 1`).Scan(&thread, &size)

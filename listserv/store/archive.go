@@ -94,7 +94,7 @@ func (s *Store) ArchivePutMany(ctx context.Context, posts []*ArchivedPost, raws 
 // per transaction: SQLite's parsing and planning otherwise costs more than
 // the work.
 type archiveStmts struct {
-	existing, blob, byID, byRef, subject, insert, ref *sql.Stmt
+	existing, blob, byID, byRef, subject, insert, ref, thread *sql.Stmt
 }
 
 func prepareArchive(ctx context.Context, tx *sql.Tx) (*archiveStmts, error) {
@@ -111,6 +111,11 @@ func prepareArchive(ctx context.Context, tx *sql.Tx) (*archiveStmts, error) {
 		{&st.insert, `INSERT INTO archive (list_id, message_id, hash, date, orig_date, from_addr, from_name, subject, norm_subject, size, attachments, thread_id, parent_id, archived_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`},
 		{&st.ref, `INSERT INTO archive_refs (archive_id, list_id, ref) VALUES (?, ?, ?)`},
+		{&st.thread, `INSERT INTO archive_threads (list_id, thread_id, root_id, subject, posts, first_date, last_date) VALUES (?1, ?2, ?3, ?4, 1, ?5, ?5)
+			ON CONFLICT (list_id, thread_id) DO UPDATE SET posts = posts + 1,
+				root_id = CASE WHEN excluded.first_date < first_date THEN excluded.root_id ELSE root_id END,
+				subject = CASE WHEN excluded.first_date < first_date THEN excluded.subject ELSE subject END,
+				first_date = MIN(first_date, excluded.first_date), last_date = MAX(last_date, excluded.last_date)`},
 	} {
 		stmt, err := tx.PrepareContext(ctx, q.sql)
 		if err != nil {
@@ -123,7 +128,7 @@ func prepareArchive(ctx context.Context, tx *sql.Tx) (*archiveStmts, error) {
 }
 
 func (st *archiveStmts) close() {
-	for _, s := range []*sql.Stmt{st.existing, st.blob, st.byID, st.byRef, st.subject, st.insert, st.ref} {
+	for _, s := range []*sql.Stmt{st.existing, st.blob, st.byID, st.byRef, st.subject, st.insert, st.ref, st.thread} {
 		if s != nil {
 			s.Close()
 		}
@@ -159,11 +164,16 @@ func (s *Store) archivePut(ctx context.Context, tx *sql.Tx, st *archiveStmts, p 
 	default:
 		p.ThreadID = p.MessageID
 	}
+	merged := false
 	for _, other := range threads[min(1, len(threads)):] {
 		if other != p.ThreadID {
 			if _, err := tx.ExecContext(ctx, `UPDATE archive SET thread_id = ? WHERE list_id = ? AND thread_id = ?`, p.ThreadID, p.ListID, other); err != nil {
 				return false, fmt.Errorf("store: merge threads: %w", err)
 			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM archive_threads WHERE list_id = ? AND thread_id = ?`, p.ListID, other); err != nil {
+				return false, fmt.Errorf("store: merge threads: %w", err)
+			}
+			merged = true
 		}
 	}
 	if len(p.Refs) > 0 {
@@ -179,6 +189,23 @@ func (s *Store) archivePut(ctx context.Context, tx *sql.Tx, st *archiveStmts, p 
 		if _, err := st.ref.ExecContext(ctx, p.ID, p.ListID, ref); err != nil {
 			return false, fmt.Errorf("store: archive refs: %w", err)
 		}
+	}
+	if merged {
+		// Counted again from the posts: the merged threads' rows are gone.
+		_, err = tx.ExecContext(ctx, `INSERT INTO archive_threads (list_id, thread_id, root_id, subject, posts, first_date, last_date)
+			SELECT list_id, thread_id, 0, '', COUNT(*), MIN(date), MAX(date) FROM archive WHERE list_id = ? AND thread_id = ? GROUP BY list_id, thread_id
+			ON CONFLICT (list_id, thread_id) DO UPDATE SET posts = excluded.posts, first_date = excluded.first_date, last_date = excluded.last_date`, p.ListID, p.ThreadID)
+		if err == nil {
+			_, err = tx.ExecContext(ctx, `UPDATE archive_threads SET (root_id, subject) = (SELECT id, subject FROM archive WHERE list_id = ? AND thread_id = ? ORDER BY date, id LIMIT 1)
+				WHERE list_id = ? AND thread_id = ?`, p.ListID, p.ThreadID, p.ListID, p.ThreadID)
+		}
+	} else {
+		// One more post: the first post (root) changes only when this one
+		// is older, as an import out of order can make it.
+		_, err = st.thread.ExecContext(ctx, p.ListID, p.ThreadID, p.ID, p.Subject, p.Date.Unix())
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: thread summary: %w", err)
 	}
 	return true, nil
 }
@@ -370,17 +397,28 @@ func prefixCols(prefix, cols string) string {
 	return strings.Join(parts, ", ")
 }
 
-// MarkIndexed records that posts are in the index.
-func (s *Store) MarkIndexed(ctx context.Context, ids []int64) error {
+// MarkIndexed records that posts are in the index, and the links they
+// shared (found while indexing, as the indexer reads their text).
+func (s *Store) MarkIndexed(ctx context.Context, ids []int64, links []Link) error {
 	if len(ids) == 0 {
 		return nil
+	}
+	tx, release, err := s.begin(ctx, s.db)
+	if err != nil {
+		return fmt.Errorf("store: mark indexed: %w", err)
+	}
+	defer release()
+	if err := s.putLinks(ctx, tx, links); err != nil {
+		return err
 	}
 	args := make([]any, len(ids))
 	for i, id := range ids {
 		args[i] = id
 	}
-	_, err := s.db.ExecContext(ctx, `UPDATE archive SET indexed = 1 WHERE id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, args...)
-	if err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE archive SET indexed = 1 WHERE id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, args...); err != nil {
+		return fmt.Errorf("store: mark indexed: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: mark indexed: %w", err)
 	}
 	return nil

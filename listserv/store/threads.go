@@ -1,0 +1,314 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// ThreadSummary is one thread as a listing shows it.
+type ThreadSummary struct {
+	ListID    int64
+	ThreadID  string
+	RootID    int64 // the archive id of its first post
+	Subject   string
+	Posts     int
+	FirstDate time.Time
+	LastDate  time.Time
+}
+
+const threadCols = `list_id, thread_id, root_id, subject, posts, first_date, last_date`
+
+func scanThread(row interface{ Scan(...any) error }) (*ThreadSummary, error) {
+	var t ThreadSummary
+	var first, last int64
+	if err := row.Scan(&t.ListID, &t.ThreadID, &t.RootID, &t.Subject, &t.Posts, &first, &last); err != nil {
+		return nil, err
+	}
+	t.FirstDate, t.LastDate = time.Unix(first, 0).UTC(), time.Unix(last, 0).UTC()
+	return &t, nil
+}
+
+// ThreadCursor marks where a page of threads ended: the last one's latest
+// date and id. The zero value starts at the newest.
+type ThreadCursor struct {
+	LastDate time.Time
+	ThreadID string
+}
+
+// ArchiveThreads returns up to limit threads of a list, the most recently
+// active first, starting after the cursor (keyset paging: every page costs
+// the same, however deep).
+func (s *Store) ArchiveThreads(ctx context.Context, listID int64, after ThreadCursor, limit int) ([]*ThreadSummary, error) {
+	q := `SELECT ` + threadCols + ` FROM archive_threads WHERE list_id = ?`
+	args := []any{listID}
+	if after.ThreadID != "" {
+		q += ` AND (last_date < ? OR (last_date = ? AND thread_id < ?))`
+		args = append(args, after.LastDate.Unix(), after.LastDate.Unix(), after.ThreadID)
+	}
+	q += ` ORDER BY last_date DESC, thread_id DESC LIMIT ?`
+	args = append(args, limit)
+	return s.threads(ctx, q, args...)
+}
+
+func (s *Store) threads(ctx context.Context, q string, args ...any) ([]*ThreadSummary, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: threads: %w", err)
+	}
+	defer rows.Close()
+	var out []*ThreadSummary
+	for rows.Next() {
+		t, err := scanThread(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: threads: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// ArchiveThreadSummary returns one thread's summary.
+func (s *Store) ArchiveThreadSummary(ctx context.Context, listID int64, threadID string) (*ThreadSummary, error) {
+	t, err := scanThread(s.db.QueryRowContext(ctx, `SELECT `+threadCols+` FROM archive_threads WHERE list_id = ? AND thread_id = ?`, listID, threadID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("thread %s: %w", threadID, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: thread %s: %w", threadID, err)
+	}
+	return t, nil
+}
+
+// ArchiveThreadCount returns how many threads a list's archive has.
+func (s *Store) ArchiveThreadCount(ctx context.Context, listID int64) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM archive_threads WHERE list_id = ?`, listID).Scan(&n)
+	return n, err
+}
+
+// ArchivePostCount returns how many posts a list's archive has.
+func (s *Store) ArchivePostCount(ctx context.Context, listID int64) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM archive WHERE list_id = ?`, listID).Scan(&n)
+	return n, err
+}
+
+// ArchiveByID returns one archived post.
+func (s *Store) ArchiveByID(ctx context.Context, id int64) (*ArchivedPost, error) {
+	p, err := scanArchived(s.db.QueryRowContext(ctx, `SELECT `+archiveCols+` FROM archive WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("archived post %d: %w", id, ErrNotFound)
+	}
+	return p, err
+}
+
+// ArchiveFind returns the posts with a Message-ID on every list, oldest
+// list first (a post sent to two lists is in both archives).
+func (s *Store) ArchiveFind(ctx context.Context, messageID string) ([]*ArchivedPost, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+archiveCols+` FROM archive WHERE message_id = ? ORDER BY list_id, id`, messageID)
+	if err != nil {
+		return nil, fmt.Errorf("store: find %s: %w", messageID, err)
+	}
+	defer rows.Close()
+	var out []*ArchivedPost
+	for rows.Next() {
+		p, err := scanArchived(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// WeekCount is the number of posts in the week starting on Start (a
+// Monday, UTC).
+type WeekCount struct {
+	Start time.Time
+	Posts int
+}
+
+// ArchiveWeekly counts a list's posts per week from since on, oldest
+// first; weeks without posts are included, with zero.
+func (s *Store) ArchiveWeekly(ctx context.Context, listID int64, since, until time.Time) ([]WeekCount, error) {
+	start := monday(since)
+	// 1970-01-01 was a Thursday; the weeks here start on Mondays, which
+	// is 4 days later (345600 s).
+	rows, err := s.db.QueryContext(ctx, `SELECT (date - 345600) / 604800, COUNT(*) FROM archive WHERE list_id = ? AND date >= ? AND date < ? GROUP BY 1`,
+		listID, start.Unix(), until.Unix())
+	if err != nil {
+		return nil, fmt.Errorf("store: weekly: %w", err)
+	}
+	defer rows.Close()
+	counts := map[int64]int{}
+	for rows.Next() {
+		var wk int64
+		var n int
+		if err := rows.Scan(&wk, &n); err != nil {
+			return nil, err
+		}
+		counts[wk] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var out []WeekCount
+	for w := start; w.Before(until); w = w.AddDate(0, 0, 7) {
+		out = append(out, WeekCount{Start: w, Posts: counts[(w.Unix()-345600)/604800]})
+	}
+	return out, nil
+}
+
+func monday(t time.Time) time.Time {
+	t = t.UTC().Truncate(24 * time.Hour)
+	return t.AddDate(0, 0, -((int(t.Weekday()) + 6) % 7))
+}
+
+// ArchiveActiveThreads returns the threads with the most posts dated in
+// [since, until), the busiest first, with Posts counting those posts only.
+func (s *Store) ArchiveActiveThreads(ctx context.Context, listID int64, since, until time.Time, limit int) ([]*ThreadSummary, error) {
+	return s.threads(ctx, `SELECT t.list_id, t.thread_id, t.root_id, t.subject, COUNT(*), t.first_date, t.last_date
+		FROM archive a JOIN archive_threads t ON t.list_id = a.list_id AND t.thread_id = a.thread_id
+		WHERE a.list_id = ? AND a.date >= ? AND a.date < ?
+		GROUP BY t.thread_id ORDER BY COUNT(*) DESC, t.last_date DESC LIMIT ?`, listID, since.Unix(), until.Unix(), limit)
+}
+
+// Helper is a member who answered others in a period.
+type Helper struct {
+	Address, Name string
+	Threads       int // threads started by someone else that they replied to
+	Replies       int
+}
+
+// ArchiveHelpers returns who replied in the most threads started by
+// someone else, among posts dated in [since, until).
+func (s *Store) ArchiveHelpers(ctx context.Context, listID int64, since, until time.Time, limit int) ([]Helper, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT a.from_addr, MAX(a.from_name), COUNT(DISTINCT a.thread_id), COUNT(*)
+		FROM archive a
+		JOIN archive_threads t ON t.list_id = a.list_id AND t.thread_id = a.thread_id
+		JOIN archive r ON r.id = t.root_id
+		WHERE a.list_id = ? AND a.date >= ? AND a.date < ? AND a.id <> t.root_id AND a.from_addr <> r.from_addr AND a.from_addr <> ''
+		GROUP BY a.from_addr ORDER BY 3 DESC, 4 DESC, a.from_addr LIMIT ?`, listID, since.Unix(), until.Unix(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: helpers: %w", err)
+	}
+	defer rows.Close()
+	var out []Helper
+	for rows.Next() {
+		var h Helper
+		if err := rows.Scan(&h.Address, &h.Name, &h.Threads, &h.Replies); err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// ArchiveThreadAuthors returns how many different people wrote in each
+// of the threads.
+func (s *Store) ArchiveThreadAuthors(ctx context.Context, listID int64, threadIDs []string) (map[string]int, error) {
+	out := map[string]int{}
+	if len(threadIDs) == 0 {
+		return out, nil
+	}
+	args := []any{listID}
+	for _, t := range threadIDs {
+		args = append(args, t)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT thread_id, COUNT(DISTINCT from_addr) FROM archive WHERE list_id = ? AND thread_id IN (?`+
+		strings.Repeat(", ?", len(threadIDs)-1)+`) GROUP BY thread_id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: thread authors: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t string
+		var n int
+		if err := rows.Scan(&t, &n); err != nil {
+			return nil, err
+		}
+		out[t] = n
+	}
+	return out, rows.Err()
+}
+
+// Link is a URL a post shared.
+type Link struct {
+	ArchiveID int64
+	ListID    int64
+	URL       string
+	Date      time.Time
+}
+
+// Resource is a link or a file shared on a list, with the post it came in.
+type Resource struct {
+	Kind      string // "link" or "file"
+	Value     string // the URL or the file name
+	ArchiveID int64
+	ThreadID  string
+	MessageID string
+	Subject   string
+	FromAddr  string
+	FromName  string
+	Date      time.Time
+}
+
+// PutLinks records the links of posts (idempotent).
+func (s *Store) putLinks(ctx context.Context, tx *sql.Tx, links []Link) error {
+	if len(links) == 0 {
+		return nil
+	}
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO archive_links (archive_id, list_id, url, date) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+	if err != nil {
+		return fmt.Errorf("store: links: %w", err)
+	}
+	defer stmt.Close()
+	for _, l := range links {
+		if _, err := stmt.ExecContext(ctx, l.ArchiveID, l.ListID, l.URL, l.Date.Unix()); err != nil {
+			return fmt.Errorf("store: links: %w", err)
+		}
+	}
+	return nil
+}
+
+// ArchiveResources returns the links and files shared on a list, newest
+// first, those whose URL or name contains q when q is not empty; offset
+// pages them.
+func (s *Store) ArchiveResources(ctx context.Context, listID int64, q string, offset, limit int) ([]Resource, error) {
+	like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(q)) + "%"
+	rows, err := s.db.QueryContext(ctx, `SELECT kind, value, a.id, a.thread_id, a.message_id, a.subject, a.from_addr, a.from_name, a.date FROM (
+			SELECT 'link' AS kind, url AS value, archive_id AS id, date FROM archive_links WHERE list_id = ?1 AND lower(url) LIKE ?2 ESCAPE '\'
+			UNION ALL
+			SELECT 'file', attachments, id, date FROM archive WHERE list_id = ?1 AND attachments <> '' AND lower(attachments) LIKE ?2 ESCAPE '\'
+		) r JOIN archive a ON a.id = r.id ORDER BY r.date DESC, r.id DESC, kind, value LIMIT ?3 OFFSET ?4`, listID, like, limit, offset)
+	if err != nil {
+		return nil, fmt.Errorf("store: resources: %w", err)
+	}
+	defer rows.Close()
+	var out []Resource
+	for rows.Next() {
+		var r Resource
+		var date int64
+		if err := rows.Scan(&r.Kind, &r.Value, &r.ArchiveID, &r.ThreadID, &r.MessageID, &r.Subject, &r.FromAddr, &r.FromName, &date); err != nil {
+			return nil, err
+		}
+		r.Date = time.Unix(date, 0).UTC()
+		if r.Kind == "file" {
+			// One row per post: a name per attachment.
+			for _, name := range strings.Split(r.Value, "\n") {
+				if q == "" || strings.Contains(strings.ToLower(name), strings.ToLower(q)) {
+					f := r
+					f.Value = name
+					out = append(out, f)
+				}
+			}
+			continue
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
