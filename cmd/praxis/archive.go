@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"sort"
 	"strings"
 	"time"
 
@@ -359,50 +358,12 @@ func (c *cli) threadCmd(ctx context.Context, args []string) error {
 	return nil
 }
 
-// threadOrder lays a thread out as a tree, depth first, siblings by date.
-// Posts whose parent is not in the thread (a ghost, or none) are roots; a
-// reference loop is broken where it is found.
+// threadOrder is archive.Tree in SPEC's JSON shape.
 func threadOrder(posts []*store.ArchivedPost) []threadMessage {
-	byID := map[string]bool{}
-	for _, p := range posts {
-		byID[p.MessageID] = true
-	}
-	children := map[string][]*store.ArchivedPost{}
-	var roots []*store.ArchivedPost
-	for _, p := range posts {
-		if p.ParentID != "" && byID[p.ParentID] && p.ParentID != p.MessageID {
-			children[p.ParentID] = append(children[p.ParentID], p)
-		} else {
-			roots = append(roots, p)
-		}
-	}
-	byDate := func(ps []*store.ArchivedPost) {
-		sort.SliceStable(ps, func(i, j int) bool { return ps[i].Date.Before(ps[j].Date) })
-	}
 	var out []threadMessage
-	visited := map[int64]bool{}
-	var walk func(p *store.ArchivedPost, depth int)
-	walk = func(p *store.ArchivedPost, depth int) {
-		if visited[p.ID] {
-			return
-		}
-		visited[p.ID] = true
-		out = append(out, threadMessage{MessageID: p.MessageID, ParentID: p.ParentID, Depth: depth, Subject: p.Subject, From: p.FromAddr, Date: p.Date.Format(time.RFC3339)})
-		kids := children[p.MessageID]
-		byDate(kids)
-		for _, k := range kids {
-			walk(k, depth+1)
-		}
-	}
-	byDate(roots)
-	for _, r := range roots {
-		walk(r, 0)
-	}
-	// Posts only reachable through a loop: shown as roots.
-	for _, p := range posts {
-		if !visited[p.ID] {
-			walk(p, 0)
-		}
+	for _, n := range archive.Tree(posts) {
+		p := n.Post
+		out = append(out, threadMessage{MessageID: p.MessageID, ParentID: p.ParentID, Depth: n.Depth, Subject: p.Subject, From: p.FromAddr, Date: p.Date.Format(time.RFC3339)})
 	}
 	return out
 }
