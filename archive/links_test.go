@@ -2,6 +2,7 @@ package archive
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -23,5 +24,19 @@ func TestLinks(t *testing.T) {
 				t.Errorf("Links = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// HTML-only mail gives the index its words, not its markup.
+func TestTextOfHTMLOnlyMail(t *testing.T) {
+	raw := []byte("From: a@example.com\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" +
+		"<html><head><style>p{color:red}</style></head><body><p>Calibrate the <b>lathe</b> first.</p>" +
+		"<blockquote>older words</blockquote><script>var hidden = 1;</script></body></html>")
+	_, body, quoted := Text(raw)
+	if !strings.Contains(body, "Calibrate the lathe first.") || strings.Contains(body, "<") || strings.Contains(body, "hidden") || strings.Contains(body, "color") {
+		t.Errorf("body %q", body)
+	}
+	if !strings.Contains(quoted, "older words") || strings.Contains(body, "older words") {
+		t.Errorf("quoted %q, body %q", quoted, body)
 	}
 }

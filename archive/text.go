@@ -8,6 +8,7 @@ import (
 
 	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/mail"
+	xhtml "golang.org/x/net/html"
 )
 
 // maxText bounds the text read from one post for the index.
@@ -31,7 +32,7 @@ func Text(raw []byte) (to, body, quoted string) {
 			}
 		}
 	}
-	var text io.Reader
+	var text, html io.Reader
 	var walk func(e *message.Entity, depth int)
 	walk = func(e *message.Entity, depth int) {
 		if text != nil || depth > 5 {
@@ -47,11 +48,25 @@ func Text(raw []byte) (to, body, quoted string) {
 			}
 			return
 		}
-		if mt, _, _ := e.Header.ContentType(); mt == "" || mt == "text/plain" {
+		mt, _, _ := e.Header.ContentType()
+		if disp, _, _ := e.Header.ContentDisposition(); disp == "attachment" {
+			return
+		}
+		switch {
+		case mt == "" || mt == "text/plain":
 			text = e.Body
+		case mt == "text/html" && html == nil:
+			// Read now: the multipart reader moves on past this part.
+			b, _ := io.ReadAll(io.LimitReader(e.Body, maxText))
+			html = bytes.NewReader(b)
 		}
 	}
 	walk(ent, 0)
+	if text == nil && html != nil {
+		// HTML-only mail is searchable too: its text, blockquotes as quotes.
+		own, quote := htmlText(html)
+		return strings.Join(tos, ", "), own, quote
+	}
 	if text == nil {
 		return strings.Join(tos, ", "), "", ""
 	}
@@ -70,4 +85,48 @@ func Text(raw []byte) (to, body, quoted string) {
 		}
 	}
 	return strings.Join(tos, ", "), own.String(), quote.String()
+}
+
+// htmlText extracts the words of an HTML body: text outside script and
+// style, a line break per block, text inside <blockquote> as quoted.
+func htmlText(r io.Reader) (own, quoted string) {
+	var o, q strings.Builder
+	z := xhtml.NewTokenizer(r)
+	depthQuote, skip := 0, 0
+	for {
+		switch z.Next() {
+		case xhtml.ErrorToken:
+			return o.String(), q.String()
+		case xhtml.StartTagToken, xhtml.SelfClosingTagToken:
+			name, _ := z.TagName()
+			switch string(name) {
+			case "script", "style", "head", "title":
+				skip++
+			case "blockquote":
+				depthQuote++
+			case "br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "pre":
+				o.WriteByte('\n')
+			}
+		case xhtml.EndTagToken:
+			name, _ := z.TagName()
+			switch string(name) {
+			case "script", "style", "head", "title":
+				skip = max(0, skip-1)
+			case "blockquote":
+				depthQuote = max(0, depthQuote-1)
+			case "p", "div", "li", "tr", "pre":
+				o.WriteByte('\n')
+			}
+		case xhtml.TextToken:
+			if skip > 0 {
+				continue
+			}
+			if depthQuote > 0 {
+				q.Write(z.Text())
+				q.WriteByte(' ')
+			} else {
+				o.Write(z.Text())
+			}
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"time"
 
 	"praxis/listserv/store"
 )
@@ -132,8 +133,17 @@ func ValidateList(l *List) error {
 	if err := oneOf("--roster", l.Roster, RosterModerators, RosterMembers, RosterPublic); err != nil {
 		errs = append(errs, err)
 	}
-	if l.MaxMessageKB < 0 || l.MaxRecipients < 0 || l.HoldDays < 0 {
+	if l.MaxMessageKB < 0 || l.MaxRecipients < 0 || l.HoldDays < 0 || l.DigestSizeKB < 0 {
 		errs = append(errs, fmt.Errorf("%w: limits cannot be negative", ErrInvalid))
+	}
+	if _, err := time.LoadLocation(l.TimeZone); err != nil || l.TimeZone == "" || l.TimeZone == "Local" {
+		errs = append(errs, fmt.Errorf("%w: --time-zone %q is not an IANA time zone such as Europe/Berlin or UTC", ErrInvalid, l.TimeZone))
+	}
+	if l.DigestHour < 0 || l.DigestHour > 23 {
+		errs = append(errs, fmt.Errorf("%w: --digest-hour is 0 to 23", ErrInvalid))
+	}
+	if l.SummaryWeekday < 0 || l.SummaryWeekday > 6 {
+		errs = append(errs, fmt.Errorf("%w: --summary-weekday is 0 (Sunday) to 6 (Saturday)", ErrInvalid))
 	}
 	return errors.Join(errs...)
 }

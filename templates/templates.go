@@ -23,7 +23,7 @@ func Parse() (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	w, err := htmltemplate.New("web").ParseFS(files, "web/*.html")
+	w, err := htmltemplate.New("web").Funcs(webFuncs).ParseFS(files, "web/*.html")
 	if err != nil {
 		return nil, err
 	}

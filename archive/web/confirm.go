@@ -12,10 +12,10 @@ func (s *Server) confirmPage(w http.ResponseWriter, r *http.Request) {
 	list, token := r.PathValue("list"), r.PathValue("token")
 	p, l, err := s.svc.PendingRequest(r.Context(), list, token)
 	if err != nil {
-		s.errorPage(w, http.StatusNotFound, "Nothing to confirm", "This link is not valid any more: the request may have expired (after three days) or been confirmed already.")
+		s.errorPage(w, r, http.StatusNotFound, "Nothing to confirm", "This link is not valid any more: the request may have expired (after three days) or been confirmed already.")
 		return
 	}
-	s.render(w, http.StatusOK, "confirm.html", map[string]any{
+	s.page(w, r, http.StatusOK, "confirm.html", map[string]any{
 		"Title": "Confirm: " + l.Name, "Question": listserv.Describe(p, l),
 		"Action": "/l/" + l.Address + "/confirm/" + token,
 	})
@@ -26,14 +26,14 @@ func (s *Server) confirmPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) confirmPost(w http.ResponseWriter, r *http.Request) {
 	list, token := r.PathValue("list"), r.PathValue("token")
 	if _, _, err := s.svc.PendingRequest(r.Context(), list, token); err != nil {
-		s.errorPage(w, http.StatusNotFound, "Nothing to confirm", "This link is not valid any more: the request may have expired or been confirmed already.")
+		s.errorPage(w, r, http.StatusNotFound, "Nothing to confirm", "This link is not valid any more: the request may have expired or been confirmed already.")
 		return
 	}
 	out, err := s.svc.Confirm(r.Context(), token, "", "")
 	if err != nil {
 		s.log.Error("confirming by web", "list", list, "err", err)
-		s.errorPage(w, http.StatusInternalServerError, "Try again", "Something went wrong on our side; please try again in a minute.")
+		s.errorPage(w, r, http.StatusInternalServerError, "Try again", "Something went wrong on our side; please try again in a minute.")
 		return
 	}
-	s.render(w, http.StatusOK, "confirm.html", map[string]any{"Title": "Confirmed", "Done": true, "Message": out.Message})
+	s.page(w, r, http.StatusOK, "confirm.html", map[string]any{"Title": "Confirmed", "Done": true, "Message": out.Message})
 }

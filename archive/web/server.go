@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"praxis/archive/index"
@@ -28,6 +29,8 @@ type Config struct {
 	Listener net.Listener
 	// Secure marks cookies Secure and is set when BaseURL is https.
 	Secure bool
+	// Now is the clock (tests); nil means time.Now.
+	Now func() time.Time
 }
 
 // Server serves Praxis's web pages.
@@ -38,11 +41,24 @@ type Server struct {
 	log  *slog.Logger
 	http *http.Server
 	ln   net.Listener
+
+	secretOnce sync.Once
+	key        []byte
+	keyErr     error
+	// limit bounds the forms that send mail, per client.
+	limit *limiter
+}
+
+func (s *Server) now() time.Time {
+	if s.cfg.Now != nil {
+		return s.cfg.Now()
+	}
+	return time.Now()
 }
 
 // New builds the web server.
 func New(cfg Config, svc *listserv.Service, tpl *templates.Set, log *slog.Logger) *Server {
-	s := &Server{cfg: cfg, svc: svc, tpl: tpl, log: log}
+	s := &Server{cfg: cfg, svc: svc, tpl: tpl, log: log, limit: newLimiter(20, 10*time.Minute)}
 	s.http = &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -58,7 +74,43 @@ func New(cfg Config, svc *listserv.Service, tpl *templates.Set, log *slog.Logger
 // Handler returns the routes (tests use it with httptest too).
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.home)
 	mux.HandleFunc("GET /static/praxis.css", s.css)
+	mux.HandleFunc("GET /l/{list}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, listPath(r.PathValue("list")), http.StatusMovedPermanently)
+	})
+	mux.HandleFunc("GET /l/{list}/{$}", s.listPage)
+	mux.HandleFunc("GET /l/{list}/t/{thread}", s.threadPage)
+	mux.HandleFunc("GET /l/{list}/search", s.searchPage)
+	mux.HandleFunc("GET /l/{list}/search.atom", s.searchAtom)
+	mux.HandleFunc("GET /l/{list}/search.mbox", s.searchMbox)
+	mux.HandleFunc("GET /l/{list}/atom.xml", s.listAtom)
+	mux.HandleFunc("GET /l/{list}/export.mbox.gz", s.export)
+	mux.HandleFunc("GET /l/{list}/resources", s.resources)
+	mux.HandleFunc("GET /l/{list}/info", s.infoPage)
+	mux.HandleFunc("POST /l/{list}/{action}", func(w http.ResponseWriter, r *http.Request) {
+		switch r.PathValue("action") {
+		case "subscribe", "leave":
+			s.membershipPost(w, r)
+		default:
+			s.notFound(w, r)
+		}
+	})
+	mux.HandleFunc("GET /l/{list}/held", s.heldPage)
+	mux.HandleFunc("POST /l/{list}/held/{id}", s.heldDecide)
+	mux.HandleFunc("GET /m/{id}", s.messagePage)
+	mux.HandleFunc("GET /m/{id}/raw", s.rawMessage)
+	mux.HandleFunc("GET /m/{id}/a/{n}/{name}", s.attachment)
+	mux.HandleFunc("GET /signin", s.signInForm)
+	mux.HandleFunc("POST /signin", s.signInPost)
+	mux.HandleFunc("GET /signin/{token}", s.signInLink)
+	mux.HandleFunc("POST /signin/{token}", s.signInUse)
+	mux.HandleFunc("POST /signout", s.signOut)
+	mux.HandleFunc("GET /api/lists", s.apiLists)
+	mux.HandleFunc("GET /api/l/{list}/threads", s.apiThreads)
+	mux.HandleFunc("GET /api/l/{list}/t/{thread}", s.apiThread)
+	mux.HandleFunc("GET /api/l/{list}/search", s.apiSearch)
+	mux.HandleFunc("GET /api/m/{id}", s.apiMessage)
 	mux.HandleFunc("GET /l/{list}/unsubscribe/{token}", s.unsubscribePage)
 	mux.HandleFunc("POST /l/{list}/unsubscribe/{token}", s.unsubscribePost)
 	mux.HandleFunc("GET /l/{list}/confirm/{token}", s.confirmPage)
@@ -100,7 +152,9 @@ func (s *Server) Shutdown(ctx context.Context) error { return s.http.Shutdown(ct
 func secureHeaders(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		// No script anywhere, no inline style, nothing fetched from
+		// elsewhere: a hostile post can at worst be ugly.
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 		w.Header().Set("Referrer-Policy", "no-referrer")
 		r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
 		h.ServeHTTP(w, r)
@@ -125,6 +179,6 @@ func (s *Server) render(w http.ResponseWriter, status int, name string, data map
 	w.Write(buf.Bytes())
 }
 
-func (s *Server) errorPage(w http.ResponseWriter, status int, title, msg string) {
-	s.render(w, status, "error.html", map[string]any{"Title": title, "Message": msg})
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, title, msg string) {
+	s.page(w, r, status, "error.html", map[string]any{"Title": title, "Message": msg})
 }

@@ -10,6 +10,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
@@ -25,6 +27,7 @@ import (
 	"praxis/archive"
 	"praxis/archive/index"
 	"praxis/archive/mbox"
+	"praxis/archive/web"
 	"praxis/listserv"
 	"praxis/listserv/config"
 	"praxis/listserv/dkim"
@@ -105,6 +108,9 @@ func (c *cli) bench(ctx context.Context, args []string) error {
 			*res.IndexMsgsPerS, res.ArchiveMessages, 100**res.IndexRatioOfCeiling, *res.IndexCeilingMsgsPerS)
 		fmt.Fprintf(c.stdout, "index:    %8.2fx the mbox\n", *res.IndexSizeRatio)
 		fmt.Fprintf(c.stdout, "search:   %8.2f ms p50, %.2f ms p99 (newest first, in-process)\n", *res.SearchP50Ms, *res.SearchP99Ms)
+		if res.HTTPSearchP50Ms != nil {
+			fmt.Fprintf(c.stdout, "web:      %8.2f ms p50, %.2f ms p99 (the search page over HTTP, a new connection each)\n", *res.HTTPSearchP50Ms, *res.HTTPSearchP99Ms)
+		}
 	}
 	fmt.Fprintf(c.stdout, "memory:   %8.1f MB peak RSS (%.1f MB during fan-out)\n", res.PeakRSSMB, res.FanoutPeakRSSMB)
 	return nil
@@ -575,6 +581,51 @@ func benchArchive(ctx context.Context, cfg *config.Config, p benchParams, res *b
 	p50 := float64(took[len(took)/2].Microseconds()) / 1000
 	p99 := float64(took[len(took)*99/100].Microseconds()) / 1000
 	res.SearchP50Ms, res.SearchP99Ms = &p50, &p99
+	return benchHTTPSearch(ctx, svc, idx, l, queries, res, progress)
+}
+
+// benchHTTPSearch times the search page over HTTP on loopback: one
+// client, a new connection for every request (as public-inbox's figures
+// were taken), the whole page read.
+func benchHTTPSearch(ctx context.Context, svc *listserv.Service, idx *index.Index, l *listserv.List, queries []string, res *benchResult, progress func(string, ...any)) error {
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ws := web.New(web.Config{Addr: "127.0.0.1:0", Index: idx}, svc, svc.Templates(), quiet)
+	if err := ws.Listen(); err != nil {
+		return err
+	}
+	go ws.Serve()
+	defer ws.Shutdown(context.Background())
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 10 * time.Second}
+	base := "http://" + ws.Addr().String() + "/l/" + url.PathEscape(l.Address) + "/search?q="
+	progress("archive: %d search pages over HTTP, 10 rounds", len(queries))
+	var took []time.Duration
+	biggest := 0
+	for round := 0; round < 11; round++ {
+		for _, q := range queries {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			t0 := time.Now()
+			resp, err := client.Get(base + url.QueryEscape(q))
+			if err != nil {
+				return fmt.Errorf("bench: search page %q: %w", q, err)
+			}
+			n, _ := io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return fmt.Errorf("bench: search page %q: %s", q, resp.Status)
+			}
+			if round > 0 {
+				took = append(took, time.Since(t0))
+			}
+			biggest = max(biggest, int(n))
+		}
+	}
+	sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
+	p50 := float64(took[len(took)/2].Microseconds()) / 1000
+	p99 := float64(took[len(took)*99/100].Microseconds()) / 1000
+	res.HTTPSearchP50Ms, res.HTTPSearchP99Ms = &p50, &p99
+	progress("archive: the biggest search page is %d KB of HTML", biggest/1024)
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"praxis/listserv"
 	"praxis/listserv/store"
@@ -47,10 +48,14 @@ func listFlags(fs *flag.FlagSet, l *listserv.List) {
 	fs.StringVar(&l.DMARCAction, "dmarc", l.DMARCAction, "for authors whose domain has DMARC p=reject/quarantine: munge (From rewritten) or wrap")
 	fs.StringVar(&l.Roster, "roster", l.Roster, "who may ask `who`: moderators, members or public")
 	fs.IntVar(&l.HoldDays, "hold-days", l.HoldDays, "held posts expire after this many days (0: never)")
+	fs.StringVar(&l.TimeZone, "time-zone", l.TimeZone, "the list's time zone for digests and summaries (IANA name, e.g. Europe/Berlin)")
+	fs.IntVar(&l.DigestHour, "digest-hour", l.DigestHour, "the hour (0-23, in the list's time zone) the daily digest goes")
+	fs.IntVar(&l.SummaryWeekday, "summary-weekday", l.SummaryWeekday, "the day the weekly learning summary goes: 0 Sunday … 6 Saturday")
+	fs.IntVar(&l.DigestSizeKB, "digest-size-kb", l.DigestSizeKB, "send the digest early once this many KB of posts wait (0: only daily; Mailman uses 30)")
 }
 
 // listSettings names the flags of listFlags, for `list set`.
-var listSettings = []string{"name", "description", "subscribe", "post", "archive", "prefix", "nonmember-action", "max-message-kb", "max-recipients", "emergency", "require-explicit-destination", "dmarc", "roster", "hold-days"}
+var listSettings = []string{"name", "description", "subscribe", "post", "archive", "prefix", "nonmember-action", "max-message-kb", "max-recipients", "emergency", "require-explicit-destination", "dmarc", "roster", "hold-days", "time-zone", "digest-hour", "summary-weekday", "digest-size-kb"}
 
 func (c *cli) listCreate(ctx context.Context, args []string) error {
 	l := store.NewList("", "")
@@ -130,6 +135,7 @@ func listJSON(l *listserv.List) map[string]any {
 		"nonmember_action": l.NonmemberAction, "max_message_kb": l.MaxMessageKB, "max_recipients": l.MaxRecipients,
 		"emergency": l.Emergency, "require_explicit_destination": l.RequireExplicitDestination,
 		"dmarc": l.DMARCAction, "roster": l.Roster, "hold_days": l.HoldDays,
+		"time_zone": l.TimeZone, "digest_hour": l.DigestHour, "summary_weekday": l.SummaryWeekday, "digest_size_kb": l.DigestSizeKB,
 	}
 }
 
@@ -179,6 +185,8 @@ func (c *cli) listShow(ctx context.Context, args []string) error {
 	fmt.Fprintf(tw, "dmarc:\t%s\n", l.DMARCAction)
 	fmt.Fprintf(tw, "roster:\t%s\n", l.Roster)
 	fmt.Fprintf(tw, "held posts expire:\t%s\n", limit(l.HoldDays, "days"))
+	fmt.Fprintf(tw, "digest:\tdaily at %02d:00 %s%s\n", l.DigestHour, l.TimeZone, map[bool]string{true: fmt.Sprintf(", or once %d KB wait", l.DigestSizeKB), false: ""}[l.DigestSizeKB > 0])
+	fmt.Fprintf(tw, "learning summary:\tweekly on %s\n", time.Weekday(l.SummaryWeekday))
 	fmt.Fprintf(tw, "members:\t%d (%d owners, %d moderators)\n", len(members), counts[listserv.RoleOwner], counts[listserv.RoleModerator])
 	fmt.Fprintf(tw, "created:\t%s\n", l.CreatedAt.Format("2006-01-02 15:04 MST"))
 	return tw.Flush()
@@ -240,6 +248,14 @@ func (c *cli) listSet(ctx context.Context, args []string) error {
 			cur.Roster = l.Roster
 		case "hold-days":
 			cur.HoldDays = l.HoldDays
+		case "time-zone":
+			cur.TimeZone = l.TimeZone
+		case "digest-hour":
+			cur.DigestHour = l.DigestHour
+		case "summary-weekday":
+			cur.SummaryWeekday = l.SummaryWeekday
+		case "digest-size-kb":
+			cur.DigestSizeKB = l.DigestSizeKB
 		}
 	})
 	if err := svc.UpdateList(ctx, cur); err != nil {

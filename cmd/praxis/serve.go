@@ -156,7 +156,8 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 		receivers = append(receivers, srv)
 		announce(r.name, srv.Addr().String())
 	}
-	webSrv := web.New(web.Config{Addr: cfg.HTTP, Listener: httpLn, Index: idx, AdminToken: hex.EncodeToString(adminToken)}, svc, svc.Templates(), log.With("listener", "http"))
+	webSrv := web.New(web.Config{Addr: cfg.HTTP, Listener: httpLn, Index: idx, AdminToken: hex.EncodeToString(adminToken),
+		Secure: strings.HasPrefix(cfg.BaseURL, "https://"), Now: nowFn}, svc, svc.Templates(), log.With("listener", "http"))
 	if err := webSrv.Listen(); err != nil {
 		return err
 	}

@@ -439,7 +439,7 @@ func (q *Queue) evict() {
 
 func (q *Queue) prepared(ctx context.Context, d *store.Delivery) (*prepared, error) {
 	key := d.MessageID
-	if d.Mode == store.ModeRaw {
+	if d.Mode != store.ModeCopy {
 		key = -key
 	}
 	q.mu.Lock()
@@ -481,7 +481,7 @@ func (q *Queue) load(ctx context.Context, d *store.Delivery, p *prepared) error 
 	if err != nil {
 		return err
 	}
-	if d.Mode == store.ModeRaw {
+	if d.Mode != store.ModeCopy {
 		p.raw, p.size = m.Raw, len(m.Raw)
 		return nil
 	}
@@ -507,7 +507,15 @@ func (q *Queue) render(ctx context.Context, d *store.Delivery, buf *bytes.Buffer
 		return nil, err
 	}
 	msg := p.raw
-	if msg == nil {
+	if d.Mode == store.ModeDigest {
+		buf.Reset()
+		buf.Grow(len(p.raw) + 512)
+		u := q.svc.UnsubscribeURL(d.ListAddress, d.Rcpt)
+		fmt.Fprintf(buf, "List-Unsubscribe: <%s>,\r\n <mailto:%s?subject=unsubscribe>\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
+			u, listserv.Address(d.ListAddress, store.KindRequest))
+		buf.Write(p.raw)
+		msg = buf.Bytes()
+	} else if msg == nil {
 		buf.Reset()
 		buf.Grow(p.size + 256)
 		if err := p.copy.Write(buf, q.svc.UnsubscribeURL(p.list, d.Rcpt)); err != nil {

@@ -30,17 +30,28 @@ type List struct {
 	DMARCAction                string // munge or wrap
 	Roster                     string // who may see `who`: moderators, members, public
 	HoldDays                   int    // held posts expire after this many days; 0: never
+
+	// When digests and summaries go (migration 0006): the daily digest at
+	// DigestHour and the weekly summary on SummaryWeekday (0 Sunday),
+	// both in TimeZone; a digest goes early once DigestSizeKB of posts
+	// wait (0: no size trigger; Mailman's default is 30).
+	TimeZone       string
+	DigestHour     int
+	SummaryWeekday int
+	DigestSizeKB   int
 }
 
 const listCols = `id, address, name, description, subscribe_policy, post_policy, archive_policy, prefix, created_at,
-	nonmember_action, max_message_kb, max_recipients, emergency, require_explicit_destination, dmarc_action, roster, hold_days`
+	nonmember_action, max_message_kb, max_recipients, emergency, require_explicit_destination, dmarc_action, roster, hold_days,
+	time_zone, digest_hour, summary_weekday, digest_size_kb`
 
 func scanList(row interface{ Scan(...any) error }) (*List, error) {
 	var l List
 	var created int64
 	var emergency, explicit int
 	if err := row.Scan(&l.ID, &l.Address, &l.Name, &l.Description, &l.SubscribePolicy, &l.PostPolicy, &l.ArchivePolicy, &l.Prefix, &created,
-		&l.NonmemberAction, &l.MaxMessageKB, &l.MaxRecipients, &emergency, &explicit, &l.DMARCAction, &l.Roster, &l.HoldDays); err != nil {
+		&l.NonmemberAction, &l.MaxMessageKB, &l.MaxRecipients, &emergency, &explicit, &l.DMARCAction, &l.Roster, &l.HoldDays,
+		&l.TimeZone, &l.DigestHour, &l.SummaryWeekday, &l.DigestSizeKB); err != nil {
 		return nil, err
 	}
 	l.Emergency, l.RequireExplicitDestination = emergency == 1, explicit == 1
@@ -53,10 +64,12 @@ func (s *Store) CreateList(ctx context.Context, l *List) error {
 	now := s.unix()
 	l.Defaults()
 	err := s.db.QueryRowContext(ctx, `INSERT INTO lists (address, name, description, subscribe_policy, post_policy, archive_policy, prefix, created_at,
-		nonmember_action, max_message_kb, max_recipients, emergency, require_explicit_destination, dmarc_action, roster, hold_days)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		nonmember_action, max_message_kb, max_recipients, emergency, require_explicit_destination, dmarc_action, roster, hold_days,
+		time_zone, digest_hour, summary_weekday, digest_size_kb)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		l.Address, l.Name, l.Description, l.SubscribePolicy, l.PostPolicy, l.ArchivePolicy, l.Prefix, now,
-		l.NonmemberAction, l.MaxMessageKB, l.MaxRecipients, b2i(l.Emergency), b2i(l.RequireExplicitDestination), l.DMARCAction, l.Roster, l.HoldDays).Scan(&l.ID)
+		l.NonmemberAction, l.MaxMessageKB, l.MaxRecipients, b2i(l.Emergency), b2i(l.RequireExplicitDestination), l.DMARCAction, l.Roster, l.HoldDays,
+		l.TimeZone, l.DigestHour, l.SummaryWeekday, l.DigestSizeKB).Scan(&l.ID)
 	if isUnique(err) {
 		return fmt.Errorf("list %s: %w", l.Address, ErrDuplicate)
 	}
@@ -70,9 +83,11 @@ func (s *Store) CreateList(ctx context.Context, l *List) error {
 // UpdateList writes every setting of l (matched by ID).
 func (s *Store) UpdateList(ctx context.Context, l *List) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE lists SET name = ?, description = ?, subscribe_policy = ?, post_policy = ?, archive_policy = ?, prefix = ?,
-		nonmember_action = ?, max_message_kb = ?, max_recipients = ?, emergency = ?, require_explicit_destination = ?, dmarc_action = ?, roster = ?, hold_days = ? WHERE id = ?`,
+		nonmember_action = ?, max_message_kb = ?, max_recipients = ?, emergency = ?, require_explicit_destination = ?, dmarc_action = ?, roster = ?, hold_days = ?,
+		time_zone = ?, digest_hour = ?, summary_weekday = ?, digest_size_kb = ? WHERE id = ?`,
 		l.Name, l.Description, l.SubscribePolicy, l.PostPolicy, l.ArchivePolicy, l.Prefix,
-		l.NonmemberAction, l.MaxMessageKB, l.MaxRecipients, b2i(l.Emergency), b2i(l.RequireExplicitDestination), l.DMARCAction, l.Roster, l.HoldDays, l.ID)
+		l.NonmemberAction, l.MaxMessageKB, l.MaxRecipients, b2i(l.Emergency), b2i(l.RequireExplicitDestination), l.DMARCAction, l.Roster, l.HoldDays,
+		l.TimeZone, l.DigestHour, l.SummaryWeekday, l.DigestSizeKB, l.ID)
 	if err != nil {
 		return fmt.Errorf("store: update list %s: %w", l.Address, err)
 	}
@@ -187,13 +202,16 @@ func (l *List) Defaults() {
 	if l.Roster == "" {
 		l.Roster = "moderators"
 	}
+	if l.TimeZone == "" {
+		l.TimeZone = "UTC"
+	}
 }
 
 // NewList returns a list with every setting at its default; callers set
 // what they need.
 func NewList(address, name string) *List {
 	l := &List{Address: address, Name: name, SubscribePolicy: "confirm", PostPolicy: "members", ArchivePolicy: "public",
-		MaxRecipients: 10, RequireExplicitDestination: true, HoldDays: 14}
+		MaxRecipients: 10, RequireExplicitDestination: true, HoldDays: 14, DigestHour: 6, SummaryWeekday: 1}
 	l.Defaults()
 	return l
 }

@@ -106,7 +106,7 @@ func (s *Store) RemoveMember(ctx context.Context, listID int64, addr string) err
 		return fmt.Errorf("store: remove member %s: %w", addr, err)
 	}
 	// A member who leaves gets nothing more, even copies already queued.
-	if _, err := tx.ExecContext(ctx, `DELETE FROM deliveries WHERE list_id = ? AND rcpt = ? AND state = 'queued' AND mode = 'copy'`, listID, stored); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM deliveries WHERE list_id = ? AND rcpt = ? AND state = 'queued' AND mode IN ('copy', 'digest')`, listID, stored); err != nil {
 		return fmt.Errorf("store: remove member %s: %w", addr, err)
 	}
 	return tx.Commit()

@@ -244,7 +244,7 @@ type Delivery struct {
 	// ListAddress is filled by DueDeliveries from the lists table.
 	ListAddress string
 	Rcpt        string
-	Mode        string // ModeCopy or ModeRaw
+	Mode        string // ModeCopy, ModeRaw or ModeDigest
 	// EnvFrom is the envelope sender; empty for list copies, whose VERP
 	// address the queue derives from the list and the recipient.
 	EnvFrom   string
@@ -256,6 +256,10 @@ type Delivery struct {
 const (
 	ModeCopy = "copy" // the list's rewritten copy, personalised for Rcpt
 	ModeRaw  = "raw"  // the stored bytes as they are (notices, mail to owners)
+	// ModeDigest is the stored bytes with the recipient's own one-click
+	// List-Unsubscribe in front: one digest stored, sent to every
+	// digest member with a link that is theirs (RFC 8058).
+	ModeDigest = "digest"
 )
 
 // Fanout selects the members of a list who get a personalised copy of a

@@ -312,3 +312,53 @@ func (s *Store) ArchiveResources(ctx context.Context, listID int64, q string, of
 	}
 	return out, rows.Err()
 }
+
+// ArchiveLatest returns a list's newest posts, newest first.
+func (s *Store) ArchiveLatest(ctx context.Context, listID int64, limit int) ([]*ArchivedPost, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+archiveCols+` FROM archive WHERE list_id = ? ORDER BY date DESC, id DESC LIMIT ?`, listID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: latest: %w", err)
+	}
+	defer rows.Close()
+	var out []*ArchivedPost
+	for rows.Next() {
+		p, err := scanArchived(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// ArchiveByIDs returns the posts with these archive ids, in that order;
+// ids not found are skipped.
+func (s *Store) ArchiveByIDs(ctx context.Context, ids []int64) ([]*ArchivedPost, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+archiveCols+` FROM archive WHERE id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: posts: %w", err)
+	}
+	defer rows.Close()
+	byID := map[int64]*ArchivedPost{}
+	for rows.Next() {
+		p, err := scanArchived(rows)
+		if err != nil {
+			return nil, err
+		}
+		byID[p.ID] = p
+	}
+	out := make([]*ArchivedPost, 0, len(ids))
+	for _, id := range ids {
+		if p := byID[id]; p != nil {
+			out = append(out, p)
+		}
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,83 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"praxis/listserv"
+	"praxis/listserv/store"
+)
+
+// The activity chart: posts per week over the last year, drawn on the
+// server as SVG bars (no script, no image request).
+const (
+	chartWeeks  = 52
+	chartWidth  = 520
+	chartHeight = 80
+	activeDays  = 30
+)
+
+type bar struct {
+	X, Y, W, H int
+	Label      string
+}
+
+type activity struct {
+	Bars        []bar
+	Width       int
+	Height      int
+	Max         int
+	Total       int
+	From, Until time.Time
+	Top         []threadRow
+	Helpers     []store.Helper
+}
+
+// activity gathers a list page's side: the weekly chart, and the top
+// threads and most helpful members of the last 30 days of the archive
+// (counted back from its latest post, so an imported archive shows its
+// own last month rather than an empty one).
+func (s *Server) activity(r *http.Request, l *listserv.List) (*activity, error) {
+	ctx := r.Context()
+	until := s.now()
+	if latest, err := s.svc.Store().ArchiveLatest(ctx, l.ID, 1); err == nil && len(latest) == 1 && latest[0].Date.Before(until) {
+		until = latest[0].Date.Add(time.Second)
+	}
+	weeks, err := s.svc.Store().ArchiveWeekly(ctx, l.ID, until.AddDate(0, 0, -7*(chartWeeks-1)), until)
+	if err != nil {
+		return nil, err
+	}
+	a := &activity{Width: chartWidth, Height: chartHeight, Until: until}
+	for _, wk := range weeks {
+		a.Max = max(a.Max, wk.Posts)
+		a.Total += wk.Posts
+	}
+	if len(weeks) > 0 {
+		a.From = weeks[0].Start
+	}
+	step := chartWidth / max(1, len(weeks))
+	for i, wk := range weeks {
+		h := 0
+		if a.Max > 0 {
+			h = wk.Posts * (chartHeight - 2) / a.Max
+			if wk.Posts > 0 {
+				h = max(h, 1)
+			}
+		}
+		a.Bars = append(a.Bars, bar{X: i * step, Y: chartHeight - h, W: max(1, step-1), H: h,
+			Label: fmt.Sprintf("week of %s: %d posts", wk.Start.Format("2006-01-02"), wk.Posts)})
+	}
+	since := until.AddDate(0, 0, -activeDays)
+	top, err := s.svc.Store().ArchiveActiveThreads(ctx, l.ID, since, until, 5)
+	if err != nil {
+		return nil, err
+	}
+	if a.Top, err = s.threadRows(r, l, top); err != nil {
+		return nil, err
+	}
+	if a.Helpers, err = s.svc.Store().ArchiveHelpers(ctx, l.ID, since, until, 5); err != nil {
+		return nil, err
+	}
+	return a, nil
+}

@@ -1,0 +1,203 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"praxis/archive"
+	"praxis/archive/query"
+	"praxis/listserv"
+	"praxis/listserv/store"
+)
+
+// The JSON API under /api/: the same reads as the pages, with the same
+// access rules (a private list is a 404 unless signed in as a member, by
+// the same session cookie). Documented in README.md.
+
+func (s *Server) json(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func (s *Server) apiError(w http.ResponseWriter, status int, msg string) {
+	s.json(w, status, map[string]string{"error": msg})
+}
+
+type apiList struct {
+	Address     string `json:"address"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Archive     string `json:"archive"`
+	Posts       int    `json:"posts"`
+	Threads     int    `json:"threads"`
+}
+
+func (s *Server) apiLists(w http.ResponseWriter, r *http.Request) {
+	lists, err := s.svc.Lists(r.Context())
+	if err != nil {
+		s.apiError(w, http.StatusInternalServerError, "try again")
+		return
+	}
+	v := s.who(r)
+	out := []apiList{}
+	for _, l := range lists {
+		if !v.canRead(l) {
+			continue
+		}
+		a := apiList{Address: l.Address, Name: l.Name, Description: l.Description, Archive: l.ArchivePolicy}
+		a.Posts, _ = s.svc.Store().ArchivePostCount(r.Context(), l.ID)
+		a.Threads, _ = s.svc.Store().ArchiveThreadCount(r.Context(), l.ID)
+		out = append(out, a)
+	}
+	s.json(w, http.StatusOK, map[string]any{"lists": out})
+}
+
+func (s *Server) apiList(w http.ResponseWriter, r *http.Request) (*listserv.List, bool) {
+	l, err := s.svc.List(r.Context(), r.PathValue("list"))
+	if err != nil || !s.who(r).canRead(l) {
+		s.apiError(w, http.StatusNotFound, "not found")
+		return nil, false
+	}
+	return l, true
+}
+
+type apiThread struct {
+	ThreadID  string `json:"thread_id"`
+	Subject   string `json:"subject"`
+	Posts     int    `json:"posts"`
+	Authors   int    `json:"authors"`
+	FirstDate string `json:"first_date"`
+	LastDate  string `json:"last_date"`
+	URL       string `json:"url"`
+}
+
+func (s *Server) apiThreads(w http.ResponseWriter, r *http.Request) {
+	l, ok := s.apiList(w, r)
+	if !ok {
+		return
+	}
+	var after store.ThreadCursor
+	if a := r.URL.Query().Get("after"); a != "" {
+		if secs, id, ok := strings.Cut(a, "."); ok {
+			if n, err := parseInt(secs); err == nil {
+				after = store.ThreadCursor{LastDate: time.Unix(n, 0), ThreadID: id}
+			}
+		}
+	}
+	ts, err := s.svc.Store().ArchiveThreads(r.Context(), l.ID, after, threadsPerPage)
+	if err == nil {
+		var rows []threadRow
+		if rows, err = s.threadRows(r, l, ts); err == nil {
+			out := []apiThread{}
+			for _, t := range rows {
+				out = append(out, apiThread{ThreadID: t.ThreadID, Subject: t.Subject, Posts: t.Posts, Authors: t.Authors,
+					FirstDate: t.FirstDate.Format(time.RFC3339), LastDate: t.LastDate.Format(time.RFC3339), URL: s.absolute(t.Path)})
+			}
+			next := ""
+			if len(ts) == threadsPerPage {
+				last := ts[len(ts)-1]
+				next = itoa64(last.LastDate.Unix()) + "." + last.ThreadID
+			}
+			s.json(w, http.StatusOK, map[string]any{"threads": out, "next": next})
+			return
+		}
+	}
+	s.apiError(w, http.StatusInternalServerError, "try again")
+}
+
+type apiMessage struct {
+	MessageID   string   `json:"message_id"`
+	ThreadID    string   `json:"thread_id"`
+	ParentID    string   `json:"parent_id"`
+	List        string   `json:"list"`
+	Subject     string   `json:"subject"`
+	From        string   `json:"from"`
+	Date        string   `json:"date"`
+	Depth       int      `json:"depth"`
+	Attachments []string `json:"attachments"`
+	URL         string   `json:"url"`
+	Text        string   `json:"text,omitempty"`
+}
+
+func (s *Server) apiPost(l *listserv.List, p *store.ArchivedPost, depth int) apiMessage {
+	att := p.Attachments
+	if att == nil {
+		att = []string{}
+	}
+	return apiMessage{MessageID: p.MessageID, ThreadID: p.ThreadID, ParentID: p.ParentID, List: l.Address, Subject: p.Subject,
+		From: p.FromAddr, Date: p.Date.Format(time.RFC3339), Depth: depth, Attachments: att, URL: s.absolute(messagePath(p.MessageID))}
+}
+
+func (s *Server) apiThread(w http.ResponseWriter, r *http.Request) {
+	l, ok := s.apiList(w, r)
+	if !ok {
+		return
+	}
+	posts, err := s.svc.Store().ArchiveThread(r.Context(), l.ID, r.PathValue("thread"))
+	if err != nil || len(posts) == 0 {
+		s.apiError(w, http.StatusNotFound, "not found")
+		return
+	}
+	out := []apiMessage{}
+	for _, n := range archive.Tree(posts) {
+		out = append(out, s.apiPost(l, n.Post, n.Depth))
+	}
+	s.json(w, http.StatusOK, map[string]any{"thread_id": posts[0].ThreadID, "messages": out})
+}
+
+func (s *Server) apiMessage(w http.ResponseWriter, r *http.Request) {
+	posts, err := s.svc.Store().ArchiveFind(r.Context(), strings.Trim(r.PathValue("id"), "<>"))
+	if err == nil {
+		v := s.who(r)
+		for _, p := range posts {
+			l, err := s.svc.Store().ListByID(r.Context(), p.ListID)
+			if err != nil || !v.canRead(l) {
+				continue
+			}
+			m := s.apiPost(l, p, 0)
+			if pv, err := s.postView(r, p); err == nil {
+				m.Text = ownText(pv.Message, 1<<20)
+			}
+			s.json(w, http.StatusOK, m)
+			return
+		}
+	}
+	s.apiError(w, http.StatusNotFound, "not found")
+}
+
+func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
+	l, ok := s.apiList(w, r)
+	if !ok {
+		return
+	}
+	sr := readSearch(r)
+	limit, _ := parseInt(r.URL.Query().Get("limit"))
+	if limit <= 0 {
+		limit = hitsPerPage
+	}
+	res, err := s.search(l, sr, int(min(limit, 100)), r.URL.Query().Get("facets") != "")
+	if err != nil {
+		if _, ok := err.(*query.Error); ok || err == errNoIndex {
+			s.apiError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		s.apiError(w, http.StatusInternalServerError, "try again")
+		return
+	}
+	hits := []archive.SearchHit{}
+	for _, h := range res.Hits {
+		hits = append(hits, archive.SearchHit{MessageID: h.MessageID, ThreadID: h.Thread, List: h.List, Subject: h.Subject,
+			From: h.From, Date: h.Date.UTC().Format(time.RFC3339), Snippet: h.Snippet})
+	}
+	out := map[string]any{"total": res.Total, "hits": hits}
+	if len(res.Hits) > 0 && len(res.Hits) == int(min(limit, 100)) {
+		out["after"] = strings.Join(res.Hits[len(res.Hits)-1].Sort, ",")
+	}
+	if res.Authors != nil || res.Months != nil {
+		out["authors"], out["months"] = res.Authors, res.Months
+	}
+	s.json(w, http.StatusOK, out)
+}

@@ -1,0 +1,201 @@
+package web
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"praxis/listserv"
+	"praxis/listserv/store"
+)
+
+// Cookies: the session (who is signed in) and the CSRF cookie every form
+// is bound to. Both HttpOnly and SameSite=Lax; Secure behind https.
+const (
+	sessionCookie = "praxis_session"
+	csrfCookie    = "praxis_csrf"
+	csrfField     = "csrf"
+
+	sessionLife = 30 * 24 * time.Hour
+	signInLife  = 30 * time.Minute
+)
+
+var b64 = base64.RawURLEncoding
+
+// secret is the HMAC key for sign-in links and CSRF tokens, kept in the
+// data dir so that links survive a restart.
+func (s *Server) secret(ctx context.Context) ([]byte, error) {
+	s.secretOnce.Do(func() {
+		s.key, s.keyErr = s.svc.Store().Secret(ctx, "web")
+	})
+	return s.key, s.keyErr
+}
+
+func (s *Server) mac(ctx context.Context, parts ...string) (string, error) {
+	key, err := s.secret(ctx)
+	if err != nil {
+		return "", err
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(strings.Join(parts, "\x00")))
+	return b64.EncodeToString(m.Sum(nil)), nil
+}
+
+func randomToken() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return b64.EncodeToString(b)
+}
+
+func (s *Server) setCookie(w http.ResponseWriter, name, value string, life time.Duration) {
+	c := &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.cfg.Secure}
+	if life > 0 {
+		c.MaxAge = int(life / time.Second)
+	} else if life < 0 {
+		c.MaxAge = -1
+	}
+	http.SetCookie(w, c)
+}
+
+// csrfToken returns the token forms carry, setting the CSRF cookie it is
+// bound to when the visitor has none yet.
+func (s *Server) csrfToken(w http.ResponseWriter, r *http.Request) string {
+	v := ""
+	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= 32 {
+		v = c.Value
+	} else {
+		v = randomToken()
+		s.setCookie(w, csrfCookie, v, 0)
+		// Later code in this request (a second form) sees it too.
+		r.AddCookie(&http.Cookie{Name: csrfCookie, Value: v})
+	}
+	tok, err := s.mac(r.Context(), "csrf", v)
+	if err != nil {
+		s.log.Error("csrf token", "err", err)
+	}
+	return tok
+}
+
+// checkCSRF tells whether a POST carries the token of its CSRF cookie: a
+// form on another site can make the browser post, but cannot read the
+// cookie to compute the token.
+func (s *Server) checkCSRF(r *http.Request) bool {
+	c, err := r.Cookie(csrfCookie)
+	if err != nil || len(c.Value) < 32 {
+		return false
+	}
+	want, err := s.mac(r.Context(), "csrf", c.Value)
+	if err != nil {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(r.PostFormValue(csrfField)), []byte(want)) == 1
+}
+
+// visitor is who is asking: an address when signed in, and what they are
+// on which list.
+type visitor struct {
+	Address string
+	session string
+	member  map[int64]*store.Member
+}
+
+func (v *visitor) signedIn() bool { return v != nil && v.Address != "" }
+
+// canRead tells whether v may see l's archive: everyone for a public list,
+// members for a private one, nobody for a list without an archive.
+func (v *visitor) canRead(l *listserv.List) bool {
+	switch l.ArchivePolicy {
+	case listserv.ArchivePublic:
+		return true
+	case listserv.ArchivePrivate:
+		return v.signedIn() && v.member[l.ID] != nil
+	}
+	return false
+}
+
+// moderates tells whether v decides l's held posts.
+func (v *visitor) moderates(l *listserv.List) bool {
+	if !v.signedIn() {
+		return false
+	}
+	m := v.member[l.ID]
+	return m != nil && (m.Role == listserv.RoleModerator || m.Role == listserv.RoleOwner)
+}
+
+type visitorKey struct{}
+
+// who finds the visitor of a request from its session cookie; anonymous
+// when there is none or it expired.
+func (s *Server) who(r *http.Request) *visitor {
+	if v, ok := r.Context().Value(visitorKey{}).(*visitor); ok {
+		return v
+	}
+	v := &visitor{}
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+		if addr, err := s.svc.Store().SessionAddress(r.Context(), c.Value); err == nil {
+			if ms, err := s.svc.Memberships(r.Context(), addr); err == nil {
+				v = &visitor{Address: addr, session: c.Value, member: ms}
+			}
+		}
+	}
+	*r = *r.WithContext(context.WithValue(r.Context(), visitorKey{}, v))
+	return v
+}
+
+// signInToken makes a sign-in link's token: the address, the list it was
+// asked on, when it expires and a nonce (so it works once), signed.
+func (s *Server) signInToken(ctx context.Context, addr, list string, expires time.Time) (string, error) {
+	payload := strings.Join([]string{"v1", addr, list, strconv.FormatInt(expires.Unix(), 10), randomToken()[:22]}, "\n")
+	sig, err := s.mac(ctx, "signin", payload)
+	if err != nil {
+		return "", err
+	}
+	return b64.EncodeToString([]byte(payload)) + "." + sig, nil
+}
+
+type signIn struct {
+	addr, list, nonce string
+	expires           time.Time
+}
+
+var errBadSignIn = errors.New("sign-in link not valid")
+
+func (s *Server) parseSignIn(ctx context.Context, tok string) (*signIn, error) {
+	enc, sig, ok := strings.Cut(tok, ".")
+	if !ok {
+		return nil, errBadSignIn
+	}
+	raw, err := b64.DecodeString(enc)
+	if err != nil {
+		return nil, errBadSignIn
+	}
+	want, err := s.mac(ctx, "signin", string(raw))
+	if err != nil {
+		return nil, err
+	}
+	if subtle.ConstantTimeCompare([]byte(sig), []byte(want)) != 1 {
+		return nil, errBadSignIn
+	}
+	f := strings.Split(string(raw), "\n")
+	if len(f) != 5 || f[0] != "v1" {
+		return nil, errBadSignIn
+	}
+	exp, err := strconv.ParseInt(f[3], 10, 64)
+	if err != nil {
+		return nil, errBadSignIn
+	}
+	si := &signIn{addr: f[1], list: f[2], nonce: f[4], expires: time.Unix(exp, 0)}
+	if s.now().After(si.expires) {
+		return nil, fmt.Errorf("%w: expired", errBadSignIn)
+	}
+	return si, nil
+}

@@ -1,0 +1,79 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"praxis/archive/render"
+	"praxis/listserv"
+	"praxis/listserv/store"
+)
+
+type heldView struct {
+	Post     *store.Message
+	Rendered *render.Message
+}
+
+// heldPage is the moderation queue of a list, for its moderators and
+// owners; everyone else gets the same 404 as for a page that is not there.
+func (s *Server) heldPage(w http.ResponseWriter, r *http.Request) {
+	l, err := s.svc.List(r.Context(), r.PathValue("list"))
+	if err != nil || !s.who(r).moderates(l) {
+		s.notFound(w, r)
+		return
+	}
+	_, held, err := s.svc.Held(r.Context(), l.Address)
+	if err != nil {
+		s.fail(w, r, "held posts", err)
+		return
+	}
+	views := make([]heldView, len(held))
+	for i, m := range held {
+		views[i] = heldView{Post: m, Rendered: render.Render(m.Raw)}
+	}
+	s.page(w, r, http.StatusOK, "held.html", map[string]any{"Title": "Held posts · " + l.Name, "List": l, "Held": views,
+		"Done": r.URL.Query().Get("done")})
+}
+
+// heldDecide approves, rejects (with a reason to the author) or discards
+// one held post.
+func (s *Server) heldDecide(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	l, err := s.svc.List(ctx, r.PathValue("list"))
+	if err != nil || !s.who(r).moderates(l) {
+		s.notFound(w, r)
+		return
+	}
+	if !s.checkCSRF(r) {
+		s.formExpired(w, r)
+		return
+	}
+	id, err := parseInt(r.PathValue("id"))
+	if err != nil {
+		s.notFound(w, r)
+		return
+	}
+	action := r.PostFormValue("action")
+	switch action {
+	case "approve":
+		err = s.svc.Approve(ctx, l.Address, id)
+	case "reject":
+		err = s.svc.Reject(ctx, l.Address, id, strings.TrimSpace(r.PostFormValue("reason")))
+	case "discard":
+		err = s.svc.Discard(ctx, l.Address, id)
+	default:
+		s.page(w, r, http.StatusBadRequest, "error.html", map[string]any{"Title": "Not understood", "Message": "Choose approve, reject or discard."})
+		return
+	}
+	if errors.Is(err, listserv.ErrNotFound) || errors.Is(err, listserv.ErrInvalid) || errors.Is(err, store.ErrNotFound) {
+		s.page(w, r, http.StatusConflict, "error.html", map[string]any{"Title": "Already decided",
+			"Message": "That post is no longer waiting: another moderator decided it, or it expired."})
+		return
+	}
+	if err != nil {
+		s.fail(w, r, "moderation", err)
+		return
+	}
+	http.Redirect(w, r, listPath(l.Address)+"held?done="+action, http.StatusSeeOther)
+}

@@ -1,0 +1,113 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"praxis/listserv"
+)
+
+// limiter counts requests per client and refuses beyond max in a window:
+// the forms that send mail (subscribe, sign in) must not become a way to
+// flood someone's inbox. Per-address limits live in the service.
+type limiter struct {
+	mu     sync.Mutex
+	max    int
+	window time.Duration
+	seen   map[string][]time.Time
+}
+
+func newLimiter(max int, window time.Duration) *limiter {
+	return &limiter{max: max, window: window, seen: map[string][]time.Time{}}
+}
+
+func (l *limiter) allow(key string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.seen) > 10000 { // forget everyone rather than grow without end
+		l.seen = map[string][]time.Time{}
+	}
+	kept := l.seen[key][:0]
+	for _, t := range l.seen[key] {
+		if now.Sub(t) < l.window {
+			kept = append(kept, t)
+		}
+	}
+	if len(kept) >= l.max {
+		l.seen[key] = kept
+		return false
+	}
+	l.seen[key] = append(kept, now)
+	return true
+}
+
+// client is the key a request is limited by: its remote IP.
+func client(r *http.Request) string {
+	host := r.RemoteAddr
+	if i := strings.LastIndexByte(host, ':'); i > 0 {
+		host = host[:i]
+	}
+	return host
+}
+
+// infoPage is a list's about page, with the subscribe and leave forms.
+// Every list has one, private ones too: joining is how one gets in.
+func (s *Server) infoPage(w http.ResponseWriter, r *http.Request) {
+	l, err := s.svc.List(r.Context(), r.PathValue("list"))
+	if err != nil {
+		s.notFound(w, r)
+		return
+	}
+	s.page(w, r, http.StatusOK, "info.html", map[string]any{"Title": "About " + l.Name, "List": l,
+		"CanRead": s.who(r).canRead(l), "Request": listserv.Address(l.Address, "request")})
+}
+
+// membershipPost handles the subscribe and leave forms: either way the
+// address gets a mail to confirm, so nobody can sign someone else up or
+// out, and the page says the same whatever the address, so it tells
+// nobody who is a member.
+func (s *Server) membershipPost(w http.ResponseWriter, r *http.Request) {
+	l, err := s.svc.List(r.Context(), r.PathValue("list"))
+	if err != nil {
+		s.notFound(w, r)
+		return
+	}
+	if !s.checkCSRF(r) {
+		s.formExpired(w, r)
+		return
+	}
+	if !s.limit.allow(client(r), s.now()) {
+		s.page(w, r, http.StatusTooManyRequests, "error.html", map[string]any{"Title": "Slow down",
+			"Message": "Too many requests from your network; please try again in a few minutes."})
+		return
+	}
+	addr, perr := listserv.ParseAddress(r.PostFormValue("address"))
+	if perr != nil {
+		s.page(w, r, http.StatusBadRequest, "info.html", map[string]any{"Title": "About " + l.Name, "List": l,
+			"CanRead": s.who(r).canRead(l), "Request": listserv.Address(l.Address, "request"),
+			"Error": "That does not look like an email address."})
+		return
+	}
+	leaving := r.PathValue("action") == "leave"
+	if leaving {
+		_, err = s.svc.Unsubscribe(r.Context(), l, addr)
+	} else {
+		_, err = s.svc.RequestSubscription(r.Context(), l, addr, strings.TrimSpace(r.PostFormValue("name")))
+	}
+	if err != nil {
+		s.fail(w, r, "membership request", err)
+		return
+	}
+	msg := "If " + addr + " can join, a message is on its way there: follow its link (or reply to it) to confirm."
+	if leaving {
+		msg = "If " + addr + " is a member, a message is on its way there: follow its link (or reply to it) to confirm leaving."
+	}
+	s.page(w, r, http.StatusOK, "error.html", map[string]any{"Title": "Check your mail", "Message": msg})
+}
+
+func (s *Server) formExpired(w http.ResponseWriter, r *http.Request) {
+	s.page(w, r, http.StatusForbidden, "error.html", map[string]any{"Title": "Form expired",
+		"Message": "This form was not sent from this site's page, or your browser did not keep its cookie. Go back, reload the page and try again."})
+}

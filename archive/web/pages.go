@@ -1,0 +1,336 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"praxis/archive"
+	"praxis/archive/render"
+	"praxis/listserv"
+	"praxis/listserv/store"
+	"praxis/templates"
+)
+
+// Page sizes: what one page of a listing holds.
+const (
+	threadsPerPage = 30
+	hitsPerPage    = 20
+	resourcesPage  = 50
+)
+
+// page renders an HTML page with what every page needs: the visitor and a
+// CSRF token for its forms.
+func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, name string, data map[string]any) {
+	v := s.who(r)
+	data["Visitor"] = v
+	data["CSRF"] = s.csrfToken(w, r)
+	for _, k := range []string{"Q", "Feed"} {
+		if _, ok := data[k]; !ok {
+			data[k] = ""
+		}
+	}
+	if _, ok := data["Path"]; !ok {
+		data["Path"] = r.URL.Path
+	}
+	s.render(w, status, name, data)
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.page(w, r, http.StatusNotFound, "error.html", map[string]any{"Title": "Not found",
+		"Message": "There is nothing here, or nothing you may see without signing in."})
+}
+
+// readableList finds the list of a request that the visitor may read; it
+// answers 404 itself otherwise, the same for a private list as for none,
+// so that a private list's existence shows nowhere.
+func (s *Server) readableList(w http.ResponseWriter, r *http.Request) (*listserv.List, bool) {
+	l, err := s.svc.List(r.Context(), r.PathValue("list"))
+	if err != nil || !s.who(r).canRead(l) {
+		s.notFound(w, r)
+		return nil, false
+	}
+	return l, true
+}
+
+// Paths of the archive, escaped: Message-IDs and thread ids may hold any
+// character, '/' included.
+var (
+	listPath    = templates.ListPath
+	threadPath  = templates.ThreadPath
+	messagePath = templates.MessagePath
+)
+
+func attachmentPath(id string, n int, name string) string {
+	return messagePath(id) + "/a/" + itoa(n) + "/" + url.PathEscape(name)
+}
+
+type listRow struct {
+	List    *listserv.List
+	Posts   int
+	Threads int
+	Latest  *store.ThreadSummary
+	Member  bool
+}
+
+// home lists the public lists, and the private ones the visitor is on.
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/" {
+		s.notFound(w, r)
+		return
+	}
+	v := s.who(r)
+	lists, err := s.svc.Lists(r.Context())
+	if err != nil {
+		s.fail(w, r, "listing lists", err)
+		return
+	}
+	var rows []listRow
+	for _, l := range lists {
+		if !v.canRead(l) {
+			continue
+		}
+		row := listRow{List: l, Member: v.signedIn() && v.member[l.ID] != nil}
+		row.Posts, _ = s.svc.Store().ArchivePostCount(r.Context(), l.ID)
+		row.Threads, _ = s.svc.Store().ArchiveThreadCount(r.Context(), l.ID)
+		if ts, _ := s.svc.Store().ArchiveThreads(r.Context(), l.ID, store.ThreadCursor{}, 1); len(ts) == 1 {
+			row.Latest = ts[0]
+		}
+		rows = append(rows, row)
+	}
+	s.page(w, r, http.StatusOK, "home.html", map[string]any{"Title": "Communities", "Lists": rows})
+}
+
+type threadRow struct {
+	*store.ThreadSummary
+	Authors int
+	Path    string
+}
+
+// listPage shows a list: its latest threads, paged, with the activity of
+// the last weeks beside them.
+func (s *Server) listPage(w http.ResponseWriter, r *http.Request) {
+	l, ok := s.readableList(w, r)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	var after store.ThreadCursor
+	if a := r.URL.Query().Get("after"); a != "" {
+		if secs, id, ok := strings.Cut(a, "."); ok {
+			if n, err := parseInt(secs); err == nil {
+				after = store.ThreadCursor{LastDate: time.Unix(n, 0), ThreadID: id}
+			}
+		}
+	}
+	ts, err := s.svc.Store().ArchiveThreads(ctx, l.ID, after, threadsPerPage+1)
+	if err != nil {
+		s.fail(w, r, "listing threads", err)
+		return
+	}
+	next := ""
+	if len(ts) > threadsPerPage {
+		ts = ts[:threadsPerPage]
+		last := ts[len(ts)-1]
+		next = "?after=" + url.QueryEscape(itoa64(last.LastDate.Unix())+"."+last.ThreadID)
+	}
+	rows, err := s.threadRows(r, l, ts)
+	if err != nil {
+		s.fail(w, r, "listing threads", err)
+		return
+	}
+	data := map[string]any{"Title": l.Name, "List": l, "Threads": rows, "Next": next, "First": after.ThreadID == "",
+		"Moderator": s.who(r).moderates(l)}
+	if after.ThreadID == "" {
+		act, err := s.activity(r, l)
+		if err != nil {
+			s.fail(w, r, "activity", err)
+			return
+		}
+		data["Activity"] = act
+	}
+	s.page(w, r, http.StatusOK, "list.html", data)
+}
+
+func (s *Server) threadRows(r *http.Request, l *listserv.List, ts []*store.ThreadSummary) ([]threadRow, error) {
+	ids := make([]string, len(ts))
+	for i, t := range ts {
+		ids[i] = t.ThreadID
+	}
+	authors, err := s.svc.Store().ArchiveThreadAuthors(r.Context(), l.ID, ids)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]threadRow, len(ts))
+	for i, t := range ts {
+		rows[i] = threadRow{ThreadSummary: t, Authors: authors[t.ThreadID], Path: threadPath(l.Address, t.ThreadID)}
+	}
+	return rows, nil
+}
+
+type postView struct {
+	Post    *store.ArchivedPost
+	Depth   int
+	Indent  int // depth capped, for the page's indentation
+	Path    string
+	Message *render.Message
+	Attach  []attachmentLink
+}
+
+type attachmentLink struct {
+	render.Attachment
+	Path string
+}
+
+// threadPage shows a thread as a tree, every post rendered, quotes folded.
+// THREAD.mbox and THREAD.atom are the thread as mbox and as a feed.
+func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) {
+	l, ok := s.readableList(w, r)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	id := r.PathValue("thread")
+	suffix := ""
+	posts, err := s.svc.Store().ArchiveThread(ctx, l.ID, id)
+	if err == nil && len(posts) == 0 {
+		for _, sfx := range []string{".mbox", ".atom"} {
+			if base, ok := strings.CutSuffix(id, sfx); ok {
+				id, suffix = base, sfx
+				posts, err = s.svc.Store().ArchiveThread(ctx, l.ID, id)
+				break
+			}
+		}
+	}
+	if err != nil {
+		s.fail(w, r, "thread", err)
+		return
+	}
+	if len(posts) == 0 {
+		s.notFound(w, r)
+		return
+	}
+	switch suffix {
+	case ".mbox":
+		s.mboxOf(w, r, l.Address+"-thread.mbox", posts, false)
+		return
+	case ".atom":
+		s.atomOf(w, r, l, "Thread: "+posts[0].Subject, threadPath(l.Address, id), posts)
+		return
+	}
+	views := make([]postView, 0, len(posts))
+	for _, n := range archive.Tree(posts) {
+		pv, err := s.postView(r, n.Post)
+		if err != nil {
+			s.fail(w, r, "thread", err)
+			return
+		}
+		pv.Depth, pv.Indent = n.Depth, min(n.Depth, 6)
+		views = append(views, pv)
+	}
+	s.page(w, r, http.StatusOK, "thread.html", map[string]any{"Title": posts[0].Subject, "List": l, "Posts": views,
+		"ThreadID": id, "Path": threadPath(l.Address, id)})
+}
+
+func (s *Server) postView(r *http.Request, p *store.ArchivedPost) (postView, error) {
+	raw, err := s.svc.Store().ArchiveRaw(r.Context(), p.Hash)
+	if err != nil {
+		return postView{}, err
+	}
+	m := render.Render(raw)
+	pv := postView{Post: p, Path: messagePath(p.MessageID), Message: m}
+	for _, a := range m.Attachments {
+		pv.Attach = append(pv.Attach, attachmentLink{Attachment: a, Path: attachmentPath(p.MessageID, a.Index, a.Filename)})
+	}
+	return pv, nil
+}
+
+// messagePost finds the post of /m/ID the visitor may read: a post sent to
+// several lists is in each archive, and the first readable one is shown.
+func (s *Server) messagePost(w http.ResponseWriter, r *http.Request) (*store.ArchivedPost, *listserv.List, bool) {
+	posts, err := s.svc.Store().ArchiveFind(r.Context(), strings.Trim(r.PathValue("id"), "<>"))
+	if err != nil {
+		s.fail(w, r, "message", err)
+		return nil, nil, false
+	}
+	v := s.who(r)
+	for _, p := range posts {
+		l, err := s.svc.Store().ListByID(r.Context(), p.ListID)
+		if err == nil && v.canRead(l) {
+			return p, l, true
+		}
+	}
+	s.notFound(w, r)
+	return nil, nil, false
+}
+
+// messagePage is a post's permalink.
+func (s *Server) messagePage(w http.ResponseWriter, r *http.Request) {
+	p, l, ok := s.messagePost(w, r)
+	if !ok {
+		return
+	}
+	pv, err := s.postView(r, p)
+	if err != nil {
+		s.fail(w, r, "message", err)
+		return
+	}
+	s.page(w, r, http.StatusOK, "message.html", map[string]any{"Title": p.Subject, "List": l, "Post": pv,
+		"ThreadPath": threadPath(l.Address, p.ThreadID)})
+}
+
+// rawMessage serves the post as stored, as text: never as anything a
+// browser would render or run.
+func (s *Server) rawMessage(w http.ResponseWriter, r *http.Request) {
+	p, _, ok := s.messagePost(w, r)
+	if !ok {
+		return
+	}
+	raw, err := s.svc.Store().ArchiveRaw(r.Context(), p.Hash)
+	if err != nil {
+		s.fail(w, r, "raw message", err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write(raw)
+}
+
+// attachment serves one attachment with a safe type, as a download.
+func (s *Server) attachment(w http.ResponseWriter, r *http.Request) {
+	p, _, ok := s.messagePost(w, r)
+	if !ok {
+		return
+	}
+	n, err := parseInt(r.PathValue("n"))
+	if err != nil {
+		s.notFound(w, r)
+		return
+	}
+	raw, err := s.svc.Store().ArchiveRaw(r.Context(), p.Hash)
+	if err != nil {
+		s.fail(w, r, "attachment", err)
+		return
+	}
+	data, a, err := render.AttachmentData(raw, int(n))
+	if err != nil {
+		s.notFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", a.SafeType)
+	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(a.Filename))
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	w.Write(data)
+}
+
+// fail logs an error and shows a page that says so without details.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, what string, err error) {
+	if errors.Is(err, store.ErrNotFound) {
+		s.notFound(w, r)
+		return
+	}
+	s.log.Error(what, "path", r.URL.Path, "err", err)
+	s.page(w, r, http.StatusInternalServerError, "error.html", map[string]any{"Title": "Try again",
+		"Message": "Something went wrong on our side; please try again in a minute."})
+}

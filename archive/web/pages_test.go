@@ -1,0 +1,415 @@
+package web
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"praxis/archive"
+	"praxis/archive/index"
+	"praxis/listserv"
+	"praxis/listserv/store"
+	"praxis/templates"
+)
+
+// archiveFixture is a server over three lists: cop (public), inner
+// (private) and other (public), each with a few posts, indexed.
+type archiveFixture struct {
+	svc *listserv.Service
+	srv *Server
+	ts  *httptest.Server
+}
+
+func post(id, from, subject, date, body string, extra ...string) []byte {
+	h := "From: " + from + "\r\nSubject: " + subject + "\r\nMessage-ID: <" + id + ">\r\nDate: " + date + "\r\n"
+	for _, e := range extra {
+		h += e + "\r\n"
+	}
+	return []byte(h + "\r\n" + body)
+}
+
+func newArchiveFixture(t *testing.T) *archiveFixture {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := store.Open(ctx, dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	tpl := templates.MustParse()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc, err := listserv.New(ctx, st, listserv.Config{BaseURL: "http://archive.test", Hostname: "archive.test"}, tpl, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []*listserv.List{
+		{Address: "cop@example.org", Name: "Makers", ArchivePolicy: listserv.ArchivePublic, Description: "People who make things."},
+		{Address: "inner@example.org", Name: "Inner circle", ArchivePolicy: listserv.ArchivePrivate},
+		{Address: "other@example.org", Name: "Other", ArchivePolicy: listserv.ArchivePublic},
+	} {
+		l.SubscribePolicy, l.PostPolicy = listserv.SubscribeConfirm, listserv.PostMembers
+		if err := svc.CreateList(ctx, l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, m := range []struct{ list, addr, role string }{
+		{"cop@example.org", "alice@example.net", listserv.RoleMember},
+		{"cop@example.org", "mod@example.net", listserv.RoleModerator},
+		{"inner@example.org", "bob@example.net", listserv.RoleMember},
+		{"other@example.org", "carol@example.net", listserv.RoleMember},
+	} {
+		if err := svc.AddMember(ctx, m.list, &listserv.Member{Address: m.addr, Role: m.role}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	arch := func(list string, raw []byte) {
+		l, err := svc.List(ctx, list)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.Archive(ctx, l, raw, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	arch("cop@example.org", post("q1@example.net", "Alice <alice@example.net>", "How to calibrate the lathe?", "Mon, 1 Mar 2021 10:00:00 +0000",
+		"My lathe drifts. See https://example.com/lathe-manual.pdf for the model.\n"))
+	arch("cop@example.org", post("a1@example.net", "Mod <mod@example.net>", "Re: How to calibrate the lathe?", "Mon, 1 Mar 2021 12:00:00 +0000",
+		"Tighten the gib screws first.\n\n> My lathe drifts.\n\n-- \nMod\n", "In-Reply-To: <q1@example.net>", "References: <q1@example.net>"))
+	arch("cop@example.org", []byte("From: Mallory <mallory@example.com>\r\nSubject: shiny <b>offer</b>\r\nMessage-ID: <evil/1@example.com>\r\nDate: Tue, 2 Mar 2021 09:00:00 +0000\r\n"+
+		"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/html\r\n\r\n"+
+		"<p onclick=\"alert(1)\">Click <a href=\"javascript:alert(2)\">here</a><script>alert(3)</script><img src=\"https://tracker.example/x.gif\"></p>\r\n"+
+		"--b\r\nContent-Type: text/html; name=\"page.html\"\r\nContent-Disposition: attachment; filename=\"page.html\"\r\n\r\n<script>alert(4)</script>\r\n--b--\r\n"))
+	arch("inner@example.org", post("secret1@example.net", "Bob <bob@example.net>", "Secret lathe plans", "Wed, 3 Mar 2021 10:00:00 +0000",
+		"The confidential lathe plans are at https://secret.example/plans\n", "MIME-Version: 1.0"))
+	arch("other@example.org", post("o1@example.net", "Carol <carol@example.net>", "Other things", "Thu, 4 Mar 2021 10:00:00 +0000", "Nothing about lathes.\n"))
+
+	idx, err := index.Open(filepath.Join(dir, "index"), index.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { idx.Close() })
+	if _, err := archive.NewIndexer(st, idx, log).CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv := New(Config{Index: idx}, svc, tpl, log)
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	return &archiveFixture{svc: svc, srv: srv, ts: ts}
+}
+
+// client is a browser: it keeps cookies and does not follow redirects,
+// so tests see them.
+func (f *archiveFixture) client(t *testing.T) *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+func get(t *testing.T, c *http.Client, u string) (int, string, http.Header) {
+	t.Helper()
+	resp, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), resp.Header
+}
+
+var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// signIn signs c in as addr the way a member does: the form, the mailed
+// link (read from the spooled mail), its button.
+func (f *archiveFixture) signIn(t *testing.T, c *http.Client, addr string) {
+	t.Helper()
+	_, body, _ := get(t, c, f.ts.URL+"/signin")
+	m := csrfRe.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("no csrf token on the sign-in form")
+	}
+	resp, err := c.PostForm(f.ts.URL+"/signin", url.Values{"csrf": {m[1]}, "address": {addr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var raw string
+	if err := f.svc.Store().DB().QueryRow(`SELECT raw FROM messages WHERE rcpt = ? ORDER BY id DESC LIMIT 1`, addr).Scan(&raw); err != nil {
+		t.Fatalf("no sign-in mail to %s: %v", addr, err)
+	}
+	link := regexp.MustCompile(`http://archive\.test(/signin/\S+)`).FindStringSubmatch(raw)
+	if link == nil {
+		t.Fatalf("no link in the sign-in mail:\n%s", raw)
+	}
+	_, body, _ = get(t, c, f.ts.URL+link[1])
+	m = csrfRe.FindStringSubmatch(body)
+	if m == nil || !strings.Contains(body, "Sign in as") {
+		t.Fatalf("sign-in link page: %s", body)
+	}
+	resp, err = c.PostForm(f.ts.URL+link[1], url.Values{"csrf": {m[1]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/l/") {
+		t.Fatalf("sign-in: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	// The link works once.
+	resp, _ = c.PostForm(f.ts.URL+link[1], url.Values{"csrf": {m[1]}})
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusGone {
+		t.Errorf("second use of a sign-in link: %d, want 410", resp.StatusCode)
+	}
+}
+
+// Every route answers, with what matters on the page.
+func TestRoutes(t *testing.T) {
+	f := newArchiveFixture(t)
+	c := f.client(t)
+	thread := url.PathEscape("q1@example.net")
+	tests := []struct {
+		path   string
+		status int
+		want   []string
+		ctype  string
+	}{
+		{"/", 200, []string{"Makers", "Other", `href="/l/cop@example.org/"`}, "text/html"},
+		{"/l/cop@example.org/", 200, []string{"How to calibrate the lathe?", "<svg", "Busiest threads", "Most helpful", "Mod"}, "text/html"},
+		{"/l/cop@example.org/t/" + thread, 200, []string{"Tighten the gib screws", "<details class=\"quote\"", "Signature", "mbox"}, "text/html"},
+		{"/l/cop@example.org/t/" + thread + ".mbox", 200, []string{"From alice@example.net", "Message-ID: <a1@example.net>"}, "application/mbox"},
+		{"/l/cop@example.org/t/" + thread + ".atom", 200, []string{"<feed", "Tighten the gib screws"}, "application/atom+xml"},
+		{"/m/a1@example.net", 200, []string{"Tighten the gib screws", "a1@example.net"}, "text/html"},
+		{"/m/a1@example.net/raw", 200, []string{"In-Reply-To: <q1@example.net>"}, "text/plain"},
+		{"/m/" + url.PathEscape("evil/1@example.com"), 200, []string{"page.html", "Remote images"}, "text/html"},
+		{"/l/cop@example.org/search?q=lathe", 200, []string{"<mark>lathe</mark>", "How to calibrate", "Authors", "2021-03"}, "text/html"},
+		{"/l/cop@example.org/search?q=lathe&sort=relevance", 200, []string{"by relevance"}, "text/html"},
+		{"/l/cop@example.org/search?q=%2Alathe", 400, []string{"wildcard"}, "text/html"},
+		{"/l/cop@example.org/search.atom?q=lathe", 200, []string{"<feed"}, "application/atom+xml"},
+		{"/l/cop@example.org/search.mbox?q=gib", 200, []string{"Tighten the gib"}, "application/mbox"},
+		{"/l/cop@example.org/atom.xml", 200, []string{"<feed", "How to calibrate"}, "application/atom+xml"},
+		{"/l/cop@example.org/export.mbox.gz", 200, nil, "application/gzip"},
+		{"/l/cop@example.org/resources", 200, []string{"https://example.com/lathe-manual.pdf", "page.html"}, "text/html"},
+		{"/l/cop@example.org/resources?q=manual", 200, []string{"lathe-manual.pdf"}, "text/html"},
+		{"/l/cop@example.org/info", 200, []string{`action="/l/cop@example.org/subscribe"`, `name="csrf"`}, "text/html"},
+		{"/signin", 200, []string{`action="/signin"`}, "text/html"},
+		{"/api/lists", 200, []string{`"address":"cop@example.org"`}, "application/json"},
+		{"/api/l/cop@example.org/threads", 200, []string{`"thread_id":"q1@example.net"`}, "application/json"},
+		{"/api/l/cop@example.org/t/" + thread, 200, []string{`"message_id":"a1@example.net"`, `"depth":1`}, "application/json"},
+		{"/api/m/a1@example.net", 200, []string{"gib screws"}, "application/json"},
+		{"/api/l/cop@example.org/search?q=gib", 200, []string{`"total":1`}, "application/json"},
+		{"/l/nosuch@example.org/", 404, nil, "text/html"},
+		{"/m/nosuch@example.org", 404, nil, "text/html"},
+		{"/l/cop@example.org/held", 404, nil, "text/html"},
+	}
+	for _, tt := range tests {
+		status, body, h := get(t, c, f.ts.URL+tt.path)
+		if status != tt.status {
+			t.Errorf("%s: status %d, want %d", tt.path, status, tt.status)
+		}
+		if !strings.HasPrefix(h.Get("Content-Type"), tt.ctype) {
+			t.Errorf("%s: Content-Type %q, want %s", tt.path, h.Get("Content-Type"), tt.ctype)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s: no %q in the page", tt.path, w)
+			}
+		}
+		if h.Get("X-Content-Type-Options") != "nosniff" || !strings.Contains(h.Get("Content-Security-Policy"), "default-src 'none'") ||
+			strings.Contains(h.Get("Content-Security-Policy"), "unsafe-inline") {
+			t.Errorf("%s: security headers %v", tt.path, h)
+		}
+	}
+}
+
+// Hostile HTML is shown without script, handlers or remote fetches, and
+// an HTML attachment downloads as bytes, never as a page.
+func TestHostileMessage(t *testing.T) {
+	f := newArchiveFixture(t)
+	c := f.client(t)
+	_, body, _ := get(t, c, f.ts.URL+"/m/"+url.PathEscape("evil/1@example.com"))
+	for _, bad := range []string{"<script", "onclick", "javascript:", "tracker.example", "<b>offer"} {
+		if strings.Contains(body, bad) {
+			t.Errorf("the page holds %q", bad)
+		}
+	}
+	a := regexp.MustCompile(`href="(/m/[^"]+/a/[^"]+)"`).FindStringSubmatch(body)
+	if a == nil {
+		t.Fatal("no attachment link")
+	}
+	status, _, h := get(t, c, f.ts.URL+a[1])
+	if status != 200 || h.Get("Content-Type") != "application/octet-stream" || !strings.HasPrefix(h.Get("Content-Disposition"), "attachment") {
+		t.Errorf("attachment: %d %q %q", status, h.Get("Content-Type"), h.Get("Content-Disposition"))
+	}
+}
+
+// A private list's pages, feeds, mbox, posts, API and search hits are a
+// 404 signed out and as a member of another list, and there for its
+// members.
+func TestPrivateList(t *testing.T) {
+	f := newArchiveFixture(t)
+	thread := url.PathEscape("secret1@example.net")
+	paths := []string{
+		"/l/inner@example.org/", "/l/inner@example.org/t/" + thread, "/l/inner@example.org/t/" + thread + ".mbox",
+		"/l/inner@example.org/t/" + thread + ".atom", "/m/secret1@example.net", "/m/secret1@example.net/raw",
+		"/l/inner@example.org/search?q=lathe", "/l/inner@example.org/search.atom?q=lathe", "/l/inner@example.org/search.mbox?q=lathe",
+		"/l/inner@example.org/atom.xml", "/l/inner@example.org/export.mbox.gz", "/l/inner@example.org/resources",
+		"/api/l/inner@example.org/threads", "/api/l/inner@example.org/t/" + thread, "/api/m/secret1@example.net",
+		"/api/l/inner@example.org/search?q=lathe",
+	}
+	leaks := func(t *testing.T, c *http.Client) {
+		for _, p := range paths {
+			status, body, _ := get(t, c, f.ts.URL+p)
+			if status != 404 || strings.Contains(body, "confidential") || strings.Contains(body, "Secret lathe") {
+				t.Errorf("%s: %d, or the post shows", p, status)
+			}
+		}
+		for _, p := range []string{"/", "/api/lists", "/l/cop@example.org/search?q=lathe", "/l/cop@example.org/search?q=confidential",
+			"/api/l/cop@example.org/search?q=confidential", "/l/cop@example.org/resources?q=secret"} {
+			if _, body, _ := get(t, c, f.ts.URL+p); strings.Contains(body, "Inner circle") || strings.Contains(body, "Secret lathe") || strings.Contains(body, "secret.example") {
+				t.Errorf("%s shows the private list", p)
+			}
+		}
+	}
+	t.Run("signed out", func(t *testing.T) { leaks(t, f.client(t)) })
+	t.Run("member of another list", func(t *testing.T) {
+		c := f.client(t)
+		f.signIn(t, c, "carol@example.net")
+		if _, body, _ := get(t, c, f.ts.URL+"/"); !strings.Contains(body, "carol@example.net") {
+			t.Fatal("not signed in")
+		}
+		leaks(t, c)
+	})
+	t.Run("member", func(t *testing.T) {
+		c := f.client(t)
+		f.signIn(t, c, "bob@example.net")
+		for _, p := range paths {
+			if status, _, _ := get(t, c, f.ts.URL+p); status != 200 {
+				t.Errorf("%s: %d for a member", p, status)
+			}
+		}
+		if _, body, _ := get(t, c, f.ts.URL+"/l/inner@example.org/search?q=lathe"); !strings.Contains(body, "Secret lathe plans") {
+			t.Error("a member's search misses the post")
+		}
+	})
+}
+
+// Forms without their CSRF token change nothing; sign-in links are
+// signed, expire, and cannot send the browser elsewhere.
+func TestCSRFAndSignIn(t *testing.T) {
+	f := newArchiveFixture(t)
+	c := f.client(t)
+	get(t, c, f.ts.URL+"/l/cop@example.org/info") // the CSRF cookie
+	for _, p := range []string{"/l/cop@example.org/subscribe", "/l/cop@example.org/leave", "/signin", "/signout"} {
+		resp, err := c.PostForm(f.ts.URL+p, url.Values{"address": {"victim@example.com"}, "csrf": {"forged"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%s without a valid token: %d, want 403", p, resp.StatusCode)
+		}
+	}
+	var n int
+	f.svc.Store().DB().QueryRow(`SELECT COUNT(*) FROM messages WHERE rcpt = 'victim@example.com'`).Scan(&n)
+	if n != 0 {
+		t.Errorf("%d mails to the victim", n)
+	}
+	// With the token, a subscription asks the address to confirm.
+	_, body, _ := get(t, c, f.ts.URL+"/l/cop@example.org/info")
+	tok := csrfRe.FindStringSubmatch(body)[1]
+	resp, _ := c.PostForm(f.ts.URL+"/l/cop@example.org/subscribe", url.Values{"address": {"dave@example.com"}, "csrf": {tok}})
+	resp.Body.Close()
+	f.svc.Store().DB().QueryRow(`SELECT COUNT(*) FROM messages WHERE rcpt = 'dave@example.com'`).Scan(&n)
+	if resp.StatusCode != 200 || n != 1 {
+		t.Errorf("subscribe: %d, %d mails", resp.StatusCode, n)
+	}
+	if _, _, err := f.svc.Member(context.Background(), "cop@example.org", "dave@example.com"); err == nil {
+		t.Error("subscribed without confirming")
+	}
+	// Forged, tampered and expired links.
+	ctx := context.Background()
+	good, _ := f.srv.signInToken(ctx, "bob@example.net", "inner@example.org", time.Now().Add(time.Minute))
+	old, _ := f.srv.signInToken(ctx, "bob@example.net", "inner@example.org", time.Now().Add(-time.Minute))
+	enc, sig, _ := strings.Cut(good, ".")
+	other := b64.EncodeToString([]byte(strings.Replace(string(mustDecode(t, enc)), "bob@", "eve@", 1))) + "." + sig
+	for _, bad := range []string{old, other, good + "x", "nonsense"} {
+		if status, _, _ := get(t, c, f.ts.URL+"/signin/"+url.PathEscape(bad)); status != 404 {
+			t.Errorf("link %q: %d, want 404", bad, status)
+		}
+	}
+	// A sign-in for a list goes back to that list's page, whatever the
+	// request says.
+	_, body, _ = get(t, c, f.ts.URL+"/signin/"+url.PathEscape(good))
+	tok = csrfRe.FindStringSubmatch(body)[1]
+	resp, _ = c.PostForm(f.ts.URL+"/signin/"+url.PathEscape(good)+"?next=https://evil.example/", url.Values{"csrf": {tok}})
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); loc != "/l/inner@example.org/" {
+		t.Errorf("redirect to %q", loc)
+	}
+	for _, ck := range resp.Cookies() {
+		if ck.Name == sessionCookie && (!ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode) {
+			t.Errorf("session cookie %+v", ck)
+		}
+	}
+}
+
+func mustDecode(t *testing.T, s string) []byte {
+	b, err := b64.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Moderators decide held posts on the web; nobody else sees the queue.
+func TestModerationPage(t *testing.T) {
+	f := newArchiveFixture(t)
+	ctx := context.Background()
+	l, _ := f.svc.List(ctx, "cop@example.org")
+	raw := post("held1@example.com", "Stranger <s@example.com>", "Please let me in", "Fri, 5 Mar 2021 10:00:00 +0000", "Hello makers.\n")
+	m := &store.Message{ListID: l.ID, ListAddress: l.Address, Kind: store.KindPost, MailFrom: "s@example.com",
+		Rcpt: l.Address, Raw: raw, MessageID: "held1@example.com", FromAddr: "s@example.com", Subject: "Please let me in"}
+	if err := f.svc.Store().Spool(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.Store().Transition(ctx, m.ID, store.StateReceived, store.StateHeld, "non-member", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	member := f.client(t)
+	f.signIn(t, member, "alice@example.net")
+	if status, _, _ := get(t, member, f.ts.URL+"/l/cop@example.org/held"); status != 404 {
+		t.Errorf("a member sees the queue: %d", status)
+	}
+	mod := f.client(t)
+	f.signIn(t, mod, "mod@example.net")
+	status, body, _ := get(t, mod, f.ts.URL+"/l/cop@example.org/held")
+	if status != 200 || !strings.Contains(body, "Please let me in") {
+		t.Fatalf("moderator's queue: %d %s", status, body)
+	}
+	id := regexp.MustCompile(`action="held/(\d+)"`).FindStringSubmatch(body)
+	tok := csrfRe.FindStringSubmatch(body)
+	if id == nil || tok == nil {
+		t.Fatal("no decision form")
+	}
+	resp, _ := mod.PostForm(f.ts.URL+"/l/cop@example.org/held/"+id[1], url.Values{"csrf": {tok[1]}, "action": {"reject"}, "reason": {"Off topic"}})
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("reject: %d", resp.StatusCode)
+	}
+	if _, held, _ := f.svc.Held(ctx, "cop@example.org"); len(held) != 0 {
+		t.Errorf("%d posts still held", len(held))
+	}
+	resp, _ = mod.PostForm(f.ts.URL+"/l/cop@example.org/held/"+id[1], url.Values{"csrf": {tok[1]}, "action": {"approve"}})
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusConflict {
+		t.Errorf("deciding twice: %d, want 409", resp.StatusCode)
+	}
+}

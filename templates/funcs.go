@@ -1,0 +1,46 @@
+package templates
+
+import (
+	"fmt"
+	htmltemplate "html/template"
+	"net/url"
+	"time"
+)
+
+// Paths of the web archive. Message-IDs and thread ids may hold any
+// character, '/' included, so each is one escaped path segment. The web
+// server and the pages both build links with these.
+func ListPath(list string) string { return "/l/" + url.PathEscape(list) + "/" }
+
+// ThreadPath is a thread's page.
+func ThreadPath(list, thread string) string {
+	return "/l/" + url.PathEscape(list) + "/t/" + url.PathEscape(thread)
+}
+
+// MessagePath is a post's permalink.
+func MessagePath(id string) string { return "/m/" + url.PathEscape(id) }
+
+// webFuncs are the functions the page templates call.
+var webFuncs = htmltemplate.FuncMap{
+	"listpath":   ListPath,
+	"threadpath": ThreadPath,
+	"msgpath":    MessagePath,
+	// Dates are absolute and in UTC, so a page reads the same anywhere.
+	"day":  func(t time.Time) string { return t.UTC().Format("2006-01-02") },
+	"when": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"size": func(n int) string {
+		switch {
+		case n >= 1<<20:
+			return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+		case n >= 1<<10:
+			return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
+		}
+		return fmt.Sprintf("%d bytes", n)
+	},
+	"add": func(a, b int) int { return a + b },
+	// safesnippet passes a search snippet through unescaped: the index
+	// builds it from escaped text and adds only <mark> elements
+	// (archive/index/snippet.go).
+	"safesnippet": func(s string) htmltemplate.HTML { return htmltemplate.HTML(s) },
+}
