@@ -32,6 +32,12 @@ func parseEnvelope(line []byte) (env envelope, ok bool) {
 	if len(words) == 0 || !validEnvelopeToken(words[0]) {
 		return envelope{}, false
 	}
+	// "From  :<a@example.org>" is a From field with blanks before its
+	// colon, which RFC 822 §3.1.2 allowed (RFC 5322 §4.5.3 obs-optional),
+	// not a separator: no sender starts with a colon.
+	if words[0][0] == ':' {
+		return envelope{}, false
+	}
 	sender, rest := words[0], words[1:]
 
 	// Pipermail's downloadable archives obscure the envelope sender as

@@ -52,6 +52,8 @@ func TestParseEnvelope(t *testing.T) {
 		{"From \n", false, false, "", time.Time{}},
 		{"From\n", false, false, "", time.Time{}},
 		{"From:alice@example.org\n", false, false, "", time.Time{}},
+		{"From  :<alice@example.org>\n", false, false, "", time.Time{}},
+		{"From : Alice <alice@example.org>\r\n", false, false, "", time.Time{}},
 		{"from alice@example.org Mon Jan  2 15:04:05 2006\n", false, false, "", time.Time{}},
 		{">From alice@example.org Mon Jan  2 15:04:05 2006\n", false, false, "", time.Time{}},
 		{"From a\x01b Mon Jan  2 15:04:05 2006\n", false, false, "", time.Time{}},

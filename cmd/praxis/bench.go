@@ -112,6 +112,9 @@ func (c *cli) bench(ctx context.Context, args []string) error {
 			fmt.Fprintf(c.stdout, "web:      %8.2f ms p50, %.2f ms p99 (the search page over HTTP, a new connection each)\n", *res.HTTPSearchP50Ms, *res.HTTPSearchP99Ms)
 		}
 	}
+	if res.SummaryMs != nil {
+		fmt.Fprintf(c.stdout, "summary:  %8.0f ms (one member's learning summary of the busiest week)\n", *res.SummaryMs)
+	}
 	fmt.Fprintf(c.stdout, "memory:   %8.1f MB peak RSS (%.1f MB during fan-out)\n", res.PeakRSSMB, res.FanoutPeakRSSMB)
 	return nil
 }
@@ -581,7 +584,34 @@ func benchArchive(ctx context.Context, cfg *config.Config, p benchParams, res *b
 	p50 := float64(took[len(took)/2].Microseconds()) / 1000
 	p99 := float64(took[len(took)*99/100].Microseconds()) / 1000
 	res.SearchP50Ms, res.SearchP99Ms = &p50, &p99
-	return benchHTTPSearch(ctx, svc, idx, l, queries, res, progress)
+	if err := benchHTTPSearch(ctx, svc, idx, l, queries, res, progress); err != nil {
+		return err
+	}
+	return benchSummary(ctx, svc, l, res, progress)
+}
+
+// benchSummary times one member's learning summary of the archive's
+// busiest week: reading the period from the store, the analysis, and
+// the composed mail.
+func benchSummary(ctx context.Context, svc *listserv.Service, l *listserv.List, res *benchResult, progress func(string, ...any)) error {
+	monday, posts, err := svc.Store().ArchiveBusiestWeek(ctx, l.ID)
+	if err != nil {
+		return err
+	}
+	progress("summary: the busiest week, from %s, %d posts", monday.Format("2006-01-02"), posts)
+	m := &listserv.Member{Address: "reader@bench.localhost", Name: "Reader", Expertise: "fpga, rfnoc, dpdk"}
+	p := listserv.Period{Start: monday, End: monday.AddDate(0, 0, 7)}
+	start := time.Now()
+	sum, err := svc.Summary(ctx, l, p, m)
+	if err != nil {
+		return err
+	}
+	if _, err := svc.ComposeSummary(l, sum, m, p.End); err != nil {
+		return err
+	}
+	ms := float64(time.Since(start).Microseconds()) / 1000
+	res.SummaryMs = &ms
+	return nil
 }
 
 // benchHTTPSearch times the search page over HTTP on loopback: one

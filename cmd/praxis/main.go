@@ -36,6 +36,9 @@ Commands:
   thread LIST MESSAGE-ID        print the thread that holds a message
   search LIST QUERY             search the archive (public-inbox query language)
   reindex [LIST]                rebuild the full-text index from the archive
+  digest send [--list L] [--force]   send the digests and summaries that are due
+  digest preview LIST [--kind digest|summary] [--end DATE] [--format text|html|eml]
+                                render one without sending it
   bench [--json]                the performance benchmark
 
 Global flags (also accepted after the command):
@@ -100,6 +103,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = c.reindexCmd(ctx, args[1:])
 	case "ban":
 		err = c.ban(ctx, args[1:])
+	case "digest":
+		err = c.digestCmd(ctx, args[1:])
 	case "bench":
 		err = c.bench(ctx, args[1:])
 	case "help", "-h", "--help":

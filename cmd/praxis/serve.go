@@ -182,6 +182,7 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 	start("check", func() error { return svc.Run(workCtx) })
 	start("delivery", func() error { return queue.Run(workCtx) })
 	start("index", func() error { return indexer.Run(workCtx) })
+	start("digests", func() error { return runDigests(workCtx, svc, log.With("part", "digests")) })
 	var listeners sync.WaitGroup
 	for _, r := range receivers {
 		listeners.Add(1)
@@ -234,6 +235,33 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 		return runErr
 	}
 	return nil
+}
+
+// digestTick is how often the scheduler looks for digests and summaries
+// that are due: a list's hour comes within a minute.
+const digestTick = time.Minute
+
+// runDigests is the digest scheduler: no cron job, serve sends what is
+// due. A failure is logged and tried again at the next tick; runs left
+// half done by a crash are finished first (Service.RunDigests).
+func runDigests(ctx context.Context, svc *listserv.Service, log *slog.Logger) error {
+	tick := time.NewTicker(digestTick)
+	defer tick.Stop()
+	for {
+		reports, err := svc.RunDigests(ctx, svc.Config().Now(), false, "")
+		for _, r := range reports {
+			log.Info("sent", "list", r.List, "kind", r.Kind, "volume", r.Volume, "issue", r.Issue, "members", r.Queued,
+				"from", r.Period.Start, "to", r.Period.End)
+		}
+		if err != nil && ctx.Err() == nil {
+			log.Error("digests", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
 }
 
 // openIndex opens the data dir's full-text index. A corrupt one is removed

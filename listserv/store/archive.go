@@ -240,6 +240,10 @@ func candidateThreads(ctx context.Context, st *archiveStmts, p *ArchivedPost) ([
 			return nil, err
 		}
 	}
+	// Copies of this message with other bytes: one Message-ID, one thread.
+	if err := add(st.byID, p.ListID, p.MessageID); err != nil {
+		return nil, err
+	}
 	// Messages that name the same ghosts, or name this one.
 	for _, ref := range append(append([]string(nil), p.Refs...), p.MessageID) {
 		if err := add(st.byRef, p.ListID, ref); err != nil {

@@ -362,3 +362,30 @@ func (s *Store) ArchiveByIDs(ctx context.Context, ids []int64) ([]*ArchivedPost,
 	}
 	return out, rows.Err()
 }
+
+// ArchiveCountBetween counts a list's posts dated in [since, until).
+func (s *Store) ArchiveCountBetween(ctx context.Context, listID int64, since, until time.Time) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM archive WHERE list_id = ? AND date >= ? AND date < ?`, listID, since.Unix(), until.Unix()).Scan(&n)
+	return n, err
+}
+
+// ArchiveBytesBetween sums the sizes of a list's posts dated in
+// [since, until).
+func (s *Store) ArchiveBytesBetween(ctx context.Context, listID int64, since, until time.Time) (int64, error) {
+	var n int64
+	err := s.db.QueryRowContext(ctx, `SELECT COALESCE(SUM(size), 0) FROM archive WHERE list_id = ? AND date >= ? AND date < ?`, listID, since.Unix(), until.Unix()).Scan(&n)
+	return n, err
+}
+
+// ArchiveBusiestWeek returns the Monday (UTC) that starts the week with
+// the most posts on a list, and how many there were.
+func (s *Store) ArchiveBusiestWeek(ctx context.Context, listID int64) (time.Time, int, error) {
+	var wk int64
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT (date - 345600) / 604800, COUNT(*) FROM archive WHERE list_id = ? GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1`, listID).Scan(&wk, &n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, 0, fmt.Errorf("busiest week: %w", ErrNotFound)
+	}
+	return time.Unix(wk*604800+345600, 0).UTC(), n, err
+}

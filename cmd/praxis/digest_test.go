@@ -1,0 +1,192 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"praxis/archive/mbox"
+	"praxis/listserv"
+	"praxis/listserv/store"
+)
+
+// recentMbox writes n posts in threads of four, dated over the last two
+// weeks, so that the current digest and summary periods hold some.
+func recentMbox(t *testing.T, n int) string {
+	t.Helper()
+	var buf bytes.Buffer
+	w := mbox.NewWriter(&buf)
+	now := time.Now().UTC()
+	for i := 0; i < n; i++ {
+		date := now.Add(-time.Duration(n-i) * 14 * 24 * time.Hour / time.Duration(n+1))
+		refs := ""
+		if i%4 != 0 {
+			refs = fmt.Sprintf("In-Reply-To: <p%d@example.net>\r\nReferences: <p%d@example.net>\r\n", i-i%4, i-i%4)
+		}
+		subject := fmt.Sprintf("How do I tune the lathe, part %d?", i/4)
+		if i%4 != 0 {
+			subject = "Re: " + subject
+		}
+		raw := fmt.Sprintf("From: Maker %d <maker%d@example.net>\r\nSubject: %s\r\nMessage-ID: <p%d@example.net>\r\n%sDate: %s\r\n\r\nPost %d. Does the gib screw matter? See https://example.com/tip%d for more.\r\n",
+			i%7, i%7, subject, i, refs, date.Format(time.RFC1123Z), i, i)
+		if err := w.Write(fmt.Sprintf("maker%d@example.net", i%7), date, []byte(raw)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Close()
+	path := filepath.Join(t.TempDir(), "recent.mbox")
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// Killed in the middle of sending the learning summaries, then run again:
+// every reader gets exactly one summary and every digest reader exactly
+// one digest, counted at the SMTP sink.
+func TestDigestRunExactlyOnce(t *testing.T) {
+	data := t.TempDir()
+	praxis(t, data, "list", "create", "cop@example.org", "--name", "Makers")
+	praxis(t, data, "import", "mbox", "cop@example.org", recentMbox(t, 120))
+
+	const summaries, digests = 600, 40
+	ctx := context.Background()
+	st, err := store.Open(ctx, data, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := st.ListByAddress(ctx, "cop@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ms []*store.Member
+	for i := 0; i < summaries+digests; i++ {
+		m := &store.Member{ListID: l.ID, Address: fmt.Sprintf("reader%04d@example.com", i), Role: listserv.RoleMember, Delivery: listserv.DeliverSummary}
+		if i >= summaries {
+			m.Delivery = listserv.DeliverDigest
+		}
+		ms = append(ms, m)
+	}
+	if err := st.AddMembers(ctx, ms); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	// The first run, killed once some summaries are queued.
+	cmd := exec.Command(binary, "--data", data, "digest", "send", "--force")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	killedAt := -1
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		if n := countSends(t, data); n >= 50 {
+			cmd.Process.Kill()
+			killedAt = n
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cmd.Wait()
+	t.Logf("first run killed with %d of %d readers queued (%s)", killedAt, summaries+digests, strings.TrimSpace(out.String()))
+	if killedAt < 0 {
+		t.Fatalf("the run queued nothing in a minute: %s", out.String())
+	}
+	// The second run finishes the first and repeats nobody.
+	second := praxis(t, data, "digest", "send", "--force")
+	t.Logf("second run: %s", strings.TrimSpace(second))
+
+	rec := newRecorder(t)
+	srv := serve(t, data, rec.sink.addr())
+	copies := rec.waitFor(t, "a summary or digest per reader", func(cs []delivered) bool { return len(cs) >= summaries+digests })
+	time.Sleep(500 * time.Millisecond) // anything more would be a duplicate
+	copies = rec.snapshot()
+	srv.stop(t)
+	got := map[string]int{}
+	for _, c := range copies {
+		subject := hdr(t, c.data, "Subject")
+		switch {
+		case strings.HasPrefix(c.to, "reader") && strings.Contains(subject, "Digest, Vol"):
+			got[c.to+" digest"]++
+			if !strings.Contains(string(c.data), "List-Unsubscribe-Post: List-Unsubscribe=One-Click") ||
+				!strings.Contains(string(c.data), "/l/cop@example.org/unsubscribe/") {
+				t.Errorf("digest to %s without its one-click link", c.to)
+			}
+		case strings.HasPrefix(c.to, "reader"):
+			got[c.to+" summary"]++
+			if hdr(t, c.data, "Auto-Submitted") != "auto-generated" {
+				t.Errorf("summary to %s: Auto-Submitted %q", c.to, hdr(t, c.data, "Auto-Submitted"))
+			}
+		}
+	}
+	for i := 0; i < summaries+digests; i++ {
+		key := fmt.Sprintf("reader%04d@example.com summary", i)
+		if i >= summaries {
+			key = fmt.Sprintf("reader%04d@example.com digest", i)
+		}
+		if got[key] != 1 {
+			t.Errorf("%s: %d copies, want exactly 1", key, got[key])
+		}
+	}
+	if len(got) != summaries+digests {
+		t.Errorf("%d kinds of mail to readers, want %d", len(got), summaries+digests)
+	}
+	// Nothing is due any more: a third run sends nothing.
+	if third := praxis(t, data, "digest", "send"); !strings.Contains(third, "nothing due") {
+		t.Errorf("third run: %s", third)
+	}
+}
+
+func countSends(t *testing.T, data string) int {
+	st, err := store.Open(context.Background(), data, store.Options{})
+	if err != nil {
+		return 0
+	}
+	defer st.Close()
+	var n int
+	st.DB().QueryRow(`SELECT COUNT(*) FROM digest_sends`).Scan(&n)
+	return n
+}
+
+// `digest preview` renders a past week of an imported archive, in each
+// format, without sending anything.
+func TestDigestPreview(t *testing.T) {
+	data := t.TempDir()
+	praxis(t, data, "list", "create", "cop@example.org", "--name", "Makers")
+	praxis(t, data, "import", "mbox", "cop@example.org", recentMbox(t, 40))
+	end := time.Now().UTC().AddDate(0, 0, 1).Format("2006-01-02")
+	text := praxis(t, data, "digest", "preview", "cop@example.org", "--end", end)
+	if !strings.Contains(text, "IN NUMBERS") || !strings.Contains(text, "https://example.com/tip") {
+		t.Errorf("text summary:\n%s", text)
+	}
+	html := praxis(t, data, "digest", "preview", "cop@example.org", "--end", end, "--format", "html")
+	if !strings.Contains(html, "<table") || strings.Contains(html, "<script") {
+		t.Errorf("html summary:\n%.500s", html)
+	}
+	eml := praxis(t, data, "digest", "preview", "cop@example.org", "--end", end, "--format", "eml")
+	if !strings.Contains(eml, "multipart/alternative") || !strings.Contains(eml, "List-Unsubscribe: <http") {
+		t.Errorf("eml summary:\n%.800s", eml)
+	}
+	rfc1153 := praxis(t, data, "digest", "preview", "cop@example.org", "--kind", "digest", "--period", "week", "--end", end)
+	if !strings.Contains(rfc1153, "Today's Topics:") || !strings.Contains(rfc1153, "Digest, Vol 1, Issue 1") {
+		t.Errorf("RFC 1153 digest:\n%.800s", rfc1153)
+	}
+	mime := praxis(t, data, "digest", "preview", "cop@example.org", "--kind", "digest", "--period", "week", "--end", end, "--format", "eml")
+	if !strings.Contains(mime, "multipart/digest") {
+		t.Errorf("MIME digest:\n%.800s", mime)
+	}
+	if _, errOut, err := praxisRun(data, "digest", "preview", "cop@example.org", "--kind", "digest", "--format", "html"); err == nil || !strings.Contains(errOut, "no HTML") {
+		t.Errorf("digest as html: %v %s", err, errOut)
+	}
+	if n := countSends(t, data); n != 0 {
+		t.Errorf("preview queued %d mails", n)
+	}
+}

@@ -1,0 +1,228 @@
+package digest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"praxis/listserv/store"
+)
+
+// Window is how much of the archive before a period's end Load reads
+// besides the period: the document frequencies of key terms and gist
+// ranking come from it.
+const Window = 52 * 7 * 24 * time.Hour
+
+// Recent is how much before a period's end Load reads whole (bodies
+// cleaned, as Posts), at least: questions still waiting are looked for in
+// it (Options.UnansweredWithin is capped by it). Older posts of the window
+// only count towards document frequencies, read the quick way.
+const Recent = 28 * 24 * time.Hour
+
+// maxDFSize is the largest post read for document frequencies alone.
+const maxDFSize = 256 << 10
+
+// errStop ends an archive walk early.
+var errStop = errors.New("stop")
+
+// Load reads what the summary of [start, end) needs from the store: the
+// posts of the period and of the Recent days before its end, the earlier
+// posts of the threads active in the period, document frequencies over
+// the Window before end, the members, and each author's first post.
+// Bodies are read in parallel.
+func Load(ctx context.Context, st *store.Store, listID int64, start, end time.Time) (*Period, error) {
+	return LoadWindow(ctx, st, listID, start, end, Window)
+}
+
+// LoadWindow is Load with another window for document frequencies.
+func LoadWindow(ctx context.Context, st *store.Store, listID int64, start, end time.Time, window time.Duration) (*Period, error) {
+	l, err := st.ListByID(ctx, listID)
+	if err != nil {
+		return nil, fmt.Errorf("digest: load: %w", err)
+	}
+	p := &Period{
+		List:      List{ID: l.ID, Address: l.Address, Name: l.Name, Prefix: l.Prefix},
+		Start:     start,
+		End:       end,
+		FirstPost: map[string]time.Time{},
+	}
+	from := end.Add(-window)
+	recent := end.Add(-Recent)
+	if recent.After(start) {
+		recent = start
+	}
+	if from.After(recent) {
+		from = recent
+	}
+	// One pass over the metadata up to end: every author's first post,
+	// the posts of the window, and which threads the period touches.
+	var all []*store.ArchivedPost
+	active := map[string]bool{}
+	err = st.ArchiveEach(ctx, listID, time.Time{}, func(a *store.ArchivedPost) error {
+		if !a.Date.Before(end) {
+			return errStop
+		}
+		key := authorKey(a.FromAddr, a.FromName)
+		if _, ok := p.FirstPost[key]; !ok {
+			p.FirstPost[key] = a.Date
+		}
+		if !a.Date.Before(start) {
+			active[a.ThreadID] = true
+		}
+		all = append(all, a)
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return nil, fmt.Errorf("digest: load: %w", err)
+	}
+	var jobs []job
+	for _, a := range all {
+		switch {
+		case !a.Date.Before(recent) || active[a.ThreadID]:
+			jobs = append(jobs, job{a: a, whole: true, df: !a.Date.Before(from)})
+		case !a.Date.Before(from):
+			jobs = append(jobs, job{a: a, df: true})
+		}
+	}
+	if err := runJobs(ctx, st, jobs); err != nil {
+		return nil, err
+	}
+	p.DF = NewDocFreq()
+	for _, j := range jobs {
+		if j.post != nil {
+			p.Posts = append(p.Posts, j.post)
+		}
+		if j.df {
+			p.DF.addTerms(j.terms)
+		}
+	}
+	ms, err := st.Members(ctx, listID)
+	if err != nil {
+		return nil, fmt.Errorf("digest: load: %w", err)
+	}
+	for _, m := range ms {
+		p.Members = append(p.Members, Member{Address: m.Address, Name: m.Name, Expertise: ParseExpertise(m.Expertise), Joined: m.CreatedAt})
+	}
+	return p, nil
+}
+
+// job is one post to read: whole (a Post with its cleaned body) or only
+// for its terms.
+type job struct {
+	a     *store.ArchivedPost
+	whole bool
+	df    bool
+	post  *Post
+	terms []string
+}
+
+// runJobs reads the posts of jobs in parallel.
+func runJobs(ctx context.Context, st *store.Store, jobs []job) error {
+	workers := min(runtime.GOMAXPROCS(0), 8, max(1, len(jobs)))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				j := &jobs[i]
+				raw, err := st.ArchiveRaw(ctx, j.a.Hash)
+				if err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = fmt.Errorf("digest: load %s: %w", j.a.MessageID, err)
+					}
+					mu.Unlock()
+					continue
+				}
+				if j.whole {
+					j.post = newPost(j.a, raw)
+					if j.df {
+						j.terms = termSet(j.post.Subject + "\n" + j.post.Body)
+					}
+					continue
+				}
+				if j.a.Size > maxDFSize {
+					// Mostly attachment: counted by its subject, not
+					// worth decoding for a word count.
+					j.terms = termSet(j.a.Subject)
+					continue
+				}
+				j.terms = termSet(j.a.Subject + "\n" + unquoted(quickText(raw)))
+			}
+		}()
+	}
+	for i := range jobs {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	return ctx.Err()
+}
+
+// unquoted drops quoted lines: the quick cleaning for document frequencies.
+func unquoted(text string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(text, "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(l), ">") {
+			b.WriteString(l)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+// newPost makes a Post of an archived post and its bytes.
+func newPost(a *store.ArchivedPost, raw []byte) *Post {
+	return &Post{
+		ID:          a.ID,
+		MessageID:   a.MessageID,
+		ThreadID:    a.ThreadID,
+		ParentID:    a.ParentID,
+		Date:        a.Date,
+		FromAddr:    a.FromAddr,
+		FromName:    a.FromName,
+		Key:         authorKey(a.FromAddr, a.FromName),
+		Subject:     a.Subject,
+		Body:        ownText(firstText(raw)),
+		Attachments: a.Attachments,
+	}
+}
+
+// Messages returns the stored bytes of a list's posts dated in
+// [start, end), oldest first: the input of a digest.
+func Messages(ctx context.Context, st *store.Store, listID int64, start, end time.Time) ([][]byte, error) {
+	var hashes []string
+	err := st.ArchiveEach(ctx, listID, start, func(a *store.ArchivedPost) error {
+		if !a.Date.Before(end) {
+			return errStop
+		}
+		hashes = append(hashes, a.Hash)
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return nil, fmt.Errorf("digest: messages: %w", err)
+	}
+	out := make([][]byte, 0, len(hashes))
+	for _, h := range hashes {
+		raw, err := st.ArchiveRaw(ctx, h)
+		if err != nil {
+			return nil, fmt.Errorf("digest: messages: %w", err)
+		}
+		out = append(out, raw)
+	}
+	return out, nil
+}

@@ -1,0 +1,868 @@
+package digest
+
+import (
+	"math"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"praxis/archive"
+)
+
+// Options tune Summarize. The zero value gives the defaults.
+type Options struct {
+	// BaseURL is where the archive is served ("https://lists.example.org");
+	// links are BASE/l/LIST/t/THREAD and BASE/m/MESSAGE-ID.
+	BaseURL string
+	// Top is how many threads to feature (default 5).
+	Top int
+	// MaxUnanswered, MaxResources, MaxThanks and MaxNewcomers bound the
+	// other sections (defaults 8, 15, 5, 10).
+	MaxUnanswered, MaxResources, MaxThanks, MaxNewcomers int
+	// UnansweredAfter is how long a question waits before it counts as
+	// unanswered (default 24 h); UnansweredWithin how far back from the
+	// period's end questions are looked for (default 14 days, so a
+	// question from last week that nobody took up is shown again).
+	UnansweredAfter, UnansweredWithin time.Duration
+	// HalfLife is the recency decay of the engagement score (default 7 days).
+	HalfLife time.Duration
+	// GistSentences and GistChars bound an answer's gist (defaults 2, 360).
+	GistSentences, GistChars int
+	// Member, when set, makes the summary personal (see Summary.For).
+	Member *Member
+}
+
+func (o Options) withDefaults() Options {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&o.Top, 5)
+	def(&o.MaxUnanswered, 8)
+	def(&o.MaxResources, 15)
+	def(&o.MaxThanks, 5)
+	def(&o.MaxNewcomers, 10)
+	def(&o.GistSentences, 2)
+	def(&o.GistChars, 360)
+	if o.UnansweredAfter <= 0 {
+		o.UnansweredAfter = 24 * time.Hour
+	}
+	if o.UnansweredWithin <= 0 {
+		o.UnansweredWithin = 14 * 24 * time.Hour
+	}
+	if o.HalfLife <= 0 {
+		o.HalfLife = 7 * 24 * time.Hour
+	}
+	o.BaseURL = strings.TrimRight(o.BaseURL, "/")
+	return o
+}
+
+// Summary is the learning summary of a period: what Render and Compose
+// show. Summarize fills everything but the personal parts; For makes a
+// member's copy.
+type Summary struct {
+	List       List
+	Start, End time.Time
+	ArchiveURL string // the list's archive page
+	Numbers    Numbers
+	Top        []TopThread
+	// Active is every thread with a post in the period, the most engaged
+	// first: the ranking the top threads come from.
+	Active         []ThreadStat
+	Unanswered     []Question
+	MoreUnanswered int // questions waiting beyond those shown
+	Resources      []Resource
+	MoreResources  int
+	Thanks         []Helper
+	Newcomers      []Newcomer // first posts in the period
+	MoreNewcomers  int
+	Joined         []Newcomer // members who joined in the period
+	MoreJoined     int
+	// Member is the reader of a personal summary (nil: the list's copy).
+	Member *Member
+	// Unsubscribe is the reader's one-click unsubscribe link, shown in
+	// the footer (Compose sets it from the envelope).
+	Unsubscribe string
+
+	opts       Options
+	unanswered []Question // all of them, for For to order
+}
+
+// Numbers are the period's figures.
+type Numbers struct {
+	Posts            int
+	Threads          int // threads with a post in the period
+	ThreadsStarted   int // threads whose first post is in the period
+	ActiveMembers    int // distinct authors
+	NewMembers       int // members who joined in the period
+	FirstTimePosters int // authors whose first archived post is in the period
+	// Replied counts the threads started in the period that someone
+	// other than their author answered before the period's end;
+	// MedianFirstReply is the median wait for that first answer.
+	Replied          int
+	MedianFirstReply time.Duration
+	// Questions counts the threads started in the period that ask;
+	// Answered those of them that got a reply from someone else.
+	Questions, Answered int
+}
+
+// AnsweredPercent is the share of questions answered, in percent
+// (rounded; 0 when nothing was asked).
+func (n Numbers) AnsweredPercent() int {
+	if n.Questions == 0 {
+		return 0
+	}
+	return int(math.Round(100 * float64(n.Answered) / float64(n.Questions)))
+}
+
+// ThreadStat is a thread's engagement in the period.
+type ThreadStat struct {
+	ThreadID     string
+	Subject      string
+	Posts        int       // posts in the period
+	Replies      int       // posts in the period other than the thread's first
+	Participants int       // distinct authors in the period
+	Solved       bool      // the asker thanked someone for an answer (before the period's end)
+	LastPost     time.Time // the latest post in the period
+	Score        float64
+}
+
+// Score is the engagement score of a thread in a period:
+//
+//	(replies + 2·(participants − 1) + 3·solved) · 0.5^(idle / halfLife)
+//
+// replies counts the period's posts other than the thread's first, and
+// participants the distinct authors among them: a thread that draws many
+// people weighs more than a two-person exchange of the same length, as
+// each newcomer to it brings knowledge the others lacked. solved (1 or 0)
+// rewards a question its asker confirmed as answered — the outcome a
+// learning summary exists to spread. idle is the time from the thread's
+// last post in the period to the period's end: like Discourse's "hot"
+// ranking and Hacker News's gravity, activity decays, here gently (a
+// thread quiet for a whole week counts half), so a summary leads with what
+// is still alive without burying the week's big discussion from Monday.
+func Score(replies, participants int, solved bool, idle, halfLife time.Duration) float64 {
+	s := float64(replies) + 2*float64(max(participants-1, 0))
+	if solved {
+		s += 3
+	}
+	if halfLife <= 0 {
+		return s
+	}
+	return s * math.Pow(0.5, idle.Hours()/halfLife.Hours())
+}
+
+// TopThread is a featured thread.
+type TopThread struct {
+	ThreadStat
+	URL      string
+	RootID   string // the Message-ID of the thread's first post
+	Asker    string
+	Asked    time.Time
+	Question string   // what was asked, in one or two sentences of the first post
+	Answer   *Answer  // the most useful answer; nil when there is none
+	Terms    []string // key terms
+
+	qsents []string // the sentences of Question
+}
+
+// Answer is the most useful answer of a thread, in brief.
+type Answer struct {
+	By        string
+	Date      time.Time
+	MessageID string
+	URL       string // the post's permalink
+	Gist      string // its most central sentences
+	Thanked   bool   // the asker thanked its author afterwards
+
+	sents []string // the sentences of Gist
+}
+
+// Question is a question still waiting for an answer.
+type Question struct {
+	ThreadID string
+	Subject  string
+	URL      string
+	By       string
+	Asked    time.Time
+	Excerpt  string
+	// Matches are the reader's expertise terms the question mentions.
+	Matches []string
+
+	terms []string // the question's stemmed words, in order
+}
+
+// Resource is a link or a file shared in the period.
+type Resource struct {
+	Kind      string // "link" or "file"
+	Value     string // the URL or the file name
+	By        string
+	Date      time.Time
+	Subject   string // of the thread it was shared in
+	ThreadURL string
+	PostURL   string
+}
+
+// Helper is a member to thank.
+type Helper struct {
+	Name      string
+	Address   string // for the caller; the templates do not show it
+	Thanked   int    // answers the askers thanked them for
+	Threads   int    // threads started by others they answered in
+	Replies   int
+	FollowUps int // distinct people who replied to their answers
+	For       []Ref
+
+	key string
+}
+
+// Ref is a link to a thread or post.
+type Ref struct {
+	Subject, URL string
+}
+
+// Newcomer is someone new: a first-time poster or a member who joined.
+type Newcomer struct {
+	Name  string
+	Date  time.Time
+	First *Ref // their first post, for a first-time poster
+}
+
+// Summarize builds the learning summary of a period. It reads only the
+// posts dated before the period's end.
+func Summarize(p *Period, opts Options) *Summary {
+	o := opts.withDefaults()
+	// Oldest first, whatever order the caller gave.
+	sorted := *p
+	sorted.Posts = append([]*Post(nil), p.Posts...)
+	sort.SliceStable(sorted.Posts, func(i, j int) bool { return before(sorted.Posts[i], sorted.Posts[j]) })
+	p = &sorted
+	df := p.DF
+	if df == nil {
+		df = NewDocFreq()
+		for _, q := range p.Posts {
+			df.Add(q.Subject + "\n" + q.Body)
+		}
+	}
+	s := &Summary{List: p.List, Start: p.Start, End: p.End, opts: o}
+	s.ArchiveURL = o.BaseURL + "/l/" + url.PathEscape(p.List.Address) + "/"
+	ts := threads(p.Posts, p.End)
+	an := &analysis{p: p, o: o, df: df, threads: ts, byID: map[string]*Post{}, children: map[string][]*Post{}, sents: map[*Post][]string{}}
+	for _, q := range p.Posts {
+		if q.Date.Before(p.End) {
+			an.byID[q.MessageID] = q
+		}
+	}
+	for _, q := range p.Posts {
+		if q.ParentID != "" && q.Date.Before(p.End) {
+			an.children[q.ParentID] = append(an.children[q.ParentID], q)
+		}
+	}
+	s.Numbers = an.numbers()
+	s.Active = an.active()
+	for _, st := range s.Active {
+		if len(s.Top) == o.Top || st.Score <= 0 {
+			break
+		}
+		s.Top = append(s.Top, an.top(st))
+	}
+	s.unanswered = an.unanswered()
+	s.Resources, s.MoreResources = an.resources()
+	s.Thanks = an.helpers()
+	s.Newcomers, s.MoreNewcomers, s.Joined, s.MoreJoined = an.newcomers()
+	return s.For(o.Member)
+}
+
+// For returns the summary as a member reads it: the questions waiting
+// that match their expertise first, with the terms that matched. A nil
+// member gives the list's copy. The summary itself is not changed, so
+// one Summarize serves every member.
+func (s *Summary) For(m *Member) *Summary {
+	c := *s
+	c.Member = m
+	qs := make([]Question, len(s.unanswered))
+	copy(qs, s.unanswered)
+	if m != nil {
+		for i := range qs {
+			qs[i].Matches = matchTerms(qs[i].terms, m.Expertise)
+		}
+	}
+	sort.SliceStable(qs, func(i, j int) bool {
+		if len(qs[i].Matches) != len(qs[j].Matches) {
+			return len(qs[i].Matches) > len(qs[j].Matches)
+		}
+		return qs[i].Asked.Before(qs[j].Asked)
+	})
+	c.MoreUnanswered = max(0, len(qs)-c.opts.MaxUnanswered)
+	c.Unanswered = qs[:min(len(qs), c.opts.MaxUnanswered)]
+	return &c
+}
+
+// ExpertiseMatches counts the questions shown that match the reader's
+// expertise.
+func (s *Summary) ExpertiseMatches() int {
+	n := 0
+	for _, q := range s.Unanswered {
+		if len(q.Matches) > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// matchTerms returns the expertise terms found in a text's words: each
+// term's words, stemmed, in a row, case-insensitively.
+func matchTerms(words []string, expertise []string) []string {
+	var out []string
+	for _, e := range expertise {
+		ts := tokens(e)
+		if len(ts) == 0 {
+			// A term made only of stop words or digits ("5G"?) is
+			// matched as written.
+			ts = []token{{term: strings.ToLower(strings.TrimSpace(e))}}
+		}
+	outer:
+		for i := 0; i+len(ts) <= len(words); i++ {
+			for j, t := range ts {
+				if words[i+j] != t.term {
+					continue outer
+				}
+			}
+			out = append(out, e)
+			break
+		}
+	}
+	return out
+}
+
+// analysis holds what the sections share.
+type analysis struct {
+	p        *Period
+	o        Options
+	df       *DocFreq
+	threads  map[string]*thread
+	byID     map[string]*Post   // by Message-ID
+	children map[string][]*Post // by parent Message-ID
+	sents    map[*Post][]string // quotable sentences, computed once
+}
+
+// prose is a post's own text without greeting and sign-off.
+func (a *analysis) prose(q *Post) string { return proseText(q.Body, q.Author()) }
+
+// sentences returns a post's quotable sentences: of its prose (own text
+// without greeting and sign-off).
+func (a *analysis) sentences(q *Post) []string {
+	if s, ok := a.sents[q]; ok {
+		return s
+	}
+	s := sentences(proseText(q.Body, q.Author()))
+	a.sents[q] = s
+	return s
+}
+
+func (a *analysis) threadURL(id string) string {
+	return a.o.BaseURL + "/l/" + url.PathEscape(a.p.List.Address) + "/t/" + url.PathEscape(id)
+}
+
+func (a *analysis) postURL(id string) string { return a.o.BaseURL + "/m/" + url.PathEscape(id) }
+
+// sorted returns the threads in a stable order (by id).
+func (a *analysis) sorted() []*thread {
+	out := make([]*thread, 0, len(a.threads))
+	for _, t := range a.threads {
+		out = append(out, t)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
+	return out
+}
+
+// startsThread tells whether a thread's first post opens a conversation
+// (rather than answering a post the archive does not have).
+func startsThread(root *Post) bool {
+	return root.ParentID == "" && !replySubject.MatchString(root.Subject)
+}
+
+var replySubject = regexp.MustCompile(`(?i)^\s*((\[[^\]]*\]\s*)*)(re|aw|sv|antw|vs)\s*(\[\d+\])?\s*:`)
+
+func (a *analysis) numbers() Numbers {
+	var n Numbers
+	authors := map[string]bool{}
+	for _, q := range a.p.Posts {
+		if a.p.In(q.Date) {
+			n.Posts++
+			authors[q.who()] = true
+		}
+	}
+	n.ActiveMembers = len(authors)
+	for addr := range authors {
+		if f, ok := a.p.FirstPost[addr]; ok && a.p.In(f) {
+			n.FirstTimePosters++
+		}
+	}
+	for _, m := range a.p.Members {
+		if a.p.In(m.Joined) {
+			n.NewMembers++
+		}
+	}
+	var waits []time.Duration
+	for _, t := range a.sorted() {
+		if !a.activeIn(t) {
+			continue
+		}
+		n.Threads++
+		if !a.p.In(t.root.Date) || !startsThread(t.root) {
+			continue
+		}
+		n.ThreadsStarted++
+		first := firstReply(t)
+		if first != nil {
+			n.Replied++
+			waits = append(waits, first.Date.Sub(t.root.Date))
+		}
+		if a.isQuestion(t.root) {
+			n.Questions++
+			if first != nil {
+				n.Answered++
+			}
+		}
+	}
+	n.MedianFirstReply = median(waits)
+	return n
+}
+
+func (a *analysis) activeIn(t *thread) bool {
+	for _, q := range t.posts {
+		if a.p.In(q.Date) {
+			return true
+		}
+	}
+	return false
+}
+
+// firstReply is a thread's first post by someone other than its author.
+func firstReply(t *thread) *Post {
+	for _, q := range t.posts[1:] {
+		if q.who() != t.root.who() {
+			return q
+		}
+	}
+	return nil
+}
+
+func median(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	m := len(ds) / 2
+	if len(ds)%2 == 1 {
+		return ds[m]
+	}
+	return (ds[m-1] + ds[m]) / 2
+}
+
+var announcement = regexp.MustCompile(`(?i)^\s*[\[(]?(ann|announce|announcement|release[sd]?|job|jobs|hiring|cfp|call for|webinar|workshop|event|news)\b|\bdigest, vol\b|\bdigest vol\b`)
+
+// isQuestion tells whether a thread's first post asks something: a '?'
+// in its subject or its prose, or a subject that opens like a question
+// ("How to…", "Any…", "Help…"). Announcements are not questions.
+func (a *analysis) isQuestion(root *Post) bool {
+	subj := cleanSubject(root.Subject)
+	if announcement.MatchString(subj) {
+		return false
+	}
+	if isQuestionSentence(subj) || interrogative.MatchString(subj) {
+		return true
+	}
+	for _, s := range a.sentences(root) {
+		if isQuestionSentence(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// cleanSubject strips reply markers and bracketed tags from the front of
+// a subject: "Re: [USRP-users] Re: [EXTERNAL] Re: B210 overflow" becomes
+// "B210 overflow".
+func cleanSubject(s string) string {
+	s = squeeze(s)
+	for {
+		t := strings.TrimSpace(subjectJunk.ReplaceAllString(s, ""))
+		if t == s {
+			break
+		}
+		s = t
+	}
+	if s == "" {
+		return "(no subject)"
+	}
+	return s
+}
+
+var subjectJunk = regexp.MustCompile(`(?i)^\s*(\[[^\]]*\]|(re|aw|sv|antw|vs|fw|fwd|wg|tr)\s*(\[\d+\]|\(\d+\))?\s*:)`)
+
+// active scores every thread with a post in the period, the highest first.
+func (a *analysis) active() []ThreadStat {
+	var out []ThreadStat
+	for _, t := range a.sorted() {
+		st := ThreadStat{ThreadID: t.id, Subject: cleanSubject(t.root.Subject)}
+		authors := map[string]bool{}
+		for _, q := range t.posts {
+			if !a.p.In(q.Date) {
+				continue
+			}
+			st.Posts++
+			if q != t.root {
+				st.Replies++
+			}
+			authors[q.who()] = true
+			st.LastPost = q.Date
+		}
+		if st.Posts == 0 {
+			continue
+		}
+		st.Participants = len(authors)
+		_, thanks := a.acknowledged(t)
+		st.Solved = thanks != nil
+		st.Score = Score(st.Replies, st.Participants, st.Solved, a.p.End.Sub(st.LastPost), a.o.HalfLife)
+		out = append(out, st)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		x, y := out[i], out[j]
+		switch {
+		case x.Score != y.Score:
+			return x.Score > y.Score
+		case x.Posts != y.Posts:
+			return x.Posts > y.Posts
+		case !x.LastPost.Equal(y.LastPost):
+			return x.LastPost.After(y.LastPost)
+		}
+		return x.ThreadID < y.ThreadID
+	})
+	return out
+}
+
+var (
+	thankful    = regexp.MustCompile(`(?i)\b(thanks|thank you|thank u|thx|many thanks|much appreciated|appreciate (it|your|the)|that (worked|works|did it|did the trick|fixed it|solved it|helped)|(it|this) (works|worked|fixed|solved) |works now|working now|solved|resolved|fixed (it|the|my)|problem (is )?gone)`)
+	beforeHelp  = regexp.MustCompile(`(?i)\b(thanks|thank you|thx)( (so much|a lot))? (in advance|for (any|your) (help|advice|suggestions|input|ideas|time|assistance))\b|\btia\b`)
+	notResolved = regexp.MustCompile(`(?i)\b(still (doesn'?t|does not|not|fails|failing|no luck|see|get|having|have)|didn'?t (work|help|fix|solve)|did not (work|help|fix|solve)|no luck|not (working|solved|resolved|fixed)|same (problem|issue|error))\b`)
+)
+
+// thanks tells whether a post by the asker thanks for an answer or
+// reports the problem solved, in its prose: a closing "Thanks," was
+// taken off with the sign-off, "thanks in advance" does not count, nor
+// thanks that go on to say the problem remains.
+func thanks(prose string) bool {
+	t := beforeHelp.ReplaceAllString(prose, "")
+	return thankful.MatchString(t) && !notResolved.MatchString(t)
+}
+
+// acknowledged finds the answer the asker thanked: the first post by the
+// thread's author, after the first, that thanks (see thanks); the answer
+// is the post it replies to when someone else wrote that, else the latest
+// post by someone else before it.
+func (a *analysis) acknowledged(t *thread) (answer, thanksPost *Post) {
+	for i, q := range t.posts {
+		if i == 0 || q.who() != t.root.who() || !thanks(a.prose(q)) {
+			continue
+		}
+		if par := a.byID[q.ParentID]; par != nil && par.ThreadID == t.id && par.who() != t.root.who() && before(par, q) {
+			return par, q
+		}
+		for j := i - 1; j > 0; j-- {
+			if t.posts[j].who() != t.root.who() {
+				return t.posts[j], q
+			}
+		}
+	}
+	return nil, nil
+}
+
+// bestAnswer chooses a thread's most useful answer: the one the asker
+// thanked; else the reply by someone other than the asker with the
+// highest 2·(distinct people who replied to it) + min(length of its
+// quotable sentences/400, 3), less 2 for a reply that mostly asks or
+// reports the same trouble ("I have a similar problem"): an answer that
+// others built on, or a substantial one; the earlier on ties. Answers
+// without a sentence worth quoting are passed over.
+func (a *analysis) bestAnswer(t *thread) (*Post, bool) {
+	if ans, _ := a.acknowledged(t); ans != nil && len(a.sentences(ans)) > 0 {
+		return ans, true
+	}
+	var best *Post
+	bestScore := -1.0
+	for _, q := range t.posts[1:] {
+		if q.who() == t.root.who() {
+			continue
+		}
+		sents := a.sentences(q)
+		if len(sents) == 0 {
+			continue
+		}
+		prose := 0
+		for _, s := range sents {
+			prose += len(s)
+		}
+		followers := map[string]bool{}
+		for _, c := range a.children[q.MessageID] {
+			if c.who() != q.who() {
+				followers[c.who()] = true
+			}
+		}
+		sc := 2*float64(len(followers)) + math.Min(float64(prose)/400, 3)
+		if metoo(sents) {
+			sc -= 2
+		}
+		if sc > bestScore {
+			best, bestScore = q, sc
+		}
+	}
+	return best, false
+}
+
+var sameProblem = regexp.MustCompile(`(?i)\b(similar (problem|issue)|same (problem|issue|error|thing)|me too|i also (have|see|get)|i'?m (also )?(seeing|having) the same)\b`)
+
+// metoo tells a reply that reports the same trouble or mostly asks from
+// one that answers.
+func metoo(sents []string) bool {
+	q := 0
+	for _, s := range sents {
+		if isQuestionSentence(s) {
+			q++
+		}
+	}
+	return q*2 > len(sents) || sameProblem.MatchString(strings.Join(sents, " "))
+}
+
+// top details a featured thread.
+func (a *analysis) top(st ThreadStat) TopThread {
+	t := a.threads[st.ThreadID]
+	root := t.root
+	tt := TopThread{ThreadStat: st, URL: a.threadURL(t.id), RootID: root.MessageID, Asker: root.Author(), Asked: root.Date}
+	rootSents := a.sentences(root)
+	tt.qsents = questionText(rootSents)
+	tt.Question = joinSentences(tt.qsents)
+	qvec := tfidf(tokens(st.Subject+"\n"+tt.Question+"\n"+strings.Join(rootSents, " ")), a.df)
+	if ans, thanked := a.bestAnswer(t); ans != nil {
+		g := gist(a.sentences(ans), qvec, a.df, a.o.GistSentences, a.o.GistChars)
+		tt.Answer = &Answer{By: ans.Author(), Date: ans.Date, MessageID: ans.MessageID, URL: a.postURL(ans.MessageID),
+			Gist: joinSentences(g), Thanked: thanked, sents: g}
+	}
+	skip := map[string]bool{}
+	var text strings.Builder
+	for _, q := range t.posts {
+		for _, w := range strings.Fields(strings.ToLower(q.FromName + " " + strings.Split(q.FromAddr, "@")[0])) {
+			skip[strings.Trim(w, `"'(),.`)] = true
+		}
+		text.WriteString(strings.Join(a.sentences(q), "\n"))
+		text.WriteByte('\n')
+	}
+	tt.Terms = keyTerms(st.Subject, text.String(), a.df, skip, 5)
+	return tt
+}
+
+// questionText is what a first post asks, in its own words: its first
+// sentences with a '?' (with the sentence before, when the question alone
+// is too short to stand: "Any ideas?"), else its first two sentences. At
+// most two sentences.
+func questionText(sents []string) []string {
+	var pick []int
+	for i, s := range sents {
+		if !isQuestionSentence(s) {
+			continue
+		}
+		if len(s) < 50 && i > 0 && (len(pick) == 0 || pick[len(pick)-1] != i-1) {
+			pick = append(pick, i-1)
+		}
+		pick = append(pick, i)
+		if len(pick) >= 2 {
+			break
+		}
+	}
+	if len(pick) == 0 {
+		for i := range sents {
+			if i == 2 {
+				break
+			}
+			pick = append(pick, i)
+		}
+	}
+	if len(pick) > 2 {
+		pick = pick[:2]
+	}
+	parts := make([]string, len(pick))
+	for i, j := range pick {
+		parts[i] = sents[j]
+	}
+	return parts
+}
+
+// unanswered lists the questions asked between UnansweredWithin and
+// UnansweredAfter before the period's end that nobody but their author
+// has answered, the oldest first.
+func (a *analysis) unanswered() []Question {
+	from := a.p.End.Add(-a.o.UnansweredWithin)
+	until := a.p.End.Add(-a.o.UnansweredAfter)
+	var out []Question
+	for _, t := range a.sorted() {
+		r := t.root
+		if r.Date.Before(from) || !r.Date.Before(until) || !startsThread(r) || firstReply(t) != nil || !a.isQuestion(r) {
+			continue
+		}
+		sents := a.sentences(r)
+		q := Question{ThreadID: t.id, Subject: cleanSubject(r.Subject), URL: a.threadURL(t.id), By: r.Author(), Asked: r.Date, Excerpt: joinSentences(questionText(sents))}
+		for _, tk := range tokens(q.Subject + "\n" + r.Body) {
+			q.terms = append(q.terms, tk.term)
+		}
+		out = append(out, q)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Asked.Before(out[j].Asked) })
+	return out
+}
+
+// footerURL tells a list footer's or a list manager's link from a shared
+// resource.
+var footerURL = regexp.MustCompile(`(?i)/mailman/(listinfo|options|private)|/mailman3?/lists/|/postorius/|/unsubscribe|/confirm/`)
+
+// junkFile tells the files mailers attach by themselves: signatures,
+// vCards, TNEF, Outlook's inline logos.
+var junkFile = regexp.MustCompile(`(?i)^(signature\.asc|smime\.p7s|winmail\.dat|.*\.vcf|image\d{3}\.(png|jpe?g|gif)|att\d+\.(htm|txt|bin)|ecblank\.gif)$`)
+
+// resources lists the links and files the period's posts shared, each
+// once (the first share), with the thread they came in.
+func (a *analysis) resources() ([]Resource, int) {
+	var out []Resource
+	seen := map[string]bool{}
+	for _, q := range a.p.Posts {
+		if !a.p.In(q.Date) {
+			continue
+		}
+		subj := cleanSubject(a.threads[q.ThreadID].root.Subject)
+		ref := Resource{By: q.Author(), Date: q.Date, Subject: subj, ThreadURL: a.threadURL(q.ThreadID), PostURL: a.postURL(q.MessageID)}
+		for _, u := range archive.Links(q.Body) {
+			key := "link " + strings.TrimRight(u, "/")
+			if seen[key] || footerURL.MatchString(u) || (a.o.BaseURL != "" && strings.HasPrefix(u, a.o.BaseURL)) {
+				continue
+			}
+			seen[key] = true
+			r := ref
+			r.Kind, r.Value = "link", u
+			out = append(out, r)
+		}
+		for _, f := range q.Attachments {
+			key := "file " + q.MessageID + " " + f
+			if seen[key] || junkFile.MatchString(f) {
+				continue
+			}
+			seen[key] = true
+			r := ref
+			r.Kind, r.Value = "file", f
+			out = append(out, r)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Date.Before(out[j].Date) })
+	more := max(0, len(out)-a.o.MaxResources)
+	return out[:min(len(out), a.o.MaxResources)], more
+}
+
+// helpers ranks the people who answered others in the period: first by
+// answers the askers thanked them for, then by threads answered, then by
+// how many people replied to their answers, then by replies.
+func (a *analysis) helpers() []Helper {
+	byAddr := map[string]*Helper{}
+	threadsOf := map[string]map[string]bool{}
+	get := func(q *Post) *Helper {
+		h := byAddr[q.who()]
+		if h == nil {
+			h = &Helper{Name: q.Author(), Address: q.FromAddr, key: q.who()}
+			if strings.HasPrefix(q.who(), "name:") {
+				h.Address = "" // the list's, not theirs
+			}
+			byAddr[q.who()] = h
+			threadsOf[q.who()] = map[string]bool{}
+		}
+		return h
+	}
+	for _, t := range a.sorted() {
+		var thankedRef *Ref
+		if ans, th := a.acknowledged(t); ans != nil && a.p.In(th.Date) {
+			h := get(ans)
+			h.Thanked++
+			thankedRef = &Ref{Subject: cleanSubject(t.root.Subject), URL: a.threadURL(t.id)}
+			h.For = append(h.For, *thankedRef)
+			threadsOf[ans.who()][t.id] = true
+		}
+		for _, q := range t.posts {
+			if !a.p.In(q.Date) || q.who() == t.root.who() || q == t.root {
+				continue
+			}
+			h := get(q)
+			h.Replies++
+			followers := map[string]bool{}
+			for _, c := range a.children[q.MessageID] {
+				if c.who() != q.who() {
+					followers[c.who()] = true
+				}
+			}
+			h.FollowUps += len(followers)
+			if !threadsOf[q.who()][t.id] {
+				threadsOf[q.who()][t.id] = true
+				h.For = append(h.For, Ref{Subject: cleanSubject(t.root.Subject), URL: a.threadURL(t.id)})
+			}
+		}
+	}
+	var out []Helper
+	for addr, h := range byAddr {
+		h.Threads = len(threadsOf[addr])
+		if len(h.For) > 3 {
+			h.For = h.For[:3]
+		}
+		out = append(out, *h)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		x, y := out[i], out[j]
+		switch {
+		case x.Thanked != y.Thanked:
+			return x.Thanked > y.Thanked
+		case x.Threads != y.Threads:
+			return x.Threads > y.Threads
+		case x.FollowUps != y.FollowUps:
+			return x.FollowUps > y.FollowUps
+		case x.Replies != y.Replies:
+			return x.Replies > y.Replies
+		}
+		return x.key < y.key
+	})
+	return out[:min(len(out), a.o.MaxThanks)]
+}
+
+// newcomers lists the first-time posters (by their first post) and the
+// members who joined in the period.
+func (a *analysis) newcomers() (posters []Newcomer, morePosters int, joined []Newcomer, moreJoined int) {
+	seen := map[string]bool{}
+	for _, q := range a.p.Posts {
+		if !a.p.In(q.Date) || seen[q.who()] {
+			continue
+		}
+		seen[q.who()] = true
+		if f, ok := a.p.FirstPost[q.who()]; !ok || !f.Equal(q.Date) {
+			continue
+		}
+		posters = append(posters, Newcomer{Name: q.Author(), Date: q.Date,
+			First: &Ref{Subject: cleanSubject(a.threads[q.ThreadID].root.Subject), URL: a.postURL(q.MessageID)}})
+	}
+	for _, m := range a.p.Members {
+		if a.p.In(m.Joined) {
+			joined = append(joined, Newcomer{Name: displayName(m.Name, m.Address), Date: m.Joined})
+		}
+	}
+	sort.SliceStable(posters, func(i, j int) bool { return posters[i].Date.Before(posters[j].Date) })
+	sort.SliceStable(joined, func(i, j int) bool { return joined[i].Date.Before(joined[j].Date) })
+	n := a.o.MaxNewcomers
+	morePosters, moreJoined = max(0, len(posters)-n), max(0, len(joined)-n)
+	return posters[:min(len(posters), n)], morePosters, joined[:min(len(joined), n)], moreJoined
+}

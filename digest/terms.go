@@ -1,0 +1,343 @@
+package digest
+
+import (
+	"math"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Terms, weights and similarity. A term is a word reduced by a light
+// stemmer (plural and verb endings), so "overflows" and "overflow" count
+// as one; stop words and numbers are not terms. Weights are TF-IDF:
+// a term counts for more the more often a text uses it and the fewer
+// posts of the list's archive use it.
+
+// token is one word of a text: its term (stem) and the form written.
+type token struct {
+	term, word string
+}
+
+// tokens splits text into words of letters, digits and inner '_' or '-'
+// (rx_samples_to_file, usrp-users), drops links, addresses, stop words
+// and numbers, and stems the rest. (A hand-written scanner: this runs
+// over every post of a year's archive, where regular expressions cost
+// more than the rest of a summary.)
+func tokens(text string) []token {
+	var out []token
+	for len(text) > 0 {
+		// The next whitespace-separated chunk.
+		i := strings.IndexFunc(text, func(r rune) bool { return !unicode.IsSpace(r) })
+		if i < 0 {
+			break
+		}
+		text = text[i:]
+		j := strings.IndexFunc(text, unicode.IsSpace)
+		if j < 0 {
+			j = len(text)
+		}
+		chunk := text[:j]
+		text = text[j:]
+		if strings.Contains(chunk, "://") || strings.Contains(chunk, "@") || strings.HasPrefix(strings.ToLower(chunk), "www.") {
+			continue // a link or an address
+		}
+		out = appendWords(out, chunk)
+	}
+	return out
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' }
+
+// appendWords adds the words of a chunk without spaces.
+func appendWords(out []token, chunk string) []token {
+	for len(chunk) > 0 {
+		i := strings.IndexFunc(chunk, isWordRune)
+		if i < 0 {
+			return out
+		}
+		chunk = chunk[i:]
+		// A word runs on through letters, digits, '_', and a '-' between
+		// two of them.
+		j := 0
+		for j < len(chunk) {
+			r, n := utf8.DecodeRuneInString(chunk[j:])
+			if isWordRune(r) {
+				j += n
+				continue
+			}
+			if r == '-' && j > 0 && j+1 < len(chunk) {
+				if r2, _ := utf8.DecodeRuneInString(chunk[j+1:]); isWordRune(r2) {
+					j += n
+					continue
+				}
+			}
+			break
+		}
+		w := strings.Trim(chunk[:j], "_-")
+		chunk = chunk[j:]
+		if len(w) < 2 || len(w) > 40 {
+			continue
+		}
+		lw := strings.ToLower(w)
+		if stopWords[lw] || !hasLetter(lw) || hexLike(lw) {
+			continue
+		}
+		out = append(out, token{term: stem(lw), word: w})
+	}
+	return out
+}
+
+func hasLetter(s string) bool {
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// hexLike tells a hash, address or id ("0x1f", "a3f9c0e1") from a word.
+func hexLike(s string) bool {
+	if strings.HasPrefix(s, "0x") {
+		return true
+	}
+	if len(s) < 8 {
+		return false
+	}
+	digits := 0
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r >= 'a' && r <= 'f':
+		default:
+			return false
+		}
+	}
+	return digits > 0
+}
+
+// stem removes the common English inflections, and only those: a light
+// stemmer keeps product names (b210, rfnoc, gnuradio) intact and words
+// recognisable, which a summary shows to people. A final "e" goes too, so
+// "configure", "configured" and "configuring" meet at "configur".
+func stem(w string) string {
+	n := len(w)
+	if n <= 3 || !isASCII(w) {
+		return w
+	}
+	switch {
+	case strings.HasSuffix(w, "ies") && n > 4:
+		w = w[:n-3] + "y"
+	case strings.HasSuffix(w, "sses"):
+		w = w[:n-2]
+	case strings.HasSuffix(w, "ing") && n > 5:
+		w = undouble(w[:n-3])
+	case strings.HasSuffix(w, "ed") && n > 4 && !strings.HasSuffix(w, "eed"):
+		w = undouble(w[:n-2])
+	case strings.HasSuffix(w, "es") && n > 4 && strings.ContainsAny(w[n-3:n-2], "sxz"):
+		w = w[:n-2]
+	case strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && !strings.HasSuffix(w, "us") && !strings.HasSuffix(w, "is"):
+		w = w[:n-1]
+	}
+	if len(w) > 4 && w[len(w)-1] == 'e' {
+		w = w[:len(w)-1]
+	}
+	return w
+}
+
+// undouble turns "stopp" (from "stopped") into "stop".
+func undouble(w string) string {
+	n := len(w)
+	if n >= 3 && w[n-1] == w[n-2] && !strings.ContainsRune("lsz", rune(w[n-1])) {
+		return w[:n-1]
+	}
+	return w
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// DocFreq counts, for each term, how many posts of a list use it: the
+// IDF side of TF-IDF. Build it from a long window of the archive (Load
+// uses the 52 weeks before the period's end) so common words of the
+// community ("usrp" on a USRP list) weigh little.
+type DocFreq struct {
+	Docs  int
+	Count map[string]int
+}
+
+// NewDocFreq returns an empty table.
+func NewDocFreq() *DocFreq { return &DocFreq{Count: map[string]int{}} }
+
+// Add counts one document.
+func (d *DocFreq) Add(text string) { d.addTerms(termSet(text)) }
+
+func (d *DocFreq) addTerms(terms []string) {
+	d.Docs++
+	for _, t := range terms {
+		d.Count[t]++
+	}
+}
+
+// termSet lists a text's distinct terms.
+func termSet(text string) []string {
+	ts := tokens(text)
+	seen := make(map[string]bool, len(ts))
+	out := make([]string, 0, len(ts))
+	for _, t := range ts {
+		if !seen[t.term] {
+			seen[t.term] = true
+			out = append(out, t.term)
+		}
+	}
+	return out
+}
+
+// IDF is the smoothed inverse document frequency of a term:
+// ln((N+1)/(df+1)) + 1, never zero so a term seen everywhere still counts
+// a little.
+func (d *DocFreq) IDF(term string) float64 {
+	if d == nil {
+		return 1
+	}
+	return math.Log(float64(d.Docs+1)/float64(d.Count[term]+1)) + 1
+}
+
+// vector is a sparse TF-IDF vector.
+type vector map[string]float64
+
+// tfidf weighs a text's terms: (1 + ln tf) · idf, the sublinear TF that
+// keeps one word repeated in a log from dominating.
+func tfidf(ts []token, df *DocFreq) vector {
+	tf := map[string]int{}
+	for _, t := range ts {
+		tf[t.term]++
+	}
+	v := vector{}
+	for term, n := range tf {
+		v[term] = (1 + math.Log(float64(n))) * df.IDF(term)
+	}
+	return v
+}
+
+func (v vector) norm() float64 {
+	s := 0.0
+	for _, x := range v {
+		s += x * x
+	}
+	return math.Sqrt(s)
+}
+
+// cosine is the cosine similarity of two vectors (0 when either is empty).
+func cosine(a, b vector) float64 {
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	dot := 0.0
+	for k, x := range a {
+		dot += x * b[k]
+	}
+	na, nb := a.norm(), b.norm()
+	if na == 0 || nb == 0 {
+		return 0
+	}
+	return dot / (na * nb)
+}
+
+// keyTerms returns up to n terms of a text with the highest TF-IDF, each
+// in the form the text writes it most. A term must occur twice, or in
+// the subject, to count: a word said once in a long thread is noise.
+// Words in skip (the participants' names) are left out.
+func keyTerms(subject, text string, df *DocFreq, skip map[string]bool, n int) []string {
+	inSubject := map[string]bool{}
+	for _, t := range tokens(subject) {
+		inSubject[t.term] = true
+	}
+	all := append(tokens(subject), tokens(text)...)
+	tf := map[string]int{}
+	forms := map[string]map[string]int{}
+	for _, t := range all {
+		if skip[strings.ToLower(t.word)] || skip[t.term] {
+			continue
+		}
+		tf[t.term]++
+		if forms[t.term] == nil {
+			forms[t.term] = map[string]int{}
+		}
+		forms[t.term][t.word]++
+	}
+	type scored struct {
+		term  string
+		score float64
+	}
+	var cands []scored
+	for term, c := range tf {
+		if c < 2 && !inSubject[term] {
+			continue
+		}
+		if len(term) < 3 && !inSubject[term] {
+			continue
+		}
+		cands = append(cands, scored{term, (1 + math.Log(float64(c))) * df.IDF(term)})
+	}
+	sort.Slice(cands, func(i, j int) bool {
+		if cands[i].score != cands[j].score {
+			return cands[i].score > cands[j].score
+		}
+		return cands[i].term < cands[j].term
+	})
+	var out []string
+	for _, c := range cands {
+		if len(out) == n {
+			break
+		}
+		out = append(out, bestForm(forms[c.term]))
+	}
+	return out
+}
+
+// bestForm picks the written form used most (ties: the one that sorts
+// first, for stable output).
+func bestForm(forms map[string]int) string {
+	best, bn := "", -1
+	for f, n := range forms {
+		if n > bn || (n == bn && f < best) {
+			best, bn = f, n
+		}
+	}
+	return best
+}
+
+// stopWords are English function words plus the words every mail uses
+// (greetings, thanks, mail vocabulary): never key terms.
+var stopWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`
+a about above after again against all also am an and any are aren't as at be because been before being below between both
+but by can can't cannot could couldn't did didn't do does doesn't doing don't down during each few for from further had
+hadn't has hasn't have haven't having he he'd he'll he's her here here's hers herself him himself his how how's i i'd i'll
+i'm i've if in into is isn't it it's its itself let's me more most mustn't my myself no nor not of off on once only or
+other ought our ours ourselves out over own same shan't she she'd she'll she's should shouldn't so some such than that
+that's the their theirs them themselves then there there's these they they'd they'll they're they've this those through
+to too under until up very was wasn't we we'd we'll we're we've were weren't what what's when when's where where's which
+while who who's whom why why's with won't would wouldn't you you'd you'll you're you've your yours yourself yourselves
+im ive dont doesnt didnt cant wont isnt thats theres youre id ill
+just like get got also would one two use used using way well still even much many may might must shall will yes yeah
+ok okay really actually thing things something anything nothing everything someone anyone everyone lot bit make made
+know think see seem seems want need try tried trying sure able now new time however though since via per etc eg ie
+hi hello hey dear thanks thank thx regards best cheers sincerely please wrote writes sent mail email message reply
+list question questions answer help regard hope following follow let kind good great first second another back
+re fw fwd subject date cc bcc mailto http https www com org net html htm
+`) {
+		m[w] = true
+	}
+	return m
+}()

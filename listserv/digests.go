@@ -1,0 +1,330 @@
+package listserv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"praxis/digest"
+	"praxis/listserv/store"
+)
+
+// The two kinds of periodic mail, as digest runs name them.
+const (
+	KindDigest  = "digest"
+	KindSummary = "summary"
+)
+
+// Period is the span of posts a digest or summary covers.
+type Period struct {
+	Start, End time.Time
+}
+
+// schedule gives, for a list and kind, the latest period whose mail is due
+// at now: the daily digest covers the day up to today's DigestHour in
+// the list's time zone (or yesterday's, before that hour); the weekly
+// summary covers the seven whole days before the last SummaryWeekday, and
+// goes at DigestHour of that day.
+func schedule(l *List, kind string, now time.Time) (p Period, sendAt time.Time) {
+	loc, err := time.LoadLocation(l.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	t := now.In(loc)
+	if kind == KindDigest {
+		at := time.Date(t.Year(), t.Month(), t.Day(), l.DigestHour, 0, 0, 0, loc)
+		if at.After(t) {
+			at = at.AddDate(0, 0, -1)
+		}
+		return Period{Start: at.AddDate(0, 0, -1).UTC(), End: at.UTC()}, at.UTC()
+	}
+	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
+	day = day.AddDate(0, 0, -((int(day.Weekday()) - l.SummaryWeekday + 7) % 7))
+	at := day.Add(time.Duration(l.DigestHour) * time.Hour)
+	if at.After(t) {
+		day, at = day.AddDate(0, 0, -7), at.AddDate(0, 0, -7)
+	}
+	return Period{Start: day.AddDate(0, 0, -7).UTC(), End: day.UTC()}, at.UTC()
+}
+
+// DigestReport says what one RunDigests did for a list.
+type DigestReport struct {
+	List    string
+	Kind    string
+	Period  Period
+	Volume  int
+	Issue   int
+	Queued  int // members the run queued mail for now
+	Skipped string
+}
+
+// RunDigests sends the digests and learning summaries that are due at now
+// (all of them, for the current period, with force), on every list or on
+// only the one named. Runs a crash left half done are finished first:
+// each member's mail is queued in the same transaction that records it,
+// so nobody gets a period twice and nobody is skipped.
+func (s *Service) RunDigests(ctx context.Context, now time.Time, force bool, only string) ([]DigestReport, error) {
+	var reports []DigestReport
+	unfinished, err := s.store.UnfinishedDigestRuns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	resumed := map[string]bool{}
+	for _, run := range unfinished {
+		l, err := s.store.ListByID(ctx, run.ListID)
+		if err != nil || (only != "" && !strings.EqualFold(only, l.Address)) {
+			continue
+		}
+		resumed[l.Address+"\x00"+run.Kind] = true
+		rep, err := s.sendRun(ctx, l, run)
+		if err != nil {
+			return reports, err
+		}
+		reports = append(reports, rep)
+	}
+	lists, err := s.store.Lists(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range lists {
+		if only != "" && !strings.EqualFold(only, l.Address) {
+			continue
+		}
+		for _, kind := range []string{KindDigest, KindSummary} {
+			if resumed[l.Address+"\x00"+kind] {
+				continue
+			}
+			rep, err := s.runIfDue(ctx, l, kind, now, force)
+			if err != nil {
+				return reports, fmt.Errorf("%s of %s: %w", kind, l.Address, err)
+			}
+			if rep != nil {
+				reports = append(reports, *rep)
+			}
+		}
+	}
+	return reports, nil
+}
+
+func (s *Service) runIfDue(ctx context.Context, l *List, kind string, now time.Time, force bool) (*DigestReport, error) {
+	rcpts, err := s.readers(ctx, l, kind)
+	if err != nil || len(rcpts) == 0 {
+		return nil, err
+	}
+	p, sendAt := schedule(l, kind, now)
+	last, err := s.store.LastDigestRun(ctx, l.ID, kind)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	if kind == KindDigest {
+		// A digest holds what came since the last one.
+		if last != nil {
+			p.Start = last.PeriodEnd
+		}
+		if force || (l.DigestSizeKB > 0 && now.After(p.End)) {
+			// Forced, or early once enough waits: up to now.
+			if force || s.waitingKB(ctx, l, p.Start, now) >= l.DigestSizeKB {
+				p.End, sendAt = now.Truncate(time.Second), now
+			}
+		}
+	}
+	switch {
+	case now.Before(sendAt) && !force:
+		return nil, nil
+	case last != nil && !last.PeriodEnd.Before(p.End):
+		return nil, nil // sent already
+	case !p.Start.Before(p.End):
+		return nil, nil
+	}
+	// No traffic, no digest and no summary; a digest's next period
+	// starts where this one would have.
+	if n, err := s.store.ArchiveCountBetween(ctx, l.ID, p.Start, p.End); err != nil || n == 0 {
+		return nil, err
+	}
+	run := &store.DigestRun{ListID: l.ID, Kind: kind, PeriodStart: p.Start, PeriodEnd: p.End, Volume: volume(l, p.End)}
+	if err := s.store.StartDigestRun(ctx, run); err != nil {
+		return nil, err
+	}
+	rep, err := s.sendRun(ctx, l, run)
+	return &rep, err
+}
+
+// volume numbers digests by the year of the list's life they fall in, as
+// Mailman's yearly volume frequency does.
+func volume(l *List, end time.Time) int {
+	v := 1
+	for t := l.CreatedAt.AddDate(1, 0, 0); !t.After(end); t = t.AddDate(1, 0, 0) {
+		v++
+	}
+	return v
+}
+
+// readers are the members who get a kind of mail: enabled, and asking for
+// it by their delivery setting.
+func (s *Service) readers(ctx context.Context, l *List, kind string) ([]*Member, error) {
+	ms, err := s.store.Members(ctx, l.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Member
+	for _, m := range ms {
+		if m.Status == StatusEnabled && m.Delivery == kind {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+func (s *Service) waitingKB(ctx context.Context, l *List, since, until time.Time) int {
+	n, err := s.store.ArchiveBytesBetween(ctx, l.ID, since, until)
+	if err != nil {
+		return 0
+	}
+	return int(n / 1024)
+}
+
+// sendRun queues a run's mail for every reader it has not reached yet.
+func (s *Service) sendRun(ctx context.Context, l *List, run *store.DigestRun) (DigestReport, error) {
+	rep := DigestReport{List: l.Address, Kind: run.Kind, Period: Period{run.PeriodStart, run.PeriodEnd}, Volume: run.Volume, Issue: run.Issue}
+	readers, err := s.readers(ctx, l, run.Kind)
+	if err != nil {
+		return rep, err
+	}
+	sent, err := s.store.DigestSent(ctx, run.ID)
+	if err != nil {
+		return rep, err
+	}
+	var todo []*Member
+	for _, m := range readers {
+		if !sent[store.AddressKey(m.Address)] {
+			todo = append(todo, m)
+		}
+	}
+	if len(todo) > 0 {
+		if run.Kind == KindDigest {
+			rep.Queued, err = s.queueDigest(ctx, l, run, todo)
+		} else {
+			rep.Queued, err = s.queueSummaries(ctx, l, run, todo)
+		}
+		if err != nil {
+			return rep, err
+		}
+	}
+	if rep.Queued > 0 {
+		signal(s.queued)
+	}
+	return rep, s.store.FinishDigestRun(ctx, run.ID)
+}
+
+// ComposeDigest builds the MIME digest of a run's period, or the RFC 1153
+// one with plain.
+func (s *Service) ComposeDigest(ctx context.Context, l *List, p Period, vol, issue int, plain bool) ([]byte, error) {
+	raws, err := digest.Messages(ctx, s.store, l.ID, p.Start, p.End)
+	if err != nil {
+		return nil, err
+	}
+	if len(raws) == 0 {
+		return nil, fmt.Errorf("no posts on %s between %s and %s: %w", l.Address, p.Start.Format(time.RFC3339), p.End.Format(time.RFC3339), ErrNotFound)
+	}
+	o := digest.DigestOptions{
+		List: digest.List{ID: l.ID, Address: l.Address, Name: l.Name, Prefix: l.Prefix}, Volume: vol, Issue: issue,
+		ListID: quoteName(l.Name, "").String() + "<" + listIDValue(l.Address) + ">",
+		Headers: [][2]string{
+			{"List-Post", "<mailto:" + l.Address + ">"},
+			{"List-Help", "<mailto:" + Address(l.Address, store.KindRequest) + "?subject=help>"},
+			{"List-Subscribe", "<mailto:" + Address(l.Address, store.KindRequest) + "?subject=subscribe>"},
+			{"Precedence", "list"},
+		},
+		BaseURL: s.cfg.BaseURL, Date: p.End,
+	}
+	if l.ArchivePolicy != ArchiveNone {
+		o.Headers = append(o.Headers, [2]string{"List-Archive", "<" + s.cfg.BaseURL + "/l/" + l.Address + "/>"})
+	}
+	if plain {
+		return digest.DigestRFC1153(raws, o)
+	}
+	return digest.DigestMIME(raws, o)
+}
+
+// queueDigest stores the run's digest once and queues it for every
+// reader in one transaction, each copy with the reader's own one-click
+// unsubscribe link added as it is sent (store.ModeDigest).
+func (s *Service) queueDigest(ctx context.Context, l *List, run *store.DigestRun, todo []*Member) (int, error) {
+	raw, err := s.ComposeDigest(ctx, l, Period{run.PeriodStart, run.PeriodEnd}, run.Volume, run.Issue, false)
+	if errors.Is(err, ErrNotFound) {
+		return 0, nil // the posts went (a list emptied meanwhile): nothing to send
+	}
+	if err != nil {
+		return 0, err
+	}
+	rcpts := make([]string, len(todo))
+	for i, m := range todo {
+		rcpts[i] = m.Address
+	}
+	m := &store.Message{ListID: l.ID, ListAddress: l.Address, MailFrom: Address(l.Address, store.KindBounce), Rcpt: fmt.Sprintf("%d digest readers", len(rcpts)),
+		Raw: raw, Subject: fmt.Sprintf("%s Digest, Vol %d, Issue %d", l.Name, run.Volume, run.Issue)}
+	return s.store.SpoolDigestRun(ctx, run.ID, m, rcpts, store.ModeDigest)
+}
+
+// Summary builds the learning summary of a period; personal for m when m
+// is not nil.
+func (s *Service) Summary(ctx context.Context, l *List, p Period, m *Member) (*digest.Summary, error) {
+	per, err := digest.Load(ctx, s.store, l.ID, p.Start, p.End)
+	if err != nil {
+		return nil, err
+	}
+	sum := digest.Summarize(per, digest.Options{BaseURL: s.cfg.BaseURL})
+	if m != nil {
+		sum = sum.For(readerOf(m))
+	}
+	return sum, nil
+}
+
+func readerOf(m *Member) *digest.Member {
+	return &digest.Member{Address: m.Address, Name: m.Name, Expertise: digest.ParseExpertise(m.Expertise), Joined: m.CreatedAt}
+}
+
+// ComposeSummary writes a member's learning summary mail.
+func (s *Service) ComposeSummary(l *List, sum *digest.Summary, m *Member, date time.Time) ([]byte, error) {
+	env := digest.Envelope{
+		From:        quoteName(l.Name, Address(l.Address, store.KindRequest)).String(),
+		To:          m.Address,
+		ListID:      quoteName(l.Name, "").String() + "<" + listIDValue(l.Address) + ">",
+		Unsubscribe: s.UnsubscribeURL(l.Address, m.Address), UnsubscribeMailto: "mailto:" + Address(l.Address, store.KindRequest) + "?subject=unsubscribe",
+		Date: date,
+	}
+	if l.ArchivePolicy != ArchiveNone {
+		env.ListArchive = s.cfg.BaseURL + "/l/" + l.Address + "/"
+	}
+	return digest.Compose(sum.For(readerOf(m)), env)
+}
+
+// queueSummaries composes each reader's summary from one analysis of the
+// period and queues it, recording the reader as reached in the same
+// transaction.
+func (s *Service) queueSummaries(ctx context.Context, l *List, run *store.DigestRun, todo []*Member) (int, error) {
+	sum, err := s.Summary(ctx, l, Period{run.PeriodStart, run.PeriodEnd}, nil)
+	if err != nil {
+		return 0, err
+	}
+	queued := 0
+	for _, m := range todo {
+		if ctx.Err() != nil {
+			return queued, ctx.Err()
+		}
+		raw, err := s.ComposeSummary(l, sum, m, s.cfg.Now())
+		if err != nil {
+			return queued, err
+		}
+		msg := &store.Message{ListID: l.ID, ListAddress: l.Address, MailFrom: Address(l.Address, store.KindBounce), Rcpt: m.Address, Raw: raw,
+			Subject: digest.Subject(sum)}
+		n, err := s.store.SpoolDigestRun(ctx, run.ID, msg, []string{m.Address}, store.ModeRaw)
+		if err != nil {
+			return queued, err
+		}
+		queued += n
+	}
+	return queued, nil
+}
