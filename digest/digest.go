@@ -262,7 +262,16 @@ func digestHeader(o DigestOptions, contentID string) [][2]string {
 		fs = append(fs, [2]string{"List-Id", o.ListID})
 	}
 	fs = append(fs, o.Headers...)
-	fs = append(fs, [2]string{"Precedence", "list"}, [2]string{"MIME-Version", "1.0"})
+	// Precedence: list (RFC 2076) unless the caller set it; each field once.
+	for _, f := range [][2]string{{"Precedence", "list"}, {"MIME-Version", "1.0"}} {
+		given := false
+		for _, h := range o.Headers {
+			given = given || strings.EqualFold(h[0], f[0])
+		}
+		if !given {
+			fs = append(fs, f)
+		}
+	}
 	return fs
 }
 

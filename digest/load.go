@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"strings"
 	"sync"
 	"time"
 
@@ -133,6 +132,12 @@ func runJobs(ctx context.Context, st *store.Store, jobs []job) error {
 			defer wg.Done()
 			for i := range next {
 				j := &jobs[i]
+				if !j.whole && j.a.Size > maxDFSize {
+					// Mostly attachment: counted by its subject, not
+					// worth reading for a word count.
+					j.terms = termSet(j.a.Subject)
+					continue
+				}
 				raw, err := st.ArchiveRaw(ctx, j.a.Hash)
 				if err != nil {
 					mu.Lock()
@@ -142,20 +147,18 @@ func runJobs(ctx context.Context, st *store.Store, jobs []job) error {
 					mu.Unlock()
 					continue
 				}
+				own := ownText(quickText(raw))
 				if j.whole {
-					j.post = newPost(j.a, raw)
-					if j.df {
-						j.terms = termSet(j.post.Subject + "\n" + j.post.Body)
+					j.post = newPost(j.a, own)
+				}
+				if j.df {
+					// Every post of the window counts the same way,
+					// whether it is also read whole or not.
+					if j.a.Size > maxDFSize {
+						own = ""
 					}
-					continue
+					j.terms = termSet(j.a.Subject + "\n" + own)
 				}
-				if j.a.Size > maxDFSize {
-					// Mostly attachment: counted by its subject, not
-					// worth decoding for a word count.
-					j.terms = termSet(j.a.Subject)
-					continue
-				}
-				j.terms = termSet(j.a.Subject + "\n" + unquoted(quickText(raw)))
 			}
 		}()
 	}
@@ -173,20 +176,8 @@ func runJobs(ctx context.Context, st *store.Store, jobs []job) error {
 	return ctx.Err()
 }
 
-// unquoted drops quoted lines: the quick cleaning for document frequencies.
-func unquoted(text string) string {
-	var b strings.Builder
-	for _, l := range strings.Split(text, "\n") {
-		if !strings.HasPrefix(strings.TrimSpace(l), ">") {
-			b.WriteString(l)
-			b.WriteByte('\n')
-		}
-	}
-	return b.String()
-}
-
-// newPost makes a Post of an archived post and its bytes.
-func newPost(a *store.ArchivedPost, raw []byte) *Post {
+// newPost makes a Post of an archived post and its own text.
+func newPost(a *store.ArchivedPost, own string) *Post {
 	return &Post{
 		ID:          a.ID,
 		MessageID:   a.MessageID,
@@ -197,7 +188,7 @@ func newPost(a *store.ArchivedPost, raw []byte) *Post {
 		FromName:    a.FromName,
 		Key:         authorKey(a.FromAddr, a.FromName),
 		Subject:     a.Subject,
-		Body:        ownText(firstText(raw)),
+		Body:        own,
 		Attachments: a.Attachments,
 	}
 }

@@ -24,7 +24,9 @@ type Options struct {
 	// UnansweredAfter is how long a question waits before it counts as
 	// unanswered (default 24 h); UnansweredWithin how far back from the
 	// period's end questions are looked for (default 14 days, so a
-	// question from last week that nobody took up is shown again).
+	// question from last week that nobody took up is shown again; Load
+	// reads posts whole for Recent, 28 days, so more has no effect on a
+	// period it loaded).
 	UnansweredAfter, UnansweredWithin time.Duration
 	// HalfLife is the recency decay of the engagement score (default 7 days).
 	HalfLife time.Duration
@@ -60,9 +62,10 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Summary is the learning summary of a period: what Render and Compose
-// show. Summarize fills everything but the personal parts; For makes a
-// member's copy.
+// Summary is the learning summary of a period: what RenderText,
+// RenderHTML and Compose show. Summarize fills everything but the
+// personal parts; For makes a member's copy (safe to call from many
+// goroutines: it only reads the summary).
 type Summary struct {
 	List       List
 	Start, End time.Time
@@ -320,8 +323,8 @@ func matchTerms(words []string, expertise []string) []string {
 	for _, e := range expertise {
 		ts := tokens(e)
 		if len(ts) == 0 {
-			// A term made only of stop words or digits ("5G"?) is
-			// matched as written.
+			// A term with no word the tokenizer keeps ("C++", "IO")
+			// is matched as written.
 			ts = []token{{term: strings.ToLower(strings.TrimSpace(e))}}
 		}
 	outer:

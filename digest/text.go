@@ -227,7 +227,6 @@ var (
 	// An attribution line introduces a quote: "On Mon, ... X wrote:",
 	// and its equivalents in the languages seen on lists.
 	attributionEnd = regexp.MustCompile(`(?i)(wrote|writes|ha scritto|schrieb|a écrit|escribió|escreveu|skrev|kirjoitti|napisał|написал|schreef)\s*:\s*$|写道[:：]?\s*$`)
-	attributionOn  = regexp.MustCompile(`(?i)^\s*(on|am|le|il|el|em|op|den|w dniu)\b`)
 	// Outlook and webmail quote headers: what follows is the quoted message.
 	originalMessage = regexp.MustCompile(`(?i)^\s*[-_=]*\s*(original message|forwarded message|ursprüngliche nachricht|message d'origine|messaggio originale)\s*[-_=]*\s*$`)
 	headerLine      = regexp.MustCompile(`(?i)^\s*\*?(from|de|von|da|van|od|发件人)\s*:\*?\s+\S`)
@@ -319,27 +318,33 @@ func attributionAt(lines []string, i int) int {
 			if n == 1 && len(joined) > 200 {
 				return 0
 			}
-			if n > 1 && !attributionOn.MatchString(joined) {
+			if n > 1 && !attributionOnPrefix(joined) {
 				return 0
 			}
 			return n
 		}
-		if n == 1 && !attributionOn.MatchString(joined) {
+		if n == 1 && !attributionOnPrefix(joined) {
 			return 0
 		}
 	}
 	return 0
 }
 
-// attributionOnPrefix is a quick test for the words an attribution that
-// spans lines starts with.
+// attributionOnPrefix tells whether a line starts with a word an
+// attribution that spans lines starts with ("On Tue, Apr 6, 2021 at…").
 func attributionOnPrefix(t string) bool {
-	if len(t) < 3 {
+	if len(t) < 4 || len(t) > 300 {
 		return false
 	}
 	switch t[0] {
 	case 'O', 'o', 'A', 'a', 'L', 'l', 'I', 'i', 'E', 'e', 'D', 'd', 'W', 'w':
-		return attributionOn.MatchString(t)
+	default:
+		return false
+	}
+	for _, w := range []string{"on ", "am ", "le ", "il ", "el ", "em ", "op ", "den ", "w dniu "} {
+		if len(t) >= len(w) && strings.EqualFold(t[:len(w)], w) {
+			return true
+		}
 	}
 	return false
 }
@@ -379,6 +384,14 @@ func quoteHeaderFollows(lines []string) bool {
 
 // normalizeSpace unifies line ends and invisible characters.
 func normalizeSpace(s string) string {
+	plain := true
+	for i := 0; i < len(s) && plain; i++ {
+		c := s[i]
+		plain = c >= 0x20 && c < 0x7f || c == '\n' || c == '\t'
+	}
+	if plain {
+		return s
+	}
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	s = strings.ReplaceAll(s, "\r", "\n")
 	return strings.Map(func(r rune) rune {

@@ -1,0 +1,246 @@
+package digest
+
+import (
+	"math"
+	"strings"
+	"testing"
+	"time"
+)
+
+var week0 = time.Date(2021, 4, 12, 0, 0, 0, 0, time.UTC)
+
+// post makes a Post for synthetic periods: id doubles as Message-ID and
+// thread root; parent "" starts a thread.
+func post(id, thread, parent, from string, at time.Duration, subject, body string) *Post {
+	name := strings.ToUpper(from[:1]) + from[1:strings.IndexByte(from, '@')]
+	return &Post{MessageID: id, ThreadID: thread, ParentID: parent, Date: week0.Add(at), FromAddr: from, FromName: name, Subject: subject, Body: body}
+}
+
+func syntheticPeriod() *Period {
+	h := time.Hour
+	posts := []*Post{
+		// An old post: makes bob a known author.
+		post("old@x", "old@x", "", "bob@example.org", -10*24*h, "Welcome", "Hello everyone, glad to be here with you all."),
+		// A question answered and acknowledged.
+		post("q1@x", "q1@x", "", "alice@example.org", 1*h, "B210 drops samples at 40 Msps",
+			"My B210 drops samples when I record at 40 Msps over USB 3.\nHow can I record without overflows?"),
+		post("a1@x", "q1@x", "q1@x", "bob@example.org", 2*h, "Re: B210 drops samples at 40 Msps",
+			"The overflows come from the disk, not from the B210.\nRecord to a RAM disk and the overflows stop.\nThe USB 3 link carries 40 Msps without trouble."),
+		post("a2@x", "q1@x", "q1@x", "carol@example.org", 3*h, "Re: B210 drops samples at 40 Msps",
+			"I have the same problem with my B210. Did you find a fix?"),
+		post("t1@x", "q1@x", "a1@x", "alice@example.org", 5*h, "Re: B210 drops samples at 40 Msps",
+			"Thanks, that worked! The RAM disk keeps up at 40 Msps."),
+		// A question nobody answered, about RFNoC.
+		post("q2@x", "q2@x", "", "dave@example.org", 30*h, "How do I add an RFNoC block to GRC?",
+			"I wrote a new RFNoC block for the X310 and it builds fine.\nHow do I make it show up in GNU Radio Companion?"),
+		// An unanswered question about something else, older.
+		post("q3@x", "q3@x", "", "erin@example.org", 26*h, "N310 MTU",
+			"How can I set the MTU for a 1 Gb link on the N310 sfp0 interface?"),
+		// A question too fresh to count as waiting (under 24 h before the end).
+		post("q4@x", "q4@x", "", "frank@example.org", 7*24*h-2*h, "E320 cross compile?",
+			"Is there a newer SDK for the E320?"),
+		// An announcement: not a question.
+		post("n1@x", "n1@x", "", "bob@example.org", 48*h, "[ANN] UHD 4.1 released",
+			"UHD 4.1 is out, see https://github.com/EttusResearch/uhd/releases and the notes at https://files.ettus.com/manual/page_changes.html for details."),
+		// A post after the period: never read.
+		post("late@x", "q2@x", "q2@x", "bob@example.org", 8*24*h, "Re: How do I add an RFNoC block to GRC?", "Use rfnocmodtool."),
+	}
+	posts[1].Attachments = []string{"overflow-plot.png", "signature.asc"}
+	first := map[string]time.Time{}
+	for _, p := range posts {
+		if _, ok := first[p.who()]; !ok {
+			first[p.who()] = p.Date
+		}
+	}
+	return &Period{
+		List:      List{Address: "cop@example.org", Name: "CoP", Prefix: "[cop] "},
+		Start:     week0,
+		End:       week0.AddDate(0, 0, 7),
+		Posts:     posts,
+		FirstPost: first,
+		Members: []Member{
+			{Address: "gina@example.org", Name: "Gina", Joined: week0.Add(3 * time.Hour)},
+			{Address: "bob@example.org", Name: "Bob", Joined: week0.AddDate(-1, 0, 0)},
+		},
+	}
+}
+
+func TestSummarizeSynthetic(t *testing.T) {
+	p := syntheticPeriod()
+	s := Summarize(p, Options{BaseURL: "https://lists.example.org/"})
+	n := s.Numbers
+	if n.Posts != 8 || n.Threads != 5 || n.ThreadsStarted != 5 || n.ActiveMembers != 6 {
+		t.Errorf("numbers = %+v, want 8 posts, 5 threads, 5 started, 6 authors", n)
+	}
+	if n.NewMembers != 1 || n.FirstTimePosters != 5 {
+		t.Errorf("new members %d, first-time posters %d; want 1 and 5", n.NewMembers, n.FirstTimePosters)
+	}
+	if n.Questions != 4 || n.Answered != 1 || n.AnsweredPercent() != 25 {
+		t.Errorf("questions %d answered %d (%d%%), want 4, 1, 25%%", n.Questions, n.Answered, n.AnsweredPercent())
+	}
+	if n.Replied != 1 || n.MedianFirstReply != time.Hour {
+		t.Errorf("replied %d, median first reply %v; want 1, 1h", n.Replied, n.MedianFirstReply)
+	}
+
+	if len(s.Top) != 1 {
+		t.Fatalf("top threads = %d, want 1 (the only one with replies)", len(s.Top))
+	}
+	top := s.Top[0]
+	if top.ThreadID != "q1@x" || !top.Solved || top.Replies != 3 || top.Participants != 3 {
+		t.Errorf("top = %+v", top.ThreadStat)
+	}
+	if top.URL != "https://lists.example.org/l/cop@example.org/t/q1@x" {
+		t.Errorf("thread URL = %q", top.URL)
+	}
+	if top.Question != "How can I record without overflows?" && !strings.Contains(top.Question, "How can I record without overflows?") {
+		t.Errorf("question = %q", top.Question)
+	}
+	if top.Answer == nil || top.Answer.By != "Bob" || !top.Answer.Thanked || top.Answer.URL != "https://lists.example.org/m/a1@x" {
+		t.Fatalf("answer = %+v, want Bob's, thanked", top.Answer)
+	}
+	if !strings.Contains(top.Answer.Gist, "RAM disk") || len(top.Answer.sents) == 0 {
+		t.Errorf("gist = %q, want the RAM disk advice", top.Answer.Gist)
+	}
+	if !contains(top.Terms, "overflows") && !contains(top.Terms, "RAM") {
+		t.Errorf("terms = %q", top.Terms)
+	}
+
+	var waiting []string
+	for _, q := range s.Unanswered {
+		waiting = append(waiting, q.ThreadID)
+	}
+	if strings.Join(waiting, " ") != "q3@x q2@x" {
+		t.Errorf("unanswered = %q, want q3@x q2@x (oldest first; q4 too fresh, n1 no question)", waiting)
+	}
+
+	var res []string
+	for _, r := range s.Resources {
+		res = append(res, r.Kind+":"+r.Value)
+	}
+	want := "file:overflow-plot.png link:https://github.com/EttusResearch/uhd/releases link:https://files.ettus.com/manual/page_changes.html"
+	if strings.Join(res, " ") != want {
+		t.Errorf("resources = %q\nwant %q", res, want)
+	}
+
+	if len(s.Thanks) == 0 || s.Thanks[0].Name != "Bob" || s.Thanks[0].Thanked != 1 {
+		t.Errorf("thanks = %+v, want Bob first with one thanked answer", s.Thanks)
+	}
+	var newcomers []string
+	for _, c := range s.Newcomers {
+		newcomers = append(newcomers, c.Name)
+	}
+	if strings.Join(newcomers, " ") != "Alice Carol Erin Dave Frank" {
+		t.Errorf("newcomers = %q", newcomers)
+	}
+	if len(s.Joined) != 1 || s.Joined[0].Name != "Gina" {
+		t.Errorf("joined = %+v", s.Joined)
+	}
+}
+
+func TestSummaryForMember(t *testing.T) {
+	s := Summarize(syntheticPeriod(), Options{})
+	m := &Member{Address: "zoe@example.org", Name: "Zoe Q", Expertise: ParseExpertise("rfnoc blocks; GNU Radio")}
+	ps := s.For(m)
+	if ps.Unanswered[0].ThreadID != "q2@x" {
+		t.Fatalf("first waiting question for an RFNoC expert = %s, want q2@x", ps.Unanswered[0].ThreadID)
+	}
+	if got := strings.Join(ps.Unanswered[0].Matches, ","); got != "rfnoc blocks,GNU Radio" {
+		t.Errorf("matches = %q", got)
+	}
+	if ps.ExpertiseMatches() != 1 || s.ExpertiseMatches() != 0 {
+		t.Errorf("matches: personal %d, list copy %d", ps.ExpertiseMatches(), s.ExpertiseMatches())
+	}
+	if s.Member != nil || s.Unanswered[0].ThreadID != "q3@x" {
+		t.Error("For changed the list's copy")
+	}
+	txt, err := RenderText(ps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Hello Zoe,", "[matches your expertise: rfnoc blocks, GNU Radio]", "1 question matches your expertise, first."} {
+		if !strings.Contains(txt, want) {
+			t.Errorf("text lacks %q:\n%s", want, txt)
+		}
+	}
+}
+
+func TestScore(t *testing.T) {
+	week := 7 * 24 * time.Hour
+	tests := []struct {
+		replies, people int
+		solved          bool
+		idle            time.Duration
+		want            float64
+	}{
+		{0, 1, false, 0, 0},
+		{3, 3, false, 0, 7},
+		{3, 3, true, 0, 10},
+		{3, 3, true, week, 5},
+		{9, 2, false, week / 2, 11 / math.Sqrt2},
+	}
+	for _, tt := range tests {
+		if got := Score(tt.replies, tt.people, tt.solved, tt.idle, week); math.Abs(got-tt.want) > 1e-9 {
+			t.Errorf("Score(%d, %d, %v, %v) = %v, want %v", tt.replies, tt.people, tt.solved, tt.idle, got, tt.want)
+		}
+	}
+}
+
+func TestLexRank(t *testing.T) {
+	df := NewDocFreq()
+	sents := []string{
+		"The overflows come from the disk writes.",
+		"Write the samples to a RAM disk to avoid disk overflows.",
+		"A RAM disk keeps up with the sample rate.",
+		"My cat likes the sun.",
+	}
+	for _, s := range sents {
+		df.Add(s)
+	}
+	vecs := make([]vector, len(sents))
+	for i, s := range sents {
+		vecs[i] = tfidf(tokens(s), df)
+	}
+	score := lexRank(vecs, tfidf(tokens("How do I avoid overflows when writing samples to disk?"), df))
+	sum := 0.0
+	for _, x := range score {
+		sum += x
+	}
+	if math.Abs(sum-1) > 1e-6 {
+		t.Errorf("scores sum to %v", sum)
+	}
+	if score[3] >= score[0] || score[3] >= score[1] || score[3] >= score[2] {
+		t.Errorf("the off-topic sentence scores %v, not lowest: %v", score[3], score)
+	}
+	g := joinSentences(gist(sents, tfidf(tokens("avoid overflows disk"), df), df, 1, 360))
+	if g != sents[1] {
+		t.Errorf("gist = %q, want %q", g, sents[1])
+	}
+}
+
+func TestRenderSafeHTML(t *testing.T) {
+	p := syntheticPeriod()
+	p.Posts[1].Subject = `<script>alert(1)</script> "quotes"`
+	p.Posts[2].Body = `Try <img src="http://evil.example/x.png"> javascript:alert(1) and the RAM disk fix.`
+	s := Summarize(p, Options{BaseURL: "https://lists.example.org"})
+	h, err := RenderHTML(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSafeHTML(t, h)
+}
+
+func TestJoinSentences(t *testing.T) {
+	got := joinSentences([]string{"I had the same problem on the RPi4", "Add -latomic to the CMake call:", "it links.", "Done"})
+	if want := "I had the same problem on the RPi4. Add -latomic to the CMake call: it links. Done"; got != want {
+		t.Errorf("joinSentences = %q, want %q", got, want)
+	}
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,232 @@
+package digest
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestOwnText(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{
+			name: "quoted lines and attribution",
+			in:   "Try a lower rate.\n\nOn Mon, Apr 12, 2021 at 10:17 AM Bob <bob@example.org> wrote:\n> It drops samples.\n> Any idea?\n",
+			want: "Try a lower rate.",
+		},
+		{
+			name: "attribution wrapped over two lines",
+			in:   "Use sc8.\n\nOn Mon, Apr 12, 2021 at 10:17 AM Clark (US), Kenneth C <\nkenneth.c.clark2@boeing.com> wrote:\n\n> Brendan,\n",
+			want: "Use sc8.",
+		},
+		{
+			name: "inline answers between quotes are kept",
+			in:   "On 4/12/21 Bob wrote:\n> Which version?\n4.0.0.0\n> And the FPGA image?\nThe one that ships with it.\n",
+			want: "4.0.0.0\nThe one that ships with it.",
+		},
+		{
+			name: "Italian attribution",
+			in:   "Grazie.\n\nIl 08/04/21 03:25, Rob Kossler ha scritto:\n> Is it possible\n",
+			want: "Grazie.",
+		},
+		{
+			name: "top-post over an unmarked quote",
+			in:   "Works now.\n\nOn Tue, Apr 6, 2021 at 12:40 AM Ken <k@example.org> wrote:\n   Brendan,\n   I am just using the examples.\n",
+			want: "Works now.",
+		},
+		{
+			name: "Outlook header block",
+			in:   "Ken\n\nFrom: Brendan Horsfield [mailto:b@example.org]\nSent: Sunday, April 11, 2021 23:16\nTo: Ken\nSubject: Re: Problem\n\nHi Ken,\n",
+			want: "Ken",
+		},
+		{
+			name: "original message marker",
+			in:   "See below.\n-----Original Message-----\nFrom: x\n",
+			want: "See below.",
+		},
+		{
+			name: "Mailman footer",
+			in:   "Thanks!\n\n_______________________________________________\nUSRP-users mailing list\nUSRP-users@lists.ettus.com\nhttp://lists.ettus.com/mailman/listinfo/usrp-users_lists.ettus.com\n",
+			want: "Thanks!",
+		},
+		{
+			name: "signature",
+			in:   "It is a rules issue.\n-- \nMarcus\nhttps://example.org\n",
+			want: "It is a rules issue.",
+		},
+		{
+			name: "phone boilerplate",
+			in:   "Complex baseband is natural.\n\nSent from my iPhone\n",
+			want: "Complex baseband is natural.",
+		},
+		{
+			name: "CRLF and no-break spaces",
+			in:   "One\u00a0two.\r\n> q\r\n",
+			want: "One two.",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ownText(tt.in); got != tt.want {
+				t.Errorf("ownText:\ngot  %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestProseText(t *testing.T) {
+	tests := []struct {
+		name, in, author, want string
+	}{
+		{"greeting and closing", "Hi all,\n\nThe B210 drops samples.\n\nThanks,\nMichael\nGeorgia Tech Research Institute\n", "Rich, Michael", "The B210 drops samples."},
+		{"name as greeting", "Brendan,\nUse sc8.\n\nRob", "Rob Kossler", "Use sc8."},
+		{"thanks that is a sentence stays", "Thanks, that worked!\n\nRob", "Rob Kossler", "Thanks, that worked!"},
+		{"closing with name on the line", "It works.\nBest regards, Paolo", "Paolo Palana", "It works."},
+		{"spaced-out signature", "What might cause this?\n\n\nThank you,\n\n\n\nMichael H. Rich\n\nElectronic Systems Laboratory\n\nPhone: (404) 555-0100\n\nE-mail:  <mailto:m@example.org> m@example.org", "Michael", "What might cause this?"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := proseText(tt.in, tt.author); got != tt.want {
+				t.Errorf("proseText:\ngot  %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSentences(t *testing.T) {
+	tests := []struct {
+		name, in string
+		want     []string
+	}{
+		{"split and abbreviations", "I use UHD 4.0, e.g. on a B210. It drops samples at 40 Msps! Why is that?",
+			[]string{"I use UHD 4.0, e.g. on a B210.", "It drops samples at 40 Msps!", "Why is that?"}},
+		{"hard-wrapped lines join", "When everything starts up, it seems to work\njust fine for a bit. Then output stops.",
+			[]string{"When everything starts up, it seems to work just fine for a bit.", "Then output stops."}},
+		{"logs and code are dropped", "I get this error:\n[ERROR] [UHD] Exception caught in safe-call.\n    uhd::usrp::multi_usrp::make(args);\nAny idea what it means?",
+			[]string{"I get this error:", "Any idea what it means?"}},
+		{"fragment before code is dropped", "In my design I use the\nchdr_deframer_2clk and chdr_framer_2clk\nIt is stuck.",
+			[]string{"It is stuck."}},
+		{"initials", "Ask Marcus D. Leech about it. He knows the B2xx well.",
+			[]string{"Ask Marcus D. Leech about it.", "He knows the B2xx well."}},
+		{"bullets", "There are two possible causes:\n- the USB cable is too long\n- the buffers are too small",
+			[]string{"There are two possible causes:", "the USB cable is too long", "the buffers are too small"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := sentences(tt.in)
+			if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+				t.Errorf("sentences:\ngot  %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestThanks(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"Thanks, that worked!", true},
+		{"That did the trick, the device shows up now.", true},
+		{"Problem solved: it was the udev rules.", true},
+		{"Thanks in advance for any help.", false},
+		{"Thanks for the reply, but it still fails with the same error.", false},
+		{"Any assistance would be greatly appreciated.", false},
+		{"I tried that, no luck.", false},
+	}
+	for _, tt := range tests {
+		if got := thanks(tt.in); got != tt.want {
+			t.Errorf("thanks(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestStem(t *testing.T) {
+	for in, want := range map[string]string{
+		"overflows": "overflow", "overflowing": "overflow", "configured": "configur", "configure": "configur",
+		"libraries": "library", "processes": "process", "stopped": "stop", "running": "run", "status": "status",
+		"analysis": "analysis", "b210": "b210", "fpgas": "fpga", "speed": "speed",
+	} {
+		if got := stem(in); got != want {
+			t.Errorf("stem(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestTokens(t *testing.T) {
+	got := tokens("See https://files.ettus.com/manual and mail bob@example.org: the rx_samples_to_file tool, usrp-users and 0x1f 2021 B210s.")
+	var words []string
+	for _, tk := range got {
+		words = append(words, tk.word+"/"+tk.term)
+	}
+	want := "rx_samples_to_file/rx_samples_to_fil tool/tool usrp-users/usrp-user B210s/b210"
+	if strings.Join(words, " ") != want {
+		t.Errorf("tokens = %q, want %q", strings.Join(words, " "), want)
+	}
+}
+
+func TestMatchTerms(t *testing.T) {
+	words := func(s string) []string {
+		var out []string
+		for _, tk := range tokens(s) {
+			out = append(out, tk.term)
+		}
+		return out
+	}
+	text := words("Building GNU Radio blocks for RFNoC on the E312 with Python")
+	got := matchTerms(text, []string{"gnu radio", "rfnoc block", "python", "FPGA", "E312"})
+	want := []string{"gnu radio", "python", "E312"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("matchTerms = %q, want %q", got, want)
+	}
+}
+
+func TestCleanSubject(t *testing.T) {
+	for in, want := range map[string]string{
+		"Re: [USRP-users] Re: [EXTERNAL] Re: B210 overflow": "B210 overflow",
+		"[USRP-users] AXI Stream Issue":                     "AXI Stream Issue",
+		"AW: Fwd: question":                                 "question",
+		"   ":                                               "(no subject)",
+	} {
+		if got := cleanSubject(in); got != want {
+			t.Errorf("cleanSubject(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestHTMLText(t *testing.T) {
+	got := htmlText(`<html><head><style>p{}</style></head><body><p>Use <b>sc8</b>.</p><blockquote>old text</blockquote><div>Rob</div><script>x()</script></body></html>`)
+	want := "Use sc8 .\n> old text\nRob\n"
+	if got != want {
+		t.Errorf("htmlText = %q, want %q", got, want)
+	}
+}
+
+func TestQuickTextAgrees(t *testing.T) {
+	msgs := []string{
+		"Content-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: quoted-printable\n\nCaf=E9 =\nau lait\n",
+		"MIME-Version: 1.0\nContent-Type: multipart/alternative; boundary=\"b\"\n\n--b\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\nSGVsbG8g\nd29ybGQ=\n--b\nContent-Type: text/html\n\n<p>Hello</p>\n--b--\n",
+		"Subject: x\n\nplain body\n",
+		"Content-Type: multipart/mixed; boundary=\"o\"\n\n--o\nContent-Type: multipart/alternative; boundary=\"i\"\n\n--i\nContent-Type: text/plain\n\ninner\n--i--\n--o\nContent-Type: text/plain\n\nfooter\n--o--\n",
+	}
+	for _, m := range msgs {
+		if q, f := quickText([]byte(m)), firstText([]byte(m)); q != f {
+			t.Errorf("quickText %q != firstText %q for\n%s", q, f, m)
+		}
+	}
+}
+
+func TestDisplayName(t *testing.T) {
+	for _, tt := range []struct{ name, addr, want string }{
+		{"Rich, Michael via USRP-users", "usrp-users@lists.ettus.com", "Michael Rich"},
+		{"Clark (US), Kenneth C", "k@example.org", "Kenneth C Clark"},
+		{"Marcus D. Leech", "m@example.org", "Marcus D. Leech"},
+		{"", "paradis@kwesst.com", "paradis"},
+		{"bob@example.org", "bob@example.org", "bob"},
+	} {
+		p := &Post{FromName: tt.name, FromAddr: tt.addr}
+		if got := p.Author(); got != tt.want {
+			t.Errorf("Author(%q, %q) = %q, want %q", tt.name, tt.addr, got, tt.want)
+		}
+	}
+}
