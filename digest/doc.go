@@ -18,7 +18,7 @@
 //	Summary.For (member)      the personal copy: questions matching the
 //	                          member's declared expertise first
 //
-// then RenderText and RenderHTML (templates in digest/templates, embedded)
+// then RenderText and RenderHTML (templates in templates/digest, embedded)
 // and Compose, which writes the multipart/alternative message with the list
 // headers (jordan-wright/email).
 //

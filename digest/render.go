@@ -2,24 +2,24 @@ package digest
 
 import (
 	"bytes"
-	"embed"
 	"fmt"
 	htmltemplate "html/template"
 	"strings"
 	texttemplate "text/template"
 	"time"
 	"unicode/utf8"
+
+	"praxis/templates"
 )
 
-// The templates live in digest/templates, embedded, and are parsed when
-// the package loads: a broken template fails start-up and every test.
-//
-//go:embed templates/*.txt templates/*.html
-var templateFiles embed.FS
+// The templates live with the project's others, in templates/digest, and
+// are parsed when the package loads: a broken template fails start-up and
+// every test.
+var templateFiles = templates.Digest
 
 var (
-	textTemplates = texttemplate.Must(texttemplate.New("").Funcs(texttemplate.FuncMap(funcs)).ParseFS(templateFiles, "templates/*.txt"))
-	htmlTemplates = htmltemplate.Must(htmltemplate.New("").Funcs(htmltemplate.FuncMap(funcs)).ParseFS(templateFiles, "templates/*.html"))
+	textTemplates = texttemplate.Must(texttemplate.New("").Funcs(texttemplate.FuncMap(funcs)).ParseFS(templateFiles, "digest/*.txt"))
+	htmlTemplates = htmltemplate.Must(htmltemplate.New("").Funcs(htmltemplate.FuncMap(funcs)).ParseFS(templateFiles, "digest/*.html"))
 )
 
 // width is the column plain text is wrapped at.

@@ -10,6 +10,13 @@ import (
 //go:embed mail/*.txt web/*.html web/*.css
 var files embed.FS
 
+// Digest holds the learning summary's and the digests' templates
+// (digest/*.txt, digest/*.html), which package digest parses with its
+// own functions.
+//
+//go:embed digest/*.txt digest/*.html
+var Digest embed.FS
+
 // Set is the parsed templates.
 type Set struct {
 	Mail *texttemplate.Template
