@@ -79,15 +79,7 @@ func (s *Server) apiThreads(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var after store.ThreadCursor
-	if a := r.URL.Query().Get("after"); a != "" {
-		if secs, id, ok := strings.Cut(a, "."); ok {
-			if n, err := parseInt(secs); err == nil {
-				after = store.ThreadCursor{LastDate: time.Unix(n, 0), ThreadID: id}
-			}
-		}
-	}
-	ts, err := s.svc.Store().ArchiveThreads(r.Context(), l.ID, after, threadsPerPage)
+	ts, err := s.svc.Store().ArchiveThreads(r.Context(), l.ID, threadCursor(r), threadsPerPage)
 	if err == nil {
 		var rows []threadRow
 		if rows, err = s.threadRows(r, l, ts); err == nil {
@@ -98,8 +90,7 @@ func (s *Server) apiThreads(w http.ResponseWriter, r *http.Request) {
 			}
 			next := ""
 			if len(ts) == threadsPerPage {
-				last := ts[len(ts)-1]
-				next = itoa64(last.LastDate.Unix()) + "." + last.ThreadID
+				next = cursorOf(ts[len(ts)-1])
 			}
 			s.json(w, http.StatusOK, map[string]any{"threads": out, "next": next})
 			return

@@ -74,13 +74,7 @@ func (s *Server) membershipPost(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	if !s.checkCSRF(r) {
-		s.formExpired(w, r)
-		return
-	}
-	if !s.limit.allow(client(r), s.now()) {
-		s.page(w, r, http.StatusTooManyRequests, "error.html", map[string]any{"Title": "Slow down",
-			"Message": "Too many requests from your network; please try again in a few minutes."})
+	if !s.mailForm(w, r) {
 		return
 	}
 	addr, perr := listserv.ParseAddress(r.PostFormValue("address"))
@@ -105,6 +99,22 @@ func (s *Server) membershipPost(w http.ResponseWriter, r *http.Request) {
 		msg = "If " + addr + " is a member, a message is on its way there: follow its link (or reply to it) to confirm leaving."
 	}
 	s.page(w, r, http.StatusOK, "error.html", map[string]any{"Title": "Check your mail", "Message": msg})
+}
+
+// mailForm checks a POST of a form that makes Praxis send mail: its CSRF
+// token, and the client's rate. It answers the request itself when the
+// form may not go on.
+func (s *Server) mailForm(w http.ResponseWriter, r *http.Request) bool {
+	if !s.checkCSRF(r) {
+		s.formExpired(w, r)
+		return false
+	}
+	if !s.limit.allow(client(r), s.now()) {
+		s.page(w, r, http.StatusTooManyRequests, "error.html", map[string]any{"Title": "Slow down",
+			"Message": "Too many requests from your network; please try again in a few minutes."})
+		return false
+	}
+	return true
 }
 
 func (s *Server) formExpired(w http.ResponseWriter, r *http.Request) {

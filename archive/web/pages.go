@@ -117,14 +117,7 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	var after store.ThreadCursor
-	if a := r.URL.Query().Get("after"); a != "" {
-		if secs, id, ok := strings.Cut(a, "."); ok {
-			if n, err := parseInt(secs); err == nil {
-				after = store.ThreadCursor{LastDate: time.Unix(n, 0), ThreadID: id}
-			}
-		}
-	}
+	after := threadCursor(r)
 	ts, err := s.svc.Store().ArchiveThreads(ctx, l.ID, after, threadsPerPage+1)
 	if err != nil {
 		s.fail(w, r, "listing threads", err)
@@ -134,7 +127,7 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request) {
 	if len(ts) > threadsPerPage {
 		ts = ts[:threadsPerPage]
 		last := ts[len(ts)-1]
-		next = "?after=" + url.QueryEscape(itoa64(last.LastDate.Unix())+"."+last.ThreadID)
+		next = "?after=" + url.QueryEscape(cursorOf(last))
 	}
 	rows, err := s.threadRows(r, l, ts)
 	if err != nil {
@@ -153,6 +146,19 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request) {
 	}
 	s.page(w, r, http.StatusOK, "list.html", data)
 }
+
+// threadCursor reads a page of threads' ?after=, "SECONDS.THREAD-ID" of
+// the previous page's last thread; cursorOf writes it.
+func threadCursor(r *http.Request) store.ThreadCursor {
+	if secs, id, ok := strings.Cut(r.URL.Query().Get("after"), "."); ok {
+		if n, err := parseInt(secs); err == nil {
+			return store.ThreadCursor{LastDate: time.Unix(n, 0), ThreadID: id}
+		}
+	}
+	return store.ThreadCursor{}
+}
+
+func cursorOf(t *store.ThreadSummary) string { return itoa64(t.LastDate.Unix()) + "." + t.ThreadID }
 
 func (s *Server) threadRows(r *http.Request, l *listserv.List, ts []*store.ThreadSummary) ([]threadRow, error) {
 	ids := make([]string, len(ts))

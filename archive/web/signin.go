@@ -17,13 +17,7 @@ func (s *Server) signInForm(w http.ResponseWriter, r *http.Request) {
 // the same whether or not the address is a member, so the form tells
 // nobody who is on a private list.
 func (s *Server) signInPost(w http.ResponseWriter, r *http.Request) {
-	if !s.checkCSRF(r) {
-		s.formExpired(w, r)
-		return
-	}
-	if !s.limit.allow(client(r), s.now()) {
-		s.page(w, r, http.StatusTooManyRequests, "error.html", map[string]any{"Title": "Slow down",
-			"Message": "Too many requests from your network; please try again in a few minutes."})
+	if !s.mailForm(w, r) {
 		return
 	}
 	ctx := r.Context()

@@ -277,39 +277,13 @@ func scanArchived(row interface{ Scan(...any) error }) (*ArchivedPost, error) {
 
 // ArchiveThread returns the posts of a thread, oldest first.
 func (s *Store) ArchiveThread(ctx context.Context, listID int64, threadID string) ([]*ArchivedPost, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+archiveCols+` FROM archive WHERE list_id = ? AND thread_id = ? ORDER BY date, id`, listID, threadID)
-	if err != nil {
-		return nil, fmt.Errorf("store: thread: %w", err)
-	}
-	defer rows.Close()
-	var out []*ArchivedPost
-	for rows.Next() {
-		p, err := scanArchived(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: thread: %w", err)
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return s.posts(ctx, "thread", `SELECT `+archiveCols+` FROM archive WHERE list_id = ? AND thread_id = ? ORDER BY date, id`, listID, threadID)
 }
 
 // ArchiveByMessageID returns the archived posts with a Message-ID on a list
 // (more than one when different contents share it).
 func (s *Store) ArchiveByMessageID(ctx context.Context, listID int64, messageID string) ([]*ArchivedPost, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+archiveCols+` FROM archive WHERE list_id = ? AND message_id = ? ORDER BY id`, listID, messageID)
-	if err != nil {
-		return nil, fmt.Errorf("store: archived %s: %w", messageID, err)
-	}
-	defer rows.Close()
-	var out []*ArchivedPost
-	for rows.Next() {
-		p, err := scanArchived(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return s.posts(ctx, "archived "+messageID, `SELECT `+archiveCols+` FROM archive WHERE list_id = ? AND message_id = ? ORDER BY id`, listID, messageID)
 }
 
 // ArchiveRaw returns the stored bytes of a post.

@@ -109,16 +109,21 @@ func (s *Store) ArchiveByID(ctx context.Context, id int64) (*ArchivedPost, error
 // ArchiveFind returns the posts with a Message-ID on every list, oldest
 // list first (a post sent to two lists is in both archives).
 func (s *Store) ArchiveFind(ctx context.Context, messageID string) ([]*ArchivedPost, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+archiveCols+` FROM archive WHERE message_id = ? ORDER BY list_id, id`, messageID)
+	return s.posts(ctx, "find "+messageID, `SELECT `+archiveCols+` FROM archive WHERE message_id = ? ORDER BY list_id, id`, messageID)
+}
+
+// posts runs a query for archived posts; what names it in errors.
+func (s *Store) posts(ctx context.Context, what, q string, args ...any) ([]*ArchivedPost, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: find %s: %w", messageID, err)
+		return nil, fmt.Errorf("store: %s: %w", what, err)
 	}
 	defer rows.Close()
 	var out []*ArchivedPost
 	for rows.Next() {
 		p, err := scanArchived(rows)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("store: %s: %w", what, err)
 		}
 		out = append(out, p)
 	}
@@ -315,20 +320,7 @@ func (s *Store) ArchiveResources(ctx context.Context, listID int64, q string, of
 
 // ArchiveLatest returns a list's newest posts, newest first.
 func (s *Store) ArchiveLatest(ctx context.Context, listID int64, limit int) ([]*ArchivedPost, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+archiveCols+` FROM archive WHERE list_id = ? ORDER BY date DESC, id DESC LIMIT ?`, listID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: latest: %w", err)
-	}
-	defer rows.Close()
-	var out []*ArchivedPost
-	for rows.Next() {
-		p, err := scanArchived(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return s.posts(ctx, "latest", `SELECT `+archiveCols+` FROM archive WHERE list_id = ? ORDER BY date DESC, id DESC LIMIT ?`, listID, limit)
 }
 
 // ArchiveByIDs returns the posts with these archive ids, in that order;
