@@ -88,10 +88,10 @@ func (x *Indexer) CatchUp(ctx context.Context) (int, error) {
 // they shared.
 func Put(ctx context.Context, st *store.Store, idx *index.Index, posts []store.Unindexed) error {
 	docs := Docs(posts)
-	ids := make([]int64, len(posts))
+	done := make([]*store.ArchivedPost, len(posts))
 	var links []store.Link
 	for i, p := range posts {
-		ids[i] = p.ID
+		done[i] = p.ArchivedPost
 		for _, u := range Links(docs[i].Body) {
 			links = append(links, store.Link{ArchiveID: p.ID, ListID: p.ListID, URL: u, Date: p.Date})
 		}
@@ -99,7 +99,7 @@ func Put(ctx context.Context, st *store.Store, idx *index.Index, posts []store.U
 	if err := idx.Put(docs...); err != nil {
 		return err
 	}
-	return st.MarkIndexed(ctx, ids, links)
+	return st.MarkIndexed(ctx, done, links)
 }
 
 // Docs makes the index documents of archived posts, parsing their text on

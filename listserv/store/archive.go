@@ -164,10 +164,12 @@ func (s *Store) archivePut(ctx context.Context, tx *sql.Tx, st *archiveStmts, p 
 	default:
 		p.ThreadID = p.MessageID
 	}
+	// Posts of a merged thread go back to the indexer, whose documents
+	// carry the thread id.
 	merged := false
 	for _, other := range threads[min(1, len(threads)):] {
 		if other != p.ThreadID {
-			if _, err := tx.ExecContext(ctx, `UPDATE archive SET thread_id = ? WHERE list_id = ? AND thread_id = ?`, p.ThreadID, p.ListID, other); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE archive SET thread_id = ?, indexed = 0 WHERE list_id = ? AND thread_id = ?`, p.ThreadID, p.ListID, other); err != nil {
 				return false, fmt.Errorf("store: merge threads: %w", err)
 			}
 			if _, err := tx.ExecContext(ctx, `DELETE FROM archive_threads WHERE list_id = ? AND thread_id = ?`, p.ListID, other); err != nil {
@@ -376,9 +378,11 @@ func prefixCols(prefix, cols string) string {
 }
 
 // MarkIndexed records that posts are in the index, and the links they
-// shared (found while indexing, as the indexer reads their text).
-func (s *Store) MarkIndexed(ctx context.Context, ids []int64, links []Link) error {
-	if len(ids) == 0 {
+// shared (found while indexing, as the indexer reads their text). A post
+// whose thread changed since it was read (a merge) stays unindexed, so it
+// is indexed again with its thread as it is now.
+func (s *Store) MarkIndexed(ctx context.Context, posts []*ArchivedPost, links []Link) error {
+	if len(posts) == 0 {
 		return nil
 	}
 	tx, release, err := s.begin(ctx, s.db)
@@ -389,12 +393,15 @@ func (s *Store) MarkIndexed(ctx context.Context, ids []int64, links []Link) erro
 	if err := s.putLinks(ctx, tx, links); err != nil {
 		return err
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE archive SET indexed = 1 WHERE id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, args...); err != nil {
+	mark, err := tx.PrepareContext(ctx, `UPDATE archive SET indexed = 1 WHERE id = ? AND thread_id = ?`)
+	if err != nil {
 		return fmt.Errorf("store: mark indexed: %w", err)
+	}
+	defer mark.Close()
+	for _, p := range posts {
+		if _, err := mark.ExecContext(ctx, p.ID, p.ThreadID); err != nil {
+			return fmt.Errorf("store: mark indexed: %w", err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: mark indexed: %w", err)
