@@ -2,8 +2,11 @@ package templates
 
 import (
 	"fmt"
+	"html"
 	htmltemplate "html/template"
 	"net/url"
+	"regexp"
+	"strings"
 	"time"
 )
 
@@ -39,8 +42,39 @@ var webFuncs = htmltemplate.FuncMap{
 		return fmt.Sprintf("%d bytes", n)
 	},
 	"add": func(a, b int) int { return a + b },
+	"plural": func(n int, one, many string) string {
+		if n == 1 {
+			return one
+		}
+		return many
+	},
+	"linkify": linkify,
 	// safesnippet passes a search snippet through unescaped: the index
 	// builds it from escaped text and adds only <mark> elements
 	// (archive/index/snippet.go).
 	"safesnippet": func(s string) htmltemplate.HTML { return htmltemplate.HTML(s) },
+}
+
+// linkURL finds http(s) URLs in plain text; the end is trimmed of the
+// punctuation prose puts after a link.
+var linkURL = regexp.MustCompile(`https?://[^\s<>"'\x60{}|\\^\[\]]+`)
+
+// linkify escapes plain text and makes its http(s) URLs links that tell
+// the browser to send no referrer and open nothing with access back.
+func linkify(text string) htmltemplate.HTML {
+	var b strings.Builder
+	at := 0
+	for _, m := range linkURL.FindAllStringIndex(text, -1) {
+		u := strings.TrimRight(text[m[0]:m[1]], ".,;:!?*'\")")
+		end := m[0] + len(u)
+		if strings.Count(u, "(") > strings.Count(u, ")") && end < m[1] && text[end] == ')' {
+			end++
+			u = text[m[0]:end]
+		}
+		b.WriteString(html.EscapeString(text[at:m[0]]))
+		b.WriteString(`<a href="` + html.EscapeString(u) + `" rel="nofollow noopener noreferrer">` + html.EscapeString(u) + `</a>`)
+		at = end
+	}
+	b.WriteString(html.EscapeString(text[at:]))
+	return htmltemplate.HTML(b.String())
 }

@@ -30,3 +30,17 @@ func TestParseAndRender(t *testing.T) {
 		t.Error("list name not escaped")
 	}
 }
+
+func TestLinkify(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"see https://example.org/a_(b). ok", `see <a href="https://example.org/a_(b)" rel="nofollow noopener noreferrer">https://example.org/a_(b)</a>. ok`},
+		{"<b>x</b> http://e.x/?a=1&b=2", `&lt;b&gt;x&lt;/b&gt; <a href="http://e.x/?a=1&amp;b=2" rel="nofollow noopener noreferrer">http://e.x/?a=1&amp;b=2</a>`},
+		{"javascript:alert(1) and (http://e.x/p)", `javascript:alert(1) and (<a href="http://e.x/p" rel="nofollow noopener noreferrer">http://e.x/p</a>)`},
+		{`"https://e.x/q"onmouseover=1`, `&#34;<a href="https://e.x/q" rel="nofollow noopener noreferrer">https://e.x/q</a>&#34;onmouseover=1`},
+	}
+	for _, tt := range tests {
+		if got := string(linkify(tt.in)); got != tt.want {
+			t.Errorf("linkify(%q)\n got %s\nwant %s", tt.in, got, tt.want)
+		}
+	}
+}

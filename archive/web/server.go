@@ -76,6 +76,11 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.home)
 	mux.HandleFunc("GET /static/praxis.css", s.css)
+	// No icon: an empty answer, so browsers stop asking and log nothing.
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		w.WriteHeader(http.StatusNoContent)
+	})
 	mux.HandleFunc("GET /l/{list}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, listPath(r.PathValue("list")), http.StatusMovedPermanently)
 	})
