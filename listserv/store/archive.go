@@ -73,7 +73,7 @@ func (s *Store) ArchivePutMany(ctx context.Context, posts []*ArchivedPost, raws 
 		return nil, fmt.Errorf("store: archive: %w", err)
 	}
 	defer release()
-	st, err := prepareArchive(ctx, tx)
+	st, err := s.prepareArchive(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
@@ -90,41 +90,53 @@ func (s *Store) ArchivePutMany(ctx context.Context, posts []*ArchivedPost, raws 
 	return made, nil
 }
 
-// archiveStmts are the statements archivePut runs per post, prepared once
-// per transaction: SQLite's parsing and planning otherwise costs more than
-// the work.
+// archiveStmts are the statements archivePut runs per post, prepared
+// once on the database and bound to each transaction: SQLite's parsing
+// and planning otherwise costs more than the work.
 type archiveStmts struct {
 	existing, blob, byID, byRef, subject, insert, ref, thread *sql.Stmt
 }
 
-func prepareArchive(ctx context.Context, tx *sql.Tx) (*archiveStmts, error) {
-	st := &archiveStmts{}
-	for _, q := range []struct {
-		to  **sql.Stmt
-		sql string
-	}{
-		{&st.existing, `SELECT id, thread_id FROM archive WHERE list_id = ? AND message_id = ? AND hash = ?`},
-		{&st.blob, `INSERT INTO archive_blobs (hash, raw) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING`},
-		{&st.byID, `SELECT thread_id FROM archive WHERE list_id = ? AND message_id = ? LIMIT 1`},
-		{&st.byRef, `SELECT a.thread_id FROM archive_refs r JOIN archive a ON a.id = r.archive_id WHERE r.list_id = ? AND r.ref = ? LIMIT 1`},
-		{&st.subject, `SELECT thread_id FROM archive WHERE list_id = ? AND norm_subject = ? AND date BETWEEN ? AND ? ORDER BY date DESC LIMIT 1`},
-		{&st.insert, `INSERT INTO archive (list_id, message_id, hash, date, orig_date, from_addr, from_name, subject, norm_subject, size, attachments, thread_id, parent_id, archived_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`},
-		{&st.ref, `INSERT INTO archive_refs (archive_id, list_id, ref) VALUES (?, ?, ?)`},
-		{&st.thread, `INSERT INTO archive_threads (list_id, thread_id, root_id, subject, posts, first_date, last_date) VALUES (?1, ?2, ?3, ?4, 1, ?5, ?5)
-			ON CONFLICT (list_id, thread_id) DO UPDATE SET posts = posts + 1,
-				root_id = CASE WHEN excluded.first_date < first_date THEN excluded.root_id ELSE root_id END,
-				subject = CASE WHEN excluded.first_date < first_date THEN excluded.subject ELSE subject END,
-				first_date = MIN(first_date, excluded.first_date), last_date = MAX(last_date, excluded.last_date)`},
-	} {
-		stmt, err := tx.PrepareContext(ctx, q.sql)
-		if err != nil {
-			st.close()
-			return nil, fmt.Errorf("store: archive: %w", err)
+func (st *archiveStmts) all() []**sql.Stmt {
+	return []**sql.Stmt{&st.existing, &st.blob, &st.byID, &st.byRef, &st.subject, &st.insert, &st.ref, &st.thread}
+}
+
+var archiveSQL = []string{
+	`SELECT id, thread_id FROM archive WHERE list_id = ? AND message_id = ? AND hash = ?`,
+	`INSERT INTO archive_blobs (hash, raw) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING`,
+	`SELECT thread_id FROM archive WHERE list_id = ? AND message_id = ? LIMIT 1`,
+	`SELECT a.thread_id FROM archive_refs r JOIN archive a ON a.id = r.archive_id WHERE r.list_id = ? AND r.ref = ? LIMIT 1`,
+	`SELECT thread_id FROM archive WHERE list_id = ? AND norm_subject = ? AND date BETWEEN ? AND ? ORDER BY date DESC LIMIT 1`,
+	`INSERT INTO archive (list_id, message_id, hash, date, orig_date, from_addr, from_name, subject, norm_subject, size, attachments, thread_id, parent_id, archived_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+	`INSERT INTO archive_refs (archive_id, list_id, ref) VALUES (?, ?, ?)`,
+	`INSERT INTO archive_threads (list_id, thread_id, root_id, subject, posts, first_date, last_date) VALUES (?1, ?2, ?3, ?4, 1, ?5, ?5)
+		ON CONFLICT (list_id, thread_id) DO UPDATE SET posts = posts + 1,
+			root_id = CASE WHEN excluded.first_date < first_date THEN excluded.root_id ELSE root_id END,
+			subject = CASE WHEN excluded.first_date < first_date THEN excluded.subject ELSE subject END,
+			first_date = MIN(first_date, excluded.first_date), last_date = MAX(last_date, excluded.last_date)`,
+}
+
+// prepareArchive returns the archive's statements bound to tx.
+func (s *Store) prepareArchive(ctx context.Context, tx *sql.Tx) (*archiveStmts, error) {
+	s.archOnce.Do(func() {
+		st := &archiveStmts{}
+		for i, p := range st.all() {
+			if *p, s.archErr = s.db.PrepareContext(ctx, archiveSQL[i]); s.archErr != nil {
+				return
+			}
 		}
-		*q.to = stmt
+		s.arch = st
+	})
+	if s.archErr != nil {
+		return nil, fmt.Errorf("store: archive: %w", s.archErr)
 	}
-	return st, nil
+	bound := &archiveStmts{}
+	dst, src := bound.all(), s.arch.all()
+	for i := range dst {
+		*dst[i] = tx.StmtContext(ctx, *src[i])
+	}
+	return bound, nil
 }
 
 func (st *archiveStmts) close() {

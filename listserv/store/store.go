@@ -50,6 +50,12 @@ type Store struct {
 	spoolq       chan spoolReq
 	done         chan struct{}
 	now          func() time.Time
+
+	// The archive's statements, prepared once: SQLite's parsing costs more
+	// than archiving one post (archive.go).
+	archOnce sync.Once
+	arch     *archiveStmts
+	archErr  error
 }
 
 // Options tune Open.
@@ -131,6 +137,9 @@ func (s *Store) Close() error {
 	close(s.spoolq)
 	s.closeM.Unlock()
 	<-s.done
+	if s.arch != nil {
+		s.arch.close()
+	}
 	return errors.Join(s.spool.Close(), s.db.Close())
 }
 
