@@ -6,6 +6,7 @@ import (
 	"html"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -153,33 +154,47 @@ func (x *Index) request(q bquery.Query, o SearchOptions, size int) *bleve.Search
 // newest finds one page of q's hits, newest first, and how many hits
 // there are in all.
 //
-// Sorting by date makes Bleve read the date of every hit, which for a
-// word in half the archive costs far more than finding the hits. So the
-// hits are first only counted (no sort, no scores: cheap), and when there
-// are many, the page is looked for among the latest posts only: a window
-// of windowStart back from the newest post (or from the previous page's
-// last hit), widened fourfold until it holds a page or covers everything.
-// Every hit outside a window is older than every hit inside it, so the
-// page is the same as a sort of all the hits would give.
+// Sorting by date makes Bleve visit every hit, and a query is evaluated
+// again for every request. So the first pass only gathers the ids of up
+// to windowMinHits+1 hits, unscored and unsorted, which Bleve stops
+// early for a query with more. The ids lead with the order key
+// (docKey), so a query with fewer hits is sorted and paged right here,
+// and its page fetched by id. A query with many is counted (no sort, no
+// scores: cheap), and its page looked for among the latest posts only: a
+// window of windowStart back from the newest post (or from the previous
+// page's last hit), widened fourfold until it holds a page or covers
+// everything. Every hit outside a window is older than every hit inside
+// it, so the page is the one a sort of all the hits would give. Facets
+// need every hit, so with them the first pass counts everything too.
 func (x *Index) newest(q bquery.Query, o SearchOptions, size int) (*bleve.SearchResult, uint64, error) {
-	count := bleve.NewSearchRequestOptions(q, 0, 0, false)
-	count.Score = bleve.ScoreNone
+	first := bleve.NewSearchRequestOptions(q, int(windowMinHits)+1, 0, false)
+	first.Score = bleve.ScoreNone
 	if o.Facets {
-		count.AddFacet(query.FieldFromAddr, bleve.NewFacetRequest(query.FieldFromAddr, authorFacetSize))
-		count.AddFacet(fieldMonth, bleve.NewFacetRequest(fieldMonth, monthFacetSize))
+		first.AddFacet(query.FieldFromAddr, bleve.NewFacetRequest(query.FieldFromAddr, authorFacetSize))
+		first.AddFacet(fieldMonth, bleve.NewFacetRequest(fieldMonth, monthFacetSize))
 	}
-	counted, err := x.b.Search(count)
+	gathered, err := x.b.Search(first)
 	if err != nil {
 		return nil, 0, err
 	}
 	page := o
 	page.Facets = false
-	if counted.Total <= windowMinHits {
-		res, err := x.b.Search(x.request(q, page, size))
+	if uint64(len(gathered.Hits)) <= windowMinHits {
+		res, err := x.byIDs(gathered, page, size)
 		if err == nil {
-			res.Facets = counted.Facets
+			res.Facets = gathered.Facets
 		}
-		return res, counted.Total, err
+		return res, uint64(len(gathered.Hits)), err
+	}
+	total, facets := gathered.Total, gathered.Facets
+	if !o.Facets {
+		count := bleve.NewSearchRequestOptions(q, 0, 0, false)
+		count.Score = bleve.ScoreNone
+		counted, err := x.b.Search(count)
+		if err != nil {
+			return nil, 0, err
+		}
+		total = counted.Total
 	}
 	top := x.latest.Load()
 	if len(o.After) > 0 {
@@ -201,10 +216,30 @@ func (x *Index) newest(q bquery.Query, o SearchOptions, size int) (*bleve.Search
 			return nil, 0, err
 		}
 		if len(res.Hits) >= size || covers {
-			res.Facets = counted.Facets
-			return res, counted.Total, nil
+			res.Facets = facets
+			return res, total, nil
 		}
 	}
+}
+
+// byIDs makes the page of a query whose every hit the first pass of
+// newest gathered: their ids sorted newest first (they lead with the
+// order key), those after o.After, then the page's documents fetched by
+// id.
+func (x *Index) byIDs(gathered *bleve.SearchResult, o SearchOptions, size int) (*bleve.SearchResult, error) {
+	ids := make([]string, 0, len(gathered.Hits))
+	for _, h := range gathered.Hits {
+		if len(o.After) == 0 || h.ID < o.After[0] {
+			ids = append(ids, h.ID)
+		}
+	}
+	slices.SortFunc(ids, func(a, b string) int { return strings.Compare(b, a) })
+	ids = ids[:min(len(ids), size)]
+	if len(ids) == 0 {
+		return &bleve.SearchResult{Took: gathered.Took}, nil
+	}
+	req := x.request(bquery.NewDocIDQuery(ids), SearchOptions{Newest: true, Highlight: o.Highlight}, len(ids))
+	return x.b.Search(req)
 }
 
 // windowMinHits is the hit count from which newest looks in windows;

