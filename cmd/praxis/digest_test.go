@@ -190,3 +190,65 @@ func TestDigestPreview(t *testing.T) {
 		t.Errorf("preview queued %d mails", n)
 	}
 }
+
+// On schedule, with the clock moved on a day: the digest reader gets one
+// digest of the posts, the summary reader one learning summary, the member
+// who reads each post neither; asking again sends nothing more.
+func TestDigestOnSchedule(t *testing.T) {
+	f := startFlow(t)
+	ctx := context.Background()
+	tomorrow := f.clock.now().UTC().AddDate(0, 0, 1)
+	l := &listserv.List{Address: "cop@example.org", Name: "Makers", Prefix: "[cop] ", TimeZone: "UTC", DigestHour: 0, SummaryWeekday: int(tomorrow.Weekday())}
+	if err := f.svc.CreateList(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []*listserv.Member{
+		{Address: "bob@example.com"},
+		{Address: "dora@example.com", Delivery: listserv.DeliverDigest},
+		{Address: "sam@example.com", Delivery: listserv.DeliverSummary, Expertise: "lathe"},
+	} {
+		if err := f.svc.AddMember(ctx, l.Address, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.send("bob@example.com", l.Address, post("Bob <bob@example.com>", l.Address, "How do I square the lathe bed?", "Does anyone know how to square the bed? It drifts."))
+	f.send("bob@example.com", l.Address, post("Bob <bob@example.com>", l.Address, "Chuck key lost", "Where can I buy a chuck key? See https://example.com/chucks"))
+	f.mailTo("bob@example.com", "Chuck key lost")
+	f.eventually("both posts archived", func() bool {
+		n, _ := f.svc.Store().ArchivePostCount(ctx, l.ID)
+		return n == 2
+	})
+	if reports, err := f.svc.RunDigests(ctx, f.clock.now(), false, ""); err != nil || len(reports) != 0 {
+		t.Fatalf("before the hour: %v %v", reports, err)
+	}
+	f.clock.advance(25 * time.Hour)
+	reports, err := f.svc.RunDigests(ctx, f.clock.now(), false, "")
+	if err != nil || len(reports) != 2 {
+		t.Fatalf("at the hour: %+v %v", reports, err)
+	}
+	digest := f.mailTo("dora@example.com", "Digest, Vol 1, Issue 1")
+	for _, want := range []string{"How do I square the lathe bed?", "Chuck key lost", "multipart/digest", "List-Unsubscribe-Post: List-Unsubscribe=One-Click"} {
+		if !strings.Contains(string(digest.data), want) {
+			t.Errorf("the digest lacks %q", want)
+		}
+	}
+	summary := f.mailTo("sam@example.com", "What the community learned")
+	for _, want := range []string{"How do I square the lathe bed?", "https://example.com/chucks", "multipart/alternative"} {
+		if !strings.Contains(string(summary.data), want) {
+			t.Errorf("the summary lacks %q", want)
+		}
+	}
+	if reports, err := f.svc.RunDigests(ctx, f.clock.now(), false, ""); err != nil || len(reports) != 0 {
+		t.Errorf("asked again: %+v %v", reports, err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	for _, c := range f.rec.snapshot() {
+		s := string(c.data)
+		if c.to == "bob@example.com" && (strings.Contains(s, "Digest, Vol") || strings.Contains(s, "What the community learned")) {
+			t.Errorf("bob, who reads each post, got a digest or summary")
+		}
+		if (c.to == "dora@example.com" || c.to == "sam@example.com") && strings.Contains(hdr(t, c.data, "Subject"), "[cop] Chuck key lost") {
+			t.Errorf("%s got a post although they read digests", c.to)
+		}
+	}
+}
