@@ -2,12 +2,14 @@ package web
 
 import (
 	"context"
+	"flag"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -411,5 +413,56 @@ func TestModerationPage(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusConflict {
 		t.Errorf("deciding twice: %d, want 409", resp.StatusCode)
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// fragment cuts the element that starts with open (up to its closing tag
+// close, the first after it) out of a page.
+func fragment(t *testing.T, page, open, close string) string {
+	t.Helper()
+	i := strings.Index(page, open)
+	if i < 0 {
+		t.Fatalf("no %q in the page", open)
+	}
+	j := strings.Index(page[i:], close)
+	if j < 0 {
+		t.Fatalf("no %q after %q", close, open)
+	}
+	return page[i : i+j+len(close)]
+}
+
+// The structure of the pages where it matters, as golden HTML: the thread
+// tree (nesting, folding, permalinks, attachments) and a search's hits
+// (marks, links, facets). Refresh with -update and review the diff.
+func TestGoldenFragments(t *testing.T) {
+	f := newArchiveFixture(t)
+	c := f.client(t)
+	tests := []struct{ name, path, open, close string }{
+		{"thread-tree", "/l/cop@example.org/t/" + url.PathEscape("q1@example.net"), `<ol class="tree">`, "</ol>"},
+		{"hostile-post", "/m/" + url.PathEscape("evil/1@example.com"), `<article class="post"`, "</article>"},
+		{"search-hits", "/l/cop@example.org/search?q=lathe", `<div class="cols search">`, "</aside>"},
+		{"threads", "/l/cop@example.org/", `<ol class="threads">`, "</ol>"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, page, _ := get(t, c, f.ts.URL+tt.path)
+			got := fragment(t, page, tt.open, tt.close) + "\n"
+			path := filepath.Join("testdata", "golden", tt.name+".html")
+			if *update {
+				os.MkdirAll(filepath.Dir(path), 0o755)
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("%s differs from %s:\n%s", tt.path, path, got)
+			}
+		})
 	}
 }
