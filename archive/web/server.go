@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"sync"
 	"time"
 
@@ -47,6 +48,24 @@ type Server struct {
 	keyErr     error
 	// limit bounds the forms that send mail, per client.
 	limit *limiter
+	// busy admits as many CPU-heavy requests (search, thread and list
+	// pages) at once as there are cores, the rest queue in arrival order:
+	// time-slicing sixteen searches on two cores makes every one of them
+	// slow, taking turns lets most finish at once.
+	busy chan struct{}
+}
+
+// heavy runs h with a core to itself.
+func (s *Server) heavy(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case s.busy <- struct{}{}:
+		case <-r.Context().Done():
+			return
+		}
+		defer func() { <-s.busy }()
+		h(w, r)
+	}
 }
 
 func (s *Server) now() time.Time {
@@ -58,7 +77,7 @@ func (s *Server) now() time.Time {
 
 // New builds the web server.
 func New(cfg Config, svc *listserv.Service, tpl *templates.Set, log *slog.Logger) *Server {
-	s := &Server{cfg: cfg, svc: svc, tpl: tpl, log: log, limit: newLimiter(20, 10*time.Minute)}
+	s := &Server{cfg: cfg, svc: svc, tpl: tpl, log: log, limit: newLimiter(20, 10*time.Minute), busy: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	s.http = &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -84,9 +103,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /l/{list}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, listPath(r.PathValue("list")), http.StatusMovedPermanently)
 	})
-	mux.HandleFunc("GET /l/{list}/{$}", s.listPage)
-	mux.HandleFunc("GET /l/{list}/t/{thread}", s.threadPage)
-	mux.HandleFunc("GET /l/{list}/search", s.searchPage)
+	mux.HandleFunc("GET /l/{list}/{$}", s.heavy(s.listPage))
+	mux.HandleFunc("GET /l/{list}/t/{thread}", s.heavy(s.threadPage))
+	mux.HandleFunc("GET /l/{list}/search", s.heavy(s.searchPage))
 	mux.HandleFunc("GET /l/{list}/search.atom", s.searchAtom)
 	mux.HandleFunc("GET /l/{list}/search.mbox", s.searchMbox)
 	mux.HandleFunc("GET /l/{list}/atom.xml", s.listAtom)
