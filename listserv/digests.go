@@ -42,7 +42,9 @@ func schedule(l *List, kind string, now time.Time) (p Period, sendAt time.Time) 
 	}
 	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
 	day = day.AddDate(0, 0, -((int(day.Weekday()) - l.SummaryWeekday + 7) % 7))
-	at := day.Add(time.Duration(l.DigestHour) * time.Hour)
+	// time.Date, not day + hours: on a daylight-saving day the hour is
+	// the clock's.
+	at := time.Date(day.Year(), day.Month(), day.Day(), l.DigestHour, 0, 0, 0, loc)
 	if at.After(t) {
 		day, at = day.AddDate(0, 0, -7), at.AddDate(0, 0, -7)
 	}
@@ -67,6 +69,7 @@ type DigestReport struct {
 // so nobody gets a period twice and nobody is skipped.
 func (s *Service) RunDigests(ctx context.Context, now time.Time, force bool, only string) ([]DigestReport, error) {
 	var reports []DigestReport
+	var failed []error
 	unfinished, err := s.store.UnfinishedDigestRuns(ctx)
 	if err != nil {
 		return nil, err
@@ -80,7 +83,8 @@ func (s *Service) RunDigests(ctx context.Context, now time.Time, force bool, onl
 		resumed[l.Address+"\x00"+run.Kind] = true
 		rep, err := s.sendRun(ctx, l, run)
 		if err != nil {
-			return reports, err
+			failed = append(failed, fmt.Errorf("%s of %s: %w", run.Kind, l.Address, err))
+			continue
 		}
 		reports = append(reports, rep)
 	}
@@ -98,14 +102,16 @@ func (s *Service) RunDigests(ctx context.Context, now time.Time, force bool, onl
 			}
 			rep, err := s.runIfDue(ctx, l, kind, now, force)
 			if err != nil {
-				return reports, fmt.Errorf("%s of %s: %w", kind, l.Address, err)
+				// One list's trouble does not hold up the others.
+				failed = append(failed, fmt.Errorf("%s of %s: %w", kind, l.Address, err))
+				continue
 			}
 			if rep != nil {
 				reports = append(reports, *rep)
 			}
 		}
 	}
-	return reports, nil
+	return reports, errors.Join(failed...)
 }
 
 func (s *Service) runIfDue(ctx context.Context, l *List, kind string, now time.Time, force bool) (*DigestReport, error) {
@@ -123,7 +129,7 @@ func (s *Service) runIfDue(ctx context.Context, l *List, kind string, now time.T
 		if last != nil {
 			p.Start = last.PeriodEnd
 		}
-		if force || (l.DigestSizeKB > 0 && now.After(p.End)) {
+		if force || l.DigestSizeKB > 0 {
 			// Forced, or early once enough waits: up to now.
 			if force || s.waitingKB(ctx, l, p.Start, now) >= l.DigestSizeKB {
 				p.End, sendAt = now.Truncate(time.Second), now
@@ -140,16 +146,29 @@ func (s *Service) runIfDue(ctx context.Context, l *List, kind string, now time.T
 	}
 	// No traffic, no digest and no summary; a digest's next period
 	// starts where this one would have.
-	if n, err := s.store.ArchiveCountBetween(ctx, l.ID, p.Start, p.End); err != nil || n == 0 {
+	if kind == KindDigest {
+		raws, err := s.store.ArchiveArrivedBetween(ctx, l.ID, p.Start, p.End, p.Start.Add(-digestLateness))
+		if err != nil || len(raws) == 0 {
+			return nil, err
+		}
+	} else if n, err := s.store.ArchiveCountBetween(ctx, l.ID, p.Start, p.End); err != nil || n == 0 {
 		return nil, err
 	}
 	run := &store.DigestRun{ListID: l.ID, Kind: kind, PeriodStart: p.Start, PeriodEnd: p.End, Volume: volume(l, p.End)}
 	if err := s.store.StartDigestRun(ctx, run); err != nil {
 		return nil, err
 	}
+	if run.State == store.RunDone {
+		return nil, nil // another process sent it meanwhile
+	}
 	rep, err := s.sendRun(ctx, l, run)
 	return &rep, err
 }
+
+// digestLateness is how much older than its period a post may be and
+// still go into a digest: a post held for moderation, or sent with a
+// wrong clock, arrives late; mail imported from an old archive is older.
+const digestLateness = 14 * 24 * time.Hour
 
 // volume numbers digests by the year of the list's life they fall in, as
 // Mailman's yearly volume frequency does.
@@ -178,7 +197,7 @@ func (s *Service) readers(ctx context.Context, l *List, kind string) ([]*Member,
 }
 
 func (s *Service) waitingKB(ctx context.Context, l *List, since, until time.Time) int {
-	n, err := s.store.ArchiveBytesBetween(ctx, l.ID, since, until)
+	n, err := s.store.ArchiveBytesArrived(ctx, l.ID, since, until)
 	if err != nil {
 		return 0
 	}
@@ -218,10 +237,18 @@ func (s *Service) sendRun(ctx context.Context, l *List, run *store.DigestRun) (D
 	return rep, s.store.FinishDigestRun(ctx, run.ID)
 }
 
-// ComposeDigest builds the MIME digest of a run's period, or the RFC 1153
-// one with plain.
-func (s *Service) ComposeDigest(ctx context.Context, l *List, p Period, vol, issue int, plain bool) ([]byte, error) {
-	raws, err := digest.Messages(ctx, s.store, l.ID, p.Start, p.End)
+// ComposeDigest builds the MIME digest of a period, or the RFC 1153 one
+// with plain. A digest that is sent holds the posts that arrived in the
+// period (byArrival); a preview of a past period of an imported archive
+// holds those dated in it.
+func (s *Service) ComposeDigest(ctx context.Context, l *List, p Period, vol, issue int, plain, byArrival bool) ([]byte, error) {
+	var raws [][]byte
+	var err error
+	if byArrival {
+		raws, err = s.store.ArchiveArrivedBetween(ctx, l.ID, p.Start, p.End, p.Start.Add(-digestLateness))
+	} else {
+		raws, err = digest.Messages(ctx, s.store, l.ID, p.Start, p.End)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -252,7 +279,7 @@ func (s *Service) ComposeDigest(ctx context.Context, l *List, p Period, vol, iss
 // reader in one transaction, each copy with the reader's own one-click
 // unsubscribe link added as it is sent (store.ModeDigest).
 func (s *Service) queueDigest(ctx context.Context, l *List, run *store.DigestRun, todo []*Member) (int, error) {
-	raw, err := s.ComposeDigest(ctx, l, Period{run.PeriodStart, run.PeriodEnd}, run.Volume, run.Issue, false)
+	raw, err := s.ComposeDigest(ctx, l, Period{run.PeriodStart, run.PeriodEnd}, run.Volume, run.Issue, false, true)
 	if errors.Is(err, ErrNotFound) {
 		return 0, nil // the posts went (a list emptied meanwhile): nothing to send
 	}

@@ -148,6 +148,9 @@ func (s *Service) AddMember(ctx context.Context, list string, m *Member) error {
 	if err := ValidateMember(m); err != nil {
 		return err
 	}
+	if err := deliveryFits(l, m); err != nil {
+		return err
+	}
 	m.ListID = l.ID
 	if err := s.store.AddMember(ctx, m); err != nil {
 		if errors.Is(err, store.ErrDuplicate) {
@@ -186,7 +189,21 @@ func (s *Service) UpdateMember(ctx context.Context, m *Member) error {
 	if err := ValidateMember(m); err != nil {
 		return err
 	}
+	if l, err := s.store.ListByID(ctx, m.ListID); err == nil {
+		if err := deliveryFits(l, m); err != nil {
+			return err
+		}
+	}
 	return s.store.UpdateMember(ctx, m)
+}
+
+// deliveryFits refuses digests and summaries on a list that keeps no
+// archive: both are made from it, so the member would get nothing.
+func deliveryFits(l *List, m *Member) error {
+	if l.ArchivePolicy == ArchiveNone && (m.Delivery == DeliverDigest || m.Delivery == DeliverSummary) {
+		return fmt.Errorf("%w: %s keeps no archive, and digests and summaries are made from it: use --delivery each or nomail", ErrInvalid, l.Address)
+	}
+	return nil
 }
 
 // RemoveMember takes a member off a list; copies not yet sent are dropped.

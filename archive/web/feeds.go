@@ -147,7 +147,13 @@ func (s *Server) searchPosts(w http.ResponseWriter, r *http.Request, l *listserv
 		s.fail(w, r, "search", err)
 		return nil, false
 	}
-	return posts, true
+	kept := posts[:0]
+	for _, p := range posts {
+		if p.ListID == l.ID {
+			kept = append(kept, p)
+		}
+	}
+	return kept, true
 }
 
 // searchAtom is a search as a feed: follow a question across the archive.
@@ -213,6 +219,8 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	// A big archive takes longer than the server's write timeout.
+	http.NewResponseController(w).SetWriteDeadline(time.Time{})
 	w.Header().Set("Content-Type", "application/gzip")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+strings.ReplaceAll(l.Address, `"`, "")+`.mbox.gz"`)
 	zw := gzip.NewWriter(w)

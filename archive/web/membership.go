@@ -53,11 +53,11 @@ func client(r *http.Request) string {
 }
 
 // infoPage is a list's about page, with the subscribe and leave forms.
-// Every list has one, private ones too: joining is how one gets in.
+// A private list shows nothing to anyone but its members, not even that
+// it exists: people join it by mail to its -request address.
 func (s *Server) infoPage(w http.ResponseWriter, r *http.Request) {
-	l, err := s.svc.List(r.Context(), r.PathValue("list"))
-	if err != nil {
-		s.notFound(w, r)
+	l, ok := s.knownList(w, r)
+	if !ok {
 		return
 	}
 	s.page(w, r, http.StatusOK, "info.html", map[string]any{"Title": "About " + l.Name, "List": l,
@@ -69,14 +69,14 @@ func (s *Server) infoPage(w http.ResponseWriter, r *http.Request) {
 // out, and the page says the same whatever the address, so it tells
 // nobody who is a member.
 func (s *Server) membershipPost(w http.ResponseWriter, r *http.Request) {
-	l, err := s.svc.List(r.Context(), r.PathValue("list"))
-	if err != nil {
-		s.notFound(w, r)
+	l, ok := s.knownList(w, r)
+	if !ok {
 		return
 	}
 	if !s.mailForm(w, r) {
 		return
 	}
+	var err error
 	addr, perr := listserv.ParseAddress(r.PostFormValue("address"))
 	if perr != nil {
 		s.page(w, r, http.StatusBadRequest, "info.html", map[string]any{"Title": "About " + l.Name, "List": l,
@@ -99,6 +99,18 @@ func (s *Server) membershipPost(w http.ResponseWriter, r *http.Request) {
 		msg = "If " + addr + " is a member, a message is on its way there: follow its link (or reply to it) to confirm leaving."
 	}
 	s.page(w, r, http.StatusOK, "error.html", map[string]any{"Title": "Check your mail", "Message": msg})
+}
+
+// knownList finds the list of a request whose existence the visitor may
+// learn: a public list, a list without an archive, or a private one they
+// are on. Otherwise it answers the same 404 as for no list at all.
+func (s *Server) knownList(w http.ResponseWriter, r *http.Request) (*listserv.List, bool) {
+	l, err := s.svc.List(r.Context(), r.PathValue("list"))
+	if err != nil || (l.ArchivePolicy == listserv.ArchivePrivate && !s.who(r).canRead(l)) {
+		s.notFound(w, r)
+		return nil, false
+	}
+	return l, true
 }
 
 // mailForm checks a POST of a form that makes Praxis send mail: its CSRF

@@ -264,7 +264,7 @@ func TestPrivateList(t *testing.T) {
 		"/l/inner@example.org/search?q=lathe", "/l/inner@example.org/search.atom?q=lathe", "/l/inner@example.org/search.mbox?q=lathe",
 		"/l/inner@example.org/atom.xml", "/l/inner@example.org/export.mbox.gz", "/l/inner@example.org/resources",
 		"/api/l/inner@example.org/threads", "/api/l/inner@example.org/t/" + thread, "/api/m/secret1@example.net",
-		"/api/l/inner@example.org/search?q=lathe",
+		"/api/l/inner@example.org/search?q=lathe", "/l/inner@example.org/info",
 	}
 	leaks := func(t *testing.T, c *http.Client) {
 		for _, p := range paths {
@@ -464,5 +464,25 @@ func TestGoldenFragments(t *testing.T) {
 				t.Errorf("%s differs from %s:\n%s", tt.path, path, got)
 			}
 		})
+	}
+}
+
+// A private list deleted and made again, public, under its address does
+// not show the old list's posts, which the store keeps.
+func TestRecreatedListHidesOldPosts(t *testing.T) {
+	f := newArchiveFixture(t)
+	ctx := context.Background()
+	if err := f.svc.DeleteList(ctx, "inner@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.CreateList(ctx, &listserv.List{Address: "inner@example.org", Name: "Inner, public now", ArchivePolicy: listserv.ArchivePublic}); err != nil {
+		t.Fatal(err)
+	}
+	c := f.client(t)
+	for _, p := range []string{"/l/inner@example.org/search?q=lathe", "/api/l/inner@example.org/search?q=lathe",
+		"/l/inner@example.org/search.mbox?q=lathe", "/l/inner@example.org/search.atom?q=lathe", "/m/secret1@example.net"} {
+		if _, body, _ := get(t, c, f.ts.URL+p); strings.Contains(body, "Secret lathe") || strings.Contains(body, "confidential") {
+			t.Errorf("%s shows the deleted list's post", p)
+		}
 	}
 }

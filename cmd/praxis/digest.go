@@ -99,7 +99,7 @@ func (c *cli) digestPreview(ctx context.Context, args []string) error {
 		if *format == "html" {
 			return usagef("digest preview: a digest has no HTML form; use --format text (RFC 1153) or eml (MIME)")
 		}
-		raw, err := svc.ComposeDigest(ctx, l, p, 1, 1, *format == "text")
+		raw, err := svc.ComposeDigest(ctx, l, p, 1, 1, *format == "text", false)
 		if err != nil {
 			return err
 		}

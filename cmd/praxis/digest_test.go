@@ -78,6 +78,8 @@ func TestDigestRunExactlyOnce(t *testing.T) {
 	}
 	st.Close()
 
+	// A digest holds what arrived before the second it is made in.
+	time.Sleep(1100 * time.Millisecond)
 	// The first run, killed once some summaries are queued.
 	cmd := exec.Command(binary, "--data", data, "digest", "send", "--force")
 	var out bytes.Buffer
@@ -240,6 +242,19 @@ func TestDigestOnSchedule(t *testing.T) {
 	}
 	if reports, err := f.svc.RunDigests(ctx, f.clock.now(), false, ""); err != nil || len(reports) != 0 {
 		t.Errorf("asked again: %+v %v", reports, err)
+	}
+	// A post that arrives late (held, or a slow clock), dated before the
+	// digest just sent, goes into the next one.
+	late := fmt.Sprintf("From: Bob <bob@example.com>\r\nTo: %s\r\nSubject: Late tailstock note\r\nMessage-ID: <late@example.net>\r\nDate: %s\r\n\r\nMeant for yesterday.\r\n",
+		l.Address, f.clock.now().Add(-3*time.Hour).Format(time.RFC1123Z))
+	f.send("bob@example.com", l.Address, late)
+	f.mailTo("bob@example.com", "Late tailstock note")
+	f.clock.advance(24 * time.Hour)
+	if _, err := f.svc.RunDigests(ctx, f.clock.now(), false, ""); err != nil {
+		t.Fatal(err)
+	}
+	if second := f.mailTo("dora@example.com", "Digest, Vol 1, Issue 2"); !strings.Contains(string(second.data), "Late tailstock note") {
+		t.Error("the late post is not in the next digest")
 	}
 	time.Sleep(300 * time.Millisecond)
 	for _, c := range f.rec.snapshot() {

@@ -53,15 +53,19 @@ func (s *Store) LastDigestRun(ctx context.Context, listID int64, kind string) (*
 
 // StartDigestRun records a run for a period, numbering it: the volume is
 // given (a year of the list's life), the issue counts on within it. A run
-// for the same period that exists already is returned as it is, so a
-// restart resumes it.
+// for the same or an overlapping period that exists already is returned
+// as it is (r.State tells whether it is done), so a restart resumes it and
+// two processes deciding at once make one run.
 func (s *Store) StartDigestRun(ctx context.Context, r *DigestRun) error {
 	tx, release, err := s.begin(ctx, s.db)
 	if err != nil {
 		return fmt.Errorf("store: digest run: %w", err)
 	}
 	defer release()
-	old, err := scanRun(tx.QueryRowContext(ctx, `SELECT `+runCols+` FROM digest_runs WHERE list_id = ? AND kind = ? AND period_end = ?`, r.ListID, r.Kind, r.PeriodEnd.Unix()))
+	// The same period, or (two processes deciding at once) one that
+	// overlaps it: that run is the one, and this is not started.
+	old, err := scanRun(tx.QueryRowContext(ctx, `SELECT `+runCols+` FROM digest_runs WHERE list_id = ? AND kind = ? AND period_end > ? ORDER BY period_end DESC LIMIT 1`,
+		r.ListID, r.Kind, r.PeriodStart.Unix()))
 	if err == nil {
 		*r = *old
 		return nil

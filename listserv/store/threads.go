@@ -106,10 +106,11 @@ func (s *Store) ArchiveByID(ctx context.Context, id int64) (*ArchivedPost, error
 	return p, err
 }
 
-// ArchiveFind returns the posts with a Message-ID on every list, oldest
-// list first (a post sent to two lists is in both archives).
+// ArchiveFind returns the posts with a Message-ID on every list, the
+// first archived first (a post sent to two lists is in both archives; a
+// later post that borrows the id comes after the one it imitates).
 func (s *Store) ArchiveFind(ctx context.Context, messageID string) ([]*ArchivedPost, error) {
-	return s.posts(ctx, "find "+messageID, `SELECT `+archiveCols+` FROM archive WHERE message_id = ? ORDER BY list_id, id`, messageID)
+	return s.posts(ctx, "find "+messageID, `SELECT `+archiveCols+` FROM archive WHERE message_id = ? ORDER BY id`, messageID)
 }
 
 // posts runs a query for archived posts; what names it in errors.
@@ -362,11 +363,11 @@ func (s *Store) ArchiveCountBetween(ctx context.Context, listID int64, since, un
 	return n, err
 }
 
-// ArchiveBytesBetween sums the sizes of a list's posts dated in
-// [since, until).
-func (s *Store) ArchiveBytesBetween(ctx context.Context, listID int64, since, until time.Time) (int64, error) {
+// ArchiveBytesArrived sums the sizes of a list's posts archived in
+// [since, until): what waits for the next digest.
+func (s *Store) ArchiveBytesArrived(ctx context.Context, listID int64, since, until time.Time) (int64, error) {
 	var n int64
-	err := s.db.QueryRowContext(ctx, `SELECT COALESCE(SUM(size), 0) FROM archive WHERE list_id = ? AND date >= ? AND date < ?`, listID, since.Unix(), until.Unix()).Scan(&n)
+	err := s.db.QueryRowContext(ctx, `SELECT COALESCE(SUM(size), 0) FROM archive WHERE list_id = ? AND archived_at >= ? AND archived_at < ?`, listID, since.Unix(), until.Unix()).Scan(&n)
 	return n, err
 }
 
@@ -380,4 +381,28 @@ func (s *Store) ArchiveBusiestWeek(ctx context.Context, listID int64) (time.Time
 		return time.Time{}, 0, fmt.Errorf("busiest week: %w", ErrNotFound)
 	}
 	return time.Unix(wk*604800+345600, 0).UTC(), n, err
+}
+
+// ArchiveArrivedBetween returns the bytes of a list's posts archived in
+// [since, until) and dated on or after notBefore, oldest first by date:
+// a digest's posts. By arrival, so a post approved late or with a slow
+// clock still reaches the next digest; not older than notBefore, so an
+// import of old mail does not.
+func (s *Store) ArchiveArrivedBetween(ctx context.Context, listID int64, since, until, notBefore time.Time) ([][]byte, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT b.raw FROM archive a JOIN archive_blobs b ON b.hash = a.hash
+		WHERE a.list_id = ? AND a.archived_at >= ? AND a.archived_at < ? AND a.date >= ? ORDER BY a.date, a.id`,
+		listID, since.Unix(), until.Unix(), notBefore.Unix())
+	if err != nil {
+		return nil, fmt.Errorf("store: posts arrived: %w", err)
+	}
+	defer rows.Close()
+	var out [][]byte
+	for rows.Next() {
+		var raw []byte
+		if err := rows.Scan(&raw); err != nil {
+			return nil, err
+		}
+		out = append(out, raw)
+	}
+	return out, rows.Err()
 }
