@@ -10,6 +10,9 @@ import (
 	"praxis/listserv/store"
 )
 
+// heldPerPage is how many held posts one page of the queue shows.
+const heldPerPage = 25
+
 type heldView struct {
 	Post     *store.Message
 	Rendered *render.Message
@@ -28,12 +31,24 @@ func (s *Server) heldPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, "held posts", err)
 		return
 	}
-	views := make([]heldView, len(held))
-	for i, m := range held {
+	// A page at a time: a flood of spam must not make one huge page.
+	pg, _ := parseInt(r.URL.Query().Get("page"))
+	pg = max(pg, 1)
+	from := min(len(held), int(pg-1)*heldPerPage)
+	shown := held[from:min(len(held), from+heldPerPage)]
+	views := make([]heldView, len(shown))
+	for i, m := range shown {
 		views[i] = heldView{Post: m, Rendered: render.Render(m.Raw)}
 	}
-	s.page(w, r, http.StatusOK, "held.html", map[string]any{"Title": "Held posts · " + l.Name, "List": l, "Held": views,
-		"Done": r.URL.Query().Get("done")})
+	data := map[string]any{"Title": "Held posts · " + l.Name, "List": l, "Held": views, "Total": len(held),
+		"Done": r.URL.Query().Get("done")}
+	if from+heldPerPage < len(held) {
+		data["Next"] = "held?page=" + itoa64(pg+1)
+	}
+	if pg > 1 {
+		data["Prev"] = "held?page=" + itoa64(pg-1)
+	}
+	s.page(w, r, http.StatusOK, "held.html", data)
 }
 
 // heldDecide approves, rejects (with a reason to the author) or discards
