@@ -528,6 +528,7 @@ func benchArchive(ctx context.Context, cfg *config.Config, p benchParams, res *b
 		return err
 	}
 	before := dirSize(filepath.Join(cfg.Data, "index"))
+	progress("archive: peak RSS so far %.0f MB", peakRSSMB())
 	progress("archive: importing %s x%d (store, threads, index)", res.Corpus, src.replay)
 	start = time.Now()
 	im := newImporter(ctx, svc, l, idx)
@@ -542,6 +543,7 @@ func benchArchive(ctx context.Context, cfg *config.Config, p benchParams, res *b
 	}
 	res.ArchiveMessages = n
 	rate := float64(n) / time.Since(start).Seconds()
+	progress("archive: peak RSS so far %.0f MB", peakRSSMB())
 	res.IndexMsgsPerS = &rate
 	ratio := rate / ceiling
 	res.IndexCeilingMsgsPerS, res.IndexRatioOfCeiling = &ceiling, &ratio
