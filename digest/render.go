@@ -100,24 +100,12 @@ func tidyText(s string) string {
 
 // wrap fills text to the width, every line indented by indent spaces.
 func wrap(indent int, text string) string {
+	filled := wrapAt(text, width-indent)
+	if filled == "" {
+		return ""
+	}
 	pad := strings.Repeat(" ", indent)
-	var lines []string
-	line := ""
-	for _, w := range strings.Fields(text) {
-		switch {
-		case line == "":
-			line = w
-		case utf8.RuneCountInString(pad+line+" "+w) > width:
-			lines = append(lines, pad+line)
-			line = w
-		default:
-			line += " " + w
-		}
-	}
-	if line != "" {
-		lines = append(lines, pad+line)
-	}
-	return strings.Join(lines, "\n")
+	return pad + strings.ReplaceAll(filled, "\n", "\n"+pad)
 }
 
 // hang is wrap for text that follows a prefix already written: the first

@@ -139,11 +139,8 @@ func (s *Store) SpoolDigestRun(ctx context.Context, runID int64, m *Message, rcp
 	}
 	defer release()
 	now := s.unix()
-	m.Kind, m.State = KindNotice, StateAccepted
-	err = tx.QueryRowContext(ctx, `INSERT INTO messages (list_id, list_address, kind, extra, mail_from, rcpt, remote, raw, state, reason, message_id, from_addr, subject, received_at, updated_at) VALUES (?, ?, ?, '', ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		nullID(m.ListID), m.ListAddress, m.Kind, m.MailFrom, m.Rcpt, m.Raw, m.State, m.Reason, m.MessageID, m.FromAddr, m.Subject, now, now).Scan(&m.ID)
-	if err != nil {
-		return 0, fmt.Errorf("store: digest: %w", err)
+	if err := insertNotice(ctx, tx, m, now); err != nil {
+		return 0, err
 	}
 	sent, err := tx.PrepareContext(ctx, `INSERT INTO digest_sends (run_id, address_key, message_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`)
 	if err != nil {

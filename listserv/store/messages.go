@@ -346,16 +346,25 @@ func (s *Store) SpoolNotice(ctx context.Context, m *Message, ds []*Delivery) err
 	}
 	defer release()
 	now := s.unix()
-	m.Kind, m.State = KindNotice, StateAccepted
-	err = tx.QueryRowContext(ctx, `INSERT INTO messages (list_id, list_address, kind, extra, mail_from, rcpt, remote, raw, state, reason, message_id, from_addr, subject, received_at, updated_at) VALUES (?, ?, ?, '', ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		nullID(m.ListID), m.ListAddress, m.Kind, m.MailFrom, m.Rcpt, m.Raw, m.State, m.Reason, m.MessageID, m.FromAddr, m.Subject, now, now).Scan(&m.ID)
-	if err != nil {
-		return fmt.Errorf("store: notice: %w", err)
+	if err := insertNotice(ctx, tx, m, now); err != nil {
+		return err
 	}
 	if err := insertDeliveries(ctx, tx, m.ID, ds, now); err != nil {
 		return err
 	}
 	return tx.Commit()
+}
+
+// insertNotice stores a message Praxis wrote itself, accepted, and sets
+// its ID.
+func insertNotice(ctx context.Context, tx *sql.Tx, m *Message, now int64) error {
+	m.Kind, m.State = KindNotice, StateAccepted
+	err := tx.QueryRowContext(ctx, `INSERT INTO messages (list_id, list_address, kind, extra, mail_from, rcpt, remote, raw, state, reason, message_id, from_addr, subject, received_at, updated_at) VALUES (?, ?, ?, '', ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		nullID(m.ListID), m.ListAddress, m.Kind, m.MailFrom, m.Rcpt, m.Raw, m.State, m.Reason, m.MessageID, m.FromAddr, m.Subject, now, now).Scan(&m.ID)
+	if err != nil {
+		return fmt.Errorf("store: notice: %w", err)
+	}
+	return nil
 }
 
 // SetTransform records how a post is changed before relaying.
