@@ -19,6 +19,7 @@ const (
 	threadsPerPage = 30
 	hitsPerPage    = 20
 	resourcesPage  = 50
+	postsPerPage   = 100
 )
 
 // page renders an HTML page with what every page needs: the visitor and a
@@ -226,8 +227,14 @@ func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) {
 		s.atomOf(w, r, l, "Thread: "+posts[0].Subject, threadPath(l.Address, id), posts)
 		return
 	}
-	views := make([]postView, 0, len(posts))
-	for _, n := range archive.Tree(posts) {
+	// A long thread is shown a page of the tree at a time.
+	tree := archive.Tree(posts)
+	pg, _ := parseInt(r.URL.Query().Get("page"))
+	pg = max(pg, 1)
+	from := min(len(tree), int(pg-1)*postsPerPage)
+	shown := tree[from:min(len(tree), from+postsPerPage)]
+	views := make([]postView, 0, len(shown))
+	for _, n := range shown {
 		pv, err := s.postView(r, n.Post)
 		if err != nil {
 			s.fail(w, r, "thread", err)
@@ -236,8 +243,16 @@ func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) {
 		pv.Depth, pv.Indent = n.Depth, min(n.Depth, 6)
 		views = append(views, pv)
 	}
-	s.page(w, r, http.StatusOK, "thread.html", map[string]any{"Title": posts[0].Subject, "List": l, "Posts": views,
-		"ThreadID": id, "Path": threadPath(l.Address, id)})
+	path := threadPath(l.Address, id)
+	data := map[string]any{"Title": posts[0].Subject, "List": l, "Posts": views, "Count": len(posts),
+		"ThreadID": id, "Path": path}
+	if from+postsPerPage < len(tree) {
+		data["Next"] = path + "?page=" + itoa64(pg+1)
+	}
+	if pg > 1 {
+		data["Prev"] = path + "?page=" + itoa64(pg-1)
+	}
+	s.page(w, r, http.StatusOK, "thread.html", data)
 }
 
 func (s *Server) postView(r *http.Request, p *store.ArchivedPost) (postView, error) {

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -483,6 +484,48 @@ func TestRecreatedListHidesOldPosts(t *testing.T) {
 		"/l/inner@example.org/search.mbox?q=lathe", "/l/inner@example.org/search.atom?q=lathe", "/m/secret1@example.net"} {
 		if _, body, _ := get(t, c, f.ts.URL+p); strings.Contains(body, "Secret lathe") || strings.Contains(body, "confidential") {
 			t.Errorf("%s shows the deleted list's post", p)
+		}
+	}
+}
+
+// A long thread is shown in pages of the tree, every post once.
+func TestLongThreadPaged(t *testing.T) {
+	f := newArchiveFixture(t)
+	ctx := context.Background()
+	l, _ := f.svc.List(ctx, "other@example.org")
+	var raws [][]byte
+	raws = append(raws, post("long0@example.net", "Carol <carol@example.net>", "A long one", "Mon, 1 Mar 2021 10:00:00 +0000", "Start.\n"))
+	for i := 1; i < postsPerPage+20; i++ {
+		raws = append(raws, post(fmt.Sprintf("long%d@example.net", i), "Carol <carol@example.net>", "Re: A long one",
+			time.Date(2021, 3, 1, 10, i, 0, 0, time.UTC).Format(time.RFC1123Z), fmt.Sprintf("Reply number %d.\n", i),
+			"In-Reply-To: <long0@example.net>", "References: <long0@example.net>"))
+	}
+	if _, _, err := f.svc.ArchiveMany(ctx, l, raws); err != nil {
+		t.Fatal(err)
+	}
+	c := f.client(t)
+	path := f.ts.URL + "/l/other@example.org/t/" + url.PathEscape("long0@example.net")
+	seen := map[string]int{}
+	next := path
+	for pages := 0; next != ""; pages++ {
+		if pages > 3 {
+			t.Fatal("paging does not end")
+		}
+		_, body, _ := get(t, c, next)
+		for _, m := range regexp.MustCompile(`Reply number (\d+)\.`).FindAllStringSubmatch(body, -1) {
+			seen[m[1]]++
+		}
+		next = ""
+		if m := regexp.MustCompile(`rel="next" href="([^"]+)"`).FindStringSubmatch(body); m != nil {
+			next = f.ts.URL + strings.ReplaceAll(m[1], "&amp;", "&")
+		}
+	}
+	if len(seen) != postsPerPage+19 {
+		t.Errorf("%d replies shown over the pages, want %d", len(seen), postsPerPage+19)
+	}
+	for n, k := range seen {
+		if k != 1 {
+			t.Errorf("reply %s shown %d times", n, k)
 		}
 	}
 }
