@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"praxis/digest"
+	"praxis/listserv/digest"
 	"praxis/listserv/store"
 )
 

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"praxis/digest"
 	"praxis/listserv"
+	"praxis/listserv/digest"
 )
 
 func (c *cli) digestCmd(ctx context.Context, args []string) error {

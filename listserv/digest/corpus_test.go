@@ -16,7 +16,7 @@ import (
 
 // The usrp-users archive (3,568 real posts, 2020-07..2021-12) sits beside
 // the module; tests that need it skip when it is absent.
-const usrpPath = "../../shared/corpora/usrp-users-archive/usrp-users-2020-07_2021-12.mbox"
+const usrpPath = "../../../shared/corpora/usrp-users-archive/usrp-users-2020-07_2021-12.mbox"
 
 // corpus is the usrp archive imported once per test binary into a real
 // SQLite store.
