@@ -53,13 +53,12 @@ func schedule(l *List, kind string, now time.Time) (p Period, sendAt time.Time) 
 
 // DigestReport says what one RunDigests did for a list.
 type DigestReport struct {
-	List    string
-	Kind    string
-	Period  Period
-	Volume  int
-	Issue   int
-	Queued  int // members the run queued mail for now
-	Skipped string
+	List   string
+	Kind   string
+	Period Period
+	Volume int
+	Issue  int
+	Queued int // members the run queued mail for now
 }
 
 // RunDigests sends the digests and learning summaries that are due at now
@@ -81,7 +80,7 @@ func (s *Service) RunDigests(ctx context.Context, now time.Time, force bool, onl
 			continue
 		}
 		resumed[l.Address+"\x00"+run.Kind] = true
-		rep, err := s.sendRun(ctx, l, run)
+		rep, err := s.sendRun(ctx, l, run, nil)
 		if err != nil {
 			failed = append(failed, fmt.Errorf("%s of %s: %w", run.Kind, l.Address, err))
 			continue
@@ -96,11 +95,16 @@ func (s *Service) RunDigests(ctx context.Context, now time.Time, force bool, onl
 		if only != "" && !strings.EqualFold(only, l.Address) {
 			continue
 		}
+		ms, err := s.store.Members(ctx, l.ID)
+		if err != nil {
+			failed = append(failed, fmt.Errorf("digests of %s: %w", l.Address, err))
+			continue
+		}
 		for _, kind := range []string{KindDigest, KindSummary} {
 			if resumed[l.Address+"\x00"+kind] {
 				continue
 			}
-			rep, err := s.runIfDue(ctx, l, kind, now, force)
+			rep, err := s.runIfDue(ctx, l, kind, readersOf(ms, kind), now, force)
 			if err != nil {
 				// One list's trouble does not hold up the others.
 				failed = append(failed, fmt.Errorf("%s of %s: %w", kind, l.Address, err))
@@ -114,10 +118,11 @@ func (s *Service) RunDigests(ctx context.Context, now time.Time, force bool, onl
 	return reports, errors.Join(failed...)
 }
 
-func (s *Service) runIfDue(ctx context.Context, l *List, kind string, now time.Time, force bool) (*DigestReport, error) {
-	rcpts, err := s.readers(ctx, l, kind)
-	if err != nil || len(rcpts) == 0 {
-		return nil, err
+// runIfDue starts and sends the run of a kind that is due on a list, for
+// its readers.
+func (s *Service) runIfDue(ctx context.Context, l *List, kind string, readers []*Member, now time.Time, force bool) (*DigestReport, error) {
+	if len(readers) == 0 {
+		return nil, nil
 	}
 	p, sendAt := schedule(l, kind, now)
 	last, err := s.store.LastDigestRun(ctx, l.ID, kind)
@@ -146,12 +151,13 @@ func (s *Service) runIfDue(ctx context.Context, l *List, kind string, now time.T
 	}
 	// No traffic, no digest and no summary; a digest's next period
 	// starts where this one would have.
+	var n int
 	if kind == KindDigest {
-		raws, err := s.store.ArchiveArrivedBetween(ctx, l.ID, p.Start, p.End, p.Start.Add(-digestLateness))
-		if err != nil || len(raws) == 0 {
-			return nil, err
-		}
-	} else if n, err := s.store.ArchiveCountBetween(ctx, l.ID, p.Start, p.End); err != nil || n == 0 {
+		n, err = s.store.ArchiveCountArrived(ctx, l.ID, p.Start, p.End, p.Start.Add(-digestLateness))
+	} else {
+		n, err = s.store.ArchiveCountBetween(ctx, l.ID, p.Start, p.End)
+	}
+	if err != nil || n == 0 {
 		return nil, err
 	}
 	run := &store.DigestRun{ListID: l.ID, Kind: kind, PeriodStart: p.Start, PeriodEnd: p.End, Volume: volume(l, p.End)}
@@ -161,7 +167,7 @@ func (s *Service) runIfDue(ctx context.Context, l *List, kind string, now time.T
 	if run.State == store.RunDone {
 		return nil, nil // another process sent it meanwhile
 	}
-	rep, err := s.sendRun(ctx, l, run)
+	rep, err := s.sendRun(ctx, l, run, readers)
 	return &rep, err
 }
 
@@ -180,20 +186,16 @@ func volume(l *List, end time.Time) int {
 	return v
 }
 
-// readers are the members who get a kind of mail: enabled, and asking for
-// it by their delivery setting.
-func (s *Service) readers(ctx context.Context, l *List, kind string) ([]*Member, error) {
-	ms, err := s.store.Members(ctx, l.ID)
-	if err != nil {
-		return nil, err
-	}
+// readersOf picks the members who get a kind of mail: enabled, and
+// asking for it by their delivery setting.
+func readersOf(ms []*Member, kind string) []*Member {
 	var out []*Member
 	for _, m := range ms {
 		if m.Status == StatusEnabled && m.Delivery == kind {
 			out = append(out, m)
 		}
 	}
-	return out, nil
+	return out
 }
 
 func (s *Service) waitingKB(ctx context.Context, l *List, since, until time.Time) int {
@@ -204,12 +206,16 @@ func (s *Service) waitingKB(ctx context.Context, l *List, since, until time.Time
 	return int(n / 1024)
 }
 
-// sendRun queues a run's mail for every reader it has not reached yet.
-func (s *Service) sendRun(ctx context.Context, l *List, run *store.DigestRun) (DigestReport, error) {
+// sendRun queues a run's mail for every reader it has not reached yet;
+// nil readers are read from the store (a run resumed after a crash).
+func (s *Service) sendRun(ctx context.Context, l *List, run *store.DigestRun, readers []*Member) (DigestReport, error) {
 	rep := DigestReport{List: l.Address, Kind: run.Kind, Period: Period{run.PeriodStart, run.PeriodEnd}, Volume: run.Volume, Issue: run.Issue}
-	readers, err := s.readers(ctx, l, run.Kind)
-	if err != nil {
-		return rep, err
+	if readers == nil {
+		ms, err := s.store.Members(ctx, l.ID)
+		if err != nil {
+			return rep, err
+		}
+		readers = readersOf(ms, run.Kind)
 	}
 	sent, err := s.store.DigestSent(ctx, run.ID)
 	if err != nil {

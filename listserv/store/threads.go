@@ -383,6 +383,14 @@ func (s *Store) ArchiveBusiestWeek(ctx context.Context, listID int64) (time.Time
 	return time.Unix(wk*604800+345600, 0).UTC(), n, err
 }
 
+// ArchiveCountArrived counts the posts ArchiveArrivedBetween would return.
+func (s *Store) ArchiveCountArrived(ctx context.Context, listID int64, since, until, notBefore time.Time) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM archive WHERE list_id = ? AND archived_at >= ? AND archived_at < ? AND date >= ?`,
+		listID, since.Unix(), until.Unix(), notBefore.Unix()).Scan(&n)
+	return n, err
+}
+
 // ArchiveArrivedBetween returns the bytes of a list's posts archived in
 // [since, until) and dated on or after notBefore, oldest first by date:
 // a digest's posts. By arrival, so a post approved late or with a slow
