@@ -68,8 +68,12 @@ const gather = 300 * time.Millisecond
 // batchSize is how many posts go into one index batch.
 const batchSize = 500
 
-// CatchUp indexes every archived post not yet indexed and returns how many.
+// CatchUp takes the posts of deleted lists out of the index, then indexes
+// every archived post not yet indexed and returns how many.
 func (x *Indexer) CatchUp(ctx context.Context) (int, error) {
+	if err := Forget(ctx, x.store, x.index); err != nil {
+		return 0, err
+	}
 	total := 0
 	for ctx.Err() == nil {
 		posts, err := x.store.ArchiveUnindexed(ctx, batchSize)
@@ -82,6 +86,29 @@ func (x *Indexer) CatchUp(ctx context.Context) (int, error) {
 		total += len(posts)
 	}
 	return total, nil
+}
+
+// Forget takes the posts of deleted lists out of the index: the store
+// keeps them, search must not find them (a list made again under the
+// address of a deleted private one would otherwise show its posts).
+func Forget(ctx context.Context, st *store.Store, idx *index.Index) error {
+	for ctx.Err() == nil {
+		posts, err := st.ArchiveLeaving(ctx, batchSize)
+		if err != nil || len(posts) == 0 {
+			return err
+		}
+		docs := make([]index.Doc, len(posts))
+		for i, p := range posts {
+			docs[i] = index.Doc{ID: strconv.FormatInt(p.ID, 10), Date: p.Date}
+		}
+		if err := idx.Delete(docs...); err != nil {
+			return err
+		}
+		if err := st.MarkLeft(ctx, posts); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
 }
 
 // Put indexes archived posts and records them as indexed, with the links

@@ -147,13 +147,7 @@ func (s *Server) searchPosts(w http.ResponseWriter, r *http.Request, l *listserv
 		s.fail(w, r, "search", err)
 		return nil, false
 	}
-	kept := posts[:0]
-	for _, p := range posts {
-		if p.ListID == l.ID {
-			kept = append(kept, p)
-		}
-	}
-	return kept, true
+	return posts, true
 }
 
 // searchAtom is a search as a feed: follow a question across the archive.

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -45,45 +44,8 @@ func (s *Server) search(l *listserv.List, sr searchRequest, size int, facets boo
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.cfg.Index.Search(query.Scoped(parsed, l.Address), index.SearchOptions{
+	return s.cfg.Index.Search(query.Scoped(parsed, l.Address), index.SearchOptions{
 		Size: size, Newest: sr.Newest, After: sr.After, Highlight: true, Facets: facets})
-	if err != nil {
-		return nil, err
-	}
-	return res, s.onList(l, res)
-}
-
-// onList drops hits that are not posts of this very list: the index
-// scopes by address, and a list deleted and made again under its address
-// (private then, public now) must not show the old list's posts.
-func (s *Server) onList(l *listserv.List, res *index.Result) error {
-	if len(res.Hits) == 0 {
-		return nil
-	}
-	ids := make([]int64, 0, len(res.Hits))
-	for _, h := range res.Hits {
-		if n, err := parseInt(h.ID); err == nil {
-			ids = append(ids, n)
-		}
-	}
-	posts, err := s.svc.Store().ArchiveByIDs(context.Background(), ids)
-	if err != nil {
-		return err
-	}
-	mine := map[string]bool{}
-	for _, p := range posts {
-		if p.ListID == l.ID {
-			mine[itoa64(p.ID)] = true
-		}
-	}
-	kept := res.Hits[:0]
-	for _, h := range res.Hits {
-		if mine[h.ID] {
-			kept = append(kept, h)
-		}
-	}
-	res.Hits = kept
-	return nil
 }
 
 type searchError string

@@ -293,6 +293,12 @@ func openIndex(ctx context.Context, svc *listserv.Service, data string, log *slo
 	if err != nil {
 		return nil, err
 	}
+	// Posts of lists deleted while no indexer ran leave it before anyone
+	// searches.
+	if err := archive.Forget(ctx, svc.Store(), idx); err != nil {
+		idx.Close()
+		return nil, err
+	}
 	// A missing (or emptied) index with an archive behind it: write it all
 	// again.
 	if n, err := idx.Count(); err == nil && n == 0 {

@@ -357,7 +357,7 @@ type Unindexed struct {
 // full-text index, oldest first, with their bytes.
 func (s *Store) ArchiveUnindexed(ctx context.Context, limit int) ([]Unindexed, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+prefixCols("a.", archiveCols)+`, COALESCE(l.address, ''), b.raw FROM archive a
-		LEFT JOIN lists l ON l.id = a.list_id JOIN archive_blobs b ON b.hash = a.hash WHERE a.indexed = 0 ORDER BY a.id LIMIT ?`, limit)
+		JOIN lists l ON l.id = a.list_id JOIN archive_blobs b ON b.hash = a.hash WHERE a.indexed = 0 ORDER BY a.id LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: unindexed: %w", err)
 	}
@@ -421,12 +421,42 @@ func (s *Store) MarkIndexed(ctx context.Context, posts []*ArchivedPost, links []
 	return nil
 }
 
+// archive.indexed says where a post stands with the full-text index.
+const (
+	indexedNo    = "0" // waits for the indexer
+	indexedYes   = "1" // in the index
+	indexedGoing = "2" // its list was deleted: to be taken out of the index
+	indexedGone  = "3" // out of the index, kept in the store
+)
+
+// ArchiveLeaving returns up to limit posts of deleted lists that are still
+// in the full-text index.
+func (s *Store) ArchiveLeaving(ctx context.Context, limit int) ([]*ArchivedPost, error) {
+	return s.posts(ctx, "leaving the index", `SELECT `+archiveCols+` FROM archive WHERE indexed = `+indexedGoing+` ORDER BY id LIMIT ?`, limit)
+}
+
+// MarkLeft records that posts were taken out of the index.
+func (s *Store) MarkLeft(ctx context.Context, posts []*ArchivedPost) error {
+	tx, release, err := s.begin(ctx, s.db)
+	if err != nil {
+		return fmt.Errorf("store: mark left: %w", err)
+	}
+	defer release()
+	for _, p := range posts {
+		if _, err := tx.ExecContext(ctx, `UPDATE archive SET indexed = `+indexedGone+` WHERE id = ?`, p.ID); err != nil {
+			return fmt.Errorf("store: mark left: %w", err)
+		}
+	}
+	return tx.Commit()
+}
+
 // ResetIndexed marks a list's posts (every list's with listID 0) as not
 // indexed, so the indexer writes them again.
 func (s *Store) ResetIndexed(ctx context.Context, listID int64) error {
-	q, args := `UPDATE archive SET indexed = 0`, []any{}
+	// Only posts of lists that exist: a deleted list's stay out.
+	q, args := `UPDATE archive SET indexed = 0 WHERE list_id IN (SELECT id FROM lists)`, []any{}
 	if listID != 0 {
-		q, args = q+` WHERE list_id = ?`, []any{listID}
+		q, args = q+` AND list_id = ?`, []any{listID}
 	}
 	if _, err := s.db.ExecContext(ctx, q, args...); err != nil {
 		return fmt.Errorf("store: reset indexed: %w", err)

@@ -98,9 +98,10 @@ func (s *Store) UpdateList(ctx context.Context, l *List) error {
 }
 
 // DeleteList removes a list, its members and its queued deliveries. The
-// messages it received stay in the spool, so nothing accepted is ever
-// destroyed by an admin's slip; those still waiting (received, held,
-// pending) are marked dropped, with the reason, so that nothing relays them.
+// messages it received stay in the spool, and its archive in the store,
+// so nothing accepted is ever destroyed by an admin's slip; those still
+// waiting (received, held, pending) are marked dropped, with the reason,
+// so that nothing relays them, and the archive leaves the search index.
 func (s *Store) DeleteList(ctx context.Context, address string) error {
 	tx, release, err := s.begin(ctx, s.db)
 	if err != nil {
@@ -121,6 +122,11 @@ func (s *Store) DeleteList(ctx context.Context, address string) error {
 		`DELETE FROM deliveries WHERE list_id = ? AND state = 'queued'`,
 		`DELETE FROM members WHERE list_id = ?`,
 		`DELETE FROM lists WHERE id = ?`,
+		// The archive stays, out of search: the indexer takes its posts
+		// out of the index, so a list made again under this address does
+		// not show them (archiveIndexed).
+		`UPDATE archive SET indexed = ` + indexedGoing + ` WHERE list_id = ? AND indexed = ` + indexedYes,
+		`UPDATE archive SET indexed = ` + indexedGone + ` WHERE list_id = ? AND indexed = ` + indexedNo,
 	} {
 		if _, err := tx.ExecContext(ctx, q, id); err != nil {
 			return fmt.Errorf("store: delete list %s: %w", address, err)
