@@ -5,9 +5,10 @@ import (
 	"html"
 	htmltemplate "html/template"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
+
+	"praxis/archive/render"
 )
 
 // Paths of the web archive. Message-IDs and thread ids may hold any
@@ -55,25 +56,17 @@ var webFuncs = htmltemplate.FuncMap{
 	"safesnippet": func(s string) htmltemplate.HTML { return htmltemplate.HTML(s) },
 }
 
-// linkURL finds http(s) URLs in plain text; the end is trimmed of the
-// punctuation prose puts after a link.
-var linkURL = regexp.MustCompile(`https?://[^\s<>"'\x60{}|\\^\[\]]+`)
-
-// linkify escapes plain text and makes its http(s) URLs links that tell
-// the browser to send no referrer and open nothing with access back.
+// linkify escapes plain text and makes its http(s) URLs (as
+// render.URLSpans finds them) links that tell the browser to send no
+// referrer and open nothing with access back.
 func linkify(text string) htmltemplate.HTML {
 	var b strings.Builder
 	at := 0
-	for _, m := range linkURL.FindAllStringIndex(text, -1) {
-		u := strings.TrimRight(text[m[0]:m[1]], ".,;:!?*'\")")
-		end := m[0] + len(u)
-		if strings.Count(u, "(") > strings.Count(u, ")") && end < m[1] && text[end] == ')' {
-			end++
-			u = text[m[0]:end]
-		}
-		b.WriteString(html.EscapeString(text[at:m[0]]))
+	for _, sp := range render.URLSpans(text) {
+		u := text[sp[0]:sp[1]]
+		b.WriteString(html.EscapeString(text[at:sp[0]]))
 		b.WriteString(`<a href="` + html.EscapeString(u) + `" rel="nofollow noopener noreferrer">` + html.EscapeString(u) + `</a>`)
-		at = end
+		at = sp[1]
 	}
 	b.WriteString(html.EscapeString(text[at:]))
 	return htmltemplate.HTML(b.String())

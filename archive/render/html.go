@@ -138,7 +138,7 @@ func scanHTML(doc *html.Node) (remote bool, links []string) {
 			}
 		case html.TextNode:
 			if !skip && !quoted {
-				links = append(links, textURLs(n.Data)...)
+				links = append(links, URLs(n.Data)...)
 			}
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {

@@ -11,16 +11,37 @@ import (
 // angle brackets, backslash, braces, "|" and "^".
 var urlRE = regexp.MustCompile(`(?i)\bhttps?://[^\s\p{Z}<>"\\{}|^` + "`" + `]+`)
 
-// textURLs returns the http(s) URLs in s, in order, each trimmed of the
-// punctuation that ends the sentence around it.
-func textURLs(s string) []string {
-	var out []string
-	for _, u := range urlRE.FindAllString(s, -1) {
-		if u = trimURL(u); isHTTP(u) {
-			out = append(out, u)
+// URLSpans returns where the http(s) URLs of plain text are, as
+// [start, end) byte offsets, each trimmed of the punctuation that ends
+// the sentence around it: for making them links in a page.
+func URLSpans(text string) [][2]int {
+	var out [][2]int
+	for _, m := range urlRE.FindAllStringIndex(text, -1) {
+		if u := trimURL(text[m[0]:m[1]]); isHTTP(u) {
+			out = append(out, [2]int{m[0], m[0] + len(u)})
 		}
 	}
 	return out
+}
+
+// URLs returns the http(s) URLs of plain text, in order, as URLSpans
+// finds them.
+func URLs(text string) []string {
+	var out []string
+	for _, sp := range URLSpans(text) {
+		out = append(out, text[sp[0]:sp[1]])
+	}
+	return out
+}
+
+// CutFooter returns plain text without the mailing-list footer at its
+// end, if it has one (see footerStart).
+func CutFooter(text string) string {
+	lines := strings.Split(text, "\n")
+	if i := footerStart(lines); i >= 0 {
+		return strings.Join(lines[:i], "\n")
+	}
+	return text
 }
 
 // trimURL drops trailing characters that belong to the prose around a
@@ -83,7 +104,7 @@ func (m *Message) links() []string {
 		}
 		for _, b := range p.Blocks {
 			if b.Kind == Plain {
-				add(textURLs(b.Text))
+				add(URLs(b.Text))
 			}
 		}
 	}
