@@ -28,6 +28,7 @@ import (
 	"praxis/archive/index"
 	"praxis/archive/mbox"
 	"praxis/archive/render"
+	"praxis/archive/web/browsertest"
 	"praxis/listserv"
 	"praxis/listserv/store"
 	"praxis/templates"
@@ -42,11 +43,11 @@ func TestBrowserJourney(t *testing.T) {
 	f := newArchiveFixture(t)
 	b := newBrowser(t)
 	origin := f.ts.URL
-	shots := screenshotDir(t)
+	shots := browsertest.ScreenshotDir(t)
 	start := time.Now()
 
 	// 1. The list of lists.
-	if st := b.open(origin + "/"); st != 200 {
+	if st := b.Open(origin + "/"); st != 200 {
 		t.Fatalf("/: status %d", st)
 	}
 	if h := b.text("h1"); h != "Communities" {
@@ -58,12 +59,12 @@ func TestBrowserJourney(t *testing.T) {
 	if strings.Contains(b.text("body"), "Inner circle") {
 		t.Error("home shows the private list to a visitor")
 	}
-	b.screenshot(shots, "1-home")
-	b.check("home", origin)
+	b.Screenshot(shots, "1-home")
+	b.Check("home", origin)
 
 	// 2. The cop list.
-	b.follow("following the list link", chromedp.Click(chromedp.CSS(`main a[href="/l/cop@example.org/"]`)))
-	if u := b.location(); u != origin+"/l/cop@example.org/" {
+	b.Follow("following the list link", chromedp.Click(chromedp.CSS(`main a[href="/l/cop@example.org/"]`)))
+	if u := b.Location(); u != origin+"/l/cop@example.org/" {
 		t.Fatalf("list link led to %s", u)
 	}
 	if h := b.text("h1"); h != "Makers" {
@@ -72,23 +73,23 @@ func TestBrowserJourney(t *testing.T) {
 	if !b.visible("svg.chart") || !b.visible("ol.threads li a") {
 		t.Error("list page: no activity chart or no threads shown")
 	}
-	if n := eval[int](b, `document.querySelectorAll("ol.threads > li").length`); n != 2 {
+	if n := browsertest.Eval[int](b.Browser, `document.querySelectorAll("ol.threads > li").length`); n != 2 {
 		t.Errorf("list page shows %d threads, want 2", n)
 	}
 	if th := b.text("ol.threads"); !strings.Contains(th, "How to calibrate the lathe?") || !strings.Contains(th, "2 posts") {
 		t.Errorf("threads: %q", th)
 	}
-	b.screenshot(shots, "2-list")
-	b.phone()
+	b.Screenshot(shots, "2-list")
+	b.Phone()
 	b.noSideScroll("list page at 360 px")
-	b.screenshot(shots, "2-list-phone-360")
-	b.desktop()
-	b.check("list", origin)
+	b.Screenshot(shots, "2-list-phone-360")
+	b.Desktop()
+	b.Check("list", origin)
 
 	// 3. The search form: type a query, submit.
-	b.do("typing a query", chromedp.SendKeys(chromedp.CSS(`form.search input[name="q"]`), "lathe"))
-	b.follow("submitting the search", chromedp.Click(chromedp.CSS(`form.search button[type="submit"]`)))
-	if u := b.location(); u != origin+"/l/cop@example.org/search?q=lathe" {
+	b.Do("typing a query", chromedp.SendKeys(chromedp.CSS(`form.search input[name="q"]`), "lathe"))
+	b.Follow("submitting the search", chromedp.Click(chromedp.CSS(`form.search button[type="submit"]`)))
+	if u := b.Location(); u != origin+"/l/cop@example.org/search?q=lathe" {
 		t.Errorf("search went to %s", u)
 	}
 	if h := b.text("h1"); h != "Search Makers" {
@@ -97,25 +98,25 @@ func TestBrowserJourney(t *testing.T) {
 	if !b.visible("ol.hits mark") {
 		t.Fatal("no highlighted <mark> in the hits")
 	}
-	marks := eval[[]string](b, `[...document.querySelectorAll("ol.hits mark")].map(m => m.textContent.toLowerCase())`)
+	marks := browsertest.Eval[[]string](b.Browser, `[...document.querySelectorAll("ol.hits mark")].map(m => m.textContent.toLowerCase())`)
 	for _, m := range marks {
 		if m != "lathe" && m != "lathes" {
 			t.Errorf("highlighted %q for the query lathe", m)
 		}
 	}
-	if v := eval[string](b, `document.querySelector('form.search input[name="q"]').value`); v != "lathe" {
+	if v := browsertest.Eval[string](b.Browser, `document.querySelector('form.search input[name="q"]').value`); v != "lathe" {
 		t.Errorf("the search box holds %q after the search", v)
 	}
 	if st := b.text(`p[role="status"]`); !strings.HasPrefix(st, "2 found") {
 		t.Errorf("search status %q, want 2 found", st)
 	}
-	b.screenshot(shots, "3-search")
-	b.check("search", origin)
+	b.Screenshot(shots, "3-search")
+	b.Check("search", origin)
 
 	// 4. A hit.
 	hit := b.text("ol.hits > li > a")
-	b.follow("opening the first hit", chromedp.Click(chromedp.CSS("ol.hits > li > a")))
-	if u := b.location(); !strings.HasPrefix(u, origin+"/m/") {
+	b.Follow("opening the first hit", chromedp.Click(chromedp.CSS("ol.hits > li > a")))
+	if u := b.Location(); !strings.HasPrefix(u, origin+"/m/") {
 		t.Fatalf("the hit led to %s", u)
 	}
 	if h := b.text("h1"); h != hit {
@@ -124,24 +125,24 @@ func TestBrowserJourney(t *testing.T) {
 	if !b.visible("dl.headers") || !b.visible("article.post pre.text") {
 		t.Error("the post page shows no headers or no text")
 	}
-	b.screenshot(shots, "4-hit")
-	b.check("hit", origin)
+	b.Screenshot(shots, "4-hit")
+	b.Check("hit", origin)
 
 	// 5. Its thread: a tree with the quote folded away.
-	b.follow("opening the thread", chromedp.Click(chromedp.CSS(`p.actions a[href^="/l/cop@example.org/t/"]`)))
-	if u := b.location(); u != origin+"/l/cop@example.org/t/q1@example.net" {
+	b.Follow("opening the thread", chromedp.Click(chromedp.CSS(`p.actions a[href^="/l/cop@example.org/t/"]`)))
+	if u := b.Location(); u != origin+"/l/cop@example.org/t/q1@example.net" {
 		t.Errorf("thread link led to %s", u)
 	}
 	if h := b.text("h1"); h != "How to calibrate the lathe?" {
 		t.Errorf("thread h1 = %q", h)
 	}
-	if n := eval[int](b, `document.querySelectorAll("ol.tree > li > article.post").length`); n != 2 {
+	if n := browsertest.Eval[int](b.Browser, `document.querySelectorAll("ol.tree > li > article.post").length`); n != 2 {
 		t.Errorf("thread shows %d posts, want 2", n)
 	}
 	if !strings.Contains(b.text("ol.tree"), "Tighten the gib screws first.") {
 		t.Error("the reply's text is not shown")
 	}
-	if open := eval[bool](b, `document.querySelector("details.quote").open`); open {
+	if open := browsertest.Eval[bool](b.Browser, `document.querySelector("details.quote").open`); open {
 		t.Error("the quote is unfolded")
 	}
 	if b.visible("details.quote > pre") {
@@ -153,25 +154,25 @@ func TestBrowserJourney(t *testing.T) {
 	if b.visible("details.sig > pre") {
 		t.Error("the signature shows unfolded")
 	}
-	if d := eval[int](b, `document.querySelector("ol.tree > li.d1") ? 1 : 0`); d != 1 {
+	if d := browsertest.Eval[int](b.Browser, `document.querySelector("ol.tree > li.d1") ? 1 : 0`); d != 1 {
 		t.Error("the reply is not indented under its parent")
 	}
-	b.screenshot(shots, "5-thread")
-	b.phone()
+	b.Screenshot(shots, "5-thread")
+	b.Phone()
 	b.noSideScroll("thread page at 360 px")
-	b.screenshot(shots, "5-thread-phone-360")
-	b.desktop()
+	b.Screenshot(shots, "5-thread-phone-360")
+	b.Desktop()
 	// Unfolding the quote needs no script.
-	b.do("unfolding the quote", chromedp.Click(chromedp.CSS("details.quote > summary")))
+	b.Do("unfolding the quote", chromedp.Click(chromedp.CSS("details.quote > summary")))
 	if !b.visible("details.quote > pre") || !strings.Contains(b.text("details.quote > pre"), "My lathe drifts.") {
 		t.Error("clicking the summary does not show the quote")
 	}
-	b.screenshot(shots, "5-thread-quote-open")
-	b.check("thread", origin)
+	b.Screenshot(shots, "5-thread-quote-open")
+	b.Check("thread", origin)
 
 	// 6. The first post's permalink.
-	b.follow("opening a permalink", chromedp.Click(chromedp.CSS(`ol.tree > li:first-child a[title="Permalink"]`)))
-	if u := b.location(); u != origin+"/m/q1@example.net" {
+	b.Follow("opening a permalink", chromedp.Click(chromedp.CSS(`ol.tree > li:first-child a[title="Permalink"]`)))
+	if u := b.Location(); u != origin+"/m/q1@example.net" {
 		t.Errorf("permalink is %s", u)
 	}
 	if h := b.text("h1"); h != "How to calibrate the lathe?" {
@@ -183,11 +184,11 @@ func TestBrowserJourney(t *testing.T) {
 	if !strings.Contains(b.text("article.post pre.text"), "My lathe drifts.") {
 		t.Errorf("permalink text %q", b.text("article.post"))
 	}
-	b.screenshot(shots, "6-permalink")
-	b.check("permalink", origin)
+	b.Screenshot(shots, "6-permalink")
+	b.Check("permalink", origin)
 
 	// 7. The hostile post: shown as text and harmless markup.
-	b.open(origin + "/m/" + url.PathEscape("evil/1@example.com"))
+	b.Open(origin + "/m/" + url.PathEscape("evil/1@example.com"))
 	if !b.visible("p.note") || !strings.Contains(b.text("main"), "Remote images in this message were not loaded.") {
 		t.Error("the hostile post does not say its remote images were dropped")
 	}
@@ -195,9 +196,9 @@ func TestBrowserJourney(t *testing.T) {
 		t.Errorf("hostile subject shown as %q, want the markup as text", h)
 	}
 	checkSafe(t, b, "hostile post", pageSafety(t, b))
-	b.screenshot(shots, "7-hostile")
-	b.check("hostile post", origin)
-	t.Logf("journey: 7 pages, %d screenshots in %s, %v", b.shots, shots, time.Since(start).Round(time.Millisecond))
+	b.Screenshot(shots, "7-hostile")
+	b.Check("hostile post", origin)
+	t.Logf("journey: 7 pages, screenshots in %s, %v", shots, time.Since(start).Round(time.Millisecond))
 }
 
 // safety is what pageSafetyJS finds in a page.
@@ -259,12 +260,12 @@ const pageSafetyJS = `(() => {
 	return out;
 })()`
 
-func pageSafety(t *testing.T, b *browser) safety {
+func pageSafety(t *testing.T, b browser) safety {
 	t.Helper()
-	return eval[safety](b, pageSafetyJS)
+	return browsertest.Eval[safety](b.Browser, pageSafetyJS)
 }
 
-func checkSafe(t *testing.T, b *browser, where string, s safety) {
+func checkSafe(t *testing.T, b browser, where string, s safety) {
 	t.Helper()
 	if s.Elements < 10 {
 		t.Errorf("%s: only %d elements: the page did not load", where, s.Elements)
@@ -593,35 +594,35 @@ func TestBrowserXSS(t *testing.T) {
 	t.Logf("archive: %d posts (%d distinct Message-IDs) in %v", len(posts), len(first), time.Since(start).Round(time.Millisecond))
 
 	// The detectors work: a violation made on purpose is seen.
-	b.open(origin + "/")
-	b.take()
-	eval[int](b, `(() => { const i = new Image(); i.src = "https://remote.invalid/pixel.gif"; document.body.append(i); alert("canary"); return 1; })()`)
-	var canary report
+	b.Open(origin + "/")
+	b.Take()
+	browsertest.Eval[int](b.Browser, `(() => { const i = new Image(); i.src = "https://remote.invalid/pixel.gif"; document.body.append(i); alert("canary"); return 1; })()`)
+	var canary browsertest.Report
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		r := b.take()
-		canary.console = append(canary.console, r.console...)
-		canary.dialogs = append(canary.dialogs, r.dialogs...)
-		canary.requests = append(canary.requests, r.requests...)
-		canary.blocked = append(canary.blocked, r.blocked...)
-		if len(canary.console) > 0 && len(canary.dialogs) > 0 {
+		r := b.Take()
+		canary.Console = append(canary.Console, r.Console...)
+		canary.Dialogs = append(canary.Dialogs, r.Dialogs...)
+		canary.Requests = append(canary.Requests, r.Requests...)
+		canary.Blocked = append(canary.Blocked, r.Blocked...)
+		if len(canary.Console) > 0 && len(canary.Dialogs) > 0 {
 			break
 		}
 	}
-	if len(canary.console) == 0 || len(canary.dialogs) == 0 {
+	if len(canary.Console) == 0 || len(canary.Dialogs) == 0 {
 		t.Fatalf("the detectors missed a CSP violation or a dialog made on purpose: %+v", canary)
 	}
-	t.Logf("canary: console %q, dialogs %q, requests %q, blocked %q", canary.console, canary.dialogs, canary.requests, canary.blocked)
+	t.Logf("canary: console %q, dialogs %q, requests %q, blocked %q", canary.Console, canary.Dialogs, canary.Requests, canary.Blocked)
 	// And so are the DOM checks: markup that must never reach a page,
 	// put there from DevTools.
-	b.open(origin + "/")
-	eval[int](b, `(() => { const d = document.createElement("div"); d.className = "html";
+	b.Open(origin + "/")
+	browsertest.Eval[int](b.Browser, `(() => { const d = document.createElement("div"); d.className = "html";
 		d.innerHTML = '<p onclick="x()">a</p><a href=" java\tscript:alert(1)">b</a><iframe></iframe><object></object><svg><a xlink:href="javascript:1">c</a></svg><input name="x">';
 		const a = document.createElement("article"); a.append(d); document.body.append(a); return 1; })()`)
 	if s := pageSafety(t, b); len(s.Handlers) != 1 || len(s.JSURLs) != 2 || len(s.Embeds) != 2 || s.Forms != 1 {
 		t.Fatalf("the DOM checks missed markup put there on purpose: %+v", s)
 	}
-	b.open(origin + "/") // a fresh page, without the canaries
-	b.take()
+	b.Open(origin + "/") // a fresh page, without the canaries
+	b.Take()
 
 	// Every post, on its page.
 	var pages, htmlShown, failed int
@@ -632,14 +633,14 @@ func TestBrowserXSS(t *testing.T) {
 		if len(v.want) > 0 {
 			where += " (" + postWhere[v.want[0]] + ")"
 		}
-		if st := b.open(origin + v.path); st != 200 {
+		if st := b.Open(origin + v.path); st != 200 {
 			t.Errorf("%s: status %d", where, st)
 			failed++
 			continue
 		}
 		s := pageSafety(t, b)
 		checkSafe(t, b, where, s)
-		b.check(where, origin)
+		b.Check(where, origin)
 		have := map[string]bool{}
 		for _, a := range s.Articles {
 			have[a] = true
@@ -662,14 +663,14 @@ func TestBrowserXSS(t *testing.T) {
 	for _, first := range []string{templates.ListPath(l.Address), templates.ListPath(l.Address) + "resources"} {
 		next := first
 		for n := 0; next != "" && n < 50; n++ {
-			if st := b.open(origin + next); st != 200 {
+			if st := b.Open(origin + next); st != 200 {
 				t.Errorf("%s: status %d", next, st)
 				break
 			}
 			checkSafe(t, b, next, pageSafety(t, b))
-			b.check(next, origin)
+			b.Check(next, origin)
 			others++
-			next = eval[string](b, `(() => { const a = document.querySelector('a[rel="next"]'); return a ? a.getAttribute("href") : ""; })()`)
+			next = browsertest.Eval[string](b.Browser, `(() => { const a = document.querySelector('a[rel="next"]'); return a ? a.getAttribute("href") : ""; })()`)
 			if next != "" && !strings.HasPrefix(next, "/") {
 				next = first + next
 			}
@@ -678,15 +679,15 @@ func TestBrowserXSS(t *testing.T) {
 	hits, marks := 0, 0
 	for _, q := range []string{"script", "javascript", "alert", "onload", "onclick", "iframe", "img", "style", "html", "href", "src", "http", "body", "div", "font"} {
 		p := templates.ListPath(l.Address) + "search?q=" + url.QueryEscape(q)
-		if st := b.open(origin + p); st != 200 {
+		if st := b.Open(origin + p); st != 200 {
 			t.Errorf("%s: status %d", p, st)
 			continue
 		}
 		checkSafe(t, b, p, pageSafety(t, b))
-		b.check(p, origin)
+		b.Check(p, origin)
 		others++
-		hits += eval[int](b, `document.querySelectorAll("ol.hits > li").length`)
-		marks += eval[int](b, `document.querySelectorAll("ol.hits mark").length`)
+		hits += browsertest.Eval[int](b.Browser, `document.querySelectorAll("ol.hits > li").length`)
+		marks += browsertest.Eval[int](b.Browser, `document.querySelectorAll("ol.hits mark").length`)
 	}
 
 	if len(covered) != len(posts) {
@@ -816,32 +817,32 @@ func TestBrowserAccessibility(t *testing.T) {
 	checked := 0
 	check := func(where string) {
 		t.Helper()
-		b.check(where, origin)
-		for _, p := range eval[[]string](b, a11yJS) {
+		b.Check(where, origin)
+		for _, p := range browsertest.Eval[[]string](b.Browser, a11yJS) {
 			t.Errorf("%s: %s", where, p)
 		}
-		b.phone()
+		b.Phone()
 		b.noSideScroll(where + " at 360 px")
-		b.desktop()
+		b.Desktop()
 		checked++
 	}
 	for _, p := range pages {
-		if st := b.open(origin + p.path); st != p.status {
+		if st := b.Open(origin + p.path); st != p.status {
 			t.Errorf("%s: status %d, want %d", p.path, st, p.status)
 		}
 		if p.status != 200 {
 			// The browser logs an error status as a failed load; that
 			// is the page's point here.
-			b.take()
+			b.Take()
 		}
 		check(p.path)
 	}
 
 	// Signed in, through the browser: the form, the mailed link, its
 	// button; then the pages a moderator sees.
-	b.open(origin + "/signin?list=cop@example.org")
-	b.do("typing the address", chromedp.SendKeys(chromedp.CSS("#address"), "mod@example.net"))
-	b.follow("asking for a sign-in link", chromedp.Click(chromedp.CSS(`main form button[type="submit"]`)))
+	b.Open(origin + "/signin?list=cop@example.org")
+	b.Do("typing the address", chromedp.SendKeys(chromedp.CSS("#address"), "mod@example.net"))
+	b.Follow("asking for a sign-in link", chromedp.Click(chromedp.CSS(`main form button[type="submit"]`)))
 	check("/signin (sent)")
 	var mail string
 	if err := f.svc.Store().DB().QueryRow(`SELECT raw FROM messages WHERE rcpt = 'mod@example.net' ORDER BY id DESC LIMIT 1`).Scan(&mail); err != nil {
@@ -851,10 +852,10 @@ func TestBrowserAccessibility(t *testing.T) {
 	if link == nil {
 		t.Fatalf("no link in the sign-in mail:\n%s", mail)
 	}
-	b.open(origin + link[1])
+	b.Open(origin + link[1])
 	check("/signin/TOKEN")
-	b.follow("using the sign-in link", chromedp.Click(chromedp.CSS(`main form button[type="submit"]`)))
-	if u := b.location(); u != origin+"/l/cop@example.org/" {
+	b.Follow("using the sign-in link", chromedp.Click(chromedp.CSS(`main form button[type="submit"]`)))
+	if u := b.Location(); u != origin+"/l/cop@example.org/" {
 		t.Errorf("signed in, the browser is at %s", u)
 	}
 	if who := b.text(".who"); !strings.Contains(who, "mod@example.net") {
@@ -862,7 +863,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	}
 	check("/l/cop@example.org/ (moderator)")
 	for _, p := range []string{"/", "/l/cop@example.org/held", thread} {
-		if st := b.open(origin + p); st != 200 {
+		if st := b.Open(origin + p); st != 200 {
 			t.Errorf("%s signed in: status %d", p, st)
 		}
 		check(p + " (moderator)")
@@ -871,15 +872,15 @@ func TestBrowserAccessibility(t *testing.T) {
 		t.Error("signed in, the thread does not show")
 	}
 	// The checks see what they are there to see.
-	eval[int](b, `(() => { document.querySelector("main").append(document.createElement("input"), document.createElement("img"),
+	browsertest.Eval[int](b.Browser, `(() => { document.querySelector("main").append(document.createElement("input"), document.createElement("img"),
 		document.createElement("h1"), Object.assign(document.createElement("div"), {style: "width: 2000px; height: 1em"})); return 1; })()`)
-	got := strings.Join(eval[[]string](b, a11yJS), "\n")
+	got := strings.Join(browsertest.Eval[[]string](b.Browser, a11yJS), "\n")
 	for _, want := range []string{"control without a label", "image without alt", "2 <h1> elements"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the accessibility check misses %q; it found:\n%s", want, got)
 		}
 	}
-	if o := eval[overflow](b, overflowJS); o.ScrollWidth <= o.Viewport {
+	if o := browsertest.Eval[overflow](b.Browser, overflowJS); o.ScrollWidth <= o.Viewport {
 		t.Errorf("the overflow check misses a 2000 px element: %+v", o)
 	}
 	t.Logf("%d pages checked", checked)

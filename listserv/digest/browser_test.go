@@ -2,8 +2,6 @@ package digest
 
 import (
 	"bytes"
-	"context"
-	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -11,21 +9,14 @@ import (
 	"net/http/httptest"
 	"net/mail"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	cdpbrowser "github.com/chromedp/cdproto/browser"
-	"github.com/chromedp/cdproto/cdp"
-	cdplog "github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/page"
-	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"praxis/archive/web/browsertest"
 )
 
 // The summary's HTML part in a real headless Chromium, driven through the
@@ -33,235 +24,7 @@ import (
 // archive/web do it: what a browser makes of the markup, not what a
 // regexp thinks of it (checkSafeHTML does that). The test skips when no
 // Chromium is installed, except in CI, where a missing browser fails it.
-// The helpers are written anew here: _test.go files of another package
-// cannot be imported.
-
-// summaryChromium finds a Chromium or Chrome binary; PRAXIS_CHROMIUM
-// names one explicitly.
-func summaryChromium() string {
-	if p := os.Getenv("PRAXIS_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome-stable", "google-chrome", "headless-shell"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
-
-// summaryBrowser is one headless Chromium with one tab, and what the tab
-// reported: console errors and warnings, log entries, exceptions,
-// dialogs, and every network request.
-type summaryBrowser struct {
-	t   *testing.T
-	ctx context.Context
-
-	mu       sync.Mutex
-	console  []string
-	dialogs  []string
-	requests []string
-	blocked  []string
-}
-
-// newSummaryBrowser starts Chromium (path from summaryChromium); the
-// browser ends with the test.
-func newSummaryBrowser(t *testing.T, path string) *summaryBrowser {
-	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox, // CI runs the tests as root
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("lang", "en-US"),
-		chromedp.Flag("disable-extensions", true),
-		// Nothing may leave the machine even if the page asked for it:
-		// every host but the loopback test server fails to resolve. A
-		// request the page makes is still announced (requestWillBeSent)
-		// before it fails, so the offsite check below sees it.
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	t.Cleanup(func() {
-		cancel()
-		cancelAlloc()
-	})
-	// The first Do starts the browser; it must have no deadline, or the
-	// deadline would end the browser.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("starting %s: %v", path, err)
-	}
-	b := &summaryBrowser{t: t, ctx: ctx}
-	if err := chromedp.Listen(ctx, b.record); err != nil {
-		t.Fatal(err)
-	}
-	// The offsite check depends on the network events: make sure the
-	// Network domain is on.
-	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
-		t.Fatal(err)
-	}
-	if v, err := chromedp.CallBrowser(ctx, cdpbrowser.GetVersion, cdp.Empty{}); err == nil {
-		t.Logf("browser: %s (%s)", v.Product, path)
-	}
-	return b
-}
-
-// record runs in the tab's event loop: quick, and no calls to the
-// browser (see chromedp.Listen).
-func (b *summaryBrowser) record(ev any) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	switch ev := ev.(type) {
-	case *cdpruntime.EventConsoleAPICalled:
-		if ev.Type == cdpruntime.ConsoleAPICalledTypeError || ev.Type == cdpruntime.ConsoleAPICalledTypeWarning || ev.Type == cdpruntime.ConsoleAPICalledTypeAssert {
-			var args []string
-			for _, a := range ev.Args {
-				args = append(args, string(a.Value)+a.Description)
-			}
-			b.console = append(b.console, fmt.Sprintf("console.%s: %s", ev.Type, strings.Join(args, " ")))
-		}
-	case *cdpruntime.EventExceptionThrown:
-		d := ev.ExceptionDetails
-		desc := ""
-		if d.Exception != nil {
-			desc = d.Exception.Description
-		}
-		b.console = append(b.console, "exception: "+d.Text+" "+desc)
-	case *cdplog.EventEntryAdded:
-		e := ev.Entry
-		// The browser may ask for /favicon.ico on its own; the test
-		// server has none, and that 404 is not the summary's doing.
-		if e.Source == cdplog.EntrySourceNetwork && strings.HasSuffix(e.URL, "/favicon.ico") {
-			return
-		}
-		if e.Level == cdplog.EntryLevelError || e.Level == cdplog.EntryLevelWarning {
-			b.console = append(b.console, fmt.Sprintf("log %s/%s: %s %s", e.Source, e.Level, e.Text, e.URL))
-		}
-	case *page.EventJavascriptDialogOpening:
-		b.dialogs = append(b.dialogs, fmt.Sprintf("%s dialog %q on %s", ev.Type, ev.Message, ev.URL))
-		// A dialog blocks the page until answered: answer it from another
-		// goroutine, so the test fails instead of hanging.
-		ctx := b.ctx
-		go chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
-	case *network.EventRequestWillBeSent:
-		b.requests = append(b.requests, ev.Request.URL)
-	case *network.EventLoadingFailed:
-		if ev.BlockedReason != "" {
-			b.blocked = append(b.blocked, fmt.Sprintf("%s: %s (%s)", ev.Type, ev.BlockedReason, ev.ErrorText))
-		}
-	}
-}
-
-// summaryReport is what the tab reported since the last take.
-type summaryReport struct {
-	console, dialogs, requests, blocked []string
-}
-
-func (b *summaryBrowser) take() summaryReport {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	r := summaryReport{b.console, b.dialogs, b.requests, b.blocked}
-	b.console, b.dialogs, b.requests, b.blocked = nil, nil, nil, nil
-	return r
-}
-
-// offsite returns the requests to anywhere but origin; about:, data: and
-// blob: URLs fetch nothing.
-func (r summaryReport) offsite(origin string) []string {
-	var out []string
-	for _, u := range r.requests {
-		pu, err := url.Parse(u)
-		if err != nil {
-			out = append(out, u)
-			continue
-		}
-		switch pu.Scheme {
-		case "about", "data", "blob":
-			continue
-		}
-		if pu.Scheme+"://"+pu.Host != origin {
-			out = append(out, u)
-		}
-	}
-	return out
-}
-
-// check fails the test on console errors, dialogs, blocked requests or
-// requests to other hosts reported since the last take.
-func (b *summaryBrowser) check(where, origin string) summaryReport {
-	b.t.Helper()
-	r := b.take()
-	for _, c := range r.console {
-		b.t.Errorf("%s: %s", where, c)
-	}
-	for _, d := range r.dialogs {
-		b.t.Errorf("%s: a %s opened", where, d)
-	}
-	for _, u := range r.offsite(origin) {
-		b.t.Errorf("%s: request to another host: %s", where, u)
-	}
-	for _, bl := range r.blocked {
-		b.t.Errorf("%s: the browser blocked a request: %s", where, bl)
-	}
-	return r
-}
-
-// do runs steps that return nothing.
-func (b *summaryBrowser) do(what string, steps ...chromedp.Action[chromedp.Void]) {
-	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
-	defer cancel()
-	if err := chromedp.Do(ctx, steps...); err != nil {
-		b.t.Fatalf("%s: %v", what, err)
-	}
-}
-
-// open sets the viewport and loads u afresh; it returns the response.
-func (b *summaryBrowser) open(u string, viewport chromedp.Action[chromedp.Void]) *network.Response {
-	b.t.Helper()
-	b.do("setting the viewport", viewport)
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
-	defer cancel()
-	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(u))
-	if err != nil {
-		b.t.Fatalf("navigating to %s: %v", u, err)
-	}
-	if resp == nil {
-		b.t.Fatalf("navigating to %s: no response", u)
-	}
-	return resp
-}
-
-// screenshot saves a full-page PNG of the page shown as dir/name.png.
-func (b *summaryBrowser) screenshot(dir, name string) string {
-	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
-	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG
-	if err != nil {
-		b.t.Fatalf("screenshot %s: %v", name, err)
-	}
-	path := filepath.Join(dir, name+".png")
-	if err := os.WriteFile(path, png, 0o644); err != nil {
-		b.t.Fatal(err)
-	}
-	b.t.Logf("screenshot %s", path)
-	return path
-}
-
-// sbEval evaluates a JavaScript expression in the page and decodes its
-// value into T. The expression comes from DevTools, not from the page.
-func sbEval[T any](b *summaryBrowser, expr string) T {
-	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
-	defer cancel()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
-	if err != nil {
-		b.t.Fatalf("evaluating %.60q: %v", expr, err)
-	}
-	return v
-}
+// The browser is browsertest's, as the archive's tests use it.
 
 // summaryDOM is what summaryDOMJS finds in the parsed page.
 type summaryDOM struct {
@@ -397,13 +160,7 @@ func htmlPart(t *testing.T, raw []byte) string {
 // posts); the list's name in the title and the masthead; and on the
 // phone, nothing wider than the screen and no text cut off.
 func TestBrowserSummaryHTML(t *testing.T) {
-	path := summaryChromium()
-	if path == "" {
-		if os.Getenv("CI") == "" {
-			t.Skip("no Chromium found (set PRAXIS_CHROMIUM); browser tests skipped")
-		}
-		t.Fatal("CI is set but no Chromium was found: install chromium or set PRAXIS_CHROMIUM")
-	}
+	b := browsertest.New(t)
 	start := time.Now()
 	_, week := weekSummary(t)
 	s := week.For(goldenMember)
@@ -451,14 +208,7 @@ func TestBrowserSummaryHTML(t *testing.T) {
 	origin := ts.URL
 	pageURL := origin + "/summary.html"
 
-	b := newSummaryBrowser(t, path)
-	shots := t.TempDir()
-	if d := os.Getenv("PRAXIS_SCREENSHOTS"); d != "" {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		shots = d
-	}
+	shots := browsertest.ScreenshotDir(t)
 	// The links the summary may hold besides the archive's: those shared
 	// in the week's posts.
 	shared := map[string]bool{}
@@ -479,15 +229,19 @@ func TestBrowserSummaryHTML(t *testing.T) {
 	}
 	for _, v := range views {
 		where := "summary at " + v.name
-		b.take()
-		resp := b.open(pageURL, v.viewport)
+		b.Take()
+		b.Do("setting the viewport", v.viewport)
+		resp := b.Navigate(pageURL)
+		if resp == nil {
+			t.Fatalf("%s: no response", where)
+		}
 		if resp.Status != 200 || resp.MimeType != "text/html" {
 			t.Errorf("%s: status %d, type %q", where, resp.Status, resp.MimeType)
 		}
-		dom := sbEval[summaryDOM](b, summaryDOMJS)
-		lay := sbEval[summaryLayout](b, summaryLayoutJS)
-		b.screenshot(shots, "summary-2021-04-12-"+v.name)
-		b.check(where, origin)
+		dom := browsertest.Eval[summaryDOM](b, summaryDOMJS)
+		lay := browsertest.Eval[summaryLayout](b, summaryLayoutJS)
+		b.Screenshot(shots, "summary-2021-04-12-"+v.name)
+		b.Check(where, origin)
 
 		// Safe for a mail client.
 		if dom.Elements < 100 {
@@ -605,25 +359,26 @@ func TestBrowserSummaryHTML(t *testing.T) {
 
 	// The detectors work: a remote image, a handler, a style url() and a
 	// dialog put into the page from DevTools are all seen.
-	b.open(pageURL, views[0].viewport)
-	b.take()
-	sbEval[int](b, `(() => { const i = new Image(); i.src = "https://remote.invalid/pixel.gif"; document.body.append(i);
+	b.Do("setting the viewport", views[0].viewport)
+	b.Navigate(pageURL)
+	b.Take()
+	browsertest.Eval[int](b, `(() => { const i = new Image(); i.src = "https://remote.invalid/pixel.gif"; document.body.append(i);
 		const d = document.createElement("div"); d.setAttribute("onclick", "x()"); d.setAttribute("style", "background:url(https://remote.invalid/bg.png)");
 		document.body.append(d); alert("canary"); return 1; })()`)
-	var canary summaryReport
+	var canary browsertest.Report
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		r := b.take()
-		canary.console = append(canary.console, r.console...)
-		canary.dialogs = append(canary.dialogs, r.dialogs...)
-		canary.requests = append(canary.requests, r.requests...)
-		if len(canary.dialogs) > 0 && len(canary.offsite(origin)) >= 2 {
+		r := b.Take()
+		canary.Console = append(canary.Console, r.Console...)
+		canary.Dialogs = append(canary.Dialogs, r.Dialogs...)
+		canary.Requests = append(canary.Requests, r.Requests...)
+		if len(canary.Dialogs) > 0 && len(canary.Offsite(origin)) >= 2 {
 			break
 		}
 	}
-	if len(canary.dialogs) == 0 || len(canary.offsite(origin)) < 2 {
+	if len(canary.Dialogs) == 0 || len(canary.Offsite(origin)) < 2 {
 		t.Errorf("the detectors missed a dialog or remote fetches made on purpose: %+v", canary)
 	}
-	if dom := sbEval[summaryDOM](b, summaryDOMJS); len(dom.Handlers) != 1 || len(dom.Embeds) != 1 || len(dom.URLAttrs) != 1 || len(dom.StyleURLs) != 1 || len(dom.BgImages) != 1 {
+	if dom := browsertest.Eval[summaryDOM](b, summaryDOMJS); len(dom.Handlers) != 1 || len(dom.Embeds) != 1 || len(dom.URLAttrs) != 1 || len(dom.StyleURLs) != 1 || len(dom.BgImages) != 1 {
 		t.Errorf("the DOM checks missed markup put there on purpose: %+v", dom)
 	}
 	t.Logf("summary of %s for %s: %d bytes of HTML, built in %v; browser checks done in %v; screenshots in %s",
