@@ -19,8 +19,11 @@ import (
 )
 
 func (c *cli) importCmd(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "members" {
+		return c.importMembers(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "mbox" {
-		return usagef("usage: praxis import mbox LIST FILE...")
+		return usagef("usage: praxis import mbox LIST FILE... | import members LIST FILE.csv")
 	}
 	fs := c.flags("import mbox")
 	pos, err := parse(fs, args[1:], 2, -1, "import mbox LIST FILE...")

@@ -32,6 +32,7 @@ Commands:
   ban add|rm|ls LIST [PATTERN]  addresses (or ^regexes) that may not post or join
   domain dkim-keygen DOMAIN     create a DKIM key and print the DNS record
   import mbox LIST FILE...      read an existing archive (mbox, mboxrd, .gz)
+  import members LIST FILE.csv  bulk-add members (email,name,role,delivery)
   export mbox LIST [--since D]  write the list's archive as mboxrd to stdout
   thread LIST MESSAGE-ID        print the thread that holds a message
   search LIST QUERY             search the archive (public-inbox query language)

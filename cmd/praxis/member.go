@@ -2,8 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"os"
+	"strings"
 	"text/tabwriter"
 
 	"praxis/listserv"
@@ -234,5 +239,69 @@ func (c *cli) memberInvite(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintln(c.stdout, out.Message)
+	return nil
+}
+
+// importMembers adds the members of a CSV file, `email,name,role,delivery`
+// per line (only email required; a first line naming the columns is
+// skipped), as `member add` would, with no confirmation. A bad line is
+// reported with its number and the rest still go in; members already on
+// the list are left as they are.
+func (c *cli) importMembers(ctx context.Context, args []string) error {
+	fs := c.flags("import members")
+	pos, err := parse(fs, args, 2, 2, "import members LIST FILE.csv")
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(pos[1])
+	if err != nil {
+		return fmt.Errorf("import members: %w", err)
+	}
+	defer f.Close()
+	svc, l, done, err := c.openList(ctx, pos[0])
+	if err != nil {
+		return err
+	}
+	defer done()
+	r := csv.NewReader(f)
+	r.FieldsPerRecord = -1
+	r.TrimLeadingSpace = true
+	r.Comment = '#'
+	added, already, bad := 0, 0, 0
+	for first := true; ; first = false {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			bad++
+			fmt.Fprintf(c.stderr, "praxis: %s: %v\n", pos[1], err)
+			continue
+		}
+		field := func(i int) string {
+			if i < len(rec) {
+				return strings.TrimSpace(rec[i])
+			}
+			return ""
+		}
+		if first && strings.EqualFold(field(0), "email") {
+			continue
+		}
+		line, _ := r.FieldPos(0)
+		m := &listserv.Member{Address: field(0), Name: field(1), Role: field(2), Delivery: field(3)}
+		switch err := svc.AddMember(ctx, l.Address, m); {
+		case err == nil:
+			added++
+		case errors.Is(err, listserv.ErrDuplicate):
+			already++
+		default:
+			bad++
+			fmt.Fprintf(c.stderr, "praxis: %s line %d: %v\n", pos[1], line, cleanError(err))
+		}
+	}
+	fmt.Fprintf(c.stdout, "%s: %d members added to %s, %d already members, %d lines refused\n", pos[1], added, l.Address, already, bad)
+	if bad > 0 {
+		return fmt.Errorf("%d lines of %s were not imported (see above)", bad, pos[1])
+	}
 	return nil
 }
