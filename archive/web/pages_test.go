@@ -1,6 +1,7 @@
 package web
 
 import (
+	"compress/gzip"
 	"context"
 	"flag"
 	"fmt"
@@ -230,6 +231,34 @@ func TestRoutes(t *testing.T) {
 			strings.Contains(h.Get("Content-Security-Policy"), "unsafe-inline") {
 			t.Errorf("%s: security headers %v", tt.path, h)
 		}
+	}
+}
+
+// The whole archive downloads as a gzipped mboxrd holding every post of
+// the list and none of another's.
+func TestExportMbox(t *testing.T) {
+	f := newArchiveFixture(t)
+	resp, err := f.client(t).Get(f.ts.URL + "/l/cop@example.org/export.mbox.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	zr, err := gzip.NewReader(resp.Body)
+	if err != nil {
+		t.Fatalf("not gzip: %v", err)
+	}
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mbox := string(b)
+	for _, want := range []string{"Message-ID: <q1@example.net>", "Message-ID: <a1@example.net>", "Message-ID: <evil/1@example.com>"} {
+		if !strings.Contains(mbox, want) {
+			t.Errorf("the export lacks %s", want)
+		}
+	}
+	if n := strings.Count(mbox, "\nFrom ") + strings.Count(mbox[:min(5, len(mbox))], "From "); n != 3 || strings.Contains(mbox, "secret1") {
+		t.Errorf("the export has %d messages (want 3), or another list's", n)
 	}
 }
 
