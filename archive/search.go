@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"context"
 	"time"
 
 	"praxis/archive/index"
@@ -28,11 +29,17 @@ type SearchHit struct {
 // the scope is always applied, so no other list's post (private or not)
 // can appear.
 func Search(idx *index.Index, list, q string, limit int, newest bool) (*SearchResult, error) {
+	return SearchContext(context.Background(), idx, list, q, limit, newest)
+}
+
+// SearchContext is Search that stops when ctx ends (a deadline bounds
+// what one query may cost).
+func SearchContext(ctx context.Context, idx *index.Index, list, q string, limit int, newest bool) (*SearchResult, error) {
 	parsed, err := query.Parse(q, query.Options{})
 	if err != nil {
 		return nil, err
 	}
-	res, err := idx.Search(query.Scoped(parsed, list), index.SearchOptions{Size: limit, Newest: newest, Highlight: true})
+	res, err := idx.SearchContext(ctx, query.Scoped(parsed, list), index.SearchOptions{Size: limit, Newest: newest, Highlight: true})
 	if err != nil {
 		return nil, err
 	}

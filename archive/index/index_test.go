@@ -1,6 +1,7 @@
 package index
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -257,11 +258,49 @@ func TestDeleteCountReopen(t *testing.T) {
 	}
 }
 
+// A cursor edited by hand is ErrBadCursor (the web answers 400 for it),
+// whatever is wrong with it; a real one pages on.
 func TestSearchAfterMismatch(t *testing.T) {
 	x, _ := openTest(t)
 	bq, _ := query.Parse("sample", query.Options{})
-	if _, err := x.Search(bq, SearchOptions{After: []string{"1"}}); err == nil {
-		t.Error("After with the wrong length: no error")
+	first, err := x.Search(bq, SearchOptions{Size: 3})
+	if err != nil || len(first.Hits) != 3 {
+		t.Fatalf("first page: %v, %v", first, err)
+	}
+	last := first.Hits[2].Sort
+	for _, tt := range []struct {
+		newest bool
+		after  []string
+	}{
+		{false, []string{"1"}},
+		{true, []string{"1", "2"}},
+		{true, []string{"garbage"}},
+		{false, []string{"NaN", last[len(last)-1]}},
+		{false, []string{"high", last[len(last)-1]}},
+		{false, []string{"1.5", "x"}},
+	} {
+		_, err := x.Search(bq, SearchOptions{Newest: tt.newest, After: tt.after})
+		if !errors.Is(err, ErrBadCursor) {
+			t.Errorf("After %q (newest %v): %v, want ErrBadCursor", tt.after, tt.newest, err)
+		}
+	}
+	if _, err := x.Search(bq, SearchOptions{After: last}); err != nil {
+		t.Errorf("a real cursor: %v", err)
+	}
+}
+
+// A search whose context has ended stops with the context's error instead
+// of running on: the web gives each search a deadline.
+func TestSearchHonoursContext(t *testing.T) {
+	x, _ := openTest(t)
+	bq, _ := query.Parse("sample", query.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, newest := range []bool{true, false} {
+		res, err := x.SearchContext(ctx, bq, SearchOptions{Newest: newest})
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("newest %v: %v, %v; want context.Canceled", newest, res, err)
+		}
 	}
 }
 

@@ -2,8 +2,11 @@ package index
 
 import (
 	"cmp"
+	"context"
+	"errors"
 	"fmt"
 	"html"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -69,20 +72,36 @@ type Facet struct {
 	Count int
 }
 
-// Search runs q and returns one page of hits.
+// ErrBadCursor means SearchOptions.After is not a Hit.Sort this index
+// made for the same order: a reader edited a page's after= by hand. It is
+// the reader's mistake, not the server's.
+var ErrBadCursor = errors.New("index: search: the page cursor (after) is not one this search made")
+
+// Search runs q with no deadline; SearchContext is the same with one.
+func (x *Index) Search(q bquery.Query, o SearchOptions) (*Result, error) {
+	return x.SearchContext(context.Background(), q, o)
+}
+
+// SearchContext runs q and returns one page of hits. When ctx ends, Bleve
+// stops collecting (it looks every 1,024 documents) and the search returns
+// ctx's error: a query that costs more than its deadline is cut, not run
+// to the end while others wait for the core.
 //
 // Paging is by search_after rather than from/size: a deep "from" makes
 // Bleve collect and throw away every earlier hit, while search_after costs
 // the same on every page. Both orders end with fieldOrder, which is unique,
 // so pages neither repeat nor skip ties.
-func (x *Index) Search(q bquery.Query, o SearchOptions) (*Result, error) {
+func (x *Index) SearchContext(ctx context.Context, q bquery.Query, o SearchOptions) (*Result, error) {
 	size := o.Size
 	if size <= 0 {
 		size = defaultSize
 	}
 	size = min(size, maxSize)
-	if len(o.After) > 0 && len(o.After) != sortKeys(o.Newest) {
-		return nil, fmt.Errorf("index: search: After has %d values, want %d (from a page with the same order)", len(o.After), sortKeys(o.Newest))
+	if err := checkCursor(o); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("index: search: %w", err)
 	}
 	var marks []string
 	if o.Highlight {
@@ -96,9 +115,9 @@ func (x *Index) Search(q bquery.Query, o SearchOptions) (*Result, error) {
 		err   error
 	)
 	if o.Newest {
-		res, total, err = x.newest(q, o, size)
+		res, total, err = x.newest(ctx, q, o, size)
 	} else {
-		res, err = x.b.Search(x.request(q, o, size))
+		res, err = x.b.SearchInContext(ctx, x.request(q, o, size))
 		if res != nil {
 			total = res.Total
 		}
@@ -123,6 +142,28 @@ func sortKeys(newest bool) int {
 		return 1
 	}
 	return 2
+}
+
+// checkCursor tells whether o.After has the shape of a Hit.Sort of o's
+// order: a document key for newest first, a score and a document key by
+// relevance. Bleve takes anything, and fails or misbehaves later.
+func checkCursor(o SearchOptions) error {
+	if len(o.After) == 0 {
+		return nil
+	}
+	if len(o.After) != sortKeys(o.Newest) {
+		return fmt.Errorf("%w: %d values, want %d", ErrBadCursor, len(o.After), sortKeys(o.Newest))
+	}
+	if !o.Newest {
+		f, err := strconv.ParseFloat(o.After[0], 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return fmt.Errorf("%w: %q is not a score", ErrBadCursor, o.After[0])
+		}
+	}
+	if _, ok := keyNanos(o.After[len(o.After)-1]); !ok {
+		return fmt.Errorf("%w: %q is not a document key", ErrBadCursor, o.After[len(o.After)-1])
+	}
+	return nil
 }
 
 // request builds the search request for one page of q.
@@ -166,21 +207,21 @@ func (x *Index) request(q bquery.Query, o SearchOptions, size int) *bleve.Search
 // everything. Every hit outside a window is older than every hit inside
 // it, so the page is the one a sort of all the hits would give. Facets
 // need every hit, so with them the first pass counts everything too.
-func (x *Index) newest(q bquery.Query, o SearchOptions, size int) (*bleve.SearchResult, uint64, error) {
+func (x *Index) newest(ctx context.Context, q bquery.Query, o SearchOptions, size int) (*bleve.SearchResult, uint64, error) {
 	first := bleve.NewSearchRequestOptions(q, int(windowMinHits)+1, 0, false)
 	first.Score = bleve.ScoreNone
 	if o.Facets {
 		first.AddFacet(query.FieldFromAddr, bleve.NewFacetRequest(query.FieldFromAddr, authorFacetSize))
 		first.AddFacet(fieldMonth, bleve.NewFacetRequest(fieldMonth, monthFacetSize))
 	}
-	gathered, err := x.b.Search(first)
+	gathered, err := x.b.SearchInContext(ctx, first)
 	if err != nil {
 		return nil, 0, err
 	}
 	page := o
 	page.Facets = false
 	if uint64(len(gathered.Hits)) <= windowMinHits {
-		res, err := x.byIDs(gathered, page, size)
+		res, err := x.byIDs(ctx, gathered, page, size)
 		if err == nil {
 			res.Facets = gathered.Facets
 		}
@@ -190,7 +231,7 @@ func (x *Index) newest(q bquery.Query, o SearchOptions, size int) (*bleve.Search
 	if !o.Facets {
 		count := bleve.NewSearchRequestOptions(q, 0, 0, false)
 		count.Score = bleve.ScoreNone
-		counted, err := x.b.Search(count)
+		counted, err := x.b.SearchInContext(ctx, count)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -211,7 +252,7 @@ func (x *Index) newest(q bquery.Query, o SearchOptions, size int) (*bleve.Search
 			r.SetField(fieldOrder)
 			wq = bquery.NewConjunctionQuery([]bquery.Query{q, r})
 		}
-		res, err := x.b.Search(x.request(wq, page, size))
+		res, err := x.b.SearchInContext(ctx, x.request(wq, page, size))
 		if err != nil {
 			return nil, 0, err
 		}
@@ -226,7 +267,7 @@ func (x *Index) newest(q bquery.Query, o SearchOptions, size int) (*bleve.Search
 // newest gathered: their ids sorted newest first (they lead with the
 // order key), those after o.After, then the page's documents fetched by
 // id.
-func (x *Index) byIDs(gathered *bleve.SearchResult, o SearchOptions, size int) (*bleve.SearchResult, error) {
+func (x *Index) byIDs(ctx context.Context, gathered *bleve.SearchResult, o SearchOptions, size int) (*bleve.SearchResult, error) {
 	ids := make([]string, 0, len(gathered.Hits))
 	for _, h := range gathered.Hits {
 		if len(o.After) == 0 || h.ID < o.After[0] {
@@ -239,7 +280,7 @@ func (x *Index) byIDs(gathered *bleve.SearchResult, o SearchOptions, size int) (
 		return &bleve.SearchResult{Took: gathered.Took}, nil
 	}
 	req := x.request(bquery.NewDocIDQuery(ids), SearchOptions{Newest: true, Highlight: o.Highlight}, len(ids))
-	return x.b.Search(req)
+	return x.b.SearchInContext(ctx, req)
 }
 
 // windowMinHits is the hit count from which newest looks in windows;

@@ -16,10 +16,25 @@ type Options struct {
 	// so that a pasted essay cannot make one search walk half the index.
 	// Zero or less means DefaultMaxTerms.
 	MaxTerms int
+	// MaxPhraseWords caps the words of one term: a quoted phrase (or a
+	// word the analyser splits, "a-b-c") becomes one searcher per word per
+	// field, and Bleve checks their positions in every post holding them
+	// all, so a pasted page of text costs seconds of CPU while counting as
+	// a single term. Zero or less means DefaultMaxPhraseWords.
+	MaxPhraseWords int
+	// MaxWords caps the words of the whole query, all terms together.
+	// Zero or less means DefaultMaxWords.
+	MaxWords int
 }
 
-// DefaultMaxTerms is the cap on terms when Options.MaxTerms is not set.
-const DefaultMaxTerms = 64
+// The default caps. Nobody quotes more than a sentence to find a post,
+// and a query of 128 words is a paragraph: both are far above what people
+// type and far below what makes a search slow.
+const (
+	DefaultMaxTerms       = 64
+	DefaultMaxPhraseWords = 32
+	DefaultMaxWords       = 128
+)
 
 // maxDepth caps how deeply parentheses nest; nobody writes more by hand,
 // and the parser recurses once per level.
@@ -61,6 +76,12 @@ func Parse(q string, opts Options) (bquery.Query, error) {
 	}
 	if opts.MaxTerms <= 0 {
 		opts.MaxTerms = DefaultMaxTerms
+	}
+	if opts.MaxPhraseWords <= 0 {
+		opts.MaxPhraseWords = DefaultMaxPhraseWords
+	}
+	if opts.MaxWords <= 0 {
+		opts.MaxWords = DefaultMaxWords
 	}
 	if strings.TrimSpace(q) == "" {
 		return nil, errorf(0, "the query is empty; type some words to search for")
@@ -115,6 +136,7 @@ type parser struct {
 	pos   int
 	depth int
 	terms int
+	words int
 	opts  Options
 }
 

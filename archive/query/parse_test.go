@@ -241,6 +241,39 @@ func TestMaxTermsBoundary(t *testing.T) {
 	}
 }
 
+// A pasted page of text in quotes counts as one term, but each of its
+// words is a searcher on every field and Bleve checks their positions in
+// every post that holds them all: seconds of CPU for anyone. Parse
+// refuses it, and a query of many long terms, with an error that says so.
+func TestQueryCostBounds(t *testing.T) {
+	words := func(n int) string { return strings.TrimSpace(strings.Repeat("lathe ", n)) }
+	tests := []struct {
+		in  string
+		msg string // "" for accepted
+	}{
+		{`"` + words(DefaultMaxPhraseWords) + `"`, ""},
+		{`"` + words(DefaultMaxPhraseWords+1) + `"`, "this phrase has 33 words, more than 32"},
+		{`"` + words(6000) + `"`, "more than 32"},
+		{`b:"` + words(6000) + `"`, "more than 32"},
+		{strings.Repeat("x-", 40) + "x", "this word has 41 words"},
+		{strings.Repeat(`"`+words(30)+`" `, 4), ""},
+		{strings.Repeat(`"`+words(30)+`" `, 5), "more than 128 words"},
+	}
+	for _, tt := range tests {
+		q, err := Parse(tt.in, Options{})
+		if tt.msg == "" {
+			if err != nil {
+				t.Errorf("Parse(%.40q…): %v, want it accepted", tt.in, err)
+			}
+			continue
+		}
+		var perr *Error
+		if !errors.As(err, &perr) || !strings.Contains(perr.Msg, tt.msg) {
+			t.Errorf("Parse(%.40q…) = %s, %v; want an *Error saying %q", tt.in, String(q), err, tt.msg)
+		}
+	}
+}
+
 func TestErrorString(t *testing.T) {
 	_, err := Parse("z:foo", Options{})
 	got := err.Error()
@@ -270,8 +303,8 @@ func TestScoped(t *testing.T) {
 		lists []string
 		want  string
 	}{
-		{[]string{"cop"}, "AND(subject:uhd,OR(list=cop))"},
-		{[]string{"cop", "dev"}, "AND(subject:uhd,OR(list=cop,list=dev))"},
+		{[]string{"cop"}, "AND(list=cop,subject:uhd)"},
+		{[]string{"cop", "dev"}, "AND(OR(list=cop,list=dev),subject:uhd)"},
 		{nil, "NONE"},
 	}
 	for _, tt := range tests {
@@ -279,7 +312,7 @@ func TestScoped(t *testing.T) {
 			t.Errorf("Scoped(%v) = %s, want %s", tt.lists, got, tt.want)
 		}
 	}
-	if got, want := String(Scoped(nil, "cop")), "AND(ALL,OR(list=cop))"; got != want {
+	if got, want := String(Scoped(nil, "cop")), "list=cop"; got != want {
 		t.Errorf("Scoped(nil) = %s, want %s", got, want)
 	}
 }

@@ -10,12 +10,18 @@ import bquery "github.com/blevesearch/bleve/v2/search/query"
 // ConjunctionQuery, not the query-string mode Parse uses, because that
 // mode skips an operand that analyses to nothing, and the list filter must
 // never be skipped. A nil q means every post of the lists.
+//
+// The list's term comes first, and alone (not under an OR) when there is
+// one list: Bleve's conjunction leads with its cheapest operand and leaps
+// the others forward to that operand's next post, so the reader's own
+// list, a single posting list, drives the search and the query's
+// searchers are only advanced to posts of it rather than walked over the
+// whole index. What a single operand still costs (a phrase is checked in
+// the posts between two of the list's) is bounded by Parse's word caps
+// and by the deadline of the search.
 func Scoped(q bquery.Query, lists ...string) bquery.Query {
 	if len(lists) == 0 {
 		return bquery.NewMatchNoneQuery()
-	}
-	if q == nil {
-		q = bquery.NewMatchAllQuery()
 	}
 	terms := make([]bquery.Query, len(lists))
 	for i, l := range lists {
@@ -23,5 +29,12 @@ func Scoped(q bquery.Query, lists ...string) bquery.Query {
 		t.SetField(FieldList)
 		terms[i] = t
 	}
-	return bquery.NewConjunctionQuery([]bquery.Query{q, bquery.NewDisjunctionQuery(terms)})
+	scope := terms[0]
+	if len(terms) > 1 {
+		scope = bquery.NewDisjunctionQuery(terms)
+	}
+	if q == nil {
+		return scope
+	}
+	return bquery.NewConjunctionQuery([]bquery.Query{scope, q})
 }

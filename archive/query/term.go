@@ -2,6 +2,7 @@ package query
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	bquery "github.com/blevesearch/bleve/v2/search/query"
@@ -20,6 +21,18 @@ func (p *parser) term(t token) (bquery.Query, error) {
 	p.terms++
 	if p.terms > p.opts.MaxTerms {
 		return nil, errorf(t.off, "the query has more than %d terms; use fewer words", p.opts.MaxTerms)
+	}
+	n := countWords(t.text)
+	if n > p.opts.MaxPhraseWords {
+		what := "this word has"
+		if t.phrase {
+			what = "this phrase has"
+		}
+		return nil, errorf(t.off, "%s %d words, more than %d; search for a shorter part of it", what, n, p.opts.MaxPhraseWords)
+	}
+	p.words += n
+	if p.words > p.opts.MaxWords {
+		return nil, errorf(t.off, "the query has more than %d words; use fewer", p.opts.MaxWords)
 	}
 	if t.prefix == "" {
 		return textQuery(freeFields, t)
@@ -140,6 +153,21 @@ func textQuery(fields []string, t token) (bquery.Query, error) {
 		qs = append(qs, q)
 	}
 	return or(qs), nil
+}
+
+// countWords counts the runs of letters and digits in s: what an analyser
+// makes terms of, give or take its stop words, so a bound on it is a
+// bound on the searchers a term becomes.
+func countWords(s string) int {
+	n, in := 0, false
+	for _, r := range s {
+		alnum := unicode.IsLetter(r) || unicode.IsDigit(r)
+		if alnum && !in {
+			n++
+		}
+		in = alnum
+	}
+	return n
 }
 
 func allDigits(s string) bool {
