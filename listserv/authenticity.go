@@ -2,8 +2,13 @@ package listserv
 
 import (
 	"context"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
 
 	"praxis/listserv/dmarc"
+	"praxis/listserv/store"
 )
 
 // DMARC is what the list needs to know about an author's domain: its
@@ -11,7 +16,7 @@ import (
 type DMARC interface {
 	Authenticate(ctx context.Context, raw []byte, fromDomain string) (dmarc.Verdict, string)
 	Lookup(ctx context.Context, fromDomain string) (dmarc.Policy, error)
-	Signed(ctx context.Context, raw []byte, fromDomain string) bool
+	Prove(ctx context.Context, raw []byte, fromDomain string) []dmarc.Proof
 }
 
 var _ DMARC = (*dmarc.Checker)(nil)
@@ -41,15 +46,76 @@ func (s *Service) authorTrusted(ctx context.Context, raw []byte, domain string) 
 	return false, why
 }
 
-// senderProven tells whether a command mail really comes from its From:
-// only a DKIM signature aligned with the From domain proves it (DMARC
-// pass). Commands that act on the sender's word alone (set, who, and
-// joining an open list) need it.
-func (s *Service) senderProven(ctx context.Context, raw []byte, domain string) bool {
+// A signed command is acted on only while it is fresh: its signed Date at
+// most commandFreshness old, and at most commandClockSkew in the future.
+const (
+	commandFreshness = 24 * time.Hour
+	commandClockSkew = time.Hour
+)
+
+// commandFields are the header fields that decide what a command mail
+// says: its author, its date, its subject (where a command may stand) and
+// how its body is read. A signature proves a command only when it covers
+// every instance of each of them; one added above a signed copy (a replay
+// with other words) is not covered.
+var commandFields = []string{"Subject", "Content-Type", "Content-Transfer-Encoding", "MIME-Version"}
+
+// commandProven tells whether a command mail really comes from sender and
+// says what it is signed to say: one From field, naming sender; a valid DKIM
+// signature aligned with sender's domain that covers From, Date and
+// commandFields; a fresh Date; and a signature no other mail has used
+// (RFC 6376 §8.6: a signed message can be sent again by anyone who has a
+// copy, such as the archive's raw download). The reason says what was
+// missing, for the member.
+func (s *Service) commandProven(ctx context.Context, m *store.Message, sender string) (bool, string, error) {
 	if s.dmarc == nil {
-		return false
+		return false, "no DKIM checking here", nil
 	}
-	return s.dmarc.Signed(ctx, raw, domain)
+	fields := dmarc.Fields(m.Raw)
+	if n := dmarc.CountFields(fields, "From"); n != 1 {
+		return false, fmt.Sprintf("it has %d From fields", n), nil
+	}
+	for _, f := range fields {
+		if strings.EqualFold(f.Name, "From") && !strings.EqualFold(looseAddress(f.Value()), sender) {
+			return false, "its From field cannot be read", nil
+		}
+	}
+	proofs := s.dmarc.Prove(ctx, m.Raw, domainOf(sender))
+	if len(proofs) == 0 {
+		return false, "it carries no valid DKIM signature of " + domainOf(sender), nil
+	}
+	why := ""
+	now := s.cfg.Now()
+	for _, p := range proofs {
+		switch {
+		case dmarc.CountFields(fields, "Date") == 0:
+			why = "it has no Date field"
+			continue
+		case !p.Covers(fields, "From") || !p.Covers(fields, "Date") || !p.CoversAll(fields, commandFields...):
+			why = "its DKIM signature does not cover every From, Date, Subject and MIME field"
+			continue
+		}
+		var date time.Time
+		for _, f := range fields {
+			if strings.EqualFold(f.Name, "Date") {
+				date, _ = mail.ParseDate(f.Value())
+			}
+		}
+		if date.IsZero() || date.Before(now.Add(-commandFreshness)) || date.After(now.Add(commandClockSkew)) {
+			why = "its signed Date is not within the last day"
+			continue
+		}
+		mine, err := s.store.ClaimSignature(ctx, p.Key, m.ID, date.Add(commandFreshness+commandClockSkew))
+		if err != nil {
+			return false, "", err
+		}
+		if !mine {
+			why = "the same signed mail was used before"
+			continue
+		}
+		return true, "", nil
+	}
+	return false, why, nil
 }
 
 // strictDMARC tells whether copies of a post by an author of domain must

@@ -215,6 +215,11 @@ func (s *Service) checkPost(ctx context.Context, l *List, m *store.Message, sum 
 	// domain publishes DMARC and the post does not pass it, the post is
 	// treated as a non-member's, so a forgery cannot skip moderation.
 	unauthenticated := ""
+	if member != nil && sum.fromFields > 1 {
+		// Refused on the way in; one spooled before that, or by a path
+		// that keeps such mail, is never taken at its word.
+		member, unauthenticated = nil, " (From not authenticated: more than one From field)"
+	}
 	if member != nil {
 		if ok, why := s.authorTrusted(ctx, m.Raw, domainOf(author)); !ok {
 			member, unauthenticated = nil, " (From not authenticated: "+why+")"

@@ -2,7 +2,9 @@ package listserv
 
 import (
 	"context"
+	"crypto/sha256"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -96,7 +98,7 @@ func TestGoldenNotices(t *testing.T) {
 	svc.AddMember(ctx, l.Address, &Member{Address: "mod@example.org", Role: RoleModerator})
 
 	receive(t, svc, "cop-request@example.org", "alice@example.net",
-		"From: Alice <alice@example.net>\r\nTo: cop-request@example.org\r\nSubject: help\r\nMessage-ID: <cmd1@example.net>\r\n\r\n"+
+		"From: Alice <alice@example.net>\r\nTo: cop-request@example.org\r\nSubject: help\r\nDate: Mon, 02 Mar 2026 09:55:00 +0000\r\nMessage-ID: <cmd1@example.net>\r\n\r\n"+
 			"set delivery digest\r\nset expertise antennas, SDR\r\nwho\r\nfrobnicate\r\nend\r\nsubscribe\r\n")
 	checkGolden(t, "results.golden", lastNotice(t, svc).Raw)
 
@@ -330,8 +332,16 @@ func (fakeDMARC) Authenticate(ctx context.Context, raw []byte, domain string) (d
 	return dmarc.None, ""
 }
 
-func (fakeDMARC) Signed(ctx context.Context, raw []byte, domain string) bool {
-	return domain == "example.net"
+// Prove: example.net signs every field of its mail, once per message.
+func (fakeDMARC) Prove(ctx context.Context, raw []byte, domain string) []dmarc.Proof {
+	if domain != "example.net" {
+		return nil
+	}
+	p := dmarc.Proof{Domain: domain, Covered: map[string]int{}, Key: fmt.Sprintf("%x", sha256.Sum256(raw))}
+	for _, f := range dmarc.Fields(raw) {
+		p.Covered[strings.ToLower(f.Name)]++
+	}
+	return []dmarc.Proof{p}
 }
 
 func (fakeDMARC) Lookup(ctx context.Context, domain string) (dmarc.Policy, error) {

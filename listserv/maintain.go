@@ -17,7 +17,10 @@ const maintainEvery = time.Minute
 // told), and members disabled by bounces are warned and, in the end,
 // removed. Each step is idempotent; the clock is the service's.
 func (s *Service) Maintain(ctx context.Context) error {
-	if _, err := s.store.DeleteExpiredPending(ctx, store.PendingSubscribe, store.PendingUnsubscribe, store.PendingInvite, store.PendingApproval, store.PendingReenable); err != nil {
+	if _, err := s.store.DeleteExpiredPending(ctx, store.PendingSubscribe, store.PendingUnsubscribe, store.PendingInvite, store.PendingApproval, store.PendingReenable, store.PendingCommand); err != nil {
+		return err
+	}
+	if _, err := s.store.ForgetSignatures(ctx); err != nil {
 		return err
 	}
 	if err := s.expireHeld(ctx); err != nil {

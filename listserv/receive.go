@@ -12,6 +12,7 @@ import (
 	"github.com/emersion/go-message/mail"
 	"github.com/emersion/go-message/textproto"
 
+	"praxis/listserv/dmarc"
 	"praxis/listserv/rewrite"
 	"praxis/listserv/store"
 )
@@ -22,6 +23,11 @@ var (
 	ErrNoSuchAddress = errors.New("no such list address")
 	// ErrRelayDenied: not a domain Praxis serves; Praxis is never a relay.
 	ErrRelayDenied = errors.New("relay denied")
+	// ErrAmbiguousAuthor: more than one From field. RFC 5322 §3.6 allows
+	// one; a reader shows the top-most while a DKIM signature covers the
+	// bottom-most, which is how a signed mail is made to name someone else
+	// (RFC 7489 §6.6.1 lets receivers reject it).
+	ErrAmbiguousAuthor = errors.New("more than one From field")
 )
 
 // Envelope is the SMTP transaction around a message.
@@ -55,9 +61,15 @@ func (s *Service) Resolve(ctx context.Context, rcpt string) (Route, error) {
 
 // Receive spools raw once for each route, durably, and returns when the
 // commit is on disk: only then may the receiver answer 250.
+//
+// Live mail (SMTP, LMTP, an IMAP mailbox) with more than one From field is
+// refused with ErrAmbiguousAuthor; an imported archive keeps such posts.
 func (s *Service) Receive(ctx context.Context, env Envelope, routes []Route, raw []byte) error {
 	msgs := make([]*store.Message, 0, len(routes))
 	sum := summarize(raw)
+	if sum.fromFields > 1 {
+		return fmt.Errorf("receive: %d From fields: %w", sum.fromFields, ErrAmbiguousAuthor)
+	}
 	for _, r := range routes {
 		l, err := s.store.ListByAddress(ctx, r.List)
 		if err != nil {
@@ -83,6 +95,9 @@ type headerSummary struct {
 	from      string
 	fromName  string
 	subject   string
+	// fromFields counts the From fields as a DKIM verifier reads them;
+	// more than one makes the author ambiguous.
+	fromFields int
 }
 
 // summarize reads the header block; a malformed one yields what could be
@@ -96,10 +111,18 @@ func summarize(raw []byte) headerSummary {
 	} else {
 		sum.messageID = strings.Trim(strings.TrimSpace(h.Get("Message-Id")), "<>")
 	}
-	if as, err := mh.AddressList("From"); err == nil && len(as) > 0 {
+	// Of several From fields, the bottom-most is the one a DKIM signature
+	// covers (RFC 6376 §5.4.2), so it is the only one that can be the
+	// author; such mail is refused live and never authenticated anyway.
+	sum.fromFields = dmarc.CountFields(dmarc.Fields(raw), "From")
+	fromValue := ""
+	if vs := h.Values("From"); len(vs) > 0 {
+		fromValue = vs[len(vs)-1]
+	}
+	if as, err := mail.ParseAddressList(fromValue); err == nil && len(as) > 0 {
 		sum.from, sum.fromName = as[0].Address, as[0].Name
-	} else if f := h.Get("From"); f != "" {
-		sum.from = looseAddress(f)
+	} else if fromValue != "" {
+		sum.from = looseAddress(fromValue)
 	}
 	if subj, err := mh.Subject(); err == nil {
 		sum.subject = subj

@@ -51,10 +51,17 @@ func (s *Service) processCommand(ctx context.Context, l *List, m *store.Message)
 	subject := strings.TrimSpace(stripReplyMarkers(sum.subject))
 	body := firstTextLines(m.Raw, maxCommandLines+5)
 
+	var proof commandProof
+	if m.Kind == store.KindJoin || m.Kind == store.KindRequest {
+		var err error
+		if proof.proven, proof.why, err = s.commandProven(ctx, m, sender); err != nil {
+			return err
+		}
+	}
 	var err error
 	switch m.Kind {
 	case store.KindJoin:
-		_, err = s.subscribe(ctx, l, sender, sum.fromName, s.senderProven(ctx, m.Raw, domainOf(sender)))
+		_, err = s.subscribe(ctx, l, sender, sum.fromName, proof.proven)
 	case store.KindLeave:
 		_, err = s.Unsubscribe(ctx, l, sender)
 	case store.KindConfirm:
@@ -67,9 +74,10 @@ func (s *Service) processCommand(ctx context.Context, l *List, m *store.Message)
 		}
 	default:
 		// set and who act on the sender's word alone, so they need mail
-		// whose From is proven (an aligned DKIM signature); subscribe and
-		// unsubscribe are confirmed by the address itself anyway.
-		err = s.runCommands(ctx, l, m, sum, sender, subject, body, s.senderProven(ctx, m.Raw, domainOf(sender)))
+		// that proves it is the sender's (commandProven) or a confirmation
+		// by the address; subscribe and unsubscribe are confirmed by the
+		// address itself anyway.
+		err = s.runCommands(ctx, l, m, sum, sender, subject, body, proof)
 	}
 	if err != nil {
 		return err
@@ -80,7 +88,13 @@ func (s *Service) processCommand(ctx context.Context, l *List, m *store.Message)
 // commandResult is one line of a results mail.
 type commandResult struct{ Line, Result string }
 
-func (s *Service) runCommands(ctx context.Context, l *List, m *store.Message, sum headerSummary, sender, subject string, body []string, verified bool) error {
+// commandProof is whether a command mail proves its sender, and if not, why.
+type commandProof struct {
+	proven bool
+	why    string
+}
+
+func (s *Service) runCommands(ctx context.Context, l *List, m *store.Message, sum headerSummary, sender, subject string, body []string, proof commandProof) error {
 	var done []commandResult
 	var unprocessed, ignored []string
 	stopped := false
@@ -93,7 +107,7 @@ func (s *Service) runCommands(ctx context.Context, l *List, m *store.Message, su
 			ignored = append(ignored, line)
 			return nil
 		}
-		result, known, err := s.command(ctx, l, sender, sum.fromName, fields, verified)
+		result, known, err := s.command(ctx, l, sender, sum.fromName, fields, proof)
 		if err != nil {
 			return err
 		}
@@ -168,12 +182,16 @@ func isAutoReply(h textproto.Header, subject string) bool {
 }
 
 // command runs one command line. known is false for words the robot does
-// not know; an empty result with known means "end".
-func (s *Service) command(ctx context.Context, l *List, sender, name string, fields []string, verified bool) (result string, known bool, err error) {
+// not know; an empty result with known means "end". A command that changes
+// or reveals the sender's settings runs at once only on proof that the mail
+// is the sender's; otherwise the sender's address is asked to confirm it.
+func (s *Service) command(ctx context.Context, l *List, sender, name string, fields []string, proof commandProof) (result string, known bool, err error) {
 	word := strings.ToLower(fields[0])
 	args := fields[1:]
+	verified := proof.proven
 	if !verified && (word == "who" || word == "set") {
-		return "This command changes or reveals " + sender + "'s settings, so it needs mail whose From is proven by a DKIM signature of its domain, and this mail has none. Send it from your usual mail service (most sign their mail).", true, nil
+		out, err := s.confirmCommand(ctx, l, sender, name, strings.Join(fields, " "), proof.why)
+		return out.Message, true, err
 	}
 	outcome := func(o Outcome, err error) (string, bool, error) { return o.Message, true, err }
 	switch word {

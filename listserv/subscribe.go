@@ -152,12 +152,38 @@ func (s *Service) Invite(ctx context.Context, list, addr, name string) (Outcome,
 }
 
 func (s *Service) askConfirmation(ctx context.Context, l *List, kind, addr, name, tmpl, subject string) (Outcome, error) {
-	// One request of a kind at a time: a second subscribe resends nothing
-	// while the first is pending.
+	return s.askConfirmationOf(ctx, l, &store.Pending{Kind: kind, Address: addr, Name: name}, tmpl, subject, nil)
+}
+
+// confirmCommand asks sender's address to confirm a mailed command whose
+// mail did not prove it is theirs (why says what it lacked): the round trip
+// that proves it, as for a subscription.
+func (s *Service) confirmCommand(ctx context.Context, l *List, sender, name, line, why string) (Outcome, error) {
+	out, err := s.askConfirmationOf(ctx, l, &store.Pending{Kind: store.PendingCommand, Address: sender, Name: name, Data: line},
+		"confirm_command.txt", "Confirm your command to "+l.Name, map[string]any{"Command": line, "Why": why})
+	if err != nil || !out.Done {
+		return out, err
+	}
+	return Outcome{Done: true, Message: "This command changes or reveals the settings of " + sender + ", and this mail does not prove it comes from " + sender +
+		" (" + why + "; a DKIM signature of your mail service over the command, on fresh mail, would). A confirmation request was sent to " + sender +
+		": reply to it, or open its link, to carry the command out."}, nil
+}
+
+// askConfirmationOf stores the request p (its token, list and times are
+// set here) and mails its address the confirmation request tmpl, with
+// extra data for the template.
+func (s *Service) askConfirmationOf(ctx context.Context, l *List, p *store.Pending, tmpl, subject string, extra map[string]any) (Outcome, error) {
+	kind, addr := p.Kind, p.Address
+	// One request of a kind (and, for commands, of a command) at a time: a
+	// second subscribe resends nothing while the first is pending.
 	if ps, err := s.store.PendingFor(ctx, l.ID, kind, addr); err != nil {
 		return Outcome{}, err
-	} else if len(ps) > 0 {
-		return Outcome{Message: "A confirmation request was already sent to " + addr + "; reply to it to confirm."}, nil
+	} else {
+		for _, q := range ps {
+			if q.Data == p.Data {
+				return Outcome{Message: "A confirmation request was already sent to " + addr + "; reply to it to confirm."}, nil
+			}
+		}
 	}
 	if ok, err := s.allowAutoMail(ctx, "confirm", addr, MaxConfirmationsPerDay); err != nil {
 		return Outcome{}, err
@@ -166,15 +192,18 @@ func (s *Service) askConfirmation(ctx context.Context, l *List, kind, addr, name
 		return Outcome{Message: "Too many confirmation requests for " + addr + " today; try again tomorrow."}, nil
 	}
 	now := s.cfg.Now()
-	p := &store.Pending{Token: newToken(), ListID: l.ID, Kind: kind, Address: addr, Name: name, CreatedAt: now, ExpiresAt: now.Add(PendingTTL)}
+	p.Token, p.ListID, p.CreatedAt, p.ExpiresAt = newToken(), l.ID, now, now.Add(PendingTTL)
 	if err := s.store.AddPending(ctx, p); err != nil {
 		return Outcome{}, err
 	}
 	confirm := ConfirmAddress(l.Address, p.Token)
+	data := map[string]any{"Address": addr, "ConfirmAddress": confirm, "ConfirmURL": s.ConfirmURL(l.Address, p.Token), "ExpiresDays": int(PendingTTL.Hours() / 24)}
+	for k, v := range extra {
+		data[k] = v
+	}
 	err := s.send(ctx, &notice{
 		list: l, to: []string{addr}, from: confirm, replyTo: confirm,
-		subject: subject + " (confirm " + p.Token + ")", template: tmpl,
-		data: map[string]any{"Address": addr, "ConfirmAddress": confirm, "ConfirmURL": s.ConfirmURL(l.Address, p.Token), "ExpiresDays": int(PendingTTL.Hours() / 24)},
+		subject: subject + " (confirm " + p.Token + ")", template: tmpl, data: data,
 	})
 	if err != nil {
 		return Outcome{}, err
@@ -322,6 +351,15 @@ func (s *Service) Confirm(ctx context.Context, token, replier, text string) (Out
 		return Outcome{Done: true, Message: "The request of " + p.Address + " was " + verb + "ed."}, nil
 	case store.PendingReenable:
 		return s.reenable(ctx, l, p.Address)
+	case store.PendingCommand:
+		// The round trip proved the address: the command runs as the
+		// member's own.
+		s.log.Info("mailed command confirmed", "list", l.Address, "rcpt", p.Address)
+		result, _, err := s.command(ctx, l, p.Address, p.Name, strings.Fields(p.Data), commandProof{proven: true})
+		if err != nil {
+			return Outcome{}, err
+		}
+		return Outcome{Done: true, Message: result}, nil
 	}
 	return Outcome{Message: "This request cannot be confirmed by reply."}, nil
 }
@@ -401,6 +439,8 @@ func Describe(p *store.Pending, l *List) string {
 		return "Unsubscribe " + p.Address + " from " + l.Name + " (" + l.Address + ")?"
 	case store.PendingReenable:
 		return "Start delivering " + l.Name + " to " + p.Address + " again?"
+	case store.PendingCommand:
+		return "Carry out the command “" + p.Data + "” for " + p.Address + " on " + l.Name + " (" + l.Address + ")?"
 	}
 	return "Moderators decide by replying to the notice they received."
 }

@@ -3,10 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/emersion/go-smtp"
 
 	"praxis/listserv"
 	"praxis/listserv/dkim"
@@ -111,5 +115,47 @@ print("pass" if dkim.verify(sys.stdin.buffer.read(), dnsfunc=dnsfunc) else "fail
 	tampered := bytes.Replace(cp.data, []byte("/unsubscribe/"), []byte("/unsubscribe/x"), 1)
 	if got := verify(tampered); got != "fail" {
 		t.Errorf("python3-dkim says %s for a copy with a changed List-Unsubscribe", got)
+	}
+}
+
+// TestTwoFromFieldsRefusedOverSMTP: a post with the victim's From added
+// above the attacker's own is refused at the end of DATA, to a Go client
+// and to swaks alike, and nothing of it is kept.
+func TestTwoFromFieldsRefusedOverSMTP(t *testing.T) {
+	f := startFlow(t)
+	ctx := context.Background()
+	f.svc.CreateList(ctx, &listserv.List{Address: "cop@example.org", Name: "Makers"})
+	f.svc.AddMember(ctx, "cop@example.org", &listserv.Member{Address: "victim@example.net"})
+	msg := "From: Victim <victim@example.net>\r\n" + post("Attacker <attacker@example.net>", "cop@example.org", "two authors", "x")
+
+	cl, err := smtp.Dial(f.smtp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	err = cl.SendMail("attacker@example.net", []string{"cop@example.org"}, strings.NewReader(msg))
+	var se *smtp.SMTPError
+	if !errors.As(err, &se) || se.Code != 550 || se.EnhancedCode != (smtp.EnhancedCode{5, 7, 1}) {
+		t.Fatalf("SendMail = %v, want 550 5.7.1", err)
+	}
+
+	path, lerr := exec.LookPath("swaks")
+	if lerr != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("swaks is not installed; .ci/run installs it")
+		}
+		t.Skip("swaks not installed (apt-get install swaks)")
+	}
+	file := filepath.Join(t.TempDir(), "two-from.eml")
+	if err := os.WriteFile(file, []byte(msg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := exec.Command(path, "--server", f.smtp, "--from", "attacker@example.net", "--to", "cop@example.org", "--data", "@"+file).CombinedOutput()
+	if !strings.Contains(string(out), "<** 550 5.7.1") {
+		t.Errorf("swaks was not refused with 550 5.7.1:\n%s", out)
+	}
+	var n int
+	if err := f.svc.Store().DB().QueryRow(`SELECT COUNT(*) FROM messages WHERE kind = 'post'`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d posts spooled (%v), want none", n, err)
 	}
 }

@@ -148,7 +148,7 @@ func (f *flow) eventually(what string, cond func() bool) {
 }
 
 func post(from, to, subject, body string) string {
-	return fmt.Sprintf("From: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <%d@example.net>\r\n\r\n%s\r\n", from, to, subject, time.Now().UnixNano(), body)
+	return fmt.Sprintf("From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: <%d@example.net>\r\n\r\n%s\r\n", from, to, subject, time.Now().Format(time.RFC1123Z), time.Now().UnixNano(), body)
 }
 
 // TestJoinPostNomailLeave: join by mail, confirm by reply, receive a post,

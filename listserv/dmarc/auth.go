@@ -133,26 +133,3 @@ func aligned(d, from, mode string) bool {
 	}
 	return orgDomain(d) == orgDomain(from)
 }
-
-// Signed reports whether raw carries a valid DKIM signature aligned
-// (relaxed) with fromDomain, whatever the domain's DMARC policy: the proof
-// that a mail comes from its From domain, which Praxis asks of commands
-// that act on the sender's word alone.
-func (c *Checker) Signed(ctx context.Context, raw []byte, fromDomain string) bool {
-	from, err := normalize(fromDomain)
-	if err != nil {
-		return false
-	}
-	lookup := func(name string) ([]string, error) {
-		qctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
-		defer cancel()
-		return c.r.LookupTXT(qctx, strings.TrimSuffix(name, ".")+".")
-	}
-	vs, _ := dkim.VerifyWithOptions(bytes.NewReader(raw), &dkim.VerifyOptions{LookupTXT: lookup, MaxVerifications: maxSignatures})
-	for _, v := range vs {
-		if v.Err == nil && aligned(strings.ToLower(strings.TrimSuffix(v.Domain, ".")), from, AlignRelaxed) {
-			return true
-		}
-	}
-	return false
-}

@@ -27,6 +27,9 @@ var (
 	errNoMemory   = &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 3, 1}, Message: "Too much mail in transit, try again later"}
 	errBadAddress = &smtp.SMTPError{Code: 501, EnhancedCode: smtp.EnhancedCode{5, 1, 3}, Message: "Bad address syntax"}
 	errNoRcpt     = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 5, 1}, Message: "No valid recipients"}
+	// RFC 5322 §3.6 allows one From field; RFC 7489 §6.6.1 lets a receiver
+	// reject mail with more; RFC 3463 X.7.1: message refused.
+	errAmbiguousAuthor = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "More than one From field: the author is ambiguous"}
 	// RFC 5321 §4.5.3.1.6, RFC 3463 X.5.2: syntax error (line too long).
 	errLineTooLong = &smtp.SMTPError{Code: 500, EnhancedCode: smtp.EnhancedCode{5, 5, 2}, Message: "Line too long"}
 )
@@ -48,6 +51,8 @@ func reply(log *slog.Logger, err error, attrs ...any) error {
 		return errRelayDenied
 	case errors.Is(err, listserv.ErrInvalid):
 		return errBadAddress
+	case errors.Is(err, listserv.ErrAmbiguousAuthor):
+		return errAmbiguousAuthor
 	}
 	id := logID()
 	log.Error("smtp transaction failed", append(attrs, "err", err, "log_id", id)...)

@@ -16,6 +16,7 @@ const (
 	PendingApproval    = "approval"    // a moderator must approve the subscription
 	PendingHeld        = "held"        // a moderator decides a held post by reply
 	PendingReenable    = "reenable"    // a member disabled by bounces re-enables delivery
+	PendingCommand     = "command"     // the address must confirm a mailed command (Data) its mail did not prove
 )
 
 // Pending is a request that waits for someone's reply.
@@ -209,4 +210,31 @@ func (s *Store) DKIMKeyFor(ctx context.Context, domain string) (*DKIMKey, error)
 	}
 	k.PrivatePEM, k.CreatedAt = []byte(pem), time.Unix(created, 0).UTC()
 	return &k, nil
+}
+
+// ClaimSignature records that the spooled message spoolID is the one that
+// used the DKIM signature key as proof, until expires. It reports whether
+// the claim is this message's: false when another message claimed the same
+// signature first (a replay). A message checked again after a crash finds
+// its own claim.
+func (s *Store) ClaimSignature(ctx context.Context, key string, spoolID int64, expires time.Time) (bool, error) {
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO signatures_seen (key, spool_id, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING`,
+		key, spoolID, expires.Unix()); err != nil {
+		return false, fmt.Errorf("store: claim signature: %w", err)
+	}
+	var owner int64
+	if err := s.db.QueryRowContext(ctx, `SELECT spool_id FROM signatures_seen WHERE key = ?`, key).Scan(&owner); err != nil {
+		return false, fmt.Errorf("store: claim signature: %w", err)
+	}
+	return owner == spoolID, nil
+}
+
+// ForgetSignatures removes the claims whose time is over: their mail is
+// too old to be acted on anyway.
+func (s *Store) ForgetSignatures(ctx context.Context) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM signatures_seen WHERE expires_at <= ?`, s.unix())
+	if err != nil {
+		return 0, fmt.Errorf("store: forget signatures: %w", err)
+	}
+	return res.RowsAffected()
 }

@@ -1,0 +1,291 @@
+package listserv
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-msgauth/dkim"
+
+	"praxis/listserv/dmarc"
+	"praxis/listserv/dns"
+	"praxis/listserv/dns/dnstest"
+	"praxis/listserv/store"
+)
+
+// authorshipFixture is a list with a victim member, whose provider
+// mail.test signs every user's mail with one key (as large providers do):
+// the attacker, a user of the same provider, has mail signed by the same
+// domain, so a signature aligned with the victim's domain proves nothing
+// about which user wrote the words.
+type authorshipFixture struct {
+	svc *Service
+	l   *List
+	key ed25519.PrivateKey
+	now time.Time
+}
+
+func newAuthorshipFixture(t *testing.T) *authorshipFixture {
+	t.Helper()
+	pub, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := dnstest.Start(t, dnstest.Zone{
+		"sel._domainkey.mail.test": {dnstest.TXT("v=DKIM1; k=ed25519; p=" + base64.StdEncoding.EncodeToString(pub))},
+		"_dmarc.mail.test":         {dnstest.TXT("v=DMARC1; p=reject")},
+	})
+	svc := newTestService(t)
+	svc.dmarc = dmarc.NewChecker(dns.NewResolver(srv.Addr()), dmarc.Options{Timeout: 5 * time.Second})
+	now := time.Now().UTC().Truncate(time.Second)
+	svc.cfg.Now = func() time.Time { return now }
+	ctx := context.Background()
+	l := &List{Address: "cop@example.org", Name: "CoP", PostPolicy: PostMembers, SubscribePolicy: SubscribeOpen, ArchivePolicy: ArchivePrivate}
+	if err := svc.CreateList(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.AddMember(ctx, l.Address, &Member{Address: "victim@mail.test", Name: "Victim"}); err != nil {
+		t.Fatal(err)
+	}
+	return &authorshipFixture{svc: svc, l: l, key: key, now: now}
+}
+
+// signed signs msg as mail.test does, over the fields given.
+func (f *authorshipFixture) signed(t *testing.T, msg string, fields ...string) string {
+	t.Helper()
+	if len(fields) == 0 {
+		fields = []string{"From", "To", "Subject", "Date", "Message-ID"}
+	}
+	var b bytes.Buffer
+	if err := dkim.Sign(&b, strings.NewReader(msg), &dkim.SignOptions{
+		Domain: "mail.test", Selector: "sel", Signer: f.key,
+		HeaderCanonicalization: dkim.CanonicalizationRelaxed, BodyCanonicalization: dkim.CanonicalizationRelaxed,
+		HeaderKeys: fields,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+func (f *authorshipFixture) date(ago time.Duration) string {
+	return f.now.Add(-ago).Format(time.RFC1123Z)
+}
+
+// spool puts raw in the spool for rcpt as if a path that keeps such mail
+// had taken it, bypassing Receive's refusal, and runs the checks.
+func (f *authorshipFixture) spool(t *testing.T, rcpt, raw string) {
+	t.Helper()
+	ctx := context.Background()
+	r, err := f.svc.Resolve(ctx, rcpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := summarize([]byte(raw))
+	if err := f.svc.store.Spool(ctx, &store.Message{ListID: f.l.ID, ListAddress: f.l.Address, Kind: r.Kind, Extra: r.Extra,
+		MailFrom: "attacker@mail.test", Rcpt: rcpt, Raw: []byte(raw), MessageID: sum.messageID, FromAddr: sum.from, Subject: sum.subject}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.ProcessReceived(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (f *authorshipFixture) victim(t *testing.T) *Member {
+	t.Helper()
+	_, m, err := f.svc.Member(context.Background(), f.l.Address, "victim@mail.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// pendingCommands returns the command confirmations waiting for addr.
+func (f *authorshipFixture) pendingCommands(t *testing.T, addr string) []*store.Pending {
+	t.Helper()
+	ps, err := f.svc.store.PendingFor(context.Background(), f.l.ID, store.PendingCommand, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ps
+}
+
+// TestTwoFromFieldsAreRefusedLive: mail signed for the attacker, with the
+// victim's From added above its header, is refused on the way in, however
+// the second From is written.
+func TestTwoFromFieldsAreRefusedLive(t *testing.T) {
+	f := newAuthorshipFixture(t)
+	ctx := context.Background()
+	own := f.signed(t, "From: Attacker <attacker@mail.test>\r\nTo: cop@example.org\r\nSubject: hello\r\nDate: "+f.date(time.Minute)+"\r\nMessage-ID: <a1@mail.test>\r\n\r\nhi\r\n")
+	for name, raw := range map[string]string{
+		"on top":             "From: Victim <victim@mail.test>\r\n" + own,
+		"space before colon": "From : Victim <victim@mail.test>\r\n" + own,
+		"lower case":         "from: victim@mail.test\r\n" + own,
+		"after a bad line":   "X-A: 1\r\nnot a field\r\nFrom: victim@mail.test\r\n" + own,
+		"unsigned both":      "From: victim@mail.test\r\nFrom: attacker@mail.test\r\nSubject: x\r\n\r\nx\r\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			r, err := f.svc.Resolve(ctx, "cop@example.org")
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = f.svc.Receive(ctx, Envelope{MailFrom: "attacker@mail.test"}, []Route{r}, []byte(raw))
+			if !errors.Is(err, ErrAmbiguousAuthor) {
+				t.Fatalf("Receive = %v, want ErrAmbiguousAuthor", err)
+			}
+		})
+	}
+	var n int
+	if err := f.svc.store.DB().QueryRow(`SELECT COUNT(*) FROM messages WHERE kind <> 'notice'`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d messages spooled (%v), want none", n, err)
+	}
+}
+
+// TestTwoFromFieldsNeverAuthenticate: should such mail reach the checks
+// anyway (spooled before the refusal existed, or by another path), the
+// victim's name on top buys nothing: the post is a non-member's, and the
+// commands and the join are not the victim's.
+func TestTwoFromFieldsNeverAuthenticate(t *testing.T) {
+	f := newAuthorshipFixture(t)
+	ctx := context.Background()
+	forge := func(to, subject, body string) string {
+		return "From: Victim <victim@mail.test>\r\n" + f.signed(t, "From: Attacker <attacker@mail.test>\r\nTo: "+to+"\r\nSubject: "+subject+"\r\nDate: "+f.date(time.Minute)+"\r\nMessage-ID: <"+subject[:3]+"@mail.test>\r\n\r\n"+body)
+	}
+	f.spool(t, "cop@example.org", forge("cop@example.org", "private news", "Trust me.\r\n"))
+	_, held, err := f.svc.Held(ctx, f.l.Address)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(held) != 1 || !strings.Contains(held[0].Reason, "non-member") {
+		t.Fatalf("held %+v, want the post held as a non-member's", held)
+	}
+	t.Logf("held: %s", held[0].Reason)
+
+	f.spool(t, "cop-request@example.org", forge("cop-request@example.org", "set delivery nomail", "set expertise forgery\r\n"))
+	if v := f.victim(t); v.Delivery != DeliverEach || v.Expertise != "" {
+		t.Errorf("the forged commands changed the victim: delivery %s, expertise %q", v.Delivery, v.Expertise)
+	}
+
+	f.spool(t, "cop-join@example.org", "From: Friend <friend@mail.test>\r\n"+f.signed(t, "From: Attacker <attacker@mail.test>\r\nTo: cop-join@example.org\r\nSubject: join\r\nDate: "+f.date(time.Minute)+"\r\nMessage-ID: <j1@mail.test>\r\n\r\n"))
+	if _, _, err := f.svc.Member(ctx, f.l.Address, "friend@mail.test"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a forged join subscribed someone without confirmation: %v", err)
+	}
+}
+
+// TestReplayedSignedMailCannotCommand: the victim's own signed post, taken
+// from the archive's raw download with a command subject added on top,
+// changes nothing; a confirmation request goes to the victim, whose reply
+// (the round trip) is what carries a command out.
+func TestReplayedSignedMailCannotCommand(t *testing.T) {
+	f := newAuthorshipFixture(t)
+	ctx := context.Background()
+	post := f.signed(t, "From: Victim <victim@mail.test>\r\nTo: cop@example.org\r\nSubject: my antenna\r\nDate: "+f.date(time.Hour)+"\r\nMessage-ID: <p1@mail.test>\r\n\r\nIt works now.\r\n")
+	f.spool(t, "cop-request@example.org", "Subject: set delivery nomail\r\n"+post)
+	if v := f.victim(t); v.Delivery != DeliverEach {
+		t.Fatalf("a replayed post with a subject on top set delivery %s", v.Delivery)
+	}
+	ps := f.pendingCommands(t, "victim@mail.test")
+	if len(ps) != 1 || ps[0].Data != "set delivery nomail" {
+		t.Fatalf("pending %+v, want one confirmation of the command", ps)
+	}
+	// The victim confirms (or, never having sent it, would not).
+	out, err := f.svc.Confirm(ctx, ps[0].Token, "victim@mail.test", "")
+	if err != nil || !out.Done {
+		t.Fatalf("Confirm = %+v, %v", out, err)
+	}
+	if v := f.victim(t); v.Delivery != DeliverNomail {
+		t.Errorf("the confirmed command left delivery %s", v.Delivery)
+	}
+}
+
+// TestSignedCommands: a fresh command signed over its words runs at once,
+// and once only; stale, partly signed or re-sent mail asks to confirm.
+func TestSignedCommands(t *testing.T) {
+	cmd := func(f *authorshipFixture, subject, date, id string) string {
+		return "From: Victim <victim@mail.test>\r\nTo: cop-request@example.org\r\nSubject: " + subject + "\r\nDate: " + date + "\r\nMessage-ID: <" + id + "@mail.test>\r\n\r\n"
+	}
+	t.Run("fresh and signed runs once", func(t *testing.T) {
+		f := newAuthorshipFixture(t)
+		raw := f.signed(t, cmd(f, "set delivery digest", f.date(time.Minute), "c1"))
+		f.spool(t, "cop-request@example.org", raw)
+		if v := f.victim(t); v.Delivery != DeliverDigest {
+			t.Fatalf("a signed fresh command left delivery %s", v.Delivery)
+		}
+		if ps := f.pendingCommands(t, "victim@mail.test"); len(ps) != 0 {
+			t.Errorf("a proven command asked for confirmation: %+v", ps)
+		}
+		// The member changes back; the same signed mail sent again (a
+		// replay by anyone who kept a copy) does not change it a second time.
+		v := f.victim(t)
+		v.Delivery = DeliverEach
+		if err := f.svc.store.UpdateMember(context.Background(), v); err != nil {
+			t.Fatal(err)
+		}
+		f.spool(t, "cop-request@example.org", raw)
+		if v := f.victim(t); v.Delivery != DeliverEach {
+			t.Errorf("a replayed signed command set delivery %s", v.Delivery)
+		}
+		if ps := f.pendingCommands(t, "victim@mail.test"); len(ps) != 1 {
+			t.Errorf("the replay asked for %d confirmations, want 1", len(ps))
+		}
+	})
+	for _, tt := range []struct {
+		name string
+		raw  func(f *authorshipFixture) string
+	}{
+		{"stale date", func(f *authorshipFixture) string {
+			return f.signed(t, cmd(f, "set delivery digest", f.date(30*time.Hour), "c2"))
+		}},
+		{"date far ahead", func(f *authorshipFixture) string {
+			return f.signed(t, cmd(f, "set delivery digest", f.date(-5*time.Hour), "c3"))
+		}},
+		{"subject not signed", func(f *authorshipFixture) string {
+			return f.signed(t, cmd(f, "set delivery digest", f.date(time.Minute), "c4"), "From", "To", "Date", "Message-ID")
+		}},
+		{"date not signed", func(f *authorshipFixture) string {
+			return f.signed(t, cmd(f, "set delivery digest", f.date(time.Minute), "c5"), "From", "To", "Subject", "Message-ID")
+		}},
+		{"no date", func(f *authorshipFixture) string {
+			return f.signed(t, "From: victim@mail.test\r\nTo: cop-request@example.org\r\nSubject: set delivery digest\r\n\r\n")
+		}},
+		{"content type added on top", func(f *authorshipFixture) string {
+			return "Content-Type: text/plain; charset=utf-8\r\n" + f.signed(t, cmd(f, "set delivery digest", f.date(time.Minute), "c6"))
+		}},
+		{"body tampered", func(f *authorshipFixture) string {
+			return strings.Replace(f.signed(t, cmd(f, "hello", f.date(time.Minute), "c7")+"help\r\n"), "help\r\n", "set delivery digest\r\n", 1)
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newAuthorshipFixture(t)
+			f.spool(t, "cop-request@example.org", tt.raw(f))
+			if v := f.victim(t); v.Delivery != DeliverEach {
+				t.Errorf("delivery became %s without proof", v.Delivery)
+			}
+			if ps := f.pendingCommands(t, "victim@mail.test"); len(ps) != 1 {
+				t.Errorf("%d confirmations asked, want 1", len(ps))
+			}
+		})
+	}
+}
+
+func TestFieldsReadsAsAVerifierDoes(t *testing.T) {
+	raw := []byte("From : a@x\r\nSubject: one\r\n two\r\nnot a field\r\nfrom: b@y\r\n\r\nFrom: c@z\r\n")
+	fs := dmarc.Fields(raw)
+	if n := dmarc.CountFields(fs, "From"); n != 2 {
+		t.Errorf("%d From fields, want 2 (the body's does not count)", n)
+	}
+	if got := fs[1].Value(); got != "one two" {
+		t.Errorf("folded Subject = %q", got)
+	}
+	// A header of a million folded lines is read in one pass.
+	big := append([]byte("References: <a@b>\r\n"), bytes.Repeat([]byte(" <x@y>\r\n"), 1<<20)...)
+	big = append(big, "From: z@z\r\n\r\n"...)
+	if fs := dmarc.Fields(big); len(fs) != 2 || dmarc.CountFields(fs, "From") != 1 {
+		t.Errorf("big header: %d fields", len(fs))
+	}
+}
