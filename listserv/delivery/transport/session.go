@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/textproto"
 	"strconv"
@@ -93,7 +94,7 @@ func connect(ctx context.Context, o *Options, p dialParams) (*session, error) {
 
 func handshake(ctx context.Context, o *Options, p dialParams, raw net.Conn) (*session, error) {
 	s := &session{raw: raw, remote: p.addr}
-	var conn net.Conn = raw
+	var err error
 	switch p.mode {
 	case tlsImplicit:
 		tc := tls.Client(raw, p.tlsConfig)
@@ -102,25 +103,15 @@ func handshake(ctx context.Context, o *Options, p dialParams, raw net.Conn) (*se
 			return nil, temporary("TLS", "4.7.0", "TLS handshake with "+p.addr+" failed", err)
 		}
 		raw.SetDeadline(time.Time{})
-		conn, s.tls = tc, true
+		s.tls = true
+		s.c, err = hello(o, p.addr, tc)
 	case tlsStartTLS, tlsOpportunistic:
-		var err error
-		conn, s.tls, err = startTLS(ctx, o, p, raw)
-		if err != nil {
-			return nil, err
-		}
+		s.c, s.tls, err = helloStartTLS(ctx, o, p, raw)
+	default:
+		s.c, err = hello(o, p.addr, raw)
 	}
-
-	s.c = smtp.NewClient(conn)
-	s.c.CommandTimeout = o.CommandTimeout
-	// RFC 5321 §4.5.3.2.6 gives the reply after the final dot ten
-	// minutes; twice the default command timeout is that.
-	s.c.SubmissionTimeout = 2 * o.CommandTimeout
-	// Hello reads the greeting (real or replayed) and sends EHLO, which
-	// after STARTTLS is the fresh EHLO that RFC 3207 §4.2 asks for.
-	if err := s.c.Hello(o.Hostname); err != nil {
-		s.c.Close()
-		return nil, connectError("EHLO", p.addr, err)
+	if err != nil {
+		return nil, err
 	}
 	s.utf8OK, _ = s.c.Extension("SMTPUTF8")
 
@@ -131,6 +122,21 @@ func handshake(ctx context.Context, o *Options, p dialParams, raw net.Conn) (*se
 		}
 	}
 	return s, nil
+}
+
+// hello starts go-smtp's client on conn: it reads the greeting and says
+// EHLO, or HELO to a server without ESMTP (RFC 5321 §4.1.4).
+func hello(o *Options, addr string, conn net.Conn) (*smtp.Client, error) {
+	c := smtp.NewClient(conn)
+	c.CommandTimeout = o.CommandTimeout
+	// RFC 5321 §4.5.3.2.6 gives the reply after the final dot ten
+	// minutes; twice the default command timeout is that.
+	c.SubmissionTimeout = 2 * o.CommandTimeout
+	if err := c.Hello(o.Hostname); err != nil {
+		c.Close()
+		return nil, connectError("EHLO", addr, err)
+	}
+	return c, nil
 }
 
 // auth runs AUTH PLAIN (RFC 4616, RFC 4954). PLAIN sends the password as
@@ -167,69 +173,72 @@ func isLoopback(a net.Addr) bool {
 	return ok && tcp.IP.IsLoopback()
 }
 
-// startTLS reads the greeting, sends EHLO and, when the server offers it,
-// STARTTLS and the TLS handshake (RFC 3207). It returns the connection for
-// go-smtp's client with the greeting replayed, since that client has no way
-// to start TLS on a connection it already greeted without saying EHLO as
-// "localhost" first.
-func startTLS(ctx context.Context, o *Options, p dialParams, raw net.Conn) (net.Conn, bool, error) {
-	br := bufio.NewReaderSize(raw, 1024)
-	r := textproto.NewReader(br)
-	command := func(line string, want int) (string, error) {
-		raw.SetDeadline(time.Now().Add(o.CommandTimeout))
-		if line != "" {
-			if _, err := raw.Write([]byte(line + "\r\n")); err != nil {
-				return "", err
-			}
-		}
-		_, msg, err := r.ReadResponse(want)
-		return msg, err
+// helloStartTLS says EHLO and, when the server offers it, STARTTLS and
+// the TLS handshake (RFC 3207), then the fresh EHLO that RFC 3207 §4.2
+// asks for. Without TLS the client that said the first EHLO goes on: a
+// second EHLO on the same plaintext connection is one a strict server
+// answers with 503, and it would defer every copy for ever.
+//
+// go-smtp's client cannot start TLS once it has said EHLO with our name,
+// so STARTTLS is said here on the raw connection, and a new client takes
+// the TLS connection with the greeting replayed to it.
+func helloStartTLS(ctx context.Context, o *Options, p dialParams, raw net.Conn) (*smtp.Client, bool, error) {
+	c, err := hello(o, p.addr, raw)
+	if err != nil {
+		return nil, false, err
 	}
-	defer raw.SetDeadline(time.Time{})
-
-	if _, err := command("", 220); err != nil {
-		return nil, false, connectError("greeting", p.addr, err)
-	}
-	ehlo, err := command("EHLO "+o.Hostname, 250)
-	var offered bool
-	switch {
-	case err == nil:
-		offered = hasExtension(ehlo, "STARTTLS")
-	case isCode(err, 500, 502):
-		// A server without ESMTP (RFC 5321 §4.1.4): no STARTTLS.
-		// go-smtp falls back to HELO by itself.
-	default:
-		return nil, false, connectError("EHLO", p.addr, err)
-	}
-	if offered {
-		_, err = command("STARTTLS", 220)
-		if err != nil && !isReply(err) {
-			return nil, false, connectError("STARTTLS", p.addr, err)
-		}
-		if err == nil {
-			// Anything the server sent after its 220 arrived in
-			// plaintext and would be taken for a reply under TLS:
-			// the response injection of CVE-2011-0411.
-			if br.Buffered() > 0 {
-				return nil, false, temporary("STARTTLS", "4.7.0", p.addr+" sent data after its STARTTLS reply", nil)
-			}
-			tc := tls.Client(raw, p.tlsConfig)
-			if err := tc.HandshakeContext(ctx); err != nil {
-				return nil, false, temporary("STARTTLS", "4.7.0", p.addr, fmt.Errorf("%w: %w", errHandshake, err))
-			}
-			return &greetedConn{Conn: tc, replay: []byte(replayedGreeting)}, true, nil
-		}
-		// A 454 (RFC 3207 §4): TLS refused, the dialogue goes on.
+	if ok, _ := c.Extension("STARTTLS"); !ok {
 		if p.mode == tlsStartTLS {
-			return nil, false, connectError("STARTTLS", p.addr, err)
+			c.Close()
+			return nil, false, temporary("STARTTLS", "4.7.0", p.addr+" does not offer STARTTLS, which tls=starttls requires", nil)
 		}
-	} else if p.mode == tlsStartTLS {
-		return nil, false, temporary("STARTTLS", "4.7.0", p.addr+" does not offer STARTTLS, which tls=starttls requires", nil)
+		return c, false, nil
 	}
+
+	raw.SetDeadline(time.Now().Add(o.CommandTimeout))
+	defer raw.SetDeadline(time.Time{})
+	// A reader of its own for the one reply: what it buffers beyond the
+	// reply shows, which go-smtp's reader would hide.
+	br := bufio.NewReaderSize(raw, 1024)
+	_, err = io.WriteString(raw, "STARTTLS\r\n")
+	if err == nil {
+		_, _, err = textproto.NewReader(br).ReadResponse(220)
+	}
+	switch {
+	case err != nil && !isReply(err):
+		c.Close()
+		return nil, false, connectError("STARTTLS", p.addr, err)
+	case err != nil && p.mode == tlsStartTLS:
+		c.Close()
+		return nil, false, connectError("STARTTLS", p.addr, err)
+	case err != nil:
+		// A 454 (RFC 3207 §4): TLS refused, the dialogue goes on in
+		// plaintext with the client that said EHLO, provided nothing
+		// came that it would take for the next reply.
+		if br.Buffered() > 0 {
+			c.Close()
+			return nil, false, temporary("STARTTLS", "", p.addr+" sent data nobody asked for", nil)
+		}
+		return c, false, nil
+	}
+	// Anything the server sent after its 220 arrived in plaintext and
+	// would be taken for a reply under TLS: the response injection of
+	// CVE-2011-0411. (Whatever go-smtp's reader held is dropped with it.)
 	if br.Buffered() > 0 {
-		return nil, false, temporary("EHLO", "", p.addr+" sent data nobody asked for", nil)
+		c.Close()
+		return nil, false, temporary("STARTTLS", "4.7.0", p.addr+" sent data after its STARTTLS reply", nil)
 	}
-	return &greetedConn{Conn: raw, replay: []byte(replayedGreeting)}, false, nil
+	tc := tls.Client(raw, p.tlsConfig)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		c.Close()
+		return nil, false, temporary("STARTTLS", "4.7.0", p.addr, fmt.Errorf("%w: %w", errHandshake, err))
+	}
+	raw.SetDeadline(time.Time{})
+	tlsClient, err := hello(o, p.addr, &greetedConn{Conn: tc, replay: []byte(replayedGreeting)})
+	if err != nil {
+		return nil, false, err
+	}
+	return tlsClient, true, nil
 }
 
 // errHandshake marks a failed STARTTLS handshake, after which MX delivery
@@ -239,7 +248,7 @@ var errHandshake = errors.New("TLS handshake failed")
 const replayedGreeting = "220 greeting already read\r\n"
 
 // greetedConn hands go-smtp's client a 220 greeting before the real
-// stream, for a connection whose greeting startTLS already consumed.
+// stream, for a connection whose greeting was read before TLS started.
 type greetedConn struct {
 	net.Conn
 	replay []byte
@@ -254,34 +263,10 @@ func (g *greetedConn) Read(b []byte) (int, error) {
 	return g.Conn.Read(b)
 }
 
-// hasExtension reports whether an EHLO reply lists ext. The first line is
-// the server's name; each further line is one keyword with its parameters
-// (RFC 5321 §4.1.1.1).
-func hasExtension(ehlo, ext string) bool {
-	lines := strings.Split(ehlo, "\n")
-	for _, line := range lines[1:] {
-		keyword, _, _ := strings.Cut(line, " ")
-		if strings.EqualFold(keyword, ext) {
-			return true
-		}
-	}
-	return false
-}
-
 func isReply(err error) bool {
 	var te *textproto.Error
 	var se *smtp.SMTPError
 	return errors.As(err, &te) || errors.As(err, &se)
-}
-
-func isCode(err error, codes ...int) bool {
-	code, _, _ := reply(err)
-	for _, c := range codes {
-		if code == c {
-			return true
-		}
-	}
-	return false
 }
 
 // reply extracts the SMTP reply from an error of go-smtp or net/textproto.
@@ -357,6 +342,9 @@ func (s *session) Send(ctx context.Context, from, to string, msg []byte) error {
 	if hasLineBreak(to) {
 		return permanent("RCPT TO", "5.1.3", "recipient address contains a line break", nil)
 	}
+	// Only CRLF ends a line on the wire, whatever the message held: see
+	// CRLF. A no-op (and no copy) for the queue's copies, already so.
+	msg = CRLF(msg)
 	s.mailOpts.UTF8 = false
 	if !isASCII(from) || !isASCII(to) {
 		// RFC 6531 §3.2: a non-ASCII address needs SMTPUTF8.
@@ -414,8 +402,9 @@ func (s *session) transaction(from, to string, msg []byte) (string, error) {
 	if err != nil {
 		return "DATA", err
 	}
-	// One Write: go-smtp's dot-writer stuffs dots and turns bare LFs
-	// into CRLF (RFC 5321 §4.5.2) as it copies.
+	// One Write: go-smtp's dot-writer stuffs dots (RFC 5321 §4.5.2) as
+	// it copies. It would turn a lone LF into CRLF but passes a lone CR
+	// through, which is why Send made every line end in CRLF first.
 	if _, err := w.Write(msg); err != nil {
 		return "DATA", err
 	}
