@@ -14,6 +14,9 @@
 //   - mx delivers directly to each recipient domain's MX hosts (RFC 5321
 //     §5.1), with opportunistic STARTTLS.
 //
+// The SMTP transports send every line ending in CRLF (see CRLF) and say
+// EHLO once per connection, again only after STARTTLS (RFC 3207 §4.2).
+//
 // Every failure is an *Error saying whether to retry (Temporary) and
 // carrying the remote reply code, so the queue can decide between a retry
 // and a bounce without knowing SMTP.
