@@ -289,3 +289,37 @@ func TestFieldsReadsAsAVerifierDoes(t *testing.T) {
 		t.Errorf("big header: %d fields", len(fs))
 	}
 }
+
+// TestSubscribeNameCannotFakeLines: a name given in a web form or a From
+// field with line breaks or terminal escapes is stored as one line of
+// text, so it cannot fake rows in `member ls` or `who`.
+func TestSubscribeNameCannotFakeLines(t *testing.T) {
+	svc := newTestService(t)
+	ctx := context.Background()
+	l := &List{Address: "cop@example.org", Name: "CoP", SubscribePolicy: SubscribeOpen}
+	if err := svc.CreateList(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	name := "Eve\r\n    alice@example.net (Alice) [owner]\x1b[2J" + strings.Repeat("x", 500)
+	// The web form's path: a request, then the confirmation by the address.
+	if out, err := svc.RequestSubscription(ctx, l, "eve@example.net", name); err != nil || !out.Done {
+		t.Fatalf("RequestSubscription = %+v, %v", out, err)
+	}
+	ps, err := svc.store.PendingFor(ctx, l.ID, store.PendingSubscribe, "eve@example.net")
+	if err != nil || len(ps) != 1 {
+		t.Fatalf("pending %v, %v", ps, err)
+	}
+	if out, err := svc.Confirm(ctx, ps[0].Token, "", ""); err != nil || !out.Done {
+		t.Fatalf("Confirm = %+v, %v", out, err)
+	}
+	_, m, err := svc.Member(ctx, l.Address, "eve@example.net")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(m.Name, "\r\n\x1b") || len([]rune(m.Name)) > maxNameRunes || !strings.HasPrefix(m.Name, "Eve alice@example.net") {
+		t.Errorf("stored name %q", m.Name)
+	}
+	if err := ValidateMember(&Member{Address: "x@example.net", Name: "a\x1bb", Role: RoleMember, Delivery: DeliverEach, Status: StatusEnabled}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("ValidateMember let an escape through: %v", err)
+	}
+}

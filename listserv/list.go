@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"unicode"
 	"time"
 
 	"praxis/listserv/store"
@@ -163,10 +164,31 @@ func ValidateMember(m *Member) error {
 	if err := oneOf("--status", m.Status, StatusEnabled, StatusDisabledBounce, StatusDisabledUser, StatusDisabledModerator); err != nil {
 		errs = append(errs, err)
 	}
-	if strings.ContainsAny(m.Name+m.Expertise, "\r\n") {
-		errs = append(errs, fmt.Errorf("%w: name and expertise must be one line", ErrInvalid))
+	if strings.IndexFunc(m.Name+m.Expertise, unicode.IsControl) >= 0 {
+		// CR/LF would fake lines in `member ls`, `who` and headers; other
+		// control characters (ESC) would drive the terminal showing them.
+		errs = append(errs, fmt.Errorf("%w: name and expertise must be one line of printable text", ErrInvalid))
 	}
 	return errors.Join(errs...)
+}
+
+// maxNameRunes bounds a display name taken from mail or a web form.
+const maxNameRunes = 200
+
+// CleanName makes a display name given by someone outside (a From field, a
+// web form) safe to store: control characters become spaces, runs of space
+// one, and it is cut to maxNameRunes.
+func CleanName(name string) string {
+	name = strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, name)), " ")
+	if r := []rune(name); len(r) > maxNameRunes {
+		name = string(r[:maxNameRunes])
+	}
+	return name
 }
 
 // ParseAddress checks that s is one bare addr-spec (local@domain) and returns

@@ -97,6 +97,7 @@ func (s *Service) Subscribe(ctx context.Context, l *List, addr, name string) (Ou
 // unproven one (mail whose From may be forged) to confirm, so nobody can
 // be signed up to a list's traffic by someone else.
 func (s *Service) subscribe(ctx context.Context, l *List, given, name string, proven bool) (Outcome, error) {
+	name = CleanName(name)
 	addr, err := ParseAddress(given)
 	if err != nil {
 		return Outcome{Message: fmt.Sprintf("%q is not an email address.", given)}, nil
@@ -241,7 +242,11 @@ func (s *Service) askModerators(ctx context.Context, l *List, addr, name string)
 
 // join adds addr as a member and welcomes them.
 func (s *Service) join(ctx context.Context, l *List, addr, name string) (Outcome, error) {
-	m := &Member{ListID: l.ID, Address: addr, Name: name, Role: RoleMember, Delivery: DeliverEach, Status: StatusEnabled}
+	m := &Member{ListID: l.ID, Address: addr, Name: CleanName(name), Role: RoleMember, Delivery: DeliverEach, Status: StatusEnabled}
+	// Every way in is validated the same: the CLI's, a form's, a reply's.
+	if err := ValidateMember(m); err != nil {
+		return Outcome{}, err
+	}
 	if err := s.store.AddMember(ctx, m); err != nil {
 		if errors.Is(err, store.ErrDuplicate) {
 			return Outcome{Message: addr + " is already a member of " + l.Address + "."}, nil
