@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
-	"unicode"
 	"time"
+	"unicode"
 
 	"praxis/listserv/store"
 )
