@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"praxis/archive"
-	"praxis/archive/query"
 	"praxis/listserv"
 	"praxis/listserv/store"
 )
@@ -169,13 +168,10 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
 	if limit <= 0 {
 		limit = hitsPerPage
 	}
-	res, err := s.search(l, sr, int(min(limit, 100)), r.URL.Query().Get("facets") != "")
+	res, err := s.search(r.Context(), l, sr, int(min(limit, 100)), r.URL.Query().Get("facets") != "")
 	if err != nil {
-		if _, ok := err.(*query.Error); ok || err == errNoIndex {
-			s.apiError(w, http.StatusBadRequest, err.Error())
-			return
-		}
-		s.apiError(w, http.StatusInternalServerError, "try again")
+		status, msg := s.searchFailure(r, err)
+		s.apiError(w, status, msg)
 		return
 	}
 	hits := []archive.SearchHit{}

@@ -22,7 +22,6 @@ import (
 // is bound to. Both HttpOnly and SameSite=Lax; Secure behind https.
 const (
 	sessionCookie = "praxis_session"
-	csrfCookie    = "praxis_csrf"
 	csrfField     = "csrf"
 
 	sessionLife = 30 * 24 * time.Hour
@@ -66,34 +65,54 @@ func (s *Server) setCookie(w http.ResponseWriter, name, value string, life time.
 	http.SetCookie(w, c)
 }
 
+// csrfCookie is the CSRF cookie's name. Behind https it has the __Host-
+// prefix, which browsers accept only from a secure origin, for the whole
+// host (Path=/, no Domain) (RFC 6265bis §4.1.3.2): so no other host under
+// the same domain, nor a man in the middle over plain http, can plant one
+// of their own choosing. Browsers refuse the prefix without Secure, so
+// over plain http the name is a plain one.
+func (s *Server) csrfCookie() string {
+	if s.cfg.Secure {
+		return "__Host-praxis_csrf"
+	}
+	return "praxis_csrf"
+}
+
+// csrfMAC is the token of a CSRF cookie value within a session (or none,
+// signed out): one who plants a cookie they know, and knows its token in
+// their own session, still cannot make a token that passes in another's.
+func (s *Server) csrfMAC(r *http.Request, cookie string) (string, error) {
+	return s.mac(r.Context(), "csrf", cookie, s.who(r).session)
+}
+
 // csrfToken returns the token forms carry, setting the CSRF cookie it is
 // bound to when the visitor has none yet.
 func (s *Server) csrfToken(w http.ResponseWriter, r *http.Request) string {
-	v := ""
-	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= 32 {
+	name, v := s.csrfCookie(), ""
+	if c, err := r.Cookie(name); err == nil && len(c.Value) >= 32 {
 		v = c.Value
 	} else {
 		v = randomToken()
-		s.setCookie(w, csrfCookie, v, 0)
+		s.setCookie(w, name, v, 0)
 		// Later code in this request (a second form) sees it too.
-		r.AddCookie(&http.Cookie{Name: csrfCookie, Value: v})
+		r.AddCookie(&http.Cookie{Name: name, Value: v})
 	}
-	tok, err := s.mac(r.Context(), "csrf", v)
+	tok, err := s.csrfMAC(r, v)
 	if err != nil {
 		s.log.Error("csrf token", "err", err)
 	}
 	return tok
 }
 
-// checkCSRF tells whether a POST carries the token of its CSRF cookie: a
-// form on another site can make the browser post, but cannot read the
-// cookie to compute the token.
+// checkCSRF tells whether a POST carries the token of its CSRF cookie and
+// session: a form on another site can make the browser post, but cannot
+// read the cookie to compute the token.
 func (s *Server) checkCSRF(r *http.Request) bool {
-	c, err := r.Cookie(csrfCookie)
+	c, err := r.Cookie(s.csrfCookie())
 	if err != nil || len(c.Value) < 32 {
 		return false
 	}
-	want, err := s.mac(r.Context(), "csrf", c.Value)
+	want, err := s.csrfMAC(r, c.Value)
 	if err != nil {
 		return false
 	}

@@ -127,13 +127,15 @@ func (s *Server) listAtom(w http.ResponseWriter, r *http.Request) {
 	s.atomOf(w, r, l, "Latest posts", listPath(l.Address), posts)
 }
 
-// searchHitsAsPosts runs a search and returns its posts, newest first.
+// searchPosts runs a search and returns its posts, newest first. It
+// answers the request itself when the search cannot run.
 func (s *Server) searchPosts(w http.ResponseWriter, r *http.Request, l *listserv.List, limit int) ([]*store.ArchivedPost, bool) {
 	sr := readSearch(r)
 	sr.Newest = true
-	res, err := s.search(l, sr, limit, false)
+	res, err := s.search(r.Context(), l, sr, limit, false)
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+		status, msg := s.searchFailure(r, err)
+		http.Error(w, msg, status)
 		return nil, false
 	}
 	ids := make([]int64, 0, len(res.Hits))
@@ -176,59 +178,56 @@ func (s *Server) searchMbox(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.mboxOf(w, r, l.Address+"-search.mbox", posts, false)
+	s.mboxOf(w, r, l.Address+"-search.mbox", posts)
 }
 
-// mboxOf writes posts as an mboxrd download.
-func (s *Server) mboxOf(w http.ResponseWriter, r *http.Request, name string, posts []*store.ArchivedPost, gz bool) {
-	w.Header().Set("Content-Type", "application/mbox")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+strings.ReplaceAll(name, `"`, "")+`"`)
-	var out io.Writer = w
-	var zw *gzip.Writer
-	if gz {
-		w.Header().Set("Content-Type", "application/gzip")
-		zw = gzip.NewWriter(w)
-		out = zw
-	}
-	mw := mbox.NewWriter(out)
-	for _, p := range posts {
-		raw, err := s.svc.Store().ArchiveRaw(r.Context(), p.Hash)
-		if err != nil {
-			s.log.Warn("mbox", "post", p.ID, "err", err)
-			continue
-		}
-		if err := mw.Write(p.FromAddr, p.Date, raw); err != nil {
-			return // the client went away
-		}
-	}
-	mw.Close()
-	if zw != nil {
-		zw.Close()
-	}
+func attachmentName(name string) string {
+	return `attachment; filename="` + strings.NewReplacer(`"`, "", "\r", "", "\n", "").Replace(name) + `"`
 }
 
-// export is the whole archive of a list as a gzipped mboxrd, streamed.
+// mboxOf streams posts as an mboxrd download, each post's bytes read from
+// the store as it is written.
+func (s *Server) mboxOf(w http.ResponseWriter, r *http.Request, name string, posts []*store.ArchivedPost) {
+	s.download(w, r, "application/mbox", attachmentName(name), func(out io.Writer) error {
+		mw := mbox.NewWriter(out)
+		for _, p := range posts {
+			raw, err := s.svc.Store().ArchiveRaw(r.Context(), p.Hash)
+			if err != nil {
+				s.log.Warn("mbox", "post", p.ID, "err", err)
+				continue
+			}
+			if err := mw.Write(p.FromAddr, p.Date, raw); err != nil {
+				return err
+			}
+		}
+		return mw.Close()
+	})
+}
+
+// export is the whole archive of a list as a gzipped mboxrd, streamed: a
+// big archive takes longer than any overall write timeout, so it is the
+// per-chunk deadline of download that cuts a client who stops reading.
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	l, ok := s.readableList(w, r)
 	if !ok {
 		return
 	}
-	// A big archive takes longer than the server's write timeout.
-	http.NewResponseController(w).SetWriteDeadline(time.Time{})
-	w.Header().Set("Content-Type", "application/gzip")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+strings.ReplaceAll(l.Address, `"`, "")+`.mbox.gz"`)
-	zw := gzip.NewWriter(w)
-	mw := mbox.NewWriter(zw)
-	err := s.svc.Store().ArchiveEach(r.Context(), l.ID, time.Time{}, func(p *store.ArchivedPost) error {
-		raw, err := s.svc.Store().ArchiveRaw(r.Context(), p.Hash)
-		if err != nil {
-			return err
+	s.download(w, r, "application/gzip", attachmentName(l.Address+".mbox.gz"), func(out io.Writer) error {
+		zw := gzip.NewWriter(out)
+		mw := mbox.NewWriter(zw)
+		err := s.svc.Store().ArchiveEach(r.Context(), l.ID, time.Time{}, func(p *store.ArchivedPost) error {
+			raw, err := s.svc.Store().ArchiveRaw(r.Context(), p.Hash)
+			if err != nil {
+				return err
+			}
+			return mw.Write(p.FromAddr, p.Date, raw)
+		})
+		if err == nil {
+			err = mw.Close()
 		}
-		return mw.Write(p.FromAddr, p.Date, raw)
+		if err == nil {
+			err = zw.Close()
+		}
+		return err
 	})
-	if err != nil {
-		s.log.Warn("export", "list", l.Address, "err", err)
-	}
-	mw.Close()
-	zw.Close()
 }

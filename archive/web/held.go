@@ -32,9 +32,8 @@ func (s *Server) heldPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// A page at a time: a flood of spam must not make one huge page.
-	pg, _ := parseInt(r.URL.Query().Get("page"))
-	pg = max(pg, 1)
-	from := min(len(held), int(pg-1)*heldPerPage)
+	pg := pageNumber(r)
+	from := min(len(held), (pg-1)*heldPerPage)
 	shown := held[from:min(len(held), from+heldPerPage)]
 	views := make([]heldView, len(shown))
 	for i, m := range shown {
@@ -43,10 +42,10 @@ func (s *Server) heldPage(w http.ResponseWriter, r *http.Request) {
 	data := map[string]any{"Title": "Held posts · " + l.Name, "List": l, "Held": views, "Total": len(held),
 		"Done": r.URL.Query().Get("done")}
 	if from+heldPerPage < len(held) {
-		data["Next"] = "held?page=" + itoa64(pg+1)
+		data["Next"] = "held?page=" + itoa(pg+1)
 	}
 	if pg > 1 {
-		data["Prev"] = "held?page=" + itoa64(pg-1)
+		data["Prev"] = "held?page=" + itoa(min(pg-1, len(held)/heldPerPage+1))
 	}
 	s.page(w, r, http.StatusOK, "held.html", data)
 }

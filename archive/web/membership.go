@@ -3,54 +3,10 @@ package web
 import (
 	"net/http"
 	"strings"
-	"sync"
-	"time"
 
 	"praxis/listserv"
+	"praxis/listserv/store"
 )
-
-// limiter counts requests per client and refuses beyond max in a window:
-// the forms that send mail (subscribe, sign in) must not become a way to
-// flood someone's inbox. Per-address limits live in the service.
-type limiter struct {
-	mu     sync.Mutex
-	max    int
-	window time.Duration
-	seen   map[string][]time.Time
-}
-
-func newLimiter(max int, window time.Duration) *limiter {
-	return &limiter{max: max, window: window, seen: map[string][]time.Time{}}
-}
-
-func (l *limiter) allow(key string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.seen) > 10000 { // forget everyone rather than grow without end
-		l.seen = map[string][]time.Time{}
-	}
-	kept := l.seen[key][:0]
-	for _, t := range l.seen[key] {
-		if now.Sub(t) < l.window {
-			kept = append(kept, t)
-		}
-	}
-	if len(kept) >= l.max {
-		l.seen[key] = kept
-		return false
-	}
-	l.seen[key] = append(kept, now)
-	return true
-}
-
-// client is the key a request is limited by: its remote IP.
-func client(r *http.Request) string {
-	host := r.RemoteAddr
-	if i := strings.LastIndexByte(host, ':'); i > 0 {
-		host = host[:i]
-	}
-	return host
-}
 
 // infoPage is a list's about page, with the subscribe and leave forms.
 // A private list shows nothing to anyone but its members, not even that
@@ -82,6 +38,9 @@ func (s *Server) membershipPost(w http.ResponseWriter, r *http.Request) {
 		s.page(w, r, http.StatusBadRequest, "info.html", map[string]any{"Title": "About " + l.Name, "List": l,
 			"CanRead": s.who(r).canRead(l), "Request": listserv.Address(l.Address, "request"),
 			"Error": "That does not look like an email address."})
+		return
+	}
+	if !s.addressQuota(w, r, "confirm", addr) {
 		return
 	}
 	leaving := r.PathValue("action") == "leave"
@@ -121,12 +80,33 @@ func (s *Server) mailForm(w http.ResponseWriter, r *http.Request) bool {
 		s.formExpired(w, r)
 		return false
 	}
-	if !s.limit.allow(client(r), s.now()) {
+	if !s.limit.allow(s.client(r), s.now()) {
 		s.page(w, r, http.StatusTooManyRequests, "error.html", map[string]any{"Title": "Slow down",
 			"Message": "Too many requests from your network; please try again in a few minutes."})
 		return false
 	}
 	return true
+}
+
+// perRequesterPerAddress is how many mails of one kind one client may
+// have sent to one address a day. The service allows an address
+// listserv.MaxSignInsPerDay sign-in links and MaxConfirmationsPerDay
+// confirmation requests a day, whoever asks; this share is below both, so
+// a stranger asking for someone's address leaves its owner some of the
+// day's quota.
+const perRequesterPerAddress = 2
+
+// addressQuota checks the client's share of the mail of kind to addr,
+// answering 429 itself when it is used up. It is counted whether or not
+// the address is a member, so the answer tells nothing about who is.
+func (s *Server) addressQuota(w http.ResponseWriter, r *http.Request, kind, addr string) bool {
+	if s.addrLimit.allow(s.client(r)+"\x00"+kind+"\x00"+store.AddressKey(addr), s.now()) {
+		return true
+	}
+	s.log.Info("address quota", "kind", kind, "remote", s.client(r))
+	s.page(w, r, http.StatusTooManyRequests, "error.html", map[string]any{"Title": "Slow down",
+		"Message": "Enough messages were asked for " + addr + " from your network today; please try again tomorrow."})
+	return false
 }
 
 func (s *Server) formExpired(w http.ResponseWriter, r *http.Request) {

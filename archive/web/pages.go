@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -221,7 +222,7 @@ func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) {
 	}
 	switch suffix {
 	case ".mbox":
-		s.mboxOf(w, r, l.Address+"-thread.mbox", posts, false)
+		s.mboxOf(w, r, l.Address+"-thread.mbox", posts)
 		return
 	case ".atom":
 		s.atomOf(w, r, l, "Thread: "+posts[0].Subject, threadPath(l.Address, id), posts)
@@ -229,9 +230,8 @@ func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) {
 	}
 	// A long thread is shown a page of the tree at a time.
 	tree := archive.Tree(posts)
-	pg, _ := parseInt(r.URL.Query().Get("page"))
-	pg = max(pg, 1)
-	from := min(len(tree), int(pg-1)*postsPerPage)
+	pg := pageNumber(r)
+	from := min(len(tree), (pg-1)*postsPerPage)
 	shown := tree[from:min(len(tree), from+postsPerPage)]
 	views := make([]postView, 0, len(shown))
 	for _, n := range shown {
@@ -247,10 +247,10 @@ func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) {
 	data := map[string]any{"Title": posts[0].Subject, "List": l, "Posts": views, "Count": len(posts),
 		"ThreadID": id, "Path": path}
 	if from+postsPerPage < len(tree) {
-		data["Next"] = path + "?page=" + itoa64(pg+1)
+		data["Next"] = path + "?page=" + itoa(pg+1)
 	}
 	if pg > 1 {
-		data["Prev"] = path + "?page=" + itoa64(pg-1)
+		data["Prev"] = path + "?page=" + itoa(min(pg-1, len(tree)/postsPerPage+1))
 	}
 	s.page(w, r, http.StatusOK, "thread.html", data)
 }
@@ -314,8 +314,10 @@ func (s *Server) rawMessage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, "raw message", err)
 		return
 	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Write(raw)
+	s.download(w, r, "text/plain; charset=utf-8", "", func(out io.Writer) error {
+		_, err := out.Write(raw)
+		return err
+	})
 }
 
 // attachment serves one attachment with a safe type, as a download.
@@ -339,10 +341,27 @@ func (s *Server) attachment(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	w.Header().Set("Content-Type", a.SafeType)
-	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(a.Filename))
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	w.Write(data)
+	s.download(w, r, a.SafeType, "attachment; filename*=UTF-8''"+url.PathEscape(a.Filename), func(out io.Writer) error {
+		_, err := out.Write(data)
+		return err
+	})
+}
+
+// maxPage is the highest page number a listing takes: far beyond any
+// real thread or queue, and small enough that page × page size stays far
+// from overflowing an int.
+const maxPage = 1 << 20
+
+// pageNumber reads ?page=, 1 when it is missing or not a number, and
+// within 1..maxPage whatever it says (92233720368547760 times a page size
+// overflowed into a negative slice index).
+func pageNumber(r *http.Request) int {
+	n, err := parseInt(r.URL.Query().Get("page"))
+	if err != nil {
+		return 1
+	}
+	return int(min(max(n, 1), maxPage))
 }
 
 // fail logs an error and shows a page that says so without details.
@@ -351,7 +370,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, what string, err e
 		s.notFound(w, r)
 		return
 	}
-	s.log.Error(what, "path", r.URL.Path, "err", err)
+	s.log.Error(what, "path", r.URL.Path, "remote", s.client(r), "err", err)
 	s.page(w, r, http.StatusInternalServerError, "error.html", map[string]any{"Title": "Try again",
 		"Message": "Something went wrong on our side; please try again in a minute."})
 }

@@ -167,7 +167,13 @@ func (f *archiveFixture) signIn(t *testing.T, c *http.Client, addr string) {
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/l/") {
 		t.Fatalf("sign-in: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	// The link works once.
+	// The link works once. (The form's token is taken again: tokens are
+	// bound to the session, which the first use started.)
+	_, body, _ = get(t, c, f.ts.URL+link[1])
+	m = csrfRe.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("sign-in link page: %s", body)
+	}
 	resp, _ = c.PostForm(f.ts.URL+link[1], url.Values{"csrf": {m[1]}})
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusGone {

@@ -23,9 +23,8 @@ func (s *Server) resources(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	pg, _ := parseInt(r.URL.Query().Get("page"))
-	pg = max(pg, 1)
-	rs, err := s.svc.Store().ArchiveResources(r.Context(), l.ID, q, int(pg-1)*resourcesPage, resourcesPage+1)
+	pg := pageNumber(r)
+	rs, err := s.svc.Store().ArchiveResources(r.Context(), l.ID, q, (pg-1)*resourcesPage, resourcesPage+1)
 	if err != nil {
 		s.fail(w, r, "resources", err)
 		return
@@ -44,8 +43,8 @@ func (s *Server) resources(w http.ResponseWriter, r *http.Request) {
 		}
 		views[i] = v
 	}
-	link := func(p int64) string {
-		v := url.Values{"page": {itoa64(p)}}
+	link := func(p int) string {
+		v := url.Values{"page": {itoa(p)}}
 		if q != "" {
 			v.Set("q", q)
 		}

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -34,9 +36,14 @@ func readSearch(r *http.Request) searchRequest {
 	return sr
 }
 
-// search runs a search on one list. A query in error comes back as a
-// *query.Error, which the page shows as it is.
-func (s *Server) search(l *listserv.List, sr searchRequest, size int, facets bool) (*index.Result, error) {
+// defaultSearchTimeout bounds one search: a search of a big archive
+// takes tens of milliseconds, so one that runs for seconds is a query
+// built to be slow, and it gives its core back.
+const defaultSearchTimeout = 5 * time.Second
+
+// search runs a search on one list, within the search deadline. A query
+// in error comes back as a *query.Error, which the page shows as it is.
+func (s *Server) search(ctx context.Context, l *listserv.List, sr searchRequest, size int, facets bool) (*index.Result, error) {
 	if s.cfg.Index == nil {
 		return nil, errNoIndex
 	}
@@ -44,8 +51,35 @@ func (s *Server) search(l *listserv.List, sr searchRequest, size int, facets boo
 	if err != nil {
 		return nil, err
 	}
-	return s.cfg.Index.Search(query.Scoped(parsed, l.Address), index.SearchOptions{
+	timeout := s.cfg.SearchTimeout
+	if timeout <= 0 {
+		timeout = defaultSearchTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	return s.cfg.Index.SearchContext(ctx, query.Scoped(parsed, l.Address), index.SearchOptions{
 		Size: size, Newest: sr.Newest, After: sr.After, Highlight: true, Facets: facets})
+}
+
+// searchFailure is the status and message a failed search answers with:
+// the reader's mistakes (a query refused, a page cursor edited by hand)
+// are a 400 that says what is wrong, a search cut by its deadline a 503
+// that says how to ask for less, anything else a 500 that is logged.
+func (s *Server) searchFailure(r *http.Request, err error) (int, string) {
+	var qerr *query.Error
+	switch {
+	case errors.As(err, &qerr):
+		return http.StatusBadRequest, err.Error()
+	case errors.Is(err, index.ErrBadCursor):
+		return http.StatusBadRequest, "this page of results is not one the search gave (its after= was changed); start the search again"
+	case errors.Is(err, errNoIndex):
+		return http.StatusServiceUnavailable, err.Error()
+	case errors.Is(err, context.DeadlineExceeded):
+		s.log.Warn("search cut by its deadline", "path", r.URL.Path, "remote", s.client(r))
+		return http.StatusServiceUnavailable, "the search took too long and was stopped; add words, a field (s:, f:) or a date range (d:) to ask for less"
+	}
+	s.log.Error("search", "path", r.URL.Path, "remote", s.client(r), "err", err)
+	return http.StatusInternalServerError, "something went wrong on our side; please try again in a minute"
 }
 
 type searchError string
@@ -81,14 +115,11 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data["Title"] = sr.Q + " · " + l.Name
-	res, err := s.search(l, sr, hitsPerPage, len(sr.After) == 0)
+	res, err := s.search(r.Context(), l, sr, hitsPerPage, len(sr.After) == 0)
 	if err != nil {
-		if _, ok := err.(*query.Error); ok || err == errNoIndex {
-			data["Error"] = err.Error()
-			s.page(w, r, http.StatusBadRequest, "search.html", data)
-			return
-		}
-		s.fail(w, r, "search", err)
+		status, msg := s.searchFailure(r, err)
+		data["Error"] = msg
+		s.page(w, r, status, "search.html", data)
 		return
 	}
 	base := listPath(l.Address) + "search"

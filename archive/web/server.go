@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -32,6 +34,14 @@ type Config struct {
 	Secure bool
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed for rate limits, turns in the queue and logs.
+	TrustedProxies []netip.Prefix
+	// WriteStall is how long a download may wait for the client to take
+	// its next chunk; zero means 20 s.
+	WriteStall time.Duration
+	// SearchTimeout bounds one search; zero means 5 s.
+	SearchTimeout time.Duration
 }
 
 // Server serves Praxis's web pages.
@@ -46,26 +56,59 @@ type Server struct {
 	secretOnce sync.Once
 	key        []byte
 	keyErr     error
-	// limit bounds the forms that send mail, per client.
-	limit *limiter
-	// busy admits as many CPU-heavy requests (search, thread and list
-	// pages) at once as there are cores, the rest queue in arrival order:
-	// time-slicing sixteen searches on two cores makes every one of them
-	// slow, taking turns lets most finish at once.
-	busy chan struct{}
+	// limit bounds the forms that send mail, per client; addrLimit the
+	// mail one client may have sent to one address, so that nobody can
+	// use up an address's daily quota (kept by the service) for its
+	// owner.
+	limit, addrLimit *limiter
+	// queue shares the cores among the CPU-heavy requests, fairly by
+	// client; downloads bounds the downloads streaming at once.
+	queue     *admission
+	downloads *downloadSlots
 }
 
-// heavy runs h with a core to itself.
+type queueTurnKey struct{}
+
+// heavy runs h in its turn at the cores (see admission). Every search
+// entry point (page, API, Atom, mbox), thread and list pages and their
+// API go through it, so none of them can be used to go round the queue.
 func (s *Server) heavy(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case s.busy <- struct{}{}:
-		case <-r.Context().Done():
+		release, err := s.queue.acquire(r.Context(), s.client(r))
+		if err != nil {
+			if r.Context().Err() == nil {
+				s.busyAnswer(w, r, err)
+			}
 			return
 		}
-		defer func() { <-s.busy }()
-		h(w, r)
+		defer release()
+		h(w, r.WithContext(context.WithValue(r.Context(), queueTurnKey{}, release)))
 	}
+}
+
+// leaveQueue ends the request's turn at the cores early, when what is
+// left of it waits on the client rather than on a core.
+func (s *Server) leaveQueue(r *http.Request) {
+	if release, ok := r.Context().Value(queueTurnKey{}).(func()); ok {
+		release()
+	}
+}
+
+// busyAnswer refuses a request the queue or the download slots have no
+// room for: 429 when this client has its share already, 503 when the
+// server is full. The JSON API answers in JSON.
+func (s *Server) busyAnswer(w http.ResponseWriter, r *http.Request, err error) {
+	status, msg := http.StatusServiceUnavailable, "The server is busy; please try again in a minute."
+	if errors.Is(err, errClientBusy) {
+		status, msg = http.StatusTooManyRequests, "Too many requests from your network at once; wait for the ones under way to finish."
+	}
+	s.log.Info("refused", "path", r.URL.Path, "remote", s.client(r), "status", status)
+	w.Header().Set("Retry-After", "10")
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		s.apiError(w, status, msg)
+		return
+	}
+	s.errorPage(w, r, status, "Busy", msg)
 }
 
 func (s *Server) now() time.Time {
@@ -77,7 +120,12 @@ func (s *Server) now() time.Time {
 
 // New builds the web server.
 func New(cfg Config, svc *listserv.Service, tpl *templates.Set, log *slog.Logger) *Server {
-	s := &Server{cfg: cfg, svc: svc, tpl: tpl, log: log, limit: newLimiter(20, 10*time.Minute), busy: make(chan struct{}, runtime.GOMAXPROCS(0))}
+	s := &Server{cfg: cfg, svc: svc, tpl: tpl, log: log,
+		limit:     newLimiter(20, 10*time.Minute),
+		addrLimit: newLimiter(perRequesterPerAddress, 24*time.Hour),
+		queue:     newAdmission(runtime.GOMAXPROCS(0)),
+		downloads: newDownloadSlots(downloadsPerClient, downloadsInAll),
+	}
 	s.http = &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -106,8 +154,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /l/{list}/{$}", s.heavy(s.listPage))
 	mux.HandleFunc("GET /l/{list}/t/{thread}", s.heavy(s.threadPage))
 	mux.HandleFunc("GET /l/{list}/search", s.heavy(s.searchPage))
-	mux.HandleFunc("GET /l/{list}/search.atom", s.searchAtom)
-	mux.HandleFunc("GET /l/{list}/search.mbox", s.searchMbox)
+	mux.HandleFunc("GET /l/{list}/search.atom", s.heavy(s.searchAtom))
+	mux.HandleFunc("GET /l/{list}/search.mbox", s.heavy(s.searchMbox))
 	mux.HandleFunc("GET /l/{list}/atom.xml", s.listAtom)
 	mux.HandleFunc("GET /l/{list}/export.mbox.gz", s.export)
 	mux.HandleFunc("GET /l/{list}/resources", s.resources)
@@ -131,9 +179,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /signin/{token}", s.signInUse)
 	mux.HandleFunc("POST /signout", s.signOut)
 	mux.HandleFunc("GET /api/lists", s.apiLists)
-	mux.HandleFunc("GET /api/l/{list}/threads", s.apiThreads)
-	mux.HandleFunc("GET /api/l/{list}/t/{thread}", s.apiThread)
-	mux.HandleFunc("GET /api/l/{list}/search", s.apiSearch)
+	mux.HandleFunc("GET /api/l/{list}/threads", s.heavy(s.apiThreads))
+	mux.HandleFunc("GET /api/l/{list}/t/{thread}", s.heavy(s.apiThread))
+	mux.HandleFunc("GET /api/l/{list}/search", s.heavy(s.apiSearch))
 	mux.HandleFunc("GET /api/m/{id}", s.apiMessage)
 	mux.HandleFunc("GET /l/{list}/unsubscribe/{token}", s.unsubscribePage)
 	mux.HandleFunc("POST /l/{list}/unsubscribe/{token}", s.unsubscribePost)

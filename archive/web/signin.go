@@ -27,6 +27,9 @@ func (s *Server) signInPost(w http.ResponseWriter, r *http.Request) {
 			"Error": "That does not look like an email address."})
 		return
 	}
+	if !s.addressQuota(w, r, "signin", addr) {
+		return
+	}
 	ms, err := s.svc.Memberships(ctx, addr)
 	if err != nil {
 		s.fail(w, r, "sign-in", err)
