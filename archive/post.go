@@ -48,41 +48,116 @@ func Read(raw []byte, now time.Time, domain string) *store.ArchivedPost {
 		p.Date = d.UTC()
 	}
 
-	// RFC 5322 §3.6.4: References lists the thread's ancestry, root first;
-	// In-Reply-To names the parent. Closest first, each once, never itself.
-	var refs []string
-	seen := map[string]bool{p.MessageID: true}
-	addRef := func(id string) {
-		if id != "" && !seen[id] {
-			seen[id] = true
-			refs = append(refs, id)
-		}
-	}
-	irt := msgIDs(h.Get("In-Reply-To"))
-	if len(irt) > 0 {
-		addRef(irt[0])
-	}
-	rs := msgIDs(strings.Join(h.Values("References"), " "))
-	for i := len(rs) - 1; i >= 0; i-- {
-		addRef(rs[i])
-	}
-	p.Refs = refs
+	p.Refs = references(h.Get("In-Reply-To"), h.Values("References"), p.MessageID)
 	p.Attachments = attachmentNames(raw)
 	return p
 }
-
-var idRE = regexp.MustCompile(`<([^<>\s]+)>`)
 
 // msgIDs pulls the <ids> out of a field, ignoring the comments and stray
 // words some clients put there.
 func msgIDs(v string) []string {
 	var out []string
-	for _, m := range idRE.FindAllStringSubmatch(v, -1) {
-		if strings.Contains(m[1], "@") || len(m[1]) > 6 {
-			out = append(out, m[1])
+	eachMsgID(v, func(id string) bool {
+		out = append(out, id)
+		return true
+	})
+	return out
+}
+
+// eachMsgID calls f with each <id> of a field in order, until f returns
+// false: what is between < and > without spaces, that has an @ or is
+// long enough not to be a stray word (RFC 5322 §3.6.4's msg-id, read
+// leniently as clients write it). It scans the text once and keeps none
+// of it, so a field of any length costs no more memory than its ids.
+func eachMsgID(v string, f func(id string) bool) {
+	for i := 0; i < len(v); {
+		if v[i] != '<' {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(v) && !isIDStop(v[j]) {
+			j++
+		}
+		switch {
+		case j < len(v) && v[j] == '>' && j > i+1:
+			if id := v[i+1 : j]; strings.Contains(id, "@") || len(id) > 6 {
+				if !f(id) {
+					return
+				}
+			}
+			i = j + 1
+		case j < len(v) && v[j] == '<':
+			i = j // a new id may start here
+		default:
+			i = j + 1
 		}
 	}
-	return out
+}
+
+// isIDStop tells the bytes that end an id: its brackets and white space.
+func isIDStop(c byte) bool {
+	switch c {
+	case '<', '>', ' ', '\t', '\r', '\n', '\f':
+		return true
+	}
+	return false
+}
+
+// references gives a post's threading input from its In-Reply-To and
+// References fields, the closest ancestor first, each once, never the
+// post itself, and at most store.MaxRefs of them: In-Reply-To's first id
+// (the parent, RFC 5322 §3.6.4), then the last ids of References (the
+// nearest ancestors), and its first id (the thread's root) last, as JWZ
+// threading keeps them. Ids longer than store.MaxRefLen are skipped: no
+// client makes them, and none would match. A References field of a
+// million ids is read once and only its ends are kept, so the store's
+// threading work is bounded whatever the post says.
+func references(inReplyTo string, fields []string, self string) []string {
+	var parent string
+	eachMsgID(inReplyTo, func(id string) bool {
+		if len(id) <= store.MaxRefLen {
+			parent = id
+			return false
+		}
+		return true
+	})
+	// The first id, and a ring of the last ones.
+	var root string
+	last := make([]string, store.MaxRefs)
+	n := 0
+	for _, v := range fields {
+		eachMsgID(v, func(id string) bool {
+			if len(id) > store.MaxRefLen {
+				return true
+			}
+			if n == 0 {
+				root = id
+			} else {
+				last[n%len(last)] = id
+			}
+			n++
+			return true
+		})
+	}
+	refs := make([]string, 0, store.MaxRefs)
+	seen := map[string]bool{self: true}
+	add := func(id string) {
+		if id != "" && !seen[id] && len(refs) < store.MaxRefs-1 {
+			seen[id] = true
+			refs = append(refs, id)
+		}
+	}
+	add(parent)
+	for i := n - 1; i >= 1 && i > n-len(last); i-- {
+		add(last[i%len(last)])
+	}
+	// The root goes last whatever was kept before it: a new thread is
+	// named after it.
+	if root != "" && !seen[root] {
+		refs = append(refs, root)
+	}
+	return refs
 }
 
 func cleanID(v string) string {

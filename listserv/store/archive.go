@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -27,9 +28,43 @@ type ArchivedPost struct {
 	Attachments []string
 	ThreadID    string
 	ParentID    string // the Message-ID of the parent, which may be a ghost
-	// Threading input, not stored as columns: the closest parent first.
+	// Threading input, not stored as columns: the closest parent first,
+	// the thread's root last; at most MaxRefs.
 	Refs    []string
 	IsReply bool // the subject says Re: (for the subject fallback)
+}
+
+// MaxRefs bounds the references a post is threaded by, and MaxRefLen the
+// length of each. Threading needs the nearest ancestors and the root
+// (JWZ threading keeps no more); a References field of a million ids
+// otherwise costs queries and rows for each, inside the write
+// transaction every other writer waits for.
+const (
+	MaxRefs   = 20
+	MaxRefLen = 250
+)
+
+// boundRefs keeps at most MaxRefs references of ids no longer than
+// MaxRefLen: the closest ones and the root (the last). archive.Read
+// already gives no more; this holds for any other caller.
+func boundRefs(refs []string) []string {
+	var out []string
+	for i, r := range refs {
+		if len(r) > MaxRefLen {
+			continue
+		}
+		if len(out) == MaxRefs-1 {
+			// The root is the last one that fits.
+			for _, root := range slices.Backward(refs[i:]) {
+				if len(root) <= MaxRefLen {
+					return append(out, root)
+				}
+			}
+			return out
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // SubjectWindow is how far back a reply without references looks for a
@@ -67,6 +102,14 @@ func (s *Store) ArchivePut(ctx context.Context, p *ArchivedPost, raw []byte) (cr
 func (s *Store) ArchivePutMany(ctx context.Context, posts []*ArchivedPost, raws [][]byte) (made []bool, err error) {
 	if len(posts) != len(raws) {
 		return nil, fmt.Errorf("store: archive: %d posts and %d messages", len(posts), len(raws))
+	}
+	// What needs no database is done before the write transaction, which
+	// every other writer waits for: hashing a post of many megabytes
+	// there would make a 250 elsewhere wait for it.
+	for i, p := range posts {
+		sum := sha256.Sum256(raws[i])
+		p.Hash, p.Size = hex.EncodeToString(sum[:]), len(raws[i])
+		p.Refs = boundRefs(p.Refs)
 	}
 	tx, release, err := s.begin(ctx, s.db)
 	if err != nil {
@@ -147,10 +190,9 @@ func (st *archiveStmts) close() {
 	}
 }
 
+// archivePut stores and threads one post whose Hash, Size and bounded
+// Refs are set.
 func (s *Store) archivePut(ctx context.Context, tx *sql.Tx, st *archiveStmts, p *ArchivedPost, raw []byte) (created bool, err error) {
-	sum := sha256.Sum256(raw)
-	p.Hash = hex.EncodeToString(sum[:])
-	p.Size = len(raw)
 	var id int64
 	var thread string
 	err = st.existing.QueryRowContext(ctx, p.ListID, p.MessageID, p.Hash).Scan(&id, &thread)
