@@ -49,6 +49,7 @@ func serveFlags(fs *flag.FlagSet, cfg *config.Config) {
 	fs.IntVar(&cfg.DeliveryConcurrency, "delivery-concurrency", cfg.DeliveryConcurrency, "delivery workers")
 	fs.IntVar(&cfg.MXPort, "mx-port", cfg.MXPort, "port of MX hosts for --delivery mx")
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
+	fs.Var(config.NewListFlag(&cfg.TrustedProxy), "trusted-proxy", "a reverse proxy (CIDR) whose X-Forwarded-For is believed (rate limits, logs); repeatable or comma-separated")
 }
 
 func (c *cli) serve(ctx context.Context, args []string) error {
@@ -164,8 +165,9 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 		receivers = append(receivers, srv)
 		announce(r.name, srv.Addr().String())
 	}
+	proxies, _ := cfg.TrustedProxies() // checked by Validate
 	webSrv := web.New(web.Config{Addr: cfg.HTTP, Listener: httpLn, Index: idx, AdminToken: hex.EncodeToString(adminToken),
-		Secure: strings.HasPrefix(cfg.BaseURL, "https://"), Now: nowFn}, svc, svc.Templates(), log.With("listener", "http"))
+		Secure: strings.HasPrefix(cfg.BaseURL, "https://"), Now: nowFn, TrustedProxies: proxies}, svc, svc.Templates(), log.With("listener", "http"))
 	if err := webSrv.Listen(); err != nil {
 		return err
 	}

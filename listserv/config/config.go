@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -56,6 +57,10 @@ type Config struct {
 	MXPort int `toml:"mx-port"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `toml:"log-level"`
+	// TrustedProxy lists the reverse proxies (CIDR, or a bare address)
+	// whose X-Forwarded-For the web server believes for rate limits,
+	// queue turns and logs; an entry may hold several, comma-separated.
+	TrustedProxy []string `toml:"trusted-proxy"`
 }
 
 // Default returns the built-in defaults.
@@ -156,5 +161,63 @@ func (c *Config) Validate() error {
 	if strings.TrimSpace(c.Hostname) == "" || strings.ContainsAny(c.Hostname, " \r\n") {
 		bad("hostname %q is not a host name", c.Hostname)
 	}
+	if _, err := c.TrustedProxies(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
+}
+
+// TrustedProxies parses TrustedProxy: each entry split at commas, each
+// part a CIDR or a single address (a /32 or /128).
+func (c *Config) TrustedProxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	var errs []error
+	for _, entry := range c.TrustedProxy {
+		for _, part := range strings.Split(entry, ",") {
+			part = strings.TrimSpace(part)
+			if part == "" {
+				continue
+			}
+			if p, err := netip.ParsePrefix(part); err == nil {
+				out = append(out, p.Masked())
+			} else if a, err := netip.ParseAddr(part); err == nil {
+				out = append(out, netip.PrefixFrom(a, a.BitLen()))
+			} else {
+				errs = append(errs, fmt.Errorf("trusted-proxy: %q is not a CIDR (10.0.0.0/8) or an address", part))
+			}
+		}
+	}
+	return out, errors.Join(errs...)
+}
+
+// ListFlag is a flag.Value over a list of strings: the flag may be given
+// several times, each time with one value or several separated by commas.
+// The first time it is set it replaces what the list held (the file's
+// value, or the default), so flags win over the file as other flags do.
+type ListFlag struct {
+	list *[]string
+	set  bool
+}
+
+// NewListFlag binds a ListFlag to list.
+func NewListFlag(list *[]string) *ListFlag { return &ListFlag{list: list} }
+
+func (f *ListFlag) String() string {
+	if f == nil || f.list == nil {
+		return ""
+	}
+	return strings.Join(*f.list, ",")
+}
+
+// Set adds value's comma-separated parts.
+func (f *ListFlag) Set(value string) error {
+	if !f.set {
+		*f.list, f.set = nil, true
+	}
+	for _, part := range strings.Split(value, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			*f.list = append(*f.list, part)
+		}
+	}
+	return nil
 }
