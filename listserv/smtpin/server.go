@@ -1,7 +1,6 @@
 package smtpin
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -10,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -30,6 +30,23 @@ type Config struct {
 	ReadTimeout     time.Duration // default 5 minutes (RFC 5321 §4.5.3.2)
 	WriteTimeout    time.Duration // default 1 minute
 	MaxConns        int           // concurrent connections; default 200
+	// MaxConnsPerClient caps the concurrent connections of one client
+	// address (an IPv6 /64 counts as one); default 20, Postfix's default
+	// concurrency towards one destination, so a front MTA is not held back.
+	MaxConnsPerClient int
+	// IdleCommands is how many commands in a row without a mail
+	// transaction (NOOP, RSET, HELP, VRFY, EHLO...) a session may send
+	// before it is closed with 421; default 10. IdleTime bounds the same
+	// by time, also where commands cannot be counted (after STARTTLS);
+	// default ReadTimeout.
+	IdleCommands int
+	IdleTime     time.Duration
+	// RefusedRcpts is how many refused recipients a session may name before
+	// each further one is answered after a growing delay (RefusedDelay
+	// times its number beyond the limit); after twice as many the session
+	// is closed with 421. Defaults 10 and 1s. Against address harvesting.
+	RefusedRcpts int
+	RefusedDelay time.Duration
 	// RatePerSecond and RateBurst limit transactions per client IP; 0 rate
 	// disables. Defaults 10/s with a burst of 100.
 	RatePerSecond float64
@@ -38,6 +55,18 @@ type Config struct {
 	// where the front MTA of an LMTP set-up lives.
 	RateExempt []netip.Prefix
 	TLS        *tls.Config // enables STARTTLS when set
+	// Memory is the budget for messages in transit, shared by the
+	// receivers of a process; nil makes one of MemoryBytes for this one.
+	Memory *Memory
+	// MemoryBytes sizes the budget made when Memory is nil; default four
+	// times MaxMessageBytes (room to store the largest message).
+	MemoryBytes int64
+	// MemoryPerMessage is how much of a message is kept in memory while
+	// it arrives; beyond, it goes to a file in SpoolDir. Default 256 KiB.
+	MemoryPerMessage int64
+	// SpoolDir holds those files (unlinked at once); default the system's
+	// temporary directory.
+	SpoolDir string
 }
 
 func (c *Config) defaults() {
@@ -56,11 +85,38 @@ func (c *Config) defaults() {
 	if c.MaxConns == 0 {
 		c.MaxConns = 200
 	}
+	if c.MaxConnsPerClient == 0 {
+		c.MaxConnsPerClient = 20
+	}
+	if c.IdleCommands == 0 {
+		c.IdleCommands = 10
+	}
+	if c.IdleTime == 0 {
+		c.IdleTime = c.ReadTimeout
+	}
+	if c.RefusedRcpts == 0 {
+		c.RefusedRcpts = 10
+	}
+	if c.RefusedDelay == 0 {
+		c.RefusedDelay = time.Second
+	}
 	if c.RatePerSecond == 0 {
 		c.RatePerSecond, c.RateBurst = 10, 100
 	}
 	if c.RateExempt == nil {
 		c.RateExempt = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	}
+	if c.MemoryBytes == 0 {
+		c.MemoryBytes = 4 * c.MaxMessageBytes
+	}
+	if c.MemoryPerMessage == 0 {
+		c.MemoryPerMessage = 256 << 10
+	}
+	if c.SpoolDir == "" {
+		c.SpoolDir = os.TempDir()
+	}
+	if c.Memory == nil {
+		c.Memory = NewMemory(c.MemoryBytes)
 	}
 }
 
@@ -72,13 +128,13 @@ type Server struct {
 	smtp  *smtp.Server
 	rate  *rateLimiter
 	ln    *connLimiter
+	mem   *Memory
 	ready chan struct{}
 	// busy counts Data and LMTPData calls in progress; once draining is
 	// set no new one starts, so Shutdown can wait for them.
 	bmu      sync.Mutex
 	draining bool
 	busy     sync.WaitGroup
-	budget   chan struct{} // one token per MiB of DATA held in memory
 }
 
 // enter registers a DATA in progress; false once the server is draining.
@@ -95,7 +151,7 @@ func (s *Server) enter() bool {
 // New builds a receiver; Listen and Serve start it.
 func New(cfg Config, svc *listserv.Service, log *slog.Logger) *Server {
 	cfg.defaults()
-	s := &Server{cfg: cfg, svc: svc, log: log, rate: newRateLimiter(cfg.RatePerSecond, cfg.RateBurst), ready: make(chan struct{}), budget: make(chan struct{}, budgetMiB)}
+	s := &Server{cfg: cfg, svc: svc, log: log, rate: newRateLimiter(cfg.RatePerSecond, cfg.RateBurst), mem: cfg.Memory, ready: make(chan struct{})}
 	srv := smtp.NewServer(smtp.BackendFunc(s.newSession))
 	srv.Addr = cfg.Addr
 	srv.LMTP = cfg.LMTP
@@ -117,6 +173,9 @@ func New(cfg Config, svc *listserv.Service, log *slog.Logger) *Server {
 
 // Listen opens the listening socket; Addr then reports the bound address.
 func (s *Server) Listen() error {
+	if err := os.MkdirAll(s.cfg.SpoolDir, 0o700); err != nil {
+		return fmt.Errorf("smtpin: spool dir: %w", err)
+	}
 	ln, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("smtpin: listen %s: %w", s.cfg.Addr, err)
@@ -170,7 +229,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
 	remote := c.Conn().RemoteAddr().String()
-	return &session{srv: s, conn: connOf(c.Conn()), remote: remote, ip: ipOf(remote)}, nil
+	return &session{srv: s, c: c, conn: connOf(c.Conn()), remote: remote, ip: ipOf(remote)}, nil
 }
 
 func ipOf(remote string) string {
@@ -197,6 +256,7 @@ func (s *Server) exempt(ip string) bool {
 // session is one SMTP/LMTP transaction sequence on a connection.
 type session struct {
 	srv    *Server
+	c      *smtp.Conn
 	conn   *limitedConn // nil only in tests that bypass Listen
 	remote string
 	ip     string
@@ -258,49 +318,6 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	return nil
 }
 
-// readAll reads DATA; go-smtp's reader enforces MaxMessageBytes and
-// returns its 552 error, which we pass on as it is. Every MiB held takes a
-// token of the server's memory budget, given back by release once the
-// message is stored: many large messages at once wait for each other
-// instead of exhausting memory.
-func (s *Server) readAll(r io.Reader) (raw []byte, release func(), err error) {
-	held := 0
-	release = func() {
-		for ; held > 0; held-- {
-			<-s.budget
-		}
-	}
-	var buf bytes.Buffer
-	chunk := make([]byte, 64<<10)
-	for {
-		if buf.Len() >= held<<20 {
-			select {
-			case s.budget <- struct{}{}:
-				held++
-			case <-time.After(budgetWait):
-				release()
-				return nil, func() {}, errNoMemory
-			}
-		}
-		n, err := r.Read(chunk)
-		buf.Write(chunk[:n])
-		if err == io.EOF {
-			return buf.Bytes(), release, nil
-		}
-		if err != nil {
-			release()
-			return nil, func() {}, err
-		}
-	}
-}
-
-// The memory budget for DATA being received, in MiB, and how long a
-// message waits for room before it is deferred.
-const (
-	budgetMiB  = 256
-	budgetWait = 30 * time.Second
-)
-
 func (s *session) Data(r io.Reader) error {
 	if len(s.routes) == 0 {
 		return errNoRcpt
@@ -310,16 +327,41 @@ func (s *session) Data(r io.Reader) error {
 		return errShuttingDown
 	}
 	defer s.srv.busy.Done()
-	raw, release, err := s.srv.readAll(r)
-	defer release()
+	raw, release, err := s.receive(r)
 	if err != nil {
-		return s.dataError(err)
+		return err
 	}
+	defer release()
 	env := listserv.Envelope{MailFrom: s.from, Remote: s.remote}
 	if err := s.srv.svc.Receive(context.Background(), env, s.routes, raw); err != nil {
 		return reply(s.srv.log, err, "remote", s.remote)
 	}
 	return nil
+}
+
+// storeWait is how long a complete message waits for room in the memory
+// budget to be stored before it is deferred (452): well within the ten
+// minutes a client waits for its reply (RFC 5321 §4.5.3.2.6).
+const storeWait = 3 * time.Minute
+
+// receive reads DATA and returns the whole message once there is room to
+// store it; release gives the room back. Errors are SMTP replies.
+func (s *session) receive(r io.Reader) (raw []byte, release func(), err error) {
+	msg, err := s.readMessage(r)
+	if err != nil {
+		return nil, nil, s.dataError(err)
+	}
+	defer msg.discard()
+	ctx, cancel := context.WithTimeout(context.Background(), storeWait)
+	defer cancel()
+	raw, release, err = msg.bytes(ctx)
+	if err != nil {
+		if err == errNoMemory {
+			s.srv.log.Warn("no memory to store a message", "remote", s.remote, "bytes", msg.size)
+		}
+		return nil, nil, s.dataError(err)
+	}
+	return raw, release, nil
 }
 
 func (s *session) dataError(err error) error {
@@ -343,11 +385,11 @@ func (s *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
 		return errShuttingDown
 	}
 	defer s.srv.busy.Done()
-	raw, release, err := s.srv.readAll(r)
-	defer release()
+	raw, release, err := s.receive(r)
 	if err != nil {
-		return s.dataError(err)
+		return err
 	}
+	defer release()
 	env := listserv.Envelope{MailFrom: s.from, Remote: s.remote}
 	for i, route := range s.routes {
 		err := s.srv.svc.Receive(context.Background(), env, []listserv.Route{route}, raw)
