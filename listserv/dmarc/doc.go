@@ -8,6 +8,14 @@
 // member address therefore cannot bypass moderation. SPF is not evaluated
 // (Praxis sits behind an MTA, see Authenticate), so DKIM alone decides.
 //
+// Mail that acts on its sender's word alone (a -request command that
+// changes settings) needs more than a From domain: Checker.Prove returns,
+// for each valid signature aligned with the sender's domain, which header
+// fields it covers and a key naming the signature, so the caller can ask
+// that the signature cover the words that act and that it is used once.
+// Fields reads a header the way the verifier does, so that what Praxis
+// takes for the author is the From the signature covered.
+//
 // On the way out, a list changes what DMARC protects: it adds a subject
 // prefix and a footer, which breaks the author's DKIM signature, and sends
 // from its own servers, which fails the author's SPF. Receivers applying a
