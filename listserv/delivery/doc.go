@@ -6,7 +6,15 @@
 // transaction per copy (the VERP envelope sender differs for every
 // recipient). Outcomes go to a committer that writes them in batches: a row
 // is marked done only after the remote 250, so a process killed mid-way
-// sends again only the copies that were in flight.
+// sends again only the copies that were in flight. Their number is bounded
+// (Config.MaxUnrecorded): when the commits fall behind, the workers wait for
+// them rather than send on, so a slow disk or a busy machine does not widen
+// the window.
+//
+// A copy's bytes are final once rendered; every line is then made to end in
+// CRLF (transport.CRLF), before the copy is DKIM-signed, so the bytes signed
+// are the bytes sent and no lone CR reaches a server that would end the data
+// there.
 //
 // Temporary failures (4xx, connection errors) are retried with a growing
 // backoff and given up after MaxAge; permanent ones (5xx) are recorded

@@ -31,6 +31,12 @@ type Config struct {
 	MaxAge time.Duration
 	// SendTimeout bounds one transaction. Default 5 minutes.
 	SendTimeout time.Duration
+	// MaxUnrecorded bounds the copies sent or being sent whose outcome is
+	// not committed yet: a worker waits for a commit before it sends
+	// more. A process killed at any moment sends at most this many copies
+	// again after its restart, however slow the store is under load.
+	// Default UnrecordedBound(Concurrency).
+	MaxUnrecorded int
 	// Now is the clock; tests fake it.
 	Now func() time.Time
 }
@@ -48,10 +54,18 @@ func (c *Config) defaults() {
 	if c.SendTimeout <= 0 {
 		c.SendTimeout = 5 * time.Minute
 	}
+	if c.MaxUnrecorded <= 0 {
+		c.MaxUnrecorded = UnrecordedBound(c.Concurrency)
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
 }
+
+// UnrecordedBound is the default MaxUnrecorded for a number of workers:
+// two copies each, so that a worker sends its next copy while the outcome of
+// its last one is being committed, rather than wait for every commit.
+func UnrecordedBound(concurrency int) int { return 2 * concurrency }
 
 // Queue sends queued deliveries until its context ends.
 type Queue struct {
@@ -74,7 +88,13 @@ type Queue struct {
 
 	jobs     chan *store.Delivery
 	outcomes chan store.Outcome
-	stopped  chan struct{}
+	// unrecorded holds a token per copy taken for sending whose outcome
+	// is not committed yet; its capacity is MaxUnrecorded.
+	unrecorded chan struct{}
+	stopped    chan struct{}
+	// record writes a batch of outcomes (the store's RecordOutcomes;
+	// tests slow it down).
+	record func(context.Context, []store.Outcome) error
 }
 
 // New builds a queue over the service's store.
@@ -87,8 +107,11 @@ func New(cfg Config, svc *listserv.Service, tr transport.Transport, log *slog.Lo
 		signers:  map[string]*signerEntry{},
 		copies:   map[int64]*prepared{},
 		jobs:     make(chan *store.Delivery, 4*cfg.Concurrency),
-		outcomes: make(chan store.Outcome, 1024),
-		stopped:  make(chan struct{}),
+		// Never full: at most MaxUnrecorded outcomes are unrecorded.
+		outcomes:   make(chan store.Outcome, cfg.MaxUnrecorded),
+		unrecorded: make(chan struct{}, cfg.MaxUnrecorded),
+		stopped:    make(chan struct{}),
+		record:     svc.Store().RecordOutcomes,
 	}
 }
 
@@ -194,6 +217,11 @@ func (q *Queue) work() {
 			if !ok {
 				return
 			}
+			// A copy sent is delivered twice if the process dies
+			// before its outcome is committed; when the commits fall
+			// behind (a busy disk, a busy machine), wait for them
+			// rather than widen that window.
+			q.unrecorded <- struct{}{}
 			q.outcomes <- w.deliver(d)
 			if !idle.Stop() {
 				select {
@@ -366,7 +394,7 @@ func (q *Queue) commit() {
 	var batch []store.Outcome
 	flush := func() {
 		for len(batch) > 0 {
-			err := q.store.RecordOutcomes(context.Background(), batch)
+			err := q.record(context.Background(), batch)
 			if err == nil {
 				break
 			}
@@ -381,16 +409,20 @@ func (q *Queue) commit() {
 			q.settled[o.Delivery.ID] = true
 		}
 		q.mu.Unlock()
+		for range batch {
+			<-q.unrecorded
+		}
 		batch = batch[:0]
 	}
 	// Write as soon as there is something to write, taking everything that
-	// arrived meanwhile: under load the batches grow by themselves, and
-	// when idle a 250 is recorded at once, keeping the window in which a
-	// kill causes a duplicate as small as one commit.
+	// arrived meanwhile: under load the batches grow by themselves (up to
+	// MaxUnrecorded, when the workers wait for this commit), and when idle
+	// a 250 is recorded at once, keeping the window in which a kill causes
+	// a duplicate as small as one commit.
 	for o := range q.outcomes {
 		batch = append(batch, o)
 	drain:
-		for len(batch) < 2000 {
+		for {
 			select {
 			case o, ok := <-q.outcomes:
 				if !ok {
@@ -527,6 +559,10 @@ func (q *Queue) render(ctx context.Context, d *store.Delivery, buf *bytes.Buffer
 	if err != nil || signer == nil {
 		return msg, err
 	}
+	// The copy's bytes are final: make every line end in CRLF now, as the
+	// SMTP transports would, so that what is signed is what is sent (a
+	// lone CR turned into CRLF after signing would break the body hash).
+	msg = transport.CRLF(msg)
 	// Every copy is signed on its own: its List-Unsubscribe is personal and
 	// must be covered (RFC 8058 §4).
 	sig, err := signer.Sign(msg)

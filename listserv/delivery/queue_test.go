@@ -31,6 +31,7 @@ type mx struct {
 	mu       sync.Mutex
 	got      map[string]int    // rcpt → copies received
 	from     map[string]string // rcpt → envelope sender
+	data     map[string][]byte // rcpt → the last copy's bytes
 	refuse   map[string]*smtp.SMTPError
 	conns    atomic.Int64
 	srv      *smtp.Server
@@ -39,7 +40,7 @@ type mx struct {
 
 func startMX(t *testing.T) *mx {
 	t.Helper()
-	m := &mx{got: map[string]int{}, from: map[string]string{}, refuse: map[string]*smtp.SMTPError{}}
+	m := &mx{got: map[string]int{}, from: map[string]string{}, data: map[string][]byte{}, refuse: map[string]*smtp.SMTPError{}}
 	m.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
 		m.conns.Add(1)
 		return &mxSession{m: m}, nil
@@ -93,7 +94,8 @@ func (s *mxSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 	return nil
 }
 func (s *mxSession) Data(r io.Reader) error {
-	if _, err := io.Copy(io.Discard, r); err != nil {
+	b, err := io.ReadAll(r)
+	if err != nil {
 		return err
 	}
 	s.m.mu.Lock()
@@ -101,6 +103,7 @@ func (s *mxSession) Data(r io.Reader) error {
 	for _, to := range s.rcpts {
 		s.m.got[to]++
 		s.m.from[to] = s.from
+		s.m.data[to] = b
 	}
 	return nil
 }
@@ -114,6 +117,13 @@ type fixture struct {
 }
 
 func setup(t *testing.T, members []string, concurrency int) *fixture {
+	t.Helper()
+	return setupWith(t, members, Config{Concurrency: concurrency}, nil)
+}
+
+// setupWith starts a queue with cfg (Poll and Now are the fixture's), after
+// adjust, when set, has changed it.
+func setupWith(t *testing.T, members []string, cfg Config, adjust func(*Queue)) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	clk := &clock{}
@@ -143,7 +153,11 @@ func setup(t *testing.T, members []string, concurrency int) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q := New(Config{Concurrency: concurrency, Poll: 20 * time.Millisecond, Now: clk.Now}, svc, tr, log)
+	cfg.Poll, cfg.Now = 20*time.Millisecond, clk.Now
+	q := New(cfg, svc, tr, log)
+	if adjust != nil {
+		adjust(q)
+	}
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -165,12 +179,16 @@ func setup(t *testing.T, members []string, concurrency int) *fixture {
 
 func (f *fixture) post(t *testing.T, subject string) {
 	t.Helper()
+	f.postRaw(t, []byte("From: author@example.net\r\nSubject: "+subject+"\r\nMessage-ID: <"+subject+"@example.net>\r\n\r\nbody\r\n"))
+}
+
+func (f *fixture) postRaw(t *testing.T, raw []byte) {
+	t.Helper()
 	ctx := context.Background()
 	r, err := f.svc.Resolve(ctx, "cop@lists.test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw := []byte("From: author@example.net\r\nSubject: " + subject + "\r\nMessage-ID: <" + subject + "@example.net>\r\n\r\nbody\r\n")
 	if err := f.svc.Receive(ctx, listserv.Envelope{MailFrom: "author@example.net"}, []listserv.Route{r}, raw); err != nil {
 		t.Fatal(err)
 	}
