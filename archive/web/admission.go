@@ -15,9 +15,10 @@ import (
 // The turns are shared out by client, not by arrival: one client may run
 // at most perClientRunning requests and hold at most perClient running
 // and waiting together (beyond that it is refused at once), and a freed
-// core goes to the next client in a round over those waiting. So sixty
-// requests from one client wait behind nobody else's, and everyone else's
-// wait behind at most one of them each.
+// core goes to the waiting client with the fewest running, in a round
+// among equals. So sixty requests from one client are mostly refused,
+// the few that wait do so behind nobody else's, and everyone else's wait
+// behind at most one of them each.
 type admission struct {
 	mu               sync.Mutex
 	slots            int // requests running at once
@@ -132,34 +133,33 @@ func (a *admission) releaser(c *clientTurns) func() {
 	}
 }
 
-// dispatch gives free cores to waiting requests, one client after the
-// other round the clients that wait, skipping those at their share.
+// dispatch gives free cores to waiting requests: each to the waiting
+// client with the fewest requests running, the first such in the round
+// from where it went on last, skipping those at their share.
 func (a *admission) dispatch() {
 	for a.running < a.slots && len(a.round) > 0 {
-		granted := false
+		best := -1
 		for i := range len(a.round) {
 			j := (a.next + i) % len(a.round)
 			c := a.round[j]
-			if c.running >= a.perClientRunning {
-				continue
+			if c.running < a.perClientRunning && (best < 0 || c.running < a.round[best].running) {
+				best = j
 			}
-			t := c.queue[0]
-			c.queue = c.queue[1:]
-			c.running++
-			a.running++
-			a.waiting--
-			t.granted = true
-			close(t.ready)
-			a.next = j + 1
-			if len(c.queue) == 0 {
-				a.leaveRound(c)
-				a.next = j
-			}
-			granted = true
-			break
 		}
-		if !granted {
+		if best < 0 {
 			return
+		}
+		c := a.round[best]
+		t := c.queue[0]
+		c.queue = c.queue[1:]
+		c.running++
+		a.running++
+		a.waiting--
+		t.granted = true
+		close(t.ready)
+		a.next = best + 1
+		if len(c.queue) == 0 {
+			a.leaveRound(c)
 		}
 	}
 }

@@ -65,8 +65,9 @@ type downloadSlots struct {
 	inAll     int
 	all       int
 	byClient  map[string]int
-	// refused counts the downloads turned away, for tests and logs.
-	refused int
+	// refused counts the downloads turned away, cut those ended by a
+	// write error (a client gone or not reading), for tests and logs.
+	refused, cut int
 }
 
 func newDownloadSlots(perClient, inAll int) *downloadSlots {
@@ -101,10 +102,16 @@ func (d *downloadSlots) take(key string) (release func(), err error) {
 	}, nil
 }
 
-func (d *downloadSlots) counts() (active, refused int) {
+func (d *downloadSlots) stats() (active, refused, cut int) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.all, d.refused
+	return d.all, d.refused, d.cut
+}
+
+func (d *downloadSlots) cutOne() {
+	d.mu.Lock()
+	d.cut++
+	d.mu.Unlock()
 }
 
 // download streams a download: it takes a download slot (answering 429 or
@@ -127,7 +134,8 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, ctype, disposi
 	dw := &deadlineWriter{w: w, rc: http.NewResponseController(w), stall: s.writeStall()}
 	if err := body(dw); err != nil {
 		// Mostly a client that went away or stopped reading.
-		s.log.Debug("download cut", "path", r.URL.Path, "remote", s.client(r), "err", err)
+		s.downloads.cutOne()
+		s.log.Info("download cut", "path", r.URL.Path, "remote", s.client(r), "err", err)
 	}
 }
 
