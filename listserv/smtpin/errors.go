@@ -23,6 +23,9 @@ var (
 	errRateLimited = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 7, 0}, Message: "Too many messages from your address, slow down and try again later"}
 	// RFC 5321 §3.8, RFC 3463 X.3.2: system not accepting messages.
 	errShuttingDown = &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "Shutting down, try again later"}
+	// RFC 5321 §3.8, RFC 3463 X.7.0: closing a session that tries
+	// addresses out.
+	errTooManyRefused = &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 7, 0}, Message: "Too many unknown recipients, closing"}
 	// RFC 3463 X.3.1: mail system full (here: memory for messages in transit).
 	errNoMemory   = &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 3, 1}, Message: "Too much mail in transit, try again later"}
 	errBadAddress = &smtp.SMTPError{Code: 501, EnhancedCode: smtp.EnhancedCode{5, 1, 3}, Message: "Bad address syntax"}

@@ -2,7 +2,10 @@ package smtpin
 
 import (
 	"crypto/tls"
+	"io"
 	"net"
+	"net/netip"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,18 +21,45 @@ func connOf(c net.Conn) *limitedConn {
 	return lc
 }
 
-// connLimiter is a listener that refuses connections beyond a cap with an
-// immediate 421 (RFC 5321 §3.8), instead of letting them queue unanswered.
+// connLimiter is a listener that refuses connections beyond a cap, in all
+// and per client address, with an immediate 421 (RFC 5321 §3.8) instead of
+// letting them queue unanswered: one client holding many idle connections
+// then locks out only itself.
 type connLimiter struct {
 	net.Listener
-	slots chan struct{}
+	slots     chan struct{}
+	perClient int
+	idle      idleRules
 
-	mu    sync.Mutex
-	conns map[*limitedConn]struct{}
+	mu      sync.Mutex
+	conns   map[*limitedConn]struct{}
+	clients map[string]int
 }
 
-func limitConns(l net.Listener, max int) *connLimiter {
-	return &connLimiter{Listener: l, slots: make(chan struct{}, max), conns: map[*limitedConn]struct{}{}}
+// idleRules bound a session that sends commands but no mail.
+type idleRules struct {
+	commands int           // commands in a row without a transaction
+	time     time.Duration // time without a transaction
+}
+
+func limitConns(l net.Listener, max, perClient int, idle idleRules) *connLimiter {
+	return &connLimiter{Listener: l, slots: make(chan struct{}, max), perClient: perClient, idle: idle,
+		conns: map[*limitedConn]struct{}{}, clients: map[string]int{}}
+}
+
+// clientKey is the address connections are counted by: the IP, or for
+// IPv6 its /64, which one subscriber line gets whole (RFC 6177).
+func clientKey(remote net.Addr) string {
+	ap, err := netip.ParseAddrPort(remote.String())
+	if err != nil {
+		return remote.String()
+	}
+	a := ap.Addr().Unmap()
+	if a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.String()
+	}
+	return a.String()
 }
 
 // endIdle makes every connection that is not in a mail transaction time out
@@ -72,12 +102,27 @@ func (l *connLimiter) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
+		key := clientKey(c.RemoteAddr())
+		l.mu.Lock()
+		mine := l.clients[key] < l.perClient
+		if mine {
+			l.clients[key]++
+		}
+		l.mu.Unlock()
+		if !mine {
+			refuse(c, "421 4.7.0 Too many connections from your address, try again later\r\n")
+			continue
+		}
 		select {
 		case l.slots <- struct{}{}:
-			lc := &limitedConn{Conn: c}
+			lc := &limitedConn{Conn: c, plain: true, lineStart: true, rules: l.idle}
+			lc.idleSince.Store(time.Now().UnixNano())
 			lc.release = func() {
 				l.mu.Lock()
 				delete(l.conns, lc)
+				if l.clients[key]--; l.clients[key] <= 0 {
+					delete(l.clients, key)
+				}
 				l.mu.Unlock()
 				<-l.slots
 			}
@@ -86,20 +131,161 @@ func (l *connLimiter) Accept() (net.Conn, error) {
 			l.mu.Unlock()
 			return lc, nil
 		default:
-			c.SetWriteDeadline(time.Now().Add(5 * time.Second))
-			c.Write([]byte("421 4.7.0 Too many connections, try again later\r\n"))
-			c.Close()
+			l.mu.Lock()
+			if l.clients[key]--; l.clients[key] <= 0 {
+				delete(l.clients, key)
+			}
+			l.mu.Unlock()
+			refuse(c, "421 4.7.0 Too many connections, try again later\r\n")
 		}
 	}
 }
 
+// refuse answers a connection that gets no session and closes it.
+func refuse(c net.Conn, line string) {
+	c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	c.Write([]byte(line))
+	c.Close()
+}
+
+// limitedConn is one accepted connection. Besides its slot, it bounds a
+// session that sends commands but never mail (NOOP every few seconds to
+// hold a slot): by count, as it reads the commands while they are in
+// plain text, and by time, through the read deadlines go-smtp sets, which
+// also works under TLS, where the commands cannot be seen.
 type limitedConn struct {
 	net.Conn
 	once    sync.Once
 	release func()
+	rules   idleRules
 	// inTransaction is set from the first accepted RCPT until the
 	// transaction ends: a shutdown lets such a connection finish its DATA.
 	inTransaction atomic.Bool
+	// mailing is set from an accepted MAIL until the transaction ends;
+	// idleSince is when the last one ended (Unix nanoseconds).
+	mailing   atomic.Bool
+	idleSince atomic.Int64
+
+	// idleCmds counts commands read in a row without a transaction; fresh
+	// tells Read that a transaction ended, so a command line starts.
+	idleCmds atomic.Int32
+	fresh    atomic.Bool
+	ended    atomic.Bool
+
+	// Read's own state (go-smtp reads from one goroutine at a time).
+	plain     bool // commands are readable: no STARTTLS yet
+	lineStart bool // the next byte starts a command line
+	verb      []byte
+	verbDone  bool
+	cut       string // the 421 to write before ending the session
+}
+
+// txStart and txEnd are told by the session when a mail transaction
+// begins and ends.
+func (c *limitedConn) txStart() {
+	c.mailing.Store(true)
+	c.idleCmds.Store(0)
+}
+
+func (c *limitedConn) txEnd() {
+	if c.mailing.Swap(false) {
+		c.idleSince.Store(time.Now().UnixNano())
+		// The client speaks again from a line start, after the reply.
+		c.fresh.Store(true)
+	}
+}
+
+// end makes the session's next read its last: go-smtp sees the client
+// gone and closes the connection, after what it is writing now (a 421).
+func (c *limitedConn) end() { c.ended.Store(true) }
+
+func (c *limitedConn) Read(p []byte) (int, error) {
+	if c.ended.Load() {
+		return 0, io.EOF
+	}
+	if c.cut != "" {
+		return c.hangUp()
+	}
+	n, err := c.Conn.Read(p)
+	if c.plain && n > 0 && !c.mailing.Load() {
+		if c.fresh.Swap(false) {
+			c.lineStart = true
+		}
+		n = c.countIdle(p[:n])
+		if n == 0 && c.cut != "" {
+			return c.hangUp()
+		}
+	}
+	return n, err
+}
+
+// hangUp writes the pending 421 and ends the session.
+func (c *limitedConn) hangUp() (int, error) {
+	c.Conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	c.Conn.Write([]byte(c.cut))
+	c.ended.Store(true)
+	return 0, io.EOF
+}
+
+// Commands that belong to a mail transaction, or change the channel, and
+// so are not idle talk.
+var transactionVerbs = map[string]bool{"MAIL": true, "RCPT": true, "DATA": true, "BDAT": true, "QUIT": true, "STARTTLS": true}
+
+// countIdle counts the command lines in b and returns how much of b go-smtp
+// may see: all of it, or up to the line that is one too many, after which
+// the session ends with 421.
+func (c *limitedConn) countIdle(b []byte) int {
+	start := 0 // where the current line began in b
+	for i, ch := range b {
+		if c.lineStart {
+			c.lineStart, c.verbDone, c.verb, start = false, false, c.verb[:0], i
+		}
+		if ch != '\n' {
+			switch {
+			case c.verbDone:
+			case ch == ' ' || ch == '\r' || len(c.verb) == 8:
+				c.verbDone = true
+			default:
+				c.verb = append(c.verb, ch)
+			}
+			continue
+		}
+		c.lineStart = true
+		verb := strings.ToUpper(string(c.verb))
+		if !transactionVerbs[verb] && c.idleCmds.Add(1) > int32(c.rules.commands) {
+			c.cut = "421 4.7.0 Too many commands without a mail transaction, closing\r\n"
+			return start
+		}
+		switch verb {
+		case "STARTTLS":
+			// What follows is TLS: no more commands to read here.
+			c.plain = false
+			return len(b)
+		case "DATA", "BDAT":
+			// What follows may be the message (BDAT pipelines it).
+			return len(b)
+		}
+	}
+	return len(b)
+}
+
+// SetReadDeadline applies go-smtp's deadline, brought forward to the end
+// of the idle time when no transaction is under way.
+func (c *limitedConn) SetReadDeadline(t time.Time) error {
+	if c.rules.time > 0 && !c.mailing.Load() {
+		idle := time.Unix(0, c.idleSince.Load()).Add(c.rules.time)
+		if t.IsZero() || idle.Before(t) {
+			t = idle
+		}
+	}
+	return c.Conn.SetReadDeadline(t)
+}
+
+func (c *limitedConn) SetDeadline(t time.Time) error {
+	if err := c.Conn.SetWriteDeadline(t); err != nil {
+		return err
+	}
+	return c.SetReadDeadline(t)
 }
 
 func (c *limitedConn) Close() error {

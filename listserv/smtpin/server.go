@@ -180,7 +180,7 @@ func (s *Server) Listen() error {
 	if err != nil {
 		return fmt.Errorf("smtpin: listen %s: %w", s.cfg.Addr, err)
 	}
-	s.ln = limitConns(ln, s.cfg.MaxConns)
+	s.ln = limitConns(ln, s.cfg.MaxConns, s.cfg.MaxConnsPerClient, idleRules{commands: s.cfg.IdleCommands, time: s.cfg.IdleTime})
 	return nil
 }
 
@@ -263,11 +263,21 @@ type session struct {
 	from   string
 	routes []listserv.Route
 	rcpts  []string
+	// refused counts the recipients refused in this session.
+	refused int
 }
 
 var _ smtp.LMTPSession = (*session)(nil)
 
+// Reset ends a transaction: go-smtp calls it on RSET and after DATA.
 func (s *session) Reset() {
+	s.clear()
+	if s.conn != nil {
+		s.conn.txEnd()
+	}
+}
+
+func (s *session) clear() {
 	s.from, s.routes, s.rcpts = "", nil, nil
 	s.transaction(false)
 }
@@ -287,14 +297,20 @@ func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 		s.srv.log.Warn("rate limited", "remote", s.remote)
 		return errRateLimited
 	}
-	s.Reset()
+	s.clear()
 	s.from = from
+	if s.conn != nil {
+		s.conn.txStart()
+	}
 	return nil
 }
 
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if !strings.Contains(to, "@") {
-		return errBadAddress
+		return s.refuse(errBadAddress)
+	}
+	if s.refused >= 2*s.srv.cfg.RefusedRcpts {
+		return s.harvesting()
 	}
 	r, err := s.srv.svc.Resolve(context.Background(), to)
 	if err != nil {
@@ -302,7 +318,7 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 			return reply(s.srv.log, err, "remote", s.remote, "rcpt", to)
 		}
 		s.srv.log.Info("recipient refused", "remote", s.remote, "rcpt", to, "err", err)
-		return reply(s.srv.log, err)
+		return s.refuse(reply(s.srv.log, err))
 	}
 	// The same list address named twice (in any case) is one recipient:
 	// the post is spooled, and so relayed, once (RFC 5321 §3.3 lets a
@@ -316,6 +332,33 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	s.rcpts = append(s.rcpts, to)
 	s.transaction(true)
 	return nil
+}
+
+// refuse answers a refused recipient. A session that names many tries
+// addresses out (harvesting): past RefusedRcpts each further refusal waits
+// longer, and at twice as many the session ends.
+func (s *session) refuse(err error) error {
+	s.refused++
+	limit := s.srv.cfg.RefusedRcpts
+	if s.refused >= 2*limit {
+		return s.harvesting()
+	}
+	if over := s.refused - limit; over > 0 {
+		time.Sleep(time.Duration(over) * s.srv.cfg.RefusedDelay)
+	}
+	return err
+}
+
+// harvesting ends a session that named too many refused recipients: 421,
+// then the connection closes (RFC 5321 §3.8).
+func (s *session) harvesting() error {
+	if s.refused == 2*s.srv.cfg.RefusedRcpts {
+		s.srv.log.Warn("too many refused recipients, closing", "remote", s.remote)
+	}
+	if s.conn != nil {
+		s.conn.end()
+	}
+	return errTooManyRefused
 }
 
 func (s *session) Data(r io.Reader) error {
