@@ -440,10 +440,24 @@ func (s *Service) noticeHeld(ctx context.Context, l *List, m *store.Message, sum
 		return nil
 	}
 	confirm := ConfirmAddress(l.Address, p.Token)
-	return s.send(ctx, &notice{
+	n := &notice{
 		list: l, to: mods, from: confirm, replyTo: confirm,
 		subject:  l.Name + ": post from " + orUnknown(d.author) + " needs approval (confirm " + p.Token + ")",
 		template: "held_notice.txt", attach: m.Raw,
 		data: map[string]any{"From": orUnknown(d.author), "Subject": sum.subject, "Reason": d.reason, "ID": m.ID, "ExpiresDays": l.HoldDays},
-	})
+	}
+	if len(m.Raw) > heldAttachMax {
+		// A big post travels as its header and its first lines, as
+		// Mailman does: the decision needs no more, and a whole copy in
+		// every moderator's notice would cost its size again per copy.
+		n.attach, n.excerpt = nil, excerptOf(m.Raw, heldExcerptBytes)
+	}
+	return s.send(ctx, n)
 }
+
+// A held post up to heldAttachMax is attached to its notice whole; a
+// bigger one as its header and its first heldExcerptBytes.
+const (
+	heldAttachMax    = 256 << 10
+	heldExcerptBytes = 32 << 10
+)

@@ -8,6 +8,7 @@ import (
 	"mime"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/emersion/go-message"
 
@@ -25,6 +26,7 @@ type notice struct {
 	template string // templates/mail/NAME.txt
 	data     map[string]any
 	attach   []byte // a message attached whole, as message/rfc822
+	excerpt  *excerpt // or a big one's header and first lines
 	inReply  string // Message-ID this answers
 	// auto is the Auto-Submitted value (RFC 3834 §5): auto-replied for
 	// answers to a person's mail, auto-generated otherwise.
@@ -93,7 +95,7 @@ func (s *Service) compose(n *notice) ([]byte, error) {
 		h.Set("Content-Transfer-Encoding", cte)
 		h.Set("Content-Type", "text/plain; charset=utf-8")
 	}
-	if n.attach == nil {
+	if n.attach == nil && n.excerpt == nil {
 		textHeader(&h)
 		w, err := message.CreateWriter(&out, h)
 		if err != nil {
@@ -122,21 +124,91 @@ func (s *Service) compose(n *notice) ([]byte, error) {
 		return nil, err
 	}
 	tw.Close()
-	var ah message.Header
-	ah.Set("Content-Type", "message/rfc822")
-	ah.Set("Content-Disposition", "inline")
-	aw, err := w.CreatePart(ah)
-	if err != nil {
-		return nil, err
+	if n.excerpt != nil {
+		if err := n.excerpt.write(w); err != nil {
+			return nil, err
+		}
+	} else {
+		var ah message.Header
+		ah.Set("Content-Type", "message/rfc822")
+		ah.Set("Content-Disposition", "inline")
+		aw, err := w.CreatePart(ah)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := aw.Write(n.attach); err != nil {
+			return nil, err
+		}
+		aw.Close()
 	}
-	if _, err := aw.Write(n.attach); err != nil {
-		return nil, err
-	}
-	aw.Close()
 	if err := w.Close(); err != nil {
 		return nil, err
 	}
 	return out.Bytes(), nil
+}
+
+// excerpt is what a notice carries of a message too big to attach: its
+// header block and the first lines of its body.
+type excerpt struct {
+	header, body []byte
+	size         int // the whole message's
+}
+
+// excerptOf cuts raw into its header and at most max bytes of its body,
+// ending at a line end.
+func excerptOf(raw []byte, max int) *excerpt {
+	header, body := raw, []byte(nil)
+	for _, sep := range []string{"\r\n\r\n", "\n\n"} {
+		if i := bytes.Index(raw, []byte(sep)); i >= 0 {
+			header, body = raw[:i+len(sep)/2], raw[i+len(sep):]
+			break
+		}
+	}
+	return &excerpt{header: cutAtLine(header, max), body: cutAtLine(body, max), size: len(raw)}
+}
+
+// cutAtLine returns at most max bytes of b, ending at a line end if one is
+// in them.
+func cutAtLine(b []byte, max int) []byte {
+	if len(b) <= max {
+		return b
+	}
+	b = b[:max]
+	if i := bytes.LastIndexByte(b, '\n'); i > 0 {
+		b = b[:i+1]
+	}
+	return b
+}
+
+// write adds the header as text/rfc822-headers (RFC 6522 §5) and the
+// first lines as a text part that says what it is.
+func (e *excerpt) write(w *message.Writer) error {
+	part := func(h message.Header, b []byte) error {
+		h.Set("Content-Disposition", "inline")
+		h.Set("Content-Transfer-Encoding", transferEncoding(string(b)))
+		pw, err := w.CreatePart(h)
+		if err != nil {
+			return err
+		}
+		if _, err := pw.Write(b); err != nil {
+			return err
+		}
+		return pw.Close()
+	}
+	var hh message.Header
+	hh.Set("Content-Type", "text/rfc822-headers")
+	hh.Set("Content-Description", fmt.Sprintf("The header of the post (%d bytes in all)", e.size))
+	if err := part(hh, e.header); err != nil {
+		return err
+	}
+	var bh message.Header
+	charset := "utf-8"
+	if !utf8.Valid(e.body) {
+		charset = "unknown-8bit" // RFC 1428
+	}
+	bh.Set("Content-Type", "text/plain; charset="+charset)
+	bh.Set("Content-Description", fmt.Sprintf("The first %d bytes of the post's body; the whole post is in the held queue", len(e.body)))
+	return part(bh, e.body)
 }
 
 // mailAddress formats "Name <addr>" with the name quoted or encoded as
