@@ -25,9 +25,9 @@ type notice struct {
 	subject  string
 	template string // templates/mail/NAME.txt
 	data     map[string]any
-	attach   []byte // a message attached whole, as message/rfc822
+	attach   []byte   // a message attached whole, as message/rfc822
 	excerpt  *excerpt // or a big one's header and first lines
-	inReply  string // Message-ID this answers
+	inReply  string   // Message-ID this answers
 	// auto is the Auto-Submitted value (RFC 3834 §5): auto-replied for
 	// answers to a person's mail, auto-generated otherwise.
 	auto string
