@@ -26,9 +26,12 @@ const (
 	// rate that is not cut, 32 KiB per 20 s, a 2 MB post still arrives
 	// within half an hour.
 	chunkSize = 32 << 10
-	// Downloads at once, per client and in all.
+	// Downloads at once, per client and in all. A raw post or an
+	// attachment is held whole while it is written (up to the largest
+	// message accepted), an mbox one post at a time plus gzip's window,
+	// so the total bounds what all downloads together can pin.
 	downloadsPerClient = 2
-	downloadsInAll     = 16
+	downloadsInAll     = 8
 )
 
 // deadlineWriter writes to w in chunks of at most chunkSize, each under
