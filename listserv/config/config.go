@@ -46,6 +46,14 @@ type Config struct {
 	MaxMessageBytes int64 `toml:"max-message-bytes"`
 	// MaxConnections caps concurrent SMTP connections (421 beyond).
 	MaxConnections int `toml:"max-connections"`
+	// MaxConnectionsPerClient caps those of one client address (an IPv6
+	// /64 is one client); 421 beyond, to that client only. 0 = 20.
+	MaxConnectionsPerClient int `toml:"max-connections-per-client"`
+	// MailMemoryBytes is the memory for messages in transit (DATA held
+	// in memory, and messages on their way into the store); beyond it
+	// DATA goes to temporary files in the data dir. 0 = four times
+	// max-message-bytes.
+	MailMemoryBytes int64 `toml:"mail-memory-bytes"`
 	// RatePerSecond and RateBurst limit transactions per client IP (451
 	// beyond); loopback clients are exempt. 0 disables.
 	RatePerSecond float64 `toml:"rate-per-second"`
@@ -146,6 +154,12 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxConnections <= 0 {
 		bad("max-connections must be positive")
+	}
+	if c.MaxConnectionsPerClient < 0 {
+		bad("max-connections-per-client must not be negative")
+	}
+	if c.MailMemoryBytes < 0 {
+		bad("mail-memory-bytes must not be negative")
 	}
 	if c.RatePerSecond < 0 || c.RateBurst < 0 {
 		bad("rate-per-second and rate-burst must not be negative")
