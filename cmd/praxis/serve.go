@@ -142,9 +142,15 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 	}
 
 	receivers := []*smtpin.Server{}
+	// SMTP and LMTP share one memory budget for mail in transit.
+	mailMem := cfg.MailMemoryBytes
+	if mailMem == 0 {
+		mailMem = 4 * cfg.MaxMessageBytes
+	}
 	recvCfg := smtpin.Config{
 		Hostname: cfg.Hostname, MaxMessageBytes: cfg.MaxMessageBytes, MaxConns: cfg.MaxConnections,
 		RatePerSecond: cfg.RatePerSecond, RateBurst: cfg.RateBurst, TLS: tlsCfg,
+		MaxConnsPerClient: cfg.MaxConnectionsPerClient, Memory: smtpin.NewMemory(mailMem), SpoolDir: filepath.Join(cfg.Data, "tmp"),
 	}
 	if cfg.RatePerSecond == 0 {
 		recvCfg.RatePerSecond = -1 // explicit 0 in the config: no limit
