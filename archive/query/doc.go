@@ -12,7 +12,9 @@
 // A search passes through here like this: the web handler (or the IMAP
 // SEARCH command, or the bench) calls Parse with the text; Parse lexes it,
 // parses it into a small tree, checks it against the limits (no leading
-// wildcards, no regular expressions, at most Options.MaxTerms terms) and
+// wildcards, no regular expressions, at most Options.MaxTerms terms, at
+// most Options.MaxPhraseWords words in one phrase and Options.MaxWords in
+// all, since each word becomes searchers Bleve walks) and
 // builds Bleve queries on the field names this package exports, which the
 // archive index's mapping uses too. The caller then wraps the result with
 // Scoped so that it can only ever match the lists the reader may see, and

@@ -1,5 +1,18 @@
-// Package web is Praxis's HTTP side: for now the RFC 8058 one-click
-// unsubscribe endpoint that every copy's List-Unsubscribe header points at,
-// with a confirmation page for people who open the link in a browser. The
-// archive pages, search, feeds and moderation pages join it later.
+// Package web is Praxis's HTTP side: the archive pages (lists, threads,
+// posts, search with facets, resources), their Atom feeds and mbox
+// downloads, the JSON API, email-link sign-in, the subscribe and leave
+// forms, the moderators' held queue, and the RFC 8058 one-click
+// unsubscribe endpoint that every copy's List-Unsubscribe header points at.
+//
+// A request passes through it like this: secureHeaders sets the headers
+// every answer carries; the route's handler finds the visitor (who, from
+// the session cookie) and the list they may read (readableList answers the
+// same 404 for a private list as for none). The CPU-heavy routes (every
+// form of search, thread and list pages and their API) first wait for a
+// turn at the cores in a queue shared fairly by client (admission.go);
+// downloads stream under a write deadline per chunk, a few per client
+// (download.go). Who the client is comes from the peer address, or from
+// X-Forwarded-For when the peer is a configured trusted proxy (client.go),
+// and the forms that send mail are limited per client and per client and
+// address with expiring token buckets (limit.go).
 package web
