@@ -1,29 +1,103 @@
 package web
 
 import (
-	"crypto/subtle"
+	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
+	"time"
 
 	"praxis/archive"
+	"praxis/archive/index"
 )
 
-// AdminHeader carries the admin token of the data dir.
-const AdminHeader = "X-Praxis-Admin"
+// SocketName is the admin socket's file in the data dir.
+const SocketName = "praxis.sock"
 
-// adminSearch serves `praxis search` while serve holds the index: Bleve
-// lets one process open an index, so the CLI asks the one that has it.
-// It answers only to the data dir's admin token, and otherwise 404.
-func (s *Server) adminSearch(w http.ResponseWriter, r *http.Request) {
-	tok := r.Header.Get(AdminHeader)
-	if s.cfg.Index == nil || s.cfg.AdminToken == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(s.cfg.AdminToken)) != 1 {
-		http.NotFound(w, r)
-		return
+// Admin serves the admin API to the commands of the shell while serve
+// runs: Bleve lets one process open an index, so `praxis search` asks
+// the one that holds it. It listens only on a unix socket in the data
+// dir, owner-only, never on TCP: whoever can connect can already read
+// the data dir, so the socket's permissions are the authentication, and
+// no secret travels to whatever answers on a configured address.
+type Admin struct {
+	path string
+	idx  *index.Index
+	log  *slog.Logger
+	http *http.Server
+	ln   net.Listener
+}
+
+// NewAdmin makes the admin API of the data dir dir, searching idx.
+func NewAdmin(dir string, idx *index.Index, log *slog.Logger) *Admin {
+	a := &Admin{path: filepath.Join(dir, SocketName), idx: idx, log: log}
+	a.http = &http.Server{
+		Handler:           a.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	return a
+}
+
+// Handler returns the admin routes.
+func (a *Admin) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /search", a.search)
+	return mux
+}
+
+// Listen creates the socket, replacing one left by a process that died
+// (serve holds the index lock by now, so no other serve uses it).
+func (a *Admin) Listen() error {
+	ln, err := listenOwnerOnly(a.path)
+	if err != nil {
+		return fmt.Errorf("admin socket: %w", err)
+	}
+	a.ln = peerChecked{Listener: ln, log: a.log}
+	return nil
+}
+
+// Path is the socket's file.
+func (a *Admin) Path() string { return a.path }
+
+// Serve serves until Shutdown.
+func (a *Admin) Serve() error {
+	err := a.http.Serve(a.ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown finishes the requests in progress until ctx ends and removes
+// the socket.
+func (a *Admin) Shutdown(ctx context.Context) error {
+	err := a.http.Shutdown(ctx)
+	if a.ln != nil {
+		// Closed already when Serve ran; not when serve failed to start.
+		a.ln.Close()
+	}
+	if rerr := os.Remove(a.path); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
+		err = errors.Join(err, fmt.Errorf("admin socket: %w", rerr))
+	}
+	return err
+}
+
+func (a *Admin) search(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	limit, _ := strconv.Atoi(q.Get("limit"))
-	res, err := archive.Search(s.cfg.Index, q.Get("list"), q.Get("q"), limit, q.Get("sort") != "relevance")
+	res, err := archive.SearchContext(r.Context(), a.idx, q.Get("list"), q.Get("q"), limit, q.Get("sort") != "relevance")
 	w.Header().Set("Content-Type", "application/json")
 	if err != nil {
 		w.WriteHeader(http.StatusBadRequest)
@@ -31,4 +105,47 @@ func (s *Server) adminSearch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	json.NewEncoder(w).Encode(res)
+}
+
+// AdminSearch asks the serve that runs on the data dir dir for a search,
+// through its admin socket.
+func AdminSearch(ctx context.Context, dir, list, q string, limit int, sortBy string) (*archive.SearchResult, error) {
+	path := filepath.Join(dir, SocketName)
+	client := &http.Client{
+		Timeout: 30 * time.Second,
+		Transport: &http.Transport{
+			// The URL's host is a placeholder: every request goes to the
+			// socket, whatever it names.
+			DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+				return dialUnix(ctx, path)
+			},
+			Proxy: nil,
+		},
+	}
+	defer client.CloseIdleConnections()
+	u := "http://praxis/search?" + url.Values{"list": {list}, "q": {q}, "limit": {strconv.Itoa(limit)}, "sort": {sortBy}}.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("the index is held by praxis serve, which does not answer on %s: %w", path, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusBadRequest {
+		var e struct{ Error string }
+		if err := json.NewDecoder(resp.Body).Decode(&e); err != nil || e.Error == "" {
+			return nil, fmt.Errorf("praxis serve on %s answered %s", path, resp.Status)
+		}
+		return nil, errors.New(e.Error)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("praxis serve on %s answered %s", path, resp.Status)
+	}
+	var res archive.SearchResult
+	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
+		return nil, fmt.Errorf("praxis serve on %s: %w", path, err)
+	}
+	return &res, nil
 }

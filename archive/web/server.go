@@ -22,11 +22,8 @@ import (
 // Config of the web server.
 type Config struct {
 	Addr string
-	// Index, when set, answers the admin search API.
+	// Index answers the search pages.
 	Index *index.Index
-	// AdminToken authorises the admin API (the CLI reads the same secret
-	// from the data dir, so only someone with the data dir can use it).
-	AdminToken string
 	// Listener, when set, is used instead of listening on Addr (the caller
 	// bound it early to learn the port for links in mail).
 	Listener net.Listener
@@ -187,7 +184,6 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /l/{list}/unsubscribe/{token}", s.unsubscribePost)
 	mux.HandleFunc("GET /l/{list}/confirm/{token}", s.confirmPage)
 	mux.HandleFunc("POST /l/{list}/confirm/{token}", s.confirmPost)
-	mux.HandleFunc("GET /api/admin/search", s.adminSearch)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	return secureHeaders(mux)
 }

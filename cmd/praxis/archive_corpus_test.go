@@ -29,6 +29,7 @@ import (
 
 	"praxis/archive"
 	"praxis/archive/mbox"
+	"praxis/archive/web"
 	"praxis/listserv/store"
 )
 
@@ -1248,23 +1249,14 @@ func TestArchivePrivateListInvisible(t *testing.T) {
 	t.Run("serve", func(t *testing.T) {
 		rec := newRecorder(t)
 		srv := serve(t, data, rec.sink.addr())
-		// One search through the command, the rest straight to serve's API
-		// with the command's client (the command waits for the index lock
-		// first, which would make this slow).
-		if res := searchJSON(t, data, pub, none[0], 100, "--http", srv.http); res.Total != 0 {
-			t.Errorf("praxis search --http %s %s: %d found", pub, none[0], res.Total)
-		}
-		st, err := store.Open(context.Background(), data, store.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		tok, err := st.Secret(context.Background(), "admin-api")
-		st.Close()
-		if err != nil {
-			t.Fatal(err)
+		// One search through the command, the rest straight to serve's
+		// admin socket with the command's client (the command waits for
+		// the index lock first, which would make this slow).
+		if res := searchJSON(t, data, pub, none[0], 100); res.Total != 0 {
+			t.Errorf("praxis search %s %s beside serve: %d found", pub, none[0], res.Total)
 		}
 		check(t, func(list, q string) archive.SearchResult {
-			res, err := remoteSearch(context.Background(), srv.http, hex.EncodeToString(tok), list, q, 100, "date")
+			res, err := web.AdminSearch(context.Background(), data, list, q, 100, "date")
 			if err != nil {
 				t.Fatalf("search %s %s: %v", list, q, err)
 			}
@@ -1649,7 +1641,7 @@ func TestArchiveServeKilledMidIndex(t *testing.T) {
 	srv = serve(t, data, rec.sink.addr())
 	start := time.Now()
 	for {
-		o, e, err := praxisRun(data, "search", usrpList, allQuery, "--json", "--limit", "1", "--http", srv.http)
+		o, e, err := praxisRun(data, "search", usrpList, allQuery, "--json", "--limit", "1")
 		if err != nil {
 			t.Fatalf("search: %v %s", err, e)
 		}
@@ -1667,6 +1659,6 @@ func TestArchiveServeKilledMidIndex(t *testing.T) {
 		time.Sleep(500 * time.Millisecond)
 	}
 	t.Logf("caught up %s after the restart", time.Since(start).Round(time.Millisecond))
-	checkComplete(t, data, "--http", srv.http)
+	checkComplete(t, data)
 	srv.stop(t)
 }

@@ -154,7 +154,7 @@ func TestLivePostSearchable(t *testing.T) {
 	f.send("bob@example.com", "cop@example.org", post("Bob <bob@example.com>", "cop@example.org", "Calibrating the quadrature mixer", "The IQ imbalance went away after the fix."))
 	var res archive.SearchResult
 	for {
-		out, errOut, err := praxisRun(f.data, "search", "cop@example.org", `s:quadrature b:imbalance`, "--json", "--http", f.http)
+		out, errOut, err := praxisRun(f.data, "search", "cop@example.org", `s:quadrature b:imbalance`, "--json")
 		if err != nil {
 			t.Fatalf("search: %v %s", err, errOut)
 		}
@@ -174,7 +174,7 @@ func TestLivePostSearchable(t *testing.T) {
 	}
 	// Another list's search never shows it.
 	f.svc.CreateList(ctx, &listserv.List{Address: "other@example.org", Name: "Other"})
-	out, _, _ := praxisRun(f.data, "search", "other@example.org", "quadrature", "--json", "--http", f.http)
+	out, _, _ := praxisRun(f.data, "search", "other@example.org", "quadrature", "--json")
 	if strings.Contains(out, "quadrature") {
 		t.Errorf("another list's search found it: %s", out)
 	}

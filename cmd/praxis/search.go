@@ -2,16 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/url"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"praxis/archive"
@@ -24,7 +20,6 @@ func (c *cli) searchCmd(ctx context.Context, args []string) error {
 	asJSON := fs.Bool("json", false, "print JSON")
 	limit := fs.Int("limit", 20, "how many hits")
 	sortBy := fs.String("sort", "date", "date (newest first) or relevance")
-	httpAddr := fs.String("http", "", "where praxis serve listens, when it holds the index (default: the configuration's http)")
 	pos, err := parse(fs, args, 2, 2, "search LIST QUERY [--json] [--limit N] [--sort date|relevance]")
 	if err != nil {
 		return err
@@ -46,16 +41,9 @@ func (c *cli) searchCmd(ctx context.Context, args []string) error {
 	idx, err := index.Open(filepath.Join(cfg.Data, "index"), index.Options{OpenTimeout: 300 * time.Millisecond})
 	switch {
 	case errors.Is(err, index.ErrLocked):
-		// serve holds the index: ask it, with the data dir's admin token.
-		tok, err := svc.Store().Secret(ctx, "admin-api")
-		if err != nil {
-			return err
-		}
-		addr := cfg.HTTP
-		if *httpAddr != "" {
-			addr = *httpAddr
-		}
-		if res, err = remoteSearch(ctx, addr, hex.EncodeToString(tok), l.Address, pos[1], *limit, *sortBy); err != nil {
+		// serve holds the index: ask it through its socket in the data
+		// dir, whose permissions say who may (no secret over TCP).
+		if res, err = web.AdminSearch(ctx, cfg.Data, l.Address, pos[1], *limit, *sortBy); err != nil {
 			return err
 		}
 	case err != nil:
@@ -78,34 +66,6 @@ func (c *cli) searchCmd(ctx context.Context, args []string) error {
 		fmt.Fprintf(c.stdout, "%s  %-28.28s  %s\n    <%s>\n", h.Date[:10], h.From, h.Subject, h.MessageID)
 	}
 	return nil
-}
-
-func remoteSearch(ctx context.Context, httpAddr, token, list, q string, limit int, sortBy string) (*archive.SearchResult, error) {
-	u := "http://" + httpAddr + "/api/admin/search?" + url.Values{"list": {list}, "q": {q}, "limit": {strconv.Itoa(limit)}, "sort": {sortBy}}.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set(web.AdminHeader, token)
-	client := &http.Client{Timeout: 30 * time.Second}
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("the index is held by praxis serve, which does not answer on %s (set --http as serve has it): %w", httpAddr, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusBadRequest {
-		var e struct{ Error string }
-		json.NewDecoder(resp.Body).Decode(&e)
-		return nil, errors.New(e.Error)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("praxis serve on %s answered %s", httpAddr, resp.Status)
-	}
-	var res archive.SearchResult
-	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
-		return nil, err
-	}
-	return &res, nil
 }
 
 func (c *cli) reindexCmd(ctx context.Context, args []string) error {

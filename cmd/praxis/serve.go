@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -118,10 +117,15 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 	defer idx.Close()
 	indexer := archive.NewIndexer(svc.Store(), idx, log.With("part", "index"))
 	svc.OnArchived(indexer.Wake)
-	adminToken, err := svc.Store().Secret(ctx, "admin-api")
-	if err != nil {
+	// The shell's commands reach this serve through a socket in the data
+	// dir, never over TCP (SPEC); bound before the other listeners are
+	// announced, so it is there once they are.
+	admin := web.NewAdmin(cfg.Data, idx, log.With("listener", "admin"))
+	if err := admin.Listen(); err != nil {
 		return err
 	}
+	announce("admin", admin.Path())
+	defer admin.Shutdown(context.Background())
 
 	var tlsCfg *tls.Config
 	if cfg.TLSCert != "" {
@@ -172,7 +176,7 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 		announce(r.name, srv.Addr().String())
 	}
 	proxies, _ := cfg.TrustedProxies() // checked by Validate
-	webSrv := web.New(web.Config{Addr: cfg.HTTP, Listener: httpLn, Index: idx, AdminToken: hex.EncodeToString(adminToken),
+	webSrv := web.New(web.Config{Addr: cfg.HTTP, Listener: httpLn, Index: idx,
 		Secure: strings.HasPrefix(cfg.BaseURL, "https://"), Now: nowFn, TrustedProxies: proxies}, svc, svc.Templates(), log.With("listener", "http"))
 	if err := webSrv.Listen(); err != nil {
 		return err
@@ -216,6 +220,13 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 			errc <- err
 		}
 	}()
+	listeners.Add(1)
+	go func() {
+		defer listeners.Done()
+		if err := admin.Serve(); err != nil {
+			errc <- fmt.Errorf("admin socket: %w", err)
+		}
+	}()
 	// The read-only IMAP archive and IMAP ingest come with the archive;
 	// until then say so rather than ignore the settings silently.
 	if cfg.IMAPS != "" || cfg.IMAPIngest != "" {
@@ -242,6 +253,9 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 	}
 	if err := webSrv.Shutdown(shutCtx); err != nil {
 		log.Warn("http shutdown", "err", err)
+	}
+	if err := admin.Shutdown(shutCtx); err != nil {
+		log.Warn("admin socket shutdown", "err", err)
 	}
 	listeners.Wait()
 	stopWork()
