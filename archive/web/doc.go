@@ -15,4 +15,8 @@
 // X-Forwarded-For when the peer is a configured trusted proxy (client.go),
 // and the forms that send mail are limited per client and per client and
 // address with expiring token buckets (limit.go).
+//
+// The commands of the shell reach a running serve through Admin, an HTTP
+// API on the unix socket DATA/praxis.sock that only the data dir's owner
+// can open (admin.go, socket.go); nothing of it answers on the TCP port.
 package web
