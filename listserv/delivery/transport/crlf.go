@@ -13,23 +13,17 @@ import "bytes"
 // one reading. The queue calls it before signing, so the bytes signed are
 // the bytes sent; Send calls it again for any other caller.
 func CRLF(msg []byte) []byte {
-	extra := 0
-	for i, c := range msg {
-		switch c {
-		case '\r':
-			if i+1 == len(msg) || msg[i+1] != '\n' {
-				extra++
-			}
-		case '\n':
-			if i == 0 || msg[i-1] != '\r' {
-				extra++
-			}
-		}
-	}
-	if extra == 0 {
+	// Every line break is a CRLF exactly when there are as many CRLFs
+	// as CRs and as LFs; counting is fast, and it is all the common case
+	// needs.
+	lf := bytes.Count(msg, []byte{'\n'})
+	crlf := bytes.Count(msg, []byte("\r\n"))
+	cr := bytes.Count(msg, []byte{'\r'})
+	if crlf == lf && crlf == cr {
 		return msg
 	}
-	out := make([]byte, 0, len(msg)+extra)
+	// Each lone CR and each lone LF grows by one byte.
+	out := make([]byte, 0, len(msg)+(lf-crlf)+(cr-crlf))
 	for len(msg) > 0 {
 		i := bytes.IndexAny(msg, "\r\n")
 		if i < 0 {
