@@ -19,6 +19,8 @@ import (
 
 	"github.com/emersion/go-message/textproto"
 	"github.com/emersion/go-smtp"
+
+	"praxis/listserv/delivery"
 )
 
 // TestChaos is the standing guard of "mail that got a 250 is never lost":
@@ -262,9 +264,9 @@ func TestChaos(t *testing.T) {
 	for _, n := range seen {
 		dups += n - 1
 	}
-	// In flight at one kill: a copy per delivery worker per member batch,
-	// plus the outcomes recorded but not yet committed (bounded by count).
-	perKill := conc*len(eachMembers) + 32
+	// In flight at one kill: the copies sent whose outcome is not yet
+	// committed, which the queue bounds by count.
+	perKill := delivery.UnrecordedBound(conc)
 	t.Logf("%d posts and %d joins accepted, %d copies, %d duplicates after %d kills", len(accepted), len(joins), len(cs), dups, kills)
 	if dups > kills*perKill {
 		t.Errorf("%d duplicate copies after %d kills, more than the %d that can be in flight", dups, kills, kills*perKill)
