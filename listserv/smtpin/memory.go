@@ -41,7 +41,14 @@ type weighted struct {
 	mu      sync.Mutex
 	size    int64
 	used    int64
+	peak    int64 // the most ever used at once (tests, and a bound to check)
 	waiting list.List // of *waiter
+}
+
+// take records n more units in use; w.mu is held.
+func (w *weighted) take(n int64) {
+	w.used += n
+	w.peak = max(w.peak, w.used)
 }
 
 type waiter struct {
@@ -60,7 +67,7 @@ func (w *weighted) tryAcquire(n int64) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.waiting.Len() == 0 && w.used+n <= w.size {
-		w.used += n
+		w.take(n)
 		return true
 	}
 	return false
@@ -70,7 +77,7 @@ func (w *weighted) tryAcquire(n int64) bool {
 func (w *weighted) acquire(ctx context.Context, n int64) error {
 	w.mu.Lock()
 	if w.waiting.Len() == 0 && w.used+n <= w.size {
-		w.used += n
+		w.take(n)
 		w.mu.Unlock()
 		return nil
 	}
@@ -115,10 +122,17 @@ func (w *weighted) grant() {
 		if w.used+next.n > w.size {
 			return
 		}
-		w.used += next.n
+		w.take(next.n)
 		w.waiting.Remove(e)
 		close(next.ready)
 	}
+}
+
+// peakUse reports the most units ever taken at once.
+func (w *weighted) peakUse() int64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.peak
 }
 
 // inUse reports the units taken (tests).
