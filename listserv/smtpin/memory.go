@@ -41,7 +41,7 @@ type weighted struct {
 	mu      sync.Mutex
 	size    int64
 	used    int64
-	peak    int64 // the most ever used at once (tests, and a bound to check)
+	peak    int64     // the most ever used at once (tests, and a bound to check)
 	waiting list.List // of *waiter
 }
 
