@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/emersion/go-message/textproto"
+
 	"praxis/listserv/dmarc"
 	"praxis/listserv/store"
 )
@@ -46,6 +48,25 @@ func (s *Service) authorTrusted(ctx context.Context, raw []byte, domain string) 
 	return false, why
 }
 
+// authorUnsignable decides whether an author that no signature can vouch
+// for (read from Sender or the envelope, or from a header whose lines a
+// verifier and a reader see differently) may be taken at its word: only
+// where its domain publishes no strict DMARC policy.
+func (s *Service) authorUnsignable(ctx context.Context, domain string) (bool, string) {
+	if s.dmarc == nil {
+		return true, ""
+	}
+	p, err := s.dmarc.Lookup(ctx, domain)
+	if err != nil {
+		s.log.Warn("DMARC policy could not be looked up", "domain", domain, "err", err)
+		return true, err.Error()
+	}
+	if p.Strict() {
+		return false, "policy " + p.Effective() + " for " + p.Domain + ", and no From a signature could cover"
+	}
+	return true, ""
+}
+
 // A signed command is acted on only while it is fresh: its signed Date at
 // most commandFreshness old, and at most commandClockSkew in the future.
 const (
@@ -54,11 +75,11 @@ const (
 )
 
 // commandFields are the header fields that decide what a command mail
-// says: its author, its date, its subject (where a command may stand) and
-// how its body is read. A signature proves a command only when it covers
+// says: besides its author and date, the address it is for, its subject
+// (where a command may stand) and how its body is read. A signature proves a command only when it covers
 // every instance of each of them; one added above a signed copy (a replay
 // with other words) is not covered.
-var commandFields = []string{"Subject", "Content-Type", "Content-Transfer-Encoding", "MIME-Version"}
+var commandFields = []string{"To", "Cc", "Subject", "Content-Type", "Content-Transfer-Encoding", "MIME-Version"}
 
 // commandProven tells whether a command mail really comes from sender and
 // says what it is signed to say: one From field, naming sender; a valid DKIM
@@ -74,6 +95,22 @@ func (s *Service) commandProven(ctx context.Context, m *store.Message, sender st
 	fields := dmarc.Fields(m.Raw)
 	if n := dmarc.CountFields(fields, "From"); n != 1 {
 		return false, fmt.Sprintf("it has %d From fields", n), nil
+	}
+	if summarize(m.Raw).headerSplit {
+		return false, "its header has a line that is not a field", nil
+	}
+	// The address a command was sent to is part of what it says (-join
+	// joins, -request runs the body): a signed post sent on to another
+	// list's -join must not join its author. So the signed To or Cc must
+	// name it.
+	var to textproto.Header
+	for _, f := range fields {
+		if strings.EqualFold(f.Name, "To") || strings.EqualFold(f.Name, "Cc") {
+			to.Add(f.Name, f.Value())
+		}
+	}
+	if !headerHasAddress(to, strings.ToLower(m.Rcpt), "To", "Cc") {
+		return false, "its To and Cc do not name " + m.Rcpt, nil
 	}
 	for _, f := range fields {
 		if strings.EqualFold(f.Name, "From") && !strings.EqualFold(looseAddress(f.Value()), sender) {
@@ -92,7 +129,7 @@ func (s *Service) commandProven(ctx context.Context, m *store.Message, sender st
 			why = "it has no Date field"
 			continue
 		case !p.Covers(fields, "From") || !p.Covers(fields, "Date") || !p.CoversAll(fields, commandFields...):
-			why = "its DKIM signature does not cover every From, Date, Subject and MIME field"
+			why = "its DKIM signature does not cover every From, To, Cc, Date, Subject and MIME field"
 			continue
 		}
 		var date time.Time

@@ -7,6 +7,8 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -321,5 +323,156 @@ func TestSubscribeNameCannotFakeLines(t *testing.T) {
 	}
 	if err := ValidateMember(&Member{Address: "x@example.net", Name: "a\x1bb", Role: RoleMember, Delivery: DeliverEach, Status: StatusEnabled}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("ValidateMember let an escape through: %v", err)
+	}
+}
+
+// live sends raw through Receive, the way SMTP and LMTP hand mail in, and
+// runs the checks.
+func (f *authorshipFixture) live(t *testing.T, rcpt, mailFrom, raw string) error {
+	t.Helper()
+	ctx := context.Background()
+	r, err := f.svc.Resolve(ctx, rcpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.Receive(ctx, Envelope{MailFrom: mailFrom}, []Route{r}, []byte(raw)); err != nil {
+		return err
+	}
+	if err := f.svc.ProcessReceived(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return nil
+}
+
+// respell writes the k-th other spelling of a signature's b= value: the
+// last base64 digit before "==" carries four bits a decoder ignores.
+func respell(t *testing.T, raw string, k int) string {
+	t.Helper()
+	const digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	m := regexp.MustCompile(`(?s)\bb=([A-Za-z0-9+/\s]+)==`).FindStringSubmatchIndex(raw)
+	if m == nil {
+		t.Fatal("no b= ending in ==")
+	}
+	last := strings.TrimRight(raw[m[2]:m[3]], " \t\r\n")
+	pos := m[2] + len(last) - 1
+	i := strings.IndexByte(digits, raw[pos])
+	return raw[:pos] + string(digits[(i&^15)|(k&15)]) + raw[pos+1:]
+}
+
+// TestReplayRespelledSignature: the same signed command with its b= value
+// spelt another way is the same signature, and a replay.
+func TestReplayRespelledSignature(t *testing.T) {
+	f := newAuthorshipFixture(t)
+	ctx := context.Background()
+	raw := f.signed(t, "From: Victim <victim@mail.test>\r\nTo: cop-request@example.org\r\nSubject: set delivery digest\r\nDate: "+f.date(time.Minute)+"\r\nMessage-ID: <r1@mail.test>\r\n\r\n")
+	if err := f.live(t, "cop-request@example.org", "victim@mail.test", raw); err != nil {
+		t.Fatal(err)
+	}
+	if v := f.victim(t); v.Delivery != DeliverDigest {
+		t.Fatalf("the genuine command left delivery %s", v.Delivery)
+	}
+	ran := 0
+	for k := 0; k < 16; k++ {
+		v := f.victim(t)
+		v.Delivery = DeliverEach // the member changes back
+		if err := f.svc.store.UpdateMember(ctx, v); err != nil {
+			t.Fatal(err)
+		}
+		again := respell(t, raw, k)
+		if again == raw {
+			continue
+		}
+		if err := f.live(t, "cop-request@example.org", "attacker@mail.test", again); err != nil {
+			t.Fatal(err)
+		}
+		if f.victim(t).Delivery == DeliverDigest {
+			ran++
+		}
+	}
+	if ran > 0 {
+		t.Errorf("%d replays with b= spelt otherwise ran the command again", ran)
+	}
+}
+
+// TestSignedPostDoesNotJoinAnotherList: the victim's fresh signed post,
+// taken from an archive and sent to another open list's -join address,
+// does not subscribe the victim: the signed To does not name that address.
+func TestSignedPostDoesNotJoinAnotherList(t *testing.T) {
+	f := newAuthorshipFixture(t)
+	ctx := context.Background()
+	other := &List{Address: "other@example.org", Name: "Other", PostPolicy: PostMembers, SubscribePolicy: SubscribeOpen, ArchivePolicy: ArchivePublic}
+	if err := f.svc.CreateList(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	post := f.signed(t, "From: Victim <victim@mail.test>\r\nTo: cop@example.org\r\nSubject: my antenna\r\nDate: "+f.date(time.Hour)+"\r\nMessage-ID: <p1@mail.test>\r\n\r\nIt works now.\r\n")
+	if err := f.live(t, "other-join@example.org", "attacker@mail.test", post); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.svc.Member(ctx, other.Address, "victim@mail.test"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a signed post sent on to other-join@ subscribed its author without confirmation (%v)", err)
+	}
+	// The victim's own signed join, addressed to it, still joins at once.
+	join := f.signed(t, "From: Victim <victim@mail.test>\r\nTo: other-join@example.org\r\nSubject: join\r\nDate: "+f.date(time.Minute)+"\r\nMessage-ID: <j2@mail.test>\r\n\r\n")
+	if err := f.live(t, "other-join@example.org", "victim@mail.test", join); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.svc.Member(ctx, other.Address, "victim@mail.test"); err != nil {
+		t.Errorf("the victim's own signed join did not join: %v", err)
+	}
+}
+
+// TestHeaderBreakHidesNoAuthor: a line that a MIME reader stops at and a
+// DKIM verifier reads past, put above a mail the attacker's provider signed,
+// must not make the post the member victim's, whether the victim is then
+// named by Sender or by the envelope.
+func TestHeaderBreakHidesNoAuthor(t *testing.T) {
+	for name, top := range map[string]string{
+		"sender and a bad line":   "Sender: Victim <victim@mail.test>\r\nnot a field\r\n",
+		"sender and a CR line":    "Sender: Victim <victim@mail.test>\r\n\r\r\n",
+		"envelope and a bad line": "not a field\r\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := newAuthorshipFixture(t)
+			ctx := context.Background()
+			own := f.signed(t, "From: Attacker <attacker@mail.test>\r\nTo: cop@example.org\r\nSubject: private news\r\nDate: "+f.date(time.Minute)+"\r\nMessage-ID: <hb1@mail.test>\r\n\r\nTrust me.\r\n")
+			if err := f.live(t, "cop@example.org", "victim@mail.test", top+own); err != nil {
+				return // refused at the door: nothing relayed
+			}
+			accepted, err := f.svc.store.ListMessages(ctx, f.l.ID, store.StateAccepted)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(accepted) != 0 {
+				t.Errorf("the attacker's post was relayed as %q's", accepted[0].FromAddr)
+			}
+		})
+	}
+}
+
+// TestForgedCommandsSpareSubscriptionConfirmations: unsigned commands in a
+// member's name ask that member to confirm, but cannot use up the
+// confirmations of the member's own subscriptions that day.
+func TestForgedCommandsSpareSubscriptionConfirmations(t *testing.T) {
+	f := newAuthorshipFixture(t)
+	ctx := context.Background()
+	conf := &List{Address: "conf@example.org", Name: "Conf", PostPolicy: PostMembers, SubscribePolicy: SubscribeConfirm, ArchivePolicy: ArchivePublic}
+	if err := f.svc.CreateList(ctx, conf); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range []string{"set delivery digest", "set delivery nomail", "set delivery summary", "who", "set expertise x"} {
+		raw := fmt.Sprintf("From: victim@mail.test\r\nTo: cop-request@example.org\r\nSubject: %s\r\nMessage-ID: <q%d@evil.test>\r\n\r\n", c, i)
+		if err := f.live(t, "cop-request@example.org", "attacker@evil.test", raw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ps := f.pendingCommands(t, "victim@mail.test"); len(ps) != MaxConfirmationsPerDay {
+		t.Errorf("%d command confirmations sent, want the day's %d", len(ps), MaxConfirmationsPerDay)
+	}
+	out, err := f.svc.RequestSubscription(ctx, conf, "victim@mail.test", "Victim")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !out.Done {
+		t.Errorf("the victim's own subscription was refused after forged commands: %s", out.Message)
 	}
 }

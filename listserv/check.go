@@ -215,12 +215,21 @@ func (s *Service) checkPost(ctx context.Context, l *List, m *store.Message, sum 
 	// domain publishes DMARC and the post does not pass it, the post is
 	// treated as a non-member's, so a forgery cannot skip moderation.
 	unauthenticated := ""
-	if member != nil && sum.fromFields > 1 {
+	switch {
+	case member == nil:
+	case sum.fromFields > 1:
 		// Refused on the way in; one spooled before that, or by a path
 		// that keeps such mail, is never taken at its word.
 		member, unauthenticated = nil, " (From not authenticated: more than one From field)"
-	}
-	if member != nil {
+	case !sum.fromField || sum.headerSplit:
+		// No signature can vouch for this author: it came from Sender or
+		// the envelope, or from a header that a verifier and a reader see
+		// differently. Taken at its word only where the domain asks for
+		// nothing more (as a From of a domain without DMARC is).
+		if ok, why := s.authorUnsignable(ctx, domainOf(author)); !ok {
+			member, unauthenticated = nil, " (author not authenticated: "+why+")"
+		}
+	default:
 		if ok, why := s.authorTrusted(ctx, m.Raw, domainOf(author)); !ok {
 			member, unauthenticated = nil, " (From not authenticated: "+why+")"
 		}

@@ -98,6 +98,14 @@ type headerSummary struct {
 	// fromFields counts the From fields as a DKIM verifier reads them;
 	// more than one makes the author ambiguous.
 	fromFields int
+	// headerSplit is set when the MIME reader and a DKIM verifier read
+	// different header blocks (a line that is no field, a bare CR line):
+	// what one shows is not what the other checked, so the author is never
+	// taken as authenticated.
+	headerSplit bool
+	// fromField is set when the author came from a From field, not from
+	// Sender or the envelope (which no signature vouches for).
+	fromField bool
 }
 
 // summarize reads the header block; a malformed one yields what could be
@@ -111,19 +119,27 @@ func summarize(raw []byte) headerSummary {
 	} else {
 		sum.messageID = strings.Trim(strings.TrimSpace(h.Get("Message-Id")), "<>")
 	}
-	// Of several From fields, the bottom-most is the one a DKIM signature
-	// covers (RFC 6376 §5.4.2), so it is the only one that can be the
-	// author; such mail is refused live and never authenticated anyway.
-	sum.fromFields = dmarc.CountFields(dmarc.Fields(raw), "From")
+	// The author is read from the header as a DKIM verifier reads it, so
+	// that it is the From a signature covered: a MIME reader stops at a
+	// line that is no field, a verifier reads on, and a From hidden from
+	// one but not the other would let a signature vouch for someone else.
+	// Of several From fields, the bottom-most is the one a signature
+	// covers (RFC 6376 §5.4.2); such mail is refused live anyway.
+	fields := dmarc.Fields(raw)
+	sum.fromFields = dmarc.CountFields(fields, "From")
+	sum.headerSplit = len(fields) != h.Len()
 	fromValue := ""
-	if vs := h.Values("From"); len(vs) > 0 {
-		fromValue = vs[len(vs)-1]
+	for _, f := range fields {
+		if strings.EqualFold(f.Name, "From") {
+			fromValue = f.Value()
+		}
 	}
 	if as, err := mail.ParseAddressList(fromValue); err == nil && len(as) > 0 {
 		sum.from, sum.fromName = as[0].Address, as[0].Name
 	} else if fromValue != "" {
 		sum.from = looseAddress(fromValue)
 	}
+	sum.fromField = sum.from != ""
 	if subj, err := mh.Subject(); err == nil {
 		sum.subject = subj
 	} else {

@@ -186,7 +186,14 @@ func (s *Service) askConfirmationOf(ctx context.Context, l *List, p *store.Pendi
 			}
 		}
 	}
-	if ok, err := s.allowAutoMail(ctx, "confirm", addr, MaxConfirmationsPerDay); err != nil {
+	// Confirmations of mailed commands count apart: forged commands in a
+	// member's name must not use up the confirmations of their own
+	// subscriptions.
+	quota := "confirm"
+	if kind == store.PendingCommand {
+		quota = "confirm-command"
+	}
+	if ok, err := s.allowAutoMail(ctx, quota, addr, MaxConfirmationsPerDay); err != nil {
 		return Outcome{}, err
 	} else if !ok {
 		s.log.Warn("confirmation rate limit", "list", l.Address, "rcpt", addr)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"strings"
 	"time"
@@ -23,8 +24,8 @@ type Proof struct {
 	// covers the n bottom-most instances; a name listed more often than the
 	// field occurs ("over-signing") also forbids adding one.
 	Covered map[string]int
-	// Key is the hex SHA-256 of the signature's b= value (whitespace
-	// removed): unique to this signature.
+	// Key is the hex SHA-256 of the signature's b= value, decoded: unique
+	// to this signature however its base64 is spelt.
 	Key string
 	// Time is the signature's t=, zero when absent.
 	Time time.Time
@@ -145,11 +146,14 @@ func (c *Checker) Prove(ctx context.Context, raw []byte, fromDomain string) []Pr
 		if !aligned(d, from, AlignRelaxed) {
 			continue
 		}
-		b := signatureValue(sigs[i])
-		if b == "" {
+		// The key is of the signature's bytes, not its text: base64 has
+		// several spellings of the same bytes (the unused bits of the last
+		// digit), and each would otherwise be a new signature to a cache.
+		b, err := base64.StdEncoding.DecodeString(signatureValue(sigs[i]))
+		if err != nil || len(b) == 0 {
 			continue
 		}
-		sum := sha256.Sum256([]byte(b))
+		sum := sha256.Sum256(b)
 		p := Proof{Domain: d, Covered: map[string]int{}, Key: hex.EncodeToString(sum[:]), Time: v.Time}
 		for _, k := range v.HeaderKeys {
 			p.Covered[strings.ToLower(strings.TrimSpace(k))]++
