@@ -38,15 +38,7 @@ type Admin struct {
 // NewAdmin makes the admin API of the data dir dir, searching idx.
 func NewAdmin(dir string, idx *index.Index, log *slog.Logger) *Admin {
 	a := &Admin{path: filepath.Join(dir, SocketName), idx: idx, log: log}
-	a.http = &http.Server{
-		Handler:           a.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	a.http = newHTTPServer(a.Handler(), log)
 	return a
 }
 

@@ -123,8 +123,15 @@ func New(cfg Config, svc *listserv.Service, tpl *templates.Set, log *slog.Logger
 		queue:     newAdmission(runtime.GOMAXPROCS(0)),
 		downloads: newDownloadSlots(downloadsPerClient, downloadsInAll),
 	}
-	s.http = &http.Server{
-		Handler:           s.Handler(),
+	s.http = newHTTPServer(s.Handler(), log)
+	return s
+}
+
+// newHTTPServer serves h with the timeouts every listener of ours has: a
+// client that is slow to send or to read is cut, not waited for.
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -132,7 +139,6 @@ func New(cfg Config, svc *listserv.Service, tpl *templates.Set, log *slog.Logger
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	return s
 }
 
 // Handler returns the routes (tests use it with httptest too).
