@@ -74,6 +74,15 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	var level slog.Level
 	level.UnmarshalText([]byte(cfg.LogLevel))
 	log := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: level}))
+	setMemoryTuning(cfg)
+	return runServer(ctx, cfg, log, func(name, addr string) {
+		fmt.Fprintf(c.stdout, "%s listening on %s\n", name, addr)
+	})
+}
+
+// setMemoryTuning sets the collector for serve (and the bench's child,
+// which must measure what serve does). GOGC in the environment wins.
+func setMemoryTuning(cfg *config.Config) {
 	if os.Getenv("GOGC") == "" {
 		// serve's live heap is small (tens of MB) and its garbage is
 		// mostly short-lived page and search buffers: collecting at three
@@ -81,9 +90,6 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		// a fifth more throughput under load, for a little more memory.
 		debug.SetGCPercent(300)
 	}
-	return runServer(ctx, cfg, log, func(name, addr string) {
-		fmt.Fprintf(c.stdout, "%s listening on %s\n", name, addr)
-	})
 }
 
 // runServer wires the parts and runs them until ctx ends; announce is told
