@@ -14,7 +14,10 @@
 // parses it into a small tree, checks it against the limits (no leading
 // wildcards, no regular expressions, at most Options.MaxTerms terms, at
 // most Options.MaxPhraseWords words in one phrase and Options.MaxWords in
-// all, since each word becomes searchers Bleve walks) and
+// all, since each word becomes searchers Bleve walks; no word longer than
+// 100 characters; fuzzy words and wildcard stems of at most 40, and at
+// most Options.MaxExpanding of them, since each becomes an automaton
+// Bleve builds per field) and
 // builds Bleve queries on the field names this package exports, which the
 // archive index's mapping uses too. The caller then wraps the result with
 // Scoped so that it can only ever match the lists the reader may see, and

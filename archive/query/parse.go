@@ -25,6 +25,13 @@ type Options struct {
 	// MaxWords caps the words of the whole query, all terms together.
 	// Zero or less means DefaultMaxWords.
 	MaxWords int
+	// MaxExpanding caps the fuzzy (word~N) and wildcard (word*) words of
+	// the whole query. Each becomes an automaton per field that Bleve
+	// builds and runs over the term dictionary, costing milliseconds even
+	// on a tiny index where a plain word costs microseconds. A fuzzy word
+	// the analyser splits counts once per part. Zero or less means
+	// DefaultMaxExpanding.
+	MaxExpanding int
 }
 
 // The default caps. Nobody quotes more than a sentence to find a post,
@@ -34,6 +41,7 @@ const (
 	DefaultMaxTerms       = 64
 	DefaultMaxPhraseWords = 32
 	DefaultMaxWords       = 128
+	DefaultMaxExpanding   = 4
 )
 
 // maxDepth caps how deeply parentheses nest; nobody writes more by hand,
@@ -64,9 +72,12 @@ const maxDepth = 32
 //     analyser would keep it. "Re:" (nothing after the colon) is a word,
 //     as are "std::vector" and "https://…"; any other unknown prefix is an
 //     error that lists the known ones.
-//   - A trailing * asks for a prefix of at least 3 characters; word~ and
-//     word~N (N ≤ 2) ask for fuzzy matching. A leading *, a * inside a
+//   - A trailing * asks for a prefix of 3 to 40 characters; word~ and
+//     word~N (N ≤ 2) ask for fuzzy matching of a word of at most 40
+//     characters, each part of it at least 2N+1 long. A query holds at
+//     most Options.MaxExpanding such words. A leading *, a * inside a
 //     word, /regex/ and "phrase"~N are refused.
+//   - No run of letters and digits may be longer than 100 characters.
 //   - An address (a value with @) given to f:, t: or a: is matched whole:
 //     exactly on from_addr, and as a phrase on the text fields.
 //   - m: takes the Message-ID literally, angle brackets optional.
@@ -82,6 +93,9 @@ func Parse(q string, opts Options) (bquery.Query, error) {
 	}
 	if opts.MaxWords <= 0 {
 		opts.MaxWords = DefaultMaxWords
+	}
+	if opts.MaxExpanding <= 0 {
+		opts.MaxExpanding = DefaultMaxExpanding
 	}
 	if strings.TrimSpace(q) == "" {
 		return nil, errorf(0, "the query is empty; type some words to search for")
@@ -137,7 +151,9 @@ type parser struct {
 	depth int
 	terms int
 	words int
-	opts  Options
+	// expanding counts fuzzy and wildcard words, for Options.MaxExpanding.
+	expanding int
+	opts      Options
 }
 
 func (p *parser) peek() (token, bool) {

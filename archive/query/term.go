@@ -16,6 +16,26 @@ const minPrefixLen = 3
 // beyond it nearly every short word matches every other.
 const maxFuzziness = 2
 
+// maxWordLen caps, in characters, each run of letters and digits in a
+// term. No word people search for is this long (a SHA-256 in hex is 64),
+// and a pasted blob is not something anyone finds a post by.
+const maxWordLen = 100
+
+// maxExpandLen caps, in characters, a fuzzy word (without its ~N) and the
+// stem before a wildcard. Bleve builds a Levenshtein automaton for each
+// fuzzy word on each field it is looked for in, at a cost that grows with
+// the word's length and its edits: 64 words of 600 letters with ~2 took
+// seconds of CPU on any index, however small. Forty letters hold every
+// real word and most identifiers, and keep a fuzzy word to milliseconds.
+const maxExpandLen = 40
+
+// minFuzzyLen is the fewest characters each part of a fuzzy word needs
+// per edit allowed, plus one: "ab~1" or "abcd~2" would match a large part
+// of the term dictionary, as "a*" would. So word~1 needs 3 and word~2
+// needs 5, much as Lucene's AUTO fuzziness gives 2 edits only to longer
+// words.
+func minFuzzyLen(edits int) int { return 2*edits + 1 }
+
 // term builds the query for one word, phrase or prefixed value.
 func (p *parser) term(t token) (bquery.Query, error) {
 	p.terms++
@@ -34,10 +54,10 @@ func (p *parser) term(t token) (bquery.Query, error) {
 	if p.words > p.opts.MaxWords {
 		return nil, errorf(t.off, "the query has more than %d words; use fewer", p.opts.MaxWords)
 	}
-	if t.prefix == "" {
-		return textQuery(freeFields, t)
+	pre := prefix{kind: kindText, fields: freeFields}
+	if t.prefix != "" {
+		pre, _ = lookupPrefix(t.prefix)
 	}
-	pre, _ := lookupPrefix(t.prefix)
 	switch pre.kind {
 	case kindDate:
 		return p.dateQuery(t)
@@ -62,10 +82,28 @@ func (p *parser) term(t token) (bquery.Query, error) {
 	if !hasAlnum(t.text) {
 		return nil, errorf(t.off, "%s needs letters or digits to search for", t.prefix+":")
 	}
+	if at, n := longestRun(t.text); n > maxWordLen {
+		what := "this word is"
+		if t.phrase || countWords(t.text) > 1 {
+			what = "a word here is"
+		}
+		return nil, errorf(t.textOff+at, "%s %d characters long, more than %d; search for a shorter part of it", what, n, maxWordLen)
+	}
 	if pre.kind == kindAddress && strings.Contains(t.text, "@") {
 		return addressQuery(pre.fields, t.text), nil
 	}
-	return textQuery(pre.fields, t)
+	return p.textQuery(pre.fields, t)
+}
+
+// expand counts n more fuzzy or wildcard words against the query's cap:
+// each one becomes an automaton per field that Bleve builds and runs over
+// the term dictionary, far dearer than looking a word up.
+func (p *parser) expand(t token, n int) error {
+	p.expanding += n
+	if p.expanding > p.opts.MaxExpanding {
+		return errorf(t.off, "the query has more than %d fuzzy (word~) and wildcard (word*) words; use fewer", p.opts.MaxExpanding)
+	}
+	return nil
 }
 
 // addressQuery matches a whole address. Where the field is From, the
@@ -91,7 +129,7 @@ func addressQuery(fields []string, value string) bquery.Query {
 
 // textQuery matches a word or phrase in any of fields, each analysed by
 // its own analyser at search time.
-func textQuery(fields []string, t token) (bquery.Query, error) {
+func (p *parser) textQuery(fields []string, t token) (bquery.Query, error) {
 	qs := make([]bquery.Query, 0, len(fields))
 	if t.phrase {
 		for _, f := range fields {
@@ -117,6 +155,12 @@ func textQuery(fields []string, t token) (bquery.Query, error) {
 		if utf8.RuneCountInString(stem) < minPrefixLen {
 			return nil, errorf(t.textOff, "a wildcard needs at least %d letters before the *, as in syn*", minPrefixLen)
 		}
+		if n := utf8.RuneCountInString(stem); n > maxExpandLen {
+			return nil, errorf(t.textOff, "a wildcard takes at most %d letters before the *, not %d; shorten the word", maxExpandLen, n)
+		}
+		if err := p.expand(t, 1); err != nil {
+			return nil, err
+		}
 		// A prefix query is not analysed, so it is lower-cased here to
 		// meet the lower-cased terms in the index.
 		stem = strings.ToLower(stem)
@@ -140,6 +184,20 @@ func textQuery(fields []string, t token) (bquery.Query, error) {
 			fuzz = int(digits[0] - '0')
 		}
 		w = w[:tilde]
+	}
+	if fuzz > 0 {
+		if n := utf8.RuneCountInString(w); n > maxExpandLen {
+			return nil, errorf(t.textOff, "fuzzy matching (word~) works on words of at most %d letters, not %d; drop the ~ or shorten the word", maxExpandLen, n)
+		}
+		// The analyser may split the word ("x-310~1"); each part is
+		// matched fuzzily on its own, so each must be long enough and
+		// each counts against the cap.
+		if at, n := shortestRun(w); n < minFuzzyLen(fuzz) {
+			return nil, errorf(t.textOff+at, "word~%d needs at least %d letters or digits in each part of the word, as in overfow~%d; use fewer edits or drop the ~", fuzz, minFuzzyLen(fuzz), fuzz)
+		}
+		if err := p.expand(t, countWords(w)); err != nil {
+			return nil, err
+		}
 	}
 	for _, f := range fields {
 		q := bquery.NewMatchQuery(w)
@@ -168,6 +226,52 @@ func countWords(s string) int {
 		in = alnum
 	}
 	return n
+}
+
+// longestRun returns the byte offset and length in characters of the
+// longest run of letters and digits in s.
+func longestRun(s string) (at, n int) {
+	best, bestAt := -1, 0
+	forRuns(s, func(off, runes int) {
+		if runes > best {
+			best, bestAt = runes, off
+		}
+	})
+	return bestAt, max(best, 0)
+}
+
+// shortestRun returns the byte offset and length in characters of the
+// shortest run of letters and digits in s; s holds at least one.
+func shortestRun(s string) (at, n int) {
+	best, bestAt := -1, 0
+	forRuns(s, func(off, runes int) {
+		if best < 0 || runes < best {
+			best, bestAt = runes, off
+		}
+	})
+	return bestAt, max(best, 0)
+}
+
+// forRuns calls f with the byte offset and length in characters of each
+// run of letters and digits in s, the same runs countWords counts.
+func forRuns(s string, f func(off, runes int)) {
+	start, runes := -1, 0
+	for i, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if start < 0 {
+				start, runes = i, 0
+			}
+			runes++
+			continue
+		}
+		if start >= 0 {
+			f(start, runes)
+			start = -1
+		}
+	}
+	if start >= 0 {
+		f(start, runes)
+	}
 }
 
 func allDigits(s string) bool {
