@@ -150,9 +150,12 @@ func refuse(c net.Conn, line string) {
 
 // limitedConn is one accepted connection. Besides its slot, it bounds a
 // session that sends commands but never mail (NOOP every few seconds to
-// hold a slot): by count, as it reads the commands while they are in
-// plain text, and by time, through the read deadlines go-smtp sets, which
-// also works under TLS, where the commands cannot be seen.
+// hold a slot, or MAIL and RSET over and over): by count, as it reads the
+// commands while they are in plain text, and by time, through the read
+// deadlines go-smtp sets, which also works under TLS, where the commands
+// cannot be seen. Only progress lifts the limits for a while: a recipient
+// accepted or a message begun. A MAIL alone is no progress, and NOOP, RSET,
+// HELP, VRFY and EXPN are idle talk in any state.
 type limitedConn struct {
 	net.Conn
 	once    sync.Once
@@ -161,38 +164,96 @@ type limitedConn struct {
 	// inTransaction is set from the first accepted RCPT until the
 	// transaction ends: a shutdown lets such a connection finish its DATA.
 	inTransaction atomic.Bool
-	// mailing is set from an accepted MAIL until the transaction ends;
-	// idleSince is when the last one ended (Unix nanoseconds).
-	mailing   atomic.Bool
+	// mailing is set from an accepted MAIL until the transaction ends.
+	mailing atomic.Bool
+	// accepted is set when the transaction got a recipient, begun when its
+	// message began (DATA or the first BDAT); both until it ends.
+	accepted atomic.Bool
+	begun    atomic.Bool
+	// idleSince is when the session last made progress (Unix nanoseconds):
+	// the idle time counts from there.
 	idleSince atomic.Int64
 
-	// idleCmds counts commands read in a row without a transaction; fresh
-	// tells Read that a transaction ended, so a command line starts.
-	idleCmds atomic.Int32
-	fresh    atomic.Bool
-	ended    atomic.Bool
+	// idleCmds counts idle commands (and transactions begun) since the last
+	// progress; abandoned counts transactions that got a recipient but
+	// ended without a message, since the last message. fresh tells Read
+	// that a transaction ended, so a command line starts; overIdle that
+	// the session ends at its next read.
+	idleCmds  atomic.Int32
+	abandoned atomic.Int32
+	fresh     atomic.Bool
+	overIdle  atomic.Bool
+	ended     atomic.Bool
 
 	// Read's own state (go-smtp reads from one goroutine at a time).
 	plain     bool // commands are readable: no STARTTLS yet
 	lineStart bool // the next byte starts a command line
+	afterData bool // a DATA or BDAT line was read: a message may follow
 	verb      []byte
 	verbDone  bool
 	cut       string // the 421 to write before ending the session
 }
 
-// txStart and txEnd are told by the session when a mail transaction
-// begins and ends.
-func (c *limitedConn) txStart() {
-	c.mailing.Store(true)
-	c.idleCmds.Store(0)
+const idleCut = "421 4.7.0 Too many commands without a mail transaction, closing\r\n"
+
+// idle counts one idle command or empty transaction; past the limit the
+// session ends at its next read.
+func (c *limitedConn) idle() bool {
+	if c.idleCmds.Add(1) > int32(c.rules.commands) {
+		c.overIdle.Store(true)
+		return false
+	}
+	return true
 }
 
-func (c *limitedConn) txEnd() {
-	if c.mailing.Swap(false) {
-		c.idleSince.Store(time.Now().UnixNano())
-		// The client speaks again from a line start, after the reply.
-		c.fresh.Store(true)
+// progress restarts the idle count and the idle time.
+func (c *limitedConn) progress() {
+	c.idleCmds.Store(0)
+	c.idleSince.Store(time.Now().UnixNano())
+}
+
+// txStart is told by the session when MAIL is accepted. A transaction is
+// no progress until it gets a recipient, so it counts as idle: otherwise
+// MAIL and RSET in a loop hold a slot for ever.
+func (c *limitedConn) txStart() {
+	c.mailing.Store(true)
+	c.idle()
+}
+
+// transaction is told by the session when a recipient is accepted (on)
+// and when the transaction is over (off).
+func (c *limitedConn) transaction(on bool) {
+	c.inTransaction.Store(on)
+	if on && !c.accepted.Swap(true) {
+		c.progress()
 	}
+}
+
+// dataStart is told by the session when a message begins: progress, and
+// the transaction is no longer an abandoned one.
+func (c *limitedConn) dataStart() {
+	c.begun.Store(true)
+	c.abandoned.Store(0)
+	c.progress()
+}
+
+// txEnd is told by the session when a transaction ends (RSET, after
+// DATA, a new MAIL). A transaction that got recipients but no message is
+// counted: a client naming a list and resetting, over and over, makes no
+// progress either.
+func (c *limitedConn) txEnd() {
+	c.mailing.Store(false)
+	accepted, begun := c.accepted.Swap(false), c.begun.Swap(false)
+	switch {
+	case begun:
+		c.progress()
+	case accepted:
+		if c.abandoned.Add(1) > int32(c.rules.commands) {
+			c.overIdle.Store(true)
+		}
+	}
+	// The client speaks again from a line start, after the reply.
+	c.fresh.Store(true)
 }
 
 // end makes the session's next read its last: go-smtp sees the client
@@ -203,14 +264,22 @@ func (c *limitedConn) Read(p []byte) (int, error) {
 	if c.ended.Load() {
 		return 0, io.EOF
 	}
+	if c.cut == "" && c.overIdle.Load() {
+		c.cut = idleCut
+	}
 	if c.cut != "" {
 		return c.hangUp()
 	}
 	n, err := c.Conn.Read(p)
-	if c.plain && n > 0 && !c.mailing.Load() {
-		if c.fresh.Swap(false) {
-			c.lineStart = true
-		}
+	if c.fresh.Swap(false) {
+		c.lineStart, c.afterData = true, false
+	}
+	if c.afterData && !c.accepted.Load() {
+		// go-smtp refused the DATA or BDAT (no recipient): what follows
+		// are commands again.
+		c.lineStart, c.afterData = true, false
+	}
+	if c.plain && n > 0 && !c.afterData {
 		n = c.countIdle(p[:n])
 		if n == 0 && c.cut != "" {
 			return c.hangUp()
@@ -227,13 +296,16 @@ func (c *limitedConn) hangUp() (int, error) {
 	return 0, io.EOF
 }
 
-// Commands that belong to a mail transaction, or change the channel, and
-// so are not idle talk.
+// Commands that may make a mail transaction progress (MAIL counts when the
+// session accepts it, see txStart; a RCPT refused by go-smtp for want of a
+// MAIL, or a bad one, is cheap to answer and bounded by the idle time), or
+// that change the channel. Every other verb is idle talk in any state:
+// NOOP, RSET, HELP, VRFY, EXPN, EHLO, unknown ones.
 var transactionVerbs = map[string]bool{"MAIL": true, "RCPT": true, "DATA": true, "BDAT": true, "QUIT": true, "STARTTLS": true}
 
-// countIdle counts the command lines in b and returns how much of b go-smtp
-// may see: all of it, or up to the line that is one too many, after which
-// the session ends with 421.
+// countIdle counts the idle command lines in b and returns how much of b
+// go-smtp may see: all of it, or up to the line that is one too many, after
+// which the session ends with 421.
 func (c *limitedConn) countIdle(b []byte) int {
 	start := 0 // where the current line began in b
 	for i, ch := range b {
@@ -252,8 +324,11 @@ func (c *limitedConn) countIdle(b []byte) int {
 		}
 		c.lineStart = true
 		verb := strings.ToUpper(string(c.verb))
-		if !transactionVerbs[verb] && c.idleCmds.Add(1) > int32(c.rules.commands) {
-			c.cut = "421 4.7.0 Too many commands without a mail transaction, closing\r\n"
+		// A RSET that ends a transaction is counted with it, at its MAIL:
+		// a MAIL/RSET cycle is one idle step, as one NOOP is.
+		endsMail := verb == "RSET" && c.mailing.Load()
+		if !transactionVerbs[verb] && !endsMail && !c.idle() {
+			c.cut = idleCut
 			return start
 		}
 		switch verb {
@@ -262,7 +337,9 @@ func (c *limitedConn) countIdle(b []byte) int {
 			c.plain = false
 			return len(b)
 		case "DATA", "BDAT":
-			// What follows may be the message (BDAT pipelines it).
+			// What follows may be the message (BDAT pipelines it): Read
+			// looks again once go-smtp has answered the command.
+			c.afterData = true
 			return len(b)
 		}
 	}
@@ -270,9 +347,13 @@ func (c *limitedConn) countIdle(b []byte) int {
 }
 
 // SetReadDeadline applies go-smtp's deadline, brought forward to the end
-// of the idle time when no transaction is under way.
+// of the idle time unless a message is arriving. The idle time counts from
+// the last progress, so a NOOP every few minutes does not hold a slot,
+// whether or not a MAIL was given. Under TLS a message must begin within the
+// idle time of its first accepted recipient (DATA is not seen before the
+// session is told).
 func (c *limitedConn) SetReadDeadline(t time.Time) error {
-	if c.rules.time > 0 && !c.mailing.Load() {
+	if c.rules.time > 0 && !c.begun.Load() {
 		idle := time.Unix(0, c.idleSince.Load()).Add(c.rules.time)
 		if t.IsZero() || idle.Before(t) {
 			t = idle

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"net/textproto"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -89,19 +90,23 @@ func (rc *rawConv) expectClosed() {
 	}
 }
 
+// expectGone checks that the server closed the connection, maybe with a
+// reset, as it does when pipelined commands were left unread.
+func (rc *rawConv) expectGone() {
+	rc.t.Helper()
+	rc.conn.SetReadDeadline(time.Now().Add(replyWithin))
+	if line, err := rc.c.ReadLine(); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		rc.t.Fatalf("connection still open: read %q, %v", line, err)
+	}
+}
+
 // A session that only NOOPs (or RSETs, or asks for HELP) holds a place
 // without ever sending mail: after IdleCommands it is closed.
 func TestIdleCommandsCut(t *testing.T) {
 	srv := start(t, newService(t), Config{})
 	rc := dialRaw(t, srv.Addr().String())
 	rc.cmd("EHLO client.example.net", 250)
-	for i := 0; i < 4; i++ {
-		rc.cmd("NOOP", 250)
-	}
-	// A transaction starts the count again.
-	rc.cmd("MAIL FROM:<a@example.net>", 250)
-	rc.cmd("RSET", 250)
-	for i := 0; i < 10; i++ {
+	for i := 0; i < 9; i++ {
 		rc.cmd([]string{"NOOP", "RSET", "HELP"}[i%3], map[int]int{0: 250, 1: 250, 2: 502}[i%3])
 	}
 	if msg := rc.cmd("NOOP", 421); !strings.Contains(msg, "4.7.0") {
@@ -117,6 +122,113 @@ func TestIdleCommandsCut(t *testing.T) {
 	}
 	p.expect(421)
 	p.expectClosed()
+}
+
+// holdsFor sends up to max command groups (each answered with len(codes)
+// replies) and returns how many groups were answered in full before the
+// session was cut with 421, or max if it never was.
+func holdsFor(rc *rawConv, max int, group string, codes ...int) int {
+	rc.t.Helper()
+	for i := 0; i < max; i++ {
+		rc.send(group)
+		for _, want := range codes {
+			rc.conn.SetReadDeadline(time.Now().Add(replyWithin))
+			code, msg, err := rc.c.ReadResponse(0)
+			if code == 421 {
+				rc.expectGone()
+				return i
+			}
+			if code != want {
+				rc.t.Fatalf("group %d: reply %d %q (%v), want %d", i, code, msg, err, want)
+			}
+		}
+	}
+	return max
+}
+
+// The attack of /tmp/attack-findings/smtp_idle.py: one MAIL FROM switched
+// the idle count off, so NOOPs went on for ever. A MAIL is no progress: the
+// NOOPs after it are counted as before it (EHLO, MAIL, then at most nine).
+func TestIdleCommandsCutAfterMail(t *testing.T) {
+	srv := start(t, newService(t), Config{})
+	rc := dialRaw(t, srv.Addr().String())
+	rc.cmd("EHLO client.example.net", 250)
+	rc.cmd("MAIL FROM:<x@example.net>", 250)
+	if n := holdsFor(rc, 40, "NOOP\r\n", 250); n > 8 {
+		t.Errorf("after MAIL FROM %d NOOPs answered, want the session cut after at most 8", n)
+	}
+}
+
+// MAIL and RSET in a loop: each cycle is an empty transaction, counted as
+// one idle command.
+func TestIdleMailRsetCycles(t *testing.T) {
+	srv := start(t, newService(t), Config{RateExempt: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+	rc := dialRaw(t, srv.Addr().String())
+	rc.cmd("EHLO client.example.net", 250)
+	if n := holdsFor(rc, 40, "MAIL FROM:<x@example.net>\r\nRSET\r\n", 250, 250); n > 9 {
+		t.Errorf("%d MAIL/RSET cycles answered, want the session cut after at most 9", n)
+	}
+	// Not pipelined either.
+	rc = dialRaw(t, srv.Addr().String())
+	rc.cmd("EHLO client.example.net", 250)
+	n := 0
+	for ; n < 40; n++ {
+		if holdsFor(rc, 1, "MAIL FROM:<x@example.net>\r\n", 250) == 0 || holdsFor(rc, 1, "RSET\r\n", 250) == 0 {
+			break
+		}
+	}
+	if n > 9 {
+		t.Errorf("%d MAIL/RSET cycles answered one by one, want the session cut after at most 9", n)
+	}
+}
+
+// An accepted recipient is progress, but the NOOPs after it are still idle
+// talk, and a transaction that names a list and resets, over and over,
+// never sends mail: both are cut.
+func TestIdleAfterAcceptedRecipient(t *testing.T) {
+	srv := start(t, newService(t), Config{})
+	rc := dialRaw(t, srv.Addr().String())
+	rc.cmd("EHLO client.example.net", 250)
+	rc.cmd("MAIL FROM:<x@example.net>", 250)
+	rc.cmd("RCPT TO:<cop@example.org>", 250)
+	if n := holdsFor(rc, 40, "NOOP\r\n", 250); n != 10 {
+		t.Errorf("after an accepted RCPT %d NOOPs answered, want 10 then 421", n)
+	}
+
+	rc = dialRaw(t, srv.Addr().String())
+	rc.cmd("EHLO client.example.net", 250)
+	if n := holdsFor(rc, 40, "MAIL FROM:<x@example.net>\r\nRCPT TO:<cop@example.org>\r\nRSET\r\n", 250, 250, 250); n > 11 {
+		t.Errorf("%d abandoned transactions answered, want the session cut after at most 11", n)
+	}
+}
+
+// After a MAIL the idle time still runs, also under TLS where the commands
+// cannot be counted: a NOOP every few minutes held a slot for ever.
+func TestIdleTimeAfterMailUnderTLS(t *testing.T) {
+	cert := selfSigned(t)
+	srv := start(t, newService(t), Config{IdleTime: 300 * time.Millisecond, TLS: &tls.Config{Certificates: []tls.Certificate{cert}}})
+	rc := dialRaw(t, srv.Addr().String())
+	rc.cmd("EHLO client.example.net", 250)
+	rc.cmd("STARTTLS", 220)
+	tc := tls.Client(rc.conn, &tls.Config{InsecureSkipVerify: true})
+	rc.conn, rc.c = tc, textproto.NewConn(tc)
+	rc.cmd("EHLO client.example.net", 250)
+	rc.cmd("MAIL FROM:<x@example.net>", 250)
+	for i := 0; ; i++ {
+		if i == 600 {
+			t.Fatal("a session of NOOPs after MAIL FROM under TLS is never ended")
+		}
+		rc.send("NOOP\r\n")
+		rc.conn.SetReadDeadline(time.Now().Add(replyWithin))
+		code, _, err := rc.c.ReadResponse(0)
+		if code == 421 {
+			break
+		}
+		if err != nil {
+			t.Fatalf("NOOP %d: %d %v", i, code, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // A session that delivers mail between its NOOPs is not idle.
@@ -181,4 +293,76 @@ func TestRefusedRecipientsHarvesting(t *testing.T) {
 		t.Errorf("6th refused recipient: %q, want 421 4.7.0", msg)
 	}
 	rc.expectClosed()
+}
+
+// A harvester that reconnects does not start again: the refusals are
+// counted per client address, across its sessions.
+func TestRefusedRecipientsAcrossReconnects(t *testing.T) {
+	srv := start(t, newService(t), Config{RefusedRcpts: 3, RefusedDelay: time.Millisecond})
+	refusedIn := func(src string, max int) int {
+		rc := dialFrom(t, src, srv.Addr().String())
+		rc.expect(220)
+		rc.cmd("EHLO client.example.net", 250)
+		rc.cmd("MAIL FROM:<a@example.net>", 250)
+		for i := 0; i < max; i++ {
+			rc.send(fmt.Sprintf("RCPT TO:<guess%d@example.org>\r\n", i))
+			rc.conn.SetReadDeadline(time.Now().Add(replyWithin))
+			code, msg, err := rc.c.ReadResponse(0)
+			switch code {
+			case 550:
+				continue
+			case 421:
+				rc.expectClosed()
+				return i
+			}
+			t.Fatalf("RCPT %d: %d %q %v", i, code, msg, err)
+		}
+		rc.cmd("QUIT", 221)
+		return max
+	}
+	if n := refusedIn("127.0.0.1", 4); n != 4 {
+		t.Fatalf("first session: %d refusals before 421, want 4", n)
+	}
+	// The sixth refusal in all closes the session, whatever the connection
+	// (without the count per client: five more).
+	if n := refusedIn("127.0.0.1", 10); n != 1 {
+		t.Errorf("after reconnecting: %d refusals before 421, want 1", n)
+	}
+	if n := refusedIn("127.0.0.1", 10); n != 0 {
+		t.Errorf("third session: %d refusals before 421, want 0", n)
+	}
+	// Another client is not held back.
+	if n := refusedIn("127.0.0.2", 3); n != 3 {
+		t.Errorf("another client: %d refusals before 421, want 3", n)
+	}
+}
+
+// Refusals older than the window are forgotten, and so are clients with
+// none left.
+func TestRefusalsExpire(t *testing.T) {
+	now := time.Unix(1_000_000, 0)
+	r := newRefusals(10 * time.Minute)
+	r.now = func() time.Time { return now }
+	for i := 1; i <= 3; i++ {
+		if got := r.add("192.0.2.1"); got != i {
+			t.Fatalf("add %d: count %d", i, got)
+		}
+	}
+	r.add("192.0.2.2")
+	now = now.Add(6 * time.Minute)
+	if got := r.add("192.0.2.1"); got != 4 {
+		t.Errorf("within the window: count %d, want 4", got)
+	}
+	now = now.Add(5 * time.Minute)
+	if got := r.count("192.0.2.1"); got != 1 {
+		t.Errorf("after the first three expired: count %d, want 1", got)
+	}
+	if got := r.count("192.0.2.2"); got != 0 {
+		t.Errorf("expired client: count %d, want 0", got)
+	}
+	now = now.Add(11 * time.Minute)
+	r.count("192.0.2.3")
+	if len(r.at) != 0 {
+		t.Errorf("%d clients kept with no refusal in the window, want 0", len(r.at))
+	}
 }

@@ -45,8 +45,12 @@ type Config struct {
 	// each further one is answered after a growing delay (RefusedDelay
 	// times its number beyond the limit); after twice as many the session
 	// is closed with 421. Defaults 10 and 1s. Against address harvesting.
-	RefusedRcpts int
-	RefusedDelay time.Duration
+	// The refusals are counted per client address (as MaxConnsPerClient
+	// counts), over the last RefusedWindow (default 10 minutes), so that
+	// reconnecting does not start the count again.
+	RefusedRcpts  int
+	RefusedDelay  time.Duration
+	RefusedWindow time.Duration
 	// RatePerSecond and RateBurst limit transactions per client IP; 0 rate
 	// disables. Defaults 10/s with a burst of 100.
 	RatePerSecond float64
@@ -100,6 +104,9 @@ func (c *Config) defaults() {
 	if c.RefusedDelay == 0 {
 		c.RefusedDelay = time.Second
 	}
+	if c.RefusedWindow == 0 {
+		c.RefusedWindow = 10 * time.Minute
+	}
 	if c.RatePerSecond == 0 {
 		c.RatePerSecond, c.RateBurst = 10, 100
 	}
@@ -122,14 +129,16 @@ func (c *Config) defaults() {
 
 // Server receives mail for the lists of a Service.
 type Server struct {
-	cfg   Config
-	svc   *listserv.Service
-	log   *slog.Logger
-	smtp  *smtp.Server
-	rate  *rateLimiter
-	ln    *connLimiter
-	mem   *Memory
-	ready chan struct{}
+	cfg  Config
+	svc  *listserv.Service
+	log  *slog.Logger
+	smtp *smtp.Server
+	rate *rateLimiter
+	// refusals counts refused recipients per client across its sessions.
+	refusals *refusals
+	ln       *connLimiter
+	mem      *Memory
+	ready    chan struct{}
 	// busy counts Data and LMTPData calls in progress; once draining is
 	// set no new one starts, so Shutdown can wait for them.
 	bmu      sync.Mutex
@@ -151,7 +160,7 @@ func (s *Server) enter() bool {
 // New builds a receiver; Listen and Serve start it.
 func New(cfg Config, svc *listserv.Service, log *slog.Logger) *Server {
 	cfg.defaults()
-	s := &Server{cfg: cfg, svc: svc, log: log, rate: newRateLimiter(cfg.RatePerSecond, cfg.RateBurst), mem: cfg.Memory, ready: make(chan struct{})}
+	s := &Server{cfg: cfg, svc: svc, log: log, rate: newRateLimiter(cfg.RatePerSecond, cfg.RateBurst), refusals: newRefusals(cfg.RefusedWindow), mem: cfg.Memory, ready: make(chan struct{})}
 	srv := smtp.NewServer(smtp.BackendFunc(s.newSession))
 	srv.Addr = cfg.Addr
 	srv.LMTP = cfg.LMTP
@@ -229,7 +238,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
 	remote := c.Conn().RemoteAddr().String()
-	return &session{srv: s, c: c, conn: connOf(c.Conn()), remote: remote, ip: ipOf(remote)}, nil
+	return &session{srv: s, c: c, conn: connOf(c.Conn()), remote: remote, ip: ipOf(remote), key: clientKey(c.Conn().RemoteAddr())}, nil
 }
 
 func ipOf(remote string) string {
@@ -263,7 +272,9 @@ type session struct {
 	from   string
 	routes []listserv.Route
 	rcpts  []string
-	// refused counts the recipients refused in this session.
+	// key is the client the refused recipients are counted for (see
+	// harvest.go); refused is the count after the last refusal.
+	key     string
 	refused int
 }
 
@@ -288,7 +299,7 @@ func (s *session) Logout() error { return nil }
 // accepted, DATA to come), so that a shutdown lets it finish.
 func (s *session) transaction(on bool) {
 	if s.conn != nil {
-		s.conn.inTransaction.Store(on)
+		s.conn.transaction(on)
 	}
 }
 
@@ -309,7 +320,7 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if !strings.Contains(to, "@") {
 		return s.refuse(errBadAddress)
 	}
-	if s.refused >= 2*s.srv.cfg.RefusedRcpts {
+	if s.refused = s.srv.refusals.count(s.key); s.refused >= 2*s.srv.cfg.RefusedRcpts {
 		return s.harvesting()
 	}
 	r, err := s.srv.svc.Resolve(context.Background(), to)
@@ -338,7 +349,7 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 // addresses out (harvesting): past RefusedRcpts each further refusal waits
 // longer, and at twice as many the session ends.
 func (s *session) refuse(err error) error {
-	s.refused++
+	s.refused = s.srv.refusals.add(s.key)
 	limit := s.srv.cfg.RefusedRcpts
 	if s.refused >= 2*limit {
 		return s.harvesting()
@@ -365,6 +376,7 @@ func (s *session) Data(r io.Reader) error {
 	if len(s.routes) == 0 {
 		return errNoRcpt
 	}
+	s.dataStart()
 	defer s.transaction(false)
 	if !s.srv.enter() {
 		return errShuttingDown
@@ -423,6 +435,7 @@ func (s *session) dataError(err error) error {
 // LMTPData stores the message once per recipient and reports each
 // recipient's own status (RFC 2033 §4.2).
 func (s *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
+	s.dataStart()
 	defer s.transaction(false)
 	if !s.srv.enter() {
 		return errShuttingDown
