@@ -85,6 +85,14 @@ type Queue struct {
 	signers    map[string]*signerEntry
 	copyLRU    []int64
 	cacheBytes int
+	// loading and rendering bound the memory of big posts in delivery:
+	// each worker would otherwise load its own post (the stored bytes,
+	// the relayable form, the prepared copy) and render a copy of its
+	// own, so sixteen workers on sixteen 25 MB posts held over a
+	// gigabyte. A load takes a slot of loading; a copy rendered and sent
+	// takes its size from rendering. Small posts never wait for long.
+	loading   chan struct{}
+	rendering *byteGate
 
 	jobs     chan *store.Delivery
 	outcomes chan store.Outcome
@@ -102,11 +110,13 @@ func New(cfg Config, svc *listserv.Service, tr transport.Transport, log *slog.Lo
 	cfg.defaults()
 	return &Queue{
 		cfg: cfg, svc: svc, store: svc.Store(), tr: tr, log: log,
-		inflight: map[int64]bool{},
-		settled:  map[int64]bool{},
-		signers:  map[string]*signerEntry{},
-		copies:   map[int64]*prepared{},
-		jobs:     make(chan *store.Delivery, 4*cfg.Concurrency),
+		inflight:  map[int64]bool{},
+		settled:   map[int64]bool{},
+		signers:   map[string]*signerEntry{},
+		copies:    map[int64]*prepared{},
+		loading:   make(chan struct{}, maxLoading),
+		rendering: newByteGate(maxRenderingBytes),
+		jobs:      make(chan *store.Delivery, 4*cfg.Concurrency),
 		// Never full: at most MaxUnrecorded outcomes are unrecorded.
 		outcomes:   make(chan store.Outcome, cfg.MaxUnrecorded),
 		unrecorded: make(chan struct{}, cfg.MaxUnrecorded),
@@ -304,6 +314,15 @@ func (w *worker) deliver(d *store.Delivery) (out store.Outcome) {
 			w.buf = bytes.Buffer{}
 		}
 	}()
+	// The copy's size is known once its message is prepared (cached for
+	// the next recipients): hold that many bytes of the rendering budget
+	// from rendering until the copy is sent.
+	p, err := w.q.prepared(ctx, d)
+	if err != nil {
+		return w.q.failure(d, fmt.Errorf("rendering the copy: %w", err))
+	}
+	held := w.q.rendering.acquire(int64(p.size))
+	defer w.q.rendering.release(held)
 	msg, err := w.q.render(ctx, d, &w.buf)
 	if err != nil {
 		return w.q.failure(d, fmt.Errorf("rendering the copy: %w", err))
@@ -456,6 +475,50 @@ const (
 	maxCachedBytes  = 64 << 20
 )
 
+// The memory of big posts in delivery (see Queue.loading): at most
+// maxLoading messages are loaded and prepared at once, and copies of at
+// most maxRenderingBytes in all are rendered and being sent at once
+// (one bigger copy goes alone).
+const (
+	maxLoading        = 2
+	maxRenderingBytes = 64 << 20
+)
+
+// byteGate admits holders of bytes while their sum stays within max; a
+// holder of more than max is admitted alone.
+type byteGate struct {
+	mu        sync.Mutex
+	cond      *sync.Cond
+	used, max int64
+}
+
+func newByteGate(max int64) *byteGate {
+	g := &byteGate{max: max}
+	g.cond = sync.NewCond(&g.mu)
+	return g
+}
+
+// acquire waits until n bytes (at most max) fit and returns what it
+// took, to be given to release. Holders release after a send, which
+// SendTimeout bounds, so the wait is bounded too.
+func (g *byteGate) acquire(n int64) int64 {
+	n = min(n, g.max)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for g.used > 0 && g.used+n > g.max {
+		g.cond.Wait()
+	}
+	g.used += n
+	return n
+}
+
+func (g *byteGate) release(n int64) {
+	g.mu.Lock()
+	g.used -= n
+	g.mu.Unlock()
+	g.cond.Broadcast()
+}
+
 // evict drops the oldest cached messages while the cache is over its
 // bounds; q.mu is held.
 func (q *Queue) evict() {
@@ -509,6 +572,12 @@ func (q *Queue) prepared(ctx context.Context, d *store.Delivery) (*prepared, err
 }
 
 func (q *Queue) load(ctx context.Context, d *store.Delivery, p *prepared) error {
+	select {
+	case q.loading <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-q.loading }()
 	m, err := q.store.Message(ctx, d.MessageID)
 	if err != nil {
 		return err

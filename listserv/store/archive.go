@@ -395,11 +395,16 @@ type Unindexed struct {
 	Raw  []byte
 }
 
+// UnindexedRawMax bounds the bytes of each post ArchiveUnindexed returns:
+// the index takes only the first part of a body's text (archive.Text), so
+// a batch of 25 MB posts must not be read whole into memory at once.
+const UnindexedRawMax = 2 << 20
+
 // ArchiveUnindexed returns up to limit archived posts not yet in the
-// full-text index, oldest first, with their bytes.
+// full-text index, oldest first, with their first UnindexedRawMax bytes.
 func (s *Store) ArchiveUnindexed(ctx context.Context, limit int) ([]Unindexed, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+prefixCols("a.", archiveCols)+`, COALESCE(l.address, ''), b.raw FROM archive a
-		JOIN lists l ON l.id = a.list_id JOIN archive_blobs b ON b.hash = a.hash WHERE a.indexed = 0 ORDER BY a.id LIMIT ?`, limit)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+prefixCols("a.", archiveCols)+`, COALESCE(l.address, ''), substr(b.raw, 1, ?) FROM archive a
+		JOIN lists l ON l.id = a.list_id JOIN archive_blobs b ON b.hash = a.hash WHERE a.indexed = 0 ORDER BY a.id LIMIT ?`, UnindexedRawMax, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: unindexed: %w", err)
 	}
