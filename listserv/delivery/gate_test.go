@@ -1,6 +1,7 @@
 package delivery
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -25,6 +26,10 @@ func TestByteGateBoundsBigCopies(t *testing.T) {
 				n := g.acquire(size)
 				u := used.Add(size)
 				for p := peak.Load(); u > p && !peak.CompareAndSwap(p, u); p = peak.Load() {
+				}
+				// Hold it a while, as a send does, so holders overlap.
+				for y := 0; y < 100; y++ {
+					runtime.Gosched()
 				}
 				used.Add(-size)
 				g.release(n)
