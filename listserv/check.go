@@ -138,10 +138,13 @@ func (s *Service) processPost(ctx context.Context, l *List, m *store.Message) er
 		return s.accept(ctx, l, m, store.StateReceived, d.reason)
 	case store.StateHeld:
 		log.Info("post held", "reason", d.reason)
-		if err := s.store.Transition(ctx, m.ID, store.StateReceived, d.state, d.reason, "", nil); err != nil {
+		// The notice (and the request that makes the post expire) first:
+		// a crash before the post is marked held checks it again and tells
+		// the moderators twice, where the other order would tell nobody.
+		if err := s.noticeHeld(ctx, l, m, sum, d); err != nil {
 			return err
 		}
-		return s.noticeHeld(ctx, l, m, sum, d)
+		return s.store.Transition(ctx, m.ID, store.StateReceived, d.state, d.reason, "", nil)
 	case store.StateRejected:
 		log.Info("post rejected", "reason", d.reason)
 		if err := s.store.Transition(ctx, m.ID, store.StateReceived, d.state, d.reason, "", nil); err != nil {
@@ -441,19 +444,18 @@ func (s *Service) noticeHeld(ctx context.Context, l *List, m *store.Message, sum
 	}
 	p := &store.Pending{Token: newToken(), ListID: l.ID, Kind: store.PendingHeld, Address: d.author, Data: fmt.Sprint(m.ID), CreatedAt: now, ExpiresAt: expires}
 	// The request is written even with no one to notify: it is what makes
-	// the post expire.
-	if err := s.store.AddPending(ctx, p); err != nil {
-		return err
-	}
+	// the post expire. With someone to notify, it is written with the
+	// notice, in one transaction.
 	if len(mods) == 0 {
-		return nil
+		return s.store.AddPending(ctx, p)
 	}
 	confirm := ConfirmAddress(l.Address, p.Token)
 	n := &notice{
 		list: l, to: mods, from: confirm, replyTo: confirm,
 		subject:  l.Name + ": post from " + orUnknown(d.author) + " needs approval (confirm " + p.Token + ")",
 		template: "held_notice.txt", attach: m.Raw,
-		data: map[string]any{"From": orUnknown(d.author), "Subject": sum.subject, "Reason": d.reason, "ID": m.ID, "ExpiresDays": l.HoldDays},
+		data:    map[string]any{"From": orUnknown(d.author), "Subject": sum.subject, "Reason": d.reason, "ID": m.ID, "ExpiresDays": l.HoldDays},
+		request: p,
 	}
 	if len(m.Raw) > heldAttachMax {
 		// A big post travels as its header and its first lines, as
@@ -461,7 +463,14 @@ func (s *Service) noticeHeld(ctx context.Context, l *List, m *store.Message, sum
 		// every moderator's notice would cost its size again per copy.
 		n.attach, n.excerpt = nil, excerptOf(m.Raw, heldExcerptBytes)
 	}
-	return s.send(ctx, n)
+	err = s.send(ctx, n)
+	if errors.Is(err, errCompose) {
+		// The post is held all the same, and still expires; moderators
+		// find it in the held queue.
+		s.log.Error("held notice could not be composed", "list", l.Address, "spool_id", m.ID, "err", err)
+		return s.store.AddPending(ctx, p)
+	}
+	return err
 }
 
 // A held post up to heldAttachMax is attached to its notice whole; a

@@ -31,6 +31,9 @@ type notice struct {
 	// auto is the Auto-Submitted value (RFC 3834 §5): auto-replied for
 	// answers to a person's mail, auto-generated otherwise.
 	auto string
+	// request, if set, is the request this mail asks to confirm: stored in
+	// the same transaction as the mail, so neither exists without the other.
+	request *store.Pending
 }
 
 // compose renders n into a message. Notices are written with go-message:
@@ -262,7 +265,11 @@ func (s *Service) send(ctx context.Context, n *notice) error {
 	for _, to := range n.to {
 		ds = append(ds, &store.Delivery{ListID: n.list.ID, Rcpt: to, Mode: store.ModeRaw, EnvFrom: Address(n.list.Address, store.KindBounce)})
 	}
-	if err := s.store.SpoolNotice(ctx, m, ds); err != nil {
+	var requests []*store.Pending
+	if n.request != nil {
+		requests = append(requests, n.request)
+	}
+	if err := s.store.SpoolNotice(ctx, m, ds, requests...); err != nil {
 		return err
 	}
 	signal(s.queued)

@@ -201,9 +201,6 @@ func (s *Service) askConfirmationOf(ctx context.Context, l *List, p *store.Pendi
 	}
 	now := s.cfg.Now()
 	p.Token, p.ListID, p.CreatedAt, p.ExpiresAt = newToken(), l.ID, now, now.Add(PendingTTL)
-	if err := s.store.AddPending(ctx, p); err != nil {
-		return Outcome{}, err
-	}
 	confirm := ConfirmAddress(l.Address, p.Token)
 	data := map[string]any{"Address": addr, "ConfirmAddress": confirm, "ConfirmURL": s.ConfirmURL(l.Address, p.Token), "ExpiresDays": int(PendingTTL.Hours() / 24)}
 	for k, v := range extra {
@@ -212,6 +209,7 @@ func (s *Service) askConfirmationOf(ctx context.Context, l *List, p *store.Pendi
 	err := s.send(ctx, &notice{
 		list: l, to: []string{addr}, from: confirm, replyTo: confirm,
 		subject: subject + " (confirm " + p.Token + ")", template: tmpl, data: data,
+		request: p,
 	})
 	if err != nil {
 		return Outcome{}, err
@@ -231,15 +229,18 @@ func (s *Service) askModerators(ctx context.Context, l *List, addr, name string)
 	}
 	now := s.cfg.Now()
 	p := &store.Pending{Token: newToken(), ListID: l.ID, Kind: store.PendingApproval, Address: addr, Name: name, CreatedAt: now, ExpiresAt: now.Add(PendingTTL)}
-	if err := s.store.AddPending(ctx, p); err != nil {
-		return Outcome{}, err
-	}
-	if len(mods) > 0 {
+	if len(mods) == 0 {
+		// Nobody to tell yet: the request waits for the web's held page.
+		if err := s.store.AddPending(ctx, p); err != nil {
+			return Outcome{}, err
+		}
+	} else {
 		confirm := ConfirmAddress(l.Address, p.Token)
 		if err := s.send(ctx, &notice{
 			list: l, to: mods, from: confirm, replyTo: confirm,
 			subject: l.Name + ": subscription request from " + addr + " (confirm " + p.Token + ")", template: "approval_notice.txt",
-			data: map[string]any{"Address": addr, "Name": name, "ExpiresDays": int(PendingTTL.Hours() / 24)},
+			data:    map[string]any{"Address": addr, "Name": name, "ExpiresDays": int(PendingTTL.Hours() / 24)},
+			request: p,
 		}); err != nil {
 			return Outcome{}, err
 		}

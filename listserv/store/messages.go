@@ -338,14 +338,21 @@ func insertDeliveries(ctx context.Context, tx *sql.Tx, msgID int64, ds []*Delive
 }
 
 // SpoolNotice stores a message Praxis composed itself and queues it for its
-// recipients, in one transaction.
-func (s *Store) SpoolNotice(ctx context.Context, m *Message, ds []*Delivery) error {
+// recipients, in one transaction, with the requests (if any) the message
+// asks its recipients to confirm: a request is never stored without its
+// mail, so a crash in between cannot leave one that "was already sent".
+func (s *Store) SpoolNotice(ctx context.Context, m *Message, ds []*Delivery, requests ...*Pending) error {
 	tx, release, err := s.begin(ctx, s.db)
 	if err != nil {
 		return fmt.Errorf("store: notice: %w", err)
 	}
 	defer release()
 	now := s.unix()
+	for _, p := range requests {
+		if err := insertPending(ctx, tx, p); err != nil {
+			return err
+		}
+	}
 	if err := insertNotice(ctx, tx, m, now); err != nil {
 		return err
 	}

@@ -34,7 +34,14 @@ type Pending struct {
 
 // AddPending stores a request; its Token must be unique and unguessable.
 func (s *Store) AddPending(ctx context.Context, p *Pending) error {
-	err := s.db.QueryRowContext(ctx, `INSERT INTO pending (token, list_id, kind, address, name, data, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+	return insertPending(ctx, s.db, p)
+}
+
+// insertPending stores p through q (the database or a transaction).
+func insertPending(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, p *Pending) error {
+	err := q.QueryRowContext(ctx, `INSERT INTO pending (token, list_id, kind, address, name, data, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		p.Token, p.ListID, p.Kind, p.Address, p.Name, p.Data, zeroOrUnix(p.CreatedAt), zeroOrUnix(p.ExpiresAt)).Scan(&p.ID)
 	if err != nil {
 		return fmt.Errorf("store: add pending %s for %s: %w", p.Kind, p.Address, err)

@@ -167,3 +167,35 @@ func TestRemoveMemberOtherCaseDropsQueuedCopies(t *testing.T) {
 		t.Errorf("%d copies still queued for a removed member", len(due))
 	}
 }
+
+// TestNoticeAndRequestTogether: a confirmation request is stored with the
+// mail that asks for it or not at all. Stored apart, a crash between the
+// two left a request that "was already sent" and a mail never sent (the
+// chaos test found a join answered by nothing).
+func TestNoticeAndRequestTogether(t *testing.T) {
+	s := open(t, t.TempDir())
+	ctx := context.Background()
+	l := &List{Address: "cop@example.org", Name: "x", SubscribePolicy: "confirm", PostPolicy: "open", ArchivePolicy: "public"}
+	if err := s.CreateList(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	req := func(token string) *Pending {
+		return &Pending{Token: token, ListID: l.ID, Kind: PendingSubscribe, Address: "a@example.net", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	}
+	notice := func() *Message { return &Message{ListID: l.ID, ListAddress: l.Address, Raw: []byte("Subject: confirm\r\n\r\nx\r\n")} }
+	if err := s.SpoolNotice(ctx, notice(), []*Delivery{{ListID: l.ID, Rcpt: "a@example.net", Mode: ModeRaw}}, req("t1")); err != nil {
+		t.Fatal(err)
+	}
+	// The same token again cannot be stored: the mail that names it must
+	// not be stored either.
+	if err := s.SpoolNotice(ctx, notice(), []*Delivery{{ListID: l.ID, Rcpt: "a@example.net", Mode: ModeRaw}}, req("t1")); err == nil {
+		t.Fatal("a duplicate token was stored")
+	}
+	var notices, pendings int
+	s.DB().QueryRow(`SELECT COUNT(*) FROM messages WHERE kind = 'notice'`).Scan(&notices)
+	s.DB().QueryRow(`SELECT COUNT(*) FROM pending`).Scan(&pendings)
+	if notices != 1 || pendings != 1 {
+		t.Errorf("%d notices and %d requests stored, want 1 and 1", notices, pendings)
+	}
+}
