@@ -183,7 +183,9 @@ func TestNoticeAndRequestTogether(t *testing.T) {
 	req := func(token string) *Pending {
 		return &Pending{Token: token, ListID: l.ID, Kind: PendingSubscribe, Address: "a@example.net", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
 	}
-	notice := func() *Message { return &Message{ListID: l.ID, ListAddress: l.Address, Raw: []byte("Subject: confirm\r\n\r\nx\r\n")} }
+	notice := func() *Message {
+		return &Message{ListID: l.ID, ListAddress: l.Address, Raw: []byte("Subject: confirm\r\n\r\nx\r\n")}
+	}
 	if err := s.SpoolNotice(ctx, notice(), []*Delivery{{ListID: l.ID, Rcpt: "a@example.net", Mode: ModeRaw}}, req("t1")); err != nil {
 		t.Fatal(err)
 	}
