@@ -74,19 +74,27 @@ const (
 	commandClockSkew = time.Hour
 )
 
-// commandFields are the header fields that decide what a command mail
-// says: besides its author and date, the address it is for, its subject
-// (where a command may stand) and how its body is read. A signature proves a command only when it covers
-// every instance of each of them; one added above a signed copy (a replay
-// with other words) is not covered.
-var commandFields = []string{"To", "Cc", "Subject", "Content-Type", "Content-Transfer-Encoding", "MIME-Version"}
+// Header fields whose every instance a proving signature must cover: the
+// author, the date that makes the mail fresh, and the subject, where a
+// command may stand (a Subject added above a signed copy is how a signed
+// post is replayed as a command).
+var commandSigned = []string{"From", "Date", "Subject"}
+
+// Header fields that decide how a command mail's body is read. Large
+// providers do not all sign them (Gmail leaves Content-Type out), so one
+// unsigned instance is accepted, but never one more than the signature
+// covers: a second, added above, would be the one a reader obeys.
+var commandMIME = []string{"Content-Type", "Content-Transfer-Encoding", "MIME-Version"}
 
 // commandProven tells whether a command mail really comes from sender and
-// says what it is signed to say: one From field, naming sender; a valid DKIM
-// signature aligned with sender's domain that covers From, Date and
-// commandFields; a fresh Date; and a signature no other mail has used
-// (RFC 6376 §8.6: a signed message can be sent again by anyone who has a
-// copy, such as the archive's raw download). The reason says what was
+// says what it is signed to say: one From field, naming sender; a header
+// that a MIME reader and a DKIM verifier read alike; a valid DKIM signature
+// aligned with sender's domain that covers commandSigned and commandMIME as
+// above; for a -join address, a signed To or Cc that names it (the address
+// is the command there, and a signed post sent on to another list's -join
+// must not join its author); a fresh Date; and signatures no other mail has
+// used (RFC 6376 §8.6: a signed message can be sent again by anyone who has
+// a copy, such as the archive's raw download). The reason says what was
 // missing, for the member.
 func (s *Service) commandProven(ctx context.Context, m *store.Message, sender string) (bool, string, error) {
 	if s.dmarc == nil {
@@ -99,60 +107,81 @@ func (s *Service) commandProven(ctx context.Context, m *store.Message, sender st
 	if summarize(m.Raw).headerSplit {
 		return false, "its header has a line that is not a field", nil
 	}
-	// The address a command was sent to is part of what it says (-join
-	// joins, -request runs the body): a signed post sent on to another
-	// list's -join must not join its author. So the signed To or Cc must
-	// name it.
-	var to textproto.Header
-	for _, f := range fields {
-		if strings.EqualFold(f.Name, "To") || strings.EqualFold(f.Name, "Cc") {
-			to.Add(f.Name, f.Value())
-		}
-	}
-	if !headerHasAddress(to, strings.ToLower(m.Rcpt), "To", "Cc") {
-		return false, "its To and Cc do not name " + m.Rcpt, nil
-	}
 	for _, f := range fields {
 		if strings.EqualFold(f.Name, "From") && !strings.EqualFold(looseAddress(f.Value()), sender) {
 			return false, "its From field cannot be read", nil
 		}
 	}
+	var date time.Time
+	for _, f := range fields {
+		if strings.EqualFold(f.Name, "Date") {
+			date, _ = mail.ParseDate(f.Value())
+		}
+	}
+	now := s.cfg.Now()
+	switch {
+	case dmarc.CountFields(fields, "Date") == 0:
+		return false, "it has no Date field", nil
+	case date.IsZero() || date.Before(now.Add(-commandFreshness)) || date.After(now.Add(commandClockSkew)):
+		return false, "its Date is not within the last day", nil
+	}
 	proofs := s.dmarc.Prove(ctx, m.Raw, domainOf(sender))
 	if len(proofs) == 0 {
 		return false, "it carries no valid DKIM signature of " + domainOf(sender), nil
 	}
+	var good []dmarc.Proof
 	why := ""
-	now := s.cfg.Now()
 	for _, p := range proofs {
-		switch {
-		case dmarc.CountFields(fields, "Date") == 0:
-			why = "it has no Date field"
-			continue
-		case !p.Covers(fields, "From") || !p.Covers(fields, "Date") || !p.CoversAll(fields, commandFields...):
-			why = "its DKIM signature does not cover every From, To, Cc, Date, Subject and MIME field"
+		if !p.Covers(fields, "From") || !p.Covers(fields, "Date") || !p.CoversAll(fields, commandSigned...) {
+			why = "its DKIM signature does not cover its From, Date and Subject"
 			continue
 		}
-		var date time.Time
-		for _, f := range fields {
-			if strings.EqualFold(f.Name, "Date") {
-				date, _ = mail.ParseDate(f.Value())
+		mime := true
+		for _, name := range commandMIME {
+			if dmarc.CountFields(fields, name) > max(1, p.Covered[strings.ToLower(name)]) {
+				mime = false
 			}
 		}
-		if date.IsZero() || date.Before(now.Add(-commandFreshness)) || date.After(now.Add(commandClockSkew)) {
-			why = "its signed Date is not within the last day"
+		if !mime {
+			why = "it has more MIME header fields than its DKIM signature covers"
 			continue
 		}
+		if m.Kind == store.KindJoin && !signedNames(fields, p, m.Rcpt) {
+			why = "its signed To and Cc do not name " + m.Rcpt
+			continue
+		}
+		good = append(good, p)
+	}
+	if len(good) == 0 {
+		return false, why, nil
+	}
+	// Every signature that proves it is claimed: a mail signed twice (RSA
+	// and Ed25519, say) is not a second proof when sent again.
+	for _, p := range good {
 		mine, err := s.store.ClaimSignature(ctx, p.Key, m.ID, date.Add(commandFreshness+commandClockSkew))
 		if err != nil {
 			return false, "", err
 		}
 		if !mine {
-			why = "the same signed mail was used before"
-			continue
+			return false, "the same signed mail was used before", nil
 		}
-		return true, "", nil
 	}
-	return false, why, nil
+	return true, "", nil
+}
+
+// signedNames tells whether every To and Cc field is covered by the
+// signature and one of them names addr.
+func signedNames(fields []dmarc.Field, p dmarc.Proof, addr string) bool {
+	if !p.CoversAll(fields, "To", "Cc") {
+		return false
+	}
+	var h textproto.Header
+	for _, f := range fields {
+		if strings.EqualFold(f.Name, "To") || strings.EqualFold(f.Name, "Cc") {
+			h.Add(f.Name, f.Value())
+		}
+	}
+	return headerHasAddress(h, strings.ToLower(addr), "To", "Cc")
 }
 
 // strictDMARC tells whether copies of a post by an author of domain must

@@ -27,10 +27,11 @@ import (
 // domain, so a signature aligned with the victim's domain proves nothing
 // about which user wrote the words.
 type authorshipFixture struct {
-	svc *Service
-	l   *List
-	key ed25519.PrivateKey
-	now time.Time
+	svc  *Service
+	l    *List
+	key  ed25519.PrivateKey
+	key2 ed25519.PrivateKey // the provider's second key, selector sel2
+	now  time.Time
 }
 
 func newAuthorshipFixture(t *testing.T) *authorshipFixture {
@@ -39,9 +40,14 @@ func newAuthorshipFixture(t *testing.T) *authorshipFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	pub2, key2, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := dnstest.Start(t, dnstest.Zone{
-		"sel._domainkey.mail.test": {dnstest.TXT("v=DKIM1; k=ed25519; p=" + base64.StdEncoding.EncodeToString(pub))},
-		"_dmarc.mail.test":         {dnstest.TXT("v=DMARC1; p=reject")},
+		"sel._domainkey.mail.test":  {dnstest.TXT("v=DKIM1; k=ed25519; p=" + base64.StdEncoding.EncodeToString(pub))},
+		"sel2._domainkey.mail.test": {dnstest.TXT("v=DKIM1; k=ed25519; p=" + base64.StdEncoding.EncodeToString(pub2))},
+		"_dmarc.mail.test":          {dnstest.TXT("v=DMARC1; p=reject")},
 	})
 	svc := newTestService(t)
 	svc.dmarc = dmarc.NewChecker(dns.NewResolver(srv.Addr()), dmarc.Options{Timeout: 5 * time.Second})
@@ -55,7 +61,7 @@ func newAuthorshipFixture(t *testing.T) *authorshipFixture {
 	if err := svc.AddMember(ctx, l.Address, &Member{Address: "victim@mail.test", Name: "Victim"}); err != nil {
 		t.Fatal(err)
 	}
-	return &authorshipFixture{svc: svc, l: l, key: key, now: now}
+	return &authorshipFixture{svc: svc, l: l, key: key, key2: key2, now: now}
 }
 
 // signed signs msg as mail.test does, over the fields given.
@@ -128,7 +134,6 @@ func TestTwoFromFieldsAreRefusedLive(t *testing.T) {
 		"on top":             "From: Victim <victim@mail.test>\r\n" + own,
 		"space before colon": "From : Victim <victim@mail.test>\r\n" + own,
 		"lower case":         "from: victim@mail.test\r\n" + own,
-		"after a bad line":   "X-A: 1\r\nnot a field\r\nFrom: victim@mail.test\r\n" + own,
 		"unsigned both":      "From: victim@mail.test\r\nFrom: attacker@mail.test\r\nSubject: x\r\n\r\nx\r\n",
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -236,6 +241,22 @@ func TestSignedCommands(t *testing.T) {
 			t.Errorf("the replay asked for %d confirmations, want 1", len(ps))
 		}
 	})
+	t.Run("signed as large providers sign", func(t *testing.T) {
+		// Gmail leaves Content-Type out of h=, Outlook leaves To out:
+		// either still proves a command to -request.
+		for i, fields := range [][]string{
+			{"To", "Subject", "Message-ID", "Date", "From", "MIME-Version"},
+			{"From", "Date", "Subject", "Message-ID", "Content-Type", "MIME-Version"},
+		} {
+			f := newAuthorshipFixture(t)
+			raw := f.signed(t, "From: Victim <victim@mail.test>\r\nTo: cop-request@example.org\r\nSubject: set delivery digest\r\nDate: "+f.date(time.Minute)+
+				fmt.Sprintf("\r\nMessage-ID: <p%d@mail.test>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n", i), fields...)
+			f.spool(t, "cop-request@example.org", raw)
+			if v := f.victim(t); v.Delivery != DeliverDigest {
+				t.Errorf("signed over %v: delivery %s, want digest at once", fields, v.Delivery)
+			}
+		}
+	})
 	for _, tt := range []struct {
 		name string
 		raw  func(f *authorshipFixture) string
@@ -255,8 +276,9 @@ func TestSignedCommands(t *testing.T) {
 		{"no date", func(f *authorshipFixture) string {
 			return f.signed(t, "From: victim@mail.test\r\nTo: cop-request@example.org\r\nSubject: set delivery digest\r\n\r\n")
 		}},
-		{"content type added on top", func(f *authorshipFixture) string {
-			return "Content-Type: text/plain; charset=utf-8\r\n" + f.signed(t, cmd(f, "set delivery digest", f.date(time.Minute), "c6"))
+		{"a second content type added on top", func(f *authorshipFixture) string {
+			// Signed as Gmail signs: Content-Type left out of h=.
+			return "Content-Type: text/plain; charset=us-ascii\r\n" + f.signed(t, "From: Victim <victim@mail.test>\r\nTo: cop-request@example.org\r\nSubject: set delivery digest\r\nDate: "+f.date(time.Minute)+"\r\nMessage-ID: <c6@mail.test>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n")
 		}},
 		{"body tampered", func(f *authorshipFixture) string {
 			return strings.Replace(f.signed(t, cmd(f, "hello", f.date(time.Minute), "c7")+"help\r\n"), "help\r\n", "set delivery digest\r\n", 1)
@@ -430,6 +452,7 @@ func TestHeaderBreakHidesNoAuthor(t *testing.T) {
 		"sender and a bad line":   "Sender: Victim <victim@mail.test>\r\nnot a field\r\n",
 		"sender and a CR line":    "Sender: Victim <victim@mail.test>\r\n\r\r\n",
 		"envelope and a bad line": "not a field\r\n",
+		"a From after a bad line": "X-A: 1\r\nnot a field\r\nFrom: Victim <victim@mail.test>\r\n",
 	} {
 		t.Run(name, func(t *testing.T) {
 			f := newAuthorshipFixture(t)
@@ -474,5 +497,63 @@ func TestForgedCommandsSpareSubscriptionConfirmations(t *testing.T) {
 	}
 	if !out.Done {
 		t.Errorf("the victim's own subscription was refused after forged commands: %s", out.Message)
+	}
+}
+
+// TestNullmailerBlankLineIsNoSecondFrom: a header ended by CR CR LF (as
+// nullmailer writes it) is read by a DKIM verifier as going on into the
+// body, where a quoted "From:" is no second author: the mail is taken,
+// with the From of its header.
+func TestNullmailerBlankLineIsNoSecondFrom(t *testing.T) {
+	f := newAuthorshipFixture(t)
+	ctx := context.Background()
+	raw := "From: Victim <victim@mail.test>\r\nTo: cop@example.org\r\nSubject: re: antennas\r\nMessage-ID: <n1@mail.test>\r\r\n" +
+		"Yes.\r\n-----Original Message-----\r\nFrom: Bob <bob@example.com>\r\nSubject: antennas\r\n"
+	if err := f.live(t, "cop@example.org", "victim@mail.test", raw); err != nil {
+		t.Fatalf("refused: %v", err)
+	}
+	ms, err := f.svc.store.ListMessages(ctx, f.l.ID, store.StateHeld)
+	if err != nil {
+		t.Fatal(err)
+	}
+	accepted, _ := f.svc.store.ListMessages(ctx, f.l.ID, store.StateAccepted)
+	for _, m := range append(ms, accepted...) {
+		if m.FromAddr != "victim@mail.test" {
+			t.Errorf("author %q, want the header's", m.FromAddr)
+		}
+	}
+	if len(ms)+len(accepted) != 1 {
+		t.Errorf("%d held and %d accepted, want the one post kept", len(ms), len(accepted))
+	}
+}
+
+// TestReplayOfTwiceSignedMail: a mail signed twice by its provider (two
+// keys, as during a key rollover or with RSA beside Ed25519) is one proof:
+// sent again, its second signature is no fresh one.
+func TestReplayOfTwiceSignedMail(t *testing.T) {
+	f := newAuthorshipFixture(t)
+	ctx := context.Background()
+	once := f.signed(t, "From: Victim <victim@mail.test>\r\nTo: cop-request@example.org\r\nSubject: set delivery digest\r\nDate: "+f.date(time.Minute)+"\r\nMessage-ID: <two@mail.test>\r\n\r\n")
+	var b bytes.Buffer
+	if err := dkim.Sign(&b, strings.NewReader(once), &dkim.SignOptions{
+		Domain: "mail.test", Selector: "sel2", Signer: f.key2,
+		HeaderCanonicalization: dkim.CanonicalizationRelaxed, BodyCanonicalization: dkim.CanonicalizationRelaxed,
+		HeaderKeys: []string{"From", "To", "Subject", "Date", "Message-ID"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	twice := b.String()
+	f.spool(t, "cop-request@example.org", twice)
+	if v := f.victim(t); v.Delivery != DeliverDigest {
+		t.Fatalf("the genuine twice-signed command left delivery %s", v.Delivery)
+	}
+	v := f.victim(t)
+	v.Delivery = DeliverEach
+	if err := f.svc.store.UpdateMember(ctx, v); err != nil {
+		t.Fatal(err)
+	}
+	f.spool(t, "cop-request@example.org", twice)
+	if v := f.victim(t); v.Delivery != DeliverEach {
+		t.Errorf("a replay of a twice-signed command ran it again")
 	}
 }

@@ -125,13 +125,27 @@ func summarize(raw []byte) headerSummary {
 	// one but not the other would let a signature vouch for someone else.
 	// Of several From fields, the bottom-most is the one a signature
 	// covers (RFC 6376 §5.4.2); such mail is refused live anyway.
+	//
+	// Where the two read different blocks (headerSplit), the reader's is
+	// taken: the verifier may have read the body as header (a blank line
+	// written CR CR LF, as nullmailer does, is no blank line to it, and a
+	// quoted "From:" in the body would count), and such mail is never
+	// authenticated anyway.
 	fields := dmarc.Fields(raw)
-	sum.fromFields = dmarc.CountFields(fields, "From")
 	sum.headerSplit = len(fields) != h.Len()
 	fromValue := ""
-	for _, f := range fields {
-		if strings.EqualFold(f.Name, "From") {
-			fromValue = f.Value()
+	if sum.headerSplit {
+		vs := h.Values("From")
+		sum.fromFields = len(vs)
+		if len(vs) > 0 {
+			fromValue = vs[len(vs)-1]
+		}
+	} else {
+		sum.fromFields = dmarc.CountFields(fields, "From")
+		for _, f := range fields {
+			if strings.EqualFold(f.Name, "From") {
+				fromValue = f.Value()
+			}
 		}
 	}
 	if as, err := mail.ParseAddressList(fromValue); err == nil && len(as) > 0 {
