@@ -188,7 +188,7 @@ func attachmentName(name string) string {
 // mboxOf streams posts as an mboxrd download, each post's bytes read from
 // the store as it is written.
 func (s *Server) mboxOf(w http.ResponseWriter, r *http.Request, name string, posts []*store.ArchivedPost) {
-	s.download(w, r, "application/mbox", attachmentName(name), func(out io.Writer) error {
+	s.download(w, r, s.exports, "application/mbox", attachmentName(name), func(out io.Writer) error {
 		mw := mbox.NewWriter(out)
 		for _, p := range posts {
 			raw, err := s.svc.Store().ArchiveRaw(r.Context(), p.Hash)
@@ -212,7 +212,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.download(w, r, "application/gzip", attachmentName(l.Address+".mbox.gz"), func(out io.Writer) error {
+	s.download(w, r, s.exports, "application/gzip", attachmentName(l.Address+".mbox.gz"), func(out io.Writer) error {
 		zw := gzip.NewWriter(out)
 		mw := mbox.NewWriter(zw)
 		err := s.svc.Store().ArchiveEach(r.Context(), l.ID, time.Time{}, func(p *store.ArchivedPost) error {

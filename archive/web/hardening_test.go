@@ -547,9 +547,15 @@ func TestStalledDownloadsAreCut(t *testing.T) {
 	stalledGet(t, addr, "/l/"+list+"/t/"+id+".mbox", "198.51.100.2")
 	// The downloads are cut (their writes fail) while the clients are
 	// still connected, not reading.
-	waitFor(t, "three stalled downloads cut", func() bool { _, _, cut := f.srv.downloads.stats(); return cut == 3 })
-	if active, _, _ := f.srv.downloads.stats(); active != 0 {
-		t.Errorf("%d downloads still running after their clients stalled", active)
+	waitFor(t, "three stalled downloads cut", func() bool {
+		_, _, exportsCut := f.srv.exports.stats()
+		_, _, postsCut := f.srv.posts.stats()
+		return exportsCut == 2 && postsCut == 1
+	})
+	exports, _, _ := f.srv.exports.stats()
+	posts, _, _ := f.srv.posts.stats()
+	if exports+posts != 0 {
+		t.Errorf("%d downloads still running after their clients stalled", exports+posts)
 	}
 }
 
@@ -566,12 +572,12 @@ func TestDownloadsPerClient(t *testing.T) {
 	for i := 0; i < downloadsPerClient; i++ {
 		conns = append(conns, stalledGet(t, addr, "/l/"+list+"/export.mbox.gz", "198.51.100.1"))
 	}
-	waitFor(t, "two stalled exports running", func() bool { active, _, _ := f.srv.downloads.stats(); return active == downloadsPerClient })
+	waitFor(t, "two stalled exports running", func() bool { active, _, _ := f.srv.exports.stats(); return active == downloadsPerClient })
 	greedy, other := &http.Client{Transport: forwarded{"198.51.100.1", http.DefaultTransport}}, &http.Client{Transport: forwarded{"198.51.100.2", http.DefaultTransport}}
 	if status, _, _ := get(t, greedy, ts.URL+"/l/"+list+"/export.mbox.gz"); status != http.StatusTooManyRequests {
 		t.Errorf("a third export from one client: %d, want 429", status)
 	}
-	if _, refused, _ := f.srv.downloads.stats(); refused != 1 {
+	if _, refused, _ := f.srv.exports.stats(); refused != 1 {
 		t.Errorf("%d downloads refused, want 1", refused)
 	}
 	resp, err := other.Get(ts.URL + "/l/" + list + "/export.mbox.gz")
@@ -590,5 +596,5 @@ func TestDownloadsPerClient(t *testing.T) {
 	for _, c := range conns {
 		c.Close()
 	}
-	waitFor(t, "the stalled exports ended with their connections", func() bool { active, _, _ := f.srv.downloads.stats(); return active == 0 })
+	waitFor(t, "the stalled exports ended with their connections", func() bool { active, _, _ := f.srv.exports.stats(); return active == 0 })
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -303,24 +302,25 @@ func (s *Server) messagePage(w http.ResponseWriter, r *http.Request) {
 }
 
 // rawMessage serves the post as stored, as text: never as anything a
-// browser would render or run.
+// browser would render or run. The post is loaded only once a download
+// slot is taken, so requests beyond the slots cost no memory.
 func (s *Server) rawMessage(w http.ResponseWriter, r *http.Request) {
 	p, _, ok := s.messagePost(w, r)
 	if !ok {
 		return
 	}
-	raw, err := s.svc.Store().ArchiveRaw(r.Context(), p.Hash)
-	if err != nil {
-		s.fail(w, r, "raw message", err)
-		return
-	}
-	s.download(w, r, "text/plain; charset=utf-8", "", func(out io.Writer) error {
-		_, err := out.Write(raw)
-		return err
+	s.loadAndDownload(w, r, s.posts, func() *downloadBody {
+		raw, err := s.postBytes(r, p)
+		if err != nil {
+			s.fail(w, r, "raw message", err)
+			return nil
+		}
+		return bytesBody("text/plain; charset=utf-8", "", raw)
 	})
 }
 
-// attachment serves one attachment with a safe type, as a download.
+// attachment serves one attachment with a safe type, as a download; like
+// the raw post, the post is loaded and decoded within a download slot.
 func (s *Server) attachment(w http.ResponseWriter, r *http.Request) {
 	p, _, ok := s.messagePost(w, r)
 	if !ok {
@@ -331,21 +331,26 @@ func (s *Server) attachment(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	raw, err := s.svc.Store().ArchiveRaw(r.Context(), p.Hash)
-	if err != nil {
-		s.fail(w, r, "attachment", err)
-		return
-	}
-	data, a, err := render.AttachmentData(raw, int(n))
-	if err != nil {
-		s.notFound(w, r)
-		return
-	}
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	s.download(w, r, a.SafeType, "attachment; filename*=UTF-8''"+url.PathEscape(a.Filename), func(out io.Writer) error {
-		_, err := out.Write(data)
-		return err
+	s.loadAndDownload(w, r, s.posts, func() *downloadBody {
+		raw, err := s.postBytes(r, p)
+		if err != nil {
+			s.fail(w, r, "attachment", err)
+			return nil
+		}
+		data, a, err := render.AttachmentData(raw, int(n))
+		if err != nil {
+			s.notFound(w, r)
+			return nil
+		}
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
+		return bytesBody(a.SafeType, "attachment; filename*=UTF-8''"+url.PathEscape(a.Filename), data)
 	})
+}
+
+// postBytes loads a post's bytes for a download, counting the loads.
+func (s *Server) postBytes(r *http.Request, p *store.ArchivedPost) ([]byte, error) {
+	s.postLoads.Add(1)
+	return s.svc.Store().ArchiveRaw(r.Context(), p.Hash)
 }
 
 // maxPage is the highest page number a listing takes: far beyond any

@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"praxis/archive/index"
@@ -37,6 +38,12 @@ type Config struct {
 	// WriteStall is how long a download may wait for the client to take
 	// its next chunk; zero means 20 s.
 	WriteStall time.Duration
+	// DownloadMinRate is the least average rate, in bytes per second,
+	// at which a download must be read once DownloadMinRateAfter has
+	// passed since it began, or it is cut; zeros mean 8 KiB/s and a
+	// minute.
+	DownloadMinRate      int64
+	DownloadMinRateAfter time.Duration
 	// SearchTimeout bounds one search; zero means 5 s.
 	SearchTimeout time.Duration
 }
@@ -59,9 +66,13 @@ type Server struct {
 	// owner.
 	limit, addrLimit *limiter
 	// queue shares the cores among the CPU-heavy requests, fairly by
-	// client; downloads bounds the downloads streaming at once.
-	queue     *admission
-	downloads *downloadSlots
+	// client; posts and exports bound the downloads streaming at once,
+	// the raw posts and attachments apart from the long exports.
+	queue          *admission
+	posts, exports *downloadSlots
+	// postLoads counts the posts loaded whole for a raw or attachment
+	// download (tests: a refused one loads none).
+	postLoads atomic.Int64
 }
 
 type queueTurnKey struct{}
@@ -121,10 +132,23 @@ func New(cfg Config, svc *listserv.Service, tpl *templates.Set, log *slog.Logger
 		limit:     newLimiter(20, 10*time.Minute),
 		addrLimit: newLimiter(perRequesterPerAddress, 24*time.Hour),
 		queue:     newAdmission(runtime.GOMAXPROCS(0)),
-		downloads: newDownloadSlots(downloadsPerClient, downloadsInAll),
+		posts:     newDownloadSlots(downloadsPerClient, downloadsInAll),
+		exports:   newDownloadSlots(downloadsPerClient, downloadsInAll),
+	}
+	if proxyUnset(cfg) {
+		log.Warn("--base-url is https but no --trusted-proxy is set: if a reverse proxy serves it, every user is the proxy's address to the rate limits and the search queue, so one user's requests refuse everyone's; set --trusted-proxy to the proxy's address")
 	}
 	s.http = newHTTPServer(s.Handler(), log)
 	return s
+}
+
+// proxyUnset tells whether the web is served over https, which Praxis
+// does not do itself, so most likely behind a reverse proxy, without any
+// proxy trusted: then every client is the proxy. SPEC keeps no trusted
+// proxy by default, since trusting one that is not there would let any
+// client choose its address, so serve only warns.
+func proxyUnset(cfg Config) bool {
+	return cfg.Secure && len(cfg.TrustedProxies) == 0
 }
 
 // newHTTPServer serves h with the timeouts every listener of ours has: a
