@@ -47,7 +47,8 @@ type Config struct {
 	// MaxConnections caps concurrent SMTP connections (421 beyond).
 	MaxConnections int `toml:"max-connections"`
 	// MaxConnectionsPerClient caps those of one client address (an IPv6
-	// /64 is one client); 421 beyond, to that client only. 0 = 20.
+	// /64 is one client); 421 beyond, to that client only. 0 = 20,
+	// negative = no cap. Loopback clients (a front MTA) are not capped.
 	MaxConnectionsPerClient int `toml:"max-connections-per-client"`
 	// MailMemoryBytes is the memory for messages in transit (DATA held
 	// in memory, and messages on their way into the store); beyond it
@@ -154,9 +155,6 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxConnections <= 0 {
 		bad("max-connections must be positive")
-	}
-	if c.MaxConnectionsPerClient < 0 {
-		bad("max-connections-per-client must not be negative")
 	}
 	if c.MailMemoryBytes < 0 {
 		bad("mail-memory-bytes must not be negative")

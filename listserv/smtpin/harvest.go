@@ -15,14 +15,13 @@ type refusals struct {
 	swept  time.Time
 	// at holds each client's refusal times, oldest first, within window.
 	at map[string][]time.Time
+	// keep bounds the times kept per client: a session closes at its
+	// RefusedClose-th refusal anyway, so more says nothing new.
+	keep int
 }
 
-// maxRefusalsKept bounds the times kept per client: the session closes at
-// twice RefusedRcpts anyway, so more than this says nothing new.
-const maxRefusalsKept = 1000
-
-func newRefusals(window time.Duration) *refusals {
-	return &refusals{window: window, now: time.Now, at: map[string][]time.Time{}}
+func newRefusals(window time.Duration, keep int) *refusals {
+	return &refusals{window: window, keep: max(keep, 1), now: time.Now, at: map[string][]time.Time{}}
 }
 
 // add records a refusal for key and returns the refusals within the window.
@@ -31,8 +30,8 @@ func (r *refusals) add(key string) int {
 	defer r.mu.Unlock()
 	now := r.now()
 	ts := append(r.fresh(key, now), now)
-	if len(ts) > maxRefusalsKept {
-		ts = ts[len(ts)-maxRefusalsKept:]
+	if len(ts) > r.keep {
+		ts = ts[len(ts)-r.keep:]
 	}
 	r.at[key] = ts
 	return len(ts)

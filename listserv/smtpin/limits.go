@@ -27,8 +27,11 @@ func connOf(c net.Conn) *limitedConn {
 // then locks out only itself.
 type connLimiter struct {
 	net.Listener
-	slots     chan struct{}
+	slots chan struct{}
+	// perClient caps each client's connections; negative for no cap.
+	// exempt clients (a front MTA) are not capped.
 	perClient int
+	exempt    func(net.Addr) bool
 	idle      idleRules
 
 	mu      sync.Mutex
@@ -42,8 +45,8 @@ type idleRules struct {
 	time     time.Duration // time without a transaction
 }
 
-func limitConns(l net.Listener, max, perClient int, idle idleRules) *connLimiter {
-	return &connLimiter{Listener: l, slots: make(chan struct{}, max), perClient: perClient, idle: idle,
+func limitConns(l net.Listener, max, perClient int, exempt func(net.Addr) bool, idle idleRules) *connLimiter {
+	return &connLimiter{Listener: l, slots: make(chan struct{}, max), perClient: perClient, exempt: exempt, idle: idle,
 		conns: map[*limitedConn]struct{}{}, clients: map[string]int{}}
 }
 
@@ -103,8 +106,9 @@ func (l *connLimiter) Accept() (net.Conn, error) {
 			return nil, err
 		}
 		key := clientKey(c.RemoteAddr())
+		capped := l.perClient >= 0 && (l.exempt == nil || !l.exempt(c.RemoteAddr()))
 		l.mu.Lock()
-		mine := l.clients[key] < l.perClient
+		mine := !capped || l.clients[key] < l.perClient
 		if mine {
 			l.clients[key]++
 		}
@@ -189,6 +193,7 @@ type limitedConn struct {
 	plain     bool // commands are readable: no STARTTLS yet
 	lineStart bool // the next byte starts a command line
 	afterData bool // a DATA or BDAT line was read: a message may follow
+	dataCmd   bool // that line was DATA
 	verb      []byte
 	verbDone  bool
 	cut       string // the 421 to write before ending the session
@@ -274,9 +279,12 @@ func (c *limitedConn) Read(p []byte) (int, error) {
 	if c.fresh.Swap(false) {
 		c.lineStart, c.afterData = true, false
 	}
-	if c.afterData && !c.accepted.Load() {
-		// go-smtp refused the DATA or BDAT (no recipient): what follows
-		// are commands again.
+	if c.afterData && (!c.accepted.Load() || c.dataCmd && !c.begun.Load()) {
+		// go-smtp refused the DATA or BDAT (no recipient), or a DATA with
+		// recipients ("DATA x" gets 501): what follows are commands again.
+		// A DATA it takes has begun before the message is read (the
+		// session's Data runs first); a BDAT's chunk may be read before,
+		// so only the lack of a recipient tells for BDAT.
 		c.lineStart, c.afterData = true, false
 	}
 	if c.plain && n > 0 && !c.afterData {
@@ -339,7 +347,7 @@ func (c *limitedConn) countIdle(b []byte) int {
 		case "DATA", "BDAT":
 			// What follows may be the message (BDAT pipelines it): Read
 			// looks again once go-smtp has answered the command.
-			c.afterData = true
+			c.afterData, c.dataCmd = true, verb == "DATA"
 			return len(b)
 		}
 	}

@@ -29,7 +29,7 @@ func dialFrom(t *testing.T, src, addr string) *rawConv {
 // One client holding many idle connections locked everyone out: now it
 // locks out only itself, and others still get in.
 func TestConnectionCapPerClient(t *testing.T) {
-	srv := start(t, newService(t), Config{MaxConnsPerClient: 5})
+	srv := start(t, newService(t), Config{MaxConnsPerClient: 5, RateExempt: []netip.Prefix{}})
 	addr := srv.Addr().String()
 	var held []*rawConv
 	for i := 0; i < 5; i++ {
@@ -298,7 +298,7 @@ func TestRefusedRecipientsHarvesting(t *testing.T) {
 // A harvester that reconnects does not start again: the refusals are
 // counted per client address, across its sessions.
 func TestRefusedRecipientsAcrossReconnects(t *testing.T) {
-	srv := start(t, newService(t), Config{RefusedRcpts: 3, RefusedDelay: time.Millisecond})
+	srv := start(t, newService(t), Config{RefusedRcpts: 3, RefusedDelay: time.Millisecond, RateExempt: []netip.Prefix{}})
 	refusedIn := func(src string, max int) int {
 		rc := dialFrom(t, src, srv.Addr().String())
 		rc.expect(220)
@@ -341,7 +341,7 @@ func TestRefusedRecipientsAcrossReconnects(t *testing.T) {
 // none left.
 func TestRefusalsExpire(t *testing.T) {
 	now := time.Unix(1_000_000, 0)
-	r := newRefusals(10 * time.Minute)
+	r := newRefusals(10*time.Minute, 20)
 	r.now = func() time.Time { return now }
 	for i := 1; i <= 3; i++ {
 		if got := r.add("192.0.2.1"); got != i {
@@ -365,4 +365,145 @@ func TestRefusalsExpire(t *testing.T) {
 	if len(r.at) != 0 {
 		t.Errorf("%d clients kept with no refusal in the window, want 0", len(r.at))
 	}
+}
+
+// holdConns opens n connections from src and returns how many were greeted
+// (220) rather than refused.
+func holdConns(t *testing.T, src, addr string, n int) int {
+	t.Helper()
+	greeted := 0
+	for i := 0; i < n; i++ {
+		rc := dialFrom(t, src, addr)
+		rc.conn.SetReadDeadline(time.Now().Add(replyWithin))
+		code, msg, err := rc.c.ReadResponse(0)
+		switch code {
+		case 220:
+			greeted++
+		case 421:
+		default:
+			t.Fatalf("connection %d: %d %q %v", i, code, msg, err)
+		}
+	}
+	return greeted
+}
+
+// A front MTA on loopback opens its destination concurrency and keeps more
+// connections idle in its cache: the per-client cap deferred its mail.
+// Exempt clients are not capped per client; the global cap still holds.
+func TestConnectionCapExemptClient(t *testing.T) {
+	srv := start(t, newService(t), Config{MaxConnsPerClient: 3, MaxConns: 8})
+	if n := holdConns(t, "127.0.0.1", srv.Addr().String(), 10); n != 8 {
+		t.Errorf("loopback front MTA: %d of 10 connections greeted, want 8 (MaxConns)", n)
+	}
+}
+
+// A negative max-connections-per-client turns the cap off (0 meant 20, so
+// there was no way to).
+func TestConnectionCapPerClientOff(t *testing.T) {
+	srv := start(t, newService(t), Config{MaxConnsPerClient: -1, RateExempt: []netip.Prefix{}})
+	if n := holdConns(t, "127.0.0.1", srv.Addr().String(), 25); n != 25 {
+		t.Errorf("no per-client cap: %d of 25 connections greeted, want 25", n)
+	}
+}
+
+// rcpts sends one RCPT per address in a session from src and returns the
+// reply codes, up to the 421 that closes it.
+func rcpts(t *testing.T, src, addr string, lmtp bool, to ...string) []int {
+	t.Helper()
+	rc := dialFrom(t, src, addr)
+	rc.expect(220)
+	if lmtp {
+		rc.cmd("LHLO mta.example.org", 250)
+	} else {
+		rc.cmd("EHLO client.example.net", 250)
+	}
+	rc.cmd("MAIL FROM:<a@example.net>", 250)
+	var codes []int
+	for _, a := range to {
+		rc.send("RCPT TO:<" + a + ">\r\n")
+		rc.conn.SetReadDeadline(time.Now().Add(replyWithin))
+		code, msg, err := rc.c.ReadResponse(0)
+		if code != 250 && code != 550 && code != 421 {
+			t.Fatalf("RCPT %s: %d %q %v", a, code, msg, err)
+		}
+		codes = append(codes, code)
+		if code == 421 {
+			rc.expectClosed()
+			return codes
+		}
+	}
+	rc.cmd("QUIT", 221)
+	return codes
+}
+
+func guesses(n int) []string {
+	var g []string
+	for i := 0; i < n; i++ {
+		g = append(g, fmt.Sprintf("guess%d@example.org", i))
+	}
+	return g
+}
+
+// The harvesting count closed every session of a client for the window,
+// valid recipients included: a real list's mail got 421. A valid recipient
+// is always accepted; only the guesses are held back.
+func TestHarvesterStillReachesLists(t *testing.T) {
+	srv := start(t, newService(t), Config{RefusedRcpts: 3, RefusedDelay: time.Millisecond, RateExempt: []netip.Prefix{}})
+	addr := srv.Addr().String()
+	if got := rcpts(t, "127.0.0.1", addr, false, guesses(10)...); len(got) != 6 || got[5] != 421 {
+		t.Fatalf("harvester: replies %v, want 421 at the 6th guess", got)
+	}
+	got := rcpts(t, "127.0.0.1", addr, false, "cop@example.org", "other@example.org", "guess9@example.org")
+	if fmt.Sprint(got) != "[250 250 421]" {
+		t.Errorf("same client after harvesting: replies %v, want [250 250 421]", got)
+	}
+}
+
+// The scenario of the review: Postfix delivers over LMTP from loopback;
+// spam to unknown addresses at the list domain closed every later LMTP
+// session, and all list mail was deferred. An exempt client is counted per
+// session only.
+func TestFrontMTANotBlockedByHarvesting(t *testing.T) {
+	srv := start(t, newService(t), Config{LMTP: true, RefusedRcpts: 3, RefusedDelay: time.Millisecond})
+	addr := srv.Addr().String()
+	for i := 0; i < 3; i++ {
+		if got := rcpts(t, "127.0.0.1", addr, true, guesses(10)...); len(got) != 6 || got[5] != 421 {
+			t.Fatalf("spam session %d: replies %v, want 421 at the 6th guess", i, got)
+		}
+	}
+	to := append(guesses(5), "cop@example.org")
+	if got := rcpts(t, "127.0.0.1", addr, true, to...); fmt.Sprint(got) != "[550 550 550 550 550 250]" {
+		t.Errorf("next LMTP session: replies %v, want five 550 and the list's 250", got)
+	}
+}
+
+// The session closes at RefusedClose, not only at twice RefusedRcpts.
+func TestRefusedCloseConfigurable(t *testing.T) {
+	srv := start(t, newService(t), Config{RefusedRcpts: 2, RefusedClose: 3, RefusedDelay: time.Millisecond, RateExempt: []netip.Prefix{}})
+	if got := rcpts(t, "127.0.0.1", srv.Addr().String(), false, guesses(10)...); fmt.Sprint(got) != "[550 550 421]" {
+		t.Errorf("replies %v, want [550 550 421]", got)
+	}
+}
+
+// "DATA x" with recipients gets 501 from go-smtp, and the limiter went on
+// believing a message followed: NOOPs were no longer counted.
+func TestIdleCountedAfterRefusedData(t *testing.T) {
+	srv := start(t, newService(t), Config{})
+	rc := dialRaw(t, srv.Addr().String())
+	rc.cmd("EHLO client.example.net", 250)
+	rc.cmd("MAIL FROM:<x@example.net>", 250)
+	rc.cmd("RCPT TO:<cop@example.org>", 250)
+	rc.cmd("DATA x", 501)
+	if n := holdsFor(rc, 40, "NOOP\r\n", 250); n != 10 {
+		t.Errorf("after a refused DATA %d NOOPs answered, want 10 then 421", n)
+	}
+	// A DATA taken is not cut: the message and the next session go on.
+	rc = dialRaw(t, srv.Addr().String())
+	rc.cmd("EHLO client.example.net", 250)
+	rc.cmd("MAIL FROM:<x@example.net>", 250)
+	rc.cmd("RCPT TO:<cop@example.org>", 250)
+	rc.cmd("DATA", 354)
+	rc.send("Subject: x\r\n\r\n" + strings.Repeat("NOOP\r\n", 30) + ".\r\n")
+	rc.expect(250)
+	rc.cmd("QUIT", 221)
 }

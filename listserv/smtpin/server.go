@@ -31,8 +31,11 @@ type Config struct {
 	WriteTimeout    time.Duration // default 1 minute
 	MaxConns        int           // concurrent connections; default 200
 	// MaxConnsPerClient caps the concurrent connections of one client
-	// address (an IPv6 /64 counts as one); default 20, Postfix's default
-	// concurrency towards one destination, so a front MTA is not held back.
+	// address (an IPv6 /64 counts as one); default 20, negative for no cap.
+	// Clients in RateExempt are not capped (MaxConns still counts them): a
+	// front MTA opens up to its destination concurrency (Postfix: 20) and
+	// keeps more idle in its connection cache, so any cap would defer its
+	// mail under load.
 	MaxConnsPerClient int
 	// IdleCommands is how many commands in a row without a mail
 	// transaction (NOOP, RSET, HELP, VRFY, EHLO...) a session may send
@@ -41,15 +44,20 @@ type Config struct {
 	// default ReadTimeout.
 	IdleCommands int
 	IdleTime     time.Duration
-	// RefusedRcpts is how many refused recipients a session may name before
+	// RefusedRcpts is how many refused recipients a client may name before
 	// each further one is answered after a growing delay (RefusedDelay
-	// times its number beyond the limit); after twice as many the session
-	// is closed with 421. Defaults 10 and 1s. Against address harvesting.
-	// The refusals are counted per client address (as MaxConnsPerClient
-	// counts), over the last RefusedWindow (default 10 minutes), so that
-	// reconnecting does not start the count again.
+	// times its number beyond the limit); at RefusedClose the refused
+	// recipient gets 421 and the session is closed. Defaults 10, 1s and
+	// twice RefusedRcpts. Against address harvesting: a valid recipient is
+	// always accepted, so only the guesses are held back. The refusals are
+	// counted per client address (as MaxConnsPerClient counts), over the
+	// last RefusedWindow (default 10 minutes), so that reconnecting does
+	// not start the count again; except for clients in RateExempt, counted
+	// per session: behind a front MTA every sender shares its address, and
+	// one spammer's guesses must not defer everyone's mail.
 	RefusedRcpts  int
 	RefusedDelay  time.Duration
+	RefusedClose  int
 	RefusedWindow time.Duration
 	// RatePerSecond and RateBurst limit transactions per client IP; 0 rate
 	// disables. Defaults 10/s with a burst of 100.
@@ -100,6 +108,9 @@ func (c *Config) defaults() {
 	}
 	if c.RefusedRcpts == 0 {
 		c.RefusedRcpts = 10
+	}
+	if c.RefusedClose == 0 {
+		c.RefusedClose = 2 * c.RefusedRcpts
 	}
 	if c.RefusedDelay == 0 {
 		c.RefusedDelay = time.Second
@@ -160,7 +171,7 @@ func (s *Server) enter() bool {
 // New builds a receiver; Listen and Serve start it.
 func New(cfg Config, svc *listserv.Service, log *slog.Logger) *Server {
 	cfg.defaults()
-	s := &Server{cfg: cfg, svc: svc, log: log, rate: newRateLimiter(cfg.RatePerSecond, cfg.RateBurst), refusals: newRefusals(cfg.RefusedWindow), mem: cfg.Memory, ready: make(chan struct{})}
+	s := &Server{cfg: cfg, svc: svc, log: log, rate: newRateLimiter(cfg.RatePerSecond, cfg.RateBurst), refusals: newRefusals(cfg.RefusedWindow, cfg.RefusedClose), mem: cfg.Memory, ready: make(chan struct{})}
 	srv := smtp.NewServer(smtp.BackendFunc(s.newSession))
 	srv.Addr = cfg.Addr
 	srv.LMTP = cfg.LMTP
@@ -189,7 +200,7 @@ func (s *Server) Listen() error {
 	if err != nil {
 		return fmt.Errorf("smtpin: listen %s: %w", s.cfg.Addr, err)
 	}
-	s.ln = limitConns(ln, s.cfg.MaxConns, s.cfg.MaxConnsPerClient, idleRules{commands: s.cfg.IdleCommands, time: s.cfg.IdleTime})
+	s.ln = limitConns(ln, s.cfg.MaxConns, s.cfg.MaxConnsPerClient, s.exemptAddr, idleRules{commands: s.cfg.IdleCommands, time: s.cfg.IdleTime})
 	return nil
 }
 
@@ -238,7 +249,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
 	remote := c.Conn().RemoteAddr().String()
-	return &session{srv: s, c: c, conn: connOf(c.Conn()), remote: remote, ip: ipOf(remote), key: clientKey(c.Conn().RemoteAddr())}, nil
+	ip := ipOf(remote)
+	return &session{srv: s, c: c, conn: connOf(c.Conn()), remote: remote, ip: ip, key: clientKey(c.Conn().RemoteAddr()), exempt: s.exempt(ip)}, nil
 }
 
 func ipOf(remote string) string {
@@ -249,6 +261,8 @@ func ipOf(remote string) string {
 	return host
 }
 
+// exempt tells whether a client IP is in RateExempt: not rate limited,
+// not capped per client, and its refused recipients counted per session.
 func (s *Server) exempt(ip string) bool {
 	a, err := netip.ParseAddr(ip)
 	if err != nil {
@@ -262,6 +276,9 @@ func (s *Server) exempt(ip string) bool {
 	return false
 }
 
+// exemptAddr is exempt for a connection's remote address.
+func (s *Server) exemptAddr(remote net.Addr) bool { return s.exempt(ipOf(remote.String())) }
+
 // session is one SMTP/LMTP transaction sequence on a connection.
 type session struct {
 	srv    *Server
@@ -273,9 +290,11 @@ type session struct {
 	routes []listserv.Route
 	rcpts  []string
 	// key is the client the refused recipients are counted for (see
-	// harvest.go); refused is the count after the last refusal.
+	// harvest.go); refused is the count after the last refusal. exempt
+	// clients (RateExempt) are counted in refused alone, per session.
 	key     string
 	refused int
+	exempt  bool
 }
 
 var _ smtp.LMTPSession = (*session)(nil)
@@ -304,7 +323,7 @@ func (s *session) transaction(on bool) {
 }
 
 func (s *session) Mail(from string, _ *smtp.MailOptions) error {
-	if !s.srv.exempt(s.ip) && !s.srv.rate.allow(s.ip) {
+	if !s.exempt && !s.srv.rate.allow(s.ip) {
 		s.srv.log.Warn("rate limited", "remote", s.remote)
 		return errRateLimited
 	}
@@ -319,9 +338,6 @@ func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if !strings.Contains(to, "@") {
 		return s.refuse(errBadAddress)
-	}
-	if s.refused = s.srv.refusals.count(s.key); s.refused >= 2*s.srv.cfg.RefusedRcpts {
-		return s.harvesting()
 	}
 	r, err := s.srv.svc.Resolve(context.Background(), to)
 	if err != nil {
@@ -345,13 +361,18 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	return nil
 }
 
-// refuse answers a refused recipient. A session that names many tries
+// refuse answers a refused recipient. A client that names many tries
 // addresses out (harvesting): past RefusedRcpts each further refusal waits
-// longer, and at twice as many the session ends.
+// longer, and at RefusedClose the session ends. Only refusals are held
+// back: a valid recipient never comes here.
 func (s *session) refuse(err error) error {
-	s.refused = s.srv.refusals.add(s.key)
+	if s.exempt {
+		s.refused++
+	} else {
+		s.refused = s.srv.refusals.add(s.key)
+	}
 	limit := s.srv.cfg.RefusedRcpts
-	if s.refused >= 2*limit {
+	if s.refused >= s.srv.cfg.RefusedClose {
 		return s.harvesting()
 	}
 	if over := s.refused - limit; over > 0 {
@@ -363,7 +384,7 @@ func (s *session) refuse(err error) error {
 // harvesting ends a session that named too many refused recipients: 421,
 // then the connection closes (RFC 5321 §3.8).
 func (s *session) harvesting() error {
-	if s.refused == 2*s.srv.cfg.RefusedRcpts {
+	if s.refused == s.srv.cfg.RefusedClose {
 		s.srv.log.Warn("too many refused recipients, closing", "remote", s.remote)
 	}
 	if s.conn != nil {
