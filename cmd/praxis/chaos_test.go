@@ -92,8 +92,8 @@ func TestChaos(t *testing.T) {
 					}
 				}
 				id := fmt.Sprintf("chaos-%d-%d@example.net", c, i)
-				msg := fmt.Sprintf("From: poster%d@example.net\r\nTo: %s\r\nSubject: chaos post %d/%d\r\nDate: %s\r\nMessage-ID: <%s>\r\n\r\nchaosmarker body %d of client %d\r\n",
-					c, list, c, i, time.Now().Format(time.RFC1123Z), id, i, c)
+				msg := fmt.Sprintf("From: poster%d@example.net\r\nTo: %s\r\nSubject: chaos post %d/%d\r\nDate: %s\r\nMessage-ID: <%s>\r\n\r\nchaosmarker chaosclient%d body %d\r\n",
+					c, list, c, i, time.Now().Format(time.RFC1123Z), id, c, i)
 				if err := cl.SendMail(fmt.Sprintf("poster%d@example.net", c), []string{list}, strings.NewReader(msg)); err != nil {
 					cl.Close()
 					cl = nil
@@ -323,13 +323,22 @@ func TestChaos(t *testing.T) {
 			MessageID string `json:"message_id"`
 		} `json:"hits"`
 	}
-	out := praxis(t, data, "search", list, "chaosmarker", "--json", "--limit", "100000")
-	if err := json.Unmarshal([]byte(out), &res); err != nil {
-		t.Fatalf("search --json: %v\n%s", err, out)
-	}
+	// A search answers at most 1,000 hits: one search per client, each
+	// well under that.
 	found := map[string]int{}
-	for _, h := range res.Hits {
-		found[h.MessageID]++
+	total := 0
+	for c := 0; c < 4; c++ {
+		out := praxis(t, data, "search", list, fmt.Sprintf("chaosclient%d", c), "--json", "--limit", "1000")
+		if err := json.Unmarshal([]byte(out), &res); err != nil {
+			t.Fatalf("search --json: %v\n%s", err, out)
+		}
+		if res.Total != len(res.Hits) {
+			t.Fatalf("client %d: search total %d but %d hits: more than a page", c, res.Total, len(res.Hits))
+		}
+		total += res.Total
+		for _, h := range res.Hits {
+			found[h.MessageID]++
+		}
 	}
 	for id := range accepted {
 		if found[id] != 1 {
@@ -341,10 +350,11 @@ func TestChaos(t *testing.T) {
 			t.Errorf("post %s found %d times", id, n)
 		}
 	}
-	if res.Total != len(res.Hits) || res.Total < len(accepted) {
-		t.Errorf("search total %d, %d hits, %d accepted", res.Total, len(res.Hits), len(accepted))
+	// A post whose 250 was lost in a kill may be kept too: never fewer.
+	if total < len(accepted) {
+		t.Errorf("search found %d posts, %d accepted", total, len(accepted))
 	}
-	out = praxis(t, data, "search", "old@example.org", "oldmarker", "--json", "--limit", "1000")
+	out := praxis(t, data, "search", "old@example.org", "oldmarker", "--json", "--limit", "1000")
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatal(err)
 	}
