@@ -10,8 +10,10 @@
 // same 404 for a private list as for none). The CPU-heavy routes (every
 // form of search, thread and list pages and their API) first wait for a
 // turn at the cores in a queue shared fairly by client (admission.go);
-// downloads stream under a write deadline per chunk, a few per client
-// (download.go). Who the client is comes from the peer address, or from
+// downloads take a slot before they load anything, a few per client, the
+// raw posts and attachments in a pool apart from the long exports, and
+// stream under a write deadline per chunk and a floor on their average
+// rate (download.go). Who the client is comes from the peer address, or from
 // X-Forwarded-For when the peer is a configured trusted proxy (client.go),
 // and the forms that send mail are limited per client and per client and
 // address with expiring token buckets (limit.go).
