@@ -133,6 +133,8 @@ func (s *Service) runIfDue(ctx context.Context, l *List, kind string, readers []
 		// A digest holds what came since the last one.
 		if last != nil {
 			p.Start = last.PeriodEnd
+		} else if first := firstDigestStart(l, p.End); first.Before(p.Start) {
+			p.Start = first
 		}
 		if force || l.DigestSizeKB > 0 {
 			// Forced, or early once enough waits: up to now.
@@ -169,6 +171,18 @@ func (s *Service) runIfDue(ctx context.Context, l *List, kind string, readers []
 	}
 	rep, err := s.sendRun(ctx, l, run, readers)
 	return &rep, err
+}
+
+// firstDigestStart is where a list's first digest begins: at the list's
+// creation, so that posts from before a digest hour the scheduler did
+// not see (Praxis was down, or started just after it) are not skipped,
+// but no further back than a late post may be.
+func firstDigestStart(l *List, end time.Time) time.Time {
+	floor := end.Add(-digestLateness)
+	if l.CreatedAt.After(floor) {
+		return l.CreatedAt.UTC().Truncate(time.Second)
+	}
+	return floor
 }
 
 // digestLateness is how much older than its period a post may be and

@@ -199,6 +199,15 @@ func TestDigestPreview(t *testing.T) {
 func TestDigestOnSchedule(t *testing.T) {
 	f := startFlow(t)
 	ctx := context.Background()
+	// Start at ten past eleven at night: the scheduler first looks just
+	// after the next midnight but one, and the list's first digest must
+	// still hold the posts of the first evening.
+	n := f.clock.now().UTC()
+	evening := time.Date(n.Year(), n.Month(), n.Day(), 23, 10, 0, 0, time.UTC)
+	if evening.Before(n) {
+		evening = evening.AddDate(0, 0, 1)
+	}
+	f.clock.advance(evening.Sub(n))
 	tomorrow := f.clock.now().UTC().AddDate(0, 0, 1)
 	l := &listserv.List{Address: "cop@example.org", Name: "Makers", Prefix: "[cop] ", TimeZone: "UTC", DigestHour: 0, SummaryWeekday: int(tomorrow.Weekday())}
 	if err := f.svc.CreateList(ctx, l); err != nil {
