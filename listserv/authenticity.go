@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/mail"
+	"praxis/listserv/inbound"
 	"strings"
 	"time"
 
@@ -104,11 +105,11 @@ func (s *Service) commandProven(ctx context.Context, m *store.Message, sender st
 	if n := dmarc.CountFields(fields, "From"); n != 1 {
 		return false, fmt.Sprintf("it has %d From fields", n), nil
 	}
-	if summarize(m.Raw).headerSplit {
+	if inbound.Summarize(m.Raw).HeaderSplit {
 		return false, "its header has a line that is not a field", nil
 	}
 	for _, f := range fields {
-		if strings.EqualFold(f.Name, "From") && !strings.EqualFold(looseAddress(f.Value()), sender) {
+		if strings.EqualFold(f.Name, "From") && !strings.EqualFold(inbound.LooseAddress(f.Value()), sender) {
 			return false, "its From field cannot be read", nil
 		}
 	}

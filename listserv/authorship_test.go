@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"praxis/listserv/inbound"
 	"regexp"
 	"strings"
 	"testing"
@@ -94,9 +95,9 @@ func (f *authorshipFixture) spool(t *testing.T, rcpt, raw string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum := summarize([]byte(raw))
+	sum := inbound.Summarize([]byte(raw))
 	if err := f.svc.store.Spool(ctx, &store.Message{ListID: f.l.ID, ListAddress: f.l.Address, Kind: r.Kind, Extra: r.Extra,
-		MailFrom: "attacker@mail.test", Rcpt: rcpt, Raw: []byte(raw), MessageID: sum.messageID, FromAddr: sum.from, Subject: sum.subject}); err != nil {
+		MailFrom: "attacker@mail.test", Rcpt: rcpt, Raw: []byte(raw), MessageID: sum.MessageID, FromAddr: sum.From, Subject: sum.Subject}); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.svc.ProcessReceived(ctx); err != nil {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"praxis/listserv/inbound"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -127,12 +128,12 @@ func (s *Service) process(ctx context.Context, m *store.Message) error {
 }
 
 func (s *Service) processPost(ctx context.Context, l *List, m *store.Message) error {
-	sum := summarize(m.Raw)
+	sum := inbound.Summarize(m.Raw)
 	d := s.checkPost(ctx, l, m, sum)
 	if d.err != nil {
 		return d.err
 	}
-	log := s.log.With("list", l.Address, "spool_id", m.ID, "msg_id", sum.messageID)
+	log := s.log.With("list", l.Address, "spool_id", m.ID, "msg_id", sum.MessageID)
 	switch d.state {
 	case store.StateAccepted:
 		return s.accept(ctx, l, m, store.StateReceived, d.reason)
@@ -159,8 +160,8 @@ func (s *Service) processPost(ctx context.Context, l *List, m *store.Message) er
 
 // checkPost is the posting rule chain of this stage: loops, bounces and
 // auto-replies first (they never reach members), then the posting policy.
-func (s *Service) checkPost(ctx context.Context, l *List, m *store.Message, sum headerSummary) decision {
-	h := sum.header
+func (s *Service) checkPost(ctx context.Context, l *List, m *store.Message, sum inbound.Summary) decision {
+	h := sum.Header
 	listID := listIDValue(l.Address)
 	for _, v := range h.Values("List-Id") {
 		if strings.Contains(strings.ToLower(v), "<"+listID+">") {
@@ -187,9 +188,9 @@ func (s *Service) checkPost(ctx context.Context, l *List, m *store.Message, sum 
 	// The author is the From address; a message without a usable one
 	// (malformed mail is common) falls back to Sender, then to the
 	// envelope, as Mailman does.
-	author := sum.from
+	author := sum.From
 	if author == "" {
-		author = looseAddress(h.Get("Sender"))
+		author = inbound.LooseAddress(h.Get("Sender"))
 	}
 	if author == "" {
 		author = m.MailFrom
@@ -220,11 +221,11 @@ func (s *Service) checkPost(ctx context.Context, l *List, m *store.Message, sum 
 	unauthenticated := ""
 	switch {
 	case member == nil:
-	case sum.fromFields > 1:
+	case sum.FromFields > 1:
 		// Refused on the way in; one spooled before that, or by a path
 		// that keeps such mail, is never taken at its word.
 		member, unauthenticated = nil, " (From not authenticated: more than one From field)"
-	case !sum.fromField || sum.headerSplit:
+	case !sum.FromField || sum.HeaderSplit:
 		// No signature can vouch for this author: it came from Sender or
 		// the envelope, or from a header that a verifier and a reader see
 		// differently. Taken at its word only where the domain asks for
@@ -251,7 +252,7 @@ func (s *Service) checkPost(ctx context.Context, l *List, m *store.Message, sum 
 		}
 		// accept: on to the other rules, like a member.
 	}
-	if isAdministrivia(sum.subject, firstTextLines(m.Raw, 5)) {
+	if isAdministrivia(sum.Subject, firstTextLines(m.Raw, 5)) {
 		return held("looks like a command for " + Address(l.Address, store.KindRequest) + ", sent to the list")
 	}
 	if l.RequireExplicitDestination && !namesList(h, l.Address) {
@@ -390,8 +391,8 @@ func (s *Service) accept(ctx context.Context, l *List, m *store.Message, from, r
 
 // processOwner forwards mail for LIST-owner@ to the owners, unchanged.
 func (s *Service) processOwner(ctx context.Context, l *List, m *store.Message) error {
-	sum := summarize(m.Raw)
-	for _, v := range sum.header.Values("X-Loop") {
+	sum := inbound.Summarize(m.Raw)
+	for _, v := range sum.Header.Values("X-Loop") {
 		if strings.Contains(strings.ToLower(v), Address(l.Address, store.KindOwner)) {
 			return s.store.Transition(ctx, m.ID, store.StateReceived, store.StateDropped, "loop: X-Loop", "", nil)
 		}
@@ -432,7 +433,7 @@ func listIDValue(address string) string {
 // noticeHeld tells the moderators of a held post, with the post attached
 // and a confirmation address: a reply decides (Mailman's moderator
 // notice). Undecided posts expire after the list's HoldDays.
-func (s *Service) noticeHeld(ctx context.Context, l *List, m *store.Message, sum headerSummary, d decision) error {
+func (s *Service) noticeHeld(ctx context.Context, l *List, m *store.Message, sum inbound.Summary, d decision) error {
 	mods, err := s.moderators(ctx, l)
 	if err != nil {
 		return err
@@ -454,7 +455,7 @@ func (s *Service) noticeHeld(ctx context.Context, l *List, m *store.Message, sum
 		list: l, to: mods, from: confirm, replyTo: confirm,
 		subject:  l.Name + ": post from " + orUnknown(d.author) + " needs approval (confirm " + p.Token + ")",
 		template: "held_notice.txt", attach: m.Raw,
-		data:    map[string]any{"From": orUnknown(d.author), "Subject": sum.subject, "Reason": d.reason, "ID": m.ID, "ExpiresDays": l.HoldDays},
+		data:    map[string]any{"From": orUnknown(d.author), "Subject": sum.Subject, "Reason": d.reason, "ID": m.ID, "ExpiresDays": l.HoldDays},
 		request: p,
 	}
 	if len(m.Raw) > heldAttachMax {

@@ -1,6 +1,7 @@
 package listserv
 
 import (
+	"praxis/listserv/inbound"
 	"strings"
 	"testing"
 )
@@ -35,9 +36,9 @@ func FuzzSummarize(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		sum := summarize(raw)
-		if strings.ContainsAny(sum.subject, "\r\n") {
-			t.Fatalf("subject with a line break: %q", sum.subject)
+		sum := inbound.Summarize(raw)
+		if strings.ContainsAny(sum.Subject, "\r\n") {
+			t.Fatalf("subject with a line break: %q", sum.Subject)
 		}
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"praxis/listserv/inbound"
 	"strings"
 
 	"github.com/emersion/go-message"
@@ -25,8 +26,8 @@ const maxCommandLines = 10
 // processCommand runs the email robot for mail to LIST-request@, -join@,
 // -leave@ and -confirm+TOKEN@.
 func (s *Service) processCommand(ctx context.Context, l *List, m *store.Message) error {
-	sum := summarize(m.Raw)
-	h := sum.header
+	sum := inbound.Summarize(m.Raw)
+	h := sum.Header
 	// RFC 3834 §2: never answer automatic mail, and lists' own traffic.
 	if m.MailFrom == "" {
 		return s.store.Transition(ctx, m.ID, store.StateReceived, store.StateDropped, "command mail from the null sender", "", nil)
@@ -38,17 +39,17 @@ func (s *Service) processCommand(ctx context.Context, l *List, m *store.Message)
 	case "bulk", "junk", "list", "auto_reply":
 		return s.store.Transition(ctx, m.ID, store.StateReceived, store.StateDropped, "command mail with Precedence "+h.Get("Precedence"), "", nil)
 	}
-	if isAutoReply(h, sum.subject) {
+	if isAutoReply(h, sum.Subject) {
 		return s.store.Transition(ctx, m.ID, store.StateReceived, store.StateDropped, "command mail that is an automatic reply", "", nil)
 	}
-	sender := sum.from
+	sender := sum.From
 	if sender == "" {
 		sender = m.MailFrom
 	}
 	if _, err := ParseAddress(sender); err != nil {
 		return s.store.Transition(ctx, m.ID, store.StateReceived, store.StateDropped, "command mail without a usable sender", "", nil)
 	}
-	subject := strings.TrimSpace(stripReplyMarkers(sum.subject))
+	subject := strings.TrimSpace(stripReplyMarkers(sum.Subject))
 	body := firstTextLines(m.Raw, maxCommandLines+5)
 
 	var proof commandProof
@@ -61,7 +62,7 @@ func (s *Service) processCommand(ctx context.Context, l *List, m *store.Message)
 	var err error
 	switch m.Kind {
 	case store.KindJoin:
-		_, err = s.subscribe(ctx, l, sender, sum.fromName, proof.proven)
+		_, err = s.subscribe(ctx, l, sender, sum.FromName, proof.proven)
 	case store.KindLeave:
 		_, err = s.Unsubscribe(ctx, l, sender)
 	case store.KindConfirm:
@@ -70,7 +71,7 @@ func (s *Service) processCommand(ctx context.Context, l *List, m *store.Message)
 		if err == nil {
 			// Say what the reply did, or why it did nothing (expired,
 			// already confirmed, a moderator's reply without a decision).
-			err = s.replyResult(ctx, l, sender, sum.messageID, []commandResult{{"(your reply)", out.Message}})
+			err = s.replyResult(ctx, l, sender, sum.MessageID, []commandResult{{"(your reply)", out.Message}})
 		}
 	default:
 		// set and who act on the sender's word alone, so they need mail
@@ -94,7 +95,7 @@ type commandProof struct {
 	why    string
 }
 
-func (s *Service) runCommands(ctx context.Context, l *List, m *store.Message, sum headerSummary, sender, subject string, body []string, proof commandProof) error {
+func (s *Service) runCommands(ctx context.Context, l *List, m *store.Message, sum inbound.Summary, sender, subject string, body []string, proof commandProof) error {
 	var done []commandResult
 	var unprocessed, ignored []string
 	stopped := false
@@ -107,7 +108,7 @@ func (s *Service) runCommands(ctx context.Context, l *List, m *store.Message, su
 			ignored = append(ignored, line)
 			return nil
 		}
-		result, known, err := s.command(ctx, l, sender, sum.fromName, fields, proof)
+		result, known, err := s.command(ctx, l, sender, sum.FromName, fields, proof)
 		if err != nil {
 			return err
 		}
@@ -143,7 +144,7 @@ func (s *Service) runCommands(ctx context.Context, l *List, m *store.Message, su
 	if len(done) == 0 && len(unprocessed) == 0 {
 		done = append(done, commandResult{"(no command)", "No command was found; here is the help.\n\n" + s.helpText(l)})
 	}
-	return s.replyResults(ctx, l, sender, sum.messageID, done, unprocessed, ignored)
+	return s.replyResults(ctx, l, sender, sum.MessageID, done, unprocessed, ignored)
 }
 
 func (s *Service) replyResult(ctx context.Context, l *List, to, inReply string, done []commandResult) error {

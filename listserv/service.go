@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"praxis/listserv/inbound"
 	"praxis/listserv/store"
 	"praxis/templates"
 )
@@ -38,6 +39,8 @@ type Service struct {
 	received chan struct{} // a message was spooled: check it
 	queued   chan struct{} // deliveries were queued: send them
 
+	in *inbound.Spool
+
 	dmarc    DMARC  // nil: no DMARC checks (admin commands, tests)
 	archived func() // called after a post is archived; may be nil
 }
@@ -56,11 +59,13 @@ func New(ctx context.Context, st *store.Store, cfg Config, tpl *templates.Set, l
 	if err != nil {
 		return nil, fmt.Errorf("listserv: %w", err)
 	}
-	return &Service{
+	s := &Service{
 		store: st, cfg: cfg, log: log, tpl: tpl, unsubKey: key, verpKey: verpKey, dmarc: cfg.DMARC,
 		received: make(chan struct{}, 1),
 		queued:   make(chan struct{}, 1),
-	}, nil
+	}
+	s.in = inbound.New(st, func() { signal(s.received) })
+	return s, nil
 }
 
 // Store returns the store the service works on.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"praxis/listserv/inbound"
 	"strings"
 
 	"github.com/emersion/go-message/textproto"
@@ -35,9 +36,9 @@ func (s *Service) Relayable(ctx context.Context, l *List, m *store.Message) ([]b
 	if t == "" {
 		t = TransformNone
 		if s.dmarc != nil {
-			sum := summarize(m.Raw)
-			if sum.from != "" {
-				strict, err := s.strictDMARC(ctx, domainOf(sum.from))
+			sum := inbound.Summarize(m.Raw)
+			if sum.From != "" {
+				strict, err := s.strictDMARC(ctx, domainOf(sum.From))
 				if err != nil {
 					// Not knowing, rewriting is the safe side: the copy
 					// then arrives either way.
@@ -83,7 +84,7 @@ func replaceFrom(raw []byte, l *List) ([]byte, error) {
 	h.Set("From", quoteName(l.Name, l.Address).String())
 	if orig != "" {
 		h.Set("X-Original-From", strings.Join(strings.Fields(orig), " "))
-		if a := looseAddress(orig); a != "" && !h.Has("Reply-To") {
+		if a := inbound.LooseAddress(orig); a != "" && !h.Has("Reply-To") {
 			h.Set("Reply-To", a)
 		}
 	}

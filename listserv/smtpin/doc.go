@@ -1,7 +1,7 @@
-// Package smtpin is the go-smtp receiver, for SMTP and for LMTP: it routes
-// envelope recipients through listserv.Service.Resolve, reads DATA through a
-// size limit, and hands the bytes to Service.Receive, which answers only once
-// they are committed to disk.
+// Package smtpin is the go-smtp adapter of the inbound room, for SMTP and
+// for LMTP: it routes envelope recipients through an inbound.Receiver's
+// Resolve, reads DATA through a size limit, and hands the bytes to its
+// Receive, which returns only once they are committed to disk.
 //
 // It is the one place where errors become SMTP replies (errors.go): core
 // code returns ordinary errors, and this package maps them to bare

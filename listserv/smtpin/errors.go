@@ -9,6 +9,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"praxis/listserv"
+	"praxis/listserv/inbound"
 )
 
 // Replies, named by what they mean, with the RFC that decides each.
@@ -48,13 +49,13 @@ func reply(log *slog.Logger, err error, attrs ...any) error {
 	switch {
 	case errors.As(err, &se):
 		return se
-	case errors.Is(err, listserv.ErrNoSuchAddress):
+	case errors.Is(err, inbound.ErrNoSuchAddress):
 		return errNoSuchUser
-	case errors.Is(err, listserv.ErrRelayDenied):
+	case errors.Is(err, inbound.ErrRelayDenied):
 		return errRelayDenied
 	case errors.Is(err, listserv.ErrInvalid):
 		return errBadAddress
-	case errors.Is(err, listserv.ErrAmbiguousAuthor):
+	case errors.Is(err, inbound.ErrAmbiguousAuthor):
 		return errAmbiguousAuthor
 	}
 	id := logID()

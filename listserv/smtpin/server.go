@@ -16,7 +16,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
-	"praxis/listserv"
+	"praxis/listserv/inbound"
 )
 
 // Config of one receiver.
@@ -141,7 +141,7 @@ func (c *Config) defaults() {
 // Server receives mail for the lists of a Service.
 type Server struct {
 	cfg  Config
-	svc  *listserv.Service
+	rcv  inbound.Receiver
 	log  *slog.Logger
 	smtp *smtp.Server
 	rate *rateLimiter
@@ -169,9 +169,9 @@ func (s *Server) enter() bool {
 }
 
 // New builds a receiver; Listen and Serve start it.
-func New(cfg Config, svc *listserv.Service, log *slog.Logger) *Server {
+func New(cfg Config, rcv inbound.Receiver, log *slog.Logger) *Server {
 	cfg.defaults()
-	s := &Server{cfg: cfg, svc: svc, log: log, rate: newRateLimiter(cfg.RatePerSecond, cfg.RateBurst), refusals: newRefusals(cfg.RefusedWindow, cfg.RefusedClose), mem: cfg.Memory, ready: make(chan struct{})}
+	s := &Server{cfg: cfg, rcv: rcv, log: log, rate: newRateLimiter(cfg.RatePerSecond, cfg.RateBurst), refusals: newRefusals(cfg.RefusedWindow, cfg.RefusedClose), mem: cfg.Memory, ready: make(chan struct{})}
 	srv := smtp.NewServer(smtp.BackendFunc(s.newSession))
 	srv.Addr = cfg.Addr
 	srv.LMTP = cfg.LMTP
@@ -287,7 +287,7 @@ type session struct {
 	remote string
 	ip     string
 	from   string
-	routes []listserv.Route
+	routes []inbound.Route
 	rcpts  []string
 	// key is the client the refused recipients are counted for (see
 	// harvest.go); refused is the count after the last refusal. exempt
@@ -339,9 +339,9 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if !strings.Contains(to, "@") {
 		return s.refuse(errBadAddress)
 	}
-	r, err := s.srv.svc.Resolve(context.Background(), to)
+	r, err := s.srv.rcv.Resolve(context.Background(), to)
 	if err != nil {
-		if !errors.Is(err, listserv.ErrNoSuchAddress) && !errors.Is(err, listserv.ErrRelayDenied) {
+		if !errors.Is(err, inbound.ErrNoSuchAddress) && !errors.Is(err, inbound.ErrRelayDenied) {
 			return reply(s.srv.log, err, "remote", s.remote, "rcpt", to)
 		}
 		s.srv.log.Info("recipient refused", "remote", s.remote, "rcpt", to, "err", err)
@@ -408,8 +408,8 @@ func (s *session) Data(r io.Reader) error {
 		return err
 	}
 	defer release()
-	env := listserv.Envelope{MailFrom: s.from, Remote: s.remote}
-	if err := s.srv.svc.Receive(context.Background(), env, s.routes, raw); err != nil {
+	env := inbound.Envelope{MailFrom: s.from, Remote: s.remote}
+	if err := s.srv.rcv.Receive(context.Background(), env, s.routes, raw); err != nil {
 		return reply(s.srv.log, err, "remote", s.remote)
 	}
 	return nil
@@ -467,9 +467,9 @@ func (s *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
 		return err
 	}
 	defer release()
-	env := listserv.Envelope{MailFrom: s.from, Remote: s.remote}
+	env := inbound.Envelope{MailFrom: s.from, Remote: s.remote}
 	for i, route := range s.routes {
-		err := s.srv.svc.Receive(context.Background(), env, []listserv.Route{route}, raw)
+		err := s.srv.rcv.Receive(context.Background(), env, []inbound.Route{route}, raw)
 		status.SetStatus(s.rcpts[i], reply(s.srv.log, err, "remote", s.remote, "rcpt", s.rcpts[i]))
 	}
 	return nil

@@ -21,6 +21,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"praxis/listserv"
+	"praxis/listserv/inbound"
 	"praxis/listserv/store"
 	"praxis/templates"
 )
@@ -45,13 +46,13 @@ func newService(t *testing.T) *listserv.Service {
 	return svc
 }
 
-func start(t *testing.T, svc *listserv.Service, cfg Config) *Server {
+func start(t *testing.T, rcv inbound.Receiver, cfg Config) *Server {
 	t.Helper()
 	cfg.Addr = "127.0.0.1:0"
 	if cfg.Hostname == "" {
 		cfg.Hostname = "lists.example.org"
 	}
-	srv := New(cfg, svc, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv := New(cfg, rcv, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err := srv.Listen(); err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package listserv
+package inbound
 
 import (
 	"context"
@@ -36,8 +36,42 @@ type Envelope struct {
 	Remote   string // the client's address, for logs
 }
 
+// Receiver is what a transport adapter (SMTP and LMTP in smtpin, an IMAP
+// mailbox next) needs: to know which recipients are served, and to hand
+// over a message durably before it says it has it.
+type Receiver interface {
+	Resolve(ctx context.Context, rcpt string) (Route, error)
+	Receive(ctx context.Context, env Envelope, routes []Route, raw []byte) error
+}
+
+// Store is the part of the store the spool writes to.
+type Store interface {
+	ServesDomain(ctx context.Context, domain string) (bool, error)
+	ListByAddress(ctx context.Context, address string) (*store.List, error)
+	Spool(ctx context.Context, msgs ...*store.Message) error
+}
+
+// Spool is the first room of a post's path: it resolves recipients and
+// writes each message once per route, committed before the 250.
+type Spool struct {
+	store Store
+	// spooled is called after each commit; the checks wait on it.
+	spooled func()
+}
+
+var _ Receiver = (*Spool)(nil)
+
+// New builds a spool over st; spooled (may be nil) is called after every
+// message is committed.
+func New(st Store, spooled func()) *Spool {
+	if spooled == nil {
+		spooled = func() {}
+	}
+	return &Spool{store: st, spooled: spooled}
+}
+
 // Resolve tells whether rcpt is an address Praxis serves and what it means.
-func (s *Service) Resolve(ctx context.Context, rcpt string) (Route, error) {
+func (s *Spool) Resolve(ctx context.Context, rcpt string) (Route, error) {
 	r, ok := ParseRoute(rcpt)
 	domain := strings.ToLower(strings.Trim(rcpt[strings.LastIndexByte(rcpt, '@')+1:], "<> "))
 	served, err := s.store.ServesDomain(ctx, domain)
@@ -64,11 +98,11 @@ func (s *Service) Resolve(ctx context.Context, rcpt string) (Route, error) {
 //
 // Live mail (SMTP, LMTP, an IMAP mailbox) with more than one From field is
 // refused with ErrAmbiguousAuthor; an imported archive keeps such posts.
-func (s *Service) Receive(ctx context.Context, env Envelope, routes []Route, raw []byte) error {
+func (s *Spool) Receive(ctx context.Context, env Envelope, routes []Route, raw []byte) error {
 	msgs := make([]*store.Message, 0, len(routes))
-	sum := summarize(raw)
-	if sum.fromFields > 1 {
-		return fmt.Errorf("receive: %d From fields: %w", sum.fromFields, ErrAmbiguousAuthor)
+	sum := Summarize(raw)
+	if sum.FromFields > 1 {
+		return fmt.Errorf("receive: %d From fields: %w", sum.FromFields, ErrAmbiguousAuthor)
 	}
 	for _, r := range routes {
 		l, err := s.store.ListByAddress(ctx, r.List)
@@ -78,46 +112,47 @@ func (s *Service) Receive(ctx context.Context, env Envelope, routes []Route, raw
 		msgs = append(msgs, &store.Message{
 			ListID: l.ID, ListAddress: l.Address, Kind: r.Kind, Extra: r.Extra,
 			MailFrom: env.MailFrom, Rcpt: Address(r.List, r.Kind), Remote: env.Remote,
-			Raw: raw, MessageID: sum.messageID, FromAddr: sum.from, Subject: sum.subject,
+			Raw: raw, MessageID: sum.MessageID, FromAddr: sum.From, Subject: sum.Subject,
 		})
 	}
 	if err := s.store.Spool(ctx, msgs...); err != nil {
 		return fmt.Errorf("receive: %w", err)
 	}
-	signal(s.received)
+	s.spooled()
 	return nil
 }
 
-// headerSummary is what listings show of a message.
-type headerSummary struct {
-	header    textproto.Header
-	messageID string
-	from      string
-	fromName  string
-	subject   string
-	// fromFields counts the From fields as a DKIM verifier reads them;
+// Summary is what the spool, listings and the checks read of a message's
+// header.
+type Summary struct {
+	Header    textproto.Header
+	MessageID string
+	From      string
+	FromName  string
+	Subject   string
+	// FromFields counts the From fields as a DKIM verifier reads them;
 	// more than one makes the author ambiguous.
-	fromFields int
-	// headerSplit is set when the MIME reader and a DKIM verifier read
+	FromFields int
+	// HeaderSplit is set when the MIME reader and a DKIM verifier read
 	// different header blocks (a line that is no field, a bare CR line):
 	// what one shows is not what the other checked, so the author is never
 	// taken as authenticated.
-	headerSplit bool
-	// fromField is set when the author came from a From field, not from
+	HeaderSplit bool
+	// FromField is set when the author came from a From field, not from
 	// Sender or the envelope (which no signature vouches for).
-	fromField bool
+	FromField bool
 }
 
-// summarize reads the header block; a malformed one yields what could be
+// Summarize reads the header block; a malformed one yields what could be
 // read (the message is kept either way).
-func summarize(raw []byte) headerSummary {
+func Summarize(raw []byte) Summary {
 	h, _ := rewrite.ReadHeader(raw)
-	sum := headerSummary{header: h}
+	sum := Summary{Header: h}
 	mh := mail.Header{Header: message.Header{Header: h}}
 	if id, err := mh.MessageID(); err == nil {
-		sum.messageID = id
+		sum.MessageID = id
 	} else {
-		sum.messageID = strings.Trim(strings.TrimSpace(h.Get("Message-Id")), "<>")
+		sum.MessageID = strings.Trim(strings.TrimSpace(h.Get("Message-Id")), "<>")
 	}
 	// The author is read from the header as a DKIM verifier reads it, so
 	// that it is the From a signature covered: a MIME reader stops at a
@@ -126,22 +161,22 @@ func summarize(raw []byte) headerSummary {
 	// Of several From fields, the bottom-most is the one a signature
 	// covers (RFC 6376 §5.4.2); such mail is refused live anyway.
 	//
-	// Where the two read different blocks (headerSplit), the reader's is
+	// Where the two read different blocks (HeaderSplit), the reader's is
 	// taken: the verifier may have read the body as header (a blank line
 	// written CR CR LF, as nullmailer does, is no blank line to it, and a
 	// quoted "From:" in the body would count), and such mail is never
 	// authenticated anyway.
 	fields := dmarc.Fields(raw)
-	sum.headerSplit = len(fields) != h.Len()
+	sum.HeaderSplit = len(fields) != h.Len()
 	fromValue := ""
-	if sum.headerSplit {
+	if sum.HeaderSplit {
 		vs := h.Values("From")
-		sum.fromFields = len(vs)
+		sum.FromFields = len(vs)
 		if len(vs) > 0 {
 			fromValue = vs[len(vs)-1]
 		}
 	} else {
-		sum.fromFields = dmarc.CountFields(fields, "From")
+		sum.FromFields = dmarc.CountFields(fields, "From")
 		for _, f := range fields {
 			if strings.EqualFold(f.Name, "From") {
 				fromValue = f.Value()
@@ -149,24 +184,24 @@ func summarize(raw []byte) headerSummary {
 		}
 	}
 	if as, err := mail.ParseAddressList(fromValue); err == nil && len(as) > 0 {
-		sum.from, sum.fromName = as[0].Address, as[0].Name
+		sum.From, sum.FromName = as[0].Address, as[0].Name
 	} else if fromValue != "" {
-		sum.from = looseAddress(fromValue)
+		sum.From = LooseAddress(fromValue)
 	}
-	sum.fromField = sum.from != ""
+	sum.FromField = sum.From != ""
 	if subj, err := mh.Subject(); err == nil {
-		sum.subject = subj
+		sum.Subject = subj
 	} else {
-		sum.subject = h.Get("Subject")
+		sum.Subject = h.Get("Subject")
 	}
-	sum.subject = strings.Join(strings.Fields(sum.subject), " ")
+	sum.Subject = strings.Join(strings.Fields(sum.Subject), " ")
 	return sum
 }
 
-// looseAddress digs an address out of a From header that net/mail refused
+// LooseAddress digs an address out of a From header that net/mail refused
 // (unquoted specials, bad encoded words): the last <…>, else the last word
 // with an @.
-func looseAddress(v string) string {
+func LooseAddress(v string) string {
 	if dec, err := new(mime.WordDecoder).DecodeHeader(v); err == nil {
 		v = dec
 	}

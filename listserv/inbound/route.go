@@ -1,4 +1,4 @@
-package listserv
+package inbound
 
 import (
 	"strings"

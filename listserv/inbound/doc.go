@@ -1,0 +1,11 @@
+// Package inbound is the first room of a post's path: it says which
+// recipients Praxis serves (Resolve, over the list address scheme of
+// route.go) and writes an accepted message to the spool once per route,
+// committed to disk before a transport adapter answers 250 (Receive).
+//
+// Transport adapters depend only on the Receiver interface: smtpin for
+// SMTP and LMTP, and an IMAP mailbox poller next. Everything after the
+// spool (checks, moderation, the robot, delivery, the archive) picks the
+// message up from the store in state received; Summarize is the one
+// reading of a header that the spool and the checks share.
+package inbound
