@@ -18,14 +18,25 @@ import (
 // (Bleve's writer is one). A restart catches up by itself, as the rows
 // remember what was indexed.
 type Indexer struct {
-	store *store.Store
+	store IndexStore
 	index *index.Index
 	log   *slog.Logger
 	wake  chan struct{}
 }
 
+// IndexStore is the archive's bookkeeping of the index: which posts wait
+// to be indexed and which must leave it.
+type IndexStore interface {
+	ArchiveUnindexed(ctx context.Context, limit int) ([]store.Unindexed, error)
+	MarkIndexed(ctx context.Context, posts []*store.ArchivedPost, links []store.Link) error
+	ArchiveLeaving(ctx context.Context, limit int) ([]*store.ArchivedPost, error)
+	MarkLeft(ctx context.Context, posts []*store.ArchivedPost) error
+}
+
+var _ IndexStore = (store.ArchiveWriter)(nil)
+
 // NewIndexer builds an indexer over an open store and index.
-func NewIndexer(st *store.Store, idx *index.Index, log *slog.Logger) *Indexer {
+func NewIndexer(st IndexStore, idx *index.Index, log *slog.Logger) *Indexer {
 	return &Indexer{store: st, index: idx, log: log, wake: make(chan struct{}, 1)}
 }
 
@@ -91,7 +102,7 @@ func (x *Indexer) CatchUp(ctx context.Context) (int, error) {
 // Forget takes the posts of deleted lists out of the index: the store
 // keeps them, search must not find them (a list made again under the
 // address of a deleted private one would otherwise show its posts).
-func Forget(ctx context.Context, st *store.Store, idx *index.Index) error {
+func Forget(ctx context.Context, st IndexStore, idx *index.Index) error {
 	for ctx.Err() == nil {
 		posts, err := st.ArchiveLeaving(ctx, batchSize)
 		if err != nil || len(posts) == 0 {
@@ -113,7 +124,7 @@ func Forget(ctx context.Context, st *store.Store, idx *index.Index) error {
 
 // Put indexes archived posts and records them as indexed, with the links
 // they shared.
-func Put(ctx context.Context, st *store.Store, idx *index.Index, posts []store.Unindexed) error {
+func Put(ctx context.Context, st IndexStore, idx *index.Index, posts []store.Unindexed) error {
 	docs := Docs(posts)
 	done := make([]*store.ArchivedPost, len(posts))
 	var links []store.Link

@@ -233,3 +233,6 @@ func (s *Service) Failures(ctx context.Context, l *List, addr string) ([]store.F
 
 // Templates returns the parsed templates the service renders with.
 func (s *Service) Templates() *templates.Set { return s.tpl }
+
+// BaseURL is where the web pages are, without a trailing slash.
+func (s *Service) BaseURL() string { return s.cfg.BaseURL }

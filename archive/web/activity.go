@@ -41,10 +41,10 @@ type activity struct {
 func (s *Server) activity(r *http.Request, l *listserv.List) (*activity, error) {
 	ctx := r.Context()
 	until := s.now()
-	if latest, err := s.svc.Store().ArchiveLatest(ctx, l.ID, 1); err == nil && len(latest) == 1 && latest[0].Date.Before(until) {
+	if latest, err := s.st.ArchiveLatest(ctx, l.ID, 1); err == nil && len(latest) == 1 && latest[0].Date.Before(until) {
 		until = latest[0].Date.Add(time.Second)
 	}
-	weeks, err := s.svc.Store().ArchiveWeekly(ctx, l.ID, until.AddDate(0, 0, -7*(chartWeeks-1)), until)
+	weeks, err := s.st.ArchiveWeekly(ctx, l.ID, until.AddDate(0, 0, -7*(chartWeeks-1)), until)
 	if err != nil {
 		return nil, err
 	}
@@ -69,14 +69,14 @@ func (s *Server) activity(r *http.Request, l *listserv.List) (*activity, error) 
 			Label: fmt.Sprintf("week of %s: %d posts", wk.Start.Format("2006-01-02"), wk.Posts)})
 	}
 	since := until.AddDate(0, 0, -activeDays)
-	top, err := s.svc.Store().ArchiveActiveThreads(ctx, l.ID, since, until, 5)
+	top, err := s.st.ArchiveActiveThreads(ctx, l.ID, since, until, 5)
 	if err != nil {
 		return nil, err
 	}
 	if a.Top, err = s.threadRows(r, l, top); err != nil {
 		return nil, err
 	}
-	if a.Helpers, err = s.svc.Store().ArchiveHelpers(ctx, l.ID, since, until, 5); err != nil {
+	if a.Helpers, err = s.st.ArchiveHelpers(ctx, l.ID, since, until, 5); err != nil {
 		return nil, err
 	}
 	return a, nil

@@ -47,8 +47,8 @@ func (s *Server) apiLists(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		a := apiList{Address: l.Address, Name: l.Name, Description: l.Description, Archive: l.ArchivePolicy}
-		a.Posts, _ = s.svc.Store().ArchivePostCount(r.Context(), l.ID)
-		a.Threads, _ = s.svc.Store().ArchiveThreadCount(r.Context(), l.ID)
+		a.Posts, _ = s.st.ArchivePostCount(r.Context(), l.ID)
+		a.Threads, _ = s.st.ArchiveThreadCount(r.Context(), l.ID)
 		out = append(out, a)
 	}
 	s.json(w, http.StatusOK, map[string]any{"lists": out})
@@ -78,7 +78,7 @@ func (s *Server) apiThreads(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	ts, err := s.svc.Store().ArchiveThreads(r.Context(), l.ID, threadCursor(r), threadsPerPage)
+	ts, err := s.st.ArchiveThreads(r.Context(), l.ID, threadCursor(r), threadsPerPage)
 	if err == nil {
 		var rows []threadRow
 		if rows, err = s.threadRows(r, l, ts); err == nil {
@@ -126,7 +126,7 @@ func (s *Server) apiThread(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	posts, err := s.svc.Store().ArchiveThread(r.Context(), l.ID, r.PathValue("thread"))
+	posts, err := s.st.ArchiveThread(r.Context(), l.ID, r.PathValue("thread"))
 	if err != nil || len(posts) == 0 {
 		s.apiError(w, http.StatusNotFound, "not found")
 		return
@@ -139,11 +139,11 @@ func (s *Server) apiThread(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiMessage(w http.ResponseWriter, r *http.Request) {
-	posts, err := s.svc.Store().ArchiveFind(r.Context(), strings.Trim(r.PathValue("id"), "<>"))
+	posts, err := s.st.ArchiveFind(r.Context(), strings.Trim(r.PathValue("id"), "<>"))
 	if err == nil {
 		v := s.who(r)
 		for _, p := range posts {
-			l, err := s.svc.Store().ListByID(r.Context(), p.ListID)
+			l, err := s.st.ListByID(r.Context(), p.ListID)
 			if err != nil || !v.canRead(l) {
 				continue
 			}

@@ -34,7 +34,7 @@ var b64 = base64.RawURLEncoding
 // data dir so that links survive a restart.
 func (s *Server) secret(ctx context.Context) ([]byte, error) {
 	s.secretOnce.Do(func() {
-		s.key, s.keyErr = s.svc.Store().Secret(ctx, "web")
+		s.key, s.keyErr = s.st.Secret(ctx, "web")
 	})
 	return s.key, s.keyErr
 }
@@ -160,7 +160,7 @@ func (s *Server) who(r *http.Request) *visitor {
 	}
 	v := &visitor{}
 	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
-		if addr, err := s.svc.Store().SessionAddress(r.Context(), c.Value); err == nil {
+		if addr, err := s.st.SessionAddress(r.Context(), c.Value); err == nil {
 			if ms, err := s.svc.Memberships(r.Context(), addr); err == nil {
 				v = &visitor{Address: addr, session: c.Value, member: ms}
 			}

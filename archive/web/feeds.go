@@ -55,7 +55,7 @@ const (
 )
 
 func (s *Server) absolute(path string) string {
-	return strings.TrimRight(s.svc.Config().BaseURL, "/") + path
+	return strings.TrimRight(s.svc.BaseURL(), "/") + path
 }
 
 // atomOf writes posts as an Atom feed, newest first, each with the start
@@ -70,7 +70,7 @@ func (s *Server) atomOf(w http.ResponseWriter, r *http.Request, l *listserv.List
 			latest = p.Date
 		}
 		text := ""
-		if raw, err := s.svc.Store().ArchiveRaw(r.Context(), p.Hash); err == nil {
+		if raw, err := s.st.ArchiveRaw(r.Context(), p.Hash); err == nil {
 			text = ownText(render.Render(raw), feedText)
 		}
 		name := p.FromName
@@ -115,7 +115,7 @@ func (s *Server) listAtom(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	posts, err := s.svc.Store().ArchiveLatest(r.Context(), l.ID, feedPosts)
+	posts, err := s.st.ArchiveLatest(r.Context(), l.ID, feedPosts)
 	if err != nil {
 		s.fail(w, r, "feed", err)
 		return
@@ -144,7 +144,7 @@ func (s *Server) searchPosts(w http.ResponseWriter, r *http.Request, l *listserv
 			ids = append(ids, n)
 		}
 	}
-	posts, err := s.svc.Store().ArchiveByIDs(r.Context(), ids)
+	posts, err := s.st.ArchiveByIDs(r.Context(), ids)
 	if err != nil {
 		s.fail(w, r, "search", err)
 		return nil, false
@@ -191,7 +191,7 @@ func (s *Server) mboxOf(w http.ResponseWriter, r *http.Request, name string, pos
 	s.download(w, r, s.exports, "application/mbox", attachmentName(name), func(out io.Writer) error {
 		mw := mbox.NewWriter(out)
 		for _, p := range posts {
-			raw, err := s.svc.Store().ArchiveRaw(r.Context(), p.Hash)
+			raw, err := s.st.ArchiveRaw(r.Context(), p.Hash)
 			if err != nil {
 				s.log.Warn("mbox", "post", p.ID, "err", err)
 				continue
@@ -215,8 +215,8 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	s.download(w, r, s.exports, "application/gzip", attachmentName(l.Address+".mbox.gz"), func(out io.Writer) error {
 		zw := gzip.NewWriter(out)
 		mw := mbox.NewWriter(zw)
-		err := s.svc.Store().ArchiveEach(r.Context(), l.ID, time.Time{}, func(p *store.ArchivedPost) error {
-			raw, err := s.svc.Store().ArchiveRaw(r.Context(), p.Hash)
+		err := s.st.ArchiveEach(r.Context(), l.ID, time.Time{}, func(p *store.ArchivedPost) error {
+			raw, err := s.st.ArchiveRaw(r.Context(), p.Hash)
 			if err != nil {
 				return err
 			}

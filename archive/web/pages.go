@@ -94,9 +94,9 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		row := listRow{List: l, Member: v.signedIn() && v.member[l.ID] != nil}
-		row.Posts, _ = s.svc.Store().ArchivePostCount(r.Context(), l.ID)
-		row.Threads, _ = s.svc.Store().ArchiveThreadCount(r.Context(), l.ID)
-		if ts, _ := s.svc.Store().ArchiveThreads(r.Context(), l.ID, store.ThreadCursor{}, 1); len(ts) == 1 {
+		row.Posts, _ = s.st.ArchivePostCount(r.Context(), l.ID)
+		row.Threads, _ = s.st.ArchiveThreadCount(r.Context(), l.ID)
+		if ts, _ := s.st.ArchiveThreads(r.Context(), l.ID, store.ThreadCursor{}, 1); len(ts) == 1 {
 			row.Latest = ts[0]
 		}
 		rows = append(rows, row)
@@ -119,7 +119,7 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	after := threadCursor(r)
-	ts, err := s.svc.Store().ArchiveThreads(ctx, l.ID, after, threadsPerPage+1)
+	ts, err := s.st.ArchiveThreads(ctx, l.ID, after, threadsPerPage+1)
 	if err != nil {
 		s.fail(w, r, "listing threads", err)
 		return
@@ -166,7 +166,7 @@ func (s *Server) threadRows(r *http.Request, l *listserv.List, ts []*store.Threa
 	for i, t := range ts {
 		ids[i] = t.ThreadID
 	}
-	authors, err := s.svc.Store().ArchiveThreadAuthors(r.Context(), l.ID, ids)
+	authors, err := s.st.ArchiveThreadAuthors(r.Context(), l.ID, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -201,12 +201,12 @@ func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	id := r.PathValue("thread")
 	suffix := ""
-	posts, err := s.svc.Store().ArchiveThread(ctx, l.ID, id)
+	posts, err := s.st.ArchiveThread(ctx, l.ID, id)
 	if err == nil && len(posts) == 0 {
 		for _, sfx := range []string{".mbox", ".atom"} {
 			if base, ok := strings.CutSuffix(id, sfx); ok {
 				id, suffix = base, sfx
-				posts, err = s.svc.Store().ArchiveThread(ctx, l.ID, id)
+				posts, err = s.st.ArchiveThread(ctx, l.ID, id)
 				break
 			}
 		}
@@ -255,7 +255,7 @@ func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) postView(r *http.Request, p *store.ArchivedPost) (postView, error) {
-	raw, err := s.svc.Store().ArchiveRaw(r.Context(), p.Hash)
+	raw, err := s.st.ArchiveRaw(r.Context(), p.Hash)
 	if err != nil {
 		return postView{}, err
 	}
@@ -270,14 +270,14 @@ func (s *Server) postView(r *http.Request, p *store.ArchivedPost) (postView, err
 // messagePost finds the post of /m/ID the visitor may read: a post sent to
 // several lists is in each archive, and the first readable one is shown.
 func (s *Server) messagePost(w http.ResponseWriter, r *http.Request) (*store.ArchivedPost, *listserv.List, bool) {
-	posts, err := s.svc.Store().ArchiveFind(r.Context(), strings.Trim(r.PathValue("id"), "<>"))
+	posts, err := s.st.ArchiveFind(r.Context(), strings.Trim(r.PathValue("id"), "<>"))
 	if err != nil {
 		s.fail(w, r, "message", err)
 		return nil, nil, false
 	}
 	v := s.who(r)
 	for _, p := range posts {
-		l, err := s.svc.Store().ListByID(r.Context(), p.ListID)
+		l, err := s.st.ListByID(r.Context(), p.ListID)
 		if err == nil && v.canRead(l) {
 			return p, l, true
 		}
@@ -350,7 +350,7 @@ func (s *Server) attachment(w http.ResponseWriter, r *http.Request) {
 // postBytes loads a post's bytes for a download, counting the loads.
 func (s *Server) postBytes(r *http.Request, p *store.ArchivedPost) ([]byte, error) {
 	s.postLoads.Add(1)
-	return s.svc.Store().ArchiveRaw(r.Context(), p.Hash)
+	return s.st.ArchiveRaw(r.Context(), p.Hash)
 }
 
 // maxPage is the highest page number a listing takes: far beyond any

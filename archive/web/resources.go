@@ -24,7 +24,7 @@ func (s *Server) resources(w http.ResponseWriter, r *http.Request) {
 	}
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	pg := pageNumber(r)
-	rs, err := s.svc.Store().ArchiveResources(r.Context(), l.ID, q, (pg-1)*resourcesPage, resourcesPage+1)
+	rs, err := s.st.ArchiveResources(r.Context(), l.ID, q, (pg-1)*resourcesPage, resourcesPage+1)
 	if err != nil {
 		s.fail(w, r, "resources", err)
 		return

@@ -51,7 +51,8 @@ type Config struct {
 // Server serves Praxis's web pages.
 type Server struct {
 	cfg  Config
-	svc  *listserv.Service
+	svc  Lists
+	st   Store
 	tpl  *templates.Set
 	log  *slog.Logger
 	http *http.Server
@@ -126,9 +127,15 @@ func (s *Server) now() time.Time {
 	return time.Now()
 }
 
-// New builds the web server.
+// New builds the web server over a Service and its store.
 func New(cfg Config, svc *listserv.Service, tpl *templates.Set, log *slog.Logger) *Server {
-	s := &Server{cfg: cfg, svc: svc, tpl: tpl, log: log,
+	return NewServer(cfg, svc, svc.Store(), tpl, log)
+}
+
+// NewServer builds the web server from what it uses: the list domain's
+// operations and the store's reads.
+func NewServer(cfg Config, svc Lists, st Store, tpl *templates.Set, log *slog.Logger) *Server {
+	s := &Server{cfg: cfg, svc: svc, st: st, tpl: tpl, log: log,
 		limit:     newLimiter(20, 10*time.Minute),
 		addrLimit: newLimiter(perRequesterPerAddress, 24*time.Hour),
 		queue:     newAdmission(runtime.GOMAXPROCS(0)),

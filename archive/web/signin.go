@@ -44,7 +44,7 @@ func (s *Server) signInPost(w http.ResponseWriter, r *http.Request) {
 		if l != nil {
 			break
 		}
-		l, _ = s.svc.Store().ListByID(ctx, id)
+		l, _ = s.st.ListByID(ctx, id)
 	}
 	if l != nil {
 		expires := s.now().Add(signInLife)
@@ -82,7 +82,7 @@ func (s *Server) signInUse(w http.ResponseWriter, r *http.Request) {
 			"Message": "This sign-in link is not valid or has expired. Ask for a new one."})
 		return
 	}
-	fresh, err := s.svc.Store().UseSignIn(ctx, si.nonce, si.expires)
+	fresh, err := s.st.UseSignIn(ctx, si.nonce, si.expires)
 	if err != nil {
 		s.fail(w, r, "sign-in", err)
 		return
@@ -93,7 +93,7 @@ func (s *Server) signInUse(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := randomToken()
-	if err := s.svc.Store().CreateSession(ctx, id, si.addr, s.now().Add(sessionLife)); err != nil {
+	if err := s.st.CreateSession(ctx, id, si.addr, s.now().Add(sessionLife)); err != nil {
 		s.fail(w, r, "sign-in", err)
 		return
 	}
@@ -110,7 +110,7 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if c, err := r.Cookie(sessionCookie); err == nil {
-		s.svc.Store().DeleteSession(r.Context(), c.Value)
+		s.st.DeleteSession(r.Context(), c.Value)
 	}
 	s.setCookie(w, sessionCookie, "", -1)
 	http.Redirect(w, r, "/", http.StatusSeeOther)

@@ -67,11 +67,36 @@ func (c *Config) defaults() {
 // its last one is being committed, rather than wait for every commit.
 func UnrecordedBound(concurrency int) int { return 2 * concurrency }
 
+// Lists is what the queue asks of the list domain: when new copies are
+// queued, and how a copy of a post is addressed and rewritten.
+type Lists interface {
+	Queued() <-chan struct{}
+	VERP(list, rcpt string) string
+	Relayable(ctx context.Context, l *store.List, m *store.Message) ([]byte, error)
+	CopyList(l *store.List) rewrite.List
+	UnsubscribeURL(list, rcpt string) string
+}
+
+// Store is the part of the store the queue works on.
+type Store interface {
+	DueDeliveries(ctx context.Context, after int64, limit int) ([]*store.Delivery, error)
+	RecordOutcomes(ctx context.Context, outs []store.Outcome) error
+	Message(ctx context.Context, id int64) (*store.Message, error)
+	ListByID(ctx context.Context, id int64) (*store.List, error)
+	DKIMKeyFor(ctx context.Context, domain string) (*store.DKIMKey, error)
+	PutDKIMKey(ctx context.Context, k *store.DKIMKey) error
+}
+
+var (
+	_ Lists = (*listserv.Service)(nil)
+	_ Store = (store.Backend)(nil)
+)
+
 // Queue sends queued deliveries until its context ends.
 type Queue struct {
 	cfg   Config
-	svc   *listserv.Service
-	store *store.Store
+	svc   Lists
+	store Store
 	tr    transport.Transport
 	log   *slog.Logger
 
@@ -107,9 +132,14 @@ type Queue struct {
 
 // New builds a queue over the service's store.
 func New(cfg Config, svc *listserv.Service, tr transport.Transport, log *slog.Logger) *Queue {
+	return NewQueue(cfg, svc, svc.Store(), tr, log)
+}
+
+// NewQueue builds a queue from its parts: the list domain and the store.
+func NewQueue(cfg Config, svc Lists, st Store, tr transport.Transport, log *slog.Logger) *Queue {
 	cfg.defaults()
 	return &Queue{
-		cfg: cfg, svc: svc, store: svc.Store(), tr: tr, log: log,
+		cfg: cfg, svc: svc, store: st, tr: tr, log: log,
 		inflight:  map[int64]bool{},
 		settled:   map[int64]bool{},
 		signers:   map[string]*signerEntry{},
@@ -121,7 +151,7 @@ func New(cfg Config, svc *listserv.Service, tr transport.Transport, log *slog.Lo
 		outcomes:   make(chan store.Outcome, cfg.MaxUnrecorded),
 		unrecorded: make(chan struct{}, cfg.MaxUnrecorded),
 		stopped:    make(chan struct{}),
-		record:     svc.Store().RecordOutcomes,
+		record:     st.RecordOutcomes,
 	}
 }
 

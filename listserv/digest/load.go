@@ -28,17 +28,28 @@ const maxDFSize = 256 << 10
 // errStop ends an archive walk early.
 var errStop = errors.New("stop")
 
+// Reader is what a digest or summary reads of the store: the list, its
+// members, and the archive of the period.
+type Reader interface {
+	ListByID(ctx context.Context, id int64) (*store.List, error)
+	Members(ctx context.Context, listID int64) ([]*store.Member, error)
+	ArchiveEach(ctx context.Context, listID int64, since time.Time, f func(*store.ArchivedPost) error) error
+	ArchiveRaw(ctx context.Context, hash string) ([]byte, error)
+}
+
+var _ Reader = (store.Backend)(nil)
+
 // Load reads what the summary of [start, end) needs from the store: the
 // posts of the period and of the Recent days before its end, the earlier
 // posts of the threads active in the period, document frequencies over
 // the Window before end, the members, and each author's first post.
 // Bodies are read in parallel.
-func Load(ctx context.Context, st *store.Store, listID int64, start, end time.Time) (*Period, error) {
+func Load(ctx context.Context, st Reader, listID int64, start, end time.Time) (*Period, error) {
 	return LoadWindow(ctx, st, listID, start, end, Window)
 }
 
 // LoadWindow is Load with another window for document frequencies.
-func LoadWindow(ctx context.Context, st *store.Store, listID int64, start, end time.Time, window time.Duration) (*Period, error) {
+func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Time, window time.Duration) (*Period, error) {
 	l, err := st.ListByID(ctx, listID)
 	if err != nil {
 		return nil, fmt.Errorf("digest: load: %w", err)
@@ -120,7 +131,7 @@ type job struct {
 }
 
 // runJobs reads the posts of jobs in parallel.
-func runJobs(ctx context.Context, st *store.Store, jobs []job) error {
+func runJobs(ctx context.Context, st Reader, jobs []job) error {
 	workers := min(runtime.GOMAXPROCS(0), 8, max(1, len(jobs)))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -195,7 +206,7 @@ func newPost(a *store.ArchivedPost, own string) *Post {
 
 // Messages returns the stored bytes of a list's posts dated in
 // [start, end), oldest first: the input of a digest.
-func Messages(ctx context.Context, st *store.Store, listID int64, start, end time.Time) ([][]byte, error) {
+func Messages(ctx context.Context, st Reader, listID int64, start, end time.Time) ([][]byte, error) {
 	var hashes []string
 	err := st.ArchiveEach(ctx, listID, start, func(a *store.ArchivedPost) error {
 		if !a.Date.Before(end) {

@@ -1,0 +1,65 @@
+package web
+
+import (
+	"context"
+	"time"
+
+	"praxis/listserv"
+	"praxis/listserv/store"
+)
+
+// Lists is what the web asks of the list domain: the lists and a
+// member's place in them, the requests a visitor confirms, and a
+// moderator's decisions. *listserv.Service provides it.
+type Lists interface {
+	BaseURL() string
+	List(ctx context.Context, address string) (*store.List, error)
+	Lists(ctx context.Context) ([]*store.List, error)
+	Member(ctx context.Context, list, addr string) (*store.List, *store.Member, error)
+	Memberships(ctx context.Context, addr string) (map[int64]*store.Member, error)
+
+	RequestSubscription(ctx context.Context, l *store.List, addr, name string) (listserv.Outcome, error)
+	Unsubscribe(ctx context.Context, l *store.List, addr string) (listserv.Outcome, error)
+	PendingRequest(ctx context.Context, list, token string) (*store.Pending, *store.List, error)
+	Confirm(ctx context.Context, token, replier, text string) (listserv.Outcome, error)
+	CheckUnsubscribeToken(list, token string) (string, error)
+	UnsubscribeByToken(ctx context.Context, list, token string) (addr string, gone bool, err error)
+	SendSignIn(ctx context.Context, l *store.List, addr, link string, expires time.Time) (sent bool, err error)
+
+	Held(ctx context.Context, list string) (*store.List, []*store.Message, error)
+	Approve(ctx context.Context, list string, id int64) error
+	Discard(ctx context.Context, list string, id int64) error
+	Reject(ctx context.Context, list string, id int64, reason string) error
+}
+
+// Store is what the web reads of the store: the archive's threads and
+// posts, the sign-in sessions, and the key its cookies are signed with.
+type Store interface {
+	ListByID(ctx context.Context, id int64) (*store.List, error)
+	Secret(ctx context.Context, name string) ([]byte, error)
+
+	ArchiveThreads(ctx context.Context, listID int64, after store.ThreadCursor, limit int) ([]*store.ThreadSummary, error)
+	ArchiveThread(ctx context.Context, listID int64, threadID string) ([]*store.ArchivedPost, error)
+	ArchiveThreadCount(ctx context.Context, listID int64) (int, error)
+	ArchivePostCount(ctx context.Context, listID int64) (int, error)
+	ArchiveRaw(ctx context.Context, hash string) ([]byte, error)
+	ArchiveEach(ctx context.Context, listID int64, since time.Time, f func(*store.ArchivedPost) error) error
+	ArchiveFind(ctx context.Context, messageID string) ([]*store.ArchivedPost, error)
+	ArchiveByIDs(ctx context.Context, ids []int64) ([]*store.ArchivedPost, error)
+	ArchiveLatest(ctx context.Context, listID int64, limit int) ([]*store.ArchivedPost, error)
+	ArchiveWeekly(ctx context.Context, listID int64, since, until time.Time) ([]store.WeekCount, error)
+	ArchiveActiveThreads(ctx context.Context, listID int64, since, until time.Time, limit int) ([]*store.ThreadSummary, error)
+	ArchiveHelpers(ctx context.Context, listID int64, since, until time.Time, limit int) ([]store.Helper, error)
+	ArchiveThreadAuthors(ctx context.Context, listID int64, threadIDs []string) (map[string]int, error)
+	ArchiveResources(ctx context.Context, listID int64, q string, offset, limit int) ([]store.Resource, error)
+
+	CreateSession(ctx context.Context, id, addr string, expires time.Time) error
+	SessionAddress(ctx context.Context, id string) (string, error)
+	DeleteSession(ctx context.Context, id string) error
+	UseSignIn(ctx context.Context, nonce string, expires time.Time) (bool, error)
+}
+
+var (
+	_ Lists = (*listserv.Service)(nil)
+	_ Store = (store.Backend)(nil)
+)

@@ -1,0 +1,163 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// The store is cut into the interfaces its consumers use, one per room.
+// Each consumer declares the few methods it needs as an interface of its
+// own (inbound.Store, delivery.Store, archive.IndexStore, web.Store, …);
+// these are the groups they are drawn from, and Backend is all of them: a
+// second implementation (PostgreSQL next) implements Backend and passes
+// the conformance suite in storetest.
+
+// Lists holds the lists, their members and bans.
+type Lists interface {
+	CreateList(ctx context.Context, l *List) error
+	UpdateList(ctx context.Context, l *List) error
+	DeleteList(ctx context.Context, address string) error
+	ListByAddress(ctx context.Context, address string) (*List, error)
+	ListByID(ctx context.Context, id int64) (*List, error)
+	Lists(ctx context.Context) ([]*List, error)
+	ServesDomain(ctx context.Context, domain string) (bool, error)
+
+	AddMember(ctx context.Context, m *Member) error
+	AddMembers(ctx context.Context, ms []*Member) error
+	UpdateMember(ctx context.Context, m *Member) error
+	RemoveMember(ctx context.Context, listID int64, addr string) error
+	Member(ctx context.Context, listID int64, addr string) (*Member, error)
+	Members(ctx context.Context, listID int64) ([]*Member, error)
+	MembersWithStatus(ctx context.Context, status string) ([]*Member, error)
+	Memberships(ctx context.Context, addr string) (map[int64]*Member, error)
+
+	Bans(ctx context.Context, listID int64) ([]string, error)
+	AddBan(ctx context.Context, listID int64, pattern string) error
+	RemoveBan(ctx context.Context, listID int64, pattern string) error
+}
+
+// Spool holds every message accepted with a 250 and its state machine:
+// received → accepted/held/… Writing it is the only durable step before
+// the SMTP reply.
+type Spool interface {
+	Spool(ctx context.Context, msgs ...*Message) error
+	Message(ctx context.Context, id int64) (*Message, error)
+	MessagesInState(ctx context.Context, state string, after int64, limit int) ([]*Message, error)
+	MessageIDsInState(ctx context.Context, state string, after int64, limit int) ([]int64, error)
+	ListMessages(ctx context.Context, listID int64, state string) ([]*Message, error)
+	Transition(ctx context.Context, id int64, from, to, reason, messageID string, ds []*Delivery) error
+	TransitionFanout(ctx context.Context, id int64, from, to, reason, messageID string, ds []*Delivery, fan *Fanout) (int64, error)
+	SpoolNotice(ctx context.Context, m *Message, ds []*Delivery, requests ...*Pending) error
+	SetTransform(ctx context.Context, id int64, transform string) error
+	// IntakeBusy tells whether the spool committed within d: the checks
+	// give way to a burst of incoming mail.
+	IntakeBusy(d time.Duration) bool
+}
+
+// Queue is the outbound delivery queue and what it learned of failures.
+type Queue interface {
+	DueDeliveries(ctx context.Context, after int64, limit int) ([]*Delivery, error)
+	RecordOutcomes(ctx context.Context, outs []Outcome) error
+	DeliveryCounts(ctx context.Context, messageID int64) (map[string]int, error)
+	Failures(ctx context.Context, listID int64, rcpt string) ([]Failure, error)
+	UnscoredFailures(ctx context.Context, limit int) ([]Failure, error)
+	MarkFailuresScored(ctx context.Context, fs []Failure) error
+}
+
+// Requests holds what waits for someone's answer (confirmations, held
+// posts' expiry), the quotas that bound mail to one address, and the
+// replay cache of signatures that proved a mailed command.
+type Requests interface {
+	AddPending(ctx context.Context, p *Pending) error
+	PendingByToken(ctx context.Context, token string) (*Pending, error)
+	PendingFor(ctx context.Context, listID int64, kind, addr string) ([]*Pending, error)
+	TakePending(ctx context.Context, id int64) (bool, error)
+	ExpiredPending(ctx context.Context, kind string, limit int) ([]*Pending, error)
+	DeleteExpiredPending(ctx context.Context, kinds ...string) (int64, error)
+	CountUp(ctx context.Context, key string) (int, error)
+	ClaimSignature(ctx context.Context, key string, spoolID int64, expires time.Time) (bool, error)
+	ForgetSignatures(ctx context.Context) (int64, error)
+}
+
+// Keys holds the process's secrets and the DKIM keys it signs with.
+type Keys interface {
+	Secret(ctx context.Context, name string) ([]byte, error)
+	PutDKIMKey(ctx context.Context, k *DKIMKey) error
+	DKIMKeyFor(ctx context.Context, domain string) (*DKIMKey, error)
+}
+
+// ArchiveWriter stores archived posts and keeps the search index's
+// bookkeeping (which posts are indexed, which must leave the index).
+type ArchiveWriter interface {
+	ArchivePut(ctx context.Context, p *ArchivedPost, raw []byte) (created bool, err error)
+	ArchivePutMany(ctx context.Context, posts []*ArchivedPost, raws [][]byte) (made []bool, err error)
+	ArchiveUnindexed(ctx context.Context, limit int) ([]Unindexed, error)
+	MarkIndexed(ctx context.Context, posts []*ArchivedPost, links []Link) error
+	ArchiveLeaving(ctx context.Context, limit int) ([]*ArchivedPost, error)
+	MarkLeft(ctx context.Context, posts []*ArchivedPost) error
+	ResetIndexed(ctx context.Context, listID int64) error
+}
+
+// ArchiveReader is every read of the archive: threads, posts, the
+// figures the web and the summaries show.
+type ArchiveReader interface {
+	ArchiveThread(ctx context.Context, listID int64, threadID string) ([]*ArchivedPost, error)
+	ArchiveByMessageID(ctx context.Context, listID int64, messageID string) ([]*ArchivedPost, error)
+	ArchiveRaw(ctx context.Context, hash string) ([]byte, error)
+	ArchiveEach(ctx context.Context, listID int64, since time.Time, f func(*ArchivedPost) error) error
+	ArchiveThreads(ctx context.Context, listID int64, after ThreadCursor, limit int) ([]*ThreadSummary, error)
+	ArchiveThreadSummary(ctx context.Context, listID int64, threadID string) (*ThreadSummary, error)
+	ArchiveThreadCount(ctx context.Context, listID int64) (int, error)
+	ArchivePostCount(ctx context.Context, listID int64) (int, error)
+	ArchiveByID(ctx context.Context, id int64) (*ArchivedPost, error)
+	ArchiveByIDs(ctx context.Context, ids []int64) ([]*ArchivedPost, error)
+	ArchiveFind(ctx context.Context, messageID string) ([]*ArchivedPost, error)
+	ArchiveLatest(ctx context.Context, listID int64, limit int) ([]*ArchivedPost, error)
+	ArchiveWeekly(ctx context.Context, listID int64, since, until time.Time) ([]WeekCount, error)
+	ArchiveActiveThreads(ctx context.Context, listID int64, since, until time.Time, limit int) ([]*ThreadSummary, error)
+	ArchiveHelpers(ctx context.Context, listID int64, since, until time.Time, limit int) ([]Helper, error)
+	ArchiveThreadAuthors(ctx context.Context, listID int64, threadIDs []string) (map[string]int, error)
+	ArchiveResources(ctx context.Context, listID int64, q string, offset, limit int) ([]Resource, error)
+	ArchiveCountBetween(ctx context.Context, listID int64, since, until time.Time) (int, error)
+	ArchiveBytesArrived(ctx context.Context, listID int64, since, until time.Time) (int64, error)
+	ArchiveBusiestWeek(ctx context.Context, listID int64) (time.Time, int, error)
+	ArchiveCountArrived(ctx context.Context, listID int64, since, until, notBefore time.Time) (int, error)
+	ArchiveArrivedBetween(ctx context.Context, listID int64, since, until, notBefore time.Time) ([][]byte, error)
+}
+
+// Digests records digest and summary runs, so that a member gets each
+// period once even across a crash.
+type Digests interface {
+	LastDigestRun(ctx context.Context, listID int64, kind string) (*DigestRun, error)
+	StartDigestRun(ctx context.Context, r *DigestRun) error
+	UnfinishedDigestRuns(ctx context.Context) ([]*DigestRun, error)
+	FinishDigestRun(ctx context.Context, id int64) error
+	DigestSent(ctx context.Context, runID int64) (map[string]bool, error)
+	SpoolDigestRun(ctx context.Context, runID int64, m *Message, rcpts []string, mode string) (queued int, err error)
+}
+
+// Sessions holds the web's sign-in sessions and spent sign-in links.
+type Sessions interface {
+	CreateSession(ctx context.Context, id, addr string, expires time.Time) error
+	SessionAddress(ctx context.Context, id string) (string, error)
+	DeleteSession(ctx context.Context, id string) error
+	UseSignIn(ctx context.Context, nonce string, expires time.Time) (bool, error)
+}
+
+// Backend is the whole store: what a second implementation provides.
+type Backend interface {
+	Lists
+	Spool
+	Queue
+	Requests
+	Keys
+	ArchiveWriter
+	ArchiveReader
+	Digests
+	Sessions
+	// SetClock replaces the clock the store stamps rows with (tests).
+	SetClock(now func() time.Time)
+	Close() error
+}
+
+var _ Backend = (*Store)(nil)
