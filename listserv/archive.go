@@ -2,6 +2,7 @@ package listserv
 
 import (
 	"context"
+	"praxis/listserv/check"
 	"runtime"
 	"slices"
 	"sync"
@@ -14,7 +15,7 @@ import (
 // same bytes are stored once). messageID names a post that has no
 // Message-ID of its own, as its copies were named.
 func (s *Service) Archive(ctx context.Context, l *List, raw []byte, messageID string) error {
-	p := archive.Read(raw, s.cfg.Now(), domainOf(l.Address))
+	p := archive.Read(raw, s.cfg.Now(), check.DomainOf(l.Address))
 	if messageID != "" && !archive.HasMessageID(raw) {
 		p.MessageID = messageID
 	}
@@ -32,7 +33,7 @@ func (s *Service) Archive(ctx context.Context, l *List, raw []byte, messageID st
 // they are stored, and so threaded, in the order given.
 func (s *Service) ArchiveMany(ctx context.Context, l *List, raws [][]byte) ([]*store.ArchivedPost, []bool, error) {
 	posts := make([]*store.ArchivedPost, len(raws))
-	now, domain := s.cfg.Now(), domainOf(l.Address)
+	now, domain := s.cfg.Now(), check.DomainOf(l.Address)
 	workers := min(runtime.GOMAXPROCS(0), len(raws))
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {

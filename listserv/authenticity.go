@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/mail"
+	"praxis/listserv/check"
 	"praxis/listserv/inbound"
 	"strings"
 	"time"
@@ -126,9 +127,9 @@ func (s *Service) commandProven(ctx context.Context, m *store.Message, sender st
 	case date.IsZero() || date.Before(now.Add(-commandFreshness)) || date.After(now.Add(commandClockSkew)):
 		return false, "its Date is not within the last day", nil
 	}
-	proofs := s.dmarc.Prove(ctx, m.Raw, domainOf(sender))
+	proofs := s.dmarc.Prove(ctx, m.Raw, check.DomainOf(sender))
 	if len(proofs) == 0 {
-		return false, "it carries no valid DKIM signature of " + domainOf(sender), nil
+		return false, "it carries no valid DKIM signature of " + check.DomainOf(sender), nil
 	}
 	var good []dmarc.Proof
 	why := ""
@@ -182,7 +183,7 @@ func signedNames(fields []dmarc.Field, p dmarc.Proof, addr string) bool {
 			h.Add(f.Name, f.Value())
 		}
 	}
-	return headerHasAddress(h, strings.ToLower(addr), "To", "Cc")
+	return check.HeaderHasAddress(h, strings.ToLower(addr), "To", "Cc")
 }
 
 // strictDMARC tells whether copies of a post by an author of domain must

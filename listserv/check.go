@@ -7,14 +7,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/mail"
 	"praxis/listserv/inbound"
 	"runtime/debug"
 	"strings"
 	"time"
 
-	"github.com/emersion/go-message/textproto"
-
+	"praxis/listserv/check"
 	"praxis/listserv/store"
 )
 
@@ -97,14 +95,6 @@ func (s *Service) processSafely(ctx context.Context, m *store.Message) (err erro
 	return s.process(ctx, m)
 }
 
-// decision is the outcome of the checks on one message.
-type decision struct {
-	state  string // store.StateAccepted, StateHeld, StateDropped, StatePending
-	reason string
-	err    error  // the checks could not decide; the message stays received
-	author string // who the checks took the author to be
-}
-
 func (s *Service) process(ctx context.Context, m *store.Message) error {
 	l, err := s.store.ListByID(ctx, m.ListID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -129,237 +119,56 @@ func (s *Service) process(ctx context.Context, m *store.Message) error {
 
 func (s *Service) processPost(ctx context.Context, l *List, m *store.Message) error {
 	sum := inbound.Summarize(m.Raw)
-	d := s.checkPost(ctx, l, m, sum)
-	if d.err != nil {
-		return d.err
+	facts, err := check.Gather(ctx, checkSource{s}, l, m, sum)
+	if err != nil {
+		return err
 	}
+	d := check.Decide(facts)
 	log := s.log.With("list", l.Address, "spool_id", m.ID, "msg_id", sum.MessageID)
-	switch d.state {
+	switch d.State {
 	case store.StateAccepted:
-		return s.accept(ctx, l, m, store.StateReceived, d.reason)
+		return s.accept(ctx, l, m, store.StateReceived, d.Reason)
 	case store.StateHeld:
-		log.Info("post held", "reason", d.reason)
+		log.Info("post held", "reason", d.Reason)
 		// The notice (and the request that makes the post expire) first:
 		// a crash before the post is marked held checks it again and tells
 		// the moderators twice, where the other order would tell nobody.
 		if err := s.noticeHeld(ctx, l, m, sum, d); err != nil {
 			return err
 		}
-		return s.store.Transition(ctx, m.ID, store.StateReceived, d.state, d.reason, "", nil)
+		return s.store.Transition(ctx, m.ID, store.StateReceived, d.State, d.Reason, "", nil)
 	case store.StateRejected:
-		log.Info("post rejected", "reason", d.reason)
-		if err := s.store.Transition(ctx, m.ID, store.StateReceived, d.state, d.reason, "", nil); err != nil {
+		log.Info("post rejected", "reason", d.Reason)
+		if err := s.store.Transition(ctx, m.ID, store.StateReceived, d.State, d.Reason, "", nil); err != nil {
 			return err
 		}
-		return s.rejectNotice(ctx, l, m, d.author, d.reason)
+		return s.rejectNotice(ctx, l, m, d.Author, d.Reason)
 	default:
-		log.Info("post not relayed", "state", d.state, "reason", d.reason)
+		log.Info("post not relayed", "state", d.State, "reason", d.Reason)
 	}
-	return s.store.Transition(ctx, m.ID, store.StateReceived, d.state, d.reason, "", nil)
+	return s.store.Transition(ctx, m.ID, store.StateReceived, d.State, d.Reason, "", nil)
 }
 
-// checkPost is the posting rule chain of this stage: loops, bounces and
-// auto-replies first (they never reach members), then the posting policy.
-func (s *Service) checkPost(ctx context.Context, l *List, m *store.Message, sum inbound.Summary) decision {
-	h := sum.Header
-	listID := listIDValue(l.Address)
-	for _, v := range h.Values("List-Id") {
-		if strings.Contains(strings.ToLower(v), "<"+listID+">") {
-			return decision{state: store.StateDropped, reason: "loop: our own List-Id"}
-		}
-	}
-	if headerHasAddress(h, l.Address, "X-Loop") {
-		return decision{state: store.StateDropped, reason: "loop: X-Loop"}
-	}
-	if m.MailFrom == "" {
-		return decision{state: store.StateDropped, reason: "bounce: null envelope sender"}
-	}
-	ct := strings.ToLower(h.Get("Content-Type"))
-	if strings.HasPrefix(ct, "multipart/report") && (strings.Contains(ct, "delivery-status") || strings.Contains(ct, "disposition-notification")) {
-		return decision{state: store.StateDropped, reason: "bounce: delivery report"}
-	}
-	// RFC 3834 §5: anything but "no" is an automatic message.
-	if as := strings.ToLower(strings.TrimSpace(h.Get("Auto-Submitted"))); as != "" && as != "no" {
-		return decision{state: store.StateDropped, reason: "auto-reply: Auto-Submitted " + as}
-	}
-	if h.Has("X-Autoreply") || h.Has("X-Autorespond") || strings.EqualFold(strings.TrimSpace(h.Get("Precedence")), "auto_reply") {
-		return decision{state: store.StateDropped, reason: "auto-reply: vacation header"}
-	}
-	// The author is the From address; a message without a usable one
-	// (malformed mail is common) falls back to Sender, then to the
-	// envelope, as Mailman does.
-	author := sum.From
-	if author == "" {
-		author = inbound.LooseAddress(h.Get("Sender"))
-	}
-	if author == "" {
-		author = m.MailFrom
-	}
-	held := func(reason string) decision { return decision{state: store.StateHeld, reason: reason, author: author} }
-	if l.Emergency {
-		return held("emergency hold: every post is moderated")
-	}
-	if banned, err := s.Banned(ctx, l, author); err != nil {
-		return decision{err: err}
-	} else if banned {
-		return decision{state: store.StateDiscarded, reason: "banned address " + author, author: author}
-	}
-	var member *store.Member
-	if author != "" {
-		mm, err := s.store.Member(ctx, l.ID, author)
-		switch {
-		case err == nil:
-			member = mm
-		case !errors.Is(err, store.ErrNotFound):
-			// Not knowing is not "not a member": try again later.
-			return decision{err: err}
-		}
-	}
-	// A member's address in From proves nothing by itself: where the From
-	// domain publishes DMARC and the post does not pass it, the post is
-	// treated as a non-member's, so a forgery cannot skip moderation.
-	unauthenticated := ""
-	switch {
-	case member == nil:
-	case sum.FromFields > 1:
-		// Refused on the way in; one spooled before that, or by a path
-		// that keeps such mail, is never taken at its word.
-		member, unauthenticated = nil, " (From not authenticated: more than one From field)"
-	case !sum.FromField || sum.HeaderSplit:
-		// No signature can vouch for this author: it came from Sender or
-		// the envelope, or from a header that a verifier and a reader see
-		// differently. Taken at its word only where the domain asks for
-		// nothing more (as a From of a domain without DMARC is).
-		if ok, why := s.authorUnsignable(ctx, domainOf(author)); !ok {
-			member, unauthenticated = nil, " (author not authenticated: "+why+")"
-		}
-	default:
-		if ok, why := s.authorTrusted(ctx, m.Raw, domainOf(author)); !ok {
-			member, unauthenticated = nil, " (From not authenticated: "+why+")"
-		}
-	}
-	if member != nil && member.Moderated {
-		return held("the member's posts are moderated")
-	}
-	if member == nil && l.PostPolicy != PostOpen {
-		switch l.NonmemberAction {
-		case ActionReject:
-			return decision{state: store.StateRejected, reason: "post from non-member " + orUnknown(author) + unauthenticated, author: author}
-		case ActionDiscard:
-			return decision{state: store.StateDiscarded, reason: "post from non-member " + orUnknown(author) + unauthenticated, author: author}
-		case ActionHold:
-			return held("post from non-member " + orUnknown(author) + unauthenticated)
-		}
-		// accept: on to the other rules, like a member.
-	}
-	if isAdministrivia(sum.Subject, firstTextLines(m.Raw, 5)) {
-		return held("looks like a command for " + Address(l.Address, store.KindRequest) + ", sent to the list")
-	}
-	if l.RequireExplicitDestination && !namesList(h, l.Address) {
-		return held("the list is not named in To or Cc (implicit destination)")
-	}
-	if l.MaxRecipients > 0 && countRecipients(h) >= l.MaxRecipients {
-		return held(fmt.Sprintf("too many recipients (%d or more)", l.MaxRecipients))
-	}
-	if l.MaxMessageKB > 0 && len(m.Raw) > l.MaxMessageKB*1024 {
-		return held(fmt.Sprintf("message larger than %d KB", l.MaxMessageKB))
-	}
-	switch l.PostPolicy {
-	case PostModerated:
-		return held("the list is moderated")
-	case PostAnnounce:
-		if member == nil || (member.Role != RoleOwner && member.Role != RoleModerator) {
-			return held("announce-only list: post from " + orUnknown(author))
-		}
-	}
-	return decision{state: store.StateAccepted, author: author}
+// checkSource is what the check room reads through the Service.
+type checkSource struct{ s *Service }
+
+func (c checkSource) Banned(ctx context.Context, l *List, addr string) (bool, error) {
+	return c.s.Banned(ctx, l, addr)
 }
 
-// namesList tells whether To or Cc holds the list's address (Mailman's
-// implicit-destination rule: mail that reached the list through a Bcc or an
-// alias is often spam).
-func namesList(h textproto.Header, list string) bool {
-	return headerHasAddress(h, list, "To", "Cc", "Resent-To", "Resent-Cc")
+func (c checkSource) Member(ctx context.Context, listID int64, addr string) (*Member, error) {
+	return c.s.store.Member(ctx, listID, addr)
 }
 
-// headerHasAddress tells whether any of the fields names addr exactly (not
-// as part of a longer address: cop@ is not bigcop@).
-func headerHasAddress(h textproto.Header, addr string, fields ...string) bool {
-	for _, f := range fields {
-		for _, v := range h.Values(f) {
-			if as, err := mail.ParseAddressList(v); err == nil {
-				for _, a := range as {
-					if strings.EqualFold(a.Address, addr) {
-						return true
-					}
-				}
-				continue
-			}
-			// Unparsable: look for the address with a boundary on each side.
-			lower := strings.ToLower(v)
-			for i := strings.Index(lower, addr); i >= 0; {
-				before := i == 0 || strings.ContainsRune(" <,:;\t\"", rune(lower[i-1]))
-				end := i + len(addr)
-				after := end == len(lower) || strings.ContainsRune(" >,;\t\"", rune(lower[end]))
-				if before && after {
-					return true
-				}
-				j := strings.Index(lower[i+1:], addr)
-				if j < 0 {
-					break
-				}
-				i += 1 + j
-			}
-		}
-	}
-	return false
+func (c checkSource) AuthorTrusted(ctx context.Context, raw []byte, domain string) (bool, string) {
+	return c.s.authorTrusted(ctx, raw, domain)
 }
 
-// countRecipients counts the addresses in To and Cc.
-func countRecipients(h textproto.Header) int {
-	n := 0
-	for _, f := range []string{"To", "Cc"} {
-		for _, v := range h.Values(f) {
-			n += strings.Count(v, "@")
-		}
-	}
-	return n
+func (c checkSource) AuthorUnsignable(ctx context.Context, domain string) (bool, string) {
+	return c.s.authorUnsignable(ctx, domain)
 }
 
-// isAdministrivia recognises a command sent to the posting address
-// (Mailman's administrivia rule): a short mail whose subject or first line
-// is a command word.
-func isAdministrivia(subject string, lines []string) bool {
-	words := map[string]bool{"subscribe": true, "unsubscribe": true, "join": true, "leave": true, "remove": true, "signoff": true, "help": true}
-	first := func(s string) string {
-		f := strings.Fields(strings.ToLower(s))
-		if len(f) == 0 || len(f) > 2 {
-			return ""
-		}
-		return f[0]
-	}
-	if words[first(stripReplyMarkers(subject))] {
-		return true
-	}
-	nonEmpty := 0
-	for _, l := range lines {
-		if strings.TrimSpace(l) != "" {
-			nonEmpty++
-		}
-	}
-	return nonEmpty > 0 && nonEmpty <= 2 && len(lines) > 0 && words[first(lines[0])]
-}
-
-func domainOf(addr string) string {
-	return strings.ToLower(addr[strings.LastIndexByte(addr, '@')+1:])
-}
-
-func orUnknown(s string) string {
-	if s == "" {
-		return "an unknown sender"
-	}
-	return s
-}
+var _ check.Source = checkSource{}
 
 // accept queues one copy for every member who gets each post, in the same
 // transaction that moves the message out of state from. digest, summary and
@@ -425,15 +234,10 @@ func (s *Service) newMessageID() string {
 	return fmt.Sprintf("praxis.%d.%s@%s", s.cfg.Now().Unix(), hex.EncodeToString(b), s.cfg.Hostname)
 }
 
-// listIDValue is the RFC 2919 list identifier: local@domain → local.domain.
-func listIDValue(address string) string {
-	return strings.Replace(strings.ToLower(address), "@", ".", 1)
-}
-
 // noticeHeld tells the moderators of a held post, with the post attached
 // and a confirmation address: a reply decides (Mailman's moderator
 // notice). Undecided posts expire after the list's HoldDays.
-func (s *Service) noticeHeld(ctx context.Context, l *List, m *store.Message, sum inbound.Summary, d decision) error {
+func (s *Service) noticeHeld(ctx context.Context, l *List, m *store.Message, sum inbound.Summary, d check.Decision) error {
 	mods, err := s.moderators(ctx, l)
 	if err != nil {
 		return err
@@ -443,7 +247,7 @@ func (s *Service) noticeHeld(ctx context.Context, l *List, m *store.Message, sum
 	if l.HoldDays > 0 {
 		expires = now.Add(time.Duration(l.HoldDays) * 24 * time.Hour)
 	}
-	p := &store.Pending{Token: newToken(), ListID: l.ID, Kind: store.PendingHeld, Address: d.author, Data: fmt.Sprint(m.ID), CreatedAt: now, ExpiresAt: expires}
+	p := &store.Pending{Token: newToken(), ListID: l.ID, Kind: store.PendingHeld, Address: d.Author, Data: fmt.Sprint(m.ID), CreatedAt: now, ExpiresAt: expires}
 	// The request is written even with no one to notify: it is what makes
 	// the post expire. With someone to notify, it is written with the
 	// notice, in one transaction.
@@ -453,9 +257,9 @@ func (s *Service) noticeHeld(ctx context.Context, l *List, m *store.Message, sum
 	confirm := ConfirmAddress(l.Address, p.Token)
 	n := &notice{
 		list: l, to: mods, from: confirm, replyTo: confirm,
-		subject:  l.Name + ": post from " + orUnknown(d.author) + " needs approval (confirm " + p.Token + ")",
+		subject:  l.Name + ": post from " + check.OrUnknown(d.Author) + " needs approval (confirm " + p.Token + ")",
 		template: "held_notice.txt", attach: m.Raw,
-		data:    map[string]any{"From": orUnknown(d.author), "Subject": sum.Subject, "Reason": d.reason, "ID": m.ID, "ExpiresDays": l.HoldDays},
+		data:    map[string]any{"From": check.OrUnknown(d.Author), "Subject": sum.Subject, "Reason": d.Reason, "ID": m.ID, "ExpiresDays": l.HoldDays},
 		request: p,
 	}
 	if len(m.Raw) > heldAttachMax {

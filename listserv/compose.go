@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"mime"
+	"praxis/listserv/check"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -82,7 +83,7 @@ func (s *Service) compose(n *notice) ([]byte, error) {
 		[2]string{"Auto-Submitted", auto},
 		[2]string{"Precedence", "bulk"},
 		[2]string{"X-Loop", n.list.Address},
-		[2]string{"List-Id", quoteName(n.list.Name, "").String() + "<" + listIDValue(n.list.Address) + ">"},
+		[2]string{"List-Id", quoteName(n.list.Name, "").String() + "<" + check.ListIDValue(n.list.Address) + ">"},
 		[2]string{"MIME-Version", "1.0"},
 	)
 	// go-message's Header.Add puts a field first: add them last to first,

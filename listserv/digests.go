@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"praxis/listserv/check"
 	"strings"
 	"time"
 
@@ -277,7 +278,7 @@ func (s *Service) ComposeDigest(ctx context.Context, l *List, p Period, vol, iss
 	}
 	o := digest.DigestOptions{
 		List: digest.List{ID: l.ID, Address: l.Address, Name: l.Name, Prefix: l.Prefix}, Volume: vol, Issue: issue,
-		ListID: quoteName(l.Name, "").String() + "<" + listIDValue(l.Address) + ">",
+		ListID: quoteName(l.Name, "").String() + "<" + check.ListIDValue(l.Address) + ">",
 		Headers: [][2]string{
 			{"List-Post", "<mailto:" + l.Address + ">"},
 			{"List-Help", "<mailto:" + Address(l.Address, store.KindRequest) + "?subject=help>"},
@@ -338,7 +339,7 @@ func (s *Service) ComposeSummary(l *List, sum *digest.Summary, m *Member, date t
 	env := digest.Envelope{
 		From:        quoteName(l.Name, Address(l.Address, store.KindRequest)).String(),
 		To:          m.Address,
-		ListID:      quoteName(l.Name, "").String() + "<" + listIDValue(l.Address) + ">",
+		ListID:      quoteName(l.Name, "").String() + "<" + check.ListIDValue(l.Address) + ">",
 		Unsubscribe: s.UnsubscribeURL(l.Address, m.Address), UnsubscribeMailto: "mailto:" + Address(l.Address, store.KindRequest) + "?subject=unsubscribe",
 		Date: date,
 	}

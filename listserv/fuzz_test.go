@@ -88,7 +88,7 @@ func FuzzFirstTextLines(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		if lines := firstTextLines(raw, 15); len(lines) > 15 {
+		if lines := inbound.FirstTextLines(raw, 15); len(lines) > 15 {
 			t.Fatalf("%d lines", len(lines))
 		}
 	})

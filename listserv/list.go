@@ -17,71 +17,39 @@ type (
 	Member = store.Member
 )
 
-// Posting policies: who may post without a moderator.
+// The settings' values, defined with the record in store.
 const (
-	PostMembers   = "members"   // members post; non-members are held
-	PostOpen      = "open"      // anyone posts
-	PostModerated = "moderated" // every post is held
-	PostAnnounce  = "announce"  // owners and moderators only
-)
-
-// Subscription policies (the email robot that applies them comes later).
-const (
-	SubscribeOpen                = "open"
-	SubscribeConfirm             = "confirm"
-	SubscribeModerate            = "moderate"
-	SubscribeConfirmThenModerate = "confirm_then_moderate"
-)
-
-// Archive policies.
-const (
-	ArchivePublic  = "public"
-	ArchivePrivate = "private"
-	ArchiveNone    = "none"
-)
-
-// What happens to a non-member's post (Mailman's default_nonmember_action).
-const (
-	ActionHold    = "hold"
-	ActionReject  = "reject"
-	ActionDiscard = "discard"
-	ActionAccept  = "accept"
-)
-
-// How a post from a strict-DMARC domain is relayed.
-const (
-	DMARCMunge = "munge" // From: "Alice via CoP" <list>, author in Reply-To
-	DMARCWrap  = "wrap"  // the post attached as message/rfc822
-)
-
-// Who may see the roster with the `who` command.
-const (
-	RosterModerators = "moderators"
-	RosterMembers    = "members"
-	RosterPublic     = "public"
-)
-
-// Roles of a member.
-const (
-	RoleMember    = "member"
-	RoleModerator = "moderator"
-	RoleOwner     = "owner"
-)
-
-// Delivery modes of a member.
-const (
-	DeliverEach    = "each"
-	DeliverDigest  = "digest"
-	DeliverSummary = "summary"
-	DeliverNomail  = "nomail"
-)
-
-// Member statuses.
-const (
-	StatusEnabled           = "enabled"
-	StatusDisabledBounce    = "disabled_bounce"
-	StatusDisabledUser      = "disabled_user"
-	StatusDisabledModerator = "disabled_moderator"
+	PostMembers                  = store.PostMembers
+	PostOpen                     = store.PostOpen
+	PostModerated                = store.PostModerated
+	PostAnnounce                 = store.PostAnnounce
+	SubscribeOpen                = store.SubscribeOpen
+	SubscribeConfirm             = store.SubscribeConfirm
+	SubscribeModerate            = store.SubscribeModerate
+	SubscribeConfirmThenModerate = store.SubscribeConfirmThenModerate
+	ArchivePublic                = store.ArchivePublic
+	ArchivePrivate               = store.ArchivePrivate
+	ArchiveNone                  = store.ArchiveNone
+	ActionHold                   = store.ActionHold
+	ActionReject                 = store.ActionReject
+	ActionDiscard                = store.ActionDiscard
+	ActionAccept                 = store.ActionAccept
+	DMARCMunge                   = store.DMARCMunge
+	DMARCWrap                    = store.DMARCWrap
+	RosterModerators             = store.RosterModerators
+	RosterMembers                = store.RosterMembers
+	RosterPublic                 = store.RosterPublic
+	RoleMember                   = store.RoleMember
+	RoleModerator                = store.RoleModerator
+	RoleOwner                    = store.RoleOwner
+	DeliverEach                  = store.DeliverEach
+	DeliverDigest                = store.DeliverDigest
+	DeliverSummary               = store.DeliverSummary
+	DeliverNomail                = store.DeliverNomail
+	StatusEnabled                = store.StatusEnabled
+	StatusDisabledBounce         = store.StatusDisabledBounce
+	StatusDisabledUser           = store.StatusDisabledUser
+	StatusDisabledModerator      = store.StatusDisabledModerator
 )
 
 // ErrInvalid marks bad input from a user (CLI, web, mail).

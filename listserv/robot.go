@@ -1,15 +1,12 @@
 package listserv
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"praxis/listserv/inbound"
 	"strings"
 
-	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/textproto"
 
 	"praxis/listserv/store"
@@ -49,8 +46,8 @@ func (s *Service) processCommand(ctx context.Context, l *List, m *store.Message)
 	if _, err := ParseAddress(sender); err != nil {
 		return s.store.Transition(ctx, m.ID, store.StateReceived, store.StateDropped, "command mail without a usable sender", "", nil)
 	}
-	subject := strings.TrimSpace(stripReplyMarkers(sum.Subject))
-	body := firstTextLines(m.Raw, maxCommandLines+5)
+	subject := strings.TrimSpace(inbound.StripReplyMarkers(sum.Subject))
+	body := inbound.FirstTextLines(m.Raw, maxCommandLines+5)
 
 	var proof commandProof
 	if m.Kind == store.KindJoin || m.Kind == store.KindRequest {
@@ -293,72 +290,4 @@ func (s *Service) set(ctx context.Context, l *List, sender string, args []string
 		return "Your expertise is now: " + terms, true, nil
 	}
 	return "Use: set delivery each|digest|summary|nomail, or set expertise TERMS.", true, nil
-}
-
-// stripReplyMarkers removes leading Re:/AW:/SV:/Fwd: markers and list tags
-// from a subject, so "Re: subscribe" is the subscribe command.
-func stripReplyMarkers(s string) string {
-	for {
-		t := strings.TrimSpace(s)
-		lower := strings.ToLower(t)
-		switch {
-		case strings.HasPrefix(lower, "re:"), strings.HasPrefix(lower, "aw:"), strings.HasPrefix(lower, "sv:"):
-			s = t[3:]
-		case strings.HasPrefix(lower, "fwd:"):
-			s = t[4:]
-		case strings.HasPrefix(t, "["):
-			if i := strings.IndexByte(t, ']'); i > 0 {
-				s = t[i+1:]
-				continue
-			}
-			return t
-		default:
-			return t
-		}
-	}
-}
-
-// firstTextLines returns up to n lines of the first text/plain part,
-// decoded (transfer encoding and charset); HTML-only mail gives none.
-func firstTextLines(raw []byte, n int) []string {
-	ent, err := message.Read(bytes.NewReader(raw))
-	if ent == nil {
-		return nil
-	}
-	if err != nil && !message.IsUnknownCharset(err) && !message.IsUnknownEncoding(err) {
-		return nil
-	}
-	var text io.Reader
-	var walk func(e *message.Entity, depth int)
-	walk = func(e *message.Entity, depth int) {
-		if text != nil || depth > 5 {
-			return
-		}
-		mt, _, _ := e.Header.ContentType()
-		if mr := e.MultipartReader(); mr != nil {
-			for {
-				p, err := mr.NextPart()
-				if err != nil || p == nil {
-					return
-				}
-				walk(p, depth+1)
-				if text != nil {
-					return
-				}
-			}
-		}
-		if mt == "" || mt == "text/plain" {
-			text = e.Body
-		}
-	}
-	walk(ent, 0)
-	if text == nil {
-		return nil
-	}
-	sc := bufio.NewScanner(io.LimitReader(text, 64<<10))
-	var lines []string
-	for sc.Scan() && len(lines) < n {
-		lines = append(lines, strings.TrimRight(sc.Text(), "\r"))
-	}
-	return lines
 }

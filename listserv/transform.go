@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"praxis/listserv/check"
 	"praxis/listserv/inbound"
 	"strings"
 
@@ -38,7 +39,7 @@ func (s *Service) Relayable(ctx context.Context, l *List, m *store.Message) ([]b
 		if s.dmarc != nil {
 			sum := inbound.Summarize(m.Raw)
 			if sum.From != "" {
-				strict, err := s.strictDMARC(ctx, domainOf(sum.From))
+				strict, err := s.strictDMARC(ctx, check.DomainOf(sum.From))
 				if err != nil {
 					// Not knowing, rewriting is the safe side: the copy
 					// then arrives either way.
