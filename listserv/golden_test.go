@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-
 	"praxis/listserv/dmarc"
 	"praxis/listserv/store"
 )
