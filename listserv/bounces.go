@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"praxis/listserv/notice"
 	"strings"
 	"time"
 
@@ -164,13 +165,13 @@ func (s *Service) registerBounce(ctx context.Context, l *List, addr, diag string
 }
 
 func (s *Service) tellOwners(ctx context.Context, l *List, m *store.Member, event, diag string) error {
-	owners, err := s.owners(ctx, l)
+	owners, err := s.notices.Owners(ctx, l)
 	if err != nil || len(owners) == 0 {
 		return err
 	}
-	return s.send(ctx, &notice{list: l, to: owners, from: Address(l.Address, store.KindOwner),
-		subject: l.Name + ": " + m.Address + ": " + event, template: "bounce_owner.txt",
-		data: map[string]any{"Address": m.Address, "Event": event, "Score": m.BounceScore, "Diagnostic": diag}})
+	return s.notices.Send(ctx, &notice.Notice{List: l, To: owners, From: Address(l.Address, store.KindOwner),
+		Subject: l.Name + ": " + m.Address + ": " + event, Template: "bounce_owner.txt",
+		Data: map[string]any{"Address": m.Address, "Event": event, "Score": m.BounceScore, "Diagnostic": diag}})
 }
 
 func (s *Service) unsubscribeComplainer(ctx context.Context, l *List, addr string) error {
@@ -250,9 +251,9 @@ func (s *Service) warnDisabled(ctx context.Context, l *List, m *store.Member) er
 		return err
 	}
 	confirm := ConfirmAddress(l.Address, p.Token)
-	return s.send(ctx, &notice{list: l, to: []string{m.Address}, from: confirm, replyTo: confirm,
-		subject: "Delivery of " + l.Name + " to you is paused (confirm " + p.Token + ")", template: "bounce_disabled.txt",
-		data: map[string]any{"Address": m.Address, "Warning": m.WarningsSent, "Warnings": BounceWarnings,
+	return s.notices.Send(ctx, &notice.Notice{List: l, To: []string{m.Address}, From: confirm, ReplyTo: confirm,
+		Subject: "Delivery of " + l.Name + " to you is paused (confirm " + p.Token + ")", Template: "bounce_disabled.txt",
+		Data: map[string]any{"Address": m.Address, "Warning": m.WarningsSent, "Warnings": BounceWarnings,
 			"ConfirmAddress": confirm, "ConfirmURL": s.ConfirmURL(l.Address, p.Token)}})
 }
 

@@ -2,12 +2,12 @@ package listserv
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"praxis/listserv/inbound"
+	"praxis/listserv/notice"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -69,7 +69,7 @@ func (s *Service) ProcessReceived(ctx context.Context) error {
 				return err
 			}
 			err = s.processSafely(ctx, m)
-			if errors.Is(err, errCompose) {
+			if errors.Is(err, notice.ErrCompose) {
 				// Logged once, set aside with the reason, not retried forever.
 				s.log.Error("message set aside", "list", m.ListAddress, "spool_id", m.ID, "err", err)
 				err = s.store.Transition(ctx, m.ID, store.StateReceived, store.StateDropped, err.Error(), "", nil)
@@ -226,19 +226,11 @@ func (s *Service) processOwner(ctx context.Context, l *List, m *store.Message) e
 	return nil
 }
 
-func (s *Service) newMessageID() string {
-	b := make([]byte, 12)
-	if _, err := rand.Read(b); err != nil {
-		panic(fmt.Sprintf("crypto/rand: %v", err))
-	}
-	return fmt.Sprintf("praxis.%d.%s@%s", s.cfg.Now().Unix(), hex.EncodeToString(b), s.cfg.Hostname)
-}
-
 // noticeHeld tells the moderators of a held post, with the post attached
 // and a confirmation address: a reply decides (Mailman's moderator
 // notice). Undecided posts expire after the list's HoldDays.
 func (s *Service) noticeHeld(ctx context.Context, l *List, m *store.Message, sum inbound.Summary, d check.Decision) error {
-	mods, err := s.moderators(ctx, l)
+	mods, err := s.notices.Moderators(ctx, l)
 	if err != nil {
 		return err
 	}
@@ -255,21 +247,21 @@ func (s *Service) noticeHeld(ctx context.Context, l *List, m *store.Message, sum
 		return s.store.AddPending(ctx, p)
 	}
 	confirm := ConfirmAddress(l.Address, p.Token)
-	n := &notice{
-		list: l, to: mods, from: confirm, replyTo: confirm,
-		subject:  l.Name + ": post from " + check.OrUnknown(d.Author) + " needs approval (confirm " + p.Token + ")",
-		template: "held_notice.txt", attach: m.Raw,
-		data:    map[string]any{"From": check.OrUnknown(d.Author), "Subject": sum.Subject, "Reason": d.Reason, "ID": m.ID, "ExpiresDays": l.HoldDays},
-		request: p,
+	n := &notice.Notice{
+		List: l, To: mods, From: confirm, ReplyTo: confirm,
+		Subject:  l.Name + ": post from " + check.OrUnknown(d.Author) + " needs approval (confirm " + p.Token + ")",
+		Template: "held_notice.txt", Attach: m.Raw,
+		Data:    map[string]any{"From": check.OrUnknown(d.Author), "Subject": sum.Subject, "Reason": d.Reason, "ID": m.ID, "ExpiresDays": l.HoldDays},
+		Request: p,
 	}
 	if len(m.Raw) > heldAttachMax {
 		// A big post travels as its header and its first lines, as
 		// Mailman does: the decision needs no more, and a whole copy in
 		// every moderator's notice would cost its size again per copy.
-		n.attach, n.excerpt = nil, excerptOf(m.Raw, heldExcerptBytes)
+		n.Attach, n.Excerpt = nil, notice.ExcerptOf(m.Raw, heldExcerptBytes)
 	}
-	err = s.send(ctx, n)
-	if errors.Is(err, errCompose) {
+	err = s.notices.Send(ctx, n)
+	if errors.Is(err, notice.ErrCompose) {
 		// The post is held all the same, and still expires; moderators
 		// find it in the held queue.
 		s.log.Error("held notice could not be composed", "list", l.Address, "spool_id", m.ID, "err", err)

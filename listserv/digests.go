@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"praxis/listserv/check"
+	"praxis/listserv/notice"
 	"strings"
 	"time"
 
@@ -278,7 +279,7 @@ func (s *Service) ComposeDigest(ctx context.Context, l *List, p Period, vol, iss
 	}
 	o := digest.DigestOptions{
 		List: digest.List{ID: l.ID, Address: l.Address, Name: l.Name, Prefix: l.Prefix}, Volume: vol, Issue: issue,
-		ListID: quoteName(l.Name, "").String() + "<" + check.ListIDValue(l.Address) + ">",
+		ListID: notice.QuoteName(l.Name, "").String() + "<" + check.ListIDValue(l.Address) + ">",
 		Headers: [][2]string{
 			{"List-Post", "<mailto:" + l.Address + ">"},
 			{"List-Help", "<mailto:" + Address(l.Address, store.KindRequest) + "?subject=help>"},
@@ -337,9 +338,9 @@ func readerOf(m *Member) *digest.Member {
 // ComposeSummary writes a member's learning summary mail.
 func (s *Service) ComposeSummary(l *List, sum *digest.Summary, m *Member, date time.Time) ([]byte, error) {
 	env := digest.Envelope{
-		From:        quoteName(l.Name, Address(l.Address, store.KindRequest)).String(),
+		From:        notice.QuoteName(l.Name, Address(l.Address, store.KindRequest)).String(),
 		To:          m.Address,
-		ListID:      quoteName(l.Name, "").String() + "<" + check.ListIDValue(l.Address) + ">",
+		ListID:      notice.QuoteName(l.Name, "").String() + "<" + check.ListIDValue(l.Address) + ">",
 		Unsubscribe: s.UnsubscribeURL(l.Address, m.Address), UnsubscribeMailto: "mailto:" + Address(l.Address, store.KindRequest) + "?subject=unsubscribe",
 		Date: date,
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"praxis/listserv/notice"
 
 	"praxis/listserv/store"
 )
@@ -75,10 +76,10 @@ func (s *Service) rejectNotice(ctx context.Context, l *List, m *store.Message, t
 	if ok, err := s.allowAutoMail(ctx, "reply", to, MaxAutoRepliesPerDay); err != nil || !ok {
 		return err
 	}
-	return s.send(ctx, &notice{
-		list: l, to: []string{to}, from: Address(l.Address, store.KindOwner), subject: "Your post to " + l.Name + " was rejected",
-		template: "rejected.txt", auto: "auto-replied", inReply: m.MessageID,
-		data: map[string]any{"Name": l.Name, "Address": l.Address, "Subject": m.Subject, "Reason": reason},
+	return s.notices.Send(ctx, &notice.Notice{
+		List: l, To: []string{to}, From: Address(l.Address, store.KindOwner), Subject: "Your post to " + l.Name + " was rejected",
+		Template: "rejected.txt", Auto: "auto-replied", InReply: m.MessageID,
+		Data: map[string]any{"Name": l.Name, "Address": l.Address, "Subject": m.Subject, "Reason": reason},
 	})
 }
 

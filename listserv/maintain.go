@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"praxis/listserv/notice"
 	"time"
 
 	"praxis/listserv/store"
@@ -72,9 +73,9 @@ func (s *Service) expireHeld(ctx context.Context) error {
 			} else if !ok {
 				continue
 			}
-			if err := s.send(ctx, &notice{list: l, to: []string{to}, from: Address(l.Address, store.KindOwner),
-				subject: "Your post to " + l.Name + " expired", template: "held_expired.txt", auto: "auto-replied", inReply: m.MessageID,
-				data: map[string]any{"Subject": m.Subject, "Days": l.HoldDays}}); err != nil {
+			if err := s.notices.Send(ctx, &notice.Notice{List: l, To: []string{to}, From: Address(l.Address, store.KindOwner),
+				Subject: "Your post to " + l.Name + " expired", Template: "held_expired.txt", Auto: "auto-replied", InReply: m.MessageID,
+				Data: map[string]any{"Subject": m.Subject, "Days": l.HoldDays}}); err != nil {
 				return err
 			}
 		}

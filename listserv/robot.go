@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"praxis/listserv/inbound"
+	"praxis/listserv/notice"
 	"strings"
 
 	"github.com/emersion/go-message/textproto"
@@ -157,10 +158,10 @@ func (s *Service) replyResults(ctx context.Context, l *List, to, inReply string,
 		s.log.Warn("auto-reply limit reached", "list", l.Address, "rcpt", to)
 		return nil
 	}
-	return s.send(ctx, &notice{
-		list: l, to: []string{to}, subject: "The results of your email commands", template: "results.txt", auto: "auto-replied",
-		inReply: inReply,
-		data:    map[string]any{"Done": done, "Unprocessed": unprocessed, "Ignored": ignored},
+	return s.notices.Send(ctx, &notice.Notice{
+		List: l, To: []string{to}, Subject: "The results of your email commands", Template: "results.txt", Auto: "auto-replied",
+		InReply: inReply,
+		Data:    map[string]any{"Done": done, "Unprocessed": unprocessed, "Ignored": ignored},
 	})
 }
 

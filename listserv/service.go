@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"praxis/listserv/inbound"
+	"praxis/listserv/notice"
 	"praxis/listserv/store"
 	"praxis/templates"
 )
@@ -39,7 +40,8 @@ type Service struct {
 	received chan struct{} // a message was spooled: check it
 	queued   chan struct{} // deliveries were queued: send them
 
-	in *inbound.Spool
+	in      *inbound.Spool
+	notices *notice.Sender
 
 	dmarc    DMARC  // nil: no DMARC checks (admin commands, tests)
 	archived func() // called after a post is archived; may be nil
@@ -65,6 +67,7 @@ func New(ctx context.Context, st *store.Store, cfg Config, tpl *templates.Set, l
 		queued:   make(chan struct{}, 1),
 	}
 	s.in = inbound.New(st, func() { signal(s.received) })
+	s.notices = notice.New(st, tpl, cfg.BaseURL, cfg.Hostname, cfg.Now, func() { signal(s.queued) })
 	return s, nil
 }
 

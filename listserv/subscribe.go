@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"praxis/listserv/notice"
 	"regexp"
 	"strings"
 	"time"
@@ -206,10 +207,10 @@ func (s *Service) askConfirmationOf(ctx context.Context, l *List, p *store.Pendi
 	for k, v := range extra {
 		data[k] = v
 	}
-	err := s.send(ctx, &notice{
-		list: l, to: []string{addr}, from: confirm, replyTo: confirm,
-		subject: subject + " (confirm " + p.Token + ")", template: tmpl, data: data,
-		request: p,
+	err := s.notices.Send(ctx, &notice.Notice{
+		List: l, To: []string{addr}, From: confirm, ReplyTo: confirm,
+		Subject: subject + " (confirm " + p.Token + ")", Template: tmpl, Data: data,
+		Request: p,
 	})
 	if err != nil {
 		return Outcome{}, err
@@ -223,7 +224,7 @@ func (s *Service) askModerators(ctx context.Context, l *List, addr, name string)
 	} else if len(ps) > 0 {
 		return Outcome{Message: "The request of " + addr + " already waits for a moderator."}, nil
 	}
-	mods, err := s.moderators(ctx, l)
+	mods, err := s.notices.Moderators(ctx, l)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -236,11 +237,11 @@ func (s *Service) askModerators(ctx context.Context, l *List, addr, name string)
 		}
 	} else {
 		confirm := ConfirmAddress(l.Address, p.Token)
-		if err := s.send(ctx, &notice{
-			list: l, to: mods, from: confirm, replyTo: confirm,
-			subject: l.Name + ": subscription request from " + addr + " (confirm " + p.Token + ")", template: "approval_notice.txt",
-			data:    map[string]any{"Address": addr, "Name": name, "ExpiresDays": int(PendingTTL.Hours() / 24)},
-			request: p,
+		if err := s.notices.Send(ctx, &notice.Notice{
+			List: l, To: mods, From: confirm, ReplyTo: confirm,
+			Subject: l.Name + ": subscription request from " + addr + " (confirm " + p.Token + ")", Template: "approval_notice.txt",
+			Data:    map[string]any{"Address": addr, "Name": name, "ExpiresDays": int(PendingTTL.Hours() / 24)},
+			Request: p,
 		}); err != nil {
 			return Outcome{}, err
 		}
@@ -262,8 +263,8 @@ func (s *Service) join(ctx context.Context, l *List, addr, name string) (Outcome
 		return Outcome{}, err
 	}
 	s.log.Info("member joined", "list", l.Address, "rcpt", addr)
-	if err := s.send(ctx, &notice{list: l, to: []string{addr}, subject: "Welcome to " + l.Name, template: "welcome.txt",
-		data: map[string]any{"Address": addr, "DeliveryText": deliveryText(m.Delivery)}}); err != nil {
+	if err := s.notices.Send(ctx, &notice.Notice{List: l, To: []string{addr}, Subject: "Welcome to " + l.Name, Template: "welcome.txt",
+		Data: map[string]any{"Address": addr, "DeliveryText": deliveryText(m.Delivery)}}); err != nil {
 		return Outcome{}, err
 	}
 	return Outcome{Done: true, Message: addr + " is now a member of " + l.Address + "."}, nil
@@ -278,8 +279,8 @@ func (s *Service) leave(ctx context.Context, l *List, addr string) (Outcome, err
 		return Outcome{}, err
 	}
 	s.log.Info("member left", "list", l.Address, "rcpt", addr)
-	if err := s.send(ctx, &notice{list: l, to: []string{addr}, subject: "You have left " + l.Name, template: "goodbye.txt",
-		data: map[string]any{"Address": addr}}); err != nil {
+	if err := s.notices.Send(ctx, &notice.Notice{List: l, To: []string{addr}, Subject: "You have left " + l.Name, Template: "goodbye.txt",
+		Data: map[string]any{"Address": addr}}); err != nil {
 		return Outcome{}, err
 	}
 	return Outcome{Done: true, Message: addr + " has left " + l.Address + "."}, nil
@@ -356,8 +357,8 @@ func (s *Service) Confirm(ctx context.Context, token, replier, text string) (Out
 			return s.join(ctx, l, p.Address, p.Name)
 		}
 		if verb == "reject" {
-			if err := s.send(ctx, &notice{list: l, to: []string{p.Address}, subject: "Your request to join " + l.Name, template: "subscription_refused.txt",
-				data: map[string]any{"Reason": reason}}); err != nil {
+			if err := s.notices.Send(ctx, &notice.Notice{List: l, To: []string{p.Address}, Subject: "Your request to join " + l.Name, Template: "subscription_refused.txt",
+				Data: map[string]any{"Reason": reason}}); err != nil {
 				return Outcome{}, err
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"praxis/listserv/check"
 	"praxis/listserv/inbound"
+	"praxis/listserv/notice"
 	"strings"
 
 	"github.com/emersion/go-message/textproto"
@@ -82,7 +83,7 @@ func replaceFrom(raw []byte, l *List) ([]byte, error) {
 	h, _ := rewriteHeaderReader(raw)
 	orig := h.Get("From")
 	h.Del("From")
-	h.Set("From", quoteName(l.Name, l.Address).String())
+	h.Set("From", notice.QuoteName(l.Name, l.Address).String())
 	if orig != "" {
 		h.Set("X-Original-From", strings.Join(strings.Fields(orig), " "))
 		if a := inbound.LooseAddress(orig); a != "" && !h.Has("Reply-To") {

@@ -2,6 +2,7 @@ package listserv
 
 import (
 	"context"
+	"praxis/listserv/notice"
 	"time"
 
 	"praxis/listserv/store"
@@ -25,8 +26,8 @@ func (s *Service) SendSignIn(ctx context.Context, l *List, addr, link string, ex
 	if ok, err := s.allowAutoMail(ctx, "signin", addr, MaxSignInsPerDay); err != nil || !ok {
 		return false, err
 	}
-	err = s.send(ctx, &notice{list: l, to: []string{addr}, subject: "Sign in to the " + l.Name + " archive", template: "signin.txt",
-		data: map[string]any{"Link": link, "Expires": expires.UTC().Format("2006-01-02 15:04 MST"), "Address": addr}})
+	err = s.notices.Send(ctx, &notice.Notice{List: l, To: []string{addr}, Subject: "Sign in to the " + l.Name + " archive", Template: "signin.txt",
+		Data: map[string]any{"Link": link, "Expires": expires.UTC().Format("2006-01-02 15:04 MST"), "Address": addr}})
 	return err == nil, err
 }
 

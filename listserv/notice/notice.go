@@ -1,89 +1,128 @@
-package listserv
+package notice
 
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"mime"
-	"praxis/listserv/check"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/emersion/go-message"
 
+	"praxis/listserv/check"
+	"praxis/listserv/inbound"
 	"praxis/listserv/store"
+	"praxis/templates"
 )
 
-// notice is a mail Praxis writes itself: a confirmation request, a command
+// Notice is a mail Praxis writes itself: a confirmation request, a command
 // result, a moderator's notice, a warning.
-type notice struct {
-	list     *List
-	to       []string
-	from     string // default LIST-request@
-	replyTo  string
-	subject  string
-	template string // templates/mail/NAME.txt
-	data     map[string]any
-	attach   []byte   // a message attached whole, as message/rfc822
-	excerpt  *excerpt // or a big one's header and first lines
-	inReply  string   // Message-ID this answers
+type Notice struct {
+	List     *store.List
+	To       []string
+	From     string // default LIST-request@
+	ReplyTo  string
+	Subject  string
+	Template string // templates/mail/NAME.txt
+	Data     map[string]any
+	Attach   []byte   // a message attached whole, as message/rfc822
+	Excerpt  *Excerpt // or a big one's header and first lines
+	InReply  string   // Message-ID this answers
 	// auto is the Auto-Submitted value (RFC 3834 §5): auto-replied for
 	// answers to a person's mail, auto-generated otherwise.
-	auto string
-	// request, if set, is the request this mail asks to confirm: stored in
+	Auto string
+	// Request, if set, is the request this mail asks to confirm: stored in
 	// the same transaction as the mail, so neither exists without the other.
-	request *store.Pending
+	Request *store.Pending
 }
 
-// compose renders n into a message. Notices are written with go-message:
+// Store is what the sender needs of the store: to spool a notice with its
+// deliveries (and its request) in one transaction, and to find who to tell.
+type Store interface {
+	SpoolNotice(ctx context.Context, m *store.Message, ds []*store.Delivery, requests ...*store.Pending) error
+	Members(ctx context.Context, listID int64) ([]*store.Member, error)
+}
+
+// Sender composes notices and queues them for delivery.
+type Sender struct {
+	store    Store
+	tpl      *templates.Set
+	baseURL  string
+	hostname string
+	now      func() time.Time
+	queued   func()
+}
+
+// New builds a sender. baseURL goes into links, hostname into Message-IDs;
+// queued (may be nil) is called after a notice is queued.
+func New(st Store, tpl *templates.Set, baseURL, hostname string, now func() time.Time, queued func()) *Sender {
+	if queued == nil {
+		queued = func() {}
+	}
+	return &Sender{store: st, tpl: tpl, baseURL: baseURL, hostname: hostname, now: now, queued: queued}
+}
+
+// NewMessageID makes a Message-ID for mail Praxis writes.
+func (s *Sender) NewMessageID() string {
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("crypto/rand: %v", err))
+	}
+	return fmt.Sprintf("praxis.%d.%s@%s", s.now().Unix(), hex.EncodeToString(b), s.hostname)
+}
+
+// Compose renders n into a message. Notices are written with go-message:
 // a held post must travel as message/rfc822 unencoded (RFC 2046 §5.2.1
 // allows only 7bit, 8bit or binary there), which jordan-wright/email cannot
 // do, as it base64-encodes every attachment.
-func (s *Service) compose(n *notice) ([]byte, error) {
+func (s *Sender) Compose(n *Notice) ([]byte, error) {
 	data := map[string]any{}
-	for k, v := range n.data {
+	for k, v := range n.Data {
 		data[k] = v
 	}
-	data["List"] = n.list
-	data["ListName"] = n.list.Name
-	data["ListAddress"] = n.list.Address
-	data["Request"] = Address(n.list.Address, store.KindRequest)
-	data["Owner"] = Address(n.list.Address, store.KindOwner)
-	data["BaseURL"] = s.cfg.BaseURL
+	data["List"] = n.List
+	data["ListName"] = n.List.Name
+	data["ListAddress"] = n.List.Address
+	data["Request"] = inbound.Address(n.List.Address, store.KindRequest)
+	data["Owner"] = inbound.Address(n.List.Address, store.KindOwner)
+	data["BaseURL"] = s.baseURL
 	var body bytes.Buffer
-	if err := s.tpl.Mail.ExecuteTemplate(&body, n.template, data); err != nil {
-		return nil, fmt.Errorf("notice %s: %w", n.template, err)
+	if err := s.tpl.Mail.ExecuteTemplate(&body, n.Template, data); err != nil {
+		return nil, fmt.Errorf("notice %s: %w", n.Template, err)
 	}
 	text := strings.ReplaceAll(strings.TrimLeft(body.String(), "\n"), "\n", "\r\n")
 
-	from := n.from
+	from := n.From
 	if from == "" {
-		from = Address(n.list.Address, store.KindRequest)
+		from = inbound.Address(n.List.Address, store.KindRequest)
 	}
-	auto := n.auto
+	auto := n.Auto
 	if auto == "" {
 		auto = "auto-generated"
 	}
 	fields := [][2]string{
-		{"From", quoteName(n.list.Name, from).String()},
-		{"To", strings.Join(n.to, ", ")},
-		{"Subject", mime.QEncoding.Encode("utf-8", n.subject)},
-		{"Date", s.cfg.Now().UTC().Format(time.RFC1123Z)},
-		{"Message-Id", "<" + s.newMessageID() + ">"},
+		{"From", QuoteName(n.List.Name, from).String()},
+		{"To", strings.Join(n.To, ", ")},
+		{"Subject", mime.QEncoding.Encode("utf-8", n.Subject)},
+		{"Date", s.now().UTC().Format(time.RFC1123Z)},
+		{"Message-Id", "<" + s.NewMessageID() + ">"},
 	}
-	if n.replyTo != "" {
-		fields = append(fields, [2]string{"Reply-To", n.replyTo})
+	if n.ReplyTo != "" {
+		fields = append(fields, [2]string{"Reply-To", n.ReplyTo})
 	}
-	if n.inReply != "" && validMessageID(n.inReply) {
-		fields = append(fields, [2]string{"In-Reply-To", "<" + n.inReply + ">"}, [2]string{"References", "<" + n.inReply + ">"})
+	if n.InReply != "" && ValidMessageID(n.InReply) {
+		fields = append(fields, [2]string{"In-Reply-To", "<" + n.InReply + ">"}, [2]string{"References", "<" + n.InReply + ">"})
 	}
 	fields = append(fields,
 		[2]string{"Auto-Submitted", auto},
 		[2]string{"Precedence", "bulk"},
-		[2]string{"X-Loop", n.list.Address},
-		[2]string{"List-Id", quoteName(n.list.Name, "").String() + "<" + check.ListIDValue(n.list.Address) + ">"},
+		[2]string{"X-Loop", n.List.Address},
+		[2]string{"List-Id", QuoteName(n.List.Name, "").String() + "<" + check.ListIDValue(n.List.Address) + ">"},
 		[2]string{"MIME-Version", "1.0"},
 	)
 	// go-message's Header.Add puts a field first: add them last to first,
@@ -94,12 +133,12 @@ func (s *Service) compose(n *notice) ([]byte, error) {
 	}
 
 	var out bytes.Buffer
-	cte := transferEncoding(text)
+	cte := TransferEncoding(text)
 	textHeader := func(h *message.Header) {
 		h.Set("Content-Transfer-Encoding", cte)
 		h.Set("Content-Type", "text/plain; charset=utf-8")
 	}
-	if n.attach == nil && n.excerpt == nil {
+	if n.Attach == nil && n.Excerpt == nil {
 		textHeader(&h)
 		w, err := message.CreateWriter(&out, h)
 		if err != nil {
@@ -128,8 +167,8 @@ func (s *Service) compose(n *notice) ([]byte, error) {
 		return nil, err
 	}
 	tw.Close()
-	if n.excerpt != nil {
-		if err := n.excerpt.write(w); err != nil {
+	if n.Excerpt != nil {
+		if err := n.Excerpt.write(w); err != nil {
 			return nil, err
 		}
 	} else {
@@ -140,7 +179,7 @@ func (s *Service) compose(n *notice) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		if _, err := aw.Write(n.attach); err != nil {
+		if _, err := aw.Write(n.Attach); err != nil {
 			return nil, err
 		}
 		aw.Close()
@@ -151,16 +190,16 @@ func (s *Service) compose(n *notice) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-// excerpt is what a notice carries of a message too big to attach: its
+// Excerpt is what a notice carries of a message too big to attach: its
 // header block and the first lines of its body.
-type excerpt struct {
+type Excerpt struct {
 	header, body []byte
 	size         int // the whole message's
 }
 
-// excerptOf cuts raw into its header and at most max bytes of its body,
+// ExcerptOf cuts raw into its header and at most max bytes of its body,
 // ending at a line end.
-func excerptOf(raw []byte, max int) *excerpt {
+func ExcerptOf(raw []byte, max int) *Excerpt {
 	header, body := raw, []byte(nil)
 	for _, sep := range []string{"\r\n\r\n", "\n\n"} {
 		if i := bytes.Index(raw, []byte(sep)); i >= 0 {
@@ -168,7 +207,7 @@ func excerptOf(raw []byte, max int) *excerpt {
 			break
 		}
 	}
-	return &excerpt{header: cutAtLine(header, max), body: cutAtLine(body, max), size: len(raw)}
+	return &Excerpt{header: cutAtLine(header, max), body: cutAtLine(body, max), size: len(raw)}
 }
 
 // cutAtLine returns at most max bytes of b, ending at a line end if one is
@@ -186,10 +225,10 @@ func cutAtLine(b []byte, max int) []byte {
 
 // write adds the header as text/rfc822-headers (RFC 6522 §5) and the
 // first lines as a text part that says what it is.
-func (e *excerpt) write(w *message.Writer) error {
+func (e *Excerpt) write(w *message.Writer) error {
 	part := func(h message.Header, b []byte) error {
 		h.Set("Content-Disposition", "inline")
-		h.Set("Content-Transfer-Encoding", transferEncoding(string(b)))
+		h.Set("Content-Transfer-Encoding", TransferEncoding(string(b)))
 		pw, err := w.CreatePart(h)
 		if err != nil {
 			return err
@@ -215,13 +254,14 @@ func (e *excerpt) write(w *message.Writer) error {
 	return part(bh, e.body)
 }
 
-// mailAddress formats "Name <addr>" with the name quoted or encoded as
+// MailAddress formats "Name <addr>" with the name quoted or encoded as
 // needed (RFC 5322 §3.4, RFC 2047 §5).
-type mailAddress struct{ name, addr string }
+type MailAddress struct{ name, addr string }
 
-func quoteName(name, addr string) mailAddress { return mailAddress{name, addr} }
+// QuoteName is name and addr as a MailAddress.
+func QuoteName(name, addr string) MailAddress { return MailAddress{name, addr} }
 
-func (a mailAddress) String() string {
+func (a MailAddress) String() string {
 	name := a.name
 	if name != "" {
 		if needsEncoding(name) {
@@ -252,66 +292,66 @@ func needsEncoding(s string) bool {
 	return false
 }
 
-// send composes a notice and queues it for its recipients, in one
+// Send composes a notice and queues it for its recipients, in one
 // transaction, from the list's bounce address (so bounces of notices come
 // back to Praxis, not to a person).
-func (s *Service) send(ctx context.Context, n *notice) error {
-	raw, err := s.compose(n)
+func (s *Sender) Send(ctx context.Context, n *Notice) error {
+	raw, err := s.Compose(n)
 	if err != nil {
-		return fmt.Errorf("%w: %v", errCompose, err)
+		return fmt.Errorf("%w: %v", ErrCompose, err)
 	}
-	m := &store.Message{ListID: n.list.ID, ListAddress: n.list.Address, MailFrom: Address(n.list.Address, store.KindBounce),
-		Rcpt: strings.Join(n.to, ", "), Raw: raw, Subject: n.subject}
-	ds := make([]*store.Delivery, 0, len(n.to))
-	for _, to := range n.to {
-		ds = append(ds, &store.Delivery{ListID: n.list.ID, Rcpt: to, Mode: store.ModeRaw, EnvFrom: Address(n.list.Address, store.KindBounce)})
+	m := &store.Message{ListID: n.List.ID, ListAddress: n.List.Address, MailFrom: inbound.Address(n.List.Address, store.KindBounce),
+		Rcpt: strings.Join(n.To, ", "), Raw: raw, Subject: n.Subject}
+	ds := make([]*store.Delivery, 0, len(n.To))
+	for _, to := range n.To {
+		ds = append(ds, &store.Delivery{ListID: n.List.ID, Rcpt: to, Mode: store.ModeRaw, EnvFrom: inbound.Address(n.List.Address, store.KindBounce)})
 	}
 	var requests []*store.Pending
-	if n.request != nil {
-		requests = append(requests, n.request)
+	if n.Request != nil {
+		requests = append(requests, n.Request)
 	}
 	if err := s.store.SpoolNotice(ctx, m, ds, requests...); err != nil {
 		return err
 	}
-	signal(s.queued)
+	s.queued()
 	return nil
 }
 
-// moderators returns the addresses that decide held posts and requests:
+// Moderators returns the addresses that decide held posts and requests:
 // moderators and owners.
-func (s *Service) moderators(ctx context.Context, l *List) ([]string, error) {
+func (s *Sender) Moderators(ctx context.Context, l *store.List) ([]string, error) {
 	ms, err := s.store.Members(ctx, l.ID)
 	if err != nil {
 		return nil, err
 	}
 	var out []string
 	for _, m := range ms {
-		if m.Role == RoleModerator || m.Role == RoleOwner {
+		if m.Role == store.RoleModerator || m.Role == store.RoleOwner {
 			out = append(out, m.Address)
 		}
 	}
 	return out, nil
 }
 
-// owners returns the owners' addresses.
-func (s *Service) owners(ctx context.Context, l *List) ([]string, error) {
+// Owners returns the owners' addresses.
+func (s *Sender) Owners(ctx context.Context, l *store.List) ([]string, error) {
 	ms, err := s.store.Members(ctx, l.ID)
 	if err != nil {
 		return nil, err
 	}
 	var out []string
 	for _, m := range ms {
-		if m.Role == RoleOwner {
+		if m.Role == store.RoleOwner {
 			out = append(out, m.Address)
 		}
 	}
 	return out, nil
 }
 
-// transferEncoding picks the lightest encoding that carries text: 7bit for
+// TransferEncoding picks the lightest encoding that carries text: 7bit for
 // ASCII, 8bit for UTF-8 (every MTA of our time speaks 8BITMIME, RFC 6152),
 // quoted-printable only when a line is too long for SMTP (RFC 5322 §2.1.1).
-func transferEncoding(text string) string {
+func TransferEncoding(text string) string {
 	for _, line := range strings.Split(text, "\n") {
 		if len(line) > 900 {
 			return "quoted-printable"
@@ -323,9 +363,9 @@ func transferEncoding(text string) string {
 	return "7bit"
 }
 
-// validMessageID tells whether id can go into a header: a hostile message
+// ValidMessageID tells whether id can go into a header: a hostile message
 // may carry any bytes in its Message-ID.
-func validMessageID(id string) bool {
+func ValidMessageID(id string) bool {
 	for i := 0; i < len(id); i++ {
 		if c := id[i]; c <= ' ' || c == 0x7f || c == '<' || c == '>' {
 			return false
@@ -334,6 +374,6 @@ func validMessageID(id string) bool {
 	return id != ""
 }
 
-// errCompose marks a notice that cannot be written from what a message
+// ErrCompose marks a notice that cannot be written from what a message
 // gave us: trying again would fail again, so the message is set aside.
-var errCompose = errors.New("notice cannot be composed")
+var ErrCompose = errors.New("notice cannot be composed")
