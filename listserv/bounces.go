@@ -241,7 +241,7 @@ func (s *Service) bounceRounds(ctx context.Context) error {
 // re-enable link, which also works by reply.
 func (s *Service) warnDisabled(ctx context.Context, l *List, m *store.Member) error {
 	now := s.cfg.Now()
-	p := &store.Pending{Token: newToken(), ListID: l.ID, Kind: store.PendingReenable, Address: m.Address, CreatedAt: now, ExpiresAt: now.Add(reenableTTL)}
+	p := &store.Pending{Token: notice.NewToken(), ListID: l.ID, Kind: store.PendingReenable, Address: m.Address, CreatedAt: now, ExpiresAt: now.Add(reenableTTL)}
 	if err := s.store.AddPending(ctx, p); err != nil {
 		return err
 	}

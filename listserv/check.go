@@ -239,7 +239,7 @@ func (s *Service) noticeHeld(ctx context.Context, l *List, m *store.Message, sum
 	if l.HoldDays > 0 {
 		expires = now.Add(time.Duration(l.HoldDays) * 24 * time.Hour)
 	}
-	p := &store.Pending{Token: newToken(), ListID: l.ID, Kind: store.PendingHeld, Address: d.Author, Data: fmt.Sprint(m.ID), CreatedAt: now, ExpiresAt: expires}
+	p := &store.Pending{Token: notice.NewToken(), ListID: l.ID, Kind: store.PendingHeld, Address: d.Author, Data: fmt.Sprint(m.ID), CreatedAt: now, ExpiresAt: expires}
 	// The request is written even with no one to notify: it is what makes
 	// the post expire. With someone to notify, it is written with the
 	// notice, in one transaction.

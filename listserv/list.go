@@ -53,7 +53,7 @@ const (
 )
 
 // ErrInvalid marks bad input from a user (CLI, web, mail).
-var ErrInvalid = errors.New("invalid")
+var ErrInvalid = store.ErrInvalid
 
 // Re-exported store sentinels so callers need not import store.
 var (

@@ -2,11 +2,10 @@ package listserv
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
+	"praxis/listserv/inbound"
 	"praxis/listserv/notice"
 	"regexp"
 	"strings"
@@ -30,21 +29,8 @@ type Outcome struct {
 	Message string
 }
 
-func newToken() string {
-	b := make([]byte, 20)
-	if _, err := rand.Read(b); err != nil {
-		panic(fmt.Sprintf("crypto/rand: %v", err))
-	}
-	// Hex: the token travels in an address's local part, where case may be
-	// folded on the way.
-	return hex.EncodeToString(b)
-}
-
-// ConfirmAddress is the address that confirms a request by reply.
-func ConfirmAddress(list, token string) string {
-	local, domain, _ := strings.Cut(list, "@")
-	return local + "-confirm+" + token + "@" + domain
-}
+// ConfirmAddress is the -confirm+TOKEN address of a request (inbound.ConfirmAddress).
+func ConfirmAddress(list, token string) string { return inbound.ConfirmAddress(list, token) }
 
 // ConfirmURL is the web page that confirms a request.
 func (s *Service) ConfirmURL(list, token string) string {
@@ -201,7 +187,7 @@ func (s *Service) askConfirmationOf(ctx context.Context, l *List, p *store.Pendi
 		return Outcome{Message: "Too many confirmation requests for " + addr + " today; try again tomorrow."}, nil
 	}
 	now := s.cfg.Now()
-	p.Token, p.ListID, p.CreatedAt, p.ExpiresAt = newToken(), l.ID, now, now.Add(PendingTTL)
+	p.Token, p.ListID, p.CreatedAt, p.ExpiresAt = notice.NewToken(), l.ID, now, now.Add(PendingTTL)
 	confirm := ConfirmAddress(l.Address, p.Token)
 	data := map[string]any{"Address": addr, "ConfirmAddress": confirm, "ConfirmURL": s.ConfirmURL(l.Address, p.Token), "ExpiresDays": int(PendingTTL.Hours() / 24)}
 	for k, v := range extra {
@@ -229,7 +215,7 @@ func (s *Service) askModerators(ctx context.Context, l *List, addr, name string)
 		return Outcome{}, err
 	}
 	now := s.cfg.Now()
-	p := &store.Pending{Token: newToken(), ListID: l.ID, Kind: store.PendingApproval, Address: addr, Name: name, CreatedAt: now, ExpiresAt: now.Add(PendingTTL)}
+	p := &store.Pending{Token: notice.NewToken(), ListID: l.ID, Kind: store.PendingApproval, Address: addr, Name: name, CreatedAt: now, ExpiresAt: now.Add(PendingTTL)}
 	if len(mods) == 0 {
 		// Nobody to tell yet: the request waits for the web's held page.
 		if err := s.store.AddPending(ctx, p); err != nil {

@@ -62,3 +62,9 @@ func Address(list, kind string) string {
 	}[kind]
 	return local + suffix + "@" + domain
 }
+
+// ConfirmAddress is the address that confirms a request by reply.
+func ConfirmAddress(list, token string) string {
+	local, domain, _ := strings.Cut(list, "@")
+	return local + "-confirm+" + token + "@" + domain
+}

@@ -377,3 +377,14 @@ func ValidMessageID(id string) bool {
 // ErrCompose marks a notice that cannot be written from what a message
 // gave us: trying again would fail again, so the message is set aside.
 var ErrCompose = errors.New("notice cannot be composed")
+
+// NewToken makes the token of a request: a confirmation, a held post.
+func NewToken() string {
+	b := make([]byte, 20)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("crypto/rand: %v", err))
+	}
+	// Hex: the token travels in an address's local part, where case may be
+	// folded on the way.
+	return hex.EncodeToString(b)
+}

@@ -30,6 +30,9 @@ var (
 	ErrDuplicate = errors.New("already exists")
 	ErrState     = errors.New("not in a state that allows this")
 	ErrClosed    = errors.New("store closed")
+	// ErrInvalid marks bad input from a user (CLI, web, mail); the rooms
+	// return it, and listserv names it for its callers.
+	ErrInvalid = errors.New("invalid")
 )
 
 // Store is the database handle shared by every part of the process.
