@@ -133,7 +133,7 @@ func (s *Service) processPost(ctx context.Context, l *List, m *store.Message) er
 		// The notice (and the request that makes the post expire) first:
 		// a crash before the post is marked held checks it again and tells
 		// the moderators twice, where the other order would tell nobody.
-		if err := s.noticeHeld(ctx, l, m, sum, d); err != nil {
+		if err := s.held.Notify(ctx, l, m, sum.Subject, d); err != nil {
 			return err
 		}
 		return s.store.Transition(ctx, m.ID, store.StateReceived, d.State, d.Reason, "", nil)
@@ -142,7 +142,7 @@ func (s *Service) processPost(ctx context.Context, l *List, m *store.Message) er
 		if err := s.store.Transition(ctx, m.ID, store.StateReceived, d.State, d.Reason, "", nil); err != nil {
 			return err
 		}
-		return s.rejectNotice(ctx, l, m, d.Author, d.Reason)
+		return s.held.RejectNotice(ctx, l, m, d.Author, d.Reason)
 	default:
 		log.Info("post not relayed", "state", d.State, "reason", d.Reason)
 	}
@@ -225,54 +225,3 @@ func (s *Service) processOwner(ctx context.Context, l *List, m *store.Message) e
 	signal(s.queued)
 	return nil
 }
-
-// noticeHeld tells the moderators of a held post, with the post attached
-// and a confirmation address: a reply decides (Mailman's moderator
-// notice). Undecided posts expire after the list's HoldDays.
-func (s *Service) noticeHeld(ctx context.Context, l *List, m *store.Message, sum inbound.Summary, d check.Decision) error {
-	mods, err := s.notices.Moderators(ctx, l)
-	if err != nil {
-		return err
-	}
-	now := s.cfg.Now()
-	expires := now.Add(100 * 365 * 24 * time.Hour)
-	if l.HoldDays > 0 {
-		expires = now.Add(time.Duration(l.HoldDays) * 24 * time.Hour)
-	}
-	p := &store.Pending{Token: notice.NewToken(), ListID: l.ID, Kind: store.PendingHeld, Address: d.Author, Data: fmt.Sprint(m.ID), CreatedAt: now, ExpiresAt: expires}
-	// The request is written even with no one to notify: it is what makes
-	// the post expire. With someone to notify, it is written with the
-	// notice, in one transaction.
-	if len(mods) == 0 {
-		return s.store.AddPending(ctx, p)
-	}
-	confirm := ConfirmAddress(l.Address, p.Token)
-	n := &notice.Notice{
-		List: l, To: mods, From: confirm, ReplyTo: confirm,
-		Subject:  l.Name + ": post from " + check.OrUnknown(d.Author) + " needs approval (confirm " + p.Token + ")",
-		Template: "held_notice.txt", Attach: m.Raw,
-		Data:    map[string]any{"From": check.OrUnknown(d.Author), "Subject": sum.Subject, "Reason": d.Reason, "ID": m.ID, "ExpiresDays": l.HoldDays},
-		Request: p,
-	}
-	if len(m.Raw) > heldAttachMax {
-		// A big post travels as its header and its first lines, as
-		// Mailman does: the decision needs no more, and a whole copy in
-		// every moderator's notice would cost its size again per copy.
-		n.Attach, n.Excerpt = nil, notice.ExcerptOf(m.Raw, heldExcerptBytes)
-	}
-	err = s.notices.Send(ctx, n)
-	if errors.Is(err, notice.ErrCompose) {
-		// The post is held all the same, and still expires; moderators
-		// find it in the held queue.
-		s.log.Error("held notice could not be composed", "list", l.Address, "spool_id", m.ID, "err", err)
-		return s.store.AddPending(ctx, p)
-	}
-	return err
-}
-
-// A held post up to heldAttachMax is attached to its notice whole; a
-// bigger one as its header and its first heldExcerptBytes.
-const (
-	heldAttachMax    = 256 << 10
-	heldExcerptBytes = 32 << 10
-)

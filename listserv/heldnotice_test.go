@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"praxis/listserv/moderation"
 	"strings"
 	"testing"
 
@@ -24,8 +25,8 @@ func TestHeldNoticeOfBigPost(t *testing.T) {
 	body := "first line of the body\r\n" + strings.Repeat("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\r\n", 40000) + "THE LAST LINE\r\n"
 	receive(t, svc, "cop@example.org", "eve@example.com", head+body)
 	n := lastNotice(t, svc)
-	if len(n.Raw) > heldAttachMax {
-		t.Errorf("notice of a %d-byte post is %d bytes, want at most %d", len(head+body), len(n.Raw), heldAttachMax)
+	if len(n.Raw) > moderation.AttachMax {
+		t.Errorf("notice of a %d-byte post is %d bytes, want at most %d", len(head+body), len(n.Raw), moderation.AttachMax)
 	}
 	e, err := message.Read(bytes.NewReader(n.Raw))
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"praxis/listserv/inbound"
+	"praxis/listserv/moderation"
 	"praxis/listserv/notice"
 	"praxis/listserv/store"
 	"praxis/templates"
@@ -42,6 +43,7 @@ type Service struct {
 
 	in      *inbound.Spool
 	notices *notice.Sender
+	held    *moderation.Queue
 
 	dmarc    DMARC  // nil: no DMARC checks (admin commands, tests)
 	archived func() // called after a post is archived; may be nil
@@ -67,7 +69,13 @@ func New(ctx context.Context, st *store.Store, cfg Config, tpl *templates.Set, l
 		queued:   make(chan struct{}, 1),
 	}
 	s.in = inbound.New(st, func() { signal(s.received) })
-	s.notices = notice.New(st, tpl, cfg.BaseURL, cfg.Hostname, cfg.Now, func() { signal(s.queued) })
+	s.notices = notice.New(st, tpl, cfg.BaseURL, cfg.Hostname, s.now, func() { signal(s.queued) })
+	s.held = moderation.New(moderation.Deps{
+		Store: st, Notices: s.notices, List: s.List, Accept: s.accept, Log: log, Now: s.now,
+		AllowReply: func(ctx context.Context, addr string) (bool, error) {
+			return s.allowAutoMail(ctx, "reply", addr, MaxAutoRepliesPerDay)
+		},
+	})
 	return s, nil
 }
 
@@ -239,3 +247,7 @@ func (s *Service) Templates() *templates.Set { return s.tpl }
 
 // BaseURL is where the web pages are, without a trailing slash.
 func (s *Service) BaseURL() string { return s.cfg.BaseURL }
+
+// now reads the clock of the moment (tests change cfg.Now after New; the
+// rooms are given this, not the clock New saw).
+func (s *Service) now() time.Time { return s.cfg.Now() }
