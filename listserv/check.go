@@ -112,7 +112,7 @@ func (s *Service) process(ctx context.Context, m *store.Message) error {
 	case store.KindRequest, store.KindJoin, store.KindLeave, store.KindConfirm:
 		return s.processCommand(ctx, l, m)
 	case store.KindBounce:
-		return s.processBounce(ctx, l, m)
+		return s.bounces.Process(ctx, l, m)
 	}
 	return s.store.Transition(ctx, m.ID, store.StateReceived, store.StatePending, "no processor for "+m.Kind, "", nil)
 }

@@ -101,7 +101,7 @@ func FuzzVERPRecipient(f *testing.F) {
 	f.Add("=")
 	f.Add("a=b=c=d")
 	f.Fuzz(func(t *testing.T, extra string) {
-		rcpt, ok := svc.verpRecipient("cop@example.org", extra)
+		rcpt, ok := svc.verp.Recipient("cop@example.org", extra)
 		// Only the tag Praxis itself made for rcpt passes the MAC check.
 		if ok && !strings.Contains(strings.ToLower(svc.VERP("cop@example.org", rcpt)), "+"+strings.ToLower(extra)+"@") {
 			t.Fatalf("accepted %q for %q, which is not our tag for it", extra, rcpt)

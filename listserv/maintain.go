@@ -24,5 +24,5 @@ func (s *Service) Maintain(ctx context.Context) error {
 	if err := s.held.Expire(ctx); err != nil {
 		return err
 	}
-	return s.bounceRounds(ctx)
+	return s.bounces.Rounds(ctx)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"praxis/listserv/bounce"
 	"praxis/listserv/inbound"
 	"praxis/listserv/moderation"
 	"praxis/listserv/notice"
@@ -36,7 +37,7 @@ type Service struct {
 	log      *slog.Logger
 	tpl      *templates.Set
 	unsubKey []byte
-	verpKey  []byte
+	verp     *bounce.VERP
 
 	received chan struct{} // a message was spooled: check it
 	queued   chan struct{} // deliveries were queued: send them
@@ -44,6 +45,7 @@ type Service struct {
 	in      *inbound.Spool
 	notices *notice.Sender
 	held    *moderation.Queue
+	bounces *bounce.Scorer
 
 	dmarc    DMARC  // nil: no DMARC checks (admin commands, tests)
 	archived func() // called after a post is archived; may be nil
@@ -64,12 +66,15 @@ func New(ctx context.Context, st *store.Store, cfg Config, tpl *templates.Set, l
 		return nil, fmt.Errorf("listserv: %w", err)
 	}
 	s := &Service{
-		store: st, cfg: cfg, log: log, tpl: tpl, unsubKey: key, verpKey: verpKey, dmarc: cfg.DMARC,
+		store: st, cfg: cfg, log: log, tpl: tpl, unsubKey: key, verp: bounce.NewVERP(verpKey), dmarc: cfg.DMARC,
 		received: make(chan struct{}, 1),
 		queued:   make(chan struct{}, 1),
 	}
 	s.in = inbound.New(st, func() { signal(s.received) })
 	s.notices = notice.New(st, tpl, cfg.BaseURL, cfg.Hostname, s.now, func() { signal(s.queued) })
+	s.bounces = bounce.NewScorer(bounce.Deps{
+		Store: st, Notices: s.notices, VERP: s.verp, ConfirmURL: s.ConfirmURL, Log: log, Now: s.now,
+	})
 	s.held = moderation.New(moderation.Deps{
 		Store: st, Notices: s.notices, List: s.List, Accept: s.accept, Log: log, Now: s.now,
 		AllowReply: func(ctx context.Context, addr string) (bool, error) {
@@ -251,3 +256,7 @@ func (s *Service) BaseURL() string { return s.cfg.BaseURL }
 // now reads the clock of the moment (tests change cfg.Now after New; the
 // rooms are given this, not the clock New saw).
 func (s *Service) now() time.Time { return s.cfg.Now() }
+
+// VERP is the envelope sender of the copy of a post sent to rcpt, signed
+// so that its bounce proves which copy bounced (bounce.VERP).
+func (s *Service) VERP(list, rcpt string) string { return s.verp.Address(list, rcpt) }

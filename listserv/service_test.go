@@ -296,16 +296,16 @@ func TestVERPCarriesAMAC(t *testing.T) {
 	if !ok || r.Kind != "bounce" || r.List != "cop@example.org" {
 		t.Fatalf("VERP does not route back: %+v %v", r, ok)
 	}
-	rcpt, ok := svc.verpRecipient(r.List, r.Extra)
+	rcpt, ok := svc.verp.Recipient(r.List, r.Extra)
 	if !ok || !strings.EqualFold(rcpt, "Bob.Smith@Mail.Example.net") {
 		t.Errorf("verpRecipient = %q, %v", rcpt, ok)
 	}
 	// A forged one, naming another member, fails.
 	forged := strings.Replace(r.Extra, "bob.smith", "alice", 1)
-	if _, ok := svc.verpRecipient(r.List, forged); ok {
+	if _, ok := svc.verp.Recipient(r.List, forged); ok {
 		t.Error("a forged VERP address was accepted")
 	}
-	if _, ok := svc.verpRecipient(r.List, "alice=example.net"); ok {
+	if _, ok := svc.verp.Recipient(r.List, "alice=example.net"); ok {
 		t.Error("a VERP address without MAC was accepted")
 	}
 }

@@ -6,8 +6,9 @@
 // (LIST-bounces+local=domain@host), so whatever a receiving system sends back
 // lands on that address; the router hands the raw message to Parse, which
 // returns a Report. The Report is a verdict, not an action: deciding what a
-// bounce costs the member (the score, the probe, the disabling) belongs to the
-// caller. Parse only has to be right about the facts, and two of them matter
+// bounce costs the member (the score, the disabling, the warnings and the
+// removal) belongs to the Scorer (score.go), Mailman's bounce runner, which
+// only counts a bounce whose VERP address carries our MAC (verp.go). Parse only has to be right about the facts, and two of them matter
 // most for fairness to members:
 //
 //   - Delay notices are Kind Delay, never Failure: the message is still on its
