@@ -51,7 +51,7 @@ func newAuthorshipFixture(t *testing.T) *authorshipFixture {
 		"_dmarc.mail.test":          {dnstest.TXT("v=DMARC1; p=reject")},
 	})
 	svc := newTestService(t)
-	svc.dmarc = dmarc.NewChecker(dns.NewResolver(srv.Addr()), dmarc.Options{Timeout: 5 * time.Second})
+	svc.setDMARC(dmarc.NewChecker(dns.NewResolver(srv.Addr()), dmarc.Options{Timeout: 5 * time.Second}))
 	now := time.Now().UTC().Truncate(time.Second)
 	svc.cfg.Now = func() time.Time { return now }
 	ctx := context.Background()

@@ -161,11 +161,11 @@ func (c checkSource) Member(ctx context.Context, listID int64, addr string) (*Me
 }
 
 func (c checkSource) AuthorTrusted(ctx context.Context, raw []byte, domain string) (bool, string) {
-	return c.s.authorTrusted(ctx, raw, domain)
+	return c.s.authors.AuthorTrusted(ctx, raw, domain)
 }
 
 func (c checkSource) AuthorUnsignable(ctx context.Context, domain string) (bool, string) {
-	return c.s.authorUnsignable(ctx, domain)
+	return c.s.authors.AuthorUnsignable(ctx, domain)
 }
 
 var _ check.Source = checkSource{}

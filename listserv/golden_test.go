@@ -86,7 +86,7 @@ func receive(t *testing.T, svc *Service, rcpt, from, raw string) {
 func TestGoldenNotices(t *testing.T) {
 	svc := newTestService(t)
 	svc.cfg.Now = func() time.Time { return time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC) }
-	svc.dmarc = fakeDMARC{}
+	svc.setDMARC(fakeDMARC{})
 	ctx := context.Background()
 	l := &List{Address: "cop@example.org", Name: "Makers CoP", Description: "People who make things.", Prefix: "[cop] "}
 	if err := svc.CreateList(ctx, l); err != nil {
@@ -299,7 +299,7 @@ func TestForgedSenderCannotChangeSettings(t *testing.T) {
 	ctx := context.Background()
 	svc.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP"})
 	svc.AddMember(ctx, "cop@example.org", &Member{Address: "alice@strict.example"})
-	svc.dmarc = fakeDMARC{}
+	svc.setDMARC(fakeDMARC{})
 	// From a strict domain, and from one without DMARC (gmail-like p=none
 	// or nothing): neither proves the sender, neither may change settings.
 	svc.AddMember(ctx, "cop@example.org", &Member{Address: "bob@lax.example"})

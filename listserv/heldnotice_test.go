@@ -15,7 +15,7 @@ import (
 // notice carries its header and its first lines.
 func TestHeldNoticeOfBigPost(t *testing.T) {
 	svc := newTestService(t)
-	svc.dmarc = fakeDMARC{}
+	svc.setDMARC(fakeDMARC{})
 	ctx := context.Background()
 	mustList(t, svc, "cop@example.org", PostMembers)
 	svc.AddMember(ctx, "cop@example.org", &Member{Address: "mod@example.org", Role: RoleModerator})

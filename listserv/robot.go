@@ -53,7 +53,7 @@ func (s *Service) processCommand(ctx context.Context, l *List, m *store.Message)
 	var proof commandProof
 	if m.Kind == store.KindJoin || m.Kind == store.KindRequest {
 		var err error
-		if proof.proven, proof.why, err = s.commandProven(ctx, m, sender); err != nil {
+		if proof.proven, proof.why, err = s.authors.CommandProven(ctx, m, sender); err != nil {
 			return err
 		}
 	}
@@ -73,7 +73,7 @@ func (s *Service) processCommand(ctx context.Context, l *List, m *store.Message)
 		}
 	default:
 		// set and who act on the sender's word alone, so they need mail
-		// that proves it is the sender's (commandProven) or a confirmation
+		// that proves it is the sender's (authorship.Verifier.CommandProven) or a confirmation
 		// by the address; subscribe and unsubscribe are confirmed by the
 		// address itself anyway.
 		err = s.runCommands(ctx, l, m, sum, sender, subject, body, proof)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"praxis/listserv/authorship"
 	"praxis/listserv/bounce"
 	"praxis/listserv/inbound"
 	"praxis/listserv/moderation"
@@ -46,8 +47,8 @@ type Service struct {
 	notices *notice.Sender
 	held    *moderation.Queue
 	bounces *bounce.Scorer
+	authors *authorship.Verifier
 
-	dmarc    DMARC  // nil: no DMARC checks (admin commands, tests)
 	archived func() // called after a post is archived; may be nil
 }
 
@@ -66,12 +67,13 @@ func New(ctx context.Context, st *store.Store, cfg Config, tpl *templates.Set, l
 		return nil, fmt.Errorf("listserv: %w", err)
 	}
 	s := &Service{
-		store: st, cfg: cfg, log: log, tpl: tpl, unsubKey: key, verp: bounce.NewVERP(verpKey), dmarc: cfg.DMARC,
+		store: st, cfg: cfg, log: log, tpl: tpl, unsubKey: key, verp: bounce.NewVERP(verpKey),
 		received: make(chan struct{}, 1),
 		queued:   make(chan struct{}, 1),
 	}
 	s.in = inbound.New(st, func() { signal(s.received) })
 	s.notices = notice.New(st, tpl, cfg.BaseURL, cfg.Hostname, s.now, func() { signal(s.queued) })
+	s.authors = authorship.New(cfg.DMARC, st, log, s.now)
 	s.bounces = bounce.NewScorer(bounce.Deps{
 		Store: st, Notices: s.notices, VERP: s.verp, ConfirmURL: s.ConfirmURL, Log: log, Now: s.now,
 	})

@@ -37,10 +37,10 @@ func (s *Service) Relayable(ctx context.Context, l *List, m *store.Message) ([]b
 	t := m.Transform
 	if t == "" {
 		t = TransformNone
-		if s.dmarc != nil {
+		if s.authors.Checking() {
 			sum := inbound.Summarize(m.Raw)
 			if sum.From != "" {
-				strict, err := s.strictDMARC(ctx, check.DomainOf(sum.From))
+				strict, err := s.authors.StrictDMARC(ctx, check.DomainOf(sum.From))
 				if err != nil {
 					// Not knowing, rewriting is the safe side: the copy
 					// then arrives either way.

@@ -1,8 +1,9 @@
-package listserv
+package authorship
 
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/mail"
 	"praxis/listserv/check"
 	"praxis/listserv/inbound"
@@ -25,14 +26,36 @@ type DMARC interface {
 
 var _ DMARC = (*dmarc.Checker)(nil)
 
-// authorTrusted decides whether a post's From may be taken at its word for
+// Claims is the replay cache of signatures that proved a command.
+type Claims interface {
+	ClaimSignature(ctx context.Context, key string, spoolID int64, expires time.Time) (bool, error)
+}
+
+// Verifier decides whose mail a message is, as far as signatures prove.
+type Verifier struct {
+	dmarc  DMARC // nil: no DMARC checks (admin commands, tests)
+	claims Claims
+	log    *slog.Logger
+	now    func() time.Time
+}
+
+// New builds a verifier; a nil d checks nothing: every author is taken at
+// its word and no mailed command is proven.
+func New(d DMARC, claims Claims, log *slog.Logger, now func() time.Time) *Verifier {
+	return &Verifier{dmarc: d, claims: claims, log: log, now: now}
+}
+
+// Checking tells whether DMARC is checked at all.
+func (s *Verifier) Checking() bool { return s.dmarc != nil }
+
+// AuthorTrusted decides whether a post's From may be taken at its word for
 // the moderation rules. Only a domain that asks receivers to act on
 // failures (quarantine, reject) makes its unauthenticated mail a
 // non-member's: SPF is the front MTA's business, and without it many p=none
 // domains' mail carries no aligned signature at all. A DNS failure proves
 // no forgery, and holding every post while a resolver is down would stop the
 // list: logged and let through.
-func (s *Service) authorTrusted(ctx context.Context, raw []byte, domain string) (bool, string) {
+func (s *Verifier) AuthorTrusted(ctx context.Context, raw []byte, domain string) (bool, string) {
 	if s.dmarc == nil {
 		return true, ""
 	}
@@ -50,11 +73,11 @@ func (s *Service) authorTrusted(ctx context.Context, raw []byte, domain string) 
 	return false, why
 }
 
-// authorUnsignable decides whether an author that no signature can vouch
+// AuthorUnsignable decides whether an author that no signature can vouch
 // for (read from Sender or the envelope, or from a header whose lines a
 // verifier and a reader see differently) may be taken at its word: only
 // where its domain publishes no strict DMARC policy.
-func (s *Service) authorUnsignable(ctx context.Context, domain string) (bool, string) {
+func (s *Verifier) AuthorUnsignable(ctx context.Context, domain string) (bool, string) {
 	if s.dmarc == nil {
 		return true, ""
 	}
@@ -88,7 +111,7 @@ var commandSigned = []string{"From", "Date", "Subject"}
 // covers: a second, added above, would be the one a reader obeys.
 var commandMIME = []string{"Content-Type", "Content-Transfer-Encoding", "MIME-Version"}
 
-// commandProven tells whether a command mail really comes from sender and
+// CommandProven tells whether a command mail really comes from sender and
 // says what it is signed to say: one From field, naming sender; a header
 // that a MIME reader and a DKIM verifier read alike; a valid DKIM signature
 // aligned with sender's domain that covers commandSigned and commandMIME as
@@ -98,7 +121,7 @@ var commandMIME = []string{"Content-Type", "Content-Transfer-Encoding", "MIME-Ve
 // used (RFC 6376 §8.6: a signed message can be sent again by anyone who has
 // a copy, such as the archive's raw download). The reason says what was
 // missing, for the member.
-func (s *Service) commandProven(ctx context.Context, m *store.Message, sender string) (bool, string, error) {
+func (s *Verifier) CommandProven(ctx context.Context, m *store.Message, sender string) (bool, string, error) {
 	if s.dmarc == nil {
 		return false, "no DKIM checking here", nil
 	}
@@ -120,7 +143,7 @@ func (s *Service) commandProven(ctx context.Context, m *store.Message, sender st
 			date, _ = mail.ParseDate(f.Value())
 		}
 	}
-	now := s.cfg.Now()
+	now := s.now()
 	switch {
 	case dmarc.CountFields(fields, "Date") == 0:
 		return false, "it has no Date field", nil
@@ -160,7 +183,7 @@ func (s *Service) commandProven(ctx context.Context, m *store.Message, sender st
 	// Every signature that proves it is claimed: a mail signed twice (RSA
 	// and Ed25519, say) is not a second proof when sent again.
 	for _, p := range good {
-		mine, err := s.store.ClaimSignature(ctx, p.Key, m.ID, date.Add(commandFreshness+commandClockSkew))
+		mine, err := s.claims.ClaimSignature(ctx, p.Key, m.ID, date.Add(commandFreshness+commandClockSkew))
 		if err != nil {
 			return false, "", err
 		}
@@ -186,9 +209,9 @@ func signedNames(fields []dmarc.Field, p dmarc.Proof, addr string) bool {
 	return check.HeaderHasAddress(h, strings.ToLower(addr), "To", "Cc")
 }
 
-// strictDMARC tells whether copies of a post by an author of domain must
+// StrictDMARC tells whether copies of a post by an author of domain must
 // not carry the author's From.
-func (s *Service) strictDMARC(ctx context.Context, domain string) (bool, error) {
+func (s *Verifier) StrictDMARC(ctx context.Context, domain string) (bool, error) {
 	if s.dmarc == nil {
 		return false, nil
 	}
