@@ -341,7 +341,7 @@ func TestSubscribeNameCannotFakeLines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.ContainsAny(m.Name, "\r\n\x1b") || len([]rune(m.Name)) > maxNameRunes || !strings.HasPrefix(m.Name, "Eve alice@example.net") {
+	if strings.ContainsAny(m.Name, "\r\n\x1b") || len([]rune(m.Name)) > store.MaxNameRunes || !strings.HasPrefix(m.Name, "Eve alice@example.net") {
 		t.Errorf("stored name %q", m.Name)
 	}
 	if err := ValidateMember(&Member{Address: "x@example.net", Name: "a\x1bb", Role: RoleMember, Delivery: DeliverEach, Status: StatusEnabled}); !errors.Is(err, ErrInvalid) {

@@ -271,7 +271,9 @@ func (s *Service) set(ctx context.Context, l *List, sender string, args []string
 	switch strings.ToLower(args[0]) {
 	case "delivery":
 		mode := strings.ToLower(args[1])
-		if oneOf("delivery", mode, DeliverEach, DeliverDigest, DeliverSummary, DeliverNomail) != nil {
+		switch mode {
+		case DeliverEach, DeliverDigest, DeliverSummary, DeliverNomail:
+		default:
 			return "Delivery is one of each, digest, summary or nomail.", true, nil
 		}
 		m.Delivery = mode
