@@ -202,7 +202,7 @@ func TestReplayedSignedMailCannotCommand(t *testing.T) {
 		t.Fatalf("pending %+v, want one confirmation of the command", ps)
 	}
 	// The victim confirms (or, never having sent it, would not).
-	out, err := f.svc.Confirm(ctx, ps[0].Token, "victim@mail.test", "")
+	out, err := f.svc.Subscriptions().Confirm(ctx, ps[0].Token, "victim@mail.test", "")
 	if err != nil || !out.Done {
 		t.Fatalf("Confirm = %+v, %v", out, err)
 	}
@@ -327,14 +327,14 @@ func TestSubscribeNameCannotFakeLines(t *testing.T) {
 	}
 	name := "Eve\r\n    alice@example.net (Alice) [owner]\x1b[2J" + strings.Repeat("x", 500)
 	// The web form's path: a request, then the confirmation by the address.
-	if out, err := svc.RequestSubscription(ctx, l, "eve@example.net", name); err != nil || !out.Done {
+	if out, err := svc.Subscriptions().RequestSubscription(ctx, l, "eve@example.net", name); err != nil || !out.Done {
 		t.Fatalf("RequestSubscription = %+v, %v", out, err)
 	}
 	ps, err := svc.store.PendingFor(ctx, l.ID, store.PendingSubscribe, "eve@example.net")
 	if err != nil || len(ps) != 1 {
 		t.Fatalf("pending %v, %v", ps, err)
 	}
-	if out, err := svc.Confirm(ctx, ps[0].Token, "", ""); err != nil || !out.Done {
+	if out, err := svc.Subscriptions().Confirm(ctx, ps[0].Token, "", ""); err != nil || !out.Done {
 		t.Fatalf("Confirm = %+v, %v", out, err)
 	}
 	_, m, err := svc.Member(ctx, l.Address, "eve@example.net")
@@ -492,7 +492,7 @@ func TestForgedCommandsSpareSubscriptionConfirmations(t *testing.T) {
 	if ps := f.pendingCommands(t, "victim@mail.test"); len(ps) != MaxConfirmationsPerDay {
 		t.Errorf("%d command confirmations sent, want the day's %d", len(ps), MaxConfirmationsPerDay)
 	}
-	out, err := f.svc.RequestSubscription(ctx, conf, "victim@mail.test", "Victim")
+	out, err := f.svc.Subscriptions().RequestSubscription(ctx, conf, "victim@mail.test", "Victim")
 	if err != nil {
 		t.Fatal(err)
 	}

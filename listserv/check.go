@@ -110,7 +110,7 @@ func (s *Service) process(ctx context.Context, m *store.Message) error {
 	case store.KindOwner:
 		return s.processOwner(ctx, l, m)
 	case store.KindRequest, store.KindJoin, store.KindLeave, store.KindConfirm:
-		return s.processCommand(ctx, l, m)
+		return s.robot.Process(ctx, l, m)
 	case store.KindBounce:
 		return s.bounces.Process(ctx, l, m)
 	}
@@ -153,7 +153,7 @@ func (s *Service) processPost(ctx context.Context, l *List, m *store.Message) er
 type checkSource struct{ s *Service }
 
 func (c checkSource) Banned(ctx context.Context, l *List, addr string) (bool, error) {
-	return c.s.Banned(ctx, l, addr)
+	return c.s.subs.Banned(ctx, l, addr)
 }
 
 func (c checkSource) Member(ctx context.Context, listID int64, addr string) (*Member, error) {

@@ -45,51 +45,18 @@ func FuzzSummarize(f *testing.F) {
 
 func FuzzCheckUnsubscribeToken(f *testing.F) {
 	svc := newTestService(f)
-	f.Add(svc.UnsubscribeToken("cop@example.org", "alice@example.net"))
+	f.Add(svc.OneClick().UnsubscribeToken("cop@example.org", "alice@example.net"))
 	f.Add("")
 	f.Add(".")
 	f.Add("YQ.")
 	f.Fuzz(func(t *testing.T, token string) {
-		addr, err := svc.CheckUnsubscribeToken("cop@example.org", token)
+		addr, err := svc.OneClick().CheckUnsubscribeToken("cop@example.org", token)
 		if err != nil {
 			return
 		}
 		// Only tokens we made pass, and they name the address they were made for.
-		if svc.UnsubscribeToken("cop@example.org", addr) != token {
+		if svc.OneClick().UnsubscribeToken("cop@example.org", addr) != token {
 			t.Fatalf("token %q accepted for %q but is not ours", token, addr)
-		}
-	})
-}
-
-func FuzzReadDecision(f *testing.F) {
-	for _, s := range []string{"approve", "reject spam", "> quoted\ndiscard", "No longer with the company", "", "\x00"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, text string) {
-		verb, reason := readDecision(text)
-		switch verb {
-		case "", "approve", "reject", "discard":
-		default:
-			t.Fatalf("readDecision(%q) = %q", text, verb)
-		}
-		if verb == "" && reason != "" {
-			t.Fatalf("a reason without a decision: %q", reason)
-		}
-		declines(text)
-	})
-}
-
-func FuzzFirstTextLines(f *testing.F) {
-	for _, s := range []string{
-		"Subject: x\r\n\r\nhelp\r\nwho\r\n",
-		"Content-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/html\r\n\r\n<p>x</p>\r\n--b\r\nContent-Type: text/plain\r\n\r\nsubscribe\r\n--b--\r\n",
-		"Content-Type: text/plain; charset=x-unknown\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!!\r\n",
-	} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, raw []byte) {
-		if lines := inbound.FirstTextLines(raw, 15); len(lines) > 15 {
-			t.Fatalf("%d lines", len(lines))
 		}
 	})
 }

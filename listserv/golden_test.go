@@ -109,25 +109,6 @@ func TestGoldenNotices(t *testing.T) {
 	checkGolden(t, "held_notice.golden", lastNotice(t, svc).Raw)
 }
 
-func TestReadDecision(t *testing.T) {
-	tests := []struct{ text, verb, reason string }{
-		{"approve", "approve", ""},
-		{"Approve\n\n> quoted", "approve", ""},
-		{"\n> A post waits\nreject off topic here", "reject", "off topic here"},
-		{"Reject: spam", "reject", "spam"},
-		{"discard", "discard", ""},
-		{"I think we should approve", "", ""},
-		{"", "", ""},
-		{"approved.", "", ""},
-	}
-	for _, tt := range tests {
-		verb, reason := readDecision(tt.text)
-		if verb != tt.verb || reason != tt.reason {
-			t.Errorf("readDecision(%q) = %q, %q; want %q, %q", tt.text, verb, reason, tt.verb, tt.reason)
-		}
-	}
-}
-
 func TestCommandMailIgnoredWhenAutomatic(t *testing.T) {
 	svc := newTestService(t)
 	ctx := context.Background()
@@ -157,7 +138,7 @@ func TestAutoReplyAndConfirmationLimits(t *testing.T) {
 	// Forged subscribe requests for a victim: a few confirmations, then none.
 	l, _ := svc.List(ctx, "cop@example.org")
 	for i := 0; i < 10; i++ {
-		svc.Subscribe(ctx, l, "victim@example.com", "")
+		svc.Subscriptions().Subscribe(ctx, l, "victim@example.com", "")
 		// Let the pending request expire from the store's point of view so
 		// each try would send anew.
 		svc.store.DB().Exec(`DELETE FROM pending`)
@@ -177,8 +158,8 @@ func TestRuleChain(t *testing.T) {
 	}
 	svc.AddMember(ctx, l.Address, &Member{Address: "alice@example.net"})
 	svc.AddMember(ctx, l.Address, &Member{Address: "mallory@example.net", Moderated: true})
-	svc.AddBan(ctx, l.Address, "spammer@example.com")
-	svc.AddBan(ctx, l.Address, `^.*@bad\.example$`)
+	svc.Subscriptions().AddBan(ctx, l.Address, "spammer@example.com")
+	svc.Subscriptions().AddBan(ctx, l.Address, `^.*@bad\.example$`)
 	msg := func(from, to, subject, body string) string {
 		return "From: " + from + "\r\nTo: " + to + "\r\nSubject: " + subject + "\r\n\r\n" + body + "\r\n"
 	}
@@ -354,7 +335,7 @@ func TestConfirmationRepliesThatDoNotConfirm(t *testing.T) {
 	ctx := context.Background()
 	svc.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP"})
 	l, _ := svc.List(ctx, "cop@example.org")
-	svc.Subscribe(ctx, l, "victim@example.com", "")
+	svc.Subscriptions().Subscribe(ctx, l, "victim@example.com", "")
 	ps, _ := svc.store.PendingFor(ctx, l.ID, store.PendingSubscribe, "victim@example.com")
 	if len(ps) != 1 {
 		t.Fatal("no pending request")

@@ -13,6 +13,7 @@ import (
 	"praxis/listserv/inbound"
 	"praxis/listserv/moderation"
 	"praxis/listserv/notice"
+	"praxis/listserv/robot"
 	"praxis/listserv/store"
 	"praxis/templates"
 )
@@ -30,24 +31,31 @@ type Config struct {
 	DMARC DMARC
 }
 
-// Service is the list domain's entry point for the receiver, the CLI, the
-// web and the delivery workers.
+// Service wires the rooms of a post's path (inbound, check, moderation,
+// robot, bounce, notice, authorship) over one store, and is what the CLI,
+// the web and the delivery workers are given: the lists and members
+// themselves, and each room by its accessor.
 type Service struct {
-	store    *store.Store
-	cfg      Config
-	log      *slog.Logger
-	tpl      *templates.Set
-	unsubKey []byte
-	verp     *bounce.VERP
+	store *store.Store
+	cfg   Config
+	log   *slog.Logger
+	tpl   *templates.Set
+	verp  *bounce.VERP
+	// The keys the rooms are wired with, kept to wire them again (tests
+	// give a Service a DMARC checker after New).
+	unsubKey, verpKey []byte
 
 	received chan struct{} // a message was spooled: check it
 	queued   chan struct{} // deliveries were queued: send them
 
-	in      *inbound.Spool
-	notices *notice.Sender
-	held    *moderation.Queue
-	bounces *bounce.Scorer
-	authors *authorship.Verifier
+	in       *inbound.Spool
+	notices  *notice.Sender
+	held     *moderation.Queue
+	bounces  *bounce.Scorer
+	authors  *authorship.Verifier
+	robot    *robot.Robot
+	subs     *robot.Subscriptions
+	oneclick *robot.OneClick
 
 	archived func() // called after a post is archived; may be nil
 }
@@ -67,23 +75,37 @@ func New(ctx context.Context, st *store.Store, cfg Config, tpl *templates.Set, l
 		return nil, fmt.Errorf("listserv: %w", err)
 	}
 	s := &Service{
-		store: st, cfg: cfg, log: log, tpl: tpl, unsubKey: key, verp: bounce.NewVERP(verpKey),
+		store: st, cfg: cfg, log: log, tpl: tpl,
 		received: make(chan struct{}, 1),
 		queued:   make(chan struct{}, 1),
 	}
+	s.wire(key, verpKey)
+	return s, nil
+}
+
+// wire builds the rooms of a post's path and connects them: each is given
+// the parts of the store it uses and the other rooms it hands work to.
+func (s *Service) wire(unsubKey, verpKey []byte) {
+	st, cfg, tpl, log := s.store, s.cfg, s.tpl, s.log
+	s.unsubKey, s.verpKey = unsubKey, verpKey
+	s.verp = bounce.NewVERP(verpKey)
 	s.in = inbound.New(st, func() { signal(s.received) })
 	s.notices = notice.New(st, tpl, cfg.BaseURL, cfg.Hostname, s.now, func() { signal(s.queued) })
 	s.authors = authorship.New(cfg.DMARC, st, log, s.now)
-	s.bounces = bounce.NewScorer(bounce.Deps{
-		Store: st, Notices: s.notices, VERP: s.verp, ConfirmURL: s.ConfirmURL, Log: log, Now: s.now,
-	})
 	s.held = moderation.New(moderation.Deps{
 		Store: st, Notices: s.notices, List: s.List, Accept: s.accept, Log: log, Now: s.now,
 		AllowReply: func(ctx context.Context, addr string) (bool, error) {
-			return s.allowAutoMail(ctx, "reply", addr, MaxAutoRepliesPerDay)
+			return s.subs.AllowAutoMail(ctx, "reply", addr, robot.MaxAutoRepliesPerDay)
 		},
 	})
-	return s, nil
+	s.robot, s.subs = robot.New(robot.Deps{
+		Store: st, Notices: s.notices, Authors: s.authors, Held: s.held, Templates: tpl,
+		List: s.List, BaseURL: cfg.BaseURL, Log: log, Now: s.now,
+	})
+	s.oneclick = robot.NewOneClick(unsubKey, cfg.BaseURL, log, s.RemoveMember)
+	s.bounces = bounce.NewScorer(bounce.Deps{
+		Store: st, Notices: s.notices, VERP: s.verp, ConfirmURL: s.subs.ConfirmURL, Log: log, Now: s.now,
+	})
 }
 
 // Store returns the store the service works on.

@@ -170,24 +170,24 @@ func TestUnsubscribeToken(t *testing.T) {
 	svc := newTestService(t)
 	mustList(t, svc, "cop@example.org", PostMembers)
 	svc.AddMember(ctx, "cop@example.org", &Member{Address: "Alice@example.net"})
-	tok := svc.UnsubscribeToken("cop@example.org", "Alice@example.net")
-	if _, err := svc.CheckUnsubscribeToken("cop@example.org", tok+"x"); err == nil {
+	tok := svc.OneClick().UnsubscribeToken("cop@example.org", "Alice@example.net")
+	if _, err := svc.OneClick().CheckUnsubscribeToken("cop@example.org", tok+"x"); err == nil {
 		t.Error("tampered token accepted")
 	}
-	if _, err := svc.CheckUnsubscribeToken("other@example.org", tok); err == nil {
+	if _, err := svc.OneClick().CheckUnsubscribeToken("other@example.org", tok); err == nil {
 		t.Error("token accepted for another list")
 	}
-	forged := svc.UnsubscribeToken("cop@example.org", "bob@example.net")
+	forged := svc.OneClick().UnsubscribeToken("cop@example.org", "bob@example.net")
 	enc, mac, _ := strings.Cut(forged, ".")
 	_ = enc
-	if _, err := svc.CheckUnsubscribeToken("cop@example.org", strings.Split(tok, ".")[0]+"."+mac); err == nil {
+	if _, err := svc.OneClick().CheckUnsubscribeToken("cop@example.org", strings.Split(tok, ".")[0]+"."+mac); err == nil {
 		t.Error("MAC of one member accepted for another")
 	}
-	addr, gone, err := svc.UnsubscribeByToken(ctx, "cop@example.org", tok)
+	addr, gone, err := svc.OneClick().UnsubscribeByToken(ctx, "cop@example.org", tok)
 	if err != nil || gone || addr != "Alice@example.net" {
 		t.Fatalf("unsubscribe: %q %v %v", addr, gone, err)
 	}
-	if _, gone, _ := svc.UnsubscribeByToken(ctx, "cop@example.org", tok); !gone {
+	if _, gone, _ := svc.OneClick().UnsubscribeByToken(ctx, "cop@example.org", tok); !gone {
 		t.Error("second click should report gone")
 	}
 	if !strings.HasPrefix(svc.UnsubscribeURL("cop@example.org", "a@b.org"), "https://lists.example.org/l/cop@example.org/unsubscribe/") {

@@ -770,7 +770,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	}
 
 	// Links that come by mail: a subscription to confirm, a way out.
-	if _, err := f.svc.Subscribe(ctx, l, "newbie@example.com", "New"); err != nil {
+	if _, err := f.svc.Subscriptions().Subscribe(ctx, l, "newbie@example.com", "New"); err != nil {
 		t.Fatal(err)
 	}
 	var notice []byte
@@ -779,7 +779,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	if confirm == nil {
 		t.Fatalf("no confirmation link in:\n%s", notice)
 	}
-	unsubscribe := listserv.UnsubscribePath("cop@example.org", f.svc.UnsubscribeToken("cop@example.org", "alice@example.net"))
+	unsubscribe := listserv.UnsubscribePath("cop@example.org", f.svc.OneClick().UnsubscribeToken("cop@example.org", "alice@example.net"))
 	// A held post for the moderator's page.
 	raw := post("held1@example.com", "Stranger <s@example.com>", "Please let me in", "Fri, 5 Mar 2021 10:00:00 +0000", "Hello makers.\n")
 	m := &store.Message{ListID: l.ID, ListAddress: l.Address, Kind: store.KindPost, MailFrom: "s@example.com",

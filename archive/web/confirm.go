@@ -10,7 +10,7 @@ import (
 // GET changes nothing, since mail scanners follow links.
 func (s *Server) confirmPage(w http.ResponseWriter, r *http.Request) {
 	list, token := r.PathValue("list"), r.PathValue("token")
-	p, l, err := s.svc.PendingRequest(r.Context(), list, token)
+	p, l, err := s.subs.PendingRequest(r.Context(), list, token)
 	if err != nil {
 		s.errorPage(w, r, http.StatusNotFound, "Nothing to confirm", "This link is not valid any more: the request may have expired (after three days) or been confirmed already.")
 		return
@@ -25,11 +25,11 @@ func (s *Server) confirmPage(w http.ResponseWriter, r *http.Request) {
 // mail is the way, as it carries approve, reject or discard.
 func (s *Server) confirmPost(w http.ResponseWriter, r *http.Request) {
 	list, token := r.PathValue("list"), r.PathValue("token")
-	if _, _, err := s.svc.PendingRequest(r.Context(), list, token); err != nil {
+	if _, _, err := s.subs.PendingRequest(r.Context(), list, token); err != nil {
 		s.errorPage(w, r, http.StatusNotFound, "Nothing to confirm", "This link is not valid any more: the request may have expired or been confirmed already.")
 		return
 	}
-	out, err := s.svc.Confirm(r.Context(), token, "", "")
+	out, err := s.subs.Confirm(r.Context(), token, "", "")
 	if err != nil {
 		s.log.Error("confirming by web", "list", list, "err", err)
 		s.errorPage(w, r, http.StatusInternalServerError, "Try again", "Something went wrong on our side; please try again in a minute.")

@@ -16,7 +16,7 @@ func TestConfirmPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Subscribe(ctx, l, "newbie@example.com", "New"); err != nil {
+	if _, err := svc.Subscriptions().Subscribe(ctx, l, "newbie@example.com", "New"); err != nil {
 		t.Fatal(err)
 	}
 	var raw []byte

@@ -5,31 +5,54 @@ import (
 	"time"
 
 	"praxis/listserv"
+	"praxis/listserv/moderation"
+	"praxis/listserv/robot"
 	"praxis/listserv/store"
 )
 
 // Lists is what the web asks of the list domain: the lists and a
-// member's place in them, the requests a visitor confirms, and a
-// moderator's decisions. *listserv.Service provides it.
+// member's place in them. *listserv.Service provides it.
 type Lists interface {
 	BaseURL() string
 	List(ctx context.Context, address string) (*store.List, error)
 	Lists(ctx context.Context) ([]*store.List, error)
 	Member(ctx context.Context, list, addr string) (*store.List, *store.Member, error)
 	Memberships(ctx context.Context, addr string) (map[int64]*store.Member, error)
+}
 
-	RequestSubscription(ctx context.Context, l *store.List, addr, name string) (listserv.Outcome, error)
-	Unsubscribe(ctx context.Context, l *store.List, addr string) (listserv.Outcome, error)
+// Subscriptions are the requests a visitor makes and confirms, and the
+// sign-in links (robot.Subscriptions).
+type Subscriptions interface {
+	RequestSubscription(ctx context.Context, l *store.List, addr, name string) (robot.Outcome, error)
+	Unsubscribe(ctx context.Context, l *store.List, addr string) (robot.Outcome, error)
 	PendingRequest(ctx context.Context, list, token string) (*store.Pending, *store.List, error)
-	Confirm(ctx context.Context, token, replier, text string) (listserv.Outcome, error)
+	Confirm(ctx context.Context, token, replier, text string) (robot.Outcome, error)
+	SendSignIn(ctx context.Context, l *store.List, addr, link string, expires time.Time) (sent bool, err error)
+}
+
+// OneClick checks and carries out one-click unsubscriptions
+// (robot.OneClick).
+type OneClick interface {
 	CheckUnsubscribeToken(list, token string) (string, error)
 	UnsubscribeByToken(ctx context.Context, list, token string) (addr string, gone bool, err error)
-	SendSignIn(ctx context.Context, l *store.List, addr, link string, expires time.Time) (sent bool, err error)
+}
 
+// Moderation is the held queue a moderator decides from the web
+// (moderation.Queue).
+type Moderation interface {
 	Held(ctx context.Context, list string) (*store.List, []*store.Message, error)
 	Approve(ctx context.Context, list string, id int64) error
 	Discard(ctx context.Context, list string, id int64) error
 	Reject(ctx context.Context, list string, id int64, reason string) error
+}
+
+// Deps is what the web server is built from.
+type Deps struct {
+	Lists         Lists
+	Subscriptions Subscriptions
+	OneClick      OneClick
+	Moderation    Moderation
+	Store         Store
 }
 
 // Store is what the web reads of the store: the archive's threads and
@@ -60,6 +83,9 @@ type Store interface {
 }
 
 var (
-	_ Lists = (*listserv.Service)(nil)
-	_ Store = (store.Backend)(nil)
+	_ Lists         = (*listserv.Service)(nil)
+	_ Subscriptions = (*robot.Subscriptions)(nil)
+	_ OneClick      = (*robot.OneClick)(nil)
+	_ Moderation    = (*moderation.Queue)(nil)
+	_ Store         = (store.Backend)(nil)
 )

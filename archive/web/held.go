@@ -26,7 +26,7 @@ func (s *Server) heldPage(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	_, held, err := s.svc.Held(r.Context(), l.Address)
+	_, held, err := s.mod.Held(r.Context(), l.Address)
 	if err != nil {
 		s.fail(w, r, "held posts", err)
 		return
@@ -71,11 +71,11 @@ func (s *Server) heldDecide(w http.ResponseWriter, r *http.Request) {
 	action := r.PostFormValue("action")
 	switch action {
 	case "approve":
-		err = s.svc.Approve(ctx, l.Address, id)
+		err = s.mod.Approve(ctx, l.Address, id)
 	case "reject":
-		err = s.svc.Reject(ctx, l.Address, id, strings.TrimSpace(r.PostFormValue("reason")))
+		err = s.mod.Reject(ctx, l.Address, id, strings.TrimSpace(r.PostFormValue("reason")))
 	case "discard":
-		err = s.svc.Discard(ctx, l.Address, id)
+		err = s.mod.Discard(ctx, l.Address, id)
 	default:
 		s.page(w, r, http.StatusBadRequest, "error.html", map[string]any{"Title": "Not understood", "Message": "Choose approve, reject or discard."})
 		return

@@ -45,9 +45,9 @@ func (s *Server) membershipPost(w http.ResponseWriter, r *http.Request) {
 	}
 	leaving := r.PathValue("action") == "leave"
 	if leaving {
-		_, err = s.svc.Unsubscribe(r.Context(), l, addr)
+		_, err = s.subs.Unsubscribe(r.Context(), l, addr)
 	} else {
-		_, err = s.svc.RequestSubscription(r.Context(), l, addr, strings.TrimSpace(r.PostFormValue("name")))
+		_, err = s.subs.RequestSubscription(r.Context(), l, addr, strings.TrimSpace(r.PostFormValue("name")))
 	}
 	if err != nil {
 		s.fail(w, r, "membership request", err)

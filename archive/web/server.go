@@ -52,6 +52,9 @@ type Config struct {
 type Server struct {
 	cfg  Config
 	svc  Lists
+	subs Subscriptions
+	oc   OneClick
+	mod  Moderation
 	st   Store
 	tpl  *templates.Set
 	log  *slog.Logger
@@ -129,13 +132,13 @@ func (s *Server) now() time.Time {
 
 // New builds the web server over a Service and its store.
 func New(cfg Config, svc *listserv.Service, tpl *templates.Set, log *slog.Logger) *Server {
-	return NewServer(cfg, svc, svc.Store(), tpl, log)
+	return NewServer(cfg, Deps{Lists: svc, Subscriptions: svc.Subscriptions(), OneClick: svc.OneClick(), Moderation: svc.Moderation(), Store: svc.Store()}, tpl, log)
 }
 
 // NewServer builds the web server from what it uses: the list domain's
 // operations and the store's reads.
-func NewServer(cfg Config, svc Lists, st Store, tpl *templates.Set, log *slog.Logger) *Server {
-	s := &Server{cfg: cfg, svc: svc, st: st, tpl: tpl, log: log,
+func NewServer(cfg Config, d Deps, tpl *templates.Set, log *slog.Logger) *Server {
+	s := &Server{cfg: cfg, svc: d.Lists, subs: d.Subscriptions, oc: d.OneClick, mod: d.Moderation, st: d.Store, tpl: tpl, log: log,
 		limit:     newLimiter(20, 10*time.Minute),
 		addrLimit: newLimiter(perRequesterPerAddress, 24*time.Hour),
 		queue:     newAdmission(runtime.GOMAXPROCS(0)),

@@ -50,7 +50,7 @@ func (s *Server) signInPost(w http.ResponseWriter, r *http.Request) {
 		expires := s.now().Add(signInLife)
 		tok, err := s.signInToken(ctx, addr, l.Address, expires)
 		if err == nil {
-			_, err = s.svc.SendSignIn(ctx, l, addr, s.absolute("/signin/"+tok), expires)
+			_, err = s.subs.SendSignIn(ctx, l, addr, s.absolute("/signin/"+tok), expires)
 		}
 		if err != nil {
 			s.fail(w, r, "sign-in", err)

@@ -11,7 +11,7 @@ import (
 // mail scanners fetch links, so a GET must never unsubscribe (RFC 8058 §4).
 func (s *Server) unsubscribePage(w http.ResponseWriter, r *http.Request) {
 	list, token := r.PathValue("list"), r.PathValue("token")
-	addr, err := s.svc.CheckUnsubscribeToken(list, token)
+	addr, err := s.oc.CheckUnsubscribeToken(list, token)
 	if err != nil {
 		s.errorPage(w, r, http.StatusNotFound, "Link not valid", "This unsubscribe link is not valid. Use the link in a recent message from the list, or write to the list's -request address with the word unsubscribe.")
 		return
@@ -37,7 +37,7 @@ func (s *Server) unsubscribePost(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusBadRequest, "Not understood", "A one-click unsubscribe request carries List-Unsubscribe=One-Click.")
 		return
 	}
-	addr, gone, err := s.svc.UnsubscribeByToken(r.Context(), list, token)
+	addr, gone, err := s.oc.UnsubscribeByToken(r.Context(), list, token)
 	switch {
 	case errors.Is(err, listserv.ErrInvalid):
 		s.errorPage(w, r, http.StatusNotFound, "Link not valid", "This unsubscribe link is not valid.")

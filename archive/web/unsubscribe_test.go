@@ -47,7 +47,7 @@ func isMember(svc *listserv.Service, addr string) bool {
 
 func TestOneClickPost(t *testing.T) {
 	svc, srv := setup(t)
-	u := srv.URL + listserv.UnsubscribePath("cop@example.org", svc.UnsubscribeToken("cop@example.org", "alice@example.net"))
+	u := srv.URL + listserv.UnsubscribePath("cop@example.org", svc.OneClick().UnsubscribeToken("cop@example.org", "alice@example.net"))
 	// RFC 8058 §3.2: the body is exactly this form field.
 	resp, err := http.Post(u, "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
 	if err != nil {
@@ -71,7 +71,7 @@ func TestOneClickPost(t *testing.T) {
 
 func TestGetShowsConfirmAndChangesNothing(t *testing.T) {
 	svc, srv := setup(t)
-	path := listserv.UnsubscribePath("cop@example.org", svc.UnsubscribeToken("cop@example.org", "alice@example.net"))
+	path := listserv.UnsubscribePath("cop@example.org", svc.OneClick().UnsubscribeToken("cop@example.org", "alice@example.net"))
 	resp, err := http.Get(srv.URL + path)
 	if err != nil {
 		t.Fatal(err)
@@ -97,8 +97,8 @@ func TestGetShowsConfirmAndChangesNothing(t *testing.T) {
 
 func TestForgedTokens(t *testing.T) {
 	svc, srv := setup(t)
-	good := svc.UnsubscribeToken("cop@example.org", "alice@example.net")
-	for _, tok := range []string{"", "garbage", good + "x", strings.Replace(good, ".", ".A", 1), svc.UnsubscribeToken("other@example.org", "alice@example.net")} {
+	good := svc.OneClick().UnsubscribeToken("cop@example.org", "alice@example.net")
+	for _, tok := range []string{"", "garbage", good + "x", strings.Replace(good, ".", ".A", 1), svc.OneClick().UnsubscribeToken("other@example.org", "alice@example.net")} {
 		resp, err := http.Post(srv.URL+"/l/cop@example.org/unsubscribe/"+url.PathEscape(tok)+"x", "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
 		if err != nil {
 			t.Fatal(err)

@@ -76,7 +76,7 @@ func (c *cli) ban(ctx context.Context, args []string) error {
 	defer done()
 	switch verb {
 	case "ls":
-		bans, err := svc.Bans(ctx, pos[0])
+		bans, err := svc.Subscriptions().Bans(ctx, pos[0])
 		if err != nil {
 			return err
 		}
@@ -85,12 +85,12 @@ func (c *cli) ban(ctx context.Context, args []string) error {
 		}
 		return nil
 	case "add":
-		if err := svc.AddBan(ctx, pos[0], pos[1]); err != nil {
+		if err := svc.Subscriptions().AddBan(ctx, pos[0], pos[1]); err != nil {
 			return err
 		}
 		fmt.Fprintf(c.stdout, "banned %s on %s\n", pos[1], pos[0])
 	default:
-		if err := svc.RemoveBan(ctx, pos[0], pos[1]); err != nil {
+		if err := svc.Subscriptions().RemoveBan(ctx, pos[0], pos[1]); err != nil {
 			return err
 		}
 		fmt.Fprintf(c.stdout, "unbanned %s on %s\n", pos[1], pos[0])

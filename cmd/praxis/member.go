@@ -234,7 +234,7 @@ func (c *cli) memberInvite(ctx context.Context, args []string) error {
 		return err
 	}
 	defer done()
-	out, err := svc.Invite(ctx, pos[0], pos[1], *name)
+	out, err := svc.Subscriptions().Invite(ctx, pos[0], pos[1], *name)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package listserv
+package robot
 
 import (
 	"context"
@@ -23,24 +23,15 @@ const PendingTTL = 3 * 24 * time.Hour
 // a stranger over and over with forged subscribe requests.
 const MaxConfirmationsPerDay = 3
 
-// Outcome is what a request led to, in words for a results mail or a page.
-type Outcome struct {
-	Done    bool
-	Message string
-}
-
-// ConfirmAddress is the -confirm+TOKEN address of a request (inbound.ConfirmAddress).
-func ConfirmAddress(list, token string) string { return inbound.ConfirmAddress(list, token) }
-
 // ConfirmURL is the web page that confirms a request.
-func (s *Service) ConfirmURL(list, token string) string {
-	return s.cfg.BaseURL + "/l/" + url.PathEscape(list) + "/confirm/" + token
+func (s *Subscriptions) ConfirmURL(list, token string) string {
+	return s.d.BaseURL + "/l/" + url.PathEscape(list) + "/confirm/" + token
 }
 
 // Banned tells whether addr matches one of the list's bans: an exact
 // address (any case) or, starting with ^, a regular expression.
-func (s *Service) Banned(ctx context.Context, l *List, addr string) (bool, error) {
-	bans, err := s.store.Bans(ctx, l.ID)
+func (s *Subscriptions) Banned(ctx context.Context, l *store.List, addr string) (bool, error) {
+	bans, err := s.d.Store.Bans(ctx, l.ID)
 	if err != nil {
 		return false, err
 	}
@@ -49,7 +40,7 @@ func (s *Service) Banned(ctx context.Context, l *List, addr string) (bool, error
 		if strings.HasPrefix(b, "^") {
 			re, err := regexp.Compile("(?i)" + b)
 			if err != nil {
-				s.log.Warn("bad ban pattern", "list", l.Address, "pattern", b, "err", err)
+				s.d.Log.Warn("bad ban pattern", "list", l.Address, "pattern", b, "err", err)
 				continue
 			}
 			if re.MatchString(key) {
@@ -62,10 +53,10 @@ func (s *Service) Banned(ctx context.Context, l *List, addr string) (bool, error
 	return false, nil
 }
 
-// allowAutoMail counts one automatic mail to addr under kind and reports
+// AllowAutoMail counts one automatic mail to addr under kind and reports
 // whether it is within the day's limit.
-func (s *Service) allowAutoMail(ctx context.Context, kind, addr string, max int) (bool, error) {
-	n, err := s.store.CountUp(ctx, kind+":"+store.AddressKey(addr))
+func (s *Subscriptions) AllowAutoMail(ctx context.Context, kind, addr string, max int) (bool, error) {
+	n, err := s.d.Store.CountUp(ctx, kind+":"+store.AddressKey(addr))
 	if err != nil {
 		return false, err
 	}
@@ -75,7 +66,7 @@ func (s *Service) allowAutoMail(ctx context.Context, kind, addr string, max int)
 // Subscribe asks for addr to join l, as the list's policy says: open lists
 // take it at once, confirm lists send a confirmation request, moderated ones
 // ask a moderator.
-func (s *Service) Subscribe(ctx context.Context, l *List, addr, name string) (Outcome, error) {
+func (s *Subscriptions) Subscribe(ctx context.Context, l *store.List, addr, name string) (Outcome, error) {
 	return s.subscribe(ctx, l, addr, name, true)
 }
 
@@ -83,9 +74,9 @@ func (s *Service) Subscribe(ctx context.Context, l *List, addr, name string) (Ou
 // from addr. An open list takes a proven request at once, and asks an
 // unproven one (mail whose From may be forged) to confirm, so nobody can
 // be signed up to a list's traffic by someone else.
-func (s *Service) subscribe(ctx context.Context, l *List, given, name string, proven bool) (Outcome, error) {
-	name = CleanName(name)
-	addr, err := ParseAddress(given)
+func (s *Subscriptions) subscribe(ctx context.Context, l *store.List, given, name string, proven bool) (Outcome, error) {
+	name = store.CleanName(name)
+	addr, err := store.ParseAddress(given)
 	if err != nil {
 		return Outcome{Message: fmt.Sprintf("%q is not an email address.", given)}, nil
 	}
@@ -94,17 +85,17 @@ func (s *Service) subscribe(ctx context.Context, l *List, given, name string, pr
 	} else if banned {
 		return Outcome{Message: addr + " may not subscribe to this list."}, nil
 	}
-	if _, err := s.store.Member(ctx, l.ID, addr); err == nil {
+	if _, err := s.d.Store.Member(ctx, l.ID, addr); err == nil {
 		return Outcome{Message: addr + " is already a member of " + l.Address + "."}, nil
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return Outcome{}, err
 	}
 	switch {
-	case l.SubscribePolicy == SubscribeOpen && proven:
+	case l.SubscribePolicy == store.SubscribeOpen && proven:
 		return s.join(ctx, l, addr, name)
-	case l.SubscribePolicy == SubscribeOpen:
+	case l.SubscribePolicy == store.SubscribeOpen:
 		return s.askConfirmation(ctx, l, store.PendingSubscribe, addr, name, "confirm_subscribe.txt", "Confirm your subscription to "+l.Name)
-	case l.SubscribePolicy == SubscribeModerate:
+	case l.SubscribePolicy == store.SubscribeModerate:
 		return s.askModerators(ctx, l, addr, name)
 	default: // confirm, confirm_then_moderate
 		return s.askConfirmation(ctx, l, store.PendingSubscribe, addr, name, "confirm_subscribe.txt", "Confirm your subscription to "+l.Name)
@@ -112,8 +103,8 @@ func (s *Service) subscribe(ctx context.Context, l *List, given, name string, pr
 }
 
 // Unsubscribe asks addr to confirm leaving l.
-func (s *Service) Unsubscribe(ctx context.Context, l *List, addr string) (Outcome, error) {
-	m, err := s.store.Member(ctx, l.ID, addr)
+func (s *Subscriptions) Unsubscribe(ctx context.Context, l *store.List, addr string) (Outcome, error) {
+	m, err := s.d.Store.Member(ctx, l.ID, addr)
 	if errors.Is(err, store.ErrNotFound) {
 		return Outcome{Message: addr + " is not a member of " + l.Address + "."}, nil
 	}
@@ -124,47 +115,33 @@ func (s *Service) Unsubscribe(ctx context.Context, l *List, addr string) (Outcom
 }
 
 // Invite sends addr an invitation to join l that they accept by reply.
-func (s *Service) Invite(ctx context.Context, list, addr, name string) (Outcome, error) {
-	l, err := s.List(ctx, list)
+func (s *Subscriptions) Invite(ctx context.Context, list, addr, name string) (Outcome, error) {
+	l, err := s.d.List(ctx, list)
 	if err != nil {
 		return Outcome{}, err
 	}
-	a, err := ParseAddress(addr)
+	a, err := store.ParseAddress(addr)
 	if err != nil {
 		return Outcome{}, err
 	}
-	if _, err := s.store.Member(ctx, l.ID, a); err == nil {
-		return Outcome{}, fmt.Errorf("%s is already a member of %s: %w", a, l.Address, ErrDuplicate)
+	if _, err := s.d.Store.Member(ctx, l.ID, a); err == nil {
+		return Outcome{}, fmt.Errorf("%s is already a member of %s: %w", a, l.Address, store.ErrDuplicate)
 	}
 	return s.askConfirmation(ctx, l, store.PendingInvite, a, name, "invite.txt", "Invitation to join "+l.Name)
 }
 
-func (s *Service) askConfirmation(ctx context.Context, l *List, kind, addr, name, tmpl, subject string) (Outcome, error) {
+func (s *Subscriptions) askConfirmation(ctx context.Context, l *store.List, kind, addr, name, tmpl, subject string) (Outcome, error) {
 	return s.askConfirmationOf(ctx, l, &store.Pending{Kind: kind, Address: addr, Name: name}, tmpl, subject, nil)
-}
-
-// confirmCommand asks sender's address to confirm a mailed command whose
-// mail did not prove it is theirs (why says what it lacked): the round trip
-// that proves it, as for a subscription.
-func (s *Service) confirmCommand(ctx context.Context, l *List, sender, name, line, why string) (Outcome, error) {
-	out, err := s.askConfirmationOf(ctx, l, &store.Pending{Kind: store.PendingCommand, Address: sender, Name: name, Data: line},
-		"confirm_command.txt", "Confirm your command to "+l.Name, map[string]any{"Command": line, "Why": why})
-	if err != nil || !out.Done {
-		return out, err
-	}
-	return Outcome{Done: true, Message: "This command changes or reveals the settings of " + sender + ", and this mail does not prove it comes from " + sender +
-		" (" + why + "; a DKIM signature of your mail service over the command, on fresh mail, would). A confirmation request was sent to " + sender +
-		": reply to it, or open its link, to carry the command out."}, nil
 }
 
 // askConfirmationOf stores the request p (its token, list and times are
 // set here) and mails its address the confirmation request tmpl, with
 // extra data for the template.
-func (s *Service) askConfirmationOf(ctx context.Context, l *List, p *store.Pending, tmpl, subject string, extra map[string]any) (Outcome, error) {
+func (s *Subscriptions) askConfirmationOf(ctx context.Context, l *store.List, p *store.Pending, tmpl, subject string, extra map[string]any) (Outcome, error) {
 	kind, addr := p.Kind, p.Address
 	// One request of a kind (and, for commands, of a command) at a time: a
 	// second subscribe resends nothing while the first is pending.
-	if ps, err := s.store.PendingFor(ctx, l.ID, kind, addr); err != nil {
+	if ps, err := s.d.Store.PendingFor(ctx, l.ID, kind, addr); err != nil {
 		return Outcome{}, err
 	} else {
 		for _, q := range ps {
@@ -180,20 +157,20 @@ func (s *Service) askConfirmationOf(ctx context.Context, l *List, p *store.Pendi
 	if kind == store.PendingCommand {
 		quota = "confirm-command"
 	}
-	if ok, err := s.allowAutoMail(ctx, quota, addr, MaxConfirmationsPerDay); err != nil {
+	if ok, err := s.AllowAutoMail(ctx, quota, addr, MaxConfirmationsPerDay); err != nil {
 		return Outcome{}, err
 	} else if !ok {
-		s.log.Warn("confirmation rate limit", "list", l.Address, "rcpt", addr)
+		s.d.Log.Warn("confirmation rate limit", "list", l.Address, "rcpt", addr)
 		return Outcome{Message: "Too many confirmation requests for " + addr + " today; try again tomorrow."}, nil
 	}
-	now := s.cfg.Now()
+	now := s.d.Now()
 	p.Token, p.ListID, p.CreatedAt, p.ExpiresAt = notice.NewToken(), l.ID, now, now.Add(PendingTTL)
-	confirm := ConfirmAddress(l.Address, p.Token)
+	confirm := inbound.ConfirmAddress(l.Address, p.Token)
 	data := map[string]any{"Address": addr, "ConfirmAddress": confirm, "ConfirmURL": s.ConfirmURL(l.Address, p.Token), "ExpiresDays": int(PendingTTL.Hours() / 24)}
 	for k, v := range extra {
 		data[k] = v
 	}
-	err := s.notices.Send(ctx, &notice.Notice{
+	err := s.d.Notices.Send(ctx, &notice.Notice{
 		List: l, To: []string{addr}, From: confirm, ReplyTo: confirm,
 		Subject: subject + " (confirm " + p.Token + ")", Template: tmpl, Data: data,
 		Request: p,
@@ -204,26 +181,26 @@ func (s *Service) askConfirmationOf(ctx context.Context, l *List, p *store.Pendi
 	return Outcome{Done: true, Message: "A confirmation request was sent to " + addr + "."}, nil
 }
 
-func (s *Service) askModerators(ctx context.Context, l *List, addr, name string) (Outcome, error) {
-	if ps, err := s.store.PendingFor(ctx, l.ID, store.PendingApproval, addr); err != nil {
+func (s *Subscriptions) askModerators(ctx context.Context, l *store.List, addr, name string) (Outcome, error) {
+	if ps, err := s.d.Store.PendingFor(ctx, l.ID, store.PendingApproval, addr); err != nil {
 		return Outcome{}, err
 	} else if len(ps) > 0 {
 		return Outcome{Message: "The request of " + addr + " already waits for a moderator."}, nil
 	}
-	mods, err := s.notices.Moderators(ctx, l)
+	mods, err := s.d.Notices.Moderators(ctx, l)
 	if err != nil {
 		return Outcome{}, err
 	}
-	now := s.cfg.Now()
+	now := s.d.Now()
 	p := &store.Pending{Token: notice.NewToken(), ListID: l.ID, Kind: store.PendingApproval, Address: addr, Name: name, CreatedAt: now, ExpiresAt: now.Add(PendingTTL)}
 	if len(mods) == 0 {
 		// Nobody to tell yet: the request waits for the web's held page.
-		if err := s.store.AddPending(ctx, p); err != nil {
+		if err := s.d.Store.AddPending(ctx, p); err != nil {
 			return Outcome{}, err
 		}
 	} else {
-		confirm := ConfirmAddress(l.Address, p.Token)
-		if err := s.notices.Send(ctx, &notice.Notice{
+		confirm := inbound.ConfirmAddress(l.Address, p.Token)
+		if err := s.d.Notices.Send(ctx, &notice.Notice{
 			List: l, To: mods, From: confirm, ReplyTo: confirm,
 			Subject: l.Name + ": subscription request from " + addr + " (confirm " + p.Token + ")", Template: "approval_notice.txt",
 			Data:    map[string]any{"Address": addr, "Name": name, "ExpiresDays": int(PendingTTL.Hours() / 24)},
@@ -236,20 +213,20 @@ func (s *Service) askModerators(ctx context.Context, l *List, addr, name string)
 }
 
 // join adds addr as a member and welcomes them.
-func (s *Service) join(ctx context.Context, l *List, addr, name string) (Outcome, error) {
-	m := &Member{ListID: l.ID, Address: addr, Name: CleanName(name), Role: RoleMember, Delivery: DeliverEach, Status: StatusEnabled}
+func (s *Subscriptions) join(ctx context.Context, l *store.List, addr, name string) (Outcome, error) {
+	m := &store.Member{ListID: l.ID, Address: addr, Name: store.CleanName(name), Role: store.RoleMember, Delivery: store.DeliverEach, Status: store.StatusEnabled}
 	// Every way in is validated the same: the CLI's, a form's, a reply's.
-	if err := ValidateMember(m); err != nil {
+	if err := m.Validate(); err != nil {
 		return Outcome{}, err
 	}
-	if err := s.store.AddMember(ctx, m); err != nil {
+	if err := s.d.Store.AddMember(ctx, m); err != nil {
 		if errors.Is(err, store.ErrDuplicate) {
 			return Outcome{Message: addr + " is already a member of " + l.Address + "."}, nil
 		}
 		return Outcome{}, err
 	}
-	s.log.Info("member joined", "list", l.Address, "rcpt", addr)
-	if err := s.notices.Send(ctx, &notice.Notice{List: l, To: []string{addr}, Subject: "Welcome to " + l.Name, Template: "welcome.txt",
+	s.d.Log.Info("member joined", "list", l.Address, "rcpt", addr)
+	if err := s.d.Notices.Send(ctx, &notice.Notice{List: l, To: []string{addr}, Subject: "Welcome to " + l.Name, Template: "welcome.txt",
 		Data: map[string]any{"Address": addr, "DeliveryText": deliveryText(m.Delivery)}}); err != nil {
 		return Outcome{}, err
 	}
@@ -257,15 +234,15 @@ func (s *Service) join(ctx context.Context, l *List, addr, name string) (Outcome
 }
 
 // leave removes addr and says goodbye.
-func (s *Service) leave(ctx context.Context, l *List, addr string) (Outcome, error) {
-	if err := s.store.RemoveMember(ctx, l.ID, addr); err != nil {
+func (s *Subscriptions) leave(ctx context.Context, l *store.List, addr string) (Outcome, error) {
+	if err := s.d.Store.RemoveMember(ctx, l.ID, addr); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return Outcome{Message: addr + " is not a member of " + l.Address + "."}, nil
 		}
 		return Outcome{}, err
 	}
-	s.log.Info("member left", "list", l.Address, "rcpt", addr)
-	if err := s.notices.Send(ctx, &notice.Notice{List: l, To: []string{addr}, Subject: "You have left " + l.Name, Template: "goodbye.txt",
+	s.d.Log.Info("member left", "list", l.Address, "rcpt", addr)
+	if err := s.d.Notices.Send(ctx, &notice.Notice{List: l, To: []string{addr}, Subject: "You have left " + l.Name, Template: "goodbye.txt",
 		Data: map[string]any{"Address": addr}}); err != nil {
 		return Outcome{}, err
 	}
@@ -274,11 +251,11 @@ func (s *Service) leave(ctx context.Context, l *List, addr string) (Outcome, err
 
 func deliveryText(mode string) string {
 	switch mode {
-	case DeliverDigest:
+	case store.DeliverDigest:
 		return "a daily digest of the posts"
-	case DeliverSummary:
+	case store.DeliverSummary:
 		return "a weekly learning summary"
-	case DeliverNomail:
+	case store.DeliverNomail:
 		return "no mail for now"
 	}
 	return "every post as it arrives"
@@ -287,15 +264,15 @@ func deliveryText(mode string) string {
 // Confirm acts on the request a token names. replier is who confirmed (the
 // From of a reply, "" from the web) and text the first lines of the reply,
 // where a moderator writes approve, reject REASON or discard.
-func (s *Service) Confirm(ctx context.Context, token, replier, text string) (Outcome, error) {
-	p, err := s.store.PendingByToken(ctx, strings.ToLower(strings.TrimSpace(token)))
+func (s *Subscriptions) Confirm(ctx context.Context, token, replier, text string) (Outcome, error) {
+	p, err := s.d.Store.PendingByToken(ctx, strings.ToLower(strings.TrimSpace(token)))
 	if errors.Is(err, store.ErrNotFound) {
 		return Outcome{Message: "No request waits for this confirmation; it may have expired or been confirmed already."}, nil
 	}
 	if err != nil {
 		return Outcome{}, err
 	}
-	l, err := s.store.ListByID(ctx, p.ListID)
+	l, err := s.d.Store.ListByID(ctx, p.ListID)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -316,12 +293,12 @@ func (s *Service) Confirm(ctx context.Context, token, replier, text string) (Out
 		// failure on the way leaves it to be decided (or to expire).
 		out, err := s.decideHeld(ctx, l, p, verb, reason, replier)
 		if err == nil {
-			_, err = s.store.TakePending(ctx, p.ID)
+			_, err = s.d.Store.TakePending(ctx, p.ID)
 		}
 		return out, err
 	}
 	// Take the request first: of two replies, one acts.
-	if ok, err := s.store.TakePending(ctx, p.ID); err != nil || !ok {
+	if ok, err := s.d.Store.TakePending(ctx, p.ID); err != nil || !ok {
 		if err != nil {
 			return Outcome{}, err
 		}
@@ -329,7 +306,7 @@ func (s *Service) Confirm(ctx context.Context, token, replier, text string) (Out
 	}
 	switch p.Kind {
 	case store.PendingSubscribe:
-		if l.SubscribePolicy == SubscribeConfirmThenModerate {
+		if l.SubscribePolicy == store.SubscribeConfirmThenModerate {
 			return s.askModerators(ctx, l, p.Address, p.Name)
 		}
 		return s.join(ctx, l, p.Address, p.Name)
@@ -338,12 +315,12 @@ func (s *Service) Confirm(ctx context.Context, token, replier, text string) (Out
 	case store.PendingUnsubscribe:
 		return s.leave(ctx, l, p.Address)
 	case store.PendingApproval:
-		s.log.Info("subscription decided", "list", l.Address, "rcpt", p.Address, "decision", verb, "by", replier)
+		s.d.Log.Info("subscription decided", "list", l.Address, "rcpt", p.Address, "decision", verb, "by", replier)
 		if verb == "approve" {
 			return s.join(ctx, l, p.Address, p.Name)
 		}
 		if verb == "reject" {
-			if err := s.notices.Send(ctx, &notice.Notice{List: l, To: []string{p.Address}, Subject: "Your request to join " + l.Name, Template: "subscription_refused.txt",
+			if err := s.d.Notices.Send(ctx, &notice.Notice{List: l, To: []string{p.Address}, Subject: "Your request to join " + l.Name, Template: "subscription_refused.txt",
 				Data: map[string]any{"Reason": reason}}); err != nil {
 				return Outcome{}, err
 			}
@@ -354,8 +331,8 @@ func (s *Service) Confirm(ctx context.Context, token, replier, text string) (Out
 	case store.PendingCommand:
 		// The round trip proved the address: the command runs as the
 		// member's own.
-		s.log.Info("mailed command confirmed", "list", l.Address, "rcpt", p.Address)
-		result, _, err := s.command(ctx, l, p.Address, p.Name, strings.Fields(p.Data), commandProof{proven: true})
+		s.d.Log.Info("mailed command confirmed", "list", l.Address, "rcpt", p.Address)
+		result, _, err := s.robot.command(ctx, l, p.Address, p.Name, strings.Fields(p.Data), commandProof{proven: true})
 		if err != nil {
 			return Outcome{}, err
 		}
@@ -395,41 +372,41 @@ func parseID(s string) (int64, error) {
 }
 
 // reenable starts delivery again for a member whose mail bounced.
-func (s *Service) reenable(ctx context.Context, l *List, addr string) (Outcome, error) {
-	m, err := s.store.Member(ctx, l.ID, addr)
+func (s *Subscriptions) reenable(ctx context.Context, l *store.List, addr string) (Outcome, error) {
+	m, err := s.d.Store.Member(ctx, l.ID, addr)
 	if errors.Is(err, store.ErrNotFound) {
 		return Outcome{Message: addr + " is no longer a member of " + l.Address + "."}, nil
 	}
 	if err != nil {
 		return Outcome{}, err
 	}
-	m.Status, m.BounceScore, m.WarningsSent, m.DisabledAt, m.LastWarningAt = StatusEnabled, 0, 0, time.Time{}, time.Time{}
-	if err := s.store.UpdateMember(ctx, m); err != nil {
+	m.Status, m.BounceScore, m.WarningsSent, m.DisabledAt, m.LastWarningAt = store.StatusEnabled, 0, 0, time.Time{}, time.Time{}
+	if err := s.d.Store.UpdateMember(ctx, m); err != nil {
 		return Outcome{}, err
 	}
-	s.log.Info("delivery re-enabled", "list", l.Address, "rcpt", addr)
+	s.d.Log.Info("delivery re-enabled", "list", l.Address, "rcpt", addr)
 	return Outcome{Done: true, Message: "Delivery to " + addr + " is enabled again."}, nil
 }
 
 // PendingRequest finds the unexpired request of a token on a list, for the
 // confirmation page.
-func (s *Service) PendingRequest(ctx context.Context, list, token string) (*store.Pending, *List, error) {
-	l, err := s.List(ctx, list)
+func (s *Subscriptions) PendingRequest(ctx context.Context, list, token string) (*store.Pending, *store.List, error) {
+	l, err := s.d.List(ctx, list)
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err := s.store.PendingByToken(ctx, strings.ToLower(token))
+	p, err := s.d.Store.PendingByToken(ctx, strings.ToLower(token))
 	if err != nil {
 		return nil, nil, err
 	}
 	if p.ListID != l.ID {
-		return nil, nil, fmt.Errorf("request: %w", ErrNotFound)
+		return nil, nil, fmt.Errorf("request: %w", store.ErrNotFound)
 	}
 	return p, l, nil
 }
 
 // Describe says in a sentence what confirming a request does.
-func Describe(p *store.Pending, l *List) string {
+func Describe(p *store.Pending, l *store.List) string {
 	switch p.Kind {
 	case store.PendingSubscribe:
 		return "Subscribe " + p.Address + " to " + l.Name + " (" + l.Address + ")?"
@@ -446,37 +423,37 @@ func Describe(p *store.Pending, l *List) string {
 }
 
 // Bans lists a list's ban patterns.
-func (s *Service) Bans(ctx context.Context, list string) ([]string, error) {
-	l, err := s.List(ctx, list)
+func (s *Subscriptions) Bans(ctx context.Context, list string) ([]string, error) {
+	l, err := s.d.List(ctx, list)
 	if err != nil {
 		return nil, err
 	}
-	return s.store.Bans(ctx, l.ID)
+	return s.d.Store.Bans(ctx, l.ID)
 }
 
 // AddBan bans an address or, starting with ^, a regular expression.
-func (s *Service) AddBan(ctx context.Context, list, pattern string) error {
-	l, err := s.List(ctx, list)
+func (s *Subscriptions) AddBan(ctx context.Context, list, pattern string) error {
+	l, err := s.d.List(ctx, list)
 	if err != nil {
 		return err
 	}
 	if strings.HasPrefix(pattern, "^") {
 		if _, err := regexp.Compile(pattern); err != nil {
-			return fmt.Errorf("%w: ban %q is not a valid regular expression: %v", ErrInvalid, pattern, err)
+			return fmt.Errorf("%w: ban %q is not a valid regular expression: %v", store.ErrInvalid, pattern, err)
 		}
-	} else if _, err := ParseAddress(pattern); err != nil {
-		return fmt.Errorf("%w: ban %q is neither an address nor a ^regex", ErrInvalid, pattern)
+	} else if _, err := store.ParseAddress(pattern); err != nil {
+		return fmt.Errorf("%w: ban %q is neither an address nor a ^regex", store.ErrInvalid, pattern)
 	}
-	return s.store.AddBan(ctx, l.ID, pattern)
+	return s.d.Store.AddBan(ctx, l.ID, pattern)
 }
 
 // RemoveBan lifts a ban.
-func (s *Service) RemoveBan(ctx context.Context, list, pattern string) error {
-	l, err := s.List(ctx, list)
+func (s *Subscriptions) RemoveBan(ctx context.Context, list, pattern string) error {
+	l, err := s.d.List(ctx, list)
 	if err != nil {
 		return err
 	}
-	return s.store.RemoveBan(ctx, l.ID, pattern)
+	return s.d.Store.RemoveBan(ctx, l.ID, pattern)
 }
 
 // declines tells whether a reply to a confirmation request refuses it ("I
@@ -500,19 +477,19 @@ func declines(text string) bool {
 }
 
 // decideHeld carries out a moderator's reply to a held post's notice.
-func (s *Service) decideHeld(ctx context.Context, l *List, p *store.Pending, verb, reason, replier string) (Outcome, error) {
+func (s *Subscriptions) decideHeld(ctx context.Context, l *store.List, p *store.Pending, verb, reason, replier string) (Outcome, error) {
 	id, _ := parseID(p.Data)
-	s.log.Info("held post decided by reply", "list", l.Address, "spool_id", id, "decision", verb, "by", replier)
+	s.d.Log.Info("held post decided by reply", "list", l.Address, "spool_id", id, "decision", verb, "by", replier)
 	var err error
 	switch verb {
 	case "approve":
-		err = s.Approve(ctx, l.Address, id)
+		err = s.d.Held.Approve(ctx, l.Address, id)
 	case "reject":
-		err = s.Reject(ctx, l.Address, id, reason)
+		err = s.d.Held.Reject(ctx, l.Address, id, reason)
 	default:
-		err = s.Discard(ctx, l.Address, id)
+		err = s.d.Held.Discard(ctx, l.Address, id)
 	}
-	if errors.Is(err, ErrInvalid) || errors.Is(err, ErrNotFound) {
+	if errors.Is(err, store.ErrInvalid) || errors.Is(err, store.ErrNotFound) {
 		return Outcome{Message: fmt.Sprintf("Post %d was already decided.", id)}, nil
 	}
 	if err != nil {
@@ -520,4 +497,27 @@ func (s *Service) decideHeld(ctx context.Context, l *List, p *store.Pending, ver
 	}
 	past := map[string]string{"approve": "approved", "reject": "rejected", "discard": "discarded"}[verb]
 	return Outcome{Done: true, Message: fmt.Sprintf("Post %d on %s was %s.", id, l.Address, past)}, nil
+}
+
+// RequestSubscription asks addr to confirm joining l, whatever the list's
+// policy allows a proven request: a form on a web page proves nothing
+// about who typed the address.
+func (s *Subscriptions) RequestSubscription(ctx context.Context, l *store.List, addr, name string) (Outcome, error) {
+	return s.subscribe(ctx, l, addr, name, false)
+}
+
+// MaxSignInsPerDay bounds the sign-in links mailed to one address a day.
+const MaxSignInsPerDay = 5
+
+// SendSignIn mails addr a link that signs them in to the web archive,
+// valid until expires. The caller checked that addr is a member of l; the
+// mail comes from l, as that is the list they asked on. Beyond
+// MaxSignInsPerDay a day nothing is sent, and sent reports false.
+func (s *Subscriptions) SendSignIn(ctx context.Context, l *store.List, addr, link string, expires time.Time) (sent bool, err error) {
+	if ok, err := s.AllowAutoMail(ctx, "signin", addr, MaxSignInsPerDay); err != nil || !ok {
+		return false, err
+	}
+	err = s.d.Notices.Send(ctx, &notice.Notice{List: l, To: []string{addr}, Subject: "Sign in to the " + l.Name + " archive", Template: "signin.txt",
+		Data: map[string]any{"Link": link, "Expires": expires.UTC().Format("2006-01-02 15:04 MST"), "Address": addr}})
+	return err == nil, err
 }

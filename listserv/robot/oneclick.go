@@ -1,10 +1,11 @@
-package listserv
+package robot
 
 import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -15,12 +16,12 @@ import (
 // UnsubscribeToken is the unforgeable part of a member's one-click link
 // (RFC 8058 §3.1 asks for a URI that identifies the recipient): the address
 // and an HMAC over list and address with a secret only this data dir knows.
-func (s *Service) UnsubscribeToken(list, addr string) string {
+func (s *OneClick) UnsubscribeToken(list, addr string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(addr)) + "." + s.unsubMAC(list, addr)
 }
 
-func (s *Service) unsubMAC(list, addr string) string {
-	h := hmac.New(sha256.New, s.unsubKey)
+func (s *OneClick) unsubMAC(list, addr string) string {
+	h := hmac.New(sha256.New, s.key)
 	h.Write([]byte("unsubscribe\x00"))
 	h.Write([]byte(strings.ToLower(list)))
 	h.Write([]byte{0})
@@ -29,8 +30,8 @@ func (s *Service) unsubMAC(list, addr string) string {
 }
 
 // UnsubscribeURL is the member's personal https one-click link.
-func (s *Service) UnsubscribeURL(list, addr string) string {
-	return s.cfg.BaseURL + UnsubscribePath(list, s.UnsubscribeToken(list, addr))
+func (s *OneClick) UnsubscribeURL(list, addr string) string {
+	return s.baseURL + UnsubscribePath(list, s.UnsubscribeToken(list, addr))
 }
 
 // UnsubscribePath is where the web server answers one-click requests.
@@ -39,28 +40,28 @@ func UnsubscribePath(list, token string) string {
 }
 
 // CheckUnsubscribeToken returns the address a token was made for.
-func (s *Service) CheckUnsubscribeToken(list, token string) (string, error) {
+func (s *OneClick) CheckUnsubscribeToken(list, token string) (string, error) {
 	enc, mac, ok := strings.Cut(token, ".")
 	raw, err := base64.RawURLEncoding.DecodeString(enc)
 	if !ok || err != nil {
-		return "", fmt.Errorf("%w: malformed unsubscribe link", ErrInvalid)
+		return "", fmt.Errorf("%w: malformed unsubscribe link", store.ErrInvalid)
 	}
 	addr := string(raw)
 	if !hmac.Equal([]byte(mac), []byte(s.unsubMAC(list, addr))) {
-		return "", fmt.Errorf("%w: unsubscribe link does not match", ErrInvalid)
+		return "", fmt.Errorf("%w: unsubscribe link does not match", store.ErrInvalid)
 	}
 	return addr, nil
 }
 
 // UnsubscribeByToken removes the member a valid token names. It reports
 // gone=true when the address is no longer a member (a second click).
-func (s *Service) UnsubscribeByToken(ctx context.Context, list, token string) (addr string, gone bool, err error) {
+func (s *OneClick) UnsubscribeByToken(ctx context.Context, list, token string) (addr string, gone bool, err error) {
 	addr, err = s.CheckUnsubscribeToken(list, token)
 	if err != nil {
 		return "", false, err
 	}
-	if err := s.RemoveMember(ctx, list, addr); err != nil {
-		if isNotFound(err) {
+	if err := s.removeMember(ctx, list, addr); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
 			return addr, true, nil
 		}
 		return addr, false, err

@@ -1,4 +1,4 @@
-package listserv
+package robot
 
 import (
 	"bytes"
@@ -21,31 +21,31 @@ const MaxAutoRepliesPerDay = 10
 // the subject and the first ten lines).
 const maxCommandLines = 10
 
-// processCommand runs the email robot for mail to LIST-request@, -join@,
+// Process runs the email robot for mail to LIST-request@, -join@,
 // -leave@ and -confirm+TOKEN@.
-func (s *Service) processCommand(ctx context.Context, l *List, m *store.Message) error {
+func (s *Robot) Process(ctx context.Context, l *store.List, m *store.Message) error {
 	sum := inbound.Summarize(m.Raw)
 	h := sum.Header
 	// RFC 3834 §2: never answer automatic mail, and lists' own traffic.
 	if m.MailFrom == "" {
-		return s.store.Transition(ctx, m.ID, store.StateReceived, store.StateDropped, "command mail from the null sender", "", nil)
+		return s.d.Store.Transition(ctx, m.ID, store.StateReceived, store.StateDropped, "command mail from the null sender", "", nil)
 	}
 	if as := strings.ToLower(strings.TrimSpace(h.Get("Auto-Submitted"))); as != "" && as != "no" {
-		return s.store.Transition(ctx, m.ID, store.StateReceived, store.StateDropped, "command mail that is Auto-Submitted: "+as, "", nil)
+		return s.d.Store.Transition(ctx, m.ID, store.StateReceived, store.StateDropped, "command mail that is Auto-Submitted: "+as, "", nil)
 	}
 	switch strings.ToLower(strings.TrimSpace(h.Get("Precedence"))) {
 	case "bulk", "junk", "list", "auto_reply":
-		return s.store.Transition(ctx, m.ID, store.StateReceived, store.StateDropped, "command mail with Precedence "+h.Get("Precedence"), "", nil)
+		return s.d.Store.Transition(ctx, m.ID, store.StateReceived, store.StateDropped, "command mail with Precedence "+h.Get("Precedence"), "", nil)
 	}
 	if isAutoReply(h, sum.Subject) {
-		return s.store.Transition(ctx, m.ID, store.StateReceived, store.StateDropped, "command mail that is an automatic reply", "", nil)
+		return s.d.Store.Transition(ctx, m.ID, store.StateReceived, store.StateDropped, "command mail that is an automatic reply", "", nil)
 	}
 	sender := sum.From
 	if sender == "" {
 		sender = m.MailFrom
 	}
-	if _, err := ParseAddress(sender); err != nil {
-		return s.store.Transition(ctx, m.ID, store.StateReceived, store.StateDropped, "command mail without a usable sender", "", nil)
+	if _, err := store.ParseAddress(sender); err != nil {
+		return s.d.Store.Transition(ctx, m.ID, store.StateReceived, store.StateDropped, "command mail without a usable sender", "", nil)
 	}
 	subject := strings.TrimSpace(inbound.StripReplyMarkers(sum.Subject))
 	body := inbound.FirstTextLines(m.Raw, maxCommandLines+5)
@@ -53,19 +53,19 @@ func (s *Service) processCommand(ctx context.Context, l *List, m *store.Message)
 	var proof commandProof
 	if m.Kind == store.KindJoin || m.Kind == store.KindRequest {
 		var err error
-		if proof.proven, proof.why, err = s.authors.CommandProven(ctx, m, sender); err != nil {
+		if proof.proven, proof.why, err = s.d.Authors.CommandProven(ctx, m, sender); err != nil {
 			return err
 		}
 	}
 	var err error
 	switch m.Kind {
 	case store.KindJoin:
-		_, err = s.subscribe(ctx, l, sender, sum.FromName, proof.proven)
+		_, err = s.subs.subscribe(ctx, l, sender, sum.FromName, proof.proven)
 	case store.KindLeave:
-		_, err = s.Unsubscribe(ctx, l, sender)
+		_, err = s.subs.Unsubscribe(ctx, l, sender)
 	case store.KindConfirm:
 		var out Outcome
-		out, err = s.Confirm(ctx, m.Extra, sender, strings.Join(body, "\n"))
+		out, err = s.subs.Confirm(ctx, m.Extra, sender, strings.Join(body, "\n"))
 		if err == nil {
 			// Say what the reply did, or why it did nothing (expired,
 			// already confirmed, a moderator's reply without a decision).
@@ -81,7 +81,7 @@ func (s *Service) processCommand(ctx context.Context, l *List, m *store.Message)
 	if err != nil {
 		return err
 	}
-	return s.store.Transition(ctx, m.ID, store.StateReceived, store.StateProcessed, "", "", nil)
+	return s.d.Store.Transition(ctx, m.ID, store.StateReceived, store.StateProcessed, "", "", nil)
 }
 
 // commandResult is one line of a results mail.
@@ -93,7 +93,7 @@ type commandProof struct {
 	why    string
 }
 
-func (s *Service) runCommands(ctx context.Context, l *List, m *store.Message, sum inbound.Summary, sender, subject string, body []string, proof commandProof) error {
+func (s *Robot) runCommands(ctx context.Context, l *store.List, m *store.Message, sum inbound.Summary, sender, subject string, body []string, proof commandProof) error {
 	var done []commandResult
 	var unprocessed, ignored []string
 	stopped := false
@@ -145,20 +145,20 @@ func (s *Service) runCommands(ctx context.Context, l *List, m *store.Message, su
 	return s.replyResults(ctx, l, sender, sum.MessageID, done, unprocessed, ignored)
 }
 
-func (s *Service) replyResult(ctx context.Context, l *List, to, inReply string, done []commandResult) error {
+func (s *Robot) replyResult(ctx context.Context, l *store.List, to, inReply string, done []commandResult) error {
 	return s.replyResults(ctx, l, to, inReply, done, nil, nil)
 }
 
 // replyResults sends a results mail, within the day's limit of automatic
 // replies to the address.
-func (s *Service) replyResults(ctx context.Context, l *List, to, inReply string, done []commandResult, unprocessed, ignored []string) error {
-	if ok, err := s.allowAutoMail(ctx, "reply", to, MaxAutoRepliesPerDay); err != nil {
+func (s *Robot) replyResults(ctx context.Context, l *store.List, to, inReply string, done []commandResult, unprocessed, ignored []string) error {
+	if ok, err := s.subs.AllowAutoMail(ctx, "reply", to, MaxAutoRepliesPerDay); err != nil {
 		return err
 	} else if !ok {
-		s.log.Warn("auto-reply limit reached", "list", l.Address, "rcpt", to)
+		s.d.Log.Warn("auto-reply limit reached", "list", l.Address, "rcpt", to)
 		return nil
 	}
-	return s.notices.Send(ctx, &notice.Notice{
+	return s.d.Notices.Send(ctx, &notice.Notice{
 		List: l, To: []string{to}, Subject: "The results of your email commands", Template: "results.txt", Auto: "auto-replied",
 		InReply: inReply,
 		Data:    map[string]any{"Done": done, "Unprocessed": unprocessed, "Ignored": ignored},
@@ -184,7 +184,7 @@ func isAutoReply(h textproto.Header, subject string) bool {
 // not know; an empty result with known means "end". A command that changes
 // or reveals the sender's settings runs at once only on proof that the mail
 // is the sender's; otherwise the sender's address is asked to confirm it.
-func (s *Service) command(ctx context.Context, l *List, sender, name string, fields []string, proof commandProof) (result string, known bool, err error) {
+func (s *Robot) command(ctx context.Context, l *store.List, sender, name string, fields []string, proof commandProof) (result string, known bool, err error) {
 	word := strings.ToLower(fields[0])
 	args := fields[1:]
 	verified := proof.proven
@@ -195,14 +195,14 @@ func (s *Service) command(ctx context.Context, l *List, sender, name string, fie
 	outcome := func(o Outcome, err error) (string, bool, error) { return o.Message, true, err }
 	switch word {
 	case "subscribe", "join":
-		return outcome(s.subscribe(ctx, l, sender, name, verified))
+		return outcome(s.subs.subscribe(ctx, l, sender, name, verified))
 	case "unsubscribe", "leave":
-		return outcome(s.Unsubscribe(ctx, l, sender))
+		return outcome(s.subs.Unsubscribe(ctx, l, sender))
 	case "confirm":
 		if len(args) == 0 {
 			return "confirm needs the token from the confirmation request.", true, nil
 		}
-		return outcome(s.Confirm(ctx, args[0], sender, ""))
+		return outcome(s.subs.Confirm(ctx, args[0], sender, ""))
 	case "help":
 		return s.helpText(l), true, nil
 	case "who":
@@ -215,29 +215,29 @@ func (s *Service) command(ctx context.Context, l *List, sender, name string, fie
 	return "", false, nil
 }
 
-func (s *Service) helpText(l *List) string {
+func (s *Robot) helpText(l *store.List) string {
 	var b bytes.Buffer
-	if err := s.tpl.Mail.ExecuteTemplate(&b, "help.txt", map[string]any{
-		"ListAddress": l.Address, "Request": Address(l.Address, store.KindRequest), "Owner": Address(l.Address, store.KindOwner),
+	if err := s.d.Templates.Mail.ExecuteTemplate(&b, "help.txt", map[string]any{
+		"ListAddress": l.Address, "Request": inbound.Address(l.Address, store.KindRequest), "Owner": inbound.Address(l.Address, store.KindOwner),
 	}); err != nil {
-		s.log.Error("help template", "err", err)
+		s.d.Log.Error("help template", "err", err)
 	}
 	return b.String()
 }
 
 // who lists the members to those the list's roster setting allows.
-func (s *Service) who(ctx context.Context, l *List, sender string) (string, bool, error) {
-	me, err := s.store.Member(ctx, l.ID, sender)
+func (s *Robot) who(ctx context.Context, l *store.List, sender string) (string, bool, error) {
+	me, err := s.d.Store.Member(ctx, l.ID, sender)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return "", true, err
 	}
-	allowed := l.Roster == RosterPublic ||
-		(l.Roster == RosterMembers && me != nil) ||
-		(me != nil && (me.Role == RoleModerator || me.Role == RoleOwner))
+	allowed := l.Roster == store.RosterPublic ||
+		(l.Roster == store.RosterMembers && me != nil) ||
+		(me != nil && (me.Role == store.RoleModerator || me.Role == store.RoleOwner))
 	if !allowed {
-		return "The member list of " + l.Address + " is visible to " + map[string]string{RosterMembers: "members", RosterModerators: "its moderators"}[l.Roster] + " only.", true, nil
+		return "The member list of " + l.Address + " is visible to " + map[string]string{store.RosterMembers: "members", store.RosterModerators: "its moderators"}[l.Roster] + " only.", true, nil
 	}
-	ms, err := s.store.Members(ctx, l.ID)
+	ms, err := s.d.Store.Members(ctx, l.ID)
 	if err != nil {
 		return "", true, err
 	}
@@ -248,7 +248,7 @@ func (s *Service) who(ctx context.Context, l *List, sender string) (string, bool
 		if m.Name != "" {
 			b.WriteString(" (" + m.Name + ")")
 		}
-		if m.Role != RoleMember {
+		if m.Role != store.RoleMember {
 			b.WriteString(" [" + m.Role + "]")
 		}
 		b.WriteString("\n")
@@ -257,11 +257,11 @@ func (s *Service) who(ctx context.Context, l *List, sender string) (string, bool
 }
 
 // set changes one of the sender's own settings.
-func (s *Service) set(ctx context.Context, l *List, sender string, args []string) (string, bool, error) {
+func (s *Robot) set(ctx context.Context, l *store.List, sender string, args []string) (string, bool, error) {
 	if len(args) < 2 {
 		return "Use: set delivery each|digest|summary|nomail, or set expertise TERMS.", true, nil
 	}
-	m, err := s.store.Member(ctx, l.ID, sender)
+	m, err := s.d.Store.Member(ctx, l.ID, sender)
 	if errors.Is(err, store.ErrNotFound) {
 		return sender + " is not a member of " + l.Address + ".", true, nil
 	}
@@ -272,12 +272,12 @@ func (s *Service) set(ctx context.Context, l *List, sender string, args []string
 	case "delivery":
 		mode := strings.ToLower(args[1])
 		switch mode {
-		case DeliverEach, DeliverDigest, DeliverSummary, DeliverNomail:
+		case store.DeliverEach, store.DeliverDigest, store.DeliverSummary, store.DeliverNomail:
 		default:
 			return "Delivery is one of each, digest, summary or nomail.", true, nil
 		}
 		m.Delivery = mode
-		if err := s.store.UpdateMember(ctx, m); err != nil {
+		if err := s.d.Store.UpdateMember(ctx, m); err != nil {
 			return "", true, err
 		}
 		return "You now receive " + deliveryText(mode) + ".", true, nil
@@ -287,10 +287,24 @@ func (s *Service) set(ctx context.Context, l *List, sender string, args []string
 			terms = string(r[:300])
 		}
 		m.Expertise = terms
-		if err := s.store.UpdateMember(ctx, m); err != nil {
+		if err := s.d.Store.UpdateMember(ctx, m); err != nil {
 			return "", true, err
 		}
 		return "Your expertise is now: " + terms, true, nil
 	}
 	return "Use: set delivery each|digest|summary|nomail, or set expertise TERMS.", true, nil
+}
+
+// confirmCommand asks sender's address to confirm a mailed command whose
+// mail did not prove it is theirs (why says what it lacked): the round trip
+// that proves it, as for a subscription.
+func (s *Robot) confirmCommand(ctx context.Context, l *store.List, sender, name, line, why string) (Outcome, error) {
+	out, err := s.subs.askConfirmationOf(ctx, l, &store.Pending{Kind: store.PendingCommand, Address: sender, Name: name, Data: line},
+		"confirm_command.txt", "Confirm your command to "+l.Name, map[string]any{"Command": line, "Why": why})
+	if err != nil || !out.Done {
+		return out, err
+	}
+	return Outcome{Done: true, Message: "This command changes or reveals the settings of " + sender + ", and this mail does not prove it comes from " + sender +
+		" (" + why + "; a DKIM signature of your mail service over the command, on fresh mail, would). A confirmation request was sent to " + sender +
+		": reply to it, or open its link, to carry the command out."}, nil
 }

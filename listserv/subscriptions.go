@@ -1,0 +1,41 @@
+package listserv
+
+import (
+	"praxis/listserv/inbound"
+	"praxis/listserv/robot"
+	"praxis/listserv/store"
+)
+
+// The robot's room names these for the Service's callers.
+type Outcome = robot.Outcome
+
+const (
+	PendingTTL             = robot.PendingTTL
+	MaxConfirmationsPerDay = robot.MaxConfirmationsPerDay
+	MaxAutoRepliesPerDay   = robot.MaxAutoRepliesPerDay
+	MaxSignInsPerDay       = robot.MaxSignInsPerDay
+)
+
+// ConfirmAddress is the -confirm+TOKEN address of a request.
+func ConfirmAddress(list, token string) string { return inbound.ConfirmAddress(list, token) }
+
+// Describe says in a sentence what confirming a request does.
+func Describe(p *store.Pending, l *List) string { return robot.Describe(p, l) }
+
+// UnsubscribePath is where the web server answers one-click requests.
+func UnsubscribePath(list, token string) string { return robot.UnsubscribePath(list, token) }
+
+// Subscriptions is the robot's room for joining and leaving a list, its
+// confirmations and bans.
+func (s *Service) Subscriptions() *robot.Subscriptions { return s.subs }
+
+// OneClick signs and checks the members' one-click unsubscribe links.
+func (s *Service) OneClick() *robot.OneClick { return s.oneclick }
+
+// UnsubscribeURL is the member's personal one-click link (robot.OneClick).
+func (s *Service) UnsubscribeURL(list, addr string) string {
+	return s.oneclick.UnsubscribeURL(list, addr)
+}
+
+// ConfirmURL is the web page that confirms a request.
+func (s *Service) ConfirmURL(list, token string) string { return s.subs.ConfirmURL(list, token) }
