@@ -114,17 +114,20 @@ func TestDuplicatesAndLoops(t *testing.T) {
 	put(t, st, list, a)
 	put(t, st, list, b)
 	pa := put(t, st, list, a) // the same bytes again: stored once
-	ps, _ := st.ArchiveByMessageID(context.Background(), list, "a@x")
+	ps, err := st.ArchiveByMessageID(context.Background(), list, "a@x")
+	must(t, err)
 	if len(ps) != 1 {
 		t.Fatalf("same content stored %d times", len(ps))
 	}
 	// Different content under the same Message-ID is kept apart.
 	put(t, st, list, msg("a@x", "Loop, edited", "b@x"))
-	ps, _ = st.ArchiveByMessageID(context.Background(), list, "a@x")
+	ps, err = st.ArchiveByMessageID(context.Background(), list, "a@x")
+	must(t, err)
 	if len(ps) != 2 {
 		t.Fatalf("different contents under one id: %d rows, want 2", len(ps))
 	}
-	th, _ := st.ArchiveThread(context.Background(), list, pa.ThreadID)
+	th, err := st.ArchiveThread(context.Background(), list, pa.ThreadID)
+	must(t, err)
 	if len(th) != 3 {
 		t.Errorf("reference loop: thread has %d posts, want 3", len(th))
 	}
@@ -177,7 +180,8 @@ func TestNotmuchGhostRoot(t *testing.T) {
 		}
 		sizes := map[string]int{}
 		for _, id := range ids {
-			ps, _ := st.ArchiveByMessageID(context.Background(), list, id)
+			ps, err := st.ArchiveByMessageID(context.Background(), list, id)
+			must(t, err)
 			sizes[ps[0].ThreadID]++
 		}
 		got := []int{}
@@ -231,7 +235,8 @@ func TestUSRPThreading(t *testing.T) {
 	}
 	threadOf := map[string]string{}
 	for _, p := range posts {
-		ps, _ := st.ArchiveByMessageID(ctx, list, p.MessageID)
+		ps, err := st.ArchiveByMessageID(ctx, list, p.MessageID)
+		must(t, err)
 		threadOf[p.MessageID] = ps[0].ThreadID
 	}
 	attached, orphans := 0, 0
@@ -251,4 +256,12 @@ func TestUSRPThreading(t *testing.T) {
 		attached++
 	}
 	t.Logf("%d replies attached to their parents, %d replies to messages outside the file", attached, orphans)
+}
+
+// must stops the test at a setup step that failed.
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
 }
