@@ -63,7 +63,8 @@ func TestSecretStable(t *testing.T) {
 		t.Fatal(err, len(k1))
 	}
 	b := open(t, dir)
-	k2, _ := b.Secret(context.Background(), "unsubscribe")
+	k2, err := b.Secret(context.Background(), "unsubscribe")
+	must(t, err)
 	if string(k1) != string(k2) {
 		t.Error("two processes disagree on a secret")
 	}
