@@ -309,7 +309,12 @@ func TestPrivateList(t *testing.T) {
 		}
 		for _, p := range []string{"/", "/api/lists", "/l/cop@example.org/search?q=lathe", "/l/cop@example.org/search?q=confidential",
 			"/api/l/cop@example.org/search?q=confidential", "/l/cop@example.org/resources?q=secret"} {
-			if _, body, _ := get(t, c, f.ts.URL+p); strings.Contains(body, "Inner circle") || strings.Contains(body, "Secret lathe") || strings.Contains(body, "secret.example") {
+			// These pages exist: an error page would hide nothing.
+			status, body, _ := get(t, c, f.ts.URL+p)
+			if status != 200 {
+				t.Errorf("%s: %d, want the public page", p, status)
+			}
+			if strings.Contains(body, "Inner circle") || strings.Contains(body, "Secret lathe") || strings.Contains(body, "secret.example") {
 				t.Errorf("%s shows the private list", p)
 			}
 		}
@@ -518,7 +523,17 @@ func TestRecreatedListHidesOldPosts(t *testing.T) {
 	c := f.client(t)
 	for _, p := range []string{"/l/inner@example.org/search?q=lathe", "/api/l/inner@example.org/search?q=lathe",
 		"/l/inner@example.org/search.mbox?q=lathe", "/l/inner@example.org/search.atom?q=lathe", "/m/secret1@example.net"} {
-		if _, body, _ := get(t, c, f.ts.URL+p); strings.Contains(body, "Secret lathe") || strings.Contains(body, "confidential") {
+		// The new list's searches work (an error page would hide
+		// anything); the old post has no page.
+		want := 200
+		if strings.HasPrefix(p, "/m/") {
+			want = 404
+		}
+		status, body, _ := get(t, c, f.ts.URL+p)
+		if status != want {
+			t.Errorf("%s: %d, want %d", p, status, want)
+		}
+		if strings.Contains(body, "Secret lathe") || strings.Contains(body, "confidential") {
 			t.Errorf("%s shows the deleted list's post", p)
 		}
 	}
