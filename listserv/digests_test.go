@@ -77,7 +77,10 @@ func TestNoDigestsWithoutArchive(t *testing.T) {
 	if err := s.AddMember(ctx, "quiet@example.org", &Member{Address: "r@example.com"}); err != nil {
 		t.Fatal(err)
 	}
-	_, m, _ := s.Member(ctx, "quiet@example.org", "r@example.com")
+	_, m, err := s.Member(ctx, "quiet@example.org", "r@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
 	m.Delivery = DeliverSummary
 	if err := s.UpdateMember(ctx, m); !errors.Is(err, ErrInvalid) {
 		t.Errorf("switching to summaries: %v", err)

@@ -39,7 +39,7 @@ func checkGolden(t *testing.T, name string, got []byte) {
 	path := filepath.Join("testdata", "golden", name)
 	norm := normalize(got)
 	if *update {
-		os.MkdirAll(filepath.Dir(path), 0o755)
+		must(t, os.MkdirAll(filepath.Dir(path), 0o755))
 		if err := os.WriteFile(path, []byte(norm), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -54,16 +54,32 @@ func checkGolden(t *testing.T, name string, got []byte) {
 	}
 }
 
+// countMessages counts the messages of a kind ("" any) to rcpt ("" any).
+func countMessages(t *testing.T, svc *Service, kind, rcpt string) int {
+	t.Helper()
+	n, err := svc.store.CountMessages(context.Background(), kind, rcpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// lastPost returns the state and reason of the newest post.
+func lastPost(t *testing.T, svc *Service) (state, reason string) {
+	t.Helper()
+	m, err := svc.store.LatestMessage(context.Background(), store.KindPost, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.State, m.Reason
+}
+
 // lastNotice returns the newest mail Praxis composed.
 func lastNotice(t *testing.T, svc *Service) *store.Message {
 	t.Helper()
-	var id int64
-	if err := svc.store.DB().QueryRow(`SELECT MAX(id) FROM messages WHERE kind = 'notice'`).Scan(&id); err != nil || id == 0 {
-		t.Fatalf("no notice: %v", err)
-	}
-	m, err := svc.store.Message(context.Background(), id)
+	m, err := svc.store.LatestMessage(context.Background(), store.KindNotice, "")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("no notice: %v", err)
 	}
 	return m
 }
@@ -92,8 +108,8 @@ func TestGoldenNotices(t *testing.T) {
 	if err := svc.CreateList(ctx, l); err != nil {
 		t.Fatal(err)
 	}
-	svc.AddMember(ctx, l.Address, &Member{Address: "alice@example.net", Name: "Alice"})
-	svc.AddMember(ctx, l.Address, &Member{Address: "mod@example.org", Role: RoleModerator})
+	must(t, svc.AddMember(ctx, l.Address, &Member{Address: "alice@example.net", Name: "Alice"}))
+	must(t, svc.AddMember(ctx, l.Address, &Member{Address: "mod@example.org", Role: RoleModerator}))
 
 	receive(t, svc, "cop-request@example.org", "alice@example.net",
 		"From: Alice <alice@example.net>\r\nTo: cop-request@example.org\r\nSubject: help\r\nDate: Mon, 02 Mar 2026 09:55:00 +0000\r\nMessage-ID: <cmd1@example.net>\r\n\r\n"+
@@ -112,13 +128,15 @@ func TestGoldenNotices(t *testing.T) {
 func TestCommandMailIgnoredWhenAutomatic(t *testing.T) {
 	svc := newTestService(t)
 	ctx := context.Background()
-	svc.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP"})
+	must(t, svc.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP"}))
 	for _, extra := range []string{"Precedence: bulk\r\n", "Precedence: list\r\n", "Auto-Submitted: auto-replied\r\n"} {
 		receive(t, svc, "cop-request@example.org", "robot@example.net", "From: robot@example.net\r\n"+extra+"Subject: help\r\n\r\nhelp\r\n")
 	}
-	var n int
-	svc.store.DB().QueryRow(`SELECT COUNT(*) FROM messages WHERE kind = 'notice'`).Scan(&n)
-	if n != 0 {
+	// The three were received: what they did not get is a reply.
+	if n := countMessages(t, svc, store.KindRequest, ""); n != 3 {
+		t.Fatalf("%d command mails kept, want 3", n)
+	}
+	if n := countMessages(t, svc, store.KindNotice, ""); n != 0 {
 		t.Errorf("%d replies to automatic mail", n)
 	}
 }
@@ -126,25 +144,31 @@ func TestCommandMailIgnoredWhenAutomatic(t *testing.T) {
 func TestAutoReplyAndConfirmationLimits(t *testing.T) {
 	svc := newTestService(t)
 	ctx := context.Background()
-	svc.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP"})
+	must(t, svc.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP"}))
 	for i := 0; i < MaxAutoRepliesPerDay+5; i++ {
 		receive(t, svc, "cop-request@example.org", "chatty@example.net", "From: chatty@example.net\r\nSubject: help\r\n\r\nhelp\r\n")
 	}
-	var n int
-	svc.store.DB().QueryRow(`SELECT COUNT(*) FROM messages WHERE kind = 'notice' AND rcpt = 'chatty@example.net'`).Scan(&n)
-	if n != MaxAutoRepliesPerDay {
+	if n := countMessages(t, svc, store.KindNotice, "chatty@example.net"); n != MaxAutoRepliesPerDay {
 		t.Errorf("%d replies in a day, want %d", n, MaxAutoRepliesPerDay)
 	}
 	// Forged subscribe requests for a victim: a few confirmations, then none.
-	l, _ := svc.List(ctx, "cop@example.org")
+	l, err := svc.List(ctx, "cop@example.org")
+	must(t, err)
 	for i := 0; i < 10; i++ {
-		svc.Subscriptions().Subscribe(ctx, l, "victim@example.com", "")
-		// Let the pending request expire from the store's point of view so
-		// each try would send anew.
-		svc.store.DB().Exec(`DELETE FROM pending`)
+		if _, err := svc.Subscriptions().Subscribe(ctx, l, "victim@example.com", ""); err != nil {
+			t.Fatal(err)
+		}
+		// Let the pending request go, as if it had expired, so each try
+		// would send anew.
+		ps, err := svc.store.PendingFor(ctx, l.ID, store.PendingSubscribe, "victim@example.com")
+		must(t, err)
+		for _, p := range ps {
+			if _, err := svc.store.TakePending(ctx, p.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
-	svc.store.DB().QueryRow(`SELECT COUNT(*) FROM messages WHERE kind = 'notice' AND rcpt = 'victim@example.com'`).Scan(&n)
-	if n != MaxConfirmationsPerDay {
+	if n := countMessages(t, svc, store.KindNotice, "victim@example.com"); n != MaxConfirmationsPerDay {
 		t.Errorf("%d confirmation requests to one address in a day, want %d", n, MaxConfirmationsPerDay)
 	}
 }
@@ -156,10 +180,10 @@ func TestRuleChain(t *testing.T) {
 	if err := svc.CreateList(ctx, l); err != nil {
 		t.Fatal(err)
 	}
-	svc.AddMember(ctx, l.Address, &Member{Address: "alice@example.net"})
-	svc.AddMember(ctx, l.Address, &Member{Address: "mallory@example.net", Moderated: true})
-	svc.Subscriptions().AddBan(ctx, l.Address, "spammer@example.com")
-	svc.Subscriptions().AddBan(ctx, l.Address, `^.*@bad\.example$`)
+	must(t, svc.AddMember(ctx, l.Address, &Member{Address: "alice@example.net"}))
+	must(t, svc.AddMember(ctx, l.Address, &Member{Address: "mallory@example.net", Moderated: true}))
+	must(t, svc.Subscriptions().AddBan(ctx, l.Address, "spammer@example.com"))
+	must(t, svc.Subscriptions().AddBan(ctx, l.Address, `^.*@bad\.example$`))
 	msg := func(from, to, subject, body string) string {
 		return "From: " + from + "\r\nTo: " + to + "\r\nSubject: " + subject + "\r\n\r\n" + body + "\r\n"
 	}
@@ -178,8 +202,7 @@ func TestRuleChain(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			receive(t, svc, "cop@example.org", tt.from, tt.raw)
-			var state, reason string
-			svc.store.DB().QueryRow(`SELECT state, reason FROM messages WHERE kind = 'post' ORDER BY id DESC LIMIT 1`).Scan(&state, &reason)
+			state, reason := lastPost(t, svc)
 			if state != tt.state || !strings.Contains(reason, tt.reason) {
 				t.Errorf("got %s (%s), want %s (~%s)", state, reason, tt.state, tt.reason)
 			}
@@ -188,21 +211,17 @@ func TestRuleChain(t *testing.T) {
 	// Non-member actions.
 	for _, action := range []struct{ action, state string }{{ActionReject, store.StateRejected}, {ActionDiscard, store.StateDiscarded}, {ActionAccept, store.StateAccepted}} {
 		l.NonmemberAction = action.action
-		svc.UpdateList(ctx, l)
+		must(t, svc.UpdateList(ctx, l))
 		receive(t, svc, "cop@example.org", "stranger@example.com", msg("stranger@example.com", "cop@example.org", "hello", "x"))
-		var state string
-		svc.store.DB().QueryRow(`SELECT state FROM messages WHERE kind = 'post' ORDER BY id DESC LIMIT 1`).Scan(&state)
-		if state != action.state {
+		if state, _ := lastPost(t, svc); state != action.state {
 			t.Errorf("non-member action %s: post %s", action.action, state)
 		}
 	}
 	// Emergency holds even members.
 	l.Emergency = true
-	svc.UpdateList(ctx, l)
+	must(t, svc.UpdateList(ctx, l))
 	receive(t, svc, "cop@example.org", "alice@example.net", msg("alice@example.net", "cop@example.org", "hi", "x"))
-	var state string
-	svc.store.DB().QueryRow(`SELECT state FROM messages WHERE kind = 'post' ORDER BY id DESC LIMIT 1`).Scan(&state)
-	if state != store.StateHeld {
+	if state, _ := lastPost(t, svc); state != store.StateHeld {
 		t.Errorf("emergency: %s", state)
 	}
 }
@@ -213,21 +232,21 @@ func TestHeldPostExpires(t *testing.T) {
 	svc.cfg.Now = func() time.Time { return now }
 	svc.store.SetClock(func() time.Time { return now })
 	ctx := context.Background()
-	svc.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP", HoldDays: 3})
-	svc.AddMember(ctx, "cop@example.org", &Member{Address: "mod@example.org", Role: RoleModerator})
+	must(t, svc.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP", HoldDays: 3}))
+	must(t, svc.AddMember(ctx, "cop@example.org", &Member{Address: "mod@example.org", Role: RoleModerator}))
 	receive(t, svc, "cop@example.org", "eve@example.com", "From: eve@example.com\r\nTo: cop@example.org\r\nSubject: waiting\r\n\r\nx\r\n")
 	if err := svc.Maintain(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, held, _ := svc.Held(ctx, "cop@example.org"); len(held) != 1 {
-		t.Fatalf("held = %d before expiry", len(held))
+	if _, held, err := svc.Held(ctx, "cop@example.org"); err != nil || len(held) != 1 {
+		t.Fatalf("held = %d before expiry (%v)", len(held), err)
 	}
 	now = now.Add(3*24*time.Hour + time.Minute)
 	if err := svc.Maintain(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, held, _ := svc.Held(ctx, "cop@example.org"); len(held) != 0 {
-		t.Fatalf("held = %d after expiry", len(held))
+	if _, held, err := svc.Held(ctx, "cop@example.org"); err != nil || len(held) != 0 {
+		t.Fatalf("held = %d after expiry (%v)", len(held), err)
 	}
 	n := lastNotice(t, svc)
 	if n.Rcpt != "eve@example.com" || !strings.Contains(string(n.Raw), "expired without being sent") {
@@ -238,9 +257,9 @@ func TestHeldPostExpires(t *testing.T) {
 func TestAbuseReportUnsubscribes(t *testing.T) {
 	svc := newTestService(t)
 	ctx := context.Background()
-	svc.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP"})
-	svc.AddMember(ctx, "cop@example.org", &Member{Address: "grumpy@example.net"})
-	svc.AddMember(ctx, "cop@example.org", &Member{Address: "owner@example.org", Role: RoleOwner})
+	must(t, svc.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP"}))
+	must(t, svc.AddMember(ctx, "cop@example.org", &Member{Address: "grumpy@example.net"}))
+	must(t, svc.AddMember(ctx, "cop@example.org", &Member{Address: "owner@example.org", Role: RoleOwner}))
 	verp := svc.VERP("cop@example.org", "grumpy@example.net")
 	arf := "From: fbl@isp.example\r\nTo: " + verp + "\r\nSubject: FW: abuse report\r\nMIME-Version: 1.0\r\n" +
 		"Content-Type: multipart/report; report-type=feedback-report; boundary=\"b\"\r\n\r\n" +
@@ -259,17 +278,19 @@ func TestAbuseReportUnsubscribes(t *testing.T) {
 func TestReplyToBounceAddressIsNotABounce(t *testing.T) {
 	svc := newTestService(t)
 	ctx := context.Background()
-	svc.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP"})
-	svc.AddMember(ctx, "cop@example.org", &Member{Address: "alice@example.net"})
+	must(t, svc.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP"}))
+	must(t, svc.AddMember(ctx, "cop@example.org", &Member{Address: "alice@example.net"}))
 	verp := svc.VERP("cop@example.org", "alice@example.net")
 	receive(t, svc, verp, "alice@example.net", "From: alice@example.net\r\nTo: "+verp+"\r\nSubject: Re: hello\r\n\r\nThanks!\r\n")
-	_, m, _ := svc.Member(ctx, "cop@example.org", "alice@example.net")
+	_, m, err := svc.Member(ctx, "cop@example.org", "alice@example.net")
+	must(t, err)
 	if m.BounceScore != 0 {
 		t.Errorf("a reply scored %v", m.BounceScore)
 	}
 	// The same from the null sender, unreadable as it is, counts.
 	receive(t, svc, verp, "", "From: MAILER-DAEMON@example.net\r\nTo: "+verp+"\r\nSubject: ???\r\n\r\n???\r\n")
-	_, m, _ = svc.Member(ctx, "cop@example.org", "alice@example.net")
+	_, m, err = svc.Member(ctx, "cop@example.org", "alice@example.net")
+	must(t, err)
 	if m.BounceScore != 1 {
 		t.Errorf("an unreadable bounce scored %v, want 1", m.BounceScore)
 	}
@@ -278,18 +299,21 @@ func TestReplyToBounceAddressIsNotABounce(t *testing.T) {
 func TestForgedSenderCannotChangeSettings(t *testing.T) {
 	svc := newTestService(t)
 	ctx := context.Background()
-	svc.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP"})
-	svc.AddMember(ctx, "cop@example.org", &Member{Address: "alice@strict.example"})
+	must(t, svc.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP"}))
+	must(t, svc.AddMember(ctx, "cop@example.org", &Member{Address: "alice@strict.example"}))
 	svc.setDMARC(fakeDMARC{})
 	// From a strict domain, and from one without DMARC (gmail-like p=none
 	// or nothing): neither proves the sender, neither may change settings.
-	svc.AddMember(ctx, "cop@example.org", &Member{Address: "bob@lax.example"})
+	must(t, svc.AddMember(ctx, "cop@example.org", &Member{Address: "bob@lax.example"}))
 	receive(t, svc, "cop-request@example.org", "forger@evil.example", "From: alice@strict.example\r\nSubject: set delivery nomail\r\n\r\n")
 	receive(t, svc, "cop-request@example.org", "forger@evil.example", "From: bob@lax.example\r\nSubject: set delivery nomail\r\n\r\n")
-	if _, bob, _ := svc.Member(ctx, "cop@example.org", "bob@lax.example"); bob.Delivery != DeliverEach {
+	if _, bob, err := svc.Member(ctx, "cop@example.org", "bob@lax.example"); err != nil {
+		t.Fatal(err)
+	} else if bob.Delivery != DeliverEach {
 		t.Errorf("a forged command from a domain without DMARC changed delivery to %s", bob.Delivery)
 	}
-	_, m, _ := svc.Member(ctx, "cop@example.org", "alice@strict.example")
+	_, m, err := svc.Member(ctx, "cop@example.org", "alice@strict.example")
+	must(t, err)
 	if m.Delivery != DeliverEach {
 		t.Errorf("a forged command changed delivery to %s", m.Delivery)
 	}
@@ -333,10 +357,14 @@ func (fakeDMARC) Lookup(ctx context.Context, domain string) (dmarc.Policy, error
 func TestConfirmationRepliesThatDoNotConfirm(t *testing.T) {
 	svc := newTestService(t)
 	ctx := context.Background()
-	svc.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP"})
-	l, _ := svc.List(ctx, "cop@example.org")
-	svc.Subscriptions().Subscribe(ctx, l, "victim@example.com", "")
-	ps, _ := svc.store.PendingFor(ctx, l.ID, store.PendingSubscribe, "victim@example.com")
+	must(t, svc.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP"}))
+	l, err := svc.List(ctx, "cop@example.org")
+	must(t, err)
+	if _, err := svc.Subscriptions().Subscribe(ctx, l, "victim@example.com", ""); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := svc.store.PendingFor(ctx, l.ID, store.PendingSubscribe, "victim@example.com")
+	must(t, err)
 	if len(ps) != 1 {
 		t.Fatal("no pending request")
 	}
@@ -362,9 +390,10 @@ func TestConfirmationRepliesThatDoNotConfirm(t *testing.T) {
 func TestHostileMessageIDIsSetAside(t *testing.T) {
 	svc := newTestService(t)
 	ctx := context.Background()
-	svc.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP"})
+	must(t, svc.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP"}))
 	receive(t, svc, "cop-request@example.org", "x@example.net", "From: x@example.net\r\nMessage-ID: <a\rb@x>\r\nSubject: help\r\n\r\nhelp\r\n")
-	ids, _ := svc.store.MessageIDsInState(ctx, store.StateReceived, 0, 10)
+	ids, err := svc.store.MessageIDsInState(ctx, store.StateReceived, 0, 10)
+	must(t, err)
 	if len(ids) != 0 {
 		t.Fatalf("%d messages left to be retried forever", len(ids))
 	}
@@ -373,8 +402,9 @@ func TestHostileMessageIDIsSetAside(t *testing.T) {
 func TestUnreadableFromStillRelayedUnderDMARC(t *testing.T) {
 	svc := newTestService(t)
 	ctx := context.Background()
-	svc.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP"})
-	l, _ := svc.List(ctx, "cop@example.org")
+	must(t, svc.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP"}))
+	l, err := svc.List(ctx, "cop@example.org")
+	must(t, err)
 	m := &store.Message{ID: 1, Raw: []byte("From: Smith, Bob <bob@strict.example>\r\nSubject: x\r\n\r\nbody\r\n"), Transform: TransformMunge}
 	out, err := svc.Relayable(ctx, l, m)
 	if err != nil {
@@ -389,9 +419,9 @@ func TestUnreadableFromStillRelayedUnderDMARC(t *testing.T) {
 func TestFeedbackLoopReportToTheBareBounceAddress(t *testing.T) {
 	svc := newTestService(t)
 	ctx := context.Background()
-	svc.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP"})
-	svc.AddMember(ctx, "cop@example.org", &Member{Address: "grumpy@example.net"})
-	svc.AddMember(ctx, "cop@example.org", &Member{Address: "bystander@example.net"})
+	must(t, svc.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP"}))
+	must(t, svc.AddMember(ctx, "cop@example.org", &Member{Address: "grumpy@example.net"}))
+	must(t, svc.AddMember(ctx, "cop@example.org", &Member{Address: "bystander@example.net"}))
 	verp := svc.VERP("cop@example.org", "grumpy@example.net")
 	report := func(returnPath string) string {
 		return "From: fbl@isp.example\r\nTo: cop-bounces@example.org\r\nSubject: complaint\r\nMIME-Version: 1.0\r\n" +

@@ -18,8 +18,8 @@ func TestHeldNoticeOfBigPost(t *testing.T) {
 	svc.setDMARC(fakeDMARC{})
 	ctx := context.Background()
 	mustList(t, svc, "cop@example.org", PostMembers)
-	svc.AddMember(ctx, "cop@example.org", &Member{Address: "mod@example.org", Role: RoleModerator})
-	svc.AddMember(ctx, "cop@example.org", &Member{Address: "owner@example.org", Role: RoleOwner})
+	must(t, svc.AddMember(ctx, "cop@example.org", &Member{Address: "mod@example.org", Role: RoleModerator}))
+	must(t, svc.AddMember(ctx, "cop@example.org", &Member{Address: "owner@example.org", Role: RoleOwner}))
 
 	head := "From: Eve <eve@example.com>\r\nTo: cop@example.org\r\nSubject: a huge one\r\nMessage-ID: <big1@example.com>\r\n\r\n"
 	body := "first line of the body\r\n" + strings.Repeat("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\r\n", 40000) + "THE LAST LINE\r\n"

@@ -91,10 +91,12 @@ func TestCheckChain(t *testing.T) {
 			if err := svc.ProcessReceived(ctx); err != nil {
 				t.Fatal(err)
 			}
-			l, _ := svc.List(ctx, tt.list+"@example.org")
+			l, err := svc.List(ctx, tt.list+"@example.org")
+			must(t, err)
 			var got *store.Message
 			for _, st := range []string{store.StateAccepted, store.StateHeld, store.StateDropped} {
-				ms, _ := svc.store.ListMessages(ctx, l.ID, st)
+				ms, err := svc.store.ListMessages(ctx, l.ID, st)
+				must(t, err)
 				for _, m := range ms {
 					if m.Kind == store.KindPost && (got == nil || m.ID > got.ID) {
 						got = m
@@ -105,7 +107,8 @@ func TestCheckChain(t *testing.T) {
 				t.Fatalf("got %+v, want state %s reason ~%q", got, tt.state, tt.reason)
 			}
 			if got.State == store.StateAccepted {
-				counts, _ := svc.store.DeliveryCounts(ctx, got.ID)
+				counts, err := svc.store.DeliveryCounts(ctx, got.ID)
+				must(t, err)
 				// alice and owen get each post; dora takes digests.
 				if counts["queued"] != 2 {
 					t.Errorf("queued copies = %v, want 2", counts)
@@ -119,15 +122,16 @@ func TestModerationQueue(t *testing.T) {
 	ctx := context.Background()
 	svc := newTestService(t)
 	mustList(t, svc, "cop@example.org", PostMembers)
-	svc.AddMember(ctx, "cop@example.org", &Member{Address: "alice@example.net"})
-	r, _ := svc.Resolve(ctx, "cop@example.org")
+	must(t, svc.AddMember(ctx, "cop@example.org", &Member{Address: "alice@example.net"}))
+	r, err := svc.Resolve(ctx, "cop@example.org")
+	must(t, err)
 	for i := 0; i < 3; i++ {
 		raw := []byte("From: eve@example.com\r\nSubject: buy now\r\n\r\nbody\r\n")
 		if err := svc.Receive(ctx, Envelope{MailFrom: "eve@example.com"}, []Route{r}, raw); err != nil {
 			t.Fatal(err)
 		}
 	}
-	svc.ProcessReceived(ctx)
+	must(t, svc.ProcessReceived(ctx))
 	_, held, err := svc.Held(ctx, "cop@example.org")
 	if err != nil || len(held) != 3 {
 		t.Fatalf("held = %d, %v; want 3", len(held), err)
@@ -147,16 +151,19 @@ func TestModerationQueue(t *testing.T) {
 	if err := svc.Approve(ctx, "cop@example.org", 9999); !errors.Is(err, ErrNotFound) {
 		t.Errorf("approve unknown: %v", err)
 	}
-	counts, _ := svc.store.DeliveryCounts(ctx, held[0].ID)
+	counts, err := svc.store.DeliveryCounts(ctx, held[0].ID)
+	must(t, err)
 	if counts["queued"] != 1 {
 		t.Errorf("approved post copies: %v", counts)
 	}
 	// The rejection notice is queued to the author, raw.
-	due, _ := svc.store.DueDeliveries(ctx, 0, 100)
+	due, err := svc.store.DueDeliveries(ctx, 0, 100)
+	must(t, err)
 	var notice bool
 	for _, d := range due {
 		if d.Rcpt == "eve@example.com" && d.Mode == store.ModeRaw {
-			m, _ := svc.store.Message(ctx, d.MessageID)
+			m, err := svc.store.Message(ctx, d.MessageID)
+			must(t, err)
 			notice = strings.Contains(string(m.Raw), "off topic") && strings.Contains(string(m.Raw), "Auto-Submitted: auto-replied")
 		}
 	}
@@ -169,7 +176,7 @@ func TestUnsubscribeToken(t *testing.T) {
 	ctx := context.Background()
 	svc := newTestService(t)
 	mustList(t, svc, "cop@example.org", PostMembers)
-	svc.AddMember(ctx, "cop@example.org", &Member{Address: "Alice@example.net"})
+	must(t, svc.AddMember(ctx, "cop@example.org", &Member{Address: "Alice@example.net"}))
 	tok := svc.OneClick().UnsubscribeToken("cop@example.org", "Alice@example.net")
 	if _, err := svc.OneClick().CheckUnsubscribeToken("cop@example.org", tok+"x"); err == nil {
 		t.Error("tampered token accepted")
@@ -208,7 +215,7 @@ func TestAdminErrors(t *testing.T) {
 	if err := svc.AddMember(ctx, "cop@example.org", &Member{Address: "not an address"}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("bad address: %v", err)
 	}
-	svc.AddMember(ctx, "cop@example.org", &Member{Address: "a@example.net"})
+	must(t, svc.AddMember(ctx, "cop@example.org", &Member{Address: "a@example.net"}))
 	if err := svc.AddMember(ctx, "cop@example.org", &Member{Address: "A@EXAMPLE.net"}); !errors.Is(err, ErrDuplicate) {
 		t.Errorf("duplicate member: %v", err)
 	}
@@ -246,11 +253,12 @@ func TestRemovedListKeepsItsMail(t *testing.T) {
 	ctx := context.Background()
 	svc := newTestService(t)
 	mustList(t, svc, "tmp@example.org", PostMembers)
-	r, _ := svc.Resolve(ctx, "tmp@example.org")
+	r, err := svc.Resolve(ctx, "tmp@example.org")
+	must(t, err)
 	if err := svc.Receive(ctx, Envelope{MailFrom: "eve@example.com"}, []Route{r}, []byte("From: eve@example.com\r\nSubject: secret of tmp\r\n\r\nx\r\n")); err != nil {
 		t.Fatal(err)
 	}
-	svc.ProcessReceived(ctx)
+	must(t, svc.ProcessReceived(ctx))
 	if err := svc.DeleteList(ctx, "tmp@example.org"); err != nil {
 		t.Fatal(err)
 	}
@@ -260,11 +268,13 @@ func TestRemovedListKeepsItsMail(t *testing.T) {
 		t.Fatalf("the new list holds %d posts of the removed one (%v)", len(held), err)
 	}
 	// The mail is still kept, dropped with the reason.
-	ids, _ := svc.store.MessageIDsInState(ctx, store.StateDropped, 0, 10)
+	ids, err := svc.store.MessageIDsInState(ctx, store.StateDropped, 0, 10)
+	must(t, err)
 	if len(ids) != 1 {
 		t.Fatalf("dropped = %d, want the removed list's post kept", len(ids))
 	}
-	m, _ := svc.store.Message(ctx, ids[0])
+	m, err := svc.store.Message(ctx, ids[0])
+	must(t, err)
 	if m.Reason != "list removed" {
 		t.Errorf("reason %q", m.Reason)
 	}
@@ -307,5 +317,14 @@ func TestVERPCarriesAMAC(t *testing.T) {
 	}
 	if _, ok := svc.verp.Recipient(r.List, "alice=example.net"); ok {
 		t.Error("a VERP address without MAC was accepted")
+	}
+}
+
+// must stops the test at a setup step that failed: a step whose error is
+// dropped leaves the test checking whatever an empty store answers.
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"errors"
 	"io"
 	"io/fs"
 	"os"
@@ -139,8 +140,10 @@ func (st *corpusStats) log(t *testing.T, name string) {
 // TestCorpusFixtures renders every file of the fixture corpora (each one
 // as a message; mbox files also message by message).
 func TestCorpusFixtures(t *testing.T) {
-	if _, err := os.Stat(corpora); err != nil {
-		t.Skipf("corpora not present: %v", err)
+	if _, err := os.Stat(corpora); errors.Is(err, fs.ErrNotExist) && os.Getenv("CI") == "" {
+		t.Skipf("corpora not present at %s (CI=true makes this a failure)", corpora)
+	} else if err != nil {
+		t.Fatalf("corpora at %s: %v", corpora, err)
 	}
 	t.Parallel()
 	st := &corpusStats{}
@@ -179,8 +182,10 @@ func TestCorpusFixtures(t *testing.T) {
 // TestCorpusUSRP renders every message of the usrp-users archive.
 func TestCorpusUSRP(t *testing.T) {
 	path := filepath.Join(corpora, "usrp-users-archive", "usrp-users-2020-07_2021-12.mbox")
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("corpus not present: %v", err)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) && os.Getenv("CI") == "" {
+		t.Skipf("usrp archive not present at %s (CI=true makes this a failure)", path)
+	} else if err != nil {
+		t.Fatalf("usrp archive at %s: %v", path, err)
 	}
 	t.Parallel()
 	st := &corpusStats{}

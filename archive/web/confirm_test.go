@@ -19,8 +19,7 @@ func TestConfirmPage(t *testing.T) {
 	if _, err := svc.Subscriptions().Subscribe(ctx, l, "newbie@example.com", "New"); err != nil {
 		t.Fatal(err)
 	}
-	var raw []byte
-	svc.Store().DB().QueryRow(`SELECT raw FROM messages WHERE kind = 'notice' ORDER BY id DESC LIMIT 1`).Scan(&raw)
+	raw := lastMailTo(t, svc.Store(), "newbie@example.com")
 	m := regexp.MustCompile(`/l/cop@example.org/confirm/[0-9a-f]{40}`).Find(raw)
 	if m == nil {
 		t.Fatalf("no confirmation link in:\n%s", raw)

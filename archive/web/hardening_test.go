@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"praxis/listserv"
+	"praxis/listserv/store"
 )
 
 // The attacks of issue 10 on the web side, each reproduced: a huge
@@ -54,11 +55,29 @@ func (f *archiveFixture) clientFrom(t *testing.T, ip string) *http.Client {
 
 func mailsTo(t *testing.T, f *archiveFixture, addr string) int {
 	t.Helper()
-	var n int
-	if err := f.svc.Store().DB().QueryRow(`SELECT COUNT(*) FROM messages WHERE rcpt = ?`, addr).Scan(&n); err != nil {
+	n, err := f.svc.Store().CountMessages(context.Background(), "", addr)
+	if err != nil {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// lastMailTo returns the newest mail Praxis spooled to addr.
+func lastMailTo(t *testing.T, st *store.Store, addr string) []byte {
+	t.Helper()
+	m, err := st.LatestMessage(context.Background(), "", addr)
+	if err != nil {
+		t.Fatalf("no mail to %s: %v", addr, err)
+	}
+	return m.Raw
+}
+
+// must stops the test at a setup step that failed.
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // waitFor polls cond, a bounded number of times: the tests assert counts

@@ -378,25 +378,18 @@ func archiveRows(t *testing.T, data, list string) []archRow {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	rows, err := st.DB().Query(`SELECT a.id, a.message_id, a.hash, a.thread_id, a.parent_id, a.from_addr, a.date, a.indexed
-		FROM archive a JOIN lists l ON l.id = a.list_id WHERE l.address = ? ORDER BY a.id`, list)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
 	var out []archRow
-	for rows.Next() {
+	probe(t, st, func(scan func(...any) error) error {
 		var r archRow
 		var indexed int
-		if err := rows.Scan(&r.id, &r.messageID, &r.hash, &r.thread, &r.parent, &r.from, &r.date, &indexed); err != nil {
-			t.Fatal(err)
+		if err := scan(&r.id, &r.messageID, &r.hash, &r.thread, &r.parent, &r.from, &r.date, &indexed); err != nil {
+			return err
 		}
 		r.indexed = indexed != 0
 		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
+		return nil
+	}, `SELECT a.id, a.message_id, a.hash, a.thread_id, a.parent_id, a.from_addr, a.date, a.indexed
+		FROM archive a JOIN lists l ON l.id = a.list_id WHERE l.address = ? ORDER BY a.id`, list)
 	return out
 }
 
@@ -1545,8 +1538,11 @@ func TestArchiveImportKilled(t *testing.T) {
 			t.Fatalf("the import ended before it was killed (%v); kill it sooner", err)
 		case <-time.After(50 * time.Millisecond):
 		}
-		var indexed int
-		st.DB().QueryRow(`SELECT COUNT(*) FROM archive WHERE indexed = 1`).Scan(&indexed)
+		indexed, err := st.CountIndexed(context.Background())
+		if err != nil {
+			st.Close()
+			t.Fatal(err)
+		}
 		if indexed > 0 || time.Since(started) > 1500*time.Millisecond {
 			break
 		}

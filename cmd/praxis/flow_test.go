@@ -180,7 +180,7 @@ func TestJoinPostNomailLeave(t *testing.T) {
 	if err := f.svc.CreateList(ctx, &listserv.List{Address: "cop@example.org", Name: "Makers", Prefix: "[cop] "}); err != nil {
 		t.Fatal(err)
 	}
-	f.svc.AddMember(ctx, "cop@example.org", &listserv.Member{Address: "bob@example.com"})
+	must(t, f.svc.AddMember(ctx, "cop@example.org", &listserv.Member{Address: "bob@example.com"}))
 
 	f.send("alice@example.net", "cop-join@example.org", post("Alice <alice@example.net>", "cop-join@example.org", "join", ""))
 	req := f.mailTo("alice@example.net", "Confirm your subscription")
@@ -233,9 +233,9 @@ func TestJoinPostNomailLeave(t *testing.T) {
 func TestHeldPostApprovedByReply(t *testing.T) {
 	f := startFlow(t)
 	ctx := context.Background()
-	f.svc.CreateList(ctx, &listserv.List{Address: "cop@example.org", Name: "Makers", Prefix: "[cop] "})
-	f.svc.AddMember(ctx, "cop@example.org", &listserv.Member{Address: "mod@example.org", Role: "moderator", Delivery: "nomail"})
-	f.svc.AddMember(ctx, "cop@example.org", &listserv.Member{Address: "bob@example.com"})
+	must(t, f.svc.CreateList(ctx, &listserv.List{Address: "cop@example.org", Name: "Makers", Prefix: "[cop] "}))
+	must(t, f.svc.AddMember(ctx, "cop@example.org", &listserv.Member{Address: "mod@example.org", Role: "moderator", Delivery: "nomail"}))
+	must(t, f.svc.AddMember(ctx, "cop@example.org", &listserv.Member{Address: "bob@example.com"}))
 
 	f.send("eve@example.net", "cop@example.org", post("Eve <eve@example.net>", "cop@example.org", "a question from outside", "Hello?"))
 	notice := f.mailTo("mod@example.org", "needs approval")
@@ -245,8 +245,8 @@ func TestHeldPostApprovedByReply(t *testing.T) {
 	confirm := hdr(t, notice.data, "Reply-To")
 	f.send("mod@example.org", confirm, post("mod@example.org", confirm, "Re: held", "approve\r\n\r\n> A post to Makers waits"))
 	f.mailTo("bob@example.com", `Subject: \[cop\] a question from outside`)
-	if _, held, _ := f.svc.Held(ctx, "cop@example.org"); len(held) != 0 {
-		t.Errorf("%d posts still held after the approving reply", len(held))
+	if _, held, err := f.svc.Held(ctx, "cop@example.org"); err != nil || len(held) != 0 {
+		t.Errorf("%d posts still held after the approving reply (%v)", len(held), err)
 	}
 	// A second reply to the same notice finds nothing left to decide.
 	before := len(f.rec.snapshot())
@@ -265,10 +265,10 @@ func TestHeldPostApprovedByReply(t *testing.T) {
 func TestBouncesDisableThenRemove(t *testing.T) {
 	f := startFlow(t)
 	ctx := context.Background()
-	f.svc.CreateList(ctx, &listserv.List{Address: "cop@example.org", Name: "Makers", Prefix: "[cop] "})
-	f.svc.AddMember(ctx, "cop@example.org", &listserv.Member{Address: "owner@example.org", Role: "owner", Delivery: "nomail"})
-	f.svc.AddMember(ctx, "cop@example.org", &listserv.Member{Address: "carol@example.com"})
-	f.svc.AddMember(ctx, "cop@example.org", &listserv.Member{Address: "bob@example.com"})
+	must(t, f.svc.CreateList(ctx, &listserv.List{Address: "cop@example.org", Name: "Makers", Prefix: "[cop] "}))
+	must(t, f.svc.AddMember(ctx, "cop@example.org", &listserv.Member{Address: "owner@example.org", Role: "owner", Delivery: "nomail"}))
+	must(t, f.svc.AddMember(ctx, "cop@example.org", &listserv.Member{Address: "carol@example.com"}))
+	must(t, f.svc.AddMember(ctx, "cop@example.org", &listserv.Member{Address: "bob@example.com"}))
 
 	dsn := func(verp string) string {
 		return "From: MAILER-DAEMON@mx.example.com\r\nTo: " + verp + "\r\nSubject: Undelivered Mail Returned to Sender\r\n" +

@@ -14,7 +14,7 @@ func TestImportMembers(t *testing.T) {
 	praxis(t, data, "list", "create", "cop@example.org", "--name", "Makers")
 	praxis(t, data, "member", "add", "cop@example.org", "bob@example.com")
 	csvFile := filepath.Join(t.TempDir(), "members.csv")
-	os.WriteFile(csvFile, []byte(strings.Join([]string{
+	must(t, os.WriteFile(csvFile, []byte(strings.Join([]string{
 		"email,name,role,delivery",
 		"alice@example.net,Alice Smith,owner,each",
 		"# a comment",
@@ -23,7 +23,7 @@ func TestImportMembers(t *testing.T) {
 		"not an address,X,,",
 		"dave@example.com,Dave,member,weekly",
 		"erin@example.com",
-	}, "\n")), 0o600)
+	}, "\n")), 0o600))
 	out, errOut, err := praxisRun(data, "import", "members", "cop@example.org", csvFile)
 	if err == nil {
 		t.Error("bad lines, but the command succeeded")

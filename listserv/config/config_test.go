@@ -10,7 +10,7 @@ import (
 func TestLoadAndValidate(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "praxis.toml")
-	os.WriteFile(path, []byte("smtp = \"127.0.0.1:2626\"\nbase-url = \"https://lists.example.org/\"\n"), 0o600)
+	must(t, os.WriteFile(path, []byte("smtp = \"127.0.0.1:2626\"\nbase-url = \"https://lists.example.org/\"\n"), 0o600))
 	c := Default()
 	if err := c.Load(path); err != nil {
 		t.Fatal(err)
@@ -29,7 +29,7 @@ func TestLoadAndValidate(t *testing.T) {
 
 func TestUnknownKey(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "praxis.toml")
-	os.WriteFile(path, []byte("smpt = \"x\"\n"), 0o600)
+	must(t, os.WriteFile(path, []byte("smpt = \"x\"\n"), 0o600))
 	c := Default()
 	err := c.Load(path)
 	if err == nil || !strings.Contains(err.Error(), "smpt") {
@@ -48,5 +48,13 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}
+	}
+}
+
+// must stops the test at a setup step that failed.
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
 }

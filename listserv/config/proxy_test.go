@@ -13,7 +13,7 @@ import (
 // that is not a CIDR or an address is reported.
 func TestTrustedProxy(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "praxis.toml")
-	os.WriteFile(path, []byte("trusted-proxy = [\"10.0.0.0/8, 192.0.2.7\", \"2001:db8::/32\"]\n"), 0o600)
+	must(t, os.WriteFile(path, []byte("trusted-proxy = [\"10.0.0.0/8, 192.0.2.7\", \"2001:db8::/32\"]\n"), 0o600))
 	c := Default()
 	if err := c.Load(path); err != nil {
 		t.Fatal(err)

@@ -93,9 +93,9 @@ func TestNoImmediateResendAfterFinalDot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc.CreateList(ctx, &listserv.List{Address: "cop@lists.test", Name: "CoP", SubscribePolicy: "confirm", PostPolicy: "open", ArchivePolicy: "public"})
-	svc.AddMember(ctx, "cop@lists.test", &listserv.Member{Address: "a@x.test"})
-	svc.AddMember(ctx, "cop@lists.test", &listserv.Member{Address: "b@x.test"})
+	must(t, svc.CreateList(ctx, &listserv.List{Address: "cop@lists.test", Name: "CoP", SubscribePolicy: "confirm", PostPolicy: "open", ArchivePolicy: "public"}))
+	must(t, svc.AddMember(ctx, "cop@lists.test", &listserv.Member{Address: "a@x.test"}))
+	must(t, svc.AddMember(ctx, "cop@lists.test", &listserv.Member{Address: "b@x.test"}))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -114,14 +114,19 @@ func TestNoImmediateResendAfterFinalDot(t *testing.T) {
 	go func() { q.Run(runCtx); close(done) }()
 	defer func() { cancel(); <-done }()
 
-	r, _ := svc.Resolve(ctx, "cop@lists.test")
-	svc.Receive(ctx, listserv.Envelope{MailFrom: "author@example.net"}, []listserv.Route{r}, []byte("Subject: hi\r\n\r\nbody\r\n"))
-	svc.ProcessReceived(ctx)
+	r, err := svc.Resolve(ctx, "cop@lists.test")
+	must(t, err)
+	must(t, svc.Receive(ctx, listserv.Envelope{MailFrom: "author@example.net"}, []listserv.Route{r}, []byte("Subject: hi\r\n\r\nbody\r\n")))
+	must(t, svc.ProcessReceived(ctx))
 
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		var attempts int
-		st.DB().QueryRow(`SELECT COALESCE(SUM(attempts), 0) FROM deliveries`).Scan(&attempts)
+		ds, err := st.DeliveryStates(ctx, "")
+		must(t, err)
+		for _, d := range ds {
+			attempts += d.Attempts
+		}
 		if attempts >= 2 {
 			break
 		}
@@ -138,7 +143,13 @@ func TestNoImmediateResendAfterFinalDot(t *testing.T) {
 		t.Errorf("the server received %d messages for 2 copies: a copy that may have been delivered was sent again at once", got)
 	}
 	var queued int
-	st.DB().QueryRow(`SELECT COUNT(*) FROM deliveries WHERE state = 'queued' AND attempts = 1`).Scan(&queued)
+	ds, err := st.DeliveryStates(ctx, "")
+	must(t, err)
+	for _, d := range ds {
+		if d.State == "queued" && d.Attempts == 1 {
+			queued++
+		}
+	}
 	if queued != 1 {
 		t.Errorf("%d copies waiting for their retry, want the one whose reply was lost", queued)
 	}

@@ -140,7 +140,8 @@ func setupWith(t *testing.T, members []string, cfg Config, adjust func(*Queue)) 
 	if err := svc.CreateList(ctx, &listserv.List{Address: "cop@lists.test", Name: "CoP", SubscribePolicy: "confirm", PostPolicy: "open", ArchivePolicy: "public", Prefix: "[cop] "}); err != nil {
 		t.Fatal(err)
 	}
-	l, _ := svc.List(ctx, "cop@lists.test")
+	l, err := svc.List(ctx, "cop@lists.test")
+	must(t, err)
 	var ms []*store.Member
 	for _, a := range members {
 		ms = append(ms, &store.Member{ListID: l.ID, Address: a, Role: "member", Delivery: "each"})
@@ -210,11 +211,15 @@ func eventually(t *testing.T, what string, cond func() bool) {
 
 func deliveryRow(t *testing.T, st *store.Store, rcpt string) (state string, attempts int, nextAt int64) {
 	t.Helper()
-	err := st.DB().QueryRow(`SELECT state, attempts, next_at FROM deliveries WHERE rcpt = ? ORDER BY id DESC LIMIT 1`, rcpt).Scan(&state, &attempts, &nextAt)
+	ds, err := st.DeliveryStates(context.Background(), rcpt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return
+	if len(ds) == 0 {
+		t.Fatalf("no copy to %s queued", rcpt)
+	}
+	d := ds[len(ds)-1]
+	return d.State, d.Attempts, d.NextAt.Unix()
 }
 
 func TestRetriesAndFailures(t *testing.T) {
@@ -233,8 +238,10 @@ func TestRetriesAndFailures(t *testing.T) {
 		t.Errorf("envelope sender %q, want the VERP address", got)
 	}
 	// 5xx recorded against the member for the bounce processor.
-	l, _ := f.svc.List(context.Background(), "cop@lists.test")
-	fails, _ := f.st.Failures(context.Background(), l.ID, "perm@a.test")
+	l, err := f.svc.List(context.Background(), "cop@lists.test")
+	must(t, err)
+	fails, err := f.st.Failures(context.Background(), l.ID, "perm@a.test")
+	must(t, err)
 	if len(fails) != 1 || fails[0].Code != 550 || fails[0].Enhanced != "5.1.1" || !fails[0].Permanent {
 		t.Errorf("failures of perm@: %+v", fails)
 	}
@@ -274,8 +281,10 @@ func TestGiveUpAfterMaxAge(t *testing.T) {
 	eventually(t, "the first deferral", func() bool { _, n, _ := deliveryRow(t, f.st, "temp@a.test"); return n == 1 })
 	f.clock.advance(5*24*time.Hour + time.Minute)
 	eventually(t, "giving up", func() bool { s, _, _ := deliveryRow(t, f.st, "temp@a.test"); return s == "failed" })
-	l, _ := f.svc.List(context.Background(), "cop@lists.test")
-	fails, _ := f.st.Failures(context.Background(), l.ID, "temp@a.test")
+	l, err := f.svc.List(context.Background(), "cop@lists.test")
+	must(t, err)
+	fails, err := f.st.Failures(context.Background(), l.ID, "temp@a.test")
+	must(t, err)
 	if len(fails) != 1 || fails[0].Permanent || fails[0].Code != 452 {
 		t.Errorf("failure after giving up: %+v", fails)
 	}
@@ -327,5 +336,13 @@ func TestBackoff(t *testing.T) {
 	}
 	if n < 20 || n > 40 {
 		t.Errorf("%d attempts over 5 days; expected a few dozen", n)
+	}
+}
+
+// must stops the test at a setup step that failed.
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
 }

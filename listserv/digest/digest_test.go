@@ -138,7 +138,10 @@ func TestDigestMIME(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, _ := DigestMIME(raws, testDigestOptions)
+	again, err := DigestMIME(raws, testDigestOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !bytes.Equal(raw, again) {
 		t.Error("the same digest twice gave different bytes")
 	}

@@ -71,7 +71,8 @@ func TestBigPostsStayWithinBudget(t *testing.T) {
 	if a, s := mem.arriving.inUse(), mem.storing.inUse(); a != 0 || s != 0 {
 		t.Errorf("%d + %d bytes still taken after every post was stored", a, s)
 	}
-	left, _ := os.ReadDir(spool)
+	left, err := os.ReadDir(spool)
+	must(t, err)
 	if len(left) != 0 {
 		t.Errorf("%d spool files left behind", len(left))
 	}

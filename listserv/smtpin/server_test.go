@@ -122,7 +122,7 @@ func TestRecipients(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc.ProcessReceived(context.Background())
+	must(t, svc.ProcessReceived(context.Background()))
 	kinds := map[string]bool{}
 	for _, m := range ms {
 		kinds[m.Kind] = true
@@ -162,7 +162,8 @@ func TestSizeLimit(t *testing.T) {
 	cv.cmd(354, "", "DATA")
 	cv.c.PrintfLine("Subject: big\r\n\r\n%s\r\n.", strings.Repeat("0123456789\r\n", 400))
 	cv.expect(552, "5.3.4")
-	ms, _ := svc.Store().MessagesInState(context.Background(), store.StateReceived, 0, 10)
+	ms, err := svc.Store().MessagesInState(context.Background(), store.StateReceived, 0, 10)
+	must(t, err)
 	if len(ms) != 0 {
 		t.Errorf("an oversize message was stored")
 	}
@@ -186,7 +187,8 @@ func TestLMTPPerRecipient(t *testing.T) {
 	cv.c.PrintfLine("From: alice@example.net\r\nSubject: hi\r\n\r\nhello\r\n.")
 	cv.expect(250, "")
 	cv.expect(451, "4.3.0")
-	ms, _ := svc.Store().MessagesInState(context.Background(), store.StateReceived, 0, 10)
+	ms, err := svc.Store().MessagesInState(context.Background(), store.StateReceived, 0, 10)
+	must(t, err)
 	if len(ms) != 1 || ms[0].ListAddress != "cop@example.org" {
 		t.Errorf("stored %d messages, want 1 for cop@", len(ms))
 	}
@@ -309,7 +311,8 @@ func TestShutdownFinishesData(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Errorf("shutdown: %v", err)
 	}
-	ms, _ := svc.Store().MessagesInState(context.Background(), store.StateReceived, 0, 10)
+	ms, err := svc.Store().MessagesInState(context.Background(), store.StateReceived, 0, 10)
+	must(t, err)
 	if len(ms) != 1 {
 		t.Errorf("stored %d, want the message accepted during shutdown", len(ms))
 	}
@@ -329,8 +332,17 @@ func TestRepeatedRecipientSpooledOnce(t *testing.T) {
 	cv.cmd(354, "", "DATA")
 	cv.c.PrintfLine("Subject: twice\r\n\r\nhi\r\n.")
 	cv.expect(250, "")
-	ms, _ := svc.Store().MessagesInState(context.Background(), store.StateReceived, 0, 10)
+	ms, err := svc.Store().MessagesInState(context.Background(), store.StateReceived, 0, 10)
+	must(t, err)
 	if len(ms) != 2 {
 		t.Errorf("spooled %d messages for two distinct lists, want 2", len(ms))
+	}
+}
+
+// must stops the test at a setup step that failed.
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -44,8 +44,12 @@ func TestMigrateTwiceAndConcurrently(t *testing.T) {
 	}
 	s := open(t, dir)
 	var n, distinct int
-	s.db.QueryRow(`SELECT COUNT(*), COUNT(DISTINCT version) FROM schema_migrations`).Scan(&n, &distinct)
-	files, _ := migrations.ReadDir("migrations")
+	must(t, s.db.QueryRow(`SELECT COUNT(*), COUNT(DISTINCT version) FROM schema_migrations`).Scan(&n, &distinct))
+	files, err := migrations.ReadDir("migrations")
+	must(t, err)
+	if len(files) == 0 {
+		t.Fatal("no migration files embedded")
+	}
 	if n != len(files) || distinct != n {
 		t.Errorf("%d migration rows (%d distinct) for %d files", n, distinct, len(files))
 	}
@@ -59,7 +63,8 @@ func TestSecretStable(t *testing.T) {
 		t.Fatal(err, len(k1))
 	}
 	b := open(t, dir)
-	k2, _ := b.Secret(context.Background(), "unsubscribe")
+	k2, err := b.Secret(context.Background(), "unsubscribe")
+	must(t, err)
 	if string(k1) != string(k2) {
 		t.Error("two processes disagree on a secret")
 	}
@@ -105,7 +110,7 @@ func TestTransitionOnceAndOutcomes(t *testing.T) {
 	s := open(t, t.TempDir())
 	ctx := context.Background()
 	l := &List{Address: "cop@example.org", Name: "x", SubscribePolicy: "confirm", PostPolicy: "open", ArchivePolicy: "public"}
-	s.CreateList(ctx, l)
+	must(t, s.CreateList(ctx, l))
 	m := &Message{ListID: l.ID, ListAddress: l.Address, Kind: KindPost, MailFrom: "a@b.c", Rcpt: l.Address, Raw: []byte("x")}
 	if err := s.Spool(ctx, m); err != nil {
 		t.Fatal(err)
@@ -122,11 +127,12 @@ func TestTransitionOnceAndOutcomes(t *testing.T) {
 	if err := s.Transition(ctx, m.ID, StateReceived, StateAccepted, "", "id@x", ds); !errors.Is(err, ErrState) {
 		t.Fatalf("second transition: %v, want ErrState", err)
 	}
-	due, _ := s.DueDeliveries(ctx, 0, 10)
+	due, err := s.DueDeliveries(ctx, 0, 10)
+	must(t, err)
 	if len(due) != 3 {
 		t.Fatalf("due = %d", len(due))
 	}
-	err := s.RecordOutcomes(ctx, []Outcome{
+	err = s.RecordOutcomes(ctx, []Outcome{
 		{Delivery: due[0], Done: true},
 		{Delivery: due[1], RetryAt: time.Now().Add(time.Hour), Code: 451, Text: "later"},
 		{Delivery: due[2], Code: 550, Enhanced: "5.1.1", Text: "no such user", Permanent: true},
@@ -134,14 +140,16 @@ func TestTransitionOnceAndOutcomes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	counts, _ := s.DeliveryCounts(ctx, m.ID)
+	counts, err := s.DeliveryCounts(ctx, m.ID)
+	must(t, err)
 	if counts["done"] != 1 || counts["queued"] != 1 || counts["failed"] != 1 {
 		t.Errorf("counts = %v", counts)
 	}
-	if due, _ := s.DueDeliveries(ctx, 0, 10); len(due) != 0 {
-		t.Errorf("a retry scheduled in an hour is due now: %d", len(due))
+	if due, err := s.DueDeliveries(ctx, 0, 10); err != nil || len(due) != 0 {
+		t.Errorf("a retry scheduled in an hour is due now: %d (%v)", len(due), err)
 	}
-	fs, _ := s.Failures(ctx, l.ID, "c@x.org")
+	fs, err := s.Failures(ctx, l.ID, "c@x.org")
+	must(t, err)
 	if len(fs) != 1 || fs[0].Code != 550 || !fs[0].Permanent {
 		t.Errorf("failures = %+v", fs)
 	}
@@ -151,20 +159,20 @@ func TestRemoveMemberOtherCaseDropsQueuedCopies(t *testing.T) {
 	s := open(t, t.TempDir())
 	ctx := context.Background()
 	l := &List{Address: "cop@example.org", Name: "x", SubscribePolicy: "confirm", PostPolicy: "open", ArchivePolicy: "public"}
-	s.CreateList(ctx, l)
+	must(t, s.CreateList(ctx, l))
 	if err := s.AddMember(ctx, &Member{ListID: l.ID, Address: "Zed@example.net", Role: "member", Delivery: "each"}); err != nil {
 		t.Fatal(err)
 	}
 	m := &Message{ListID: l.ID, ListAddress: l.Address, Kind: KindPost, MailFrom: "a@b.c", Rcpt: l.Address, Raw: []byte("x")}
-	s.Spool(ctx, m)
+	must(t, s.Spool(ctx, m))
 	if _, err := s.TransitionFanout(ctx, m.ID, StateReceived, StateAccepted, "", "id@x", nil, &Fanout{ListID: l.ID, Delivery: "each", Status: "enabled"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.RemoveMember(ctx, l.ID, "zed@EXAMPLE.net"); err != nil {
 		t.Fatal(err)
 	}
-	if due, _ := s.DueDeliveries(ctx, 0, 10); len(due) != 0 {
-		t.Errorf("%d copies still queued for a removed member", len(due))
+	if due, err := s.DueDeliveries(ctx, 0, 10); err != nil || len(due) != 0 {
+		t.Errorf("%d copies still queued for a removed member (%v)", len(due), err)
 	}
 }
 
@@ -194,10 +202,20 @@ func TestNoticeAndRequestTogether(t *testing.T) {
 	if err := s.SpoolNotice(ctx, notice(), []*Delivery{{ListID: l.ID, Rcpt: "a@example.net", Mode: ModeRaw}}, req("t1")); err == nil {
 		t.Fatal("a duplicate token was stored")
 	}
-	var notices, pendings int
-	s.DB().QueryRow(`SELECT COUNT(*) FROM messages WHERE kind = 'notice'`).Scan(&notices)
-	s.DB().QueryRow(`SELECT COUNT(*) FROM pending`).Scan(&pendings)
+	notices, err := s.CountMessages(ctx, KindNotice, "")
+	must(t, err)
+	var pendings int
+	must(t, s.db.QueryRow(`SELECT COUNT(*) FROM pending`).Scan(&pendings))
 	if notices != 1 || pendings != 1 {
 		t.Errorf("%d notices and %d requests stored, want 1 and 1", notices, pendings)
+	}
+}
+
+// must stops the test at a setup step that failed: a step whose error is
+// dropped leaves the test checking nothing.
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
 }

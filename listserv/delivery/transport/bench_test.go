@@ -43,7 +43,11 @@ func BenchmarkMaildirSend(b *testing.B) {
 	b.SetBytes(int64(len(benchMsg)))
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
-		s, _ := m.Open(ctx, "")
+		s, err := m.Open(ctx, "")
+		if err != nil {
+			b.Error(err)
+			return
+		}
 		for pb.Next() {
 			if err := s.Send(ctx, "list-bounces@lists.test", "u@example.org", benchMsg); err != nil {
 				b.Error(err)

@@ -125,8 +125,8 @@ func TestMaildirConcurrent(t *testing.T) {
 		}
 		seen[subject] = true
 	}
-	if left, _ := os.ReadDir(filepath.Join(dir, "tmp")); len(left) != 0 {
-		t.Errorf("%d files left in tmp/", len(left))
+	if left, err := os.ReadDir(filepath.Join(dir, "tmp")); err != nil || len(left) != 0 {
+		t.Errorf("%d files left in tmp/ (%v)", len(left), err)
 	}
 }
 
