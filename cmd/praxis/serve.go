@@ -53,33 +53,31 @@ func serveFlags(fs *flag.FlagSet, cfg *config.Config) {
 	fs.Var(config.NewListFlag(&cfg.TrustedProxy), "trusted-proxy", "a reverse proxy (CIDR) whose X-Forwarded-For is believed (rate limits, logs); repeatable or comma-separated")
 }
 
-func (c *cli) serve(ctx context.Context, args []string) error {
+func (c *cli) serve(fs *flag.FlagSet) runFunc {
 	flagCfg := config.Default()
-	fs := c.flags("serve")
 	serveFlags(fs, &flagCfg)
-	if _, err := parse(fs, args, 0, 0, "serve [flags]"); err != nil {
-		return err
-	}
-	cfg, err := c.config(func(cfg *config.Config) {
-		// Flags win over the file: replay the ones given onto it.
-		replay := flag.NewFlagSet("replay", flag.ContinueOnError)
-		serveFlags(replay, cfg)
-		fs.Visit(func(f *flag.Flag) {
-			if replay.Lookup(f.Name) != nil {
-				replay.Set(f.Name, f.Value.String())
-			}
+	return func(ctx context.Context, _ []string) error {
+		cfg, err := c.config(func(cfg *config.Config) {
+			// Flags win over the file: replay the ones given onto it.
+			replay := flag.NewFlagSet("replay", flag.ContinueOnError)
+			serveFlags(replay, cfg)
+			fs.Visit(func(f *flag.Flag) {
+				if replay.Lookup(f.Name) != nil {
+					replay.Set(f.Name, f.Value.String())
+				}
+			})
 		})
-	})
-	if err != nil {
-		return err
+		if err != nil {
+			return err
+		}
+		var level slog.Level
+		level.UnmarshalText([]byte(cfg.LogLevel))
+		log := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: level}))
+		setMemoryTuning(cfg)
+		return runServer(ctx, cfg, log, func(name, addr string) {
+			fmt.Fprintf(c.stdout, "%s listening on %s\n", name, addr)
+		})
 	}
-	var level slog.Level
-	level.UnmarshalText([]byte(cfg.LogLevel))
-	log := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: level}))
-	setMemoryTuning(cfg)
-	return runServer(ctx, cfg, log, func(name, addr string) {
-		fmt.Fprintf(c.stdout, "%s listening on %s\n", name, addr)
-	})
 }
 
 // memoryLimitOverhead is what serve needs beyond mail in transit and
