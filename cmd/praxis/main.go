@@ -175,8 +175,6 @@ func (c *cli) openService(ctx context.Context) (*listserv.Service, func(), error
 // end-to-end tests that span days.
 type clock func() time.Time
 
-// openService opens the data dir. now (the clock) and checker (DMARC) are
-// for serve; the admin commands pass neither.
 // openList opens the data dir and finds a list: the start of every command
 // that works on one list.
 func (c *cli) openList(ctx context.Context, list string) (*listserv.Service, *listserv.List, func(), error) {
@@ -192,6 +190,8 @@ func (c *cli) openList(ctx context.Context, list string) (*listserv.Service, *li
 	return svc, l, done, nil
 }
 
+// openService opens the data dir. now (the clock) and checker (DMARC) are
+// for serve; the admin commands pass neither.
 func openService(ctx context.Context, cfg *config.Config, log *slog.Logger, now []clock, checker ...listserv.DMARC) (*listserv.Service, func(), error) {
 	var nowFn func() time.Time
 	if len(now) > 0 {
