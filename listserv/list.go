@@ -2,6 +2,7 @@ package listserv
 
 import (
 	"errors"
+	"fmt"
 
 	"praxis/listserv/store"
 )
@@ -55,6 +56,10 @@ var (
 	ErrNotFound  = store.ErrNotFound
 	ErrDuplicate = store.ErrDuplicate
 )
+
+// ErrNoList is ErrNotFound (errors.Is matches both) for a list address,
+// so that a caller can say where to look (the CLI: `praxis list ls`).
+var ErrNoList = fmt.Errorf("%w", ErrNotFound)
 
 // ValidateList checks every setting of l and returns all problems at once
 // (the rules live with the record: store.List.Validate).

@@ -136,18 +136,18 @@ func (s *Service) CreateList(ctx context.Context, l *List) error {
 	}
 	if err := s.store.CreateList(ctx, l); err != nil {
 		if errors.Is(err, store.ErrDuplicate) {
-			return fmt.Errorf("list %s already exists (see `praxis list show %s`): %w", l.Address, l.Address, ErrDuplicate)
+			return fmt.Errorf("list %s already exists: %w", l.Address, ErrDuplicate)
 		}
 		return err
 	}
 	return nil
 }
 
-// List finds a list by address, with a message that says what to do.
+// List finds a list by address; a missing one is ErrNoList.
 func (s *Service) List(ctx context.Context, address string) (*List, error) {
 	l, err := s.store.ListByAddress(ctx, strings.ToLower(strings.TrimSpace(address)))
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("no list %q (see `praxis list ls`): %w", address, ErrNotFound)
+		return nil, fmt.Errorf("no list %q: %w", address, ErrNoList)
 	}
 	return l, err
 }

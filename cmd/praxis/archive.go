@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,48 +19,40 @@ import (
 	"praxis/listserv/store"
 )
 
-func (c *cli) importCmd(ctx context.Context, args []string) error {
-	if len(args) > 0 && args[0] == "members" {
-		return c.importMembers(ctx, args[1:])
-	}
-	if len(args) == 0 || args[0] != "mbox" {
-		return usagef("usage: praxis import mbox LIST FILE... | import members LIST FILE.csv")
-	}
-	fs := c.flags("import mbox")
-	pos, err := parse(fs, args[1:], 2, -1, "import mbox LIST FILE...")
-	if err != nil {
-		return err
-	}
-	svc, l, done, err := c.openList(ctx, pos[0])
-	if err != nil {
-		return err
-	}
-	defer done()
-	cfg, err := c.config(nil)
-	if err != nil {
-		return err
-	}
-	// Index as we go when no serve holds the index; otherwise serve's
-	// indexer picks the posts up from the store.
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	idx, err := openIndex(ctx, svc, cfg.Data, quiet, 300*time.Millisecond)
-	switch {
-	case errors.Is(err, index.ErrLocked):
-		fmt.Fprintln(c.stderr, "praxis: serve holds the index; it indexes the imported posts")
-		idx = nil
-	case err != nil:
-		return err
-	default:
-		defer idx.Close()
-	}
-	im := newImporter(ctx, svc, l, idx)
-	for _, path := range pos[1:] {
-		if err := c.importFile(ctx, im, path); err != nil {
-			im.close()
+// importMbox reads mbox files into a list's archive.
+func (c *cli) importMbox(fs *flag.FlagSet) runFunc {
+	return func(ctx context.Context, pos []string) error {
+		svc, l, done, err := c.openList(ctx, pos[0])
+		if err != nil {
 			return err
 		}
+		defer done()
+		cfg, err := c.config(nil)
+		if err != nil {
+			return err
+		}
+		// Index as we go when no serve holds the index; otherwise serve's
+		// indexer picks the posts up from the store.
+		quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+		idx, err := openIndex(ctx, svc, cfg.Data, quiet, 300*time.Millisecond)
+		switch {
+		case errors.Is(err, index.ErrLocked):
+			fmt.Fprintln(c.stderr, "praxis: serve holds the index; it indexes the imported posts")
+			idx = nil
+		case err != nil:
+			return err
+		default:
+			defer idx.Close()
+		}
+		im := newImporter(ctx, svc, l, idx)
+		for _, path := range pos[1:] {
+			if err := c.importFile(ctx, im, path); err != nil {
+				im.close()
+				return err
+			}
+		}
+		return im.close()
 	}
-	return im.close()
 }
 
 // importer stores messages in batches and, when it holds the index,
@@ -276,39 +269,34 @@ func (p *progress) clear() {
 	}
 }
 
-func (c *cli) exportCmd(ctx context.Context, args []string) error {
-	if len(args) == 0 || args[0] != "mbox" {
-		return usagef("usage: praxis export mbox LIST [--since DATE]")
-	}
-	fs := c.flags("export mbox")
+func (c *cli) exportMbox(fs *flag.FlagSet) runFunc {
 	since := fs.String("since", "", "only posts dated on or after DATE (YYYY-MM-DD, UTC)")
-	pos, err := parse(fs, args[1:], 1, 1, "export mbox LIST [--since DATE]")
-	if err != nil {
-		return err
-	}
-	var from time.Time
-	if *since != "" {
-		if from, err = time.Parse("2006-01-02", *since); err != nil {
-			return usagef("export: --since %q: want YYYY-MM-DD", *since)
+	return func(ctx context.Context, pos []string) error {
+		var err error
+		var from time.Time
+		if *since != "" {
+			if from, err = time.Parse("2006-01-02", *since); err != nil {
+				return usagef("export: --since %q: want YYYY-MM-DD", *since)
+			}
 		}
-	}
-	svc, l, done, err := c.openList(ctx, pos[0])
-	if err != nil {
-		return err
-	}
-	defer done()
-	w := mbox.NewWriter(c.stdout)
-	err = svc.Store().ArchiveEach(ctx, l.ID, from, func(p *store.ArchivedPost) error {
-		raw, err := svc.Store().ArchiveRaw(ctx, p.Hash)
+		svc, l, done, err := c.openList(ctx, pos[0])
 		if err != nil {
 			return err
 		}
-		return w.Write(p.FromAddr, p.Date, raw)
-	})
-	if err != nil {
-		return err
+		defer done()
+		w := mbox.NewWriter(c.stdout)
+		err = svc.Store().ArchiveEach(ctx, l.ID, from, func(p *store.ArchivedPost) error {
+			raw, err := svc.Store().ArchiveRaw(ctx, p.Hash)
+			if err != nil {
+				return err
+			}
+			return w.Write(p.FromAddr, p.Date, raw)
+		})
+		if err != nil {
+			return err
+		}
+		return w.Close()
 	}
-	return w.Close()
 }
 
 // threadJSON is SPEC's `praxis thread --json` shape.
@@ -326,39 +314,36 @@ type threadMessage struct {
 	Date      string `json:"date"`
 }
 
-func (c *cli) threadCmd(ctx context.Context, args []string) error {
-	fs := c.flags("thread")
+func (c *cli) thread(fs *flag.FlagSet) runFunc {
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parse(fs, args, 2, 2, "thread LIST MESSAGE-ID [--json]")
-	if err != nil {
-		return err
+	return func(ctx context.Context, pos []string) error {
+		svc, l, done, err := c.openList(ctx, pos[0])
+		if err != nil {
+			return err
+		}
+		defer done()
+		id := strings.Trim(strings.TrimSpace(pos[1]), "<>")
+		found, err := svc.Store().ArchiveByMessageID(ctx, l.ID, id)
+		if err != nil {
+			return err
+		}
+		if len(found) == 0 {
+			return fmt.Errorf("no message <%s> in the archive of %s", id, l.Address)
+		}
+		posts, err := svc.Store().ArchiveThread(ctx, l.ID, found[0].ThreadID)
+		if err != nil {
+			return err
+		}
+		out := threadJSON{ThreadID: found[0].ThreadID, Messages: threadOrder(posts)}
+		if *asJSON {
+			enc := json.NewEncoder(c.stdout)
+			return enc.Encode(out)
+		}
+		for _, m := range out.Messages {
+			fmt.Fprintf(c.stdout, "%s %s%s  <%s>  %s\n", m.Date[:10], strings.Repeat("  ", m.Depth), m.Subject, m.MessageID, m.From)
+		}
+		return nil
 	}
-	svc, l, done, err := c.openList(ctx, pos[0])
-	if err != nil {
-		return err
-	}
-	defer done()
-	id := strings.Trim(strings.TrimSpace(pos[1]), "<>")
-	found, err := svc.Store().ArchiveByMessageID(ctx, l.ID, id)
-	if err != nil {
-		return err
-	}
-	if len(found) == 0 {
-		return fmt.Errorf("no message <%s> in the archive of %s", id, l.Address)
-	}
-	posts, err := svc.Store().ArchiveThread(ctx, l.ID, found[0].ThreadID)
-	if err != nil {
-		return err
-	}
-	out := threadJSON{ThreadID: found[0].ThreadID, Messages: threadOrder(posts)}
-	if *asJSON {
-		enc := json.NewEncoder(c.stdout)
-		return enc.Encode(out)
-	}
-	for _, m := range out.Messages {
-		fmt.Fprintf(c.stdout, "%s %s%s  <%s>  %s\n", m.Date[:10], strings.Repeat("  ", m.Depth), m.Subject, m.MessageID, m.From)
-	}
-	return nil
 }
 
 // threadOrder is archive.Tree in SPEC's JSON shape.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"strings"
@@ -12,25 +13,6 @@ import (
 	"praxis/listserv"
 	"praxis/listserv/store"
 )
-
-func (c *cli) list(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return usagef("usage: praxis list create|ls|show|set|rm …")
-	}
-	switch args[0] {
-	case "create":
-		return c.listCreate(ctx, args[1:])
-	case "ls":
-		return c.listLs(ctx, args[1:])
-	case "show":
-		return c.listShow(ctx, args[1:])
-	case "set":
-		return c.listSet(ctx, args[1:])
-	case "rm":
-		return c.listRm(ctx, args[1:])
-	}
-	return usagef("unknown list command %q: use create, ls, show, set or rm", args[0])
-}
 
 // listFlags binds the settings flags of create and set to l.
 func listFlags(fs *flag.FlagSet, l *listserv.List) {
@@ -57,35 +39,34 @@ func listFlags(fs *flag.FlagSet, l *listserv.List) {
 // listSettings names the flags of listFlags, for `list set`.
 var listSettings = []string{"name", "description", "subscribe", "post", "archive", "prefix", "nonmember-action", "max-message-kb", "max-recipients", "emergency", "require-explicit-destination", "dmarc", "roster", "hold-days", "time-zone", "digest-hour", "summary-weekday", "digest-size-kb"}
 
-func (c *cli) listCreate(ctx context.Context, args []string) error {
+func (c *cli) listCreate(fs *flag.FlagSet) runFunc {
 	l := store.NewList("", "")
 	prefixSet := false
-	fs := c.flags("list create")
 	listFlags(fs, l)
-	pos, err := parse(fs, args, 1, 1, `list create ADDR --name TITLE [--description TEXT] [--subscribe open|confirm|moderate|confirm_then_moderate] [--post members|open|moderated|announce] [--archive public|private|none] [--prefix "[tag] "]`)
-	if err != nil {
-		return err
-	}
-	fs.Visit(func(f *flag.Flag) { prefixSet = prefixSet || f.Name == "prefix" })
-	l.Address = pos[0]
-	if !prefixSet {
-		// Mailman's default: the list's local part in brackets.
-		local := l.Address
-		if i := len(local) - len(atDomain(local)); i > 0 {
-			local = local[:i]
+	return func(ctx context.Context, pos []string) error {
+		fs.Visit(func(f *flag.Flag) { prefixSet = prefixSet || f.Name == "prefix" })
+		l.Address = pos[0]
+		if !prefixSet {
+			// Mailman's default: the list's local part in brackets.
+			local := l.Address
+			if i := len(local) - len(atDomain(local)); i > 0 {
+				local = local[:i]
+			}
+			l.Prefix = "[" + local + "] "
 		}
-		l.Prefix = "[" + local + "] "
+		svc, done, err := c.openService(ctx)
+		if err != nil {
+			return err
+		}
+		defer done()
+		if err := svc.CreateList(ctx, l); errors.Is(err, listserv.ErrDuplicate) {
+			return advise(err, "see `praxis list show %s`", l.Address)
+		} else if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "created list %s (%s)\n", l.Address, l.Name)
+		return nil
 	}
-	svc, done, err := c.openService(ctx)
-	if err != nil {
-		return err
-	}
-	defer done()
-	if err := svc.CreateList(ctx, l); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.stdout, "created list %s (%s)\n", l.Address, l.Name)
-	return nil
 }
 
 func atDomain(addr string) string {
@@ -97,34 +78,32 @@ func atDomain(addr string) string {
 	return ""
 }
 
-func (c *cli) listLs(ctx context.Context, args []string) error {
-	fs := c.flags("list ls")
+func (c *cli) listLs(fs *flag.FlagSet) runFunc {
 	asJSON := fs.Bool("json", false, "print JSON")
-	if _, err := parse(fs, args, 0, 0, "list ls [--json]"); err != nil {
-		return err
-	}
-	svc, done, err := c.openService(ctx)
-	if err != nil {
-		return err
-	}
-	defer done()
-	lists, err := svc.Lists(ctx)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		out := make([]map[string]any, 0, len(lists))
-		for _, l := range lists {
-			out = append(out, listJSON(l))
+	return func(ctx context.Context, pos []string) error {
+		svc, done, err := c.openService(ctx)
+		if err != nil {
+			return err
 		}
-		return printJSON(c, out)
+		defer done()
+		lists, err := svc.Lists(ctx)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			out := make([]map[string]any, 0, len(lists))
+			for _, l := range lists {
+				out = append(out, listJSON(l))
+			}
+			return printJSON(c, out)
+		}
+		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ADDRESS\tNAME\tPOST\tSUBSCRIBE\tARCHIVE")
+		for _, l := range lists {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", l.Address, l.Name, l.PostPolicy, l.SubscribePolicy, l.ArchivePolicy)
+		}
+		return tw.Flush()
 	}
-	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ADDRESS\tNAME\tPOST\tSUBSCRIBE\tARCHIVE")
-	for _, l := range lists {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", l.Address, l.Name, l.PostPolicy, l.SubscribePolicy, l.ArchivePolicy)
-	}
-	return tw.Flush()
 }
 
 func listJSON(l *listserv.List) map[string]any {
@@ -145,142 +124,133 @@ func printJSON(c *cli, v any) error {
 	return enc.Encode(v)
 }
 
-func (c *cli) listShow(ctx context.Context, args []string) error {
-	fs := c.flags("list show")
+func (c *cli) listShow(fs *flag.FlagSet) runFunc {
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parse(fs, args, 1, 1, "list show ADDR [--json]")
-	if err != nil {
-		return err
+	return func(ctx context.Context, pos []string) error {
+		svc, done, err := c.openService(ctx)
+		if err != nil {
+			return err
+		}
+		defer done()
+		l, members, err := svc.Members(ctx, pos[0])
+		if err != nil {
+			return err
+		}
+		counts := map[string]int{}
+		for _, m := range members {
+			counts[m.Role]++
+		}
+		if *asJSON {
+			j := listJSON(l)
+			j["members"] = len(members)
+			return printJSON(c, j)
+		}
+		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintf(tw, "address:\t%s\n", l.Address)
+		fmt.Fprintf(tw, "name:\t%s\n", l.Name)
+		fmt.Fprintf(tw, "description:\t%s\n", l.Description)
+		fmt.Fprintf(tw, "subscribe:\t%s\n", l.SubscribePolicy)
+		fmt.Fprintf(tw, "post:\t%s\n", l.PostPolicy)
+		fmt.Fprintf(tw, "archive:\t%s\n", l.ArchivePolicy)
+		fmt.Fprintf(tw, "prefix:\t%q\n", l.Prefix)
+		fmt.Fprintf(tw, "non-members:\t%s\n", l.NonmemberAction)
+		fmt.Fprintf(tw, "limits:\t%s, %s\n", limit(l.MaxMessageKB, "KB per post"), limit(l.MaxRecipients, "recipients"))
+		fmt.Fprintf(tw, "emergency hold:\t%v\n", l.Emergency)
+		fmt.Fprintf(tw, "explicit destination:\t%v\n", l.RequireExplicitDestination)
+		fmt.Fprintf(tw, "dmarc:\t%s\n", l.DMARCAction)
+		fmt.Fprintf(tw, "roster:\t%s\n", l.Roster)
+		fmt.Fprintf(tw, "held posts expire:\t%s\n", limit(l.HoldDays, "days"))
+		fmt.Fprintf(tw, "digest:\tdaily at %02d:00 %s%s\n", l.DigestHour, l.TimeZone, map[bool]string{true: fmt.Sprintf(", or once %d KB wait", l.DigestSizeKB), false: ""}[l.DigestSizeKB > 0])
+		fmt.Fprintf(tw, "learning summary:\tweekly on %s\n", time.Weekday(l.SummaryWeekday))
+		fmt.Fprintf(tw, "members:\t%d (%d owners, %d moderators)\n", len(members), counts[listserv.RoleOwner], counts[listserv.RoleModerator])
+		fmt.Fprintf(tw, "created:\t%s\n", l.CreatedAt.Format("2006-01-02 15:04 MST"))
+		return tw.Flush()
 	}
-	svc, done, err := c.openService(ctx)
-	if err != nil {
-		return err
-	}
-	defer done()
-	l, members, err := svc.Members(ctx, pos[0])
-	if err != nil {
-		return err
-	}
-	counts := map[string]int{}
-	for _, m := range members {
-		counts[m.Role]++
-	}
-	if *asJSON {
-		j := listJSON(l)
-		j["members"] = len(members)
-		return printJSON(c, j)
-	}
-	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "address:\t%s\n", l.Address)
-	fmt.Fprintf(tw, "name:\t%s\n", l.Name)
-	fmt.Fprintf(tw, "description:\t%s\n", l.Description)
-	fmt.Fprintf(tw, "subscribe:\t%s\n", l.SubscribePolicy)
-	fmt.Fprintf(tw, "post:\t%s\n", l.PostPolicy)
-	fmt.Fprintf(tw, "archive:\t%s\n", l.ArchivePolicy)
-	fmt.Fprintf(tw, "prefix:\t%q\n", l.Prefix)
-	fmt.Fprintf(tw, "non-members:\t%s\n", l.NonmemberAction)
-	fmt.Fprintf(tw, "limits:\t%s, %s\n", limit(l.MaxMessageKB, "KB per post"), limit(l.MaxRecipients, "recipients"))
-	fmt.Fprintf(tw, "emergency hold:\t%v\n", l.Emergency)
-	fmt.Fprintf(tw, "explicit destination:\t%v\n", l.RequireExplicitDestination)
-	fmt.Fprintf(tw, "dmarc:\t%s\n", l.DMARCAction)
-	fmt.Fprintf(tw, "roster:\t%s\n", l.Roster)
-	fmt.Fprintf(tw, "held posts expire:\t%s\n", limit(l.HoldDays, "days"))
-	fmt.Fprintf(tw, "digest:\tdaily at %02d:00 %s%s\n", l.DigestHour, l.TimeZone, map[bool]string{true: fmt.Sprintf(", or once %d KB wait", l.DigestSizeKB), false: ""}[l.DigestSizeKB > 0])
-	fmt.Fprintf(tw, "learning summary:\tweekly on %s\n", time.Weekday(l.SummaryWeekday))
-	fmt.Fprintf(tw, "members:\t%d (%d owners, %d moderators)\n", len(members), counts[listserv.RoleOwner], counts[listserv.RoleModerator])
-	fmt.Fprintf(tw, "created:\t%s\n", l.CreatedAt.Format("2006-01-02 15:04 MST"))
-	return tw.Flush()
 }
 
-func (c *cli) listSet(ctx context.Context, args []string) error {
+func (c *cli) listSet(fs *flag.FlagSet) runFunc {
 	l := store.NewList("", "")
-	fs := c.flags("list set")
 	listFlags(fs, l)
-	pos, err := parse(fs, args, 1, 1, "list set ADDR --FLAG VALUE (flags: --"+strings.Join(listSettings, " --")+")")
-	if err != nil {
-		return err
-	}
-	changed := 0
-	fs.Visit(func(f *flag.Flag) {
-		if f.Name != "data" && f.Name != "config" {
-			changed++
+	return func(ctx context.Context, pos []string) error {
+		changed := 0
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name != "data" && f.Name != "config" {
+				changed++
+			}
+		})
+		if changed == 0 {
+			return usagef("list set: nothing to change; give at least one of --%s", strings.Join(listSettings, " --"))
 		}
-	})
-	if changed == 0 {
-		return usagef("list set: nothing to change; give at least one of --%s", strings.Join(listSettings, " --"))
-	}
-	svc, done, err := c.openService(ctx)
-	if err != nil {
-		return err
-	}
-	defer done()
-	cur, err := svc.List(ctx, pos[0])
-	if err != nil {
-		return err
-	}
-	fs.Visit(func(f *flag.Flag) {
-		switch f.Name {
-		case "name":
-			cur.Name = l.Name
-		case "description":
-			cur.Description = l.Description
-		case "subscribe":
-			cur.SubscribePolicy = l.SubscribePolicy
-		case "post":
-			cur.PostPolicy = l.PostPolicy
-		case "archive":
-			cur.ArchivePolicy = l.ArchivePolicy
-		case "prefix":
-			cur.Prefix = l.Prefix
-		case "nonmember-action":
-			cur.NonmemberAction = l.NonmemberAction
-		case "max-message-kb":
-			cur.MaxMessageKB = l.MaxMessageKB
-		case "max-recipients":
-			cur.MaxRecipients = l.MaxRecipients
-		case "emergency":
-			cur.Emergency = l.Emergency
-		case "require-explicit-destination":
-			cur.RequireExplicitDestination = l.RequireExplicitDestination
-		case "dmarc":
-			cur.DMARCAction = l.DMARCAction
-		case "roster":
-			cur.Roster = l.Roster
-		case "hold-days":
-			cur.HoldDays = l.HoldDays
-		case "time-zone":
-			cur.TimeZone = l.TimeZone
-		case "digest-hour":
-			cur.DigestHour = l.DigestHour
-		case "summary-weekday":
-			cur.SummaryWeekday = l.SummaryWeekday
-		case "digest-size-kb":
-			cur.DigestSizeKB = l.DigestSizeKB
+		svc, done, err := c.openService(ctx)
+		if err != nil {
+			return err
 		}
-	})
-	if err := svc.UpdateList(ctx, cur); err != nil {
-		return err
+		defer done()
+		cur, err := svc.List(ctx, pos[0])
+		if err != nil {
+			return err
+		}
+		fs.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "name":
+				cur.Name = l.Name
+			case "description":
+				cur.Description = l.Description
+			case "subscribe":
+				cur.SubscribePolicy = l.SubscribePolicy
+			case "post":
+				cur.PostPolicy = l.PostPolicy
+			case "archive":
+				cur.ArchivePolicy = l.ArchivePolicy
+			case "prefix":
+				cur.Prefix = l.Prefix
+			case "nonmember-action":
+				cur.NonmemberAction = l.NonmemberAction
+			case "max-message-kb":
+				cur.MaxMessageKB = l.MaxMessageKB
+			case "max-recipients":
+				cur.MaxRecipients = l.MaxRecipients
+			case "emergency":
+				cur.Emergency = l.Emergency
+			case "require-explicit-destination":
+				cur.RequireExplicitDestination = l.RequireExplicitDestination
+			case "dmarc":
+				cur.DMARCAction = l.DMARCAction
+			case "roster":
+				cur.Roster = l.Roster
+			case "hold-days":
+				cur.HoldDays = l.HoldDays
+			case "time-zone":
+				cur.TimeZone = l.TimeZone
+			case "digest-hour":
+				cur.DigestHour = l.DigestHour
+			case "summary-weekday":
+				cur.SummaryWeekday = l.SummaryWeekday
+			case "digest-size-kb":
+				cur.DigestSizeKB = l.DigestSizeKB
+			}
+		})
+		if err := svc.UpdateList(ctx, cur); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "updated list %s\n", cur.Address)
+		return nil
 	}
-	fmt.Fprintf(c.stdout, "updated list %s\n", cur.Address)
-	return nil
 }
 
-func (c *cli) listRm(ctx context.Context, args []string) error {
-	fs := c.flags("list rm")
-	pos, err := parse(fs, args, 1, 1, "list rm ADDR")
-	if err != nil {
-		return err
+func (c *cli) listRm(fs *flag.FlagSet) runFunc {
+	return func(ctx context.Context, pos []string) error {
+		svc, done, err := c.openService(ctx)
+		if err != nil {
+			return err
+		}
+		defer done()
+		if err := svc.DeleteList(ctx, pos[0]); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "removed list %s\n", pos[0])
+		return nil
 	}
-	svc, done, err := c.openService(ctx)
-	if err != nil {
-		return err
-	}
-	defer done()
-	if err := svc.DeleteList(ctx, pos[0]); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.stdout, "removed list %s\n", pos[0])
-	return nil
 }
 
 func limit(n int, unit string) string {

@@ -19,36 +19,6 @@ import (
 	"praxis/templates"
 )
 
-const usage = `praxis — mailing lists for communities of practice
-
-Usage: praxis [--data DIR] [--config FILE] COMMAND [ARGS]
-
-Commands:
-  serve                         run the SMTP/LMTP receiver, delivery, and web server
-  list create|ls|show|set|rm    manage lists
-  member add|rm|ls|show|set     manage members
-  member invite LIST ADDR       invite someone to join (they accept by reply)
-  held ls|approve|reject|discard  the moderation queue
-  ban add|rm|ls LIST [PATTERN]  addresses (or ^regexes) that may not post or join
-  domain dkim-keygen DOMAIN     create a DKIM key and print the DNS record
-  import mbox LIST FILE...      read an existing archive (mbox, mboxrd, .gz)
-  import members LIST FILE.csv  bulk-add members (email,name,role,delivery)
-  export mbox LIST [--since D]  write the list's archive as mboxrd to stdout
-  thread LIST MESSAGE-ID        print the thread that holds a message
-  search LIST QUERY             search the archive (public-inbox query language)
-  reindex [LIST]                rebuild the full-text index from the archive
-  digest send [--list L] [--force]   send the digests and summaries that are due
-  digest preview LIST [--kind digest|summary] [--end DATE] [--format text|html|eml]
-                                render one without sending it
-  bench [--json]                the performance benchmark
-
-Global flags (also accepted after the command):
-  --data DIR      data directory (default ./praxis-data, env PRAXIS_DATA)
-  --config FILE   TOML configuration (env PRAXIS_CONFIG)
-
-Run "praxis COMMAND --help" for a command's flags.
-`
-
 // exitUsage is the exit status for bad command lines.
 const exitUsage = 2
 
@@ -66,7 +36,7 @@ type cli struct {
 func run(args []string, stdout, stderr io.Writer) int {
 	c := &cli{stdout: stdout, stderr: stderr}
 	fs := c.flags("praxis")
-	fs.Usage = func() { fmt.Fprint(stderr, usage) }
+	fs.Usage = func() { printHelp(stderr) }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -75,44 +45,23 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	args = fs.Args()
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		printHelp(stderr)
 		return exitUsage
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var err error
-	switch args[0] {
-	case "serve":
-		err = c.serve(ctx, args[1:])
-	case "list":
-		err = c.list(ctx, args[1:])
-	case "member":
-		err = c.member(ctx, args[1:])
-	case "held":
-		err = c.held(ctx, args[1:])
-	case "domain":
-		err = c.domain(ctx, args[1:])
-	case "import":
-		err = c.importCmd(ctx, args[1:])
-	case "export":
-		err = c.exportCmd(ctx, args[1:])
-	case "thread":
-		err = c.threadCmd(ctx, args[1:])
-	case "search":
-		err = c.searchCmd(ctx, args[1:])
-	case "reindex":
-		err = c.reindexCmd(ctx, args[1:])
-	case "ban":
-		err = c.ban(ctx, args[1:])
-	case "digest":
-		err = c.digestCmd(ctx, args[1:])
-	case "bench":
-		err = c.bench(ctx, args[1:])
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
+	switch cmd, rest, group := lookup(args); {
+	case cmd != nil:
+		err = c.runCommand(ctx, cmd, rest)
+	case group != "":
+		err = groupUsage(group, args)
+	case args[0] == "help" || args[0] == "-h" || args[0] == "--help":
+		printHelp(stdout)
 		return 0
 	default:
-		fmt.Fprintf(stderr, "praxis: unknown command %q\n\n%s", args[0], usage)
+		fmt.Fprintf(stderr, "praxis: unknown command %q\n\n", args[0])
+		printHelp(stderr)
 		return exitUsage
 	}
 	var ue usageError
@@ -125,7 +74,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "praxis: %v\n", err)
 		return exitUsage
 	default:
-		fmt.Fprintf(stderr, "praxis: %v\n", cleanError(err))
+		fmt.Fprintf(stderr, "praxis: %s%s\n", cleanError(err), advice(err))
 		return 1
 	}
 }
@@ -226,8 +175,6 @@ func (c *cli) openService(ctx context.Context) (*listserv.Service, func(), error
 // end-to-end tests that span days.
 type clock func() time.Time
 
-// openService opens the data dir. now (the clock) and checker (DMARC) are
-// for serve; the admin commands pass neither.
 // openList opens the data dir and finds a list: the start of every command
 // that works on one list.
 func (c *cli) openList(ctx context.Context, list string) (*listserv.Service, *listserv.List, func(), error) {
@@ -243,6 +190,8 @@ func (c *cli) openList(ctx context.Context, list string) (*listserv.Service, *li
 	return svc, l, done, nil
 }
 
+// openService opens the data dir. now (the clock) and checker (DMARC) are
+// for serve; the admin commands pass neither.
 func openService(ctx context.Context, cfg *config.Config, log *slog.Logger, now []clock, checker ...listserv.DMARC) (*listserv.Service, func(), error) {
 	var nowFn func() time.Time
 	if len(now) > 0 {

@@ -14,27 +14,6 @@ import (
 	"praxis/listserv"
 )
 
-func (c *cli) member(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return usagef("usage: praxis member add|rm|ls|show|set …")
-	}
-	switch args[0] {
-	case "add":
-		return c.memberAdd(ctx, args[1:])
-	case "rm":
-		return c.memberRm(ctx, args[1:])
-	case "ls":
-		return c.memberLs(ctx, args[1:])
-	case "show":
-		return c.memberShow(ctx, args[1:])
-	case "set":
-		return c.memberSet(ctx, args[1:])
-	case "invite":
-		return c.memberInvite(ctx, args[1:])
-	}
-	return usagef("unknown member command %q: use add, rm, ls, show or set", args[0])
-}
-
 func memberFlags(fs *flag.FlagSet, m *listserv.Member) {
 	fs.StringVar(&m.Name, "name", m.Name, "display name")
 	fs.StringVar(&m.Role, "role", m.Role, "member, moderator or owner")
@@ -42,43 +21,37 @@ func memberFlags(fs *flag.FlagSet, m *listserv.Member) {
 	fs.StringVar(&m.Expertise, "expertise", m.Expertise, `what the member can help with: "terms, …"`)
 }
 
-func (c *cli) memberAdd(ctx context.Context, args []string) error {
+func (c *cli) memberAdd(fs *flag.FlagSet) runFunc {
 	m := &listserv.Member{Role: listserv.RoleMember, Delivery: listserv.DeliverEach}
-	fs := c.flags("member add")
 	memberFlags(fs, m)
-	pos, err := parse(fs, args, 2, 2, "member add LIST ADDR [--name NAME] [--role member|moderator|owner] [--delivery each|digest|summary|nomail] [--expertise TERMS]")
-	if err != nil {
-		return err
+	return func(ctx context.Context, pos []string) error {
+		svc, done, err := c.openService(ctx)
+		if err != nil {
+			return err
+		}
+		defer done()
+		m.Address = pos[1]
+		if err := svc.AddMember(ctx, pos[0], m); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "added %s to %s as %s (delivery %s)\n", m.Address, pos[0], m.Role, m.Delivery)
+		return nil
 	}
-	svc, done, err := c.openService(ctx)
-	if err != nil {
-		return err
-	}
-	defer done()
-	m.Address = pos[1]
-	if err := svc.AddMember(ctx, pos[0], m); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.stdout, "added %s to %s as %s (delivery %s)\n", m.Address, pos[0], m.Role, m.Delivery)
-	return nil
 }
 
-func (c *cli) memberRm(ctx context.Context, args []string) error {
-	fs := c.flags("member rm")
-	pos, err := parse(fs, args, 2, 2, "member rm LIST ADDR")
-	if err != nil {
-		return err
+func (c *cli) memberRm(fs *flag.FlagSet) runFunc {
+	return func(ctx context.Context, pos []string) error {
+		svc, done, err := c.openService(ctx)
+		if err != nil {
+			return err
+		}
+		defer done()
+		if err := svc.RemoveMember(ctx, pos[0], pos[1]); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "removed %s from %s\n", pos[1], pos[0])
+		return nil
 	}
-	svc, done, err := c.openService(ctx)
-	if err != nil {
-		return err
-	}
-	defer done()
-	if err := svc.RemoveMember(ctx, pos[0], pos[1]); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.stdout, "removed %s from %s\n", pos[1], pos[0])
-	return nil
 }
 
 func memberJSON(m *listserv.Member) map[string]any {
@@ -89,157 +62,145 @@ func memberJSON(m *listserv.Member) map[string]any {
 	}
 }
 
-func (c *cli) memberLs(ctx context.Context, args []string) error {
-	fs := c.flags("member ls")
+func (c *cli) memberLs(fs *flag.FlagSet) runFunc {
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parse(fs, args, 1, 1, "member ls LIST [--json]")
-	if err != nil {
-		return err
-	}
-	svc, done, err := c.openService(ctx)
-	if err != nil {
-		return err
-	}
-	defer done()
-	_, ms, err := svc.Members(ctx, pos[0])
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		out := make([]map[string]any, 0, len(ms))
-		for _, m := range ms {
-			out = append(out, memberJSON(m))
+	return func(ctx context.Context, pos []string) error {
+		svc, done, err := c.openService(ctx)
+		if err != nil {
+			return err
 		}
-		return printJSON(c, out)
+		defer done()
+		_, ms, err := svc.Members(ctx, pos[0])
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			out := make([]map[string]any, 0, len(ms))
+			for _, m := range ms {
+				out = append(out, memberJSON(m))
+			}
+			return printJSON(c, out)
+		}
+		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ADDRESS\tNAME\tROLE\tDELIVERY\tSTATUS")
+		for _, m := range ms {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.Address, m.Name, m.Role, m.Delivery, m.Status)
+		}
+		return tw.Flush()
 	}
-	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ADDRESS\tNAME\tROLE\tDELIVERY\tSTATUS")
-	for _, m := range ms {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.Address, m.Name, m.Role, m.Delivery, m.Status)
-	}
-	return tw.Flush()
 }
 
-func (c *cli) memberShow(ctx context.Context, args []string) error {
-	fs := c.flags("member show")
+func (c *cli) memberShow(fs *flag.FlagSet) runFunc {
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parse(fs, args, 2, 2, "member show LIST ADDR [--json]")
-	if err != nil {
-		return err
+	return func(ctx context.Context, pos []string) error {
+		svc, done, err := c.openService(ctx)
+		if err != nil {
+			return err
+		}
+		defer done()
+		l, m, err := svc.Member(ctx, pos[0], pos[1])
+		if err != nil {
+			return err
+		}
+		failures, err := svc.Failures(ctx, l, m.Address)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			j := memberJSON(m)
+			j["list"] = l.Address
+			j["delivery_failures"] = len(failures)
+			return printJSON(c, j)
+		}
+		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintf(tw, "list:\t%s\n", l.Address)
+		fmt.Fprintf(tw, "address:\t%s\n", m.Address)
+		fmt.Fprintf(tw, "name:\t%s\n", m.Name)
+		fmt.Fprintf(tw, "role:\t%s\n", m.Role)
+		fmt.Fprintf(tw, "delivery:\t%s\n", m.Delivery)
+		fmt.Fprintf(tw, "status:\t%s\n", m.Status)
+		fmt.Fprintf(tw, "bounce score:\t%g\n", m.BounceScore)
+		fmt.Fprintf(tw, "moderated:\t%v\n", m.Moderated)
+		if !m.DisabledAt.IsZero() {
+			fmt.Fprintf(tw, "disabled since:\t%s (%d warnings sent)\n", m.DisabledAt.Format("2006-01-02 15:04 MST"), m.WarningsSent)
+		}
+		fmt.Fprintf(tw, "expertise:\t%s\n", m.Expertise)
+		fmt.Fprintf(tw, "joined:\t%s\n", m.CreatedAt.Format("2006-01-02 15:04 MST"))
+		fmt.Fprintf(tw, "delivery failures:\t%d\n", len(failures))
+		if len(failures) > 0 {
+			f := failures[0]
+			fmt.Fprintf(tw, "last failure:\t%s %d %s %s\n", f.At.Format("2006-01-02 15:04 MST"), f.Code, f.Enhanced, f.Text)
+		}
+		return tw.Flush()
 	}
-	svc, done, err := c.openService(ctx)
-	if err != nil {
-		return err
-	}
-	defer done()
-	l, m, err := svc.Member(ctx, pos[0], pos[1])
-	if err != nil {
-		return err
-	}
-	failures, err := svc.Failures(ctx, l, m.Address)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		j := memberJSON(m)
-		j["list"] = l.Address
-		j["delivery_failures"] = len(failures)
-		return printJSON(c, j)
-	}
-	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "list:\t%s\n", l.Address)
-	fmt.Fprintf(tw, "address:\t%s\n", m.Address)
-	fmt.Fprintf(tw, "name:\t%s\n", m.Name)
-	fmt.Fprintf(tw, "role:\t%s\n", m.Role)
-	fmt.Fprintf(tw, "delivery:\t%s\n", m.Delivery)
-	fmt.Fprintf(tw, "status:\t%s\n", m.Status)
-	fmt.Fprintf(tw, "bounce score:\t%g\n", m.BounceScore)
-	fmt.Fprintf(tw, "moderated:\t%v\n", m.Moderated)
-	if !m.DisabledAt.IsZero() {
-		fmt.Fprintf(tw, "disabled since:\t%s (%d warnings sent)\n", m.DisabledAt.Format("2006-01-02 15:04 MST"), m.WarningsSent)
-	}
-	fmt.Fprintf(tw, "expertise:\t%s\n", m.Expertise)
-	fmt.Fprintf(tw, "joined:\t%s\n", m.CreatedAt.Format("2006-01-02 15:04 MST"))
-	fmt.Fprintf(tw, "delivery failures:\t%d\n", len(failures))
-	if len(failures) > 0 {
-		f := failures[0]
-		fmt.Fprintf(tw, "last failure:\t%s %d %s %s\n", f.At.Format("2006-01-02 15:04 MST"), f.Code, f.Enhanced, f.Text)
-	}
-	return tw.Flush()
 }
 
-func (c *cli) memberSet(ctx context.Context, args []string) error {
+func (c *cli) memberSet(fs *flag.FlagSet) runFunc {
 	var m listserv.Member
-	fs := c.flags("member set")
 	memberFlags(fs, &m)
 	fs.StringVar(&m.Status, "status", "", "enabled, disabled_user, disabled_moderator or disabled_bounce")
 	fs.BoolVar(&m.Moderated, "moderated", false, "hold the member's posts for a moderator")
-	pos, err := parse(fs, args, 2, 2, "member set LIST ADDR --FLAG VALUE (flags: --name --role --delivery --expertise --status --moderated)")
-	if err != nil {
-		return err
-	}
-	changed := 0
-	fs.Visit(func(f *flag.Flag) {
-		if f.Name != "data" && f.Name != "config" {
-			changed++
-		}
-	})
-	if changed == 0 {
-		return usagef("member set: nothing to change; give at least one of --name --role --delivery --expertise --status --moderated")
-	}
-	svc, done, err := c.openService(ctx)
-	if err != nil {
-		return err
-	}
-	defer done()
-	_, cur, err := svc.Member(ctx, pos[0], pos[1])
-	if err != nil {
-		return err
-	}
-	fs.Visit(func(f *flag.Flag) {
-		switch f.Name {
-		case "name":
-			cur.Name = m.Name
-		case "role":
-			cur.Role = m.Role
-		case "delivery":
-			cur.Delivery = m.Delivery
-		case "expertise":
-			cur.Expertise = m.Expertise
-		case "moderated":
-			cur.Moderated = m.Moderated
-		case "status":
-			cur.Status = m.Status
-			if m.Status == listserv.StatusEnabled {
-				cur.BounceScore = 0
+	return func(ctx context.Context, pos []string) error {
+		changed := 0
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name != "data" && f.Name != "config" {
+				changed++
 			}
+		})
+		if changed == 0 {
+			return usagef("member set: nothing to change; give at least one of --name --role --delivery --expertise --status --moderated")
 		}
-	})
-	if err := svc.UpdateMember(ctx, cur); err != nil {
-		return err
+		svc, done, err := c.openService(ctx)
+		if err != nil {
+			return err
+		}
+		defer done()
+		_, cur, err := svc.Member(ctx, pos[0], pos[1])
+		if err != nil {
+			return err
+		}
+		fs.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "name":
+				cur.Name = m.Name
+			case "role":
+				cur.Role = m.Role
+			case "delivery":
+				cur.Delivery = m.Delivery
+			case "expertise":
+				cur.Expertise = m.Expertise
+			case "moderated":
+				cur.Moderated = m.Moderated
+			case "status":
+				cur.Status = m.Status
+				if m.Status == listserv.StatusEnabled {
+					cur.BounceScore = 0
+				}
+			}
+		})
+		if err := svc.UpdateMember(ctx, cur); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "updated %s on %s\n", cur.Address, pos[0])
+		return nil
 	}
-	fmt.Fprintf(c.stdout, "updated %s on %s\n", cur.Address, pos[0])
-	return nil
 }
 
-func (c *cli) memberInvite(ctx context.Context, args []string) error {
-	fs := c.flags("member invite")
+func (c *cli) memberInvite(fs *flag.FlagSet) runFunc {
 	name := fs.String("name", "", "display name")
-	pos, err := parse(fs, args, 2, 2, "member invite LIST ADDR [--name NAME]")
-	if err != nil {
-		return err
+	return func(ctx context.Context, pos []string) error {
+		svc, done, err := c.openService(ctx)
+		if err != nil {
+			return err
+		}
+		defer done()
+		out, err := svc.Subscriptions().Invite(ctx, pos[0], pos[1], *name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(c.stdout, out.Message)
+		return nil
 	}
-	svc, done, err := c.openService(ctx)
-	if err != nil {
-		return err
-	}
-	defer done()
-	out, err := svc.Subscriptions().Invite(ctx, pos[0], pos[1], *name)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(c.stdout, out.Message)
-	return nil
 }
 
 // importMembers adds the members of a CSV file, `email,name,role,delivery`
@@ -247,61 +208,58 @@ func (c *cli) memberInvite(ctx context.Context, args []string) error {
 // skipped), as `member add` would, with no confirmation. A bad line is
 // reported with its number and the rest still go in; members already on
 // the list are left as they are.
-func (c *cli) importMembers(ctx context.Context, args []string) error {
-	fs := c.flags("import members")
-	pos, err := parse(fs, args, 2, 2, "import members LIST FILE.csv")
-	if err != nil {
-		return err
-	}
-	f, err := os.Open(pos[1])
-	if err != nil {
-		return fmt.Errorf("import members: %w", err)
-	}
-	defer f.Close()
-	svc, l, done, err := c.openList(ctx, pos[0])
-	if err != nil {
-		return err
-	}
-	defer done()
-	r := csv.NewReader(f)
-	r.FieldsPerRecord = -1
-	r.TrimLeadingSpace = true
-	r.Comment = '#'
-	added, already, bad := 0, 0, 0
-	for first := true; ; first = false {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
+func (c *cli) importMembers(fs *flag.FlagSet) runFunc {
+	return func(ctx context.Context, pos []string) error {
+		f, err := os.Open(pos[1])
 		if err != nil {
-			bad++
-			fmt.Fprintf(c.stderr, "praxis: %s: %v\n", pos[1], err)
-			continue
+			return fmt.Errorf("import members: %w", err)
 		}
-		field := func(i int) string {
-			if i < len(rec) {
-				return strings.TrimSpace(rec[i])
+		defer f.Close()
+		svc, l, done, err := c.openList(ctx, pos[0])
+		if err != nil {
+			return err
+		}
+		defer done()
+		r := csv.NewReader(f)
+		r.FieldsPerRecord = -1
+		r.TrimLeadingSpace = true
+		r.Comment = '#'
+		added, already, bad := 0, 0, 0
+		for first := true; ; first = false {
+			rec, err := r.Read()
+			if errors.Is(err, io.EOF) {
+				break
 			}
-			return ""
+			if err != nil {
+				bad++
+				fmt.Fprintf(c.stderr, "praxis: %s: %v\n", pos[1], err)
+				continue
+			}
+			field := func(i int) string {
+				if i < len(rec) {
+					return strings.TrimSpace(rec[i])
+				}
+				return ""
+			}
+			if first && strings.EqualFold(field(0), "email") {
+				continue
+			}
+			line, _ := r.FieldPos(0)
+			m := &listserv.Member{Address: field(0), Name: field(1), Role: field(2), Delivery: field(3)}
+			switch err := svc.AddMember(ctx, l.Address, m); {
+			case err == nil:
+				added++
+			case errors.Is(err, listserv.ErrDuplicate):
+				already++
+			default:
+				bad++
+				fmt.Fprintf(c.stderr, "praxis: %s line %d: %v\n", pos[1], line, cleanError(err))
+			}
 		}
-		if first && strings.EqualFold(field(0), "email") {
-			continue
+		fmt.Fprintf(c.stdout, "%s: %d members added to %s, %d already members, %d lines refused\n", pos[1], added, l.Address, already, bad)
+		if bad > 0 {
+			return fmt.Errorf("%d lines of %s were not imported (see above)", bad, pos[1])
 		}
-		line, _ := r.FieldPos(0)
-		m := &listserv.Member{Address: field(0), Name: field(1), Role: field(2), Delivery: field(3)}
-		switch err := svc.AddMember(ctx, l.Address, m); {
-		case err == nil:
-			added++
-		case errors.Is(err, listserv.ErrDuplicate):
-			already++
-		default:
-			bad++
-			fmt.Fprintf(c.stderr, "praxis: %s line %d: %v\n", pos[1], line, cleanError(err))
-		}
+		return nil
 	}
-	fmt.Fprintf(c.stdout, "%s: %d members added to %s, %d already members, %d lines refused\n", pos[1], added, l.Address, already, bad)
-	if bad > 0 {
-		return fmt.Errorf("%d lines of %s were not imported (see above)", bad, pos[1])
-	}
-	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,107 +16,101 @@ import (
 	"praxis/archive/web"
 )
 
-func (c *cli) searchCmd(ctx context.Context, args []string) error {
-	fs := c.flags("search")
+func (c *cli) search(fs *flag.FlagSet) runFunc {
 	asJSON := fs.Bool("json", false, "print JSON")
 	limit := fs.Int("limit", 20, "how many hits")
 	sortBy := fs.String("sort", "date", "date (newest first) or relevance")
-	pos, err := parse(fs, args, 2, 2, "search LIST QUERY [--json] [--limit N] [--sort date|relevance]")
-	if err != nil {
-		return err
-	}
-	if *sortBy != "date" && *sortBy != "relevance" {
-		return usagef("search: --sort is date or relevance")
-	}
-	cfg, err := c.config(nil)
-	if err != nil {
-		return err
-	}
-	svc, l, done, err := c.openList(ctx, pos[0])
-	if err != nil {
-		return err
-	}
-	defer done()
-	var res *archive.SearchResult
-	// A short wait: when serve holds the index, asking it is the way.
-	idx, err := index.Open(filepath.Join(cfg.Data, "index"), index.Options{OpenTimeout: 300 * time.Millisecond})
-	switch {
-	case errors.Is(err, index.ErrLocked):
-		// serve holds the index: ask it through its socket in the data
-		// dir, whose permissions say who may (no secret over TCP).
-		if res, err = web.AdminSearch(ctx, cfg.Data, l.Address, pos[1], *limit, *sortBy); err != nil {
-			return err
+	return func(ctx context.Context, pos []string) error {
+		if *sortBy != "date" && *sortBy != "relevance" {
+			return usagef("search: --sort is date or relevance")
 		}
-	case err != nil:
-		return err
-	default:
-		defer idx.Close()
-		// Catch up with what was archived while no serve ran.
-		if _, err := archive.NewIndexer(svc.Store(), idx, slog.New(slog.NewTextHandler(io.Discard, nil))).CatchUp(ctx); err != nil {
-			return err
-		}
-		if res, err = archive.Search(idx, l.Address, pos[1], *limit, *sortBy == "date"); err != nil {
-			return err
-		}
-	}
-	if *asJSON {
-		return json.NewEncoder(c.stdout).Encode(res)
-	}
-	fmt.Fprintf(c.stdout, "%d found\n", res.Total)
-	for _, h := range res.Hits {
-		fmt.Fprintf(c.stdout, "%s  %-28.28s  %s\n    <%s>\n", h.Date[:10], h.From, h.Subject, h.MessageID)
-	}
-	return nil
-}
-
-func (c *cli) reindexCmd(ctx context.Context, args []string) error {
-	fs := c.flags("reindex")
-	pos, err := parse(fs, args, 0, 1, "reindex [LIST]")
-	if err != nil {
-		return err
-	}
-	cfg, err := c.config(nil)
-	if err != nil {
-		return err
-	}
-	svc, done, err := c.openService(ctx)
-	if err != nil {
-		return err
-	}
-	defer done()
-	var listID int64
-	if len(pos) == 1 {
-		l, err := svc.List(ctx, pos[0])
+		cfg, err := c.config(nil)
 		if err != nil {
 			return err
 		}
-		listID = l.ID
+		svc, l, done, err := c.openList(ctx, pos[0])
+		if err != nil {
+			return err
+		}
+		defer done()
+		var res *archive.SearchResult
+		// A short wait: when serve holds the index, asking it is the way.
+		idx, err := index.Open(filepath.Join(cfg.Data, "index"), index.Options{OpenTimeout: 300 * time.Millisecond})
+		switch {
+		case errors.Is(err, index.ErrLocked):
+			// serve holds the index: ask it through its socket in the data
+			// dir, whose permissions say who may (no secret over TCP).
+			if res, err = web.AdminSearch(ctx, cfg.Data, l.Address, pos[1], *limit, *sortBy); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		default:
+			defer idx.Close()
+			// Catch up with what was archived while no serve ran.
+			if _, err := archive.NewIndexer(svc.Store(), idx, slog.New(slog.NewTextHandler(io.Discard, nil))).CatchUp(ctx); err != nil {
+				return err
+			}
+			if res, err = archive.Search(idx, l.Address, pos[1], *limit, *sortBy == "date"); err != nil {
+				return err
+			}
+		}
+		if *asJSON {
+			return json.NewEncoder(c.stdout).Encode(res)
+		}
+		fmt.Fprintf(c.stdout, "%d found\n", res.Total)
+		for _, h := range res.Hits {
+			fmt.Fprintf(c.stdout, "%s  %-28.28s  %s\n    <%s>\n", h.Date[:10], h.From, h.Subject, h.MessageID)
+		}
+		return nil
 	}
-	dir := filepath.Join(cfg.Data, "index")
-	idx, err := index.Open(dir, index.Options{OpenTimeout: 2 * time.Second})
-	if errors.Is(err, index.ErrLocked) {
-		// serve re-indexes what is marked, as it runs.
+}
+
+func (c *cli) reindex(fs *flag.FlagSet) runFunc {
+	return func(ctx context.Context, pos []string) error {
+		cfg, err := c.config(nil)
+		if err != nil {
+			return err
+		}
+		svc, done, err := c.openService(ctx)
+		if err != nil {
+			return err
+		}
+		defer done()
+		var listID int64
+		if len(pos) == 1 {
+			l, err := svc.List(ctx, pos[0])
+			if err != nil {
+				return err
+			}
+			listID = l.ID
+		}
+		dir := filepath.Join(cfg.Data, "index")
+		idx, err := index.Open(dir, index.Options{OpenTimeout: 2 * time.Second})
+		if errors.Is(err, index.ErrLocked) {
+			// serve re-indexes what is marked, as it runs.
+			if err := svc.Store().ResetIndexed(ctx, listID); err != nil {
+				return err
+			}
+			fmt.Fprintln(c.stdout, "praxis serve holds the index; it is rebuilding it now")
+			return nil
+		}
+		if err != nil && !errors.Is(err, index.ErrCorrupt) {
+			return err
+		}
+		if errors.Is(err, index.ErrCorrupt) {
+			return fmt.Errorf("the index in %s is corrupt: remove it, and praxis serve or this command rebuilds it", dir)
+		}
+		defer idx.Close()
 		if err := svc.Store().ResetIndexed(ctx, listID); err != nil {
 			return err
 		}
-		fmt.Fprintln(c.stdout, "praxis serve holds the index; it is rebuilding it now")
+		start := time.Now()
+		n, err := archive.NewIndexer(svc.Store(), idx, slog.New(slog.NewTextHandler(io.Discard, nil))).CatchUp(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "indexed %d posts in %s\n", n, time.Since(start).Round(time.Millisecond))
 		return nil
 	}
-	if err != nil && !errors.Is(err, index.ErrCorrupt) {
-		return err
-	}
-	if errors.Is(err, index.ErrCorrupt) {
-		return fmt.Errorf("the index in %s is corrupt: remove it, and praxis serve or this command rebuilds it", dir)
-	}
-	defer idx.Close()
-	if err := svc.Store().ResetIndexed(ctx, listID); err != nil {
-		return err
-	}
-	start := time.Now()
-	n, err := archive.NewIndexer(svc.Store(), idx, slog.New(slog.NewTextHandler(io.Discard, nil))).CatchUp(ctx)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(c.stdout, "indexed %d posts in %s\n", n, time.Since(start).Round(time.Millisecond))
-	return nil
 }

@@ -12,8 +12,9 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
-	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"praxis/archive"
 	"praxis/archive/index"
@@ -22,6 +23,7 @@ import (
 	"praxis/listserv/config"
 	"praxis/listserv/delivery"
 	"praxis/listserv/delivery/transport"
+	"praxis/listserv/digest/schedule"
 	"praxis/listserv/dmarc"
 	"praxis/listserv/dns"
 	"praxis/listserv/smtpin"
@@ -51,33 +53,31 @@ func serveFlags(fs *flag.FlagSet, cfg *config.Config) {
 	fs.Var(config.NewListFlag(&cfg.TrustedProxy), "trusted-proxy", "a reverse proxy (CIDR) whose X-Forwarded-For is believed (rate limits, logs); repeatable or comma-separated")
 }
 
-func (c *cli) serve(ctx context.Context, args []string) error {
+func (c *cli) serve(fs *flag.FlagSet) runFunc {
 	flagCfg := config.Default()
-	fs := c.flags("serve")
 	serveFlags(fs, &flagCfg)
-	if _, err := parse(fs, args, 0, 0, "serve [flags]"); err != nil {
-		return err
-	}
-	cfg, err := c.config(func(cfg *config.Config) {
-		// Flags win over the file: replay the ones given onto it.
-		replay := flag.NewFlagSet("replay", flag.ContinueOnError)
-		serveFlags(replay, cfg)
-		fs.Visit(func(f *flag.Flag) {
-			if replay.Lookup(f.Name) != nil {
-				replay.Set(f.Name, f.Value.String())
-			}
+	return func(ctx context.Context, _ []string) error {
+		cfg, err := c.config(func(cfg *config.Config) {
+			// Flags win over the file: replay the ones given onto it.
+			replay := flag.NewFlagSet("replay", flag.ContinueOnError)
+			serveFlags(replay, cfg)
+			fs.Visit(func(f *flag.Flag) {
+				if replay.Lookup(f.Name) != nil {
+					replay.Set(f.Name, f.Value.String())
+				}
+			})
 		})
-	})
-	if err != nil {
-		return err
+		if err != nil {
+			return err
+		}
+		var level slog.Level
+		level.UnmarshalText([]byte(cfg.LogLevel))
+		log := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: level}))
+		setMemoryTuning(cfg)
+		return runServer(ctx, cfg, log, func(name, addr string) {
+			fmt.Fprintf(c.stdout, "%s listening on %s\n", name, addr)
+		})
 	}
-	var level slog.Level
-	level.UnmarshalText([]byte(cfg.LogLevel))
-	log := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: level}))
-	setMemoryTuning(cfg)
-	return runServer(ctx, cfg, log, func(name, addr string) {
-		fmt.Fprintf(c.stdout, "%s listening on %s\n", name, addr)
-	})
 }
 
 // memoryLimitOverhead is what serve needs beyond mail in transit and
@@ -183,7 +183,11 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 		return err
 	}
 
-	receivers := []*smtpin.Server{}
+	type receiver struct {
+		name string
+		srv  *smtpin.Server
+	}
+	var receivers []receiver
 	// SMTP and LMTP share one memory budget for mail in transit.
 	mailMem := mailMemoryBytes(cfg)
 	recvCfg := smtpin.Config{
@@ -207,7 +211,7 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 		if err := srv.Listen(); err != nil {
 			return err
 		}
-		receivers = append(receivers, srv)
+		receivers = append(receivers, receiver{r.name, srv})
 		announce(r.name, srv.Addr().String())
 	}
 	proxies, _ := cfg.TrustedProxies() // checked by Validate
@@ -218,50 +222,70 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 	}
 	announce("http", webSrv.Addr().String())
 
-	// The journey after the 250: check, then deliver. They stop after the
-	// receivers, so that nothing accepted waits for a process that is gone.
+	// The journey after the 250: check, then deliver. These parts run on
+	// a context of their own that ends only after the receivers have
+	// stopped, so that nothing accepted waits for a process that is gone.
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
 	queue := delivery.New(delivery.Config{Concurrency: cfg.DeliveryConcurrency, Now: nowFn}, svc, tr, log.With("part", "delivery"))
-	var wg sync.WaitGroup
-	errc := make(chan error, 8)
-	start := func(name string, f func() error) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	digests := schedule.New(svc, svc.Config().Now, log.With("part", "digests"))
+
+	// One group runs every long-running part. It stops one way: when ctx
+	// ends (a signal) or a part fails, the listeners are shut down, then
+	// the work context is cancelled; Wait returns the first failure.
+	g, gctx := errgroup.WithContext(ctx)
+	run := func(name string, f func() error) {
+		g.Go(func() error {
 			if err := f(); err != nil {
-				errc <- fmt.Errorf("%s: %w", name, err)
+				return fmt.Errorf("%s: %w", name, err)
 			}
-		}()
+			return nil
+		})
 	}
-	start("check", func() error { return svc.Run(workCtx) })
-	start("delivery", func() error { return queue.Run(workCtx) })
-	start("index", func() error { return indexer.Run(workCtx) })
-	start("digests", func() error { return runDigests(workCtx, svc, log.With("part", "digests")) })
-	var listeners sync.WaitGroup
+	// A listener closed by the stop (even before its Serve got going, as
+	// when a signal comes at once) reports the closing; that is no failure.
+	serve := func(name string, f func() error) {
+		run(name, func() error {
+			if err := f(); err != nil && gctx.Err() == nil {
+				return err
+			}
+			return nil
+		})
+	}
 	for _, r := range receivers {
-		listeners.Add(1)
-		go func() {
-			defer listeners.Done()
-			if err := r.Serve(); err != nil {
-				errc <- err
-			}
-		}()
+		serve(r.name, r.srv.Serve)
 	}
-	listeners.Add(1)
-	go func() {
-		defer listeners.Done()
-		if err := webSrv.Serve(); err != nil {
-			errc <- err
+	serve("http", webSrv.Serve)
+	serve("admin socket", admin.Serve)
+	run("check", func() error { return svc.Run(workCtx) })
+	run("delivery", func() error { return queue.Run(workCtx) })
+	run("index", func() error { return indexer.Run(workCtx) })
+	run("digests", func() error { return digests.Run(workCtx) })
+	g.Go(func() error {
+		<-gctx.Done()
+		if ctx.Err() != nil {
+			log.Info("shutting down")
+		} else {
+			log.Error("a part stopped", "err", context.Cause(gctx))
 		}
-	}()
-	listeners.Add(1)
-	go func() {
-		defer listeners.Done()
-		if err := admin.Serve(); err != nil {
-			errc <- fmt.Errorf("admin socket: %w", err)
+		// Stop taking mail, let sessions in DATA finish, then drain the
+		// checks and the copies in flight.
+		shutCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		for _, r := range receivers {
+			if err := r.srv.Shutdown(shutCtx); err != nil {
+				log.Warn(r.name+" shutdown", "err", err)
+			}
 		}
-	}()
+		if err := webSrv.Shutdown(shutCtx); err != nil {
+			log.Warn("http shutdown", "err", err)
+		}
+		if err := admin.Shutdown(shutCtx); err != nil {
+			log.Warn("admin socket shutdown", "err", err)
+		}
+		stopWork()
+		return nil
+	})
 	// The read-only IMAP archive and IMAP ingest come with the archive;
 	// until then say so rather than ignore the settings silently.
 	if cfg.IMAPS != "" || cfg.IMAPIngest != "" {
@@ -270,99 +294,21 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 	log.Info("imap archive not served by this version yet", "imap", cfg.IMAP)
 	log.Info("praxis started", "data", cfg.Data, "delivery", transport.Redact(cfg.Delivery), "base_url", cfg.BaseURL)
 
-	var runErr error
-	select {
-	case <-ctx.Done():
-		log.Info("shutting down")
-	case runErr = <-errc:
-		log.Error("a part stopped", "err", runErr)
-	}
-	// Stop taking mail, let sessions in DATA finish, then drain the checks
-	// and the copies in flight.
-	shutCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	for _, r := range receivers {
-		if err := r.Shutdown(shutCtx); err != nil {
-			log.Warn("smtp shutdown", "err", err)
-		}
-	}
-	if err := webSrv.Shutdown(shutCtx); err != nil {
-		log.Warn("http shutdown", "err", err)
-	}
-	if err := admin.Shutdown(shutCtx); err != nil {
-		log.Warn("admin socket shutdown", "err", err)
-	}
-	listeners.Wait()
-	stopWork()
-	wg.Wait()
+	err = g.Wait()
 	log.Info("stopped")
-	if runErr != nil && !errors.Is(runErr, context.Canceled) {
-		return runErr
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return err
 	}
 	return nil
 }
 
-// digestTick is how often the scheduler looks for digests and summaries
-// that are due: a list's hour comes within a minute.
-const digestTick = time.Minute
-
-// runDigests is the digest scheduler: no cron job, serve sends what is
-// due. A failure is logged and tried again at the next tick; runs left
-// half done by a crash are finished first (Service.RunDigests).
-func runDigests(ctx context.Context, svc *listserv.Service, log *slog.Logger) error {
-	tick := time.NewTicker(digestTick)
-	defer tick.Stop()
-	for {
-		reports, err := svc.RunDigests(ctx, svc.Config().Now(), false, "")
-		for _, r := range reports {
-			log.Info("sent", "list", r.List, "kind", r.Kind, "volume", r.Volume, "issue", r.Issue, "members", r.Queued,
-				"from", r.Period.Start, "to", r.Period.End)
-		}
-		if err != nil && ctx.Err() == nil {
-			log.Error("digests", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-tick.C:
-		}
-	}
-}
-
-// openIndex opens the data dir's full-text index. A corrupt one is removed
-// and rebuilt from the archive (the index holds nothing the store lacks).
+// openIndex opens the data dir's full-text index, rebuilt from the
+// archive when it is corrupt or missing (archive.OpenIndex).
 func openIndex(ctx context.Context, svc *listserv.Service, data string, log *slog.Logger, wait time.Duration) (*index.Index, error) {
 	dir := filepath.Join(data, "index")
-	idx, err := index.Open(dir, index.Options{OpenTimeout: wait})
-	if errors.Is(err, index.ErrCorrupt) {
-		log.Warn("the index is corrupt; rebuilding it from the archive", "err", err)
-		if err := os.RemoveAll(dir); err != nil {
-			return nil, fmt.Errorf("index: %w", err)
-		}
-		if err := svc.Store().ResetIndexed(ctx, 0); err != nil {
-			return nil, err
-		}
-		idx, err = index.Open(dir, index.Options{OpenTimeout: wait})
-	}
+	idx, err := archive.OpenIndex(ctx, svc.Store(), dir, index.Options{OpenTimeout: wait}, log)
 	if errors.Is(err, index.ErrLocked) {
 		return nil, fmt.Errorf("the index in %s is held by another praxis process on this data dir: %w", dir, err)
 	}
-	if err != nil {
-		return nil, err
-	}
-	// Posts of lists deleted while no indexer ran leave it before anyone
-	// searches.
-	if err := archive.Forget(ctx, svc.Store(), idx); err != nil {
-		idx.Close()
-		return nil, err
-	}
-	// A missing (or emptied) index with an archive behind it: write it all
-	// again.
-	if n, err := idx.Count(); err == nil && n == 0 {
-		if err := svc.Store().ResetIndexed(ctx, 0); err != nil {
-			idx.Close()
-			return nil, err
-		}
-	}
-	return idx, nil
+	return idx, err
 }

@@ -108,6 +108,10 @@ func (q *Queue) Held(ctx context.Context, list string) (*store.List, []*store.Me
 	return l, ms, err
 }
 
+// ErrNoHeldPost is store.ErrNotFound for a held post's ID, so that a
+// caller can say where to look (the CLI: `praxis held ls LIST`).
+var ErrNoHeldPost = fmt.Errorf("%w", store.ErrNotFound)
+
 func (q *Queue) heldMessage(ctx context.Context, list string, id int64) (*store.List, *store.Message, error) {
 	l, err := q.d.List(ctx, list)
 	if err != nil {
@@ -115,7 +119,7 @@ func (q *Queue) heldMessage(ctx context.Context, list string, id int64) (*store.
 	}
 	m, err := q.d.Store.Message(ctx, id)
 	if err != nil || m.ListID != l.ID || m.Kind != store.KindPost {
-		return nil, nil, fmt.Errorf("no held post %d on %s (see `praxis held ls %s`): %w", id, l.Address, l.Address, store.ErrNotFound)
+		return nil, nil, fmt.Errorf("no held post %d on %s: %w", id, l.Address, ErrNoHeldPost)
 	}
 	if m.State != store.StateHeld {
 		return nil, nil, fmt.Errorf("post %d on %s is %s, not held: %w", id, l.Address, m.State, store.ErrInvalid)

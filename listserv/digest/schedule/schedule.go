@@ -1,0 +1,57 @@
+package schedule
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"praxis/listserv"
+)
+
+// Runner sends what is due at now (listserv.Service.RunDigests).
+type Runner interface {
+	RunDigests(ctx context.Context, now time.Time, force bool, only string) ([]listserv.DigestReport, error)
+}
+
+var _ Runner = (*listserv.Service)(nil)
+
+// Tick is how often the scheduler looks for digests and summaries that
+// are due: a list's hour comes within a minute.
+const Tick = time.Minute
+
+// Scheduler sends the digests and summaries that fall due while it runs.
+type Scheduler struct {
+	runner Runner
+	now    func() time.Time
+	tick   time.Duration
+	log    *slog.Logger
+}
+
+// New builds a scheduler; now is the clock the runs are due by (the
+// Service's, so that tests which move time move both).
+func New(runner Runner, now func() time.Time, log *slog.Logger) *Scheduler {
+	return &Scheduler{runner: runner, now: now, tick: Tick, log: log}
+}
+
+// Run sends what is due at once and then at every tick, until ctx ends.
+// A failed run is logged and tried again at the next tick, so Run only
+// returns when ctx ends, with nil.
+func (s *Scheduler) Run(ctx context.Context) error {
+	tick := time.NewTicker(s.tick)
+	defer tick.Stop()
+	for {
+		reports, err := s.runner.RunDigests(ctx, s.now(), false, "")
+		for _, r := range reports {
+			s.log.Info("sent", "list", r.List, "kind", r.Kind, "volume", r.Volume, "issue", r.Issue, "members", r.Queued,
+				"from", r.Period.Start, "to", r.Period.End)
+		}
+		if err != nil && ctx.Err() == nil {
+			s.log.Error("digests", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+}
