@@ -10,6 +10,7 @@ import (
 
 	"praxis/listserv/authorship"
 	"praxis/listserv/bounce"
+	"praxis/listserv/digest/schedule"
 	"praxis/listserv/inbound"
 	"praxis/listserv/moderation"
 	"praxis/listserv/notice"
@@ -56,6 +57,7 @@ type Service struct {
 	robot    *robot.Robot
 	subs     *robot.Subscriptions
 	oneclick *robot.OneClick
+	digests  *schedule.Digests
 
 	archived func() // called after a post is archived; may be nil
 }
@@ -103,6 +105,10 @@ func (s *Service) wire(unsubKey, verpKey []byte) {
 		List: s.List, BaseURL: cfg.BaseURL, Log: log, Now: s.now,
 	})
 	s.oneclick = robot.NewOneClick(unsubKey, cfg.BaseURL, log, s.RemoveMember)
+	s.digests = schedule.NewDigests(schedule.Deps{
+		Store: st, BaseURL: cfg.BaseURL, UnsubscribeURL: s.oneclick.UnsubscribeURL,
+		Queued: func() { signal(s.queued) }, Log: log, Now: s.now,
+	})
 	s.bounces = bounce.NewScorer(bounce.Deps{
 		Store: st, Notices: s.notices, VERP: s.verp, ConfirmURL: s.subs.ConfirmURL, Log: log, Now: s.now,
 	})

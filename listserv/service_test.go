@@ -328,3 +328,29 @@ func must(t testing.TB, err error) {
 		t.Fatal(err)
 	}
 }
+
+// Digests and summaries are made from the archive: a list that keeps none
+// refuses them, rather than send its readers nothing.
+func TestNoDigestsWithoutArchive(t *testing.T) {
+	s := newTestService(t)
+	ctx := context.Background()
+	if err := s.CreateList(ctx, &List{Address: "quiet@example.org", Name: "Quiet", ArchivePolicy: ArchiveNone}); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{DeliverDigest, DeliverSummary} {
+		if err := s.AddMember(ctx, "quiet@example.org", &Member{Address: "r@example.com", Delivery: d}); !errors.Is(err, ErrInvalid) {
+			t.Errorf("--delivery %s on a list without archive: %v", d, err)
+		}
+	}
+	if err := s.AddMember(ctx, "quiet@example.org", &Member{Address: "r@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	_, m, err := s.Member(ctx, "quiet@example.org", "r@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Delivery = DeliverSummary
+	if err := s.UpdateMember(ctx, m); !errors.Is(err, ErrInvalid) {
+		t.Errorf("switching to summaries: %v", err)
+	}
+}

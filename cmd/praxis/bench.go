@@ -632,11 +632,11 @@ func benchSummary(ctx context.Context, svc *listserv.Service, l *listserv.List, 
 	m := &listserv.Member{Address: "reader@bench.localhost", Name: "Reader", Expertise: "fpga, rfnoc, dpdk"}
 	p := listserv.Period{Start: monday, End: monday.AddDate(0, 0, 7)}
 	start := time.Now()
-	sum, err := svc.Summary(ctx, l, p, m)
+	sum, err := svc.Digests().Summary(ctx, l, p, m)
 	if err != nil {
 		return err
 	}
-	if _, err := svc.ComposeSummary(l, sum, m, p.End); err != nil {
+	if _, err := svc.Digests().ComposeSummary(l, sum, m, p.End); err != nil {
 		return err
 	}
 	ms := float64(time.Since(start).Microseconds()) / 1000

@@ -29,7 +29,7 @@ func (c *cli) digestSend(fs *flag.FlagSet) runFunc {
 				return err
 			}
 		}
-		reports, err := svc.RunDigests(ctx, svc.Config().Now(), *force, *list)
+		reports, err := svc.Digests().RunDigests(ctx, svc.Config().Now(), *force, *list)
 		for _, r := range reports {
 			fmt.Fprintf(c.stdout, "%s %s vol %d issue %d (%s to %s): queued for %d members\n", r.List, r.Kind, r.Volume, r.Issue,
 				r.Period.Start.Format("2006-01-02 15:04"), r.Period.End.Format("2006-01-02 15:04 MST"), r.Queued)
@@ -81,7 +81,7 @@ func (c *cli) digestPreview(fs *flag.FlagSet) runFunc {
 			if *format == "html" {
 				return usagef("digest preview: a digest has no HTML form; use --format text (RFC 1153) or eml (MIME)")
 			}
-			raw, err := svc.ComposeDigest(ctx, l, p, 1, 1, *format == "text", false)
+			raw, err := svc.Digests().ComposeDigest(ctx, l, p, 1, 1, *format == "text", false)
 			if err != nil {
 				return err
 			}
@@ -94,7 +94,7 @@ func (c *cli) digestPreview(fs *flag.FlagSet) runFunc {
 				return err
 			}
 		}
-		sum, err := svc.Summary(ctx, l, p, m)
+		sum, err := svc.Digests().Summary(ctx, l, p, m)
 		if err != nil {
 			return err
 		}
@@ -109,7 +109,7 @@ func (c *cli) digestPreview(fs *flag.FlagSet) runFunc {
 				m = &listserv.Member{Address: "member@" + strings.SplitN(l.Address, "@", 2)[1], Name: "A member"}
 			}
 			var raw []byte
-			raw, err = svc.ComposeSummary(l, sum, m, stop)
+			raw, err = svc.Digests().ComposeSummary(l, sum, m, stop)
 			out = string(raw)
 		}
 		if err != nil {

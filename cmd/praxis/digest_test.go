@@ -235,11 +235,11 @@ func TestDigestOnSchedule(t *testing.T) {
 		n, _ := f.svc.Store().ArchivePostCount(ctx, l.ID)
 		return n == 2
 	})
-	if reports, err := f.svc.RunDigests(ctx, f.clock.now(), false, ""); err != nil || len(reports) != 0 {
+	if reports, err := f.svc.Digests().RunDigests(ctx, f.clock.now(), false, ""); err != nil || len(reports) != 0 {
 		t.Fatalf("before the hour: %v %v", reports, err)
 	}
 	f.clock.advance(25 * time.Hour)
-	reports, err := f.svc.RunDigests(ctx, f.clock.now(), false, "")
+	reports, err := f.svc.Digests().RunDigests(ctx, f.clock.now(), false, "")
 	if err != nil || len(reports) != 2 {
 		t.Fatalf("at the hour: %+v %v", reports, err)
 	}
@@ -255,7 +255,7 @@ func TestDigestOnSchedule(t *testing.T) {
 			t.Errorf("the summary lacks %q", want)
 		}
 	}
-	if reports, err := f.svc.RunDigests(ctx, f.clock.now(), false, ""); err != nil || len(reports) != 0 {
+	if reports, err := f.svc.Digests().RunDigests(ctx, f.clock.now(), false, ""); err != nil || len(reports) != 0 {
 		t.Errorf("asked again: %+v %v", reports, err)
 	}
 	// A post that arrives late (held, or a slow clock), dated before the
@@ -265,7 +265,7 @@ func TestDigestOnSchedule(t *testing.T) {
 	f.send("bob@example.com", l.Address, late)
 	f.mailTo("bob@example.com", "Late tailstock note")
 	f.clock.advance(24 * time.Hour)
-	if _, err := f.svc.RunDigests(ctx, f.clock.now(), false, ""); err != nil {
+	if _, err := f.svc.Digests().RunDigests(ctx, f.clock.now(), false, ""); err != nil {
 		t.Fatal(err)
 	}
 	if second := f.mailTo("dora@example.com", "Digest, Vol 1, Issue 2"); !strings.Contains(string(second.data), "Late tailstock note") {

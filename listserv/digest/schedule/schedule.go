@@ -4,16 +4,14 @@ import (
 	"context"
 	"log/slog"
 	"time"
-
-	"praxis/listserv"
 )
 
-// Runner sends what is due at now (listserv.Service.RunDigests).
+// Runner sends what is due at now (Digests.RunDigests).
 type Runner interface {
-	RunDigests(ctx context.Context, now time.Time, force bool, only string) ([]listserv.DigestReport, error)
+	RunDigests(ctx context.Context, now time.Time, force bool, only string) ([]DigestReport, error)
 }
 
-var _ Runner = (*listserv.Service)(nil)
+var _ Runner = (*Digests)(nil)
 
 // Tick is how often the scheduler looks for digests and summaries that
 // are due: a list's hour comes within a minute.

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"praxis/listserv"
 )
 
 // fakeRunner counts the runs and fails the first one.
@@ -19,7 +18,7 @@ type fakeRunner struct {
 	ran  chan struct{}
 }
 
-func (f *fakeRunner) RunDigests(ctx context.Context, now time.Time, force bool, only string) ([]listserv.DigestReport, error) {
+func (f *fakeRunner) RunDigests(ctx context.Context, now time.Time, force bool, only string) ([]DigestReport, error) {
 	f.mu.Lock()
 	f.runs = append(f.runs, now)
 	n := len(f.runs)
@@ -31,7 +30,7 @@ func (f *fakeRunner) RunDigests(ctx context.Context, now time.Time, force bool, 
 	if n == 1 {
 		return nil, errors.New("store busy")
 	}
-	return []listserv.DigestReport{{List: "cop@example.org", Kind: listserv.KindDigest}}, nil
+	return []DigestReport{{List: "cop@example.org", Kind: KindDigest}}, nil
 }
 
 // TestRunTicksUntilCancelled: a run at once, another at each tick (a

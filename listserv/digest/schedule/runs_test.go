@@ -1,17 +1,17 @@
-package listserv
+package schedule
 
 import (
-	"context"
-	"errors"
 	"testing"
 	"time"
+
+	"praxis/listserv/store"
 )
 
 // The schedule: which period is due at a moment, in the list's own time
 // zone, across midnights, week boundaries and a daylight-saving change.
 func TestSchedule(t *testing.T) {
-	berlin := &List{TimeZone: "Europe/Berlin", DigestHour: 6, SummaryWeekday: 1}
-	utc := &List{TimeZone: "UTC", DigestHour: 0, SummaryWeekday: 0}
+	berlin := &store.List{TimeZone: "Europe/Berlin", DigestHour: 6, SummaryWeekday: 1}
+	utc := &store.List{TimeZone: "UTC", DigestHour: 0, SummaryWeekday: 0}
 	at := func(s string) time.Time {
 		v, err := time.Parse(time.RFC3339, s)
 		if err != nil {
@@ -21,7 +21,7 @@ func TestSchedule(t *testing.T) {
 	}
 	tests := []struct {
 		name                  string
-		l                     *List
+		l                     *store.List
 		kind, now             string
 		start, end, sendAfter string
 	}{
@@ -52,7 +52,7 @@ func TestSchedule(t *testing.T) {
 }
 
 func TestVolume(t *testing.T) {
-	l := &List{CreatedAt: time.Date(2020, 7, 1, 0, 0, 0, 0, time.UTC)}
+	l := &store.List{CreatedAt: time.Date(2020, 7, 1, 0, 0, 0, 0, time.UTC)}
 	for end, want := range map[string]int{"2020-07-02": 1, "2021-06-30": 1, "2021-07-01": 2, "2023-01-01": 3} {
 		e, _ := time.Parse("2006-01-02", end)
 		if got := volume(l, e); got != want {
@@ -61,28 +61,3 @@ func TestVolume(t *testing.T) {
 	}
 }
 
-// Digests and summaries are made from the archive: a list that keeps none
-// refuses them, rather than send its readers nothing.
-func TestNoDigestsWithoutArchive(t *testing.T) {
-	s := newTestService(t)
-	ctx := context.Background()
-	if err := s.CreateList(ctx, &List{Address: "quiet@example.org", Name: "Quiet", ArchivePolicy: ArchiveNone}); err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range []string{DeliverDigest, DeliverSummary} {
-		if err := s.AddMember(ctx, "quiet@example.org", &Member{Address: "r@example.com", Delivery: d}); !errors.Is(err, ErrInvalid) {
-			t.Errorf("--delivery %s on a list without archive: %v", d, err)
-		}
-	}
-	if err := s.AddMember(ctx, "quiet@example.org", &Member{Address: "r@example.com"}); err != nil {
-		t.Fatal(err)
-	}
-	_, m, err := s.Member(ctx, "quiet@example.org", "r@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.Delivery = DeliverSummary
-	if err := s.UpdateMember(ctx, m); !errors.Is(err, ErrInvalid) {
-		t.Errorf("switching to summaries: %v", err)
-	}
-}
