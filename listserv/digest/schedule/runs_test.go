@@ -60,4 +60,3 @@ func TestVolume(t *testing.T) {
 		}
 	}
 }
-
