@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"praxis/listserv/relay"
 	"regexp"
 	"strings"
 	"testing"
@@ -405,8 +406,8 @@ func TestUnreadableFromStillRelayedUnderDMARC(t *testing.T) {
 	must(t, svc.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP"}))
 	l, err := svc.List(ctx, "cop@example.org")
 	must(t, err)
-	m := &store.Message{ID: 1, Raw: []byte("From: Smith, Bob <bob@strict.example>\r\nSubject: x\r\n\r\nbody\r\n"), Transform: TransformMunge}
-	out, err := svc.Relayable(ctx, l, m)
+	m := &store.Message{ID: 1, Raw: []byte("From: Smith, Bob <bob@strict.example>\r\nSubject: x\r\n\r\nbody\r\n"), Transform: relay.TransformMunge}
+	out, err := svc.Copies().Relayable(ctx, l, m)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"praxis/listserv/inbound"
 	"praxis/listserv/moderation"
 	"praxis/listserv/notice"
+	"praxis/listserv/relay"
 	"praxis/listserv/robot"
 	"praxis/listserv/store"
 	"praxis/templates"
@@ -58,6 +59,7 @@ type Service struct {
 	subs     *robot.Subscriptions
 	oneclick *robot.OneClick
 	digests  *schedule.Digests
+	copies   *relay.Copies
 
 	archived func() // called after a post is archived; may be nil
 }
@@ -105,6 +107,7 @@ func (s *Service) wire(unsubKey, verpKey []byte) {
 		List: s.List, BaseURL: cfg.BaseURL, Log: log, Now: s.now,
 	})
 	s.oneclick = robot.NewOneClick(unsubKey, cfg.BaseURL, log, s.RemoveMember)
+	s.copies = relay.New(st, s.authors, tpl, cfg.BaseURL, log)
 	s.digests = schedule.NewDigests(schedule.Deps{
 		Store: st, BaseURL: cfg.BaseURL, UnsubscribeURL: s.oneclick.UnsubscribeURL,
 		Queued: func() { signal(s.queued) }, Log: log, Now: s.now,
@@ -290,3 +293,6 @@ func (s *Service) now() time.Time { return s.cfg.Now() }
 // VERP is the envelope sender of the copy of a post sent to rcpt, signed
 // so that its bounce proves which copy bounced (bounce.VERP).
 func (s *Service) VERP(list, rcpt string) string { return s.verp.Address(list, rcpt) }
+
+// Copies makes what members get of an accepted post (the relay room).
+func (s *Service) Copies() *relay.Copies { return s.copies }

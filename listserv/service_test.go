@@ -283,12 +283,12 @@ func TestRemovedListKeepsItsMail(t *testing.T) {
 func TestCopyListArchivePolicy(t *testing.T) {
 	svc := newTestService(t)
 	l := mustList(t, svc, "cop@example.org", PostMembers)
-	rl := svc.CopyList(l)
+	rl := svc.Copies().CopyList(l)
 	if rl.ArchiveURL == "" || rl.PermalinkBase != "https://lists.example.org/m/" {
 		t.Errorf("public list: %+v", rl)
 	}
 	l.ArchivePolicy = ArchiveNone
-	rl = svc.CopyList(l)
+	rl = svc.Copies().CopyList(l)
 	if rl.ArchiveURL != "" || rl.PermalinkBase != "" || strings.Contains(rl.Footer, "Archive") {
 		t.Errorf("a list without archive links to one: %+v", rl)
 	}

@@ -14,6 +14,7 @@ import (
 	"praxis/listserv"
 	"praxis/listserv/delivery/transport"
 	"praxis/listserv/dkim"
+	"praxis/listserv/relay"
 	"praxis/listserv/rewrite"
 	"praxis/listserv/store"
 )
@@ -67,14 +68,21 @@ func (c *Config) defaults() {
 // its last one is being committed, rather than wait for every commit.
 func UnrecordedBound(concurrency int) int { return 2 * concurrency }
 
-// Lists is what the queue asks of the list domain: when new copies are
-// queued, and how a copy of a post is addressed and rewritten.
-type Lists interface {
-	Queued() <-chan struct{}
-	VERP(list, rcpt string) string
+// Copies makes the bytes a post's copies are built from, and what the
+// rewriter needs of its list (relay.Copies).
+type Copies interface {
 	Relayable(ctx context.Context, l *store.List, m *store.Message) ([]byte, error)
 	CopyList(l *store.List) rewrite.List
-	UnsubscribeURL(list, rcpt string) string
+}
+
+// Lists is what the queue asks of the list domain: when new copies are
+// queued, the copies themselves, and each copy's VERP envelope sender and
+// one-click unsubscribe link.
+type Lists struct {
+	Queued         <-chan struct{}
+	Copies         Copies
+	VERP           func(list, rcpt string) string
+	UnsubscribeURL func(list, rcpt string) string
 }
 
 // Store is the part of the store the queue works on.
@@ -88,8 +96,8 @@ type Store interface {
 }
 
 var (
-	_ Lists = (*listserv.Service)(nil)
-	_ Store = (store.Backend)(nil)
+	_ Copies = (*relay.Copies)(nil)
+	_ Store  = (store.Backend)(nil)
 )
 
 // Queue sends queued deliveries until its context ends.
@@ -132,7 +140,8 @@ type Queue struct {
 
 // New builds a queue over the service's store.
 func New(cfg Config, svc *listserv.Service, tr transport.Transport, log *slog.Logger) *Queue {
-	return NewQueue(cfg, svc, svc.Store(), tr, log)
+	lists := Lists{Queued: svc.Queued(), Copies: svc.Copies(), VERP: svc.VERP, UnsubscribeURL: svc.UnsubscribeURL}
+	return NewQueue(cfg, lists, svc.Store(), tr, log)
 }
 
 // NewQueue builds a queue from its parts: the list domain and the store.
@@ -190,7 +199,7 @@ func (q *Queue) dispatch(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-q.svc.Queued():
+		case <-q.svc.Queued:
 		case <-tick.C:
 		}
 	}
@@ -620,11 +629,11 @@ func (q *Queue) load(ctx context.Context, d *store.Delivery, p *prepared) error 
 	if err != nil {
 		return err
 	}
-	raw, err := q.svc.Relayable(ctx, l, m)
+	raw, err := q.svc.Copies.Relayable(ctx, l, m)
 	if err != nil {
 		return fmt.Errorf("prepare copy of #%d: %w", m.ID, err)
 	}
-	c, err := rewrite.Prepare(raw, q.svc.CopyList(l), m.MessageID)
+	c, err := rewrite.Prepare(raw, q.svc.Copies.CopyList(l), m.MessageID)
 	if err != nil {
 		return fmt.Errorf("prepare copy of #%d: %w", m.ID, err)
 	}

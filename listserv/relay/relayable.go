@@ -1,4 +1,4 @@
-package listserv
+package relay
 
 import (
 	"bufio"
@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"praxis/listserv/check"
 	"praxis/listserv/inbound"
 	"praxis/listserv/notice"
@@ -13,17 +14,41 @@ import (
 
 	"github.com/emersion/go-message/textproto"
 
+	"praxis/listserv/authorship"
 	"praxis/listserv/dmarc"
 	"praxis/listserv/rewrite"
 	"praxis/listserv/store"
+	"praxis/templates"
 )
 
 // Transforms of a post before the list's headers are added.
 const (
 	TransformNone  = "none"
-	TransformMunge = DMARCMunge
-	TransformWrap  = DMARCWrap
+	TransformMunge = store.DMARCMunge
+	TransformWrap  = store.DMARCWrap
 )
+
+// Store is what the copies read and record: the transform decided for a
+// post is stored with it.
+type Store interface {
+	SetTransform(ctx context.Context, id int64, transform string) error
+}
+
+// Copies makes what members get of a post: the bytes copies are built
+// from (Relayable) and what the rewriter needs to know of the list
+// (CopyList).
+type Copies struct {
+	store   Store
+	authors *authorship.Verifier
+	tpl     *templates.Set
+	baseURL string
+	log     *slog.Logger
+}
+
+// New builds the copies' maker.
+func New(st Store, authors *authorship.Verifier, tpl *templates.Set, baseURL string, log *slog.Logger) *Copies {
+	return &Copies{store: st, authors: authors, tpl: tpl, baseURL: baseURL, log: log}
+}
 
 // Relayable returns the bytes the copies of a post are built from. When
 // the author's domain publishes DMARC p=reject or p=quarantine, a copy
@@ -33,7 +58,7 @@ const (
 // From is rewritten to the list (Mailman's munge_from) or the post is
 // wrapped, as the list chooses. The decision is made once and stored, so
 // every copy and every restart agree.
-func (s *Service) Relayable(ctx context.Context, l *List, m *store.Message) ([]byte, error) {
+func (s *Copies) Relayable(ctx context.Context, l *store.List, m *store.Message) ([]byte, error) {
 	t := m.Transform
 	if t == "" {
 		t = TransformNone
@@ -79,7 +104,7 @@ func (s *Service) Relayable(ctx context.Context, l *List, m *store.Message) ([]b
 
 // replaceFrom sets From to the list, keeping the unreadable original in
 // X-Original-From and, where an address can be dug out, in Reply-To.
-func replaceFrom(raw []byte, l *List) ([]byte, error) {
+func replaceFrom(raw []byte, l *store.List) ([]byte, error) {
 	h, _ := rewriteHeaderReader(raw)
 	orig := h.Get("From")
 	h.Del("From")
@@ -95,7 +120,7 @@ func replaceFrom(raw []byte, l *List) ([]byte, error) {
 
 // mungeFrom rewrites the header of raw with dmarc.Munge and keeps the body
 // bytes as they are.
-func mungeFrom(raw []byte, l *List) ([]byte, error) {
+func mungeFrom(raw []byte, l *store.List) ([]byte, error) {
 	br := bufio.NewReader(bytes.NewReader(raw))
 	h, err := textproto.ReadHeader(br)
 	if err != nil {

@@ -1,21 +1,23 @@
-package listserv
+package relay
 
 import (
 	"bytes"
 	"net/url"
 
+	"praxis/listserv/inbound"
 	"praxis/listserv/rewrite"
+	"praxis/listserv/store"
 )
 
 // CopyList is what the rewriter needs to know of a list to build its copies.
-func (s *Service) CopyList(l *List) rewrite.List {
+func (s *Copies) CopyList(l *store.List) rewrite.List {
 	archive := ""
-	if l.ArchivePolicy != ArchiveNone {
-		archive = s.cfg.BaseURL + "/l/" + url.PathEscape(l.Address) + "/"
+	if l.ArchivePolicy != store.ArchiveNone {
+		archive = s.baseURL + "/l/" + url.PathEscape(l.Address) + "/"
 	}
 	var footer bytes.Buffer
 	if err := s.tpl.Mail.ExecuteTemplate(&footer, "footer.txt", map[string]string{
-		"Name": l.Name, "Address": l.Address, "Request": Address(l.Address, "request"), "Archive": archive,
+		"Name": l.Name, "Address": l.Address, "Request": inbound.Address(l.Address, store.KindRequest), "Archive": archive,
 	}); err != nil {
 		// The templates are parsed and tested at start-up; a failure here
 		// means a bad field, and a post without footer beats no post.
@@ -24,7 +26,7 @@ func (s *Service) CopyList(l *List) rewrite.List {
 	}
 	permalinks := ""
 	if archive != "" {
-		permalinks = s.cfg.BaseURL + "/m/"
+		permalinks = s.baseURL + "/m/"
 	}
 	// A list that keeps no archive links to none (RFC 2369 §3.6, RFC 5064).
 	return rewrite.List{
