@@ -165,7 +165,7 @@ func TestTwoFromFieldsNeverAuthenticate(t *testing.T) {
 		return "From: Victim <victim@mail.test>\r\n" + f.signed(t, "From: Attacker <attacker@mail.test>\r\nTo: "+to+"\r\nSubject: "+subject+"\r\nDate: "+f.date(time.Minute)+"\r\nMessage-ID: <"+subject[:3]+"@mail.test>\r\n\r\n"+body)
 	}
 	f.spool(t, "cop@example.org", forge("cop@example.org", "private news", "Trust me.\r\n"))
-	_, held, err := f.svc.Held(ctx, f.l.Address)
+	_, held, err := f.svc.Moderation().Held(ctx, f.l.Address)
 	if err != nil {
 		t.Fatal(err)
 	}

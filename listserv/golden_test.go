@@ -239,14 +239,14 @@ func TestHeldPostExpires(t *testing.T) {
 	if err := svc.Maintain(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, held, err := svc.Held(ctx, "cop@example.org"); err != nil || len(held) != 1 {
+	if _, held, err := svc.Moderation().Held(ctx, "cop@example.org"); err != nil || len(held) != 1 {
 		t.Fatalf("held = %d before expiry (%v)", len(held), err)
 	}
 	now = now.Add(3*24*time.Hour + time.Minute)
 	if err := svc.Maintain(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, held, err := svc.Held(ctx, "cop@example.org"); err != nil || len(held) != 0 {
+	if _, held, err := svc.Moderation().Held(ctx, "cop@example.org"); err != nil || len(held) != 0 {
 		t.Fatalf("held = %d after expiry (%v)", len(held), err)
 	}
 	n := lastNotice(t, svc)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"praxis/archive"
 	"praxis/listserv/authorship"
 	"praxis/listserv/bounce"
 	"praxis/listserv/digest/schedule"
@@ -60,8 +61,8 @@ type Service struct {
 	oneclick *robot.OneClick
 	digests  *schedule.Digests
 	copies   *relay.Copies
-
-	archived func() // called after a post is archived; may be nil
+	archiver *archive.Archiver
+	pipe     *pipeline
 }
 
 // New builds a Service over an open store.
@@ -93,11 +94,15 @@ func (s *Service) wire(unsubKey, verpKey []byte) {
 	st, cfg, tpl, log := s.store, s.cfg, s.tpl, s.log
 	s.unsubKey, s.verpKey = unsubKey, verpKey
 	s.verp = bounce.NewVERP(verpKey)
+	s.pipe = &pipeline{s}
+	if s.archiver == nil { // wired again in tests: keep its OnArchived
+		s.archiver = archive.NewArchiver(st, s.now)
+	}
 	s.in = inbound.New(st, func() { signal(s.received) })
 	s.notices = notice.New(st, tpl, cfg.BaseURL, cfg.Hostname, s.now, func() { signal(s.queued) })
 	s.authors = authorship.New(cfg.DMARC, st, log, s.now)
 	s.held = moderation.New(moderation.Deps{
-		Store: st, Notices: s.notices, List: s.List, Accept: s.accept, Log: log, Now: s.now,
+		Store: st, Notices: s.notices, List: s.List, Accept: s.pipe.accept, Log: log, Now: s.now,
 		AllowReply: func(ctx context.Context, addr string) (bool, error) {
 			return s.subs.AllowAutoMail(ctx, "reply", addr, robot.MaxAutoRepliesPerDay)
 		},
@@ -296,3 +301,6 @@ func (s *Service) VERP(list, rcpt string) string { return s.verp.Address(list, r
 
 // Copies makes what members get of an accepted post (the relay room).
 func (s *Service) Copies() *relay.Copies { return s.copies }
+
+// Archiver keeps posts in their list's archive (the archive room).
+func (s *Service) Archiver() *archive.Archiver { return s.archiver }

@@ -132,23 +132,23 @@ func TestModerationQueue(t *testing.T) {
 		}
 	}
 	must(t, svc.ProcessReceived(ctx))
-	_, held, err := svc.Held(ctx, "cop@example.org")
+	_, held, err := svc.Moderation().Held(ctx, "cop@example.org")
 	if err != nil || len(held) != 3 {
 		t.Fatalf("held = %d, %v; want 3", len(held), err)
 	}
-	if err := svc.Approve(ctx, "cop@example.org", held[0].ID); err != nil {
+	if err := svc.Moderation().Approve(ctx, "cop@example.org", held[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.Approve(ctx, "cop@example.org", held[0].ID); !errors.Is(err, ErrInvalid) {
+	if err := svc.Moderation().Approve(ctx, "cop@example.org", held[0].ID); !errors.Is(err, ErrInvalid) {
 		t.Errorf("second approve: %v, want ErrInvalid", err)
 	}
-	if err := svc.Reject(ctx, "cop@example.org", held[1].ID, "off topic"); err != nil {
+	if err := svc.Moderation().Reject(ctx, "cop@example.org", held[1].ID, "off topic"); err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.Discard(ctx, "cop@example.org", held[2].ID); err != nil {
+	if err := svc.Moderation().Discard(ctx, "cop@example.org", held[2].ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.Approve(ctx, "cop@example.org", 9999); !errors.Is(err, ErrNotFound) {
+	if err := svc.Moderation().Approve(ctx, "cop@example.org", 9999); !errors.Is(err, ErrNotFound) {
 		t.Errorf("approve unknown: %v", err)
 	}
 	counts, err := svc.store.DeliveryCounts(ctx, held[0].ID)
@@ -263,7 +263,7 @@ func TestRemovedListKeepsItsMail(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustList(t, svc, "other@example.org", PostMembers)
-	_, held, err := svc.Held(ctx, "other@example.org")
+	_, held, err := svc.Moderation().Held(ctx, "other@example.org")
 	if err != nil || len(held) != 0 {
 		t.Fatalf("the new list holds %d posts of the removed one (%v)", len(held), err)
 	}

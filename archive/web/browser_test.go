@@ -538,7 +538,7 @@ func TestBrowserXSS(t *testing.T) {
 			where[h] = m.where
 		}
 	}
-	if _, _, err := svc.ArchiveMany(ctx, l, raws); err != nil {
+	if _, _, err := svc.Archiver().ArchiveMany(ctx, l, raws); err != nil {
 		t.Fatal(err)
 	}
 	idx, err := index.Open(filepath.Join(dir, "index"), index.Options{})

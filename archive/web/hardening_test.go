@@ -507,7 +507,7 @@ func (f *archiveFixture) bigPost(t *testing.T) (list, id string) {
 	}
 	body.WriteString(enc + "\r\n")
 	raw := post("big1@example.net", "Alice <alice@example.net>", "A big one", "Mon, 1 Mar 2021 10:00:00 +0000", body.String())
-	if err := f.svc.Archive(ctx, l, raw, ""); err != nil {
+	if err := f.svc.Archiver().Archive(ctx, l, raw, ""); err != nil {
 		t.Fatal(err)
 	}
 	return l.Address, "big1@example.net"

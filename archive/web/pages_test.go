@@ -82,7 +82,7 @@ func newArchiveFixture(t *testing.T) *archiveFixture {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := svc.Archive(ctx, l, raw, ""); err != nil {
+		if err := svc.Archiver().Archive(ctx, l, raw, ""); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -443,7 +443,7 @@ func TestModerationPage(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("reject: %d", resp.StatusCode)
 	}
-	if _, held, err := f.svc.Held(ctx, "cop@example.org"); err != nil || len(held) != 0 {
+	if _, held, err := f.svc.Moderation().Held(ctx, "cop@example.org"); err != nil || len(held) != 0 {
 		t.Errorf("%d posts still held (%v)", len(held), err)
 	}
 	resp, _ = mod.PostForm(f.ts.URL+"/l/cop@example.org/held/"+id[1], url.Values{"csrf": {tok[1]}, "action": {"approve"}})
@@ -562,7 +562,7 @@ func TestLongThreadPaged(t *testing.T) {
 			time.Date(2021, 3, 1, 10, i, 0, 0, time.UTC).Format(time.RFC1123Z), fmt.Sprintf("Reply number %d.\n", i),
 			"In-Reply-To: <long0@example.net>", "References: <long0@example.net>"))
 	}
-	if _, _, err := f.svc.ArchiveMany(ctx, l, raws); err != nil {
+	if _, _, err := f.svc.Archiver().ArchiveMany(ctx, l, raws); err != nil {
 		t.Fatal(err)
 	}
 	c := f.client(t)

@@ -130,7 +130,7 @@ func (im *importer) flush() error {
 	if len(im.batch) == 0 {
 		return nil
 	}
-	posts, made, err := im.svc.ArchiveMany(im.ctx, im.l, im.batch)
+	posts, made, err := im.svc.Archiver().ArchiveMany(im.ctx, im.l, im.batch)
 	if err != nil {
 		return err
 	}

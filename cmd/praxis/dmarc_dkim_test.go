@@ -43,7 +43,7 @@ func TestStrictDMARCAuthorIsMunged(t *testing.T) {
 	// not pass DMARC: anyone could have written it. Held.
 	f.send("alice@strict.example", "cop@example.org", post("Alice <alice@strict.example>", "cop@example.org", "forged or not", "x"))
 	notice := f.mailTo("mod@example.org", "needs approval")
-	if _, held, err := f.svc.Held(ctx, "cop@example.org"); err != nil || len(held) != 1 || !strings.Contains(held[0].Reason, "From not authenticated") {
+	if _, held, err := f.svc.Moderation().Held(ctx, "cop@example.org"); err != nil || len(held) != 1 || !strings.Contains(held[0].Reason, "From not authenticated") {
 		t.Fatalf("held: %+v (%v)", held, err)
 	}
 	// The moderator approves; the copy goes out From the list.

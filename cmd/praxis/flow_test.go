@@ -245,7 +245,7 @@ func TestHeldPostApprovedByReply(t *testing.T) {
 	confirm := hdr(t, notice.data, "Reply-To")
 	f.send("mod@example.org", confirm, post("mod@example.org", confirm, "Re: held", "approve\r\n\r\n> A post to Makers waits"))
 	f.mailTo("bob@example.com", `Subject: \[cop\] a question from outside`)
-	if _, held, err := f.svc.Held(ctx, "cop@example.org"); err != nil || len(held) != 0 {
+	if _, held, err := f.svc.Moderation().Held(ctx, "cop@example.org"); err != nil || len(held) != 0 {
 		t.Errorf("%d posts still held after the approving reply (%v)", len(held), err)
 	}
 	// A second reply to the same notice finds nothing left to decide.

@@ -19,7 +19,7 @@ func (c *cli) heldLs(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		defer done()
-		_, ms, err := svc.Held(ctx, pos[0])
+		_, ms, err := svc.Moderation().Held(ctx, pos[0])
 		if err != nil {
 			return err
 		}
@@ -56,11 +56,11 @@ func heldDecide(verb string) func(c *cli, fs *flag.FlagSet) runFunc {
 			defer done()
 			switch verb {
 			case "approve":
-				err = svc.Approve(ctx, pos[0], id)
+				err = svc.Moderation().Approve(ctx, pos[0], id)
 			case "reject":
-				err = svc.Reject(ctx, pos[0], id, *reason)
+				err = svc.Moderation().Reject(ctx, pos[0], id, *reason)
 			case "discard":
-				err = svc.Discard(ctx, pos[0], id)
+				err = svc.Moderation().Discard(ctx, pos[0], id)
 			}
 			if errors.Is(err, moderation.ErrNoHeldPost) {
 				// The list was found, so its address is this one.

@@ -154,7 +154,7 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 	}
 	defer idx.Close()
 	indexer := archive.NewIndexer(svc.Store(), idx, log.With("part", "index"))
-	svc.OnArchived(indexer.Wake)
+	svc.Archiver().OnArchived(indexer.Wake)
 	// The shell's commands reach this serve through a socket in the data
 	// dir, never over TCP (SPEC); bound before the other listeners are
 	// announced, so it is there once they are.

@@ -16,6 +16,13 @@ import (
 	"praxis/listserv/store"
 )
 
+// pipeline is the glue of a post's path after the spool: it takes each
+// received message to the room its address names (the checks, the robot,
+// bounce scoring, the owners) and an accepted post on to the archive and
+// delivery. It works with the Service's rooms, so it is the Service seen
+// from inside; the Service's own methods are what callers use.
+type pipeline struct{ *Service }
+
 // Run checks spooled messages until ctx ends: the step after the 250. It
 // resumes whatever a previous process left in state received.
 func (s *Service) Run(ctx context.Context) error {
@@ -68,7 +75,7 @@ func (s *Service) ProcessReceived(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			err = s.processSafely(ctx, m)
+			err = s.pipe.processSafely(ctx, m)
 			if errors.Is(err, notice.ErrCompose) {
 				// Logged once, set aside with the reason, not retried forever.
 				s.log.Error("message set aside", "list", m.ListAddress, "spool_id", m.ID, "err", err)
@@ -85,7 +92,7 @@ func (s *Service) ProcessReceived(ctx context.Context) error {
 // processSafely contains a panic in the checks of one message: the message
 // is held for a moderator with the reason, instead of crashing the process
 // again at every restart.
-func (s *Service) processSafely(ctx context.Context, m *store.Message) (err error) {
+func (s *pipeline) processSafely(ctx context.Context, m *store.Message) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			s.log.Error("panic checking message", "list", m.ListAddress, "spool_id", m.ID, "err", fmt.Sprint(r), "stack", string(debug.Stack()))
@@ -95,7 +102,7 @@ func (s *Service) processSafely(ctx context.Context, m *store.Message) (err erro
 	return s.process(ctx, m)
 }
 
-func (s *Service) process(ctx context.Context, m *store.Message) error {
+func (s *pipeline) process(ctx context.Context, m *store.Message) error {
 	l, err := s.store.ListByID(ctx, m.ListID)
 	if errors.Is(err, store.ErrNotFound) {
 		// The list was removed after the 250: keep the mail, relay nothing.
@@ -117,9 +124,9 @@ func (s *Service) process(ctx context.Context, m *store.Message) error {
 	return s.store.Transition(ctx, m.ID, store.StateReceived, store.StatePending, "no processor for "+m.Kind, "", nil)
 }
 
-func (s *Service) processPost(ctx context.Context, l *List, m *store.Message) error {
+func (s *pipeline) processPost(ctx context.Context, l *List, m *store.Message) error {
 	sum := inbound.Summarize(m.Raw)
-	facts, err := check.Gather(ctx, checkSource{s}, l, m, sum)
+	facts, err := check.Gather(ctx, checkSource{s.Service}, l, m, sum)
 	if err != nil {
 		return err
 	}
@@ -173,7 +180,7 @@ var _ check.Source = checkSource{}
 // accept queues one copy for every member who gets each post, in the same
 // transaction that moves the message out of state from. digest, summary and
 // nomail members, and disabled ones, are served by their own stages.
-func (s *Service) accept(ctx context.Context, l *List, m *store.Message, from, reason string) error {
+func (s *pipeline) accept(ctx context.Context, l *List, m *store.Message, from, reason string) error {
 	msgID := m.MessageID
 	if msgID == "" {
 		// Derived from the spool row, not random: a replay after a crash
@@ -184,7 +191,7 @@ func (s *Service) accept(ctx context.Context, l *List, m *store.Message, from, r
 	// Archived before it is marked accepted: a crash in between archives it
 	// again on the replay, which stores nothing twice.
 	if l.ArchivePolicy != ArchiveNone {
-		if err := s.Archive(ctx, l, m.Raw, msgID); err != nil {
+		if err := s.archiver.Archive(ctx, l, m.Raw, msgID); err != nil {
 			return err
 		}
 	}
@@ -199,7 +206,7 @@ func (s *Service) accept(ctx context.Context, l *List, m *store.Message, from, r
 }
 
 // processOwner forwards mail for LIST-owner@ to the owners, unchanged.
-func (s *Service) processOwner(ctx context.Context, l *List, m *store.Message) error {
+func (s *pipeline) processOwner(ctx context.Context, l *List, m *store.Message) error {
 	sum := inbound.Summarize(m.Raw)
 	for _, v := range sum.Header.Values("X-Loop") {
 		if strings.Contains(strings.ToLower(v), Address(l.Address, store.KindOwner)) {

@@ -1,0 +1,87 @@
+package archive
+
+import (
+	"context"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"praxis/listserv/store"
+)
+
+// Store is what archiving writes.
+type Store interface {
+	ArchivePut(ctx context.Context, p *store.ArchivedPost, raw []byte) (created bool, err error)
+	ArchivePutMany(ctx context.Context, posts []*store.ArchivedPost, raws [][]byte) (made []bool, err error)
+}
+
+// Archiver keeps accepted posts (and imported ones) in their list's
+// archive, threaded; the indexer is woken when something new was stored.
+type Archiver struct {
+	store    Store
+	now      func() time.Time
+	archived func() // called after a post is archived; may be nil
+}
+
+// NewArchiver builds an archiver over st; now dates posts without a Date.
+func NewArchiver(st Store, now func() time.Time) *Archiver {
+	return &Archiver{store: st, now: now}
+}
+
+// Archive keeps a post in its list's archive, threaded (idempotent: the
+// same bytes are stored once). messageID names a post that has no
+// Message-ID of its own, as its copies were named.
+func (s *Archiver) Archive(ctx context.Context, l *store.List, raw []byte, messageID string) error {
+	p := Read(raw, s.now(), listDomain(l))
+	if messageID != "" && !HasMessageID(raw) {
+		p.MessageID = messageID
+	}
+	p.ListID = l.ID
+	created, err := s.store.ArchivePut(ctx, p, raw)
+	if err == nil && created && s.archived != nil {
+		s.archived()
+	}
+	return err
+}
+
+// ArchiveMany keeps many messages (an import) in the list's archive, as
+// Archive does, in one transaction, and returns what was stored and
+// whether each post was new. The messages are parsed on every core first;
+// they are stored, and so threaded, in the order given.
+func (s *Archiver) ArchiveMany(ctx context.Context, l *store.List, raws [][]byte) ([]*store.ArchivedPost, []bool, error) {
+	posts := make([]*store.ArchivedPost, len(raws))
+	now, domain := s.now(), listDomain(l)
+	workers := min(runtime.GOMAXPROCS(0), len(raws))
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(raws); i += workers {
+				posts[i] = Read(raws[i], now, domain)
+				posts[i].ListID = l.ID
+			}
+		}(w)
+	}
+	wg.Wait()
+	made, err := s.store.ArchivePutMany(ctx, posts, raws)
+	if err != nil {
+		return nil, nil, err
+	}
+	if s.archived != nil && slices.Contains(made, true) {
+		s.archived()
+	}
+	return posts, made, nil
+}
+
+// OnArchived sets what to call when a post was archived (the indexer's
+// wake-up, in serve).
+func (s *Archiver) OnArchived(f func()) { s.archived = f }
+
+// listDomain is the domain of a list's address, which names the posts
+// Praxis gives a Message-ID of its own.
+func listDomain(l *store.List) string {
+	return strings.ToLower(l.Address[strings.LastIndexByte(l.Address, '@')+1:])
+}
