@@ -91,7 +91,7 @@ func (f *authorshipFixture) date(ago time.Duration) string {
 func (f *authorshipFixture) spool(t *testing.T, rcpt, raw string) {
 	t.Helper()
 	ctx := context.Background()
-	r, err := f.svc.Resolve(ctx, rcpt)
+	r, err := f.svc.Inbound().Resolve(ctx, rcpt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,11 +138,11 @@ func TestTwoFromFieldsAreRefusedLive(t *testing.T) {
 		"unsigned both":      "From: victim@mail.test\r\nFrom: attacker@mail.test\r\nSubject: x\r\n\r\nx\r\n",
 	} {
 		t.Run(name, func(t *testing.T) {
-			r, err := f.svc.Resolve(ctx, "cop@example.org")
+			r, err := f.svc.Inbound().Resolve(ctx, "cop@example.org")
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = f.svc.Receive(ctx, Envelope{MailFrom: "attacker@mail.test"}, []Route{r}, []byte(raw))
+			err = f.svc.Inbound().Receive(ctx, Envelope{MailFrom: "attacker@mail.test"}, []Route{r}, []byte(raw))
 			if !errors.Is(err, ErrAmbiguousAuthor) {
 				t.Fatalf("Receive = %v, want ErrAmbiguousAuthor", err)
 			}
@@ -354,11 +354,11 @@ func TestSubscribeNameCannotFakeLines(t *testing.T) {
 func (f *authorshipFixture) live(t *testing.T, rcpt, mailFrom, raw string) error {
 	t.Helper()
 	ctx := context.Background()
-	r, err := f.svc.Resolve(ctx, rcpt)
+	r, err := f.svc.Inbound().Resolve(ctx, rcpt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.Receive(ctx, Envelope{MailFrom: mailFrom}, []Route{r}, []byte(raw)); err != nil {
+	if err := f.svc.Inbound().Receive(ctx, Envelope{MailFrom: mailFrom}, []Route{r}, []byte(raw)); err != nil {
 		return err
 	}
 	if err := f.svc.ProcessReceived(ctx); err != nil {

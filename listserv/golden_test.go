@@ -88,11 +88,11 @@ func lastNotice(t *testing.T, svc *Service) *store.Message {
 func receive(t *testing.T, svc *Service, rcpt, from, raw string) {
 	t.Helper()
 	ctx := context.Background()
-	r, err := svc.Resolve(ctx, rcpt)
+	r, err := svc.Inbound().Resolve(ctx, rcpt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.Receive(ctx, Envelope{MailFrom: from}, []Route{r}, []byte(raw)); err != nil {
+	if err := svc.Inbound().Receive(ctx, Envelope{MailFrom: from}, []Route{r}, []byte(raw)); err != nil {
 		t.Fatal(err)
 	}
 	if err := svc.ProcessReceived(ctx); err != nil {

@@ -1,10 +1,6 @@
 package listserv
 
-import (
-	"context"
-
-	"praxis/listserv/inbound"
-)
+import "praxis/listserv/inbound"
 
 // The address scheme and the spool live in the inbound room; these names
 // keep the domain's vocabulary in one place for its callers.
@@ -27,13 +23,3 @@ func Address(list, kind string) string { return inbound.Address(list, kind) }
 
 // Inbound is the receiver the transport adapters hand mail to.
 func (s *Service) Inbound() inbound.Receiver { return s.in }
-
-// Resolve tells whether rcpt is an address Praxis serves (see Inbound).
-func (s *Service) Resolve(ctx context.Context, rcpt string) (Route, error) {
-	return s.in.Resolve(ctx, rcpt)
-}
-
-// Receive spools raw durably once per route (see Inbound).
-func (s *Service) Receive(ctx context.Context, env Envelope, routes []Route, raw []byte) error {
-	return s.in.Receive(ctx, env, routes, raw)
-}

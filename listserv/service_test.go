@@ -81,11 +81,11 @@ func TestCheckChain(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := svc.Resolve(ctx, tt.list+"@example.org")
+			r, err := svc.Inbound().Resolve(ctx, tt.list+"@example.org")
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := svc.Receive(ctx, Envelope{MailFrom: tt.mailFrom}, []Route{r}, tt.raw); err != nil {
+			if err := svc.Inbound().Receive(ctx, Envelope{MailFrom: tt.mailFrom}, []Route{r}, tt.raw); err != nil {
 				t.Fatal(err)
 			}
 			if err := svc.ProcessReceived(ctx); err != nil {
@@ -123,11 +123,11 @@ func TestModerationQueue(t *testing.T) {
 	svc := newTestService(t)
 	mustList(t, svc, "cop@example.org", PostMembers)
 	must(t, svc.AddMember(ctx, "cop@example.org", &Member{Address: "alice@example.net"}))
-	r, err := svc.Resolve(ctx, "cop@example.org")
+	r, err := svc.Inbound().Resolve(ctx, "cop@example.org")
 	must(t, err)
 	for i := 0; i < 3; i++ {
 		raw := []byte("From: eve@example.com\r\nSubject: buy now\r\n\r\nbody\r\n")
-		if err := svc.Receive(ctx, Envelope{MailFrom: "eve@example.com"}, []Route{r}, raw); err != nil {
+		if err := svc.Inbound().Receive(ctx, Envelope{MailFrom: "eve@example.com"}, []Route{r}, raw); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -197,8 +197,8 @@ func TestUnsubscribeToken(t *testing.T) {
 	if _, gone, _ := svc.OneClick().UnsubscribeByToken(ctx, "cop@example.org", tok); !gone {
 		t.Error("second click should report gone")
 	}
-	if !strings.HasPrefix(svc.UnsubscribeURL("cop@example.org", "a@b.org"), "https://lists.example.org/l/cop@example.org/unsubscribe/") {
-		t.Errorf("URL = %s", svc.UnsubscribeURL("cop@example.org", "a@b.org"))
+	if !strings.HasPrefix(svc.OneClick().UnsubscribeURL("cop@example.org", "a@b.org"), "https://lists.example.org/l/cop@example.org/unsubscribe/") {
+		t.Errorf("URL = %s", svc.OneClick().UnsubscribeURL("cop@example.org", "a@b.org"))
 	}
 }
 
@@ -241,7 +241,7 @@ func TestResolve(t *testing.T) {
 		{"victim@gmail.com", ErrRelayDenied},
 	}
 	for _, tt := range tests {
-		_, err := svc.Resolve(ctx, tt.rcpt)
+		_, err := svc.Inbound().Resolve(ctx, tt.rcpt)
 		if !errors.Is(err, tt.err) && !(err == nil && tt.err == nil) {
 			t.Errorf("Resolve(%q) = %v, want %v", tt.rcpt, err, tt.err)
 		}
@@ -253,9 +253,9 @@ func TestRemovedListKeepsItsMail(t *testing.T) {
 	ctx := context.Background()
 	svc := newTestService(t)
 	mustList(t, svc, "tmp@example.org", PostMembers)
-	r, err := svc.Resolve(ctx, "tmp@example.org")
+	r, err := svc.Inbound().Resolve(ctx, "tmp@example.org")
 	must(t, err)
-	if err := svc.Receive(ctx, Envelope{MailFrom: "eve@example.com"}, []Route{r}, []byte("From: eve@example.com\r\nSubject: secret of tmp\r\n\r\nx\r\n")); err != nil {
+	if err := svc.Inbound().Receive(ctx, Envelope{MailFrom: "eve@example.com"}, []Route{r}, []byte("From: eve@example.com\r\nSubject: secret of tmp\r\n\r\nx\r\n")); err != nil {
 		t.Fatal(err)
 	}
 	must(t, svc.ProcessReceived(ctx))

@@ -31,11 +31,3 @@ func (s *Service) Subscriptions() *robot.Subscriptions { return s.subs }
 
 // OneClick signs and checks the members' one-click unsubscribe links.
 func (s *Service) OneClick() *robot.OneClick { return s.oneclick }
-
-// UnsubscribeURL is the member's personal one-click link (robot.OneClick).
-func (s *Service) UnsubscribeURL(list, addr string) string {
-	return s.oneclick.UnsubscribeURL(list, addr)
-}
-
-// ConfirmURL is the web page that confirms a request.
-func (s *Service) ConfirmURL(list, token string) string { return s.subs.ConfirmURL(list, token) }

@@ -207,7 +207,7 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 		}
 		rc := recvCfg
 		rc.Addr, rc.LMTP = r.addr, r.lmtp
-		srv := smtpin.New(rc, svc, log.With("listener", r.name))
+		srv := smtpin.New(rc, svc.Inbound(), log.With("listener", r.name))
 		if err := srv.Listen(); err != nil {
 			return err
 		}

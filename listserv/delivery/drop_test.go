@@ -114,9 +114,9 @@ func TestNoImmediateResendAfterFinalDot(t *testing.T) {
 	go func() { q.Run(runCtx); close(done) }()
 	defer func() { cancel(); <-done }()
 
-	r, err := svc.Resolve(ctx, "cop@lists.test")
+	r, err := svc.Inbound().Resolve(ctx, "cop@lists.test")
 	must(t, err)
-	must(t, svc.Receive(ctx, listserv.Envelope{MailFrom: "author@example.net"}, []listserv.Route{r}, []byte("Subject: hi\r\n\r\nbody\r\n")))
+	must(t, svc.Inbound().Receive(ctx, listserv.Envelope{MailFrom: "author@example.net"}, []listserv.Route{r}, []byte("Subject: hi\r\n\r\nbody\r\n")))
 	must(t, svc.ProcessReceived(ctx))
 
 	deadline := time.Now().Add(10 * time.Second)

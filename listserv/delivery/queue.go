@@ -140,7 +140,7 @@ type Queue struct {
 
 // New builds a queue over the service's store.
 func New(cfg Config, svc *listserv.Service, tr transport.Transport, log *slog.Logger) *Queue {
-	lists := Lists{Queued: svc.Queued(), Copies: svc.Copies(), VERP: svc.VERP, UnsubscribeURL: svc.UnsubscribeURL}
+	lists := Lists{Queued: svc.Queued(), Copies: svc.Copies(), VERP: svc.VERP, UnsubscribeURL: svc.OneClick().UnsubscribeURL}
 	return NewQueue(cfg, lists, svc.Store(), tr, log)
 }
 

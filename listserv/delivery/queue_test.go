@@ -186,11 +186,11 @@ func (f *fixture) post(t *testing.T, subject string) {
 func (f *fixture) postRaw(t *testing.T, raw []byte) {
 	t.Helper()
 	ctx := context.Background()
-	r, err := f.svc.Resolve(ctx, "cop@lists.test")
+	r, err := f.svc.Inbound().Resolve(ctx, "cop@lists.test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.Receive(ctx, listserv.Envelope{MailFrom: "author@example.net"}, []listserv.Route{r}, raw); err != nil {
+	if err := f.svc.Inbound().Receive(ctx, listserv.Envelope{MailFrom: "author@example.net"}, []listserv.Route{r}, raw); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.svc.ProcessReceived(ctx); err != nil {

@@ -98,7 +98,7 @@ func TestDataEndAfterCRCRLF(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			svc := newService(t)
-			srv := start(t, svc, Config{})
+			srv := start(t, svc.Inbound(), Config{})
 			rc := dialRaw(t, srv.Addr().String())
 			rc.cmd("EHLO nullmailer.example.net", 250)
 			rc.cmd("MAIL FROM:<alice@example.net>", 250)
@@ -126,7 +126,7 @@ func TestDataEndAfterCRCRLF(t *testing.T) {
 func TestDataEndAfterCRCRLFTLSAndLMTP(t *testing.T) {
 	svc := newService(t)
 	cert := selfSigned(t)
-	srv := start(t, svc, Config{TLS: &tls.Config{Certificates: []tls.Certificate{cert}}})
+	srv := start(t, svc.Inbound(), Config{TLS: &tls.Config{Certificates: []tls.Certificate{cert}}})
 	rc := dialRaw(t, srv.Addr().String())
 	rc.cmd("EHLO nullmailer.example.net", 250)
 	rc.cmd("STARTTLS", 220)
@@ -140,7 +140,7 @@ func TestDataEndAfterCRCRLFTLSAndLMTP(t *testing.T) {
 	rc.expect(250)
 	rc.cmd("QUIT", 221)
 
-	lmtp := start(t, svc, Config{LMTP: true})
+	lmtp := start(t, svc.Inbound(), Config{LMTP: true})
 	lc := dialRaw(t, lmtp.Addr().String())
 	lc.cmd("LHLO mta.example.org", 250)
 	lc.cmd("MAIL FROM:<alice@example.net>", 250)

@@ -29,7 +29,7 @@ func dialFrom(t *testing.T, src, addr string) *rawConv {
 // One client holding many idle connections locked everyone out: now it
 // locks out only itself, and others still get in.
 func TestConnectionCapPerClient(t *testing.T) {
-	srv := start(t, newService(t), Config{MaxConnsPerClient: 5, RateExempt: []netip.Prefix{}})
+	srv := start(t, newService(t).Inbound(), Config{MaxConnsPerClient: 5, RateExempt: []netip.Prefix{}})
 	addr := srv.Addr().String()
 	var held []*rawConv
 	for i := 0; i < 5; i++ {
@@ -103,7 +103,7 @@ func (rc *rawConv) expectGone() {
 // A session that only NOOPs (or RSETs, or asks for HELP) holds a place
 // without ever sending mail: after IdleCommands it is closed.
 func TestIdleCommandsCut(t *testing.T) {
-	srv := start(t, newService(t), Config{})
+	srv := start(t, newService(t).Inbound(), Config{})
 	rc := dialRaw(t, srv.Addr().String())
 	rc.cmd("EHLO client.example.net", 250)
 	for i := 0; i < 9; i++ {
@@ -150,7 +150,7 @@ func holdsFor(rc *rawConv, max int, group string, codes ...int) int {
 // the idle count off, so NOOPs went on for ever. A MAIL is no progress: the
 // NOOPs after it are counted as before it (EHLO, MAIL, then at most nine).
 func TestIdleCommandsCutAfterMail(t *testing.T) {
-	srv := start(t, newService(t), Config{})
+	srv := start(t, newService(t).Inbound(), Config{})
 	rc := dialRaw(t, srv.Addr().String())
 	rc.cmd("EHLO client.example.net", 250)
 	rc.cmd("MAIL FROM:<x@example.net>", 250)
@@ -162,7 +162,7 @@ func TestIdleCommandsCutAfterMail(t *testing.T) {
 // MAIL and RSET in a loop: each cycle is an empty transaction, counted as
 // one idle command.
 func TestIdleMailRsetCycles(t *testing.T) {
-	srv := start(t, newService(t), Config{RateExempt: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+	srv := start(t, newService(t).Inbound(), Config{RateExempt: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
 	rc := dialRaw(t, srv.Addr().String())
 	rc.cmd("EHLO client.example.net", 250)
 	if n := holdsFor(rc, 40, "MAIL FROM:<x@example.net>\r\nRSET\r\n", 250, 250); n > 9 {
@@ -186,7 +186,7 @@ func TestIdleMailRsetCycles(t *testing.T) {
 // talk, and a transaction that names a list and resets, over and over,
 // never sends mail: both are cut.
 func TestIdleAfterAcceptedRecipient(t *testing.T) {
-	srv := start(t, newService(t), Config{})
+	srv := start(t, newService(t).Inbound(), Config{})
 	rc := dialRaw(t, srv.Addr().String())
 	rc.cmd("EHLO client.example.net", 250)
 	rc.cmd("MAIL FROM:<x@example.net>", 250)
@@ -206,7 +206,7 @@ func TestIdleAfterAcceptedRecipient(t *testing.T) {
 // cannot be counted: a NOOP every few minutes held a slot for ever.
 func TestIdleTimeAfterMailUnderTLS(t *testing.T) {
 	cert := selfSigned(t)
-	srv := start(t, newService(t), Config{IdleTime: 300 * time.Millisecond, TLS: &tls.Config{Certificates: []tls.Certificate{cert}}})
+	srv := start(t, newService(t).Inbound(), Config{IdleTime: 300 * time.Millisecond, TLS: &tls.Config{Certificates: []tls.Certificate{cert}}})
 	rc := dialRaw(t, srv.Addr().String())
 	rc.cmd("EHLO client.example.net", 250)
 	rc.cmd("STARTTLS", 220)
@@ -233,7 +233,7 @@ func TestIdleTimeAfterMailUnderTLS(t *testing.T) {
 
 // A session that delivers mail between its NOOPs is not idle.
 func TestIdleCommandsNotCutWithMail(t *testing.T) {
-	srv := start(t, newService(t), Config{})
+	srv := start(t, newService(t).Inbound(), Config{})
 	rc := dialRaw(t, srv.Addr().String())
 	rc.cmd("EHLO client.example.net", 250)
 	for round := 0; round < 3; round++ {
@@ -253,7 +253,7 @@ func TestIdleCommandsNotCutWithMail(t *testing.T) {
 // still ends the session.
 func TestIdleTimeUnderTLS(t *testing.T) {
 	cert := selfSigned(t)
-	srv := start(t, newService(t), Config{IdleTime: 300 * time.Millisecond, TLS: &tls.Config{Certificates: []tls.Certificate{cert}}})
+	srv := start(t, newService(t).Inbound(), Config{IdleTime: 300 * time.Millisecond, TLS: &tls.Config{Certificates: []tls.Certificate{cert}}})
 	rc := dialRaw(t, srv.Addr().String())
 	rc.cmd("EHLO client.example.net", 250)
 	rc.cmd("STARTTLS", 220)
@@ -281,7 +281,7 @@ func TestIdleTimeUnderTLS(t *testing.T) {
 // Trying addresses out: past RefusedRcpts the refusals slow down, and at
 // twice as many the session ends.
 func TestRefusedRecipientsHarvesting(t *testing.T) {
-	srv := start(t, newService(t), Config{RefusedRcpts: 3, RefusedDelay: time.Millisecond})
+	srv := start(t, newService(t).Inbound(), Config{RefusedRcpts: 3, RefusedDelay: time.Millisecond})
 	rc := dialRaw(t, srv.Addr().String())
 	rc.cmd("EHLO client.example.net", 250)
 	rc.cmd("MAIL FROM:<a@example.net>", 250)
@@ -298,7 +298,7 @@ func TestRefusedRecipientsHarvesting(t *testing.T) {
 // A harvester that reconnects does not start again: the refusals are
 // counted per client address, across its sessions.
 func TestRefusedRecipientsAcrossReconnects(t *testing.T) {
-	srv := start(t, newService(t), Config{RefusedRcpts: 3, RefusedDelay: time.Millisecond, RateExempt: []netip.Prefix{}})
+	srv := start(t, newService(t).Inbound(), Config{RefusedRcpts: 3, RefusedDelay: time.Millisecond, RateExempt: []netip.Prefix{}})
 	refusedIn := func(src string, max int) int {
 		rc := dialFrom(t, src, srv.Addr().String())
 		rc.expect(220)
@@ -391,7 +391,7 @@ func holdConns(t *testing.T, src, addr string, n int) int {
 // connections idle in its cache: the per-client cap deferred its mail.
 // Exempt clients are not capped per client; the global cap still holds.
 func TestConnectionCapExemptClient(t *testing.T) {
-	srv := start(t, newService(t), Config{MaxConnsPerClient: 3, MaxConns: 8})
+	srv := start(t, newService(t).Inbound(), Config{MaxConnsPerClient: 3, MaxConns: 8})
 	if n := holdConns(t, "127.0.0.1", srv.Addr().String(), 10); n != 8 {
 		t.Errorf("loopback front MTA: %d of 10 connections greeted, want 8 (MaxConns)", n)
 	}
@@ -400,7 +400,7 @@ func TestConnectionCapExemptClient(t *testing.T) {
 // A negative max-connections-per-client turns the cap off (0 meant 20, so
 // there was no way to).
 func TestConnectionCapPerClientOff(t *testing.T) {
-	srv := start(t, newService(t), Config{MaxConnsPerClient: -1, RateExempt: []netip.Prefix{}})
+	srv := start(t, newService(t).Inbound(), Config{MaxConnsPerClient: -1, RateExempt: []netip.Prefix{}})
 	if n := holdConns(t, "127.0.0.1", srv.Addr().String(), 25); n != 25 {
 		t.Errorf("no per-client cap: %d of 25 connections greeted, want 25", n)
 	}
@@ -448,7 +448,7 @@ func guesses(n int) []string {
 // valid recipients included: a real list's mail got 421. A valid recipient
 // is always accepted; only the guesses are held back.
 func TestHarvesterStillReachesLists(t *testing.T) {
-	srv := start(t, newService(t), Config{RefusedRcpts: 3, RefusedDelay: time.Millisecond, RateExempt: []netip.Prefix{}})
+	srv := start(t, newService(t).Inbound(), Config{RefusedRcpts: 3, RefusedDelay: time.Millisecond, RateExempt: []netip.Prefix{}})
 	addr := srv.Addr().String()
 	if got := rcpts(t, "127.0.0.1", addr, false, guesses(10)...); len(got) != 6 || got[5] != 421 {
 		t.Fatalf("harvester: replies %v, want 421 at the 6th guess", got)
@@ -464,7 +464,7 @@ func TestHarvesterStillReachesLists(t *testing.T) {
 // session, and all list mail was deferred. An exempt client is counted per
 // session only.
 func TestFrontMTANotBlockedByHarvesting(t *testing.T) {
-	srv := start(t, newService(t), Config{LMTP: true, RefusedRcpts: 3, RefusedDelay: time.Millisecond})
+	srv := start(t, newService(t).Inbound(), Config{LMTP: true, RefusedRcpts: 3, RefusedDelay: time.Millisecond})
 	addr := srv.Addr().String()
 	for i := 0; i < 3; i++ {
 		if got := rcpts(t, "127.0.0.1", addr, true, guesses(10)...); len(got) != 6 || got[5] != 421 {
@@ -479,7 +479,7 @@ func TestFrontMTANotBlockedByHarvesting(t *testing.T) {
 
 // The session closes at RefusedClose, not only at twice RefusedRcpts.
 func TestRefusedCloseConfigurable(t *testing.T) {
-	srv := start(t, newService(t), Config{RefusedRcpts: 2, RefusedClose: 3, RefusedDelay: time.Millisecond, RateExempt: []netip.Prefix{}})
+	srv := start(t, newService(t).Inbound(), Config{RefusedRcpts: 2, RefusedClose: 3, RefusedDelay: time.Millisecond, RateExempt: []netip.Prefix{}})
 	if got := rcpts(t, "127.0.0.1", srv.Addr().String(), false, guesses(10)...); fmt.Sprint(got) != "[550 550 421]" {
 		t.Errorf("replies %v, want [550 550 421]", got)
 	}
@@ -488,7 +488,7 @@ func TestRefusedCloseConfigurable(t *testing.T) {
 // "DATA x" with recipients gets 501 from go-smtp, and the limiter went on
 // believing a message followed: NOOPs were no longer counted.
 func TestIdleCountedAfterRefusedData(t *testing.T) {
-	srv := start(t, newService(t), Config{})
+	srv := start(t, newService(t).Inbound(), Config{})
 	rc := dialRaw(t, srv.Addr().String())
 	rc.cmd("EHLO client.example.net", 250)
 	rc.cmd("MAIL FROM:<x@example.net>", 250)

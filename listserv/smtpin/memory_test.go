@@ -25,7 +25,7 @@ func TestBigPostsStayWithinBudget(t *testing.T) {
 	spool := t.TempDir()
 	const budget = 8 << 20
 	mem := NewMemory(budget)
-	srv := start(t, svc, Config{MaxMessageBytes: 4 << 20, Memory: mem, MemoryPerMessage: 64 << 10, SpoolDir: spool})
+	srv := start(t, svc.Inbound(), Config{MaxMessageBytes: 4 << 20, Memory: mem, MemoryPerMessage: 64 << 10, SpoolDir: spool})
 	const posts, size = 8, 2 << 20
 	var wg sync.WaitGroup
 	errs := make(chan error, posts)

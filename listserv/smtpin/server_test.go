@@ -103,7 +103,7 @@ func (cv *conv) cmd(code int, want, format string, args ...any) string {
 
 func TestRecipients(t *testing.T) {
 	svc := newService(t)
-	srv := start(t, svc, Config{})
+	srv := start(t, svc.Inbound(), Config{})
 	cv := dial(t, srv.Addr().String())
 	cv.cmd(250, "", "EHLO client.example.net")
 	cv.cmd(250, "", "MAIL FROM:<alice@example.net>")
@@ -134,7 +134,7 @@ func TestRecipients(t *testing.T) {
 }
 
 func TestNoRecipientsNoData(t *testing.T) {
-	srv := start(t, newService(t), Config{})
+	srv := start(t, newService(t).Inbound(), Config{})
 	cv := dial(t, srv.Addr().String())
 	cv.cmd(250, "", "EHLO client.example.net")
 	cv.cmd(250, "", "MAIL FROM:<alice@example.net>")
@@ -150,7 +150,7 @@ func TestNoRecipientsNoData(t *testing.T) {
 
 func TestSizeLimit(t *testing.T) {
 	svc := newService(t)
-	srv := start(t, svc, Config{MaxMessageBytes: 2000})
+	srv := start(t, svc.Inbound(), Config{MaxMessageBytes: 2000})
 	cv := dial(t, srv.Addr().String())
 	msg := cv.cmd(250, "", "EHLO client.example.net")
 	if !strings.Contains(msg, "SIZE 2000") {
@@ -171,7 +171,7 @@ func TestSizeLimit(t *testing.T) {
 
 func TestLMTPPerRecipient(t *testing.T) {
 	svc := newService(t)
-	srv := start(t, svc, Config{LMTP: true})
+	srv := start(t, svc.Inbound(), Config{LMTP: true})
 	cv := dial(t, srv.Addr().String())
 	cv.cmd(250, "", "LHLO mta.example.org")
 	cv.cmd(250, "", "MAIL FROM:<alice@example.net>")
@@ -195,7 +195,7 @@ func TestLMTPPerRecipient(t *testing.T) {
 }
 
 func TestConnectionCap(t *testing.T) {
-	srv := start(t, newService(t), Config{MaxConns: 1})
+	srv := start(t, newService(t).Inbound(), Config{MaxConns: 1})
 	first := dial(t, srv.Addr().String())
 	c, err := textproto.Dial("tcp", srv.Addr().String())
 	if err != nil {
@@ -228,7 +228,7 @@ func TestConnectionCap(t *testing.T) {
 }
 
 func TestRateLimit(t *testing.T) {
-	srv := start(t, newService(t), Config{RatePerSecond: 0.001, RateBurst: 2, RateExempt: []netip.Prefix{}})
+	srv := start(t, newService(t).Inbound(), Config{RatePerSecond: 0.001, RateBurst: 2, RateExempt: []netip.Prefix{}})
 	cv := dial(t, srv.Addr().String())
 	cv.cmd(250, "", "EHLO client.example.net")
 	cv.cmd(250, "", "MAIL FROM:<a@example.net>")
@@ -239,7 +239,7 @@ func TestRateLimit(t *testing.T) {
 }
 
 func TestLoopbackExemptFromRateLimit(t *testing.T) {
-	srv := start(t, newService(t), Config{RatePerSecond: 0.001, RateBurst: 1})
+	srv := start(t, newService(t).Inbound(), Config{RatePerSecond: 0.001, RateBurst: 1})
 	cv := dial(t, srv.Addr().String())
 	cv.cmd(250, "", "EHLO client.example.net")
 	for i := 0; i < 5; i++ {
@@ -266,7 +266,7 @@ func selfSigned(t *testing.T) tls.Certificate {
 func TestSTARTTLS(t *testing.T) {
 	svc := newService(t)
 	cert := selfSigned(t)
-	srv := start(t, svc, Config{TLS: &tls.Config{Certificates: []tls.Certificate{cert}}})
+	srv := start(t, svc.Inbound(), Config{TLS: &tls.Config{Certificates: []tls.Certificate{cert}}})
 	c, err := smtp.DialStartTLS(srv.Addr().String(), &tls.Config{InsecureSkipVerify: true})
 	if err != nil {
 		t.Fatal(err)
@@ -279,7 +279,7 @@ func TestSTARTTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Without a certificate, STARTTLS is not offered.
-	plain := start(t, svc, Config{})
+	plain := start(t, svc.Inbound(), Config{})
 	cv := dial(t, plain.Addr().String())
 	if msg := cv.cmd(250, "", "EHLO x.example"); strings.Contains(msg, "STARTTLS") {
 		t.Error("STARTTLS offered without a certificate")
@@ -288,7 +288,7 @@ func TestSTARTTLS(t *testing.T) {
 
 func TestShutdownFinishesData(t *testing.T) {
 	svc := newService(t)
-	srv := start(t, svc, Config{})
+	srv := start(t, svc.Inbound(), Config{})
 	cv := dial(t, srv.Addr().String())
 	cv.cmd(250, "", "EHLO client.example.net")
 	cv.cmd(250, "", "MAIL FROM:<alice@example.net>")
@@ -321,7 +321,7 @@ func TestShutdownFinishesData(t *testing.T) {
 // A list address named twice, in any case, is one recipient: one copy.
 func TestRepeatedRecipientSpooledOnce(t *testing.T) {
 	svc := newService(t)
-	srv := start(t, svc, Config{})
+	srv := start(t, svc.Inbound(), Config{})
 	cv := dial(t, srv.Addr().String())
 	cv.cmd(250, "", "EHLO client.example.net")
 	cv.cmd(250, "", "MAIL FROM:<alice@example.net>")
