@@ -9,6 +9,8 @@ import (
 
 	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/textproto"
+
+	"praxis/listserv/mailmsg"
 )
 
 // Limits that keep a hostile message from costing more than a normal one.
@@ -205,7 +207,7 @@ func parseParams(v string) (string, map[string]string) {
 	}
 	for k, pv := range params {
 		if strings.Contains(pv, "=?") {
-			params[k] = decodeWords(pv)
+			params[k], _ = mailmsg.DecodeWords(pv)
 		}
 	}
 	return mt, params

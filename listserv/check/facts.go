@@ -9,6 +9,7 @@ import (
 	"github.com/emersion/go-message/textproto"
 
 	"praxis/listserv/inbound"
+	"praxis/listserv/mailmsg"
 	"praxis/listserv/store"
 )
 
@@ -89,7 +90,7 @@ func Gather(ctx context.Context, src Source, l *store.List, m *store.Message, su
 
 	f.Author = sum.From
 	if f.Author == "" {
-		f.Author = inbound.LooseAddress(h.Get("Sender"))
+		f.Author = mailmsg.LooseAddress(h.Get("Sender"))
 	}
 	if f.Author == "" {
 		f.Author = m.MailFrom

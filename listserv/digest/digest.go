@@ -7,13 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"mime"
-	"net/mail"
 	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/emersion/go-message"
+
+	"praxis/listserv/mailmsg"
 )
 
 // DigestOptions describe a digest issue and its list.
@@ -111,17 +112,17 @@ func readDigestPost(raw []byte) digestPost {
 		}
 		p.header = append(p.header, field{name: strings.TrimSpace(string(name)), raw: append([]byte(nil), line...)})
 	}
-	p.subject = squeeze(decodeWord(unfold(p.get("Subject"))))
+	// The subject and author are read as the relay and the archive read
+	// them, so the table of contents names a post as they do.
+	h, _ := mailmsg.ReadHeader(p.raw)
+	p.subject = mailmsg.Subject(h)
 	if p.subject == "" {
 		p.subject = "(no subject)"
 	}
-	if as, err := mail.ParseAddressList(decodeWord(unfold(p.get("From")))); err == nil && len(as) > 0 {
-		p.from = as[0].Name
-		if p.from == "" {
-			p.from = as[0].Address
-		}
-	} else {
-		p.from = squeeze(decodeWord(unfold(p.get("From"))))
+	addr, name := mailmsg.Author(h)
+	p.from = name
+	if p.from == "" {
+		p.from = addr
 	}
 	p.id = strings.Trim(strings.TrimSpace(unfold(p.get("Message-ID"))), "<>")
 	return p
@@ -460,7 +461,7 @@ func DigestRFC1153(raws [][]byte, o DigestOptions) ([]byte, error) {
 					_, v, _ := bytes.Cut(f.raw, []byte(":"))
 					val := squeeze(unfold(string(v)))
 					if k != "Message-ID" {
-						val = squeeze(decodeWord(val))
+						val = mailmsg.Text(val)
 					}
 					b.WriteString(k + ": " + val + "\n")
 				}

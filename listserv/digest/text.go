@@ -1,17 +1,15 @@
 package digest
 
 import (
-	"bytes"
 	"io"
-	"mime"
 	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/emersion/go-message"
-	_ "github.com/emersion/go-message/charset" // every charset decodes
 	"golang.org/x/net/html"
+
+	"praxis/listserv/mailmsg"
 )
 
 // maxText bounds the text read from one part of a post.
@@ -50,88 +48,20 @@ func firstText(raw []byte) string {
 
 func readParts(raw []byte, first bool) content {
 	c := content{first: first}
-	ent, err := message.Read(bytes.NewReader(raw))
-	if ent == nil {
-		_ = err
-		return c
-	}
-	walkEntity(ent, 0, &c)
-	return c
-}
-
-func walkEntity(e *message.Entity, depth int, c *content) {
-	if depth > 8 || len(c.texts)+len(c.notes) > 200 || (c.first && len(c.texts) > 0) {
-		return
-	}
-	mt, params, _ := e.Header.ContentType()
-	if mt == "" {
-		mt = "text/plain"
-	}
-	disp, dparams, _ := e.Header.ContentDisposition()
-	name := dparams["filename"]
-	if name == "" {
-		name = params["name"]
-	}
-	if mr := e.MultipartReader(); mr != nil {
-		var parts []*message.Entity
-		for len(parts) < 100 {
-			if c.first && len(c.texts) > 0 {
-				return
-			}
-			p, err := mr.NextPart()
-			if err != nil || p == nil {
-				break
-			}
-			if mt != "multipart/alternative" {
-				walkEntity(p, depth+1, c)
-				continue
-			}
-			if pt, _, _ := p.Header.ContentType(); len(parts) == 0 && (pt == "text/plain" || pt == "") {
-				// The usual case: the plain text comes first (RFC
-				// 2046 §5.1.4); the rest need not be read.
-				walkEntity(p, depth+1, c)
-				return
-			}
-			// An alternative's parts must be read before the next one
-			// starts: keep the bytes of each.
+	mailmsg.Walk(raw, func(p *mailmsg.Part) bool {
+		switch {
+		case p.MediaType == "text/plain" && !p.Attached():
 			b, _ := io.ReadAll(io.LimitReader(p.Body, maxText))
-			p.Body = bytes.NewReader(b)
-			parts = append(parts, p)
+			c.texts = append(c.texts, toUTF8(b))
+		case p.MediaType == "text/html" && !p.Attached():
+			b, _ := io.ReadAll(io.LimitReader(p.Body, maxText))
+			c.texts = append(c.texts, htmlText(toUTF8(b)))
+		default:
+			c.notes = append(c.notes, partNote{Name: p.Filename, Type: p.MediaType})
 		}
-		if mt == "multipart/alternative" {
-			walkAlternative(parts, depth, c)
-		}
-		return
-	}
-	attached := strings.EqualFold(disp, "attachment") || (name != "" && !strings.HasPrefix(mt, "text/"))
-	switch {
-	case mt == "text/plain" && !attached:
-		b, _ := io.ReadAll(io.LimitReader(e.Body, maxText))
-		c.texts = append(c.texts, toUTF8(b))
-	case mt == "text/html" && !attached:
-		b, _ := io.ReadAll(io.LimitReader(e.Body, maxText))
-		c.texts = append(c.texts, htmlText(toUTF8(b)))
-	default:
-		c.notes = append(c.notes, partNote{Name: decodeWord(name), Type: mt})
-	}
-}
-
-// walkAlternative reads the plain text of an alternative if it has one
-// (RFC 2046 §5.1.4 orders them simplest first), else its first part.
-func walkAlternative(parts []*message.Entity, depth int, c *content) {
-	for _, p := range parts {
-		if mt, _, _ := p.Header.ContentType(); mt == "text/plain" || mt == "" {
-			walkEntity(p, depth+1, c)
-			return
-		}
-	}
-	for _, p := range parts {
-		mt, _, _ := p.Header.ContentType()
-		if strings.HasPrefix(mt, "multipart/") || mt == "text/html" {
-			walkEntity(p, depth+1, c)
-			return
-		}
-	}
+		return !first || len(c.texts) == 0
+	})
+	return c
 }
 
 // toUTF8 makes sure text is valid UTF-8 (go-message has already decoded
@@ -145,15 +75,6 @@ func toUTF8(b []byte) string {
 		r[i] = rune(c)
 	}
 	return string(r)
-}
-
-var wordDecoder = mime.WordDecoder{}
-
-func decodeWord(s string) string {
-	if d, err := wordDecoder.DecodeHeader(s); err == nil {
-		return d
-	}
-	return s
 }
 
 // htmlText turns an HTML body into plain text: blocks become lines,
