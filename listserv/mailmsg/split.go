@@ -29,6 +29,7 @@ type Parts struct {
 // Split separates raw into header and body the way a tolerant mail reader
 // does (Python's email package, and so Mailman, behave alike):
 //
+//   - a UTF-8 byte order mark at the very start is dropped;
 //   - an mbox "From " envelope line at the very start is dropped, it belongs
 //     to the hop and is not a header field (RFC 4155 §2);
 //   - the header ends at the first empty line (RFC 5322 §2.1);
@@ -46,8 +47,13 @@ func Split(raw []byte) Parts {
 	hdr.Grow(min(len(raw), 4096))
 
 	pos := 0
-	if first := raw[:LineEnd(raw, 0)]; bytes.HasPrefix(first, []byte("From ")) && !validFieldStart(first) {
-		pos = len(first)
+	if bytes.HasPrefix(raw, bom) {
+		// A byte order mark some Windows tools write before the first
+		// field: it is no part of the field name.
+		pos = len(bom)
+	}
+	if first := raw[pos:LineEnd(raw, pos)]; bytes.HasPrefix(first, []byte("From ")) && !validFieldStart(first) {
+		pos += len(first)
 	}
 	inField := false
 	for pos < len(raw) {
@@ -93,6 +99,8 @@ func Split(raw []byte) Parts {
 	s.Header = finishHeader(&hdr, s.EOL)
 	return s
 }
+
+var bom = []byte("\uFEFF")
 
 func finishHeader(hdr *bytes.Buffer, eol string) []byte {
 	hdr.WriteString(eol)
