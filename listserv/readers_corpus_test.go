@@ -1,4 +1,4 @@
-package listserv
+package listserv_test
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"praxis/archive"
 	"praxis/archive/render"
 	"praxis/listserv/digest"
+	"praxis/listserv/inbound"
 	"praxis/listserv/mailmsg"
 	"praxis/listserv/rewrite"
 )
@@ -79,12 +80,12 @@ func TestCorpusReadersAgree(t *testing.T) {
 		// the same header block (a byte order mark glued to "From" hides
 		// it from the verifier); other mail is refused live or never
 		// taken as authenticated.
-		sum := summarize(raw)
-		if sum.subject != wantSubject {
-			disagree("the spool", "subject", sum.subject, wantSubject)
+		sum := inbound.Summarize(raw)
+		if sum.Subject != wantSubject {
+			disagree("the spool", "subject", sum.Subject, wantSubject)
 		}
-		if sum.fromFields == 1 && !sum.headerSplit && strings.ToLower(sum.from) != wantAddr {
-			disagree("the spool", "author", sum.from, wantAddr)
+		if sum.FromFields == 1 && !sum.HeaderSplit && strings.ToLower(sum.From) != wantAddr {
+			disagree("the spool", "author", sum.From, wantAddr)
 		}
 
 		// The archive and the web page.

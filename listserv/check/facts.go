@@ -3,7 +3,6 @@ package check
 import (
 	"context"
 	"errors"
-	"net/mail"
 	"strings"
 
 	"github.com/emersion/go-message/textproto"
@@ -154,7 +153,7 @@ func DomainOf(addr string) string {
 func HeaderHasAddress(h textproto.Header, addr string, fields ...string) bool {
 	for _, f := range fields {
 		for _, v := range h.Values(f) {
-			if as, err := mail.ParseAddressList(v); err == nil {
+			if as, ok := mailmsg.ParseAddresses(v); ok {
 				for _, a := range as {
 					if strings.EqualFold(a.Address, addr) {
 						return true

@@ -40,7 +40,8 @@ func ParseAuthor(v string) (addr, name string) {
 	}
 	text := Text(v)
 	addr = looseAddress(text)
-	name = strings.Trim(strings.Replace(text, "<"+addr+">", "", 1), "\"' ")
+	name = strings.Join(strings.Fields(strings.Replace(text, "<"+addr+">", "", 1)), " ")
+	name = strings.Trim(name, "\"' ")
 	if name == "" {
 		name = text
 	}
