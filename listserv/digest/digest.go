@@ -14,6 +14,7 @@ import (
 
 	"github.com/emersion/go-message"
 
+	"praxis/archive/learn"
 	"praxis/listserv/mailmsg"
 )
 
@@ -189,7 +190,7 @@ func toc(posts []digestPost, prefix string) string {
 		if prefix != "" {
 			// The list's own prefix says nothing here.
 			subj = strings.TrimSpace(strings.Replace(subj, strings.TrimSpace(prefix), "", 1))
-			subj = squeeze(subj)
+			subj = strings.Join(strings.Fields(subj), " ")
 		}
 		// Filled to 65 columns, continuation lines under the subject.
 		for j, l := range strings.Split(wrapAt(subj+" ("+p.from+")", 60), "\n") {
@@ -459,7 +460,7 @@ func DigestRFC1153(raws [][]byte, o DigestOptions) ([]byte, error) {
 			for _, f := range p.header {
 				if strings.EqualFold(f.name, k) {
 					_, v, _ := bytes.Cut(f.raw, []byte(":"))
-					val := squeeze(unfold(string(v)))
+					val := strings.Join(strings.Fields(unfold(string(v))), " ")
 					if k != "Message-ID" {
 						val = mailmsg.Text(val)
 					}
@@ -505,12 +506,12 @@ func DigestRFC1153(raws [][]byte, o DigestOptions) ([]byte, error) {
 // can be had), leading and trailing blank lines removed, lines of 30
 // hyphens escaped.
 func plainBody(p digestPost, o DigestOptions) string {
-	c := readContent(p.raw)
+	c := learn.ReadContent(p.raw)
 	var parts []string
-	for _, t := range c.texts {
-		parts = append(parts, strings.Trim(normalizeSpace(t), "\n"))
+	for _, t := range c.Texts {
+		parts = append(parts, strings.Trim(learn.NormalizeSpace(t), "\n"))
 	}
-	for _, n := range c.notes {
+	for _, n := range c.Notes {
 		note := "[Attachment: "
 		if n.Name != "" {
 			note += n.Name + ", "

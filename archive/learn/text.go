@@ -1,4 +1,4 @@
-package digest
+package learn
 
 import (
 	"io"
@@ -15,51 +15,52 @@ import (
 // maxText bounds the text read from one part of a post.
 const maxText = 256 << 10
 
-// content is a post's readable text: its inline text parts in order, and
+// Content is a post's readable text: its inline text parts in order, and
 // what else it carried.
-type content struct {
-	texts []string   // decoded inline text parts; an HTML-only part as text
-	notes []partNote // the other parts (attachments, images, forwarded mail)
-	first bool       // stop at the first text part
+type Content struct {
+	Texts []string   // decoded inline text parts; an HTML-only part as text
+	Notes []PartNote // the other parts (attachments, images, forwarded mail)
 }
 
-// partNote names a part that is not shown as text.
-type partNote struct {
+// PartNote names a part that is not shown as text.
+type PartNote struct {
 	Name string // the file name, when the part has one
 	Type string // the media type
 }
 
-// readContent decodes a post the way a reader sees it: every inline
+// ReadContent decodes a post the way a reader sees it: every inline
 // text/plain part, the text/html of an alternative that has no plain
 // part (as text), and a note for every other part. A malformed message
 // gives what could be read.
-func readContent(raw []byte) content {
+func ReadContent(raw []byte) Content {
 	return readParts(raw, false)
 }
 
 // firstText is the first text part of a post, decoded, read no further.
 func firstText(raw []byte) string {
 	c := readParts(raw, true)
-	if len(c.texts) == 0 {
+	if len(c.Texts) == 0 {
 		return ""
 	}
-	return c.texts[0]
+	return c.Texts[0]
 }
 
-func readParts(raw []byte, first bool) content {
-	c := content{first: first}
+// readParts walks the post (mailmsg.Walk, which picks one part of each
+// alternative); first stops it at the first text part.
+func readParts(raw []byte, first bool) Content {
+	var c Content
 	mailmsg.Walk(raw, func(p *mailmsg.Part) bool {
 		switch {
 		case p.MediaType == "text/plain" && !p.Attached():
 			b, _ := io.ReadAll(io.LimitReader(p.Body, maxText))
-			c.texts = append(c.texts, toUTF8(b))
+			c.Texts = append(c.Texts, toUTF8(b))
 		case p.MediaType == "text/html" && !p.Attached():
 			b, _ := io.ReadAll(io.LimitReader(p.Body, maxText))
-			c.texts = append(c.texts, htmlText(toUTF8(b)))
+			c.Texts = append(c.Texts, htmlText(toUTF8(b)))
 		default:
-			c.notes = append(c.notes, partNote{Name: p.Filename, Type: p.MediaType})
+			c.Notes = append(c.Notes, PartNote{Name: p.Filename, Type: p.MediaType})
 		}
-		return !first || len(c.texts) == 0
+		return !first || len(c.Texts) == 0
 	})
 	return c
 }
@@ -157,12 +158,12 @@ var (
 	underscores = regexp.MustCompile(`^\s*[_=-]{10,}\s*$`)
 )
 
-// ownText returns what the author wrote in a text part: quoted lines,
+// OwnText returns what the author wrote in a text part: quoted lines,
 // attribution lines, a quoted message pasted below (top-posting), the
 // signature and the list footer are left out. The rest keeps its line
 // breaks.
-func ownText(text string) string {
-	text = normalizeSpace(text)
+func OwnText(text string) string {
+	text = NormalizeSpace(text)
 	lines := strings.Split(text, "\n")
 	end := len(lines)
 
@@ -303,8 +304,8 @@ func quoteHeaderFollows(lines []string) bool {
 	return false
 }
 
-// normalizeSpace unifies line ends and invisible characters.
-func normalizeSpace(s string) string {
+// NormalizeSpace unifies line ends and invisible characters.
+func NormalizeSpace(s string) string {
 	plain := true
 	for i := 0; i < len(s) && plain; i++ {
 		c := s[i]
@@ -340,9 +341,9 @@ var (
 	signOff = regexp.MustCompile(`^(?i:thanks|thank you|many thanks|thanks again|thanks in advance|thank you in advance|thanks and regards|thanks & regards|thanks and best regards|thanks a lot|thank you very much|thank you so much|thx|tia|cheers|regards|best regards|kind regards|warm regards|with best regards|with kind regards|best wishes|best|all the best|br|rgds|sincerely|yours|yours sincerely|respectfully|greetings|ciao|saludos|grüße|cordialement)\s*[,.!]*(\s*[-–—]?\s*[\p{Lu}][\p{L}.'-]*( [\p{Lu}][\p{L}.'-]*){0,2})?\s*[,.!]*$`)
 )
 
-// proseText drops the greeting at the top and the sign-off (and the name
+// ProseText drops the greeting at the top and the sign-off (and the name
 // under it) at the bottom of an author's own text.
-func proseText(own, authorName string) string {
+func ProseText(own, authorName string) string {
 	lines := strings.Split(own, "\n")
 	// Greeting: the first non-empty line, when short.
 	for i, l := range lines {
