@@ -21,7 +21,7 @@
 //
 //   - A repeated field: Subject and Author read the top-most one, the one a
 //     mail reader shows. (Live mail with two From fields is refused before
-//     it is read; see listserv.ErrAmbiguousAuthor.)
+//     it is read; see inbound.ErrAmbiguousAuthor.)
 //   - A malformed field: an encoded word that does not decode (unknown
 //     charset, broken encoding) is kept as written; a From that net/mail
 //     refuses gives the last <…> or the last word with an @ as the address,
