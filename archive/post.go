@@ -9,10 +9,9 @@ import (
 	"time"
 
 	"github.com/emersion/go-message"
-	_ "github.com/emersion/go-message/charset" // every charset decodes
 	"github.com/emersion/go-message/mail"
 
-	"praxis/listserv/rewrite"
+	"praxis/listserv/mailmsg"
 	"praxis/listserv/store"
 )
 
@@ -23,7 +22,7 @@ import (
 // derived from the content so that importing the same file twice gives
 // the same id.
 func Read(raw []byte, now time.Time, domain string) *store.ArchivedPost {
-	h, _ := rewrite.ReadHeader(raw)
+	h, _ := mailmsg.ReadHeader(raw)
 	mh := mail.Header{Header: message.Header{Header: h}}
 	p := &store.ArchivedPost{}
 
@@ -32,14 +31,9 @@ func Read(raw []byte, now time.Time, domain string) *store.ArchivedPost {
 		sum := sha256.Sum256(raw)
 		p.MessageID = "praxis-archive." + hex.EncodeToString(sum[:12]) + "@" + domain
 	}
-	if as, err := mh.AddressList("From"); err == nil && len(as) > 0 {
-		p.FromAddr, p.FromName = strings.ToLower(as[0].Address), as[0].Name
-	}
-	if subj, err := mh.Subject(); err == nil {
-		p.Subject = strings.Join(strings.Fields(subj), " ")
-	} else {
-		p.Subject = strings.Join(strings.Fields(h.Get("Subject")), " ")
-	}
+	p.FromAddr, p.FromName = mailmsg.Author(h)
+	p.FromAddr = strings.ToLower(p.FromAddr)
+	p.Subject = mailmsg.Subject(h)
 	p.NormSubject, p.IsReply = normSubject(p.Subject)
 
 	p.OrigDate = strings.TrimSpace(h.Get("Date"))
@@ -212,6 +206,6 @@ func attachmentNames(raw []byte) []string {
 
 // HasMessageID tells whether a post names itself (else Read made an id).
 func HasMessageID(raw []byte) bool {
-	h, _ := rewrite.ReadHeader(raw)
+	h, _ := mailmsg.ReadHeader(raw)
 	return cleanID(h.Get("Message-Id")) != ""
 }

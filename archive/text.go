@@ -6,9 +6,9 @@ import (
 	"io"
 	"strings"
 
-	"github.com/emersion/go-message"
-	"github.com/emersion/go-message/mail"
 	xhtml "golang.org/x/net/html"
+
+	"praxis/listserv/mailmsg"
 )
 
 // maxText bounds the text read from one post for the index.
@@ -18,50 +18,32 @@ const maxText = 256 << 10
 // text and the text it quotes ("> " lines), from the first text/plain part,
 // decoded; the signature (after "-- ") is left out.
 func Text(raw []byte) (to, body, quoted string) {
-	ent, err := message.Read(bytes.NewReader(raw))
-	if ent == nil {
-		return "", "", ""
-	}
-	_ = err // unknown charsets and encodings still give a readable entity
-	mh := mail.Header{Header: ent.Header}
+	h, _ := mailmsg.ReadHeader(raw)
 	var tos []string
 	for _, f := range []string{"To", "Cc"} {
-		if as, err := mh.AddressList(f); err == nil {
+		if as, ok := mailmsg.Addresses(h, f); ok {
 			for _, a := range as {
 				tos = append(tos, strings.TrimSpace(a.Name+" "+a.Address))
 			}
 		}
 	}
 	var text, html io.Reader
-	var walk func(e *message.Entity, depth int)
-	walk = func(e *message.Entity, depth int) {
-		if text != nil || depth > 5 {
-			return
-		}
-		if mr := e.MultipartReader(); mr != nil {
-			for text == nil {
-				p, err := mr.NextPart()
-				if err != nil || p == nil {
-					return
-				}
-				walk(p, depth+1)
-			}
-			return
-		}
-		mt, _, _ := e.Header.ContentType()
-		if disp, _, _ := e.Header.ContentDisposition(); disp == "attachment" {
-			return
+	mailmsg.Walk(raw, func(p *mailmsg.Part) bool {
+		if p.Disposition == "attachment" {
+			return true
 		}
 		switch {
-		case mt == "" || mt == "text/plain":
-			text = e.Body
-		case mt == "text/html" && html == nil:
-			// Read now: the multipart reader moves on past this part.
-			b, _ := io.ReadAll(io.LimitReader(e.Body, maxText))
+		case p.MediaType == "text/plain":
+			// Read now: the walk moves on past this part.
+			b, _ := io.ReadAll(io.LimitReader(p.Body, maxText))
+			text = bytes.NewReader(b)
+			return false
+		case p.MediaType == "text/html" && html == nil:
+			b, _ := io.ReadAll(io.LimitReader(p.Body, maxText))
 			html = bytes.NewReader(b)
 		}
-	}
-	walk(ent, 0)
+		return true
+	})
 	if text == nil && html != nil {
 		// HTML-only mail is searchable too: its text, blockquotes as quotes.
 		own, quote := htmlText(html)

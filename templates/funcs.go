@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"praxis/archive/render"
+	"praxis/listserv/mailmsg"
 )
 
 // Paths of the web archive. Message-IDs and thread ids may hold any
@@ -57,12 +57,12 @@ var webFuncs = htmltemplate.FuncMap{
 }
 
 // linkify escapes plain text and makes its http(s) URLs (as
-// render.URLSpans finds them) links that tell the browser to send no
+// mailmsg.URLSpans finds them) links that tell the browser to send no
 // referrer and open nothing with access back.
 func linkify(text string) htmltemplate.HTML {
 	var b strings.Builder
 	at := 0
-	for _, sp := range render.URLSpans(text) {
+	for _, sp := range mailmsg.URLSpans(text) {
 		u := text[sp[0]:sp[1]]
 		b.WriteString(html.EscapeString(text[at:sp[0]]))
 		b.WriteString(`<a href="` + html.EscapeString(u) + `" rel="nofollow noopener noreferrer">` + html.EscapeString(u) + `</a>`)

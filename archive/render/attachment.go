@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"praxis/listserv/mailmsg"
 )
 
 // Attachment is a part of a post that is offered for download rather than
@@ -111,9 +113,9 @@ const maxFilename = 150 // characters
 // trailing dots or spaces, at most maxFilename characters with the
 // extension kept. An empty result becomes "attachment-N.ext".
 func safeFilename(name string, index int, mediaType string) string {
-	name = decodeWords(name)
+	name, _ = mailmsg.DecodeWords(name)
 	if !utf8.ValidString(name) {
-		name, _ = convert("windows-1252", []byte(name))
+		name = mailmsg.Windows1252(name)
 	}
 	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
 		name = name[i+1:]

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"praxis/archive/mbox"
+	"praxis/listserv/mailmsg"
 )
 
 // The shared corpora sit beside the module; tests that need them skip
@@ -96,7 +97,7 @@ func checkMessage(t *testing.T, where string, raw []byte, st *corpusStats) {
 	}
 	links := Links(raw)
 	for _, l := range links {
-		if !isHTTP(l) {
+		if !mailmsg.IsHTTP(l) {
 			t.Errorf("%s: link %q", where, l)
 		}
 	}

@@ -3,14 +3,13 @@ package render
 import (
 	"bytes"
 	"encoding/base64"
-	"io"
-	"mime"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/emersion/go-message/charset" // every charset decodes
 	htmlcharset "golang.org/x/net/html/charset"
+
+	"praxis/listserv/mailmsg"
 )
 
 // transferDecode undoes a Content-Transfer-Encoding (RFC 2045 §6). It is
@@ -154,7 +153,7 @@ func (e *entity) utf8() string {
 	switch cs {
 	case "", "us-ascii", "ascii", "utf-8", "utf8", "unicode-1-1-utf-8":
 	default:
-		s, ok = convert(cs, b)
+		s, ok = mailmsg.Convert(cs, b)
 		if ok && strings.Count(s, "\uFFFD") > bytes.Count(b, []byte("\uFFFD")) {
 			// The declared charset is wrong. Mislabelled UTF-8 is
 			// common, and so are the relatives of the label.
@@ -173,7 +172,7 @@ func (e *entity) utf8() string {
 			}
 			s = string(d)
 		default:
-			s, _ = convert("windows-1252", b)
+			s, _ = mailmsg.Convert("windows-1252", b)
 		}
 	}
 	return strings.ToValidUTF8(s, "\uFFFD")
@@ -200,7 +199,7 @@ func relabel(cs string, b []byte, s string) (string, bool) {
 		return string(b), true
 	}
 	for _, r := range relatives[cs] {
-		if d, ok := convert(r, b); ok && !strings.Contains(d, "\uFFFD") {
+		if d, ok := mailmsg.Convert(r, b); ok && !strings.Contains(d, "\uFFFD") {
 			return d, true
 		}
 	}
@@ -225,20 +224,6 @@ func looksUTF8(b []byte) bool {
 		b = b[n:]
 	}
 	return bad == 0 || good > bad
-}
-
-// convert decodes b from charset cs; ok is false when cs is unknown or
-// the decoder fails.
-func convert(cs string, b []byte) (string, bool) {
-	r, err := charset.Reader(cs, bytes.NewReader(b))
-	if err != nil || r == nil {
-		return "", false
-	}
-	d, err := io.ReadAll(r)
-	if err != nil {
-		return "", false
-	}
-	return string(d), true
 }
 
 // cleanText makes decoded text safe to lay out: valid UTF-8, "\n" line
@@ -266,33 +251,4 @@ func cleanText(s string) string {
 // byte order mark, or a zero-width space that some mailers scatter.
 func needsCleaning(r rune) bool {
 	return r != '\n' && r != '\t' && unicode.IsControl(r) || r == '\uFEFF'
-}
-
-var wordDecoder = &mime.WordDecoder{CharsetReader: charset.Reader}
-
-// decodeWords decodes RFC 2047 encoded words, keeping the text as it is
-// when they are broken.
-func decodeWords(s string) string {
-	if !strings.Contains(s, "=?") {
-		return s
-	}
-	d, err := wordDecoder.DecodeHeader(s)
-	if err != nil {
-		return s
-	}
-	return d
-}
-
-// headerText makes a header value fit for a page: encoded words decoded,
-// raw 8-bit bytes read as UTF-8 when they are (RFC 6532), else as
-// Windows-1252, and every run of white space or control characters one
-// space.
-func headerText(s string) string {
-	s = decodeWords(s)
-	if !utf8.ValidString(s) {
-		s, _ = convert("windows-1252", []byte(s))
-	}
-	return strings.Join(strings.FieldsFunc(s, func(r rune) bool {
-		return unicode.IsSpace(r) || unicode.IsControl(r)
-	}), " ")
 }

@@ -26,20 +26,3 @@ func TestTransferDecode(t *testing.T) {
 		}
 	}
 }
-
-func TestHeaderText(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"plain", "plain"},
-		{"=?UTF-8?B?w6l0w6k=?=", "été"},
-		{"=?utf-8?q?a?= =?utf-8?q?b?=", "ab"},
-		{"=?x-unknown?q?a?=", "=?x-unknown?q?a?="},
-		{"tab\tand\r\n folded", "tab and folded"},
-		{"caf\xe9", "café"},
-		{"nul\x00 byte", "nul byte"},
-	}
-	for _, tt := range tests {
-		if got := headerText(tt.in); got != tt.want {
-			t.Errorf("headerText(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}

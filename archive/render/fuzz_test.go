@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"praxis/listserv/mailmsg"
 )
 
 // FuzzRender checks that no input makes Render, AttachmentData or Links
@@ -36,7 +38,7 @@ func FuzzRender(f *testing.F) {
 			}
 		}
 		for _, l := range Links(raw) {
-			if !isHTTP(l) {
+			if !mailmsg.IsHTTP(l) {
 				t.Fatalf("link %q", l)
 			}
 		}
@@ -62,7 +64,7 @@ func FuzzSanitize(f *testing.F) {
 			t.Fatalf("unsafe HTML %q from %q: %v", out, src, problems)
 		}
 		for _, l := range links {
-			if !isHTTP(l) {
+			if !mailmsg.IsHTTP(l) {
 				t.Fatalf("link %q", l)
 			}
 		}

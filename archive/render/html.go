@@ -7,6 +7,8 @@ import (
 	"github.com/microcosm-cc/bluemonday"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"praxis/listserv/mailmsg"
 )
 
 // policy is bluemonday's UGCPolicy tightened for mail: the same text,
@@ -132,13 +134,13 @@ func scanHTML(doc *html.Node) (remote bool, links []string) {
 				quoted = true
 			}
 			if !skip && !quoted && n.DataAtom == atom.A {
-				if u := strings.TrimSpace(attr(n, "href")); isHTTP(u) {
+				if u := strings.TrimSpace(attr(n, "href")); mailmsg.IsHTTP(u) {
 					links = append(links, u)
 				}
 			}
 		case html.TextNode:
 			if !skip && !quoted {
-				links = append(links, URLs(n.Data)...)
+				links = append(links, mailmsg.URLs(n.Data)...)
 			}
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {

@@ -1,14 +1,14 @@
 package render
 
 import (
-	"bufio"
 	"bytes"
 	"mime"
 	"regexp"
 	"strings"
 
 	"github.com/emersion/go-message"
-	"github.com/emersion/go-message/textproto"
+
+	"praxis/listserv/mailmsg"
 )
 
 // Limits that keep a hostile message from costing more than a normal one.
@@ -115,56 +115,12 @@ func (e *entity) filename() string {
 	return e.params["name"]
 }
 
-// readHeader reads the header with go-message and returns the body after
-// it. A header go-message rejects (a first line that is not a field,
-// "Name : value", junk lines) is read again leniently: fields are taken
-// where they can be recognised and the rest is skipped; when no field is
-// recognised at all the whole message is the body.
+// readHeader reads an entity's header the way every reader of Praxis
+// reads it (mailmsg.ReadHeader: the header ends at the first line that is
+// not a field, which starts the body), and returns the body after it.
 func readHeader(raw []byte) (message.Header, []byte) {
-	r := bytes.NewReader(raw)
-	br := bufio.NewReader(r)
-	h, err := textproto.ReadHeader(br)
-	if err == nil {
-		consumed := len(raw) - r.Len() - br.Buffered()
-		return message.Header{Header: h}, raw[consumed:]
-	}
-	lh, body := lenientHeader(raw)
-	return message.Header{Header: lh}, body
-}
-
-var fieldRE = regexp.MustCompile(`^[ \t]*([!-9;-~]+)[ \t]*:(.*)$`)
-
-func lenientHeader(raw []byte) (textproto.Header, []byte) {
-	var h textproto.Header
-	type field struct{ k, v string }
-	var fields []field
-	rest := raw
-	body := raw[len(raw):]
-	for len(rest) > 0 {
-		line, next := cutLine(rest)
-		rest = next
-		s := strings.TrimRight(string(line), "\r\n")
-		if strings.TrimSpace(s) == "" {
-			body = rest
-			break
-		}
-		if (s[0] == ' ' || s[0] == '\t') && len(fields) > 0 {
-			fields[len(fields)-1].v += " " + strings.TrimSpace(s)
-			continue
-		}
-		if m := fieldRE.FindStringSubmatch(s); m != nil {
-			fields = append(fields, field{m[1], strings.TrimSpace(m[2])})
-		}
-		// Anything else is a stray line: skipped.
-	}
-	if len(fields) == 0 {
-		return h, raw
-	}
-	// textproto.Header.Add prepends; add in reverse to keep the order.
-	for i := len(fields) - 1; i >= 0; i-- {
-		h.Add(fields[i].k, fields[i].v)
-	}
-	return h, body
+	h, _ := mailmsg.ReadHeader(raw)
+	return message.Header{Header: h}, mailmsg.Split(raw).Body
 }
 
 // cutLine returns b's first line with its ending, and the rest.
@@ -205,7 +161,7 @@ func parseParams(v string) (string, map[string]string) {
 	}
 	for k, pv := range params {
 		if strings.Contains(pv, "=?") {
-			params[k] = decodeWords(pv)
+			params[k], _ = mailmsg.DecodeWords(pv)
 		}
 	}
 	return mt, params

@@ -3,11 +3,12 @@ package render
 import (
 	"errors"
 	"html/template"
-	"regexp"
 	"strings"
 
 	"github.com/emersion/go-message"
-	"github.com/emersion/go-message/mail"
+	"github.com/emersion/go-message/textproto"
+
+	"praxis/listserv/mailmsg"
 )
 
 // maxText bounds the text shown of one post (the archive's index reads
@@ -96,31 +97,18 @@ func Links(raw []byte) []string {
 	return Render(raw).links()
 }
 
-var addrRE = regexp.MustCompile(`[^\s<>"(),;:@]+@[^\s<>"(),;:@]+`)
-
-// headerOf reads the fields a page shows from a message header.
+// headerOf reads the fields a page shows from a message header, the way
+// every reader of Praxis reads them (mailmsg).
 func headerOf(mh message.Header) Header {
-	h := mail.Header{Header: mh}
-	var out Header
-	if s, err := h.Subject(); err == nil {
-		out.Subject = headerText(s)
-	} else {
-		out.Subject = headerText(h.Get("Subject"))
+	h := mh.Header
+	out := Header{Subject: mailmsg.Subject(h), Date: mailmsg.Text(h.Get("Date"))}
+	out.FromAddr, out.From = mailmsg.Author(h)
+	out.FromAddr = strings.ToLower(out.FromAddr)
+	if out.From == "" {
+		out.From = out.FromAddr
 	}
-	out.Date = headerText(h.Get("Date"))
-	if as, err := h.AddressList("From"); err == nil && len(as) > 0 {
-		out.FromAddr = strings.ToLower(as[0].Address)
-		out.From = headerText(as[0].Name)
-		if out.From == "" {
-			out.From = out.FromAddr
-		}
-	} else if v := headerText(h.Get("From")); v != "" {
-		addr := addrRE.FindString(v)
-		out.FromAddr = strings.ToLower(addr)
-		out.From = strings.Trim(strings.Replace(v, "<"+addr+">", "", 1), `"' `)
-		if out.From == "" {
-			out.From = v
-		}
+	if out.From == "" {
+		out.From = mailmsg.Text(h.Get("From"))
 	}
 	out.To = addressText(h, "To")
 	out.Cc = addressText(h, "Cc")
@@ -129,14 +117,14 @@ func headerOf(mh message.Header) Header {
 
 // addressText formats an address field as "Name <address>, …", or gives
 // its text when it cannot be parsed.
-func addressText(h mail.Header, key string) string {
-	as, err := h.AddressList(key)
-	if err != nil || len(as) == 0 {
-		return headerText(h.Get(key))
+func addressText(h textproto.Header, key string) string {
+	as, ok := mailmsg.Addresses(h, key)
+	if !ok || len(as) == 0 {
+		return mailmsg.Text(h.Get(key))
 	}
 	parts := make([]string, 0, len(as))
 	for _, a := range as {
-		name := headerText(a.Name)
+		name := mailmsg.Text(a.Name)
 		switch {
 		case name == "":
 			parts = append(parts, a.Address)

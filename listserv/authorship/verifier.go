@@ -5,14 +5,15 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
-	"praxis/listserv/check"
-	"praxis/listserv/inbound"
 	"strings"
 	"time"
 
 	"github.com/emersion/go-message/textproto"
 
+	"praxis/listserv/check"
 	"praxis/listserv/dmarc"
+	"praxis/listserv/inbound"
+	"praxis/listserv/mailmsg"
 	"praxis/listserv/store"
 )
 
@@ -133,7 +134,7 @@ func (s *Verifier) CommandProven(ctx context.Context, m *store.Message, sender s
 		return false, "its header has a line that is not a field", nil
 	}
 	for _, f := range fields {
-		if strings.EqualFold(f.Name, "From") && !strings.EqualFold(inbound.LooseAddress(f.Value()), sender) {
+		if strings.EqualFold(f.Name, "From") && !strings.EqualFold(mailmsg.LooseAddress(f.Value()), sender) {
 			return false, "its From field cannot be read", nil
 		}
 	}

@@ -3,12 +3,12 @@ package check
 import (
 	"context"
 	"errors"
-	"net/mail"
 	"strings"
 
 	"github.com/emersion/go-message/textproto"
 
 	"praxis/listserv/inbound"
+	"praxis/listserv/mailmsg"
 	"praxis/listserv/store"
 )
 
@@ -89,7 +89,7 @@ func Gather(ctx context.Context, src Source, l *store.List, m *store.Message, su
 
 	f.Author = sum.From
 	if f.Author == "" {
-		f.Author = inbound.LooseAddress(h.Get("Sender"))
+		f.Author = mailmsg.LooseAddress(h.Get("Sender"))
 	}
 	if f.Author == "" {
 		f.Author = m.MailFrom
@@ -153,7 +153,7 @@ func DomainOf(addr string) string {
 func HeaderHasAddress(h textproto.Header, addr string, fields ...string) bool {
 	for _, f := range fields {
 		for _, v := range h.Values(f) {
-			if as, err := mail.ParseAddressList(v); err == nil {
+			if as, ok := mailmsg.ParseAddresses(v); ok {
 				for _, a := range as {
 					if strings.EqualFold(a.Address, addr) {
 						return true

@@ -7,13 +7,15 @@ import (
 	"errors"
 	"fmt"
 	"mime"
-	"net/mail"
 	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/emersion/go-message"
+
+	"praxis/archive/learn"
+	"praxis/listserv/mailmsg"
 )
 
 // DigestOptions describe a digest issue and its list.
@@ -111,17 +113,17 @@ func readDigestPost(raw []byte) digestPost {
 		}
 		p.header = append(p.header, field{name: strings.TrimSpace(string(name)), raw: append([]byte(nil), line...)})
 	}
-	p.subject = squeeze(decodeWord(unfold(p.get("Subject"))))
+	// The subject and author are read as the relay and the archive read
+	// them, so the table of contents names a post as they do.
+	h, _ := mailmsg.ReadHeader(p.raw)
+	p.subject = mailmsg.Subject(h)
 	if p.subject == "" {
 		p.subject = "(no subject)"
 	}
-	if as, err := mail.ParseAddressList(decodeWord(unfold(p.get("From")))); err == nil && len(as) > 0 {
-		p.from = as[0].Name
-		if p.from == "" {
-			p.from = as[0].Address
-		}
-	} else {
-		p.from = squeeze(decodeWord(unfold(p.get("From"))))
+	addr, name := mailmsg.Author(h)
+	p.from = name
+	if p.from == "" {
+		p.from = addr
 	}
 	p.id = strings.Trim(strings.TrimSpace(unfold(p.get("Message-ID"))), "<>")
 	return p
@@ -188,7 +190,7 @@ func toc(posts []digestPost, prefix string) string {
 		if prefix != "" {
 			// The list's own prefix says nothing here.
 			subj = strings.TrimSpace(strings.Replace(subj, strings.TrimSpace(prefix), "", 1))
-			subj = squeeze(subj)
+			subj = strings.Join(strings.Fields(subj), " ")
 		}
 		// Filled to 65 columns, continuation lines under the subject.
 		for j, l := range strings.Split(wrapAt(subj+" ("+p.from+")", 60), "\n") {
@@ -458,9 +460,9 @@ func DigestRFC1153(raws [][]byte, o DigestOptions) ([]byte, error) {
 			for _, f := range p.header {
 				if strings.EqualFold(f.name, k) {
 					_, v, _ := bytes.Cut(f.raw, []byte(":"))
-					val := squeeze(unfold(string(v)))
+					val := strings.Join(strings.Fields(unfold(string(v))), " ")
 					if k != "Message-ID" {
-						val = squeeze(decodeWord(val))
+						val = mailmsg.Text(val)
 					}
 					b.WriteString(k + ": " + val + "\n")
 				}
@@ -504,12 +506,12 @@ func DigestRFC1153(raws [][]byte, o DigestOptions) ([]byte, error) {
 // can be had), leading and trailing blank lines removed, lines of 30
 // hyphens escaped.
 func plainBody(p digestPost, o DigestOptions) string {
-	c := readContent(p.raw)
+	c := learn.ReadContent(p.raw)
 	var parts []string
-	for _, t := range c.texts {
-		parts = append(parts, strings.Trim(normalizeSpace(t), "\n"))
+	for _, t := range c.Texts {
+		parts = append(parts, strings.Trim(learn.NormalizeSpace(t), "\n"))
 	}
-	for _, n := range c.notes {
+	for _, n := range c.Notes {
 		note := "[Attachment: "
 		if n.Name != "" {
 			note += n.Name + ", "

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"praxis/archive/learn"
 	"praxis/listserv/store"
 )
 
@@ -76,7 +77,7 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 		if !a.Date.Before(end) {
 			return errStop
 		}
-		key := authorKey(a.FromAddr, a.FromName)
+		key := learn.AuthorKey(a.FromAddr, a.FromName)
 		if _, ok := p.FirstPost[key]; !ok {
 			p.FirstPost[key] = a.Date
 		}
@@ -101,13 +102,13 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 	if err := runJobs(ctx, st, jobs); err != nil {
 		return nil, err
 	}
-	p.DF = NewDocFreq()
+	p.DF = learn.NewDocFreq()
 	for _, j := range jobs {
 		if j.post != nil {
 			p.Posts = append(p.Posts, j.post)
 		}
 		if j.df {
-			p.DF.addTerms(j.terms)
+			p.DF.AddTerms(j.terms)
 		}
 	}
 	ms, err := st.Members(ctx, listID)
@@ -126,7 +127,7 @@ type job struct {
 	a     *store.ArchivedPost
 	whole bool
 	df    bool
-	post  *Post
+	post  *learn.Post
 	terms []string
 }
 
@@ -146,7 +147,7 @@ func runJobs(ctx context.Context, st Reader, jobs []job) error {
 				if !j.whole && j.a.Size > maxDFSize {
 					// Mostly attachment: counted by its subject, not
 					// worth reading for a word count.
-					j.terms = termSet(j.a.Subject)
+					j.terms = learn.TermSet(j.a.Subject)
 					continue
 				}
 				raw, err := st.ArchiveRaw(ctx, j.a.Hash)
@@ -158,7 +159,7 @@ func runJobs(ctx context.Context, st Reader, jobs []job) error {
 					mu.Unlock()
 					continue
 				}
-				own := ownText(quickText(raw))
+				own := learn.OwnText(learn.QuickText(raw))
 				if j.whole {
 					j.post = newPost(j.a, own)
 				}
@@ -168,7 +169,7 @@ func runJobs(ctx context.Context, st Reader, jobs []job) error {
 					if j.a.Size > maxDFSize {
 						own = ""
 					}
-					j.terms = termSet(j.a.Subject + "\n" + own)
+					j.terms = learn.TermSet(j.a.Subject + "\n" + own)
 				}
 			}
 		}()
@@ -188,8 +189,8 @@ func runJobs(ctx context.Context, st Reader, jobs []job) error {
 }
 
 // newPost makes a Post of an archived post and its own text.
-func newPost(a *store.ArchivedPost, own string) *Post {
-	return &Post{
+func newPost(a *store.ArchivedPost, own string) *learn.Post {
+	return &learn.Post{
 		ID:          a.ID,
 		MessageID:   a.MessageID,
 		ThreadID:    a.ThreadID,
@@ -197,7 +198,7 @@ func newPost(a *store.ArchivedPost, own string) *Post {
 		Date:        a.Date,
 		FromAddr:    a.FromAddr,
 		FromName:    a.FromName,
-		Key:         authorKey(a.FromAddr, a.FromName),
+		Key:         learn.AuthorKey(a.FromAddr, a.FromName),
 		Subject:     a.Subject,
 		Body:        own,
 		Attachments: a.Attachments,

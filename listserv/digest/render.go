@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"praxis/archive/learn"
 	"praxis/templates"
 )
 
@@ -183,7 +184,7 @@ func firstName(m *Member) string {
 	if m == nil {
 		return ""
 	}
-	n := displayName(m.Name, m.Address)
+	n := learn.DisplayName(m.Name, m.Address)
 	if f := strings.Fields(n); len(f) > 0 {
 		return f[0]
 	}

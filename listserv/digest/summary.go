@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"praxis/archive"
+	"praxis/archive/learn"
 )
 
 // Options tune Summarize. The zero value gives the defaults.
@@ -240,30 +241,19 @@ func Summarize(p *Period, opts Options) *Summary {
 	o := opts.withDefaults()
 	// Oldest first, whatever order the caller gave.
 	sorted := *p
-	sorted.Posts = append([]*Post(nil), p.Posts...)
-	sort.SliceStable(sorted.Posts, func(i, j int) bool { return before(sorted.Posts[i], sorted.Posts[j]) })
+	sorted.Posts = append([]*learn.Post(nil), p.Posts...)
+	sort.SliceStable(sorted.Posts, func(i, j int) bool { return learn.Before(sorted.Posts[i], sorted.Posts[j]) })
 	p = &sorted
 	df := p.DF
 	if df == nil {
-		df = NewDocFreq()
+		df = learn.NewDocFreq()
 		for _, q := range p.Posts {
 			df.Add(q.Subject + "\n" + q.Body)
 		}
 	}
 	s := &Summary{List: p.List, Start: p.Start, End: p.End, opts: o}
 	s.ArchiveURL = o.BaseURL + "/l/" + url.PathEscape(p.List.Address) + "/"
-	ts := threads(p.Posts, p.End)
-	an := &analysis{p: p, o: o, df: df, threads: ts, byID: map[string]*Post{}, children: map[string][]*Post{}, sents: map[*Post][]string{}}
-	for _, q := range p.Posts {
-		if q.Date.Before(p.End) {
-			an.byID[q.MessageID] = q
-		}
-	}
-	for _, q := range p.Posts {
-		if q.ParentID != "" && q.Date.Before(p.End) {
-			an.children[q.ParentID] = append(an.children[q.ParentID], q)
-		}
-	}
+	an := &analysis{p: p, o: o, df: df, Reading: learn.Read(p.Posts, p.End)}
 	s.Numbers = an.numbers()
 	s.Active = an.active()
 	for _, st := range s.Active {
@@ -321,16 +311,16 @@ func (s *Summary) ExpertiseMatches() int {
 func matchTerms(words []string, expertise []string) []string {
 	var out []string
 	for _, e := range expertise {
-		ts := tokens(e)
+		ts := learn.Tokens(e)
 		if len(ts) == 0 {
 			// A term with no word the tokenizer keeps ("C++", "IO")
 			// is matched as written.
-			ts = []token{{term: strings.ToLower(strings.TrimSpace(e))}}
+			ts = []learn.Token{{Term: strings.ToLower(strings.TrimSpace(e))}}
 		}
 	outer:
 		for i := 0; i+len(ts) <= len(words); i++ {
 			for j, t := range ts {
-				if words[i+j] != t.term {
+				if words[i+j] != t.Term {
 					continue outer
 				}
 			}
@@ -343,27 +333,10 @@ func matchTerms(words []string, expertise []string) []string {
 
 // analysis holds what the sections share.
 type analysis struct {
-	p        *Period
-	o        Options
-	df       *DocFreq
-	threads  map[string]*thread
-	byID     map[string]*Post   // by Message-ID
-	children map[string][]*Post // by parent Message-ID
-	sents    map[*Post][]string // quotable sentences, computed once
-}
-
-// prose is a post's own text without greeting and sign-off.
-func (a *analysis) prose(q *Post) string { return proseText(q.Body, q.Author()) }
-
-// sentences returns a post's quotable sentences: of its prose (own text
-// without greeting and sign-off).
-func (a *analysis) sentences(q *Post) []string {
-	if s, ok := a.sents[q]; ok {
-		return s
-	}
-	s := sentences(proseText(q.Body, q.Author()))
-	a.sents[q] = s
-	return s
+	*learn.Reading // the period's conversations, read once
+	p              *Period
+	o              Options
+	df             *learn.DocFreq
 }
 
 func (a *analysis) threadURL(id string) string {
@@ -373,22 +346,14 @@ func (a *analysis) threadURL(id string) string {
 func (a *analysis) postURL(id string) string { return a.o.BaseURL + "/m/" + url.PathEscape(id) }
 
 // sorted returns the threads in a stable order (by id).
-func (a *analysis) sorted() []*thread {
-	out := make([]*thread, 0, len(a.threads))
-	for _, t := range a.threads {
+func (a *analysis) sorted() []*learn.Thread {
+	out := make([]*learn.Thread, 0, len(a.Threads))
+	for _, t := range a.Threads {
 		out = append(out, t)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }
-
-// startsThread tells whether a thread's first post opens a conversation
-// (rather than answering a post the archive does not have).
-func startsThread(root *Post) bool {
-	return root.ParentID == "" && !replySubject.MatchString(root.Subject)
-}
-
-var replySubject = regexp.MustCompile(`(?i)^\s*((\[[^\]]*\]\s*)*)(re|aw|sv|antw|vs)\s*(\[\d+\])?\s*:`)
 
 func (a *analysis) numbers() Numbers {
 	var n Numbers
@@ -396,7 +361,7 @@ func (a *analysis) numbers() Numbers {
 	for _, q := range a.p.Posts {
 		if a.p.In(q.Date) {
 			n.Posts++
-			authors[q.who()] = true
+			authors[q.Who()] = true
 		}
 	}
 	n.ActiveMembers = len(authors)
@@ -416,16 +381,16 @@ func (a *analysis) numbers() Numbers {
 			continue
 		}
 		n.Threads++
-		if !a.p.In(t.root.Date) || !startsThread(t.root) {
+		if !a.p.In(t.Root.Date) || !learn.StartsThread(t.Root) {
 			continue
 		}
 		n.ThreadsStarted++
-		first := firstReply(t)
+		first := learn.FirstReply(t)
 		if first != nil {
 			n.Replied++
-			waits = append(waits, first.Date.Sub(t.root.Date))
+			waits = append(waits, first.Date.Sub(t.Root.Date))
 		}
-		if a.isQuestion(t.root) {
+		if a.IsQuestion(t.Root) {
 			n.Questions++
 			if first != nil {
 				n.Answered++
@@ -436,23 +401,13 @@ func (a *analysis) numbers() Numbers {
 	return n
 }
 
-func (a *analysis) activeIn(t *thread) bool {
-	for _, q := range t.posts {
+func (a *analysis) activeIn(t *learn.Thread) bool {
+	for _, q := range t.Posts {
 		if a.p.In(q.Date) {
 			return true
 		}
 	}
 	return false
-}
-
-// firstReply is a thread's first post by someone other than its author.
-func firstReply(t *thread) *Post {
-	for _, q := range t.posts[1:] {
-		if q.who() != t.root.who() {
-			return q
-		}
-	}
-	return nil
 }
 
 func median(ds []time.Duration) time.Duration {
@@ -467,69 +422,28 @@ func median(ds []time.Duration) time.Duration {
 	return (ds[m-1] + ds[m]) / 2
 }
 
-var announcement = regexp.MustCompile(`(?i)^\s*[\[(]?(ann|announce|announcement|release[sd]?|job|jobs|hiring|cfp|call for|webinar|workshop|event|news)\b|\bdigest, vol\b|\bdigest vol\b`)
-
-// isQuestion tells whether a thread's first post asks something: a '?'
-// in its subject or its prose, or a subject that opens like a question
-// ("How to…", "Any…", "Help…"). Announcements are not questions.
-func (a *analysis) isQuestion(root *Post) bool {
-	subj := cleanSubject(root.Subject)
-	if announcement.MatchString(subj) {
-		return false
-	}
-	if isQuestionSentence(subj) || interrogative.MatchString(subj) {
-		return true
-	}
-	for _, s := range a.sentences(root) {
-		if isQuestionSentence(s) {
-			return true
-		}
-	}
-	return false
-}
-
-// cleanSubject strips reply markers and bracketed tags from the front of
-// a subject: "Re: [USRP-users] Re: [EXTERNAL] Re: B210 overflow" becomes
-// "B210 overflow".
-func cleanSubject(s string) string {
-	s = squeeze(s)
-	for {
-		t := strings.TrimSpace(subjectJunk.ReplaceAllString(s, ""))
-		if t == s {
-			break
-		}
-		s = t
-	}
-	if s == "" {
-		return "(no subject)"
-	}
-	return s
-}
-
-var subjectJunk = regexp.MustCompile(`(?i)^\s*(\[[^\]]*\]|(re|aw|sv|antw|vs|fw|fwd|wg|tr)\s*(\[\d+\]|\(\d+\))?\s*:)`)
-
 // active scores every thread with a post in the period, the highest first.
 func (a *analysis) active() []ThreadStat {
 	var out []ThreadStat
 	for _, t := range a.sorted() {
-		st := ThreadStat{ThreadID: t.id, Subject: cleanSubject(t.root.Subject)}
+		st := ThreadStat{ThreadID: t.ID, Subject: learn.CleanSubject(t.Root.Subject)}
 		authors := map[string]bool{}
-		for _, q := range t.posts {
+		for _, q := range t.Posts {
 			if !a.p.In(q.Date) {
 				continue
 			}
 			st.Posts++
-			if q != t.root {
+			if q != t.Root {
 				st.Replies++
 			}
-			authors[q.who()] = true
+			authors[q.Who()] = true
 			st.LastPost = q.Date
 		}
 		if st.Posts == 0 {
 			continue
 		}
 		st.Participants = len(authors)
-		_, thanks := a.acknowledged(t)
+		_, thanks := a.Acknowledged(t)
 		st.Solved = thanks != nil
 		st.Score = Score(st.Replies, st.Participants, st.Solved, a.p.End.Sub(st.LastPost), a.o.HalfLife)
 		out = append(out, st)
@@ -549,159 +463,31 @@ func (a *analysis) active() []ThreadStat {
 	return out
 }
 
-var (
-	thankful    = regexp.MustCompile(`(?i)\b(thanks|thank you|thank u|thx|many thanks|much appreciated|appreciate (it|your|the)|that (worked|works|did it|did the trick|fixed it|solved it|helped)|(it|this) (works|worked|fixed|solved) |works now|working now|solved|resolved|fixed (it|the|my)|problem (is )?gone)`)
-	beforeHelp  = regexp.MustCompile(`(?i)\b(thanks|thank you|thx)( (so much|a lot))? (in advance|for (any|your) (help|advice|suggestions|input|ideas|time|assistance))\b|\btia\b`)
-	notResolved = regexp.MustCompile(`(?i)\b(still (doesn'?t|does not|not|fails|failing|no luck|see|get|having|have)|didn'?t (work|help|fix|solve)|did not (work|help|fix|solve)|no luck|not (working|solved|resolved|fixed)|same (problem|issue|error))\b`)
-)
-
-// thanks tells whether a post by the asker thanks for an answer or
-// reports the problem solved, in its prose: a closing "Thanks," was
-// taken off with the sign-off, "thanks in advance" does not count, nor
-// thanks that go on to say the problem remains.
-func thanks(prose string) bool {
-	t := beforeHelp.ReplaceAllString(prose, "")
-	return thankful.MatchString(t) && !notResolved.MatchString(t)
-}
-
-// acknowledged finds the answer the asker thanked: the first post by the
-// thread's author, after the first, that thanks (see thanks); the answer
-// is the post it replies to when someone else wrote that, else the latest
-// post by someone else before it.
-func (a *analysis) acknowledged(t *thread) (answer, thanksPost *Post) {
-	for i, q := range t.posts {
-		if i == 0 || q.who() != t.root.who() || !thanks(a.prose(q)) {
-			continue
-		}
-		if par := a.byID[q.ParentID]; par != nil && par.ThreadID == t.id && par.who() != t.root.who() && before(par, q) {
-			return par, q
-		}
-		for j := i - 1; j > 0; j-- {
-			if t.posts[j].who() != t.root.who() {
-				return t.posts[j], q
-			}
-		}
-	}
-	return nil, nil
-}
-
-// bestAnswer chooses a thread's most useful answer: the one the asker
-// thanked; else the reply by someone other than the asker with the
-// highest 2·(distinct people who replied to it) + min(length of its
-// quotable sentences/400, 3), less 2 for a reply that mostly asks or
-// reports the same trouble ("I have a similar problem"): an answer that
-// others built on, or a substantial one; the earlier on ties. Answers
-// without a sentence worth quoting are passed over.
-func (a *analysis) bestAnswer(t *thread) (*Post, bool) {
-	if ans, _ := a.acknowledged(t); ans != nil && len(a.sentences(ans)) > 0 {
-		return ans, true
-	}
-	var best *Post
-	bestScore := -1.0
-	for _, q := range t.posts[1:] {
-		if q.who() == t.root.who() {
-			continue
-		}
-		sents := a.sentences(q)
-		if len(sents) == 0 {
-			continue
-		}
-		prose := 0
-		for _, s := range sents {
-			prose += len(s)
-		}
-		followers := map[string]bool{}
-		for _, c := range a.children[q.MessageID] {
-			if c.who() != q.who() {
-				followers[c.who()] = true
-			}
-		}
-		sc := 2*float64(len(followers)) + math.Min(float64(prose)/400, 3)
-		if metoo(sents) {
-			sc -= 2
-		}
-		if sc > bestScore {
-			best, bestScore = q, sc
-		}
-	}
-	return best, false
-}
-
-var sameProblem = regexp.MustCompile(`(?i)\b(similar (problem|issue)|same (problem|issue|error|thing)|me too|i also (have|see|get)|i'?m (also )?(seeing|having) the same)\b`)
-
-// metoo tells a reply that reports the same trouble or mostly asks from
-// one that answers.
-func metoo(sents []string) bool {
-	q := 0
-	for _, s := range sents {
-		if isQuestionSentence(s) {
-			q++
-		}
-	}
-	return q*2 > len(sents) || sameProblem.MatchString(strings.Join(sents, " "))
-}
-
 // top details a featured thread.
 func (a *analysis) top(st ThreadStat) TopThread {
-	t := a.threads[st.ThreadID]
-	root := t.root
-	tt := TopThread{ThreadStat: st, URL: a.threadURL(t.id), RootID: root.MessageID, Asker: root.Author(), Asked: root.Date}
-	rootSents := a.sentences(root)
-	tt.qsents = questionText(rootSents)
-	tt.Question = joinSentences(tt.qsents)
-	qvec := tfidf(tokens(st.Subject+"\n"+tt.Question+"\n"+strings.Join(rootSents, " ")), a.df)
-	if ans, thanked := a.bestAnswer(t); ans != nil {
-		g := gist(a.sentences(ans), qvec, a.df, a.o.GistSentences, a.o.GistChars)
+	t := a.Threads[st.ThreadID]
+	root := t.Root
+	tt := TopThread{ThreadStat: st, URL: a.threadURL(t.ID), RootID: root.MessageID, Asker: root.Author(), Asked: root.Date}
+	rootSents := a.Sentences(root)
+	tt.qsents = learn.QuestionText(rootSents)
+	tt.Question = learn.JoinSentences(tt.qsents)
+	qvec := learn.TFIDF(learn.Tokens(st.Subject+"\n"+tt.Question+"\n"+strings.Join(rootSents, " ")), a.df)
+	if ans, thanked := a.BestAnswer(t); ans != nil {
+		g := learn.Gist(a.Sentences(ans), qvec, a.df, a.o.GistSentences, a.o.GistChars)
 		tt.Answer = &Answer{By: ans.Author(), Date: ans.Date, MessageID: ans.MessageID, URL: a.postURL(ans.MessageID),
-			Gist: joinSentences(g), Thanked: thanked, sents: g}
+			Gist: learn.JoinSentences(g), Thanked: thanked, sents: g}
 	}
 	skip := map[string]bool{}
 	var text strings.Builder
-	for _, q := range t.posts {
+	for _, q := range t.Posts {
 		for _, w := range strings.Fields(strings.ToLower(q.FromName + " " + strings.Split(q.FromAddr, "@")[0])) {
 			skip[strings.Trim(w, `"'(),.`)] = true
 		}
-		text.WriteString(strings.Join(a.sentences(q), "\n"))
+		text.WriteString(strings.Join(a.Sentences(q), "\n"))
 		text.WriteByte('\n')
 	}
-	tt.Terms = keyTerms(st.Subject, text.String(), a.df, skip, 5)
+	tt.Terms = learn.KeyTerms(st.Subject, text.String(), a.df, skip, 5)
 	return tt
-}
-
-// questionText is what a first post asks, in its own words: its first
-// sentences with a '?' (with the sentence before, when the question alone
-// is too short to stand: "Any ideas?"), else its first two sentences. At
-// most two sentences.
-func questionText(sents []string) []string {
-	var pick []int
-	for i, s := range sents {
-		if !isQuestionSentence(s) {
-			continue
-		}
-		if len(s) < 50 && i > 0 && (len(pick) == 0 || pick[len(pick)-1] != i-1) {
-			pick = append(pick, i-1)
-		}
-		pick = append(pick, i)
-		if len(pick) >= 2 {
-			break
-		}
-	}
-	if len(pick) == 0 {
-		for i := range sents {
-			if i == 2 {
-				break
-			}
-			pick = append(pick, i)
-		}
-	}
-	if len(pick) > 2 {
-		pick = pick[:2]
-	}
-	parts := make([]string, len(pick))
-	for i, j := range pick {
-		parts[i] = sents[j]
-	}
-	return parts
 }
 
 // unanswered lists the questions asked between UnansweredWithin and
@@ -712,14 +498,14 @@ func (a *analysis) unanswered() []Question {
 	until := a.p.End.Add(-a.o.UnansweredAfter)
 	var out []Question
 	for _, t := range a.sorted() {
-		r := t.root
-		if r.Date.Before(from) || !r.Date.Before(until) || !startsThread(r) || firstReply(t) != nil || !a.isQuestion(r) {
+		r := t.Root
+		if r.Date.Before(from) || !r.Date.Before(until) || !learn.StartsThread(r) || learn.FirstReply(t) != nil || !a.IsQuestion(r) {
 			continue
 		}
-		sents := a.sentences(r)
-		q := Question{ThreadID: t.id, Subject: cleanSubject(r.Subject), URL: a.threadURL(t.id), By: r.Author(), Asked: r.Date, Excerpt: joinSentences(questionText(sents))}
-		for _, tk := range tokens(q.Subject + "\n" + r.Body) {
-			q.terms = append(q.terms, tk.term)
+		sents := a.Sentences(r)
+		q := Question{ThreadID: t.ID, Subject: learn.CleanSubject(r.Subject), URL: a.threadURL(t.ID), By: r.Author(), Asked: r.Date, Excerpt: learn.JoinSentences(learn.QuestionText(sents))}
+		for _, tk := range learn.Tokens(q.Subject + "\n" + r.Body) {
+			q.terms = append(q.terms, tk.Term)
 		}
 		out = append(out, q)
 	}
@@ -744,7 +530,7 @@ func (a *analysis) resources() ([]Resource, int) {
 		if !a.p.In(q.Date) {
 			continue
 		}
-		subj := cleanSubject(a.threads[q.ThreadID].root.Subject)
+		subj := learn.CleanSubject(a.Threads[q.ThreadID].Root.Subject)
 		ref := Resource{By: q.Author(), Date: q.Date, Subject: subj, ThreadURL: a.threadURL(q.ThreadID), PostURL: a.postURL(q.MessageID)}
 		for _, u := range archive.Links(q.Body) {
 			key := "link " + strings.TrimRight(u, "/")
@@ -778,43 +564,43 @@ func (a *analysis) resources() ([]Resource, int) {
 func (a *analysis) helpers() []Helper {
 	byAddr := map[string]*Helper{}
 	threadsOf := map[string]map[string]bool{}
-	get := func(q *Post) *Helper {
-		h := byAddr[q.who()]
+	get := func(q *learn.Post) *Helper {
+		h := byAddr[q.Who()]
 		if h == nil {
-			h = &Helper{Name: q.Author(), Address: q.FromAddr, key: q.who()}
-			if strings.HasPrefix(q.who(), "name:") {
+			h = &Helper{Name: q.Author(), Address: q.FromAddr, key: q.Who()}
+			if strings.HasPrefix(q.Who(), "name:") {
 				h.Address = "" // the list's, not theirs
 			}
-			byAddr[q.who()] = h
-			threadsOf[q.who()] = map[string]bool{}
+			byAddr[q.Who()] = h
+			threadsOf[q.Who()] = map[string]bool{}
 		}
 		return h
 	}
 	for _, t := range a.sorted() {
 		var thankedRef *Ref
-		if ans, th := a.acknowledged(t); ans != nil && a.p.In(th.Date) {
+		if ans, th := a.Acknowledged(t); ans != nil && a.p.In(th.Date) {
 			h := get(ans)
 			h.Thanked++
-			thankedRef = &Ref{Subject: cleanSubject(t.root.Subject), URL: a.threadURL(t.id)}
+			thankedRef = &Ref{Subject: learn.CleanSubject(t.Root.Subject), URL: a.threadURL(t.ID)}
 			h.For = append(h.For, *thankedRef)
-			threadsOf[ans.who()][t.id] = true
+			threadsOf[ans.Who()][t.ID] = true
 		}
-		for _, q := range t.posts {
-			if !a.p.In(q.Date) || q.who() == t.root.who() || q == t.root {
+		for _, q := range t.Posts {
+			if !a.p.In(q.Date) || q.Who() == t.Root.Who() || q == t.Root {
 				continue
 			}
 			h := get(q)
 			h.Replies++
 			followers := map[string]bool{}
-			for _, c := range a.children[q.MessageID] {
-				if c.who() != q.who() {
-					followers[c.who()] = true
+			for _, c := range a.Replies(q.MessageID) {
+				if c.Who() != q.Who() {
+					followers[c.Who()] = true
 				}
 			}
 			h.FollowUps += len(followers)
-			if !threadsOf[q.who()][t.id] {
-				threadsOf[q.who()][t.id] = true
-				h.For = append(h.For, Ref{Subject: cleanSubject(t.root.Subject), URL: a.threadURL(t.id)})
+			if !threadsOf[q.Who()][t.ID] {
+				threadsOf[q.Who()][t.ID] = true
+				h.For = append(h.For, Ref{Subject: learn.CleanSubject(t.Root.Subject), URL: a.threadURL(t.ID)})
 			}
 		}
 	}
@@ -848,19 +634,19 @@ func (a *analysis) helpers() []Helper {
 func (a *analysis) newcomers() (posters []Newcomer, morePosters int, joined []Newcomer, moreJoined int) {
 	seen := map[string]bool{}
 	for _, q := range a.p.Posts {
-		if !a.p.In(q.Date) || seen[q.who()] {
+		if !a.p.In(q.Date) || seen[q.Who()] {
 			continue
 		}
-		seen[q.who()] = true
-		if f, ok := a.p.FirstPost[q.who()]; !ok || !f.Equal(q.Date) {
+		seen[q.Who()] = true
+		if f, ok := a.p.FirstPost[q.Who()]; !ok || !f.Equal(q.Date) {
 			continue
 		}
 		posters = append(posters, Newcomer{Name: q.Author(), Date: q.Date,
-			First: &Ref{Subject: cleanSubject(a.threads[q.ThreadID].root.Subject), URL: a.postURL(q.MessageID)}})
+			First: &Ref{Subject: learn.CleanSubject(a.Threads[q.ThreadID].Root.Subject), URL: a.postURL(q.MessageID)}})
 	}
 	for _, m := range a.p.Members {
 		if a.p.In(m.Joined) {
-			joined = append(joined, Newcomer{Name: displayName(m.Name, m.Address), Date: m.Joined})
+			joined = append(joined, Newcomer{Name: learn.DisplayName(m.Name, m.Address), Date: m.Joined})
 		}
 	}
 	sort.SliceStable(posters, func(i, j int) bool { return posters[i].Date.Before(posters[j].Date) })

@@ -5,20 +5,22 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"praxis/archive/learn"
 )
 
 var week0 = time.Date(2021, 4, 12, 0, 0, 0, 0, time.UTC)
 
 // post makes a Post for synthetic periods: id doubles as Message-ID and
 // thread root; parent "" starts a thread.
-func post(id, thread, parent, from string, at time.Duration, subject, body string) *Post {
+func post(id, thread, parent, from string, at time.Duration, subject, body string) *learn.Post {
 	name := strings.ToUpper(from[:1]) + from[1:strings.IndexByte(from, '@')]
-	return &Post{MessageID: id, ThreadID: thread, ParentID: parent, Date: week0.Add(at), FromAddr: from, FromName: name, Subject: subject, Body: body}
+	return &learn.Post{MessageID: id, ThreadID: thread, ParentID: parent, Date: week0.Add(at), FromAddr: from, FromName: name, Subject: subject, Body: body}
 }
 
 func syntheticPeriod() *Period {
 	h := time.Hour
-	posts := []*Post{
+	posts := []*learn.Post{
 		// An old post: makes bob a known author.
 		post("old@x", "old@x", "", "bob@example.org", -10*24*h, "Welcome", "Hello everyone, glad to be here with you all."),
 		// A question answered and acknowledged.
@@ -48,8 +50,8 @@ func syntheticPeriod() *Period {
 	posts[1].Attachments = []string{"overflow-plot.png", "signature.asc"}
 	first := map[string]time.Time{}
 	for _, p := range posts {
-		if _, ok := first[p.who()]; !ok {
-			first[p.who()] = p.Date
+		if _, ok := first[p.Who()]; !ok {
+			first[p.Who()] = p.Date
 		}
 	}
 	return &Period{
@@ -185,38 +187,6 @@ func TestScore(t *testing.T) {
 	}
 }
 
-func TestLexRank(t *testing.T) {
-	df := NewDocFreq()
-	sents := []string{
-		"The overflows come from the disk writes.",
-		"Write the samples to a RAM disk to avoid disk overflows.",
-		"A RAM disk keeps up with the sample rate.",
-		"My cat likes the sun.",
-	}
-	for _, s := range sents {
-		df.Add(s)
-	}
-	vecs := make([]vector, len(sents))
-	for i, s := range sents {
-		vecs[i] = tfidf(tokens(s), df)
-	}
-	score := lexRank(vecs, tfidf(tokens("How do I avoid overflows when writing samples to disk?"), df))
-	sum := 0.0
-	for _, x := range score {
-		sum += x
-	}
-	if math.Abs(sum-1) > 1e-6 {
-		t.Errorf("scores sum to %v", sum)
-	}
-	if score[3] >= score[0] || score[3] >= score[1] || score[3] >= score[2] {
-		t.Errorf("the off-topic sentence scores %v, not lowest: %v", score[3], score)
-	}
-	g := joinSentences(gist(sents, tfidf(tokens("avoid overflows disk"), df), df, 1, 360))
-	if g != sents[1] {
-		t.Errorf("gist = %q, want %q", g, sents[1])
-	}
-}
-
 func TestRenderSafeHTML(t *testing.T) {
 	p := syntheticPeriod()
 	p.Posts[1].Subject = `<script>alert(1)</script> "quotes"`
@@ -227,13 +197,6 @@ func TestRenderSafeHTML(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkSafeHTML(t, h)
-}
-
-func TestJoinSentences(t *testing.T) {
-	got := joinSentences([]string{"I had the same problem on the RPi4", "Add -latomic to the CMake call:", "it links.", "Done"})
-	if want := "I had the same problem on the RPi4. Add -latomic to the CMake call: it links. Done"; got != want {
-		t.Errorf("joinSentences = %q, want %q", got, want)
-	}
 }
 
 func contains(xs []string, x string) bool {

@@ -4,16 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"mime"
 	"strings"
 
 	"github.com/emersion/go-message"
-	_ "github.com/emersion/go-message/charset" // every charset decodes
 	"github.com/emersion/go-message/mail"
 	"github.com/emersion/go-message/textproto"
 
 	"praxis/listserv/dmarc"
-	"praxis/listserv/rewrite"
+	"praxis/listserv/mailmsg"
 	"praxis/listserv/store"
 )
 
@@ -146,7 +144,7 @@ type Summary struct {
 // Summarize reads the header block; a malformed one yields what could be
 // read (the message is kept either way).
 func Summarize(raw []byte) Summary {
-	h, _ := rewrite.ReadHeader(raw)
+	h, _ := mailmsg.ReadHeader(raw)
 	sum := Summary{Header: h}
 	mh := mail.Header{Header: message.Header{Header: h}}
 	if id, err := mh.MessageID(); err == nil {
@@ -183,38 +181,8 @@ func Summarize(raw []byte) Summary {
 			}
 		}
 	}
-	if as, err := mail.ParseAddressList(fromValue); err == nil && len(as) > 0 {
-		sum.From, sum.FromName = as[0].Address, as[0].Name
-	} else if fromValue != "" {
-		sum.From = LooseAddress(fromValue)
-	}
+	sum.From, sum.FromName = mailmsg.ParseAuthor(fromValue)
 	sum.FromField = sum.From != ""
-	if subj, err := mh.Subject(); err == nil {
-		sum.Subject = subj
-	} else {
-		sum.Subject = h.Get("Subject")
-	}
-	sum.Subject = strings.Join(strings.Fields(sum.Subject), " ")
+	sum.Subject = mailmsg.Subject(h)
 	return sum
-}
-
-// LooseAddress digs an address out of a From header that net/mail refused
-// (unquoted specials, bad encoded words): the last <…>, else the last word
-// with an @.
-func LooseAddress(v string) string {
-	if dec, err := new(mime.WordDecoder).DecodeHeader(v); err == nil {
-		v = dec
-	}
-	if i := strings.LastIndexByte(v, '<'); i >= 0 {
-		if j := strings.IndexByte(v[i:], '>'); j > 0 {
-			return strings.TrimSpace(v[i+1 : i+j])
-		}
-	}
-	fields := strings.Fields(v)
-	for i := len(fields) - 1; i >= 0; i-- {
-		if strings.Contains(fields[i], "@") {
-			return strings.Trim(fields[i], "<>(),;\"")
-		}
-	}
-	return ""
 }

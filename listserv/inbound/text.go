@@ -3,10 +3,9 @@ package inbound
 import (
 	"bufio"
 	"bytes"
-	"io"
 	"strings"
 
-	"github.com/emersion/go-message"
+	"praxis/listserv/mailmsg"
 )
 
 // StripReplyMarkers removes leading Re:/AW:/SV:/Fwd: markers and list tags
@@ -35,41 +34,11 @@ func StripReplyMarkers(s string) string {
 // FirstTextLines returns up to n lines of the first text/plain part,
 // decoded (transfer encoding and charset); HTML-only mail gives none.
 func FirstTextLines(raw []byte, n int) []string {
-	ent, err := message.Read(bytes.NewReader(raw))
-	if ent == nil {
+	text, ok := mailmsg.FirstText(raw, 64<<10)
+	if !ok {
 		return nil
 	}
-	if err != nil && !message.IsUnknownCharset(err) && !message.IsUnknownEncoding(err) {
-		return nil
-	}
-	var text io.Reader
-	var walk func(e *message.Entity, depth int)
-	walk = func(e *message.Entity, depth int) {
-		if text != nil || depth > 5 {
-			return
-		}
-		mt, _, _ := e.Header.ContentType()
-		if mr := e.MultipartReader(); mr != nil {
-			for {
-				p, err := mr.NextPart()
-				if err != nil || p == nil {
-					return
-				}
-				walk(p, depth+1)
-				if text != nil {
-					return
-				}
-			}
-		}
-		if mt == "" || mt == "text/plain" {
-			text = e.Body
-		}
-	}
-	walk(ent, 0)
-	if text == nil {
-		return nil
-	}
-	sc := bufio.NewScanner(io.LimitReader(text, 64<<10))
+	sc := bufio.NewScanner(bytes.NewReader(text))
 	var lines []string
 	for sc.Scan() && len(lines) < n {
 		lines = append(lines, strings.TrimRight(sc.Text(), "\r"))

@@ -7,16 +7,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"praxis/listserv/check"
-	"praxis/listserv/inbound"
-	"praxis/listserv/notice"
 	"strings"
 
 	"github.com/emersion/go-message/textproto"
 
 	"praxis/listserv/authorship"
+	"praxis/listserv/check"
 	"praxis/listserv/dmarc"
-	"praxis/listserv/rewrite"
+	"praxis/listserv/inbound"
+	"praxis/listserv/mailmsg"
+	"praxis/listserv/notice"
 	"praxis/listserv/store"
 	"praxis/templates"
 )
@@ -105,13 +105,13 @@ func (s *Copies) Relayable(ctx context.Context, l *store.List, m *store.Message)
 // replaceFrom sets From to the list, keeping the unreadable original in
 // X-Original-From and, where an address can be dug out, in Reply-To.
 func replaceFrom(raw []byte, l *store.List) ([]byte, error) {
-	h, _ := rewriteHeaderReader(raw)
+	h, _ := mailmsg.ReadHeader(raw)
 	orig := h.Get("From")
 	h.Del("From")
 	h.Set("From", notice.QuoteName(l.Name, l.Address).String())
 	if orig != "" {
 		h.Set("X-Original-From", strings.Join(strings.Fields(orig), " "))
-		if a := inbound.LooseAddress(orig); a != "" && !h.Has("Reply-To") {
+		if a := mailmsg.LooseAddress(orig); a != "" && !h.Has("Reply-To") {
 			h.Set("Reply-To", a)
 		}
 	}
@@ -141,9 +141,6 @@ func mungeFrom(raw []byte, l *store.List) ([]byte, error) {
 	}
 	return out.Bytes(), nil
 }
-
-// rewriteHeaderReader reads raw's header as tolerantly as the rewriter.
-func rewriteHeaderReader(raw []byte) (textproto.Header, bool) { return rewrite.ReadHeader(raw) }
 
 // writeWithHeader writes h followed by raw's body (what follows its
 // header), byte for byte.

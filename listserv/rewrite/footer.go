@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/emersion/go-message/textproto"
+
+	"praxis/listserv/mailmsg"
 )
 
 // Placement says where, if anywhere, the footer went in a copy.
@@ -193,7 +195,7 @@ func findClose(body []byte, boundary string) (int, bool) {
 	dash := []byte("--" + boundary)
 	opened := false
 	for pos := 0; pos < len(body); {
-		end := lineEnd(body, pos)
+		end := mailmsg.LineEnd(body, pos)
 		line := body[pos:end]
 		if bytes.HasPrefix(line, dash) {
 			rest := bytes.TrimRight(line[len(dash):], " \t\r\n")

@@ -1,12 +1,11 @@
 package rewrite
 
 import (
-	"mime"
 	"regexp"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/emersion/go-message/charset"
+	"praxis/listserv/mailmsg"
 )
 
 // noSubject is what Mailman shows for a post without a subject.
@@ -18,11 +17,6 @@ const noSubject = "(no subject)"
 // case, with the counted forms "Re[2]:", "Re(2):", "Re^2:" and the French
 // blank before the colon ("Re :").
 var replyMarker = regexp.MustCompile(`(?i)^(?:re|aw|sv|antw|vs|odp)[ \t]*(?:\[[0-9]+\]|\([0-9]+\)|\^[0-9]+)?[ \t]*:`)
-
-// wordDecoder decodes RFC 2047 encoded-words in every charset go-message
-// knows (ISO-8859-x, windows-125x, KOI8, the CJK ones, …), not only the three
-// the standard library handles by itself.
-var wordDecoder = &mime.WordDecoder{CharsetReader: charset.Reader}
 
 // PrefixSubject returns subject, as decoded text, with the list's prefix once
 // and at the front, the way Mailman 3 does it:
@@ -141,8 +135,8 @@ func isWordByte(c byte) bool {
 // logs), the field value to write, and whether the field changed at all; when
 // it did not, the caller keeps the original bytes.
 func rewriteSubject(raw, prefix string) (text, value string, changed bool) {
-	decoded, err := wordDecoder.DecodeHeader(raw)
-	if err != nil || !utf8.ValidString(decoded) {
+	decoded, ok := mailmsg.DecodeWords(raw)
+	if !ok || !utf8.ValidString(decoded) {
 		// Undecodable (unknown charset, raw 8-bit bytes in a legacy
 		// charset): the tag and the reply markers are ASCII, so the same
 		// normalisation works on the bytes as they are, which are kept.

@@ -1,6 +1,10 @@
 package rewrite
 
-import "testing"
+import (
+	"testing"
+
+	"praxis/listserv/mailmsg"
+)
 
 func TestPrefixSubject(t *testing.T) {
 	tests := []struct {
@@ -89,9 +93,9 @@ func TestQEncodeRoundTrip(t *testing.T) {
 				t.Errorf("encoded-word of %d characters: %q", len(w), w)
 			}
 		}
-		dec, err := wordDecoder.DecodeHeader(enc)
-		if err != nil || dec != s {
-			t.Errorf("qEncode(%q) = %q decodes to %q (%v)", s, enc, dec, err)
+		dec, ok := mailmsg.DecodeWords(enc)
+		if !ok || dec != s {
+			t.Errorf("qEncode(%q) = %q decodes to %q (ok %v)", s, enc, dec, ok)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package digest
+package learn
 
 import (
 	"math"
@@ -14,18 +14,18 @@ import (
 // a term counts for more the more often a text uses it and the fewer
 // posts of the list's archive use it.
 
-// token is one word of a text: its term (stem) and the form written.
-type token struct {
-	term, word string
+// Token is one word of a text: its term (stem) and the form written.
+type Token struct {
+	Term, Word string
 }
 
-// tokens splits text into words of letters, digits and inner '_' or '-'
+// Tokens splits text into words of letters, digits and inner '_' or '-'
 // (rx_samples_to_file, usrp-users), drops links, addresses, stop words
 // and numbers, and stems the rest. (A hand-written scanner: this runs
 // over every post of a year's archive, where regular expressions cost
 // more than the rest of a summary.)
-func tokens(text string) []token {
-	var out []token
+func Tokens(text string) []Token {
+	var out []Token
 	for len(text) > 0 {
 		// The next whitespace-separated chunk.
 		i := strings.IndexFunc(text, func(r rune) bool { return !unicode.IsSpace(r) })
@@ -50,7 +50,7 @@ func tokens(text string) []token {
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' }
 
 // appendWords adds the words of a chunk without spaces.
-func appendWords(out []token, chunk string) []token {
+func appendWords(out []Token, chunk string) []Token {
 	for len(chunk) > 0 {
 		i := strings.IndexFunc(chunk, isWordRune)
 		if i < 0 {
@@ -83,7 +83,7 @@ func appendWords(out []token, chunk string) []token {
 		if stopWords[lw] || !hasLetter(lw) || hexLike(lw) {
 			continue
 		}
-		out = append(out, token{term: stem(lw), word: w})
+		out = append(out, Token{Term: stem(lw), Word: w})
 	}
 	return out
 }
@@ -178,24 +178,24 @@ type DocFreq struct {
 func NewDocFreq() *DocFreq { return &DocFreq{Count: map[string]int{}} }
 
 // Add counts one document.
-func (d *DocFreq) Add(text string) { d.addTerms(termSet(text)) }
+func (d *DocFreq) Add(text string) { d.AddTerms(TermSet(text)) }
 
-func (d *DocFreq) addTerms(terms []string) {
+func (d *DocFreq) AddTerms(terms []string) {
 	d.Docs++
 	for _, t := range terms {
 		d.Count[t]++
 	}
 }
 
-// termSet lists a text's distinct terms.
-func termSet(text string) []string {
-	ts := tokens(text)
+// TermSet lists a text's distinct terms.
+func TermSet(text string) []string {
+	ts := Tokens(text)
 	seen := make(map[string]bool, len(ts))
 	out := make([]string, 0, len(ts))
 	for _, t := range ts {
-		if !seen[t.term] {
-			seen[t.term] = true
-			out = append(out, t.term)
+		if !seen[t.Term] {
+			seen[t.Term] = true
+			out = append(out, t.Term)
 		}
 	}
 	return out
@@ -211,24 +211,24 @@ func (d *DocFreq) IDF(term string) float64 {
 	return math.Log(float64(d.Docs+1)/float64(d.Count[term]+1)) + 1
 }
 
-// vector is a sparse TF-IDF vector.
-type vector map[string]float64
+// Vector is a sparse TF-IDF Vector.
+type Vector map[string]float64
 
-// tfidf weighs a text's terms: (1 + ln tf) · idf, the sublinear TF that
+// TFIDF weighs a text's terms: (1 + ln tf) · idf, the sublinear TF that
 // keeps one word repeated in a log from dominating.
-func tfidf(ts []token, df *DocFreq) vector {
+func TFIDF(ts []Token, df *DocFreq) Vector {
 	tf := map[string]int{}
 	for _, t := range ts {
-		tf[t.term]++
+		tf[t.Term]++
 	}
-	v := vector{}
+	v := Vector{}
 	for term, n := range tf {
 		v[term] = (1 + math.Log(float64(n))) * df.IDF(term)
 	}
 	return v
 }
 
-func (v vector) norm() float64 {
+func (v Vector) norm() float64 {
 	s := 0.0
 	for _, x := range v {
 		s += x * x
@@ -237,7 +237,7 @@ func (v vector) norm() float64 {
 }
 
 // cosine is the cosine similarity of two vectors (0 when either is empty).
-func cosine(a, b vector) float64 {
+func cosine(a, b Vector) float64 {
 	if len(a) > len(b) {
 		a, b = b, a
 	}
@@ -252,27 +252,27 @@ func cosine(a, b vector) float64 {
 	return dot / (na * nb)
 }
 
-// keyTerms returns up to n terms of a text with the highest TF-IDF, each
+// KeyTerms returns up to n terms of a text with the highest TF-IDF, each
 // in the form the text writes it most. A term must occur twice, or in
 // the subject, to count: a word said once in a long thread is noise.
 // Words in skip (the participants' names) are left out.
-func keyTerms(subject, text string, df *DocFreq, skip map[string]bool, n int) []string {
+func KeyTerms(subject, text string, df *DocFreq, skip map[string]bool, n int) []string {
 	inSubject := map[string]bool{}
-	for _, t := range tokens(subject) {
-		inSubject[t.term] = true
+	for _, t := range Tokens(subject) {
+		inSubject[t.Term] = true
 	}
-	all := append(tokens(subject), tokens(text)...)
+	all := append(Tokens(subject), Tokens(text)...)
 	tf := map[string]int{}
 	forms := map[string]map[string]int{}
 	for _, t := range all {
-		if skip[strings.ToLower(t.word)] || skip[t.term] {
+		if skip[strings.ToLower(t.Word)] || skip[t.Term] {
 			continue
 		}
-		tf[t.term]++
-		if forms[t.term] == nil {
-			forms[t.term] = map[string]int{}
+		tf[t.Term]++
+		if forms[t.Term] == nil {
+			forms[t.Term] = map[string]int{}
 		}
-		forms[t.term][t.word]++
+		forms[t.Term][t.Word]++
 	}
 	type scored struct {
 		term  string

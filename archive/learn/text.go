@@ -1,137 +1,68 @@
-package digest
+package learn
 
 import (
-	"bytes"
 	"io"
-	"mime"
 	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/emersion/go-message"
-	_ "github.com/emersion/go-message/charset" // every charset decodes
 	"golang.org/x/net/html"
+
+	"praxis/listserv/mailmsg"
 )
 
 // maxText bounds the text read from one part of a post.
 const maxText = 256 << 10
 
-// content is a post's readable text: its inline text parts in order, and
+// Content is a post's readable text: its inline text parts in order, and
 // what else it carried.
-type content struct {
-	texts []string   // decoded inline text parts; an HTML-only part as text
-	notes []partNote // the other parts (attachments, images, forwarded mail)
-	first bool       // stop at the first text part
+type Content struct {
+	Texts []string   // decoded inline text parts; an HTML-only part as text
+	Notes []PartNote // the other parts (attachments, images, forwarded mail)
 }
 
-// partNote names a part that is not shown as text.
-type partNote struct {
+// PartNote names a part that is not shown as text.
+type PartNote struct {
 	Name string // the file name, when the part has one
 	Type string // the media type
 }
 
-// readContent decodes a post the way a reader sees it: every inline
+// ReadContent decodes a post the way a reader sees it: every inline
 // text/plain part, the text/html of an alternative that has no plain
 // part (as text), and a note for every other part. A malformed message
 // gives what could be read.
-func readContent(raw []byte) content {
+func ReadContent(raw []byte) Content {
 	return readParts(raw, false)
 }
 
 // firstText is the first text part of a post, decoded, read no further.
 func firstText(raw []byte) string {
 	c := readParts(raw, true)
-	if len(c.texts) == 0 {
+	if len(c.Texts) == 0 {
 		return ""
 	}
-	return c.texts[0]
+	return c.Texts[0]
 }
 
-func readParts(raw []byte, first bool) content {
-	c := content{first: first}
-	ent, err := message.Read(bytes.NewReader(raw))
-	if ent == nil {
-		_ = err
-		return c
-	}
-	walkEntity(ent, 0, &c)
-	return c
-}
-
-func walkEntity(e *message.Entity, depth int, c *content) {
-	if depth > 8 || len(c.texts)+len(c.notes) > 200 || (c.first && len(c.texts) > 0) {
-		return
-	}
-	mt, params, _ := e.Header.ContentType()
-	if mt == "" {
-		mt = "text/plain"
-	}
-	disp, dparams, _ := e.Header.ContentDisposition()
-	name := dparams["filename"]
-	if name == "" {
-		name = params["name"]
-	}
-	if mr := e.MultipartReader(); mr != nil {
-		var parts []*message.Entity
-		for len(parts) < 100 {
-			if c.first && len(c.texts) > 0 {
-				return
-			}
-			p, err := mr.NextPart()
-			if err != nil || p == nil {
-				break
-			}
-			if mt != "multipart/alternative" {
-				walkEntity(p, depth+1, c)
-				continue
-			}
-			if pt, _, _ := p.Header.ContentType(); len(parts) == 0 && (pt == "text/plain" || pt == "") {
-				// The usual case: the plain text comes first (RFC
-				// 2046 §5.1.4); the rest need not be read.
-				walkEntity(p, depth+1, c)
-				return
-			}
-			// An alternative's parts must be read before the next one
-			// starts: keep the bytes of each.
+// readParts walks the post (mailmsg.Walk, which picks one part of each
+// alternative); first stops it at the first text part.
+func readParts(raw []byte, first bool) Content {
+	var c Content
+	mailmsg.Walk(raw, func(p *mailmsg.Part) bool {
+		switch {
+		case p.MediaType == "text/plain" && !p.Attached():
 			b, _ := io.ReadAll(io.LimitReader(p.Body, maxText))
-			p.Body = bytes.NewReader(b)
-			parts = append(parts, p)
+			c.Texts = append(c.Texts, toUTF8(b))
+		case p.MediaType == "text/html" && !p.Attached():
+			b, _ := io.ReadAll(io.LimitReader(p.Body, maxText))
+			c.Texts = append(c.Texts, htmlText(toUTF8(b)))
+		default:
+			c.Notes = append(c.Notes, PartNote{Name: p.Filename, Type: p.MediaType})
 		}
-		if mt == "multipart/alternative" {
-			walkAlternative(parts, depth, c)
-		}
-		return
-	}
-	attached := strings.EqualFold(disp, "attachment") || (name != "" && !strings.HasPrefix(mt, "text/"))
-	switch {
-	case mt == "text/plain" && !attached:
-		b, _ := io.ReadAll(io.LimitReader(e.Body, maxText))
-		c.texts = append(c.texts, toUTF8(b))
-	case mt == "text/html" && !attached:
-		b, _ := io.ReadAll(io.LimitReader(e.Body, maxText))
-		c.texts = append(c.texts, htmlText(toUTF8(b)))
-	default:
-		c.notes = append(c.notes, partNote{Name: decodeWord(name), Type: mt})
-	}
-}
-
-// walkAlternative reads the plain text of an alternative if it has one
-// (RFC 2046 §5.1.4 orders them simplest first), else its first part.
-func walkAlternative(parts []*message.Entity, depth int, c *content) {
-	for _, p := range parts {
-		if mt, _, _ := p.Header.ContentType(); mt == "text/plain" || mt == "" {
-			walkEntity(p, depth+1, c)
-			return
-		}
-	}
-	for _, p := range parts {
-		mt, _, _ := p.Header.ContentType()
-		if strings.HasPrefix(mt, "multipart/") || mt == "text/html" {
-			walkEntity(p, depth+1, c)
-			return
-		}
-	}
+		return !first || len(c.Texts) == 0
+	})
+	return c
 }
 
 // toUTF8 makes sure text is valid UTF-8 (go-message has already decoded
@@ -145,15 +76,6 @@ func toUTF8(b []byte) string {
 		r[i] = rune(c)
 	}
 	return string(r)
-}
-
-var wordDecoder = mime.WordDecoder{}
-
-func decodeWord(s string) string {
-	if d, err := wordDecoder.DecodeHeader(s); err == nil {
-		return d
-	}
-	return s
 }
 
 // htmlText turns an HTML body into plain text: blocks become lines,
@@ -236,12 +158,12 @@ var (
 	underscores = regexp.MustCompile(`^\s*[_=-]{10,}\s*$`)
 )
 
-// ownText returns what the author wrote in a text part: quoted lines,
+// OwnText returns what the author wrote in a text part: quoted lines,
 // attribution lines, a quoted message pasted below (top-posting), the
 // signature and the list footer are left out. The rest keeps its line
 // breaks.
-func ownText(text string) string {
-	text = normalizeSpace(text)
+func OwnText(text string) string {
+	text = NormalizeSpace(text)
 	lines := strings.Split(text, "\n")
 	end := len(lines)
 
@@ -382,8 +304,8 @@ func quoteHeaderFollows(lines []string) bool {
 	return false
 }
 
-// normalizeSpace unifies line ends and invisible characters.
-func normalizeSpace(s string) string {
+// NormalizeSpace unifies line ends and invisible characters.
+func NormalizeSpace(s string) string {
 	plain := true
 	for i := 0; i < len(s) && plain; i++ {
 		c := s[i]
@@ -419,9 +341,9 @@ var (
 	signOff = regexp.MustCompile(`^(?i:thanks|thank you|many thanks|thanks again|thanks in advance|thank you in advance|thanks and regards|thanks & regards|thanks and best regards|thanks a lot|thank you very much|thank you so much|thx|tia|cheers|regards|best regards|kind regards|warm regards|with best regards|with kind regards|best wishes|best|all the best|br|rgds|sincerely|yours|yours sincerely|respectfully|greetings|ciao|saludos|grüße|cordialement)\s*[,.!]*(\s*[-–—]?\s*[\p{Lu}][\p{L}.'-]*( [\p{Lu}][\p{L}.'-]*){0,2})?\s*[,.!]*$`)
 )
 
-// proseText drops the greeting at the top and the sign-off (and the name
+// ProseText drops the greeting at the top and the sign-off (and the name
 // under it) at the bottom of an author's own text.
-func proseText(own, authorName string) string {
+func ProseText(own, authorName string) string {
 	lines := strings.Split(own, "\n")
 	// Greeting: the first non-empty line, when short.
 	for i, l := range lines {

@@ -1,4 +1,4 @@
-package digest
+package learn
 
 import (
 	"regexp"
@@ -188,8 +188,8 @@ func goodSentence(s string) bool {
 	return len(strings.Fields(clean))*2 >= len(words)
 }
 
-// sentences returns the quotable sentences of a post's prose, in order.
-func sentences(prose string) []string {
+// Sentences returns the quotable sentences of a post's prose, in order.
+func Sentences(prose string) []string {
 	var out []string
 	for _, p := range paragraphs(prose) {
 		ss := splitSentences(p.text)
@@ -205,8 +205,8 @@ func sentences(prose string) []string {
 	return out
 }
 
-// isQuestionSentence tells whether a sentence asks: a '?' outside links.
-func isQuestionSentence(s string) bool {
+// IsQuestionSentence tells whether a sentence asks: a '?' outside links.
+func IsQuestionSentence(s string) bool {
 	return strings.Contains(urlInText.ReplaceAllString(s, ""), "?")
 }
 

@@ -1,4 +1,4 @@
-package digest
+package learn
 
 import (
 	"bytes"
@@ -12,13 +12,13 @@ import (
 	"github.com/emersion/go-message/charset"
 )
 
-// quickText is firstText the quick way, for the posts read only to count
+// QuickText is firstText the quick way, for the posts read only to count
 // their words: it looks up Content-Type and Content-Transfer-Encoding
 // without building a header (a list post carries kilobytes of Received,
 // DKIM and ARC fields) and follows the first part of each multipart down
 // to a text/plain part. Anything it does not expect (no text/plain first,
 // an unknown encoding) sends the post to go-message (firstText).
-func quickText(raw []byte) string {
+func QuickText(raw []byte) string {
 	if t, ok := quickPart(raw, 0); ok {
 		return t
 	}

@@ -1,4 +1,4 @@
-package digest
+package learn
 
 import (
 	"math"
@@ -11,7 +11,7 @@ import (
 // question). 0.85 is PageRank's and LexRank's usual value.
 const damping = 0.85
 
-// lexRank scores sentences by biased continuous LexRank (Erkan & Radev
+// LexRank scores sentences by biased continuous LexRank (Erkan & Radev
 // 2004; the query bias as in Otterbacher et al. 2005): a random walk over
 // the sentences, stepping from one to another with probability
 // proportional to their cosine similarity (TF-IDF vectors), and jumping
@@ -23,7 +23,7 @@ const damping = 0.85
 // floor lets every sentence be reached, the cosine favours what answers
 // the question, and the small position prior reflects that answers tend to
 // lead with the answer. The returned scores sum to 1.
-func lexRank(vecs []vector, question vector) []float64 {
+func LexRank(vecs []Vector, question Vector) []float64 {
 	n := len(vecs)
 	if n == 0 {
 		return nil
@@ -83,23 +83,23 @@ func lexRank(vecs []vector, question vector) []float64 {
 	return p
 }
 
-// gist picks up to k sentences of an answer, the highest by lexRank, and
+// Gist picks up to k sentences of an answer, the highest by LexRank, and
 // returns them in the order written, within a budget of chars. A sentence
 // that asks something back ("Can you share the graph?") or is very short
 // has its score halved or cut by a third: a gist should tell, not ask. A
 // sentence ending in ':' introduces what follows it (code, a list), which
 // a gist cannot show: it is taken only when nothing else is left.
-func gist(sents []string, question vector, df *DocFreq, k, chars int) []string {
+func Gist(sents []string, question Vector, df *DocFreq, k, chars int) []string {
 	if len(sents) == 0 {
 		return nil
 	}
-	vecs := make([]vector, len(sents))
+	vecs := make([]Vector, len(sents))
 	for i, s := range sents {
-		vecs[i] = tfidf(tokens(s), df)
+		vecs[i] = TFIDF(Tokens(s), df)
 	}
-	score := lexRank(vecs, question)
+	score := LexRank(vecs, question)
 	for i, s := range sents {
-		if isQuestionSentence(s) {
+		if IsQuestionSentence(s) {
 			score[i] *= 0.5
 		}
 		if len(s) < 40 {
@@ -135,10 +135,10 @@ func gist(sents []string, question vector, df *DocFreq, k, chars int) []string {
 	return parts
 }
 
-// joinSentences writes sentences as one text; a sentence that ends
+// JoinSentences writes sentences as one text; a sentence that ends
 // without punctuation (a line of its own in the mail) gets a full stop,
 // so two of them do not read as one.
-func joinSentences(ss []string) string {
+func JoinSentences(ss []string) string {
 	var b strings.Builder
 	for i, s := range ss {
 		if i > 0 {

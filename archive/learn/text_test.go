@@ -1,4 +1,4 @@
-package digest
+package learn
 
 import (
 	"strings"
@@ -67,8 +67,8 @@ func TestOwnText(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := ownText(tt.in); got != tt.want {
-				t.Errorf("ownText:\ngot  %q\nwant %q", got, tt.want)
+			if got := OwnText(tt.in); got != tt.want {
+				t.Errorf("OwnText:\ngot  %q\nwant %q", got, tt.want)
 			}
 		})
 	}
@@ -86,8 +86,8 @@ func TestProseText(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := proseText(tt.in, tt.author); got != tt.want {
-				t.Errorf("proseText:\ngot  %q\nwant %q", got, tt.want)
+			if got := ProseText(tt.in, tt.author); got != tt.want {
+				t.Errorf("ProseText:\ngot  %q\nwant %q", got, tt.want)
 			}
 		})
 	}
@@ -113,7 +113,7 @@ func TestSentences(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := sentences(tt.in)
+			got := Sentences(tt.in)
 			if strings.Join(got, "|") != strings.Join(tt.want, "|") {
 				t.Errorf("sentences:\ngot  %q\nwant %q", got, tt.want)
 			}
@@ -135,8 +135,8 @@ func TestThanks(t *testing.T) {
 		{"I tried that, no luck.", false},
 	}
 	for _, tt := range tests {
-		if got := thanks(tt.in); got != tt.want {
-			t.Errorf("thanks(%q) = %v, want %v", tt.in, got, tt.want)
+		if got := Thanks(tt.in); got != tt.want {
+			t.Errorf("Thanks(%q) = %v, want %v", tt.in, got, tt.want)
 		}
 	}
 }
@@ -154,30 +154,14 @@ func TestStem(t *testing.T) {
 }
 
 func TestTokens(t *testing.T) {
-	got := tokens("See https://files.ettus.com/manual and mail bob@example.org: the rx_samples_to_file tool, usrp-users and 0x1f 2021 B210s.")
+	got := Tokens("See https://files.ettus.com/manual and mail bob@example.org: the rx_samples_to_file tool, usrp-users and 0x1f 2021 B210s.")
 	var words []string
 	for _, tk := range got {
-		words = append(words, tk.word+"/"+tk.term)
+		words = append(words, tk.Word+"/"+tk.Term)
 	}
 	want := "rx_samples_to_file/rx_samples_to_fil tool/tool usrp-users/usrp-user B210s/b210"
 	if strings.Join(words, " ") != want {
 		t.Errorf("tokens = %q, want %q", strings.Join(words, " "), want)
-	}
-}
-
-func TestMatchTerms(t *testing.T) {
-	words := func(s string) []string {
-		var out []string
-		for _, tk := range tokens(s) {
-			out = append(out, tk.term)
-		}
-		return out
-	}
-	text := words("Building GNU Radio blocks for RFNoC on the E312 with Python")
-	got := matchTerms(text, []string{"gnu radio", "rfnoc block", "python", "FPGA", "E312"})
-	want := []string{"gnu radio", "python", "E312"}
-	if strings.Join(got, ",") != strings.Join(want, ",") {
-		t.Errorf("matchTerms = %q, want %q", got, want)
 	}
 }
 
@@ -188,8 +172,8 @@ func TestCleanSubject(t *testing.T) {
 		"AW: Fwd: question":                                 "question",
 		"   ":                                               "(no subject)",
 	} {
-		if got := cleanSubject(in); got != want {
-			t.Errorf("cleanSubject(%q) = %q, want %q", in, got, want)
+		if got := CleanSubject(in); got != want {
+			t.Errorf("CleanSubject(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -210,8 +194,8 @@ func TestQuickTextAgrees(t *testing.T) {
 		"Content-Type: multipart/mixed; boundary=\"o\"\n\n--o\nContent-Type: multipart/alternative; boundary=\"i\"\n\n--i\nContent-Type: text/plain\n\ninner\n--i--\n--o\nContent-Type: text/plain\n\nfooter\n--o--\n",
 	}
 	for _, m := range msgs {
-		if q, f := quickText([]byte(m)), firstText([]byte(m)); q != f {
-			t.Errorf("quickText %q != firstText %q for\n%s", q, f, m)
+		if q, f := QuickText([]byte(m)), firstText([]byte(m)); q != f {
+			t.Errorf("QuickText %q != firstText %q for\n%s", q, f, m)
 		}
 	}
 }
