@@ -2,12 +2,13 @@ package listserv
 
 import (
 	"praxis/listserv/inbound"
+	"praxis/listserv/request"
 	"praxis/listserv/robot"
 	"praxis/listserv/store"
 )
 
 // The robot's room names these for the Service's callers.
-type Outcome = robot.Outcome
+type Outcome = request.Outcome
 
 const (
 	PendingTTL             = robot.PendingTTL
@@ -20,10 +21,10 @@ const (
 func ConfirmAddress(list, token string) string { return inbound.ConfirmAddress(list, token) }
 
 // Describe says in a sentence what confirming a request does.
-func Describe(p *store.Pending, l *List) string { return robot.Describe(p, l) }
+func Describe(p *store.Pending, l *List) string { return request.Describe(p, l) }
 
 // UnsubscribePath is where the web server answers one-click requests.
-func UnsubscribePath(list, token string) string { return robot.UnsubscribePath(list, token) }
+func UnsubscribePath(list, token string) string { return request.UnsubscribePath(list, token) }
 
 // Subscriptions is the robot's room for joining and leaving a list, its
 // confirmations and bans.

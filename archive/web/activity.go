@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"time"
 
-	"praxis/listserv"
 	"praxis/listserv/store"
 )
 
@@ -38,7 +37,7 @@ type activity struct {
 // threads and most helpful members of the last 30 days of the archive
 // (counted back from its latest post, so an imported archive shows its
 // own last month rather than an empty one).
-func (s *Server) activity(r *http.Request, l *listserv.List) (*activity, error) {
+func (s *Server) activity(r *http.Request, l *store.List) (*activity, error) {
 	ctx := r.Context()
 	until := s.now()
 	if latest, err := s.st.ArchiveLatest(ctx, l.ID, 1); err == nil && len(latest) == 1 && latest[0].Date.Before(until) {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"praxis/archive"
-	"praxis/listserv"
 	"praxis/listserv/store"
 )
 
@@ -54,7 +53,7 @@ func (s *Server) apiLists(w http.ResponseWriter, r *http.Request) {
 	s.json(w, http.StatusOK, map[string]any{"lists": out})
 }
 
-func (s *Server) apiList(w http.ResponseWriter, r *http.Request) (*listserv.List, bool) {
+func (s *Server) apiList(w http.ResponseWriter, r *http.Request) (*store.List, bool) {
 	l, err := s.svc.List(r.Context(), r.PathValue("list"))
 	if err != nil || !s.who(r).canRead(l) {
 		s.apiError(w, http.StatusNotFound, "not found")
@@ -112,7 +111,7 @@ type apiMessage struct {
 	Text        string   `json:"text,omitempty"`
 }
 
-func (s *Server) apiPost(l *listserv.List, p *store.ArchivedPost, depth int) apiMessage {
+func (s *Server) apiPost(l *store.List, p *store.ArchivedPost, depth int) apiMessage {
 	att := p.Attachments
 	if att == nil {
 		att = []string{}

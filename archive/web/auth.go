@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"praxis/listserv"
 	"praxis/listserv/store"
 )
 
@@ -131,23 +130,23 @@ func (v *visitor) signedIn() bool { return v != nil && v.Address != "" }
 
 // canRead tells whether v may see l's archive: everyone for a public list,
 // members for a private one, nobody for a list without an archive.
-func (v *visitor) canRead(l *listserv.List) bool {
+func (v *visitor) canRead(l *store.List) bool {
 	switch l.ArchivePolicy {
-	case listserv.ArchivePublic:
+	case store.ArchivePublic:
 		return true
-	case listserv.ArchivePrivate:
+	case store.ArchivePrivate:
 		return v.signedIn() && v.member[l.ID] != nil
 	}
 	return false
 }
 
 // moderates tells whether v decides l's held posts.
-func (v *visitor) moderates(l *listserv.List) bool {
+func (v *visitor) moderates(l *store.List) bool {
 	if !v.signedIn() {
 		return false
 	}
 	m := v.member[l.ID]
-	return m != nil && (m.Role == listserv.RoleModerator || m.Role == listserv.RoleOwner)
+	return m != nil && (m.Role == store.RoleModerator || m.Role == store.RoleOwner)
 }
 
 type visitorKey struct{}

@@ -549,7 +549,7 @@ func TestBrowserXSS(t *testing.T) {
 	if _, err := archive.NewIndexer(st, idx, log).CatchUp(ctx); err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(New(Config{Index: idx}, svc, tpl, log).Handler())
+	ts := httptest.NewServer(New(Config{Index: idx}, depsOf(svc), tpl, log).Handler())
 	t.Cleanup(ts.Close)
 	origin := ts.URL
 

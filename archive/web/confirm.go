@@ -2,8 +2,7 @@ package web
 
 import (
 	"net/http"
-
-	"praxis/listserv"
+	"praxis/listserv/request"
 )
 
 // confirmPage shows what a confirmation link confirms, with a button: a
@@ -16,7 +15,7 @@ func (s *Server) confirmPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.page(w, r, http.StatusOK, "confirm.html", map[string]any{
-		"Title": "Confirm: " + l.Name, "Question": listserv.Describe(p, l),
+		"Title": "Confirm: " + l.Name, "Question": request.Describe(p, l),
 		"Action": "/l/" + l.Address + "/confirm/" + token,
 	})
 }

@@ -2,16 +2,15 @@ package web
 
 import (
 	"context"
+	"praxis/listserv/request"
 	"time"
 
-	"praxis/listserv"
-	"praxis/listserv/moderation"
-	"praxis/listserv/robot"
 	"praxis/listserv/store"
 )
 
 // Lists is what the web asks of the list domain: the lists and a
-// member's place in them. *listserv.Service provides it.
+// member's place in them. *listserv.Service provides it (the rooms'
+// types are checked against these interfaces in deps_test.go).
 type Lists interface {
 	BaseURL() string
 	List(ctx context.Context, address string) (*store.List, error)
@@ -23,10 +22,10 @@ type Lists interface {
 // Subscriptions are the requests a visitor makes and confirms, and the
 // sign-in links (robot.Subscriptions).
 type Subscriptions interface {
-	RequestSubscription(ctx context.Context, l *store.List, addr, name string) (robot.Outcome, error)
-	Unsubscribe(ctx context.Context, l *store.List, addr string) (robot.Outcome, error)
+	RequestSubscription(ctx context.Context, l *store.List, addr, name string) (request.Outcome, error)
+	Unsubscribe(ctx context.Context, l *store.List, addr string) (request.Outcome, error)
 	PendingRequest(ctx context.Context, list, token string) (*store.Pending, *store.List, error)
-	Confirm(ctx context.Context, token, replier, text string) (robot.Outcome, error)
+	Confirm(ctx context.Context, token, replier, text string) (request.Outcome, error)
 	SendSignIn(ctx context.Context, l *store.List, addr, link string, expires time.Time) (sent bool, err error)
 }
 
@@ -82,10 +81,4 @@ type Store interface {
 	UseSignIn(ctx context.Context, nonce string, expires time.Time) (bool, error)
 }
 
-var (
-	_ Lists         = (*listserv.Service)(nil)
-	_ Subscriptions = (*robot.Subscriptions)(nil)
-	_ OneClick      = (*robot.OneClick)(nil)
-	_ Moderation    = (*moderation.Queue)(nil)
-	_ Store         = (store.Backend)(nil)
-)
+var _ Store = (store.Backend)(nil)

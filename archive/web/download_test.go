@@ -199,7 +199,7 @@ func TestProxyWarning(t *testing.T) {
 			t.Errorf("Secure %v, %d proxies: warn %v, want %v", tt.cfg.Secure, len(tt.cfg.TrustedProxies), got, tt.warn)
 		}
 		var logged bytes.Buffer
-		NewServer(tt.cfg, Deps{}, tpl, slog.New(slog.NewTextHandler(&logged, nil)))
+		New(tt.cfg, Deps{}, tpl, slog.New(slog.NewTextHandler(&logged, nil)))
 		if got := strings.Contains(logged.String(), "set --trusted-proxy"); got != tt.warn {
 			t.Errorf("Secure %v, %d proxies: New logged %q, want the warning %v", tt.cfg.Secure, len(tt.cfg.TrustedProxies), logged.String(), tt.warn)
 		}

@@ -10,7 +10,6 @@ import (
 
 	"praxis/archive/mbox"
 	"praxis/archive/render"
-	"praxis/listserv"
 	"praxis/listserv/store"
 )
 
@@ -60,7 +59,7 @@ func (s *Server) absolute(path string) string {
 
 // atomOf writes posts as an Atom feed, newest first, each with the start
 // of its own text (quotes and signature left out) as plain text.
-func (s *Server) atomOf(w http.ResponseWriter, r *http.Request, l *listserv.List, title, path string, posts []*store.ArchivedPost) {
+func (s *Server) atomOf(w http.ResponseWriter, r *http.Request, l *store.List, title, path string, posts []*store.ArchivedPost) {
 	feed := atomFeed{Title: title + " · " + l.Name, ID: s.absolute(path), Links: []atomLink{{Href: s.absolute(path)}}}
 	latest := time.Unix(0, 0)
 	start := max(0, len(posts)-feedPosts)
@@ -129,7 +128,7 @@ func (s *Server) listAtom(w http.ResponseWriter, r *http.Request) {
 
 // searchPosts runs a search and returns its posts, newest first. It
 // answers the request itself when the search cannot run.
-func (s *Server) searchPosts(w http.ResponseWriter, r *http.Request, l *listserv.List, limit int) ([]*store.ArchivedPost, bool) {
+func (s *Server) searchPosts(w http.ResponseWriter, r *http.Request, l *store.List, limit int) ([]*store.ArchivedPost, bool) {
 	sr := readSearch(r)
 	sr.Newest = true
 	res, err := s.search(r.Context(), l, sr, limit, false)

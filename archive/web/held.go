@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"praxis/archive/render"
-	"praxis/listserv"
 	"praxis/listserv/store"
 )
 
@@ -80,7 +79,7 @@ func (s *Server) heldDecide(w http.ResponseWriter, r *http.Request) {
 		s.page(w, r, http.StatusBadRequest, "error.html", map[string]any{"Title": "Not understood", "Message": "Choose approve, reject or discard."})
 		return
 	}
-	if errors.Is(err, listserv.ErrNotFound) || errors.Is(err, listserv.ErrInvalid) || errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) || errors.Is(err, store.ErrNotFound) {
 		s.page(w, r, http.StatusConflict, "error.html", map[string]any{"Title": "Already decided",
 			"Message": "That post is no longer waiting: another moderator decided it, or it expired."})
 		return

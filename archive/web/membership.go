@@ -2,9 +2,9 @@ package web
 
 import (
 	"net/http"
+	"praxis/listserv/inbound"
 	"strings"
 
-	"praxis/listserv"
 	"praxis/listserv/store"
 )
 
@@ -17,7 +17,7 @@ func (s *Server) infoPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.page(w, r, http.StatusOK, "info.html", map[string]any{"Title": "About " + l.Name, "List": l,
-		"CanRead": s.who(r).canRead(l), "Request": listserv.Address(l.Address, "request")})
+		"CanRead": s.who(r).canRead(l), "Request": inbound.Address(l.Address, "request")})
 }
 
 // membershipPost handles the subscribe and leave forms: either way the
@@ -33,10 +33,10 @@ func (s *Server) membershipPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var err error
-	addr, perr := listserv.ParseAddress(r.PostFormValue("address"))
+	addr, perr := store.ParseAddress(r.PostFormValue("address"))
 	if perr != nil {
 		s.page(w, r, http.StatusBadRequest, "info.html", map[string]any{"Title": "About " + l.Name, "List": l,
-			"CanRead": s.who(r).canRead(l), "Request": listserv.Address(l.Address, "request"),
+			"CanRead": s.who(r).canRead(l), "Request": inbound.Address(l.Address, "request"),
 			"Error": "That does not look like an email address."})
 		return
 	}
@@ -63,9 +63,9 @@ func (s *Server) membershipPost(w http.ResponseWriter, r *http.Request) {
 // knownList finds the list of a request whose existence the visitor may
 // learn: a public list, a list without an archive, or a private one they
 // are on. Otherwise it answers the same 404 as for no list at all.
-func (s *Server) knownList(w http.ResponseWriter, r *http.Request) (*listserv.List, bool) {
+func (s *Server) knownList(w http.ResponseWriter, r *http.Request) (*store.List, bool) {
 	l, err := s.svc.List(r.Context(), r.PathValue("list"))
-	if err != nil || (l.ArchivePolicy == listserv.ArchivePrivate && !s.who(r).canRead(l)) {
+	if err != nil || (l.ArchivePolicy == store.ArchivePrivate && !s.who(r).canRead(l)) {
 		s.notFound(w, r)
 		return nil, false
 	}
@@ -90,7 +90,7 @@ func (s *Server) mailForm(w http.ResponseWriter, r *http.Request) bool {
 
 // perRequesterPerAddress is how many mails of one kind one client may
 // have sent to one address a day. The service allows an address
-// listserv.MaxSignInsPerDay sign-in links and MaxConfirmationsPerDay
+// request.MaxSignInsPerDay sign-in links and MaxConfirmationsPerDay
 // confirmation requests a day, whoever asks; this share is below both, so
 // a stranger asking for someone's address leaves its owner some of the
 // day's quota.

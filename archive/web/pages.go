@@ -9,7 +9,6 @@ import (
 
 	"praxis/archive"
 	"praxis/archive/render"
-	"praxis/listserv"
 	"praxis/listserv/store"
 	"praxis/templates"
 )
@@ -47,7 +46,7 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 // readableList finds the list of a request that the visitor may read; it
 // answers 404 itself otherwise, the same for a private list as for none,
 // so that a private list's existence shows nowhere.
-func (s *Server) readableList(w http.ResponseWriter, r *http.Request) (*listserv.List, bool) {
+func (s *Server) readableList(w http.ResponseWriter, r *http.Request) (*store.List, bool) {
 	l, err := s.svc.List(r.Context(), r.PathValue("list"))
 	if err != nil || !s.who(r).canRead(l) {
 		s.notFound(w, r)
@@ -69,7 +68,7 @@ func attachmentPath(id string, n int, name string) string {
 }
 
 type listRow struct {
-	List    *listserv.List
+	List    *store.List
 	Posts   int
 	Threads int
 	Latest  *store.ThreadSummary
@@ -161,7 +160,7 @@ func threadCursor(r *http.Request) store.ThreadCursor {
 
 func cursorOf(t *store.ThreadSummary) string { return itoa64(t.LastDate.Unix()) + "." + t.ThreadID }
 
-func (s *Server) threadRows(r *http.Request, l *listserv.List, ts []*store.ThreadSummary) ([]threadRow, error) {
+func (s *Server) threadRows(r *http.Request, l *store.List, ts []*store.ThreadSummary) ([]threadRow, error) {
 	ids := make([]string, len(ts))
 	for i, t := range ts {
 		ids[i] = t.ThreadID
@@ -269,7 +268,7 @@ func (s *Server) postView(r *http.Request, p *store.ArchivedPost) (postView, err
 
 // messagePost finds the post of /m/ID the visitor may read: a post sent to
 // several lists is in each archive, and the first readable one is shown.
-func (s *Server) messagePost(w http.ResponseWriter, r *http.Request) (*store.ArchivedPost, *listserv.List, bool) {
+func (s *Server) messagePost(w http.ResponseWriter, r *http.Request) (*store.ArchivedPost, *store.List, bool) {
 	posts, err := s.st.ArchiveFind(r.Context(), strings.Trim(r.PathValue("id"), "<>"))
 	if err != nil {
 		s.fail(w, r, "message", err)

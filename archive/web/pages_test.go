@@ -106,7 +106,7 @@ func newArchiveFixture(t *testing.T) *archiveFixture {
 	if _, err := archive.NewIndexer(st, idx, log).CatchUp(ctx); err != nil {
 		t.Fatal(err)
 	}
-	srv := New(Config{Index: idx}, svc, tpl, log)
+	srv := New(Config{Index: idx}, depsOf(svc), tpl, log)
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return &archiveFixture{svc: svc, srv: srv, ts: ts, idx: idx}

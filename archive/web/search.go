@@ -5,13 +5,13 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"praxis/listserv/store"
 	"strconv"
 	"strings"
 	"time"
 
 	"praxis/archive/index"
 	"praxis/archive/query"
-	"praxis/listserv"
 )
 
 func itoa(n int) string     { return strconv.Itoa(n) }
@@ -43,7 +43,7 @@ const defaultSearchTimeout = 5 * time.Second
 
 // search runs a search on one list, within the search deadline. A query
 // in error comes back as a *query.Error, which the page shows as it is.
-func (s *Server) search(ctx context.Context, l *listserv.List, sr searchRequest, size int, facets bool) (*index.Result, error) {
+func (s *Server) search(ctx context.Context, l *store.List, sr searchRequest, size int, facets bool) (*index.Result, error) {
 	if s.cfg.Index == nil {
 		return nil, errNoIndex
 	}

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"praxis/archive/index"
-	"praxis/listserv"
 	"praxis/templates"
 )
 
@@ -130,14 +129,9 @@ func (s *Server) now() time.Time {
 	return time.Now()
 }
 
-// New builds the web server over a Service and its store.
-func New(cfg Config, svc *listserv.Service, tpl *templates.Set, log *slog.Logger) *Server {
-	return NewServer(cfg, Deps{Lists: svc, Subscriptions: svc.Subscriptions(), OneClick: svc.OneClick(), Moderation: svc.Moderation(), Store: svc.Store()}, tpl, log)
-}
-
-// NewServer builds the web server from what it uses: the list domain's
+// New builds the web server from what it uses: the list domain's
 // operations and the store's reads.
-func NewServer(cfg Config, d Deps, tpl *templates.Set, log *slog.Logger) *Server {
+func New(cfg Config, d Deps, tpl *templates.Set, log *slog.Logger) *Server {
 	s := &Server{cfg: cfg, svc: d.Lists, subs: d.Subscriptions, oc: d.OneClick, mod: d.Moderation, st: d.Store, tpl: tpl, log: log,
 		limit:     newLimiter(20, 10*time.Minute),
 		addrLimit: newLimiter(perRequesterPerAddress, 24*time.Hour),

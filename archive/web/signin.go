@@ -3,8 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
-
-	"praxis/listserv"
+	"praxis/listserv/store"
 )
 
 // signInForm asks for an address; ?list= names the list the visitor came
@@ -21,7 +20,7 @@ func (s *Server) signInPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	addr, err := listserv.ParseAddress(r.PostFormValue("address"))
+	addr, err := store.ParseAddress(r.PostFormValue("address"))
 	if err != nil {
 		s.page(w, r, http.StatusBadRequest, "signin.html", map[string]any{"Title": "Sign in", "ListAddress": r.PostFormValue("list"),
 			"Error": "That does not look like an email address."})
@@ -36,7 +35,7 @@ func (s *Server) signInPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The list the visitor came from if they are on it, else any of theirs.
-	var l *listserv.List
+	var l *store.List
 	if want, err := s.svc.List(ctx, r.PostFormValue("list")); err == nil && ms[want.ID] != nil {
 		l = want
 	}

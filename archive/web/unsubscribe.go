@@ -3,8 +3,8 @@ package web
 import (
 	"errors"
 	"net/http"
-
-	"praxis/listserv"
+	"praxis/listserv/request"
+	"praxis/listserv/store"
 )
 
 // unsubscribePage answers a GET of a one-click link with a confirm button:
@@ -24,7 +24,7 @@ func (s *Server) unsubscribePage(w http.ResponseWriter, r *http.Request) {
 	_, _, merr := s.svc.Member(r.Context(), list, addr)
 	s.page(w, r, http.StatusOK, "unsubscribe.html", map[string]any{
 		"Title": "Leave " + l.Name, "ListName": l.Name, "ListAddress": l.Address, "Address": addr,
-		"Action": listserv.UnsubscribePath(l.Address, token), "Gone": errors.Is(merr, listserv.ErrNotFound),
+		"Action": request.UnsubscribePath(l.Address, token), "Gone": errors.Is(merr, store.ErrNotFound),
 	})
 }
 
@@ -39,7 +39,7 @@ func (s *Server) unsubscribePost(w http.ResponseWriter, r *http.Request) {
 	}
 	addr, gone, err := s.oc.UnsubscribeByToken(r.Context(), list, token)
 	switch {
-	case errors.Is(err, listserv.ErrInvalid):
+	case errors.Is(err, store.ErrInvalid):
 		s.errorPage(w, r, http.StatusNotFound, "Link not valid", "This unsubscribe link is not valid.")
 		return
 	case err != nil:

@@ -35,7 +35,7 @@ func setup(t *testing.T) (*listserv.Service, *httptest.Server) {
 	if err := svc.AddMember(ctx, "cop@example.org", &listserv.Member{Address: "alice@example.net"}); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(New(Config{}, svc, tpl, log).Handler())
+	srv := httptest.NewServer(New(Config{}, depsOf(svc), tpl, log).Handler())
 	t.Cleanup(srv.Close)
 	return svc, srv
 }

@@ -649,7 +649,7 @@ func benchSummary(ctx context.Context, svc *listserv.Service, l *listserv.List, 
 // were taken), the whole page read.
 func benchHTTPSearch(ctx context.Context, svc *listserv.Service, idx *index.Index, l *listserv.List, queries []string, res *benchResult, progress func(string, ...any)) error {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ws := web.New(web.Config{Addr: "127.0.0.1:0", Index: idx}, svc, svc.Templates(), quiet)
+	ws := web.New(web.Config{Addr: "127.0.0.1:0", Index: idx}, webDeps(svc), svc.Templates(), quiet)
 	if err := ws.Listen(); err != nil {
 		return err
 	}

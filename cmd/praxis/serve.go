@@ -216,7 +216,7 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 	}
 	proxies, _ := cfg.TrustedProxies() // checked by Validate
 	webSrv := web.New(web.Config{Addr: cfg.HTTP, Listener: httpLn, Index: idx,
-		Secure: strings.HasPrefix(cfg.BaseURL, "https://"), Now: nowFn, TrustedProxies: proxies}, svc, svc.Templates(), log.With("listener", "http"))
+		Secure: strings.HasPrefix(cfg.BaseURL, "https://"), Now: nowFn, TrustedProxies: proxies}, webDeps(svc), svc.Templates(), log.With("listener", "http"))
 	if err := webSrv.Listen(); err != nil {
 		return err
 	}
@@ -311,4 +311,9 @@ func openIndex(ctx context.Context, svc *listserv.Service, data string, log *slo
 		return nil, fmt.Errorf("the index in %s is held by another praxis process on this data dir: %w", dir, err)
 	}
 	return idx, err
+}
+
+// webDeps gives the web the rooms it uses, by the interfaces it names.
+func webDeps(svc *listserv.Service) web.Deps {
+	return web.Deps{Lists: svc, Subscriptions: svc.Subscriptions(), OneClick: svc.OneClick(), Moderation: svc.Moderation(), Store: svc.Store()}
 }

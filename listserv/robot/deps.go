@@ -7,6 +7,7 @@ import (
 
 	"praxis/listserv/authorship"
 	"praxis/listserv/notice"
+	"praxis/listserv/request"
 	"praxis/listserv/store"
 	"praxis/templates"
 )
@@ -53,11 +54,8 @@ type Deps struct {
 	Now     func() time.Time
 }
 
-// Outcome is what a request led to, in words for a results mail or a page.
-type Outcome struct {
-	Done    bool
-	Message string
-}
+// Outcome is what a request led to (request.Outcome).
+type Outcome = request.Outcome
 
 // Subscriptions are the requests to join and leave a list, their
 // confirmations, a moderator's approval, and the list's bans: for mail to

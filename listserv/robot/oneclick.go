@@ -7,7 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net/url"
+	"praxis/listserv/request"
 	"strings"
 
 	"praxis/listserv/store"
@@ -31,12 +31,7 @@ func (s *OneClick) unsubMAC(list, addr string) string {
 
 // UnsubscribeURL is the member's personal https one-click link.
 func (s *OneClick) UnsubscribeURL(list, addr string) string {
-	return s.baseURL + UnsubscribePath(list, s.UnsubscribeToken(list, addr))
-}
-
-// UnsubscribePath is where the web server answers one-click requests.
-func UnsubscribePath(list, token string) string {
-	return "/l/" + url.PathEscape(list) + "/unsubscribe/" + token
+	return s.baseURL + request.UnsubscribePath(list, s.UnsubscribeToken(list, addr))
 }
 
 // CheckUnsubscribeToken returns the address a token was made for.

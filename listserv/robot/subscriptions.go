@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"praxis/listserv/inbound"
 	"praxis/listserv/notice"
+	"praxis/listserv/request"
 	"regexp"
 	"strings"
 	"time"
@@ -405,23 +406,6 @@ func (s *Subscriptions) PendingRequest(ctx context.Context, list, token string) 
 	return p, l, nil
 }
 
-// Describe says in a sentence what confirming a request does.
-func Describe(p *store.Pending, l *store.List) string {
-	switch p.Kind {
-	case store.PendingSubscribe:
-		return "Subscribe " + p.Address + " to " + l.Name + " (" + l.Address + ")?"
-	case store.PendingInvite:
-		return "Accept the invitation for " + p.Address + " to join " + l.Name + " (" + l.Address + ")?"
-	case store.PendingUnsubscribe:
-		return "Unsubscribe " + p.Address + " from " + l.Name + " (" + l.Address + ")?"
-	case store.PendingReenable:
-		return "Start delivering " + l.Name + " to " + p.Address + " again?"
-	case store.PendingCommand:
-		return "Carry out the command “" + p.Data + "” for " + p.Address + " on " + l.Name + " (" + l.Address + ")?"
-	}
-	return "Moderators decide by replying to the notice they received."
-}
-
 // Bans lists a list's ban patterns.
 func (s *Subscriptions) Bans(ctx context.Context, list string) ([]string, error) {
 	l, err := s.d.List(ctx, list)
@@ -507,7 +491,7 @@ func (s *Subscriptions) RequestSubscription(ctx context.Context, l *store.List, 
 }
 
 // MaxSignInsPerDay bounds the sign-in links mailed to one address a day.
-const MaxSignInsPerDay = 5
+const MaxSignInsPerDay = request.MaxSignInsPerDay
 
 // SendSignIn mails addr a link that signs them in to the web archive,
 // valid until expires. The caller checked that addr is a member of l; the
