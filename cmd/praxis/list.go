@@ -90,19 +90,9 @@ func (c *cli) listLs(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		if *asJSON {
-			out := make([]map[string]any, 0, len(lists))
-			for _, l := range lists {
-				out = append(out, listJSON(l))
-			}
-			return printJSON(c, out)
-		}
-		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ADDRESS\tNAME\tPOST\tSUBSCRIBE\tARCHIVE")
-		for _, l := range lists {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", l.Address, l.Name, l.PostPolicy, l.SubscribePolicy, l.ArchivePolicy)
-		}
-		return tw.Flush()
+		return printRows(c, lists, *asJSON, listJSON, "ADDRESS\tNAME\tPOST\tSUBSCRIBE\tARCHIVE", func(l *listserv.List) []any {
+			return []any{l.Address, l.Name, l.PostPolicy, l.SubscribePolicy, l.ArchivePolicy}
+		})
 	}
 }
 
@@ -116,6 +106,25 @@ func listJSON(l *listserv.List) map[string]any {
 		"dmarc": l.DMARCAction, "roster": l.Roster, "hold_days": l.HoldDays,
 		"time_zone": l.TimeZone, "digest_hour": l.DigestHour, "summary_weekday": l.SummaryWeekday, "digest_size_kb": l.DigestSizeKB,
 	}
+}
+
+// printRows prints rows as JSON, one object a row, or as a table under
+// header (tab-separated column names).
+func printRows[T any](c *cli, rows []T, asJSON bool, toJSON func(T) map[string]any, header string, cells func(T) []any) error {
+	if asJSON {
+		out := make([]map[string]any, 0, len(rows))
+		for _, r := range rows {
+			out = append(out, toJSON(r))
+		}
+		return printJSON(c, out)
+	}
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, header)
+	for _, r := range rows {
+		vs := cells(r)
+		fmt.Fprintf(tw, strings.Repeat("%v\t", len(vs)-1)+"%v\n", vs...)
+	}
+	return tw.Flush()
 }
 
 func printJSON(c *cli, v any) error {

@@ -74,19 +74,9 @@ func (c *cli) memberLs(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		if *asJSON {
-			out := make([]map[string]any, 0, len(ms))
-			for _, m := range ms {
-				out = append(out, memberJSON(m))
-			}
-			return printJSON(c, out)
-		}
-		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ADDRESS\tNAME\tROLE\tDELIVERY\tSTATUS")
-		for _, m := range ms {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.Address, m.Name, m.Role, m.Delivery, m.Status)
-		}
-		return tw.Flush()
+		return printRows(c, ms, *asJSON, memberJSON, "ADDRESS\tNAME\tROLE\tDELIVERY\tSTATUS", func(m *listserv.Member) []any {
+			return []any{m.Address, m.Name, m.Role, m.Delivery, m.Status}
+		})
 	}
 }
 
