@@ -397,22 +397,12 @@ func (s *session) Data(r io.Reader) error {
 	if len(s.routes) == 0 {
 		return errNoRcpt
 	}
-	s.dataStart()
-	defer s.transaction(false)
-	if !s.srv.enter() {
-		return errShuttingDown
-	}
-	defer s.srv.busy.Done()
-	raw, release, err := s.receive(r)
-	if err != nil {
-		return err
-	}
-	defer release()
-	env := inbound.Envelope{MailFrom: s.from, Remote: s.remote}
-	if err := s.srv.rcv.Receive(context.Background(), env, s.routes, raw); err != nil {
-		return reply(s.srv.log, err, "remote", s.remote)
-	}
-	return nil
+	return s.withData(r, func(env inbound.Envelope, raw []byte) error {
+		if err := s.srv.rcv.Receive(context.Background(), env, s.routes, raw); err != nil {
+			return reply(s.srv.log, err, "remote", s.remote)
+		}
+		return nil
+	})
 }
 
 // storeWait is how long a complete message waits for room in the memory
@@ -453,9 +443,9 @@ func (s *session) dataError(err error) error {
 	return reply(s.srv.log, err, "remote", s.remote)
 }
 
-// LMTPData stores the message once per recipient and reports each
-// recipient's own status (RFC 2033 §4.2).
-func (s *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
+// withData reads a DATA through the limits, unless the server is
+// draining, and hands the bytes to hand; the transaction ends with it.
+func (s *session) withData(r io.Reader, hand func(env inbound.Envelope, raw []byte) error) error {
 	s.dataStart()
 	defer s.transaction(false)
 	if !s.srv.enter() {
@@ -467,12 +457,19 @@ func (s *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
 		return err
 	}
 	defer release()
-	env := inbound.Envelope{MailFrom: s.from, Remote: s.remote}
-	for i, route := range s.routes {
-		err := s.srv.rcv.Receive(context.Background(), env, []inbound.Route{route}, raw)
-		status.SetStatus(s.rcpts[i], reply(s.srv.log, err, "remote", s.remote, "rcpt", s.rcpts[i]))
-	}
-	return nil
+	return hand(inbound.Envelope{MailFrom: s.from, Remote: s.remote}, raw)
+}
+
+// LMTPData stores the message once per recipient and reports each
+// recipient's own status (RFC 2033 §4.2).
+func (s *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
+	return s.withData(r, func(env inbound.Envelope, raw []byte) error {
+		for i, route := range s.routes {
+			err := s.srv.rcv.Receive(context.Background(), env, []inbound.Route{route}, raw)
+			status.SetStatus(s.rcpts[i], reply(s.srv.log, err, "remote", s.remote, "rcpt", s.rcpts[i]))
+		}
+		return nil
+	})
 }
 
 // slogErrorLog sends go-smtp's own error log lines to slog.
