@@ -1241,7 +1241,7 @@ func TestArchivePrivateListInvisible(t *testing.T) {
 	})
 	t.Run("serve", func(t *testing.T) {
 		rec := newRecorder(t)
-		srv := serve(t, data, rec.sink.addr())
+		srv := serve(t, data, rec.sink.Addr())
 		// One search through the command, the rest straight to serve's
 		// admin socket with the command's client (the command waits for
 		// the index lock first, which would make this slow).
@@ -1612,7 +1612,7 @@ func TestArchiveServeKilledMidIndex(t *testing.T) {
 	data := t.TempDir()
 	praxis(t, data, "list", "create", usrpList, "--name", "USRP users")
 	rec := newRecorder(t)
-	srv := serve(t, data, rec.sink.addr())
+	srv := serve(t, data, rec.sink.Addr())
 	out, errOut, err := praxisRun(data, "import", "mbox", usrpList, path)
 	if err != nil || !strings.Contains(out, "3568 messages") {
 		t.Fatalf("import: %v %s %s", err, out, errOut)
@@ -1634,7 +1634,7 @@ func TestArchiveServeKilledMidIndex(t *testing.T) {
 		t.Log("serve had indexed everything already; the restart has nothing to catch up")
 	}
 
-	srv = serve(t, data, rec.sink.addr())
+	srv = serve(t, data, rec.sink.Addr())
 	start := time.Now()
 	for {
 		o, e, err := praxisRun(data, "search", usrpList, allQuery, "--json", "--limit", "1")

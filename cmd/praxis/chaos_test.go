@@ -52,7 +52,7 @@ func TestChaos(t *testing.T) {
 	}
 	const conc = 4
 	rec := newRecorder(t)
-	start := func() *server { return serve(t, data, rec.sink.addr(), "--delivery-concurrency", fmt.Sprint(conc)) }
+	start := func() *server { return serve(t, data, rec.sink.Addr(), "--delivery-concurrency", fmt.Sprint(conc)) }
 	var cur atomic.Pointer[server]
 	cur.Store(start())
 

@@ -60,7 +60,7 @@ func TestCorpusPostedByMember(t *testing.T) {
 		"--require-explicit-destination=false", "--max-recipients", "0")
 	praxis(t, data, "member", "add", "cop@example.org", "member@example.net")
 	rec := newRecorder(t)
-	srv := serve(t, data, rec.sink.addr())
+	srv := serve(t, data, rec.sink.Addr())
 
 	dial := func() *smtp.Client {
 		cl, err := smtp.Dial(srv.smtp)

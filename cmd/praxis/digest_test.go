@@ -107,7 +107,7 @@ func TestDigestRunExactlyOnce(t *testing.T) {
 	t.Logf("second run: %s", strings.TrimSpace(second))
 
 	rec := newRecorder(t)
-	srv := serve(t, data, rec.sink.addr())
+	srv := serve(t, data, rec.sink.Addr())
 	copies := rec.waitFor(t, "a summary or digest per reader", func(cs []delivered) bool { return len(cs) >= summaries+digests })
 	time.Sleep(500 * time.Millisecond) // anything more would be a duplicate
 	copies = rec.snapshot()

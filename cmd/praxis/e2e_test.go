@@ -20,6 +20,7 @@ import (
 	"github.com/emersion/go-message/textproto"
 	"github.com/emersion/go-smtp"
 
+	"praxis/listserv/bench"
 	"praxis/listserv/delivery"
 )
 
@@ -69,7 +70,7 @@ func praxisRun(data string, args ...string) (string, string, error) {
 type recorder struct {
 	mu     sync.Mutex
 	copies []delivered
-	sink   *sink
+	sink   *bench.Sink
 }
 
 type delivered struct {
@@ -81,7 +82,7 @@ type delivered struct {
 func newRecorder(t *testing.T) *recorder {
 	t.Helper()
 	r := &recorder{}
-	s, err := startSink(func(from string, rcpts []string, data []byte) {
+	s, err := bench.StartSink(func(from string, rcpts []string, data []byte) {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		for _, to := range rcpts {
@@ -92,7 +93,7 @@ func newRecorder(t *testing.T) *recorder {
 		t.Fatal(err)
 	}
 	r.sink = s
-	t.Cleanup(s.close)
+	t.Cleanup(s.Close)
 	return r
 }
 
@@ -239,7 +240,7 @@ func TestEndToEnd(t *testing.T) {
 	praxis(t, data, "member", "add", "cop@example.org", "owner@example.org", "--role", "owner", "--delivery", "nomail")
 
 	rec := newRecorder(t)
-	srv := serve(t, data, rec.sink.addr())
+	srv := serve(t, data, rec.sink.Addr())
 
 	// A member posts with swaks, an independent SMTP client.
 	out := swaks(t, "--server", srv.smtp, "--from", "alice@example.net", "--to", "cop@example.org",
@@ -409,7 +410,7 @@ func TestCrashLosesNothing(t *testing.T) {
 	}
 	rec := newRecorder(t)
 	const workers = 4
-	srv := serve(t, data, rec.sink.addr(), "--delivery-concurrency", strconv.Itoa(workers))
+	srv := serve(t, data, rec.sink.Addr(), "--delivery-concurrency", strconv.Itoa(workers))
 
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -455,7 +456,7 @@ func TestCrashLosesNothing(t *testing.T) {
 	}
 	before := len(rec.snapshot())
 
-	srv = serve(t, data, rec.sink.addr(), "--delivery-concurrency", strconv.Itoa(workers))
+	srv = serve(t, data, rec.sink.Addr(), "--delivery-concurrency", strconv.Itoa(workers))
 	want := n * members
 	seen := map[string]int{}
 	count := func(cs []delivered) int {
@@ -494,7 +495,7 @@ func TestCrashLosesNothing(t *testing.T) {
 func TestServeStopsCleanly(t *testing.T) {
 	data := t.TempDir()
 	rec := newRecorder(t)
-	srv := serve(t, data, rec.sink.addr())
+	srv := serve(t, data, rec.sink.Addr())
 	resp, err := http.Get("http://" + srv.http + "/healthz")
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bufio"
@@ -31,41 +31,41 @@ import (
 // non-member are only held, the lighter path; an attacker who is a
 // member takes the heavier one.) The receiver runs as `serve` does, in a
 // child process of its own (this binary again, told so by
-// benchChildEnv), whose peak resident set until every copy reached the
+// childEnv), whose peak resident set until every copy reached the
 // sink is the figure: memory the parent used to build the posts does not
 // count.
 const (
-	benchChildEnv   = "PRAXIS_BENCH_CHILD" // "bigpost" runs the child
-	benchChildData  = "PRAXIS_BENCH_DATA"
-	benchChildSink  = "PRAXIS_BENCH_SINK"
-	bigpostCount    = 20
+	childEnv        = "PRAXIS_BENCH_CHILD" // "bigpost" runs the child
+	childData       = "PRAXIS_BENCH_DATA"
+	childSink       = "PRAXIS_BENCH_SINK"
+	BigpostCount    = 20
 	bigpostBytes    = 25_000_000
 	bigpostListAddr = "big@bench.localhost"
 	bigpostPoster   = "poster@bench.localhost"
-	// benchHeapProfileEnv names a file the child writes its heap
+	// heapProfileEnv names a file the child writes its heap
 	// profile to whenever its live heap reaches a new high (a tool for
 	// finding where the memory goes: go tool pprof -sample_index=inuse_space).
-	benchHeapProfileEnv = "PRAXIS_BENCH_HEAPPROFILE"
+	heapProfileEnv = "PRAXIS_BENCH_HEAPPROFILE"
 )
 
 // bigpostMembers are the list's members besides the poster, who is one
 // too; each is sent a copy of every post.
 var bigpostMembers = []string{"reader0@bench.localhost", "reader1@bench.localhost"}
 
-// benchBigpost runs the scenario and returns the child's peak RSS in MB.
-func benchBigpost(ctx context.Context, progress func(string, ...any)) (float64, error) {
-	snk, err := startSink(nil)
+// Bigpost runs the scenario and returns the child's peak RSS in MB.
+func Bigpost(ctx context.Context, h Harness, progress Progress) (float64, error) {
+	snk, err := StartSink(nil)
 	if err != nil {
 		return 0, fmt.Errorf("bench: bigpost sink: %w", err)
 	}
-	defer snk.close()
+	defer snk.Close()
 	dir, err := os.MkdirTemp("", "praxis-bench-bigpost-")
 	if err != nil {
 		return 0, err
 	}
 	defer os.RemoveAll(dir)
-	cfg := bigpostConfig(dir, snk.addr())
-	svc, closeSvc, err := openService(ctx, &cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	cfg := bigpostConfig(dir, snk.Addr())
+	svc, closeSvc, err := h.OpenService(ctx, &cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		return 0, err
 	}
@@ -82,14 +82,13 @@ func benchBigpost(ctx context.Context, progress func(string, ...any)) (float64, 
 		return 0, err
 	}
 
-	self, err := os.Executable()
-	if err != nil {
-		return 0, err
+	if len(h.Child) == 0 {
+		return 0, errors.New("bench: bigpost: no command for the child")
 	}
 	childCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	cmd := exec.CommandContext(childCtx, self, "bench")
-	cmd.Env = append(os.Environ(), benchChildEnv+"=bigpost", benchChildData+"="+dir, benchChildSink+"="+snk.addr())
+	cmd := exec.CommandContext(childCtx, h.Child[0], h.Child[1:]...)
+	cmd.Env = append(os.Environ(), childEnv+"=bigpost", childData+"="+dir, childSink+"="+snk.Addr())
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return 0, err
@@ -117,11 +116,11 @@ func benchBigpost(ctx context.Context, progress func(string, ...any)) (float64, 
 		return fail(fmt.Errorf("no address from the child: %q %v", line, err))
 	}
 
-	progress("bigpost: %d posts of %d MB at once, from a member of a list of %d", bigpostCount, bigpostBytes/1_000_000, 1+len(bigpostMembers))
+	progress("bigpost: %d posts of %d MB at once, from a member of a list of %d", BigpostCount, bigpostBytes/1_000_000, 1+len(bigpostMembers))
 	body := bigpostBody()
 	var wg sync.WaitGroup
-	errs := make(chan error, bigpostCount)
-	for i := 0; i < bigpostCount; i++ {
+	errs := make(chan error, BigpostCount)
+	for i := 0; i < BigpostCount; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -148,11 +147,11 @@ func benchBigpost(ctx context.Context, progress func(string, ...any)) (float64, 
 	// The journey after the 250: checks, archive and index, a copy to
 	// each member (the sink counts a copy once its DATA is in), the
 	// poster included: the list sends a member's own post back.
-	want := int64(bigpostCount * (1 + len(bigpostMembers)))
+	want := int64(BigpostCount * (1 + len(bigpostMembers)))
 	if err := waitFor(ctx, 10*time.Minute, func() bool { return snk.rcpts.Load() >= want }); err != nil {
 		return fail(fmt.Errorf("%d of %d copies arrived: %w", snk.rcpts.Load(), want, err))
 	}
-	peak := procPeakRSSMB(cmd.Process.Pid)
+	peak := procPeakRSSMB(strconv.Itoa(cmd.Process.Pid))
 	stdin.Close()
 	select {
 	case err := <-done:
@@ -183,13 +182,17 @@ func bigpostConfig(dir, sink string) config.Config {
 	return cfg
 }
 
-// benchChild runs the receiver of the big-post scenario: `serve` on the
-// data dir the parent prepared, until its stdin closes. It says its SMTP
+// IsChild tells whether this process is the big-post child, which the
+// binary's bench command runs as Child instead of the bench.
+func IsChild() bool { return os.Getenv(childEnv) == "bigpost" }
+
+// Child runs the receiver of the big-post scenario: `serve` on the data
+// dir the parent prepared, until its stdin closes. It says its SMTP
 // address on stdout.
-func (c *cli) benchChild(ctx context.Context) error {
-	cfg := bigpostConfig(os.Getenv(benchChildData), os.Getenv(benchChildSink))
-	setMemoryTuning(&cfg) // as serve does
-	if p := os.Getenv(benchHeapProfileEnv); p != "" {
+func Child(ctx context.Context, h Harness, stdout, stderr io.Writer) error {
+	cfg := bigpostConfig(os.Getenv(childData), os.Getenv(childSink))
+	h.TuneMemory(&cfg) // as serve does
+	if p := os.Getenv(heapProfileEnv); p != "" {
 		go heapProfileAtPeak(ctx, p)
 	}
 	ctx, stop := context.WithCancel(ctx)
@@ -198,28 +201,12 @@ func (c *cli) benchChild(ctx context.Context) error {
 		io.Copy(io.Discard, os.Stdin)
 		stop()
 	}()
-	log := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	return runServer(ctx, &cfg, log, func(name, addr string) {
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return h.RunServer(ctx, &cfg, log, func(name, addr string) {
 		if name == "smtp" {
-			fmt.Fprintf(c.stdout, "smtp %s\n", addr)
+			fmt.Fprintf(stdout, "smtp %s\n", addr)
 		}
 	})
-}
-
-// procPeakRSSMB reads a process's high-water resident set (VmHWM); 0
-// where /proc is missing.
-func procPeakRSSMB(pid int) float64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 64)
-			return kb / 1024
-		}
-	}
-	return 0
 }
 
 // heapProfileAtPeak writes the heap profile to path each time the live
@@ -250,10 +237,10 @@ func heapProfileAtPeak(ctx context.Context, path string) {
 	}
 }
 
-// benchOnly takes the hidden --only NAME flag out of bench's arguments:
+// Only takes the hidden --only NAME flag out of bench's arguments:
 // hidden since it is a tool for whoever works on one scenario, not part
 // of the bench's contract.
-func benchOnly(args []string) (only string, rest []string) {
+func Only(args []string) (only string, rest []string) {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if v, ok := strings.CutPrefix(strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-"), "only="); ok {

@@ -1,0 +1,386 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"praxis/archive"
+	"praxis/archive/index"
+	"praxis/archive/mbox"
+	"praxis/archive/web"
+	"praxis/listserv"
+	"praxis/listserv/config"
+)
+
+// benchArchive imports the corpus into the archive (store, threading and
+// index) as `praxis import mbox` does, streaming it from the file, puts the
+// same documents into a bare Bleve index (the ceiling), and times the
+// search mix. With replay > 1 the corpus is imported that many times, with
+// new ids each round, to see how the figures grow with the archive.
+func benchArchive(ctx context.Context, h Harness, cfg *config.Config, p Params, res *Result, progress Progress) error {
+	src := source{path: p.Corpus, replay: max(1, p.Replay)}
+	size, err := src.size()
+	if err != nil {
+		return err
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc, closeSvc, err := h.OpenService(ctx, cfg, quiet)
+	if err != nil {
+		return err
+	}
+	defer closeSvc()
+	l := &listserv.List{Address: "archive@bench.localhost", Name: "Archive"}
+	if err := svc.CreateList(ctx, l); err != nil {
+		return err
+	}
+	idx, err := h.OpenIndex(ctx, svc, cfg.Data, quiet)
+	if err != nil {
+		return err
+	}
+	defer idx.Close()
+	// What serve archived (the ingest posts) is indexed first, untimed.
+	if _, err := archive.NewIndexer(svc.Store(), idx, quiet).CatchUp(ctx); err != nil {
+		return err
+	}
+	// The ceiling first (closed, so its merging is over before the import
+	// starts): the same documents, parsed and put into a bare index in
+	// batches of 500, nothing stored and nothing threaded.
+	progress("archive: bare Bleve ceiling")
+	bareDir, err := os.MkdirTemp("", "praxis-bench-bleve-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(bareDir)
+	bare, err := index.Open(bareDir, index.Options{})
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	var batch []index.Doc
+	i := 0
+	put := func() error {
+		err := bare.Put(batch...)
+		batch = batch[:0]
+		return err
+	}
+	_, err = src.each(func(raw []byte) error {
+		i++
+		a := archive.Read(raw, time.Now(), "bench.localhost")
+		to, body, quoted := archive.Text(raw)
+		batch = append(batch, index.Doc{ID: fmt.Sprint(i), List: l.Address, MessageID: a.MessageID, Thread: a.MessageID, Subject: a.Subject,
+			From: a.FromName + " " + a.FromAddr, FromAddr: a.FromAddr, To: to, Body: body, Quoted: quoted, Attachments: a.Attachments, Date: a.Date})
+		if len(batch) == 500 {
+			return put()
+		}
+		return nil
+	})
+	if err == nil {
+		err = put()
+	}
+	ceiling := float64(i) / time.Since(start).Seconds()
+	bare.Close()
+	if err != nil {
+		return err
+	}
+	before := dirSize(filepath.Join(cfg.Data, "index"))
+	progress("archive: peak RSS so far %.0f MB", PeakRSSMB())
+	progress("archive: importing %s x%d (store, threads, index)", res.Corpus, src.replay)
+	start = time.Now()
+	add, finish := h.Import(ctx, svc, l, idx)
+	n, err := src.each(add)
+	if err == nil {
+		err = finish()
+	} else {
+		finish()
+	}
+	if err != nil {
+		return err
+	}
+	res.ArchiveMessages = n
+	rate := float64(n) / time.Since(start).Seconds()
+	progress("archive: peak RSS so far %.0f MB", PeakRSSMB())
+	res.IndexMsgsPerS = &rate
+	ratio := rate / ceiling
+	res.IndexCeilingMsgsPerS, res.IndexRatioOfCeiling = &ceiling, &ratio
+
+	// The search mix, newest first, as the web page asks, once scorch has
+	// merged what the import wrote, as it has on a server by the time
+	// members search.
+	idx.Settle(ctx, 30*time.Second)
+	mem, files := idx.Segments()
+	progress("archive: index has %d segments on disk, %d in memory", files, mem)
+	if size > 0 {
+		ratio := float64(dirSize(filepath.Join(cfg.Data, "index"))-before) / float64(size)
+		res.IndexSizeRatio = &ratio
+	}
+	queries := searchMix(p.Corpus)
+	progress("archive: %d queries, 10 rounds", len(queries))
+	var took []time.Duration
+	worst := make([]time.Duration, len(queries))
+	for round := 0; round < 11; round++ {
+		for i, q := range queries {
+			t0 := time.Now()
+			if _, err := archive.Search(idx, l.Address, q, 20, true); err != nil {
+				return fmt.Errorf("bench query %q: %w", q, err)
+			}
+			if round > 0 { // the first round warms the caches
+				d := time.Since(t0)
+				took = append(took, d)
+				worst[i] = max(worst[i], d)
+			}
+		}
+	}
+	slowest := 0
+	for i := range worst {
+		if worst[i] > worst[slowest] {
+			slowest = i
+		}
+	}
+	progress("archive: slowest query %q, %s at worst", queries[slowest], worst[slowest].Round(10*time.Microsecond))
+	sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
+	p50 := float64(took[len(took)/2].Microseconds()) / 1000
+	p99 := float64(took[len(took)*99/100].Microseconds()) / 1000
+	res.SearchP50Ms, res.SearchP99Ms = &p50, &p99
+	if err := benchHTTPSearch(ctx, h, svc, idx, l, queries, res, progress); err != nil {
+		return err
+	}
+	return benchSummary(ctx, svc, l, res, progress)
+}
+
+// benchSummary times one member's learning summary of the archive's
+// busiest week: reading the period from the store, the analysis, and
+// the composed mail.
+func benchSummary(ctx context.Context, svc *listserv.Service, l *listserv.List, res *Result, progress Progress) error {
+	monday, posts, err := svc.Store().ArchiveBusiestWeek(ctx, l.ID)
+	if err != nil {
+		return err
+	}
+	progress("summary: the busiest week, from %s, %d posts", monday.Format("2006-01-02"), posts)
+	m := &listserv.Member{Address: "reader@bench.localhost", Name: "Reader", Expertise: "fpga, rfnoc, dpdk"}
+	p := listserv.Period{Start: monday, End: monday.AddDate(0, 0, 7)}
+	start := time.Now()
+	sum, err := svc.Digests().Summary(ctx, l, p, m)
+	if err != nil {
+		return err
+	}
+	if _, err := svc.Digests().ComposeSummary(l, sum, m, p.End); err != nil {
+		return err
+	}
+	ms := float64(time.Since(start).Microseconds()) / 1000
+	res.SummaryMs = &ms
+	return nil
+}
+
+// benchHTTPSearch times the search page over HTTP on loopback: one
+// client, a new connection for every request (as public-inbox's figures
+// were taken), the whole page read.
+func benchHTTPSearch(ctx context.Context, h Harness, svc *listserv.Service, idx *index.Index, l *listserv.List, queries []string, res *Result, progress Progress) error {
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ws := web.New(web.Config{Addr: "127.0.0.1:0", Index: idx}, h.WebDeps(svc), svc.Templates(), quiet)
+	if err := ws.Listen(); err != nil {
+		return err
+	}
+	go ws.Serve()
+	defer ws.Shutdown(context.Background())
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 10 * time.Second}
+	base := "http://" + ws.Addr().String() + "/l/" + url.PathEscape(l.Address) + "/search?q="
+	progress("archive: %d search pages over HTTP, 10 rounds", len(queries))
+	var took []time.Duration
+	biggest := 0
+	for round := 0; round < 11; round++ {
+		for _, q := range queries {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			t0 := time.Now()
+			resp, err := client.Get(base + url.QueryEscape(q))
+			if err != nil {
+				return fmt.Errorf("bench: search page %q: %w", q, err)
+			}
+			n, _ := io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return fmt.Errorf("bench: search page %q: %s", q, resp.Status)
+			}
+			if round > 0 {
+				took = append(took, time.Since(t0))
+			}
+			biggest = max(biggest, int(n))
+		}
+	}
+	sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
+	p50 := float64(took[len(took)/2].Microseconds()) / 1000
+	p99 := float64(took[len(took)*99/100].Microseconds()) / 1000
+	res.HTTPSearchP50Ms, res.HTTPSearchP99Ms = &p50, &p99
+	progress("archive: the biggest search page is %d KB of HTML", biggest/1024)
+	return nil
+}
+
+// source streams the archive benchmark's corpus: the mbox file, or a
+// generated one of 2,000 posts in threads, replay times over.
+type source struct {
+	path   string
+	replay int
+}
+
+func (b source) size() (int64, error) {
+	if b.path == "" {
+		var n int64
+		for i := 0; i < 2000; i++ {
+			n += int64(len(generatedPost(i)))
+		}
+		return n * int64(b.replay), nil
+	}
+	st, err := os.Stat(b.path)
+	if err != nil {
+		return 0, fmt.Errorf("bench: corpus: %w", err)
+	}
+	return st.Size() * int64(b.replay), nil
+}
+
+// each calls f with every message and returns how many there were.
+func (b source) each(f func([]byte) error) (int, error) {
+	n := 0
+	for round := 0; round < b.replay; round++ {
+		emit := func(raw []byte) error {
+			n++
+			return f(replayIDs(raw, round))
+		}
+		if b.path == "" {
+			for i := 0; i < 2000; i++ {
+				if err := emit(generatedPost(i)); err != nil {
+					return n, err
+				}
+			}
+			continue
+		}
+		fh, err := os.Open(b.path)
+		if err != nil {
+			return n, fmt.Errorf("bench: corpus: %w", err)
+		}
+		r, err := mbox.NewReader(bufio.NewReaderSize(fh, 1<<20))
+		if err != nil {
+			fh.Close()
+			return n, err
+		}
+		for {
+			m, err := r.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err == nil {
+				err = emit(m.Raw)
+			}
+			if err != nil {
+				fh.Close()
+				return n, err
+			}
+		}
+		fh.Close()
+	}
+	return n, nil
+}
+
+// replayIDs gives a message of a later round new ids: every <id> in its
+// Message-ID, In-Reply-To and References becomes <rN.id>, so threads stay
+// threads; a line naming the round keeps id-less messages apart too.
+func replayIDs(raw []byte, round int) []byte {
+	if round == 0 {
+		return raw
+	}
+	var out bytes.Buffer
+	fmt.Fprintf(&out, "X-Bench-Round: %d\r\n", round)
+	tag := fmt.Sprintf("<r%d.", round)
+	inIDs, rest := false, raw
+	for len(rest) > 0 {
+		line := rest
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			line = rest[:i+1]
+		}
+		rest = rest[len(line):]
+		if t := bytes.TrimRight(line, "\r\n"); len(t) == 0 {
+			out.Write(line)
+			out.Write(rest)
+			break
+		}
+		if line[0] != ' ' && line[0] != '\t' {
+			name, _, _ := bytes.Cut(line, []byte(":"))
+			switch strings.ToLower(string(bytes.TrimSpace(name))) {
+			case "message-id", "in-reply-to", "references":
+				inIDs = true
+			default:
+				inIDs = false
+			}
+		}
+		if inIDs {
+			line = bytes.ReplaceAll(line, []byte("<"), []byte(tag))
+		}
+		out.Write(line)
+	}
+	return out.Bytes()
+}
+
+// generatedPost is post i of the generated corpus: threads of five.
+func generatedPost(i int) []byte {
+	words := strings.Fields("usrp gnuradio timeout x310 b200 overflow sample rate fpga rfnoc ethernet dpdk lo offset synchronization time source n210 antenna filter gain")
+	base := time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)
+	refs := ""
+	if i%5 != 0 {
+		refs = fmt.Sprintf("In-Reply-To: <gen.%d@bench.localhost>\r\nReferences: <gen.%d@bench.localhost>\r\n", i-i%5, i-i%5)
+	}
+	var body strings.Builder
+	for j := 0; j < 60; j++ {
+		body.WriteString(words[(i*7+j*3)%len(words)] + " ")
+	}
+	return []byte(fmt.Sprintf("From: Member %d <m%d@bench.localhost>\r\nTo: archive@bench.localhost\r\nSubject: %s %s question %d\r\nMessage-ID: <gen.%d@bench.localhost>\r\n%sDate: %s\r\n\r\n%s\r\n",
+		i%40, i%40, words[i%len(words)], words[(i+3)%len(words)], i/5, i, refs, base.Add(time.Duration(i)*time.Hour).Format(time.RFC1123Z), body.String()))
+}
+
+// searchMix is the public-inbox mix of ../shared/bench/queries.tsv when
+// it is there, plus queries of every other kind the language has.
+// It is looked for beside the corpus (corpora/X/file.mbox → bench/) and
+// from the working directory.
+func searchMix(corpus string) []string {
+	var qs []string
+	places := []string{filepath.Join("..", "shared", "bench", "queries.tsv"), filepath.Join("..", "..", "..", "shared", "bench", "queries.tsv")}
+	if corpus != "" {
+		places = append([]string{filepath.Join(filepath.Dir(corpus), "..", "..", "bench", "queries.tsv")}, places...)
+	}
+	for _, p := range places {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			f := strings.Split(line, "\t")
+			if len(f) >= 2 && !strings.HasPrefix(line, "#") && strings.TrimSpace(f[1]) != "" {
+				qs = append(qs, f[1])
+			}
+		}
+		break
+	}
+	return append(qs, `has:attachment`, `-usrp timeout`, `(x310 OR b210) AND s:fpga`, `d:2021-06..2021-09 overflow`, `t:usrp-users`, `"sample rate" NOT b200`)
+}
+
+func dirSize(dir string) int64 {
+	var n int64
+	filepath.Walk(dir, func(_ string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			n += info.Size()
+		}
+		return nil
+	})
+	return n
+}

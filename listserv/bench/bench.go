@@ -1,0 +1,470 @@
+package bench
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"praxis/archive/index"
+	"praxis/archive/web"
+	"praxis/listserv"
+	"praxis/listserv/config"
+	"praxis/listserv/dkim"
+	"praxis/listserv/store"
+)
+
+// Result is the JSON `praxis bench` prints (SPEC: Benchmark). Keys of
+// stages that later issues build stay null until then.
+type Result struct {
+	IngestMsgsPerS         float64  `json:"ingest_msgs_per_s"`
+	IngestCeilingMsgsPerS  float64  `json:"ingest_ceiling_msgs_per_s"`
+	IngestRatioOfCeiling   float64  `json:"ingest_ratio_of_ceiling"`
+	FanoutRcptsPerS        float64  `json:"fanout_rcpts_per_s"`
+	FanoutCeilingRcptsPerS float64  `json:"fanout_ceiling_rcpts_per_s"`
+	FanoutRatioOfCeiling   float64  `json:"fanout_ratio_of_ceiling"`
+	FanoutPeakRSSMB        float64  `json:"fanout_peak_rss_mb"`
+	BigpostPeakRSSMB       *float64 `json:"bigpost_peak_rss_mb"`
+	IndexMsgsPerS          *float64 `json:"index_msgs_per_s"`
+	IndexCeilingMsgsPerS   *float64 `json:"index_ceiling_msgs_per_s"`
+	IndexRatioOfCeiling    *float64 `json:"index_ratio_of_ceiling"`
+	IndexSizeRatio         *float64 `json:"index_size_ratio"`
+	ArchiveMessages        int      `json:"archive_messages"`
+	SearchP50Ms            *float64 `json:"search_p50_ms"`
+	SearchP99Ms            *float64 `json:"search_p99_ms"`
+	HTTPSearchP50Ms        *float64 `json:"http_search_p50_ms"`
+	HTTPSearchP99Ms        *float64 `json:"http_search_p99_ms"`
+	SummaryMs              *float64 `json:"summary_ms"`
+	PeakRSSMB              float64  `json:"peak_rss_mb"`
+	FanoutRecipients       int      `json:"fanout_recipients"`
+	IngestMessages         int      `json:"ingest_messages"`
+	IngestClients          int      `json:"ingest_clients"`
+	DeliveryConnections    int      `json:"delivery_connections"`
+	Corpus                 string   `json:"corpus"`
+	DKIM                   bool     `json:"dkim_signed"`
+}
+
+// Params are the bench's flags.
+type Params struct {
+	Members int    // recipients of the fan-out post
+	Posts   int    // posts sent in the ingest test
+	Clients int    // concurrent SMTP clients in the ingest test
+	Conns   int    // delivery connections (workers) to the sink
+	Corpus  string // mbox file for the archive figures; "" generates one
+	DKIM    bool   // sign the fan-out's copies
+	Replay  int    // import the corpus this many times, with new ids
+	// IngestOnly stops after the ingest figures (and its ceiling), for
+	// whoever works on the receive path: seconds instead of minutes.
+	IngestOnly bool
+}
+
+// Harness is what the bench takes from the binary that runs it: the same
+// wiring serve and import use, so that what is measured is what runs.
+type Harness struct {
+	// OpenService opens the store and the service on cfg.Data; closing
+	// releases both.
+	OpenService func(ctx context.Context, cfg *config.Config, log *slog.Logger) (svc *listserv.Service, closing func(), err error)
+	// RunServer runs serve's parts until ctx ends; announce is told of
+	// each listener once it is bound.
+	RunServer func(ctx context.Context, cfg *config.Config, log *slog.Logger, announce func(name, addr string)) error
+	// OpenIndex opens the data dir's full-text index.
+	OpenIndex func(ctx context.Context, svc *listserv.Service, data string, log *slog.Logger) (*index.Index, error)
+	// Import imports into l as `praxis import mbox` does: add takes one
+	// raw message, finish stores and indexes what is left.
+	Import func(ctx context.Context, svc *listserv.Service, l *listserv.List, idx *index.Index) (add func(raw []byte) error, finish func() error)
+	// WebDeps is what the web server is given of the service, as serve
+	// gives it.
+	WebDeps func(svc *listserv.Service) web.Deps
+	// TuneMemory sets the collector as serve does (the big-post child
+	// must measure what serve does).
+	TuneMemory func(cfg *config.Config)
+	// Child is the command line that runs this binary's bench again as
+	// the big-post child (the environment tells it so).
+	Child []string
+}
+
+// Progress reports a step on stderr.
+type Progress func(format string, a ...any)
+
+// Run runs the whole benchmark.
+func Run(ctx context.Context, h Harness, p Params, progress Progress) (*Result, error) {
+	res := &Result{FanoutRecipients: p.Members, IngestMessages: p.Posts, IngestClients: p.Clients, DeliveryConnections: p.Conns, Corpus: p.Corpus, DKIM: p.DKIM}
+	if res.Corpus == "" {
+		res.Corpus = "generated"
+	}
+	snk, err := StartSink(nil)
+	if err != nil {
+		return nil, fmt.Errorf("bench: sink: %w", err)
+	}
+	defer snk.Close()
+
+	// 1. The ceiling: a bare go-smtp client into the same sink, one
+	// transaction per copy as VERP requires.
+	progress("ceiling: %d messages over %d connections with a bare go-smtp client", p.Members, p.Conns)
+	msg := message(0, "alice@bench.localhost", "cop@bench.localhost")
+	start := time.Now()
+	if err := bareSend(snk.Addr(), p.Members, p.Conns, msg); err != nil {
+		return nil, fmt.Errorf("bench: ceiling: %w", err)
+	}
+	res.FanoutCeilingRcptsPerS = float64(p.Members) / time.Since(start).Seconds()
+
+	dir, err := os.MkdirTemp("", "praxis-bench-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	cfg := config.Default()
+	cfg.Data, cfg.SMTP, cfg.HTTP, cfg.Hostname = dir, "127.0.0.1:0", "127.0.0.1:0", "bench.localhost"
+	cfg.Delivery = "smtp://" + snk.Addr() + "?tls=none"
+	cfg.DeliveryConcurrency = p.Conns
+	cfg.MaxConnections = 1000
+	cfg.Finish()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if err := setUp(ctx, h, &cfg, log, p); err != nil {
+		return nil, err
+	}
+
+	srvCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	addrs := make(chan string, 4)
+	done := make(chan error, 1)
+	go func() {
+		done <- h.RunServer(srvCtx, &cfg, log, func(name, addr string) {
+			if name == "smtp" {
+				addrs <- addr
+			}
+		})
+	}()
+	var smtpAddr string
+	select {
+	case smtpAddr = <-addrs:
+	case err := <-done:
+		return nil, fmt.Errorf("bench: server: %w", err)
+	}
+
+	// 2. Fan-out: one post to p.Members, from the 250 to the last copy at
+	// the sink.
+	if !p.IngestOnly {
+		progress("fan-out: one post to %d members", p.Members)
+		before := snk.rcpts.Load()
+		start = time.Now()
+		if err := send(smtpAddr, "alice@bench.localhost", "fanout@bench.localhost", message(1, "alice@bench.localhost", "fanout@bench.localhost")); err != nil {
+			return nil, fmt.Errorf("bench: fan-out post: %w", err)
+		}
+		if err := waitFor(ctx, 5*time.Minute, func() bool { return snk.rcpts.Load()-before >= int64(p.Members) }); err != nil {
+			return nil, fmt.Errorf("bench: fan-out: %d of %d copies arrived: %w", snk.rcpts.Load()-before, p.Members, err)
+		}
+		res.FanoutRcptsPerS = float64(p.Members) / time.Since(start).Seconds()
+		res.FanoutRatioOfCeiling = res.FanoutRcptsPerS / res.FanoutCeilingRcptsPerS
+		res.FanoutPeakRSSMB = PeakRSSMB()
+	}
+
+	// 3. Ingest: p.Clients concurrent SMTP clients, one connection each,
+	// every post committed to disk before its 250; the ceiling just
+	// before, with the same clients and posts, so that both see the same
+	// machine.
+	progress("ingest ceiling: %d posts from %d clients into a bare go-smtp receiver that spools them", p.Posts, p.Clients)
+	if res.IngestCeilingMsgsPerS, err = ingestCeiling(ctx, p.Posts, p.Clients); err != nil {
+		return nil, fmt.Errorf("bench: ingest ceiling: %w", err)
+	}
+	progress("ingest: %d posts from %d clients", p.Posts, p.Clients)
+	if res.IngestMsgsPerS, err = ingest(smtpAddr, p.Posts, p.Clients); err != nil {
+		return nil, fmt.Errorf("bench: ingest: %w", err)
+	}
+	res.IngestRatioOfCeiling = res.IngestMsgsPerS / res.IngestCeilingMsgsPerS
+	stop()
+	if err := <-done; err != nil {
+		return nil, err
+	}
+	if p.IngestOnly {
+		res.PeakRSSMB = PeakRSSMB()
+		return res, nil
+	}
+	if err := benchArchive(ctx, h, &cfg, p, res, progress); err != nil {
+		return nil, err
+	}
+	bigpost, err := Bigpost(ctx, h, progress)
+	if err != nil {
+		return nil, err
+	}
+	res.BigpostPeakRSSMB = &bigpost
+	res.PeakRSSMB = PeakRSSMB()
+	return res, nil
+}
+
+// setUp creates the lists: one of p.Members for the fan-out, one open
+// list of one member for the ingest test.
+func setUp(ctx context.Context, h Harness, cfg *config.Config, log *slog.Logger, p Params) error {
+	svc, closeSvc, err := h.OpenService(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeSvc()
+	for _, l := range []*listserv.List{
+		{Address: "fanout@bench.localhost", Name: "Fan-out", PostPolicy: listserv.PostMembers},
+		{Address: "ingest@bench.localhost", Name: "Ingest", PostPolicy: listserv.PostOpen},
+	} {
+		l.SubscribePolicy, l.ArchivePolicy, l.Prefix = listserv.SubscribeConfirm, listserv.ArchivePublic, "[bench] "
+		if err := svc.CreateList(ctx, l); err != nil {
+			return err
+		}
+	}
+	fan, err := svc.List(ctx, "fanout@bench.localhost")
+	if err != nil {
+		return err
+	}
+	ms := make([]*store.Member, p.Members)
+	for i := range ms {
+		ms[i] = &store.Member{ListID: fan.ID, Address: fmt.Sprintf("member%05d@rcpt%d.bench.localhost", i, i%50), Role: listserv.RoleMember, Delivery: listserv.DeliverEach}
+	}
+	if len(ms) > 0 {
+		ms[0].Address = "alice@bench.localhost"
+	}
+	if err := svc.Store().AddMembers(ctx, ms); err != nil {
+		return err
+	}
+	if err := svc.AddMember(ctx, "ingest@bench.localhost", &store.Member{Address: "reader@bench.localhost"}); err != nil {
+		return err
+	}
+	if p.DKIM {
+		pemKey, err := dkim.GenerateKey()
+		if err == nil {
+			err = svc.Store().PutDKIMKey(ctx, &store.DKIMKey{Domain: "bench.localhost", Selector: "bench", PrivatePEM: pemKey})
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Sink is a loopback SMTP server that counts what it receives.
+type Sink struct {
+	srv   *smtp.Server
+	addr  string
+	rcpts atomic.Int64
+	msgs  atomic.Int64
+	// record, when set, receives every message (tests); the benchmark
+	// leaves it nil and only counts.
+	record func(from string, rcpts []string, data []byte)
+}
+
+// StartSink starts a sink on 127.0.0.1:0; record, when not nil, is given
+// every message it takes.
+func StartSink(record func(from string, rcpts []string, data []byte)) (*Sink, error) {
+	s := &Sink{record: record}
+	s.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &sinkSession{s: s}, nil }))
+	s.srv.Domain = "sink.localhost"
+	s.srv.MaxRecipients = 1000
+	// Like Postfix, take long lines: real mail has them.
+	s.srv.MaxLineLength = 1 << 20
+	addr, err := serveLoopback(s.srv)
+	if err != nil {
+		return nil, err
+	}
+	s.addr = addr
+	return s, nil
+}
+
+// Addr is the sink's host:port.
+func (s *Sink) Addr() string { return s.addr }
+
+// Close stops the sink.
+func (s *Sink) Close() { s.srv.Close() }
+
+type sinkSession struct {
+	s     *Sink
+	from  string
+	rcpts []string
+}
+
+func (ss *sinkSession) Reset()        { ss.from, ss.rcpts = "", ss.rcpts[:0] }
+func (ss *sinkSession) Logout() error { return nil }
+func (ss *sinkSession) Mail(from string, _ *smtp.MailOptions) error {
+	ss.from = from
+	return nil
+}
+func (ss *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	ss.rcpts = append(ss.rcpts, to)
+	return nil
+}
+func (ss *sinkSession) Data(r io.Reader) error {
+	if ss.s.record == nil {
+		if _, err := io.Copy(io.Discard, r); err != nil {
+			return err
+		}
+	} else {
+		data, err := io.ReadAll(r)
+		if err != nil {
+			return err
+		}
+		ss.s.record(ss.from, append([]string(nil), ss.rcpts...), data)
+	}
+	ss.s.msgs.Add(1)
+	ss.s.rcpts.Add(int64(len(ss.rcpts)))
+	return nil
+}
+
+// message is post i of the ingest and fan-out tests: a typical plain
+// text post of forty lines.
+func message(i int, from, to string) []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "From: Member %d <%s>\r\nTo: %s\r\nSubject: Re: calibrating the receiver chain, part %d\r\nMessage-ID: <bench.%d.%d@bench.localhost>\r\nDate: %s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n",
+		i, from, to, i, time.Now().UnixNano(), i, time.Now().Format(time.RFC1123Z))
+	for j := 0; j < 40; j++ {
+		fmt.Fprintf(&b, "Line %d of a typical post: measured the gain at %d MHz and the noise floor moved.\r\n", j, 100+j)
+	}
+	return []byte(b.String())
+}
+
+// ingest sends posts posts to the ingest list at addr from clients
+// concurrent SMTP clients, one connection each, and returns the posts
+// per second until the last 250.
+func ingest(addr string, posts, clients int) (float64, error) {
+	start := time.Now()
+	var wg sync.WaitGroup
+	errs := make(chan error, clients)
+	var next atomic.Int64
+	for i := 0; i < clients; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cl, err := smtp.Dial(addr)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer cl.Close()
+			for {
+				n := int(next.Add(1))
+				if n > posts {
+					cl.Quit()
+					return
+				}
+				if err := cl.SendMail("poster@bench.localhost", []string{"ingest@bench.localhost"}, strings.NewReader(string(message(n, "poster@bench.localhost", "ingest@bench.localhost")))); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return 0, err
+	}
+	return float64(posts) / time.Since(start).Seconds(), nil
+}
+
+func bareSend(addr string, n, conns int, msg []byte) error {
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	errs := make(chan error, conns)
+	for i := 0; i < conns; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cl, err := smtp.Dial(addr)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer cl.Close()
+			if err := cl.Hello("bench.localhost"); err != nil {
+				errs <- err
+				return
+			}
+			for {
+				k := int(next.Add(1))
+				if k > n {
+					cl.Quit()
+					return
+				}
+				to := fmt.Sprintf("member%05d@rcpt%d.bench.localhost", k, k%50)
+				from := "cop-bounces+" + strings.Replace(to, "@", "=", 1) + "@bench.localhost"
+				if err := cl.Mail(from, nil); err != nil {
+					errs <- err
+					return
+				}
+				if err := cl.Rcpt(to, nil); err != nil {
+					errs <- err
+					return
+				}
+				w, err := cl.Data()
+				if err != nil {
+					errs <- err
+					return
+				}
+				if _, err := w.Write(msg); err != nil {
+					errs <- err
+					return
+				}
+				if err := w.Close(); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
+
+func send(addr, from, to string, msg []byte) error {
+	cl, err := smtp.Dial(addr)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	if err := cl.SendMail(from, []string{to}, strings.NewReader(string(msg))); err != nil {
+		return err
+	}
+	return cl.Quit()
+}
+
+func waitFor(ctx context.Context, limit time.Duration, cond func() bool) error {
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("timed out after %s", limit)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
+// PeakRSSMB reads this process's high-water resident set (VmHWM); 0
+// where /proc is missing.
+func PeakRSSMB() float64 { return procPeakRSSMB("self") }
+
+// procPeakRSSMB reads a process's high-water resident set (VmHWM) from
+// /proc/PID/status; 0 where /proc is missing.
+func procPeakRSSMB(pid string) float64 {
+	f, err := os.Open("/proc/" + pid + "/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
