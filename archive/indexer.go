@@ -53,28 +53,47 @@ func (x *Indexer) Run(ctx context.Context) error {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
-		if _, err := x.CatchUp(ctx); err != nil && ctx.Err() == nil {
+		if _, err := x.catchUp(ctx, true); err != nil && ctx.Err() == nil {
 			x.log.Error("indexing", "err", err)
 		}
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-x.wake:
-			// Gather what arrives meanwhile: each batch makes a segment,
-			// and many tiny segments cost more in merging than indexing.
-			select {
-			case <-ctx.Done():
+			if !x.gather(ctx) {
 				return nil
-			case <-time.After(gather):
 			}
 		case <-tick.C:
 		}
 	}
 }
 
-// gather is how long the indexer waits after a wake-up for more posts; a
-// post is searchable well within a second of its 250.
-const gather = 300 * time.Millisecond
+// gather waits after a wake-up for more posts, and returns false when ctx
+// ends. Each batch makes a segment, and many small segments cost more in
+// merging (and in fsyncs beside the spool's) than indexing: while mail is
+// still being spooled, it waits on, up to maxGather, so that a burst is
+// indexed in a few big batches.
+func (x *Indexer) gather(ctx context.Context) bool {
+	for waited := time.Duration(0); waited < maxGather; waited += gatherStep {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(gatherStep):
+		}
+		if !x.store.IntakeBusy(gatherStep) {
+			break
+		}
+	}
+	return true
+}
+
+// gatherStep is how long the indexer waits after a wake-up for more
+// posts, and maxGather how long at most while a burst comes in: a post is
+// searchable within a second of its 250, two in a burst.
+const (
+	gatherStep = 300 * time.Millisecond
+	maxGather  = 1500 * time.Millisecond
+)
 
 // batchSize is how many posts go into one index batch.
 const batchSize = 500
@@ -82,6 +101,13 @@ const batchSize = 500
 // CatchUp takes the posts of deleted lists out of the index, then indexes
 // every archived post not yet indexed and returns how many.
 func (x *Indexer) CatchUp(ctx context.Context) (int, error) {
+	return x.catchUp(ctx, false)
+}
+
+// catchUp is CatchUp; with partial, it stops after a batch that was not
+// full, rather than index the few posts archived meanwhile as a tiny
+// segment of their own: Run comes back for them after gathering more.
+func (x *Indexer) catchUp(ctx context.Context, partial bool) (int, error) {
 	if err := Forget(ctx, x.store, x.index); err != nil {
 		return 0, err
 	}
@@ -95,6 +121,9 @@ func (x *Indexer) CatchUp(ctx context.Context) (int, error) {
 			return total, err
 		}
 		total += len(posts)
+		if partial && len(posts) < batchSize {
+			return total, nil
+		}
 	}
 	return total, nil
 }
