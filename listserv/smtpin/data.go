@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync"
 	"time"
 )
 
@@ -28,7 +29,8 @@ func (m *message) Write(p []byte) (int, error) {
 	if m.file == nil && !m.denied && m.held == 0 {
 		if m.mem.arriving.tryAcquire(m.max) {
 			m.held = m.max
-			m.buf = make([]byte, 0, min(m.max, 64<<10))
+			// Room for a typical post; a bigger one grows by append.
+			m.buf = make([]byte, 0, min(m.max, 16<<10))
 		} else {
 			m.denied = true
 		}
@@ -108,6 +110,10 @@ func (m *message) discard() {
 // end go-smtp missed (see dataEnd).
 const probeEvery = time.Second
 
+// readBufs are readMessage's read buffers, kept between messages: a new
+// 32 KB for each DATA was most of the receive path's garbage.
+var readBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
 // readMessage reads one message's DATA from r.
 //
 // go-smtp's reader returns only once the buffer it is given is full, so a
@@ -139,7 +145,9 @@ func (s *session) readMessage(r io.Reader) (*message, error) {
 			conn.SetReadDeadline(t)
 		}
 	}
-	buf := make([]byte, 32<<10)
+	bufp := readBufs.Get().(*[]byte)
+	defer readBufs.Put(bufp)
+	buf := *bufp
 	var werr error
 	for {
 		setDeadline(earliest(time.Now().Add(probeEvery), deadline))
