@@ -31,6 +31,9 @@ type IndexStore interface {
 	MarkIndexed(ctx context.Context, posts []*store.ArchivedPost, links []store.Link) error
 	ArchiveLeaving(ctx context.Context, limit int) ([]*store.ArchivedPost, error)
 	MarkLeft(ctx context.Context, posts []*store.ArchivedPost) error
+	// IntakeBusy tells whether mail was spooled within d: while it is,
+	// the indexer gathers longer (Run).
+	IntakeBusy(d time.Duration) bool
 }
 
 var _ IndexStore = (store.ArchiveWriter)(nil)

@@ -96,6 +96,8 @@ type ArchiveWriter interface {
 	ArchiveLeaving(ctx context.Context, limit int) ([]*ArchivedPost, error)
 	MarkLeft(ctx context.Context, posts []*ArchivedPost) error
 	ResetIndexed(ctx context.Context, listID int64) error
+	// IntakeBusy is Spool's: the indexer gives way to a burst too.
+	IntakeBusy(d time.Duration) bool
 }
 
 // ArchiveReader is every read of the archive: threads, posts, the
