@@ -63,13 +63,13 @@ func scanList(row interface{ Scan(...any) error }) (*List, error) {
 func (s *Store) CreateList(ctx context.Context, l *List) error {
 	now := s.unix()
 	l.Defaults()
-	err := s.execScan(ctx, `INSERT INTO lists (address, name, description, subscribe_policy, post_policy, archive_policy, prefix, created_at,
+	err := s.db.QueryRowContext(ctx, `INSERT INTO lists (address, name, description, subscribe_policy, post_policy, archive_policy, prefix, created_at,
 		nonmember_action, max_message_kb, max_recipients, emergency, require_explicit_destination, dmarc_action, roster, hold_days,
 		time_zone, digest_hour, summary_weekday, digest_size_kb)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, []any{
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		l.Address, l.Name, l.Description, l.SubscribePolicy, l.PostPolicy, l.ArchivePolicy, l.Prefix, now,
 		l.NonmemberAction, l.MaxMessageKB, l.MaxRecipients, b2i(l.Emergency), b2i(l.RequireExplicitDestination), l.DMARCAction, l.Roster, l.HoldDays,
-		l.TimeZone, l.DigestHour, l.SummaryWeekday, l.DigestSizeKB}, &l.ID)
+		l.TimeZone, l.DigestHour, l.SummaryWeekday, l.DigestSizeKB).Scan(&l.ID)
 	if isUnique(err) {
 		return fmt.Errorf("list %s: %w", l.Address, ErrDuplicate)
 	}

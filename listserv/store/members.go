@@ -61,8 +61,8 @@ func (s *Store) AddMember(ctx context.Context, m *Member) error {
 	if m.Status == "" {
 		m.Status = "enabled"
 	}
-	err := s.execScan(ctx, `INSERT INTO members (list_id, address, address_key, name, role, delivery, status, bounce_score, expertise, created_at, moderated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		[]any{m.ListID, m.Address, AddressKey(m.Address), m.Name, m.Role, m.Delivery, m.Status, m.BounceScore, m.Expertise, now, b2i(m.Moderated)}, &m.ID)
+	err := s.db.QueryRowContext(ctx, `INSERT INTO members (list_id, address, address_key, name, role, delivery, status, bounce_score, expertise, created_at, moderated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		m.ListID, m.Address, AddressKey(m.Address), m.Name, m.Role, m.Delivery, m.Status, m.BounceScore, m.Expertise, now, b2i(m.Moderated)).Scan(&m.ID)
 	if isUnique(err) {
 		return fmt.Errorf("member %s: %w", m.Address, ErrDuplicate)
 	}

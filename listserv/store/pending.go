@@ -131,8 +131,8 @@ func (s *Store) DeleteExpiredPending(ctx context.Context, kinds ...string) (int6
 func (s *Store) CountUp(ctx context.Context, key string) (int, error) {
 	day := s.unix() / 86400
 	var n int
-	err := s.execScan(ctx, `INSERT INTO rate_counters (key, day, n) VALUES (?, ?, 1)
-		ON CONFLICT (key, day) DO UPDATE SET n = rate_counters.n + 1 RETURNING n`, []any{key, day}, &n)
+	err := s.db.QueryRowContext(ctx, `INSERT INTO rate_counters (key, day, n) VALUES (?, ?, 1)
+		ON CONFLICT (key, day) DO UPDATE SET n = rate_counters.n + 1 RETURNING n`, key, day).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: count %s: %w", key, err)
 	}

@@ -301,15 +301,6 @@ func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, er
 	return s.db.ExecContext(ctx, q, args...)
 }
 
-// execScan is exec for a write that returns a row (RETURNING): it scans
-// the row into dest before letting go of wmu, as the statement ends (and
-// commits) only once its row is read.
-func (s *Store) execScan(ctx context.Context, q string, args []any, dest ...any) error {
-	s.lockWriter(false)
-	defer s.wmu.Unlock()
-	return s.db.QueryRowContext(ctx, q, args...).Scan(dest...)
-}
-
 func isBusy(err error) bool {
 	return err != nil && (strings.Contains(err.Error(), "SQLITE_BUSY") || strings.Contains(err.Error(), "database is locked"))
 }
