@@ -505,7 +505,7 @@ func (s *Store) ResetIndexed(ctx context.Context, listID int64) error {
 	if listID != 0 {
 		q, args = q+` AND list_id = ?`, []any{listID}
 	}
-	if _, err := s.exec(ctx, q, args...); err != nil {
+	if _, err := s.db.ExecContext(ctx, q, args...); err != nil {
 		return fmt.Errorf("store: reset indexed: %w", err)
 	}
 	return nil

@@ -180,7 +180,7 @@ func (s *Store) UnscoredFailures(ctx context.Context, limit int) ([]Failure, err
 // MarkFailuresScored records that failures were scored.
 func (s *Store) MarkFailuresScored(ctx context.Context, fs []Failure) error {
 	for _, f := range fs {
-		if _, err := s.exec(ctx, `UPDATE delivery_failures SET scored = 1 WHERE id = ?`, f.ID); err != nil {
+		if _, err := s.db.ExecContext(ctx, `UPDATE delivery_failures SET scored = 1 WHERE id = ?`, f.ID); err != nil {
 			return fmt.Errorf("store: mark failure scored: %w", err)
 		}
 	}

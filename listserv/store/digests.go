@@ -104,7 +104,7 @@ func (s *Store) UnfinishedDigestRuns(ctx context.Context) ([]*DigestRun, error) 
 
 // FinishDigestRun marks a run done.
 func (s *Store) FinishDigestRun(ctx context.Context, id int64) error {
-	if _, err := s.exec(ctx, `UPDATE digest_runs SET state = ? WHERE id = ?`, RunDone, id); err != nil {
+	if _, err := s.db.ExecContext(ctx, `UPDATE digest_runs SET state = ? WHERE id = ?`, RunDone, id); err != nil {
 		return fmt.Errorf("store: digest run: %w", err)
 	}
 	return nil

@@ -82,7 +82,7 @@ func (s *Store) CreateList(ctx context.Context, l *List) error {
 
 // UpdateList writes every setting of l (matched by ID).
 func (s *Store) UpdateList(ctx context.Context, l *List) error {
-	res, err := s.exec(ctx, `UPDATE lists SET name = ?, description = ?, subscribe_policy = ?, post_policy = ?, archive_policy = ?, prefix = ?,
+	res, err := s.db.ExecContext(ctx, `UPDATE lists SET name = ?, description = ?, subscribe_policy = ?, post_policy = ?, archive_policy = ?, prefix = ?,
 		nonmember_action = ?, max_message_kb = ?, max_recipients = ?, emergency = ?, require_explicit_destination = ?, dmarc_action = ?, roster = ?, hold_days = ?,
 		time_zone = ?, digest_hour = ?, summary_weekday = ?, digest_size_kb = ? WHERE id = ?`,
 		l.Name, l.Description, l.SubscribePolicy, l.PostPolicy, l.ArchivePolicy, l.Prefix,

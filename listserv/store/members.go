@@ -75,7 +75,7 @@ func (s *Store) AddMember(ctx context.Context, m *Member) error {
 
 // UpdateMember writes every field of m (matched by ID).
 func (s *Store) UpdateMember(ctx context.Context, m *Member) error {
-	_, err := s.exec(ctx, `UPDATE members SET name = ?, role = ?, delivery = ?, status = ?, bounce_score = ?, expertise = ?,
+	_, err := s.db.ExecContext(ctx, `UPDATE members SET name = ?, role = ?, delivery = ?, status = ?, bounce_score = ?, expertise = ?,
 		moderated = ?, bounce_last_day = ?, disabled_at = ?, warnings_sent = ?, last_warning_at = ? WHERE id = ?`,
 		m.Name, m.Role, m.Delivery, m.Status, m.BounceScore, m.Expertise,
 		b2i(m.Moderated), m.BounceLastDay, zeroOrUnix(m.DisabledAt), m.WarningsSent, zeroOrUnix(m.LastWarningAt), m.ID)

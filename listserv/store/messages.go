@@ -376,7 +376,7 @@ func insertNotice(ctx context.Context, tx *sql.Tx, m *Message, now int64) error 
 
 // SetTransform records how a post is changed before relaying.
 func (s *Store) SetTransform(ctx context.Context, id int64, transform string) error {
-	if _, err := s.exec(ctx, `UPDATE messages SET transform = ? WHERE id = ?`, transform, id); err != nil {
+	if _, err := s.db.ExecContext(ctx, `UPDATE messages SET transform = ? WHERE id = ?`, transform, id); err != nil {
 		return fmt.Errorf("store: transform #%d: %w", id, err)
 	}
 	return nil

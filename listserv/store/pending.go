@@ -98,7 +98,7 @@ func (s *Store) queryPending(ctx context.Context, q string, args ...any) ([]*Pen
 // TakePending deletes a request; it reports false when another reply took
 // it first, so a request is acted on once.
 func (s *Store) TakePending(ctx context.Context, id int64) (bool, error) {
-	res, err := s.exec(ctx, `DELETE FROM pending WHERE id = ?`, id)
+	res, err := s.db.ExecContext(ctx, `DELETE FROM pending WHERE id = ?`, id)
 	if err != nil {
 		return false, fmt.Errorf("store: take pending: %w", err)
 	}
@@ -116,7 +116,7 @@ func (s *Store) ExpiredPending(ctx context.Context, kind string, limit int) ([]*
 func (s *Store) DeleteExpiredPending(ctx context.Context, kinds ...string) (int64, error) {
 	var total int64
 	for _, k := range kinds {
-		res, err := s.exec(ctx, `DELETE FROM pending WHERE kind = ? AND expires_at <= ?`, k, s.unix())
+		res, err := s.db.ExecContext(ctx, `DELETE FROM pending WHERE kind = ? AND expires_at <= ?`, k, s.unix())
 		if err != nil {
 			return total, fmt.Errorf("store: expire pending: %w", err)
 		}
@@ -137,7 +137,7 @@ func (s *Store) CountUp(ctx context.Context, key string) (int, error) {
 		return 0, fmt.Errorf("store: count %s: %w", key, err)
 	}
 	// Yesterday's counters are of no use any more.
-	if _, err := s.exec(ctx, `DELETE FROM rate_counters WHERE day < ?`, day-1); err != nil {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM rate_counters WHERE day < ?`, day-1); err != nil {
 		return n, fmt.Errorf("store: prune counters: %w", err)
 	}
 	return n, nil
@@ -163,7 +163,7 @@ func (s *Store) Bans(ctx context.Context, listID int64) ([]string, error) {
 
 // AddBan adds a ban pattern; ErrDuplicate when present.
 func (s *Store) AddBan(ctx context.Context, listID int64, pattern string) error {
-	_, err := s.exec(ctx, `INSERT INTO bans (list_id, pattern, created_at) VALUES (?, ?, ?)`, listID, pattern, s.unix())
+	_, err := s.db.ExecContext(ctx, `INSERT INTO bans (list_id, pattern, created_at) VALUES (?, ?, ?)`, listID, pattern, s.unix())
 	if isUnique(err) {
 		return fmt.Errorf("ban %s: %w", pattern, ErrDuplicate)
 	}
@@ -175,7 +175,7 @@ func (s *Store) AddBan(ctx context.Context, listID int64, pattern string) error 
 
 // RemoveBan removes a ban pattern; ErrNotFound when absent.
 func (s *Store) RemoveBan(ctx context.Context, listID int64, pattern string) error {
-	res, err := s.exec(ctx, `DELETE FROM bans WHERE list_id = ? AND pattern = ?`, listID, pattern)
+	res, err := s.db.ExecContext(ctx, `DELETE FROM bans WHERE list_id = ? AND pattern = ?`, listID, pattern)
 	if err != nil {
 		return fmt.Errorf("store: remove ban: %w", err)
 	}
@@ -194,7 +194,7 @@ type DKIMKey struct {
 
 // PutDKIMKey stores (or replaces) a domain's key.
 func (s *Store) PutDKIMKey(ctx context.Context, k *DKIMKey) error {
-	_, err := s.exec(ctx, `INSERT INTO dkim_keys (domain, selector, private_pem, created_at) VALUES (?, ?, ?, ?)
+	_, err := s.db.ExecContext(ctx, `INSERT INTO dkim_keys (domain, selector, private_pem, created_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (domain) DO UPDATE SET selector = excluded.selector, private_pem = excluded.private_pem, created_at = excluded.created_at`,
 		k.Domain, k.Selector, string(k.PrivatePEM), s.unix())
 	if err != nil {
@@ -225,7 +225,7 @@ func (s *Store) DKIMKeyFor(ctx context.Context, domain string) (*DKIMKey, error)
 // signature first (a replay). A message checked again after a crash finds
 // its own claim.
 func (s *Store) ClaimSignature(ctx context.Context, key string, spoolID int64, expires time.Time) (bool, error) {
-	if _, err := s.exec(ctx, `INSERT INTO signatures_seen (key, spool_id, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING`,
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO signatures_seen (key, spool_id, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING`,
 		key, spoolID, expires.Unix()); err != nil {
 		return false, fmt.Errorf("store: claim signature: %w", err)
 	}
@@ -239,7 +239,7 @@ func (s *Store) ClaimSignature(ctx context.Context, key string, spoolID int64, e
 // ForgetSignatures removes the claims whose time is over: their mail is
 // too old to be acted on anyway.
 func (s *Store) ForgetSignatures(ctx context.Context) (int64, error) {
-	res, err := s.exec(ctx, `DELETE FROM signatures_seen WHERE expires_at <= ?`, s.unix())
+	res, err := s.db.ExecContext(ctx, `DELETE FROM signatures_seen WHERE expires_at <= ?`, s.unix())
 	if err != nil {
 		return 0, fmt.Errorf("store: forget signatures: %w", err)
 	}

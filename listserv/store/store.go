@@ -262,7 +262,18 @@ func (s *Store) Secret(ctx context.Context, name string) ([]byte, error) {
 // begin starts a write transaction on db under the process's write lock;
 // release rolls back (a no-op after Commit) and lets the next writer in.
 func (s *Store) begin(ctx context.Context, db *sql.DB) (*sql.Tx, func(), error) {
-	s.lockWriter(db == s.spool)
+	if db == s.spool {
+		// The spool goes first: a 250 waits on it, while every other
+		// writer (checks, archive, delivery outcomes) can wait a little.
+		s.spoolWaiting.Add(1)
+		s.wmu.Lock()
+		s.spoolWaiting.Add(-1)
+	} else {
+		for s.spoolWaiting.Load() > 0 {
+			time.Sleep(100 * time.Microsecond)
+		}
+		s.wmu.Lock()
+	}
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		s.wmu.Unlock()
@@ -272,33 +283,6 @@ func (s *Store) begin(ctx context.Context, db *sql.DB) (*sql.Tx, func(), error) 
 		tx.Rollback()
 		s.wmu.Unlock()
 	}, nil
-}
-
-// lockWriter takes wmu for a write. The spool goes first: a 250 waits on
-// it, while every other writer (checks, archive, delivery outcomes) can
-// wait a little.
-func (s *Store) lockWriter(spool bool) {
-	if spool {
-		s.spoolWaiting.Add(1)
-		s.wmu.Lock()
-		s.spoolWaiting.Add(-1)
-		return
-	}
-	for s.spoolWaiting.Load() > 0 {
-		time.Sleep(100 * time.Microsecond)
-	}
-	s.wmu.Lock()
-}
-
-// exec runs one write statement on its own (SQLite commits it at once)
-// under wmu, as every write transaction runs. Outside wmu it would take
-// SQLite's write lock behind the mutex's back, and whichever writer found
-// the lock taken (the spool's commit too) would sleep in SQLite's busy
-// handler, milliseconds at a time, instead of queueing for its turn.
-func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	s.lockWriter(false)
-	defer s.wmu.Unlock()
-	return s.db.ExecContext(ctx, q, args...)
 }
 
 func isBusy(err error) bool {

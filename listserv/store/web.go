@@ -52,7 +52,7 @@ func (s *Store) SessionAddress(ctx context.Context, id string) (string, error) {
 
 // DeleteSession ends a session (signing out).
 func (s *Store) DeleteSession(ctx context.Context, id string) error {
-	if _, err := s.exec(ctx, `DELETE FROM web_sessions WHERE id_hash = ?`, hashID(id)); err != nil {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM web_sessions WHERE id_hash = ?`, hashID(id)); err != nil {
 		return fmt.Errorf("store: session: %w", err)
 	}
 	return nil
@@ -61,7 +61,7 @@ func (s *Store) DeleteSession(ctx context.Context, id string) error {
 // UseSignIn marks a sign-in link's nonce used and tells whether it was
 // fresh: a link works once.
 func (s *Store) UseSignIn(ctx context.Context, nonce string, expires time.Time) (bool, error) {
-	res, err := s.exec(ctx, `INSERT INTO web_signins_used (nonce, expires) VALUES (?, ?) ON CONFLICT DO NOTHING`, nonce, expires.Unix())
+	res, err := s.db.ExecContext(ctx, `INSERT INTO web_signins_used (nonce, expires) VALUES (?, ?) ON CONFLICT DO NOTHING`, nonce, expires.Unix())
 	if err != nil {
 		return false, fmt.Errorf("store: sign-in: %w", err)
 	}
