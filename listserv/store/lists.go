@@ -5,8 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
 	"unicode/utf8"
+	"time"
 )
 
 // List is one mailing list's settings as stored.
