@@ -137,7 +137,7 @@ func (s *Store) DeleteList(ctx context.Context, address string) error {
 
 // ListByAddress finds a list by its posting address (lower case).
 func (s *Store) ListByAddress(ctx context.Context, address string) (*List, error) {
-	l, err := scanList(s.queryRow(ctx, `SELECT `+listCols+` FROM lists WHERE address = ?`, address))
+	l, err := scanList(s.db.QueryRowContext(ctx, `SELECT `+listCols+` FROM lists WHERE address = ?`, address))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("list %s: %w", address, ErrNotFound)
 	}
@@ -149,7 +149,7 @@ func (s *Store) ListByAddress(ctx context.Context, address string) (*List, error
 
 // ListByID finds a list by ID.
 func (s *Store) ListByID(ctx context.Context, id int64) (*List, error) {
-	l, err := scanList(s.queryRow(ctx, `SELECT `+listCols+` FROM lists WHERE id = ?`, id))
+	l, err := scanList(s.db.QueryRowContext(ctx, `SELECT `+listCols+` FROM lists WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("list #%d: %w", id, ErrNotFound)
 	}
@@ -181,7 +181,7 @@ func (s *Store) Lists(ctx context.Context) ([]*List, error) {
 func (s *Store) ServesDomain(ctx context.Context, domain string) (bool, error) {
 	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(domain)
 	var n int
-	err := s.queryRow(ctx, `SELECT COUNT(*) FROM lists WHERE address LIKE ? ESCAPE '\'`, "%@"+esc).Scan(&n)
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM lists WHERE address LIKE ? ESCAPE '\'`, "%@"+esc).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("store: serves domain %s: %w", domain, err)
 	}
