@@ -34,30 +34,16 @@ func NewArchiver(st Store, now func() time.Time) *Archiver {
 // same bytes are stored once). messageID names a post that has no
 // Message-ID of its own, as its copies were named.
 func (s *Archiver) Archive(ctx context.Context, l *store.List, raw []byte, messageID string) error {
-	created, err := s.store.ArchivePut(ctx, s.Prepare(l, raw, messageID), raw)
-	if err == nil && created {
-		s.Stored()
-	}
-	return err
-}
-
-// Prepare reads raw as the archive keeps it, for a store write that
-// archives it with other work in one transaction (store.Accept);
-// Stored is then called if the post was new.
-func (s *Archiver) Prepare(l *store.List, raw []byte, messageID string) *store.ArchivedPost {
 	p := Read(raw, s.now(), listDomain(l))
 	if messageID != "" && !HasMessageID(raw) {
 		p.MessageID = messageID
 	}
 	p.ListID = l.ID
-	return p
-}
-
-// Stored tells the archiver that a new post was stored: the indexer wakes.
-func (s *Archiver) Stored() {
-	if s.archived != nil {
+	created, err := s.store.ArchivePut(ctx, p, raw)
+	if err == nil && created && s.archived != nil {
 		s.archived()
 	}
+	return err
 }
 
 // ArchiveMany keeps many messages (an import) in the list's archive, as

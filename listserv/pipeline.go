@@ -188,19 +188,17 @@ func (s *pipeline) accept(ctx context.Context, l *List, m *store.Message, from, 
 		sum := sha256.Sum256(m.Raw)
 		msgID = fmt.Sprintf("praxis.%d.%s@%s", m.ID, hex.EncodeToString(sum[:8]), s.cfg.Hostname)
 	}
-	// Archived in the transaction that accepts it: both or neither, and one
-	// commit where the spool's next fsync waits for the writer's turn.
-	var p *store.ArchivedPost
+	// Archived before it is marked accepted: a crash in between archives it
+	// again on the replay, which stores nothing twice.
 	if l.ArchivePolicy != ArchiveNone {
-		p = s.archiver.Prepare(l, m.Raw, msgID)
+		if err := s.archiver.Archive(ctx, l, m.Raw, msgID); err != nil {
+			return err
+		}
 	}
-	archived, n, err := s.store.Accept(ctx, m.ID, from, reason, msgID,
-		&store.Fanout{ListID: l.ID, Delivery: DeliverEach, Status: StatusEnabled}, p, m.Raw)
+	n, err := s.store.TransitionFanout(ctx, m.ID, from, store.StateAccepted, reason, msgID, nil,
+		&store.Fanout{ListID: l.ID, Delivery: DeliverEach, Status: StatusEnabled})
 	if err != nil {
 		return err
-	}
-	if archived {
-		s.archiver.Stored()
 	}
 	s.log.Info("post accepted", "list", l.Address, "id", m.ID, "msg_id", msgID, "rcpts", n)
 	signal(s.queued)

@@ -107,7 +107,9 @@ func (s *archiveTable) ArchivePutMany(ctx context.Context, posts []*ArchivedPost
 	// every other writer waits for: hashing a post of many megabytes
 	// there would make a 250 elsewhere wait for it.
 	for i, p := range posts {
-		readyToArchive(p, raws[i])
+		sum := sha256.Sum256(raws[i])
+		p.Hash, p.Size = hex.EncodeToString(sum[:]), len(raws[i])
+		p.Refs = boundRefs(p.Refs)
 	}
 	tx, release, err := s.begin(ctx, s.db)
 	if err != nil {
@@ -129,15 +131,6 @@ func (s *archiveTable) ArchivePutMany(ctx context.Context, posts []*ArchivedPost
 		return nil, fmt.Errorf("store: archive: %w", err)
 	}
 	return made, nil
-}
-
-// readyToArchive does for p what needs no database, before the write
-// transaction that every other writer waits for: hashing a post of many
-// megabytes there would make a 250 elsewhere wait for it.
-func readyToArchive(p *ArchivedPost, raw []byte) {
-	sum := sha256.Sum256(raw)
-	p.Hash, p.Size = hex.EncodeToString(sum[:]), len(raw)
-	p.Refs = boundRefs(p.Refs)
 }
 
 // archiveStmts are the statements archivePut runs per post, prepared

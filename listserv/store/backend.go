@@ -47,9 +47,6 @@ type Spool interface {
 	ListMessages(ctx context.Context, listID int64, state string) ([]*Message, error)
 	Transition(ctx context.Context, id int64, from, to, reason, messageID string, ds []*Delivery) error
 	TransitionFanout(ctx context.Context, id int64, from, to, reason, messageID string, ds []*Delivery, fan *Fanout) (int64, error)
-	// Accept archives p (if not nil) and accepts the message with its
-	// fan-out, in one transaction.
-	Accept(ctx context.Context, id int64, from, reason, messageID string, fan *Fanout, p *ArchivedPost, raw []byte) (archived bool, fanned int64, err error)
 	SpoolNotice(ctx context.Context, m *Message, ds []*Delivery, requests ...*Pending) error
 	SetTransform(ctx context.Context, id int64, transform string) error
 	// IntakeBusy tells whether the spool committed within d: the checks

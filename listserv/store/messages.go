@@ -290,48 +290,7 @@ func (s *spoolTable) TransitionFanout(ctx context.Context, id int64, from, to, r
 		return 0, fmt.Errorf("store: transition #%d: %w", id, err)
 	}
 	defer release()
-	fanned, err := transitionTx(ctx, tx, s.unix(), id, from, to, reason, messageID, ds, fan)
-	if err != nil {
-		return 0, err
-	}
-	return fanned, tx.Commit()
-}
-
-// Accept archives a post (p, when the list keeps an archive) and moves its
-// spooled message out of state from to accepted, with one copy queued per
-// member the fan-out selects, in one transaction: one commit and one wait
-// for the writer instead of two, and a crash leaves both or neither.
-// archived tells whether p was new to the archive.
-func (s *spoolTable) Accept(ctx context.Context, id int64, from, reason, messageID string, fan *Fanout, p *ArchivedPost, raw []byte) (archived bool, fanned int64, err error) {
-	if p != nil {
-		readyToArchive(p, raw)
-	}
-	tx, release, err := s.begin(ctx, s.db)
-	if err != nil {
-		return false, 0, fmt.Errorf("store: accept #%d: %w", id, err)
-	}
-	defer release()
-	if p != nil {
-		st, err := s.prepareArchive(ctx, tx)
-		if err != nil {
-			return false, 0, err
-		}
-		defer st.close()
-		if archived, err = s.archivePut(ctx, tx, st, p, raw); err != nil {
-			return false, 0, err
-		}
-	}
-	if fanned, err = transitionTx(ctx, tx, s.unix(), id, from, StateAccepted, reason, messageID, nil, fan); err != nil {
-		return false, 0, err
-	}
-	if err := tx.Commit(); err != nil {
-		return false, 0, fmt.Errorf("store: accept #%d: %w", id, err)
-	}
-	return archived, fanned, nil
-}
-
-// transitionTx is TransitionFanout inside tx.
-func transitionTx(ctx context.Context, tx *sql.Tx, now, id int64, from, to, reason, messageID string, ds []*Delivery, fan *Fanout) (int64, error) {
+	now := s.unix()
 	q := `UPDATE messages SET state = ?, reason = ?, updated_at = ? WHERE id = ? AND state = ?`
 	args := []any{to, reason, now, id, from}
 	if messageID != "" {
@@ -358,7 +317,7 @@ func transitionTx(ctx context.Context, tx *sql.Tx, now, id int64, from, to, reas
 		}
 		fanned, _ = res.RowsAffected()
 	}
-	return fanned, nil
+	return fanned, tx.Commit()
 }
 
 func insertDeliveries(ctx context.Context, tx *sql.Tx, msgID int64, ds []*Delivery, now int64) error {

@@ -29,7 +29,6 @@ func Run(t *testing.T, open Open) {
 		{"SpoolConcurrently", spoolConcurrently},
 		{"TransitionOnceAndOutcomes", transitionOnceAndOutcomes},
 		{"RemoveMemberDropsQueuedCopies", removeMemberDropsQueuedCopies},
-		{"AcceptArchivesAndFansOutTogether", acceptArchivesAndFansOutTogether},
 		{"NoticeAndRequestTogether", noticeAndRequestTogether},
 		{"PendingTakenOnce", pendingTakenOnce},
 		{"QuotasAndReplayCache", quotasAndReplayCache},
@@ -242,41 +241,6 @@ func removeMemberDropsQueuedCopies(t *testing.T, s store.Backend) {
 	must(t, s.RemoveMember(ctx, l.ID, "zed@EXAMPLE.net"))
 	if due, err := s.DueDeliveries(ctx, 0, 10); err != nil || len(due) != 0 {
 		t.Errorf("%d copies still queued for a removed member (%v)", len(due), err)
-	}
-}
-
-// Accepting a post archives it and queues its copies in one step; a
-// second acceptance (a replay, another node) changes nothing.
-func acceptArchivesAndFansOutTogether(t *testing.T, s store.Backend) {
-	ctx := context.Background()
-	l := newList(t, s, "cop@example.org")
-	for _, addr := range []string{"a@example.net", "b@example.net"} {
-		must(t, s.AddMember(ctx, &store.Member{ListID: l.ID, Address: addr, Role: store.RoleMember, Delivery: store.DeliverEach, Status: store.StatusEnabled}))
-	}
-	m := post(l, "x")
-	must(t, s.Spool(ctx, m))
-	fan := &store.Fanout{ListID: l.ID, Delivery: store.DeliverEach, Status: store.StatusEnabled}
-	p, raw := archived(l, "p@example.net", "Lathe", "", time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
-	created, n, err := s.Accept(ctx, m.ID, store.StateReceived, "", "p@example.net", fan, p, raw)
-	must(t, err)
-	if !created || n != 2 {
-		t.Errorf("Accept archived %v and queued %d copies, want true and 2", created, n)
-	}
-	p2, _ := archived(l, "p@example.net", "Lathe", "", time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
-	if _, _, err := s.Accept(ctx, m.ID, store.StateReceived, "", "p@example.net", fan, p2, raw); !errors.Is(err, store.ErrState) {
-		t.Errorf("a second Accept: %v, want ErrState", err)
-	}
-	if c, err := s.ArchivePostCount(ctx, l.ID); err != nil || c != 1 {
-		t.Errorf("%d posts archived (%v), want 1", c, err)
-	}
-	if due, err := s.DueDeliveries(ctx, 0, 10); err != nil || len(due) != 2 {
-		t.Errorf("%d copies queued (%v), want 2", len(due), err)
-	}
-	// A list without an archive: no post, the copies all the same.
-	m2 := post(l, "y")
-	must(t, s.Spool(ctx, m2))
-	if created, n, err := s.Accept(ctx, m2.ID, store.StateReceived, "", "q@example.net", fan, nil, m2.Raw); err != nil || created || n != 2 {
-		t.Errorf("Accept without archive: %v %d %v", created, n, err)
 	}
 }
 
