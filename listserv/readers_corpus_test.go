@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"praxis/listserv/mailmsg/corpus"
 	"strings"
 	"testing"
 	"time"
@@ -16,42 +17,6 @@ import (
 	"praxis/listserv/rewrite"
 )
 
-// readerCorpus lists every message file under the shared corpora except the
-// big benchmark archive. The corpora sit beside the checkout
-// (../shared/corpora from the repository root); CI must have them.
-func readerCorpus(t *testing.T) []string {
-	t.Helper()
-	root := filepath.Join("..", "..", "shared", "corpora")
-	if _, err := os.Stat(root); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("corpora missing at %s", root)
-		}
-		t.Skip("no ../shared/corpora here")
-	}
-	var files []string
-	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && d.Name() == "usrp-users-archive" {
-			return filepath.SkipDir
-		}
-		switch name := d.Name(); {
-		case d.IsDir(), name == "SOURCE.md", name == "README", name == ".gitattributes":
-			return nil
-		}
-		files = append(files, path)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) == 0 {
-		t.Fatalf("no messages under %s", root)
-	}
-	return files
-}
-
 // TestCorpusReadersAgree holds every reader of a post to one answer: for
 // each corpus message, the subject and the author's address that the spool
 // summary, the relayed copy, the archive, the web page and a digest's table
@@ -60,7 +25,7 @@ func readerCorpus(t *testing.T) []string {
 func TestCorpusReadersAgree(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	checked := 0
-	for _, f := range readerCorpus(t) {
+	for _, f := range corpus.Files(t, filepath.Join("..", "..", "shared", "corpora")) {
 		raw, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)

@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
+	"praxis/listserv/mailmsg/corpus"
 	"strings"
 	"testing"
 
@@ -19,32 +19,7 @@ import (
 // corpusFiles lists every message file under ../shared/corpora except the
 // big benchmark archive.
 func corpusFiles(t *testing.T) []string {
-	t.Helper()
-	root := filepath.Join("..", "..", "..", "shared", "corpora")
-	if _, err := os.Stat(root); errors.Is(err, fs.ErrNotExist) && os.Getenv("CI") == "" {
-		t.Skipf("no corpora at %s (CI=true makes this a failure)", root)
-	} else if err != nil {
-		t.Fatalf("corpora at %s: %v", root, err)
-	}
-	var files []string
-	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && d.Name() == "usrp-users-archive" {
-			return filepath.SkipDir
-		}
-		switch name := d.Name(); {
-		case d.IsDir(), name == "SOURCE.md", name == "README", name == ".gitattributes":
-			return nil
-		}
-		files = append(files, path)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
+	return corpus.Files(t, filepath.Join("..", "..", "..", "shared", "corpora"))
 }
 
 // TestCorpusPostedByMember posts every corpus message, as a member, to a
