@@ -341,41 +341,42 @@ func message(i int, from, to string) []byte {
 // per second until the last 250.
 func ingest(addr string, posts, clients int) (float64, error) {
 	start := time.Now()
-	var wg sync.WaitGroup
-	errs := make(chan error, clients)
-	var next atomic.Int64
-	for i := 0; i < clients; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			cl, err := smtp.Dial(addr)
-			if err != nil {
-				errs <- err
-				return
-			}
-			defer cl.Close()
-			for {
-				n := int(next.Add(1))
-				if n > posts {
-					cl.Quit()
-					return
-				}
-				if err := cl.SendMail("poster@bench.localhost", []string{"ingest@bench.localhost"}, strings.NewReader(string(message(n, "poster@bench.localhost", "ingest@bench.localhost")))); err != nil {
-					errs <- err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
+	err := sendEach(addr, posts, clients, func(cl *smtp.Client, n int) error {
+		return cl.SendMail("poster@bench.localhost", []string{"ingest@bench.localhost"}, strings.NewReader(string(message(n, "poster@bench.localhost", "ingest@bench.localhost"))))
+	})
+	if err != nil {
 		return 0, err
 	}
 	return float64(posts) / time.Since(start).Seconds(), nil
 }
 
+// bareSend is the fan-out's ceiling: n copies of msg, each to its own
+// VERP sender and recipient, over conns connections of a bare client.
 func bareSend(addr string, n, conns int, msg []byte) error {
+	return sendEach(addr, n, conns, func(cl *smtp.Client, k int) error {
+		to := fmt.Sprintf("member%05d@rcpt%d.bench.localhost", k, k%50)
+		from := "cop-bounces+" + strings.Replace(to, "@", "=", 1) + "@bench.localhost"
+		if err := cl.Mail(from, nil); err != nil {
+			return err
+		}
+		if err := cl.Rcpt(to, nil); err != nil {
+			return err
+		}
+		w, err := cl.Data()
+		if err != nil {
+			return err
+		}
+		if _, err := w.Write(msg); err != nil {
+			return err
+		}
+		return w.Close()
+	})
+}
+
+// sendEach sends messages 1 to n over conns concurrent SMTP connections,
+// each taking the next number until none is left; the first error ends
+// its connection and is returned.
+func sendEach(addr string, n, conns int, send func(cl *smtp.Client, k int) error) error {
 	var wg sync.WaitGroup
 	var next atomic.Int64
 	errs := make(chan error, conns)
@@ -399,26 +400,7 @@ func bareSend(addr string, n, conns int, msg []byte) error {
 					cl.Quit()
 					return
 				}
-				to := fmt.Sprintf("member%05d@rcpt%d.bench.localhost", k, k%50)
-				from := "cop-bounces+" + strings.Replace(to, "@", "=", 1) + "@bench.localhost"
-				if err := cl.Mail(from, nil); err != nil {
-					errs <- err
-					return
-				}
-				if err := cl.Rcpt(to, nil); err != nil {
-					errs <- err
-					return
-				}
-				w, err := cl.Data()
-				if err != nil {
-					errs <- err
-					return
-				}
-				if _, err := w.Write(msg); err != nil {
-					errs <- err
-					return
-				}
-				if err := w.Close(); err != nil {
+				if err := send(cl, k); err != nil {
 					errs <- err
 					return
 				}
