@@ -334,8 +334,18 @@ func quotasAndReplayCache(t *testing.T, s store.Backend) {
 	if !first || second {
 		t.Errorf("claims of one signature: %v then %v, want true then false", first, second)
 	}
-	if _, err := s.ForgetSignatures(ctx); err != nil {
-		t.Error(err)
+	// A claim outlives its signature's freshness only: once expired it is
+	// forgotten, and only then can the key be claimed again.
+	if n, err := s.ForgetSignatures(ctx); err != nil || n != 0 {
+		t.Errorf("forgot %d fresh claims (%v), want 0", n, err)
+	}
+	stale, err := s.ClaimSignature(ctx, "old", m.ID, time.Now().Add(-time.Minute))
+	must(t, err)
+	if n, err := s.ForgetSignatures(ctx); err != nil || n != 1 || !stale {
+		t.Errorf("forgot %d expired claims (%v), want 1", n, err)
+	}
+	if again, err := s.ClaimSignature(ctx, "old", m.ID, time.Now().Add(time.Hour)); err != nil || !again {
+		t.Errorf("a forgotten key claimed again: %v %v, want true", again, err)
 	}
 }
 
