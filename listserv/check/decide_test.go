@@ -55,7 +55,7 @@ func TestDecide(t *testing.T) {
 		{"non-member discarded", post(Facts{Author: "eve@example.com", List: list(func(l *store.List) { l.NonmemberAction = store.ActionDiscard })}), store.StateDiscarded, "post from non-member eve@example.com"},
 		{"non-member accepted by the list", post(Facts{Author: "eve@example.com", List: list(func(l *store.List) { l.NonmemberAction = store.ActionAccept })}), store.StateAccepted, ""},
 		{"open list", post(Facts{Author: "eve@example.com", List: list(func(l *store.List) { l.PostPolicy = store.PostOpen })}), store.StateAccepted, ""},
-		{"no author at all", post(Facts{Author: "", List: list(nil)}), store.StateHeld, "post from non-member an unknown sender"},
+		{"no author at all", Facts{List: list(nil), Subject: "Lathe", NamesList: true}, store.StateHeld, "post from non-member an unknown sender"},
 		{"administrivia subject", post(Facts{Member: member, Subject: "Re: unsubscribe"}), store.StateHeld, "looks like a command for cop-request@example.org, sent to the list"},
 		{"administrivia body", post(Facts{Member: member, Subject: "(no subject)", FirstLines: []string{"subscribe", ""}}), store.StateHeld, "looks like a command"},
 		{"a long mail that begins with help", post(Facts{Member: member, FirstLines: []string{"help me", "with the", "tailstock"}}), store.StateAccepted, ""},
