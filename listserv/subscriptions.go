@@ -4,14 +4,12 @@ import (
 	"praxis/listserv/inbound"
 	"praxis/listserv/request"
 	"praxis/listserv/robot"
-	"praxis/listserv/store"
 )
 
 // The robot's room names these for the Service's callers.
 type Outcome = request.Outcome
 
 const (
-	PendingTTL             = robot.PendingTTL
 	MaxConfirmationsPerDay = robot.MaxConfirmationsPerDay
 	MaxAutoRepliesPerDay   = robot.MaxAutoRepliesPerDay
 	MaxSignInsPerDay       = robot.MaxSignInsPerDay
@@ -19,9 +17,6 @@ const (
 
 // ConfirmAddress is the -confirm+TOKEN address of a request.
 func ConfirmAddress(list, token string) string { return inbound.ConfirmAddress(list, token) }
-
-// Describe says in a sentence what confirming a request does.
-func Describe(p *store.Pending, l *List) string { return request.Describe(p, l) }
 
 // UnsubscribePath is where the web server answers one-click requests.
 func UnsubscribePath(list, token string) string { return request.UnsubscribePath(list, token) }
