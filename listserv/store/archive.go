@@ -87,7 +87,7 @@ const SubjectWindow = 30 * 24 * time.Hour
 // Naming a new thread after its root keeps thread ids stable when posts
 // arrive out of order; when a post joins threads that grew apart, they are
 // merged under the one found first.
-func (s *Store) ArchivePut(ctx context.Context, p *ArchivedPost, raw []byte) (created bool, err error) {
+func (s *archiveTable) ArchivePut(ctx context.Context, p *ArchivedPost, raw []byte) (created bool, err error) {
 	made, err := s.ArchivePutMany(ctx, []*ArchivedPost{p}, [][]byte{raw})
 	if err != nil {
 		return false, err
@@ -99,7 +99,7 @@ func (s *Store) ArchivePut(ctx context.Context, p *ArchivedPost, raw []byte) (cr
 // import writes hundreds at a time, where a commit each would cost more
 // than the rows. Each post is threaded against the ones before it in the
 // batch too. made[i] tells whether posts[i] was new.
-func (s *Store) ArchivePutMany(ctx context.Context, posts []*ArchivedPost, raws [][]byte) (made []bool, err error) {
+func (s *archiveTable) ArchivePutMany(ctx context.Context, posts []*ArchivedPost, raws [][]byte) (made []bool, err error) {
 	if len(posts) != len(raws) {
 		return nil, fmt.Errorf("store: archive: %d posts and %d messages", len(posts), len(raws))
 	}
@@ -161,7 +161,7 @@ var archiveSQL = []string{
 }
 
 // prepareArchive returns the archive's statements bound to tx.
-func (s *Store) prepareArchive(ctx context.Context, tx *sql.Tx) (*archiveStmts, error) {
+func (s *core) prepareArchive(ctx context.Context, tx *sql.Tx) (*archiveStmts, error) {
 	s.archOnce.Do(func() {
 		st := &archiveStmts{}
 		for i, p := range st.all() {
@@ -192,7 +192,7 @@ func (st *archiveStmts) close() {
 
 // archivePut stores and threads one post whose Hash, Size and bounded
 // Refs are set.
-func (s *Store) archivePut(ctx context.Context, tx *sql.Tx, st *archiveStmts, p *ArchivedPost, raw []byte) (created bool, err error) {
+func (s *core) archivePut(ctx context.Context, tx *sql.Tx, st *archiveStmts, p *ArchivedPost, raw []byte) (created bool, err error) {
 	var id int64
 	var thread string
 	err = st.existing.QueryRowContext(ctx, p.ListID, p.MessageID, p.Hash).Scan(&id, &thread)
@@ -332,18 +332,18 @@ func scanArchived(row interface{ Scan(...any) error }) (*ArchivedPost, error) {
 }
 
 // ArchiveThread returns the posts of a thread, oldest first.
-func (s *Store) ArchiveThread(ctx context.Context, listID int64, threadID string) ([]*ArchivedPost, error) {
+func (s *archiveTable) ArchiveThread(ctx context.Context, listID int64, threadID string) ([]*ArchivedPost, error) {
 	return s.posts(ctx, "thread", `SELECT `+archiveCols+` FROM archive WHERE list_id = ? AND thread_id = ? ORDER BY date, id`, listID, threadID)
 }
 
 // ArchiveByMessageID returns the archived posts with a Message-ID on a list
 // (more than one when different contents share it).
-func (s *Store) ArchiveByMessageID(ctx context.Context, listID int64, messageID string) ([]*ArchivedPost, error) {
+func (s *archiveTable) ArchiveByMessageID(ctx context.Context, listID int64, messageID string) ([]*ArchivedPost, error) {
 	return s.posts(ctx, "archived "+messageID, `SELECT `+archiveCols+` FROM archive WHERE list_id = ? AND message_id = ? ORDER BY id`, listID, messageID)
 }
 
 // ArchiveRaw returns the stored bytes of a post.
-func (s *Store) ArchiveRaw(ctx context.Context, hash string) ([]byte, error) {
+func (s *archiveTable) ArchiveRaw(ctx context.Context, hash string) ([]byte, error) {
 	var raw []byte
 	err := s.db.QueryRowContext(ctx, `SELECT raw FROM archive_blobs WHERE hash = ?`, hash).Scan(&raw)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -354,7 +354,7 @@ func (s *Store) ArchiveRaw(ctx context.Context, hash string) ([]byte, error) {
 
 // ArchiveEach calls f for every archived post of a list dated at or after
 // since, oldest first, reading in pages so an archive of any size streams.
-func (s *Store) ArchiveEach(ctx context.Context, listID int64, since time.Time, f func(*ArchivedPost) error) error {
+func (s *archiveTable) ArchiveEach(ctx context.Context, listID int64, since time.Time, f func(*ArchivedPost) error) error {
 	// Start just before since, so posts dated exactly since are included.
 	lastDate, lastID := since.Unix()-1, int64(1<<62)
 	for {
@@ -402,7 +402,7 @@ const UnindexedRawMax = 2 << 20
 
 // ArchiveUnindexed returns up to limit archived posts not yet in the
 // full-text index, oldest first, with their first UnindexedRawMax bytes.
-func (s *Store) ArchiveUnindexed(ctx context.Context, limit int) ([]Unindexed, error) {
+func (s *archiveTable) ArchiveUnindexed(ctx context.Context, limit int) ([]Unindexed, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+prefixCols("a.", archiveCols)+`, COALESCE(l.address, ''), substr(b.raw, 1, ?) FROM archive a
 		JOIN lists l ON l.id = a.list_id JOIN archive_blobs b ON b.hash = a.hash WHERE a.indexed = 0 ORDER BY a.id LIMIT ?`, UnindexedRawMax, limit)
 	if err != nil {
@@ -440,7 +440,7 @@ func prefixCols(prefix, cols string) string {
 // shared (found while indexing, as the indexer reads their text). A post
 // whose thread changed since it was read (a merge) stays unindexed, so it
 // is indexed again with its thread as it is now.
-func (s *Store) MarkIndexed(ctx context.Context, posts []*ArchivedPost, links []Link) error {
+func (s *archiveTable) MarkIndexed(ctx context.Context, posts []*ArchivedPost, links []Link) error {
 	if len(posts) == 0 {
 		return nil
 	}
@@ -478,12 +478,12 @@ const (
 
 // ArchiveLeaving returns up to limit posts of deleted lists that are still
 // in the full-text index.
-func (s *Store) ArchiveLeaving(ctx context.Context, limit int) ([]*ArchivedPost, error) {
+func (s *archiveTable) ArchiveLeaving(ctx context.Context, limit int) ([]*ArchivedPost, error) {
 	return s.posts(ctx, "leaving the index", `SELECT `+archiveCols+` FROM archive WHERE indexed = `+indexedGoing+` ORDER BY id LIMIT ?`, limit)
 }
 
 // MarkLeft records that posts were taken out of the index.
-func (s *Store) MarkLeft(ctx context.Context, posts []*ArchivedPost) error {
+func (s *archiveTable) MarkLeft(ctx context.Context, posts []*ArchivedPost) error {
 	tx, release, err := s.begin(ctx, s.db)
 	if err != nil {
 		return fmt.Errorf("store: mark left: %w", err)
@@ -499,7 +499,7 @@ func (s *Store) MarkLeft(ctx context.Context, posts []*ArchivedPost) error {
 
 // ResetIndexed marks a list's posts (every list's with listID 0) as not
 // indexed, so the indexer writes them again.
-func (s *Store) ResetIndexed(ctx context.Context, listID int64) error {
+func (s *archiveTable) ResetIndexed(ctx context.Context, listID int64) error {
 	// Only posts of lists that exist: a deleted list's stay out.
 	q, args := `UPDATE archive SET indexed = 0 WHERE list_id IN (SELECT id FROM lists)`, []any{}
 	if listID != 0 {

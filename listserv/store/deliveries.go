@@ -9,7 +9,7 @@ import (
 
 // DueDeliveries returns up to limit queued deliveries whose time has come,
 // with ID > after, in ID order (the dispatcher pages through with after).
-func (s *Store) DueDeliveries(ctx context.Context, after int64, limit int) ([]*Delivery, error) {
+func (s *queueTable) DueDeliveries(ctx context.Context, after int64, limit int) ([]*Delivery, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT d.id, d.message_id, COALESCE(d.list_id, 0), COALESCE(l.address, ''), d.rcpt, d.mode, d.env_from, d.attempts, d.created_at
 		FROM deliveries d LEFT JOIN lists l ON l.id = d.list_id
 		WHERE d.state = 'queued' AND d.id > ? AND d.next_at <= ? ORDER BY d.id LIMIT ?`, after, s.unix(), limit)
@@ -48,7 +48,7 @@ type Outcome struct {
 // RecordOutcomes writes a batch of outcomes in one transaction: done rows,
 // retries, and failures (recorded against the recipient for the bounce
 // processor).
-func (s *Store) RecordOutcomes(ctx context.Context, outs []Outcome) error {
+func (s *queueTable) RecordOutcomes(ctx context.Context, outs []Outcome) error {
 	if len(outs) == 0 {
 		return nil
 	}
@@ -103,7 +103,7 @@ func (s *Store) RecordOutcomes(ctx context.Context, outs []Outcome) error {
 }
 
 // DeliveryCounts returns how many deliveries of a message are in each state.
-func (s *Store) DeliveryCounts(ctx context.Context, messageID int64) (map[string]int, error) {
+func (s *queueTable) DeliveryCounts(ctx context.Context, messageID int64) (map[string]int, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT state, COUNT(*) FROM deliveries WHERE message_id = ? GROUP BY state`, messageID)
 	if err != nil {
 		return nil, fmt.Errorf("store: delivery counts: %w", err)
@@ -135,7 +135,7 @@ type Failure struct {
 }
 
 // Failures returns the recorded failures of a recipient on a list, newest first.
-func (s *Store) Failures(ctx context.Context, listID int64, rcpt string) ([]Failure, error) {
+func (s *queueTable) Failures(ctx context.Context, listID int64, rcpt string) ([]Failure, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT rcpt, message_id, at, code, enhanced, text, permanent FROM delivery_failures WHERE list_id = ? AND rcpt = ? ORDER BY at DESC, id DESC`, listID, rcpt)
 	if err != nil {
 		return nil, fmt.Errorf("store: failures: %w", err)
@@ -157,7 +157,7 @@ func (s *Store) Failures(ctx context.Context, listID int64, rcpt string) ([]Fail
 
 // UnscoredFailures returns permanent delivery failures the bounce
 // processor has not scored yet.
-func (s *Store) UnscoredFailures(ctx context.Context, limit int) ([]Failure, error) {
+func (s *queueTable) UnscoredFailures(ctx context.Context, limit int) ([]Failure, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, COALESCE(list_id, 0), rcpt, message_id, at, code, enhanced, text, permanent FROM delivery_failures WHERE scored = 0 AND permanent = 1 ORDER BY id LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: unscored failures: %w", err)
@@ -178,7 +178,7 @@ func (s *Store) UnscoredFailures(ctx context.Context, limit int) ([]Failure, err
 }
 
 // MarkFailuresScored records that failures were scored.
-func (s *Store) MarkFailuresScored(ctx context.Context, fs []Failure) error {
+func (s *queueTable) MarkFailuresScored(ctx context.Context, fs []Failure) error {
 	for _, f := range fs {
 		if _, err := s.db.ExecContext(ctx, `UPDATE delivery_failures SET scored = 1 WHERE id = ?`, f.ID); err != nil {
 			return fmt.Errorf("store: mark failure scored: %w", err)

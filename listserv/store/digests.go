@@ -40,7 +40,7 @@ func scanRun(row interface{ Scan(...any) error }) (*DigestRun, error) {
 
 // LastDigestRun returns the latest run of a kind on a list, or
 // ErrNotFound.
-func (s *Store) LastDigestRun(ctx context.Context, listID int64, kind string) (*DigestRun, error) {
+func (s *digestTable) LastDigestRun(ctx context.Context, listID int64, kind string) (*DigestRun, error) {
 	r, err := scanRun(s.db.QueryRowContext(ctx, `SELECT `+runCols+` FROM digest_runs WHERE list_id = ? AND kind = ? ORDER BY period_end DESC LIMIT 1`, listID, kind))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("no %s run: %w", kind, ErrNotFound)
@@ -56,7 +56,7 @@ func (s *Store) LastDigestRun(ctx context.Context, listID int64, kind string) (*
 // for the same or an overlapping period that exists already is returned
 // as it is (r.State tells whether it is done), so a restart resumes it and
 // two processes deciding at once make one run.
-func (s *Store) StartDigestRun(ctx context.Context, r *DigestRun) error {
+func (s *digestTable) StartDigestRun(ctx context.Context, r *DigestRun) error {
 	tx, release, err := s.begin(ctx, s.db)
 	if err != nil {
 		return fmt.Errorf("store: digest run: %w", err)
@@ -85,7 +85,7 @@ func (s *Store) StartDigestRun(ctx context.Context, r *DigestRun) error {
 }
 
 // UnfinishedDigestRuns returns the runs a crash or stop left sending.
-func (s *Store) UnfinishedDigestRuns(ctx context.Context) ([]*DigestRun, error) {
+func (s *digestTable) UnfinishedDigestRuns(ctx context.Context) ([]*DigestRun, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+runCols+` FROM digest_runs WHERE state = ? ORDER BY id`, RunSending)
 	if err != nil {
 		return nil, fmt.Errorf("store: digest runs: %w", err)
@@ -103,7 +103,7 @@ func (s *Store) UnfinishedDigestRuns(ctx context.Context) ([]*DigestRun, error) 
 }
 
 // FinishDigestRun marks a run done.
-func (s *Store) FinishDigestRun(ctx context.Context, id int64) error {
+func (s *digestTable) FinishDigestRun(ctx context.Context, id int64) error {
 	if _, err := s.db.ExecContext(ctx, `UPDATE digest_runs SET state = ? WHERE id = ?`, RunDone, id); err != nil {
 		return fmt.Errorf("store: digest run: %w", err)
 	}
@@ -111,7 +111,7 @@ func (s *Store) FinishDigestRun(ctx context.Context, id int64) error {
 }
 
 // DigestSent returns the address keys a run was queued for already.
-func (s *Store) DigestSent(ctx context.Context, runID int64) (map[string]bool, error) {
+func (s *digestTable) DigestSent(ctx context.Context, runID int64) (map[string]bool, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT address_key FROM digest_sends WHERE run_id = ?`, runID)
 	if err != nil {
 		return nil, fmt.Errorf("store: digest sends: %w", err)
@@ -132,7 +132,7 @@ func (s *Store) DigestSent(ctx context.Context, runID int64) (map[string]bool, e
 // rcpts (mode ModeDigest or ModeRaw), recording each as sent in the same
 // transaction: after a crash, the run resumes with exactly the members
 // this did not reach. Recipients the run reached already are skipped.
-func (s *Store) SpoolDigestRun(ctx context.Context, runID int64, m *Message, rcpts []string, mode string) (queued int, err error) {
+func (s *digestTable) SpoolDigestRun(ctx context.Context, runID int64, m *Message, rcpts []string, mode string) (queued int, err error) {
 	tx, release, err := s.begin(ctx, s.db)
 	if err != nil {
 		return 0, fmt.Errorf("store: digest: %w", err)

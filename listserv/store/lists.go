@@ -60,7 +60,7 @@ func scanList(row interface{ Scan(...any) error }) (*List, error) {
 }
 
 // CreateList inserts l and sets its ID.
-func (s *Store) CreateList(ctx context.Context, l *List) error {
+func (s *listTable) CreateList(ctx context.Context, l *List) error {
 	now := s.unix()
 	l.Defaults()
 	err := s.db.QueryRowContext(ctx, `INSERT INTO lists (address, name, description, subscribe_policy, post_policy, archive_policy, prefix, created_at,
@@ -81,7 +81,7 @@ func (s *Store) CreateList(ctx context.Context, l *List) error {
 }
 
 // UpdateList writes every setting of l (matched by ID).
-func (s *Store) UpdateList(ctx context.Context, l *List) error {
+func (s *listTable) UpdateList(ctx context.Context, l *List) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE lists SET name = ?, description = ?, subscribe_policy = ?, post_policy = ?, archive_policy = ?, prefix = ?,
 		nonmember_action = ?, max_message_kb = ?, max_recipients = ?, emergency = ?, require_explicit_destination = ?, dmarc_action = ?, roster = ?, hold_days = ?,
 		time_zone = ?, digest_hour = ?, summary_weekday = ?, digest_size_kb = ? WHERE id = ?`,
@@ -102,7 +102,7 @@ func (s *Store) UpdateList(ctx context.Context, l *List) error {
 // so nothing accepted is ever destroyed by an admin's slip; those still
 // waiting (received, held, pending) are marked dropped, with the reason,
 // so that nothing relays them, and the archive leaves the search index.
-func (s *Store) DeleteList(ctx context.Context, address string) error {
+func (s *listTable) DeleteList(ctx context.Context, address string) error {
 	tx, release, err := s.begin(ctx, s.db)
 	if err != nil {
 		return fmt.Errorf("store: delete list: %w", err)
@@ -136,7 +136,7 @@ func (s *Store) DeleteList(ctx context.Context, address string) error {
 }
 
 // ListByAddress finds a list by its posting address (lower case).
-func (s *Store) ListByAddress(ctx context.Context, address string) (*List, error) {
+func (s *listTable) ListByAddress(ctx context.Context, address string) (*List, error) {
 	l, err := scanList(s.db.QueryRowContext(ctx, `SELECT `+listCols+` FROM lists WHERE address = ?`, address))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("list %s: %w", address, ErrNotFound)
@@ -148,7 +148,7 @@ func (s *Store) ListByAddress(ctx context.Context, address string) (*List, error
 }
 
 // ListByID finds a list by ID.
-func (s *Store) ListByID(ctx context.Context, id int64) (*List, error) {
+func (s *listTable) ListByID(ctx context.Context, id int64) (*List, error) {
 	l, err := scanList(s.db.QueryRowContext(ctx, `SELECT `+listCols+` FROM lists WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("list #%d: %w", id, ErrNotFound)
@@ -160,7 +160,7 @@ func (s *Store) ListByID(ctx context.Context, id int64) (*List, error) {
 }
 
 // Lists returns every list ordered by address.
-func (s *Store) Lists(ctx context.Context) ([]*List, error) {
+func (s *listTable) Lists(ctx context.Context) ([]*List, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+listCols+` FROM lists ORDER BY address`)
 	if err != nil {
 		return nil, fmt.Errorf("store: lists: %w", err)
@@ -178,7 +178,7 @@ func (s *Store) Lists(ctx context.Context) ([]*List, error) {
 }
 
 // ServesDomain tells whether any list has an address at domain (lower case).
-func (s *Store) ServesDomain(ctx context.Context, domain string) (bool, error) {
+func (s *listTable) ServesDomain(ctx context.Context, domain string) (bool, error) {
 	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(domain)
 	var n int
 	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM lists WHERE address LIKE ? ESCAPE '\'`, "%@"+esc).Scan(&n)

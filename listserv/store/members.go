@@ -56,7 +56,7 @@ func scanMember(row interface{ Scan(...any) error }) (*Member, error) {
 
 // AddMember inserts m and sets its ID; ErrDuplicate if the address is already
 // on the list.
-func (s *Store) AddMember(ctx context.Context, m *Member) error {
+func (s *memberTable) AddMember(ctx context.Context, m *Member) error {
 	now := s.unix()
 	if m.Status == "" {
 		m.Status = "enabled"
@@ -74,7 +74,7 @@ func (s *Store) AddMember(ctx context.Context, m *Member) error {
 }
 
 // UpdateMember writes every field of m (matched by ID).
-func (s *Store) UpdateMember(ctx context.Context, m *Member) error {
+func (s *memberTable) UpdateMember(ctx context.Context, m *Member) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE members SET name = ?, role = ?, delivery = ?, status = ?, bounce_score = ?, expertise = ?,
 		moderated = ?, bounce_last_day = ?, disabled_at = ?, warnings_sent = ?, last_warning_at = ? WHERE id = ?`,
 		m.Name, m.Role, m.Delivery, m.Status, m.BounceScore, m.Expertise,
@@ -86,7 +86,7 @@ func (s *Store) UpdateMember(ctx context.Context, m *Member) error {
 }
 
 // RemoveMember deletes the member and the copies still queued for them.
-func (s *Store) RemoveMember(ctx context.Context, listID int64, addr string) error {
+func (s *memberTable) RemoveMember(ctx context.Context, listID int64, addr string) error {
 	tx, release, err := s.begin(ctx, s.db)
 	if err != nil {
 		return fmt.Errorf("store: remove member: %w", err)
@@ -113,7 +113,7 @@ func (s *Store) RemoveMember(ctx context.Context, listID int64, addr string) err
 }
 
 // Member finds one member of a list by address.
-func (s *Store) Member(ctx context.Context, listID int64, addr string) (*Member, error) {
+func (s *memberTable) Member(ctx context.Context, listID int64, addr string) (*Member, error) {
 	m, err := scanMember(s.db.QueryRowContext(ctx, `SELECT `+memberCols+` FROM members WHERE list_id = ? AND address_key = ?`, listID, AddressKey(addr)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("member %s: %w", addr, ErrNotFound)
@@ -125,7 +125,7 @@ func (s *Store) Member(ctx context.Context, listID int64, addr string) (*Member,
 }
 
 // Members returns a list's members ordered by address.
-func (s *Store) Members(ctx context.Context, listID int64) ([]*Member, error) {
+func (s *memberTable) Members(ctx context.Context, listID int64) ([]*Member, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+memberCols+` FROM members WHERE list_id = ? ORDER BY address_key`, listID)
 	if err != nil {
 		return nil, fmt.Errorf("store: members: %w", err)
@@ -143,7 +143,7 @@ func (s *Store) Members(ctx context.Context, listID int64) ([]*Member, error) {
 }
 
 // AddMembers inserts many members in one transaction (bulk import, bench).
-func (s *Store) AddMembers(ctx context.Context, ms []*Member) error {
+func (s *memberTable) AddMembers(ctx context.Context, ms []*Member) error {
 	tx, release, err := s.begin(ctx, s.db)
 	if err != nil {
 		return fmt.Errorf("store: add members: %w", err)
@@ -184,7 +184,7 @@ func zeroOrUnix(t time.Time) int64 {
 }
 
 // MembersWithStatus returns the members of every list in a status.
-func (s *Store) MembersWithStatus(ctx context.Context, status string) ([]*Member, error) {
+func (s *memberTable) MembersWithStatus(ctx context.Context, status string) ([]*Member, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+memberCols+` FROM members WHERE status = ? ORDER BY id`, status)
 	if err != nil {
 		return nil, fmt.Errorf("store: members %s: %w", status, err)

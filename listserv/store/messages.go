@@ -63,7 +63,7 @@ type spoolReq struct {
 // Spool stores msgs durably (fsync'd commit) and sets their IDs. Calls from
 // many SMTP sessions are grouped into one transaction, so that one fsync
 // covers all of them: the 250 waits for the commit either way.
-func (s *Store) Spool(ctx context.Context, msgs ...*Message) error {
+func (s *spoolTable) Spool(ctx context.Context, msgs ...*Message) error {
 	req := spoolReq{ctx: ctx, msgs: msgs, err: make(chan error, 1)}
 	s.closeM.RLock()
 	if s.closed {
@@ -89,7 +89,7 @@ func (s *Store) Spool(ctx context.Context, msgs ...*Message) error {
 
 const maxGroup = 128
 
-func (s *Store) spoolLoop() {
+func (s *core) spoolLoop() {
 	defer close(s.done)
 	for req := range s.spoolq {
 		batch := []spoolReq{req}
@@ -112,7 +112,7 @@ func (s *Store) spoolLoop() {
 	}
 }
 
-func (s *Store) spoolBatch(batch []spoolReq) error {
+func (s *core) spoolBatch(batch []spoolReq) error {
 	ctx := context.Background()
 	tx, release, err := s.begin(ctx, s.spool)
 	if err != nil {
@@ -168,7 +168,7 @@ func scanMessage(row interface{ Scan(...any) error }, withRaw bool) (*Message, e
 }
 
 // Message returns one spooled message with its raw bytes.
-func (s *Store) Message(ctx context.Context, id int64) (*Message, error) {
+func (s *spoolTable) Message(ctx context.Context, id int64) (*Message, error) {
 	m, err := scanMessage(s.db.QueryRowContext(ctx, `SELECT `+messageCols+` FROM messages WHERE id = ?`, id), true)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("message #%d: %w", id, ErrNotFound)
@@ -181,7 +181,7 @@ func (s *Store) Message(ctx context.Context, id int64) (*Message, error) {
 
 // MessagesInState returns up to limit messages in state with ID > after, raw
 // bytes included, oldest first.
-func (s *Store) MessagesInState(ctx context.Context, state string, after int64, limit int) ([]*Message, error) {
+func (s *spoolTable) MessagesInState(ctx context.Context, state string, after int64, limit int) ([]*Message, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+messageCols+` FROM messages WHERE state = ? AND id > ? ORDER BY id LIMIT ?`, state, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: messages in %s: %w", state, err)
@@ -201,7 +201,7 @@ func (s *Store) MessagesInState(ctx context.Context, state string, after int64, 
 // MessageIDsInState returns up to limit IDs of messages in state with ID >
 // after, oldest first: callers then load one message's bytes at a time, so
 // a backlog of large posts does not sit in memory at once.
-func (s *Store) MessageIDsInState(ctx context.Context, state string, after int64, limit int) ([]int64, error) {
+func (s *spoolTable) MessageIDsInState(ctx context.Context, state string, after int64, limit int) ([]int64, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id FROM messages WHERE state = ? AND id > ? ORDER BY id LIMIT ?`, state, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: messages in %s: %w", state, err)
@@ -219,7 +219,7 @@ func (s *Store) MessageIDsInState(ctx context.Context, state string, after int64
 }
 
 // ListMessages returns a list's messages in state (no raw bytes), oldest first.
-func (s *Store) ListMessages(ctx context.Context, listID int64, state string) ([]*Message, error) {
+func (s *spoolTable) ListMessages(ctx context.Context, listID int64, state string) ([]*Message, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+messageCols+` FROM messages WHERE list_id = ? AND state = ? ORDER BY id`, listID, state)
 	if err != nil {
 		return nil, fmt.Errorf("store: list messages: %w", err)
@@ -274,7 +274,7 @@ type Fanout struct {
 // and queues deliveries in the same transaction; it fails with ErrState if
 // the message is no longer in from (another process decided first), so that
 // replaying a step after a crash never doubles its deliveries.
-func (s *Store) Transition(ctx context.Context, id int64, from, to, reason, messageID string, ds []*Delivery) error {
+func (s *spoolTable) Transition(ctx context.Context, id int64, from, to, reason, messageID string, ds []*Delivery) error {
 	_, err := s.TransitionFanout(ctx, id, from, to, reason, messageID, ds, nil)
 	return err
 }
@@ -284,7 +284,7 @@ func (s *Store) Transition(ctx context.Context, id int64, from, to, reason, mess
 // members costs one statement, not 10,000. Their envelope sender is left
 // empty for the queue to derive (VERP). It returns the number of copies
 // queued by fan.
-func (s *Store) TransitionFanout(ctx context.Context, id int64, from, to, reason, messageID string, ds []*Delivery, fan *Fanout) (int64, error) {
+func (s *spoolTable) TransitionFanout(ctx context.Context, id int64, from, to, reason, messageID string, ds []*Delivery, fan *Fanout) (int64, error) {
 	tx, release, err := s.begin(ctx, s.db)
 	if err != nil {
 		return 0, fmt.Errorf("store: transition #%d: %w", id, err)
@@ -341,7 +341,7 @@ func insertDeliveries(ctx context.Context, tx *sql.Tx, msgID int64, ds []*Delive
 // recipients, in one transaction, with the requests (if any) the message
 // asks its recipients to confirm: a request is never stored without its
 // mail, so a crash in between cannot leave one that "was already sent".
-func (s *Store) SpoolNotice(ctx context.Context, m *Message, ds []*Delivery, requests ...*Pending) error {
+func (s *spoolTable) SpoolNotice(ctx context.Context, m *Message, ds []*Delivery, requests ...*Pending) error {
 	tx, release, err := s.begin(ctx, s.db)
 	if err != nil {
 		return fmt.Errorf("store: notice: %w", err)
@@ -375,7 +375,7 @@ func insertNotice(ctx context.Context, tx *sql.Tx, m *Message, now int64) error 
 }
 
 // SetTransform records how a post is changed before relaying.
-func (s *Store) SetTransform(ctx context.Context, id int64, transform string) error {
+func (s *spoolTable) SetTransform(ctx context.Context, id int64, transform string) error {
 	if _, err := s.db.ExecContext(ctx, `UPDATE messages SET transform = ? WHERE id = ?`, transform, id); err != nil {
 		return fmt.Errorf("store: transform #%d: %w", id, err)
 	}

@@ -33,7 +33,7 @@ type Pending struct {
 }
 
 // AddPending stores a request; its Token must be unique and unguessable.
-func (s *Store) AddPending(ctx context.Context, p *Pending) error {
+func (s *requestTable) AddPending(ctx context.Context, p *Pending) error {
 	return insertPending(ctx, s.db, p)
 }
 
@@ -62,7 +62,7 @@ func scanPending(row interface{ Scan(...any) error }) (*Pending, error) {
 }
 
 // PendingByToken finds an unexpired request by its token.
-func (s *Store) PendingByToken(ctx context.Context, token string) (*Pending, error) {
+func (s *requestTable) PendingByToken(ctx context.Context, token string) (*Pending, error) {
 	p, err := scanPending(s.db.QueryRowContext(ctx, `SELECT `+pendingCols+` FROM pending WHERE token = ? AND expires_at > ?`, token, s.unix()))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("request: %w", ErrNotFound)
@@ -74,11 +74,11 @@ func (s *Store) PendingByToken(ctx context.Context, token string) (*Pending, err
 }
 
 // PendingFor finds unexpired requests of a kind for an address on a list.
-func (s *Store) PendingFor(ctx context.Context, listID int64, kind, addr string) ([]*Pending, error) {
+func (s *requestTable) PendingFor(ctx context.Context, listID int64, kind, addr string) ([]*Pending, error) {
 	return s.queryPending(ctx, `SELECT `+pendingCols+` FROM pending WHERE list_id = ? AND kind = ? AND address = ? AND expires_at > ? ORDER BY id`, listID, kind, addr, s.unix())
 }
 
-func (s *Store) queryPending(ctx context.Context, q string, args ...any) ([]*Pending, error) {
+func (s *core) queryPending(ctx context.Context, q string, args ...any) ([]*Pending, error) {
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: pending: %w", err)
@@ -97,7 +97,7 @@ func (s *Store) queryPending(ctx context.Context, q string, args ...any) ([]*Pen
 
 // TakePending deletes a request; it reports false when another reply took
 // it first, so a request is acted on once.
-func (s *Store) TakePending(ctx context.Context, id int64) (bool, error) {
+func (s *requestTable) TakePending(ctx context.Context, id int64) (bool, error) {
 	res, err := s.db.ExecContext(ctx, `DELETE FROM pending WHERE id = ?`, id)
 	if err != nil {
 		return false, fmt.Errorf("store: take pending: %w", err)
@@ -107,13 +107,13 @@ func (s *Store) TakePending(ctx context.Context, id int64) (bool, error) {
 }
 
 // ExpiredPending returns requests whose time is up (for notices), oldest first.
-func (s *Store) ExpiredPending(ctx context.Context, kind string, limit int) ([]*Pending, error) {
+func (s *requestTable) ExpiredPending(ctx context.Context, kind string, limit int) ([]*Pending, error) {
 	return s.queryPending(ctx, `SELECT `+pendingCols+` FROM pending WHERE kind = ? AND expires_at <= ? ORDER BY id LIMIT ?`, kind, s.unix(), limit)
 }
 
 // DeleteExpiredPending removes expired requests of the kinds that need no
 // notice.
-func (s *Store) DeleteExpiredPending(ctx context.Context, kinds ...string) (int64, error) {
+func (s *requestTable) DeleteExpiredPending(ctx context.Context, kinds ...string) (int64, error) {
 	var total int64
 	for _, k := range kinds {
 		res, err := s.db.ExecContext(ctx, `DELETE FROM pending WHERE kind = ? AND expires_at <= ?`, k, s.unix())
@@ -128,7 +128,7 @@ func (s *Store) DeleteExpiredPending(ctx context.Context, kinds ...string) (int6
 
 // CountUp adds one to the counter of key for the current UTC day and
 // returns the new count (rate limits on confirmations and replies).
-func (s *Store) CountUp(ctx context.Context, key string) (int, error) {
+func (s *requestTable) CountUp(ctx context.Context, key string) (int, error) {
 	day := s.unix() / 86400
 	var n int
 	err := s.db.QueryRowContext(ctx, `INSERT INTO rate_counters (key, day, n) VALUES (?, ?, 1)
@@ -144,7 +144,7 @@ func (s *Store) CountUp(ctx context.Context, key string) (int, error) {
 }
 
 // Bans returns a list's ban patterns.
-func (s *Store) Bans(ctx context.Context, listID int64) ([]string, error) {
+func (s *requestTable) Bans(ctx context.Context, listID int64) ([]string, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT pattern FROM bans WHERE list_id = ? ORDER BY id`, listID)
 	if err != nil {
 		return nil, fmt.Errorf("store: bans: %w", err)
@@ -162,7 +162,7 @@ func (s *Store) Bans(ctx context.Context, listID int64) ([]string, error) {
 }
 
 // AddBan adds a ban pattern; ErrDuplicate when present.
-func (s *Store) AddBan(ctx context.Context, listID int64, pattern string) error {
+func (s *requestTable) AddBan(ctx context.Context, listID int64, pattern string) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO bans (list_id, pattern, created_at) VALUES (?, ?, ?)`, listID, pattern, s.unix())
 	if isUnique(err) {
 		return fmt.Errorf("ban %s: %w", pattern, ErrDuplicate)
@@ -174,7 +174,7 @@ func (s *Store) AddBan(ctx context.Context, listID int64, pattern string) error 
 }
 
 // RemoveBan removes a ban pattern; ErrNotFound when absent.
-func (s *Store) RemoveBan(ctx context.Context, listID int64, pattern string) error {
+func (s *requestTable) RemoveBan(ctx context.Context, listID int64, pattern string) error {
 	res, err := s.db.ExecContext(ctx, `DELETE FROM bans WHERE list_id = ? AND pattern = ?`, listID, pattern)
 	if err != nil {
 		return fmt.Errorf("store: remove ban: %w", err)
@@ -193,7 +193,7 @@ type DKIMKey struct {
 }
 
 // PutDKIMKey stores (or replaces) a domain's key.
-func (s *Store) PutDKIMKey(ctx context.Context, k *DKIMKey) error {
+func (s *requestTable) PutDKIMKey(ctx context.Context, k *DKIMKey) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO dkim_keys (domain, selector, private_pem, created_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (domain) DO UPDATE SET selector = excluded.selector, private_pem = excluded.private_pem, created_at = excluded.created_at`,
 		k.Domain, k.Selector, string(k.PrivatePEM), s.unix())
@@ -204,7 +204,7 @@ func (s *Store) PutDKIMKey(ctx context.Context, k *DKIMKey) error {
 }
 
 // DKIMKeyFor returns a domain's key, ErrNotFound when it has none.
-func (s *Store) DKIMKeyFor(ctx context.Context, domain string) (*DKIMKey, error) {
+func (s *requestTable) DKIMKeyFor(ctx context.Context, domain string) (*DKIMKey, error) {
 	var k DKIMKey
 	var pem string
 	var created int64
@@ -224,7 +224,7 @@ func (s *Store) DKIMKeyFor(ctx context.Context, domain string) (*DKIMKey, error)
 // the claim is this message's: false when another message claimed the same
 // signature first (a replay). A message checked again after a crash finds
 // its own claim.
-func (s *Store) ClaimSignature(ctx context.Context, key string, spoolID int64, expires time.Time) (bool, error) {
+func (s *requestTable) ClaimSignature(ctx context.Context, key string, spoolID int64, expires time.Time) (bool, error) {
 	if _, err := s.db.ExecContext(ctx, `INSERT INTO signatures_seen (key, spool_id, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING`,
 		key, spoolID, expires.Unix()); err != nil {
 		return false, fmt.Errorf("store: claim signature: %w", err)
@@ -238,7 +238,7 @@ func (s *Store) ClaimSignature(ctx context.Context, key string, spoolID int64, e
 
 // ForgetSignatures removes the claims whose time is over: their mail is
 // too old to be acted on anyway.
-func (s *Store) ForgetSignatures(ctx context.Context) (int64, error) {
+func (s *requestTable) ForgetSignatures(ctx context.Context) (int64, error) {
 	res, err := s.db.ExecContext(ctx, `DELETE FROM signatures_seen WHERE expires_at <= ?`, s.unix())
 	if err != nil {
 		return 0, fmt.Errorf("store: forget signatures: %w", err)

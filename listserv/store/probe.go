@@ -16,7 +16,7 @@ import (
 
 // CountMessages counts the spooled and composed messages of a kind (one
 // of the Kind constants, "" for any) to rcpt ("" for any recipient).
-func (s *Store) CountMessages(ctx context.Context, kind, rcpt string) (int, error) {
+func (s *probeTable) CountMessages(ctx context.Context, kind, rcpt string) (int, error) {
 	var n int
 	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM messages WHERE (? = '' OR kind = ?) AND (? = '' OR rcpt = ?)`,
 		kind, kind, rcpt, rcpt).Scan(&n)
@@ -28,7 +28,7 @@ func (s *Store) CountMessages(ctx context.Context, kind, rcpt string) (int, erro
 
 // LatestMessage returns the newest message (raw included) of a kind (""
 // for any) to rcpt ("" for any recipient), or ErrNotFound.
-func (s *Store) LatestMessage(ctx context.Context, kind, rcpt string) (*Message, error) {
+func (s *probeTable) LatestMessage(ctx context.Context, kind, rcpt string) (*Message, error) {
 	m, err := scanMessage(s.db.QueryRowContext(ctx, `SELECT `+messageCols+` FROM messages
 		WHERE (? = '' OR kind = ?) AND (? = '' OR rcpt = ?) ORDER BY id DESC LIMIT 1`, kind, kind, rcpt, rcpt), true)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -54,7 +54,7 @@ type DeliveryState struct {
 }
 
 // DeliveryStates returns every copy to rcpt ("" for all), oldest first.
-func (s *Store) DeliveryStates(ctx context.Context, rcpt string) ([]DeliveryState, error) {
+func (s *probeTable) DeliveryStates(ctx context.Context, rcpt string) ([]DeliveryState, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT d.id, d.message_id, d.rcpt, d.state, d.attempts, d.next_at, d.last_error, m.reason
 		FROM deliveries d JOIN messages m ON m.id = d.message_id
 		WHERE ? = '' OR d.rcpt = ? ORDER BY d.id`, rcpt, rcpt)
@@ -80,7 +80,7 @@ func (s *Store) DeliveryStates(ctx context.Context, rcpt string) ([]DeliveryStat
 
 // CountDigestSends counts the digest and summary copies recorded as
 // spooled, over every run of every list.
-func (s *Store) CountDigestSends(ctx context.Context) (int, error) {
+func (s *probeTable) CountDigestSends(ctx context.Context) (int, error) {
 	var n int
 	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM digest_sends`).Scan(&n); err != nil {
 		return 0, fmt.Errorf("store: count digest sends: %w", err)
@@ -90,7 +90,7 @@ func (s *Store) CountDigestSends(ctx context.Context) (int, error) {
 
 // CountIndexed counts the archived posts, of every list, that the search
 // index has taken in.
-func (s *Store) CountIndexed(ctx context.Context) (int, error) {
+func (s *probeTable) CountIndexed(ctx context.Context) (int, error) {
 	var n int
 	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM archive WHERE indexed = 1`).Scan(&n); err != nil {
 		return 0, fmt.Errorf("store: count indexed: %w", err)

@@ -35,8 +35,47 @@ var (
 	ErrInvalid = errors.New("invalid")
 )
 
-// Store is the database handle shared by every part of the process.
+// Store is the SQLite store. Each concern's methods are declared on a
+// type of its own, in the file named for it (listTable in lists.go,
+// spoolTable in messages.go, …), over the one database handle they share
+// (core); Store gathers them, and so implements Backend.
 type Store struct {
+	*core
+	listTable
+	memberTable
+	spoolTable
+	queueTable
+	requestTable
+	archiveTable
+	threadTable
+	digestTable
+	sessionTable
+	probeTable
+}
+
+// The concerns' types: each is the core seen by one concern.
+type (
+	listTable    struct{ *core }
+	memberTable  struct{ *core }
+	spoolTable   struct{ *core }
+	queueTable   struct{ *core }
+	requestTable struct{ *core }
+	archiveTable struct{ *core }
+	threadTable  struct{ *core }
+	digestTable  struct{ *core }
+	sessionTable struct{ *core }
+	probeTable   struct{ *core }
+)
+
+func newStore(c *core) *Store {
+	return &Store{core: c,
+		listTable: listTable{c}, memberTable: memberTable{c}, spoolTable: spoolTable{c}, queueTable: queueTable{c},
+		requestTable: requestTable{c}, archiveTable: archiveTable{c}, threadTable: threadTable{c}, digestTable: digestTable{c},
+		sessionTable: sessionTable{c}, probeTable: probeTable{c}}
+}
+
+// core is the database handle shared by every concern of the store.
+type core struct {
 	db    *sql.DB // everything but the spool: commits without fsync
 	spool *sql.DB // the spool: every commit fsync'd before the 250
 	// wmu serialises this process's write transactions: SQLite allows one
@@ -109,7 +148,8 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	spool.SetMaxOpenConns(1)
-	s := &Store{db: db, spool: spool, spoolq: make(chan spoolReq, 256), done: make(chan struct{}), now: opts.Now}
+	c := &core{db: db, spool: spool, spoolq: make(chan spoolReq, 256), done: make(chan struct{}), now: opts.Now}
+	s := newStore(c)
 	// While another process is switching a new file to WAL, SQLite can
 	// answer SQLITE_BUSY without consulting the busy timeout: retry.
 	deadline := time.Now().Add(opts.BusyTimeout)
@@ -149,9 +189,9 @@ func (s *Store) Close() error {
 // DB exposes the handle for packages that keep their own tables (archive).
 func (s *Store) DB() *sql.DB { return s.db }
 
-func (s *Store) unix() int64 { return s.now().Unix() }
+func (s *core) unix() int64 { return s.now().Unix() }
 
-func (s *Store) migrate(ctx context.Context) error {
+func (s *core) migrate(ctx context.Context) error {
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
 		return fmt.Errorf("store: migrations table: %w", err)
 	}
@@ -179,7 +219,7 @@ func (s *Store) migrate(ctx context.Context) error {
 
 // applyMigration runs one migration in a transaction unless another process
 // applied it first (two CLI commands can start at once).
-func (s *Store) applyMigration(ctx context.Context, version int, body string) error {
+func (s *core) applyMigration(ctx context.Context, version int, body string) error {
 	tx, release, err := s.begin(ctx, s.db)
 	if err != nil {
 		return err
@@ -257,7 +297,7 @@ func (s *Store) Secret(ctx context.Context, name string) ([]byte, error) {
 
 // begin starts a write transaction on db under the process's write lock;
 // release rolls back (a no-op after Commit) and lets the next writer in.
-func (s *Store) begin(ctx context.Context, db *sql.DB) (*sql.Tx, func(), error) {
+func (s *core) begin(ctx context.Context, db *sql.DB) (*sql.Tx, func(), error) {
 	if db == s.spool {
 		// The spool goes first: a 250 waits on it, while every other
 		// writer (checks, archive, delivery outcomes) can wait a little.

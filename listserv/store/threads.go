@@ -42,7 +42,7 @@ type ThreadCursor struct {
 // ArchiveThreads returns up to limit threads of a list, the most recently
 // active first, starting after the cursor (keyset paging: every page costs
 // the same, however deep).
-func (s *Store) ArchiveThreads(ctx context.Context, listID int64, after ThreadCursor, limit int) ([]*ThreadSummary, error) {
+func (s *threadTable) ArchiveThreads(ctx context.Context, listID int64, after ThreadCursor, limit int) ([]*ThreadSummary, error) {
 	q := `SELECT ` + threadCols + ` FROM archive_threads WHERE list_id = ?`
 	args := []any{listID}
 	if after.ThreadID != "" {
@@ -54,7 +54,7 @@ func (s *Store) ArchiveThreads(ctx context.Context, listID int64, after ThreadCu
 	return s.threads(ctx, q, args...)
 }
 
-func (s *Store) threads(ctx context.Context, q string, args ...any) ([]*ThreadSummary, error) {
+func (s *core) threads(ctx context.Context, q string, args ...any) ([]*ThreadSummary, error) {
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: threads: %w", err)
@@ -72,7 +72,7 @@ func (s *Store) threads(ctx context.Context, q string, args ...any) ([]*ThreadSu
 }
 
 // ArchiveThreadSummary returns one thread's summary.
-func (s *Store) ArchiveThreadSummary(ctx context.Context, listID int64, threadID string) (*ThreadSummary, error) {
+func (s *threadTable) ArchiveThreadSummary(ctx context.Context, listID int64, threadID string) (*ThreadSummary, error) {
 	t, err := scanThread(s.db.QueryRowContext(ctx, `SELECT `+threadCols+` FROM archive_threads WHERE list_id = ? AND thread_id = ?`, listID, threadID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("thread %s: %w", threadID, ErrNotFound)
@@ -84,21 +84,21 @@ func (s *Store) ArchiveThreadSummary(ctx context.Context, listID int64, threadID
 }
 
 // ArchiveThreadCount returns how many threads a list's archive has.
-func (s *Store) ArchiveThreadCount(ctx context.Context, listID int64) (int, error) {
+func (s *threadTable) ArchiveThreadCount(ctx context.Context, listID int64) (int, error) {
 	var n int
 	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM archive_threads WHERE list_id = ?`, listID).Scan(&n)
 	return n, err
 }
 
 // ArchivePostCount returns how many posts a list's archive has.
-func (s *Store) ArchivePostCount(ctx context.Context, listID int64) (int, error) {
+func (s *threadTable) ArchivePostCount(ctx context.Context, listID int64) (int, error) {
 	var n int
 	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM archive WHERE list_id = ?`, listID).Scan(&n)
 	return n, err
 }
 
 // ArchiveByID returns one archived post.
-func (s *Store) ArchiveByID(ctx context.Context, id int64) (*ArchivedPost, error) {
+func (s *threadTable) ArchiveByID(ctx context.Context, id int64) (*ArchivedPost, error) {
 	p, err := scanArchived(s.db.QueryRowContext(ctx, `SELECT `+archiveCols+` FROM archive WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("archived post %d: %w", id, ErrNotFound)
@@ -109,12 +109,12 @@ func (s *Store) ArchiveByID(ctx context.Context, id int64) (*ArchivedPost, error
 // ArchiveFind returns the posts with a Message-ID on every list, the
 // first archived first (a post sent to two lists is in both archives; a
 // later post that borrows the id comes after the one it imitates).
-func (s *Store) ArchiveFind(ctx context.Context, messageID string) ([]*ArchivedPost, error) {
+func (s *threadTable) ArchiveFind(ctx context.Context, messageID string) ([]*ArchivedPost, error) {
 	return s.posts(ctx, "find "+messageID, `SELECT `+archiveCols+` FROM archive WHERE message_id = ? ORDER BY id`, messageID)
 }
 
 // posts runs a query for archived posts; what names it in errors.
-func (s *Store) posts(ctx context.Context, what, q string, args ...any) ([]*ArchivedPost, error) {
+func (s *core) posts(ctx context.Context, what, q string, args ...any) ([]*ArchivedPost, error) {
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: %s: %w", what, err)
@@ -140,7 +140,7 @@ type WeekCount struct {
 
 // ArchiveWeekly counts a list's posts per week from since on, oldest
 // first; weeks without posts are included, with zero.
-func (s *Store) ArchiveWeekly(ctx context.Context, listID int64, since, until time.Time) ([]WeekCount, error) {
+func (s *threadTable) ArchiveWeekly(ctx context.Context, listID int64, since, until time.Time) ([]WeekCount, error) {
 	start := monday(since)
 	// 1970-01-01 was a Thursday; the weeks here start on Mondays, which
 	// is 4 days later (345600 s).
@@ -176,7 +176,7 @@ func monday(t time.Time) time.Time {
 
 // ArchiveActiveThreads returns the threads with the most posts dated in
 // [since, until), the busiest first, with Posts counting those posts only.
-func (s *Store) ArchiveActiveThreads(ctx context.Context, listID int64, since, until time.Time, limit int) ([]*ThreadSummary, error) {
+func (s *threadTable) ArchiveActiveThreads(ctx context.Context, listID int64, since, until time.Time, limit int) ([]*ThreadSummary, error) {
 	return s.threads(ctx, `SELECT t.list_id, t.thread_id, t.root_id, t.subject, COUNT(*), t.first_date, t.last_date
 		FROM archive a JOIN archive_threads t ON t.list_id = a.list_id AND t.thread_id = a.thread_id
 		WHERE a.list_id = ? AND a.date >= ? AND a.date < ?
@@ -192,7 +192,7 @@ type Helper struct {
 
 // ArchiveHelpers returns who replied in the most threads started by
 // someone else, among posts dated in [since, until).
-func (s *Store) ArchiveHelpers(ctx context.Context, listID int64, since, until time.Time, limit int) ([]Helper, error) {
+func (s *threadTable) ArchiveHelpers(ctx context.Context, listID int64, since, until time.Time, limit int) ([]Helper, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT a.from_addr, MAX(a.from_name), COUNT(DISTINCT a.thread_id), COUNT(*)
 		FROM archive a
 		JOIN archive_threads t ON t.list_id = a.list_id AND t.thread_id = a.thread_id
@@ -216,7 +216,7 @@ func (s *Store) ArchiveHelpers(ctx context.Context, listID int64, since, until t
 
 // ArchiveThreadAuthors returns how many different people wrote in each
 // of the threads.
-func (s *Store) ArchiveThreadAuthors(ctx context.Context, listID int64, threadIDs []string) (map[string]int, error) {
+func (s *threadTable) ArchiveThreadAuthors(ctx context.Context, listID int64, threadIDs []string) (map[string]int, error) {
 	out := map[string]int{}
 	if len(threadIDs) == 0 {
 		return out, nil
@@ -264,7 +264,7 @@ type Resource struct {
 }
 
 // PutLinks records the links of posts (idempotent).
-func (s *Store) putLinks(ctx context.Context, tx *sql.Tx, links []Link) error {
+func (s *core) putLinks(ctx context.Context, tx *sql.Tx, links []Link) error {
 	if len(links) == 0 {
 		return nil
 	}
@@ -284,7 +284,7 @@ func (s *Store) putLinks(ctx context.Context, tx *sql.Tx, links []Link) error {
 // ArchiveResources returns the links and files shared on a list, newest
 // first, those whose URL or name contains q when q is not empty; offset
 // pages them.
-func (s *Store) ArchiveResources(ctx context.Context, listID int64, q string, offset, limit int) ([]Resource, error) {
+func (s *threadTable) ArchiveResources(ctx context.Context, listID int64, q string, offset, limit int) ([]Resource, error) {
 	like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(q)) + "%"
 	rows, err := s.db.QueryContext(ctx, `SELECT kind, value, a.id, a.thread_id, a.message_id, a.subject, a.from_addr, a.from_name, a.date FROM (
 			SELECT 'link' AS kind, url AS value, archive_id AS id, date FROM archive_links WHERE list_id = ?1 AND lower(url) LIKE ?2 ESCAPE '\'
@@ -320,13 +320,13 @@ func (s *Store) ArchiveResources(ctx context.Context, listID int64, q string, of
 }
 
 // ArchiveLatest returns a list's newest posts, newest first.
-func (s *Store) ArchiveLatest(ctx context.Context, listID int64, limit int) ([]*ArchivedPost, error) {
+func (s *threadTable) ArchiveLatest(ctx context.Context, listID int64, limit int) ([]*ArchivedPost, error) {
 	return s.posts(ctx, "latest", `SELECT `+archiveCols+` FROM archive WHERE list_id = ? ORDER BY date DESC, id DESC LIMIT ?`, listID, limit)
 }
 
 // ArchiveByIDs returns the posts with these archive ids, in that order;
 // ids not found are skipped.
-func (s *Store) ArchiveByIDs(ctx context.Context, ids []int64) ([]*ArchivedPost, error) {
+func (s *threadTable) ArchiveByIDs(ctx context.Context, ids []int64) ([]*ArchivedPost, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -357,7 +357,7 @@ func (s *Store) ArchiveByIDs(ctx context.Context, ids []int64) ([]*ArchivedPost,
 }
 
 // ArchiveCountBetween counts a list's posts dated in [since, until).
-func (s *Store) ArchiveCountBetween(ctx context.Context, listID int64, since, until time.Time) (int, error) {
+func (s *threadTable) ArchiveCountBetween(ctx context.Context, listID int64, since, until time.Time) (int, error) {
 	var n int
 	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM archive WHERE list_id = ? AND date >= ? AND date < ?`, listID, since.Unix(), until.Unix()).Scan(&n)
 	return n, err
@@ -365,7 +365,7 @@ func (s *Store) ArchiveCountBetween(ctx context.Context, listID int64, since, un
 
 // ArchiveBytesArrived sums the sizes of a list's posts archived in
 // [since, until): what waits for the next digest.
-func (s *Store) ArchiveBytesArrived(ctx context.Context, listID int64, since, until time.Time) (int64, error) {
+func (s *threadTable) ArchiveBytesArrived(ctx context.Context, listID int64, since, until time.Time) (int64, error) {
 	var n int64
 	err := s.db.QueryRowContext(ctx, `SELECT COALESCE(SUM(size), 0) FROM archive WHERE list_id = ? AND archived_at >= ? AND archived_at < ?`, listID, since.Unix(), until.Unix()).Scan(&n)
 	return n, err
@@ -373,7 +373,7 @@ func (s *Store) ArchiveBytesArrived(ctx context.Context, listID int64, since, un
 
 // ArchiveBusiestWeek returns the Monday (UTC) that starts the week with
 // the most posts on a list, and how many there were.
-func (s *Store) ArchiveBusiestWeek(ctx context.Context, listID int64) (time.Time, int, error) {
+func (s *threadTable) ArchiveBusiestWeek(ctx context.Context, listID int64) (time.Time, int, error) {
 	var wk int64
 	var n int
 	err := s.db.QueryRowContext(ctx, `SELECT (date - 345600) / 604800, COUNT(*) FROM archive WHERE list_id = ? GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1`, listID).Scan(&wk, &n)
@@ -384,7 +384,7 @@ func (s *Store) ArchiveBusiestWeek(ctx context.Context, listID int64) (time.Time
 }
 
 // ArchiveCountArrived counts the posts ArchiveArrivedBetween would return.
-func (s *Store) ArchiveCountArrived(ctx context.Context, listID int64, since, until, notBefore time.Time) (int, error) {
+func (s *threadTable) ArchiveCountArrived(ctx context.Context, listID int64, since, until, notBefore time.Time) (int, error) {
 	var n int
 	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM archive WHERE list_id = ? AND archived_at >= ? AND archived_at < ? AND date >= ?`,
 		listID, since.Unix(), until.Unix(), notBefore.Unix()).Scan(&n)
@@ -396,7 +396,7 @@ func (s *Store) ArchiveCountArrived(ctx context.Context, listID int64, since, un
 // a digest's posts. By arrival, so a post approved late or with a slow
 // clock still reaches the next digest; not older than notBefore, so an
 // import of old mail does not.
-func (s *Store) ArchiveArrivedBetween(ctx context.Context, listID int64, since, until, notBefore time.Time) ([][]byte, error) {
+func (s *threadTable) ArchiveArrivedBetween(ctx context.Context, listID int64, since, until, notBefore time.Time) ([][]byte, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT b.raw FROM archive a JOIN archive_blobs b ON b.hash = a.hash
 		WHERE a.list_id = ? AND a.archived_at >= ? AND a.archived_at < ? AND a.date >= ? ORDER BY a.date, a.id`,
 		listID, since.Unix(), until.Unix(), notBefore.Unix())

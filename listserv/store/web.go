@@ -16,7 +16,7 @@ func hashID(id string) string {
 }
 
 // CreateSession records a web session for addr until expires.
-func (s *Store) CreateSession(ctx context.Context, id, addr string, expires time.Time) error {
+func (s *sessionTable) CreateSession(ctx context.Context, id, addr string, expires time.Time) error {
 	tx, release, err := s.begin(ctx, s.db)
 	if err != nil {
 		return fmt.Errorf("store: session: %w", err)
@@ -38,7 +38,7 @@ func (s *Store) CreateSession(ctx context.Context, id, addr string, expires time
 }
 
 // SessionAddress returns the address a live session belongs to.
-func (s *Store) SessionAddress(ctx context.Context, id string) (string, error) {
+func (s *sessionTable) SessionAddress(ctx context.Context, id string) (string, error) {
 	var addr string
 	err := s.db.QueryRowContext(ctx, `SELECT address FROM web_sessions WHERE id_hash = ? AND expires >= ?`, hashID(id), s.unix()).Scan(&addr)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -51,7 +51,7 @@ func (s *Store) SessionAddress(ctx context.Context, id string) (string, error) {
 }
 
 // DeleteSession ends a session (signing out).
-func (s *Store) DeleteSession(ctx context.Context, id string) error {
+func (s *sessionTable) DeleteSession(ctx context.Context, id string) error {
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM web_sessions WHERE id_hash = ?`, hashID(id)); err != nil {
 		return fmt.Errorf("store: session: %w", err)
 	}
@@ -60,7 +60,7 @@ func (s *Store) DeleteSession(ctx context.Context, id string) error {
 
 // UseSignIn marks a sign-in link's nonce used and tells whether it was
 // fresh: a link works once.
-func (s *Store) UseSignIn(ctx context.Context, nonce string, expires time.Time) (bool, error) {
+func (s *sessionTable) UseSignIn(ctx context.Context, nonce string, expires time.Time) (bool, error) {
 	res, err := s.db.ExecContext(ctx, `INSERT INTO web_signins_used (nonce, expires) VALUES (?, ?) ON CONFLICT DO NOTHING`, nonce, expires.Unix())
 	if err != nil {
 		return false, fmt.Errorf("store: sign-in: %w", err)
@@ -70,7 +70,7 @@ func (s *Store) UseSignIn(ctx context.Context, nonce string, expires time.Time) 
 }
 
 // Memberships returns every list membership of an address, by list id.
-func (s *Store) Memberships(ctx context.Context, addr string) (map[int64]*Member, error) {
+func (s *sessionTable) Memberships(ctx context.Context, addr string) (map[int64]*Member, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+memberCols+` FROM members WHERE address_key = ?`, AddressKey(addr))
 	if err != nil {
 		return nil, fmt.Errorf("store: memberships: %w", err)
