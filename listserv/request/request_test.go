@@ -1,0 +1,89 @@
+package request
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"praxis/listserv/store"
+)
+
+func TestDescribe(t *testing.T) {
+	l := &store.List{Name: "Cops", Address: "cop@example.org"}
+	tests := []struct {
+		kind string
+		data string
+		want string
+	}{
+		{store.PendingSubscribe, "", "Subscribe ann@example.net to Cops (cop@example.org)?"},
+		{store.PendingInvite, "", "Accept the invitation for ann@example.net to join Cops (cop@example.org)?"},
+		{store.PendingUnsubscribe, "", "Unsubscribe ann@example.net from Cops (cop@example.org)?"},
+		{store.PendingReenable, "", "Start delivering Cops to ann@example.net again?"},
+		{store.PendingCommand, "set digest mime", "Carry out the command “set digest mime” for ann@example.net on Cops (cop@example.org)?"},
+		// Held posts and subscriptions awaiting approval are decided by
+		// moderators, by replying to their notice, not by a link.
+		{store.PendingApproval, "", "Moderators decide by replying to the notice they received."},
+		{store.PendingHeld, "<post1@example.net>", "Moderators decide by replying to the notice they received."},
+		{"no-such-kind", "", "Moderators decide by replying to the notice they received."},
+	}
+	for _, tt := range tests {
+		p := &store.Pending{Kind: tt.kind, Address: "ann@example.net", Name: "Ann", Data: tt.data}
+		if got := Describe(p, l); got != tt.want {
+			t.Errorf("Describe(%s) = %q, want %q", tt.kind, got, tt.want)
+		}
+	}
+}
+
+// TestUnsubscribePath checks that a list address comes back whole from the
+// link, whatever it holds: a "/" that would add a path segment, a space, a
+// "?" that would start a query.
+func TestUnsubscribePath(t *testing.T) {
+	const token = "YW5uQGV4YW1wbGUubmV0.q-_Zm9vYmFy"
+	tests := []struct {
+		list string
+		want string
+	}{
+		{"cop@example.org", "/l/cop@example.org/unsubscribe/" + token},
+		{"a/b c?d@example.org", "/l/a%2Fb%20c%3Fd@example.org/unsubscribe/" + token},
+		{"50%#off@example.org", "/l/50%25%23off@example.org/unsubscribe/" + token},
+	}
+	for _, tt := range tests {
+		got := UnsubscribePath(tt.list, token)
+		if got != tt.want {
+			t.Errorf("UnsubscribePath(%q) = %q, want %q", tt.list, got, tt.want)
+		}
+		u, err := url.Parse(got)
+		if err != nil {
+			t.Fatalf("url.Parse(%q): %v", got, err)
+		}
+		if u.RawQuery != "" || u.Fragment != "" {
+			t.Errorf("%q has a query %q or fragment %q", got, u.RawQuery, u.Fragment)
+		}
+		var segs []string
+		for _, s := range strings.Split(u.EscapedPath(), "/") {
+			seg, err := url.PathUnescape(s)
+			if err != nil {
+				t.Fatalf("segment %q of %q: %v", s, got, err)
+			}
+			segs = append(segs, seg)
+		}
+		if want := []string{"", "l", tt.list, "unsubscribe", token}; !slices.Equal(segs, want) {
+			t.Errorf("segments of %q = %q, want %q", got, segs, want)
+		}
+
+		// The web's route reads the same list and token back.
+		mux := http.NewServeMux()
+		var list, tok string
+		mux.HandleFunc("GET /l/{list}/unsubscribe/{token}", func(_ http.ResponseWriter, r *http.Request) {
+			list, tok = r.PathValue("list"), r.PathValue("token")
+		})
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, got, nil))
+		if rec.Code != http.StatusOK || list != tt.list || tok != token {
+			t.Errorf("route of %q: %d, list %q, token %q; want 200, %q, %q", got, rec.Code, list, tok, tt.list, token)
+		}
+	}
+}
