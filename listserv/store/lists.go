@@ -137,7 +137,7 @@ func (s *listTable) DeleteList(ctx context.Context, address string) error {
 
 // ListByAddress finds a list by its posting address (lower case).
 func (s *listTable) ListByAddress(ctx context.Context, address string) (*List, error) {
-	l, err := scanList(s.db.QueryRowContext(ctx, `SELECT `+listCols+` FROM lists WHERE address = ?`, address))
+	l, err := scanList(s.queryRow(ctx, `SELECT `+listCols+` FROM lists WHERE address = ?`, address))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("list %s: %w", address, ErrNotFound)
 	}
@@ -149,7 +149,7 @@ func (s *listTable) ListByAddress(ctx context.Context, address string) (*List, e
 
 // ListByID finds a list by ID.
 func (s *listTable) ListByID(ctx context.Context, id int64) (*List, error) {
-	l, err := scanList(s.db.QueryRowContext(ctx, `SELECT `+listCols+` FROM lists WHERE id = ?`, id))
+	l, err := scanList(s.queryRow(ctx, `SELECT `+listCols+` FROM lists WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("list #%d: %w", id, ErrNotFound)
 	}
@@ -181,7 +181,7 @@ func (s *listTable) Lists(ctx context.Context) ([]*List, error) {
 func (s *listTable) ServesDomain(ctx context.Context, domain string) (bool, error) {
 	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(domain)
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM lists WHERE address LIKE ? ESCAPE '\'`, "%@"+esc).Scan(&n)
+	err := s.queryRow(ctx, `SELECT COUNT(*) FROM lists WHERE address LIKE ? ESCAPE '\'`, "%@"+esc).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("store: serves domain %s: %w", domain, err)
 	}

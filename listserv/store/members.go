@@ -114,7 +114,7 @@ func (s *memberTable) RemoveMember(ctx context.Context, listID int64, addr strin
 
 // Member finds one member of a list by address.
 func (s *memberTable) Member(ctx context.Context, listID int64, addr string) (*Member, error) {
-	m, err := scanMember(s.db.QueryRowContext(ctx, `SELECT `+memberCols+` FROM members WHERE list_id = ? AND address_key = ?`, listID, AddressKey(addr)))
+	m, err := scanMember(s.queryRow(ctx, `SELECT `+memberCols+` FROM members WHERE list_id = ? AND address_key = ?`, listID, AddressKey(addr)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("member %s: %w", addr, ErrNotFound)
 	}

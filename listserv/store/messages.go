@@ -169,7 +169,7 @@ func scanMessage(row interface{ Scan(...any) error }, withRaw bool) (*Message, e
 
 // Message returns one spooled message with its raw bytes.
 func (s *spoolTable) Message(ctx context.Context, id int64) (*Message, error) {
-	m, err := scanMessage(s.db.QueryRowContext(ctx, `SELECT `+messageCols+` FROM messages WHERE id = ?`, id), true)
+	m, err := scanMessage(s.queryRow(ctx, `SELECT `+messageCols+` FROM messages WHERE id = ?`, id), true)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("message #%d: %w", id, ErrNotFound)
 	}
@@ -202,7 +202,7 @@ func (s *spoolTable) MessagesInState(ctx context.Context, state string, after in
 // after, oldest first: callers then load one message's bytes at a time, so
 // a backlog of large posts does not sit in memory at once.
 func (s *spoolTable) MessageIDsInState(ctx context.Context, state string, after int64, limit int) ([]int64, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id FROM messages WHERE state = ? AND id > ? ORDER BY id LIMIT ?`, state, after, limit)
+	rows, err := s.query(ctx, `SELECT id FROM messages WHERE state = ? AND id > ? ORDER BY id LIMIT ?`, state, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: messages in %s: %w", state, err)
 	}

@@ -145,7 +145,7 @@ func (s *requestTable) CountUp(ctx context.Context, key string) (int, error) {
 
 // Bans returns a list's ban patterns.
 func (s *requestTable) Bans(ctx context.Context, listID int64) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT pattern FROM bans WHERE list_id = ? ORDER BY id`, listID)
+	rows, err := s.query(ctx, `SELECT pattern FROM bans WHERE list_id = ? ORDER BY id`, listID)
 	if err != nil {
 		return nil, fmt.Errorf("store: bans: %w", err)
 	}

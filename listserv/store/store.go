@@ -93,6 +93,9 @@ type core struct {
 	done         chan struct{}
 	now          func() time.Time
 
+	// cache holds the hot reads' statements (stmts.go).
+	cache stmtCache
+
 	// The archive's statements, prepared once: SQLite's parsing costs more
 	// than archiving one post (archive.go).
 	archOnce sync.Once
@@ -183,6 +186,7 @@ func (s *Store) Close() error {
 	if s.arch != nil {
 		s.arch.close()
 	}
+	s.closeStmts()
 	return errors.Join(s.spool.Close(), s.db.Close())
 }
 
