@@ -5,7 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
+	"unicode/utf8"
 	"time"
 )
 
@@ -178,14 +178,32 @@ func (s *listTable) Lists(ctx context.Context) ([]*List, error) {
 }
 
 // ServesDomain tells whether any list has an address at domain (lower case).
+// The domain is compared as SQLite's LIKE compared it, ASCII letters in
+// either case, but without LIKE: a pattern bound as a parameter makes
+// SQLite compile the statement again on every call (it may change the
+// plan), and this runs for every recipient of every SMTP transaction.
 func (s *listTable) ServesDomain(ctx context.Context, domain string) (bool, error) {
-	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(domain)
-	var n int
-	err := s.queryRow(ctx, `SELECT COUNT(*) FROM lists WHERE address LIKE ? ESCAPE '\'`, "%@"+esc).Scan(&n)
+	suffix := asciiLower("@" + domain)
+	// substr from length-n+1 rather than from -n: PostgreSQL reads the
+	// same query alike.
+	var found bool
+	err := s.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM lists WHERE lower(substr(address, length(address) - ? + 1)) = ?)`,
+		utf8.RuneCountInString(suffix), suffix).Scan(&found)
 	if err != nil {
 		return false, fmt.Errorf("store: serves domain %s: %w", domain, err)
 	}
-	return n > 0, nil
+	return found, nil
+}
+
+// asciiLower lowers ASCII letters only, as SQLite's lower() and LIKE do.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // Defaults fills settings a caller left empty with the schema's defaults.

@@ -78,3 +78,38 @@ func must(t testing.TB, err error) {
 		t.Fatal(err)
 	}
 }
+
+// ServesDomain matches the domain of a list address whole, ASCII letters
+// in either case, and treats LIKE's wildcards as the characters they are.
+func TestServesDomain(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, t.TempDir())
+	for _, a := range []string{"cop@example.org", "café@bücher.example"} {
+		if err := s.CreateList(ctx, &List{Address: a, Name: "x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		domain string
+		want   bool
+	}{
+		{"example.org", true},
+		{"EXAMPLE.org", true},
+		{"bücher.example", true},
+		{"ample.org", false},
+		{"example.or", false},
+		{"org", false},
+		{"%", false},
+		{"_xample.org", false},
+		{"", false},
+		{"other.example", false},
+	} {
+		got, err := s.ServesDomain(ctx, tc.domain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != tc.want {
+			t.Errorf("ServesDomain(%q) = %v, want %v", tc.domain, got, tc.want)
+		}
+	}
+}
