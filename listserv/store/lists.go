@@ -5,8 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"unicode/utf8"
 	"time"
+	"unicode/utf8"
 )
 
 // List is one mailing list's settings as stored.
