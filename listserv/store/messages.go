@@ -114,15 +114,21 @@ func (s *core) spoolLoop() {
 
 func (s *core) spoolBatch(batch []spoolReq) error {
 	ctx := context.Background()
+	// The insert is prepared once on the spool's one connection (only
+	// this loop uses it) and bound to each batch's transaction; before the
+	// transaction, which holds that one connection.
+	if s.spoolInsert == nil {
+		var err error
+		if s.spoolInsert, err = s.spool.PrepareContext(ctx, `INSERT INTO messages (list_id, list_address, kind, extra, mail_from, rcpt, remote, raw, state, reason, message_id, from_addr, subject, received_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`); err != nil {
+			return fmt.Errorf("store: spool: %w", err)
+		}
+	}
 	tx, release, err := s.begin(ctx, s.spool)
 	if err != nil {
 		return fmt.Errorf("store: spool: %w", err)
 	}
 	defer release()
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO messages (list_id, list_address, kind, extra, mail_from, rcpt, remote, raw, state, reason, message_id, from_addr, subject, received_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
-	if err != nil {
-		return fmt.Errorf("store: spool: %w", err)
-	}
+	stmt := tx.StmtContext(ctx, s.spoolInsert)
 	defer stmt.Close()
 	now := s.unix()
 	for _, r := range batch {

@@ -95,6 +95,9 @@ type core struct {
 
 	// cache holds the hot reads' statements (stmts.go).
 	cache stmtCache
+	// spoolInsert is the spool's insert, prepared on its first batch;
+	// only spoolLoop touches it.
+	spoolInsert *sql.Stmt
 
 	// The archive's statements, prepared once: SQLite's parsing costs more
 	// than archiving one post (archive.go).
@@ -183,6 +186,9 @@ func (s *Store) Close() error {
 	close(s.spoolq)
 	s.closeM.Unlock()
 	<-s.done
+	if s.spoolInsert != nil {
+		s.spoolInsert.Close()
+	}
 	if s.arch != nil {
 		s.arch.close()
 	}
