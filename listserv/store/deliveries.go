@@ -10,7 +10,7 @@ import (
 // DueDeliveries returns up to limit queued deliveries whose time has come,
 // with ID > after, in ID order (the dispatcher pages through with after).
 func (s *queueTable) DueDeliveries(ctx context.Context, after int64, limit int) ([]*Delivery, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT d.id, d.message_id, COALESCE(d.list_id, 0), COALESCE(l.address, ''), d.rcpt, d.mode, d.env_from, d.attempts, d.created_at
+	rows, err := s.query(ctx, `SELECT d.id, d.message_id, COALESCE(d.list_id, 0), COALESCE(l.address, ''), d.rcpt, d.mode, d.env_from, d.attempts, d.created_at
 		FROM deliveries d LEFT JOIN lists l ON l.id = d.list_id
 		WHERE d.state = 'queued' AND d.id > ? AND d.next_at <= ? ORDER BY d.id LIMIT ?`, after, s.unix(), limit)
 	if err != nil {

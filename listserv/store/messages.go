@@ -285,6 +285,16 @@ func (s *spoolTable) Transition(ctx context.Context, id int64, from, to, reason,
 	return err
 }
 
+// The statements every accepted post runs (TransitionFanout), put in the
+// statement cache at Open.
+const (
+	sqlTransition      = `UPDATE messages SET state = ?, reason = ?, updated_at = ? WHERE id = ? AND state = ?`
+	sqlTransitionNamed = `UPDATE messages SET state = ?, reason = ?, updated_at = ?, message_id = ? WHERE id = ? AND state = ?`
+	sqlFanout          = `INSERT INTO deliveries (message_id, list_id, rcpt, mode, env_from, state, attempts, next_at, created_at)
+		SELECT ?, list_id, address, 'copy', '', 'queued', 0, ?, ? FROM members WHERE list_id = ? AND delivery = ? AND status = ?
+		ON CONFLICT (message_id, rcpt) DO NOTHING`
+)
+
 // TransitionFanout is Transition that also queues one ModeCopy delivery for
 // every member fan selects, with one INSERT … SELECT: a post to 10,000
 // members costs one statement, not 10,000. Their envelope sender is left
@@ -297,13 +307,11 @@ func (s *spoolTable) TransitionFanout(ctx context.Context, id int64, from, to, r
 	}
 	defer release()
 	now := s.unix()
-	q := `UPDATE messages SET state = ?, reason = ?, updated_at = ? WHERE id = ? AND state = ?`
-	args := []any{to, reason, now, id, from}
+	q, args := sqlTransition, []any{to, reason, now, id, from}
 	if messageID != "" {
-		q = `UPDATE messages SET state = ?, reason = ?, updated_at = ?, message_id = ? WHERE id = ? AND state = ?`
-		args = []any{to, reason, now, messageID, id, from}
+		q, args = sqlTransitionNamed, []any{to, reason, now, messageID, id, from}
 	}
-	res, err := tx.ExecContext(ctx, q, args...)
+	res, err := s.txExec(ctx, tx, q, args...)
 	if err != nil {
 		return 0, fmt.Errorf("store: transition #%d: %w", id, err)
 	}
@@ -315,9 +323,7 @@ func (s *spoolTable) TransitionFanout(ctx context.Context, id int64, from, to, r
 	}
 	var fanned int64
 	if fan != nil {
-		res, err := tx.ExecContext(ctx, `INSERT INTO deliveries (message_id, list_id, rcpt, mode, env_from, state, attempts, next_at, created_at)
-			SELECT ?, list_id, address, 'copy', '', 'queued', 0, ?, ? FROM members WHERE list_id = ? AND delivery = ? AND status = ?
-			ON CONFLICT (message_id, rcpt) DO NOTHING`, id, now, now, fan.ListID, fan.Delivery, fan.Status)
+		res, err := s.txExec(ctx, tx, sqlFanout, id, now, now, fan.ListID, fan.Delivery, fan.Status)
 		if err != nil {
 			return 0, fmt.Errorf("store: fan out #%d: %w", id, err)
 		}
@@ -382,7 +388,7 @@ func insertNotice(ctx context.Context, tx *sql.Tx, m *Message, now int64) error 
 
 // SetTransform records how a post is changed before relaying.
 func (s *spoolTable) SetTransform(ctx context.Context, id int64, transform string) error {
-	if _, err := s.db.ExecContext(ctx, `UPDATE messages SET transform = ? WHERE id = ?`, transform, id); err != nil {
+	if _, err := s.exec(ctx, `UPDATE messages SET transform = ? WHERE id = ?`, transform, id); err != nil {
 		return fmt.Errorf("store: transform #%d: %w", id, err)
 	}
 	return nil

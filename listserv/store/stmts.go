@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"sync"
 )
 
@@ -64,6 +65,43 @@ func (s *core) query(ctx context.Context, q string, args ...any) (*sql.Rows, err
 		return nil, err
 	}
 	return st.QueryContext(ctx, args...)
+}
+
+// exec is s.db.ExecContext through the statement cache.
+func (s *core) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	st, err := s.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+// txExec runs q in tx through the statement cache. A statement the cache
+// does not hold yet is prepared on tx's own connection for this once: a
+// prepare on the pool would need a second connection while tx holds one.
+// The statements transactions run on every post are put in the cache at
+// Open (warmStmts).
+func (s *core) txExec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
+	s.cache.mu.Lock()
+	st, ok := s.cache.stmts[q]
+	s.cache.mu.Unlock()
+	if !ok {
+		return tx.ExecContext(ctx, q, args...)
+	}
+	ts := tx.StmtContext(ctx, st)
+	defer ts.Close()
+	return ts.ExecContext(ctx, args...)
+}
+
+// warmStmts prepares qs into the cache, before anything holds a
+// connection.
+func (s *core) warmStmts(ctx context.Context, qs ...string) error {
+	for _, q := range qs {
+		if _, err := s.stmt(ctx, q); err != nil {
+			return fmt.Errorf("store: prepare: %w", err)
+		}
+	}
+	return nil
 }
 
 // closeStmts closes the cached statements (Close, before the pools).

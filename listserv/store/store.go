@@ -166,7 +166,11 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	if err == nil {
+		err = s.warmStmts(ctx, sqlTransition, sqlTransitionNamed, sqlFanout)
+	}
 	if err != nil {
+		s.closeStmts()
 		db.Close()
 		spool.Close()
 		return nil, err
