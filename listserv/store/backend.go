@@ -146,6 +146,21 @@ type Sessions interface {
 	UseSignIn(ctx context.Context, nonce string, expires time.Time) (bool, error)
 }
 
+// AppPasswords holds the members' IMAP app passwords, as hashes
+// (listserv/apppass makes and checks them).
+type AppPasswords interface {
+	// AddAppPassword stores a new password's hash; ErrNotFound when addr
+	// is not a member of the list.
+	AddAppPassword(ctx context.Context, listID int64, addr, hash string) error
+	// AppPasswordHashes returns the hashes of addr's passwords on every
+	// list addr is currently a member of, newest first, at most
+	// AppPasswordsTried.
+	AppPasswordHashes(ctx context.Context, addr string) ([]string, error)
+	// RevokeAppPasswords removes addr's passwords on the list and says
+	// how many there were.
+	RevokeAppPasswords(ctx context.Context, listID int64, addr string) (int, error)
+}
+
 // Backend is the whole store: what a second implementation provides.
 type Backend interface {
 	Lists
@@ -157,6 +172,7 @@ type Backend interface {
 	ArchiveReader
 	Digests
 	Sessions
+	AppPasswords
 	// SetClock replaces the clock the store stamps rows with (tests).
 	SetClock(now func() time.Time)
 	Close() error

@@ -85,7 +85,8 @@ func (s *memberTable) UpdateMember(ctx context.Context, m *Member) error {
 	return nil
 }
 
-// RemoveMember deletes the member and the copies still queued for them.
+// RemoveMember deletes the member, their app passwords and the copies
+// still queued for them.
 func (s *memberTable) RemoveMember(ctx context.Context, listID int64, addr string) error {
 	tx, release, err := s.begin(ctx, s.db)
 	if err != nil {
@@ -103,6 +104,12 @@ func (s *memberTable) RemoveMember(ctx context.Context, listID int64, addr strin
 		return fmt.Errorf("store: remove member %s: %w", addr, err)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM members WHERE list_id = ? AND address_key = ?`, listID, AddressKey(addr)); err != nil {
+		return fmt.Errorf("store: remove member %s: %w", addr, err)
+	}
+	// Nor can they read the list's archive over IMAP any more: their app
+	// passwords go with the membership (and would not come back if they
+	// joined again).
+	if _, err := tx.ExecContext(ctx, `DELETE FROM app_passwords WHERE list_id = ? AND address_key = ?`, listID, AddressKey(addr)); err != nil {
 		return fmt.Errorf("store: remove member %s: %w", addr, err)
 	}
 	// A member who leaves gets nothing more, even copies already queued.

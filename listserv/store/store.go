@@ -51,6 +51,7 @@ type Store struct {
 	digestTable
 	sessionTable
 	probeTable
+	appPassTable
 }
 
 // The concerns' types: each is the core seen by one concern.
@@ -65,13 +66,14 @@ type (
 	digestTable  struct{ *core }
 	sessionTable struct{ *core }
 	probeTable   struct{ *core }
+	appPassTable struct{ *core }
 )
 
 func newStore(c *core) *Store {
 	return &Store{core: c,
 		listTable: listTable{c}, memberTable: memberTable{c}, spoolTable: spoolTable{c}, queueTable: queueTable{c},
 		requestTable: requestTable{c}, archiveTable: archiveTable{c}, threadTable: threadTable{c}, digestTable: digestTable{c},
-		sessionTable: sessionTable{c}, probeTable: probeTable{c}}
+		sessionTable: sessionTable{c}, probeTable: probeTable{c}, appPassTable: appPassTable{c}}
 }
 
 // core is the database handle shared by every concern of the store.

@@ -36,6 +36,7 @@ func Run(t *testing.T, open Open) {
 		{"DigestRunOncePerPeriod", digestRunOncePerPeriod},
 		{"SessionsAndSignIns", sessionsAndSignIns},
 		{"SecretsAndKeys", secretsAndKeys},
+		{"AppPasswords", appPasswords},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, open(t)) })
