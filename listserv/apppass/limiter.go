@@ -11,11 +11,11 @@ import (
 // window, with the attempts still being checked, reach max.
 //
 // Its memory is bounded: it tracks at most maxKeys keys, each with at most
-// max failure times. When a new key comes and the table is full, the keys
-// whose failures have all expired go first, then the least recently
-// touched one. An attacker who makes up maxKeys keys can so push a
-// victim's record out, but each made-up key costs them a failure on their
-// own IP's record first.
+// max failure times, and forgets a key that holds nothing. When a new key
+// comes and the table is full, the least recently touched record goes. An
+// attacker who makes up maxKeys keys can so push a victim's record out,
+// but each made-up address costs them a failure on their own IP's record
+// first, so that takes maxKeys/maxIPFailures IPs.
 type limiter struct {
 	max     int
 	window  time.Duration
@@ -99,7 +99,7 @@ func (l *limiter) touch(key string, now time.Time) *record {
 		return r
 	}
 	if len(l.keys) >= l.maxKeys {
-		l.evict(now)
+		l.evict()
 	}
 	r := &record{key: key}
 	l.keys[key] = l.order.PushBack(r)
@@ -118,24 +118,12 @@ func (l *limiter) prune(r *record, now time.Time) {
 	}
 }
 
-// evict makes room for one key: idle records among the least recently
-// touched go first, and if none of them was idle, the least recently
-// touched goes anyway. Only the first few are looked at, so that under a
-// flood a new key does not cost a walk of the whole table.
-func (l *limiter) evict(now time.Time) {
-	const look = 16
-	e := l.order.Front()
-	for i := 0; i < look && e != nil && len(l.keys) >= l.maxKeys; i++ {
-		next := e.Next()
-		r := e.Value.(*record)
-		l.prune(r, now)
-		if len(r.fails) == 0 && r.inflight == 0 {
-			l.remove(e)
-		}
-		e = next
-	}
-	if len(l.keys) >= l.maxKeys {
-		l.remove(l.order.Front())
+// evict makes room for one key: the least recently touched record goes.
+// Records are touched when they fail, so it is the one whose failures are
+// the oldest, often all expired.
+func (l *limiter) evict() {
+	if e := l.order.Front(); e != nil {
+		l.remove(e)
 	}
 }
 
