@@ -67,6 +67,8 @@ var commands = []*command{
 		summary: "changes a member's `--name`, `--role`, `--delivery`, `--expertise \"terms, …\"` (what they can help with), `--status` or `--moderated`"},
 	{name: "member invite", args: "LIST ADDR", opts: "[--name NAME]", min: 2, max: 2, flags: (*cli).memberInvite,
 		summary: "invites someone; they accept by reply or link"},
+	{name: "member app-password", args: "LIST ADDR", opts: "[--revoke]", min: 2, max: 2, flags: (*cli).memberAppPassword,
+		summary: "prints a new IMAP app password for a member (shown once, stored hashed); `--revoke` removes them all"},
 
 	{name: "held ls", args: "LIST", min: 1, max: 1, flags: (*cli).heldLs, summary: "the moderation queue"},
 	{name: "held approve", args: "LIST ID", min: 2, max: 2, flags: heldDecide("approve"), summary: "sends a held post to the list"},

@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"praxis/listserv"
+	"praxis/listserv/apppass"
 )
 
 func memberFlags(fs *flag.FlagSet, m *listserv.Member) {
@@ -189,6 +190,41 @@ func (c *cli) memberInvite(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		fmt.Fprintln(c.stdout, out.Message)
+		return nil
+	}
+}
+
+// memberAppPassword makes a member a new IMAP app password and prints it,
+// alone on stdout so that a script can take it; the store keeps only its
+// hash, so this is the one time it is shown. --revoke removes all of the
+// member's passwords for the list instead.
+func (c *cli) memberAppPassword(fs *flag.FlagSet) runFunc {
+	revoke := fs.Bool("revoke", false, "remove every app password of the member for this list")
+	return func(ctx context.Context, pos []string) error {
+		svc, done, err := c.openService(ctx)
+		if err != nil {
+			return err
+		}
+		defer done()
+		l, m, err := svc.Member(ctx, pos[0], pos[1])
+		if err != nil {
+			return err
+		}
+		if *revoke {
+			n, err := svc.Store().RevokeAppPasswords(ctx, l.ID, m.Address)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(c.stdout, "revoked %d app password(s) of %s on %s\n", n, m.Address, l.Address)
+			return nil
+		}
+		plain, err := apppass.Issue(ctx, svc.Store(), l.ID, m.Address)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(c.stdout, plain)
+		fmt.Fprintf(c.stderr, "The IMAP app password of %s for %s, shown this once (only its hash is kept): the user name is the address. `praxis member app-password %s %s --revoke` removes it.\n",
+			m.Address, l.Address, l.Address, m.Address)
 		return nil
 	}
 }
