@@ -220,6 +220,8 @@ const (
 	// maxHashes bounds the work of one login: an address on many lists
 	// has its newest passwords tried, never an unbounded number.
 	maxHashes = 20
+	// maxAddr is the longest address a login looks up.
+	maxAddr = 320
 )
 
 // Authenticator checks member logins against their app passwords, with
@@ -266,6 +268,12 @@ func NewAuthenticator(st Store, now func() time.Time) *Authenticator {
 // record of someone guessing theirs.
 func (a *Authenticator) Login(ctx context.Context, ip net.IP, addr, pass string) error {
 	ipk, addrk := ipKey(ip), store.AddressKey(addr)
+	if len(addrk) > maxAddr {
+		// No such address exists (RFC 5321 §4.5.3.1 bounds a path), and
+		// the limiter must not keep megabytes of made-up keys: one key
+		// holds them all.
+		addrk = "(overlong)"
+	}
 	// Both slots are taken before any work, and held while the hashes
 	// are computed, so a hundred parallel connections get no more
 	// guesses than one.
@@ -294,7 +302,7 @@ func (a *Authenticator) Login(ctx context.Context, ip net.IP, addr, pass string)
 // address without any is checked against a decoy hash, so that an
 // unknown address takes as long to refuse as a known one.
 func (a *Authenticator) check(ctx context.Context, addr, pass string) (bool, error) {
-	if addr == "" || len(addr) > 320 || pass == "" || len(pass) > maxPlain {
+	if addr == "" || len(addr) > maxAddr || pass == "" || len(pass) > maxPlain {
 		return false, nil
 	}
 	hashes, err := a.st.AppPasswordHashes(ctx, addr)

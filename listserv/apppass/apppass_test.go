@@ -278,10 +278,17 @@ func TestLogin(t *testing.T) {
 		{"ann@example.net", strings.Repeat("a", 10000)},
 		{"bob@example.net", "aaaa-bbbb-cccc-dddd"},
 		{"", "aaaa-bbbb-cccc-dddd"},
+		{strings.Repeat("x", 100000) + "@example.net", "aaaa-bbbb-cccc-dddd"},
 	} {
 		if err := a.Login(ctx, ip1, tt.addr, tt.pass); !errors.Is(err, ErrLoginFailed) || err != ErrLoginFailed {
 			t.Errorf("Login(%q, %q) = %v, want exactly ErrLoginFailed", tt.addr, tt.pass, err)
 		}
+	}
+	if n := a.byAddr.tracked(); n > 4 {
+		t.Errorf("%d addresses tracked after failures of 4 (and an overlong one)", n)
+	}
+	if _, ok := a.byAddr.keys["(overlong)"]; !ok {
+		t.Error("the overlong address is not tracked under one key")
 	}
 	st.fail = errors.New("disk on fire")
 	err := a.Login(ctx, ip2, "ann@example.net", "aaaa-bbbb-cccc-dddd")
