@@ -230,7 +230,6 @@ type Authenticator struct {
 	st             Store
 	now            func() time.Time
 	byIP, byAddr   *limiter
-	maxHashes      int
 	hashing        chan struct{} // one token per hash being computed
 	decoyOnce      sync.Once
 	decoy          string
@@ -246,9 +245,8 @@ func NewAuthenticator(st Store, now func() time.Time) *Authenticator {
 	}
 	return &Authenticator{
 		st: st, now: now,
-		byIP:      newLimiter(maxIPFailures, failureWindow, maxTracked),
-		byAddr:    newLimiter(maxAddrFailures, failureWindow, maxTracked),
-		maxHashes: maxHashes,
+		byIP:   newLimiter(maxIPFailures, failureWindow, maxTracked),
+		byAddr: newLimiter(maxAddrFailures, failureWindow, maxTracked),
 		// Each argon2id computation holds 19 MiB and a core: as many at
 		// once as there are cores, and a flood of logins waits its turn
 		// instead of exhausting memory.
@@ -309,8 +307,8 @@ func (a *Authenticator) check(ctx context.Context, addr, pass string) (bool, err
 	if err != nil {
 		return false, fmt.Errorf("app passwords of %s: %w", addr, err)
 	}
-	if len(hashes) > a.maxHashes {
-		hashes = hashes[:a.maxHashes]
+	if len(hashes) > maxHashes {
+		hashes = hashes[:maxHashes]
 	}
 	decoy := len(hashes) == 0
 	if decoy {
