@@ -173,6 +173,7 @@ type Backend interface {
 	Digests
 	Sessions
 	AppPasswords
+	IMAPSearch
 	// SetClock replaces the clock the store stamps rows with (tests).
 	SetClock(now func() time.Time)
 	Close() error

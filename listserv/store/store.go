@@ -52,6 +52,7 @@ type Store struct {
 	sessionTable
 	probeTable
 	appPassTable
+	imapSearchTable
 }
 
 // The concerns' types: each is the core seen by one concern.
@@ -67,13 +68,15 @@ type (
 	sessionTable struct{ *core }
 	probeTable   struct{ *core }
 	appPassTable struct{ *core }
+	// imapSearchTable is the IMAP view's SEARCH reads (imapsearch.go).
+	imapSearchTable struct{ *core }
 )
 
 func newStore(c *core) *Store {
 	return &Store{core: c,
 		listTable: listTable{c}, memberTable: memberTable{c}, spoolTable: spoolTable{c}, queueTable: queueTable{c},
 		requestTable: requestTable{c}, archiveTable: archiveTable{c}, threadTable: threadTable{c}, digestTable: digestTable{c},
-		sessionTable: sessionTable{c}, probeTable: probeTable{c}, appPassTable: appPassTable{c}}
+		sessionTable: sessionTable{c}, probeTable: probeTable{c}, appPassTable: appPassTable{c}, imapSearchTable: imapSearchTable{c}}
 }
 
 // core is the database handle shared by every concern of the store.

@@ -1,0 +1,239 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+)
+
+// IMAPFilter is the part of an IMAP SEARCH the database answers by
+// itself: archive ids, dates, sizes and LIKE patterns on the decoded
+// subject and author columns. Every field narrows (they are ANDed); the
+// zero value keeps every post of the list. The IMAP view verifies what a
+// column cannot decide (a field's whole decoded text, sizes with CRLF
+// line ends) on the posts the filter leaves.
+type IMAPFilter struct {
+	// MinID and MaxID bound the archive ids (both included); 0 is open.
+	MinID, MaxID int64
+	// In restricts the ids to these (at most IMAPSearchChunk of them);
+	// nil leaves them free.
+	In []int64
+	// Since and Before bound the archive date in Unix seconds: date >=
+	// Since, date < Before; 0 is open.
+	Since, Before int64
+	// MinSize and MaxSize bound the stored size in bytes (both included);
+	// 0 is open.
+	MinSize, MaxSize int64
+	// Subject holds LIKE patterns (escape \) the subject column must each
+	// match, ASCII case-insensitively as SQLite's LIKE does.
+	Subject []string
+	// Author holds LIKE patterns each of which the author's name or
+	// address column must match.
+	Author []string
+}
+
+// IMAPSearchChunk bounds the ids one IMAPFilter.In or IMAPHeads call
+// takes: SQLite binds at most 32,766 parameters, and a statement of a
+// few hundred stays cheap to prepare.
+const IMAPSearchChunk = 500
+
+// IMAPHead is the start of one stored post: its header when the header
+// fits in the bytes asked for.
+type IMAPHead struct {
+	ID    int64
+	Bytes []byte
+	// Whole is true when Bytes is the whole stored message.
+	Whole bool
+}
+
+// IMAPSearch is what the IMAP view's SEARCH, SORT and THREAD read: ids
+// through a filter, in pages; the start of posts' bytes; their
+// references; and the n-th post of a list, for sequence numbers.
+type IMAPSearch interface {
+	IMAPSearchIDs(ctx context.Context, listID int64, f *IMAPFilter, after int64, limit int) ([]int64, error)
+	IMAPHeads(ctx context.Context, ids []int64, max int) ([]IMAPHead, error)
+	IMAPRefs(ctx context.Context, ids []int64) (map[int64][]string, error)
+	IMAPNthID(ctx context.Context, listID int64, n int) (int64, error)
+	IMAPMaxID(ctx context.Context, listID int64) (int64, error)
+}
+
+var _ IMAPSearch = imapSearchTable{}
+
+// likeEscape is the escape character of IMAPFilter's patterns.
+const likeEscape = `\`
+
+// IMAPSearchIDs returns up to limit ids of the list's posts that pass f,
+// greater than after, ascending: a caller pages through a list of any
+// size with the last id it got.
+func (s imapSearchTable) IMAPSearchIDs(ctx context.Context, listID int64, f *IMAPFilter, after int64, limit int) ([]int64, error) {
+	if f == nil {
+		f = &IMAPFilter{}
+	}
+	if len(f.In) > IMAPSearchChunk {
+		return nil, fmt.Errorf("store: imap search: %d ids, at most %d: %w", len(f.In), IMAPSearchChunk, ErrInvalid)
+	}
+	var b strings.Builder
+	args := []any{listID, after}
+	b.WriteString(`SELECT id FROM archive WHERE list_id = ? AND id > ?`)
+	cond := func(sqlText string, a ...any) {
+		b.WriteString(" AND ")
+		b.WriteString(sqlText)
+		args = append(args, a...)
+	}
+	if f.MinID > 0 {
+		cond(`id >= ?`, f.MinID)
+	}
+	if f.MaxID > 0 {
+		cond(`id <= ?`, f.MaxID)
+	}
+	if f.In != nil {
+		if len(f.In) == 0 {
+			return nil, nil
+		}
+		ph := strings.Repeat(", ?", len(f.In)-1)
+		in := make([]any, len(f.In))
+		for i, id := range f.In {
+			in[i] = id
+		}
+		cond(`id IN (?`+ph+`)`, in...)
+	}
+	if f.Since != 0 {
+		cond(`date >= ?`, f.Since)
+	}
+	if f.Before != 0 {
+		cond(`date < ?`, f.Before)
+	}
+	if f.MinSize > 0 {
+		cond(`size >= ?`, f.MinSize)
+	}
+	if f.MaxSize > 0 {
+		cond(`size <= ?`, f.MaxSize)
+	}
+	for _, p := range f.Subject {
+		cond(`subject LIKE ? ESCAPE '`+likeEscape+`'`, p)
+	}
+	for _, p := range f.Author {
+		cond(`(from_name LIKE ? ESCAPE '`+likeEscape+`' OR from_addr LIKE ? ESCAPE '`+likeEscape+`')`, p, p)
+	}
+	b.WriteString(` ORDER BY id LIMIT ?`)
+	args = append(args, limit)
+	rows, err := s.db.QueryContext(ctx, b.String(), args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: imap search: %w", err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("store: imap search: %w", err)
+		}
+		out = append(out, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: imap search: %w", err)
+	}
+	return out, nil
+}
+
+// IMAPHeads returns the first max bytes of each post (in the order of
+// ids; unknown ids are skipped): enough to read the header of nearly
+// every post without reading its body.
+func (s imapSearchTable) IMAPHeads(ctx context.Context, ids []int64, max int) ([]IMAPHead, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if len(ids) > IMAPSearchChunk {
+		return nil, fmt.Errorf("store: imap heads: %d ids, at most %d: %w", len(ids), IMAPSearchChunk, ErrInvalid)
+	}
+	args := []any{max}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT a.id, substr(b.raw, 1, ?), length(b.raw) FROM archive a JOIN archive_blobs b ON b.hash = a.hash
+		WHERE a.id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: imap heads: %w", err)
+	}
+	defer rows.Close()
+	byID := make(map[int64]IMAPHead, len(ids))
+	for rows.Next() {
+		var h IMAPHead
+		var n int
+		if err := rows.Scan(&h.ID, &h.Bytes, &n); err != nil {
+			return nil, fmt.Errorf("store: imap heads: %w", err)
+		}
+		h.Whole = len(h.Bytes) >= n
+		byID[h.ID] = h
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: imap heads: %w", err)
+	}
+	out := make([]IMAPHead, 0, len(byID))
+	for _, id := range ids {
+		if h, ok := byID[id]; ok {
+			out = append(out, h)
+		}
+	}
+	return out, nil
+}
+
+// IMAPRefs returns the references each post was threaded by, the closest
+// parent first (the order ArchivePut stored them in).
+func (s imapSearchTable) IMAPRefs(ctx context.Context, ids []int64) (map[int64][]string, error) {
+	out := map[int64][]string{}
+	for start := 0; start < len(ids); start += IMAPSearchChunk {
+		chunk := ids[start:min(len(ids), start+IMAPSearchChunk)]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := s.db.QueryContext(ctx, `SELECT archive_id, ref FROM archive_refs WHERE archive_id IN (?`+
+			strings.Repeat(", ?", len(chunk)-1)+`) ORDER BY archive_id, rowid`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: imap refs: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var ref string
+			if err := rows.Scan(&id, &ref); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: imap refs: %w", err)
+			}
+			out[id] = append(out[id], ref)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("store: imap refs: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// IMAPNthID returns the id of the list's n-th post in id order (n from
+// 1): the post with message sequence number n. ErrNotFound past the end.
+func (s imapSearchTable) IMAPNthID(ctx context.Context, listID int64, n int) (int64, error) {
+	if n < 1 {
+		return 0, fmt.Errorf("store: post number %d: %w", n, ErrNotFound)
+	}
+	var id int64
+	err := s.db.QueryRowContext(ctx, `SELECT id FROM archive WHERE list_id = ? ORDER BY id LIMIT 1 OFFSET ?`, listID, n-1).Scan(&id)
+	if err == sql.ErrNoRows {
+		return 0, fmt.Errorf("store: post number %d: %w", n, ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: post number %d: %w", n, err)
+	}
+	return id, nil
+}
+
+// IMAPMaxID returns the highest id of the list's posts, 0 for an empty
+// list.
+func (s imapSearchTable) IMAPMaxID(ctx context.Context, listID int64) (int64, error) {
+	var id sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT MAX(id) FROM archive WHERE list_id = ?`, listID).Scan(&id); err != nil {
+		return 0, fmt.Errorf("store: last post: %w", err)
+	}
+	return id.Int64, nil
+}
