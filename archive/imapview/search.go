@@ -1,6 +1,7 @@
 package imapview
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -368,14 +369,14 @@ func (e *evaluation) filter(c *imap.SearchCriteria) (*store.IMAPFilter, []uidRan
 			}
 			switch strings.ToLower(key) {
 			case "subject":
-				if p, ok := likePattern(n); ok {
+				if p, ok, _ := likePattern(n); ok {
 					f.Subject, used = append(f.Subject, p), true
 				}
 			case "from":
 				// The author's name and address are the From field's
 				// words: a needle matching the field has its longest
 				// run without separators in one of them.
-				if p, ok := likePattern(authorPiece(n)); ok {
+				if p, ok, _ := likePattern(authorPiece(n)); ok {
 					f.Author, used = append(f.Author, p), true
 				}
 			}
@@ -610,20 +611,54 @@ func (e *evaluation) indexMatches(q bquery.Query) ([]uint32, error) {
 // verifier holds the keys of one criteria node that are decided post by
 // post: header substrings, sent dates, exact sizes and flags.
 type verifier struct {
-	headers          []headerKey
-	sentSince        time.Time
-	sentBefore       time.Time
-	larger, smaller  uint32
-	withFlags        []string
-	withoutFlags     []string
-	needRows, needHd bool
+	headers         []headerKey
+	sentSince       time.Time
+	sentBefore      time.Time
+	larger, smaller uint32
+	withFlags       []string
+	withoutFlags    []string
+	needRows        bool
 }
 
 // headerKey is one header criterion: the first field named name must
 // contain value (folded), or, for an empty value, exist.
 type headerKey struct {
 	name, value string
-	fromColumn  bool // the subject column holds the decoded field
+	how         keyWay
+}
+
+// keyWay is where a header criterion is decided.
+type keyWay int
+
+const (
+	// byHeader: the stored header is read.
+	byHeader keyWay = iota
+	// bySubject: the subject column is the decoded field.
+	bySubject
+	// byAuthor: the author's name or address column holding the needle
+	// decides a match; else the stored header is read.
+	byAuthor
+	// bySQL: the SQL filter decided it exactly.
+	bySQL
+)
+
+// sqlDecides tells whether IMAPFilter's LIKE pattern for a header key
+// gives its answer exactly, so nothing is verified after it: a pattern
+// without the _ that stands for a non-ASCII rune, on the subject column
+// (the decoded field itself) or, for a needle without separators, on the
+// author's name and address (which hold the words of a From field of one
+// author: see Search on a From of several).
+func sqlDecides(key, n string) bool {
+	if _, ok, exact := likePattern(n); !ok || !exact {
+		return false
+	}
+	switch strings.ToLower(key) {
+	case "subject":
+		return true
+	case "from":
+		return authorPiece(n) == n
+	}
+	return false
 }
 
 func newVerifier(c *imap.SearchCriteria) *verifier {
@@ -639,12 +674,20 @@ func newVerifier(c *imap.SearchCriteria) *verifier {
 	for _, k := range keys {
 		for _, val := range c.Header[k] {
 			n := needle(val)
-			hk := headerKey{name: k, value: fold(n), fromColumn: n != "" && strings.EqualFold(k, "Subject")}
+			hk := headerKey{name: k, value: fold(n)}
+			switch {
+			case n == "":
+				hk.how = byHeader
+			case sqlDecides(k, n):
+				continue
+			case strings.EqualFold(k, "Subject"):
+				hk.how = bySubject
+			case strings.EqualFold(k, "From"):
+				hk.how = byAuthor
+			}
 			v.headers = append(v.headers, hk)
-			if hk.fromColumn {
+			if hk.how == bySubject || hk.how == byAuthor {
 				v.needRows = true
-			} else {
-				v.needHd = true
 			}
 		}
 	}
@@ -686,8 +729,16 @@ func (e *evaluation) verify(v *verifier, cur []uint32) ([]uint32, error) {
 			}
 		}
 		pass := map[int64]bool{}
+		// open holds, per post, whether a header key is still to be
+		// read from the stored header.
+		open := map[int64][]bool{}
 		for _, id := range ids {
 			pass[id] = true
+			o := make([]bool, len(v.headers))
+			for i, k := range v.headers {
+				o[i] = k.how == byHeader || k.how == byAuthor
+			}
+			open[id] = o
 		}
 		if v.needRows && len(ids) > 0 {
 			posts, err := e.s.st.ArchiveByIDs(e.ctx, ids)
@@ -698,7 +749,7 @@ func (e *evaluation) verify(v *verifier, cur []uint32) ([]uint32, error) {
 			for _, p := range posts {
 				found[p.ID] = true
 				if pass[p.ID] {
-					keep, err := e.rowPasses(v, p)
+					keep, err := e.rowPasses(v, p, open[p.ID])
 					if err != nil {
 						return nil, err
 					}
@@ -709,20 +760,20 @@ func (e *evaluation) verify(v *verifier, cur []uint32) ([]uint32, error) {
 				pass[id] = pass[id] && found[id]
 			}
 		}
-		if v.needHd {
-			var left []int64
-			for _, id := range ids {
-				if pass[id] {
-					left = append(left, id)
-				}
+		var left []int64
+		for _, id := range ids {
+			if pass[id] && slices.Contains(open[id], true) {
+				left = append(left, id)
 			}
+		}
+		if len(left) > 0 {
 			heads, err := e.heads(left)
 			if err != nil {
 				return nil, err
 			}
 			for _, id := range left {
 				h, ok := heads[id]
-				pass[id] = ok && headerPasses(v, h)
+				pass[id] = ok && headerPasses(v, h, open[id])
 			}
 		}
 		for _, id := range ids {
@@ -737,10 +788,19 @@ func (e *evaluation) verify(v *verifier, cur []uint32) ([]uint32, error) {
 // rowPasses checks the keys a post's row decides: the subject, the sent
 // date and, reading the bytes only when the stored size leaves it open,
 // the size with CRLF line ends.
-func (e *evaluation) rowPasses(v *verifier, p *store.ArchivedPost) (bool, error) {
-	for _, h := range v.headers {
-		if h.fromColumn && !containsFolded(p.Subject, h.value) {
-			return false, nil
+// A From key the author columns hold is decided here (open[i] made
+// false); one they do not hold is left to the stored header.
+func (e *evaluation) rowPasses(v *verifier, p *store.ArchivedPost, open []bool) (bool, error) {
+	for i, h := range v.headers {
+		switch h.how {
+		case bySubject:
+			if !containsFolded(p.Subject, h.value) {
+				return false, nil
+			}
+		case byAuthor:
+			if containsFolded(p.FromName, h.value) || containsFolded(p.FromAddr, h.value) {
+				open[i] = false
+			}
 		}
 	}
 	if !v.sentSince.IsZero() || !v.sentBefore.IsZero() {
@@ -834,7 +894,12 @@ func (e *evaluation) heads(ids []int64) (map[int64]textproto.Header, error) {
 				b = whole[0].Bytes
 			}
 		}
-		hdr, _ := mailmsg.ReadHeader(b)
+		// mailmsg.ReadHeader's reading, without its second parse for
+		// strictness, which SEARCH has no use for.
+		hdr, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(mailmsg.Split(b).Header)))
+		if err != nil {
+			hdr = textproto.Header{}
+		}
 		out[h.ID] = hdr
 	}
 	return out, nil
@@ -845,9 +910,9 @@ func headerComplete(b []byte) bool {
 	return bytes.Contains(b, []byte("\n\n")) || bytes.Contains(b, []byte("\n\r\n"))
 }
 
-func headerPasses(v *verifier, h textproto.Header) bool {
-	for _, k := range v.headers {
-		if k.fromColumn {
+func headerPasses(v *verifier, h textproto.Header, open []bool) bool {
+	for i, k := range v.headers {
+		if !open[i] {
 			continue
 		}
 		if k.value == "" {
@@ -943,11 +1008,13 @@ func containsFolded(s, n string) bool {
 // n case-insensitively matches: SQLite's LIKE folds ASCII letters only,
 // so a rune whose fold orbit leaves ASCII (k, s, and every non-ASCII
 // rune) becomes _, which matches any one character. ok is false when the
-// pattern would narrow nothing or be too long for SQLite.
-func likePattern(n string) (string, bool) {
+// pattern would narrow nothing or be too long for SQLite; exact tells
+// that no rune became _, so that what matches is what holds n.
+func likePattern(n string) (pattern string, ok, exact bool) {
 	if n == "" || len(n) > 1000 {
-		return "", false
+		return "", false, false
 	}
+	exact = true
 	var b strings.Builder
 	b.WriteByte('%')
 	literal := false
@@ -955,6 +1022,7 @@ func likePattern(n string) (string, bool) {
 		switch {
 		case !asciiOrbit(r):
 			b.WriteByte('_')
+			exact = false
 		case r == '%' || r == '_' || r == '\\':
 			b.WriteByte('\\')
 			b.WriteRune(r)
@@ -965,7 +1033,7 @@ func likePattern(n string) (string, bool) {
 		}
 	}
 	b.WriteByte('%')
-	return b.String(), literal
+	return b.String(), literal, exact
 }
 
 // asciiOrbit tells whether every rune that folds like r is ASCII.
