@@ -561,7 +561,7 @@ func wordsQuery(c *imap.SearchCriteria) bquery.Query {
 				if len(or) == 1 {
 					and = append(and, or[0])
 				} else {
-					and = append(and, bquery.NewDisjunctionQuery(or))
+					and = append(and, bquery.NewBooleanQueryForQueryString(nil, or, nil))
 				}
 			}
 		}
@@ -574,7 +574,10 @@ func wordsQuery(c *imap.SearchCriteria) bquery.Query {
 	case 1:
 		return and[0]
 	}
-	return bquery.NewConjunctionQuery(and)
+	// Built as archive/query builds the web's: in query-string mode, a
+	// word the analyser drops (a stop word) is skipped rather than
+	// emptying the AND; alone, it finds nothing, as on the web.
+	return bquery.NewBooleanQueryForQueryString(and, nil, nil)
 }
 
 // indexWords cuts an IMAP string into the words BODY and TEXT look for.
