@@ -175,7 +175,11 @@ func FuzzSearchCriteria(f *testing.F) {
 		if err != nil {
 			t.Fatalf("%s: %v", describe(c), err)
 		}
+		o.unjudged = false
 		want := o.search(t, c)
+		if o.unjudged {
+			return
+		}
 		if got, want := o.comparable(c, got), o.comparable(c, want); !slices.Equal(got, want) {
 			t.Fatalf("%s:\nSearch %v\noracle %v", describe(c), got, want)
 		}
@@ -222,7 +226,11 @@ func FuzzSearchCommand(f *testing.F) {
 		if err != nil {
 			t.Fatalf("%q: %v", args, err)
 		}
+		o.unjudged = false
 		want := o.search(t, c)
+		if o.unjudged {
+			return
+		}
 		if got, want := o.comparable(c, got), o.comparable(c, want); !slices.Equal(got, want) {
 			t.Fatalf("%q = %s:\nSearch %v\noracle %v", args, describe(c), got, want)
 		}

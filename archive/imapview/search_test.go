@@ -111,6 +111,10 @@ type oracle struct {
 	// so results are compared without them when a criterion asks FROM.
 	multiFrom map[uint32]bool
 	flags     func([]uint32) map[uint32][]string
+	// unjudged is set when a BODY or TEXT word is one the web's query
+	// language reads as syntax (a parenthesis, a quote, a prefix, a
+	// wildcard …): the web has no form for it to compare with.
+	unjudged bool
 }
 
 func newOracle(tb testing.TB, f *searchFixture) *oracle {
@@ -318,6 +322,10 @@ func (o *oracle) web(tb testing.TB, s, kind string) []uint32 {
 		if !strings.ContainsFunc(w, isAlnum) {
 			continue
 		}
+		if !plainWord(w) {
+			o.unjudged = true
+			return nil
+		}
 		if kind == "b" {
 			terms = append(terms, "b:"+w)
 		} else {
@@ -332,6 +340,12 @@ func (o *oracle) web(tb testing.TB, s, kind string) []uint32 {
 		return hits
 	}
 	q, err := query.Parse(qs, query.Options{})
+	var qerr *query.Error
+	if errors.As(err, &qerr) {
+		// Beyond the web's bounds (a word of more than 100 letters …).
+		o.unjudged = true
+		return nil
+	}
 	if err != nil {
 		tb.Fatalf("web query %q: %v", qs, err)
 	}
@@ -357,6 +371,24 @@ func (o *oracle) web(tb testing.TB, s, kind string) []uint32 {
 	slices.Sort(hits)
 	o.words[qs] = hits
 	return hits
+}
+
+// plainWord tells whether the web's query language reads w as a word
+// and nothing else.
+func plainWord(w string) bool {
+	switch w {
+	case "AND", "OR", "NOT":
+		return false
+	}
+	if w[0] == '-' || w[0] == '+' {
+		return false
+	}
+	for _, r := range w {
+		if !isAlnum(r) && !strings.ContainsRune("-.@_'", r) {
+			return false
+		}
+	}
+	return true
 }
 
 func isAlnum(r rune) bool {
@@ -499,6 +531,9 @@ func TestSearchSynthetic(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			want := o.search(t, tt.c)
+			if o.unjudged {
+				t.Fatal("the web has no form for these words")
+			}
 			if len(want) < tt.min {
 				t.Fatalf("the oracle finds %d posts, the test expects at least %d: the fixture is not what the test thinks", len(want), tt.min)
 			}
