@@ -37,6 +37,7 @@ func Run(t *testing.T, open Open) {
 		{"SessionsAndSignIns", sessionsAndSignIns},
 		{"SecretsAndKeys", secretsAndKeys},
 		{"AppPasswords", appPasswords},
+		{"IMAPSearchFilters", imapSearchFilters},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, open(t)) })
