@@ -369,14 +369,19 @@ func (e *evaluation) filter(c *imap.SearchCriteria) (*store.IMAPFilter, []uidRan
 			}
 			switch strings.ToLower(key) {
 			case "subject":
-				if p, ok, _ := likePattern(n); ok {
+				if p, ok, exact := likePattern(n); exact {
+					f.SubjectHas, used = append(f.SubjectHas, n), true
+				} else if ok {
 					f.Subject, used = append(f.Subject, p), true
 				}
 			case "from":
 				// The author's name and address are the From field's
 				// words: a needle matching the field has its longest
 				// run without separators in one of them.
-				if p, ok, _ := likePattern(authorPiece(n)); ok {
+				piece := authorPiece(n)
+				if p, ok, exact := likePattern(piece); exact {
+					f.AuthorHas, used = append(f.AuthorHas, piece), true
+				} else if ok {
 					f.Author, used = append(f.Author, p), true
 				}
 			}
@@ -977,8 +982,11 @@ func needle(s string) string {
 }
 
 // foldRune maps r to the smallest rune of its simple case-folding orbit
-// (Unicode's case-insensitive equivalence, one rune for one): so "K",
-// "k" and the Kelvin sign fold alike.
+// (Unicode's case-insensitive equivalence, one rune for one), leaving
+// ASCII out of the orbits of other runes: ASCII letters fold as ASCII
+// (i;ascii-casemap), "Ü" and "ü" alike, but the Kelvin sign and the long
+// s stay apart from k and s. So a string of ASCII is answered by the
+// database's ASCII folding exactly, and no one misses the two.
 func foldRune(r rune) rune {
 	if r < utf8.RuneSelf {
 		if 'a' <= r && r <= 'z' {
@@ -988,7 +996,9 @@ func foldRune(r rune) rune {
 	}
 	m := r
 	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-		m = min(m, f)
+		if f >= utf8.RuneSelf {
+			m = min(m, f)
+		}
 	}
 	return m
 }
@@ -1008,9 +1018,9 @@ func containsFolded(s, n string) bool {
 }
 
 // likePattern is a LIKE pattern (escape \) that every string containing
-// n case-insensitively matches: SQLite's LIKE folds ASCII letters only,
-// so a rune whose fold orbit leaves ASCII (k, s, and every non-ASCII
-// rune) becomes _, which matches any one character. ok is false when the
+// n case-insensitively (foldRune) matches: SQLite's LIKE folds ASCII
+// letters only, so a non-ASCII rune becomes _, which matches any one
+// character. ok is false when the
 // pattern would narrow nothing or be too long for SQLite; exact tells
 // that no rune became _, so that what matches is what holds n.
 func likePattern(n string) (pattern string, ok, exact bool) {
@@ -1023,7 +1033,7 @@ func likePattern(n string) (pattern string, ok, exact bool) {
 	literal := false
 	for _, r := range n {
 		switch {
-		case !asciiOrbit(r):
+		case r >= utf8.RuneSelf:
 			b.WriteByte('_')
 			exact = false
 		case r == '%' || r == '_' || r == '\\':
@@ -1037,19 +1047,6 @@ func likePattern(n string) (pattern string, ok, exact bool) {
 	}
 	b.WriteByte('%')
 	return b.String(), literal, exact
-}
-
-// asciiOrbit tells whether every rune that folds like r is ASCII.
-func asciiOrbit(r rune) bool {
-	if r >= utf8.RuneSelf {
-		return false
-	}
-	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-		if f >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
 }
 
 // authorSeparators are the characters of a From field that neither the

@@ -299,15 +299,27 @@ func (o *oracle) match(tb testing.TB, c *imap.SearchCriteria, u uint32, seq int)
 	return true
 }
 
-// foldContains is the oracle's own case-insensitive substring test:
-// rune by rune with strings.EqualFold, no folding tables of its own.
+// foldContains is the oracle's own case-insensitive substring test,
+// rune by rune: ASCII letters by ASCII case, other runes by
+// strings.EqualFold, and never an ASCII rune equal to another (the
+// Kelvin sign is not k: README).
 func foldContains(s, n string) bool {
 	nr := []rune(n)
 	sr := []rune(s)
-	for i := 0; i+len(nr) <= len(sr); i++ {
-		if strings.EqualFold(string(sr[i:i+len(nr)]), n) {
-			return true
+	same := func(a, b rune) bool {
+		if a < utf8.RuneSelf || b < utf8.RuneSelf {
+			return a == b || (a < utf8.RuneSelf && b < utf8.RuneSelf && strings.EqualFold(string(a), string(b)))
 		}
+		return strings.EqualFold(string(a), string(b))
+	}
+outer:
+	for i := 0; i+len(nr) <= len(sr); i++ {
+		for j := range nr {
+			if !same(sr[i+j], nr[j]) {
+				continue outer
+			}
+		}
+		return true
 	}
 	return false
 }
@@ -479,7 +491,8 @@ func TestSearchSynthetic(t *testing.T) {
 		{"all", &imap.SearchCriteria{}, len(f.ids)},
 		{"subject", &imap.SearchCriteria{Header: hdr("Subject", "uhd")}, 2},
 		{"subject non-ASCII folded", &imap.SearchCriteria{Header: hdr("Subject", "übersetzung")}, 1},
-		{"subject Kelvin by k", &imap.SearchCriteria{Header: hdr("Subject", "KELVIN")}, 1},
+		{"subject Kelvin sign is not k", &imap.SearchCriteria{Header: hdr("Subject", "KELVIN")}, 0},
+		{"subject Kelvin sign", &imap.SearchCriteria{Header: hdr("Subject", "\u212Aelvin")}, 1},
 		{"subject first field only", &imap.SearchCriteria{Header: hdr("Subject", "second")}, 0},
 		{"subject LIKE specials", &imap.SearchCriteria{Header: hdr("Subject", `50%_off \`)}, 1},
 		{"subject spaces collapsed", &imap.SearchCriteria{Header: hdr("Subject", "many spaces and")}, 1},
@@ -488,7 +501,8 @@ func TestSearchSynthetic(t *testing.T) {
 		{"from name", &imap.SearchCriteria{Header: hdr("From", "marcus")}, 3},
 		{"from across name and address", &imap.SearchCriteria{Header: hdr("From", "müller <marcus")}, 1},
 		{"from encoded", &imap.SearchCriteria{Header: hdr("From", "schröder")}, 1},
-		{"from comment", &imap.SearchCriteria{Header: hdr("From", "kelvin sign")}, 1},
+		{"from comment", &imap.SearchCriteria{Header: hdr("From", "ELVIN SIGN")}, 1},
+		{"from comment, Kelvin sign", &imap.SearchCriteria{Header: hdr("From", "\u212Aelvin sign")}, 1},
 		{"from second address", &imap.SearchCriteria{Header: hdr("From", "three@")}, 0},
 		{"from first of several", &imap.SearchCriteria{Header: hdr("From", "two@")}, 1},
 		{"to", &imap.SearchCriteria{Header: hdr("To", "cop@example")}, 5},
@@ -662,6 +676,72 @@ func TestCRLFLen(t *testing.T) {
 	} {
 		if got := crlfLen([]byte(tt.in)); got != tt.want {
 			t.Errorf("crlfLen(%q) = %d, want %d", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestSearchListMadeAgain checks that a list deleted and made again
+// under the same address does not find the old list's posts, which the
+// index holds until the indexer takes them out.
+func TestSearchListMadeAgain(t *testing.T) {
+	f := openFixture(t, t.TempDir(), syntheticCorpus(), fixtureNow)
+	s := NewSearcher(f.st, f.idx)
+	ctx := context.Background()
+	before, err := s.Search(ctx, f.list, &imap.SearchCriteria{Body: []string{"sample"}}, nil)
+	if err != nil || len(before) == 0 {
+		t.Fatalf("before: %v, %v", before, err)
+	}
+	if err := f.st.DeleteList(ctx, f.list.Address); err != nil {
+		t.Fatal(err)
+	}
+	again := store.NewList(f.list.Address, "CoP again")
+	if err := f.st.CreateList(ctx, again); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []*imap.SearchCriteria{{}, {Body: []string{"sample"}}, {Text: []string{"timeout"}}, {Header: textproto.MIMEHeader{"Subject": {"uhd"}}}} {
+		got, err := s.Search(ctx, again, c, nil)
+		if err != nil || len(got) != 0 {
+			t.Errorf("%+v on the new list: %v, %v; want nothing", c, got, err)
+		}
+	}
+}
+
+// TestSearchConcurrent runs searches from many sessions at once (run
+// with -race): a Searcher keeps no state between calls.
+func TestSearchConcurrent(t *testing.T) {
+	f := openFixture(t, t.TempDir(), syntheticCorpus(), fixtureNow)
+	o := newOracle(t, f)
+	s := NewSearcher(f.st, f.idx)
+	cs := []*imap.SearchCriteria{
+		{Header: textproto.MIMEHeader{"Subject": {"uhd"}}},
+		{Body: []string{"sample rate"}},
+		{Not: []*imap.SearchCriteria{{Header: textproto.MIMEHeader{"To": {"cop"}}}}},
+		{Larger: 300, Or: [][2]*imap.SearchCriteria{{{Header: textproto.MIMEHeader{"From": {"marcus"}}}, {Text: []string{"loop"}}}}},
+	}
+	want := make([][]uint32, len(cs))
+	for i, c := range cs {
+		want[i] = o.search(t, c)
+	}
+	errs := make(chan error, 8)
+	for g := range 8 {
+		go func() {
+			for i := range 20 {
+				k := (g + i) % len(cs)
+				got, err := s.Search(context.Background(), f.list, cs[k], nil)
+				if err == nil && !slices.Equal(got, want[k]) {
+					err = fmt.Errorf("criteria %d: %v, want %v", k, got, want[k])
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package imapview
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"io"
 	"io/fs"
@@ -194,3 +195,57 @@ func TestSearchUSRP(t *testing.T) {
 }
 
 func firstN(s []uint32, n int) []uint32 { return s[:min(n, len(s))] }
+
+// BenchmarkSearchUSRP times the five searches on the usrp
+// archive (the SEARCH part of the bench's IMAP session).
+func BenchmarkSearchUSRP(b *testing.B) {
+	f, err := os.Open(usrpPath)
+	if err != nil {
+		b.Skipf("corpus: %v", err)
+	}
+	r, err := mbox.NewReader(f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var raws [][]byte
+	for {
+		m, err := r.Next()
+		if err != nil {
+			break
+		}
+		raws = append(raws, m.Raw)
+	}
+	f.Close()
+	dir := b.TempDir()
+	fx := openFixture(b, dir, raws, fixtureNow)
+	if os.Getenv("DBGINDEX") != "" {
+		db, err := sql.Open("sqlite", dir+"/store/praxis.db")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := db.Exec(os.Getenv("DBGINDEX")); err != nil {
+			b.Fatal(err)
+		}
+		db.Close()
+	}
+	s := NewSearcher(fx.st, fx.idx)
+	day := func(s string) time.Time { t, _ := time.Parse("2-Jan-2006", s); return t }
+	for _, bb := range []struct {
+		name string
+		c    *imap.SearchCriteria
+	}{
+		{"subject_uhd", &imap.SearchCriteria{Header: textproto.MIMEHeader{"Subject": {"uhd"}}}},
+		{"from_marcus", &imap.SearchCriteria{Header: textproto.MIMEHeader{"From": {"marcus"}}}},
+		{"body_sample_rate", &imap.SearchCriteria{Body: []string{"sample rate"}}},
+		{"text_timeout_x310", &imap.SearchCriteria{Text: []string{"timeout", "x310"}}},
+		{"since_before", &imap.SearchCriteria{Since: day("1-Jan-2021"), Before: day("2-Feb-2021")}},
+	} {
+		b.Run(bb.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := s.Search(context.Background(), fx.list, bb.c, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
