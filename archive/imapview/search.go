@@ -132,12 +132,8 @@ func measure(c *imap.SearchCriteria, depth int) (keys, words int, err error) {
 	for _, t := range c.Text {
 		words += len(indexWords(t))
 	}
-	if c.SeqNum != nil {
-		keys += len(c.SeqNum.Set)
-	}
-	if c.Uid != nil {
-		keys += len(c.Uid.Set)
-	}
+	// A sequence or UID set counts once, however many ranges it has:
+	// clients send long ones, and ranges cost a sort, not a query each.
 	add := func(sub *imap.SearchCriteria) error {
 		k, w, err := measure(sub, depth+1)
 		keys, words = keys+k, words+w
@@ -175,6 +171,9 @@ type evaluation struct {
 	hasCount    bool
 	maxID       int64
 	hasMaxID    bool
+	// words holds the index's answers by the BODY and TEXT strings that
+	// asked them.
+	words map[string][]uint32
 }
 
 // eval returns the posts among within (all of the list's when all is
@@ -195,9 +194,18 @@ func (e *evaluation) eval(c *imap.SearchCriteria, within []uint32, all bool, dep
 	// 1. Words, from the index.
 	fromIndex := false
 	if q := wordsQuery(c); q != nil {
-		hits, err := e.indexMatches(q)
-		if err != nil {
-			return nil, err
+		// The same words under several ORs and NOTs ask the index once.
+		key := fmt.Sprintf("%q %q", c.Body, c.Text)
+		hits, ok := e.words[key]
+		if !ok {
+			var err error
+			if hits, err = e.indexMatches(q); err != nil {
+				return nil, err
+			}
+			if e.words == nil {
+				e.words = map[string][]uint32{}
+			}
+			e.words[key] = hits
 		}
 		if !all {
 			hits = intersect(hits, cur)

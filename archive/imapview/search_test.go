@@ -745,3 +745,25 @@ func TestSearchConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchLongSets checks that sets of many ranges, as clients send
+// them, are answered, not refused.
+func TestSearchLongSets(t *testing.T) {
+	f := openFixture(t, t.TempDir(), syntheticCorpus(), fixtureNow)
+	o := newOracle(t, f)
+	s := NewSearcher(f.st, f.idx)
+	uids, seqs := &imap.SeqSet{}, &imap.SeqSet{}
+	for i := uint32(1); i < 20_000; i += 2 {
+		uids.AddNum(i)
+		seqs.AddNum(i)
+	}
+	for _, c := range []*imap.SearchCriteria{{Uid: uids}, {SeqNum: seqs}, {Uid: uids, SeqNum: seqs}, {Not: []*imap.SearchCriteria{{SeqNum: seqs}}}} {
+		got, err := s.Search(context.Background(), f.list, c, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := o.search(t, c); !slices.Equal(got, want) || (c.Not == nil && c.Uid == nil && len(want) == 0) {
+			t.Errorf("%d ranges: %v, want %v", len(c.Format()), got, want)
+		}
+	}
+}
