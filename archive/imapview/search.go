@@ -92,6 +92,9 @@ const searchPage = store.IMAPSearchChunk
 // parse). LARGER and SMALLER count the message with CRLF line ends, as
 // RFC822.SIZE does.
 func (s *Searcher) Search(ctx context.Context, list *store.List, c *imap.SearchCriteria, flags func(uids []uint32) map[uint32][]string) ([]uint32, error) {
+	if list == nil {
+		return nil, errors.New("imapview: search: no list")
+	}
 	if c == nil {
 		c = &imap.SearchCriteria{}
 	}
