@@ -375,6 +375,9 @@ func (e *evaluation) filter(c *imap.SearchCriteria) (*store.IMAPFilter, []uidRan
 	for key, vs := range c.Header {
 		for _, v := range vs {
 			n := needle(v)
+			if p, ok := headPattern(key, n); ok {
+				f.HeadLike, f.HeadBytes, used = append(f.HeadLike, p), headPrefix, true
+			}
 			if n == "" {
 				continue
 			}
@@ -1058,6 +1061,49 @@ func likePattern(n string) (pattern string, ok, exact bool) {
 	}
 	b.WriteByte('%')
 	return b.String(), literal, exact
+}
+
+// headPattern is a LIKE pattern for the stored bytes of a post whose
+// field key holds n (or, for an empty n, that has the field), for
+// IMAPFilter.HeadLike; ok is false when the bytes cannot narrow (or the
+// columns do better: SUBJECT and FROM). Decoding changes encoded words,
+// 8-bit text and white space only, so the longest run of n of printable
+// ASCII is in the bytes as written, ASCII case aside, unless an encoded
+// word or a NUL hides it, which HeadLike lets through.
+func headPattern(key, n string) (string, bool) {
+	switch strings.ToLower(key) {
+	case "subject", "from":
+		if n != "" {
+			return "", false
+		}
+	}
+	piece := key
+	if n != "" {
+		piece = ""
+		for _, p := range strings.FieldsFunc(n, func(r rune) bool { return r <= ' ' || r >= 0x7f }) {
+			if len(p) > len(piece) {
+				piece = p
+			}
+		}
+	}
+	if len(piece) < 2 || len(piece) > 1000 {
+		return "", false
+	}
+	for _, r := range piece {
+		if r <= ' ' || r >= 0x7f {
+			return "", false // a field name nothing can match: verify decides
+		}
+	}
+	var b strings.Builder
+	b.WriteByte('%')
+	for _, r := range piece {
+		if r == '%' || r == '_' || r == '\\' {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	b.WriteByte('%')
+	return b.String(), true
 }
 
 // authorSeparators are the characters of a From field that neither the

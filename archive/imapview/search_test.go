@@ -441,6 +441,8 @@ func syntheticCorpus() [][]byte {
 		msg("\n", "50%_off \\ discount\n", "From: Shop <shop@example.com>", "To: cop@example.org", "Bcc: hidden@example.com", "Subject: 50%_off \\ today", "Date: Mon, 11 Jan 2021 08:00:00 +0000", "Message-ID: <s1@x>"),
 		msg("\n", "tabs\tand   spaces\n", "From: Spaces <spaces@example.com>", "Subject: many    spaces\tand\ttabs", "Date: Mon, 11 Jan 2021 09:00:00 +0000", "Message-ID: <s2@x>"),
 		msg("\n", "raw 8-bit subject\n", "From: latin@example.com", "Subject: caf\xe9 cr\xe8me", "Date: Mon, 11 Jan 2021 10:00:00 +0000", "Message-ID: <s3@x>"),
+		msg("\n", "an encoded To\n", "From: enc@example.com", "To: =?utf-8?b?Q29vcCBMaXN0ZQ==?= <coop@example.org>", "Subject: encoded to", "Date: Wed, 13 Jan 2021 10:00:00 +0000", "Message-ID: <e1@x>"),
+		msg("\r\n", "a NUL in the header\n", "From: nul@example.com", "X-Nul: a\x00b", "Cc: nul-cc@example.org", "Subject: nul", "Date: Wed, 13 Jan 2021 11:00:00 +0000", "Message-ID: <n1@x>"),
 		msg("\r\n", "x310 timeout again\n", "From: Marcus D. Leech <patchvonbraun@gmail.com>", "To: USRP <cop@example.org>", "Subject: [USRP-users] X310 timeout", "Date: Tue, 12 Jan 2021 10:00:00 -0800", "Message-ID: <t1@x>"),
 	}
 }
@@ -508,6 +510,9 @@ func TestSearchSynthetic(t *testing.T) {
 		{"to", &imap.SearchCriteria{Header: hdr("To", "cop@example")}, 5},
 		{"cc", &imap.SearchCriteria{Header: hdr("Cc", "someone")}, 1},
 		{"bcc", &imap.SearchCriteria{Header: hdr("Bcc", "hidden")}, 1},
+		{"to in base64", &imap.SearchCriteria{Header: hdr("To", "COOP LISTE")}, 1},
+		{"cc after a NUL", &imap.SearchCriteria{Header: hdr("Cc", "nul-cc")}, 1},
+		{"header after a NUL", &imap.SearchCriteria{Header: hdr("X-Nul", "")}, 1},
 		{"header x-mailer present", &imap.SearchCriteria{Header: hdr("X-Mailer", "")}, 3},
 		{"header x-mailer value", &imap.SearchCriteria{Header: hdr("X-Mailer", "long")}, 1},
 		{"header in a long header", &imap.SearchCriteria{Header: hdr("X-Long", "padding padding")}, 1},

@@ -36,6 +36,14 @@ type IMAPFilter struct {
 	// compared case-insensitively (as LIKE does, and cheaper than LIKE's
 	// pattern walk): instr over lower(), whose folding is ASCII's.
 	SubjectHas, AuthorHas []string
+	// HeadLike holds LIKE patterns for the first HeadBytes bytes of the
+	// stored message. A post passes a pattern when that start matches it,
+	// or when it cannot be judged by bytes: it holds a NUL (where LIKE's
+	// text ends), an encoded word ("=?", whose decoded text the bytes do
+	// not show), or no blank line (its header goes on past HeadBytes).
+	// What passes is a superset the caller verifies.
+	HeadLike  []string
+	HeadBytes int
 }
 
 // IMAPSearchChunk bounds the ids one IMAPFilter.In or IMAPHeads call
@@ -81,6 +89,9 @@ func (s imapSearchTable) IMAPSearchIDs(ctx context.Context, listID int64, f *IMA
 	var b strings.Builder
 	args := []any{listID, after}
 	b.WriteString(`SELECT id FROM archive WHERE list_id = ? AND id > ?`)
+	if len(f.HeadLike) > 0 && f.HeadBytes <= 0 {
+		return nil, fmt.Errorf("store: imap search: HeadLike without HeadBytes: %w", ErrInvalid)
+	}
 	cond := func(sqlText string, a ...any) {
 		b.WriteString(" AND ")
 		b.WriteString(sqlText)
@@ -126,6 +137,16 @@ func (s imapSearchTable) IMAPSearchIDs(ctx context.Context, listID int64, f *IMA
 	}
 	for _, p := range f.Author {
 		cond(`(from_name LIKE ? ESCAPE '`+likeEscape+`' OR from_addr LIKE ? ESCAPE '`+likeEscape+`')`, p, p)
+	}
+	for _, p := range f.HeadLike {
+		// The blob is read (its first pages only) for the rows every
+		// other condition kept, as SQLite evaluates this last.
+		n := f.HeadBytes
+		cond(`EXISTS (SELECT 1 FROM archive_blobs b WHERE b.hash = archive.hash AND (
+			CAST(substr(b.raw, 1, ?) AS TEXT) LIKE ? ESCAPE '`+likeEscape+`'
+			OR instr(substr(b.raw, 1, ?), X'00') > 0
+			OR instr(substr(b.raw, 1, ?), X'3D3F') > 0
+			OR (instr(substr(b.raw, 1, ?), X'0A0A') = 0 AND instr(substr(b.raw, 1, ?), X'0A0D0A') = 0)))`, n, p, n, n, n, n)
 	}
 	b.WriteString(` ORDER BY id LIMIT ?`)
 	args = append(args, limit)

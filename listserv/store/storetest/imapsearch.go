@@ -83,6 +83,10 @@ func imapSearchFilters(t *testing.T, s store.Backend) {
 		{"subject escaped _ is no wildcard", store.IMAPFilter{Subject: []string{`%post\_%`}}, nil},
 		{"author name or address", store.IMAPFilter{Author: []string{"%marcus%"}}, pick(2, 4, 6, 8, 10, 12)},
 		{"author address", store.IMAPFilter{Author: []string{"%user1_@%"}}, pick(10, 11, 12)},
+		{"head bytes, ASCII case-insensitive", store.IMAPFilter{HeadLike: []string{"%MESSAGE-ID: <m12@%"}, HeadBytes: 200}, pick(12)},
+		{"head cut before its end passes", store.IMAPFilter{HeadLike: []string{"%nowhere%"}, HeadBytes: 10}, ids},
+		{"subject contains", store.IMAPFilter{SubjectHas: []string{"50%_OFF 1"}}, pick(12)},
+		{"author contains", store.IMAPFilter{AuthorHas: []string{"USER1"}}, pick(1, 10, 11, 12)},
 		{"together", store.IMAPFilter{Subject: []string{"%uhd%"}, Author: []string{"%m_ller%"}, MinID: ids[3]}, pick(6, 12)},
 	}
 	for _, tt := range tests {
