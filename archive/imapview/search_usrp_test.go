@@ -2,7 +2,6 @@ package imapview
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"io"
 	"io/fs"
@@ -216,18 +215,7 @@ func BenchmarkSearchUSRP(b *testing.B) {
 		raws = append(raws, m.Raw)
 	}
 	f.Close()
-	dir := b.TempDir()
-	fx := openFixture(b, dir, raws, fixtureNow)
-	if os.Getenv("DBGINDEX") != "" {
-		db, err := sql.Open("sqlite", dir+"/store/praxis.db")
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := db.Exec(os.Getenv("DBGINDEX")); err != nil {
-			b.Fatal(err)
-		}
-		db.Close()
-	}
+	fx := openFixture(b, b.TempDir(), raws, fixtureNow)
 	s := NewSearcher(fx.st, fx.idx)
 	day := func(s string) time.Time { t, _ := time.Parse("2-Jan-2006", s); return t }
 	for _, bb := range []struct {
