@@ -54,13 +54,17 @@ func NewSearcher(st SearchStore, idx *index.Index) *Searcher {
 // Bounds on one SEARCH. go-imap parses nested NOT and OR recursively,
 // and the server bounds a command's size; these keep what is left cheap:
 // a criterion nested deeper than maxSearchDepth, or more than
-// maxSearchKeys keys in all, or more than maxSearchWords words for the
-// index, is refused (ErrSearchTooComplex; the server answers NO) rather
-// than run.
+// maxSearchKeys keys in all, more than maxSearchWords words for the
+// index, or more than maxSearchScans keys that may read the header or
+// row of every post (a header field other than an ASCII SUBJECT or FROM,
+// a sent date, a size), is refused (ErrSearchTooComplex; the server
+// answers NO) rather than run: an OR of a thousand TO keys would read
+// the whole list a thousand times.
 const (
 	maxSearchDepth = 64
 	maxSearchKeys  = 1024
 	maxSearchWords = query.DefaultMaxWords
+	maxSearchScans = 16
 )
 
 // Errors a SEARCH may end in besides the store's and the index's.
@@ -98,12 +102,13 @@ func (s *Searcher) Search(ctx context.Context, list *store.List, c *imap.SearchC
 	if c == nil {
 		c = &imap.SearchCriteria{}
 	}
-	keys, words, err := measure(c, 0)
+	z, err := measure(c, 0)
 	if err != nil {
 		return nil, err
 	}
-	if keys > maxSearchKeys || words > maxSearchWords {
-		return nil, fmt.Errorf("%w: %d keys (at most %d), %d words (at most %d)", ErrSearchTooComplex, keys, maxSearchKeys, words, maxSearchWords)
+	if z.keys > maxSearchKeys || z.words > maxSearchWords || z.scans > maxSearchScans {
+		return nil, fmt.Errorf("%w: %d keys (at most %d), %d words (at most %d), %d keys that read every post (at most %d)",
+			ErrSearchTooComplex, z.keys, maxSearchKeys, z.words, maxSearchWords, z.scans, maxSearchScans)
 	}
 	e := &evaluation{ctx: ctx, s: s, list: list, flags: flags}
 	out, err := e.eval(c, nil, true, 0)
@@ -116,48 +121,68 @@ func (s *Searcher) Search(ctx context.Context, list *store.List, c *imap.SearchC
 	return out, nil
 }
 
-// measure counts a criteria tree's keys and index words, refusing one
-// nested deeper than maxSearchDepth before recursing further.
-func measure(c *imap.SearchCriteria, depth int) (keys, words int, err error) {
+// searchSize is what a criteria tree asks of the store and the index.
+type searchSize struct {
+	keys  int // every key
+	words int // words for the index
+	scans int // keys that may read every post's header or row
+}
+
+// measure sizes a criteria tree, refusing one nested deeper than
+// maxSearchDepth before recursing further, or grown past the bounds.
+func measure(c *imap.SearchCriteria, depth int) (searchSize, error) {
+	var z searchSize
 	if depth > maxSearchDepth {
-		return 0, 0, fmt.Errorf("%w: nested deeper than %d", ErrSearchTooComplex, maxSearchDepth)
+		return z, fmt.Errorf("%w: nested deeper than %d", ErrSearchTooComplex, maxSearchDepth)
 	}
 	if c == nil {
-		return 0, 0, nil
+		return z, nil
 	}
-	keys = 1 + len(c.Body) + len(c.Text) + len(c.WithFlags) + len(c.WithoutFlags)
-	for _, vs := range c.Header {
-		keys += len(vs)
+	z.keys = 1 + len(c.Body) + len(c.Text) + len(c.WithFlags) + len(c.WithoutFlags)
+	for k, vs := range c.Header {
+		z.keys += len(vs)
+		for _, v := range vs {
+			if n := needle(v); n == "" || !sqlDecides(k, n) {
+				z.scans++
+			}
+		}
+	}
+	if !c.SentSince.IsZero() || !c.SentBefore.IsZero() {
+		z.scans++
+	}
+	if c.Larger > 0 || c.Smaller > 0 {
+		z.scans++
 	}
 	for _, b := range c.Body {
-		words += len(indexWords(b))
+		z.words += len(indexWords(b))
 	}
 	for _, t := range c.Text {
-		words += len(indexWords(t))
+		z.words += len(indexWords(t))
 	}
 	// A sequence or UID set counts once, however many ranges it has:
 	// clients send long ones, and ranges cost a sort, not a query each.
 	add := func(sub *imap.SearchCriteria) error {
-		k, w, err := measure(sub, depth+1)
-		keys, words = keys+k, words+w
-		if keys > maxSearchKeys {
-			return fmt.Errorf("%w: more than %d keys", ErrSearchTooComplex, maxSearchKeys)
+		sz, err := measure(sub, depth+1)
+		z.keys, z.words, z.scans = z.keys+sz.keys, z.words+sz.words, z.scans+sz.scans
+		if err == nil && (z.keys > maxSearchKeys || z.words > maxSearchWords || z.scans > maxSearchScans) {
+			err = fmt.Errorf("%w: %d keys (at most %d), %d words (at most %d), %d keys that read every post (at most %d)",
+				ErrSearchTooComplex, z.keys, maxSearchKeys, z.words, maxSearchWords, z.scans, maxSearchScans)
 		}
 		return err
 	}
 	for _, n := range c.Not {
 		if err := add(n); err != nil {
-			return 0, 0, err
+			return z, err
 		}
 	}
 	for _, o := range c.Or {
 		for _, sub := range o {
 			if err := add(sub); err != nil {
-				return 0, 0, err
+				return z, err
 			}
 		}
 	}
-	return keys, words, nil
+	return z, nil
 }
 
 // evaluation is one Search: the list, the session's flags and what is

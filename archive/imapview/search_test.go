@@ -621,6 +621,21 @@ func TestSearchDeepNesting(t *testing.T) {
 	if _, err := s.Search(ctx, f.list, tree(11), nil); !errors.Is(err, ErrSearchTooComplex) {
 		t.Errorf("OR tree of 2^11 leaves: err = %v, want ErrSearchTooComplex", err)
 	}
+	// Keys that read every post's header: a few are answered, many are
+	// refused, as an OR of them reads the list once each.
+	scans := func(n int) *imap.SearchCriteria {
+		c := &imap.SearchCriteria{Header: textproto.MIMEHeader{"To": {"cop"}}}
+		for i := 1; i < n; i++ {
+			c = &imap.SearchCriteria{Or: [][2]*imap.SearchCriteria{{c, {Header: textproto.MIMEHeader{"To": {fmt.Sprint("x", i)}}}}}}
+		}
+		return c
+	}
+	if _, err := s.Search(ctx, f.list, scans(maxSearchScans), nil); err != nil {
+		t.Errorf("%d header scans: %v", maxSearchScans, err)
+	}
+	if _, err := s.Search(ctx, f.list, scans(maxSearchScans+1), nil); !errors.Is(err, ErrSearchTooComplex) {
+		t.Errorf("%d header scans: err = %v, want ErrSearchTooComplex", maxSearchScans+1, err)
+	}
 	// Too many words for the index.
 	if _, err := s.Search(ctx, f.list, &imap.SearchCriteria{Text: []string{strings.Repeat("word ", maxSearchWords+1)}}, nil); !errors.Is(err, ErrSearchTooComplex) {
 		t.Errorf("%d words: err = %v, want ErrSearchTooComplex", maxSearchWords+1, err)
