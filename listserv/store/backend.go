@@ -161,6 +161,22 @@ type AppPasswords interface {
 	RevokeAppPasswords(ctx context.Context, listID int64, addr string) (int, error)
 }
 
+// IMAPIngest is what --imap-ingest keeps: which messages of each source
+// mailbox were taken (recorded in the spool's own transaction), whether
+// their after-action is done, and each source's progress and last error.
+type IMAPIngest interface {
+	SpoolIngest(ctx context.Context, key IngestKey, msgs ...*Message) error
+	RefuseIngest(ctx context.Context, key IngestKey, reason string) error
+	IngestedUIDs(ctx context.Context, source string, uidValidity uint32, uids []uint32) (map[uint32]bool, error)
+	Ingested(ctx context.Context, key IngestKey) (state, reason string, spoolID int64, err error)
+	IngestUnacted(ctx context.Context, source string, uidValidity uint32, limit int) ([]uint32, error)
+	MarkIngestActed(ctx context.Context, source string, uidValidity uint32, uids []uint32) error
+	IngestSource(ctx context.Context, source string) (*IngestSource, error)
+	IngestSources(ctx context.Context, listAddress string) ([]*IngestSource, error)
+	PutIngestSource(ctx context.Context, src *IngestSource) error
+	SetIngestError(ctx context.Context, source, listAddress, msg string) error
+}
+
 // Backend is the whole store: what a second implementation provides.
 type Backend interface {
 	Lists
@@ -174,6 +190,7 @@ type Backend interface {
 	Sessions
 	AppPasswords
 	IMAPSearch
+	IMAPIngest
 	// SetClock replaces the clock the store stamps rows with (tests).
 	SetClock(now func() time.Time)
 	Close() error

@@ -57,14 +57,22 @@ type Message struct {
 type spoolReq struct {
 	ctx  context.Context
 	msgs []*Message
-	err  chan error
+	// ingest, when set, is recorded in the same transaction as msgs
+	// (imapingest.go); a key already recorded spools nothing and answers
+	// ErrDuplicate to this request alone.
+	ingest *IngestKey
+	err    chan error
 }
 
 // Spool stores msgs durably (fsync'd commit) and sets their IDs. Calls from
 // many SMTP sessions are grouped into one transaction, so that one fsync
 // covers all of them: the 250 waits for the commit either way.
 func (s *spoolTable) Spool(ctx context.Context, msgs ...*Message) error {
-	req := spoolReq{ctx: ctx, msgs: msgs, err: make(chan error, 1)}
+	return s.enqueueSpool(ctx, spoolReq{ctx: ctx, msgs: msgs, err: make(chan error, 1)})
+}
+
+// enqueueSpool hands req to the group-commit loop and waits for its commit.
+func (s *core) enqueueSpool(ctx context.Context, req spoolReq) error {
 	s.closeM.RLock()
 	if s.closed {
 		s.closeM.RUnlock()
@@ -105,14 +113,21 @@ func (s *core) spoolLoop() {
 				break drain
 			}
 		}
-		err := s.spoolBatch(batch)
-		for _, r := range batch {
-			r.err <- err
+		errs, err := s.spoolBatch(batch)
+		for i, r := range batch {
+			if err != nil {
+				r.err <- err
+			} else {
+				r.err <- errs[i]
+			}
 		}
 	}
 }
 
-func (s *core) spoolBatch(batch []spoolReq) error {
+// spoolBatch commits batch in one transaction. err fails every request;
+// errs[i] is request i's own answer when the commit succeeded (an ingest
+// key already recorded).
+func (s *core) spoolBatch(batch []spoolReq) (errs []error, err error) {
 	ctx := context.Background()
 	// The insert is prepared once on the spool's one connection (only
 	// this loop uses it) and bound to each batch's transaction; before the
@@ -120,34 +135,57 @@ func (s *core) spoolBatch(batch []spoolReq) error {
 	if s.spoolInsert == nil {
 		var err error
 		if s.spoolInsert, err = s.spool.PrepareContext(ctx, `INSERT INTO messages (list_id, list_address, kind, extra, mail_from, rcpt, remote, raw, state, reason, message_id, from_addr, subject, received_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`); err != nil {
-			return fmt.Errorf("store: spool: %w", err)
+			return nil, fmt.Errorf("store: spool: %w", err)
 		}
 	}
 	tx, release, err := s.begin(ctx, s.spool)
 	if err != nil {
-		return fmt.Errorf("store: spool: %w", err)
+		return nil, fmt.Errorf("store: spool: %w", err)
 	}
 	defer release()
 	stmt := tx.StmtContext(ctx, s.spoolInsert)
 	defer stmt.Close()
 	now := s.unix()
-	for _, r := range batch {
+	errs = make([]error, len(batch))
+	for i, r := range batch {
+		if r.ingest != nil {
+			// Checked inside the transaction, and the key written before
+			// the next request of the batch is looked at: two requests
+			// for one key in one batch spool once.
+			taken, err := ingestTaken(ctx, tx, r.ingest)
+			if err != nil {
+				return nil, err
+			}
+			if taken {
+				errs[i] = fmt.Errorf("store: %s uid %d: %w", r.ingest.Source, r.ingest.UID, ErrDuplicate)
+				continue
+			}
+		}
 		for _, m := range r.msgs {
 			if m.State == "" {
 				m.State = StateReceived
 			}
 			err := stmt.QueryRowContext(ctx, nullID(m.ListID), m.ListAddress, m.Kind, m.Extra, m.MailFrom, m.Rcpt, m.Remote, m.Raw, m.State, m.Reason, m.MessageID, m.FromAddr, m.Subject, now, now).Scan(&m.ID)
 			if err != nil {
-				return fmt.Errorf("store: spool: %w", err)
+				return nil, fmt.Errorf("store: spool: %w", err)
 			}
 			m.ReceivedAt = time.Unix(now, 0).UTC()
 		}
+		if r.ingest != nil {
+			var spoolID int64
+			if len(r.msgs) > 0 {
+				spoolID = r.msgs[0].ID
+			}
+			if err := recordIngest(ctx, tx, r.ingest, spoolID, ingestPosted, "", now); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: spool commit: %w", err)
+		return nil, fmt.Errorf("store: spool commit: %w", err)
 	}
 	s.lastSpool.Store(time.Now().UnixNano())
-	return nil
+	return errs, nil
 }
 
 func nullID(id int64) any {

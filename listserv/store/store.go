@@ -53,6 +53,7 @@ type Store struct {
 	probeTable
 	appPassTable
 	imapSearchTable
+	ingestTable
 }
 
 // The concerns' types: each is the core seen by one concern.
@@ -70,13 +71,15 @@ type (
 	appPassTable struct{ *core }
 	// imapSearchTable is the IMAP view's SEARCH reads (imapsearch.go).
 	imapSearchTable struct{ *core }
+	ingestTable     struct{ *core }
 )
 
 func newStore(c *core) *Store {
 	return &Store{core: c,
 		listTable: listTable{c}, memberTable: memberTable{c}, spoolTable: spoolTable{c}, queueTable: queueTable{c},
 		requestTable: requestTable{c}, archiveTable: archiveTable{c}, threadTable: threadTable{c}, digestTable: digestTable{c},
-		sessionTable: sessionTable{c}, probeTable: probeTable{c}, appPassTable: appPassTable{c}, imapSearchTable: imapSearchTable{c}}
+		sessionTable: sessionTable{c}, probeTable: probeTable{c}, appPassTable: appPassTable{c}, imapSearchTable: imapSearchTable{c},
+		ingestTable: ingestTable{c}}
 }
 
 // core is the database handle shared by every concern of the store.

@@ -38,6 +38,7 @@ func Run(t *testing.T, open Open) {
 		{"SecretsAndKeys", secretsAndKeys},
 		{"AppPasswords", appPasswords},
 		{"IMAPSearchFilters", imapSearchFilters},
+		{"IMAPIngestOnce", imapIngestOnce},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, open(t)) })
