@@ -38,7 +38,7 @@ func serveFlags(fs *flag.FlagSet, cfg *config.Config) {
 	fs.StringVar(&cfg.IMAPS, "imaps", cfg.IMAPS, "implicit-TLS IMAP address (off when empty)")
 	fs.StringVar(&cfg.BaseURL, "base-url", cfg.BaseURL, "the address written into links in mail (default http://HTTP)")
 	fs.StringVar(&cfg.Delivery, "delivery", cfg.Delivery, "smtp://[user:pass@]host:port[?tls=starttls|implicit|none], mx, or maildir:DIR (default maildir:DATA/outbox)")
-	fs.StringVar(&cfg.IMAPIngest, "imap-ingest", cfg.IMAPIngest, "imaps://user:pass@host:port/INBOX?list=ADDR")
+	fs.Var(config.NewURLListFlag(&cfg.IMAPIngest), "imap-ingest", "imaps://user:pass@host:port/MAILBOX?list=ADDR[&after=seen|move:FOLDER|delete]: take posts from a mailbox; repeatable")
 	fs.StringVar(&cfg.Hostname, "hostname", cfg.Hostname, "SMTP greeting and Message-ID domain")
 	fs.StringVar(&cfg.DNS, "dns", cfg.DNS, "DNS server host:port for MX, DMARC and DKIM look-ups")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "certificate for STARTTLS")

@@ -32,8 +32,10 @@ type Config struct {
 	BaseURL string `toml:"base-url"`
 	// Delivery is where outgoing mail goes: smtp://…, mx or maildir:DIR.
 	Delivery string `toml:"delivery"`
-	// IMAPIngest takes posts for a list from an existing mailbox; "" = off.
-	IMAPIngest string `toml:"imap-ingest"`
+	// IMAPIngest takes posts for lists from existing mailboxes, one URL
+	// each (ParseIngestURL); empty = off. The file may give one string or
+	// an array.
+	IMAPIngest StringList `toml:"imap-ingest"`
 	// Hostname is the SMTP greeting and Message-ID domain.
 	Hostname string `toml:"hostname"`
 	// DNS is the resolver (host:port) for MX, DMARC and DKIM; "" = system's.
@@ -175,6 +177,18 @@ func (c *Config) Validate() error {
 	}
 	if _, err := c.TrustedProxies(); err != nil {
 		errs = append(errs, err)
+	}
+	sources := map[string]bool{}
+	for _, raw := range c.IMAPIngest {
+		in, err := ParseIngestURL(raw)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if sources[in.Source()] {
+			bad("imap-ingest %s: the same mailbox twice", in.Source())
+		}
+		sources[in.Source()] = true
 	}
 	return errors.Join(errs...)
 }

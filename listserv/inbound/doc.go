@@ -4,8 +4,10 @@
 // committed to disk before a transport adapter answers 250 (Receive).
 //
 // Transport adapters depend only on the Receiver interface: smtpin for
-// SMTP and LMTP, and an IMAP mailbox poller next. Everything after the
-// spool (checks, moderation, the robot, delivery, the archive) picks the
-// message up from the store in state received; Summarize is the one
-// reading of a header that the spool and the checks share.
+// SMTP and LMTP, and imapin for an IMAP mailbox, whose Envelope carries
+// the message's ingest key, recorded in the spool's own transaction.
+// Everything after the spool (checks, moderation, the robot, delivery,
+// the archive) picks the message up from the store in state received;
+// Summarize is the one reading of a header that the spool and the checks
+// share.
 package inbound

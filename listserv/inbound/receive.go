@@ -32,6 +32,10 @@ var (
 type Envelope struct {
 	MailFrom string // "" for the null sender of bounces
 	Remote   string // the client's address, for logs
+	// Ingest, for a message taken from an IMAP mailbox, is its key: it is
+	// recorded in the spool's transaction, and a key already recorded
+	// spools nothing (store.ErrDuplicate), so the message is posted once.
+	Ingest *store.IngestKey
 }
 
 // Receiver is what a transport adapter (SMTP and LMTP in smtpin, an IMAP
@@ -47,6 +51,7 @@ type Store interface {
 	ServesDomain(ctx context.Context, domain string) (bool, error)
 	ListByAddress(ctx context.Context, address string) (*store.List, error)
 	Spool(ctx context.Context, msgs ...*store.Message) error
+	SpoolIngest(ctx context.Context, key store.IngestKey, msgs ...*store.Message) error
 }
 
 // Spool is the first room of a post's path: it resolves recipients and
@@ -113,7 +118,13 @@ func (s *Spool) Receive(ctx context.Context, env Envelope, routes []Route, raw [
 			Raw: raw, MessageID: sum.MessageID, FromAddr: sum.From, Subject: sum.Subject,
 		})
 	}
-	if err := s.store.Spool(ctx, msgs...); err != nil {
+	var err error
+	if env.Ingest != nil {
+		err = s.store.SpoolIngest(ctx, *env.Ingest, msgs...)
+	} else {
+		err = s.store.Spool(ctx, msgs...)
+	}
+	if err != nil {
 		return fmt.Errorf("receive: %w", err)
 	}
 	s.spooled()
