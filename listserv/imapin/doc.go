@@ -1,0 +1,28 @@
+// Package imapin is the IMAP adapter of the inbound room (--imap-ingest):
+// for communities whose list address lives at a hosted provider, it logs
+// in to that mailbox with go-imap's client and hands each message that
+// arrives there to the inbound Receiver, exactly as smtpin hands over a
+// message received by SMTP: the envelope sender is its Return-Path (or
+// its From), the recipient the list's posting address, and from the spool
+// on the post follows the same path (checks, moderation, archive,
+// delivery).
+//
+// Exactly once. A message of the mailbox is named for good by (source,
+// UIDVALIDITY, UID) (RFC 3501 §2.3.1.1). That key is written in the same
+// transaction as the spooled message (store.SpoolIngest, through
+// inbound.Envelope.Ingest), so a crash at any moment leaves both or
+// neither; a recorded key is never spooled again. Only after that commit
+// is the message flagged \Seen, moved or deleted (after=), and an
+// after-action that failed is retried on the next pass: it is safe to
+// repeat, because a recorded message is never reposted whatever its flags.
+//
+// A message too big (its RFC822.SIZE over max-message-bytes, checked before
+// its body is fetched) or unreadable is refused as SMTP would refuse it:
+// recorded with the reason, logged, left in the mailbox untouched, and not
+// fetched again.
+//
+// One Ingester per source, each its own goroutine (Run): IDLE when the
+// server offers it, a poll every PollInterval otherwise; on any failure
+// the connection is dropped and made again after a backoff that doubles up
+// to MaxBackoff. The last error is kept in the store for `praxis list show`.
+package imapin

@@ -1,0 +1,252 @@
+// Package imapintest runs a real Dovecot for the tests of IMAP ingest: a
+// throwaway configuration and maildir in a temporary directory, IMAP
+// without TLS on a free loopback port (so imap:// may send its password),
+// started and stopped by the test.
+package imapintest
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap"
+	"github.com/emersion/go-imap/client"
+)
+
+// Dovecot is one running (or stopped) Dovecot.
+type Dovecot struct {
+	t    testing.TB
+	Dir  string
+	Addr string // 127.0.0.1:PORT
+	User string
+	Pass string
+	conf string
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// Start starts a Dovecot for t, stopped at t's end. Without the dovecot
+// binary the test is skipped, or fails when CI=true.
+func Start(t testing.TB) *Dovecot {
+	t.Helper()
+	bin, err := exec.LookPath("dovecot")
+	if err != nil {
+		if _, err2 := os.Stat("/usr/sbin/dovecot"); err2 == nil {
+			bin = "/usr/sbin/dovecot"
+		} else if os.Getenv("CI") == "true" {
+			t.Fatalf("dovecot is missing (apt-get install dovecot-imapd): %v", err)
+		} else {
+			t.Skipf("dovecot is missing (apt-get install dovecot-imapd): %v", err)
+		}
+	}
+	_ = bin
+	// Not t.TempDir: Dovecot's unprivileged processes must traverse the
+	// directory, and t.TempDir's parent is 0700.
+	dir, err := os.MkdirTemp("", "praxis-dovecot-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	must(t, os.Chmod(dir, 0o711))
+	for _, d := range []string{"run", "state", "mail"} {
+		must(t, os.Mkdir(filepath.Join(dir, d), 0o755))
+	}
+	// As root, Dovecot will not run its login processes or mail as root:
+	// they run as Debian's dovenull and dovecot users, the mail as nobody
+	// (owner of the maildir). As another user, everything runs as that
+	// user.
+	uid, gid := os.Getuid(), os.Getgid()
+	internal, login := "dovecot", "dovenull"
+	if uid == 0 {
+		uid, gid = 65534, 65534
+		must(t, os.Chown(filepath.Join(dir, "mail"), uid, gid))
+	} else {
+		u, err := user.Current()
+		must(t, err)
+		internal, login = u.Username, u.Username
+	}
+	port := freePort(t)
+	d := &Dovecot{t: t, Dir: dir, Addr: fmt.Sprintf("127.0.0.1:%d", port), User: "lists", Pass: "s3cret-pw"}
+	passwd := fmt.Sprintf("%s:{PLAIN}%s:%d:%d::%s\n", d.User, d.Pass, uid, gid, filepath.Join(dir, "mail", d.User))
+	must(t, os.WriteFile(filepath.Join(dir, "passwd"), []byte(passwd), 0o644))
+	d.conf = filepath.Join(dir, "dovecot.conf")
+	conf := fmt.Sprintf(`protocols = imap
+listen = 127.0.0.1
+base_dir = %[1]s/run
+state_dir = %[1]s/state
+log_path = %[1]s/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+default_internal_user = %[2]s
+default_internal_group = %[2]s
+default_login_user = %[3]s
+first_valid_uid = 1
+mail_location = maildir:~/Maildir
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN %[1]s/passwd
+}
+userdb {
+  driver = passwd-file
+  args = %[1]s/passwd
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = %[4]d
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+`, dir, internal, login, port)
+	if os.Getuid() != 0 {
+		g, err := user.LookupGroupId(fmt.Sprint(os.Getgid()))
+		must(t, err)
+		conf = strings.Replace(conf, "default_internal_group = "+internal, "default_internal_group = "+g.Name, 1)
+	}
+	must(t, os.WriteFile(d.conf, []byte(conf), 0o644))
+	d.Start()
+	t.Cleanup(d.Stop)
+	return d
+}
+
+func freePort(t testing.TB) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Start (re)starts the server and waits until it greets.
+func (d *Dovecot) Start() {
+	d.t.Helper()
+	if d.cmd != nil {
+		return
+	}
+	bin := "dovecot"
+	if _, err := exec.LookPath(bin); err != nil {
+		bin = "/usr/sbin/dovecot"
+	}
+	cmd := exec.Command(bin, "-F", "-c", d.conf)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	must(d.t, cmd.Start())
+	d.cmd, d.done = cmd, make(chan struct{})
+	go func() { cmd.Wait(); close(d.done) }()
+	for i := 0; i < 300; i++ {
+		select {
+		case <-d.done:
+			d.t.Fatalf("dovecot exited: %s\n%s", out.String(), d.Log())
+		default:
+		}
+		if c, err := net.DialTimeout("tcp", d.Addr, time.Second); err == nil {
+			line, _ := bufio.NewReader(c).ReadString('\n')
+			c.Close()
+			if strings.HasPrefix(line, "* OK") {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	d.t.Fatalf("dovecot did not start on %s:\n%s", d.Addr, d.Log())
+}
+
+// Stop stops the server (and the sessions it serves).
+func (d *Dovecot) Stop() {
+	if d.cmd == nil {
+		return
+	}
+	d.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-d.done:
+	case <-time.After(20 * time.Second):
+		d.cmd.Process.Kill()
+		<-d.done
+	}
+	d.cmd = nil
+	// The master's children leave after it; wait until the port is free
+	// so that a restart can bind it.
+	for i := 0; i < 200; i++ {
+		c, err := net.DialTimeout("tcp", d.Addr, 200*time.Millisecond)
+		if err != nil {
+			return
+		}
+		c.Close()
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Log returns Dovecot's log.
+func (d *Dovecot) Log() string {
+	b, _ := os.ReadFile(filepath.Join(d.Dir, "dovecot.log"))
+	return string(b)
+}
+
+// URL is the --imap-ingest URL for mailbox and list, with extra
+// parameters (e.g. "&after=delete").
+func (d *Dovecot) URL(mailbox, list, extra string) string {
+	return fmt.Sprintf("imap://%s:%s@%s/%s?list=%s%s", d.User, d.Pass, d.Addr, mailbox, list, extra)
+}
+
+// Client logs in as the test user.
+func (d *Dovecot) Client() *client.Client {
+	d.t.Helper()
+	c, err := client.Dial(d.Addr)
+	must(d.t, err)
+	c.Timeout = 30 * time.Second
+	must(d.t, c.Login(d.User, d.Pass))
+	return c
+}
+
+// Append puts raw into mailbox (created when missing), unflagged.
+func (d *Dovecot) Append(mailbox string, raws ...[]byte) {
+	d.t.Helper()
+	c := d.Client()
+	defer c.Logout()
+	if mailbox != "INBOX" {
+		c.Create(mailbox) // an existing one answers NO: fine
+	}
+	for _, raw := range raws {
+		must(d.t, c.Append(mailbox, nil, time.Now(), bytes.NewReader(raw)))
+	}
+}
+
+// Messages returns the UIDs and flags of mailbox's messages.
+func (d *Dovecot) Messages(mailbox string) map[uint32][]string {
+	d.t.Helper()
+	c := d.Client()
+	defer c.Logout()
+	mb, err := c.Select(mailbox, true)
+	must(d.t, err)
+	out := map[uint32][]string{}
+	if mb.Messages == 0 {
+		return out
+	}
+	set := new(imap.SeqSet)
+	set.AddRange(1, 0)
+	ch := make(chan *imap.Message, 16)
+	done := make(chan error, 1)
+	go func() { done <- c.Fetch(set, []imap.FetchItem{imap.FetchUid, imap.FetchFlags}, ch) }()
+	for m := range ch {
+		out[m.Uid] = m.Flags
+	}
+	must(d.t, <-done)
+	return out
+}
