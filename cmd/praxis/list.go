@@ -149,9 +149,20 @@ func (c *cli) listShow(fs *flag.FlagSet) runFunc {
 		for _, m := range members {
 			counts[m.Role]++
 		}
+		ingest, err := svc.Store().IngestSources(ctx, l.Address)
+		if err != nil {
+			return err
+		}
 		if *asJSON {
 			j := listJSON(l)
 			j["members"] = len(members)
+			if len(ingest) > 0 {
+				var srcs []map[string]any
+				for _, src := range ingest {
+					srcs = append(srcs, map[string]any{"source": src.Source, "last_uid": src.LastUID, "last_error": src.LastError})
+				}
+				j["imap_ingest"] = srcs
+			}
 			return printJSON(c, j)
 		}
 		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
@@ -173,6 +184,15 @@ func (c *cli) listShow(fs *flag.FlagSet) runFunc {
 		fmt.Fprintf(tw, "learning summary:\tweekly on %s\n", time.Weekday(l.SummaryWeekday))
 		fmt.Fprintf(tw, "members:\t%d (%d owners, %d moderators)\n", len(members), counts[listserv.RoleOwner], counts[listserv.RoleModerator])
 		fmt.Fprintf(tw, "created:\t%s\n", l.CreatedAt.Format("2006-01-02 15:04 MST"))
+		// The sources that fed this list through --imap-ingest (a
+		// serve's, recorded in the store), each with its last error.
+		for _, src := range ingest {
+			last := "none"
+			if src.LastError != "" {
+				last = src.LastError
+			}
+			fmt.Fprintf(tw, "IMAP ingest:\t%s, last error: %s\n", src.Source, last)
+		}
 		return tw.Flush()
 	}
 }

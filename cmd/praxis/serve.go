@@ -26,6 +26,7 @@ import (
 	"praxis/listserv/digest/schedule"
 	"praxis/listserv/dmarc"
 	"praxis/listserv/dns"
+	"praxis/listserv/imapin"
 	"praxis/listserv/smtpin"
 )
 
@@ -255,6 +256,17 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 	for _, r := range receivers {
 		serve(r.name, r.srv.Serve)
 	}
+	// IMAP ingest: one goroutine per mailbox, a receiver like SMTP's, so
+	// it stops with the listeners, before the work after the spool.
+	for _, raw := range cfg.IMAPIngest {
+		u, err := config.ParseIngestURL(raw) // checked by Validate
+		if err != nil {
+			return err
+		}
+		in := imapin.New(imapin.Config{URL: u, MaxMessageBytes: cfg.MaxMessageBytes}, svc.Inbound(), svc.Store(), log.With("part", "imap-ingest"))
+		log.Info("imap ingest", "source", in.Source(), "list", u.List, "after", u.After)
+		run("imap-ingest", func() error { return in.Run(gctx) })
+	}
 	serve("http", webSrv.Serve)
 	serve("admin socket", admin.Serve)
 	run("check", func() error { return svc.Run(workCtx) })
@@ -286,10 +298,10 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 		stopWork()
 		return nil
 	})
-	// The read-only IMAP archive and IMAP ingest come with the archive;
-	// until then say so rather than ignore the settings silently.
-	if cfg.IMAPS != "" || cfg.IMAPIngest != "" {
-		log.Warn("imaps and imap-ingest are not served by this version; the settings are ignored", "imaps", cfg.IMAPS, "imap_ingest", transport.Redact(cfg.IMAPIngest))
+	// The read-only IMAP archive comes with the archive; until then say
+	// so rather than ignore the setting silently.
+	if cfg.IMAPS != "" {
+		log.Warn("imaps is not served by this version; the setting is ignored", "imaps", cfg.IMAPS)
 	}
 	log.Info("imap archive not served by this version yet", "imap", cfg.IMAP)
 	log.Info("praxis started", "data", cfg.Data, "delivery", transport.Redact(cfg.Delivery), "base_url", cfg.BaseURL)

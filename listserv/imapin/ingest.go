@@ -53,6 +53,9 @@ type Config struct {
 	CommandTimeout time.Duration
 	// Batch is how many messages one FETCH of sizes covers. Default 50.
 	Batch int
+	// Dial, when set, replaces the TCP dial (tests reach a local server
+	// under another name).
+	Dial func(ctx context.Context, addr string) (net.Conn, error)
 	// Passed, when set, is called after every pass that got through
 	// (tests wait on it instead of on time).
 	Passed func()
@@ -112,7 +115,7 @@ func (in *Ingester) Run(ctx context.Context) error {
 		if err != nil {
 			msg = err.Error()
 		}
-		in.log.Error("imap ingest: "+msg, "retry_in", backoff.String())
+		in.log.Error("imap ingest failed", "err", msg, "retry_in", backoff.String())
 		if err := in.st.SetIngestError(context.WithoutCancel(ctx), in.source, in.cfg.URL.List, msg); err != nil {
 			in.log.Warn("imap ingest: keeping the last error", "err", err)
 		}
@@ -142,8 +145,12 @@ func (in *Ingester) dial(ctx context.Context) (*client.Client, net.Conn, error) 
 	if tlsCfg.ServerName == "" {
 		tlsCfg.ServerName = host
 	}
-	d := net.Dialer{Timeout: in.cfg.CommandTimeout, KeepAlive: 30 * time.Second}
-	conn, err := d.DialContext(ctx, "tcp", u.Addr)
+	dial := in.cfg.Dial
+	if dial == nil {
+		d := net.Dialer{Timeout: in.cfg.CommandTimeout, KeepAlive: 30 * time.Second}
+		dial = func(ctx context.Context, addr string) (net.Conn, error) { return d.DialContext(ctx, "tcp", addr) }
+	}
+	conn, err := dial(ctx, u.Addr)
 	if err != nil {
 		return nil, nil, fmt.Errorf("connect %s: %w", u.Addr, err)
 	}
