@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"praxis/listserv/imapin/imapintest"
+	"praxis/listserv/store"
+)
+
+// TestIMAPIngestKill: `praxis serve --imap-ingest` takes a burst of 200
+// messages from a real Dovecot, is SIGKILLed in the middle, and started
+// again: every message is posted exactly once (one spooled message and
+// one archived post per Message-ID). Then Dovecot is stopped and started:
+// ingest resumes, and mail arriving after the restart is posted.
+func TestIMAPIngestKill(t *testing.T) {
+	dc := imapintest.Start(t)
+	data := t.TempDir()
+	praxis(t, data, "list", "create", "cop@example.org", "--name", "CoP", "--post", "open")
+	praxis(t, data, "member", "add", "cop@example.org", "m0@example.net")
+	rec := newRecorder(t)
+	url := dc.URL("INBOX", "cop@example.org", "")
+	srv := serve(t, data, rec.sink.Addr(), "--imap-ingest", url)
+
+	const total = 200
+	msg := func(i int) []byte {
+		return []byte(fmt.Sprintf("Return-Path: <poster%d@example.net>\r\nFrom: poster%d@example.net\r\nTo: cop@example.org\r\nSubject: burst %d\r\nMessage-ID: <burst-%d@example.net>\r\nDate: Thu, 03 Dec 2026 08:00:00 +0000\r\n\r\nbody %d\r\n", i, i, i, i, i))
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; i < total; i += 10 {
+			var batch [][]byte
+			for j := i; j < i+10; j++ {
+				batch = append(batch, msg(j))
+			}
+			dc.Append("INBOX", batch...)
+		}
+	}()
+	// Kill once some of the burst is taken (flagged \Seen after its
+	// commit) and before all of it is.
+	seen := func() int {
+		n := 0
+		for _, flags := range dc.Messages("INBOX") {
+			for _, f := range flags {
+				if f == `\Seen` {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	for i := 0; i < 600 && seen() < 40; i++ {
+		time.Sleep(50 * time.Millisecond)
+	}
+	srv.kill()
+	atKill := seen()
+	wg.Wait()
+	t.Logf("%d of %d flagged \\Seen when killed", atKill, total)
+	if atKill >= total {
+		t.Logf("the kill came after the whole burst")
+	}
+
+	srv = serve(t, data, rec.sink.Addr(), "--imap-ingest", url)
+	st, err := store.Open(context.Background(), data, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	l, err := st.ListByAddress(ctx, "cop@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitArchived := func(n int) {
+		t.Helper()
+		for i := 0; i < 1200; i++ {
+			if c, err := st.ArchivePostCount(ctx, l.ID); err == nil && c >= n {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		c, _ := st.ArchivePostCount(ctx, l.ID)
+		t.Fatalf("%d posts archived, want %d\n%s", c, n, srv.stderr)
+	}
+	waitArchived(total)
+
+	// Dovecot stopped and started under a running serve: ingest resumes.
+	dc.Stop()
+	dc.Start()
+	dc.Append("INBOX", msg(total), msg(total+1))
+	waitArchived(total + 2)
+	srv.stop(t)
+
+	// Exactly once: each Message-ID one spooled message and one post.
+	spooled := map[string]int{}
+	for _, state := range []string{store.StateReceived, store.StateAccepted, store.StateHeld, store.StateDropped, store.StatePending, store.StateProcessed} {
+		ms, err := st.ListMessages(ctx, l.ID, state)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range ms {
+			spooled[m.MessageID]++
+			if state != store.StateAccepted {
+				t.Errorf("%s is %s (%s)", m.MessageID, state, m.Reason)
+			}
+		}
+	}
+	archived := map[string]int{}
+	if err := st.ArchiveEach(ctx, l.ID, time.Time{}, func(p *store.ArchivedPost) error {
+		archived[p.MessageID]++
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < total+2; i++ {
+		id := fmt.Sprintf("burst-%d@example.net", i)
+		if spooled[id] != 1 || archived[id] != 1 {
+			t.Errorf("%s: spooled %d times, archived %d times; want once", id, spooled[id], archived[id])
+		}
+	}
+	if len(spooled) != total+2 || len(archived) != total+2 {
+		t.Errorf("%d spooled, %d archived; want %d", len(spooled), len(archived), total+2)
+	}
+	out := praxis(t, data, "list", "show", "cop@example.org")
+	if !strings.Contains(out, "IMAP ingest:") || !strings.Contains(out, "last error: none") || strings.Contains(out, dc.Pass) {
+		t.Errorf("list show:\n%s", out)
+	}
+}
