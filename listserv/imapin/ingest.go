@@ -14,6 +14,7 @@ import (
 
 	"github.com/emersion/go-imap"
 	"github.com/emersion/go-imap/client"
+	"github.com/emersion/go-imap/commands"
 
 	"praxis/listserv/config"
 	"praxis/listserv/inbound"
@@ -653,19 +654,61 @@ func (in *Ingester) act(ctx context.Context, c *client.Client, uidValidity uint3
 	case config.AfterSeen:
 		err = c.UidStore(set, imap.FormatFlagsOp(imap.AddFlags, true), []any{imap.SeenFlag}, nil)
 	case config.AfterMove:
-		// MOVE (RFC 6851) when offered; go-imap falls back to COPY,
-		// \Deleted and EXPUNGE otherwise.
-		err = c.UidMove(set, in.cfg.URL.Folder)
+		err = in.move(c, set)
 	case config.AfterDelete:
-		err = c.UidStore(set, imap.FormatFlagsOp(imap.AddFlags, true), []any{imap.DeletedFlag}, nil)
-		if err == nil {
-			err = c.Expunge(nil)
-		}
+		err = in.remove(c, set)
 	}
 	if err != nil {
 		return fmt.Errorf("after=%s on %d messages (retried on the next pass): %w", in.cfg.URL.After, len(uids), err)
 	}
 	return in.st.MarkIngestActed(ctx, in.source, uidValidity, uids)
+}
+
+// move moves set to the after=move folder: MOVE (RFC 6851) when offered,
+// else COPY then delete. The fallback is not atomic: a failure between
+// the COPY and the delete leaves the message in both, and the retry
+// copies it again (a duplicate in the folder, never a second post).
+func (in *Ingester) move(c *client.Client, set *imap.SeqSet) error {
+	ok, err := c.Support("MOVE")
+	if err != nil {
+		return err
+	}
+	if ok {
+		return c.UidMove(set, in.cfg.URL.Folder)
+	}
+	if err := c.UidCopy(set, in.cfg.URL.Folder); err != nil {
+		return err
+	}
+	return in.remove(c, set)
+}
+
+// remove deletes set for good. With UIDPLUS, UID EXPUNGE (RFC 4315 §2.1)
+// removes only these messages; a plain EXPUNGE would also remove any
+// message someone else had marked \Deleted and meant to keep a while.
+func (in *Ingester) remove(c *client.Client, set *imap.SeqSet) error {
+	if err := c.UidStore(set, imap.FormatFlagsOp(imap.AddFlags, true), []any{imap.DeletedFlag}, nil); err != nil {
+		return err
+	}
+	ok, err := c.Support("UIDPLUS")
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return c.Expunge(nil)
+	}
+	status, err := c.Execute(&commands.Uid{Cmd: uidExpunge{set}}, nil)
+	if err != nil {
+		return err
+	}
+	return status.Err()
+}
+
+// uidExpunge is EXPUNGE with a UID set, sent as UID EXPUNGE (go-imap
+// v1.2.1's client has no such command).
+type uidExpunge struct{ set *imap.SeqSet }
+
+func (e uidExpunge) Command() *imap.Command {
+	return &imap.Command{Name: "EXPUNGE", Arguments: []any{e.set}}
 }
 
 // discardLog silences go-imap's own logging of unexpected responses; the

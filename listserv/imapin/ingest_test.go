@@ -30,7 +30,12 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	dc := imapintest.Start(t)
+	return newFixtureWith(t, "")
+}
+
+func newFixtureWith(t *testing.T, dovecotConf string) *fixture {
+	t.Helper()
+	dc := imapintest.StartWith(t, dovecotConf)
 	st, err := store.Open(context.Background(), t.TempDir(), store.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -451,4 +456,36 @@ func TestIngestUIDValidityChange(t *testing.T) {
 	r2.waitPasses(t, 1)
 	f.dc.Append("Lists", mail(4, ""))
 	onceEach(t, f.waitSpooled(4), 4)
+}
+
+// A server that offers neither MOVE nor IDLE (but UIDPLUS): the ingester
+// polls, moves by COPY and delete, and deletes with UID EXPUNGE, which
+// leaves alone a message someone else marked \Deleted.
+func TestIngestWithoutMoveOrIdle(t *testing.T) {
+	for _, after := range []string{"&after=move:Done", "&after=delete"} {
+		t.Run(after[1:], func(t *testing.T) {
+			f := newFixtureWith(t, "imap_capability = IMAP4rev1 SASL-IR LITERAL+ ENABLE UIDPLUS\n")
+			// Read and marked for deletion by a person: not taken (first
+			// contact takes unread mail only) and not expunged by us.
+			f.dc.AppendFlagged("INBOX", []string{`\Seen`, `\Deleted`}, mail(99, ""))
+			f.dc.Append("INBOX", mail(1, ""), mail(2, ""))
+			r := f.start(f.dc.URL("INBOX", f.list.Address, after), func(c *imapin.Config) { c.PollInterval = 100 * time.Millisecond })
+			onceEach(t, f.waitSpooled(2), 2)
+			waitFor(t, "only the person's message left", func() bool { return len(f.dc.Messages("INBOX")) == 1 })
+			f.dc.Append("INBOX", mail(3, ""))
+			onceEach(t, f.waitSpooled(3), 3)
+			waitFor(t, "only the person's message left", func() bool { return len(f.dc.Messages("INBOX")) == 1 })
+			r.stop()
+			for _, flags := range f.dc.Messages("INBOX") {
+				if !hasFlag(flags, `\Deleted`) {
+					t.Errorf("the message left is not the person's: %v", flags)
+				}
+			}
+			if strings.Contains(after, "move") {
+				if n := len(f.dc.Messages("Done")); n != 3 {
+					t.Errorf("Done holds %d, want 3", n)
+				}
+			}
+		})
+	}
 }

@@ -37,6 +37,13 @@ type Dovecot struct {
 // binary the test is skipped, or fails when CI=true.
 func Start(t testing.TB) *Dovecot {
 	t.Helper()
+	return StartWith(t, "")
+}
+
+// StartWith is Start with extra lines of configuration (e.g. an
+// imap_capability that offers neither MOVE nor IDLE).
+func StartWith(t testing.TB, extra string) *Dovecot {
+	t.Helper()
 	bin, err := exec.LookPath("dovecot")
 	if err != nil {
 		if _, err2 := os.Stat("/usr/sbin/dovecot"); err2 == nil {
@@ -108,7 +115,8 @@ service imap-login {
     port = 0
   }
 }
-`, dir, internal, login, port)
+%[5]s
+`, dir, internal, login, port, extra)
 	if os.Getuid() != 0 {
 		g, err := user.LookupGroupId(fmt.Sprint(os.Getgid()))
 		must(t, err)
@@ -218,13 +226,19 @@ func (d *Dovecot) Client() *client.Client {
 // Append puts raw into mailbox (created when missing), unflagged.
 func (d *Dovecot) Append(mailbox string, raws ...[]byte) {
 	d.t.Helper()
+	d.AppendFlagged(mailbox, nil, raws...)
+}
+
+// AppendFlagged is Append with flags.
+func (d *Dovecot) AppendFlagged(mailbox string, flags []string, raws ...[]byte) {
+	d.t.Helper()
 	c := d.Client()
 	defer c.Logout()
 	if mailbox != "INBOX" {
 		c.Create(mailbox) // an existing one answers NO: fine
 	}
 	for _, raw := range raws {
-		must(d.t, c.Append(mailbox, nil, time.Now(), bytes.NewReader(raw)))
+		must(d.t, c.Append(mailbox, flags, time.Now(), bytes.NewReader(raw)))
 	}
 }
 
