@@ -499,7 +499,7 @@ func (in *Ingester) take(ctx context.Context, c *client.Client, uidValidity uint
 			last = uid
 			continue
 		}
-		raw, gone, err := in.body(c, uid)
+		raw, refusal, gone, err := in.body(c, uid)
 		if err != nil {
 			return posted, last, err
 		}
@@ -507,8 +507,8 @@ func (in *Ingester) take(ctx context.Context, c *client.Client, uidValidity uint
 			last = uid
 			continue
 		}
-		if raw == nil {
-			if err := in.refuse(ctx, key, "unreadable: the server would not give the message's body"); err != nil {
+		if refusal != "" {
+			if err := in.refuse(ctx, key, refusal); err != nil {
 				return posted, last, err
 			}
 			last = uid
@@ -577,9 +577,10 @@ func (in *Ingester) sizes(c *client.Client, uids []uint32) (map[uint32]uint32, e
 }
 
 // body fetches one message's bytes without setting \Seen (BODY.PEEK,
-// RFC 3501 §6.4.5). gone: the message is no longer there. raw nil, gone
-// false: the server refused it while the connection is fine (unreadable).
-func (in *Ingester) body(c *client.Client, uid uint32) (raw []byte, gone bool, err error) {
+// RFC 3501 §6.4.5). gone: the message is no longer there. refusal: why
+// it cannot be taken (the server refused it on a live connection, or
+// sent more than max-message-bytes whatever size it announced).
+func (in *Ingester) body(c *client.Client, uid uint32) (raw []byte, refusal string, gone bool, err error) {
 	section := &imap.BodySectionName{Peek: true}
 	set := new(imap.SeqSet)
 	set.AddNum(uid)
@@ -596,32 +597,30 @@ func (in *Ingester) body(c *client.Client, uid uint32) (raw []byte, gone bool, e
 			}
 		}
 	}
-	ferr := <-done
-	if ferr != nil {
+	if ferr := <-done; ferr != nil {
 		// A NO on a live connection is the server refusing this message;
 		// anything else is the connection's failure.
 		if nerr := c.Noop(); nerr != nil {
-			return nil, false, fmt.Errorf("fetch uid %d: %w", uid, ferr)
+			return nil, "", false, fmt.Errorf("fetch uid %d: %w", uid, ferr)
 		}
-		in.log.Warn("imap ingest: fetch refused", "uid", uid, "err", ferr)
-		return nil, false, nil
+		return nil, "unreadable: the server refused its body: " + ferr.Error(), false, nil
 	}
 	if !seen {
-		return nil, true, nil
+		return nil, "", true, nil
 	}
 	if lit == nil {
-		return nil, false, nil
+		return nil, "unreadable: the server sent no body", false, nil
 	}
-	// The literal is already in memory; the limit guards against a server
-	// whose literal is larger than the size it announced.
+	// go-imap holds the literal in memory already; the limit guards what
+	// is posted against a literal larger than the size announced.
 	raw, err = io.ReadAll(io.LimitReader(lit, in.cfg.MaxMessageBytes+1))
 	if err != nil {
-		return nil, false, fmt.Errorf("read uid %d: %w", uid, err)
+		return nil, "", false, fmt.Errorf("read uid %d: %w", uid, err)
 	}
 	if int64(len(raw)) > in.cfg.MaxMessageBytes {
-		return nil, false, nil
+		return nil, fmt.Sprintf("message body over max-message-bytes %d (as SMTP 552 5.3.4), more than its announced size", in.cfg.MaxMessageBytes), false, nil
 	}
-	return raw, false, nil
+	return raw, "", false, nil
 }
 
 // actOwed retries the after-actions that did not succeed after their

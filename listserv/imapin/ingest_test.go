@@ -489,3 +489,24 @@ func TestIngestWithoutMoveOrIdle(t *testing.T) {
 		})
 	}
 }
+
+// The size limit is SMTP's: a message of exactly max-message-bytes
+// (counted with CRLF, as RFC822.SIZE is) is taken, one byte more is not.
+func TestIngestSizeBoundary(t *testing.T) {
+	f := newFixture(t)
+	fit := mail(1, "")
+	// The same length as fit, one byte more in the body.
+	over := []byte(strings.Replace(string(mail(2, "")), "Body of post 2.", "Body of post 2..", 1))
+	limit := int64(len(fit))
+	if int64(len(over)) != limit+1 {
+		t.Fatalf("over is %d bytes, want %d", len(over), limit+1)
+	}
+	f.dc.Append("INBOX", fit, over)
+	r := f.start(f.dc.URL("INBOX", f.list.Address, ""), func(c *imapin.Config) { c.MaxMessageBytes = limit })
+	f.waitSpooled(1)
+	r.waitPasses(t, 1)
+	got := f.spooled()
+	if len(got) != 1 || got["post-1@example.net"] != 1 {
+		t.Errorf("spooled %v, want only the message of exactly the limit", got)
+	}
+}
