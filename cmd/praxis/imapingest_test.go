@@ -132,3 +132,36 @@ func TestIMAPIngestKill(t *testing.T) {
 		t.Errorf("list show:\n%s", out)
 	}
 }
+
+// A wrong password is logged by serve and shown by `praxis list show`
+// as the source's last error, with no password in either.
+func TestIMAPIngestErrorInListShow(t *testing.T) {
+	dc := imapintest.Start(t)
+	data := t.TempDir()
+	praxis(t, data, "list", "create", "cop@example.org", "--name", "CoP", "--post", "open")
+	rec := newRecorder(t)
+	url := strings.Replace(dc.URL("INBOX", "cop@example.org", ""), dc.Pass, "wrong-pw", 1)
+	srv := serve(t, data, rec.sink.Addr(), "--imap-ingest", url)
+	var out string
+	for i := 0; i < 600; i++ {
+		out = praxis(t, data, "list", "show", "cop@example.org")
+		if strings.Contains(out, "last error: login as lists") {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	srv.stop(t)
+	if !strings.Contains(out, "IMAP ingest:") {
+		t.Fatalf("list show has no IMAP ingest line:\n%s", out)
+	}
+	if !strings.Contains(out, "last error: login as lists") {
+		t.Errorf("list show:\n%s", out)
+	}
+	logs := srv.stderr.String()
+	if !strings.Contains(logs, "imap ingest failed") {
+		t.Errorf("serve logged no ingest failure:\n%s", logs)
+	}
+	if strings.Contains(out+logs, "wrong-pw") {
+		t.Errorf("a password shows in list show or the log")
+	}
+}

@@ -222,6 +222,17 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 		return err
 	}
 	announce("http", webSrv.Addr().String())
+	// One ingester per --imap-ingest mailbox (URLs checked by Validate).
+	var ingesters []*imapin.Ingester
+	for _, raw := range cfg.IMAPIngest {
+		u, err := config.ParseIngestURL(raw)
+		if err != nil {
+			return err
+		}
+		in := imapin.New(imapin.Config{URL: u, MaxMessageBytes: cfg.MaxMessageBytes}, svc.Inbound(), svc.Store(), log.With("part", "imap-ingest"))
+		log.Info("imap ingest", "source", in.Source(), "list", u.List, "after", u.After)
+		ingesters = append(ingesters, in)
+	}
 
 	// The journey after the 250: check, then deliver. These parts run on
 	// a context of their own that ends only after the receivers have
@@ -258,13 +269,7 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 	}
 	// IMAP ingest: one goroutine per mailbox, a receiver like SMTP's, so
 	// it stops with the listeners, before the work after the spool.
-	for _, raw := range cfg.IMAPIngest {
-		u, err := config.ParseIngestURL(raw) // checked by Validate
-		if err != nil {
-			return err
-		}
-		in := imapin.New(imapin.Config{URL: u, MaxMessageBytes: cfg.MaxMessageBytes}, svc.Inbound(), svc.Store(), log.With("part", "imap-ingest"))
-		log.Info("imap ingest", "source", in.Source(), "list", u.List, "after", u.After)
+	for _, in := range ingesters {
 		run("imap-ingest", func() error { return in.Run(gctx) })
 	}
 	serve("http", webSrv.Serve)
