@@ -2,6 +2,7 @@ package config
 
 import (
 	"flag"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -115,4 +116,44 @@ func TestIMAPIngestForms(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "twice") || !strings.Contains(err.Error(), "no list") || strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("Validate = %v", err)
 	}
+}
+
+// FuzzParseIngestURL: whatever the input, no panic; a parsed URL's Source
+// never holds its password and parses back to the same mailbox; an error
+// never quotes the password.
+func FuzzParseIngestURL(f *testing.F) {
+	for _, s := range []string{
+		"imaps://u:hunter2@h/INBOX?list=cop@example.org",
+		"imap://lists%40example.org:p%25w@127.0.0.1:1430/Lists/CoP?list=cop@example.org&after=move:Done",
+		"imaps://u:hunter2@h/INBOX?list=cop@example.org&after=delete&after=seen",
+		"imaps://u:hunter2@[::1]:993/INBOX?list=@",
+		"imap://:@/?list=",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		in, err := ParseIngestURL(raw)
+		if err != nil {
+			if u, perr := url.Parse(strings.TrimSpace(raw)); perr == nil && u.User != nil {
+				if pw, ok := u.User.Password(); ok && len(pw) >= 6 && strings.Contains(err.Error(), pw) && !strings.Contains(strings.Replace(raw, pw, "", 1), pw) {
+					t.Fatalf("the error %q quotes the password %q", err, pw)
+				}
+			}
+			return
+		}
+		if in.Password == "" || in.User == "" || in.Mailbox == "" || in.List == "" {
+			t.Fatalf("parsed with an empty part: %+v", in)
+		}
+		src := in.Source()
+		u, err := url.Parse(src)
+		if err != nil {
+			t.Fatalf("Source %q does not parse: %v", src, err)
+		}
+		if _, ok := u.User.Password(); ok {
+			t.Fatalf("Source %q has a password", src)
+		}
+		if u.User.Username() != in.User || strings.TrimPrefix(u.Path, "/") != in.Mailbox {
+			t.Fatalf("Source %q names user %q mailbox %q, want %q %q", src, u.User.Username(), u.Path, in.User, in.Mailbox)
+		}
+	})
 }
