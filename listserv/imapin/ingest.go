@@ -165,7 +165,26 @@ func (in *Ingester) dial(ctx context.Context) (*client.Client, net.Conn, error) 
 			return nil, nil, fmt.Errorf("TLS with %s: %w", u.Addr, err)
 		}
 		conn = tc
+	} else {
+		// imap://: STARTTLS when offered; without it, a password goes
+		// out in the clear only to this machine.
+		hctx, cancel := context.WithTimeout(ctx, in.cfg.CommandTimeout)
+		plain, offered, err := startTLS(hctx, conn, tlsCfg, in.cfg.CommandTimeout)
+		cancel()
+		if err != nil {
+			conn.Close()
+			return nil, nil, fmt.Errorf("%s: %w", u.Addr, err)
+		}
+		if !offered && !u.Loopback() {
+			conn.Close()
+			return nil, nil, fmt.Errorf("%s: %w", u.Addr, errCleartext)
+		}
+		conn = plain
 	}
+	// Literals are bounded (literal.go): a body may be up to twice the
+	// message limit (a larger one than announced is refused by body),
+	// anything beyond ends the session.
+	conn = &literalGuard{Conn: conn, max: 2*in.cfg.MaxMessageBytes + 1<<20}
 	// The greeting is read by client.New: bound it too.
 	conn.SetDeadline(time.Now().Add(in.cfg.CommandTimeout))
 	c, err := client.New(conn)
@@ -178,20 +197,6 @@ func (in *Ingester) dial(ctx context.Context) (*client.Client, net.Conn, error) 
 	fail := func(err error) (*client.Client, net.Conn, error) {
 		conn.Close()
 		return nil, nil, err
-	}
-	if !u.TLS {
-		ok, err := c.SupportStartTLS()
-		if err != nil {
-			return fail(fmt.Errorf("capabilities of %s: %w", u.Addr, err))
-		}
-		switch {
-		case ok:
-			if err := c.StartTLS(tlsCfg); err != nil {
-				return fail(fmt.Errorf("STARTTLS with %s: %w", u.Addr, err))
-			}
-		case !u.Loopback():
-			return fail(fmt.Errorf("%s: %w", u.Addr, errCleartext))
-		}
 	}
 	if err := c.Login(u.User, u.Password); err != nil {
 		// The server's own words (e.g. "[AUTHENTICATIONFAILED]
@@ -208,6 +213,15 @@ func (in *Ingester) session(ctx context.Context) (healthy bool, err error) {
 	if err != nil {
 		return false, err
 	}
+	// A session the literal guard ended fails with the client's words
+	// for a closed connection; the guard's say what happened.
+	defer func() {
+		if g, ok := conn.(*literalGuard); ok && err != nil {
+			if gerr := g.failure(); gerr != nil {
+				err = gerr
+			}
+		}
+	}()
 	// Closing the connection is what aborts a command in flight.
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()

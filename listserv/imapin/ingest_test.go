@@ -3,6 +3,7 @@ package imapin_test
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"log/slog"
@@ -35,7 +36,11 @@ func newFixture(t *testing.T) *fixture {
 
 func newFixtureWith(t *testing.T, dovecotConf string) *fixture {
 	t.Helper()
-	dc := imapintest.StartWith(t, dovecotConf)
+	return newFixtureOn(t, imapintest.StartWith(t, dovecotConf))
+}
+
+func newFixtureOn(t *testing.T, dc *imapintest.Dovecot) *fixture {
+	t.Helper()
 	st, err := store.Open(context.Background(), t.TempDir(), store.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -509,4 +514,33 @@ func TestIngestSizeBoundary(t *testing.T) {
 	if len(got) != 1 || got["post-1@example.net"] != 1 {
 		t.Errorf("spooled %v, want only the message of exactly the limit", got)
 	}
+}
+
+// TLS both ways: imap:// upgrades with STARTTLS when offered (Dovecot
+// logs the login as TLS), and imaps:// speaks TLS from the first byte;
+// the certificate is checked against the roots given.
+func TestIngestTLS(t *testing.T) {
+	dc := imapintest.StartTLS(t)
+	f := newFixtureOn(t, dc)
+	tlsCfg := &tls.Config{RootCAs: dc.Roots, MinVersion: tls.VersionTLS12}
+	f.dc.Append("INBOX", mail(1, ""))
+	r := f.start(dc.URL("INBOX", f.list.Address, ""), func(c *imapin.Config) { c.TLS = tlsCfg })
+	f.waitSpooled(1)
+	r.stop()
+	if !strings.Contains(dc.Log(), "user=<lists>, method=PLAIN, rip=127.0.0.1, lip=127.0.0.1, mpid=") || !strings.Contains(dc.Log(), ", TLS, ") {
+		t.Errorf("no TLS login in Dovecot's log:\n%s", dc.Log())
+	}
+	implicit := strings.Replace(strings.Replace(dc.URL("INBOX", f.list.Address, ""), "imap://", "imaps://", 1), dc.Addr, dc.TLSAddr, 1)
+	f.dc.Append("INBOX", mail(2, ""))
+	r = f.start(implicit, func(c *imapin.Config) { c.TLS = tlsCfg })
+	onceEach(t, f.waitSpooled(2), 2)
+	r.stop()
+	// An untrusted certificate: no login, a clear error.
+	r = f.start(implicit, nil)
+	u, _ := config.ParseIngestURL(implicit)
+	waitFor(t, "the certificate error kept", func() bool {
+		src, err := f.st.IngestSource(context.Background(), u.Source())
+		return err == nil && strings.Contains(src.LastError, "certificate")
+	})
+	r.stop()
 }

@@ -7,7 +7,14 @@ package imapintest
 import (
 	"bufio"
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
+	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -28,9 +35,13 @@ type Dovecot struct {
 	Addr string // 127.0.0.1:PORT
 	User string
 	Pass string
-	conf string
-	cmd  *exec.Cmd
-	done chan struct{}
+	// TLSAddr is the implicit-TLS port and Roots the pool that trusts
+	// its certificate (StartTLS only).
+	TLSAddr string
+	Roots   *x509.CertPool
+	conf    string
+	cmd     *exec.Cmd
+	done    chan struct{}
 }
 
 // Start starts a Dovecot for t, stopped at t's end. Without the dovecot
@@ -43,6 +54,19 @@ func Start(t testing.TB) *Dovecot {
 // StartWith is Start with extra lines of configuration (e.g. an
 // imap_capability that offers neither MOVE nor IDLE).
 func StartWith(t testing.TB, extra string) *Dovecot {
+	t.Helper()
+	return start(t, extra, false)
+}
+
+// StartTLS is Start with TLS: STARTTLS on Addr and implicit TLS on
+// TLSAddr, with a certificate for 127.0.0.1 and localhost made for the
+// test; Roots trusts it.
+func StartTLS(t testing.TB) *Dovecot {
+	t.Helper()
+	return start(t, "", true)
+}
+
+func start(t testing.TB, extra string, withTLS bool) *Dovecot {
 	t.Helper()
 	bin, err := exec.LookPath("dovecot")
 	if err != nil {
@@ -82,6 +106,13 @@ func StartWith(t testing.TB, extra string) *Dovecot {
 	}
 	port := freePort(t)
 	d := &Dovecot{t: t, Dir: dir, Addr: fmt.Sprintf("127.0.0.1:%d", port), User: "lists", Pass: "s3cret-pw"}
+	ssl, tlsPort := "ssl = no", 0
+	if withTLS {
+		tlsPort = freePort(t)
+		d.TLSAddr = fmt.Sprintf("127.0.0.1:%d", tlsPort)
+		d.Roots = makeCert(t, dir)
+		ssl = fmt.Sprintf("ssl = yes\nssl_cert = <%[1]s/cert.pem\nssl_key = <%[1]s/key.pem", dir)
+	}
 	passwd := fmt.Sprintf("%s:{PLAIN}%s:%d:%d::%s\n", d.User, d.Pass, uid, gid, filepath.Join(dir, "mail", d.User))
 	must(t, os.WriteFile(filepath.Join(dir, "passwd"), []byte(passwd), 0o644))
 	d.conf = filepath.Join(dir, "dovecot.conf")
@@ -90,7 +121,7 @@ listen = 127.0.0.1
 base_dir = %[1]s/run
 state_dir = %[1]s/state
 log_path = %[1]s/dovecot.log
-ssl = no
+%[6]s
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_internal_user = %[2]s
@@ -112,11 +143,12 @@ service imap-login {
     port = %[4]d
   }
   inet_listener imaps {
-    port = 0
+    address = 127.0.0.1
+    port = %[7]d
   }
 }
 %[5]s
-`, dir, internal, login, port, extra)
+`, dir, internal, login, port, extra, ssl, tlsPort)
 	if os.Getuid() != 0 {
 		g, err := user.LookupGroupId(fmt.Sprint(os.Getgid()))
 		must(t, err)
@@ -126,6 +158,36 @@ service imap-login {
 	d.Start()
 	t.Cleanup(d.Stop)
 	return d
+}
+
+// makeCert writes a self-signed certificate for 127.0.0.1 and localhost
+// into dir and returns a pool that trusts it.
+func makeCert(t testing.TB, dir string) *x509.CertPool {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	must(t, err)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "localhost"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		DNSNames:     []string{"localhost"},
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IsCA:         true, BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	must(t, err)
+	kder, err := x509.MarshalECPrivateKey(key)
+	must(t, err)
+	must(t, os.WriteFile(filepath.Join(dir, "cert.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, "key.pem"), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o644))
+	cert, err := x509.ParseCertificate(der)
+	must(t, err)
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	return pool
 }
 
 func freePort(t testing.TB) int {
