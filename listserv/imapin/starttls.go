@@ -114,4 +114,3 @@ type prefaced struct {
 }
 
 func (p *prefaced) Read(b []byte) (int, error) { return p.r.Read(b) }
-
