@@ -21,6 +21,13 @@
 // recorded with the reason, logged, left in the mailbox untouched, and not
 // fetched again.
 //
+// The connection: imaps:// is TLS from the first byte; imap:// runs
+// STARTTLS when the server offers it (starttls.go, before the client takes
+// the connection) and sends a password in the clear only to a loopback
+// address. Certificates are verified. go-imap v1.2.1 allocates an
+// announced literal whole, so a guard on the plaintext (literal.go) ends
+// a session whose server announces one over twice max-message-bytes.
+//
 // One Ingester per source, each its own goroutine (Run): IDLE when the
 // server offers it, a poll every PollInterval otherwise; on any failure
 // the connection is dropped and made again after a backoff that doubles up
