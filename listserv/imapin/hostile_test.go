@@ -23,6 +23,7 @@ type fakeIMAP struct {
 	size     int    // the RFC822.SIZE announced
 	garbage  bool   // answer every command after LOGIN with junk
 	huge     bool   // announce a 4 GB literal for the body, then stall
+	noStore  bool   // refuse STORE (a read-only mailbox)
 	sessions atomic.Int32
 }
 
@@ -82,6 +83,8 @@ func (f *fakeIMAP) serve(c net.Conn) {
 			return
 		case strings.HasPrefix(cmd, "UID FETCH"):
 			say("* 1 FETCH (UID 1 BODY[] {%d}\r\n%s)\r\n%s OK fetched\r\n", len(f.body), f.body, tag)
+		case strings.HasPrefix(cmd, "UID STORE") && f.noStore:
+			say("%s NO [READ-ONLY] mailbox is read-only\r\n", tag)
 		case strings.HasPrefix(cmd, "LOGOUT"):
 			say("* BYE\r\n%s OK bye\r\n", tag)
 			return
@@ -143,5 +146,32 @@ func TestIngestHugeLiteral(t *testing.T) {
 	r.stop()
 	if got := f.spooled(); len(got) != 0 {
 		t.Errorf("spooled %v", got)
+	}
+}
+
+// An after-action the server refuses (a read-only mailbox) does not stop
+// intake or the session: the message is posted once, the action stays
+// owed and is retried on every pass, and the refusal is the last error.
+func TestIngestAfterActionRefused(t *testing.T) {
+	f := newFixture(t)
+	fake := &fakeIMAP{size: 60, noStore: true, body: "From: sender1@example.net\r\nMessage-ID: <ro@example.net>\r\n\r\nhello\r\n"}
+	addr := startFake(t, fake)
+	raw := "imap://u:pw@" + addr + "/INBOX?list=" + f.list.Address
+	r := f.start(raw, func(c *imapin.Config) { c.PollInterval = 50 * time.Millisecond })
+	r.waitPasses(t, 4)
+	r.stop()
+	if got := f.spooled(); len(got) != 1 || got["ro@example.net"] != 1 {
+		t.Errorf("spooled %v, want ro@example.net once", got)
+	}
+	if n := fake.sessions.Load(); n != 1 {
+		t.Errorf("%d sessions, want the one", n)
+	}
+	u, _ := config.ParseIngestURL(raw)
+	src, err := f.st.IngestSource(context.Background(), u.Source())
+	if err != nil || !strings.Contains(src.LastError, "read-only") {
+		t.Errorf("last error %q (%v)", src.LastError, err)
+	}
+	if un, err := f.st.IngestUnacted(context.Background(), u.Source(), 5, 10); err != nil || len(un) != 1 {
+		t.Errorf("owed after-actions %v (%v), want uid 1", un, err)
 	}
 }

@@ -263,12 +263,10 @@ func (in *Ingester) session(ctx context.Context) (healthy bool, err error) {
 		return false, fmt.Errorf("capabilities: %w", err)
 	}
 	in.log.Info("imap ingest: connected", "idle", idle, "uidvalidity", mbox.UidValidity, "messages", mbox.Messages)
-	first := true
 	for {
-		if err := in.pass(ctx, c, first); err != nil {
+		if err := in.pass(ctx, c); err != nil {
 			return true, err
 		}
-		first = false
 		if in.cfg.Passed != nil {
 			in.cfg.Passed()
 		}
@@ -352,12 +350,12 @@ func (in *Ingester) wait(ctx context.Context, c *client.Client, idle bool, wake 
 
 // pass takes every message not yet taken, then runs the after-actions
 // still owed.
-func (in *Ingester) pass(ctx context.Context, c *client.Client, first bool) error {
+func (in *Ingester) pass(ctx context.Context, c *client.Client) error {
 	mbox := c.Mailbox()
 	if mbox == nil {
 		return errors.New("no mailbox selected")
 	}
-	src, err := in.sourceState(ctx, c, mbox, first)
+	src, err := in.sourceState(ctx, c, mbox)
 	if err != nil {
 		return err
 	}
@@ -365,9 +363,10 @@ func (in *Ingester) pass(ctx context.Context, c *client.Client, first bool) erro
 	if err != nil {
 		return fmt.Errorf("list %s: %w", in.cfg.URL.List, err)
 	}
-	if err := in.actOwed(ctx, c, src.UIDValidity); err != nil {
-		return err
-	}
+	// A failing after-action (a read-only mailbox, a folder that cannot
+	// be made) must not stop intake: it is logged, shown as the last
+	// error, and retried on every pass; the messages are posted already.
+	actErr := in.actOwed(ctx, c, src.UIDValidity)
 	uids, err := in.candidates(ctx, c, src)
 	if err != nil {
 		return err
@@ -383,18 +382,22 @@ func (in *Ingester) pass(ctx context.Context, c *client.Client, first bool) erro
 				err = perr
 			}
 		}
-		if aerr := in.act(ctx, c, src.UIDValidity, posted); aerr != nil && err == nil {
-			err = aerr
+		if aerr := in.act(ctx, c, src.UIDValidity, posted); aerr != nil && actErr == nil {
+			actErr = aerr
 		}
 		if err != nil {
 			return err
 		}
 	}
-	if first {
-		// A pass that got through clears the error shown by list show.
-		return in.st.PutIngestSource(ctx, src)
+	if actErr != nil {
+		if c.State() == imap.LogoutState {
+			return actErr
+		}
+		in.log.Warn("imap ingest: after-action failed; retried on the next pass", "err", actErr)
+		return in.st.SetIngestError(ctx, in.source, in.cfg.URL.List, actErr.Error())
 	}
-	return nil
+	// A pass that got through clears the error shown by list show.
+	return in.st.PutIngestSource(ctx, src)
 }
 
 // sourceState reads where this source got to, starting afresh on the
@@ -410,7 +413,7 @@ func (in *Ingester) pass(ctx context.Context, c *client.Client, first bool) erro
 // (unless a crash fell between a commit and its after-action just before
 // the renumbering). The first contact with a mailbox is handled the same
 // way: unread mail waiting there is taken, mail already read is not.
-func (in *Ingester) sourceState(ctx context.Context, c *client.Client, mbox *imap.MailboxStatus, first bool) (*store.IngestSource, error) {
+func (in *Ingester) sourceState(ctx context.Context, c *client.Client, mbox *imap.MailboxStatus) (*store.IngestSource, error) {
 	src, err := in.st.IngestSource(ctx, in.source)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
