@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/mail"
 	"sort"
 	"strings"
 	"time"
@@ -562,15 +563,27 @@ func (in *Ingester) refuse(ctx context.Context, key store.IngestKey, reason stri
 // post hands raw to the inbound room with its key, as smtpin would hand a
 // message received for the list.
 func (in *Ingester) post(ctx context.Context, key store.IngestKey, route inbound.Route, raw []byte) error {
-	sum := inbound.Summarize(raw)
-	from := sum.From
-	// Return-Path is what the last MTA recorded of the envelope sender
-	// (RFC 5321 §4.4); the top-most is the one added on delivery.
-	if rp := sum.Header.Get("Return-Path"); rp != "" {
-		from = strings.Trim(strings.TrimSpace(rp), "<>")
-	}
-	env := inbound.Envelope{MailFrom: from, Remote: "imap " + in.source, Ingest: &key}
+	env := inbound.Envelope{MailFrom: envelopeSender(inbound.Summarize(raw)), Remote: "imap " + in.source, Ingest: &key}
 	return in.recv.Receive(ctx, env, []inbound.Route{route}, raw)
+}
+
+// envelopeSender is the MAIL FROM an SMTP delivery would have given:
+// the Return-Path the last MTA recorded (RFC 5321 §4.4; the top-most is
+// the one added on delivery), "" for the null sender <> of bounces, and
+// the author when there is none or it is no address.
+func envelopeSender(sum inbound.Summary) string {
+	rp := strings.TrimSpace(sum.Header.Get("Return-Path"))
+	if rp == "" {
+		return sum.From
+	}
+	addr := strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(rp, "<"), ">"))
+	if addr == "" {
+		return ""
+	}
+	if a, err := mail.ParseAddress("<" + addr + ">"); err == nil && a.Name == "" {
+		return a.Address
+	}
+	return sum.From
 }
 
 // sizes fetches the RFC822.SIZE of uids, so that a message too big is
