@@ -79,7 +79,7 @@ func TestIMAPIngestKill(t *testing.T) {
 	}
 	waitArchived := func(n int) {
 		t.Helper()
-		for i := 0; i < 1200; i++ {
+		for i := 0; i < 2400; i++ {
 			if c, err := st.ArchivePostCount(ctx, l.ID); err == nil && c >= n {
 				return
 			}
