@@ -77,10 +77,14 @@ func TestIMAPIngestKill(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitArchived := func(n int) {
+	waitPosted := func(n int) {
 		t.Helper()
+		// Archived, and through the pipeline: a post is archived just
+		// before its move to accepted.
 		for i := 0; i < 2400; i++ {
-			if c, err := st.ArchivePostCount(ctx, l.ID); err == nil && c >= n {
+			c, err := st.ArchivePostCount(ctx, l.ID)
+			ms, err2 := st.ListMessages(ctx, l.ID, store.StateAccepted)
+			if err == nil && err2 == nil && c >= n && len(ms) >= n {
 				return
 			}
 			time.Sleep(50 * time.Millisecond)
@@ -88,13 +92,13 @@ func TestIMAPIngestKill(t *testing.T) {
 		c, _ := st.ArchivePostCount(ctx, l.ID)
 		t.Fatalf("%d posts archived, want %d\n%s", c, n, srv.stderr)
 	}
-	waitArchived(total)
+	waitPosted(total)
 
 	// Dovecot stopped and started under a running serve: ingest resumes.
 	dc.Stop()
 	dc.Start()
 	dc.Append("INBOX", msg(total), msg(total+1))
-	waitArchived(total + 2)
+	waitPosted(total + 2)
 	srv.stop(t)
 
 	// Exactly once: each Message-ID one spooled message and one post.

@@ -208,7 +208,8 @@ func (in *Ingester) dial(ctx context.Context) (*client.Client, net.Conn, error) 
 }
 
 // session runs one connection: passes over the mailbox until a failure
-// or ctx ends. healthy tells whether it got as far as the mailbox.
+// or ctx ends. healthy tells whether a pass got through (the backoff then
+// starts again from its minimum).
 func (in *Ingester) session(ctx context.Context) (healthy bool, err error) {
 	c, conn, err := in.dial(ctx)
 	if err != nil {
@@ -266,16 +267,19 @@ func (in *Ingester) session(ctx context.Context) (healthy bool, err error) {
 	in.log.Info("imap ingest: connected", "idle", idle, "uidvalidity", mbox.UidValidity, "messages", mbox.Messages)
 	for {
 		if err := in.pass(ctx, c); err != nil {
-			return true, err
+			return healthy, err
 		}
+		// Healthy once a pass got through: a source that logs in but
+		// fails every pass (its list gone) backs off as a failed login does.
+		healthy = true
 		if in.cfg.Passed != nil {
 			in.cfg.Passed()
 		}
 		if err := in.wait(ctx, c, idle, wake); err != nil {
-			return true, err
+			return healthy, err
 		}
 		if ctx.Err() != nil {
-			return true, nil
+			return healthy, nil
 		}
 	}
 }
