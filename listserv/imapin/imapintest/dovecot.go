@@ -68,17 +68,12 @@ func StartTLS(t testing.TB) *Dovecot {
 
 func start(t testing.TB, extra string, withTLS bool) *Dovecot {
 	t.Helper()
-	bin, err := exec.LookPath("dovecot")
-	if err != nil {
-		if _, err2 := os.Stat("/usr/sbin/dovecot"); err2 == nil {
-			bin = "/usr/sbin/dovecot"
-		} else if os.Getenv("CI") == "true" {
-			t.Fatalf("dovecot is missing (apt-get install dovecot-imapd): %v", err)
-		} else {
-			t.Skipf("dovecot is missing (apt-get install dovecot-imapd): %v", err)
+	if binary() == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("dovecot is missing (apt-get install dovecot-imapd)")
 		}
+		t.Skip("dovecot is missing (apt-get install dovecot-imapd)")
 	}
-	_ = bin
 	// Not t.TempDir: Dovecot's unprivileged processes must traverse the
 	// directory, and t.TempDir's parent is 0700.
 	dir, err := os.MkdirTemp("", "praxis-dovecot-")
@@ -190,6 +185,18 @@ func makeCert(t testing.TB, dir string) *x509.CertPool {
 	return pool
 }
 
+// binary is the dovecot program ("" when missing); it lives in sbin,
+// which a non-root PATH may lack.
+func binary() string {
+	if p, err := exec.LookPath("dovecot"); err == nil {
+		return p
+	}
+	if _, err := os.Stat("/usr/sbin/dovecot"); err == nil {
+		return "/usr/sbin/dovecot"
+	}
+	return ""
+}
+
 func freePort(t testing.TB) int {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	must(t, err)
@@ -210,11 +217,7 @@ func (d *Dovecot) Start() {
 	if d.cmd != nil {
 		return
 	}
-	bin := "dovecot"
-	if _, err := exec.LookPath(bin); err != nil {
-		bin = "/usr/sbin/dovecot"
-	}
-	cmd := exec.Command(bin, "-F", "-c", d.conf)
+	cmd := exec.Command(binary(), "-F", "-c", d.conf)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	must(d.t, cmd.Start())
