@@ -100,4 +100,3 @@ type uidExpunge struct{ set *imap.SeqSet }
 func (e uidExpunge) Command() *imap.Command {
 	return &imap.Command{Name: "EXPUNGE", Arguments: []any{e.set}}
 }
-
