@@ -177,6 +177,23 @@ type IMAPIngest interface {
 	SetIngestError(ctx context.Context, source, listAddress, msg string) error
 }
 
+// IMAPArchive is what the IMAP view of the archive (archive/imapview)
+// reads and writes: a list's posts by id without loading the list, the
+// sizes it counted, and each member's flags.
+type IMAPArchive interface {
+	IMAPCount(ctx context.Context, listID int64) (int, error)
+	IMAPCountRange(ctx context.Context, listID, after, upTo int64) (int, error)
+	IMAPIDs(ctx context.Context, listID, after, upTo int64, limit int) ([]int64, error)
+	IMAPIDAt(ctx context.Context, listID int64, seq int) (int64, error)
+	IMAPMaxIDs(ctx context.Context) (map[int64]int64, error)
+	IMAPPosts(ctx context.Context, listID int64, ids []int64) ([]IMAPPost, error)
+	IMAPSetSizes(ctx context.Context, sizes map[int64]int64) error
+	IMAPFlags(ctx context.Context, listID int64, addr string, ids []int64) (map[int64][]string, error)
+	IMAPStoreFlags(ctx context.Context, listID int64, addr string, ids []int64, op FlagsOp, flags []string) (map[int64][]string, error)
+	IMAPSeenCount(ctx context.Context, listID int64, addr string) (int, error)
+	IMAPFirstUnseen(ctx context.Context, listID int64, addr string) (int64, error)
+}
+
 // Backend is the whole store: what a second implementation provides.
 type Backend interface {
 	Lists
@@ -191,6 +208,7 @@ type Backend interface {
 	AppPasswords
 	IMAPSearch
 	IMAPIngest
+	IMAPArchive
 	// SetClock replaces the clock the store stamps rows with (tests).
 	SetClock(now func() time.Time)
 	Close() error

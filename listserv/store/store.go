@@ -54,6 +54,7 @@ type Store struct {
 	appPassTable
 	imapSearchTable
 	ingestTable
+	imapTable
 }
 
 // The concerns' types: each is the core seen by one concern.
@@ -72,6 +73,7 @@ type (
 	// imapSearchTable is the IMAP view's SEARCH reads (imapsearch.go).
 	imapSearchTable struct{ *core }
 	ingestTable     struct{ *core }
+	imapTable       struct{ *core }
 )
 
 func newStore(c *core) *Store {
@@ -79,7 +81,8 @@ func newStore(c *core) *Store {
 		listTable: listTable{c}, memberTable: memberTable{c}, spoolTable: spoolTable{c}, queueTable: queueTable{c},
 		requestTable: requestTable{c}, archiveTable: archiveTable{c}, threadTable: threadTable{c}, digestTable: digestTable{c},
 		sessionTable: sessionTable{c}, probeTable: probeTable{c}, appPassTable: appPassTable{c}, imapSearchTable: imapSearchTable{c},
-		ingestTable: ingestTable{c}}
+		ingestTable: ingestTable{c},
+		imapTable:   imapTable{c}}
 }
 
 // core is the database handle shared by every concern of the store.

@@ -39,6 +39,7 @@ func Run(t *testing.T, open Open) {
 		{"AppPasswords", appPasswords},
 		{"IMAPSearchFilters", imapSearchFilters},
 		{"IMAPIngestOnce", imapIngestOnce},
+		{"IMAPArchive", imapArchive},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, open(t)) })

@@ -1,0 +1,126 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"praxis/listserv/store"
+)
+
+// imapArchive holds the IMAP view's reads to their meaning: a list's posts
+// in id order, counted and paged without another list's posts mixed in,
+// the newest id of each list, sizes counted once, and each member's flags
+// kept apart from another member's and another list's.
+func imapArchive(t *testing.T, s store.Backend) {
+	ctx := context.Background()
+	a := newList(t, s, "a@example.org")
+	b := newList(t, s, "b@example.org")
+	day := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	var ids []int64 // list a's posts, in archive order
+	for i := range 7 {
+		// The lists' posts interleave, so ids of a have gaps.
+		for _, l := range []*store.List{a, b} {
+			p, raw := archived(l, fmt.Sprintf("%d.%s", i, l.Address), "Post", "", day.Add(time.Duration(i)*time.Hour))
+			if _, err := s.ArchivePut(ctx, p, raw); err != nil {
+				t.Fatal(err)
+			}
+			if l == a {
+				ids = append(ids, p.ID)
+			}
+		}
+	}
+	n, err := s.IMAPCount(ctx, a.ID)
+	must(t, err)
+	if n != 7 {
+		t.Errorf("IMAPCount = %d, want 7", n)
+	}
+	if n, err := s.IMAPCountRange(ctx, a.ID, 0, ids[3]); err != nil || n != 4 {
+		t.Errorf("IMAPCountRange(0, 4th id) = %d, %v; want 4", n, err)
+	}
+	if n, err := s.IMAPCountRange(ctx, a.ID, ids[1], ids[5]); err != nil || n != 4 {
+		t.Errorf("IMAPCountRange(2nd, 6th) = %d, %v; want 4", n, err)
+	}
+	page, err := s.IMAPIDs(ctx, a.ID, ids[0], ids[6], 3)
+	must(t, err)
+	if !slices.Equal(page, ids[1:4]) {
+		t.Errorf("IMAPIDs page = %v, want %v", page, ids[1:4])
+	}
+	for seq, want := range ids {
+		got, err := s.IMAPIDAt(ctx, a.ID, seq+1)
+		if err != nil || got != want {
+			t.Errorf("IMAPIDAt(%d) = %d, %v; want %d", seq+1, got, err, want)
+		}
+	}
+	if _, err := s.IMAPIDAt(ctx, a.ID, 8); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("IMAPIDAt past the end: %v, want ErrNotFound", err)
+	}
+	empty := newList(t, s, "empty@example.org")
+	maxes, err := s.IMAPMaxIDs(ctx)
+	must(t, err)
+	if maxes[a.ID] != ids[6] || maxes[b.ID] != ids[6]+1 {
+		t.Errorf("IMAPMaxIDs = %v, want a %d, b %d", maxes, ids[6], ids[6]+1)
+	}
+	if _, ok := maxes[empty.ID]; ok {
+		t.Errorf("IMAPMaxIDs has the empty list: %v", maxes)
+	}
+
+	// Posts by id: another list's ids are left out; sizes are unknown
+	// until set.
+	posts, err := s.IMAPPosts(ctx, a.ID, []int64{ids[2], ids[0], ids[0] + 1})
+	must(t, err)
+	if len(posts) != 2 || posts[0].ID != ids[0] || posts[1].ID != ids[2] || posts[0].Size != -1 || posts[0].Hash == "" || !posts[0].Date.Equal(day) {
+		t.Fatalf("IMAPPosts = %+v", posts)
+	}
+	must(t, s.IMAPSetSizes(ctx, map[int64]int64{ids[0]: 42}))
+	posts, err = s.IMAPPosts(ctx, a.ID, []int64{ids[0]})
+	must(t, err)
+	if len(posts) != 1 || posts[0].Size != 42 {
+		t.Errorf("after IMAPSetSizes: %+v", posts)
+	}
+
+	// Flags: per member and list, case-insensitive, sorted.
+	got, err := s.IMAPStoreFlags(ctx, a.ID, "Ann@example.net", ids[:3], store.FlagsAdd, []string{`\Seen`, "$label1"})
+	must(t, err)
+	if !slices.Equal(got[ids[1]], []string{"$label1", `\Seen`}) {
+		t.Errorf("after +FLAGS: %v", got)
+	}
+	got, err = s.IMAPStoreFlags(ctx, a.ID, "ann@example.net", ids[1:2], store.FlagsRemove, []string{"$LABEL1"})
+	must(t, err)
+	if !slices.Equal(got[ids[1]], []string{`\Seen`}) {
+		t.Errorf("after -FLAGS: %v", got)
+	}
+	_, err = s.IMAPStoreFlags(ctx, a.ID, "ann@example.net", ids[2:3], store.FlagsSet, nil)
+	must(t, err)
+	flags, err := s.IMAPFlags(ctx, a.ID, "ANN@example.net", ids)
+	must(t, err)
+	want := map[int64][]string{ids[0]: {"$label1", `\Seen`}, ids[1]: {`\Seen`}}
+	if len(flags) != len(want) || !slices.Equal(flags[ids[0]], want[ids[0]]) || !slices.Equal(flags[ids[1]], want[ids[1]]) {
+		t.Errorf("IMAPFlags = %v, want %v", flags, want)
+	}
+	if other, err := s.IMAPFlags(ctx, a.ID, "bob@example.net", ids); err != nil || len(other) != 0 {
+		t.Errorf("another member's flags: %v, %v", other, err)
+	}
+	if other, err := s.IMAPFlags(ctx, b.ID, "ann@example.net", ids); err != nil || len(other) != 0 {
+		t.Errorf("another list's flags: %v, %v", other, err)
+	}
+	if n, err := s.IMAPSeenCount(ctx, a.ID, "ann@example.net"); err != nil || n != 2 {
+		t.Errorf("IMAPSeenCount = %d, %v; want 2", n, err)
+	}
+	if id, err := s.IMAPFirstUnseen(ctx, a.ID, "ann@example.net"); err != nil || id != ids[2] {
+		t.Errorf("IMAPFirstUnseen = %d, %v; want %d", id, err, ids[2])
+	}
+	if id, err := s.IMAPFirstUnseen(ctx, empty.ID, "ann@example.net"); err != nil || id != 0 {
+		t.Errorf("IMAPFirstUnseen of an empty list = %d, %v", id, err)
+	}
+
+	// A list deleted takes its members' flags along: made again, it is a
+	// new mailbox.
+	must(t, s.DeleteList(ctx, a.Address))
+	if flags, err := s.IMAPFlags(ctx, a.ID, "ann@example.net", ids); err != nil || len(flags) != 0 {
+		t.Errorf("flags of a deleted list: %v, %v", flags, err)
+	}
+}
