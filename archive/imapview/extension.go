@@ -1,0 +1,202 @@
+package imapview
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/emersion/go-imap"
+	"github.com/emersion/go-imap/backend"
+	"github.com/emersion/go-imap/commands"
+	"github.com/emersion/go-imap/responses"
+	"github.com/emersion/go-imap/server"
+	"github.com/emersion/go-sasl"
+)
+
+// extension is the view's own handling of the commands where go-imap's
+// defaults are not what a read-only archive answers:
+//
+//   - LOGIN and AUTHENTICATE: anonymous always (it carries no secret),
+//     passwords only over TLS or from loopback (RFC 3501 §6.2.3, LOGINDISABLED);
+//   - SELECT and EXAMINE: the mailbox learns which it was, so that EXAMINE
+//     sets no \Seen;
+//   - EXPUNGE and APPEND: NO [NOPERM], whatever the mailbox;
+//   - NAMESPACE (RFC 2342), which go-imap v1 does not serve.
+type extension struct{ core *core }
+
+// Capabilities is server.Extension's.
+func (e *extension) Capabilities(c server.Conn) []string {
+	caps := []string{"NAMESPACE"}
+	if c.Context().State == imap.NotAuthenticatedState && !canPassword(c) {
+		// go-imap lists its mechanisms only when passwords are allowed;
+		// ANONYMOUS is allowed on every connection.
+		caps = append(caps, "AUTH="+sasl.Anonymous)
+	}
+	return caps
+}
+
+// canPassword tells whether a password may be sent on c.
+func canPassword(c server.Conn) bool { return c.IsTLS() || c.Server().AllowInsecureAuth }
+
+// Command is server.Extension's.
+func (e *extension) Command(name string) server.HandlerFactory {
+	switch name {
+	case "LOGIN":
+		return func() server.Handler { return &loginHandler{} }
+	case "AUTHENTICATE":
+		return func() server.Handler { return &authenticateHandler{core: e.core} }
+	case "SELECT":
+		return func() server.Handler { return &selectHandler{} }
+	case "EXAMINE":
+		return func() server.Handler { h := &selectHandler{}; h.ReadOnly = true; return h }
+	case "EXPUNGE":
+		return func() server.Handler { return &expungeHandler{} }
+	case "APPEND":
+		return func() server.Handler { return &appendHandler{} }
+	case "NAMESPACE":
+		return func() server.Handler { return &namespaceHandler{} }
+	case "UID":
+		return func() server.Handler { return &uidHandler{} }
+	}
+	return nil
+}
+
+// authenticated ends a successful login as go-imap does: OK with the
+// capabilities of the authenticated state.
+func authenticated(conn server.Conn) error {
+	caps := conn.Capabilities()
+	args := make([]any, len(caps))
+	for i, c := range caps {
+		args[i] = imap.RawString(c)
+	}
+	return &imap.ErrStatusResp{Resp: &imap.StatusResp{Type: imap.StatusRespOk, Code: imap.CodeCapability, Arguments: args, Info: "Logged in"}}
+}
+
+type loginHandler struct{ commands.Login }
+
+func (h *loginHandler) Handle(conn server.Conn) error {
+	ctx := conn.Context()
+	if ctx.State != imap.NotAuthenticatedState {
+		return server.ErrAlreadyAuthenticated
+	}
+	if !strings.EqualFold(h.Username, Anonymous) && !canPassword(conn) {
+		return errPrivacy
+	}
+	u, err := conn.Server().Backend.Login(conn.Info(), h.Username, h.Password)
+	if err != nil {
+		return err
+	}
+	ctx.State, ctx.User = imap.AuthenticatedState, u
+	return authenticated(conn)
+}
+
+type authenticateHandler struct {
+	commands.Authenticate
+	core *core
+}
+
+func (h *authenticateHandler) Handle(conn server.Conn) error {
+	ctx := conn.Context()
+	if ctx.State != imap.NotAuthenticatedState {
+		return server.ErrAlreadyAuthenticated
+	}
+	mechs := map[string]sasl.Server{
+		sasl.Anonymous: sasl.NewAnonymousServer(func(string) error { return h.core.loginAnonymous(conn) }),
+	}
+	if h.Mechanism == sasl.Plain && !canPassword(conn) {
+		return errPrivacy
+	}
+	if canPassword(conn) {
+		mechs[sasl.Plain] = sasl.NewPlainServer(func(identity, username, password string) error {
+			if identity != "" && !strings.EqualFold(identity, username) {
+				return errAuthFailed
+			}
+			u, err := conn.Server().Backend.Login(conn.Info(), username, password)
+			if err != nil {
+				return err
+			}
+			ctx.State, ctx.User = imap.AuthenticatedState, u
+			return nil
+		})
+	}
+	if err := h.Authenticate.Handle(mechs, conn); err != nil {
+		return err
+	}
+	return authenticated(conn)
+}
+
+type selectHandler struct{ commands.Select }
+
+func (h *selectHandler) Handle(conn server.Conn) error {
+	ctx := conn.Context()
+	// A SELECT that fails leaves nothing selected (RFC 3501 §6.3.1).
+	ctx.Mailbox, ctx.MailboxReadOnly = nil, false
+	if ctx.User == nil {
+		return server.ErrNotAuthenticated
+	}
+	mb, err := ctx.User.GetMailbox(h.Mailbox)
+	if err != nil {
+		return err
+	}
+	m, ok := mb.(*mailbox)
+	if !ok {
+		return errors.New("imap: not our mailbox")
+	}
+	m.readOnly = h.ReadOnly
+	st, err := m.selectStatus()
+	if err != nil {
+		return err
+	}
+	if err := conn.WriteResp(&responses.Select{Mailbox: st}); err != nil {
+		return err
+	}
+	ctx.Mailbox, ctx.MailboxReadOnly = m, h.ReadOnly
+	code := imap.CodeReadWrite
+	if h.ReadOnly {
+		code = imap.CodeReadOnly
+	}
+	return &imap.ErrStatusResp{Resp: &imap.StatusResp{Type: imap.StatusRespOk, Code: code, Info: "Selected"}}
+}
+
+// uidHandler is go-imap's UID, whose parser takes a UID without a
+// command for one and panics (commands.Uid checks len(fields) < 0).
+type uidHandler struct{ server.Uid }
+
+func (h *uidHandler) Parse(fields []any) error {
+	if len(fields) == 0 {
+		return errors.New("UID needs a command")
+	}
+	return h.Uid.Parse(fields)
+}
+
+type expungeHandler struct{ commands.Expunge }
+
+func (h *expungeHandler) Handle(conn server.Conn) error {
+	if conn.Context().Mailbox == nil {
+		return server.ErrNoMailboxSelected
+	}
+	return errReadOnly
+}
+
+type appendHandler struct{ commands.Append }
+
+func (h *appendHandler) Handle(conn server.Conn) error {
+	if conn.Context().User == nil {
+		return server.ErrNotAuthenticated
+	}
+	return errReadOnly
+}
+
+// namespaceHandler answers NAMESPACE (RFC 2342): one personal namespace,
+// the root, whose mailboxes are the lists.
+type namespaceHandler struct{}
+
+func (h *namespaceHandler) Parse([]any) error { return nil }
+
+func (h *namespaceHandler) Handle(conn server.Conn) error {
+	if conn.Context().User == nil {
+		return server.ErrNotAuthenticated
+	}
+	return conn.WriteResp(imap.NewUntaggedResp([]any{imap.RawString("NAMESPACE"), []any{[]any{"", Delimiter}}, nil, nil}))
+}
+
+var _ backend.Mailbox = (*mailbox)(nil)
