@@ -32,6 +32,9 @@ var (
 	// errPrivacy answers a password sent in the clear to a remote server
 	// (RFC 5530 PRIVACYREQUIRED).
 	errPrivacy = &imap.ErrStatusResp{Resp: &imap.StatusResp{Type: imap.StatusRespNo, Code: "PRIVACYREQUIRED", Info: "Passwords only over TLS: STARTTLS first, or use imaps."}}
+	// errNoMailbox answers for a list that does not exist and for a
+	// private list the session may not read, alike (RFC 5530 NONEXISTENT).
+	errNoMailbox = &imap.ErrStatusResp{Resp: &imap.StatusResp{Type: imap.StatusRespNo, Code: "NONEXISTENT", Info: "No such mailbox."}}
 	// errServer answers a failure of the store (logged with its cause).
 	errServer = &imap.ErrStatusResp{Resp: &imap.StatusResp{Type: imap.StatusRespNo, Code: "SERVERBUG", Info: "Internal error; try again later."}}
 )
@@ -172,12 +175,12 @@ func itoa(n int64) string {
 }
 
 // visible returns the list named name if this session may read it, else
-// backend.ErrNoSuchMailbox: the same answer for a private list of
+// errNoMailbox: the same answer for a private list of
 // someone else's as for no list at all.
 func (u *user) visible(ctx context.Context, name string) (*store.List, error) {
 	l, err := u.b.deps.Store.ListByAddress(ctx, strings.ToLower(name))
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, backend.ErrNoSuchMailbox
+		return nil, errNoMailbox
 	}
 	if err != nil {
 		u.b.log.Error("imap: list", "list", name, "err", err)
@@ -188,7 +191,7 @@ func (u *user) visible(ctx context.Context, name string) (*store.List, error) {
 		return nil, err
 	}
 	if !ok {
-		return nil, backend.ErrNoSuchMailbox
+		return nil, errNoMailbox
 	}
 	return l, nil
 }

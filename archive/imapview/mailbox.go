@@ -73,7 +73,7 @@ func (m *mailbox) stillVisible(ctx context.Context) error {
 		return err
 	}
 	if !ok {
-		return backend.ErrNoSuchMailbox
+		return errNoMailbox
 	}
 	return nil
 }
@@ -242,9 +242,6 @@ func (m *mailbox) fail(op string, err error) error {
 	var resp *imap.ErrStatusResp
 	if errors.As(err, &resp) {
 		return resp
-	}
-	if errors.Is(err, backend.ErrNoSuchMailbox) {
-		return backend.ErrNoSuchMailbox
 	}
 	m.u.b.log.Error("imap: "+op, "list", m.list.Address, "err", err)
 	return errServer

@@ -123,13 +123,14 @@ type server struct {
 	cmd    *exec.Cmd
 	smtp   string
 	http   string
+	imap   string // "" when --imap "" turned it off
 	stderr *bytes.Buffer
 	done   chan error
 }
 
 func serve(t *testing.T, data string, sinkAddr string, extra ...string) *server {
 	t.Helper()
-	args := append([]string{"--data", data, "serve", "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0",
+	args := append([]string{"--data", data, "serve", "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--imap", "127.0.0.1:0",
 		"--hostname", "lists.example.org", "--delivery", "smtp://" + sinkAddr + "?tls=none"}, extra...)
 	cmd := exec.Command(binary, args...)
 	stdout, err := cmd.StdoutPipe()
@@ -150,6 +151,8 @@ func serve(t *testing.T, data string, sinkAddr string, extra ...string) *server 
 				s.smtp = m[2]
 			case "http":
 				s.http = m[2]
+			case "imap":
+				s.imap = m[2]
 			}
 		}
 	}

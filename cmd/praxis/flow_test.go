@@ -52,7 +52,7 @@ func startFlowDNS(t *testing.T, dnsAddr string) *flow {
 	t.Helper()
 	f := &flow{t: t, clock: &fakeClock{}, rec: newRecorder(t), data: t.TempDir()}
 	cfg := config.Default()
-	cfg.Data, cfg.SMTP, cfg.HTTP, cfg.Hostname = f.data, "127.0.0.1:0", "127.0.0.1:0", "lists.example.org"
+	cfg.Data, cfg.SMTP, cfg.HTTP, cfg.IMAP, cfg.Hostname = f.data, "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0", "lists.example.org"
 	cfg.Delivery = "smtp://" + f.rec.sink.Addr() + "?tls=none"
 	cfg.DNS = dnsAddr
 	cfg.Finish()

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"praxis/archive"
+	"praxis/archive/imapview"
 	"praxis/archive/index"
 	"praxis/archive/web"
 	"praxis/listserv"
@@ -215,6 +216,22 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 		receivers = append(receivers, receiver{r.name, srv})
 		announce(r.name, srv.Addr().String())
 	}
+	// The read-only IMAP archive (--imap, --imaps; off when both are
+	// empty).
+	var imapSrv *imapview.Server
+	if cfg.IMAP != "" || cfg.IMAPS != "" {
+		imapSrv = imapview.New(imapview.Config{Addr: cfg.IMAP, TLSAddr: cfg.IMAPS, TLS: tlsCfg},
+			imapview.Deps{Store: svc.Store()}, log.With("listener", "imap"))
+		if err := imapSrv.Listen(); err != nil {
+			return err
+		}
+		if a := imapSrv.Addr(); a != nil {
+			announce("imap", a.String())
+		}
+		if a := imapSrv.TLSAddr(); a != nil {
+			announce("imaps", a.String())
+		}
+	}
 	proxies, _ := cfg.TrustedProxies() // checked by Validate
 	webSrv := web.New(web.Config{Addr: cfg.HTTP, Listener: httpLn, Index: idx,
 		Secure: strings.HasPrefix(cfg.BaseURL, "https://"), Now: nowFn, TrustedProxies: proxies}, webDeps(svc), svc.Templates(), log.With("listener", "http"))
@@ -273,6 +290,10 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 		run("imap-ingest", func() error { return in.Run(gctx) })
 	}
 	serve("http", webSrv.Serve)
+	if imapSrv != nil {
+		// Read-only sessions: they stop with the listeners (gctx).
+		serve("imap", func() error { return imapSrv.Run(gctx) })
+	}
 	serve("admin socket", admin.Serve)
 	run("check", func() error { return svc.Run(workCtx) })
 	run("delivery", func() error { return queue.Run(workCtx) })
@@ -303,12 +324,6 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 		stopWork()
 		return nil
 	})
-	// The read-only IMAP archive comes with the archive; until then say
-	// so rather than ignore the setting silently.
-	if cfg.IMAPS != "" {
-		log.Warn("imaps is not served by this version; the setting is ignored", "imaps", cfg.IMAPS)
-	}
-	log.Info("imap archive not served by this version yet", "imap", cfg.IMAP)
 	log.Info("praxis started", "data", cfg.Data, "delivery", transport.Redact(cfg.Delivery), "base_url", cfg.BaseURL)
 
 	err = g.Wait()

@@ -126,7 +126,7 @@ func Run(ctx context.Context, h Harness, p Params, progress Progress) (*Result, 
 	}
 	defer os.RemoveAll(dir)
 	cfg := config.Default()
-	cfg.Data, cfg.SMTP, cfg.HTTP, cfg.Hostname = dir, "127.0.0.1:0", "127.0.0.1:0", "bench.localhost"
+	cfg.Data, cfg.SMTP, cfg.HTTP, cfg.IMAP, cfg.Hostname = dir, "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0", "bench.localhost"
 	cfg.Delivery = "smtp://" + snk.Addr() + "?tls=none"
 	cfg.DeliveryConcurrency = p.Conns
 	cfg.MaxConnections = 1000

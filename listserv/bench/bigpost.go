@@ -176,7 +176,7 @@ func bigpostBody() []byte {
 
 func bigpostConfig(dir, sink string) config.Config {
 	cfg := config.Default()
-	cfg.Data, cfg.SMTP, cfg.HTTP, cfg.Hostname = dir, "127.0.0.1:0", "127.0.0.1:0", "bench.localhost"
+	cfg.Data, cfg.SMTP, cfg.HTTP, cfg.IMAP, cfg.Hostname = dir, "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0", "bench.localhost"
 	cfg.Delivery = "smtp://" + sink + "?tls=none"
 	cfg.Finish()
 	return cfg

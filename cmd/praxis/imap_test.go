@@ -1,0 +1,277 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"github.com/emersion/go-smtp"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"praxis/archive/mbox"
+)
+
+// python3 is Debian's interpreter: imaplib is the independent IMAP client.
+func python3(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{"/usr/bin/python3", "python3"} {
+		if path, err := exec.LookPath(p); err == nil {
+			return path
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("python3 is not installed; .ci/run installs it")
+	}
+	t.Skip("python3 not installed")
+	return ""
+}
+
+// imaplibSession is the script Python's imaplib runs against the archive:
+// it prints one JSON object per step, and "IDLING" when it idles, so that
+// the test posts then.
+const imaplibSession = `
+import base64, imaplib, json, sys
+host, port, listaddr, private = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+out = {}
+def err(f):
+    try:
+        typ, data = f()
+        return "%s %r" % (typ, data)
+    except imaplib.IMAP4.error as e:
+        return "error " + str(e)
+
+M = imaplib.IMAP4(host, port)
+out["caps"] = list(M.capabilities)
+typ, _ = M.login("anonymous", "imaplib")
+out["login"] = typ
+typ, data = M.list()
+out["list"] = [d.decode() for d in data if d]
+# A private list answers as no list at all.
+for what, name in (("private", private), ("none", "nosuch@example.org")):
+    out["status_" + what] = err(lambda: M.status(name, "(MESSAGES)")).replace(name, "NAME")
+    out["select_" + what] = err(lambda: M.select(name)).replace(name, "NAME")
+    out["examine_" + what] = err(lambda: M.select(name, readonly=True)).replace(name, "NAME")
+typ, data = M.select(listaddr)
+out["exists"] = int(data[0])
+typ, data = M.uid("SEARCH", None, "ALL")
+uids = data[0].split()
+out["uids"] = [int(u) for u in uids]
+typ, data = M.search(None, "ALL")
+out["seqs"] = [int(s) for s in data[0].split()]
+msgs = []
+for u in uids:
+    typ, data = M.uid("FETCH", u, "(RFC822.SIZE INTERNALDATE BODY.PEEK[])")
+    meta, body = data[0]
+    size = int(meta.split(b"RFC822.SIZE ")[1].split()[0])
+    msgs.append({"uid": int(u), "size": size, "body": base64.b64encode(body).decode()})
+out["messages"] = msgs
+typ, data = M.store("1", "+FLAGS", "(\\Flagged)")
+out["store"] = [d.decode() for d in data if d]
+typ, data = M.fetch("1", "(FLAGS)")
+out["flags"] = data[0].decode()
+out["append"] = err(lambda: M.append(listaddr, None, None, b"Subject: x\r\n\r\nx\r\n"))
+out["copy"] = err(lambda: M.copy("1", listaddr))
+out["expunge"] = err(lambda: M.expunge())
+# IDLE by hand (imaplib has idle() only from Python 3.14).
+tag = M._new_tag()
+M.send(tag + b" IDLE\r\n")
+line = M.readline()
+out["idle_start"] = line.decode().strip()
+print("IDLING", flush=True)
+M.sock.settimeout(30)
+seen = []
+while True:
+    line = M.readline().decode().strip()
+    seen.append(line)
+    if line.endswith("EXISTS"):
+        break
+out["idle_saw"] = seen
+M.send(b"DONE\r\n")
+line = M.readline().decode().strip()
+while not line.startswith(tag.decode()):
+    line = M.readline().decode().strip()
+out["idle_end"] = line
+typ, data = M.noop()
+out["noop"] = typ
+M.logout()
+print(json.dumps(out), flush=True)
+`
+
+func crlf(b []byte) []byte {
+	var out []byte
+	for i, c := range b {
+		if c == '\n' && (i == 0 || b[i-1] != '\r') {
+			out = append(out, '\r')
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// sendSMTP posts msg to rcpt through serve's SMTP listener.
+func sendSMTP(t *testing.T, addr, from, rcpt, msg string) {
+	t.Helper()
+	cl, err := smtp.Dial(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	if err := cl.SendMail(from, []string{rcpt}, strings.NewReader(msg)); err != nil {
+		t.Fatalf("sending to %s: %v", rcpt, err)
+	}
+}
+
+// exported returns the list's posts as `praxis export mbox` writes them,
+// each unescaped by the mboxrd reader.
+func exported(t *testing.T, data, list string) [][]byte {
+	t.Helper()
+	out := praxis(t, data, "export", "mbox", list)
+	r, err := mbox.NewReader(strings.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raws [][]byte
+	for {
+		m, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		raws = append(raws, m.Raw)
+	}
+	return raws
+}
+
+// TestIMAPWithImaplib: Python's imaplib against `praxis serve`: anonymous
+// login, the public list only, every post byte for byte as exported (in
+// CRLF form, RFC822.SIZE its length), the private list answering as no
+// list, the read-only answers, and IDLE hearing a post sent over SMTP.
+func TestIMAPWithImaplib(t *testing.T) {
+	py := python3(t)
+	data := t.TempDir()
+	praxis(t, data, "list", "create", "cop@example.org", "--name", "Makers CoP", "--post", "open")
+	praxis(t, data, "list", "create", "secret@example.org", "--name", "Secret", "--archive", "private", "--post", "open")
+	rec := newRecorder(t)
+	srv := serve(t, data, rec.sink.Addr())
+	if srv.imap == "" {
+		t.Fatalf("serve announced no imap listener:\n%s", srv.stderr)
+	}
+	for i, body := range []string{"First post.\nFrom the start of a line.\n", "Second post.\n>From quoted.\n"} {
+		sendSMTP(t, srv.smtp, "ann@example.net", "cop@example.org", fmt.Sprintf(
+			"From: Ann <ann@example.net>\r\nTo: cop@example.org\r\nSubject: post %d\r\nMessage-ID: <p%d@example.net>\r\nDate: Mon, 2 Mar 2026 10:0%d:00 +0000\r\n\r\n%s", i+1, i+1, i, body))
+	}
+	sendSMTP(t, srv.smtp, "ann@example.net", "secret@example.org", "From: ann@example.net\r\nTo: secret@example.org\r\nSubject: hush\r\nMessage-ID: <s1@example.net>\r\n\r\nsecret\r\n")
+	// Wait until both posts are archived (the export shows them).
+	var want [][]byte
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		if want = exported(t, data, "cop@example.org"); len(want) == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("posts not archived: %d", len(want))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	host, port, _ := net.SplitHostPort(srv.imap)
+	script := filepath.Join(t.TempDir(), "session.py")
+	if err := os.WriteFile(script, []byte(imaplibSession), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(py, script, host, port, "cop@example.org", "secret@example.org")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	lines := bufio.NewScanner(stdout)
+	lines.Buffer(nil, 1<<20)
+	var result string
+	for lines.Scan() {
+		switch l := lines.Text(); {
+		case l == "IDLING":
+			sendSMTP(t, srv.smtp, "ann@example.net", "cop@example.org", "From: ann@example.net\r\nTo: cop@example.org\r\nSubject: post 3\r\nMessage-ID: <p3@example.net>\r\n\r\nThird.\r\n")
+		case strings.HasPrefix(l, "{"):
+			result = l
+		}
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("imaplib session: %v\n%s\nserve:\n%s", err, stderr.String(), srv.stderr)
+	}
+	var got struct {
+		Caps     []string
+		Login    string
+		List     []string
+		Exists   int
+		UIDs     []int
+		Seqs     []int
+		Messages []struct {
+			UID, Size int
+			Body      string
+		}
+		Store                        []string
+		Flags, Append, Copy, Expunge string
+		IdleStart                    string   `json:"idle_start"`
+		IdleSaw                      []string `json:"idle_saw"`
+		IdleEnd                      string   `json:"idle_end"`
+		Noop                         string
+	}
+	if err := json.Unmarshal([]byte(result), &got); err != nil {
+		t.Fatalf("imaplib said %q: %v\n%s", result, err, stderr.String())
+	}
+	var m map[string]any
+	json.Unmarshal([]byte(result), &m)
+	str := func(k string) string { s, _ := m[k].(string); return s }
+
+	if got.Login != "OK" || len(got.List) != 1 || !strings.Contains(got.List[0], `"cop@example.org"`) && !strings.Contains(got.List[0], "cop@example.org") {
+		t.Errorf("login %q, LIST %q: want the public list alone", got.Login, got.List)
+	}
+	for _, k := range []string{"status", "select", "examine"} {
+		p, n := str(k+"_private"), str(k+"_none")
+		if p != n || !strings.Contains(p, "NONEXISTENT") {
+			t.Errorf("%s: the private list answers %q, no list %q", k, p, n)
+		}
+	}
+	if got.Exists != 2 || len(got.UIDs) != 2 || len(got.Seqs) != 2 || got.Seqs[0] != 1 || got.Seqs[1] != 2 {
+		t.Errorf("EXISTS %d, UID SEARCH %v, SEARCH %v", got.Exists, got.UIDs, got.Seqs)
+	}
+	if len(got.Messages) != len(want) {
+		t.Fatalf("imaplib fetched %d messages, the export has %d", len(got.Messages), len(want))
+	}
+	for i, msg := range got.Messages {
+		body, _ := base64.StdEncoding.DecodeString(msg.Body)
+		if !bytes.Equal(body, crlf(want[i])) {
+			t.Errorf("message %d: IMAP gave\n%q\nthe export (CRLF)\n%q", i+1, body, crlf(want[i]))
+		}
+		if msg.Size != len(body) {
+			t.Errorf("message %d: RFC822.SIZE %d, BODY[] %d bytes", i+1, msg.Size, len(body))
+		}
+	}
+	if !strings.Contains(got.Flags, `\Flagged`) {
+		t.Errorf("FLAGS after STORE: %q", got.Flags)
+	}
+	for k, v := range map[string]string{"APPEND": got.Append, "COPY": got.Copy, "EXPUNGE": got.Expunge} {
+		if !strings.Contains(v, "NOPERM") || !strings.Contains(v, "read-only") {
+			t.Errorf("%s: %q", k, v)
+		}
+	}
+	if !strings.HasPrefix(got.IdleStart, "+") || len(got.IdleSaw) == 0 || got.IdleSaw[len(got.IdleSaw)-1] != "* 3 EXISTS" || !strings.Contains(got.IdleEnd, "OK") || got.Noop != "OK" {
+		t.Errorf("IDLE: %q, saw %q, ended %q; NOOP %q", got.IdleStart, got.IdleSaw, got.IdleEnd, got.Noop)
+	}
+	srv.stop(t)
+}
