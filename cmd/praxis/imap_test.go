@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -274,4 +276,142 @@ func TestIMAPWithImaplib(t *testing.T) {
 		t.Errorf("IDLE: %q, saw %q, ended %q; NOOP %q", got.IdleStart, got.IdleSaw, got.IdleEnd, got.Noop)
 	}
 	srv.stop(t)
+}
+
+// TestIMAPWithMbsync: mbsync (Debian isync) pulls a list's whole mailbox
+// into a maildir; its messages equal `praxis export mbox`'s (line endings
+// and the mboxrd ">From " escaping aside), and a second run with a new
+// post fetches just that one.
+func TestIMAPWithMbsync(t *testing.T) {
+	mbsync, err := exec.LookPath("mbsync")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("mbsync is not installed; .ci/run installs isync")
+		}
+		t.Skip("mbsync not installed (apt-get install isync)")
+	}
+	data := t.TempDir()
+	praxis(t, data, "list", "create", "cop@example.org", "--name", "Makers CoP", "--post", "open")
+	rec := newRecorder(t)
+	srv := serve(t, data, rec.sink.Addr())
+	post := func(i int, body string) {
+		sendSMTP(t, srv.smtp, "ann@example.net", "cop@example.org", fmt.Sprintf(
+			"From: Ann <ann@example.net>\r\nTo: cop@example.org\r\nSubject: post %d\r\nMessage-ID: <m%d@example.net>\r\n\r\n%s", i, i, body))
+	}
+	waitExported := func(n int) [][]byte {
+		for deadline := time.Now().Add(30 * time.Second); ; {
+			if got := exported(t, data, "cop@example.org"); len(got) == n {
+				return got
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("posts not archived")
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	for i := 1; i <= 5; i++ {
+		post(i, fmt.Sprintf("Post %d.\nFrom here on a line that mboxrd escapes.\n>From one already quoted.\n", i))
+	}
+	want := waitExported(5)
+
+	host, port, _ := net.SplitHostPort(srv.imap)
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "mbsyncrc")
+	maildir := filepath.Join(dir, "mail")
+	os.MkdirAll(maildir, 0o700)
+	if err := os.WriteFile(conf, []byte(fmt.Sprintf(`IMAPAccount praxis
+Host %s
+Port %s
+User anonymous
+Pass mbsync
+SSLType None
+AuthMechs LOGIN
+
+IMAPStore remote
+Account praxis
+
+MaildirStore local
+Path %s/
+Inbox %s/INBOX
+SubFolders Verbatim
+
+Channel cop
+Far :remote:"cop@example.org"
+Near :local:cop
+Sync Pull
+Create Near
+SyncState *
+`, host, port, maildir, maildir)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run := func() string {
+		out, err := exec.Command(mbsync, "-c", conf, "-V", "cop").CombinedOutput()
+		if err != nil {
+			t.Fatalf("mbsync: %v\n%s\nserve:\n%s", err, out, srv.stderr)
+		}
+		return string(out)
+	}
+	run()
+	check := func(want [][]byte) {
+		t.Helper()
+		got := maildirMessages(t, filepath.Join(maildir, "cop"))
+		if len(got) != len(want) {
+			t.Fatalf("maildir has %d messages, the export %d", len(got), len(want))
+		}
+		for i := range want {
+			// mbsync marks what it stored with an X-TUID field of its own.
+			g := xtuid.ReplaceAll(lf(got[i]), nil)
+			if w := lf(want[i]); !bytes.Equal(g, w) {
+				t.Errorf("message %d: maildir\n%q\nexport\n%q", i+1, g, w)
+			}
+		}
+	}
+	check(want)
+
+	post(6, "A sixth.\n")
+	want = waitExported(6)
+	out := run()
+	check(want)
+	if !strings.Contains(out, "far side: 6 messages") {
+		t.Errorf("second run:\n%s", out)
+	}
+}
+
+var xtuid = regexp.MustCompile(`(?m)^X-TUID: [^\n]*\n`)
+
+// lf returns b with CRLF line endings made LF.
+func lf(b []byte) []byte { return bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n")) }
+
+// maildirMessages returns a maildir folder's messages in UID order (mbsync
+// names each file ,U=<uid>).
+func maildirMessages(t *testing.T, dir string) [][]byte {
+	t.Helper()
+	type file struct {
+		uid  int
+		data []byte
+	}
+	var files []file
+	for _, sub := range []string{"cur", "new"} {
+		ents, _ := os.ReadDir(filepath.Join(dir, sub))
+		for _, e := range ents {
+			name := e.Name()
+			i := strings.Index(name, ",U=")
+			if i < 0 {
+				t.Fatalf("maildir file without a UID: %s", name)
+			}
+			var uid int
+			fmt.Sscanf(name[i+3:], "%d", &uid)
+			b, err := os.ReadFile(filepath.Join(dir, sub, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			files = append(files, file{uid, b})
+		}
+	}
+	slices.SortFunc(files, func(a, b file) int { return a.uid - b.uid })
+	var out [][]byte
+	for _, f := range files {
+		out = append(out, f.data)
+	}
+	return out
 }
