@@ -107,6 +107,35 @@ M.logout()
 print(json.dumps(out), flush=True)
 `
 
+// imaplibMember is a member's session: login with an app password, the
+// lists it sees, the private list's size, and a flag stored in one
+// session and read in the next.
+const imaplibMember = `
+import imaplib, json, sys
+host, port, user, pw, private = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+out = {}
+M = imaplib.IMAP4(host, port)
+try:
+    out["login"] = M.login(user, pw)[0]
+except imaplib.IMAP4.error as e:
+    out["login"] = "error " + str(e)
+    print(json.dumps(out)); sys.exit(0)
+out["list"] = [d.decode() for d in M.list()[1] if d]
+typ, data = M.select(private)
+out["select"] = "%s %s" % (typ, data[0].decode())
+if typ == "OK":
+    typ, data = M.store("1", "+FLAGS", "(\\Seen \\Flagged)")
+    out["store"] = typ
+M.logout()
+M = imaplib.IMAP4(host, port)
+M.login(user, pw)
+typ, data = M.select(private)
+if typ == "OK":
+    out["flags_next_session"] = M.fetch("1", "(FLAGS)")[1][0].decode()
+M.logout()
+print(json.dumps(out), flush=True)
+`
+
 func crlf(b []byte) []byte {
 	var out []byte
 	for i, c := range b {
@@ -272,6 +301,42 @@ func TestIMAPWithImaplib(t *testing.T) {
 			t.Errorf("%s: %q", k, v)
 		}
 	}
+	// Members: the private list's member sees it and keeps flags across
+	// sessions; a member of another list gets what anonymous gets.
+	praxis(t, data, "member", "add", "secret@example.org", "bob@example.net")
+	praxis(t, data, "member", "add", "cop@example.org", "carol@example.net")
+	bobPass := strings.TrimSpace(praxis(t, data, "member", "app-password", "secret@example.org", "bob@example.net"))
+	carolPass := strings.TrimSpace(praxis(t, data, "member", "app-password", "cop@example.org", "carol@example.net"))
+	memberScript := filepath.Join(t.TempDir(), "member.py")
+	if err := os.WriteFile(memberScript, []byte(imaplibMember), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	member := func(user, pass string) map[string]any {
+		out, err := exec.Command(py, memberScript, host, port, user, pass, "secret@example.org").CombinedOutput()
+		if err != nil {
+			t.Fatalf("imaplib as %s: %v\n%s", user, err, out)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(out, &m); err != nil {
+			t.Fatalf("imaplib as %s said %q", user, out)
+		}
+		return m
+	}
+	bob := member("bob@example.net", bobPass)
+	if bob["login"] != "OK" || !strings.Contains(fmt.Sprint(bob["list"]), "secret@example.org") || bob["select"] != "OK 1" {
+		t.Errorf("the private list's member: %v", bob)
+	}
+	if f := fmt.Sprint(bob["flags_next_session"]); !strings.Contains(f, `\Seen`) || !strings.Contains(f, `\Flagged`) {
+		t.Errorf("flags in the member's next session: %q", f)
+	}
+	carol := member("carol@example.net", carolPass)
+	if carol["login"] != "OK" || strings.Contains(fmt.Sprint(carol["list"]), "secret") || !strings.Contains(fmt.Sprint(carol["select"]), "NONEXISTENT") {
+		t.Errorf("a member of another list: %v", carol)
+	}
+	if wrong := member("bob@example.net", "wrong-password"); !strings.Contains(fmt.Sprint(wrong["login"]), "AUTHENTICATIONFAILED") {
+		t.Errorf("a wrong password: %v", wrong)
+	}
+
 	if !strings.HasPrefix(got.IdleStart, "+") || len(got.IdleSaw) == 0 || got.IdleSaw[len(got.IdleSaw)-1] != "* 3 EXISTS" || !strings.Contains(got.IdleEnd, "OK") || got.Noop != "OK" {
 		t.Errorf("IDLE: %q, saw %q, ended %q; NOOP %q", got.IdleStart, got.IdleSaw, got.IdleEnd, got.Noop)
 	}
