@@ -749,3 +749,42 @@ func TestHostileClients(t *testing.T) {
 	fresh.ok("LOGIN anonymous x")
 	fresh.ok("SELECT %s", f.pub.Address)
 }
+
+// TestPagesAcrossALargeList: FETCH, UID FETCH and STORE over more posts
+// than one page (the store is read a page at a time), numbered right
+// across the pages' seams.
+func TestPagesAcrossALargeList(t *testing.T) {
+	f := newFixture(t, 2*pageSize+37)
+	ids := f.ids(t, f.pub)
+	s := f.raw(t)
+	s.ok("LOGIN carol@example.net carol-pass")
+	s.ok("SELECT %s", f.pub.Address)
+	check := func(u []string, from int) {
+		t.Helper()
+		for i, l := range u {
+			want := fmt.Sprintf("* %d FETCH (UID %d)", from+i, ids[from+i-1])
+			if strings.TrimSpace(l) != want {
+				t.Fatalf("line %d: %q, want %q", i, l, want)
+			}
+		}
+	}
+	u := s.ok("FETCH 1:* (UID)")
+	if len(u) != len(ids) {
+		t.Fatalf("FETCH 1:* gave %d, want %d", len(u), len(ids))
+	}
+	check(u, 1)
+	u = s.ok("UID FETCH %d:%d (UID)", ids[pageSize-3], ids[2*pageSize+5])
+	if len(u) != pageSize+9 {
+		t.Fatalf("UID FETCH across pages gave %d", len(u))
+	}
+	check(u, pageSize-2)
+	u = s.ok("FETCH %d:%d (UID)", pageSize+1, 2*pageSize+1)
+	check(u, pageSize+1)
+	s.ok(`STORE 1:* +FLAGS.SILENT (\Seen)`)
+	if u := strings.Join(s.ok("STATUS %s (UNSEEN)", f.pub.Address), ""); !strings.Contains(u, "UNSEEN 0") {
+		t.Errorf("after STORE 1:*: %q", u)
+	}
+	if u := strings.Join(s.ok("SELECT %s", f.pub.Address), ""); strings.Contains(u, "[UNSEEN") {
+		t.Errorf("SELECT with every post seen: %q", u)
+	}
+}
