@@ -81,7 +81,7 @@ func newFixture(t *testing.T, posts int, tweak ...func(*Config, *Deps)) *fixture
 		f.archive(t, f.pub, i)
 		f.archive(t, f.prv, i)
 	}
-	cfg := Config{Addr: "127.0.0.1:0", Poll: 50 * time.Millisecond, MaxConnsPerIP: 8}
+	cfg := Config{Addr: "127.0.0.1:0", Poll: 50 * time.Millisecond, MaxConnsPerIP: 8, LimitLoopback: true}
 	deps := Deps{Store: st, Auth: fakeAuth{"bob@example.net": "bob-pass", "carol@example.net": "carol-pass"}}
 	for _, tw := range tweak {
 		tw(&cfg, &deps)

@@ -31,8 +31,12 @@ type Config struct {
 	// TLS is the certificate for STARTTLS and TLSAddr; nil: no TLS.
 	TLS *tls.Config
 	// MaxConnsPerIP bounds the connections one address holds at once
-	// (default 20).
+	// (default 20). Loopback is not bounded (as SMTP's is not) unless
+	// LimitLoopback.
 	MaxConnsPerIP int
+	LimitLoopback bool
+	// MaxConns bounds the connections held at once in all (default 1000).
+	MaxConns int
 	// MaxLiteral bounds one literal (default 64 KiB: APPEND is refused,
 	// so only search strings come as literals).
 	MaxLiteral uint32
@@ -114,6 +118,9 @@ func New(cfg Config, deps Deps, log *slog.Logger) *Server {
 	if cfg.MaxConnsPerIP <= 0 {
 		cfg.MaxConnsPerIP = 20
 	}
+	if cfg.MaxConns <= 0 {
+		cfg.MaxConns = 1000
+	}
 	if cfg.MaxLiteral == 0 {
 		cfg.MaxLiteral = 64 << 10
 	}
@@ -126,7 +133,7 @@ func New(cfg Config, deps Deps, log *slog.Logger) *Server {
 	if cfg.Poll <= 0 {
 		cfg.Poll = 250 * time.Millisecond
 	}
-	s := &Server{cfg: cfg, deps: deps, log: log, perIP: newIPLimiter(cfg.MaxConnsPerIP)}
+	s := &Server{cfg: cfg, deps: deps, log: log, perIP: newIPLimiter(cfg.MaxConnsPerIP, cfg.MaxConns, !cfg.LimitLoopback)}
 	s.trustLoopback.Store(true)
 	s.core = newCore(deps, log)
 	for k := range kinds {
@@ -313,23 +320,28 @@ func remoteIP(a net.Addr) net.IP {
 	return net.ParseIP(host)
 }
 
-// ipLimiter counts the connections each address holds.
+// ipLimiter counts the connections each address holds, and all of them.
 type ipLimiter struct {
-	mu  sync.Mutex
-	max int
-	n   map[string]int
+	mu           sync.Mutex
+	max, maxAll  int
+	all          int
+	freeLoopback bool
+	n            map[string]int
 }
 
-func newIPLimiter(max int) *ipLimiter { return &ipLimiter{max: max, n: make(map[string]int)} }
+func newIPLimiter(max, maxAll int, freeLoopback bool) *ipLimiter {
+	return &ipLimiter{max: max, maxAll: maxAll, freeLoopback: freeLoopback, n: make(map[string]int)}
+}
 
 func (l *ipLimiter) take(ip net.IP) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	k := ip.String()
-	if l.n[k] >= l.max {
+	if l.all >= l.maxAll || (l.n[k] >= l.max && !(l.freeLoopback && ip.IsLoopback())) {
 		return false
 	}
 	l.n[k]++
+	l.all++
 	return true
 }
 
@@ -343,6 +355,7 @@ func (l *ipLimiter) give(ip net.IP) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	k := ip.String()
+	l.all--
 	if l.n[k]--; l.n[k] <= 0 {
 		delete(l.n, k)
 	}
