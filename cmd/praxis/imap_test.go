@@ -480,3 +480,87 @@ func maildirMessages(t *testing.T, dir string) [][]byte {
 	}
 	return out
 }
+
+// imapHostile throws malformed commands, huge literals, an endless line
+// and many connections at once at the server, then checks that a clean
+// session still works. It prints "ALIVE" at the end.
+const imapHostile = `
+import socket, sys, threading
+host, port, listaddr = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+def conn():
+    s = socket.create_connection((host, port)); s.settimeout(20)
+    s.recv(4096)
+    return s
+def until(s, tag):
+    buf = b""
+    while tag not in buf:
+        d = s.recv(65536)
+        if not d: return buf
+        buf += d
+    return buf
+s = conn()
+for c in [b"", b"FOO", b"LOGIN", b"UID", b"SELECT", b"FETCH 1 BODY[", b"SEARCH (((", b'LOGIN "x', b"\x00\xff\xfe",
+          b"a" * 4000, b"LOGIN anonymous x", b"SELECT " + listaddr.encode(), b"FETCH 1:* (BODY[]<-1.5>)",
+          b"FETCH * (BODY[1.2.3.4.5.6.7.8.9])", b"SEARCH " + b"NOT " * 500 + b"ALL", b"SEARCH " + b"(" * 300 + b"ALL" + b")" * 300,
+          b"STORE 1:* +FLAGS (" + b"k " * 500 + b")", b"SEARCH SUBJECT {99999999}", b"SEARCH SUBJECT {99999999+}", b"APPEND x {10+}\r\n0123456789"]:
+    s.sendall(b"h " + c + b"\r\nn NOOP\r\n")
+    out = until(s, b"n OK")
+    if b"n OK" not in out:
+        print("no answer after", c[:40]); sys.exit(1)
+long = conn()
+try:
+    for i in range(100):
+        long.sendall(b"A" * 4096)
+except OSError:
+    pass
+def hammer():
+    try:
+        c = conn()
+        c.sendall(b"x LOGIN anonymous x\r\ny SELECT " + listaddr.encode() + b"\r\nz FETCH 1:* (RFC822)\r\n")
+        until(c, b"z OK")
+        c.sendall(b"w " + b"(" * 5000 + b"\r\n")
+        c.close()
+    except OSError:
+        pass
+ts = [threading.Thread(target=hammer) for _ in range(60)]
+for t in ts: t.start()
+for t in ts: t.join()
+s = conn()
+s.sendall(b"a LOGIN anonymous x\r\nb SELECT " + listaddr.encode() + b"\r\nc FETCH 1 (UID)\r\n")
+out = until(s, b"c OK")
+if b"c OK" in out and b"EXISTS" in out:
+    print("ALIVE")
+else:
+    print("DEAD", out)
+`
+
+// TestIMAPHostileClients: a scripted run of malformed commands, huge
+// literals, an endless line and sixty connections at once leaves `praxis
+// serve` up and answering.
+func TestIMAPHostileClients(t *testing.T) {
+	py := python3(t)
+	data := t.TempDir()
+	praxis(t, data, "list", "create", "cop@example.org", "--name", "Makers CoP", "--post", "open")
+	rec := newRecorder(t)
+	srv := serve(t, data, rec.sink.Addr())
+	sendSMTP(t, srv.smtp, "ann@example.net", "cop@example.org", "From: ann@example.net\r\nTo: cop@example.org\r\nSubject: one\r\nMessage-ID: <h1@example.net>\r\n\r\nOne.\r\n")
+	for deadline := time.Now().Add(30 * time.Second); len(exported(t, data, "cop@example.org")) < 1; {
+		if time.Now().After(deadline) {
+			t.Fatal("post not archived")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	host, port, _ := net.SplitHostPort(srv.imap)
+	script := filepath.Join(t.TempDir(), "hostile.py")
+	if err := os.WriteFile(script, []byte(imapHostile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(py, script, host, port, "cop@example.org").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "ALIVE") {
+		t.Fatalf("hostile run: %v\n%s\nserve:\n%s", err, out, srv.stderr)
+	}
+	srv.stop(t)
+	if strings.Contains(srv.stderr.String(), "panic") {
+		t.Errorf("serve panicked:\n%s", srv.stderr)
+	}
+}
