@@ -647,6 +647,9 @@ func TestHostileClients(t *testing.T) {
 	}
 	s.ok("LOGIN anonymous x")
 	s.ok("SELECT %s", f.pub.Address)
+	if _, d := s.cmd("STATUS %s (MESSAGES FOO)", f.pub.Address); !strings.HasPrefix(d, "BAD") {
+		t.Errorf("STATUS with an unknown item: %q", d)
+	}
 	for _, c := range []string{"FETCH 1 (BODY[]<-5.3>)", "FETCH 1 (BODY[9.9.9])", "FETCH 1 (NONSENSE)", "FETCH 0 FLAGS", "STORE 1 FOO (x)", "SEARCH BEFORE notadate"} {
 		_, d := s.cmd("%s", c)
 		if !strings.HasPrefix(d, "BAD") && !strings.HasPrefix(d, "NO") && !strings.HasPrefix(d, "OK") {

@@ -3,6 +3,7 @@ package imapview
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"time"
@@ -89,6 +90,13 @@ func (m *mailbox) newest(ctx context.Context) (int64, error) {
 
 // Status is backend.Mailbox's (STATUS, and SELECT through selectStatus).
 func (m *mailbox) Status(items []imap.StatusItem) (*imap.MailboxStatus, error) {
+	for _, it := range items {
+		switch it {
+		case imap.StatusMessages, imap.StatusRecent, imap.StatusUnseen, imap.StatusUidNext, imap.StatusUidValidity:
+		default:
+			return nil, &imap.ErrStatusResp{Resp: &imap.StatusResp{Type: imap.StatusRespBad, Info: fmt.Sprintf("Unknown STATUS item %.40q", string(it))}}
+		}
+	}
 	ctx, cancel := m.ctx()
 	defer cancel()
 	st, err := m.status(ctx, items)
