@@ -156,6 +156,9 @@ func benchArchive(ctx context.Context, h Harness, cfg *config.Config, p Params, 
 	if err := benchHTTPSearch(ctx, h, svc, idx, l, queries, res, progress); err != nil {
 		return err
 	}
+	if err := benchIMAPSession(ctx, svc, idx, l, res, progress); err != nil {
+		return err
+	}
 	return benchSummary(ctx, svc, l, res, progress)
 }
 

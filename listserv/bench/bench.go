@@ -44,6 +44,8 @@ type Result struct {
 	SearchP99Ms            *float64 `json:"search_p99_ms"`
 	HTTPSearchP50Ms        *float64 `json:"http_search_p50_ms"`
 	HTTPSearchP99Ms        *float64 `json:"http_search_p99_ms"`
+	IMAPSessionP50Ms       *float64 `json:"imap_session_p50_ms"`
+	IMAPSessionP99Ms       *float64 `json:"imap_session_p99_ms"`
 	SummaryMs              *float64 `json:"summary_ms"`
 	PeakRSSMB              float64  `json:"peak_rss_mb"`
 	FanoutRecipients       int      `json:"fanout_recipients"`

@@ -21,6 +21,9 @@ func WriteText(w io.Writer, res *Result) {
 		if res.HTTPSearchP50Ms != nil {
 			fmt.Fprintf(w, "web:      %8.2f ms p50, %.2f ms p99 (the search page over HTTP, a new connection each)\n", *res.HTTPSearchP50Ms, *res.HTTPSearchP99Ms)
 		}
+		if res.IMAPSessionP50Ms != nil {
+			fmt.Fprintf(w, "imap:     %8.2f ms p50, %.2f ms p99 (a whole session: LOGIN, SELECT, UID SEARCH, 50 headers, LOGOUT)\n", *res.IMAPSessionP50Ms, *res.IMAPSessionP99Ms)
+		}
 	}
 	if res.SummaryMs != nil {
 		fmt.Fprintf(w, "summary:  %8.0f ms (one member's learning summary of the busiest week)\n", *res.SummaryMs)

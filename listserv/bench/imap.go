@@ -1,0 +1,111 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/textproto"
+	"sort"
+	"time"
+
+	"github.com/emersion/go-imap"
+	"github.com/emersion/go-imap/client"
+
+	"praxis/archive/imapview"
+	"praxis/archive/index"
+	"praxis/listserv"
+)
+
+// imapSearches are the IMAP session searches (public-inbox-imapd's
+// figure was taken on the same ones).
+func imapSearches() []*imap.SearchCriteria {
+	subject := imap.NewSearchCriteria()
+	subject.Header = textproto.MIMEHeader{"Subject": {"uhd"}}
+	from := imap.NewSearchCriteria()
+	from.Header = textproto.MIMEHeader{"From": {"marcus"}}
+	body := imap.NewSearchCriteria()
+	body.Body = []string{"sample rate"}
+	text := imap.NewSearchCriteria()
+	text.Text = []string{"timeout", "x310"}
+	dates := imap.NewSearchCriteria()
+	dates.Since = time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)
+	dates.Before = time.Date(2021, 2, 2, 0, 0, 0, 0, time.UTC)
+	return []*imap.SearchCriteria{subject, from, body, text, dates}
+}
+
+// benchIMAPSession times whole IMAP sessions against the archive on
+// loopback: connect, LOGIN anonymous, SELECT, UID SEARCH, UID FETCH of the
+// last 50 hits' BODY.PEEK[HEADER], LOGOUT; ten rounds of the searches
+// after one that warms the caches. idx is the index the Searcher
+// (search.go) answers BODY and TEXT from; until it is wired here, the
+// view answers SEARCH by reading the posts.
+func benchIMAPSession(ctx context.Context, svc *listserv.Service, idx *index.Index, l *listserv.List, res *Result, progress Progress) error {
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := imapview.New(imapview.Config{Addr: "127.0.0.1:0"}, imapview.Deps{Store: svc.Store()}, quiet)
+	if err := srv.Listen(); err != nil {
+		return err
+	}
+	sctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(sctx) }()
+	defer func() { stop(); <-done }()
+	addr := srv.Addr().String()
+	searches := imapSearches()
+	progress("imap: %d sessions a round, 10 rounds", len(searches))
+	section := &imap.BodySectionName{BodyPartName: imap.BodyPartName{Specifier: imap.HeaderSpecifier}, Peek: true}
+	session := func(c *imap.SearchCriteria) error {
+		cl, err := client.Dial(addr)
+		if err != nil {
+			return err
+		}
+		defer cl.Terminate()
+		if err := cl.Login("anonymous", "bench"); err != nil {
+			return err
+		}
+		if _, err := cl.Select(l.Address, true); err != nil {
+			return err
+		}
+		uids, err := cl.UidSearch(c)
+		if err != nil {
+			return err
+		}
+		if len(uids) > 50 {
+			uids = uids[len(uids)-50:]
+		}
+		if len(uids) > 0 {
+			set := new(imap.SeqSet)
+			set.AddNum(uids...)
+			ch := make(chan *imap.Message, 16)
+			go func() {
+				for range ch {
+				}
+			}()
+			if err := cl.UidFetch(set, []imap.FetchItem{section.FetchItem()}, ch); err != nil {
+				return err
+			}
+		}
+		return cl.Logout()
+	}
+	var took []time.Duration
+	for round := 0; round < 11; round++ {
+		for _, c := range searches {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			t0 := time.Now()
+			if err := session(c); err != nil {
+				return fmt.Errorf("bench: imap session: %w", err)
+			}
+			if round > 0 {
+				took = append(took, time.Since(t0))
+			}
+		}
+	}
+	sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
+	p50 := float64(took[len(took)/2].Microseconds()) / 1000
+	p99 := float64(took[len(took)*99/100].Microseconds()) / 1000
+	res.IMAPSessionP50Ms, res.IMAPSessionP99Ms = &p50, &p99
+	progress("imap: %.2f ms p50, %.2f ms p99 a session", p50, p99)
+	return nil
+}
