@@ -261,6 +261,9 @@ type span struct{ lo, hi int64 }
 // spans resolves a set to sorted, disjoint ranges: "*" is the largest
 // UID or sequence number, and a range n:m is m:n (RFC 3501 §9, seq-range).
 func spans(set *imap.SeqSet, star int64) []span {
+	if star < 1 {
+		return nil // an empty mailbox: no number names anything
+	}
 	var out []span
 	for _, s := range set.Set {
 		lo, hi := int64(s.Start), int64(s.Stop)

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -478,13 +479,24 @@ func (l *chanListener) Addr() net.Addr {
 	return l.addr
 }
 
-// slogLogger is go-imap's error log as slog.
+// slogLogger is go-imap's error log as slog. What a client's going away
+// causes (a write to a closed connection, a read cut short) is routine and
+// logged at debug level; a handler's panic is an error.
 type slogLogger struct{ log *slog.Logger }
 
-func (l slogLogger) Printf(format string, v ...any) {
-	l.log.Warn("imap: " + fmt.Sprintf(format, v...))
-}
+func (l slogLogger) Printf(format string, v ...any) { l.emit(fmt.Sprintf(format, v...)) }
 
-func (l slogLogger) Println(v ...any) {
-	l.log.Warn("imap: " + fmt.Sprintln(v...))
+func (l slogLogger) Println(v ...any) { l.emit(fmt.Sprintln(v...)) }
+
+func (l slogLogger) emit(msg string) {
+	msg = strings.Join(strings.Fields(msg), " ")
+	switch {
+	case strings.HasPrefix(msg, "panic"):
+		l.log.Error("imap: " + msg)
+	case strings.HasPrefix(msg, "cannot send response"), strings.HasPrefix(msg, "cannot write response"),
+		strings.HasPrefix(msg, "cannot read command"), strings.HasPrefix(msg, "cannot send continuation"):
+		l.log.Debug("imap: " + msg)
+	default:
+		l.log.Warn("imap: " + msg)
+	}
 }

@@ -1,0 +1,154 @@
+package imapview
+
+import (
+	"bytes"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/emersion/go-imap"
+)
+
+func TestToCRLF(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"", ""},
+		{"a\nb\n", "a\r\nb\r\n"},
+		{"a\r\nb\r\n", "a\r\nb\r\n"},
+		{"\n\n", "\r\n\r\n"},
+		{"a\rb\n", "a\rb\r\n"}, // a bare CR stays
+		{"mixed\r\nand\nlf", "mixed\r\nand\r\nlf"},
+	} {
+		if got := string(toCRLF([]byte(tc.in))); got != tc.want {
+			t.Errorf("toCRLF(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func FuzzToCRLF(f *testing.F) {
+	for _, s := range []string{"", "a\nb", "\r\n\n\r", "\r\r\n\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		out := toCRLF(in)
+		for i, c := range out {
+			if c == '\n' && (i == 0 || out[i-1] != '\r') {
+				t.Fatalf("bare LF at %d in %q", i, out)
+			}
+		}
+		// Only CRs before bare LFs were added.
+		if len(out)-len(in) != bytes.Count(in, []byte("\n"))-bytes.Count(in, []byte("\r\n")) {
+			t.Fatalf("%q became %q", in, out)
+		}
+	})
+}
+
+func TestLiteralLength(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		want int
+	}{
+		{"a1 SEARCH SUBJECT {5}\r", 5},
+		{"a1 SEARCH SUBJECT {5+}\r", 5},
+		{"a1 SEARCH SUBJECT {5}", 5},
+		{"{0}\r", 0},
+		{"a1 NOOP\r", 0},
+		{"a1 SEARCH {x}\r", 0},
+		{"a1 SEARCH {-1}\r", 0},
+		{"a1 SEARCH {99999999}\r", 0}, // over the limit: go-imap refuses it, so it is no literal
+		{"}\r", 0},
+	} {
+		if got := literalLength([]byte(tc.line), 1000); got != tc.want {
+			t.Errorf("literalLength(%q) = %d, want %d", tc.line, got, tc.want)
+		}
+	}
+}
+
+func FuzzLiteralLength(f *testing.F) {
+	for _, s := range []string{"{5}\r", "{5+}", "{}", "{+}\r", "x {12}\r"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		n := literalLength(line, 1000)
+		if n < 0 || n > 1000 {
+			t.Fatalf("literalLength(%q) = %d", line, n)
+		}
+		if n > 0 {
+			s := strings.TrimSuffix(string(line), "\r")
+			if !strings.HasSuffix(s, "{"+strconv.Itoa(n)+"}") && !strings.HasSuffix(s, "{"+strconv.Itoa(n)+"+}") &&
+				!strings.HasSuffix(s, "}") {
+				t.Fatalf("literalLength(%q) = %d", line, n)
+			}
+		}
+	})
+}
+
+func TestSpans(t *testing.T) {
+	for _, tc := range []struct {
+		set  string
+		star int64
+		want []span
+	}{
+		{"1:*", 10, []span{{1, 10}}},
+		{"5:3,1", 10, []span{{1, 1}, {3, 5}}},
+		{"*", 7, []span{{7, 7}}},
+		{"20:*", 7, []span{{7, 20}}},
+		{"1,2,3,7:8,4", 10, []span{{1, 4}, {7, 8}}},
+		{"1:*", 0, nil},
+	} {
+		set, err := imap.ParseSeqSet(tc.set)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := spans(set, tc.star); !slices.Equal(got, tc.want) {
+			t.Errorf("spans(%s, *=%d) = %v, want %v", tc.set, tc.star, got, tc.want)
+		}
+	}
+}
+
+func TestPartial(t *testing.T) {
+	b := []byte("0123456789")
+	for _, tc := range []struct {
+		p    []int
+		want string
+	}{
+		{nil, "0123456789"},
+		{[]int{2, 3}, "234"},
+		{[]int{8, 5}, "89"},
+		{[]int{10, 1}, ""},
+		{[]int{11, 1}, ""},
+		{[]int{-1, 3}, ""},
+		{[]int{3}, "3456789"},
+	} {
+		if got := string(partial(b, tc.p)); got != tc.want {
+			t.Errorf("partial(%v) = %q, want %q", tc.p, got, tc.want)
+		}
+	}
+}
+
+// TestMalformedMessages: a post whose header or MIME does not parse is
+// still served: its bytes, a text/plain structure, an envelope.
+func TestMalformedMessages(t *testing.T) {
+	for _, raw := range []string{
+		"no header at all",
+		"Subject: x\r\nbroken header line\r\n\r\nbody\r\n",
+		"Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nunterminated",
+		"From: <<<@@@>>>\r\nTo: ,,,\r\n\r\nx\r\n",
+		"",
+	} {
+		b := toCRLF([]byte(raw))
+		if env := envelope(b); env == nil {
+			t.Errorf("%q: no envelope", raw)
+		}
+		if bs := bodyStructure(b, true); bs == nil {
+			t.Errorf("%q: no body structure", raw)
+		}
+		for _, item := range []string{"BODY[]", "BODY[HEADER]", "BODY[TEXT]", "BODY[1]", "BODY[1.2.3]", "BODY[HEADER.FIELDS (FROM)]", "BODY[1.MIME]"} {
+			s, err := imap.ParseBodySectionName(imap.FetchItem(item))
+			if err != nil {
+				t.Fatal(err)
+			}
+			bodySection(b, s)
+		}
+	}
+}
