@@ -564,3 +564,64 @@ func TestIMAPHostileClients(t *testing.T) {
 		t.Errorf("serve panicked:\n%s", srv.stderr)
 	}
 }
+
+// TestIMAPWithCurl: curl, a third IMAP client of its own making, lists
+// the public list, finds its posts by UID SEARCH, fetches each equal to
+// the export, and gets nothing of a private list.
+func TestIMAPWithCurl(t *testing.T) {
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("curl is not installed; .ci/run installs it")
+		}
+		t.Skip("curl not installed")
+	}
+	data := t.TempDir()
+	praxis(t, data, "list", "create", "cop@example.org", "--name", "Makers CoP", "--post", "open")
+	praxis(t, data, "list", "create", "secret@example.org", "--name", "Secret", "--archive", "private", "--post", "open")
+	rec := newRecorder(t)
+	srv := serve(t, data, rec.sink.Addr())
+	for i, list := range []string{"cop@example.org", "cop@example.org", "secret@example.org"} {
+		sendSMTP(t, srv.smtp, "ann@example.net", list, fmt.Sprintf(
+			"From: Ann <ann@example.net>\r\nTo: %s\r\nSubject: post %d\r\nMessage-ID: <c%d@example.net>\r\n\r\nPost %d.\nFrom a line start.\n", list, i, i, i))
+	}
+	var want [][]byte
+	for deadline := time.Now().Add(30 * time.Second); len(want) < 2; want = exported(t, data, "cop@example.org") {
+		if time.Now().After(deadline) {
+			t.Fatal("posts not archived")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	base := "imap://anonymous:curl@" + srv.imap + "/"
+	run := func(args ...string) (string, error) {
+		out, err := exec.Command(curl, append([]string{"-sS", "--max-time", "20"}, args...)...).CombinedOutput()
+		return string(out), err
+	}
+	out, err := run(base)
+	if err != nil || !strings.Contains(out, "cop@example.org") || strings.Contains(out, "secret") {
+		t.Errorf("curl LIST: %v\n%s", err, out)
+	}
+	out, err = run(base+"cop%40example.org", "-X", "UID SEARCH ALL")
+	if err != nil {
+		t.Fatalf("curl UID SEARCH: %v\n%s", err, out)
+	}
+	uids := strings.Fields(strings.TrimPrefix(strings.TrimSpace(out), "* SEARCH"))
+	if len(uids) != 2 {
+		t.Fatalf("curl UID SEARCH ALL: %q", out)
+	}
+	for i, uid := range uids {
+		body, err := run(base + "cop%40example.org;UID=" + uid)
+		if err != nil {
+			t.Fatalf("curl fetch UID %s: %v\n%s", uid, err, body)
+		}
+		if body != string(crlf(want[i])) {
+			t.Errorf("UID %s: curl got\n%q\nthe export (CRLF)\n%q", uid, body, crlf(want[i]))
+		}
+	}
+	if out, err := run(base + "secret%40example.org;UID=1"); err == nil {
+		t.Errorf("curl fetched from the private list: %q", out)
+	}
+	if out, err := run(base+"secret%40example.org", "-X", "UID SEARCH ALL"); err == nil {
+		t.Errorf("curl searched the private list: %q", out)
+	}
+}
