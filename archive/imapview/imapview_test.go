@@ -791,3 +791,52 @@ func TestPagesAcrossALargeList(t *testing.T) {
 		t.Errorf("SELECT with every post seen: %q", u)
 	}
 }
+
+// TestEmptyAndArchivelessLists: a list with no posts is an empty mailbox
+// (UIDNEXT 1); a list that keeps no archive is no mailbox at all.
+func TestEmptyAndArchivelessLists(t *testing.T) {
+	f := newFixture(t, 1)
+	ctx := context.Background()
+	for _, l := range []*store.List{
+		{Address: "empty@example.org", Name: "Empty", SubscribePolicy: store.SubscribeConfirm, PostPolicy: store.PostOpen, ArchivePolicy: store.ArchivePublic},
+		{Address: "none@example.org", Name: "None", SubscribePolicy: store.SubscribeConfirm, PostPolicy: store.PostOpen, ArchivePolicy: store.ArchiveNone},
+	} {
+		if err := f.st.CreateList(ctx, l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := f.raw(t)
+	s.ok("LOGIN anonymous x")
+	if l := strings.Join(s.ok(`LIST "" "*"`), ""); strings.Contains(l, "none@") || !strings.Contains(l, "empty@") {
+		t.Errorf("LIST = %q", l)
+	}
+	if _, d := s.cmd("SELECT none@example.org"); d != "NO [NONEXISTENT] No such mailbox." {
+		t.Errorf("SELECT of a list without archive: %q", d)
+	}
+	u := strings.Join(s.ok("SELECT EMPTY@example.org"), "")
+	if !strings.Contains(u, "* 0 EXISTS") || !strings.Contains(u, "[UIDNEXT 1]") || strings.Contains(u, "[UNSEEN") {
+		t.Errorf("SELECT of an empty list: %q", u)
+	}
+	for _, c := range []string{"FETCH 1:* (UID)", "UID FETCH 1:* (UID)", "STORE 1:* +FLAGS (\\Seen)"} {
+		if u := s.ok("%s", c); len(u) != 0 {
+			t.Errorf("%s on an empty list: %q", c, u)
+		}
+	}
+	if u := strings.TrimSpace(strings.Join(s.ok("SEARCH ALL"), "")); u != "* SEARCH" {
+		t.Errorf("SEARCH ALL on an empty list: %q", u)
+	}
+	// The first post reaches the selected session.
+	f.archive(t, f.listNamed(t, "empty@example.org"), 1)
+	if u := strings.Join(s.ok("NOOP"), ""); !strings.Contains(u, "* 1 EXISTS") {
+		t.Errorf("NOOP after the first post: %q", u)
+	}
+}
+
+func (f *fixture) listNamed(t *testing.T, addr string) *store.List {
+	t.Helper()
+	l, err := f.st.ListByAddress(context.Background(), addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
