@@ -53,10 +53,11 @@ type core struct {
 	session  atomic.Int64
 
 	// The poller's view: the newest post and the count of each list, as
-	// last announced.
+	// last seen; and the sessions to tell.
 	pollMu sync.Mutex
 	newest map[int64]int64
 	counts map[int64]int
+	sel    selections
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -85,8 +86,9 @@ func (c *core) serverBackend(k kind) *serverBackend {
 	return b
 }
 
-// Updates is BackendUpdater's: what this server tells its sessions
-// unasked (new posts, flags changed by another session).
+// Updates is BackendUpdater's: flags changed by a STORE, told to the
+// sessions that share them. (New posts are told by the poller, which
+// writes to each session itself: poll.go.)
 func (b *serverBackend) Updates() <-chan backend.Update { return b.updates }
 
 // SupportedThreadAlgorithms is sortthread.ThreadBackend's.
@@ -263,8 +265,11 @@ func (u *user) CreateMailbox(string) error         { return errReadOnly }
 func (u *user) DeleteMailbox(string) error         { return errReadOnly }
 func (u *user) RenameMailbox(string, string) error { return errReadOnly }
 
-// Logout is backend.User's.
-func (u *user) Logout() error { return nil }
+// Logout is backend.User's: the session is gone.
+func (u *user) Logout() error {
+	u.b.core.unselected(u)
+	return nil
+}
 
 // sessionFlags are an anonymous session's flags, by list and post. They
 // are bounded: a session that flags more than maxSessionFlags posts is

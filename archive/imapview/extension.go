@@ -20,7 +20,9 @@ import (
 //   - SELECT and EXAMINE: the mailbox learns which it was, so that EXAMINE
 //     sets no \Seen;
 //   - EXPUNGE and APPEND: NO [NOPERM], whatever the mailbox;
-//   - NAMESPACE (RFC 2342), which go-imap v1 does not serve.
+//   - NAMESPACE (RFC 2342), which go-imap v1 does not serve;
+//   - UID, whose parser panics on a UID alone; CLOSE, to stop the poller
+//     telling the session.
 type extension struct{ core *core }
 
 // Capabilities is server.Extension's.
@@ -56,6 +58,8 @@ func (e *extension) Command(name string) server.HandlerFactory {
 		return func() server.Handler { return &namespaceHandler{} }
 	case "UID":
 		return func() server.Handler { return &uidHandler{} }
+	case "CLOSE":
+		return func() server.Handler { return &closeHandler{} }
 	}
 	return nil
 }
@@ -133,7 +137,12 @@ func (h *selectHandler) Handle(conn server.Conn) error {
 	if ctx.User == nil {
 		return server.ErrNotAuthenticated
 	}
-	mb, err := ctx.User.GetMailbox(h.Mailbox)
+	u, ok := ctx.User.(*user)
+	if !ok {
+		return errors.New("imap: not our user")
+	}
+	u.b.core.unselected(u)
+	mb, err := u.GetMailbox(h.Mailbox)
 	if err != nil {
 		return err
 	}
@@ -150,6 +159,7 @@ func (h *selectHandler) Handle(conn server.Conn) error {
 		return err
 	}
 	ctx.Mailbox, ctx.MailboxReadOnly = m, h.ReadOnly
+	u.b.core.selected(u, conn, m, st.Messages)
 	code := imap.CodeReadWrite
 	if h.ReadOnly {
 		code = imap.CodeReadOnly
@@ -166,6 +176,24 @@ func (h *uidHandler) Parse(fields []any) error {
 		return errors.New("UID needs a command")
 	}
 	return h.Uid.Parse(fields)
+}
+
+// closeHandler is go-imap's CLOSE, and the poller stops telling the
+// session of the list. (UNSELECT cannot be taken over: Server.Enable
+// drops an extension that offers it. After UNSELECT the poller may still
+// tell the session of its former list until it selects another or logs
+// out; clients ignore an EXISTS out of the selected state.)
+type closeHandler struct{ server.Close }
+
+func (h *closeHandler) Handle(conn server.Conn) error {
+	forget(conn)
+	return h.Close.Handle(conn)
+}
+
+func forget(conn server.Conn) {
+	if u, ok := conn.Context().User.(*user); ok {
+		u.b.core.unselected(u)
+	}
 }
 
 type expungeHandler struct{ commands.Expunge }

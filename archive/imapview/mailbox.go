@@ -240,7 +240,9 @@ func (m *mailbox) Expunge() error { return nil }
 // Poll is backend.MailboxPoller's (NOOP): the poller looks now, and this
 // session hears of new posts before NOOP's OK.
 func (m *mailbox) Poll() error {
-	m.u.b.core.pollNow(m.u.b.ctx, m.list.ID)
+	ctx, cancel := m.ctx()
+	defer cancel()
+	m.u.b.core.pollNow(ctx, m.u, m)
 	return nil
 }
 
