@@ -5,8 +5,9 @@
 // It is the last room a post passes through: once archive.Archiver has
 // stored a post (a row of the archive table and its bytes), a client
 // reading the list over IMAP finds it here. go-imap v1.2.1's server speaks
-// the protocol; this package is its backend (Backend, User, Mailbox and
-// BackendUpdater) over the store, never the library's memory backend:
+// the protocol; this package is its backend (Backend, User, Mailbox, and
+// BackendUpdater for flags one session stores and another shows) over the
+// store, never the library's memory backend:
 //
 //   - a post's UID is its archive id and its sequence number its rank in
 //     the list by id, both answered by SQL over the (list_id, id) index,
@@ -20,8 +21,8 @@
 //     sessions; everything that would change the archive answers
 //     NO [NOPERM];
 //   - one poller per server reads the newest archive id of every list a
-//     few times a second and tells the sessions that selected a list of
-//     its new posts (IDLE, NOOP).
+//     few times a second and tells each session that selected a list of
+//     its new posts (* N EXISTS, while idling or not; NOOP asks at once).
 //
 // Who sees what: LOGIN anonymous (or AUTHENTICATE ANONYMOUS) sees the
 // public lists; a member who logs in with an app password also sees the
