@@ -152,6 +152,9 @@ func (c *Config) Validate() error {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		bad("tls-cert and tls-key go together")
 	}
+	if c.IMAPS != "" && c.TLSCert == "" {
+		bad("imaps: implicit TLS needs a certificate (--tls-cert and --tls-key)")
+	}
 	if c.MaxMessageBytes <= 0 {
 		bad("max-message-bytes must be positive")
 	}

@@ -51,6 +51,18 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	}
 }
 
+func TestValidateIMAPSNeedsACertificate(t *testing.T) {
+	c := Default()
+	c.IMAPS = "127.0.0.1:993"
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "imaps:") {
+		t.Errorf("imaps without a certificate: %v", err)
+	}
+	c.TLSCert, c.TLSKey = "cert.pem", "key.pem"
+	if err := c.Validate(); err != nil && strings.Contains(err.Error(), "imaps:") {
+		t.Errorf("imaps with a certificate: %v", err)
+	}
+}
+
 // must stops the test at a setup step that failed.
 func must(t testing.TB, err error) {
 	t.Helper()
