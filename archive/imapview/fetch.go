@@ -61,7 +61,7 @@ func (m *mailbox) ListMessages(uid bool, set *imap.SeqSet, items []imap.FetchIte
 	}
 	setSeen := plan.setsSeen && !m.readOnly
 	st := m.u.b.deps.Store
-	err = m.each(ctx, uid, set, func(ids []int64, seq uint32) error {
+	err = m.each(ctx, uid, set, func(ids []int64, seqs []uint32) error {
 		posts, err := st.IMAPPosts(ctx, m.list.ID, ids)
 		if err != nil {
 			return err
@@ -98,7 +98,7 @@ func (m *mailbox) ListMessages(uid bool, set *imap.SeqSet, items []imap.FetchIte
 			if !ok {
 				continue // gone from the archive meanwhile
 			}
-			msg, err := m.message(ctx, p, seq+uint32(i), plan, flags[id], seenNow[id], sizes)
+			msg, err := m.message(ctx, p, seqs[i], plan, flags[id], seenNow[id], sizes)
 			if err != nil {
 				return err
 			}
@@ -301,7 +301,7 @@ func (m *mailbox) scan(ctx context.Context, c *imap.SearchCriteria) ([]uint32, e
 	needBytes := needsMessage(c)
 	var out []uint32
 	st := m.u.b.deps.Store
-	err := m.each(ctx, true, all, func(ids []int64, seq uint32) error {
+	err := m.each(ctx, true, all, func(ids []int64, seqs []uint32) error {
 		posts, err := st.IMAPPosts(ctx, m.list.ID, ids)
 		if err != nil {
 			return err
@@ -321,7 +321,7 @@ func (m *mailbox) scan(ctx context.Context, c *imap.SearchCriteria) ([]uint32, e
 					e = parsed
 				}
 			}
-			seqNum := seq + uint32(indexOf(ids, p.ID))
+			seqNum := seqs[indexOf(ids, p.ID)]
 			ok, err := backendutil.Match(e, seqNum, uint32(p.ID), p.Date, flags[p.ID], c)
 			if err == nil && ok {
 				out = append(out, uint32(p.ID))

@@ -502,6 +502,12 @@ func TestSequenceAndUIDSets(t *testing.T) {
 	if len(got) != 2 || !strings.HasPrefix(got[0], "* 5 FETCH") || !strings.HasPrefix(got[1], "* 6 FETCH") {
 		t.Errorf("UID FETCH n:* = %q", got)
 	}
+	// Scattered UIDs (one page, many runs) keep their sequence numbers.
+	got = fetched(s.ok("UID FETCH %d,%d,%d:%d,%d (UID)", ids[5], ids[0], ids[2], ids[3], ids[0]+1))
+	want = []string{fmt.Sprintf("* 1 FETCH (UID %d)", ids[0]), fmt.Sprintf("* 3 FETCH (UID %d)", ids[2]), fmt.Sprintf("* 4 FETCH (UID %d)", ids[3]), fmt.Sprintf("* 6 FETCH (UID %d)", ids[5])}
+	if !slices.Equal(got, want) {
+		t.Errorf("UID FETCH of scattered UIDs = %q, want %q", got, want)
+	}
 	// n:* past the newest names the newest (RFC 3501 §6.4.8).
 	got = fetched(s.ok("UID FETCH %d:* (UID)", ids[5]+100))
 	if len(got) != 1 || got[0] != fmt.Sprintf("* 6 FETCH (UID %d)", ids[5]) {

@@ -295,22 +295,58 @@ func spans(set *imap.SeqSet, star int64) []span {
 	return merged
 }
 
-// each calls f with the posts a set names, a page at a time, in order:
-// ids are consecutive posts of the list, the first with sequence number
-// seq. uid says whether set holds UIDs or sequence numbers.
-func (m *mailbox) each(ctx context.Context, uid bool, set *imap.SeqSet, f func(ids []int64, seq uint32) error) error {
+// each calls f with the posts a set names, in order, a page of at most
+// pageSize at a time: ids and their sequence numbers. uid says whether
+// set holds UIDs or sequence numbers. Runs of a set that is many small
+// pieces (50 scattered UIDs) share a page, so that the posts' rows, flags
+// and sizes are read in one query each.
+func (m *mailbox) each(ctx context.Context, uid bool, set *imap.SeqSet, f func(ids []int64, seqs []uint32) error) error {
+	var ids []int64
+	var seqs []uint32
+	flush := func() error {
+		if len(ids) == 0 {
+			return nil
+		}
+		err := f(ids, seqs)
+		ids, seqs = nil, nil
+		return err
+	}
+	err := m.runs(ctx, uid, set, func(run []int64, seq uint32) error {
+		for i, id := range run {
+			ids, seqs = append(ids, id), append(seqs, seq+uint32(i))
+			if len(ids) == pageSize {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return flush()
+}
+
+// runs calls f with runs of consecutive posts a set names, in order: the
+// first of each run has sequence number seq.
+func (m *mailbox) runs(ctx context.Context, uid bool, set *imap.SeqSet, f func(ids []int64, seq uint32) error) error {
 	st := m.u.b.deps.Store
 	if uid {
 		newest, err := m.newest(ctx)
 		if err != nil || newest == 0 {
 			return err
 		}
+		// The sequence number of each span's first post is counted from
+		// the end of the span before, not from the start of the list.
+		var lastID int64
+		var lastSeq uint32
 		for _, s := range spans(set, newest) {
-			before, err := st.IMAPCountRange(ctx, m.list.ID, 0, s.lo-1)
+			between, err := st.IMAPCountRange(ctx, m.list.ID, lastID, s.lo-1)
 			if err != nil {
 				return err
 			}
-			seq, after := uint32(before+1), s.lo-1
+			seq, after := lastSeq+uint32(between)+1, s.lo-1
 			for {
 				ids, err := st.IMAPIDs(ctx, m.list.ID, after, s.hi, pageSize)
 				if err != nil {
@@ -325,6 +361,7 @@ func (m *mailbox) each(ctx context.Context, uid bool, set *imap.SeqSet, f func(i
 				seq += uint32(len(ids))
 				after = ids[len(ids)-1]
 			}
+			lastID, lastSeq = max(after, s.lo-1), seq-1
 		}
 		return nil
 	}
@@ -420,7 +457,7 @@ func (m *mailbox) UpdateMessagesFlags(uid bool, set *imap.SeqSet, op imap.FlagsO
 	case imap.RemoveFlags:
 		sop = store.FlagsRemove
 	}
-	err := m.each(ctx, uid, set, func(ids []int64, seq uint32) error {
+	err := m.each(ctx, uid, set, func(ids []int64, seqs []uint32) error {
 		changed, err := m.storeFlags(ctx, ids, sop, keep)
 		if err != nil {
 			return err
@@ -431,7 +468,7 @@ func (m *mailbox) UpdateMessagesFlags(uid bool, set *imap.SeqSet, op imap.FlagsO
 			if uid {
 				items = append(items, imap.FetchUid)
 			}
-			msg := imap.NewMessage(seq+uint32(i), items)
+			msg := imap.NewMessage(seqs[i], items)
 			msg.Flags, msg.Uid = changed[id], uint32(id)
 			if msg.Flags == nil {
 				msg.Flags = []string{}
