@@ -130,20 +130,37 @@ func (m *mailbox) message(ctx context.Context, p store.IMAPPost, seq uint32, pla
 		items = append(items[:len(items):len(items)], imap.FetchFlags)
 	}
 	msg := imap.NewMessage(seq, items)
-	var raw []byte
-	load := func() error {
-		if raw != nil {
+	// stored is the post as stored; raw the whole of it in CRLF form, head
+	// its header block in CRLF form (what header items need: a post's
+	// body, attachments and all, is not copied for them).
+	var stored, raw, head []byte
+	fetch := func() error {
+		if stored != nil {
 			return nil
 		}
 		b, err := m.u.b.deps.Store.ArchiveRaw(ctx, p.Hash)
 		if err != nil {
 			return err
 		}
-		raw = toCRLF(b)
+		stored = b
 		if p.Size < 0 {
-			p.Size = int64(len(raw))
+			p.Size = int64(crlfSize(b))
 			sizes[p.ID] = p.Size
 		}
+		return nil
+	}
+	load := func() error {
+		if err := fetch(); err != nil || raw != nil {
+			return err
+		}
+		raw = toCRLF(stored)
+		return nil
+	}
+	loadHead := func() error {
+		if err := fetch(); err != nil || head != nil {
+			return err
+		}
+		head = toCRLF(headerBlock(stored))
 		return nil
 	}
 	for _, it := range items {
@@ -159,16 +176,16 @@ func (m *mailbox) message(ctx context.Context, p store.IMAPPost, seq uint32, pla
 			msg.InternalDate = p.Date
 		case imap.FetchRFC822Size:
 			if p.Size < 0 {
-				if err := load(); err != nil {
+				if err := fetch(); err != nil {
 					return nil, err
 				}
 			}
 			msg.Size = uint32(p.Size)
 		case imap.FetchEnvelope:
-			if err := load(); err != nil {
+			if err := loadHead(); err != nil {
 				return nil, err
 			}
-			msg.Envelope = envelope(raw)
+			msg.Envelope = envelope(head)
 		case imap.FetchBody, imap.FetchBodyStructure:
 			if err := load(); err != nil {
 				return nil, err
@@ -176,6 +193,13 @@ func (m *mailbox) message(ctx context.Context, p store.IMAPPost, seq uint32, pla
 			msg.BodyStructure = bodyStructure(raw, it == imap.FetchBodyStructure)
 		default:
 			s := plan.sections[it]
+			if len(s.Path) == 0 && s.Specifier == imap.HeaderSpecifier {
+				if err := loadHead(); err != nil {
+					return nil, err
+				}
+				msg.Body[s] = bodySection(head, s)
+				continue
+			}
 			if err := load(); err != nil {
 				return nil, err
 			}
@@ -185,16 +209,40 @@ func (m *mailbox) message(ctx context.Context, p store.IMAPPost, seq uint32, pla
 	return msg, nil
 }
 
+// crlfSize is the length of raw in CRLF form (toCRLF), counted without
+// making it.
+func crlfSize(raw []byte) int {
+	n := len(raw)
+	for i, c := range raw {
+		if c == '\n' && (i == 0 || raw[i-1] != '\r') {
+			n++
+		}
+	}
+	return n
+}
+
+// headerBlock returns the start of raw up to and with the first empty
+// line (the header block, RFC 5322 §2.1), or all of raw if it has none.
+func headerBlock(raw []byte) []byte {
+	for i := 0; i < len(raw); {
+		j := bytes.IndexByte(raw[i:], '\n')
+		if j < 0 {
+			break
+		}
+		line := raw[i : i+j]
+		if len(line) == 0 || (len(line) == 1 && line[0] == '\r') {
+			return raw[:i+j+1]
+		}
+		i += j + 1
+	}
+	return raw
+}
+
 // toCRLF returns raw with every bare LF made CRLF, as IMAP serves a
 // message (RFC 3501 §2.3.3 counts RFC822.SIZE on that form). A bare CR is
 // left alone. raw itself is returned when it has no bare LF.
 func toCRLF(raw []byte) []byte {
-	bare := 0
-	for i, c := range raw {
-		if c == '\n' && (i == 0 || raw[i-1] != '\r') {
-			bare++
-		}
-	}
+	bare := crlfSize(raw) - len(raw)
 	if bare == 0 {
 		return raw
 	}

@@ -152,3 +152,34 @@ func TestMalformedMessages(t *testing.T) {
 		}
 	}
 }
+
+// FuzzHeaderSections: header items answered from the header block alone
+// equal what the whole post gives, and crlfSize is toCRLF's length.
+func FuzzHeaderSections(f *testing.F) {
+	for _, s := range []string{"Subject: x\nFrom: a@b\n\nbody\n", "\n\nx", "Subject: y\r\n\r\n", "no header", "A: b\n c\n\nd\n\ne", "\r\n", ""} {
+		f.Add([]byte(s))
+	}
+	var secs []*imap.BodySectionName
+	for _, item := range []string{"BODY[HEADER]", "BODY[HEADER.FIELDS (SUBJECT FROM)]", "BODY[HEADER.FIELDS.NOT (SUBJECT)]", "BODY[HEADER]<2.5>"} {
+		s, err := imap.ParseBodySectionName(imap.FetchItem(item))
+		if err != nil {
+			f.Fatal(err)
+		}
+		secs = append(secs, s)
+	}
+	read := func(l imap.Literal) string { b := new(bytes.Buffer); b.ReadFrom(l); return b.String() }
+	f.Fuzz(func(t *testing.T, stored []byte) {
+		whole, head := toCRLF(stored), toCRLF(headerBlock(stored))
+		if crlfSize(stored) != len(whole) {
+			t.Fatalf("crlfSize %d, toCRLF %d", crlfSize(stored), len(whole))
+		}
+		for _, s := range secs {
+			if a, b := read(bodySection(whole, s)), read(bodySection(head, s)); a != b {
+				t.Fatalf("%v of %q: whole %q, header block %q", s.FetchItem(), stored, a, b)
+			}
+		}
+		if a, b := envelope(whole), envelope(head); a.Subject != b.Subject || a.MessageId != b.MessageId || len(a.From) != len(b.From) {
+			t.Fatalf("envelope of %q: whole %+v, header block %+v", stored, a, b)
+		}
+	})
+}
