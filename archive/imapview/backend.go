@@ -35,6 +35,9 @@ var (
 	// errNoMailbox answers for a list that does not exist and for a
 	// private list the session may not read, alike (RFC 5530 NONEXISTENT).
 	errNoMailbox = &imap.ErrStatusResp{Resp: &imap.StatusResp{Type: imap.StatusRespNo, Code: "NONEXISTENT", Info: "No such mailbox."}}
+	// errTooComplex answers a search the Searcher will not run (RFC 5530
+	// LIMIT).
+	errTooComplex = &imap.ErrStatusResp{Resp: &imap.StatusResp{Type: imap.StatusRespNo, Code: "LIMIT", Info: "The search has too many or too deeply nested keys."}}
 	// errServer answers a failure of the store (logged with its cause).
 	errServer = &imap.ErrStatusResp{Resp: &imap.StatusResp{Type: imap.StatusRespNo, Code: "SERVERBUG", Info: "Internal error; try again later."}}
 )

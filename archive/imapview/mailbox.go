@@ -253,6 +253,9 @@ func (m *mailbox) fail(op string, err error) error {
 	if errors.As(err, &resp) {
 		return resp
 	}
+	if errors.Is(err, ErrSearchTooComplex) {
+		return errTooComplex
+	}
 	m.u.b.log.Error("imap: "+op, "list", m.list.Address, "err", err)
 	return errServer
 }

@@ -68,6 +68,8 @@ uids = data[0].split()
 out["uids"] = [int(u) for u in uids]
 typ, data = M.search(None, "ALL")
 out["seqs"] = [int(s) for s in data[0].split()]
+typ, data = M.search(None, "SUBJECT", '"post 2"')
+out["subject"] = [int(s) for s in data[0].split()]
 msgs = []
 for u in uids:
     typ, data = M.uid("FETCH", u, "(RFC822.SIZE INTERNALDATE BODY.PEEK[])")
@@ -251,6 +253,7 @@ func TestIMAPWithImaplib(t *testing.T) {
 		Exists   int
 		UIDs     []int
 		Seqs     []int
+		Subject  []int
 		Messages []struct {
 			UID, Size int
 			Body      string
@@ -280,6 +283,9 @@ func TestIMAPWithImaplib(t *testing.T) {
 	}
 	if got.Exists != 2 || len(got.UIDs) != 2 || len(got.Seqs) != 2 || got.Seqs[0] != 1 || got.Seqs[1] != 2 {
 		t.Errorf("EXISTS %d, UID SEARCH %v, SEARCH %v", got.Exists, got.UIDs, got.Seqs)
+	}
+	if len(got.Subject) != 1 || got.Subject[0] != 2 {
+		t.Errorf(`SEARCH SUBJECT "post 2" = %v, want [2]`, got.Subject)
 	}
 	if len(got.Messages) != len(want) {
 		t.Fatalf("imaplib fetched %d messages, the export has %d", len(got.Messages), len(want))

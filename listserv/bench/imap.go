@@ -38,11 +38,10 @@ func imapSearches() []*imap.SearchCriteria {
 // loopback: connect, LOGIN anonymous, SELECT, UID SEARCH, UID FETCH of the
 // last 50 hits' BODY.PEEK[HEADER], LOGOUT; ten rounds of the searches
 // after one that warms the caches. idx is the index the Searcher
-// (search.go) answers BODY and TEXT from; until it is wired here, the
-// view answers SEARCH by reading the posts.
+// answers BODY and TEXT from.
 func benchIMAPSession(ctx context.Context, svc *listserv.Service, idx *index.Index, l *listserv.List, res *Result, progress Progress) error {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := imapview.New(imapview.Config{Addr: "127.0.0.1:0"}, imapview.Deps{Store: svc.Store()}, quiet)
+	srv := imapview.New(imapview.Config{Addr: "127.0.0.1:0"}, imapview.Deps{Store: svc.Store(), Search: imapview.NewSearcher(svc.Store(), idx)}, quiet)
 	if err := srv.Listen(); err != nil {
 		return err
 	}
