@@ -29,7 +29,7 @@ func (c *cli) bench(ctx context.Context, args []string) error {
 	// (seconds instead of minutes); not part of the bench's contract.
 	only, args := bench.Only(args)
 	switch only {
-	case "", "ingest":
+	case "", "ingest", "imap":
 	case "bigpost":
 		if _, err := parse(c.flags("bench"), args, 0, 0, "bench --only bigpost"); err != nil {
 			return err
@@ -41,7 +41,7 @@ func (c *cli) bench(ctx context.Context, args []string) error {
 		bench.WriteBigpost(c.stdout, peak)
 		return nil
 	default:
-		return usagef("bench: --only %q: only bigpost or ingest can run alone", only)
+		return usagef("bench: --only %q: only bigpost, ingest or imap can run alone", only)
 	}
 	fs := c.flags("bench")
 	corpus := fs.String("corpus", "", "mbox file for the archive benchmarks (default: a generated corpus)")
@@ -53,6 +53,7 @@ func (c *cli) bench(ctx context.Context, args []string) error {
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	signed := fs.Bool("dkim", false, "sign the fan-out's copies with a DKIM key (RSA 2048)")
 	replay := fs.Int("replay", 1, "import the corpus this many times, with new ids each time (an archive N times the size)")
+	imapClients := fs.Int("imap-clients", bench.IMAPIdleClients, "IMAP clients idling at once on the archive list")
 	if _, err := parse(fs, args, 0, 0, "bench [--corpus FILE] [--json]"); err != nil {
 		return err
 	}
@@ -72,7 +73,7 @@ func (c *cli) bench(ctx context.Context, args []string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	res, err := bench.Run(ctx, h, bench.Params{Members: *members, Posts: *posts, Clients: *clients, Conns: *conns, Corpus: *corpus, DKIM: *signed, Replay: *replay, IngestOnly: only == "ingest"}, progress)
+	res, err := bench.Run(ctx, h, bench.Params{Members: *members, Posts: *posts, Clients: *clients, Conns: *conns, Corpus: *corpus, DKIM: *signed, Replay: *replay, IngestOnly: only == "ingest", IMAPOnly: only == "imap", IMAPClients: *imapClients}, progress)
 	if err != nil {
 		return err
 	}

@@ -46,6 +46,11 @@ type Result struct {
 	HTTPSearchP99Ms        *float64 `json:"http_search_p99_ms"`
 	IMAPSessionP50Ms       *float64 `json:"imap_session_p50_ms"`
 	IMAPSessionP99Ms       *float64 `json:"imap_session_p99_ms"`
+	IMAPIdleRSSMB          *float64 `json:"imap_idle_rss_mb"`
+	IMAPIdleNotified       *int     `json:"imap_idle_notified"`
+	IMAPIdleClients        int      `json:"imap_idle_clients"`
+	IMAPIdleReached        *int     `json:"imap_idle_reached"`
+	IMAPIdleSlowestMs      *float64 `json:"imap_idle_slowest_ms"`
 	SummaryMs              *float64 `json:"summary_ms"`
 	PeakRSSMB              float64  `json:"peak_rss_mb"`
 	FanoutRecipients       int      `json:"fanout_recipients"`
@@ -68,6 +73,11 @@ type Params struct {
 	// IngestOnly stops after the ingest figures (and its ceiling), for
 	// whoever works on the receive path: seconds instead of minutes.
 	IngestOnly bool
+	// IMAPOnly imports the corpus and runs only the IMAP figures (the
+	// sessions and the idle clients), for whoever works on imapview.
+	IMAPOnly bool
+	// IMAPClients idle at once in the IMAP idle test (0: IMAPIdleClients).
+	IMAPClients int
 }
 
 // Harness is what the bench takes from the binary that runs it: the same
@@ -103,6 +113,12 @@ func Run(ctx context.Context, h Harness, p Params, progress Progress) (*Result, 
 	res := &Result{FanoutRecipients: p.Members, IngestMessages: p.Posts, IngestClients: p.Clients, DeliveryConnections: p.Conns, Corpus: p.Corpus, DKIM: p.DKIM}
 	if res.Corpus == "" {
 		res.Corpus = "generated"
+	}
+	if p.IMAPClients <= 0 {
+		p.IMAPClients = IMAPIdleClients
+	}
+	if p.IMAPOnly {
+		return runIMAPOnly(ctx, h, p, res, progress)
 	}
 	snk, err := StartSink(nil)
 	if err != nil {
@@ -202,6 +218,9 @@ func Run(ctx context.Context, h Harness, p Params, progress Progress) (*Result, 
 		return res, nil
 	}
 	if err := benchArchive(ctx, h, &cfg, p, res, progress); err != nil {
+		return nil, err
+	}
+	if err := benchIMAPIdle(ctx, h, &cfg, p, res, progress); err != nil {
 		return nil, err
 	}
 	bigpost, err := Bigpost(ctx, h, progress)
@@ -457,7 +476,11 @@ func PeakRSSMB() float64 { return procPeakRSSMB("self") }
 
 // procPeakRSSMB reads a process's high-water resident set (VmHWM) from
 // /proc/PID/status; 0 where /proc is missing.
-func procPeakRSSMB(pid string) float64 {
+func procPeakRSSMB(pid string) float64 { return procRSSMB(pid, "VmHWM:") }
+
+// procRSSMB reads a field in kB of /proc/PID/status (VmHWM: the peak
+// resident set, VmRSS: the current one) in MB; 0 where /proc is missing.
+func procRSSMB(pid, field string) float64 {
 	f, err := os.Open("/proc/" + pid + "/status")
 	if err != nil {
 		return 0
@@ -465,7 +488,7 @@ func procPeakRSSMB(pid string) float64 {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+		if rest, ok := strings.CutPrefix(sc.Text(), field); ok {
 			kb, _ := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 64)
 			return kb / 1024
 		}

@@ -76,3 +76,24 @@ func TestSinkRecords(t *testing.T) {
 		t.Errorf("recorded %q, want %q", got, want)
 	}
 }
+
+func TestExistsCount(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		n    int
+		ok   bool
+	}{
+		{"* 35001 EXISTS", 35001, true},
+		{"* 0 exists", 0, true},
+		{"* 3 RECENT", 0, false},
+		{"* OK [UIDNEXT 4] Predicted next UID", 0, false},
+		{"* x EXISTS", 0, false},
+		{"a OK LOGIN completed", 0, false},
+		{"", 0, false},
+	} {
+		n, ok := existsCount(tc.line)
+		if n != tc.n || ok != tc.ok {
+			t.Errorf("existsCount(%q) = %d, %v; want %d, %v", tc.line, n, ok, tc.n, tc.ok)
+		}
+	}
+}

@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -9,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/exec"
 	"runtime"
 	"runtime/pprof"
 	"strconv"
@@ -35,7 +33,7 @@ import (
 // sink is the figure: memory the parent used to build the posts does not
 // count.
 const (
-	childEnv        = "PRAXIS_BENCH_CHILD" // "bigpost" runs the child
+	childEnv        = "PRAXIS_BENCH_CHILD" // "bigpost" or "imapidle" runs a child
 	childData       = "PRAXIS_BENCH_DATA"
 	childSink       = "PRAXIS_BENCH_SINK"
 	BigpostCount    = 20
@@ -82,40 +80,13 @@ func Bigpost(ctx context.Context, h Harness, progress Progress) (float64, error)
 		return 0, err
 	}
 
-	if len(h.Child) == 0 {
-		return 0, errors.New("bench: bigpost: no command for the child")
-	}
-	childCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	cmd := exec.CommandContext(childCtx, h.Child[0], h.Child[1:]...)
-	cmd.Env = append(os.Environ(), childEnv+"=bigpost", childData+"="+dir, childSink+"="+snk.Addr())
-	stdin, err := cmd.StdinPipe()
+	ch, err := startChild(ctx, h, "bigpost", dir, snk.Addr(), "smtp")
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("bench: bigpost: %w", err)
 	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return 0, err
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		return 0, fmt.Errorf("bench: bigpost child: %w", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	fail := func(err error) (float64, error) {
-		stdin.Close()
-		cancel()
-		<-done
-		return 0, fmt.Errorf("bench: bigpost: %w (child: %s)", err, strings.TrimSpace(stderr.String()))
-	}
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "smtp ")
-	if err != nil || !ok {
-		return fail(fmt.Errorf("no address from the child: %q %v", line, err))
-	}
-
+	defer ch.stop()
+	addr := ch.addrs["smtp"]
+	fail := func(err error) (float64, error) { return 0, fmt.Errorf("bench: bigpost: %w", ch.fail(err)) }
 	progress("bigpost: %d posts of %d MB at once, from a member of a list of %d", BigpostCount, bigpostBytes/1_000_000, 1+len(bigpostMembers))
 	body := bigpostBody()
 	var wg sync.WaitGroup
@@ -151,15 +122,9 @@ func Bigpost(ctx context.Context, h Harness, progress Progress) (float64, error)
 	if err := waitFor(ctx, 10*time.Minute, func() bool { return snk.rcpts.Load() >= want }); err != nil {
 		return fail(fmt.Errorf("%d of %d copies arrived: %w", snk.rcpts.Load(), want, err))
 	}
-	peak := procPeakRSSMB(strconv.Itoa(cmd.Process.Pid))
-	stdin.Close()
-	select {
-	case err := <-done:
-		if err != nil {
-			return 0, fmt.Errorf("bench: bigpost child: %w (%s)", err, strings.TrimSpace(stderr.String()))
-		}
-	case <-time.After(time.Minute):
-		return fail(errors.New("the child did not stop"))
+	peak := procPeakRSSMB(strconv.Itoa(ch.cmd.Process.Pid))
+	if err := ch.stop(); err != nil {
+		return 0, fmt.Errorf("bench: bigpost: %w", err)
 	}
 	if peak == 0 {
 		return 0, errors.New("bench: bigpost: no peak RSS (no /proc?)")
@@ -182,13 +147,18 @@ func bigpostConfig(dir, sink string) config.Config {
 	return cfg
 }
 
-// IsChild tells whether this process is the big-post child, which the
-// binary's bench command runs as Child instead of the bench.
-func IsChild() bool { return os.Getenv(childEnv) == "bigpost" }
+// IsChild tells whether this process is the big-post or the IMAP idle
+// child, which the binary's bench command runs as Child instead of the
+// bench.
+func IsChild() bool {
+	k := os.Getenv(childEnv)
+	return k == "bigpost" || k == "imapidle"
+}
 
-// Child runs the receiver of the big-post scenario: `serve` on the data
-// dir the parent prepared, until its stdin closes. It says its SMTP
-// address on stdout.
+// Child runs the server of the big-post or the IMAP idle scenario:
+// `serve` on the data dir the parent prepared, until its stdin closes.
+// It says each listener's address on stdout, a line "NAME ADDR" each,
+// SMTP's first.
 func Child(ctx context.Context, h Harness, stdout, stderr io.Writer) error {
 	cfg := bigpostConfig(os.Getenv(childData), os.Getenv(childSink))
 	h.TuneMemory(&cfg) // as serve does
@@ -203,9 +173,7 @@ func Child(ctx context.Context, h Harness, stdout, stderr io.Writer) error {
 	}()
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	return h.RunServer(ctx, &cfg, log, func(name, addr string) {
-		if name == "smtp" {
-			fmt.Fprintf(stdout, "smtp %s\n", addr)
-		}
+		fmt.Fprintf(stdout, "%s %s\n", name, addr)
 	})
 }
 

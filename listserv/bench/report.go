@@ -7,23 +7,35 @@ import (
 
 // WriteText prints res as the lines `praxis bench` shows without --json.
 func WriteText(w io.Writer, res *Result) {
-	fmt.Fprintf(w, "ingest:   %8.0f posts/s (%d posts, %d clients, durable before 250)\n", res.IngestMsgsPerS, res.IngestMessages, res.IngestClients)
-	fmt.Fprintf(w, "ceiling:  %8.0f posts/s (bare go-smtp receiver, same spool commit) → %.0f%%\n", res.IngestCeilingMsgsPerS, 100*res.IngestRatioOfCeiling)
+	if res.IngestMsgsPerS > 0 { // not with --only imap
+		fmt.Fprintf(w, "ingest:   %8.0f posts/s (%d posts, %d clients, durable before 250)\n", res.IngestMsgsPerS, res.IngestMessages, res.IngestClients)
+		fmt.Fprintf(w, "ceiling:  %8.0f posts/s (bare go-smtp receiver, same spool commit) → %.0f%%\n", res.IngestCeilingMsgsPerS, 100*res.IngestRatioOfCeiling)
+	}
 	if res.FanoutRcptsPerS > 0 {
 		fmt.Fprintf(w, "fan-out:  %8.0f copies/s (%d members, VERP, %d connections)\n", res.FanoutRcptsPerS, res.FanoutRecipients, res.DeliveryConnections)
 		fmt.Fprintf(w, "ceiling:  %8.0f copies/s (bare go-smtp client, same sink) → %.0f%%\n", res.FanoutCeilingRcptsPerS, 100*res.FanoutRatioOfCeiling)
 	}
 	if res.IndexMsgsPerS != nil {
-		fmt.Fprintf(w, "archive:  %8.0f messages/s imported, stored, threaded and indexed (%d messages) → %.0f%% of bare Bleve (%.0f/s)\n",
-			*res.IndexMsgsPerS, res.ArchiveMessages, 100**res.IndexRatioOfCeiling, *res.IndexCeilingMsgsPerS)
-		fmt.Fprintf(w, "index:    %8.2fx the mbox\n", *res.IndexSizeRatio)
-		fmt.Fprintf(w, "search:   %8.2f ms p50, %.2f ms p99 (newest first, in-process)\n", *res.SearchP50Ms, *res.SearchP99Ms)
+		if res.IndexRatioOfCeiling != nil { // not with --only imap
+			fmt.Fprintf(w, "archive:  %8.0f messages/s imported, stored, threaded and indexed (%d messages) → %.0f%% of bare Bleve (%.0f/s)\n",
+				*res.IndexMsgsPerS, res.ArchiveMessages, 100**res.IndexRatioOfCeiling, *res.IndexCeilingMsgsPerS)
+		}
+		if res.IndexSizeRatio != nil {
+			fmt.Fprintf(w, "index:    %8.2fx the mbox\n", *res.IndexSizeRatio)
+		}
+		if res.SearchP50Ms != nil {
+			fmt.Fprintf(w, "search:   %8.2f ms p50, %.2f ms p99 (newest first, in-process)\n", *res.SearchP50Ms, *res.SearchP99Ms)
+		}
 		if res.HTTPSearchP50Ms != nil {
 			fmt.Fprintf(w, "web:      %8.2f ms p50, %.2f ms p99 (the search page over HTTP, a new connection each)\n", *res.HTTPSearchP50Ms, *res.HTTPSearchP99Ms)
 		}
 		if res.IMAPSessionP50Ms != nil {
 			fmt.Fprintf(w, "imap:     %8.2f ms p50, %.2f ms p99 (a whole session: LOGIN, SELECT, UID SEARCH, 50 headers, LOGOUT)\n", *res.IMAPSessionP50Ms, *res.IMAPSessionP99Ms)
 		}
+	}
+	if res.IMAPIdleRSSMB != nil {
+		fmt.Fprintf(w, "idle:     %8.1f MB peak RSS of serve with %d IMAP clients idling on the archive (%d posts); %d of them told of a new post within a second, %d at all (the last after %.0f ms)\n",
+			*res.IMAPIdleRSSMB, res.IMAPIdleClients, res.ArchiveMessages, *res.IMAPIdleNotified, *res.IMAPIdleReached, *res.IMAPIdleSlowestMs)
 	}
 	if res.SummaryMs != nil {
 		fmt.Fprintf(w, "summary:  %8.0f ms (one member's learning summary of the busiest week)\n", *res.SummaryMs)
