@@ -21,6 +21,7 @@ type fetchPlan struct {
 	items    []imap.FetchItem
 	sections map[imap.FetchItem]*imap.BodySectionName
 	flags    bool // FLAGS asked
+	headers  bool // an item that needs only the header block (ENVELOPE, BODY[HEADER…])
 	setsSeen bool // a body section without PEEK: sets \Seen (RFC 3501 §6.4.5)
 }
 
@@ -28,7 +29,9 @@ func planFetch(items []imap.FetchItem) (*fetchPlan, error) {
 	p := &fetchPlan{items: items, sections: make(map[imap.FetchItem]*imap.BodySectionName)}
 	for _, it := range items {
 		switch it {
-		case imap.FetchUid, imap.FetchInternalDate, imap.FetchRFC822Size, imap.FetchEnvelope, imap.FetchBody, imap.FetchBodyStructure:
+		case imap.FetchEnvelope:
+			p.headers = true
+		case imap.FetchUid, imap.FetchInternalDate, imap.FetchRFC822Size, imap.FetchBody, imap.FetchBodyStructure:
 		case imap.FetchFlags:
 			p.flags = true
 		default:
@@ -37,6 +40,9 @@ func planFetch(items []imap.FetchItem) (*fetchPlan, error) {
 				return nil, &imap.ErrStatusResp{Resp: &imap.StatusResp{Type: imap.StatusRespBad, Info: fmt.Sprintf("Unknown FETCH item %.40q", string(it))}}
 			}
 			p.sections[it] = s
+			if len(s.Path) == 0 && s.Specifier == imap.HeaderSpecifier {
+				p.headers = true
+			}
 			if !s.Peek {
 				p.setsSeen = true
 			}
@@ -92,13 +98,28 @@ func (m *mailbox) ListMessages(uid bool, set *imap.SeqSet, items []imap.FetchIte
 				flags[id], seenNow[id] = f, true
 			}
 		}
+		// The header blocks kept (imap_headers) for header items: a
+		// client listing a mailbox then reads a few KB a post, not the
+		// whole post with its attachments.
+		var headers, newHeaders map[string][]byte
+		if plan.headers {
+			hashes := make([]string, 0, len(posts))
+			for _, p := range posts {
+				hashes = append(hashes, p.Hash)
+			}
+			if headers, err = st.IMAPHeaders(ctx, hashes); err != nil {
+				// Only a cache: the posts' bytes answer as well.
+				m.u.b.log.Warn("imap: read headers", "list", m.list.Address, "err", err)
+			}
+			newHeaders = make(map[string][]byte)
+		}
 		sizes := make(map[int64]int64)
 		for i, id := range ids {
 			p, ok := byID[id]
 			if !ok {
 				continue // gone from the archive meanwhile
 			}
-			msg, err := m.message(ctx, p, seqs[i], plan, flags[id], seenNow[id], sizes)
+			msg, err := m.message(ctx, p, seqs[i], plan, flags[id], seenNow[id], sizes, headers, newHeaders)
 			if err != nil {
 				return err
 			}
@@ -112,6 +133,10 @@ func (m *mailbox) ListMessages(uid bool, set *imap.SeqSet, items []imap.FetchIte
 			// Only a cache: the next FETCH counts them again.
 			m.u.b.log.Warn("imap: keep sizes", "list", m.list.Address, "err", err)
 		}
+		if err := st.IMAPSetHeaders(ctx, newHeaders); err != nil {
+			// Only a cache: the next FETCH cuts them again.
+			m.u.b.log.Warn("imap: keep headers", "list", m.list.Address, "err", err)
+		}
 		return nil
 	})
 	if err != nil {
@@ -122,8 +147,10 @@ func (m *mailbox) ListMessages(uid bool, set *imap.SeqSet, items []imap.FetchIte
 
 // message builds one FETCH response. The post's bytes are read only for
 // the items that need them; sizes collects the CRLF sizes counted on the
-// way, for the store to keep.
-func (m *mailbox) message(ctx context.Context, p store.IMAPPost, seq uint32, plan *fetchPlan, flags []string, seenNow bool, sizes map[int64]int64) (*imap.Message, error) {
+// way, for the store to keep. Header items take the header block from
+// headers (by hash) when it was kept, else cut it from the post and add
+// it to newHeaders, for the store to keep.
+func (m *mailbox) message(ctx context.Context, p store.IMAPPost, seq uint32, plan *fetchPlan, flags []string, seenNow bool, sizes map[int64]int64, headers, newHeaders map[string][]byte) (*imap.Message, error) {
 	items := plan.items
 	if seenNow && !plan.flags {
 		// The flags changed: say so in the same response (RFC 3501 §6.4.5).
@@ -157,10 +184,22 @@ func (m *mailbox) message(ctx context.Context, p store.IMAPPost, seq uint32, pla
 		return nil
 	}
 	loadHead := func() error {
-		if err := fetch(); err != nil || head != nil {
+		if head != nil {
+			return nil
+		}
+		if h, ok := headers[p.Hash]; ok && stored == nil {
+			head = toCRLF(h)
+			return nil
+		}
+		if err := fetch(); err != nil {
 			return err
 		}
-		head = toCRLF(headerBlock(stored))
+		h := headerBlock(stored)
+		if newHeaders != nil {
+			// A copy: the slice of stored would keep the whole post.
+			newHeaders[p.Hash] = bytes.Clone(h)
+		}
+		head = toCRLF(h)
 		return nil
 	}
 	for _, it := range items {

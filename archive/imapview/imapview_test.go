@@ -846,3 +846,103 @@ func (f *fixture) listNamed(t *testing.T, addr string) *store.List {
 	}
 	return l
 }
+
+// Header items read the header block the store keeps (imap_headers),
+// cut from the post and kept the first time a header is asked for: a
+// second FETCH serves the kept block, and the whole post still comes
+// from its stored bytes.
+func TestHeadersKept(t *testing.T) {
+	f := newFixture(t, 3)
+	ctx := context.Background()
+	ids := f.ids(t, f.pub)
+	posts, err := f.st.IMAPPosts(ctx, f.pub.ID, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hashes := make([]string, len(posts))
+	for i, p := range posts {
+		hashes[i] = p.Hash
+	}
+	c := f.client(t, "anonymous", "x")
+	if _, err := c.Select(f.pub.Address, true); err != nil {
+		t.Fatal(err)
+	}
+	header := &imap.BodySectionName{BodyPartName: imap.BodyPartName{Specifier: imap.HeaderSpecifier}, Peek: true}
+	whole := &imap.BodySectionName{Peek: true}
+	fetch := func(items ...imap.FetchItem) []*imap.Message {
+		t.Helper()
+		set, _ := imap.ParseSeqSet("1:*")
+		ch := make(chan *imap.Message, 10)
+		if err := c.Fetch(set, items, ch); err != nil {
+			t.Fatal(err)
+		}
+		var out []*imap.Message
+		for m := range ch {
+			out = append(out, m)
+		}
+		if len(out) != 3 {
+			t.Fatalf("FETCH 1:* gave %d messages, want 3", len(out))
+		}
+		return out
+	}
+	read := func(m *imap.Message, s *imap.BodySectionName) string {
+		b, _ := io.ReadAll(m.GetBody(s))
+		return string(b)
+	}
+
+	// Nothing kept yet: each header is cut from the post, and kept (as
+	// stored, LF and all).
+	if kept, err := f.st.IMAPHeaders(ctx, hashes); err != nil || len(kept) != 0 {
+		t.Fatalf("kept before any FETCH: %q, %v", kept, err)
+	}
+	for i, m := range fetch(header.FetchItem(), imap.FetchEnvelope) {
+		want := string(toCRLF(headerBlock(post(i+1, f.pub.Address))))
+		if g := read(m, header); g != want {
+			t.Errorf("message %d: BODY[HEADER] %q, want %q", i+1, g, want)
+		}
+		if m.Envelope == nil || m.Envelope.Subject != fmt.Sprintf("post %d", i+1) {
+			t.Errorf("message %d: envelope %+v", i+1, m.Envelope)
+		}
+	}
+	kept, err := f.st.IMAPHeaders(ctx, hashes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, h := range hashes {
+		if want := string(headerBlock(post(i+1, f.pub.Address))); string(kept[h]) != want {
+			t.Errorf("kept header of message %d: %q, want %q", i+1, kept[h], want)
+		}
+	}
+
+	// A kept block is what header items serve (a block kept before the
+	// first FETCH, on a list the view has not read yet, shows it); the
+	// whole post still comes from the post.
+	f.archive(t, f.pub, 4)
+	ids = f.ids(t, f.pub)
+	p4, err := f.st.IMAPPosts(ctx, f.pub.ID, ids[3:])
+	if err != nil || len(p4) != 1 {
+		t.Fatalf("post 4: %v %v", p4, err)
+	}
+	if err := f.st.IMAPSetHeaders(ctx, map[string][]byte{p4[0].Hash: []byte("Subject: kept\n\n")}); err != nil {
+		t.Fatal(err)
+	}
+	set := new(imap.SeqSet)
+	set.AddNum(uint32(ids[3]))
+	ch := make(chan *imap.Message, 1)
+	if err := c.UidFetch(set, []imap.FetchItem{header.FetchItem(), imap.FetchEnvelope, whole.FetchItem()}, ch); err != nil {
+		t.Fatal(err)
+	}
+	m := <-ch
+	if m == nil {
+		t.Fatal("UID FETCH gave nothing")
+	}
+	if g := read(m, header); g != "Subject: kept\r\n\r\n" {
+		t.Errorf("BODY[HEADER] %q, want the kept block", g)
+	}
+	if m.Envelope == nil || m.Envelope.Subject != "kept" {
+		t.Errorf("ENVELOPE %+v, want the kept block's", m.Envelope)
+	}
+	if g, want := read(m, whole), string(toCRLF(post(4, f.pub.Address))); g != want {
+		t.Errorf("BODY[] %q, want the post %q", g, want)
+	}
+}

@@ -82,6 +82,21 @@ func imapArchive(t *testing.T, s store.Backend) {
 		t.Errorf("after IMAPSetSizes: %+v", posts)
 	}
 
+	// Header blocks by blob hash: none until kept; one kept stays.
+	hash := posts[0].Hash
+	heads, err := s.IMAPHeaders(ctx, []string{hash, "no such hash"})
+	must(t, err)
+	if len(heads) != 0 {
+		t.Errorf("IMAPHeaders before any was kept = %q", heads)
+	}
+	must(t, s.IMAPSetHeaders(ctx, map[string][]byte{hash: []byte("Subject: a\r\n\r\n")}))
+	must(t, s.IMAPSetHeaders(ctx, map[string][]byte{hash: []byte("Subject: changed\r\n\r\n")}))
+	heads, err = s.IMAPHeaders(ctx, []string{hash, "no such hash"})
+	must(t, err)
+	if len(heads) != 1 || string(heads[hash]) != "Subject: a\r\n\r\n" {
+		t.Errorf("IMAPHeaders = %q, want the first kept", heads)
+	}
+
 	// Flags: per member and list, case-insensitive, sorted.
 	got, err := s.IMAPStoreFlags(ctx, a.ID, "Ann@example.net", ids[:3], store.FlagsAdd, []string{`\Seen`, "$label1"})
 	must(t, err)
