@@ -22,8 +22,15 @@ import (
 //   - EXPUNGE and APPEND: NO [NOPERM], whatever the mailbox;
 //   - NAMESPACE (RFC 2342), which go-imap v1 does not serve;
 //   - UID, whose parser panics on a UID alone; CLOSE, to stop the poller
-//     telling the session.
-type extension struct{ core *core }
+//     telling the session;
+//   - IDLE, whose DONE go-imap v1.2.1 reads past: see idleHandler.
+type extension struct {
+	core *core
+	// enabled is set once server.Enable has taken the extension:
+	// Enable drops an extension that offers IDLE (taking it for the old
+	// go-imap-idle one, now built in), so IDLE is offered only after.
+	enabled bool
+}
 
 // Capabilities is server.Extension's.
 func (e *extension) Capabilities(c server.Conn) []string {
@@ -60,6 +67,10 @@ func (e *extension) Command(name string) server.HandlerFactory {
 		return func() server.Handler { return &uidHandler{} }
 	case "CLOSE":
 		return func() server.Handler { return &closeHandler{} }
+	case "IDLE":
+		if e.enabled {
+			return func() server.Handler { return &idleHandler{} }
+		}
 	}
 	return nil
 }
@@ -212,6 +223,41 @@ func (h *appendHandler) Handle(conn server.Conn) error {
 		return server.ErrNotAuthenticated
 	}
 	return errReadOnly
+}
+
+// idleHandler is IDLE (RFC 2177) as go-imap's, except that it reads the
+// client's DONE through the connection's own buffered reader. go-imap
+// v1.2.1 reads it with a new bufio.Scanner on the socket, which takes
+// whatever came after DONE in the same packet and drops it: a client
+// that sends DONE and its next command together (the bench's idle
+// clients did: DONE, LOGOUT) lost the command and waited for ever.
+type idleHandler struct{ commands.Idle }
+
+// lineReader is the connection's reader, which go-imap's server
+// connection embeds (imap.Conn's *imap.Reader).
+type lineReader interface {
+	ReadLine() ([]any, error)
+}
+
+func (h *idleHandler) Handle(conn server.Conn) error {
+	r, ok := conn.(lineReader)
+	if !ok {
+		return errors.New("imapview: the connection has no line reader")
+	}
+	if err := conn.WriteResp(&imap.ContinuationReq{Info: "idling"}); err != nil {
+		return err
+	}
+	fields, err := r.ReadLine()
+	if err != nil {
+		return err
+	}
+	if len(fields) != 1 {
+		return errors.New("Expected DONE")
+	}
+	if word, ok := fields[0].(string); !ok || !strings.EqualFold(word, "DONE") {
+		return errors.New("Expected DONE")
+	}
+	return nil
 }
 
 // namespaceHandler answers NAMESPACE (RFC 2342): one personal namespace,

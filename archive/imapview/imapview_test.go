@@ -614,6 +614,32 @@ func TestIdleAndNoop(t *testing.T) {
 	if l := idler.line(); !strings.HasPrefix(l, "i1 OK") {
 		t.Errorf("IDLE's end: %q", l)
 	}
+	// The command sent with DONE, in the same write, is answered (go-imap
+	// v1.2.1's own IDLE dropped it); and a second IDLE ends with a
+	// lowercase done.
+	fmt.Fprintf(idler.conn, "i2 IDLE\r\n")
+	if l := idler.line(); !strings.HasPrefix(l, "+ ") {
+		t.Fatalf("second IDLE: %q", l)
+	}
+	fmt.Fprintf(idler.conn, "DONE\r\ni3 NOOP\r\ni4 IDLE\r\n")
+	for _, want := range []string{"i2 OK", "i3 OK", "+ "} {
+		if l := idler.line(); !strings.HasPrefix(l, want) {
+			t.Fatalf("after a pipelined DONE: %q, want %q", l, want)
+		}
+	}
+	fmt.Fprintf(idler.conn, "done\r\n")
+	if l := idler.line(); !strings.HasPrefix(l, "i4 OK") {
+		t.Errorf("IDLE ended by done: %q", l)
+	}
+	// Anything but DONE ends the IDLE with an error, not a hang.
+	fmt.Fprintf(idler.conn, "i5 IDLE\r\n")
+	if l := idler.line(); !strings.HasPrefix(l, "+ ") {
+		t.Fatalf("third IDLE: %q", l)
+	}
+	fmt.Fprintf(idler.conn, "NOOP\r\n")
+	if l := idler.line(); !strings.HasPrefix(l, "i5 BAD") && !strings.HasPrefix(l, "i5 NO") {
+		t.Errorf("IDLE ended by NOOP: %q", l)
+	}
 
 	s := f.raw(t)
 	s.ok("LOGIN anonymous x")

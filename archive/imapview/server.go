@@ -173,7 +173,9 @@ func (s *Server) newIMAP(k kind) *server.Server {
 	srv.EnableAuth(sasl.Anonymous, func(c server.Conn) sasl.Server {
 		return sasl.NewAnonymousServer(func(string) error { return s.core.loginAnonymous(c) })
 	})
-	srv.Enable(&extension{core: s.core})
+	ext := &extension{core: s.core}
+	srv.Enable(ext)
+	ext.enabled = true // see extension.enabled
 	if s.deps.Search != nil {
 		srv.Enable(sortthread.NewSortExtension(), sortthread.NewThreadExtension())
 	}

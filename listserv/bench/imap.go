@@ -53,7 +53,18 @@ func benchIMAPSession(ctx context.Context, svc *listserv.Service, idx *index.Ind
 	searches := imapSearches()
 	progress("imap: %d sessions a round, 10 rounds", len(searches))
 	section := &imap.BodySectionName{BodyPartName: imap.BodyPartName{Specifier: imap.HeaderSpecifier}, Peek: true}
-	session := func(c *imap.SearchCriteria) error {
+	// phases adds up, per search, the time of each step of its sessions
+	// (connect and LOGIN, SELECT, UID SEARCH, UID FETCH, LOGOUT): where a
+	// slow session spends it.
+	phases := make([][5]time.Duration, len(searches))
+	hits := make([]int, len(searches))
+	session := func(k int, c *imap.SearchCriteria) error {
+		t := time.Now()
+		lap := func(i int) {
+			now := time.Now()
+			phases[k][i] += now.Sub(t)
+			t = now
+		}
 		cl, err := client.Dial(addr)
 		if err != nil {
 			return err
@@ -62,13 +73,17 @@ func benchIMAPSession(ctx context.Context, svc *listserv.Service, idx *index.Ind
 		if err := cl.Login("anonymous", "bench"); err != nil {
 			return err
 		}
+		lap(0)
 		if _, err := cl.Select(l.Address, true); err != nil {
 			return err
 		}
+		lap(1)
 		uids, err := cl.UidSearch(c)
 		if err != nil {
 			return err
 		}
+		lap(2)
+		hits[k] = len(uids)
 		if len(uids) > 50 {
 			uids = uids[len(uids)-50:]
 		}
@@ -84,16 +99,22 @@ func benchIMAPSession(ctx context.Context, svc *listserv.Service, idx *index.Ind
 				return err
 			}
 		}
-		return cl.Logout()
+		lap(3)
+		err = cl.Logout()
+		lap(4)
+		return err
 	}
 	var took []time.Duration
 	for round := 0; round < 11; round++ {
-		for _, c := range searches {
+		if round == 1 {
+			phases = make([][5]time.Duration, len(searches)) // the warm-up's aside
+		}
+		for k, c := range searches {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
 			t0 := time.Now()
-			if err := session(c); err != nil {
+			if err := session(k, c); err != nil {
 				return fmt.Errorf("bench: imap session: %w", err)
 			}
 			if round > 0 {
@@ -106,5 +127,10 @@ func benchIMAPSession(ctx context.Context, svc *listserv.Service, idx *index.Ind
 	p99 := float64(took[len(took)*99/100].Microseconds()) / 1000
 	res.IMAPSessionP50Ms, res.IMAPSessionP99Ms = &p50, &p99
 	progress("imap: %.2f ms p50, %.2f ms p99 a session", p50, p99)
+	for k := range searches {
+		ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / 10 }
+		p := phases[k]
+		progress("imap: search %d (%d hits), mean ms: login %.2f, select %.2f, search %.2f, fetch %.2f, logout %.2f", k+1, hits[k], ms(p[0]), ms(p[1]), ms(p[2]), ms(p[3]), ms(p[4]))
+	}
 	return nil
 }
