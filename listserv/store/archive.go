@@ -137,11 +137,11 @@ func (s *archiveTable) ArchivePutMany(ctx context.Context, posts []*ArchivedPost
 // once on the database and bound to each transaction: SQLite's parsing
 // and planning otherwise costs more than the work.
 type archiveStmts struct {
-	existing, blob, byID, byRef, subject, insert, ref, thread *sql.Stmt
+	existing, blob, byID, byRef, subject, insert, ref, thread, header *sql.Stmt
 }
 
 func (st *archiveStmts) all() []**sql.Stmt {
-	return []**sql.Stmt{&st.existing, &st.blob, &st.byID, &st.byRef, &st.subject, &st.insert, &st.ref, &st.thread}
+	return []**sql.Stmt{&st.existing, &st.blob, &st.byID, &st.byRef, &st.subject, &st.insert, &st.ref, &st.thread, &st.header}
 }
 
 var archiveSQL = []string{
@@ -158,6 +158,7 @@ var archiveSQL = []string{
 			root_id = CASE WHEN excluded.first_date < first_date THEN excluded.root_id ELSE root_id END,
 			subject = CASE WHEN excluded.first_date < first_date THEN excluded.subject ELSE subject END,
 			first_date = MIN(first_date, excluded.first_date), last_date = MAX(last_date, excluded.last_date)`,
+	`INSERT INTO imap_headers (hash, head) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING`,
 }
 
 // prepareArchive returns the archive's statements bound to tx.
@@ -183,7 +184,7 @@ func (s *core) prepareArchive(ctx context.Context, tx *sql.Tx) (*archiveStmts, e
 }
 
 func (st *archiveStmts) close() {
-	for _, s := range []*sql.Stmt{st.existing, st.blob, st.byID, st.byRef, st.subject, st.insert, st.ref, st.thread} {
+	for _, s := range []*sql.Stmt{st.existing, st.blob, st.byID, st.byRef, st.subject, st.insert, st.ref, st.thread, st.header} {
 		if s != nil {
 			s.Close()
 		}
@@ -205,6 +206,11 @@ func (s *core) archivePut(ctx context.Context, tx *sql.Tx, st *archiveStmts, p *
 	}
 	if _, err := st.blob.ExecContext(ctx, p.Hash, raw); err != nil {
 		return false, fmt.Errorf("store: archive blob: %w", err)
+	}
+	// The header block beside it (imap_headers, 0011), for IMAP clients
+	// that list headers and for SEARCH's header criteria.
+	if _, err := st.header.ExecContext(ctx, p.Hash, HeaderBlock(raw)); err != nil {
+		return false, fmt.Errorf("store: archive header: %w", err)
 	}
 	threads, err := candidateThreads(ctx, st, p)
 	if err != nil {

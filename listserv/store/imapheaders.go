@@ -1,12 +1,32 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 )
 
-// IMAPHeaders returns the kept header blocks of the given blobs (by hash);
+// HeaderBlock returns the start of raw up to and with the first empty
+// line (the header block, RFC 5322 §2.1), or all of raw if it has none:
+// what imap_headers keeps of a post.
+func HeaderBlock(raw []byte) []byte {
+	for i := 0; i < len(raw); {
+		j := bytes.IndexByte(raw[i:], '\n')
+		if j < 0 {
+			break
+		}
+		if line := raw[i : i+j]; len(line) == 0 || (len(line) == 1 && line[0] == '\r') {
+			return raw[:i+j+1]
+		}
+		i += j + 1
+	}
+	return raw
+}
+
+// IMAPHeaders returns the kept header blocks (ArchivePut keeps each new
+// post's; the IMAP view keeps those of posts archived before 0011 the
+// first time it cuts them) of the given blobs (by hash);
 // blobs whose header was never kept are absent.
 func (s *imapTable) IMAPHeaders(ctx context.Context, hashes []string) (map[string][]byte, error) {
 	out := make(map[string][]byte, len(hashes))

@@ -56,7 +56,9 @@ const IMAPSearchChunk = 500
 type IMAPHead struct {
 	ID    int64
 	Bytes []byte
-	// Whole is true when Bytes is the whole stored message.
+	// Whole is true when Bytes is the whole stored message. (A kept
+	// header block ends with the empty line, so a post that has a body
+	// is never Whole: its header is complete.)
 	Whole bool
 }
 
@@ -139,14 +141,17 @@ func (s imapSearchTable) IMAPSearchIDs(ctx context.Context, listID int64, f *IMA
 		cond(`(from_name LIKE ? ESCAPE '`+likeEscape+`' OR from_addr LIKE ? ESCAPE '`+likeEscape+`')`, p, p)
 	}
 	for _, p := range f.HeadLike {
-		// The blob is read (its first pages only) for the rows every
-		// other condition kept, as SQLite evaluates this last.
+		// Read for the rows every other condition kept, as SQLite
+		// evaluates this last: the post's kept header block
+		// (imap_headers) when there is one, else the blob (COALESCE
+		// reads b.raw only then). The header block is the blob's start,
+		// so the test is the same, less the body's false positives.
 		n := f.HeadBytes
-		cond(`EXISTS (SELECT 1 FROM archive_blobs b WHERE b.hash = archive.hash AND (
-			CAST(substr(b.raw, 1, ?) AS TEXT) LIKE ? ESCAPE '`+likeEscape+`'
-			OR instr(substr(b.raw, 1, ?), X'00') > 0
-			OR instr(substr(b.raw, 1, ?), X'3D3F') > 0
-			OR (instr(substr(b.raw, 1, ?), X'0A0A') = 0 AND instr(substr(b.raw, 1, ?), X'0A0D0A') = 0)))`, n, p, n, n, n, n)
+		cond(`EXISTS (SELECT 1 FROM archive_blobs b LEFT JOIN imap_headers h ON h.hash = b.hash WHERE b.hash = archive.hash AND (
+			CAST(substr(COALESCE(h.head, b.raw), 1, ?) AS TEXT) LIKE ? ESCAPE '`+likeEscape+`'
+			OR instr(substr(COALESCE(h.head, b.raw), 1, ?), X'00') > 0
+			OR instr(substr(COALESCE(h.head, b.raw), 1, ?), X'3D3F') > 0
+			OR (instr(substr(COALESCE(h.head, b.raw), 1, ?), X'0A0A') = 0 AND instr(substr(COALESCE(h.head, b.raw), 1, ?), X'0A0D0A') = 0)))`, n, p, n, n, n, n)
 	}
 	b.WriteString(` ORDER BY id LIMIT ?`)
 	args = append(args, limit)
@@ -169,9 +174,10 @@ func (s imapSearchTable) IMAPSearchIDs(ctx context.Context, listID int64, f *IMA
 	return out, nil
 }
 
-// IMAPHeads returns the first max bytes of each post (in the order of
-// ids; unknown ids are skipped): enough to read the header of nearly
-// every post without reading its body.
+// IMAPHeads returns the start of each post (in the order of ids; unknown
+// ids are skipped), at most max bytes: its header block as kept in
+// imap_headers when there is one, else its first max bytes; enough to
+// read the header of nearly every post without reading its body.
 func (s imapSearchTable) IMAPHeads(ctx context.Context, ids []int64, max int) ([]IMAPHead, error) {
 	if len(ids) == 0 {
 		return nil, nil
@@ -179,11 +185,15 @@ func (s imapSearchTable) IMAPHeads(ctx context.Context, ids []int64, max int) ([
 	if len(ids) > IMAPSearchChunk {
 		return nil, fmt.Errorf("store: imap heads: %d ids, at most %d: %w", len(ids), IMAPSearchChunk, ErrInvalid)
 	}
-	args := []any{max}
+	args := []any{max, max}
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT a.id, substr(b.raw, 1, ?), length(b.raw) FROM archive a JOIN archive_blobs b ON b.hash = a.hash
+	// The kept header block (imap_headers) when there is one: the post's
+	// bytes are then not read at all (COALESCE stops at the first
+	// value, and length() of a blob reads no content).
+	rows, err := s.db.QueryContext(ctx, `SELECT a.id, COALESCE(substr(h.head, 1, ?), substr(b.raw, 1, ?)), length(b.raw)
+		FROM archive a JOIN archive_blobs b ON b.hash = a.hash LEFT JOIN imap_headers h ON h.hash = a.hash
 		WHERE a.id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: imap heads: %w", err)

@@ -113,3 +113,18 @@ func TestServesDomain(t *testing.T) {
 		}
 	}
 }
+
+func TestHeaderBlock(t *testing.T) {
+	for _, tc := range []struct{ raw, want string }{
+		{"A: 1\r\nB: 2\r\n\r\nbody\r\n", "A: 1\r\nB: 2\r\n\r\n"},
+		{"A: 1\nB: 2\n\nbody\n\nmore\n", "A: 1\nB: 2\n\n"},
+		{"A: 1\n\r\nbody", "A: 1\n\r\n"},
+		{"A: 1\r\nno body at all", "A: 1\r\nno body at all"},
+		{"\r\nbody", "\r\n"},
+		{"", ""},
+	} {
+		if got := string(HeaderBlock([]byte(tc.raw))); got != tc.want {
+			t.Errorf("HeaderBlock(%q) = %q, want %q", tc.raw, got, tc.want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,19 +83,21 @@ func imapArchive(t *testing.T, s store.Backend) {
 		t.Errorf("after IMAPSetSizes: %+v", posts)
 	}
 
-	// Header blocks by blob hash: none until kept; one kept stays.
+	// Header blocks by blob hash: ArchivePut keeps each post's; one kept
+	// stays; others are kept when set.
 	hash := posts[0].Hash
+	raw, err := s.ArchiveRaw(ctx, hash)
+	must(t, err)
 	heads, err := s.IMAPHeaders(ctx, []string{hash, "no such hash"})
 	must(t, err)
-	if len(heads) != 0 {
-		t.Errorf("IMAPHeaders before any was kept = %q", heads)
+	if len(heads) != 1 || string(heads[hash]) != string(store.HeaderBlock(raw)) || !strings.HasSuffix(string(heads[hash]), "\n\n") && !strings.HasSuffix(string(heads[hash]), "\n\r\n") {
+		t.Errorf("IMAPHeaders after ArchivePut = %q, want the header block of %q", heads, raw)
 	}
-	must(t, s.IMAPSetHeaders(ctx, map[string][]byte{hash: []byte("Subject: a\r\n\r\n")}))
-	must(t, s.IMAPSetHeaders(ctx, map[string][]byte{hash: []byte("Subject: changed\r\n\r\n")}))
-	heads, err = s.IMAPHeaders(ctx, []string{hash, "no such hash"})
+	must(t, s.IMAPSetHeaders(ctx, map[string][]byte{hash: []byte("Subject: changed\r\n\r\n"), "other": []byte("Subject: other\r\n\r\n")}))
+	heads, err = s.IMAPHeaders(ctx, []string{hash, "other"})
 	must(t, err)
-	if len(heads) != 1 || string(heads[hash]) != "Subject: a\r\n\r\n" {
-		t.Errorf("IMAPHeaders = %q, want the first kept", heads)
+	if len(heads) != 2 || string(heads[hash]) != string(store.HeaderBlock(raw)) || string(heads["other"]) != "Subject: other\r\n\r\n" {
+		t.Errorf("IMAPHeaders = %q, want the first kept of each", heads)
 	}
 
 	// Flags: per member and list, case-insensitive, sorted.
