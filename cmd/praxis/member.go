@@ -84,45 +84,38 @@ func (c *cli) memberLs(fs *flag.FlagSet) runFunc {
 func (c *cli) memberShow(fs *flag.FlagSet) runFunc {
 	asJSON := fs.Bool("json", false, "print JSON")
 	return func(ctx context.Context, pos []string) error {
-		svc, done, err := c.openService(ctx)
-		if err != nil {
-			return err
-		}
-		defer done()
-		l, m, err := svc.Member(ctx, pos[0], pos[1])
-		if err != nil {
-			return err
-		}
-		failures, err := svc.Failures(ctx, l, m.Address)
-		if err != nil {
-			return err
-		}
-		if *asJSON {
-			j := memberJSON(m)
-			j["list"] = l.Address
-			j["delivery_failures"] = len(failures)
-			return printJSON(c, j)
-		}
-		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintf(tw, "list:\t%s\n", l.Address)
-		fmt.Fprintf(tw, "address:\t%s\n", m.Address)
-		fmt.Fprintf(tw, "name:\t%s\n", m.Name)
-		fmt.Fprintf(tw, "role:\t%s\n", m.Role)
-		fmt.Fprintf(tw, "delivery:\t%s\n", m.Delivery)
-		fmt.Fprintf(tw, "status:\t%s\n", m.Status)
-		fmt.Fprintf(tw, "bounce score:\t%g\n", m.BounceScore)
-		fmt.Fprintf(tw, "moderated:\t%v\n", m.Moderated)
-		if !m.DisabledAt.IsZero() {
-			fmt.Fprintf(tw, "disabled since:\t%s (%d warnings sent)\n", m.DisabledAt.Format("2006-01-02 15:04 MST"), m.WarningsSent)
-		}
-		fmt.Fprintf(tw, "expertise:\t%s\n", m.Expertise)
-		fmt.Fprintf(tw, "joined:\t%s\n", m.CreatedAt.Format("2006-01-02 15:04 MST"))
-		fmt.Fprintf(tw, "delivery failures:\t%d\n", len(failures))
-		if len(failures) > 0 {
-			f := failures[0]
-			fmt.Fprintf(tw, "last failure:\t%s %d %s %s\n", f.At.Format("2006-01-02 15:04 MST"), f.Code, f.Enhanced, f.Text)
-		}
-		return tw.Flush()
+		return c.withMember(ctx, pos, func(svc *listserv.Service, l *listserv.List, m *listserv.Member) error {
+			failures, err := svc.Failures(ctx, l, m.Address)
+			if err != nil {
+				return err
+			}
+			if *asJSON {
+				j := memberJSON(m)
+				j["list"] = l.Address
+				j["delivery_failures"] = len(failures)
+				return printJSON(c, j)
+			}
+			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintf(tw, "list:\t%s\n", l.Address)
+			fmt.Fprintf(tw, "address:\t%s\n", m.Address)
+			fmt.Fprintf(tw, "name:\t%s\n", m.Name)
+			fmt.Fprintf(tw, "role:\t%s\n", m.Role)
+			fmt.Fprintf(tw, "delivery:\t%s\n", m.Delivery)
+			fmt.Fprintf(tw, "status:\t%s\n", m.Status)
+			fmt.Fprintf(tw, "bounce score:\t%g\n", m.BounceScore)
+			fmt.Fprintf(tw, "moderated:\t%v\n", m.Moderated)
+			if !m.DisabledAt.IsZero() {
+				fmt.Fprintf(tw, "disabled since:\t%s (%d warnings sent)\n", m.DisabledAt.Format("2006-01-02 15:04 MST"), m.WarningsSent)
+			}
+			fmt.Fprintf(tw, "expertise:\t%s\n", m.Expertise)
+			fmt.Fprintf(tw, "joined:\t%s\n", m.CreatedAt.Format("2006-01-02 15:04 MST"))
+			fmt.Fprintf(tw, "delivery failures:\t%d\n", len(failures))
+			if len(failures) > 0 {
+				f := failures[0]
+				fmt.Fprintf(tw, "last failure:\t%s %d %s %s\n", f.At.Format("2006-01-02 15:04 MST"), f.Code, f.Enhanced, f.Text)
+			}
+			return tw.Flush()
+		})
 	}
 }
 
@@ -201,31 +194,24 @@ func (c *cli) memberInvite(fs *flag.FlagSet) runFunc {
 func (c *cli) memberAppPassword(fs *flag.FlagSet) runFunc {
 	revoke := fs.Bool("revoke", false, "remove every app password of the member for this list")
 	return func(ctx context.Context, pos []string) error {
-		svc, done, err := c.openService(ctx)
-		if err != nil {
-			return err
-		}
-		defer done()
-		l, m, err := svc.Member(ctx, pos[0], pos[1])
-		if err != nil {
-			return err
-		}
-		if *revoke {
-			n, err := svc.Store().RevokeAppPasswords(ctx, l.ID, m.Address)
+		return c.withMember(ctx, pos, func(svc *listserv.Service, l *listserv.List, m *listserv.Member) error {
+			if *revoke {
+				n, err := svc.Store().RevokeAppPasswords(ctx, l.ID, m.Address)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(c.stdout, "revoked %d app password(s) of %s on %s\n", n, m.Address, l.Address)
+				return nil
+			}
+			plain, err := apppass.Issue(ctx, svc.Store(), l.ID, m.Address)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(c.stdout, "revoked %d app password(s) of %s on %s\n", n, m.Address, l.Address)
+			fmt.Fprintln(c.stdout, plain)
+			fmt.Fprintf(c.stderr, "The IMAP app password of %s for %s, shown this once (only its hash is kept): the user name is the address. `praxis member app-password %s %s --revoke` removes it.\n",
+				m.Address, l.Address, l.Address, m.Address)
 			return nil
-		}
-		plain, err := apppass.Issue(ctx, svc.Store(), l.ID, m.Address)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(c.stdout, plain)
-		fmt.Fprintf(c.stderr, "The IMAP app password of %s for %s, shown this once (only its hash is kept): the user name is the address. `praxis member app-password %s %s --revoke` removes it.\n",
-			m.Address, l.Address, l.Address, m.Address)
-		return nil
+		})
 	}
 }
 
@@ -288,4 +274,19 @@ func (c *cli) importMembers(fs *flag.FlagSet) runFunc {
 		}
 		return nil
 	}
+}
+
+// withMember opens the service and runs f on the member pos names (LIST
+// ADDR), the start of every command about one member.
+func (c *cli) withMember(ctx context.Context, pos []string, f func(svc *listserv.Service, l *listserv.List, m *listserv.Member) error) error {
+	svc, done, err := c.openService(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	l, m, err := svc.Member(ctx, pos[0], pos[1])
+	if err != nil {
+		return err
+	}
+	return f(svc, l, m)
 }
