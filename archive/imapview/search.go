@@ -30,7 +30,8 @@ type SearchStore interface {
 	store.IMAPSearch
 	ArchiveByIDs(ctx context.Context, ids []int64) ([]*store.ArchivedPost, error)
 	ArchiveRaw(ctx context.Context, hash string) ([]byte, error)
-	ArchivePostCount(ctx context.Context, listID int64) (int, error)
+	IMAPCount(ctx context.Context, listID int64) (int, error)
+	IMAPIDAt(ctx context.Context, listID int64, seq int) (int64, error)
 }
 
 var _ SearchStore = (*store.Store)(nil)
@@ -314,7 +315,7 @@ func (e *evaluation) all() ([]uint32, error) {
 
 func (e *evaluation) postCount() (int, error) {
 	if !e.hasCount {
-		n, err := e.s.st.ArchivePostCount(e.ctx, e.list.ID)
+		n, err := e.s.st.IMAPCount(e.ctx, e.list.ID)
 		if err != nil {
 			return 0, fmt.Errorf("imapview: search: %w", err)
 		}
@@ -509,7 +510,7 @@ func (e *evaluation) seqRanges(set *imap.SeqSet) ([]uidRange, error) {
 		return mergeRanges(out), nil
 	}
 	for _, r := range seqs {
-		lo, err := e.s.st.IMAPNthID(e.ctx, e.list.ID, int(r.lo))
+		lo, err := e.s.st.IMAPIDAt(e.ctx, e.list.ID, int(r.lo))
 		if errors.Is(err, store.ErrNotFound) {
 			continue
 		}
@@ -518,7 +519,7 @@ func (e *evaluation) seqRanges(set *imap.SeqSet) ([]uidRange, error) {
 		}
 		hi := lo
 		if r.hi != r.lo {
-			if hi, err = e.s.st.IMAPNthID(e.ctx, e.list.ID, int(r.hi)); errors.Is(err, store.ErrNotFound) {
+			if hi, err = e.s.st.IMAPIDAt(e.ctx, e.list.ID, int(r.hi)); errors.Is(err, store.ErrNotFound) {
 				if hi, err = e.lastID(); err != nil {
 					return nil, err
 				}
@@ -872,7 +873,7 @@ func (e *evaluation) rowPasses(v *verifier, p *store.ArchivedPost, open []bool) 
 		if err != nil {
 			return false, fmt.Errorf("imapview: search: size of %d: %w", p.ID, err)
 		}
-		n := crlfLen(raw)
+		n := int64(crlfSize(raw))
 		return (v.larger == 0 || n > larger) && (v.smaller == 0 || n < smaller), nil
 	}
 	return true, nil
@@ -900,23 +901,6 @@ func sentTime(p *store.ArchivedPost) time.Time {
 		}
 	}
 	return p.Date
-}
-
-// crlfLen is the length of raw with every bare LF made CRLF: the size an
-// IMAP client is told (RFC822.SIZE) and fetches.
-func crlfLen(raw []byte) int64 {
-	n := int64(len(raw))
-	for i := bytes.IndexByte(raw, '\n'); i >= 0; {
-		if i == 0 || raw[i-1] != '\r' {
-			n++
-		}
-		j := bytes.IndexByte(raw[i+1:], '\n')
-		if j < 0 {
-			break
-		}
-		i += j + 1
-	}
-	return n
 }
 
 // heads returns the header of each post by id, read from its first

@@ -687,15 +687,16 @@ func TestSearchOtherList(t *testing.T) {
 	}
 }
 
-func TestCRLFLen(t *testing.T) {
+// crlfSize, as SEARCH's LARGER/SMALLER and SORT SIZE use it.
+func TestCRLFSizeCases(t *testing.T) {
 	for _, tt := range []struct {
 		in   string
 		want int64
 	}{
 		{"", 0}, {"a", 1}, {"\n", 2}, {"\r\n", 2}, {"a\nb\r\nc\n", 9}, {"\r", 1}, {"\r\r\n", 3}, {"\n\n", 4},
 	} {
-		if got := crlfLen([]byte(tt.in)); got != tt.want {
-			t.Errorf("crlfLen(%q) = %d, want %d", tt.in, got, tt.want)
+		if got := int64(crlfSize([]byte(tt.in))); got != tt.want {
+			t.Errorf("crlfSize(%q) = %d, want %d", tt.in, got, tt.want)
 		}
 	}
 }

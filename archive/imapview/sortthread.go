@@ -141,7 +141,7 @@ func (s *Searcher) keys(ctx context.Context, uids []uint32, need keyNeeds) ([]*s
 				if err != nil {
 					return nil, fmt.Errorf("imapview: sort: size of %d: %w", p.ID, err)
 				}
-				k.size = crlfLen(raw)
+				k.size = int64(crlfSize(raw))
 			}
 			out = append(out, k)
 		}

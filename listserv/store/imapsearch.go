@@ -69,7 +69,6 @@ type IMAPSearch interface {
 	IMAPSearchIDs(ctx context.Context, listID int64, f *IMAPFilter, after int64, limit int) ([]int64, error)
 	IMAPHeads(ctx context.Context, ids []int64, max int) ([]IMAPHead, error)
 	IMAPRefs(ctx context.Context, ids []int64) (map[int64][]string, error)
-	IMAPNthID(ctx context.Context, listID int64, n int) (int64, error)
 	IMAPMaxID(ctx context.Context, listID int64) (int64, error)
 }
 
@@ -251,23 +250,6 @@ func (s imapSearchTable) IMAPRefs(ctx context.Context, ids []int64) (map[int64][
 		}
 	}
 	return out, nil
-}
-
-// IMAPNthID returns the id of the list's n-th post in id order (n from
-// 1): the post with message sequence number n. ErrNotFound past the end.
-func (s imapSearchTable) IMAPNthID(ctx context.Context, listID int64, n int) (int64, error) {
-	if n < 1 {
-		return 0, fmt.Errorf("store: post number %d: %w", n, ErrNotFound)
-	}
-	var id int64
-	err := s.db.QueryRowContext(ctx, `SELECT id FROM archive WHERE list_id = ? ORDER BY id LIMIT 1 OFFSET ?`, listID, n-1).Scan(&id)
-	if err == sql.ErrNoRows {
-		return 0, fmt.Errorf("store: post number %d: %w", n, ErrNotFound)
-	}
-	if err != nil {
-		return 0, fmt.Errorf("store: post number %d: %w", n, err)
-	}
-	return id, nil
 }
 
 // IMAPMaxID returns the highest id of the list's posts, 0 for an empty

@@ -126,16 +126,6 @@ func imapSearchFilters(t *testing.T, s store.Backend) {
 		t.Errorf("IMAPRefs = %v", refs)
 	}
 
-	for n, want := range map[int]int64{1: ids[0], 7: ids[6], 12: ids[11]} {
-		if got, err := s.IMAPNthID(ctx, l.ID, n); err != nil || got != want {
-			t.Errorf("IMAPNthID(%d) = %d, %v; want %d", n, got, err, want)
-		}
-	}
-	for _, n := range []int{0, 13} {
-		if _, err := s.IMAPNthID(ctx, l.ID, n); !errors.Is(err, store.ErrNotFound) {
-			t.Errorf("IMAPNthID(%d): err = %v, want ErrNotFound", n, err)
-		}
-	}
 	if got, err := s.IMAPMaxID(ctx, l.ID); err != nil || got != ids[11] {
 		t.Errorf("IMAPMaxID = %d, %v; want %d", got, err, ids[11])
 	}
