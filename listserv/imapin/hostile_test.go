@@ -175,3 +175,23 @@ func TestIngestAfterActionRefused(t *testing.T) {
 		t.Errorf("owed after-actions %v (%v), want uid 1", un, err)
 	}
 }
+
+// Polling a server without IDLE keeps one session however the poll
+// interval compares with the command timeout: go-imap leaves the last
+// command's deadline on the connection while its reader reads on, and a
+// wait longer than it would end the session at every poll.
+func TestIngestPollLongerThanCommandTimeout(t *testing.T) {
+	f := newFixture(t)
+	fake := &fakeIMAP{size: 60, body: "From: sender1@example.net\r\nMessage-ID: <poll@example.net>\r\n\r\nhello\r\n"}
+	addr := startFake(t, fake)
+	raw := "imap://u:pw@" + addr + "/INBOX?list=" + f.list.Address
+	r := f.start(raw, func(c *imapin.Config) {
+		c.CommandTimeout = time.Second
+		c.PollInterval = 2 * time.Second
+	})
+	r.waitPasses(t, 3)
+	r.stop()
+	if n := fake.sessions.Load(); n != 1 {
+		t.Errorf("%d sessions for three passes, want one", n)
+	}
+}

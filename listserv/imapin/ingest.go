@@ -274,7 +274,7 @@ func (in *Ingester) session(ctx context.Context) (healthy bool, err error) {
 		if in.cfg.Passed != nil {
 			in.cfg.Passed()
 		}
-		if err := in.wait(ctx, c, idle, wake); err != nil {
+		if err := in.wait(ctx, c, conn, idle, wake); err != nil {
 			return healthy, err
 		}
 		if ctx.Err() != nil {
@@ -308,10 +308,15 @@ func (in *Ingester) ensureFolder(c *client.Client) error {
 
 // wait returns when the mailbox may have changed: an EXISTS while idling,
 // or PollInterval gone by.
-func (in *Ingester) wait(ctx context.Context, c *client.Client, idle bool, wake chan struct{}) error {
+func (in *Ingester) wait(ctx context.Context, c *client.Client, conn net.Conn, idle bool, wake chan struct{}) error {
 	timer := time.NewTimer(in.cfg.PollInterval)
 	defer timer.Stop()
 	if !idle {
+		// go-imap leaves the last command's deadline on the connection,
+		// and its reader goroutine reads on while we wait: a poll
+		// interval longer than CommandTimeout would end the session.
+		// The next command sets its own deadline again.
+		conn.SetReadDeadline(time.Time{})
 		select {
 		case <-ctx.Done():
 		case <-timer.C:
