@@ -132,15 +132,6 @@ func redactURL(u *url.URL) string {
 	return c.Redacted()
 }
 
-// RedactIngest returns raw with its password hidden, for logs.
-func RedactIngest(raw string) string {
-	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return redactURL(u)
-}
-
 // StringList is a setting that may be written in the file as one string
 // or as an array of strings (imap-ingest).
 type StringList []string
