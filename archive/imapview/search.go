@@ -32,6 +32,8 @@ type SearchStore interface {
 	ArchiveRaw(ctx context.Context, hash string) ([]byte, error)
 	IMAPCount(ctx context.Context, listID int64) (int, error)
 	IMAPIDAt(ctx context.Context, listID int64, seq int) (int64, error)
+	IMAPPosts(ctx context.Context, listID int64, ids []int64) ([]store.IMAPPost, error)
+	IMAPSetSizes(ctx context.Context, sizes map[int64]int64) error
 }
 
 var _ SearchStore = (*store.Store)(nil)
@@ -869,11 +871,11 @@ func (e *evaluation) rowPasses(v *verifier, p *store.ArchivedPost, open []bool) 
 		if decided {
 			return (v.larger == 0 || lo > larger) && (v.smaller == 0 || hi < smaller), nil
 		}
-		raw, err := e.s.st.ArchiveRaw(e.ctx, p.Hash)
+		sizes, err := e.s.crlfSizes(e.ctx, e.list.ID, []*store.ArchivedPost{p})
 		if err != nil {
-			return false, fmt.Errorf("imapview: search: size of %d: %w", p.ID, err)
+			return false, fmt.Errorf("imapview: search: %w", err)
 		}
-		n := int64(crlfSize(raw))
+		n := sizes[p.ID]
 		return (v.larger == 0 || n > larger) && (v.smaller == 0 || n < smaller), nil
 	}
 	return true, nil
@@ -901,6 +903,39 @@ func sentTime(p *store.ArchivedPost) time.Time {
 		}
 	}
 	return p.Date
+}
+
+// crlfSizes returns posts' sizes with CRLF line endings (RFC822.SIZE)
+// by id: the ones FETCH or an earlier search counted from imap_sizes, the
+// others counted from the stored bytes and kept there.
+func (s *Searcher) crlfSizes(ctx context.Context, listID int64, posts []*store.ArchivedPost) (map[int64]int64, error) {
+	ids := make([]int64, len(posts))
+	for i, p := range posts {
+		ids[i] = p.ID
+	}
+	known, err := s.st.IMAPPosts(ctx, listID, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]int64, len(posts))
+	for _, k := range known {
+		if k.Size >= 0 {
+			out[k.ID] = k.Size
+		}
+	}
+	counted := map[int64]int64{}
+	for _, p := range posts {
+		if _, ok := out[p.ID]; ok {
+			continue
+		}
+		raw, err := s.st.ArchiveRaw(ctx, p.Hash)
+		if err != nil {
+			return nil, fmt.Errorf("size of %d: %w", p.ID, err)
+		}
+		out[p.ID] = int64(crlfSize(raw))
+		counted[p.ID] = out[p.ID]
+	}
+	return out, s.st.IMAPSetSizes(ctx, counted)
 }
 
 // heads returns the header of each post by id, read from its first

@@ -124,6 +124,13 @@ func (s *Searcher) keys(ctx context.Context, uids []uint32, need keyNeeds) ([]*s
 				return nil, fmt.Errorf("imapview: thread: %w", err)
 			}
 		}
+		var sizes map[int64]int64
+		if need.size && len(posts) > 0 {
+			// The uids are one list's (the search that found them).
+			if sizes, err = s.crlfSizes(ctx, posts[0].ListID, posts); err != nil {
+				return nil, fmt.Errorf("imapview: sort: %w", err)
+			}
+		}
 		for _, p := range posts {
 			base, _ := sortthread.GetBaseSubject(p.Subject)
 			k := &sortKeys{
@@ -137,11 +144,7 @@ func (s *Searcher) keys(ctx context.Context, uids []uint32, need keyNeeds) ([]*s
 				k.cc = asciiLower(localPart(firstAddress(h, "Cc")))
 			}
 			if need.size {
-				raw, err := s.st.ArchiveRaw(ctx, p.Hash)
-				if err != nil {
-					return nil, fmt.Errorf("imapview: sort: size of %d: %w", p.ID, err)
-				}
-				k.size = int64(crlfSize(raw))
+				k.size = sizes[p.ID]
 			}
 			out = append(out, k)
 		}
