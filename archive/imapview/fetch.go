@@ -194,7 +194,7 @@ func (m *mailbox) message(ctx context.Context, p store.IMAPPost, seq uint32, pla
 		if err := fetch(); err != nil {
 			return err
 		}
-		h := headerBlock(stored)
+		h := store.HeaderBlock(stored)
 		if newHeaders != nil {
 			// A copy: the slice of stored would keep the whole post.
 			newHeaders[p.Hash] = bytes.Clone(h)
@@ -258,23 +258,6 @@ func crlfSize(raw []byte) int {
 		}
 	}
 	return n
-}
-
-// headerBlock returns the start of raw up to and with the first empty
-// line (the header block, RFC 5322 §2.1), or all of raw if it has none.
-func headerBlock(raw []byte) []byte {
-	for i := 0; i < len(raw); {
-		j := bytes.IndexByte(raw[i:], '\n')
-		if j < 0 {
-			break
-		}
-		line := raw[i : i+j]
-		if len(line) == 0 || (len(line) == 1 && line[0] == '\r') {
-			return raw[:i+j+1]
-		}
-		i += j + 1
-	}
-	return raw
 }
 
 // toCRLF returns raw with every bare LF made CRLF, as IMAP serves a

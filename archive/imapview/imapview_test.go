@@ -894,7 +894,7 @@ func TestHeadersKept(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, h := range hashes {
-		if want := string(headerBlock(post(i+1, f.pub.Address))); string(kept[h]) != want {
+		if want := string(store.HeaderBlock(post(i+1, f.pub.Address))); string(kept[h]) != want {
 			t.Errorf("header kept on archiving message %d: %q, want %q", i+1, kept[h], want)
 		}
 	}
@@ -921,7 +921,7 @@ func TestHeadersKept(t *testing.T) {
 	n := 0
 	for m := range ch {
 		n++
-		want := string(toCRLF(headerBlock(post(n, f.pub.Address))))
+		want := string(toCRLF(store.HeaderBlock(post(n, f.pub.Address))))
 		if g := read(m, header); g != want {
 			t.Errorf("message %d: BODY[HEADER] %q, want %q", n, g, want)
 		}
@@ -936,7 +936,7 @@ func TestHeadersKept(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, h := range hashes {
-		if want := string(headerBlock(post(i+1, f.pub.Address))); string(kept[h]) != want {
+		if want := string(store.HeaderBlock(post(i+1, f.pub.Address))); string(kept[h]) != want {
 			t.Errorf("header kept by FETCH of message %d: %q, want %q", i+1, kept[h], want)
 		}
 	}

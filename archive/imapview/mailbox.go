@@ -81,11 +81,7 @@ func (m *mailbox) stillVisible(ctx context.Context) error {
 
 // newest returns the list's newest post id (0 when it has none).
 func (m *mailbox) newest(ctx context.Context) (int64, error) {
-	maxes, err := m.u.b.deps.Store.IMAPMaxIDs(ctx)
-	if err != nil {
-		return 0, err
-	}
-	return maxes[m.list.ID], nil
+	return m.u.b.deps.Store.IMAPMaxID(ctx, m.list.ID)
 }
 
 // Status is backend.Mailbox's (STATUS, and SELECT through selectStatus).

@@ -86,6 +86,14 @@ func (c *core) poll(ctx context.Context, every time.Duration) {
 func (c *core) check(ctx context.Context) {
 	c.pollMu.Lock()
 	defer c.pollMu.Unlock()
+	c.sel.mu.Lock()
+	nobody := len(c.sel.by) == 0
+	c.sel.mu.Unlock()
+	if nobody && c.newest != nil {
+		// No session to tell: the next look with one compares with the
+		// newest ids seen last, so nothing is missed.
+		return
+	}
 	qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	st := c.deps.Store
@@ -121,7 +129,13 @@ func (c *core) check(ctx context.Context) {
 			s.known.Store(uint32(n))
 			go func() {
 				defer s.busy.Store(false)
-				s.conn.WriteResp(existsResp(s.m.list.Address, uint32(n)))
+				// WriteResp would wait forever for a session that logged
+				// out meanwhile: its writer no longer reads.
+				ctx := s.conn.Context()
+				select {
+				case ctx.Responses <- existsResp(s.m.list.Address, uint32(n)):
+				case <-ctx.LoggedOut:
+				}
 			}()
 		}
 	}

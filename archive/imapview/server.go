@@ -55,6 +55,7 @@ type Config struct {
 // sees what, the archive's posts by id, and the flags.
 type Store interface {
 	store.IMAPArchive
+	IMAPMaxID(ctx context.Context, listID int64) (int64, error)
 	ListByAddress(ctx context.Context, address string) (*store.List, error)
 	ListByID(ctx context.Context, id int64) (*store.List, error)
 	Lists(ctx context.Context) ([]*store.List, error)

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/emersion/go-imap"
+
+	"praxis/listserv/store"
 )
 
 func TestToCRLF(t *testing.T) {
@@ -169,7 +171,7 @@ func FuzzHeaderSections(f *testing.F) {
 	}
 	read := func(l imap.Literal) string { b := new(bytes.Buffer); b.ReadFrom(l); return b.String() }
 	f.Fuzz(func(t *testing.T, stored []byte) {
-		whole, head := toCRLF(stored), toCRLF(headerBlock(stored))
+		whole, head := toCRLF(stored), toCRLF(store.HeaderBlock(stored))
 		if crlfSize(stored) != len(whole) {
 			t.Fatalf("crlfSize %d, toCRLF %d", crlfSize(stored), len(whole))
 		}

@@ -222,7 +222,7 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 	var imapSrv *imapview.Server
 	if cfg.IMAP != "" || cfg.IMAPS != "" {
 		imapSrv = imapview.New(imapview.Config{Addr: cfg.IMAP, TLSAddr: cfg.IMAPS, TLS: tlsCfg},
-			imapview.Deps{Store: svc.Store(), Auth: apppass.NewAuthenticator(svc.Store(), time.Now), Search: imapview.NewSearcher(svc.Store(), idx)}, log.With("listener", "imap"))
+			imapview.Deps{Store: svc.Store(), Auth: apppass.NewAuthenticator(svc.Store(), nowFn), Search: imapview.NewSearcher(svc.Store(), idx)}, log.With("listener", "imap"))
 		if err := imapSrv.Listen(); err != nil {
 			return err
 		}
