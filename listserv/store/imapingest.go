@@ -153,8 +153,14 @@ func (s *ingestTable) MarkIngestActed(ctx context.Context, source string, uidVal
 		return fmt.Errorf("store: ingest acted: %w", err)
 	}
 	defer release()
+	// Prepared once for the batch (up to 500 UIDs), inside the writers' lock.
+	stmt, err := tx.PrepareContext(ctx, `UPDATE imap_ingested SET acted = 1 WHERE source = ? AND uidvalidity = ? AND uid = ?`)
+	if err != nil {
+		return fmt.Errorf("store: ingest acted: %w", err)
+	}
+	defer stmt.Close()
 	for _, u := range uids {
-		if _, err := tx.ExecContext(ctx, `UPDATE imap_ingested SET acted = 1 WHERE source = ? AND uidvalidity = ? AND uid = ?`, source, uidValidity, u); err != nil {
+		if _, err := stmt.ExecContext(ctx, source, uidValidity, u); err != nil {
 			return fmt.Errorf("store: ingest acted: %w", err)
 		}
 	}
