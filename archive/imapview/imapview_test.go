@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"regexp"
 	"slices"
@@ -525,6 +526,71 @@ func TestSequenceAndUIDSets(t *testing.T) {
 	}
 	if u := strings.Join(s.ok("SEARCH SUBJECT \"post 4\""), ""); strings.TrimSpace(u) != "* SEARCH 4" {
 		t.Errorf("SEARCH SUBJECT = %q", u)
+	}
+}
+
+// TestUIDSetsAsBruteForce: random UID sets (single UIDs, small and wide
+// spans, UIDs of the other list, "*", reversed ranges) fetch exactly the
+// posts, with exactly the sequence numbers, that a walk of the whole list
+// gives; the same UIDs through SEARCH's sequence numbers too.
+func TestUIDSetsAsBruteForce(t *testing.T) {
+	f := newFixture(t, pageSize+60)
+	ids := f.ids(t, f.pub)
+	seqOf := make(map[int64]int, len(ids))
+	for i, id := range ids {
+		seqOf[id] = i + 1
+	}
+	newest := ids[len(ids)-1]
+	s := f.raw(t)
+	s.ok("LOGIN anonymous x")
+	s.ok("EXAMINE %s", f.pub.Address)
+	rng := rand.New(rand.NewPCG(12, 3))
+	for round := range 60 {
+		var parts []string
+		want := make(map[int64]bool)
+		for range 1 + rng.IntN(40) {
+			lo := ids[0] - 2 + rng.Int64N(newest-ids[0]+6)
+			hi := lo
+			switch rng.IntN(4) {
+			case 1:
+				hi = lo + rng.Int64N(smallSpan+2)
+			case 2:
+				hi = lo + rng.Int64N(3*pageSize)
+			}
+			star := rng.IntN(10) == 0
+			if rng.IntN(2) == 0 {
+				lo, hi = hi, lo // n:m is m:n
+			}
+			lo, hi = max(lo, 1), max(hi, 1)
+			a, b := strconv.FormatInt(lo, 10), strconv.FormatInt(hi, 10)
+			if star {
+				b, hi = "*", newest
+			}
+			parts = append(parts, a+":"+b)
+			lo, hi = min(lo, hi), max(lo, hi)
+			if star && lo > newest {
+				lo = newest // n:* past the newest names the newest
+			}
+			for id := lo; id <= hi; id++ {
+				if seqOf[id] > 0 {
+					want[id] = true
+				}
+			}
+		}
+		var wantLines []string
+		for _, id := range ids {
+			if want[id] {
+				wantLines = append(wantLines, fmt.Sprintf("* %d FETCH (UID %d)", seqOf[id], id))
+			}
+		}
+		set := strings.Join(parts, ",")
+		var got []string
+		for _, l := range s.ok("UID FETCH %s (UID)", set) {
+			got = append(got, strings.TrimSpace(l))
+		}
+		if !slices.Equal(got, wantLines) {
+			t.Fatalf("round %d: UID FETCH %s:\n got %q\nwant %q", round, set, got, wantLines)
+		}
 	}
 }
 

@@ -327,6 +327,11 @@ func (m *mailbox) each(ctx context.Context, uid bool, set *imap.SeqSet, f func(i
 	return flush()
 }
 
+// smallSpan is the widest span of a UID set that runs asks about UID by
+// UID: a client names the posts it wants one at a time ("UID FETCH
+// 17,40,95"), and those UIDs are located together, in one query.
+const smallSpan = 8
+
 // runs calls f with runs of consecutive posts a set names, in order: the
 // first of each run has sequence number seq.
 func (m *mailbox) runs(ctx context.Context, uid bool, set *imap.SeqSet, f func(ids []int64, seq uint32) error) error {
@@ -337,10 +342,44 @@ func (m *mailbox) runs(ctx context.Context, uid bool, set *imap.SeqSet, f func(i
 			return err
 		}
 		// The sequence number of each span's first post is counted from
-		// the end of the span before, not from the start of the list.
+		// the end of the span before, not from the start of the list:
+		// lastID is the last UID counted, lastSeq its sequence number.
 		var lastID int64
 		var lastSeq uint32
+		var few []int64 // UIDs of small spans, not yet located
+		locate := func() error {
+			if len(few) == 0 {
+				return nil
+			}
+			counts, have, err := st.IMAPRanks(ctx, m.list.ID, lastID, few)
+			if err != nil {
+				return err
+			}
+			for i, id := range few {
+				lastSeq += uint32(counts[i])
+				if have[i] {
+					if err := f([]int64{id}, lastSeq); err != nil {
+						return err
+					}
+				}
+			}
+			lastID, few = few[len(few)-1], few[:0]
+			return nil
+		}
 		for _, s := range spans(set, newest) {
+			if s.hi-s.lo < smallSpan {
+				for id := s.lo; id <= s.hi; id++ {
+					if few = append(few, id); len(few) == pageSize {
+						if err := locate(); err != nil {
+							return err
+						}
+					}
+				}
+				continue
+			}
+			if err := locate(); err != nil {
+				return err
+			}
 			between, err := st.IMAPCountRange(ctx, m.list.ID, lastID, s.lo-1)
 			if err != nil {
 				return err
@@ -351,18 +390,20 @@ func (m *mailbox) runs(ctx context.Context, uid bool, set *imap.SeqSet, f func(i
 				if err != nil {
 					return err
 				}
-				if len(ids) == 0 {
-					break
+				if len(ids) > 0 {
+					if err := f(ids, seq); err != nil {
+						return err
+					}
+					seq += uint32(len(ids))
+					after = ids[len(ids)-1]
 				}
-				if err := f(ids, seq); err != nil {
-					return err
+				if len(ids) < pageSize {
+					break // the span's last page
 				}
-				seq += uint32(len(ids))
-				after = ids[len(ids)-1]
 			}
-			lastID, lastSeq = max(after, s.lo-1), seq-1
+			lastID, lastSeq = s.hi, seq-1
 		}
-		return nil
+		return locate()
 	}
 	count, err := st.IMAPCount(ctx, m.list.ID)
 	if err != nil || count == 0 {
@@ -618,15 +659,17 @@ func (m *mailbox) seqs(ctx context.Context, uids []uint32) ([]uint32, error) {
 		return out, nil
 	}
 	if len(uids) <= 256 {
-		var prev int64
+		ids := make([]int64, len(uids))
+		for i, u := range uids {
+			ids[i] = int64(u)
+		}
+		counts, _, err := st.IMAPRanks(ctx, m.list.ID, 0, ids)
+		if err != nil {
+			return nil, err
+		}
 		seq := 0
-		for _, u := range uids {
-			n, err := st.IMAPCountRange(ctx, m.list.ID, prev, int64(u))
-			if err != nil {
-				return nil, err
-			}
+		for _, n := range counts {
 			seq += n
-			prev = int64(u)
 			out = append(out, uint32(seq))
 		}
 		return out, nil

@@ -2,12 +2,14 @@ package imapview
 
 import (
 	"bytes"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/emersion/go-imap"
+	"github.com/emersion/go-imap/backend/backendutil"
 
 	"praxis/listserv/store"
 )
@@ -184,4 +186,48 @@ func FuzzHeaderSections(f *testing.F) {
 			t.Fatalf("envelope of %q: whole %+v, header block %+v", stored, a, b)
 		}
 	})
+}
+
+func TestHeaderOf(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"A: 1\r\nB: 2\r\n\r\nbody\r\n", "A: 1\r\nB: 2\r\n\r\n"},
+		{"A: 1\r\n folded\r\n\r\n", "A: 1\r\n folded\r\n\r\n"},
+		{"A: 1\r\n", "A: 1\r\n\r\n"}, // all header, no empty line
+		{"A: 1", "A: 1\r\n\r\n"},     // nor a last CRLF
+		{"\r\nbody\r\n", "\r\n"},     // no header at all
+		{"", "\r\n"},
+	} {
+		if got := string(headerOf([]byte(tc.in))); got != tc.want {
+			t.Errorf("headerOf(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestHeaderOfAsLibrary holds BODY[HEADER]'s fast path to what go-imap's
+// backendutil answers, on every usrp post and tricky message that it parses.
+func TestHeaderOfAsLibrary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads the usrp archive")
+	}
+	s := &imap.BodySectionName{BodyPartName: imap.BodyPartName{Specifier: imap.HeaderSpecifier}}
+	n := 0
+	for _, raw := range usrpRaws(t) {
+		raw = toCRLF(raw)
+		h, body, ok := split(raw)
+		if !ok {
+			continue
+		}
+		l, err := backendutil.FetchBodySection(h, body, s)
+		if err != nil {
+			continue
+		}
+		want, _ := io.ReadAll(l)
+		if got := headerOf(raw); !bytes.Equal(got, want) {
+			t.Fatalf("post %d: BODY[HEADER] = %q, library %q", n, got, want)
+		}
+		n++
+	}
+	if n < 3000 {
+		t.Fatalf("compared %d posts, want the whole archive", n)
+	}
 }

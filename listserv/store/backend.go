@@ -184,6 +184,7 @@ type IMAPArchive interface {
 	IMAPCount(ctx context.Context, listID int64) (int, error)
 	IMAPCountRange(ctx context.Context, listID, after, upTo int64) (int, error)
 	IMAPIDs(ctx context.Context, listID, after, upTo int64, limit int) ([]int64, error)
+	IMAPRanks(ctx context.Context, listID, after int64, ids []int64) (counts []int, have []bool, err error)
 	IMAPIDAt(ctx context.Context, listID int64, seq int) (int64, error)
 	IMAPMaxIDs(ctx context.Context) (map[int64]int64, error)
 	IMAPPosts(ctx context.Context, listID int64, ids []int64) ([]IMAPPost, error)

@@ -50,6 +50,19 @@ func imapArchive(t *testing.T, s store.Backend) {
 	if !slices.Equal(page, ids[1:4]) {
 		t.Errorf("IMAPIDs page = %v, want %v", page, ids[1:4])
 	}
+	// Ranks between a's 2nd post, b's post after it (not a's), a's 5th
+	// and a's 7th: sequence numbers 2, -, 5, 7 when summed.
+	counts, have, err := s.IMAPRanks(ctx, a.ID, 0, []int64{ids[1], ids[1] + 1, ids[4], ids[6]})
+	must(t, err)
+	if !slices.Equal(counts, []int{2, 0, 3, 2}) || !slices.Equal(have, []bool{true, false, true, true}) {
+		t.Errorf("IMAPRanks = %v %v, want [2 0 3 2] [true false true true]", counts, have)
+	}
+	if counts, have, err := s.IMAPRanks(ctx, a.ID, ids[4], []int64{ids[4], ids[5]}); err != nil || !slices.Equal(counts, []int{0, 1}) || !slices.Equal(have, []bool{true, true}) {
+		t.Errorf("IMAPRanks after the 5th = %v %v %v, want [0 1] [true true]", counts, have, err)
+	}
+	if _, _, err := s.IMAPRanks(ctx, a.ID, 0, []int64{ids[2], ids[1]}); err == nil {
+		t.Error("IMAPRanks took ids out of order")
+	}
 	for seq, want := range ids {
 		got, err := s.IMAPIDAt(ctx, a.ID, seq+1)
 		if err != nil || got != want {
