@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -125,9 +124,7 @@ func benchArchive(ctx context.Context, h Harness, cfg *config.Config, p Params, 
 		}
 	}
 	progress("archive: slowest query %q, %s at worst", queries[slowest], worst[slowest].Round(10*time.Microsecond))
-	sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
-	p50 := float64(took[len(took)/2].Microseconds()) / 1000
-	p99 := float64(took[len(took)*99/100].Microseconds()) / 1000
+	p50, p99 := percentiles(took)
 	res.SearchP50Ms, res.SearchP99Ms = &p50, &p99
 	if err := benchHTTPSearch(ctx, h, svc, idx, l, queries, res, progress); err != nil {
 		return err
@@ -241,9 +238,7 @@ func benchHTTPSearch(ctx context.Context, h Harness, svc *listserv.Service, idx 
 			biggest = max(biggest, int(n))
 		}
 	}
-	sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
-	p50 := float64(took[len(took)/2].Microseconds()) / 1000
-	p99 := float64(took[len(took)*99/100].Microseconds()) / 1000
+	p50, p99 := percentiles(took)
 	res.HTTPSearchP50Ms, res.HTTPSearchP99Ms = &p50, &p99
 	progress("archive: the biggest search page is %d KB of HTML", biggest/1024)
 	return nil
