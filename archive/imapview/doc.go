@@ -16,7 +16,8 @@
 //     reindexing and a rebuilt index, and changes only when a list is
 //     deleted and made again;
 //   - INTERNALDATE is the post's archive date; RFC822.SIZE and every BODY
-//     section come from the stored bytes with CRLF line endings;
+//     section come from the stored bytes with CRLF line endings (the size
+//     counted when the post was archived and kept beside it);
 //   - flags are kept per member in the store, per session for anonymous
 //     sessions; everything that would change the archive answers
 //     NO [NOPERM];

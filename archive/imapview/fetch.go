@@ -6,13 +6,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/emersion/go-imap"
 	"github.com/emersion/go-imap/backend/backendutil"
-	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/textproto"
 
+	"praxis/listserv/mailmsg"
 	"praxis/listserv/store"
 )
 
@@ -113,13 +112,12 @@ func (m *mailbox) ListMessages(uid bool, set *imap.SeqSet, items []imap.FetchIte
 			}
 			newHeaders = make(map[string][]byte)
 		}
-		sizes := make(map[int64]int64)
 		for i, id := range ids {
 			p, ok := byID[id]
 			if !ok {
 				continue // gone from the archive meanwhile
 			}
-			msg, err := m.message(ctx, p, seqs[i], plan, flags[id], seenNow[id], sizes, headers, newHeaders)
+			msg, err := m.message(ctx, p, seqs[i], plan, flags[id], seenNow[id], headers, newHeaders)
 			if err != nil {
 				return err
 			}
@@ -128,10 +126,6 @@ func (m *mailbox) ListMessages(uid bool, set *imap.SeqSet, items []imap.FetchIte
 			case <-ctx.Done():
 				return ctx.Err()
 			}
-		}
-		if err := st.IMAPSetSizes(ctx, sizes); err != nil {
-			// Only a cache: the next FETCH counts them again.
-			m.u.b.log.Warn("imap: keep sizes", "list", m.list.Address, "err", err)
 		}
 		if err := st.IMAPSetHeaders(ctx, newHeaders); err != nil {
 			// Only a cache: the next FETCH cuts them again.
@@ -146,11 +140,11 @@ func (m *mailbox) ListMessages(uid bool, set *imap.SeqSet, items []imap.FetchIte
 }
 
 // message builds one FETCH response. The post's bytes are read only for
-// the items that need them; sizes collects the CRLF sizes counted on the
-// way, for the store to keep. Header items take the header block from
-// headers (by hash) when it was kept, else cut it from the post and add
-// it to newHeaders, for the store to keep.
-func (m *mailbox) message(ctx context.Context, p store.IMAPPost, seq uint32, plan *fetchPlan, flags []string, seenNow bool, sizes map[int64]int64, headers, newHeaders map[string][]byte) (*imap.Message, error) {
+// the items that need them (RFC822.SIZE is kept beside the post, counted
+// when it was archived). Header items take the header block from headers
+// (by hash) when it was kept, else cut it from the post and add it to
+// newHeaders, for the store to keep.
+func (m *mailbox) message(ctx context.Context, p store.IMAPPost, seq uint32, plan *fetchPlan, flags []string, seenNow bool, headers, newHeaders map[string][]byte) (*imap.Message, error) {
 	items := plan.items
 	if seenNow && !plan.flags {
 		// The flags changed: say so in the same response (RFC 3501 §6.4.5).
@@ -170,10 +164,6 @@ func (m *mailbox) message(ctx context.Context, p store.IMAPPost, seq uint32, pla
 			return err
 		}
 		stored = b
-		if p.Size < 0 {
-			p.Size = int64(crlfSize(b))
-			sizes[p.ID] = p.Size
-		}
 		return nil
 	}
 	load := func() error {
@@ -214,11 +204,6 @@ func (m *mailbox) message(ctx context.Context, p store.IMAPPost, seq uint32, pla
 		case imap.FetchInternalDate:
 			msg.InternalDate = p.Date
 		case imap.FetchRFC822Size:
-			if p.Size < 0 {
-				if err := fetch(); err != nil {
-					return nil, err
-				}
-			}
 			msg.Size = uint32(p.Size)
 		case imap.FetchEnvelope:
 			if err := loadHead(); err != nil {
@@ -248,23 +233,11 @@ func (m *mailbox) message(ctx context.Context, p store.IMAPPost, seq uint32, pla
 	return msg, nil
 }
 
-// crlfSize is the length of raw in CRLF form (toCRLF), counted without
-// making it.
-func crlfSize(raw []byte) int {
-	n := len(raw)
-	for i, c := range raw {
-		if c == '\n' && (i == 0 || raw[i-1] != '\r') {
-			n++
-		}
-	}
-	return n
-}
-
 // toCRLF returns raw with every bare LF made CRLF, as IMAP serves a
 // message (RFC 3501 §2.3.3 counts RFC822.SIZE on that form). A bare CR is
 // left alone. raw itself is returned when it has no bare LF.
 func toCRLF(raw []byte) []byte {
-	bare := crlfSize(raw) - len(raw)
+	bare := mailmsg.CRLFSize(raw) - len(raw)
 	if bare == 0 {
 		return raw
 	}
@@ -380,73 +353,4 @@ func partial(b []byte, p []int) []byte {
 		b = b[:p[1]]
 	}
 	return b
-}
-
-// scan answers SEARCH without the Searcher, by reading the posts: used
-// only when no index is wired (Deps.Search nil). Criteria on UIDs,
-// sequence numbers, flags and INTERNALDATE need no post's bytes.
-func (m *mailbox) scan(ctx context.Context, c *imap.SearchCriteria) ([]uint32, error) {
-	all := new(imap.SeqSet)
-	all.AddRange(1, 0)
-	needBytes := needsMessage(c)
-	var out []uint32
-	st := m.u.b.deps.Store
-	err := m.each(ctx, true, all, func(ids []int64, seqs []uint32) error {
-		posts, err := st.IMAPPosts(ctx, m.list.ID, ids)
-		if err != nil {
-			return err
-		}
-		flags, err := m.flags(ctx, ids)
-		if err != nil {
-			return err
-		}
-		for _, p := range posts {
-			e, _ := message.New(message.Header{}, strings.NewReader(""))
-			if needBytes {
-				raw, err := st.ArchiveRaw(ctx, p.Hash)
-				if err != nil {
-					return err
-				}
-				if parsed, err := message.Read(bytes.NewReader(toCRLF(raw))); err == nil || message.IsUnknownCharset(err) {
-					e = parsed
-				}
-			}
-			seqNum := seqs[indexOf(ids, p.ID)]
-			ok, err := backendutil.Match(e, seqNum, uint32(p.ID), p.Date, flags[p.ID], c)
-			if err == nil && ok {
-				out = append(out, uint32(p.ID))
-			}
-		}
-		return nil
-	})
-	return out, err
-}
-
-func indexOf(ids []int64, id int64) int {
-	for i, x := range ids {
-		if x == id {
-			return i
-		}
-	}
-	return 0
-}
-
-func needsMessage(c *imap.SearchCriteria) bool {
-	if c == nil {
-		return false
-	}
-	if len(c.Header) > 0 || len(c.Body) > 0 || len(c.Text) > 0 || c.Larger > 0 || c.Smaller > 0 || !c.SentBefore.IsZero() || !c.SentSince.IsZero() {
-		return true
-	}
-	for _, n := range c.Not {
-		if needsMessage(n) {
-			return true
-		}
-	}
-	for _, o := range c.Or {
-		if needsMessage(o[0]) || needsMessage(o[1]) {
-			return true
-		}
-	}
-	return false
 }

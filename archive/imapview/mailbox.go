@@ -544,13 +544,7 @@ func (m *mailbox) SearchMessages(uid bool, c *imap.SearchCriteria) ([]uint32, er
 	if err := m.stillVisible(ctx); err != nil {
 		return nil, m.fail("search", err)
 	}
-	var uids []uint32
-	var err error
-	if s := m.u.b.deps.Search; s != nil {
-		uids, err = s.Search(ctx, m.list, c, m.flagsFunc(ctx))
-	} else {
-		uids, err = m.scan(ctx, c)
-	}
+	uids, err := m.u.b.deps.Search.Search(ctx, m.list, c, m.flagsFunc(ctx))
 	if err != nil {
 		return nil, m.fail("search", err)
 	}
@@ -571,11 +565,7 @@ func (m *mailbox) Sort(uid bool, keys []sortthread.SortCriterion, c *imap.Search
 	if err := m.stillVisible(ctx); err != nil {
 		return nil, m.fail("sort", err)
 	}
-	s := m.u.b.deps.Search
-	if s == nil {
-		return nil, errors.New("SORT is not offered")
-	}
-	uids, err := s.Sort(ctx, m.list, keys, c, m.flagsFunc(ctx))
+	uids, err := m.u.b.deps.Search.Sort(ctx, m.list, keys, c, m.flagsFunc(ctx))
 	if err != nil {
 		return nil, m.fail("sort", err)
 	}
@@ -607,11 +597,10 @@ func (m *mailbox) Thread(uid bool, algo sortthread.ThreadAlgorithm, c *imap.Sear
 	if err := m.stillVisible(ctx); err != nil {
 		return nil, m.fail("thread", err)
 	}
-	s := m.u.b.deps.Search
-	if s == nil || algo != sortthread.References {
+	if algo != sortthread.References {
 		return nil, errors.New("only THREAD=REFERENCES is offered")
 	}
-	threads, err := s.Thread(ctx, m.list, c, m.flagsFunc(ctx))
+	threads, err := m.u.b.deps.Search.Thread(ctx, m.list, c, m.flagsFunc(ctx))
 	if err != nil {
 		return nil, m.fail("thread", err)
 	}

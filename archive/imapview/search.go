@@ -29,18 +29,16 @@ import (
 type SearchStore interface {
 	store.IMAPSearch
 	ArchiveByIDs(ctx context.Context, ids []int64) ([]*store.ArchivedPost, error)
-	ArchiveRaw(ctx context.Context, hash string) ([]byte, error)
 	IMAPCount(ctx context.Context, listID int64) (int, error)
 	IMAPIDAt(ctx context.Context, listID int64, seq int) (int64, error)
 	IMAPPosts(ctx context.Context, listID int64, ids []int64) ([]store.IMAPPost, error)
-	IMAPSetSizes(ctx context.Context, sizes map[int64]int64) error
 }
 
 var _ SearchStore = (*store.Store)(nil)
 
 // Searcher answers IMAP SEARCH, SORT and THREAD over one list's archive:
-// dates, sizes, ids and the decoded subject and author from the store's
-// columns, the other header fields from the stored headers, BODY and TEXT
+// dates, sizes (RFC822.SIZE, kept when a post is archived), ids and the
+// decoded subject and author from the store's columns, the other header fields from the stored headers, BODY and TEXT
 // from the full-text index. It never holds a list's posts in memory,
 // only the UIDs (4 bytes each) of the posts a criterion leaves.
 type Searcher struct {
@@ -60,7 +58,7 @@ func NewSearcher(st SearchStore, idx *index.Index) *Searcher {
 // maxSearchKeys keys in all, more than maxSearchWords words for the
 // index, or more than maxSearchScans keys that may read the header or
 // row of every post (a header field other than an ASCII SUBJECT or FROM,
-// a sent date, a size), is refused (ErrSearchTooComplex; the server
+// a sent date), is refused (ErrSearchTooComplex; the server
 // answers NO) rather than run: an OR of a thousand TO keys would read
 // the whole list a thousand times.
 const (
@@ -151,9 +149,6 @@ func measure(c *imap.SearchCriteria, depth int) (searchSize, error) {
 		}
 	}
 	if !c.SentSince.IsZero() || !c.SentBefore.IsZero() {
-		z.scans++
-	}
-	if c.Larger > 0 || c.Smaller > 0 {
 		z.scans++
 	}
 	for _, b := range c.Body {
@@ -391,14 +386,13 @@ func (e *evaluation) filter(c *imap.SearchCriteria) (*store.IMAPFilter, []uidRan
 			f.Before = -1 // 1-Jan-1970: before it, nothing the archive dates
 		}
 	}
-	// The stored size is the size with CRLF line ends at most, and half
-	// of it at least (every byte a bare LF): SQL keeps what can match,
-	// verify decides.
+	// The size with CRLF line ends, kept when the post was archived:
+	// SQL decides.
 	if c.Larger > 0 {
-		f.MinSize, used = int64(c.Larger)/2+1, true
+		f.Larger, used = int64(c.Larger), true
 	}
 	if c.Smaller > 0 {
-		f.MaxSize, used = max(int64(c.Smaller)-1, 1), true
+		f.Smaller, used = int64(c.Smaller), true
 	}
 	for key, vs := range c.Header {
 		for _, v := range vs {
@@ -659,15 +653,14 @@ func (e *evaluation) indexMatches(q bquery.Query) ([]uint32, error) {
 }
 
 // verifier holds the keys of one criteria node that are decided post by
-// post: header substrings, sent dates, exact sizes and flags.
+// post: header substrings, sent dates and flags.
 type verifier struct {
-	headers         []headerKey
-	sentSince       time.Time
-	sentBefore      time.Time
-	larger, smaller uint32
-	withFlags       []string
-	withoutFlags    []string
-	needRows        bool
+	headers      []headerKey
+	sentSince    time.Time
+	sentBefore   time.Time
+	withFlags    []string
+	withoutFlags []string
+	needRows     bool
 }
 
 // headerKey is one header criterion: the first field named name must
@@ -712,8 +705,7 @@ func sqlDecides(key, n string) bool {
 }
 
 func newVerifier(c *imap.SearchCriteria) *verifier {
-	v := &verifier{sentSince: c.SentSince, sentBefore: c.SentBefore, larger: c.Larger, smaller: c.Smaller,
-		withFlags: c.WithFlags, withoutFlags: c.WithoutFlags}
+	v := &verifier{sentSince: c.SentSince, sentBefore: c.SentBefore, withFlags: c.WithFlags, withoutFlags: c.WithoutFlags}
 	keys := slices.Sorted(func(yield func(string) bool) {
 		for k := range c.Header {
 			if !yield(k) {
@@ -741,7 +733,7 @@ func newVerifier(c *imap.SearchCriteria) *verifier {
 			}
 		}
 	}
-	if !v.sentSince.IsZero() || !v.sentBefore.IsZero() || v.larger > 0 || v.smaller > 0 {
+	if !v.sentSince.IsZero() || !v.sentBefore.IsZero() {
 		v.needRows = true
 	}
 	if len(v.headers) == 0 && !v.needRows && len(v.withFlags) == 0 && len(v.withoutFlags) == 0 {
@@ -799,11 +791,7 @@ func (e *evaluation) verify(v *verifier, cur []uint32) ([]uint32, error) {
 			for _, p := range posts {
 				found[p.ID] = true
 				if pass[p.ID] {
-					keep, err := e.rowPasses(v, p, open[p.ID])
-					if err != nil {
-						return nil, err
-					}
-					pass[p.ID] = keep
+					pass[p.ID] = rowPasses(v, p, open[p.ID])
 				}
 			}
 			for _, id := range ids {
@@ -835,17 +823,15 @@ func (e *evaluation) verify(v *verifier, cur []uint32) ([]uint32, error) {
 	return out, nil
 }
 
-// rowPasses checks the keys a post's row decides: the subject, the sent
-// date and, reading the bytes only when the stored size leaves it open,
-// the size with CRLF line ends.
-// A From key the author columns hold is decided here (open[i] made
-// false); one they do not hold is left to the stored header.
-func (e *evaluation) rowPasses(v *verifier, p *store.ArchivedPost, open []bool) (bool, error) {
+// rowPasses checks the keys a post's row decides: the subject and the
+// sent date. A From key the author columns hold is decided here (open[i]
+// made false); one they do not hold is left to the stored header.
+func rowPasses(v *verifier, p *store.ArchivedPost, open []bool) bool {
 	for i, h := range v.headers {
 		switch h.how {
 		case bySubject:
 			if !containsFolded(p.Subject, h.value) {
-				return false, nil
+				return false
 			}
 		case byAuthor:
 			if containsFolded(p.FromName, h.value) || containsFolded(p.FromAddr, h.value) {
@@ -856,29 +842,13 @@ func (e *evaluation) rowPasses(v *verifier, p *store.ArchivedPost, open []bool) 
 	if !v.sentSince.IsZero() || !v.sentBefore.IsZero() {
 		d := sentDay(p)
 		if !v.sentSince.IsZero() && d.Before(day(v.sentSince)) {
-			return false, nil
+			return false
 		}
 		if !v.sentBefore.IsZero() && !d.Before(day(v.sentBefore)) {
-			return false, nil
+			return false
 		}
 	}
-	if v.larger > 0 || v.smaller > 0 {
-		size := int64(p.Size)
-		lo, hi := size, 2*size // the CRLF size lies between
-		larger := int64(v.larger)
-		smaller := int64(v.smaller)
-		decided := (v.larger == 0 || lo > larger || hi <= larger) && (v.smaller == 0 || hi < smaller || lo >= smaller)
-		if decided {
-			return (v.larger == 0 || lo > larger) && (v.smaller == 0 || hi < smaller), nil
-		}
-		sizes, err := e.s.crlfSizes(e.ctx, e.list.ID, []*store.ArchivedPost{p})
-		if err != nil {
-			return false, fmt.Errorf("imapview: search: %w", err)
-		}
-		n := sizes[p.ID]
-		return (v.larger == 0 || n > larger) && (v.smaller == 0 || n < smaller), nil
-	}
-	return true, nil
+	return true
 }
 
 // sentDay is the day a post's Date field names, in the field's own zone
@@ -906,36 +876,17 @@ func sentTime(p *store.ArchivedPost) time.Time {
 }
 
 // crlfSizes returns posts' sizes with CRLF line endings (RFC822.SIZE)
-// by id: the ones FETCH or an earlier search counted from imap_sizes, the
-// others counted from the stored bytes and kept there.
-func (s *Searcher) crlfSizes(ctx context.Context, listID int64, posts []*store.ArchivedPost) (map[int64]int64, error) {
-	ids := make([]int64, len(posts))
-	for i, p := range posts {
-		ids[i] = p.ID
-	}
-	known, err := s.st.IMAPPosts(ctx, listID, ids)
+// by id, as the store kept them when the posts were archived.
+func (s *Searcher) crlfSizes(ctx context.Context, listID int64, ids []int64) (map[int64]int64, error) {
+	posts, err := s.st.IMAPPosts(ctx, listID, ids)
 	if err != nil {
 		return nil, err
 	}
 	out := make(map[int64]int64, len(posts))
-	for _, k := range known {
-		if k.Size >= 0 {
-			out[k.ID] = k.Size
-		}
-	}
-	counted := map[int64]int64{}
 	for _, p := range posts {
-		if _, ok := out[p.ID]; ok {
-			continue
-		}
-		raw, err := s.st.ArchiveRaw(ctx, p.Hash)
-		if err != nil {
-			return nil, fmt.Errorf("size of %d: %w", p.ID, err)
-		}
-		out[p.ID] = int64(crlfSize(raw))
-		counted[p.ID] = out[p.ID]
+		out[p.ID] = p.Size
 	}
-	return out, s.st.IMAPSetSizes(ctx, counted)
+	return out, nil
 }
 
 // heads returns the header of each post by id, read from its first

@@ -32,13 +32,11 @@ type searchFixture struct {
 	ids   []uint32    // the list's UIDs, ascending
 }
 
-// openFixture opens a store and an index in dir, makes the list and
-// another one, archives raws into the list (and a few into the other)
-// and indexes everything.
-func openFixture(tb testing.TB, dir string, raws [][]byte, now time.Time) *searchFixture {
+// openStoreIndex opens a real store and a real Bleve index in dir,
+// closed when the test ends.
+func openStoreIndex(tb testing.TB, dir string) (*store.Store, *index.Index) {
 	tb.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, dir+"/store", store.Options{})
+	st, err := store.Open(context.Background(), dir+"/store", store.Options{})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -48,6 +46,35 @@ func openFixture(tb testing.TB, dir string, raws [][]byte, now time.Time) *searc
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { idx.Close() })
+	return st, idx
+}
+
+// indexAll puts every post the index lacks into it, as serve's indexer
+// does.
+func indexAll(tb testing.TB, st *store.Store, idx *index.Index) {
+	tb.Helper()
+	ctx := context.Background()
+	for {
+		un, err := st.ArchiveUnindexed(ctx, 500)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if len(un) == 0 {
+			return
+		}
+		if err := archive.Put(ctx, st, idx, un); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+// openFixture opens a store and an index in dir, makes the list and
+// another one, archives raws into the list (and a few into the other)
+// and indexes everything.
+func openFixture(tb testing.TB, dir string, raws [][]byte, now time.Time) *searchFixture {
+	tb.Helper()
+	ctx := context.Background()
+	st, idx := openStoreIndex(tb, dir)
 	f := &searchFixture{st: st, idx: idx}
 	f.list = store.NewList("cop@example.org", "CoP")
 	f.other = store.NewList("other@example.org", "Other")
@@ -74,19 +101,8 @@ func openFixture(tb testing.TB, dir string, raws [][]byte, now time.Time) *searc
 	put(f.other, raws[:min(3, len(raws))])
 	put(f.list, raws)
 	put(f.other, raws[:min(3, len(raws))])
-	for {
-		un, err := st.ArchiveUnindexed(ctx, 500)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		if len(un) == 0 {
-			break
-		}
-		if err := archive.Put(ctx, st, idx, un); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	err = st.ArchiveEach(ctx, f.list.ID, time.Time{}, func(p *store.ArchivedPost) error {
+	indexAll(tb, st, idx)
+	err := st.ArchiveEach(ctx, f.list.ID, time.Time{}, func(p *store.ArchivedPost) error {
 		f.ids = append(f.ids, uint32(p.ID))
 		return nil
 	})
@@ -683,20 +699,6 @@ func TestSearchOtherList(t *testing.T) {
 		got, err := s.Search(ctx, empty, c, nil)
 		if err != nil || len(got) != 0 {
 			t.Errorf("empty list %+v: %v, %v", c, got, err)
-		}
-	}
-}
-
-// crlfSize, as SEARCH's LARGER/SMALLER and SORT SIZE use it.
-func TestCRLFSizeCases(t *testing.T) {
-	for _, tt := range []struct {
-		in   string
-		want int64
-	}{
-		{"", 0}, {"a", 1}, {"\n", 2}, {"\r\n", 2}, {"a\nb\r\nc\n", 9}, {"\r", 1}, {"\r\r\n", 3}, {"\n\n", 4},
-	} {
-		if got := int64(crlfSize([]byte(tt.in))); got != tt.want {
-			t.Errorf("crlfSize(%q) = %d, want %d", tt.in, got, tt.want)
 		}
 	}
 }

@@ -86,9 +86,8 @@ type Deps struct {
 	Store Store
 	// Auth checks members' passwords; nil: only anonymous sessions.
 	Auth Authenticator
-	// Search answers SEARCH, SORT and THREAD; nil: SEARCH is answered
-	// by reading the posts (no index) and SORT and THREAD are not
-	// offered.
+	// Search answers SEARCH, SORT and THREAD (NewSearcher); required:
+	// Listen refuses to start without it.
 	Search searcher
 }
 
@@ -177,14 +176,15 @@ func (s *Server) newIMAP(k kind) *server.Server {
 	ext := &extension{core: s.core}
 	srv.Enable(ext)
 	ext.enabled = true // see extension.enabled
-	if s.deps.Search != nil {
-		srv.Enable(sortthread.NewSortExtension(), sortthread.NewThreadExtension())
-	}
+	srv.Enable(sortthread.NewSortExtension(), sortthread.NewThreadExtension())
 	return srv
 }
 
 // Listen binds the configured listeners.
 func (s *Server) Listen() error {
+	if s.deps.Search == nil {
+		return errors.New("imap: no searcher (Deps.Search)")
+	}
 	if s.cfg.Addr != "" {
 		ln, err := net.Listen("tcp", s.cfg.Addr)
 		if err != nil {

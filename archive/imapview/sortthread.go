@@ -91,7 +91,7 @@ func (s *Searcher) Sort(ctx context.Context, list *store.List, keys []sortthread
 // keyNeeds says what beyond the row a sort or thread reads.
 type keyNeeds struct {
 	header bool // To and Cc, from the stored header
-	size   bool // the CRLF size, from the stored bytes
+	size   bool // the CRLF size (RFC822.SIZE), kept when archived
 	refs   bool // the references, for THREAD
 }
 
@@ -127,7 +127,7 @@ func (s *Searcher) keys(ctx context.Context, uids []uint32, need keyNeeds) ([]*s
 		var sizes map[int64]int64
 		if need.size && len(posts) > 0 {
 			// The uids are one list's (the search that found them).
-			if sizes, err = s.crlfSizes(ctx, posts[0].ListID, posts); err != nil {
+			if sizes, err = s.crlfSizes(ctx, posts[0].ListID, ids); err != nil {
 				return nil, fmt.Errorf("imapview: sort: %w", err)
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/emersion/go-imap"
 	"github.com/emersion/go-imap/backend/backendutil"
 
+	"praxis/listserv/mailmsg"
 	"praxis/listserv/store"
 )
 
@@ -158,7 +159,8 @@ func TestMalformedMessages(t *testing.T) {
 }
 
 // FuzzHeaderSections: header items answered from the header block alone
-// equal what the whole post gives, and crlfSize is toCRLF's length.
+// equal what the whole post gives, and mailmsg.CRLFSize (RFC822.SIZE)
+// is toCRLF's length.
 func FuzzHeaderSections(f *testing.F) {
 	for _, s := range []string{"Subject: x\nFrom: a@b\n\nbody\n", "\n\nx", "Subject: y\r\n\r\n", "no header", "A: b\n c\n\nd\n\ne", "\r\n", ""} {
 		f.Add([]byte(s))
@@ -174,8 +176,8 @@ func FuzzHeaderSections(f *testing.F) {
 	read := func(l imap.Literal) string { b := new(bytes.Buffer); b.ReadFrom(l); return b.String() }
 	f.Fuzz(func(t *testing.T, stored []byte) {
 		whole, head := toCRLF(stored), toCRLF(store.HeaderBlock(stored))
-		if crlfSize(stored) != len(whole) {
-			t.Fatalf("crlfSize %d, toCRLF %d", crlfSize(stored), len(whole))
+		if mailmsg.CRLFSize(stored) != len(whole) {
+			t.Fatalf("CRLFSize %d, toCRLF %d", mailmsg.CRLFSize(stored), len(whole))
 		}
 		for _, s := range secs {
 			if a, b := read(bodySection(whole, s)), read(bodySection(head, s)); a != b {

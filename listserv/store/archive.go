@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"praxis/listserv/mailmsg"
 )
 
 // ArchivedPost is what the archive keeps about a post besides its bytes.
@@ -106,10 +108,12 @@ func (s *archiveTable) ArchivePutMany(ctx context.Context, posts []*ArchivedPost
 	// What needs no database is done before the write transaction, which
 	// every other writer waits for: hashing a post of many megabytes
 	// there would make a 250 elsewhere wait for it.
+	crlf := make([]int, len(posts))
 	for i, p := range posts {
 		sum := sha256.Sum256(raws[i])
 		p.Hash, p.Size = hex.EncodeToString(sum[:]), len(raws[i])
 		p.Refs = boundRefs(p.Refs)
+		crlf[i] = mailmsg.CRLFSize(raws[i])
 	}
 	tx, release, err := s.begin(ctx, s.db)
 	if err != nil {
@@ -123,7 +127,7 @@ func (s *archiveTable) ArchivePutMany(ctx context.Context, posts []*ArchivedPost
 	defer st.close()
 	made = make([]bool, len(posts))
 	for i, p := range posts {
-		if made[i], err = s.archivePut(ctx, tx, st, p, raws[i]); err != nil {
+		if made[i], err = s.archivePut(ctx, tx, st, p, raws[i], crlf[i]); err != nil {
 			return nil, err
 		}
 	}
@@ -137,11 +141,11 @@ func (s *archiveTable) ArchivePutMany(ctx context.Context, posts []*ArchivedPost
 // once on the database and bound to each transaction: SQLite's parsing
 // and planning otherwise costs more than the work.
 type archiveStmts struct {
-	existing, blob, byID, byRef, subject, insert, ref, thread, header *sql.Stmt
+	existing, blob, byID, byRef, subject, insert, ref, thread, header, size *sql.Stmt
 }
 
 func (st *archiveStmts) all() []**sql.Stmt {
-	return []**sql.Stmt{&st.existing, &st.blob, &st.byID, &st.byRef, &st.subject, &st.insert, &st.ref, &st.thread, &st.header}
+	return []**sql.Stmt{&st.existing, &st.blob, &st.byID, &st.byRef, &st.subject, &st.insert, &st.ref, &st.thread, &st.header, &st.size}
 }
 
 var archiveSQL = []string{
@@ -159,6 +163,7 @@ var archiveSQL = []string{
 			subject = CASE WHEN excluded.first_date < first_date THEN excluded.subject ELSE subject END,
 			first_date = MIN(first_date, excluded.first_date), last_date = MAX(last_date, excluded.last_date)`,
 	`INSERT INTO imap_headers (hash, head) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING`,
+	`INSERT INTO imap_sizes (archive_id, size) VALUES (?, ?)`,
 }
 
 // prepareArchive returns the archive's statements bound to tx.
@@ -184,16 +189,17 @@ func (s *core) prepareArchive(ctx context.Context, tx *sql.Tx) (*archiveStmts, e
 }
 
 func (st *archiveStmts) close() {
-	for _, s := range []*sql.Stmt{st.existing, st.blob, st.byID, st.byRef, st.subject, st.insert, st.ref, st.thread, st.header} {
-		if s != nil {
+	for _, s := range st.all() {
+		if s := *s; s != nil {
 			s.Close()
 		}
 	}
 }
 
 // archivePut stores and threads one post whose Hash, Size and bounded
-// Refs are set.
-func (s *core) archivePut(ctx context.Context, tx *sql.Tx, st *archiveStmts, p *ArchivedPost, raw []byte) (created bool, err error) {
+// Refs are set; crlfSize is its size with CRLF line ends
+// (mailmsg.CRLFSize).
+func (s *core) archivePut(ctx context.Context, tx *sql.Tx, st *archiveStmts, p *ArchivedPost, raw []byte, crlfSize int) (created bool, err error) {
 	var id int64
 	var thread string
 	err = st.existing.QueryRowContext(ctx, p.ListID, p.MessageID, p.Hash).Scan(&id, &thread)
@@ -246,6 +252,11 @@ func (s *core) archivePut(ctx context.Context, tx *sql.Tx, st *archiveStmts, p *
 		strings.Join(p.Attachments, "\n"), p.ThreadID, p.ParentID, s.unix()).Scan(&p.ID)
 	if err != nil {
 		return false, fmt.Errorf("store: archive %s: %w", p.MessageID, err)
+	}
+	// RFC822.SIZE beside it (imap_sizes, 0009, 0012), so that no IMAP
+	// read ever counts it, or writes.
+	if _, err := st.size.ExecContext(ctx, p.ID, crlfSize); err != nil {
+		return false, fmt.Errorf("store: archive size: %w", err)
 	}
 	for _, ref := range p.Refs {
 		if _, err := st.ref.ExecContext(ctx, p.ID, p.ListID, ref); err != nil {

@@ -178,8 +178,8 @@ type IMAPIngest interface {
 }
 
 // IMAPArchive is what the IMAP view of the archive (archive/imapview)
-// reads and writes: a list's posts by id without loading the list, the
-// sizes it counted, and each member's flags.
+// reads and writes: a list's posts by id without loading the list, with
+// the sizes and header blocks kept beside them, and each member's flags.
 type IMAPArchive interface {
 	IMAPCount(ctx context.Context, listID int64) (int, error)
 	IMAPCountRange(ctx context.Context, listID, after, upTo int64) (int, error)
@@ -188,7 +188,6 @@ type IMAPArchive interface {
 	IMAPIDAt(ctx context.Context, listID int64, seq int) (int64, error)
 	IMAPMaxIDs(ctx context.Context) (map[int64]int64, error)
 	IMAPPosts(ctx context.Context, listID int64, ids []int64) ([]IMAPPost, error)
-	IMAPSetSizes(ctx context.Context, sizes map[int64]int64) error
 	IMAPHeaders(ctx context.Context, hashes []string) (map[string][]byte, error)
 	IMAPSetHeaders(ctx context.Context, heads map[string][]byte) error
 	IMAPFlags(ctx context.Context, listID int64, addr string, ids []int64) (map[int64][]string, error)

@@ -23,8 +23,8 @@ type IMAPPost struct {
 	ListID int64
 	Hash   string
 	Date   time.Time
-	// Size is the size with CRLF line endings (RFC822.SIZE), or -1 when
-	// it has not been counted yet (IMAPSetSizes).
+	// Size is the size with CRLF line endings (RFC822.SIZE), counted
+	// when the post was archived (imap_sizes).
 	Size int64
 }
 
@@ -186,7 +186,9 @@ func (s *imapTable) IMAPPosts(ctx context.Context, listID int64, ids []int64) ([
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	rows, err := s.query(ctx, `SELECT a.id, a.list_id, a.hash, a.date, COALESCE(z.size, -1) FROM archive a LEFT JOIN imap_sizes z ON z.archive_id = a.id
+	// LEFT JOIN: a post without its size (which ArchivePut and 0012
+	// leave none of) is an error, not a post left out.
+	rows, err := s.query(ctx, `SELECT a.id, a.list_id, a.hash, a.date, z.size FROM archive a LEFT JOIN imap_sizes z ON z.archive_id = a.id
 		WHERE a.list_id = ? AND a.id IN (SELECT value FROM json_each(?)) ORDER BY a.id`, listID, idsJSON(ids))
 	if err != nil {
 		return nil, fmt.Errorf("store: imap posts: %w", err)
@@ -196,38 +198,20 @@ func (s *imapTable) IMAPPosts(ctx context.Context, listID int64, ids []int64) ([
 	for rows.Next() {
 		var p IMAPPost
 		var date int64
-		if err := rows.Scan(&p.ID, &p.ListID, &p.Hash, &date, &p.Size); err != nil {
+		var size sql.NullInt64
+		if err := rows.Scan(&p.ID, &p.ListID, &p.Hash, &date, &size); err != nil {
 			return nil, fmt.Errorf("store: imap posts: %w", err)
 		}
-		p.Date = time.Unix(date, 0).UTC()
+		if !size.Valid {
+			return nil, fmt.Errorf("store: imap posts: post %d has no size (imap_sizes)", p.ID)
+		}
+		p.Date, p.Size = time.Unix(date, 0).UTC(), size.Int64
 		out = append(out, p)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: imap posts: %w", err)
 	}
 	return out, nil
-}
-
-// IMAPSetSizes records posts' sizes with CRLF line endings (by id), as
-// the IMAP view counted them.
-func (s *imapTable) IMAPSetSizes(ctx context.Context, sizes map[int64]int64) error {
-	if len(sizes) == 0 {
-		return nil
-	}
-	tx, release, err := s.begin(ctx, s.db)
-	if err != nil {
-		return fmt.Errorf("store: imap sizes: %w", err)
-	}
-	defer release()
-	for id, n := range sizes {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO imap_sizes (archive_id, size) VALUES (?, ?) ON CONFLICT (archive_id) DO UPDATE SET size = excluded.size`, id, n); err != nil {
-			return fmt.Errorf("store: imap sizes: %w", err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: imap sizes: %w", err)
-	}
-	return nil
 }
 
 // IMAPFlags returns the flags a member keeps on the given posts of a list

@@ -11,8 +11,8 @@ import (
 // itself: archive ids, dates, sizes and LIKE patterns on the decoded
 // subject and author columns. Every field narrows (they are ANDed); the
 // zero value keeps every post of the list. The IMAP view verifies what a
-// column cannot decide (a field's whole decoded text, sizes with CRLF
-// line ends) on the posts the filter leaves.
+// column cannot decide (a field's whole decoded text) on the posts the
+// filter leaves.
 type IMAPFilter struct {
 	// MinID and MaxID bound the archive ids (both included); 0 is open.
 	MinID, MaxID int64
@@ -22,9 +22,11 @@ type IMAPFilter struct {
 	// Since and Before bound the archive date in Unix seconds: date >=
 	// Since, date < Before; 0 is open.
 	Since, Before int64
-	// MinSize and MaxSize bound the stored size in bytes (both included);
-	// 0 is open.
-	MinSize, MaxSize int64
+	// Larger and Smaller bound the size with CRLF line ends
+	// (RFC822.SIZE, kept in imap_sizes when the post was archived) as
+	// IMAP's LARGER and SMALLER do: size > Larger, size < Smaller; 0 is
+	// open.
+	Larger, Smaller int64
 	// Subject holds LIKE patterns (escape \) the subject column must each
 	// match, ASCII case-insensitively as SQLite's LIKE does.
 	Subject []string
@@ -121,11 +123,11 @@ func (s imapSearchTable) IMAPSearchIDs(ctx context.Context, listID int64, f *IMA
 	if f.Before != 0 {
 		cond(`date < ?`, f.Before)
 	}
-	if f.MinSize > 0 {
-		cond(`size >= ?`, f.MinSize)
+	if f.Larger > 0 {
+		cond(`(SELECT z.size FROM imap_sizes z WHERE z.archive_id = archive.id) > ?`, f.Larger)
 	}
-	if f.MaxSize > 0 {
-		cond(`size <= ?`, f.MaxSize)
+	if f.Smaller > 0 {
+		cond(`(SELECT z.size FROM imap_sizes z WHERE z.archive_id = archive.id) < ?`, f.Smaller)
 	}
 	for _, p := range f.Subject {
 		cond(`subject LIKE ? ESCAPE '`+likeEscape+`'`, p)

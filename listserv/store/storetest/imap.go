@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,8 +15,8 @@ import (
 
 // imapArchive holds the IMAP view's reads to their meaning: a list's posts
 // in id order, counted and paged without another list's posts mixed in,
-// the newest id of each list, sizes counted once, and each member's flags
-// kept apart from another member's and another list's.
+// the newest id of each list, sizes kept when archived, and each member's
+// flags kept apart from another member's and another list's.
 func imapArchive(t *testing.T, s store.Backend) {
 	ctx := context.Background()
 	a := newList(t, s, "a@example.org")
@@ -82,19 +83,13 @@ func imapArchive(t *testing.T, s store.Backend) {
 		t.Errorf("IMAPMaxIDs has the empty list: %v", maxes)
 	}
 
-	// Posts by id: another list's ids are left out; sizes are unknown
-	// until set.
+	// Posts by id: another list's ids are left out.
 	posts, err := s.IMAPPosts(ctx, a.ID, []int64{ids[2], ids[0], ids[0] + 1})
 	must(t, err)
-	if len(posts) != 2 || posts[0].ID != ids[0] || posts[1].ID != ids[2] || posts[0].Size != -1 || posts[0].Hash == "" || !posts[0].Date.Equal(day) {
+	if len(posts) != 2 || posts[0].ID != ids[0] || posts[1].ID != ids[2] || posts[0].Hash == "" || !posts[0].Date.Equal(day) {
 		t.Fatalf("IMAPPosts = %+v", posts)
 	}
-	must(t, s.IMAPSetSizes(ctx, map[int64]int64{ids[0]: 42}))
-	posts, err = s.IMAPPosts(ctx, a.ID, []int64{ids[0]})
-	must(t, err)
-	if len(posts) != 1 || posts[0].Size != 42 {
-		t.Errorf("after IMAPSetSizes: %+v", posts)
-	}
+	imapSizes(t, s, b)
 
 	// Header blocks by blob hash: ArchivePut keeps each post's; one kept
 	// stays; others are kept when set.
@@ -153,5 +148,52 @@ func imapArchive(t *testing.T, s store.Backend) {
 	must(t, s.DeleteList(ctx, a.Address))
 	if flags, err := s.IMAPFlags(ctx, a.ID, "ann@example.net", ids); err != nil || len(flags) != 0 {
 		t.Errorf("flags of a deleted list: %v, %v", flags, err)
+	}
+}
+
+// imapSizes: a post put through ArchivePut or ArchivePutMany has its size
+// with CRLF line ends (RFC822.SIZE) readable through IMAPPosts at once,
+// whatever line ends its bytes have; the same bytes under another
+// Message-ID have theirs too.
+func imapSizes(t *testing.T, s store.Backend, l *store.List) {
+	ctx := context.Background()
+	day := time.Date(2026, 4, 1, 10, 0, 0, 0, time.UTC)
+	raws := [][]byte{
+		[]byte("Message-ID: <lf@x>\nSubject: lf\n\nbody\nmore\n"),
+		[]byte("Message-ID: <crlf@x>\r\nSubject: crlf\r\n\r\nbody\r\n"),
+		[]byte("\nMessage-ID: <mixed@x>\r\nSubject: mixed\n\n\r\r\nlone\rcr\n\x00\xff\n"),
+		[]byte("Message-ID: <lf@x>\nSubject: lf\n\nbody\nmore\n"), // the first one's bytes
+	}
+	posts := make([]*store.ArchivedPost, len(raws))
+	for i := range raws {
+		posts[i] = &store.ArchivedPost{ListID: l.ID, MessageID: fmt.Sprintf("size%d@x", i), Subject: "sizes", Date: day.Add(time.Duration(i) * time.Minute)}
+	}
+	_, err := s.ArchivePut(ctx, posts[0], raws[0])
+	must(t, err)
+	_, err = s.ArchivePutMany(ctx, posts[1:], raws[1:])
+	must(t, err)
+	ids := make([]int64, len(posts))
+	for i, p := range posts {
+		ids[i] = p.ID
+	}
+	got, err := s.IMAPPosts(ctx, l.ID, ids)
+	must(t, err)
+	if len(got) != len(raws) {
+		t.Fatalf("IMAPPosts of %d new posts gave %d", len(raws), len(got))
+	}
+	for i, p := range got {
+		// Made the long way: every line end CRLF, a lone CR left alone.
+		crlf := bytes.ReplaceAll(bytes.ReplaceAll(raws[i], []byte("\r\n"), []byte("\n")), []byte("\n"), []byte("\r\n"))
+		if p.ID != ids[i] || p.Size != int64(len(crlf)) {
+			t.Errorf("post %d (%q): id %d size %d, want id %d size %d", i, raws[i], p.ID, p.Size, ids[i], len(crlf))
+		}
+	}
+	// SEARCH LARGER and SMALLER filter on the same size, not the stored
+	// one: the LF post's is 5 bytes more than its bytes.
+	n := int64(len(raws[0]) + 5)
+	found, err := s.IMAPSearchIDs(ctx, l.ID, &store.IMAPFilter{Larger: n - 1, Smaller: n + 1, In: ids}, 0, 10)
+	must(t, err)
+	if !slices.Equal(found, []int64{ids[0], ids[3]}) {
+		t.Errorf("IMAPSearchIDs of size %d = %v, want %v", n, found, []int64{ids[0], ids[3]})
 	}
 }
