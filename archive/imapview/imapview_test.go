@@ -535,6 +535,21 @@ func TestSequenceAndUIDSets(t *testing.T) {
 	if u := strings.Join(s.ok("SEARCH SUBJECT \"post 4\""), ""); strings.TrimSpace(u) != "* SEARCH 4" {
 		t.Errorf("SEARCH SUBJECT = %q", u)
 	}
+	// Words, from the fixture's index.
+	if u := strings.Join(s.ok("SEARCH BODY \"post 5\""), ""); strings.TrimSpace(u) != "* SEARCH 5" {
+		t.Errorf("SEARCH BODY = %q", u)
+	}
+}
+
+// TestSearcherRequired: the view does not start without its Searcher
+// (there is no other way to answer SEARCH).
+func TestSearcherRequired(t *testing.T) {
+	st, _ := openStoreIndex(t, t.TempDir())
+	srv := New(Config{Addr: "127.0.0.1:0"}, Deps{Store: st}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err := srv.Listen(); err == nil {
+		srv.closeListeners()
+		t.Fatal("Listen without Deps.Search: no error")
+	}
 }
 
 // TestUIDSetsAsBruteForce: random UID sets (single UIDs, small and wide

@@ -75,8 +75,14 @@ var (
 )
 
 // headPrefix is how much of a post IMAP SEARCH reads for its header:
-// enough for nearly every post; a longer header is read whole.
-const headPrefix = 8 << 10
+// enough for nearly every post; a longer header is read whole, longPage
+// posts a query (a kept header block is the header alone, but a post
+// archived before imap_headers is read whole, so fewer of them than a
+// chunk of heads).
+const (
+	headPrefix = 8 << 10
+	longPage   = 64
+)
 
 // searchPage is how many ids a SQL page or a verification chunk holds.
 const searchPage = store.IMAPSearchChunk
@@ -900,26 +906,36 @@ func (e *evaluation) heads(ids []int64) (map[int64]textproto.Header, error) {
 	if err != nil {
 		return nil, fmt.Errorf("imapview: search: %w", err)
 	}
+	var long []int64
 	for _, h := range hs {
-		b := h.Bytes
-		if !h.Whole && !headerComplete(b) {
-			whole, err := e.s.st.IMAPHeads(e.ctx, []int64{h.ID}, 1<<31-1)
-			if err != nil {
-				return nil, fmt.Errorf("imapview: search: %w", err)
-			}
-			if len(whole) == 1 {
-				b = whole[0].Bytes
-			}
+		if !h.Whole && !headerComplete(h.Bytes) {
+			long = append(long, h.ID)
+			continue
 		}
-		// mailmsg.ReadHeader's reading, without its second parse for
-		// strictness, which SEARCH has no use for.
-		hdr, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(mailmsg.Split(b).Header)))
+		out[h.ID] = parseHead(h.Bytes)
+	}
+	// The headers longer than the prefix, whole, a page a query.
+	for start := 0; start < len(long); start += longPage {
+		whole, err := e.s.st.IMAPHeads(e.ctx, long[start:min(len(long), start+longPage)], 1<<31-1)
 		if err != nil {
-			hdr = textproto.Header{}
+			return nil, fmt.Errorf("imapview: search: %w", err)
 		}
-		out[h.ID] = hdr
+		for _, h := range whole {
+			out[h.ID] = parseHead(h.Bytes)
+		}
 	}
 	return out, nil
+}
+
+// parseHead reads the header at the start of b as mailmsg.ReadHeader
+// does, without its second parse for strictness, which SEARCH has no use
+// for.
+func parseHead(b []byte) textproto.Header {
+	hdr, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(mailmsg.Split(b).Header)))
+	if err != nil {
+		return textproto.Header{}
+	}
+	return hdr
 }
 
 // headerComplete tells whether b holds the blank line that ends a header.

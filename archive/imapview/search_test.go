@@ -9,6 +9,7 @@ import (
 	"net/textproto"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -787,6 +788,81 @@ func TestSearchLongSets(t *testing.T) {
 		}
 		if want := o.search(t, c); !slices.Equal(got, want) || (c.Not == nil && c.Uid == nil && len(want) == 0) {
 			t.Errorf("%d ranges: %v, want %v", len(c.Format()), got, want)
+		}
+	}
+}
+
+// countingStore counts the header reads a Searcher makes.
+type countingStore struct {
+	SearchStore
+	heads atomic.Int64
+}
+
+func (c *countingStore) IMAPHeads(ctx context.Context, ids []int64, max int) ([]store.IMAPHead, error) {
+	c.heads.Add(1)
+	return c.SearchStore.IMAPHeads(ctx, ids, max)
+}
+
+// TestSearchLongHeaders: headers longer than the prefix SEARCH reads are
+// read whole a page of posts a query, not a query a post, and the answers
+// are still the brute-force scan's.
+func TestSearchLongHeaders(t *testing.T) {
+	const n = 3*longPage + 5
+	var raws [][]byte
+	for i := range n {
+		// A header longer than headPrefix, whose X-Tag (and, for some,
+		// an encoded Cc) comes after the prefix; every third post has
+		// no body, so its header is the whole post.
+		pad := "X-Pad: " + strings.Repeat(fmt.Sprintf("pad%d ", i), headPrefix/5)
+		tag := fmt.Sprintf("X-Tag: tag-%d %s", i, []string{"red", "green", "blue"}[i%3])
+		cc := "Cc: plain@example.org"
+		if i%4 == 0 {
+			cc = "Cc: =?utf-8?q?R=C3=A9sum=C3=A9?= <resume@example.org>"
+		}
+		body := fmt.Sprintf("post %d\n", i)
+		fields := []string{"From: long@example.com", "To: cop@example.org", fmt.Sprintf("Subject: long %d", i), fmt.Sprintf("Message-ID: <long%d@x>", i), "Date: Mon, 4 Jan 2021 10:00:00 +0000", pad, tag, cc}
+		m := msg("\n", body, fields...)
+		if i%3 == 2 {
+			m = []byte(strings.Join(fields, "\n") + "\n") // all header
+		}
+		raws = append(raws, m)
+	}
+	// Short posts between, which the prefix answers.
+	for i := range 20 {
+		raws = append(raws, msg("\r\n", "short\n", "From: short@example.com", fmt.Sprintf("Subject: short %d", i), fmt.Sprintf("Message-ID: <short%d@x>", i), "X-Tag: short red", "Cc: Résumé <r@example.org>"))
+	}
+	f := openFixture(t, t.TempDir(), raws, fixtureNow)
+	o := newOracle(t, f)
+	cs := &countingStore{SearchStore: f.st}
+	s := NewSearcher(cs, f.idx)
+	ctx := context.Background()
+	for _, tt := range []struct {
+		c   *imap.SearchCriteria
+		min int
+	}{
+		{&imap.SearchCriteria{Header: textproto.MIMEHeader{"X-Tag": {"red"}}}, n/3 + 20},
+		{&imap.SearchCriteria{Header: textproto.MIMEHeader{"X-Tag": {"TAG-7 GREEN"}}}, 1},
+		{&imap.SearchCriteria{Header: textproto.MIMEHeader{"Cc": {"résumé"}}}, n/4 + 20},
+		{&imap.SearchCriteria{Header: textproto.MIMEHeader{"X-Tag": {""}}}, n + 20},
+		{&imap.SearchCriteria{Not: []*imap.SearchCriteria{{Header: textproto.MIMEHeader{"X-Tag": {"blue"}}}}}, 2*n/3 + 20},
+	} {
+		want := o.search(t, tt.c)
+		if len(want) < tt.min {
+			t.Fatalf("%v: the oracle finds %d posts, the test expects at least %d", tt.c.Format(), len(want), tt.min)
+		}
+		cs.heads.Store(0)
+		got, err := s.Search(ctx, f.list, tt.c, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%v: Search finds %d posts, the scan %d; only Search: %v; only the scan: %v",
+				tt.c.Format(), len(got), len(want), firstN(minus(got, want), 10), firstN(minus(want, got), 10))
+		}
+		// One read of the prefixes for the chunk, then one a page of
+		// long headers: a query a post would be more than n.
+		if calls, most := cs.heads.Load(), int64(1+(n+longPage-1)/longPage); calls > most {
+			t.Errorf("%v: %d header reads for %d long headers, want at most %d", tt.c.Format(), calls, n, most)
 		}
 	}
 }
