@@ -38,9 +38,10 @@ var _ SearchStore = (*store.Store)(nil)
 
 // Searcher answers IMAP SEARCH, SORT and THREAD over one list's archive:
 // dates, sizes (RFC822.SIZE, kept when a post is archived), ids and the
-// decoded subject and author from the store's columns, the other header fields from the stored headers, BODY and TEXT
-// from the full-text index. It never holds a list's posts in memory,
-// only the UIDs (4 bytes each) of the posts a criterion leaves.
+// decoded subject and author from the store's columns, the other header
+// fields from the stored headers, BODY and TEXT from the full-text index.
+// It never holds a list's posts in memory, only the UIDs (4 bytes each)
+// of the posts a criterion leaves.
 type Searcher struct {
 	st  SearchStore
 	idx *index.Index
@@ -58,9 +59,9 @@ func NewSearcher(st SearchStore, idx *index.Index) *Searcher {
 // maxSearchKeys keys in all, more than maxSearchWords words for the
 // index, or more than maxSearchScans keys that may read the header or
 // row of every post (a header field other than an ASCII SUBJECT or FROM,
-// a sent date), is refused (ErrSearchTooComplex; the server
-// answers NO) rather than run: an OR of a thousand TO keys would read
-// the whole list a thousand times.
+// a sent date), is refused (ErrSearchTooComplex; the server answers NO)
+// rather than run: an OR of a thousand TO keys would read the whole list
+// a thousand times.
 const (
 	maxSearchDepth = 64
 	maxSearchKeys  = 1024
