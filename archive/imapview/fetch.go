@@ -100,24 +100,22 @@ func (m *mailbox) ListMessages(uid bool, set *imap.SeqSet, items []imap.FetchIte
 		// The header blocks kept (imap_headers) for header items: a
 		// client listing a mailbox then reads a few KB a post, not the
 		// whole post with its attachments.
-		var headers, newHeaders map[string][]byte
+		var headers map[string][]byte
 		if plan.headers {
 			hashes := make([]string, 0, len(posts))
 			for _, p := range posts {
 				hashes = append(hashes, p.Hash)
 			}
 			if headers, err = st.IMAPHeaders(ctx, hashes); err != nil {
-				// Only a cache: the posts' bytes answer as well.
-				m.u.b.log.Warn("imap: read headers", "list", m.list.Address, "err", err)
+				return err
 			}
-			newHeaders = make(map[string][]byte)
 		}
 		for i, id := range ids {
 			p, ok := byID[id]
 			if !ok {
 				continue // gone from the archive meanwhile
 			}
-			msg, err := m.message(ctx, p, seqs[i], plan, flags[id], seenNow[id], headers, newHeaders)
+			msg, err := m.message(ctx, p, seqs[i], plan, flags[id], seenNow[id], headers)
 			if err != nil {
 				return err
 			}
@@ -126,10 +124,6 @@ func (m *mailbox) ListMessages(uid bool, set *imap.SeqSet, items []imap.FetchIte
 			case <-ctx.Done():
 				return ctx.Err()
 			}
-		}
-		if err := st.IMAPSetHeaders(ctx, newHeaders); err != nil {
-			// Only a cache: the next FETCH cuts them again.
-			m.u.b.log.Warn("imap: keep headers", "list", m.list.Address, "err", err)
 		}
 		return nil
 	})
@@ -142,9 +136,9 @@ func (m *mailbox) ListMessages(uid bool, set *imap.SeqSet, items []imap.FetchIte
 // message builds one FETCH response. The post's bytes are read only for
 // the items that need them (RFC822.SIZE is kept beside the post, counted
 // when it was archived). Header items take the header block from headers
-// (by hash) when it was kept, else cut it from the post and add it to
-// newHeaders, for the store to keep.
-func (m *mailbox) message(ctx context.Context, p store.IMAPPost, seq uint32, plan *fetchPlan, flags []string, seenNow bool, headers, newHeaders map[string][]byte) (*imap.Message, error) {
+// (by hash), which the store keeps for every post (ArchivePut; 0013 for
+// older ones); were one missing, it is cut from the post.
+func (m *mailbox) message(ctx context.Context, p store.IMAPPost, seq uint32, plan *fetchPlan, flags []string, seenNow bool, headers map[string][]byte) (*imap.Message, error) {
 	items := plan.items
 	if seenNow && !plan.flags {
 		// The flags changed: say so in the same response (RFC 3501 §6.4.5).
@@ -184,12 +178,7 @@ func (m *mailbox) message(ctx context.Context, p store.IMAPPost, seq uint32, pla
 		if err := fetch(); err != nil {
 			return err
 		}
-		h := store.HeaderBlock(stored)
-		if newHeaders != nil {
-			// A copy: the slice of stored would keep the whole post.
-			newHeaders[p.Hash] = bytes.Clone(h)
-		}
-		head = toCRLF(h)
+		head = toCRLF(store.HeaderBlock(stored))
 		return nil
 	}
 	for _, it := range items {

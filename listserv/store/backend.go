@@ -189,7 +189,6 @@ type IMAPArchive interface {
 	IMAPMaxIDs(ctx context.Context) (map[int64]int64, error)
 	IMAPPosts(ctx context.Context, listID int64, ids []int64) ([]IMAPPost, error)
 	IMAPHeaders(ctx context.Context, hashes []string) (map[string][]byte, error)
-	IMAPSetHeaders(ctx context.Context, heads map[string][]byte) error
 	IMAPFlags(ctx context.Context, listID int64, addr string, ids []int64) (map[int64][]string, error)
 	IMAPStoreFlags(ctx context.Context, listID int64, addr string, ids []int64, op FlagsOp, flags []string) (map[int64][]string, error)
 	IMAPSeenCount(ctx context.Context, listID int64, addr string) (int, error)

@@ -25,9 +25,8 @@ func HeaderBlock(raw []byte) []byte {
 }
 
 // IMAPHeaders returns the kept header blocks (ArchivePut keeps each new
-// post's; the IMAP view keeps those of posts archived before 0011 the
-// first time it cuts them) of the given blobs (by hash);
-// blobs whose header was never kept are absent.
+// post's, migration 0013 cut the older ones') of the given blobs (by
+// hash); a blob whose header was not kept is absent.
 func (s *imapTable) IMAPHeaders(ctx context.Context, hashes []string) (map[string][]byte, error) {
 	out := make(map[string][]byte, len(hashes))
 	if len(hashes) == 0 {
@@ -54,27 +53,4 @@ func (s *imapTable) IMAPHeaders(ctx context.Context, hashes []string) (map[strin
 		return nil, fmt.Errorf("store: imap headers: %w", err)
 	}
 	return out, nil
-}
-
-// IMAPSetHeaders keeps header blocks (by blob hash), as the IMAP view cut
-// them from the stored bytes; a blob's header never changes, so one kept
-// already stays.
-func (s *imapTable) IMAPSetHeaders(ctx context.Context, heads map[string][]byte) error {
-	if len(heads) == 0 {
-		return nil
-	}
-	tx, release, err := s.begin(ctx, s.db)
-	if err != nil {
-		return fmt.Errorf("store: imap headers: %w", err)
-	}
-	defer release()
-	for hash, head := range heads {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO imap_headers (hash, head) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING`, hash, head); err != nil {
-			return fmt.Errorf("store: imap headers: %w", err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: imap headers: %w", err)
-	}
-	return nil
 }
