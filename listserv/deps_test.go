@@ -100,6 +100,12 @@ func TestDependenciesOneWay(t *testing.T) {
 			forbidden: func(d string) bool { return d != leaf && !under(d, store) },
 		},
 		{
+			// Every limiter keys a client by it, the archive's too.
+			name:      "listserv/clientkey imports no Praxis package",
+			applies:   func(p string) bool { return under(p, "praxis/listserv/clientkey") },
+			forbidden: func(d string) bool { return !under(d, "praxis/listserv/clientkey") },
+		},
+		{
 			name:      "the mail-reading leaf imports no Praxis package",
 			applies:   func(p string) bool { return under(p, leaf) },
 			forbidden: func(d string) bool { return !under(d, leaf) },

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+
+	"praxis/listserv/clientkey"
 )
 
 // client is the key a request is limited and queued by: the address of
@@ -27,7 +29,7 @@ func (s *Server) client(r *http.Request) string {
 	if s.trusted(peer) {
 		peer = forwardedFor(r.Header.Values("X-Forwarded-For"), peer, s.trusted)
 	}
-	return clientKey(peer)
+	return clientkey.Of(peer)
 }
 
 // trusted tells whether a is one of the configured reverse proxies.
@@ -72,15 +74,4 @@ func remoteAddr(s string) netip.Addr {
 		return a.Unmap().WithZone("")
 	}
 	return netip.Addr{}
-}
-
-func clientKey(a netip.Addr) string {
-	if a.Is4() {
-		return a.String()
-	}
-	p, err := a.WithZone("").Prefix(64)
-	if err != nil {
-		return a.String()
-	}
-	return p.String()
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"runtime"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 
 	"golang.org/x/crypto/argon2"
 
+	"praxis/listserv/clientkey"
 	"praxis/listserv/store"
 )
 
@@ -265,7 +267,9 @@ func NewAuthenticator(st Store, now func() time.Time) *Authenticator {
 // not be able to wipe their IP's record, nor a member's login wipe the
 // record of someone guessing theirs.
 func (a *Authenticator) Login(ctx context.Context, ip net.IP, addr, pass string) error {
-	ipk, addrk := ipKey(ip), store.AddressKey(addr)
+	// A nil or malformed ip is the zero Addr: clientkey.Unknown.
+	ipAddr, _ := netip.AddrFromSlice(ip)
+	ipk, addrk := clientkey.Of(ipAddr), store.AddressKey(addr)
 	if len(addrk) > maxAddr {
 		// No such address exists (RFC 5321 §4.5.3.1 bounds a path), and
 		// the limiter must not keep megabytes of made-up keys: one key
@@ -346,17 +350,4 @@ func (a *Authenticator) decoyHash() (string, error) {
 		}
 	})
 	return a.decoy, a.decoyErr
-}
-
-// ipKey is the limiter's key for a client: an IPv4 address, or an IPv6
-// address's /64, since one host holds a whole /64 and could otherwise
-// take a fresh address for every guess.
-func ipKey(ip net.IP) string {
-	if ip4 := ip.To4(); ip4 != nil {
-		return ip4.String()
-	}
-	if len(ip) == net.IPv6len {
-		return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
-	}
-	return "unknown"
 }

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"sync"
 	"testing"
 	"time"
+
+	"praxis/listserv/clientkey"
 )
 
 const (
@@ -110,7 +113,7 @@ func TestLoginSuccessResetsNothing(t *testing.T) {
 	}
 	wantFailed(t, a.Login(ctx, ip1, "carol@example.net", annPass), "the last guess")
 	wantFailed(t, a.Login(ctx, ip1, "bob@example.net", bobPass), "after the IP's limit, even bob's password")
-	if got := a.byIP.failures(ipKey(ip1), clk.Now()); got != maxIPFailures {
+	if got := a.byIP.failures(clientkey.Of(netip.MustParseAddr(ip1.String())), clk.Now()); got != maxIPFailures {
 		t.Errorf("the IP's failures: %d, want %d", got, maxIPFailures)
 	}
 
@@ -302,22 +305,5 @@ func TestLimiterWindow(t *testing.T) {
 	}
 	if got := l.failures("many", t0); got != 3 {
 		t.Errorf("%d failures kept, want the newest 3", got)
-	}
-}
-
-// TestIPKey: IPv4 (plain or mapped) by address, IPv6 by /64.
-func TestIPKey(t *testing.T) {
-	for _, tt := range []struct{ ip, want string }{
-		{"192.0.2.1", "192.0.2.1"},
-		{"::ffff:192.0.2.1", "192.0.2.1"},
-		{"2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"},
-		{"::1", "::/64"},
-	} {
-		if got := ipKey(net.ParseIP(tt.ip)); got != tt.want {
-			t.Errorf("ipKey(%s) = %q, want %q", tt.ip, got, tt.want)
-		}
-	}
-	if got := ipKey(nil); got != "unknown" {
-		t.Errorf("ipKey(nil) = %q", got)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"praxis/listserv/clientkey"
 )
 
 // connOf finds the limiter's connection under a session's (possibly TLS)
@@ -50,19 +52,14 @@ func limitConns(l net.Listener, max, perClient int, exempt func(net.Addr) bool, 
 		conns: map[*limitedConn]struct{}{}, clients: map[string]int{}}
 }
 
-// clientKey is the address connections are counted by: the IP, or for
-// IPv6 its /64, which one subscriber line gets whole (RFC 6177).
+// clientKey is the key connections are counted by (clientkey.Of: the IP,
+// an IPv6 /64 whole); a listener that is no IP one keys by its address.
 func clientKey(remote net.Addr) string {
 	ap, err := netip.ParseAddrPort(remote.String())
 	if err != nil {
 		return remote.String()
 	}
-	a := ap.Addr().Unmap()
-	if a.Is6() {
-		p, _ := a.Prefix(64)
-		return p.String()
-	}
-	return a.String()
+	return clientkey.Of(ap.Addr())
 }
 
 // endIdle makes every connection that is not in a mail transaction time out
