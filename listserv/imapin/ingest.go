@@ -69,6 +69,10 @@ type Ingester struct {
 	recv   inbound.Receiver
 	st     Store
 	log    *slog.Logger
+	// row is the source's row as this process last read or wrote it (nil
+	// until read): the row is written only when it changes, not on every
+	// idle poll. Only Run's goroutine uses it.
+	row *store.IngestSource
 }
 
 // New makes the ingester of one source; Run runs it.
@@ -117,7 +121,7 @@ func (in *Ingester) Run(ctx context.Context) error {
 			msg = err.Error()
 		}
 		in.log.Error("imap ingest failed", "err", msg, "retry_in", backoff.String())
-		if err := in.st.SetIngestError(context.WithoutCancel(ctx), in.source, in.cfg.URL.List, msg); err != nil {
+		if err := in.setError(context.WithoutCancel(ctx), msg); err != nil {
 			in.log.Warn("imap ingest: keeping the last error", "err", err)
 		}
 		t := time.NewTimer(backoff)
@@ -387,7 +391,7 @@ func (in *Ingester) pass(ctx context.Context, c *client.Client) error {
 		posted, last, err := in.take(ctx, c, src.UIDValidity, route, chunk)
 		if last > src.LastUID {
 			src.LastUID = last
-			if perr := in.st.PutIngestSource(ctx, src); perr != nil && err == nil {
+			if perr := in.put(ctx, src); perr != nil && err == nil {
 				err = perr
 			}
 		}
@@ -403,10 +407,57 @@ func (in *Ingester) pass(ctx context.Context, c *client.Client) error {
 			return actErr
 		}
 		in.log.Warn("imap ingest: after-action failed; retried on the next pass", "err", actErr)
-		return in.st.SetIngestError(ctx, in.source, in.cfg.URL.List, actErr.Error())
+		return in.setError(ctx, actErr.Error())
 	}
 	// A pass that got through clears the error shown by list show.
-	return in.st.PutIngestSource(ctx, src)
+	if in.row.LastError != "" || in.row.ListAddress != src.ListAddress {
+		return in.put(ctx, src)
+	}
+	return nil
+}
+
+// loadRow reads the source's row once per process; a source without one
+// yet is a row of zeros.
+func (in *Ingester) loadRow(ctx context.Context) error {
+	if in.row != nil {
+		return nil
+	}
+	row, err := in.st.IngestSource(ctx, in.source)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		row = &store.IngestSource{Source: in.source}
+	case err != nil:
+		return err
+	}
+	in.row = row
+	return nil
+}
+
+// put writes where the source got to and clears its last error.
+func (in *Ingester) put(ctx context.Context, src *store.IngestSource) error {
+	if err := in.st.PutIngestSource(ctx, src); err != nil {
+		return err
+	}
+	row := *src
+	row.LastError = ""
+	in.row = &row
+	return nil
+}
+
+// setError keeps msg as the source's last error, unless it is kept
+// already: a source failing the same way on every retry writes it once.
+func (in *Ingester) setError(ctx context.Context, msg string) error {
+	if err := in.loadRow(ctx); err != nil {
+		return err
+	}
+	if in.row.LastError == msg && in.row.ListAddress == in.cfg.URL.List {
+		return nil
+	}
+	if err := in.st.SetIngestError(ctx, in.source, in.cfg.URL.List, msg); err != nil {
+		return err
+	}
+	in.row.LastError, in.row.ListAddress = msg, in.cfg.URL.List
+	return nil
 }
 
 // sourceState reads where this source got to, starting afresh on the
@@ -423,13 +474,13 @@ func (in *Ingester) pass(ctx context.Context, c *client.Client) error {
 // the renumbering). The first contact with a mailbox is handled the same
 // way: unread mail waiting there is taken, mail already read is not.
 func (in *Ingester) sourceState(ctx context.Context, c *client.Client, mbox *imap.MailboxStatus) (*store.IngestSource, error) {
-	src, err := in.st.IngestSource(ctx, in.source)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := in.loadRow(ctx); err != nil {
 		return nil, err
 	}
-	if err == nil && src.UIDValidity == mbox.UidValidity && src.UIDValidity != 0 {
+	if in.row.UIDValidity == mbox.UidValidity && in.row.UIDValidity != 0 {
+		src := *in.row
 		src.ListAddress = in.cfg.URL.List
-		return src, nil
+		return &src, nil
 	}
 	next := mbox.UidNext
 	if next == 0 {
@@ -443,12 +494,12 @@ func (in *Ingester) sourceState(ctx context.Context, c *client.Client, mbox *ima
 		}
 		next = max(next, 1)
 	}
-	if src != nil && src.UIDValidity != 0 {
+	if in.row.UIDValidity != 0 {
 		in.log.Warn("imap ingest: UIDVALIDITY changed; taking only unseen messages below UIDNEXT",
-			"old", src.UIDValidity, "new", mbox.UidValidity, "uidnext", next)
+			"old", in.row.UIDValidity, "new", mbox.UidValidity, "uidnext", next)
 	}
-	src = &store.IngestSource{Source: in.source, ListAddress: in.cfg.URL.List, UIDValidity: mbox.UidValidity, StartUID: next}
-	if err := in.st.PutIngestSource(ctx, src); err != nil {
+	src := &store.IngestSource{Source: in.source, ListAddress: in.cfg.URL.List, UIDValidity: mbox.UidValidity, StartUID: next}
+	if err := in.put(ctx, src); err != nil {
 		return nil, err
 	}
 	return src, nil

@@ -27,6 +27,9 @@ type fixture struct {
 	list *store.List
 	dc   *imapintest.Dovecot
 	recv *inbound.Spool
+	// ingestStore, when set, is the Store the ingesters are given
+	// instead of st (a test's wrapper around it).
+	ingestStore imapin.Store
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -79,7 +82,11 @@ func (f *fixture) start(rawURL string, tune func(*imapin.Config)) *running {
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(testWriter{f.t}, nil))
 	}
-	r.in = imapin.New(cfg, f.recv, f.st, log)
+	var ist imapin.Store = f.st
+	if f.ingestStore != nil {
+		ist = f.ingestStore
+	}
+	r.in = imapin.New(cfg, f.recv, ist, log)
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	go func() {

@@ -1,0 +1,91 @@
+package imapin_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"praxis/listserv/config"
+	"praxis/listserv/imapin"
+	"praxis/listserv/store"
+)
+
+// countingStore counts the writes to the source's row (its progress and
+// its last error) that go through it.
+type countingStore struct {
+	imapin.Store
+	rowWrites atomic.Int64
+}
+
+func (s *countingStore) PutIngestSource(ctx context.Context, src *store.IngestSource) error {
+	s.rowWrites.Add(1)
+	return s.Store.PutIngestSource(ctx, src)
+}
+
+func (s *countingStore) SetIngestError(ctx context.Context, source, listAddress, msg string) error {
+	s.rowWrites.Add(1)
+	return s.Store.SetIngestError(ctx, source, listAddress, msg)
+}
+
+// Polls that find nothing new write nothing: the source's row is written
+// when it changes (a first contact, progress, an error kept or cleared),
+// not on every pass. An error left by an earlier process is cleared by
+// the first pass that gets through.
+func TestIngestIdlePollsWriteNothing(t *testing.T) {
+	f := newFixture(t)
+	cs := &countingStore{Store: f.st}
+	f.ingestStore = cs
+	u := f.dc.URL("INBOX", f.list.Address, "")
+	pu, err := config.ParseIngestURL(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	source := pu.Source()
+	if err := f.st.SetIngestError(ctx, source, f.list.Address, "connection refused"); err != nil {
+		t.Fatal(err)
+	}
+	f.dc.Append("INBOX", mail(1, ""), mail(2, ""))
+
+	// writes[i] is the count after pass i+1, taken in the pass's own
+	// goroutine so that no pass is half counted.
+	var mu sync.Mutex
+	var writes []int64
+	r := f.start(u, func(c *imapin.Config) {
+		c.PollInterval = 20 * time.Millisecond
+		c.Passed = func() {
+			mu.Lock()
+			writes = append(writes, cs.rowWrites.Load())
+			mu.Unlock()
+		}
+	})
+	passes := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(writes)
+	}
+	waitFor(t, "8 passes", func() bool { return passes() >= 8 })
+	onceEach(t, f.spooled(), 2)
+	mu.Lock()
+	after1, after8 := writes[0], writes[7]
+	mu.Unlock()
+	if after8 != after1 {
+		t.Errorf("%d row writes in 7 passes that found nothing new, want 0", after8-after1)
+	}
+	src, err := f.st.IngestSource(ctx, source)
+	if err != nil || src.LastError != "" || src.LastUID != 2 {
+		t.Errorf("source after the first pass = %+v (%v), want last uid 2 and no error", src, err)
+	}
+
+	// A new message is progress: the row is written again.
+	n := passes()
+	f.dc.Append("INBOX", mail(3, ""))
+	onceEach(t, f.waitSpooled(3), 3)
+	waitFor(t, "a pass after the post", func() bool { return passes() > n+1 })
+	r.stop()
+	if src, err := f.st.IngestSource(ctx, source); err != nil || src.LastUID != 3 {
+		t.Errorf("source after a new message = %+v (%v), want last uid 3", src, err)
+	}
+}
