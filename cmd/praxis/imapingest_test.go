@@ -169,3 +169,39 @@ func TestIMAPIngestErrorInListShow(t *testing.T) {
 		t.Errorf("a password shows in list show or the log")
 	}
 }
+
+// `praxis list show` shows the mailboxes serve is configured with: one
+// given to serve is shown from its start, and one removed from
+// --imap-ingest is no longer shown once serve starts without it.
+func TestIMAPIngestListShowConfigured(t *testing.T) {
+	dc := imapintest.Start(t)
+	c := dc.Client()
+	if err := c.Create("Other"); err != nil {
+		t.Fatal(err)
+	}
+	c.Logout()
+	data := t.TempDir()
+	praxis(t, data, "list", "create", "cop@example.org", "--name", "CoP", "--post", "open")
+	rec := newRecorder(t)
+	inbox, other := dc.URL("INBOX", "cop@example.org", ""), dc.URL("Other", "cop@example.org", "")
+	ingestLines := func() []string {
+		var out []string
+		for _, l := range strings.Split(praxis(t, data, "list", "show", "cop@example.org"), "\n") {
+			if strings.HasPrefix(l, "IMAP ingest:") {
+				out = append(out, l)
+			}
+		}
+		return out
+	}
+	srv := serve(t, data, rec.sink.Addr(), "--imap-ingest", inbox, "--imap-ingest", other)
+	if got := ingestLines(); len(got) != 2 || !strings.Contains(got[0], "/INBOX,") || !strings.Contains(got[1], "/Other,") {
+		t.Errorf("with both mailboxes configured, list show has %q", got)
+	}
+	srv.stop(t)
+
+	srv = serve(t, data, rec.sink.Addr(), "--imap-ingest", inbox)
+	defer srv.stop(t)
+	if got := ingestLines(); len(got) != 1 || !strings.Contains(got[0], "/INBOX,") {
+		t.Errorf("with Other removed from --imap-ingest, list show has %q", got)
+	}
+}

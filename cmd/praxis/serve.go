@@ -186,6 +186,27 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 		return err
 	}
 
+	// One ingester per --imap-ingest mailbox (URLs checked by Validate).
+	// The store's sources become this serve's, so that `praxis list show`
+	// shows the mailboxes configured now (a new one before its first
+	// pass) and no longer one that was removed; before the listeners are
+	// announced, so a list show after them sees the new set.
+	var ingesters []*imapin.Ingester
+	configured := map[string]string{}
+	for _, raw := range cfg.IMAPIngest {
+		u, err := config.ParseIngestURL(raw)
+		if err != nil {
+			return err
+		}
+		in := imapin.New(imapin.Config{URL: u, MaxMessageBytes: cfg.MaxMessageBytes}, svc.Inbound(), svc.Store(), log.With("part", "imap-ingest"))
+		log.Info("imap ingest", "source", in.Source(), "list", u.List, "after", u.After)
+		ingesters = append(ingesters, in)
+		configured[in.Source()] = u.List
+	}
+	if err := svc.Store().KeepIngestSources(ctx, configured); err != nil {
+		return err
+	}
+
 	type receiver struct {
 		name string
 		srv  *smtpin.Server
@@ -240,17 +261,6 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 		return err
 	}
 	announce("http", webSrv.Addr().String())
-	// One ingester per --imap-ingest mailbox (URLs checked by Validate).
-	var ingesters []*imapin.Ingester
-	for _, raw := range cfg.IMAPIngest {
-		u, err := config.ParseIngestURL(raw)
-		if err != nil {
-			return err
-		}
-		in := imapin.New(imapin.Config{URL: u, MaxMessageBytes: cfg.MaxMessageBytes}, svc.Inbound(), svc.Store(), log.With("part", "imap-ingest"))
-		log.Info("imap ingest", "source", in.Source(), "list", u.List, "after", u.After)
-		ingesters = append(ingesters, in)
-	}
 
 	// The journey after the 250: check, then deliver. These parts run on
 	// a context of their own that ends only after the receivers have

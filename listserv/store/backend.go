@@ -175,6 +175,9 @@ type IMAPIngest interface {
 	IngestSources(ctx context.Context, listAddress string) ([]*IngestSource, error)
 	PutIngestSource(ctx context.Context, src *IngestSource) error
 	SetIngestError(ctx context.Context, source, listAddress, msg string) error
+	KeepIngestSources(ctx context.Context, configured map[string]string) error
+	MarkIngestCopying(ctx context.Context, source string, uidValidity uint32, uids []uint32, to IngestCopy) error
+	IngestCopying(ctx context.Context, source string, uidValidity uint32, uids []uint32) (map[uint32]IngestCopy, error)
 }
 
 // IMAPArchive is what the IMAP view of the archive (archive/imapview)

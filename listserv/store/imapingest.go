@@ -247,3 +247,115 @@ func (s *ingestTable) SetIngestError(ctx context.Context, source, listAddress, m
 	}
 	return nil
 }
+
+// KeepIngestSources makes the sources' rows those of the sources a serve
+// is configured with (source → list address): a row for each, so that
+// `praxis list show` shows a source before its first pass, and none for
+// a source no longer configured. The keys of the messages taken stay, so
+// a source configured again takes nothing twice.
+func (s *ingestTable) KeepIngestSources(ctx context.Context, configured map[string]string) error {
+	tx, release, err := s.begin(ctx, s.db)
+	if err != nil {
+		return fmt.Errorf("store: keep ingest sources: %w", err)
+	}
+	defer release()
+	rows, err := tx.QueryContext(ctx, `SELECT source FROM imap_ingest_sources`)
+	if err != nil {
+		return fmt.Errorf("store: keep ingest sources: %w", err)
+	}
+	var gone []string
+	for rows.Next() {
+		var src string
+		if err := rows.Scan(&src); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: keep ingest sources: %w", err)
+		}
+		if _, ok := configured[src]; !ok {
+			gone = append(gone, src)
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return fmt.Errorf("store: keep ingest sources: %w", err)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: keep ingest sources: %w", err)
+	}
+	for _, src := range gone {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM imap_ingest_sources WHERE source = ?`, src); err != nil {
+			return fmt.Errorf("store: keep ingest sources: %w", err)
+		}
+	}
+	now := s.unix()
+	for src, list := range configured {
+		_, err := tx.ExecContext(ctx, `INSERT INTO imap_ingest_sources (source, list_address, updated_at) VALUES (?, ?, ?)
+			ON CONFLICT (source) DO UPDATE SET list_address = excluded.list_address`, src, list, now)
+		if err != nil {
+			return fmt.Errorf("store: keep ingest sources: %w", err)
+		}
+	}
+	return tx.Commit()
+}
+
+// IngestCopy is where a COPY of posted messages into the after=move
+// folder began: the folder's UIDVALIDITY and UIDNEXT just before it. A
+// copy that COPY made has a UID from UIDNext on (RFC 3501 §2.3.1.1).
+type IngestCopy struct {
+	UIDValidity uint32
+	UIDNext     uint32
+}
+
+// MarkIngestCopying records, before the COPY is sent, that uids are being
+// copied to the folder as to says.
+func (s *ingestTable) MarkIngestCopying(ctx context.Context, source string, uidValidity uint32, uids []uint32, to IngestCopy) error {
+	if len(uids) == 0 {
+		return nil
+	}
+	tx, release, err := s.begin(ctx, s.db)
+	if err != nil {
+		return fmt.Errorf("store: ingest copying: %w", err)
+	}
+	defer release()
+	stmt, err := tx.PrepareContext(ctx, `UPDATE imap_ingested SET copy_uidvalidity = ?, copy_uidnext = ? WHERE source = ? AND uidvalidity = ? AND uid = ?`)
+	if err != nil {
+		return fmt.Errorf("store: ingest copying: %w", err)
+	}
+	defer stmt.Close()
+	for _, u := range uids {
+		if _, err := stmt.ExecContext(ctx, to.UIDValidity, to.UIDNext, source, uidValidity, u); err != nil {
+			return fmt.Errorf("store: ingest copying: %w", err)
+		}
+	}
+	return tx.Commit()
+}
+
+// IngestCopying returns, for those of uids whose COPY began (a copy may be
+// in the folder already), where it began.
+func (s *ingestTable) IngestCopying(ctx context.Context, source string, uidValidity uint32, uids []uint32) (map[uint32]IngestCopy, error) {
+	out := make(map[uint32]IngestCopy)
+	if len(uids) == 0 {
+		return out, nil
+	}
+	lo, hi := uids[0], uids[0]
+	want := make(map[uint32]bool, len(uids))
+	for _, u := range uids {
+		lo, hi = min(lo, u), max(hi, u)
+		want[u] = true
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT uid, copy_uidvalidity, copy_uidnext FROM imap_ingested
+		WHERE source = ? AND uidvalidity = ? AND uid BETWEEN ? AND ? AND copy_uidnext > 0`, source, uidValidity, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("store: ingest copying: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var u uint32
+		var c IngestCopy
+		if err := rows.Scan(&u, &c.UIDValidity, &c.UIDNext); err != nil {
+			return nil, fmt.Errorf("store: ingest copying: %w", err)
+		}
+		if want[u] {
+			out[u] = c
+		}
+	}
+	return out, rows.Err()
+}

@@ -140,4 +140,33 @@ func imapIngestOnce(t *testing.T, s store.Backend) {
 	if got1.LastError != "" || got1.LastUID != 5 {
 		t.Errorf("a good pass keeps no error: %+v", got1)
 	}
+
+	// A COPY begun (after=move without MOVE) is recorded on the rows it
+	// covers, and read back for those only.
+	if cp, err := s.IngestCopying(ctx, src, 7, []uint32{3, 5}); err != nil || len(cp) != 0 {
+		t.Errorf("IngestCopying before any = %v (%v)", cp, err)
+	}
+	must(t, s.MarkIngestCopying(ctx, src, 7, []uint32{3}, store.IngestCopy{UIDValidity: 9, UIDNext: 40}))
+	if cp, err := s.IngestCopying(ctx, src, 7, []uint32{3, 5}); err != nil || len(cp) != 1 || cp[3] != (store.IngestCopy{UIDValidity: 9, UIDNext: 40}) {
+		t.Errorf("IngestCopying = %v (%v), want 3 from 9/40", cp, err)
+	}
+
+	// The rows kept are those of the sources configured: a new one gets
+	// a row, a removed one loses its row but not its keys.
+	const second = "imaps://u@imap.example.net:993/Lists"
+	must(t, s.KeepIngestSources(ctx, map[string]string{src: l.Address, second: l.Address}))
+	srcs, err = s.IngestSources(ctx, l.Address)
+	must(t, err)
+	if len(srcs) != 2 || srcs[0].LastUID != 5 || srcs[1].Source != second || srcs[1].UIDValidity != 0 {
+		t.Errorf("after keeping both: %+v", srcs)
+	}
+	must(t, s.KeepIngestSources(ctx, map[string]string{second: l.Address}))
+	srcs, err = s.IngestSources(ctx, l.Address)
+	must(t, err)
+	if len(srcs) != 1 || srcs[0].Source != second {
+		t.Errorf("after removing %s: %+v", src, srcs)
+	}
+	if got, err := s.IngestedUIDs(ctx, src, 7, []uint32{3}); err != nil || !got[3] {
+		t.Errorf("a removed source's keys: %v (%v), want kept", got, err)
+	}
 }
