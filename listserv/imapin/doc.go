@@ -15,6 +15,9 @@
 // is the message flagged \Seen, moved or deleted (after=), and an
 // after-action that failed is retried on the next pass: it is safe to
 // repeat, because a recorded message is never reposted whatever its flags.
+// after=move on a server without MOVE is a COPY and then a delete; the
+// folder's UIDNEXT is recorded before the COPY, so that a retry finds the
+// copies an interrupted one made and does not copy them twice (after.go).
 //
 // A message too big (its RFC822.SIZE over max-message-bytes, checked before
 // its body is fetched) or unreadable is refused as SMTP would refuse it:

@@ -32,6 +32,8 @@ type Store interface {
 	IngestSource(ctx context.Context, source string) (*store.IngestSource, error)
 	PutIngestSource(ctx context.Context, src *store.IngestSource) error
 	SetIngestError(ctx context.Context, source, listAddress, msg string) error
+	MarkIngestCopying(ctx context.Context, source string, uidValidity uint32, uids []uint32, to store.IngestCopy) error
+	IngestCopying(ctx context.Context, source string, uidValidity uint32, uids []uint32) (map[uint32]store.IngestCopy, error)
 }
 
 var _ Store = (*store.Store)(nil)
@@ -60,6 +62,9 @@ type Config struct {
 	// Passed, when set, is called after every pass that got through
 	// (tests wait on it instead of on time).
 	Passed func()
+	// interrupt, when set, is called at the points a crash may fall
+	// between two steps (tests: export_test.go); an error stops there.
+	interrupt func(point string) error
 }
 
 // Ingester takes the messages of one mailbox into a list.
@@ -98,6 +103,14 @@ func New(cfg Config, recv inbound.Receiver, st Store, log *slog.Logger) *Ingeste
 	src := cfg.URL.Source()
 	return &Ingester{cfg: cfg, source: src, recv: recv, st: st,
 		log: log.With("source", src, "list", cfg.URL.List)}
+}
+
+// interrupt stops a step at point when a test asks for it.
+func (in *Ingester) interrupt(point string) error {
+	if in.cfg.interrupt == nil {
+		return nil
+	}
+	return in.cfg.interrupt(point)
 }
 
 // Source is the source's name in the store and the logs (no password).
