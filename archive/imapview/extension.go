@@ -2,7 +2,9 @@ package imapview
 
 import (
 	"errors"
+	"net"
 	"strings"
+	"time"
 
 	"github.com/emersion/go-imap"
 	"github.com/emersion/go-imap/backend"
@@ -15,6 +17,7 @@ import (
 // extension is the view's own handling of the commands where go-imap's
 // defaults are not what a read-only archive answers:
 //
+//   - STARTTLS: the line guard goes inside the TLS session;
 //   - LOGIN and AUTHENTICATE: anonymous always (it carries no secret),
 //     passwords only over TLS or from loopback (RFC 3501 §6.2.3, LOGINDISABLED);
 //   - SELECT and EXAMINE: the mailbox learns which it was, so that EXAMINE
@@ -49,6 +52,8 @@ func canPassword(c server.Conn) bool { return c.IsTLS() || c.Server().AllowInsec
 // Command is server.Extension's.
 func (e *extension) Command(name string) server.HandlerFactory {
 	switch name {
+	case "STARTTLS":
+		return func() server.Handler { return &startTLSHandler{} }
 	case "LOGIN":
 		return func() server.Handler { return &loginHandler{} }
 	case "AUTHENTICATE":
@@ -86,6 +91,51 @@ func authenticated(conn server.Conn) error {
 	return &imap.ErrStatusResp{Resp: &imap.StatusResp{Type: imap.StatusRespOk, Code: imap.CodeCapability, Arguments: args, Info: "Logged in"}}
 }
 
+// startTLSHandler is go-imap's STARTTLS (RFC 3501 §6.2.1) with the line
+// guard moved inside the TLS session. go-imap starts TLS over the
+// connection it reads, which is the guard: the guard would then count
+// ciphertext, where any byte of 256 is a newline, and a line could grow
+// without end. So TLS is started on the guard's own connection, and the
+// TLS session is guarded anew.
+type startTLSHandler struct{ server.StartTLS }
+
+func (h *startTLSHandler) Upgrade(conn server.Conn) error {
+	return h.StartTLS.Upgrade(guardedUpgrade{conn})
+}
+
+// guardedUpgrade is the session as go-imap's STARTTLS sees it: Upgrade
+// puts the new TLS session under a guard of its own; the rest is the
+// session's (go-imap records the TLS session in it: IsTLS, TLSState).
+type guardedUpgrade struct{ server.Conn }
+
+func (c guardedUpgrade) Upgrade(upgrade imap.ConnUpgrader) error {
+	return c.Conn.Upgrade(func(sock net.Conn) (net.Conn, error) {
+		g, ok := sock.(*guardedConn)
+		if !ok {
+			return nil, errors.New("imap: STARTTLS on a connection without its guard")
+		}
+		// The handshake has the time a new connection has (accept).
+		g.Conn.SetDeadline(time.Now().Add(greetTimeout))
+		nc, err := upgrade(g.Conn)
+		if err != nil {
+			return nil, err
+		}
+		nc.SetDeadline(time.Now().Add(c.Server().AutoLogout))
+		return g.over(nc), nil
+	})
+}
+
+// sessionInfo is conn.Info() with the TLS state of a session that began
+// TLS with STARTTLS: go-imap's Info looks for it in the type of the
+// connection it reads, which is the guard over the TLS session.
+func sessionInfo(conn server.Conn) *imap.ConnInfo {
+	info := conn.Info()
+	if info.TLS == nil {
+		info.TLS = conn.TLSState()
+	}
+	return info
+}
+
 type loginHandler struct{ commands.Login }
 
 func (h *loginHandler) Handle(conn server.Conn) error {
@@ -96,7 +146,7 @@ func (h *loginHandler) Handle(conn server.Conn) error {
 	if !strings.EqualFold(h.Username, Anonymous) && !canPassword(conn) {
 		return errPrivacy
 	}
-	u, err := conn.Server().Backend.Login(conn.Info(), h.Username, h.Password)
+	u, err := conn.Server().Backend.Login(sessionInfo(conn), h.Username, h.Password)
 	if err != nil {
 		return err
 	}
@@ -125,7 +175,7 @@ func (h *authenticateHandler) Handle(conn server.Conn) error {
 			if identity != "" && !strings.EqualFold(identity, username) {
 				return errAuthFailed
 			}
-			u, err := conn.Server().Backend.Login(conn.Info(), username, password)
+			u, err := conn.Server().Backend.Login(sessionInfo(conn), username, password)
 			if err != nil {
 				return err
 			}

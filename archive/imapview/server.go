@@ -273,6 +273,10 @@ func (s *Server) Run(ctx context.Context) error {
 	return err
 }
 
+// greetTimeout bounds a new connection's TLS handshake and the reading of
+// the greeting, and STARTTLS's handshake.
+const greetTimeout = time.Minute
+
 // accept takes connections from ln, holds each address to its share, and
 // hands the rest to the server that fits the peer.
 func (s *Server) accept(ctx context.Context, ln net.Listener, isTLS bool, lns *[kinds]*chanListener) error {
@@ -299,7 +303,7 @@ func (s *Server) accept(ctx context.Context, ln net.Listener, isTLS bool, lns *[
 		}
 		// A client that never finishes its TLS handshake or never reads
 		// the greeting is dropped; go-imap sets the idle timeout after.
-		c.SetDeadline(time.Now().Add(time.Minute))
+		c.SetDeadline(time.Now().Add(greetTimeout))
 		var inner net.Conn = c
 		k := remote
 		switch {
@@ -427,6 +431,16 @@ func literalLength(line []byte, max int) int {
 		return 0
 	}
 	return n
+}
+
+// over moves the guard onto nc, the TLS session that STARTTLS began on
+// c's connection: from now on the lines are inside it. c is read no more
+// (nc reads the connection under it) and hands its release to the new
+// guard, which closes the connection through nc.
+func (c *guardedConn) over(nc net.Conn) *guardedConn {
+	g := &guardedConn{Conn: nc, maxLine: c.maxLine, maxLiteral: c.maxLiteral, release: c.release}
+	c.release = func() {}
+	return g
 }
 
 func (c *guardedConn) Close() error {
