@@ -7,7 +7,6 @@ import (
 	"net"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-imap"
@@ -45,15 +44,16 @@ var (
 // opTimeout bounds one command's store work.
 const opTimeout = 2 * time.Minute
 
-// core is the backend shared by the view's go-imap servers: the store, the
-// poller's state and the servers' update channels.
+// core is the backend shared by the view's go-imap servers: the store, and
+// the sessions with a mailbox selected, which the poller and the
+// member's other sessions tell of changes (poll.go).
 type core struct {
 	deps Deps
 	log  *slog.Logger
 
-	mu       sync.Mutex
-	backends []*serverBackend
-	session  atomic.Int64
+	// storeMu orders members' STOREs with what their other sessions are
+	// told (storing); a member's list is one of them.
+	storeMu [16]sync.Mutex
 
 	// The poller's view: the newest post and the count of each list, as
 	// last seen; and the sessions to tell.
@@ -74,25 +74,16 @@ func newCore(deps Deps, log *slog.Logger) *core {
 func (c *core) close() { c.cancel() }
 
 // serverBackend is the backend one go-imap server holds: the core and the
-// channel of updates its server delivers to its own sessions.
+// kind of peer its server serves. It is no BackendUpdater: the sessions
+// are told of new posts and of flags by the core itself (poll.go).
 type serverBackend struct {
 	*core
-	kind    kind
-	updates chan backend.Update
+	kind kind
 }
 
 func (c *core) serverBackend(k kind) *serverBackend {
-	b := &serverBackend{core: c, kind: k, updates: make(chan backend.Update, 64)}
-	c.mu.Lock()
-	c.backends = append(c.backends, b)
-	c.mu.Unlock()
-	return b
+	return &serverBackend{core: c, kind: k}
 }
-
-// Updates is BackendUpdater's: flags changed by a STORE, told to the
-// sessions that share them. (New posts are told by the poller, which
-// writes to each session itself: poll.go.)
-func (b *serverBackend) Updates() <-chan backend.Update { return b.updates }
 
 // SupportedThreadAlgorithms is sortthread.ThreadBackend's.
 func (b *serverBackend) SupportedThreadAlgorithms() []sortthread.ThreadAlgorithm {
@@ -140,10 +131,11 @@ func (c *core) loginAnonymous(conn server.Conn) error {
 }
 
 func (b *serverBackend) newUser(addr string) *user {
-	n := b.session.Add(1)
-	u := &user{b: b, addr: addr, id: n}
+	u := &user{b: b, addr: addr}
 	if addr == "" {
-		u.session = newSessionFlags()
+		u.key, u.session = Anonymous, newSessionFlags()
+	} else {
+		u.key = store.AddressKey(addr)
 	}
 	return u
 }
@@ -152,32 +144,15 @@ func (b *serverBackend) newUser(addr string) *user {
 type user struct {
 	b    *serverBackend
 	addr string
-	id   int64
+	// key is the member's address as the store keys it (one member's
+	// sessions share it), or Anonymous.
+	key string
 	// session keeps an anonymous session's flags.
 	session *sessionFlags
 }
 
-// Username is backend.User's. go-imap routes updates by it, and no client
-// sees it: each anonymous session gets its own, so that one session's
-// flags are told to it alone.
-func (u *user) Username() string {
-	if u.addr == "" {
-		return Anonymous + "\x00" + itoa(u.id)
-	}
-	return store.AddressKey(u.addr)
-}
-
-func itoa(n int64) string {
-	var b [20]byte
-	i := len(b)
-	for {
-		i--
-		b[i] = byte('0' + n%10)
-		if n /= 10; n == 0 {
-			return string(b[i:])
-		}
-	}
-}
+// Username is backend.User's.
+func (u *user) Username() string { return u.key }
 
 // visible returns the list named name if this session may read it, else
 // errNoMailbox: the same answer for a private list of
@@ -270,7 +245,7 @@ func (u *user) RenameMailbox(string, string) error { return errReadOnly }
 
 // Logout is backend.User's: the session is gone.
 func (u *user) Logout() error {
-	u.b.core.unselected(u)
+	u.b.core.unselected(u, false)
 	return nil
 }
 

@@ -24,14 +24,17 @@ import (
 //     sets no \Seen;
 //   - EXPUNGE and APPEND: NO [NOPERM], whatever the mailbox;
 //   - NAMESPACE (RFC 2342), which go-imap v1 does not serve;
-//   - UID, whose parser panics on a UID alone; CLOSE, to stop the poller
-//     telling the session;
+//   - UID, whose parser panics on a UID alone; CLOSE and UNSELECT, to stop
+//     telling the session of the list;
+//   - STORE, answered from the command and told to the member's other
+//     sessions: see storeHandler;
 //   - IDLE, whose DONE go-imap v1.2.1 reads past: see idleHandler.
 type extension struct {
 	core *core
 	// enabled is set once server.Enable has taken the extension:
-	// Enable drops an extension that offers IDLE (taking it for the old
-	// go-imap-idle one, now built in), so IDLE is offered only after.
+	// Enable drops an extension that offers IDLE or UNSELECT (taking it
+	// for the old go-imap-idle or go-imap-unselect one, now built in), so
+	// these are offered only after.
 	enabled bool
 }
 
@@ -72,9 +75,15 @@ func (e *extension) Command(name string) server.HandlerFactory {
 		return func() server.Handler { return &uidHandler{} }
 	case "CLOSE":
 		return func() server.Handler { return &closeHandler{} }
+	case "STORE":
+		return func() server.Handler { return &storeHandler{} }
 	case "IDLE":
 		if e.enabled {
 			return func() server.Handler { return &idleHandler{} }
+		}
+	case "UNSELECT":
+		if e.enabled {
+			return func() server.Handler { return &unselectHandler{} }
 		}
 	}
 	return nil
@@ -202,7 +211,7 @@ func (h *selectHandler) Handle(conn server.Conn) error {
 	if !ok {
 		return errors.New("imap: not our user")
 	}
-	u.b.core.unselected(u)
+	u.b.core.unselected(u, true)
 	mb, err := u.GetMailbox(h.Mailbox)
 	if err != nil {
 		return err
@@ -239,11 +248,9 @@ func (h *uidHandler) Parse(fields []any) error {
 	return h.Uid.Parse(fields)
 }
 
-// closeHandler is go-imap's CLOSE, and the poller stops telling the
-// session of the list. (UNSELECT cannot be taken over: Server.Enable
-// drops an extension that offers it. After UNSELECT the poller may still
-// tell the session of its former list until it selects another or logs
-// out; clients ignore an EXISTS out of the selected state.)
+// closeHandler and unselectHandler are go-imap's CLOSE and UNSELECT (RFC
+// 3691), and the session is told no more of the list: no EXISTS, no
+// FETCH after the answer.
 type closeHandler struct{ server.Close }
 
 func (h *closeHandler) Handle(conn server.Conn) error {
@@ -251,10 +258,73 @@ func (h *closeHandler) Handle(conn server.Conn) error {
 	return h.Close.Handle(conn)
 }
 
+type unselectHandler struct{ server.Unselect }
+
+func (h *unselectHandler) Handle(conn server.Conn) error {
+	forget(conn)
+	return h.Unselect.Handle(conn)
+}
+
 func forget(conn server.Conn) {
 	if u, ok := conn.Context().User.(*user); ok {
-		u.b.core.unselected(u)
+		u.b.core.unselected(u, true)
 	}
+}
+
+// storeHandler is STORE and UID STORE (RFC 3501 §6.4.6, §6.4.8). The
+// session is answered from the command itself, with the flags the STORE
+// left (unless .SILENT), and the member's other sessions on the list are
+// told through their selections (tellFlags), not through go-imap's
+// BackendUpdater: go-imap v1.2.1 hands each update to every session from
+// one goroutine per server and lost FETCHes when a member had several
+// sessions on a list.
+type storeHandler struct{ commands.Store }
+
+func (h *storeHandler) Handle(conn server.Conn) error    { return h.handle(false, conn) }
+func (h *storeHandler) UidHandle(conn server.Conn) error { return h.handle(true, conn) }
+
+func (h *storeHandler) handle(uid bool, conn server.Conn) error {
+	ctx := conn.Context()
+	if ctx.Mailbox == nil {
+		return server.ErrNoMailboxSelected
+	}
+	if ctx.MailboxReadOnly {
+		return server.ErrMailboxReadOnly
+	}
+	m, ok := ctx.Mailbox.(*mailbox)
+	if !ok {
+		return errors.New("imap: not our mailbox")
+	}
+	op, silent, err := imap.ParseFlagsOp(h.Item)
+	if err != nil {
+		return err
+	}
+	var flags []string
+	if list, ok := h.Value.([]any); ok {
+		if flags, err = imap.ParseStringList(list); err != nil {
+			return err
+		}
+	} else {
+		f, err := imap.ParseString(h.Value)
+		if err != nil {
+			return err
+		}
+		flags = []string{f}
+	}
+	for i, f := range flags {
+		flags[i] = imap.CanonicalFlag(f)
+	}
+	var answer func([]flagChange) error
+	if !silent {
+		answer = func(changes []flagChange) error {
+			msgs := make([]*imap.Message, len(changes))
+			for i, ch := range changes {
+				msgs[i] = flagsMessage(ch, uid)
+			}
+			return conn.WriteResp(fetchResp(msgs))
+		}
+	}
+	return m.storeFlagsOf(uid, h.SeqSet, op, flags, answer)
 }
 
 type expungeHandler struct{ commands.Expunge }

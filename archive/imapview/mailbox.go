@@ -11,6 +11,7 @@ import (
 	"github.com/emersion/go-imap"
 	sortthread "github.com/emersion/go-imap-sortthread"
 	"github.com/emersion/go-imap/backend"
+	"github.com/emersion/go-imap/responses"
 
 	"praxis/listserv/store"
 )
@@ -37,7 +38,6 @@ var (
 	_ backend.MailboxPoller    = (*mailbox)(nil)
 	_ sortthread.SortMailbox   = (*mailbox)(nil)
 	_ sortthread.ThreadMailbox = (*mailbox)(nil)
-	_ backend.BackendUpdater   = (*serverBackend)(nil)
 	_ sortthread.ThreadBackend = (*serverBackend)(nil)
 	_ backend.User             = (*user)(nil)
 )
@@ -474,11 +474,18 @@ func (m *mailbox) flagsFunc(ctx context.Context) FlagsFunc {
 	}
 }
 
-// UpdateMessagesFlags is backend.Mailbox's (STORE). \Deleted and \Recent
-// cannot be stored: they are dropped. The new flags are told to every
-// session that shares them (all of a member's sessions on this list; an
-// anonymous session alone), the one that asked included unless .SILENT.
+// UpdateMessagesFlags is backend.Mailbox's. STORE is storeHandler's,
+// which answers the session itself; this changes the flags and tells the
+// member's other sessions alone.
 func (m *mailbox) UpdateMessagesFlags(uid bool, set *imap.SeqSet, op imap.FlagsOp, flags []string) error {
+	return m.storeFlagsOf(uid, set, op, flags, nil)
+}
+
+// storeFlagsOf is STORE: it changes the flags of the posts set names, a
+// page at a time, and gives each page's new flags to answer (nil: the
+// session is not answered, .SILENT) and to the member's other sessions on
+// the list. \Deleted and \Recent cannot be stored: they are dropped.
+func (m *mailbox) storeFlagsOf(uid bool, set *imap.SeqSet, op imap.FlagsOp, flags []string, answer func([]flagChange) error) error {
 	ctx, cancel := m.ctx()
 	defer cancel()
 	if err := m.stillVisible(ctx); err != nil {
@@ -498,36 +505,27 @@ func (m *mailbox) UpdateMessagesFlags(uid bool, set *imap.SeqSet, op imap.FlagsO
 		sop = store.FlagsRemove
 	}
 	err := m.each(ctx, uid, set, func(ids []int64, seqs []uint32) error {
+		var unlock func()
+		if m.member() != "" {
+			unlock = m.u.b.core.storing(m.list.ID, m.u)
+		}
 		changed, err := m.storeFlags(ctx, ids, sop, keep)
+		changes := make([]flagChange, 0, len(ids))
+		for i, id := range ids {
+			if f, ok := changed[id]; ok {
+				changes = append(changes, flagChange{seq: seqs[i], uid: uint32(id), flags: f})
+			}
+		}
+		// What was stored is told, also when the page stopped short.
+		m.u.b.core.tellFlags(m.u, m.list.ID, changes)
+		if unlock != nil {
+			unlock()
+		}
 		if err != nil {
 			return err
 		}
-		var waits []chan struct{}
-		for i, id := range ids {
-			items := []imap.FetchItem{imap.FetchFlags}
-			if uid {
-				items = append(items, imap.FetchUid)
-			}
-			msg := imap.NewMessage(seqs[i], items)
-			msg.Flags, msg.Uid = changed[id], uint32(id)
-			if msg.Flags == nil {
-				msg.Flags = []string{}
-			}
-			up := &backend.MessageUpdate{Update: backend.NewUpdate(m.u.Username(), m.list.Address), Message: msg}
-			done := up.Done() // made before the server may close it
-			select {
-			case m.u.b.updates <- up:
-				waits = append(waits, done)
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
-		for _, w := range waits {
-			select {
-			case <-w:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
+		if answer != nil {
+			return answer(changes)
 		}
 		return nil
 	})
@@ -535,6 +533,32 @@ func (m *mailbox) UpdateMessagesFlags(uid bool, set *imap.SeqSet, op imap.FlagsO
 		return m.fail("store", err)
 	}
 	return nil
+}
+
+// flagsMessage is the FETCH of a post's flags after a STORE, with its UID
+// when withUID (UID STORE, RFC 3501 §6.4.8; and always to the other
+// sessions, which did not ask).
+func flagsMessage(ch flagChange, withUID bool) *imap.Message {
+	items := []imap.FetchItem{imap.FetchFlags}
+	if withUID {
+		items = append(items, imap.FetchUid)
+	}
+	msg := imap.NewMessage(ch.seq, items)
+	msg.Flags, msg.Uid = ch.flags, ch.uid
+	if msg.Flags == nil {
+		msg.Flags = []string{}
+	}
+	return msg
+}
+
+// fetchResp is the untagged FETCH responses of msgs.
+func fetchResp(msgs []*imap.Message) *responses.Fetch {
+	ch := make(chan *imap.Message, len(msgs))
+	for _, msg := range msgs {
+		ch <- msg
+	}
+	close(ch)
+	return &responses.Fetch{Messages: ch}
 }
 
 // SearchMessages is backend.Mailbox's (SEARCH, UID SEARCH).

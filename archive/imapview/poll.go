@@ -1,9 +1,11 @@
 package imapview
 
 import (
+	"cmp"
 	"context"
+	"hash/fnv"
+	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-imap"
@@ -11,15 +13,38 @@ import (
 	"github.com/emersion/go-imap/server"
 )
 
-// selection is one session's selected mailbox, as the poller sees it:
-// where to write, and the count the session was last told (EXISTS never
-// goes down without EXPUNGE, RFC 3501 §7.3.1, so a count is told only
-// when it is higher).
+// selection is one session's selected mailbox, as the poller and the
+// member's other sessions see it: where to write, what the session was
+// told, and what it is still to be told. Whoever has news for the session
+// records it (tell) and goes on: a goroutine of the selection's writes it,
+// so that a session that does not read, or logged out meanwhile, holds up
+// no one else.
 type selection struct {
-	conn  server.Conn
-	m     *mailbox
-	known atomic.Uint32
-	busy  atomic.Bool // a write to conn is under way
+	conn server.Conn
+	m    *mailbox
+
+	// write is held while news is handed to the session's writer: one
+	// batch at a time, in order, and NOOP waits for the one under way.
+	write sync.Mutex
+
+	mu sync.Mutex // guards the fields below
+	// known is the count the session was told (EXISTS never goes down
+	// without EXPUNGE, RFC 3501 §7.3.1, so a count is told only when it
+	// is higher); exists is a higher one still to tell.
+	known, exists uint32
+	// flags are the member's other sessions' flag changes still to tell,
+	// by UID: the newest change of a post wins.
+	flags map[uint32]flagChange
+	// flushing: the goroutine that writes the news runs.
+	flushing bool
+	// gone: the session left the mailbox; nothing more is told.
+	gone bool
+}
+
+// flagChange is a post's flags after a STORE, and its sequence number.
+type flagChange struct {
+	seq, uid uint32
+	flags    []string
 }
 
 // selections are the sessions with a mailbox selected, by session.
@@ -30,8 +55,7 @@ type selections struct {
 
 // selected records that u's session selected m, which holds count posts.
 func (c *core) selected(u *user, conn server.Conn, m *mailbox, count uint32) {
-	s := &selection{conn: conn, m: m}
-	s.known.Store(count)
+	s := &selection{conn: conn, m: m, known: count}
 	c.sel.mu.Lock()
 	defer c.sel.mu.Unlock()
 	if c.sel.by == nil {
@@ -40,12 +64,26 @@ func (c *core) selected(u *user, conn server.Conn, m *mailbox, count uint32) {
 	c.sel.by[u] = s
 }
 
-// unselected forgets u's selection (UNSELECT, CLOSE, a failed SELECT,
-// logout).
-func (c *core) unselected(u *user) {
+// unselected forgets u's selection (UNSELECT, CLOSE, SELECT, logout):
+// the session is told nothing more of it. A command that leaves the
+// mailbox waits (wait) for news being handed to the session's writer, so
+// that none of the old mailbox follows the command's answer; logout does
+// not, as the session's writer may be gone.
+func (c *core) unselected(u *user, wait bool) {
 	c.sel.mu.Lock()
-	defer c.sel.mu.Unlock()
+	s := c.sel.by[u]
 	delete(c.sel.by, u)
+	c.sel.mu.Unlock()
+	if s == nil {
+		return
+	}
+	if wait {
+		s.write.Lock()
+		defer s.write.Unlock()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gone, s.exists, s.flags = true, 0, nil
 }
 
 // on returns the selections of a list.
@@ -56,6 +94,114 @@ func (c *core) on(list int64) []*selection {
 	for _, s := range c.sel.by {
 		if s.m.list.ID == list {
 			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// tellFlags tells the member's other sessions on a list the flags a STORE
+// of from's session left. An anonymous session's flags are its own: no
+// one else is told.
+func (c *core) tellFlags(from *user, list int64, changes []flagChange) {
+	if from.addr == "" || len(changes) == 0 {
+		return
+	}
+	for _, s := range c.on(list) {
+		if u := s.m.u; u != from && u.addr != "" && u.key == from.key {
+			s.tell(0, changes)
+		}
+	}
+}
+
+// storing takes the lock under which a member's STORE on a list changes
+// the flags and tells the member's other sessions: they are told in the
+// order the store took the changes, so the newest flags come last. It
+// returns the unlock.
+func (c *core) storing(list int64, u *user) func() {
+	h := fnv.New32a()
+	h.Write([]byte(u.key))
+	mu := &c.storeMu[(uint64(h.Sum32())^uint64(list))%uint64(len(c.storeMu))]
+	mu.Lock()
+	return mu.Unlock
+}
+
+// tell records news for the session, a higher count or flag changes, and
+// starts the goroutine that writes them unless it runs. It never waits
+// for the session.
+func (s *selection) tell(count uint32, changes []flagChange) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gone {
+		return
+	}
+	if count > max(s.known, s.exists) {
+		s.exists = count
+	}
+	for _, ch := range changes {
+		if s.flags == nil {
+			s.flags = make(map[uint32]flagChange)
+		}
+		s.flags[ch.uid] = ch
+	}
+	if !s.flushing && (s.exists > s.known || len(s.flags) > 0) {
+		s.flushing = true
+		go s.flush()
+	}
+}
+
+// flush writes the session's news until there is none.
+func (s *selection) flush() {
+	ctx := s.conn.Context()
+	for {
+		s.write.Lock()
+		s.mu.Lock()
+		news := s.news()
+		if len(news) == 0 {
+			s.flushing = false
+		}
+		s.mu.Unlock()
+		for _, r := range news {
+			// WriteResp would wait forever for a session that logged
+			// out meanwhile: its writer no longer reads. (flushing
+			// stays set: there is no one to tell any more.)
+			select {
+			case ctx.Responses <- r:
+			case <-ctx.LoggedOut:
+				s.write.Unlock()
+				return
+			}
+		}
+		s.write.Unlock()
+		if len(news) == 0 {
+			return
+		}
+	}
+}
+
+// news takes what the session is still to be told: the new count first,
+// then the flags of the posts it knows of (one it does not know yet it
+// will fetch with its flags). s.mu is held.
+func (s *selection) news() []imap.WriterTo {
+	var out []imap.WriterTo
+	if s.gone {
+		return nil
+	}
+	if s.exists > s.known {
+		s.known = s.exists
+		out = append(out, existsResp(s.m.list.Address, s.known))
+	}
+	s.exists = 0
+	if len(s.flags) > 0 {
+		var msgs []*imap.Message
+		for _, ch := range s.flags {
+			if ch.seq <= s.known {
+				msgs = append(msgs, flagsMessage(ch, true))
+			}
+		}
+		s.flags = nil
+		if len(msgs) > 0 {
+			slices.SortFunc(msgs, func(a, b *imap.Message) int { return cmp.Compare(a.SeqNum, b.SeqNum) })
+			out = append(out, fetchResp(msgs))
 		}
 	}
 	return out
@@ -121,22 +267,7 @@ func (c *core) check(ctx context.Context) {
 			continue // unchanged since the poller started: every session knows
 		}
 		for _, s := range c.on(list) {
-			if s.known.Load() >= uint32(n) || !s.busy.CompareAndSwap(false, true) {
-				// Told already, or a write is under way: the next look
-				// tells it if it still needs telling.
-				continue
-			}
-			s.known.Store(uint32(n))
-			go func() {
-				defer s.busy.Store(false)
-				// WriteResp would wait forever for a session that logged
-				// out meanwhile: its writer no longer reads.
-				ctx := s.conn.Context()
-				select {
-				case ctx.Responses <- existsResp(s.m.list.Address, uint32(n)):
-				case <-ctx.LoggedOut:
-				}
-			}()
+			s.tell(uint32(n), nil)
 		}
 	}
 }
@@ -148,7 +279,8 @@ func existsResp(name string, n uint32) *responses.Select {
 }
 
 // pollNow is NOOP's: the session is told its list's count, if higher than
-// it knows, before NOOP's OK (written from the command's own goroutine).
+// it knows, and the flags the member's other sessions changed, before
+// NOOP's OK (written from the command's own goroutine).
 func (c *core) pollNow(ctx context.Context, u *user, m *mailbox) {
 	c.sel.mu.Lock()
 	s := c.sel.by[u]
@@ -159,15 +291,19 @@ func (c *core) pollNow(ctx context.Context, u *user, m *mailbox) {
 	n, err := c.deps.Store.IMAPCount(ctx, m.list.ID)
 	if err != nil {
 		c.log.Warn("imap: noop count", "list", m.list.Address, "err", err)
-		return
+		n = 0 // the flags are told all the same
 	}
-	// Wait out the poller's write to this session, if one is under way.
-	for i := 0; i < 500 && !s.busy.CompareAndSwap(false, true); i++ {
-		time.Sleep(10 * time.Millisecond)
-	}
-	defer s.busy.Store(false)
-	if s.known.Load() < uint32(n) {
-		s.known.Store(uint32(n))
-		s.conn.WriteResp(existsResp(m.list.Address, uint32(n)))
+	// Wait out news being handed over: it is written before what NOOP
+	// takes.
+	s.write.Lock()
+	defer s.write.Unlock()
+	s.mu.Lock()
+	s.exists = max(s.exists, uint32(n))
+	news := s.news()
+	s.mu.Unlock()
+	for _, r := range news {
+		if err := s.conn.WriteResp(r); err != nil {
+			return
+		}
 	}
 }
