@@ -5,9 +5,8 @@
 // It is the last room a post passes through: once archive.Archiver has
 // stored a post (a row of the archive table and its bytes), a client
 // reading the list over IMAP finds it here. go-imap v1.2.1's server speaks
-// the protocol; this package is its backend (Backend, User, Mailbox, and
-// BackendUpdater for flags one session stores and another shows) over the
-// store, never the library's memory backend:
+// the protocol; this package is its backend (Backend, User, Mailbox) over
+// the store, never the library's memory backend:
 //
 //   - a post's UID is its archive id and its sequence number its rank in
 //     the list by id, both answered by SQL over the (list_id, id) index,
@@ -19,11 +18,14 @@
 //     section come from the stored bytes with CRLF line endings (the size
 //     counted when the post was archived and kept beside it);
 //   - flags are kept per member in the store, per session for anonymous
-//     sessions; everything that would change the archive answers
-//     NO [NOPERM];
+//     sessions; a STORE is answered from the command, and the member's
+//     other sessions on the list are told the new flags (FETCH); everything
+//     that would change the archive answers NO [NOPERM];
 //   - one poller per server reads the newest archive id of every list a
 //     few times a second and tells each session that selected a list of
-//     its new posts (* N EXISTS, while idling or not; NOOP asks at once).
+//     its new posts (* N EXISTS, while idling or not; NOOP asks at once);
+//     a goroutine of each such session writes what it is told (poll.go),
+//     so a client that does not read holds up no one else.
 //
 // Who sees what: LOGIN anonymous (or AUTHENTICATE ANONYMOUS) sees the
 // public lists; a member who logs in with an app password also sees the

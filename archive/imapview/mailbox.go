@@ -521,13 +521,12 @@ func (m *mailbox) storeFlagsOf(uid bool, set *imap.SeqSet, op imap.FlagsOp, flag
 		if unlock != nil {
 			unlock()
 		}
-		if err != nil {
-			return err
+		if answer != nil && len(changes) > 0 {
+			if aerr := answer(changes); err == nil {
+				err = aerr
+			}
 		}
-		if answer != nil {
-			return answer(changes)
-		}
-		return nil
+		return err
 	})
 	if err != nil {
 		return m.fail("store", err)

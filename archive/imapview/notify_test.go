@@ -2,11 +2,19 @@ package imapview
 
 import (
 	"fmt"
+	"io"
+	"log/slog"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/emersion/go-imap"
+	"github.com/emersion/go-imap/server"
+
+	"praxis/listserv/store"
 )
 
 // fetchLine is an untagged FETCH: its UID and flags.
@@ -45,10 +53,10 @@ func parseFetch(l string) (fetchLine, bool) {
 // their next NOOP, or while idling); an anonymous session and another
 // member are told nothing, and what they store reaches no one else.
 // Sessions that logged out or went away before the STOREs hold up
-// nothing.
+// nothing, and one that left the list (UNSELECT) is no longer told.
 func TestStoreTellsEverySession(t *testing.T) {
 	const sessions, rounds = 4, 10
-	f := newFixture(t, sessions*rounds)
+	f := newFixture(t, sessions*rounds, func(c *Config, _ *Deps) { c.MaxConnsPerIP = 20 })
 	ids := f.ids(t, f.pub)
 	login := func(user string) *raw {
 		s := f.raw(t)
@@ -60,13 +68,24 @@ func TestStoreTellsEverySession(t *testing.T) {
 	for range sessions {
 		carol = append(carol, login("carol@example.net carol-pass"))
 	}
-	idler := login("Carol@example.net carol-pass")
+	// The idler reads the list (EXAMINE): the member's flags are told
+	// to it all the same.
+	idler := f.raw(t)
+	idler.ok("LOGIN Carol@example.net carol-pass")
+	idler.ok("EXAMINE %s", f.pub.Address)
 	anon := login("anonymous x")
 	bob := login("bob@example.net bob-pass") // not a member of the list: it is public
 	gone := login("carol@example.net carol-pass")
 	gone.ok("LOGOUT")
 	dropped := login("carol@example.net carol-pass")
 	dropped.conn.Close()
+
+	left := login("carol@example.net carol-pass")
+	before := len(f.srv.core.on(f.pub.ID))
+	left.ok("UNSELECT")
+	if after := len(f.srv.core.on(f.pub.ID)); after != before-1 {
+		t.Errorf("after UNSELECT %d sessions are told of the list, want %d", after, before-1)
+	}
 
 	fmt.Fprintf(idler.conn, "i1 IDLE\r\n")
 	if l := idler.line(); !strings.HasPrefix(l, "+ ") {
@@ -207,5 +226,51 @@ func TestStoreTellsEverySession(t *testing.T) {
 		if strings.Contains(l, "anonkw") || strings.Contains(l, "bobkw") {
 			t.Errorf("the member was told another user's flags: %q", l)
 		}
+	}
+}
+
+// stubConn is a session's connection as the view's selections use it:
+// its context alone.
+type stubConn struct {
+	server.Conn
+	ctx *server.Context
+}
+
+func (c stubConn) Context() *server.Context { return c.ctx }
+
+// TestNewsToALoggedOutSession: a session whose writer stopped (it logged
+// out) while its selection was still recorded takes news without holding
+// up whoever tells it, and the selection can still be left (logout does
+// that last). A flush that waited for the writer would hang here.
+func TestNewsToALoggedOutSession(t *testing.T) {
+	c := newCore(Deps{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	defer c.close()
+	b := c.serverBackend(loopback)
+	list := &store.List{ID: 7, Address: "cop@example.org"}
+	gone, storer := b.newUser("carol@example.net"), b.newUser("Carol@example.net")
+	loggedOut := make(chan struct{})
+	close(loggedOut)
+	conn := stubConn{ctx: &server.Context{Responses: make(chan imap.WriterTo), LoggedOut: loggedOut}}
+	c.selected(gone, conn, &mailbox{u: gone, list: list}, 3)
+	sel := c.on(list.ID)[0]
+	for i := range 50 {
+		c.tellFlags(storer, list.ID, []flagChange{{seq: 1 + uint32(i%3), uid: 10 + uint32(i%3), flags: []string{"k" + strconv.Itoa(i)}}})
+		sel.tell(uint32(4+i), nil)
+	}
+	// The writer goroutine finds the session gone and stops telling it.
+	isGone := func() bool {
+		sel.mu.Lock()
+		defer sel.mu.Unlock()
+		return sel.gone
+	}
+	for i := 0; i < 1000 && !isGone(); i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !isGone() {
+		t.Fatal("the news for a logged-out session is still being written")
+	}
+	c.unselected(gone, true)
+	if n := len(c.on(list.ID)); n != 0 {
+		t.Errorf("%d selections left", n)
 	}
 }

@@ -162,11 +162,14 @@ func (s *selection) flush() {
 		s.mu.Unlock()
 		for _, r := range news {
 			// WriteResp would wait forever for a session that logged
-			// out meanwhile: its writer no longer reads. (flushing
-			// stays set: there is no one to tell any more.)
+			// out meanwhile: its writer no longer reads. Such a session
+			// is told nothing more (its logout forgets the selection).
 			select {
 			case ctx.Responses <- r:
 			case <-ctx.LoggedOut:
+				s.mu.Lock()
+				s.gone, s.exists, s.flags = true, 0, nil
+				s.mu.Unlock()
 				s.write.Unlock()
 				return
 			}
