@@ -277,7 +277,9 @@ func forget(conn server.Conn) {
 // told through their selections (tellFlags), not through go-imap's
 // BackendUpdater: go-imap v1.2.1 hands each update to every session from
 // one goroutine per server and lost FETCHes when a member had several
-// sessions on a list.
+// sessions on a list. (The answer carries the UID also for a STORE by
+// sequence numbers: it is written as the other sessions' FETCHes are,
+// see storeFlagsOf.)
 type storeHandler struct{ commands.Store }
 
 func (h *storeHandler) Handle(conn server.Conn) error    { return h.handle(false, conn) }
@@ -314,17 +316,7 @@ func (h *storeHandler) handle(uid bool, conn server.Conn) error {
 	for i, f := range flags {
 		flags[i] = imap.CanonicalFlag(f)
 	}
-	var answer func([]flagChange) error
-	if !silent {
-		answer = func(changes []flagChange) error {
-			msgs := make([]*imap.Message, len(changes))
-			for i, ch := range changes {
-				msgs[i] = flagsMessage(ch, uid)
-			}
-			return conn.WriteResp(fetchResp(msgs))
-		}
-	}
-	return m.storeFlagsOf(uid, h.SeqSet, op, flags, answer)
+	return m.storeFlagsOf(uid, h.SeqSet, op, flags, !silent)
 }
 
 type expungeHandler struct{ commands.Expunge }

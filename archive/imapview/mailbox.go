@@ -11,7 +11,6 @@ import (
 	"github.com/emersion/go-imap"
 	sortthread "github.com/emersion/go-imap-sortthread"
 	"github.com/emersion/go-imap/backend"
-	"github.com/emersion/go-imap/responses"
 
 	"praxis/listserv/store"
 )
@@ -475,17 +474,23 @@ func (m *mailbox) flagsFunc(ctx context.Context) FlagsFunc {
 }
 
 // UpdateMessagesFlags is backend.Mailbox's. STORE is storeHandler's,
-// which answers the session itself; this changes the flags and tells the
+// which answers the session; this changes the flags and tells the
 // member's other sessions alone.
 func (m *mailbox) UpdateMessagesFlags(uid bool, set *imap.SeqSet, op imap.FlagsOp, flags []string) error {
-	return m.storeFlagsOf(uid, set, op, flags, nil)
+	return m.storeFlagsOf(uid, set, op, flags, false)
 }
 
 // storeFlagsOf is STORE: it changes the flags of the posts set names, a
-// page at a time, and gives each page's new flags to answer (nil: the
-// session is not answered, .SILENT) and to the member's other sessions on
-// the list. \Deleted and \Recent cannot be stored: they are dropped.
-func (m *mailbox) storeFlagsOf(uid bool, set *imap.SeqSet, op imap.FlagsOp, flags []string, answer func([]flagChange) error) error {
+// page at a time, and tells each page's new flags to the member's other
+// sessions on the list and, when answer (not .SILENT), to this session
+// before the command's answer. \Deleted and \Recent cannot be stored:
+// they are dropped.
+//
+// This session's FETCHes go the way the other sessions' do (its
+// selection), recorded in the order the store took the changes
+// (storing): when another session of the member stores on the same post
+// at once, the flags the session sees last are the newest.
+func (m *mailbox) storeFlagsOf(uid bool, set *imap.SeqSet, op imap.FlagsOp, flags []string, answer bool) error {
 	ctx, cancel := m.ctx()
 	defer cancel()
 	if err := m.stillVisible(ctx); err != nil {
@@ -504,11 +509,9 @@ func (m *mailbox) storeFlagsOf(uid bool, set *imap.SeqSet, op imap.FlagsOp, flag
 	case imap.RemoveFlags:
 		sop = store.FlagsRemove
 	}
+	c := m.u.b.core
 	err := m.each(ctx, uid, set, func(ids []int64, seqs []uint32) error {
-		var unlock func()
-		if m.member() != "" {
-			unlock = m.u.b.core.storing(m.list.ID, m.u)
-		}
+		unlock := c.storing(m.list.ID, m.u)
 		changed, err := m.storeFlags(ctx, ids, sop, keep)
 		changes := make([]flagChange, 0, len(ids))
 		for i, id := range ids {
@@ -517,14 +520,10 @@ func (m *mailbox) storeFlagsOf(uid bool, set *imap.SeqSet, op imap.FlagsOp, flag
 			}
 		}
 		// What was stored is told, also when the page stopped short.
-		m.u.b.core.tellFlags(m.u, m.list.ID, changes)
-		if unlock != nil {
-			unlock()
-		}
-		if answer != nil && len(changes) > 0 {
-			if aerr := answer(changes); err == nil {
-				err = aerr
-			}
+		own := c.tellFlags(m.u, m.list.ID, changes, answer)
+		unlock()
+		if own != nil {
+			own.writeNow(0)
 		}
 		return err
 	})
@@ -532,32 +531,6 @@ func (m *mailbox) storeFlagsOf(uid bool, set *imap.SeqSet, op imap.FlagsOp, flag
 		return m.fail("store", err)
 	}
 	return nil
-}
-
-// flagsMessage is the FETCH of a post's flags after a STORE, with its UID
-// when withUID (UID STORE, RFC 3501 §6.4.8; and always to the other
-// sessions, which did not ask).
-func flagsMessage(ch flagChange, withUID bool) *imap.Message {
-	items := []imap.FetchItem{imap.FetchFlags}
-	if withUID {
-		items = append(items, imap.FetchUid)
-	}
-	msg := imap.NewMessage(ch.seq, items)
-	msg.Flags, msg.Uid = ch.flags, ch.uid
-	if msg.Flags == nil {
-		msg.Flags = []string{}
-	}
-	return msg
-}
-
-// fetchResp is the untagged FETCH responses of msgs.
-func fetchResp(msgs []*imap.Message) *responses.Fetch {
-	ch := make(chan *imap.Message, len(msgs))
-	for _, msg := range msgs {
-		ch <- msg
-	}
-	close(ch)
-	return &responses.Fetch{Messages: ch}
 }
 
 // SearchMessages is backend.Mailbox's (SEARCH, UID SEARCH).

@@ -254,7 +254,7 @@ func TestNewsToALoggedOutSession(t *testing.T) {
 	c.selected(gone, conn, &mailbox{u: gone, list: list}, 3)
 	sel := c.on(list.ID)[0]
 	for i := range 50 {
-		c.tellFlags(storer, list.ID, []flagChange{{seq: 1 + uint32(i%3), uid: 10 + uint32(i%3), flags: []string{"k" + strconv.Itoa(i)}}})
+		c.tellFlags(storer, list.ID, []flagChange{{seq: 1 + uint32(i%3), uid: 10 + uint32(i%3), flags: []string{"k" + strconv.Itoa(i)}}}, false)
 		sel.tell(uint32(4+i), nil)
 	}
 	// The writer goroutine finds the session gone and stops telling it.
@@ -272,5 +272,64 @@ func TestNewsToALoggedOutSession(t *testing.T) {
 	c.unselected(gone, true)
 	if n := len(c.on(list.ID)); n != 0 {
 		t.Errorf("%d selections left", n)
+	}
+}
+
+// TestStoreTellsTheNewestFlagsLast: two sessions of one member add
+// keywords to one post at the same moment, round after round: whatever
+// each was told on the way, the last FETCH of the post each session sees
+// holds every keyword (an answer to its own STORE written after the other
+// session's newer flags would leave it with the older ones).
+func TestStoreTellsTheNewestFlagsLast(t *testing.T) {
+	const rounds = 30
+	f := newFixture(t, 1)
+	uid := f.ids(t, f.pub)[0]
+	var ss []*raw
+	for range 2 {
+		s := f.raw(t)
+		s.ok("LOGIN carol@example.net carol-pass")
+		s.ok("SELECT %s", f.pub.Address)
+		ss = append(ss, s)
+	}
+	last := make([][]string, len(ss))
+	note := func(i int, lines []string) {
+		for _, l := range lines {
+			if fl, ok := parseFetch(l); ok && fl.uid == uid {
+				last[i] = fl.flags
+			}
+		}
+	}
+	var all []string
+	for r := range rounds {
+		for i, s := range ss {
+			s.n++
+			kw := fmt.Sprintf("r%dx%d", r, i)
+			all = append(all, kw)
+			fmt.Fprintf(s.conn, "s%d UID STORE %d +FLAGS (%s)\r\n", s.n, uid, kw)
+		}
+		for i, s := range ss {
+			tag := fmt.Sprintf("s%d ", s.n)
+			var lines []string
+			for {
+				l := s.line()
+				if strings.HasPrefix(l, tag) {
+					if !strings.HasPrefix(l, tag+"OK") {
+						t.Fatalf("session %d: %q", i, l)
+					}
+					break
+				}
+				lines = append(lines, l)
+			}
+			note(i, lines)
+		}
+	}
+	for i, s := range ss {
+		note(i, s.ok("NOOP"))
+		for _, kw := range all {
+			if !slices.Contains(last[i], kw) {
+				t.Errorf("session %d was told last the flags %q, without %s", i, last[i], kw)
+				break
+			}
+		}
 	}
 }

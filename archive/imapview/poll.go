@@ -100,17 +100,26 @@ func (c *core) on(list int64) []*selection {
 }
 
 // tellFlags tells the member's other sessions on a list the flags a STORE
-// of from's session left. An anonymous session's flags are its own: no
-// one else is told.
-func (c *core) tellFlags(from *user, list int64, changes []flagChange) {
-	if from.addr == "" || len(changes) == 0 {
-		return
+// of from's session left, and records them for from's session too when
+// self; it returns from's selection then, for the command to write them.
+// An anonymous session's flags are its own: no one else is told.
+func (c *core) tellFlags(from *user, list int64, changes []flagChange, self bool) *selection {
+	if len(changes) == 0 {
+		return nil
 	}
+	var own *selection
 	for _, s := range c.on(list) {
-		if u := s.m.u; u != from && u.addr != "" && u.key == from.key {
+		switch u := s.m.u; {
+		case u == from && self:
+			s.mu.Lock()
+			s.add(0, changes)
+			s.mu.Unlock()
+			own = s
+		case u != from && from.addr != "" && u.addr != "" && u.key == from.key:
 			s.tell(0, changes)
 		}
 	}
+	return own
 }
 
 // storing takes the lock under which a member's STORE on a list changes
@@ -118,6 +127,9 @@ func (c *core) tellFlags(from *user, list int64, changes []flagChange) {
 // order the store took the changes, so the newest flags come last. It
 // returns the unlock.
 func (c *core) storing(list int64, u *user) func() {
+	if u.addr == "" {
+		return func() {} // an anonymous session's flags are its own
+	}
 	h := fnv.New32a()
 	h.Write([]byte(u.key))
 	mu := &c.storeMu[(uint64(h.Sum32())^uint64(list))%uint64(len(c.storeMu))]
@@ -131,8 +143,17 @@ func (c *core) storing(list int64, u *user) func() {
 func (s *selection) tell(count uint32, changes []flagChange) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.add(count, changes) && !s.flushing {
+		s.flushing = true
+		go s.flush()
+	}
+}
+
+// add records news for the session and tells whether any is pending. s.mu
+// is held.
+func (s *selection) add(count uint32, changes []flagChange) bool {
 	if s.gone {
-		return
+		return false
 	}
 	if count > max(s.known, s.exists) {
 		s.exists = count
@@ -141,13 +162,18 @@ func (s *selection) tell(count uint32, changes []flagChange) {
 		if s.flags == nil {
 			s.flags = make(map[uint32]flagChange)
 		}
-		s.flags[ch.uid] = ch
+		if _, ok := s.flags[ch.uid]; ok || len(s.flags) < maxPendingFlags {
+			s.flags[ch.uid] = ch
+		}
 	}
-	if !s.flushing && (s.exists > s.known || len(s.flags) > 0) {
-		s.flushing = true
-		go s.flush()
-	}
+	return s.exists > s.known || len(s.flags) > 0
 }
+
+// maxPendingFlags bounds the flag changes kept for a session that does
+// not read them (a STORE 1:* on a large list while its client sleeps):
+// past it, changes of further posts are not told; the client sees them
+// when it fetches the flags.
+const maxPendingFlags = 10_000
 
 // flush writes the session's news until there is none.
 func (s *selection) flush() {
@@ -198,13 +224,23 @@ func (s *selection) news() []imap.WriterTo {
 		var msgs []*imap.Message
 		for _, ch := range s.flags {
 			if ch.seq <= s.known {
-				msgs = append(msgs, flagsMessage(ch, true))
+				msg := imap.NewMessage(ch.seq, []imap.FetchItem{imap.FetchUid, imap.FetchFlags})
+				msg.Uid, msg.Flags = ch.uid, ch.flags
+				if msg.Flags == nil {
+					msg.Flags = []string{}
+				}
+				msgs = append(msgs, msg)
 			}
 		}
 		s.flags = nil
 		if len(msgs) > 0 {
 			slices.SortFunc(msgs, func(a, b *imap.Message) int { return cmp.Compare(a.SeqNum, b.SeqNum) })
-			out = append(out, fetchResp(msgs))
+			ch := make(chan *imap.Message, len(msgs))
+			for _, msg := range msgs {
+				ch <- msg
+			}
+			close(ch)
+			out = append(out, &responses.Fetch{Messages: ch})
 		}
 	}
 	return out
@@ -296,12 +332,18 @@ func (c *core) pollNow(ctx context.Context, u *user, m *mailbox) {
 		c.log.Warn("imap: noop count", "list", m.list.Address, "err", err)
 		n = 0 // the flags are told all the same
 	}
-	// Wait out news being handed over: it is written before what NOOP
-	// takes.
+	s.writeNow(uint32(n))
+}
+
+// writeNow writes the session's news from the session's own command,
+// before its answer, after the news being handed over by the goroutine
+// of tell, if any: the count when higher than the session knows, and the
+// flags recorded.
+func (s *selection) writeNow(count uint32) {
 	s.write.Lock()
 	defer s.write.Unlock()
 	s.mu.Lock()
-	s.exists = max(s.exists, uint32(n))
+	s.add(count, nil)
 	news := s.news()
 	s.mu.Unlock()
 	for _, r := range news {
