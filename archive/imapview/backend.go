@@ -51,8 +51,8 @@ type core struct {
 	deps Deps
 	log  *slog.Logger
 
-	// storeMu orders members' STOREs with what their other sessions are
-	// told (storing); a member's list is one of them.
+	// storeMu are the locks storing takes; a member's STOREs on one list
+	// all take the same one.
 	storeMu [16]sync.Mutex
 
 	// The poller's view: the newest post and the count of each list, as
