@@ -41,7 +41,9 @@ type Config struct {
 	// MaxLiteral bounds one literal (default 64 KiB: APPEND is refused,
 	// so only search strings come as literals).
 	MaxLiteral uint32
-	// MaxLine bounds a command line, literals aside (default 8 KiB).
+	// MaxLine bounds a command line, literals aside (default 8 KiB). A
+	// command as a whole, its literals included, holds at most MaxLine
+	// and commandLiterals times MaxLiteral.
 	MaxLine int
 	// AutoLogout is the idle timeout (default and minimum 30 minutes,
 	// RFC 3501 §5.4).
@@ -369,17 +371,25 @@ func (l *ipLimiter) give(ip net.IP) {
 	}
 }
 
+// commandLiterals is how many literals of the largest size one command
+// may hold in all: go-imap bounds each literal, not how many a command
+// has, and holds them all until the command ends.
+const commandLiterals = 4
+
 // guardedConn gives its address's share back once closed, and closes a
 // connection whose command line (literals aside) outgrows maxLine:
 // go-imap's reader has no bound on a line and builds an atom by adding
 // one character at a time, so a long line costs memory and time that
 // grow with its square. A literal the server accepts ({n} or {n+} at the
 // end of a line, n up to maxLiteral) is skipped: go-imap reads it whole.
+// The whole command, literals included, is bounded too (commandLiterals):
+// a command of a thousand literals would otherwise be held whole.
 type guardedConn struct {
 	net.Conn
 	maxLine, maxLiteral int
 	run                 int    // bytes of the current line so far
 	lit                 int    // bytes of a literal still to come
+	cmd                 int    // bytes of the current command so far, literals included
 	tail                []byte // the current line's last bytes
 	once                sync.Once
 	release             func()
@@ -390,13 +400,20 @@ var errLineTooLong = errors.New("imap: command line too long")
 func (c *guardedConn) Read(b []byte) (int, error) {
 	n, err := c.Conn.Read(b)
 	for _, ch := range b[:n] {
+		if c.cmd++; c.cmd > c.maxLine+commandLiterals*c.maxLiteral {
+			return 0, c.tooLong()
+		}
 		if c.lit > 0 {
 			c.lit--
 			continue
 		}
 		if ch == '\n' {
-			c.lit = literalLength(c.tail, c.maxLiteral)
+			var more bool
+			c.lit, more = literalLength(c.tail, c.maxLiteral)
 			c.run, c.tail = 0, c.tail[:0]
+			if !more {
+				c.cmd = 0 // the command ends here
+			}
 			continue
 		}
 		if len(c.tail) == 24 {
@@ -405,32 +422,39 @@ func (c *guardedConn) Read(b []byte) (int, error) {
 		}
 		c.tail = append(c.tail, ch)
 		if c.run++; c.run > c.maxLine {
-			c.Conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
-			io.WriteString(c.Conn, "* BYE Command line too long\r\n")
-			c.Close()
-			return 0, errLineTooLong
+			return 0, c.tooLong()
 		}
 	}
 	return n, err
 }
 
-// literalLength returns n when line ends with a literal's announcement
-// {n} or {n+} (RFC 3501 §4.3, RFC 7888) that go-imap accepts, else 0.
-func literalLength(line []byte, max int) int {
+// tooLong says goodbye to a client whose command outgrew the limits and
+// closes its connection.
+func (c *guardedConn) tooLong() error {
+	c.Conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	io.WriteString(c.Conn, "* BYE Command line too long\r\n")
+	c.Close()
+	return errLineTooLong
+}
+
+// literalLength returns n and true when line ends with a literal's
+// announcement {n} or {n+} (RFC 3501 §4.3, RFC 7888) that go-imap
+// accepts: the command goes on after it (also after {0}).
+func literalLength(line []byte, max int) (int, bool) {
 	line = bytes.TrimSuffix(line, []byte("\r"))
 	if !bytes.HasSuffix(line, []byte("}")) {
-		return 0
+		return 0, false
 	}
 	open := bytes.LastIndexByte(line, '{')
 	if open < 0 {
-		return 0
+		return 0, false
 	}
 	digits := bytes.TrimSuffix(line[open+1:len(line)-1], []byte("+"))
 	n, err := strconv.Atoi(string(digits))
 	if err != nil || n < 0 || n > max {
-		return 0
+		return 0, false
 	}
-	return n
+	return n, true
 }
 
 // over moves the guard onto nc, the TLS session that STARTTLS began on

@@ -52,19 +52,20 @@ func TestLiteralLength(t *testing.T) {
 	for _, tc := range []struct {
 		line string
 		want int
+		more bool
 	}{
-		{"a1 SEARCH SUBJECT {5}\r", 5},
-		{"a1 SEARCH SUBJECT {5+}\r", 5},
-		{"a1 SEARCH SUBJECT {5}", 5},
-		{"{0}\r", 0},
-		{"a1 NOOP\r", 0},
-		{"a1 SEARCH {x}\r", 0},
-		{"a1 SEARCH {-1}\r", 0},
-		{"a1 SEARCH {99999999}\r", 0}, // over the limit: go-imap refuses it, so it is no literal
-		{"}\r", 0},
+		{"a1 SEARCH SUBJECT {5}\r", 5, true},
+		{"a1 SEARCH SUBJECT {5+}\r", 5, true},
+		{"a1 SEARCH SUBJECT {5}", 5, true},
+		{"{0}\r", 0, true}, // an empty literal: the command goes on
+		{"a1 NOOP\r", 0, false},
+		{"a1 SEARCH {x}\r", 0, false},
+		{"a1 SEARCH {-1}\r", 0, false},
+		{"a1 SEARCH {99999999}\r", 0, false}, // over the limit: go-imap refuses it, so it is no literal
+		{"}\r", 0, false},
 	} {
-		if got := literalLength([]byte(tc.line), 1000); got != tc.want {
-			t.Errorf("literalLength(%q) = %d, want %d", tc.line, got, tc.want)
+		if got, more := literalLength([]byte(tc.line), 1000); got != tc.want || more != tc.more {
+			t.Errorf("literalLength(%q) = %d, %v, want %d, %v", tc.line, got, more, tc.want, tc.more)
 		}
 	}
 }
@@ -74,8 +75,8 @@ func FuzzLiteralLength(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, line []byte) {
-		n := literalLength(line, 1000)
-		if n < 0 || n > 1000 {
+		n, more := literalLength(line, 1000)
+		if n < 0 || n > 1000 || (n > 0 && !more) {
 			t.Fatalf("literalLength(%q) = %d", line, n)
 		}
 		if n > 0 {
