@@ -61,14 +61,19 @@ func (m *mailbox) Info() (*imap.MailboxInfo, error) {
 // anonymous session.
 func (m *mailbox) member() string { return m.u.addr }
 
-// stillVisible checks, before each command on a selected private list,
-// that the session's address is still a member: a member removed loses
-// the archive at once, not at the next login.
+// stillVisible checks, before each command on a selected list, that the
+// session may still read it: a member removed, or a public list made
+// private, loses the archive at once, not at the next SELECT. The list is
+// read again for that: its policy as of SELECT may be stale.
 func (m *mailbox) stillVisible(ctx context.Context) error {
-	if m.list.ArchivePolicy == store.ArchivePublic {
-		return nil
+	l, err := m.u.b.deps.Store.ListByID(ctx, m.list.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return errNoMailbox
 	}
-	ok, err := m.u.mayRead(ctx, m.list)
+	if err != nil {
+		return err
+	}
+	ok, err := m.u.mayRead(ctx, l)
 	if err != nil {
 		return err
 	}
