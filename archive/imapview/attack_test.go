@@ -1,0 +1,243 @@
+package imapview
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestAttackPrivateUIDsOnPublicList: a session on the public list that
+// names the private list's UIDs (FETCH, SEARCH, STORE, SORT, THREAD) gets
+// nothing of them.
+func TestAttackPrivateUIDsOnPublicList(t *testing.T) {
+	f := newFixture(t, 3)
+	prv := f.ids(t, f.prv)
+	set := fmt.Sprintf("%d,%d,%d", prv[0], prv[1], prv[2])
+	for _, who := range []string{"anonymous x", "carol@example.net carol-pass"} {
+		s := f.raw(t)
+		s.ok("LOGIN %s", who)
+		s.ok("SELECT %s", f.pub.Address)
+		for _, c := range []string{
+			"UID FETCH " + set + " (UID FLAGS BODY.PEEK[])",
+			"UID SEARCH UID " + set,
+			"UID STORE " + set + " +FLAGS (\\Flagged)",
+			"UID SORT (DATE) UTF-8 UID " + set,
+			"UID THREAD REFERENCES UTF-8 UID " + set,
+		} {
+			u, d := s.cmd("%s", c)
+			all := strings.Join(u, "")
+			if strings.Contains(all, "secret@") || strings.Contains(all, "FETCH") || strings.ContainsAny(strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(all, "* SEARCH"), "* SORT"), "* THREAD"), "0123456789") {
+				t.Errorf("%s: %s: %q %q", who, c, u, d)
+			}
+		}
+	}
+}
+
+// TestAttackListMadePrivate: a list made private while an anonymous
+// session has it selected is no more read by that session.
+func TestAttackListMadePrivate(t *testing.T) {
+	f := newFixture(t, 2)
+	s := f.raw(t)
+	s.ok("LOGIN anonymous x")
+	s.ok("SELECT %s", f.pub.Address)
+	l := *f.pub
+	l.ArchivePolicy = "private"
+	if err := f.st.UpdateList(context.Background(), &l); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []string{"FETCH 1 BODY.PEEK[]", "SEARCH ALL", "STORE 1 +FLAGS (\\Seen)"} {
+		if u, d := s.cmd("%s", c); !strings.HasPrefix(d, "NO") {
+			t.Errorf("%s on a list made private: %q %q", c, u, d)
+		}
+	}
+	if u, d := s.cmd("STATUS %s (MESSAGES)", f.pub.Address); !strings.HasPrefix(d, "NO") {
+		t.Errorf("STATUS of a list made private: %q %q", u, d)
+	}
+}
+
+// TestAttackLiteralFlood: one command is bounded as a whole, literals
+// included: a client cannot make the server hold a command of many
+// megabytes by sending it as many literals each under the literal limit,
+// nor as many lines each ending in an empty literal.
+func TestAttackLiteralFlood(t *testing.T) {
+	f := newFixture(t, 1)
+	big := strings.Repeat("z", 60<<10)
+	// Short atoms: go-imap builds a long one a character at a time.
+	pad := strings.Repeat("ALL ", 1000)
+	for name, piece := range map[string]string{
+		"literals":       fmt.Sprintf(" SUBJECT {%d+}\r\n%s", len(big), big),
+		"empty literals": fmt.Sprintf(" %sSUBJECT {0+}\r\n", pad),
+	} {
+		s := f.raw(t)
+		s.ok("LOGIN anonymous x")
+		s.ok("SELECT %s", f.pub.Address)
+		done := make(chan error, 1)
+		go func() {
+			w := bufio.NewWriter(s.conn)
+			io.WriteString(w, "x SEARCH")
+			var err error
+			for n := 0; n < 24<<20 && err == nil; n += len(piece) {
+				_, err = io.WriteString(w, piece)
+			}
+			if err == nil {
+				_, err = io.WriteString(w, "\r\n")
+			}
+			if err == nil {
+				err = w.Flush()
+			}
+			done <- err
+		}()
+		s.conn.SetDeadline(time.Now().Add(90 * time.Second))
+		got, rerr := io.ReadAll(s.r)
+		var ne net.Error
+		if werr := <-done; werr == nil || (errors.As(rerr, &ne) && ne.Timeout()) {
+			t.Errorf("%s: the server read on a 24 MB command (write error %v) and answered %q", name, werr, got)
+		}
+		if len(got) > 0 && !strings.HasPrefix(string(got), "* BYE") {
+			t.Errorf("%s: a 24 MB command answered %q", name, got)
+		}
+	}
+}
+
+// TestAttackStartTLSInjection: plain text pipelined after STARTTLS, before
+// the handshake, is dropped (CVE-2011-0411's class), not run inside TLS.
+func TestAttackStartTLSInjection(t *testing.T) {
+	f := newFixture(t, 1, func(c *Config, _ *Deps) { c.TLS = selfSigned(t) })
+	f.srv.trustLoopback.Store(false)
+	s := f.raw(t)
+	if _, err := io.WriteString(s.conn, "a STARTTLS\r\nb LOGIN anonymous x\r\nc SELECT cop@example.org\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	if l := s.line(); !strings.HasPrefix(l, "a OK") {
+		t.Fatalf("STARTTLS: %q", l)
+	}
+	tc := tls.Client(s.conn, &tls.Config{InsecureSkipVerify: true})
+	if err := tc.Handshake(); err != nil {
+		t.Fatalf("handshake: %v", err)
+	}
+	in := &raw{t: t, conn: tc, r: bufio.NewReader(tc)}
+	u, d := in.cmd("NOOP")
+	for _, l := range u {
+		if strings.HasPrefix(l, "b ") || strings.HasPrefix(l, "c ") || strings.Contains(l, "EXISTS") {
+			t.Errorf("injected command ran inside TLS: %q", u)
+		}
+	}
+	if !strings.HasPrefix(d, "OK") {
+		t.Errorf("NOOP: %q", d)
+	}
+	if _, d := in.cmd("FETCH 1 UID"); strings.HasPrefix(d, "OK") {
+		t.Errorf("a session logged in by injected text: %q", d)
+	}
+	// STARTTLS after LOGIN, and a second STARTTLS.
+	in.ok("LOGIN anonymous x")
+	if _, d := in.cmd("STARTTLS"); strings.HasPrefix(d, "OK") {
+		t.Errorf("STARTTLS after LOGIN: %q", d)
+	}
+	p := f.raw(t)
+	p.ok("LOGIN anonymous x")
+	if _, d := p.cmd("STARTTLS"); strings.HasPrefix(d, "OK") {
+		t.Errorf("plain STARTTLS after LOGIN: %q", d)
+	}
+	p.ok("NOOP")
+}
+
+// TestAttackAuthenticateGarbage: AUTHENTICATE with bad base64, unknown
+// mechanisms and cancelled exchanges gets an answer, and the session goes on.
+func TestAttackAuthenticateGarbage(t *testing.T) {
+	f := newFixture(t, 1)
+	s := f.raw(t)
+	for _, c := range []string{
+		"AUTHENTICATE PLAIN !!!***",
+		"AUTHENTICATE PLAIN AAAA",
+		"AUTHENTICATE PLAIN " + strings.Repeat("QUFB", 1500),
+		"AUTHENTICATE FOO",
+		"AUTHENTICATE",
+		"AUTHENTICATE PLAIN =",
+		"AUTHENTICATE ANONYMOUS !!",
+	} {
+		if _, d := s.cmd("%s", c); strings.HasPrefix(d, "OK") {
+			t.Errorf("%s: %q", c, d)
+		}
+	}
+	// A continuation answered with garbage, then with "*".
+	for _, reply := range []string{"%%%", "*"} {
+		fmt.Fprintf(s.conn, "z AUTHENTICATE PLAIN\r\n")
+		if l := s.line(); !strings.HasPrefix(l, "+") {
+			t.Fatalf("continuation: %q", l)
+		}
+		fmt.Fprintf(s.conn, "%s\r\n", reply)
+		if l := s.line(); !strings.HasPrefix(l, "z NO") && !strings.HasPrefix(l, "z BAD") {
+			t.Errorf("reply %q: %q", reply, l)
+		}
+	}
+	s.ok("LOGIN anonymous x")
+	s.ok("SELECT %s", f.pub.Address)
+}
+
+// TestAttackHostileSets: huge, reversed, zero and star UID and sequence
+// sets, partials and long field lists are answered, name only the list's
+// posts, and leave the session usable.
+func TestAttackHostileSets(t *testing.T) {
+	f := newFixture(t, 3)
+	pub, prv := f.ids(t, f.pub), f.ids(t, f.prv)
+	var many []string
+	for i := 1; i < 1500; i++ {
+		many = append(many, fmt.Sprint(i*3))
+	}
+	var fields []string
+	for i := 0; i < 700; i++ {
+		fields = append(fields, fmt.Sprintf("X-F%d", i))
+	}
+	s := f.raw(t)
+	s.ok("LOGIN anonymous x")
+	s.ok("SELECT %s", f.pub.Address)
+	for _, c := range []string{
+		"UID FETCH 1:4294967295 UID",
+		"UID FETCH 4294967295:1 UID",
+		"UID FETCH 0 UID",
+		"UID FETCH 0:* UID",
+		"UID FETCH * UID",
+		"UID FETCH *:4294967295 UID",
+		"UID FETCH 4294967295 UID",
+		"UID FETCH " + strings.Join(many, ",") + " UID",
+		"FETCH 1:4294967295 UID",
+		"FETCH 4294967295:1 UID",
+		"FETCH 4294967295 UID",
+		"FETCH 0 UID",
+		"FETCH * UID",
+		"FETCH 1 BODY.PEEK[HEADER]<4294967295.10>",
+		"FETCH 1 BODY.PEEK[HEADER]<999999999999999999999.1>",
+		"FETCH 1 BODY.PEEK[HEADER]<-1.5>",
+		"FETCH 1 BODY.PEEK[HEADER]<0.-5>",
+		"FETCH 1 BODY.PEEK[HEADER]<5.4294967295>",
+		"FETCH 1 BODY.PEEK[HEADER.FIELDS (" + strings.Join(fields, " ") + ")]",
+		"FETCH 1 BODY.PEEK[HEADER.FIELDS.NOT (" + strings.Join(fields, " ") + ")]",
+		"FETCH 1 BODY.PEEK[1.2.3.4.5.6.7.8.9.HEADER]",
+		"UID SEARCH UID 1:4294967295",
+		"UID SEARCH UID 4294967295:1",
+		"SEARCH 1:4294967295",
+		fmt.Sprintf("UID SEARCH UID %d:%d", prv[0], prv[len(prv)-1]),
+	} {
+		u, d := s.cmd("%s", c)
+		all := strings.Join(u, "")
+		for _, id := range prv {
+			if strings.Contains(all, fmt.Sprintf("UID %d)", id)) || strings.Contains(all, fmt.Sprintf("UID %d ", id)) {
+				t.Errorf("%.60s named the private post %d: %q", c, id, u)
+			}
+		}
+		if strings.HasPrefix(d, "NO [SERVERBUG]") {
+			t.Errorf("%.60s: %q", c, d)
+		}
+		_ = pub
+	}
+	if u := strings.Join(s.ok("FETCH 1:* UID"), ""); strings.Count(u, "FETCH") != 3 {
+		t.Errorf("after the hostile sets: %q", u)
+	}
+}
