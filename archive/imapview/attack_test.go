@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -239,5 +240,120 @@ func TestAttackHostileSets(t *testing.T) {
 	}
 	if u := strings.Join(s.ok("FETCH 1:* UID"), ""); strings.Count(u, "FETCH") != 3 {
 		t.Errorf("after the hostile sets: %q", u)
+	}
+}
+
+// TestAttackNewsAfterSwitchingLists: a member's session that leaves the
+// private list for the public one while the member's other session
+// stores on the private list is told nothing of the private list after
+// its SELECT: no FETCH with a private post's UID.
+func TestAttackNewsAfterSwitchingLists(t *testing.T) {
+	f := newFixture(t, 5, func(c *Config, _ *Deps) { c.MaxConnsPerIP = 20 })
+	prv := f.ids(t, f.prv)
+	isPrv := func(l string) bool {
+		fl, ok := parseFetch(l)
+		return ok && slices.Contains(prv, fl.uid)
+	}
+	storer := f.raw(t)
+	storer.ok("LOGIN bob@example.net bob-pass")
+	storer.ok("SELECT %s", f.prv.Address)
+	stop := make(chan struct{})
+	stored := make(chan int)
+	go func() {
+		n := 0
+		defer func() { stored <- n }()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			op := "+"
+			if i%2 == 1 {
+				op = "-"
+			}
+			fmt.Fprintf(storer.conn, "s%d STORE 1:* %sFLAGS (\\Flagged k%d)\r\n", i, op, i%7)
+			for {
+				l, err := storer.r.ReadString('\n')
+				if err != nil {
+					return
+				}
+				if strings.HasPrefix(l, fmt.Sprintf("s%d ", i)) {
+					break
+				}
+			}
+			n++
+		}
+	}()
+	sw := f.raw(t)
+	sw.ok("LOGIN bob@example.net bob-pass")
+	for round := 0; round < 40; round++ {
+		sw.ok("SELECT %s", f.prv.Address)
+		u := sw.ok("SELECT %s", f.pub.Address)
+		// What follows SELECT's own answer (none of it may be the private
+		// list's), and what NOOP and an UNSELECT bring after.
+		u = append(u[len(u):], sw.ok("NOOP")...)
+		if round%2 == 0 {
+			u = append(u, sw.ok("UNSELECT")...)
+			u = append(u, sw.ok("NOOP")...)
+		}
+		for _, l := range u {
+			if isPrv(l) {
+				t.Fatalf("round %d: a session on the public list was told %q", round, l)
+			}
+		}
+	}
+	close(stop)
+	if n := <-stored; n == 0 {
+		t.Error("no STORE ran meanwhile")
+	}
+}
+
+// TestAttackRemovedMemberHearsNothing: a member removed from the private
+// list, with the list still selected, is told no more of it: no count of
+// new posts at NOOP or while idling.
+func TestAttackRemovedMemberHearsNothing(t *testing.T) {
+	f := newFixture(t, 2)
+	s := f.raw(t)
+	s.ok("LOGIN bob@example.net bob-pass")
+	s.ok("SELECT %s", f.prv.Address)
+	if err := f.st.RemoveMember(context.Background(), f.prv.ID, "bob@example.net"); err != nil {
+		t.Fatal(err)
+	}
+	for i := 3; i <= 5; i++ {
+		f.archive(t, f.prv, i)
+	}
+	u, d := s.cmd("NOOP")
+	for _, l := range u {
+		if strings.Contains(l, "EXISTS") {
+			t.Errorf("NOOP told a removed member %q (%s)", l, d)
+		}
+	}
+	// Idling: the poller's news. An anonymous idler on the public list
+	// hears of the public list's post, archived after the private one's:
+	// the poller has looked at both by then.
+	p := f.raw(t)
+	p.ok("LOGIN anonymous x")
+	p.ok("SELECT %s", f.pub.Address)
+	for _, c := range []*raw{s, p} {
+		fmt.Fprintf(c.conn, "i IDLE\r\n")
+		if l := c.line(); !strings.HasPrefix(l, "+") {
+			t.Fatalf("IDLE: %q", l)
+		}
+	}
+	f.archive(t, f.prv, 6)
+	f.archive(t, f.pub, 6)
+	if l := p.line(); !strings.Contains(l, "EXISTS") {
+		t.Fatalf("the public list's idler: %q", l)
+	}
+	fmt.Fprintf(s.conn, "DONE\r\n")
+	for {
+		l := s.line()
+		if strings.Contains(l, "EXISTS") {
+			t.Errorf("IDLE told a removed member %q", l)
+		}
+		if strings.HasPrefix(l, "i ") {
+			break
+		}
 	}
 }

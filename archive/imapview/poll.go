@@ -3,6 +3,8 @@ package imapview
 import (
 	"cmp"
 	"context"
+	"errors"
+	"fmt"
 	"hash/fnv"
 	"slices"
 	"sync"
@@ -11,6 +13,8 @@ import (
 	"github.com/emersion/go-imap"
 	"github.com/emersion/go-imap/responses"
 	"github.com/emersion/go-imap/server"
+
+	"praxis/listserv/store"
 )
 
 // selection is one session's selected mailbox, as the poller and the
@@ -81,6 +85,11 @@ func (c *core) unselected(u *user, wait bool) {
 		s.write.Lock()
 		defer s.write.Unlock()
 	}
+	s.drop()
+}
+
+// drop tells the session nothing more of the selection.
+func (s *selection) drop() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.gone, s.exists, s.flags = true, 0, nil
@@ -193,9 +202,7 @@ func (s *selection) flush() {
 			select {
 			case ctx.Responses <- r:
 			case <-ctx.LoggedOut:
-				s.mu.Lock()
-				s.gone, s.exists, s.flags = true, 0, nil
-				s.mu.Unlock()
+				s.drop()
 				s.write.Unlock()
 				return
 			}
@@ -299,6 +306,10 @@ func (c *core) check(ctx context.Context) {
 				c.log.Warn("imap: poll count", "list_id", list, "err", err)
 				continue
 			}
+			if err := c.dropUnreadable(qctx, list); err != nil {
+				c.log.Warn("imap: poll visibility", "list_id", list, "err", err)
+				continue // the next look tries again, before anyone is told
+			}
 			c.newest[list], c.counts[list] = id, n
 		}
 		n, ok := c.counts[list]
@@ -309,6 +320,36 @@ func (c *core) check(ctx context.Context) {
 			s.tell(uint32(n), nil)
 		}
 	}
+}
+
+// dropUnreadable tells nothing more to the sessions on a list with new
+// posts that may no longer read it (a member removed, a list made
+// private since their SELECT): they would learn how many posts it has.
+func (c *core) dropUnreadable(ctx context.Context, list int64) error {
+	sels := c.on(list)
+	if len(sels) == 0 {
+		return nil
+	}
+	l, err := c.deps.Store.ListByID(ctx, list)
+	if errors.Is(err, store.ErrNotFound) {
+		for _, s := range sels {
+			s.drop()
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("list %d: %w", list, err)
+	}
+	for _, s := range sels {
+		ok, err := s.m.u.mayRead(ctx, l)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			s.drop()
+		}
+	}
+	return nil
 }
 
 func existsResp(name string, n uint32) *responses.Select {
@@ -325,6 +366,12 @@ func (c *core) pollNow(ctx context.Context, u *user, m *mailbox) {
 	s := c.sel.by[u]
 	c.sel.mu.Unlock()
 	if s == nil || s.m != m {
+		return
+	}
+	if err := m.stillVisible(ctx); err != nil {
+		if errors.Is(err, errNoMailbox) {
+			s.drop()
+		}
 		return
 	}
 	n, err := c.deps.Store.IMAPCount(ctx, m.list.ID)
