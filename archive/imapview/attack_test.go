@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -355,5 +357,71 @@ func TestAttackRemovedMemberHearsNothing(t *testing.T) {
 		if strings.HasPrefix(l, "i ") {
 			break
 		}
+	}
+}
+
+// TestAttackSlowReaderAndChurn: a member's session that never reads (its
+// answers pile up unread) holds up none of the member's STOREs from
+// another session; sessions of the member that store and go away at
+// once, mid-STORE, leave nothing behind: once every client is gone the
+// server holds no more goroutines than before them.
+func TestAttackSlowReaderAndChurn(t *testing.T) {
+	f := newFixture(t, 20, func(c *Config, _ *Deps) { c.MaxConnsPerIP = 40 })
+	settle := func(limit int) int {
+		n := runtime.NumGoroutine()
+		for i := 0; i < 500 && n > limit; i++ {
+			time.Sleep(20 * time.Millisecond)
+			n = runtime.NumGoroutine()
+		}
+		return n
+	}
+	warm := f.raw(t)
+	warm.ok("LOGIN bob@example.net bob-pass")
+	warm.ok("SELECT %s", f.prv.Address)
+	warm.ok("LOGOUT")
+	warm.conn.Close()
+	base := settle(0)
+
+	sleeper := f.raw(t)
+	sleeper.ok("LOGIN bob@example.net bob-pass")
+	sleeper.ok("SELECT %s", f.prv.Address)
+	go func() {
+		// Answers of megabytes that the client never reads.
+		w := bufio.NewWriter(sleeper.conn)
+		for i := 0; i < 3000; i++ {
+			if _, err := fmt.Fprintf(w, "f%d FETCH 1:* BODY.PEEK[]\r\n", i); err != nil {
+				return
+			}
+		}
+		w.Flush()
+	}()
+	storer := f.raw(t)
+	storer.ok("LOGIN bob@example.net bob-pass")
+	storer.ok("SELECT %s", f.prv.Address)
+	var churn sync.WaitGroup
+	for i := 0; i < 60; i++ {
+		storer.ok("STORE 1:* +FLAGS (k%d)", i)
+		if i%3 == 0 {
+			churn.Go(func() {
+				c, err := net.Dial("tcp", f.addr)
+				if err != nil {
+					return
+				}
+				defer c.Close()
+				r := bufio.NewReader(c)
+				r.ReadString('\n')
+				fmt.Fprintf(c, "a LOGIN bob@example.net bob-pass\r\nb SELECT %s\r\nc STORE 1:* -FLAGS (k%d)\r\nd IDLE\r\n", f.prv.Address, i-3)
+				r.ReadString('\n')
+			})
+		}
+	}
+	churn.Wait()
+	storer.ok("LOGOUT")
+	storer.conn.Close()
+	sleeper.conn.Close()
+	if n := settle(base + 2); n > base+2 {
+		buf := make([]byte, 1<<20)
+		buf = buf[:runtime.Stack(buf, true)]
+		t.Errorf("%d goroutines after every client left, %d before:\n%s", n, base, buf)
 	}
 }
