@@ -14,6 +14,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"praxis/listserv/apppass"
+	"praxis/listserv/store"
 )
 
 // TestAttackPrivateUIDsOnPublicList: a session on the public list that
@@ -423,5 +426,29 @@ func TestAttackSlowReaderAndChurn(t *testing.T) {
 		buf := make([]byte, 1<<20)
 		buf = buf[:runtime.Stack(buf, true)]
 		t.Errorf("%d goroutines after every client left, %d before:\n%s", n, base, buf)
+	}
+}
+
+// TestAttackBruteForceAcrossAddresses: guesses spread over many addresses
+// from one IP are limited by the IP: after them, even a right password
+// from that IP is refused (the app-password check is listserv/apppass's).
+func TestAttackBruteForceAcrossAddresses(t *testing.T) {
+	f := newFixture(t, 1, func(_ *Config, d *Deps) {
+		d.Auth = apppass.NewAuthenticator(d.Store.(*store.Store), nil)
+	})
+	pass, err := apppass.Issue(context.Background(), f.st, f.prv.ID, "bob@example.net")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := f.raw(t)
+	ok.ok("LOGIN bob@example.net %s", pass)
+	s := f.raw(t)
+	for i := 0; i < 25; i++ {
+		if _, d := s.cmd("LOGIN guess%d@example.net wrong%d", i, i); !strings.HasPrefix(d, "NO [AUTHENTICATIONFAILED]") {
+			t.Fatalf("guess %d: %q", i, d)
+		}
+	}
+	if _, d := s.cmd("LOGIN bob@example.net %s", pass); !strings.HasPrefix(d, "NO [AUTHENTICATIONFAILED]") {
+		t.Errorf("a right password after 25 guesses from the IP: %q", d)
 	}
 }
