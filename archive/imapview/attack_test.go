@@ -452,3 +452,38 @@ func TestAttackBruteForceAcrossAddresses(t *testing.T) {
 		t.Errorf("a right password after 25 guesses from the IP: %q", d)
 	}
 }
+
+// TestAttackSearchWordsOfThePrivateList: words found only in the private
+// list's posts (the index holds every list) find nothing on the public
+// list, by SEARCH, SORT or THREAD.
+func TestAttackSearchWordsOfThePrivateList(t *testing.T) {
+	f := newFixture(t, 2)
+	raw := "From: Eve <eve@example.net>\nTo: secret@example.org\nSubject: quixotical plans\nMessage-ID: <q1@example.net>\nIn-Reply-To: <1.cop@example.org>\nReferences: <1.cop@example.org>\n\nThe quixotical zygomorphic plan.\n"
+	if err := f.arch.Archive(context.Background(), f.prv, []byte(raw), ""); err != nil {
+		t.Fatal(err)
+	}
+	indexAll(t, f.st, f.idx)
+	for _, who := range []string{"anonymous x", "carol@example.net carol-pass"} {
+		s := f.raw(t)
+		s.ok("LOGIN %s", who)
+		s.ok("SELECT %s", f.pub.Address)
+		for _, c := range []string{
+			"UID SEARCH BODY zygomorphic", "UID SEARCH TEXT quixotical", "UID SEARCH SUBJECT quixotical",
+			"UID SEARCH OR BODY zygomorphic FROM eve", "UID SORT (ARRIVAL) UTF-8 TEXT zygomorphic",
+			"UID THREAD REFERENCES UTF-8 TEXT zygomorphic", "UID SEARCH HEADER Message-ID q1@example.net",
+		} {
+			u, d := s.cmd("%s", c)
+			all := strings.TrimSpace(strings.Join(u, ""))
+			if !strings.HasPrefix(d, "OK") || (all != "* SEARCH" && all != "* SORT" && all != "* THREAD") {
+				t.Errorf("%s: %s: %q %q", who, c, u, d)
+			}
+		}
+		// THREAD of the whole public list: the private reply is in no thread.
+		u := strings.Join(s.ok("UID THREAD REFERENCES UTF-8 ALL"), "")
+		for _, id := range f.ids(t, f.prv) {
+			if strings.Contains(u, fmt.Sprint(id)) && !slices.Contains(f.ids(t, f.pub), id) {
+				t.Errorf("%s: THREAD names the private post %d: %q", who, id, u)
+			}
+		}
+	}
+}
