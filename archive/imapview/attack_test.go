@@ -487,3 +487,36 @@ func TestAttackSearchWordsOfThePrivateList(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackKeywordFlood: keywords a post keeps are bounded, in number
+// and length, for an anonymous session (in its memory) and a member (in
+// the store): a client adding new ones command after command is told NO
+// [LIMIT] past the bound, and the post keeps what it had.
+func TestAttackKeywordFlood(t *testing.T) {
+	f := newFixture(t, 1)
+	for _, who := range []string{"anonymous x", "carol@example.net carol-pass"} {
+		s := f.raw(t)
+		s.ok("LOGIN %s", who)
+		s.ok("SELECT %s", f.pub.Address)
+		limited := false
+		for round := 0; round < 20 && !limited; round++ {
+			kws := make([]string, 100)
+			for i := range kws {
+				kws[i] = fmt.Sprintf("r%dk%d", round, i)
+			}
+			_, d := s.cmd("STORE 1 +FLAGS.SILENT (%s)", strings.Join(kws, " "))
+			limited = strings.HasPrefix(d, "NO [LIMIT]")
+			if !limited && !strings.HasPrefix(d, "OK") {
+				t.Fatalf("%s: round %d: %q", who, round, d)
+			}
+		}
+		if !limited {
+			u := strings.Join(s.ok("FETCH 1 FLAGS"), "")
+			t.Errorf("%s: 2000 keywords stored on one post (%d bytes of FLAGS)", who, len(u))
+		}
+		if _, d := s.cmd("STORE 1 +FLAGS (%s)", strings.Repeat("k", 1000)); !strings.HasPrefix(d, "NO [LIMIT]") {
+			t.Errorf("%s: a keyword of 1000 characters: %q", who, d)
+		}
+		s.ok("STORE 1 FLAGS (\\Seen)")
+	}
+}

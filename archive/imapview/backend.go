@@ -37,6 +37,9 @@ var (
 	// errTooComplex answers a search the Searcher will not run (RFC 5530
 	// LIMIT).
 	errTooComplex = &imap.ErrStatusResp{Resp: &imap.StatusResp{Type: imap.StatusRespNo, Code: "LIMIT", Info: "The search has too many or too deeply nested keys."}}
+	// errFlagLimit answers a STORE that would leave a post more keywords,
+	// or longer ones, than are kept (store.MaxFlags, maxKeywordLen).
+	errFlagLimit = &imap.ErrStatusResp{Resp: &imap.StatusResp{Type: imap.StatusRespNo, Code: "LIMIT", Info: "A post keeps at most 64 flags, of at most 50 characters each."}}
 	// errServer answers a failure of the store (logged with its cause).
 	errServer = &imap.ErrStatusResp{Resp: &imap.StatusResp{Type: imap.StatusRespNo, Code: "SERVERBUG", Info: "Internal error; try again later."}}
 )
@@ -287,6 +290,9 @@ func (s *sessionFlags) store(list int64, ids []int64, op store.FlagsOp, flags []
 	out := make(map[int64][]string, len(ids))
 	for _, id := range ids {
 		next := store.ApplyFlags(m[id], op, flags)
+		if len(next) > store.MaxFlags && len(next) > len(m[id]) {
+			return out, errFlagLimit
+		}
 		_, had := m[id]
 		if len(next) == 0 {
 			if had {

@@ -256,6 +256,9 @@ func (m *mailbox) fail(op string, err error) error {
 	if errors.Is(err, ErrSearchTooComplex) {
 		return errTooComplex
 	}
+	if errors.Is(err, store.ErrTooManyFlags) {
+		return errFlagLimit
+	}
 	m.u.b.log.Error("imap: "+op, "list", m.list.Address, "err", err)
 	return errServer
 }
@@ -485,6 +488,10 @@ func (m *mailbox) UpdateMessagesFlags(uid bool, set *imap.SeqSet, op imap.FlagsO
 	return m.storeFlagsOf(uid, set, op, flags, false)
 }
 
+// maxKeywordLen bounds a keyword's length, as Dovecot's
+// mail_max_keyword_length does.
+const maxKeywordLen = 50
+
 // storeFlagsOf is STORE: it changes the flags of the posts set names, a
 // page at a time, and tells each page's new flags to the member's other
 // sessions on the list and, when answer (not .SILENT), to this session
@@ -503,6 +510,9 @@ func (m *mailbox) storeFlagsOf(uid bool, set *imap.SeqSet, op imap.FlagsOp, flag
 	}
 	var keep []string
 	for _, f := range flags {
+		if len(f) > maxKeywordLen {
+			return errFlagLimit
+		}
 		if f != imap.DeletedFlag && f != imap.RecentFlag {
 			keep = append(keep, f)
 		}

@@ -277,6 +277,9 @@ func (s *imapTable) IMAPStoreFlags(ctx context.Context, listID int64, addr strin
 	}
 	for _, id := range ids {
 		next := ApplyFlags(current[id], op, flags)
+		if len(next) > MaxFlags && len(next) > len(current[id]) {
+			return nil, fmt.Errorf("store: imap store flags: post %d: %w", id, ErrTooManyFlags)
+		}
 		out[id] = next
 		if slices.Equal(next, current[id]) {
 			continue
@@ -296,6 +299,15 @@ func (s *imapTable) IMAPStoreFlags(ctx context.Context, listID int64, addr strin
 	}
 	return out, nil
 }
+
+// MaxFlags bounds the flags one member keeps on one post: keywords are a
+// client's own words, and one adding new ones command after command would
+// grow the row, and every FETCH of it, without end.
+const MaxFlags = 64
+
+// ErrTooManyFlags is a change that would leave a post more than MaxFlags
+// flags; nothing of it is stored.
+var ErrTooManyFlags = errors.New("more than 64 flags on a post")
 
 // ApplyFlags returns cur changed by op with flags: sorted, once each.
 // IMAP compares flags case-insensitively (RFC 3501 §2.3.2), so a flag
