@@ -520,3 +520,30 @@ func TestAttackKeywordFlood(t *testing.T) {
 		s.ok("STORE 1 FLAGS (\\Seen)")
 	}
 }
+
+// TestAttackSessionFlagsBounded: an anonymous session's flags are bounded
+// in number over all posts, keywords included, not in posts alone; what
+// is removed makes room again.
+func TestAttackSessionFlagsBounded(t *testing.T) {
+	s := newSessionFlags()
+	kws := make([]string, store.MaxFlags)
+	for i := range kws {
+		kws[i] = fmt.Sprintf("k%d", i)
+	}
+	stored := 0
+	var err error
+	for id := int64(1); id <= 2*maxSessionFlags/store.MaxFlags && err == nil; id++ {
+		if _, err = s.store(1, []int64{id}, store.FlagsAdd, kws); err == nil {
+			stored += len(kws)
+		}
+	}
+	if err == nil || stored > maxSessionFlags {
+		t.Fatalf("%d flags kept, error %v", stored, err)
+	}
+	if _, err := s.store(1, []int64{1}, store.FlagsSet, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.store(1, []int64{1}, store.FlagsAdd, kws); err != nil {
+		t.Errorf("after room was made: %v", err)
+	}
+}

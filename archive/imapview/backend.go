@@ -253,17 +253,18 @@ func (u *user) Logout() error {
 }
 
 // sessionFlags are an anonymous session's flags, by list and post. They
-// are bounded: a session that flags more than maxSessionFlags posts is
-// told no.
+// are bounded: a session that would keep more than maxSessionFlags flags
+// in all (keywords count, not only posts: 64 of them on each of 200000
+// posts would be hundreds of megabytes) is told no.
 type sessionFlags struct {
 	mu    sync.Mutex
-	n     int
+	n     int                          // flags kept, over every post
 	flags map[int64]map[int64][]string // list id → post id → flags
 }
 
 const maxSessionFlags = 200_000
 
-var errTooManyFlags = &imap.ErrStatusResp{Resp: &imap.StatusResp{Type: imap.StatusRespNo, Code: "LIMIT", Info: "An anonymous session keeps flags on at most 200000 posts."}}
+var errTooManyFlags = &imap.ErrStatusResp{Resp: &imap.StatusResp{Type: imap.StatusRespNo, Code: "LIMIT", Info: "An anonymous session keeps at most 200000 flags."}}
 
 func newSessionFlags() *sessionFlags { return &sessionFlags{flags: make(map[int64]map[int64][]string)} }
 
@@ -290,25 +291,19 @@ func (s *sessionFlags) store(list int64, ids []int64, op store.FlagsOp, flags []
 	out := make(map[int64][]string, len(ids))
 	for _, id := range ids {
 		next := store.ApplyFlags(m[id], op, flags)
-		if len(next) > store.MaxFlags && len(next) > len(m[id]) {
+		grow := len(next) - len(m[id])
+		if len(next) > store.MaxFlags && grow > 0 {
 			return out, errFlagLimit
 		}
-		_, had := m[id]
+		if grow > 0 && s.n+grow > maxSessionFlags {
+			return out, errTooManyFlags
+		}
+		s.n += grow
 		if len(next) == 0 {
-			if had {
-				delete(m, id)
-				s.n--
-			}
-			out[id] = next
-			continue
+			delete(m, id)
+		} else {
+			m[id] = next
 		}
-		if !had {
-			if s.n >= maxSessionFlags {
-				return out, errTooManyFlags
-			}
-			s.n++
-		}
-		m[id] = next
 		out[id] = next
 	}
 	return out, nil
