@@ -547,3 +547,49 @@ func TestAttackSessionFlagsBounded(t *testing.T) {
 		t.Errorf("after room was made: %v", err)
 	}
 }
+
+// offsetCounter is the store, counting the posts IMAPIDAt steps over.
+type offsetCounter struct {
+	*store.Store
+	mu    sync.Mutex
+	steps int
+}
+
+func (c *offsetCounter) IMAPIDAt(ctx context.Context, listID, after int64, n int) (int64, error) {
+	c.mu.Lock()
+	c.steps += n
+	c.mu.Unlock()
+	return c.Store.IMAPIDAt(ctx, listID, after, n)
+}
+
+// TestAttackScatteredSequenceNumbers: a FETCH of many scattered sequence
+// numbers walks the list once, not once for each: each number's post is
+// found from the one before it, not counted from the list's start (a
+// line of 1000 of them near the end of a large list cost 1000 walks).
+func TestAttackScatteredSequenceNumbers(t *testing.T) {
+	const posts = 300
+	var counter *offsetCounter
+	f := newFixture(t, posts, func(_ *Config, d *Deps) {
+		counter = &offsetCounter{Store: d.Store.(*store.Store)}
+		d.Store = counter
+	})
+	var set []string
+	for seq := 100; seq < posts; seq += 2 {
+		set = append(set, fmt.Sprint(seq))
+	}
+	s := f.raw(t)
+	s.ok("LOGIN anonymous x")
+	s.ok("SELECT %s", f.pub.Address)
+	counter.mu.Lock()
+	counter.steps = 0
+	counter.mu.Unlock()
+	u := s.ok("FETCH %s UID", strings.Join(set, ","))
+	if len(u) != len(set) {
+		t.Errorf("%d answers for %d numbers", len(u), len(set))
+	}
+	counter.mu.Lock()
+	defer counter.mu.Unlock()
+	if counter.steps > posts+len(set) {
+		t.Errorf("the FETCH stepped over %d posts of %d", counter.steps, posts)
+	}
+}

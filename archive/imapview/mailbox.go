@@ -416,12 +416,16 @@ func (m *mailbox) runs(ctx context.Context, uid bool, set *imap.SeqSet, f func(i
 	if err != nil || count == 0 {
 		return err
 	}
+	// Each span's first post is found from the end of the span before
+	// (lastID, sequence number lastSeq), so a set of many scattered
+	// numbers walks the list once, not once a number.
+	var lastID, lastSeq int64
 	for _, s := range spans(set, int64(count)) {
 		if s.lo > int64(count) {
 			continue
 		}
 		hi := min(s.hi, int64(count))
-		first, err := st.IMAPIDAt(ctx, m.list.ID, int(s.lo))
+		first, err := st.IMAPIDAt(ctx, m.list.ID, lastID, int(s.lo-lastSeq))
 		if errors.Is(err, store.ErrNotFound) {
 			continue
 		}
@@ -443,6 +447,7 @@ func (m *mailbox) runs(ctx context.Context, uid bool, set *imap.SeqSet, f func(i
 			seq += int64(len(ids))
 			after = ids[len(ids)-1]
 		}
+		lastID, lastSeq = after, seq-1
 	}
 	return nil
 }

@@ -30,7 +30,7 @@ type SearchStore interface {
 	store.IMAPSearch
 	ArchiveByIDs(ctx context.Context, ids []int64) ([]*store.ArchivedPost, error)
 	IMAPCount(ctx context.Context, listID int64) (int, error)
-	IMAPIDAt(ctx context.Context, listID int64, seq int) (int64, error)
+	IMAPIDAt(ctx context.Context, listID, after int64, n int) (int64, error)
 	IMAPPosts(ctx context.Context, listID int64, ids []int64) ([]store.IMAPPost, error)
 }
 
@@ -513,7 +513,7 @@ func (e *evaluation) seqRanges(set *imap.SeqSet) ([]uidRange, error) {
 		return mergeRanges(out), nil
 	}
 	for _, r := range seqs {
-		lo, err := e.s.st.IMAPIDAt(e.ctx, e.list.ID, int(r.lo))
+		lo, err := e.s.st.IMAPIDAt(e.ctx, e.list.ID, 0, int(r.lo))
 		if errors.Is(err, store.ErrNotFound) {
 			continue
 		}
@@ -522,7 +522,7 @@ func (e *evaluation) seqRanges(set *imap.SeqSet) ([]uidRange, error) {
 		}
 		hi := lo
 		if r.hi != r.lo {
-			if hi, err = e.s.st.IMAPIDAt(e.ctx, e.list.ID, int(r.hi)); errors.Is(err, store.ErrNotFound) {
+			if hi, err = e.s.st.IMAPIDAt(e.ctx, e.list.ID, 0, int(r.hi)); errors.Is(err, store.ErrNotFound) {
 				if hi, err = e.lastID(); err != nil {
 					return nil, err
 				}

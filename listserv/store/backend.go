@@ -188,7 +188,7 @@ type IMAPArchive interface {
 	IMAPCountRange(ctx context.Context, listID, after, upTo int64) (int, error)
 	IMAPIDs(ctx context.Context, listID, after, upTo int64, limit int) ([]int64, error)
 	IMAPRanks(ctx context.Context, listID, after int64, ids []int64) (counts []int, have []bool, err error)
-	IMAPIDAt(ctx context.Context, listID int64, seq int) (int64, error)
+	IMAPIDAt(ctx context.Context, listID, after int64, n int) (int64, error)
 	IMAPMaxIDs(ctx context.Context) (map[int64]int64, error)
 	IMAPPosts(ctx context.Context, listID int64, ids []int64) ([]IMAPPost, error)
 	IMAPHeaders(ctx context.Context, hashes []string) (map[string][]byte, error)

@@ -130,16 +130,18 @@ func (s *imapTable) IMAPIDs(ctx context.Context, listID, after, upTo int64, limi
 	return ids, nil
 }
 
-// IMAPIDAt returns the id of a list's seq-th post (1-based, by id);
-// ErrNotFound past the last.
-func (s *imapTable) IMAPIDAt(ctx context.Context, listID int64, seq int) (int64, error) {
-	if seq < 1 {
-		return 0, fmt.Errorf("sequence number %d: %w", seq, ErrNotFound)
+// IMAPIDAt returns the id of a list's n-th post (1-based, by id) after
+// id after (0: the list's seq-th post); ErrNotFound past the last. The
+// posts between are stepped over: a caller walking the list finds each
+// post from the one before.
+func (s *imapTable) IMAPIDAt(ctx context.Context, listID, after int64, n int) (int64, error) {
+	if n < 1 {
+		return 0, fmt.Errorf("sequence number %d: %w", n, ErrNotFound)
 	}
 	var id int64
-	err := s.queryRow(ctx, `SELECT id FROM archive WHERE list_id = ? ORDER BY id LIMIT 1 OFFSET ?`, listID, seq-1).Scan(&id)
+	err := s.queryRow(ctx, `SELECT id FROM archive WHERE list_id = ? AND id > ? ORDER BY id LIMIT 1 OFFSET ?`, listID, after, n-1).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, fmt.Errorf("sequence number %d: %w", seq, ErrNotFound)
+		return 0, fmt.Errorf("sequence number %d after %d: %w", n, after, ErrNotFound)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("store: imap sequence number: %w", err)

@@ -65,13 +65,19 @@ func imapArchive(t *testing.T, s store.Backend) {
 		t.Error("IMAPRanks took ids out of order")
 	}
 	for seq, want := range ids {
-		got, err := s.IMAPIDAt(ctx, a.ID, seq+1)
+		got, err := s.IMAPIDAt(ctx, a.ID, 0, seq+1)
 		if err != nil || got != want {
 			t.Errorf("IMAPIDAt(%d) = %d, %v; want %d", seq+1, got, err, want)
 		}
 	}
-	if _, err := s.IMAPIDAt(ctx, a.ID, 8); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.IMAPIDAt(ctx, a.ID, 0, 8); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("IMAPIDAt past the end: %v, want ErrNotFound", err)
+	}
+	if got, err := s.IMAPIDAt(ctx, a.ID, ids[2], 2); err != nil || got != ids[4] {
+		t.Errorf("IMAPIDAt(after the 3rd, 2) = %d, %v; want %d", got, err, ids[4])
+	}
+	if _, err := s.IMAPIDAt(ctx, a.ID, ids[5], 2); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("IMAPIDAt past the end after the 6th: %v, want ErrNotFound", err)
 	}
 	empty := newList(t, s, "empty@example.org")
 	maxes, err := s.IMAPMaxIDs(ctx)
