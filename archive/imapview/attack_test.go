@@ -593,3 +593,29 @@ func TestAttackScatteredSequenceNumbers(t *testing.T) {
 		t.Errorf("the FETCH stepped over %d posts of %d", counter.steps, posts)
 	}
 }
+
+// TestAttackHeaderOnlyPost: a post that is all header (no empty line,
+// no body) answers header items as one with a body does: FIELDS picks
+// its fields, HEADER ends with the empty line, TEXT is empty, and a
+// partial past the end is empty.
+func TestAttackHeaderOnlyPost(t *testing.T) {
+	f := newFixture(t, 0)
+	raw := "From: Eve <eve@example.net>\nTo: cop@example.org\nSubject: only a header\nX-Other: other"
+	if err := f.arch.Archive(context.Background(), f.pub, []byte(raw), ""); err != nil {
+		t.Fatal(err)
+	}
+	s := f.raw(t)
+	s.ok("LOGIN anonymous x")
+	s.ok("SELECT %s", f.pub.Address)
+	for c, want := range map[string]string{
+		"FETCH 1 BODY.PEEK[HEADER.FIELDS (Subject)]":             "Subject: only a header\r\n\r\n",
+		"FETCH 1 BODY.PEEK[HEADER.FIELDS.NOT (From To Subject)]": "X-Other: other\r\n\r\n",
+		"FETCH 1 BODY.PEEK[TEXT]":                                "",
+		"FETCH 1 BODY.PEEK[HEADER]<4000000000.10>":               "",
+	} {
+		u := strings.Join(s.ok("%s", c), "")
+		if !strings.Contains(u, fmt.Sprintf("{%d}\r\n%s)", len(want), want)) && !(want == "" && strings.Contains(u, `""`)) {
+			t.Errorf("%s = %q, want %q", c, u, want)
+		}
+	}
+}
