@@ -348,7 +348,8 @@ func TestAttackRemovedMemberHearsNothing(t *testing.T) {
 	}
 	f.archive(t, f.prv, 6)
 	f.archive(t, f.pub, 6)
-	if l := p.line(); !strings.Contains(l, "EXISTS") {
+	// The public list's count (2 and 1), not the private list's (6).
+	if l := p.line(); l != "* 3 EXISTS\r\n" {
 		t.Fatalf("the public list's idler: %q", l)
 	}
 	fmt.Fprintf(s.conn, "DONE\r\n")
