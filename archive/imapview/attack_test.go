@@ -620,3 +620,28 @@ func TestAttackHeaderOnlyPost(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackIPv6ConnectionShare: an IPv6 client is held to one share of
+// connections over its /64 (as SMTP and the web limit it): taking a new
+// address of the /64 for each connection gains it nothing.
+func TestAttackIPv6ConnectionShare(t *testing.T) {
+	l := newIPLimiter(2, 1000, true)
+	for i := 1; i <= 2; i++ {
+		if !l.take(net.ParseIP(fmt.Sprintf("2001:db8:1:2::%d", i))) {
+			t.Fatalf("connection %d refused", i)
+		}
+	}
+	if l.take(net.ParseIP("2001:db8:1:2:ffff::3")) {
+		t.Error("a third address of the same /64 got a connection")
+	}
+	if !l.take(net.ParseIP("2001:db8:1:3::1")) {
+		t.Error("another /64 was refused")
+	}
+	l.give(net.ParseIP("2001:db8:1:2::1"))
+	if !l.take(net.ParseIP("2001:db8:1:2::9")) {
+		t.Error("the /64 was refused after giving one back")
+	}
+	if n := l.count(net.ParseIP("2001:db8:1:2::77")); n != 2 {
+		t.Errorf("the /64 holds %d, want 2", n)
+	}
+}

@@ -834,7 +834,7 @@ func TestHostileClients(t *testing.T) {
 	conns = nil
 	// The server learns of the closes as it reads them: wait until only
 	// s holds a share.
-	for i := 0; i < 1000 && f.srv.perIP.count("127.0.0.1") > 1; i++ {
+	for i := 0; i < 1000 && f.srv.perIP.count(net.IPv4(127, 0, 0, 1)) > 1; i++ {
 		time.Sleep(10 * time.Millisecond)
 	}
 

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,6 +21,7 @@ import (
 	"github.com/emersion/go-imap/server"
 	"github.com/emersion/go-sasl"
 
+	"praxis/listserv/clientkey"
 	"praxis/listserv/store"
 )
 
@@ -31,7 +33,8 @@ type Config struct {
 	TLSAddr string
 	// TLS is the certificate for STARTTLS and TLSAddr; nil: no TLS.
 	TLS *tls.Config
-	// MaxConnsPerIP bounds the connections one address holds at once
+	// MaxConnsPerIP bounds the connections one client holds at once (an
+	// IPv6 client by its /64, clientkey)
 	// (default 20). Loopback is not bounded (as SMTP's is not) unless
 	// LimitLoopback.
 	MaxConnsPerIP int
@@ -330,7 +333,9 @@ func remoteIP(a net.Addr) net.IP {
 	return net.ParseIP(host)
 }
 
-// ipLimiter counts the connections each address holds, and all of them.
+// ipLimiter counts the connections each client holds (by clientkey: an
+// IPv6 client by its /64, any of whose addresses it may take), and all of
+// them.
 type ipLimiter struct {
 	mu           sync.Mutex
 	max, maxAll  int
@@ -346,7 +351,7 @@ func newIPLimiter(max, maxAll int, freeLoopback bool) *ipLimiter {
 func (l *ipLimiter) take(ip net.IP) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	k := ip.String()
+	k := ipKey(ip)
 	if l.all >= l.maxAll || (l.n[k] >= l.max && !(l.freeLoopback && ip.IsLoopback())) {
 		return false
 	}
@@ -355,16 +360,21 @@ func (l *ipLimiter) take(ip net.IP) bool {
 	return true
 }
 
-func (l *ipLimiter) count(ip string) int {
+func (l *ipLimiter) count(ip net.IP) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.n[ip]
+	return l.n[ipKey(ip)]
+}
+
+func ipKey(ip net.IP) string {
+	a, _ := netip.AddrFromSlice(ip) // nil or malformed: the zero Addr, clientkey.Unknown
+	return clientkey.Of(a)
 }
 
 func (l *ipLimiter) give(ip net.IP) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	k := ip.String()
+	k := ipKey(ip)
 	l.all--
 	if l.n[k]--; l.n[k] <= 0 {
 		delete(l.n, k)
