@@ -34,8 +34,7 @@ type Config struct {
 	// TLS is the certificate for STARTTLS and TLSAddr; nil: no TLS.
 	TLS *tls.Config
 	// MaxConnsPerIP bounds the connections one client holds at once (an
-	// IPv6 client by its /64, clientkey)
-	// (default 20). Loopback is not bounded (as SMTP's is not) unless
+	// IPv6 client by its /64, clientkey; default 20). Loopback is not bounded (as SMTP's is not) unless
 	// LimitLoopback.
 	MaxConnsPerIP int
 	LimitLoopback bool
