@@ -34,8 +34,8 @@ type Config struct {
 	// TLS is the certificate for STARTTLS and TLSAddr; nil: no TLS.
 	TLS *tls.Config
 	// MaxConnsPerIP bounds the connections one client holds at once (an
-	// IPv6 client by its /64, clientkey; default 20). Loopback is not bounded (as SMTP's is not) unless
-	// LimitLoopback.
+	// IPv6 client by its /64, clientkey; default 20). Loopback is not
+	// bounded (as SMTP's is not) unless LimitLoopback.
 	MaxConnsPerIP int
 	LimitLoopback bool
 	// MaxConns bounds the connections held at once in all (default 1000).
