@@ -617,6 +617,43 @@ func TestUIDSetsAsBruteForce(t *testing.T) {
 	}
 }
 
+// TestSequenceSearchAsBruteForce: SEARCH by random sequence sets (a few
+// ranges, found one from another; many, from one walk) answers exactly
+// the numbers of the set that name posts.
+func TestSequenceSearchAsBruteForce(t *testing.T) {
+	f := newFixture(t, 90)
+	n := len(f.ids(t, f.pub))
+	s := f.raw(t)
+	s.ok("LOGIN anonymous x")
+	s.ok("EXAMINE %s", f.pub.Address)
+	rng := rand.New(rand.NewPCG(5, 8))
+	for round := range 80 {
+		var parts []string
+		want := make(map[int]bool)
+		for range 1 + rng.IntN(24) {
+			lo, hi := 1+rng.IntN(n+10), 1+rng.IntN(n+10)
+			if rng.IntN(3) == 0 {
+				hi = lo
+			}
+			parts = append(parts, fmt.Sprintf("%d:%d", lo, hi))
+			for q := min(lo, hi); q <= max(lo, hi) && q <= n; q++ {
+				want[q] = true
+			}
+		}
+		var wantSeqs []string
+		for q := 1; q <= n; q++ {
+			if want[q] {
+				wantSeqs = append(wantSeqs, strconv.Itoa(q))
+			}
+		}
+		set := strings.Join(parts, ",")
+		got := strings.TrimSpace(strings.Join(s.ok("SEARCH %s", set), ""))
+		if w := strings.TrimSpace("* SEARCH " + strings.Join(wantSeqs, " ")); got != w {
+			t.Fatalf("round %d: SEARCH %s = %q, want %q", round, set, got, w)
+		}
+	}
+}
+
 func joinIDs(ids []int64) string {
 	var s []string
 	for _, id := range ids {

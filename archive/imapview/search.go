@@ -512,17 +512,21 @@ func (e *evaluation) seqRanges(set *imap.SeqSet) ([]uidRange, error) {
 		}
 		return mergeRanges(out), nil
 	}
+	// Each range is found from the end of the one before (the ranges
+	// are merged, so ascending): the list is stepped through once.
+	var prevID int64
+	var prevSeq uint32
 	for _, r := range seqs {
-		lo, err := e.s.st.IMAPIDAt(e.ctx, e.list.ID, 0, int(r.lo))
+		lo, err := e.s.st.IMAPIDAt(e.ctx, e.list.ID, prevID, int(r.lo-prevSeq))
 		if errors.Is(err, store.ErrNotFound) {
-			continue
+			break // past the last post: so are the ranges after it
 		}
 		if err != nil {
 			return nil, fmt.Errorf("imapview: search: %w", err)
 		}
 		hi := lo
 		if r.hi != r.lo {
-			if hi, err = e.s.st.IMAPIDAt(e.ctx, e.list.ID, 0, int(r.hi)); errors.Is(err, store.ErrNotFound) {
+			if hi, err = e.s.st.IMAPIDAt(e.ctx, e.list.ID, lo, int(r.hi-r.lo)); errors.Is(err, store.ErrNotFound) {
 				if hi, err = e.lastID(); err != nil {
 					return nil, err
 				}
@@ -530,6 +534,7 @@ func (e *evaluation) seqRanges(set *imap.SeqSet) ([]uidRange, error) {
 				return nil, fmt.Errorf("imapview: search: %w", err)
 			}
 		}
+		prevID, prevSeq = hi, r.hi
 		out = append(out, uidRange{uint32(lo), uint32(hi)})
 	}
 	return mergeRanges(out), nil
