@@ -18,6 +18,11 @@ type Config struct {
 	// Data is the directory that holds everything on the embedded default:
 	// the SQLite database, the index, the outbox. Env PRAXIS_DATA.
 	Data string `toml:"data"`
+	// DB is the database: "" for SQLite in Data, or a postgres:// (or
+	// postgresql://) URL, which several serve nodes share; Data then holds
+	// only this node's index and control socket. Env PRAXIS_DB. Its
+	// password is never printed: use DBRedacted.
+	DB string `toml:"db"`
 	// SMTP is the SMTP receiver's listen address (port 25 in production).
 	SMTP string `toml:"smtp"`
 	// LMTP is the LMTP receiver's listen address, for a front MTA; "" = off.
@@ -131,6 +136,11 @@ func (c *Config) Validate() error {
 	if c.Data == "" {
 		bad("data: a data directory is needed (--data or PRAXIS_DATA)")
 	}
+	if c.DB != "" {
+		if err := checkDB(c.DB); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	for _, l := range []struct{ name, addr string }{{"smtp", c.SMTP}, {"lmtp", c.LMTP}, {"http", c.HTTP}, {"imap", c.IMAP}, {"imaps", c.IMAPS}} {
 		if l.addr == "" {
 			continue
@@ -194,6 +204,32 @@ func (c *Config) Validate() error {
 		sources[in.Source()] = true
 	}
 	return errors.Join(errs...)
+}
+
+// checkDB tells whether raw names a PostgreSQL database. Its errors never
+// hold raw: url.Parse's would, password and all.
+func checkDB(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return errors.New("db: not a URL; use postgres://USER:PASSWORD@HOST:PORT/DATABASE (or no db for SQLite in the data dir)")
+	}
+	if u.Scheme != "postgres" && u.Scheme != "postgresql" {
+		return fmt.Errorf("db: %s is not a postgres:// URL; PostgreSQL is the one database besides the default (SQLite in the data dir, with no db set)", redactURL(u))
+	}
+	return nil
+}
+
+// DBRedacted is DB with its password hidden, for logs and messages; ""
+// when DB is "" (SQLite).
+func (c *Config) DBRedacted() string {
+	if c.DB == "" {
+		return ""
+	}
+	u, err := url.Parse(c.DB)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return redactURL(u)
 }
 
 // TrustedProxies parses TrustedProxy: each entry split at commas, each

@@ -70,3 +70,42 @@ func must(t testing.TB, err error) {
 		t.Fatal(err)
 	}
 }
+
+func TestDB(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "praxis.toml")
+	must(t, os.WriteFile(path, []byte("db = \"postgresql://praxis:s3cret@db.example:5432/lists\"\n"), 0o600))
+	c := Default()
+	must(t, c.Load(path))
+	c.Finish()
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.DBRedacted(), "postgresql://praxis:xxxxx@db.example:5432/lists"; got != want {
+		t.Errorf("DBRedacted = %q, want %q", got, want)
+	}
+	for _, tc := range []struct{ db, want string }{
+		{"postgres://u:s3cret@h/db?sslmode=disable", ""},
+		{"postgres:///lists", ""},
+		{"mysql://u:s3cret@h/db", "not a postgres:// URL"},
+		{"/var/lib/praxis.db", "not a postgres:// URL"},
+		{"postgres://u:s3cret@h:port/db", "not a URL"},
+		{"postgres://u:s3cret%zz@h/db", "not a URL"},
+	} {
+		c := Default()
+		c.DB = tc.db
+		c.Finish()
+		err := c.Validate()
+		if tc.want == "" {
+			if err != nil {
+				t.Errorf("%s: %v", tc.db, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %v, want an error with %q", tc.db, err, tc.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("%s: the error shows the password: %v", tc.db, err)
+		}
+	}
+}

@@ -1,0 +1,64 @@
+// Package pgtest gives a test a PostgreSQL database of its own, made in the
+// server PRAXIS_TEST_PG names (.ci/postgres starts one for CI) and dropped
+// when the test ends, so tests on PostgreSQL run in parallel without
+// seeing each other's rows.
+package pgtest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+)
+
+// Env names the variable that holds the test server's URL: a role that
+// may create databases, and a database it may connect to.
+const Env = "PRAXIS_TEST_PG"
+
+// URL makes a fresh, empty database and returns its URL. Without
+// PRAXIS_TEST_PG the test is skipped, unless CI is set: CI must run the
+// PostgreSQL tests, so there it fails.
+func URL(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv(Env)
+	if base == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is not set: CI runs the PostgreSQL tests (.ci/postgres starts a server)", Env)
+		}
+		t.Skipf("%s is not set (a postgres:// URL of a role that may create databases)", Env)
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("%s: %v", Env, err)
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatalf("pgtest: open: %v", err)
+	}
+	b := make([]byte, 8)
+	rand.Read(b)
+	name := "praxis_test_" + hex.EncodeToString(b)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
+		admin.Close()
+		t.Fatalf("pgtest: create database: %v", err)
+	}
+	t.Cleanup(func() {
+		defer admin.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		// FORCE: a connection the test left open must not keep it.
+		if _, err := admin.ExecContext(ctx, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`); err != nil {
+			t.Errorf("pgtest: drop database %s: %v", name, err)
+		}
+	})
+	u.Path = "/" + name
+	return u.String()
+}
