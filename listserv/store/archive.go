@@ -148,30 +148,41 @@ func (st *archiveStmts) all() []**sql.Stmt {
 	return []**sql.Stmt{&st.existing, &st.blob, &st.byID, &st.byRef, &st.subject, &st.insert, &st.ref, &st.thread, &st.header, &st.size}
 }
 
-var archiveSQL = []string{
-	`SELECT id, thread_id FROM archive WHERE list_id = ? AND message_id = ? AND hash = ?`,
-	`INSERT INTO archive_blobs (hash, raw) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING`,
-	`SELECT thread_id FROM archive WHERE list_id = ? AND message_id = ? LIMIT 1`,
-	`SELECT a.thread_id FROM archive_refs r JOIN archive a ON a.id = r.archive_id WHERE r.list_id = ? AND r.ref = ? LIMIT 1`,
-	`SELECT thread_id FROM archive WHERE list_id = ? AND norm_subject = ? AND date BETWEEN ? AND ? ORDER BY date DESC LIMIT 1`,
-	`INSERT INTO archive (list_id, message_id, hash, date, orig_date, from_addr, from_name, subject, norm_subject, size, attachments, thread_id, parent_id, archived_at)
+// archiveSQL returns the statements of archiveStmts, in its order.
+func (d *dialect) archiveSQL() []string {
+	return []string{
+		`SELECT id, thread_id FROM archive WHERE list_id = ? AND message_id = ? AND hash = ?`,
+		`INSERT INTO archive_blobs (hash, raw) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING`,
+		`SELECT thread_id FROM archive WHERE list_id = ? AND message_id = ? LIMIT 1`,
+		`SELECT a.thread_id FROM archive_refs r JOIN archive a ON a.id = r.archive_id WHERE r.list_id = ? AND r.ref = ? LIMIT 1`,
+		`SELECT thread_id FROM archive WHERE list_id = ? AND norm_subject = ? AND date BETWEEN ? AND ? ORDER BY date DESC LIMIT 1`,
+		`INSERT INTO archive (list_id, message_id, hash, date, orig_date, from_addr, from_name, subject, norm_subject, size, attachments, thread_id, parent_id, archived_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-	`INSERT INTO archive_refs (archive_id, list_id, ref) VALUES (?, ?, ?)`,
-	`INSERT INTO archive_threads (list_id, thread_id, root_id, subject, posts, first_date, last_date) VALUES (?1, ?2, ?3, ?4, 1, ?5, ?5)
+		`INSERT INTO archive_refs (archive_id, list_id, ref) VALUES (?, ?, ?)`,
+		d.pick(`INSERT INTO archive_threads (list_id, thread_id, root_id, subject, posts, first_date, last_date) VALUES (?1, ?2, ?3, ?4, 1, ?5, ?5)
 		ON CONFLICT (list_id, thread_id) DO UPDATE SET posts = posts + 1,
 			root_id = CASE WHEN excluded.first_date < first_date THEN excluded.root_id ELSE root_id END,
 			subject = CASE WHEN excluded.first_date < first_date THEN excluded.subject ELSE subject END,
 			first_date = MIN(first_date, excluded.first_date), last_date = MAX(last_date, excluded.last_date)`,
-	`INSERT INTO imap_headers (hash, head) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING`,
-	`INSERT INTO imap_sizes (archive_id, size) VALUES (?, ?)`,
+			// PostgreSQL: the existing row's columns named by the table,
+			// LEAST and GREATEST for SQLite's scalar MIN and MAX.
+			`INSERT INTO archive_threads AS t (list_id, thread_id, root_id, subject, posts, first_date, last_date) VALUES (?1, ?2, ?3, ?4, 1, ?5, ?5)
+		ON CONFLICT (list_id, thread_id) DO UPDATE SET posts = t.posts + 1,
+			root_id = CASE WHEN excluded.first_date < t.first_date THEN excluded.root_id ELSE t.root_id END,
+			subject = CASE WHEN excluded.first_date < t.first_date THEN excluded.subject ELSE t.subject END,
+			first_date = LEAST(t.first_date, excluded.first_date), last_date = GREATEST(t.last_date, excluded.last_date)`),
+		`INSERT INTO imap_headers (hash, head) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING`,
+		`INSERT INTO imap_sizes (archive_id, size) VALUES (?, ?)`,
+	}
 }
 
 // prepareArchive returns the archive's statements bound to tx.
-func (s *core) prepareArchive(ctx context.Context, tx *sql.Tx) (*archiveStmts, error) {
+func (s *core) prepareArchive(ctx context.Context, tx *txn) (*archiveStmts, error) {
 	s.archOnce.Do(func() {
 		st := &archiveStmts{}
+		qs := s.archiveSQL()
 		for i, p := range st.all() {
-			if *p, s.archErr = s.db.PrepareContext(ctx, archiveSQL[i]); s.archErr != nil {
+			if *p, s.archErr = s.db.PrepareContext(ctx, qs[i]); s.archErr != nil {
 				return
 			}
 		}
@@ -199,7 +210,7 @@ func (st *archiveStmts) close() {
 // archivePut stores and threads one post whose Hash, Size and bounded
 // Refs are set; crlfSize is its size with CRLF line ends
 // (mailmsg.CRLFSize).
-func (s *core) archivePut(ctx context.Context, tx *sql.Tx, st *archiveStmts, p *ArchivedPost, raw []byte, crlfSize int) (created bool, err error) {
+func (s *core) archivePut(ctx context.Context, tx *txn, st *archiveStmts, p *ArchivedPost, raw []byte, crlfSize int) (created bool, err error) {
 	var id int64
 	var thread string
 	err = st.existing.QueryRowContext(ctx, p.ListID, p.MessageID, p.Hash).Scan(&id, &thread)

@@ -82,7 +82,8 @@ func (s *imapTable) IMAPRanks(ctx context.Context, listID, after int64, ids []in
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: imap ranks: %w", err)
 	}
-	rows, err := s.query(ctx, `WITH g(k, lo, hi) AS (SELECT key, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))
+	rows, err := s.query(ctx, `WITH g(k, lo, hi) AS (`+s.pick(`SELECT key, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)`,
+		`SELECT k, (v->>0)::bigint, (v->>1)::bigint FROM jsonb_array_elements(?::jsonb) WITH ORDINALITY AS e(v, k)`)+`)
 		SELECT (SELECT COUNT(*) FROM archive WHERE list_id = ? AND id > g.lo AND id <= g.hi),
 			EXISTS (SELECT 1 FROM archive WHERE list_id = ? AND id = g.hi)
 		FROM g ORDER BY g.k`, string(b), listID, listID)
@@ -191,7 +192,7 @@ func (s *imapTable) IMAPPosts(ctx context.Context, listID int64, ids []int64) ([
 	// LEFT JOIN: a post without its size (which ArchivePut and 0012
 	// leave none of) is an error, not a post left out.
 	rows, err := s.query(ctx, `SELECT a.id, a.list_id, a.hash, a.date, z.size FROM archive a LEFT JOIN imap_sizes z ON z.archive_id = a.id
-		WHERE a.list_id = ? AND a.id IN (SELECT value FROM json_each(?)) ORDER BY a.id`, listID, idsJSON(ids))
+		WHERE a.list_id = ? AND a.id IN (`+s.jsonIDs()+`) ORDER BY a.id`, listID, idsJSON(ids))
 	if err != nil {
 		return nil, fmt.Errorf("store: imap posts: %w", err)
 	}
@@ -223,7 +224,7 @@ func (s *imapTable) IMAPFlags(ctx context.Context, listID int64, addr string, id
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := s.query(ctx, `SELECT archive_id, flags FROM imap_flags WHERE list_id = ? AND address_key = ? AND archive_id IN (SELECT value FROM json_each(?))`,
+	rows, err := s.query(ctx, `SELECT archive_id, flags FROM imap_flags WHERE list_id = ? AND address_key = ? AND archive_id IN (`+s.jsonIDs()+`)`,
 		listID, AddressKey(addr), idsJSON(ids))
 	if err != nil {
 		return nil, fmt.Errorf("store: imap flags: %w", err)
@@ -259,7 +260,7 @@ func (s *imapTable) IMAPStoreFlags(ctx context.Context, listID int64, addr strin
 	}
 	defer release()
 	current := make(map[int64][]string, len(ids))
-	rows, err := tx.QueryContext(ctx, `SELECT archive_id, flags FROM imap_flags WHERE list_id = ? AND address_key = ? AND archive_id IN (SELECT value FROM json_each(?))`,
+	rows, err := tx.QueryContext(ctx, `SELECT archive_id, flags FROM imap_flags WHERE list_id = ? AND address_key = ? AND archive_id IN (`+s.jsonIDs()+`)`,
 		listID, key, idsJSON(ids))
 	if err != nil {
 		return nil, fmt.Errorf("store: imap store flags: %w", err)
@@ -349,7 +350,7 @@ func ApplyFlags(cur []string, op FlagsOp, flags []string) []string {
 func (s *imapTable) IMAPSeenCount(ctx context.Context, listID int64, addr string) (int, error) {
 	var n int
 	err := s.queryRow(ctx, `SELECT COUNT(*) FROM imap_flags f JOIN archive a ON a.id = f.archive_id AND a.list_id = f.list_id
-		WHERE f.list_id = ? AND f.address_key = ? AND instr(' ' || f.flags || ' ', ' `+IMAPSeenFlag+` ') > 0`, listID, AddressKey(addr)).Scan(&n)
+		WHERE f.list_id = ? AND f.address_key = ? AND `+s.instr(`' ' || f.flags || ' '`, `' `+IMAPSeenFlag+` '`)+` > 0`, listID, AddressKey(addr)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: imap seen count: %w", err)
 	}
@@ -361,7 +362,7 @@ func (s *imapTable) IMAPSeenCount(ctx context.Context, listID int64, addr string
 func (s *imapTable) IMAPFirstUnseen(ctx context.Context, listID int64, addr string) (int64, error) {
 	var id int64
 	err := s.queryRow(ctx, `SELECT a.id FROM archive a WHERE a.list_id = ?1 AND NOT EXISTS (
-			SELECT 1 FROM imap_flags f WHERE f.list_id = ?1 AND f.address_key = ?2 AND f.archive_id = a.id AND instr(' ' || f.flags || ' ', ' `+IMAPSeenFlag+` ') > 0)
+			SELECT 1 FROM imap_flags f WHERE f.list_id = ?1 AND f.address_key = ?2 AND f.archive_id = a.id AND `+s.instr(`' ' || f.flags || ' '`, `' `+IMAPSeenFlag+` '`)+` > 0)
 		ORDER BY a.id LIMIT 1`, listID, AddressKey(addr)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil

@@ -36,7 +36,7 @@ func (s *imapTable) IMAPHeaders(ctx context.Context, hashes []string) (map[strin
 	if err != nil {
 		return nil, fmt.Errorf("store: imap headers: %w", err)
 	}
-	rows, err := s.query(ctx, `SELECT hash, head FROM imap_headers WHERE hash IN (SELECT value FROM json_each(?))`, string(list))
+	rows, err := s.query(ctx, `SELECT hash, head FROM imap_headers WHERE hash IN (`+s.jsonTexts()+`)`, string(list))
 	if err != nil {
 		return nil, fmt.Errorf("store: imap headers: %w", err)
 	}

@@ -70,7 +70,7 @@ func (s *ingestTable) RefuseIngest(ctx context.Context, key IngestKey, reason st
 	return tx.Commit()
 }
 
-func ingestTaken(ctx context.Context, tx *sql.Tx, k *IngestKey) (bool, error) {
+func ingestTaken(ctx context.Context, tx *txn, k *IngestKey) (bool, error) {
 	var n int
 	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM imap_ingested WHERE source = ? AND uidvalidity = ? AND uid = ?`, k.Source, k.UIDValidity, k.UID).Scan(&n)
 	if err != nil {
@@ -79,7 +79,7 @@ func ingestTaken(ctx context.Context, tx *sql.Tx, k *IngestKey) (bool, error) {
 	return n > 0, nil
 }
 
-func recordIngest(ctx context.Context, tx *sql.Tx, k *IngestKey, spoolID int64, state, reason string, now int64) error {
+func recordIngest(ctx context.Context, tx *txn, k *IngestKey, spoolID int64, state, reason string, now int64) error {
 	// A refused message has nothing to act on: it stays in the mailbox
 	// as it is, for a person to look at.
 	acted := 0

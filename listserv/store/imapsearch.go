@@ -130,16 +130,16 @@ func (s imapSearchTable) IMAPSearchIDs(ctx context.Context, listID int64, f *IMA
 		cond(`(SELECT z.size FROM imap_sizes z WHERE z.archive_id = archive.id) < ?`, f.Smaller)
 	}
 	for _, p := range f.Subject {
-		cond(`subject LIKE ? ESCAPE '`+likeEscape+`'`, p)
+		cond(`subject `+s.like()+` ? ESCAPE '`+likeEscape+`'`, p)
 	}
 	for _, h := range f.SubjectHas {
-		cond(`instr(lower(subject), ?) > 0`, asciiLower(h))
+		cond(s.instr(`lower(subject)`, `?`)+` > 0`, asciiLower(h))
 	}
 	for _, h := range f.AuthorHas {
-		cond(`(instr(lower(from_name), ?) > 0 OR instr(lower(from_addr), ?) > 0)`, asciiLower(h), asciiLower(h))
+		cond(`(`+s.instr(`lower(from_name)`, `?`)+` > 0 OR `+s.instr(`lower(from_addr)`, `?`)+` > 0)`, asciiLower(h), asciiLower(h))
 	}
 	for _, p := range f.Author {
-		cond(`(from_name LIKE ? ESCAPE '`+likeEscape+`' OR from_addr LIKE ? ESCAPE '`+likeEscape+`')`, p, p)
+		cond(`(from_name `+s.like()+` ? ESCAPE '`+likeEscape+`' OR from_addr `+s.like()+` ? ESCAPE '`+likeEscape+`')`, p, p)
 	}
 	for _, p := range f.HeadLike {
 		// Read for the rows every other condition kept, as SQLite
@@ -148,6 +148,20 @@ func (s imapSearchTable) IMAPSearchIDs(ctx context.Context, listID int64, f *IMA
 		// reads b.raw only then). The header block is the blob's start,
 		// so the test is the same, less the body's false positives.
 		n := f.HeadBytes
+		if s.pg {
+			// PostgreSQL compares bytes with bytea's LIKE, which knows no
+			// case: both sides with ASCII letters lowered (encode's escape
+			// form is ASCII, so lower() touches nothing else). Its _ is a
+			// byte where SQLite's is a character: as %, it keeps every
+			// post SQLite's would (a superset is what HeadLike promises).
+			cond(`EXISTS (SELECT 1 FROM archive_blobs b LEFT JOIN imap_headers h ON h.hash = b.hash WHERE b.hash = archive.hash AND (
+			decode(lower(encode(substr(COALESCE(h.head, b.raw), 1, ?), 'escape')), 'escape') LIKE ?
+			OR position('\x00'::bytea IN substr(COALESCE(h.head, b.raw), 1, ?)) > 0
+			OR position('\x3d3f'::bytea IN substr(COALESCE(h.head, b.raw), 1, ?)) > 0
+			OR (position('\x0a0a'::bytea IN substr(COALESCE(h.head, b.raw), 1, ?)) = 0 AND position('\x0a0d0a'::bytea IN substr(COALESCE(h.head, b.raw), 1, ?)) = 0)))`,
+				n, []byte(bytesLike(asciiLower(p))), n, n, n, n)
+			continue
+		}
 		cond(`EXISTS (SELECT 1 FROM archive_blobs b LEFT JOIN imap_headers h ON h.hash = b.hash WHERE b.hash = archive.hash AND (
 			CAST(substr(COALESCE(h.head, b.raw), 1, ?) AS TEXT) LIKE ? ESCAPE '`+likeEscape+`'
 			OR instr(substr(COALESCE(h.head, b.raw), 1, ?), X'00') > 0
@@ -262,4 +276,18 @@ func (s imapSearchTable) IMAPMaxID(ctx context.Context, listID int64) (int64, er
 		return 0, fmt.Errorf("store: last post: %w", err)
 	}
 	return id.Int64, nil
+}
+
+// bytesLike is a LIKE pattern (escape \) with each unescaped _ made %.
+func bytesLike(p string) string {
+	b := []byte(p)
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '_':
+			b[i] = '%'
+		}
+	}
+	return string(b)
 }

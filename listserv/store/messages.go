@@ -370,7 +370,7 @@ func (s *spoolTable) TransitionFanout(ctx context.Context, id int64, from, to, r
 	return fanned, tx.Commit()
 }
 
-func insertDeliveries(ctx context.Context, tx *sql.Tx, msgID int64, ds []*Delivery, now int64) error {
+func insertDeliveries(ctx context.Context, tx *txn, msgID int64, ds []*Delivery, now int64) error {
 	if len(ds) == 0 {
 		return nil
 	}
@@ -414,7 +414,7 @@ func (s *spoolTable) SpoolNotice(ctx context.Context, m *Message, ds []*Delivery
 
 // insertNotice stores a message Praxis wrote itself, accepted, and sets
 // its ID.
-func insertNotice(ctx context.Context, tx *sql.Tx, m *Message, now int64) error {
+func insertNotice(ctx context.Context, tx *txn, m *Message, now int64) error {
 	m.Kind, m.State = KindNotice, StateAccepted
 	err := tx.QueryRowContext(ctx, `INSERT INTO messages (list_id, list_address, kind, extra, mail_from, rcpt, remote, raw, state, reason, message_id, from_addr, subject, received_at, updated_at) VALUES (?, ?, ?, '', ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		nullID(m.ListID), m.ListAddress, m.Kind, m.MailFrom, m.Rcpt, m.Raw, m.State, m.Reason, m.MessageID, m.FromAddr, m.Subject, now, now).Scan(&m.ID)

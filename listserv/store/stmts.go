@@ -81,7 +81,7 @@ func (s *core) exec(ctx context.Context, q string, args ...any) (sql.Result, err
 // prepare on the pool would need a second connection while tx holds one.
 // The statements transactions run on every post are put in the cache at
 // Open (warmStmts).
-func (s *core) txExec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
+func (s *core) txExec(ctx context.Context, tx *txn, q string, args ...any) (sql.Result, error) {
 	s.cache.mu.Lock()
 	st, ok := s.cache.stmts[q]
 	s.cache.mu.Unlock()

@@ -24,6 +24,12 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
+// migrationsPG are the same migrations, by number and meaning, written
+// for PostgreSQL.
+//
+//go:embed migrations_pg/*.sql
+var migrationsPG embed.FS
+
 // Sentinel errors; callers test them with errors.Is.
 var (
 	ErrNotFound  = errors.New("not found")
@@ -35,7 +41,7 @@ var (
 	ErrInvalid = errors.New("invalid")
 )
 
-// Store is the SQLite store. Each concern's methods are declared on a
+// Store is the store, on SQLite or on PostgreSQL (Options.DB). Each concern's methods are declared on a
 // type of its own, in the file named for it (listTable in lists.go,
 // spoolTable in messages.go, …), over the one database handle they share
 // (core); Store gathers them, and so implements Backend.
@@ -87,12 +93,16 @@ func newStore(c *core) *Store {
 
 // core is the database handle shared by every concern of the store.
 type core struct {
-	db    *sql.DB // everything but the spool: commits without fsync
-	spool *sql.DB // the spool: every commit fsync'd before the 250
-	// wmu serialises this process's write transactions: SQLite allows one
-	// writer at a time, and handing the turn over through a mutex is much
-	// quicker than SQLite's busy handler, which sleeps and polls. Other
-	// processes (the CLI) still wait on the busy timeout.
+	// dialect is the engine: SQLite, or PostgreSQL (dialect.go).
+	dialect
+	db    *pool // everything but the spool: commits without fsync
+	spool *pool // the spool: every commit fsync'd before the 250
+	// wmu serialises this process's write transactions on SQLite, which
+	// allows one writer at a time: handing the turn over through a mutex
+	// is much quicker than SQLite's busy handler, which sleeps and polls.
+	// Other processes (the CLI) still wait on the busy timeout.
+	// PostgreSQL takes writers at once, from every node: it has no wmu,
+	// and the places where writers must not interleave say so (lockKey).
 	wmu sync.Mutex
 	// lastSpool is when the spool last committed (Unix nanoseconds).
 	lastSpool atomic.Int64
@@ -123,18 +133,25 @@ type Options struct {
 	BusyTimeout time.Duration
 	// Now is the clock (tests fake it).
 	Now func() time.Time
+	// DB is a postgres:// URL: the store is then that PostgreSQL
+	// database, and dir is not used. "" is SQLite in dir.
+	DB string
 }
 
-// Open opens (creating if needed) the SQLite database in dir and migrates it.
+// Open opens (creating if needed) the SQLite database in dir, or the
+// PostgreSQL database opts.DB names, and migrates it.
 func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.DB != "" {
+		return openPG(ctx, opts)
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("store: create data dir: %w", err)
 	}
 	if opts.BusyTimeout == 0 {
 		opts.BusyTimeout = 15 * time.Second
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
 	}
 	path := filepath.Join(dir, "praxis.db")
 	// WAL lets readers (the CLI, the web) run beside the writer, and
@@ -165,7 +182,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	spool.SetMaxOpenConns(1)
-	c := &core{db: db, spool: spool, spoolq: make(chan spoolReq, 256), done: make(chan struct{}), now: opts.Now}
+	c := newCore(db, spool, false, opts.Now)
 	s := newStore(c)
 	// While another process is switching a new file to WAL, SQLite can
 	// answer SQLITE_BUSY without consulting the busy timeout: retry.
@@ -177,13 +194,27 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	return s.start(ctx, err)
+}
+
+func newCore(db, spool *sql.DB, pg bool, now func() time.Time) *core {
+	c := &core{spoolq: make(chan spoolReq, 256), done: make(chan struct{}), now: now}
+	c.pg = pg
+	c.db, c.spool = &pool{raw: db, d: &c.dialect}, &pool{raw: spool, d: &c.dialect}
+	return c
+}
+
+// start finishes Open once the schema is migrated (err is the
+// migration's): it prepares the hot statements and starts the spool's
+// group commit, or closes everything.
+func (s *Store) start(ctx context.Context, err error) (*Store, error) {
 	if err == nil {
 		err = s.warmStmts(ctx, sqlTransition, sqlTransitionNamed, sqlFanout)
 	}
 	if err != nil {
 		s.closeStmts()
-		db.Close()
-		spool.Close()
+		s.db.Close()
+		s.spool.Close()
 		return nil, err
 	}
 	go s.spoolLoop()
@@ -211,8 +242,9 @@ func (s *Store) Close() error {
 	return errors.Join(s.spool.Close(), s.db.Close())
 }
 
-// DB exposes the handle for packages that keep their own tables (archive).
-func (s *Store) DB() *sql.DB { return s.db }
+// DB exposes the handle, for tests that look at rows directly. Its
+// statements are the engine's own: nothing rebinds them.
+func (s *Store) DB() *sql.DB { return s.db.raw }
 
 func (s *core) unix() int64 { return s.now().Unix() }
 
@@ -220,26 +252,45 @@ func (s *core) migrate(ctx context.Context) error {
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
 		return fmt.Errorf("store: migrations table: %w", err)
 	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	ms, err := readMigrations(migrations, "migrations")
 	if err != nil {
-		return fmt.Errorf("store: list migrations: %w", err)
+		return err
+	}
+	for _, m := range ms {
+		if err := s.applyMigration(ctx, m.version, m.body); err != nil {
+			return fmt.Errorf("store: migration %s: %w", m.name, err)
+		}
+	}
+	return nil
+}
+
+// migration is one file of a migrations directory: NNNN_what.sql.
+type migration struct {
+	version    int
+	name, body string
+}
+
+// readMigrations returns dir's migrations in order.
+func readMigrations(fsys embed.FS, dir string) ([]migration, error) {
+	names, err := fs.Glob(fsys, dir+"/*.sql")
+	if err != nil {
+		return nil, fmt.Errorf("store: list migrations: %w", err)
 	}
 	sort.Strings(names)
+	var out []migration
 	for _, name := range names {
 		base := filepath.Base(name)
 		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
 		if err != nil {
-			return fmt.Errorf("store: migration %s: bad version prefix", base)
+			return nil, fmt.Errorf("store: migration %s: bad version prefix", base)
 		}
-		body, err := migrations.ReadFile(name)
+		body, err := fsys.ReadFile(name)
 		if err != nil {
-			return fmt.Errorf("store: read migration %s: %w", base, err)
+			return nil, fmt.Errorf("store: read migration %s: %w", base, err)
 		}
-		if err := s.applyMigration(ctx, v, string(body)); err != nil {
-			return fmt.Errorf("store: migration %s: %w", base, err)
-		}
+		out = append(out, migration{version: v, name: base, body: string(body)})
 	}
-	return nil
+	return out, nil
 }
 
 // applyMigration runs one migration in a transaction unless another process
@@ -322,7 +373,15 @@ func (s *Store) Secret(ctx context.Context, name string) ([]byte, error) {
 
 // begin starts a write transaction on db under the process's write lock;
 // release rolls back (a no-op after Commit) and lets the next writer in.
-func (s *core) begin(ctx context.Context, db *sql.DB) (*sql.Tx, func(), error) {
+func (s *core) begin(ctx context.Context, db *pool) (*txn, func(), error) {
+	if s.pg {
+		// No write lock: see wmu.
+		t, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		return t, func() { t.Rollback() }, nil
+	}
 	if db == s.spool {
 		// The spool goes first: a 250 waits on it, while every other
 		// writer (checks, archive, delivery outcomes) can wait a little.
@@ -351,7 +410,7 @@ func isBusy(err error) bool {
 }
 
 func isUnique(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+	return err != nil && (strings.Contains(err.Error(), "UNIQUE constraint failed") || pgCode(err) == "23505")
 }
 
 // SetClock replaces the store's clock (tests that span days).

@@ -41,7 +41,7 @@ func TestMigrateTwiceAndConcurrently(t *testing.T) {
 	}
 	s := open(t, dir)
 	var n, distinct int
-	must(t, s.db.QueryRow(`SELECT COUNT(*), COUNT(DISTINCT version) FROM schema_migrations`).Scan(&n, &distinct))
+	must(t, s.DB().QueryRow(`SELECT COUNT(*), COUNT(DISTINCT version) FROM schema_migrations`).Scan(&n, &distinct))
 	files, err := migrations.ReadDir("migrations")
 	must(t, err)
 	if len(files) == 0 {

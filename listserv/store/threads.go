@@ -264,7 +264,7 @@ type Resource struct {
 }
 
 // PutLinks records the links of posts (idempotent).
-func (s *core) putLinks(ctx context.Context, tx *sql.Tx, links []Link) error {
+func (s *core) putLinks(ctx context.Context, tx *txn, links []Link) error {
 	if len(links) == 0 {
 		return nil
 	}

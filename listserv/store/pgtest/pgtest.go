@@ -21,10 +21,9 @@ import (
 // may create databases, and a database it may connect to.
 const Env = "PRAXIS_TEST_PG"
 
-// URL makes a fresh, empty database and returns its URL. Without
-// PRAXIS_TEST_PG the test is skipped, unless CI is set: CI must run the
-// PostgreSQL tests, so there it fails.
-func URL(t testing.TB) string {
+// Server returns PRAXIS_TEST_PG. Without it the test is skipped, unless
+// CI is set: CI must run the PostgreSQL tests, so there it fails.
+func Server(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv(Env)
 	if base == "" {
@@ -33,6 +32,14 @@ func URL(t testing.TB) string {
 		}
 		t.Skipf("%s is not set (a postgres:// URL of a role that may create databases)", Env)
 	}
+	return base
+}
+
+// URL makes a fresh, empty database in the Server and returns its URL;
+// the database is dropped when the test ends.
+func URL(t testing.TB) string {
+	t.Helper()
+	base := Server(t)
 	u, err := url.Parse(base)
 	if err != nil {
 		t.Fatalf("%s: %v", Env, err)
@@ -54,8 +61,10 @@ func URL(t testing.TB) string {
 		defer admin.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		// FORCE: a connection the test left open must not keep it.
-		if _, err := admin.ExecContext(ctx, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`); err != nil {
+		// Not WITH (FORCE): that needs the right to end the server's own
+		// processes (autovacuum), which a plain DROP ends by itself. A
+		// connection the test left open makes it fail, as it should.
+		if _, err := admin.ExecContext(ctx, `DROP DATABASE IF EXISTS `+name); err != nil {
 			t.Errorf("pgtest: drop database %s: %v", name, err)
 		}
 	})
