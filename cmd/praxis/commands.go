@@ -105,7 +105,7 @@ var commands = []*command{
 const (
 	helpHead = `praxis — mailing lists for communities of practice
 
-Usage: praxis [--data DIR] [--config FILE] COMMAND [ARGS]
+Usage: praxis [--data DIR] [--db URL] [--config FILE] COMMAND [ARGS]
 
 Commands:
 `
@@ -113,6 +113,9 @@ Commands:
 
 Global flags (also accepted after the command):
   --data DIR      data directory (default ./praxis-data, env PRAXIS_DATA)
+  --db URL        postgres://USER:PASSWORD@HOST/DB: lists, queue and archive in
+                  PostgreSQL, shared by several serve nodes (env PRAXIS_DB);
+                  default SQLite in the data dir
   --config FILE   TOML configuration (env PRAXIS_CONFIG)
 
 Run "praxis COMMAND --help" for a command's flags.

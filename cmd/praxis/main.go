@@ -30,6 +30,7 @@ func main() {
 type cli struct {
 	stdout, stderr io.Writer
 	dataFlag       string
+	dbFlag         string
 	configFlag     string
 }
 
@@ -101,6 +102,7 @@ func (c *cli) flags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
 	fs.StringVar(&c.dataFlag, "data", c.dataFlag, "data directory (env PRAXIS_DATA)")
+	fs.StringVar(&c.dbFlag, "db", c.dbFlag, "database: postgres://USER:PASSWORD@HOST/DB, shared by several nodes (env PRAXIS_DB; default SQLite in the data dir)")
 	fs.StringVar(&c.configFlag, "config", c.configFlag, "TOML configuration file (env PRAXIS_CONFIG)")
 	return fs
 }
@@ -152,6 +154,12 @@ func (c *cli) config(apply func(*config.Config)) (*config.Config, error) {
 	if c.dataFlag != "" {
 		cfg.Data = c.dataFlag
 	}
+	if d := os.Getenv("PRAXIS_DB"); d != "" {
+		cfg.DB = d
+	}
+	if c.dbFlag != "" {
+		cfg.DB = c.dbFlag
+	}
 	if apply != nil {
 		apply(&cfg)
 	}
@@ -201,7 +209,7 @@ func openService(ctx context.Context, cfg *config.Config, log *slog.Logger, now 
 	if len(checker) > 0 {
 		dm = checker[0]
 	}
-	st, err := store.Open(ctx, cfg.Data, store.Options{Now: nowFn})
+	st, err := store.Open(ctx, cfg.Data, store.Options{Now: nowFn, DB: cfg.DB})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -127,7 +127,7 @@ func (c *cli) memberSet(fs *flag.FlagSet) runFunc {
 	return func(ctx context.Context, pos []string) error {
 		changed := 0
 		fs.Visit(func(f *flag.Flag) {
-			if f.Name != "data" && f.Name != "config" {
+			if f.Name != "data" && f.Name != "db" && f.Name != "config" {
 				changed++
 			}
 		})

@@ -335,7 +335,7 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 		stopWork()
 		return nil
 	})
-	log.Info("praxis started", "data", cfg.Data, "delivery", transport.Redact(cfg.Delivery), "base_url", cfg.BaseURL)
+	log.Info("praxis started", "data", cfg.Data, "db", cfg.DBRedacted(), "delivery", transport.Redact(cfg.Delivery), "base_url", cfg.BaseURL)
 
 	err = g.Wait()
 	log.Info("stopped")
