@@ -120,6 +120,17 @@ func (s *archiveTable) ArchivePutMany(ctx context.Context, posts []*ArchivedPost
 		return nil, fmt.Errorf("store: archive: %w", err)
 	}
 	defer release()
+	// Threading reads the list's archive and then writes it: nodes
+	// archiving to one list take turns (PostgreSQL; on SQLite the
+	// transaction holds the write lock already), so a reply and its
+	// parent archived at once on two nodes land in one thread, and one
+	// post sent to both is stored once. Lists in ascending order, so two
+	// batches never wait for each other.
+	for _, id := range batchLists(posts) {
+		if err := s.lockKey(ctx, tx, "archive", id); err != nil {
+			return nil, fmt.Errorf("store: archive: %w", err)
+		}
+	}
 	st, err := s.prepareArchive(ctx, tx)
 	if err != nil {
 		return nil, err
@@ -135,6 +146,16 @@ func (s *archiveTable) ArchivePutMany(ctx context.Context, posts []*ArchivedPost
 		return nil, fmt.Errorf("store: archive: %w", err)
 	}
 	return made, nil
+}
+
+// batchLists returns the lists posts go to, ascending, each once.
+func batchLists(posts []*ArchivedPost) []int64 {
+	ids := make([]int64, 0, 1)
+	for _, p := range posts {
+		ids = append(ids, p.ListID)
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids)
 }
 
 // archiveStmts are the statements archivePut runs per post, prepared

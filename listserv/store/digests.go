@@ -62,6 +62,13 @@ func (s *digestTable) StartDigestRun(ctx context.Context, r *DigestRun) error {
 		return fmt.Errorf("store: digest run: %w", err)
 	}
 	defer release()
+	// Nodes deciding the list's run at once take turns (PostgreSQL; on
+	// SQLite the transaction holds the write lock already): the second
+	// then finds the first's run below instead of failing on its unique
+	// period.
+	if err := s.lockKey(ctx, tx, "digest_runs", r.ListID); err != nil {
+		return fmt.Errorf("store: digest run: %w", err)
+	}
 	// The same period, or (two processes deciding at once) one that
 	// overlaps it: that run is the one, and this is not started.
 	old, err := scanRun(tx.QueryRowContext(ctx, `SELECT `+runCols+` FROM digest_runs WHERE list_id = ? AND kind = ? AND period_end > ? ORDER BY period_end DESC LIMIT 1`,

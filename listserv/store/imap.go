@@ -259,6 +259,12 @@ func (s *imapTable) IMAPStoreFlags(ctx context.Context, listID int64, addr strin
 		return nil, fmt.Errorf("store: imap store flags: %w", err)
 	}
 	defer release()
+	// The flags are read, changed and written back: two sessions of one
+	// member (on two nodes) take turns, so neither undoes the other's
+	// change (PostgreSQL; SQLite's transaction holds the write lock).
+	if err := s.lockKey(ctx, tx, "imap_flags "+key, listID); err != nil {
+		return nil, fmt.Errorf("store: imap store flags: %w", err)
+	}
 	current := make(map[int64][]string, len(ids))
 	rows, err := tx.QueryContext(ctx, `SELECT archive_id, flags FROM imap_flags WHERE list_id = ? AND address_key = ? AND archive_id IN (`+s.jsonIDs()+`)`,
 		listID, key, idsJSON(ids))

@@ -57,7 +57,7 @@ func (s *ingestTable) RefuseIngest(ctx context.Context, key IngestKey, reason st
 		return fmt.Errorf("store: refuse ingest: %w", err)
 	}
 	defer release()
-	taken, err := ingestTaken(ctx, tx, &key)
+	taken, err := s.ingestTaken(ctx, tx, &key)
 	if err != nil {
 		return err
 	}
@@ -70,7 +70,16 @@ func (s *ingestTable) RefuseIngest(ctx context.Context, key IngestKey, reason st
 	return tx.Commit()
 }
 
-func ingestTaken(ctx context.Context, tx *txn, k *IngestKey) (bool, error) {
+func (s *core) ingestTaken(ctx context.Context, tx *txn, k *IngestKey) (bool, error) {
+	// The key is looked at and then recorded: nodes taking one message
+	// at once take turns, so the second finds the first's record rather
+	// than failing its whole batch on the primary key (PostgreSQL; on
+	// SQLite the transaction holds the write lock already). In practice
+	// one node holds a mailbox at a time; this is what makes it safe when
+	// two do.
+	if err := s.lockKey(ctx, tx, "imap_ingested "+k.Source, int64(k.UID)); err != nil {
+		return false, fmt.Errorf("store: ingest key: %w", err)
+	}
 	var n int
 	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM imap_ingested WHERE source = ? AND uidvalidity = ? AND uid = ?`, k.Source, k.UIDValidity, k.UID).Scan(&n)
 	if err != nil {

@@ -152,7 +152,7 @@ func (s *core) spoolBatch(batch []spoolReq) (errs []error, err error) {
 			// Checked inside the transaction, and the key written before
 			// the next request of the batch is looked at: two requests
 			// for one key in one batch spool once.
-			taken, err := ingestTaken(ctx, tx, r.ingest)
+			taken, err := s.ingestTaken(ctx, tx, r.ingest)
 			if err != nil {
 				return nil, err
 			}
