@@ -11,8 +11,10 @@ import (
 // threaded by a bounded number of them: the rows written for it, and so
 // the queries run for it inside the write transaction, do not grow with
 // the field. It still joins its parent's thread, under its parent.
-func TestArchiveHugeReferencesBounded(t *testing.T) {
-	s, l := newThreadStore(t)
+func TestArchiveHugeReferencesBounded(t *testing.T) { backends(t, testArchiveHugeReferencesBounded) }
+
+func testArchiveHugeReferencesBounded(t *testing.T, newStore opener) {
+	s, l := newThreadStore(t, newStore)
 	ctx := context.Background()
 	start := time.Date(2021, 3, 1, 12, 0, 0, 0, time.UTC)
 
@@ -37,7 +39,7 @@ func TestArchiveHugeReferencesBounded(t *testing.T) {
 	}
 
 	var stored int
-	if err := s.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM archive_refs WHERE archive_id = ?`, huge.ID).Scan(&stored); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM archive_refs WHERE archive_id = ?`, huge.ID).Scan(&stored); err != nil {
 		t.Fatal(err)
 	}
 	if stored > MaxRefs || len(huge.Refs) > MaxRefs {

@@ -39,9 +39,9 @@ func (p tpost) archived(listID int64, start time.Time) (*ArchivedPost, []byte) {
 	}, []byte(raw)
 }
 
-func newThreadStore(t *testing.T) (*Store, *List) {
+func newThreadStore(t *testing.T, newStore opener) (*Store, *List) {
 	t.Helper()
-	s := open(t, t.TempDir())
+	s := newStore(t)
 	return s, newThreadList(t, s, "cop@example.org")
 }
 
@@ -68,7 +68,7 @@ func put(t *testing.T, s *Store, l *List, posts []tpost) map[string][]*ArchivedP
 			t.Fatal(err)
 		}
 	}
-	rows, err := s.DB().QueryContext(ctx, `SELECT `+archiveCols+` FROM archive WHERE list_id = ?`, l.ID)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+archiveCols+` FROM archive WHERE list_id = ?`, l.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,9 @@ func permutations(n int) [][]int {
 	return out
 }
 
-func TestArchiveThreadingEveryOrder(t *testing.T) {
+func TestArchiveThreadingEveryOrder(t *testing.T) { backends(t, testArchiveThreadingEveryOrder) }
+
+func testArchiveThreadingEveryOrder(t *testing.T, newStore opener) {
 	tests := []struct {
 		name    string
 		posts   []tpost
@@ -175,7 +177,7 @@ func TestArchiveThreadingEveryOrder(t *testing.T) {
 			threads: [][]string{{"a@x"}, {"b@x"}, {"c@x"}},
 		},
 	}
-	s := open(t, t.TempDir())
+	s := newStore(t)
 	for n, tt := range tests {
 		for k, order := range permutations(len(tt.posts)) {
 			var posts []tpost
@@ -222,8 +224,10 @@ func TestArchiveThreadingEveryOrder(t *testing.T) {
 
 // A "Re:" without references joins the latest thread with its subject
 // within SubjectWindow, and only then.
-func TestArchiveThreadingSubject(t *testing.T) {
-	s, l := newThreadStore(t)
+func TestArchiveThreadingSubject(t *testing.T) { backends(t, testArchiveThreadingSubject) }
+
+func testArchiveThreadingSubject(t *testing.T, newStore opener) {
+	s, l := newThreadStore(t, newStore)
 	got := put(t, s, l, []tpost{
 		{id: "q@x", subject: "Tuning the mixer", day: 0},
 		{id: "a@x", subject: "Re: Tuning the mixer", day: 2},                                 // joins by subject
@@ -257,8 +261,10 @@ func TestArchiveThreadingSubject(t *testing.T) {
 // The same bytes twice are one post; different bytes under one Message-ID
 // are two posts, which belong in one thread: a Message-ID names one
 // message, and a reply to it cannot be threaded with only one copy.
-func TestArchiveDuplicateMessageID(t *testing.T) {
-	s, l := newThreadStore(t)
+func TestArchiveDuplicateMessageID(t *testing.T) { backends(t, testArchiveDuplicateMessageID) }
+
+func testArchiveDuplicateMessageID(t *testing.T, newStore opener) {
+	s, l := newThreadStore(t, newStore)
 	ctx := context.Background()
 	start := time.Date(2021, 3, 1, 0, 0, 0, 0, time.UTC)
 	p, raw := tpost{id: "dup@x", refs: []string{"ghost-1@x"}}.archived(l.ID, start)

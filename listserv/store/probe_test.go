@@ -10,8 +10,10 @@ import (
 // The probes other packages' tests ask instead of reading the tables:
 // each answers from what the store's own methods wrote, and an empty
 // store answers zero or ErrNotFound, never a silent nil.
-func TestProbes(t *testing.T) {
-	s, l := newThreadStore(t)
+func TestProbes(t *testing.T) { backends(t, testProbes) }
+
+func testProbes(t *testing.T, newStore opener) {
+	s, l := newThreadStore(t, newStore)
 	ctx := context.Background()
 
 	if _, err := s.LatestMessage(ctx, "", ""); !errors.Is(err, ErrNotFound) {

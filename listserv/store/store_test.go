@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"testing"
+
+	"praxis/listserv/store/pgtest"
 )
 
 func open(t *testing.T, dir string) *Store {
@@ -14,6 +16,32 @@ func open(t *testing.T, dir string) *Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// opener opens a store for a test, on a database made for the test the
+// first time; each later call opens that database again, as another
+// process (or node) would.
+type opener func(t *testing.T) *Store
+
+// backends runs f on SQLite and on PostgreSQL (PRAXIS_TEST_PG; without
+// it that half is skipped, or fails in CI).
+func backends(t *testing.T, f func(t *testing.T, newStore opener)) {
+	t.Run("sqlite", func(t *testing.T) {
+		dir := t.TempDir()
+		f(t, func(t *testing.T) *Store { return open(t, dir) })
+	})
+	t.Run("postgres", func(t *testing.T) {
+		url := pgtest.URL(t)
+		f(t, func(t *testing.T) *Store {
+			t.Helper()
+			s, err := Open(context.Background(), "", Options{DB: url})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		})
+	})
 }
 
 func TestMigrateTwiceAndConcurrently(t *testing.T) {
@@ -52,14 +80,15 @@ func TestMigrateTwiceAndConcurrently(t *testing.T) {
 	}
 }
 
-func TestSecretStable(t *testing.T) {
-	dir := t.TempDir()
-	a := open(t, dir)
+func TestSecretStable(t *testing.T) { backends(t, testSecretStable) }
+
+func testSecretStable(t *testing.T, newStore opener) {
+	a := newStore(t)
 	k1, err := a.Secret(context.Background(), "unsubscribe")
 	if err != nil || len(k1) != 32 {
 		t.Fatal(err, len(k1))
 	}
-	b := open(t, dir)
+	b := newStore(t)
 	k2, err := b.Secret(context.Background(), "unsubscribe")
 	must(t, err)
 	if string(k1) != string(k2) {
@@ -68,7 +97,9 @@ func TestSecretStable(t *testing.T) {
 }
 
 // The behaviour every backend shares is in the conformance suite
-// (storetest, run by conformance_test.go); these tests are SQLite's own.
+// (storetest, run by conformance_test.go); these tests reach inside the
+// store, and those of them that try the engine's SQL run on both
+// (backends).
 
 // must stops the test at a setup step that failed: a step whose error is
 // dropped leaves the test checking nothing.
@@ -81,9 +112,11 @@ func must(t testing.TB, err error) {
 
 // ServesDomain matches the domain of a list address whole, ASCII letters
 // in either case, and treats LIKE's wildcards as the characters they are.
-func TestServesDomain(t *testing.T) {
+func TestServesDomain(t *testing.T) { backends(t, testServesDomain) }
+
+func testServesDomain(t *testing.T, newStore opener) {
 	ctx := context.Background()
-	s := open(t, t.TempDir())
+	s := newStore(t)
 	for _, a := range []string{"cop@example.org", "café@bücher.example"} {
 		if err := s.CreateList(ctx, &List{Address: a, Name: "x"}); err != nil {
 			t.Fatal(err)

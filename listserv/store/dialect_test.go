@@ -1,0 +1,29 @@
+package store
+
+import "testing"
+
+func TestBind(t *testing.T) {
+	pg, lite := &dialect{pg: true}, &dialect{}
+	for _, tt := range []struct{ in, want string }{
+		{`SELECT id FROM lists WHERE address = ?`, `SELECT id FROM lists WHERE address = $1`},
+		{`UPDATE m SET a = ?, b = ? WHERE id IN (?, ?)`, `UPDATE m SET a = $1, b = $2 WHERE id IN ($3, $4)`},
+		{`VALUES (?1, ?2, ?3, ?4, 1, ?5, ?5)`, `VALUES ($1, $2, $3, $4, 1, $5, $5)`},
+		{`WHERE list_id = ?12 AND x = ?1`, `WHERE list_id = $12 AND x = $1`},
+		// Quoted text and comments keep their question marks.
+		{`SELECT '?', "a?b", x FROM t WHERE y = ? -- why?
+			AND z = ?`, `SELECT '?', "a?b", x FROM t WHERE y = $1 -- why?
+			AND z = $2`},
+		{`SELECT 'it''s ?' WHERE a = ?`, `SELECT 'it''s ?' WHERE a = $1`},
+		{`WHERE ? = '' OR kind = ?`, `WHERE $1 = '' OR kind = $2`},
+	} {
+		if got := pg.bind(tt.in); got != tt.want {
+			t.Errorf("bind(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if got := pg.bind(tt.in); got != tt.want {
+			t.Errorf("bind(%q) again (cached) = %q", tt.in, got)
+		}
+		if got := lite.bind(tt.in); got != tt.in {
+			t.Errorf("SQLite bind(%q) = %q, want it unchanged", tt.in, got)
+		}
+	}
+}
