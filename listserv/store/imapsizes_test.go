@@ -13,10 +13,11 @@ import (
 // RFC822.SIZE (no imap_sizes row) get it from migration 0012, counted in
 // SQL exactly as mailmsg.CRLFSize counts it, whatever bytes they hold; a
 // row counted before is left as it is.
-func TestSizesMigration(t *testing.T) {
+func TestSizesMigration(t *testing.T) { backends(t, testSizesMigration) }
+
+func testSizesMigration(t *testing.T, newStore opener) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	s := open(t, dir)
+	s := newStore(t)
 	l := NewList("sizes@example.org", "Sizes")
 	must(t, s.CreateList(ctx, l))
 	raws := [][]byte{
@@ -48,7 +49,7 @@ func TestSizesMigration(t *testing.T) {
 	must(t, err)
 	must(t, s.Close())
 
-	s = open(t, dir)
+	s = newStore(t)
 	got, err := s.IMAPPosts(ctx, l.ID, ids)
 	must(t, err)
 	if len(got) != len(raws) {
