@@ -7,14 +7,13 @@ import (
 	"testing"
 
 	"praxis/listserv/apppass"
-	"praxis/listserv/store"
 )
 
 // storedHashes reads a member's app password hashes through the store, as
 // the IMAP server's login does.
 func storedHashes(t *testing.T, data, addr string) []string {
 	t.Helper()
-	st, err := store.Open(context.Background(), data, store.Options{})
+	st, err := openStore(data)
 	if err != nil {
 		t.Fatal(err)
 	}

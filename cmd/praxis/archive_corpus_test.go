@@ -30,7 +30,6 @@ import (
 	"praxis/archive"
 	"praxis/archive/mbox"
 	"praxis/archive/web"
-	"praxis/listserv/store"
 )
 
 // The archive tests of issue 4: threading, search, import and recovery,
@@ -373,7 +372,7 @@ type archRow struct {
 
 func archiveRows(t *testing.T, data, list string) []archRow {
 	t.Helper()
-	st, err := store.Open(context.Background(), data, store.Options{})
+	st, err := openStore(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1526,7 +1525,7 @@ func TestArchiveImportKilled(t *testing.T) {
 	go func() { done <- cmd.Wait() }()
 	// Kill it once it has indexed a batch, while it still stores and
 	// indexes more, or after 1.5 s whatever it did.
-	st, err := store.Open(context.Background(), data, store.Options{})
+	st, err := openStore(data)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,7 +30,7 @@ func usrpPath(t *testing.T) string {
 
 func archiveCount(t *testing.T, data string) (n int, hashes map[string]bool) {
 	t.Helper()
-	st, err := store.Open(context.Background(), data, store.Options{})
+	st, err := openStore(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestImportExportThread(t *testing.T) {
 	}
 
 	// The biggest thread, from the store, against `praxis thread --json`.
-	st, err := store.Open(context.Background(), data, store.Options{})
+	st, err := openStore(data)
 	if err != nil {
 		t.Fatal(err)
 	}

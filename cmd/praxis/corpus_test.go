@@ -74,7 +74,7 @@ func TestCorpusPostedByMember(t *testing.T) {
 	t.Logf("%d files: %d accepted, %d refused with an SMTP error", len(files), accepted, refused)
 
 	// Every 250 is a row; wait until none is left unchecked.
-	st, err := store.Open(context.Background(), data, store.Options{})
+	st, err := openStore(data)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -57,7 +57,7 @@ func TestDigestRunExactlyOnce(t *testing.T) {
 
 	const summaries, digests = 600, 40
 	ctx := context.Background()
-	st, err := store.Open(ctx, data, store.Options{})
+	st, err := openStore(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +152,7 @@ func TestDigestRunExactlyOnce(t *testing.T) {
 // checks that nothing was sent twice.
 func countSends(t *testing.T, data string) int {
 	t.Helper()
-	st, err := store.Open(context.Background(), data, store.Options{})
+	st, err := openStore(data)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -22,6 +23,7 @@ import (
 
 	"praxis/listserv/bench"
 	"praxis/listserv/delivery"
+	"praxis/listserv/store"
 )
 
 // The end-to-end tests run the real binary, as a user would, against a
@@ -64,6 +66,12 @@ func praxisRun(data string, args ...string) (string, string, error) {
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	return stdout.String(), stderr.String(), err
+}
+
+// openStore opens the store the commands of a test use: SQLite in data,
+// or PostgreSQL when PRAXIS_DB names it (TestPostgresEndToEnd).
+func openStore(data string) (*store.Store, error) {
+	return store.Open(context.Background(), data, store.Options{DB: os.Getenv("PRAXIS_DB")})
 }
 
 // recorder is a sink that keeps every copy it receives.

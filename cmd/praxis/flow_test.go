@@ -55,6 +55,7 @@ func startFlowDNS(t *testing.T, dnsAddr string) *flow {
 	cfg.Data, cfg.SMTP, cfg.HTTP, cfg.IMAP, cfg.Hostname = f.data, "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0", "lists.example.org"
 	cfg.Delivery = "smtp://" + f.rec.sink.Addr() + "?tls=none"
 	cfg.DNS = dnsAddr
+	cfg.DB = os.Getenv("PRAXIS_DB") // TestPostgresEndToEnd
 	cfg.Finish()
 	ctx, cancel := context.WithCancel(context.Background())
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))

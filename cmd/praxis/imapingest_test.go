@@ -67,7 +67,7 @@ func TestIMAPIngestKill(t *testing.T) {
 	}
 
 	srv = serve(t, data, rec.sink.Addr(), "--imap-ingest", url)
-	st, err := store.Open(context.Background(), data, store.Options{})
+	st, err := openStore(data)
 	if err != nil {
 		t.Fatal(err)
 	}

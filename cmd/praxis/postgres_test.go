@@ -1,0 +1,52 @@
+package main
+
+import (
+	"database/sql"
+	"testing"
+
+	"praxis/listserv/store/pgtest"
+)
+
+// TestPostgresEndToEnd runs end-to-end tests again with every praxis
+// they start on PostgreSQL (PRAXIS_DB, which the commands inherit), each
+// on a database of its own.
+func TestPostgresEndToEnd(t *testing.T) {
+	pgtest.Server(t)
+	for _, tc := range []struct {
+		name string
+		test func(*testing.T)
+	}{
+		{"EndToEnd", TestEndToEnd},
+		{"AdminErrors", TestAdminErrors},
+		{"CrashLosesNothing", TestCrashLosesNothing},
+		{"ServeStopsCleanly", TestServeStopsCleanly},
+		{"MemberAppPassword", TestMemberAppPassword},
+		{"DigestRunExactlyOnce", TestDigestRunExactlyOnce},
+		{"DigestOnSchedule", TestDigestOnSchedule},
+		{"JoinPostNomailLeave", TestJoinPostNomailLeave},
+		{"HeldPostApprovedByReply", TestHeldPostApprovedByReply},
+		{"BouncesDisableThenRemove", TestBouncesDisableThenRemove},
+		{"LivePostSearchable", TestLivePostSearchable},
+		{"IMAPWithImaplib", TestIMAPWithImaplib},
+		{"ImportMembers", TestImportMembers},
+		{"IMAPIngestKill", TestIMAPIngestKill},
+		{"OutgoingMailIsDKIMSigned", TestOutgoingMailIsDKIMSigned},
+		{"SearchBesideServeUsesOnlyTheSocket", TestSearchBesideServeUsesOnlyTheSocket},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			url := pgtest.URL(t)
+			t.Setenv("PRAXIS_DB", url)
+			tc.test(t)
+			// The commands did use it: they migrated it.
+			db, err := sql.Open("pgx", url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			var n int
+			if err := db.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n == 0 {
+				t.Errorf("the database was not used: %d migrations (%v)", n, err)
+			}
+		})
+	}
+}
