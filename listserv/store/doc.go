@@ -7,10 +7,13 @@
 // step is a state change in a row, so a process killed at any moment resumes
 // where it stopped.
 //
-// The schema lives in migrations/*.sql. The SQL is kept portable: SQLite
-// (modernc.org/sqlite, pure Go, WAL) now, and PostgreSQL through the same
-// queries later. What that backend will add, in one small dialect seam:
-// '?' placeholders rebound to $n, BIGSERIAL and BYTEA in the migrations,
-// and its error codes in isUnique and isBusy. Ids come back with RETURNING,
-// which both support; no SQLite-only functions are used.
+// The schema lives in migrations/*.sql for SQLite (modernc.org/sqlite,
+// pure Go, WAL) and in migrations_pg/*.sql, the same numbers translated,
+// for PostgreSQL (pgx through database/sql), which Options.DB selects.
+// The queries are SQLite's text; dialect.go rebinds their placeholders for
+// PostgreSQL and holds the few fragments that differ (pick). Ids come back
+// with RETURNING, which both support. On SQLite one writer runs at a time
+// (wmu, and the file's lock across processes); on PostgreSQL writers of
+// several nodes run at once, and a write that depends on what its
+// transaction read takes lockKey or is a single conditional statement.
 package store
