@@ -8,8 +8,14 @@ import (
 )
 
 // TestPostgresEndToEnd runs end-to-end tests again with every praxis
-// they start on PostgreSQL (PRAXIS_DB, which the commands inherit), each
-// on a database of its own.
+// they start on PostgreSQL (PRAXIS_DB, which the commands inherit, and
+// which the in-process serve and the tests' own store handles read), each
+// on a database of its own. Left out to keep CI's time, and passing when
+// added here: IMAPIngestKill, ArchivePrivateListInvisible,
+// ArchiveImportKilled, ArchiveServeKilledMidIndex, ArchiveThreadingUSRP,
+// CorpusPostedByMember. ImportExportThread and ArchiveSearchUSRP take a
+// data dir for a whole installation (a second one; one built once and
+// shared), which a database per test is not.
 func TestPostgresEndToEnd(t *testing.T) {
 	pgtest.Server(t)
 	for _, tc := range []struct {
@@ -29,9 +35,16 @@ func TestPostgresEndToEnd(t *testing.T) {
 		{"LivePostSearchable", TestLivePostSearchable},
 		{"IMAPWithImaplib", TestIMAPWithImaplib},
 		{"ImportMembers", TestImportMembers},
-		{"IMAPIngestKill", TestIMAPIngestKill},
 		{"OutgoingMailIsDKIMSigned", TestOutgoingMailIsDKIMSigned},
 		{"SearchBesideServeUsesOnlyTheSocket", TestSearchBesideServeUsesOnlyTheSocket},
+		{"IMAPWithMbsync", TestIMAPWithMbsync},
+		{"IMAPHostileClients", TestIMAPHostileClients},
+		{"IMAPWithCurl", TestIMAPWithCurl},
+		{"IMAPIngestErrorInListShow", TestIMAPIngestErrorInListShow},
+		{"StrictDMARCAuthorIsMunged", TestStrictDMARCAuthorIsMunged},
+		{"TwoFromFieldsRefusedOverSMTP", TestTwoFromFieldsRefusedOverSMTP},
+		{"DigestPreview", TestDigestPreview},
+		{"Chaos", TestChaos},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			url := pgtest.URL(t)

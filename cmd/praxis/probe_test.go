@@ -12,7 +12,7 @@ import (
 // any error fails the test: a dropped error would read as "no rows".
 func probe(t *testing.T, st *store.Store, each func(scan func(...any) error) error, q string, args ...any) {
 	t.Helper()
-	rows, err := st.DB().Query(q, args...)
+	rows, err := st.DB().Query(st.Rebind(q), args...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -243,8 +243,13 @@ func (s *Store) Close() error {
 }
 
 // DB exposes the handle, for tests that look at rows directly. Its
-// statements are the engine's own: nothing rebinds them.
+// statements are the engine's own: a query written as the store's are
+// (SQLite's, with ? placeholders) goes through Rebind first.
 func (s *Store) DB() *sql.DB { return s.db.raw }
+
+// Rebind returns q, written as the store's queries are, for the engine
+// DB talks to.
+func (s *Store) Rebind(q string) string { return s.bind(q) }
 
 func (s *core) unix() int64 { return s.now().Unix() }
 
