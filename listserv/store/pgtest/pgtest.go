@@ -53,7 +53,9 @@ func URL(t testing.TB) string {
 	name := "praxis_test_" + hex.EncodeToString(b)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
+	// From template0, which no one connects to: a copy of template1
+	// waits for whoever is connected to it.
+	if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+name+` TEMPLATE template0`); err != nil {
 		admin.Close()
 		t.Fatalf("pgtest: create database: %v", err)
 	}
