@@ -176,11 +176,13 @@ func monday(t time.Time) time.Time {
 
 // ArchiveActiveThreads returns the threads with the most posts dated in
 // [since, until), the busiest first, with Posts counting those posts only.
+// Grouped by the thread's whole key: PostgreSQL takes the other columns of
+// archive_threads only then (SQLite takes them anyway).
 func (s *threadTable) ArchiveActiveThreads(ctx context.Context, listID int64, since, until time.Time, limit int) ([]*ThreadSummary, error) {
 	return s.threads(ctx, `SELECT t.list_id, t.thread_id, t.root_id, t.subject, COUNT(*), t.first_date, t.last_date
 		FROM archive a JOIN archive_threads t ON t.list_id = a.list_id AND t.thread_id = a.thread_id
 		WHERE a.list_id = ? AND a.date >= ? AND a.date < ?
-		GROUP BY t.thread_id ORDER BY COUNT(*) DESC, t.last_date DESC LIMIT ?`, listID, since.Unix(), until.Unix(), limit)
+		GROUP BY t.list_id, t.thread_id ORDER BY COUNT(*) DESC, t.last_date DESC LIMIT ?`, listID, since.Unix(), until.Unix(), limit)
 }
 
 // Helper is a member who answered others in a period.

@@ -33,6 +33,7 @@ func Run(t *testing.T, open Open) {
 		{"PendingTakenOnce", pendingTakenOnce},
 		{"QuotasAndReplayCache", quotasAndReplayCache},
 		{"ArchiveStoresOnceAndThreads", archiveStoresOnceAndThreads},
+		{"ArchiveReads", archiveReads},
 		{"DigestRunOncePerPeriod", digestRunOncePerPeriod},
 		{"SessionsAndSignIns", sessionsAndSignIns},
 		{"SecretsAndKeys", secretsAndKeys},
