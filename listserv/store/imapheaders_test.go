@@ -11,10 +11,11 @@ import (
 // TestHeadersMigration: posts archived before ArchivePut kept their
 // header block (0011) get it from migration 0013, cut in SQL exactly as
 // HeaderBlock cuts it, whatever bytes they hold.
-func TestHeadersMigration(t *testing.T) {
+func TestHeadersMigration(t *testing.T) { backends(t, testHeadersMigration) }
+
+func testHeadersMigration(t *testing.T, newStore opener) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	s := open(t, dir)
+	s := newStore(t)
 	l := NewList("heads@example.org", "Heads")
 	must(t, s.CreateList(ctx, l))
 	raws := [][]byte{
@@ -44,7 +45,7 @@ func TestHeadersMigration(t *testing.T) {
 	must(t, err)
 	must(t, s.Close())
 
-	s = open(t, dir)
+	s = newStore(t)
 	hashes := make([]string, len(posts))
 	for i, p := range posts {
 		hashes[i] = p.Hash

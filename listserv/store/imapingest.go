@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 )
 
@@ -295,9 +297,11 @@ func (s *ingestTable) KeepIngestSources(ctx context.Context, configured map[stri
 		}
 	}
 	now := s.unix()
-	for src, list := range configured {
+	// In order: on PostgreSQL two nodes starting at once then wait for
+	// each other's rows in one order, never in a cycle.
+	for _, src := range slices.Sorted(maps.Keys(configured)) {
 		_, err := tx.ExecContext(ctx, `INSERT INTO imap_ingest_sources (source, list_address, updated_at) VALUES (?, ?, ?)
-			ON CONFLICT (source) DO UPDATE SET list_address = excluded.list_address`, src, list, now)
+			ON CONFLICT (source) DO UPDATE SET list_address = excluded.list_address`, src, configured[src], now)
 		if err != nil {
 			return fmt.Errorf("store: keep ingest sources: %w", err)
 		}
