@@ -54,10 +54,17 @@ func URL(t testing.TB) string {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	// From template0, which no one connects to: a copy of template1
-	// waits for whoever is connected to it.
-	if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+name+` TEMPLATE template0`); err != nil {
-		admin.Close()
-		t.Fatalf("pgtest: create database: %v", err)
+	// waits for whoever is connected to it. Its text sorts and compares
+	// as English does (ICU), as an operator's database likely would, and
+	// not bytewise: the store must not depend on the default (its
+	// columns say their collation).
+	if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+name+` TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US'`); err != nil {
+		// A server without ICU (or before PostgreSQL 15): its default.
+		t.Logf("pgtest: no ICU database (%v): the server's default collation", err)
+		if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+name+` TEMPLATE template0`); err != nil {
+			admin.Close()
+			t.Fatalf("pgtest: create database: %v", err)
+		}
 	}
 	t.Cleanup(func() {
 		defer admin.Close()
