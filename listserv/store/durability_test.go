@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"sync"
 	"testing"
 
 	"praxis/listserv/store/pgtest"
@@ -31,5 +33,70 @@ func TestPostgresSpoolCommitsSynchronously(t *testing.T) {
 	must(t, s.db.QueryRowContext(ctx, `SHOW synchronous_commit`).Scan(&other))
 	if spool != "on" || other != "off" {
 		t.Errorf("synchronous_commit: spool %s, other writes %s; want on and off (the database's default)", spool, other)
+	}
+}
+
+// TestPostgresIngestBatchesTakeKeysInOrder: two nodes' spool batches that
+// hold the same ingest keys in opposite orders both commit (one spools
+// each key, the other answers ErrDuplicate for it), rather than waiting
+// for each other in a cycle until PostgreSQL ends one batch, and with it
+// every post that batch held.
+func TestPostgresIngestBatchesTakeKeysInOrder(t *testing.T) {
+	url := pgtest.URL(t)
+	ctx := context.Background()
+	var nodes [2]*Store
+	for i := range nodes {
+		s, err := Open(ctx, "", Options{DB: url})
+		must(t, err)
+		defer s.Close()
+		nodes[i] = s
+	}
+	l := NewList("cop@example.org", "CoP")
+	must(t, nodes[0].CreateList(ctx, l))
+	const keys = 20
+	batch := func(uids []uint32) []spoolReq {
+		var out []spoolReq
+		for _, u := range uids {
+			m := &Message{ListID: l.ID, ListAddress: l.Address, Kind: KindPost, MailFrom: "a@example.net", Rcpt: l.Address, Raw: []byte("Subject: x\r\n\r\nx\r\n")}
+			out = append(out, spoolReq{msgs: []*Message{m}, ingest: &IngestKey{Source: "imap://box@mail.example.net/INBOX", UIDValidity: 1, UID: u}})
+		}
+		return out
+	}
+	var up, down []uint32
+	for u := range uint32(keys) {
+		up, down = append(up, u+1), append(down, keys-u)
+	}
+	batches := [2][]spoolReq{batch(up), batch(down)}
+	var errs [2][]error
+	var errBatch [2]error
+	var wg sync.WaitGroup
+	for i := range nodes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i], errBatch[i] = nodes[i].spoolBatch(batches[i])
+		}()
+	}
+	wg.Wait()
+	for i, err := range errBatch {
+		if err != nil {
+			t.Fatalf("node %d's batch failed: %v", i, err)
+		}
+	}
+	spooled := map[uint32]int{}
+	for i := range nodes {
+		for j, err := range errs[i] {
+			switch u := batches[i][j].ingest.UID; {
+			case err == nil:
+				spooled[u]++
+			case !errors.Is(err, ErrDuplicate):
+				t.Errorf("node %d, uid %d: %v", i, u, err)
+			}
+		}
+	}
+	for u := range uint32(keys) {
+		if spooled[u+1] != 1 {
+			t.Errorf("uid %d spooled %d times, want once", u+1, spooled[u+1])
+		}
 	}
 }

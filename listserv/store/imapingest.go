@@ -1,12 +1,14 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -70,6 +72,32 @@ func (s *ingestTable) RefuseIngest(ctx context.Context, key IngestKey, reason st
 		return err
 	}
 	return tx.Commit()
+}
+
+// lockIngestKeys takes the locks of the batch's ingest keys (ingestTaken)
+// up front, in key order: two nodes' batches that share keys then never
+// wait for each other in a cycle, which PostgreSQL would end by failing
+// one batch and every post in it. ingestTaken takes each again, which
+// holds already. Nothing on SQLite (see lockKey).
+func (s *core) lockIngestKeys(ctx context.Context, tx *txn, batch []spoolReq) error {
+	if !s.pg {
+		return nil
+	}
+	var keys []*IngestKey
+	for _, r := range batch {
+		if r.ingest != nil {
+			keys = append(keys, r.ingest)
+		}
+	}
+	slices.SortFunc(keys, func(a, b *IngestKey) int {
+		return cmp.Or(strings.Compare(a.Source, b.Source), cmp.Compare(a.UID, b.UID))
+	})
+	for _, k := range keys {
+		if err := s.lockKey(ctx, tx, "imap_ingested "+k.Source, int64(k.UID)); err != nil {
+			return fmt.Errorf("store: ingest key: %w", err)
+		}
+	}
+	return nil
 }
 
 func (s *core) ingestTaken(ctx context.Context, tx *txn, k *IngestKey) (bool, error) {

@@ -143,6 +143,9 @@ func (s *core) spoolBatch(batch []spoolReq) (errs []error, err error) {
 		return nil, fmt.Errorf("store: spool: %w", err)
 	}
 	defer release()
+	if err := s.lockIngestKeys(ctx, tx, batch); err != nil {
+		return nil, err
+	}
 	stmt := tx.StmtContext(ctx, s.spoolInsert)
 	defer stmt.Close()
 	now := s.unix()
