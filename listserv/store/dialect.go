@@ -6,7 +6,6 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -20,9 +19,6 @@ import (
 // dialect is the engine the store talks to.
 type dialect struct {
 	pg bool
-	// binds caches bind's work (PostgreSQL only): the store runs a few
-	// hundred distinct statements, each many times.
-	binds sync.Map
 }
 
 // pick returns the text written for the store's engine.
@@ -35,13 +31,13 @@ func (d *dialect) pick(sqlite, postgres string) string {
 
 // bind rewrites q's placeholders for the engine: on PostgreSQL ? becomes
 // $1, $2, … in order, and SQLite's numbered ?N becomes $N; text in quotes
-// and comments is left alone. On SQLite q is returned as it is.
+// and comments is left alone. On SQLite q is returned as it is. Not
+// cached: one pass over the text costs about a microsecond, a hundredth of
+// a round trip to the server, and the store builds queries of many shapes
+// (IN lists, IMAP SEARCH), which a cache would keep for ever.
 func (d *dialect) bind(q string) string {
 	if !d.pg {
 		return q
-	}
-	if b, ok := d.binds.Load(q); ok {
-		return b.(string)
 	}
 	var b strings.Builder
 	b.Grow(len(q) + 16)
@@ -80,9 +76,7 @@ func (d *dialect) bind(q string) string {
 			b.WriteByte(c)
 		}
 	}
-	out := b.String()
-	d.binds.Store(q, out)
-	return out
+	return b.String()
 }
 
 // pool is a database handle that binds every statement for its engine.

@@ -41,10 +41,11 @@ var (
 	ErrInvalid = errors.New("invalid")
 )
 
-// Store is the store, on SQLite or on PostgreSQL (Options.DB). Each concern's methods are declared on a
-// type of its own, in the file named for it (listTable in lists.go,
-// spoolTable in messages.go, …), over the one database handle they share
-// (core); Store gathers them, and so implements Backend.
+// Store is the store, on SQLite or on PostgreSQL (Options.DB). Each
+// concern's methods are declared on a type of its own, in the file named
+// for it (listTable in lists.go, spoolTable in messages.go, …), over the
+// one database handle they share (core); Store gathers them, and so
+// implements Backend.
 type Store struct {
 	*core
 	listTable
@@ -95,8 +96,8 @@ func newStore(c *core) *Store {
 type core struct {
 	// dialect is the engine: SQLite, or PostgreSQL (dialect.go).
 	dialect
-	db    *pool // everything but the spool: commits without fsync
-	spool *pool // the spool: every commit fsync'd before the 250
+	db    *pool // everything but the spool: on SQLite, commits without fsync
+	spool *pool // the spool: every commit on disk before the 250
 	// wmu serialises this process's write transactions on SQLite, which
 	// allows one writer at a time: handing the turn over through a mutex
 	// is much quicker than SQLite's busy handler, which sleeps and polls.
