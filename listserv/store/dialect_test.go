@@ -1,6 +1,9 @@
 package store
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 func TestBind(t *testing.T) {
 	pg, lite := &dialect{pg: true}, &dialect{}
@@ -22,5 +25,25 @@ func TestBind(t *testing.T) {
 		if got := lite.bind(tt.in); got != tt.in {
 			t.Errorf("SQLite bind(%q) = %q, want it unchanged", tt.in, got)
 		}
+	}
+}
+
+// TestMigrationsHavePostgresTwins: every migration is written for both
+// engines, under the same number and name, so neither schema falls
+// behind the other.
+func TestMigrationsHavePostgresTwins(t *testing.T) {
+	lite, err := readMigrations(migrations, "migrations")
+	must(t, err)
+	pg, err := readMigrations(migrationsPG, "migrations_pg")
+	must(t, err)
+	names := func(ms []migration) []string {
+		var out []string
+		for _, m := range ms {
+			out = append(out, m.name)
+		}
+		return out
+	}
+	if !slices.Equal(names(lite), names(pg)) {
+		t.Errorf("migrations/ has %v,\nmigrations_pg/ has %v: write each for both engines", names(lite), names(pg))
 	}
 }

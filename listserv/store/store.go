@@ -130,7 +130,8 @@ type core struct {
 
 // Options tune Open.
 type Options struct {
-	// BusyTimeout is how long a writer waits for another process's lock.
+	// BusyTimeout is how long a writer waits for another process's lock
+	// (SQLite).
 	BusyTimeout time.Duration
 	// Now is the clock (tests fake it).
 	Now func() time.Time
