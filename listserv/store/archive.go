@@ -136,6 +136,9 @@ func (s *archiveTable) ArchivePutMany(ctx context.Context, posts []*ArchivedPost
 		return nil, err
 	}
 	defer st.close()
+	if err := s.putBlobsInOrder(ctx, st, posts, raws); err != nil {
+		return nil, err
+	}
 	made = make([]bool, len(posts))
 	for i, p := range posts {
 		if made[i], err = s.archivePut(ctx, tx, st, p, raws[i], crlf[i]); err != nil {
@@ -146,6 +149,32 @@ func (s *archiveTable) ArchivePutMany(ctx context.Context, posts []*ArchivedPost
 		return nil, fmt.Errorf("store: archive: %w", err)
 	}
 	return made, nil
+}
+
+// putBlobsInOrder writes the batch's blobs and header blocks first, in
+// hash order (PostgreSQL): they are shared by content across lists, so
+// two nodes archiving the same posts to two lists (each under its own
+// list's lock) would otherwise wait for each other's rows in a cycle,
+// which PostgreSQL ends by failing one. archivePut's own inserts then find
+// them there. Nothing on SQLite, whose writers take turns.
+func (s *core) putBlobsInOrder(ctx context.Context, st *archiveStmts, posts []*ArchivedPost, raws [][]byte) error {
+	if !s.pg {
+		return nil
+	}
+	order := make([]int, len(posts))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(posts[a].Hash, posts[b].Hash) })
+	for _, i := range order {
+		if _, err := st.blob.ExecContext(ctx, posts[i].Hash, raws[i]); err != nil {
+			return fmt.Errorf("store: archive blob: %w", err)
+		}
+		if _, err := st.header.ExecContext(ctx, posts[i].Hash, HeaderBlock(raws[i])); err != nil {
+			return fmt.Errorf("store: archive header: %w", err)
+		}
+	}
+	return nil
 }
 
 // batchLists returns the lists posts go to, ascending, each once.

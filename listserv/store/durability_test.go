@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"praxis/listserv/store/pgtest"
 )
@@ -97,6 +99,54 @@ func TestPostgresIngestBatchesTakeKeysInOrder(t *testing.T) {
 	for u := range uint32(keys) {
 		if spooled[u+1] != 1 {
 			t.Errorf("uid %d spooled %d times, want once", u+1, spooled[u+1])
+		}
+	}
+}
+
+// TestPostgresArchiveOneBlobTwoLists: two nodes archiving the same posts
+// to two lists at once, in opposite orders, both succeed: the blobs they
+// share (one row per content) are written in hash order, so neither waits
+// for the other in a cycle, which PostgreSQL would end by failing one.
+func TestPostgresArchiveOneBlobTwoLists(t *testing.T) {
+	url := pgtest.URL(t)
+	ctx := context.Background()
+	var nodes [2]*Store
+	var lists [2]*List
+	for i := range nodes {
+		s, err := Open(ctx, "", Options{DB: url})
+		must(t, err)
+		defer s.Close()
+		nodes[i] = s
+		lists[i] = NewList(fmt.Sprintf("list%d@example.org", i), "x")
+		must(t, s.CreateList(ctx, lists[i]))
+	}
+	const n = 20
+	var errs [2]error
+	var wg sync.WaitGroup
+	for i := range nodes {
+		var posts []*ArchivedPost
+		var raws [][]byte
+		for j := range n {
+			k := j
+			if i == 1 {
+				k = n - 1 - j
+			}
+			posts = append(posts, &ArchivedPost{ListID: lists[i].ID, MessageID: fmt.Sprintf("m%d@x", k), Date: time.Unix(int64(k), 0)})
+			raws = append(raws, []byte(fmt.Sprintf("Message-ID: <m%d@x>\r\n\r\npost %d\r\n", k, k)))
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = nodes[i].ArchivePutMany(ctx, posts, raws)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("node %d: %v", i, err)
+		}
+		if got, err := nodes[0].ArchivePostCount(ctx, lists[i].ID); got != n || err != nil {
+			t.Errorf("list %d has %d posts (%v), want %d", i, got, err, n)
 		}
 	}
 }
