@@ -156,6 +156,17 @@ func (s *core) lockKey(ctx context.Context, t *txn, name string, key int64) erro
 	return err
 }
 
+// lockKeyShared is lockKey's shared form: holders of it run together,
+// and wait only for (and hold off) lockKey's holders of the same name and
+// key. Nothing on SQLite.
+func (s *core) lockKeyShared(ctx context.Context, t *txn, name string, key int64) error {
+	if !s.pg {
+		return nil
+	}
+	_, err := t.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared(hashtextextended(?, ?))`, name, key)
+	return err
+}
+
 // pgCode is the SQLSTATE of a PostgreSQL error, "" for any other error.
 func pgCode(err error) string {
 	var pe *pgconn.PgError

@@ -150,3 +150,87 @@ func TestPostgresArchiveOneBlobTwoLists(t *testing.T) {
 		}
 	}
 }
+
+// TestPostgresLeaveDuringFanout: a member removed on one node while
+// another queues a post's copies for the list gets no copy queued, as
+// on SQLite, where one of the two comes wholly first.
+func TestPostgresLeaveDuringFanout(t *testing.T) {
+	url := pgtest.URL(t)
+	ctx := context.Background()
+	var nodes [2]*Store
+	for i := range nodes {
+		s, err := Open(ctx, "", Options{DB: url})
+		must(t, err)
+		defer s.Close()
+		nodes[i] = s
+	}
+	l := NewList("cop@example.org", "CoP")
+	must(t, nodes[0].CreateList(ctx, l))
+	for i := range 200 {
+		addr := fmt.Sprintf("m%d@example.net", i)
+		must(t, nodes[0].AddMember(ctx, &Member{ListID: l.ID, Address: addr, Role: "member", Delivery: "each"}))
+		m := &Message{ListID: l.ID, ListAddress: l.Address, Kind: KindPost, MailFrom: "a@example.net", Rcpt: l.Address, Raw: []byte("x")}
+		must(t, nodes[0].Spool(ctx, m))
+		var wg sync.WaitGroup
+		var errs [2]error
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			_, errs[0] = nodes[0].TransitionFanout(ctx, m.ID, StateReceived, StateAccepted, "", "", nil, &Fanout{ListID: l.ID, Delivery: "each", Status: "enabled"})
+		}()
+		go func() {
+			defer wg.Done()
+			errs[1] = nodes[1].RemoveMember(ctx, l.ID, addr)
+		}()
+		wg.Wait()
+		must(t, errors.Join(errs[:]...))
+		var n int
+		must(t, nodes[0].db.QueryRowContext(ctx, `SELECT COUNT(*) FROM deliveries WHERE rcpt = ? AND state = 'queued'`, addr).Scan(&n))
+		if n != 0 {
+			t.Fatalf("round %d: %s left, and %d copies are queued for them", i, addr, n)
+		}
+	}
+}
+
+// TestPostgresListRemovedDuringFanout: a list removed on one node while
+// another queues a post's copies leaves no copy queued, and neither
+// waits for the other in a cycle.
+func TestPostgresListRemovedDuringFanout(t *testing.T) {
+	url := pgtest.URL(t)
+	ctx := context.Background()
+	var nodes [2]*Store
+	for i := range nodes {
+		s, err := Open(ctx, "", Options{DB: url})
+		must(t, err)
+		defer s.Close()
+		nodes[i] = s
+	}
+	for i := range 100 {
+		l := NewList(fmt.Sprintf("cop%d@example.org", i), "CoP")
+		must(t, nodes[0].CreateList(ctx, l))
+		must(t, nodes[0].AddMember(ctx, &Member{ListID: l.ID, Address: "m@example.net", Role: "member", Delivery: "each"}))
+		m := &Message{ListID: l.ID, ListAddress: l.Address, Kind: KindPost, MailFrom: "a@example.net", Rcpt: l.Address, Raw: []byte("x")}
+		must(t, nodes[0].Spool(ctx, m))
+		var wg sync.WaitGroup
+		var errs [2]error
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			_, errs[0] = nodes[0].TransitionFanout(ctx, m.ID, StateReceived, StateAccepted, "", "", nil, &Fanout{ListID: l.ID, Delivery: "each", Status: "enabled"})
+		}()
+		go func() {
+			defer wg.Done()
+			errs[1] = nodes[1].DeleteList(ctx, l.Address)
+		}()
+		wg.Wait()
+		if errs[0] != nil && !errors.Is(errs[0], ErrState) {
+			t.Fatalf("round %d: fan-out: %v", i, errs[0])
+		}
+		must(t, errs[1])
+		var n int
+		must(t, nodes[0].db.QueryRowContext(ctx, `SELECT COUNT(*) FROM deliveries WHERE list_id = ? AND state = 'queued'`, l.ID).Scan(&n))
+		if n != 0 {
+			t.Fatalf("round %d: the list is gone, and %d copies are queued", i, n)
+		}
+	}
+}

@@ -115,6 +115,10 @@ func (s *listTable) DeleteList(ctx context.Context, address string) error {
 		}
 		return fmt.Errorf("store: delete list: %w", err)
 	}
+	// This takes the rows of the list's posts still waiting, which a
+	// fan-out under way on another node holds (TransitionFanout): one of
+	// the two comes wholly first, so no copy is queued once the queue is
+	// emptied, on PostgreSQL too.
 	if _, err := tx.ExecContext(ctx, `UPDATE messages SET state = 'dropped', reason = 'list removed', updated_at = ? WHERE list_id = ? AND state IN ('received', 'held', 'pending')`, s.unix(), id); err != nil {
 		return fmt.Errorf("store: delete list %s: %w", address, err)
 	}

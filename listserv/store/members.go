@@ -93,6 +93,11 @@ func (s *memberTable) RemoveMember(ctx context.Context, listID int64, addr strin
 		return fmt.Errorf("store: remove member: %w", err)
 	}
 	defer release()
+	// After the list's fan-outs under way, before the next: none queues
+	// a copy for the member once they are gone (TransitionFanout).
+	if err := s.lockKey(ctx, tx, "roster", listID); err != nil {
+		return fmt.Errorf("store: remove member: %w", err)
+	}
 	// The stored spelling, which the queued copies carry, may differ in
 	// case from the one given.
 	var stored string

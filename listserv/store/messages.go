@@ -347,6 +347,16 @@ func (s *spoolTable) TransitionFanout(ctx context.Context, id int64, from, to, r
 		return 0, fmt.Errorf("store: transition #%d: %w", id, err)
 	}
 	defer release()
+	if fan != nil {
+		// A member's removal (RemoveMember) comes wholly before or after
+		// the copies queued here, as on SQLite: fan-outs of the list run
+		// together, a removal waits for them and they for it (PostgreSQL;
+		// see lockKey). First, before any row: RemoveMember too takes it
+		// before touching one, so none waits in a cycle.
+		if err := s.lockKeyShared(ctx, tx, "roster", fan.ListID); err != nil {
+			return 0, fmt.Errorf("store: fan out #%d: %w", id, err)
+		}
+	}
 	now := s.unix()
 	q, args := sqlTransition, []any{to, reason, now, id, from}
 	if messageID != "" {
