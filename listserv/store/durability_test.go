@@ -44,15 +44,8 @@ func TestPostgresSpoolCommitsSynchronously(t *testing.T) {
 // for each other in a cycle until PostgreSQL ends one batch, and with it
 // every post that batch held.
 func TestPostgresIngestBatchesTakeKeysInOrder(t *testing.T) {
-	url := pgtest.URL(t)
 	ctx := context.Background()
-	var nodes [2]*Store
-	for i := range nodes {
-		s, err := Open(ctx, "", Options{DB: url})
-		must(t, err)
-		defer s.Close()
-		nodes[i] = s
-	}
+	nodes := twoNodes(t)
 	l := NewList("cop@example.org", "CoP")
 	must(t, nodes[0].CreateList(ctx, l))
 	const keys = 20
@@ -108,15 +101,10 @@ func TestPostgresIngestBatchesTakeKeysInOrder(t *testing.T) {
 // share (one row per content) are written in hash order, so neither waits
 // for the other in a cycle, which PostgreSQL would end by failing one.
 func TestPostgresArchiveOneBlobTwoLists(t *testing.T) {
-	url := pgtest.URL(t)
 	ctx := context.Background()
-	var nodes [2]*Store
+	nodes := twoNodes(t)
 	var lists [2]*List
-	for i := range nodes {
-		s, err := Open(ctx, "", Options{DB: url})
-		must(t, err)
-		defer s.Close()
-		nodes[i] = s
+	for i, s := range nodes {
 		lists[i] = NewList(fmt.Sprintf("list%d@example.org", i), "x")
 		must(t, s.CreateList(ctx, lists[i]))
 	}
@@ -155,15 +143,8 @@ func TestPostgresArchiveOneBlobTwoLists(t *testing.T) {
 // another queues a post's copies for the list gets no copy queued, as
 // on SQLite, where one of the two comes wholly first.
 func TestPostgresLeaveDuringFanout(t *testing.T) {
-	url := pgtest.URL(t)
 	ctx := context.Background()
-	var nodes [2]*Store
-	for i := range nodes {
-		s, err := Open(ctx, "", Options{DB: url})
-		must(t, err)
-		defer s.Close()
-		nodes[i] = s
-	}
+	nodes := twoNodes(t)
 	l := NewList("cop@example.org", "CoP")
 	must(t, nodes[0].CreateList(ctx, l))
 	for i := range 200 {
@@ -196,15 +177,8 @@ func TestPostgresLeaveDuringFanout(t *testing.T) {
 // another queues a post's copies leaves no copy queued, and neither
 // waits for the other in a cycle.
 func TestPostgresListRemovedDuringFanout(t *testing.T) {
-	url := pgtest.URL(t)
 	ctx := context.Background()
-	var nodes [2]*Store
-	for i := range nodes {
-		s, err := Open(ctx, "", Options{DB: url})
-		must(t, err)
-		defer s.Close()
-		nodes[i] = s
-	}
+	nodes := twoNodes(t)
 	for i := range 100 {
 		l := NewList(fmt.Sprintf("cop%d@example.org", i), "CoP")
 		must(t, nodes[0].CreateList(ctx, l))
@@ -233,4 +207,19 @@ func TestPostgresListRemovedDuringFanout(t *testing.T) {
 			t.Fatalf("round %d: the list is gone, and %d copies are queued", i, n)
 		}
 	}
+}
+
+// twoNodes opens two stores on one fresh PostgreSQL database, as two
+// serve nodes would; they are closed when the test ends.
+func twoNodes(t *testing.T) [2]*Store {
+	t.Helper()
+	url := pgtest.URL(t)
+	var nodes [2]*Store
+	for i := range nodes {
+		s, err := Open(context.Background(), "", Options{DB: url})
+		must(t, err)
+		t.Cleanup(func() { s.Close() })
+		nodes[i] = s
+	}
+	return nodes
 }

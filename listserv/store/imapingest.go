@@ -133,6 +133,18 @@ func recordIngest(ctx context.Context, tx *txn, k *IngestKey, spoolID int64, sta
 	return nil
 }
 
+// uidSpan returns the smallest and largest of uids (not empty) and the
+// set of them: the rows of a batch are read by range, then kept by set.
+func uidSpan(uids []uint32) (lo, hi uint32, set map[uint32]bool) {
+	lo, hi = uids[0], uids[0]
+	set = make(map[uint32]bool, len(uids))
+	for _, u := range uids {
+		lo, hi = min(lo, u), max(hi, u)
+		set[u] = true
+	}
+	return lo, hi, set
+}
+
 // IngestedUIDs returns which of uids are recorded for the source and
 // UIDVALIDITY (posted or refused).
 func (s *ingestTable) IngestedUIDs(ctx context.Context, source string, uidValidity uint32, uids []uint32) (map[uint32]bool, error) {
@@ -140,12 +152,7 @@ func (s *ingestTable) IngestedUIDs(ctx context.Context, source string, uidValidi
 	if len(uids) == 0 {
 		return out, nil
 	}
-	lo, hi := uids[0], uids[0]
-	want := make(map[uint32]bool, len(uids))
-	for _, u := range uids {
-		lo, hi = min(lo, u), max(hi, u)
-		want[u] = true
-	}
+	lo, hi, want := uidSpan(uids)
 	rows, err := s.db.QueryContext(ctx, `SELECT uid FROM imap_ingested WHERE source = ? AND uidvalidity = ? AND uid BETWEEN ? AND ?`, source, uidValidity, lo, hi)
 	if err != nil {
 		return nil, fmt.Errorf("store: ingested uids: %w", err)
@@ -376,12 +383,7 @@ func (s *ingestTable) IngestCopying(ctx context.Context, source string, uidValid
 	if len(uids) == 0 {
 		return out, nil
 	}
-	lo, hi := uids[0], uids[0]
-	want := make(map[uint32]bool, len(uids))
-	for _, u := range uids {
-		lo, hi = min(lo, u), max(hi, u)
-		want[u] = true
-	}
+	lo, hi, want := uidSpan(uids)
 	rows, err := s.db.QueryContext(ctx, `SELECT uid, copy_uidvalidity, copy_uidnext FROM imap_ingested
 		WHERE source = ? AND uidvalidity = ? AND uid BETWEEN ? AND ? AND copy_uidnext > 0`, source, uidValidity, lo, hi)
 	if err != nil {
