@@ -138,6 +138,14 @@ type Digests interface {
 	SpoolDigestRun(ctx context.Context, runID int64, m *Message, rcpts []string, mode string) (queued int, err error)
 }
 
+// Jobs is what scheduled work keeps so that it runs once across every
+// node: the claims of its once-only actions, and each job's last pass.
+type Jobs interface {
+	SpoolNoticeOnce(ctx context.Context, c JobClaim, m *Message, ds []*Delivery, requests ...*Pending) (bool, error)
+	RecordJobRun(ctx context.Context, job string, runErr error) error
+	JobRuns(ctx context.Context) ([]JobRun, error)
+}
+
 // Sessions holds the web's sign-in sessions and spent sign-in links.
 type Sessions interface {
 	CreateSession(ctx context.Context, id, addr string, expires time.Time) error
@@ -213,6 +221,7 @@ type Backend interface {
 	IMAPSearch
 	IMAPIngest
 	IMAPArchive
+	Jobs
 	// SetClock replaces the clock the store stamps rows with (tests).
 	SetClock(now func() time.Time)
 	Close() error

@@ -405,24 +405,41 @@ func insertDeliveries(ctx context.Context, tx *txn, msgID int64, ds []*Delivery,
 // asks its recipients to confirm: a request is never stored without its
 // mail, so a crash in between cannot leave one that "was already sent".
 func (s *spoolTable) SpoolNotice(ctx context.Context, m *Message, ds []*Delivery, requests ...*Pending) error {
+	_, err := s.spoolNotice(ctx, nil, m, ds, requests)
+	return err
+}
+
+// spoolNotice is SpoolNotice, and SpoolNoticeOnce with a claim: the claim
+// is made first in the transaction, so that nodes claiming the same one
+// at once take turns, and the one that finds it made stores nothing.
+func (s *spoolTable) spoolNotice(ctx context.Context, c *JobClaim, m *Message, ds []*Delivery, requests []*Pending) (bool, error) {
 	tx, release, err := s.begin(ctx, s.db)
 	if err != nil {
-		return fmt.Errorf("store: notice: %w", err)
+		return false, fmt.Errorf("store: notice: %w", err)
 	}
 	defer release()
 	now := s.unix()
+	if c != nil {
+		won, err := claimJob(ctx, tx, *c, now)
+		if err != nil || !won {
+			return false, err
+		}
+	}
 	for _, p := range requests {
 		if err := insertPending(ctx, tx, p); err != nil {
-			return err
+			return false, err
 		}
 	}
 	if err := insertNotice(ctx, tx, m, now); err != nil {
-		return err
+		return false, err
 	}
 	if err := insertDeliveries(ctx, tx, m.ID, ds, now); err != nil {
-		return err
+		return false, err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("store: notice: %w", err)
+	}
+	return true, nil
 }
 
 // insertNotice stores a message Praxis wrote itself, accepted, and sets

@@ -41,6 +41,7 @@ func Run(t *testing.T, open Open) {
 		{"IMAPSearchFilters", imapSearchFilters},
 		{"IMAPIngestOnce", imapIngestOnce},
 		{"IMAPArchive", imapArchive},
+		{"JobClaimedOnce", jobClaimedOnce},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, open(t)) })
