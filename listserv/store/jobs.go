@@ -93,4 +93,3 @@ func nodeName() string {
 	}
 	return host + ":" + strconv.Itoa(os.Getpid())
 }
-
