@@ -23,7 +23,6 @@ type Store interface {
 	MembersWithStatus(ctx context.Context, status string) ([]*store.Member, error)
 	UnscoredFailures(ctx context.Context, limit int) ([]store.Failure, error)
 	MarkFailuresScored(ctx context.Context, fs []store.Failure) error
-	AddPending(ctx context.Context, p *store.Pending) error
 }
 
 // Deps is what a Scorer is built from.
@@ -152,19 +151,29 @@ func (s *Scorer) register(ctx context.Context, l *store.List, addr, diag string)
 	}
 	if disable {
 		s.d.Log.Info("delivery disabled by bounces", "list", l.Address, "rcpt", m.Address)
-		return s.tellOwners(ctx, l, m, "delivery disabled because mail to this address keeps bouncing", diag)
+		// Nodes scoring the same failure at once both disable the member:
+		// the owners hear of it once, by the day of the disabling.
+		claim := &store.JobClaim{Job: "bounce-disabled", Period: fmt.Sprintf("%d/%d", m.ID, day)}
+		return s.tellOwners(ctx, claim, l, m, "delivery disabled because mail to this address keeps bouncing", diag)
 	}
 	return nil
 }
 
-func (s *Scorer) tellOwners(ctx context.Context, l *store.List, m *store.Member, event, diag string) error {
+// tellOwners tells the list's owners of an event about a member; under
+// claim, when every node may decide the event at once (see SendOnce).
+func (s *Scorer) tellOwners(ctx context.Context, claim *store.JobClaim, l *store.List, m *store.Member, event, diag string) error {
 	owners, err := s.d.Notices.Owners(ctx, l)
 	if err != nil || len(owners) == 0 {
 		return err
 	}
-	return s.d.Notices.Send(ctx, &notices.Notice{List: l, To: owners, From: inbound.Address(l.Address, store.KindOwner),
+	n := &notices.Notice{List: l, To: owners, From: inbound.Address(l.Address, store.KindOwner),
 		Subject: l.Name + ": " + m.Address + ": " + event, Template: "bounce_owner.txt",
-		Data: map[string]any{"Address": m.Address, "Event": event, "Score": m.BounceScore, "Diagnostic": diag}})
+		Data: map[string]any{"Address": m.Address, "Event": event, "Score": m.BounceScore, "Diagnostic": diag}}
+	if claim == nil {
+		return s.d.Notices.Send(ctx, n)
+	}
+	_, err = s.d.Notices.SendOnce(ctx, *claim, n)
+	return err
 }
 
 func (s *Scorer) unsubscribeComplainer(ctx context.Context, l *store.List, addr string) error {
@@ -179,7 +188,7 @@ func (s *Scorer) unsubscribeComplainer(ctx context.Context, l *store.List, addr 
 		return err
 	}
 	s.d.Log.Info("member unsubscribed by an abuse report", "list", l.Address, "rcpt", addr)
-	return s.tellOwners(ctx, l, m, "unsubscribed after reporting the list's mail as spam", "")
+	return s.tellOwners(ctx, nil, l, m, "unsubscribed after reporting the list's mail as spam", "")
 }
 
 // Rounds scores the permanent failures met while sending, then warns
@@ -218,34 +227,43 @@ func (s *Scorer) Rounds(ctx context.Context) error {
 				return err
 			}
 		case m.WarningsSent >= BounceWarnings && now.Sub(m.LastWarningAt) >= BounceWarnEvery:
-			if err := s.d.Store.RemoveMember(ctx, l.ID, m.Address); err != nil && !errors.Is(err, store.ErrNotFound) {
+			// The owners' notice first, claimed for this disabling: a node
+			// removing the member at the same moment, or the next pass
+			// after a crash, finds it queued; the removal is idempotent.
+			claim := &store.JobClaim{Job: "bounce-removal", Period: fmt.Sprintf("%d/%d", m.ID, m.DisabledAt.Unix())}
+			if err := s.tellOwners(ctx, claim, l, m, "removed after bounces and "+fmt.Sprint(BounceWarnings)+" unanswered warnings", ""); err != nil {
+				return err
+			}
+			if err := s.d.Store.RemoveMember(ctx, l.ID, m.Address); err != nil {
+				if errors.Is(err, store.ErrNotFound) {
+					continue // another node's
+				}
 				return err
 			}
 			s.d.Log.Info("member removed after bounces", "list", l.Address, "rcpt", m.Address)
-			if err := s.tellOwners(ctx, l, m, "removed after bounces and "+fmt.Sprint(BounceWarnings)+" unanswered warnings", ""); err != nil {
-				return err
-			}
 		}
 	}
 	return nil
 }
 
 // warnDisabled sends a member whose delivery is disabled a warning with a
-// re-enable link, which also works by reply.
+// re-enable link, which also works by reply. Every node may decide the
+// same warning at once: it is queued with its request under the claim of
+// the member's nth warning since this disabling, so it goes once, and the
+// member's count moves after it, so that a crash in between leaves the
+// next pass to move it (finding the warning queued).
 func (s *Scorer) warnDisabled(ctx context.Context, l *store.List, m *store.Member) error {
 	now := s.d.Now()
+	nth := m.WarningsSent + 1
 	p := &store.Pending{Token: notices.NewToken(), ListID: l.ID, Kind: store.PendingReenable, Address: m.Address, CreatedAt: now, ExpiresAt: now.Add(reenableTTL)}
-	if err := s.d.Store.AddPending(ctx, p); err != nil {
-		return err
-	}
-	m.WarningsSent++
-	m.LastWarningAt = now
-	if err := s.d.Store.UpdateMember(ctx, m); err != nil {
-		return err
-	}
 	confirm := inbound.ConfirmAddress(l.Address, p.Token)
-	return s.d.Notices.Send(ctx, &notices.Notice{List: l, To: []string{m.Address}, From: confirm, ReplyTo: confirm,
-		Subject: "Delivery of " + l.Name + " to you is paused (confirm " + p.Token + ")", Template: "bounce_disabled.txt",
-		Data: map[string]any{"Address": m.Address, "Warning": m.WarningsSent, "Warnings": BounceWarnings,
-			"ConfirmAddress": confirm, "ConfirmURL": s.d.ConfirmURL(l.Address, p.Token)}})
+	claim := store.JobClaim{Job: "bounce-warning", Period: fmt.Sprintf("%d/%d/%d", m.ID, m.DisabledAt.Unix(), nth)}
+	if _, err := s.d.Notices.SendOnce(ctx, claim, &notices.Notice{List: l, To: []string{m.Address}, From: confirm, ReplyTo: confirm,
+		Subject: "Delivery of " + l.Name + " to you is paused (confirm " + p.Token + ")", Template: "bounce_disabled.txt", Request: p,
+		Data: map[string]any{"Address": m.Address, "Warning": nth, "Warnings": BounceWarnings,
+			"ConfirmAddress": confirm, "ConfirmURL": s.d.ConfirmURL(l.Address, p.Token)}}); err != nil {
+		return err
+	}
+	m.WarningsSent, m.LastWarningAt = nth, now
+	return s.d.Store.UpdateMember(ctx, m)
 }

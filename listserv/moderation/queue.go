@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"praxis/listserv/check"
@@ -173,6 +174,8 @@ func (q *Queue) RejectNotice(ctx context.Context, l *store.List, m *store.Messag
 }
 
 // Expire rejects held posts whose notice expired, telling each author.
+// Every node runs it, possibly at the same moment; each post is told of
+// once all the same (see expire).
 func (q *Queue) Expire(ctx context.Context) error {
 	for {
 		ps, err := q.d.Store.ExpiredPending(ctx, store.PendingHeld, 50)
@@ -180,45 +183,71 @@ func (q *Queue) Expire(ctx context.Context) error {
 			return err
 		}
 		for _, p := range ps {
-			if ok, err := q.d.Store.TakePending(ctx, p.ID); err != nil || !ok {
-				if err != nil {
-					return err
-				}
-				continue
-			}
-			id, _ := strconv.ParseInt(p.Data, 10, 64)
-			l, err := q.d.Store.ListByID(ctx, p.ListID)
-			if err != nil {
-				continue // the list is gone; its mail was dropped with it
-			}
-			m, err := q.d.Store.Message(ctx, id)
-			if err != nil || m.State != store.StateHeld {
-				continue // decided from the CLI or the web meanwhile
-			}
-			reason := fmt.Sprintf("expired after %d days without a moderator's decision", l.HoldDays)
-			if err := q.d.Store.Transition(ctx, id, store.StateHeld, store.StateRejected, reason, "", nil); err != nil {
-				if errors.Is(err, store.ErrState) {
-					continue
-				}
-				return err
-			}
-			q.d.Log.Info("held post expired", "list", l.Address, "spool_id", id)
-			to := authorOf(m)
-			if to == "" {
-				continue
-			}
-			if ok, err := q.d.AllowReply(ctx, to); err != nil {
-				return err
-			} else if !ok {
-				continue
-			}
-			if err := q.d.Notices.Send(ctx, &notice.Notice{List: l, To: []string{to}, From: inbound.Address(l.Address, store.KindOwner),
-				Subject: "Your post to " + l.Name + " expired", Template: "held_expired.txt", Auto: "auto-replied", InReply: m.MessageID,
-				Data: map[string]any{"Subject": m.Subject, "Days": l.HoldDays}}); err != nil {
+			if err := q.expire(ctx, p); err != nil {
 				return err
 			}
 		}
 	}
+}
+
+// expiredPrefix begins the reason of a post rejected by expiry.
+const expiredPrefix = "expired after "
+
+// expire rejects one expired held post and tells its author. The move out
+// of held is one node's (a conditional transition); the notice is queued
+// under the claim "held-expiry" of the post, in one transaction, by
+// whichever node comes first, the post's own or another that found it
+// rejected by expiry. The request is taken last, so that a crash before
+// the notice leaves it for the next pass to finish.
+func (q *Queue) expire(ctx context.Context, p *store.Pending) error {
+	id, _ := strconv.ParseInt(p.Data, 10, 64)
+	if err := q.tellExpired(ctx, p.ListID, id); err != nil {
+		return err
+	}
+	_, err := q.d.Store.TakePending(ctx, p.ID)
+	return err
+}
+
+func (q *Queue) tellExpired(ctx context.Context, listID, id int64) error {
+	l, err := q.d.Store.ListByID(ctx, listID)
+	if err != nil {
+		return nil // the list is gone; its mail was dropped with it
+	}
+	m, err := q.d.Store.Message(ctx, id)
+	if err != nil {
+		return nil // gone with its list
+	}
+	if m.State == store.StateHeld {
+		reason := fmt.Sprintf(expiredPrefix+"%d days without a moderator's decision", l.HoldDays)
+		err := q.d.Store.Transition(ctx, id, store.StateHeld, store.StateRejected, reason, "", nil)
+		switch {
+		case err == nil:
+			q.d.Log.Info("held post expired", "list", l.Address, "spool_id", id)
+			m.State, m.Reason = store.StateRejected, reason
+		case errors.Is(err, store.ErrState):
+			// Decided meanwhile: by a moderator, or expired by another node.
+			if m, err = q.d.Store.Message(ctx, id); err != nil {
+				return nil
+			}
+		default:
+			return err
+		}
+	}
+	if m.State != store.StateRejected || !strings.HasPrefix(m.Reason, expiredPrefix) {
+		return nil // a moderator's decision, told of by its own notice
+	}
+	to := authorOf(m)
+	if to == "" {
+		return nil
+	}
+	if ok, err := q.d.AllowReply(ctx, to); err != nil || !ok {
+		return err
+	}
+	_, err = q.d.Notices.SendOnce(ctx, store.JobClaim{Job: "held-expiry", Period: strconv.FormatInt(id, 10)}, &notice.Notice{
+		List: l, To: []string{to}, From: inbound.Address(l.Address, store.KindOwner),
+		Subject: "Your post to " + l.Name + " expired", Template: "held_expired.txt", Auto: "auto-replied", InReply: m.MessageID,
+		Data: map[string]any{"Subject": m.Subject, "Days": l.HoldDays}})
+	return err
 }
 
 // authorOf is who is told of a decision on m: its From, else its envelope

@@ -26,6 +26,7 @@ type memStore struct {
 	pending  []*store.Pending
 	notices  []*store.Message
 	noticeTo [][]string
+	claims   map[store.JobClaim]bool
 }
 
 func (m *memStore) ListByID(_ context.Context, id int64) (*store.List, error) {
@@ -115,6 +116,20 @@ func (m *memStore) SpoolNotice(_ context.Context, msg *store.Message, ds []*stor
 		}
 	}
 	return nil
+}
+
+func (m *memStore) SpoolNoticeOnce(ctx context.Context, c store.JobClaim, msg *store.Message, ds []*store.Delivery, requests ...*store.Pending) (bool, error) {
+	m.mu.Lock()
+	if m.claims[c] {
+		m.mu.Unlock()
+		return false, nil
+	}
+	if m.claims == nil {
+		m.claims = map[store.JobClaim]bool{}
+	}
+	m.claims[c] = true
+	m.mu.Unlock()
+	return true, m.SpoolNotice(ctx, msg, ds, requests...)
 }
 
 func (m *memStore) Members(context.Context, int64) ([]*store.Member, error) { return m.members, nil }

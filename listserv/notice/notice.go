@@ -42,9 +42,11 @@ type Notice struct {
 }
 
 // Store is what the sender needs of the store: to spool a notice with its
-// deliveries (and its request) in one transaction, and to find who to tell.
+// deliveries (and its request, and its claim) in one transaction, and to
+// find who to tell.
 type Store interface {
 	SpoolNotice(ctx context.Context, m *store.Message, ds []*store.Delivery, requests ...*store.Pending) error
+	SpoolNoticeOnce(ctx context.Context, c store.JobClaim, m *store.Message, ds []*store.Delivery, requests ...*store.Pending) (bool, error)
 	Members(ctx context.Context, listID int64) ([]*store.Member, error)
 }
 
@@ -296,9 +298,22 @@ func needsEncoding(s string) bool {
 // transaction, from the list's bounce address (so bounces of notices come
 // back to Praxis, not to a person).
 func (s *Sender) Send(ctx context.Context, n *Notice) error {
+	_, err := s.send(ctx, nil, n)
+	return err
+}
+
+// SendOnce is Send for a once-only action of scheduled work, which every
+// node may decide at the same moment: the notice is queued in the
+// transaction that makes claim, and not at all when the claim was made
+// already. It says whether this call queued it.
+func (s *Sender) SendOnce(ctx context.Context, claim store.JobClaim, n *Notice) (bool, error) {
+	return s.send(ctx, &claim, n)
+}
+
+func (s *Sender) send(ctx context.Context, claim *store.JobClaim, n *Notice) (bool, error) {
 	raw, err := s.Compose(n)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrCompose, err)
+		return false, fmt.Errorf("%w: %v", ErrCompose, err)
 	}
 	m := &store.Message{ListID: n.List.ID, ListAddress: n.List.Address, MailFrom: inbound.Address(n.List.Address, store.KindBounce),
 		Rcpt: strings.Join(n.To, ", "), Raw: raw, Subject: n.Subject}
@@ -310,11 +325,17 @@ func (s *Sender) Send(ctx context.Context, n *Notice) error {
 	if n.Request != nil {
 		requests = append(requests, n.Request)
 	}
-	if err := s.store.SpoolNotice(ctx, m, ds, requests...); err != nil {
-		return err
+	queued := true
+	if claim != nil {
+		queued, err = s.store.SpoolNoticeOnce(ctx, *claim, m, ds, requests...)
+	} else {
+		err = s.store.SpoolNotice(ctx, m, ds, requests...)
+	}
+	if err != nil || !queued {
+		return false, err
 	}
 	s.queued()
-	return nil
+	return true, nil
 }
 
 // Moderators returns the addresses that decide held posts and requests:
