@@ -2,6 +2,7 @@ package listserv
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"praxis/listserv/store"
@@ -10,11 +11,28 @@ import (
 // maintainEvery is how often Run does the periodic work.
 const maintainEvery = time.Minute
 
+// MaintainJob is the name Maintain's passes are recorded under.
+const MaintainJob = "maintain"
+
 // Maintain does what is due with the passing of time: requests that nobody
 // confirmed expire, held posts nobody decided expire (their authors are
 // told), and members disabled by bounces are warned and, in the end,
-// removed. Each step is idempotent; the clock is the service's.
+// removed. Each step is idempotent, and every node runs them: what must
+// happen once (a notice) is claimed in the transaction that queues it
+// (store.Jobs). The clock is the service's.
 func (s *Service) Maintain(ctx context.Context) error {
+	err := s.maintain(ctx)
+	if ctx.Err() != nil {
+		return err
+	}
+	// Its pass is recorded, failed or not, for `praxis status`.
+	if rerr := s.store.RecordJobRun(ctx, MaintainJob, err); rerr != nil {
+		return errors.Join(err, rerr)
+	}
+	return err
+}
+
+func (s *Service) maintain(ctx context.Context) error {
 	if _, err := s.store.DeleteExpiredPending(ctx, store.PendingSubscribe, store.PendingUnsubscribe, store.PendingInvite, store.PendingApproval, store.PendingReenable, store.PendingCommand); err != nil {
 		return err
 	}

@@ -268,7 +268,7 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
 	queue := delivery.New(delivery.Config{Concurrency: cfg.DeliveryConcurrency, Now: nowFn}, svc, tr, log.With("part", "delivery"))
-	digests := schedule.New(svc.Digests(), svc.Config().Now, log.With("part", "digests"))
+	digests := schedule.New(svc.Digests(), svc.Store(), svc.Config().Now, log.With("part", "digests"))
 
 	// One group runs every long-running part. It stops one way: when ctx
 	// ends (a signal) or a part fails, the listeners are shut down, then

@@ -13,6 +13,15 @@ type Runner interface {
 
 var _ Runner = (*Digests)(nil)
 
+// Recorder keeps each scheduled job's last pass (store.Jobs), which
+// `praxis status` shows.
+type Recorder interface {
+	RecordJobRun(ctx context.Context, job string, runErr error) error
+}
+
+// Job is the name the scheduler's passes are recorded under.
+const Job = "digests"
+
 // Tick is how often the scheduler looks for digests and summaries that
 // are due: a list's hour comes within a minute.
 const Tick = time.Minute
@@ -20,15 +29,17 @@ const Tick = time.Minute
 // Scheduler sends the digests and summaries that fall due while it runs.
 type Scheduler struct {
 	runner Runner
+	rec    Recorder
 	now    func() time.Time
 	tick   time.Duration
 	log    *slog.Logger
 }
 
 // New builds a scheduler; now is the clock the runs are due by (the
-// Service's, so that tests which move time move both).
-func New(runner Runner, now func() time.Time, log *slog.Logger) *Scheduler {
-	return &Scheduler{runner: runner, now: now, tick: Tick, log: log}
+// Service's, so that tests which move time move both); each pass is
+// recorded with rec.
+func New(runner Runner, rec Recorder, now func() time.Time, log *slog.Logger) *Scheduler {
+	return &Scheduler{runner: runner, rec: rec, now: now, tick: Tick, log: log}
 }
 
 // Run sends what is due at once and then at every tick, until ctx ends.
@@ -43,8 +54,13 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			s.log.Info("sent", "list", r.List, "kind", r.Kind, "volume", r.Volume, "issue", r.Issue, "members", r.Queued,
 				"from", r.Period.Start, "to", r.Period.End)
 		}
-		if err != nil && ctx.Err() == nil {
-			s.log.Error("digests", "err", err)
+		if ctx.Err() == nil {
+			if err != nil {
+				s.log.Error("digests", "err", err)
+			}
+			if err := s.rec.RecordJobRun(ctx, Job, err); err != nil {
+				s.log.Error("recording the digests' pass", "err", err)
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -32,12 +32,30 @@ func (f *fakeRunner) RunDigests(ctx context.Context, now time.Time, force bool, 
 	return []DigestReport{{List: "cop@example.org", Kind: KindDigest}}, nil
 }
 
+// fakeRecorder keeps the errors of the passes recorded.
+type fakeRecorder struct {
+	mu   sync.Mutex
+	errs []error
+}
+
+func (r *fakeRecorder) RecordJobRun(_ context.Context, job string, err error) error {
+	if job != Job {
+		return errors.New("recorded as " + job)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.errs = append(r.errs, err)
+	return nil
+}
+
 // TestRunTicksUntilCancelled: a run at once, another at each tick (a
-// failure does not stop the scheduler), and Run returns nil when ctx ends.
+// failure does not stop the scheduler), each recorded with how it went,
+// and Run returns nil when ctx ends.
 func TestRunTicksUntilCancelled(t *testing.T) {
 	f := &fakeRunner{ran: make(chan struct{}, 16)}
+	rec := &fakeRecorder{}
 	at := time.Date(2026, 3, 1, 18, 0, 0, 0, time.UTC)
-	s := New(f, func() time.Time { return at }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s := New(f, rec, func() time.Time { return at }, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	s.tick = 5 * time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -58,6 +76,11 @@ func TestRunTicksUntilCancelled(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("Run did not return after cancel")
 	}
+	rec.mu.Lock()
+	if len(rec.errs) < 2 || rec.errs[0] == nil || rec.errs[1] != nil {
+		t.Errorf("passes recorded with errors %v, want the first failed and the second not", rec.errs)
+	}
+	rec.mu.Unlock()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, r := range f.runs {
