@@ -98,7 +98,7 @@ func mailTo(t *testing.T, svc *Service, want string) map[string]int {
 
 // TestTwoNodesOneDigest: two nodes deciding the same digest at the same
 // moment, day after day, make one run of it, and each reader gets one
-// digest a day. (The digest runs and the readers they reached, kept in
+// digest a day; the weekly summary, decided by both too, goes once. (The digest runs and the readers they reached, kept in
 // the transactions that queue the mail, already make this so: no claim.)
 func TestTwoNodesOneDigest(t *testing.T) {
 	onTwoNodes(t, func(t *testing.T, n *nodes) {
@@ -108,8 +108,11 @@ func TestTwoNodesOneDigest(t *testing.T) {
 		for _, r := range readers {
 			must(t, n.a.AddMember(ctx, "cop@example.org", &Member{Address: r, Delivery: DeliverDigest}))
 		}
+		// The list's summary goes on Mondays: 2026-03-09 is the first
+		// with a week of posts behind it.
+		must(t, n.a.AddMember(ctx, "cop@example.org", &Member{Address: "learner@example.net", Delivery: DeliverSummary}))
 		day := n.now
-		const days = 4
+		const days = 8
 		for i := range days {
 			for j := range 2 {
 				receive(t, n.a, "cop@example.org", "poster@example.com", fmt.Sprintf("From: poster@example.com\r\nTo: cop@example.org\r\nSubject: day %d post %d\r\nMessage-ID: <d%dp%d@example.com>\r\n\r\nx\r\n", i, j, i, j))
@@ -133,6 +136,9 @@ func TestTwoNodesOneDigest(t *testing.T) {
 			if got[r] != days {
 				t.Errorf("%s got %d digests in %d days, want one a day", r, got[r], days)
 			}
+		}
+		if got := mailTo(t, n.a, "")["learner@example.net"]; got != 1 {
+			t.Errorf("the summary reader got %d mails in a week and a day, want one summary", got)
 		}
 	})
 }
