@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"praxis/listserv/store"
 )
 
 // Runner sends what is due at now (Digests.RunDigests).
@@ -18,6 +20,8 @@ var _ Runner = (*Digests)(nil)
 type Recorder interface {
 	RecordJobRun(ctx context.Context, job string, runErr error) error
 }
+
+var _ Recorder = (*store.Store)(nil)
 
 // Job is the name the scheduler's passes are recorded under.
 const Job = "digests"
