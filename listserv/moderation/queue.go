@@ -202,7 +202,12 @@ const expiredPrefix = "expired after "
 func (q *Queue) expire(ctx context.Context, p *store.Pending) error {
 	id, _ := strconv.ParseInt(p.Data, 10, 64)
 	if err := q.tellExpired(ctx, p.ListID, id); err != nil {
-		return err
+		if !errors.Is(err, notice.ErrCompose) {
+			return err
+		}
+		// A notice that cannot be written never will be: the post is
+		// rejected all the same, and the next requests are not held up.
+		q.d.Log.Error("held post expired untold", "spool_id", id, "err", err)
 	}
 	_, err := q.d.Store.TakePending(ctx, p.ID)
 	return err
