@@ -19,6 +19,7 @@ type Store interface {
 	ListByID(ctx context.Context, id int64) (*store.List, error)
 	Member(ctx context.Context, listID int64, addr string) (*store.Member, error)
 	UpdateMember(ctx context.Context, m *store.Member) error
+	MarkWarned(ctx context.Context, id int64, nth int, at time.Time) (bool, error)
 	RemoveMember(ctx context.Context, listID int64, addr string) error
 	MembersWithStatus(ctx context.Context, status string) ([]*store.Member, error)
 	UnscoredFailures(ctx context.Context, limit int) ([]store.Failure, error)
@@ -250,8 +251,9 @@ func (s *Scorer) Rounds(ctx context.Context) error {
 // re-enable link, which also works by reply. Every node may decide the
 // same warning at once: it is queued with its request under the claim of
 // the member's nth warning since this disabling, so it goes once, and the
-// member's count moves after it, so that a crash in between leaves the
-// next pass to move it (finding the warning queued).
+// member's count moves after it (if no node moved it and the member did
+// not re-enable meanwhile), so that a crash in between leaves the next
+// pass to move it (finding the warning queued).
 func (s *Scorer) warnDisabled(ctx context.Context, l *store.List, m *store.Member) error {
 	now := s.d.Now()
 	nth := m.WarningsSent + 1
@@ -264,6 +266,6 @@ func (s *Scorer) warnDisabled(ctx context.Context, l *store.List, m *store.Membe
 			"ConfirmAddress": confirm, "ConfirmURL": s.d.ConfirmURL(l.Address, p.Token)}}); err != nil {
 		return err
 	}
-	m.WarningsSent, m.LastWarningAt = nth, now
-	return s.d.Store.UpdateMember(ctx, m)
+	_, err := s.d.Store.MarkWarned(ctx, m.ID, nth, now)
+	return err
 }

@@ -25,6 +25,7 @@ type Lists interface {
 	AddMember(ctx context.Context, m *Member) error
 	AddMembers(ctx context.Context, ms []*Member) error
 	UpdateMember(ctx context.Context, m *Member) error
+	MarkWarned(ctx context.Context, id int64, nth int, at time.Time) (bool, error)
 	RemoveMember(ctx context.Context, listID int64, addr string) error
 	Member(ctx context.Context, listID int64, addr string) (*Member, error)
 	Members(ctx context.Context, listID int64) ([]*Member, error)

@@ -85,6 +85,23 @@ func (s *memberTable) UpdateMember(ctx context.Context, m *Member) error {
 	return nil
 }
 
+// MarkWarned counts the nth bounce warning sent to a member whose delivery
+// bounces disabled, if it is still so disabled with n-1 warnings: a
+// member who re-enabled meanwhile, or a count another node moved, stays
+// as it is. It says whether it moved the count.
+func (s *memberTable) MarkWarned(ctx context.Context, id int64, nth int, at time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE members SET warnings_sent = ?, last_warning_at = ? WHERE id = ? AND status = ? AND warnings_sent = ?`,
+		nth, at.Unix(), id, StatusDisabledBounce, nth-1)
+	if err != nil {
+		return false, fmt.Errorf("store: mark member %d warned: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store: mark member %d warned: %w", id, err)
+	}
+	return n == 1, nil
+}
+
 // RemoveMember deletes the member, their app passwords and the copies
 // still queued for them.
 func (s *memberTable) RemoveMember(ctx context.Context, listID int64, addr string) error {

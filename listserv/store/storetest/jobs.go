@@ -83,3 +83,47 @@ func jobClaimedOnce(t *testing.T, s store.Backend) {
 		}
 	}
 }
+
+// memberWarnedOnce: a bounce warning's count moves once however many
+// nodes mark it at once, and not at all for a member who re-enabled.
+func memberWarnedOnce(t *testing.T, s store.Backend) {
+	ctx := context.Background()
+	l := newList(t, s, "cop@example.org")
+	m := &store.Member{ListID: l.ID, Address: "b@example.net"}
+	must(t, s.AddMember(ctx, m))
+	m.Status, m.DisabledAt = store.StatusDisabledBounce, time.Now()
+	must(t, s.UpdateMember(ctx, m))
+	at := time.Now().Truncate(time.Second)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	moved := 0
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ok, err := s.MarkWarned(ctx, m.ID, 1, at)
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				mu.Lock()
+				moved++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	got, err := s.Member(ctx, l.ID, m.Address)
+	must(t, err)
+	if moved != 1 || got.WarningsSent != 1 || !got.LastWarningAt.Equal(at) {
+		t.Fatalf("marked %d times: %d warnings, last at %v; want once, 1, %v", moved, got.WarningsSent, got.LastWarningAt, at)
+	}
+	got.Status, got.WarningsSent, got.DisabledAt, got.LastWarningAt = store.StatusEnabled, 0, time.Time{}, time.Time{}
+	must(t, s.UpdateMember(ctx, got))
+	if ok, err := s.MarkWarned(ctx, m.ID, 1, at); err != nil || ok {
+		t.Errorf("a re-enabled member was marked warned: %v, %v", ok, err)
+	}
+	if got, err := s.Member(ctx, l.ID, m.Address); err != nil || got.Status != store.StatusEnabled || got.WarningsSent != 0 {
+		t.Errorf("after marking a re-enabled member: %+v, %v", got, err)
+	}
+}

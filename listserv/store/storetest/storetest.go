@@ -42,6 +42,7 @@ func Run(t *testing.T, open Open) {
 		{"IMAPIngestOnce", imapIngestOnce},
 		{"IMAPArchive", imapArchive},
 		{"JobClaimedOnce", jobClaimedOnce},
+		{"MemberWarnedOnce", memberWarnedOnce},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, open(t)) })
