@@ -58,6 +58,9 @@ type Spool interface {
 // Queue is the outbound delivery queue and what it learned of failures.
 type Queue interface {
 	DueDeliveries(ctx context.Context, after int64, limit int) ([]*Delivery, error)
+	ClaimDeliveries(ctx context.Context, node string, lease time.Duration, after int64, limit int) ([]*Delivery, error)
+	RenewLeases(ctx context.Context, node string, lease time.Duration, ids []int64) error
+	ReleaseLeases(ctx context.Context, node string, ids []int64) error
 	RecordOutcomes(ctx context.Context, outs []Outcome) error
 	DeliveryCounts(ctx context.Context, messageID int64) (map[string]int, error)
 	Failures(ctx context.Context, listID int64, rcpt string) ([]Failure, error)

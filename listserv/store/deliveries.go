@@ -1,9 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
-	"strings"
+	"slices"
 	"time"
 )
 
@@ -30,6 +31,94 @@ func (s *queueTable) DueDeliveries(ctx context.Context, after int64, limit int) 
 	return out, rows.Err()
 }
 
+// ClaimDeliveries takes up to limit due copies with ID > after, in ID
+// order, for node until lease from now: copies no node holds, copies whose
+// lease has run out (their node died or stalled), and node's own (from an
+// earlier life of the same node, or already in its hands). The claim is one
+// statement: on PostgreSQL its rows are locked with SKIP LOCKED, so nodes
+// claiming at once take different copies without waiting for each other;
+// on SQLite the single writer serialises claims.
+func (s *queueTable) ClaimDeliveries(ctx context.Context, node string, lease time.Duration, after int64, limit int) ([]*Delivery, error) {
+	tx, release, err := s.begin(ctx, s.db)
+	if err != nil {
+		return nil, fmt.Errorf("store: claim deliveries: %w", err)
+	}
+	defer release()
+	now := s.unix()
+	rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET lease_node = ?, lease_until = ?
+		WHERE id IN (SELECT id FROM deliveries
+			WHERE state = 'queued' AND id > ? AND next_at <= ? AND (lease_until <= ? OR lease_node = ?)
+			ORDER BY id LIMIT ?`+s.pick(``, ` FOR UPDATE SKIP LOCKED`)+`)
+		RETURNING id, message_id, COALESCE(list_id, 0), COALESCE((SELECT address FROM lists WHERE lists.id = deliveries.list_id), ''),
+			rcpt, mode, env_from, attempts, created_at`,
+		node, now+leaseSeconds(lease), after, now, now, node, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: claim deliveries: %w", err)
+	}
+	defer rows.Close()
+	var out []*Delivery
+	for rows.Next() {
+		d := Delivery{Lease: node}
+		var created int64
+		if err := rows.Scan(&d.ID, &d.MessageID, &d.ListID, &d.ListAddress, &d.Rcpt, &d.Mode, &d.EnvFrom, &d.Attempts, &created); err != nil {
+			return nil, fmt.Errorf("store: claim deliveries: %w", err)
+		}
+		d.CreatedAt = time.Unix(created, 0).UTC()
+		out = append(out, &d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: claim deliveries: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("store: claim deliveries: %w", err)
+	}
+	// RETURNING gives the rows in no promised order.
+	slices.SortFunc(out, func(a, b *Delivery) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// leaseSeconds rounds a lease up to whole seconds, the columns' unit, so
+// that a lease is never shorter than asked.
+func leaseSeconds(d time.Duration) int64 {
+	return int64((d + time.Second - 1) / time.Second)
+}
+
+// RenewLeases extends node's leases on the given copies to lease from now,
+// while it works through them. A copy taken over by another node meanwhile
+// stays with that node.
+func (s *queueTable) RenewLeases(ctx context.Context, node string, lease time.Duration, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return s.leaseUpdate(ctx, "renew leases", s.unix()+leaseSeconds(lease), node, ids)
+}
+
+// ReleaseLeases gives node's claims on the given copies back, so that any
+// node may take them at once (a node stopping with copies it did not
+// start).
+func (s *queueTable) ReleaseLeases(ctx context.Context, node string, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return s.leaseUpdate(ctx, "release leases", 0, node, ids)
+}
+
+func (s *queueTable) leaseUpdate(ctx context.Context, what string, until int64, node string, ids []int64) error {
+	tx, release, err := s.begin(ctx, s.db)
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	defer release()
+	if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET lease_until = ? WHERE state = 'queued' AND lease_node = ? AND id IN (`+s.jsonIDs()+`)`,
+		until, node, idsJSON(ids)); err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	return nil
+}
+
 // Outcome is what happened to one delivery attempt.
 type Outcome struct {
 	Delivery *Delivery
@@ -47,7 +136,10 @@ type Outcome struct {
 
 // RecordOutcomes writes a batch of outcomes in one transaction: done rows,
 // retries, and failures (recorded against the recipient for the bounce
-// processor).
+// processor). An outcome is written only while its row is still leased to
+// the node that claimed it (Delivery.Lease): a node whose lease ran out and
+// was taken over learns nothing it could overwrite the new holder's
+// outcome with, and its outcome is dropped.
 func (s *queueTable) RecordOutcomes(ctx context.Context, outs []Outcome) error {
 	if len(outs) == 0 {
 		return nil
@@ -58,33 +150,45 @@ func (s *queueTable) RecordOutcomes(ctx context.Context, outs []Outcome) error {
 	}
 	defer release()
 	now := s.unix()
-	var done []any
-	flushDone := func() error {
-		if len(done) == 0 {
+	// Done rows go in batches, one per lease holder (a queue's outcomes
+	// all have the same).
+	done := map[string][]int64{}
+	flushDone := func(lease string) error {
+		ids := done[lease]
+		if len(ids) == 0 {
 			return nil
 		}
-		q := `UPDATE deliveries SET state = 'done', done_at = ?, attempts = attempts + 1 WHERE id IN (?` + strings.Repeat(`, ?`, len(done)-1) + `)`
-		_, err := tx.ExecContext(ctx, q, append([]any{now}, done...)...)
-		done = done[:0]
+		delete(done, lease)
+		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = 'done', done_at = ?, attempts = attempts + 1
+			WHERE lease_node = ? AND id IN (`+s.jsonIDs()+`)`, now, lease, idsJSON(ids))
 		return err
 	}
 	for _, o := range outs {
 		d := o.Delivery
 		switch {
 		case o.Done:
-			done = append(done, d.ID)
-			if len(done) == 500 {
-				if err := flushDone(); err != nil {
+			done[d.Lease] = append(done[d.Lease], d.ID)
+			if len(done[d.Lease]) == 500 {
+				if err := flushDone(d.Lease); err != nil {
 					return fmt.Errorf("store: record outcomes: %w", err)
 				}
 			}
 		case !o.RetryAt.IsZero():
-			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE id = ?`, o.RetryAt.Unix(), o.Text, d.ID); err != nil {
+			// The retry gives the lease back: any node may take the copy
+			// when it is due.
+			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET attempts = attempts + 1, next_at = ?, last_error = ?, lease_until = 0 WHERE id = ? AND lease_node = ?`,
+				o.RetryAt.Unix(), o.Text, d.ID, d.Lease); err != nil {
 				return fmt.Errorf("store: requeue delivery #%d: %w", d.ID, err)
 			}
 		default:
-			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = 'failed', attempts = attempts + 1, done_at = ?, last_error = ? WHERE id = ?`, now, o.Text, d.ID); err != nil {
+			res, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = 'failed', attempts = attempts + 1, done_at = ?, last_error = ? WHERE id = ? AND lease_node = ?`, now, o.Text, d.ID, d.Lease)
+			if err != nil {
 				return fmt.Errorf("store: fail delivery #%d: %w", d.ID, err)
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return fmt.Errorf("store: fail delivery #%d: %w", d.ID, err)
+			} else if n == 0 {
+				continue // another node holds it now: its outcome counts
 			}
 			perm := 0
 			if o.Permanent {
@@ -96,8 +200,10 @@ func (s *queueTable) RecordOutcomes(ctx context.Context, outs []Outcome) error {
 			}
 		}
 	}
-	if err := flushDone(); err != nil {
-		return fmt.Errorf("store: record outcomes: %w", err)
+	for lease := range done {
+		if err := flushDone(lease); err != nil {
+			return fmt.Errorf("store: record outcomes: %w", err)
+		}
 	}
 	return tx.Commit()
 }

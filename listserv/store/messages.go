@@ -297,6 +297,10 @@ type Delivery struct {
 	EnvFrom   string
 	Attempts  int
 	CreatedAt time.Time
+	// Lease is the node that claimed the copy (ClaimDeliveries), "" for
+	// a copy read without a claim (DueDeliveries); RecordOutcomes writes
+	// the outcome only while the row names this node.
+	Lease string
 }
 
 // Delivery modes.

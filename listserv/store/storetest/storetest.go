@@ -29,6 +29,8 @@ func Run(t *testing.T, open Open) {
 		{"SpoolConcurrently", spoolConcurrently},
 		{"TransitionOnceAndOutcomes", transitionOnceAndOutcomes},
 		{"RemoveMemberDropsQueuedCopies", removeMemberDropsQueuedCopies},
+		{"ClaimsNeverOverlap", claimsNeverOverlap},
+		{"LeasesExpireAndStaleOutcomesAreRefused", leasesExpireAndStaleOutcomesAreRefused},
 		{"NoticeAndRequestTogether", noticeAndRequestTogether},
 		{"PendingTakenOnce", pendingTakenOnce},
 		{"QuotasAndReplayCache", quotasAndReplayCache},
