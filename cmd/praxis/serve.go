@@ -267,7 +267,7 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 	// stopped, so that nothing accepted waits for a process that is gone.
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
-	queue := delivery.New(delivery.Config{Concurrency: cfg.DeliveryConcurrency, Now: nowFn}, svc, tr, log.With("part", "delivery"))
+	queue := delivery.New(delivery.Config{Concurrency: cfg.DeliveryConcurrency, Node: nodeName(cfg.Data), Now: nowFn}, svc, tr, log.With("part", "delivery"))
 	digests := schedule.New(svc.Digests(), svc.Store(), svc.Config().Now, log.With("part", "digests"))
 
 	// One group runs every long-running part. It stops one way: when ctx
@@ -359,4 +359,19 @@ func openIndex(ctx context.Context, svc *listserv.Service, data string, log *slo
 // webDeps gives the web the rooms it uses, by the interfaces it names.
 func webDeps(svc *listserv.Service) web.Deps {
 	return web.Deps{Lists: svc, Subscriptions: svc.Subscriptions(), OneClick: svc.OneClick(), Moderation: svc.Moderation(), Store: svc.Store()}
+}
+
+// nodeName names this node among those sharing a database: its host and
+// data dir, which each node has of its own (its index lives there), and
+// which stay the same across a restart, so a restarted node takes back
+// the copies it had claimed without waiting for their leases to run out.
+func nodeName(data string) string {
+	host, err := os.Hostname()
+	if err != nil {
+		host = "localhost"
+	}
+	if abs, err := filepath.Abs(data); err == nil {
+		data = abs
+	}
+	return host + ":" + data
 }

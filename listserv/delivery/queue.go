@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"crypto/rand"
 	"log/slog"
 	"runtime/debug"
 	"strings"
@@ -38,6 +39,16 @@ type Config struct {
 	// again after its restart, however slow the store is under load.
 	// Default UnrecordedBound(Concurrency).
 	MaxUnrecorded int
+	// Node names this process among the nodes sharing the store's queue:
+	// the copies it claims are leased to it. Give a node the same name
+	// after a restart and it takes back its own copies at once; others
+	// wait for the lease to run out. Default: a random name.
+	Node string
+	// Lease is how long a claimed copy is held for Node without being
+	// renewed (the queue renews its copies at a third of it while it
+	// works through them): after a node dies, others deliver what it
+	// had claimed this much later. Default 1 minute.
+	Lease time.Duration
 	// Now is the clock; tests fake it.
 	Now func() time.Time
 }
@@ -60,6 +71,12 @@ func (c *Config) defaults() {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.Node == "" {
+		c.Node = "node-" + rand.Text()
+	}
+	if c.Lease <= 0 {
+		c.Lease = time.Minute
 	}
 }
 
@@ -87,7 +104,9 @@ type Lists struct {
 
 // Store is the part of the store the queue works on.
 type Store interface {
-	DueDeliveries(ctx context.Context, after int64, limit int) ([]*store.Delivery, error)
+	ClaimDeliveries(ctx context.Context, node string, lease time.Duration, after int64, limit int) ([]*store.Delivery, error)
+	RenewLeases(ctx context.Context, node string, lease time.Duration, ids []int64) error
+	ReleaseLeases(ctx context.Context, node string, ids []int64) error
 	RecordOutcomes(ctx context.Context, outs []store.Outcome) error
 	Message(ctx context.Context, id int64) (*store.Message, error)
 	ListByID(ctx context.Context, id int64) (*store.List, error)
@@ -108,7 +127,10 @@ type Queue struct {
 	tr    transport.Transport
 	log   *slog.Logger
 
-	mu       sync.Mutex
+	mu sync.Mutex
+	// inflight holds the copies claimed and not yet recorded: waiting
+	// in the dispatcher, in a worker's hands, or their outcome not
+	// committed. Their leases are renewed while they are here.
 	inflight map[int64]bool
 	// settled holds rows whose outcome was committed since the current
 	// scan began: a query of that scan may have read them while still
@@ -180,13 +202,47 @@ func (q *Queue) Run(ctx context.Context) error {
 		defer close(committed)
 		q.commit()
 	}()
+	renewed := make(chan struct{})
+	go func() {
+		defer close(renewed)
+		q.renew(committed)
+	}()
 	q.dispatch(ctx)
 	close(q.jobs)
 	workers.Wait()
 	close(q.outcomes)
 	<-committed
+	<-renewed
 	close(q.stopped)
 	return nil
+}
+
+// renew keeps the leases of the copies in flight until stop is closed:
+// a batch claimed at once may take longer to send than one lease.
+func (q *Queue) renew(stop <-chan struct{}) {
+	tick := time.NewTicker(q.cfg.Lease / 3)
+	defer tick.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-tick.C:
+		}
+		q.mu.Lock()
+		ids := make([]int64, 0, len(q.inflight))
+		for id := range q.inflight {
+			ids = append(ids, id)
+		}
+		q.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), q.cfg.Lease/3)
+		err := q.store.RenewLeases(ctx, q.cfg.Node, q.cfg.Lease, ids)
+		cancel()
+		if err != nil {
+			// The next tick tries again; a lease lost meanwhile costs at
+			// most a copy sent twice, by this node and its taker.
+			q.log.Error("renewing delivery leases", "err", err, "n", len(ids))
+		}
+	}
 }
 
 func (q *Queue) dispatch(ctx context.Context) {
@@ -205,44 +261,72 @@ func (q *Queue) dispatch(ctx context.Context) {
 	}
 }
 
-// dispatchDue hands every due, not-in-flight row to the workers.
+// claimBatch is how many copies the dispatcher claims at once: what a
+// node holds in memory however big the list, and what it leaves to other
+// nodes no sooner than it has sent them.
+const claimBatch = 1000
+
+// dispatchDue claims the due copies no other node holds, a batch at a
+// time, and hands those not already in flight to the workers.
 func (q *Queue) dispatchDue(ctx context.Context) error {
 	// Rows settled before this scan began are seen as settled by its
-	// queries: forget them.
+	// claims: forget them.
 	q.mu.Lock()
 	clear(q.settled)
 	q.mu.Unlock()
 	var after int64
 	for ctx.Err() == nil {
-		ds, err := q.store.DueDeliveries(ctx, after, 1000)
+		ds, err := q.store.ClaimDeliveries(ctx, q.cfg.Node, q.cfg.Lease, after, claimBatch)
 		if err != nil {
 			return err
 		}
+		if len(ds) == 0 {
+			return nil
+		}
+		last := ds[len(ds)-1].ID
+		// A claim may return copies this node holds already (it renews
+		// them) or whose outcome it committed while the claim ran.
+		fresh := ds[:0]
+		q.mu.Lock()
 		for _, d := range ds {
-			after = d.ID
-			q.mu.Lock()
-			busy := q.inflight[d.ID] || q.settled[d.ID]
-			if !busy {
+			if !q.inflight[d.ID] && !q.settled[d.ID] {
 				q.inflight[d.ID] = true
+				fresh = append(fresh, d)
 			}
-			q.mu.Unlock()
-			if busy {
-				continue
-			}
+		}
+		q.mu.Unlock()
+		for i, d := range fresh {
 			select {
 			case q.jobs <- d:
 			case <-ctx.Done():
-				q.mu.Lock()
-				delete(q.inflight, d.ID)
-				q.mu.Unlock()
+				q.release(fresh[i:])
 				return nil
 			}
 		}
-		if len(ds) < 1000 {
+		if len(ds) < claimBatch {
 			return nil
 		}
+		after = last
 	}
 	return nil
+}
+
+// release gives back the claims on copies this node will not send (it is
+// stopping), so another node takes them without waiting for the leases to
+// run out.
+func (q *Queue) release(ds []*store.Delivery) {
+	ids := make([]int64, len(ds))
+	q.mu.Lock()
+	for i, d := range ds {
+		ids[i] = d.ID
+		delete(q.inflight, d.ID)
+	}
+	q.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), q.cfg.Lease/3)
+	defer cancel()
+	if err := q.store.ReleaseLeases(ctx, q.cfg.Node, ids); err != nil {
+		q.log.Warn("releasing delivery leases", "err", err, "n", len(ids))
+	}
 }
 
 // worker state: open sessions by route, a reusable buffer.
