@@ -3,9 +3,9 @@ package delivery
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
-	"crypto/rand"
 	"log/slog"
 	"runtime/debug"
 	"strings"
