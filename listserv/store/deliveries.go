@@ -47,7 +47,7 @@ func (s *queueTable) ClaimDeliveries(ctx context.Context, node string, lease tim
 	now := s.unix()
 	rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET lease_node = ?, lease_until = ?
 		WHERE id IN (SELECT id FROM deliveries
-			WHERE state = 'queued' AND id > ? AND next_at <= ? AND (lease_until <= ? OR lease_node = ?)
+			WHERE state = 'queued' AND id > ? AND next_at <= ? AND (lease_until < ? OR lease_node = ?)
 			ORDER BY id LIMIT ?`+s.pick(``, ` FOR UPDATE SKIP LOCKED`)+`)
 		RETURNING id, message_id, COALESCE(list_id, 0), COALESCE((SELECT address FROM lists WHERE lists.id = deliveries.list_id), ''),
 			rcpt, mode, env_from, attempts, created_at`,
@@ -77,8 +77,10 @@ func (s *queueTable) ClaimDeliveries(ctx context.Context, node string, lease tim
 	return out, nil
 }
 
-// leaseSeconds rounds a lease up to whole seconds, the columns' unit, so
-// that a lease is never shorter than asked.
+// leaseSeconds rounds a lease up to whole seconds, the columns' unit. A
+// lease runs out once the clock's second is past lease_until (the claim's
+// lease_until < now), so it lasts at least as long as asked, at most a
+// second more.
 func leaseSeconds(d time.Duration) int64 {
 	return int64((d + time.Second - 1) / time.Second)
 }
