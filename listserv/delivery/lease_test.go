@@ -47,6 +47,14 @@ func TestLeasesRenewedThroughASlowBatch(t *testing.T) {
 		// 24 copies one at a time: about twice the lease.
 		q.tr = slowTransport{Transport: q.tr, pause: 2 * lease / 24}
 	})
+	f.post(t, "slow")
+	// The queue claims the whole batch before it sends the first copy:
+	// from then on the copies are its own.
+	eventually(t, "the first copy", func() bool {
+		f.mx.mu.Lock()
+		defer f.mx.mu.Unlock()
+		return len(f.mx.got) > 0
+	})
 	var rivalTook atomic.Int64
 	rivalDone := make(chan struct{})
 	stopRival := make(chan struct{})
@@ -66,7 +74,6 @@ func TestLeasesRenewedThroughASlowBatch(t *testing.T) {
 			rivalTook.Add(int64(len(ds)))
 		}
 	}()
-	f.post(t, "slow")
 	eventually(t, "every copy", func() bool {
 		f.mx.mu.Lock()
 		defer f.mx.mu.Unlock()
