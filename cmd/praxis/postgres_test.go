@@ -12,6 +12,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"praxis/listserv/delivery"
 	"praxis/listserv/store/pgtest"
 )
 
@@ -75,15 +76,14 @@ func TestPostgresEndToEnd(t *testing.T) {
 	}
 }
 
-// TestTwoNodesShareTheQueue fans one post out to 2,000 members from two
-// serve processes on one PostgreSQL database: the nodes claim copies with
-// leases, so every member gets one copy and none gets two, whichever node
-// sent it.
-func TestTwoNodesShareTheQueue(t *testing.T) {
+// twoNodeList starts two serve nodes on one PostgreSQL database (each
+// with its own data dir) sending to one recorder, with a list of the given
+// number of members.
+func twoNodeList(t *testing.T, members int) (url string, a, b *server, rec *recorder) {
+	t.Helper()
 	pgtest.Server(t)
-	url := pgtest.URL(t)
+	url = pgtest.URL(t)
 	t.Setenv("PRAXIS_DB", url)
-	const members = 2000
 	dataA, dataB := t.TempDir(), t.TempDir()
 	praxis(t, dataA, "list", "create", "cop@example.org", "--name", "CoP", "--post", "open")
 	var csv strings.Builder
@@ -94,44 +94,63 @@ func TestTwoNodesShareTheQueue(t *testing.T) {
 	csvFile := filepath.Join(t.TempDir(), "members.csv")
 	must(t, os.WriteFile(csvFile, []byte(csv.String()), 0o600))
 	praxis(t, dataA, "import", "members", "cop@example.org", csvFile)
+	rec = newRecorder(t)
+	a = serve(t, dataA, rec.sink.Addr(), "--delivery-concurrency", "4")
+	b = serve(t, dataB, rec.sink.Addr(), "--delivery-concurrency", "4")
+	return url, a, b, rec
+}
 
-	rec := newRecorder(t)
-	a := serve(t, dataA, rec.sink.Addr(), "--delivery-concurrency", "4")
-	b := serve(t, dataB, rec.sink.Addr(), "--delivery-concurrency", "4")
-	cl, err := smtp.Dial(a.smtp)
+// postShared posts the message whose copies the two-node tests count.
+func postShared(t *testing.T, node *server) {
+	t.Helper()
+	cl, err := smtp.Dial(node.smtp)
 	must(t, err)
+	defer cl.Close()
 	msg := "From: poster@example.net\r\nTo: cop@example.org\r\nSubject: to all\r\nMessage-ID: <shared@example.net>\r\n\r\nbody\r\n"
 	must(t, cl.SendMail("poster@example.net", []string{"cop@example.org"}, strings.NewReader(msg)))
-	cl.Close()
+}
 
+// sharedCopies counts the copies of postShared's message by recipient.
+func sharedCopies(cs []delivered) map[string]int {
 	seen := map[string]int{}
-	count := func(cs []delivered) int {
-		clear(seen)
-		for _, c := range cs {
-			if bytes.Contains(c.data, []byte("<shared@example.net>")) {
-				seen[c.to]++
-			}
+	for _, c := range cs {
+		if bytes.Contains(c.data, []byte("<shared@example.net>")) {
+			seen[c.to]++
 		}
-		return len(seen)
 	}
-	rec.waitFor(t, "a copy for every member", func(cs []delivered) bool { return count(cs) >= members })
-	// Both nodes are idle once every copy is recorded.
-	db, err := sql.Open("pgx", url)
-	must(t, err)
-	defer db.Close()
+	return seen
+}
+
+// waitAllDone waits until no copy in the database is left to send.
+func waitAllDone(t *testing.T, db *sql.DB, tries int) {
+	t.Helper()
 	for i := 0; ; i++ {
 		var queued int
 		must(t, db.QueryRow(`SELECT COUNT(*) FROM deliveries WHERE state <> 'done'`).Scan(&queued))
 		if queued == 0 {
-			break
+			return
 		}
-		if i == 300 {
+		if i == tries {
 			t.Fatalf("%d copies still not done", queued)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	count(rec.snapshot())
-	for rcpt, n := range seen {
+}
+
+// TestTwoNodesShareTheQueue fans one post out to 2,000 members from two
+// serve processes on one PostgreSQL database: the nodes claim copies with
+// leases, so every member gets one copy and none gets two, whichever node
+// sent it.
+func TestTwoNodesShareTheQueue(t *testing.T) {
+	const members = 2000
+	url, a, b, rec := twoNodeList(t, members)
+	postShared(t, a)
+	rec.waitFor(t, "a copy for every member", func(cs []delivered) bool { return len(sharedCopies(cs)) >= members })
+	db, err := sql.Open("pgx", url)
+	must(t, err)
+	defer db.Close()
+	waitAllDone(t, db, 300)
+	for rcpt, n := range sharedCopies(rec.snapshot()) {
 		if n != 1 {
 			t.Errorf("%s got %d copies", rcpt, n)
 		}
@@ -147,5 +166,40 @@ func TestTwoNodesShareTheQueue(t *testing.T) {
 	}
 	must(t, rows.Err())
 	a.stop(t)
+	b.stop(t)
+}
+
+// TestNodeKilledMidFanout SIGKILLs the node that took a 2,000-copy fan-out
+// in the middle of it: the other node takes over its copies once their
+// leases have run out (a minute), every member gets the post, and only the
+// copies in flight at the kill may arrive twice.
+func TestNodeKilledMidFanout(t *testing.T) {
+	const members = 2000
+	url, a, b, rec := twoNodeList(t, members)
+	postShared(t, a)
+	for i := 0; len(sharedCopies(rec.snapshot())) < 100; i++ {
+		if i == 3000 {
+			t.Fatal("no copies out")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	a.kill()
+	db, err := sql.Open("pgx", url)
+	must(t, err)
+	defer db.Close()
+	// The lease (a minute) and then some.
+	waitAllDone(t, db, 1500)
+	seen := sharedCopies(rec.snapshot())
+	dups := 0
+	for _, n := range seen {
+		dups += n - 1
+	}
+	t.Logf("%d members got the post, %d duplicates", len(seen), dups)
+	if len(seen) != members {
+		t.Errorf("%d members got the post, want %d", len(seen), members)
+	}
+	if inFlight := delivery.UnrecordedBound(4); dups > inFlight {
+		t.Errorf("%d duplicates, want at most the %d copies that can be in flight at a kill", dups, inFlight)
+	}
 	b.stop(t)
 }
