@@ -152,18 +152,7 @@ func TestPostgresLeaveDuringFanout(t *testing.T) {
 		must(t, nodes[0].AddMember(ctx, &Member{ListID: l.ID, Address: addr, Role: "member", Delivery: "each"}))
 		m := &Message{ListID: l.ID, ListAddress: l.Address, Kind: KindPost, MailFrom: "a@example.net", Rcpt: l.Address, Raw: []byte("x")}
 		must(t, nodes[0].Spool(ctx, m))
-		var wg sync.WaitGroup
-		var errs [2]error
-		wg.Add(2)
-		go func() {
-			defer wg.Done()
-			_, errs[0] = nodes[0].TransitionFanout(ctx, m.ID, StateReceived, StateAccepted, "", "", nil, &Fanout{ListID: l.ID, Delivery: "each", Status: "enabled"})
-		}()
-		go func() {
-			defer wg.Done()
-			errs[1] = nodes[1].RemoveMember(ctx, l.ID, addr)
-		}()
-		wg.Wait()
+		errs := fanoutBeside(nodes, l, m, func() error { return nodes[1].RemoveMember(ctx, l.ID, addr) })
 		must(t, errors.Join(errs[:]...))
 		var n int
 		must(t, nodes[0].db.QueryRowContext(ctx, `SELECT COUNT(*) FROM deliveries WHERE rcpt = ? AND state = 'queued'`, addr).Scan(&n))
@@ -185,18 +174,7 @@ func TestPostgresListRemovedDuringFanout(t *testing.T) {
 		must(t, nodes[0].AddMember(ctx, &Member{ListID: l.ID, Address: "m@example.net", Role: "member", Delivery: "each"}))
 		m := &Message{ListID: l.ID, ListAddress: l.Address, Kind: KindPost, MailFrom: "a@example.net", Rcpt: l.Address, Raw: []byte("x")}
 		must(t, nodes[0].Spool(ctx, m))
-		var wg sync.WaitGroup
-		var errs [2]error
-		wg.Add(2)
-		go func() {
-			defer wg.Done()
-			_, errs[0] = nodes[0].TransitionFanout(ctx, m.ID, StateReceived, StateAccepted, "", "", nil, &Fanout{ListID: l.ID, Delivery: "each", Status: "enabled"})
-		}()
-		go func() {
-			defer wg.Done()
-			errs[1] = nodes[1].DeleteList(ctx, l.Address)
-		}()
-		wg.Wait()
+		errs := fanoutBeside(nodes, l, m, func() error { return nodes[1].DeleteList(ctx, l.Address) })
 		if errs[0] != nil && !errors.Is(errs[0], ErrState) {
 			t.Fatalf("round %d: fan-out: %v", i, errs[0])
 		}
@@ -222,4 +200,16 @@ func twoNodes(t *testing.T) [2]*Store {
 		nodes[i] = s
 	}
 	return nodes
+}
+
+// fanoutBeside queues m's copies for l on the first node while other
+// runs on the second, at the same moment; it returns both errors.
+func fanoutBeside(nodes [2]*Store, l *List, m *Message, other func() error) (errs [2]error) {
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		_, errs[0] = nodes[0].TransitionFanout(context.Background(), m.ID, StateReceived, StateAccepted, "", "", nil, &Fanout{ListID: l.ID, Delivery: "each", Status: "enabled"})
+	})
+	wg.Go(func() { errs[1] = other() })
+	wg.Wait()
+	return errs
 }
