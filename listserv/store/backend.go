@@ -210,6 +210,28 @@ type IMAPArchive interface {
 	IMAPFirstUnseen(ctx context.Context, listID int64, addr string) (int64, error)
 }
 
+// Nodes is what the serve nodes sharing a database keep of each other:
+// who runs (heartbeats), who holds which once-at-a-time work (leases),
+// and how the queue they share stands.
+type Nodes interface {
+	RegisterNode(ctx context.Context, n *Node) error
+	NodeHeartbeat(ctx context.Context, name string) error
+	StopNode(ctx context.Context, name string) error
+	Nodes(ctx context.Context) ([]Node, error)
+	TakeLease(ctx context.Context, name, holder string, d time.Duration) (bool, error)
+	ReleaseLease(ctx context.Context, name, holder string) error
+	Leases(ctx context.Context) ([]Lease, error)
+	QueueStatus(ctx context.Context) (*QueueStatus, error)
+}
+
+// Rates is the token buckets the limits count clients in when several
+// nodes share the database.
+type Rates interface {
+	TakeToken(ctx context.Context, key string, burst float64, per time.Duration) (bool, error)
+	ReturnToken(ctx context.Context, key string, burst float64, per time.Duration) error
+	PruneRateBuckets(ctx context.Context) (int64, error)
+}
+
 // Backend is the whole store: what a second implementation provides.
 type Backend interface {
 	Lists
@@ -226,6 +248,8 @@ type Backend interface {
 	IMAPIngest
 	IMAPArchive
 	Jobs
+	Nodes
+	Rates
 	// SetClock replaces the clock the store stamps rows with (tests).
 	SetClock(now func() time.Time)
 	Close() error

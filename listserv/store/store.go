@@ -62,6 +62,8 @@ type Store struct {
 	imapSearchTable
 	ingestTable
 	imapTable
+	nodeTable
+	rateTable
 }
 
 // The concerns' types: each is the core seen by one concern.
@@ -81,6 +83,10 @@ type (
 	imapSearchTable struct{ *core }
 	ingestTable     struct{ *core }
 	imapTable       struct{ *core }
+	// nodeTable is the nodes' heartbeats and leases (nodes.go).
+	nodeTable struct{ *core }
+	// rateTable is the limits' buckets shared by the nodes (rates.go).
+	rateTable struct{ *core }
 )
 
 func newStore(c *core) *Store {
@@ -89,7 +95,7 @@ func newStore(c *core) *Store {
 		requestTable: requestTable{c}, archiveTable: archiveTable{c}, threadTable: threadTable{c}, digestTable: digestTable{c},
 		sessionTable: sessionTable{c}, probeTable: probeTable{c}, appPassTable: appPassTable{c}, imapSearchTable: imapSearchTable{c},
 		ingestTable: ingestTable{c},
-		imapTable:   imapTable{c}}
+		imapTable:   imapTable{c}, nodeTable: nodeTable{c}, rateTable: rateTable{c}}
 }
 
 // core is the database handle shared by every concern of the store.

@@ -45,6 +45,11 @@ func Run(t *testing.T, open Open) {
 		{"IMAPArchive", imapArchive},
 		{"JobClaimedOnce", jobClaimedOnce},
 		{"MemberWarnedOnce", memberWarnedOnce},
+		{"NodesHeartbeat", nodesHeartbeat},
+		{"LeaseOneHolder", leaseOneHolder},
+		{"QueueStatusCounts", queueStatusCounts},
+		{"RateBucketsShared", rateBucketsShared},
+		{"SecretMadeOnce", secretMadeOnce},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, open(t)) })
