@@ -15,8 +15,8 @@ const maintainEvery = time.Minute
 const MaintainJob = "maintain"
 
 // Maintain does what is due with the passing of time: requests that nobody
-// confirmed expire, held posts nobody decided expire (their authors are
-// told), and members disabled by bounces are warned and, in the end,
+// confirmed expire, the rate limits' full buckets go, held posts nobody
+// decided expire (their authors are told), and members disabled by bounces are warned and, in the end,
 // removed. Each step is idempotent, and every node runs them: what must
 // happen once (a notice) is claimed in the transaction that queues it
 // (store.Jobs). The clock is the service's.
@@ -37,6 +37,10 @@ func (s *Service) maintain(ctx context.Context) error {
 		return err
 	}
 	if _, err := s.store.ForgetSignatures(ctx); err != nil {
+		return err
+	}
+	// The limits' shared buckets that are full again mean nothing.
+	if _, err := s.store.PruneRateBuckets(ctx); err != nil {
 		return err
 	}
 	if err := s.held.Expire(ctx); err != nil {

@@ -129,6 +129,7 @@ func (r *recorder) waitFor(t *testing.T, what string, cond func([]delivered) boo
 // server is a running `praxis serve`.
 type server struct {
 	cmd    *exec.Cmd
+	data   string
 	smtp   string
 	http   string
 	imap   string // "" when --imap "" turned it off
@@ -145,7 +146,7 @@ func serve(t *testing.T, data string, sinkAddr string, extra ...string) *server 
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &server{cmd: cmd, stderr: &bytes.Buffer{}, done: make(chan error, 1)}
+	s := &server{cmd: cmd, data: data, stderr: &bytes.Buffer{}, done: make(chan error, 1)}
 	cmd.Stderr = &lockedWriter{w: s.stderr}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

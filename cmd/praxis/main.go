@@ -32,6 +32,9 @@ type cli struct {
 	dataFlag       string
 	dbFlag         string
 	configFlag     string
+	// indexLag, when set, reads this node's index lag for `praxis
+	// status`; nil leaves the line out rather than guess it.
+	indexLag indexLagFunc
 }
 
 func run(args []string, stdout, stderr io.Writer) int {

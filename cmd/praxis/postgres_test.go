@@ -57,6 +57,7 @@ func TestPostgresEndToEnd(t *testing.T) {
 		{"StrictDMARCAuthorIsMunged", TestStrictDMARCAuthorIsMunged},
 		{"TwoFromFieldsRefusedOverSMTP", TestTwoFromFieldsRefusedOverSMTP},
 		{"DigestPreview", TestDigestPreview},
+		{"Status", TestStatus},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			url := pgtest.URL(t)

@@ -30,6 +30,7 @@ import (
 	"praxis/listserv/dns"
 	"praxis/listserv/imapin"
 	"praxis/listserv/smtpin"
+	"praxis/listserv/store"
 )
 
 // serveFlags binds the serve flags to cfg; the file's keys have the same names.
@@ -130,6 +131,15 @@ func mailMemoryBytes(cfg *config.Config) int64 {
 // runServer wires the parts and runs them until ctx ends; announce is told
 // of each listener once it is bound.
 func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announce func(name, addr string), now ...clock) error {
+	// Each listener as announced, for the node's row in the nodes table.
+	var listeners []string
+	announceTo := announce
+	announce = func(name, addr string) {
+		if name != "admin" { // a path in the data dir, not a service
+			listeners = append(listeners, name+"="+addr)
+		}
+		announceTo(name, addr)
+	}
 	// Bind the web port first: with --http HOST:0 the links written into
 	// mail must carry the port actually bound.
 	httpLn, err := net.Listen("tcp", cfg.HTTP)
@@ -262,12 +272,20 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 	}
 	announce("http", webSrv.Addr().String())
 
+	// The node says it runs once everything listens, so that `praxis
+	// status` shows it with its listeners.
+	node := nodeName(cfg.Data)
+	beat := listserv.NewHeartbeat(svc.Store(), store.Node{Name: node, Version: buildVersion(), Listeners: strings.Join(listeners, " ")}, 0, log.With("part", "heartbeat"))
+	if err := beat.Register(ctx); err != nil {
+		return err
+	}
+
 	// The journey after the 250: check, then deliver. These parts run on
 	// a context of their own that ends only after the receivers have
 	// stopped, so that nothing accepted waits for a process that is gone.
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
-	queue := delivery.New(delivery.Config{Concurrency: cfg.DeliveryConcurrency, Node: nodeName(cfg.Data), Now: nowFn}, svc, tr, log.With("part", "delivery"))
+	queue := delivery.New(delivery.Config{Concurrency: cfg.DeliveryConcurrency, Node: node, Now: nowFn}, svc, tr, log.With("part", "delivery"))
 	digests := schedule.New(svc.Digests(), svc.Store(), svc.Config().Now, log.With("part", "digests"))
 
 	// One group runs every long-running part. It stops one way: when ctx
@@ -310,6 +328,7 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 	run("delivery", func() error { return queue.Run(workCtx) })
 	run("index", func() error { return indexer.Run(workCtx) })
 	run("digests", func() error { return digests.Run(workCtx) })
+	run("heartbeat", func() error { return beat.Run(workCtx) })
 	g.Go(func() error {
 		<-gctx.Done()
 		if ctx.Err() != nil {
@@ -338,6 +357,11 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 	log.Info("praxis started", "data", cfg.Data, "db", cfg.DBRedacted(), "delivery", transport.Redact(cfg.Delivery), "base_url", cfg.BaseURL)
 
 	err = g.Wait()
+	stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if serr := beat.Stop(stopCtx); serr != nil {
+		log.Warn("marking the node stopped", "err", serr)
+	}
 	log.Info("stopped")
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return err
@@ -359,6 +383,22 @@ func openIndex(ctx context.Context, svc *listserv.Service, data string, log *slo
 // webDeps gives the web the rooms it uses, by the interfaces it names.
 func webDeps(svc *listserv.Service) web.Deps {
 	return web.Deps{Lists: svc, Subscriptions: svc.Subscriptions(), OneClick: svc.OneClick(), Moderation: svc.Moderation(), Store: svc.Store()}
+}
+
+// buildVersion is the binary's version as Go recorded it: the module's
+// version ("(devel)" when built from a checkout) and the commit.
+func buildVersion() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := bi.Main.Version
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v += " " + s.Value[:12]
+		}
+	}
+	return v
 }
 
 // nodeName names this node among those sharing a database: its host and

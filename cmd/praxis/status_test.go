@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"praxis/listserv"
+)
+
+// statusOf runs `praxis status --json` on data and decodes it.
+func statusOf(t *testing.T, data string) statusDoc {
+	t.Helper()
+	var doc statusDoc
+	out := praxis(t, data, "status", "--json")
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("status --json: %v\n%s", err, out)
+	}
+	return doc
+}
+
+type statusDoc struct {
+	Nodes []struct {
+		Name, State, Version, Started, LastSeen, Stopped string
+		Listeners                                        []string
+	}
+	Queue struct {
+		Depth  int
+		Oldest string
+		Leased map[string]int
+	}
+	IndexLag *struct{ Posts int64 } `json:"index_lag"`
+	Jobs     []struct{ Job, Node, At, Error string }
+}
+
+func (d statusDoc) state(node string) string {
+	for _, n := range d.Nodes {
+		if n.Name == node {
+			return n.State
+		}
+	}
+	return ""
+}
+
+// TestStatus: `praxis status` beside a running serve shows the node
+// alive with its listeners, the empty queue and the maintenance pass
+// serve made at start, and no index line (nothing measures it yet);
+// after a clean stop the node is stopped. The same in JSON.
+func TestStatus(t *testing.T) {
+	data := t.TempDir()
+	praxis(t, data, "list", "create", "cop@example.org", "--name", "CoP")
+	if out := praxis(t, data, "status"); !strings.Contains(out, "none has run serve") || !strings.Contains(out, "queue: empty") {
+		t.Errorf("status before any serve:\n%s", out)
+	}
+	rec := newRecorder(t)
+	srv := serve(t, data, rec.sink.Addr())
+	node := nodeName(data)
+	doc := statusOf(t, data)
+	if len(doc.Nodes) != 1 || doc.Nodes[0].Name != node || doc.Nodes[0].State != listserv.NodeAlive || doc.Nodes[0].Stopped != "" {
+		t.Fatalf("nodes %+v, want %s alive", doc.Nodes, node)
+	}
+	if ls := strings.Join(doc.Nodes[0].Listeners, " "); !strings.Contains(ls, "smtp="+srv.smtp) || !strings.Contains(ls, "http="+srv.http) {
+		t.Errorf("listeners %q, want smtp=%s and http=%s", ls, srv.smtp, srv.http)
+	}
+	if doc.Queue.Depth != 0 || doc.IndexLag != nil {
+		t.Errorf("queue %+v, index lag %+v: want empty, and no lag", doc.Queue, doc.IndexLag)
+	}
+	// serve's first maintenance pass comes at start.
+	for i := 0; i < 600 && len(doc.Jobs) == 0; i++ {
+		time.Sleep(50 * time.Millisecond)
+		doc = statusOf(t, data)
+	}
+	if len(doc.Jobs) == 0 || doc.Jobs[0].At == "" {
+		t.Errorf("no job's last run: %+v", doc.Jobs)
+	}
+	out := praxis(t, data, "status")
+	for _, want := range []string{node + "  alive", "queue: empty", "scheduled jobs (last run):", "smtp=" + srv.smtp} {
+		if !strings.Contains(out, want) {
+			t.Errorf("status does not say %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "index") {
+		t.Errorf("status shows an index lag nobody measured:\n%s", out)
+	}
+	srv.stop(t)
+	if got := statusOf(t, data).state(node); got != listserv.NodeStopped {
+		t.Errorf("after a clean stop the node is %q, want stopped", got)
+	}
+}
+
+// TestStatusTwoNodes: two nodes on one PostgreSQL, each sees both; one
+// stops, and the other's status says so, while its own stays alive; the
+// copies of a post the stopped node never sent wait in the queue.
+func TestStatusTwoNodes(t *testing.T) {
+	_, a, b, _ := twoNodeList(t, 3)
+	dataA, dataB := a.data, b.data
+	doc := statusOf(t, dataB)
+	if doc.state(nodeName(dataA)) != listserv.NodeAlive || doc.state(nodeName(dataB)) != listserv.NodeAlive {
+		t.Fatalf("nodes %+v, want both alive", doc.Nodes)
+	}
+	b.stop(t)
+	doc = statusOf(t, dataA)
+	if doc.state(nodeName(dataA)) != listserv.NodeAlive || doc.state(nodeName(dataB)) != listserv.NodeStopped {
+		t.Errorf("nodes %+v, want a alive and b stopped", doc.Nodes)
+	}
+	out := praxis(t, dataA, "status")
+	if !strings.Contains(out, nodeName(dataB)+"  stopped") {
+		t.Errorf("status does not show b stopped:\n%s", out)
+	}
+}
+
+// TestStatusIndexLag: the index lag is shown when the seam reads it,
+// in words and in JSON.
+func TestStatusIndexLag(t *testing.T) {
+	data := t.TempDir()
+	praxis(t, data, "list", "create", "cop@example.org", "--name", "CoP")
+	run := func(args ...string) string {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		c := &cli{stdout: &out, stderr: &errOut, dataFlag: data,
+			indexLag: func(ctx context.Context, svc *listserv.Service, dir string) (*listserv.IndexLag, error) {
+				if dir != data {
+					t.Errorf("lag asked of %s, want the data dir %s", dir, data)
+				}
+				return &listserv.IndexLag{Posts: 4}, nil
+			}}
+		cmd, rest, _ := lookup(append([]string{"status"}, args...))
+		if err := c.runCommand(context.Background(), cmd, rest); err != nil {
+			t.Fatalf("status: %v\n%s", err, errOut.String())
+		}
+		return out.String()
+	}
+	if out := run(); !strings.Contains(out, "index (this node): 4 posts behind") {
+		t.Errorf("status:\n%s", out)
+	}
+	var doc statusDoc
+	if err := json.Unmarshal([]byte(run("--json")), &doc); err != nil || doc.IndexLag == nil || doc.IndexLag.Posts != 4 {
+		t.Errorf("status --json: index lag %+v (%v)", doc.IndexLag, err)
+	}
+}

@@ -1,0 +1,83 @@
+package listserv
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"praxis/listserv/store"
+)
+
+// TestStatusNodes: two nodes' heartbeats on one database, read by
+// ReadStatus as the clock moves: both alive while they beat; the one
+// that stops cleanly is stopped, the one that stops beating is gone
+// once AliveWithin has passed, and comes back alive when it beats again.
+// The queue's copies and the jobs' last runs are there; the index lag is
+// left out unless told.
+func TestStatusNodes(t *testing.T) {
+	onTwoNodes(t, func(t *testing.T, n *nodes) {
+		ctx := context.Background()
+		log := slog.New(slog.NewTextHandler(io.Discard, nil))
+		a := NewHeartbeat(n.a.store, store.Node{Name: "host:/data/a", Version: "v1", Listeners: "smtp=127.0.0.1:2525"}, 0, log)
+		b := NewHeartbeat(n.b.store, store.Node{Name: "host:/data/b", Version: "v1"}, 0, log)
+		must(t, a.Register(ctx))
+		must(t, b.Register(ctx))
+		states := func(lag IndexLagFunc) (*Status, map[string]string) {
+			t.Helper()
+			st, err := ReadStatus(ctx, n.a.store, n.now, lag)
+			must(t, err)
+			got := map[string]string{}
+			for _, nd := range st.Nodes {
+				got[nd.Name] = nd.State
+			}
+			return st, got
+		}
+		if _, got := states(nil); got["host:/data/a"] != NodeAlive || got["host:/data/b"] != NodeAlive || len(got) != 2 {
+			t.Errorf("after registering: %v, want both alive", got)
+		}
+		// b beats, a does not; then a stops cleanly.
+		n.set(n.now.Add(AliveWithin + time.Second))
+		must(t, n.b.store.NodeHeartbeat(ctx, "host:/data/b"))
+		if _, got := states(nil); got["host:/data/a"] != NodeGone || got["host:/data/b"] != NodeAlive {
+			t.Errorf("a silent for %s: %v, want a gone and b alive", AliveWithin, got)
+		}
+		must(t, a.Stop(ctx))
+		if _, got := states(nil); got["host:/data/a"] != NodeStopped {
+			t.Errorf("after a's clean stop: %v", got)
+		}
+		n.set(n.now.Add(AliveWithin + time.Second))
+		if _, got := states(nil); got["host:/data/b"] != NodeGone {
+			t.Errorf("b silent too: %v", got)
+		}
+		must(t, n.b.store.NodeHeartbeat(ctx, "host:/data/b"))
+		if _, got := states(nil); got["host:/data/b"] != NodeAlive {
+			t.Errorf("b beating again: %v", got)
+		}
+
+		must(t, n.a.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP", PostPolicy: PostOpen, ArchivePolicy: ArchivePublic}))
+		must(t, n.a.AddMember(ctx, "cop@example.org", &Member{Address: "m1@example.net"}))
+		must(t, n.a.AddMember(ctx, "cop@example.org", &Member{Address: "m2@example.net"}))
+		receive(t, n.a, "cop@example.org", "poster@example.com", "From: poster@example.com\r\nTo: cop@example.org\r\nSubject: hi\r\nMessage-ID: <s1@example.com>\r\n\r\nx\r\n")
+		must(t, n.b.Maintain(ctx))
+		st, _ := states(nil)
+		if st.Queue.Depth != 2 || !st.Queue.Oldest.Equal(n.now) {
+			t.Errorf("queue %+v, want the post's 2 copies, queued now", st.Queue)
+		}
+		if len(st.Jobs) != 1 || st.Jobs[0].Job != MaintainJob || !st.Jobs[0].At.Equal(n.now) || st.Jobs[0].Err != "" {
+			t.Errorf("jobs %+v, want maintain's pass just now", st.Jobs)
+		}
+		if st.IndexLag != nil {
+			t.Errorf("an index lag nobody measured: %+v", st.IndexLag)
+		}
+		st, _ = states(func(context.Context) (*IndexLag, error) { return &IndexLag{Posts: 3}, nil })
+		if st.IndexLag == nil || st.IndexLag.Posts != 3 {
+			t.Errorf("index lag %+v, want what the function said", st.IndexLag)
+		}
+		if _, err := ReadStatus(ctx, n.a.store, n.now, func(context.Context) (*IndexLag, error) { return nil, errors.New("no index") }); err == nil {
+			t.Error("a failing lag was not reported")
+		}
+	})
+}
