@@ -201,6 +201,9 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 	// shows the mailboxes configured now (a new one before its first
 	// pass) and no longer one that was removed; before the listeners are
 	// announced, so a list show after them sees the new set.
+	node := nodeName(cfg.Data)
+	// The mailbox is taken by one node at a time (a lease in the store,
+	// held by this node's name), whatever the nodes given it.
 	var ingesters []*imapin.Ingester
 	configured := map[string]string{}
 	for _, raw := range cfg.IMAPIngest {
@@ -208,7 +211,7 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 		if err != nil {
 			return err
 		}
-		in := imapin.New(imapin.Config{URL: u, MaxMessageBytes: cfg.MaxMessageBytes}, svc.Inbound(), svc.Store(), log.With("part", "imap-ingest"))
+		in := imapin.New(imapin.Config{URL: u, MaxMessageBytes: cfg.MaxMessageBytes, Node: node}, svc.Inbound(), svc.Store(), log.With("part", "imap-ingest"))
 		log.Info("imap ingest", "source", in.Source(), "list", u.List, "after", u.After)
 		ingesters = append(ingesters, in)
 		configured[in.Source()] = u.List
@@ -274,7 +277,6 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 
 	// The node says it runs once everything listens, so that `praxis
 	// status` shows it with its listeners.
-	node := nodeName(cfg.Data)
 	beat := listserv.NewHeartbeat(svc.Store(), store.Node{Name: node, Version: buildVersion(), Listeners: strings.Join(listeners, " ")}, 0, log.With("part", "heartbeat"))
 	if err := beat.Register(ctx); err != nil {
 		return err

@@ -34,6 +34,8 @@ type Store interface {
 	SetIngestError(ctx context.Context, source, listAddress, msg string) error
 	MarkIngestCopying(ctx context.Context, source string, uidValidity uint32, uids []uint32, to store.IngestCopy) error
 	IngestCopying(ctx context.Context, source string, uidValidity uint32, uids []uint32) (map[uint32]store.IngestCopy, error)
+	TakeLease(ctx context.Context, name, holder string, d time.Duration) (bool, error)
+	ReleaseLease(ctx context.Context, name, holder string) error
 }
 
 var _ Store = (*store.Store)(nil)
@@ -59,6 +61,12 @@ type Config struct {
 	// Dial, when set, replaces the TCP dial (tests reach a local server
 	// under another name).
 	Dial func(ctx context.Context, addr string) (net.Conn, error)
+	// Node names this node to the others sharing the store: the holder
+	// of the source's lease (lease.go). Default: host and pid.
+	Node string
+	// Lease is how long the source's lease lasts unrenewed; the holder
+	// renews it every third of that. Default a minute.
+	Lease time.Duration
 	// Passed, when set, is called after every pass that got through
 	// (tests wait on it instead of on time).
 	Passed func()
@@ -97,6 +105,12 @@ func New(cfg Config, recv inbound.Receiver, st Store, log *slog.Logger) *Ingeste
 	if cfg.Batch <= 0 {
 		cfg.Batch = 50
 	}
+	if cfg.Node == "" {
+		cfg.Node = processName()
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = time.Minute
+	}
 	if cfg.MaxMessageBytes <= 0 {
 		cfg.MaxMessageBytes = 25 << 20
 	}
@@ -116,15 +130,25 @@ func (in *Ingester) interrupt(point string) error {
 // Source is the source's name in the store and the logs (no password).
 func (in *Ingester) Source() string { return in.source }
 
-// Run takes messages until ctx ends, reconnecting after failures; it
-// returns nil when ctx ends. Failures are logged and kept as the source's
-// last error, never fatal: a provider's outage must not stop the lists.
+// Run takes messages until ctx ends, reconnecting after failures, while
+// it holds the source's lease (lease.go); it returns nil when ctx ends.
+// Failures are logged and kept as the source's last error, never fatal: a
+// provider's outage must not stop the lists.
 func (in *Ingester) Run(ctx context.Context) error {
 	backoff := in.cfg.MinBackoff
 	for ctx.Err() == nil {
-		healthy, err := in.session(ctx)
+		if !in.awaitLease(ctx) {
+			return nil
+		}
+		healthy, err := in.underLease(ctx, in.session)
+		// Released after every session, failed or not: while this node
+		// backs off, another that can reach the mailbox may take it.
+		in.releaseLease(ctx)
 		if ctx.Err() != nil {
 			return nil
+		}
+		if errors.Is(err, errLeaseLost) {
+			continue
 		}
 		if healthy {
 			backoff = in.cfg.MinBackoff
