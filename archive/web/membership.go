@@ -80,7 +80,7 @@ func (s *Server) mailForm(w http.ResponseWriter, r *http.Request) bool {
 		s.formExpired(w, r)
 		return false
 	}
-	if !s.limit.allow(s.client(r), s.now()) {
+	if !s.limit.take(r.Context(), s.client(r), s.now()) {
 		s.page(w, r, http.StatusTooManyRequests, "error.html", map[string]any{"Title": "Slow down",
 			"Message": "Too many requests from your network; please try again in a few minutes."})
 		return false
@@ -100,7 +100,7 @@ const perRequesterPerAddress = 2
 // answering 429 itself when it is used up. It is counted whether or not
 // the address is a member, so the answer tells nothing about who is.
 func (s *Server) addressQuota(w http.ResponseWriter, r *http.Request, kind, addr string) bool {
-	if s.addrLimit.allow(s.client(r)+"\x00"+kind+"\x00"+store.AddressKey(addr), s.now()) {
+	if s.addrLimit.take(r.Context(), s.client(r)+"\x00"+kind+"\x00"+store.AddressKey(addr), s.now()) {
 		return true
 	}
 	s.log.Info("address quota", "kind", kind, "remote", s.client(r))

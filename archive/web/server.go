@@ -45,6 +45,10 @@ type Config struct {
 	DownloadMinRateAfter time.Duration
 	// SearchTimeout bounds one search; zero means 5 s.
 	SearchTimeout time.Duration
+	// SharedLimits, when set, counts the rate limits of the forms that
+	// send mail in the store every node shares (PostgreSQL); nil counts
+	// them in this process.
+	SharedLimits SharedLimits
 }
 
 // Server serves Praxis's web pages.
@@ -67,7 +71,7 @@ type Server struct {
 	// mail one client may have sent to one address, so that nobody can
 	// use up an address's daily quota (kept by the service) for its
 	// owner.
-	limit, addrLimit *limiter
+	limit, addrLimit rateLimit
 	// queue shares the cores among the CPU-heavy requests, fairly by
 	// client; posts and exports bound the downloads streaming at once,
 	// the raw posts and attachments apart from the long exports.
@@ -133,8 +137,8 @@ func (s *Server) now() time.Time {
 // operations and the store's reads.
 func New(cfg Config, d Deps, tpl *templates.Set, log *slog.Logger) *Server {
 	s := &Server{cfg: cfg, svc: d.Lists, subs: d.Subscriptions, oc: d.OneClick, mod: d.Moderation, st: d.Store, tpl: tpl, log: log,
-		limit:     newLimiter(20, 10*time.Minute),
-		addrLimit: newLimiter(perRequesterPerAddress, 24*time.Hour),
+		limit:     newRateLimit(cfg.SharedLimits, "web-form", 20, 10*time.Minute, log),
+		addrLimit: newRateLimit(cfg.SharedLimits, "web-address", perRequesterPerAddress, 24*time.Hour, log),
 		queue:     newAdmission(runtime.GOMAXPROCS(0)),
 		posts:     newDownloadSlots(downloadsPerClient, downloadsInAll),
 		exports:   newDownloadSlots(downloadsPerClient, downloadsInAll),

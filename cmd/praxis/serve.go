@@ -251,12 +251,25 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 		receivers = append(receivers, receiver{r.name, srv})
 		announce(r.name, srv.Addr().String())
 	}
+	// On PostgreSQL the limits that count a client (failed IMAP logins,
+	// the web's forms that send mail) count in the database, so that a
+	// client has one quota however many nodes it reaches; on SQLite, one
+	// node, in memory, which writes nothing.
+	var webLimits web.SharedLimits
+	var loginLimits apppass.SharedLimits
+	if cfg.DB != "" {
+		webLimits, loginLimits = svc.Store(), svc.Store()
+	}
 	// The read-only IMAP archive (--imap, --imaps; off when both are
 	// empty).
 	var imapSrv *imapview.Server
 	if cfg.IMAP != "" || cfg.IMAPS != "" {
+		auth := apppass.NewAuthenticator(svc.Store(), nowFn)
+		if loginLimits != nil {
+			auth.CountIn(loginLimits)
+		}
 		imapSrv = imapview.New(imapview.Config{Addr: cfg.IMAP, TLSAddr: cfg.IMAPS, TLS: tlsCfg},
-			imapview.Deps{Store: svc.Store(), Auth: apppass.NewAuthenticator(svc.Store(), nowFn), Search: imapview.NewSearcher(svc.Store(), idx)}, log.With("listener", "imap"))
+			imapview.Deps{Store: svc.Store(), Auth: auth, Search: imapview.NewSearcher(svc.Store(), idx)}, log.With("listener", "imap"))
 		if err := imapSrv.Listen(); err != nil {
 			return err
 		}
@@ -269,7 +282,7 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 	}
 	proxies, _ := cfg.TrustedProxies() // checked by Validate
 	webSrv := web.New(web.Config{Addr: cfg.HTTP, Listener: httpLn, Index: idx,
-		Secure: strings.HasPrefix(cfg.BaseURL, "https://"), Now: nowFn, TrustedProxies: proxies}, webDeps(svc), svc.Templates(), log.With("listener", "http"))
+		Secure: strings.HasPrefix(cfg.BaseURL, "https://"), Now: nowFn, TrustedProxies: proxies, SharedLimits: webLimits}, webDeps(svc), svc.Templates(), log.With("listener", "http"))
 	if err := webSrv.Listen(); err != nil {
 		return err
 	}

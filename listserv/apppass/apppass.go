@@ -231,7 +231,7 @@ const (
 type Authenticator struct {
 	st             Store
 	now            func() time.Time
-	byIP, byAddr   *limiter
+	byIP, byAddr   failureLimit
 	hashing        chan struct{} // one token per hash being computed
 	decoyOnce      sync.Once
 	decoy          string
@@ -279,18 +279,18 @@ func (a *Authenticator) Login(ctx context.Context, ip net.IP, addr, pass string)
 	// Both slots are taken before any work, and held while the hashes
 	// are computed, so a hundred parallel connections get no more
 	// guesses than one.
-	if !a.byIP.begin(ipk, a.now()) {
-		return ErrLoginFailed
+	if ok, err := a.byIP.reserve(ctx, ipk, a.now()); !ok {
+		return loginRefused(err)
 	}
-	if !a.byAddr.begin(addrk, a.now()) {
+	if ok, err := a.byAddr.reserve(ctx, addrk, a.now()); !ok {
 		// Guessing at a locked address still costs the client.
-		a.byIP.end(ipk, a.now(), true)
-		return ErrLoginFailed
+		a.byIP.settle(ctx, ipk, a.now(), true)
+		return loginRefused(err)
 	}
 	ok, err := a.check(ctx, addrk, pass)
 	failed := err == nil && !ok
-	a.byIP.end(ipk, a.now(), failed)
-	a.byAddr.end(addrk, a.now(), failed)
+	a.byIP.settle(ctx, ipk, a.now(), failed)
+	a.byAddr.settle(ctx, addrk, a.now(), failed)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrLoginFailed, err)
 	}
@@ -298,6 +298,23 @@ func (a *Authenticator) Login(ctx context.Context, ip net.IP, addr, pass string)
 		return ErrLoginFailed
 	}
 	return nil
+}
+
+// loginRefused is the error of a login its limit refused; err, when the
+// limit could not be read, goes along for the log.
+func loginRefused(err error) error {
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrLoginFailed, err)
+	}
+	return ErrLoginFailed
+}
+
+// CountIn makes the limits count failed logins in st, which every node
+// sharing the database sees, instead of in this process's memory; for
+// nodes on PostgreSQL. Called before the first Login.
+func (a *Authenticator) CountIn(st SharedLimits) {
+	a.byIP = newSharedFailures(st, "imap-login-ip", maxIPFailures, failureWindow)
+	a.byAddr = newSharedFailures(st, "imap-login-address", maxAddrFailures, failureWindow)
 }
 
 // check tries pass against addr's newest hashes, newest first. An

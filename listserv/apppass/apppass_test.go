@@ -284,10 +284,10 @@ func TestLogin(t *testing.T) {
 			t.Errorf("Login(%q, %q) = %v, want exactly ErrLoginFailed", tt.addr, tt.pass, err)
 		}
 	}
-	if n := a.byAddr.tracked(); n > 4 {
+	if n := a.byAddr.(*limiter).tracked(); n > 4 {
 		t.Errorf("%d addresses tracked after failures of 4 (and an overlong one)", n)
 	}
-	if _, ok := a.byAddr.keys["(overlong)"]; !ok {
+	if _, ok := a.byAddr.(*limiter).keys["(overlong)"]; !ok {
 		t.Error("the overlong address is not tracked under one key")
 	}
 	st.fail = errors.New("disk on fire")

@@ -2,9 +2,80 @@ package apppass
 
 import (
 	"container/list"
+	"context"
+	"fmt"
 	"sync"
 	"time"
 )
+
+// failureLimit counts failed logins per key: the limiter below in this
+// process's memory, or sharedFailures in the store every node shares.
+type failureLimit interface {
+	// reserve takes an attempt for key, false when the key is over its
+	// limit (nothing is reserved then); an error when it cannot tell.
+	reserve(ctx context.Context, key string, now time.Time) (bool, error)
+	// settle ends an attempt reserve took; failed keeps it as a failure.
+	settle(ctx context.Context, key string, now time.Time, failed bool)
+}
+
+var (
+	_ failureLimit = (*limiter)(nil)
+	_ failureLimit = (*sharedFailures)(nil)
+)
+
+func (l *limiter) reserve(_ context.Context, key string, now time.Time) (bool, error) {
+	return l.begin(key, now), nil
+}
+
+func (l *limiter) settle(_ context.Context, key string, now time.Time, failed bool) {
+	l.end(key, now, failed)
+}
+
+// SharedLimits is the store's token buckets (store.Rates), which every
+// node sharing a PostgreSQL database counts in, so that N nodes do not
+// give a guesser N times the attempts. On SQLite (one node) the memory's
+// limiter is the better one: it writes nothing, and SQLite has one
+// writer at a time, which the spool needs before each 250.
+type SharedLimits interface {
+	TakeToken(ctx context.Context, key string, burst float64, per time.Duration) (bool, error)
+	ReturnToken(ctx context.Context, key string, burst float64, per time.Duration) error
+}
+
+// sharedFailures counts failures as a token bucket per key in the store:
+// max tokens, one back every window/max. An attempt takes a token before
+// its password is checked (so parallel attempts are bounded too, as the
+// memory's in-flight count does) and gives it back when it succeeds; a
+// failure keeps it. It differs from the memory's sliding window only in
+// how the quota comes back: one attempt every window/max, rather than all
+// max once the window has passed; over time both allow max failures a
+// window. Its clock is the store's.
+type sharedFailures struct {
+	st   SharedLimits
+	name string
+	max  float64
+	per  time.Duration
+}
+
+func newSharedFailures(st SharedLimits, name string, max int, window time.Duration) *sharedFailures {
+	return &sharedFailures{st: st, name: name, max: float64(max), per: window / time.Duration(max)}
+}
+
+func (l *sharedFailures) reserve(ctx context.Context, key string, _ time.Time) (bool, error) {
+	ok, err := l.st.TakeToken(ctx, l.name+" "+key, l.max, l.per)
+	if err != nil {
+		return false, fmt.Errorf("login limit: %w", err)
+	}
+	return ok, nil
+}
+
+func (l *sharedFailures) settle(ctx context.Context, key string, _ time.Time, failed bool) {
+	if failed {
+		return
+	}
+	// Not returned, the token comes back with time anyway: a login
+	// that succeeded costs at most one attempt of the quota.
+	l.st.ReturnToken(context.WithoutCancel(ctx), l.name+" "+key, l.max, l.per)
+}
 
 // limiter counts failed attempts per key (an IP, an address) over a
 // sliding window and refuses an attempt once a key's failures in the

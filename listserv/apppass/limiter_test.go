@@ -113,7 +113,7 @@ func TestLoginSuccessResetsNothing(t *testing.T) {
 	}
 	wantFailed(t, a.Login(ctx, ip1, "carol@example.net", annPass), "the last guess")
 	wantFailed(t, a.Login(ctx, ip1, "bob@example.net", bobPass), "after the IP's limit, even bob's password")
-	if got := a.byIP.failures(clientkey.Of(netip.MustParseAddr(ip1.String())), clk.Now()); got != maxIPFailures {
+	if got := a.byIP.(*limiter).failures(clientkey.Of(netip.MustParseAddr(ip1.String())), clk.Now()); got != maxIPFailures {
 		t.Errorf("the IP's failures: %d, want %d", got, maxIPFailures)
 	}
 
@@ -125,7 +125,7 @@ func TestLoginSuccessResetsNothing(t *testing.T) {
 	if err := a.Login(ctx, ipN(50), "ann@example.net", annPass); err != nil {
 		t.Fatalf("ann's own password: %v", err)
 	}
-	if got := a.byAddr.failures("ann@example.net", clk.Now()); got != maxAddrFailures-1 {
+	if got := a.byAddr.(*limiter).failures("ann@example.net", clk.Now()); got != maxAddrFailures-1 {
 		t.Errorf("ann's failures after her login: %d, want %d", got, maxAddrFailures-1)
 	}
 	wantFailed(t, a.Login(ctx, ipN(51), "ann@example.net", bobPass), "the last guess at ann")
@@ -180,7 +180,7 @@ func TestLoginParallelGuesses(t *testing.T) {
 	if got := st.lookups.Load(); got > maxAddrFailures {
 		t.Errorf("%d parallel guesses reached the store, want at most %d", got, maxAddrFailures)
 	}
-	if got := a.byAddr.failures("ann@example.net", c.Now()); got != int(st.lookups.Load()) {
+	if got := a.byAddr.(*limiter).failures("ann@example.net", c.Now()); got != int(st.lookups.Load()) {
 		t.Errorf("%d failures recorded for %d checked guesses", got, st.lookups.Load())
 	}
 }
@@ -206,7 +206,7 @@ func TestLoginCancelled(t *testing.T) {
 	if err := a.Login(context.Background(), ip1, "ann@example.net", annPass); err != nil {
 		t.Errorf("after cancelled logins: %v", err)
 	}
-	if got := a.byAddr.failures("ann@example.net", clk.Now()); got != 0 {
+	if got := a.byAddr.(*limiter).failures("ann@example.net", clk.Now()); got != 0 {
 		t.Errorf("cancelled logins counted %d failures", got)
 	}
 }

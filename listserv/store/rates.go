@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -33,6 +36,17 @@ func rateFull(tokens string) string {
 	return rateNow + ` + CAST((` + rateBurst + ` - (` + tokens + `)) * ` + ratePer + ` AS BIGINT)`
 }
 
+// rateKey is the row's key for a bucket's: as it is when short and free
+// of NUL, which PostgreSQL's text does not hold, and its SHA-256 when
+// not, since a made-up address may be longer than an index entry can be.
+func rateKey(key string) string {
+	if len(key) <= 200 && !strings.ContainsRune(key, 0) {
+		return key
+	}
+	sum := sha256.Sum256([]byte(key))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
 // TakeToken takes a token from key's bucket (made full on first use) and
 // tells whether there was one.
 func (s *rateTable) TakeToken(ctx context.Context, key string, burst float64, per time.Duration) (bool, error) {
@@ -43,7 +57,7 @@ func (s *rateTable) TakeToken(ctx context.Context, key string, burst float64, pe
 		VALUES (?1, `+rateBurst+` - 1, `+rateNow+`, `+rateNow+` + CAST(`+ratePer+` AS BIGINT), 1)
 		ON CONFLICT (key) DO UPDATE SET tokens = `+after+`, took = CASE WHEN `+level+` >= 1 THEN 1 ELSE 0 END,
 		full_ms = `+rateFull(after)+`, seen_ms = `+rateNow+`
-		RETURNING took`, key, burst, s.now().UnixMilli(), max(per.Milliseconds(), 1)).Scan(&took)
+		RETURNING took`, rateKey(key), burst, s.now().UnixMilli(), max(per.Milliseconds(), 1)).Scan(&took)
 	if err != nil {
 		return false, fmt.Errorf("store: take token %s: %w", key, err)
 	}
@@ -55,7 +69,7 @@ func (s *rateTable) TakeToken(ctx context.Context, key string, burst float64, pe
 func (s *rateTable) ReturnToken(ctx context.Context, key string, burst float64, per time.Duration) error {
 	level := s.rateLevel(" + 1")
 	_, err := s.db.ExecContext(ctx, `UPDATE rate_buckets SET tokens = `+level+`, full_ms = `+rateFull(level)+`, seen_ms = `+rateNow+` WHERE key = ?1`,
-		key, burst, s.now().UnixMilli(), max(per.Milliseconds(), 1))
+		rateKey(key), burst, s.now().UnixMilli(), max(per.Milliseconds(), 1))
 	if err != nil {
 		return fmt.Errorf("store: return token %s: %w", key, err)
 	}
