@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"praxis/listserv"
+	"praxis/listserv/imapin/imapintest"
+	"praxis/listserv/store"
+	"praxis/listserv/store/pgtest"
 )
 
 // statusOf runs `praxis status --json` on data and decodes it.
@@ -34,6 +38,7 @@ type statusDoc struct {
 	}
 	IndexLag *struct{ Posts int64 } `json:"index_lag"`
 	Jobs     []struct{ Job, Node, At, Error string }
+	Leases   []struct{ Name, Holder, Until string }
 }
 
 func (d statusDoc) state(node string) string {
@@ -139,5 +144,73 @@ func TestStatusIndexLag(t *testing.T) {
 	var doc statusDoc
 	if err := json.Unmarshal([]byte(run("--json")), &doc); err != nil || doc.IndexLag == nil || doc.IndexLag.Posts != 4 {
 		t.Errorf("status --json: index lag %+v (%v)", doc.IndexLag, err)
+	}
+}
+
+// TestIMAPIngestTwoNodes: two serve nodes on one PostgreSQL given the
+// same --imap-ingest mailbox of a real Dovecot: `praxis status` shows
+// its lease held by one of them; every message is posted once; when the
+// holder stops, the other takes the mailbox over and posts what arrives
+// after, once.
+func TestIMAPIngestTwoNodes(t *testing.T) {
+	pgtest.Server(t)
+	t.Setenv("PRAXIS_DB", pgtest.URL(t))
+	dc := imapintest.Start(t)
+	dataA, dataB := t.TempDir(), t.TempDir()
+	praxis(t, dataA, "list", "create", "cop@example.org", "--name", "CoP", "--post", "open")
+	praxis(t, dataA, "member", "add", "cop@example.org", "m0@example.net")
+	rec := newRecorder(t)
+	src := dc.URL("INBOX", "cop@example.org", "")
+	msg := func(i int) []byte {
+		return []byte(fmt.Sprintf("Return-Path: <p%d@example.net>\r\nFrom: p%d@example.net\r\nTo: cop@example.org\r\nSubject: two nodes %d\r\nMessage-ID: <two-%d@example.net>\r\nDate: Thu, 03 Dec 2026 08:00:00 +0000\r\n\r\nbody %d\r\n", i, i, i, i, i))
+	}
+	for i := range 20 {
+		dc.Append("INBOX", msg(i))
+	}
+	nodes := map[string]*server{}
+	for _, data := range []string{dataA, dataB} {
+		nodes[nodeName(data)] = serve(t, data, rec.sink.Addr(), "--imap-ingest", src)
+	}
+	st, err := openStore(dataA)
+	must(t, err)
+	defer st.Close()
+	ctx := context.Background()
+	l, err := st.ListByAddress(ctx, "cop@example.org")
+	must(t, err)
+	waitPosted := func(n int) {
+		t.Helper()
+		for i := 0; i < 2400; i++ {
+			if c, err := st.ArchivePostCount(ctx, l.ID); err == nil && c >= n {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatalf("fewer than %d posts archived", n)
+	}
+	waitPosted(20)
+	var holder string
+	for _, ls := range statusOf(t, dataB).Leases {
+		if strings.HasPrefix(ls.Name, "imap-ingest ") {
+			holder = ls.Holder
+		}
+	}
+	if nodes[holder] == nil {
+		t.Fatalf("the mailbox's lease is held by %q, not by one of the nodes", holder)
+	}
+	nodes[holder].stop(t)
+	for i := 20; i < 30; i++ {
+		dc.Append("INBOX", msg(i))
+	}
+	// The other stands by, trying the lease every third of it (20 s).
+	waitPosted(30)
+	posted := map[string]int{}
+	must(t, st.ArchiveEach(ctx, l.ID, time.Time{}, func(p *store.ArchivedPost) error {
+		posted[p.MessageID]++
+		return nil
+	}))
+	for i := range 30 {
+		if id := fmt.Sprintf("two-%d@example.net", i); posted[id] != 1 {
+			t.Errorf("%s archived %d times, want once", id, posted[id])
+		}
 	}
 }
