@@ -137,10 +137,11 @@ func (in *Ingester) Source() string { return in.source }
 func (in *Ingester) Run(ctx context.Context) error {
 	backoff := in.cfg.MinBackoff
 	for ctx.Err() == nil {
-		if !in.awaitLease(ctx) {
+		asked, ok := in.awaitLease(ctx)
+		if !ok {
 			return nil
 		}
-		healthy, err := in.underLease(ctx, in.session)
+		healthy, err := in.underLease(ctx, asked, in.session)
 		// Released after every session, failed or not: while this node
 		// backs off, another that can reach the mailbox may take it.
 		in.releaseLease(ctx)

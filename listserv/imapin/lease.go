@@ -28,13 +28,15 @@ var errLeaseLost = errors.New("the ingest lease was lost")
 func (in *Ingester) leaseName() string { return "imap-ingest " + in.source }
 
 // awaitLease takes the source's lease, trying again every third of the
-// lease while another node holds it; false when ctx ended first.
-func (in *Ingester) awaitLease(ctx context.Context) bool {
+// lease while another node holds it, and returns when it asked for the
+// lease it got; false when ctx ended first.
+func (in *Ingester) awaitLease(ctx context.Context) (time.Time, bool) {
 	waiting := false
 	for {
+		asked := time.Now()
 		ok, err := in.st.TakeLease(ctx, in.leaseName(), in.cfg.Node, in.cfg.Lease)
 		if ctx.Err() != nil {
-			return false
+			return time.Time{}, false
 		}
 		switch {
 		case err != nil:
@@ -46,7 +48,7 @@ func (in *Ingester) awaitLease(ctx context.Context) bool {
 			// Another node may have moved the source on since this one
 			// last read its row.
 			in.row = nil
-			return true
+			return asked, true
 		case !waiting:
 			in.log.Info("imap ingest: another node holds the mailbox; standing by", "node", in.cfg.Node)
 			waiting = true
@@ -55,23 +57,32 @@ func (in *Ingester) awaitLease(ctx context.Context) bool {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return false
+			return time.Time{}, false
 		case <-t.C:
 		}
 	}
 }
 
-// underLease runs session under the lease it holds: the lease is renewed
-// while session runs, and session's context ends (errLeaseLost) when the
-// lease could not be renewed in time.
-func (in *Ingester) underLease(ctx context.Context, session func(context.Context) (bool, error)) (bool, error) {
+// underLease runs session under the lease taken when asked: the lease is
+// renewed while session runs, and session's context ends (errLeaseLost)
+// two thirds of the lease after the last renewal that got through, by a
+// timer of its own, so that a renewal stuck on an unreachable database
+// cannot keep the session past that.
+func (in *Ingester) underLease(ctx context.Context, asked time.Time, session func(context.Context) (bool, error)) (bool, error) {
 	sctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	keep := 2 * in.cfg.Lease / 3
+	expire := time.AfterFunc(time.Until(asked.Add(keep)), func() {
+		if sctx.Err() == nil {
+			in.log.Warn("imap ingest: could not renew the lease in time; leaving the mailbox", "node", in.cfg.Node)
+		}
+		cancel(errLeaseLost)
+	})
+	defer expire.Stop()
 	stop := make(chan struct{})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		renewed := time.Now()
 		t := time.NewTicker(in.cfg.Lease / 3)
 		defer t.Stop()
 		for {
@@ -85,14 +96,12 @@ func (in *Ingester) underLease(ctx context.Context, session func(context.Context
 			asked := time.Now()
 			ok, err := in.st.TakeLease(sctx, in.leaseName(), in.cfg.Node, in.cfg.Lease)
 			switch {
+			case sctx.Err() != nil:
+				return
 			case err == nil && ok:
-				renewed = asked
+				expire.Reset(time.Until(asked.Add(keep)))
 			case err == nil:
 				in.log.Warn("imap ingest: another node took the mailbox over", "node", in.cfg.Node)
-				cancel(errLeaseLost)
-				return
-			case time.Since(renewed) >= 2*in.cfg.Lease/3:
-				in.log.Warn("imap ingest: could not renew the lease; leaving the mailbox", "err", err)
 				cancel(errLeaseLost)
 				return
 			default:
