@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -80,4 +81,48 @@ func TestStatusNodes(t *testing.T) {
 			t.Error("a failing lag was not reported")
 		}
 	})
+}
+
+// TestHeartbeatRun: a running heartbeat renews the node's row as the
+// clock moves, registers it again when the row is gone, and Stop marks
+// it stopped.
+func TestHeartbeatRun(t *testing.T) {
+	st, err := store.Open(context.Background(), t.TempDir(), store.Options{})
+	must(t, err)
+	defer st.Close()
+	var now atomic.Int64
+	now.Store(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC).Unix())
+	clock := func() time.Time { return time.Unix(now.Load(), 0).UTC() }
+	st.SetClock(clock)
+	ctx, cancel := context.WithCancel(context.Background())
+	h := NewHeartbeat(st, store.Node{Name: "n1"}, time.Millisecond, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	must(t, h.Register(ctx))
+	done := make(chan error)
+	go func() { done <- h.Run(ctx) }()
+	seen := func(want time.Time) {
+		t.Helper()
+		for i := 0; i < 2000; i++ {
+			ns, err := st.Nodes(ctx)
+			must(t, err)
+			if len(ns) == 1 && ns[0].LastSeen.Equal(want) {
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		t.Fatalf("the heartbeat never wrote last seen %v", want)
+	}
+	now.Add(30)
+	seen(clock())
+	_, err = st.DB().Exec(`DELETE FROM nodes`)
+	must(t, err)
+	now.Add(30)
+	seen(clock())
+	cancel()
+	must(t, <-done)
+	must(t, h.Stop(context.Background()))
+	st2, err := ReadStatus(context.Background(), st, clock(), nil)
+	must(t, err)
+	if len(st2.Nodes) != 1 || st2.Nodes[0].State != NodeStopped {
+		t.Errorf("after Stop: %+v", st2.Nodes)
+	}
 }

@@ -35,4 +35,9 @@
 // server offers it, a poll every PollInterval otherwise; on any failure
 // the connection is dropped and made again after a backoff that doubles up
 // to MaxBackoff. The last error is kept in the store for `praxis list show`.
+//
+// One node at a time (lease.go): nodes sharing a database may all be
+// given the mailbox, and only the holder of its lease in the store
+// connects to it; it leaves the mailbox when it cannot renew the lease in
+// time, and another node takes over when it is released or runs out.
 package imapin
