@@ -21,12 +21,13 @@ type NodeStatus struct {
 	State string
 }
 
-// IndexLag is how far a node's full-text index is behind the archive.
+// IndexLag is how far a node's full-text index is behind the archive
+// (archive.IndexLag's figures).
 type IndexLag struct {
-	// Posts is how many archived posts the index does not have yet.
-	Posts int64
-	// Oldest is when the oldest of them was archived; zero when unknown
-	// or none.
+	// Changes is how many changes of the archive (posts archived or
+	// removed) the index has not applied yet.
+	Changes int64
+	// Oldest is when the oldest of them was made; zero when none.
 	Oldest time.Time
 }
 

@@ -73,8 +73,8 @@ func TestStatusNodes(t *testing.T) {
 		if st.IndexLag != nil {
 			t.Errorf("an index lag nobody measured: %+v", st.IndexLag)
 		}
-		st, _ = states(func(context.Context) (*IndexLag, error) { return &IndexLag{Posts: 3}, nil })
-		if st.IndexLag == nil || st.IndexLag.Posts != 3 {
+		st, _ = states(func(context.Context) (*IndexLag, error) { return &IndexLag{Changes: 3}, nil })
+		if st.IndexLag == nil || st.IndexLag.Changes != 3 {
 			t.Errorf("index lag %+v, want what the function said", st.IndexLag)
 		}
 		if _, err := ReadStatus(ctx, n.a.store, n.now, func(context.Context) (*IndexLag, error) { return nil, errors.New("no index") }); err == nil {

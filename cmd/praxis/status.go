@@ -75,7 +75,7 @@ func statusJSON(st *listserv.Status) map[string]any {
 	out := map[string]any{"now": rfc3339(st.Now), "nodes": nodes, "queue": queue, "jobs": jobs, "leases": leases}
 	// Left out, not made up, when this node's lag cannot be read.
 	if st.IndexLag != nil {
-		out["index_lag"] = map[string]any{"posts": st.IndexLag.Posts, "oldest": rfc3339(st.IndexLag.Oldest)}
+		out["index_lag"] = map[string]any{"changes": st.IndexLag.Changes, "oldest": rfc3339(st.IndexLag.Oldest)}
 	}
 	return out
 }
@@ -126,9 +126,9 @@ func printStatus(c *cli, st *listserv.Status) {
 	}
 
 	if lag := st.IndexLag; lag != nil {
-		fmt.Fprintf(w, "index (this node): %d posts behind", lag.Posts)
-		if !lag.Oldest.IsZero() && lag.Posts > 0 {
-			fmt.Fprintf(w, ", the oldest archived %s", ago(st.Now, lag.Oldest))
+		fmt.Fprintf(w, "index (this node): %d changes behind", lag.Changes)
+		if !lag.Oldest.IsZero() && lag.Changes > 0 {
+			fmt.Fprintf(w, ", the oldest made %s", ago(st.Now, lag.Oldest))
 		}
 		fmt.Fprintln(w)
 	}

@@ -36,7 +36,7 @@ type statusDoc struct {
 		Oldest string
 		Leased map[string]int
 	}
-	IndexLag *struct{ Posts int64 } `json:"index_lag"`
+	IndexLag *struct{ Changes int64 } `json:"index_lag"`
 	Jobs     []struct{ Job, Node, At, Error string }
 	Leases   []struct{ Name, Holder, Until string }
 }
@@ -130,7 +130,7 @@ func TestStatusIndexLag(t *testing.T) {
 				if dir != data {
 					t.Errorf("lag asked of %s, want the data dir %s", dir, data)
 				}
-				return &listserv.IndexLag{Posts: 4}, nil
+				return &listserv.IndexLag{Changes: 4}, nil
 			}}
 		cmd, rest, _ := lookup(append([]string{"status"}, args...))
 		if err := c.runCommand(context.Background(), cmd, rest); err != nil {
@@ -138,11 +138,11 @@ func TestStatusIndexLag(t *testing.T) {
 		}
 		return out.String()
 	}
-	if out := run(); !strings.Contains(out, "index (this node): 4 posts behind") {
+	if out := run(); !strings.Contains(out, "index (this node): 4 changes behind") {
 		t.Errorf("status:\n%s", out)
 	}
 	var doc statusDoc
-	if err := json.Unmarshal([]byte(run("--json")), &doc); err != nil || doc.IndexLag == nil || doc.IndexLag.Posts != 4 {
+	if err := json.Unmarshal([]byte(run("--json")), &doc); err != nil || doc.IndexLag == nil || doc.IndexLag.Changes != 4 {
 		t.Errorf("status --json: index lag %+v (%v)", doc.IndexLag, err)
 	}
 }
