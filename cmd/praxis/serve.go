@@ -196,14 +196,16 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 		return err
 	}
 
-	// One ingester per --imap-ingest mailbox (URLs checked by Validate).
+	// This node's name among those sharing the database: the holder of
+	// its delivery leases and ingest leases, its row in nodes.
+	node := nodeName(cfg.Data)
+
+	// One ingester per --imap-ingest mailbox (URLs checked by Validate),
+	// each taken by one node at a time (a lease held by node's name).
 	// The store's sources become this serve's, so that `praxis list show`
 	// shows the mailboxes configured now (a new one before its first
 	// pass) and no longer one that was removed; before the listeners are
 	// announced, so a list show after them sees the new set.
-	node := nodeName(cfg.Data)
-	// The mailbox is taken by one node at a time (a lease in the store,
-	// held by this node's name), whatever the nodes given it.
 	var ingesters []*imapin.Ingester
 	configured := map[string]string{}
 	for _, raw := range cfg.IMAPIngest {

@@ -14,7 +14,9 @@
 // Failed logins are limited per client IP and per address (limiter.go), so
 // that guessing is slow even from many connections at once; a login that
 // would go over the limit is refused before any hash is computed, and the
-// refusal looks exactly like a wrong password.
+// refusal looks exactly like a wrong password. Nodes sharing a PostgreSQL
+// database count in the store instead (Authenticator.CountIn), so that a
+// guesser has one quota however many nodes it reaches.
 //
 // The package knows nothing of IMAP: the IMAP server depends on it, not
 // the reverse.
