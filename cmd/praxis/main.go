@@ -212,7 +212,7 @@ func openService(ctx context.Context, cfg *config.Config, log *slog.Logger, now 
 	if len(checker) > 0 {
 		dm = checker[0]
 	}
-	st, err := store.Open(ctx, cfg.Data, store.Options{Now: nowFn, DB: cfg.DB})
+	st, err := store.Open(ctx, cfg.Data, store.Options{Now: nowFn, DB: cfg.DB, Node: nodeName(cfg.Data)})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -52,7 +52,7 @@ func (d statusDoc) state(node string) string {
 
 // TestStatus: `praxis status` beside a running serve shows the node
 // alive with its listeners, the empty queue and the maintenance pass
-// serve made at start, and no index line (nothing measures it yet);
+// serve made at start (by the node of that name), and no index line (nothing measures it yet);
 // after a clean stop the node is stopped. The same in JSON.
 func TestStatus(t *testing.T) {
 	data := t.TempDir()
@@ -78,8 +78,8 @@ func TestStatus(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 		doc = statusOf(t, data)
 	}
-	if len(doc.Jobs) == 0 || doc.Jobs[0].At == "" {
-		t.Errorf("no job's last run: %+v", doc.Jobs)
+	if len(doc.Jobs) == 0 || doc.Jobs[0].At == "" || doc.Jobs[0].Node != node {
+		t.Errorf("jobs' last runs %+v, want one by %s", doc.Jobs, node)
 	}
 	out := praxis(t, data, "status")
 	for _, want := range []string{node + "  alive", "queue: empty", "scheduled jobs (last run):", "smtp=" + srv.smtp} {

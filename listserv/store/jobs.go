@@ -19,7 +19,7 @@ type JobClaim struct {
 // JobRun is a scheduled job's latest pass on any node.
 type JobRun struct {
 	Job  string
-	Node string // host:pid of the process that ran it
+	Node string // the node that ran it (Options.Node)
 	At   time.Time
 	Err  string // "" when the pass went well
 }
@@ -59,7 +59,7 @@ func (s *spoolTable) RecordJobRun(ctx context.Context, job string, runErr error)
 	}
 	if _, err := s.db.ExecContext(ctx, `INSERT INTO job_last_runs (job, node, ran_at, error) VALUES (?, ?, ?, ?)
 		ON CONFLICT (job) DO UPDATE SET node = excluded.node, ran_at = excluded.ran_at, error = excluded.error`,
-		job, nodeName(), s.unix(), msg); err != nil {
+		job, s.node, s.unix(), msg); err != nil {
 		return fmt.Errorf("store: record run of %s: %w", job, err)
 	}
 	return nil
@@ -85,7 +85,8 @@ func (s *spoolTable) JobRuns(ctx context.Context) ([]JobRun, error) {
 	return out, rows.Err()
 }
 
-// nodeName names this process among the nodes sharing a database.
+// nodeName names this process among the nodes sharing a database when
+// it was given no name (Options.Node).
 func nodeName() string {
 	host, err := os.Hostname()
 	if err != nil {

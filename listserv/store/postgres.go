@@ -36,7 +36,7 @@ func openPG(ctx context.Context, opts Options) (*Store, error) {
 		spool.Close()
 		return nil, fmt.Errorf("store: connect to %s: %w", where, err)
 	}
-	s := newStore(newCore(db, spool, true, opts.Now))
+	s := newStore(newCore(db, spool, true, opts))
 	return s.start(ctx, s.migratePG(ctx))
 }
 

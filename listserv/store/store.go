@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -120,6 +121,8 @@ type core struct {
 	spoolq       chan spoolReq
 	done         chan struct{}
 	now          func() time.Time
+	// node names this process in the job runs it records (Options.Node).
+	node string
 
 	// cache holds the hot reads' statements (stmts.go).
 	cache stmtCache
@@ -144,6 +147,10 @@ type Options struct {
 	// DB is a postgres:// URL: the store is then that PostgreSQL
 	// database, and dir is not used. "" is SQLite in dir.
 	DB string
+	// Node names this process among those sharing the database, in the
+	// job runs it records (serve: its host and data dir, as it names
+	// itself in nodes); "" is its host and pid.
+	Node string
 }
 
 // Open opens (creating if needed) the SQLite database in dir, or the
@@ -190,7 +197,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	spool.SetMaxOpenConns(1)
-	c := newCore(db, spool, false, opts.Now)
+	c := newCore(db, spool, false, opts)
 	s := newStore(c)
 	// While another process is switching a new file to WAL, SQLite can
 	// answer SQLITE_BUSY without consulting the busy timeout: retry.
@@ -205,8 +212,8 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	return s.start(ctx, err)
 }
 
-func newCore(db, spool *sql.DB, pg bool, now func() time.Time) *core {
-	c := &core{spoolq: make(chan spoolReq, 256), done: make(chan struct{}), now: now}
+func newCore(db, spool *sql.DB, pg bool, opts Options) *core {
+	c := &core{spoolq: make(chan spoolReq, 256), done: make(chan struct{}), now: opts.Now, node: cmp.Or(opts.Node, nodeName())}
 	c.pg = pg
 	c.db, c.spool = &pool{raw: db, d: &c.dialect}, &pool{raw: spool, d: &c.dialect}
 	return c
