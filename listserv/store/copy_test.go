@@ -1,0 +1,302 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"praxis/listserv/store/pgtest"
+)
+
+// copyFixture is a row or more in every table of the schema, with the
+// values the two engines hold differently: bytes with NUL and bytes that
+// are not UTF-8 (BLOB/BYTEA), a text value that is not UTF-8 (which
+// PostgreSQL's text cannot hold, so the copy repairs it), REAL, NULL,
+// numbers past 32 bits, SQLite's implicit rowid (archive_refs), and a
+// removed list, so sqlite_sequence is above the highest id.
+var copyFixture = []string{
+	`INSERT INTO secrets (name, value) VALUES ('web', 'c2VjcmV0'), ('unsubscribe', 'b3RoZXI=')`,
+	`INSERT INTO lists (id, address, name, subscribe_policy, post_policy, archive_policy, prefix, created_at, time_zone)
+		VALUES (1, 'cop@example.org', 'CoP', 'open', 'members', 'public', '[cop] ', 1700000000, 'Europe/Paris'),
+		(2, 'café@bücher.example', 'Bücher', 'confirm', 'open', 'private', '', 1700000001, 'UTC'),
+		(3, 'gone@example.org', 'Gone', 'open', 'open', 'public', '', 1700000002, 'UTC')`,
+	`DELETE FROM lists WHERE id = 3`,
+	`INSERT INTO members (id, list_id, address, address_key, name, role, delivery, bounce_score, created_at, moderated, warnings_sent)
+		VALUES (1, 1, 'Ann@Example.net', 'ann@example.net', 'Ann Ö', 'owner', 'each', 2.5, 1700000100, 0, 0),
+		(2, 1, 'bob@example.net', 'bob@example.net', '', 'member', 'digest', 0, 1700000101, 1, 2),
+		(3, 2, 'ann@example.net', 'ann@example.net', '', 'member', 'each', 0.125, 1700000102, 0, 0)`,
+	"INSERT INTO messages (id, list_id, list_address, kind, mail_from, rcpt, raw, state, message_id, from_addr, subject, received_at, updated_at) " +
+		"VALUES (1, 1, 'cop@example.org', 'post', 'ann@example.net', 'cop@example.org', X'46726f6d3a20610d0a0d0a00ff0d0a', 'accepted', 'a@x', 'ann@example.net', 'hello', 1700000200, 1700000201), " +
+		"(2, 1, 'cop@example.org', 'post', 'eve@example.net', 'cop@example.org', X'00', 'held', 'b@x', 'eve@example.net', CAST(X'43616665802100' AS TEXT), 1700000300, 1700000300), " +
+		"(3, NULL, 'cop-request@example.org', 'request', 'bob@example.net', 'cop-request@example.org', X'', 'done', '', '', '', 1700000400, 1700000400)",
+	`INSERT INTO deliveries (id, message_id, list_id, rcpt, mode, env_from, state, attempts, next_at, created_at, done_at, lease_node, lease_until)
+		VALUES (1, 1, 1, 'ann@example.net', 'each', 'cop-bounces@example.org', 'done', 1, 1700000200, 1700000200, 1700000210, 'node-a', 0),
+		(2, 1, 1, 'bob@example.net', 'each', 'cop-bounces@example.org', 'queued', 0, 1700000200, 1700000200, NULL, 'node-a:/srv/praxis', 1700000260),
+		(3, 1, 1, 'carol@example.net', 'each', 'cop-bounces@example.org', 'queued', 2, 1700000500, 1700000200, NULL, '', 0)`,
+	`INSERT INTO delivery_failures (list_id, rcpt, message_id, at, code, enhanced, text, permanent, scored)
+		VALUES (1, 'carol@example.net', 1, 1700000210, 550, '5.1.1', 'no such user', 1, 0), (NULL, 'x@example.net', 3, 1700000410, 451, '', '', 0, 1)`,
+	`INSERT INTO pending (token, list_id, kind, address, name, data, created_at, expires_at)
+		VALUES ('tok1', 1, 'subscribe', 'dan@example.net', 'Dan', '{}', 1700000500, 1700600500), ('tok2', 1, 'held', 'eve@example.net', '', '2', 1700000300, 1701200300)`,
+	`INSERT INTO bans (list_id, pattern, created_at) VALUES (1, '^.*@spam\.example$', 1700000600)`,
+	`INSERT INTO rate_counters (key, day, n) VALUES ('confirm:dan@example.net', 19675, 3)`,
+	`INSERT INTO dkim_keys (domain, selector, private_pem, created_at) VALUES ('example.org', 'praxis1', '-----BEGIN PRIVATE KEY-----
+MC4CAQAwBQYDK2VwBCIEIA==
+-----END PRIVATE KEY-----
+', 1700000700)`,
+	"INSERT INTO archive_blobs (hash, raw) VALUES ('h1', X'46726f6d3a20610a0a626f6479000aff'), ('h2', X'5375626a6563743a20620a0a')",
+	`INSERT INTO archive (id, list_id, message_id, hash, date, from_addr, from_name, subject, norm_subject, size, thread_id, parent_id, indexed, archived_at)
+		VALUES (1, 1, 'a@x', 'h1', 1600000000, 'ann@example.net', 'Ann', 'hello', 'hello', 16, 'a@x', '', 1, 1700000800),
+		(2, 1, 'b@x', 'h2', 1600000100, 'bob@example.net', 'Bob', 'Re: hello', 'hello', 12, 'a@x', 'a@x', 0, 1700000801),
+		(5, 2, 'a@x', 'h1', 1600000000, 'ann@example.net', 'Ann', 'hello', 'hello', 16, 'a@x', '', 1, 1700000802)`,
+	`INSERT INTO archive_refs (rowid, archive_id, list_id, ref) VALUES (7, 2, 1, 'a@x'), (8, 2, 1, 'ghost@x'), (20, 2, 1, 'older@x')`,
+	`INSERT INTO archive_threads (list_id, thread_id, root_id, subject, posts, first_date, last_date) VALUES (1, 'a@x', 1, 'hello', 2, 1600000000, 1600000100)`,
+	`INSERT INTO archive_links (archive_id, list_id, url, date) VALUES (1, 1, 'https://example.org/ü', 1600000000)`,
+	`INSERT INTO web_sessions (id_hash, address, created, expires) VALUES ('sess-hash', 'ann@example.net', 1700000900, 1800000900)`,
+	`INSERT INTO web_signins_used (nonce, expires) VALUES ('nonce1', 1800000000)`,
+	`INSERT INTO digest_runs (id, list_id, kind, period_start, period_end, volume, issue, state, created)
+		VALUES (1, 1, 'digest', 1699920000, 1700006400, 1, 7, 'done', 1700006500)`,
+	`INSERT INTO digest_sends (run_id, address_key, message_id) VALUES (1, 'bob@example.net', 3)`,
+	`INSERT INTO signatures_seen (key, spool_id, expires_at) VALUES ('sig1', 3, 1700100000)`,
+	`INSERT INTO app_passwords (list_id, address_key, hash, created_at) VALUES (1, 'ann@example.net', '$argon2id$v=19$m=65536,t=1,p=4$c2FsdA$aGFzaA', 1700001000)`,
+	`INSERT INTO imap_flags (list_id, address_key, archive_id, flags) VALUES (1, 'ann@example.net', 1, '\Flagged \Seen')`,
+	`INSERT INTO imap_sizes (archive_id, size) VALUES (1, 17), (2, 13), (5, 17)`,
+	`INSERT INTO imap_ingested (source, uidvalidity, uid, spool_id, state, reason, acted, taken_at, copy_uidvalidity, copy_uidnext)
+		VALUES ('imaps://u@h/INBOX', 4294967295, 1, 1, 'posted', '', 1, 1700001100, 0, 0), ('imaps://u@h/INBOX', 4294967295, 2, NULL, 'refused', 'too big', 0, 1700001101, 7, 40)`,
+	`INSERT INTO imap_ingest_sources (source, list_address, uidvalidity, start_uid, last_uid, updated_at) VALUES ('imaps://u@h/INBOX', 'cop@example.org', 4294967295, 1, 2, 1700001102)`,
+	"INSERT INTO imap_headers (hash, head) VALUES ('h1', X'46726f6d3a20610a0a')",
+	`INSERT INTO job_runs (job, period, node, ran_at) VALUES ('held-expiry', '2023-11-14', 'node-a:42', 1700001200)`,
+	`INSERT INTO job_last_runs (job, node, ran_at, error) VALUES ('held-expiry', 'node-a:42', 1700001200, ''), ('digests', 'node-a:42', 1700001201, 'smtp: 451')`,
+}
+
+// fixtureStore is a SQLite store in a new data dir holding copyFixture.
+func fixtureStore(t *testing.T) *Store {
+	t.Helper()
+	s := open(t, t.TempDir())
+	for _, q := range copyFixture {
+		if _, err := s.DB().Exec(q); err != nil {
+			t.Fatalf("%s: %v", firstLine(q), err)
+		}
+	}
+	return s
+}
+
+func openPGStore(t *testing.T, url string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), "", Options{DB: url})
+	must(t, err)
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// tableRows reads a table whole, each row as its columns by name (text
+// and bytes alike), sorted: the test's own reading, apart from the
+// copy's.
+func tableRows(t *testing.T, db *sql.DB, table string, withRowid bool) []string {
+	t.Helper()
+	q := `SELECT * FROM ` + table
+	if withRowid {
+		q = `SELECT rowid AS rowid, * FROM ` + table
+	}
+	rows, err := db.Query(q)
+	must(t, err)
+	defer rows.Close()
+	cols, err := rows.Columns()
+	must(t, err)
+	var out []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		must(t, rows.Scan(ptrs...))
+		fields := make([]string, len(cols))
+		for i, v := range vals {
+			if b, ok := v.([]byte); ok {
+				v = string(b)
+			}
+			fields[i] = fmt.Sprintf("%s=%#v", cols[i], v)
+		}
+		sort.Strings(fields)
+		out = append(out, strings.Join(fields, " "))
+	}
+	must(t, rows.Err())
+	sort.Strings(out)
+	return out
+}
+
+// sqliteTables lists the tables in SQLite's schema, read here and not
+// through the copy.
+func sqliteTables(t *testing.T, s *Store) []string {
+	t.Helper()
+	rows, err := s.DB().Query(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
+	must(t, err)
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var name string
+		must(t, rows.Scan(&name))
+		out = append(out, name)
+	}
+	must(t, rows.Err())
+	return out
+}
+
+// TestCopyEveryTable copies a SQLite installation with rows in every
+// table into PostgreSQL: every table of the schema is copied or skipped
+// on purpose, every row arrives as it was (ids, NULLs, bytes, REAL, text
+// outside UTF-8 repaired and counted), new ids go on past the
+// installation's, and a second run finds everything there and writes
+// nothing.
+func TestCopyEveryTable(t *testing.T) {
+	ctx := context.Background()
+	src := fixtureStore(t)
+	url := pgtest.URL(t)
+	dst := openPGStore(t, url)
+
+	var steps []CopyProgress
+	got, err := CopyInto(ctx, src, dst, func(p CopyProgress) { steps = append(steps, p) })
+	must(t, err)
+	byTable := map[string]TableCopy{}
+	for _, tc := range got {
+		byTable[tc.Table] = tc
+	}
+	for _, name := range sqliteTables(t, src) {
+		tc, copied := byTable[name]
+		_, skipped := copySkipped[name]
+		switch {
+		case strings.HasPrefix(name, "sqlite_"):
+		case skipped && copied:
+			t.Errorf("table %s is both skipped and copied", name)
+		case skipped:
+		case !copied:
+			t.Errorf("table %s is in the schema but neither copied nor skipped on purpose (copySkipped)", name)
+		case tc.Rows == 0:
+			t.Errorf("table %s has no rows in copyFixture: give it some, so its copy is tested", name)
+		case tc.Copied != tc.Rows:
+			t.Errorf("table %s: %d rows, %d copied", name, tc.Rows, tc.Copied)
+		}
+		delete(byTable, name)
+	}
+	for name := range byTable {
+		t.Errorf("copied a table %s that the schema does not have", name)
+	}
+	for _, tc := range got {
+		want := int64(0)
+		if tc.Table == "messages" {
+			want = 1 // the subject X'43616665802100'
+		}
+		if tc.Repaired != want {
+			t.Errorf("%s: %d text values repaired, want %d", tc.Table, tc.Repaired, want)
+		}
+		hasRowid := tc.Table == "archive_refs"
+		srcRows, dstRows := tableRows(t, src.DB(), tc.Table, hasRowid), tableRows(t, dst.DB(), tc.Table, false)
+		if tc.Table == "messages" {
+			for i, r := range srcRows {
+				// %#v writes the byte 0x80 and the NUL escaped.
+				srcRows[i] = strings.ReplaceAll(r, `"Cafe\x80!\x00"`, "\"Cafe\uFFFD!\"")
+			}
+		}
+		if !slices.Equal(srcRows, dstRows) {
+			t.Errorf("%s differs:\nSQLite     %q\nPostgreSQL %q", tc.Table, srcRows, dstRows)
+		}
+	}
+	for _, step := range []string{"copy", "verify"} {
+		if !slices.ContainsFunc(steps, func(p CopyProgress) bool { return p.Step == step && p.Table == "archive" && p.Done == 3 && p.Total == 3 }) {
+			t.Errorf("no progress report of %s: archive, 3 of 3: %v", step, steps)
+		}
+	}
+
+	// Ids go on past the installation's: past the removed list's too.
+	l := &List{Address: "new@example.org", Name: "New"}
+	must(t, dst.CreateList(ctx, l))
+	if l.ID != 4 {
+		t.Errorf("a new list in PostgreSQL has id %d, want 4 (3 was the removed list's)", l.ID)
+	}
+	var rowid int64
+	must(t, dst.DB().QueryRow(`INSERT INTO archive_refs (archive_id, list_id, ref) VALUES (1, 1, 'r') RETURNING rowid`).Scan(&rowid))
+	if rowid != 21 {
+		t.Errorf("a new reference has rowid %d, want 21", rowid)
+	}
+	_, err = dst.DB().Exec(`DELETE FROM archive_refs WHERE rowid = 21`)
+	must(t, err)
+	must(t, dst.DeleteList(ctx, "new@example.org"))
+
+	// Again: everything is there already.
+	again, err := CopyInto(ctx, src, dst, nil)
+	must(t, err)
+	for _, tc := range again {
+		if tc.Copied != 0 {
+			t.Errorf("the second run copied %d rows of %s", tc.Copied, tc.Table)
+		}
+	}
+}
+
+// TestCopyStoppedHalfWay: a copy stopped in the middle of a table (its
+// batches a row or two) is run again and completes, and the rows it had
+// written are not written twice.
+func TestCopyStoppedHalfWay(t *testing.T) {
+	defer func(n int) { copyBatchRows = n }(copyBatchRows)
+	copyBatchRows = 2
+	src := fixtureStore(t)
+	dst := openPGStore(t, pgtest.URL(t))
+	ctx, cancel := context.WithCancel(context.Background())
+	_, err := CopyInto(ctx, src, dst, func(p CopyProgress) {
+		if p.Step == "copy" && p.Table == "archive_refs" && p.Done == 2 {
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("a copy stopped half-way: %v", err)
+	}
+	var refs int
+	must(t, dst.DB().QueryRow(`SELECT COUNT(*) FROM archive_refs`).Scan(&refs))
+	if refs != 2 {
+		t.Fatalf("%d references in PostgreSQL after the stop, want the first batch of 2", refs)
+	}
+	got, err := CopyInto(context.Background(), src, dst, nil)
+	must(t, err)
+	for _, tc := range got {
+		if tc.Table == "archive_refs" && (tc.Rows != 3 || tc.Copied != 1) {
+			t.Errorf("the second run: archive_refs %d rows, %d copied; want 3 and 1", tc.Rows, tc.Copied)
+		}
+	}
+}
+
+// TestCopyRefusesAnotherInstallation: a database that holds another
+// installation's rows (a list of the same address under another id, a
+// secret of its own) is refused before anything is written.
+func TestCopyRefusesAnotherInstallation(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name  string
+		other []string
+		want  string
+	}{
+		{"list", []string{`INSERT INTO lists (id, address, name, subscribe_policy, post_policy, archive_policy, prefix, created_at)
+			VALUES (7, 'cop@example.org', 'CoP', 'open', 'members', 'public', '', 1700000000)`}, "lists (id=7)"},
+		{"secret", []string{`INSERT INTO secrets (name, value) VALUES ('web', 'b3RoZXI=')`}, "secrets (name=web) is in both, not the same"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dst := openPGStore(t, pgtest.URL(t))
+			for _, q := range tc.other {
+				_, err := dst.DB().Exec(q)
+				must(t, err)
+			}
+			_, err := CopyInto(ctx, fixtureStore(t), dst, nil)
+			if !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("copy into another installation's database: %v, want ErrConflict naming %s", err, tc.want)
+			}
+			var n int
+			must(t, dst.DB().QueryRow(`SELECT (SELECT COUNT(*) FROM lists) + (SELECT COUNT(*) FROM members) + (SELECT COUNT(*) FROM secrets)`).Scan(&n))
+			if n != len(tc.other) {
+				t.Errorf("%d rows in the database after the refusal, want its own %d", n, len(tc.other))
+			}
+		})
+	}
+}
