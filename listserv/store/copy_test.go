@@ -207,7 +207,9 @@ func TestCopyEveryTable(t *testing.T) {
 		}
 	}
 	for _, step := range []string{"copy", "verify"} {
-		if !slices.ContainsFunc(steps, func(p CopyProgress) bool { return p.Step == step && p.Table == "archive" && p.Done == 3 && p.Total == 3 }) {
+		if !slices.ContainsFunc(steps, func(p CopyProgress) bool {
+			return p.Step == step && p.Table == "archive" && p.Done == 3 && p.Total == 3
+		}) {
 			t.Errorf("no progress report of %s: archive, 3 of 3: %v", step, steps)
 		}
 	}
