@@ -236,13 +236,18 @@ type progress struct {
 }
 
 func newProgress(w io.Writer, name string, size int64) *progress {
-	p := &progress{w: w, name: name, size: size, start: time.Now()}
-	if f, ok := w.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			p.on = true
-		}
+	return &progress{w: w, on: isTerminal(w), name: name, size: size, start: time.Now()}
+}
+
+// isTerminal tells whether w is a terminal, where a progress bar can
+// redraw its line.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
 	}
-	return p
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 func (p *progress) update(msgs int, read int64) {

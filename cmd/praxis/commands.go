@@ -98,6 +98,9 @@ var commands = []*command{
 	{name: "digest preview", args: "LIST", opts: "[--kind digest|summary] [--period day|week] [--end DATE] [--member ADDR] [--format text|html|eml]",
 		min: 1, max: 1, flags: (*cli).digestPreview, summary: "renders one without sending it; `--end 2021-04-19` previews the week up to that day"},
 
+	{name: "migrate", opts: "--from DATA_DIR --db URL", max: 0, flags: (*cli).migrate,
+		summary: "copies a SQLite installation into PostgreSQL, idempotently, with a progress bar, and checks the counts"},
+
 	{name: "status", opts: "[--json]", max: 0, flags: (*cli).status,
 		summary: "nodes alive, queue depth and oldest entry, this node's index lag, last run of each scheduled job"},
 

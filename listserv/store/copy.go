@@ -49,9 +49,11 @@ const copyBatchBytes = 8 << 20
 // pgMaxParams is the most parameters one PostgreSQL statement can bind.
 const pgMaxParams = 65535
 
-// CopyProgress is what Copy is at: Step is "check" while it compares the
-// rows PostgreSQL holds already with the installation's, "copy" while it
-// copies, "verify" while it compares both sides at the end.
+// CopyProgress is where CopyInto is: Step is "check" while it compares
+// the rows PostgreSQL holds already with the installation's, "copy" while
+// it copies, "verify" while it compares both sides at the end; Done of
+// Total rows of Table (the installation's). Each step reports each
+// table as it starts it (Done 0), and then after each batch.
 type CopyProgress struct {
 	Step        string
 	Table       string
@@ -119,12 +121,20 @@ func CopyInto(ctx context.Context, src, dst *Store, progress func(CopyProgress))
 			return nil, fmt.Errorf("store: copy: count %s: %w", t.name, err)
 		}
 	}
-	for _, t := range c.tables {
-		if err := c.check(ctx, t); err != nil {
+	// Every row PostgreSQL holds is one of the installation's (check), so
+	// a table with as many rows as the installation's is complete.
+	complete := make([]bool, len(c.tables))
+	for i, t := range c.tables {
+		have, err := c.check(ctx, t, out[i].Rows)
+		if err != nil {
 			return nil, err
 		}
+		complete[i] = have == out[i].Rows
 	}
 	for i, t := range c.tables {
+		if complete[i] {
+			continue
+		}
 		if out[i].Copied, out[i].Repaired, err = c.copy(ctx, t, out[i].Rows); err != nil {
 			return nil, err
 		}
@@ -502,17 +512,18 @@ func (t *copyTable) keyOf(row []any) []any {
 // check compares the rows PostgreSQL holds of t already with the
 // installation's: each must be there, the same. A copy stopped half-way
 // left only such rows; another installation's, or rows a node changed
-// since, are ErrConflict.
-func (c *copier) check(ctx context.Context, t *copyTable) error {
+// since, are ErrConflict. It returns how many rows PostgreSQL holds.
+func (c *copier) check(ctx context.Context, t *copyTable, total int64) (int64, error) {
 	var after []any
 	var done int64
+	c.progress(CopyProgress{Step: "check", Table: t.name, Total: total})
 	for {
 		have, err := c.readBatch(ctx, t, false, after)
 		if err != nil {
-			return fmt.Errorf("store: copy: read %s in PostgreSQL: %w", t.name, err)
+			return done, fmt.Errorf("store: copy: read %s in PostgreSQL: %w", t.name, err)
 		}
 		if len(have) == 0 {
-			return nil
+			return done, nil
 		}
 		// The installation's rows of the same keys.
 		var args []any
@@ -540,20 +551,20 @@ func (c *copier) check(ctx context.Context, t *copyTable) error {
 				return nil
 			})
 		if err != nil {
-			return fmt.Errorf("store: copy: read %s: %w", t.name, err)
+			return done, fmt.Errorf("store: copy: read %s: %w", t.name, err)
 		}
 		for _, row := range have {
 			key := t.keyOf(row)
 			mine, ok := ours[string(appendRow(nil, key))]
 			switch {
 			case !ok:
-				return fmt.Errorf("store: copy: %w: %s %s is in PostgreSQL but not in the installation", ErrConflict, t.name, t.describeKey(key))
+				return done, fmt.Errorf("store: copy: %w: %s %s is in PostgreSQL but not in the installation", ErrConflict, t.name, t.describeKey(key))
 			case string(appendRow(nil, mine)) != string(appendRow(nil, row)):
-				return fmt.Errorf("store: copy: %w: %s %s is in both, not the same", ErrConflict, t.name, t.describeKey(key))
+				return done, fmt.Errorf("store: copy: %w: %s %s is in both, not the same", ErrConflict, t.name, t.describeKey(key))
 			}
 		}
 		done += int64(len(have))
-		c.progress(CopyProgress{Step: "check", Table: t.name, Done: done})
+		c.progress(CopyProgress{Step: "check", Table: t.name, Done: done, Total: total})
 		after = t.keyOf(have[len(have)-1])
 	}
 }
@@ -779,6 +790,7 @@ func (s *tableSum) add(row []any) {
 // sums reads t whole on both sides and sums it: the installation's rows
 // as the copy wrote them (toPG), PostgreSQL's as they are.
 func (c *copier) sums(ctx context.Context, t *copyTable, total int64) (src, dst tableSum, err error) {
+	c.progress(CopyProgress{Step: "verify", Table: t.name, Total: total})
 	scanInto := func(db querier, sqlite bool, sum *tableSum) error {
 		return eachRow(ctx, db, `SELECT `+t.colList(sqlite)+` FROM `+t.quoted, nil, func(scan func(...any) error) error {
 			row := make([]any, len(t.cols))

@@ -153,6 +153,9 @@ type Options struct {
 	Node string
 }
 
+// SQLiteFile is the SQLite database's file in the data dir.
+const SQLiteFile = "praxis.db"
+
 // Open opens (creating if needed) the SQLite database in dir, or the
 // PostgreSQL database opts.DB names, and migrates it.
 func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
@@ -168,7 +171,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	if opts.BusyTimeout == 0 {
 		opts.BusyTimeout = 15 * time.Second
 	}
-	path := filepath.Join(dir, "praxis.db")
+	path := filepath.Join(dir, SQLiteFile)
 	// WAL lets readers (the CLI, the web) run beside the writer, and
 	// immediate transactions take the write lock up front, so two writers
 	// wait on the busy timeout instead of failing on a lock upgrade.
