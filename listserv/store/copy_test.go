@@ -1,16 +1,15 @@
-package store
+package store_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
-	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 
+	"praxis/listserv/store"
 	"praxis/listserv/store/pgtest"
+	"praxis/listserv/store/storetest"
 )
 
 // copyFixture is a row or more in every table of the schema, with the
@@ -73,77 +72,50 @@ MC4CAQAwBQYDK2VwBCIEIA==
 	`INSERT INTO job_last_runs (job, node, ran_at, error) VALUES ('held-expiry', 'node-a:42', 1700001200, ''), ('digests', 'node-a:42', 1700001201, 'smtp: 451')`,
 }
 
-// fixtureStore is a SQLite store in a new data dir holding copyFixture.
-func fixtureStore(t *testing.T) *Store {
+// check stops the test at a step that failed.
+func check(t *testing.T, err error) {
 	t.Helper()
-	s := open(t, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// fixtureStore is a SQLite store in a new data dir holding copyFixture.
+func fixtureStore(t *testing.T) *store.Store {
+	t.Helper()
+	s, err := store.Open(context.Background(), t.TempDir(), store.Options{})
+	check(t, err)
+	t.Cleanup(func() { s.Close() })
 	for _, q := range copyFixture {
 		if _, err := s.DB().Exec(q); err != nil {
-			t.Fatalf("%s: %v", firstLine(q), err)
+			t.Fatalf("%s: %v", strings.SplitN(q, "\n", 2)[0], err)
 		}
 	}
 	return s
 }
 
-func openPGStore(t *testing.T, url string) *Store {
+func openPGStore(t *testing.T, url string) *store.Store {
 	t.Helper()
-	s, err := Open(context.Background(), "", Options{DB: url})
-	must(t, err)
+	s, err := store.Open(context.Background(), "", store.Options{DB: url})
+	check(t, err)
 	t.Cleanup(func() { s.Close() })
 	return s
 }
 
-// tableRows reads a table whole, each row as its columns by name (text
-// and bytes alike), sorted: the test's own reading, apart from the
-// copy's.
-func tableRows(t *testing.T, db *sql.DB, table string, withRowid bool) []string {
-	t.Helper()
-	q := `SELECT * FROM ` + table
-	if withRowid {
-		q = `SELECT rowid AS rowid, * FROM ` + table
-	}
-	rows, err := db.Query(q)
-	must(t, err)
-	defer rows.Close()
-	cols, err := rows.Columns()
-	must(t, err)
-	var out []string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		must(t, rows.Scan(ptrs...))
-		fields := make([]string, len(cols))
-		for i, v := range vals {
-			if b, ok := v.([]byte); ok {
-				v = string(b)
-			}
-			fields[i] = fmt.Sprintf("%s=%#v", cols[i], v)
-		}
-		sort.Strings(fields)
-		out = append(out, strings.Join(fields, " "))
-	}
-	must(t, rows.Err())
-	sort.Strings(out)
-	return out
-}
-
 // sqliteTables lists the tables in SQLite's schema, read here and not
 // through the copy.
-func sqliteTables(t *testing.T, s *Store) []string {
+func sqliteTables(t *testing.T, s *store.Store) []string {
 	t.Helper()
 	rows, err := s.DB().Query(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
-	must(t, err)
+	check(t, err)
 	defer rows.Close()
 	var out []string
 	for rows.Next() {
 		var name string
-		must(t, rows.Scan(&name))
+		check(t, rows.Scan(&name))
 		out = append(out, name)
 	}
-	must(t, rows.Err())
+	check(t, rows.Err())
 	return out
 }
 
@@ -159,16 +131,16 @@ func TestCopyEveryTable(t *testing.T) {
 	url := pgtest.URL(t)
 	dst := openPGStore(t, url)
 
-	var steps []CopyProgress
-	got, err := CopyInto(ctx, src, dst, func(p CopyProgress) { steps = append(steps, p) })
-	must(t, err)
-	byTable := map[string]TableCopy{}
+	var steps []store.CopyProgress
+	got, err := store.CopyInto(ctx, src, dst, func(p store.CopyProgress) { steps = append(steps, p) })
+	check(t, err)
+	byTable := map[string]store.TableCopy{}
 	for _, tc := range got {
 		byTable[tc.Table] = tc
 	}
 	for _, name := range sqliteTables(t, src) {
 		tc, copied := byTable[name]
-		_, skipped := copySkipped[name]
+		_, skipped := store.CopySkipped[name]
 		switch {
 		case strings.HasPrefix(name, "sqlite_"):
 		case skipped && copied:
@@ -194,8 +166,11 @@ func TestCopyEveryTable(t *testing.T) {
 		if tc.Repaired != want {
 			t.Errorf("%s: %d text values repaired, want %d", tc.Table, tc.Repaired, want)
 		}
-		hasRowid := tc.Table == "archive_refs"
-		srcRows, dstRows := tableRows(t, src.DB(), tc.Table, hasRowid), tableRows(t, dst.DB(), tc.Table, false)
+		cols := "*"
+		if tc.Table == "archive_refs" {
+			cols = "rowid AS rowid, *"
+		}
+		srcRows, dstRows := storetest.TableRows(t, src.DB(), tc.Table, cols), storetest.TableRows(t, dst.DB(), tc.Table, "*")
 		if tc.Table == "messages" {
 			for i, r := range srcRows {
 				// %#v writes the byte 0x80 and the NUL escaped.
@@ -207,7 +182,7 @@ func TestCopyEveryTable(t *testing.T) {
 		}
 	}
 	for _, step := range []string{"copy", "verify"} {
-		if !slices.ContainsFunc(steps, func(p CopyProgress) bool {
+		if !slices.ContainsFunc(steps, func(p store.CopyProgress) bool {
 			return p.Step == step && p.Table == "archive" && p.Done == 3 && p.Total == 3
 		}) {
 			t.Errorf("no progress report of %s: archive, 3 of 3: %v", step, steps)
@@ -215,23 +190,23 @@ func TestCopyEveryTable(t *testing.T) {
 	}
 
 	// Ids go on past the installation's: past the removed list's too.
-	l := &List{Address: "new@example.org", Name: "New"}
-	must(t, dst.CreateList(ctx, l))
+	l := &store.List{Address: "new@example.org", Name: "New"}
+	check(t, dst.CreateList(ctx, l))
 	if l.ID != 4 {
 		t.Errorf("a new list in PostgreSQL has id %d, want 4 (3 was the removed list's)", l.ID)
 	}
 	var rowid int64
-	must(t, dst.DB().QueryRow(`INSERT INTO archive_refs (archive_id, list_id, ref) VALUES (1, 1, 'r') RETURNING rowid`).Scan(&rowid))
+	check(t, dst.DB().QueryRow(`INSERT INTO archive_refs (archive_id, list_id, ref) VALUES (1, 1, 'r') RETURNING rowid`).Scan(&rowid))
 	if rowid != 21 {
 		t.Errorf("a new reference has rowid %d, want 21", rowid)
 	}
 	_, err = dst.DB().Exec(`DELETE FROM archive_refs WHERE rowid = 21`)
-	must(t, err)
-	must(t, dst.DeleteList(ctx, "new@example.org"))
+	check(t, err)
+	check(t, dst.DeleteList(ctx, "new@example.org"))
 
 	// Again: everything is there already.
-	again, err := CopyInto(ctx, src, dst, nil)
-	must(t, err)
+	again, err := store.CopyInto(ctx, src, dst, nil)
+	check(t, err)
 	for _, tc := range again {
 		if tc.Copied != 0 {
 			t.Errorf("the second run copied %d rows of %s", tc.Copied, tc.Table)
@@ -243,12 +218,12 @@ func TestCopyEveryTable(t *testing.T) {
 // batches a row or two) is run again and completes, and the rows it had
 // written are not written twice.
 func TestCopyStoppedHalfWay(t *testing.T) {
-	defer func(n int) { copyBatchRows = n }(copyBatchRows)
-	copyBatchRows = 2
+	defer func(n int) { *store.CopyBatchRows = n }(*store.CopyBatchRows)
+	*store.CopyBatchRows = 2
 	src := fixtureStore(t)
 	dst := openPGStore(t, pgtest.URL(t))
 	ctx, cancel := context.WithCancel(context.Background())
-	_, err := CopyInto(ctx, src, dst, func(p CopyProgress) {
+	_, err := store.CopyInto(ctx, src, dst, func(p store.CopyProgress) {
 		if p.Step == "copy" && p.Table == "archive_refs" && p.Done == 2 {
 			cancel()
 		}
@@ -257,12 +232,12 @@ func TestCopyStoppedHalfWay(t *testing.T) {
 		t.Fatalf("a copy stopped half-way: %v", err)
 	}
 	var refs int
-	must(t, dst.DB().QueryRow(`SELECT COUNT(*) FROM archive_refs`).Scan(&refs))
+	check(t, dst.DB().QueryRow(`SELECT COUNT(*) FROM archive_refs`).Scan(&refs))
 	if refs != 2 {
 		t.Fatalf("%d references in PostgreSQL after the stop, want the first batch of 2", refs)
 	}
-	got, err := CopyInto(context.Background(), src, dst, nil)
-	must(t, err)
+	got, err := store.CopyInto(context.Background(), src, dst, nil)
+	check(t, err)
 	for _, tc := range got {
 		if tc.Table == "archive_refs" && (tc.Rows != 3 || tc.Copied != 1) {
 			t.Errorf("the second run: archive_refs %d rows, %d copied; want 3 and 1", tc.Rows, tc.Copied)
@@ -288,14 +263,14 @@ func TestCopyRefusesAnotherInstallation(t *testing.T) {
 			dst := openPGStore(t, pgtest.URL(t))
 			for _, q := range tc.other {
 				_, err := dst.DB().Exec(q)
-				must(t, err)
+				check(t, err)
 			}
-			_, err := CopyInto(ctx, fixtureStore(t), dst, nil)
-			if !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("copy into another installation's database: %v, want ErrConflict naming %s", err, tc.want)
+			_, err := store.CopyInto(ctx, fixtureStore(t), dst, nil)
+			if !errors.Is(err, store.ErrConflict) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("copy into another installation's database: %v, want store.ErrConflict naming %s", err, tc.want)
 			}
 			var n int
-			must(t, dst.DB().QueryRow(`SELECT (SELECT COUNT(*) FROM lists) + (SELECT COUNT(*) FROM members) + (SELECT COUNT(*) FROM secrets)`).Scan(&n))
+			check(t, dst.DB().QueryRow(`SELECT (SELECT COUNT(*) FROM lists) + (SELECT COUNT(*) FROM members) + (SELECT COUNT(*) FROM secrets)`).Scan(&n))
 			if n != len(tc.other) {
 				t.Errorf("%d rows in the database after the refusal, want its own %d", n, len(tc.other))
 			}
