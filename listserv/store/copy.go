@@ -161,13 +161,6 @@ func CopyInto(ctx context.Context, src, dst *Store, progress func(CopyProgress))
 	return out, nil
 }
 
-// CopiedTables are the tables CopyInto copies from src, a SQLite store:
-// every table of its schema but SQLite's own and copySkipped's. Tests
-// hold it to the schema, so a table is never left behind unnoticed.
-func CopiedTables(ctx context.Context, src *Store) ([]string, error) {
-	return sqliteTableNames(ctx, src.db.raw)
-}
-
 // querier is what the copy reads through: SQLite's transaction, or
 // PostgreSQL's pool (whose statements are written for it, $n and all).
 type querier interface {
@@ -476,12 +469,8 @@ func (c *copier) readBatch(ctx context.Context, t *copyTable, fromSQLite bool, a
 	var out [][]any
 	size := 0
 	for rows.Next() {
-		row := make([]any, len(t.cols))
-		ptrs := make([]any, len(row))
-		for i := range row {
-			ptrs[i] = &row[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
+		row, err := t.scanRow(rows.Scan)
+		if err != nil {
 			return nil, err
 		}
 		out = append(out, row)
@@ -498,6 +487,16 @@ func (c *copier) readBatch(ctx context.Context, t *copyTable, fromSQLite bool, a
 		}
 	}
 	return out, rows.Err()
+}
+
+// scanRow scans a row of t's columns, each value as the driver gives it.
+func (t *copyTable) scanRow(scan func(...any) error) ([]any, error) {
+	row := make([]any, len(t.cols))
+	ptrs := make([]any, len(row))
+	for i := range row {
+		ptrs[i] = &row[i]
+	}
+	return row, scan(ptrs...)
 }
 
 // keyOf is the key values of row.
@@ -535,12 +534,8 @@ func (c *copier) check(ctx context.Context, t *copyTable, total int64) (int64, e
 		ours := map[string][]any{}
 		err = eachRow(ctx, c.src, `SELECT `+t.colList(true)+` FROM `+t.quoted+` WHERE `+t.keyList(true)+` IN (VALUES `+strings.Join(tuples, ", ")+`)`, args,
 			func(scan func(...any) error) error {
-				row := make([]any, len(t.cols))
-				ptrs := make([]any, len(row))
-				for i := range row {
-					ptrs[i] = &row[i]
-				}
-				if err := scan(ptrs...); err != nil {
+				row, err := t.scanRow(scan)
+				if err != nil {
 					return err
 				}
 				conv, _, err := t.toPG(row)
@@ -793,12 +788,8 @@ func (c *copier) sums(ctx context.Context, t *copyTable, total int64) (src, dst 
 	c.progress(CopyProgress{Step: "verify", Table: t.name, Total: total})
 	scanInto := func(db querier, sqlite bool, sum *tableSum) error {
 		return eachRow(ctx, db, `SELECT `+t.colList(sqlite)+` FROM `+t.quoted, nil, func(scan func(...any) error) error {
-			row := make([]any, len(t.cols))
-			ptrs := make([]any, len(row))
-			for i := range row {
-				ptrs[i] = &row[i]
-			}
-			if err := scan(ptrs...); err != nil {
+			row, err := t.scanRow(scan)
+			if err != nil {
 				return err
 			}
 			if sqlite {
