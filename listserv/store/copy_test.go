@@ -277,3 +277,27 @@ func TestCopyRefusesAnotherInstallation(t *testing.T) {
 		})
 	}
 }
+
+// TestCopyComparesAtTheEnd: a table that PostgreSQL holds otherwise once
+// the copy is written (here changed by another hand just before the
+// comparison: a row gone, a value changed) fails the copy, naming it.
+func TestCopyComparesAtTheEnd(t *testing.T) {
+	src := fixtureStore(t)
+	dst := openPGStore(t, pgtest.URL(t))
+	_, err := store.CopyInto(context.Background(), src, dst, func(p store.CopyProgress) {
+		if p.Step == "verify" && p.Done == 0 && p.Table == "lists" {
+			_, err := dst.DB().Exec(`UPDATE members SET name = 'Someone else' WHERE id = 2`)
+			check(t, err)
+			_, err = dst.DB().Exec(`DELETE FROM bans`)
+			check(t, err)
+		}
+	})
+	if !errors.Is(err, store.ErrMismatch) {
+		t.Fatalf("a copy that differs at the end: %v, want ErrMismatch", err)
+	}
+	for _, want := range []string{"bans: 1 rows in the installation, 0 in PostgreSQL", "members: 3 rows on both sides, but not the same contents"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error %q does not say %q", err, want)
+		}
+	}
+}
