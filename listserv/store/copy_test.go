@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"slices"
 	"strings"
@@ -299,5 +300,28 @@ func TestCopyComparesAtTheEnd(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("the error %q does not say %q", err, want)
 		}
+	}
+}
+
+// TestCopyOneAtATime: while one copy runs into a database (its lock held
+// here), another is refused instead of interleaving with it.
+func TestCopyOneAtATime(t *testing.T) {
+	url := pgtest.URL(t)
+	dst := openPGStore(t, url)
+	other, err := sql.Open("pgx", url)
+	check(t, err)
+	defer other.Close()
+	conn, err := other.Conn(context.Background())
+	check(t, err)
+	defer conn.Close()
+	_, err = conn.ExecContext(context.Background(), `SELECT pg_advisory_lock(hashtextextended('praxis migrate', 0))`)
+	check(t, err)
+	if _, err := store.CopyInto(context.Background(), fixtureStore(t), dst, nil); err == nil || !strings.Contains(err.Error(), "another praxis migrate") {
+		t.Fatalf("a copy beside another: %v", err)
+	}
+	var n int
+	check(t, dst.DB().QueryRow(`SELECT COUNT(*) FROM lists`).Scan(&n))
+	if n != 0 {
+		t.Errorf("%d lists copied beside another copy", n)
 	}
 }
