@@ -78,6 +78,7 @@ func (c *cli) migrate(fs *flag.FlagSet) runFunc {
 		for _, t := range tables {
 			fmt.Fprintf(c.stdout, "  %-22s %9d rows  %9d new\n", t.Table, t.Rows, t.Copied)
 		}
+		fmt.Fprintf(c.stdout, "next: praxis serve --data %s --db URL (the data dir keeps its index, which is still this archive's)\n", *from)
 		return nil
 	}
 }

@@ -16,4 +16,8 @@
 // (wmu, and the file's lock across processes); on PostgreSQL writers of
 // several nodes run at once, and a write that depends on what its
 // transaction read takes lockKey or is a single conditional statement.
+//
+// copy.go moves a SQLite installation into PostgreSQL (`praxis migrate`,
+// CopyInto): every table the SQLite schema has, with its ids, in
+// batches that a second run skips, checked on both sides at the end.
 package store
