@@ -129,7 +129,10 @@ func CopyInto(ctx context.Context, src, dst *Store, progress func(CopyProgress))
 		if err != nil {
 			return nil, err
 		}
-		complete[i] = have == out[i].Rows
+		complete[i] = have == out[i].Rows && c.seeds[t] == nil
+	}
+	if err := c.dropSeeds(ctx); err != nil {
+		return nil, err
 	}
 	for i, t := range c.tables {
 		if complete[i] {
@@ -176,6 +179,13 @@ type copier struct {
 	// seq is sqlite_sequence: the highest id each AUTOINCREMENT table
 	// ever gave, which may be above its highest row's (a removed list).
 	seq map[string]int64
+	// migrationTx are the transactions that applied PostgreSQL's
+	// migrations (the xmin of schema_migrations' rows): a row one of them
+	// wrote, and no one changed since, is a seed of the schema.
+	migrationTx map[string]bool
+	// seeds are the keys of the seed rows that differ from the
+	// installation's, by table: replaced by the installation's.
+	seeds map[*copyTable][][]any
 }
 
 // copyTable is one table as both engines have it.
@@ -317,6 +327,17 @@ func (c *copier) plan(ctx context.Context) error {
 			return errors.New("store: copy: the foreign keys go round in a cycle")
 		}
 	}
+	c.migrationTx, c.seeds = map[string]bool{}, map[*copyTable][][]any{}
+	if err := eachRow(ctx, c.dst, `SELECT DISTINCT xmin::text FROM schema_migrations`, nil, func(scan func(...any) error) error {
+		var xmin string
+		if err := scan(&xmin); err != nil {
+			return err
+		}
+		c.migrationTx[xmin] = true
+		return nil
+	}); err != nil {
+		return fmt.Errorf("store: copy: PostgreSQL's migrations: %w", err)
+	}
 	c.seq = map[string]int64{}
 	if err := eachRow(ctx, c.src, `SELECT name, seq FROM sqlite_sequence`, nil, func(scan func(...any) error) error {
 		var name string
@@ -446,9 +467,17 @@ func (t *copyTable) batchRows() int {
 
 // readBatch reads the next batch of t in key order after the key after
 // (nil: from the start), from SQLite or PostgreSQL, up to the batch's
-// bounds. Values are as the driver gives them.
+// bounds. Values are as the driver gives them; a row read from
+// PostgreSQL has one more at its end, the id of the transaction that
+// wrote it (xmin).
 func (c *copier) readBatch(ctx context.Context, t *copyTable, fromSQLite bool, after []any) ([][]any, error) {
 	q := `SELECT ` + t.colList(fromSQLite) + ` FROM ` + t.quoted
+	extra := 0
+	if !fromSQLite {
+		// Which transaction wrote the row (seed).
+		q = `SELECT ` + t.colList(false) + `, xmin::text FROM ` + t.quoted
+		extra = 1
+	}
 	if after != nil {
 		p := placeholders(len(t.key), 1)
 		if fromSQLite {
@@ -469,7 +498,7 @@ func (c *copier) readBatch(ctx context.Context, t *copyTable, fromSQLite bool, a
 	var out [][]any
 	size := 0
 	for rows.Next() {
-		row, err := t.scanRow(rows.Scan)
+		row, err := scanRow(rows.Scan, len(t.cols)+extra)
 		if err != nil {
 			return nil, err
 		}
@@ -489,9 +518,9 @@ func (c *copier) readBatch(ctx context.Context, t *copyTable, fromSQLite bool, a
 	return out, rows.Err()
 }
 
-// scanRow scans a row of t's columns, each value as the driver gives it.
-func (t *copyTable) scanRow(scan func(...any) error) ([]any, error) {
-	row := make([]any, len(t.cols))
+// scanRow scans a row of n values, each as the driver gives it.
+func scanRow(scan func(...any) error, n int) ([]any, error) {
+	row := make([]any, n)
 	ptrs := make([]any, len(row))
 	for i := range row {
 		ptrs[i] = &row[i]
@@ -511,7 +540,11 @@ func (t *copyTable) keyOf(row []any) []any {
 // check compares the rows PostgreSQL holds of t already with the
 // installation's: each must be there, the same. A copy stopped half-way
 // left only such rows; another installation's, or rows a node changed
-// since, are ErrConflict. It returns how many rows PostgreSQL holds.
+// since, are ErrConflict. A row PostgreSQL's own migrations wrote (a
+// counter's first value, say) is the schema's, not an installation's:
+// one that differs from the installation's is kept in c.seeds, to be
+// replaced. It returns how many of t's rows PostgreSQL holds as they are
+// in the installation.
 func (c *copier) check(ctx context.Context, t *copyTable, total int64) (int64, error) {
 	var after []any
 	var done int64
@@ -534,7 +567,7 @@ func (c *copier) check(ctx context.Context, t *copyTable, total int64) (int64, e
 		ours := map[string][]any{}
 		err = eachRow(ctx, c.src, `SELECT `+t.colList(true)+` FROM `+t.quoted+` WHERE `+t.keyList(true)+` IN (VALUES `+strings.Join(tuples, ", ")+`)`, args,
 			func(scan func(...any) error) error {
-				row, err := t.scanRow(scan)
+				row, err := scanRow(scan, len(t.cols))
 				if err != nil {
 					return err
 				}
@@ -551,17 +584,47 @@ func (c *copier) check(ctx context.Context, t *copyTable, total int64) (int64, e
 		for _, row := range have {
 			key := t.keyOf(row)
 			mine, ok := ours[string(appendRow(nil, key))]
-			switch {
-			case !ok:
-				return done, fmt.Errorf("store: copy: %w: %s %s is in PostgreSQL but not in the installation", ErrConflict, t.name, t.describeKey(key))
-			case string(appendRow(nil, mine)) != string(appendRow(nil, row)):
-				return done, fmt.Errorf("store: copy: %w: %s %s is in both, not the same", ErrConflict, t.name, t.describeKey(key))
+			if ok && string(appendRow(nil, mine)) == string(appendRow(nil, row[:len(t.cols)])) {
+				done++
+				continue
 			}
+			if xmin, _ := row[len(t.cols)].(string); c.migrationTx[xmin] {
+				c.seeds[t] = append(c.seeds[t], key)
+				continue
+			}
+			if !ok {
+				return done, fmt.Errorf("store: copy: %w: %s %s is in PostgreSQL but not in the installation", ErrConflict, t.name, t.describeKey(key))
+			}
+			return done, fmt.Errorf("store: copy: %w: %s %s is in both, not the same", ErrConflict, t.name, t.describeKey(key))
 		}
-		done += int64(len(have))
 		c.progress(CopyProgress{Step: "check", Table: t.name, Done: done, Total: total})
 		after = t.keyOf(have[len(have)-1])
 	}
+}
+
+// dropSeeds deletes the seed rows that differ from the installation's, in
+// one transaction, once every table is checked (nothing is written before
+// a refusal); the copy then writes the installation's.
+func (c *copier) dropSeeds(ctx context.Context) error {
+	if len(c.seeds) == 0 {
+		return nil
+	}
+	tx, err := c.dst.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: copy: %w", err)
+	}
+	defer tx.Rollback()
+	for _, t := range c.tables {
+		for _, key := range c.seeds[t] {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+t.quoted+` WHERE `+t.keyList(false)+` = `+placeholders(len(key), 1), key...); err != nil {
+				return fmt.Errorf("store: copy: replace %s %s: %w", t.name, t.describeKey(key), err)
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: copy: %w", err)
+	}
+	return nil
 }
 
 // describeKey names a row by its key, for an error: "id=3".
@@ -788,7 +851,7 @@ func (c *copier) sums(ctx context.Context, t *copyTable, total int64) (src, dst 
 	c.progress(CopyProgress{Step: "verify", Table: t.name, Total: total})
 	scanInto := func(db querier, sqlite bool, sum *tableSum) error {
 		return eachRow(ctx, db, `SELECT `+t.colList(sqlite)+` FROM `+t.quoted, nil, func(scan func(...any) error) error {
-			row, err := t.scanRow(scan)
+			row, err := scanRow(scan, len(t.cols))
 			if err != nil {
 				return err
 			}

@@ -325,3 +325,60 @@ func TestCopyOneAtATime(t *testing.T) {
 		t.Errorf("%d lists copied beside another copy", n)
 	}
 }
+
+// TestCopyReplacesSeeds: rows that PostgreSQL's migrations wrote in the
+// transaction that applied them (a counter's first value, say) are the
+// schema's: where the installation has them otherwise, or not at all, its
+// own replace them. Once a node has changed such a row, it is the
+// database's, and a difference is a conflict again.
+func TestCopyReplacesSeeds(t *testing.T) {
+	ctx := context.Background()
+	seed := func(t *testing.T, dst *store.Store) {
+		t.Helper()
+		// As a migration would: in the transaction that records it.
+		tx, err := dst.DB().Begin()
+		check(t, err)
+		defer tx.Rollback()
+		for _, q := range []string{
+			`INSERT INTO schema_migrations (version, applied_at) VALUES (9999, 0)`,
+			`INSERT INTO secrets (name, value) VALUES ('web', 'seeded')`,
+			`INSERT INTO job_last_runs (job, node, ran_at) VALUES ('seeded-job', '', 0)`,
+		} {
+			_, err := tx.Exec(q)
+			check(t, err)
+		}
+		check(t, tx.Commit())
+	}
+	t.Run("replaced", func(t *testing.T) {
+		src, dst := fixtureStore(t), openPGStore(t, pgtest.URL(t))
+		seed(t, dst)
+		got, err := store.CopyInto(ctx, src, dst, nil)
+		check(t, err)
+		for _, tc := range got {
+			if (tc.Table == "secrets" || tc.Table == "job_last_runs") && tc.Copied != tc.Rows {
+				t.Errorf("%s: %d of %d rows copied", tc.Table, tc.Copied, tc.Rows)
+			}
+		}
+		var web string
+		check(t, dst.DB().QueryRow(`SELECT value FROM secrets WHERE name = 'web'`).Scan(&web))
+		var seeded int
+		check(t, dst.DB().QueryRow(`SELECT COUNT(*) FROM job_last_runs WHERE job = 'seeded-job'`).Scan(&seeded))
+		if web != "c2VjcmV0" || seeded != 0 {
+			t.Errorf("after the copy: the web secret %q, %d seeded jobs; want the installation's and none", web, seeded)
+		}
+	})
+	t.Run("changed since", func(t *testing.T) {
+		src, dst := fixtureStore(t), openPGStore(t, pgtest.URL(t))
+		seed(t, dst)
+		_, err := dst.DB().Exec(`UPDATE job_last_runs SET node = 'node-b', ran_at = 1700002000 WHERE job = 'seeded-job'`)
+		check(t, err)
+		if _, err := store.CopyInto(ctx, src, dst, nil); !errors.Is(err, store.ErrConflict) || !strings.Contains(err.Error(), "job_last_runs (job=seeded-job)") {
+			t.Fatalf("a seed a node changed: %v, want ErrConflict naming it", err)
+		}
+		var web string
+		check(t, dst.DB().QueryRow(`SELECT value FROM secrets WHERE name = 'web'`).Scan(&web))
+		if web != "seeded" {
+			t.Errorf("the refused copy changed the seeded secret to %q", web)
+		}
+	})
+}
