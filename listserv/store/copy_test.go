@@ -49,10 +49,10 @@ MC4CAQAwBQYDK2VwBCIEIA==
 -----END PRIVATE KEY-----
 ', 1700000700)`,
 	"INSERT INTO archive_blobs (hash, raw) VALUES ('h1', X'46726f6d3a20610a0a626f6479000aff'), ('h2', X'5375626a6563743a20620a0a')",
-	`INSERT INTO archive (id, list_id, message_id, hash, date, from_addr, from_name, subject, norm_subject, size, thread_id, parent_id, indexed, archived_at)
-		VALUES (1, 1, 'a@x', 'h1', 1600000000, 'ann@example.net', 'Ann', 'hello', 'hello', 16, 'a@x', '', 1, 1700000800),
-		(2, 1, 'b@x', 'h2', 1600000100, 'bob@example.net', 'Bob', 'Re: hello', 'hello', 12, 'a@x', 'a@x', 0, 1700000801),
-		(5, 2, 'a@x', 'h1', 1600000000, 'ann@example.net', 'Ann', 'hello', 'hello', 16, 'a@x', '', 1, 1700000802)`,
+	`INSERT INTO archive (id, list_id, message_id, hash, date, from_addr, from_name, subject, norm_subject, size, thread_id, parent_id, archived_at)
+		VALUES (1, 1, 'a@x', 'h1', 1600000000, 'ann@example.net', 'Ann', 'hello', 'hello', 16, 'a@x', '', 1700000800),
+		(2, 1, 'b@x', 'h2', 1600000100, 'bob@example.net', 'Bob', 'Re: hello', 'hello', 12, 'a@x', 'a@x', 1700000801),
+		(5, 2, 'a@x', 'h1', 1600000000, 'ann@example.net', 'Ann', 'hello', 'hello', 16, 'a@x', '', 1700000802)`,
 	`INSERT INTO archive_refs (rowid, archive_id, list_id, ref) VALUES (7, 2, 1, 'a@x'), (8, 2, 1, 'ghost@x'), (20, 2, 1, 'older@x')`,
 	`INSERT INTO archive_threads (list_id, thread_id, root_id, subject, posts, first_date, last_date) VALUES (1, 'a@x', 1, 'hello', 2, 1600000000, 1600000100)`,
 	`INSERT INTO archive_links (archive_id, list_id, url, date) VALUES (1, 1, 'https://example.org/ü', 1600000000)`,
