@@ -70,6 +70,10 @@ MC4CAQAwBQYDK2VwBCIEIA==
 	`INSERT INTO imap_ingest_sources (source, list_address, uidvalidity, start_uid, last_uid, updated_at) VALUES ('imaps://u@h/INBOX', 'cop@example.org', 4294967295, 1, 2, 1700001102)`,
 	"INSERT INTO imap_headers (hash, head) VALUES ('h1', X'46726f6d3a20610a0a')",
 	`INSERT INTO job_runs (job, period, node, ran_at) VALUES ('held-expiry', '2023-11-14', 'node-a:42', 1700001200)`,
+	`INSERT INTO nodes (name, version, listeners, started_at, last_seen, stopped_at)
+		VALUES ('host-a:/var/lib/praxis', 'v1', 'smtp=127.0.0.1:2525 http=127.0.0.1:8080', 1700001300, 1700001360, 0)`,
+	`INSERT INTO leases (name, holder, until_ms) VALUES ('imap-ingest imaps://u@h/INBOX', 'host-a:/var/lib/praxis', 1700001390123)`,
+	`INSERT INTO rate_buckets (key, tokens, seen_ms, full_ms, took) VALUES ('signin:192.0.2.1', 2.75, 1700001300500, 1700001400500, 1)`,
 	`INSERT INTO job_last_runs (job, node, ran_at, error) VALUES ('held-expiry', 'node-a:42', 1700001200, ''), ('digests', 'node-a:42', 1700001201, 'smtp: 451')`,
 }
 
