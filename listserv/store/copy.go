@@ -32,7 +32,7 @@ var (
 	ErrMismatch = errors.New("the copy does not match the installation")
 )
 
-// copySkipped are the tables Copy leaves out on purpose, and why. SQLite's
+// copySkipped are the tables CopyInto leaves out on purpose, and why. SQLite's
 // own tables (sqlite_*) are not the installation's data: of them only
 // sqlite_sequence matters, and it is read for where the ids go on.
 var copySkipped = map[string]string{
