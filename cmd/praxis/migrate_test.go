@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"praxis/listserv/store"
 	"praxis/listserv/store/pgtest"
 	"praxis/listserv/store/storetest"
 )
@@ -363,4 +364,39 @@ func TestMigrateUSRP(t *testing.T) {
 		}
 	}
 	overPG.stop(t)
+}
+
+// TestCopyBar: on a terminal the progress is one line redrawn in place,
+// a bar with the table's rows; elsewhere, plain lines: one as each step
+// begins, and the rows at most every few seconds.
+func TestCopyBar(t *testing.T) {
+	steps := []store.CopyProgress{
+		{Step: "check", Table: "archive", Total: 3568},
+		{Step: "copy", Table: "archive", Total: 3568},
+		{Step: "copy", Table: "archive", Done: 500, Total: 3568},
+		{Step: "copy", Table: "archive", Done: 1000, Total: 3568},
+		{Step: "verify", Table: "archive", Total: 3568},
+	}
+	var plain strings.Builder
+	bar := &copyBar{w: &plain}
+	for _, p := range steps {
+		bar.update(p)
+	}
+	want := "praxis: migrate: checking what the database holds already\n" +
+		"praxis: migrate: copying\n" +
+		"praxis: migrate: copy archive: 500 of 3568 rows\n" +
+		"praxis: migrate: comparing both sides\n"
+	if plain.String() != want {
+		t.Errorf("plain progress:\n%q\nwant\n%q", plain.String(), want)
+	}
+	var tty strings.Builder
+	bar = &copyBar{w: &tty, tty: true}
+	for _, p := range steps[:3] {
+		bar.update(p)
+	}
+	bar.clear()
+	if got := tty.String(); !strings.Contains(got, "\r\033[Kcopy archive              [####..........................] 500/3568 rows") ||
+		!strings.HasSuffix(got, "\r\033[K") || strings.Count(got, "\n") != 2 {
+		t.Errorf("progress on a terminal:\n%q", got)
+	}
 }
