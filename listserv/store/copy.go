@@ -186,6 +186,9 @@ type copier struct {
 	// seeds are the keys of the seed rows that differ from the
 	// installation's, by table: replaced by the installation's.
 	seeds map[*copyTable][][]any
+	// repaired are, by table, the installation's rows whose key the copy
+	// repaired, by that key as PostgreSQL has it (repairedKey).
+	repaired map[*copyTable]map[string][]any
 }
 
 // copyTable is one table as both engines have it.
@@ -327,7 +330,7 @@ func (c *copier) plan(ctx context.Context) error {
 			return errors.New("store: copy: the foreign keys go round in a cycle")
 		}
 	}
-	c.migrationTx, c.seeds = map[string]bool{}, map[*copyTable][][]any{}
+	c.migrationTx, c.seeds, c.repaired = map[string]bool{}, map[*copyTable][][]any{}, map[*copyTable]map[string][]any{}
 	if err := eachRow(ctx, c.dst, `SELECT DISTINCT xmin::text FROM schema_migrations`, nil, func(scan func(...any) error) error {
 		var xmin string
 		if err := scan(&xmin); err != nil {
@@ -584,6 +587,12 @@ func (c *copier) check(ctx context.Context, t *copyTable, total int64) (int64, e
 		for _, row := range have {
 			key := t.keyOf(row)
 			mine, ok := ours[string(appendRow(nil, key))]
+			if !ok && hasRepair(key) {
+				if mine, err = c.repairedKey(ctx, t, key); err != nil {
+					return done, err
+				}
+				ok = mine != nil
+			}
 			if ok && string(appendRow(nil, mine)) == string(appendRow(nil, row[:len(t.cols)])) {
 				done++
 				continue
@@ -600,6 +609,48 @@ func (c *copier) check(ctx context.Context, t *copyTable, total int64) (int64, e
 		c.progress(CopyProgress{Step: "check", Table: t.name, Done: done, Total: total})
 		after = t.keyOf(have[len(have)-1])
 	}
+}
+
+// hasRepair tells whether a key holds text the copy may have repaired:
+// its U+FFFD may stand for bytes that were not UTF-8, so the
+// installation's row is not found by the key as PostgreSQL has it.
+func hasRepair(key []any) bool {
+	for _, v := range key {
+		if s, ok := v.(string); ok && strings.ContainsRune(s, utf8.RuneError) {
+			return true
+		}
+	}
+	return false
+}
+
+// repairedKey finds the installation's row of t whose key the copy
+// repaired into key (nil when there is none). The first time a table
+// needs it, it reads the table once for the rows whose key the copy
+// changes, and keeps those.
+func (c *copier) repairedKey(ctx context.Context, t *copyTable, key []any) ([]any, error) {
+	byKey, ok := c.repaired[t]
+	if !ok {
+		byKey = map[string][]any{}
+		err := eachRow(ctx, c.src, `SELECT `+t.colList(true)+` FROM `+t.quoted, nil, func(scan func(...any) error) error {
+			row, err := scanRow(scan, len(t.cols))
+			if err != nil {
+				return err
+			}
+			conv, fixed, err := t.toPG(row)
+			if err != nil || fixed == 0 {
+				return err
+			}
+			if k := string(appendRow(nil, t.keyOf(conv))); k != string(appendRow(nil, t.keyOf(row))) {
+				byKey[k] = conv
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("store: copy: read %s: %w", t.name, err)
+		}
+		c.repaired[t] = byKey
+	}
+	return byKey[string(appendRow(nil, key))], nil
 }
 
 // dropSeeds deletes the seed rows that differ from the installation's, in

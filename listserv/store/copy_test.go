@@ -15,8 +15,9 @@ import (
 
 // copyFixture is a row or more in every table of the schema, with the
 // values the two engines hold differently: bytes with NUL and bytes that
-// are not UTF-8 (BLOB/BYTEA), a text value that is not UTF-8 (which
-// PostgreSQL's text cannot hold, so the copy repairs it), REAL, NULL,
+// are not UTF-8 (BLOB/BYTEA), text values that are not UTF-8 (which
+// PostgreSQL's text cannot hold, so the copy repairs them; one in a
+// key), REAL, NULL,
 // numbers past 32 bits, SQLite's implicit rowid (archive_refs), and a
 // removed list, so sqlite_sequence is above the highest id.
 var copyFixture = []string{
@@ -54,7 +55,8 @@ MC4CAQAwBQYDK2VwBCIEIA==
 		(2, 1, 'b@x', 'h2', 1600000100, 'bob@example.net', 'Bob', 'Re: hello', 'hello', 12, 'a@x', 'a@x', 1700000801),
 		(5, 2, 'a@x', 'h1', 1600000000, 'ann@example.net', 'Ann', 'hello', 'hello', 16, 'a@x', '', 1700000802)`,
 	`INSERT INTO archive_refs (rowid, archive_id, list_id, ref) VALUES (7, 2, 1, 'a@x'), (8, 2, 1, 'ghost@x'), (20, 2, 1, 'older@x')`,
-	`INSERT INTO archive_threads (list_id, thread_id, root_id, subject, posts, first_date, last_date) VALUES (1, 'a@x', 1, 'hello', 2, 1600000000, 1600000100)`,
+	"INSERT INTO archive_threads (list_id, thread_id, root_id, subject, posts, first_date, last_date) VALUES (1, 'a@x', 1, 'hello', 2, 1600000000, 1600000100), " +
+		"(2, CAST(X'6240ff78' AS TEXT), 5, 'spam', 1, 1600000000, 1600000000)",
 	`INSERT INTO archive_links (archive_id, list_id, url, date) VALUES (1, 1, 'https://example.org/ü', 1600000000)`,
 	`INSERT INTO web_sessions (id_hash, address, created, expires) VALUES ('sess-hash', 'ann@example.net', 1700000900, 1800000900)`,
 	`INSERT INTO web_signins_used (nonce, expires) VALUES ('nonce1', 1800000000)`,
@@ -163,8 +165,11 @@ func TestCopyEveryTable(t *testing.T) {
 	}
 	for _, tc := range got {
 		want := int64(0)
-		if tc.Table == "messages" {
+		switch tc.Table {
+		case "messages":
 			want = 1 // the subject X'43616665802100'
+		case "archive_threads":
+			want = 1 // the thread id X'6240ff78', part of the key
 		}
 		if tc.Repaired != want {
 			t.Errorf("%s: %d text values repaired, want %d", tc.Table, tc.Repaired, want)
@@ -174,11 +179,10 @@ func TestCopyEveryTable(t *testing.T) {
 			cols = "rowid AS rowid, *"
 		}
 		srcRows, dstRows := storetest.TableRows(t, src.DB(), tc.Table, cols), storetest.TableRows(t, dst.DB(), tc.Table, "*")
-		if tc.Table == "messages" {
-			for i, r := range srcRows {
-				// %#v writes the byte 0x80 and the NUL escaped.
-				srcRows[i] = strings.ReplaceAll(r, `"Cafe\x80!\x00"`, "\"Cafe\uFFFD!\"")
-			}
+		for i, r := range srcRows {
+			// %#v writes the bytes that are not UTF-8 and the NUL escaped.
+			r = strings.ReplaceAll(r, `"Cafe\x80!\x00"`, "\"Cafe\uFFFD!\"")
+			srcRows[i] = strings.ReplaceAll(r, `"b@\xffx"`, "\"b@\uFFFDx\"")
 		}
 		if !slices.Equal(srcRows, dstRows) {
 			t.Errorf("%s differs:\nSQLite     %q\nPostgreSQL %q", tc.Table, srcRows, dstRows)
