@@ -140,10 +140,15 @@ func (s *archiveTable) ArchivePutMany(ctx context.Context, posts []*ArchivedPost
 		return nil, err
 	}
 	made = make([]bool, len(posts))
+	var changed []int64
 	for i, p := range posts {
-		if made[i], err = s.archivePut(ctx, tx, st, p, raws[i], crlf[i]); err != nil {
+		if made[i], err = s.archivePut(ctx, tx, st, p, raws[i], crlf[i], &changed); err != nil {
 			return nil, err
 		}
+	}
+	// Last, as it holds the index clock to the commit (indexlog.go).
+	if err := s.logIndexIDs(ctx, st, changed); err != nil {
+		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("store: archive: %w", err)
@@ -191,11 +196,11 @@ func batchLists(posts []*ArchivedPost) []int64 {
 // once on the database and bound to each transaction: SQLite's parsing
 // and planning otherwise costs more than the work.
 type archiveStmts struct {
-	existing, blob, byID, byRef, subject, insert, ref, thread, header, size *sql.Stmt
+	existing, blob, byID, byRef, subject, insert, ref, thread, header, size, clock, log *sql.Stmt
 }
 
 func (st *archiveStmts) all() []**sql.Stmt {
-	return []**sql.Stmt{&st.existing, &st.blob, &st.byID, &st.byRef, &st.subject, &st.insert, &st.ref, &st.thread, &st.header, &st.size}
+	return []**sql.Stmt{&st.existing, &st.blob, &st.byID, &st.byRef, &st.subject, &st.insert, &st.ref, &st.thread, &st.header, &st.size, &st.clock, &st.log}
 }
 
 // archiveSQL returns the statements of archiveStmts, in its order.
@@ -223,6 +228,8 @@ func (d *dialect) archiveSQL() []string {
 			first_date = LEAST(t.first_date, excluded.first_date), last_date = GREATEST(t.last_date, excluded.last_date)`),
 		`INSERT INTO imap_headers (hash, head) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING`,
 		`INSERT INTO imap_sizes (archive_id, size) VALUES (?, ?)`,
+		d.indexClockSQL(),
+		`INSERT INTO index_log (pos, archive_id, at) SELECT ?, value, ? FROM (` + d.jsonIDs() + `) ids`,
 	}
 }
 
@@ -259,8 +266,9 @@ func (st *archiveStmts) close() {
 
 // archivePut stores and threads one post whose Hash, Size and bounded
 // Refs are set; crlfSize is its size with CRLF line ends
-// (mailmsg.CRLFSize).
-func (s *core) archivePut(ctx context.Context, tx *txn, st *archiveStmts, p *ArchivedPost, raw []byte, crlfSize int) (created bool, err error) {
+// (mailmsg.CRLFSize). It adds to changed the posts the index must take
+// in again: this one when new, and those a merge moved.
+func (s *core) archivePut(ctx context.Context, tx *txn, st *archiveStmts, p *ArchivedPost, raw []byte, crlfSize int, changed *[]int64) (created bool, err error) {
 	var id int64
 	var thread string
 	err = st.existing.QueryRowContext(ctx, p.ListID, p.MessageID, p.Hash).Scan(&id, &thread)
@@ -296,8 +304,8 @@ func (s *core) archivePut(ctx context.Context, tx *txn, st *archiveStmts, p *Arc
 	merged := false
 	for _, other := range threads[min(1, len(threads)):] {
 		if other != p.ThreadID {
-			if _, err := tx.ExecContext(ctx, `UPDATE archive SET thread_id = ?, indexed = 0 WHERE list_id = ? AND thread_id = ?`, p.ThreadID, p.ListID, other); err != nil {
-				return false, fmt.Errorf("store: merge threads: %w", err)
+			if err := mergeThread(ctx, tx, p.ListID, other, p.ThreadID, changed); err != nil {
+				return false, err
 			}
 			if _, err := tx.ExecContext(ctx, `DELETE FROM archive_threads WHERE list_id = ? AND thread_id = ?`, p.ListID, other); err != nil {
 				return false, fmt.Errorf("store: merge threads: %w", err)
@@ -314,6 +322,7 @@ func (s *core) archivePut(ctx context.Context, tx *txn, st *archiveStmts, p *Arc
 	if err != nil {
 		return false, fmt.Errorf("store: archive %s: %w", p.MessageID, err)
 	}
+	*changed = append(*changed, p.ID)
 	// RFC822.SIZE beside it (imap_sizes, 0009, 0012), so that no IMAP
 	// read ever counts it, or writes.
 	if _, err := st.size.ExecContext(ctx, p.ID, crlfSize); err != nil {
@@ -466,46 +475,6 @@ func (s *archiveTable) ArchiveEach(ctx context.Context, listID int64, since time
 	}
 }
 
-// Unindexed is an archived post waiting for the full-text index.
-type Unindexed struct {
-	*ArchivedPost
-	List string // the list's address
-	Raw  []byte
-}
-
-// UnindexedRawMax bounds the bytes of each post ArchiveUnindexed returns:
-// the index takes only the first part of a body's text (archive.Text), so
-// a batch of 25 MB posts must not be read whole into memory at once.
-const UnindexedRawMax = 2 << 20
-
-// ArchiveUnindexed returns up to limit archived posts not yet in the
-// full-text index, oldest first, with their first UnindexedRawMax bytes.
-func (s *archiveTable) ArchiveUnindexed(ctx context.Context, limit int) ([]Unindexed, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+prefixCols("a.", archiveCols)+`, COALESCE(l.address, ''), substr(b.raw, 1, ?) FROM archive a
-		JOIN lists l ON l.id = a.list_id JOIN archive_blobs b ON b.hash = a.hash WHERE a.indexed = 0 ORDER BY a.id LIMIT ?`, UnindexedRawMax, limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: unindexed: %w", err)
-	}
-	defer rows.Close()
-	var out []Unindexed
-	for rows.Next() {
-		var p ArchivedPost
-		var u Unindexed
-		var date int64
-		var att string
-		if err := rows.Scan(&p.ID, &p.ListID, &p.MessageID, &p.Hash, &date, &p.OrigDate, &p.FromAddr, &p.FromName, &p.Subject, &p.NormSubject, &p.Size, &att, &p.ThreadID, &p.ParentID, &u.List, &u.Raw); err != nil {
-			return nil, fmt.Errorf("store: unindexed: %w", err)
-		}
-		p.Date = time.Unix(date, 0).UTC()
-		if att != "" {
-			p.Attachments = strings.Split(att, "\n")
-		}
-		u.ArchivedPost = &p
-		out = append(out, u)
-	}
-	return out, rows.Err()
-}
-
 func prefixCols(prefix, cols string) string {
 	parts := strings.Split(cols, ",")
 	for i, c := range parts {
@@ -514,77 +483,23 @@ func prefixCols(prefix, cols string) string {
 	return strings.Join(parts, ", ")
 }
 
-// MarkIndexed records that posts are in the index, and the links they
-// shared (found while indexing, as the indexer reads their text). A post
-// whose thread changed since it was read (a merge) stays unindexed, so it
-// is indexed again with its thread as it is now.
-func (s *archiveTable) MarkIndexed(ctx context.Context, posts []*ArchivedPost, links []Link) error {
-	if len(posts) == 0 {
-		return nil
-	}
-	tx, release, err := s.begin(ctx, s.db)
+// mergeThread moves a list's posts of thread from into thread to, and
+// adds them to changed.
+func mergeThread(ctx context.Context, tx *txn, listID int64, from, to string, changed *[]int64) error {
+	rows, err := tx.QueryContext(ctx, `UPDATE archive SET thread_id = ? WHERE list_id = ? AND thread_id = ? RETURNING id`, to, listID, from)
 	if err != nil {
-		return fmt.Errorf("store: mark indexed: %w", err)
+		return fmt.Errorf("store: merge threads: %w", err)
 	}
-	defer release()
-	if err := s.putLinks(ctx, tx, links); err != nil {
-		return err
-	}
-	mark, err := tx.PrepareContext(ctx, `UPDATE archive SET indexed = 1 WHERE id = ? AND thread_id = ?`)
-	if err != nil {
-		return fmt.Errorf("store: mark indexed: %w", err)
-	}
-	defer mark.Close()
-	for _, p := range posts {
-		if _, err := mark.ExecContext(ctx, p.ID, p.ThreadID); err != nil {
-			return fmt.Errorf("store: mark indexed: %w", err)
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return fmt.Errorf("store: merge threads: %w", err)
 		}
+		*changed = append(*changed, id)
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: mark indexed: %w", err)
-	}
-	return nil
-}
-
-// archive.indexed says where a post stands with the full-text index.
-const (
-	indexedNo    = "0" // waits for the indexer
-	indexedYes   = "1" // in the index
-	indexedGoing = "2" // its list was deleted: to be taken out of the index
-	indexedGone  = "3" // out of the index, kept in the store
-)
-
-// ArchiveLeaving returns up to limit posts of deleted lists that are still
-// in the full-text index.
-func (s *archiveTable) ArchiveLeaving(ctx context.Context, limit int) ([]*ArchivedPost, error) {
-	return s.posts(ctx, "leaving the index", `SELECT `+archiveCols+` FROM archive WHERE indexed = `+indexedGoing+` ORDER BY id LIMIT ?`, limit)
-}
-
-// MarkLeft records that posts were taken out of the index.
-func (s *archiveTable) MarkLeft(ctx context.Context, posts []*ArchivedPost) error {
-	tx, release, err := s.begin(ctx, s.db)
-	if err != nil {
-		return fmt.Errorf("store: mark left: %w", err)
-	}
-	defer release()
-	for _, p := range posts {
-		if _, err := tx.ExecContext(ctx, `UPDATE archive SET indexed = `+indexedGone+` WHERE id = ?`, p.ID); err != nil {
-			return fmt.Errorf("store: mark left: %w", err)
-		}
-	}
-	return tx.Commit()
-}
-
-// ResetIndexed marks a list's posts (every list's with listID 0) as not
-// indexed, so the indexer writes them again.
-func (s *archiveTable) ResetIndexed(ctx context.Context, listID int64) error {
-	// Only posts of lists that exist: a deleted list's stay out.
-	q, args := `UPDATE archive SET indexed = 0 WHERE list_id IN (SELECT id FROM lists)`, []any{}
-	if listID != 0 {
-		q, args = q+` AND list_id = ?`, []any{listID}
-	}
-	if _, err := s.db.ExecContext(ctx, q, args...); err != nil {
-		return fmt.Errorf("store: reset indexed: %w", err)
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: merge threads: %w", err)
 	}
 	return nil
 }

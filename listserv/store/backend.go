@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"log/slog"
 	"time"
 )
 
@@ -90,16 +91,16 @@ type Keys interface {
 	DKIMKeyFor(ctx context.Context, domain string) (*DKIMKey, error)
 }
 
-// ArchiveWriter stores archived posts and keeps the search index's
-// bookkeeping (which posts are indexed, which must leave the index).
+// ArchiveWriter stores archived posts and keeps the index log, which
+// every node's full-text index follows (indexlog.go).
 type ArchiveWriter interface {
 	ArchivePut(ctx context.Context, p *ArchivedPost, raw []byte) (created bool, err error)
 	ArchivePutMany(ctx context.Context, posts []*ArchivedPost, raws [][]byte) (made []bool, err error)
-	ArchiveUnindexed(ctx context.Context, limit int) ([]Unindexed, error)
-	MarkIndexed(ctx context.Context, posts []*ArchivedPost, links []Link) error
-	ArchiveLeaving(ctx context.Context, limit int) ([]*ArchivedPost, error)
-	MarkLeft(ctx context.Context, posts []*ArchivedPost) error
-	ResetIndexed(ctx context.Context, listID int64) error
+	IndexChanges(ctx context.Context, after IndexPos, limit int) ([]IndexChange, error)
+	IndexBacklog(ctx context.Context, after IndexPos) (n int64, oldest time.Time, err error)
+	PutLinks(ctx context.Context, links []Link) error
+	Reindex(ctx context.Context, listID int64) error
+	ListenIndexLog(ctx context.Context, log *slog.Logger, wake func()) error
 	// IntakeBusy is Spool's: the indexer gives way to a burst too.
 	IntakeBusy(d time.Duration) bool
 }

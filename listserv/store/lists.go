@@ -126,15 +126,16 @@ func (s *listTable) DeleteList(ctx context.Context, address string) error {
 		`DELETE FROM deliveries WHERE list_id = ? AND state = 'queued'`,
 		`DELETE FROM members WHERE list_id = ?`,
 		`DELETE FROM lists WHERE id = ?`,
-		// The archive stays, out of search: the indexer takes its posts
-		// out of the index, so a list made again under this address does
-		// not show them (archiveIndexed).
-		`UPDATE archive SET indexed = ` + indexedGoing + ` WHERE list_id = ? AND indexed = ` + indexedYes,
-		`UPDATE archive SET indexed = ` + indexedGone + ` WHERE list_id = ? AND indexed = ` + indexedNo,
 	} {
 		if _, err := tx.ExecContext(ctx, q, id); err != nil {
 			return fmt.Errorf("store: delete list %s: %w", address, err)
 		}
+	}
+	// The archive stays, out of search: every node's indexer takes its
+	// posts out of its index, so a list made again under this address
+	// does not show them. Last: it holds the index clock to the commit.
+	if err := s.logIndexWhere(ctx, tx, `list_id = ?`, id); err != nil {
+		return fmt.Errorf("store: delete list %s: %w", address, err)
 	}
 	return tx.Commit()
 }

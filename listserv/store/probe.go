@@ -87,13 +87,3 @@ func (s *probeTable) CountDigestSends(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
-
-// CountIndexed counts the archived posts, of every list, that the search
-// index has taken in.
-func (s *probeTable) CountIndexed(ctx context.Context) (int, error) {
-	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM archive WHERE indexed = 1`).Scan(&n); err != nil {
-		return 0, fmt.Errorf("store: count indexed: %w", err)
-	}
-	return n, nil
-}

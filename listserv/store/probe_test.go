@@ -97,19 +97,5 @@ func testProbes(t *testing.T, newStore opener) {
 	if n, err := s.CountDigestSends(ctx); err != nil || n != 2 {
 		t.Errorf("digest sends: %d, %v; want 2", n, err)
 	}
-
-	if n, err := s.CountIndexed(ctx); err != nil || n != 0 {
-		t.Errorf("indexed of an empty archive: %d, %v", n, err)
-	}
-	p, raw := tpost{id: "root@x"}.archived(l.ID, retry)
-	if _, err := s.ArchivePut(ctx, p, raw); err != nil {
-		t.Fatal(err)
-	}
-	if n, err := s.CountIndexed(ctx); err != nil || n != 0 {
-		t.Errorf("indexed before MarkIndexed: %d, %v", n, err)
-	}
-	must(t, s.MarkIndexed(ctx, []*ArchivedPost{p}, nil))
-	if n, err := s.CountIndexed(ctx); err != nil || n != 1 {
-		t.Errorf("indexed after MarkIndexed: %d, %v; want 1", n, err)
-	}
 }
+

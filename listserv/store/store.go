@@ -123,6 +123,9 @@ type core struct {
 	now          func() time.Time
 	// node names this process in the job runs it records (Options.Node).
 	node string
+	// url is the PostgreSQL database's, for connections of their own
+	// (ListenIndexLog); "" on SQLite.
+	url string
 
 	// cache holds the hot reads' statements (stmts.go).
 	cache stmtCache
@@ -216,7 +219,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 }
 
 func newCore(db, spool *sql.DB, pg bool, opts Options) *core {
-	c := &core{spoolq: make(chan spoolReq, 256), done: make(chan struct{}), now: opts.Now, node: cmp.Or(opts.Node, nodeName())}
+	c := &core{spoolq: make(chan spoolReq, 256), done: make(chan struct{}), now: opts.Now, node: cmp.Or(opts.Node, nodeName()), url: opts.DB}
 	c.pg = pg
 	c.db, c.spool = &pool{raw: db, d: &c.dialect}, &pool{raw: spool, d: &c.dialect}
 	return c

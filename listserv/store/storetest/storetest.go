@@ -36,6 +36,7 @@ func Run(t *testing.T, open Open) {
 		{"QuotasAndReplayCache", quotasAndReplayCache},
 		{"ArchiveStoresOnceAndThreads", archiveStoresOnceAndThreads},
 		{"ArchiveReads", archiveReads},
+		{"IndexLogFollowsTheArchive", indexLogFollowsTheArchive},
 		{"DigestRunOncePerPeriod", digestRunOncePerPeriod},
 		{"SessionsAndSignIns", sessionsAndSignIns},
 		{"SecretsAndKeys", secretsAndKeys},
@@ -419,15 +420,13 @@ func archiveStoresOnceAndThreads(t *testing.T, s store.Backend) {
 	if n, err := s.ArchiveCountBetween(ctx, l.ID, day, day.Add(24*time.Hour)); err != nil || n != 2 {
 		t.Errorf("ArchiveCountBetween = %d %v", n, err)
 	}
-	todo, err := s.ArchiveUnindexed(ctx, 10)
+	todo, err := s.IndexChanges(ctx, store.IndexPos{}, 10)
 	must(t, err)
-	if len(todo) != 2 {
-		t.Fatalf("%d posts wait for the index, want 2", len(todo))
+	if len(todo) != 2 || todo[0].ID != q.ID || todo[1].ID != a.ID || todo[0].List != l.Address || string(todo[0].Raw) != string(qraw) {
+		t.Fatalf("the index log has %+v, want the two posts", todo)
 	}
-	done := []*store.ArchivedPost{todo[0].ArchivedPost, todo[1].ArchivedPost}
-	must(t, s.MarkIndexed(ctx, done, []store.Link{{ArchiveID: q.ID, ListID: l.ID, URL: "https://example.com/lathe", Date: day}}))
-	if todo, err := s.ArchiveUnindexed(ctx, 10); err != nil || len(todo) != 0 {
-		t.Errorf("%d posts still wait for the index (%v)", len(todo), err)
+	if todo, err := s.IndexChanges(ctx, todo[1].Pos, 10); err != nil || len(todo) != 0 {
+		t.Errorf("%d changes after the last one (%v)", len(todo), err)
 	}
 }
 
