@@ -98,4 +98,3 @@ func testProbes(t *testing.T, newStore opener) {
 		t.Errorf("digest sends: %d, %v; want 2", n, err)
 	}
 }
-
