@@ -2,7 +2,9 @@ package archive
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"math"
 	"runtime"
 	"strconv"
 	"strings"
@@ -13,24 +15,30 @@ import (
 	"praxis/listserv/store"
 )
 
-// Indexer keeps the full-text index up to date with the archive: it writes
-// every archived post not yet indexed, in batches, from one goroutine
-// (Bleve's writer is one). A restart catches up by itself, as the rows
-// remember what was indexed.
+// Indexer keeps this node's full-text index up to date with the archive:
+// it applies the store's index log (a post archived, a thread merged, a
+// list deleted, a re-index) in the log's order, in batches, from one
+// goroutine (Bleve's writer is one), and records in the index, with each
+// batch, the position it reached. So every node, each with an index of
+// its own, catches up by itself from where its index stands, after a
+// restart too; an index that is new (or was deleted) starts from the
+// log's beginning and is built from the database.
 type Indexer struct {
 	store IndexStore
 	index *index.Index
 	log   *slog.Logger
 	wake  chan struct{}
+	poll  time.Duration
 }
 
-// IndexStore is the archive's bookkeeping of the index: which posts wait
-// to be indexed and which must leave it.
+// IndexStore is what the indexer reads and writes of the store.
 type IndexStore interface {
-	ArchiveUnindexed(ctx context.Context, limit int) ([]store.Unindexed, error)
-	MarkIndexed(ctx context.Context, posts []*store.ArchivedPost, links []store.Link) error
-	ArchiveLeaving(ctx context.Context, limit int) ([]*store.ArchivedPost, error)
-	MarkLeft(ctx context.Context, posts []*store.ArchivedPost) error
+	IndexChanges(ctx context.Context, after store.IndexPos, limit int) ([]store.IndexChange, error)
+	// PutLinks records the links the indexer found in the posts' text.
+	PutLinks(ctx context.Context, links []store.Link) error
+	// ListenIndexLog wakes the indexer when another node changes the log
+	// (PostgreSQL); Run runs it.
+	ListenIndexLog(ctx context.Context, log *slog.Logger, wake func()) error
 	// IntakeBusy tells whether mail was spooled within d: while it is,
 	// the indexer gathers longer (Run).
 	IntakeBusy(d time.Duration) bool
@@ -40,10 +48,18 @@ var _ IndexStore = (store.ArchiveWriter)(nil)
 
 // NewIndexer builds an indexer over an open store and index.
 func NewIndexer(st IndexStore, idx *index.Index, log *slog.Logger) *Indexer {
-	return &Indexer{store: st, index: idx, log: log, wake: make(chan struct{}, 1)}
+	return &Indexer{store: st, index: idx, log: log, wake: make(chan struct{}, 1), poll: DefaultPoll}
 }
 
-// Wake tells the indexer that posts were archived.
+// DefaultPoll is how often Run looks at the log when nothing woke it: a
+// wake-up lost with a dropped connection, or the changes of another
+// process on SQLite.
+const DefaultPoll = time.Second
+
+// SetPoll sets how often Run looks at the log unwoken.
+func (x *Indexer) SetPoll(d time.Duration) { x.poll = d }
+
+// Wake tells the indexer that the index log changed.
 func (x *Indexer) Wake() {
 	select {
 	case x.wake <- struct{}{}:
@@ -51,9 +67,17 @@ func (x *Indexer) Wake() {
 	}
 }
 
-// Run indexes until ctx ends.
+// Run indexes until ctx ends. Besides Wake (this process's archiving), it
+// is woken by the store when another node changes the log.
 func (x *Indexer) Run(ctx context.Context) error {
-	tick := time.NewTicker(time.Second)
+	listening := make(chan struct{})
+	go func() {
+		defer close(listening)
+		x.store.ListenIndexLog(ctx, x.log, x.Wake)
+	}()
+	// The listener's connection is closed before Run returns.
+	defer func() { <-listening }()
+	tick := time.NewTicker(x.poll)
 	defer tick.Stop()
 	for {
 		if _, err := x.catchUp(ctx, true); err != nil && ctx.Err() == nil {
@@ -98,11 +122,11 @@ const (
 	maxGather  = 1500 * time.Millisecond
 )
 
-// batchSize is how many posts go into one index batch.
+// batchSize is how many changes go into one index batch.
 const batchSize = 500
 
-// CatchUp takes the posts of deleted lists out of the index, then indexes
-// every archived post not yet indexed and returns how many.
+// CatchUp applies the index log from the index's position to its end and
+// returns how many changes it applied.
 func (x *Indexer) CatchUp(ctx context.Context) (int, error) {
 	return x.catchUp(ctx, false)
 }
@@ -111,70 +135,128 @@ func (x *Indexer) CatchUp(ctx context.Context) (int, error) {
 // full, rather than index the few posts archived meanwhile as a tiny
 // segment of their own: Run comes back for them after gathering more.
 func (x *Indexer) catchUp(ctx context.Context, partial bool) (int, error) {
-	if err := Forget(ctx, x.store, x.index); err != nil {
+	pos, err := Position(x.index)
+	if err != nil {
 		return 0, err
 	}
 	total := 0
 	for ctx.Err() == nil {
-		posts, err := x.store.ArchiveUnindexed(ctx, batchSize)
-		if err != nil || len(posts) == 0 {
+		changes, err := x.store.IndexChanges(ctx, pos, batchSize)
+		if err != nil || len(changes) == 0 {
 			return total, err
 		}
-		if err := Put(ctx, x.store, x.index, posts); err != nil {
+		if err := apply(ctx, x.store, x.index, changes); err != nil {
 			return total, err
 		}
-		total += len(posts)
-		if partial && len(posts) < batchSize {
+		pos = changes[len(changes)-1].Pos
+		total += len(changes)
+		if partial && len(changes) < batchSize {
 			return total, nil
 		}
 	}
-	return total, nil
+	return total, ctx.Err()
 }
 
-// Forget takes the posts of deleted lists out of the index: the store
-// keeps them, search must not find them (a list made again under the
-// address of a deleted private one would otherwise show its posts).
-func Forget(ctx context.Context, st IndexStore, idx *index.Index) error {
-	for ctx.Err() == nil {
-		posts, err := st.ArchiveLeaving(ctx, batchSize)
-		if err != nil || len(posts) == 0 {
-			return err
+// apply writes a batch of the log's changes into the index, with the
+// position of the last one, in one index batch; and first the links
+// found in the posts, so that a crash between the two leaves only links
+// that are written again (once) when the batch is applied again.
+func apply(ctx context.Context, st IndexStore, idx *index.Index, changes []store.IndexChange) error {
+	// A post changed twice in the batch is read as it is now both times:
+	// once is enough.
+	seen := make(map[int64]bool, len(changes))
+	var put []store.IndexChange
+	var gone []index.Doc
+	for i := len(changes) - 1; i >= 0; i-- {
+		c := changes[i]
+		if seen[c.ID] {
+			continue
 		}
-		docs := make([]index.Doc, len(posts))
-		for i, p := range posts {
-			docs[i] = index.Doc{ID: strconv.FormatInt(p.ID, 10), Date: p.Date}
+		seen[c.ID] = true
+		if c.Gone() {
+			// Its list was deleted: search must not find it (a list made
+			// again under the address of a deleted private one would
+			// otherwise show its posts).
+			gone = append(gone, index.Doc{ID: strconv.FormatInt(c.ID, 10), Date: c.Date})
+			continue
 		}
-		if err := idx.Delete(docs...); err != nil {
-			return err
-		}
-		if err := st.MarkLeft(ctx, posts); err != nil {
-			return err
-		}
+		put = append(put, c)
 	}
-	return ctx.Err()
-}
-
-// Put indexes archived posts and records them as indexed, with the links
-// they shared.
-func Put(ctx context.Context, st IndexStore, idx *index.Index, posts []store.Unindexed) error {
-	docs := Docs(posts)
-	done := make([]*store.ArchivedPost, len(posts))
+	docs := Docs(put)
 	var links []store.Link
-	for i, p := range posts {
-		done[i] = p.ArchivedPost
+	for i, p := range put {
 		for _, u := range Links(docs[i].Body) {
 			links = append(links, store.Link{ArchiveID: p.ID, ListID: p.ListID, URL: u, Date: p.Date})
 		}
 	}
-	if err := idx.Put(docs...); err != nil {
+	if err := st.PutLinks(ctx, links); err != nil {
 		return err
 	}
-	return st.MarkIndexed(ctx, done, links)
+	return idx.Apply(docs, gone, encodePos(changes[len(changes)-1].Pos))
+}
+
+// Position is how far in the index log idx is.
+func Position(idx *index.Index) (store.IndexPos, error) {
+	raw, err := idx.Position()
+	if err != nil {
+		return store.IndexPos{}, err
+	}
+	if raw == nil {
+		// An index made before the log (migration 0017) has documents
+		// and no position: it holds what the migration logged at 1.
+		n, err := idx.Count()
+		if err != nil || n == 0 {
+			return store.IndexPos{}, err
+		}
+		return store.IndexPos{Pos: 1, ArchiveID: math.MaxInt64}, nil
+	}
+	var p store.IndexPos
+	pos, id, ok := strings.Cut(string(raw), ".")
+	if ok {
+		p.Pos, err = strconv.ParseInt(pos, 10, 64)
+		if err == nil {
+			p.ArchiveID, err = strconv.ParseInt(id, 10, 64)
+		}
+	}
+	if !ok || err != nil {
+		return store.IndexPos{}, fmt.Errorf("index: position %q: %w", raw, index.ErrCorrupt)
+	}
+	return p, nil
+}
+
+func encodePos(p store.IndexPos) []byte {
+	return []byte(strconv.FormatInt(p.Pos, 10) + "." + strconv.FormatInt(p.ArchiveID, 10))
+}
+
+// Lag is how far this node's index is behind the archive.
+type Lag struct {
+	// Changes is how many entries of the index log it has not applied.
+	Changes int64
+	// Oldest is when the oldest of them was made; zero when none.
+	Oldest time.Time
+}
+
+// LagStore is what IndexLag reads of the store.
+type LagStore interface {
+	IndexBacklog(ctx context.Context, after store.IndexPos) (n int64, oldest time.Time, err error)
+}
+
+// IndexLag tells how far idx is behind the index log in st.
+func IndexLag(ctx context.Context, st LagStore, idx *index.Index) (Lag, error) {
+	pos, err := Position(idx)
+	if err != nil {
+		return Lag{}, err
+	}
+	n, oldest, err := st.IndexBacklog(ctx, pos)
+	if err != nil {
+		return Lag{}, err
+	}
+	return Lag{Changes: n, Oldest: oldest}, nil
 }
 
 // Docs makes the index documents of archived posts, parsing their text on
 // every core.
-func Docs(posts []store.Unindexed) []index.Doc {
+func Docs(posts []store.IndexChange) []index.Doc {
 	docs := make([]index.Doc, len(posts))
 	workers := min(runtime.GOMAXPROCS(0), len(posts))
 	var wg sync.WaitGroup

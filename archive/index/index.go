@@ -217,7 +217,16 @@ func (x *Index) Close() error {
 // batch is one scorch segment, which is why the caller batches a few
 // hundred at a time rather than calling Put per post.
 func (x *Index) Put(docs ...Doc) error {
-	if len(docs) == 0 {
+	return x.Apply(docs, nil, nil)
+}
+
+// Apply puts docs and deletes gone (found by their ID and date, as Put
+// keyed them; unknown ones are ignored) in one batch, and records pos
+// with them when it is not nil: scorch writes a batch's documents and
+// its internal values together, so after a crash the index and the
+// position it recorded still agree (Position).
+func (x *Index) Apply(docs, gone []Doc, pos []byte) error {
+	if len(docs) == 0 && len(gone) == 0 && pos == nil {
 		return nil
 	}
 	batch := x.b.NewBatch()
@@ -230,13 +239,31 @@ func (x *Index) Put(docs ...Doc) error {
 			return fmt.Errorf("index: put %q: %w", d.ID, err)
 		}
 	}
+	for i := range gone {
+		batch.Delete(docKey(&gone[i]))
+	}
+	if pos != nil {
+		batch.SetInternal([]byte(positionKey), pos)
+	}
 	if err := x.b.Batch(batch); err != nil {
-		return fmt.Errorf("index: put %d docs: %w", len(docs), err)
+		return fmt.Errorf("index: put %d docs, delete %d: %w", len(docs), len(gone), err)
 	}
 	for i := range docs {
 		x.widen(orderKey(&docs[i]).UnixNano())
 	}
 	return nil
+}
+
+// positionKey holds what the last Apply recorded.
+const positionKey = "praxis.position"
+
+// Position returns what Apply last recorded; nil when nothing was.
+func (x *Index) Position() ([]byte, error) {
+	v, err := x.b.GetInternal([]byte(positionKey))
+	if err != nil {
+		return nil, fmt.Errorf("index: position: %w", err)
+	}
+	return v, nil
 }
 
 // fields turns a Doc into the map Bleve indexes; the keys are the mapping's
@@ -314,17 +341,7 @@ func orderKey(d *Doc) time.Time {
 // Delete removes docs (found by their ID and date, as Put keyed them);
 // unknown ones are ignored.
 func (x *Index) Delete(docs ...Doc) error {
-	if len(docs) == 0 {
-		return nil
-	}
-	batch := x.b.NewBatch()
-	for i := range docs {
-		batch.Delete(docKey(&docs[i]))
-	}
-	if err := x.b.Batch(batch); err != nil {
-		return fmt.Errorf("index: delete %d docs: %w", len(docs), err)
-	}
-	return nil
+	return x.Apply(nil, docs, nil)
 }
 
 // Count returns the number of docs in the index.

@@ -105,21 +105,39 @@ func (s *archiveTable) ArchivePutMany(ctx context.Context, posts []*ArchivedPost
 	if len(posts) != len(raws) {
 		return nil, fmt.Errorf("store: archive: %d posts and %d messages", len(posts), len(raws))
 	}
-	// What needs no database is done before the write transaction, which
-	// every other writer waits for: hashing a post of many megabytes
-	// there would make a 250 elsewhere wait for it.
-	crlf := make([]int, len(posts))
+	crlf := hashPosts(posts, raws)
+	tx, release, err := s.begin(ctx, s.db)
+	if err != nil {
+		return nil, fmt.Errorf("store: archive: %w", err)
+	}
+	defer release()
+	if made, err = s.archiveIn(ctx, tx, posts, raws, crlf); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("store: archive: %w", err)
+	}
+	return made, nil
+}
+
+// hashPosts sets the posts' Hash, Size and bounded Refs and returns their
+// sizes with CRLF line ends: what needs no database is done before the
+// write transaction, which every other writer waits for; hashing a post
+// of many megabytes there would make a 250 elsewhere wait for it.
+func hashPosts(posts []*ArchivedPost, raws [][]byte) (crlf []int) {
+	crlf = make([]int, len(posts))
 	for i, p := range posts {
 		sum := sha256.Sum256(raws[i])
 		p.Hash, p.Size = hex.EncodeToString(sum[:]), len(raws[i])
 		p.Refs = boundRefs(p.Refs)
 		crlf[i] = mailmsg.CRLFSize(raws[i])
 	}
-	tx, release, err := s.begin(ctx, s.db)
-	if err != nil {
-		return nil, fmt.Errorf("store: archive: %w", err)
-	}
-	defer release()
+	return crlf
+}
+
+// archiveIn is ArchivePutMany's work inside its transaction tx, up to the
+// commit; the posts are hashed (hashPosts).
+func (s *core) archiveIn(ctx context.Context, tx *txn, posts []*ArchivedPost, raws [][]byte, crlf []int) (made []bool, err error) {
 	// Threading reads the list's archive and then writes it: nodes
 	// archiving to one list take turns (PostgreSQL; on SQLite the
 	// transaction holds the write lock already), so a reply and its
@@ -149,9 +167,6 @@ func (s *archiveTable) ArchivePutMany(ctx context.Context, posts []*ArchivedPost
 	// Last, as it holds the index clock to the commit (indexlog.go).
 	if err := s.logIndexIDs(ctx, st, changed); err != nil {
 		return nil, err
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("store: archive: %w", err)
 	}
 	return made, nil
 }
