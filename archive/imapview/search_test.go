@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/mail"
 	"net/textproto"
 	"slices"
@@ -54,18 +56,8 @@ func openStoreIndex(tb testing.TB, dir string) (*store.Store, *index.Index) {
 // does.
 func indexAll(tb testing.TB, st *store.Store, idx *index.Index) {
 	tb.Helper()
-	ctx := context.Background()
-	for {
-		un, err := st.ArchiveUnindexed(ctx, 500)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		if len(un) == 0 {
-			return
-		}
-		if err := archive.Put(ctx, st, idx, un); err != nil {
-			tb.Fatal(err)
-		}
+	if _, err := archive.NewIndexer(st, idx, slog.New(slog.NewTextHandler(io.Discard, nil))).CatchUp(context.Background()); err != nil {
+		tb.Fatal(err)
 	}
 }
 

@@ -537,7 +537,7 @@ func TestRecreatedListHidesOldPosts(t *testing.T) {
 			t.Errorf("%s shows the deleted list's post", p)
 		}
 	}
-	if err := f.svc.Store().ResetIndexed(ctx, 0); err != nil {
+	if err := f.svc.Store().Reindex(ctx, 0); err != nil {
 		t.Fatal(err)
 	}
 	n, err := archive.NewIndexer(f.svc.Store(), f.idx, slog.New(slog.NewTextHandler(io.Discard, nil))).CatchUp(ctx)

@@ -56,9 +56,10 @@ func (c *cli) importMbox(fs *flag.FlagSet) runFunc {
 }
 
 // importer stores messages in batches and, when it holds the index,
-// indexes what it stored from a second goroutine, so that parsing,
-// storing and indexing overlap. It hands the indexer the text it parsed,
-// rather than have it read the posts back from the store.
+// indexes what it stored from a second goroutine, so that parsing and
+// storing overlap with indexing. The indexer reads the posts back from
+// the index log, as serve's does: the log, not the importer, says where
+// the index stands, so a kill in the middle loses nothing.
 type importer struct {
 	ctx     context.Context
 	svc     *listserv.Service
@@ -67,53 +68,38 @@ type importer struct {
 	bytes   int
 	created int
 	indexer *archive.Indexer // nil when serve indexes
-	idx     *index.Index
-	docs    chan []store.Unindexed
+	stored  chan struct{}    // a batch was stored
 	done    chan error
 }
 
 // importBatch bounds a batch (one transaction) by count and size: big
 // enough that commits are rare, small enough that serve's intake, which
-// shares the write lock, never waits long. indexBatch is bigger: each
-// index batch is a segment, and fewer segments mean less merging.
+// shares the write lock, never waits long.
 const (
 	importBatch      = 256
 	importBatchBytes = 8 << 20
-	indexBatch       = 512
 )
 
 func newImporter(ctx context.Context, svc *listserv.Service, l *listserv.List, idx *index.Index) *importer {
-	im := &importer{ctx: ctx, svc: svc, l: l, idx: idx}
+	im := &importer{ctx: ctx, svc: svc, l: l}
 	if idx != nil {
 		im.indexer = archive.NewIndexer(svc.Store(), idx, slog.New(slog.NewTextHandler(io.Discard, nil)))
-		im.docs, im.done = make(chan []store.Unindexed, 2), make(chan error, 1)
+		im.stored, im.done = make(chan struct{}, 1), make(chan error, 1)
 		go func() { im.done <- im.index() }()
 	}
 	return im
 }
 
-// index puts what the importer stored into the index, indexBatch posts at
-// a time, and marks them indexed. After an error it keeps draining, so
-// the importer never blocks; what was not indexed is caught up later.
+// index catches the index up each time a batch was stored. After an
+// error it keeps draining, so the importer never blocks; what was not
+// indexed is caught up later.
 func (im *importer) index() error {
-	var pending []store.Unindexed
 	var failed error
-	put := func() {
-		if len(pending) == 0 || failed != nil {
-			pending = pending[:0]
-			return
-		}
-		failed = archive.Put(im.ctx, im.svc.Store(), im.idx, pending)
-		clear(pending) // the raw messages can go
-		pending = pending[:0]
-	}
-	for posts := range im.docs {
-		pending = append(pending, posts...)
-		if len(pending) >= indexBatch {
-			put()
+	for range im.stored {
+		if failed == nil {
+			_, failed = im.indexer.CatchUp(im.ctx)
 		}
 	}
-	put()
 	return failed
 }
 
@@ -130,22 +116,22 @@ func (im *importer) flush() error {
 	if len(im.batch) == 0 {
 		return nil
 	}
-	posts, made, err := im.svc.Archiver().ArchiveMany(im.ctx, im.l, im.batch)
+	_, made, err := im.svc.Archiver().ArchiveMany(im.ctx, im.l, im.batch)
 	if err != nil {
 		return err
 	}
-	var fresh []store.Unindexed
-	for i, p := range posts {
-		if made[i] {
+	for _, m := range made {
+		if m {
 			im.created++
-			fresh = append(fresh, store.Unindexed{ArchivedPost: p, List: im.l.Address, Raw: im.batch[i]})
 		}
 	}
-	if im.docs != nil && len(fresh) > 0 {
-		im.docs <- fresh
+	if im.stored != nil {
+		select {
+		case im.stored <- struct{}{}:
+		default: // the indexer has a wake-up waiting already
+		}
 	}
-	// The bytes now belong to the indexer: a new slice, not batch[:0].
-	im.batch, im.bytes = nil, 0
+	im.batch, im.bytes = im.batch[:0], 0
 	return nil
 }
 
@@ -153,7 +139,7 @@ func (im *importer) flush() error {
 func (im *importer) close() error {
 	err := im.flush()
 	if im.indexer != nil {
-		close(im.docs)
+		close(im.stored)
 		if ierr := <-im.done; err == nil {
 			err = ierr
 		}

@@ -85,26 +85,24 @@ func (c *cli) reindex(fs *flag.FlagSet) runFunc {
 			}
 			listID = l.ID
 		}
+		// Every node's index (serve's here too, when it holds the index)
+		// writes the posts again, as the index log tells it.
+		if err := svc.Store().Reindex(ctx, listID); err != nil {
+			return err
+		}
 		dir := filepath.Join(cfg.Data, "index")
 		idx, err := index.Open(dir, index.Options{OpenTimeout: 2 * time.Second})
 		if errors.Is(err, index.ErrLocked) {
-			// serve re-indexes what is marked, as it runs.
-			if err := svc.Store().ResetIndexed(ctx, listID); err != nil {
-				return err
-			}
 			fmt.Fprintln(c.stdout, "praxis serve holds the index; it is rebuilding it now")
 			return nil
-		}
-		if err != nil && !errors.Is(err, index.ErrCorrupt) {
-			return err
 		}
 		if errors.Is(err, index.ErrCorrupt) {
 			return fmt.Errorf("the index in %s is corrupt: remove it, and praxis serve or this command rebuilds it", dir)
 		}
-		defer idx.Close()
-		if err := svc.Store().ResetIndexed(ctx, listID); err != nil {
+		if err != nil {
 			return err
 		}
+		defer idx.Close()
 		start := time.Now()
 		n, err := archive.NewIndexer(svc.Store(), idx, slog.New(slog.NewTextHandler(io.Discard, nil))).CatchUp(ctx)
 		if err != nil {

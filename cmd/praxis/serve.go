@@ -390,7 +390,7 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 // archive when it is corrupt or missing (archive.OpenIndex).
 func openIndex(ctx context.Context, svc *listserv.Service, data string, log *slog.Logger, wait time.Duration) (*index.Index, error) {
 	dir := filepath.Join(data, "index")
-	idx, err := archive.OpenIndex(ctx, svc.Store(), dir, index.Options{OpenTimeout: wait}, log)
+	idx, err := archive.OpenIndex(dir, index.Options{OpenTimeout: wait}, log)
 	if errors.Is(err, index.ErrLocked) {
 		return nil, fmt.Errorf("the index in %s is held by another praxis process on this data dir: %w", dir, err)
 	}
