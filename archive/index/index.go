@@ -338,12 +338,6 @@ func orderKey(d *Doc) time.Time {
 	return base.Add(time.Duration(seq % uint64(time.Second)))
 }
 
-// Delete removes docs (found by their ID and date, as Put keyed them);
-// unknown ones are ignored.
-func (x *Index) Delete(docs ...Doc) error {
-	return x.Apply(nil, docs, nil)
-}
-
 // Count returns the number of docs in the index.
 func (x *Index) Count() (uint64, error) {
 	n, err := x.b.DocCount()

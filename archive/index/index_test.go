@@ -219,15 +219,20 @@ func TestSnippet(t *testing.T) {
 	}
 }
 
-func TestDeleteCountReopen(t *testing.T) {
+// Apply deletes and puts with a position, which a reopened index still
+// has, with the documents of the same batch.
+func TestApplyCountReopen(t *testing.T) {
 	x, dir := openTest(t)
 	n, err := x.Count()
 	if err != nil || n != 20 {
 		t.Fatalf("Count = %d, %v; want 20", n, err)
 	}
+	if pos, err := x.Position(); err != nil || pos != nil {
+		t.Fatalf("a new index's position: %q, %v; want none", pos, err)
+	}
 	docs := testDocs()
-	if err := x.Delete(docs[7], docs[8], Doc{ID: "no such id"}); err != nil {
-		t.Fatalf("Delete: %v", err)
+	if err := x.Apply(nil, []Doc{docs[7], docs[8], {ID: "no such id"}}, []byte("7.9")); err != nil {
+		t.Fatalf("Apply: %v", err)
 	}
 	if n, _ := x.Count(); n != 18 {
 		t.Errorf("Count after Delete = %d, want 18", n)
@@ -252,6 +257,9 @@ func TestDeleteCountReopen(t *testing.T) {
 	defer y.Close()
 	if n, _ := y.Count(); n != 18 {
 		t.Errorf("Count after reopen = %d, want 18", n)
+	}
+	if pos, err := y.Position(); err != nil || string(pos) != "7.9" {
+		t.Errorf("position after reopen: %q, %v; want 7.9", pos, err)
 	}
 	if res := run(t, y, "diagram", SearchOptions{}); res.Total != 4 {
 		t.Errorf("diagram after reopen: %d hits, want 4", res.Total)

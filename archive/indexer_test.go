@@ -1,0 +1,138 @@
+package archive
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"math"
+	"path/filepath"
+	"testing"
+
+	"praxis/archive/index"
+	"praxis/listserv/store"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func openIndex(t *testing.T, dir string) *index.Index {
+	t.Helper()
+	idx, err := OpenIndex(dir, index.Options{}, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { idx.Close() })
+	return idx
+}
+
+// found returns the thread of each post a search on idx finds, by
+// Message-ID.
+func found(t *testing.T, idx *index.Index, list, q string) map[string]string {
+	t.Helper()
+	res, err := Search(idx, list, q, 100, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, h := range res.Hits {
+		out[h.MessageID] = h.ThreadID
+	}
+	return out
+}
+
+// everything matches every post of the tests' lists (msg dates them 2021).
+const everything = "d:2000-01-01.."
+
+// TestIndexerFollowsTheLog: a post archived is indexed, a thread merge
+// indexes the moved post again with its new thread, a deleted list's
+// posts leave; the index keeps its position across a reopen, and a second
+// index on the same store, new, is built from the database.
+func TestIndexerFollowsTheLog(t *testing.T) {
+	ctx := context.Background()
+	st, list := openStore(t)
+	l, err := st.ListByID(ctx, list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := store.NewList("other@example.org", "Other")
+	if err := st.CreateList(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "index")
+	idx := openIndex(t, dir)
+	x := NewIndexer(st, idx, quiet)
+	catchUp := func(want int) {
+		t.Helper()
+		if n, err := x.CatchUp(ctx); err != nil || n != want {
+			t.Fatalf("CatchUp applied %d changes (%v), want %d", n, err, want)
+		}
+	}
+	lag := func(want int64) {
+		t.Helper()
+		if got, err := IndexLag(ctx, st, idx); err != nil || got.Changes != want || got.Oldest.IsZero() != (want == 0) {
+			t.Errorf("lag %+v (%v), want %d changes", got, err, want)
+		}
+	}
+
+	a := put(t, st, list, msg("a@x", "Lathes"))
+	put(t, st, list, msg("b@x", "Beds", "ghost@x"))
+	put(t, st, other.ID, msg("o@x", "Elsewhere"))
+	lag(3)
+	catchUp(3)
+	lag(0)
+	if got := found(t, idx, l.Address, everything); len(got) != 2 || got["b@x"] != "ghost@x" {
+		t.Fatalf("after the first posts, found %v", got)
+	}
+
+	// c names a@x and b's ghost: b's thread merges into a's.
+	put(t, st, list, msg("c@x", "Re: Lathes", "ghost@x", "a@x"))
+	catchUp(2)
+	if got := found(t, idx, l.Address, everything); len(got) != 3 || got["b@x"] != a.ThreadID || got["c@x"] != a.ThreadID {
+		t.Fatalf("after the merge, found %v; want all in %s", got, a.ThreadID)
+	}
+
+	if err := st.DeleteList(ctx, other.Address); err != nil {
+		t.Fatal(err)
+	}
+	catchUp(1)
+	if got := found(t, idx, other.Address, everything); len(got) != 0 {
+		t.Errorf("the deleted list's posts are still found: %v", got)
+	}
+	if n, _ := idx.Count(); n != 3 {
+		t.Errorf("the index holds %d posts, want 3", n)
+	}
+
+	// Reopened, it knows where it stands.
+	if err := idx.Close(); err != nil {
+		t.Fatal(err)
+	}
+	idx = openIndex(t, dir)
+	x = NewIndexer(st, idx, quiet)
+	catchUp(0)
+
+	// A new node's index, empty, is built from the database.
+	fresh := openIndex(t, filepath.Join(t.TempDir(), "index"))
+	if _, err := NewIndexer(st, fresh, quiet).CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := found(t, fresh, l.Address, everything); len(got) != 3 || got["b@x"] != a.ThreadID {
+		t.Errorf("a new index finds %v", got)
+	}
+	if n, _ := fresh.Count(); n != 3 {
+		t.Errorf("a new index holds %d posts, want 3", n)
+	}
+}
+
+// An index made before the index log has documents and no position: it
+// holds what migration 0017 logged at 1, and reads on from 2.
+func TestPositionOfAnOlderIndex(t *testing.T) {
+	idx := openIndex(t, filepath.Join(t.TempDir(), "index"))
+	if p, err := Position(idx); err != nil || p != (store.IndexPos{}) {
+		t.Fatalf("an empty index's position: %+v, %v", p, err)
+	}
+	if err := idx.Put(index.Doc{ID: "1", List: "cop@example.org", Subject: "old"}); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := Position(idx); err != nil || p != (store.IndexPos{Pos: 1, ArchiveID: math.MaxInt64}) {
+		t.Fatalf("an older index's position: %+v, %v", p, err)
+	}
+}
