@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"math"
+	"slices"
 	"testing"
 	"time"
 )
@@ -67,5 +69,71 @@ wait:
 	must(t, err)
 	if len(read) != 2 || read[0].ID != first.ID || read[1].ID != second.ID || !read[0].Pos.Less(read[1].Pos) {
 		t.Fatalf("after both commits the log has %+v, want the first, then the second", read)
+	}
+}
+
+// TestIndexLogMigrated: an archive from before the index log (0017) gets
+// its entries from the flag it had. On SQLite, whose one index the flag
+// described, what was indexed is at 1 (an index without a position takes
+// it as applied) and what waited at 2; on PostgreSQL, where another node
+// may have set the flag, everything waits at 2. A deleted list's posts
+// already out of the index get none.
+func TestIndexLogMigrated(t *testing.T) { backends(t, testIndexLogMigrated) }
+
+func testIndexLogMigrated(t *testing.T, newStore opener) {
+	ctx := context.Background()
+	s := newStore(t)
+	l := NewList("cop@example.org", "CoP")
+	must(t, s.CreateList(ctx, l))
+	start := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	// The flags, 0 to 3: waiting, indexed, to leave, left.
+	var ids []int64
+	for _, id := range []string{"wait@x", "in@x", "leaving@x", "left@x"} {
+		p, raw := tpost{id: id}.archived(l.ID, start)
+		_, err := s.ArchivePut(ctx, p, raw)
+		must(t, err)
+		ids = append(ids, p.ID)
+	}
+	// Back to before 0017, with the flags set.
+	for _, q := range []string{
+		`DROP TABLE index_log`, `DROP TABLE index_clock`, `DELETE FROM schema_migrations WHERE version = 17`,
+		`ALTER TABLE archive ADD COLUMN indexed INTEGER NOT NULL DEFAULT 0`,
+		`CREATE INDEX archive_unindexed ON archive (indexed, id)`,
+	} {
+		_, err := s.db.ExecContext(ctx, q)
+		must(t, err)
+	}
+	for flag, id := range ids {
+		_, err := s.db.ExecContext(ctx, `UPDATE archive SET indexed = ? WHERE id = ?`, flag, id)
+		must(t, err)
+	}
+	s.Close()
+	s = newStore(t)
+	read := func(after IndexPos) (out []int64) {
+		cs, err := s.IndexChanges(ctx, after, 10)
+		must(t, err)
+		for _, c := range cs {
+			out = append(out, c.ID)
+		}
+		return out
+	}
+	older := IndexPos{Pos: 1, ArchiveID: math.MaxInt64}
+	// In the log's order: position, then id.
+	all, want := []int64{ids[1], ids[0], ids[2]}, []int64{ids[0], ids[2]}
+	if s.pg {
+		all, want = ids[:3], ids[:3]
+	}
+	if got := read(IndexPos{}); !slices.Equal(got, all) {
+		t.Errorf("a new index reads %v, want %v", got, all)
+	}
+	if got := read(older); !slices.Equal(got, want) {
+		t.Errorf("an index from before the log reads %v, want %v", got, want)
+	}
+	// Changes made now come after them.
+	p, raw := tpost{id: "new@x"}.archived(l.ID, start)
+	_, err := s.ArchivePut(ctx, p, raw)
+	must(t, err)
+	if got := read(older); len(got) != len(want)+1 || got[len(got)-1] != p.ID {
+		t.Errorf("after a new post, an index from before the log reads %v", got)
 	}
 }
