@@ -241,12 +241,10 @@ type LagStore interface {
 	IndexBacklog(ctx context.Context, after store.IndexPos) (n int64, oldest time.Time, err error)
 }
 
-// IndexLag tells how far idx is behind the index log in st.
-func IndexLag(ctx context.Context, st LagStore, idx *index.Index) (Lag, error) {
-	pos, err := Position(idx)
-	if err != nil {
-		return Lag{}, err
-	}
+// IndexLag tells how far an index at pos (Position, or
+// web.AdminIndexPosition for the index serve holds) is behind the index
+// log in st.
+func IndexLag(ctx context.Context, st LagStore, pos store.IndexPos) (Lag, error) {
 	n, oldest, err := st.IndexBacklog(ctx, pos)
 	if err != nil {
 		return Lag{}, err

@@ -68,7 +68,11 @@ func TestIndexerFollowsTheLog(t *testing.T) {
 	}
 	lag := func(want int64) {
 		t.Helper()
-		if got, err := IndexLag(ctx, st, idx); err != nil || got.Changes != want || got.Oldest.IsZero() != (want == 0) {
+		pos, err := Position(idx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := IndexLag(ctx, st, pos); err != nil || got.Changes != want || got.Oldest.IsZero() != (want == 0) {
 			t.Errorf("lag %+v (%v), want %d changes", got, err, want)
 		}
 	}

@@ -103,7 +103,11 @@ func TestIndexNodesOnePostgres(t *testing.T) {
 	}
 	for _, n := range []*node{a, b} {
 		eventually(t, "the deleted list's post leaves both", func() bool { return len(threads(n, gone.Address)) == 0 })
-		if lag, err := IndexLag(ctx, n.st, n.idx); err != nil || lag.Changes != 0 {
+		pos, err := Position(n.idx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lag, err := IndexLag(ctx, n.st, pos); err != nil || lag.Changes != 0 {
 			t.Errorf("lag %+v (%v), want none", lag, err)
 		}
 	}

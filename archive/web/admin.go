@@ -16,6 +16,7 @@ import (
 
 	"praxis/archive"
 	"praxis/archive/index"
+	"praxis/listserv/store"
 )
 
 // SocketName is the admin socket's file in the data dir.
@@ -46,6 +47,7 @@ func NewAdmin(dir string, idx *index.Index, log *slog.Logger) *Admin {
 func (a *Admin) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /search", a.search)
+	mux.HandleFunc("GET /index/position", a.position)
 	return mux
 }
 
@@ -99,9 +101,43 @@ func (a *Admin) search(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(res)
 }
 
+// position answers where serve's index stands in the index log, for
+// `praxis status`'s lag (archive.IndexLag), which the command reads from
+// the store itself.
+func (a *Admin) position(w http.ResponseWriter, r *http.Request) {
+	pos, err := archive.Position(a.idx)
+	w.Header().Set("Content-Type", "application/json")
+	if err != nil {
+		a.log.Error("index position", "err", err)
+		w.WriteHeader(http.StatusInternalServerError)
+		json.NewEncoder(w).Encode(map[string]string{"error": "the index's position cannot be read"})
+		return
+	}
+	json.NewEncoder(w).Encode(pos)
+}
+
 // AdminSearch asks the serve that runs on the data dir dir for a search,
 // through its admin socket.
 func AdminSearch(ctx context.Context, dir, list, q string, limit int, sortBy string) (*archive.SearchResult, error) {
+	var res archive.SearchResult
+	query := url.Values{"list": {list}, "q": {q}, "limit": {strconv.Itoa(limit)}, "sort": {sortBy}}
+	if err := adminGet(ctx, dir, "/search?"+query.Encode(), &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+// AdminIndexPosition asks the serve that runs on the data dir dir where
+// its index stands in the index log.
+func AdminIndexPosition(ctx context.Context, dir string) (store.IndexPos, error) {
+	var pos store.IndexPos
+	err := adminGet(ctx, dir, "/index/position", &pos)
+	return pos, err
+}
+
+// adminGet asks the serve that runs on the data dir dir for what its
+// admin API answers at target, decoded into out.
+func adminGet(ctx context.Context, dir, target string, out any) error {
 	path := filepath.Join(dir, SocketName)
 	client := &http.Client{
 		Timeout: 30 * time.Second,
@@ -115,29 +151,27 @@ func AdminSearch(ctx context.Context, dir, list, q string, limit int, sortBy str
 		},
 	}
 	defer client.CloseIdleConnections()
-	u := "http://praxis/search?" + url.Values{"list": {list}, "q": {q}, "limit": {strconv.Itoa(limit)}, "sort": {sortBy}}.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://praxis"+target, nil)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("the index is held by praxis serve, which does not answer on %s: %w", path, err)
+		return fmt.Errorf("the index is held by praxis serve, which does not answer on %s: %w", path, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusBadRequest {
 		var e struct{ Error string }
 		if err := json.NewDecoder(resp.Body).Decode(&e); err != nil || e.Error == "" {
-			return nil, fmt.Errorf("praxis serve on %s answered %s", path, resp.Status)
+			return fmt.Errorf("praxis serve on %s answered %s", path, resp.Status)
 		}
-		return nil, errors.New(e.Error)
+		return errors.New(e.Error)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("praxis serve on %s answered %s", path, resp.Status)
+		return fmt.Errorf("praxis serve on %s answered %s", path, resp.Status)
 	}
-	var res archive.SearchResult
-	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
-		return nil, fmt.Errorf("praxis serve on %s: %w", path, err)
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("praxis serve on %s: %w", path, err)
 	}
-	return &res, nil
+	return nil
 }

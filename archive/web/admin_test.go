@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"praxis/archive"
 )
 
 // startAdmin serves the fixture's index on an admin socket in dir.
@@ -64,6 +66,14 @@ func TestAdminSocket(t *testing.T) {
 	}
 	if _, err := AdminSearch(context.Background(), dir, "inner@example.org", "*lathe", 10, "date"); err == nil || !strings.Contains(err.Error(), "wildcard") {
 		t.Errorf("a bad query: %v, want the query's error", err)
+	}
+	// Where the index stands, for the lag `praxis status` shows.
+	want, err := archive.Position(f.idx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pos, err := AdminIndexPosition(context.Background(), dir); err != nil || pos != want || pos.Pos == 0 {
+		t.Errorf("the index's position through the socket: %+v, %v; want %+v", pos, err, want)
 	}
 
 	// Shutdown removes it; a search then says serve does not answer.
