@@ -65,8 +65,9 @@ func eventually(t *testing.T, what string, cond func() bool) {
 // TestIndexNodesOnePostgres: two nodes on one PostgreSQL database, each
 // with its own index. A post archived through one is found on the other,
 // woken by NOTIFY (their polls are an hour away); a thread merge is
-// indexed again on both, a deleted list leaves both, and a third node,
-// new, builds its index from the database.
+// indexed again on both, a deleted list leaves both, a dropped listening
+// connection is made again, and a third node, new, builds its index from
+// the database.
 func TestIndexNodesOnePostgres(t *testing.T) {
 	ctx := context.Background()
 	url := pgtest.URL(t)
@@ -112,13 +113,27 @@ func TestIndexNodesOnePostgres(t *testing.T) {
 		}
 	}
 
+	// The listening connections dropped (the server ended them): each
+	// node listens again, and hears of the next post.
+	woken = b.st.wakes.Load()
+	var ended int
+	if err := a.st.DB().QueryRowContext(ctx, `SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE datname = current_database() AND query LIKE 'LISTEN %'`).Scan(&ended); err != nil || ended != 2 {
+		t.Fatalf("ended %d listening connections (%v), want 2", ended, err)
+	}
+	eventually(t, "node b listens again", func() bool { return b.st.wakes.Load() > woken })
+	woken = b.st.wakes.Load()
+	put(t, a.st.Store, l.ID, msg("d@x", "Chucks"))
+	eventually(t, "node b finds the post after the drop", func() bool { return len(threads(b, l.Address)) == 4 })
+	eventually(t, "node b is notified after the drop", func() bool { return b.st.wakes.Load() > woken })
+
 	// A new node: its index is built from the database as it starts.
 	c := startNode(t, url)
 	eventually(t, "the new node's index", func() bool {
 		got := threads(c, l.Address)
-		return len(got) == 3 && got["b@x"] == first.ThreadID
+		return len(got) == 4 && got["b@x"] == first.ThreadID
 	})
-	if n, _ := c.idx.Count(); n != 3 {
-		t.Errorf("the new node's index holds %d posts, want 3", n)
+	if n, _ := c.idx.Count(); n != 4 {
+		t.Errorf("the new node's index holds %d posts, want 4", n)
 	}
 }

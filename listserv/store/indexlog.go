@@ -222,11 +222,18 @@ func (s *archiveTable) ListenIndexLog(ctx context.Context, log *slog.Logger, wak
 	if !s.pg {
 		return nil
 	}
-	pause := 100 * time.Millisecond
+	const first = 100 * time.Millisecond
+	pause := first
 	for ctx.Err() == nil {
-		err := s.listen(ctx, wake)
+		listening := false
+		err := s.listen(ctx, func() { listening = true; wake() })
 		if ctx.Err() != nil {
 			break
+		}
+		if listening {
+			// It was up: a drop after hours is not a server that stays
+			// away.
+			pause = first
 		}
 		log.Warn("listening for index changes", "err", err, "retry_in", pause)
 		select {
