@@ -18,8 +18,8 @@ import (
 // the last IndexPos it applied; it reads on from there (IndexChanges).
 //
 // Positions come from the counter row index_clock, which a writing
-// transaction updates as its last statement and so holds locked until it
-// commits: the next writer gets the next position only after that
+// transaction updates at its end, just before the log's insert, and so
+// holds locked until it commits: the next writer gets the next position only after that
 // commit, so positions are taken in commit order on both engines, and a
 // reader that sees a position has seen every one below it. A PostgreSQL
 // sequence would not do: its values are handed out at nextval, and 11
