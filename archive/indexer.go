@@ -29,11 +29,13 @@ type Indexer struct {
 	log   *slog.Logger
 	wake  chan struct{}
 	poll  time.Duration
+	logID string // the store's IndexLogID, read once
 }
 
 // IndexStore is what the indexer reads and writes of the store.
 type IndexStore interface {
 	IndexChanges(ctx context.Context, after store.IndexPos, limit int) ([]store.IndexChange, error)
+	IndexLogID(ctx context.Context) (string, error)
 	// PutLinks records the links the indexer found in the posts' text.
 	PutLinks(ctx context.Context, links []store.Link) error
 	// ListenIndexLog wakes the indexer when another node changes the log
@@ -135,6 +137,13 @@ func (x *Indexer) CatchUp(ctx context.Context) (int, error) {
 // full, rather than index the few posts archived meanwhile as a tiny
 // segment of their own: Run comes back for them after gathering more.
 func (x *Indexer) catchUp(ctx context.Context, partial bool) (int, error) {
+	if x.logID == "" {
+		id, err := x.store.IndexLogID(ctx)
+		if err != nil {
+			return 0, err
+		}
+		x.logID = id
+	}
 	pos, err := Position(x.index)
 	if err != nil {
 		return 0, err
@@ -145,7 +154,7 @@ func (x *Indexer) catchUp(ctx context.Context, partial bool) (int, error) {
 		if err != nil || len(changes) == 0 {
 			return total, err
 		}
-		if err := apply(ctx, x.store, x.index, changes); err != nil {
+		if err := apply(ctx, x.store, x.index, x.logID, changes); err != nil {
 			return total, err
 		}
 		pos = changes[len(changes)-1].Pos
@@ -161,7 +170,7 @@ func (x *Indexer) catchUp(ctx context.Context, partial bool) (int, error) {
 // position of the last one, in one index batch; and first the links
 // found in the posts, so that a crash between the two leaves only links
 // that are written again (once) when the batch is applied again.
-func apply(ctx context.Context, st IndexStore, idx *index.Index, changes []store.IndexChange) error {
+func apply(ctx context.Context, st IndexStore, idx *index.Index, logID string, changes []store.IndexChange) error {
 	// A post changed twice in the batch is read as it is now both times:
 	// once is enough.
 	seen := make(map[int64]bool, len(changes))
@@ -192,40 +201,45 @@ func apply(ctx context.Context, st IndexStore, idx *index.Index, changes []store
 	if err := st.PutLinks(ctx, links); err != nil {
 		return err
 	}
-	return idx.Apply(docs, gone, encodePos(changes[len(changes)-1].Pos))
+	// The position is recorded with the log it is a position in.
+	p := changes[len(changes)-1].Pos
+	return idx.Apply(docs, gone, []byte(logID+" "+strconv.FormatInt(p.Pos, 10)+"."+strconv.FormatInt(p.ArchiveID, 10)))
 }
 
 // Position is how far in the index log idx is.
 func Position(idx *index.Index) (store.IndexPos, error) {
+	_, p, err := position(idx)
+	return p, err
+}
+
+// position is Position, and the IndexLogID of the log it is a position
+// in ("" for none).
+func position(idx *index.Index) (logID string, p store.IndexPos, err error) {
 	raw, err := idx.Position()
 	if err != nil {
-		return store.IndexPos{}, err
+		return "", p, err
 	}
 	if raw == nil {
 		// An index made before the log (migration 0017) has documents
 		// and no position: it holds what the migration logged at 1.
 		n, err := idx.Count()
 		if err != nil || n == 0 {
-			return store.IndexPos{}, err
+			return "", p, err
 		}
-		return store.IndexPos{Pos: 1, ArchiveID: math.MaxInt64}, nil
+		return "", store.IndexPos{Pos: 1, ArchiveID: math.MaxInt64}, nil
 	}
-	var p store.IndexPos
-	pos, id, ok := strings.Cut(string(raw), ".")
-	if ok {
+	logID, at, ok := strings.Cut(string(raw), " ")
+	pos, id, ok2 := strings.Cut(at, ".")
+	if ok && ok2 {
 		p.Pos, err = strconv.ParseInt(pos, 10, 64)
 		if err == nil {
 			p.ArchiveID, err = strconv.ParseInt(id, 10, 64)
 		}
 	}
-	if !ok || err != nil {
-		return store.IndexPos{}, fmt.Errorf("index: position %q: %w", raw, index.ErrCorrupt)
+	if !ok || !ok2 || err != nil {
+		return "", store.IndexPos{}, fmt.Errorf("index: position %q: %w", raw, index.ErrCorrupt)
 	}
-	return p, nil
-}
-
-func encodePos(p store.IndexPos) []byte {
-	return []byte(strconv.FormatInt(p.Pos, 10) + "." + strconv.FormatInt(p.ArchiveID, 10))
+	return logID, p, nil
 }
 
 // Lag is how far this node's index is behind the archive.

@@ -14,9 +14,9 @@ import (
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-func openIndex(t *testing.T, dir string) *index.Index {
+func openIndex(t *testing.T, st LogIDStore, dir string) *index.Index {
 	t.Helper()
-	idx, err := OpenIndex(dir, index.Options{}, quiet)
+	idx, err := OpenIndex(context.Background(), st, dir, index.Options{}, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func TestIndexerFollowsTheLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "index")
-	idx := openIndex(t, dir)
+	idx := openIndex(t, st, dir)
 	x := NewIndexer(st, idx, quiet)
 	catchUp := func(want int) {
 		t.Helper()
@@ -109,12 +109,12 @@ func TestIndexerFollowsTheLog(t *testing.T) {
 	if err := idx.Close(); err != nil {
 		t.Fatal(err)
 	}
-	idx = openIndex(t, dir)
+	idx = openIndex(t, st, dir)
 	x = NewIndexer(st, idx, quiet)
 	catchUp(0)
 
 	// A new node's index, empty, is built from the database.
-	fresh := openIndex(t, filepath.Join(t.TempDir(), "index"))
+	fresh := openIndex(t, st, filepath.Join(t.TempDir(), "index"))
 	if _, err := NewIndexer(st, fresh, quiet).CatchUp(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,8 @@ func TestIndexerFollowsTheLog(t *testing.T) {
 // An index made before the index log has documents and no position: it
 // holds what migration 0017 logged at 1, and reads on from 2.
 func TestPositionOfAnOlderIndex(t *testing.T) {
-	idx := openIndex(t, filepath.Join(t.TempDir(), "index"))
+	st, _ := openStore(t)
+	idx := openIndex(t, st, filepath.Join(t.TempDir(), "index"))
 	if p, err := Position(idx); err != nil || p != (store.IndexPos{}) {
 		t.Fatalf("an empty index's position: %+v, %v", p, err)
 	}
@@ -138,5 +139,33 @@ func TestPositionOfAnOlderIndex(t *testing.T) {
 	}
 	if p, err := Position(idx); err != nil || p != (store.IndexPos{Pos: 1, ArchiveID: math.MaxInt64}) {
 		t.Fatalf("an older index's position: %+v, %v", p, err)
+	}
+}
+
+// An index whose position is in another database's index log (a data dir
+// moved to another database) is rebuilt from this one's archive, not read
+// on from a position that means nothing here.
+func TestIndexOfAnotherDatabaseRebuilt(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "index")
+	first, list := openStore(t)
+	put(t, first, list, msg("a@x", "From the first"))
+	idx := openIndex(t, first, dir)
+	if _, err := NewIndexer(first, idx, quiet).CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := idx.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	second, list2 := openStore(t)
+	put(t, second, list2, msg("b@x", "From the second"))
+	put(t, second, list2, msg("c@x", "From the second"))
+	idx = openIndex(t, second, dir)
+	if _, err := NewIndexer(second, idx, quiet).CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := found(t, idx, "cop@example.org", everything); len(got) != 2 || got["a@x"] != "" {
+		t.Errorf("the index on the second database finds %v, want b@x and c@x", got)
 	}
 }

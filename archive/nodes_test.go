@@ -39,7 +39,7 @@ func startNode(t *testing.T, url string) *node {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	n := &node{st: &heard{Store: st}, idx: openIndex(t, filepath.Join(t.TempDir(), "index"))}
+	n := &node{st: &heard{Store: st}, idx: openIndex(t, st, filepath.Join(t.TempDir(), "index"))}
 	x := NewIndexer(n.st, n.idx, quiet)
 	x.SetPoll(time.Hour)
 	ctx, cancel := context.WithCancel(context.Background())

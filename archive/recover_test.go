@@ -23,7 +23,7 @@ func TestOpenIndexRebuilds(t *testing.T) {
 
 	count := func(t *testing.T) uint64 {
 		t.Helper()
-		idx, err := OpenIndex(dir, index.Options{}, quiet)
+		idx, err := OpenIndex(ctx, st, dir, index.Options{}, quiet)
 		if err != nil {
 			t.Fatal(err)
 		}

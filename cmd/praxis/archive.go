@@ -34,7 +34,7 @@ func (c *cli) importMbox(fs *flag.FlagSet) runFunc {
 		// Index as we go when no serve holds the index; otherwise serve's
 		// indexer picks the posts up from the store.
 		quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-		idx, err := openIndex(cfg.Data, quiet, 300*time.Millisecond)
+		idx, err := openIndex(ctx, svc, cfg.Data, quiet, 300*time.Millisecond)
 		switch {
 		case errors.Is(err, index.ErrLocked):
 			fmt.Fprintln(c.stderr, "praxis: serve holds the index; it indexes the imported posts")

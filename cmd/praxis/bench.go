@@ -99,7 +99,7 @@ func (c *cli) benchHarness() (bench.Harness, error) {
 			return runServer(ctx, cfg, log, announce)
 		},
 		OpenIndex: func(ctx context.Context, svc *listserv.Service, data string, log *slog.Logger) (*index.Index, error) {
-			return openIndex(data, log, 0)
+			return openIndex(ctx, svc, data, log, 0)
 		},
 		Import: func(ctx context.Context, svc *listserv.Service, l *listserv.List, idx *index.Index) (func([]byte) error, func() error) {
 			im := newImporter(ctx, svc, l, idx)

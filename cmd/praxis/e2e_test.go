@@ -133,6 +133,7 @@ type server struct {
 	smtp   string
 	http   string
 	imap   string // "" when --imap "" turned it off
+	data   string
 	stderr *bytes.Buffer
 	done   chan error
 }

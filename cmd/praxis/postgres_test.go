@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"praxis/archive"
 	"praxis/listserv/delivery"
 	"praxis/listserv/store/pgtest"
 )
@@ -202,5 +204,28 @@ func TestNodeKilledMidFanout(t *testing.T) {
 	if inFlight := delivery.UnrecordedBound(4); dups > inFlight {
 		t.Errorf("%d duplicates, want at most the %d copies that can be in flight at a kill", dups, inFlight)
 	}
+	b.stop(t)
+}
+
+// TestSearchOnTheOtherNode: a post accepted by one serve is found by a
+// search on the other, whose own index took it from the database.
+func TestSearchOnTheOtherNode(t *testing.T) {
+	_, a, b, _ := twoNodeList(t, 3)
+	postShared(t, a)
+	for _, node := range []*server{b, a} {
+		for i := 0; ; i++ {
+			out := praxis(t, node.data, "search", "cop@example.org", "m:shared@example.net", "--json")
+			var res archive.SearchResult
+			must(t, json.Unmarshal([]byte(out), &res))
+			if res.Total == 1 {
+				break
+			}
+			if i == 300 {
+				t.Fatalf("the node on %s does not find the post: %s", node.data, out)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	a.stop(t)
 	b.stop(t)
 }

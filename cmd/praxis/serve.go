@@ -161,7 +161,7 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 		return err
 	}
 	defer closeStore()
-	idx, err := openIndex(cfg.Data, log, 0)
+	idx, err := openIndex(ctx, svc, cfg.Data, log, 0)
 	if err != nil {
 		return err
 	}
@@ -388,9 +388,9 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 
 // openIndex opens the data dir's full-text index, rebuilt from the
 // archive when it is corrupt or missing (archive.OpenIndex).
-func openIndex(data string, log *slog.Logger, wait time.Duration) (*index.Index, error) {
+func openIndex(ctx context.Context, svc *listserv.Service, data string, log *slog.Logger, wait time.Duration) (*index.Index, error) {
 	dir := filepath.Join(data, "index")
-	idx, err := archive.OpenIndex(dir, index.Options{OpenTimeout: wait}, log)
+	idx, err := archive.OpenIndex(ctx, svc.Store(), dir, index.Options{OpenTimeout: wait}, log)
 	if errors.Is(err, index.ErrLocked) {
 		return nil, fmt.Errorf("the index in %s is held by another praxis process on this data dir: %w", dir, err)
 	}

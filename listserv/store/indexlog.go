@@ -97,6 +97,16 @@ func (s *archiveTable) IndexChanges(ctx context.Context, after IndexPos, limit i
 	return out, rows.Err()
 }
 
+// IndexLogID names this database's index log (migration 0017): an index
+// records it with its position, which means nothing in another log.
+func (s *archiveTable) IndexLogID(ctx context.Context) (string, error) {
+	var id string
+	if err := s.db.QueryRowContext(ctx, `SELECT log_id FROM index_clock`).Scan(&id); err != nil {
+		return "", fmt.Errorf("store: index log id: %w", err)
+	}
+	return id, nil
+}
+
 // IndexBacklog counts the entries of the index log after pos and tells
 // when the oldest of them was made (zero when none).
 func (s *archiveTable) IndexBacklog(ctx context.Context, after IndexPos) (n int64, oldest time.Time, err error) {

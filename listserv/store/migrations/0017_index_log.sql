@@ -12,10 +12,16 @@
 -- it (a sequence would not do: its values are handed out before commit).
 -- An entry names a post, not what to do: the indexer reads the post as it
 -- is now, and puts it in the index, or takes it out when its list is gone.
+-- log_id, made at random here, names this database's log: an index that
+-- recorded a position in another one's (a data dir moved to another
+-- database) is rebuilt rather than read on from a position that means
+-- nothing here. A copy of the database (a backup, a dump) keeps its
+-- positions and its log_id together.
 
 CREATE TABLE index_clock (
-    id  INTEGER PRIMARY KEY CHECK (id = 1),
-    pos BIGINT NOT NULL
+    id     INTEGER PRIMARY KEY CHECK (id = 1),
+    pos    BIGINT NOT NULL,
+    log_id TEXT NOT NULL
 );
 
 CREATE TABLE index_log (
@@ -31,7 +37,7 @@ CREATE TABLE index_log (
 -- nothing. Posts already out with their deleted list need no entry.
 INSERT INTO index_log (pos, archive_id, at)
 SELECT CASE WHEN indexed = 1 THEN 1 ELSE 2 END, id, archived_at FROM archive WHERE indexed <> 3;
-INSERT INTO index_clock (id, pos) VALUES (1, 2);
+INSERT INTO index_clock (id, pos, log_id) VALUES (1, 2, lower(hex(randomblob(16))));
 
 DROP INDEX archive_unindexed;
 ALTER TABLE archive DROP COLUMN indexed;

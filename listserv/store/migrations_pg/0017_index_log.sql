@@ -2,8 +2,9 @@
 -- says what it is for.
 
 CREATE TABLE index_clock (
-    id  INTEGER PRIMARY KEY CHECK (id = 1),
-    pos BIGINT NOT NULL
+    id     INTEGER PRIMARY KEY CHECK (id = 1),
+    pos    BIGINT NOT NULL,
+    log_id TEXT COLLATE "C" NOT NULL
 );
 
 CREATE TABLE index_log (
@@ -18,7 +19,7 @@ CREATE TABLE index_log (
 -- each node's index takes them all in once.
 INSERT INTO index_log (pos, archive_id, at)
 SELECT 2, id, archived_at FROM archive WHERE indexed <> 3;
-INSERT INTO index_clock (id, pos) VALUES (1, 2);
+INSERT INTO index_clock (id, pos, log_id) VALUES (1, 2, md5(random()::text || clock_timestamp()::text));
 
 DROP INDEX archive_unindexed;
 ALTER TABLE archive DROP COLUMN indexed;
