@@ -47,6 +47,12 @@ func indexLogFollowsTheArchive(t *testing.T, s store.Backend) {
 	if cs := read(store.IndexPos{}); len(cs) != 0 {
 		t.Fatalf("an empty archive's log: %v", ids(cs))
 	}
+	// The log's name, which an index records with its position.
+	logID, err := s.IndexLogID(ctx)
+	must(t, err)
+	if again, err := s.IndexLogID(ctx); err != nil || logID == "" || again != logID {
+		t.Errorf("the index log's id: %q, then %q (%v)", logID, again, err)
+	}
 	if n, oldest, err := s.IndexBacklog(ctx, store.IndexPos{}); err != nil || n != 0 || !oldest.IsZero() {
 		t.Errorf("an empty log's backlog: %d, %v, %v", n, oldest, err)
 	}
@@ -56,7 +62,7 @@ func indexLogFollowsTheArchive(t *testing.T, s store.Backend) {
 	day := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	x, xraw := archived(a, "x@example.net", "Lathes", "", day)
 	y, yraw := archived(a, "y@example.net", "Re: Lathes", "ghost@example.net", day.Add(time.Hour))
-	_, err := s.ArchivePutMany(ctx, []*store.ArchivedPost{x, y}, [][]byte{xraw, yraw})
+	_, err = s.ArchivePutMany(ctx, []*store.ArchivedPost{x, y}, [][]byte{xraw, yraw})
 	must(t, err)
 	o, oraw := archived(b, "o@example.net", "Elsewhere", "", day)
 	_, err = s.ArchivePut(ctx, o, oraw)
