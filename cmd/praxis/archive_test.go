@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"praxis/archive"
+	"praxis/archive/web"
 	"praxis/listserv"
 	"praxis/listserv/store"
 )
@@ -184,6 +185,28 @@ func TestLivePostSearchable(t *testing.T) {
 	h := res.Hits[0]
 	if h.List != "cop@example.org" || !strings.Contains(h.Subject, "quadrature") || !strings.Contains(h.Snippet, "<mark>") {
 		t.Errorf("hit %+v", h)
+	}
+	// A re-index while serve holds the index is serve's to do: the post
+	// is written again, and found once.
+	if out, errOut, err := praxisRun(f.data, "reindex", "cop@example.org"); err != nil || !strings.Contains(out, "serve holds the index") {
+		t.Fatalf("reindex: %v %s %s", err, out, errOut)
+	}
+	// Until serve's index, asked through its socket, has applied it.
+	for i := 0; ; i++ {
+		pos, err := web.AdminIndexPosition(ctx, f.data)
+		must(t, err)
+		lag, err := archive.IndexLag(ctx, f.svc.Store(), pos)
+		must(t, err)
+		if lag.Changes == 0 {
+			break
+		}
+		if i == 200 {
+			t.Fatalf("serve's index is %d changes behind", lag.Changes)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if out := praxis(t, f.data, "search", "cop@example.org", `s:quadrature`, "--json"); !strings.Contains(out, `"total":1,`) {
+		t.Errorf("after the re-index: %s", out)
 	}
 	// Another list's search never shows it.
 	must(t, f.svc.CreateList(ctx, &listserv.List{Address: "other@example.org", Name: "Other"}))
