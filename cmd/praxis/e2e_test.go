@@ -133,7 +133,6 @@ type server struct {
 	smtp   string
 	http   string
 	imap   string // "" when --imap "" turned it off
-	data   string
 	stderr *bytes.Buffer
 	done   chan error
 }

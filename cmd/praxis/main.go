@@ -38,7 +38,7 @@ type cli struct {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	c := &cli{stdout: stdout, stderr: stderr}
+	c := &cli{stdout: stdout, stderr: stderr, indexLag: nodeIndexLag}
 	fs := c.flags("praxis")
 	fs.Usage = func() { printHelp(stderr) }
 	if err := fs.Parse(args); err != nil {

@@ -7,13 +7,17 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"time"
 
 	"praxis/archive"
 	"praxis/archive/index"
 	"praxis/archive/web"
+	"praxis/listserv"
+	"praxis/listserv/store"
 )
 
 func (c *cli) search(fs *flag.FlagSet) runFunc {
@@ -111,4 +115,33 @@ func (c *cli) reindex(fs *flag.FlagSet) runFunc {
 		fmt.Fprintf(c.stdout, "indexed %d posts in %s\n", n, time.Since(start).Round(time.Millisecond))
 		return nil
 	}
+}
+
+// nodeIndexLag is `praxis status`'s index lag of the node whose data dir
+// is data: where its index stands in the index log (asked of serve,
+// through its socket, when serve holds the index) against the log in the
+// store. A node without an index yet is behind by the whole log.
+func nodeIndexLag(ctx context.Context, svc *listserv.Service, data string) (*listserv.IndexLag, error) {
+	dir := filepath.Join(data, "index")
+	var pos store.IndexPos
+	if _, err := os.Stat(dir); err == nil {
+		idx, err := index.Open(dir, index.Options{OpenTimeout: 300 * time.Millisecond})
+		switch {
+		case errors.Is(err, index.ErrLocked):
+			pos, err = web.AdminIndexPosition(ctx, data)
+		case err == nil:
+			pos, err = archive.Position(idx)
+			idx.Close()
+		}
+		if err != nil {
+			return nil, err
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	lag, err := archive.IndexLag(ctx, svc.Store(), pos)
+	if err != nil {
+		return nil, err
+	}
+	return &listserv.IndexLag{Changes: lag.Changes, Oldest: lag.Oldest}, nil
 }
