@@ -54,6 +54,8 @@ MC4CAQAwBQYDK2VwBCIEIA==
 		VALUES (1, 1, 'a@x', 'h1', 1600000000, 'ann@example.net', 'Ann', 'hello', 'hello', 16, 'a@x', '', 1700000800),
 		(2, 1, 'b@x', 'h2', 1600000100, 'bob@example.net', 'Bob', 'Re: hello', 'hello', 12, 'a@x', 'a@x', 1700000801),
 		(5, 2, 'a@x', 'h1', 1600000000, 'ann@example.net', 'Ann', 'hello', 'hello', 16, 'a@x', '', 1700000802)`,
+	`INSERT INTO index_log (pos, archive_id, at) VALUES (3, 1, 1700000800), (3, 2, 1700000801), (4, 5, 1700000802)`,
+	`UPDATE index_clock SET pos = 4, log_id = 'the-installation-s-log'`,
 	`INSERT INTO archive_refs (rowid, archive_id, list_id, ref) VALUES (7, 2, 1, 'a@x'), (8, 2, 1, 'ghost@x'), (20, 2, 1, 'older@x')`,
 	"INSERT INTO archive_threads (list_id, thread_id, root_id, subject, posts, first_date, last_date) VALUES (1, 'a@x', 1, 'hello', 2, 1600000000, 1600000100), " +
 		"(2, CAST(X'6240ff78' AS TEXT), 5, 'spam', 1, 1600000000, 1600000000)",
