@@ -29,19 +29,19 @@ func (c *cli) bench(ctx context.Context, args []string) error {
 	// (seconds instead of minutes); not part of the bench's contract.
 	only, args := bench.Only(args)
 	switch only {
-	case "", "ingest", "imap":
+	case "", "ingest", "imap", "fanout":
 	case "bigpost":
 		if _, err := parse(c.flags("bench"), args, 0, 0, "bench --only bigpost"); err != nil {
 			return err
 		}
-		peak, err := bench.Bigpost(ctx, h, progress)
+		peak, err := bench.Bigpost(ctx, h, c.benchDB(), progress)
 		if err != nil {
 			return err
 		}
 		bench.WriteBigpost(c.stdout, peak)
 		return nil
 	default:
-		return usagef("bench: --only %q: only bigpost, ingest or imap can run alone", only)
+		return usagef("bench: --only %q: only bigpost, fanout, ingest or imap can run alone", only)
 	}
 	fs := c.flags("bench")
 	corpus := fs.String("corpus", "", "mbox file for the archive benchmarks (default: a generated corpus)")
@@ -73,7 +73,8 @@ func (c *cli) bench(ctx context.Context, args []string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	res, err := bench.Run(ctx, h, bench.Params{Members: *members, Posts: *posts, Clients: *clients, Conns: *conns, Corpus: *corpus, DKIM: *signed, Replay: *replay, IngestOnly: only == "ingest", IMAPOnly: only == "imap", IMAPClients: *imapClients}, progress)
+	res, err := bench.Run(ctx, h, bench.Params{Members: *members, Posts: *posts, Clients: *clients, Conns: *conns, Corpus: *corpus, DKIM: *signed, Replay: *replay,
+		DB: c.benchDB(), IngestOnly: only == "ingest", FanoutOnly: only == "fanout", IMAPOnly: only == "imap", IMAPClients: *imapClients}, progress)
 	if err != nil {
 		return err
 	}
@@ -82,6 +83,15 @@ func (c *cli) bench(ctx context.Context, args []string) error {
 	}
 	bench.WriteText(c.stdout, res)
 	return nil
+}
+
+// benchDB is the server the bench makes its databases in: --db, else
+// PRAXIS_DB, as every command reads them; "" for SQLite.
+func (c *cli) benchDB() string {
+	if c.dbFlag != "" {
+		return c.dbFlag
+	}
+	return os.Getenv("PRAXIS_DB")
 }
 
 // benchHarness is the wiring the bench runs: serve's, import's, and this

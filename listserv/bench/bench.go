@@ -27,38 +27,44 @@ import (
 // Result is the JSON `praxis bench` prints (SPEC: Benchmark). Keys of
 // stages that later issues build stay null until then.
 type Result struct {
-	IngestMsgsPerS         float64  `json:"ingest_msgs_per_s"`
-	IngestCeilingMsgsPerS  float64  `json:"ingest_ceiling_msgs_per_s"`
-	IngestRatioOfCeiling   float64  `json:"ingest_ratio_of_ceiling"`
-	FanoutRcptsPerS        float64  `json:"fanout_rcpts_per_s"`
-	FanoutCeilingRcptsPerS float64  `json:"fanout_ceiling_rcpts_per_s"`
-	FanoutRatioOfCeiling   float64  `json:"fanout_ratio_of_ceiling"`
-	FanoutPeakRSSMB        float64  `json:"fanout_peak_rss_mb"`
-	BigpostPeakRSSMB       *float64 `json:"bigpost_peak_rss_mb"`
-	IndexMsgsPerS          *float64 `json:"index_msgs_per_s"`
-	IndexCeilingMsgsPerS   *float64 `json:"index_ceiling_msgs_per_s"`
-	IndexRatioOfCeiling    *float64 `json:"index_ratio_of_ceiling"`
-	IndexSizeRatio         *float64 `json:"index_size_ratio"`
-	ArchiveMessages        int      `json:"archive_messages"`
-	SearchP50Ms            *float64 `json:"search_p50_ms"`
-	SearchP99Ms            *float64 `json:"search_p99_ms"`
-	HTTPSearchP50Ms        *float64 `json:"http_search_p50_ms"`
-	HTTPSearchP99Ms        *float64 `json:"http_search_p99_ms"`
-	IMAPSessionP50Ms       *float64 `json:"imap_session_p50_ms"`
-	IMAPSessionP99Ms       *float64 `json:"imap_session_p99_ms"`
-	IMAPIdleRSSMB          *float64 `json:"imap_idle_rss_mb"`
-	IMAPIdleNotified       *int     `json:"imap_idle_notified"`
-	IMAPIdleClients        int      `json:"imap_idle_clients"`
-	IMAPIdleReached        *int     `json:"imap_idle_reached"`
-	IMAPIdleSlowestMs      *float64 `json:"imap_idle_slowest_ms"`
-	SummaryMs              *float64 `json:"summary_ms"`
-	PeakRSSMB              float64  `json:"peak_rss_mb"`
-	FanoutRecipients       int      `json:"fanout_recipients"`
-	IngestMessages         int      `json:"ingest_messages"`
-	IngestClients          int      `json:"ingest_clients"`
-	DeliveryConnections    int      `json:"delivery_connections"`
-	Corpus                 string   `json:"corpus"`
-	DKIM                   bool     `json:"dkim_signed"`
+	IngestMsgsPerS         float64 `json:"ingest_msgs_per_s"`
+	IngestCeilingMsgsPerS  float64 `json:"ingest_ceiling_msgs_per_s"`
+	IngestRatioOfCeiling   float64 `json:"ingest_ratio_of_ceiling"`
+	FanoutRcptsPerS        float64 `json:"fanout_rcpts_per_s"`
+	FanoutCeilingRcptsPerS float64 `json:"fanout_ceiling_rcpts_per_s"`
+	FanoutRatioOfCeiling   float64 `json:"fanout_ratio_of_ceiling"`
+	FanoutPeakRSSMB        float64 `json:"fanout_peak_rss_mb"`
+	// The fan-out split between two nodes on one PostgreSQL database
+	// (null on SQLite, which one node has to itself).
+	FanoutTwoNodesRcptsPerS  *float64 `json:"fanout_two_nodes_rcpts_per_s"`
+	FanoutTwoNodesDuplicates *int     `json:"fanout_two_nodes_duplicates"`
+	BigpostPeakRSSMB         *float64 `json:"bigpost_peak_rss_mb"`
+	IndexMsgsPerS            *float64 `json:"index_msgs_per_s"`
+	IndexCeilingMsgsPerS     *float64 `json:"index_ceiling_msgs_per_s"`
+	IndexRatioOfCeiling      *float64 `json:"index_ratio_of_ceiling"`
+	IndexSizeRatio           *float64 `json:"index_size_ratio"`
+	ArchiveMessages          int      `json:"archive_messages"`
+	SearchP50Ms              *float64 `json:"search_p50_ms"`
+	SearchP99Ms              *float64 `json:"search_p99_ms"`
+	HTTPSearchP50Ms          *float64 `json:"http_search_p50_ms"`
+	HTTPSearchP99Ms          *float64 `json:"http_search_p99_ms"`
+	IMAPSessionP50Ms         *float64 `json:"imap_session_p50_ms"`
+	IMAPSessionP99Ms         *float64 `json:"imap_session_p99_ms"`
+	IMAPIdleRSSMB            *float64 `json:"imap_idle_rss_mb"`
+	IMAPIdleNotified         *int     `json:"imap_idle_notified"`
+	IMAPIdleClients          int      `json:"imap_idle_clients"`
+	IMAPIdleReached          *int     `json:"imap_idle_reached"`
+	IMAPIdleSlowestMs        *float64 `json:"imap_idle_slowest_ms"`
+	SummaryMs                *float64 `json:"summary_ms"`
+	PeakRSSMB                float64  `json:"peak_rss_mb"`
+	FanoutRecipients         int      `json:"fanout_recipients"`
+	IngestMessages           int      `json:"ingest_messages"`
+	IngestClients            int      `json:"ingest_clients"`
+	DeliveryConnections      int      `json:"delivery_connections"`
+	Corpus                   string   `json:"corpus"`
+	DKIM                     bool     `json:"dkim_signed"`
+	// Database is "sqlite" or "postgres" (--db).
+	Database string `json:"database"`
 }
 
 // Params are the bench's flags.
@@ -70,9 +76,15 @@ type Params struct {
 	Corpus  string // mbox file for the archive figures; "" generates one
 	DKIM    bool   // sign the fan-out's copies
 	Replay  int    // import the corpus this many times, with new ids
+	// DB is --db: a postgres:// URL of a role that may create databases
+	// (each scenario runs on one of its own); "" for SQLite.
+	DB string
 	// IngestOnly stops after the ingest figures (and its ceiling), for
 	// whoever works on the receive path: seconds instead of minutes.
 	IngestOnly bool
+	// FanoutOnly stops after the fan-out figures (one node, then two on
+	// PostgreSQL), for whoever works on the queue.
+	FanoutOnly bool
 	// IMAPOnly imports the corpus and runs only the IMAP figures (the
 	// sessions and the idle clients), for whoever works on imapview.
 	IMAPOnly bool
@@ -114,6 +126,10 @@ func Run(ctx context.Context, h Harness, p Params, progress Progress) (*Result, 
 	if res.Corpus == "" {
 		res.Corpus = "generated"
 	}
+	res.Database = "sqlite"
+	if p.DB != "" {
+		res.Database = "postgres"
+	}
 	if p.IMAPClients <= 0 {
 		p.IMAPClients = IMAPIdleClients
 	}
@@ -143,14 +159,14 @@ func Run(ctx context.Context, h Harness, p Params, progress Progress) (*Result, 
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	cfg := config.Default()
-	cfg.Data, cfg.SMTP, cfg.HTTP, cfg.IMAP, cfg.Hostname = dir, "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0", "bench.localhost"
-	cfg.Delivery = "smtp://" + snk.Addr() + "?tls=none"
-	cfg.DeliveryConcurrency = p.Conns
-	cfg.MaxConnections = 1000
-	cfg.Finish()
+	db, dropDB, err := scratchDB(ctx, p.DB, progress)
+	if err != nil {
+		return nil, err
+	}
+	defer dropDB()
+	cfg := benchConfig(dir, db, snk.Addr(), p)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if err := setUp(ctx, h, &cfg, log, p); err != nil {
+	if err := setUp(ctx, h, &cfg, log, p, "fanout@bench.localhost"); err != nil {
 		return nil, err
 	}
 
@@ -188,6 +204,17 @@ func Run(ctx context.Context, h Harness, p Params, progress Progress) (*Result, 
 		res.FanoutRatioOfCeiling = res.FanoutRcptsPerS / res.FanoutCeilingRcptsPerS
 		res.FanoutPeakRSSMB = PeakRSSMB()
 	}
+	if p.FanoutOnly {
+		stop()
+		if err := <-done; err != nil {
+			return nil, err
+		}
+		if err := benchTwoNodes(ctx, h, p, res, progress); err != nil {
+			return nil, err
+		}
+		res.PeakRSSMB = PeakRSSMB()
+		return res, nil
+	}
 
 	// 3. Ingest: p.Clients concurrent SMTP clients, one connection each,
 	// every post committed to disk before its 250; the ceiling just
@@ -195,7 +222,7 @@ func Run(ctx context.Context, h Harness, p Params, progress Progress) (*Result, 
 	// machine.
 	progress("ingest ceiling: %d posts from %d clients into a bare go-smtp receiver that spools them", p.Posts, p.Clients)
 	cpu := cpuTime()
-	if res.IngestCeilingMsgsPerS, err = ingestCeiling(ctx, p.Posts, p.Clients); err != nil {
+	if res.IngestCeilingMsgsPerS, err = ingestCeiling(ctx, p.DB, p.Posts, p.Clients, progress); err != nil {
 		return nil, fmt.Errorf("bench: ingest ceiling: %w", err)
 	}
 	progress("ingest ceiling: %.0f posts/s, %s of CPU per post", res.IngestCeilingMsgsPerS, (cpuTime()-cpu)/time.Duration(max(1, p.Posts)))
@@ -217,13 +244,16 @@ func Run(ctx context.Context, h Harness, p Params, progress Progress) (*Result, 
 		res.PeakRSSMB = PeakRSSMB()
 		return res, nil
 	}
+	if err := benchTwoNodes(ctx, h, p, res, progress); err != nil {
+		return nil, err
+	}
 	if err := benchArchive(ctx, h, &cfg, p, res, progress); err != nil {
 		return nil, err
 	}
 	if err := benchIMAPIdle(ctx, h, &cfg, p, res, progress); err != nil {
 		return nil, err
 	}
-	bigpost, err := Bigpost(ctx, h, progress)
+	bigpost, err := Bigpost(ctx, h, p.DB, progress)
 	if err != nil {
 		return nil, err
 	}
@@ -232,16 +262,28 @@ func Run(ctx context.Context, h Harness, p Params, progress Progress) (*Result, 
 	return res, nil
 }
 
-// setUp creates the lists: one of p.Members for the fan-out, one open
-// list of one member for the ingest test.
-func setUp(ctx context.Context, h Harness, cfg *config.Config, log *slog.Logger, p Params) error {
+// benchConfig is serve's configuration for the bench: data dir dir, the
+// database db ("" for SQLite in dir), copies to the sink.
+func benchConfig(dir, db, sink string, p Params) config.Config {
+	cfg := config.Default()
+	cfg.Data, cfg.DB, cfg.SMTP, cfg.HTTP, cfg.IMAP, cfg.Hostname = dir, db, "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0", "bench.localhost"
+	cfg.Delivery = "smtp://" + sink + "?tls=none"
+	cfg.DeliveryConcurrency = p.Conns
+	cfg.MaxConnections = 1000
+	cfg.Finish()
+	return cfg
+}
+
+// setUp creates the lists: fanout, of p.Members, for the fan-out; one
+// open list of one member for the ingest test.
+func setUp(ctx context.Context, h Harness, cfg *config.Config, log *slog.Logger, p Params, fanout string) error {
 	svc, closeSvc, err := h.OpenService(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer closeSvc()
 	for _, l := range []*listserv.List{
-		{Address: "fanout@bench.localhost", Name: "Fan-out", PostPolicy: listserv.PostMembers},
+		{Address: fanout, Name: "Fan-out", PostPolicy: listserv.PostMembers},
 		{Address: "ingest@bench.localhost", Name: "Ingest", PostPolicy: listserv.PostOpen},
 	} {
 		l.SubscribePolicy, l.ArchivePolicy, l.Prefix = listserv.SubscribeConfirm, listserv.ArchivePublic, "[bench] "
@@ -249,7 +291,7 @@ func setUp(ctx context.Context, h Harness, cfg *config.Config, log *slog.Logger,
 			return err
 		}
 	}
-	fan, err := svc.List(ctx, "fanout@bench.localhost")
+	fan, err := svc.List(ctx, fanout)
 	if err != nil {
 		return err
 	}

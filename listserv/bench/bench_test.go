@@ -42,7 +42,7 @@ func TestReplayIDs(t *testing.T) {
 // The ceiling's receiver takes every post of every client, each
 // committed to its spool before the 250.
 func TestIngestCeiling(t *testing.T) {
-	rate, err := ingestCeiling(context.Background(), 40, 4)
+	rate, err := ingestCeiling(context.Background(), "", 40, 4, t.Logf)
 	if err != nil {
 		t.Fatal(err)
 	}

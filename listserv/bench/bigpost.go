@@ -36,6 +36,7 @@ const (
 	childEnv        = "PRAXIS_BENCH_CHILD" // "bigpost" or "imapidle" runs a child
 	childData       = "PRAXIS_BENCH_DATA"
 	childSink       = "PRAXIS_BENCH_SINK"
+	childDB         = "PRAXIS_BENCH_DB" // the database, "" for SQLite in the data dir
 	BigpostCount    = 20
 	bigpostBytes    = 25_000_000
 	bigpostListAddr = "big@bench.localhost"
@@ -50,8 +51,9 @@ const (
 // too; each is sent a copy of every post.
 var bigpostMembers = []string{"reader0@bench.localhost", "reader1@bench.localhost"}
 
-// Bigpost runs the scenario and returns the child's peak RSS in MB.
-func Bigpost(ctx context.Context, h Harness, progress Progress) (float64, error) {
+// Bigpost runs the scenario, on a database of its own in the server db
+// names ("" for SQLite), and returns the child's peak RSS in MB.
+func Bigpost(ctx context.Context, h Harness, db string, progress Progress) (float64, error) {
 	snk, err := StartSink(nil)
 	if err != nil {
 		return 0, fmt.Errorf("bench: bigpost sink: %w", err)
@@ -62,7 +64,12 @@ func Bigpost(ctx context.Context, h Harness, progress Progress) (float64, error)
 		return 0, err
 	}
 	defer os.RemoveAll(dir)
-	cfg := bigpostConfig(dir, snk.Addr())
+	db, dropDB, err := scratchDB(ctx, db, progress)
+	if err != nil {
+		return 0, err
+	}
+	defer dropDB()
+	cfg := bigpostConfig(dir, db, snk.Addr())
 	svc, closeSvc, err := h.OpenService(ctx, &cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		return 0, err
@@ -80,7 +87,7 @@ func Bigpost(ctx context.Context, h Harness, progress Progress) (float64, error)
 		return 0, err
 	}
 
-	ch, err := startChild(ctx, h, "bigpost", dir, snk.Addr(), "smtp")
+	ch, err := startChild(ctx, h, "bigpost", dir, db, snk.Addr(), "smtp")
 	if err != nil {
 		return 0, fmt.Errorf("bench: bigpost: %w", err)
 	}
@@ -139,9 +146,9 @@ func bigpostBody() []byte {
 	return b
 }
 
-func bigpostConfig(dir, sink string) config.Config {
+func bigpostConfig(dir, db, sink string) config.Config {
 	cfg := config.Default()
-	cfg.Data, cfg.SMTP, cfg.HTTP, cfg.IMAP, cfg.Hostname = dir, "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0", "bench.localhost"
+	cfg.Data, cfg.DB, cfg.SMTP, cfg.HTTP, cfg.IMAP, cfg.Hostname = dir, db, "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0", "bench.localhost"
 	cfg.Delivery = "smtp://" + sink + "?tls=none"
 	cfg.Finish()
 	return cfg
@@ -160,7 +167,7 @@ func IsChild() bool {
 // It says each listener's address on stdout, a line "NAME ADDR" each,
 // SMTP's first.
 func Child(ctx context.Context, h Harness, stdout, stderr io.Writer) error {
-	cfg := bigpostConfig(os.Getenv(childData), os.Getenv(childSink))
+	cfg := bigpostConfig(os.Getenv(childData), os.Getenv(childDB), os.Getenv(childSink))
 	h.TuneMemory(&cfg) // as serve does
 	if p := os.Getenv(heapProfileEnv); p != "" {
 		go heapProfileAtPeak(ctx, p)

@@ -17,14 +17,20 @@ import (
 // fsync before the 250 as Praxis) into a store of its own, and does
 // nothing else: no routing, no header reading, no checks, archive or
 // delivery running beside it. It is fed by the same clients with the
-// same posts as the ingest test.
-func ingestCeiling(ctx context.Context, posts, clients int) (float64, error) {
+// same posts as the ingest test. On PostgreSQL (db, --db) the spool is a
+// database of its own there.
+func ingestCeiling(ctx context.Context, db string, posts, clients int, progress Progress) (float64, error) {
 	dir, err := os.MkdirTemp("", "praxis-bench-ceiling-")
 	if err != nil {
 		return 0, err
 	}
 	defer os.RemoveAll(dir)
-	st, err := store.Open(ctx, dir, store.Options{})
+	db, dropDB, err := scratchDB(ctx, db, progress)
+	if err != nil {
+		return 0, err
+	}
+	defer dropDB()
+	st, err := store.Open(ctx, dir, store.Options{DB: db})
 	if err != nil {
 		return 0, err
 	}

@@ -41,7 +41,7 @@ const archiveList = "archive@bench.localhost"
 // benchIMAPIdle runs the IMAP idle scenario on the archive list the
 // archive bench imported (no server may be running on cfg.Data).
 func benchIMAPIdle(ctx context.Context, h Harness, cfg *config.Config, p Params, res *Result, progress Progress) error {
-	r, err := IMAPIdle(ctx, h, cfg.Data, archiveList, p.IMAPClients, imapIdleWindow, progress)
+	r, err := IMAPIdle(ctx, h, cfg.Data, cfg.DB, archiveList, p.IMAPClients, imapIdleWindow, progress)
 	if err != nil {
 		return err
 	}
@@ -58,8 +58,13 @@ func runIMAPOnly(ctx context.Context, h Harness, p Params, res *Result, progress
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
+	db, dropDB, err := scratchDB(ctx, p.DB, progress)
+	if err != nil {
+		return nil, err
+	}
+	defer dropDB()
 	cfg := config.Default()
-	cfg.Data, cfg.SMTP, cfg.HTTP, cfg.IMAP, cfg.Hostname = dir, "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0", "bench.localhost"
+	cfg.Data, cfg.DB, cfg.SMTP, cfg.HTTP, cfg.IMAP, cfg.Hostname = dir, db, "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0", "bench.localhost"
 	cfg.Finish()
 	if err := benchArchive(ctx, h, &cfg, p, res, progress); err != nil {
 		return nil, err
@@ -96,13 +101,13 @@ type IMAPIdleResult struct {
 // it): clients sessions LOGIN anonymous, SELECT list and IDLE; then one
 // post to list over SMTP. window is how soon after the 250 a client must
 // be told of the post to count as notified.
-func IMAPIdle(ctx context.Context, h Harness, data, list string, clients int, window time.Duration, progress Progress) (*IMAPIdleResult, error) {
+func IMAPIdle(ctx context.Context, h Harness, data, db, list string, clients int, window time.Duration, progress Progress) (*IMAPIdleResult, error) {
 	snk, err := StartSink(nil)
 	if err != nil {
 		return nil, fmt.Errorf("bench: imap idle sink: %w", err)
 	}
 	defer snk.Close()
-	ch, err := startChild(ctx, h, "imapidle", data, snk.Addr(), "smtp", "imap")
+	ch, err := startChild(ctx, h, "imapidle", data, db, snk.Addr(), "smtp", "imap")
 	if err != nil {
 		return nil, fmt.Errorf("bench: imap idle: %w", err)
 	}
@@ -323,13 +328,13 @@ type child struct {
 
 // startChild starts the child of the given kind (childEnv's value) and
 // reads the addresses of the named listeners from its stdout.
-func startChild(ctx context.Context, h Harness, kind, data, sink string, names ...string) (*child, error) {
+func startChild(ctx context.Context, h Harness, kind, data, db, sink string, names ...string) (*child, error) {
 	if len(h.Child) == 0 {
 		return nil, errors.New("no command for the child")
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	cmd := exec.CommandContext(cctx, h.Child[0], h.Child[1:]...)
-	cmd.Env = append(os.Environ(), childEnv+"="+kind, childData+"="+data, childSink+"="+sink)
+	cmd.Env = append(os.Environ(), childEnv+"="+kind, childData+"="+data, childDB+"="+db, childSink+"="+sink)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		cancel()
