@@ -26,6 +26,7 @@ func Run(t *testing.T, open Open) {
 		test func(t *testing.T, s store.Backend)
 	}{
 		{"ListsAndMembers", listsAndMembers},
+		{"AddMembersInBulk", addMembersInBulk},
 		{"SpoolConcurrently", spoolConcurrently},
 		{"TransitionOnceAndOutcomes", transitionOnceAndOutcomes},
 		{"RemoveMemberDropsQueuedCopies", removeMemberDropsQueuedCopies},
