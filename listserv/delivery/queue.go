@@ -49,6 +49,12 @@ type Config struct {
 	// works through them): after a node dies, others deliver what it
 	// had claimed this much later. Default 1 minute.
 	Lease time.Duration
+	// ClaimBatch is how many copies the dispatcher claims from the store
+	// at once: what a node reads and holds of a fan-out at a time,
+	// however big the list (the rest stays in the database), and what
+	// it leaves to other nodes no sooner than it has sent them. Default
+	// 1000.
+	ClaimBatch int
 	// Now is the clock; tests fake it.
 	Now func() time.Time
 }
@@ -77,6 +83,9 @@ func (c *Config) defaults() {
 	}
 	if c.Lease <= 0 {
 		c.Lease = time.Minute
+	}
+	if c.ClaimBatch <= 0 {
+		c.ClaimBatch = 1000
 	}
 }
 
@@ -261,11 +270,6 @@ func (q *Queue) dispatch(ctx context.Context) {
 	}
 }
 
-// claimBatch is how many copies the dispatcher claims at once: what a
-// node holds in memory however big the list, and what it leaves to other
-// nodes no sooner than it has sent them.
-const claimBatch = 1000
-
 // dispatchDue claims the due copies no other node holds, a batch at a
 // time, and hands those not already in flight to the workers.
 func (q *Queue) dispatchDue(ctx context.Context) error {
@@ -276,7 +280,7 @@ func (q *Queue) dispatchDue(ctx context.Context) error {
 	q.mu.Unlock()
 	var after int64
 	for ctx.Err() == nil {
-		ds, err := q.store.ClaimDeliveries(ctx, q.cfg.Node, q.cfg.Lease, after, claimBatch)
+		ds, err := q.store.ClaimDeliveries(ctx, q.cfg.Node, q.cfg.Lease, after, q.cfg.ClaimBatch)
 		if err != nil {
 			return err
 		}
@@ -303,7 +307,7 @@ func (q *Queue) dispatchDue(ctx context.Context) error {
 				return nil
 			}
 		}
-		if len(ds) < claimBatch {
+		if len(ds) < q.cfg.ClaimBatch {
 			return nil
 		}
 		after = last
