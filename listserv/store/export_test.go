@@ -6,4 +6,6 @@ var (
 	CopyBatchRows = &copyBatchRows
 	// CopySkipped are the tables the copy leaves out on purpose.
 	CopySkipped = copySkipped
+	// SpoolTimeout lets a test shorten the group commit's bound.
+	SpoolTimeout = &spoolTimeout
 )

@@ -97,6 +97,11 @@ func (s *core) enqueueSpool(ctx context.Context, req spoolReq) error {
 
 const maxGroup = 128
 
+// spoolTimeout bounds one group commit: far above what one takes, and
+// well within the ten minutes a client waits for its reply to DATA
+// (RFC 5321 §4.5.3.2.6). A variable for the tests.
+var spoolTimeout = time.Minute
+
 func (s *core) spoolLoop() {
 	defer close(s.done)
 	for req := range s.spoolq {
@@ -128,7 +133,13 @@ func (s *core) spoolLoop() {
 // errs[i] is request i's own answer when the commit succeeded (an ingest
 // key already recorded).
 func (s *core) spoolBatch(batch []spoolReq) (errs []error, err error) {
-	ctx := context.Background()
+	// Bounded: on a connection the network lost without a word (a
+	// partition, a server that went away uncleanly) a statement waits
+	// for TCP to give up, a quarter of an hour, and with it the one loop
+	// every post is spooled through. Cut off, the connection is dropped
+	// and the next batch takes a new one.
+	ctx, cancel := context.WithTimeout(context.Background(), spoolTimeout)
+	defer cancel()
 	// The insert is prepared once on the spool's one connection (only
 	// this loop uses it) and bound to each batch's transaction; before the
 	// transaction, which holds that one connection.
