@@ -29,6 +29,13 @@ type Config struct {
 	MaxRecipients   int           // per transaction; default 100
 	ReadTimeout     time.Duration // default 5 minutes (RFC 5321 §4.5.3.2)
 	WriteTimeout    time.Duration // default 1 minute
+	// StoreTimeout bounds what one command waits on the store behind the
+	// receiver (a recipient's lookup, the spool's commit): past it the
+	// client gets 451 4.3.0 and tries later, rather than wait on a
+	// database the network lost for as long as TCP takes to give up.
+	// Default 2 minutes, within what a client waits for its reply to
+	// RCPT (5 minutes) and to the end of DATA (10), RFC 5321 §4.5.3.2.
+	StoreTimeout time.Duration
 	MaxConns        int           // concurrent connections; default 200
 	// MaxConnsPerClient caps the concurrent connections of one client
 	// address (an IPv6 /64 counts as one); default 20, negative for no cap.
@@ -93,6 +100,9 @@ func (c *Config) defaults() {
 	}
 	if c.WriteTimeout == 0 {
 		c.WriteTimeout = time.Minute
+	}
+	if c.StoreTimeout == 0 {
+		c.StoreTimeout = 2 * time.Minute
 	}
 	if c.MaxConns == 0 {
 		c.MaxConns = 200
@@ -339,7 +349,9 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if !strings.Contains(to, "@") {
 		return s.refuse(errBadAddress)
 	}
-	r, err := s.srv.rcv.Resolve(context.Background(), to)
+	ctx, cancel := context.WithTimeout(context.Background(), s.srv.cfg.StoreTimeout)
+	defer cancel()
+	r, err := s.srv.rcv.Resolve(ctx, to)
 	if err != nil {
 		if !errors.Is(err, inbound.ErrNoSuchAddress) && !errors.Is(err, inbound.ErrRelayDenied) {
 			return reply(s.srv.log, err, "remote", s.remote, "rcpt", to)
@@ -398,7 +410,9 @@ func (s *session) Data(r io.Reader) error {
 		return errNoRcpt
 	}
 	return s.withData(r, func(env inbound.Envelope, raw []byte) error {
-		if err := s.srv.rcv.Receive(context.Background(), env, s.routes, raw); err != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), s.srv.cfg.StoreTimeout)
+		defer cancel()
+		if err := s.srv.rcv.Receive(ctx, env, s.routes, raw); err != nil {
 			return reply(s.srv.log, err, "remote", s.remote)
 		}
 		return nil
@@ -464,8 +478,11 @@ func (s *session) withData(r io.Reader, hand func(env inbound.Envelope, raw []by
 // recipient's own status (RFC 2033 §4.2).
 func (s *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
 	return s.withData(r, func(env inbound.Envelope, raw []byte) error {
+		// One bound for all of them: the client waits for every reply.
+		ctx, cancel := context.WithTimeout(context.Background(), s.srv.cfg.StoreTimeout)
+		defer cancel()
 		for i, route := range s.routes {
-			err := s.srv.rcv.Receive(context.Background(), env, []inbound.Route{route}, raw)
+			err := s.srv.rcv.Receive(ctx, env, []inbound.Route{route}, raw)
 			status.SetStatus(s.rcpts[i], reply(s.srv.log, err, "remote", s.remote, "rcpt", s.rcpts[i]))
 		}
 		return nil
