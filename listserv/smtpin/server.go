@@ -36,7 +36,7 @@ type Config struct {
 	// Default 2 minutes, within what a client waits for its reply to
 	// RCPT (5 minutes) and to the end of DATA (10), RFC 5321 §4.5.3.2.
 	StoreTimeout time.Duration
-	MaxConns        int           // concurrent connections; default 200
+	MaxConns     int // concurrent connections; default 200
 	// MaxConnsPerClient caps the concurrent connections of one client
 	// address (an IPv6 /64 counts as one); default 20, negative for no cap.
 	// Clients in RateExempt are not capped (MaxConns still counts them): a
