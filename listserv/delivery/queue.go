@@ -55,6 +55,11 @@ type Config struct {
 	// it leaves to other nodes no sooner than it has sent them. Default
 	// 1000.
 	ClaimBatch int
+	// StoreTimeout bounds a claim and a commit of outcomes: on a
+	// connection the network lost without a word they would wait for
+	// TCP to give up (a quarter of an hour), and the whole queue with
+	// them; cut off, they are tried again on a new one. Default 1 minute.
+	StoreTimeout time.Duration
 	// Now is the clock; tests fake it.
 	Now func() time.Time
 }
@@ -86,6 +91,9 @@ func (c *Config) defaults() {
 	}
 	if c.ClaimBatch <= 0 {
 		c.ClaimBatch = 1000
+	}
+	if c.StoreTimeout <= 0 {
+		c.StoreTimeout = time.Minute
 	}
 }
 
@@ -280,7 +288,9 @@ func (q *Queue) dispatchDue(ctx context.Context) error {
 	q.mu.Unlock()
 	var after int64
 	for ctx.Err() == nil {
-		ds, err := q.store.ClaimDeliveries(ctx, q.cfg.Node, q.cfg.Lease, after, q.cfg.ClaimBatch)
+		claimCtx, cancel := context.WithTimeout(ctx, q.cfg.StoreTimeout)
+		ds, err := q.store.ClaimDeliveries(claimCtx, q.cfg.Node, q.cfg.Lease, after, q.cfg.ClaimBatch)
+		cancel()
 		if err != nil {
 			return err
 		}
@@ -540,7 +550,9 @@ func (q *Queue) commit() {
 	var batch []store.Outcome
 	flush := func() {
 		for len(batch) > 0 {
-			err := q.record(context.Background(), batch)
+			ctx, cancel := context.WithTimeout(context.Background(), q.cfg.StoreTimeout)
+			err := q.record(ctx, batch)
+			cancel()
 			if err == nil {
 				break
 			}
