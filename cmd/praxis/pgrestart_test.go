@@ -195,6 +195,11 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 	praxis(t, data, "import", "members", "cop@example.org", csvFile)
 	rec := newRecorder(t)
 	srv := serve(t, data, rec.sink.Addr())
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("serve's log, but for its INFO lines:\n%s", notInfo(srv))
+		}
+	})
 
 	p := startPosters(srv.smtp, 4)
 	defer func() {
@@ -263,4 +268,23 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 	}
 	t.Logf("%d of %d accepted posts archived", len(p.accepted)-missing, len(p.accepted))
 	srv.stop(t)
+}
+
+// notInfo is what serve logged above INFO.
+func notInfo(s *server) string {
+	var b strings.Builder
+	for _, l := range strings.Split(s.log(), "\n") {
+		if !strings.Contains(l, "level=INFO") {
+			b.WriteString(l + "\n")
+		}
+	}
+	return b.String()
+}
+
+// log is what serve wrote to stderr so far, read under its writer's lock.
+func (s *server) log() string {
+	lw := s.cmd.Stderr.(*lockedWriter)
+	lw.mu.Lock()
+	defer lw.mu.Unlock()
+	return s.stderr.String()
 }

@@ -456,13 +456,13 @@ func (w *worker) deliver(d *store.Delivery) (out store.Outcome) {
 	// from rendering until the copy is sent.
 	p, err := w.q.prepared(ctx, d)
 	if err != nil {
-		return w.q.failure(d, fmt.Errorf("rendering the copy: %w", err))
+		return w.q.notRendered(d, err)
 	}
 	held := w.q.rendering.acquire(int64(p.size))
 	defer w.q.rendering.release(held)
 	msg, err := w.q.render(ctx, d, &w.buf)
 	if err != nil {
-		return w.q.failure(d, fmt.Errorf("rendering the copy: %w", err))
+		return w.q.notRendered(d, err)
 	}
 	envFrom := d.EnvFrom
 	if envFrom == "" {
@@ -505,6 +505,18 @@ func mayHaveDelivered(err error) bool {
 func isConnectionLevel(err error) bool {
 	var te *transport.Error
 	return !errors.As(err, &te) || te.Code == 0 || te.Code == 421
+}
+
+// notRendered is the outcome of a copy that could not be made. When the
+// store was away (restarting, the connection lost), the copy is no worse
+// than before: it is left untried, for the next scan to claim again, not
+// put off by a backoff meant for remote servers nor counted as an attempt.
+func (q *Queue) notRendered(d *store.Delivery, err error) store.Outcome {
+	if store.Unavailable(err) {
+		q.log.Warn("copy not made, the store is away: trying again", "list", d.ListAddress, "rcpt", d.Rcpt, "spool_id", d.MessageID, "err", err)
+		return store.Outcome{Delivery: d, Untried: true}
+	}
+	return q.failure(d, fmt.Errorf("rendering the copy: %w", err))
 }
 
 // failure classifies an error into a retry or a final failure.

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"praxis/listserv/store"
 )
 
@@ -58,6 +60,53 @@ func TestStuckStoreCallsCutOff(t *testing.T) {
 	for _, m := range members {
 		if n := f.mx.count(m); n != 1 {
 			t.Errorf("%s got %d copies, want 1", m, n)
+		}
+	}
+}
+
+// awayOnce is the queue's store that is away (PostgreSQL restarting) the
+// first time a post is read to make its copies.
+type awayOnce struct {
+	Store
+	away atomic.Bool
+}
+
+func (s *awayOnce) Message(ctx context.Context, id int64) (*store.Message, error) {
+	if !s.away.Swap(true) {
+		return nil, fmt.Errorf("store: message #%d: %w", id, &pgconn.PgError{Severity: "FATAL", Code: "57P01", Message: "terminating connection due to administrator command"})
+	}
+	return s.Store.Message(ctx, id)
+}
+
+// TestStoreAwayWhileMakingCopies: copies that could not be made because
+// the store was away are sent at the next scan, not put off by the
+// backoff meant for remote servers (a minute at first), and that try
+// does not count as an attempt.
+func TestStoreAwayWhileMakingCopies(t *testing.T) {
+	members := []string{"a@d.test", "b@d.test", "c@d.test"}
+	f := setupWith(t, members, Config{Concurrency: 2}, func(q *Queue) {
+		q.store = &awayOnce{Store: q.store}
+	})
+	f.post(t, "away")
+	eventually(t, "every copy sent", func() bool {
+		for _, m := range members {
+			if f.mx.count(m) != 1 {
+				return false
+			}
+		}
+		return true
+	})
+	eventually(t, "every copy committed as sent", func() bool {
+		for _, m := range members {
+			if state, _, _ := deliveryRow(t, f.st, m); state != "done" {
+				return false
+			}
+		}
+		return true
+	})
+	for _, m := range members {
+		if _, attempts, _ := deliveryRow(t, f.st, m); attempts != 1 {
+			t.Errorf("%s: %d attempts, want 1 (the try without the store does not count)", m, attempts)
 		}
 	}
 }

@@ -134,6 +134,11 @@ type Outcome struct {
 	Text     string
 	// Permanent: a 5xx (as opposed to giving up on 4xx after days).
 	Permanent bool
+	// Untried: the copy was not attempted (what it is made from could
+	// not be read: the database was away). Nothing is written: the copy
+	// stays queued, leased to its node, which claims it again at once,
+	// and no attempt counts against it.
+	Untried bool
 }
 
 // RecordOutcomes writes a batch of outcomes in one transaction: done rows,
@@ -168,6 +173,7 @@ func (s *queueTable) RecordOutcomes(ctx context.Context, outs []Outcome) error {
 	for _, o := range outs {
 		d := o.Delivery
 		switch {
+		case o.Untried:
 		case o.Done:
 			done[d.Lease] = append(done[d.Lease], d.ID)
 			if len(done[d.Lease]) == 500 {

@@ -3,7 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
+	"io"
+	"net"
 	"strconv"
 	"strings"
 
@@ -196,3 +199,29 @@ func (d *dialect) instr(hay, needle string) string {
 // PostgreSQL, ILIKE over TEXT in the "C" collation, which every text
 // column has (migrations_pg), folds ASCII letters only, as SQLite does.
 func (d *dialect) like() string { return d.pick(`LIKE`, `ILIKE`) }
+
+// Unavailable tells whether err says the database could not be reached
+// or dropped the work for a reason of its own (a restart, a lost
+// connection, a timeout, a writer holding the lock), rather than
+// anything about the data: the same work done again later succeeds.
+// Callers use it to try again soon instead of counting it against what
+// they were doing.
+func Unavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, driver.ErrBadConn),
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, sql.ErrConnDone),
+		errors.As(err, &ce), errors.As(err, &ne), pgconn.Timeout(err), isBusy(err):
+		return true
+	}
+	code := pgCode(err)
+	// PostgreSQL's SQLSTATE: 08 connection exception, 57P01-03 shut
+	// down or starting, 53 out of resources, 40001 and 40P01 a
+	// serialisation failure or a deadlock (the transaction may run again).
+	return strings.HasPrefix(code, "08") || strings.HasPrefix(code, "57P") || strings.HasPrefix(code, "53") ||
+		code == "40001" || code == "40P01"
+}

@@ -1,8 +1,16 @@
 package store
 
 import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io"
+	"net"
 	"slices"
 	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 func TestBind(t *testing.T) {
@@ -45,5 +53,32 @@ func TestMigrationsHavePostgresTwins(t *testing.T) {
 	}
 	if !slices.Equal(names(lite), names(pg)) {
 		t.Errorf("migrations/ has %v,\nmigrations_pg/ has %v: write each for both engines", names(lite), names(pg))
+	}
+}
+
+func TestUnavailable(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"nil", nil, false},
+		{"not found", fmt.Errorf("list x: %w", ErrNotFound), false},
+		{"unique", &pgconn.PgError{Code: "23505"}, false},
+		{"syntax", &pgconn.PgError{Code: "42601"}, false},
+		{"admin shutdown", fmt.Errorf("store: spool: %w", &pgconn.PgError{Code: "57P01"}), true},
+		{"starting up", &pgconn.PgError{Code: "57P03"}, true},
+		{"connection failure", &pgconn.PgError{Code: "08006"}, true},
+		{"too many connections", &pgconn.PgError{Code: "53300"}, true},
+		{"deadlock", &pgconn.PgError{Code: "40P01"}, true},
+		{"refused", fmt.Errorf("store: x: %w", &net.OpError{Op: "dial", Err: errors.New("connection refused")}), true},
+		{"timed out", fmt.Errorf("store: x: %w", context.DeadlineExceeded), true},
+		{"eof", fmt.Errorf("store: x: %w", io.ErrUnexpectedEOF), true},
+		{"bad conn", driver.ErrBadConn, true},
+		{"sqlite busy", errors.New("database is locked (5) (SQLITE_BUSY)"), true},
+	} {
+		if got := Unavailable(tt.err); got != tt.want {
+			t.Errorf("%s: Unavailable(%v) = %v, want %v", tt.name, tt.err, got, tt.want)
+		}
 	}
 }
