@@ -148,7 +148,9 @@ type Outcome struct {
 // was taken over learns nothing it could overwrite the new holder's
 // outcome with, and its outcome is dropped.
 func (s *queueTable) RecordOutcomes(ctx context.Context, outs []Outcome) error {
-	if len(outs) == 0 {
+	// Untried outcomes write nothing: a batch of them alone needs no
+	// database (which is likely away, since they are untried).
+	if !slices.ContainsFunc(outs, func(o Outcome) bool { return !o.Untried }) {
 		return nil
 	}
 	tx, release, err := s.begin(ctx, s.db)

@@ -141,3 +141,28 @@ func leasesExpireAndStaleOutcomesAreRefused(t *testing.T, s store.Backend) {
 		t.Errorf("after the retry c claimed %+v, want a's first copy with one attempt", c)
 	}
 }
+
+// untriedWritesNothing: an untried outcome (the copy could not be made
+// while the database was away) leaves its copy queued, with no attempt
+// counted and its lease with its node, which claims it again at once
+// while other nodes still may not.
+func untriedWritesNothing(t *testing.T, s store.Backend) {
+	ctx := context.Background()
+	l := newList(t, s, "cop@example.org")
+	queueCopies(t, s, l, 2)
+	ds, err := s.ClaimDeliveries(ctx, "node-a", time.Minute, 0, 10)
+	must(t, err)
+	if len(ds) != 2 {
+		t.Fatalf("claimed %d copies, want 2", len(ds))
+	}
+	must(t, s.RecordOutcomes(ctx, []store.Outcome{{Delivery: ds[0], Untried: true}}))
+	must(t, s.RecordOutcomes(ctx, []store.Outcome{{Delivery: ds[0], Untried: true}, {Delivery: ds[1], Done: true}}))
+	if other, err := s.ClaimDeliveries(ctx, "node-b", time.Minute, 0, 10); err != nil || len(other) != 0 {
+		t.Errorf("another node claimed %d copies (%v), want none: the lease is node-a's", len(other), err)
+	}
+	again, err := s.ClaimDeliveries(ctx, "node-a", time.Minute, 0, 10)
+	must(t, err)
+	if len(again) != 1 || again[0].ID != ds[0].ID || again[0].Attempts != 0 {
+		t.Fatalf("claimed again %+v, want copy #%d alone with no attempt", again, ds[0].ID)
+	}
+}

@@ -32,6 +32,7 @@ func Run(t *testing.T, open Open) {
 		{"RemoveMemberDropsQueuedCopies", removeMemberDropsQueuedCopies},
 		{"ClaimsNeverOverlap", claimsNeverOverlap},
 		{"LeasesExpireAndStaleOutcomesAreRefused", leasesExpireAndStaleOutcomesAreRefused},
+		{"UntriedWritesNothing", untriedWritesNothing},
 		{"NoticeAndRequestTogether", noticeAndRequestTogether},
 		{"PendingTakenOnce", pendingTakenOnce},
 		{"QuotasAndReplayCache", quotasAndReplayCache},
