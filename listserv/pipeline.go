@@ -48,11 +48,22 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 }
 
+// processTimeout bounds the work on one received message (and each read
+// of the next ones): far above what it takes, even for a big post's
+// archiving; what it cuts off is a statement on a connection the network
+// lost without a word, which would hold every post after it until TCP
+// gives up (a quarter of an hour). The message stays received and the
+// next pass takes it again, on a new connection. A variable for the
+// tests.
+var processTimeout = 5 * time.Minute
+
 // ProcessReceived checks every message in state received, oldest first.
 func (s *Service) ProcessReceived(ctx context.Context) error {
 	var after int64
 	for {
-		ids, err := s.store.MessageIDsInState(ctx, store.StateReceived, after, 256)
+		listCtx, cancel := context.WithTimeout(ctx, processTimeout)
+		ids, err := s.store.MessageIDsInState(listCtx, store.StateReceived, after, 256)
+		cancel()
 		if err != nil {
 			return err
 		}
@@ -71,22 +82,34 @@ func (s *Service) ProcessReceived(ctx context.Context) error {
 			if s.store.IntakeBusy(5 * time.Millisecond) {
 				time.Sleep(time.Millisecond)
 			}
-			m, err := s.store.Message(ctx, id)
-			if err != nil {
+			if err := s.processOne(ctx, id); err != nil {
 				return err
-			}
-			err = s.pipe.processSafely(ctx, m)
-			if errors.Is(err, notice.ErrCompose) {
-				// Logged once, set aside with the reason, not retried forever.
-				s.log.Error("message set aside", "list", m.ListAddress, "spool_id", m.ID, "err", err)
-				err = s.store.Transition(ctx, m.ID, store.StateReceived, store.StateDropped, err.Error(), "", nil)
-			}
-			if err != nil && !errors.Is(err, store.ErrState) {
-				// Left in state received: the next pass tries again.
-				s.log.Error("checking message", "list", m.ListAddress, "spool_id", m.ID, "err", err)
 			}
 		}
 	}
+}
+
+// processOne checks the received message id, within processTimeout. An
+// error reading it is returned (the pass ends); one in its checks is
+// logged, and the message is left for the next pass.
+func (s *Service) processOne(ctx context.Context, id int64) error {
+	ctx, cancel := context.WithTimeout(ctx, processTimeout)
+	defer cancel()
+	m, err := s.store.Message(ctx, id)
+	if err != nil {
+		return err
+	}
+	err = s.pipe.processSafely(ctx, m)
+	if errors.Is(err, notice.ErrCompose) {
+		// Logged once, set aside with the reason, not retried forever.
+		s.log.Error("message set aside", "list", m.ListAddress, "spool_id", m.ID, "err", err)
+		err = s.store.Transition(ctx, m.ID, store.StateReceived, store.StateDropped, err.Error(), "", nil)
+	}
+	if err != nil && !errors.Is(err, store.ErrState) {
+		// Left in state received: the next pass tries again.
+		s.log.Error("checking message", "list", m.ListAddress, "spool_id", m.ID, "err", err)
+	}
+	return nil
 }
 
 // processSafely contains a panic in the checks of one message: the message
