@@ -24,6 +24,13 @@ type Member struct {
 
 	// Moderated: the member's posts are held like a non-member's.
 	Moderated bool
+	// Listed: the member chose to appear, with their expertise, on the
+	// list's "who knows what" page. SuggestionsOff: a question they ask
+	// gets no private mail of related answered threads (which it may get
+	// by default). Both are the member's own choice (set listing, set
+	// suggestions, /settings); the zero Member has the defaults.
+	Listed         bool
+	SuggestionsOff bool
 	// Bounce bookkeeping (Mailman's BounceInfo): the day (Unix days) of the
 	// last scored bounce, when delivery was disabled, and the warnings sent.
 	BounceLastDay int64
@@ -38,18 +45,19 @@ type Member struct {
 func AddressKey(addr string) string { return strings.ToLower(strings.TrimSpace(addr)) }
 
 const memberCols = `id, list_id, address, name, role, delivery, status, bounce_score, expertise, created_at,
-	moderated, bounce_last_day, disabled_at, warnings_sent, last_warning_at`
+	moderated, bounce_last_day, disabled_at, warnings_sent, last_warning_at, listed, suggestions_off`
 
 func scanMember(row interface{ Scan(...any) error }) (*Member, error) {
 	var m Member
 	var created, disabled, warned int64
-	var moderated int
+	var moderated, listed, suggestionsOff int
 	if err := row.Scan(&m.ID, &m.ListID, &m.Address, &m.Name, &m.Role, &m.Delivery, &m.Status, &m.BounceScore, &m.Expertise, &created,
-		&moderated, &m.BounceLastDay, &disabled, &m.WarningsSent, &warned); err != nil {
+		&moderated, &m.BounceLastDay, &disabled, &m.WarningsSent, &warned, &listed, &suggestionsOff); err != nil {
 		return nil, err
 	}
 	m.CreatedAt = time.Unix(created, 0).UTC()
 	m.Moderated = moderated == 1
+	m.Listed, m.SuggestionsOff = listed == 1, suggestionsOff == 1
 	m.DisabledAt, m.LastWarningAt = unixOrZero(disabled), unixOrZero(warned)
 	return &m, nil
 }
@@ -61,8 +69,8 @@ func (s *memberTable) AddMember(ctx context.Context, m *Member) error {
 	if m.Status == "" {
 		m.Status = "enabled"
 	}
-	err := s.db.QueryRowContext(ctx, `INSERT INTO members (list_id, address, address_key, name, role, delivery, status, bounce_score, expertise, created_at, moderated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		m.ListID, m.Address, AddressKey(m.Address), m.Name, m.Role, m.Delivery, m.Status, m.BounceScore, m.Expertise, now, b2i(m.Moderated)).Scan(&m.ID)
+	err := s.db.QueryRowContext(ctx, `INSERT INTO members (list_id, address, address_key, name, role, delivery, status, bounce_score, expertise, created_at, moderated, listed, suggestions_off) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		m.ListID, m.Address, AddressKey(m.Address), m.Name, m.Role, m.Delivery, m.Status, m.BounceScore, m.Expertise, now, b2i(m.Moderated), b2i(m.Listed), b2i(m.SuggestionsOff)).Scan(&m.ID)
 	if isUnique(err) {
 		return fmt.Errorf("member %s: %w", m.Address, ErrDuplicate)
 	}
@@ -76,9 +84,9 @@ func (s *memberTable) AddMember(ctx context.Context, m *Member) error {
 // UpdateMember writes every field of m (matched by ID).
 func (s *memberTable) UpdateMember(ctx context.Context, m *Member) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE members SET name = ?, role = ?, delivery = ?, status = ?, bounce_score = ?, expertise = ?,
-		moderated = ?, bounce_last_day = ?, disabled_at = ?, warnings_sent = ?, last_warning_at = ? WHERE id = ?`,
+		moderated = ?, bounce_last_day = ?, disabled_at = ?, warnings_sent = ?, last_warning_at = ?, listed = ?, suggestions_off = ? WHERE id = ?`,
 		m.Name, m.Role, m.Delivery, m.Status, m.BounceScore, m.Expertise,
-		b2i(m.Moderated), m.BounceLastDay, zeroOrUnix(m.DisabledAt), m.WarningsSent, zeroOrUnix(m.LastWarningAt), m.ID)
+		b2i(m.Moderated), m.BounceLastDay, zeroOrUnix(m.DisabledAt), m.WarningsSent, zeroOrUnix(m.LastWarningAt), b2i(m.Listed), b2i(m.SuggestionsOff), m.ID)
 	if err != nil {
 		return fmt.Errorf("store: update member %s: %w", m.Address, err)
 	}

@@ -48,6 +48,7 @@ func Run(t *testing.T, open Open) {
 		{"IMAPArchive", imapArchive},
 		{"JobClaimedOnce", jobClaimedOnce},
 		{"MemberWarnedOnce", memberWarnedOnce},
+		{"MemberOwnSettings", memberOwnSettings},
 		{"NodesHeartbeat", nodesHeartbeat},
 		{"LeaseOneHolder", leaseOneHolder},
 		{"QueueStatusCounts", queueStatusCounts},
