@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"praxis/listserv/apppass"
 	"praxis/listserv/request"
 	"time"
 
@@ -17,6 +18,8 @@ type Lists interface {
 	Lists(ctx context.Context) ([]*store.List, error)
 	Member(ctx context.Context, list, addr string) (*store.List, *store.Member, error)
 	Memberships(ctx context.Context, addr string) (map[int64]*store.Member, error)
+	UpdateMember(ctx context.Context, m *store.Member) error
+	RemoveMember(ctx context.Context, list, addr string) error
 }
 
 // Subscriptions are the requests a visitor makes and confirms, and the
@@ -79,6 +82,9 @@ type Store interface {
 	SessionAddress(ctx context.Context, id string) (string, error)
 	DeleteSession(ctx context.Context, id string) error
 	UseSignIn(ctx context.Context, nonce string, expires time.Time) (bool, error)
+
+	// A member's IMAP app passwords, made and revoked on /settings.
+	apppass.Store
 }
 
 var _ Store = (store.Backend)(nil)

@@ -1,12 +1,14 @@
 package request
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"praxis/listserv/store"
 )
@@ -86,4 +88,51 @@ func TestUnsubscribePath(t *testing.T) {
 			t.Errorf("route of %q: %d, list %q, token %q; want 200, %q, %q", got, rec.Code, list, tok, tt.list, token)
 		}
 	}
+}
+
+// TestSettingsToken: a settings link's token gives back its grant, and is
+// refused altered, under another key, or expired.
+func TestSettingsToken(t *testing.T) {
+	key, other := []byte("key one"), []byte("key two")
+	now := time.Unix(1_800_000_000, 0)
+	g := SettingsGrant{Address: "ann@example.net", List: "cop@example.org", Setting: "delivery", Expires: now.Add(SettingsLinkLife)}
+	tok := SettingsToken(key, g)
+	got, err := ParseSettingsToken(key, tok, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Address != g.Address || got.List != g.List || got.Setting != g.Setting || !got.Expires.Equal(g.Expires) || got.Nonce == "" {
+		t.Errorf("grant = %+v, want %+v with a nonce", got, g)
+	}
+	if again, _ := ParseSettingsToken(key, SettingsToken(key, g), now); again == nil || again.Nonce == got.Nonce {
+		t.Errorf("two links of one grant share a nonce: %v", again)
+	}
+	p64, sig, _ := strings.Cut(tok, ".")
+	forged := enc.EncodeToString([]byte(strings.Replace(mustDecode(t, p64), "delivery", "expertise", 1))) + "." + sig
+	tests := []struct {
+		name string
+		key  []byte
+		tok  string
+		at   time.Time
+	}{
+		{"another key", other, tok, now},
+		{"expired", key, tok, g.Expires},
+		{"altered setting", key, forged, now},
+		{"no signature", key, p64, now},
+		{"garbage", key, "x.y", now},
+	}
+	for _, tt := range tests {
+		if _, err := ParseSettingsToken(tt.key, tt.tok, tt.at); !errors.Is(err, ErrBadSettingsLink) {
+			t.Errorf("%s: %v, want ErrBadSettingsLink", tt.name, err)
+		}
+	}
+}
+
+func mustDecode(t *testing.T, s string) string {
+	t.Helper()
+	b, err := enc.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -29,6 +29,7 @@ type Store interface {
 	PendingFor(ctx context.Context, listID int64, kind, addr string) ([]*store.Pending, error)
 	TakePending(ctx context.Context, id int64) (bool, error)
 	CountUp(ctx context.Context, key string) (int, error)
+	Secret(ctx context.Context, name string) ([]byte, error)
 
 	Transition(ctx context.Context, id int64, from, to, reason, messageID string, ds []*store.Delivery) error
 }

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"praxis/listserv/request"
+	"slices"
 	"praxis/listserv/inbound"
 	"praxis/listserv/notice"
 	"strings"
@@ -219,10 +222,19 @@ func (s *Robot) helpText(l *store.List) string {
 	var b bytes.Buffer
 	if err := s.d.Templates.Mail.ExecuteTemplate(&b, "help.txt", map[string]any{
 		"ListAddress": l.Address, "Request": inbound.Address(l.Address, store.KindRequest), "Owner": inbound.Address(l.Address, store.KindOwner),
+		"Settings": s.settingsPage(),
 	}); err != nil {
 		s.d.Log.Error("help template", "err", err)
 	}
 	return b.String()
+}
+
+// settingsPage is the web's settings page, "" without a web.
+func (s *Robot) settingsPage() string {
+	if s.d.BaseURL == "" {
+		return ""
+	}
+	return strings.TrimRight(s.d.BaseURL, "/") + "/settings"
 }
 
 // who lists the members to those the list's roster setting allows.
@@ -256,10 +268,12 @@ func (s *Robot) who(ctx context.Context, l *store.List, sender string) (string, 
 	return strings.TrimRight(b.String(), "\n"), true, nil
 }
 
+const setUsage = "Use: set delivery each|digest|summary|nomail, set expertise TERMS, set listing on|off, or set suggestions on|off."
+
 // set changes one of the sender's own settings.
 func (s *Robot) set(ctx context.Context, l *store.List, sender string, args []string) (string, bool, error) {
 	if len(args) < 2 {
-		return "Use: set delivery each|digest|summary|nomail, or set expertise TERMS.", true, nil
+		return setUsage, true, nil
 	}
 	m, err := s.d.Store.Member(ctx, l.ID, sender)
 	if errors.Is(err, store.ErrNotFound) {
@@ -291,8 +305,22 @@ func (s *Robot) set(ctx context.Context, l *store.List, sender string, args []st
 			return "", true, err
 		}
 		return "Your expertise is now: " + terms, true, nil
+	case "listing", "suggestions":
+		on, ok := map[string]bool{"on": true, "yes": true, "off": false, "no": false}[strings.ToLower(args[1])]
+		if !ok {
+			return "Use: set " + strings.ToLower(args[0]) + " on|off.", true, nil
+		}
+		if strings.EqualFold(args[0], "listing") {
+			m.Listed = on
+		} else {
+			m.SuggestionsOff = !on
+		}
+		if err := s.d.Store.UpdateMember(ctx, m); err != nil {
+			return "", true, err
+		}
+		return ownSettingText(strings.ToLower(args[0]), on), true, nil
 	}
-	return "Use: set delivery each|digest|summary|nomail, or set expertise TERMS.", true, nil
+	return setUsage, true, nil
 }
 
 // confirmCommand asks sender's address to confirm a mailed command whose
@@ -304,7 +332,38 @@ func (s *Robot) confirmCommand(ctx context.Context, l *store.List, sender, name,
 	if err != nil || !out.Done {
 		return out, err
 	}
-	return Outcome{Done: true, Message: "This command changes or reveals the settings of " + sender + ", and this mail does not prove it comes from " + sender +
+	msg := "This command changes or reveals the settings of " + sender + ", and this mail does not prove it comes from " + sender +
 		" (" + why + "; a DKIM signature of your mail service over the command, on fresh mail, would). A confirmation request was sent to " + sender +
-		": reply to it, or open its link, to carry the command out."}, nil
+		": reply to it, or open its link, to carry the command out."
+	link, err := s.settingsLink(ctx, l, sender, strings.Fields(line))
+	if err != nil {
+		return Outcome{}, err
+	}
+	if link != "" {
+		msg += "\n\nOr make the change on the web, at this link: it signs you in for this one change, works once, and expires in an hour.\n\n    " + link
+	}
+	return Outcome{Done: true, Message: msg}, nil
+}
+
+// settingsLink is a link to the web's settings page that signs sender in
+// for the one setting a `set` command names, on l; "" for any other
+// command, an unknown setting or an address that is not a member (the
+// page could do nothing for it). The link goes to the address the command
+// names, in the results mail, so it proves what a confirmation does.
+func (s *Robot) settingsLink(ctx context.Context, l *store.List, sender string, fields []string) (string, error) {
+	if len(fields) < 2 || !strings.EqualFold(fields[0], "set") || !slices.Contains(request.Settings, strings.ToLower(fields[1])) || s.d.BaseURL == "" {
+		return "", nil
+	}
+	if _, err := s.d.Store.Member(ctx, l.ID, sender); errors.Is(err, store.ErrNotFound) {
+		return "", nil
+	} else if err != nil {
+		return "", err
+	}
+	key, err := s.d.Store.Secret(ctx, request.SettingsSecret)
+	if err != nil {
+		return "", fmt.Errorf("robot: settings link: %w", err)
+	}
+	tok := request.SettingsToken(key, request.SettingsGrant{Address: sender, List: l.Address, Setting: strings.ToLower(fields[1]),
+		Expires: s.d.Now().Add(request.SettingsLinkLife)})
+	return strings.TrimRight(s.d.BaseURL, "/") + request.SettingsOncePath(tok), nil
 }

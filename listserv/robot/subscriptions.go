@@ -262,6 +262,19 @@ func deliveryText(mode string) string {
 	return "every post as it arrives"
 }
 
+// ownSettingText says what turning listing or suggestions on or off did.
+func ownSettingText(setting string, on bool) string {
+	switch {
+	case setting == "listing" && on:
+		return "You are now listed, with your expertise, on the list's page of who knows what."
+	case setting == "listing":
+		return "You are no longer listed on the list's page of who knows what."
+	case on:
+		return "A question you ask may now bring you one private mail of related answered threads."
+	}
+	return "Your questions no longer bring you mail of related answered threads."
+}
+
 // Confirm acts on the request a token names. replier is who confirmed (the
 // From of a reply, "" from the web) and text the first lines of the reply,
 // where a moderator writes approve, reject REASON or discard.
