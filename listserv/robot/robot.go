@@ -5,10 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"praxis/listserv/request"
-	"slices"
 	"praxis/listserv/inbound"
 	"praxis/listserv/notice"
+	"praxis/listserv/request"
+	"slices"
 	"strings"
 
 	"github.com/emersion/go-message/textproto"
