@@ -117,3 +117,55 @@ func TestForgedTokens(t *testing.T) {
 		t.Error("member removed by a bad request")
 	}
 }
+
+// The page a summary's "Change or stop these summaries" link opens offers
+// the ways of receiving the list first, leaving as one of them; choosing
+// one changes delivery and keeps the member. The one-click POST of RFC
+// 8058 is untouched (TestOneClickPost).
+func TestUnsubscribeOffersDeliveryChoices(t *testing.T) {
+	svc, srv := setup(t)
+	path := listserv.UnsubscribePath("cop@example.org", svc.OneClick().UnsubscribeToken("cop@example.org", "alice@example.net"))
+	resp, err := http.Get(srv.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	page := string(body)
+	for _, mode := range []string{"each", "digest", "summary", "nomail"} {
+		if !strings.Contains(page, `name="delivery" value="`+mode+`"`) {
+			t.Errorf("the page offers no %s", mode)
+		}
+	}
+	if i, j := strings.Index(page, `name="delivery"`), strings.Index(page, "One-Click"); i < 0 || j < i {
+		t.Errorf("leaving is not offered after the delivery choices")
+	}
+	tests := []struct {
+		form       url.Values
+		wantStatus int
+		want       string
+	}{
+		{url.Values{"delivery": {"summary"}}, 200, store.DeliverSummary},
+		{url.Values{"delivery": {"nomail"}}, 200, store.DeliverNomail},
+		{url.Values{"delivery": {"hourly"}}, 400, store.DeliverNomail},
+		{url.Values{"delivery": {"digest"}}, 200, store.DeliverDigest},
+	}
+	for _, tt := range tests {
+		resp, err := http.PostForm(srv.URL+path, tt.form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		_, m, err := svc.Member(context.Background(), "cop@example.org", "alice@example.net")
+		if resp.StatusCode != tt.wantStatus || err != nil || m.Delivery != tt.want {
+			t.Errorf("%v: %d, delivery %v (%v); want %d, %s", tt.form, resp.StatusCode, m, err, tt.wantStatus, tt.want)
+		}
+	}
+	// Another's token, or a forged one, changes nothing.
+	forged := listserv.UnsubscribePath("cop@example.org", svc.OneClick().UnsubscribeToken("other@example.org", "alice@example.net"))
+	resp, _ = http.PostForm(srv.URL+forged, url.Values{"delivery": {"each"}})
+	resp.Body.Close()
+	if _, m, _ := svc.Member(context.Background(), "cop@example.org", "alice@example.net"); resp.StatusCode != 404 || m.Delivery != store.DeliverDigest {
+		t.Errorf("a forged token: %d, delivery %s", resp.StatusCode, m.Delivery)
+	}
+}

@@ -279,7 +279,7 @@ func TestBrowserSummaryHTML(t *testing.T) {
 			t.Errorf("%s: no lang on <html>", where)
 		}
 		for _, want := range []string{"Hello Ada", "RFNoC, python", "In numbers", "What was discussed most",
-			"Still waiting for an answer", "Resources shared", "Stop these summaries"} {
+			"Still waiting for an answer", "Resources shared", "Change or stop these summaries"} {
 			if !strings.Contains(dom.Text, want) {
 				t.Errorf("%s: the page does not show %q", where, want)
 			}

@@ -86,7 +86,7 @@ func TestCompose(t *testing.T) {
 	if strings.Join(types, ",") != "text/plain,text/html" {
 		t.Errorf("parts = %v", types)
 	}
-	if !strings.Contains(text, "Stop these summaries: https://lists.example.org/l/cop@example.org/unsubscribe/TOKEN") {
+	if !strings.Contains(text, "Change or stop these summaries: https://lists.example.org/l/cop@example.org/unsubscribe/TOKEN") {
 		t.Errorf("the text part lacks the unsubscribe link:\n%s", text)
 	}
 	// RFC 5322 §2.1.1: no line over 998 octets; every line ends CRLF.
