@@ -3,9 +3,9 @@ package web
 import (
 	"errors"
 	"net/http"
-	"slices"
 	"praxis/listserv/request"
 	"praxis/listserv/store"
+	"slices"
 )
 
 // unsubscribePage answers a GET of a member's unsubscribe link (the
