@@ -466,6 +466,8 @@ func TestHeaderBreakHidesNoAuthor(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// A notice to a held post's author is the list's mail too.
+			accepted = posts(accepted)
 			if len(accepted) != 0 {
 				t.Errorf("the attacker's post was relayed as %q's", accepted[0].FromAddr)
 			}
@@ -519,6 +521,7 @@ func TestNullmailerBlankLineIsNoSecondFrom(t *testing.T) {
 	}
 	accepted, err := f.svc.store.ListMessages(ctx, f.l.ID, store.StateAccepted)
 	must(t, err)
+	accepted = posts(accepted)
 	for _, m := range append(ms, accepted...) {
 		if m.FromAddr != "victim@mail.test" {
 			t.Errorf("author %q, want the header's", m.FromAddr)
@@ -558,4 +561,15 @@ func TestReplayOfTwiceSignedMail(t *testing.T) {
 	if v := f.victim(t); v.Delivery != DeliverEach {
 		t.Errorf("a replay of a twice-signed command ran it again")
 	}
+}
+
+// posts keeps the posts of ms, leaving out the list's notices.
+func posts(ms []*store.Message) []*store.Message {
+	var out []*store.Message
+	for _, m := range ms {
+		if m.Kind == store.KindPost {
+			out = append(out, m)
+		}
+	}
+	return out
 }

@@ -123,7 +123,18 @@ func TestGoldenNotices(t *testing.T) {
 
 	receive(t, svc, "cop@example.org", "eve@example.com",
 		"From: Eve <eve@example.com>\r\nTo: cop@example.org\r\nSubject: Cheap antennas\r\nMessage-ID: <spam1@example.com>\r\n\r\nBuy now.\r\n")
-	checkGolden(t, "held_notice.golden", lastNotice(t, svc).Raw)
+	checkGolden(t, "held_notice.golden", latestTo(t, svc, "mod@example.org").Raw)
+	// The non-member is told once that the post waits.
+	checkGolden(t, "held_waiting.golden", latestTo(t, svc, "eve@example.com").Raw)
+}
+
+func latestTo(t *testing.T, svc *Service, rcpt string) *store.Message {
+	t.Helper()
+	m, err := svc.store.LatestMessage(context.Background(), store.KindNotice, rcpt)
+	if err != nil {
+		t.Fatalf("no notice to %s: %v", rcpt, err)
+	}
+	return m
 }
 
 func TestCommandMailIgnoredWhenAutomatic(t *testing.T) {

@@ -166,6 +166,13 @@ func (s *pipeline) processPost(ctx context.Context, l *List, m *store.Message) e
 		if err := s.held.Notify(ctx, l, m, sum.Subject, d); err != nil {
 			return err
 		}
+		// A non-member hears that the post waits; once a day at most, so
+		// a crash here that checks the post again tells them no twice.
+		if facts.Member == nil {
+			if err := s.held.TellWaiting(ctx, l, m, sum.Header); err != nil {
+				return err
+			}
+		}
 		return s.store.Transition(ctx, m.ID, store.StateReceived, d.State, d.Reason, "", nil)
 	case store.StateRejected:
 		log.Info("post rejected", "reason", d.Reason)

@@ -43,6 +43,7 @@ type OneClick interface {
 // (moderation.Queue).
 type Moderation interface {
 	Held(ctx context.Context, list string) (*store.List, []*store.Message, error)
+	HeldPost(ctx context.Context, list string, id int64) (*store.Message, error)
 	Approve(ctx context.Context, list string, id int64) error
 	Discard(ctx context.Context, list string, id int64) error
 	Reject(ctx context.Context, list string, id int64, reason string) error

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 
 	"praxis/archive/render"
@@ -30,12 +31,31 @@ func (s *Server) heldPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, "held posts", err)
 		return
 	}
+	if one := r.PathValue("id"); one != "" {
+		// One post, the one a moderator's notice links to.
+		id, err := parseInt(one)
+		i := slices.IndexFunc(held, func(m *store.Message) bool { return m.ID == id })
+		if err != nil || i < 0 {
+			s.page(w, r, http.StatusNotFound, "error.html", map[string]any{"Title": "Not waiting", "List": l,
+				"Message": "That post is not waiting for a moderator: it was decided, or it expired. The list's held posts are at " + listPath(l.Address) + "held."})
+			return
+		}
+		held = held[i : i+1]
+	}
 	// A page at a time: a flood of spam must not make one huge page.
 	pg := pageNumber(r)
 	from := min(len(held), (pg-1)*heldPerPage)
 	shown := held[from:min(len(held), from+heldPerPage)]
 	views := make([]heldView, len(shown))
 	for i, m := range shown {
+		// The queue's listing has no bytes; each shown post is read whole.
+		// One decided meanwhile shows as its header alone.
+		if whole, err := s.mod.HeldPost(r.Context(), l.Address, m.ID); err == nil {
+			m = whole
+		} else if !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrInvalid) {
+			s.fail(w, r, "held posts", err)
+			return
+		}
 		views[i] = heldView{Post: m, Rendered: render.Render(m.Raw)}
 	}
 	data := map[string]any{"Title": "Held posts · " + l.Name, "List": l, "Held": views, "Total": len(held),
@@ -88,5 +108,7 @@ func (s *Server) heldDecide(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, "moderation", err)
 		return
 	}
+	// As a decision by reply is logged (robot's decideHeld): who decided what.
+	s.log.Info("held post decided on the web", "list", l.Address, "spool_id", id, "decision", action, "by", s.who(r).Address)
 	http.Redirect(w, r, listPath(l.Address)+"held?done="+action, http.StatusSeeOther)
 }

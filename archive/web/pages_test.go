@@ -433,7 +433,7 @@ func TestModerationPage(t *testing.T) {
 	if status != 200 || !strings.Contains(body, "Please let me in") {
 		t.Fatalf("moderator's queue: %d %s", status, body)
 	}
-	id := regexp.MustCompile(`action="held/(\d+)"`).FindStringSubmatch(body)
+	id := regexp.MustCompile(`action="/l/cop@example.org/held/(\d+)"`).FindStringSubmatch(body)
 	tok := csrfRe.FindStringSubmatch(body)
 	if id == nil || tok == nil {
 		t.Fatal("no decision form")

@@ -204,6 +204,7 @@ func (s *Server) Handler() http.Handler {
 		}
 	})
 	mux.HandleFunc("GET /l/{list}/held", s.heldPage)
+	mux.HandleFunc("GET /l/{list}/held/{id}", s.heldPage)
 	mux.HandleFunc("POST /l/{list}/held/{id}", s.heldDecide)
 	mux.HandleFunc("GET /m/{id}", s.messagePage)
 	mux.HandleFunc("GET /m/{id}/raw", s.rawMessage)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -80,7 +81,8 @@ func (q *Queue) Notify(ctx context.Context, l *store.List, m *store.Message, sub
 		List: l, To: mods, From: confirm, ReplyTo: confirm,
 		Subject:  l.Name + ": post from " + check.OrUnknown(d.Author) + " needs approval (confirm " + p.Token + ")",
 		Template: "held_notice.txt", Attach: m.Raw,
-		Data:    map[string]any{"From": check.OrUnknown(d.Author), "Subject": subject, "Reason": d.Reason, "ID": m.ID, "ExpiresDays": l.HoldDays},
+		Data: map[string]any{"From": check.OrUnknown(d.Author), "Subject": subject, "Reason": d.Reason, "ID": m.ID, "ExpiresDays": l.HoldDays,
+			"HeldPath": HeldPath(l.Address, m.ID)},
 		Request: p,
 	}
 	if len(m.Raw) > AttachMax {
@@ -97,6 +99,12 @@ func (q *Queue) Notify(ctx context.Context, l *store.List, m *store.Message, sub
 		return q.d.Store.AddPending(ctx, p)
 	}
 	return err
+}
+
+// HeldPath is the web page of one held post, where its moderators read it
+// and decide.
+func HeldPath(list string, id int64) string {
+	return "/l/" + url.PathEscape(list) + "/held/" + strconv.FormatInt(id, 10)
 }
 
 // Held returns the posts of a list waiting for a moderator, oldest first.
@@ -126,6 +134,13 @@ func (q *Queue) heldMessage(ctx context.Context, list string, id int64) (*store.
 		return nil, nil, fmt.Errorf("post %d on %s is %s, not held: %w", id, l.Address, m.State, store.ErrInvalid)
 	}
 	return l, m, nil
+}
+
+// HeldPost returns one post of a list waiting for a moderator, whole (Held
+// lists them without their bytes).
+func (q *Queue) HeldPost(ctx context.Context, list string, id int64) (*store.Message, error) {
+	_, m, err := q.heldMessage(ctx, list, id)
+	return m, err
 }
 
 // Approve relays a held post to the list as if it had passed the checks.
