@@ -172,3 +172,49 @@ func TestTokensWorkOnEveryNode(t *testing.T) {
 		t.Errorf("a's one-click link posted to b: %d, still a member: %v", resp.StatusCode, err == nil)
 	}
 }
+
+// The settings page and a settings link work on every node: a session
+// made on a changes settings on b, and a link the robot of a made is used
+// on b once, and refused on a after that.
+func TestSettingsOnEveryNode(t *testing.T) {
+	a, b := twoWebNodes(t)
+	ctx := context.Background()
+	c := clientAt(t, "198.51.100.8")
+	formOn(t, c, a, a, "/signin", "/signin", url.Values{"address": {"alice@example.net"}})
+	link := regexp.MustCompile(`http://archive\.test(/signin/\S+)`).FindStringSubmatch(string(lastMailTo(t, a.svc.Store(), "alice@example.net")))
+	if link == nil {
+		t.Fatal("no sign-in link")
+	}
+	if status := formOn(t, c, a, a, link[1], link[1], url.Values{}); status != http.StatusSeeOther {
+		t.Fatalf("signing in on a: %d", status)
+	}
+	if status := formOn(t, c, a, b, "/settings", "/settings/inner@example.org", url.Values{"action": {"save"}, "delivery": {"nomail"}}); status != http.StatusSeeOther {
+		t.Errorf("a settings form of a posted to b: %d, want 303", status)
+	}
+	if _, m, err := a.svc.Member(ctx, "inner@example.org", "alice@example.net"); err != nil || m.Delivery != store.DeliverNomail {
+		t.Errorf("after saving on b: %+v %v", m, err)
+	}
+
+	r, err := a.svc.Inbound().Resolve(ctx, "cop-request@example.org")
+	must(t, err)
+	must(t, a.svc.Inbound().Receive(ctx, listserv.Envelope{MailFrom: "alice@example.net"}, []listserv.Route{r},
+		[]byte("From: alice@example.net\r\nTo: cop-request@example.org\r\nSubject: set listing on\r\nMessage-ID: <n1@example.net>\r\n\r\n")))
+	must(t, a.svc.ProcessReceived(ctx))
+	once := settingsLinkRe.FindStringSubmatch(string(lastMailTo(t, a.svc.Store(), "alice@example.net")))
+	if once == nil {
+		t.Fatal("no settings link in the answer")
+	}
+	other := clientAt(t, "198.51.100.9")
+	if status := formOn(t, other, b, b, once[1], once[1], url.Values{"listing": {"on"}}); status != http.StatusOK {
+		t.Fatalf("a's settings link used on b: %d", status)
+	}
+	if _, m, err := b.svc.Member(ctx, "cop@example.org", "alice@example.net"); err != nil || !m.Listed {
+		t.Errorf("after the link: %+v %v", m, err)
+	}
+	if status := formOn(t, other, a, a, once[1], once[1], url.Values{}); status != http.StatusGone {
+		t.Errorf("the used link again, on a: %d, want 410", status)
+	}
+	if _, m, _ := a.svc.Member(ctx, "cop@example.org", "alice@example.net"); !m.Listed {
+		t.Error("the refused replay turned listing off")
+	}
+}

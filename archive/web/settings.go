@@ -227,7 +227,7 @@ func (s *Server) settingsOncePost(w http.ResponseWriter, r *http.Request) {
 		s.page(w, r, http.StatusBadRequest, "error.html", map[string]any{"Title": "Not understood", "Message": msg})
 		return
 	}
-	fresh, err := s.st.UseSignIn(r.Context(), "settings\x00"+g.Nonce, g.Expires)
+	fresh, err := s.st.UseSignIn(r.Context(), "settings:"+g.Nonce, g.Expires)
 	if err != nil {
 		s.fail(w, r, "settings link", err)
 		return
