@@ -114,8 +114,11 @@ func TestGoldenNotices(t *testing.T) {
 
 	receive(t, svc, "cop-request@example.org", "alice@example.net",
 		"From: Alice <alice@example.net>\r\nTo: cop-request@example.org\r\nSubject: help\r\nDate: Mon, 02 Mar 2026 09:55:00 +0000\r\nMessage-ID: <cmd1@example.net>\r\n\r\n"+
-			"set delivery digest\r\nset expertise antennas, SDR\r\nwho\r\nfrobnicate\r\nend\r\nsubscribe\r\n")
+			"set delivery digest\r\nset expertise antennas, SDR\r\nset listing on\r\nset suggestions off\r\nset listing maybe\r\nwho\r\nfrobnicate\r\nend\r\nsubscribe\r\n")
 	checkGolden(t, "results.golden", lastNotice(t, svc).Raw)
+	if _, alice, err := svc.Member(ctx, l.Address, "alice@example.net"); err != nil || !alice.Listed || !alice.SuggestionsOff {
+		t.Errorf("after set listing on and set suggestions off: %+v %v", alice, err)
+	}
 
 	receive(t, svc, "cop-join@example.org", "newbie@example.com",
 		"From: New Person <newbie@example.com>\r\nTo: cop-join@example.org\r\nSubject: join\r\nMessage-ID: <join1@example.com>\r\n\r\n")
