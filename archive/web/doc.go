@@ -1,8 +1,11 @@
 // Package web is Praxis's HTTP side: the archive pages (lists, threads,
 // posts, search with facets, resources), their Atom feeds and mbox
 // downloads, the JSON API, email-link sign-in, the subscribe and leave
-// forms, the moderators' held queue, and the RFC 8058 one-click
-// unsubscribe endpoint that every copy's List-Unsubscribe header points at.
+// forms, a member's settings (settings.go: /settings for a signed-in
+// member, and the one-change links the robot mails to an unsigned `set`),
+// the moderators' held queue, and the RFC 8058 one-click unsubscribe
+// endpoint that every copy's List-Unsubscribe header points at, whose page
+// offers the ways of receiving the list before leaving it.
 //
 // A request passes through it like this: secureHeaders sets the headers
 // every answer carries; the route's handler finds the visitor (who, from

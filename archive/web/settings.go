@@ -192,6 +192,10 @@ func (s *Server) settingsGrant(w http.ResponseWriter, r *http.Request) (*request
 	if err == nil {
 		l, m, err = s.svc.Member(ctx, g.List, g.Address)
 	}
+	if err != nil && !errors.Is(err, request.ErrBadSettingsLink) && !errors.Is(err, store.ErrNotFound) {
+		s.fail(w, r, "settings link", err)
+		return nil, nil, nil, false
+	}
 	if err != nil {
 		s.page(w, r, http.StatusNotFound, "error.html", map[string]any{"Title": "Link not valid",
 			"Message": "This settings link is not valid or has expired. Sign in to change your settings, or send the command again."})
