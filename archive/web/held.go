@@ -31,7 +31,9 @@ func (s *Server) heldPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, "held posts", err)
 		return
 	}
-	if one := r.PathValue("id"); one != "" {
+	total := len(held)
+	one := r.PathValue("id")
+	if one != "" {
 		// One post, the one a moderator's notice links to.
 		id, err := parseInt(one)
 		i := slices.IndexFunc(held, func(m *store.Message) bool { return m.ID == id })
@@ -58,7 +60,7 @@ func (s *Server) heldPage(w http.ResponseWriter, r *http.Request) {
 		}
 		views[i] = heldView{Post: m, Rendered: render.Render(m.Raw)}
 	}
-	data := map[string]any{"Title": "Held posts · " + l.Name, "List": l, "Held": views, "Total": len(held),
+	data := map[string]any{"Title": "Held posts · " + l.Name, "List": l, "Held": views, "Total": total, "One": one != "",
 		"Done": r.URL.Query().Get("done")}
 	if from+heldPerPage < len(held) {
 		data["Next"] = "held?page=" + itoa(pg+1)

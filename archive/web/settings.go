@@ -95,7 +95,7 @@ func (s *Server) settingsPost(w http.ResponseWriter, r *http.Request) {
 	switch r.PostFormValue("action") {
 	case "save":
 		for _, setting := range request.Settings {
-			if msg := applySetting(m, setting, r); msg != "" {
+			if msg := applySetting(m, setting, r.PostForm); msg != "" {
 				s.showSettings(w, r, http.StatusBadRequest, l.Address, func(one *membership) { one.Note = msg })
 				return
 			}
@@ -142,27 +142,27 @@ func (s *Server) settingsPost(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, back+"&list="+url.QueryEscape(l.Address), http.StatusSeeOther)
 }
 
-// applySetting sets one of m's own settings from a form: the field named
-// after the setting (checkboxes "listing" and "suggestions" are on when
-// sent). It returns what is wrong with the form, or "".
-func applySetting(m *store.Member, setting string, r *http.Request) string {
+// applySetting sets one of m's own settings from a form's values: the
+// field named after the setting (checkboxes "listing" and "suggestions"
+// are on when sent). It returns what is wrong with the form, or "".
+func applySetting(m *store.Member, setting string, form url.Values) string {
 	switch setting {
 	case "delivery":
-		mode := r.PostFormValue("delivery")
+		mode := form.Get("delivery")
 		if !slices.ContainsFunc(deliveryChoices, func(c deliveryChoice) bool { return c.Mode == mode }) {
 			return "Choose how you receive the list."
 		}
 		m.Delivery = mode
 	case "expertise":
-		terms := strings.Join(strings.Fields(r.PostFormValue("expertise")), " ")
+		terms := strings.Join(strings.Fields(form.Get("expertise")), " ")
 		if rs := []rune(terms); len(rs) > maxExpertise {
 			terms = string(rs[:maxExpertise])
 		}
 		m.Expertise = terms
 	case "listing":
-		m.Listed = r.PostFormValue("listing") == "on"
+		m.Listed = form.Get("listing") == "on"
 	case "suggestions":
-		m.SuggestionsOff = r.PostFormValue("suggestions") != "on"
+		m.SuggestionsOff = form.Get("suggestions") != "on"
 	}
 	return ""
 }
@@ -211,7 +211,20 @@ func (s *Server) settingsOncePage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.page(w, r, http.StatusOK, "settings_once.html", map[string]any{"Title": "Change a setting · " + l.Name, "List": l, "Member": m,
+	// The form starts at what the mailed command asked for (?v=), when it
+	// is a value the setting takes; saving it is still the member's act.
+	shown := *m
+	if v := strings.TrimSpace(r.URL.Query().Get("v")); v != "" {
+		if g.Setting != "expertise" {
+			v = strings.ToLower(v)
+		}
+		form := url.Values{g.Setting: {v}}
+		if v == "on" || v == "yes" {
+			form.Set(g.Setting, "on") // the checkboxes' value
+		}
+		applySetting(&shown, g.Setting, form)
+	}
+	s.page(w, r, http.StatusOK, "settings_once.html", map[string]any{"Title": "Change a setting · " + l.Name, "List": l, "Member": &shown,
 		"Setting": g.Setting, "Choices": deliveryChoices, "Action": request.SettingsOncePath(r.PathValue("token"))})
 }
 
@@ -227,7 +240,7 @@ func (s *Server) settingsOncePost(w http.ResponseWriter, r *http.Request) {
 		s.formExpired(w, r)
 		return
 	}
-	if msg := applySetting(m, g.Setting, r); msg != "" {
+	if msg := applySetting(m, g.Setting, r.PostForm); msg != "" {
 		s.page(w, r, http.StatusBadRequest, "error.html", map[string]any{"Title": "Not understood", "Message": msg})
 		return
 	}

@@ -150,6 +150,10 @@ func TestSettingsLinkFromMail(t *testing.T) {
 	if status != 200 || !strings.Contains(body, `name="delivery"`) || strings.Contains(body, `name="expertise"`) {
 		t.Fatalf("link page: %d, want the delivery form alone:\n%s", status, body)
 	}
+	// The form starts at what the command asked for.
+	if !strings.Contains(body, `value="digest" checked`) {
+		t.Errorf("the link's page does not start at the digest the command asked for:\n%s", body)
+	}
 	if m := member(t, f.svc, "cop@example.org", "alice@example.net"); m.Delivery != store.DeliverEach {
 		t.Fatalf("a GET changed delivery to %s", m.Delivery)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"praxis/listserv/inbound"
 	"praxis/listserv/notice"
 	"praxis/listserv/request"
@@ -365,5 +366,7 @@ func (s *Robot) settingsLink(ctx context.Context, l *store.List, sender string, 
 	}
 	tok := request.SettingsToken(key, request.SettingsGrant{Address: sender, List: l.Address, Setting: strings.ToLower(fields[1]),
 		Expires: s.d.Now().Add(request.SettingsLinkLife)})
-	return strings.TrimRight(s.d.BaseURL, "/") + request.SettingsOncePath(tok), nil
+	// What the command asked for fills the form in; it is no part of the
+	// grant: the member still chooses on the page.
+	return strings.TrimRight(s.d.BaseURL, "/") + request.SettingsOncePath(tok) + "?v=" + url.QueryEscape(strings.Join(fields[2:], " ")), nil
 }
