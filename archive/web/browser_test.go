@@ -31,6 +31,7 @@ import (
 	"praxis/archive/render"
 	"praxis/archive/web/browsertest"
 	"praxis/listserv"
+	"praxis/listserv/request"
 	"praxis/listserv/store"
 	"praxis/templates"
 )
@@ -793,6 +794,14 @@ func TestBrowserAccessibility(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The link the answer to an unsigned `set` carries.
+	key, err := f.svc.Store().Secret(ctx, request.SettingsSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	settingsOnce := request.SettingsOncePath(request.SettingsToken(key, request.SettingsGrant{Address: "alice@example.net", List: "cop@example.org",
+		Setting: "delivery", Expires: time.Now().Add(time.Hour)}))
+
 	thread := "/l/cop@example.org/t/" + url.PathEscape("q1@example.net")
 	pages := []struct {
 		path   string
@@ -815,6 +824,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		{"/l/nosuch@example.org/", 404},
 		{string(confirm), 200},
 		{unsubscribe, 200},
+		{settingsOnce, 200},
 	}
 	checked := 0
 	check := func(where string) {
@@ -861,7 +871,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		t.Fatalf("not signed in: %q", who)
 	}
 	check("/l/cop@example.org/ (moderator)")
-	for _, p := range []string{"/", "/l/cop@example.org/held", thread} {
+	for _, p := range []string{"/", "/l/cop@example.org/held", "/l/cop@example.org/held/" + strconv.FormatInt(m.ID, 10), "/settings", thread} {
 		if st := b.Open(origin + p); st != 200 {
 			t.Errorf("%s signed in: status %d", p, st)
 		}
