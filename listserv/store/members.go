@@ -202,8 +202,8 @@ func (s *memberTable) AddMembers(ctx context.Context, ms []*Member) error {
 	for start := 0; start < len(ms); start += memberChunk {
 		chunk := ms[start:min(start+memberChunk, len(ms))]
 		var q strings.Builder
-		q.WriteString(`INSERT INTO members (list_id, address, address_key, name, role, delivery, status, bounce_score, expertise, created_at, moderated) VALUES `)
-		args := make([]any, 0, 11*len(chunk))
+		q.WriteString(`INSERT INTO members (list_id, address, address_key, name, role, delivery, status, bounce_score, expertise, created_at, moderated, listed, suggestions_off) VALUES `)
+		args := make([]any, 0, 13*len(chunk))
 		// What the insert has not returned yet: what is left at the end
 		// was on its list already.
 		left := make(map[key]*Member, len(chunk))
@@ -219,8 +219,9 @@ func (s *memberTable) AddMembers(ctx context.Context, ms []*Member) error {
 			if i > 0 {
 				q.WriteString(", ")
 			}
-			q.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-			args = append(args, m.ListID, m.Address, k.address, m.Name, m.Role, m.Delivery, m.Status, m.BounceScore, m.Expertise, now, b2i(m.Moderated))
+			q.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+			args = append(args, m.ListID, m.Address, k.address, m.Name, m.Role, m.Delivery, m.Status, m.BounceScore, m.Expertise, now, b2i(m.Moderated),
+				b2i(m.Listed), b2i(m.SuggestionsOff))
 		}
 		q.WriteString(` ON CONFLICT DO NOTHING RETURNING id, list_id, address_key`)
 		rows, err := tx.QueryContext(ctx, q.String(), args...)

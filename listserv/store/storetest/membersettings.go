@@ -14,7 +14,12 @@ func memberOwnSettings(t *testing.T, s store.Backend) {
 	ctx := context.Background()
 	l := newList(t, s, "cop@example.org")
 	must(t, s.AddMember(ctx, &store.Member{ListID: l.ID, Address: "ann@example.net", Role: store.RoleMember, Delivery: store.DeliverEach, Status: store.StatusEnabled}))
-	must(t, s.AddMembers(ctx, []*store.Member{{ListID: l.ID, Address: "bob@example.net", Role: store.RoleMember, Delivery: store.DeliverEach, Status: store.StatusEnabled}}))
+	must(t, s.AddMembers(ctx, []*store.Member{{ListID: l.ID, Address: "bob@example.net", Role: store.RoleMember, Delivery: store.DeliverEach, Status: store.StatusEnabled},
+		{ListID: l.ID, Address: "cy@example.net", Role: store.RoleMember, Delivery: store.DeliverEach, Status: store.StatusEnabled, Listed: true, SuggestionsOff: true}}))
+	// Added with their choices made, members keep them.
+	if cy, err := s.Member(ctx, l.ID, "cy@example.net"); err != nil || !cy.Listed || !cy.SuggestionsOff {
+		t.Errorf("cy added listed with suggestions off: %+v %v", cy, err)
+	}
 	for _, addr := range []string{"ann@example.net", "bob@example.net"} {
 		m, err := s.Member(ctx, l.ID, addr)
 		must(t, err)
@@ -37,7 +42,7 @@ func memberOwnSettings(t *testing.T, s store.Backend) {
 	for _, m := range ms {
 		got[m.Address] = [2]bool{m.Listed, m.SuggestionsOff}
 	}
-	want := map[string][2]bool{"ann@example.net": {true, false}, "bob@example.net": {false, true}}
+	want := map[string][2]bool{"ann@example.net": {true, false}, "bob@example.net": {false, true}, "cy@example.net": {true, true}}
 	for addr, w := range want {
 		if got[addr] != w {
 			t.Errorf("%s: listed, suggestions off = %v, want %v", addr, got[addr], w)
