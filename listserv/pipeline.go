@@ -167,7 +167,8 @@ func (s *pipeline) processPost(ctx context.Context, l *List, m *store.Message) e
 			return err
 		}
 		// A non-member hears that the post waits; once a day at most, so
-		// a crash here that checks the post again tells them no twice.
+		// a crash here, after which the post is checked again, does not
+		// tell them twice.
 		if facts.Member == nil {
 			if err := s.held.TellWaiting(ctx, l, m, sum.Header); err != nil {
 				return err
