@@ -139,7 +139,7 @@ func (s *Server) settingsPost(w http.ResponseWriter, r *http.Request) {
 		s.page(w, r, http.StatusBadRequest, "error.html", map[string]any{"Title": "Not understood", "Message": "Choose one of the page's buttons."})
 		return
 	}
-	http.Redirect(w, r, back+"&list="+url.QueryEscape(l.Address), http.StatusSeeOther)
+	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
 // applySetting sets one of m's own settings from a form's values: the
