@@ -32,6 +32,9 @@ type Config struct {
 	// DMARC checks authors' domains (serve passes a *dmarc.Checker built
 	// on --dns); nil leaves them out.
 	DMARC DMARC
+	// Admin is the site administrator (serve's --admin): LIST-owner@ mail
+	// of a list with no owner goes there; "" refuses it at RCPT.
+	Admin string
 }
 
 // Service wires the rooms of a post's path (inbound, check, moderation,
@@ -98,7 +101,7 @@ func (s *Service) wire(unsubKey, verpKey []byte) {
 	if s.archiver == nil { // wired again in tests: keep its OnArchived
 		s.archiver = archive.NewArchiver(st, s.now)
 	}
-	s.in = inbound.New(st, func() { signal(s.received) })
+	s.in = inbound.New(st, func() { signal(s.received) }, cfg.Admin)
 	s.notices = notice.New(st, tpl, cfg.BaseURL, cfg.Hostname, s.now, func() { signal(s.queued) })
 	s.authors = authorship.New(cfg.DMARC, st, log, s.now)
 	s.held = moderation.New(moderation.Deps{
