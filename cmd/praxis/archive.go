@@ -34,15 +34,22 @@ func (c *cli) importMbox(fs *flag.FlagSet) runFunc {
 		// Index as we go when no serve holds the index; otherwise serve's
 		// indexer picks the posts up from the store.
 		quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-		idx, err := openIndex(ctx, svc, cfg.Data, quiet, 300*time.Millisecond)
-		switch {
-		case errors.Is(err, index.ErrLocked):
-			fmt.Fprintln(c.stderr, "praxis: serve holds the index; it indexes the imported posts")
-			idx = nil
-		case err != nil:
-			return err
-		default:
-			defer idx.Close()
+		var idx *index.Index
+		if _, derr := c.indexDir(cfg); derr != nil {
+			// On PostgreSQL, from a machine that is no node: the nodes
+			// index the posts from the store.
+			fmt.Fprintf(c.stderr, "praxis: no index here (%v); the serve nodes index the imported posts\n", derr)
+		} else {
+			idx, err = openIndex(ctx, svc, cfg.Data, quiet, 300*time.Millisecond)
+			switch {
+			case errors.Is(err, index.ErrLocked):
+				fmt.Fprintln(c.stderr, "praxis: serve holds the index; it indexes the imported posts")
+				idx = nil
+			case err != nil:
+				return err
+			default:
+				defer idx.Close()
+			}
 		}
 		im := newImporter(ctx, svc, l, idx)
 		for _, path := range pos[1:] {
