@@ -111,7 +111,6 @@ func TestErrorsNamePathAndCause(t *testing.T) {
 	}
 }
 
-
 // praxisIn runs praxis in dir with env added, as a user in some
 // directory would, without the --data the other helpers give.
 func praxisIn(dir string, env []string, args ...string) (stdout, stderr string, err error) {
