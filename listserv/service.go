@@ -195,6 +195,23 @@ func (s *Service) AddMember(ctx context.Context, list string, m *Member) error {
 	if err != nil {
 		return err
 	}
+	if err := CheckMember(l, m); err != nil {
+		return err
+	}
+	m.ListID = l.ID
+	if err := s.store.AddMember(ctx, m); err != nil {
+		if errors.Is(err, store.ErrDuplicate) {
+			return fmt.Errorf("%s is already a member of %s: %w", m.Address, l.Address, ErrDuplicate)
+		}
+		return err
+	}
+	return nil
+}
+
+// CheckMember fills m's defaults, cleans its address and tells whether
+// it could join l: what AddMember checks before it writes, for a bulk
+// import that checks every line before it adds any.
+func CheckMember(l *List, m *Member) error {
 	if m.Role == "" {
 		m.Role = RoleMember
 	}
@@ -210,17 +227,7 @@ func (s *Service) AddMember(ctx context.Context, list string, m *Member) error {
 	if err := ValidateMember(m); err != nil {
 		return err
 	}
-	if err := deliveryFits(l, m); err != nil {
-		return err
-	}
-	m.ListID = l.ID
-	if err := s.store.AddMember(ctx, m); err != nil {
-		if errors.Is(err, store.ErrDuplicate) {
-			return fmt.Errorf("%s is already a member of %s: %w", m.Address, l.Address, ErrDuplicate)
-		}
-		return err
-	}
-	return nil
+	return deliveryFits(l, m)
 }
 
 // Member finds one member.

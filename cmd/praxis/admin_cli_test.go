@@ -209,3 +209,38 @@ func TestNoDataDirOnPostgres(t *testing.T) {
 		t.Errorf("%s was made (%v)", nodata, err)
 	}
 }
+
+// TestImportRefusesWhatIsNotAnMbox (issue 14 item 10): a text file with
+// no "From " line at its start, an executable, an image and an empty file
+// are refused with the reason and exit 1, and nothing of a command that
+// names one of them goes into the public archive; --force takes them.
+func TestImportRefusesWhatIsNotAnMbox(t *testing.T) {
+	data := t.TempDir()
+	praxis(t, data, "list", "create", "cop@example.org", "--name", "CoP", "--owner", "boss@example.org")
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.mbox")
+	must(t, os.WriteFile(good, []byte("\nFrom alice@example.net Mon Jan  4 10:00:00 2021\nFrom: alice@example.net\nSubject: hello\nMessage-ID: <a@example.net>\n\nhi\n"), 0o600))
+	readme := filepath.Join(dir, "README.md")
+	must(t, os.WriteFile(readme, []byte("# Praxis\n\nMailing lists for communities of practice.\n"), 0o600))
+	png := filepath.Join(dir, "logo.png")
+	must(t, os.WriteFile(png, append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), make([]byte, 64)...), 0o600))
+	empty := filepath.Join(dir, "empty.mbox")
+	must(t, os.WriteFile(empty, nil, 0o600))
+	for _, tc := range []struct{ file, want string }{
+		{readme, `does not start with a "From " separator line (its first line: "# Praxis")`},
+		{binary, "an executable (ELF)"},
+		{png, "image/png"},
+		{empty, "empty"},
+	} {
+		out, errOut, err := praxisRun(data, "import", "mbox", "cop@example.org", good, tc.file)
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(errOut, tc.file+": not an mbox") || !strings.Contains(errOut, tc.want) || !strings.Contains(errOut, "--force") {
+			t.Errorf("import of %s: %v\n%s%s\nwant exit 1 saying %q and --force", tc.file, err, out, errOut, tc.want)
+		}
+	}
+	if got := praxis(t, data, "export", "mbox", "cop@example.org"); got != "" {
+		t.Errorf("refused imports left posts in the archive:\n%s", got)
+	}
+	if out := praxis(t, data, "import", "mbox", "cop@example.org", good, readme, "--force"); !strings.Contains(out, "README.md: 1 messages read") {
+		t.Errorf("--force did not import the file:\n%s", out)
+	}
+}

@@ -84,10 +84,10 @@ var commands = []*command{
 	{name: "domain dkim-show", args: "DOMAIN", min: 1, max: 1, flags: (*cli).dkimShow,
 		summary: "prints the TXT record (name and value) of the key the domain's mail is signed with"},
 
-	{name: "import mbox", args: "LIST FILE...", min: 2, max: -1, flags: (*cli).importMbox,
-		summary: "reads an existing archive (mbox, mboxrd, .gz) into the list's archive, with a progress bar on a terminal; idempotent by Message-ID"},
+	{name: "import mbox", args: "LIST FILE...", opts: "[--force]", min: 2, max: -1, flags: (*cli).importMbox,
+		summary: "reads an existing archive (mbox, mboxrd, .gz) into the list's archive, with a progress bar on a terminal; idempotent by Message-ID; a file that is no mbox (no `From ` line at its start, binary content) is refused unless `--force`"},
 	{name: "import members", args: "LIST FILE.csv", min: 2, max: 2, flags: (*cli).importMembers,
-		summary: "bulk-adds members, `email,name,role,delivery` a line (only email needed; a header line is skipped); bad lines are named and skipped"},
+		summary: "bulk-adds members, `email,name,role,delivery` a line (only email needed; a header line is skipped); bad lines are named and skipped, and at 20 bad lines nothing is added"},
 	{name: "export mbox", args: "LIST", opts: "[--since DATE]", min: 1, max: 1, flags: (*cli).exportMbox, summary: "writes the list's archive as mboxrd to stdout"},
 
 	{name: "thread", args: "LIST MESSAGE-ID", opts: "[--json]", min: 2, max: 2, flags: (*cli).thread, summary: "prints the thread that holds a message, as a tree"},
