@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"os/user"
@@ -9,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"praxis/listserv/store"
 	"praxis/listserv/store/pgtest"
@@ -242,5 +244,46 @@ func TestImportRefusesWhatIsNotAnMbox(t *testing.T) {
 	}
 	if out := praxis(t, data, "import", "mbox", "cop@example.org", good, readme, "--force"); !strings.Contains(out, "README.md: 1 messages read") {
 		t.Errorf("--force did not import the file:\n%s", out)
+	}
+}
+
+// logSoFar is what serve has logged so far, read under its writer's lock.
+func (s *server) logSoFar() string {
+	lw := s.cmd.Stderr.(*lockedWriter)
+	lw.mu.Lock()
+	defer lw.mu.Unlock()
+	return s.stderr.String()
+}
+
+// TestReindexInServesLog (issue 14 item 14): `praxis reindex` beside a
+// running serve says serve rebuilds the index, and serve's log says when
+// the re-index starts and when it is done, with its count of posts.
+func TestReindexInServesLog(t *testing.T) {
+	data := t.TempDir()
+	praxis(t, data, "list", "create", "cop@example.org", "--name", "CoP", "--owner", "boss@example.org")
+	var mbox strings.Builder
+	for i := 0; i < 3; i++ {
+		fmt.Fprintf(&mbox, "From a@example.net Mon Jan  4 10:00:00 2021\nFrom: a@example.net\nSubject: post %d\nMessage-ID: <p%d@example.net>\n\nbody %d\n\n", i, i, i)
+	}
+	file := filepath.Join(t.TempDir(), "three.mbox")
+	must(t, os.WriteFile(file, []byte(mbox.String()), 0o600))
+	praxis(t, data, "import", "mbox", "cop@example.org", file)
+	rec := newRecorder(t)
+	srv := serve(t, data, rec.sink.Addr())
+	if out := praxis(t, data, "reindex"); !strings.Contains(out, "its log says when it starts and ends") {
+		t.Errorf("reindex beside serve printed %q", out)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(srv.logSoFar(), "re-index done") && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	srv.stop(t)
+	log := srv.stderr.String()
+	start, done := strings.Index(log, "re-index started"), strings.Index(log, "re-index done")
+	if start < 0 || done < start || !regexp.MustCompile(`re-index done.* posts=3 `).MatchString(log) {
+		t.Errorf("serve's log does not tell of the re-index's start and end with its 3 posts:\n%s", log)
+	}
+	if strings.Count(log, "re-index started") != 1 {
+		t.Errorf("the re-index started more than once:\n%s", log)
 	}
 }
