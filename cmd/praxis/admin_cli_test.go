@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -286,4 +287,56 @@ func TestReindexInServesLog(t *testing.T) {
 	if strings.Count(log, "re-index started") != 1 {
 		t.Errorf("the re-index started more than once:\n%s", log)
 	}
+}
+
+// serveFails runs a serve that must fail at once, and returns its stderr.
+func serveFails(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	out, err := cmd.CombinedOutput()
+	if err == nil || ctx.Err() != nil {
+		t.Fatalf("praxis %s: %v (want a failure at once)\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// TestBusyPortAndBadConfig (issue 14 items 12, 13): a second serve on a
+// busy port says which address, that another praxis on this data dir (or
+// another program) holds it, and which flag moves it; a config file's
+// problems come all at once, a port out of range among them, before
+// anything is bound.
+func TestBusyPortAndBadConfig(t *testing.T) {
+	data := t.TempDir()
+	praxis(t, data, "list", "create", "cop@example.org", "--name", "CoP", "--owner", "boss@example.org")
+	rec := newRecorder(t)
+	first := serve(t, data, rec.sink.Addr())
+
+	out := serveFails(t, "--data", data, "serve", "--http", first.http, "--smtp", "127.0.0.1:0", "--imap", "127.0.0.1:0")
+	for _, want := range []string{"http: " + first.http + " is in use", "another praxis serve, running on this data dir", "--http"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("a second serve on the same data dir and port lacks %q:\n%s", want, out)
+		}
+	}
+	other := t.TempDir()
+	out = serveFails(t, "--data", other, "serve", "--http", "127.0.0.1:0", "--smtp", first.smtp, "--imap", "127.0.0.1:0")
+	for _, want := range []string{"smtp: " + first.smtp + " is in use", "another program holds it", "--smtp"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("a serve on another data dir and a busy port lacks %q:\n%s", want, out)
+		}
+	}
+
+	conf := filepath.Join(t.TempDir(), "praxis.toml")
+	must(t, os.WriteFile(conf, []byte("smpt = \"127.0.0.1:25\"\nsmtp = \"127.0.0.1:99999\"\nhttp = \""+first.http+"\"\nlog-level = \"loud\"\n"), 0o600))
+	out = serveFails(t, "--data", other, "--config", conf, "serve")
+	for _, want := range []string{"unknown keys: smpt", "smtp: \"127.0.0.1:99999\" has port 99999", "log-level"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("a bad config file: the error lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "in use") || strings.Contains(out, "listening") {
+		t.Errorf("serve tried to bind with a bad config:\n%s", out)
+	}
+	first.stop(t)
 }
