@@ -83,7 +83,8 @@ func TestLookup(t *testing.T) {
 		{[]string{"thread", "a@b.c", "id"}, "thread", 2, ""},
 		{[]string{"list"}, "", 0, "usage: praxis list create|ls|show|set|rm …"},
 		{[]string{"held", "frob"}, "", 0, `unknown held command "frob": use ls, approve, reject or discard`},
-		{[]string{"domain", "dkim-show"}, "", 0, `unknown domain command "dkim-show": use dkim-keygen`},
+		{[]string{"domain", "dkim-show", "example.org"}, "domain dkim-show", 1, ""},
+		{[]string{"domain", "dkim-rm"}, "", 0, `unknown domain command "dkim-rm": use dkim-keygen or dkim-show`},
 		{[]string{"frobnicate"}, "", 0, ""},
 	}
 	for _, tt := range tests {
