@@ -30,6 +30,11 @@ type Indexer struct {
 	wake  chan struct{}
 	poll  time.Duration
 	logID string // the store's IndexLogID, read once
+	// A re-index under way (`praxis reindex` wrote to the log): when it
+	// was first seen and how many of its posts were indexed, so that the
+	// log says when it started and when it ended.
+	reindexSince time.Time
+	reindexed    int
 }
 
 // IndexStore is what the indexer reads and writes of the store.
@@ -151,19 +156,57 @@ func (x *Indexer) catchUp(ctx context.Context, partial bool) (int, error) {
 	total := 0
 	for ctx.Err() == nil {
 		changes, err := x.store.IndexChanges(ctx, pos, batchSize)
-		if err != nil || len(changes) == 0 {
+		if err != nil {
 			return total, err
 		}
+		if len(changes) == 0 {
+			x.reindexDone()
+			return total, nil
+		}
+		x.reindexSeen(changes)
 		if err := apply(ctx, x.store, x.index, x.logID, changes); err != nil {
 			return total, err
 		}
 		pos = changes[len(changes)-1].Pos
 		total += len(changes)
-		if partial && len(changes) < batchSize {
-			return total, nil
+		if len(changes) < batchSize {
+			// The end of the log as it stands.
+			x.reindexDone()
+			if partial {
+				return total, nil
+			}
 		}
 	}
 	return total, ctx.Err()
+}
+
+// reindexSeen notes the entries of a re-index in a batch about to be
+// applied, and logs the start of one.
+func (x *Indexer) reindexSeen(changes []store.IndexChange) {
+	n := 0
+	for _, c := range changes {
+		if c.Reindex {
+			n++
+		}
+	}
+	if n == 0 {
+		return
+	}
+	if x.reindexSince.IsZero() {
+		x.reindexSince = time.Now()
+		x.log.Info("re-index started: rebuilding this node's index from the store")
+	}
+	x.reindexed += n
+}
+
+// reindexDone logs the end of a re-index once the log is applied to its
+// end.
+func (x *Indexer) reindexDone() {
+	if x.reindexSince.IsZero() {
+		return
+	}
+	x.log.Info("re-index done", "posts", x.reindexed, "took", time.Since(x.reindexSince).Round(time.Millisecond))
+	x.reindexSince, x.reindexed = time.Time{}, 0
 }
 
 // apply writes a batch of the log's changes into the index, with the

@@ -236,7 +236,10 @@ func (s *pipeline) accept(ctx context.Context, l *List, m *store.Message, from, 
 	return nil
 }
 
-// processOwner forwards mail for LIST-owner@ to the owners, unchanged.
+// processOwner forwards mail for LIST-owner@ to the owners, unchanged;
+// on a list with none, to the site administrator (--admin). With neither,
+// RCPT refused it (inbound.ErrNoOwner); mail that still gets here (the
+// last owner left after its 250) waits in the spool, said in the log.
 func (s *pipeline) processOwner(ctx context.Context, l *List, m *store.Message) error {
 	sum := inbound.Summarize(m.Raw)
 	for _, v := range sum.Header.Values("X-Loop") {
@@ -244,18 +247,25 @@ func (s *pipeline) processOwner(ctx context.Context, l *List, m *store.Message) 
 			return s.store.Transition(ctx, m.ID, store.StateReceived, store.StateDropped, "loop: X-Loop", "", nil)
 		}
 	}
-	members, err := s.store.Members(ctx, l.ID)
+	owners, err := s.store.MembersWithRole(ctx, l.ID, RoleOwner)
 	if err != nil {
 		return err
 	}
-	var ds []*store.Delivery
-	for _, mem := range members {
-		if mem.Role == RoleOwner {
-			ds = append(ds, &store.Delivery{ListID: l.ID, Rcpt: mem.Address, Mode: store.ModeRaw, EnvFrom: Address(l.Address, store.KindBounce)})
-		}
+	rcpts := make([]string, 0, len(owners))
+	for _, mem := range owners {
+		rcpts = append(rcpts, mem.Address)
 	}
-	if len(ds) == 0 {
+	if len(rcpts) == 0 && s.cfg.Admin != "" {
+		s.log.Info("owner mail to the site administrator: the list has no owner", "list", l.Address, "spool_id", m.ID, "msg_id", sum.MessageID, "rcpt", s.cfg.Admin)
+		rcpts = append(rcpts, s.cfg.Admin)
+	}
+	if len(rcpts) == 0 {
+		s.log.Warn("owner mail kept in the spool: the list has no owner and the site no administrator (serve --admin)", "list", l.Address, "spool_id", m.ID, "msg_id", sum.MessageID)
 		return s.store.Transition(ctx, m.ID, store.StateReceived, store.StatePending, "no owners yet", "", nil)
+	}
+	ds := make([]*store.Delivery, 0, len(rcpts))
+	for _, rcpt := range rcpts {
+		ds = append(ds, &store.Delivery{ListID: l.ID, Rcpt: rcpt, Mode: store.ModeRaw, EnvFrom: Address(l.Address, store.KindBounce)})
 	}
 	if err := s.store.Transition(ctx, m.ID, store.StateReceived, store.StateAccepted, "", "", ds); err != nil {
 		return err

@@ -32,6 +32,9 @@ type Config struct {
 	// DMARC checks authors' domains (serve passes a *dmarc.Checker built
 	// on --dns); nil leaves them out.
 	DMARC DMARC
+	// Admin is the site administrator (serve's --admin): LIST-owner@ mail
+	// of a list with no owner goes there; "" refuses it at RCPT.
+	Admin string
 }
 
 // Service wires the rooms of a post's path (inbound, check, moderation,
@@ -98,7 +101,7 @@ func (s *Service) wire(unsubKey, verpKey []byte) {
 	if s.archiver == nil { // wired again in tests: keep its OnArchived
 		s.archiver = archive.NewArchiver(st, s.now)
 	}
-	s.in = inbound.New(st, func() { signal(s.received) })
+	s.in = inbound.New(st, func() { signal(s.received) }, cfg.Admin)
 	s.notices = notice.New(st, tpl, cfg.BaseURL, cfg.Hostname, s.now, func() { signal(s.queued) })
 	s.authors = authorship.New(cfg.DMARC, st, log, s.now)
 	s.held = moderation.New(moderation.Deps{
@@ -192,6 +195,23 @@ func (s *Service) AddMember(ctx context.Context, list string, m *Member) error {
 	if err != nil {
 		return err
 	}
+	if err := CheckMember(l, m); err != nil {
+		return err
+	}
+	m.ListID = l.ID
+	if err := s.store.AddMember(ctx, m); err != nil {
+		if errors.Is(err, store.ErrDuplicate) {
+			return fmt.Errorf("%s is already a member of %s: %w", m.Address, l.Address, ErrDuplicate)
+		}
+		return err
+	}
+	return nil
+}
+
+// CheckMember fills m's defaults, cleans its address and tells whether
+// it could join l: what AddMember checks before it writes, for a bulk
+// import that checks every line before it adds any.
+func CheckMember(l *List, m *Member) error {
 	if m.Role == "" {
 		m.Role = RoleMember
 	}
@@ -207,17 +227,7 @@ func (s *Service) AddMember(ctx context.Context, list string, m *Member) error {
 	if err := ValidateMember(m); err != nil {
 		return err
 	}
-	if err := deliveryFits(l, m); err != nil {
-		return err
-	}
-	m.ListID = l.ID
-	if err := s.store.AddMember(ctx, m); err != nil {
-		if errors.Is(err, store.ErrDuplicate) {
-			return fmt.Errorf("%s is already a member of %s: %w", m.Address, l.Address, ErrDuplicate)
-		}
-		return err
-	}
-	return nil
+	return deliveryFits(l, m)
 }
 
 // Member finds one member.

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -21,7 +25,17 @@ import (
 
 // importMbox reads mbox files into a list's archive.
 func (c *cli) importMbox(fs *flag.FlagSet) runFunc {
+	force := fs.Bool("force", false, "import files that do not look like an mbox (no \"From \" line at the start, binary content)")
 	return func(ctx context.Context, pos []string) error {
+		// Every file is looked at before any is read in: the archive is
+		// public, and a wrong file must not half get there.
+		if !*force {
+			for _, path := range pos[1:] {
+				if err := checkMbox(path); err != nil {
+					return advise(err, "give an mbox, or --force to import it all the same")
+				}
+			}
+		}
 		svc, l, done, err := c.openList(ctx, pos[0])
 		if err != nil {
 			return err
@@ -34,15 +48,22 @@ func (c *cli) importMbox(fs *flag.FlagSet) runFunc {
 		// Index as we go when no serve holds the index; otherwise serve's
 		// indexer picks the posts up from the store.
 		quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-		idx, err := openIndex(ctx, svc, cfg.Data, quiet, 300*time.Millisecond)
-		switch {
-		case errors.Is(err, index.ErrLocked):
-			fmt.Fprintln(c.stderr, "praxis: serve holds the index; it indexes the imported posts")
-			idx = nil
-		case err != nil:
-			return err
-		default:
-			defer idx.Close()
+		var idx *index.Index
+		if _, derr := c.indexDir(cfg); derr != nil {
+			// On PostgreSQL, from a machine that is no node: the nodes
+			// index the posts from the store.
+			fmt.Fprintf(c.stderr, "praxis: no index here (%v); the serve nodes index the imported posts\n", derr)
+		} else {
+			idx, err = openIndex(ctx, svc, cfg.Data, quiet, 300*time.Millisecond)
+			switch {
+			case errors.Is(err, index.ErrLocked):
+				fmt.Fprintln(c.stderr, "praxis: serve holds the index; it indexes the imported posts")
+				idx = nil
+			case err != nil:
+				return err
+			default:
+				defer idx.Close()
+			}
 		}
 		im := newImporter(ctx, svc, l, idx)
 		for _, path := range pos[1:] {
@@ -198,6 +219,72 @@ func (c *cli) importFile(ctx context.Context, im *importer, path string) error {
 	bar.clear()
 	fmt.Fprintf(c.stdout, "%s: %d messages read into %s, %d new (%d warnings)\n", path, total, im.l.Address, im.created-before, warnings)
 	return nil
+}
+
+// mboxSniff is how much of a file checkMbox reads: enough for its first
+// line and to see binary content, not the whole of a big archive.
+const mboxSniff = 64 << 10
+
+// checkMbox tells whether path looks like an mbox (after gunzip): its
+// first line that is not blank is a "From " separator, and its start
+// holds no NUL byte, which no mail text has and every executable, image
+// or archive does. The mbox reader itself takes anything (a missing
+// separator is a warning), so without this any file became a public
+// "(no subject)" post.
+func checkMbox(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	defer f.Close()
+	var r io.Reader = bufio.NewReader(f)
+	if magic, _ := r.(*bufio.Reader).Peek(2); bytes.Equal(magic, []byte{0x1f, 0x8b}) {
+		zr, err := gzip.NewReader(r)
+		if err != nil {
+			return fmt.Errorf("import %s: not an mbox: a broken gzip file: %w", path, err)
+		}
+		r = zr
+	}
+	head := make([]byte, mboxSniff)
+	n, err := io.ReadFull(r, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("import %s: %w", path, err)
+	}
+	head = head[:n]
+	if n == 0 {
+		return fmt.Errorf("import %s: not an mbox: the file is empty", path)
+	}
+	if bytes.IndexByte(head, 0) >= 0 {
+		kind := "binary data"
+		switch t := http.DetectContentType(head); {
+		case bytes.HasPrefix(head, []byte("\x7fELF")):
+			kind = "an executable (ELF)"
+		case t != "application/octet-stream":
+			kind = "binary data (" + strings.SplitN(t, ";", 2)[0] + ")"
+		}
+		return fmt.Errorf("import %s: not an mbox: it holds %s, NUL bytes that mail text never has", path, kind)
+	}
+	text := bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
+	for len(text) > 0 {
+		line, rest, _ := bytes.Cut(text, []byte("\n"))
+		if len(bytes.TrimSpace(line)) == 0 {
+			text = rest
+			continue
+		}
+		if !bytes.HasPrefix(line, []byte("From ")) {
+			return fmt.Errorf("import %s: not an mbox: it does not start with a \"From \" separator line (its first line: %q)", path, truncate(string(bytes.TrimRight(line, "\r")), 60))
+		}
+		return nil
+	}
+	return fmt.Errorf("import %s: not an mbox: only blank lines", path)
+}
+
+// truncate cuts s to n runes, marking the cut.
+func truncate(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
 }
 
 type countingReader struct {

@@ -49,8 +49,8 @@ var commands = []*command{
 	{name: "serve", opts: "[flags]", max: 0, flags: (*cli).serve,
 		summary: "runs the SMTP (and LMTP) receiver, delivery workers, digest scheduler and web server (`praxis serve --help` lists its flags)"},
 
-	{name: "list create", args: "ADDR", opts: `--name TITLE [--description TEXT] [--subscribe open|confirm|moderate|confirm_then_moderate] [--post members|open|moderated|announce] [--archive public|private|none] [--prefix "[tag] "]`,
-		min: 1, max: 1, flags: (*cli).listCreate, summary: "creates a list (it takes every setting of `list set`)"},
+	{name: "list create", args: "ADDR", opts: `--name TITLE [--description TEXT] [--subscribe open|confirm|moderate|confirm_then_moderate] [--post members|open|moderated|announce] [--archive public|private|none] [--prefix "[tag] "] [--owner ADDR]`,
+		min: 1, max: 1, flags: (*cli).listCreate, summary: "creates a list (it takes every setting of `list set`); `--owner` (repeatable) gives it its owners, and a list without one is warned about"},
 	{name: "list ls", opts: "[--json]", max: 0, flags: (*cli).listLs, summary: "the lists"},
 	{name: "list show", args: "ADDR", opts: "[--json]", min: 1, max: 1, flags: (*cli).listShow, summary: "a list's settings and how many members it has"},
 	{name: "list set", args: "ADDR", opts: "--FLAG VALUE", min: 1, max: 1, flags: (*cli).listSet,
@@ -81,11 +81,13 @@ var commands = []*command{
 
 	{name: "domain dkim-keygen", args: "DOMAIN", opts: "[--selector NAME] [--rotate]", min: 1, max: 1, flags: (*cli).dkimKeygen,
 		summary: "creates the domain's DKIM key and prints the DNS TXT record to publish"},
+	{name: "domain dkim-show", args: "DOMAIN", min: 1, max: 1, flags: (*cli).dkimShow,
+		summary: "prints the TXT record (name and value) of the key the domain's mail is signed with"},
 
-	{name: "import mbox", args: "LIST FILE...", min: 2, max: -1, flags: (*cli).importMbox,
-		summary: "reads an existing archive (mbox, mboxrd, .gz) into the list's archive, with a progress bar on a terminal; idempotent by Message-ID"},
+	{name: "import mbox", args: "LIST FILE...", opts: "[--force]", min: 2, max: -1, flags: (*cli).importMbox,
+		summary: "reads an existing archive (mbox, mboxrd, .gz) into the list's archive, with a progress bar on a terminal; idempotent by Message-ID; a file that is no mbox (no `From ` line at its start, binary content) is refused unless `--force`"},
 	{name: "import members", args: "LIST FILE.csv", min: 2, max: 2, flags: (*cli).importMembers,
-		summary: "bulk-adds members, `email,name,role,delivery` a line (only email needed; a header line is skipped); bad lines are named and skipped"},
+		summary: "bulk-adds members, `email,name,role,delivery` a line (only email needed; a header line is skipped); bad lines are named and skipped, and at 20 bad lines nothing is added"},
 	{name: "export mbox", args: "LIST", opts: "[--since DATE]", min: 1, max: 1, flags: (*cli).exportMbox, summary: "writes the list's archive as mboxrd to stdout"},
 
 	{name: "thread", args: "LIST MESSAGE-ID", opts: "[--json]", min: 2, max: 2, flags: (*cli).thread, summary: "prints the thread that holds a message, as a tree"},

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"praxis/listserv"
+	"praxis/listserv/config"
 	"praxis/listserv/moderation"
 )
 
@@ -82,7 +83,8 @@ func TestLookup(t *testing.T) {
 		{[]string{"thread", "a@b.c", "id"}, "thread", 2, ""},
 		{[]string{"list"}, "", 0, "usage: praxis list create|ls|show|set|rm …"},
 		{[]string{"held", "frob"}, "", 0, `unknown held command "frob": use ls, approve, reject or discard`},
-		{[]string{"domain", "dkim-show"}, "", 0, `unknown domain command "dkim-show": use dkim-keygen`},
+		{[]string{"domain", "dkim-show", "example.org"}, "domain dkim-show", 1, ""},
+		{[]string{"domain", "dkim-rm"}, "", 0, `unknown domain command "dkim-rm": use dkim-keygen or dkim-show`},
 		{[]string{"frobnicate"}, "", 0, ""},
 	}
 	for _, tt := range tests {
@@ -150,5 +152,35 @@ func TestAdvice(t *testing.T) {
 	}
 	if !errors.Is(listserv.ErrNoList, listserv.ErrNotFound) || !errors.Is(moderation.ErrNoHeldPost, listserv.ErrNotFound) {
 		t.Error("ErrNoList and ErrNoHeldPost must stay ErrNotFound")
+	}
+}
+
+// TestREADMEServeFlags: README's table of serve's flags names every flag
+// serve takes, and no flag serve does not (issue 14: the --imap* flags
+// were nowhere).
+func TestREADMEServeFlags(t *testing.T) {
+	b, err := os.ReadFile(readme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	start := strings.Index(text, "<!-- serve flags:")
+	if start < 0 {
+		t.Fatal("README.md has no serve flags table")
+	}
+	table := text[start:]
+	table = table[:strings.Index(table, "\n\n")]
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	cfg := config.Default()
+	serveFlags(fs, &cfg)
+	fs.VisitAll(func(f *flag.Flag) {
+		if !strings.Contains(table, "`--"+f.Name+" ") {
+			t.Errorf("README's serve flags lack --%s", f.Name)
+		}
+	})
+	for _, m := range regexp.MustCompile("`--([a-z-]+) ").FindAllStringSubmatch(table, -1) {
+		if fs.Lookup(m[1]) == nil {
+			t.Errorf("README's serve flags name --%s, which serve does not take", m[1])
+		}
 	}
 }

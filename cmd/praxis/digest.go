@@ -30,11 +30,22 @@ func (c *cli) digestSend(fs *flag.FlagSet) runFunc {
 			}
 		}
 		reports, err := svc.Digests().RunDigests(ctx, svc.Config().Now(), *force, *list)
+		sent := 0
 		for _, r := range reports {
-			fmt.Fprintf(c.stdout, "%s %s vol %d issue %d (%s to %s): queued for %d members\n", r.List, r.Kind, r.Volume, r.Issue,
-				r.Period.Start.Format("2006-01-02 15:04"), r.Period.End.Format("2006-01-02 15:04 MST"), r.Queued)
+			// What was looked at and not sent is said too, with why: a
+			// forced run that sends nothing is otherwise a puzzle.
+			period := ""
+			if !r.Period.Start.IsZero() {
+				period = fmt.Sprintf(" (%s to %s)", r.Period.Start.Format("2006-01-02 15:04"), r.Period.End.Format("2006-01-02 15:04 MST"))
+			}
+			if r.Skipped != "" {
+				fmt.Fprintf(c.stdout, "%s %s%s: not sent: %s\n", r.List, r.Kind, period, r.Skipped)
+				continue
+			}
+			sent++
+			fmt.Fprintf(c.stdout, "%s %s vol %d issue %d%s: queued for %d members\n", r.List, r.Kind, r.Volume, r.Issue, period, r.Queued)
 		}
-		if err == nil && len(reports) == 0 {
+		if err == nil && sent == 0 {
 			fmt.Fprintln(c.stdout, "nothing due")
 		}
 		return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"strings"
@@ -44,6 +45,34 @@ func (c *cli) dkimKeygen(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		fmt.Fprintf(c.stdout, "Mail of %s is now signed with selector %q. Publish this TXT record at %s:\n\n%s\n", domain, *selector, name, zoneLine)
+		return nil
+	}
+}
+
+// dkimShow prints the record of the key in use, so that what DNS
+// publishes can be checked against it (dig TXT NAME) after a keygen
+// whose output is gone.
+func (c *cli) dkimShow(fs *flag.FlagSet) runFunc {
+	return func(ctx context.Context, pos []string) error {
+		domain := strings.ToLower(strings.TrimSuffix(pos[0], "."))
+		svc, done, err := c.openService(ctx)
+		if err != nil {
+			return err
+		}
+		defer done()
+		key, err := svc.Store().DKIMKeyFor(ctx, domain)
+		if errors.Is(err, store.ErrNotFound) {
+			return advise(fmt.Errorf("%s has no DKIM key: its mail goes out unsigned", domain), "`praxis domain dkim-keygen %s` makes one", domain)
+		}
+		if err != nil {
+			return err
+		}
+		name, value, zoneLine, err := dkim.TXTRecord(key.Domain, key.Selector, key.PrivatePEM)
+		if err != nil {
+			return fmt.Errorf("the DKIM key of %s: %w", domain, err)
+		}
+		fmt.Fprintf(c.stdout, "Mail of %s is signed with selector %q (key made %s).\n\nname:  %s\nvalue: %s\n\nAs a zone-file line:\n%s\n",
+			domain, key.Selector, key.CreatedAt.UTC().Format("2006-01-02"), name, value, zoneLine)
 		return nil
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"praxis/listserv"
+	"praxis/listserv/config"
 	"praxis/listserv/store"
 )
 
@@ -43,7 +44,18 @@ func (c *cli) listCreate(fs *flag.FlagSet) runFunc {
 	l := store.NewList("", "")
 	prefixSet := false
 	listFlags(fs, l)
+	var owners []string
+	fs.Var(config.NewListFlag(&owners), "owner", "an owner of the list (gets LIST-owner@ mail, moderates); repeatable or comma-separated")
 	return func(ctx context.Context, pos []string) error {
+		// Checked before the list is made, so that a bad one leaves
+		// nothing half made.
+		for i, o := range owners {
+			addr, err := listserv.ParseAddress(o)
+			if err != nil {
+				return usagef("list create: --owner %q is not a mail address", o)
+			}
+			owners[i] = addr
+		}
 		fs.Visit(func(f *flag.Flag) { prefixSet = prefixSet || f.Name == "prefix" })
 		l.Address = pos[0]
 		if !prefixSet {
@@ -54,7 +66,7 @@ func (c *cli) listCreate(fs *flag.FlagSet) runFunc {
 			}
 			l.Prefix = "[" + local + "] "
 		}
-		svc, done, err := c.openService(ctx)
+		svc, done, err := c.openData(ctx, true)
 		if err != nil {
 			return err
 		}
@@ -64,9 +76,28 @@ func (c *cli) listCreate(fs *flag.FlagSet) runFunc {
 		} else if err != nil {
 			return err
 		}
+		for _, o := range owners {
+			if err := svc.AddMember(ctx, l.Address, &listserv.Member{Address: o, Role: listserv.RoleOwner}); err != nil {
+				// Nothing half done: a list without the owner asked for
+				// is not what was asked.
+				if rmErr := svc.DeleteList(ctx, l.Address); rmErr != nil {
+					return fmt.Errorf("owner %s: %w (and removing the list again: %v)", o, err, rmErr)
+				}
+				return fmt.Errorf("owner %s: %w (the list was not created)", o, err)
+			}
+		}
 		fmt.Fprintf(c.stdout, "created list %s (%s)\n", l.Address, l.Name)
+		if len(owners) == 0 {
+			c.warnNoOwner(l.Address)
+		}
 		return nil
 	}
+}
+
+// warnNoOwner says what becomes of owner mail on a list with no owner.
+func (c *cli) warnNoOwner(list string) {
+	fmt.Fprintf(c.stderr, "praxis: warning: %s has no owner: mail to %s goes to serve's --admin address, or is refused when none is set; add one with `praxis member add %s ADDR --role owner`\n",
+		list, listserv.Address(list, store.KindOwner), list)
 }
 
 func atDomain(addr string) string {
@@ -183,6 +214,9 @@ func (c *cli) listShow(fs *flag.FlagSet) runFunc {
 		fmt.Fprintf(tw, "digest:\tdaily at %02d:00 %s%s\n", l.DigestHour, l.TimeZone, map[bool]string{true: fmt.Sprintf(", or once %d KB wait", l.DigestSizeKB), false: ""}[l.DigestSizeKB > 0])
 		fmt.Fprintf(tw, "learning summary:\tweekly on %s\n", time.Weekday(l.SummaryWeekday))
 		fmt.Fprintf(tw, "members:\t%d (%d owners, %d moderators)\n", len(members), counts[listserv.RoleOwner], counts[listserv.RoleModerator])
+		if counts[listserv.RoleOwner] == 0 {
+			defer c.warnNoOwner(l.Address)
+		}
 		fmt.Fprintf(tw, "created:\t%s\n", l.CreatedAt.Format("2006-01-02 15:04 MST"))
 		// The sources that fed this list through --imap-ingest (a
 		// serve's, recorded in the store), each with its last error.

@@ -1,14 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -32,6 +35,10 @@ type cli struct {
 	dataFlag       string
 	dbFlag         string
 	configFlag     string
+	// dataFrom says what set the data dir (--data, PRAXIS_DATA, the
+	// config file, the default), for the message that says where a
+	// command looked.
+	dataFrom string
 	// indexLag, when set, reads this node's index lag for `praxis
 	// status`; nil leaves the line out rather than guess it.
 	indexLag indexLagFunc
@@ -117,10 +124,18 @@ func parse(fs *flag.FlagSet, args []string, min, max int, synopsis string) ([]st
 		fmt.Fprintf(fs.Output(), "Usage: praxis %s\n", synopsis)
 		fs.PrintDefaults()
 	}
+	// The flag package writes a bad flag's error and then the usage;
+	// the error is said once, by the caller, with the synopsis: only
+	// --help's usage text goes out.
+	out := fs.Output()
+	var said bytes.Buffer
+	fs.SetOutput(&said)
+	defer fs.SetOutput(out)
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				out.Write(said.Bytes())
 				return nil, err
 			}
 			return nil, usagef("%v (usage: praxis %s)", err, synopsis)
@@ -142,6 +157,7 @@ func parse(fs *flag.FlagSet, args []string, min, max int, synopsis string) ([]st
 // environment, then flags (applied by the caller through apply).
 func (c *cli) config(apply func(*config.Config)) (*config.Config, error) {
 	cfg := config.Default()
+	c.dataFrom = "the default"
 	file := c.configFlag
 	if file == "" {
 		file = os.Getenv("PRAXIS_CONFIG")
@@ -150,12 +166,15 @@ func (c *cli) config(apply func(*config.Config)) (*config.Config, error) {
 		if err := cfg.Load(file); err != nil {
 			return nil, err
 		}
+		if cfg.Data != config.Default().Data {
+			c.dataFrom = "data in " + file
+		}
 	}
 	if d := os.Getenv("PRAXIS_DATA"); d != "" {
-		cfg.Data = d
+		cfg.Data, c.dataFrom = d, "PRAXIS_DATA"
 	}
 	if c.dataFlag != "" {
-		cfg.Data = c.dataFlag
+		cfg.Data, c.dataFrom = c.dataFlag, "--data"
 	}
 	if d := os.Getenv("PRAXIS_DB"); d != "" {
 		cfg.DB = d
@@ -173,13 +192,69 @@ func (c *cli) config(apply func(*config.Config)) (*config.Config, error) {
 	return &cfg, nil
 }
 
-// openService opens the data dir for an admin command.
+// openService opens the data dir for an admin command: one that is
+// there (SPEC: only serve and list create make a new one).
 func (c *cli) openService(ctx context.Context) (*listserv.Service, func(), error) {
+	return c.openData(ctx, false)
+}
+
+// openData opens the data dir for an admin command; create makes a
+// new one where there is none (list create).
+func (c *cli) openData(ctx context.Context, create bool) (*listserv.Service, func(), error) {
 	cfg, err := c.config(nil)
 	if err != nil {
 		return nil, nil, err
 	}
+	if !create {
+		if err := c.checkDataDir(cfg); err != nil {
+			return nil, nil, err
+		}
+	}
 	return openService(ctx, cfg, slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), nil)
+}
+
+// checkDataDir tells whether cfg's data dir holds an installation, so
+// that a command run in the wrong directory says where it looked instead
+// of making an empty one there and showing nothing. On PostgreSQL the
+// database holds the installation and the data dir only this node's
+// index: any database will do, and the commands that need the index ask
+// for it by indexDir.
+func (c *cli) checkDataDir(cfg *config.Config) error {
+	if cfg.DB != "" {
+		return nil
+	}
+	_, err := os.Stat(filepath.Join(cfg.Data, store.SQLiteFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return c.noDataDir("no Praxis data dir at %s (no %s in it; that place comes from %s)", absPath(cfg.Data), store.SQLiteFile, c.dataFrom)
+	}
+	if err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	return nil
+}
+
+// noDataDir is the error of a command that found no data dir: where it
+// looked, what set that place, and how to make one.
+func (c *cli) noDataDir(format string, a ...any) error {
+	return advise(fmt.Errorf(format, a...), "give the right one with --data DIR, PRAXIS_DATA or data in the --config file; `praxis list create` or `praxis serve` makes a new one")
+}
+
+// indexDir is this node's index directory, for the commands that use
+// the index; on PostgreSQL, where the data dir may be missing, an error
+// says where it looked.
+func (c *cli) indexDir(cfg *config.Config) (string, error) {
+	if _, err := os.Stat(cfg.Data); errors.Is(err, fs.ErrNotExist) {
+		return "", c.noDataDir("no data dir at %s, where this node keeps its index (that place comes from %s)", absPath(cfg.Data), c.dataFrom)
+	}
+	return filepath.Join(cfg.Data, "index"), nil
+}
+
+// absPath is path made absolute for a message, or path as it is.
+func absPath(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
 }
 
 // clock is the time source; the real one in production, a fake one in the
@@ -221,7 +296,7 @@ func openService(ctx context.Context, cfg *config.Config, log *slog.Logger, now 
 		st.Close()
 		return nil, nil, fmt.Errorf("templates: %w", err)
 	}
-	svc, err := listserv.New(ctx, st, listserv.Config{BaseURL: cfg.BaseURL, Hostname: cfg.Hostname, Now: nowFn, DMARC: dm}, tpl, log)
+	svc, err := listserv.New(ctx, st, listserv.Config{BaseURL: cfg.BaseURL, Hostname: cfg.Hostname, Now: nowFn, DMARC: dm, Admin: cfg.Admin}, tpl, log)
 	if err != nil {
 		st.Close()
 		return nil, nil, err

@@ -217,9 +217,12 @@ func (c *cli) memberAppPassword(fs *flag.FlagSet) runFunc {
 
 // importMembers adds the members of a CSV file, `email,name,role,delivery`
 // per line (only email required; a first line naming the columns is
-// skipped), as `member add` would, with no confirmation. A bad line is
-// reported with its number and the rest still go in; members already on
-// the list are left as they are.
+// skipped), as `member add` would, with no confirmation. Every line is
+// checked before any is added: a bad line is reported with its number
+// and the rest still go in, but a file with maxBadMemberLines bad lines is
+// not a members file (a mbox, a spreadsheet's binary, the wrong columns)
+// and nothing of it is added. Members already on the list are left as
+// they are.
 func (c *cli) importMembers(fs *flag.FlagSet) runFunc {
 	return func(ctx context.Context, pos []string) error {
 		f, err := os.Open(pos[1])
@@ -236,15 +239,40 @@ func (c *cli) importMembers(fs *flag.FlagSet) runFunc {
 		r.FieldsPerRecord = -1
 		r.TrimLeadingSpace = true
 		r.Comment = '#'
-		added, already, bad := 0, 0, 0
+		type row struct {
+			line int
+			m    *listserv.Member
+		}
+		var good []row
+		bad := 0
+		refuse := func(line int, err error) error {
+			bad++
+			if line > 0 {
+				fmt.Fprintf(c.stderr, "praxis: %s line %d: %s\n", pos[1], line, cleanError(err))
+			} else {
+				fmt.Fprintf(c.stderr, "praxis: %s: %s\n", pos[1], cleanError(err))
+			}
+			if bad >= maxBadMemberLines {
+				return advise(fmt.Errorf("%s: %d bad lines by line %d: it does not look like a members file; nothing was imported", pos[1], bad, max(line, 1)),
+					"a members file has one member a line: email,name,role,delivery")
+			}
+			return nil
+		}
 		for first := true; ; first = false {
 			rec, err := r.Read()
 			if errors.Is(err, io.EOF) {
 				break
 			}
 			if err != nil {
-				bad++
-				fmt.Fprintf(c.stderr, "praxis: %s: %v\n", pos[1], err)
+				line := 0
+				var pe *csv.ParseError
+				if errors.As(err, &pe) {
+					line = pe.Line
+					err = pe.Err
+				}
+				if err := refuse(line, err); err != nil {
+					return err
+				}
 				continue
 			}
 			field := func(i int) string {
@@ -258,14 +286,26 @@ func (c *cli) importMembers(fs *flag.FlagSet) runFunc {
 			}
 			line, _ := r.FieldPos(0)
 			m := &listserv.Member{Address: field(0), Name: field(1), Role: field(2), Delivery: field(3)}
-			switch err := svc.AddMember(ctx, l.Address, m); {
+			if err := listserv.CheckMember(l, m); err != nil {
+				if err := refuse(line, err); err != nil {
+					return err
+				}
+				continue
+			}
+			good = append(good, row{line, m})
+		}
+		added, already := 0, 0
+		for _, g := range good {
+			switch err := svc.AddMember(ctx, l.Address, g.m); {
 			case err == nil:
 				added++
 			case errors.Is(err, listserv.ErrDuplicate):
 				already++
 			default:
+				// Past the check, so not the wrong file: counted, and
+				// the import goes on.
 				bad++
-				fmt.Fprintf(c.stderr, "praxis: %s line %d: %v\n", pos[1], line, cleanError(err))
+				fmt.Fprintf(c.stderr, "praxis: %s line %d: %s\n", pos[1], g.line, cleanError(err))
 			}
 		}
 		fmt.Fprintf(c.stdout, "%s: %d members added to %s, %d already members, %d lines refused\n", pos[1], added, l.Address, already, bad)
@@ -275,6 +315,10 @@ func (c *cli) importMembers(fs *flag.FlagSet) runFunc {
 		return nil
 	}
 }
+
+// maxBadMemberLines is how many bad lines make `import members` stop: a
+// few are typos, this many is the wrong file.
+const maxBadMemberLines = 20
 
 // withMember opens the service and runs f on the member pos names (LIST
 // ADDR), the start of every command about one member.

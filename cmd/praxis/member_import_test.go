@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -44,5 +45,30 @@ func TestImportMembers(t *testing.T) {
 	}
 	if strings.Contains(ls, "dave@example.com") {
 		t.Error("a line with a bad delivery was imported")
+	}
+}
+
+// TestImportMembersStopsOnTheWrongFile (issue 14 item 10): a file whose
+// lines are mostly not members (here an mbox) stops at the 20th bad line
+// and adds nobody, not even its few lines that look like addresses.
+func TestImportMembersStopsOnTheWrongFile(t *testing.T) {
+	data := t.TempDir()
+	praxis(t, data, "list", "create", "cop@example.org", "--name", "Makers", "--owner", "boss@example.org")
+	var lines []string
+	lines = append(lines, "zed@example.com")
+	for i := 0; i < 30; i++ {
+		lines = append(lines, fmt.Sprintf("From sender%d@example.net Mon Jan  4 10:00:00 2021", i), "Subject: not a member", "", "body text")
+	}
+	file := filepath.Join(t.TempDir(), "archive.mbox")
+	must(t, os.WriteFile(file, []byte(strings.Join(lines, "\n")), 0o600))
+	out, errOut, err := praxisRun(data, "import", "members", "cop@example.org", file)
+	if err == nil || !strings.Contains(errOut, "20 bad lines") || !strings.Contains(errOut, "nothing was imported") {
+		t.Errorf("an mbox as members: %v\n%s%s", err, out, errOut)
+	}
+	if n := strings.Count(errOut, "line "); n > 21 {
+		t.Errorf("%d lines of errors, want it to stop at 20:\n%s", n, errOut)
+	}
+	if ls := praxis(t, data, "member", "ls", "cop@example.org"); strings.Contains(ls, "zed@example.com") {
+		t.Errorf("a good line of the wrong file was added:\n%s", ls)
 	}
 }

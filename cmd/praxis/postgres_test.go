@@ -53,6 +53,8 @@ func TestPostgresEndToEnd(t *testing.T) {
 		{"TwoFromFieldsRefusedOverSMTP", TestTwoFromFieldsRefusedOverSMTP},
 		{"DigestPreview", TestDigestPreview},
 		{"Status", TestStatus},
+		{"OwnerMailWithoutOwner", TestOwnerMailWithoutOwner},
+		{"DKIMShow", TestDKIMShow},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			url := pgtest.URL(t)

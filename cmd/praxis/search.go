@@ -38,8 +38,12 @@ func (c *cli) search(fs *flag.FlagSet) runFunc {
 		}
 		defer done()
 		var res *archive.SearchResult
+		dir, err := c.indexDir(cfg)
+		if err != nil {
+			return err
+		}
 		// A short wait: when serve holds the index, asking it is the way.
-		idx, err := index.Open(filepath.Join(cfg.Data, "index"), index.Options{OpenTimeout: 300 * time.Millisecond})
+		idx, err := index.Open(dir, index.Options{OpenTimeout: 300 * time.Millisecond})
 		switch {
 		case errors.Is(err, index.ErrLocked):
 			// serve holds the index: ask it through its socket in the data
@@ -94,10 +98,16 @@ func (c *cli) reindex(fs *flag.FlagSet) runFunc {
 		if err := svc.Store().Reindex(ctx, listID); err != nil {
 			return err
 		}
-		dir := filepath.Join(cfg.Data, "index")
+		dir, err := c.indexDir(cfg)
+		if err != nil {
+			// On PostgreSQL, from a machine that is no node: the nodes'
+			// serves rebuild their own indexes from the log.
+			fmt.Fprintf(c.stdout, "the re-index is recorded: every serve node rebuilds its index (none here: %v)\n", err)
+			return nil
+		}
 		idx, err := index.Open(dir, index.Options{OpenTimeout: 2 * time.Second})
 		if errors.Is(err, index.ErrLocked) {
-			fmt.Fprintln(c.stdout, "praxis serve holds the index; it is rebuilding it now")
+			fmt.Fprintln(c.stdout, "praxis serve holds the index; it is rebuilding it now, and its log says when it starts and ends")
 			return nil
 		}
 		if errors.Is(err, index.ErrCorrupt) {

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -54,6 +55,7 @@ func serveFlags(fs *flag.FlagSet, cfg *config.Config) {
 	fs.IntVar(&cfg.DeliveryConcurrency, "delivery-concurrency", cfg.DeliveryConcurrency, "delivery workers")
 	fs.IntVar(&cfg.MXPort, "mx-port", cfg.MXPort, "port of MX hosts for --delivery mx")
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
+	fs.StringVar(&cfg.Admin, "admin", cfg.Admin, "the site administrator's address: gets LIST-owner@ mail of lists with no owner (without it, that mail is refused)")
 	fs.Var(config.NewListFlag(&cfg.TrustedProxy), "trusted-proxy", "a reverse proxy (CIDR) whose X-Forwarded-For is believed (rate limits, logs); repeatable or comma-separated")
 }
 
@@ -140,11 +142,18 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 		}
 		announceTo(name, addr)
 	}
+	// Whether another serve runs on this data dir, asked of its control
+	// socket before this one binds its own: a busy port is then that
+	// serve's.
+	sameDir := serveOnDataDir(cfg.Data)
+	listenError := func(name, addr string, err error) error {
+		return listenError(name, addr, cfg.Data, sameDir, err)
+	}
 	// Bind the web port first: with --http HOST:0 the links written into
 	// mail must carry the port actually bound.
 	httpLn, err := net.Listen("tcp", cfg.HTTP)
 	if err != nil {
-		return fmt.Errorf("http: listen %s: %w", cfg.HTTP, err)
+		return listenError("http", cfg.HTTP, fmt.Errorf("http: listen %s: %w", cfg.HTTP, err))
 	}
 	defer httpLn.Close()
 	if cfg.BaseURL == "http://"+cfg.HTTP && strings.HasSuffix(cfg.HTTP, ":0") {
@@ -248,7 +257,7 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 		rc.Addr, rc.LMTP = r.addr, r.lmtp
 		srv := smtpin.New(rc, svc.Inbound(), log.With("listener", r.name))
 		if err := srv.Listen(); err != nil {
-			return err
+			return listenError(r.name, r.addr, err)
 		}
 		receivers = append(receivers, receiver{r.name, srv})
 		announce(r.name, srv.Addr().String())
@@ -273,7 +282,11 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 		imapSrv = imapview.New(imapview.Config{Addr: cfg.IMAP, TLSAddr: cfg.IMAPS, TLS: tlsCfg},
 			imapview.Deps{Store: svc.Store(), Auth: auth, Search: imapview.NewSearcher(svc.Store(), idx)}, log.With("listener", "imap"))
 		if err := imapSrv.Listen(); err != nil {
-			return err
+			name, addr := "imap", cfg.IMAP
+			if strings.HasPrefix(err.Error(), "imaps:") {
+				name, addr = "imaps", cfg.IMAPS
+			}
+			return listenError(name, addr, err)
 		}
 		if a := imapSrv.Addr(); a != nil {
 			announce("imap", a.String())
@@ -384,6 +397,30 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 		return err
 	}
 	return nil
+}
+
+// listenError says who holds an address serve could not bind, and which
+// flag moves it: another serve on this data dir (sameDir), or another
+// program. Other errors pass as they are.
+func listenError(name, addr, data string, sameDir bool, err error) error {
+	if !errors.Is(err, syscall.EADDRINUSE) {
+		return err
+	}
+	who := "another program holds it (or a praxis serve on another data dir)"
+	if sameDir {
+		who = "another praxis serve, running on this data dir (" + absPath(data) + "), holds it: stop that one first"
+	}
+	return fmt.Errorf("%s: %s is in use: %s; or give --%s another address (port 0 picks a free one): %w", name, addr, who, name, err)
+}
+
+// serveOnDataDir tells whether a serve answers on data's control socket.
+func serveOnDataDir(data string) bool {
+	c, err := net.DialTimeout("unix", filepath.Join(data, web.SocketName), time.Second)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
 }
 
 // openIndex opens the data dir's full-text index, rebuilt from the

@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -77,6 +79,15 @@ type Config struct {
 	// whose X-Forwarded-For the web server believes for rate limits,
 	// queue turns and logs; an entry may hold several, comma-separated.
 	TrustedProxy []string `toml:"trusted-proxy"`
+	// Admin is the site administrator's address: mail to LIST-owner@ of
+	// a list that has no owner goes there; "" refuses it at RCPT.
+	Admin string `toml:"admin"`
+
+	// unknown holds the file's keys that name no setting: Validate
+	// reports them with every other problem.
+	unknown []string
+	// file is the file Load read, for Validate's messages.
+	file string
 }
 
 // Default returns the built-in defaults.
@@ -101,19 +112,17 @@ func Default() Config {
 	}
 }
 
-// Load reads a TOML file over c; unknown keys are an error so a typo does
-// not silently leave a default in force.
+// Load reads a TOML file over c. Unknown keys are a problem Validate
+// reports (with the others, all at once), so a typo does not silently
+// leave a default in force; a file that is no TOML is an error here.
 func (c *Config) Load(path string) error {
 	md, err := toml.DecodeFile(path, c)
 	if err != nil {
 		return fmt.Errorf("config %s: %w", path, err)
 	}
-	if und := md.Undecoded(); len(und) > 0 {
-		keys := make([]string, len(und))
-		for i, k := range und {
-			keys[i] = k.String()
-		}
-		return fmt.Errorf("config %s: unknown keys: %s", path, strings.Join(keys, ", "))
+	c.file = path
+	for _, k := range md.Undecoded() {
+		c.unknown = append(c.unknown, k.String())
 	}
 	return nil
 }
@@ -133,6 +142,9 @@ func (c *Config) Finish() {
 func (c *Config) Validate() error {
 	var errs []error
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	if len(c.unknown) > 0 {
+		bad("config %s: unknown keys: %s", c.file, strings.Join(c.unknown, ", "))
+	}
 	if c.Data == "" {
 		bad("data: a data directory is needed (--data or PRAXIS_DATA)")
 	}
@@ -145,8 +157,8 @@ func (c *Config) Validate() error {
 		if l.addr == "" {
 			continue
 		}
-		if _, _, err := net.SplitHostPort(l.addr); err != nil {
-			bad("%s: %q is not host:port", l.name, l.addr)
+		if err := checkHostPort(l.addr); err != nil {
+			bad("%s: %q %v", l.name, l.addr, err)
 		}
 	}
 	if c.BaseURL != "" {
@@ -155,8 +167,8 @@ func (c *Config) Validate() error {
 		}
 	}
 	if c.DNS != "" {
-		if _, _, err := net.SplitHostPort(c.DNS); err != nil {
-			bad("dns: %q is not host:port", c.DNS)
+		if err := checkHostPort(c.DNS); err != nil {
+			bad("dns: %q %v", c.DNS, err)
 		}
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
@@ -188,6 +200,11 @@ func (c *Config) Validate() error {
 	if strings.TrimSpace(c.Hostname) == "" || strings.ContainsAny(c.Hostname, " \r\n") {
 		bad("hostname %q is not a host name", c.Hostname)
 	}
+	if c.Admin != "" {
+		if a, err := mail.ParseAddress(c.Admin); err != nil || a.Name != "" || !strings.Contains(a.Address, "@") {
+			bad("admin: %q is not a mail address (admin@example.org)", c.Admin)
+		}
+	}
 	if _, err := c.TrustedProxies(); err != nil {
 		errs = append(errs, err)
 	}
@@ -204,6 +221,26 @@ func (c *Config) Validate() error {
 		sources[in.Source()] = true
 	}
 	return errors.Join(errs...)
+}
+
+// checkHostPort tells whether addr is host:port with a port that can be
+// bound (0 … 65535, or a service's name), so that a bad one is reported
+// with the others before anything listens.
+func checkHostPort(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return errors.New("is not host:port")
+	}
+	if n, err := strconv.Atoi(port); err == nil {
+		if n < 0 || n > 65535 {
+			return fmt.Errorf("has port %d: a port is 0 to 65535", n)
+		}
+		return nil
+	}
+	if _, err := net.LookupPort("tcp", port); err != nil {
+		return fmt.Errorf("has port %q, which is no number and no service's name", port)
+	}
+	return nil
 }
 
 // checkDB tells whether raw names a PostgreSQL database. Its errors never

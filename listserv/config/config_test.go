@@ -31,9 +31,37 @@ func TestUnknownKey(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "praxis.toml")
 	must(t, os.WriteFile(path, []byte("smpt = \"x\"\n"), 0o600))
 	c := Default()
-	err := c.Load(path)
-	if err == nil || !strings.Contains(err.Error(), "smpt") {
-		t.Fatalf("want unknown-key error naming smpt, got %v", err)
+	must(t, c.Load(path))
+	c.Finish()
+	err := c.Validate()
+	if err == nil || !strings.Contains(err.Error(), "smpt") || !strings.Contains(err.Error(), path) {
+		t.Fatalf("want unknown-key error naming smpt and the file, got %v", err)
+	}
+}
+
+// TestFileProblemsAllAtOnce: a file with an unknown key, a port out of
+// range and a bad address gets every problem in one answer, the port
+// before anything tries to bind it.
+func TestFileProblemsAllAtOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "praxis.toml")
+	must(t, os.WriteFile(path, []byte("smpt = \"x\"\nsmtp = \"127.0.0.1:99999\"\nhttp = \"127.0.0.1:-1\"\nimap = \"127.0.0.1:nosuchservice\"\nadmin = \"not an address\"\nlog-level = \"loud\"\n"), 0o600))
+	c := Default()
+	must(t, c.Load(path))
+	c.Finish()
+	err := c.Validate()
+	if err == nil {
+		t.Fatal("want errors")
+	}
+	for _, want := range []string{"unknown keys: smpt", `smtp: "127.0.0.1:99999" has port 99999`, `http: "127.0.0.1:-1"`, `imap: "127.0.0.1:nosuchservice"`, "admin:", "log-level"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+	ok := Default()
+	ok.SMTP, ok.HTTP, ok.Admin = "127.0.0.1:0", "[::1]:65535", "postmaster@example.org"
+	ok.Finish()
+	if err := ok.Validate(); err != nil {
+		t.Errorf("good addresses refused: %v", err)
 	}
 }
 

@@ -53,7 +53,7 @@ func newFixtureOn(t *testing.T, dc *imapintest.Dovecot) *fixture {
 	if err := st.CreateList(context.Background(), l); err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{t: t, st: st, list: l, dc: dc, recv: inbound.New(st, nil)}
+	return &fixture{t: t, st: st, list: l, dc: dc, recv: inbound.New(st, nil, "")}
 }
 
 // running is one ingester run by a test.

@@ -34,8 +34,8 @@ func onePG(t *testing.T) (a, b *fixture) {
 	if err := stA.CreateList(context.Background(), l); err != nil {
 		t.Fatal(err)
 	}
-	a = &fixture{t: t, st: stA, list: l, dc: dc, recv: inbound.New(stA, nil)}
-	b = &fixture{t: t, st: stB, list: l, dc: dc, recv: inbound.New(stB, nil)}
+	a = &fixture{t: t, st: stA, list: l, dc: dc, recv: inbound.New(stA, nil, "")}
+	b = &fixture{t: t, st: stB, list: l, dc: dc, recv: inbound.New(stB, nil, "")}
 	return a, b
 }
 

@@ -26,6 +26,10 @@ var (
 	// bottom-most, which is how a signed mail is made to name someone else
 	// (RFC 7489 §6.6.1 lets receivers reject it).
 	ErrAmbiguousAuthor = errors.New("more than one From field")
+	// ErrNoOwner: LIST-owner@ of a list with no owner, and no site
+	// administrator to take its mail instead: accepting it would lose
+	// it without a word.
+	ErrNoOwner = errors.New("the list has no owner and the site no administrator")
 )
 
 // Envelope is the SMTP transaction around a message.
@@ -50,6 +54,7 @@ type Receiver interface {
 type Store interface {
 	ServesDomain(ctx context.Context, domain string) (bool, error)
 	ListByAddress(ctx context.Context, address string) (*store.List, error)
+	MembersWithRole(ctx context.Context, listID int64, role string) ([]*store.Member, error)
 	Spool(ctx context.Context, msgs ...*store.Message) error
 	SpoolIngest(ctx context.Context, key store.IngestKey, msgs ...*store.Message) error
 }
@@ -60,17 +65,21 @@ type Spool struct {
 	store Store
 	// spooled is called after each commit; the checks wait on it.
 	spooled func()
+	// admin is the site administrator, who gets the owner mail of lists
+	// without owners; "" refuses that mail at RCPT.
+	admin string
 }
 
 var _ Receiver = (*Spool)(nil)
 
 // New builds a spool over st; spooled (may be nil) is called after every
-// message is committed.
-func New(st Store, spooled func()) *Spool {
+// message is committed. admin is the site administrator's address ("":
+// none), who gets LIST-owner@ mail of a list with no owner.
+func New(st Store, spooled func(), admin string) *Spool {
 	if spooled == nil {
 		spooled = func() {}
 	}
-	return &Spool{store: st, spooled: spooled}
+	return &Spool{store: st, spooled: spooled, admin: admin}
 }
 
 // Resolve tells whether rcpt is an address Praxis serves and what it means.
@@ -87,11 +96,23 @@ func (s *Spool) Resolve(ctx context.Context, rcpt string) (Route, error) {
 	if !ok {
 		return Route{}, fmt.Errorf("%s: %w", rcpt, ErrNoSuchAddress)
 	}
-	if _, err := s.store.ListByAddress(ctx, r.List); err != nil {
+	l, err := s.store.ListByAddress(ctx, r.List)
+	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return Route{}, fmt.Errorf("%s: %w", rcpt, ErrNoSuchAddress)
 		}
 		return Route{}, err
+	}
+	if r.Kind == store.KindOwner && s.admin == "" {
+		// Refused now, while the sender can still be told, rather than
+		// taken with a 250 for nobody to read.
+		owners, err := s.store.MembersWithRole(ctx, l.ID, store.RoleOwner)
+		if err != nil {
+			return Route{}, err
+		}
+		if len(owners) == 0 {
+			return Route{}, fmt.Errorf("%s: %w", rcpt, ErrNoOwner)
+		}
 	}
 	return r, nil
 }

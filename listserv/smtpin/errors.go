@@ -16,6 +16,9 @@ import (
 var (
 	// RFC 5321 §4.2.3, RFC 3463 §3.2 X.1.1: bad destination mailbox.
 	errNoSuchUser = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such list address here"}
+	// RFC 3463 X.2.1: the mailbox exists but takes no mail (LIST-owner@
+	// of a list with no owner, and no --admin to read it instead).
+	errNoOwner = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 2, 1}, Message: "This list has no owner yet and the site no administrator: nobody would read your mail"}
 	// RFC 3463 X.7.1: delivery not authorized; we are no relay.
 	errRelayDenied = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "Relaying denied: not a domain served here"}
 	// RFC 1870 §6, RFC 3463 X.3.4: message too big for system.
@@ -51,6 +54,8 @@ func reply(log *slog.Logger, err error, attrs ...any) error {
 		return se
 	case errors.Is(err, inbound.ErrNoSuchAddress):
 		return errNoSuchUser
+	case errors.Is(err, inbound.ErrNoOwner):
+		return errNoOwner
 	case errors.Is(err, inbound.ErrRelayDenied):
 		return errRelayDenied
 	case errors.Is(err, listserv.ErrInvalid):

@@ -353,7 +353,7 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	defer cancel()
 	r, err := s.srv.rcv.Resolve(ctx, to)
 	if err != nil {
-		if !errors.Is(err, inbound.ErrNoSuchAddress) && !errors.Is(err, inbound.ErrRelayDenied) {
+		if !errors.Is(err, inbound.ErrNoSuchAddress) && !errors.Is(err, inbound.ErrRelayDenied) && !errors.Is(err, inbound.ErrNoOwner) {
 			return reply(s.srv.log, err, "remote", s.remote, "rcpt", to)
 		}
 		s.srv.log.Info("recipient refused", "remote", s.remote, "rcpt", to, "err", err)

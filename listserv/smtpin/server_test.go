@@ -103,11 +103,14 @@ func (cv *conv) cmd(code int, want, format string, args ...any) string {
 
 func TestRecipients(t *testing.T) {
 	svc := newService(t)
+	must(t, svc.AddMember(context.Background(), "cop@example.org", &listserv.Member{Address: "owner@example.org", Role: listserv.RoleOwner}))
 	srv := start(t, svc.Inbound(), Config{})
 	cv := dial(t, srv.Addr().String())
 	cv.cmd(250, "", "EHLO client.example.net")
 	cv.cmd(250, "", "MAIL FROM:<alice@example.net>")
 	cv.cmd(550, "5.1.1", "RCPT TO:<nobody@example.org>")
+	// other@ has no owner, and no --admin is set: nobody would read it.
+	cv.cmd(550, "5.2.1", "RCPT TO:<other-owner@example.org>")
 	cv.cmd(550, "5.1.1", "RCPT TO:<cop+tag@example.org>")
 	cv.cmd(550, "5.7.1", "RCPT TO:<victim@example.com>")
 	cv.cmd(550, "5.7.1", "RCPT TO:<cop@example.org@example.com>")

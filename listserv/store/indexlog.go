@@ -56,6 +56,8 @@ type IndexChange struct {
 	List string
 	// Raw is the post's first IndexRawMax bytes; nil when it leaves.
 	Raw []byte
+	// Reindex is set when `praxis reindex` wrote the entry (Reindex).
+	Reindex bool
 }
 
 // Gone tells whether the post leaves the index with its list.
@@ -69,7 +71,7 @@ const IndexRawMax = 2 << 20
 // IndexChanges returns up to limit entries of the index log after pos, in
 // the log's order.
 func (s *archiveTable) IndexChanges(ctx context.Context, after IndexPos, limit int) ([]IndexChange, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT g.pos, g.at, `+prefixCols("a.", archiveCols)+`, COALESCE(l.address, ''),
+	rows, err := s.db.QueryContext(ctx, `SELECT g.pos, g.at, g.reindex, `+prefixCols("a.", archiveCols)+`, COALESCE(l.address, ''),
 		CASE WHEN l.id IS NULL THEN NULL ELSE (SELECT substr(b.raw, 1, ?) FROM archive_blobs b WHERE b.hash = a.hash) END
 		FROM index_log g JOIN archive a ON a.id = g.archive_id LEFT JOIN lists l ON l.id = a.list_id
 		WHERE (g.pos, g.archive_id) > (?, ?) ORDER BY g.pos, g.archive_id LIMIT ?`, IndexRawMax, after.Pos, after.ArchiveID, limit)
@@ -81,12 +83,12 @@ func (s *archiveTable) IndexChanges(ctx context.Context, after IndexPos, limit i
 	for rows.Next() {
 		var p ArchivedPost
 		var c IndexChange
-		var date, at int64
+		var date, at, reindex int64
 		var att string
-		if err := rows.Scan(&c.Pos.Pos, &at, &p.ID, &p.ListID, &p.MessageID, &p.Hash, &date, &p.OrigDate, &p.FromAddr, &p.FromName, &p.Subject, &p.NormSubject, &p.Size, &att, &p.ThreadID, &p.ParentID, &c.List, &c.Raw); err != nil {
+		if err := rows.Scan(&c.Pos.Pos, &at, &reindex, &p.ID, &p.ListID, &p.MessageID, &p.Hash, &date, &p.OrigDate, &p.FromAddr, &p.FromName, &p.Subject, &p.NormSubject, &p.Size, &att, &p.ThreadID, &p.ParentID, &c.List, &c.Raw); err != nil {
 			return nil, fmt.Errorf("store: index log: %w", err)
 		}
-		p.Date, c.At = time.Unix(date, 0).UTC(), time.Unix(at, 0).UTC()
+		p.Date, c.At, c.Reindex = time.Unix(date, 0).UTC(), time.Unix(at, 0).UTC(), reindex != 0
 		if att != "" {
 			p.Attachments = strings.Split(att, "\n")
 		}
@@ -135,7 +137,7 @@ func (s *archiveTable) Reindex(ctx context.Context, listID int64) error {
 	if listID != 0 {
 		where, args = where+` AND list_id = ?`, []any{listID}
 	}
-	if err := s.logIndexWhere(ctx, tx, where, args...); err != nil {
+	if err := s.logIndexWhere(ctx, tx, true, where, args...); err != nil {
 		return fmt.Errorf("store: reindex: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -209,13 +211,17 @@ func (s *core) logIndexIDs(ctx context.Context, st *archiveStmts, ids []int64) e
 // logIndexWhere writes the archived posts that match where to the index
 // log, at the next position: last in tx, which holds the clock to its
 // commit.
-func (s *core) logIndexWhere(ctx context.Context, tx *txn, where string, args ...any) error {
+func (s *core) logIndexWhere(ctx context.Context, tx *txn, reindex bool, where string, args ...any) error {
 	var pos int64
 	if err := tx.QueryRowContext(ctx, s.indexClockSQL()).Scan(&pos); err != nil {
 		return fmt.Errorf("index clock: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO index_log (pos, archive_id, at) SELECT ?, id, ? FROM archive WHERE `+where,
-		append([]any{pos, s.unix()}, args...)...); err != nil {
+	flag := 0
+	if reindex {
+		flag = 1
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO index_log (pos, archive_id, at, reindex) SELECT ?, id, ?, ? FROM archive WHERE `+where,
+		append([]any{pos, s.unix(), flag}, args...)...); err != nil {
 		return fmt.Errorf("index log: %w", err)
 	}
 	return nil

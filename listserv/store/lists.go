@@ -134,7 +134,7 @@ func (s *listTable) DeleteList(ctx context.Context, address string) error {
 	// The archive stays, out of search: every node's indexer takes its
 	// posts out of its index, so a list made again under this address
 	// does not show them. Last: it holds the index clock to the commit.
-	if err := s.logIndexWhere(ctx, tx, `list_id = ?`, id); err != nil {
+	if err := s.logIndexWhere(ctx, tx, false, `list_id = ?`, id); err != nil {
 		return fmt.Errorf("store: delete list %s: %w", address, err)
 	}
 	return tx.Commit()

@@ -179,6 +179,25 @@ func (s *memberTable) Members(ctx context.Context, listID int64) ([]*Member, err
 	return out, rows.Err()
 }
 
+// MembersWithRole returns a list's members of one role (its owners, for
+// LIST-owner@ mail) ordered by address, without reading the others.
+func (s *memberTable) MembersWithRole(ctx context.Context, listID int64, role string) ([]*Member, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+memberCols+` FROM members WHERE list_id = ? AND role = ? ORDER BY address_key`, listID, role)
+	if err != nil {
+		return nil, fmt.Errorf("store: %ss: %w", role, err)
+	}
+	defer rows.Close()
+	var out []*Member
+	for rows.Next() {
+		m, err := scanMember(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: %ss: %w", role, err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
 // memberChunk is how many members one INSERT of AddMembers carries: a
 // round trip for that many rows on PostgreSQL (one a row made a
 // 10,000-member import wait on 10,000 of them), and bound parameters far

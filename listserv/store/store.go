@@ -215,7 +215,39 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	if err != nil {
+		err = explainOpen(dir, path, err)
+	}
 	return s.start(ctx, err)
+}
+
+// explainOpen finds out why SQLite could not open the database, which it
+// says only as "unable to open database file (14)": the file, or the
+// directory where it creates the file and its -wal and -shm beside it,
+// is not this user's to write. The answer names the path and the cause;
+// any other error is left as it was.
+func explainOpen(dir, path string, err error) error {
+	exists := false
+	if f, ferr := os.OpenFile(path, os.O_RDWR, 0); ferr == nil {
+		f.Close()
+		exists = true
+	} else if !errors.Is(ferr, fs.ErrNotExist) {
+		return fmt.Errorf("store: %w", ferr)
+	}
+	probe, perr := os.CreateTemp(dir, ".praxis-write-check-*")
+	if perr == nil {
+		probe.Close()
+		os.Remove(probe.Name())
+		return err
+	}
+	var pe *fs.PathError
+	if errors.As(perr, &pe) {
+		perr = pe.Err
+	}
+	if exists {
+		return fmt.Errorf("store: the data dir %s is not writable, and SQLite makes %s-wal and %s-shm in it: %w", dir, filepath.Base(path), filepath.Base(path), perr)
+	}
+	return fmt.Errorf("store: cannot create %s: %w", path, perr)
 }
 
 func newCore(db, spool *sql.DB, pg bool, opts Options) *core {

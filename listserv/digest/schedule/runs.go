@@ -93,6 +93,10 @@ type DigestReport struct {
 	Volume int
 	Issue  int
 	Queued int // members the run queued mail for now
+	// Skipped, when set, says why nothing was sent (no readers, not due,
+	// sent already, no posts in the period); Period is then the period
+	// looked at, when there was one.
+	Skipped string
 }
 
 // RunDigests sends the digests and learning summaries that are due at now
@@ -144,9 +148,7 @@ func (s *Digests) RunDigests(ctx context.Context, now time.Time, force bool, onl
 				failed = append(failed, fmt.Errorf("%s of %s: %w", kind, l.Address, err))
 				continue
 			}
-			if rep != nil {
-				reports = append(reports, *rep)
-			}
+			reports = append(reports, *rep)
 		}
 	}
 	return reports, errors.Join(failed...)
@@ -155,8 +157,11 @@ func (s *Digests) RunDigests(ctx context.Context, now time.Time, force bool, onl
 // runIfDue starts and sends the run of a kind that is due on a list, for
 // its readers.
 func (s *Digests) runIfDue(ctx context.Context, l *store.List, kind string, readers []*store.Member, now time.Time, force bool) (*DigestReport, error) {
+	skip := func(p Period, why string) (*DigestReport, error) {
+		return &DigestReport{List: l.Address, Kind: kind, Period: p, Skipped: why}, nil
+	}
 	if len(readers) == 0 {
-		return nil, nil
+		return skip(Period{}, "no member takes it")
 	}
 	p, sendAt := schedule(l, kind, now)
 	last, err := s.d.Store.LastDigestRun(ctx, l.ID, kind)
@@ -179,11 +184,11 @@ func (s *Digests) runIfDue(ctx context.Context, l *store.List, kind string, read
 	}
 	switch {
 	case now.Before(sendAt) && !force:
-		return nil, nil
+		return skip(p, "not due until "+sendAt.Format("2006-01-02 15:04 MST"))
 	case last != nil && !last.PeriodEnd.Before(p.End):
-		return nil, nil // sent already
+		return skip(p, "sent already")
 	case !p.Start.Before(p.End):
-		return nil, nil
+		return skip(p, "nothing since the last one")
 	}
 	// No traffic, no digest and no summary; a digest's next period
 	// starts where this one would have.
@@ -193,15 +198,18 @@ func (s *Digests) runIfDue(ctx context.Context, l *store.List, kind string, read
 	} else {
 		n, err = s.d.Store.ArchiveCountBetween(ctx, l.ID, p.Start, p.End)
 	}
-	if err != nil || n == 0 {
+	if err != nil {
 		return nil, err
+	}
+	if n == 0 {
+		return skip(p, "no posts in the period")
 	}
 	run := &store.DigestRun{ListID: l.ID, Kind: kind, PeriodStart: p.Start, PeriodEnd: p.End, Volume: volume(l, p.End)}
 	if err := s.d.Store.StartDigestRun(ctx, run); err != nil {
 		return nil, err
 	}
 	if run.State == store.RunDone {
-		return nil, nil // another process sent it meanwhile
+		return skip(p, "sent already, by another process meanwhile")
 	}
 	rep, err := s.sendRun(ctx, l, run, readers)
 	return &rep, err

@@ -55,6 +55,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	for {
 		reports, err := s.runner.RunDigests(ctx, s.now(), false, "")
 		for _, r := range reports {
+			if r.Skipped != "" {
+				continue // most lists, most minutes: nothing to say
+			}
 			s.log.Info("sent", "list", r.List, "kind", r.Kind, "volume", r.Volume, "issue", r.Issue, "members", r.Queued,
 				"from", r.Period.Start, "to", r.Period.End)
 		}

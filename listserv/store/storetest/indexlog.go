@@ -119,14 +119,30 @@ func indexLogFollowsTheArchive(t *testing.T, s store.Backend) {
 	if got, want := ids(cs), []int64{x.ID, y.ID, z.ID}; !slices.Equal(got, want) || cs[0].Gone() {
 		t.Fatalf("the log after a re-index: %v, want %v", got, want)
 	}
+	for _, c := range cs {
+		if !c.Reindex {
+			t.Errorf("an entry of the re-index does not say so: %+v", c.Pos)
+		}
+	}
 	seen = last(cs)
 	must(t, s.Reindex(ctx, 0))
 	if got, want := ids(read(seen)), []int64{x.ID, y.ID, z.ID}; !slices.Equal(got, want) {
 		t.Fatalf("the log after a re-index of all: %v, want %v", got, want)
 	}
 
-	// From the start, a new node reads every change there was.
-	if n := len(read(store.IndexPos{})); n != 3+2+1+3+3 {
+	// From the start, a new node reads every change there was; only
+	// the re-indexes' six say they are one.
+	all := read(store.IndexPos{})
+	if n := len(all); n != 3+2+1+3+3 {
 		t.Errorf("the whole log: %d changes, want 12", n)
+	}
+	reindexed := 0
+	for _, c := range all {
+		if c.Reindex {
+			reindexed++
+		}
+	}
+	if reindexed != 6 {
+		t.Errorf("%d entries say they are a re-index, want 6", reindexed)
 	}
 }

@@ -124,6 +124,15 @@ func listsAndMembers(t *testing.T, s store.Backend) {
 	if len(ms) != 3 {
 		t.Errorf("%d members, want 3", len(ms))
 	}
+	owners, err := s.MembersWithRole(ctx, l.ID, store.RoleOwner)
+	must(t, err)
+	if len(owners) != 1 || owners[0].Address != "bob@example.net" {
+		t.Errorf("MembersWithRole(owner) = %v, want bob alone", owners)
+	}
+	other := newList(t, s, "other@example.org")
+	if none, err := s.MembersWithRole(ctx, other.ID, store.RoleOwner); err != nil || len(none) != 0 {
+		t.Errorf("owners of a list with none: %v, %v", none, err)
+	}
 	disabled, err := s.MembersWithStatus(ctx, store.StatusDisabledBounce)
 	must(t, err)
 	if len(disabled) != 1 || disabled[0].Address != "cy@example.net" {
