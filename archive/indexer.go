@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"praxis/archive/index"
+	"praxis/listserv/mailmsg"
 	"praxis/listserv/store"
 )
 
@@ -279,9 +280,17 @@ func Docs(posts []store.IndexChange) []index.Doc {
 			for i := w; i < len(posts); i += workers {
 				p := posts[i]
 				to, body, quoted := Text(p.Raw)
+				// Read again from the post, not the row: a post archived
+				// before authors were de-munged (RealAuthor) is indexed
+				// under its author by a reindex.
+				fromAddr, fromName := p.FromAddr, p.FromName
+				if h, _ := mailmsg.ReadHeader(p.Raw); h.Has("From") {
+					fromAddr, fromName = mailmsg.RealAuthor(h)
+					fromAddr = strings.ToLower(fromAddr)
+				}
 				docs[i] = index.Doc{
 					ID: strconv.FormatInt(p.ID, 10), List: p.List, MessageID: p.MessageID, Thread: p.ThreadID,
-					Subject: p.Subject, From: strings.TrimSpace(p.FromName + " " + p.FromAddr), FromAddr: p.FromAddr,
+					Subject: p.Subject, From: strings.TrimSpace(fromName + " " + fromAddr), FromAddr: fromAddr,
 					To: to, Body: body, Quoted: quoted, Attachments: p.Attachments, Date: p.Date,
 				}
 			}

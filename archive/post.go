@@ -31,7 +31,9 @@ func Read(raw []byte, now time.Time, domain string) *store.ArchivedPost {
 		sum := sha256.Sum256(raw)
 		p.MessageID = "praxis-archive." + hex.EncodeToString(sum[:12]) + "@" + domain
 	}
-	p.FromAddr, p.FromName = mailmsg.Author(h)
+	// The author, not the list that munged their From: the archive's
+	// authors, facets and helpers count people.
+	p.FromAddr, p.FromName = mailmsg.RealAuthor(h)
 	p.FromAddr = strings.ToLower(p.FromAddr)
 	p.Subject = mailmsg.Subject(h)
 	p.NormSubject, p.IsReply = normSubject(p.Subject)
