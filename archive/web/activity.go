@@ -30,7 +30,13 @@ type activity struct {
 	Total       int
 	From, Until time.Time
 	Top         []threadRow
-	Helpers     []store.Helper
+	Helpers     []helperRow
+}
+
+// helperRow is one of the most helpful, as the visitor may see them.
+type helperRow struct {
+	Who     string
+	Threads int
 }
 
 // activity gathers a list page's side: the weekly chart, and the top
@@ -75,8 +81,12 @@ func (s *Server) activity(r *http.Request, l *store.List) (*activity, error) {
 	if a.Top, err = s.threadRows(r, l, top); err != nil {
 		return nil, err
 	}
-	if a.Helpers, err = s.st.ArchiveHelpers(ctx, l.ID, since, until, 5); err != nil {
+	helpers, err := s.st.ArchiveHelpers(ctx, l.ID, since, until, 5)
+	if err != nil {
 		return nil, err
+	}
+	for _, h := range helpers {
+		a.Helpers = append(a.Helpers, helperRow{Who: s.who(r).author(l, h.Address, h.Name), Threads: h.Threads})
 	}
 	return a, nil
 }

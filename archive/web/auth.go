@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"praxis/listserv/mailmsg"
 	"praxis/listserv/store"
 )
 
@@ -138,6 +139,28 @@ func (v *visitor) canRead(l *store.List) bool {
 		return v.signedIn() && v.member[l.ID] != nil
 	}
 	return false
+}
+
+// seesAddresses tells whether v may see the addresses in l's archive:
+// only its members, signed in (SPEC: others see names). Everyone else is
+// shown names, and addresses cut, on every page, feed and API answer.
+func (v *visitor) seesAddresses(l *store.List) bool {
+	return v.signedIn() && v.member[l.ID] != nil
+}
+
+// author is how v is shown who wrote a post on l: the name, with the
+// address for those who may see it.
+func (v *visitor) author(l *store.List, addr, name string) string {
+	if !v.seesAddresses(l) {
+		return mailmsg.HiddenAuthor(addr, name)
+	}
+	switch {
+	case name == "":
+		return addr
+	case addr == "":
+		return name
+	}
+	return name + " <" + addr + ">"
 }
 
 // moderates tells whether v decides l's held posts.

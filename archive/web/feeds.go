@@ -10,6 +10,7 @@ import (
 
 	"praxis/archive/mbox"
 	"praxis/archive/render"
+	"praxis/listserv/mailmsg"
 	"praxis/listserv/store"
 )
 
@@ -63,6 +64,8 @@ func (s *Server) atomOf(w http.ResponseWriter, r *http.Request, l *store.List, t
 	feed := atomFeed{Title: title + " · " + l.Name, ID: s.absolute(path), Links: []atomLink{{Href: s.absolute(path)}}}
 	latest := time.Unix(0, 0)
 	start := max(0, len(posts)-feedPosts)
+	v := s.who(r)
+	hide := !v.seesAddresses(l)
 	for i := len(posts) - 1; i >= start; i-- {
 		p := posts[i]
 		if p.Date.After(latest) {
@@ -70,13 +73,20 @@ func (s *Server) atomOf(w http.ResponseWriter, r *http.Request, l *store.List, t
 		}
 		text := ""
 		if raw, err := s.st.ArchiveRaw(r.Context(), p.Hash); err == nil {
-			text = ownText(render.Render(raw), feedText)
+			m := render.Render(raw)
+			if hide {
+				m.HideAddresses()
+			}
+			text = ownText(m, feedText)
 		}
-		name := p.FromName
+		name, subject := p.FromName, p.Subject
 		if name == "" {
 			name = p.FromAddr
 		}
-		feed.Entries = append(feed.Entries, atomEntry{Title: p.Subject, ID: s.absolute(messagePath(p.MessageID)),
+		if hide {
+			name, subject = mailmsg.HiddenAuthor(p.FromAddr, p.FromName), mailmsg.HideAddresses(subject)
+		}
+		feed.Entries = append(feed.Entries, atomEntry{Title: subject, ID: s.absolute(messagePath(p.MessageID)),
 			Updated: p.Date.UTC().Format(time.RFC3339), Author: atomAuthor{Name: name},
 			Link: atomLink{Href: s.absolute(messagePath(p.MessageID))}, Content: atomText{Type: "text", Body: text}})
 	}
@@ -131,7 +141,7 @@ func (s *Server) listAtom(w http.ResponseWriter, r *http.Request) {
 func (s *Server) searchPosts(w http.ResponseWriter, r *http.Request, l *store.List, limit int) ([]*store.ArchivedPost, bool) {
 	sr := readSearch(r)
 	sr.Newest = true
-	res, err := s.search(r.Context(), l, sr, limit, false)
+	res, err := s.search(r, l, sr, limit, false)
 	if err != nil {
 		status, msg := s.searchFailure(r, err)
 		http.Error(w, msg, status)

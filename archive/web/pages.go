@@ -233,7 +233,7 @@ func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) {
 	shown := tree[from:min(len(tree), from+postsPerPage)]
 	views := make([]postView, 0, len(shown))
 	for _, n := range shown {
-		pv, err := s.postView(r, n.Post)
+		pv, err := s.postView(r, l, n.Post)
 		if err != nil {
 			s.fail(w, r, "thread", err)
 			return
@@ -253,12 +253,17 @@ func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) {
 	s.page(w, r, http.StatusOK, "thread.html", data)
 }
 
-func (s *Server) postView(r *http.Request, p *store.ArchivedPost) (postView, error) {
+// postView renders a post of l for the visitor: with its addresses cut
+// unless they may see them.
+func (s *Server) postView(r *http.Request, l *store.List, p *store.ArchivedPost) (postView, error) {
 	raw, err := s.st.ArchiveRaw(r.Context(), p.Hash)
 	if err != nil {
 		return postView{}, err
 	}
 	m := render.Render(raw)
+	if !s.who(r).seesAddresses(l) {
+		m.HideAddresses()
+	}
 	pv := postView{Post: p, Path: messagePath(p.MessageID), Message: m}
 	for _, a := range m.Attachments {
 		pv.Attach = append(pv.Attach, attachmentLink{Attachment: a, Path: attachmentPath(p.MessageID, a.Index, a.Filename)})
@@ -291,7 +296,7 @@ func (s *Server) messagePage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	pv, err := s.postView(r, p)
+	pv, err := s.postView(r, l, p)
 	if err != nil {
 		s.fail(w, r, "message", err)
 		return
