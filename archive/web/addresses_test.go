@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/url"
 	"praxis/archive"
+	"praxis/listserv/store"
 	"regexp"
 	"slices"
 	"strings"
@@ -84,5 +85,54 @@ func TestAddressesHidden(t *testing.T) {
 	_, body, _ = get(t, member, f.ts.URL+"/l/cop@example.org/search?q=gib")
 	if !strings.Contains(body, "dave@example.org") {
 		t.Errorf("signed in as a member, the search's authors do not show dave@example.org")
+	}
+}
+
+// The raw posts and mbox downloads keep the original bytes, as the about
+// page says; once the owner keeps them for members (--raw-access
+// members), visitors not signed in get a 403 and no links to them, and
+// members signed in still download them.
+func TestRawAccessMembers(t *testing.T) {
+	f := newArchiveFixture(t)
+	ctx := context.Background()
+	raws := []string{"/m/a1@example.net/raw", "/l/cop@example.org/t/q1@example.net.mbox",
+		"/l/cop@example.org/search.mbox?q=lathe", "/l/cop@example.org/export.mbox.gz"}
+	anon := f.client(t)
+	for _, p := range raws {
+		if status, _, _ := get(t, anon, f.ts.URL+p); status != 200 {
+			t.Errorf("by default, %s: %d, want 200", p, status)
+		}
+	}
+	if _, body, _ := get(t, anon, f.ts.URL+"/l/cop@example.org/info"); !strings.Contains(body, "keep their original bytes, addresses included") {
+		t.Errorf("the about page does not say raw posts keep their addresses")
+	}
+
+	l, err := f.svc.List(ctx, "cop@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.RawAccess = store.RawMembers
+	if err := f.svc.UpdateList(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range raws {
+		if status, _, _ := get(t, anon, f.ts.URL+p); status != 403 {
+			t.Errorf("members only, signed out, %s: %d, want 403", p, status)
+		}
+	}
+	for _, p := range []string{"/l/cop@example.org/", "/l/cop@example.org/t/q1@example.net", "/m/a1@example.net", "/l/cop@example.org/search?q=lathe"} {
+		if _, body, _ := get(t, anon, f.ts.URL+p); strings.Contains(body, "/raw\"") || strings.Contains(body, "mbox") {
+			t.Errorf("members only, signed out, %s links to a download", p)
+		}
+	}
+	if _, body, _ := get(t, anon, f.ts.URL+"/l/cop@example.org/info"); !strings.Contains(body, "for members signed in only") {
+		t.Errorf("the about page does not say raw posts are for members")
+	}
+	member := f.client(t)
+	f.signIn(t, member, "alice@example.net")
+	for _, p := range raws {
+		if status, _, _ := get(t, member, f.ts.URL+p); status != 200 {
+			t.Errorf("members only, a member signed in, %s: %d, want 200", p, status)
+		}
 	}
 }

@@ -148,6 +148,13 @@ func (v *visitor) seesAddresses(l *store.List) bool {
 	return v.signedIn() && v.member[l.ID] != nil
 }
 
+// takesRaw tells whether v may download l's posts as they came (raw
+// posts, mbox): everyone who reads the archive, unless its owner keeps
+// them for members signed in (store.RawMembers).
+func (v *visitor) takesRaw(l *store.List) bool {
+	return l.RawAccess != store.RawMembers || v.seesAddresses(l)
+}
+
 // author is how v is shown who wrote a post on l: the name, with the
 // address for those who may see it.
 func (v *visitor) author(l *store.List, addr, name string) string {

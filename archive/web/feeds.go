@@ -183,6 +183,10 @@ func (s *Server) searchMbox(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if !s.who(r).takesRaw(l) {
+		s.rawRefused(w, r, l)
+		return
+	}
 	posts, ok := s.searchPosts(w, r, l, 1000)
 	if !ok {
 		return
@@ -219,6 +223,10 @@ func (s *Server) mboxOf(w http.ResponseWriter, r *http.Request, name string, pos
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	l, ok := s.readableList(w, r)
 	if !ok {
+		return
+	}
+	if !s.who(r).takesRaw(l) {
+		s.rawRefused(w, r, l)
 		return
 	}
 	s.download(w, r, s.exports, "application/gzip", attachmentName(l.Address+".mbox.gz"), func(out io.Writer) error {

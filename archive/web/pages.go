@@ -26,6 +26,9 @@ const (
 func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, name string, data map[string]any) {
 	v := s.who(r)
 	data["Visitor"] = v
+	if l, ok := data["List"].(*store.List); ok {
+		data["Raw"] = v.takesRaw(l)
+	}
 	data["CSRF"] = s.csrfToken(w, r)
 	for _, k := range []string{"Q", "Feed"} {
 		if _, ok := data[k]; !ok {
@@ -36,6 +39,13 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, name s
 		data["Path"] = r.URL.Path
 	}
 	s.render(w, status, name, data)
+}
+
+// rawRefused answers a download of posts as they came that l's owner
+// keeps for members signed in.
+func (s *Server) rawRefused(w http.ResponseWriter, r *http.Request, l *store.List) {
+	s.page(w, r, http.StatusForbidden, "error.html", map[string]any{"Title": "For members",
+		"Message": "The posts of " + l.Name + " as they came, with their addresses, are for its members: sign in to download them. Every post can be read on its page."})
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
@@ -183,6 +193,7 @@ type postView struct {
 	Path    string
 	Message *render.Message
 	Attach  []attachmentLink
+	Raw     bool // the visitor may download the post as it came
 }
 
 type attachmentLink struct {
@@ -220,6 +231,10 @@ func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) {
 	}
 	switch suffix {
 	case ".mbox":
+		if !s.who(r).takesRaw(l) {
+			s.rawRefused(w, r, l)
+			return
+		}
 		s.mboxOf(w, r, l.Address+"-thread.mbox", posts)
 		return
 	case ".atom":
@@ -264,7 +279,7 @@ func (s *Server) postView(r *http.Request, l *store.List, p *store.ArchivedPost)
 	if !s.who(r).seesAddresses(l) {
 		m.HideAddresses()
 	}
-	pv := postView{Post: p, Path: messagePath(p.MessageID), Message: m}
+	pv := postView{Post: p, Path: messagePath(p.MessageID), Message: m, Raw: s.who(r).takesRaw(l)}
 	for _, a := range m.Attachments {
 		pv.Attach = append(pv.Attach, attachmentLink{Attachment: a, Path: attachmentPath(p.MessageID, a.Index, a.Filename)})
 	}
@@ -309,8 +324,12 @@ func (s *Server) messagePage(w http.ResponseWriter, r *http.Request) {
 // browser would render or run. The post is loaded only once a download
 // slot is taken, so requests beyond the slots cost no memory.
 func (s *Server) rawMessage(w http.ResponseWriter, r *http.Request) {
-	p, _, ok := s.messagePost(w, r)
+	p, l, ok := s.messagePost(w, r)
 	if !ok {
+		return
+	}
+	if !s.who(r).takesRaw(l) {
+		s.rawRefused(w, r, l)
 		return
 	}
 	s.loadAndDownload(w, r, s.posts, func() *downloadBody {

@@ -53,6 +53,7 @@ func Run(t *testing.T, open Open) {
 		{"QueueStatusCounts", queueStatusCounts},
 		{"RateBucketsShared", rateBucketsShared},
 		{"SecretMadeOnce", secretMadeOnce},
+		{"ListRawAccess", listRawAccess},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, open(t)) })
