@@ -9,6 +9,7 @@ import (
 
 	"praxis/archive"
 	"praxis/archive/render"
+	"praxis/listserv/mailmsg"
 	"praxis/listserv/store"
 	"praxis/templates"
 )
@@ -117,6 +118,7 @@ type threadRow struct {
 	*store.ThreadSummary
 	Authors int
 	Path    string
+	Starter string // who wrote its first post, as the visitor may see them
 }
 
 // listPage shows a list: its latest threads, paged, with the activity of
@@ -179,9 +181,25 @@ func (s *Server) threadRows(r *http.Request, l *store.List, ts []*store.ThreadSu
 	if err != nil {
 		return nil, err
 	}
+	roots := make([]int64, len(ts))
+	for i, t := range ts {
+		roots[i] = t.RootID
+	}
+	posts, err := s.st.ArchiveByIDs(r.Context(), roots)
+	if err != nil {
+		return nil, err
+	}
+	starter := map[int64]string{}
+	v := s.who(r)
+	for _, p := range posts {
+		starter[p.ID] = p.FromName
+		if p.FromName == "" || !v.seesAddresses(l) {
+			starter[p.ID] = v.author(l, p.FromAddr, p.FromName)
+		}
+	}
 	rows := make([]threadRow, len(ts))
 	for i, t := range ts {
-		rows[i] = threadRow{ThreadSummary: t, Authors: authors[t.ThreadID], Path: threadPath(l.Address, t.ThreadID)}
+		rows[i] = threadRow{ThreadSummary: t, Authors: authors[t.ThreadID], Path: threadPath(l.Address, t.ThreadID), Starter: starter[t.RootID]}
 	}
 	return rows, nil
 }
@@ -194,6 +212,11 @@ type postView struct {
 	Message *render.Message
 	Attach  []attachmentLink
 	Raw     bool // the visitor may download the post as it came
+	// Subject is the post's own subject, set on a thread's page when it
+	// is about something else than the thread's (a topic renamed midway).
+	Subject string
+	// Reply is a mailto: link that answers the post on the list.
+	Reply string
 }
 
 type attachmentLink struct {
@@ -238,7 +261,7 @@ func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) {
 		s.mboxOf(w, r, l.Address+"-thread.mbox", posts)
 		return
 	case ".atom":
-		s.atomOf(w, r, l, "Thread: "+posts[0].Subject, threadPath(l.Address, id), posts)
+		s.atomOf(w, r, l, "Thread: "+templates.Title(posts[0].Subject), threadPath(l.Address, id), posts)
 		return
 	}
 	// A long thread is shown a page of the tree at a time.
@@ -254,10 +277,13 @@ func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		pv.Depth, pv.Indent = n.Depth, min(n.Depth, 6)
+		if !strings.EqualFold(mailmsg.Topic(n.Post.Subject), mailmsg.Topic(posts[0].Subject)) {
+			pv.Subject = templates.Title(n.Post.Subject)
+		}
 		views = append(views, pv)
 	}
 	path := threadPath(l.Address, id)
-	data := map[string]any{"Title": posts[0].Subject, "List": l, "Posts": views, "Count": len(posts),
+	data := map[string]any{"Title": templates.Title(posts[0].Subject), "List": l, "Posts": views, "Count": len(posts),
 		"ThreadID": id, "Path": path}
 	if from+postsPerPage < len(tree) {
 		data["Next"] = path + "?page=" + itoa(pg+1)
@@ -279,11 +305,23 @@ func (s *Server) postView(r *http.Request, l *store.List, p *store.ArchivedPost)
 	if !s.who(r).seesAddresses(l) {
 		m.HideAddresses()
 	}
-	pv := postView{Post: p, Path: messagePath(p.MessageID), Message: m, Raw: s.who(r).takesRaw(l)}
+	pv := postView{Post: p, Path: messagePath(p.MessageID), Message: m, Raw: s.who(r).takesRaw(l), Reply: replyLink(l, p)}
 	for _, a := range m.Attachments {
 		pv.Attach = append(pv.Attach, attachmentLink{Attachment: a, Path: attachmentPath(p.MessageID, a.Index, a.Filename)})
 	}
 	return pv, nil
+}
+
+// replyLink is a mailto: URL (RFC 6068) that writes to the list in reply
+// to p: its Subject "Re: " and the post's topic, and In-Reply-To and
+// References its Message-ID, so that the answer lands in the thread.
+// Each value is percent-encoded, a space as %20 (RFC 6068 §5: "+" is not
+// a space in mailto:).
+func replyLink(l *store.List, p *store.ArchivedPost) string {
+	enc := func(s string) string { return strings.ReplaceAll(url.QueryEscape(s), "+", "%20") }
+	subject := "Re: " + mailmsg.Topic(p.Subject)
+	id := "<" + p.MessageID + ">"
+	return "mailto:" + url.PathEscape(l.Address) + "?subject=" + enc(subject) + "&In-Reply-To=" + enc(id) + "&References=" + enc(id)
 }
 
 // messagePost finds the post of /m/ID the visitor may read: a post sent to
@@ -316,7 +354,7 @@ func (s *Server) messagePage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, "message", err)
 		return
 	}
-	s.page(w, r, http.StatusOK, "message.html", map[string]any{"Title": p.Subject, "List": l, "Post": pv,
+	s.page(w, r, http.StatusOK, "message.html", map[string]any{"Title": templates.Title(p.Subject), "List": l, "Post": pv,
 		"ThreadPath": threadPath(l.Address, p.ThreadID)})
 }
 

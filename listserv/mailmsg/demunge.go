@@ -92,3 +92,23 @@ func HiddenAuthor(addr, name string) string {
 	}
 	return HideAddresses(addr)
 }
+
+// topicMarkerRE is one leading marker of a subject: a reply or forward
+// marker in the languages mail clients write them in (Re, AW, SV, Antw,
+// VS, Odp, Fwd, WG, TR, 回复, 答复, 转发), with a count ("Re[2]:") or not,
+// or a list's tag in brackets ("[USRP-users]").
+var topicMarkerRE = regexp.MustCompile(`(?i)^\s*((re|aw|sv|antw|vs|odp|fwd?|wg|tr|回复|答复|回覆|转发)(\[\d+\]|\(\d+\))?\s*[:：]\s*|\[[^\]]{1,40}\]\s*)`)
+
+// Topic is what a subject is about, for titles: without the list tags
+// and the reply and forward markers before it ("Re: [USRP-users] AW:
+// B210" is "B210"), white space collapsed; "" when nothing is left.
+func Topic(subject string) string {
+	for {
+		m := topicMarkerRE.FindString(subject)
+		if m == "" {
+			break
+		}
+		subject = subject[len(m):]
+	}
+	return strings.Join(strings.Fields(subject), " ")
+}

@@ -63,3 +63,21 @@ func TestHideAddresses(t *testing.T) {
 		}
 	}
 }
+
+func TestTopic(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"[USRP-users] Remote Resetting of USRP", "Remote Resetting of USRP"},
+		{"Re: [USRP-users] Remote Resetting of USRP", "Remote Resetting of USRP"},
+		{"[USRP-users] Re: AW: SV: Re[2]: B210  overflow", "B210 overflow"},
+		{"Fwd: [cop] WG: 回复：lathe", "lathe"},
+		{"Reply to all", "Reply to all"},
+		{"[USRP-users]", ""},
+		{"", ""},
+		{"Re: [a] [b] [PATCH] fix", "fix"},
+	}
+	for _, tt := range tests {
+		if got := Topic(tt.in); got != tt.want {
+			t.Errorf("Topic(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
