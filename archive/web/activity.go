@@ -15,6 +15,11 @@ const (
 	chartWidth  = 520
 	chartHeight = 80
 	activeDays  = 30
+	// The axes' room around the bars: the posts a week on the left, the
+	// months below.
+	chartLeft   = 28
+	chartBottom = 16
+	chartTop    = 6
 )
 
 type bar struct {
@@ -22,8 +27,19 @@ type bar struct {
 	Label      string
 }
 
+// tick is a label on an axis, at X (months) or Y (posts a week).
+type tick struct {
+	X, Y  int
+	Label string
+}
+
 type activity struct {
 	Bars        []bar
+	XTicks      []tick
+	YTicks      []tick
+	Left        int // where the bars start, and the vertical axis is
+	Base        int // the horizontal axis's y
+	Right       int // where the bars end
 	Width       int
 	Height      int
 	Max         int
@@ -37,6 +53,14 @@ type activity struct {
 type helperRow struct {
 	Who     string
 	Threads int
+}
+
+// lastTickX is where the last month label starts, within the bars.
+func (a *activity) lastTickX() int {
+	if len(a.XTicks) == 0 {
+		return -1 << 20
+	}
+	return a.XTicks[len(a.XTicks)-1].X - chartLeft
 }
 
 // activity gathers a list page's side: the weekly chart, and the top
@@ -53,7 +77,8 @@ func (s *Server) activity(r *http.Request, l *store.List) (*activity, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &activity{Width: chartWidth, Height: chartHeight, Until: until}
+	a := &activity{Width: chartLeft + chartWidth + 4, Height: chartTop + chartHeight + chartBottom, Until: until,
+		Left: chartLeft, Base: chartTop + chartHeight, Right: chartLeft + chartWidth}
 	for _, wk := range weeks {
 		a.Max = max(a.Max, wk.Posts)
 		a.Total += wk.Posts
@@ -70,8 +95,26 @@ func (s *Server) activity(r *http.Request, l *store.List) (*activity, error) {
 				h = max(h, 1)
 			}
 		}
-		a.Bars = append(a.Bars, bar{X: i * step, Y: chartHeight - h, W: max(1, step-1), H: h,
+		a.Bars = append(a.Bars, bar{X: chartLeft + i*step, Y: chartTop + chartHeight - h, W: max(1, step-1), H: h,
 			Label: fmt.Sprintf("week of %s: %d posts", wk.Start.Format("2006-01-02"), wk.Posts)})
+		// A month's name under its first week; the year with January
+		// and with the first label, so the axis reads on its own.
+		if first := i == 0 || wk.Start.Month() != weeks[i-1].Start.Month(); first && (i == 0 || i*step-a.lastTickX() >= 34) {
+			label := wk.Start.Format("Jan")
+			if len(a.XTicks) == 0 || wk.Start.Month() == time.January {
+				label = wk.Start.Format("Jan 2006")
+			}
+			a.XTicks = append(a.XTicks, tick{X: chartLeft + i*step, Y: chartTop + chartHeight + 12, Label: label})
+		}
+	}
+	// Posts a week: nothing, half the busiest week, the busiest.
+	for _, n := range []int{0, a.Max / 2, a.Max} {
+		if n == 0 && a.Max > 0 || n > 0 {
+			y := chartTop + chartHeight - n*(chartHeight-2)/max(1, a.Max)
+			if len(a.YTicks) == 0 || a.YTicks[len(a.YTicks)-1].Label != itoa(n) {
+				a.YTicks = append(a.YTicks, tick{X: chartLeft - 4, Y: y + 3, Label: itoa(n)})
+			}
+		}
 	}
 	since := until.AddDate(0, 0, -activeDays)
 	top, err := s.st.ArchiveActiveThreads(ctx, l.ID, since, until, 5)

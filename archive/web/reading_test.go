@@ -1,0 +1,73 @@
+package web
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"praxis/archive"
+)
+
+// A long archive reads well: titles without the list's tag, "(no
+// subject)" where there is none, who started each thread, a topic
+// renamed midway shown on its post, a reply link, an activity chart with
+// its axes labelled.
+func TestReadingPages(t *testing.T) {
+	f := newArchiveFixture(t)
+	ctx := context.Background()
+	l, err := f.svc.List(ctx, "cop@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, raw := range [][]byte{
+		post("tag1@example.net", "Ann <ann@example.net>", "[Makers] Remote resetting of the mill", "Tue, 2 Mar 2021 10:00:00 +0000", "How do I reset it?\n"),
+		post("tag2@example.net", "Bob <bob@example.net>", "Re: [Makers] Configure the spindle speed", "Tue, 2 Mar 2021 11:00:00 +0000",
+			"New question, same thread.\n\n\n\n\nAfter four empty lines.\n", "In-Reply-To: <tag1@example.net>"),
+		post("empty1@example.net", "Carl <carl@example.net>", "", "Tue, 2 Mar 2021 12:00:00 +0000", "No subject here.\n"),
+	} {
+		if err := f.svc.Archiver().Archive(ctx, l, raw, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := archive.NewIndexer(f.svc.Store(), f.idx, slog.New(slog.NewTextHandler(io.Discard, nil))).CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c := f.client(t)
+
+	_, body, _ := get(t, c, f.ts.URL+"/l/cop@example.org/")
+	for _, want := range []string{
+		`>Remote resetting of the mill</a>`, "started by Ann ·", "started by Alice ·",
+		// Busiest threads and the list: an empty subject is a link with a text.
+		`empty1@example.net">(no subject)</a>`,
+		// The chart's axes: months below, posts a week on the left.
+		`<text x=`, `>Jan 2021</text>`, `>Mar</text>`, `<text class="y"`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the list page lacks %q", want)
+		}
+	}
+	if strings.Contains(body, "[Makers]") {
+		t.Error("the list page shows the list's tag in a title")
+	}
+	if regexp.MustCompile(`<a href="[^"]*"></a>`).MatchString(body) {
+		t.Error("the list page has a link without a text")
+	}
+
+	_, body, _ = get(t, c, f.ts.URL+"/l/cop@example.org/t/"+url.PathEscape("tag1@example.net"))
+	if !strings.Contains(body, "<h1>Remote resetting of the mill</h1>") || !strings.Contains(body, "<title>Remote resetting of the mill · Praxis</title>") {
+		t.Error("the thread's title keeps the list's tag")
+	}
+	if n := strings.Count(body, `class="subject"`); n != 1 || !strings.Contains(body, "Subject: Configure the spindle speed") {
+		t.Errorf("the renamed topic is shown %d times, want once on its post", n)
+	}
+	if !strings.Contains(body, "New question, same thread.\n\nAfter four empty lines.") {
+		t.Error("the run of empty lines is not made one")
+	}
+	if !strings.Contains(body, `href="mailto:cop@example.org?subject=Re%3A%20Configure%20the%20spindle%20speed&amp;In-Reply-To=%3Ctag2%40example.net%3E`) {
+		t.Errorf("no reply link to the renamed post")
+	}
+}
