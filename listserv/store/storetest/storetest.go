@@ -54,6 +54,7 @@ func Run(t *testing.T, open Open) {
 		{"RateBucketsShared", rateBucketsShared},
 		{"SecretMadeOnce", secretMadeOnce},
 		{"ListRawAccess", listRawAccess},
+		{"ArchiveByMonth", archiveByMonth},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, open(t)) })
