@@ -146,8 +146,13 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, "listing threads", err)
 		return
 	}
+	// The archive by month opens on the year of the latest thread.
+	year := s.now().UTC().Year()
+	if len(ts) > 0 {
+		year = ts[0].LastDate.UTC().Year()
+	}
 	data := map[string]any{"Title": l.Name, "List": l, "Threads": rows, "Next": next, "First": after.ThreadID == "",
-		"Moderator": s.who(r).moderates(l)}
+		"Moderator": s.who(r).moderates(l), "Year": year}
 	if after.ThreadID == "" {
 		act, err := s.activity(r, l)
 		if err != nil {
@@ -283,7 +288,12 @@ func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) {
 		views = append(views, pv)
 	}
 	path := threadPath(l.Address, id)
-	data := map[string]any{"Title": templates.Title(posts[0].Subject), "List": l, "Posts": views, "Count": len(posts),
+	prev, next, err := s.st.ArchiveThreadNeighbours(ctx, l.ID, id)
+	if err != nil {
+		s.fail(w, r, "thread", err)
+		return
+	}
+	data := map[string]any{"PrevThread": prev, "NextThread": next, "Title": templates.Title(posts[0].Subject), "List": l, "Posts": views, "Count": len(posts),
 		"ThreadID": id, "Path": path}
 	if from+postsPerPage < len(tree) {
 		data["Next"] = path + "?page=" + itoa(pg+1)

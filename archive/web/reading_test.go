@@ -71,3 +71,52 @@ func TestReadingPages(t *testing.T) {
 		t.Errorf("no reply link to the renamed post")
 	}
 }
+
+// The archive by month: the year's months, a month's threads in the
+// order they were started with the months around it, the index of every
+// year; and on a thread, the threads started before and after it.
+func TestBrowseByMonth(t *testing.T) {
+	f := newArchiveFixture(t)
+	ctx := context.Background()
+	l, err := f.svc.List(ctx, "cop@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, raw := range [][]byte{
+		post("apr1@example.net", "Ann <ann@example.net>", "April thread", "Fri, 2 Apr 2021 10:00:00 +0000", "April.\n"),
+		post("jan1@example.net", "Ann <ann@example.net>", "Next year", "Mon, 3 Jan 2022 10:00:00 +0000", "January.\n"),
+	} {
+		if err := f.svc.Archiver().Archive(ctx, l, raw, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := f.client(t)
+	_, body, _ := get(t, c, f.ts.URL+"/l/cop@example.org/")
+	if !strings.Contains(body, `href="/l/cop@example.org/2022/">By month</a>`) {
+		t.Error("the list page does not link to the archive by month")
+	}
+	status, body, _ := get(t, c, f.ts.URL+"/l/cop@example.org/2021/")
+	for _, want := range []string{"<h1>2021</h1>", `href="/l/cop@example.org/2021/03/">March</a> <small>2 threads</small>`,
+		`href="/l/cop@example.org/2021/04/">April</a> <small>1 thread</small>`, `href="/l/cop@example.org/2022/">2022</a>`} {
+		if status != 200 || !strings.Contains(body, want) {
+			t.Errorf("the year's page (%d) lacks %q", status, want)
+		}
+	}
+	status, body, _ = get(t, c, f.ts.URL+"/l/cop@example.org/2021/03/")
+	lathe, shiny := strings.Index(body, "How to calibrate the lathe?"), strings.Index(body, "shiny")
+	if status != 200 || lathe < 0 || shiny < lathe || strings.Contains(body, "April thread") {
+		t.Errorf("March 2021 (%d): its threads in the order started, and none of April's", status)
+	}
+	if !strings.Contains(body, `rel="next" href="/l/cop@example.org/2021/04/"`) || strings.Contains(body, `rel="prev"`) {
+		t.Error("March 2021 does not lead on to April alone")
+	}
+	for _, p := range []string{"/l/cop@example.org/2021/13/", "/l/cop@example.org/21/03/", "/l/cop@example.org/abcd/", "/l/inner@example.org/2021/03/"} {
+		if status, _, _ := get(t, c, f.ts.URL+p); status != 404 {
+			t.Errorf("%s: %d, want 404", p, status)
+		}
+	}
+	_, body, _ = get(t, c, f.ts.URL+"/l/cop@example.org/t/"+url.PathEscape("evil/1@example.com"))
+	if !strings.Contains(body, "Previous thread: How to calibrate the lathe?") || !strings.Contains(body, "Next thread: April thread") {
+		t.Error("a thread does not link to the threads started before and after it")
+	}
+}
