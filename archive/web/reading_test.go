@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/url"
@@ -118,5 +119,36 @@ func TestBrowseByMonth(t *testing.T) {
 	_, body, _ = get(t, c, f.ts.URL+"/l/cop@example.org/t/"+url.PathEscape("evil/1@example.com"))
 	if !strings.Contains(body, "Previous thread: How to calibrate the lathe?") || !strings.Contains(body, "Next thread: April thread") {
 		t.Error("a thread does not link to the threads started before and after it")
+	}
+}
+
+// Resources: a link shared in several posts is one entry with its posts
+// counted; one author's signature link is not a resource.
+func TestResourcesOnce(t *testing.T) {
+	f := newArchiveFixture(t)
+	ctx := context.Background()
+	l, err := f.svc.List(ctx, "cop@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, from := range []string{"Ann <ann@example.net>", "Bob <bob@example.net>", "Ann <ann@example.net>", "Ann <ann@example.net>"} {
+		body := "See https://example.com/lathe-manual.pdf again.\n\nAnn\nhttps://ann.example/shop\n"
+		if i == 1 {
+			body = "Also https://example.com/lathe-manual.pdf.\n"
+		}
+		raw := post(fmt.Sprintf("res%d@example.net", i), from, "Manual", fmt.Sprintf("Wed, %d Mar 2021 10:00:00 +0000", 10+i), body)
+		if err := f.svc.Archiver().Archive(ctx, l, raw, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := archive.NewIndexer(f.svc.Store(), f.idx, slog.New(slog.NewTextHandler(io.Discard, nil))).CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, body, _ := get(t, f.client(t), f.ts.URL+"/l/cop@example.org/resources")
+	if n := strings.Count(body, `>https://example.com/lathe-manual.pdf</a>`); n != 1 || !strings.Contains(body, "shared in 5 posts, latest by Ann") {
+		t.Errorf("the manual is listed %d times, or without its 5 posts counted", n)
+	}
+	if strings.Contains(body, "ann.example/shop") {
+		t.Error("a signature's link is listed")
 	}
 }

@@ -55,6 +55,7 @@ func Run(t *testing.T, open Open) {
 		{"SecretMadeOnce", secretMadeOnce},
 		{"ListRawAccess", listRawAccess},
 		{"ArchiveByMonth", archiveByMonth},
+		{"ResourcesCountedOnce", resourcesCountedOnce},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, open(t)) })
