@@ -280,17 +280,18 @@ func Docs(posts []store.IndexChange) []index.Doc {
 			for i := w; i < len(posts); i += workers {
 				p := posts[i]
 				to, body, quoted := Text(p.Raw)
-				// Read again from the post, not the row: a post archived
-				// before authors were de-munged (RealAuthor) is indexed
-				// under its author by a reindex.
-				fromAddr, fromName := p.FromAddr, p.FromName
+				// The author facet and f:ADDR count the author a list's
+				// DMARC munging hid (mailmsg.RealAuthor); the From field's
+				// words stay as written, which IMAP's FROM searches.
+				fromAddr := p.FromAddr
 				if h, _ := mailmsg.ReadHeader(p.Raw); h.Has("From") {
-					fromAddr, fromName = mailmsg.RealAuthor(h)
-					fromAddr = strings.ToLower(fromAddr)
+					if a, _ := mailmsg.RealAuthor(h); a != "" {
+						fromAddr = strings.ToLower(a)
+					}
 				}
 				docs[i] = index.Doc{
 					ID: strconv.FormatInt(p.ID, 10), List: p.List, MessageID: p.MessageID, Thread: p.ThreadID,
-					Subject: p.Subject, From: strings.TrimSpace(fromName + " " + fromAddr), FromAddr: fromAddr,
+					Subject: p.Subject, From: strings.TrimSpace(p.FromName + " " + p.FromAddr), FromAddr: fromAddr,
 					To: to, Body: body, Quoted: quoted, Attachments: p.Attachments, Date: p.Date,
 				}
 			}

@@ -31,9 +31,10 @@ func Read(raw []byte, now time.Time, domain string) *store.ArchivedPost {
 		sum := sha256.Sum256(raw)
 		p.MessageID = "praxis-archive." + hex.EncodeToString(sum[:12]) + "@" + domain
 	}
-	// The author, not the list that munged their From: the archive's
-	// authors, facets and helpers count people.
-	p.FromAddr, p.FromName = mailmsg.RealAuthor(h)
+	// The From field as written, munged by a list or not: IMAP's FROM
+	// and SORT answer for the field (RFC 3501 §6.4.4); the index and the
+	// pages read the author through the munging (mailmsg.RealAuthor).
+	p.FromAddr, p.FromName = mailmsg.Author(h)
 	p.FromAddr = strings.ToLower(p.FromAddr)
 	p.Subject = mailmsg.Subject(h)
 	p.NormSubject, p.IsReply = normSubject(p.Subject)

@@ -382,7 +382,7 @@ func fromName(from string) string {
 	if i := strings.LastIndexByte(from, ' '); i > 0 && strings.Contains(from[i+1:], "@") {
 		from = from[:i]
 	}
-	return mailmsg.HideAddresses(from)
+	return mailmsg.HideAddresses(mailmsg.Demunged(from))
 }
 
 // authorName is the name an author's latest post in the index gives them,

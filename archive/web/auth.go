@@ -155,9 +155,14 @@ func (v *visitor) takesRaw(l *store.List) bool {
 	return l.RawAccess != store.RawMembers || v.seesAddresses(l)
 }
 
-// author is how v is shown who wrote a post on l: the name, with the
-// address for those who may see it.
+// author is how v is shown who wrote a post on l, from the From field's
+// address and name as the store keeps them: the name, with the address
+// for those who may see it. A From a list munged for DMARC ("Ann via
+// CoP" <cop@…>) is shown as the name alone: the address is the list's.
 func (v *visitor) author(l *store.List, addr, name string) string {
+	if d := mailmsg.Demunged(name); d != name {
+		return d
+	}
 	if !v.seesAddresses(l) {
 		return mailmsg.HiddenAuthor(addr, name)
 	}

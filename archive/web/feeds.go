@@ -84,7 +84,10 @@ func (s *Server) atomOf(w http.ResponseWriter, r *http.Request, l *store.List, t
 			name = p.FromAddr
 		}
 		if hide {
-			name, subject = mailmsg.HiddenAuthor(p.FromAddr, p.FromName), mailmsg.HideAddresses(subject)
+			subject = mailmsg.HideAddresses(subject)
+		}
+		if hide || mailmsg.Demunged(name) != name {
+			name = v.author(l, p.FromAddr, p.FromName)
 		}
 		feed.Entries = append(feed.Entries, atomEntry{Title: subject, ID: s.absolute(messagePath(p.MessageID)),
 			Updated: p.Date.UTC().Format(time.RFC3339), Author: atomAuthor{Name: name},

@@ -197,7 +197,7 @@ func (s *Server) threadRows(r *http.Request, l *store.List, ts []*store.ThreadSu
 	starter := map[int64]string{}
 	v := s.who(r)
 	for _, p := range posts {
-		starter[p.ID] = p.FromName
+		starter[p.ID] = mailmsg.Demunged(p.FromName)
 		if p.FromName == "" || !v.seesAddresses(l) {
 			starter[p.ID] = v.author(l, p.FromAddr, p.FromName)
 		}

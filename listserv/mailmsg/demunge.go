@@ -60,6 +60,16 @@ func RealAuthor(h textproto.Header) (addr, name string) {
 	return pick, real
 }
 
+// Demunged is a display name without the " via LIST" a list's DMARC
+// munging added to it ("Ann via CoP" is "Ann"), for the places that show
+// a name stored as the From field had it.
+func Demunged(name string) string {
+	if m := viaRE.FindStringSubmatch(name); m != nil {
+		return strings.TrimSpace(m[1])
+	}
+	return name
+}
+
 // addressRE finds what looks like an address in text: dot-atoms around an
 // @ with a dotted domain. It is deliberately loose (quoted local parts
 // and IP literals are rare in text, and a missed one is the risk here).

@@ -45,6 +45,14 @@ func TestRealAuthor(t *testing.T) {
 	}
 }
 
+func TestDemunged(t *testing.T) {
+	for in, want := range map[string]string{"Marcus D. Leech via USRP-users": "Marcus D. Leech", "Ann": "Ann", "via": "via", "": ""} {
+		if got := Demunged(in); got != want {
+			t.Errorf("Demunged(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 func TestHideAddresses(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"no address here", "no address here"},
