@@ -364,7 +364,7 @@ func (s *Server) messagePage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, "message", err)
 		return
 	}
-	s.page(w, r, http.StatusOK, "message.html", map[string]any{"Title": templates.Title(p.Subject), "List": l, "Post": pv,
+	s.page(w, r, http.StatusOK, "message.html", map[string]any{"Title": templates.Subject(p.Subject), "List": l, "Post": pv,
 		"ThreadPath": threadPath(l.Address, p.ThreadID)})
 }
 
