@@ -55,13 +55,9 @@ type helperRow struct {
 	Threads int
 }
 
-// lastTickX is where the last month label starts, within the bars.
-func (a *activity) lastTickX() int {
-	if len(a.XTicks) == 0 {
-		return -1 << 20
-	}
-	return a.XTicks[len(a.XTicks)-1].X - chartLeft
-}
+// labelWidth is about how wide an axis label is drawn, in the chart's
+// units (10-unit type).
+func labelWidth(s string) int { return 6 * len(s) }
 
 // activity gathers a list page's side: the weekly chart, and the top
 // threads and most helpful members of the last 30 days of the archive
@@ -77,7 +73,7 @@ func (s *Server) activity(r *http.Request, l *store.List) (*activity, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &activity{Width: chartLeft + chartWidth + 4, Height: chartTop + chartHeight + chartBottom, Until: until,
+	a := &activity{Width: chartLeft + chartWidth + 20, Height: chartTop + chartHeight + chartBottom, Until: until,
 		Left: chartLeft, Base: chartTop + chartHeight, Right: chartLeft + chartWidth}
 	for _, wk := range weeks {
 		a.Max = max(a.Max, wk.Posts)
@@ -98,14 +94,28 @@ func (s *Server) activity(r *http.Request, l *store.List) (*activity, error) {
 		a.Bars = append(a.Bars, bar{X: chartLeft + i*step, Y: chartTop + chartHeight - h, W: max(1, step-1), H: h,
 			Label: fmt.Sprintf("week of %s: %d posts", wk.Start.Format("2006-01-02"), wk.Posts)})
 		// A month's name under its first week; the year with January
-		// and with the first label, so the axis reads on its own.
-		if first := i == 0 || wk.Start.Month() != weeks[i-1].Start.Month(); first && (i == 0 || i*step-a.lastTickX() >= 34) {
-			label := wk.Start.Format("Jan")
-			if len(a.XTicks) == 0 || wk.Start.Month() == time.January {
-				label = wk.Start.Format("Jan 2006")
-			}
-			a.XTicks = append(a.XTicks, tick{X: chartLeft + i*step, Y: chartTop + chartHeight + 12, Label: label})
+		// and with the first label, so the axis reads on its own. A
+		// label that would run into the one before takes its place when
+		// that one is the first (a month the chart only clips), and is
+		// left out otherwise, as is one that would run off the chart.
+		if i > 0 && wk.Start.Month() == weeks[i-1].Start.Month() {
+			continue
 		}
+		t := tick{X: chartLeft + i*step, Y: chartTop + chartHeight + 12, Label: wk.Start.Format("Jan")}
+		if len(a.XTicks) == 0 || wk.Start.Month() == time.January {
+			t.Label = wk.Start.Format("Jan 2006")
+		}
+		if t.X+labelWidth(t.Label) > a.Width {
+			continue
+		}
+		if n := len(a.XTicks); n > 0 && t.X < a.XTicks[n-1].X+labelWidth(a.XTicks[n-1].Label)+6 {
+			if n > 1 || a.XTicks[0].X != chartLeft {
+				continue
+			}
+			a.XTicks = a.XTicks[:0]
+			t.Label = wk.Start.Format("Jan 2006")
+		}
+		a.XTicks = append(a.XTicks, t)
 	}
 	// Posts a week: nothing, half the busiest week, the busiest.
 	for _, n := range []int{0, a.Max / 2, a.Max} {
