@@ -322,6 +322,12 @@ func hit(h *search.DocumentMatch, o SearchOptions, marks []string) Hit {
 	if o.HideAddresses {
 		out.Subject = mailmsg.HideAddresses(out.Subject)
 		out.From = fromName(out.From)
+	} else if i := strings.LastIndexByte(out.From, ' '); i > 0 && strings.Contains(out.From[i+1:], "@") {
+		// A From a list munged holds the list's address: the name alone
+		// says who wrote it.
+		if name := mailmsg.Demunged(out.From[:i]); name != out.From[:i] {
+			out.From = name
+		}
 	}
 	if o.Highlight {
 		out.Snippet = hitSnippet(h, marks, o.HideAddresses)

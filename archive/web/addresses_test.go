@@ -86,6 +86,9 @@ func TestAddressesHidden(t *testing.T) {
 	if !strings.Contains(body, "dave@example.org") {
 		t.Errorf("signed in as a member, the search's authors do not show dave@example.org")
 	}
+	if strings.Contains(body, "via Makers") {
+		t.Errorf("signed in as a member, the search shows the munged name")
+	}
 }
 
 // The raw posts and mbox downloads keep the original bytes, as the about
