@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"praxis/archive/index"
+	"praxis/listserv/mailmsg"
 	"praxis/listserv/store"
 )
 
@@ -322,9 +323,18 @@ func Docs(posts []store.IndexChange) []index.Doc {
 			for i := w; i < len(posts); i += workers {
 				p := posts[i]
 				to, body, quoted := Text(p.Raw)
+				// The author facet and f:ADDR count the author a list's
+				// DMARC munging hid (mailmsg.RealAuthor); the From field's
+				// words stay as written, which IMAP's FROM searches.
+				fromAddr := p.FromAddr
+				if h, _ := mailmsg.ReadHeader(p.Raw); h.Has("From") {
+					if a, _ := mailmsg.RealAuthor(h); a != "" {
+						fromAddr = strings.ToLower(a)
+					}
+				}
 				docs[i] = index.Doc{
 					ID: strconv.FormatInt(p.ID, 10), List: p.List, MessageID: p.MessageID, Thread: p.ThreadID,
-					Subject: p.Subject, From: strings.TrimSpace(p.FromName + " " + p.FromAddr), FromAddr: p.FromAddr,
+					Subject: p.Subject, From: strings.TrimSpace(p.FromName + " " + p.FromAddr), FromAddr: fromAddr,
 					To: to, Body: body, Quoted: quoted, Attachments: p.Attachments, Date: p.Date,
 				}
 			}

@@ -31,6 +31,9 @@ func Read(raw []byte, now time.Time, domain string) *store.ArchivedPost {
 		sum := sha256.Sum256(raw)
 		p.MessageID = "praxis-archive." + hex.EncodeToString(sum[:12]) + "@" + domain
 	}
+	// The From field as written, munged by a list or not: IMAP's FROM
+	// and SORT answer for the field (RFC 3501 §6.4.4); the index and the
+	// pages read the author through the munging (mailmsg.RealAuthor).
 	p.FromAddr, p.FromName = mailmsg.Author(h)
 	p.FromAddr = strings.ToLower(p.FromAddr)
 	p.Subject = mailmsg.Subject(h)

@@ -5,6 +5,7 @@ import (
 	"html"
 	htmltemplate "html/template"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -50,10 +51,36 @@ var webFuncs = htmltemplate.FuncMap{
 		return many
 	},
 	"linkify": linkify,
+	"title":   Title,
+	"subject": Subject,
 	// safesnippet passes a search snippet through unescaped: the index
 	// builds it from escaped text and adds only <mark> elements
 	// (archive/index/snippet.go).
 	"safesnippet": func(s string) htmltemplate.HTML { return htmltemplate.HTML(s) },
+}
+
+// Title is a subject as the archive's pages show it: what it is about,
+// without the list's tag and reply markers (mailmsg.Topic), and "(no
+// subject)" rather than nothing, so that every link has a text.
+func Title(subject string) string {
+	if t := mailmsg.Topic(subject); t != "" {
+		return t
+	}
+	return "(no subject)"
+}
+
+// replyRE tells a reply's subject: a reply marker first, after any list
+// tags ("[cop] Re: …", "AW: …").
+var replyRE = regexp.MustCompile(`(?i)^\s*(\[[^\]]{1,40}\]\s*)*(re|aw|sv|antw|vs|odp|回复|答复)(\[\d+\]|\(\d+\))?\s*[:：]`)
+
+// Subject is one post's subject in a list of posts: its Title, with
+// "Re: " before it when it is a reply, so that a question and its answers
+// are told apart.
+func Subject(subject string) string {
+	if replyRE.MatchString(subject) && mailmsg.Topic(subject) != "" {
+		return "Re: " + Title(subject)
+	}
+	return Title(subject)
 }
 
 // linkify escapes plain text and makes its http(s) URLs (as

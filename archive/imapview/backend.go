@@ -181,12 +181,14 @@ func (u *user) visible(ctx context.Context, name string) (*store.List, error) {
 
 // mayRead tells whether this session may read l's archive now: public, or
 // private and the session's address is a member (any role, any status)
-// at this moment.
+// at this moment. IMAP serves posts as they came, addresses and all, so a
+// public list whose owner keeps raw posts for members (store.RawMembers)
+// is read as a private one.
 func (u *user) mayRead(ctx context.Context, l *store.List) (bool, error) {
-	switch l.ArchivePolicy {
-	case store.ArchivePublic:
+	switch {
+	case l.ArchivePolicy == store.ArchivePublic && l.RawAccess != store.RawMembers:
 		return true, nil
-	case store.ArchivePrivate:
+	case l.ArchivePolicy == store.ArchivePrivate || l.ArchivePolicy == store.ArchivePublic:
 		if u.addr == "" {
 			return false, nil
 		}
@@ -222,7 +224,8 @@ func (u *user) ListMailboxes(subscribed bool) ([]backend.Mailbox, error) {
 	}
 	var out []backend.Mailbox
 	for _, l := range lists {
-		if l.ArchivePolicy == store.ArchivePublic || (l.ArchivePolicy == store.ArchivePrivate && member[l.ID] != nil) {
+		open := l.ArchivePolicy == store.ArchivePublic && l.RawAccess != store.RawMembers
+		if open || (l.ArchivePolicy != store.ArchiveNone && member[l.ID] != nil) {
 			out = append(out, &mailbox{u: u, list: l})
 		}
 	}

@@ -181,18 +181,50 @@ func TestNewestAndPaging(t *testing.T) {
 func TestFacets(t *testing.T) {
 	x, _ := openTest(t)
 	res := run(t, x, "sample", SearchOptions{Facets: true})
-	wantAuthors := []Facet{{"alice@example.net", 10}, {"bob@example.org", 10}}
+	wantAuthors := []Facet{{"alice@example.net", 10, "Alice Smith"}, {"bob@example.org", 10, "Bob Jones"}}
 	authors := slices.Clone(res.Authors)
 	slices.SortFunc(authors, func(a, b Facet) int { return strings.Compare(a.Term, b.Term) })
 	if !slices.Equal(authors, wantAuthors) {
 		t.Errorf("Authors = %v, want %v", res.Authors, wantAuthors)
 	}
-	if want := []Facet{{"2021-01", 10}, {"2021-02", 10}}; !slices.Equal(res.Months, want) {
+	if want := []Facet{{"2021-01", 10, ""}, {"2021-02", 10, ""}}; !slices.Equal(res.Months, want) {
 		t.Errorf("Months = %v, want %v", res.Months, want)
 	}
 	res = run(t, x, "uhd", SearchOptions{Facets: true})
-	if want := []Facet{{"2021-02", 1}}; !slices.Equal(res.Months, want) {
+	if want := []Facet{{"2021-02", 1, ""}}; !slices.Equal(res.Months, want) {
 		t.Errorf("Months for uhd = %v, want %v", res.Months, want)
+	}
+}
+
+// A reader who may not see addresses gets authors by name, in hits and
+// facets, and no address in a subject or a snippet.
+func TestHideAddresses(t *testing.T) {
+	x, _ := openTest(t)
+	docs := testDocs()
+	d := docs[3]
+	d.ID, d.MessageID = "usrp\x00m99@example.net\x00h99", "m99@example.net"
+	d.Subject = "mail carol@example.com about it"
+	d.Body = "Ask Carol <carol@example.com> or dave@example.com about the sample rate."
+	if err := x.Apply([]Doc{d}, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	res := run(t, x, "carol", SearchOptions{Highlight: true, Facets: true, HideAddresses: true})
+	if len(res.Hits) != 1 {
+		t.Fatalf("%d hits, want 1", len(res.Hits))
+	}
+	h := res.Hits[0]
+	all := h.From + " " + h.Subject + " " + h.Snippet
+	for _, f := range res.Authors {
+		all += " " + f.Name
+	}
+	if strings.Contains(all, "example.") {
+		t.Errorf("an address is shown: %q", all)
+	}
+	if h.From != "Bob Jones" || len(res.Authors) != 1 || res.Authors[0].Name != "Bob Jones" {
+		t.Errorf("author %q, facets %v; want Bob Jones", h.From, res.Authors)
+	}
+	if !strings.Contains(h.Snippet, "Ask <mark>Carol</mark> or dave@…") {
+		t.Errorf("snippet %q", h.Snippet)
 	}
 }
 
@@ -200,8 +232,10 @@ func TestSnippet(t *testing.T) {
 	x, _ := openTest(t)
 	tests := []struct{ q, want string }{
 		{"b:overflow", "<mark>overflow</mark> &lt;persists&gt;"},
-		{"s:uhd", "<mark>UHD</mark> 4.1"},
-		{"q:firmware", "B210 question"}, // no fragment: the escaped subject
+		// No fragment of the body: its start, escaped, never the
+		// subject the hit shows already.
+		{"s:uhd", "The sample rate is 7 Msps and the overflow &lt;persists&gt;."},
+		{"q:firmware", "The sample rate is"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.q, func(t *testing.T) {
@@ -213,6 +247,11 @@ func TestSnippet(t *testing.T) {
 				t.Errorf("Snippet = %q, want it to contain %q", got, tt.want)
 			}
 		})
+	}
+	for _, h := range run(t, x, "s:uhd OR q:firmware", SearchOptions{Highlight: true}).Hits {
+		if strings.Contains(h.Snippet, "question") || strings.Contains(h.Snippet, "UHD") {
+			t.Errorf("snippet %q repeats the subject %q", h.Snippet, h.Subject)
+		}
 	}
 	if res := run(t, x, "b:overflow", SearchOptions{Size: 1}); res.Hits[0].Snippet != "" {
 		t.Errorf("Snippet without Highlight = %q, want empty", res.Hits[0].Snippet)

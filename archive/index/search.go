@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
@@ -18,6 +19,7 @@ import (
 	bquery "github.com/blevesearch/bleve/v2/search/query"
 
 	"praxis/archive/query"
+	"praxis/listserv/mailmsg"
 )
 
 // Facet sizes: a sidebar shows the busiest authors, and a month list long
@@ -41,6 +43,10 @@ type SearchOptions struct {
 	Highlight bool
 	// Facets fills Result.Authors and Result.Months.
 	Facets bool
+	// HideAddresses shows hits and facets to a reader who may not see
+	// addresses: authors by name, and the addresses in subjects and
+	// snippets cut (mailmsg.HideAddresses) before any word is marked.
+	HideAddresses bool
 }
 
 // Hit is one post in a result page: what a hit list shows.
@@ -70,6 +76,9 @@ type Result struct {
 type Facet struct {
 	Term  string
 	Count int
+	// Name is, for an author, their display name (the latest post's), or
+	// the address hidden when they have none.
+	Name string
 }
 
 // ErrBadCursor means SearchOptions.After is not a Hit.Sort this index
@@ -131,6 +140,9 @@ func (x *Index) SearchContext(ctx context.Context, q bquery.Query, o SearchOptio
 	}
 	if o.Facets {
 		out.Authors = facet(res.Facets[query.FieldFromAddr])
+		for i := range out.Authors {
+			out.Authors[i].Name = x.authorName(ctx, out.Authors[i].Term)
+		}
 		out.Months = facet(res.Facets[fieldMonth])
 		slices.SortFunc(out.Months, func(a, b Facet) int { return cmp.Compare(a.Term, b.Term) })
 	}
@@ -307,8 +319,18 @@ func hit(h *search.DocumentMatch, o SearchOptions, marks []string) Hit {
 		Score:     h.Score,
 		Sort:      slices.Clone(h.DecodedSort),
 	}
+	if o.HideAddresses {
+		out.Subject = mailmsg.HideAddresses(out.Subject)
+		out.From = fromName(out.From)
+	} else if i := strings.LastIndexByte(out.From, ' '); i > 0 && strings.Contains(out.From[i+1:], "@") {
+		// A From a list munged holds the list's address: the name alone
+		// says who wrote it.
+		if name := mailmsg.Demunged(out.From[:i]); name != out.From[:i] {
+			out.From = name
+		}
+	}
 	if o.Highlight {
-		out.Snippet = hitSnippet(h, marks)
+		out.Snippet = hitSnippet(h, marks, o.HideAddresses)
 	}
 	if d, err := time.Parse(time.RFC3339Nano, str(query.FieldDate)); err == nil {
 		out.Date = d
@@ -322,19 +344,69 @@ func hit(h *search.DocumentMatch, o SearchOptions, marks []string) Hit {
 }
 
 // hitSnippet picks a window of the body's preview around a word the query
-// asked for, else of the subject. A match only in quoted text, a name or
-// deep in a long body has no window; the subject, escaped, stands in so
-// that every hit has something to show.
-func hitSnippet(h *search.DocumentMatch, marks []string) string {
-	for _, f := range []string{fieldPreview, query.FieldSubject} {
-		if s, _ := h.Fields[f].(string); s != "" {
-			if frag := snippet(s, marks); frag != "" {
-				return frag
-			}
+// asked for. A match only in the subject, in quoted text, a name or deep
+// in a long body has no window: the body's start stands in, never the
+// subject, which the hit shows already above its snippet.
+func hitSnippet(h *search.DocumentMatch, marks []string, hide bool) string {
+	s, _ := h.Fields[fieldPreview].(string)
+	if hide {
+		s = mailmsg.HideAddresses(s)
+	}
+	if frag := snippet(s, marks); frag != "" {
+		return frag
+	}
+	return html.EscapeString(bodyStart(s))
+}
+
+// snippetStart is how much of a body's start stands in for a snippet.
+const snippetStart = 200
+
+// bodyStart is the start of a body's preview, its white space collapsed,
+// cut at a word boundary.
+func bodyStart(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) <= snippetStart {
+		return s
+	}
+	cut := snippetStart
+	for cut > 0 && s[cut] != ' ' {
+		cut--
+	}
+	if cut == 0 {
+		cut = snippetStart
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
 		}
 	}
-	s, _ := h.Fields[query.FieldSubject].(string)
-	return html.EscapeString(s)
+	return s[:cut] + " …"
+}
+
+// fromName is a hit's author for a reader who may not see addresses: the
+// stored "Name address" without its address, or the address hidden when
+// there is no name.
+func fromName(from string) string {
+	if i := strings.LastIndexByte(from, ' '); i > 0 && strings.Contains(from[i+1:], "@") {
+		from = from[:i]
+	}
+	return mailmsg.HideAddresses(mailmsg.Demunged(from))
+}
+
+// authorName is the name an author's latest post in the index gives them,
+// the address hidden when it has none: facets count by address, and a
+// reader who may not see addresses is shown this instead.
+func (x *Index) authorName(ctx context.Context, addr string) string {
+	tq := bquery.NewTermQuery(addr)
+	tq.SetField(query.FieldFromAddr)
+	req := bleve.NewSearchRequestOptions(tq, 1, 0, false)
+	req.Score = bleve.ScoreNone
+	req.Fields = []string{query.FieldFrom}
+	req.SortByCustom(search.SortOrder{&search.SortDocID{Desc: true}})
+	if res, err := x.b.SearchInContext(ctx, req); err == nil && len(res.Hits) == 1 {
+		if from, _ := res.Hits[0].Fields[query.FieldFrom].(string); from != "" {
+			return fromName(from)
+		}
+	}
+	return mailmsg.HideAddresses(addr)
 }
 
 func facet(r *search.FacetResult) []Facet {

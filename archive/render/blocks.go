@@ -85,8 +85,9 @@ func splitBlocks(text string, flowed, delSp bool) []Block {
 	return blocks
 }
 
-// block makes a block of lines, trimmed of empty lines at both ends; ok
-// is false when nothing is left.
+// block makes a block of lines, trimmed of empty lines at both ends and
+// with each run of empty lines inside made one (mail clients and list
+// footers leave screenfuls of them); ok is false when nothing is left.
 func block(kind BlockKind, depth int, lines []string) (Block, bool) {
 	for len(lines) > 0 && isBlank(lines[0]) {
 		lines = lines[1:]
@@ -97,7 +98,17 @@ func block(kind BlockKind, depth int, lines []string) (Block, bool) {
 	if len(lines) == 0 {
 		return Block{}, false
 	}
-	return Block{Kind: kind, Depth: depth, Text: strings.Join(lines, "\n"), Lines: len(lines)}, true
+	kept := make([]string, 0, len(lines))
+	for i, l := range lines {
+		if isBlank(l) {
+			if isBlank(lines[i-1]) {
+				continue
+			}
+			l = ""
+		}
+		kept = append(kept, l)
+	}
+	return Block{Kind: kind, Depth: depth, Text: strings.Join(kept, "\n"), Lines: len(kept)}, true
 }
 
 func isBlank(s string) bool { return strings.TrimSpace(s) == "" }
@@ -208,10 +219,23 @@ var (
 	// Outlook and many web mailers quote the original below a header
 	// block instead of with ">" markers.
 	originalRE = regexp.MustCompile(`(?i)^-{3,}\s*(original message|ursprüngliche nachricht|message d'origine|mensaje original|messaggio originale)\s*-{3,}\s*$`)
-	fromRE     = regexp.MustCompile(`^\*?From:\*?\s+\S`)
-	sentRE     = regexp.MustCompile(`^\*?(Sent|Date):\*?\s+\S`)
-	subjectRE  = regexp.MustCompile(`^\*?Subject:\*?`)
+	// The header block's field names as Outlook writes them in the
+	// reader's language ("De :", "Von:", "发件人:"), with a colon that may
+	// be full-width or follow a (non-breaking) space, in bold or not.
+	fromRE    = outlookField(`From|De|Von|Van|Da|Od|Från|Fra|Lähettäjä|Feladó|发件人|寄件者|差出人|보낸 사람|От`, true)
+	sentRE    = outlookField(`Sent|Date|Envoyé|Gesendet|Enviado|Enviada|Inviato|Verzonden|Skickat|Sendt|Lähetetty|Wysłano|Odesláno|Datum|Data|发送时间|發送時間|寄件日期|送信日時|보낸 날짜|Отправлено`, true)
+	subjectRE = outlookField(`Subject|Objet|Betreff|Asunto|Assunto|Oggetto|Onderwerp|Ämne|Emne|Aihe|Temat|Předmět|主题|主旨|件名|제목|Тема`, false)
 )
+
+// outlookField matches a line that starts with one of names (an
+// alternation) and its colon, and, when value is set, some text after it.
+func outlookField(names string, value bool) *regexp.Regexp {
+	re := `^\*?(?:` + names + `)[ \x{00a0}\x{202f}]?\*?[:：]\*?`
+	if value {
+		re += `\s*\S`
+	}
+	return regexp.MustCompile(re)
+}
 
 // line is one line of the body as bodyBlocks sees it.
 type line struct {

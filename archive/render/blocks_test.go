@@ -169,6 +169,35 @@ func TestSplitBlocks(t *testing.T) {
 			},
 		},
 		{
+			name: "Outlook in Chinese",
+			text: "好的。\n\n发件人: 王伟 <wang@example.cn>\n发送时间: 2021年4月1日 10:00\n收件人: usrp-users\n主题: 回复: B210\n\n原文。\n",
+			want: []Block{
+				blk(Plain, 0, "", "好的。"),
+				blk(Quote, 1, "发件人: 王伟 <wang@example.cn>\n发送时间: 2021年4月1日 10:00\n收件人: usrp-users\n主题: 回复: B210", "原文。"),
+			},
+		},
+		{
+			name: "Outlook in French, full-width colons and non-breaking spaces",
+			text: "Merci.\n\nDe\u00a0: Luc <luc@example.fr>\nEnvoyé : jeudi 23 juillet 2020 15:46\nÀ : usrp-users\nObjet : Re: X310\n\nTexte.\n",
+			want: []Block{
+				blk(Plain, 0, "", "Merci."),
+				blk(Quote, 1, "De\u00a0: Luc <luc@example.fr>\nEnvoyé : jeudi 23 juillet 2020 15:46\nÀ : usrp-users\nObjet : Re: X310", "Texte."),
+			},
+		},
+		{
+			name: "Outlook in German, bold",
+			text: "Danke.\n\n*Von:* Jörg <j@example.de>\n*Gesendet:* Montag, 1. Februar 2021\n*Betreff:* AW: N321\n\nText.\n",
+			want: []Block{
+				blk(Plain, 0, "", "Danke."),
+				blk(Quote, 1, "*Von:* Jörg <j@example.de>\n*Gesendet:* Montag, 1. Februar 2021\n*Betreff:* AW: N321", "Text."),
+			},
+		},
+		{
+			name: "runs of empty lines are one",
+			text: "one\n\n\n\n\ntwo\n \n\t\nthree\n> a\n>\n>\n> b\n",
+			want: []Block{blk(Plain, 0, "", "one\n\ntwo\n\nthree"), blk(Quote, 1, "", "a\n\nb")},
+		},
+		{
 			name: "a forward is not a quote",
 			text: "FYI\n\n---------- Forwarded message ---------\nFrom: Bob <bob@example.org>\nDate: Mon, 1 Feb 2021\nSubject: news\n\nNew release.\n",
 			want: []Block{blk(Plain, 0, "", "FYI\n\n---------- Forwarded message ---------\nFrom: Bob <bob@example.org>\nDate: Mon, 1 Feb 2021\nSubject: news\n\nNew release.")},

@@ -102,7 +102,7 @@ func Links(raw []byte) []string {
 func headerOf(mh message.Header) Header {
 	h := mh.Header
 	out := Header{Subject: mailmsg.Subject(h), Date: mailmsg.Text(h.Get("Date"))}
-	out.FromAddr, out.From = mailmsg.Author(h)
+	out.FromAddr, out.From = mailmsg.RealAuthor(h)
 	out.FromAddr = strings.ToLower(out.FromAddr)
 	if out.From == "" {
 		out.From = out.FromAddr

@@ -15,6 +15,11 @@ const (
 	chartWidth  = 520
 	chartHeight = 80
 	activeDays  = 30
+	// The axes' room around the bars: the posts a week on the left, the
+	// months below.
+	chartLeft   = 28
+	chartBottom = 16
+	chartTop    = 6
 )
 
 type bar struct {
@@ -22,16 +27,37 @@ type bar struct {
 	Label      string
 }
 
+// tick is a label on an axis, at X (months) or Y (posts a week).
+type tick struct {
+	X, Y  int
+	Label string
+}
+
 type activity struct {
 	Bars        []bar
+	XTicks      []tick
+	YTicks      []tick
+	Left        int // where the bars start, and the vertical axis is
+	Base        int // the horizontal axis's y
+	Right       int // where the bars end
 	Width       int
 	Height      int
 	Max         int
 	Total       int
 	From, Until time.Time
 	Top         []threadRow
-	Helpers     []store.Helper
+	Helpers     []helperRow
 }
+
+// helperRow is one of the most helpful, as the visitor may see them.
+type helperRow struct {
+	Who     string
+	Threads int
+}
+
+// labelWidth is about how wide an axis label is drawn, in the chart's
+// units (10-unit type).
+func labelWidth(s string) int { return 6 * len(s) }
 
 // activity gathers a list page's side: the weekly chart, and the top
 // threads and most helpful members of the last 30 days of the archive
@@ -47,7 +73,8 @@ func (s *Server) activity(r *http.Request, l *store.List) (*activity, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &activity{Width: chartWidth, Height: chartHeight, Until: until}
+	a := &activity{Width: chartLeft + chartWidth + 20, Height: chartTop + chartHeight + chartBottom, Until: until,
+		Left: chartLeft, Base: chartTop + chartHeight, Right: chartLeft + chartWidth}
 	for _, wk := range weeks {
 		a.Max = max(a.Max, wk.Posts)
 		a.Total += wk.Posts
@@ -64,8 +91,40 @@ func (s *Server) activity(r *http.Request, l *store.List) (*activity, error) {
 				h = max(h, 1)
 			}
 		}
-		a.Bars = append(a.Bars, bar{X: i * step, Y: chartHeight - h, W: max(1, step-1), H: h,
+		a.Bars = append(a.Bars, bar{X: chartLeft + i*step, Y: chartTop + chartHeight - h, W: max(1, step-1), H: h,
 			Label: fmt.Sprintf("week of %s: %d posts", wk.Start.Format("2006-01-02"), wk.Posts)})
+		// A month's name under its first week; the year with January
+		// and with the first label, so the axis reads on its own. A
+		// label that would run into the one before takes its place when
+		// that one is the first (a month the chart only clips), and is
+		// left out otherwise, as is one that would run off the chart.
+		if i > 0 && wk.Start.Month() == weeks[i-1].Start.Month() {
+			continue
+		}
+		t := tick{X: chartLeft + i*step, Y: chartTop + chartHeight + 12, Label: wk.Start.Format("Jan")}
+		if len(a.XTicks) == 0 || wk.Start.Month() == time.January {
+			t.Label = wk.Start.Format("Jan 2006")
+		}
+		if t.X+labelWidth(t.Label) > a.Width {
+			continue
+		}
+		if n := len(a.XTicks); n > 0 && t.X < a.XTicks[n-1].X+labelWidth(a.XTicks[n-1].Label)+6 {
+			if n > 1 || a.XTicks[0].X != chartLeft {
+				continue
+			}
+			a.XTicks = a.XTicks[:0]
+			t.Label = wk.Start.Format("Jan 2006")
+		}
+		a.XTicks = append(a.XTicks, t)
+	}
+	// Posts a week: nothing, half the busiest week, the busiest.
+	for _, n := range []int{0, a.Max / 2, a.Max} {
+		if n == 0 && a.Max > 0 || n > 0 {
+			y := chartTop + chartHeight - n*(chartHeight-2)/max(1, a.Max)
+			if len(a.YTicks) == 0 || a.YTicks[len(a.YTicks)-1].Label != itoa(n) {
+				a.YTicks = append(a.YTicks, tick{X: chartLeft - 4, Y: y + 3, Label: itoa(n)})
+			}
+		}
 	}
 	since := until.AddDate(0, 0, -activeDays)
 	top, err := s.st.ArchiveActiveThreads(ctx, l.ID, since, until, 5)
@@ -75,8 +134,12 @@ func (s *Server) activity(r *http.Request, l *store.List) (*activity, error) {
 	if a.Top, err = s.threadRows(r, l, top); err != nil {
 		return nil, err
 	}
-	if a.Helpers, err = s.st.ArchiveHelpers(ctx, l.ID, since, until, 5); err != nil {
+	helpers, err := s.st.ArchiveHelpers(ctx, l.ID, since, until, 5)
+	if err != nil {
 		return nil, err
+	}
+	for _, h := range helpers {
+		a.Helpers = append(a.Helpers, helperRow{Who: s.who(r).author(l, h.Address, h.Name), Threads: h.Threads})
 	}
 	return a, nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"praxis/archive"
+	"praxis/listserv/mailmsg"
 	"praxis/listserv/store"
 )
 
@@ -111,13 +112,19 @@ type apiMessage struct {
 	Text        string   `json:"text,omitempty"`
 }
 
-func (s *Server) apiPost(l *store.List, p *store.ArchivedPost, depth int) apiMessage {
+// apiPost is a post as the API gives it; its from is the address for a
+// member signed in, the name for everyone else.
+func (s *Server) apiPost(r *http.Request, l *store.List, p *store.ArchivedPost, depth int) apiMessage {
 	att := p.Attachments
 	if att == nil {
 		att = []string{}
 	}
-	return apiMessage{MessageID: p.MessageID, ThreadID: p.ThreadID, ParentID: p.ParentID, List: l.Address, Subject: p.Subject,
-		From: p.FromAddr, Date: p.Date.Format(time.RFC3339), Depth: depth, Attachments: att, URL: s.absolute(messagePath(p.MessageID))}
+	from, subject := p.FromAddr, p.Subject
+	if v := s.who(r); !v.seesAddresses(l) {
+		from, subject = v.author(l, p.FromAddr, p.FromName), mailmsg.HideAddresses(subject)
+	}
+	return apiMessage{MessageID: p.MessageID, ThreadID: p.ThreadID, ParentID: p.ParentID, List: l.Address, Subject: subject,
+		From: from, Date: p.Date.Format(time.RFC3339), Depth: depth, Attachments: att, URL: s.absolute(messagePath(p.MessageID))}
 }
 
 func (s *Server) apiThread(w http.ResponseWriter, r *http.Request) {
@@ -132,7 +139,7 @@ func (s *Server) apiThread(w http.ResponseWriter, r *http.Request) {
 	}
 	out := []apiMessage{}
 	for _, n := range archive.Tree(posts) {
-		out = append(out, s.apiPost(l, n.Post, n.Depth))
+		out = append(out, s.apiPost(r, l, n.Post, n.Depth))
 	}
 	s.json(w, http.StatusOK, map[string]any{"thread_id": posts[0].ThreadID, "messages": out})
 }
@@ -146,8 +153,8 @@ func (s *Server) apiMessage(w http.ResponseWriter, r *http.Request) {
 			if err != nil || !v.canRead(l) {
 				continue
 			}
-			m := s.apiPost(l, p, 0)
-			if pv, err := s.postView(r, p); err == nil {
+			m := s.apiPost(r, l, p, 0)
+			if pv, err := s.postView(r, l, p); err == nil {
 				m.Text = ownText(pv.Message, 1<<20)
 			}
 			s.json(w, http.StatusOK, m)
@@ -167,7 +174,7 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
 	if limit <= 0 {
 		limit = hitsPerPage
 	}
-	res, err := s.search(r.Context(), l, sr, int(min(limit, 100)), r.URL.Query().Get("facets") != "")
+	res, err := s.search(r, l, sr, int(min(limit, 100)), r.URL.Query().Get("facets") != "")
 	if err != nil {
 		status, msg := s.searchFailure(r, err)
 		s.apiError(w, status, msg)
@@ -183,6 +190,12 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
 		out["after"] = strings.Join(res.Hits[len(res.Hits)-1].Sort, ",")
 	}
 	if res.Authors != nil || res.Months != nil {
+		if !s.who(r).seesAddresses(l) {
+			// Authors are counted by address; the name stands for it.
+			for i := range res.Authors {
+				res.Authors[i].Term = res.Authors[i].Name
+			}
+		}
 		out["authors"], out["months"] = res.Authors, res.Months
 	}
 	s.json(w, http.StatusOK, out)

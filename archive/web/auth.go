@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"praxis/listserv/mailmsg"
 	"praxis/listserv/store"
 )
 
@@ -138,6 +139,40 @@ func (v *visitor) canRead(l *store.List) bool {
 		return v.signedIn() && v.member[l.ID] != nil
 	}
 	return false
+}
+
+// seesAddresses tells whether v may see the addresses in l's archive:
+// only its members, signed in (SPEC: others see names). Everyone else is
+// shown names, and addresses cut, on every page, feed and API answer.
+func (v *visitor) seesAddresses(l *store.List) bool {
+	return v.signedIn() && v.member[l.ID] != nil
+}
+
+// takesRaw tells whether v may download l's posts as they came (raw
+// posts, mbox): everyone who reads the archive, unless its owner keeps
+// them for members signed in (store.RawMembers).
+func (v *visitor) takesRaw(l *store.List) bool {
+	return l.RawAccess != store.RawMembers || v.seesAddresses(l)
+}
+
+// author is how v is shown who wrote a post on l, from the From field's
+// address and name as the store keeps them: the name, with the address
+// for those who may see it. A From a list munged for DMARC ("Ann via
+// CoP" <cop@…>) is shown as the name alone: the address is the list's.
+func (v *visitor) author(l *store.List, addr, name string) string {
+	if d := mailmsg.Demunged(name); d != name {
+		return d
+	}
+	if !v.seesAddresses(l) {
+		return mailmsg.HiddenAuthor(addr, name)
+	}
+	switch {
+	case name == "":
+		return addr
+	case addr == "":
+		return name
+	}
+	return name + " <" + addr + ">"
 }
 
 // moderates tells whether v decides l's held posts.

@@ -67,6 +67,9 @@ type Store interface {
 	ArchiveThreads(ctx context.Context, listID int64, after store.ThreadCursor, limit int) ([]*store.ThreadSummary, error)
 	ArchiveThread(ctx context.Context, listID int64, threadID string) ([]*store.ArchivedPost, error)
 	ArchiveThreadCount(ctx context.Context, listID int64) (int, error)
+	ArchiveMonths(ctx context.Context, listID int64) ([]store.MonthCount, error)
+	ArchiveThreadsStarted(ctx context.Context, listID int64, since, until time.Time, limit int) ([]*store.ThreadSummary, error)
+	ArchiveThreadNeighbours(ctx context.Context, listID int64, threadID string) (prev, next *store.ThreadSummary, err error)
 	ArchivePostCount(ctx context.Context, listID int64) (int, error)
 	ArchiveRaw(ctx context.Context, hash string) ([]byte, error)
 	ArchiveEach(ctx context.Context, listID int64, since time.Time, f func(*store.ArchivedPost) error) error

@@ -21,6 +21,13 @@
 // and the forms that send mail are limited per client and per client and
 // address with expiring token buckets (limit.go).
 //
+// What a visitor sees of people depends on who they are (auth.go): only a
+// member of the list, signed in, sees addresses; for everyone else every
+// page, feed and API answer shows names and cuts the addresses in headers
+// and bodies (render.Message.HideAddresses, index.SearchOptions
+// HideAddresses), and the downloads of posts as they came (raw, mbox)
+// follow the list's --raw-access.
+//
 // The commands of the shell reach a running serve through Admin, an HTTP
 // API on the unix socket DATA/praxis.sock that only the data dir's owner
 // can open (admin.go, socket.go); nothing of it answers on the TCP port.

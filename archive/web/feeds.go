@@ -10,6 +10,7 @@ import (
 
 	"praxis/archive/mbox"
 	"praxis/archive/render"
+	"praxis/listserv/mailmsg"
 	"praxis/listserv/store"
 )
 
@@ -63,6 +64,8 @@ func (s *Server) atomOf(w http.ResponseWriter, r *http.Request, l *store.List, t
 	feed := atomFeed{Title: title + " · " + l.Name, ID: s.absolute(path), Links: []atomLink{{Href: s.absolute(path)}}}
 	latest := time.Unix(0, 0)
 	start := max(0, len(posts)-feedPosts)
+	v := s.who(r)
+	hide := !v.seesAddresses(l)
 	for i := len(posts) - 1; i >= start; i-- {
 		p := posts[i]
 		if p.Date.After(latest) {
@@ -70,13 +73,23 @@ func (s *Server) atomOf(w http.ResponseWriter, r *http.Request, l *store.List, t
 		}
 		text := ""
 		if raw, err := s.st.ArchiveRaw(r.Context(), p.Hash); err == nil {
-			text = ownText(render.Render(raw), feedText)
+			m := render.Render(raw)
+			if hide {
+				m.HideAddresses()
+			}
+			text = ownText(m, feedText)
 		}
-		name := p.FromName
+		name, subject := p.FromName, p.Subject
 		if name == "" {
 			name = p.FromAddr
 		}
-		feed.Entries = append(feed.Entries, atomEntry{Title: p.Subject, ID: s.absolute(messagePath(p.MessageID)),
+		if hide {
+			subject = mailmsg.HideAddresses(subject)
+		}
+		if hide || mailmsg.Demunged(name) != name {
+			name = v.author(l, p.FromAddr, p.FromName)
+		}
+		feed.Entries = append(feed.Entries, atomEntry{Title: subject, ID: s.absolute(messagePath(p.MessageID)),
 			Updated: p.Date.UTC().Format(time.RFC3339), Author: atomAuthor{Name: name},
 			Link: atomLink{Href: s.absolute(messagePath(p.MessageID))}, Content: atomText{Type: "text", Body: text}})
 	}
@@ -131,7 +144,7 @@ func (s *Server) listAtom(w http.ResponseWriter, r *http.Request) {
 func (s *Server) searchPosts(w http.ResponseWriter, r *http.Request, l *store.List, limit int) ([]*store.ArchivedPost, bool) {
 	sr := readSearch(r)
 	sr.Newest = true
-	res, err := s.search(r.Context(), l, sr, limit, false)
+	res, err := s.search(r, l, sr, limit, false)
 	if err != nil {
 		status, msg := s.searchFailure(r, err)
 		http.Error(w, msg, status)
@@ -173,6 +186,10 @@ func (s *Server) searchMbox(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if !s.who(r).takesRaw(l) {
+		s.rawRefused(w, r, l)
+		return
+	}
 	posts, ok := s.searchPosts(w, r, l, 1000)
 	if !ok {
 		return
@@ -209,6 +226,10 @@ func (s *Server) mboxOf(w http.ResponseWriter, r *http.Request, name string, pos
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	l, ok := s.readableList(w, r)
 	if !ok {
+		return
+	}
+	if !s.who(r).takesRaw(l) {
+		s.rawRefused(w, r, l)
 		return
 	}
 	s.download(w, r, s.exports, "application/gzip", attachmentName(l.Address+".mbox.gz"), func(out io.Writer) error {

@@ -9,6 +9,7 @@ import (
 
 	"praxis/archive"
 	"praxis/archive/render"
+	"praxis/listserv/mailmsg"
 	"praxis/listserv/store"
 	"praxis/templates"
 )
@@ -26,6 +27,9 @@ const (
 func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, name string, data map[string]any) {
 	v := s.who(r)
 	data["Visitor"] = v
+	if l, ok := data["List"].(*store.List); ok {
+		data["Raw"] = v.takesRaw(l)
+	}
 	data["CSRF"] = s.csrfToken(w, r)
 	for _, k := range []string{"Q", "Feed"} {
 		if _, ok := data[k]; !ok {
@@ -36,6 +40,13 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, name s
 		data["Path"] = r.URL.Path
 	}
 	s.render(w, status, name, data)
+}
+
+// rawRefused answers a download of posts as they came that l's owner
+// keeps for members signed in.
+func (s *Server) rawRefused(w http.ResponseWriter, r *http.Request, l *store.List) {
+	s.page(w, r, http.StatusForbidden, "error.html", map[string]any{"Title": "For members",
+		"Message": "The posts of " + l.Name + " as they came, with their addresses, are for its members: sign in to download them. Every post can be read on its page."})
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
@@ -107,6 +118,7 @@ type threadRow struct {
 	*store.ThreadSummary
 	Authors int
 	Path    string
+	Starter string // who wrote its first post, as the visitor may see them
 }
 
 // listPage shows a list: its latest threads, paged, with the activity of
@@ -134,8 +146,13 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, "listing threads", err)
 		return
 	}
+	// The archive by month opens on the year of the latest thread.
+	year := s.now().UTC().Year()
+	if len(ts) > 0 {
+		year = ts[0].LastDate.UTC().Year()
+	}
 	data := map[string]any{"Title": l.Name, "List": l, "Threads": rows, "Next": next, "First": after.ThreadID == "",
-		"Moderator": s.who(r).moderates(l)}
+		"Moderator": s.who(r).moderates(l), "Year": year}
 	if after.ThreadID == "" {
 		act, err := s.activity(r, l)
 		if err != nil {
@@ -169,9 +186,25 @@ func (s *Server) threadRows(r *http.Request, l *store.List, ts []*store.ThreadSu
 	if err != nil {
 		return nil, err
 	}
+	roots := make([]int64, len(ts))
+	for i, t := range ts {
+		roots[i] = t.RootID
+	}
+	posts, err := s.st.ArchiveByIDs(r.Context(), roots)
+	if err != nil {
+		return nil, err
+	}
+	starter := map[int64]string{}
+	v := s.who(r)
+	for _, p := range posts {
+		starter[p.ID] = mailmsg.Demunged(p.FromName)
+		if p.FromName == "" || !v.seesAddresses(l) {
+			starter[p.ID] = v.author(l, p.FromAddr, p.FromName)
+		}
+	}
 	rows := make([]threadRow, len(ts))
 	for i, t := range ts {
-		rows[i] = threadRow{ThreadSummary: t, Authors: authors[t.ThreadID], Path: threadPath(l.Address, t.ThreadID)}
+		rows[i] = threadRow{ThreadSummary: t, Authors: authors[t.ThreadID], Path: threadPath(l.Address, t.ThreadID), Starter: starter[t.RootID]}
 	}
 	return rows, nil
 }
@@ -183,6 +216,12 @@ type postView struct {
 	Path    string
 	Message *render.Message
 	Attach  []attachmentLink
+	Raw     bool // the visitor may download the post as it came
+	// Subject is the post's own subject, set on a thread's page when it
+	// is about something else than the thread's (a topic renamed midway).
+	Subject string
+	// Reply is a mailto: link that answers the post on the list.
+	Reply string
 }
 
 type attachmentLink struct {
@@ -220,10 +259,14 @@ func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) {
 	}
 	switch suffix {
 	case ".mbox":
+		if !s.who(r).takesRaw(l) {
+			s.rawRefused(w, r, l)
+			return
+		}
 		s.mboxOf(w, r, l.Address+"-thread.mbox", posts)
 		return
 	case ".atom":
-		s.atomOf(w, r, l, "Thread: "+posts[0].Subject, threadPath(l.Address, id), posts)
+		s.atomOf(w, r, l, "Thread: "+templates.Title(posts[0].Subject), threadPath(l.Address, id), posts)
 		return
 	}
 	// A long thread is shown a page of the tree at a time.
@@ -233,16 +276,24 @@ func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) {
 	shown := tree[from:min(len(tree), from+postsPerPage)]
 	views := make([]postView, 0, len(shown))
 	for _, n := range shown {
-		pv, err := s.postView(r, n.Post)
+		pv, err := s.postView(r, l, n.Post)
 		if err != nil {
 			s.fail(w, r, "thread", err)
 			return
 		}
 		pv.Depth, pv.Indent = n.Depth, min(n.Depth, 6)
+		if !strings.EqualFold(mailmsg.Topic(n.Post.Subject), mailmsg.Topic(posts[0].Subject)) {
+			pv.Subject = templates.Title(n.Post.Subject)
+		}
 		views = append(views, pv)
 	}
 	path := threadPath(l.Address, id)
-	data := map[string]any{"Title": posts[0].Subject, "List": l, "Posts": views, "Count": len(posts),
+	prev, next, err := s.st.ArchiveThreadNeighbours(ctx, l.ID, id)
+	if err != nil {
+		s.fail(w, r, "thread", err)
+		return
+	}
+	data := map[string]any{"PrevThread": prev, "NextThread": next, "Title": templates.Title(posts[0].Subject), "List": l, "Posts": views, "Count": len(posts),
 		"ThreadID": id, "Path": path}
 	if from+postsPerPage < len(tree) {
 		data["Next"] = path + "?page=" + itoa(pg+1)
@@ -253,17 +304,34 @@ func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) {
 	s.page(w, r, http.StatusOK, "thread.html", data)
 }
 
-func (s *Server) postView(r *http.Request, p *store.ArchivedPost) (postView, error) {
+// postView renders a post of l for the visitor: with its addresses cut
+// unless they may see them.
+func (s *Server) postView(r *http.Request, l *store.List, p *store.ArchivedPost) (postView, error) {
 	raw, err := s.st.ArchiveRaw(r.Context(), p.Hash)
 	if err != nil {
 		return postView{}, err
 	}
 	m := render.Render(raw)
-	pv := postView{Post: p, Path: messagePath(p.MessageID), Message: m}
+	if !s.who(r).seesAddresses(l) {
+		m.HideAddresses()
+	}
+	pv := postView{Post: p, Path: messagePath(p.MessageID), Message: m, Raw: s.who(r).takesRaw(l), Reply: replyLink(l, p)}
 	for _, a := range m.Attachments {
 		pv.Attach = append(pv.Attach, attachmentLink{Attachment: a, Path: attachmentPath(p.MessageID, a.Index, a.Filename)})
 	}
 	return pv, nil
+}
+
+// replyLink is a mailto: URL (RFC 6068) that writes to the list in reply
+// to p: its Subject "Re: " and the post's topic, and In-Reply-To and
+// References its Message-ID, so that the answer lands in the thread.
+// Each value is percent-encoded, a space as %20 (RFC 6068 §5: "+" is not
+// a space in mailto:).
+func replyLink(l *store.List, p *store.ArchivedPost) string {
+	enc := func(s string) string { return strings.ReplaceAll(url.QueryEscape(s), "+", "%20") }
+	subject := "Re: " + mailmsg.Topic(p.Subject)
+	id := "<" + p.MessageID + ">"
+	return "mailto:" + url.PathEscape(l.Address) + "?subject=" + enc(subject) + "&In-Reply-To=" + enc(id) + "&References=" + enc(id)
 }
 
 // messagePost finds the post of /m/ID the visitor may read: a post sent to
@@ -291,12 +359,12 @@ func (s *Server) messagePage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	pv, err := s.postView(r, p)
+	pv, err := s.postView(r, l, p)
 	if err != nil {
 		s.fail(w, r, "message", err)
 		return
 	}
-	s.page(w, r, http.StatusOK, "message.html", map[string]any{"Title": p.Subject, "List": l, "Post": pv,
+	s.page(w, r, http.StatusOK, "message.html", map[string]any{"Title": templates.Subject(p.Subject), "List": l, "Post": pv,
 		"ThreadPath": threadPath(l.Address, p.ThreadID)})
 }
 
@@ -304,8 +372,12 @@ func (s *Server) messagePage(w http.ResponseWriter, r *http.Request) {
 // browser would render or run. The post is loaded only once a download
 // slot is taken, so requests beyond the slots cost no memory.
 func (s *Server) rawMessage(w http.ResponseWriter, r *http.Request) {
-	p, _, ok := s.messagePost(w, r)
+	p, l, ok := s.messagePost(w, r)
 	if !ok {
+		return
+	}
+	if !s.who(r).takesRaw(l) {
+		s.rawRefused(w, r, l)
 		return
 	}
 	s.loadAndDownload(w, r, s.posts, func() *downloadBody {

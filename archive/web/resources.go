@@ -12,6 +12,7 @@ type resourceView struct {
 	store.Resource
 	PostPath   string
 	ThreadPath string
+	Who        string // who shared it, as the visitor may see them
 	Host       string // a link's host, shown beside it
 }
 
@@ -35,7 +36,8 @@ func (s *Server) resources(w http.ResponseWriter, r *http.Request) {
 	}
 	views := make([]resourceView, len(rs))
 	for i, res := range rs {
-		v := resourceView{Resource: res, PostPath: messagePath(res.MessageID), ThreadPath: threadPath(l.Address, res.ThreadID)}
+		v := resourceView{Resource: res, PostPath: messagePath(res.MessageID), ThreadPath: threadPath(l.Address, res.ThreadID),
+			Who: s.who(r).author(l, res.FromAddr, res.FromName)}
 		if res.Kind == "link" {
 			if u, err := url.Parse(res.Value); err == nil {
 				v.Host = u.Host

@@ -43,7 +43,8 @@ const defaultSearchTimeout = 5 * time.Second
 
 // search runs a search on one list, within the search deadline. A query
 // in error comes back as a *query.Error, which the page shows as it is.
-func (s *Server) search(ctx context.Context, l *store.List, sr searchRequest, size int, facets bool) (*index.Result, error) {
+func (s *Server) search(r *http.Request, l *store.List, sr searchRequest, size int, facets bool) (*index.Result, error) {
+	ctx := r.Context()
 	if s.cfg.Index == nil {
 		return nil, errNoIndex
 	}
@@ -58,7 +59,8 @@ func (s *Server) search(ctx context.Context, l *store.List, sr searchRequest, si
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	return s.cfg.Index.SearchContext(ctx, query.Scoped(parsed, l.Address), index.SearchOptions{
-		Size: size, Newest: sr.Newest, After: sr.After, Highlight: true, Facets: facets})
+		Size: size, Newest: sr.Newest, After: sr.After, Highlight: true, Facets: facets,
+		HideAddresses: !s.who(r).seesAddresses(l)})
 }
 
 // searchFailure is the status and message a failed search answers with:
@@ -115,7 +117,7 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data["Title"] = sr.Q + " · " + l.Name
-	res, err := s.search(r.Context(), l, sr, hitsPerPage, len(sr.After) == 0)
+	res, err := s.search(r, l, sr, hitsPerPage, len(sr.After) == 0)
 	if err != nil {
 		status, msg := s.searchFailure(r, err)
 		data["Error"] = msg
@@ -138,8 +140,20 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 		hits[i] = hitView{Hit: h, Path: messagePath(h.MessageID), ThreadPath: threadPath(l.Address, h.Thread)}
 	}
 	var authors, months []facetLink
+	sees := s.who(r).seesAddresses(l)
 	for _, f := range res.Authors {
-		authors = append(authors, facetLink{Label: f.Term, Count: f.Count, URL: base + qs(sr.Q+" f:"+f.Term, sr.Newest, nil)})
+		// Counted by address; shown by name, and narrowed by the name
+		// (a phrase of the From field) for those who may not see the
+		// address, so that not even the link holds it.
+		link := facetLink{Label: f.Name, Count: f.Count, URL: base + qs(sr.Q+" f:"+f.Term, sr.Newest, nil)}
+		if sees && !strings.Contains(f.Name, "@") {
+			link.Label = f.Name + " <" + f.Term + ">"
+		} else if sees {
+			link.Label = f.Term
+		} else {
+			link.URL = base + qs(sr.Q+` f:"`+strings.ReplaceAll(f.Name, `"`, "")+`"`, sr.Newest, nil)
+		}
+		authors = append(authors, link)
 	}
 	for _, f := range res.Months {
 		months = append(months, facetLink{Label: f.Term, Count: f.Count, URL: base + qs(sr.Q+" d:"+f.Term, sr.Newest, nil)})

@@ -195,6 +195,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /l/{list}/export.mbox.gz", s.export)
 	mux.HandleFunc("GET /l/{list}/resources", s.resources)
 	mux.HandleFunc("GET /l/{list}/info", s.infoPage)
+	mux.HandleFunc("GET /l/{list}/{year}/{$}", s.monthPage)
+	mux.HandleFunc("GET /l/{list}/{year}/{month}/{$}", s.monthPage)
 	mux.HandleFunc("POST /l/{list}/{action}", func(w http.ResponseWriter, r *http.Request) {
 		switch r.PathValue("action") {
 		case "subscribe", "leave":

@@ -35,10 +35,11 @@ func listFlags(fs *flag.FlagSet, l *listserv.List) {
 	fs.IntVar(&l.DigestHour, "digest-hour", l.DigestHour, "the hour (0-23, in the list's time zone) the daily digest goes")
 	fs.IntVar(&l.SummaryWeekday, "summary-weekday", l.SummaryWeekday, "the day the weekly learning summary goes: 0 Sunday … 6 Saturday")
 	fs.IntVar(&l.DigestSizeKB, "digest-size-kb", l.DigestSizeKB, "send the digest early once this many KB of posts wait (0: only daily; Mailman uses 30)")
+	fs.StringVar(&l.RawAccess, "raw-access", l.RawAccess, "who may download posts as they came, addresses unhidden (raw, mbox, anonymous IMAP): anyone or members (signed in)")
 }
 
 // listSettings names the flags of listFlags, for `list set`.
-var listSettings = []string{"name", "description", "subscribe", "post", "archive", "prefix", "nonmember-action", "max-message-kb", "max-recipients", "emergency", "require-explicit-destination", "dmarc", "roster", "hold-days", "time-zone", "digest-hour", "summary-weekday", "digest-size-kb"}
+var listSettings = []string{"name", "description", "subscribe", "post", "archive", "prefix", "nonmember-action", "max-message-kb", "max-recipients", "emergency", "require-explicit-destination", "dmarc", "roster", "hold-days", "time-zone", "digest-hour", "summary-weekday", "digest-size-kb", "raw-access"}
 
 func (c *cli) listCreate(fs *flag.FlagSet) runFunc {
 	l := store.NewList("", "")
@@ -136,6 +137,7 @@ func listJSON(l *listserv.List) map[string]any {
 		"emergency": l.Emergency, "require_explicit_destination": l.RequireExplicitDestination,
 		"dmarc": l.DMARCAction, "roster": l.Roster, "hold_days": l.HoldDays,
 		"time_zone": l.TimeZone, "digest_hour": l.DigestHour, "summary_weekday": l.SummaryWeekday, "digest_size_kb": l.DigestSizeKB,
+		"raw_access": l.RawAccess,
 	}
 }
 
@@ -210,6 +212,7 @@ func (c *cli) listShow(fs *flag.FlagSet) runFunc {
 		fmt.Fprintf(tw, "explicit destination:\t%v\n", l.RequireExplicitDestination)
 		fmt.Fprintf(tw, "dmarc:\t%s\n", l.DMARCAction)
 		fmt.Fprintf(tw, "roster:\t%s\n", l.Roster)
+		fmt.Fprintf(tw, "raw posts:\t%s\n", l.RawAccess)
 		fmt.Fprintf(tw, "held posts expire:\t%s\n", limit(l.HoldDays, "days"))
 		fmt.Fprintf(tw, "digest:\tdaily at %02d:00 %s%s\n", l.DigestHour, l.TimeZone, map[bool]string{true: fmt.Sprintf(", or once %d KB wait", l.DigestSizeKB), false: ""}[l.DigestSizeKB > 0])
 		fmt.Fprintf(tw, "learning summary:\tweekly on %s\n", time.Weekday(l.SummaryWeekday))
@@ -291,6 +294,8 @@ func (c *cli) listSet(fs *flag.FlagSet) runFunc {
 				cur.SummaryWeekday = l.SummaryWeekday
 			case "digest-size-kb":
 				cur.DigestSizeKB = l.DigestSizeKB
+			case "raw-access":
+				cur.RawAccess = l.RawAccess
 			}
 		})
 		if err := svc.UpdateList(ctx, cur); err != nil {

@@ -116,6 +116,9 @@ type ArchiveReader interface {
 	ArchiveEach(ctx context.Context, listID int64, since time.Time, f func(*ArchivedPost) error) error
 	ArchiveThreads(ctx context.Context, listID int64, after ThreadCursor, limit int) ([]*ThreadSummary, error)
 	ArchiveThreadSummary(ctx context.Context, listID int64, threadID string) (*ThreadSummary, error)
+	ArchiveMonths(ctx context.Context, listID int64) ([]MonthCount, error)
+	ArchiveThreadsStarted(ctx context.Context, listID int64, since, until time.Time, limit int) ([]*ThreadSummary, error)
+	ArchiveThreadNeighbours(ctx context.Context, listID int64, threadID string) (prev, next *ThreadSummary, err error)
 	ArchiveThreadCount(ctx context.Context, listID int64) (int, error)
 	ArchivePostCount(ctx context.Context, listID int64) (int, error)
 	ArchiveByID(ctx context.Context, id int64) (*ArchivedPost, error)

@@ -39,11 +39,16 @@ type List struct {
 	DigestHour     int
 	SummaryWeekday int
 	DigestSizeKB   int
+
+	// RawAccess is who may take the archive's posts as they came, their
+	// addresses unhidden (migration 0021): RawAnyone, every reader of
+	// the archive; RawMembers, members signed in only.
+	RawAccess string
 }
 
 const listCols = `id, address, name, description, subscribe_policy, post_policy, archive_policy, prefix, created_at,
 	nonmember_action, max_message_kb, max_recipients, emergency, require_explicit_destination, dmarc_action, roster, hold_days,
-	time_zone, digest_hour, summary_weekday, digest_size_kb`
+	time_zone, digest_hour, summary_weekday, digest_size_kb, raw_access`
 
 func scanList(row interface{ Scan(...any) error }) (*List, error) {
 	var l List
@@ -51,7 +56,7 @@ func scanList(row interface{ Scan(...any) error }) (*List, error) {
 	var emergency, explicit int
 	if err := row.Scan(&l.ID, &l.Address, &l.Name, &l.Description, &l.SubscribePolicy, &l.PostPolicy, &l.ArchivePolicy, &l.Prefix, &created,
 		&l.NonmemberAction, &l.MaxMessageKB, &l.MaxRecipients, &emergency, &explicit, &l.DMARCAction, &l.Roster, &l.HoldDays,
-		&l.TimeZone, &l.DigestHour, &l.SummaryWeekday, &l.DigestSizeKB); err != nil {
+		&l.TimeZone, &l.DigestHour, &l.SummaryWeekday, &l.DigestSizeKB, &l.RawAccess); err != nil {
 		return nil, err
 	}
 	l.Emergency, l.RequireExplicitDestination = emergency == 1, explicit == 1
@@ -65,11 +70,11 @@ func (s *listTable) CreateList(ctx context.Context, l *List) error {
 	l.Defaults()
 	err := s.db.QueryRowContext(ctx, `INSERT INTO lists (address, name, description, subscribe_policy, post_policy, archive_policy, prefix, created_at,
 		nonmember_action, max_message_kb, max_recipients, emergency, require_explicit_destination, dmarc_action, roster, hold_days,
-		time_zone, digest_hour, summary_weekday, digest_size_kb)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		time_zone, digest_hour, summary_weekday, digest_size_kb, raw_access)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		l.Address, l.Name, l.Description, l.SubscribePolicy, l.PostPolicy, l.ArchivePolicy, l.Prefix, now,
 		l.NonmemberAction, l.MaxMessageKB, l.MaxRecipients, b2i(l.Emergency), b2i(l.RequireExplicitDestination), l.DMARCAction, l.Roster, l.HoldDays,
-		l.TimeZone, l.DigestHour, l.SummaryWeekday, l.DigestSizeKB).Scan(&l.ID)
+		l.TimeZone, l.DigestHour, l.SummaryWeekday, l.DigestSizeKB, l.RawAccess).Scan(&l.ID)
 	if isUnique(err) {
 		return fmt.Errorf("list %s: %w", l.Address, ErrDuplicate)
 	}
@@ -84,10 +89,10 @@ func (s *listTable) CreateList(ctx context.Context, l *List) error {
 func (s *listTable) UpdateList(ctx context.Context, l *List) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE lists SET name = ?, description = ?, subscribe_policy = ?, post_policy = ?, archive_policy = ?, prefix = ?,
 		nonmember_action = ?, max_message_kb = ?, max_recipients = ?, emergency = ?, require_explicit_destination = ?, dmarc_action = ?, roster = ?, hold_days = ?,
-		time_zone = ?, digest_hour = ?, summary_weekday = ?, digest_size_kb = ? WHERE id = ?`,
+		time_zone = ?, digest_hour = ?, summary_weekday = ?, digest_size_kb = ?, raw_access = ? WHERE id = ?`,
 		l.Name, l.Description, l.SubscribePolicy, l.PostPolicy, l.ArchivePolicy, l.Prefix,
 		l.NonmemberAction, l.MaxMessageKB, l.MaxRecipients, b2i(l.Emergency), b2i(l.RequireExplicitDestination), l.DMARCAction, l.Roster, l.HoldDays,
-		l.TimeZone, l.DigestHour, l.SummaryWeekday, l.DigestSizeKB, l.ID)
+		l.TimeZone, l.DigestHour, l.SummaryWeekday, l.DigestSizeKB, l.RawAccess, l.ID)
 	if err != nil {
 		return fmt.Errorf("store: update list %s: %w", l.Address, err)
 	}
@@ -233,6 +238,9 @@ func (l *List) Defaults() {
 	}
 	if l.TimeZone == "" {
 		l.TimeZone = "UTC"
+	}
+	if l.RawAccess == "" {
+		l.RawAccess = RawAnyone
 	}
 }
 

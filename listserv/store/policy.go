@@ -48,6 +48,12 @@ const (
 	RosterPublic     = "public"
 )
 
+// Who may take a list's archived posts as they came (List.RawAccess).
+const (
+	RawAnyone  = "anyone"  // every reader of the archive
+	RawMembers = "members" // members signed in only
+)
+
 // Roles of a member.
 const (
 	RoleMember    = "member"

@@ -263,6 +263,9 @@ type Resource struct {
 	FromAddr  string
 	FromName  string
 	Date      time.Time
+	// Posts counts the posts that shared a link (1 for a file): a link is
+	// one entry, shown with its latest post.
+	Posts int
 }
 
 // PutLinks records the links of posts (idempotent).
@@ -288,10 +291,23 @@ func (s *core) putLinks(ctx context.Context, tx *txn, links []Link) error {
 // pages them.
 func (s *threadTable) ArchiveResources(ctx context.Context, listID int64, q string, offset, limit int) ([]Resource, error) {
 	like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(q)) + "%"
-	rows, err := s.db.QueryContext(ctx, `SELECT kind, value, a.id, a.thread_id, a.message_id, a.subject, a.from_addr, a.from_name, a.date FROM (
-			SELECT 'link' AS kind, url AS value, archive_id AS id, date FROM archive_links WHERE list_id = ?1 AND lower(url) LIKE ?2 ESCAPE '\'
+	// A link is one entry, with the posts that shared it counted and the
+	// latest of them shown. Left out: the links of signatures (found in 3
+	// or more posts by fewer than a third as many authors: the same few
+	// people's every post), of banners (in 20 or more posts and more than
+	// one post in 20 of the list's: a company's disclaimer, an
+	// advertisement), and the mailing list's own pages, which list
+	// footers that went undetected carry.
+	rows, err := s.db.QueryContext(ctx, `SELECT kind, value, a.id, a.thread_id, a.message_id, a.subject, a.from_addr, a.from_name, r.date, r.posts FROM (
+			SELECT 'link' AS kind, l.url AS value, MAX(l.archive_id) AS id, MAX(l.date) AS date, COUNT(DISTINCT l.archive_id) AS posts
+			FROM archive_links l JOIN archive p ON p.id = l.archive_id
+			WHERE l.list_id = ?1 AND lower(l.url) LIKE ?2 ESCAPE '\'
+			  AND lower(l.url) NOT LIKE '%/mailman/listinfo%' AND lower(l.url) NOT LIKE '%/postorius/%' AND lower(l.url) NOT LIKE '%/mailman3/lists/%'
+			GROUP BY l.url
+			HAVING (COUNT(DISTINCT l.archive_id) < 3 OR COUNT(DISTINCT p.from_addr) * 3 > COUNT(DISTINCT l.archive_id))
+			   AND (COUNT(DISTINCT l.archive_id) < 20 OR COUNT(DISTINCT l.archive_id) * 20 <= (SELECT COUNT(*) FROM archive WHERE list_id = ?1))
 			UNION ALL
-			SELECT 'file', attachments, id, date FROM archive WHERE list_id = ?1 AND attachments <> '' AND lower(attachments) LIKE ?2 ESCAPE '\'
+			SELECT 'file', attachments, id, date, 1 FROM archive WHERE list_id = ?1 AND attachments <> '' AND lower(attachments) LIKE ?2 ESCAPE '\'
 		) r JOIN archive a ON a.id = r.id ORDER BY r.date DESC, r.id DESC, kind, value LIMIT ?3 OFFSET ?4`, listID, like, limit, offset)
 	if err != nil {
 		return nil, fmt.Errorf("store: resources: %w", err)
@@ -301,7 +317,7 @@ func (s *threadTable) ArchiveResources(ctx context.Context, listID int64, q stri
 	for rows.Next() {
 		var r Resource
 		var date int64
-		if err := rows.Scan(&r.Kind, &r.Value, &r.ArchiveID, &r.ThreadID, &r.MessageID, &r.Subject, &r.FromAddr, &r.FromName, &date); err != nil {
+		if err := rows.Scan(&r.Kind, &r.Value, &r.ArchiveID, &r.ThreadID, &r.MessageID, &r.Subject, &r.FromAddr, &r.FromName, &date, &r.Posts); err != nil {
 			return nil, err
 		}
 		r.Date = time.Unix(date, 0).UTC()

@@ -53,6 +53,9 @@ func (l *List) Validate() error {
 	if err := oneOf("--roster", l.Roster, RosterModerators, RosterMembers, RosterPublic); err != nil {
 		errs = append(errs, err)
 	}
+	if err := oneOf("--raw-access", l.RawAccess, RawAnyone, RawMembers); err != nil {
+		errs = append(errs, err)
+	}
 	if l.MaxMessageKB < 0 || l.MaxRecipients < 0 || l.HoldDays < 0 || l.DigestSizeKB < 0 {
 		errs = append(errs, fmt.Errorf("%w: limits cannot be negative", ErrInvalid))
 	}

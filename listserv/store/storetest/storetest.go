@@ -54,6 +54,9 @@ func Run(t *testing.T, open Open) {
 		{"QueueStatusCounts", queueStatusCounts},
 		{"RateBucketsShared", rateBucketsShared},
 		{"SecretMadeOnce", secretMadeOnce},
+		{"ListRawAccess", listRawAccess},
+		{"ArchiveByMonth", archiveByMonth},
+		{"ResourcesCountedOnce", resourcesCountedOnce},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, open(t)) })

@@ -1,0 +1,124 @@
+package mailmsg
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/emersion/go-message/textproto"
+)
+
+// viaRE finds the name a list gave a munged From: "Ann via CoP" (Mailman
+// 2 and 3, Praxis's own listserv/dmarc.Munge). The last " via " counts,
+// so that a name with "via" in it keeps it.
+var viaRE = regexp.MustCompile(`^(.+) via [^,]+$`)
+
+// RealAuthor is who wrote the post, seen through the DMARC munging a
+// list may have done to its From ("Ann via CoP" <cop@example.org>): the
+// name without " via LIST", and the address the munging kept elsewhere,
+// in X-Original-From or Reply-To. A From that was not munged gives what
+// Author gives. When the munging kept no address that can be told to be
+// the author's, addr is "" and name alone says who it was, so that
+// nothing takes the list's own address for its author.
+func RealAuthor(h textproto.Header) (addr, name string) {
+	addr, name = Author(h)
+	m := viaRE.FindStringSubmatch(name)
+	if m == nil {
+		return addr, name
+	}
+	real := strings.TrimSpace(m[1])
+	if a, n := ParseAuthor(h.Get("X-Original-From")); a != "" {
+		if n == "" {
+			n = real
+		}
+		return a, n
+	}
+	as, ok := Addresses(h, "Reply-To")
+	if !ok {
+		return "", real
+	}
+	// The munging added the author to Reply-To, last (dmarc.Munge) or
+	// alone (Mailman); a Reply-To the author set keeps their own entries
+	// first. So: the entry with the author's name, else the one whose
+	// local part is the name (Munge's name for an author without one),
+	// else the only or the last entry that is not the list.
+	var pick string
+	var others []string
+	for _, a := range as {
+		if strings.EqualFold(a.Address, addr) {
+			continue
+		}
+		local, _, _ := strings.Cut(a.Address, "@")
+		if strings.EqualFold(Text(a.Name), real) || strings.EqualFold(local, real) {
+			pick = a.Address
+			break
+		}
+		others = append(others, a.Address)
+	}
+	if pick == "" && len(others) > 0 {
+		pick = others[len(others)-1]
+	}
+	return pick, real
+}
+
+// Demunged is a display name without the " via LIST" a list's DMARC
+// munging added to it ("Ann via CoP" is "Ann"), for the places that show
+// a name stored as the From field had it.
+func Demunged(name string) string {
+	if m := viaRE.FindStringSubmatch(name); m != nil {
+		return strings.TrimSpace(m[1])
+	}
+	return name
+}
+
+// addressRE finds what looks like an address in text: dot-atoms around an
+// @ with a dotted domain. It is deliberately loose (quoted local parts
+// and IP literals are rare in text, and a missed one is the risk here).
+var addressRE = regexp.MustCompile(`(?i)([a-z0-9!#$%&'*+/=?^_{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_{|}~-]+)*)@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+`)
+
+// namedRE finds an address in angle brackets after a name on the same
+// line ("Ann Example <ann@example.org>", `"Ann" <ann@…>`), where the name
+// says who it is and the bracket can go.
+var namedRE = regexp.MustCompile(`([\p{L}\p{N}"')\].])[ \t]*(?:<|&lt;)` + addressRE.String() + `(?:>|&gt;)`)
+
+// HideAddresses hides the addresses in text from a reader who may not
+// see them, as an archive does for visitors: "Ann <ann@example.org>"
+// becomes "Ann", and any other address keeps only its local part
+// ("ann@…"), enough to tell people apart and useless to a harvester. It
+// works on plain text and on escaped HTML alike (&lt; &gt; are read as
+// brackets, and nothing it writes needs escaping).
+func HideAddresses(text string) string {
+	if !strings.Contains(text, "@") {
+		return text
+	}
+	text = namedRE.ReplaceAllString(text, "$1")
+	return addressRE.ReplaceAllString(text, "$1@…")
+}
+
+// HiddenAuthor is how a reader who may not see addresses is shown an
+// author: the name, else the address hidden.
+func HiddenAuthor(addr, name string) string {
+	if strings.TrimSpace(name) != "" {
+		return HideAddresses(name)
+	}
+	return HideAddresses(addr)
+}
+
+// topicMarkerRE is one leading marker of a subject: a reply or forward
+// marker in the languages mail clients write them in (Re, AW, SV, Antw,
+// VS, Odp, Fwd, WG, TR, 回复, 答复, 转发), with a count ("Re[2]:") or not,
+// or a list's tag in brackets ("[USRP-users]").
+var topicMarkerRE = regexp.MustCompile(`(?i)^\s*((re|aw|sv|antw|vs|odp|fwd?|wg|tr|回复|答复|回覆|转发)(\[\d+\]|\(\d+\))?\s*[:：]\s*|\[[^\]]{1,40}\]\s*)`)
+
+// Topic is what a subject is about, for titles: without the list tags
+// and the reply and forward markers before it ("Re: [USRP-users] AW:
+// B210" is "B210"), white space collapsed; "" when nothing is left.
+func Topic(subject string) string {
+	for {
+		m := topicMarkerRE.FindString(subject)
+		if m == "" {
+			break
+		}
+		subject = subject[len(m):]
+	}
+	return strings.Join(strings.Fields(subject), " ")
+}

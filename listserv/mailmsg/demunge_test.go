@@ -1,0 +1,91 @@
+package mailmsg
+
+import (
+	"testing"
+
+	"github.com/emersion/go-message/textproto"
+)
+
+func TestRealAuthor(t *testing.T) {
+	tests := []struct {
+		name               string
+		from, replyTo, xof string
+		wantAddr, wantName string
+	}{
+		{"not munged", `Ann Example <ann@example.org>`, "", "", "ann@example.org", "Ann Example"},
+		{"mailman 2", `"Marcus D. Leech via USRP-users" <usrp-users@lists.ettus.com>`, `"Marcus D. Leech" <patchvonbraun@gmail.com>`, "",
+			"patchvonbraun@gmail.com", "Marcus D. Leech"},
+		{"mailman encoded reply-to", `=?utf-8?q?C=C3=A9dric_Hannotier_via_USRP-users?= <usrp-users@lists.ettus.com>`,
+			`=?utf-8?Q?C=C3=A9dric?= Hannotier <cedric.hannotier@ulb.be>`, "", "cedric.hannotier@ulb.be", "Cédric Hannotier"},
+		{"x-original-from wins", `Bob via CoP <cop@example.org>`, `cop@example.org`, `Bob B <bob@example.net>`, "bob@example.net", "Bob B"},
+		// dmarc.Munge keeps the author's own Reply-To first and adds the
+		// author last.
+		{"praxis munge after own reply-to", `"Ann via CoP" <cop@example.org>`, `Team <team@example.org>, Ann <ann@example.org>`, "",
+			"ann@example.org", "Ann"},
+		{"praxis munge of a bare address", `"ann via CoP" <cop@example.org>`, `elsewhere@example.net, ann@example.org`, "",
+			"ann@example.org", "ann"},
+		{"reply-to of the list only", `Carl via CoP <cop@example.org>`, `cop@example.org`, "", "", "Carl"},
+		{"no reply-to", `Carl via CoP <cop@example.org>`, "", "", "", "Carl"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var h textproto.Header
+			h.Set("From", tt.from)
+			if tt.replyTo != "" {
+				h.Set("Reply-To", tt.replyTo)
+			}
+			if tt.xof != "" {
+				h.Set("X-Original-From", tt.xof)
+			}
+			addr, name := RealAuthor(h)
+			if addr != tt.wantAddr || name != tt.wantName {
+				t.Errorf("RealAuthor = %q, %q; want %q, %q", addr, name, tt.wantAddr, tt.wantName)
+			}
+		})
+	}
+}
+
+func TestDemunged(t *testing.T) {
+	for in, want := range map[string]string{"Marcus D. Leech via USRP-users": "Marcus D. Leech", "Ann": "Ann", "via": "via", "": ""} {
+		if got := Demunged(in); got != want {
+			t.Errorf("Demunged(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestHideAddresses(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"no address here", "no address here"},
+		{"On Mon, 1 Feb 2021, Ann Example <ann@example.org> wrote:", "On Mon, 1 Feb 2021, Ann Example wrote:"},
+		{`"Ann" <ann@example.org>`, `"Ann"`},
+		{"write to ann.b+tag@mail.example.co.uk today", "write to ann.b+tag@… today"},
+		{"<ann@example.org> wrote:", "<ann@…> wrote:"},
+		{"Ann &lt;ann@example.org&gt; wrote:", "Ann wrote:"},
+		{"mailto:ann@example.org", "mailto:ann@…"},
+		{"a@b is not one, x@localhost neither", "a@b is not one, x@localhost neither"},
+		{"two: a@example.org, b@example.net", "two: a@…, b@…"},
+	}
+	for _, tt := range tests {
+		if got := HideAddresses(tt.in); got != tt.want {
+			t.Errorf("HideAddresses(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestTopic(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"[USRP-users] Remote Resetting of USRP", "Remote Resetting of USRP"},
+		{"Re: [USRP-users] Remote Resetting of USRP", "Remote Resetting of USRP"},
+		{"[USRP-users] Re: AW: SV: Re[2]: B210  overflow", "B210 overflow"},
+		{"Fwd: [cop] WG: 回复：lathe", "lathe"},
+		{"Reply to all", "Reply to all"},
+		{"[USRP-users]", ""},
+		{"", ""},
+		{"Re: [a] [b] [PATCH] fix", "fix"},
+	}
+	for _, tt := range tests {
+		if got := Topic(tt.in); got != tt.want {
+			t.Errorf("Topic(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
