@@ -211,17 +211,18 @@ func batchLists(posts []*ArchivedPost) []int64 {
 // once on the database and bound to each transaction: SQLite's parsing
 // and planning otherwise costs more than the work.
 type archiveStmts struct {
-	existing, blob, byID, byRef, subject, insert, ref, thread, header, size, clock, log *sql.Stmt
+	existing, removed, blob, byID, byRef, subject, insert, ref, thread, header, size, clock, log *sql.Stmt
 }
 
 func (st *archiveStmts) all() []**sql.Stmt {
-	return []**sql.Stmt{&st.existing, &st.blob, &st.byID, &st.byRef, &st.subject, &st.insert, &st.ref, &st.thread, &st.header, &st.size, &st.clock, &st.log}
+	return []**sql.Stmt{&st.existing, &st.removed, &st.blob, &st.byID, &st.byRef, &st.subject, &st.insert, &st.ref, &st.thread, &st.header, &st.size, &st.clock, &st.log}
 }
 
 // archiveSQL returns the statements of archiveStmts, in its order.
 func (d *dialect) archiveSQL() []string {
 	return []string{
 		`SELECT id, thread_id FROM archive WHERE list_id = ? AND message_id = ? AND hash = ?`,
+		`SELECT 1 FROM archive_removed WHERE list_id = ? AND message_id = ?`,
 		`INSERT INTO archive_blobs (hash, raw) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING`,
 		`SELECT thread_id FROM archive WHERE list_id = ? AND message_id = ? LIMIT 1`,
 		`SELECT a.thread_id FROM archive_refs r JOIN archive a ON a.id = r.archive_id WHERE r.list_id = ? AND r.ref = ? LIMIT 1`,
@@ -289,6 +290,16 @@ func (s *core) archivePut(ctx context.Context, tx *txn, st *archiveStmts, p *Arc
 	err = st.existing.QueryRowContext(ctx, p.ListID, p.MessageID, p.Hash).Scan(&id, &thread)
 	if err == nil {
 		p.ID, p.ThreadID = id, thread
+		return false, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return false, fmt.Errorf("store: archive: %w", err)
+	}
+	// A removed post (archiveremove.go) is not archived again, by a
+	// re-import or a re-post: it is kept (p.ID stays 0) as a copy is.
+	var gone int
+	err = st.removed.QueryRowContext(ctx, p.ListID, p.MessageID).Scan(&gone)
+	if err == nil {
 		return false, nil
 	}
 	if !errors.Is(err, sql.ErrNoRows) {

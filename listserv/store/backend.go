@@ -97,6 +97,9 @@ type Keys interface {
 type ArchiveWriter interface {
 	ArchivePut(ctx context.Context, p *ArchivedPost, raw []byte) (created bool, err error)
 	ArchivePutMany(ctx context.Context, posts []*ArchivedPost, raws [][]byte) (made []bool, err error)
+	ArchiveRemove(ctx context.Context, r Removal) (int, error)
+	ArchivePurge(ctx context.Context, r Removal, fromAddr string) ([]string, error)
+	ArchiveRemoved(ctx context.Context, messageID string) ([]Removal, error)
 	IndexChanges(ctx context.Context, after IndexPos, limit int) ([]IndexChange, error)
 	IndexBacklog(ctx context.Context, after IndexPos) (n int64, oldest time.Time, err error)
 	IndexLogID(ctx context.Context) (string, error)

@@ -99,7 +99,7 @@ func (s *threadTable) ArchivePostCount(ctx context.Context, listID int64) (int, 
 
 // ArchiveByID returns one archived post.
 func (s *threadTable) ArchiveByID(ctx context.Context, id int64) (*ArchivedPost, error) {
-	p, err := scanArchived(s.db.QueryRowContext(ctx, `SELECT `+archiveCols+` FROM archive WHERE id = ?`, id))
+	p, err := scanArchived(s.db.QueryRowContext(ctx, `SELECT `+archiveCols+` FROM archive WHERE id = ? AND list_id > 0`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("archived post %d: %w", id, ErrNotFound)
 	}
@@ -110,7 +110,7 @@ func (s *threadTable) ArchiveByID(ctx context.Context, id int64) (*ArchivedPost,
 // first archived first (a post sent to two lists is in both archives; a
 // later post that borrows the id comes after the one it imitates).
 func (s *threadTable) ArchiveFind(ctx context.Context, messageID string) ([]*ArchivedPost, error) {
-	return s.posts(ctx, "find "+messageID, `SELECT `+archiveCols+` FROM archive WHERE message_id = ? ORDER BY id`, messageID)
+	return s.posts(ctx, "find "+messageID, `SELECT `+archiveCols+` FROM archive WHERE message_id = ? AND list_id > 0 ORDER BY id`, messageID)
 }
 
 // posts runs a query for archived posts; what names it in errors.
@@ -352,7 +352,7 @@ func (s *threadTable) ArchiveByIDs(ctx context.Context, ids []int64) ([]*Archive
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+archiveCols+` FROM archive WHERE id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, args...)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+archiveCols+` FROM archive WHERE list_id > 0 AND id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: posts: %w", err)
 	}

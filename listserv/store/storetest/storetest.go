@@ -57,6 +57,7 @@ func Run(t *testing.T, open Open) {
 		{"ListRawAccess", listRawAccess},
 		{"ArchiveByMonth", archiveByMonth},
 		{"ResourcesCountedOnce", resourcesCountedOnce},
+		{"ArchiveRemoval", archiveRemoval},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, open(t)) })

@@ -1,0 +1,207 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Removal is the tombstone of a post removed from a list's archive
+// (migration 0023): the Message-ID is never archived on that list again.
+type Removal struct {
+	ListID    int64
+	MessageID string
+	At        time.Time
+	By        string // who removed it
+	Reason    string
+}
+
+// ArchiveRemove removes the posts with a Message-ID from a list's archive
+// and leaves its tombstone (migration 0023 says how), and returns how
+// many posts it removed. A Message-ID not in the archive gets its
+// tombstone all the same, so that it is never archived there: a leaked
+// post can be barred before its re-import.
+func (s *archiveTable) ArchiveRemove(ctx context.Context, r Removal) (int, error) {
+	if r.MessageID == "" {
+		return 0, errors.New("store: archive remove: no Message-ID")
+	}
+	ids, err := s.removeWhere(ctx, r, `message_id = ?`, r.MessageID)
+	return len(ids), err
+}
+
+// ArchivePurge removes every post of one sender (From address, compared
+// without case) from a list's archive, as ArchiveRemove does each, and
+// returns their Message-IDs.
+func (s *archiveTable) ArchivePurge(ctx context.Context, r Removal, fromAddr string) ([]string, error) {
+	if fromAddr == "" {
+		return nil, errors.New("store: archive purge: no address")
+	}
+	return s.removeWhere(ctx, r, `lower(from_addr) = ?`, strings.ToLower(fromAddr))
+}
+
+// ArchiveRemoved returns the tombstones of a Message-ID on every list.
+func (s *archiveTable) ArchiveRemoved(ctx context.Context, messageID string) ([]Removal, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT list_id, message_id, removed_at, removed_by, reason FROM archive_removed WHERE message_id = ? ORDER BY list_id`, messageID)
+	if err != nil {
+		return nil, fmt.Errorf("store: removed posts: %w", err)
+	}
+	defer rows.Close()
+	var out []Removal
+	for rows.Next() {
+		var r Removal
+		var at int64
+		if err := rows.Scan(&r.ListID, &r.MessageID, &at, &r.By, &r.Reason); err != nil {
+			return nil, fmt.Errorf("store: removed posts: %w", err)
+		}
+		r.At = time.Unix(at, 0).UTC()
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// removedPost is what removeWhere reads of a post before it goes.
+type removedPost struct {
+	id                        int64
+	messageID, hash, threadID string
+}
+
+// removeWhere removes the posts of r.ListID's archive that match where,
+// in one transaction, and returns their Message-IDs (each once).
+func (s *archiveTable) removeWhere(ctx context.Context, r Removal, where string, args ...any) ([]string, error) {
+	tx, release, err := s.begin(ctx, s.db)
+	if err != nil {
+		return nil, fmt.Errorf("store: archive remove: %w", err)
+	}
+	defer release()
+	// Under the list's archive lock, as archiving is: a post archived on
+	// another node at the same time sees the tombstone, or is removed.
+	if err := s.lockKey(ctx, tx, "archive", r.ListID); err != nil {
+		return nil, fmt.Errorf("store: archive remove: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, message_id, hash, thread_id FROM archive WHERE list_id = ? AND `+where+` ORDER BY id`,
+		append([]any{r.ListID}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("store: archive remove: %w", err)
+	}
+	var posts []removedPost
+	for rows.Next() {
+		var p removedPost
+		if err := rows.Scan(&p.id, &p.messageID, &p.hash, &p.threadID); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: archive remove: %w", err)
+		}
+		posts = append(posts, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: archive remove: %w", err)
+	}
+	msgIDs := []string{}
+	if r.MessageID != "" && len(posts) == 0 {
+		msgIDs = append(msgIDs, r.MessageID)
+	}
+	for _, p := range posts {
+		if len(msgIDs) == 0 || msgIDs[len(msgIDs)-1] != p.messageID {
+			msgIDs = append(msgIDs, p.messageID)
+		}
+	}
+	for _, m := range msgIDs {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO archive_removed (list_id, message_id, removed_at, removed_by, reason) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (list_id, message_id) DO NOTHING`, r.ListID, m, s.unix(), r.By, r.Reason); err != nil {
+			return nil, fmt.Errorf("store: archive tombstone: %w", err)
+		}
+	}
+	threads := map[string]bool{}
+	for _, p := range posts {
+		if err := s.removePost(ctx, tx, p); err != nil {
+			return nil, err
+		}
+		threads[p.threadID] = true
+	}
+	for t := range threads {
+		if err := s.recountThread(ctx, tx, r.ListID, t); err != nil {
+			return nil, err
+		}
+	}
+	if len(posts) > 0 {
+		ids := make([]string, len(posts))
+		for i, p := range posts {
+			ids[i] = fmt.Sprint(p.id)
+		}
+		// Every node's indexer takes them out: their rows are under no
+		// list now (IndexChange.Gone). Last, as it holds the index clock
+		// to the commit (indexlog.go).
+		if err := s.logIndexWhere(ctx, tx, false, `id IN (`+strings.Join(ids, ", ")+`)`); err != nil {
+			return nil, fmt.Errorf("store: archive remove: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("store: archive remove: %w", err)
+	}
+	if len(posts) == 0 {
+		return nil, nil
+	}
+	return msgIDs, nil
+}
+
+// removePost moves one post out of its list (the negated list id), blanks
+// what it said of itself, and drops what is kept beside it; its bytes and
+// header block go unless another post holds the same bytes.
+func (s *archiveTable) removePost(ctx context.Context, tx *txn, p removedPost) error {
+	stmts := []struct {
+		q    string
+		args []any
+	}{
+		{`UPDATE archive SET list_id = -list_id, from_addr = '', from_name = '', subject = '', norm_subject = '', orig_date = '', attachments = '', parent_id = '' WHERE id = ?`, []any{p.id}},
+		{`DELETE FROM archive_refs WHERE archive_id = ?`, []any{p.id}},
+		{`DELETE FROM archive_links WHERE archive_id = ?`, []any{p.id}},
+		{`DELETE FROM imap_sizes WHERE archive_id = ?`, []any{p.id}},
+		{`DELETE FROM imap_flags WHERE archive_id = ?`, []any{p.id}},
+	}
+	for _, st := range stmts {
+		if _, err := tx.ExecContext(ctx, st.q, st.args...); err != nil {
+			return fmt.Errorf("store: archive remove %s: %w", p.messageID, err)
+		}
+	}
+	var other int64
+	err := tx.QueryRowContext(ctx, `SELECT id FROM archive WHERE hash = ? AND list_id > 0 LIMIT 1`, p.hash).Scan(&other)
+	if !errors.Is(err, sql.ErrNoRows) {
+		// Another list (or copy) still shows these bytes, or an error.
+		if err != nil {
+			return fmt.Errorf("store: archive remove %s: %w", p.messageID, err)
+		}
+		return nil
+	}
+	for _, q := range []string{`DELETE FROM archive_blobs WHERE hash = ?`, `DELETE FROM imap_headers WHERE hash = ?`} {
+		if _, err := tx.ExecContext(ctx, q, p.hash); err != nil {
+			return fmt.Errorf("store: archive remove %s: %w", p.messageID, err)
+		}
+	}
+	return nil
+}
+
+// recountThread counts a thread's summary again from its posts after a
+// removal: gone when none is left, else a new root when the root went.
+func (s *archiveTable) recountThread(ctx context.Context, tx *txn, listID int64, thread string) error {
+	var n int
+	var first, last int64
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MIN(date), 0), COALESCE(MAX(date), 0) FROM archive WHERE list_id = ? AND thread_id = ?`,
+		listID, thread).Scan(&n, &first, &last); err != nil {
+		return fmt.Errorf("store: thread summary: %w", err)
+	}
+	var err error
+	if n == 0 {
+		_, err = tx.ExecContext(ctx, `DELETE FROM archive_threads WHERE list_id = ? AND thread_id = ?`, listID, thread)
+	} else {
+		_, err = tx.ExecContext(ctx, `UPDATE archive_threads SET posts = ?, first_date = ?, last_date = ?,
+			(root_id, subject) = (SELECT id, subject FROM archive WHERE list_id = ? AND thread_id = ? ORDER BY date, id LIMIT 1)
+			WHERE list_id = ? AND thread_id = ?`, n, first, last, listID, thread, listID, thread)
+	}
+	if err != nil {
+		return fmt.Errorf("store: thread summary: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,117 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"praxis/listserv/store"
+)
+
+// archiveRemoval removes a post and purges a sender: the list's reads,
+// IMAP and the permalink's lookup no longer find them, the index log
+// tells every node to drop them, the thread is counted again, shared
+// bytes stay for the list that still holds them, the tombstone keeps a
+// re-import out, and ids are not reused.
+func archiveRemoval(t *testing.T, s store.Backend) {
+	ctx := context.Background()
+	l := newList(t, s, "rm@example.org")
+	other := newList(t, s, "keep@example.org")
+	d0 := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	put := func(l *store.List, id, from string, refs []string, date time.Time) (*store.ArchivedPost, []byte, bool) {
+		t.Helper()
+		raw := []byte("Message-ID: <" + id + ">\r\nFrom: " + from + "\r\nSubject: s " + id + "\r\n\r\nbody of " + id + "\r\n")
+		p := &store.ArchivedPost{ListID: l.ID, MessageID: id, Subject: "s " + id, FromAddr: from, Date: date, Refs: refs, IsReply: len(refs) > 0}
+		made, err := s.ArchivePut(ctx, p, raw)
+		must(t, err)
+		return p, raw, made
+	}
+	root, _, _ := put(l, "root@x", "alice@example.net", nil, d0)
+	leak, leakRaw, _ := put(l, "leak@x", "bob@example.com", []string{"root@x"}, d0.Add(time.Hour))
+	put(other, "leak@x", "bob@example.com", nil, d0) // the same bytes, on another list
+	spam1, _, _ := put(l, "spam1@x", "Spam@Example.com", nil, d0.Add(2*time.Hour))
+	spam2, _, _ := put(l, "spam2@x", "spam@example.com", []string{"root@x"}, d0.Add(3*time.Hour))
+
+	logged, err := s.IndexChanges(ctx, store.IndexPos{}, 1000)
+	must(t, err)
+	end := logged[len(logged)-1].Pos
+
+	n, err := s.ArchiveRemove(ctx, store.Removal{ListID: l.ID, MessageID: "leak@x", By: "admin", Reason: "a password"})
+	must(t, err)
+	if n != 1 {
+		t.Errorf("ArchiveRemove removed %d, want 1", n)
+	}
+	gone, err := s.ArchivePurge(ctx, store.Removal{ListID: l.ID, By: "admin", Reason: "spam"}, "SPAM@example.com")
+	must(t, err)
+	if len(gone) != 2 || gone[0] != "spam1@x" || gone[1] != "spam2@x" {
+		t.Errorf("ArchivePurge = %v, want spam1@x, spam2@x", gone)
+	}
+
+	left, err := s.ArchiveThread(ctx, l.ID, root.ThreadID)
+	must(t, err)
+	if len(left) != 1 || left[0].ID != root.ID {
+		t.Errorf("thread after removal: %d posts, want the root alone", len(left))
+	}
+	sum, err := s.ArchiveThreadSummary(ctx, l.ID, root.ThreadID)
+	must(t, err)
+	if sum.Posts != 1 || !sum.LastDate.Equal(d0) {
+		t.Errorf("thread summary after removal: %+v, want 1 post", sum)
+	}
+	if n, err := s.ArchivePostCount(ctx, l.ID); err != nil || n != 1 {
+		t.Errorf("ArchivePostCount = %d, %v; want 1", n, err)
+	}
+	if n, err := s.IMAPCount(ctx, l.ID); err != nil || n != 1 {
+		t.Errorf("IMAPCount = %d, %v; want 1", n, err)
+	}
+	if _, err := s.ArchiveByID(ctx, leak.ID); err == nil {
+		t.Error("ArchiveByID finds the removed post")
+	}
+	if ps, err := s.ArchiveByIDs(ctx, []int64{leak.ID, spam1.ID, root.ID}); err != nil || len(ps) != 1 {
+		t.Errorf("ArchiveByIDs = %d posts, %v; want the root alone", len(ps), err)
+	}
+	found, err := s.ArchiveFind(ctx, "leak@x")
+	must(t, err)
+	if len(found) != 1 || found[0].ListID != other.ID {
+		t.Errorf("ArchiveFind(leak@x) = %d posts, want the other list's alone", len(found))
+	}
+	// The other list still shows the same bytes.
+	if raw, err := s.ArchiveRaw(ctx, found[0].Hash); err != nil || string(raw) != string(leakRaw) {
+		t.Errorf("the other list's copy: %v", err)
+	}
+	if _, err := s.ArchiveRaw(ctx, spam1.Hash); err == nil {
+		t.Error("a purged post's bytes are still stored")
+	}
+
+	// Every node's indexer is told to drop the three.
+	changes, err := s.IndexChanges(ctx, end, 1000)
+	must(t, err)
+	dropped := map[int64]bool{}
+	for _, c := range changes {
+		if !c.Gone() {
+			t.Errorf("index log after removal: post %d stays", c.ID)
+		}
+		dropped[c.ID] = true
+	}
+	if len(dropped) != 3 || !dropped[leak.ID] || !dropped[spam1.ID] || !dropped[spam2.ID] {
+		t.Errorf("index log drops %v, want %d, %d, %d", dropped, leak.ID, spam1.ID, spam2.ID)
+	}
+
+	tomb, err := s.ArchiveRemoved(ctx, "leak@x")
+	must(t, err)
+	if len(tomb) != 1 || tomb[0].ListID != l.ID || tomb[0].By != "admin" || tomb[0].Reason != "a password" || tomb[0].At.IsZero() {
+		t.Errorf("ArchiveRemoved = %+v", tomb)
+	}
+
+	// A re-import, or a re-post of the same Message-ID, stays out.
+	if p, _, made := put(l, "leak@x", "bob@example.com", []string{"root@x"}, d0.Add(time.Hour)); made || p.ID != 0 {
+		t.Errorf("a removed post came back (made %v, id %d)", made, p.ID)
+	}
+	if n, err := s.ArchivePostCount(ctx, l.ID); err != nil || n != 1 {
+		t.Errorf("ArchivePostCount after re-import = %d, %v; want 1", n, err)
+	}
+	// A new post takes a new id: the removed ones are never reused.
+	fresh, _, made := put(l, "fresh@x", "carol@example.com", nil, d0.Add(4*time.Hour))
+	if !made || fresh.ID <= spam2.ID {
+		t.Errorf("new post: made %v, id %d after removed %d", made, fresh.ID, spam2.ID)
+	}
+}
