@@ -349,8 +349,28 @@ func (s *Server) messagePost(w http.ResponseWriter, r *http.Request) (*store.Arc
 			return p, l, true
 		}
 	}
-	s.notFound(w, r)
+	s.removedOrNotFound(w, r, strings.Trim(r.PathValue("id"), "<>"))
 	return nil, nil, false
+}
+
+// removedOrNotFound answers 410 Gone for a post removed from a list the
+// visitor may read (`praxis archive rm`), and 404 otherwise: a private
+// list's removals show no more than its posts.
+func (s *Server) removedOrNotFound(w http.ResponseWriter, r *http.Request, messageID string) {
+	gone, err := s.st.ArchiveRemoved(r.Context(), messageID)
+	if err != nil {
+		s.fail(w, r, "message", err)
+		return
+	}
+	v := s.who(r)
+	for _, g := range gone {
+		if l, err := s.st.ListByID(r.Context(), g.ListID); err == nil && v.canRead(l) {
+			s.page(w, r, http.StatusGone, "error.html", map[string]any{"Title": "Removed",
+				"Message": "This post was removed from the archive of " + l.Address + "."})
+			return
+		}
+	}
+	s.notFound(w, r)
 }
 
 // messagePage is a post's permalink.

@@ -88,6 +88,10 @@ var commands = []*command{
 		summary: "reads an existing archive (mbox, mboxrd, .gz) into the list's archive, with a progress bar on a terminal; idempotent by Message-ID; a file that is no mbox (no `From ` line at its start, binary content) is refused unless `--force`"},
 	{name: "import members", args: "LIST FILE.csv", min: 2, max: 2, flags: (*cli).importMembers,
 		summary: "bulk-adds members, `email,name,role,delivery` a line (only email needed; a header line is skipped); bad lines are named and skipped, and at 20 bad lines nothing is added"},
+	{name: "archive rm", args: "LIST MESSAGE-ID", opts: "[--reason TEXT]", min: 2, max: 2, flags: (*cli).archiveRm,
+		summary: "removes a post from the archive (store, every node's index, feeds, exports, IMAP) and keeps a tombstone, so a re-import or re-post does not bring it back; its permalink answers 410"},
+	{name: "archive purge", args: "LIST", opts: "--from ADDR [--reason TEXT]", min: 1, max: 1, flags: (*cli).archivePurge,
+		summary: "removes every post of one sender from the archive, as `archive rm` does each"},
 	{name: "export mbox", args: "LIST", opts: "[--since DATE]", min: 1, max: 1, flags: (*cli).exportMbox, summary: "writes the list's archive as mboxrd to stdout"},
 
 	{name: "thread", args: "LIST MESSAGE-ID", opts: "[--json]", min: 2, max: 2, flags: (*cli).thread, summary: "prints the thread that holds a message, as a tree"},
