@@ -55,6 +55,7 @@ func TestPostgresEndToEnd(t *testing.T) {
 		{"Status", TestStatus},
 		{"OwnerMailWithoutOwner", TestOwnerMailWithoutOwner},
 		{"DKIMShow", TestDKIMShow},
+		{"ArchiveRemove", TestArchiveRemove},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			url := pgtest.URL(t)
