@@ -60,6 +60,7 @@ MC4CAQAwBQYDK2VwBCIEIA==
 	"INSERT INTO archive_threads (list_id, thread_id, root_id, subject, posts, first_date, last_date) VALUES (1, 'a@x', 1, 'hello', 2, 1600000000, 1600000100), " +
 		"(2, CAST(X'6240ff78' AS TEXT), 5, 'spam', 1, 1600000000, 1600000000)",
 	`INSERT INTO archive_links (archive_id, list_id, url, date) VALUES (1, 1, 'https://example.org/ü', 1600000000)`,
+	`INSERT INTO archive_removed (list_id, message_id, removed_at, removed_by, reason) VALUES (1, 'leak@x', 1700000850, 'command line (root)', 'a password')`,
 	`INSERT INTO web_sessions (id_hash, address, created, expires) VALUES ('sess-hash', 'ann@example.net', 1700000900, 1800000900)`,
 	`INSERT INTO web_signins_used (nonce, expires) VALUES ('nonce1', 1800000000)`,
 	`INSERT INTO digest_runs (id, list_id, kind, period_start, period_end, volume, issue, state, created)
