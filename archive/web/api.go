@@ -161,6 +161,10 @@ func (s *Server) apiMessage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if l, err := s.removedFrom(r, strings.Trim(r.PathValue("id"), "<>")); err == nil && l != nil {
+		s.apiError(w, http.StatusGone, "removed from the archive")
+		return
+	}
 	s.apiError(w, http.StatusNotFound, "not found")
 }
 

@@ -354,23 +354,35 @@ func (s *Server) messagePost(w http.ResponseWriter, r *http.Request) (*store.Arc
 }
 
 // removedOrNotFound answers 410 Gone for a post removed from a list the
-// visitor may read (`praxis archive rm`), and 404 otherwise: a private
-// list's removals show no more than its posts.
+// visitor may read (`praxis archive rm`), and 404 otherwise.
 func (s *Server) removedOrNotFound(w http.ResponseWriter, r *http.Request, messageID string) {
+	l, err := s.removedFrom(r, messageID)
+	switch {
+	case err != nil:
+		s.fail(w, r, "message", err)
+	case l != nil:
+		s.page(w, r, http.StatusGone, "error.html", map[string]any{"Title": "Removed",
+			"Message": "This post was removed from the archive of " + l.Address + "."})
+	default:
+		s.notFound(w, r)
+	}
+}
+
+// removedFrom returns a list the visitor may read whose archive a post
+// was removed from, or nil: a private list's removals show no more than
+// its posts.
+func (s *Server) removedFrom(r *http.Request, messageID string) (*store.List, error) {
 	gone, err := s.st.ArchiveRemoved(r.Context(), messageID)
 	if err != nil {
-		s.fail(w, r, "message", err)
-		return
+		return nil, err
 	}
 	v := s.who(r)
 	for _, g := range gone {
 		if l, err := s.st.ListByID(r.Context(), g.ListID); err == nil && v.canRead(l) {
-			s.page(w, r, http.StatusGone, "error.html", map[string]any{"Title": "Removed",
-				"Message": "This post was removed from the archive of " + l.Address + "."})
-			return
+			return l, nil
 		}
 	}
-	s.notFound(w, r)
+	return nil, nil
 }
 
 // messagePage is a post's permalink.

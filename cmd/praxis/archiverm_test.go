@@ -80,6 +80,9 @@ func TestArchiveRemove(t *testing.T) {
 	if code, body := get("/m/leak-1@example.net/raw"); code != http.StatusGone || strings.Contains(body, "hunter2zebra") {
 		t.Errorf("raw after removal: %d", code)
 	}
+	if code, body := get("/api/m/leak-1@example.net"); code != http.StatusGone || strings.Contains(body, "hunter2zebra") {
+		t.Errorf("API after removal: %d", code)
+	}
 	if _, body := get("/l/cop@example.org/atom.xml"); strings.Contains(body, "hunter2zebra") || strings.Contains(body, "Router login") {
 		t.Errorf("the feed still shows the post:\n%s", body)
 	}

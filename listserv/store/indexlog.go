@@ -51,8 +51,8 @@ type IndexChange struct {
 	*ArchivedPost
 	Pos IndexPos
 	At  time.Time // when the change was made
-	// List is the list's address; "" when the list was deleted, and the
-	// post leaves the index.
+	// List is the list's address; "" when the list was deleted or the
+	// post removed (archiveremove.go), and the post leaves the index.
 	List string
 	// Raw is the post's first IndexRawMax bytes; nil when it leaves.
 	Raw []byte
@@ -60,7 +60,7 @@ type IndexChange struct {
 	Reindex bool
 }
 
-// Gone tells whether the post leaves the index with its list.
+// Gone tells whether the post leaves the index, with its list or alone.
 func (c *IndexChange) Gone() bool { return c.List == "" }
 
 // IndexRawMax bounds the bytes of each post IndexChanges returns: the
