@@ -105,4 +105,13 @@ func TestArchiveRemove(t *testing.T) {
 	if code, _ := get("/m/leak-1@example.net"); code != http.StatusGone {
 		t.Errorf("permalink after a re-import: %d, want 410", code)
 	}
+
+	// Every post of one sender, the address in any case.
+	if out := praxis(t, f.data, "archive", "purge", "cop@example.org", "--from", "BOB@example.com"); !strings.Contains(out, "removed 1 posts") {
+		t.Errorf("archive purge said %q", out)
+	}
+	if out := praxis(t, f.data, "export", "mbox", "cop@example.org"); strings.Contains(out, "This one stays.") {
+		t.Errorf("export after the purge still holds Bob's post")
+	}
+	waitTotal("s:keeper", 0)
 }
