@@ -94,9 +94,9 @@ func testIndexLogMigrated(t *testing.T, newStore opener) {
 		must(t, err)
 		ids = append(ids, p.ID)
 	}
-	// Back to before 0017, with the flags set.
+	// Back to before 0017 (and 0020, which adds to its log), with the flags set.
 	for _, q := range []string{
-		`DROP TABLE index_log`, `DROP TABLE index_clock`, `DELETE FROM schema_migrations WHERE version = 17`,
+		`DROP TABLE index_log`, `DROP TABLE index_clock`, `DELETE FROM schema_migrations WHERE version IN (17, 20)`,
 		`ALTER TABLE archive ADD COLUMN indexed INTEGER NOT NULL DEFAULT 0`,
 		`CREATE INDEX archive_unindexed ON archive (indexed, id)`,
 	} {
