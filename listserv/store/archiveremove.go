@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -99,15 +100,17 @@ func (s *archiveTable) removeWhere(ctx context.Context, r Removal, where string,
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: archive remove: %w", err)
 	}
+	// One tombstone a Message-ID: a purge may meet several copies of one
+	// (different bytes), anywhere in id order.
 	msgIDs := []string{}
 	if r.MessageID != "" && len(posts) == 0 {
 		msgIDs = append(msgIDs, r.MessageID)
 	}
 	for _, p := range posts {
-		if len(msgIDs) == 0 || msgIDs[len(msgIDs)-1] != p.messageID {
-			msgIDs = append(msgIDs, p.messageID)
-		}
+		msgIDs = append(msgIDs, p.messageID)
 	}
+	slices.Sort(msgIDs)
+	msgIDs = slices.Compact(msgIDs)
 	for _, m := range msgIDs {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO archive_removed (list_id, message_id, removed_at, removed_by, reason) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (list_id, message_id) DO NOTHING`, r.ListID, m, s.unix(), r.By, r.Reason); err != nil {
@@ -127,14 +130,14 @@ func (s *archiveTable) removeWhere(ctx context.Context, r Removal, where string,
 		}
 	}
 	if len(posts) > 0 {
-		ids := make([]string, len(posts))
+		ids := make([]int64, len(posts))
 		for i, p := range posts {
-			ids[i] = fmt.Sprint(p.id)
+			ids[i] = p.id
 		}
 		// Every node's indexer takes them out: their rows are under no
 		// list now (IndexChange.Gone). Last, as it holds the index clock
 		// to the commit (indexlog.go).
-		if err := s.logIndexWhere(ctx, tx, false, `id IN (`+strings.Join(ids, ", ")+`)`); err != nil {
+		if err := s.logIndexWhere(ctx, tx, false, `id IN (`+s.jsonIDs()+`)`, idsJSON(ids)); err != nil {
 			return nil, fmt.Errorf("store: archive remove: %w", err)
 		}
 	}

@@ -216,12 +216,8 @@ func (s *core) logIndexWhere(ctx context.Context, tx *txn, reindex bool, where s
 	if err := tx.QueryRowContext(ctx, s.indexClockSQL()).Scan(&pos); err != nil {
 		return fmt.Errorf("index clock: %w", err)
 	}
-	flag := 0
-	if reindex {
-		flag = 1
-	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO index_log (pos, archive_id, at, reindex) SELECT ?, id, ?, ? FROM archive WHERE `+where,
-		append([]any{pos, s.unix(), flag}, args...)...); err != nil {
+		append([]any{pos, s.unix(), b2i(reindex)}, args...)...); err != nil {
 		return fmt.Errorf("index log: %w", err)
 	}
 	return nil

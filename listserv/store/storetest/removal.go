@@ -31,6 +31,12 @@ func archiveRemoval(t *testing.T, s store.Backend) {
 	put(other, "leak@x", "bob@example.com", nil, d0) // the same bytes, on another list
 	spam1, _, _ := put(l, "spam1@x", "Spam@Example.com", nil, d0.Add(2*time.Hour))
 	spam2, _, _ := put(l, "spam2@x", "spam@example.com", []string{"root@x"}, d0.Add(3*time.Hour))
+	// A second copy of spam1 (other bytes), after spam2 in id order: the
+	// purge names each Message-ID once all the same.
+	spam1b, _, made := put(l, "spam1@x", "SPAM@example.com", nil, d0.Add(4*time.Hour))
+	if !made {
+		t.Fatal("the second copy of spam1@x was not archived")
+	}
 
 	logged, err := s.IndexChanges(ctx, store.IndexPos{}, 1000)
 	must(t, err)
@@ -82,7 +88,7 @@ func archiveRemoval(t *testing.T, s store.Backend) {
 		t.Error("a purged post's bytes are still stored")
 	}
 
-	// Every node's indexer is told to drop the three.
+	// Every node's indexer is told to drop the four.
 	changes, err := s.IndexChanges(ctx, end, 1000)
 	must(t, err)
 	dropped := map[int64]bool{}
@@ -92,8 +98,8 @@ func archiveRemoval(t *testing.T, s store.Backend) {
 		}
 		dropped[c.ID] = true
 	}
-	if len(dropped) != 3 || !dropped[leak.ID] || !dropped[spam1.ID] || !dropped[spam2.ID] {
-		t.Errorf("index log drops %v, want %d, %d, %d", dropped, leak.ID, spam1.ID, spam2.ID)
+	if len(dropped) != 4 || !dropped[leak.ID] || !dropped[spam1.ID] || !dropped[spam2.ID] || !dropped[spam1b.ID] {
+		t.Errorf("index log drops %v, want %d, %d, %d, %d", dropped, leak.ID, spam1.ID, spam2.ID, spam1b.ID)
 	}
 
 	tomb, err := s.ArchiveRemoved(ctx, "leak@x")
