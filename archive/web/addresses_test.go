@@ -49,6 +49,13 @@ func TestAddressesHidden(t *testing.T) {
 	if err := f.svc.Archiver().Archive(ctx, l, raw, ""); err != nil {
 		t.Fatal(err)
 	}
+	// A client that names its user by the address: the munged name is
+	// the address and " via Makers".
+	raw = post("munged2@example.net", `"ann@example.org via Makers" <cop@example.org>`, "Re: How to calibrate the lathe?", "Mon, 1 Mar 2021 14:00:00 +0000",
+		"The gib again.\n", "In-Reply-To: <q1@example.net>", "References: <q1@example.net>")
+	if err := f.svc.Archiver().Archive(ctx, l, raw, ""); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := archive.NewIndexer(f.svc.Store(), f.idx, slog.New(slog.NewTextHandler(io.Discard, nil))).CatchUp(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -161,7 +161,9 @@ func (v *visitor) takesRaw(l *store.List) bool {
 // CoP" <cop@…>) is shown as the name alone: the address is the list's.
 func (v *visitor) author(l *store.List, addr, name string) string {
 	if d := mailmsg.Demunged(name); d != name {
-		return d
+		// The address is the list's; the name left may be an address
+		// itself ("ann@example.org via CoP"), hidden like any other.
+		name, addr = d, ""
 	}
 	if !v.seesAddresses(l) {
 		return mailmsg.HiddenAuthor(addr, name)
