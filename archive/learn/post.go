@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"praxis/listserv/mailmsg"
 )
 
 // Post is one archived post as summaries read it.
@@ -30,7 +32,7 @@ type Post struct {
 // Author is how a summary names the post's author: the display name
 // (without a list's " via cop"), else the local part of the address
 // (summaries show no addresses).
-func (p *Post) Author() string { return DisplayName(unvia(p.FromName), p.FromAddr) }
+func (p *Post) Author() string { return DisplayName(mailmsg.Demunged(p.FromName), p.FromAddr) }
 
 // Who is the post's author key (Key, or computed when the Post was made
 // by hand).
@@ -41,22 +43,11 @@ func (p *Post) Who() string {
 	return AuthorKey(p.FromAddr, p.FromName)
 }
 
-// viaName matches the display name a list gives a post whose From it
-// rewrote (Mailman's munge_from, Praxis's too): "Alice via cop".
-var viaName = regexp.MustCompile(`^(.*\S)\s+via\s+\S.*$`)
-
-func unvia(name string) string {
-	if m := viaName.FindStringSubmatch(name); m != nil {
-		return m[1]
-	}
-	return name
-}
-
 // AuthorKey is who wrote a post, for telling people apart: the address,
 // or for a rewritten From (which carries the list's address) the name.
 func AuthorKey(addr, name string) string {
-	if m := viaName.FindStringSubmatch(name); m != nil {
-		return "name:" + strings.ToLower(strings.Join(strings.Fields(m[1]), " "))
+	if d := mailmsg.Demunged(name); d != name {
+		return "name:" + strings.ToLower(strings.Join(strings.Fields(d), " "))
 	}
 	return strings.ToLower(addr)
 }
