@@ -94,8 +94,9 @@ func TestStatus(t *testing.T) {
 }
 
 // TestStatusTwoNodes: two nodes on one PostgreSQL, each sees both; one
-// stops, and the other's status says so, while its own stays alive; the
-// copies of a post the stopped node never sent wait in the queue.
+// stops, and the other's status says so, while its own stays alive. (The
+// queue's figures are the store's QueueStatus, whose conformance test
+// QueueStatusCounts fills the queue on both engines.)
 func TestStatusTwoNodes(t *testing.T) {
 	_, a, b, _ := twoNodeList(t, 3)
 	dataA, dataB := a.data, b.data
