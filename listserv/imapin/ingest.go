@@ -106,7 +106,7 @@ func New(cfg Config, recv inbound.Receiver, st Store, log *slog.Logger) *Ingeste
 		cfg.Batch = 50
 	}
 	if cfg.Node == "" {
-		cfg.Node = processName()
+		cfg.Node = store.DefaultNode()
 	}
 	if cfg.Lease <= 0 {
 		cfg.Lease = time.Minute

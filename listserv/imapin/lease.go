@@ -3,8 +3,6 @@ package imapin
 import (
 	"context"
 	"errors"
-	"os"
-	"strconv"
 	"time"
 )
 
@@ -125,14 +123,4 @@ func (in *Ingester) releaseLease(ctx context.Context) {
 	if err := in.st.ReleaseLease(ctx, in.leaseName(), in.cfg.Node); err != nil {
 		in.log.Warn("imap ingest: releasing the lease", "err", err)
 	}
-}
-
-// processName names this process when the ingester is given no node
-// name: its host and pid.
-func processName() string {
-	host, err := os.Hostname()
-	if err != nil {
-		host = "localhost"
-	}
-	return host + ":" + strconv.Itoa(os.Getpid())
 }

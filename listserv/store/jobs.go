@@ -37,9 +37,9 @@ func (s *spoolTable) SpoolNoticeOnce(ctx context.Context, c JobClaim, m *Message
 // PostgreSQL a second transaction inserting the same key waits for the
 // first to end: it finds the claim if the first committed, and makes it
 // if the first rolled back.
-func claimJob(ctx context.Context, tx *txn, c JobClaim, now int64) (bool, error) {
+func claimJob(ctx context.Context, tx *txn, c JobClaim, node string, now int64) (bool, error) {
 	res, err := tx.ExecContext(ctx, `INSERT INTO job_runs (job, period, node, ran_at) VALUES (?, ?, ?, ?) ON CONFLICT (job, period) DO NOTHING`,
-		c.Job, c.Period, nodeName(), now)
+		c.Job, c.Period, node, now)
 	if err != nil {
 		return false, fmt.Errorf("store: claim %s %s: %w", c.Job, c.Period, err)
 	}
@@ -85,9 +85,9 @@ func (s *spoolTable) JobRuns(ctx context.Context) ([]JobRun, error) {
 	return out, rows.Err()
 }
 
-// nodeName names this process among the nodes sharing a database when
-// it was given no name (Options.Node).
-func nodeName() string {
+// DefaultNode names this process among the nodes sharing a database when
+// it was given no name (Options.Node; imapin's lease holder).
+func DefaultNode() string {
 	host, err := os.Hostname()
 	if err != nil {
 		host = "unknown"

@@ -20,7 +20,7 @@ func TestJobClaimAcrossNodes(t *testing.T) {
 
 		tx, release, err := crashed.begin(ctx, crashed.db)
 		must(t, err)
-		won, err := claimJob(ctx, tx, claim, crashed.unix())
+		won, err := claimJob(ctx, tx, claim, crashed.node, crashed.unix())
 		must(t, err)
 		if !won {
 			t.Fatal("the first claim was not made")

@@ -435,7 +435,7 @@ func (s *spoolTable) spoolNotice(ctx context.Context, c *JobClaim, m *Message, d
 	defer release()
 	now := s.unix()
 	if c != nil {
-		won, err := claimJob(ctx, tx, *c, now)
+		won, err := claimJob(ctx, tx, *c, s.node, now)
 		if err != nil || !won {
 			return false, err
 		}

@@ -251,7 +251,7 @@ func explainOpen(dir, path string, err error) error {
 }
 
 func newCore(db, spool *sql.DB, pg bool, opts Options) *core {
-	c := &core{spoolq: make(chan spoolReq, 256), done: make(chan struct{}), now: opts.Now, node: cmp.Or(opts.Node, nodeName()), url: opts.DB}
+	c := &core{spoolq: make(chan spoolReq, 256), done: make(chan struct{}), now: opts.Now, node: cmp.Or(opts.Node, DefaultNode()), url: opts.DB}
 	c.pg = pg
 	c.db, c.spool = &pool{raw: db, d: &c.dialect}, &pool{raw: spool, d: &c.dialect}
 	return c
