@@ -12,10 +12,6 @@ import (
 	"praxis/listserv/store"
 )
 
-// maxExpertise is the longest declared expertise kept, in characters, as
-// the robot's `set expertise` keeps it.
-const maxExpertise = 300
-
 // deliveryChoice is one way of receiving a list, as the settings page and
 // the "stop these summaries" page offer them.
 type deliveryChoice struct{ Mode, Label string }
@@ -154,11 +150,7 @@ func applySetting(m *store.Member, setting string, form url.Values) string {
 		}
 		m.Delivery = mode
 	case "expertise":
-		terms := strings.Join(strings.Fields(form.Get("expertise")), " ")
-		if rs := []rune(terms); len(rs) > maxExpertise {
-			terms = string(rs[:maxExpertise])
-		}
-		m.Expertise = terms
+		m.Expertise = request.Expertise(form.Get("expertise"))
 	case "listing":
 		m.Listed = form.Get("listing") == "on"
 	case "suggestions":

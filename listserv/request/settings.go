@@ -15,6 +15,17 @@ import (
 // and that a settings link is for: each link opens one of them.
 var Settings = []string{"delivery", "expertise", "listing", "suggestions"}
 
+// Expertise is the declared expertise kept of what a member wrote (by
+// mail, `set expertise`, or on the web): words separated by one space, at
+// most 300 characters.
+func Expertise(terms string) string {
+	terms = strings.Join(strings.Fields(terms), " ")
+	if r := []rune(terms); len(r) > 300 {
+		terms = string(r[:300])
+	}
+	return terms
+}
+
 // SettingsLinkLife is how long a settings link works: it signs its holder
 // in for one change, so it lives about as long as a sign-in link does.
 const SettingsLinkLife = time.Hour

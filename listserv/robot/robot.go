@@ -297,10 +297,7 @@ func (s *Robot) set(ctx context.Context, l *store.List, sender string, args []st
 		}
 		return "You now receive " + deliveryText(mode) + ".", true, nil
 	case "expertise":
-		terms := strings.Join(args[1:], " ")
-		if r := []rune(terms); len(r) > 300 {
-			terms = string(r[:300])
-		}
+		terms := request.Expertise(strings.Join(args[1:], " "))
 		m.Expertise = terms
 		if err := s.d.Store.UpdateMember(ctx, m); err != nil {
 			return "", true, err
