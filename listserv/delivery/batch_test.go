@@ -66,9 +66,10 @@ func TestFanoutStreamedInBatches(t *testing.T) {
 	if counter.claims < members/batch {
 		t.Errorf("%d claims returned copies, want at least %d for %d members in batches of %d", counter.claims, members/batch, members, batch)
 	}
-	// A batch, the jobs' channel, a copy waiting in each worker's hands
-	// for a slot, and the copies sent whose outcomes are not committed.
-	bound := batch + 4*concurrency + concurrency + UnrecordedBound(concurrency)
+	// Two batches (one being handed out, the next claimed meanwhile), the
+	// jobs' channel, a copy waiting in each worker's hands for a slot,
+	// and the copies sent whose outcomes are not committed.
+	bound := 2*batch + 4*concurrency + concurrency + UnrecordedBound(concurrency)
 	if counter.maxHeld > bound {
 		t.Errorf("the queue held %d copies at once, want at most %d (of %d members)", counter.maxHeld, bound, members)
 	}

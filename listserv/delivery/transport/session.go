@@ -53,7 +53,10 @@ type session struct {
 	remote string   // host:port, for messages
 	tls    bool
 
-	utf8OK   bool             // server offers SMTPUTF8 (RFC 6531)
+	utf8OK bool // server offers SMTPUTF8 (RFC 6531)
+	// pipe runs the transactions when the server offers PIPELINING;
+	// nil: go-smtp's client runs them, a command at a time.
+	pipe     *pipeline
 	mailOpts smtp.MailOptions // reused for every MAIL FROM
 	broken   error            // why the connection can no longer be used
 	closed   bool
@@ -95,6 +98,7 @@ func connect(ctx context.Context, o *Options, p dialParams) (*session, error) {
 func handshake(ctx context.Context, o *Options, p dialParams, raw net.Conn) (*session, error) {
 	s := &session{raw: raw, remote: p.addr}
 	var err error
+	conn := raw // the connection the client talks on
 	switch p.mode {
 	case tlsImplicit:
 		tc := tls.Client(raw, p.tlsConfig)
@@ -105,8 +109,9 @@ func handshake(ctx context.Context, o *Options, p dialParams, raw net.Conn) (*se
 		raw.SetDeadline(time.Time{})
 		s.tls = true
 		s.c, err = hello(o, p.addr, tc)
+		conn = tc
 	case tlsStartTLS, tlsOpportunistic:
-		s.c, s.tls, err = helloStartTLS(ctx, o, p, raw)
+		s.c, conn, s.tls, err = helloStartTLS(ctx, o, p, raw)
 	default:
 		s.c, err = hello(o, p.addr, raw)
 	}
@@ -120,6 +125,12 @@ func handshake(ctx context.Context, o *Options, p dialParams, raw net.Conn) (*se
 			s.c.Close()
 			return nil, err
 		}
+	}
+	if ok, _ := s.c.Extension("PIPELINING"); ok {
+		chunking, _ := s.c.Extension("CHUNKING")
+		eightBit, _ := s.c.Extension("8BITMIME")
+		size, _ := s.c.Extension("SIZE")
+		s.pipe = newPipeline(conn, chunking, eightBit, size, o.CommandTimeout)
 	}
 	return s, nil
 }
@@ -182,17 +193,17 @@ func isLoopback(a net.Addr) bool {
 // go-smtp's client cannot start TLS once it has said EHLO with our name,
 // so STARTTLS is said here on the raw connection, and a new client takes
 // the TLS connection with the greeting replayed to it.
-func helloStartTLS(ctx context.Context, o *Options, p dialParams, raw net.Conn) (*smtp.Client, bool, error) {
+func helloStartTLS(ctx context.Context, o *Options, p dialParams, raw net.Conn) (*smtp.Client, net.Conn, bool, error) {
 	c, err := hello(o, p.addr, raw)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	if ok, _ := c.Extension("STARTTLS"); !ok {
 		if p.mode == tlsStartTLS {
 			c.Close()
-			return nil, false, temporary("STARTTLS", "4.7.0", p.addr+" does not offer STARTTLS, which tls=starttls requires", nil)
+			return nil, nil, false, temporary("STARTTLS", "4.7.0", p.addr+" does not offer STARTTLS, which tls=starttls requires", nil)
 		}
-		return c, false, nil
+		return c, raw, false, nil
 	}
 
 	raw.SetDeadline(time.Now().Add(o.CommandTimeout))
@@ -207,38 +218,39 @@ func helloStartTLS(ctx context.Context, o *Options, p dialParams, raw net.Conn) 
 	switch {
 	case err != nil && !isReply(err):
 		c.Close()
-		return nil, false, connectError("STARTTLS", p.addr, err)
+		return nil, nil, false, connectError("STARTTLS", p.addr, err)
 	case err != nil && p.mode == tlsStartTLS:
 		c.Close()
-		return nil, false, connectError("STARTTLS", p.addr, err)
+		return nil, nil, false, connectError("STARTTLS", p.addr, err)
 	case err != nil:
 		// A 454 (RFC 3207 §4): TLS refused, the dialogue goes on in
 		// plaintext with the client that said EHLO, provided nothing
 		// came that it would take for the next reply.
 		if br.Buffered() > 0 {
 			c.Close()
-			return nil, false, temporary("STARTTLS", "", p.addr+" sent data nobody asked for", nil)
+			return nil, nil, false, temporary("STARTTLS", "", p.addr+" sent data nobody asked for", nil)
 		}
-		return c, false, nil
+		return c, raw, false, nil
 	}
 	// Anything the server sent after its 220 arrived in plaintext and
 	// would be taken for a reply under TLS: the response injection of
 	// CVE-2011-0411. (Whatever go-smtp's reader held is dropped with it.)
 	if br.Buffered() > 0 {
 		c.Close()
-		return nil, false, temporary("STARTTLS", "4.7.0", p.addr+" sent data after its STARTTLS reply", nil)
+		return nil, nil, false, temporary("STARTTLS", "4.7.0", p.addr+" sent data after its STARTTLS reply", nil)
 	}
 	tc := tls.Client(raw, p.tlsConfig)
 	if err := tc.HandshakeContext(ctx); err != nil {
 		c.Close()
-		return nil, false, temporary("STARTTLS", "4.7.0", p.addr, fmt.Errorf("%w: %w", errHandshake, err))
+		return nil, nil, false, temporary("STARTTLS", "4.7.0", p.addr, fmt.Errorf("%w: %w", errHandshake, err))
 	}
 	raw.SetDeadline(time.Time{})
-	tlsClient, err := hello(o, p.addr, &greetedConn{Conn: tc, replay: []byte(replayedGreeting)})
+	gc := &greetedConn{Conn: tc, replay: []byte(replayedGreeting)}
+	tlsClient, err := hello(o, p.addr, gc)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
-	return tlsClient, true, nil
+	return tlsClient, gc, true, nil
 }
 
 // errHandshake marks a failed STARTTLS handshake, after which MX delivery
@@ -366,14 +378,20 @@ func (s *session) Send(ctx context.Context, from, to string, msg []byte) error {
 	if ctx.Done() != nil {
 		stop = context.AfterFunc(ctx, func() { s.raw.SetDeadline(aLongTimeAgo) })
 	}
-	op, err := s.transaction(from, to, msg)
+	var op string
+	var err error
+	if s.pipe != nil {
+		op, err = s.pipe.transaction(from, to, msg, s.mailOpts.UTF8)
+	} else {
+		op, err = s.transaction(from, to, msg)
+	}
 	var e *Error
 	if err != nil {
 		e = classify(op, err)
 		// A 4xx or 5xx reply leaves the dialogue in step, except 421:
 		// the server is closing the connection (RFC 5321 §3.8).
 		if (e.Code/100 == 4 || e.Code/100 == 5) && e.Code != 421 {
-			if rerr := s.c.Reset(); rerr != nil {
+			if rerr := s.reset(); rerr != nil {
 				s.broken = fmt.Errorf("RSET after failed %s: %w", op, rerr)
 			}
 		} else {
@@ -389,6 +407,15 @@ func (s *session) Send(ctx context.Context, from, to string, msg []byte) error {
 		return nil
 	}
 	return e
+}
+
+// reset says RSET after a refused transaction, on whichever client runs
+// them.
+func (s *session) reset() error {
+	if s.pipe != nil {
+		return s.pipe.command("RSET", 250)
+	}
+	return s.c.Reset()
 }
 
 func (s *session) transaction(from, to string, msg []byte) (string, error) {
@@ -438,6 +465,15 @@ func (s *session) Close() error {
 	if s.broken != nil {
 		// The error would only repeat why the session broke.
 		s.c.Close()
+		return nil
+	}
+	if s.pipe != nil {
+		s.pipe.cmdTimeout = min(s.pipe.cmdTimeout, quitTimeout)
+		err := s.pipe.command("QUIT", 221)
+		s.c.Close()
+		if err != nil {
+			return fmt.Errorf("QUIT to %s: %w", s.remote, err)
+		}
 		return nil
 	}
 	s.c.CommandTimeout = min(s.c.CommandTimeout, quitTimeout)
