@@ -98,12 +98,15 @@ func (c *Config) defaults() {
 }
 
 // UnrecordedBound is the default MaxUnrecorded for a number of workers:
-// four copies each, so that a worker sends its next copies while the
+// eight copies each, so that a worker sends its next copies while the
 // outcomes of its last ones are being committed, rather than wait for
-// every commit. The workers send no faster than this many copies per
+// every commit. The workers send no more than this many copies per
 // commit's time: a commit takes a few milliseconds on PostgreSQL, where
-// two copies each held sixteen workers to some 6,000 copies a second.
-func UnrecordedBound(concurrency int) int { return 4 * concurrency }
+// two copies each held sixteen workers to some 4,000 copies a second and
+// eight let them reach the sink's pace. A node killed mid-fan-out sends
+// at most this many copies again (128 of a 10,000-member list's, with
+// the default sixteen workers).
+func UnrecordedBound(concurrency int) int { return 8 * concurrency }
 
 // Copies makes the bytes a post's copies are built from, and what the
 // rewriter needs of its list (relay.Copies).
