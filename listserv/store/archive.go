@@ -187,10 +187,10 @@ func (s *core) putBlobsInOrder(ctx context.Context, st *archiveStmts, posts []*A
 	}
 	slices.SortFunc(order, func(a, b int) int { return strings.Compare(posts[a].Hash, posts[b].Hash) })
 	for _, i := range order {
-		if _, err := st.blob.ExecContext(ctx, posts[i].Hash, raws[i]); err != nil {
+		if _, err := st.blob.ExecContext(ctx, posts[i].Hash, raws[i], posts[i].ListID, posts[i].MessageID); err != nil {
 			return fmt.Errorf("store: archive blob: %w", err)
 		}
-		if _, err := st.header.ExecContext(ctx, posts[i].Hash, HeaderBlock(raws[i])); err != nil {
+		if _, err := st.header.ExecContext(ctx, posts[i].Hash, HeaderBlock(raws[i]), posts[i].ListID, posts[i].MessageID); err != nil {
 			return fmt.Errorf("store: archive header: %w", err)
 		}
 	}
@@ -211,19 +211,26 @@ func batchLists(posts []*ArchivedPost) []int64 {
 // once on the database and bound to each transaction: SQLite's parsing
 // and planning otherwise costs more than the work.
 type archiveStmts struct {
-	existing, removed, blob, byID, byRef, subject, insert, ref, thread, header, size, clock, log *sql.Stmt
+	existing, blob, byID, byRef, subject, insert, ref, thread, header, size, clock, log *sql.Stmt
 }
 
 func (st *archiveStmts) all() []**sql.Stmt {
-	return []**sql.Stmt{&st.existing, &st.removed, &st.blob, &st.byID, &st.byRef, &st.subject, &st.insert, &st.ref, &st.thread, &st.header, &st.size, &st.clock, &st.log}
+	return []**sql.Stmt{&st.existing, &st.blob, &st.byID, &st.byRef, &st.subject, &st.insert, &st.ref, &st.thread, &st.header, &st.size, &st.clock, &st.log}
 }
 
 // archiveSQL returns the statements of archiveStmts, in its order.
 func (d *dialect) archiveSQL() []string {
 	return []string{
-		`SELECT id, thread_id FROM archive WHERE list_id = ? AND message_id = ? AND hash = ?`,
-		`SELECT 1 FROM archive_removed WHERE list_id = ? AND message_id = ?`,
-		`INSERT INTO archive_blobs (hash, raw) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING`,
+		// The copy already archived, or else (id 0) the tombstone of a
+		// removed post: one round trip for both.
+		`SELECT id, thread_id FROM archive WHERE list_id = ? AND message_id = ? AND hash = ?
+		UNION ALL SELECT 0, '' FROM archive_removed WHERE list_id = ? AND message_id = ?
+		ORDER BY 1 DESC LIMIT 1`,
+		// Not for a removed post: its bytes went with it (a leaked
+		// password), and PostgreSQL writes a batch's blobs before it
+		// looks at each post (putBlobsInOrder).
+		`INSERT INTO archive_blobs (hash, raw) SELECT ?, ?
+		WHERE NOT EXISTS (SELECT 1 FROM archive_removed WHERE list_id = ? AND message_id = ?) ON CONFLICT (hash) DO NOTHING`,
 		`SELECT thread_id FROM archive WHERE list_id = ? AND message_id = ? LIMIT 1`,
 		`SELECT a.thread_id FROM archive_refs r JOIN archive a ON a.id = r.archive_id WHERE r.list_id = ? AND r.ref = ? LIMIT 1`,
 		`SELECT thread_id FROM archive WHERE list_id = ? AND norm_subject = ? AND date BETWEEN ? AND ? ORDER BY date DESC LIMIT 1`,
@@ -242,7 +249,8 @@ func (d *dialect) archiveSQL() []string {
 			root_id = CASE WHEN excluded.first_date < t.first_date THEN excluded.root_id ELSE t.root_id END,
 			subject = CASE WHEN excluded.first_date < t.first_date THEN excluded.subject ELSE t.subject END,
 			first_date = LEAST(t.first_date, excluded.first_date), last_date = GREATEST(t.last_date, excluded.last_date)`),
-		`INSERT INTO imap_headers (hash, head) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING`,
+		`INSERT INTO imap_headers (hash, head) SELECT ?, ?
+		WHERE NOT EXISTS (SELECT 1 FROM archive_removed WHERE list_id = ? AND message_id = ?) ON CONFLICT (hash) DO NOTHING`,
 		`INSERT INTO imap_sizes (archive_id, size) VALUES (?, ?)`,
 		d.indexClockSQL(),
 		`INSERT INTO index_log (pos, archive_id, at) SELECT ?, value, ? FROM (` + d.jsonIDs() + `) ids`,
@@ -287,31 +295,30 @@ func (st *archiveStmts) close() {
 func (s *core) archivePut(ctx context.Context, tx *txn, st *archiveStmts, p *ArchivedPost, raw []byte, crlfSize int, changed *[]int64) (created bool, err error) {
 	var id int64
 	var thread string
-	err = st.existing.QueryRowContext(ctx, p.ListID, p.MessageID, p.Hash).Scan(&id, &thread)
+	err = st.existing.QueryRowContext(ctx, p.ListID, p.MessageID, p.Hash, p.ListID, p.MessageID).Scan(&id, &thread)
 	if err == nil {
-		p.ID, p.ThreadID = id, thread
+		// Archived already; or removed (archiveremove.go), and not
+		// archived again by a re-import or a re-post: kept (p.ID stays
+		// 0) as a copy is.
+		if id != 0 {
+			p.ID, p.ThreadID = id, thread
+		}
 		return false, nil
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
 		return false, fmt.Errorf("store: archive: %w", err)
 	}
-	// A removed post (archiveremove.go) is not archived again, by a
-	// re-import or a re-post: it is kept (p.ID stays 0) as a copy is.
-	var gone int
-	err = st.removed.QueryRowContext(ctx, p.ListID, p.MessageID).Scan(&gone)
-	if err == nil {
-		return false, nil
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return false, fmt.Errorf("store: archive: %w", err)
-	}
-	if _, err := st.blob.ExecContext(ctx, p.Hash, raw); err != nil {
-		return false, fmt.Errorf("store: archive blob: %w", err)
-	}
-	// The header block beside it (imap_headers, 0011), for IMAP clients
-	// that list headers and for SEARCH's header criteria.
-	if _, err := st.header.ExecContext(ctx, p.Hash, HeaderBlock(raw)); err != nil {
-		return false, fmt.Errorf("store: archive header: %w", err)
+	// PostgreSQL wrote the blob and header block of the batch first
+	// (putBlobsInOrder).
+	if !s.pg {
+		if _, err := st.blob.ExecContext(ctx, p.Hash, raw, p.ListID, p.MessageID); err != nil {
+			return false, fmt.Errorf("store: archive blob: %w", err)
+		}
+		// The header block beside it (imap_headers, 0011), for IMAP
+		// clients that list headers and for SEARCH's header criteria.
+		if _, err := st.header.ExecContext(ctx, p.Hash, HeaderBlock(raw), p.ListID, p.MessageID); err != nil {
+			return false, fmt.Errorf("store: archive header: %w", err)
+		}
 	}
 	threads, err := candidateThreads(ctx, st, p)
 	if err != nil {

@@ -115,6 +115,11 @@ func archiveRemoval(t *testing.T, s store.Backend) {
 	if n, err := s.ArchivePostCount(ctx, l.ID); err != nil || n != 1 {
 		t.Errorf("ArchivePostCount after re-import = %d, %v; want 1", n, err)
 	}
+	// Nor do its bytes (a leaked password), which no other list holds.
+	put(l, "spam1@x", "Spam@Example.com", nil, d0.Add(2*time.Hour))
+	if _, err := s.ArchiveRaw(ctx, spam1.Hash); err == nil {
+		t.Error("a re-import stored a purged post's bytes again")
+	}
 	// A new post takes a new id: the removed ones are never reused.
 	fresh, _, made := put(l, "fresh@x", "carol@example.com", nil, d0.Add(4*time.Hour))
 	if !made || fresh.ID <= spam2.ID {
