@@ -32,32 +32,8 @@ type lazyServer struct {
 
 func startLazyServer(t *testing.T, chunking bool) *lazyServer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	k := &lazyServer{addr: ln.Addr().String(), chunking: chunking}
-	var wg sync.WaitGroup
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
-	})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				k.serve(c)
-			}()
-		}
-	}()
+	k := &lazyServer{chunking: chunking}
+	k.addr = serveLoopback(t, k.serve)
 	return k
 }
 

@@ -26,11 +26,26 @@ type strictServer struct {
 
 func startStrictServer(t *testing.T, offerStartTLS bool) *strictServer {
 	t.Helper()
+	k := &strictServer{offerStartTLS: offerStartTLS}
+	k.addr = serveLoopback(t, func(c net.Conn) {
+		k.mu.Lock()
+		k.ehlos = append(k.ehlos, 0)
+		n := len(k.ehlos) - 1
+		k.mu.Unlock()
+		k.serve(c, n)
+	})
+	return k
+}
+
+// serveLoopback accepts connections on a loopback port until the test
+// ends, each served by serve on its own goroutine (and closed after), and
+// returns the port's address.
+func serveLoopback(t *testing.T, serve func(net.Conn)) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	k := &strictServer{addr: ln.Addr().String(), offerStartTLS: offerStartTLS}
 	var wg sync.WaitGroup
 	t.Cleanup(func() {
 		ln.Close()
@@ -44,19 +59,15 @@ func startStrictServer(t *testing.T, offerStartTLS bool) *strictServer {
 			if err != nil {
 				return
 			}
-			k.mu.Lock()
-			k.ehlos = append(k.ehlos, 0)
-			n := len(k.ehlos) - 1
-			k.mu.Unlock()
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				defer c.Close()
-				k.serve(c, n)
+				serve(c)
 			}()
 		}
 	}()
-	return k
+	return ln.Addr().String()
 }
 
 // serve runs one connection; every command gets one reply, and a bounded
