@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/textproto"
 	"strconv"
@@ -23,7 +24,11 @@ import (
 // from the first transaction on, the connection is this reader's and
 // writer's, so no byte is ever buffered where the other would miss it.
 type pipeline struct {
-	conn     net.Conn
+	conn net.Conn
+	// lim bounds the bytes read for one reply: a server that sends
+	// "250-" lines without end would otherwise grow the reply in memory
+	// until the command's timeout, minutes later.
+	lim      *io.LimitedReader
 	r        *textproto.Reader
 	w        *bufio.Writer
 	chunking bool
@@ -44,10 +49,16 @@ type pipeline struct {
 // for the RCPT reply first.
 const oneWriteMax = 1 << 20
 
+// maxReply is the most read for one reply, far above any server's
+// (RFC 5321 §4.5.3.1.5: 512 bytes a line, and a few lines).
+const maxReply = 64 << 10
+
 func newPipeline(conn net.Conn, chunking, eightBit, size bool, cmdTimeout time.Duration) *pipeline {
+	lim := &io.LimitedReader{R: conn}
 	p := &pipeline{
 		conn:        conn,
-		r:           textproto.NewReader(bufio.NewReader(conn)),
+		lim:         lim,
+		r:           textproto.NewReader(bufio.NewReader(lim)),
 		w:           bufio.NewWriterSize(conn, 32<<10),
 		chunking:    chunking,
 		size:        size,
@@ -64,7 +75,11 @@ func newPipeline(conn net.Conn, chunking, eightBit, size bool, cmdTimeout time.D
 // ReadResponse takes it: 25 for any 25x) is an error carrying the reply.
 func (p *pipeline) reply(want int, timeout time.Duration) error {
 	p.conn.SetReadDeadline(time.Now().Add(timeout))
+	p.lim.N = maxReply
 	_, _, err := p.r.ReadResponse(want)
+	if err != nil && p.lim.N <= 0 {
+		return fmt.Errorf("reply longer than %d bytes: %w", maxReply, err)
+	}
 	return err
 }
 

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -20,10 +21,12 @@ import (
 // next command never gets one, so a transaction that completes proves the
 // client pipelined its envelope (RFC 2920). It offers CHUNKING when told
 // to, refuses recipients whose address begins with "refuse", and closes
-// with 421 at a sender beginning with "closing".
+// with 421 at a sender beginning with "closing"; to a sender beginning
+// with "endless" it answers with "250-" lines until the client goes.
 type lazyServer struct {
 	addr     string
 	chunking bool
+	endless  atomic.Int64 // bytes of endless reply written
 
 	mu       sync.Mutex
 	commands []string // every command line, in order
@@ -73,6 +76,15 @@ func (k *lazyServer) serve(c net.Conn) {
 			}
 			reply(append(ext, "250 ENHANCEDSTATUSCODES")...)
 		case "MAIL":
+			if strings.HasPrefix(arg, "FROM:<endless") {
+				line := []byte("250-" + strings.Repeat("x", 400) + "\r\n")
+				for {
+					if _, err := c.Write(line); err != nil {
+						return
+					}
+					k.endless.Add(int64(len(line)))
+				}
+			}
 			if strings.HasPrefix(arg, "FROM:<closing") {
 				reply("421 4.3.2 shutting down")
 				return
@@ -253,5 +265,30 @@ func TestPipelinedServerClosing(t *testing.T) {
 				t.Fatalf("send on a closed session: got %v, want a temporary error without a reply", err)
 			}
 		})
+	}
+}
+
+// TestPipelinedEndlessReply: a server that answers with continuation lines
+// without end is given up after a bounded reply, not read into memory
+// until the command's timeout.
+func TestPipelinedEndlessReply(t *testing.T) {
+	k := startLazyServer(t, true)
+	o := testOptions().withDefaults()
+	o.CommandTimeout = 30 * time.Second
+	s, err := connect(testCtx(t), &o, dialParams{addr: k.addr, mode: tlsNone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	err = s.Send(context.Background(), "endless@example.org", "alice@example.net", []byte(dotted))
+	var e *Error
+	if !errors.As(err, &e) || !e.Temporary {
+		t.Fatalf("got %v, want a temporary error", err)
+	}
+	s.Close()
+	// What the server wrote before the client hung up: the reply's bound
+	// and what the socket buffers held, not 30 seconds of lines.
+	if n := k.endless.Load(); n > 16<<20 {
+		t.Errorf("the server wrote %d bytes of one reply before the client gave up", n)
 	}
 }
