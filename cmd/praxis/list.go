@@ -141,8 +141,7 @@ func listJSON(l *listserv.List) map[string]any {
 		"emergency": l.Emergency, "require_explicit_destination": l.RequireExplicitDestination,
 		"dmarc": l.DMARCAction, "roster": l.Roster, "hold_days": l.HoldDays,
 		"time_zone": l.TimeZone, "digest_hour": l.DigestHour, "summary_weekday": l.SummaryWeekday, "digest_size_kb": l.DigestSizeKB,
-		"raw_access": l.RawAccess,
-		"spam_action": l.SpamAction, "spam_score": l.SpamScore, "blocklist_action": l.BlocklistAction, "spf_fail_action": l.SPFFailAction,
+		"raw_access": l.RawAccess, "spam_action": l.SpamAction, "spam_score": l.SpamScore, "blocklist_action": l.BlocklistAction, "spf_fail_action": l.SPFFailAction,
 	}
 }
 

@@ -34,13 +34,13 @@ func TestBlocklistsAndSPF(t *testing.T) {
 		// 192.0.2.66 is listed by two zones, answered with an error code
 		// by a third (a public resolver's query to Spamhaus) and with a
 		// hijacker's address by a fourth.
-		"66.2.0.192.bl.example":     {dnstest.A("127.0.0.2"), dnstest.A("127.0.0.4")},
-		"66.2.0.192.other.example":  {dnstest.A("127.0.0.3")},
-		"66.2.0.192.errors.example": {dnstest.A("127.255.255.254")},
-		"66.2.0.192.wild.example":   {dnstest.A("198.51.100.1")},
+		"66.2.0.192.bl.example":                                      {dnstest.A("127.0.0.2"), dnstest.A("127.0.0.4")},
+		"66.2.0.192.other.example":                                   {dnstest.A("127.0.0.3")},
+		"66.2.0.192.errors.example":                                  {dnstest.A("127.255.255.254")},
+		"66.2.0.192.wild.example":                                    {dnstest.A("198.51.100.1")},
 		QueryName(netip.MustParseAddr("2001:db8::66"), "bl.example"): {dnstest.A("127.0.0.2")},
-		"example.net":      {dnstest.TXT("v=spf1 ip4:192.0.2.10 -all")},
-		"soft.example.net": {dnstest.TXT("v=spf1 ip4:192.0.2.10 ~all")},
+		"example.net":                                                {dnstest.TXT("v=spf1 ip4:192.0.2.10 -all")},
+		"soft.example.net":                                           {dnstest.TXT("v=spf1 ip4:192.0.2.10 ~all")},
 	})
 	srv.Fail("66.2.0.192.broken.example", dnsmessage.RCodeServerFailure)
 	c := New(Config{Resolver: dns.NewResolver(srv.Addr()), Zones: []string{"bl.example", " Other.Example. ", "errors.example", "wild.example", "broken.example"}})

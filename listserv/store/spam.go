@@ -38,7 +38,7 @@ func (s *Spam) IsZero() bool {
 	return s == nil || (s.SPF == "" && len(s.Listed) == 0 && s.Filter == "")
 }
 
-// spamColumn is sp as messages.spam holds it: '' for none.
+// spamColumn is sp as messages.spam holds it: empty for none.
 func spamColumn(sp *Spam) (string, error) {
 	if sp.IsZero() {
 		return "", nil
