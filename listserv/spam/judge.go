@@ -43,7 +43,7 @@ func Judge(l *store.List, sp *store.Spam, member bool) Verdict {
 	var v Verdict
 	var reasons []string
 	flag := func(action string, cause Cause, reason string) {
-		if action == store.SpamAccept {
+		if severity[action] == 0 { // accept, or a setting never made
 			return
 		}
 		reasons = append(reasons, reason)

@@ -202,17 +202,27 @@ func TestContentFilters(t *testing.T) {
 				t.Errorf("a member's question: %+v, want accepted and scored under the threshold", m)
 			}
 
-			holding := newRig(t, spam.Config{Filter: filter}, true, func(l *store.List) { l.PostPolicy = store.PostOpen })
+			holding := newRig(t, spam.Config{Filter: filter}, true, nil)
 			if code, msg := holding.post("eve@spam.example", gtube("eve@spam.example")); code != 250 {
 				t.Fatalf("a non-member's GTUBE on a holding list: %d %q", code, msg)
 			}
 			m = holding.outcome()
 			if m == nil || m.State != store.StateHeld || !strings.HasPrefix(m.Reason, "spam: ") {
-				t.Fatalf("a non-member's GTUBE on an open list: %+v, want held as spam", m)
+				t.Fatalf("a non-member's GTUBE on a holding list: %+v, want held as spam", m)
+			}
+			// An ordinary non-member's post is held too, and its sender told.
+			if code, msg := holding.post("bob@elsewhere.example", message("bob@elsewhere.example", "Antenna question", "Which cable do you use for the 2m band?")); code != 250 {
+				t.Fatalf("a non-member's question: %d %q", code, msg)
+			}
+			if m := holding.outcome(); m == nil || m.State != store.StateHeld || strings.HasPrefix(m.Reason, "spam: ") {
+				t.Errorf("a non-member's question: %+v, want held as a non-member's", m)
+			}
+			if n := holding.queuedTo("bob@elsewhere.example"); n != 1 {
+				t.Errorf("the non-member was told %d times that the post waits, want once", n)
 			}
 			_, held, err := holding.svc.Moderation().Held(context.Background(), list)
-			if err != nil || len(held) != 1 || spam.ScoreText(held[0].Spam) == "-" {
-				t.Errorf("the held queue: %d posts, score %q (%v)", len(held), spam.ScoreText(held[0].Spam), err)
+			if err != nil || len(held) != 2 || spam.ScoreText(held[0].Spam) == "-" {
+				t.Errorf("the held queue: %d posts (%v), want 2, the spam's with its score", len(held), err)
 			}
 			if n := holding.queuedTo("eve@spam.example"); n != 0 {
 				t.Errorf("the spammer was told %d times that the post waits", n)
