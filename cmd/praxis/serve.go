@@ -46,7 +46,7 @@ func serveFlags(fs *flag.FlagSet, cfg *config.Config) {
 	fs.StringVar(&cfg.Delivery, "delivery", cfg.Delivery, "smtp://[user:pass@]host:port[?tls=starttls|implicit|none], mx, or maildir:DIR (default maildir:DATA/outbox)")
 	fs.Var(config.NewURLListFlag(&cfg.IMAPIngest), "imap-ingest", "imaps://user:pass@host:port/MAILBOX?list=ADDR[&after=seen|move:FOLDER|delete]: take posts from a mailbox; repeatable")
 	fs.StringVar(&cfg.Hostname, "hostname", cfg.Hostname, "SMTP greeting and Message-ID domain")
-	fs.StringVar(&cfg.DNS, "dns", cfg.DNS, "DNS server host:port for MX, DMARC and DKIM look-ups")
+	fs.StringVar(&cfg.DNS, "dns", cfg.DNS, "DNS server host:port for MX, DMARC and DKIM look-ups, SPF and blocklists")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "certificate for STARTTLS")
 	fs.StringVar(&cfg.TLSKey, "tls-key", cfg.TLSKey, "key for STARTTLS")
 	fs.Int64Var(&cfg.MaxMessageBytes, "max-message-bytes", cfg.MaxMessageBytes, "largest message accepted")
