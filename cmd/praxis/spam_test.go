@@ -25,7 +25,7 @@ func TestSpamEndToEnd(t *testing.T) {
 	if out := praxis(t, data, "list", "show", "cop@example.org"); !strings.Contains(out, "spam:") || !strings.Contains(out, "hold at the filter's own threshold; blocklisted: reject; SPF fail: reject") {
 		t.Errorf("a new list's spam settings:\n%s", out)
 	}
-	for _, bad := range [][]string{{"--spam-action", "delete"}, {"--blocklist-action", "ignore"}, {"--spf-fail-action", "bounce"}, {"--spam-score", "-1"}} {
+	for _, bad := range [][]string{{"--spam-action", "delete"}, {"--blocklist-action", "ignore"}, {"--spf-fail-action", "bounce"}, {"--spam-score", "-1"}, {"--spam-score", "NaN"}} {
 		_, errOut, err := praxisRun(data, append([]string{"list", "set", "cop@example.org"}, bad...)...)
 		if err == nil || !strings.Contains(errOut, bad[0]) {
 			t.Errorf("list set %s %s: %v %q, want it refused naming the flag", bad[0], bad[1], err, errOut)

@@ -22,6 +22,7 @@ import (
 	"praxis/listserv/spam"
 	"praxis/listserv/spam/spamtest"
 	"praxis/listserv/store"
+	"praxis/listserv/store/pgtest"
 	"praxis/templates"
 )
 
@@ -44,10 +45,24 @@ type rig struct {
 	dns  *dnstest.Server
 }
 
-// newRig starts the service. front makes loopback the front MTA (smtpin's
-// default), whose address the checks do not ask about; otherwise the
-// test's own loopback address is the client the checks judge.
+// newRig starts the service on a SQLite store of its own, with the list
+// made as change says.
 func newRig(t *testing.T, cfg spam.Config, front bool, change func(l *store.List)) *rig {
+	t.Helper()
+	st, err := store.Open(context.Background(), t.TempDir(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	r := startRig(t, st, cfg, front)
+	r.makeList(change)
+	return r
+}
+
+// startRig starts a service on st. front makes loopback the front MTA
+// (smtpin's default), whose address the checks do not ask about;
+// otherwise the test's own loopback address is the client they judge.
+func startRig(t *testing.T, st *store.Store, cfg spam.Config, front bool) *rig {
 	t.Helper()
 	ctx := context.Background()
 	zone := dnstest.Zone{
@@ -56,28 +71,12 @@ func newRig(t *testing.T, cfg spam.Config, front bool, change func(l *store.List
 	}
 	srv := dnstest.Start(t, zone)
 	cfg.Resolver = dns.NewResolver(srv.Addr())
-	st, err := store.Open(ctx, t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc, err := listserv.New(ctx, st, listserv.Config{BaseURL: "https://lists.example.org", Hostname: "lists.example.org"}, templates.MustParse(), log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	svc.Screen(spam.New(cfg))
-	l := store.NewList(list, "CoP")
-	l.RequireExplicitDestination = false
-	if change != nil {
-		change(l)
-	}
-	if err := svc.CreateList(ctx, l); err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.AddMember(ctx, list, &listserv.Member{Address: "ann@example.net", Role: store.RoleMember}); err != nil {
-		t.Fatal(err)
-	}
 	rc := smtpin.Config{Addr: "127.0.0.1:0", Hostname: "lists.example.org"}
 	if !front {
 		rc.RateExempt = []netip.Prefix{}
@@ -93,6 +92,23 @@ func newRig(t *testing.T, cfg spam.Config, front bool, change func(l *store.List
 		in.Shutdown(ctx)
 	})
 	return &rig{t: t, svc: svc, st: st, addr: in.Addr().String(), dns: srv}
+}
+
+// makeList makes the list, with one member, ann@example.net.
+func (r *rig) makeList(change func(l *store.List)) {
+	r.t.Helper()
+	ctx := context.Background()
+	l := store.NewList(list, "CoP")
+	l.RequireExplicitDestination = false
+	if change != nil {
+		change(l)
+	}
+	if err := r.svc.CreateList(ctx, l); err != nil {
+		r.t.Fatal(err)
+	}
+	if err := r.svc.AddMember(ctx, list, &listserv.Member{Address: "ann@example.net", Role: store.RoleMember}); err != nil {
+		r.t.Fatal(err)
+	}
 }
 
 // post sends raw from mailFrom to the list over SMTP and returns the
@@ -337,5 +353,46 @@ func TestBlocklistAndSPF(t *testing.T) {
 	}
 	if n := front.dns.Queries(listedName); n != 0 {
 		t.Errorf("the blocklist was asked %d times about the front MTA", n)
+	}
+}
+
+// TestSeveralNodes: two nodes on one PostgreSQL database. The list's
+// settings, changed through one, are what the other applies at DATA; a
+// post one node received with its findings is held by the other's checks
+// with them.
+func TestSeveralNodes(t *testing.T) {
+	url := pgtest.URL(t)
+	open := func(node string) *store.Store {
+		st, err := store.Open(context.Background(), t.TempDir(), store.Options{DB: url, Node: node})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}
+	cfg := spam.Config{Zones: []string{"bl.example"}}
+	a := startRig(t, open("node-a"), cfg, false)
+	b := startRig(t, open("node-b"), cfg, false)
+	a.makeList(func(l *store.List) { l.PostPolicy, l.BlocklistAction = store.PostOpen, store.SpamHold })
+	listed := spam.QueryName(netip.MustParseAddr("127.0.0.1"), "bl.example")
+	a.dns.Set(listed, dnstest.A("127.0.0.2"))
+	b.dns.Set(listed, dnstest.A("127.0.0.2"))
+
+	if code, msg := b.post("eve@spam.example", message("eve@spam.example", "offer", "cheap")); code != 250 {
+		t.Fatalf("through node B, a list that holds: %d %q", code, msg)
+	}
+	if m := a.outcome(); m == nil || m.State != store.StateHeld || !strings.Contains(m.Reason, "bl.example (127.0.0.2)") {
+		t.Errorf("node B's post, checked by node A: %+v, want held with B's findings", m)
+	}
+	l, err := a.svc.List(context.Background(), list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.BlocklistAction = store.SpamReject
+	if err := a.svc.UpdateList(context.Background(), l); err != nil {
+		t.Fatal(err)
+	}
+	if code, msg := b.post("eve@spam.example", message("eve@spam.example", "offer", "cheap")); code != 550 || !strings.HasPrefix(msg, "5.7.1 ") {
+		t.Errorf("through node B after node A set reject: %d %q, want 550 5.7.1", code, msg)
 	}
 }
