@@ -169,7 +169,7 @@ func (s *pipeline) processPost(ctx context.Context, l *List, m *store.Message) e
 		// A non-member hears that the post waits; once a day at most, so
 		// a crash here, after which the post is checked again, does not
 		// tell them twice.
-		if facts.Member == nil {
+		if facts.Member == nil && !d.Spam {
 			if err := s.held.TellWaiting(ctx, l, m, sum.Header); err != nil {
 				return err
 			}

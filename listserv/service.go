@@ -55,6 +55,7 @@ type Service struct {
 	queued   chan struct{} // deliveries were queued: send them
 
 	in       *inbound.Spool
+	screen   inbound.Screener // the spam checks of live posts; nil: none
 	notices  *notice.Sender
 	held     *moderation.Queue
 	bounces  *bounce.Scorer
@@ -102,6 +103,9 @@ func (s *Service) wire(unsubKey, verpKey []byte) {
 		s.archiver = archive.NewArchiver(st, s.now)
 	}
 	s.in = inbound.New(st, func() { signal(s.received) }, cfg.Admin)
+	if s.screen != nil {
+		s.in.Screen(s.screen)
+	}
 	s.notices = notice.New(st, tpl, cfg.BaseURL, cfg.Hostname, s.now, func() { signal(s.queued) })
 	s.authors = authorship.New(cfg.DMARC, st, log, s.now)
 	s.held = moderation.New(moderation.Deps{
@@ -123,6 +127,13 @@ func (s *Service) wire(unsubKey, verpKey []byte) {
 	s.bounces = bounce.NewScorer(bounce.Deps{
 		Store: st, Notices: s.notices, VERP: s.verp, ConfirmURL: s.subs.ConfirmURL, Log: log, Now: s.now,
 	})
+}
+
+// Screen has every live post (SMTP, LMTP, an IMAP mailbox) checked for
+// spam by sc before its 250 (serve's --dnsbl, --rspamd, --spamd).
+func (s *Service) Screen(sc inbound.Screener) {
+	s.screen = sc
+	s.in.Screen(sc)
 }
 
 // Store returns the store the service works on.

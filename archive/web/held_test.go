@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"praxis/listserv"
+	"praxis/listserv/spam"
 	"praxis/listserv/store"
 )
 
@@ -68,5 +69,29 @@ func TestHeldPostFromNotice(t *testing.T) {
 	// The author, a non-member, was told once that the post waited.
 	if n, err := f.svc.Store().CountMessages(ctx, store.KindNotice, "s@example.com"); err != nil || n != 1 {
 		t.Errorf("the author was told %d times (%v), want 1", n, err)
+	}
+}
+
+// screenAll answers every post with its findings: the spam checks, as
+// serve's --spamd would have found the GTUBE.
+type screenAll struct{ found *store.Spam }
+
+func (s screenAll) Check(context.Context, spam.Input) *store.Spam { return s.found }
+
+// A post held as spam shows the content filter's score on the held page.
+func TestHeldSpamScore(t *testing.T) {
+	f := newArchiveFixture(t)
+	ctx := context.Background()
+	f.svc.Screen(screenAll{&store.Spam{Filter: "spamd", Scored: true, Score: 1003.5, Required: 5, Over: true, Rules: []string{"GTUBE"}}})
+	r, err := f.svc.Inbound().Resolve(ctx, "cop@example.org")
+	must(t, err)
+	must(t, f.svc.Inbound().Receive(ctx, listserv.Envelope{MailFrom: "s@example.com"}, []listserv.Route{r},
+		[]byte("From: s@example.com\r\nTo: cop@example.org\r\nSubject: Offer\r\nMessage-ID: <spam1@example.com>\r\n\r\nbuy\r\n")))
+	must(t, f.svc.ProcessReceived(ctx))
+	mod := f.client(t)
+	f.signIn(t, mod, "mod@example.net")
+	status, body, _ := get(t, mod, f.ts.URL+"/l/cop@example.org/held")
+	if status != 200 || !strings.Contains(body, "Spam score: <strong>1003.5</strong> (spamd, whose own threshold is 5.0)") || !strings.Contains(body, "spam: spamd scored 1003.5") {
+		t.Errorf("the held page: %d\n%s", status, body)
 	}
 }

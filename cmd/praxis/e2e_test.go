@@ -23,6 +23,7 @@ import (
 
 	"praxis/listserv/bench"
 	"praxis/listserv/delivery"
+	"praxis/listserv/spam/spamtest"
 	"praxis/listserv/store"
 )
 
@@ -45,6 +46,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	spamtest.Stop() // the spamd TestSpamEndToEnd started, if it did
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

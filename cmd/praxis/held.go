@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"praxis/listserv/moderation"
+	"praxis/listserv/spam"
 )
 
 func (c *cli) heldLs(fs *flag.FlagSet) runFunc {
@@ -28,13 +29,15 @@ func (c *cli) heldLs(fs *flag.FlagSet) runFunc {
 			return nil
 		}
 		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tRECEIVED\tFROM\tSUBJECT\tREASON")
+		// SCORE is the content filter's (spam.ScoreText): "-" for a post
+		// no filter scored.
+		fmt.Fprintln(tw, "ID\tRECEIVED\tFROM\tSUBJECT\tSCORE\tREASON")
 		for _, m := range ms {
 			from := m.FromAddr
 			if from == "" {
 				from = m.MailFrom
 			}
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", m.ID, m.ReceivedAt.Format("2006-01-02 15:04"), from, m.Subject, m.Reason)
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", m.ID, m.ReceivedAt.Format("2006-01-02 15:04"), from, m.Subject, spam.ScoreText(m.Spam), m.Reason)
 		}
 		return tw.Flush()
 	}

@@ -36,10 +36,14 @@ func listFlags(fs *flag.FlagSet, l *listserv.List) {
 	fs.IntVar(&l.SummaryWeekday, "summary-weekday", l.SummaryWeekday, "the day the weekly learning summary goes: 0 Sunday … 6 Saturday")
 	fs.IntVar(&l.DigestSizeKB, "digest-size-kb", l.DigestSizeKB, "send the digest early once this many KB of posts wait (0: only daily; Mailman uses 30)")
 	fs.StringVar(&l.RawAccess, "raw-access", l.RawAccess, "who may download posts as they came, addresses unhidden (raw, mbox, anonymous IMAP): anyone or members (signed in)")
+	fs.StringVar(&l.SpamAction, "spam-action", l.SpamAction, "a live post the content filter scores at --spam-score or more: hold, discard, reject (550 at DATA) or accept; a member's is at most held")
+	fs.Float64Var(&l.SpamScore, "spam-score", l.SpamScore, "the content filter's score from which --spam-action applies (0: the filter's own threshold)")
+	fs.StringVar(&l.BlocklistAction, "blocklist-action", l.BlocklistAction, "a live post from an address on a --dnsbl zone: hold, discard, reject (550 at DATA) or accept; a member's is at most held")
+	fs.StringVar(&l.SPFFailAction, "spf-fail-action", l.SPFFailAction, "a live post whose envelope sender's SPF says fail: hold, discard, reject (550 at DATA) or accept; a member's is at most held")
 }
 
 // listSettings names the flags of listFlags, for `list set`.
-var listSettings = []string{"name", "description", "subscribe", "post", "archive", "prefix", "nonmember-action", "max-message-kb", "max-recipients", "emergency", "require-explicit-destination", "dmarc", "roster", "hold-days", "time-zone", "digest-hour", "summary-weekday", "digest-size-kb", "raw-access"}
+var listSettings = []string{"name", "description", "subscribe", "post", "archive", "prefix", "nonmember-action", "max-message-kb", "max-recipients", "emergency", "require-explicit-destination", "dmarc", "roster", "hold-days", "time-zone", "digest-hour", "summary-weekday", "digest-size-kb", "raw-access", "spam-action", "spam-score", "blocklist-action", "spf-fail-action"}
 
 func (c *cli) listCreate(fs *flag.FlagSet) runFunc {
 	l := store.NewList("", "")
@@ -137,7 +141,7 @@ func listJSON(l *listserv.List) map[string]any {
 		"emergency": l.Emergency, "require_explicit_destination": l.RequireExplicitDestination,
 		"dmarc": l.DMARCAction, "roster": l.Roster, "hold_days": l.HoldDays,
 		"time_zone": l.TimeZone, "digest_hour": l.DigestHour, "summary_weekday": l.SummaryWeekday, "digest_size_kb": l.DigestSizeKB,
-		"raw_access": l.RawAccess,
+		"raw_access": l.RawAccess, "spam_action": l.SpamAction, "spam_score": l.SpamScore, "blocklist_action": l.BlocklistAction, "spf_fail_action": l.SPFFailAction,
 	}
 }
 
@@ -214,6 +218,11 @@ func (c *cli) listShow(fs *flag.FlagSet) runFunc {
 		fmt.Fprintf(tw, "roster:\t%s\n", l.Roster)
 		fmt.Fprintf(tw, "raw posts:\t%s\n", l.RawAccess)
 		fmt.Fprintf(tw, "held posts expire:\t%s\n", limit(l.HoldDays, "days"))
+		threshold := "the filter's own threshold"
+		if l.SpamScore > 0 {
+			threshold = fmt.Sprintf("score %g", l.SpamScore)
+		}
+		fmt.Fprintf(tw, "spam:\t%s at %s; blocklisted: %s; SPF fail: %s\n", l.SpamAction, threshold, l.BlocklistAction, l.SPFFailAction)
 		fmt.Fprintf(tw, "digest:\tdaily at %02d:00 %s%s\n", l.DigestHour, l.TimeZone, map[bool]string{true: fmt.Sprintf(", or once %d KB wait", l.DigestSizeKB), false: ""}[l.DigestSizeKB > 0])
 		fmt.Fprintf(tw, "learning summary:\tweekly on %s\n", time.Weekday(l.SummaryWeekday))
 		fmt.Fprintf(tw, "members:\t%d (%d owners, %d moderators)\n", len(members), counts[listserv.RoleOwner], counts[listserv.RoleModerator])
@@ -296,6 +305,14 @@ func (c *cli) listSet(fs *flag.FlagSet) runFunc {
 				cur.DigestSizeKB = l.DigestSizeKB
 			case "raw-access":
 				cur.RawAccess = l.RawAccess
+			case "spam-action":
+				cur.SpamAction = l.SpamAction
+			case "spam-score":
+				cur.SpamScore = l.SpamScore
+			case "blocklist-action":
+				cur.BlocklistAction = l.BlocklistAction
+			case "spf-fail-action":
+				cur.SPFFailAction = l.SPFFailAction
 			}
 		})
 		if err := svc.UpdateList(ctx, cur); err != nil {

@@ -31,6 +31,7 @@ import (
 	"praxis/listserv/dns"
 	"praxis/listserv/imapin"
 	"praxis/listserv/smtpin"
+	"praxis/listserv/spam"
 	"praxis/listserv/store"
 )
 
@@ -45,7 +46,7 @@ func serveFlags(fs *flag.FlagSet, cfg *config.Config) {
 	fs.StringVar(&cfg.Delivery, "delivery", cfg.Delivery, "smtp://[user:pass@]host:port[?tls=starttls|implicit|none], mx, or maildir:DIR (default maildir:DATA/outbox)")
 	fs.Var(config.NewURLListFlag(&cfg.IMAPIngest), "imap-ingest", "imaps://user:pass@host:port/MAILBOX?list=ADDR[&after=seen|move:FOLDER|delete]: take posts from a mailbox; repeatable")
 	fs.StringVar(&cfg.Hostname, "hostname", cfg.Hostname, "SMTP greeting and Message-ID domain")
-	fs.StringVar(&cfg.DNS, "dns", cfg.DNS, "DNS server host:port for MX, DMARC and DKIM look-ups")
+	fs.StringVar(&cfg.DNS, "dns", cfg.DNS, "DNS server host:port for MX, DMARC and DKIM look-ups, SPF and blocklists")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "certificate for STARTTLS")
 	fs.StringVar(&cfg.TLSKey, "tls-key", cfg.TLSKey, "key for STARTTLS")
 	fs.Int64Var(&cfg.MaxMessageBytes, "max-message-bytes", cfg.MaxMessageBytes, "largest message accepted")
@@ -56,6 +57,9 @@ func serveFlags(fs *flag.FlagSet, cfg *config.Config) {
 	fs.IntVar(&cfg.MXPort, "mx-port", cfg.MXPort, "port of MX hosts for --delivery mx")
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&cfg.Admin, "admin", cfg.Admin, "the site administrator's address: gets LIST-owner@ mail of lists with no owner (without it, that mail is refused)")
+	fs.Var(config.NewListFlag(&cfg.DNSBL), "dnsbl", "DNS blocklists checked for the connecting address of live inbound mail (ZONE,…)")
+	fs.StringVar(&cfg.Rspamd, "rspamd", cfg.Rspamd, "rspamd's URL (http://127.0.0.1:11333): the content filter of live inbound mail")
+	fs.StringVar(&cfg.Spamd, "spamd", cfg.Spamd, "SpamAssassin's spamd (HOST:PORT): the content filter of live inbound mail")
 	fs.Var(config.NewListFlag(&cfg.TrustedProxy), "trusted-proxy", "a reverse proxy (CIDR) whose X-Forwarded-For is believed (rate limits, logs); repeatable or comma-separated")
 }
 
@@ -170,6 +174,7 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 		return err
 	}
 	defer closeStore()
+	svc.Screen(spamChecks(cfg, resolver, log))
 	idx, err := openIndex(ctx, svc, cfg.Data, log, 0)
 	if err != nil {
 		return err
@@ -468,4 +473,22 @@ func nodeName(data string) string {
 		data = abs
 	}
 	return host + ":" + data
+}
+
+// spamChecks builds the spam checks of live inbound mail: SPF always,
+// the blocklists of --dnsbl and the content filter of --rspamd or --spamd
+// when given, on the resolver of --dns.
+func spamChecks(cfg *config.Config, resolver *net.Resolver, log *slog.Logger) *spam.Checker {
+	var filter spam.Filter
+	switch {
+	case cfg.Rspamd != "":
+		filter = spam.NewRspamd(cfg.Rspamd)
+	case cfg.Spamd != "":
+		filter = spam.NewSpamd(cfg.Spamd)
+	}
+	zones := cfg.Zones()
+	if filter != nil || len(zones) > 0 {
+		log.Info("spam checks", "dnsbl", strings.Join(zones, ","), "rspamd", cfg.Rspamd, "spamd", cfg.Spamd)
+	}
+	return spam.New(spam.Config{Resolver: resolver, Zones: zones, Filter: filter, Log: log.With("part", "spam")})
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"praxis/listserv/inbound"
+	"praxis/listserv/spam"
 	"praxis/listserv/store"
 )
 
@@ -13,6 +14,9 @@ type Decision struct {
 	State  string // store.StateAccepted, StateHeld, StateRejected, StateDiscarded, StateDropped
 	Reason string // for the moderator's notice, the log, the sender's rejection
 	Author string // who the rules took the author to be
+	// Spam is set when the spam checks decided: the sender, likely
+	// forged, is not told that the post waits.
+	Spam bool
 }
 
 // Decide applies the posting rule chain to the facts: loops, bounces and
@@ -43,6 +47,19 @@ func Decide(f Facts) Decision {
 		return Decision{State: store.StateDiscarded, Reason: "banned address " + author, Author: author}
 	}
 	member := f.Member
+	// After the bans, before the rules that let a post in: what the spam
+	// checks found, with the list's settings (a member's post at most
+	// held). A refusal was the 250's to make; one that reaches here (the
+	// list changed since, or an IMAP mailbox's post) is held, since a
+	// rejection notice to a spammer's forged sender is backscatter. A
+	// From that names a member counts as a member's here even when it
+	// is not authenticated, as it did at the 250: held, never discarded.
+	if v := spam.Judge(l, f.Spam, member != nil || f.Unauthenticated != ""); v.Action != "" {
+		if v.Action == store.SpamDiscard {
+			return Decision{State: store.StateDiscarded, Reason: "spam: " + v.Reason, Author: author, Spam: true}
+		}
+		return Decision{State: store.StateHeld, Reason: "spam: " + v.Reason, Author: author, Spam: true}
+	}
 	if member != nil && member.Moderated {
 		return held("the member's posts are moderated")
 	}

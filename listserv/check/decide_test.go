@@ -19,6 +19,12 @@ func TestDecide(t *testing.T) {
 	member := &store.Member{Address: "ann@example.net", Role: store.RoleMember}
 	owner := &store.Member{Address: "own@example.net", Role: store.RoleOwner}
 	moderated := &store.Member{Address: "mod@example.net", Role: store.RoleMember, Moderated: true}
+	gtube := &store.Spam{Filter: "spamd", Scored: true, Score: 1003.5, Required: 5, Over: true, Rules: []string{"GTUBE"}}
+	spamList := func(action string) func(*store.List) {
+		return func(l *store.List) {
+			l.SpamAction, l.BlocklistAction, l.SPFFailAction = action, store.SpamReject, store.SpamReject
+		}
+	}
 	post := func(f Facts) Facts {
 		if f.List == nil {
 			f.List = list(nil)
@@ -50,6 +56,13 @@ func TestDecide(t *testing.T) {
 		{"banned", post(Facts{Member: member, Banned: true}), store.StateDiscarded, "banned address ann@example.net"},
 		{"moderated member", post(Facts{Member: moderated, Author: "mod@example.net"}), store.StateHeld, "the member's posts are moderated"},
 		{"non-member held", post(Facts{Author: "eve@example.com"}), store.StateHeld, "post from non-member eve@example.com"},
+		{"spam held, before the non-member rule", post(Facts{Author: "eve@example.com", Spam: gtube, List: list(spamList(store.SpamHold))}), store.StateHeld, "spam: spamd scored 1003.5"},
+		{"spam discarded", post(Facts{Author: "eve@example.com", Spam: gtube, List: list(spamList(store.SpamDiscard))}), store.StateDiscarded, "spam: spamd scored"},
+		{"a refusal not made at DATA is a hold", post(Facts{Author: "eve@example.com", Spam: gtube, List: list(spamList(store.SpamReject))}), store.StateHeld, "spam: spamd scored"},
+		{"a member's spam is held, not discarded", post(Facts{Member: member, Spam: gtube, List: list(spamList(store.SpamDiscard))}), store.StateHeld, "spam: spamd scored"},
+		{"an unauthenticated member's spam is held, not discarded", post(Facts{Author: "ann@example.net", Unauthenticated: "From not authenticated: dmarc fail", Spam: gtube, List: list(spamList(store.SpamDiscard))}), store.StateHeld, "spam: "},
+		{"spam on a list that accepts it", post(Facts{Member: member, Spam: gtube, List: list(spamList(store.SpamAccept))}), store.StateAccepted, ""},
+		{"a ban beats spam", post(Facts{Member: member, Banned: true, Spam: gtube, List: list(spamList(store.SpamHold))}), store.StateDiscarded, "banned address"},
 		{"non-member, not authenticated", post(Facts{Author: "ann@example.net", Unauthenticated: "From not authenticated: dmarc fail"}), store.StateHeld, "post from non-member ann@example.net (From not authenticated: dmarc fail)"},
 		{"non-member rejected", post(Facts{Author: "eve@example.com", List: list(func(l *store.List) { l.NonmemberAction = store.ActionReject })}), store.StateRejected, "post from non-member eve@example.com"},
 		{"non-member discarded", post(Facts{Author: "eve@example.com", List: list(func(l *store.List) { l.NonmemberAction = store.ActionDiscard })}), store.StateDiscarded, "post from non-member eve@example.com"},

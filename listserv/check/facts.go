@@ -41,6 +41,9 @@ type Facts struct {
 	NamesList  bool     // the list's address is in To or Cc
 	Recipients int      // the addresses in To and Cc
 	Size       int      // bytes
+	// Spam is what the spam checks found before the 250; nil for a post
+	// they did not look at.
+	Spam *store.Spam
 }
 
 // automatic tells whether the post is a loop, a bounce or an auto-reply:
@@ -70,7 +73,7 @@ type Source interface {
 // is checked again later, since not knowing is not "not a member".
 func Gather(ctx context.Context, src Source, l *store.List, m *store.Message, sum inbound.Summary) (Facts, error) {
 	h := sum.Header
-	f := Facts{List: l, Subject: sum.Subject, Size: len(m.Raw), NullSender: m.MailFrom == ""}
+	f := Facts{List: l, Subject: sum.Subject, Size: len(m.Raw), NullSender: m.MailFrom == "", Spam: m.Spam}
 	listID := ListIDValue(l.Address)
 	for _, v := range h.Values("List-Id") {
 		if strings.Contains(strings.ToLower(v), "<"+listID+">") {

@@ -83,6 +83,16 @@ type Config struct {
 	// a list that has no owner goes there; "" refuses it at RCPT.
 	Admin string `toml:"admin"`
 
+	// DNSBL are the DNS blocklist zones the connecting address of live
+	// inbound mail is looked up in (RFC 5782); none by default. An entry
+	// may hold several, comma-separated.
+	DNSBL []string `toml:"dnsbl"`
+	// Rspamd is rspamd's normal worker (http://127.0.0.1:11333) and
+	// Spamd SpamAssassin's spamd (127.0.0.1:783): the content filter of
+	// live inbound mail, one of them or none.
+	Rspamd string `toml:"rspamd"`
+	Spamd  string `toml:"spamd"`
+
 	// unknown holds the file's keys that name no setting: Validate
 	// reports them with every other problem.
 	unknown []string
@@ -205,6 +215,24 @@ func (c *Config) Validate() error {
 			bad("admin: %q is not a mail address (admin@example.org)", c.Admin)
 		}
 	}
+	for _, z := range c.Zones() {
+		if !isZone(z) {
+			bad("dnsbl: %q is not a DNS zone (zen.spamhaus.org)", z)
+		}
+	}
+	if c.Rspamd != "" {
+		if u, err := url.Parse(c.Rspamd); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("rspamd: %q is not an http(s) URL (http://127.0.0.1:11333)", c.Rspamd)
+		}
+	}
+	if c.Spamd != "" {
+		if err := checkHostPort(c.Spamd); err != nil {
+			bad("spamd: %q %v", c.Spamd, err)
+		}
+	}
+	if c.Rspamd != "" && c.Spamd != "" {
+		bad("rspamd and spamd: one content filter at a time")
+	}
 	if _, err := c.TrustedProxies(); err != nil {
 		errs = append(errs, err)
 	}
@@ -267,6 +295,40 @@ func (c *Config) DBRedacted() string {
 		return "(unparsable URL)"
 	}
 	return redactURL(u)
+}
+
+// Zones are the --dnsbl zones, each entry split at commas.
+func (c *Config) Zones() []string {
+	var out []string
+	for _, entry := range c.DNSBL {
+		for _, z := range strings.Split(entry, ",") {
+			if z = strings.TrimSpace(z); z != "" {
+				out = append(out, z)
+			}
+		}
+	}
+	return out
+}
+
+// isZone tells whether z is a DNS name a blocklist may be: labels of
+// letters, digits, hyphens and underscores, at least two of them.
+func isZone(z string) bool {
+	z = strings.TrimSuffix(z, ".")
+	labels := strings.Split(z, ".")
+	if len(labels) < 2 || len(z) > 200 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" || len(l) > 63 {
+			return false
+		}
+		for _, r := range l {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // TrustedProxies parses TrustedProxy: each entry split at commas, each

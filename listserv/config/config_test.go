@@ -137,3 +137,28 @@ func TestDB(t *testing.T) {
 		}
 	}
 }
+
+// TestSpamSettings: the file's dnsbl, rspamd and spamd keys are read, zones
+// split at commas; bad ones are reported with the rest, and two content
+// filters at once are refused.
+func TestSpamSettings(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "praxis.toml")
+	must(t, os.WriteFile(path, []byte("dnsbl = [\"zen.spamhaus.org, bl.example.\", \"psbl.surriel.com\"]\nspamd = \"127.0.0.1:783\"\n"), 0o600))
+	c := Default()
+	must(t, c.Load(path))
+	c.Finish()
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(c.Zones(), " "); got != "zen.spamhaus.org bl.example. psbl.surriel.com" || c.Spamd != "127.0.0.1:783" {
+		t.Errorf("zones %q, spamd %q", got, c.Spamd)
+	}
+	bad := Default()
+	bad.DNSBL, bad.Rspamd, bad.Spamd = []string{"zen spamhaus", "localhost", "x..y"}, "ftp://127.0.0.1", "127.0.0.1"
+	err := bad.Validate()
+	for _, want := range []string{`dnsbl: "zen spamhaus"`, `dnsbl: "localhost"`, `dnsbl: "x..y"`, "rspamd: \"ftp://", "spamd: \"127.0.0.1\"", "one content filter at a time"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not mention %q", err, want)
+		}
+	}
+}

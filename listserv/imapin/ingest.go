@@ -637,7 +637,9 @@ func (in *Ingester) take(ctx context.Context, c *client.Client, uidValidity uint
 		case errors.Is(err, store.ErrDuplicate):
 			// Taken by an earlier process; its after-action, if owed,
 			// is retried by actOwed.
-		case errors.Is(err, inbound.ErrAmbiguousAuthor):
+		case errors.Is(err, inbound.ErrAmbiguousAuthor), errors.Is(err, inbound.ErrSpam):
+			// Left in the mailbox, recorded as refused with the reason:
+			// what SMTP's 550 would have told the sender.
 			if err := in.refuse(ctx, key, "refused as SMTP would (550 5.7.1): "+err.Error()); err != nil {
 				return posted, last, err
 			}

@@ -18,6 +18,7 @@ import (
 	"praxis/listserv/imapin"
 	"praxis/listserv/imapin/imapintest"
 	"praxis/listserv/inbound"
+	"praxis/listserv/spam"
 	"praxis/listserv/store"
 )
 
@@ -550,4 +551,49 @@ func TestIngestTLS(t *testing.T) {
 		return err == nil && strings.Contains(src.LastError, "certificate")
 	})
 	r.stop()
+}
+
+// flagMarked is the spam checks, as a content filter that scores a
+// message with X-Test-Spam over its threshold would find; it notes
+// whether it was ever given a connecting address.
+type flagMarked struct{ sawAddress atomic.Bool }
+
+func (s *flagMarked) Check(_ context.Context, in spam.Input) *store.Spam {
+	if in.IP.IsValid() {
+		s.sawAddress.Store(true)
+	}
+	if strings.Contains(string(in.Raw), "X-Test-Spam:") {
+		return &store.Spam{Filter: "spamd", Scored: true, Score: 1003.5, Over: true, Rules: []string{"GTUBE"}}
+	}
+	return &store.Spam{Filter: "spamd", Scored: true, Score: 0.5}
+}
+
+// A post the content filter flags, taken from a mailbox for a list that
+// refuses spam, is refused as SMTP would refuse it: left in the mailbox,
+// recorded with the reason; the others are posted. No address connected
+// to us, so none is given to the checks (SPF, blocklists).
+func TestIngestSpamRefused(t *testing.T) {
+	f := newFixture(t)
+	f.list.SpamAction = store.SpamReject
+	if err := f.st.UpdateList(context.Background(), f.list); err != nil {
+		t.Fatal(err)
+	}
+	screen := &flagMarked{}
+	f.recv.Screen(screen)
+	f.dc.Append("INBOX", mail(1, ""), mail(2, "X-Test-Spam: yes\r\n"), mail(3, ""))
+	r := f.start(f.dc.URL("INBOX", f.list.Address, ""), nil)
+	f.waitSpooled(2)
+	r.waitPasses(t, 1)
+	r.stop()
+	if got := f.spooled(); len(got) != 2 || got["post-2@example.net"] != 0 {
+		t.Errorf("spooled %v, want posts 1 and 3", got)
+	}
+	u, _ := config.ParseIngestURL(f.dc.URL("INBOX", f.list.Address, ""))
+	state, reason, _, err := f.st.Ingested(context.Background(), store.IngestKey{Source: u.Source(), UIDValidity: uidValidity(t, f.dc, "INBOX"), UID: 2})
+	if err != nil || state != "refused" || !strings.Contains(reason, "550 5.7.1") || !strings.Contains(reason, "GTUBE") {
+		t.Errorf("the flagged post: %q %q (%v), want refused with the filter's reason", state, reason, err)
+	}
+	if screen.sawAddress.Load() {
+		t.Error("the checks were given a connecting address for mail from a mailbox")
+	}
 }

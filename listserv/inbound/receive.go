@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"strings"
 
 	"github.com/emersion/go-message"
@@ -12,6 +13,7 @@ import (
 
 	"praxis/listserv/dmarc"
 	"praxis/listserv/mailmsg"
+	"praxis/listserv/spam"
 	"praxis/listserv/store"
 )
 
@@ -30,6 +32,19 @@ var (
 	// administrator to take its mail instead: accepting it would lose
 	// it without a word.
 	ErrNoOwner = errors.New("the list has no owner and the site no administrator")
+	// ErrSpam: a live post the spam checks flagged, on a list that
+	// refuses such posts (store.SpamReject); refused before the 250, so
+	// the sender hears of it and nothing is kept. The error says why;
+	// errors.Is tells which check by the three below.
+	ErrSpam = errors.New("refused as spam")
+	// ErrSPFFail: the envelope sender's domain says, by SPF, that the
+	// connecting address may not send its mail (RFC 7208 §8.4).
+	ErrSPFFail = fmt.Errorf("SPF fail: %w", ErrSpam)
+	// ErrBlocklisted: the connecting address is on a --dnsbl zone.
+	ErrBlocklisted = fmt.Errorf("blocklisted: %w", ErrSpam)
+	// ErrSpamContent: the content filter scored the post over the list's
+	// threshold.
+	ErrSpamContent = fmt.Errorf("content: %w", ErrSpam)
 )
 
 // Envelope is the SMTP transaction around a message.
@@ -40,6 +55,11 @@ type Envelope struct {
 	// recorded in the spool's transaction, and a key already recorded
 	// spools nothing (store.ErrDuplicate), so the message is posted once.
 	Ingest *store.IngestKey
+	// Client is the connecting address the spam checks ask SPF and the
+	// blocklists about, and HELO the name it gave; Client is invalid
+	// where none speaks for the sender (a front MTA, an IMAP mailbox).
+	Client netip.Addr
+	HELO   string
 }
 
 // Receiver is what a transport adapter (SMTP and LMTP in smtpin, an IMAP
@@ -55,6 +75,8 @@ type Store interface {
 	ServesDomain(ctx context.Context, domain string) (bool, error)
 	ListByAddress(ctx context.Context, address string) (*store.List, error)
 	MembersWithRole(ctx context.Context, listID int64, role string) ([]*store.Member, error)
+	// Member finds addr's membership; store.ErrNotFound for none.
+	Member(ctx context.Context, listID int64, addr string) (*store.Member, error)
 	Spool(ctx context.Context, msgs ...*store.Message) error
 	SpoolIngest(ctx context.Context, key store.IngestKey, msgs ...*store.Message) error
 }
@@ -68,7 +90,17 @@ type Spool struct {
 	// admin is the site administrator, who gets the owner mail of lists
 	// without owners; "" refuses that mail at RCPT.
 	admin string
+	// screen runs the spam checks on live posts; nil runs none.
+	screen Screener
 }
+
+// Screener runs the spam checks on a live post (spam.Checker).
+type Screener interface {
+	Check(ctx context.Context, in spam.Input) *store.Spam
+}
+
+// Screen has every live post checked for spam by sc before its 250.
+func (s *Spool) Screen(sc Screener) { s.screen = sc }
 
 var _ Receiver = (*Spool)(nil)
 
@@ -128,16 +160,26 @@ func (s *Spool) Receive(ctx context.Context, env Envelope, routes []Route, raw [
 	if sum.FromFields > 1 {
 		return fmt.Errorf("receive: %d From fields: %w", sum.FromFields, ErrAmbiguousAuthor)
 	}
+	found := s.checkSpam(ctx, env, routes, raw)
 	for _, r := range routes {
 		l, err := s.store.ListByAddress(ctx, r.List)
 		if err != nil {
 			return fmt.Errorf("receive for %s: %w", r.List, err)
 		}
-		msgs = append(msgs, &store.Message{
+		m := &store.Message{
 			ListID: l.ID, ListAddress: l.Address, Kind: r.Kind, Extra: r.Extra,
 			MailFrom: env.MailFrom, Rcpt: Address(r.List, r.Kind), Remote: env.Remote,
 			Raw: raw, MessageID: sum.MessageID, FromAddr: sum.From, Subject: sum.Subject,
-		})
+		}
+		if r.Kind == store.KindPost && found != nil {
+			// One list that refuses it refuses the message: an SMTP
+			// transaction has one reply for all its recipients.
+			if err := s.refuseSpam(ctx, l, found, sum.From); err != nil {
+				return err
+			}
+			m.Spam = found
+		}
+		msgs = append(msgs, m)
 	}
 	var err error
 	if env.Ingest != nil {
@@ -150,6 +192,44 @@ func (s *Spool) Receive(ctx context.Context, env Envelope, routes []Route, raw [
 	}
 	s.spooled()
 	return nil
+}
+
+// checkSpam runs the spam checks once for a message with a post among its
+// routes: mail to a list's other addresses (the robot, owners, bounces)
+// is no post to keep off the list.
+func (s *Spool) checkSpam(ctx context.Context, env Envelope, routes []Route, raw []byte) *store.Spam {
+	if s.screen == nil {
+		return nil
+	}
+	for _, r := range routes {
+		if r.Kind == store.KindPost {
+			return s.screen.Check(ctx, spam.Input{IP: env.Client, HELO: env.HELO, MailFrom: env.MailFrom, Raw: raw})
+		}
+	}
+	return nil
+}
+
+// refuseSpam returns the error that refuses a post to l with the findings
+// found from author, when l refuses it; nil lets it in, to the checks
+// that hold or discard it. Membership is the From's, taken at its word:
+// a forged member's address gets a post held at worst, never refused.
+func (s *Spool) refuseSpam(ctx context.Context, l *store.List, found *store.Spam, author string) error {
+	member := false
+	if author != "" {
+		_, err := s.store.Member(ctx, l.ID, author)
+		switch {
+		case err == nil:
+			member = true
+		case !errors.Is(err, store.ErrNotFound):
+			return fmt.Errorf("receive for %s: %w", l.Address, err)
+		}
+	}
+	v := spam.Judge(l, found, member)
+	if v.Action != store.SpamReject {
+		return nil
+	}
+	cause := map[spam.Cause]error{spam.CauseSPF: ErrSPFFail, spam.CauseBlocklist: ErrBlocklisted, spam.CauseContent: ErrSpamContent}[v.Cause]
+	return fmt.Errorf("%s: %s: %w", l.Address, v.Reason, cause)
 }
 
 // Summary is what the spool, listings and the checks read of a message's

@@ -37,6 +37,14 @@ var (
 	// RFC 5322 §3.6 allows one From field; RFC 7489 §6.6.1 lets a receiver
 	// reject mail with more; RFC 3463 X.7.1: message refused.
 	errAmbiguousAuthor = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "More than one From field: the author is ambiguous"}
+	// RFC 7208 §8.4 (fail: reject with 550), RFC 7372 §3.2 X.7.23: SPF
+	// validation failed.
+	errSPFFail = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 23}, Message: "SPF of the sender's domain does not allow your address to send its mail"}
+	// RFC 5782 §2.1 (a DNSBL listing), RFC 3463 X.7.1: delivery not
+	// authorized, message refused.
+	errBlocklisted = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "Your address is on a DNS blocklist this site uses"}
+	// RFC 3463 X.7.1: message refused (the content filter's verdict).
+	errSpamContent = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "Message refused as spam"}
 	// RFC 5321 §4.5.3.1.6, RFC 3463 X.5.2: syntax error (line too long).
 	errLineTooLong = &smtp.SMTPError{Code: 500, EnhancedCode: smtp.EnhancedCode{5, 5, 2}, Message: "Line too long"}
 )
@@ -62,6 +70,16 @@ func reply(log *slog.Logger, err error, attrs ...any) error {
 		return errBadAddress
 	case errors.Is(err, inbound.ErrAmbiguousAuthor):
 		return errAmbiguousAuthor
+	case errors.Is(err, inbound.ErrSpam):
+		// The reason (which check, what it found) goes to the log only.
+		log.Info("post refused as spam", append(attrs, "err", err)...)
+		switch {
+		case errors.Is(err, inbound.ErrSPFFail):
+			return errSPFFail
+		case errors.Is(err, inbound.ErrBlocklisted):
+			return errBlocklisted
+		}
+		return errSpamContent
 	}
 	id := logID()
 	log.Error("smtp transaction failed", append(attrs, "err", err, "log_id", id)...)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -56,6 +57,11 @@ func TestReceiverContract(t *testing.T) {
 	}{
 		{"accepted", nil, 250, ""},
 		{"two From fields", fmt.Errorf("receive: 2 From fields: %w", inbound.ErrAmbiguousAuthor), 550, "5.7.1"},
+		// The spam refusals (RFC 7208 §8.4, RFC 7372 §3.2 for SPF); their
+		// reasons (zones, scores) go to the log, not to the client.
+		{"SPF fail", fmt.Errorf("cop@example.org: SPF fail for disk on fire: %w", inbound.ErrSPFFail), 550, "5.7.23"},
+		{"blocklisted", fmt.Errorf("cop@example.org: disk on fire (127.0.0.2): %w", inbound.ErrBlocklisted), 550, "5.7.1"},
+		{"spam content", fmt.Errorf("cop@example.org: spamd scored disk on fire: %w", inbound.ErrSpamContent), 550, "5.7.1"},
 		{"store trouble", errors.New("disk on fire"), 451, "4.3.0"},
 	}
 	for _, tc := range cases {
@@ -85,6 +91,49 @@ func TestReceiverContract(t *testing.T) {
 			}
 			if fmt.Sprint(rcv.got) != fmt.Sprint(want) {
 				t.Errorf("handed over %q, want %q", rcv.got, want)
+			}
+		})
+	}
+}
+
+// envReceiver keeps the envelopes it is handed.
+type envReceiver struct {
+	memReceiver
+	envs []inbound.Envelope
+}
+
+func (r *envReceiver) Receive(ctx context.Context, env inbound.Envelope, routes []inbound.Route, raw []byte) error {
+	r.mu.Lock()
+	r.envs = append(r.envs, env)
+	r.mu.Unlock()
+	return r.memReceiver.Receive(ctx, env, routes, raw)
+}
+
+// TestEnvelopeClient: the spam checks are handed the client's address and
+// HELO name, except for a rate-exempt client (a front MTA on loopback),
+// whose address is not the sender's.
+func TestEnvelopeClient(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		exempt []netip.Prefix
+		want   string
+	}{
+		{"a client", []netip.Prefix{}, "127.0.0.1"},
+		{"the front MTA", nil, "invalid IP"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rcv := &envReceiver{}
+			srv := start(t, rcv, Config{RateExempt: tc.exempt})
+			cv := dial(t, srv.Addr().String())
+			cv.cmd(250, "", "EHLO client.example.net")
+			cv.cmd(250, "", "MAIL FROM:<alice@example.net>")
+			cv.cmd(250, "", "RCPT TO:<cop@example.org>")
+			cv.cmd(354, "", "DATA")
+			cv.cmd(250, "", "Subject: hi\r\n\r\nhello\r\n.")
+			rcv.mu.Lock()
+			defer rcv.mu.Unlock()
+			if len(rcv.envs) != 1 || rcv.envs[0].Client.String() != tc.want || rcv.envs[0].HELO != "client.example.net" {
+				t.Errorf("envelopes %+v, want the client %s and its HELO", rcv.envs, tc.want)
 			}
 		})
 	}

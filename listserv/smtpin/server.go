@@ -71,7 +71,9 @@ type Config struct {
 	RatePerSecond float64
 	RateBurst     int
 	// RateExempt lists client networks not rate limited; default loopback,
-	// where the front MTA of an LMTP set-up lives.
+	// where the front MTA of an LMTP set-up lives. Their address is not
+	// asked about by the spam checks (SPF, blocklists): it is the front
+	// MTA's, not the sender's.
 	RateExempt []netip.Prefix
 	TLS        *tls.Config // enables STARTTLS when set
 	// Memory is the budget for messages in transit, shared by the
@@ -471,7 +473,13 @@ func (s *session) withData(r io.Reader, hand func(env inbound.Envelope, raw []by
 		return err
 	}
 	defer release()
-	return hand(inbound.Envelope{MailFrom: s.from, Remote: s.remote}, raw)
+	env := inbound.Envelope{MailFrom: s.from, Remote: s.remote, HELO: s.c.Hostname()}
+	// A client in RateExempt is the front MTA: its address says nothing
+	// of the sender's, so SPF and the blocklists are not asked about it.
+	if a, err := netip.ParseAddr(s.ip); err == nil && !s.exempt {
+		env.Client = a.Unmap()
+	}
+	return hand(env, raw)
 }
 
 // LMTPData stores the message once per recipient and reports each

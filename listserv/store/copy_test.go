@@ -35,6 +35,8 @@ var copyFixture = []string{
 		"VALUES (1, 1, 'cop@example.org', 'post', 'ann@example.net', 'cop@example.org', X'46726f6d3a20610d0a0d0a00ff0d0a', 'accepted', 'a@x', 'ann@example.net', 'hello', 1700000200, 1700000201), " +
 		"(2, 1, 'cop@example.org', 'post', 'eve@example.net', 'cop@example.org', X'00', 'held', 'b@x', 'eve@example.net', CAST(X'43616665802100' AS TEXT), 1700000300, 1700000300), " +
 		"(3, NULL, 'cop-request@example.org', 'request', 'bob@example.net', 'cop-request@example.org', X'', 'done', '', '', '', 1700000400, 1700000400)",
+	`UPDATE lists SET spam_action = 'discard', spam_score = 7.25, blocklist_action = 'hold', spf_fail_action = 'accept' WHERE id = 2`,
+	`UPDATE messages SET spam = '{"spf":"fail","spf_domain":"example.net","filter":"spamd","scored":true,"score":1003.5,"required":5,"over":true,"rules":["GTUBE"]}' WHERE id = 2`,
 	`INSERT INTO deliveries (id, message_id, list_id, rcpt, mode, env_from, state, attempts, next_at, created_at, done_at, lease_node, lease_until)
 		VALUES (1, 1, 1, 'ann@example.net', 'each', 'cop-bounces@example.org', 'done', 1, 1700000200, 1700000200, 1700000210, 'node-a', 0),
 		(2, 1, 1, 'bob@example.net', 'each', 'cop-bounces@example.org', 'queued', 0, 1700000200, 1700000200, NULL, 'node-a:/srv/praxis', 1700000260),

@@ -44,11 +44,23 @@ type List struct {
 	// addresses unhidden (migration 0021): RawAnyone, every reader of
 	// the archive; RawMembers, members signed in only.
 	RawAccess string
+
+	// What happens to a live post the spam checks flag (migration 0026):
+	// SpamAction when the content filter scores it at SpamScore or more
+	// (0: at the filter's own threshold), BlocklistAction when the
+	// connecting address is on a --dnsbl zone, SPFFailAction when the
+	// envelope sender's SPF says fail. Each is SpamHold, SpamDiscard,
+	// SpamReject or SpamAccept; a member's post is at most held.
+	SpamAction      string
+	SpamScore       float64
+	BlocklistAction string
+	SPFFailAction   string
 }
 
 const listCols = `id, address, name, description, subscribe_policy, post_policy, archive_policy, prefix, created_at,
 	nonmember_action, max_message_kb, max_recipients, emergency, require_explicit_destination, dmarc_action, roster, hold_days,
-	time_zone, digest_hour, summary_weekday, digest_size_kb, raw_access`
+	time_zone, digest_hour, summary_weekday, digest_size_kb, raw_access,
+	spam_action, spam_score, blocklist_action, spf_fail_action`
 
 func scanList(row interface{ Scan(...any) error }) (*List, error) {
 	var l List
@@ -56,7 +68,8 @@ func scanList(row interface{ Scan(...any) error }) (*List, error) {
 	var emergency, explicit int
 	if err := row.Scan(&l.ID, &l.Address, &l.Name, &l.Description, &l.SubscribePolicy, &l.PostPolicy, &l.ArchivePolicy, &l.Prefix, &created,
 		&l.NonmemberAction, &l.MaxMessageKB, &l.MaxRecipients, &emergency, &explicit, &l.DMARCAction, &l.Roster, &l.HoldDays,
-		&l.TimeZone, &l.DigestHour, &l.SummaryWeekday, &l.DigestSizeKB, &l.RawAccess); err != nil {
+		&l.TimeZone, &l.DigestHour, &l.SummaryWeekday, &l.DigestSizeKB, &l.RawAccess,
+		&l.SpamAction, &l.SpamScore, &l.BlocklistAction, &l.SPFFailAction); err != nil {
 		return nil, err
 	}
 	l.Emergency, l.RequireExplicitDestination = emergency == 1, explicit == 1
@@ -70,11 +83,13 @@ func (s *listTable) CreateList(ctx context.Context, l *List) error {
 	l.Defaults()
 	err := s.db.QueryRowContext(ctx, `INSERT INTO lists (address, name, description, subscribe_policy, post_policy, archive_policy, prefix, created_at,
 		nonmember_action, max_message_kb, max_recipients, emergency, require_explicit_destination, dmarc_action, roster, hold_days,
-		time_zone, digest_hour, summary_weekday, digest_size_kb, raw_access)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		time_zone, digest_hour, summary_weekday, digest_size_kb, raw_access,
+		spam_action, spam_score, blocklist_action, spf_fail_action)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		l.Address, l.Name, l.Description, l.SubscribePolicy, l.PostPolicy, l.ArchivePolicy, l.Prefix, now,
 		l.NonmemberAction, l.MaxMessageKB, l.MaxRecipients, b2i(l.Emergency), b2i(l.RequireExplicitDestination), l.DMARCAction, l.Roster, l.HoldDays,
-		l.TimeZone, l.DigestHour, l.SummaryWeekday, l.DigestSizeKB, l.RawAccess).Scan(&l.ID)
+		l.TimeZone, l.DigestHour, l.SummaryWeekday, l.DigestSizeKB, l.RawAccess,
+		l.SpamAction, l.SpamScore, l.BlocklistAction, l.SPFFailAction).Scan(&l.ID)
 	if isUnique(err) {
 		return fmt.Errorf("list %s: %w", l.Address, ErrDuplicate)
 	}
@@ -89,10 +104,12 @@ func (s *listTable) CreateList(ctx context.Context, l *List) error {
 func (s *listTable) UpdateList(ctx context.Context, l *List) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE lists SET name = ?, description = ?, subscribe_policy = ?, post_policy = ?, archive_policy = ?, prefix = ?,
 		nonmember_action = ?, max_message_kb = ?, max_recipients = ?, emergency = ?, require_explicit_destination = ?, dmarc_action = ?, roster = ?, hold_days = ?,
-		time_zone = ?, digest_hour = ?, summary_weekday = ?, digest_size_kb = ?, raw_access = ? WHERE id = ?`,
+		time_zone = ?, digest_hour = ?, summary_weekday = ?, digest_size_kb = ?, raw_access = ?,
+		spam_action = ?, spam_score = ?, blocklist_action = ?, spf_fail_action = ? WHERE id = ?`,
 		l.Name, l.Description, l.SubscribePolicy, l.PostPolicy, l.ArchivePolicy, l.Prefix,
 		l.NonmemberAction, l.MaxMessageKB, l.MaxRecipients, b2i(l.Emergency), b2i(l.RequireExplicitDestination), l.DMARCAction, l.Roster, l.HoldDays,
-		l.TimeZone, l.DigestHour, l.SummaryWeekday, l.DigestSizeKB, l.RawAccess, l.ID)
+		l.TimeZone, l.DigestHour, l.SummaryWeekday, l.DigestSizeKB, l.RawAccess,
+		l.SpamAction, l.SpamScore, l.BlocklistAction, l.SPFFailAction, l.ID)
 	if err != nil {
 		return fmt.Errorf("store: update list %s: %w", l.Address, err)
 	}
@@ -241,6 +258,15 @@ func (l *List) Defaults() {
 	}
 	if l.RawAccess == "" {
 		l.RawAccess = RawAnyone
+	}
+	if l.SpamAction == "" {
+		l.SpamAction = SpamHold
+	}
+	if l.BlocklistAction == "" {
+		l.BlocklistAction = SpamReject
+	}
+	if l.SPFFailAction == "" {
+		l.SPFFailAction = SpamReject
 	}
 }
 

@@ -52,6 +52,9 @@ type Message struct {
 	// Transform is how the post is changed before relaying: "" (not yet
 	// decided), "none", "munge" or "wrap" (DMARC).
 	Transform string
+	// Spam is what the spam checks found before the 250; nil for mail
+	// they did not look at.
+	Spam *Spam
 }
 
 type spoolReq struct {
@@ -145,7 +148,7 @@ func (s *core) spoolBatch(batch []spoolReq) (errs []error, err error) {
 	// transaction, which holds that one connection.
 	if s.spoolInsert == nil {
 		var err error
-		if s.spoolInsert, err = s.spool.PrepareContext(ctx, `INSERT INTO messages (list_id, list_address, kind, extra, mail_from, rcpt, remote, raw, state, reason, message_id, from_addr, subject, received_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`); err != nil {
+		if s.spoolInsert, err = s.spool.PrepareContext(ctx, `INSERT INTO messages (list_id, list_address, kind, extra, mail_from, rcpt, remote, raw, state, reason, message_id, from_addr, subject, received_at, updated_at, spam) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`); err != nil {
 			return nil, fmt.Errorf("store: spool: %w", err)
 		}
 	}
@@ -179,7 +182,11 @@ func (s *core) spoolBatch(batch []spoolReq) (errs []error, err error) {
 			if m.State == "" {
 				m.State = StateReceived
 			}
-			err := stmt.QueryRowContext(ctx, nullID(m.ListID), m.ListAddress, m.Kind, m.Extra, m.MailFrom, m.Rcpt, m.Remote, m.Raw, m.State, m.Reason, m.MessageID, m.FromAddr, m.Subject, now, now).Scan(&m.ID)
+			spam, err := spamColumn(m.Spam)
+			if err != nil {
+				return nil, err
+			}
+			err = stmt.QueryRowContext(ctx, nullID(m.ListID), m.ListAddress, m.Kind, m.Extra, m.MailFrom, m.Rcpt, m.Remote, m.Raw, m.State, m.Reason, m.MessageID, m.FromAddr, m.Subject, now, now, spam).Scan(&m.ID)
 			if err != nil {
 				return nil, fmt.Errorf("store: spool: %w", err)
 			}
@@ -209,15 +216,17 @@ func nullID(id int64) any {
 	return id
 }
 
-const messageCols = `id, COALESCE(list_id, 0), list_address, kind, extra, mail_from, rcpt, remote, raw, state, reason, message_id, from_addr, subject, received_at, transform`
+const messageCols = `id, COALESCE(list_id, 0), list_address, kind, extra, mail_from, rcpt, remote, raw, state, reason, message_id, from_addr, subject, received_at, transform, spam`
 
 func scanMessage(row interface{ Scan(...any) error }, withRaw bool) (*Message, error) {
 	var m Message
 	var received int64
 	var raw []byte
-	if err := row.Scan(&m.ID, &m.ListID, &m.ListAddress, &m.Kind, &m.Extra, &m.MailFrom, &m.Rcpt, &m.Remote, &raw, &m.State, &m.Reason, &m.MessageID, &m.FromAddr, &m.Subject, &received, &m.Transform); err != nil {
+	var spam string
+	if err := row.Scan(&m.ID, &m.ListID, &m.ListAddress, &m.Kind, &m.Extra, &m.MailFrom, &m.Rcpt, &m.Remote, &raw, &m.State, &m.Reason, &m.MessageID, &m.FromAddr, &m.Subject, &received, &m.Transform, &spam); err != nil {
 		return nil, err
 	}
+	m.Spam = parseSpam(spam)
 	if withRaw {
 		m.Raw = raw
 	}

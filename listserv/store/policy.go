@@ -35,6 +35,15 @@ const (
 	ActionAccept  = "accept"
 )
 
+// What happens to a live post a spam check flags (List.SpamAction,
+// BlocklistAction, SPFFailAction). A member's post is at most held.
+const (
+	SpamHold    = "hold"    // held, with what the checks found
+	SpamDiscard = "discard" // kept, not relayed, nobody told
+	SpamReject  = "reject"  // refused at DATA (550), before the 250
+	SpamAccept  = "accept"  // the check does nothing on this list
+)
+
 // How a post from a strict-DMARC domain is relayed.
 const (
 	DMARCMunge = "munge" // From: "Alice via CoP" <list>, author in Reply-To

@@ -56,6 +56,15 @@ func (l *List) Validate() error {
 	if err := oneOf("--raw-access", l.RawAccess, RawAnyone, RawMembers); err != nil {
 		errs = append(errs, err)
 	}
+	for _, a := range []struct{ flag, v string }{{"--spam-action", l.SpamAction}, {"--blocklist-action", l.BlocklistAction}, {"--spf-fail-action", l.SPFFailAction}} {
+		if err := oneOf(a.flag, a.v, SpamHold, SpamDiscard, SpamReject, SpamAccept); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	// NaN compares false with everything, so it is refused by name.
+	if l.SpamScore < 0 || l.SpamScore > 1000 || l.SpamScore != l.SpamScore {
+		errs = append(errs, fmt.Errorf("%w: --spam-score is 0 (the filter's own threshold) to 1000", ErrInvalid))
+	}
 	if l.MaxMessageKB < 0 || l.MaxRecipients < 0 || l.HoldDays < 0 || l.DigestSizeKB < 0 {
 		errs = append(errs, fmt.Errorf("%w: limits cannot be negative", ErrInvalid))
 	}

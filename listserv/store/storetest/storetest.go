@@ -58,6 +58,8 @@ func Run(t *testing.T, open Open) {
 		{"ArchiveByMonth", archiveByMonth},
 		{"ResourcesCountedOnce", resourcesCountedOnce},
 		{"ArchiveRemoval", archiveRemoval},
+		{"ListSpamSettings", listSpamSettings},
+		{"SpamFindingsKept", spamFindingsKept},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, open(t)) })
