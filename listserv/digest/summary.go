@@ -239,21 +239,10 @@ type Newcomer struct {
 // posts dated before the period's end.
 func Summarize(p *Period, opts Options) *Summary {
 	o := opts.withDefaults()
-	// Oldest first, whatever order the caller gave.
-	sorted := *p
-	sorted.Posts = append([]*learn.Post(nil), p.Posts...)
-	sort.SliceStable(sorted.Posts, func(i, j int) bool { return learn.Before(sorted.Posts[i], sorted.Posts[j]) })
-	p = &sorted
-	df := p.DF
-	if df == nil {
-		df = learn.NewDocFreq()
-		for _, q := range p.Posts {
-			df.Add(q.Subject + "\n" + q.Body)
-		}
-	}
+	an := newAnalysis(p, o)
+	p = an.p
 	s := &Summary{List: p.List, Start: p.Start, End: p.End, opts: o}
 	s.ArchiveURL = o.BaseURL + "/l/" + url.PathEscape(p.List.Address) + "/"
-	an := &analysis{p: p, o: o, df: df, Reading: learn.Read(p.Posts, p.End)}
 	s.Numbers = an.numbers()
 	s.Active = an.active()
 	for _, st := range s.Active {
@@ -337,6 +326,23 @@ type analysis struct {
 	p              *Period
 	o              Options
 	df             *learn.DocFreq
+}
+
+// newAnalysis reads the period's posts, oldest first whatever order the
+// caller gave, as conversations.
+func newAnalysis(p *Period, o Options) *analysis {
+	sorted := *p
+	sorted.Posts = append([]*learn.Post(nil), p.Posts...)
+	sort.SliceStable(sorted.Posts, func(i, j int) bool { return learn.Before(sorted.Posts[i], sorted.Posts[j]) })
+	p = &sorted
+	df := p.DF
+	if df == nil {
+		df = learn.NewDocFreq()
+		for _, q := range p.Posts {
+			df.Add(q.Subject + "\n" + q.Body)
+		}
+	}
+	return &analysis{p: p, o: o, df: df, Reading: learn.Read(p.Posts, p.End)}
 }
 
 func (a *analysis) threadURL(id string) string {
