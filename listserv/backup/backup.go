@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"praxis/listserv/store"
@@ -33,6 +34,11 @@ func Create(ctx context.Context, st *store.Store, file string, opts Options) (*M
 		return nil, fmt.Errorf("backup: %s is not a file", file)
 	}
 	parent := filepath.Dir(file)
+	if opts.Source != "" && within(parent, opts.Source) {
+		// It would be lost with the data dir, and renamed over the
+		// database itself if named praxis.db.
+		return nil, fmt.Errorf("backup: %s is inside the data dir %s: write the backup elsewhere (another disk, another machine)", file, opts.Source)
+	}
 	work, err := newWorkDir(parent, "."+filepath.Base(file)+".partial-")
 	if err != nil {
 		return nil, fmt.Errorf("backup: %w", err)
@@ -84,6 +90,22 @@ func Create(ctx context.Context, st *store.Store, file string, opts Options) (*M
 		return nil, fmt.Errorf("backup: %w", err)
 	}
 	return m, nil
+}
+
+// within tells whether dir is root or under it, symbolic links followed
+// where they resolve.
+func within(dir, root string) bool {
+	resolve := func(p string) string {
+		if abs, err := filepath.Abs(p); err == nil {
+			p = abs
+		}
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			p = real
+		}
+		return p
+	}
+	rel, err := filepath.Rel(resolve(root), resolve(dir))
+	return err == nil && (rel == "." || !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && rel != "..")
 }
 
 // describe fills the manifest's schema and contents from the snapshot in

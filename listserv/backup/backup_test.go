@@ -389,3 +389,53 @@ func TestKilledRunsLeaveNothingForLong(t *testing.T) {
 		t.Errorf("restore after a killed one: %v", err)
 	}
 }
+
+// TestBackupOutsideTheDataDir: a backup named inside the data dir (its
+// database's own name among them) is refused, and the database is left
+// as it was.
+func TestBackupOutsideTheDataDir(t *testing.T) {
+	ctx := context.Background()
+	data := t.TempDir()
+	st, err := store.Open(ctx, data, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	link := filepath.Join(t.TempDir(), "link")
+	if err := os.Symlink(data, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range []string{filepath.Join(data, store.SQLiteFile), filepath.Join(data, "b.tar.gz"), filepath.Join(data, "index", "b.tar.gz"), filepath.Join(link, "b.tar.gz")} {
+		if _, err := Create(ctx, st, file, Options{Source: data}); err == nil || !strings.Contains(err.Error(), "inside the data dir") {
+			t.Errorf("backup to %s: %v, want it refused", file, err)
+		}
+	}
+	if _, err := st.Contents(ctx); err != nil {
+		t.Errorf("the database after the refusals: %v", err)
+	}
+	beside := filepath.Join(filepath.Dir(data), filepath.Base(data)+"-backups")
+	if err := os.Mkdir(beside, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Create(ctx, st, filepath.Join(beside, "b.tar.gz"), Options{Source: data}); err != nil {
+		t.Errorf("backup beside the data dir, in a directory whose name begins as its: %v", err)
+	}
+}
+
+// TestManifestTextIsPrinted: what a manifest says is printed, so a
+// crafted one loses its control characters.
+func TestManifestTextIsPrinted(t *testing.T) {
+	good := filepath.Join(t.TempDir(), "good.tar.gz")
+	if _, err := Create(context.Background(), installation(t, 1), good, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "b.tar.gz")
+	os.WriteFile(file, rewrite(t, good, func(m *Manifest) { m.Praxis, m.Source = "v1\x1b[2J", "/data\r\n\x07" }), 0o600)
+	res, err := Restore(context.Background(), file, t.TempDir(), quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Manifest.Praxis != "v1[2J" || res.Manifest.Source != "/data" {
+		t.Errorf("manifest as read: %q %q", res.Manifest.Praxis, res.Manifest.Source)
+	}
+}

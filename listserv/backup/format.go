@@ -11,7 +11,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
+	"unicode"
 
 	"praxis/listserv/store"
 )
@@ -173,6 +175,8 @@ func openReader(r io.Reader) (*reader, error) {
 		return nil, damaged(fmt.Errorf("%s: %w", ManifestName, err))
 	}
 	m := &rd.m
+	// Printed to a terminal: a crafted file must not drive it.
+	m.Praxis, m.Source = printable(m.Praxis), printable(m.Source)
 	switch {
 	case m.Format != FormatName:
 		return nil, fmt.Errorf("%w (its %s names the format %q)", ErrNotBackup, ManifestName, m.Format)
@@ -249,6 +253,16 @@ func (rd *reader) end() error {
 		return damaged(err)
 	}
 	return nil
+}
+
+// printable is s without control characters.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, s)
 }
 
 // sourceReader keeps the error of the backup's reading (a bad gzip CRC,
