@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -251,8 +252,10 @@ func tarOf(entries ...string) []byte {
 	return buf.Bytes()
 }
 
-// sizeManifest names a database of 10 bytes.
-var sizeManifest = `{"format":"praxis-backup","version":1,"schema":1,"files":[{"name":"praxis.db","size":10,"sha256":"` + strings.Repeat("ab", 32) + `"}]}`
+// manifestOf is a manifest that names a database of size bytes.
+func manifestOf(size int64) string {
+	return `{"format":"praxis-backup","version":1,"schema":1,"files":[{"name":"praxis.db","size":` + strconv.FormatInt(size, 10) + `,"sha256":"` + strings.Repeat("ab", 32) + `"}]}`
+}
 
 // TestRestoreRefuses gives restore what is not a whole backup of this
 // format: each is refused with the kind of error that says so, and the
@@ -289,10 +292,11 @@ func TestRestoreRefuses(t *testing.T) {
 		{"cut before the end", raw[:len(raw)-4], ErrDamaged, ""},
 		{"wrong checksum", rewrite(t, good, func(m *Manifest) { m.Files[0].SHA256 = strings.Repeat("0", 64) }), ErrDamaged, "SHA-256"},
 		{"shorter", rewrite(t, good, func(m *Manifest) { m.Files[0].Size -= 512 }), ErrDamaged, "SHA-256"},
-		{"entry of another size", gz(tarOf(ManifestName, sizeManifest, store.SQLiteFile, "hello")), ErrDamaged, "5 bytes, and the manifest says 10"},
+		{"entry of another size", gz(tarOf(ManifestName, manifestOf(10), store.SQLiteFile, "hello")), ErrDamaged, "5 bytes, and the manifest says 10"},
 		{"counts differ", rewrite(t, good, func(m *Manifest) { m.Contents["members"]++ }), ErrDamaged, "members: 20, the manifest says 21"},
 		{"path in the name", rewrite(t, good, func(m *Manifest) { m.Files[0].Name = "../../praxis.db" }), ErrDamaged, "alone"},
 		{"an entry more", rewrite(t, good, func(*Manifest) {}, "../evil"), ErrDamaged, "../evil"},
+		{"a database larger than the disk", gz(tarOf(ManifestName, manifestOf(1<<50), store.SQLiteFile, "hello")), nil, "free"},
 		{"newer format", rewrite(t, good, func(m *Manifest) { m.Version = FormatVersion + 1 }), ErrNewer, "praxis test or later"},
 		{"newer schema", rewrite(t, good, func(m *Manifest) { m.Schema = store.LatestSchema() + 1 }), ErrNewer, "schema"},
 	}
@@ -308,7 +312,7 @@ func TestRestoreRefuses(t *testing.T) {
 					os.Mkdir(dir, 0o700)
 				}
 				_, err := Restore(ctx, file, dir, quiet)
-				if !errors.Is(err, tc.want) || !strings.Contains(fmt.Sprint(err), tc.says) {
+				if err == nil || tc.want != nil && !errors.Is(err, tc.want) || !strings.Contains(fmt.Sprint(err), tc.says) {
 					t.Errorf("restore: %v, want %v saying %q", err, tc.want, tc.says)
 				}
 				entries, serr := os.ReadDir(dir)

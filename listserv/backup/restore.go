@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"praxis/archive"
@@ -75,6 +76,9 @@ func Restore(ctx context.Context, file, dir string, log *slog.Logger) (res *Rest
 		return nil, fmt.Errorf("restore: %s: %w", file, err)
 	}
 	res = &Restored{Manifest: &rd.m}
+	if err := roomFor(work.path, rd.m.Files[0].Size); err != nil {
+		return nil, fmt.Errorf("restore: %w", err)
+	}
 	db := filepath.Join(work.path, store.SQLiteFile)
 	if err := rd.extract(rd.m.Files[0], db); err != nil {
 		return nil, fmt.Errorf("restore: %s: %w", file, err)
@@ -194,4 +198,18 @@ func emptyTarget(dir string) (made bool, err error) {
 		return false, fmt.Errorf("restore: %w: %s holds %s", ErrNotEmpty, dir, what)
 	}
 	return false, nil
+}
+
+// roomFor refuses, before a byte is written, a database the target's file
+// system has no room for: a manifest that names a huge one (a damaged
+// or crafted file) must not fill the disk the installation lives on.
+func roomFor(dir string, size int64) error {
+	var fs syscall.Statfs_t
+	if err := syscall.Statfs(dir, &fs); err != nil {
+		return err
+	}
+	if free := int64(fs.Bavail) * int64(fs.Bsize); size > free {
+		return fmt.Errorf("the backup's database is %d bytes, and %s has %d free", size, dir, free)
+	}
+	return nil
 }
