@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -28,9 +29,7 @@ type Restored struct {
 	Manifest *Manifest
 	// Contents is what the restored database holds.
 	Contents store.Contents
-	// Indexed is how many index log entries the rebuilt index applied,
-	// and IndexTook how long it took.
-	Indexed   int
+	// IndexTook is how long the index took to rebuild.
 	IndexTook time.Duration
 }
 
@@ -51,18 +50,16 @@ func Restore(ctx context.Context, file, dir string, log *slog.Logger) (res *Rest
 	}
 	var placed []string
 	defer func() {
-		rerr := work.remove()
-		if err == nil && rerr != nil {
-			err = fmt.Errorf("restore: %w", rerr)
+		if err != nil {
+			for _, p := range placed {
+				os.RemoveAll(p)
+			}
 		}
-		if err == nil {
-			return
+		if rerr := work.remove(); rerr != nil && err == nil {
+			err = fmt.Errorf("restore: the database and its index are in place, and the work directory is left over: %w", rerr)
 		}
-		for _, p := range placed {
-			os.RemoveAll(p)
-		}
-		if made {
-			os.Remove(dir)
+		if err != nil && made {
+			os.Remove(dir) // only when empty again
 		}
 	}()
 
@@ -139,6 +136,7 @@ func prepare(ctx context.Context, dir string, res *Restored, log *slog.Logger) (
 		}
 	}
 	if len(differ) > 0 {
+		slices.Sort(differ)
 		return fmt.Errorf("%w: the database holds other counts than the manifest's (%s)", ErrDamaged, strings.Join(differ, "; "))
 	}
 	if err := st.ForgetProcesses(ctx); err != nil {
@@ -149,7 +147,7 @@ func prepare(ctx context.Context, dir string, res *Restored, log *slog.Logger) (
 	if err != nil {
 		return err
 	}
-	res.Indexed, err = archive.NewIndexer(st, idx, log).CatchUp(ctx)
+	_, err = archive.NewIndexer(st, idx, log).CatchUp(ctx)
 	res.IndexTook = time.Since(start)
 	if cerr := idx.Close(); err == nil {
 		err = cerr
