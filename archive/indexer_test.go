@@ -169,3 +169,41 @@ func TestIndexOfAnotherDatabaseRebuilt(t *testing.T) {
 		t.Errorf("the index on the second database finds %v, want b@x and c@x", got)
 	}
 }
+
+// An index that has applied more of the log than the database holds (the
+// database restored from a backup taken before those changes, its log's
+// name the same) is rebuilt: read on from its position, it would skip
+// the posts the restored database logs at those positions again.
+func TestIndexOfARestoredDatabaseRebuilt(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "index")
+	st, list := openStore(t)
+	put(t, st, list, msg("a@x", "Before the backup"))
+	backup := t.TempDir()
+	if err := st.Snapshot(ctx, filepath.Join(backup, store.SQLiteFile)); err != nil {
+		t.Fatal(err)
+	}
+	put(t, st, list, msg("b@x", "After the backup"))
+	put(t, st, list, msg("c@x", "After the backup"))
+	idx := openIndex(t, st, dir)
+	if _, err := NewIndexer(st, idx, quiet).CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := idx.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	restored, err := store.Open(ctx, backup, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer restored.Close()
+	put(t, restored, list, msg("d@x", "After the restore"))
+	idx = openIndex(t, restored, dir)
+	if _, err := NewIndexer(restored, idx, quiet).CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := found(t, idx, "cop@example.org", everything); len(got) != 2 || got["a@x"] == "" || got["d@x"] == "" {
+		t.Errorf("the index on the restored database finds %v, want a@x and d@x", got)
+	}
+}

@@ -110,6 +110,11 @@ var commands = []*command{
 	{name: "status", opts: "[--json]", max: 0, flags: (*cli).status,
 		summary: "nodes alive, queue depth and oldest entry, this node's index lag, last run of each scheduled job"},
 
+	{name: "backup", args: "FILE", min: 1, max: 1, flags: (*cli).backup,
+		summary: "writes a consistent copy of the data dir (lists, members, the spool and queue, the archive, digest runs, DKIM keys, secrets) into FILE while serve runs and takes mail; on PostgreSQL it says how pg_dump does it"},
+	{name: "restore", args: "FILE", opts: "--data DIR", min: 1, max: 1, flags: (*cli).restore,
+		summary: "brings a backup back into an empty (or new) data dir: checks its checksums, writes the database and rebuilds the index"},
+
 	{name: "bench", opts: "[--json] [--corpus FILE] [--replay N]", raw: (*cli).bench, summary: "the performance benchmark"},
 }
 

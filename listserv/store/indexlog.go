@@ -109,6 +109,17 @@ func (s *archiveTable) IndexLogID(ctx context.Context) (string, error) {
 	return id, nil
 }
 
+// IndexLogEnd is the last position the index log has given out. An index
+// that has applied a later one has seen changes this database does not
+// hold: the database was restored from a backup taken before them.
+func (s *archiveTable) IndexLogEnd(ctx context.Context) (int64, error) {
+	var pos int64
+	if err := s.db.QueryRowContext(ctx, `SELECT pos FROM index_clock`).Scan(&pos); err != nil {
+		return 0, fmt.Errorf("store: index log end: %w", err)
+	}
+	return pos, nil
+}
+
 // IndexBacklog counts the entries of the index log after pos and tells
 // when the oldest of them was made (zero when none).
 func (s *archiveTable) IndexBacklog(ctx context.Context, after IndexPos) (n int64, oldest time.Time, err error) {
