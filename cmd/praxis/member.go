@@ -32,7 +32,7 @@ func (c *cli) memberAdd(fs *flag.FlagSet) runFunc {
 		}
 		defer done()
 		m.Address = pos[1]
-		if err := svc.AddMember(ctx, pos[0], m); err != nil {
+		if err := svc.AddMemberBy(ctx, cliActor(), pos[0], m); err != nil {
 			return err
 		}
 		fmt.Fprintf(c.stdout, "added %s to %s as %s (delivery %s)\n", m.Address, pos[0], m.Role, m.Delivery)
@@ -47,7 +47,7 @@ func (c *cli) memberRm(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		defer done()
-		if err := svc.RemoveMember(ctx, pos[0], pos[1]); err != nil {
+		if err := svc.RemoveMemberBy(ctx, cliActor(), pos[0], pos[1]); err != nil {
 			return err
 		}
 		fmt.Fprintf(c.stdout, "removed %s from %s\n", pos[1], pos[0])
@@ -162,7 +162,7 @@ func (c *cli) memberSet(fs *flag.FlagSet) runFunc {
 				}
 			}
 		})
-		if err := svc.UpdateMember(ctx, cur); err != nil {
+		if err := svc.SetMember(ctx, cliActor(), cur); err != nil {
 			return err
 		}
 		fmt.Fprintf(c.stdout, "updated %s on %s\n", cur.Address, pos[0])
@@ -296,7 +296,7 @@ func (c *cli) importMembers(fs *flag.FlagSet) runFunc {
 		}
 		added, already := 0, 0
 		for _, g := range good {
-			switch err := svc.AddMember(ctx, l.Address, g.m); {
+			switch err := svc.AddMemberBy(ctx, cliActor(), l.Address, g.m); {
 			case err == nil:
 				added++
 			case errors.Is(err, listserv.ErrDuplicate):

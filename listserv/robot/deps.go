@@ -23,6 +23,7 @@ type Store interface {
 	Bans(ctx context.Context, listID int64) ([]string, error)
 	AddBan(ctx context.Context, listID int64, pattern string) error
 	RemoveBan(ctx context.Context, listID int64, pattern string) error
+	AddAudit(ctx context.Context, e *store.AuditEntry) error
 
 	AddPending(ctx context.Context, p *store.Pending) error
 	PendingByToken(ctx context.Context, token string) (*store.Pending, error)

@@ -93,7 +93,7 @@ func (s *Subscriptions) subscribe(ctx context.Context, l *store.List, given, nam
 	}
 	switch {
 	case l.SubscribePolicy == store.SubscribeOpen && proven:
-		return s.join(ctx, l, addr, name)
+		return s.join(ctx, l, addr, name, addr)
 	case l.SubscribePolicy == store.SubscribeOpen:
 		return s.askConfirmation(ctx, l, store.PendingSubscribe, addr, name, "confirm_subscribe.txt", "Confirm your subscription to "+l.Name)
 	case l.SubscribePolicy == store.SubscribeModerate:
@@ -213,8 +213,9 @@ func (s *Subscriptions) askModerators(ctx context.Context, l *store.List, addr, 
 	return Outcome{Done: true, Message: "The request to join " + l.Address + " waits for a moderator."}, nil
 }
 
-// join adds addr as a member and welcomes them.
-func (s *Subscriptions) join(ctx context.Context, l *store.List, addr, name string) (Outcome, error) {
+// join adds addr as a member and welcomes them; by is who let them in
+// (they themselves, or the moderator who approved them).
+func (s *Subscriptions) join(ctx context.Context, l *store.List, addr, name, by string) (Outcome, error) {
 	m := &store.Member{ListID: l.ID, Address: addr, Name: store.CleanName(name), Role: store.RoleMember, Delivery: store.DeliverEach, Status: store.StatusEnabled}
 	// Every way in is validated the same: the CLI's, a form's, a reply's.
 	if err := m.Validate(); err != nil {
@@ -227,6 +228,7 @@ func (s *Subscriptions) join(ctx context.Context, l *store.List, addr, name stri
 		return Outcome{}, err
 	}
 	s.d.Log.Info("member joined", "list", l.Address, "rcpt", addr)
+	s.audit(ctx, l, by, "member add", addr, "joined")
 	if err := s.d.Notices.Send(ctx, &notice.Notice{List: l, To: []string{addr}, Subject: "Welcome to " + l.Name, Template: "welcome.txt",
 		Data: map[string]any{"Address": addr, "DeliveryText": deliveryText(m.Delivery)}}); err != nil {
 		return Outcome{}, err
@@ -243,6 +245,7 @@ func (s *Subscriptions) leave(ctx context.Context, l *store.List, addr string) (
 		return Outcome{}, err
 	}
 	s.d.Log.Info("member left", "list", l.Address, "rcpt", addr)
+	s.audit(ctx, l, addr, "member rm", addr, "left")
 	if err := s.d.Notices.Send(ctx, &notice.Notice{List: l, To: []string{addr}, Subject: "You have left " + l.Name, Template: "goodbye.txt",
 		Data: map[string]any{"Address": addr}}); err != nil {
 		return Outcome{}, err
@@ -323,15 +326,15 @@ func (s *Subscriptions) Confirm(ctx context.Context, token, replier, text string
 		if l.SubscribePolicy == store.SubscribeConfirmThenModerate {
 			return s.askModerators(ctx, l, p.Address, p.Name)
 		}
-		return s.join(ctx, l, p.Address, p.Name)
+		return s.join(ctx, l, p.Address, p.Name, p.Address)
 	case store.PendingInvite:
-		return s.join(ctx, l, p.Address, p.Name)
+		return s.join(ctx, l, p.Address, p.Name, p.Address)
 	case store.PendingUnsubscribe:
 		return s.leave(ctx, l, p.Address)
 	case store.PendingApproval:
 		s.d.Log.Info("subscription decided", "list", l.Address, "rcpt", p.Address, "decision", verb, "by", replier)
 		if verb == "approve" {
-			return s.join(ctx, l, p.Address, p.Name)
+			return s.join(ctx, l, p.Address, p.Name, replier)
 		}
 		if verb == "reject" {
 			if err := s.d.Notices.Send(ctx, &notice.Notice{List: l, To: []string{p.Address}, Subject: "Your request to join " + l.Name, Template: "subscription_refused.txt",
@@ -517,4 +520,15 @@ func (s *Subscriptions) SendSignIn(ctx context.Context, l *store.List, addr, lin
 	err = s.d.Notices.Send(ctx, &notice.Notice{List: l, To: []string{addr}, Subject: "Sign in to the " + l.Name + " archive", Template: "signin.txt",
 		Data: map[string]any{"Link": link, "Expires": expires.UTC().Format("2006-01-02 15:04 MST"), "Address": addr}})
 	return err == nil, err
+}
+
+// audit writes a change the robot made to a list's roster to its audit
+// log. The change is made by then, and the member told of it: a log that
+// cannot be written is logged, not made the request's failure, which
+// would have the mail retried against a change already made.
+func (s *Subscriptions) audit(ctx context.Context, l *store.List, by, action, target, detail string) {
+	e := &store.AuditEntry{ListID: l.ID, Actor: by, Via: store.AuditMail, Action: action, Target: target, Detail: detail}
+	if err := s.d.Store.AddAudit(ctx, e); err != nil {
+		s.d.Log.Error("audit log not written", "list", l.Address, "rcpt", target, "action", action, "err", err)
+	}
 }

@@ -19,7 +19,16 @@ type AuditEntry struct {
 	Detail string // what changed
 }
 
-// The ways a change reaches a list.
+// Actor is who changes a list, as its audit log names them: Who is a
+// member's address (the web, mail) or "command line (USER)"; Via is
+// AuditWeb, AuditCLI or AuditMail.
+type Actor struct {
+	Who, Via string
+}
+
+// The ways a change reaches a list: the web pages, the command line, and
+// the mail robot (its commands, and the confirmations it asks for, by
+// reply or by link).
 const (
 	AuditWeb  = "web"
 	AuditCLI  = "cli"
