@@ -2,7 +2,9 @@ package listserv
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"praxis/listserv/store"
@@ -57,7 +59,7 @@ func (s *Service) SetList(ctx context.Context, by Actor, l *List) error {
 	if err := s.UpdateList(ctx, l); err != nil {
 		return err
 	}
-	if what := settingsChanged(before, l); what != "" {
+	if what := store.SettingsChanged(before, l); what != "" {
 		return s.audit(ctx, by, l, "list set", "", what)
 	}
 	return nil
@@ -162,4 +164,38 @@ func (s *Service) AuditLog(ctx context.Context, list string, before int64, limit
 	}
 	es, err := s.store.AuditLog(ctx, l.ID, before, limit)
 	return l, es, err
+}
+
+// ImportMembers adds the members of a members file
+// (store.ReadMembersCSV) to a list, as AddMemberBy would each, with no
+// confirmation. Every line is checked before any is added: a bad line is
+// reported and the rest still go in, but a file of
+// store.MaxBadMemberLines bad lines adds nothing and is
+// store.ErrNotMembersFile. Members already on the list are left as they
+// are.
+func (s *Service) ImportMembers(ctx context.Context, by Actor, list string, r io.Reader) (*store.ImportReport, error) {
+	l, err := s.List(ctx, list)
+	if err != nil {
+		return nil, err
+	}
+	good, bad, err := store.ReadMembersCSV(r, func(m *Member) error { return CheckMember(l, m) })
+	rep := &store.ImportReport{Refused: bad}
+	if err != nil {
+		return rep, err
+	}
+	for _, g := range good {
+		switch err := s.AddMemberBy(ctx, by, l.Address, g.Member); {
+		case err == nil:
+			rep.Added++
+		case errors.Is(err, ErrDuplicate):
+			rep.Already++
+		case errors.Is(err, ErrInvalid):
+			// Past the check, so not the wrong file: counted, and the
+			// import goes on.
+			rep.Refused = append(rep.Refused, store.LineError{Line: g.Line, Err: err})
+		default:
+			return rep, err
+		}
+	}
+	return rep, nil
 }

@@ -17,18 +17,18 @@ import (
 )
 
 // listFlags binds the settings flags of create and set to l, one for
-// each of listserv.ListSettings (the owners' web form is made from the
+// each of store.ListSettings (the owners' web form is made from the
 // same table).
 func listFlags(fs *flag.FlagSet, l *listserv.List) {
-	for i := range listserv.ListSettings {
-		set := &listserv.ListSettings[i]
+	for i := range store.ListSettings {
+		set := &store.ListSettings[i]
 		fs.Var(&settingFlag{set, l}, set.Name, set.Usage)
 	}
 }
 
 // settingFlag is a list's setting as a flag.
 type settingFlag struct {
-	set *listserv.Setting
+	set *store.Setting
 	l   *listserv.List
 }
 
@@ -47,7 +47,7 @@ func (f *settingFlag) Set(v string) error {
 }
 
 // IsBoolFlag lets a switch be given alone: --emergency.
-func (f *settingFlag) IsBoolFlag() bool { return f.set.Kind == listserv.SettingBool }
+func (f *settingFlag) IsBoolFlag() bool { return f.set.Kind == store.SettingBool }
 
 func (c *cli) listCreate(fs *flag.FlagSet) runFunc {
 	l := store.NewList("", "")
@@ -259,7 +259,7 @@ func (c *cli) listSet(fs *flag.FlagSet) runFunc {
 		})
 		if changed == 0 {
 			var names []string
-			for _, set := range listserv.ListSettings {
+			for _, set := range store.ListSettings {
 				names = append(names, set.Name)
 			}
 			return usagef("list set: nothing to change; give at least one of --%s", strings.Join(names, " --"))
@@ -274,7 +274,7 @@ func (c *cli) listSet(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		fs.Visit(func(f *flag.Flag) {
-			if set, ok := listserv.ListSetting(f.Name); ok {
+			if set, ok := store.ListSetting(f.Name); ok {
 				// Parsed into l already: it parses again.
 				err = errors.Join(err, set.Set(cur, set.Get(l)))
 			}

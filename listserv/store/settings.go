@@ -1,4 +1,4 @@
-package listserv
+package store
 
 import (
 	"fmt"
@@ -10,8 +10,8 @@ import (
 // `praxis list create` and `list set`, and the field of the owners' web
 // form, both made from this table, so that the two name, read and parse
 // each setting the same way. What a value may be is decided afterwards,
-// for all settings at once, by ValidateList (store.List.Validate), which
-// UpdateList applies whoever asks.
+// for all settings at once, by List.Validate, which
+// listserv.Service.UpdateList applies whoever asks.
 type Setting struct {
 	Name    string   // the flag's and the form field's name: "post"
 	Usage   string   // what it is, for --help and the form
@@ -113,9 +113,9 @@ func ListSetting(name string) (*Setting, bool) {
 	return nil, false
 }
 
-// settingsChanged says what differs between two versions of a list's
+// SettingsChanged says what differs between two versions of a list's
 // settings, one `name: "old" → "new"` a setting, for the audit log.
-func settingsChanged(before, after *List) string {
+func SettingsChanged(before, after *List) string {
 	var out []string
 	for i := range ListSettings {
 		s := &ListSettings[i]
