@@ -39,7 +39,7 @@ func (s *Server) heldPage(w http.ResponseWriter, r *http.Request) {
 		i := slices.IndexFunc(held, func(m *store.Message) bool { return m.ID == id })
 		if err != nil || i < 0 {
 			s.page(w, r, http.StatusNotFound, "error.html", map[string]any{"Title": "Not waiting", "List": l,
-				"Message": "That post is not waiting for a moderator: it was decided, or it expired. The list's held posts are at " + listPath(l.Address) + "held."})
+				"Message": "That post is not waiting for a moderator: it was decided, or it expired. The list's held posts are at " + listPath(l.Address) + "admin/held."})
 			return
 		}
 		held = held[i : i+1]
@@ -68,6 +68,7 @@ func (s *Server) heldPage(w http.ResponseWriter, r *http.Request) {
 	if pg > 1 {
 		data["Prev"] = "held?page=" + itoa(min(pg-1, len(held)/heldPerPage+1))
 	}
+	w.Header().Set("Cache-Control", "no-store")
 	s.page(w, r, http.StatusOK, "held.html", data)
 }
 
@@ -112,5 +113,5 @@ func (s *Server) heldDecide(w http.ResponseWriter, r *http.Request) {
 	}
 	// As a decision by reply is logged (robot's decideHeld): who decided what.
 	s.log.Info("held post decided on the web", "list", l.Address, "spool_id", id, "decision", action, "by", s.who(r).Address)
-	http.Redirect(w, r, listPath(l.Address)+"held?done="+action, http.StatusSeeOther)
+	http.Redirect(w, r, listPath(l.Address)+"admin/held?done="+action, http.StatusSeeOther)
 }

@@ -30,7 +30,7 @@ func TestHeldPostFromNotice(t *testing.T) {
 			"MIME-Version: 1.0\r\nContent-Type: text/html\r\n\r\n<p>Hello <b>makers</b><script>alert(1)</script><img src=\"https://tracker.example/x.gif\"></p>\r\n")))
 	must(t, f.svc.ProcessReceived(ctx))
 	notice := string(lastMailTo(t, f.svc.Store(), "mod@example.net"))
-	link := regexp.MustCompile(`http://archive\.test(/l/cop@example\.org/held/(\d+))`).FindStringSubmatch(notice)
+	link := regexp.MustCompile(`http://archive\.test(/l/cop@example\.org/admin/held/(\d+))`).FindStringSubmatch(notice)
 	if link == nil {
 		t.Fatalf("no link to the held post in the notice:\n%s", notice)
 	}
@@ -52,7 +52,7 @@ func TestHeldPostFromNotice(t *testing.T) {
 		t.Errorf("%d posts on one post's page", n)
 	}
 	tok := csrfRe.FindStringSubmatch(body)[1]
-	status, _, _ = postForm(t, mod, f.ts.URL+"/l/cop@example.org/held/"+link[2], url.Values{"csrf": {tok}, "action": {"approve"}})
+	status, _, _ = postForm(t, mod, f.ts.URL+"/l/cop@example.org/admin/held/"+link[2], url.Values{"csrf": {tok}, "action": {"approve"}})
 	if status != 303 {
 		t.Fatalf("approve: %d", status)
 	}
