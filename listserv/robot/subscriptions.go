@@ -437,6 +437,9 @@ func (s *Subscriptions) AddBan(ctx context.Context, list, pattern string) error 
 	if err != nil {
 		return err
 	}
+	if len(pattern) > maxBanPattern {
+		return fmt.Errorf("%w: a ban is at most %d characters", store.ErrInvalid, maxBanPattern)
+	}
 	if strings.HasPrefix(pattern, "^") {
 		if _, err := regexp.Compile(pattern); err != nil {
 			return fmt.Errorf("%w: ban %q is not a valid regular expression: %v", store.ErrInvalid, pattern, err)
@@ -446,6 +449,10 @@ func (s *Subscriptions) AddBan(ctx context.Context, list, pattern string) error 
 	}
 	return s.d.Store.AddBan(ctx, l.ID, pattern)
 }
+
+// maxBanPattern bounds a ban's pattern, which every post and request to
+// the list is matched against.
+const maxBanPattern = 500
 
 // RemoveBan lifts a ban.
 func (s *Subscriptions) RemoveBan(ctx context.Context, list, pattern string) error {

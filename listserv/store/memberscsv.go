@@ -88,7 +88,7 @@ func ReadMembersCSV(r io.Reader, check func(*Member) error) ([]MemberLine, []Lin
 			continue
 		}
 		line, _ := cr.FieldPos(0)
-		m := &Member{Address: field(0), Name: field(1), Role: field(2), Delivery: field(3)}
+		m := &Member{Address: field(0), Name: unguardCell(field(1)), Role: field(2), Delivery: field(3)}
 		if err := check(m); err != nil {
 			if err := refuse(line, err); err != nil {
 				return nil, bad, err
@@ -106,10 +106,32 @@ func WriteMembersCSV(w io.Writer, ms []*Member) error {
 		return err
 	}
 	for _, m := range ms {
-		if err := cw.Write([]string{m.Address, m.Name, m.Role, m.Delivery}); err != nil {
+		if err := cw.Write([]string{m.Address, guardCell(m.Name), m.Role, m.Delivery}); err != nil {
 			return err
 		}
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// A name is anyone's text (a subscription form's), and a spreadsheet
+// opening the export would take one starting with = + - @ (or a tab or
+// CR before them) as a formula: written with a ' before it, which a
+// spreadsheet shows as text and the import takes off again (OWASP's
+// advice on CSV injection). Addresses need none: their rules keep them
+// from being a formula that does anything.
+const formulaStarts = "=+-@\t\r"
+
+func guardCell(s string) string {
+	if s != "" && strings.ContainsRune(formulaStarts, rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+func unguardCell(s string) string {
+	if len(s) > 1 && s[0] == '\'' && strings.ContainsRune(formulaStarts, rune(s[1])) {
+		return s[1:]
+	}
+	return s
 }
