@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"praxis/listserv/request"
 	"praxis/listserv/store"
 )
 
@@ -148,6 +149,20 @@ func (s *Service) RemoveBan(ctx context.Context, by Actor, list, pattern string)
 		return err
 	}
 	return s.audit(ctx, by, l, "ban rm", pattern, "")
+}
+
+// InviteBy sends addr an invitation to join a list
+// (robot.Subscriptions.Invite) and logs it.
+func (s *Service) InviteBy(ctx context.Context, by Actor, list, addr, name string) (request.Outcome, error) {
+	l, err := s.List(ctx, list)
+	if err != nil {
+		return request.Outcome{}, err
+	}
+	out, err := s.subs.Invite(ctx, l.Address, addr, CleanName(name))
+	if err != nil || !out.Done {
+		return out, err
+	}
+	return out, s.audit(ctx, by, l, "member invite", strings.ToLower(strings.TrimSpace(addr)), "")
 }
 
 // Bans returns a list's ban patterns.

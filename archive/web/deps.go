@@ -33,6 +33,7 @@ type Lists interface {
 	Bans(ctx context.Context, list string) ([]string, error)
 	AddBan(ctx context.Context, by store.Actor, list, pattern string) error
 	RemoveBan(ctx context.Context, by store.Actor, list, pattern string) error
+	InviteBy(ctx context.Context, by store.Actor, list, addr, name string) (request.Outcome, error)
 	AuditLog(ctx context.Context, list string, before int64, limit int) (*store.List, []*store.AuditEntry, error)
 }
 
@@ -44,6 +45,10 @@ type Subscriptions interface {
 	PendingRequest(ctx context.Context, list, token string) (*store.Pending, *store.List, error)
 	Confirm(ctx context.Context, token, replier, text string) (request.Outcome, error)
 	SendSignIn(ctx context.Context, l *store.List, addr, link string, expires time.Time) (sent bool, err error)
+	// The requests waiting for a moderator or for the person asked, on
+	// the admin pages.
+	Requests(ctx context.Context, list string) (*store.List, []*store.Pending, error)
+	DecideRequest(ctx context.Context, list string, id int64, by store.Actor, verb, reason string) (request.Outcome, error)
 }
 
 // OneClick checks and carries out one-click unsubscriptions

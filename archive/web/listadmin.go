@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"praxis/listserv/request"
 	"praxis/listserv/store"
 )
 
@@ -37,6 +38,8 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /l/{list}/admin/import", s.adminImport)
 	mux.HandleFunc("GET /l/{list}/admin/bans", s.adminBans)
 	mux.HandleFunc("POST /l/{list}/admin/bans", s.adminBansPost)
+	mux.HandleFunc("GET /l/{list}/admin/requests", s.adminRequests)
+	mux.HandleFunc("POST /l/{list}/admin/requests", s.adminRequestsPost)
 	mux.HandleFunc("GET /l/{list}/admin/log", s.adminLog)
 	mux.HandleFunc("GET /l/{list}/admin/held", s.heldPage)
 	mux.HandleFunc("GET /l/{list}/admin/held/{id}", s.heldPage)
@@ -421,6 +424,85 @@ func (s *Server) adminBansPost(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Info("ban changed on the web", "list", l.Address, "pattern", pattern, "by", by.Who)
 	s.adminDone(w, r, l, "bans", r.PostFormValue("action"))
+}
+
+func (s *Server) adminRequests(w http.ResponseWriter, r *http.Request) {
+	l, ok := s.adminList(w, r, forModerators)
+	if !ok {
+		return
+	}
+	s.showRequests(w, r, http.StatusOK, l, "")
+}
+
+// showRequests shows the requests to join that wait for a moderator, and
+// those that wait for the person (a subscription to confirm, an
+// invitation to accept), with the owners' invitation form.
+func (s *Server) showRequests(w http.ResponseWriter, r *http.Request, status int, l *store.List, problem string) {
+	_, ps, err := s.subs.Requests(r.Context(), l.Address)
+	if err != nil {
+		s.fail(w, r, "requests", err)
+		return
+	}
+	var moderator, person []*store.Pending
+	for _, p := range ps {
+		if p.Kind == store.PendingApproval {
+			moderator = append(moderator, p)
+		} else {
+			person = append(person, p)
+		}
+	}
+	s.adminPage(w, r, status, "admin_requests.html", l, map[string]any{"Title": "Requests · " + l.Name,
+		"ForModerator": moderator, "ForPerson": person, "Problem": problem})
+}
+
+// adminRequestsPost decides a request to join (moderators: approve,
+// reject, discard), or cancels one waiting for the person, or invites
+// someone (owners).
+func (s *Server) adminRequestsPost(w http.ResponseWriter, r *http.Request) {
+	action := r.PostFormValue("action")
+	who := forOwners
+	if action == "approve" || action == "reject" || action == "discard" {
+		who = forModerators
+	}
+	l, ok := s.adminList(w, r, who)
+	if !ok {
+		return
+	}
+	ctx, by := r.Context(), s.who(r).actor()
+	var err error
+	switch action {
+	case "invite":
+		var o request.Outcome
+		o, err = s.svc.InviteBy(ctx, by, l.Address, strings.TrimSpace(r.PostFormValue("address")), r.PostFormValue("name"))
+		if err == nil && !o.Done {
+			// Not sent: asked already, or the address's quota is spent.
+			s.showRequests(w, r, http.StatusOK, l, o.Message)
+			return
+		}
+	case "approve", "reject", "discard", "cancel":
+		id, perr := parseInt(r.PostFormValue("id"))
+		if perr != nil {
+			s.notFound(w, r)
+			return
+		}
+		_, err = s.subs.DecideRequest(ctx, l.Address, id, by, action, strings.TrimSpace(r.PostFormValue("reason")))
+	default:
+		s.page(w, r, http.StatusBadRequest, "error.html", map[string]any{"Title": "Not understood", "Message": "Choose one of the page's buttons."})
+		return
+	}
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		s.showRequests(w, r, http.StatusConflict, l, "That request is no longer waiting: it was decided or cancelled, or it expired.")
+		return
+	case errors.Is(err, store.ErrInvalid), errors.Is(err, store.ErrDuplicate):
+		s.showRequests(w, r, http.StatusBadRequest, l, invalidText(err))
+		return
+	case err != nil:
+		s.fail(w, r, "requests", err)
+		return
+	}
+	s.log.Info("request decided on the web", "list", l.Address, "decision", action, "by", by.Who)
+	s.adminDone(w, r, l, "requests", action)
 }
 
 // logPerPage is how many entries one page of the audit log shows.

@@ -176,7 +176,7 @@ func (c *cli) memberInvite(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		defer done()
-		out, err := svc.Subscriptions().Invite(ctx, pos[0], pos[1], *name)
+		out, err := svc.InviteBy(ctx, cliActor(), pos[0], pos[1], *name)
 		if err != nil {
 			return err
 		}

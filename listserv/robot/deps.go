@@ -28,6 +28,7 @@ type Store interface {
 	AddPending(ctx context.Context, p *store.Pending) error
 	PendingByToken(ctx context.Context, token string) (*store.Pending, error)
 	PendingFor(ctx context.Context, listID int64, kind, addr string) ([]*store.Pending, error)
+	PendingOfList(ctx context.Context, listID int64, kinds ...string) ([]*store.Pending, error)
 	TakePending(ctx context.Context, id int64) (bool, error)
 	CountUp(ctx context.Context, key string) (int, error)
 	Secret(ctx context.Context, name string) ([]byte, error)

@@ -2,7 +2,9 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"testing"
+	"time"
 
 	"praxis/listserv/store"
 )
@@ -47,5 +49,36 @@ func auditLog(t *testing.T, s store.Backend) {
 	must(t, s.DeleteList(ctx, cop.Address))
 	if gone, err := s.AuditLog(ctx, cop.ID, 0, 0); err != nil || len(gone) != 0 {
 		t.Errorf("a removed list's log: %d entries, %v", len(gone), err)
+	}
+}
+
+// pendingOfList: a list's requests of the kinds asked for, unexpired,
+// oldest first; another list's and expired ones are not among them.
+func pendingOfList(t *testing.T, s store.Backend) {
+	ctx := context.Background()
+	cop := newList(t, s, "cop@example.org")
+	other := newList(t, s, "other@example.org")
+	now := time.Now()
+	for i, p := range []*store.Pending{
+		{ListID: cop.ID, Kind: store.PendingApproval, Address: "a@example.net"},
+		{ListID: cop.ID, Kind: store.PendingInvite, Address: "b@example.net"},
+		{ListID: cop.ID, Kind: store.PendingHeld, Address: "c@example.net", Data: "7"},
+		{ListID: other.ID, Kind: store.PendingApproval, Address: "d@example.net"},
+		{ListID: cop.ID, Kind: store.PendingApproval, Address: "e@example.net", ExpiresAt: now.Add(-time.Hour)},
+	} {
+		p.Token = fmt.Sprintf("tok%d", i)
+		p.CreatedAt = now
+		if p.ExpiresAt.IsZero() {
+			p.ExpiresAt = now.Add(time.Hour)
+		}
+		must(t, s.AddPending(ctx, p))
+	}
+	got, err := s.PendingOfList(ctx, cop.ID, store.PendingApproval, store.PendingInvite)
+	must(t, err)
+	if len(got) != 2 || got[0].Address != "a@example.net" || got[1].Address != "b@example.net" {
+		t.Errorf("cop's approvals and invitations: %+v", got)
+	}
+	if none, err := s.PendingOfList(ctx, cop.ID); err != nil || len(none) != 0 {
+		t.Errorf("no kinds: %+v %v", none, err)
 	}
 }
