@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"praxis/listserv/store/pgtest"
 )
 
 // TestListLog (issue 15 item 1): every change the command line makes to
@@ -14,6 +16,28 @@ import (
 // same the web applies) is not made and logs nothing.
 func TestListLog(t *testing.T) {
 	data := t.TempDir()
+	testListLog(t, func(args ...string) (string, string, error) { return praxisRun(data, args...) })
+}
+
+// TestListLogPostgres: the same on PostgreSQL (--db).
+func TestListLogPostgres(t *testing.T) {
+	db, dir := pgtest.URL(t), t.TempDir()
+	testListLog(t, func(args ...string) (string, string, error) {
+		return praxisIn(dir, []string{"PRAXIS_DB=" + db}, append([]string{"--data", dir}, args...)...)
+	})
+}
+
+func testListLog(t *testing.T, run func(args ...string) (string, string, error)) {
+	praxis := func(t *testing.T, _ string, args ...string) string {
+		t.Helper()
+		out, errOut, err := run(args...)
+		if err != nil {
+			t.Fatalf("praxis %s: %v\n%s%s", strings.Join(args, " "), err, out, errOut)
+		}
+		return out
+	}
+	praxisRun := func(_ string, args ...string) (string, string, error) { return run(args...) }
+	data := ""
 	praxis(t, data, "list", "create", "cop@example.org", "--name", "CoP", "--owner", "boss@example.org")
 	praxis(t, data, "list", "set", "cop@example.org", "--post", "moderated", "--emergency")
 	praxis(t, data, "member", "add", "cop@example.org", "ann@example.net")
