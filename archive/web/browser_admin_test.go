@@ -102,6 +102,9 @@ func TestBrowserAdminJourney(t *testing.T) {
 	if rows := browsertest.Eval[int](b.Browser, `document.querySelectorAll("table.members tbody tr").length`); rows != 1 {
 		t.Errorf("the search for zed shows %d rows", rows)
 	}
+	if q := browsertest.Eval[string](b.Browser, `document.querySelector("header input[name=q]").value`); q != "" {
+		t.Errorf("the archive's search box shows the members' search %q", q)
+	}
 	b.Screenshot(shots, "admin-members")
 	check("admin members")
 

@@ -243,7 +243,7 @@ func (s *Server) showMembers(w http.ResponseWriter, r *http.Request, status int,
 	pg := pageNumber(r)
 	from := min(len(found), (pg-1)*membersPerPage)
 	data := map[string]any{"Title": "Members · " + l.Name, "Members": found[from:min(len(found), from+membersPerPage)],
-		"Found": len(found), "Total": len(all), "Q": q,
+		"Found": len(found), "Total": len(all), "Find": q,
 		"Roles":      []string{store.RoleMember, store.RoleModerator, store.RoleOwner},
 		"Deliveries": []string{store.DeliverEach, store.DeliverDigest, store.DeliverSummary, store.DeliverNomail}}
 	page := func(n int) string {
