@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -15,7 +16,7 @@ import (
 type Setting struct {
 	Name    string   // the flag's and the form field's name: "post"
 	Usage   string   // what it is, for --help and the form
-	Kind    string   // SettingText, SettingInt, SettingBool or SettingChoice
+	Kind    string   // SettingText, SettingInt, SettingNumber, SettingBool or SettingChoice
 	Choices []string // a choice's values, in the order they are offered
 	get     func(l *List) string
 	set     func(l *List, v string) error
@@ -25,6 +26,7 @@ type Setting struct {
 const (
 	SettingText   = "text"
 	SettingInt    = "int"
+	SettingNumber = "number" // a decimal: a score
 	SettingBool   = "bool"
 	SettingChoice = "choice"
 )
@@ -55,6 +57,19 @@ func intSetting(name, usage string, field func(*List) *int) Setting {
 				return fmt.Errorf("%w: --%s %q is not a whole number", ErrInvalid, name, v)
 			}
 			*field(l) = n
+			return nil
+		}}
+}
+
+func floatSetting(name, usage string, field func(*List) *float64) Setting {
+	return Setting{Name: name, Usage: usage, Kind: SettingNumber,
+		get: func(l *List) string { return strconv.FormatFloat(*field(l), 'g', -1, 64) },
+		set: func(l *List, v string) error {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+				return fmt.Errorf("%w: --%s %q is not a number", ErrInvalid, name, v)
+			}
+			*field(l) = f
 			return nil
 		}}
 }
@@ -101,6 +116,13 @@ var ListSettings = []Setting{
 	intSetting("digest-size-kb", "send the digest early once this many KB of posts wait (0: only daily; Mailman uses 30)", func(l *List) *int { return &l.DigestSizeKB }),
 	textSetting("raw-access", "who may download posts as they came, addresses unhidden (raw, mbox, anonymous IMAP): anyone or members (signed in)", func(l *List) *string { return &l.RawAccess },
 		RawAnyone, RawMembers),
+	textSetting("spam-action", "a live post the content filter scores at --spam-score or more: hold, discard, reject (550 at DATA) or accept; a member's is at most held", func(l *List) *string { return &l.SpamAction },
+		SpamHold, SpamDiscard, SpamReject, SpamAccept),
+	floatSetting("spam-score", "the content filter's score from which --spam-action applies (0: the filter's own threshold)", func(l *List) *float64 { return &l.SpamScore }),
+	textSetting("blocklist-action", "a live post from an address on a --dnsbl zone: hold, discard, reject (550 at DATA) or accept; a member's is at most held", func(l *List) *string { return &l.BlocklistAction },
+		SpamHold, SpamDiscard, SpamReject, SpamAccept),
+	textSetting("spf-fail-action", "a live post whose envelope sender's SPF says fail: hold, discard, reject (550 at DATA) or accept; a member's is at most held", func(l *List) *string { return &l.SPFFailAction },
+		SpamHold, SpamDiscard, SpamReject, SpamAccept),
 }
 
 // ListSetting finds a setting by name.
