@@ -90,7 +90,7 @@ func TestHeldSpamScore(t *testing.T) {
 	must(t, f.svc.ProcessReceived(ctx))
 	mod := f.client(t)
 	f.signIn(t, mod, "mod@example.net")
-	status, body, _ := get(t, mod, f.ts.URL+"/l/cop@example.org/held")
+	status, body, _ := get(t, mod, f.ts.URL+"/l/cop@example.org/admin/held")
 	if status != 200 || !strings.Contains(body, "Spam score: <strong>1003.5</strong> (spamd, whose own threshold is 5.0)") || !strings.Contains(body, "spam: spamd scored 1003.5") {
 		t.Errorf("the held page: %d\n%s", status, body)
 	}
