@@ -35,6 +35,8 @@ const (
 	RosterModerators             = store.RosterModerators
 	RosterMembers                = store.RosterMembers
 	RosterPublic                 = store.RosterPublic
+	RawAnyone                    = store.RawAnyone
+	RawMembers                   = store.RawMembers
 	RoleMember                   = store.RoleMember
 	RoleModerator                = store.RoleModerator
 	RoleOwner                    = store.RoleOwner

@@ -118,7 +118,11 @@ func (s *Service) wire(unsubKey, verpKey []byte) {
 		Store: st, Notices: s.notices, Authors: s.authors, Held: s.held, Templates: tpl,
 		List: s.List, BaseURL: cfg.BaseURL, Log: log, Now: s.now,
 	})
-	s.oneclick = robot.NewOneClick(unsubKey, cfg.BaseURL, log, s.RemoveMember)
+	s.oneclick = robot.NewOneClick(unsubKey, cfg.BaseURL, log, func(ctx context.Context, list, addr string) error {
+		// The member's own act, by the link in the List-Unsubscribe
+		// header of their mail (RFC 8058).
+		return s.RemoveMemberBy(ctx, Actor{Who: addr, Via: ViaMail}, list, addr)
+	})
 	s.copies = relay.New(st, s.authors, tpl, cfg.BaseURL, log)
 	s.digests = schedule.NewDigests(schedule.Deps{
 		Store: st, BaseURL: cfg.BaseURL, UnsubscribeURL: s.oneclick.UnsubscribeURL,

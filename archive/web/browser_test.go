@@ -871,7 +871,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		t.Fatalf("not signed in: %q", who)
 	}
 	check("/l/cop@example.org/ (moderator)")
-	for _, p := range []string{"/", "/l/cop@example.org/held", "/l/cop@example.org/held/" + strconv.FormatInt(m.ID, 10), "/settings", thread} {
+	for _, p := range []string{"/", "/l/cop@example.org/admin/held", "/l/cop@example.org/admin/held/" + strconv.FormatInt(m.ID, 10), "/settings", thread} {
 		if st := b.Open(origin + p); st != 200 {
 			t.Errorf("%s signed in: status %d", p, st)
 		}

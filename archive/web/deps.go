@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"io"
 	"praxis/listserv/apppass"
 	"praxis/listserv/request"
 	"time"
@@ -19,7 +20,21 @@ type Lists interface {
 	Member(ctx context.Context, list, addr string) (*store.List, *store.Member, error)
 	Memberships(ctx context.Context, addr string) (map[int64]*store.Member, error)
 	UpdateMember(ctx context.Context, m *store.Member) error
-	RemoveMember(ctx context.Context, list, addr string) error
+
+	// The owners' and moderators' changes (listadmin.go): each checked
+	// by the rules the CLI's are, and written to the list's audit log
+	// as by.
+	Members(ctx context.Context, list string) (*store.List, []*store.Member, error)
+	SetList(ctx context.Context, by store.Actor, l *store.List) error
+	AddMemberBy(ctx context.Context, by store.Actor, list string, m *store.Member) error
+	SetMember(ctx context.Context, by store.Actor, m *store.Member) error
+	RemoveMemberBy(ctx context.Context, by store.Actor, list, addr string) error
+	ImportMembers(ctx context.Context, by store.Actor, list string, r io.Reader) (*store.ImportReport, error)
+	Bans(ctx context.Context, list string) ([]string, error)
+	AddBan(ctx context.Context, by store.Actor, list, pattern string) error
+	RemoveBan(ctx context.Context, by store.Actor, list, pattern string) error
+	InviteBy(ctx context.Context, by store.Actor, list, addr, name string) (request.Outcome, error)
+	AuditLog(ctx context.Context, list string, before int64, limit int) (*store.List, []*store.AuditEntry, error)
 }
 
 // Subscriptions are the requests a visitor makes and confirms, and the
@@ -30,6 +45,10 @@ type Subscriptions interface {
 	PendingRequest(ctx context.Context, list, token string) (*store.Pending, *store.List, error)
 	Confirm(ctx context.Context, token, replier, text string) (request.Outcome, error)
 	SendSignIn(ctx context.Context, l *store.List, addr, link string, expires time.Time) (sent bool, err error)
+	// The requests waiting for a moderator or for the person asked, on
+	// the admin pages.
+	Requests(ctx context.Context, list string) (*store.List, []*store.Pending, error)
+	DecideRequest(ctx context.Context, list string, id int64, by store.Actor, verb, reason string) (request.Outcome, error)
 }
 
 // OneClick checks and carries out one-click unsubscriptions

@@ -3,7 +3,9 @@
 // downloads, the JSON API, email-link sign-in, the subscribe and leave
 // forms, a member's settings (settings.go: /settings for a signed-in
 // member, and the one-change links the robot mails to an unsigned `set`),
-// the moderators' held queue, and the RFC 8058 one-click unsubscribe
+// the owners' and moderators' pages under /l/LIST/admin (listadmin.go:
+// settings, roster, requests, bans, the held queue, the audit log; every
+// change through the list domain's function the CLI uses too), and the RFC 8058 one-click unsubscribe
 // endpoint that every copy's List-Unsubscribe header points at, whose page
 // offers the ways of receiving the list before leaving it.
 //

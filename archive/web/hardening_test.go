@@ -372,7 +372,7 @@ func TestPageNumberOverflow(t *testing.T) {
 	f.signIn(t, c, "mod@example.net")
 	thread := url.PathEscape("q1@example.net")
 	for _, n := range []string{"92233720368547760", "9223372036854775807", "-9223372036854775808", "0", "x"} {
-		for _, p := range []string{"/l/cop@example.org/t/" + thread, "/l/cop@example.org/held", "/l/cop@example.org/resources"} {
+		for _, p := range []string{"/l/cop@example.org/t/" + thread, "/l/cop@example.org/admin/held", "/l/cop@example.org/resources"} {
 			if status, _, _ := get(t, c, f.ts.URL+p+"?page="+n); status != http.StatusOK {
 				t.Errorf("%s?page=%s: %d, want 200", p, n, status)
 			}

@@ -21,9 +21,8 @@ type heldView struct {
 // heldPage is the moderation queue of a list, for its moderators and
 // owners; everyone else gets the same 404 as for a page that is not there.
 func (s *Server) heldPage(w http.ResponseWriter, r *http.Request) {
-	l, err := s.svc.List(r.Context(), r.PathValue("list"))
-	if err != nil || !s.who(r).moderates(l) {
-		s.notFound(w, r)
+	l, ok := s.adminList(w, r, forModerators)
+	if !ok {
 		return
 	}
 	_, held, err := s.mod.Held(r.Context(), l.Address)
@@ -39,7 +38,7 @@ func (s *Server) heldPage(w http.ResponseWriter, r *http.Request) {
 		i := slices.IndexFunc(held, func(m *store.Message) bool { return m.ID == id })
 		if err != nil || i < 0 {
 			s.page(w, r, http.StatusNotFound, "error.html", map[string]any{"Title": "Not waiting", "List": l,
-				"Message": "That post is not waiting for a moderator: it was decided, or it expired. The list's held posts are at " + listPath(l.Address) + "held."})
+				"Message": "That post is not waiting for a moderator: it was decided, or it expired. The list's held posts are at " + listPath(l.Address) + "admin/held."})
 			return
 		}
 		held = held[i : i+1]
@@ -60,28 +59,22 @@ func (s *Server) heldPage(w http.ResponseWriter, r *http.Request) {
 		}
 		views[i] = heldView{Post: m, Rendered: render.Render(m.Raw)}
 	}
-	data := map[string]any{"Title": "Held posts · " + l.Name, "List": l, "Held": views, "Total": total, "One": one != "",
-		"Done": r.URL.Query().Get("done")}
+	data := map[string]any{"Title": "Held posts · " + l.Name, "Held": views, "Total": total, "One": one != ""}
 	if from+heldPerPage < len(held) {
 		data["Next"] = "held?page=" + itoa(pg+1)
 	}
 	if pg > 1 {
 		data["Prev"] = "held?page=" + itoa(min(pg-1, len(held)/heldPerPage+1))
 	}
-	s.page(w, r, http.StatusOK, "held.html", data)
+	s.adminPage(w, r, http.StatusOK, "held.html", l, data)
 }
 
 // heldDecide approves, rejects (with a reason to the author) or discards
 // one held post.
 func (s *Server) heldDecide(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	l, err := s.svc.List(ctx, r.PathValue("list"))
-	if err != nil || !s.who(r).moderates(l) {
-		s.notFound(w, r)
-		return
-	}
-	if !s.checkCSRF(r) {
-		s.formExpired(w, r)
+	l, ok := s.adminList(w, r, forModerators)
+	if !ok {
 		return
 	}
 	id, err := parseInt(r.PathValue("id"))
@@ -112,5 +105,5 @@ func (s *Server) heldDecide(w http.ResponseWriter, r *http.Request) {
 	}
 	// As a decision by reply is logged (robot's decideHeld): who decided what.
 	s.log.Info("held post decided on the web", "list", l.Address, "spool_id", id, "decision", action, "by", s.who(r).Address)
-	http.Redirect(w, r, listPath(l.Address)+"held?done="+action, http.StatusSeeOther)
+	http.Redirect(w, r, listPath(l.Address)+"admin/held?done="+action, http.StatusSeeOther)
 }

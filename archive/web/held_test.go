@@ -30,7 +30,7 @@ func TestHeldPostFromNotice(t *testing.T) {
 			"MIME-Version: 1.0\r\nContent-Type: text/html\r\n\r\n<p>Hello <b>makers</b><script>alert(1)</script><img src=\"https://tracker.example/x.gif\"></p>\r\n")))
 	must(t, f.svc.ProcessReceived(ctx))
 	notice := string(lastMailTo(t, f.svc.Store(), "mod@example.net"))
-	link := regexp.MustCompile(`http://archive\.test(/l/cop@example\.org/held/(\d+))`).FindStringSubmatch(notice)
+	link := regexp.MustCompile(`http://archive\.test(/l/cop@example\.org/admin/held/(\d+))`).FindStringSubmatch(notice)
 	if link == nil {
 		t.Fatalf("no link to the held post in the notice:\n%s", notice)
 	}
@@ -52,7 +52,7 @@ func TestHeldPostFromNotice(t *testing.T) {
 		t.Errorf("%d posts on one post's page", n)
 	}
 	tok := csrfRe.FindStringSubmatch(body)[1]
-	status, _, _ = postForm(t, mod, f.ts.URL+"/l/cop@example.org/held/"+link[2], url.Values{"csrf": {tok}, "action": {"approve"}})
+	status, _, _ = postForm(t, mod, f.ts.URL+"/l/cop@example.org/admin/held/"+link[2], url.Values{"csrf": {tok}, "action": {"approve"}})
 	if status != 303 {
 		t.Fatalf("approve: %d", status)
 	}
@@ -90,7 +90,7 @@ func TestHeldSpamScore(t *testing.T) {
 	must(t, f.svc.ProcessReceived(ctx))
 	mod := f.client(t)
 	f.signIn(t, mod, "mod@example.net")
-	status, body, _ := get(t, mod, f.ts.URL+"/l/cop@example.org/held")
+	status, body, _ := get(t, mod, f.ts.URL+"/l/cop@example.org/admin/held")
 	if status != 200 || !strings.Contains(body, "Spam score: <strong>1003.5</strong> (spamd, whose own threshold is 5.0)") || !strings.Contains(body, "spam: spamd scored 1003.5") {
 		t.Errorf("the held page: %d\n%s", status, body)
 	}

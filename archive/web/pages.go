@@ -29,6 +29,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, name s
 	data["Visitor"] = v
 	if l, ok := data["List"].(*store.List); ok {
 		data["Raw"] = v.takesRaw(l)
+		data["Manages"] = v.moderates(l)
 	}
 	data["CSRF"] = s.csrfToken(w, r)
 	for _, k := range []string{"Q", "Feed"} {

@@ -215,7 +215,8 @@ func TestRoutes(t *testing.T) {
 		{"/api/l/cop@example.org/search?q=gib", 200, []string{`"total":1`}, "application/json"},
 		{"/l/nosuch@example.org/", 404, nil, "text/html"},
 		{"/m/nosuch@example.org", 404, nil, "text/html"},
-		{"/l/cop@example.org/held", 404, nil, "text/html"},
+		{"/l/cop@example.org/admin/held", 404, nil, "text/html"},
+		{"/l/cop@example.org/admin", 404, nil, "text/html"},
 	}
 	for _, tt := range tests {
 		status, body, h := get(t, c, f.ts.URL+tt.path)
@@ -424,21 +425,21 @@ func TestModerationPage(t *testing.T) {
 	}
 	member := f.client(t)
 	f.signIn(t, member, "alice@example.net")
-	if status, _, _ := get(t, member, f.ts.URL+"/l/cop@example.org/held"); status != 404 {
+	if status, _, _ := get(t, member, f.ts.URL+"/l/cop@example.org/admin/held"); status != 404 {
 		t.Errorf("a member sees the queue: %d", status)
 	}
 	mod := f.client(t)
 	f.signIn(t, mod, "mod@example.net")
-	status, body, _ := get(t, mod, f.ts.URL+"/l/cop@example.org/held")
+	status, body, _ := get(t, mod, f.ts.URL+"/l/cop@example.org/admin/held")
 	if status != 200 || !strings.Contains(body, "Please let me in") {
 		t.Fatalf("moderator's queue: %d %s", status, body)
 	}
-	id := regexp.MustCompile(`action="/l/cop@example.org/held/(\d+)"`).FindStringSubmatch(body)
+	id := regexp.MustCompile(`action="/l/cop@example.org/admin/held/(\d+)"`).FindStringSubmatch(body)
 	tok := csrfRe.FindStringSubmatch(body)
 	if id == nil || tok == nil {
 		t.Fatal("no decision form")
 	}
-	resp, _ := mod.PostForm(f.ts.URL+"/l/cop@example.org/held/"+id[1], url.Values{"csrf": {tok[1]}, "action": {"reject"}, "reason": {"Off topic"}})
+	resp, _ := mod.PostForm(f.ts.URL+"/l/cop@example.org/admin/held/"+id[1], url.Values{"csrf": {tok[1]}, "action": {"reject"}, "reason": {"Off topic"}})
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("reject: %d", resp.StatusCode)
@@ -446,7 +447,7 @@ func TestModerationPage(t *testing.T) {
 	if _, held, err := f.svc.Moderation().Held(ctx, "cop@example.org"); err != nil || len(held) != 0 {
 		t.Errorf("%d posts still held (%v)", len(held), err)
 	}
-	resp, _ = mod.PostForm(f.ts.URL+"/l/cop@example.org/held/"+id[1], url.Values{"csrf": {tok[1]}, "action": {"approve"}})
+	resp, _ = mod.PostForm(f.ts.URL+"/l/cop@example.org/admin/held/"+id[1], url.Values{"csrf": {tok[1]}, "action": {"approve"}})
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusConflict {
 		t.Errorf("deciding twice: %d, want 409", resp.StatusCode)

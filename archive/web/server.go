@@ -205,9 +205,7 @@ func (s *Server) Handler() http.Handler {
 			s.notFound(w, r)
 		}
 	})
-	mux.HandleFunc("GET /l/{list}/held", s.heldPage)
-	mux.HandleFunc("GET /l/{list}/held/{id}", s.heldPage)
-	mux.HandleFunc("POST /l/{list}/held/{id}", s.heldDecide)
+	s.adminRoutes(mux)
 	mux.HandleFunc("GET /m/{id}", s.messagePage)
 	mux.HandleFunc("GET /m/{id}/raw", s.rawMessage)
 	mux.HandleFunc("GET /m/{id}/a/{n}/{name}", s.attachment)

@@ -125,7 +125,7 @@ func (s *Server) settingsPost(w http.ResponseWriter, r *http.Request) {
 		s.log.Info("app passwords revoked on the web", "list", l.Address, "rcpt", m.Address, "count", n)
 		back += "revoked"
 	case "leave":
-		if err := s.svc.RemoveMember(ctx, l.Address, m.Address); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err := s.svc.RemoveMemberBy(ctx, store.Actor{Who: m.Address, Via: store.AuditWeb}, l.Address, m.Address); err != nil && !errors.Is(err, store.ErrNotFound) {
 			s.fail(w, r, "leave", err)
 			return
 		}

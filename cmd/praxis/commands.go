@@ -56,6 +56,8 @@ var commands = []*command{
 	{name: "list set", args: "ADDR", opts: "--FLAG VALUE", min: 1, max: 1, flags: (*cli).listSet,
 		summary: "changes a list's settings (`praxis list set --help` lists them: policies, limits, digest hour, time zone, …)"},
 	{name: "list rm", args: "ADDR", min: 1, max: 1, flags: (*cli).listRm, summary: "removes a list"},
+	{name: "list log", args: "LIST", opts: "[--json] [--limit N]", min: 1, max: 1, flags: (*cli).listLog,
+		summary: "the audit log of changes to the list's settings, roster and bans: who, when, what (newest first; the web's, the command line's and the mail robot's)"},
 
 	{name: "member add", args: "LIST ADDR", opts: "[--name NAME] [--role member|moderator|owner] [--delivery each|digest|summary|nomail] [--expertise TERMS]",
 		min: 2, max: 2, flags: (*cli).memberAdd, summary: "adds a member, no confirmation (an owner's act)"},

@@ -87,13 +87,13 @@ func banChange(verb string) func(c *cli, fs *flag.FlagSet) runFunc {
 			}
 			defer done()
 			if verb == "add" {
-				if err := svc.Subscriptions().AddBan(ctx, pos[0], pos[1]); err != nil {
+				if err := svc.AddBan(ctx, cliActor(), pos[0], pos[1]); err != nil {
 					return err
 				}
 				fmt.Fprintf(c.stdout, "banned %s on %s\n", pos[1], pos[0])
 				return nil
 			}
-			if err := svc.Subscriptions().RemoveBan(ctx, pos[0], pos[1]); err != nil {
+			if err := svc.RemoveBan(ctx, cliActor(), pos[0], pos[1]); err != nil {
 				return err
 			}
 			fmt.Fprintf(c.stdout, "unbanned %s on %s\n", pos[1], pos[0])
@@ -109,7 +109,7 @@ func (c *cli) banLs(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		defer done()
-		bans, err := svc.Subscriptions().Bans(ctx, pos[0])
+		bans, err := svc.Bans(ctx, pos[0])
 		if err != nil {
 			return err
 		}

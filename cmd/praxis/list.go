@@ -9,41 +9,45 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"praxis/listserv"
 	"praxis/listserv/config"
 	"praxis/listserv/store"
 )
 
-// listFlags binds the settings flags of create and set to l.
+// listFlags binds the settings flags of create and set to l, one for
+// each of store.ListSettings (the owners' web form is made from the
+// same table).
 func listFlags(fs *flag.FlagSet, l *listserv.List) {
-	fs.StringVar(&l.Name, "name", l.Name, "the list's title")
-	fs.StringVar(&l.Description, "description", l.Description, "one line on what the community is about")
-	fs.StringVar(&l.SubscribePolicy, "subscribe", l.SubscribePolicy, "open, confirm, moderate or confirm_then_moderate")
-	fs.StringVar(&l.PostPolicy, "post", l.PostPolicy, "members, open, moderated or announce")
-	fs.StringVar(&l.ArchivePolicy, "archive", l.ArchivePolicy, "public, private or none")
-	fs.StringVar(&l.Prefix, "prefix", l.Prefix, `subject prefix, e.g. "[cop] "`)
-	fs.StringVar(&l.NonmemberAction, "nonmember-action", l.NonmemberAction, "what happens to posts from non-members: hold, reject, discard or accept")
-	fs.IntVar(&l.MaxMessageKB, "max-message-kb", l.MaxMessageKB, "hold posts larger than this (0: no limit)")
-	fs.IntVar(&l.MaxRecipients, "max-recipients", l.MaxRecipients, "hold posts with more To/Cc addresses (0: no limit)")
-	fs.BoolVar(&l.Emergency, "emergency", l.Emergency, "hold every post")
-	fs.BoolVar(&l.RequireExplicitDestination, "require-explicit-destination", l.RequireExplicitDestination, "hold posts that do not name the list in To or Cc")
-	fs.StringVar(&l.DMARCAction, "dmarc", l.DMARCAction, "for authors whose domain has DMARC p=reject/quarantine: munge (From rewritten) or wrap")
-	fs.StringVar(&l.Roster, "roster", l.Roster, "who may ask `who`: moderators, members or public")
-	fs.IntVar(&l.HoldDays, "hold-days", l.HoldDays, "held posts expire after this many days (0: never)")
-	fs.StringVar(&l.TimeZone, "time-zone", l.TimeZone, "the list's time zone for digests and summaries (IANA name, e.g. Europe/Berlin)")
-	fs.IntVar(&l.DigestHour, "digest-hour", l.DigestHour, "the hour (0-23, in the list's time zone) the daily digest goes")
-	fs.IntVar(&l.SummaryWeekday, "summary-weekday", l.SummaryWeekday, "the day the weekly learning summary goes: 0 Sunday … 6 Saturday")
-	fs.IntVar(&l.DigestSizeKB, "digest-size-kb", l.DigestSizeKB, "send the digest early once this many KB of posts wait (0: only daily; Mailman uses 30)")
-	fs.StringVar(&l.RawAccess, "raw-access", l.RawAccess, "who may download posts as they came, addresses unhidden (raw, mbox, anonymous IMAP): anyone or members (signed in)")
-	fs.StringVar(&l.SpamAction, "spam-action", l.SpamAction, "a live post the content filter scores at --spam-score or more: hold, discard, reject (550 at DATA) or accept; a member's is at most held")
-	fs.Float64Var(&l.SpamScore, "spam-score", l.SpamScore, "the content filter's score from which --spam-action applies (0: the filter's own threshold)")
-	fs.StringVar(&l.BlocklistAction, "blocklist-action", l.BlocklistAction, "a live post from an address on a --dnsbl zone: hold, discard, reject (550 at DATA) or accept; a member's is at most held")
-	fs.StringVar(&l.SPFFailAction, "spf-fail-action", l.SPFFailAction, "a live post whose envelope sender's SPF says fail: hold, discard, reject (550 at DATA) or accept; a member's is at most held")
+	for i := range store.ListSettings {
+		set := &store.ListSettings[i]
+		fs.Var(&settingFlag{set, l}, set.Name, set.Usage)
+	}
 }
 
-// listSettings names the flags of listFlags, for `list set`.
-var listSettings = []string{"name", "description", "subscribe", "post", "archive", "prefix", "nonmember-action", "max-message-kb", "max-recipients", "emergency", "require-explicit-destination", "dmarc", "roster", "hold-days", "time-zone", "digest-hour", "summary-weekday", "digest-size-kb", "raw-access", "spam-action", "spam-score", "blocklist-action", "spf-fail-action"}
+// settingFlag is a list's setting as a flag.
+type settingFlag struct {
+	set *store.Setting
+	l   *listserv.List
+}
+
+func (f *settingFlag) String() string {
+	if f == nil || f.l == nil {
+		return "" // flag's zero value, for its --help
+	}
+	return f.set.Get(f.l)
+}
+
+func (f *settingFlag) Set(v string) error {
+	if err := f.set.Set(f.l, v); err != nil {
+		return errors.New(cleanError(err))
+	}
+	return nil
+}
+
+// IsBoolFlag lets a switch be given alone: --emergency.
+func (f *settingFlag) IsBoolFlag() bool { return f.set.Kind == store.SettingBool }
 
 func (c *cli) listCreate(fs *flag.FlagSet) runFunc {
 	l := store.NewList("", "")
@@ -76,13 +80,13 @@ func (c *cli) listCreate(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		defer done()
-		if err := svc.CreateList(ctx, l); errors.Is(err, listserv.ErrDuplicate) {
+		if err := svc.CreateListBy(ctx, cliActor(), l); errors.Is(err, listserv.ErrDuplicate) {
 			return advise(err, "see `praxis list show %s`", l.Address)
 		} else if err != nil {
 			return err
 		}
 		for _, o := range owners {
-			if err := svc.AddMember(ctx, l.Address, &listserv.Member{Address: o, Role: listserv.RoleOwner}); err != nil {
+			if err := svc.AddMemberBy(ctx, cliActor(), l.Address, &listserv.Member{Address: o, Role: listserv.RoleOwner}); err != nil {
 				// Nothing half done: a list without the owner asked for
 				// is not what was asked.
 				if rmErr := svc.DeleteList(ctx, l.Address); rmErr != nil {
@@ -254,7 +258,11 @@ func (c *cli) listSet(fs *flag.FlagSet) runFunc {
 			}
 		})
 		if changed == 0 {
-			return usagef("list set: nothing to change; give at least one of --%s", strings.Join(listSettings, " --"))
+			var names []string
+			for _, set := range store.ListSettings {
+				names = append(names, set.Name)
+			}
+			return usagef("list set: nothing to change; give at least one of --%s", strings.Join(names, " --"))
 		}
 		svc, done, err := c.openService(ctx)
 		if err != nil {
@@ -266,61 +274,65 @@ func (c *cli) listSet(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		fs.Visit(func(f *flag.Flag) {
-			switch f.Name {
-			case "name":
-				cur.Name = l.Name
-			case "description":
-				cur.Description = l.Description
-			case "subscribe":
-				cur.SubscribePolicy = l.SubscribePolicy
-			case "post":
-				cur.PostPolicy = l.PostPolicy
-			case "archive":
-				cur.ArchivePolicy = l.ArchivePolicy
-			case "prefix":
-				cur.Prefix = l.Prefix
-			case "nonmember-action":
-				cur.NonmemberAction = l.NonmemberAction
-			case "max-message-kb":
-				cur.MaxMessageKB = l.MaxMessageKB
-			case "max-recipients":
-				cur.MaxRecipients = l.MaxRecipients
-			case "emergency":
-				cur.Emergency = l.Emergency
-			case "require-explicit-destination":
-				cur.RequireExplicitDestination = l.RequireExplicitDestination
-			case "dmarc":
-				cur.DMARCAction = l.DMARCAction
-			case "roster":
-				cur.Roster = l.Roster
-			case "hold-days":
-				cur.HoldDays = l.HoldDays
-			case "time-zone":
-				cur.TimeZone = l.TimeZone
-			case "digest-hour":
-				cur.DigestHour = l.DigestHour
-			case "summary-weekday":
-				cur.SummaryWeekday = l.SummaryWeekday
-			case "digest-size-kb":
-				cur.DigestSizeKB = l.DigestSizeKB
-			case "raw-access":
-				cur.RawAccess = l.RawAccess
-			case "spam-action":
-				cur.SpamAction = l.SpamAction
-			case "spam-score":
-				cur.SpamScore = l.SpamScore
-			case "blocklist-action":
-				cur.BlocklistAction = l.BlocklistAction
-			case "spf-fail-action":
-				cur.SPFFailAction = l.SPFFailAction
+			if set, ok := store.ListSetting(f.Name); ok {
+				// Parsed into l already: it parses again.
+				err = errors.Join(err, set.Set(cur, set.Get(l)))
 			}
 		})
-		if err := svc.UpdateList(ctx, cur); err != nil {
+		if err != nil {
+			return err
+		}
+		if err := svc.SetList(ctx, cliActor(), cur); err != nil {
 			return err
 		}
 		fmt.Fprintf(c.stdout, "updated list %s\n", cur.Address)
 		return nil
 	}
+}
+
+// listLog prints a list's audit log, newest first.
+func (c *cli) listLog(fs *flag.FlagSet) runFunc {
+	asJSON := fs.Bool("json", false, "print JSON")
+	n := fs.Int("limit", 100, fmt.Sprintf("print the newest N entries (at most %d)", store.MaxAuditPage))
+	return func(ctx context.Context, pos []string) error {
+		if *n <= 0 || *n > store.MaxAuditPage {
+			return usagef("list log: --limit is 1 to %d", store.MaxAuditPage)
+		}
+		svc, done, err := c.openService(ctx)
+		if err != nil {
+			return err
+		}
+		defer done()
+		_, es, err := svc.AuditLog(ctx, pos[0], 0, *n)
+		if err != nil {
+			return err
+		}
+		return printRows(c, es, *asJSON, auditJSON, "WHEN\tWHO\tVIA\tWHAT\tON\tDETAIL", func(e *listserv.AuditEntry) []any {
+			return []any{e.At.Format("2006-01-02 15:04:05 MST"), cell(e.Actor), e.Via, e.Action, cell(e.Target), cell(e.Detail)}
+		})
+	}
+}
+
+func auditJSON(e *listserv.AuditEntry) map[string]any {
+	return map[string]any{
+		"id": e.ID, "at": e.At.Format("2006-01-02T15:04:05Z07:00"), "actor": e.Actor, "via": e.Via,
+		"action": e.Action, "target": e.Target, "detail": e.Detail,
+	}
+}
+
+// cell is a column of the log's table: "-" for none, so that the
+// columns stay put, and control characters (a ban's pattern is anyone's
+// text) as "?", so that none moves the columns or drives the terminal.
+func cell(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return '?'
+		}
+		return r
+	}, s)
 }
 
 func (c *cli) listRm(fs *flag.FlagSet) runFunc {
@@ -343,4 +355,9 @@ func limit(n int, unit string) string {
 		return "no limit (" + unit + ")"
 	}
 	return fmt.Sprintf("%d %s", n, unit)
+}
+
+// cliActor is who changes a list from the command line, for its audit log.
+func cliActor() listserv.Actor {
+	return listserv.Actor{Who: remover(), Via: listserv.ViaCLI}
 }

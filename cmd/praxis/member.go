@@ -2,17 +2,15 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
-	"strings"
 	"text/tabwriter"
 
 	"praxis/listserv"
 	"praxis/listserv/apppass"
+	"praxis/listserv/store"
 )
 
 func memberFlags(fs *flag.FlagSet, m *listserv.Member) {
@@ -32,7 +30,7 @@ func (c *cli) memberAdd(fs *flag.FlagSet) runFunc {
 		}
 		defer done()
 		m.Address = pos[1]
-		if err := svc.AddMember(ctx, pos[0], m); err != nil {
+		if err := svc.AddMemberBy(ctx, cliActor(), pos[0], m); err != nil {
 			return err
 		}
 		fmt.Fprintf(c.stdout, "added %s to %s as %s (delivery %s)\n", m.Address, pos[0], m.Role, m.Delivery)
@@ -47,7 +45,7 @@ func (c *cli) memberRm(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		defer done()
-		if err := svc.RemoveMember(ctx, pos[0], pos[1]); err != nil {
+		if err := svc.RemoveMemberBy(ctx, cliActor(), pos[0], pos[1]); err != nil {
 			return err
 		}
 		fmt.Fprintf(c.stdout, "removed %s from %s\n", pos[1], pos[0])
@@ -162,7 +160,7 @@ func (c *cli) memberSet(fs *flag.FlagSet) runFunc {
 				}
 			}
 		})
-		if err := svc.UpdateMember(ctx, cur); err != nil {
+		if err := svc.SetMember(ctx, cliActor(), cur); err != nil {
 			return err
 		}
 		fmt.Fprintf(c.stdout, "updated %s on %s\n", cur.Address, pos[0])
@@ -178,7 +176,7 @@ func (c *cli) memberInvite(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		defer done()
-		out, err := svc.Subscriptions().Invite(ctx, pos[0], pos[1], *name)
+		out, err := svc.InviteBy(ctx, cliActor(), pos[0], pos[1], *name)
 		if err != nil {
 			return err
 		}
@@ -216,13 +214,9 @@ func (c *cli) memberAppPassword(fs *flag.FlagSet) runFunc {
 }
 
 // importMembers adds the members of a CSV file, `email,name,role,delivery`
-// per line (only email required; a first line naming the columns is
-// skipped), as `member add` would, with no confirmation. Every line is
-// checked before any is added: a bad line is reported with its number
-// and the rest still go in, but a file with maxBadMemberLines bad lines is
-// not a members file (a mbox, a spreadsheet's binary, the wrong columns)
-// and nothing of it is added. Members already on the list are left as
-// they are.
+// per line (listserv.Service.ImportMembers, which the owners' web page
+// uses too): bad lines are named with their number and the rest still
+// go in, but a file of store.MaxBadMemberLines bad lines adds nothing.
 func (c *cli) importMembers(fs *flag.FlagSet) runFunc {
 	return func(ctx context.Context, pos []string) error {
 		f, err := os.Open(pos[1])
@@ -235,90 +229,29 @@ func (c *cli) importMembers(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		defer done()
-		r := csv.NewReader(f)
-		r.FieldsPerRecord = -1
-		r.TrimLeadingSpace = true
-		r.Comment = '#'
-		type row struct {
-			line int
-			m    *listserv.Member
-		}
-		var good []row
-		bad := 0
-		refuse := func(line int, err error) error {
-			bad++
-			if line > 0 {
-				fmt.Fprintf(c.stderr, "praxis: %s line %d: %s\n", pos[1], line, cleanError(err))
-			} else {
-				fmt.Fprintf(c.stderr, "praxis: %s: %s\n", pos[1], cleanError(err))
-			}
-			if bad >= maxBadMemberLines {
-				return advise(fmt.Errorf("%s: %d bad lines by line %d: it does not look like a members file; nothing was imported", pos[1], bad, max(line, 1)),
-					"a members file has one member a line: email,name,role,delivery")
-			}
-			return nil
-		}
-		for first := true; ; first = false {
-			rec, err := r.Read()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				line := 0
-				var pe *csv.ParseError
-				if errors.As(err, &pe) {
-					line = pe.Line
-					err = pe.Err
+		rep, err := svc.ImportMembers(ctx, cliActor(), l.Address, f)
+		if rep != nil {
+			for _, b := range rep.Refused {
+				if b.Line > 0 {
+					fmt.Fprintf(c.stderr, "praxis: %s line %d: %s\n", pos[1], b.Line, cleanError(b.Err))
+				} else {
+					fmt.Fprintf(c.stderr, "praxis: %s: %s\n", pos[1], cleanError(b.Err))
 				}
-				if err := refuse(line, err); err != nil {
-					return err
-				}
-				continue
-			}
-			field := func(i int) string {
-				if i < len(rec) {
-					return strings.TrimSpace(rec[i])
-				}
-				return ""
-			}
-			if first && strings.EqualFold(field(0), "email") {
-				continue
-			}
-			line, _ := r.FieldPos(0)
-			m := &listserv.Member{Address: field(0), Name: field(1), Role: field(2), Delivery: field(3)}
-			if err := listserv.CheckMember(l, m); err != nil {
-				if err := refuse(line, err); err != nil {
-					return err
-				}
-				continue
-			}
-			good = append(good, row{line, m})
-		}
-		added, already := 0, 0
-		for _, g := range good {
-			switch err := svc.AddMember(ctx, l.Address, g.m); {
-			case err == nil:
-				added++
-			case errors.Is(err, listserv.ErrDuplicate):
-				already++
-			default:
-				// Past the check, so not the wrong file: counted, and
-				// the import goes on.
-				bad++
-				fmt.Fprintf(c.stderr, "praxis: %s line %d: %s\n", pos[1], g.line, cleanError(err))
 			}
 		}
-		fmt.Fprintf(c.stdout, "%s: %d members added to %s, %d already members, %d lines refused\n", pos[1], added, l.Address, already, bad)
-		if bad > 0 {
-			return fmt.Errorf("%d lines of %s were not imported (see above)", bad, pos[1])
+		if errors.Is(err, store.ErrNotMembersFile) {
+			return advise(fmt.Errorf("%s: %w", pos[1], err), "a members file has one member a line: email,name,role,delivery")
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "%s: %d members added to %s, %d already members, %d lines refused\n", pos[1], rep.Added, l.Address, rep.Already, len(rep.Refused))
+		if len(rep.Refused) > 0 {
+			return fmt.Errorf("%d lines of %s were not imported (see above)", len(rep.Refused), pos[1])
 		}
 		return nil
 	}
 }
-
-// maxBadMemberLines is how many bad lines make `import members` stop: a
-// few are typos, this many is the wrong file.
-const maxBadMemberLines = 20
 
 // withMember opens the service and runs f on the member pos names (LIST
 // ADDR), the start of every command about one member.

@@ -68,7 +68,7 @@ func TestSettingsLinkAndHeldNoticesOverSMTP(t *testing.T) {
 	for _, subject := range []string{"first question", "second question"} {
 		f.send("eve@example.net", "cop@example.org", post("Eve <eve@example.net>", "cop@example.org", subject, "Hello?"))
 		notice := f.mailTo("mod@example.org", "needs approval(?s:.*)"+subject)
-		if !regexp.MustCompile(`https?://\S+/l/cop@example\.org/held/\d+`).Match(notice.data) {
+		if !regexp.MustCompile(`https?://\S+/l/cop@example\.org/admin/held/\d+`).Match(notice.data) {
 			t.Errorf("the moderator's notice has no link to the post:\n%s", notice.data)
 		}
 	}

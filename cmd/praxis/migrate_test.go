@@ -135,7 +135,7 @@ func webPages(t *testing.T, srv *server, session string) map[string]string {
 	const list = "/l/" + usrpList
 	pages := map[string]string{}
 	for _, path := range []string{"/", list + "/", list + "/?page=3", list + "/search?q=b210+firmware", list + "/search?q=f:patchvonbraun@gmail.com+d:2021-01-01..2021-06-30",
-		"/api/l/" + usrpList + "/threads", "/l/cop@example.org/held"} {
+		"/api/l/" + usrpList + "/threads", "/l/cop@example.org/admin/held"} {
 		pages[path] = get(path)
 	}
 	thread := regexp.MustCompile(`href="(` + regexp.QuoteMeta(list) + `/t/[^"]+)"`).FindStringSubmatch(pages[list+"/"])
@@ -334,8 +334,8 @@ func TestMigrateUSRP(t *testing.T) {
 			t.Errorf("GET %s differs over PostgreSQL at byte %d:\n%q\nover SQLite:\n%q", path, i, g[from:min(len(g), i+80)], page[from:min(len(page), i+80)])
 		}
 	}
-	if !strings.Contains(got["/l/cop@example.org/held"], "hello makers") {
-		t.Errorf("the moderator's held page lacks the held post:\n%s", got["/l/cop@example.org/held"])
+	if !strings.Contains(got["/l/cop@example.org/admin/held"], "hello makers") {
+		t.Errorf("the moderator's held page lacks the held post:\n%s", got["/l/cop@example.org/admin/held"])
 	}
 	if mbox := praxis(t, t.TempDir(), "--db", url, "export", "mbox", usrpList); mbox != wantMbox {
 		t.Errorf("export mbox over PostgreSQL: %d bytes, over SQLite %d", len(mbox), len(wantMbox))

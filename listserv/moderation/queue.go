@@ -104,7 +104,7 @@ func (q *Queue) Notify(ctx context.Context, l *store.List, m *store.Message, sub
 // HeldPath is the web page of one held post, where its moderators read it
 // and decide.
 func HeldPath(list string, id int64) string {
-	return "/l/" + url.PathEscape(list) + "/held/" + strconv.FormatInt(id, 10)
+	return "/l/" + url.PathEscape(list) + "/admin/held/" + strconv.FormatInt(id, 10)
 }
 
 // Held returns the posts of a list waiting for a moderator, oldest first.

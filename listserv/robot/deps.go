@@ -23,10 +23,12 @@ type Store interface {
 	Bans(ctx context.Context, listID int64) ([]string, error)
 	AddBan(ctx context.Context, listID int64, pattern string) error
 	RemoveBan(ctx context.Context, listID int64, pattern string) error
+	AddAudit(ctx context.Context, e *store.AuditEntry) error
 
 	AddPending(ctx context.Context, p *store.Pending) error
 	PendingByToken(ctx context.Context, token string) (*store.Pending, error)
 	PendingFor(ctx context.Context, listID int64, kind, addr string) ([]*store.Pending, error)
+	PendingOfList(ctx context.Context, listID int64, kinds ...string) ([]*store.Pending, error)
 	TakePending(ctx context.Context, id int64) (bool, error)
 	CountUp(ctx context.Context, key string) (int, error)
 	Secret(ctx context.Context, name string) ([]byte, error)

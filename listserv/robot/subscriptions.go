@@ -9,6 +9,7 @@ import (
 	"praxis/listserv/notice"
 	"praxis/listserv/request"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -93,7 +94,7 @@ func (s *Subscriptions) subscribe(ctx context.Context, l *store.List, given, nam
 	}
 	switch {
 	case l.SubscribePolicy == store.SubscribeOpen && proven:
-		return s.join(ctx, l, addr, name)
+		return s.join(ctx, l, addr, name, byMail(addr))
 	case l.SubscribePolicy == store.SubscribeOpen:
 		return s.askConfirmation(ctx, l, store.PendingSubscribe, addr, name, "confirm_subscribe.txt", "Confirm your subscription to "+l.Name)
 	case l.SubscribePolicy == store.SubscribeModerate:
@@ -213,8 +214,9 @@ func (s *Subscriptions) askModerators(ctx context.Context, l *store.List, addr, 
 	return Outcome{Done: true, Message: "The request to join " + l.Address + " waits for a moderator."}, nil
 }
 
-// join adds addr as a member and welcomes them.
-func (s *Subscriptions) join(ctx context.Context, l *store.List, addr, name string) (Outcome, error) {
+// join adds addr as a member and welcomes them; by is who let them in
+// (they themselves, or the moderator who approved them).
+func (s *Subscriptions) join(ctx context.Context, l *store.List, addr, name string, by store.Actor) (Outcome, error) {
 	m := &store.Member{ListID: l.ID, Address: addr, Name: store.CleanName(name), Role: store.RoleMember, Delivery: store.DeliverEach, Status: store.StatusEnabled}
 	// Every way in is validated the same: the CLI's, a form's, a reply's.
 	if err := m.Validate(); err != nil {
@@ -227,6 +229,7 @@ func (s *Subscriptions) join(ctx context.Context, l *store.List, addr, name stri
 		return Outcome{}, err
 	}
 	s.d.Log.Info("member joined", "list", l.Address, "rcpt", addr)
+	s.audit(ctx, l, by, "member add", addr, "joined")
 	if err := s.d.Notices.Send(ctx, &notice.Notice{List: l, To: []string{addr}, Subject: "Welcome to " + l.Name, Template: "welcome.txt",
 		Data: map[string]any{"Address": addr, "DeliveryText": deliveryText(m.Delivery)}}); err != nil {
 		return Outcome{}, err
@@ -243,6 +246,7 @@ func (s *Subscriptions) leave(ctx context.Context, l *store.List, addr string) (
 		return Outcome{}, err
 	}
 	s.d.Log.Info("member left", "list", l.Address, "rcpt", addr)
+	s.audit(ctx, l, byMail(addr), "member rm", addr, "left")
 	if err := s.d.Notices.Send(ctx, &notice.Notice{List: l, To: []string{addr}, Subject: "You have left " + l.Name, Template: "goodbye.txt",
 		Data: map[string]any{"Address": addr}}); err != nil {
 		return Outcome{}, err
@@ -323,23 +327,13 @@ func (s *Subscriptions) Confirm(ctx context.Context, token, replier, text string
 		if l.SubscribePolicy == store.SubscribeConfirmThenModerate {
 			return s.askModerators(ctx, l, p.Address, p.Name)
 		}
-		return s.join(ctx, l, p.Address, p.Name)
+		return s.join(ctx, l, p.Address, p.Name, byMail(p.Address))
 	case store.PendingInvite:
-		return s.join(ctx, l, p.Address, p.Name)
+		return s.join(ctx, l, p.Address, p.Name, byMail(p.Address))
 	case store.PendingUnsubscribe:
 		return s.leave(ctx, l, p.Address)
 	case store.PendingApproval:
-		s.d.Log.Info("subscription decided", "list", l.Address, "rcpt", p.Address, "decision", verb, "by", replier)
-		if verb == "approve" {
-			return s.join(ctx, l, p.Address, p.Name)
-		}
-		if verb == "reject" {
-			if err := s.d.Notices.Send(ctx, &notice.Notice{List: l, To: []string{p.Address}, Subject: "Your request to join " + l.Name, Template: "subscription_refused.txt",
-				Data: map[string]any{"Reason": reason}}); err != nil {
-				return Outcome{}, err
-			}
-		}
-		return Outcome{Done: true, Message: "The request of " + p.Address + " was " + verb + "ed."}, nil
+		return s.decideApproval(ctx, l, p, verb, reason, byMail(replier))
 	case store.PendingReenable:
 		return s.reenable(ctx, l, p.Address)
 	case store.PendingCommand:
@@ -434,6 +428,9 @@ func (s *Subscriptions) AddBan(ctx context.Context, list, pattern string) error 
 	if err != nil {
 		return err
 	}
+	if len(pattern) > maxBanPattern {
+		return fmt.Errorf("%w: a ban is at most %d characters", store.ErrInvalid, maxBanPattern)
+	}
 	if strings.HasPrefix(pattern, "^") {
 		if _, err := regexp.Compile(pattern); err != nil {
 			return fmt.Errorf("%w: ban %q is not a valid regular expression: %v", store.ErrInvalid, pattern, err)
@@ -443,6 +440,10 @@ func (s *Subscriptions) AddBan(ctx context.Context, list, pattern string) error 
 	}
 	return s.d.Store.AddBan(ctx, l.ID, pattern)
 }
+
+// maxBanPattern bounds a ban's pattern, which every post and request to
+// the list is matched against.
+const maxBanPattern = 500
 
 // RemoveBan lifts a ban.
 func (s *Subscriptions) RemoveBan(ctx context.Context, list, pattern string) error {
@@ -517,4 +518,81 @@ func (s *Subscriptions) SendSignIn(ctx context.Context, l *store.List, addr, lin
 	err = s.d.Notices.Send(ctx, &notice.Notice{List: l, To: []string{addr}, Subject: "Sign in to the " + l.Name + " archive", Template: "signin.txt",
 		Data: map[string]any{"Link": link, "Expires": expires.UTC().Format("2006-01-02 15:04 MST"), "Address": addr}})
 	return err == nil, err
+}
+
+// audit writes a change the robot made to a list's roster to its audit
+// log. The change is made by then, and the member told of it: a log that
+// cannot be written is logged, not made the request's failure, which
+// would have the mail retried against a change already made.
+func (s *Subscriptions) audit(ctx context.Context, l *store.List, by store.Actor, action, target, detail string) {
+	e := &store.AuditEntry{ListID: l.ID, Actor: by.Who, Via: by.Via, Action: action, Target: target, Detail: detail}
+	if err := s.d.Store.AddAudit(ctx, e); err != nil {
+		s.d.Log.Error("audit log not written", "list", l.Address, "rcpt", target, "action", action, "err", err)
+	}
+}
+
+// byMail names who acted by mail (a reply, a confirmation link).
+func byMail(addr string) store.Actor { return store.Actor{Who: addr, Via: store.AuditMail} }
+
+// decideApproval carries out a moderator's decision on a request to join
+// (approve, reject with a reason for the person, or discard), the request
+// taken already.
+func (s *Subscriptions) decideApproval(ctx context.Context, l *store.List, p *store.Pending, verb, reason string, by store.Actor) (Outcome, error) {
+	s.d.Log.Info("subscription decided", "list", l.Address, "rcpt", p.Address, "decision", verb, "by", by.Who)
+	if verb == "approve" {
+		return s.join(ctx, l, p.Address, p.Name, by)
+	}
+	if verb == "reject" {
+		if err := s.d.Notices.Send(ctx, &notice.Notice{List: l, To: []string{p.Address}, Subject: "Your request to join " + l.Name, Template: "subscription_refused.txt",
+			Data: map[string]any{"Reason": reason}}); err != nil {
+			return Outcome{}, err
+		}
+	}
+	s.audit(ctx, l, by, "subscription "+verb, p.Address, reason)
+	return Outcome{Done: true, Message: "The request of " + p.Address + " was " + verb + "ed."}, nil
+}
+
+// Requests are the requests of a list that wait for a moderator (to
+// join) or for the person asked (to confirm joining, to accept an
+// invitation), oldest first, for the moderators' page.
+func (s *Subscriptions) Requests(ctx context.Context, list string) (*store.List, []*store.Pending, error) {
+	l, err := s.d.List(ctx, list)
+	if err != nil {
+		return nil, nil, err
+	}
+	ps, err := s.d.Store.PendingOfList(ctx, l.ID, store.PendingApproval, store.PendingSubscribe, store.PendingInvite)
+	return l, ps, err
+}
+
+// DecideRequest carries out a decision on one of a list's Requests, by
+// its id: approve, reject (reason for the person) or discard a request
+// waiting for a moderator, or cancel one waiting for the person. A
+// request decided, cancelled or expired meanwhile is ErrNotFound.
+func (s *Subscriptions) DecideRequest(ctx context.Context, list string, id int64, by store.Actor, verb, reason string) (Outcome, error) {
+	l, ps, err := s.Requests(ctx, list)
+	if err != nil {
+		return Outcome{}, err
+	}
+	i := slices.IndexFunc(ps, func(p *store.Pending) bool { return p.ID == id })
+	if i < 0 {
+		return Outcome{}, fmt.Errorf("request %d: %w", id, store.ErrNotFound)
+	}
+	p := ps[i]
+	approval := p.Kind == store.PendingApproval
+	switch {
+	case approval && (verb == "approve" || verb == "reject" || verb == "discard"), !approval && verb == "cancel":
+	default:
+		return Outcome{}, fmt.Errorf("%w: a request to %s cannot be %sed", store.ErrInvalid, p.Kind, verb)
+	}
+	// Of two moderators deciding at once, one acts.
+	if ok, err := s.d.Store.TakePending(ctx, p.ID); err != nil {
+		return Outcome{}, err
+	} else if !ok {
+		return Outcome{}, fmt.Errorf("request %d: %w", id, store.ErrNotFound)
+	}
+	if approval {
+		return s.decideApproval(ctx, l, p, verb, reason, by)
+	}
+	s.audit(ctx, l, by, p.Kind+" cancel", p.Address, "")
+	return Outcome{Done: true, Message: "The request of " + p.Address + " was cancelled."}, nil
 }

@@ -39,6 +39,13 @@ type Lists interface {
 	RemoveBan(ctx context.Context, listID int64, pattern string) error
 }
 
+// Audit is the lists' audit log: who changed what of a list's settings,
+// roster and bans, and when.
+type Audit interface {
+	AddAudit(ctx context.Context, e *AuditEntry) error
+	AuditLog(ctx context.Context, listID, before int64, limit int) ([]*AuditEntry, error)
+}
+
 // Spool holds every message accepted with a 250 and its state machine:
 // received → accepted/held/… Writing it is the only durable step before
 // the SMTP reply.
@@ -77,6 +84,7 @@ type Requests interface {
 	AddPending(ctx context.Context, p *Pending) error
 	PendingByToken(ctx context.Context, token string) (*Pending, error)
 	PendingFor(ctx context.Context, listID int64, kind, addr string) ([]*Pending, error)
+	PendingOfList(ctx context.Context, listID int64, kinds ...string) ([]*Pending, error)
 	TakePending(ctx context.Context, id int64) (bool, error)
 	ExpiredPending(ctx context.Context, kind string, limit int) ([]*Pending, error)
 	DeleteExpiredPending(ctx context.Context, kinds ...string) (int64, error)
@@ -260,6 +268,7 @@ type Backend interface {
 	Jobs
 	Nodes
 	Rates
+	Audit
 	// SetClock replaces the clock the store stamps rows with (tests).
 	SetClock(now func() time.Time)
 	Close() error

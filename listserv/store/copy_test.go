@@ -81,6 +81,8 @@ MC4CAQAwBQYDK2VwBCIEIA==
 		VALUES ('host-a:/var/lib/praxis', 'v1', 'smtp=127.0.0.1:2525 http=127.0.0.1:8080', 1700001300, 1700001360, 0)`,
 	`INSERT INTO leases (name, holder, until_ms) VALUES ('imap-ingest imaps://u@h/INBOX', 'host-a:/var/lib/praxis', 1700001390123)`,
 	`INSERT INTO rate_buckets (key, tokens, seen_ms, full_ms, took) VALUES ('signin:192.0.2.1', 2.75, 1700001300500, 1700001400500, 1)`,
+	`INSERT INTO audit_log (id, list_id, at, actor, via, action, target, detail)
+		VALUES (1, 1, 1700001400, 'ann@example.net', 'web', 'member set', 'bob@example.net', 'role: "member" → "moderator"')`,
 	`INSERT INTO job_last_runs (job, node, ran_at, error) VALUES ('held-expiry', 'node-a:42', 1700001200, ''), ('digests', 'node-a:42', 1700001201, 'smtp: 451')`,
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -76,6 +77,23 @@ func (s *requestTable) PendingByToken(ctx context.Context, token string) (*Pendi
 // PendingFor finds unexpired requests of a kind for an address on a list.
 func (s *requestTable) PendingFor(ctx context.Context, listID int64, kind, addr string) ([]*Pending, error) {
 	return s.queryPending(ctx, `SELECT `+pendingCols+` FROM pending WHERE list_id = ? AND kind = ? AND address = ? AND expires_at > ? ORDER BY id`, listID, kind, addr, s.unix())
+}
+
+// MaxPendingListed bounds how many requests PendingOfList returns.
+const MaxPendingListed = 500
+
+// PendingOfList finds a list's unexpired requests of the kinds given,
+// oldest first, at most MaxPendingListed.
+func (s *requestTable) PendingOfList(ctx context.Context, listID int64, kinds ...string) ([]*Pending, error) {
+	if len(kinds) == 0 {
+		return nil, nil
+	}
+	q := `SELECT ` + pendingCols + ` FROM pending WHERE list_id = ? AND expires_at > ? AND kind IN (?` + strings.Repeat(", ?", len(kinds)-1) + `) ORDER BY id LIMIT ?`
+	args := []any{listID, s.unix()}
+	for _, k := range kinds {
+		args = append(args, k)
+	}
+	return s.queryPending(ctx, q, append(args, MaxPendingListed)...)
 }
 
 func (s *core) queryPending(ctx context.Context, q string, args ...any) ([]*Pending, error) {

@@ -65,6 +65,7 @@ type Store struct {
 	imapTable
 	nodeTable
 	rateTable
+	auditTable
 }
 
 // The concerns' types: each is the core seen by one concern.
@@ -88,6 +89,8 @@ type (
 	nodeTable struct{ *core }
 	// rateTable is the limits' buckets shared by the nodes (rates.go).
 	rateTable struct{ *core }
+	// auditTable is the lists' audit log (audit.go).
+	auditTable struct{ *core }
 )
 
 func newStore(c *core) *Store {
@@ -96,7 +99,7 @@ func newStore(c *core) *Store {
 		requestTable: requestTable{c}, archiveTable: archiveTable{c}, threadTable: threadTable{c}, digestTable: digestTable{c},
 		sessionTable: sessionTable{c}, probeTable: probeTable{c}, appPassTable: appPassTable{c}, imapSearchTable: imapSearchTable{c},
 		ingestTable: ingestTable{c},
-		imapTable:   imapTable{c}, nodeTable: nodeTable{c}, rateTable: rateTable{c}}
+		imapTable:   imapTable{c}, nodeTable: nodeTable{c}, rateTable: rateTable{c}, auditTable: auditTable{c}}
 }
 
 // core is the database handle shared by every concern of the store.

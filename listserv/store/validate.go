@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // The rules a list's and a member's settings keep, whoever sets them (the
@@ -34,6 +35,11 @@ func (l *List) Validate() error {
 	}
 	if strings.ContainsAny(l.Name+l.Prefix, "\r\n") {
 		errs = append(errs, fmt.Errorf("%w: name and prefix must be one line", ErrInvalid))
+	}
+	// Each is shown on every page and in every notice, the prefix in
+	// every subject: a form's megabyte must not become one.
+	if utf8.RuneCountInString(l.Name) > MaxNameRunes || utf8.RuneCountInString(l.Prefix) > MaxNameRunes || utf8.RuneCountInString(l.Description) > MaxDescriptionRunes {
+		errs = append(errs, fmt.Errorf("%w: the name and the prefix are at most %d characters, the description %d", ErrInvalid, MaxNameRunes, MaxDescriptionRunes))
 	}
 	if err := oneOf("--subscribe", l.SubscribePolicy, SubscribeOpen, SubscribeConfirm, SubscribeModerate, SubscribeConfirmThenModerate); err != nil {
 		errs = append(errs, err)
@@ -103,8 +109,12 @@ func (m *Member) Validate() error {
 	return errors.Join(errs...)
 }
 
-// MaxNameRunes bounds a display name taken from mail or a web form.
+// MaxNameRunes bounds a display name taken from mail or a web form, and a
+// list's name and prefix.
 const MaxNameRunes = 200
+
+// MaxDescriptionRunes bounds a list's description.
+const MaxDescriptionRunes = 2000
 
 // CleanName makes a display name given by someone outside (a From field, a
 // web form) safe to store: control characters become spaces, runs of space

@@ -60,6 +60,8 @@ func Run(t *testing.T, open Open) {
 		{"ArchiveRemoval", archiveRemoval},
 		{"ListSpamSettings", listSpamSettings},
 		{"SpamFindingsKept", spamFindingsKept},
+		{"AuditLog", auditLog},
+		{"PendingOfList", pendingOfList},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, open(t)) })
