@@ -98,15 +98,16 @@ func TestAddressesHidden(t *testing.T) {
 	}
 }
 
-// The raw posts and mbox downloads keep the original bytes, as the about
-// page says; once the owner keeps them for members (--raw-access
-// members), visitors not signed in get a 403 and no links to them, and
-// members signed in still download them.
+// The raw posts, attachments and mbox downloads keep the original
+// bytes, as the about page says; once the owner keeps them for members
+// (--raw-access members), visitors not signed in get a 403 and no links
+// to them (an attachment is named, not linked), and members signed in
+// still download them.
 func TestRawAccessMembers(t *testing.T) {
 	f := newArchiveFixture(t)
 	ctx := context.Background()
 	raws := []string{"/m/a1@example.net/raw", "/l/cop@example.org/t/q1@example.net.mbox",
-		"/l/cop@example.org/search.mbox?q=lathe", "/l/cop@example.org/export.mbox.gz"}
+		"/l/cop@example.org/search.mbox?q=lathe", "/l/cop@example.org/export.mbox.gz", f.attachmentURL(t)}
 	anon := f.client(t)
 	for _, p := range raws {
 		if status, _, _ := get(t, anon, f.ts.URL+p); status != 200 {
@@ -130,10 +131,14 @@ func TestRawAccessMembers(t *testing.T) {
 			t.Errorf("members only, signed out, %s: %d, want 403", p, status)
 		}
 	}
-	for _, p := range []string{"/l/cop@example.org/", "/l/cop@example.org/t/q1@example.net", "/m/a1@example.net", "/l/cop@example.org/search?q=lathe"} {
-		if _, body, _ := get(t, anon, f.ts.URL+p); strings.Contains(body, "/raw\"") || strings.Contains(body, "mbox") {
+	for _, p := range []string{"/l/cop@example.org/", "/l/cop@example.org/t/q1@example.net", "/m/a1@example.net", "/l/cop@example.org/search?q=lathe",
+		"/m/" + url.PathEscape("evil/1@example.com")} {
+		if _, body, _ := get(t, anon, f.ts.URL+p); strings.Contains(body, "/raw\"") || strings.Contains(body, "mbox") || attachmentLinkRe.MatchString(body) {
 			t.Errorf("members only, signed out, %s links to a download", p)
 		}
+	}
+	if _, body, _ := get(t, anon, f.ts.URL+"/m/"+url.PathEscape("evil/1@example.com")); !strings.Contains(body, "page.html") {
+		t.Errorf("members only, signed out, the post does not name its attachment")
 	}
 	if _, body, _ := get(t, anon, f.ts.URL+"/l/cop@example.org/info"); !strings.Contains(body, "for members signed in only") {
 		t.Errorf("the about page does not say raw posts are for members")
@@ -146,3 +151,6 @@ func TestRawAccessMembers(t *testing.T) {
 		}
 	}
 }
+
+// attachmentLinkRe finds a link to an attachment's download.
+var attachmentLinkRe = regexp.MustCompile(`href="/m/[^"]+/a/`)

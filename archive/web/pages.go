@@ -227,7 +227,7 @@ type postView struct {
 
 type attachmentLink struct {
 	render.Attachment
-	Path string
+	Path string // "" when the visitor may not download it (takesRaw)
 }
 
 // threadPage shows a thread as a tree, every post rendered, quotes folded.
@@ -318,7 +318,11 @@ func (s *Server) postView(r *http.Request, l *store.List, p *store.ArchivedPost)
 	}
 	pv := postView{Post: p, Path: messagePath(p.MessageID), Message: m, Raw: s.who(r).takesRaw(l), Reply: replyLink(l, p)}
 	for _, a := range m.Attachments {
-		pv.Attach = append(pv.Attach, attachmentLink{Attachment: a, Path: attachmentPath(p.MessageID, a.Index, a.Filename)})
+		al := attachmentLink{Attachment: a}
+		if pv.Raw {
+			al.Path = attachmentPath(p.MessageID, a.Index, a.Filename)
+		}
+		pv.Attach = append(pv.Attach, al)
 	}
 	return pv, nil
 }
@@ -426,8 +430,14 @@ func (s *Server) rawMessage(w http.ResponseWriter, r *http.Request) {
 // attachment serves one attachment with a safe type, as a download; like
 // the raw post, the post is loaded and decoded within a download slot.
 func (s *Server) attachment(w http.ResponseWriter, r *http.Request) {
-	p, _, ok := s.messagePost(w, r)
+	p, l, ok := s.messagePost(w, r)
 	if !ok {
+		return
+	}
+	// An attachment is bytes of the post as it came, addresses and all
+	// (a forwarded message, a signature file): the raw posts' rule.
+	if !s.who(r).takesRaw(l) {
+		s.rawRefused(w, r, l)
 		return
 	}
 	n, err := parseInt(r.PathValue("n"))

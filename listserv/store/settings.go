@@ -114,7 +114,7 @@ var ListSettings = []Setting{
 	intSetting("digest-hour", "the hour (0-23, in the list's time zone) the daily digest goes", func(l *List) *int { return &l.DigestHour }),
 	intSetting("summary-weekday", "the day the weekly learning summary goes: 0 Sunday … 6 Saturday", func(l *List) *int { return &l.SummaryWeekday }),
 	intSetting("digest-size-kb", "send the digest early once this many KB of posts wait (0: only daily; Mailman uses 30)", func(l *List) *int { return &l.DigestSizeKB }),
-	textSetting("raw-access", "who may download posts as they came, addresses unhidden (raw, mbox, anonymous IMAP): anyone or members (signed in)", func(l *List) *string { return &l.RawAccess },
+	textSetting("raw-access", "who may download posts as they came, addresses unhidden (raw, attachments, mbox, anonymous IMAP): anyone or members (signed in)", func(l *List) *string { return &l.RawAccess },
 		RawAnyone, RawMembers),
 	textSetting("spam-action", "a live post the content filter scores at --spam-score or more: hold, discard, reject (550 at DATA) or accept; a member's is at most held", func(l *List) *string { return &l.SpamAction },
 		SpamHold, SpamDiscard, SpamReject, SpamAccept),
