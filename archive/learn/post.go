@@ -40,16 +40,7 @@ func (p *Post) Who() string {
 	if p.Key != "" {
 		return p.Key
 	}
-	return AuthorKey(p.FromAddr, p.FromName)
-}
-
-// AuthorKey is who wrote a post, for telling people apart: the address,
-// or for a rewritten From (which carries the list's address) the name.
-func AuthorKey(addr, name string) string {
-	if d := mailmsg.Demunged(name); d != name {
-		return "name:" + strings.ToLower(strings.Join(strings.Fields(d), " "))
-	}
-	return strings.ToLower(addr)
+	return mailmsg.AuthorKey(p.FromAddr, p.FromName)
 }
 
 // DisplayName is how a summary names a person: the display name

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"praxis/archive/learn"
+	"praxis/listserv/mailmsg"
 	"praxis/listserv/store"
 )
 
@@ -77,7 +78,7 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 		if !a.Date.Before(end) {
 			return errStop
 		}
-		key := learn.AuthorKey(a.FromAddr, a.FromName)
+		key := mailmsg.AuthorKey(a.FromAddr, a.FromName)
 		if _, ok := p.FirstPost[key]; !ok {
 			p.FirstPost[key] = a.Date
 		}
@@ -198,7 +199,7 @@ func newPost(a *store.ArchivedPost, own string) *learn.Post {
 		Date:        a.Date,
 		FromAddr:    a.FromAddr,
 		FromName:    a.FromName,
-		Key:         learn.AuthorKey(a.FromAddr, a.FromName),
+		Key:         mailmsg.AuthorKey(a.FromAddr, a.FromName),
 		Subject:     a.Subject,
 		Body:        own,
 		Attachments: a.Attachments,

@@ -70,6 +70,17 @@ func Demunged(name string) string {
 	return name
 }
 
+// AuthorKey is who wrote a post, for telling people apart and counting
+// each once, from its From field's address and name: the address, or for
+// a From a list munged for DMARC, which carries the list's address, the
+// name without " via LIST" (prefixed "name:", so it is never an address).
+func AuthorKey(addr, name string) string {
+	if d := Demunged(name); d != name {
+		return "name:" + strings.ToLower(strings.Join(strings.Fields(d), " "))
+	}
+	return strings.ToLower(addr)
+}
+
 // addressRE finds what looks like an address in text: dot-atoms around an
 // @ with a dotted domain. It is deliberately loose (quoted local parts
 // and IP literals are rare in text, and a missed one is the risk here).

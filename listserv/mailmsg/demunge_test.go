@@ -89,3 +89,17 @@ func TestTopic(t *testing.T) {
 		}
 	}
 }
+
+func TestAuthorKey(t *testing.T) {
+	tests := []struct{ addr, name, want string }{
+		{"Ann@Example.org", "Ann", "ann@example.org"},
+		{"cop@example.org", "Ann  Example via CoP", "name:ann example"},
+		{"cop@example.org", "ann example via Other", "name:ann example"},
+		{"cop@example.org", "", "cop@example.org"},
+	}
+	for _, tt := range tests {
+		if got := AuthorKey(tt.addr, tt.name); got != tt.want {
+			t.Errorf("AuthorKey(%q, %q) = %q, want %q", tt.addr, tt.name, got, tt.want)
+		}
+	}
+}

@@ -1,12 +1,16 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
+
+	"praxis/listserv/mailmsg"
 )
 
 // ThreadSummary is one thread as a listing shows it.
@@ -193,27 +197,70 @@ type Helper struct {
 }
 
 // ArchiveHelpers returns who replied in the most threads started by
-// someone else, among posts dated in [since, until).
+// someone else, among posts dated in [since, until). People are told
+// apart as the pages tell them (mailmsg.AuthorKey): the posts a list
+// munged for DMARC ("Ann via CoP" <cop@…>) are their authors', by name,
+// not all the list's address's; such a helper has no Address. Their
+// replies are few (a month's), so they are counted here rather than by
+// a GROUP BY that knows nothing of names.
 func (s *threadTable) ArchiveHelpers(ctx context.Context, listID int64, since, until time.Time, limit int) ([]Helper, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT a.from_addr, MAX(a.from_name), COUNT(DISTINCT a.thread_id), COUNT(*)
+	rows, err := s.db.QueryContext(ctx, `SELECT a.from_addr, a.from_name, a.thread_id, r.from_addr, r.from_name
 		FROM archive a
 		JOIN archive_threads t ON t.list_id = a.list_id AND t.thread_id = a.thread_id
 		JOIN archive r ON r.id = t.root_id
-		WHERE a.list_id = ? AND a.date >= ? AND a.date < ? AND a.id <> t.root_id AND a.from_addr <> r.from_addr AND a.from_addr <> ''
-		GROUP BY a.from_addr ORDER BY 3 DESC, 4 DESC, a.from_addr LIMIT ?`, listID, since.Unix(), until.Unix(), limit)
+		WHERE a.list_id = ? AND a.date >= ? AND a.date < ? AND a.id <> t.root_id AND a.from_addr <> ''
+		ORDER BY a.id`, listID, since.Unix(), until.Unix())
 	if err != nil {
 		return nil, fmt.Errorf("store: helpers: %w", err)
 	}
 	defer rows.Close()
-	var out []Helper
-	for rows.Next() {
-		var h Helper
-		if err := rows.Scan(&h.Address, &h.Name, &h.Threads, &h.Replies); err != nil {
-			return nil, err
-		}
-		out = append(out, h)
+	type counted struct {
+		Helper
+		key     string
+		threads map[string]bool
 	}
-	return out, rows.Err()
+	by := map[string]*counted{}
+	for rows.Next() {
+		var addr, name, thread, rootAddr, rootName string
+		if err := rows.Scan(&addr, &name, &thread, &rootAddr, &rootName); err != nil {
+			return nil, fmt.Errorf("store: helpers: %w", err)
+		}
+		key := mailmsg.AuthorKey(addr, name)
+		if key == mailmsg.AuthorKey(rootAddr, rootName) {
+			continue // the thread's own starter
+		}
+		h := by[key]
+		if h == nil {
+			h = &counted{key: key, threads: map[string]bool{}}
+			by[key] = h
+		}
+		if d := mailmsg.Demunged(name); d != name {
+			h.Name = d // the address is the list's
+		} else {
+			h.Address = addr
+			if name != "" {
+				h.Name = name // the latest name they gave
+			}
+		}
+		h.threads[thread] = true
+		h.Replies++
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: helpers: %w", err)
+	}
+	all := make([]*counted, 0, len(by))
+	for _, h := range by {
+		h.Threads = len(h.threads)
+		all = append(all, h)
+	}
+	slices.SortFunc(all, func(a, b *counted) int {
+		return cmp.Or(cmp.Compare(b.Threads, a.Threads), cmp.Compare(b.Replies, a.Replies), cmp.Compare(a.key, b.key))
+	})
+	out := make([]Helper, 0, min(limit, len(all)))
+	for _, h := range all[:min(limit, len(all))] {
+		out = append(out, h.Helper)
+	}
+	return out, nil
 }
 
 // ArchiveThreadAuthors returns how many different people wrote in each

@@ -62,6 +62,7 @@ func Run(t *testing.T, open Open) {
 		{"SpamFindingsKept", spamFindingsKept},
 		{"AuditLog", auditLog},
 		{"PendingOfList", pendingOfList},
+		{"HelpersDemunged", helpersDemunged},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, open(t)) })
