@@ -6,10 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"text/tabwriter"
 
 	"praxis/listserv"
 	"praxis/listserv/apppass"
+	"praxis/listserv/request"
 	"praxis/listserv/store"
 )
 
@@ -57,8 +59,17 @@ func memberJSON(m *listserv.Member) map[string]any {
 	return map[string]any{
 		"address": m.Address, "name": m.Name, "role": m.Role, "delivery": m.Delivery,
 		"status": m.Status, "bounce_score": m.BounceScore, "expertise": m.Expertise, "moderated": m.Moderated,
+		"listing": onOff(m.Listed), "suggestions": onOff(!m.SuggestionsOff),
 		"joined": m.CreatedAt.Format("2006-01-02T15:04:05Z07:00"),
 	}
+}
+
+// onOff names an on|off setting's state as the member sets it.
+func onOff(on bool) string {
+	if on {
+		return "on"
+	}
+	return "off"
 }
 
 func (c *cli) memberLs(fs *flag.FlagSet) runFunc {
@@ -106,6 +117,8 @@ func (c *cli) memberShow(fs *flag.FlagSet) runFunc {
 				fmt.Fprintf(tw, "disabled since:\t%s (%d warnings sent)\n", m.DisabledAt.Format("2006-01-02 15:04 MST"), m.WarningsSent)
 			}
 			fmt.Fprintf(tw, "expertise:\t%s\n", m.Expertise)
+			fmt.Fprintf(tw, "listing:\t%s\n", onOff(m.Listed))
+			fmt.Fprintf(tw, "suggestions:\t%s\n", onOff(!m.SuggestionsOff))
 			fmt.Fprintf(tw, "joined:\t%s\n", m.CreatedAt.Format("2006-01-02 15:04 MST"))
 			fmt.Fprintf(tw, "delivery failures:\t%d\n", len(failures))
 			if len(failures) > 0 {
@@ -122,15 +135,26 @@ func (c *cli) memberSet(fs *flag.FlagSet) runFunc {
 	memberFlags(fs, &m)
 	fs.StringVar(&m.Status, "status", "", "enabled, disabled_user, disabled_moderator or disabled_bounce")
 	fs.BoolVar(&m.Moderated, "moderated", false, "hold the member's posts for a moderator")
+	listing := fs.String("listing", "", `on or off: the member appears, with their expertise, on the list's "who knows what" page`)
+	suggestions := fs.String("suggestions", "", "on or off: a question the member asks gets a private mail of related answered threads")
 	return func(ctx context.Context, pos []string) error {
 		changed := 0
+		var bad []string
 		fs.Visit(func(f *flag.Flag) {
 			if f.Name != "data" && f.Name != "db" && f.Name != "config" {
 				changed++
 			}
+			if f.Name == "listing" || f.Name == "suggestions" {
+				if _, ok := request.OnOff(f.Value.String()); !ok {
+					bad = append(bad, fmt.Sprintf("--%s is on or off, not %q", f.Name, f.Value.String()))
+				}
+			}
 		})
 		if changed == 0 {
-			return usagef("member set: nothing to change; give at least one of --name --role --delivery --expertise --status --moderated")
+			return usagef("member set: nothing to change; give at least one of --name --role --delivery --expertise --status --moderated --listing --suggestions")
+		}
+		if len(bad) > 0 {
+			return usagef("member set: %s", strings.Join(bad, "; "))
 		}
 		svc, done, err := c.openService(ctx)
 		if err != nil {
@@ -153,6 +177,11 @@ func (c *cli) memberSet(fs *flag.FlagSet) runFunc {
 				cur.Expertise = m.Expertise
 			case "moderated":
 				cur.Moderated = m.Moderated
+			case "listing":
+				cur.Listed, _ = request.OnOff(*listing)
+			case "suggestions":
+				on, _ := request.OnOff(*suggestions)
+				cur.SuggestionsOff = !on
 			case "status":
 				cur.Status = m.Status
 				if m.Status == listserv.StatusEnabled {

@@ -56,6 +56,7 @@ func TestPostgresEndToEnd(t *testing.T) {
 		{"OwnerMailWithoutOwner", TestOwnerMailWithoutOwner},
 		{"DKIMShow", TestDKIMShow},
 		{"ArchiveRemove", TestArchiveRemove},
+		{"MemberListingSuggestions", TestMemberListingSuggestions},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			url := pgtest.URL(t)

@@ -136,3 +136,13 @@ func mustDecode(t *testing.T, s string) string {
 	}
 	return string(b)
 }
+
+func TestOnOff(t *testing.T) {
+	for in, want := range map[string][2]bool{"on": {true, true}, "YES": {true, true}, " off ": {false, true}, "No": {false, true},
+		"": {false, false}, "1": {false, false}, "true": {false, false}, "onn": {false, false}} {
+		on, ok := OnOff(in)
+		if on != want[0] || ok != want[1] {
+			t.Errorf("OnOff(%q) = %v, %v; want %v, %v", in, on, ok, want[0], want[1])
+		}
+	}
+}

@@ -26,6 +26,19 @@ func Expertise(terms string) string {
 	return terms
 }
 
+// OnOff reads the value of an on|off setting (listing, suggestions) as
+// every way of changing it takes it (`set listing on` by mail, `praxis
+// member set --listing on`): on or yes, off or no, in any case.
+func OnOff(v string) (on, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "on", "yes":
+		return true, true
+	case "off", "no":
+		return false, true
+	}
+	return false, false
+}
+
 // SettingsLinkLife is how long a settings link works: it signs its holder
 // in for one change, so it lives about as long as a sign-in link does.
 const SettingsLinkLife = time.Hour

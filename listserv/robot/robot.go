@@ -304,7 +304,7 @@ func (s *Robot) set(ctx context.Context, l *store.List, sender string, args []st
 		}
 		return "Your expertise is now: " + terms, true, nil
 	case "listing", "suggestions":
-		on, ok := map[string]bool{"on": true, "yes": true, "off": false, "no": false}[strings.ToLower(args[1])]
+		on, ok := request.OnOff(args[1])
 		if !ok {
 			return "Use: set " + strings.ToLower(args[0]) + " on|off.", true, nil
 		}
