@@ -94,6 +94,7 @@ type Store interface {
 	ArchiveEach(ctx context.Context, listID int64, since time.Time, f func(*store.ArchivedPost) error) error
 	ArchiveFind(ctx context.Context, messageID string) ([]*store.ArchivedPost, error)
 	ArchiveRemoved(ctx context.Context, messageID string) ([]store.Removal, error)
+	ArchiveRemove(ctx context.Context, r store.Removal) (int, error)
 	ArchiveByIDs(ctx context.Context, ids []int64) ([]*store.ArchivedPost, error)
 	ArchiveLatest(ctx context.Context, listID int64, limit int) ([]*store.ArchivedPost, error)
 	ArchiveWeekly(ctx context.Context, listID int64, since, until time.Time) ([]store.WeekCount, error)

@@ -223,6 +223,9 @@ type postView struct {
 	Subject string
 	// Reply is a mailto: link that answers the post on the list.
 	Reply string
+	// Remove is the page that removes the post from the archive, for
+	// the list's moderators and owners; "" for everyone else.
+	Remove string
 }
 
 type attachmentLink struct {
@@ -317,6 +320,9 @@ func (s *Server) postView(r *http.Request, l *store.List, p *store.ArchivedPost)
 		m.HideAddresses()
 	}
 	pv := postView{Post: p, Path: messagePath(p.MessageID), Message: m, Raw: s.who(r).takesRaw(l), Reply: replyLink(l, p)}
+	if s.who(r).moderates(l) {
+		pv.Remove = removePath(l, p.MessageID)
+	}
 	for _, a := range m.Attachments {
 		al := attachmentLink{Attachment: a}
 		if pv.Raw {
