@@ -64,6 +64,11 @@ type core struct {
 	newest map[int64]int64
 	counts map[int64]int
 	sel    selections
+	// removedAt is where the poller's last look at the removals stopped
+	// in the index log; removalsRead: it looked since it last had no
+	// session.
+	removedAt    store.IndexPos
+	removalsRead bool
 
 	ctx    context.Context
 	cancel context.CancelFunc

@@ -221,7 +221,7 @@ func (h *selectHandler) Handle(conn server.Conn) error {
 		return errors.New("imap: not our mailbox")
 	}
 	m.readOnly = h.ReadOnly
-	st, err := m.selectStatus()
+	st, since, err := m.selectStatus()
 	if err != nil {
 		return err
 	}
@@ -229,7 +229,12 @@ func (h *selectHandler) Handle(conn server.Conn) error {
 		return err
 	}
 	ctx.Mailbox, ctx.MailboxReadOnly = m, h.ReadOnly
-	u.b.core.selected(u, conn, m, st.Messages)
+	s := u.b.core.selected(u, conn, m, st.Messages, since)
+	sctx, cancel := m.ctx()
+	defer cancel()
+	if err := u.b.core.catchUp(sctx, s); err != nil {
+		u.b.log.Warn("imap: removals at select", "list", m.list.Address, "err", err)
+	}
 	code := imap.CodeReadWrite
 	if h.ReadOnly {
 		code = imap.CodeReadOnly
@@ -358,6 +363,12 @@ func (h *idleHandler) Handle(conn server.Conn) error {
 	}
 	if err := conn.WriteResp(&imap.ContinuationReq{Info: "idling"}); err != nil {
 		return err
+	}
+	// While it idles the session hears of removed posts at once
+	// (EXPUNGE is allowed during IDLE, a command in progress).
+	if u, ok := conn.Context().User.(*user); ok {
+		u.b.core.idle(u, true)
+		defer u.b.core.idle(u, false)
 	}
 	fields, err := r.ReadLine()
 	if err != nil {

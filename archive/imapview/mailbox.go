@@ -146,14 +146,15 @@ func (m *mailbox) status(ctx context.Context, items []imap.StatusItem) (*imap.Ma
 			}
 			st.Unseen = uint32(max(n-seen, 0))
 		case imap.StatusUidNext:
-			// The newest post's UID plus one: it changes only when this
-			// list gets a post (RFC 3501 §2.3.1.1), and a list's next post
-			// gets an archive id at least that high.
-			newest, err := m.newest(ctx)
+			// The newest post's UID plus one, removed posts' counted: it
+			// changes only when this list gets a post (RFC 3501
+			// §2.3.1.1), and a list's next post gets an archive id at
+			// least that high.
+			next, err := m.u.b.deps.Store.IMAPUIDNext(ctx, m.list.ID)
 			if err != nil {
 				return nil, err
 			}
-			st.UidNext = uint32(newest + 1)
+			st.UidNext = uint32(next)
 		case imap.StatusUidValidity:
 			// The list's id: it changes only when a list is made again.
 			st.UidValidity = uint32(m.list.ID)
@@ -163,22 +164,29 @@ func (m *mailbox) status(ctx context.Context, items []imap.StatusItem) (*imap.Ma
 }
 
 // selectStatus is what SELECT and EXAMINE answer: the status, and the
-// sequence number of the first post not \Seen (RFC 3501 §6.3.1).
-func (m *mailbox) selectStatus() (*imap.MailboxStatus, error) {
+// sequence number of the first post not \Seen (RFC 3501 §6.3.1); and the
+// index log's position the count was read at (the session is told of
+// the removals after it).
+func (m *mailbox) selectStatus() (*imap.MailboxStatus, store.IndexPos, error) {
 	ctx, cancel := m.ctx()
 	defer cancel()
-	st, err := m.status(ctx, []imap.StatusItem{imap.StatusMessages, imap.StatusRecent, imap.StatusUidNext, imap.StatusUidValidity})
+	st, err := m.status(ctx, []imap.StatusItem{imap.StatusRecent, imap.StatusUidNext, imap.StatusUidValidity})
 	if err != nil {
-		return nil, m.fail("select", err)
+		return nil, store.IndexPos{}, m.fail("select", err)
 	}
+	n, since, err := m.u.b.deps.Store.IMAPCountAt(ctx, m.list.ID)
+	if err != nil {
+		return nil, store.IndexPos{}, m.fail("select", err)
+	}
+	st.Items[imap.StatusMessages], st.Messages = nil, uint32(n)
 	if st.Messages > 0 {
 		first, err := m.firstUnseen(ctx)
 		if err != nil {
-			return nil, m.fail("select", err)
+			return nil, store.IndexPos{}, m.fail("select", err)
 		}
 		st.UnseenSeqNum = first
 	}
-	return st, nil
+	return st, since, nil
 }
 
 func (m *mailbox) seenCount(ctx context.Context) (int, error) {
@@ -543,7 +551,7 @@ func (m *mailbox) storeFlagsOf(uid bool, set *imap.SeqSet, op imap.FlagsOp, flag
 		own := c.tellFlags(m.u, m.list.ID, changes, answer)
 		unlock()
 		if own != nil {
-			own.writeNow(0)
+			own.writeNow(0, false)
 		}
 		return err
 	})

@@ -251,7 +251,7 @@ func TestNewsToALoggedOutSession(t *testing.T) {
 	loggedOut := make(chan struct{})
 	close(loggedOut)
 	conn := stubConn{ctx: &server.Context{Responses: make(chan imap.WriterTo), LoggedOut: loggedOut}}
-	c.selected(gone, conn, &mailbox{u: gone, list: list}, 3)
+	c.selected(gone, conn, &mailbox{u: gone, list: list}, 3, store.IndexPos{})
 	sel := c.on(list.ID)[0]
 	for i := range 50 {
 		c.tellFlags(storer, list.ID, []flagChange{{seq: 1 + uint32(i%3), uid: 10 + uint32(i%3), flags: []string{"k" + strconv.Itoa(i)}}}, false)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -32,10 +33,22 @@ type selection struct {
 	write sync.Mutex
 
 	mu sync.Mutex // guards the fields below
-	// known is the count the session was told (EXISTS never goes down
-	// without EXPUNGE, RFC 3501 §7.3.1, so a count is told only when it
-	// is higher); exists is a higher one still to tell.
+	// known is the count the session was told, less the removals still
+	// to tell it (EXISTS never goes down without EXPUNGE, RFC 3501
+	// §7.3.1, so a count is told only when it is higher); exists is a
+	// higher one still to tell.
 	known, exists uint32
+	// since is the index log's position up to which the session knows
+	// of the removals (store.IMAPRemovals): its SELECT's count left out
+	// those before it, and it has been told of those after it up to
+	// there. expunge are the sequence numbers of removed posts still to
+	// tell, in the order to tell them. RFC 3501 §7.4.1 forbids EXPUNGE
+	// when no command is in progress: they are told while the session
+	// idles (idling), or at its NOOP; the count after them waits with
+	// them.
+	since   store.IndexPos
+	expunge []uint32
+	idling  bool
 	// flags are the member's other sessions' flag changes still to tell,
 	// by UID: the newest change of a post wins.
 	flags map[uint32]flagChange
@@ -57,15 +70,19 @@ type selections struct {
 	by map[*user]*selection
 }
 
-// selected records that u's session selected m, which holds count posts.
-func (c *core) selected(u *user, conn server.Conn, m *mailbox, count uint32) {
-	s := &selection{conn: conn, m: m, known: count}
+// selected records that u's session selected m, which held count posts
+// at the index log's position since. The caller then looks for the
+// removals made since (catchUp), which the poller may have read before
+// the session was recorded.
+func (c *core) selected(u *user, conn server.Conn, m *mailbox, count uint32, since store.IndexPos) *selection {
+	s := &selection{conn: conn, m: m, known: count, since: since}
 	c.sel.mu.Lock()
 	defer c.sel.mu.Unlock()
 	if c.sel.by == nil {
 		c.sel.by = make(map[*user]*selection)
 	}
 	c.sel.by[u] = s
+	return s
 }
 
 // unselected forgets u's selection (UNSELECT, CLOSE, SELECT, logout):
@@ -92,7 +109,7 @@ func (c *core) unselected(u *user, wait bool) {
 func (s *selection) drop() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.gone, s.exists, s.flags = true, 0, nil
+	s.gone, s.exists, s.flags, s.expunge = true, 0, nil, nil
 }
 
 // on returns the selections of a list.
@@ -175,7 +192,7 @@ func (s *selection) add(count uint32, changes []flagChange) bool {
 			s.flags[ch.uid] = ch
 		}
 	}
-	return s.exists > s.known || len(s.flags) > 0
+	return s.exists > s.known || len(s.flags) > 0 || len(s.expunge) > 0
 }
 
 // maxPendingFlags bounds the flag changes kept for a session that does
@@ -190,7 +207,7 @@ func (s *selection) flush() {
 	for {
 		s.write.Lock()
 		s.mu.Lock()
-		news := s.news()
+		news := s.news(false)
 		if len(news) == 0 {
 			s.flushing = false
 		}
@@ -214,19 +231,33 @@ func (s *selection) flush() {
 	}
 }
 
-// news takes what the session is still to be told: the new count first,
-// then the flags of the posts it knows of (one it does not know yet it
-// will fetch with its flags). s.mu is held.
-func (s *selection) news() []imap.WriterTo {
+// news takes what the session is still to be told: the removals, when
+// it may be told them (now: its NOOP; or while it idles), then the new
+// count, then the flags of the posts it knows of (one it does not know
+// yet it will fetch with its flags). The count waits while removals
+// wait: it is the count after them. s.mu is held.
+func (s *selection) news(now bool) []imap.WriterTo {
 	var out []imap.WriterTo
 	if s.gone {
 		return nil
 	}
-	if s.exists > s.known {
-		s.known = s.exists
-		out = append(out, existsResp(s.m.list.Address, s.known))
+	held := len(s.expunge) > 0 && !now && !s.idling
+	if len(s.expunge) > 0 && !held {
+		seqs := make(chan uint32, len(s.expunge))
+		for _, n := range s.expunge {
+			seqs <- n
+		}
+		close(seqs)
+		out = append(out, &responses.Expunge{SeqNums: seqs})
+		s.expunge = nil
 	}
-	s.exists = 0
+	if !held {
+		if s.exists > s.known {
+			s.known = s.exists
+			out = append(out, existsResp(s.m.list.Address, s.known))
+		}
+		s.exists = 0
+	}
 	if len(s.flags) > 0 {
 		var msgs []*imap.Message
 		for _, ch := range s.flags {
@@ -251,6 +282,138 @@ func (s *selection) news() []imap.WriterTo {
 		}
 	}
 	return out
+}
+
+// removed records the removals a look at the index log found (IMAPRemovals,
+// up to head), those of this session's list, by ascending UID: the
+// sequence number each post has for the session, once told of the ones
+// before, for the posts it knows of, and the list's count after them.
+// A look older than what the session was told is dropped. s.mu is not
+// held.
+func (s *selection) removed(head store.IndexPos, rs []store.IMAPRemoval) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gone || !s.since.Less(head) {
+		return
+	}
+	left := -1
+	for _, r := range rs {
+		if !s.since.Less(r.Pos) {
+			continue // before its SELECT, or told already
+		}
+		left = r.Left
+		// A post past the count it knows (archived and removed since
+		// its last EXISTS) it never heard of.
+		if seq := uint32(r.Before + 1); seq <= s.known {
+			s.expunge = append(s.expunge, seq)
+			s.known--
+		}
+	}
+	s.since = head
+	if left >= 0 {
+		// A count still to tell was read before these removals: the one
+		// read with them replaces it.
+		s.exists = 0
+		if uint32(left) > s.known {
+			s.exists = uint32(left)
+		}
+	}
+}
+
+// removalsByList groups removals by list, each list's by ascending UID,
+// the order in which removed() numbers them.
+func removalsByList(rs []store.IMAPRemoval) map[int64][]store.IMAPRemoval {
+	out := make(map[int64][]store.IMAPRemoval)
+	for _, r := range rs {
+		out[r.ListID] = append(out[r.ListID], r)
+	}
+	for _, l := range out {
+		slices.SortFunc(l, func(a, b store.IMAPRemoval) int { return cmp.Compare(a.ID, b.ID) })
+	}
+	return out
+}
+
+// catchUp reads the removals on s's list since what s knows of and
+// records them for s (its SELECT, its NOOP).
+func (c *core) catchUp(ctx context.Context, s *selection) error {
+	s.mu.Lock()
+	since, gone := s.since, s.gone
+	s.mu.Unlock()
+	if gone {
+		return nil
+	}
+	head, rs, err := c.deps.Store.IMAPRemovals(ctx, since)
+	if err != nil {
+		return err
+	}
+	s.removed(head, removalsByList(rs)[s.m.list.ID])
+	return nil
+}
+
+// removals reads the posts removed from the archives since the last
+// look, by any node, and records them for every session (removed), which
+// the sessions that idle hear at once. The first look, or the first
+// after a time without sessions, reads from the oldest position a session
+// knows of. pollMu is held.
+func (c *core) removals(ctx context.Context) error {
+	var sels []*selection
+	c.sel.mu.Lock()
+	for _, s := range c.sel.by {
+		sels = append(sels, s)
+	}
+	c.sel.mu.Unlock()
+	after := c.removedAt
+	if !c.removalsRead {
+		after = store.IndexPos{Pos: math.MaxInt64}
+		for _, s := range sels {
+			s.mu.Lock()
+			if s.since.Less(after) {
+				after = s.since
+			}
+			s.mu.Unlock()
+		}
+	}
+	head, rs, err := c.deps.Store.IMAPRemovals(ctx, after)
+	if err != nil {
+		return err
+	}
+	if c.removalsRead && !c.removedAt.Less(head) {
+		return nil // nothing written to the log since
+	}
+	c.removedAt, c.removalsRead = head, true
+	byList := removalsByList(rs)
+	for list, l := range byList {
+		if c.counts != nil {
+			c.counts[list] = l[0].Left
+		}
+	}
+	for _, s := range sels {
+		s.removed(head, byList[s.m.list.ID])
+		s.tell(0, nil)
+	}
+	return nil
+}
+
+// idle records that u's session idles (on) or stopped (IDLE's DONE):
+// while it idles it is told of removals at once. Stopping waits for news
+// being handed to the session's writer, so that none follows IDLE's OK.
+func (c *core) idle(u *user, on bool) {
+	c.sel.mu.Lock()
+	s := c.sel.by[u]
+	c.sel.mu.Unlock()
+	if s == nil {
+		return
+	}
+	if !on {
+		s.write.Lock()
+		defer s.write.Unlock()
+	}
+	s.mu.Lock()
+	s.idling = on
+	s.mu.Unlock()
+	if on {
+		s.tell(0, nil)
+	}
 }
 
 // poll looks for new posts every interval until ctx ends. One poller
@@ -283,12 +446,19 @@ func (c *core) check(ctx context.Context) {
 	c.sel.mu.Unlock()
 	if nobody && c.newest != nil {
 		// No session to tell: the next look with one compares with the
-		// newest ids seen last, so nothing is missed.
+		// newest ids seen last, so nothing is missed; and reads the
+		// removals from where its sessions stand.
+		c.removalsRead = false
 		return
 	}
 	qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	st := c.deps.Store
+	// Removals first: the counts read after them are the counts after
+	// them.
+	if err := c.removals(qctx); err != nil && ctx.Err() == nil {
+		c.log.Warn("imap: poll removals", "err", err)
+	}
 	newest, err := st.IMAPMaxIDs(qctx)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -374,24 +544,28 @@ func (c *core) pollNow(ctx context.Context, u *user, m *mailbox) {
 		}
 		return
 	}
+	if err := c.catchUp(ctx, s); err != nil {
+		c.log.Warn("imap: noop removals", "list", m.list.Address, "err", err)
+	}
 	n, err := c.deps.Store.IMAPCount(ctx, m.list.ID)
 	if err != nil {
 		c.log.Warn("imap: noop count", "list", m.list.Address, "err", err)
 		n = 0 // the flags are told all the same
 	}
-	s.writeNow(uint32(n))
+	s.writeNow(uint32(n), true)
 }
 
 // writeNow writes the session's news from the session's own command,
 // before its answer, after the news being handed over by the goroutine
-// of tell, if any: the count when higher than the session knows, and the
-// flags recorded.
-func (s *selection) writeNow(count uint32) {
+// of tell, if any: the removals when the command may tell them
+// (expunge: NOOP), the count when higher than the session knows, and
+// the flags recorded.
+func (s *selection) writeNow(count uint32, expunge bool) {
 	s.write.Lock()
 	defer s.write.Unlock()
 	s.mu.Lock()
 	s.add(count, nil)
-	news := s.news()
+	news := s.news(expunge)
 	s.mu.Unlock()
 	for _, r := range news {
 		if err := s.conn.WriteResp(r); err != nil {

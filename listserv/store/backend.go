@@ -226,6 +226,9 @@ type IMAPArchive interface {
 	IMAPStoreFlags(ctx context.Context, listID int64, addr string, ids []int64, op FlagsOp, flags []string) (map[int64][]string, error)
 	IMAPSeenCount(ctx context.Context, listID int64, addr string) (int, error)
 	IMAPFirstUnseen(ctx context.Context, listID int64, addr string) (int64, error)
+	IMAPCountAt(ctx context.Context, listID int64) (int, IndexPos, error)
+	IMAPRemovals(ctx context.Context, after IndexPos) (IndexPos, []IMAPRemoval, error)
+	IMAPUIDNext(ctx context.Context, listID int64) (int64, error)
 }
 
 // Nodes is what the serve nodes sharing a database keep of each other:

@@ -63,6 +63,7 @@ func Run(t *testing.T, open Open) {
 		{"AuditLog", auditLog},
 		{"PendingOfList", pendingOfList},
 		{"HelpersDemunged", helpersDemunged},
+		{"IMAPRemovals", imapRemovals},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, open(t)) })
