@@ -25,7 +25,13 @@
 //     few times a second and tells each session that selected a list of
 //     its new posts (* N EXISTS, while idling or not; NOOP asks at once);
 //     a goroutine of each such session writes what it is told (poll.go),
-//     so a client that does not read holds up no one else.
+//     so a client that does not read holds up no one else;
+//   - the same poller reads the posts removed from the archives since its
+//     last look from the index log, whichever node removed them, and tells
+//     each session EXPUNGE by the post's sequence number in that session
+//     (while idling, or at NOOP: never outside a command); a removed
+//     post's row keeps its id, so its UID is never given again and
+//     UIDNEXT, counted over removed posts too, never goes down.
 //
 // Who sees what: LOGIN anonymous (or AUTHENTICATE ANONYMOUS) sees the
 // public lists; a member who logs in with an app password also sees the
