@@ -163,7 +163,7 @@ func uidNext(s *raw, l *store.List) int64 {
 // so that each session's view is the list's. The removed newest post's
 // UID is not given again and UIDNEXT never goes down; a post archived
 // and removed between two NOOPs is never told; a later SELECT counts
-// none of them.
+// none of them; another list's removals are told to no one here.
 func TestRemovedPostsExpunged(t *testing.T) {
 	f := newFixture(t, 6)
 	ctx := context.Background()
@@ -190,7 +190,10 @@ func TestRemovedPostsExpunged(t *testing.T) {
 		t.Fatalf("IDLE: %q", l)
 	}
 
-	// One in the middle; then the newest and the first, at once.
+	// One in the middle (and one of the private list, which the
+	// sessions on the public one hear nothing of); then the newest and
+	// the first, at once.
+	remove(t, f.st, f.prv, 2)
 	remove(t, f.st, f.pub, 2)
 	iv.idleUntil(idler, f.ids(t, f.pub), "after one removal")
 	remove(t, f.st, f.pub, 6)
