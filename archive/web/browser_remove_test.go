@@ -43,6 +43,9 @@ func TestBrowserRemoveFromArchive(t *testing.T) {
 		t.Error("the removal page does not show the post")
 	}
 	b.Screenshot(browsertest.ScreenshotDir(t), "remove")
+	b.Phone()
+	b.noSideScroll("the removal page at 360 px")
+	b.Desktop()
 	b.Check("the removal page", origin)
 	b.Do("typing a reason", chromedp.SendKeys(chromedp.CSS(`textarea[name="reason"]`), "posted a password"))
 	if st := b.Follow("removing", chromedp.Click(chromedp.CSS(`form.remove button[type="submit"]`))); st != 200 {
