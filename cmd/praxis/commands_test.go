@@ -81,7 +81,7 @@ func TestLookup(t *testing.T) {
 		{[]string{"list", "create", "a@b.c", "--name", "X"}, "list create", 3, ""},
 		{[]string{"digest", "preview", "a@b.c"}, "digest preview", 1, ""},
 		{[]string{"thread", "a@b.c", "id"}, "thread", 2, ""},
-		{[]string{"list"}, "", 0, "usage: praxis list create|ls|show|set|rm …"},
+		{[]string{"list"}, "", 0, "usage: praxis list create|ls|show|set|rm|log …"},
 		{[]string{"held", "frob"}, "", 0, `unknown held command "frob": use ls, approve, reject or discard`},
 		{[]string{"domain", "dkim-show", "example.org"}, "domain dkim-show", 1, ""},
 		{[]string{"domain", "dkim-rm"}, "", 0, `unknown domain command "dkim-rm": use dkim-keygen or dkim-show`},
