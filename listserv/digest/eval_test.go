@@ -73,8 +73,8 @@ func TestEvaluateCounts(t *testing.T) {
 // TestUSRPEvaluation measures the summary's judgements on the labelled
 // weeks: the figures issue 16 asks for, on the weeks kept apart (never
 // tuned on) and on the others. It checks that every labelled post is in
-// the archive, so that a label naming a post the import lost fails here;
-// the goals are asserted once the engine meets them.
+// the archive, so that a label naming a post the import lost fails here,
+// and holds the figures above floors.
 func TestUSRPEvaluation(t *testing.T) {
 	weeks, err := ReadLabels(evalDir)
 	if err != nil {
@@ -120,4 +120,23 @@ func TestUSRPEvaluation(t *testing.T) {
 	}
 	t.Logf("kept apart: %s", apart)
 	t.Logf("tuning:     %s", tuning)
+	// Floors a little under what the engine scored on the weeks kept
+	// apart when the set was made (question F1 0.79, solved recall 0.84,
+	// answers 0.68, resources P 0.88 R 0.99): a change that breaks a
+	// judgement fails here. Issue 16's goals replace them as the engine
+	// reaches them.
+	for _, f := range []struct {
+		name       string
+		got, floor float64
+	}{
+		{"question F1", apart.Question.F1(), 0.75},
+		{"solved recall", apart.Solved.Recall(), 0.75},
+		{"answer accuracy", apart.AnswerAccuracy(), 0.6},
+		{"resource precision", apart.Resource.Precision(), 0.85},
+		{"resource recall", apart.Resource.Recall(), 0.95},
+	} {
+		if f.got < f.floor {
+			t.Errorf("%s on the weeks kept apart: %.2f, below %.2f", f.name, f.got, f.floor)
+		}
+	}
 }
