@@ -37,9 +37,7 @@ type pipeline struct {
 	mailParams string
 	size       bool // the server takes SIZE= (RFC 1870)
 	cmdTimeout time.Duration
-	// dataTimeout bounds the wait for the reply to the message: RFC 5321
-	// §4.5.3.2.6 gives a server ten minutes to take it.
-	dataTimeout time.Duration
+	dataTimeout time.Duration // see dataReplyTimeout
 }
 
 // oneWriteMax is the largest message sent in the same write as its MAIL
@@ -63,7 +61,7 @@ func newPipeline(conn net.Conn, chunking, eightBit, size bool, cmdTimeout time.D
 		chunking:    chunking,
 		size:        size,
 		cmdTimeout:  cmdTimeout,
-		dataTimeout: 2 * cmdTimeout,
+		dataTimeout: dataReplyTimeout(cmdTimeout),
 	}
 	if eightBit {
 		p.mailParams = " BODY=8BITMIME"

@@ -135,14 +135,16 @@ func handshake(ctx context.Context, o *Options, p dialParams, raw net.Conn) (*se
 	return s, nil
 }
 
+// dataReplyTimeout bounds the wait for the reply to a whole message: RFC
+// 5321 §4.5.3.2.6 gives it ten minutes, twice the default command timeout.
+func dataReplyTimeout(command time.Duration) time.Duration { return 2 * command }
+
 // hello starts go-smtp's client on conn: it reads the greeting and says
 // EHLO, or HELO to a server without ESMTP (RFC 5321 §4.1.4).
 func hello(o *Options, addr string, conn net.Conn) (*smtp.Client, error) {
 	c := smtp.NewClient(conn)
 	c.CommandTimeout = o.CommandTimeout
-	// RFC 5321 §4.5.3.2.6 gives the reply after the final dot ten
-	// minutes; twice the default command timeout is that.
-	c.SubmissionTimeout = 2 * o.CommandTimeout
+	c.SubmissionTimeout = dataReplyTimeout(o.CommandTimeout)
 	if err := c.Hello(o.Hostname); err != nil {
 		c.Close()
 		return nil, connectError("EHLO", addr, err)
