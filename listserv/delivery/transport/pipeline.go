@@ -34,9 +34,9 @@ type pipeline struct {
 	chunking bool
 	// mailParams follows every MAIL FROM:<…> (BODY=8BITMIME), as
 	// go-smtp's client adds it when the server offers it.
-	mailParams string
-	size       bool // the server takes SIZE= (RFC 1870)
-	cmdTimeout time.Duration
+	mailParams  string
+	size        bool // the server takes SIZE= (RFC 1870)
+	cmdTimeout  time.Duration
 	dataTimeout time.Duration // see dataReplyTimeout
 }
 
