@@ -90,13 +90,7 @@ func Gather(ctx context.Context, src Source, l *store.List, m *store.Message, su
 	}
 	f.Vacation = h.Has("X-Autoreply") || h.Has("X-Autorespond") || strings.EqualFold(strings.TrimSpace(h.Get("Precedence")), "auto_reply")
 
-	f.Author = sum.From
-	if f.Author == "" {
-		f.Author = mailmsg.LooseAddress(h.Get("Sender"))
-	}
-	if f.Author == "" {
-		f.Author = m.MailFrom
-	}
+	f.Author = sum.Author(m.MailFrom)
 	if f.automatic() || l.Emergency {
 		return f, nil
 	}

@@ -174,7 +174,7 @@ func (s *Spool) Receive(ctx context.Context, env Envelope, routes []Route, raw [
 		if r.Kind == store.KindPost && found != nil {
 			// One list that refuses it refuses the message: an SMTP
 			// transaction has one reply for all its recipients.
-			if err := s.refuseSpam(ctx, l, found, sum.From); err != nil {
+			if err := s.refuseSpam(ctx, l, found, sum.Author(env.MailFrom)); err != nil {
 				return err
 			}
 			m.Spam = found
@@ -214,22 +214,42 @@ func (s *Spool) checkSpam(ctx context.Context, env Envelope, routes []Route, raw
 // that hold or discard it. Membership is the From's, taken at its word:
 // a forged member's address gets a post held at worst, never refused.
 func (s *Spool) refuseSpam(ctx context.Context, l *store.List, found *store.Spam, author string) error {
-	member := false
+	// Membership only ever softens a verdict (a member's post is at
+	// most held), so it is looked up only for a post refused without it:
+	// not a query on every DATA.
+	v := spam.Judge(l, found, false)
+	if v.Action != store.SpamReject {
+		return nil
+	}
 	if author != "" {
 		_, err := s.store.Member(ctx, l.ID, author)
 		switch {
 		case err == nil:
-			member = true
+			return nil // held at worst, by the checks
 		case !errors.Is(err, store.ErrNotFound):
 			return fmt.Errorf("receive for %s: %w", l.Address, err)
 		}
 	}
-	v := spam.Judge(l, found, member)
-	if v.Action != store.SpamReject {
-		return nil
+	cause := ErrSpamContent
+	switch v.Cause {
+	case spam.CauseSPF:
+		cause = ErrSPFFail
+	case spam.CauseBlocklist:
+		cause = ErrBlocklisted
 	}
-	cause := map[spam.Cause]error{spam.CauseSPF: ErrSPFFail, spam.CauseBlocklist: ErrBlocklisted, spam.CauseContent: ErrSpamContent}[v.Cause]
 	return fmt.Errorf("%s: %s: %w", l.Address, v.Reason, cause)
+}
+
+// Author is who the checks take for the message's author: From, else
+// Sender, else the envelope sender.
+func (s Summary) Author(mailFrom string) string {
+	if s.From != "" {
+		return s.From
+	}
+	if a := mailmsg.LooseAddress(s.Header.Get("Sender")); a != "" {
+		return a
+	}
+	return mailFrom
 }
 
 // Summary is what the spool, listings and the checks read of a message's

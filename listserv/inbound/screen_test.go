@@ -77,6 +77,11 @@ func TestReceiveScreens(t *testing.T) {
 			t.Errorf("%s to %s: spooled %+v (%v), want the findings kept", tc.from, tc.list, m, err)
 		}
 	}
+	// A member's post without From is theirs by its Sender, as the checks
+	// read it: held at worst, never refused.
+	if err := sp.Receive(ctx, env, []Route{post}, []byte("Sender: ann@example.net\r\nSubject: no from\r\n\r\ntext\r\n")); err != nil {
+		t.Errorf("a member's post without From: %v, want it spooled", err)
+	}
 	// The robot's mail is not a post: not screened, not refused.
 	screen.asked = nil
 	if err := sp.Receive(ctx, env, []Route{{List: "cop@example.org", Kind: store.KindRequest}}, []byte("From: eve@spam.example\r\nSubject: help\r\n\r\n")); err != nil || len(screen.asked) != 0 {

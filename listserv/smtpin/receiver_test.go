@@ -116,16 +116,23 @@ func TestEnvelopeClient(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		exempt []netip.Prefix
+		lmtp   bool
 		want   string
 	}{
-		{"a client", []netip.Prefix{}, "127.0.0.1"},
-		{"the front MTA", nil, "invalid IP"},
+		{"a client", []netip.Prefix{}, false, "127.0.0.1"},
+		{"the front MTA", nil, false, "invalid IP"},
+		// An LMTP client is the front MTA wherever it is.
+		{"LMTP", []netip.Prefix{}, true, "invalid IP"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rcv := &envReceiver{}
-			srv := start(t, rcv, Config{RateExempt: tc.exempt})
+			srv := start(t, rcv, Config{RateExempt: tc.exempt, LMTP: tc.lmtp})
 			cv := dial(t, srv.Addr().String())
-			cv.cmd(250, "", "EHLO client.example.net")
+			hello := "EHLO"
+			if tc.lmtp {
+				hello = "LHLO"
+			}
+			cv.cmd(250, "", "%s client.example.net", hello)
 			cv.cmd(250, "", "MAIL FROM:<alice@example.net>")
 			cv.cmd(250, "", "RCPT TO:<cop@example.org>")
 			cv.cmd(354, "", "DATA")

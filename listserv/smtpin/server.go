@@ -73,7 +73,7 @@ type Config struct {
 	// RateExempt lists client networks not rate limited; default loopback,
 	// where the front MTA of an LMTP set-up lives. Their address is not
 	// asked about by the spam checks (SPF, blocklists): it is the front
-	// MTA's, not the sender's.
+	// MTA's, not the sender's (nor is an LMTP client's, wherever it is).
 	RateExempt []netip.Prefix
 	TLS        *tls.Config // enables STARTTLS when set
 	// Memory is the budget for messages in transit, shared by the
@@ -474,9 +474,10 @@ func (s *session) withData(r io.Reader, hand func(env inbound.Envelope, raw []by
 	}
 	defer release()
 	env := inbound.Envelope{MailFrom: s.from, Remote: s.remote, HELO: s.c.Hostname()}
-	// A client in RateExempt is the front MTA: its address says nothing
-	// of the sender's, so SPF and the blocklists are not asked about it.
-	if a, err := netip.ParseAddr(s.ip); err == nil && !s.exempt {
+	// An LMTP client, and an SMTP client in RateExempt, is the front
+	// MTA: its address says nothing of the sender's, so SPF and the
+	// blocklists are not asked about it.
+	if a, err := netip.ParseAddr(s.ip); err == nil && !s.exempt && !s.srv.cfg.LMTP {
 		env.Client = a.Unmap()
 	}
 	return hand(env, raw)

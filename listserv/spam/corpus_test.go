@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -92,7 +93,7 @@ func TestPublicSpamCorpus(t *testing.T) {
 				}
 			}
 			for _, g := range []string{"gtube.eml", "gtubedcc.eml", "gtubedcc_crlf.eml"} {
-				if !contains(caught, g) {
+				if !slices.Contains(caught, g) {
 					t.Errorf("%s was not refused", g)
 				}
 			}
@@ -107,13 +108,4 @@ func TestPublicSpamCorpus(t *testing.T) {
 			t.Logf("%s caught: %s", f.name, strings.Join(caught, " "))
 		})
 	}
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -84,7 +85,7 @@ func (r *Rspamd) Score(ctx context.Context, in Input) (Score, error) {
 		return si > sj || si == sj && names[i] < names[j]
 	})
 	// GTUBE and other forced actions score 0 but decide: list them too.
-	if _, ok := rep.Symbols["GTUBE"]; ok && !contains(names, "GTUBE") {
+	if _, ok := rep.Symbols["GTUBE"]; ok && !slices.Contains(names, "GTUBE") {
 		names = append([]string{"GTUBE"}, names...)
 	}
 	// rspamd's actions in its order of severity: "no action" and
@@ -92,15 +93,6 @@ func (r *Rspamd) Score(ctx context.Context, in Input) (Score, error) {
 	// a verdict on the content), the rest mark it as spam.
 	over := rep.Action == "add header" || rep.Action == "rewrite subject" || rep.Action == "reject"
 	return Score{Value: rep.Score, Required: rep.RequiredScore, Over: over, Rules: top(names)}, nil
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // top keeps the first few rules: the reason stays one line.
