@@ -297,13 +297,18 @@ func (c *Config) DBRedacted() string {
 	return redactURL(u)
 }
 
-// Zones are the --dnsbl zones, each entry split at commas.
-func (c *Config) Zones() []string {
+// Zones are the --dnsbl zones, each entry split at commas (spam.New
+// puts them in the form it asks them in).
+func (c *Config) Zones() []string { return splitList(c.DNSBL) }
+
+// splitList splits each entry at commas, trimmed, the empty parts left
+// out: a list given as repeated flags, one flag of several, or both.
+func splitList(entries []string) []string {
 	var out []string
-	for _, entry := range c.DNSBL {
-		for _, z := range strings.Split(entry, ",") {
-			if z = strings.TrimSpace(z); z != "" {
-				out = append(out, z)
+	for _, entry := range entries {
+		for _, part := range strings.Split(entry, ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				out = append(out, part)
 			}
 		}
 	}
@@ -336,19 +341,13 @@ func isZone(z string) bool {
 func (c *Config) TrustedProxies() ([]netip.Prefix, error) {
 	var out []netip.Prefix
 	var errs []error
-	for _, entry := range c.TrustedProxy {
-		for _, part := range strings.Split(entry, ",") {
-			part = strings.TrimSpace(part)
-			if part == "" {
-				continue
-			}
-			if p, err := netip.ParsePrefix(part); err == nil {
-				out = append(out, p.Masked())
-			} else if a, err := netip.ParseAddr(part); err == nil {
-				out = append(out, netip.PrefixFrom(a, a.BitLen()))
-			} else {
-				errs = append(errs, fmt.Errorf("trusted-proxy: %q is not a CIDR (10.0.0.0/8) or an address", part))
-			}
+	for _, part := range splitList(c.TrustedProxy) {
+		if p, err := netip.ParsePrefix(part); err == nil {
+			out = append(out, p.Masked())
+		} else if a, err := netip.ParseAddr(part); err == nil {
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+		} else {
+			errs = append(errs, fmt.Errorf("trusted-proxy: %q is not a CIDR (10.0.0.0/8) or an address", part))
 		}
 	}
 	return out, errors.Join(errs...)
@@ -378,10 +377,6 @@ func (f *ListFlag) Set(value string) error {
 	if !f.set {
 		*f.list, f.set = nil, true
 	}
-	for _, part := range strings.Split(value, ",") {
-		if part = strings.TrimSpace(part); part != "" {
-			*f.list = append(*f.list, part)
-		}
-	}
+	*f.list = append(*f.list, splitList([]string{value})...)
 	return nil
 }

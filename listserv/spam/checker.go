@@ -73,9 +73,13 @@ func New(cfg Config) *Checker {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
+	// Lower case without a trailing dot, as they are asked; a copy, the
+	// caller's slice is theirs.
+	zones := make([]string, len(cfg.Zones))
 	for i, z := range cfg.Zones {
-		cfg.Zones[i] = strings.Trim(strings.ToLower(strings.TrimSpace(z)), ".")
+		zones[i] = strings.Trim(strings.ToLower(strings.TrimSpace(z)), ".")
 	}
+	cfg.Zones = zones
 	return &Checker{cfg: cfg}
 }
 
