@@ -170,10 +170,13 @@ func TestIndexOfAnotherDatabaseRebuilt(t *testing.T) {
 	}
 }
 
-// An index that has applied more of the log than the database holds (the
-// database restored from a backup taken before those changes, its log's
-// name the same) is rebuilt: read on from its position, it would skip
-// the posts the restored database logs at those positions again.
+// An index built from a database that was then restored from a backup
+// (taken before changes the index applied) is rebuilt once the restore
+// names the log anew (store.RenameIndexLog, and Store.ForgetProcesses,
+// which praxis restore runs): read on from its position, it would skip
+// the changes the restored database gives out at those positions again
+// (here more of them than the restore lost, so that no position
+// arithmetic could tell).
 func TestIndexOfARestoredDatabaseRebuilt(t *testing.T) {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "index")
@@ -198,12 +201,18 @@ func TestIndexOfARestoredDatabaseRebuilt(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer restored.Close()
-	put(t, restored, list, msg("d@x", "After the restore"))
+	if err := restored.ForgetProcesses(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"d@x", "e@x", "f@x"} {
+		put(t, restored, list, msg(id, "After the restore"))
+	}
 	idx = openIndex(t, restored, dir)
 	if _, err := NewIndexer(restored, idx, quiet).CatchUp(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got := found(t, idx, "cop@example.org", everything); len(got) != 2 || got["a@x"] == "" || got["d@x"] == "" {
-		t.Errorf("the index on the restored database finds %v, want a@x and d@x", got)
+	got := found(t, idx, "cop@example.org", everything)
+	if len(got) != 4 || got["a@x"] == "" || got["d@x"] == "" || got["e@x"] == "" || got["f@x"] == "" {
+		t.Errorf("the index on the restored database finds %v, want a@x, d@x, e@x and f@x", got)
 	}
 }

@@ -8,20 +8,19 @@ import (
 	"os"
 
 	"praxis/archive/index"
-	"praxis/listserv/store"
 )
 
-// LogIDStore tells which index log the store keeps, and where it ends.
+// LogIDStore tells which index log the store keeps.
 type LogIDStore interface {
 	IndexLogID(ctx context.Context) (string, error)
-	IndexLogEnd(ctx context.Context) (int64, error)
 }
 
 // OpenIndex opens the full-text index in dir. The index holds nothing the
 // store lacks, so a corrupt one is removed and made again, empty, and so
 // is one whose position is in another database's index log (a data dir
-// that served another database) or past the end of this one's (a
-// database restored from a backup): an empty index has no position, and
+// that served another database, or this one before it was restored from
+// a backup: a restore names the log anew, see store.RenameIndexLog): an
+// empty index has no position, and
 // the indexer (Run or CatchUp) builds it from the log's beginning, as it
 // does a missing one. An index held by another process is
 // index.ErrLocked, wrapped.
@@ -34,19 +33,8 @@ func OpenIndex(ctx context.Context, st LogIDStore, dir string, opts index.Option
 	if err == nil {
 		var logID string
 		// A position that cannot be read is corruption too.
-		var p store.IndexPos
-		if logID, p, err = position(idx); err == nil && logID != "" && logID != want {
+		if logID, _, err = position(idx); err == nil && logID != "" && logID != want {
 			err = fmt.Errorf("index: %s has a position in the index log %s, and this database keeps %s: %w", dir, logID, want, errOtherLog)
-		}
-		if err == nil && logID == want {
-			// The same log, further on than the database: the database
-			// is a restored backup (pg_restore of a dump) taken before
-			// changes this index has applied, and the index would skip
-			// the ones the database makes at those positions again.
-			var end int64
-			if end, err = st.IndexLogEnd(ctx); err == nil && p.Pos > end {
-				err = fmt.Errorf("index: %s has applied the index log up to %d, and this database's ends at %d: %w", dir, p.Pos, end, errOtherLog)
-			}
 		}
 		if err != nil {
 			idx.Close()
@@ -66,6 +54,5 @@ func OpenIndex(ctx context.Context, st LogIDStore, dir string, opts index.Option
 	return index.Open(dir, opts)
 }
 
-// errOtherLog is an index whose position is in another database's log,
-// or past the end of this one's.
+// errOtherLog is an index whose position is in another database's log.
 var errOtherLog = errors.New("another database's index")

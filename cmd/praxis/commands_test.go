@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"praxis/listserv/store"
 	"regexp"
 	"strings"
 	"testing"
@@ -182,5 +183,17 @@ func TestREADMEServeFlags(t *testing.T) {
 		if fs.Lookup(m[1]) == nil {
 			t.Errorf("README's serve flags name --%s, which serve does not take", m[1])
 		}
+	}
+}
+
+// TestREADMERestoreStep: the statement README gives to run after
+// pg_restore is the one the store is tested with.
+func TestREADMERestoreStep(t *testing.T) {
+	b, err := os.ReadFile(readme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `-c "`+store.RenameIndexLog+`"`) {
+		t.Errorf("README.md does not give store.RenameIndexLog after pg_restore:\n%s", store.RenameIndexLog)
 	}
 }

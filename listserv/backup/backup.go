@@ -18,8 +18,6 @@ type Options struct {
 	Praxis string
 	// Source is the data dir, for the manifest.
 	Source string
-	// Now is the clock.
-	Now func() time.Time
 }
 
 // Create writes a backup of st, a SQLite store that serve may be using
@@ -27,9 +25,6 @@ type Options struct {
 // beside it and renames it into place only once it is whole and on disk:
 // until then file is what it was (absent, or an older backup).
 func Create(ctx context.Context, st *store.Store, file string, opts Options) (*Manifest, error) {
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
 	if fi, err := os.Stat(file); err == nil && !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("backup: %s is not a file", file)
 	}
@@ -49,7 +44,7 @@ func Create(ctx context.Context, st *store.Store, file string, opts Options) (*M
 	if err := os.Mkdir(filepath.Dir(snap), 0o700); err != nil {
 		return nil, fmt.Errorf("backup: %w", err)
 	}
-	created := opts.Now().UTC().Truncate(time.Second)
+	created := time.Now().UTC().Truncate(time.Second)
 	if err := st.Snapshot(ctx, snap); err != nil {
 		return nil, fmt.Errorf("backup: %w", err)
 	}

@@ -10,12 +10,14 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"praxis/archive/index"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"archive/tar"
 	"compress/gzip"
@@ -67,6 +69,17 @@ func names(t *testing.T, dir string) []string {
 func TestRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	st := installation(t, 3)
+	l, err := st.ListByAddress(ctx, "cop@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		id := fmt.Sprintf("p%d@example.net", i)
+		raw := []byte("Message-ID: <" + id + ">\r\nFrom: a@example.net\r\nSubject: post\r\n\r\nbody\r\n")
+		if _, err := st.ArchivePut(ctx, &store.ArchivedPost{ListID: l.ID, MessageID: id, Subject: "post", FromAddr: "a@example.net", Date: time.Now()}, raw); err != nil {
+			t.Fatal(err)
+		}
+	}
 	out := t.TempDir()
 	file := filepath.Join(out, "b.tar.gz")
 	m, err := Create(ctx, st, file, Options{Praxis: "test"})
@@ -94,6 +107,15 @@ func TestRoundTrip(t *testing.T) {
 	if fmt.Sprint(res.Contents) != fmt.Sprint(m.Contents) {
 		t.Errorf("restored %v, backed up %v", res.Contents, m.Contents)
 	}
+	// The index is built by the restore, before any serve or search.
+	idx, err := index.Open(filepath.Join(dir, "index"), index.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := idx.Count(); err != nil || n != 2 {
+		t.Errorf("the restored index holds %d documents (%v), want the 2 posts", n, err)
+	}
+	idx.Close()
 	back, err := store.Open(ctx, dir, store.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -293,7 +315,6 @@ func TestRestoreRefuses(t *testing.T) {
 		{"wrong checksum", rewrite(t, good, func(m *Manifest) { m.Files[0].SHA256 = strings.Repeat("0", 64) }), ErrDamaged, "SHA-256"},
 		{"shorter", rewrite(t, good, func(m *Manifest) { m.Files[0].Size -= 512 }), ErrDamaged, "SHA-256"},
 		{"entry of another size", gz(tarOf(ManifestName, manifestOf(10), store.SQLiteFile, "hello")), ErrDamaged, "5 bytes, and the manifest says 10"},
-		{"counts differ", rewrite(t, good, func(m *Manifest) { m.Contents["members"]++ }), ErrDamaged, "members: 20, the manifest says 21"},
 		{"path in the name", rewrite(t, good, func(m *Manifest) { m.Files[0].Name = "../../praxis.db" }), ErrDamaged, "alone"},
 		{"an entry more", rewrite(t, good, func(*Manifest) {}, "../evil"), ErrDamaged, "../evil"},
 		{"a database larger than the disk", gz(tarOf(ManifestName, manifestOf(1<<50), store.SQLiteFile, "hello")), nil, "free"},

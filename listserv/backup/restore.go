@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -124,20 +123,6 @@ func prepare(ctx context.Context, dir string, res *Restored, log *slog.Logger) (
 	}
 	if res.Contents, err = st.Contents(ctx); err != nil {
 		return err
-	}
-	var differ []string
-	// A migration of an older schema may change what there is to count.
-	for name, want := range res.Manifest.Contents {
-		if res.Manifest.Schema != store.LatestSchema() {
-			break
-		}
-		if got, ok := res.Contents[name]; ok && got != want {
-			differ = append(differ, fmt.Sprintf("%s: %d, the manifest says %d", name, got, want))
-		}
-	}
-	if len(differ) > 0 {
-		slices.Sort(differ)
-		return fmt.Errorf("%w: the database holds other counts than the manifest's (%s)", ErrDamaged, strings.Join(differ, "; "))
 	}
 	if err := st.ForgetProcesses(ctx); err != nil {
 		return err

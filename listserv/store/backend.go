@@ -111,7 +111,6 @@ type ArchiveWriter interface {
 	IndexChanges(ctx context.Context, after IndexPos, limit int) ([]IndexChange, error)
 	IndexBacklog(ctx context.Context, after IndexPos) (n int64, oldest time.Time, err error)
 	IndexLogID(ctx context.Context) (string, error)
-	IndexLogEnd(ctx context.Context) (int64, error)
 	PutLinks(ctx context.Context, links []Link) error
 	Reindex(ctx context.Context, listID int64) error
 	ListenIndexLog(ctx context.Context, log *slog.Logger, wake func()) error

@@ -392,3 +392,33 @@ func TestCopyReplacesSeeds(t *testing.T) {
 		}
 	})
 }
+
+// TestRenameIndexLog: the statement README gives for a database restored
+// by pg_restore, and the one ForgetProcesses runs on SQLite, each give
+// the index log a new name.
+func TestRenameIndexLog(t *testing.T) {
+	ctx := context.Background()
+	for name, open := range map[string]func(t *testing.T) *store.Store{
+		"sqlite":   func(t *testing.T) *store.Store { return fixtureStore(t) },
+		"postgres": func(t *testing.T) *store.Store { return openPGStore(t, pgtest.URL(t)) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := open(t)
+			before, err := s.IndexLogID(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if name == "postgres" {
+				_, err = s.DB().ExecContext(ctx, store.RenameIndexLog)
+			} else {
+				err = s.ForgetProcesses(ctx)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if after, err := s.IndexLogID(ctx); err != nil || after == before || after == "" {
+				t.Errorf("index log %q, then %q (%v): want a new name", before, after, err)
+			}
+		})
+	}
+}

@@ -109,17 +109,6 @@ func (s *archiveTable) IndexLogID(ctx context.Context) (string, error) {
 	return id, nil
 }
 
-// IndexLogEnd is the last position the index log has given out. An index
-// that has applied a later one has seen changes this database does not
-// hold: the database was restored from a backup taken before them.
-func (s *archiveTable) IndexLogEnd(ctx context.Context) (int64, error) {
-	var pos int64
-	if err := s.db.QueryRowContext(ctx, `SELECT pos FROM index_clock`).Scan(&pos); err != nil {
-		return 0, fmt.Errorf("store: index log end: %w", err)
-	}
-	return pos, nil
-}
-
 // IndexBacklog counts the entries of the index log after pos and tells
 // when the oldest of them was made (zero when none).
 func (s *archiveTable) IndexBacklog(ctx context.Context, after IndexPos) (n int64, oldest time.Time, err error) {
@@ -296,3 +285,11 @@ func (s *archiveTable) listen(ctx context.Context, wake func()) error {
 		wake()
 	}
 }
+
+// RenameIndexLog names a PostgreSQL database's index log anew. Run on a
+// database restored by pg_restore before any node starts on it (README,
+// Backups), it makes every node's index, which followed the log of the
+// database as it went on after the dump, be rebuilt from it as it is:
+// read on from its old position, an index would skip the changes the
+// restored database gives out at those positions again.
+const RenameIndexLog = `UPDATE index_clock SET log_id = md5(random()::text || clock_timestamp()::text)`

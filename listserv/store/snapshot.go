@@ -123,13 +123,14 @@ func (s *Store) CheckIntegrity(ctx context.Context) error {
 }
 
 // ForgetProcesses clears, in a restored copy, what the processes that ran
-// on the original held: the queue's claims (a copy claimed by a serve of
+// on the original held, and names its index log anew (RenameIndexLog): the queue's claims (a copy claimed by a serve of
 // the original is sent by the restored one at once, rather than after
 // a lease of a node that does not run here has run out), the named
 // leases (an --imap-ingest mailbox) and the nodes' heartbeats. None of it
 // is the installation's state; all of it names processes of another
 // place.
 func (s *Store) ForgetProcesses(ctx context.Context) error {
+	renameIndexLog := s.pick(`UPDATE index_clock SET log_id = lower(hex(randomblob(16)))`, RenameIndexLog)
 	tx, release, err := s.begin(ctx, s.db)
 	if err != nil {
 		return fmt.Errorf("store: forget processes: %w", err)
@@ -139,6 +140,7 @@ func (s *Store) ForgetProcesses(ctx context.Context) error {
 		`UPDATE deliveries SET lease_node = '', lease_until = 0 WHERE state = 'queued' AND (lease_node <> '' OR lease_until <> 0)`,
 		`DELETE FROM leases`,
 		`DELETE FROM nodes`,
+		renameIndexLog,
 	} {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("store: forget processes: %w", err)
