@@ -99,6 +99,8 @@ func (s *Service) SetMember(ctx context.Context, by Actor, m *Member) error {
 		{"expertise", before.Expertise, m.Expertise},
 		{"status", before.Status, m.Status},
 		{"moderated", fmt.Sprint(before.Moderated), fmt.Sprint(m.Moderated)},
+		{"listing", request.OnOffText(before.Listed), request.OnOffText(m.Listed)},
+		{"suggestions", request.OnOffText(!before.SuggestionsOff), request.OnOffText(!m.SuggestionsOff)},
 	} {
 		if f.a != f.b {
 			what = append(what, fmt.Sprintf("%s: %q → %q", f.name, f.a, f.b))

@@ -3,6 +3,7 @@ package listserv
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -98,5 +99,29 @@ func TestRosterChangesAreLogged(t *testing.T) {
 				t.Errorf("%s entry %d: %+v, want %+v", list, i, e, w)
 			}
 		}
+	}
+}
+
+// TestMemberSettingsLogged: a member's listing and suggestions, changed by
+// an owner (praxis member set --listing/--suggestions), are in the log.
+func TestMemberSettingsLogged(t *testing.T) {
+	ctx := context.Background()
+	svc := newTestService(t)
+	mustList(t, svc, "cop@example.org", PostMembers)
+	owner := Actor{Who: "owner@example.net", Via: ViaCLI}
+	if err := svc.AddMemberBy(ctx, owner, "cop@example.org", &Member{Address: "ann@example.net"}); err != nil {
+		t.Fatal(err)
+	}
+	_, m, err := svc.Member(ctx, "cop@example.org", "ann@example.net")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Listed, m.SuggestionsOff = !m.Listed, !m.SuggestionsOff
+	if err := svc.SetMember(ctx, owner, m); err != nil {
+		t.Fatal(err)
+	}
+	_, log, err := svc.AuditLog(ctx, "cop@example.org", 0, 0)
+	if err != nil || len(log) == 0 || log[0].Action != "member set" || !strings.Contains(log[0].Detail, "listing") || !strings.Contains(log[0].Detail, "suggestions") {
+		t.Errorf("the log after changing listing and suggestions: %+v (%v)", log, err)
 	}
 }

@@ -59,17 +59,9 @@ func memberJSON(m *listserv.Member) map[string]any {
 	return map[string]any{
 		"address": m.Address, "name": m.Name, "role": m.Role, "delivery": m.Delivery,
 		"status": m.Status, "bounce_score": m.BounceScore, "expertise": m.Expertise, "moderated": m.Moderated,
-		"listing": onOff(m.Listed), "suggestions": onOff(!m.SuggestionsOff),
+		"listing": request.OnOffText(m.Listed), "suggestions": request.OnOffText(!m.SuggestionsOff),
 		"joined": m.CreatedAt.Format("2006-01-02T15:04:05Z07:00"),
 	}
-}
-
-// onOff names an on|off setting's state as the member sets it.
-func onOff(on bool) string {
-	if on {
-		return "on"
-	}
-	return "off"
 }
 
 func (c *cli) memberLs(fs *flag.FlagSet) runFunc {
@@ -117,8 +109,8 @@ func (c *cli) memberShow(fs *flag.FlagSet) runFunc {
 				fmt.Fprintf(tw, "disabled since:\t%s (%d warnings sent)\n", m.DisabledAt.Format("2006-01-02 15:04 MST"), m.WarningsSent)
 			}
 			fmt.Fprintf(tw, "expertise:\t%s\n", m.Expertise)
-			fmt.Fprintf(tw, "listing:\t%s\n", onOff(m.Listed))
-			fmt.Fprintf(tw, "suggestions:\t%s\n", onOff(!m.SuggestionsOff))
+			fmt.Fprintf(tw, "listing:\t%s\n", request.OnOffText(m.Listed))
+			fmt.Fprintf(tw, "suggestions:\t%s\n", request.OnOffText(!m.SuggestionsOff))
 			fmt.Fprintf(tw, "joined:\t%s\n", m.CreatedAt.Format("2006-01-02 15:04 MST"))
 			fmt.Fprintf(tw, "delivery failures:\t%d\n", len(failures))
 			if len(failures) > 0 {

@@ -39,6 +39,14 @@ func OnOff(v string) (on, ok bool) {
 	return false, false
 }
 
+// OnOffText names an on|off setting's state as OnOff reads it.
+func OnOffText(on bool) string {
+	if on {
+		return "on"
+	}
+	return "off"
+}
+
 // SettingsLinkLife is how long a settings link works: it signs its holder
 // in for one change, so it lives about as long as a sign-in link does.
 const SettingsLinkLife = time.Hour
