@@ -3,8 +3,11 @@ package listserv
 import (
 	"context"
 	"errors"
+	"fmt"
+	"praxis/listserv/store"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The robot's changes to a roster are in the audit log as the owners'
@@ -123,5 +126,25 @@ func TestMemberSettingsLogged(t *testing.T) {
 	_, log, err := svc.AuditLog(ctx, "cop@example.org", 0, 0)
 	if err != nil || len(log) == 0 || log[0].Action != "member set" || !strings.Contains(log[0].Detail, "listing") || !strings.Contains(log[0].Detail, "suggestions") {
 		t.Errorf("the log after changing listing and suggestions: %+v (%v)", log, err)
+	}
+}
+
+// TestDecideRequestBeyondAPage: a request is decided by its id, however
+// many wait before it (the moderators' page lists store.MaxPendingListed).
+func TestDecideRequestBeyondAPage(t *testing.T) {
+	ctx := context.Background()
+	svc := newTestService(t)
+	l := mustList(t, svc, "cop@example.org", PostMembers)
+	now := time.Now()
+	var last *store.Pending
+	for i := range store.MaxPendingListed + 1 {
+		last = &store.Pending{ListID: l.ID, Kind: store.PendingApproval, Address: fmt.Sprintf("p%03d@example.net", i), Token: fmt.Sprintf("t%d", i), CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+		if err := svc.Store().AddPending(ctx, last); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mod := Actor{Who: "mod@example.net", Via: ViaWeb}
+	if out, err := svc.Subscriptions().DecideRequest(ctx, "cop@example.org", last.ID, mod, "discard", ""); err != nil || !out.Done {
+		t.Errorf("deciding request %d of %d: %+v %v", store.MaxPendingListed+1, store.MaxPendingListed+1, out, err)
 	}
 }

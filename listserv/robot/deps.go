@@ -29,6 +29,7 @@ type Store interface {
 	PendingByToken(ctx context.Context, token string) (*store.Pending, error)
 	PendingFor(ctx context.Context, listID int64, kind, addr string) ([]*store.Pending, error)
 	PendingOfList(ctx context.Context, listID int64, kinds ...string) ([]*store.Pending, error)
+	ListPending(ctx context.Context, listID, id int64) (*store.Pending, error)
 	TakePending(ctx context.Context, id int64) (bool, error)
 	CountUp(ctx context.Context, key string) (int, error)
 	Secret(ctx context.Context, name string) ([]byte, error)

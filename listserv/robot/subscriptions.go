@@ -9,7 +9,6 @@ import (
 	"praxis/listserv/notice"
 	"praxis/listserv/request"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 
@@ -569,17 +568,21 @@ func (s *Subscriptions) Requests(ctx context.Context, list string) (*store.List,
 // waiting for a moderator, or cancel one waiting for the person. A
 // request decided, cancelled or expired meanwhile is ErrNotFound.
 func (s *Subscriptions) DecideRequest(ctx context.Context, list string, id int64, by store.Actor, verb, reason string) (Outcome, error) {
-	l, ps, err := s.Requests(ctx, list)
+	l, err := s.d.List(ctx, list)
 	if err != nil {
 		return Outcome{}, err
 	}
-	i := slices.IndexFunc(ps, func(p *store.Pending) bool { return p.ID == id })
-	if i < 0 {
-		return Outcome{}, fmt.Errorf("request %d: %w", id, store.ErrNotFound)
+	// By its id, not among the Requests listed: a list may have more
+	// waiting than a page shows.
+	p, err := s.d.Store.ListPending(ctx, l.ID, id)
+	if err != nil {
+		return Outcome{}, err
 	}
-	p := ps[i]
 	approval := p.Kind == store.PendingApproval
 	switch {
+	case !approval && p.Kind != store.PendingSubscribe && p.Kind != store.PendingInvite:
+		// Held posts and the like are decided elsewhere.
+		return Outcome{}, fmt.Errorf("request %d: %w", id, store.ErrNotFound)
 	case approval && (verb == "approve" || verb == "reject" || verb == "discard"), !approval && verb == "cancel":
 	default:
 		return Outcome{}, fmt.Errorf("%w: a request to %s cannot be %sed", store.ErrInvalid, p.Kind, verb)

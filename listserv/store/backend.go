@@ -85,6 +85,7 @@ type Requests interface {
 	PendingByToken(ctx context.Context, token string) (*Pending, error)
 	PendingFor(ctx context.Context, listID int64, kind, addr string) ([]*Pending, error)
 	PendingOfList(ctx context.Context, listID int64, kinds ...string) ([]*Pending, error)
+	ListPending(ctx context.Context, listID, id int64) (*Pending, error)
 	TakePending(ctx context.Context, id int64) (bool, error)
 	ExpiredPending(ctx context.Context, kind string, limit int) ([]*Pending, error)
 	DeleteExpiredPending(ctx context.Context, kinds ...string) (int64, error)

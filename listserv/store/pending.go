@@ -96,6 +96,19 @@ func (s *requestTable) PendingOfList(ctx context.Context, listID int64, kinds ..
 	return s.queryPending(ctx, q, append(args, MaxPendingListed)...)
 }
 
+// ListPending finds one of a list's unexpired requests by its id: one
+// taken, expired or of another list is ErrNotFound.
+func (s *requestTable) ListPending(ctx context.Context, listID, id int64) (*Pending, error) {
+	ps, err := s.queryPending(ctx, `SELECT `+pendingCols+` FROM pending WHERE id = ? AND list_id = ? AND expires_at > ?`, id, listID, s.unix())
+	if err != nil {
+		return nil, err
+	}
+	if len(ps) == 0 {
+		return nil, fmt.Errorf("request %d: %w", id, ErrNotFound)
+	}
+	return ps[0], nil
+}
+
 func (s *core) queryPending(ctx context.Context, q string, args ...any) ([]*Pending, error) {
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -80,5 +81,14 @@ func pendingOfList(t *testing.T, s store.Backend) {
 	}
 	if none, err := s.PendingOfList(ctx, cop.ID); err != nil || len(none) != 0 {
 		t.Errorf("no kinds: %+v %v", none, err)
+	}
+	// One by its id: the list's own, unexpired.
+	if p, err := s.ListPending(ctx, cop.ID, got[1].ID); err != nil || p.Address != "b@example.net" {
+		t.Errorf("ListPending of cop's invitation: %+v %v", p, err)
+	}
+	all, err := s.PendingOfList(ctx, other.ID, store.PendingApproval)
+	must(t, err)
+	if _, err := s.ListPending(ctx, cop.ID, all[0].ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("ListPending of another list's request: %v, want ErrNotFound", err)
 	}
 }
