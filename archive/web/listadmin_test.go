@@ -31,7 +31,7 @@ func adminFixture(t *testing.T) *archiveFixture {
 var (
 	adminGets = []string{"/l/cop@example.org/admin", "/l/cop@example.org/admin/settings", "/l/cop@example.org/admin/members",
 		"/l/cop@example.org/admin/members?q=alice", "/l/cop@example.org/admin/members.csv", "/l/cop@example.org/admin/bans",
-		"/l/cop@example.org/admin/log", "/l/cop@example.org/admin/held"}
+		"/l/cop@example.org/admin/log", "/l/cop@example.org/admin/held", "/l/cop@example.org/admin/requests"}
 	adminPosts = []struct {
 		path string
 		form url.Values
@@ -42,6 +42,8 @@ var (
 		{"/l/cop@example.org/admin/members", url.Values{"action": {"remove"}, "address": {"alice@example.net"}}},
 		{"/l/cop@example.org/admin/bans", url.Values{"action": {"add"}, "pattern": {"spam@example.com"}}},
 		{"/l/cop@example.org/admin/import", url.Values{}},
+		// An invitation is an owner's; the page decides by the action.
+		{"/l/cop@example.org/admin/requests", url.Values{"action": {"invite"}, "address": {"zed@example.net"}}},
 	}
 )
 
@@ -104,7 +106,7 @@ func TestAdminRefusesWhoMayNot(t *testing.T) {
 	mod := signedIn("mod@example.net")
 	_, body, _ := get(t, mod, f.ts.URL+"/l/cop@example.org/admin")
 	tok := csrfRe.FindStringSubmatch(body)[1]
-	for _, p := range []string{"/l/cop@example.org/admin", "/l/cop@example.org/admin/members", "/l/cop@example.org/admin/held"} {
+	for _, p := range []string{"/l/cop@example.org/admin", "/l/cop@example.org/admin/members", "/l/cop@example.org/admin/held", "/l/cop@example.org/admin/requests"} {
 		if status, _, _ := get(t, mod, f.ts.URL+p); status != 200 {
 			t.Errorf("moderator: GET %s: %d, want 200", p, status)
 		}
