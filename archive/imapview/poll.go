@@ -175,8 +175,8 @@ func (s *selection) tell(count uint32, changes []flagChange) {
 	}
 }
 
-// add records news for the session and tells whether any is pending. s.mu
-// is held.
+// add records news for the session and tells whether any can be written
+// now. s.mu is held.
 func (s *selection) add(count uint32, changes []flagChange) bool {
 	if s.gone {
 		return false
@@ -191,6 +191,12 @@ func (s *selection) add(count uint32, changes []flagChange) bool {
 		if _, ok := s.flags[ch.uid]; ok || len(s.flags) < maxPendingFlags {
 			s.flags[ch.uid] = ch
 		}
+	}
+	// Removals held for the session's NOOP hold the count with them
+	// (news): pending is what a flush could write now, or every look
+	// would start one that writes nothing.
+	if len(s.expunge) > 0 && !s.idling {
+		return len(s.flags) > 0
 	}
 	return s.exists > s.known || len(s.flags) > 0 || len(s.expunge) > 0
 }

@@ -49,14 +49,28 @@ func (s *imapTable) IMAPCountAt(ctx context.Context, listID int64) (int, IndexPo
 // position alone.
 func (s *imapTable) IMAPRemovals(ctx context.Context, after IndexPos) (IndexPos, []IMAPRemoval, error) {
 	// The clock's row first (kind 0), then the removals (kind 1), so
-	// that one statement reads both.
-	rows, err := s.query(ctx, `SELECT 0 AS kind, pos, 0 AS archive_id, 0, 0, 0 FROM index_clock
+	// that one statement reads both. A removal's Before and Left are
+	// running and whole counts of its list's live posts, taken in one
+	// pass over each list that lost posts (the list's live ids and its
+	// removed ones in id order): a count per removal would read the list
+	// once for each, and a purge of many posts from a long archive would
+	// outlast the poller's bound.
+	rows, err := s.query(ctx, `WITH r AS (
+			SELECT g.pos, g.archive_id, -a.list_id AS list_id
+			FROM index_log g JOIN archive a ON a.id = g.archive_id
+			WHERE (g.pos, g.archive_id) > (?, ?) AND a.list_id < 0),
+		m AS (
+			SELECT list_id, id, 1 AS live, 0 AS pos FROM archive WHERE list_id IN (SELECT list_id FROM r)
+			UNION ALL
+			SELECT list_id, archive_id, 0, pos FROM r),
+		c AS (
+			SELECT list_id, id, live, pos,
+				SUM(live) OVER (PARTITION BY list_id ORDER BY id ROWS UNBOUNDED PRECEDING) AS before_n,
+				SUM(live) OVER (PARTITION BY list_id) AS left_n
+			FROM m)
+		SELECT 0 AS kind, pos, 0 AS archive_id, 0, 0, 0 FROM index_clock
 		UNION ALL
-		SELECT 1, g.pos, g.archive_id, -a.list_id,
-			(SELECT COUNT(*) FROM archive b WHERE b.list_id = -a.list_id AND b.id < a.id),
-			(SELECT COUNT(*) FROM archive b WHERE b.list_id = -a.list_id)
-		FROM index_log g JOIN archive a ON a.id = g.archive_id
-		WHERE (g.pos, g.archive_id) > (?, ?) AND a.list_id < 0
+		SELECT 1, pos, id, list_id, before_n, left_n FROM c WHERE live = 0
 		ORDER BY kind, pos, archive_id`, after.Pos, after.ArchiveID)
 	if err != nil {
 		return IndexPos{}, nil, fmt.Errorf("store: imap removals: %w", err)
