@@ -44,6 +44,8 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /l/{list}/admin/held", s.heldPage)
 	mux.HandleFunc("GET /l/{list}/admin/held/{id}", s.heldPage)
 	mux.HandleFunc("POST /l/{list}/admin/held/{id}", s.heldDecide)
+	mux.HandleFunc("GET /l/{list}/admin/remove/{id}", s.removeForm)
+	mux.HandleFunc("POST /l/{list}/admin/remove/{id}", s.removePost)
 	// The held queue's first addresses, which the notices already sent
 	// link to.
 	mux.HandleFunc("GET /l/{list}/held", s.heldMoved)

@@ -16,26 +16,24 @@ import (
 // and asks for a reason; its form removes it. Everyone but the list's
 // moderators and owners gets the 404 of a page that is not there.
 
-// maxRemovalReason bounds the reason kept with the tombstone, in
-// characters: a note for the other moderators, not a document.
-const maxRemovalReason = 500
-
 // removePath is the page that removes a post from l's archive.
 func removePath(l *store.List, messageID string) string {
 	return listPath(l.Address) + "admin/remove/" + url.PathEscape(messageID)
 }
 
 // removalTarget finds the list of a removal request and the post of its
-// archive the request names, for a moderator of that list. It answers
-// itself (and returns ok false) when the visitor does not moderate the
-// list, or the post is not in its archive.
+// archive the request names, for a moderator of that list (adminList: a
+// form's CSRF token checked too). It answers itself (and returns ok
+// false) when the visitor does not moderate the list, or the post is not
+// in its archive. Its pages show a post with its addresses to a
+// moderator: no cache keeps them.
 func (s *Server) removalTarget(w http.ResponseWriter, r *http.Request) (*store.List, *store.ArchivedPost, bool) {
 	ctx := r.Context()
-	l, err := s.svc.List(ctx, r.PathValue("list"))
-	if err != nil || !s.who(r).moderates(l) {
-		s.notFound(w, r)
+	l, ok := s.adminList(w, r, forModerators)
+	if !ok {
 		return nil, nil, false
 	}
+	w.Header().Set("Cache-Control", "no-store")
 	id := strings.Trim(r.PathValue("id"), "<>")
 	posts, err := s.st.ArchiveFind(ctx, id)
 	if err != nil {
@@ -78,7 +76,7 @@ func (s *Server) removeForm(w http.ResponseWriter, r *http.Request) {
 	}
 	pv.Remove = "" // this page is where it leads
 	s.page(w, r, http.StatusOK, "remove.html", map[string]any{"Title": "Remove from the archive · " + l.Name, "List": l, "Post": pv,
-		"Subject": templates.Title(p.Subject), "Action": removePath(l, p.MessageID), "MaxReason": maxRemovalReason})
+		"Subject": templates.Title(p.Subject), "Action": removePath(l, p.MessageID), "MaxReason": store.MaxRemovalReason})
 }
 
 // removePost removes the post, as `praxis archive rm` does, naming the
@@ -88,16 +86,8 @@ func (s *Server) removePost(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if !s.checkCSRF(r) {
-		s.formExpired(w, r)
-		return
-	}
-	reason := strings.Join(strings.Fields(r.PostFormValue("reason")), " ")
-	if rs := []rune(reason); len(rs) > maxRemovalReason {
-		reason = string(rs[:maxRemovalReason])
-	}
 	by := s.who(r).Address
-	if _, err := s.st.ArchiveRemove(r.Context(), store.Removal{ListID: l.ID, MessageID: p.MessageID, By: "web (" + by + ")", Reason: reason}); err != nil {
+	if _, err := s.st.ArchiveRemove(r.Context(), store.Removal{ListID: l.ID, MessageID: p.MessageID, By: "web (" + by + ")", Reason: r.PostFormValue("reason")}); err != nil {
 		s.fail(w, r, "remove", err)
 		return
 	}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"praxis/listserv/store"
 	"regexp"
 	"strings"
 	"testing"
@@ -37,9 +38,12 @@ func TestRemoveFromArchive(t *testing.T) {
 	if _, body, _ := get(t, mod, f.ts.URL+"/l/cop@example.org/t/q1@example.net"); len(removeLinkRe.FindAllString(body, -1)) != 2 {
 		t.Errorf("the thread's page does not offer the removal of each of its two posts")
 	}
-	status, body, _ := get(t, mod, f.ts.URL+link[1])
+	status, body, h := get(t, mod, f.ts.URL+link[1])
 	if status != 200 || !strings.Contains(body, "Tighten the gib screws") || !strings.Contains(body, `name="reason"`) || removeLinkRe.MatchString(body) {
 		t.Fatalf("the removal page: %d\n%s", status, body)
+	}
+	if h.Get("Cache-Control") != "no-store" {
+		t.Errorf("the removal page shows a post with its addresses to a moderator; Cache-Control %q, want no-store", h.Get("Cache-Control"))
 	}
 	tok := csrfRe.FindStringSubmatch(body)[1]
 	status, body, _ = postForm(t, mod, f.ts.URL+link[1], url.Values{"csrf": {tok}, "reason": {"  a leaked\n password  "}})
@@ -57,8 +61,8 @@ func TestRemoveFromArchive(t *testing.T) {
 	if status, _, _ := get(t, f.client(t), f.ts.URL+"/m/a1@example.net"); status != 410 {
 		t.Errorf("the removed post's permalink: %d, want 410", status)
 	}
-	if _, body, _ := get(t, f.client(t), f.ts.URL+"/l/cop@example.org/t/q1@example.net"); strings.Contains(body, "gib screws") {
-		t.Errorf("the thread still shows the removed post")
+	if status, body, _ := get(t, f.client(t), f.ts.URL+"/l/cop@example.org/t/q1@example.net"); status != 200 || strings.Contains(body, "gib screws") || !strings.Contains(body, "calibrate the lathe") {
+		t.Errorf("the thread after the removal: %d, want 200 with the question and without the removed reply", status)
 	}
 	if status, _, _ := get(t, mod, f.ts.URL+link[1]); status != 410 {
 		t.Errorf("the removal page of a removed post: %d, want 410", status)
@@ -159,7 +163,7 @@ func TestRemoveRefused(t *testing.T) {
 	}
 	gone, err := f.svc.Store().ArchiveRemoved(ctx, "a1@example.net")
 	must(t, err)
-	if len(gone) != 1 || gone[0].By != "web (owner@example.net)" || len([]rune(gone[0].Reason)) != maxRemovalReason {
+	if len(gone) != 1 || gone[0].By != "web (owner@example.net)" || len([]rune(gone[0].Reason)) != store.MaxRemovalReason {
 		t.Errorf("the owner's tombstone: by %q, a reason of %d characters", gone[0].By, len([]rune(gone[0].Reason)))
 	}
 }

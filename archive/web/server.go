@@ -206,8 +206,6 @@ func (s *Server) Handler() http.Handler {
 		}
 	})
 	s.adminRoutes(mux)
-	mux.HandleFunc("GET /l/{list}/admin/remove/{id}", s.removeForm)
-	mux.HandleFunc("POST /l/{list}/admin/remove/{id}", s.removePost)
 	mux.HandleFunc("GET /m/{id}", s.messagePage)
 	mux.HandleFunc("GET /m/{id}/raw", s.rawMessage)
 	mux.HandleFunc("GET /m/{id}/a/{n}/{name}", s.attachment)

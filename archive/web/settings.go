@@ -211,7 +211,7 @@ func (s *Server) settingsOncePage(w http.ResponseWriter, r *http.Request) {
 			v = strings.ToLower(v)
 		}
 		form := url.Values{g.Setting: {v}}
-		if v == "on" || v == "yes" {
+		if on, ok := request.OnOff(v); ok && on {
 			form.Set(g.Setting, "on") // the checkboxes' value
 		}
 		applySetting(&shown, g.Setting, form)

@@ -43,6 +43,21 @@ func (s *archiveTable) ArchivePurge(ctx context.Context, r Removal, fromAddr str
 	return s.removeWhere(ctx, r, `lower(from_addr) = ?`, strings.ToLower(fromAddr))
 }
 
+// MaxRemovalReason bounds the reason kept with a tombstone, in
+// characters: a note for the other moderators, not a document.
+const MaxRemovalReason = 500
+
+// removalReason is a reason as the tombstone keeps it, whoever gave it
+// (the web's form, `praxis archive rm --reason`): one line, at most
+// MaxRemovalReason characters.
+func removalReason(reason string) string {
+	reason = strings.Join(strings.Fields(reason), " ")
+	if rs := []rune(reason); len(rs) > MaxRemovalReason {
+		reason = string(rs[:MaxRemovalReason])
+	}
+	return reason
+}
+
 // ArchiveRemoved returns the tombstones of a Message-ID on every list.
 func (s *archiveTable) ArchiveRemoved(ctx context.Context, messageID string) ([]Removal, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT list_id, message_id, removed_at, removed_by, reason FROM archive_removed WHERE message_id = ? ORDER BY list_id`, messageID)
@@ -72,6 +87,7 @@ type removedPost struct {
 // removeWhere removes the posts of r.ListID's archive that match where,
 // in one transaction, and returns their Message-IDs (each once).
 func (s *archiveTable) removeWhere(ctx context.Context, r Removal, where string, args ...any) ([]string, error) {
+	r.Reason = removalReason(r.Reason)
 	tx, release, err := s.begin(ctx, s.db)
 	if err != nil {
 		return nil, fmt.Errorf("store: archive remove: %w", err)

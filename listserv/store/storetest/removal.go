@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -42,12 +43,12 @@ func archiveRemoval(t *testing.T, s store.Backend) {
 	must(t, err)
 	end := logged[len(logged)-1].Pos
 
-	n, err := s.ArchiveRemove(ctx, store.Removal{ListID: l.ID, MessageID: "leak@x", By: "admin", Reason: "a password"})
+	n, err := s.ArchiveRemove(ctx, store.Removal{ListID: l.ID, MessageID: "leak@x", By: "admin", Reason: " a\n password "})
 	must(t, err)
 	if n != 1 {
 		t.Errorf("ArchiveRemove removed %d, want 1", n)
 	}
-	gone, err := s.ArchivePurge(ctx, store.Removal{ListID: l.ID, By: "admin", Reason: "spam"}, "SPAM@example.com")
+	gone, err := s.ArchivePurge(ctx, store.Removal{ListID: l.ID, By: "admin", Reason: strings.Repeat("spam ", 200)}, "SPAM@example.com")
 	must(t, err)
 	if len(gone) != 2 || gone[0] != "spam1@x" || gone[1] != "spam2@x" {
 		t.Errorf("ArchivePurge = %v, want spam1@x, spam2@x", gone)
@@ -102,6 +103,10 @@ func archiveRemoval(t *testing.T, s store.Backend) {
 		t.Errorf("index log drops %v, want %d, %d, %d, %d", dropped, leak.ID, spam1.ID, spam2.ID, spam1b.ID)
 	}
 
+	// Reasons are kept as one line, bounded, whoever gave them.
+	if spams, err := s.ArchiveRemoved(ctx, "spam2@x"); err != nil || len(spams) != 1 || len([]rune(spams[0].Reason)) != store.MaxRemovalReason {
+		t.Errorf("a long reason kept as %+v (%v), want %d characters", spams, err, store.MaxRemovalReason)
+	}
 	tomb, err := s.ArchiveRemoved(ctx, "leak@x")
 	must(t, err)
 	if len(tomb) != 1 || tomb[0].ListID != l.ID || tomb[0].By != "admin" || tomb[0].Reason != "a password" || tomb[0].At.IsZero() {
