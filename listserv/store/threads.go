@@ -200,16 +200,17 @@ type Helper struct {
 // someone else, among posts dated in [since, until). People are told
 // apart as the pages tell them (mailmsg.AuthorKey): the posts a list
 // munged for DMARC ("Ann via CoP" <cop@…>) are their authors', by name,
-// not all the list's address's; such a helper has no Address. Their
-// replies are few (a month's), so they are counted here rather than by
-// a GROUP BY that knows nothing of names.
+// not all the list's address's; such a helper has no Address. The
+// database groups their replies by author, name and thread; the rows are
+// merged here into people, by what the names say.
 func (s *threadTable) ArchiveHelpers(ctx context.Context, listID int64, since, until time.Time, limit int) ([]Helper, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT a.from_addr, a.from_name, a.thread_id, r.from_addr, r.from_name
+	rows, err := s.db.QueryContext(ctx, `SELECT a.from_addr, a.from_name, a.thread_id, r.from_addr, r.from_name, COUNT(*)
 		FROM archive a
 		JOIN archive_threads t ON t.list_id = a.list_id AND t.thread_id = a.thread_id
 		JOIN archive r ON r.id = t.root_id
 		WHERE a.list_id = ? AND a.date >= ? AND a.date < ? AND a.id <> t.root_id AND a.from_addr <> ''
-		ORDER BY a.id`, listID, since.Unix(), until.Unix())
+		GROUP BY a.from_addr, a.from_name, a.thread_id, r.from_addr, r.from_name
+		ORDER BY MAX(a.id)`, listID, since.Unix(), until.Unix())
 	if err != nil {
 		return nil, fmt.Errorf("store: helpers: %w", err)
 	}
@@ -222,7 +223,8 @@ func (s *threadTable) ArchiveHelpers(ctx context.Context, listID int64, since, u
 	by := map[string]*counted{}
 	for rows.Next() {
 		var addr, name, thread, rootAddr, rootName string
-		if err := rows.Scan(&addr, &name, &thread, &rootAddr, &rootName); err != nil {
+		var replies int
+		if err := rows.Scan(&addr, &name, &thread, &rootAddr, &rootName, &replies); err != nil {
 			return nil, fmt.Errorf("store: helpers: %w", err)
 		}
 		key := mailmsg.AuthorKey(addr, name)
@@ -234,8 +236,8 @@ func (s *threadTable) ArchiveHelpers(ctx context.Context, listID int64, since, u
 			h = &counted{key: key, threads: map[string]bool{}}
 			by[key] = h
 		}
-		if d := mailmsg.Demunged(name); d != name {
-			h.Name = d // the address is the list's
+		if strings.HasPrefix(key, "name:") {
+			h.Name = mailmsg.Demunged(name) // the address is the list's
 		} else {
 			h.Address = addr
 			if name != "" {
@@ -243,7 +245,7 @@ func (s *threadTable) ArchiveHelpers(ctx context.Context, listID int64, since, u
 			}
 		}
 		h.threads[thread] = true
-		h.Replies++
+		h.Replies += replies
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: helpers: %w", err)
