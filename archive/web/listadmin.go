@@ -130,12 +130,6 @@ func (s *Server) adminDone(w http.ResponseWriter, r *http.Request, l *store.List
 	http.Redirect(w, r, listPath(l.Address)+"admin/"+page+"?done="+url.QueryEscape(done), http.StatusSeeOther)
 }
 
-// invalidText is a refused change's error as a page says it: without
-// the sentinel's word, one line per problem.
-func invalidText(err error) string {
-	return strings.ReplaceAll(err.Error(), store.ErrInvalid.Error()+": ", "")
-}
-
 func (s *Server) adminHome(w http.ResponseWriter, r *http.Request) {
 	l, ok := s.adminList(w, r, forModerators)
 	if !ok {
@@ -203,7 +197,7 @@ func (s *Server) adminSettingsPost(w http.ResponseWriter, r *http.Request) {
 		err = s.svc.SetList(r.Context(), s.who(r).actor(), &changed)
 	}
 	if errors.Is(err, store.ErrInvalid) {
-		s.showSettingsForm(w, r, http.StatusBadRequest, l, &changed, invalidText(err))
+		s.showSettingsForm(w, r, http.StatusBadRequest, l, &changed, store.ErrorText(err))
 		return
 	}
 	if err != nil {
@@ -306,7 +300,7 @@ func (s *Server) adminMembersPost(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case errors.Is(err, store.ErrInvalid), errors.Is(err, store.ErrDuplicate), errors.Is(err, store.ErrNotFound):
-		s.showMembers(w, r, http.StatusBadRequest, l, map[string]any{"Problem": invalidText(err)})
+		s.showMembers(w, r, http.StatusBadRequest, l, map[string]any{"Problem": store.ErrorText(err)})
 		return
 	case err != nil:
 		s.fail(w, r, "members", err)
@@ -372,11 +366,11 @@ func (s *Server) adminImport(w http.ResponseWriter, r *http.Request) {
 	}
 	var bad []refused
 	for _, b := range rep.Refused {
-		bad = append(bad, refused{b.Line, invalidText(b.Err)})
+		bad = append(bad, refused{b.Line, store.ErrorText(b.Err)})
 	}
 	report := map[string]any{"Added": rep.Added, "Already": rep.Already, "Refused": bad}
 	if err != nil {
-		report["Problem"] = invalidText(err)
+		report["Problem"] = store.ErrorText(err)
 	}
 	s.log.Info("members imported on the web", "list", l.Address, "added", rep.Added, "refused", len(bad), "by", s.who(r).Address)
 	s.showMembers(w, r, http.StatusOK, l, map[string]any{"Import": report})
@@ -418,7 +412,7 @@ func (s *Server) adminBansPost(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case errors.Is(err, store.ErrInvalid), errors.Is(err, store.ErrDuplicate), errors.Is(err, store.ErrNotFound):
-		s.showBans(w, r, http.StatusBadRequest, l, invalidText(err))
+		s.showBans(w, r, http.StatusBadRequest, l, store.ErrorText(err))
 		return
 	case err != nil:
 		s.fail(w, r, "bans", err)
@@ -497,7 +491,7 @@ func (s *Server) adminRequestsPost(w http.ResponseWriter, r *http.Request) {
 		s.showRequests(w, r, http.StatusConflict, l, "That request is no longer waiting: it was decided or cancelled, or it expired.")
 		return
 	case errors.Is(err, store.ErrInvalid), errors.Is(err, store.ErrDuplicate):
-		s.showRequests(w, r, http.StatusBadRequest, l, invalidText(err))
+		s.showRequests(w, r, http.StatusBadRequest, l, store.ErrorText(err))
 		return
 	case err != nil:
 		s.fail(w, r, "requests", err)

@@ -147,7 +147,7 @@ func TestAdvice(t *testing.T) {
 		{errors.New("disk full"), "disk full"},
 	}
 	for _, tt := range tests {
-		if got := cleanError(tt.err) + advice(tt.err); got != tt.want {
+		if got := store.ErrorText(tt.err) + advice(tt.err); got != tt.want {
 			t.Errorf("%v: printed %q, want %q", tt.err, got, tt.want)
 		}
 	}

@@ -41,7 +41,7 @@ func (f *settingFlag) String() string {
 
 func (f *settingFlag) Set(v string) error {
 	if err := f.set.Set(f.l, v); err != nil {
-		return errors.New(cleanError(err))
+		return errors.New(store.ErrorText(err))
 	}
 	return nil
 }

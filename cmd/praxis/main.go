@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
@@ -85,19 +84,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "praxis: %v\n", err)
 		return exitUsage
 	default:
-		fmt.Fprintf(stderr, "praxis: %s%s\n", cleanError(err), advice(err))
+		fmt.Fprintf(stderr, "praxis: %s%s\n", store.ErrorText(err), advice(err))
 		return 1
 	}
-}
-
-// cleanError drops the sentinel suffixes (": not found") that say nothing
-// more to a person than the message before them.
-func cleanError(err error) string {
-	s := err.Error()
-	for _, sentinel := range []string{": " + store.ErrNotFound.Error(), ": " + store.ErrDuplicate.Error(), ": " + listserv.ErrInvalid.Error()} {
-		s = strings.ReplaceAll(s, sentinel, "")
-	}
-	return strings.ReplaceAll(s, listserv.ErrInvalid.Error()+": ", "")
 }
 
 // usageError is a bad command line (exit 2).

@@ -254,9 +254,9 @@ func (c *cli) importMembers(fs *flag.FlagSet) runFunc {
 		if rep != nil {
 			for _, b := range rep.Refused {
 				if b.Line > 0 {
-					fmt.Fprintf(c.stderr, "praxis: %s line %d: %s\n", pos[1], b.Line, cleanError(b.Err))
+					fmt.Fprintf(c.stderr, "praxis: %s line %d: %s\n", pos[1], b.Line, store.ErrorText(b.Err))
 				} else {
-					fmt.Fprintf(c.stderr, "praxis: %s: %s\n", pos[1], cleanError(b.Err))
+					fmt.Fprintf(c.stderr, "praxis: %s: %s\n", pos[1], store.ErrorText(b.Err))
 				}
 			}
 		}

@@ -466,6 +466,17 @@ func (s *core) begin(ctx context.Context, db *pool) (*txn, func(), error) {
 	}, nil
 }
 
+// ErrorText is an error as a person reads it (the command line's
+// message, a page's): without the sentinels' words (": not found",
+// "invalid: "), which say nothing more than the message before them.
+func ErrorText(err error) string {
+	s := err.Error()
+	for _, sentinel := range []error{ErrNotFound, ErrDuplicate, ErrInvalid} {
+		s = strings.ReplaceAll(s, ": "+sentinel.Error(), "")
+	}
+	return strings.ReplaceAll(s, ErrInvalid.Error()+": ", "")
+}
+
 func isBusy(err error) bool {
 	return err != nil && (strings.Contains(err.Error(), "SQLITE_BUSY") || strings.Contains(err.Error(), "database is locked"))
 }

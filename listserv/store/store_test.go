@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 
@@ -158,6 +159,22 @@ func TestHeaderBlock(t *testing.T) {
 	} {
 		if got := string(HeaderBlock([]byte(tc.raw))); got != tc.want {
 			t.Errorf("HeaderBlock(%q) = %q, want %q", tc.raw, got, tc.want)
+		}
+	}
+}
+
+func TestErrorText(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("ann@example.net is already a member of cop@example.org: %w", ErrDuplicate), "ann@example.net is already a member of cop@example.org"},
+		{fmt.Errorf("list nosuch@example.org: %w", ErrNotFound), "list nosuch@example.org"},
+		{fmt.Errorf("%w: the name is at most 200 characters", ErrInvalid), "the name is at most 200 characters"},
+		{errors.New("disk on fire"), "disk on fire"},
+	} {
+		if got := ErrorText(tc.err); got != tc.want {
+			t.Errorf("ErrorText(%q) = %q, want %q", tc.err, got, tc.want)
 		}
 	}
 }
