@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strings"
 	"text/tabwriter"
 
 	"praxis/listserv"
@@ -127,26 +126,18 @@ func (c *cli) memberSet(fs *flag.FlagSet) runFunc {
 	memberFlags(fs, &m)
 	fs.StringVar(&m.Status, "status", "", "enabled, disabled_user, disabled_moderator or disabled_bounce")
 	fs.BoolVar(&m.Moderated, "moderated", false, "hold the member's posts for a moderator")
-	listing := fs.String("listing", "", `on or off: the member appears, with their expertise, on the list's "who knows what" page`)
-	suggestions := fs.String("suggestions", "", "on or off: a question the member asks gets a private mail of related answered threads")
+	var listing, suggestions onOffFlag
+	fs.Var(&listing, "listing", `on or off: the member appears, with their expertise, on the list's "who knows what" page`)
+	fs.Var(&suggestions, "suggestions", "on or off: a question the member asks gets a private mail of related answered threads")
 	return func(ctx context.Context, pos []string) error {
 		changed := 0
-		var bad []string
 		fs.Visit(func(f *flag.Flag) {
 			if f.Name != "data" && f.Name != "db" && f.Name != "config" {
 				changed++
 			}
-			if f.Name == "listing" || f.Name == "suggestions" {
-				if _, ok := request.OnOff(f.Value.String()); !ok {
-					bad = append(bad, fmt.Sprintf("--%s is on or off, not %q", f.Name, f.Value.String()))
-				}
-			}
 		})
 		if changed == 0 {
 			return usagef("member set: nothing to change; give at least one of --name --role --delivery --expertise --status --moderated --listing --suggestions")
-		}
-		if len(bad) > 0 {
-			return usagef("member set: %s", strings.Join(bad, "; "))
 		}
 		svc, done, err := c.openService(ctx)
 		if err != nil {
@@ -170,10 +161,9 @@ func (c *cli) memberSet(fs *flag.FlagSet) runFunc {
 			case "moderated":
 				cur.Moderated = m.Moderated
 			case "listing":
-				cur.Listed, _ = request.OnOff(*listing)
+				cur.Listed = bool(listing)
 			case "suggestions":
-				on, _ := request.OnOff(*suggestions)
-				cur.SuggestionsOff = !on
+				cur.SuggestionsOff = !bool(suggestions)
 			case "status":
 				cur.Status = m.Status
 				if m.Status == listserv.StatusEnabled {
@@ -287,4 +277,19 @@ func (c *cli) withMember(ctx context.Context, pos []string, f func(svc *listserv
 		return err
 	}
 	return f(svc, l, m)
+}
+
+// onOffFlag is an on|off setting's flag, read as the robot's `set` reads
+// it (request.OnOff).
+type onOffFlag bool
+
+func (f *onOffFlag) String() string { return request.OnOffText(bool(*f)) }
+
+func (f *onOffFlag) Set(v string) error {
+	on, ok := request.OnOff(v)
+	if !ok {
+		return fmt.Errorf("on or off, not %q", v)
+	}
+	*f = onOffFlag(on)
+	return nil
 }
