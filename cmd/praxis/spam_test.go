@@ -12,10 +12,13 @@ import (
 	"praxis/listserv/spam/spamtest"
 )
 
-// TestSpamEndToEnd: serve with --spamd (a real spamd), --dnsbl and --dns;
-// `list set` takes a list's spam settings and refuses bad ones; a
-// non-member's GTUBE is refused at DATA (550 5.7.1) on a list that says
-// reject, a member's is held, and `held ls` shows its score.
+// TestSpamEndToEnd: serve with --spamd (a real spamd); `list set` takes a
+// list's spam settings and refuses bad ones; a non-member's GTUBE is
+// refused at DATA (550 5.7.1) on a list that says reject, a member's is
+// held, and `held ls` shows its score. serve takes --dnsbl and --dns
+// too, but its client here is on loopback, the front MTA's place, whose
+// address SPF and the blocklists are not asked about: those checks are
+// tested over SMTP from another address in listserv/spam (live_test.go).
 func TestSpamEndToEnd(t *testing.T) {
 	spamd := spamtest.Spamd(t)
 	dns := dnstest.Start(t, dnstest.Zone{})
