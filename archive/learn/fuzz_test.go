@@ -32,7 +32,8 @@ func FuzzOwnText(f *testing.F) {
 				t.Fatalf("bad sentence %q", s)
 			}
 		}
-		Thanks(own)
+		Thanked(own)
+		Confirms(own)
 		Tokens(own)
 	})
 }

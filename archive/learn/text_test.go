@@ -121,22 +121,32 @@ func TestSentences(t *testing.T) {
 	}
 }
 
-func TestThanks(t *testing.T) {
+// TestConfirms: what counts as the asker confirming an answer, and what
+// only thanks or takes it back (issue 16's cases among them).
+func TestConfirms(t *testing.T) {
 	tests := []struct {
-		in   string
-		want bool
+		in                string
+		confirms, thanked bool
 	}{
-		{"Thanks, that worked!", true},
-		{"That did the trick, the device shows up now.", true},
-		{"Problem solved: it was the udev rules.", true},
-		{"Thanks in advance for any help.", false},
-		{"Thanks for the reply, but it still fails with the same error.", false},
-		{"Any assistance would be greatly appreciated.", false},
-		{"I tried that, no luck.", false},
+		{"Thanks, that worked!", true, true},
+		{"That did the trick, the device shows up now.", true, false},
+		{"Problem solved: it was the udev rules.", true, false},
+		{"Success! I can now connect to the B210 with my Raspberry Pi.", true, false},
+		{"Thanks in advance for any help.", false, false},
+		{"Thanks for the reply, but it still fails with the same error.", false, true},
+		{"Thank you for a response. But I have been hunting this for a week and it still drops samples.", false, true},
+		{"Any assistance would be greatly appreciated.", false, false},
+		{"I tried that, no luck.", false, false},
+		{"I already tried that and it works the same way, the overflows are still there.", false, false},
+		{"Thanks Marcus, I will try it tomorrow.", false, true},
+		{"It works now. But when I raise the rate to 20 Msps I still get overflows.", false, false},
 	}
 	for _, tt := range tests {
-		if got := Thanks(tt.in); got != tt.want {
-			t.Errorf("Thanks(%q) = %v, want %v", tt.in, got, tt.want)
+		if got := confirmation(Sentences(tt.in)); got != tt.confirms {
+			t.Errorf("confirmation(%q) = %v, want %v", tt.in, got, tt.confirms)
+		}
+		if got := Thanked(tt.in); got != tt.thanked {
+			t.Errorf("Thanked(%q) = %v, want %v", tt.in, got, tt.thanked)
 		}
 	}
 }

@@ -15,6 +15,8 @@ type Reading struct {
 	byID     map[string]*Post   // by Message-ID
 	children map[string][]*Post // by parent Message-ID
 	sents    map[*Post][]string
+	topics   []*Topic
+	topicOf  map[*Post]*Topic
 }
 
 // Read reads the posts dated before end as conversations; posts should
@@ -61,36 +63,7 @@ func StartsThread(root *Post) bool {
 
 var replySubject = regexp.MustCompile(`(?i)^\s*((\[[^\]]*\]\s*)*)(re|aw|sv|antw|vs)\s*(\[\d+\])?\s*:`)
 
-// FirstReply is a thread's first post by someone other than its author.
-func FirstReply(t *Thread) *Post {
-	for _, q := range t.Posts[1:] {
-		if q.Who() != t.Root.Who() {
-			return q
-		}
-	}
-	return nil
-}
-
 var announcement = regexp.MustCompile(`(?i)^\s*[\[(]?(ann|announce|announcement|release[sd]?|job|jobs|hiring|cfp|call for|webinar|workshop|event|news)\b|\bdigest, vol\b|\bdigest vol\b`)
-
-// IsQuestion tells whether a thread's first post asks something: a '?'
-// in its subject or its prose, or a subject that opens like a question
-// ("How to…", "Any…", "Help…"). Announcements are not questions.
-func (r *Reading) IsQuestion(root *Post) bool {
-	subj := CleanSubject(root.Subject)
-	if announcement.MatchString(subj) {
-		return false
-	}
-	if IsQuestionSentence(subj) || interrogative.MatchString(subj) {
-		return true
-	}
-	for _, s := range r.Sentences(root) {
-		if IsQuestionSentence(s) {
-			return true
-		}
-	}
-	return false
-}
 
 // CleanSubject strips reply markers and bracketed tags from the front of
 // a subject: "Re: [USRP-users] Re: [EXTERNAL] Re: B210 overflow" becomes
@@ -113,76 +86,44 @@ func CleanSubject(s string) string {
 var subjectJunk = regexp.MustCompile(`(?i)^\s*(\[[^\]]*\]|(re|aw|sv|antw|vs|fw|fwd|wg|tr)\s*(\[\d+\]|\(\d+\))?\s*:)`)
 
 var (
-	thankful    = regexp.MustCompile(`(?i)\b(thanks|thank you|thank u|thx|many thanks|much appreciated|appreciate (it|your|the)|that (worked|works|did it|did the trick|fixed it|solved it|helped)|(it|this) (works|worked|fixed|solved) |works now|working now|solved|resolved|fixed (it|the|my)|problem (is )?gone)`)
-	beforeHelp  = regexp.MustCompile(`(?i)\b(thanks|thank you|thx)( (so much|a lot))? (in advance|for (any|your) (help|advice|suggestions|input|ideas|time|assistance))\b|\btia\b`)
-	notResolved = regexp.MustCompile(`(?i)\b(still (doesn'?t|does not|not|fails|failing|no luck|see|get|having|have)|didn'?t (work|help|fix|solve)|did not (work|help|fix|solve)|no luck|not (working|solved|resolved|fixed)|same (problem|issue|error))\b`)
+	beforeHelp = regexp.MustCompile(`(?i)\b(thanks|thank you|thx)( (so much|a lot))? (in advance|for (any|your) (help|advice|suggestions|input|ideas|time|assistance))\b|\btia\b`)
 )
 
-// Thanks tells whether a post by the asker thanks for an answer or
-// reports the problem solved, in its prose: a closing "Thanks," was
-// taken off with the sign-off, "thanks in advance" does not count, nor
-// thanks that go on to say the problem remains.
-func Thanks(prose string) bool {
-	t := beforeHelp.ReplaceAllString(prose, "")
-	return thankful.MatchString(t) && !notResolved.MatchString(t)
-}
-
-// Acknowledged finds the answer the asker thanked: the first post by the
-// thread's author, after the first, that thanks (see thanks); the answer
-// is the post it replies to when someone else wrote that, else the latest
-// post by someone else before it.
-func (r *Reading) Acknowledged(t *Thread) (answer, thanksPost *Post) {
-	for i, q := range t.Posts {
-		if i == 0 || q.Who() != t.Root.Who() || !Thanks(r.Prose(q)) {
-			continue
-		}
-		if par := r.byID[q.ParentID]; par != nil && par.ThreadID == t.ID && par.Who() != t.Root.Who() && Before(par, q) {
-			return par, q
-		}
-		for j := i - 1; j > 0; j-- {
-			if t.Posts[j].Who() != t.Root.Who() {
-				return t.Posts[j], q
-			}
-		}
-	}
-	return nil, nil
-}
-
-// BestAnswer chooses a thread's most useful answer: the one the asker
-// thanked; else the reply by someone other than the asker with the
-// highest 2·(distinct people who replied to it) + min(length of its
-// quotable sentences/400, 3), less 2 for a reply that mostly asks or
-// reports the same trouble ("I have a similar problem"): an answer that
-// others built on, or a substantial one; the earlier on ties. Answers
-// without a sentence worth quoting are passed over.
-func (r *Reading) BestAnswer(t *Thread) (*Post, bool) {
-	if ans, _ := r.Acknowledged(t); ans != nil && len(r.Sentences(ans)) > 0 {
+// BestAnswer chooses a topic's most useful answer: the one the asker
+// confirmed (Confirmed; the asker's own post when they say they solved it
+// themselves); else the reply by someone other than the asker
+// with the highest 2·(distinct people who replied to it) + (1 when the
+// asker thanked its author in reply) + min(length of its quotable
+// sentences/400, 3): an answer that others built on, or a substantial
+// one; the earlier on ties. Replies that report the poster's own similar
+// trouble or mostly ask ("I have the same problem", "which UHD?") and
+// replies without a sentence worth quoting are never credited.
+func (r *Reading) BestAnswer(t *Topic) (*Post, bool) {
+	if ans, _ := r.Confirmed(t); ans != nil && ans.Who() != t.Asker() {
 		return ans, true
 	}
 	var best *Post
 	bestScore := -1.0
 	for _, q := range t.Posts[1:] {
-		if q.Who() == t.Root.Who() {
-			continue
-		}
-		sents := r.Sentences(q)
-		if len(sents) == 0 {
+		if !r.answers(q, t) {
 			continue
 		}
 		prose := 0
-		for _, s := range sents {
+		for _, s := range r.Sentences(q) {
 			prose += len(s)
 		}
 		followers := map[string]bool{}
+		thanked := 0.0
 		for _, c := range r.children[q.MessageID] {
-			if c.Who() != q.Who() {
-				followers[c.Who()] = true
+			if c.Who() == q.Who() || r.topicOf[c] != t {
+				continue
+			}
+			followers[c.Who()] = true
+			if c.Who() == t.Asker() && Thanked(r.Prose(c)) {
+				thanked = 1
 			}
 		}
-		sc := 2*float64(len(followers)) + math.Min(float64(prose)/400, 3)
-		if metoo(sents) {
-			sc -= 2
-		}
+		sc := 2*float64(len(followers)) + thanked + math.Min(float64(prose)/400, 3)
 		if sc > bestScore {
 			best, bestScore = q, sc
 		}
@@ -192,12 +133,16 @@ func (r *Reading) BestAnswer(t *Thread) (*Post, bool) {
 
 var sameProblem = regexp.MustCompile(`(?i)\b(similar (problem|issue)|same (problem|issue|error|thing)|me too|i also (have|see|get)|i'?m (also )?(seeing|having) the same)\b`)
 
+// suggests: a question that proposes a fix ("Perhaps try setting the
+// SPP?") rather than asks.
+var suggests = regexp.MustCompile(`(?i)\b(try|tried|trying|perhaps|maybe|might|suggest|consider|instead)\b`)
+
 // metoo tells a reply that reports the same trouble or mostly asks from
 // one that answers.
 func metoo(sents []string) bool {
 	q := 0
 	for _, s := range sents {
-		if IsQuestionSentence(s) {
+		if IsQuestionSentence(s) && !suggests.MatchString(s) {
 			q++
 		}
 	}

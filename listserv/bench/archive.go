@@ -21,6 +21,7 @@ import (
 	"praxis/archive/web"
 	"praxis/listserv"
 	"praxis/listserv/config"
+	"praxis/listserv/digest"
 )
 
 // benchArchive imports the corpus into the archive (store, threading and
@@ -198,6 +199,22 @@ func benchSummary(ctx context.Context, svc *listserv.Service, l *listserv.List, 
 	}
 	ms := float64(time.Since(start).Microseconds()) / 1000
 	res.SummaryMs = &ms
+
+	sc, ok, err := digest.EvaluateKeptApart(ctx, svc.Store(), l.ID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		progress("summary: the corpus is not the labelled usrp-users archive; no accuracy figures")
+		return nil
+	}
+	progress("summary: on the evaluation set's weeks kept apart, %s", sc)
+	f := func(v float64) *float64 { return &v }
+	res.SummaryQuestionF1 = f(sc.Question.F1())
+	res.SummarySolvedPrecision, res.SummarySolvedRecall = f(sc.Solved.Precision()), f(sc.Solved.Recall())
+	res.SummaryAnswerAccuracy = f(sc.AnswerAccuracy())
+	res.SummaryThreadSplitF1 = f(sc.Split.F1())
+	res.SummaryResourcePrecision, res.SummaryResourceRecall = f(sc.Resource.Precision()), f(sc.Resource.Recall())
 	return nil
 }
 

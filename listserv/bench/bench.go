@@ -56,6 +56,16 @@ type Result struct {
 	IMAPIdleReached          *int     `json:"imap_idle_reached"`
 	IMAPIdleSlowestMs        *float64 `json:"imap_idle_slowest_ms"`
 	SummaryMs                *float64 `json:"summary_ms"`
+	// The summary's judgements against the evaluation set's weeks kept
+	// apart (digest.EvaluateKeptApart); null unless the corpus is the
+	// usrp-users archive the set labels.
+	SummaryQuestionF1        *float64 `json:"summary_question_f1"`
+	SummarySolvedPrecision   *float64 `json:"summary_solved_precision"`
+	SummarySolvedRecall      *float64 `json:"summary_solved_recall"`
+	SummaryAnswerAccuracy    *float64 `json:"summary_answer_accuracy"`
+	SummaryThreadSplitF1     *float64 `json:"summary_thread_split_f1"`
+	SummaryResourcePrecision *float64 `json:"summary_resource_precision"`
+	SummaryResourceRecall    *float64 `json:"summary_resource_recall"`
 	PeakRSSMB                float64  `json:"peak_rss_mb"`
 	FanoutRecipients         int      `json:"fanout_recipients"`
 	IngestMessages           int      `json:"ingest_messages"`

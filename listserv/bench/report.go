@@ -40,6 +40,11 @@ func WriteText(w io.Writer, res *Result) {
 	if res.SummaryMs != nil {
 		fmt.Fprintf(w, "summary:  %8.0f ms (one member's learning summary of the busiest week)\n", *res.SummaryMs)
 	}
+	if res.SummaryQuestionF1 != nil {
+		fmt.Fprintf(w, "summary judgements on the weeks kept apart: question F1 %.2f, solved P %.2f R %.2f, answers %.2f, topic splits F1 %.2f, resources P %.2f R %.2f\n",
+			*res.SummaryQuestionF1, *res.SummarySolvedPrecision, *res.SummarySolvedRecall, *res.SummaryAnswerAccuracy,
+			*res.SummaryThreadSplitF1, *res.SummaryResourcePrecision, *res.SummaryResourceRecall)
+	}
 	fmt.Fprintf(w, "memory:   %8.1f MB peak RSS (%.1f MB during fan-out)\n", res.PeakRSSMB, res.FanoutPeakRSSMB)
 	if res.BigpostPeakRSSMB != nil {
 		WriteBigpost(w, *res.BigpostPeakRSSMB)

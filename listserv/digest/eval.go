@@ -1,10 +1,11 @@
 package digest
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io/fs"
+	"path"
 	"sort"
 	"strings"
 	"time"
@@ -33,6 +34,7 @@ type TopicLabel struct {
 	StartedBefore bool     `json:"started_before"`
 	HelpRequest   bool     `json:"help_request"`
 	SolvedBy      *string  `json:"solved_by"`
+	Evidence      string   `json:"solved_evidence"`
 	AskerThanked  bool     `json:"asker_thanked"`
 	Posts         []string `json:"posts"`
 	Notes         string   `json:"notes"`
@@ -58,16 +60,17 @@ func (w *WeekLabels) Start() (time.Time, error) {
 	return t, nil
 }
 
-// ReadLabels reads every week of the evaluation set in dir, oldest first.
-func ReadLabels(dir string) ([]*WeekLabels, error) {
-	names, err := filepath.Glob(filepath.Join(dir, "*.json"))
+// ReadLabels reads every week of the evaluation set in dir of fsys,
+// oldest first (learn.EvalSet and learn.EvalDir: the set built in).
+func ReadLabels(fsys fs.FS, dir string) ([]*WeekLabels, error) {
+	names, err := fs.Glob(fsys, path.Join(dir, "*.json"))
 	if err != nil {
 		return nil, err
 	}
 	sort.Strings(names)
 	var out []*WeekLabels
 	for _, name := range names {
-		b, err := os.ReadFile(name)
+		b, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return nil, fmt.Errorf("eval: %w", err)
 		}
@@ -173,49 +176,51 @@ func Evaluate(p *Period, w *WeekLabels) Scores {
 	p = an.p
 	sc := Scores{Weeks: 1}
 
-	// The engine's topics are its threads: a thread started in the week
-	// is a question when IsQuestion says so.
-	roots := map[string]*learn.Thread{}
-	asked := map[string]bool{}
-	for _, t := range an.Threads {
-		roots[t.Root.MessageID] = t
-		if p.In(t.Root.Date) && learn.StartsThread(t.Root) && an.IsQuestion(t.Root) {
-			asked[t.Root.MessageID] = true
+	// The engine's topics: those started in the week that ask, and
+	// those started inside another's thread (splits), by first post.
+	asked, split := map[string]bool{}, map[string]bool{}
+	for _, tp := range an.Topics() {
+		if !p.In(tp.Start.Date) {
+			continue
+		}
+		if an.HelpRequest(tp) {
+			asked[tp.Start.MessageID] = true
+		}
+		if tp.Start != tp.Thread.Root {
+			split[tp.Start.MessageID] = true
 		}
 	}
-	gold := map[string]bool{}
+	goldAsked, goldSplit := map[string]bool{}, map[string]bool{}
 	for _, tl := range w.Topics {
-		if !tl.StartedBefore && tl.HelpRequest {
-			gold[tl.Start] = true
+		if tl.StartedBefore {
+			continue
 		}
+		goldAsked[tl.Start] = tl.HelpRequest
+		goldSplit[tl.Start] = tl.Start != tl.ThreadRoot
 	}
-	for id := range asked {
-		sc.Question.add(true, gold[id])
-	}
-	for id := range gold {
-		if !asked[id] {
-			sc.Question.add(false, true)
-		}
-	}
+	tally(&sc.Question, asked, goldAsked)
+	tally(&sc.Split, split, goldSplit)
 
 	for _, tl := range w.Topics {
-		// A topic starting inside another's thread is a split; the
-		// engine makes none, and judges threads only.
-		sc.Split.add(false, tl.Start != tl.ThreadRoot && !tl.StartedBefore)
 		if !tl.HelpRequest {
 			continue
 		}
-		solved := tl.SolvedBy != nil
-		t := roots[tl.Start]
-		var ack *learn.Post
-		if t != nil {
-			ack, _ = an.Acknowledged(t)
+		// The engine's topic that starts where the labelled one does
+		// (none when it reads the start as part of another topic).
+		var tp *learn.Topic
+		if q := an.Post(tl.Start); q != nil && an.TopicOf(q).Start == q {
+			tp = an.TopicOf(q)
 		}
+		var ack *learn.Post
+		if tp != nil {
+			_, ack = an.Confirmed(tp)
+		}
+		solved := tl.SolvedBy != nil
 		sc.Solved.add(ack != nil, solved)
 		if solved {
 			sc.AnswersOf++
-			if t != nil {
-				if best, _ := an.BestAnswer(t); best != nil && best.MessageID == *tl.SolvedBy {
+			if tp != nil {
+				if best, _ := an.BestAnswer(tp); best != nil && best.MessageID == *tl.SolvedBy {
 					sc.AnswersRight++
 				}
 			}
@@ -244,6 +249,55 @@ func Evaluate(p *Period, w *WeekLabels) Scores {
 		}
 	}
 	return sc
+}
+
+// tally counts a judgement made on some posts (predicted) against the
+// labels of others (gold: the post's label; true where it holds).
+func tally(c *Counts, predicted, gold map[string]bool) {
+	for id := range predicted {
+		c.add(true, gold[id])
+	}
+	for id, g := range gold {
+		if g && !predicted[id] {
+			c.add(false, true)
+		}
+	}
+}
+
+// EvaluateKeptApart scores the summary on the weeks of the evaluation
+// set kept apart, loading each from st's list listID. It returns ok false
+// when the list's archive does not hold the labelled posts (it is not the
+// usrp-users archive the set labels).
+func EvaluateKeptApart(ctx context.Context, st Reader, listID int64) (s Scores, ok bool, err error) {
+	weeks, err := ReadLabels(learn.EvalSet, learn.EvalDir)
+	if err != nil {
+		return s, false, err
+	}
+	for _, w := range weeks {
+		if !w.KeptApart {
+			continue
+		}
+		start, _ := w.Start()
+		p, err := Load(ctx, st, listID, start, start.AddDate(0, 0, 7))
+		if err != nil {
+			return s, false, err
+		}
+		have := map[string]bool{}
+		for _, q := range p.Posts {
+			have[q.MessageID] = true
+		}
+		found := 0
+		for _, tl := range w.Topics {
+			if have[tl.Start] {
+				found++
+			}
+		}
+		if found*10 < len(w.Topics)*9 {
+			return s, false, nil
+		}
+		s.Add(Evaluate(p, w))
+	}
+	return s, s.Weeks > 0, nil
 }
 
 // normURL is the form URLs are compared in: as archive.Links finds them,

@@ -2,15 +2,11 @@ package digest
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"praxis/archive/learn"
 )
-
-// evalDir is the evaluation set: labelled weeks of the usrp archive.
-var evalDir = filepath.Join("..", "..", "archive", "learn", "testdata", "eval")
 
 // TestEvaluateCounts: the scoring itself, on a made-up week whose labels
 // agree with the engine on some judgements and not others, so that every
@@ -41,10 +37,10 @@ func TestEvaluateCounts(t *testing.T) {
 		{Post: "q3", URL: "https://github.com/EttusResearch/uhd/releases", Resource: true},
 	}}
 	s := Evaluate(p, w)
-	// IsQuestion takes q1 (a "?") and misses q2 (no "?"): the judgement
-	// issue 16 is about, tallied as it stands.
-	if s.Question != (Counts{TP: 1, FN: 1}) {
-		t.Errorf("question counts %+v, want 1 found and 1 missed", s.Question)
+	// q1 asks with a "?"; q2 is a help request without one ("I get
+	// overflows … and cannot go faster"); q3 announces.
+	if s.Question != (Counts{TP: 2}) {
+		t.Errorf("question counts %+v, want both help requests found", s.Question)
 	}
 	if s.Solved != (Counts{TP: 1}) || s.AnswersRight != 1 || s.AnswersOf != 1 {
 		t.Errorf("solved %+v, answers %d/%d; want q1 solved by b1", s.Solved, s.AnswersRight, s.AnswersOf)
@@ -55,8 +51,8 @@ func TestEvaluateCounts(t *testing.T) {
 	if s.Split != (Counts{}) {
 		t.Errorf("split counts %+v, want none", s.Split)
 	}
-	if f := s.Question.F1(); f < 0.66 || f > 0.67 {
-		t.Errorf("question F1 %.3f, want 2/3", f)
+	if f := s.Question.F1(); f != 1 {
+		t.Errorf("question F1 %.3f, want 1", f)
 	}
 
 	// Labels that disagree everywhere.
@@ -65,7 +61,10 @@ func TestEvaluateCounts(t *testing.T) {
 		{Start: "b1", ThreadRoot: "q1", HelpRequest: true},
 	}, Resources: []URLLabel{{Post: "b1", URL: "https://files.ettus.com/manual/page_transport.html", Why: "other"}}}
 	s = Evaluate(p, wrong)
-	if s.Question != (Counts{FP: 1, FN: 1}) || s.Split != (Counts{FN: 1}) || s.Solved != (Counts{}) || s.Resource != (Counts{FP: 2}) {
+	// q1 and q2 taken for help requests against labels that say q1 is
+	// not and do not name q2; b1 labelled a help request inside q1's
+	// thread, which the engine reads as q1's.
+	if s.Question != (Counts{FP: 2, FN: 1}) || s.Split != (Counts{FN: 1}) || s.Solved != (Counts{}) || s.Resource != (Counts{FP: 2}) {
 		t.Errorf("disagreeing labels: %+v", s)
 	}
 }
@@ -76,7 +75,7 @@ func TestEvaluateCounts(t *testing.T) {
 // the archive, so that a label naming a post the import lost fails here,
 // and holds the figures above floors.
 func TestUSRPEvaluation(t *testing.T) {
-	weeks, err := ReadLabels(evalDir)
+	weeks, err := ReadLabels(learn.EvalSet, learn.EvalDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,22 +117,40 @@ func TestUSRPEvaluation(t *testing.T) {
 	if topics < 150 {
 		t.Errorf("%d labelled topics, want at least 150", topics)
 	}
+	// What `praxis bench` reports: the same figures, from the set built
+	// into the binary.
+	bench, ok, err := EvaluateKeptApart(ctx, st, l.ID)
+	if err != nil || !ok || bench != apart {
+		t.Errorf("EvaluateKeptApart = %v, %v, %v; want the kept-apart weeks' %v", bench, ok, err, apart)
+	}
 	t.Logf("kept apart: %s", apart)
 	t.Logf("tuning:     %s", tuning)
-	// Floors a little under what the engine scored on the weeks kept
-	// apart when the set was made (question F1 0.79, solved recall 0.84,
-	// answers 0.68, resources P 0.88 R 0.99): a change that breaks a
-	// judgement fails here. Issue 16's goals replace them as the engine
-	// reaches them.
+	// Floors a little under what the engine scores on the weeks kept
+	// apart, so that a change that breaks a judgement fails here. Where
+	// a figure meets issue 16's goal, the floor is the goal.
+	//
+	//	                     set made   topics, confirmations (2026-12-03)
+	//	question F1          0.79       0.92
+	//	solved P / R         0.44/0.84  0.82/0.47
+	//	answer accuracy      0.68       0.79
+	//	topic-split F1       0.00       1.00 (2 splits)
+	//	resources P / R      0.88/0.99  0.94/0.94
+	//
+	// Solved recall fell as precision rose: a bare "thanks" no longer
+	// solves a topic. Issue 16's goals (question F1 0.9, solved P 0.9
+	// with R 0.7, answers 0.8, splits 0.8, resources P 0.95 with R 0.8)
+	// are not all met.
 	for _, f := range []struct {
 		name       string
 		got, floor float64
 	}{
-		{"question F1", apart.Question.F1(), 0.75},
-		{"solved recall", apart.Solved.Recall(), 0.75},
-		{"answer accuracy", apart.AnswerAccuracy(), 0.6},
-		{"resource precision", apart.Resource.Precision(), 0.85},
-		{"resource recall", apart.Resource.Recall(), 0.95},
+		{"question F1", apart.Question.F1(), 0.9},
+		{"solved precision", apart.Solved.Precision(), 0.75},
+		{"solved recall", apart.Solved.Recall(), 0.4},
+		{"answer accuracy", apart.AnswerAccuracy(), 0.75},
+		{"topic-split F1", apart.Split.F1(), 0.8},
+		{"resource precision", apart.Resource.Precision(), 0.9},
+		{"resource recall", apart.Resource.Recall(), 0.8},
 	} {
 		if f.got < f.floor {
 			t.Errorf("%s on the weeks kept apart: %.2f, below %.2f", f.name, f.got, f.floor)

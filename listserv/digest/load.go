@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -74,6 +75,7 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 	// the posts of the window, and which threads the period touches.
 	var all []*store.ArchivedPost
 	active := map[string]bool{}
+	named := map[string]string{} // a display name → the one address that posts under it unrewritten ("" when several do)
 	err = st.ArchiveEach(ctx, listID, time.Time{}, func(a *store.ArchivedPost) error {
 		if !a.Date.Before(end) {
 			return errStop
@@ -81,6 +83,13 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 		key := mailmsg.AuthorKey(a.FromAddr, a.FromName)
 		if _, ok := p.FirstPost[key]; !ok {
 			p.FirstPost[key] = a.Date
+		}
+		if n := nameKey(a.FromName); n != "" && !strings.HasPrefix(key, "name:") {
+			if prev, ok := named[n]; ok && prev != key {
+				named[n] = ""
+			} else {
+				named[n] = key
+			}
 		}
 		if !a.Date.Before(start) {
 			active[a.ThreadID] = true
@@ -103,9 +112,26 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 	if err := runJobs(ctx, st, jobs); err != nil {
 		return nil, err
 	}
+	// One person, one key: a post whose From a list rewrote ("Ann via
+	// cop") is Ann's when one address alone posts as Ann unrewritten.
+	alias := map[string]string{}
+	for k, first := range p.FirstPost {
+		if to := named[k]; strings.HasPrefix(k, "name:") && to != "" {
+			alias[k] = to
+			if f, ok := p.FirstPost[to]; !ok || first.Before(f) {
+				p.FirstPost[to] = first
+			}
+		}
+	}
+	for k := range alias {
+		delete(p.FirstPost, k)
+	}
 	p.DF = learn.NewDocFreq()
 	for _, j := range jobs {
 		if j.post != nil {
+			if to, ok := alias[j.post.Key]; ok {
+				j.post.Key = to
+			}
 			p.Posts = append(p.Posts, j.post)
 		}
 		if j.df {
@@ -187,6 +213,17 @@ func runJobs(ctx context.Context, st Reader, jobs []job) error {
 		return firstErr
 	}
 	return ctx.Err()
+}
+
+// nameKey is the key mailmsg.AuthorKey gives a post from this display
+// name when a list rewrote its From; "" for a name that is empty or an
+// address.
+func nameKey(name string) string {
+	n := strings.Join(strings.Fields(mailmsg.Demunged(name)), " ")
+	if n == "" || strings.Contains(n, "@") {
+		return ""
+	}
+	return "name:" + strings.ToLower(n)
 }
 
 // newPost makes a Post of an archived post and its own text.

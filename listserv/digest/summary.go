@@ -97,21 +97,30 @@ type Summary struct {
 
 // Numbers are the period's figures.
 type Numbers struct {
-	Posts            int
-	Threads          int // threads with a post in the period
-	ThreadsStarted   int // threads whose first post is in the period
-	ActiveMembers    int // distinct authors
-	NewMembers       int // members who joined in the period
-	FirstTimePosters int // authors whose first archived post is in the period
+	Posts          int
+	Threads        int // threads with a post in the period
+	ThreadsStarted int // threads whose first post is in the period
+	ActiveMembers  int // distinct authors
+	NewMembers     int // members who joined in the period
+	// FirstTimePosters counts the authors whose first post in the archive
+	// is in the period (they may have posted before the archive began:
+	// the summaries say "for the first time in this archive").
+	FirstTimePosters int
 	// Replied counts the threads started in the period that someone
 	// other than their author answered before the period's end;
 	// MedianFirstReply is the median wait for that first answer.
 	Replied          int
 	MedianFirstReply time.Duration
-	// Questions counts the threads started in the period that ask;
-	// Answered those of them that got a reply from someone else.
+	// Questions counts the help requests made in the period (topics
+	// started in it, new threads or inside one, that ask for help;
+	// learn.Reading.HelpRequest); Answered those of them that got a reply
+	// from someone else before the period's end.
 	Questions, Answered int
 }
+
+// Waiting is how many of the period's help requests nobody else had
+// answered by its end.
+func (n Numbers) Waiting() int { return n.Questions - n.Answered }
 
 // AnsweredPercent is the share of questions answered, in percent
 // (rounded; 0 when nothing was asked).
@@ -391,20 +400,44 @@ func (a *analysis) numbers() Numbers {
 			continue
 		}
 		n.ThreadsStarted++
-		first := learn.FirstReply(t)
-		if first != nil {
+		if first := a.TopicOf(t.Root).FirstReply(); first != nil {
 			n.Replied++
 			waits = append(waits, first.Date.Sub(t.Root.Date))
 		}
-		if a.IsQuestion(t.Root) {
-			n.Questions++
-			if first != nil {
-				n.Answered++
-			}
+	}
+	for _, tp := range a.Topics() {
+		if !a.p.In(tp.Start.Date) || !a.HelpRequest(tp) {
+			continue
+		}
+		n.Questions++
+		if tp.FirstReply() != nil {
+			n.Answered++
 		}
 	}
 	n.MedianFirstReply = median(waits)
 	return n
+}
+
+// topicsOf are a thread's topics, oldest first.
+func (a *analysis) topicsOf(t *learn.Thread) []*learn.Topic {
+	var out []*learn.Topic
+	for _, q := range t.Posts {
+		if tp := a.TopicOf(q); tp.Start == q {
+			out = append(out, tp)
+		}
+	}
+	return out
+}
+
+// solved tells whether an asker of a thread confirmed an answer before
+// the period's end.
+func (a *analysis) solved(t *learn.Thread) bool {
+	for _, tp := range a.topicsOf(t) {
+		if _, conf := a.Confirmed(tp); conf != nil {
+			return true
+		}
+	}
+	return false
 }
 
 func (a *analysis) activeIn(t *learn.Thread) bool {
@@ -449,8 +482,7 @@ func (a *analysis) active() []ThreadStat {
 			continue
 		}
 		st.Participants = len(authors)
-		_, thanks := a.Acknowledged(t)
-		st.Solved = thanks != nil
+		st.Solved = a.solved(t)
 		st.Score = Score(st.Replies, st.Participants, st.Solved, a.p.End.Sub(st.LastPost), a.o.HalfLife)
 		out = append(out, st)
 	}
@@ -478,7 +510,7 @@ func (a *analysis) top(st ThreadStat) TopThread {
 	tt.qsents = learn.QuestionText(rootSents)
 	tt.Question = learn.JoinSentences(tt.qsents)
 	qvec := learn.TFIDF(learn.Tokens(st.Subject+"\n"+tt.Question+"\n"+strings.Join(rootSents, " ")), a.df)
-	if ans, thanked := a.BestAnswer(t); ans != nil {
+	if ans, thanked := a.BestAnswer(a.TopicOf(root)); ans != nil {
 		g := learn.Gist(a.Sentences(ans), qvec, a.df, a.o.GistSentences, a.o.GistChars)
 		tt.Answer = &Answer{By: ans.Author(), Date: ans.Date, MessageID: ans.MessageID, URL: a.postURL(ans.MessageID),
 			Gist: learn.JoinSentences(g), Thanked: thanked, sents: g}
@@ -503,13 +535,16 @@ func (a *analysis) unanswered() []Question {
 	from := a.p.End.Add(-a.o.UnansweredWithin)
 	until := a.p.End.Add(-a.o.UnansweredAfter)
 	var out []Question
-	for _, t := range a.sorted() {
-		r := t.Root
-		if r.Date.Before(from) || !r.Date.Before(until) || !learn.StartsThread(r) || learn.FirstReply(t) != nil || !a.IsQuestion(r) {
+	for _, tp := range a.Topics() {
+		r := tp.Start
+		if r.Date.Before(from) || !r.Date.Before(until) || tp.FirstReply() != nil || !a.HelpRequest(tp) {
 			continue
 		}
 		sents := a.Sentences(r)
-		q := Question{ThreadID: t.ID, Subject: learn.CleanSubject(r.Subject), URL: a.threadURL(t.ID), By: r.Author(), Asked: r.Date, Excerpt: learn.JoinSentences(learn.QuestionText(sents))}
+		q := Question{ThreadID: tp.Thread.ID, Subject: learn.CleanSubject(r.Subject), URL: a.threadURL(tp.Thread.ID), By: r.Author(), Asked: r.Date, Excerpt: learn.JoinSentences(learn.QuestionText(sents))}
+		if r != tp.Thread.Root {
+			q.URL = a.postURL(r.MessageID)
+		}
 		for _, tk := range learn.Tokens(q.Subject + "\n" + r.Body) {
 			q.terms = append(q.terms, tk.Term)
 		}
@@ -521,26 +556,32 @@ func (a *analysis) unanswered() []Question {
 
 // footerURL tells a list footer's or a list manager's link from a shared
 // resource.
-var footerURL = regexp.MustCompile(`(?i)/mailman/(listinfo|options|private)|/mailman3?/lists/|/postorius/|/unsubscribe|/confirm/`)
+var footerURL = regexp.MustCompile(`(?i)/mailman/(listinfo|options|private)|/mailman3?/lists/|/postorius/|/empathy/list/|/hyperkitty/list/[^/]+/?$|/unsubscribe|/confirm/`)
 
 // junkFile tells the files mailers attach by themselves: signatures,
 // vCards, TNEF, Outlook's inline logos.
 var junkFile = regexp.MustCompile(`(?i)^(signature\.asc|smime\.p7s|winmail\.dat|.*\.vcf|image\d{3}\.(png|jpe?g|gif)|att\d+\.(htm|txt|bin)|ecblank\.gif)$`)
 
 // resources lists the links and files the period's posts shared, each
-// once (the first share), with the thread they came in.
+// once (the first share), with the thread they came in. A link is not a
+// resource when it is the list's or a list manager's (footerURL), a
+// mail client's (clientURL), in the original an Outlook reply pastes
+// below its rule (sharedText), a bare home page in a post's last lines
+// (a signature's), or a link its author put in three or more posts of
+// the loaded weeks (a signature or disclaimer).
 func (a *analysis) resources() ([]Resource, int) {
 	var out []Resource
 	seen := map[string]bool{}
+	habitual := a.habitualLinks()
 	for _, q := range a.p.Posts {
 		if !a.p.In(q.Date) {
 			continue
 		}
 		subj := learn.CleanSubject(a.Threads[q.ThreadID].Root.Subject)
 		ref := Resource{By: q.Author(), Date: q.Date, Subject: subj, ThreadURL: a.threadURL(q.ThreadID), PostURL: a.postURL(q.MessageID)}
-		for _, u := range archive.Links(q.Body) {
+		for _, u := range sharedLinks(q.Body) {
 			key := "link " + strings.TrimRight(u, "/")
-			if seen[key] || footerURL.MatchString(u) || (a.o.BaseURL != "" && strings.HasPrefix(u, a.o.BaseURL)) {
+			if seen[key] || footerURL.MatchString(u) || clientURL.MatchString(u) || habitual[q.Who()+" "+key] || (a.o.BaseURL != "" && strings.HasPrefix(u, a.o.BaseURL)) {
 				continue
 			}
 			seen[key] = true
@@ -564,6 +605,74 @@ func (a *analysis) resources() ([]Resource, int) {
 	return out[:min(len(out), a.o.MaxResources)], more
 }
 
+// habitualLinks are the links an author put in three or more of the
+// loaded posts (keyed "AUTHOR link URL"): what people repeat in every post
+// is their signature or their employer's disclaimer, not something shared.
+func (a *analysis) habitualLinks() map[string]bool {
+	count := map[string]int{}
+	for _, q := range a.p.Posts {
+		for _, u := range uniq(archive.Links(q.Body)) {
+			count[q.Who()+" link "+strings.TrimRight(u, "/")]++
+		}
+	}
+	out := map[string]bool{}
+	for k, n := range count {
+		if n >= 3 {
+			out[k] = true
+		}
+	}
+	return out
+}
+
+func uniq(ss []string) []string {
+	seen := map[string]bool{}
+	out := ss[:0:0]
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// clientURL tells a mail client's own links (Outlook's inline icons,
+// "Get Outlook for iOS") from shared ones.
+var clientURL = regexp.MustCompile(`(?i)res\.outlook\.com/|/owa/prem/|aka\.ms/|//go\.microsoft\.com/fwlink`)
+
+// outlookRule is the line Outlook puts above the original it pastes
+// below a reply (no "> " quoting, so learn's own-text reader keeps it).
+var outlookRule = regexp.MustCompile(`^\s*(_{20,}|-{5,} ?Original Message ?-{5,})\s*$`)
+
+// homePage is a link to a site's front page, nothing more.
+var homePage = regexp.MustCompile(`(?i)^(https?://)?(www\.)?[a-z0-9.-]+\.[a-z]{2,}/?$`)
+
+// sharedLinks are the links of a post's own text that can be resources:
+// not those of an original pasted below an Outlook rule, nor a bare home
+// page standing on one of the last lines (a signature's).
+func sharedLinks(body string) []string {
+	lines := strings.Split(body, "\n")
+	for i, l := range lines {
+		if outlookRule.MatchString(l) {
+			lines = lines[:i]
+			break
+		}
+	}
+	for len(lines) > 0 && strings.TrimSpace(lines[len(lines)-1]) == "" {
+		lines = lines[:len(lines)-1]
+	}
+	var out []string
+	for i, l := range lines {
+		for _, u := range archive.Links(l) {
+			if homePage.MatchString(u) && i >= len(lines)-6 && len(strings.Fields(l)) <= 6 {
+				continue
+			}
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
 // helpers ranks the people who answered others in the period: first by
 // answers the askers thanked them for, then by threads answered, then by
 // how many people replied to their answers, then by replies.
@@ -583,16 +692,18 @@ func (a *analysis) helpers() []Helper {
 		return h
 	}
 	for _, t := range a.sorted() {
-		var thankedRef *Ref
-		if ans, th := a.Acknowledged(t); ans != nil && a.p.In(th.Date) {
-			h := get(ans)
-			h.Thanked++
-			thankedRef = &Ref{Subject: learn.CleanSubject(t.Root.Subject), URL: a.threadURL(t.ID)}
-			h.For = append(h.For, *thankedRef)
-			threadsOf[ans.Who()][t.ID] = true
+		for _, tp := range a.topicsOf(t) {
+			// Thanks go to the answers of the period its askers
+			// confirmed in it, never to an asker.
+			if ans, conf := a.Confirmed(tp); ans != nil && ans.Who() != tp.Asker() && a.p.In(ans.Date) && a.p.In(conf.Date) {
+				h := get(ans)
+				h.Thanked++
+				h.For = append(h.For, Ref{Subject: learn.CleanSubject(tp.Start.Subject), URL: a.threadURL(t.ID)})
+				threadsOf[ans.Who()][t.ID] = true
+			}
 		}
 		for _, q := range t.Posts {
-			if !a.p.In(q.Date) || q.Who() == t.Root.Who() || q == t.Root {
+			if !a.p.In(q.Date) || q.Who() == a.TopicOf(q).Asker() || q == t.Root {
 				continue
 			}
 			h := get(q)

@@ -1,0 +1,419 @@
+package learn
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Topic is one conversation: a question or announcement and the replies
+// to it. Most threads are one topic; a thread holds more when, inside
+// it, the subject is changed to a new matter or someone else asks a
+// question of their own in a thread long gone quiet (see Reading.Topics).
+// Thread ids, permalinks and IMAP threads stay those of the thread: a
+// topic is how summaries read it.
+type Topic struct {
+	Thread *Thread
+	Start  *Post   // the topic's first post
+	Posts  []*Post // oldest first, Start first
+}
+
+// Asker is the topic's author key.
+func (t *Topic) Asker() string { return t.Start.Who() }
+
+// FirstReply is the topic's first post by someone other than its asker.
+func (t *Topic) FirstReply() *Post {
+	for _, q := range t.Posts[1:] {
+		if q.Who() != t.Asker() {
+			return q
+		}
+	}
+	return nil
+}
+
+// Opens tells whether the topic opens a conversation in the archive: it
+// starts inside a thread, or it is a thread's first post that is not a
+// reply to a post the archive does not have.
+func (t *Topic) Opens() bool { return t.Start != t.Thread.Root || StartsThread(t.Start) }
+
+// Quiet is how long a thread must have been quiet for a newcomer's own
+// question in it to be a topic of its own: someone reviving a months-old
+// thread with their problem is asking anew, while in a live thread a
+// newcomer's question is most often about the matter being discussed.
+const Quiet = 21 * 24 * time.Hour
+
+// Topics are the conversations of every thread, oldest first, computed
+// once. A post belongs to the topic of the post it replies to (the
+// previous post of its thread when that is not in the thread) unless it
+// starts one of its own:
+//   - its subject is a new matter: not its parent's subject with reply
+//     markers, tags, "(was: …)" or small edits, sharing less than a
+//     third of its words with it; or
+//   - its author has not posted in the thread before, it asks for help
+//     on its own account (a sentence in the first person that asks or
+//     reports trouble, not a suggestion) and either the thread had been
+//     quiet for Quiet before it or it reports the same trouble with a
+//     model the topic's first post does not name ("I have a similar
+//     problem with an E320" in a thread about an X310): the same error
+//     on the same device is a "me too", on another it is a question of
+//     its own.
+func (r *Reading) Topics() []*Topic {
+	if r.topics != nil {
+		return r.topics
+	}
+	r.topicOf = map[*Post]*Topic{}
+	ids := make([]string, 0, len(r.Threads))
+	for id := range r.Threads {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		th := r.Threads[id]
+		seen := map[string]bool{}
+		var last *Post
+		for _, q := range th.Posts {
+			var tp *Topic
+			if last != nil {
+				parent := r.byID[q.ParentID]
+				if parent == nil || parent.ThreadID != th.ID || r.topicOf[parent] == nil {
+					parent = last
+				}
+				tp = r.topicOf[parent]
+				if newSubject(parent.Subject, q.Subject) ||
+					(!seen[q.Who()] && r.asksOwn(q) && (q.Date.Sub(last.Date) >= Quiet || (alsoMe.MatchString(q.Body) && newModel(tp.Start, q)))) {
+					tp = nil
+				}
+			}
+			if tp == nil {
+				tp = &Topic{Thread: th, Start: q}
+				r.topics = append(r.topics, tp)
+			}
+			tp.Posts = append(tp.Posts, q)
+			r.topicOf[q] = tp
+			seen[q.Who()] = true
+			last = q
+		}
+	}
+	sort.SliceStable(r.topics, func(i, j int) bool { return Before(r.topics[i].Start, r.topics[j].Start) })
+	return r.topics
+}
+
+// TopicOf is the topic a post belongs to (nil for a post not read).
+func (r *Reading) TopicOf(q *Post) *Topic {
+	r.Topics()
+	return r.topicOf[q]
+}
+
+// asksOwn tells a reply that asks for help on its own account: a
+// sentence in the first person that asks or reports trouble and does not
+// suggest ("I get the following error", "I am also trying to get this
+// working on an X310", not "Perhaps try a lower rate?").
+func (r *Reading) asksOwn(q *Post) bool {
+	for _, s := range r.Sentences(q) {
+		if firstPerson.MatchString(s) && (IsQuestionSentence(s) || stuck.MatchString(s) || asking.MatchString(s)) && !suggests.MatchString(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// alsoMe: someone reporting the trouble of a thread as theirs too.
+var alsoMe = regexp.MustCompile(`(?i)\b(similar (problem|issue)|same (problem|issue|error|thing)|me too|(i|we)('m| am| are)? also|also (trying|having|seeing|getting))\b`)
+
+var firstPerson = regexp.MustCompile(`(?i)\b(i|i'm|i've|we|we're|my|our)\b`)
+
+// model finds product names: a word of letters and digits with both
+// ("X310", "E320", "B210mini", "N3xx" is not one).
+var model = regexp.MustCompile(`\b[A-Za-z]{1,4}[0-9]{2,4}[A-Za-z]{0,4}\b`)
+
+// newModel tells whether a post names a model its topic's first post
+// does not.
+func newModel(start, q *Post) bool {
+	have := map[string]bool{}
+	for _, m := range model.FindAllString(start.Subject+" "+start.Body, -1) {
+		have[strings.ToLower(m)] = true
+	}
+	for _, m := range model.FindAllString(q.Body, -1) {
+		if !have[strings.ToLower(m)] {
+			return true
+		}
+	}
+	return false
+}
+
+var wasSubject = regexp.MustCompile(`(?i)[(\[]\s*was\s*:?[^)\]]*[)\]]?\s*$|\s+was\s*:.*$`)
+
+// newSubject tells whether a reply's subject changes the matter: a
+// "(was: old)" marks it so; otherwise the two subjects, cleaned of reply
+// markers and tags, must share less than a third of their words. An
+// empty or missing subject changes nothing.
+func newSubject(parent, reply string) bool {
+	if wasSubject.MatchString(reply) && !wasSubject.MatchString(parent) {
+		return true
+	}
+	a, b := subjectWords(parent), subjectWords(reply)
+	if len(a) == 0 || len(b) == 0 {
+		return false
+	}
+	common := 0
+	for w := range b {
+		if a[w] {
+			common++
+		}
+	}
+	return common*3 < min(len(a), len(b))
+}
+
+func subjectWords(s string) map[string]bool {
+	s = CleanSubject(s)
+	if s == "(no subject)" {
+		return nil
+	}
+	out := map[string]bool{}
+	for _, t := range Tokens(s) {
+		out[t.Term] = true
+	}
+	return out
+}
+
+// HelpRequest tells whether a topic's first post asks the list for help,
+// information or advice: IsQuestion's '?' and question-like subjects, and
+// also what people write when they are stuck without a question mark ("I
+// get the following error", "stuck at 8 Msps", "it does not work", "any
+// idea"). Announcements (releases, events, jobs, calls for papers) are
+// not, nor is a reply to a post the archive does not have.
+func (r *Reading) HelpRequest(t *Topic) bool {
+	if !t.Opens() {
+		return false
+	}
+	return r.helpText(t.Start.Subject, r.Sentences(t.Start))
+}
+
+func (r *Reading) helpText(subject string, sents []string) bool {
+	subj := CleanSubject(subject)
+	if announcement.MatchString(subj) || announcing.MatchString(subj) {
+		return false
+	}
+	if IsQuestionSentence(subj) || interrogative.MatchString(subj) || stuck.MatchString(subj) {
+		return true
+	}
+	for _, s := range sents {
+		if IsQuestionSentence(s) || stuck.MatchString(s) || asking.MatchString(s) {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	// announcing: subjects of news, not requests.
+	announcing = regexp.MustCompile(`(?i)\b(released?|now available|announc\w*|programme|program ready|newsdr|grcon|conference|symposium|webinar|workshop|summer school|open position|internship|we are hiring|call for (papers|participation|proposals))\b`)
+	// stuck: words of trouble.
+	stuck = regexp.MustCompile(`(?i)\b(errors?|fail(s|ed|ing|ure)?|crash(es|ed|ing)?|segfault|segmentation fault|exception|overflows?|underflows?|underruns?|timeouts?|timed out|stuck|hangs?|freez(e|es|ing)|not (work|working|detected|found|recogni[sz]ed|responding|able)|(does|do|did)( not|n'?t) (work|seem|show|find|detect|respond|get|see|receive|transmit|compile|build|boot|load|run|start|match)|can ?not|can'?t|unable to|won'?t|problems?|issues?|trouble|wrong|strange|weird|odd behaviou?r|unexpected|bug|broken|help)\b`)
+	// asking: ways of asking without a question mark.
+	asking = regexp.MustCompile(`(?i)\b(any (idea|ideas|help|advice|suggestions?|hints?|pointers?|thoughts)|(i|we) (would|'d) (like|love) to (know|ask|understand)|(i|we) (am|'m|are|'re) (also )?(wondering|looking for|trying to|not sure)|i wonder|please (help|advise|let me know|suggest)|(could|can|would) (you|someone|anyone)|does anyone|has anyone|is there (a|any)|how (to|do|can|should)|(need|want) (some )?(help|advice|guidance)|appreciate (any|your|some)|(thanks|thank you) in advance|tia)\b`)
+)
+
+var (
+	// confirms: the asker saying the answer worked or made things clear.
+	confirms = regexp.MustCompile(`(?i)\b(that (did it|did the trick|worked|works|fixed|solved|resolved|helped|was it|was the (problem|issue|culprit)|makes sense)|(this|it|which|everything|all) (is )?(works?|worked|working)( now| fine| great| perfectly| well)?|works now|working now|now (it )?works|(now|finally) (i can|i am able|i'm able|it is working|it's working)|got it (working|to work|running)|(problem|issue|error|it)('s| is| was| has been| got)? (now )?(solved|resolved|fixed|gone|sorted)|(solved|fixed|resolved|cleared up|clear up) (it|the|my|this)|(up and|up an) running|seems? to (be )?work(s|ing)?|working (ok|fine|well|great|now)|^success\b|(i|we) (can|could|am able to|are able to) now|(i'm|i am|we are) now able|(is|it's) (now )?clear|makes (more )?sense now|i see now|that explains)\b`)
+	// unresolved: words that take a confirmation back.
+	unresolved = regexp.MustCompile(`(?i)\b(still|no luck|not (yet )?(working|solved|resolved|fixed|work)|(doesn'?t|does not|didn'?t|did not|won'?t|isn'?t|is not) (work|help|fix|solve|seem)|but|however|unfortunately|same (problem|issue|error|result))\b`)
+	// thanking: thanks for an answer (not "thanks in advance").
+	thanking = regexp.MustCompile(`(?i)\b(thanks|thank you|thank u|thx|many thanks|much appreciated|appreciate (it|your|the)|grateful)\b`)
+)
+
+// Confirms tells whether a sentence of the asker says an answer worked:
+// "that did it", "works now", "problem solved", "it is clear now"; not
+// when the same sentence goes on "but…", or says "still", "no luck".
+func Confirms(sentence string) bool {
+	return confirms.MatchString(sentence) && !unresolved.MatchString(sentence)
+}
+
+// confirmation tells whether the asker's post confirms an answer: a
+// sentence that Confirms with nothing after it that asks again or reports
+// trouble; or thanks in its opening sentences in a post that closes the
+// matter ("OK, thanks for the information."): nothing in it asks, reports
+// trouble, takes the answer back or puts the outcome off ("I will try it
+// tomorrow").
+func confirmation(sents []string) bool {
+	for i, s := range sents {
+		if !Confirms(s) || IsQuestionSentence(s) {
+			continue
+		}
+		if !asksAgain(sents[i+1:]) {
+			return true
+		}
+	}
+	if len(sents) > 6 {
+		return false
+	}
+	for i, s := range sents {
+		if i == 2 {
+			break
+		}
+		if Thanked(s) || understood.MatchString(s) {
+			return !Reopens(sents)
+		}
+	}
+	return false
+}
+
+// asksAgain tells whether sentences after a confirmation take it back:
+// they ask again, say the trouble is still there, or open with "but".
+// (Trouble words alone do not: "it came from an unrelated issue" explains.)
+func asksAgain(sents []string) bool {
+	for _, s := range sents {
+		if IsQuestionSentence(s) || notYet.MatchString(s) || butStart.MatchString(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// Reopens tells whether sentences ask again, report trouble or put the
+// outcome off.
+func Reopens(sents []string) bool {
+	for _, s := range sents {
+		if IsQuestionSentence(s) || notYet.MatchString(s) || trouble.MatchString(s) || later.MatchString(s) || butStart.MatchString(s) {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	// trouble: a report of something going wrong (narrower than stuck,
+	// which also finds a request's "problem" or "issue").
+	trouble = regexp.MustCompile(`(?i)\b(errors?|fail(s|ed|ing|ure)?|crash(es|ed|ing)?|segfault|exception|overflows?|underflows?|timeouts?|timed out|hangs?|not (work|working|detected|found|responding|able)|(does|do|did)( not|n'?t) (work|seem|show|find|detect|respond|get|see|receive|transmit|compile|build|boot|load|run|start)|can ?not|can'?t|unable to|won'?t|wrong|strange|weird|unexpected|broken|concerned|worried|problem is|issue is|another (problem|issue|question))\b`)
+	// notYet: the trouble is still there.
+	notYet = regexp.MustCompile(`(?i)\b(still|no luck|not (yet )?(working|solved|resolved|fixed)|(doesn'?t|does not|didn'?t|did not|isn'?t|is not) (work|help|fix|solve)|same (problem|issue|error|result))\b`)
+	// later: the outcome put off.
+	later = regexp.MustCompile(`(?i)\b((i|we)('ll| will| shall) (try|test|check|look|give|get back|report|let you know|see)|get back to you|let you know|keep you posted|(let's|i) hope|meanwhile|in the meantime|yet)\b`)
+	// understood: an answer taken in.
+	understood = regexp.MustCompile(`(?i)^(ok(ay)?,? )?(understood|got it|i see|makes sense|that('s| is) clear|clear now|perfect|great)\b`)
+	// butStart: a sentence that opens by taking back what came before.
+	butStart = regexp.MustCompile(`(?i)^(but|however|although|though|unfortunately)\b`)
+)
+
+// Thanked tells whether a post thanks someone (its prose, where a closing
+// "Thanks," was taken off with the sign-off; "thanks in advance" does not
+// count).
+func Thanked(prose string) bool {
+	return thanking.MatchString(beforeHelp.ReplaceAllString(prose, ""))
+}
+
+// Confirmed finds the asker's confirmation: the first later post of the
+// asker's that says it worked (see confirmation), and the answer it
+// credits (see credit; nil when that is not among the posts read, as
+// when the asker thanks a reply the archive does not have). A topic is
+// solved when it has a confirmation.
+func (r *Reading) Confirmed(t *Topic) (answer, confirm *Post) {
+	for i, q := range t.Posts {
+		if i == 0 || q.Who() != t.Asker() {
+			continue
+		}
+		if sents := r.Said(q); confirmation(sents) {
+			return r.credit(t, i, sents), q
+		}
+	}
+	return nil, nil
+}
+
+// credit is the post a confirmation (the topic's i-th post, whose
+// sentences are sents) points at: the asker's own post when it tells how
+// they solved it themselves and thanks nobody ("Problem solved: the
+// device had a non-default IP"); else the latest answer before it by
+// someone it names ("Thanks for the tip, Ron"); else the post it replies
+// to when that is someone else's answer; else the latest answer before
+// it; else nil. An answer is
+// someone else's post with something to quote that is not a "me too".
+func (r *Reading) credit(t *Topic, i int, sents []string) *Post {
+	conf := t.Posts[i]
+	text := strings.Join(sents, " ")
+	if selfSolved.MatchString(text) && !Thanked(text) {
+		return conf
+	}
+	lower := strings.ToLower(text)
+	for j := i - 1; j > 0; j-- {
+		c := t.Posts[j]
+		if first := firstName(c.Author()); len(first) > 2 && r.answers(c, t) && containsWord(lower, first) {
+			return c
+		}
+	}
+	if par := r.byID[conf.ParentID]; par != nil && r.topicOf[par] == t && r.answers(par, t) && Before(par, conf) {
+		return par
+	}
+	for j := i - 1; j > 0; j-- {
+		if r.answers(t.Posts[j], t) {
+			return t.Posts[j]
+		}
+	}
+	return nil
+}
+
+// selfSolved: the asker telling how they solved it themselves.
+var selfSolved = regexp.MustCompile(`(?i)\b(i (have |finally |eventually )?(fixed|solved|resolved|found|figured out)|problem solved|solved it myself|(turns|turned) out)\b`)
+
+// firstName is the first word of a display name, lower case.
+func firstName(author string) string {
+	f := strings.Fields(strings.ToLower(author))
+	if len(f) == 0 {
+		return ""
+	}
+	return strings.Trim(f[0], `"'.,`)
+}
+
+// containsWord tells whether w occurs in s as a whole word.
+func containsWord(s, w string) bool {
+	for i := 0; ; {
+		j := strings.Index(s[i:], w)
+		if j < 0 {
+			return false
+		}
+		j += i
+		before := j == 0 || !isWordRune(rune(s[j-1]))
+		after := j+len(w) == len(s) || !isWordRune(rune(s[j+len(w)]))
+		if before && after {
+			return true
+		}
+		i = j + 1
+	}
+}
+
+// Said is every sentence of a post's own text, however short
+// ("Understood.", "Thanks Marcus."), with its greeting and sign-off: a
+// later post of an asker's that closes "Thanks, Ann" thanks Ann.
+func (r *Reading) Said(q *Post) []string {
+	var out []string
+	for _, p := range paragraphs(q.Body) {
+		for _, s := range splitSentences(p.text) {
+			if s = squeeze(s); s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// answers tells whether a post of a topic can be credited as an answer:
+// someone else's, with something to quote, not a "me too".
+func (r *Reading) answers(q *Post, t *Topic) bool {
+	if q.Who() == t.Asker() {
+		return false
+	}
+	s := r.Sentences(q)
+	return len(s) > 0 && !metoo(s)
+}
+
+// AskerThanked finds the asker's first later post in the topic that
+// thanks someone.
+func (r *Reading) AskerThanked(t *Topic) *Post {
+	for _, q := range t.Posts[1:] {
+		if q.Who() == t.Asker() && Thanked(r.Prose(q)) {
+			return q
+		}
+	}
+	return nil
+}

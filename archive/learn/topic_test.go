@@ -1,0 +1,105 @@
+package learn
+
+import (
+	"testing"
+	"time"
+)
+
+// TestTopics: where a thread holds more than one conversation, and where
+// it does not.
+func TestTopics(t *testing.T) {
+	day := time.Date(2021, 6, 1, 0, 0, 0, 0, time.UTC)
+	at := func(d int) time.Time { return day.AddDate(0, 0, d) }
+	post := func(id, parent, from, subject, body string, d int) *Post {
+		return &Post{MessageID: id, ThreadID: "t", ParentID: parent, Date: at(d), FromAddr: from, Key: from, Subject: subject, Body: body}
+	}
+	tests := []struct {
+		name   string
+		posts  []*Post
+		starts []string // the topics' first posts, oldest first
+	}{
+		{"one conversation", []*Post{
+			post("a", "", "ann@x", "B210 overflows at 20 Msps", "I get overflows at 20 Msps on my B210. What should I tune?", 0),
+			post("b", "a", "bob@x", "Re: B210 overflows at 20 Msps", "Use a USB 3 port and raise the buffer sizes with recv_buff_size.", 0),
+			post("c", "b", "cat@x", "Re: B210 overflows at 20 Msps", "I have the same problem with my B210, the overflows never stop.", 1),
+		}, []string{"a"}},
+		{"subject changed to a new matter", []*Post{
+			post("a", "", "ann@x", "B210 overflows", "I get overflows on my B210 at 20 Msps, any idea?", 0),
+			post("b", "a", "bob@x", "Re: B210 overflows", "Use a USB 3 port, and check the cable.", 0),
+			post("c", "b", "bob@x", "GPSDO lock on the X310 (was: B210 overflows)", "By the way, does anyone know how long the GPSDO takes to lock?", 1),
+		}, []string{"a", "c"}},
+		{"a reply marker and a tag are no new subject", []*Post{
+			post("a", "", "ann@x", "B210 overflows", "I get overflows on my B210 at 20 Msps, any idea?", 0),
+			post("b", "a", "bob@x", "Re: [EXTERNAL] B210 overflows", "Use a USB 3 port, and check the cable.", 0),
+		}, []string{"a"}},
+		{"a newcomer's own question in a thread quiet for months", []*Post{
+			post("a", "", "ann@x", "Loopback in one flowgraph", "Is a software loopback of TX to RX possible in one flowgraph?", 0),
+			post("b", "a", "bob@x", "Re: Loopback in one flowgraph", "Yes, apply the patch from the pull request and rebuild gr-ettus.", 1),
+			post("c", "b", "cat@x", "Re: Loopback in one flowgraph", "I get an AttributeError when I run the example grc after the patch, what am I missing?", 120),
+			post("d", "c", "bob@x", "Re: Loopback in one flowgraph", "Rebuild the swig bindings with make ettus_swig and install them again.", 121),
+		}, []string{"a", "c"}},
+		{"a newcomer's answer to a quiet thread is no topic", []*Post{
+			post("a", "", "ann@x", "Loopback in one flowgraph", "Is a software loopback of TX to RX possible in one flowgraph?", 0),
+			post("b", "a", "dan@x", "Re: Loopback in one flowgraph", "Yes, apply the patch from the pull request and rebuild gr-ettus.", 60),
+		}, []string{"a"}},
+		{"the same trouble on another model", []*Post{
+			post("a", "", "ann@x", "Loopback fails", "On my X310 the loopback example fails with an AttributeError, any idea?", 0),
+			post("b", "a", "bob@x", "Re: Loopback fails", "Rebuild the swig bindings and install them again.", 1),
+			post("c", "b", "cat@x", "Re: Loopback fails", "I have a similar problem here with an E320: the example fails after the rebuild, what else should I check?", 2),
+		}, []string{"a", "c"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := Read(tt.posts, at(365))
+			var got []string
+			for _, tp := range r.Topics() {
+				got = append(got, tp.Start.MessageID)
+			}
+			if len(got) != len(tt.starts) {
+				t.Fatalf("topics start at %v, want %v", got, tt.starts)
+			}
+			for i := range got {
+				if got[i] != tt.starts[i] {
+					t.Fatalf("topics start at %v, want %v", got, tt.starts)
+				}
+			}
+			for _, q := range tt.posts {
+				if tp := r.TopicOf(q); tp == nil || !containsPost(tp.Posts, q) {
+					t.Errorf("post %s is not in its topic", q.MessageID)
+				}
+			}
+		})
+	}
+}
+
+func containsPost(ps []*Post, q *Post) bool {
+	for _, p := range ps {
+		if p == q {
+			return true
+		}
+	}
+	return false
+}
+
+// TestHelpRequest: help requests are recognised by what they ask, with or
+// without a question mark; announcements are not.
+func TestHelpRequest(t *testing.T) {
+	tests := []struct {
+		subject, body string
+		want          bool
+	}{
+		{"B210 overflow", "I get the following error when I stream at 20 Msps: overflow, then the stream stops.", true},
+		{"X310 rate", "Stuck at 8 Msps with DPDK on the X310, what should I tune.", true},
+		{"GPSDO", "Does anyone know how long the GPSDO takes to lock?", true},
+		{"N310 setup", "I am trying to set up two N310s for phase coherent reception and would like to know the best way.", true},
+		{"UHD 4.1 released", "UHD 4.1 is out with many fixes; get it from the releases page today.", false},
+		{"Software Defined Radio Programme ready", "The programme of the conference is online, see you all in June.", false},
+	}
+	for _, tt := range tests {
+		p := &Post{MessageID: "a", ThreadID: "a", FromAddr: "ann@x", Key: "ann@x", Subject: tt.subject, Body: tt.body}
+		r := Read([]*Post{p}, time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+		if got := r.HelpRequest(r.TopicOf(p)); got != tt.want {
+			t.Errorf("HelpRequest(%q) = %v, want %v", tt.subject, got, tt.want)
+		}
+	}
+}
