@@ -17,6 +17,10 @@ type Topic struct {
 	Thread *Thread
 	Start  *Post   // the topic's first post
 	Posts  []*Post // oldest first, Start first
+
+	// Confirmed's answer, computed once (every section asks for it)
+	confirmed            bool
+	answer, confirmation *Post
 }
 
 // Asker is the topic's author key.
@@ -81,7 +85,7 @@ func (r *Reading) Topics() []*Topic {
 				}
 				tp = r.topicOf[parent]
 				if newSubject(parent.Subject, q.Subject) ||
-					(!seen[q.Who()] && r.asksOwn(q) && (q.Date.Sub(last.Date) >= Quiet || (alsoMe.MatchString(q.Body) && newModel(tp.Start, q)))) {
+					(!seen[q.Who()] && (q.Date.Sub(last.Date) >= Quiet || (alsoMe.MatchString(q.Body) && newModel(tp.Start, q))) && r.asksOwn(q)) {
 					tp = nil
 				}
 			}
@@ -310,15 +314,20 @@ func Thanked(prose string) bool {
 // when the asker thanks a reply the archive does not have). A topic is
 // solved when it has a confirmation.
 func (r *Reading) Confirmed(t *Topic) (answer, confirm *Post) {
+	if t.confirmed {
+		return t.answer, t.confirmation
+	}
+	t.confirmed = true
 	for i, q := range t.Posts {
 		if i == 0 || q.Who() != t.Asker() {
 			continue
 		}
 		if sents := r.Said(q); confirmation(sents) {
-			return r.credit(t, i, sents), q
+			t.answer, t.confirmation = r.credit(t, i, sents), q
+			break
 		}
 	}
-	return nil, nil
+	return t.answer, t.confirmation
 }
 
 // credit is the post a confirmation (the topic's i-th post, whose
