@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"praxis/archive/learn"
+	"praxis/listserv/store"
 )
 
 // TestEvaluateCounts: the scoring itself, on a made-up week whose labels
@@ -155,5 +156,24 @@ func TestUSRPEvaluation(t *testing.T) {
 		if f.got < f.floor {
 			t.Errorf("%s on the weeks kept apart: %.2f, below %.2f", f.name, f.got, f.floor)
 		}
+	}
+}
+
+// TestEvaluateKeptApartOtherArchive: on an archive that is not the one
+// the set labels, there are no figures (the bench then reports null),
+// rather than figures made of nothing.
+func TestEvaluateKeptApartOtherArchive(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, t.TempDir(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	l := store.NewList("cop@example.org", "CoP")
+	if err := st.CreateList(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	if s, ok, err := EvaluateKeptApart(ctx, st, l.ID); err != nil || ok {
+		t.Errorf("EvaluateKeptApart on an empty archive = %v, %v, %v; want not ok", s, ok, err)
 	}
 }
