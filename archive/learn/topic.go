@@ -103,6 +103,28 @@ func (r *Reading) Topics() []*Topic {
 	return r.topics
 }
 
+// TopicStarts are the posts of one thread (oldest first) that start a
+// topic inside it, by Message-ID: what the archive's thread page marks.
+// A post whose Body is empty is judged by its headers alone (its subject).
+func TopicStarts(thread []*Post) map[string]bool {
+	out := map[string]bool{}
+	if len(thread) == 0 {
+		return out
+	}
+	end := thread[len(thread)-1].Date.Add(time.Second)
+	for _, q := range thread {
+		if !q.Date.Before(end) {
+			end = q.Date.Add(time.Second)
+		}
+	}
+	for _, tp := range Read(thread, end).Topics() {
+		if tp.Start != tp.Thread.Root {
+			out[tp.Start.MessageID] = true
+		}
+	}
+	return out
+}
+
 // TopicOf is the topic a post belongs to (nil for a post not read).
 func (r *Reading) TopicOf(q *Post) *Topic {
 	r.Topics()

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"praxis/archive"
+	"praxis/archive/learn"
 	"praxis/archive/render"
 	"praxis/listserv/mailmsg"
 	"praxis/listserv/store"
@@ -221,6 +223,11 @@ type postView struct {
 	// Subject is the post's own subject, set on a thread's page when it
 	// is about something else than the thread's (a topic renamed midway).
 	Subject string
+	// NewTopic marks a post that starts a topic of its own inside the
+	// thread (learn.TopicStarts): a new matter under a new subject, or
+	// someone else's own question; the thread and its links stay as
+	// they are.
+	NewTopic bool
 	// Reply is a mailto: link that answers the post on the list.
 	Reply string
 	// Remove is the page that removes the post from the archive, for
@@ -278,6 +285,11 @@ func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) {
 	pg := pageNumber(r)
 	from := min(len(tree), (pg-1)*postsPerPage)
 	shown := tree[from:min(len(tree), from+postsPerPage)]
+	starts, err := s.topicStarts(ctx, posts)
+	if err != nil {
+		s.fail(w, r, "thread", err)
+		return
+	}
 	views := make([]postView, 0, len(shown))
 	for _, n := range shown {
 		pv, err := s.postView(r, l, n.Post)
@@ -286,6 +298,7 @@ func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		pv.Depth, pv.Indent = n.Depth, min(n.Depth, 6)
+		pv.NewTopic = starts[n.Post.MessageID]
 		if !strings.EqualFold(mailmsg.Topic(n.Post.Subject), mailmsg.Topic(posts[0].Subject)) {
 			pv.Subject = templates.Title(n.Post.Subject)
 		}
@@ -306,6 +319,35 @@ func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) {
 		data["Prev"] = path + "?page=" + itoa(min(pg-1, len(tree)/postsPerPage+1))
 	}
 	s.page(w, r, http.StatusOK, "thread.html", data)
+}
+
+// maxTopicReads bounds the posts a thread page reads to find where topics
+// start: beyond it, a newcomer's post is judged by its subject alone.
+const maxTopicReads = 64
+
+// topicStarts finds the posts of a thread that start a topic of their own
+// (learn.TopicStarts). Only a post that is its author's first in the
+// thread can be someone else's own question, so only those are read (at
+// most maxTopicReads); the others are judged by their subjects.
+func (s *Server) topicStarts(ctx context.Context, posts []*store.ArchivedPost) (map[string]bool, error) {
+	seen := map[string]bool{}
+	reads := 0
+	lp := make([]*learn.Post, 0, len(posts))
+	for i, p := range posts {
+		q := &learn.Post{ID: p.ID, MessageID: p.MessageID, ThreadID: p.ThreadID, ParentID: p.ParentID, Date: p.Date,
+			FromAddr: p.FromAddr, FromName: p.FromName, Key: mailmsg.AuthorKey(p.FromAddr, p.FromName), Subject: p.Subject}
+		if i > 0 && !seen[q.Key] && reads < maxTopicReads {
+			raw, err := s.st.ArchiveRaw(ctx, p.Hash)
+			if err != nil {
+				return nil, err
+			}
+			reads++
+			q.Body = learn.OwnText(learn.QuickText(raw))
+		}
+		seen[q.Key] = true
+		lp = append(lp, q)
+	}
+	return learn.TopicStarts(lp), nil
 }
 
 // postView renders a post of l for the visitor: with its addresses cut

@@ -592,3 +592,47 @@ func TestLongThreadPaged(t *testing.T) {
 		}
 	}
 }
+
+// TestThreadTopicMarks: a thread page marks where a new topic starts
+// inside the thread (a new matter under a new subject; someone else's own
+// question in a thread long quiet), and nowhere else; the posts keep the
+// thread's links.
+func TestThreadTopicMarks(t *testing.T) {
+	f := newArchiveFixture(t)
+	ctx := context.Background()
+	l, err := f.svc.List(ctx, "other@example.org")
+	must(t, err)
+	reply := func(id, from, subject, date, body, parent string) []byte {
+		return post(id, from, subject, date, body, "In-Reply-To: <"+parent+">", "References: <t0@example.net>")
+	}
+	raws := [][]byte{
+		post("t0@example.net", "Carol <carol@example.net>", "B210 overflows", "Mon, 1 Mar 2021 10:00:00 +0000", "I get overflows on my B210 at 20 Msps, any idea?\n"),
+		reply("t1@example.net", "Dan <dan@example.net>", "Re: B210 overflows", "Mon, 1 Mar 2021 11:00:00 +0000", "Use a USB 3 port and check the cable.\n", "t0@example.net"),
+		reply("t2@example.net", "Carol <carol@example.net>", "Re: [other] B210 overflows", "Mon, 1 Mar 2021 12:00:00 +0000", "Thanks, that did it.\n", "t1@example.net"),
+		reply("t3@example.net", "Dan <dan@example.net>", "GPSDO lock time (was: B210 overflows)", "Tue, 2 Mar 2021 09:00:00 +0000", "Does anyone know how long the GPSDO takes to lock?\n", "t2@example.net"),
+		reply("t4@example.net", "Erin <erin@example.net>", "Re: GPSDO lock time", "Tue, 2 Mar 2021 10:00:00 +0000", "About five minutes from a cold start.\n", "t3@example.net"),
+		reply("t5@example.net", "Fay <fay@example.net>", "Re: GPSDO lock time", "Mon, 7 Jun 2021 09:00:00 +0000", "I get a lock error on my N310 when I start the GPSDO after an update, what should I check?\n", "t4@example.net"),
+	}
+	if _, _, err := f.svc.Archiver().ArchiveMany(ctx, l, raws); err != nil {
+		t.Fatal(err)
+	}
+	_, body, _ := get(t, f.client(t), f.ts.URL+"/l/other@example.org/t/"+url.PathEscape("t0@example.net"))
+	items := strings.Split(body, "<li class=")
+	marked := map[string]bool{}
+	for _, it := range items[1:] {
+		m := regexp.MustCompile(`/m/(t\d)@example\.net`).FindStringSubmatch(it)
+		if m == nil {
+			continue
+		}
+		marked[m[1]] = strings.Contains(it, "New topic in this thread")
+	}
+	for _, id := range []string{"t0", "t1", "t2", "t3", "t4", "t5"} {
+		want := id == "t3" || id == "t5"
+		if marked[id] != want {
+			t.Errorf("post %s marked as a new topic: %v, want %v", id, marked[id], want)
+		}
+	}
+	if n := strings.Count(body, "New topic in this thread"); n != 2 {
+		t.Errorf("%d topic marks on the page, want 2", n)
+	}
+}
