@@ -78,6 +78,11 @@ type Summary struct {
 	Active         []ThreadStat
 	Unanswered     []Question
 	MoreUnanswered int // questions waiting beyond those shown
+	// AnsweredSince are the questions the previous summary listed as
+	// waiting that got their first answer in this period, the oldest
+	// first (at most MaxUnanswered).
+	AnsweredSince     []Since
+	MoreAnsweredSince int
 	Resources      []Resource
 	MoreResources  int
 	Thanks         []Helper
@@ -208,6 +213,18 @@ type Question struct {
 	terms []string // the question's stemmed words, in order
 }
 
+// Since is a question that was waiting at the period's start and got
+// its first answer in the period.
+type Since struct {
+	Subject    string
+	URL        string
+	By         string
+	Asked      time.Time
+	AnsweredBy string
+	Answered   time.Time
+	AnswerURL  string
+}
+
 // Resource is a link or a file shared in the period.
 type Resource struct {
 	Kind      string // "link" or "file"
@@ -261,6 +278,7 @@ func Summarize(p *Period, opts Options) *Summary {
 		s.Top = append(s.Top, an.top(st))
 	}
 	s.unanswered = an.unanswered()
+	s.AnsweredSince, s.MoreAnsweredSince = an.answeredSince()
 	s.Resources, s.MoreResources = an.resources()
 	s.Thanks = an.helpers()
 	s.Newcomers, s.MoreNewcomers, s.Joined, s.MoreJoined = an.newcomers()
@@ -552,6 +570,34 @@ func (a *analysis) unanswered() []Question {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Asked.Before(out[j].Asked) })
 	return out
+}
+
+// answeredSince checks the previous summary's waiting questions: the help
+// requests that were waiting at the period's start (asked between
+// UnansweredWithin and UnansweredAfter before it, no answer by then) and
+// got their first answer in the period.
+func (a *analysis) answeredSince() ([]Since, int) {
+	from := a.p.Start.Add(-a.o.UnansweredWithin)
+	until := a.p.Start.Add(-a.o.UnansweredAfter)
+	var out []Since
+	for _, tp := range a.Topics() {
+		r := tp.Start
+		if r.Date.Before(from) || !r.Date.Before(until) || !a.HelpRequest(tp) {
+			continue
+		}
+		first := tp.FirstReply()
+		if first == nil || !a.p.In(first.Date) {
+			continue
+		}
+		sn := Since{Subject: learn.CleanSubject(r.Subject), URL: a.threadURL(tp.Thread.ID), By: r.Author(), Asked: r.Date,
+			AnsweredBy: first.Author(), Answered: first.Date, AnswerURL: a.postURL(first.MessageID)}
+		if r != tp.Thread.Root {
+			sn.URL = a.postURL(r.MessageID)
+		}
+		out = append(out, sn)
+	}
+	more := max(0, len(out)-a.o.MaxUnanswered)
+	return out[:min(len(out), a.o.MaxUnanswered)], more
 }
 
 // footerURL tells a list footer's or a list manager's link from a shared

@@ -207,3 +207,42 @@ func contains(xs []string, x string) bool {
 	}
 	return false
 }
+
+// TestAnsweredSince: the previous summary's waiting questions are checked
+// again: those answered in this period are listed with who answered,
+// those answered before it or still waiting are not.
+func TestAnsweredSince(t *testing.T) {
+	start := time.Date(2021, 4, 12, 0, 0, 0, 0, time.UTC)
+	at := func(h int) time.Time { return start.Add(time.Duration(h) * time.Hour) }
+	post := func(id, thread, parent, from, subject, body string, h int) *learn.Post {
+		return &learn.Post{MessageID: id, ThreadID: thread, ParentID: parent, Date: at(h), FromAddr: from, Key: from, FromName: strings.Split(from, "@")[0], Subject: subject, Body: body}
+	}
+	p := &Period{List: List{Address: "cop@example.org"}, Start: start, End: start.AddDate(0, 0, 7), Posts: []*learn.Post{
+		// Waiting at the start (asked 5 days before), answered on Tuesday.
+		post("w1", "w1", "", "ann@x.org", "B210 not found", "My B210 is not found by uhd_find_devices, what should I check?", -120),
+		post("a1", "w1", "w1", "bob@x.org", "Re: B210 not found", "Load the firmware with uhd_images_downloader and use a USB 3 port.", 30),
+		// Answered before the period: the last summary did not list it.
+		post("w2", "w2", "", "cat@x.org", "X310 overflows", "I get overflows on my X310 at 100 Msps, any idea?", -100),
+		post("a2", "w2", "w2", "bob@x.org", "Re: X310 overflows", "Raise the socket buffers with recv_buff_size and check the NIC.", -90),
+		// Still waiting.
+		post("w3", "w3", "", "dan@x.org", "N310 GPSDO", "Does the N310 GPSDO lock without an antenna?", -72),
+	}}
+	s := Summarize(p, Options{BaseURL: "https://lists.example.org"})
+	if len(s.AnsweredSince) != 1 {
+		t.Fatalf("answered since: %+v, want the B210 question alone", s.AnsweredSince)
+	}
+	got := s.AnsweredSince[0]
+	if got.Subject != "B210 not found" || got.By != "ann" || got.AnsweredBy != "bob" || !got.Answered.Equal(at(30)) || got.AnswerURL != "https://lists.example.org/m/a1" {
+		t.Errorf("answered since: %+v", got)
+	}
+	if len(s.Unanswered) != 1 || s.Unanswered[0].Subject != "N310 GPSDO" {
+		t.Errorf("still waiting: %+v, want the N310 question", s.Unanswered)
+	}
+	text, err := RenderText(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(text), "ANSWERED SINCE THE LAST SUMMARY") || !strings.Contains(string(text), "answered by bob on") {
+		t.Errorf("the text does not show the question answered since:\n%s", text)
+	}
+}
