@@ -83,13 +83,13 @@ type Summary struct {
 	// first (at most MaxUnanswered).
 	AnsweredSince     []Since
 	MoreAnsweredSince int
-	Resources      []Resource
-	MoreResources  int
-	Thanks         []Helper
-	Newcomers      []Newcomer // first posts in the period
-	MoreNewcomers  int
-	Joined         []Newcomer // members who joined in the period
-	MoreJoined     int
+	Resources         []Resource
+	MoreResources     int
+	Thanks            []Helper
+	Newcomers         []Newcomer // first posts in the period
+	MoreNewcomers     int
+	Joined            []Newcomer // members who joined in the period
+	MoreJoined        int
 	// Member is the reader of a personal summary (nil: the list's copy).
 	Member *Member
 	// Unsubscribe is the reader's one-click unsubscribe link, shown in
