@@ -255,7 +255,7 @@ func cosine(a, b Vector) float64 {
 // KeyTerms returns up to n terms of a text with the highest TF-IDF, each
 // in the form the text writes it most. A term must occur twice, or in
 // the subject, to count: a word said once in a long thread is noise.
-// Words in skip (the participants' names) are left out.
+// Words in skip (the participants' names) and vagueWords are left out.
 func KeyTerms(subject, text string, df *DocFreq, skip map[string]bool, n int) []string {
 	inSubject := map[string]bool{}
 	for _, t := range Tokens(subject) {
@@ -265,7 +265,7 @@ func KeyTerms(subject, text string, df *DocFreq, skip map[string]bool, n int) []
 	tf := map[string]int{}
 	forms := map[string]map[string]int{}
 	for _, t := range all {
-		if skip[strings.ToLower(t.Word)] || skip[t.Term] {
+		if skip[strings.ToLower(t.Word)] || skip[t.Term] || vagueWords[t.Term] || vagueWords[strings.ToLower(t.Word)] {
 			continue
 		}
 		tf[t.Term]++
@@ -315,6 +315,28 @@ func bestForm(forms map[string]int) string {
 	}
 	return best
 }
+
+// vagueWords say nothing of what a thread is about, however often a
+// thread repeats them: the vocabulary of every technical conversation
+// (rate, test, value, error, version), of time (minute, later), and of
+// file paths pasted in logs (mnt, usr, lib). They stay searchable and
+// matchable; they are only never key terms.
+var vagueWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`
+rate rates test tests testing tested value values sink source plug plugged minute minutes hour hours second seconds day days
+week weeks today tomorrow yesterday later earlier soon ago time times moment start started end ended stop stopped run runs
+running ran work works worked working issue issues problem problems error errors fail fails failed failure version versions
+set sets setting settings change changes changed default option options example examples case cases point number numbers
+result results output outputs input inputs part parts side top bottom level levels line lines file files code step steps
+look looks looked find found show shows shown give gives given call called check checked idea ideas reason way ways
+mnt usr lib lib64 local opt tmp home dev src bin include share etc var proc sys
+`) {
+		m[w] = true
+		m[stem(w)] = true
+	}
+	return m
+}()
 
 // stopWords are English function words plus the words every mail uses
 // (greetings, thanks, mail vocabulary): never key terms.

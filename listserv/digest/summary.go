@@ -563,7 +563,11 @@ func (a *analysis) unanswered() []Question {
 		if r != tp.Thread.Root {
 			q.URL = a.postURL(r.MessageID)
 		}
-		for _, tk := range learn.Tokens(q.Subject + "\n" + r.Body) {
+		// Expertise is matched on what the question itself says: its
+		// subject and prose, not the logs, code or quotes pasted in it
+		// (an X310's boot log in a question about a B210 is no X310
+		// question).
+		for _, tk := range learn.Tokens(q.Subject + "\n" + strings.Join(sents, "\n")) {
 			q.terms = append(q.terms, tk.Term)
 		}
 		out = append(out, q)

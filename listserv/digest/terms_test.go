@@ -1,8 +1,10 @@
 package digest
 
 import (
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"praxis/archive/learn"
 )
@@ -20,5 +22,41 @@ func TestMatchTerms(t *testing.T) {
 	want := []string{"gnu radio", "python", "E312"}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("matchTerms = %q, want %q", got, want)
+	}
+}
+
+// TestKeyTermsNoNoise: the words of every technical thread (issue 16's
+// "sink, minute, test, later, value", "mnt", "plug", "rate") are never a
+// thread's key terms, however often it says them.
+func TestKeyTermsNoNoise(t *testing.T) {
+	text := strings.Repeat("The sink drops samples at this rate after a minute; I will test the value later. "+
+		"The log says /mnt/data and /usr/local/lib, I plug the B205 again and the overflow at the DDC stays. ", 3)
+	got := learn.KeyTerms("B205 overflow at the DDC", text, learn.NewDocFreq(), nil, 10)
+	for _, term := range got {
+		switch strings.ToLower(term) {
+		case "sink", "rate", "minute", "test", "value", "later", "mnt", "usr", "lib", "plug":
+			t.Errorf("key terms %q hold the noise word %q", got, term)
+		}
+	}
+	if !slices.Contains(got, "B205") || !slices.Contains(got, "DDC") {
+		t.Errorf("key terms %q miss B205 or DDC", got)
+	}
+}
+
+// TestExpertiseOnTheQuestion: a waiting question matches a member's
+// expertise by what it asks, not by a log pasted in it.
+func TestExpertiseOnTheQuestion(t *testing.T) {
+	start := time.Date(2021, 4, 12, 0, 0, 0, 0, time.UTC)
+	q := &learn.Post{MessageID: "q", ThreadID: "q", Date: start.Add(24 * time.Hour), FromAddr: "ann@x.org", Key: "ann@x.org",
+		Subject: "B210 drops samples",
+		Body:    "My B210 drops samples when I record at 20 Msps, what can I tune?\n\n[INFO] [X300] X300 initialization sequence...\n[INFO] [RFNOC] rfnoc graph made\n"}
+	p := &Period{List: List{Address: "cop@example.org"}, Start: start, End: start.AddDate(0, 0, 7), Posts: []*learn.Post{q}}
+	m := &Member{Address: "m@x.org", Expertise: ParseExpertise("RFNoC, X300, B210")}
+	s := Summarize(p, Options{Member: m})
+	if len(s.Unanswered) != 1 {
+		t.Fatalf("unanswered %+v, want the B210 question", s.Unanswered)
+	}
+	if got := s.Unanswered[0].Matches; strings.Join(got, ",") != "B210" {
+		t.Errorf("matches %q, want B210 alone", got)
 	}
 }
