@@ -140,6 +140,14 @@ func TestConfirms(t *testing.T) {
 		{"I already tried that and it works the same way, the overflows are still there.", false, false},
 		{"Thanks Marcus, I will try it tomorrow.", false, true},
 		{"It works now. But when I raise the rate to 20 Msps I still get overflows.", false, false},
+		{"Works like a charm, thank you Marcus!", true, true},
+		{"You were right, the cable was on the wrong port.", true, false},
+		{"Now I understand how the timed commands work.", true, false},
+		{"Yes, I understand gain varies with temperature, I just was not sure about the range.", false, false},
+		{"That answers my question, thanks.", true, true},
+		{"That is exactly what I was looking for.", true, false},
+		{"I will test it with a sine wave and see if that works.", false, false},
+		{"Meanwhile I can only switch back to the X310 and see if it works there.", false, false},
 	}
 	for _, tt := range tests {
 		if got := confirmation(Sentences(tt.in)); got != tt.confirms {

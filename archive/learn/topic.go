@@ -243,9 +243,9 @@ var (
 
 var (
 	// confirms: the asker saying the answer worked or made things clear.
-	confirms = regexp.MustCompile(`(?i)\b(that (did it|did the trick|worked|works|fixed|solved|resolved|helped|was it|was the (problem|issue|culprit)|makes sense)|(this|it|which|everything|all) (is )?(works?|worked|working)( now| fine| great| perfectly| well)?|works now|working now|now (it )?works|(now|finally) (i can|i am able|i'm able|it is working|it's working)|got it (working|to work|running)|(problem|issue|error|it)('s| is| was| has been| got)? (now )?(solved|resolved|fixed|gone|sorted)|(solved|fixed|resolved|cleared up|clear up) (it|the|my|this)|(up and|up an) running|seems? to (be )?work(s|ing)?|working (ok|fine|well|great|now)|^success\b|(i|we) (can|could|am able to|are able to) now|(i'm|i am|we are) now able|(is|it's) (now )?clear|makes (more )?sense now|i see now|that explains)\b`)
+	confirms = regexp.MustCompile(`(?i)\b(that (did it|did the trick|worked|works|fixed|solved|resolved|helped|helps|answers my question|was it|was the (problem|issue|culprit)|makes sense)|(this|it|which|everything|all) (is )?(works?|worked|working)( now| fine| great| perfectly| well)?|works now|working now|now (it )?works|(now|finally) (i can|i am able|i'm able|it is working|it's working)|got it (working|to work|running)|(problem|issue|error|it)('s| is| was| has been| got)? (now )?(solved|resolved|fixed|gone|sorted)|(solved|fixed|resolved|cleared up|clear up) (it|the|my|this)|(up and|up an) running|seems? to (be )?work(s|ing)?|working (ok|fine|well|great|now)|^success\b|(i|we) (can|could|am able to|are able to) now|(i'm|i am|we are) now able|(is|it's) (now )?clear|makes (more )?sense now|i see now|that explains|(works|worked) (like a charm|perfectly|great|fine|well)|exactly what i (needed|was looking for)|you('re| are| were) right|now i understand|i understand now|answers my question)\b`)
 	// unresolved: words that take a confirmation back.
-	unresolved = regexp.MustCompile(`(?i)\b(still|no luck|not (yet )?(working|solved|resolved|fixed|work)|(doesn'?t|does not|didn'?t|did not|won'?t|isn'?t|is not) (work|help|fix|solve|seem)|but|however|unfortunately|same (problem|issue|error|result))\b`)
+	unresolved = regexp.MustCompile(`(?i)\b((see|check|test|know|find out) (if|whether)|if (it|this|that) (works|helps)|still|no luck|not (yet )?(working|solved|resolved|fixed|work)|(doesn'?t|does not|didn'?t|did not|won'?t|isn'?t|is not) (work|help|fix|solve|seem)|but|however|unfortunately|same (problem|issue|error|result))\b`)
 	// thanking: thanks for an answer (not "thanks in advance").
 	thanking = regexp.MustCompile(`(?i)\b(thanks|thank you|thank u|thx|many thanks|much appreciated|appreciate (it|your|the)|grateful)\b`)
 )
@@ -287,11 +287,12 @@ func confirmation(sents []string) bool {
 }
 
 // asksAgain tells whether sentences after a confirmation take it back:
-// they ask again, say the trouble is still there, or open with "but".
+// they ask again, say the trouble is still there, open with "but", or
+// put the outcome off ("I'll try it on the X310", "let's hope").
 // (Trouble words alone do not: "it came from an unrelated issue" explains.)
 func asksAgain(sents []string) bool {
 	for _, s := range sents {
-		if IsQuestionSentence(s) || notYet.MatchString(s) || butStart.MatchString(s) {
+		if IsQuestionSentence(s) || notYet.MatchString(s) || butStart.MatchString(s) || later.MatchString(s) {
 			return true
 		}
 	}
@@ -420,7 +421,8 @@ func (r *Reading) Said(q *Post) []string {
 	var out []string
 	for _, p := range paragraphs(q.Body) {
 		for _, s := range splitSentences(p.text) {
-			if s = squeeze(s); s != "" {
+			// Typographic apostrophes read as plain ones ("I’ll try").
+			if s = strings.ReplaceAll(squeeze(s), "’", "'"); s != "" {
 				out = append(out, s)
 			}
 		}
