@@ -100,7 +100,40 @@ func (r *Reading) Topics() []*Topic {
 		}
 	}
 	sort.SliceStable(r.topics, func(i, j int) bool { return Before(r.topics[i].Start, r.topics[j].Start) })
+	r.joinStrays()
 	return r.topics
+}
+
+// Rejoin is how far back a reply that came without reply headers is
+// matched to the conversation its subject names.
+const Rejoin = 60 * 24 * time.Hour
+
+// joinStrays puts back into their conversation the threads that are
+// replies sent without reply headers (a web interface's posts, a reply to
+// a digest, the days a list moved to new software): a thread whose first
+// post says "Re:" and answers no post read joins the latest earlier topic
+// with the same subject, of two words at least, started within Rejoin.
+// The archive keeps them apart; a summary reads one conversation.
+func (r *Reading) joinStrays() {
+	bySubject := map[string]*Topic{}
+	kept := r.topics[:0]
+	for _, tp := range r.topics {
+		key := strings.ToLower(CleanSubject(tp.Start.Subject))
+		stray := tp.Start == tp.Thread.Root && !StartsThread(tp.Start) && r.byID[tp.Start.ParentID] == nil
+		if into := bySubject[key]; stray && into != nil && len(Tokens(key)) >= 2 && tp.Start.Date.Sub(into.Start.Date) <= Rejoin {
+			for _, q := range tp.Posts {
+				r.topicOf[q] = into
+			}
+			into.Posts = append(into.Posts, tp.Posts...)
+			sort.SliceStable(into.Posts, func(i, j int) bool { return Before(into.Posts[i], into.Posts[j]) })
+			continue
+		}
+		kept = append(kept, tp)
+		if !stray {
+			bySubject[key] = tp
+		}
+	}
+	r.topics = kept
 }
 
 // TopicStarts are the posts of one thread (oldest first) that start a

@@ -72,6 +72,36 @@ func TestTopics(t *testing.T) {
 	}
 }
 
+// TestStrayRepliesJoined: replies sent without reply headers (so the
+// archive threads them apart) are read as part of the conversation their
+// subject names.
+func TestStrayRepliesJoined(t *testing.T) {
+	day := time.Date(2021, 3, 1, 0, 0, 0, 0, time.UTC)
+	post := func(id, thread, parent, from, subject, body string, d int) *Post {
+		return &Post{MessageID: id, ThreadID: thread, ParentID: parent, Date: day.AddDate(0, 0, d), FromAddr: from, Key: from, Subject: subject, Body: body}
+	}
+	posts := []*Post{
+		post("q", "q", "", "ann@x", "[cop] X310 with two TwinRX", "Only two of the four channels show up, what am I missing?", 0),
+		post("a", "q", "q", "bob@x", "Re: [cop] X310 with two TwinRX", "Set the subdev spec of the source block to A:0 A:1 B:0 B:1 and all four channels appear.", 0),
+		// The asker's answer from the web interface: no In-Reply-To.
+		post("c", "c", "", "ann@x", "[cop] Re: X310 with two TwinRX", "That did it, all four channels stream now.", 2),
+		// A one-word subject is too common to join on.
+		post("h", "h", "", "cat@x", "Help", "My B210 is not found, any idea?", 3),
+		post("h2", "h2", "", "dan@x", "Re: Help", "Try another USB cable.", 4),
+	}
+	r := Read(posts, day.AddDate(0, 0, 30))
+	q := r.TopicOf(posts[0])
+	if r.TopicOf(posts[2]) != q || len(q.Posts) != 3 {
+		t.Fatalf("the stray reply is not in the question's topic: %+v", q.Posts)
+	}
+	if ans, conf := r.Confirmed(q); ans != posts[1] || conf != posts[2] {
+		t.Errorf("Confirmed = %v, %v; want the subdev answer confirmed by the stray reply", ans, conf)
+	}
+	if r.TopicOf(posts[4]) == r.TopicOf(posts[3]) {
+		t.Error("a reply to a one-word subject was joined")
+	}
+}
+
 func containsPost(ps []*Post, q *Post) bool {
 	for _, p := range ps {
 		if p == q {
