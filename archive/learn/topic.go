@@ -287,7 +287,27 @@ var (
 // "that did it", "works now", "problem solved", "it is clear now"; not
 // when the same sentence goes on "but…", or says "still", "no luck".
 func Confirms(sentence string) bool {
+	if !mayConfirm(sentence) {
+		return false
+	}
 	return confirms.MatchString(sentence) && !unresolved.MatchString(sentence)
+}
+
+// confirmHints are words one of which every match of confirms holds: a
+// sentence without any is not read by the regular expression (the
+// summary asks this of every sentence of every asker's reply).
+var confirmHints = []string{"work", "did it", "did the trick", "fixed", "solved", "resolved", "helped", "helps", "answers my",
+	"was it", "was the", "sense", "i can", "able", "got it", "gone", "sorted", "clear", "running", "success", "can now",
+	"could now", "explains", "exactly", "right", "understand", "i see"}
+
+func mayConfirm(sentence string) bool {
+	l := strings.ToLower(sentence)
+	for _, h := range confirmHints {
+		if strings.Contains(l, h) {
+			return true
+		}
+	}
+	return false
 }
 
 // confirmation tells whether the asker's post confirms an answer: a
