@@ -21,6 +21,7 @@ type Topic struct {
 	// Confirmed's answer, computed once (every section asks for it)
 	confirmed            bool
 	answer, confirmation *Post
+	models               map[string]bool // the models Start names (newModel)
 }
 
 // Asker is the topic's author key.
@@ -85,7 +86,7 @@ func (r *Reading) Topics() []*Topic {
 				}
 				tp = r.topicOf[parent]
 				if newSubject(parent.Subject, q.Subject) ||
-					(!seen[q.Who()] && (q.Date.Sub(last.Date) >= Quiet || (alsoMe.MatchString(q.Body) && newModel(tp.Start, q))) && r.asksOwn(q)) {
+					(!seen[q.Who()] && (q.Date.Sub(last.Date) >= Quiet || (alsoMe.MatchString(q.Body) && tp.newModel(q))) && r.asksOwn(q)) {
 					tp = nil
 				}
 			}
@@ -116,6 +117,7 @@ const Rejoin = 60 * 24 * time.Hour
 // The archive keeps them apart; a summary reads one conversation.
 func (r *Reading) joinStrays() {
 	bySubject := map[string]*Topic{}
+	grown := map[*Topic]bool{}
 	kept := r.topics[:0]
 	for _, tp := range r.topics {
 		key := strings.ToLower(CleanSubject(tp.Start.Subject))
@@ -125,7 +127,7 @@ func (r *Reading) joinStrays() {
 				r.topicOf[q] = into
 			}
 			into.Posts = append(into.Posts, tp.Posts...)
-			sort.SliceStable(into.Posts, func(i, j int) bool { return Before(into.Posts[i], into.Posts[j]) })
+			grown[into] = true
 			continue
 		}
 		kept = append(kept, tp)
@@ -134,6 +136,10 @@ func (r *Reading) joinStrays() {
 		}
 	}
 	r.topics = kept
+	// Sorted once each at the end: only a topic's Start is read above.
+	for tp := range grown {
+		sort.SliceStable(tp.Posts, func(i, j int) bool { return Before(tp.Posts[i], tp.Posts[j]) })
+	}
 }
 
 // TopicStarts are the posts of one thread (oldest first) that start a
@@ -186,15 +192,17 @@ var firstPerson = regexp.MustCompile(`(?i)\b(i|i'm|i've|we|we're|my|our)\b`)
 // ("X310", "E320", "B210mini", "N3xx" is not one).
 var model = regexp.MustCompile(`\b[A-Za-z]{1,4}[0-9]{2,4}[A-Za-z]{0,4}\b`)
 
-// newModel tells whether a post names a model its topic's first post
-// does not.
-func newModel(start, q *Post) bool {
-	have := map[string]bool{}
-	for _, m := range model.FindAllString(start.Subject+" "+start.Body, -1) {
-		have[strings.ToLower(m)] = true
+// newModel tells whether a post names a model the topic's first post
+// does not (whose models are read once: many replies ask this of it).
+func (t *Topic) newModel(q *Post) bool {
+	if t.models == nil {
+		t.models = map[string]bool{}
+		for _, m := range model.FindAllString(t.Start.Subject+" "+t.Start.Body, -1) {
+			t.models[strings.ToLower(m)] = true
+		}
 	}
 	for _, m := range model.FindAllString(q.Body, -1) {
-		if !have[strings.ToLower(m)] {
+		if !t.models[strings.ToLower(m)] {
 			return true
 		}
 	}

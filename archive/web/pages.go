@@ -285,11 +285,7 @@ func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) {
 	pg := pageNumber(r)
 	from := min(len(tree), (pg-1)*postsPerPage)
 	shown := tree[from:min(len(tree), from+postsPerPage)]
-	starts, err := s.topicStarts(ctx, posts)
-	if err != nil {
-		s.fail(w, r, "thread", err)
-		return
-	}
+	starts := s.topicStarts(ctx, posts)
 	views := make([]postView, 0, len(shown))
 	for _, n := range shown {
 		pv, err := s.postView(r, l, n.Post)
@@ -327,27 +323,28 @@ const maxTopicReads = 64
 
 // topicStarts finds the posts of a thread that start a topic of their own
 // (learn.TopicStarts). Only a post that is its author's first in the
-// thread can be someone else's own question, so only those are read (at
-// most maxTopicReads); the others are judged by their subjects.
-func (s *Server) topicStarts(ctx context.Context, posts []*store.ArchivedPost) (map[string]bool, error) {
+// thread can be someone else's own question, so only those (and the
+// thread's first post, whose models a "me too" is compared with) are
+// read, at most maxTopicReads; the others are judged by their subjects.
+func (s *Server) topicStarts(ctx context.Context, posts []*store.ArchivedPost) map[string]bool {
 	seen := map[string]bool{}
 	reads := 0
 	lp := make([]*learn.Post, 0, len(posts))
-	for i, p := range posts {
+	for _, p := range posts {
 		q := &learn.Post{ID: p.ID, MessageID: p.MessageID, ThreadID: p.ThreadID, ParentID: p.ParentID, Date: p.Date,
 			FromAddr: p.FromAddr, FromName: p.FromName, Key: mailmsg.AuthorKey(p.FromAddr, p.FromName), Subject: p.Subject}
-		if i > 0 && !seen[q.Key] && reads < maxTopicReads {
-			raw, err := s.st.ArchiveRaw(ctx, p.Hash)
-			if err != nil {
-				return nil, err
+		if !seen[q.Key] && reads < maxTopicReads {
+			// A post that cannot be read is judged by its subject: the
+			// mark is not worth failing the page for.
+			if raw, err := s.st.ArchiveRaw(ctx, p.Hash); err == nil {
+				q.Body = learn.OwnText(learn.QuickText(raw))
 			}
 			reads++
-			q.Body = learn.OwnText(learn.QuickText(raw))
 		}
 		seen[q.Key] = true
 		lp = append(lp, q)
 	}
-	return learn.TopicStarts(lp), nil
+	return learn.TopicStarts(lp)
 }
 
 // postView renders a post of l for the visitor: with its addresses cut

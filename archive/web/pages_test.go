@@ -612,6 +612,9 @@ func TestThreadTopicMarks(t *testing.T) {
 		reply("t3@example.net", "Dan <dan@example.net>", "GPSDO lock time (was: B210 overflows)", "Tue, 2 Mar 2021 09:00:00 +0000", "Does anyone know how long the GPSDO takes to lock?\n", "t2@example.net"),
 		reply("t4@example.net", "Erin <erin@example.net>", "Re: GPSDO lock time", "Tue, 2 Mar 2021 10:00:00 +0000", "About five minutes from a cold start.\n", "t3@example.net"),
 		reply("t5@example.net", "Fay <fay@example.net>", "Re: GPSDO lock time", "Mon, 7 Jun 2021 09:00:00 +0000", "I get a lock error on my N310 when I start the GPSDO after an update, what should I check?\n", "t4@example.net"),
+		// The same trouble on the model the first post names: a "me
+		// too", no topic (the first post is read to know its models).
+		reply("t6@example.net", "Gil <gil@example.net>", "Re: B210 overflows", "Mon, 1 Mar 2021 13:00:00 +0000", "I have the same problem with my B210, the overflows never stop, what else can I check?\n", "t0@example.net"),
 	}
 	if _, _, err := f.svc.Archiver().ArchiveMany(ctx, l, raws); err != nil {
 		t.Fatal(err)
@@ -626,7 +629,7 @@ func TestThreadTopicMarks(t *testing.T) {
 		}
 		marked[m[1]] = strings.Contains(it, "New topic in this thread")
 	}
-	for _, id := range []string{"t0", "t1", "t2", "t3", "t4", "t5"} {
+	for _, id := range []string{"t0", "t1", "t2", "t3", "t4", "t5", "t6"} {
 		want := id == "t3" || id == "t5"
 		if marked[id] != want {
 			t.Errorf("post %s marked as a new topic: %v, want %v", id, marked[id], want)

@@ -76,6 +76,10 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 	var all []*store.ArchivedPost
 	active := map[string]bool{}
 	named := map[string]string{} // a display name → the one address that posts under it unrewritten ("" when several do)
+	// A "NAME via LIST" key whose posts did not all come from the list's
+	// address was not (only) the list's rewriting: anyone can write
+	// "Ann via cop" in a From, and such a key is never taken for Ann's.
+	notRewritten := map[string]bool{}
 	err = st.ArchiveEach(ctx, listID, time.Time{}, func(a *store.ArchivedPost) error {
 		if !a.Date.Before(end) {
 			return errStop
@@ -83,6 +87,9 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 		key := mailmsg.AuthorKey(a.FromAddr, a.FromName)
 		if _, ok := p.FirstPost[key]; !ok {
 			p.FirstPost[key] = a.Date
+		}
+		if strings.HasPrefix(key, "name:") && !strings.EqualFold(a.FromAddr, l.Address) {
+			notRewritten[key] = true
 		}
 		if n := nameKey(a.FromName); n != "" && !strings.HasPrefix(key, "name:") {
 			if prev, ok := named[n]; ok && prev != key {
@@ -112,11 +119,12 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 	if err := runJobs(ctx, st, jobs); err != nil {
 		return nil, err
 	}
-	// One person, one key: a post whose From a list rewrote ("Ann via
-	// cop") is Ann's when one address alone posts as Ann unrewritten.
+	// One person, one key: a post whose From this list rewrote ("Ann via
+	// cop" <cop@…>) is Ann's when one address alone posts as Ann
+	// unrewritten.
 	alias := map[string]string{}
 	for k, first := range p.FirstPost {
-		if to := named[k]; strings.HasPrefix(k, "name:") && to != "" {
+		if to := named[k]; strings.HasPrefix(k, "name:") && to != "" && !notRewritten[k] {
 			alias[k] = to
 			if f, ok := p.FirstPost[to]; !ok || first.Before(f) {
 				p.FirstPost[to] = first

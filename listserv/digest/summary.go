@@ -522,13 +522,17 @@ func (a *analysis) active() []ThreadStat {
 // top details a featured thread.
 func (a *analysis) top(st ThreadStat) TopThread {
 	t := a.Threads[st.ThreadID]
-	root := t.Root
-	tt := TopThread{ThreadStat: st, URL: a.threadURL(t.ID), RootID: root.MessageID, Asker: root.Author(), Asked: root.Date}
+	// The question is the first post of the conversation the thread's
+	// first post belongs to: itself, or, for a reply sent without reply
+	// headers, the post it answers (learn joins them).
+	tp := a.TopicOf(t.Root)
+	root := tp.Start
+	tt := TopThread{ThreadStat: st, URL: a.threadURL(t.ID), RootID: t.Root.MessageID, Asker: root.Author(), Asked: root.Date}
 	rootSents := a.Sentences(root)
 	tt.qsents = learn.QuestionText(rootSents)
 	tt.Question = learn.JoinSentences(tt.qsents)
 	qvec := learn.TFIDF(learn.Tokens(st.Subject+"\n"+tt.Question+"\n"+strings.Join(rootSents, " ")), a.df)
-	if ans, thanked := a.BestAnswer(a.TopicOf(root)); ans != nil {
+	if ans, thanked := a.BestAnswer(tp); ans != nil {
 		g := learn.Gist(a.Sentences(ans), qvec, a.df, a.o.GistSentences, a.o.GistChars)
 		tt.Answer = &Answer{By: ans.Author(), Date: ans.Date, MessageID: ans.MessageID, URL: a.postURL(ans.MessageID),
 			Gist: learn.JoinSentences(g), Thanked: thanked, sents: g}
@@ -733,8 +737,13 @@ func (a *analysis) helpers() []Helper {
 		h := byAddr[q.Who()]
 		if h == nil {
 			h = &Helper{Name: q.Author(), Address: q.FromAddr, key: q.Who()}
-			if strings.HasPrefix(q.Who(), "name:") {
-				h.Address = "" // the list's, not theirs
+			if q.Who() != strings.ToLower(q.FromAddr) {
+				// A From the list rewrote: the address is the list's,
+				// and the key may be the person's real one (load.go).
+				h.Address = ""
+				if !strings.HasPrefix(q.Who(), "name:") {
+					h.Address = q.Who()
+				}
 			}
 			byAddr[q.Who()] = h
 			threadsOf[q.Who()] = map[string]bool{}
@@ -753,7 +762,7 @@ func (a *analysis) helpers() []Helper {
 			}
 		}
 		for _, q := range t.Posts {
-			if !a.p.In(q.Date) || q.Who() == a.TopicOf(q).Asker() || q == t.Root {
+			if tp := a.TopicOf(q); !a.p.In(q.Date) || q.Who() == tp.Asker() || q == tp.Start {
 				continue
 			}
 			h := get(q)
