@@ -417,10 +417,10 @@ func (r *Reading) Confirmed(t *Topic) (answer, confirm *Post) {
 // credit is the post a confirmation (the topic's i-th post, whose
 // sentences are sents) points at: the asker's own post when it tells how
 // they solved it themselves and thanks nobody ("Problem solved: the
-// device had a non-default IP"); else the latest answer before it by
-// someone it names ("Thanks for the tip, Ron"); else the post it replies
-// to when that is someone else's answer; else the latest answer before
-// it; else nil. An answer is
+// device had a non-default IP"); else the post it replies to when that is
+// an answer by someone it names or it names nobody; else the latest
+// answer before it by someone it names ("Thanks for the tip, Ron"); else
+// the post it replies to; else the latest answer before it; else nil. An answer is
 // someone else's post with something to quote that is not a "me too".
 func (r *Reading) credit(t *Topic, i int, sents []string) *Post {
 	conf := t.Posts[i]
@@ -429,13 +429,23 @@ func (r *Reading) credit(t *Topic, i int, sents []string) *Post {
 		return conf
 	}
 	lower := strings.ToLower(text)
+	named := func(c *Post) bool {
+		first := firstName(c.Author())
+		return len(first) > 2 && containsWord(lower, first)
+	}
+	par := r.byID[conf.ParentID]
+	if par != nil && (r.topicOf[par] != t || !r.answers(par, t) || !Before(par, conf)) {
+		par = nil
+	}
+	if par != nil && named(par) {
+		return par
+	}
 	for j := i - 1; j > 0; j-- {
-		c := t.Posts[j]
-		if first := firstName(c.Author()); len(first) > 2 && r.answers(c, t) && containsWord(lower, first) {
+		if c := t.Posts[j]; r.answers(c, t) && named(c) {
 			return c
 		}
 	}
-	if par := r.byID[conf.ParentID]; par != nil && r.topicOf[par] == t && r.answers(par, t) && Before(par, conf) {
+	if par != nil {
 		return par
 	}
 	for j := i - 1; j > 0; j-- {
