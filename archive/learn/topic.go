@@ -347,6 +347,26 @@ func confirmation(sents []string) bool {
 	return false
 }
 
+// reasks tells whether a later post of the asker's reopens the matter:
+// it says the trouble is still there ("still", "no luck", "does not
+// work"), or reports trouble and asks for help again ("now I get a
+// ModuleNotFoundError, any idea?"), and does not itself confirm. A side
+// question with no trouble in it does not reopen.
+func reasks(sents []string) bool {
+	if confirmation(sents) {
+		return false
+	}
+	asks, troubled := false, false
+	for _, s := range sents {
+		if notYet.MatchString(s) {
+			return true
+		}
+		asks = asks || IsQuestionSentence(s) || asking.MatchString(s)
+		troubled = troubled || trouble.MatchString(s)
+	}
+	return asks && troubled
+}
+
 // asksAgain tells whether sentences after a confirmation take it back:
 // they ask again, say the trouble is still there, open with "but", or
 // put the outcome off ("I'll try it on the X310", "let's hope").
@@ -406,9 +426,14 @@ func (r *Reading) Confirmed(t *Topic) (answer, confirm *Post) {
 		if i == 0 || q.Who() != t.Asker() {
 			continue
 		}
-		if sents := r.Said(q); confirmation(sents) {
+		sents := r.Said(q)
+		switch {
+		case t.confirmation == nil && confirmation(sents):
 			t.answer, t.confirmation = r.credit(t, i, sents), q
-			break
+		case t.confirmation != nil && reasks(sents):
+			// The asker came back with the trouble: whatever they
+			// confirmed before did not settle it.
+			t.answer, t.confirmation = nil, nil
 		}
 	}
 	return t.answer, t.confirmation

@@ -133,3 +133,38 @@ func TestHelpRequest(t *testing.T) {
 		}
 	}
 }
+
+// TestSolvedIsTheAskersLastWord: a confirmation the asker takes back by
+// coming back with trouble and asking again does not solve the topic; a
+// side question afterwards does not take it back.
+func TestSolvedIsTheAskersLastWord(t *testing.T) {
+	day := time.Date(2021, 8, 2, 0, 0, 0, 0, time.UTC)
+	thread := func(last string) []*Post {
+		post := func(id, parent, from, body string, h int) *Post {
+			return &Post{MessageID: id, ThreadID: "q", ParentID: parent, Date: day.Add(time.Duration(h) * time.Hour), FromAddr: from, Key: from, Subject: "Re: OOT build fails", Body: body}
+		}
+		ps := []*Post{
+			post("q", "", "ann@x", "My OOT module does not build against GNU Radio 3.9, any idea?", 0),
+			post("a", "q", "bob@x", "Install liborc-0.4-dev with apt, the linker needs it for the build.", 1),
+			post("c", "a", "ann@x", "That did it, the build works now.", 2),
+			post("d", "c", "ann@x", last, 3),
+		}
+		ps[0].Subject = "OOT build fails"
+		return ps
+	}
+	for _, tt := range []struct {
+		last   string
+		solved bool
+	}{
+		{"Now GRC fails with a ModuleNotFoundError when I load the block, any idea what I am missing?", false},
+		{"It still does not load in GRC after all.", false},
+		{"One more question: which version of pybind11 do you use?", true},
+	} {
+		ps := thread(tt.last)
+		r := Read(ps, day.AddDate(0, 0, 7))
+		_, conf := r.Confirmed(r.TopicOf(ps[0]))
+		if (conf != nil) != tt.solved {
+			t.Errorf("after %q: solved %v, want %v", tt.last, conf != nil, tt.solved)
+		}
+	}
+}

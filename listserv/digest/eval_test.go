@@ -130,12 +130,12 @@ func TestUSRPEvaluation(t *testing.T) {
 	// apart, so that a change that breaks a judgement fails here. Where
 	// a figure meets issue 16's goal, the floor is the goal.
 	//
-	//	                     set made   topics, confirmations (2026-12-03)
-	//	question F1          0.79       0.92
-	//	solved P / R         0.44/0.84  0.82/0.47
-	//	answer accuracy      0.68       0.79
-	//	topic-split F1       0.00       1.00 (2 splits)
-	//	resources P / R      0.88/0.99  0.94/0.94
+	//	                     set made   topics, confirmations   the asker's last word
+	//	question F1          0.79       0.92                    0.92
+	//	solved P / R         0.44/0.84  0.82/0.47               0.89/0.42
+	//	answer accuracy      0.68       0.79                    0.84
+	//	topic-split F1       0.00       1.00 (2 splits)         1.00
+	//	resources P / R      0.88/0.99  0.94/0.94               0.94/0.94
 	//
 	// Solved recall fell as precision rose: a bare "thanks" no longer
 	// solves a topic. Issue 16's goals (question F1 0.9, solved P 0.9
@@ -146,9 +146,9 @@ func TestUSRPEvaluation(t *testing.T) {
 		got, floor float64
 	}{
 		{"question F1", apart.Question.F1(), 0.9},
-		{"solved precision", apart.Solved.Precision(), 0.75},
+		{"solved precision", apart.Solved.Precision(), 0.85},
 		{"solved recall", apart.Solved.Recall(), 0.4},
-		{"answer accuracy", apart.AnswerAccuracy(), 0.75},
+		{"answer accuracy", apart.AnswerAccuracy(), 0.8},
 		{"topic-split F1", apart.Split.F1(), 0.8},
 		{"resource precision", apart.Resource.Precision(), 0.9},
 		{"resource recall", apart.Resource.Recall(), 0.8},
