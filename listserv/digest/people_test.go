@@ -40,6 +40,17 @@ func (r *memArchive) ArchiveRaw(ctx context.Context, hash string) ([]byte, error
 	return nil, fmt.Errorf("no %s", hash)
 }
 
+// archivedPosts returns a maker of archived posts of list 1, numbered in
+// the order made, whose bodies memArchive serves.
+func archivedPosts() func(id, thread, parent, addr, name string, at time.Time, subject, body string) *store.ArchivedPost {
+	n := 0
+	return func(id, thread, parent, addr, name string, at time.Time, subject, body string) *store.ArchivedPost {
+		n++
+		return &store.ArchivedPost{ID: int64(n), ListID: 1, MessageID: id, Hash: id, Date: at, FromAddr: addr, FromName: name,
+			Subject: subject, NormSubject: body, ThreadID: thread, ParentID: parent, Size: 100}
+	}
+}
+
 // TestForgedViaNameIsNotAlias: anyone can write "Ann Smith via cop" in a
 // From. Load takes such a post for Ann's only when it came from the
 // list's own address (the list's rewriting); a stranger at
@@ -48,12 +59,7 @@ func (r *memArchive) ArchiveRaw(ctx context.Context, hash string) ([]byte, error
 // first-time poster. (Found attacking issue 16's one-person-per-address.)
 func TestForgedViaNameIsNotAlias(t *testing.T) {
 	h := time.Hour
-	n := 0
-	mk := func(id, thread, parent, addr, name string, at time.Time, subject, body string) *store.ArchivedPost {
-		n++
-		return &store.ArchivedPost{ID: int64(n), ListID: 1, MessageID: id, Hash: id, Date: at, FromAddr: addr, FromName: name,
-			Subject: subject, NormSubject: body, ThreadID: thread, ParentID: parent, Size: 100}
-	}
+	mk := archivedPosts()
 	old := week0.AddDate(-1, 0, 0)
 	st := &memArchive{posts: []*store.ArchivedPost{
 		mk("old", "old", "", "ann@x.org", "Ann Smith", old, "Hello", "Hello everyone, I work on B210 drivers."),
@@ -94,12 +100,7 @@ func TestForgedViaNameIsNotAlias(t *testing.T) {
 // ann@x.org has Ann's address as Helper.Address, never the list's.
 func TestAliasedHelperAddress(t *testing.T) {
 	h := time.Hour
-	n := 0
-	mk := func(id, thread, parent, addr, name string, at time.Time, subject, body string) *store.ArchivedPost {
-		n++
-		return &store.ArchivedPost{ID: int64(n), ListID: 1, MessageID: id, Hash: id, Date: at, FromAddr: addr, FromName: name,
-			Subject: subject, NormSubject: body, ThreadID: thread, ParentID: parent, Size: 100}
-	}
+	mk := archivedPosts()
 	st := &memArchive{posts: []*store.ArchivedPost{
 		mk("old", "old", "", "ann@x.org", "Ann Smith", week0.AddDate(-1, 0, 0), "Hello", "Hello everyone, I work on B210 drivers."),
 		mk("q", "q", "", "carol@y.org", "Carol", week0.Add(h), "B210 overflows at 20 Msps", "My B210 overflows at 20 Msps on USB 3. What should I tune?"),
