@@ -4,6 +4,7 @@ import (
 	"math"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -665,26 +666,19 @@ func (a *analysis) resources() ([]Resource, int) {
 func (a *analysis) habitualLinks() map[string]bool {
 	count := map[string]int{}
 	for _, q := range a.p.Posts {
-		for _, u := range uniq(archive.Links(q.Body)) {
-			count[q.Who()+" link "+strings.TrimRight(u, "/")]++
+		// A link counts once a post, in the form resources compares.
+		keys := make([]string, 0, 4)
+		for _, u := range archive.Links(q.Body) {
+			keys = append(keys, q.Who()+" link "+strings.TrimRight(u, "/"))
+		}
+		for _, k := range slices.Compact(slices.Sorted(slices.Values(keys))) {
+			count[k]++
 		}
 	}
 	out := map[string]bool{}
 	for k, n := range count {
 		if n >= 3 {
 			out[k] = true
-		}
-	}
-	return out
-}
-
-func uniq(ss []string) []string {
-	seen := map[string]bool{}
-	out := ss[:0:0]
-	for _, s := range ss {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
 		}
 	}
 	return out

@@ -246,3 +246,22 @@ func TestAnsweredSince(t *testing.T) {
 		t.Errorf("the text does not show the question answered since:\n%s", text)
 	}
 }
+
+// TestHabitualLinksOncePerPost: a link counts once a post however it is
+// written ("…/manual" and "…/manual/"), so a link shared in two posts is
+// a resource, not a signature; in three it is a signature.
+func TestHabitualLinksOncePerPost(t *testing.T) {
+	start := time.Date(2021, 4, 12, 0, 0, 0, 0, time.UTC)
+	post := func(id string, h int) *learn.Post {
+		return &learn.Post{MessageID: id, ThreadID: id, Date: start.Add(time.Duration(h) * time.Hour), FromAddr: "bob@x.org", Key: "bob@x.org",
+			Subject: "Manual " + id, Body: "See https://files.ettus.com/manual and https://files.ettus.com/manual/ for the transport options.\n"}
+	}
+	p := &Period{Start: start, End: start.AddDate(0, 0, 7), Posts: []*learn.Post{post("a", 1), post("b", 2)}}
+	if h := newAnalysis(p, Options{}.withDefaults()).habitualLinks(); len(h) != 0 {
+		t.Errorf("a link in two posts taken for a signature: %v", h)
+	}
+	p.Posts = append(p.Posts, post("c", 3))
+	if h := newAnalysis(p, Options{}.withDefaults()).habitualLinks(); !h["bob@x.org link https://files.ettus.com/manual"] {
+		t.Errorf("a link in three posts not taken for a signature: %v", h)
+	}
+}
