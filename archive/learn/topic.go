@@ -22,6 +22,7 @@ type Topic struct {
 	confirmed            bool
 	answer, confirmation *Post
 	models               map[string]bool // the models Start names (newModel)
+	help                 int8            // HelpRequest's answer: 0 not yet read, 1 yes, -1 no
 }
 
 // Asker is the topic's author key.
@@ -251,10 +252,13 @@ func subjectWords(s string) map[string]bool {
 // idea"). Announcements (releases, events, jobs, calls for papers) are
 // not, nor is a reply to a post the archive does not have.
 func (r *Reading) HelpRequest(t *Topic) bool {
-	if !t.Opens() {
-		return false
+	if t.help == 0 {
+		t.help = -1
+		if t.Opens() && r.helpText(t.Start.Subject, r.Sentences(t.Start)) {
+			t.help = 1
+		}
 	}
-	return r.helpText(t.Start.Subject, r.Sentences(t.Start))
+	return t.help > 0
 }
 
 func (r *Reading) helpText(subject string, sents []string) bool {
