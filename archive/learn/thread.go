@@ -63,8 +63,6 @@ func StartsThread(root *Post) bool {
 
 var replySubject = regexp.MustCompile(`(?i)^\s*((\[[^\]]*\]\s*)*)(re|aw|sv|antw|vs)\s*(\[\d+\])?\s*:`)
 
-var announcement = regexp.MustCompile(`(?i)^\s*[\[(]?(ann|announce|announcement|release[sd]?|job|jobs|hiring|cfp|call for|webinar|workshop|event|news)\b|\bdigest, vol\b|\bdigest vol\b`)
-
 // CleanSubject strips reply markers and bracketed tags from the front of
 // a subject: "Re: [USRP-users] Re: [EXTERNAL] Re: B210 overflow" becomes
 // "B210 overflow".
@@ -84,10 +82,6 @@ func CleanSubject(s string) string {
 }
 
 var subjectJunk = regexp.MustCompile(`(?i)^\s*(\[[^\]]*\]|(re|aw|sv|antw|vs|fw|fwd|wg|tr)\s*(\[\d+\]|\(\d+\))?\s*:)`)
-
-var (
-	beforeHelp = regexp.MustCompile(`(?i)\b(thanks|thank you|thx)( (so much|a lot))? (in advance|for (any|your) (help|advice|suggestions|input|ideas|time|assistance))\b|\btia\b`)
-)
 
 // BestAnswer chooses a topic's most useful answer: the one the asker
 // confirmed (Confirmed; the asker's own post when they say they solved it

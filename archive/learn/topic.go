@@ -263,7 +263,7 @@ func (r *Reading) HelpRequest(t *Topic) bool {
 
 func (r *Reading) helpText(subject string, sents []string) bool {
 	subj := CleanSubject(subject)
-	if announcement.MatchString(subj) || announcing.MatchString(subj) {
+	if announcement.MatchString(subj) {
 		return false
 	}
 	if IsQuestionSentence(subj) || interrogative.MatchString(subj) || stuck.MatchString(subj) {
@@ -278,8 +278,10 @@ func (r *Reading) helpText(subject string, sents []string) bool {
 }
 
 var (
-	// announcing: subjects of news, not requests.
-	announcing = regexp.MustCompile(`(?i)\b(released?|now available|announc\w*|programme|program ready|newsdr|grcon|conference|symposium|webinar|workshop|summer school|open position|internship|we are hiring|call for (papers|participation|proposals))\b`)
+	// announcement: subjects of news, not requests: a tag or first word
+	// that says so ("[ANN]", "Release…", "Job…"), a digest's subject, or
+	// words of news anywhere ("… now available", "Programme ready").
+	announcement = regexp.MustCompile(`(?i)^\s*[\[(]?(ann|announce|announcement|release[sd]?|job|jobs|hiring|cfp|call for|webinar|workshop|event|news)\b|\bdigest, vol\b|\bdigest vol\b|(?i)\b(released?|now available|announc\w*|programme|program ready|newsdr|grcon|conference|symposium|webinar|workshop|summer school|open position|internship|we are hiring|call for (papers|participation|proposals))\b`)
 	// stuck: words of trouble.
 	stuck = regexp.MustCompile(`(?i)\b(errors?|fail(s|ed|ing|ure)?|crash(es|ed|ing)?|segfault|segmentation fault|exception|overflows?|underflows?|underruns?|timeouts?|timed out|stuck|hangs?|freez(e|es|ing)|not (work|working|detected|found|recogni[sz]ed|responding|able)|(does|do|did)( not|n'?t) (work|seem|show|find|detect|respond|get|see|receive|transmit|compile|build|boot|load|run|start|match)|can ?not|can'?t|unable to|won'?t|problems?|issues?|trouble|wrong|strange|weird|odd behaviou?r|unexpected|bug|broken|help)\b`)
 	// asking: ways of asking without a question mark.
@@ -292,7 +294,9 @@ var (
 	// unresolved: words that take a confirmation back.
 	unresolved = regexp.MustCompile(`(?i)\b((see|check|test|know|find out) (if|whether)|if (it|this|that) (works|helps)|still|no luck|not (yet )?(working|solved|resolved|fixed|work)|(doesn'?t|does not|didn'?t|did not|won'?t|isn'?t|is not) (work|help|fix|solve|seem)|but|however|unfortunately|same (problem|issue|error|result))\b`)
 	// thanking: thanks for an answer (not "thanks in advance").
-	thanking = regexp.MustCompile(`(?i)\b(thanks|thank you|thank u|thx|many thanks|much appreciated|appreciate (it|your|the)|grateful)\b`)
+	// beforeHelp: thanks for help not yet given ("thanks in advance").
+	beforeHelp = regexp.MustCompile(`(?i)\b(thanks|thank you|thx)( (so much|a lot))? (in advance|for (any|your) (help|advice|suggestions|input|ideas|time|assistance))\b|\btia\b`)
+	thanking   = regexp.MustCompile(`(?i)\b(thanks|thank you|thank u|thx|many thanks|much appreciated|appreciate (it|your|the)|grateful)\b`)
 )
 
 // Confirms tells whether a sentence of the asker says an answer worked:
