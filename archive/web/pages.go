@@ -285,11 +285,17 @@ func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) {
 	pg := pageNumber(r)
 	from := min(len(tree), (pg-1)*postsPerPage)
 	shown := tree[from:min(len(tree), from+postsPerPage)]
-	starts := s.topicStarts(ctx, posts)
+	keep := map[string]bool{}
+	for _, n := range shown {
+		keep[n.Post.Hash] = true
+	}
+	starts, read := s.topicStarts(ctx, posts, keep)
 	views := make([]postView, 0, len(shown))
 	for _, n := range shown {
-		pv, err := s.postView(r, l, n.Post)
-		if err != nil {
+		var pv postView
+		if raw, ok := read[n.Post.Hash]; ok {
+			pv = s.postViewOf(r, l, n.Post, raw)
+		} else if pv, err = s.postView(r, l, n.Post); err != nil {
 			s.fail(w, r, "thread", err)
 			return
 		}
@@ -326,7 +332,10 @@ const maxTopicReads = 64
 // thread can be someone else's own question, so only those (and the
 // thread's first post, whose models a "me too" is compared with) are
 // read, at most maxTopicReads; the others are judged by their subjects.
-func (s *Server) topicStarts(ctx context.Context, posts []*store.ArchivedPost) map[string]bool {
+// What it read of the posts in keep (the page's) is returned by hash, so
+// that the page does not read them again; the rest is let go at once.
+func (s *Server) topicStarts(ctx context.Context, posts []*store.ArchivedPost, keep map[string]bool) (starts map[string]bool, read map[string][]byte) {
+	read = map[string][]byte{}
 	seen := map[string]bool{}
 	reads := 0
 	lp := make([]*learn.Post, 0, len(posts))
@@ -338,13 +347,16 @@ func (s *Server) topicStarts(ctx context.Context, posts []*store.ArchivedPost) m
 			// mark is not worth failing the page for.
 			if raw, err := s.st.ArchiveRaw(ctx, p.Hash); err == nil {
 				q.Body = learn.OwnText(learn.QuickText(raw))
+				if keep[p.Hash] {
+					read[p.Hash] = raw
+				}
 			}
 			reads++
 		}
 		seen[q.Key] = true
 		lp = append(lp, q)
 	}
-	return learn.TopicStarts(lp)
+	return learn.TopicStarts(lp), read
 }
 
 // postView renders a post of l for the visitor: with its addresses cut
@@ -354,6 +366,11 @@ func (s *Server) postView(r *http.Request, l *store.List, p *store.ArchivedPost)
 	if err != nil {
 		return postView{}, err
 	}
+	return s.postViewOf(r, l, p, raw), nil
+}
+
+// postViewOf is postView of a post whose stored bytes are already read.
+func (s *Server) postViewOf(r *http.Request, l *store.List, p *store.ArchivedPost, raw []byte) postView {
 	m := render.Render(raw)
 	if !s.who(r).seesAddresses(l) {
 		m.HideAddresses()
@@ -369,7 +386,7 @@ func (s *Server) postView(r *http.Request, l *store.List, p *store.ArchivedPost)
 		}
 		pv.Attach = append(pv.Attach, al)
 	}
-	return pv, nil
+	return pv
 }
 
 // replyLink is a mailto: URL (RFC 6068) that writes to the list in reply
