@@ -48,9 +48,20 @@ func (s *Archiver) Archive(ctx context.Context, l *store.List, raw []byte, messa
 
 // ArchiveMany keeps many messages (an import) in the list's archive, as
 // Archive does, in one transaction, and returns what was stored and
-// whether each post was new. The messages are parsed on every core first;
-// they are stored, and so threaded, in the order given.
+// whether each post was new: ReadMany, then StoreMany.
 func (s *Archiver) ArchiveMany(ctx context.Context, l *store.List, raws [][]byte) ([]*store.ArchivedPost, []bool, error) {
+	posts := s.ReadMany(l, raws)
+	made, err := s.StoreMany(ctx, posts, raws)
+	if err != nil {
+		return nil, nil, err
+	}
+	return posts, made, nil
+}
+
+// ReadMany parses messages for l's archive on every core (the fields the
+// archive keeps and what summaries read of each post), in the order
+// given. An import reads its next batch so while the last is stored.
+func (s *Archiver) ReadMany(l *store.List, raws [][]byte) []*store.ArchivedPost {
 	posts := make([]*store.ArchivedPost, len(raws))
 	now, domain := s.now(), listDomain(l)
 	workers := min(runtime.GOMAXPROCS(0), len(raws))
@@ -66,14 +77,20 @@ func (s *Archiver) ArchiveMany(ctx context.Context, l *store.List, raws [][]byte
 		}(w)
 	}
 	wg.Wait()
+	return posts
+}
+
+// StoreMany stores posts ReadMany made of raws in one transaction, and so
+// threads them, in their order; it tells which were new.
+func (s *Archiver) StoreMany(ctx context.Context, posts []*store.ArchivedPost, raws [][]byte) ([]bool, error) {
 	made, err := s.store.ArchivePutMany(ctx, posts, raws)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if s.archived != nil && slices.Contains(made, true) {
 		s.archived()
 	}
-	return posts, made, nil
+	return made, nil
 }
 
 // OnArchived sets what to call when a post was archived (the indexer's

@@ -11,6 +11,7 @@ import (
 	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/mail"
 
+	"praxis/archive/learn"
 	"praxis/listserv/mailmsg"
 	"praxis/listserv/store"
 )
@@ -47,7 +48,16 @@ func Read(raw []byte, now time.Time, domain string) *store.ArchivedPost {
 
 	p.Refs = references(h.Get("In-Reply-To"), h.Values("References"), p.MessageID)
 	p.Attachments = attachmentNames(raw)
+	p.Features = Features(p, raw)
 	return p
+}
+
+// Features works out what the learning summaries read of a post (its own
+// text, its terms, the judgements of its words), once, as it is archived.
+func Features(p *store.ArchivedPost, raw []byte) *store.PostFeatures {
+	own, terms := learn.PostText(p.Subject, raw)
+	lp := &learn.Post{FromAddr: p.FromAddr, FromName: p.FromName, Subject: p.Subject, Body: own}
+	return &store.PostFeatures{Version: learn.FeaturesVersion, Own: own, Terms: terms, Flags: int64(learn.Judge(lp))}
 }
 
 // msgIDs pulls the <ids> out of a field, ignoring the comments and stray

@@ -27,6 +27,10 @@ type Post struct {
 	// and the list footer.
 	Body        string
 	Attachments []string
+	// Features are the judgements of its words, as Judge made them when
+	// it was archived; zero when not at hand (Reading.Features then
+	// works them out).
+	Features Features
 }
 
 // Author is how a summary names the post's author: the display name

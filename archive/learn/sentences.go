@@ -16,8 +16,8 @@ const maxSentence = 400
 
 var (
 	bullet       = regexp.MustCompile(`^\s*([-*•+]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+`)
-	urlInText    = regexp.MustCompile(`(?i)\b(https?://|www\.)\S+`)
-	emailInText  = regexp.MustCompile(`\S+@\S+\.\S+`)
+	urlInText    = mustPattern(`(?i)\b(https?://|www\.)\S+`)
+	emailInText  = mustPattern(`\S+@\S+\.\S+`)
 	abbreviation = map[string]bool{
 		"e.g": true, "i.e": true, "eg": true, "ie": true, "etc": true, "vs": true, "mr": true, "mrs": true, "ms": true,
 		"dr": true, "prof": true, "fig": true, "approx": true, "incl": true, "cf": true, "al": true, "no": true,
@@ -207,6 +207,9 @@ func Sentences(prose string) []string {
 
 // IsQuestionSentence tells whether a sentence asks: a '?' outside links.
 func IsQuestionSentence(s string) bool {
+	if !strings.Contains(s, "?") {
+		return false
+	}
 	return strings.Contains(urlInText.ReplaceAllString(s, ""), "?")
 }
 

@@ -15,6 +15,7 @@ type Reading struct {
 	byID     map[string]*Post   // by Message-ID
 	children map[string][]*Post // by parent Message-ID
 	sents    map[*Post][]string
+	feats    map[*Post]Features
 	topics   []*Topic
 	topicOf  map[*Post]*Topic
 }
@@ -22,7 +23,7 @@ type Reading struct {
 // Read reads the posts dated before end as conversations; posts should
 // be oldest first.
 func Read(posts []*Post, end time.Time) *Reading {
-	r := &Reading{Threads: Threads(posts, end), byID: map[string]*Post{}, children: map[string][]*Post{}, sents: map[*Post][]string{}}
+	r := &Reading{Threads: Threads(posts, end), byID: map[string]*Post{}, children: map[string][]*Post{}, sents: map[*Post][]string{}, feats: map[*Post]Features{}}
 	for _, q := range posts {
 		if !q.Date.Before(end) {
 			continue
@@ -113,7 +114,7 @@ func (r *Reading) BestAnswer(t *Topic) (*Post, bool) {
 				continue
 			}
 			followers[c.Who()] = true
-			if c.Who() == t.Asker() && Thanked(r.Prose(c)) {
+			if c.Who() == t.Asker() && r.Features(c).Has(FeatThanks) {
 				thanked = 1
 			}
 		}
@@ -125,11 +126,11 @@ func (r *Reading) BestAnswer(t *Topic) (*Post, bool) {
 	return best, false
 }
 
-var sameProblem = regexp.MustCompile(`(?i)\b(similar (problem|issue)|same (problem|issue|error|thing)|me too|i also (have|see|get)|i'?m (also )?(seeing|having) the same)\b`)
+var sameProblem = mustPattern(`(?i)\b(similar (problem|issue)|same (problem|issue|error|thing)|me too|i also (have|see|get)|i'?m (also )?(seeing|having) the same)\b`)
 
 // suggests: a question that proposes a fix ("Perhaps try setting the
 // SPP?") rather than asks.
-var suggests = regexp.MustCompile(`(?i)\b(try|tried|trying|perhaps|maybe|might|suggest|consider|instead)\b`)
+var suggests = mustPattern(`(?i)\b(try|tried|trying|perhaps|maybe|might|suggest|consider|instead)\b`)
 
 // metoo tells a reply that reports the same trouble or mostly asks from
 // one that answers.

@@ -185,7 +185,7 @@ func (r *Reading) asksOwn(q *Post) bool {
 }
 
 // alsoMe: someone reporting the trouble of a thread as theirs too.
-var alsoMe = regexp.MustCompile(`(?i)\b(similar (problem|issue)|same (problem|issue|error|thing)|me too|(i|we)('m| am| are)? also|also (trying|having|seeing|getting))\b`)
+var alsoMe = mustPattern(`(?i)\b(similar (problem|issue)|same (problem|issue|error|thing)|me too|(i|we)('m| am| are)? also|also (trying|having|seeing|getting))\b`)
 
 var firstPerson = regexp.MustCompile(`(?i)\b(i|i'm|i've|we|we're|my|our)\b`)
 
@@ -254,14 +254,14 @@ func subjectWords(s string) map[string]bool {
 func (r *Reading) HelpRequest(t *Topic) bool {
 	if t.help == 0 {
 		t.help = -1
-		if t.Opens() && r.helpText(t.Start.Subject, r.Sentences(t.Start)) {
+		if t.Opens() && r.Features(t.Start).Has(FeatAsks) {
 			t.help = 1
 		}
 	}
 	return t.help > 0
 }
 
-func (r *Reading) helpText(subject string, sents []string) bool {
+func helpText(subject string, sents []string) bool {
 	subj := CleanSubject(subject)
 	if announcement.MatchString(subj) {
 		return false
@@ -281,49 +281,29 @@ var (
 	// announcement: subjects of news, not requests: a tag or first word
 	// that says so ("[ANN]", "Release…", "Job…"), a digest's subject, or
 	// words of news anywhere ("… now available", "Programme ready").
-	announcement = regexp.MustCompile(`(?i)^\s*[\[(]?(ann|announce|announcement|release[sd]?|job|jobs|hiring|cfp|call for|webinar|workshop|event|news)\b|\bdigest, vol\b|\bdigest vol\b|(?i)\b(released?|now available|announc\w*|programme|program ready|newsdr|grcon|conference|symposium|webinar|workshop|summer school|open position|internship|we are hiring|call for (papers|participation|proposals))\b`)
+	announcement = mustPattern(`(?i)^\s*[\[(]?(ann|announce|announcement|release[sd]?|job|jobs|hiring|cfp|call for|webinar|workshop|event|news)\b|\bdigest, vol\b|\bdigest vol\b|(?i)\b(released?|now available|announc\w*|programme|program ready|newsdr|grcon|conference|symposium|webinar|workshop|summer school|open position|internship|we are hiring|call for (papers|participation|proposals))\b`)
 	// stuck: words of trouble.
-	stuck = regexp.MustCompile(`(?i)\b(errors?|fail(s|ed|ing|ure)?|crash(es|ed|ing)?|segfault|segmentation fault|exception|overflows?|underflows?|underruns?|timeouts?|timed out|stuck|hangs?|freez(e|es|ing)|not (work|working|detected|found|recogni[sz]ed|responding|able)|(does|do|did)( not|n'?t) (work|seem|show|find|detect|respond|get|see|receive|transmit|compile|build|boot|load|run|start|match)|can ?not|can'?t|unable to|won'?t|problems?|issues?|trouble|wrong|strange|weird|odd behaviou?r|unexpected|bug|broken|help)\b`)
+	stuck = mustPattern(`(?i)\b(errors?|fail(s|ed|ing|ure)?|crash(es|ed|ing)?|segfault|segmentation fault|exception|overflows?|underflows?|underruns?|timeouts?|timed out|stuck|hangs?|freez(e|es|ing)|not (work|working|detected|found|recogni[sz]ed|responding|able)|(does|do|did)( not|n'?t) (work|seem|show|find|detect|respond|get|see|receive|transmit|compile|build|boot|load|run|start|match)|can ?not|can'?t|unable to|won'?t|problems?|issues?|trouble|wrong|strange|weird|odd behaviou?r|unexpected|bug|broken|help)\b`)
 	// asking: ways of asking without a question mark.
-	asking = regexp.MustCompile(`(?i)\b(any (idea|ideas|help|advice|suggestions?|hints?|pointers?|thoughts)|(i|we) (would|'d) (like|love) to (know|ask|understand)|(i|we) (am|'m|are|'re) (also )?(wondering|looking for|trying to|not sure)|i wonder|please (help|advise|let me know|suggest)|(could|can|would) (you|someone|anyone)|does anyone|has anyone|is there (a|any)|how (to|do|can|should)|(need|want) (some )?(help|advice|guidance)|appreciate (any|your|some)|(thanks|thank you) in advance|tia)\b`)
+	asking = mustPattern(`(?i)\b(any (idea|ideas|help|advice|suggestions?|hints?|pointers?|thoughts)|(i|we) (would|'d) (like|love) to (know|ask|understand)|(i|we) (am|'m|are|'re) (also )?(wondering|looking for|trying to|not sure)|i wonder|please (help|advise|let me know|suggest)|(could|can|would) (you|someone|anyone)|does anyone|has anyone|is there (a|any)|how (to|do|can|should)|(need|want) (some )?(help|advice|guidance)|appreciate (any|your|some)|(thanks|thank you) in advance|tia)\b`)
 )
 
 var (
 	// confirms: the asker saying the answer worked or made things clear.
-	confirms = regexp.MustCompile(`(?i)\b(that (did it|did the trick|worked|works|fixed|solved|resolved|helped|helps|answers my question|was it|was the (problem|issue|culprit)|makes sense)|(this|it|which|everything|all) (is )?(works?|worked|working)( now| fine| great| perfectly| well)?|works now|working now|now (it )?works|(now|finally) (i can|i am able|i'm able|it is working|it's working)|got it (working|to work|running)|(problem|issue|error|it)('s| is| was| has been| got)? (now )?(solved|resolved|fixed|gone|sorted)|(solved|fixed|resolved|cleared up|clear up) (it|the|my|this)|(up and|up an) running|seems? to (be )?work(s|ing)?|working (ok|fine|well|great|now)|^success\b|(i|we) (can|could|am able to|are able to) now|(i'm|i am|we are) now able|(is|it's) (now )?clear|makes (more )?sense now|i see now|that explains|(works|worked) (like a charm|perfectly|great|fine|well)|exactly what i (needed|was looking for)|you('re| are| were) right|now i understand|i understand now|answers my question|(built|compiles|compiled|installed|ran|runs|booted|boots|streams|connects|connected|detected|recognized|recognised) (fine|ok|okay|successfully|correctly|properly|without (any )?(problems?|issues?|errors?))|no more (errors|overflows|underruns|problems|issues|drops))\b`)
+	confirms = mustPattern(`(?i)\b(that (did it|did the trick|worked|works|fixed|solved|resolved|helped|helps|answers my question|was it|was the (problem|issue|culprit)|makes sense)|(this|it|which|everything|all) (is )?(works?|worked|working)( now| fine| great| perfectly| well)?|works now|working now|now (it )?works|(now|finally) (i can|i am able|i'm able|it is working|it's working)|got it (working|to work|running)|(problem|issue|error|it)('s| is| was| has been| got)? (now )?(solved|resolved|fixed|gone|sorted)|(solved|fixed|resolved|cleared up|clear up) (it|the|my|this)|(up and|up an) running|seems? to (be )?work(s|ing)?|working (ok|fine|well|great|now)|^success\b|(i|we) (can|could|am able to|are able to) now|(i'm|i am|we are) now able|(is|it's) (now )?clear|makes (more )?sense now|i see now|that explains|(works|worked) (like a charm|perfectly|great|fine|well)|exactly what i (needed|was looking for)|you('re| are| were) right|now i understand|i understand now|answers my question|(built|compiles|compiled|installed|ran|runs|booted|boots|streams|connects|connected|detected|recognized|recognised) (fine|ok|okay|successfully|correctly|properly|without (any )?(problems?|issues?|errors?))|no more (errors|overflows|underruns|problems|issues|drops))\b`)
 	// unresolved: words that take a confirmation back.
-	unresolved = regexp.MustCompile(`(?i)\b((see|check|test|know|find out) (if|whether)|if (it|this|that) (works|helps)|still|no luck|not (yet )?(working|solved|resolved|fixed|work)|(doesn'?t|does not|didn'?t|did not|won'?t|isn'?t|is not) (work|help|fix|solve|seem)|but|however|unfortunately|same (problem|issue|error|result))\b`)
+	unresolved = mustPattern(`(?i)\b((see|check|test|know|find out) (if|whether)|if (it|this|that) (works|helps)|still|no luck|not (yet )?(working|solved|resolved|fixed|work)|(doesn'?t|does not|didn'?t|did not|won'?t|isn'?t|is not) (work|help|fix|solve|seem)|but|however|unfortunately|same (problem|issue|error|result))\b`)
 	// thanking: thanks for an answer (not "thanks in advance").
 	// beforeHelp: thanks for help not yet given ("thanks in advance").
-	beforeHelp = regexp.MustCompile(`(?i)\b(thanks|thank you|thx)( (so much|a lot))? (in advance|for (any|your) (help|advice|suggestions|input|ideas|time|assistance))\b|\btia\b`)
-	thanking   = regexp.MustCompile(`(?i)\b(thanks|thank you|thank u|thx|many thanks|much appreciated|appreciate (it|your|the)|grateful)\b`)
+	beforeHelp = mustPattern(`(?i)\b(thanks|thank you|thx)( (so much|a lot))? (in advance|for (any|your) (help|advice|suggestions|input|ideas|time|assistance))\b|\btia\b`)
+	thanking   = mustPattern(`(?i)\b(thanks|thank you|thank u|thx|many thanks|much appreciated|appreciate (it|your|the)|grateful)\b`)
 )
 
 // Confirms tells whether a sentence of the asker says an answer worked:
 // "that did it", "works now", "problem solved", "it is clear now"; not
 // when the same sentence goes on "but…", or says "still", "no luck".
 func Confirms(sentence string) bool {
-	if !mayConfirm(sentence) {
-		return false
-	}
 	return confirms.MatchString(sentence) && !unresolved.MatchString(sentence)
-}
-
-// confirmHints are words one of which every match of confirms holds: a
-// sentence without any is not read by the regular expression (the
-// summary asks this of every sentence of every asker's reply).
-var confirmHints = []string{"work", "fine", "successfully", "correctly", "properly", "without", "no more", "built", "compile", "installed", "ran ", "runs ", "boot", "stream", "connect", "detected", "recogni", "did it", "did the trick", "fixed", "solved", "resolved", "helped", "helps", "answers my",
-	"was it", "was the", "sense", "i can", "able", "got it", "gone", "sorted", "clear", "running", "success", "can now",
-	"could now", "explains", "exactly", "right", "understand", "i see"}
-
-func mayConfirm(sentence string) bool {
-	l := strings.ToLower(sentence)
-	for _, h := range confirmHints {
-		if strings.Contains(l, h) {
-			return true
-		}
-	}
-	return false
 }
 
 // confirmation tells whether the asker's post confirms an answer: a
@@ -355,13 +335,14 @@ func confirmation(sents []string) bool {
 	return false
 }
 
-// reasks tells whether a later post of the asker's reopens the matter:
+// reasks tells whether a later post of the asker's reopens the matter
+// (confirms: whether it is a confirmation):
 // it says the trouble is still there ("still", "no luck", "does not
 // work"), or reports trouble and asks for help again ("now I get a
 // ModuleNotFoundError, any idea?"), and does not itself confirm. A side
 // question with no trouble in it does not reopen.
-func reasks(sents []string) bool {
-	if confirmation(sents) {
+func reasks(sents []string, confirms bool) bool {
+	if confirms {
 		return false
 	}
 	asks, troubled := false, false
@@ -402,11 +383,11 @@ func Reopens(sents []string) bool {
 var (
 	// trouble: a report of something going wrong (narrower than stuck,
 	// which also finds a request's "problem" or "issue").
-	trouble = regexp.MustCompile(`(?i)\b(errors?|fail(s|ed|ing|ure)?|crash(es|ed|ing)?|segfault|exception|overflows?|underflows?|timeouts?|timed out|hangs?|not (work|working|detected|found|responding|able)|(does|do|did)( not|n'?t) (work|seem|show|find|detect|respond|get|see|receive|transmit|compile|build|boot|load|run|start)|can ?not|can'?t|unable to|won'?t|wrong|strange|weird|unexpected|broken|concerned|worried|problem is|issue is|another (problem|issue|question))\b`)
+	trouble = mustPattern(`(?i)\b(errors?|fail(s|ed|ing|ure)?|crash(es|ed|ing)?|segfault|exception|overflows?|underflows?|timeouts?|timed out|hangs?|not (work|working|detected|found|responding|able)|(does|do|did)( not|n'?t) (work|seem|show|find|detect|respond|get|see|receive|transmit|compile|build|boot|load|run|start)|can ?not|can'?t|unable to|won'?t|wrong|strange|weird|unexpected|broken|concerned|worried|problem is|issue is|another (problem|issue|question))\b`)
 	// notYet: the trouble is still there.
-	notYet = regexp.MustCompile(`(?i)\b(still|no luck|not (yet )?(working|solved|resolved|fixed)|(doesn'?t|does not|didn'?t|did not|isn'?t|is not) (work|help|fix|solve)|same (problem|issue|error|result))\b`)
+	notYet = mustPattern(`(?i)\b(still|no luck|not (yet )?(working|solved|resolved|fixed)|(doesn'?t|does not|didn'?t|did not|isn'?t|is not) (work|help|fix|solve)|same (problem|issue|error|result))\b`)
 	// later: the outcome put off.
-	later = regexp.MustCompile(`(?i)\b((i|we)('ll| will| shall) (try|test|check|look|give|get back|report|let you know|see)|get back to you|let you know|keep you posted|(let's|i) hope|meanwhile|in the meantime|yet)\b`)
+	later = mustPattern(`(?i)\b((i|we)('ll| will| shall) (try|test|check|look|give|get back|report|let you know|see)|get back to you|let you know|keep you posted|(let's|i) hope|meanwhile|in the meantime|yet)\b`)
 	// understood: an answer taken in.
 	understood = regexp.MustCompile(`(?i)^(ok(ay)?,? )?(understood|got it|i see|makes sense|that('s| is) clear|clear now|perfect|great)\b`)
 	// butStart: a sentence that opens by taking back what came before.
@@ -434,11 +415,11 @@ func (r *Reading) Confirmed(t *Topic) (answer, confirm *Post) {
 		if i == 0 || q.Who() != t.Asker() {
 			continue
 		}
-		sents := r.Said(q)
+		f := r.Features(q)
 		switch {
-		case t.confirmation == nil && confirmation(sents):
-			t.answer, t.confirmation = r.credit(t, i, sents), q
-		case t.confirmation != nil && reasks(sents):
+		case t.confirmation == nil && f.Has(FeatConfirms):
+			t.answer, t.confirmation = r.credit(t, i, r.Said(q)), q
+		case t.confirmation != nil && f.Has(FeatReasks):
 			// The asker came back with the trouble: whatever they
 			// confirmed before did not settle it.
 			t.answer, t.confirmation = nil, nil
@@ -490,7 +471,7 @@ func (r *Reading) credit(t *Topic, i int, sents []string) *Post {
 }
 
 // selfSolved: the asker telling how they solved it themselves.
-var selfSolved = regexp.MustCompile(`(?i)\b(i (have |finally |eventually )?(fixed|solved|resolved|found|figured out)|problem solved|solved it myself|(turns|turned) out)\b`)
+var selfSolved = mustPattern(`(?i)\b(i (have |finally |eventually )?(fixed|solved|resolved|found|figured out)|problem solved|solved it myself|(turns|turned) out)\b`)
 
 // firstName is the first word of a display name, lower case.
 func firstName(author string) string {
@@ -521,9 +502,11 @@ func containsWord(s, w string) bool {
 // Said is every sentence of a post's own text, however short
 // ("Understood.", "Thanks Marcus."), with its greeting and sign-off: a
 // later post of an asker's that closes "Thanks, Ann" thanks Ann.
-func (r *Reading) Said(q *Post) []string {
+func (r *Reading) Said(q *Post) []string { return said(q.Body) }
+
+func said(body string) []string {
 	var out []string
-	for _, p := range paragraphs(q.Body) {
+	for _, p := range paragraphs(body) {
 		for _, s := range splitSentences(p.text) {
 			// Typographic apostrophes read as plain ones ("I’ll try").
 			if s = strings.ReplaceAll(squeeze(s), "’", "'"); s != "" {
@@ -540,15 +523,15 @@ func (r *Reading) answers(q *Post, t *Topic) bool {
 	if q.Who() == t.Asker() {
 		return false
 	}
-	s := r.Sentences(q)
-	return len(s) > 0 && !metoo(s)
+	f := r.Features(q)
+	return f.Has(FeatQuotable) && !f.Has(FeatMeToo)
 }
 
 // AskerThanked finds the asker's first later post in the topic that
 // thanks someone.
 func (r *Reading) AskerThanked(t *Topic) *Post {
 	for _, q := range t.Posts[1:] {
-		if q.Who() == t.Asker() && Thanked(r.Prose(q)) {
+		if q.Who() == t.Asker() && r.Features(q).Has(FeatThanks) {
 			return q
 		}
 	}

@@ -13,7 +13,9 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"praxis/archive"
@@ -76,21 +78,33 @@ func (c *cli) importMbox(fs *flag.FlagSet) runFunc {
 	}
 }
 
-// importer stores messages in batches and, when it holds the index,
-// indexes what it stored from a second goroutine, so that parsing and
-// storing overlap with indexing. The indexer reads the posts back from
-// the index log, as serve's does: the log, not the importer, says where
-// the index stands, so a kill in the middle loses nothing.
+// importer stores messages in batches from a goroutine of its own, so
+// that parsing the next batch overlaps with storing the last; and, when
+// it holds the index, indexes what it stored from a third, so that both
+// overlap with indexing. The indexer reads the posts back from the index
+// log, as serve's does: the log, not the importer, says where the index
+// stands, so a kill in the middle loses nothing.
 type importer struct {
 	ctx     context.Context
 	svc     *listserv.Service
 	l       *listserv.List
 	batch   [][]byte
 	bytes   int
-	created int
+	created int              // posts new to the archive, counted by store
+	toStore chan parsedBatch // to store, one waiting at most
+	pending sync.WaitGroup   // batches sent and not yet stored
+	failed  error            // store's first error, read after pending.Wait
+	errMu   sync.Mutex
 	indexer *archive.Indexer // nil when serve indexes
 	stored  chan struct{}    // a batch was stored
 	done    chan error
+}
+
+// parsedBatch is a batch read (archive.Archiver.ReadMany) and not yet
+// stored.
+type parsedBatch struct {
+	posts []*store.ArchivedPost
+	raws  [][]byte
 }
 
 // importBatch bounds a batch (one transaction) by count and size: big
@@ -102,7 +116,8 @@ const (
 )
 
 func newImporter(ctx context.Context, svc *listserv.Service, l *listserv.List, idx *index.Index) *importer {
-	im := &importer{ctx: ctx, svc: svc, l: l}
+	im := &importer{ctx: ctx, svc: svc, l: l, toStore: make(chan parsedBatch, 1)}
+	go im.store()
 	if idx != nil {
 		im.indexer = archive.NewIndexer(svc.Store(), idx, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		im.stored, im.done = make(chan struct{}, 1), make(chan error, 1)
@@ -133,32 +148,71 @@ func (im *importer) add(raw []byte) error {
 	return nil
 }
 
+// flush reads the batch and hands it to store, and returns while it is
+// stored (after the batch before it was); an error of store's comes back
+// from a later flush, or from sync.
 func (im *importer) flush() error {
+	if err := im.err(); err != nil {
+		return err
+	}
 	if len(im.batch) == 0 {
 		return nil
 	}
-	_, made, err := im.svc.Archiver().ArchiveMany(im.ctx, im.l, im.batch)
-	if err != nil {
-		return err
-	}
-	for _, m := range made {
-		if m {
-			im.created++
-		}
-	}
-	if im.stored != nil {
-		select {
-		case im.stored <- struct{}{}:
-		default: // the indexer has a wake-up waiting already
-		}
-	}
+	raws := slices.Clone(im.batch)
+	posts := im.svc.Archiver().ReadMany(im.l, raws)
+	im.pending.Add(1)
+	im.toStore <- parsedBatch{posts: posts, raws: raws}
 	im.batch, im.bytes = im.batch[:0], 0
 	return nil
 }
 
+// store stores the batches flush read, in their order, until toStore is
+// closed; after an error it only drains, so flush never blocks.
+func (im *importer) store() {
+	for b := range im.toStore {
+		if im.err() == nil {
+			made, err := im.svc.Archiver().StoreMany(im.ctx, b.posts, b.raws)
+			im.errMu.Lock()
+			if err != nil {
+				im.failed = err
+			}
+			for _, m := range made {
+				if m {
+					im.created++
+				}
+			}
+			im.errMu.Unlock()
+			if err == nil && im.stored != nil {
+				select {
+				case im.stored <- struct{}{}:
+				default: // the indexer has a wake-up waiting already
+				}
+			}
+		}
+		im.pending.Done()
+	}
+}
+
+func (im *importer) err() error {
+	im.errMu.Lock()
+	defer im.errMu.Unlock()
+	return im.failed
+}
+
+// sync flushes and waits until everything read is stored.
+func (im *importer) sync() error {
+	err := im.flush()
+	im.pending.Wait()
+	if err == nil {
+		err = im.err()
+	}
+	return err
+}
+
 // close stores what is left and waits until all of it is indexed.
 func (im *importer) close() error {
-	err := im.flush()
+	err := im.sync()
+	close(im.toStore)
 	if im.indexer != nil {
 		close(im.stored)
 		if ierr := <-im.done; err == nil {
@@ -213,7 +267,7 @@ func (c *cli) importFile(ctx context.Context, im *importer, path string) error {
 		total++
 		bar.update(total, counter.n)
 	}
-	if err := im.flush(); err != nil {
+	if err := im.sync(); err != nil {
 		return fmt.Errorf("import %s: %w", path, err)
 	}
 	bar.clear()

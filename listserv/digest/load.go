@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"praxis/archive"
 	"praxis/archive/learn"
 	"praxis/listserv/mailmsg"
 	"praxis/listserv/store"
@@ -25,9 +26,6 @@ const Window = 52 * 7 * 24 * time.Hour
 // only count towards document frequencies, read the quick way.
 const Recent = 28 * 24 * time.Hour
 
-// maxDFSize is the largest post read for document frequencies alone.
-const maxDFSize = 256 << 10
-
 // errStop ends an archive walk early.
 var errStop = errors.New("stop")
 
@@ -38,6 +36,14 @@ type Reader interface {
 	Members(ctx context.Context, listID int64) ([]*store.Member, error)
 	ArchiveEach(ctx context.Context, listID int64, since time.Time, f func(*store.ArchivedPost) error) error
 	ArchiveRaw(ctx context.Context, hash string) ([]byte, error)
+	PostFeatures(ctx context.Context, ids []int64, text bool) (map[int64]*store.PostFeatures, error)
+}
+
+// featureKeeper keeps the features Load had to work out from a post's
+// bytes (a post archived before they were kept, or by older rules), so
+// that the next summary reads them.
+type featureKeeper interface {
+	PutPostFeatures(ctx context.Context, feats map[int64]*store.PostFeatures) error
 }
 
 var _ Reader = (store.Backend)(nil)
@@ -116,8 +122,22 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 			jobs = append(jobs, job{a: a, df: true})
 		}
 	}
+	if err := kept(ctx, st, jobs); err != nil {
+		return nil, err
+	}
 	if err := runJobs(ctx, st, jobs); err != nil {
 		return nil, err
+	}
+	if k, ok := st.(featureKeeper); ok {
+		made := map[int64]*store.PostFeatures{}
+		for _, j := range jobs {
+			if j.made != nil {
+				made[j.a.ID] = j.made
+			}
+		}
+		// Best effort: what is not kept is worked out again by the
+		// next summary, as it was by this one.
+		_ = k.PutPostFeatures(ctx, made)
 	}
 	// One person, one key: a post whose From this list rewrote ("Ann via
 	// cop" <cop@…>) is Ann's when one address alone posts as Ann
@@ -162,11 +182,55 @@ type job struct {
 	a     *store.ArchivedPost
 	whole bool
 	df    bool
+	done  bool // read from the features kept at archive time
 	post  *learn.Post
 	terms []string
+	made  *store.PostFeatures // worked out here from the post's bytes
 }
 
-// runJobs reads the posts of jobs in parallel.
+// kept fills the jobs whose posts have features kept at archive time by
+// the rules of this version (0029): their text and judgements, or for a
+// post read only for document frequencies, its terms.
+func kept(ctx context.Context, st Reader, jobs []job) error {
+	var whole, terms []int64
+	for _, j := range jobs {
+		if j.whole {
+			whole = append(whole, j.a.ID)
+		} else {
+			terms = append(terms, j.a.ID)
+		}
+	}
+	withText, err := st.PostFeatures(ctx, whole, true)
+	if err != nil {
+		return fmt.Errorf("digest: load: %w", err)
+	}
+	termsOnly, err := st.PostFeatures(ctx, terms, false)
+	if err != nil {
+		return fmt.Errorf("digest: load: %w", err)
+	}
+	for i := range jobs {
+		j := &jobs[i]
+		f := termsOnly[j.a.ID]
+		if j.whole {
+			f = withText[j.a.ID]
+		}
+		if f == nil || f.Version != learn.FeaturesVersion {
+			continue
+		}
+		j.done = true
+		if j.whole {
+			j.post = newPost(j.a, f.Own)
+			j.post.Features = learn.Features(f.Flags)
+		}
+		if j.df {
+			j.terms = f.Terms
+		}
+	}
+	return nil
+}
+
+// runJobs reads in parallel the posts of jobs that kept did not fill,
+// from their bytes, and works out their features as archiving does.
 func runJobs(ctx context.Context, st Reader, jobs []job) error {
 	workers := min(runtime.GOMAXPROCS(0), 8, max(1, len(jobs)))
 	next := make(chan int)
@@ -179,7 +243,7 @@ func runJobs(ctx context.Context, st Reader, jobs []job) error {
 			defer wg.Done()
 			for i := range next {
 				j := &jobs[i]
-				if !j.whole && j.a.Size > maxDFSize {
+				if !j.whole && j.a.Size > learn.MaxTermsSize {
 					// Mostly attachment: counted by its subject, not
 					// worth reading for a word count.
 					j.terms = learn.TermSet(j.a.Subject)
@@ -194,22 +258,21 @@ func runJobs(ctx context.Context, st Reader, jobs []job) error {
 					mu.Unlock()
 					continue
 				}
-				own := learn.OwnText(learn.QuickText(raw))
+				j.made = archive.Features(j.a, raw)
 				if j.whole {
-					j.post = newPost(j.a, own)
+					j.post = newPost(j.a, j.made.Own)
+					j.post.Features = learn.Features(j.made.Flags)
 				}
 				if j.df {
-					// Every post of the window counts the same way,
-					// whether it is also read whole or not.
-					if j.a.Size > maxDFSize {
-						own = ""
-					}
-					j.terms = learn.TermSet(j.a.Subject + "\n" + own)
+					j.terms = j.made.Terms
 				}
 			}
 		}()
 	}
 	for i := range jobs {
+		if jobs[i].done {
+			continue
+		}
 		if ctx.Err() != nil {
 			break
 		}

@@ -31,6 +31,13 @@ func (r *memArchive) ArchiveEach(ctx context.Context, listID int64, since time.T
 	}
 	return nil
 }
+
+// PostFeatures: none kept, so Load works them out from the bytes, as for
+// an archive made before features were kept.
+func (r *memArchive) PostFeatures(ctx context.Context, ids []int64, text bool) (map[int64]*store.PostFeatures, error) {
+	return nil, nil
+}
+
 func (r *memArchive) ArchiveRaw(ctx context.Context, hash string) ([]byte, error) {
 	for _, a := range r.posts {
 		if a.Hash == hash {

@@ -34,6 +34,9 @@ type ArchivedPost struct {
 	// the thread's root last; at most MaxRefs.
 	Refs    []string
 	IsReply bool // the subject says Re: (for the subject fallback)
+	// Features, when set, are kept beside a new post (post_features,
+	// 0029), in the transaction that stores it.
+	Features *PostFeatures
 }
 
 // MaxRefs bounds the references a post is threaded by, and MaxRefLen the
@@ -211,11 +214,11 @@ func batchLists(posts []*ArchivedPost) []int64 {
 // once on the database and bound to each transaction: SQLite's parsing
 // and planning otherwise costs more than the work.
 type archiveStmts struct {
-	existing, blob, byID, byRef, subject, insert, ref, thread, header, size, clock, log *sql.Stmt
+	existing, blob, byID, byRef, subject, insert, ref, thread, header, size, clock, log, feat *sql.Stmt
 }
 
 func (st *archiveStmts) all() []**sql.Stmt {
-	return []**sql.Stmt{&st.existing, &st.blob, &st.byID, &st.byRef, &st.subject, &st.insert, &st.ref, &st.thread, &st.header, &st.size, &st.clock, &st.log}
+	return []**sql.Stmt{&st.existing, &st.blob, &st.byID, &st.byRef, &st.subject, &st.insert, &st.ref, &st.thread, &st.header, &st.size, &st.clock, &st.log, &st.feat}
 }
 
 // archiveSQL returns the statements of archiveStmts, in its order.
@@ -254,6 +257,7 @@ func (d *dialect) archiveSQL() []string {
 		`INSERT INTO imap_sizes (archive_id, size) VALUES (?, ?)`,
 		d.indexClockSQL(),
 		`INSERT INTO index_log (pos, archive_id, at) SELECT ?, value, ? FROM (` + d.jsonIDs() + `) ids`,
+		`INSERT INTO post_features (archive_id, version, own, terms, flags) VALUES (?, ?, ?, ?, ?)`,
 	}
 }
 
@@ -360,6 +364,11 @@ func (s *core) archivePut(ctx context.Context, tx *txn, st *archiveStmts, p *Arc
 	// read ever counts it, or writes.
 	if _, err := st.size.ExecContext(ctx, p.ID, crlfSize); err != nil {
 		return false, fmt.Errorf("store: archive size: %w", err)
+	}
+	if f := p.Features; f != nil {
+		if _, err := st.feat.ExecContext(ctx, p.ID, f.Version, pgText(f.Own), pgText(strings.Join(f.Terms, " ")), f.Flags); err != nil {
+			return false, fmt.Errorf("store: archive features: %w", err)
+		}
 	}
 	for _, ref := range p.Refs {
 		if _, err := st.ref.ExecContext(ctx, p.ID, p.ListID, ref); err != nil {

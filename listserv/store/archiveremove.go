@@ -178,6 +178,7 @@ func (s *archiveTable) removePost(ctx context.Context, tx *txn, p removedPost) e
 		{`DELETE FROM archive_refs WHERE archive_id = ?`, []any{p.id}},
 		{`DELETE FROM archive_links WHERE archive_id = ?`, []any{p.id}},
 		{`DELETE FROM imap_sizes WHERE archive_id = ?`, []any{p.id}},
+		{`DELETE FROM post_features WHERE archive_id = ?`, []any{p.id}},
 		{`DELETE FROM imap_flags WHERE archive_id = ?`, []any{p.id}},
 	}
 	for _, st := range stmts {

@@ -113,6 +113,7 @@ type ArchiveWriter interface {
 	IndexBacklog(ctx context.Context, after IndexPos) (n int64, oldest time.Time, err error)
 	IndexLogID(ctx context.Context) (string, error)
 	PutLinks(ctx context.Context, links []Link) error
+	PutPostFeatures(ctx context.Context, feats map[int64]*PostFeatures) error
 	Reindex(ctx context.Context, listID int64) error
 	ListenIndexLog(ctx context.Context, log *slog.Logger, wake func()) error
 	// IntakeBusy is Spool's: the indexer gives way to a burst too.
@@ -126,6 +127,7 @@ type ArchiveReader interface {
 	ArchiveByMessageID(ctx context.Context, listID int64, messageID string) ([]*ArchivedPost, error)
 	ArchiveRaw(ctx context.Context, hash string) ([]byte, error)
 	ArchiveEach(ctx context.Context, listID int64, since time.Time, f func(*ArchivedPost) error) error
+	PostFeatures(ctx context.Context, ids []int64, text bool) (map[int64]*PostFeatures, error)
 	ArchiveThreads(ctx context.Context, listID int64, after ThreadCursor, limit int) ([]*ThreadSummary, error)
 	ArchiveThreadSummary(ctx context.Context, listID int64, threadID string) (*ThreadSummary, error)
 	ArchiveMonths(ctx context.Context, listID int64) ([]MonthCount, error)

@@ -64,6 +64,7 @@ func Run(t *testing.T, open Open) {
 		{"PendingOfList", pendingOfList},
 		{"HelpersDemunged", helpersDemunged},
 		{"IMAPRemovals", imapRemovals},
+		{"PostFeaturesKept", postFeaturesKept},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, open(t)) })

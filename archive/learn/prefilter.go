@@ -1,0 +1,259 @@
+package learn
+
+import (
+	"regexp"
+	"regexp/syntax"
+	"slices"
+	"strings"
+)
+
+// Pattern is a regular expression that first looks, far faster than Go's
+// regexp runs, for words every match must hold: the judgements of a post
+// ask a dozen patterns of long alternations of every sentence of every
+// post archived, and most sentences hold none of their words. The words
+// are worked out from the expression itself (required), never kept by
+// hand, so a pattern changed cannot go out of step with them.
+type Pattern struct {
+	re *regexp.Regexp
+	// needs: lower-case strings one of which every match holds; nil
+	// when the expression has none (then every string is matched).
+	needs []string
+	// byPair holds the needs of two bytes or more by their first two,
+	// so that a text is read once, whatever the number of needs; one
+	// byte long are looked for alone.
+	byPair map[uint16][]string
+	single []string
+	// hasPair marks the pairs byPair holds: a bit is far cheaper to
+	// look at than a map, and most pairs of a text start no need.
+	hasPair [1 << 16 / 8]uint8
+}
+
+// mustPattern compiles expr as regexp.MustCompile does.
+func mustPattern(expr string) *Pattern {
+	p := &Pattern{re: regexp.MustCompile(expr)}
+	if tree, err := syntax.Parse(expr, syntax.Perl); err == nil {
+		p.needs = required(tree.Simplify())
+	}
+	p.byPair = map[uint16][]string{}
+	for _, n := range p.needs {
+		if len(n) == 1 {
+			p.single = append(p.single, n)
+			continue
+		}
+		k := pair(n, 0)
+		p.byPair[k] = append(p.byPair[k], n)
+		p.hasPair[k/8] |= 1 << (k % 8)
+	}
+	return p
+}
+
+func pair(s string, i int) uint16 { return uint16(s[i])<<8 | uint16(s[i+1]) }
+
+// MatchString tells whether s holds a match of the pattern.
+func (p *Pattern) MatchString(s string) bool {
+	if p.needs != nil && !p.mayHold(s) {
+		return false
+	}
+	return p.re.MatchString(s)
+}
+
+// ReplaceAllString is regexp's, for a text that may hold a match.
+func (p *Pattern) ReplaceAllString(s, repl string) string {
+	if p.needs != nil && !p.mayHold(s) {
+		return s
+	}
+	return p.re.ReplaceAllString(s, repl)
+}
+
+// mayHold tells whether s holds one of the needs, in any case. Go's (?i)
+// also folds 'ſ' (U+017F) to 's', which lower-casing does not: a text
+// with one is always given to the expression.
+func (p *Pattern) mayHold(s string) bool {
+	if strings.ContainsRune(s, 'ſ') {
+		return true
+	}
+	l := strings.ToLower(s)
+	for _, n := range p.single {
+		if strings.Contains(l, n) {
+			return true
+		}
+	}
+	for i := 0; i+1 < len(l); i++ {
+		k := pair(l, i)
+		if p.hasPair[k/8]&(1<<(k%8)) == 0 {
+			continue
+		}
+		for _, n := range p.byPair[k] {
+			if strings.HasPrefix(l[i:], n) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// required returns strings, lower case, one of which every match of re
+// holds; nil when it cannot tell (a match may be empty, or made of
+// classes alone). Lower case whatever the expression's case flags: a
+// text is lower-cased before it is looked at, so this can only let more
+// through.
+func required(re *syntax.Regexp) []string { return infoOf(re).needs() }
+
+// maxExact bounds the strings an exact set holds: past it, a part of an
+// expression is taken as not exact.
+const maxExact = 64
+
+// info is what a part of an expression tells of the strings it matches:
+// exact, all of them (lower case; "" among them when it may match
+// nothing), when they are few; else need, strings one of which each of
+// its matches holds, or nil.
+type info struct {
+	exact   []string
+	exactOK bool
+	need    []string
+}
+
+func (i info) needs() []string {
+	if i.exactOK {
+		for _, s := range i.exact {
+			if s == "" {
+				return nil
+			}
+		}
+		return i.exact
+	}
+	return i.need
+}
+
+func exactly(ss ...string) info { return info{exact: dedup(ss), exactOK: true} }
+
+func infoOf(re *syntax.Regexp) info {
+	switch re.Op {
+	case syntax.OpLiteral:
+		return exactly(strings.ToLower(string(re.Rune)))
+	case syntax.OpCharClass:
+		var rs []string
+		for i := 0; i+1 < len(re.Rune); i += 2 {
+			if re.Rune[i+1]-re.Rune[i] > 4 {
+				return info{}
+			}
+			for r := re.Rune[i]; r <= re.Rune[i+1]; r++ {
+				rs = append(rs, strings.ToLower(string(r)))
+			}
+		}
+		if len(dedup(rs)) > 4 {
+			return info{}
+		}
+		return exactly(rs...)
+	case syntax.OpEmptyMatch, syntax.OpBeginLine, syntax.OpEndLine, syntax.OpBeginText, syntax.OpEndText,
+		syntax.OpWordBoundary, syntax.OpNoWordBoundary:
+		return exactly("")
+	case syntax.OpCapture:
+		return infoOf(re.Sub[0])
+	case syntax.OpQuest:
+		if sub := infoOf(re.Sub[0]); sub.exactOK {
+			return exactly(append(sub.exact, "")...)
+		}
+		return info{}
+	case syntax.OpPlus:
+		return info{need: infoOf(re.Sub[0]).needs()}
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			return info{need: infoOf(re.Sub[0]).needs()}
+		}
+		return info{}
+	case syntax.OpAlternate:
+		subs := make([]info, len(re.Sub))
+		all, n := true, 0
+		for k, sub := range re.Sub {
+			subs[k] = infoOf(sub)
+			all = all && subs[k].exactOK
+			n += len(subs[k].exact)
+		}
+		if all && n <= maxExact {
+			var ss []string
+			for _, sub := range subs {
+				ss = append(ss, sub.exact...)
+			}
+			return exactly(ss...)
+		}
+		var need []string
+		for _, sub := range subs {
+			nd := sub.needs()
+			if nd == nil {
+				return info{}
+			}
+			need = append(need, nd...)
+		}
+		return info{need: dedup(need)}
+	case syntax.OpConcat:
+		// Runs of exact parts make the cross product of their strings
+		// (while it stays small); every part must match, so the best
+		// of the runs and the other parts' strings will do: the set
+		// whose shortest string is longest, fewest on a tie.
+		var best []string
+		consider := func(nd []string) {
+			if nd != nil && better(nd, best) {
+				best = nd
+			}
+		}
+		run, inRun, whole := []string{""}, false, true
+		flush := func() {
+			if inRun {
+				consider(exactly(run...).needs())
+			}
+			run, inRun = []string{""}, false
+		}
+		for _, sub := range re.Sub {
+			si := infoOf(sub)
+			if si.exactOK && len(run)*len(si.exact) <= maxExact {
+				var next []string
+				for _, a := range run {
+					for _, b := range si.exact {
+						next = append(next, a+b)
+					}
+				}
+				run, inRun = dedup(next), true
+				continue
+			}
+			whole = false
+			flush()
+			if si.exactOK {
+				run, inRun = si.exact, true
+				continue
+			}
+			consider(si.needs())
+		}
+		if whole {
+			return exactly(run...)
+		}
+		flush()
+		return info{need: best}
+	}
+	return info{}
+}
+
+// dedup sorts ss and drops repeats.
+func dedup(ss []string) []string {
+	slices.Sort(ss)
+	return slices.Compact(ss)
+}
+
+func better(a, b []string) bool {
+	if b == nil {
+		return true
+	}
+	la, lb := shortest(a), shortest(b)
+	if la != lb {
+		return la > lb
+	}
+	return len(a) < len(b)
+}
+
+func shortest(ss []string) int {
+	n := len(ss[0])
+	for _, s := range ss[1:] {
+		n = min(n, len(s))
+	}
+	return n
+}

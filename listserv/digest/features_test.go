@@ -1,0 +1,85 @@
+package digest
+
+import (
+	"context"
+	"reflect"
+	"testing"
+
+	"praxis/archive/learn"
+)
+
+// TestFeaturesKeptAtArchive: a summary reads what each post contributes
+// (its own text, terms and judgements) as archiving worked it out, and
+// reads the same as when it works everything out from the posts' bytes,
+// as it does for an archive made before features were kept (or by older
+// rules); it then keeps them, so the next summary reads rows again.
+func TestFeaturesKeptAtArchive(t *testing.T) {
+	st, l := usrp(t)
+	ctx := context.Background()
+	start, posts, err := st.ArchiveBusiestWeek(ctx, l.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := start.AddDate(0, 0, 7)
+	kept, err := Load(ctx, st, l.ID, start, end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for _, q := range kept.Posts {
+		ids = append(ids, q.ID)
+		if q.Features == 0 {
+			t.Fatalf("post %s loaded without its features", q.MessageID)
+		}
+	}
+	if len(kept.Posts) < posts {
+		t.Fatalf("%d posts loaded, fewer than the week's %d", len(kept.Posts), posts)
+	}
+
+	// Every row gone, as in an archive of before 0029: the same period,
+	// worked out from the bytes.
+	res, err := st.DB().Exec(`DELETE FROM post_features`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := res.RowsAffected(); n < int64(len(ids)) {
+		t.Fatalf("%d feature rows deleted, fewer than the %d posts loaded", n, len(ids))
+	}
+	worked, err := Load(ctx, st, l.ID, start, end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(worked.Posts) != len(kept.Posts) {
+		t.Fatalf("%d posts worked out, %d kept", len(worked.Posts), len(kept.Posts))
+	}
+	for i, q := range kept.Posts {
+		if w := worked.Posts[i]; !reflect.DeepEqual(q, w) {
+			t.Errorf("post %s read from its features differs from its bytes:\nkept   %+v\nworked %+v", q.MessageID, q, w)
+		}
+	}
+	if !reflect.DeepEqual(kept.DF, worked.DF) {
+		t.Errorf("document frequencies differ: %d docs kept, %d worked out", kept.DF.Docs, worked.DF.Docs)
+	}
+
+	// Kept again, every one by these rules.
+	var n, current int
+	if err := st.DB().QueryRow(`SELECT COUNT(*), COALESCE(SUM(version = ?), 0) FROM post_features`, learn.FeaturesVersion).Scan(&n, &current); err != nil {
+		t.Fatal(err)
+	}
+	if n < len(ids) || current != n {
+		t.Errorf("after the summary: %d rows (%d of version %d), want every one of the %d posts read", n, current, learn.FeaturesVersion, len(ids))
+	}
+	// An older version is worked out again, not read.
+	if _, err := st.DB().Exec(`UPDATE post_features SET version = version - 1, flags = 0`); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Load(ctx, st, l.ID, start, end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, q := range again.Posts {
+		if q.Features != kept.Posts[i].Features {
+			t.Fatalf("post %s: features of an older version were read (%b, want %b)", q.MessageID, q.Features, kept.Posts[i].Features)
+		}
+	}
+}

@@ -1,0 +1,102 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// PostFeatures are what the learning summaries read of a post, worked out
+// once by archive/learn when it is archived (0029): the author's own
+// text, its terms, and the judgements of its words. The store keeps them
+// as they come, but for text PostgreSQL's cannot hold (pgText: the same
+// on both engines); Version says by which rules they were made.
+type PostFeatures struct {
+	Version int
+	Own     string   // empty when read without text
+	Terms   []string // the post's distinct terms
+	Flags   int64
+}
+
+// featureBatch bounds the ids of one read: a JSON array bound as one
+// parameter, so the statement stays the same.
+const featureBatch = 1000
+
+// PostFeatures returns the kept features of the posts with the given
+// archive ids, by id; a post without any (archived before 0029, or
+// removed) is not in the map. With text false, Own is left empty: the
+// document frequencies of a year of posts need only their terms.
+func (s *archiveTable) PostFeatures(ctx context.Context, ids []int64, text bool) (map[int64]*PostFeatures, error) {
+	out := make(map[int64]*PostFeatures, len(ids))
+	own := `''`
+	if text {
+		own = `f.own`
+	}
+	q := `SELECT f.archive_id, f.version, ` + own + `, f.terms, f.flags FROM post_features f WHERE f.archive_id IN (` + s.jsonIDs() + `)`
+	for len(ids) > 0 {
+		n := min(len(ids), featureBatch)
+		js, err := json.Marshal(ids[:n])
+		if err != nil {
+			return nil, fmt.Errorf("store: post features: %w", err)
+		}
+		ids = ids[n:]
+		rows, err := s.query(ctx, q, string(js))
+		if err != nil {
+			return nil, fmt.Errorf("store: post features: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var terms string
+			f := &PostFeatures{}
+			if err := rows.Scan(&id, &f.Version, &f.Own, &terms, &f.Flags); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: post features: %w", err)
+			}
+			f.Terms = strings.Fields(terms)
+			out[id] = f
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("store: post features: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// PutPostFeatures keeps features worked out after the post was archived
+// (a post archived before 0029, or rules of a newer version), replacing
+// what was kept. A post removed from the archive gets none, also when it
+// is removed while this runs: PostgreSQL takes the archive row's share
+// lock, so a removal either comes after (and deletes the row) or before
+// (and the row is not written); SQLite has one writer.
+func (s *archiveTable) PutPostFeatures(ctx context.Context, feats map[int64]*PostFeatures) error {
+	if len(feats) == 0 {
+		return nil
+	}
+	tx, release, err := s.begin(ctx, s.db)
+	if err != nil {
+		return fmt.Errorf("store: put post features: %w", err)
+	}
+	defer release()
+	for id, f := range feats {
+		if err := s.putFeatures(ctx, tx, id, f); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: put post features: %w", err)
+	}
+	return nil
+}
+
+func (s *core) putFeatures(ctx context.Context, tx *txn, id int64, f *PostFeatures) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO post_features (archive_id, version, own, terms, flags)
+		SELECT id, ?, ?, ?, ? FROM archive WHERE id = ? AND list_id > 0`+s.pick(``, ` FOR SHARE`)+`
+		ON CONFLICT (archive_id) DO UPDATE SET version = excluded.version, own = excluded.own, terms = excluded.terms, flags = excluded.flags`,
+		f.Version, pgText(f.Own), pgText(strings.Join(f.Terms, " ")), f.Flags, id)
+	if err != nil {
+		return fmt.Errorf("store: put post features of %d: %w", id, err)
+	}
+	return nil
+}
