@@ -57,6 +57,31 @@ func (p *Pattern) MatchString(s string) bool {
 	return p.re.MatchString(s)
 }
 
+// LastEnd is where the last match in s ends; -1 when there is none.
+func (p *Pattern) LastEnd(s string) int {
+	if p.needs != nil && !p.mayHold(s) {
+		return -1
+	}
+	m := p.re.FindAllStringIndex(s, -1)
+	if m == nil {
+		return -1
+	}
+	return m[len(m)-1][1]
+}
+
+// LastStart is where the last match in s starts; len(s) when there is
+// none.
+func (p *Pattern) LastStart(s string) int {
+	if p.needs != nil && !p.mayHold(s) {
+		return len(s)
+	}
+	m := p.re.FindAllStringIndex(s, -1)
+	if m == nil {
+		return len(s)
+	}
+	return m[len(m)-1][0]
+}
+
 // ReplaceAllString is regexp's, for a text that may hold a match.
 func (p *Pattern) ReplaceAllString(s, repl string) string {
 	if p.needs != nil && !p.mayHold(s) {

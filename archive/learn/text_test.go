@@ -151,6 +151,30 @@ func TestConfirms(t *testing.T) {
 		{"That is exactly what I was looking for.", true, false},
 		{"I will test it with a sine wave and see if that works.", false, false},
 		{"Meanwhile I can only switch back to the X310 and see if it works there.", false, false},
+		// What follows a "but" holds when it is trouble or a confirmation;
+		// a neutral one leaves what came before.
+		{"It failed at first, but now it works.", true, false},
+		{"That works fine, but I had to update UHD to 3.15.", true, false},
+		{"It works now, but the LO still leaks.", false, false},
+		{"That fixed it, but now I get a timeout error.", false, false},
+		{"Latency is 1/8 of what I saw before, but I can now control it.", true, false},
+		// A side question after a confirmation does not take it back; one
+		// about trouble does.
+		{"Thank you very much, that works fine! Is there a page that explains the buffer sizes?", true, true},
+		{"Thank you very much, that works fine! Why do I still get an error with the DmaFifo?", false, true},
+		{"The problem has been resolved by updating UHD. By the way, which versions support the N310?", true, false},
+		// Putting it off, with words between.
+		{"I am on vacation, but next week I will find some time to test it.", false, false},
+		{"Ok Marcus, I will try to figure out if the channels are working fine.", false, false},
+		// Solved, said otherwise.
+		{"I was able to solve my issue by lowering the sample rate.", true, false},
+		{"Just to let you know that I have finally managed to get GNU Radio working again.", true, false},
+		{"Nevermind, I got it.", true, false},
+		{"After fixing that port conflict, it built.", true, false},
+		{"I was able to get around this by replacing the include.", true, false},
+		{"I reset the MTU to 9000 and now things are working again.", true, false},
+		{"I'm really struggling with this, it works fine in the testbench only.", false, false},
+		{"If I configure the Mux to use the first channel, it works correctly. With the second, the receive stops to work after some minutes.", false, false},
 	}
 	for _, tt := range tests {
 		if got := confirmation(Sentences(tt.in)); got != tt.confirms {

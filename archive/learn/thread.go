@@ -92,9 +92,12 @@ var subjectJunk = regexp.MustCompile(`(?i)^\s*(\[[^\]]*\]|(re|aw|sv|antw|vs|fw|f
 // sentences/400, 3): an answer that others built on, or a substantial
 // one; the earlier on ties. Replies that report the poster's own similar
 // trouble or mostly ask ("I have the same problem", "which UHD?") and
-// replies without a sentence worth quoting are never credited.
+// replies without a sentence worth quoting are never credited. The second
+// result tells an answer the asker confirmed.
 func (r *Reading) BestAnswer(t *Topic) (*Post, bool) {
-	if ans, _ := r.Confirmed(t); ans != nil && ans.Who() != t.Asker() {
+	if ans, _ := r.Confirmed(t); ans != nil {
+		// The asker's own post only when they solved it alone (credit):
+		// then nobody else's answer is credited either.
 		return ans, true
 	}
 	var best *Post
@@ -130,7 +133,7 @@ var sameProblem = mustPattern(`(?i)\b(similar (problem|issue)|same (problem|issu
 
 // suggests: a question that proposes a fix ("Perhaps try setting the
 // SPP?") rather than asks.
-var suggests = mustPattern(`(?i)\b(try|tried|trying|perhaps|maybe|might|suggest|consider|instead)\b`)
+var suggests = mustPattern(`(?i)\b(try|tried|trying|perhaps|maybe|might|suggest|consider|instead|see (if|whether)|what happens (if|when))\b`)
 
 // metoo tells a reply that reports the same trouble or mostly asks from
 // one that answers.

@@ -290,9 +290,9 @@ var (
 
 var (
 	// confirms: the asker saying the answer worked or made things clear.
-	confirms = mustPattern(`(?i)\b(that (did it|did the trick|worked|works|fixed|solved|resolved|helped|helps|answers my question|was it|was the (problem|issue|culprit)|makes sense)|(this|it|which|everything|all) (is )?(works?|worked|working)( now| fine| great| perfectly| well)?|works now|working now|now (it )?works|(now|finally) (i can|i am able|i'm able|it is working|it's working)|got it (working|to work|running)|(problem|issue|error|it)('s| is| was| has been| got)? (now )?(solved|resolved|fixed|gone|sorted)|(solved|fixed|resolved|cleared up|clear up) (it|the|my|this)|(up and|up an) running|seems? to (be )?work(s|ing)?|working (ok|fine|well|great|now)|^success\b|(i|we) (can|could|am able to|are able to) now|(i'm|i am|we are) now able|(is|it's) (now )?clear|makes (more )?sense now|i see now|that explains|(works|worked) (like a charm|perfectly|great|fine|well)|exactly what i (needed|was looking for)|you('re| are| were) right|now i understand|i understand now|answers my question|(built|compiles|compiled|installed|ran|runs|booted|boots|streams|connects|connected|detected|recognized|recognised) (fine|ok|okay|successfully|correctly|properly|without (any )?(problems?|issues?|errors?))|no more (errors|overflows|underruns|problems|issues|drops))\b`)
+	confirms = mustPattern(`(?i)\b((managed|able) to get ([a-z0-9]+ ){0,4}(working|running|to work)|(never ?mind|nvm),? (i|we) (got|figured|found|fixed|solved) it|(it|that|everything) (finally )?(built|compiled|booted)|(get|got|work|worked) around (it|this|that|the (problem|issue))|(was|were) able to (fix|solve|resolve)|(could|can) (finally |now )?(fix|solve|resolve)|(working|works|running) again|(is|are) (now )?(working|running) (now|fine|properly|correctly|again)|managed to (fix|solve|resolve|get it)|seems? to be (solved|resolved|fixed|gone)|(solved|resolved|fixed) now|that (did it|did the trick|worked|works|fixed|solved|resolved|helped|helps|answers my question|was it|was the (problem|issue|culprit)|makes sense)|(this|it|which|everything|all) (is )?(works?|worked|working)( now| fine| great| perfectly| well)?|works now|working now|now (it )?works|(now|finally) (i can|i am able|i'm able|it is working|it's working)|got it (working|to work|running)|(problem|issue|error|it)('s| is| was| has been| got)? (now )?(solved|resolved|fixed|gone|sorted)|(solved|fixed|resolved|cleared up|clear up) (it|the|my|this)|(up and|up an) running|seems? to (be )?work(s|ing)?|working (ok|fine|well|great|now)|^success\b|(i|we) (can|could|am able to|are able to) now|(i'm|i am|we are) now able|(is|it's) (now )?clear|makes (more )?sense now|i see now|that explains|(works|worked) (like a charm|perfectly|great|fine|well)|exactly what i (needed|was looking for)|you('re| are| were) right|now i understand|i understand now|answers my question|(built|compiles|compiled|installed|ran|runs|booted|boots|streams|connects|connected|detected|recognized|recognised) (fine|ok|okay|successfully|correctly|properly|without (any )?(problems?|issues?|errors?))|no more (errors|overflows|underruns|problems|issues|drops))\b`)
 	// unresolved: words that take a confirmation back.
-	unresolved = mustPattern(`(?i)\b((see|check|test|know|find out) (if|whether)|if (it|this|that) (works|helps)|still|no luck|not (yet )?(working|solved|resolved|fixed|work)|(doesn'?t|does not|didn'?t|did not|won'?t|isn'?t|is not) (work|help|fix|solve|seem)|but|however|unfortunately|same (problem|issue|error|result))\b`)
+	unresolved = mustPattern(`(?i)\b(struggl(e|es|ed|ing)|(see|check|test|know|find out|figure out|verify|confirm) (if|whether)|if (it|this|that) (works|helps)|still|no luck|not (yet )?(working|solved|resolved|fixed|work)|(doesn'?t|does not|didn'?t|did not|won'?t|isn'?t|is not) (work|help|fix|solve|seem)|but|however|unfortunately|same (problem|issue|error|result))\b`)
 	// thanking: thanks for an answer (not "thanks in advance").
 	// beforeHelp: thanks for help not yet given ("thanks in advance").
 	beforeHelp = mustPattern(`(?i)\b(thanks|thank you|thx)( (so much|a lot))? (in advance|for (any|your) (help|advice|suggestions|input|ideas|time|assistance))\b|\btia\b`)
@@ -301,10 +301,37 @@ var (
 
 // Confirms tells whether a sentence of the asker says an answer worked:
 // "that did it", "works now", "problem solved", "it is clear now"; not
-// when the same sentence goes on "but…", or says "still", "no luck".
+// when it says "still", "no luck", or puts the outcome off ("I'll try it
+// and see whether it works fine").
+//
+// A "but" takes back what comes before it only when what follows it is
+// trouble: "It works, but the LO still leaks" does not confirm; "It
+// failed at first, but now it works" and "That works fine, but I had to
+// update UHD" do.
 func Confirms(sentence string) bool {
-	return confirms.MatchString(sentence) && !unresolved.MatchString(sentence)
+	if end := takeBack.LastEnd(sentence); end >= 0 {
+		head, tail := sentence[:end], sentence[end:]
+		switch {
+		case confirmsAlone(tail):
+			return true
+		case unresolved.MatchString(tail) || trouble.MatchString(tail) || later.MatchString(tail):
+			return false
+		}
+		sentence = head[:takeBack.LastStart(head)]
+	}
+	return confirmsAlone(sentence)
 }
+
+func confirmsAlone(s string) bool {
+	return confirms.MatchString(s) && !unresolved.MatchString(s) && !later.MatchString(s) && !condition.MatchString(s)
+}
+
+// condition: a sentence that says what happens under a condition ("If I
+// select the first channel, it works correctly") tells no outcome.
+var condition = mustPattern(`(?i)^(if|unless|only if)\b`)
+
+// takeBack: the words after which a sentence says what finally holds.
+var takeBack = mustPattern(`(?i)\b(but|however|unfortunately|although|though)\b`)
 
 // confirmation tells whether the asker's post confirms an answer: a
 // sentence that Confirms with nothing after it that asks again or reports
@@ -357,12 +384,15 @@ func reasks(sents []string, confirms bool) bool {
 }
 
 // asksAgain tells whether sentences after a confirmation take it back:
-// they ask again, say the trouble is still there, open with "but", or
-// put the outcome off ("I'll try it on the X310", "let's hope").
-// (Trouble words alone do not: "it came from an unrelated issue" explains.)
+// they ask about trouble again, say the trouble is still there, open with
+// "but", or put the outcome off ("I'll try it on the X310", "let's
+// hope"). A side question does not ("Why doesn't it work with the
+// DmaFifo?" after "that works fine" does: it asks about trouble; "Is
+// there a manual for it?" does not), nor do trouble words alone ("it came
+// from an unrelated issue" explains).
 func asksAgain(sents []string) bool {
 	for _, s := range sents {
-		if IsQuestionSentence(s) || notYet.MatchString(s) || butStart.MatchString(s) || later.MatchString(s) {
+		if IsQuestionSentence(s) && trouble.MatchString(s) || notYet.MatchString(s) || butStart.MatchString(s) || later.MatchString(s) {
 			return true
 		}
 	}
@@ -383,11 +413,11 @@ func Reopens(sents []string) bool {
 var (
 	// trouble: a report of something going wrong (narrower than stuck,
 	// which also finds a request's "problem" or "issue").
-	trouble = mustPattern(`(?i)\b(errors?|fail(s|ed|ing|ure)?|crash(es|ed|ing)?|segfault|exception|overflows?|underflows?|timeouts?|timed out|hangs?|not (work|working|detected|found|responding|able)|(does|do|did)( not|n'?t) (work|seem|show|find|detect|respond|get|see|receive|transmit|compile|build|boot|load|run|start)|can ?not|can'?t|unable to|won'?t|wrong|strange|weird|unexpected|broken|concerned|worried|problem is|issue is|another (problem|issue|question))\b`)
+	trouble = mustPattern(`(?i)\b(stop(s|ped)? (to )?work(ing)?|struggl(e|es|ed|ing)|bizarre|errors?|fail(s|ed|ing|ure)?|crash(es|ed|ing)?|segfault|exception|overflows?|underflows?|timeouts?|timed out|hangs?|not (work|working|detected|found|responding|able)|(does|do|did)( not|n'?t) (work|seem|show|find|detect|respond|get|see|receive|transmit|compile|build|boot|load|run|start)|can ?not|can'?t|unable to|won'?t|wrong|strange|weird|unexpected|broken|concerned|worried|problem is|issue is|another (problem|issue|question))\b`)
 	// notYet: the trouble is still there.
 	notYet = mustPattern(`(?i)\b(still|no luck|not (yet )?(working|solved|resolved|fixed)|(doesn'?t|does not|didn'?t|did not|isn'?t|is not) (work|help|fix|solve)|same (problem|issue|error|result))\b`)
 	// later: the outcome put off.
-	later = mustPattern(`(?i)\b((i|we)('ll| will| shall) (try|test|check|look|give|get back|report|let you know|see)|get back to you|let you know|keep you posted|(let's|i) hope|meanwhile|in the meantime|yet)\b`)
+	later = mustPattern(`(?i)\b((i|we)('ll| will| shall) ([a-z]+ ){0,4}(try|test|check|look|give|get back|report|let you know|see)|get back to you|keep you posted|(let's|i) hope|meanwhile|in the meantime|yet)\b`)
 	// understood: an answer taken in.
 	understood = regexp.MustCompile(`(?i)^(ok(ay)?,? )?(understood|got it|i see|makes sense|that('s| is) clear|clear now|perfect|great)\b`)
 	// butStart: a sentence that opens by taking back what came before.
@@ -467,11 +497,19 @@ func (r *Reading) credit(t *Topic, i int, sents []string) *Post {
 			return t.Posts[j]
 		}
 	}
-	return nil
+	for _, q := range t.Posts[1:i] {
+		if q.Who() != t.Asker() {
+			// Someone answered, in a post not worth crediting or
+			// not read: the asker did not solve it alone.
+			return nil
+		}
+	}
+	// Nobody else wrote before it: the asker solved it alone.
+	return conf
 }
 
 // selfSolved: the asker telling how they solved it themselves.
-var selfSolved = mustPattern(`(?i)\b(i (have |finally |eventually )?(fixed|solved|resolved|found|figured out)|problem solved|solved it myself|(turns|turned) out)\b`)
+var selfSolved = mustPattern(`(?i)\b(i (have |finally |eventually )?(fixed|solved|resolved|found|figured out)|(i|we) (was|were) able to (fix|solve|resolve)|(i|we) managed to (fix|solve|resolve)|problem solved|solved it myself|(turns|turned) out)\b`)
 
 // firstName is the first word of a display name, lower case.
 func firstName(author string) string {
@@ -518,13 +556,13 @@ func said(body string) []string {
 }
 
 // answers tells whether a post of a topic can be credited as an answer:
-// someone else's, with something to quote, not a "me too".
+// someone else's, with words of its own (a line of code will do), not a
+// "me too".
 func (r *Reading) answers(q *Post, t *Topic) bool {
 	if q.Who() == t.Asker() {
 		return false
 	}
-	f := r.Features(q)
-	return f.Has(FeatQuotable) && !f.Has(FeatMeToo)
+	return strings.TrimSpace(q.Body) != "" && !r.Features(q).Has(FeatMeToo)
 }
 
 // AskerThanked finds the asker's first later post in the topic that

@@ -130,12 +130,17 @@ func TestUSRPEvaluation(t *testing.T) {
 	// apart, so that a change that breaks a judgement fails here. Where
 	// a figure meets issue 16's goal, the floor is the goal.
 	//
-	//	                     set made   topics, confirmations   the asker's last word
-	//	question F1          0.79       0.92                    0.92
-	//	solved P / R         0.44/0.84  0.82/0.47               0.89/0.42
-	//	answer accuracy      0.68       0.79                    0.84
-	//	topic-split F1       0.00       1.00 (2 splits)         1.00
-	//	resources P / R      0.88/0.99  0.94/0.94               0.94/0.94
+	//	                     set made   topics, confirmations   the asker's last word   six more tuning weeks
+	//	question F1          0.79       0.92                    0.92                    0.92
+	//	solved P / R         0.44/0.84  0.82/0.47               0.89/0.42               0.89/0.42
+	//	answer accuracy      0.68       0.79                    0.84                    0.84
+	//	topic-split F1       0.00       1.00 (2 splits)         1.00                    1.00
+	//	resources P / R      0.88/0.99  0.94/0.94               0.94/0.94               0.94/0.94
+	//
+	// The last column's rules (a "but" followed by trouble, side
+	// questions, self-solved askers, suggestions put as questions) were
+	// tuned on 13 weeks; there, solved went 0.91/0.78 -> 0.91/0.81 and
+	// answers 0.54 -> 0.70, while the weeks kept apart did not move.
 	//
 	// Solved recall fell as precision rose: a bare "thanks" no longer
 	// solves a topic. Issue 16's goals (question F1 0.9, solved P 0.9

@@ -196,6 +196,7 @@ type Answer struct {
 	URL       string // the post's permalink
 	Gist      string // its most central sentences
 	Thanked   bool   // the asker thanked its author afterwards
+	Self      bool   // the asker's own post: they solved it alone
 
 	sents []string // the sentences of Gist
 }
@@ -534,9 +535,10 @@ func (a *analysis) top(st ThreadStat) TopThread {
 	tt.Question = learn.JoinSentences(tt.qsents)
 	qvec := learn.TFIDF(learn.Tokens(st.Subject+"\n"+tt.Question+"\n"+strings.Join(rootSents, " ")), a.df)
 	if ans, thanked := a.BestAnswer(tp); ans != nil {
+		self := ans.Who() == tp.Asker()
 		g := learn.Gist(a.Sentences(ans), qvec, a.df, a.o.GistSentences, a.o.GistChars)
 		tt.Answer = &Answer{By: ans.Author(), Date: ans.Date, MessageID: ans.MessageID, URL: a.postURL(ans.MessageID),
-			Gist: learn.JoinSentences(g), Thanked: thanked, sents: g}
+			Gist: learn.JoinSentences(g), Thanked: thanked && !self, Self: self, sents: g}
 	}
 	skip := map[string]bool{}
 	var text strings.Builder
