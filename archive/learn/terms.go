@@ -237,6 +237,10 @@ func (v Vector) norm() float64 {
 }
 
 // cosine is the cosine similarity of two vectors (0 when either is empty).
+// Similarity is the cosine of two texts' TF-IDF vectors: 1 for the same
+// words in the same proportions, 0 for none in common.
+func Similarity(a, b Vector) float64 { return cosine(a, b) }
+
 func cosine(a, b Vector) float64 {
 	if len(a) > len(b) {
 		a, b = b, a
@@ -257,6 +261,17 @@ func cosine(a, b Vector) float64 {
 // the subject, to count: a word said once in a long thread is noise.
 // Words in skip (the participants' names) and vagueWords are left out.
 func KeyTerms(subject, text string, df *DocFreq, skip map[string]bool, n int) []string {
+	return keyTerms(subject, text, df, skip, n, 2)
+}
+
+// QueryTerms returns up to n terms of a question that say best what it is
+// about, to look for it elsewhere: KeyTerms' choice, where a word said
+// once counts too (a question is short).
+func QueryTerms(subject, text string, df *DocFreq, n int) []string {
+	return keyTerms(subject, text, df, nil, n, 1)
+}
+
+func keyTerms(subject, text string, df *DocFreq, skip map[string]bool, n, minTF int) []string {
 	inSubject := map[string]bool{}
 	for _, t := range Tokens(subject) {
 		inSubject[t.Term] = true
@@ -280,7 +295,7 @@ func KeyTerms(subject, text string, df *DocFreq, skip map[string]bool, n int) []
 	}
 	var cands []scored
 	for term, c := range tf {
-		if c < 2 && !inSubject[term] {
+		if c < minTF && !inSubject[term] {
 			continue
 		}
 		if len(term) < 3 && !inSubject[term] {
