@@ -345,4 +345,3 @@ func secretIDs(raw []byte) []byte {
 	}
 	return []byte(strings.Join(lines, "\n") + "\n\n" + body)
 }
-
