@@ -36,7 +36,14 @@ type Indexer struct {
 	// log says when it started and when it ended.
 	reindexSince time.Time
 	reindexed    int
+	// indexed is told each batch once it is in the index (serve's
+	// suggestions for new questions); nil: nobody.
+	indexed func(ctx context.Context, changes []store.IndexChange)
 }
+
+// OnIndexed sets what is told each batch of the log once the index holds
+// it: searches then find its posts.
+func (x *Indexer) OnIndexed(f func(ctx context.Context, changes []store.IndexChange)) { x.indexed = f }
 
 // IndexStore is what the indexer reads and writes of the store.
 type IndexStore interface {
@@ -167,6 +174,9 @@ func (x *Indexer) catchUp(ctx context.Context, partial bool) (int, error) {
 		x.reindexSeen(changes)
 		if err := apply(ctx, x.store, x.index, x.logID, changes); err != nil {
 			return total, err
+		}
+		if x.indexed != nil {
+			x.indexed(ctx, changes)
 		}
 		pos = changes[len(changes)-1].Pos
 		total += len(changes)

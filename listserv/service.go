@@ -140,6 +140,9 @@ func (s *Service) Screen(sc inbound.Screener) {
 	s.in.Screen(sc)
 }
 
+// Notices returns the sender of the mail Praxis writes itself.
+func (s *Service) Notices() *notice.Sender { return s.notices }
+
 // Store returns the store the service works on.
 func (s *Service) Store() *store.Store { return s.store }
 

@@ -20,6 +20,7 @@ import (
 	"praxis/archive"
 	"praxis/archive/imapview"
 	"praxis/archive/index"
+	"praxis/archive/related"
 	"praxis/archive/web"
 	"praxis/listserv"
 	"praxis/listserv/apppass"
@@ -33,6 +34,7 @@ import (
 	"praxis/listserv/smtpin"
 	"praxis/listserv/spam"
 	"praxis/listserv/store"
+	"praxis/listserv/suggest"
 )
 
 // serveFlags binds the serve flags to cfg; the file's keys have the same names.
@@ -182,6 +184,10 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 	defer idx.Close()
 	indexer := archive.NewIndexer(svc.Store(), idx, log.With("part", "index"))
 	svc.Archiver().OnArchived(indexer.Wake)
+	// A new question is met with the list's related answered threads
+	// once the index holds it (issue 17).
+	indexer.OnIndexed(suggest.New(svc.Store(), related.New(idx, svc.Store(), svc.Config().Now), svc.Notices(),
+		svc.BaseURL(), svc.Config().Now, log.With("part", "suggest")).Indexed)
 	// The shell's commands reach this serve through a socket in the data
 	// dir, never over TCP (SPEC); bound before the other listeners are
 	// announced, so it is there once they are.

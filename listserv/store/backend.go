@@ -114,6 +114,7 @@ type ArchiveWriter interface {
 	IndexLogID(ctx context.Context) (string, error)
 	PutLinks(ctx context.Context, links []Link) error
 	PutPostFeatures(ctx context.Context, feats map[int64]*PostFeatures) error
+	PutRelated(ctx context.Context, listID int64, threadID string, rs []RelatedThread) (bool, error)
 	Reindex(ctx context.Context, listID int64) error
 	ListenIndexLog(ctx context.Context, log *slog.Logger, wake func()) error
 	// IntakeBusy is Spool's: the indexer gives way to a burst too.
@@ -128,6 +129,7 @@ type ArchiveReader interface {
 	ArchiveRaw(ctx context.Context, hash string) ([]byte, error)
 	ArchiveEach(ctx context.Context, listID int64, since time.Time, f func(*ArchivedPost) error) error
 	PostFeatures(ctx context.Context, ids []int64, text bool) (map[int64]*PostFeatures, error)
+	Related(ctx context.Context, listID int64, threadIDs []string) (map[string][]RelatedThread, error)
 	ArchiveThreads(ctx context.Context, listID int64, after ThreadCursor, limit int) ([]*ThreadSummary, error)
 	ArchiveThreadSummary(ctx context.Context, listID int64, threadID string) (*ThreadSummary, error)
 	ArchiveMonths(ctx context.Context, listID int64) ([]MonthCount, error)

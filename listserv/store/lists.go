@@ -55,12 +55,23 @@ type List struct {
 	SpamScore       float64
 	BlocklistAction string
 	SPFFailAction   string
+
+	// SuggestRelated is whether the asker of a new question gets one
+	// private mail of the related answered threads (migration 0030):
+	// SuggestPrivate or SuggestOff.
+	SuggestRelated string
 }
+
+// The values of List.SuggestRelated.
+const (
+	SuggestOff     = "off"
+	SuggestPrivate = "private"
+)
 
 const listCols = `id, address, name, description, subscribe_policy, post_policy, archive_policy, prefix, created_at,
 	nonmember_action, max_message_kb, max_recipients, emergency, require_explicit_destination, dmarc_action, roster, hold_days,
 	time_zone, digest_hour, summary_weekday, digest_size_kb, raw_access,
-	spam_action, spam_score, blocklist_action, spf_fail_action`
+	spam_action, spam_score, blocklist_action, spf_fail_action, suggest_related`
 
 func scanList(row interface{ Scan(...any) error }) (*List, error) {
 	var l List
@@ -69,7 +80,7 @@ func scanList(row interface{ Scan(...any) error }) (*List, error) {
 	if err := row.Scan(&l.ID, &l.Address, &l.Name, &l.Description, &l.SubscribePolicy, &l.PostPolicy, &l.ArchivePolicy, &l.Prefix, &created,
 		&l.NonmemberAction, &l.MaxMessageKB, &l.MaxRecipients, &emergency, &explicit, &l.DMARCAction, &l.Roster, &l.HoldDays,
 		&l.TimeZone, &l.DigestHour, &l.SummaryWeekday, &l.DigestSizeKB, &l.RawAccess,
-		&l.SpamAction, &l.SpamScore, &l.BlocklistAction, &l.SPFFailAction); err != nil {
+		&l.SpamAction, &l.SpamScore, &l.BlocklistAction, &l.SPFFailAction, &l.SuggestRelated); err != nil {
 		return nil, err
 	}
 	l.Emergency, l.RequireExplicitDestination = emergency == 1, explicit == 1
@@ -84,12 +95,12 @@ func (s *listTable) CreateList(ctx context.Context, l *List) error {
 	err := s.db.QueryRowContext(ctx, `INSERT INTO lists (address, name, description, subscribe_policy, post_policy, archive_policy, prefix, created_at,
 		nonmember_action, max_message_kb, max_recipients, emergency, require_explicit_destination, dmarc_action, roster, hold_days,
 		time_zone, digest_hour, summary_weekday, digest_size_kb, raw_access,
-		spam_action, spam_score, blocklist_action, spf_fail_action)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		spam_action, spam_score, blocklist_action, spf_fail_action, suggest_related)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		l.Address, l.Name, l.Description, l.SubscribePolicy, l.PostPolicy, l.ArchivePolicy, l.Prefix, now,
 		l.NonmemberAction, l.MaxMessageKB, l.MaxRecipients, b2i(l.Emergency), b2i(l.RequireExplicitDestination), l.DMARCAction, l.Roster, l.HoldDays,
 		l.TimeZone, l.DigestHour, l.SummaryWeekday, l.DigestSizeKB, l.RawAccess,
-		l.SpamAction, l.SpamScore, l.BlocklistAction, l.SPFFailAction).Scan(&l.ID)
+		l.SpamAction, l.SpamScore, l.BlocklistAction, l.SPFFailAction, l.SuggestRelated).Scan(&l.ID)
 	if isUnique(err) {
 		return fmt.Errorf("list %s: %w", l.Address, ErrDuplicate)
 	}
@@ -105,11 +116,11 @@ func (s *listTable) UpdateList(ctx context.Context, l *List) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE lists SET name = ?, description = ?, subscribe_policy = ?, post_policy = ?, archive_policy = ?, prefix = ?,
 		nonmember_action = ?, max_message_kb = ?, max_recipients = ?, emergency = ?, require_explicit_destination = ?, dmarc_action = ?, roster = ?, hold_days = ?,
 		time_zone = ?, digest_hour = ?, summary_weekday = ?, digest_size_kb = ?, raw_access = ?,
-		spam_action = ?, spam_score = ?, blocklist_action = ?, spf_fail_action = ? WHERE id = ?`,
+		spam_action = ?, spam_score = ?, blocklist_action = ?, spf_fail_action = ?, suggest_related = ? WHERE id = ?`,
 		l.Name, l.Description, l.SubscribePolicy, l.PostPolicy, l.ArchivePolicy, l.Prefix,
 		l.NonmemberAction, l.MaxMessageKB, l.MaxRecipients, b2i(l.Emergency), b2i(l.RequireExplicitDestination), l.DMARCAction, l.Roster, l.HoldDays,
 		l.TimeZone, l.DigestHour, l.SummaryWeekday, l.DigestSizeKB, l.RawAccess,
-		l.SpamAction, l.SpamScore, l.BlocklistAction, l.SPFFailAction, l.ID)
+		l.SpamAction, l.SpamScore, l.BlocklistAction, l.SPFFailAction, l.SuggestRelated, l.ID)
 	if err != nil {
 		return fmt.Errorf("store: update list %s: %w", l.Address, err)
 	}
@@ -267,6 +278,9 @@ func (l *List) Defaults() {
 	}
 	if l.SPFFailAction == "" {
 		l.SPFFailAction = SpamReject
+	}
+	if l.SuggestRelated == "" {
+		l.SuggestRelated = SuggestOff
 	}
 }
 

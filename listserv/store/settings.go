@@ -123,6 +123,8 @@ var ListSettings = []Setting{
 		SpamHold, SpamDiscard, SpamReject, SpamAccept),
 	textSetting("spf-fail-action", "a live post whose envelope sender's SPF says fail: hold, discard, reject (550 at DATA) or accept; a member's is at most held", func(l *List) *string { return &l.SPFFailAction },
 		SpamHold, SpamDiscard, SpamReject, SpamAccept),
+	textSetting("suggest-related", "private: the asker of a new question gets one private mail of the list's related answered threads (members who turned suggestions off excepted); off", func(l *List) *string { return &l.SuggestRelated },
+		SuggestPrivate, SuggestOff),
 }
 
 // ListSetting finds a setting by name.

@@ -65,6 +65,7 @@ func Run(t *testing.T, open Open) {
 		{"HelpersDemunged", helpersDemunged},
 		{"IMAPRemovals", imapRemovals},
 		{"PostFeaturesKept", postFeaturesKept},
+		{"RelatedKeptOnce", relatedKeptOnce},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, open(t)) })
