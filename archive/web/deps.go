@@ -102,6 +102,9 @@ type Store interface {
 	ArchiveHelpers(ctx context.Context, listID int64, since, until time.Time, limit int) ([]store.Helper, error)
 	ArchiveThreadAuthors(ctx context.Context, listID int64, threadIDs []string) (map[string]int, error)
 	ArchiveResources(ctx context.Context, listID int64, q string, offset, limit int) ([]store.Resource, error)
+	PostFeatures(ctx context.Context, ids []int64, text bool) (map[int64]*store.PostFeatures, error)
+	Related(ctx context.Context, listID int64, threadIDs []string) (map[string][]store.RelatedThread, error)
+	PutRelated(ctx context.Context, listID int64, threadID string, rs []store.RelatedThread) (bool, error)
 
 	CreateSession(ctx context.Context, id, addr string, expires time.Time) error
 	SessionAddress(ctx context.Context, id string) (string, error)

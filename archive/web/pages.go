@@ -5,11 +5,13 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"praxis/archive"
 	"praxis/archive/learn"
+	"praxis/archive/related"
 	"praxis/archive/render"
 	"praxis/listserv/mailmsg"
 	"praxis/listserv/store"
@@ -314,6 +316,9 @@ func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) {
 	}
 	data := map[string]any{"PrevThread": prev, "NextThread": next, "Title": templates.Title(posts[0].Subject), "List": l, "Posts": views, "Count": len(posts),
 		"ThreadID": id, "Path": path}
+	if rel := s.answeredBefore(ctx, l, id, posts[0]); len(rel) > 0 {
+		data["Related"] = rel
+	}
 	if from+postsPerPage < len(tree) {
 		data["Next"] = path + "?page=" + itoa(pg+1)
 	}
@@ -554,4 +559,56 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, what string, err e
 	s.log.Error(what, "path", r.URL.Path, "remote", s.client(r), "err", err)
 	s.page(w, r, http.StatusInternalServerError, "error.html", map[string]any{"Title": "Try again",
 		"Message": "Something went wrong on our side; please try again in a minute."})
+}
+
+// maxNoRelated bounds the threads remembered to have no related ones.
+const maxNoRelated = 10000
+
+// answeredBefore returns the threads of the list that asked what a
+// thread's question asks, answered before it (related_threads): those
+// kept when it was archived, or, for a question archived without (an
+// import), found now and kept. Nothing for a thread that does not open
+// with a question; a failure shows nothing (the page does not need it).
+func (s *Server) answeredBefore(ctx context.Context, l *store.List, id string, root *store.ArchivedPost) []store.RelatedThread {
+	kept, err := s.st.Related(ctx, l.ID, []string{id})
+	if err != nil {
+		s.log.Warn("related threads", "list", l.Address, "thread", id, "err", err)
+		return nil
+	}
+	if rs := kept[id]; len(rs) > 0 || s.related == nil || root.ParentID != "" {
+		return rs
+	}
+	key := strconv.FormatInt(l.ID, 10) + " " + id
+	if _, none := s.noRelated.Load(key); none {
+		return nil
+	}
+	feats, err := s.st.PostFeatures(ctx, []int64{root.ID}, true)
+	if err != nil {
+		s.log.Warn("related threads", "list", l.Address, "thread", id, "err", err)
+		return nil
+	}
+	f := feats[root.ID]
+	var rs []store.RelatedThread
+	if f != nil && learn.Features(f.Flags).Has(learn.FeatAsks) && learn.StartsThread(&learn.Post{Subject: root.Subject}) {
+		found, err := s.related.Find(ctx, l, related.Question{MessageID: root.MessageID, ThreadID: id, Subject: root.Subject, Text: f.Own, Date: root.Date})
+		if err != nil {
+			s.log.Warn("related threads", "list", l.Address, "thread", id, "err", err)
+			return nil
+		}
+		for _, t := range found {
+			rs = append(rs, store.RelatedThread{ThreadID: t.ThreadID, Subject: t.Subject, Date: t.Date, Posts: t.Posts, Score: t.Score})
+		}
+	}
+	if len(rs) == 0 {
+		if s.noCount.Add(1) > maxNoRelated {
+			s.noRelated.Clear()
+			s.noCount.Store(0)
+		}
+		s.noRelated.Store(key, true)
+		return nil
+	}
+	if _, err := s.st.PutRelated(ctx, l.ID, id, rs); err != nil {
+		s.log.Warn("related threads", "list", l.Address, "thread", id, "err", err)
+	}
+	return rs
 }

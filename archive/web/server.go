@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"praxis/archive/index"
+	"praxis/archive/related"
 	"praxis/templates"
 )
 
@@ -80,6 +81,12 @@ type Server struct {
 	// postLoads counts the posts loaded whole for a raw or attachment
 	// download (tests: a refused one loads none).
 	postLoads atomic.Int64
+	// related finds a question's related threads for its page when none
+	// were kept (an imported archive); nil without an index. noRelated
+	// remembers the threads it found none for.
+	related   *related.Finder
+	noRelated sync.Map
+	noCount   atomic.Int64
 }
 
 type queueTurnKey struct{}
@@ -142,6 +149,9 @@ func New(cfg Config, d Deps, tpl *templates.Set, log *slog.Logger) *Server {
 		queue:     newAdmission(runtime.GOMAXPROCS(0)),
 		posts:     newDownloadSlots(downloadsPerClient, downloadsInAll),
 		exports:   newDownloadSlots(downloadsPerClient, downloadsInAll),
+	}
+	if cfg.Index != nil && d.Store != nil {
+		s.related = related.New(cfg.Index, d.Store, time.Now)
 	}
 	if proxyUnset(cfg) {
 		log.Warn("--base-url is https but no --trusted-proxy is set: if a reverse proxy serves it, every user is the proxy's address to the rate limits and the search queue, so one user's requests refuse everyone's; set --trusted-proxy to the proxy's address")
