@@ -37,6 +37,7 @@ type Reader interface {
 	ArchiveEach(ctx context.Context, listID int64, since time.Time, f func(*store.ArchivedPost) error) error
 	ArchiveRaw(ctx context.Context, hash string) ([]byte, error)
 	PostFeatures(ctx context.Context, ids []int64, text bool) (map[int64]*store.PostFeatures, error)
+	Related(ctx context.Context, listID int64, threadIDs []string) (map[string][]store.RelatedThread, error)
 }
 
 // featureKeeper keeps the features Load had to work out from a post's
@@ -164,6 +165,24 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 		}
 		if j.df {
 			p.DF.AddTerms(j.terms)
+		}
+	}
+	// The related threads kept for the questions that opened the
+	// threads of the Recent days: the unanswered ones show them.
+	var opened []string
+	for _, q := range p.Posts {
+		if q.ParentID == "" && q.MessageID == q.ThreadID && !q.Date.Before(recent) {
+			opened = append(opened, q.ThreadID)
+		}
+	}
+	rel, err := st.Related(ctx, listID, opened)
+	if err != nil {
+		return nil, fmt.Errorf("digest: load: %w", err)
+	}
+	p.Related = map[string][]Related{}
+	for id, rs := range rel {
+		for _, r := range rs {
+			p.Related[id] = append(p.Related[id], Related{ThreadID: r.ThreadID, Subject: r.Subject, Date: r.Date, Posts: r.Posts})
 		}
 	}
 	ms, err := st.Members(ctx, listID)

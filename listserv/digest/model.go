@@ -52,6 +52,17 @@ type Period struct {
 	// DF is the document frequency table; Summarize builds it from Posts
 	// when nil.
 	DF *learn.DocFreq
+	// Related holds, by thread id, the list's earlier answered threads
+	// found related to the questions that opened the threads of the
+	// Recent days (kept when they were archived: archive/related).
+	Related map[string][]Related
+}
+
+// Related is an earlier answered thread related to a question.
+type Related struct {
+	ThreadID, Subject string
+	Date              time.Time
+	Posts             int
 }
 
 // In tells whether t falls in the period.

@@ -38,6 +38,11 @@ func (r *memArchive) PostFeatures(ctx context.Context, ids []int64, text bool) (
 	return nil, nil
 }
 
+// Related: none kept.
+func (r *memArchive) Related(ctx context.Context, listID int64, threadIDs []string) (map[string][]store.RelatedThread, error) {
+	return nil, nil
+}
+
 func (r *memArchive) ArchiveRaw(ctx context.Context, hash string) ([]byte, error) {
 	for _, a := range r.posts {
 		if a.Hash == hash {

@@ -211,8 +211,19 @@ type Question struct {
 	Excerpt  string
 	// Matches are the reader's expertise terms the question mentions.
 	Matches []string
+	// Related are the list's earlier answered threads that asked the
+	// same (archive/related), with their links.
+	Related []RelatedLink
 
 	terms []string // the question's stemmed words, in order
+}
+
+// RelatedLink is an earlier answered thread shown beside a question.
+type RelatedLink struct {
+	Subject string
+	URL     string
+	Date    time.Time
+	Posts   int
 }
 
 // Since is a question that was waiting at the period's start and got
@@ -569,6 +580,10 @@ func (a *analysis) unanswered() []Question {
 		q := Question{ThreadID: tp.Thread.ID, Subject: learn.CleanSubject(r.Subject), URL: a.threadURL(tp.Thread.ID), By: r.Author(), Asked: r.Date, Excerpt: learn.JoinSentences(learn.QuestionText(sents))}
 		if r != tp.Thread.Root {
 			q.URL = a.postURL(r.MessageID)
+		} else {
+			for _, rt := range a.p.Related[tp.Thread.ID] {
+				q.Related = append(q.Related, RelatedLink{Subject: learn.CleanSubject(rt.Subject), URL: a.threadURL(rt.ThreadID), Date: rt.Date, Posts: rt.Posts})
+			}
 		}
 		// Expertise is matched on what the question itself says: its
 		// subject and prose, not the logs, code or quotes pasted in it

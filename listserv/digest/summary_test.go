@@ -265,3 +265,41 @@ func TestHabitualLinksOncePerPost(t *testing.T) {
 		t.Errorf("a link in three posts not taken for a signature: %v", h)
 	}
 }
+
+// TestUnansweredAnsweredBefore: a question still waiting shows the list's
+// earlier answered threads kept as related to it, in text and HTML, with
+// their links; a waiting question with none shows nothing of the kind.
+func TestUnansweredAnsweredBefore(t *testing.T) {
+	p := syntheticPeriod()
+	p.Related = map[string][]Related{"q2@x": {{ThreadID: "old-rfnoc@x", Subject: "[cop] Re: RFNoC block missing in GRC", Date: week0.AddDate(0, -3, 0), Posts: 4}}}
+	s := Summarize(p, Options{BaseURL: "https://lists.example.org"})
+	var q2, q3 *Question
+	for i := range s.Unanswered {
+		switch s.Unanswered[i].ThreadID {
+		case "q2@x":
+			q2 = &s.Unanswered[i]
+		case "q3@x":
+			q3 = &s.Unanswered[i]
+		}
+	}
+	if q2 == nil || len(q2.Related) != 1 || q2.Related[0].Subject != "RFNoC block missing in GRC" ||
+		q2.Related[0].URL != "https://lists.example.org/l/cop@example.org/t/old-rfnoc@x" {
+		t.Fatalf("q2's related: %+v", q2)
+	}
+	if q3 == nil || len(q3.Related) != 0 {
+		t.Errorf("q3's related: %+v", q3)
+	}
+	txt, err := RenderText(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html, err := RenderHTML(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{txt, html} {
+		if strings.Count(out, "Answered before") != 1 || !strings.Contains(out, "https://lists.example.org/l/cop@example.org/t/old-rfnoc@x") {
+			t.Errorf("the summary does not show the related thread once:\n%s", out)
+		}
+	}
+}
