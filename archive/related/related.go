@@ -85,18 +85,28 @@ type Finder struct {
 	now   func() time.Time
 
 	mu sync.Mutex
-	df map[int64]*weights // by list id
+	df map[weightsKey]*weights
 }
 
+// weightsKey names the weights of a list's year up to the end of a month.
+type weightsKey struct {
+	list  int64
+	until time.Time
+}
+
+// maxWeights bounds the weights kept: serve asks about this month's
+// questions (one per list); a page of an old thread, or the bench, about
+// others.
+const maxWeights = 64
+
 type weights struct {
-	df    *learn.DocFreq
-	made  time.Time
-	until time.Time // the end of the year counted
+	df   *learn.DocFreq
+	made time.Time
 }
 
 // New builds a finder over an index and the store it was built from.
 func New(idx *index.Index, st Store, now func() time.Time) *Finder {
-	return &Finder{idx: idx, store: st, now: now, df: map[int64]*weights{}}
+	return &Finder{idx: idx, store: st, now: now, df: map[weightsKey]*weights{}}
 }
 
 // MinMatch is how many of n words looked for a thread's post must hold
@@ -213,10 +223,11 @@ func (f *Finder) weights(ctx context.Context, listID int64, at time.Time) (*lear
 	now := f.now()
 	y, m, _ := at.UTC().Date()
 	until := time.Date(y, m+1, 1, 0, 0, 0, 0, time.UTC)
+	key := weightsKey{listID, until}
 	f.mu.Lock()
-	w := f.df[listID]
+	w := f.df[key]
 	f.mu.Unlock()
-	if w != nil && w.until.Equal(until) && now.Sub(w.made) < dfAge {
+	if w != nil && now.Sub(w.made) < dfAge {
 		return w.df, nil
 	}
 	var ids []int64
@@ -241,7 +252,10 @@ func (f *Finder) weights(ctx context.Context, listID int64, at time.Time) (*lear
 		}
 	}
 	f.mu.Lock()
-	f.df[listID] = &weights{df: df, made: now, until: until}
+	if len(f.df) >= maxWeights {
+		clear(f.df)
+	}
+	f.df[key] = &weights{df: df, made: now}
 	f.mu.Unlock()
 	return df, nil
 }

@@ -17,11 +17,14 @@ import (
 
 	"praxis/archive"
 	"praxis/archive/index"
+	"praxis/archive/learn"
 	"praxis/archive/mbox"
+	"praxis/archive/related"
 	"praxis/archive/web"
 	"praxis/listserv"
 	"praxis/listserv/config"
 	"praxis/listserv/digest"
+	"praxis/listserv/store"
 )
 
 // benchArchive imports the corpus into the archive (store, threading and
@@ -133,7 +136,72 @@ func benchArchive(ctx context.Context, h Harness, cfg *config.Config, p Params, 
 	if err := benchIMAPSession(ctx, svc, idx, l, res, progress); err != nil {
 		return err
 	}
+	if err := benchRelated(ctx, svc, idx, l, res, progress); err != nil {
+		return err
+	}
 	return benchSummary(ctx, svc, l, res, progress)
+}
+
+// relatedQuestions is how many questions benchRelated asks for.
+const relatedQuestions = 200
+
+// benchRelated times finding the related threads of new questions: the
+// corpus's last thread-opening posts that ask, each looked for as if it
+// had just come (only posts before it are searched), the word weights
+// counted once beforehand as serve's finder keeps them.
+func benchRelated(ctx context.Context, svc *listserv.Service, idx *index.Index, l *listserv.List, res *Result, progress Progress) error {
+	st := svc.Store()
+	var opened []*store.ArchivedPost
+	err := st.ArchiveEach(ctx, l.ID, time.Time{}, func(p *store.ArchivedPost) error {
+		if p.ParentID == "" && p.ThreadID == p.MessageID {
+			opened = append(opened, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	ids := make([]int64, len(opened))
+	for i, p := range opened {
+		ids[i] = p.ID
+	}
+	feats, err := st.PostFeatures(ctx, ids, true)
+	if err != nil {
+		return err
+	}
+	var qs []related.Question
+	for i := len(opened) - 1; i >= 0 && len(qs) < relatedQuestions; i-- {
+		p := opened[i]
+		if f := feats[p.ID]; f != nil && learn.Features(f.Flags).Has(learn.FeatAsks) {
+			qs = append(qs, related.Question{MessageID: p.MessageID, ThreadID: p.ThreadID, Subject: p.Subject, Text: f.Own, Date: p.Date})
+		}
+	}
+	if len(qs) == 0 {
+		return nil
+	}
+	progress("related: %d questions", len(qs))
+	finder := related.New(idx, st, time.Now)
+	var took []time.Duration
+	found := 0
+	for round := 0; round < 2; round++ {
+		for _, q := range qs {
+			t0 := time.Now()
+			got, err := finder.Find(ctx, l, q)
+			if err != nil {
+				return fmt.Errorf("bench: related: %w", err)
+			}
+			if round == 1 { // the first round counts the weights of each month
+				took = append(took, time.Since(t0))
+				if len(got) > 0 {
+					found++
+				}
+			}
+		}
+	}
+	_, p99 := percentiles(took)
+	res.RelatedMs = &p99
+	progress("related: p99 %.1f ms; %d of %d questions got related threads", p99, found, len(qs))
+	return nil
 }
 
 // bareCeiling puts the corpus into a bare Bleve index, batches of 500,

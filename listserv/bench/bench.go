@@ -56,6 +56,10 @@ type Result struct {
 	IMAPIdleReached          *int     `json:"imap_idle_reached"`
 	IMAPIdleSlowestMs        *float64 `json:"imap_idle_slowest_ms"`
 	SummaryMs                *float64 `json:"summary_ms"`
+	// RelatedMs is the p99 of finding the related threads of one new
+	// question (archive/related), over up to 200 of the corpus's last
+	// thread-opening posts.
+	RelatedMs *float64 `json:"related_ms"`
 	// The summary's judgements against the evaluation set's weeks kept
 	// apart (digest.EvaluateKeptApart); null unless the corpus is the
 	// usrp-users archive the set labels.

@@ -37,6 +37,9 @@ func WriteText(w io.Writer, res *Result) {
 		fmt.Fprintf(w, "idle:     %8.1f MB peak RSS of serve with %d IMAP clients idling on the archive (%d posts); %d of them told of a new post within a second, %d at all (the last after %.0f ms)\n",
 			*res.IMAPIdleRSSMB, res.IMAPIdleClients, res.ArchiveMessages, *res.IMAPIdleNotified, *res.IMAPIdleReached, *res.IMAPIdleSlowestMs)
 	}
+	if res.RelatedMs != nil {
+		fmt.Fprintf(w, "related:  %8.1f ms p99 (related threads for one new question)\n", *res.RelatedMs)
+	}
 	if res.SummaryMs != nil {
 		fmt.Fprintf(w, "summary:  %8.0f ms (one member's learning summary of the busiest week)\n", *res.SummaryMs)
 	}
