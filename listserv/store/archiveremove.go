@@ -179,6 +179,9 @@ func (s *archiveTable) removePost(ctx context.Context, tx *txn, p removedPost) e
 		{`DELETE FROM archive_links WHERE archive_id = ?`, []any{p.id}},
 		{`DELETE FROM imap_sizes WHERE archive_id = ?`, []any{p.id}},
 		{`DELETE FROM post_features WHERE archive_id = ?`, []any{p.id}},
+		// Its thread's entry of the answers library, which may quote it
+		// (the list id is negated by now).
+		{`DELETE FROM answers WHERE thread_id = ? AND list_id = (SELECT -list_id FROM archive WHERE id = ?)`, []any{p.threadID, p.id}},
 		{`DELETE FROM imap_flags WHERE archive_id = ?`, []any{p.id}},
 	}
 	for _, st := range stmts {

@@ -115,6 +115,7 @@ type ArchiveWriter interface {
 	PutLinks(ctx context.Context, links []Link) error
 	PutPostFeatures(ctx context.Context, feats map[int64]*PostFeatures) error
 	PutRelated(ctx context.Context, listID int64, threadID string, rs []RelatedThread) (bool, error)
+	PutAnswers(ctx context.Context, listID, upto int64, put []*Answer, gone []string) error
 	Reindex(ctx context.Context, listID int64) error
 	ListenIndexLog(ctx context.Context, log *slog.Logger, wake func()) error
 	// IntakeBusy is Spool's: the indexer gives way to a burst too.
@@ -130,6 +131,9 @@ type ArchiveReader interface {
 	ArchiveEach(ctx context.Context, listID int64, since time.Time, f func(*ArchivedPost) error) error
 	PostFeatures(ctx context.Context, ids []int64, text bool) (map[int64]*PostFeatures, error)
 	Related(ctx context.Context, listID int64, threadIDs []string) (map[string][]RelatedThread, error)
+	Answers(ctx context.Context, listID int64, q AnswerQuery) ([]*Answer, error)
+	AnswersUpTo(ctx context.Context, listID int64) (int64, error)
+	ArchiveThreadsAfter(ctx context.Context, listID, after int64, limit int) ([]string, int64, error)
 	ArchiveThreads(ctx context.Context, listID int64, after ThreadCursor, limit int) ([]*ThreadSummary, error)
 	ArchiveThreadSummary(ctx context.Context, listID int64, threadID string) (*ThreadSummary, error)
 	ArchiveMonths(ctx context.Context, listID int64) ([]MonthCount, error)

@@ -73,6 +73,11 @@ MC4CAQAwBQYDK2VwBCIEIA==
 	`INSERT INTO imap_flags (list_id, address_key, archive_id, flags) VALUES (1, 'ann@example.net', 1, '\Flagged \Seen')`,
 	`INSERT INTO imap_sizes (archive_id, size) VALUES (1, 17), (2, 13), (5, 17)`,
 	`INSERT INTO related_threads (list_id, thread_id, rank, related_id, score, made_at) VALUES (1, 'b@x', 0, 'a@x', 0.42, 1700001500)`,
+	`INSERT INTO answers (list_id, thread_id, question_id, answer_id, title, question, gist, asker, answer_by, terms, asked_at, answered_at, score)
+		VALUES (1, 'a@x', 'a@x', 'b@x', 'hello', 'How?', 'Like so.', 'Ann', 'Bob', '
+hello
+', 1600000000, 1600000100, 2.5)`,
+	`INSERT INTO answers_state (list_id, upto_id) VALUES (1, 2)`,
 	`INSERT INTO post_features (archive_id, version, own, terms, flags) VALUES (1, 1, 'body ü', 'hello bodi ü', 2147483653)`,
 	`INSERT INTO imap_ingested (source, uidvalidity, uid, spool_id, state, reason, acted, taken_at, copy_uidvalidity, copy_uidnext)
 		VALUES ('imaps://u@h/INBOX', 4294967295, 1, 1, 'posted', '', 1, 1700001100, 0, 0), ('imaps://u@h/INBOX', 4294967295, 2, NULL, 'refused', 'too big', 0, 1700001101, 7, 40)`,

@@ -66,6 +66,7 @@ func Run(t *testing.T, open Open) {
 		{"IMAPRemovals", imapRemovals},
 		{"PostFeaturesKept", postFeaturesKept},
 		{"RelatedKeptOnce", relatedKeptOnce},
+		{"AnswersLibrary", answersLibrary},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, open(t)) })

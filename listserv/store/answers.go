@@ -1,0 +1,175 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Answer is an entry of a list's answers library (0031): a thread whose
+// question got an answer the community accepted.
+type Answer struct {
+	ListID     int64
+	ThreadID   string
+	QuestionID string // Message-IDs
+	AnswerID   string
+	Title      string
+	Question   string // the question in its own words, a few lines
+	Gist       string // the best answer's
+	Asker      string // display names
+	AnswerBy   string
+	Terms      []string
+	AskedAt    time.Time
+	AnsweredAt time.Time
+	Score      float64 // usefulness: the library's order by default
+}
+
+// AnswerQuery chooses and orders a page of a library.
+type AnswerQuery struct {
+	Threads []string // only these threads (a search's); nil: all
+	Term    string   // only entries with this key term (any case)
+	Year    int      // only entries answered this year; 0: any
+	ByDate  bool     // newest answer first; else the most useful first
+	Offset  int
+	Limit   int
+}
+
+const answerCols = `list_id, thread_id, question_id, answer_id, title, question, gist, asker, answer_by, terms, asked_at, answered_at, score`
+
+// Answers returns a page of a list's library.
+func (s *archiveTable) Answers(ctx context.Context, listID int64, q AnswerQuery) ([]*Answer, error) {
+	where, args := `list_id = ?`, []any{listID}
+	if q.Threads != nil {
+		js, err := json.Marshal(q.Threads)
+		if err != nil {
+			return nil, fmt.Errorf("store: answers: %w", err)
+		}
+		where += ` AND thread_id IN (` + s.jsonTexts() + `)`
+		args = append(args, string(js))
+	}
+	if t := strings.ToLower(strings.TrimSpace(q.Term)); t != "" {
+		// terms is "\n"-separated and lower-cased, framed by "\n".
+		where += ` AND ` + s.instr(`terms`, `?`) + ` > 0`
+		args = append(args, "\n"+t+"\n")
+	}
+	if q.Year > 0 {
+		from := time.Date(q.Year, 1, 1, 0, 0, 0, 0, time.UTC)
+		where += ` AND answered_at >= ? AND answered_at < ?`
+		args = append(args, from.Unix(), from.AddDate(1, 0, 0).Unix())
+	}
+	order := `score DESC, answered_at DESC, thread_id`
+	if q.ByDate {
+		order = `answered_at DESC, thread_id`
+	}
+	args = append(args, max(q.Limit, 1), max(q.Offset, 0))
+	rows, err := s.query(ctx, `SELECT `+answerCols+` FROM answers WHERE `+where+` ORDER BY `+order+` LIMIT ? OFFSET ?`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: answers: %w", err)
+	}
+	defer rows.Close()
+	var out []*Answer
+	for rows.Next() {
+		var a Answer
+		var terms string
+		var asked, answered int64
+		if err := rows.Scan(&a.ListID, &a.ThreadID, &a.QuestionID, &a.AnswerID, &a.Title, &a.Question, &a.Gist, &a.Asker, &a.AnswerBy,
+			&terms, &asked, &answered, &a.Score); err != nil {
+			return nil, fmt.Errorf("store: answers: %w", err)
+		}
+		for _, t := range strings.Split(strings.Trim(terms, "\n"), "\n") {
+			if t != "" {
+				a.Terms = append(a.Terms, t)
+			}
+		}
+		a.AskedAt, a.AnsweredAt = time.Unix(asked, 0).UTC(), time.Unix(answered, 0).UTC()
+		out = append(out, &a)
+	}
+	return out, rows.Err()
+}
+
+// AnswersUpTo is the last archive id whose thread the list's library has
+// judged (0 when never).
+func (s *archiveTable) AnswersUpTo(ctx context.Context, listID int64) (int64, error) {
+	var id int64
+	err := s.db.QueryRowContext(ctx, `SELECT upto_id FROM answers_state WHERE list_id = ?`, listID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: answers state: %w", err)
+	}
+	return id, nil
+}
+
+// ArchiveThreadsAfter returns the threads of a list's posts archived
+// after the archive id after (each once, in the order their first such
+// post was archived), at most limit posts' worth, and the last id read.
+func (s *archiveTable) ArchiveThreadsAfter(ctx context.Context, listID, after int64, limit int) ([]string, int64, error) {
+	rows, err := s.query(ctx, `SELECT id, thread_id FROM archive WHERE list_id = ? AND id > ? ORDER BY id LIMIT ?`, listID, after, limit)
+	if err != nil {
+		return nil, after, fmt.Errorf("store: threads after: %w", err)
+	}
+	defer rows.Close()
+	seen := map[string]bool{}
+	var out []string
+	last := after
+	for rows.Next() {
+		var id int64
+		var t string
+		if err := rows.Scan(&id, &t); err != nil {
+			return nil, after, fmt.Errorf("store: threads after: %w", err)
+		}
+		last = id
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	return out, last, rows.Err()
+}
+
+// PutAnswers writes what the library judged of some threads in one
+// transaction: the entries of put (replacing theirs), none for the
+// threads of gone, and upto as the last archive id judged (never moved
+// back: two nodes bringing it up to date at once both end at the end).
+func (s *archiveTable) PutAnswers(ctx context.Context, listID, upto int64, put []*Answer, gone []string) error {
+	tx, release, err := s.begin(ctx, s.db)
+	if err != nil {
+		return fmt.Errorf("store: put answers: %w", err)
+	}
+	defer release()
+	for _, t := range gone {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM answers WHERE list_id = ? AND thread_id = ?`, listID, t); err != nil {
+			return fmt.Errorf("store: put answers: %w", err)
+		}
+	}
+	for _, a := range put {
+		terms := ""
+		if len(a.Terms) > 0 {
+			terms = "\n" + strings.ToLower(strings.Join(a.Terms, "\n")) + "\n"
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO answers (`+answerCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (list_id, thread_id) DO UPDATE SET question_id = excluded.question_id, answer_id = excluded.answer_id,
+			title = excluded.title, question = excluded.question, gist = excluded.gist, asker = excluded.asker, answer_by = excluded.answer_by,
+			terms = excluded.terms, asked_at = excluded.asked_at, answered_at = excluded.answered_at, score = excluded.score`,
+			listID, a.ThreadID, a.QuestionID, a.AnswerID, pgText(a.Title), pgText(a.Question), pgText(a.Gist), pgText(a.Asker), pgText(a.AnswerBy),
+			pgText(terms), a.AskedAt.Unix(), a.AnsweredAt.Unix(), a.Score)
+		if err != nil {
+			return fmt.Errorf("store: put answers: %w", err)
+		}
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO answers_state (list_id, upto_id) VALUES (?, ?)
+		ON CONFLICT (list_id) DO UPDATE SET upto_id = `+s.pick(`MAX(upto_id, excluded.upto_id)`, `GREATEST(answers_state.upto_id, excluded.upto_id)`),
+		listID, upto)
+	if err != nil {
+		return fmt.Errorf("store: put answers: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: put answers: %w", err)
+	}
+	return nil
+}
