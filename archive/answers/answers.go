@@ -1,0 +1,189 @@
+// Package answers keeps a list's answers library: every thread whose
+// question got an answer the community accepted, shown as the question in
+// a few lines, the best answer's gist, who answered and when, key terms
+// and a link to the whole thread (/l/LIST/answers).
+//
+// An entry is judged from the thread's posts with the summaries' rules
+// (archive/learn): the thread's first post asks for help, its asker
+// confirmed an answer (said it worked, or closed the matter with thanks),
+// and that answer is someone else's. The library brings itself up to
+// date from the posts archived since it last looked (Update), so an
+// imported archive gets its library the first time it is asked for, and
+// a thread is judged again when a post joins it.
+package answers
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"praxis/archive/learn"
+	"praxis/listserv/mailmsg"
+	"praxis/listserv/store"
+)
+
+// Store is what the library reads and writes.
+type Store interface {
+	AnswersUpTo(ctx context.Context, listID int64) (int64, error)
+	ArchiveThreadsAfter(ctx context.Context, listID, after int64, limit int) ([]string, int64, error)
+	ArchiveThread(ctx context.Context, listID int64, threadID string) ([]*store.ArchivedPost, error)
+	PostFeatures(ctx context.Context, ids []int64, text bool) (map[int64]*store.PostFeatures, error)
+	ArchiveRaw(ctx context.Context, hash string) ([]byte, error)
+	PutAnswers(ctx context.Context, listID, upto int64, put []*store.Answer, gone []string) error
+}
+
+// batch is how many posts' threads Update judges per transaction.
+const batch = 500
+
+// Update judges again the threads of the posts archived since the
+// library last looked, and returns how many threads it judged.
+func Update(ctx context.Context, st Store, l *store.List) (int, error) {
+	after, err := st.AnswersUpTo(ctx, l.ID)
+	if err != nil {
+		return 0, err
+	}
+	judged := 0
+	for ctx.Err() == nil {
+		threads, last, err := st.ArchiveThreadsAfter(ctx, l.ID, after, batch)
+		if err != nil {
+			return judged, err
+		}
+		if last == after {
+			return judged, nil
+		}
+		var put []*store.Answer
+		var gone []string
+		for _, id := range threads {
+			a, err := Judge(ctx, st, l, id)
+			if err != nil {
+				return judged, err
+			}
+			if a != nil {
+				put = append(put, a)
+			} else {
+				gone = append(gone, id)
+			}
+		}
+		if err := st.PutAnswers(ctx, l.ID, last, put, gone); err != nil {
+			return judged, err
+		}
+		judged += len(threads)
+		after = last
+	}
+	return judged, ctx.Err()
+}
+
+// Judge reads a thread and returns its library entry, or nil when its
+// question got no accepted answer from someone other than the asker.
+func Judge(ctx context.Context, st Store, l *store.List, threadID string) (*store.Answer, error) {
+	posts, err := st.ArchiveThread(ctx, l.ID, threadID)
+	if err != nil || len(posts) < 2 {
+		return nil, err
+	}
+	ids := make([]int64, len(posts))
+	for i, p := range posts {
+		ids[i] = p.ID
+	}
+	feats, err := st.PostFeatures(ctx, ids, true)
+	if err != nil {
+		return nil, err
+	}
+	lps := make([]*learn.Post, len(posts))
+	for i, p := range posts {
+		lp := &learn.Post{ID: p.ID, MessageID: p.MessageID, ThreadID: p.ThreadID, ParentID: p.ParentID, Date: p.Date,
+			FromAddr: p.FromAddr, FromName: p.FromName, Key: mailmsg.AuthorKey(p.FromAddr, p.FromName), Subject: p.Subject, Attachments: p.Attachments}
+		if f := feats[p.ID]; f != nil && f.Version == learn.FeaturesVersion {
+			lp.Body, lp.Features = f.Own, learn.Features(f.Flags)
+		} else {
+			// Archived before its features were kept: read as summaries do.
+			raw, err := st.ArchiveRaw(ctx, p.Hash)
+			if err != nil {
+				return nil, fmt.Errorf("answers: %s: %w", p.MessageID, err)
+			}
+			lp.Body, _ = learn.PostText(p.Subject, raw)
+		}
+		lps[i] = lp
+	}
+	r := learn.Read(lps, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
+	root := lps[0]
+	tp := r.TopicOf(root)
+	if tp == nil || tp.Start != root || !r.HelpRequest(tp) {
+		return nil, nil
+	}
+	ans, confirm := r.Confirmed(tp)
+	if ans == nil || confirm == nil || ans.Who() == tp.Asker() {
+		return nil, nil
+	}
+	// The words of the thread, weighed against each other: what sets
+	// this question and its answer apart within their conversation.
+	df := learn.NewDocFreq()
+	var text strings.Builder
+	for _, q := range tp.Posts {
+		df.Add(q.Subject + "\n" + q.Body)
+		text.WriteString(strings.Join(r.Sentences(q), "\n"))
+		text.WriteByte('\n')
+	}
+	title := learn.CleanSubject(root.Subject)
+	qsents := learn.QuestionText(r.Sentences(root))
+	qv := learn.TFIDF(learn.Tokens(title+"\n"+strings.Join(qsents, " ")), df)
+	skip := map[string]bool{}
+	for _, q := range tp.Posts {
+		for _, w := range strings.Fields(strings.ToLower(q.FromName + " " + strings.Split(q.FromAddr, "@")[0])) {
+			skip[strings.Trim(w, `"'(),.`)] = true
+		}
+	}
+	gist := learn.JoinSentences(learn.Gist(r.Sentences(ans), qv, df, 2, gistChars))
+	if gist == "" {
+		// An answer of code or a link, with no sentence to quote: its
+		// first words.
+		gist = clip(strings.Join(strings.Fields(ans.Body), " "), gistChars)
+	}
+	question := learn.JoinSentences(qsents)
+	if question == "" {
+		question = clip(strings.Join(strings.Fields(root.Body), " "), gistChars)
+	}
+	return &store.Answer{
+		ListID: l.ID, ThreadID: threadID, QuestionID: root.MessageID, AnswerID: ans.MessageID,
+		Title: title, Question: question, Gist: gist,
+		Asker: root.Author(), AnswerBy: ans.Author(), Terms: learn.KeyTerms(title, text.String(), df, skip, 5),
+		AskedAt: root.Date, AnsweredAt: ans.Date, Score: usefulness(r, tp, ans),
+	}, nil
+}
+
+// gistChars bounds an entry's question and gist.
+const gistChars = 320
+
+// clip cuts s to at most n bytes, at a space, marking the cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := strings.LastIndexByte(s[:n], ' ')
+	if cut < n/2 {
+		cut = n
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+	}
+	return s[:cut] + " …"
+}
+
+// usefulness orders the library: an answer others built on and thanked,
+// in a thread many took part in, comes first; 1 for a plain confirmed
+// answer.
+func usefulness(r *learn.Reading, tp *learn.Topic, ans *learn.Post) float64 {
+	people := map[string]bool{}
+	for _, q := range tp.Posts {
+		people[q.Who()] = true
+	}
+	followers := map[string]bool{}
+	for _, c := range r.Replies(ans.MessageID) {
+		if c.Who() != ans.Who() {
+			followers[c.Who()] = true
+		}
+	}
+	return 1 + float64(len(followers)) + math.Log2(float64(len(people)))
+}
