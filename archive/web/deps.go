@@ -105,6 +105,10 @@ type Store interface {
 	PostFeatures(ctx context.Context, ids []int64, text bool) (map[int64]*store.PostFeatures, error)
 	Related(ctx context.Context, listID int64, threadIDs []string) (map[string][]store.RelatedThread, error)
 	PutRelated(ctx context.Context, listID int64, threadID string, rs []store.RelatedThread) (bool, error)
+	Answers(ctx context.Context, listID int64, q store.AnswerQuery) ([]*store.Answer, error)
+	AnswersUpTo(ctx context.Context, listID int64) (int64, error)
+	ArchiveThreadsAfter(ctx context.Context, listID, after int64, limit int) ([]string, int64, error)
+	PutAnswers(ctx context.Context, listID, upto int64, put []*store.Answer, gone []string) error
 
 	CreateSession(ctx context.Context, id, addr string, expires time.Time) error
 	SessionAddress(ctx context.Context, id string) (string, error)

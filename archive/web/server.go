@@ -87,6 +87,8 @@ type Server struct {
 	related   *related.Finder
 	noRelated sync.Map
 	noCount   atomic.Int64
+	// libraries serialises bringing each list's answers library up to date.
+	libraries libraryUpdates
 }
 
 type queueTurnKey struct{}
@@ -204,6 +206,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /l/{list}/atom.xml", s.listAtom)
 	mux.HandleFunc("GET /l/{list}/export.mbox.gz", s.export)
 	mux.HandleFunc("GET /l/{list}/resources", s.resources)
+	mux.HandleFunc("GET /l/{list}/answers", s.heavy(s.answersPage))
+	mux.HandleFunc("GET /l/{list}/answers.atom", s.heavy(s.answersFeed))
 	mux.HandleFunc("GET /l/{list}/info", s.infoPage)
 	mux.HandleFunc("GET /l/{list}/{year}/{$}", s.monthPage)
 	mux.HandleFunc("GET /l/{list}/{year}/{month}/{$}", s.monthPage)
@@ -232,6 +236,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/l/{list}/threads", s.heavy(s.apiThreads))
 	mux.HandleFunc("GET /api/l/{list}/t/{thread}", s.heavy(s.apiThread))
 	mux.HandleFunc("GET /api/l/{list}/search", s.heavy(s.apiSearch))
+	mux.HandleFunc("GET /api/l/{list}/answers", s.heavy(s.apiAnswers))
 	mux.HandleFunc("GET /api/m/{id}", s.apiMessage)
 	mux.HandleFunc("GET /l/{list}/unsubscribe/{token}", s.unsubscribePage)
 	mux.HandleFunc("POST /l/{list}/unsubscribe/{token}", s.unsubscribePost)

@@ -1,0 +1,244 @@
+package web
+
+import (
+	"context"
+	"encoding/xml"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"praxis/archive/answers"
+	"praxis/listserv/store"
+)
+
+// answersPerPage is a page of the answers library.
+const answersPerPage = 20
+
+// searchThreads bounds the posts a library search reads from the index.
+const searchThreads = 1000
+
+// answerQuery is what a reader asked of a library: a search in the
+// archive's query language, a key term, a year, the order, a page.
+type answerQuery struct {
+	Q, Term string
+	Year    int
+	ByDate  bool
+	Page    int
+}
+
+func readAnswerQuery(r *http.Request) answerQuery {
+	v := r.URL.Query()
+	q := answerQuery{Q: strings.TrimSpace(v.Get("q")), Term: strings.TrimSpace(v.Get("term")), ByDate: v.Get("sort") == "date", Page: pageNumber(r)}
+	if y, err := strconv.Atoi(v.Get("year")); err == nil && y > 1900 && y < 3000 {
+		q.Year = y
+	}
+	return q
+}
+
+// link is the library's URL for this query at page p.
+func (q answerQuery) link(base string, p int) string {
+	v := url.Values{}
+	if q.Q != "" {
+		v.Set("q", q.Q)
+	}
+	if q.Term != "" {
+		v.Set("term", q.Term)
+	}
+	if q.Year > 0 {
+		v.Set("year", strconv.Itoa(q.Year))
+	}
+	if q.ByDate {
+		v.Set("sort", "date")
+	}
+	if p > 1 {
+		v.Set("page", strconv.Itoa(p))
+	}
+	if len(v) == 0 {
+		return base
+	}
+	return base + "?" + v.Encode()
+}
+
+// libraryUpdates lets one request per list bring its library up to date
+// at a time; the others wait for it rather than do the same work.
+type libraryUpdates struct {
+	mu    sync.Mutex
+	lists map[int64]*sync.Mutex
+}
+
+func (u *libraryUpdates) of(id int64) *sync.Mutex {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.lists == nil {
+		u.lists = map[int64]*sync.Mutex{}
+	}
+	m := u.lists[id]
+	if m == nil {
+		m = &sync.Mutex{}
+		u.lists[id] = m
+	}
+	return m
+}
+
+// library brings l's library up to date (the posts archived since it was
+// last looked at) and returns the page q asks for, and whether there is
+// a next one.
+func (s *Server) library(ctx context.Context, r *http.Request, l *store.List, q answerQuery, size int) ([]*store.Answer, bool, error) {
+	m := s.libraries.of(l.ID)
+	m.Lock()
+	_, err := answers.Update(ctx, s.st, l)
+	m.Unlock()
+	if err != nil {
+		return nil, false, err
+	}
+	aq := store.AnswerQuery{Term: q.Term, Year: q.Year, ByDate: q.ByDate, Offset: (q.Page - 1) * size, Limit: size + 1}
+	if q.Q != "" {
+		res, err := s.search(r, l, searchRequest{Q: q.Q}, searchThreads, false)
+		if err != nil {
+			return nil, false, err
+		}
+		aq.Threads = []string{}
+		seen := map[string]bool{}
+		for _, h := range res.Hits {
+			if !seen[h.Thread] {
+				seen[h.Thread] = true
+				aq.Threads = append(aq.Threads, h.Thread)
+			}
+		}
+	}
+	as, err := s.st.Answers(ctx, l.ID, aq)
+	if err != nil {
+		return nil, false, err
+	}
+	more := len(as) > size
+	if more {
+		as = as[:size]
+	}
+	return as, more, nil
+}
+
+type answerView struct {
+	*store.Answer
+	ThreadPath, AnswerPath string
+}
+
+// answersPage is /l/LIST/answers: the questions the list answered, each
+// with its best answer's gist.
+func (s *Server) answersPage(w http.ResponseWriter, r *http.Request) {
+	l, ok := s.readableList(w, r)
+	if !ok {
+		return
+	}
+	q := readAnswerQuery(r)
+	as, more, err := s.library(r.Context(), r, l, q, answersPerPage)
+	if err != nil {
+		if status, msg := s.searchFailure(r, err); status == http.StatusBadRequest {
+			s.page(w, r, status, "answers.html", map[string]any{"Title": "Answers · " + l.Name, "List": l, "AQ": q, "Error": msg,
+				"Years": years(), "Base": listPath(l.Address) + "answers"})
+			return
+		}
+		s.fail(w, r, "answers", err)
+		return
+	}
+	views := make([]answerView, len(as))
+	for i, a := range as {
+		views[i] = answerView{Answer: a, ThreadPath: threadPath(l.Address, a.ThreadID), AnswerPath: messagePath(a.AnswerID)}
+	}
+	base := listPath(l.Address) + "answers"
+	data := map[string]any{"Title": "Answers · " + l.Name, "List": l, "AQ": q, "Answers": views, "Base": base, "Years": years(),
+		"Feed": base + ".atom"}
+	if more {
+		data["Next"] = q.link(base, q.Page+1)
+	}
+	if q.Page > 1 {
+		data["Prev"] = q.link(base, q.Page-1)
+	}
+	s.page(w, r, http.StatusOK, "answers.html", data)
+}
+
+// years are the years the library's filter offers, newest first.
+func years() []int {
+	var out []int
+	for y := time.Now().UTC().Year(); y >= 2000; y-- {
+		out = append(out, y)
+	}
+	return out
+}
+
+type apiAnswer struct {
+	ThreadID   string   `json:"thread_id"`
+	Title      string   `json:"title"`
+	Question   string   `json:"question"`
+	Asker      string   `json:"asker"`
+	AskedAt    string   `json:"asked_at"`
+	AnswerID   string   `json:"answer_message_id"`
+	AnswerBy   string   `json:"answer_by"`
+	AnsweredAt string   `json:"answered_at"`
+	Gist       string   `json:"gist"`
+	Terms      []string `json:"terms"`
+	Score      float64  `json:"usefulness"`
+	URL        string   `json:"url"`
+}
+
+// apiAnswers is /api/l/LIST/answers: a page of the library as JSON, with
+// the query parameters of the page.
+func (s *Server) apiAnswers(w http.ResponseWriter, r *http.Request) {
+	l, ok := s.apiList(w, r)
+	if !ok {
+		return
+	}
+	q := readAnswerQuery(r)
+	as, more, err := s.library(r.Context(), r, l, q, answersPerPage)
+	if err != nil {
+		status, msg := s.searchFailure(r, err)
+		s.apiError(w, status, msg)
+		return
+	}
+	out := []apiAnswer{}
+	for _, a := range as {
+		out = append(out, apiAnswer{ThreadID: a.ThreadID, Title: a.Title, Question: a.Question, Asker: a.Asker, AskedAt: a.AskedAt.Format(time.RFC3339),
+			AnswerID: a.AnswerID, AnswerBy: a.AnswerBy, AnsweredAt: a.AnsweredAt.Format(time.RFC3339), Gist: a.Gist, Terms: a.Terms,
+			Score: a.Score, URL: s.absolute(threadPath(l.Address, a.ThreadID))})
+	}
+	res := map[string]any{"answers": out}
+	if more {
+		res["next"] = s.absolute(q.link("/api"+listPath(l.Address)+"answers", q.Page+1))
+	}
+	s.json(w, http.StatusOK, res)
+}
+
+// answersFeed is /l/LIST/answers.atom: the newest entries of the library.
+func (s *Server) answersFeed(w http.ResponseWriter, r *http.Request) {
+	l, ok := s.readableList(w, r)
+	if !ok {
+		return
+	}
+	as, _, err := s.library(r.Context(), r, l, answerQuery{ByDate: true, Page: 1}, feedPosts)
+	if err != nil {
+		s.fail(w, r, "answers feed", err)
+		return
+	}
+	path := listPath(l.Address) + "answers.atom"
+	feed := atomFeed{Title: "Answers · " + l.Name, ID: s.absolute(path), Links: []atomLink{{Href: s.absolute(path)}}}
+	latest := time.Unix(0, 0).UTC()
+	for _, a := range as {
+		if a.AnsweredAt.After(latest) {
+			latest = a.AnsweredAt
+		}
+		feed.Entries = append(feed.Entries, atomEntry{Title: a.Title, ID: s.absolute(threadPath(l.Address, a.ThreadID)),
+			Updated: a.AnsweredAt.Format(time.RFC3339), Author: atomAuthor{Name: a.AnswerBy},
+			Link:    atomLink{Href: s.absolute(threadPath(l.Address, a.ThreadID))},
+			Content: atomText{Type: "text", Body: a.Question + "\n\n" + a.AnswerBy + ": " + a.Gist}})
+	}
+	feed.Updated = latest.Format(time.RFC3339)
+	w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
+	w.Write([]byte(xml.Header))
+	enc := xml.NewEncoder(w)
+	enc.Indent("", " ")
+	if err := enc.Encode(feed); err != nil {
+		s.log.Warn("answers feed", "err", err)
+	}
+}
