@@ -32,6 +32,7 @@ type Store interface {
 	ArchiveThread(ctx context.Context, listID int64, threadID string) ([]*store.ArchivedPost, error)
 	PostFeatures(ctx context.Context, ids []int64, text bool) (map[int64]*store.PostFeatures, error)
 	ArchiveRaw(ctx context.Context, hash string) ([]byte, error)
+	AnswerEdits(ctx context.Context, listID int64, threadID string) ([]store.AnswerEdit, error)
 	PutAnswers(ctx context.Context, listID, upto int64, put []*store.Answer, gone []string) error
 }
 
@@ -110,13 +111,55 @@ func Judge(ctx context.Context, st Store, l *store.List, threadID string) (*stor
 	r := learn.Read(lps, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
 	root := lps[0]
 	tp := r.TopicOf(root)
-	if tp == nil || tp.Start != root || !r.HelpRequest(tp) {
+	var ans *learn.Post
+	if tp != nil && tp.Start == root && r.HelpRequest(tp) {
+		if a, confirm := r.Confirmed(tp); a != nil && confirm != nil && a.Who() != tp.Asker() {
+			ans = a
+		}
+	}
+	// The moderators' corrections, oldest first: they outlast every
+	// judgement made again.
+	edits, err := st.AnswerEdits(ctx, l.ID, threadID)
+	if err != nil {
+		return nil, err
+	}
+	marked, title := ans != nil, ""
+	for _, e := range edits {
+		switch e.Action {
+		case store.EditMark:
+			marked = true
+		case store.EditUnmark:
+			marked = false
+		case store.EditPick:
+			if p := r.Post(e.Value); p != nil && p != root && p.Who() != root.Who() {
+				ans, marked = p, true
+			}
+		case store.EditRetitle:
+			title = e.Value
+		}
+	}
+	if !marked {
 		return nil, nil
 	}
-	ans, confirm := r.Confirmed(tp)
-	if ans == nil || confirm == nil || ans.Who() == tp.Asker() {
-		return nil, nil
+	if tp == nil {
+		tp = &learn.Topic{Start: root, Posts: lps}
 	}
+	if ans == nil {
+		// Marked answered: the answer the thread endorsed most.
+		if ans, _ = r.BestAnswer(tp); ans == nil || ans.Who() == root.Who() {
+			return nil, nil
+		}
+	}
+	e, err := entry(r, tp, root, ans, l, threadID)
+	if e != nil && title != "" {
+		e.Title = title
+	}
+	return e, err
+}
+
+// entry makes the library's entry of a thread: its question (root) and
+// the answer credited.
+func entry(r *learn.Reading, tp *learn.Topic, root, ans *learn.Post, l *store.List, threadID string) (*store.Answer, error) {
 	// The words of the thread, weighed against each other: what sets
 	// this question and its answer apart within their conversation.
 	df := learn.NewDocFreq()

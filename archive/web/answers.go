@@ -150,6 +150,11 @@ func (s *Server) answersPage(w http.ResponseWriter, r *http.Request) {
 	base := listPath(l.Address) + "answers"
 	data := map[string]any{"Title": "Answers · " + l.Name, "List": l, "AQ": q, "Answers": views, "Base": base, "Years": years(),
 		"Feed": base + ".atom"}
+	if s.who(r).moderates(l) {
+		// A moderator's page carries forms: no cache keeps it.
+		w.Header().Set("Cache-Control", "no-store")
+		data["AnswerEdit"] = answerEditPath(l)
+	}
 	if more {
 		data["Next"] = q.link(base, q.Page+1)
 	}
@@ -241,4 +246,79 @@ func (s *Server) answersFeed(w http.ResponseWriter, r *http.Request) {
 	if err := enc.Encode(feed); err != nil {
 		s.log.Warn("answers feed", "err", err)
 	}
+}
+
+// answerEditPath is where a list's moderators correct its library.
+func answerEditPath(l *store.List) string { return listPath(l.Address) + "admin/answers" }
+
+// answerEdit keeps a moderator's correction of the library (mark a thread
+// answered or not, pick its best answer, retitle its entry), with who
+// made it, judges the thread again at once, and goes back to the thread's
+// page (or the library's, where the form was).
+func (s *Server) answerEdit(w http.ResponseWriter, r *http.Request) {
+	l, ok := s.adminList(w, r, forModerators)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	thread, action, value := r.PostFormValue("thread"), r.PostFormValue("action"), strings.TrimSpace(r.PostFormValue("value"))
+	posts, err := s.st.ArchiveThread(ctx, l.ID, thread)
+	if err != nil {
+		s.fail(w, r, "answers", err)
+		return
+	}
+	refuse := func(msg string) {
+		s.page(w, r, http.StatusBadRequest, "error.html", map[string]any{"Title": "Not changed", "List": l, "Message": msg})
+	}
+	if len(posts) == 0 {
+		s.notFound(w, r)
+		return
+	}
+	switch action {
+	case store.EditMark, store.EditUnmark:
+		value = ""
+	case store.EditPick:
+		found := false
+		for _, p := range posts[1:] {
+			found = found || p.MessageID == value
+		}
+		if !found {
+			refuse("That post is not a reply in this thread.")
+			return
+		}
+	case store.EditRetitle:
+		if value == "" || len(value) > store.MaxAnswerTitle {
+			refuse("A title is needed, of at most " + strconv.Itoa(store.MaxAnswerTitle) + " characters.")
+			return
+		}
+	default:
+		refuse("That is not a change the answers library knows.")
+		return
+	}
+	by := "web (" + s.who(r).Address + ")"
+	if err := s.st.AddAnswerEdit(ctx, store.AnswerEdit{ListID: l.ID, ThreadID: thread, At: time.Now(), Actor: by, Action: action, Value: value}); err != nil {
+		s.fail(w, r, "answers", err)
+		return
+	}
+	a, err := answers.Judge(ctx, s.st, l, thread)
+	if err == nil {
+		var put []*store.Answer
+		var gone []string
+		if a != nil {
+			put = append(put, a)
+		} else {
+			gone = append(gone, thread)
+		}
+		err = s.st.PutAnswers(ctx, l.ID, 0, put, gone)
+	}
+	if err != nil {
+		s.fail(w, r, "answers", err)
+		return
+	}
+	s.log.Info("answers library corrected", "list", l.Address, "thread", thread, "action", action, "by", by)
+	back := threadPath(l.Address, thread)
+	if r.PostFormValue("back") == "answers" {
+		back = listPath(l.Address) + "answers"
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -65,5 +67,117 @@ func TestAnswersLibrary(t *testing.T) {
 	_, body, _ = get(t, c, base+".atom")
 	if !strings.Contains(body, "<feed") || !strings.Contains(body, "How to calibrate the lathe?") {
 		t.Errorf("the feed:\n%s", body)
+	}
+}
+
+// TestAnswersCorrected: a moderator marks a thread answered, picks its
+// best answer, retitles an entry and unmarks another, from the thread's
+// page and the library's; each change is kept with who made it and
+// outlasts the library judging the threads again; members see no form,
+// and a forged or missing token changes nothing.
+func TestAnswersCorrected(t *testing.T) {
+	f := newArchiveFixture(t)
+	ctx := context.Background()
+	l, err := f.svc.List(ctx, "cop@example.org")
+	must(t, err)
+	for _, raw := range [][]byte{
+		post("c1@example.net", "Alice <alice@example.net>", "Re: How to calibrate the lathe?", "Mon, 1 Mar 2021 14:00:00 +0000",
+			"Thanks, that did it.\n", "In-Reply-To: <a1@example.net>", "References: <q1@example.net> <a1@example.net>"),
+		post("q5@example.net", "Alice <alice@example.net>", "Which oil for the mill?", "Tue, 6 Apr 2021 10:00:00 +0000",
+			"Which oil should I use for the mill's gearbox?\n"),
+		post("a5@example.net", "Mod <mod@example.net>", "Re: Which oil for the mill?", "Tue, 6 Apr 2021 11:00:00 +0000",
+			"Any ISO 68 gear oil will do.\n", "In-Reply-To: <q5@example.net>", "References: <q5@example.net>"),
+		post("a6@example.net", "Mod <mod@example.net>", "Re: Which oil for the mill?", "Tue, 6 Apr 2021 12:00:00 +0000",
+			"Or ask the maker for its own oil.\n", "In-Reply-To: <q5@example.net>", "References: <q5@example.net>"),
+	} {
+		must(t, f.svc.Archiver().Archive(ctx, l, raw, ""))
+	}
+	if _, err := archive.NewIndexer(f.svc.Store(), f.idx, slog.New(slog.NewTextHandler(io.Discard, nil))).CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	library := func(c *http.Client) string {
+		_, body, _ := get(t, c, f.ts.URL+"/l/cop@example.org/answers")
+		return body
+	}
+	thread := f.ts.URL + "/l/cop@example.org/t/" + url.PathEscape("q5@example.net")
+	edit := f.ts.URL + "/l/cop@example.org/admin/answers"
+
+	member := f.client(t)
+	f.signIn(t, member, "alice@example.net")
+	if _, body, _ := get(t, member, thread); strings.Contains(body, "Mark answered") || strings.Contains(body, "Best answer") {
+		t.Error("a member sees the moderators' forms")
+	}
+	_, body, _ := get(t, member, thread)
+	token := csrfRe.FindStringSubmatch(body)[1]
+	if status, _, _ := postForm(t, member, edit, url.Values{"csrf": {token}, "thread": {"q5@example.net"}, "action": {"mark"}}); status != 404 {
+		t.Errorf("a member's correction: %d, want 404", status)
+	}
+
+	mod := f.client(t)
+	f.signIn(t, mod, "mod@example.net")
+	_, body, _ = get(t, mod, thread)
+	if !strings.Contains(body, "Mark answered") || strings.Count(body, ">Best answer<") != 2 {
+		t.Fatalf("the moderator's thread page lacks its forms:\n%s", fragment(t, body, "<main", "</main>"))
+	}
+	token = csrfRe.FindStringSubmatch(body)[1]
+	do := func(v url.Values) int {
+		t.Helper()
+		v.Set("csrf", token)
+		status, _, _ := postForm(t, mod, edit, v)
+		return status
+	}
+	if status, _, _ := postForm(t, mod, edit, url.Values{"csrf": {"forged"}, "thread": {"q5@example.net"}, "action": {"mark"}}); status == http.StatusSeeOther {
+		t.Error("a forged token was taken")
+	}
+	if strings.Contains(library(mod), "Which oil") {
+		t.Fatal("the unconfirmed question is in the library before any correction")
+	}
+	for _, v := range []url.Values{
+		{"thread": {"q5@example.net"}, "action": {"pick"}, "value": {"a6@example.net"}},
+		{"thread": {"q1@example.net"}, "action": {"retitle"}, "value": {"Calibrating a lathe that drifts"}},
+	} {
+		if status := do(v); status != http.StatusSeeOther {
+			t.Fatalf("%v: %d", v, status)
+		}
+	}
+	for _, bad := range []url.Values{
+		{"thread": {"q5@example.net"}, "action": {"pick"}, "value": {"q5@example.net"}}, // the question itself
+		{"thread": {"q5@example.net"}, "action": {"retitle"}, "value": {strings.Repeat("x", 201)}},
+		{"thread": {"q5@example.net"}, "action": {"delete"}},
+	} {
+		if status := do(bad); status != 400 {
+			t.Errorf("%v: %d, want 400", bad, status)
+		}
+	}
+	check := func(when string) {
+		t.Helper()
+		body := library(mod)
+		if !strings.Contains(body, "Which oil for the mill?") || !strings.Contains(body, "ask the maker") || strings.Contains(body, "ISO 68") {
+			t.Errorf("%s: the picked answer is not the entry's:\n%s", when, fragment(t, body, "<main", "</main>"))
+		}
+		if !strings.Contains(body, "Calibrating a lathe that drifts") {
+			t.Errorf("%s: the retitled entry is not there", when)
+		}
+	}
+	check("after the corrections")
+
+	// Judged again from scratch (as after new rules or a reindex): the
+	// corrections hold.
+	must(t, f.svc.Store().Reindex(ctx, l.ID))
+	if _, err := f.svc.Store().DB().Exec(`DELETE FROM answers; DELETE FROM answers_state`); err != nil {
+		t.Fatal(err)
+	}
+	check("after judging again")
+
+	if status := do(url.Values{"thread": {"q1@example.net"}, "action": {"unmark"}, "back": {"answers"}}); status != http.StatusSeeOther {
+		t.Fatalf("unmark: %d", status)
+	}
+	if strings.Contains(library(mod), "lathe") {
+		t.Error("an unmarked entry is still in the library")
+	}
+	edits, err := f.svc.Store().AnswerEdits(ctx, l.ID, "q5@example.net")
+	must(t, err)
+	if len(edits) != 1 || edits[0].Actor != "web (mod@example.net)" || edits[0].Action != "pick" {
+		t.Errorf("kept corrections: %+v", edits)
 	}
 }

@@ -109,6 +109,8 @@ type Store interface {
 	AnswersUpTo(ctx context.Context, listID int64) (int64, error)
 	ArchiveThreadsAfter(ctx context.Context, listID, after int64, limit int) ([]string, int64, error)
 	PutAnswers(ctx context.Context, listID, upto int64, put []*store.Answer, gone []string) error
+	AnswerEdits(ctx context.Context, listID int64, threadID string) ([]store.AnswerEdit, error)
+	AddAnswerEdit(ctx context.Context, e store.AnswerEdit) error
 
 	CreateSession(ctx context.Context, id, addr string, expires time.Time) error
 	SessionAddress(ctx context.Context, id string) (string, error)

@@ -46,6 +46,7 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /l/{list}/admin/held/{id}", s.heldDecide)
 	mux.HandleFunc("GET /l/{list}/admin/remove/{id}", s.removeForm)
 	mux.HandleFunc("POST /l/{list}/admin/remove/{id}", s.removePost)
+	mux.HandleFunc("POST /l/{list}/admin/answers", s.answerEdit)
 	// The held queue's first addresses, which the notices already sent
 	// link to.
 	mux.HandleFunc("GET /l/{list}/held", s.heldMoved)

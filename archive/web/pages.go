@@ -235,6 +235,10 @@ type postView struct {
 	// Remove is the page that removes the post from the archive, for
 	// the list's moderators and owners; "" for everyone else.
 	Remove string
+	// Best is where a moderator makes the post its thread's best answer
+	// in the answers library (with CSRF, their form's token); "" for
+	// everyone else and for the asker's posts.
+	Best, CSRF string
 }
 
 type attachmentLink struct {
@@ -302,6 +306,9 @@ func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		pv.Depth, pv.Indent = n.Depth, min(n.Depth, 6)
+		if s.who(r).moderates(l) && n.Post != posts[0] && mailmsg.AuthorKey(n.Post.FromAddr, n.Post.FromName) != mailmsg.AuthorKey(posts[0].FromAddr, posts[0].FromName) {
+			pv.Best, pv.CSRF = answerEditPath(l), s.csrfToken(w, r)
+		}
 		pv.NewTopic = starts[n.Post.MessageID]
 		if !strings.EqualFold(mailmsg.Topic(n.Post.Subject), mailmsg.Topic(posts[0].Subject)) {
 			pv.Subject = templates.Title(n.Post.Subject)
@@ -318,6 +325,9 @@ func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) {
 		"ThreadID": id, "Path": path}
 	if rel := s.answeredBefore(ctx, l, id, posts[0]); len(rel) > 0 {
 		data["Related"] = rel
+	}
+	if s.who(r).moderates(l) {
+		data["AnswerEdit"] = answerEditPath(l)
 	}
 	if from+postsPerPage < len(tree) {
 		data["Next"] = path + "?page=" + itoa(pg+1)

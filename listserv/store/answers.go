@@ -173,3 +173,54 @@ func (s *archiveTable) PutAnswers(ctx context.Context, listID, upto int64, put [
 	}
 	return nil
 }
+
+// AnswerEdit is a moderator's correction of a library entry (0032).
+type AnswerEdit struct {
+	ListID   int64
+	ThreadID string
+	At       time.Time
+	Actor    string // who, as the web or the robot names them
+	Action   string // one of the Edit constants
+	Value    string // the post's Message-ID (EditPick), the title (EditRetitle)
+}
+
+// The corrections a moderator makes to the answers library.
+const (
+	EditMark    = "mark"    // the thread is answered, whatever the rules say
+	EditUnmark  = "unmark"  // it is not
+	EditPick    = "pick"    // this post is its best answer
+	EditRetitle = "retitle" // its entry's title
+)
+
+// MaxAnswerTitle bounds a title a moderator gives an entry.
+const MaxAnswerTitle = 200
+
+// AddAnswerEdit keeps a correction.
+func (s *archiveTable) AddAnswerEdit(ctx context.Context, e AnswerEdit) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO answer_edits (list_id, thread_id, at, actor, action, value) VALUES (?, ?, ?, ?, ?, ?)`,
+		e.ListID, e.ThreadID, e.At.Unix(), pgText(e.Actor), e.Action, pgText(e.Value))
+	if err != nil {
+		return fmt.Errorf("store: answer edit: %w", err)
+	}
+	return nil
+}
+
+// AnswerEdits returns the corrections of a thread's entry, oldest first.
+func (s *archiveTable) AnswerEdits(ctx context.Context, listID int64, threadID string) ([]AnswerEdit, error) {
+	rows, err := s.query(ctx, `SELECT at, actor, action, value FROM answer_edits WHERE list_id = ? AND thread_id = ? ORDER BY id`, listID, threadID)
+	if err != nil {
+		return nil, fmt.Errorf("store: answer edits: %w", err)
+	}
+	defer rows.Close()
+	var out []AnswerEdit
+	for rows.Next() {
+		e := AnswerEdit{ListID: listID, ThreadID: threadID}
+		var at int64
+		if err := rows.Scan(&at, &e.Actor, &e.Action, &e.Value); err != nil {
+			return nil, fmt.Errorf("store: answer edits: %w", err)
+		}
+		e.At = time.Unix(at, 0).UTC()
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

@@ -116,6 +116,7 @@ type ArchiveWriter interface {
 	PutPostFeatures(ctx context.Context, feats map[int64]*PostFeatures) error
 	PutRelated(ctx context.Context, listID int64, threadID string, rs []RelatedThread) (bool, error)
 	PutAnswers(ctx context.Context, listID, upto int64, put []*Answer, gone []string) error
+	AddAnswerEdit(ctx context.Context, e AnswerEdit) error
 	Reindex(ctx context.Context, listID int64) error
 	ListenIndexLog(ctx context.Context, log *slog.Logger, wake func()) error
 	// IntakeBusy is Spool's: the indexer gives way to a burst too.
@@ -133,6 +134,7 @@ type ArchiveReader interface {
 	Related(ctx context.Context, listID int64, threadIDs []string) (map[string][]RelatedThread, error)
 	Answers(ctx context.Context, listID int64, q AnswerQuery) ([]*Answer, error)
 	AnswersUpTo(ctx context.Context, listID int64) (int64, error)
+	AnswerEdits(ctx context.Context, listID int64, threadID string) ([]AnswerEdit, error)
 	ArchiveThreadsAfter(ctx context.Context, listID, after int64, limit int) ([]string, int64, error)
 	ArchiveThreads(ctx context.Context, listID int64, after ThreadCursor, limit int) ([]*ThreadSummary, error)
 	ArchiveThreadSummary(ctx context.Context, listID int64, threadID string) (*ThreadSummary, error)

@@ -107,6 +107,16 @@ func answersLibrary(t *testing.T, s store.Backend) {
 	if got := page(store.AnswerQuery{}); !slices.Equal(got, []string{"q1@x"}) {
 		t.Errorf("after judging again: %v", got)
 	}
+	// Corrections are kept in order, per thread and list.
+	must(t, s.AddAnswerEdit(ctx, store.AnswerEdit{ListID: l.ID, ThreadID: "q1@x", At: d0, Actor: "web (mod@example.net)", Action: store.EditUnmark}))
+	must(t, s.AddAnswerEdit(ctx, store.AnswerEdit{ListID: l.ID, ThreadID: "q1@x", At: d0.Add(time.Minute), Actor: "mail (mod@example.net)", Action: store.EditRetitle, Value: "Lathe drift \x00fixed"}))
+	must(t, s.AddAnswerEdit(ctx, store.AnswerEdit{ListID: other.ID, ThreadID: "q1@x", At: d0, Actor: "x", Action: store.EditMark}))
+	edits, err := s.AnswerEdits(ctx, l.ID, "q1@x")
+	must(t, err)
+	if len(edits) != 2 || edits[0].Action != store.EditUnmark || edits[1].Value != "Lathe drift fixed" || edits[1].Actor != "mail (mod@example.net)" ||
+		!edits[1].At.Equal(d0.Add(time.Minute)) {
+		t.Errorf("AnswerEdits: %+v", edits)
+	}
 	// Removing the answer takes the entry.
 	if n, err := s.ArchiveRemove(ctx, store.Removal{ListID: l.ID, MessageID: "a1@x", By: "test"}); err != nil || n != 1 {
 		t.Fatalf("ArchiveRemove: %d %v", n, err)
