@@ -191,7 +191,7 @@ func entry(r *learn.Reading, tp *learn.Topic, root, ans *learn.Post, l *store.Li
 	return &store.Answer{
 		ListID: l.ID, ThreadID: threadID, QuestionID: root.MessageID, AnswerID: ans.MessageID,
 		Title: title, Question: question, Gist: gist,
-		Asker: root.Author(), AnswerBy: ans.Author(), Terms: learn.KeyTerms(title, text.String(), df, skip, 5),
+		Asker: root.Author(), AnswerBy: ans.Author(), AnswerKey: ans.Who(), Terms: learn.KeyTerms(title, text.String(), df, skip, 5),
 		AskedAt: root.Date, AnsweredAt: ans.Date, Score: usefulness(r, tp, ans),
 	}, nil
 }

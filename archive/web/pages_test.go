@@ -300,7 +300,7 @@ func TestPrivateList(t *testing.T) {
 		"/l/inner@example.org/atom.xml", "/l/inner@example.org/export.mbox.gz", "/l/inner@example.org/resources",
 		"/api/l/inner@example.org/threads", "/api/l/inner@example.org/t/" + thread, "/api/m/secret1@example.net",
 		"/api/l/inner@example.org/search?q=lathe", "/l/inner@example.org/info",
-		"/l/inner@example.org/answers", "/l/inner@example.org/answers.atom", "/api/l/inner@example.org/answers",
+		"/l/inner@example.org/answers", "/l/inner@example.org/answers.atom", "/api/l/inner@example.org/answers", "/l/inner@example.org/people",
 	}
 	leaks := func(t *testing.T, c *http.Client) {
 		for _, p := range paths {

@@ -22,6 +22,7 @@ type Answer struct {
 	Gist       string // the best answer's
 	Asker      string // display names
 	AnswerBy   string
+	AnswerKey  string // who gave the answer (mailmsg.AuthorKey)
 	Terms      []string
 	AskedAt    time.Time
 	AnsweredAt time.Time
@@ -38,7 +39,7 @@ type AnswerQuery struct {
 	Limit   int
 }
 
-const answerCols = `list_id, thread_id, question_id, answer_id, title, question, gist, asker, answer_by, terms, asked_at, answered_at, score`
+const answerCols = `list_id, thread_id, question_id, answer_id, title, question, gist, asker, answer_by, answer_key, terms, asked_at, answered_at, score`
 
 // Answers returns a page of a list's library.
 func (s *archiveTable) Answers(ctx context.Context, listID int64, q AnswerQuery) ([]*Answer, error) {
@@ -77,7 +78,7 @@ func (s *archiveTable) Answers(ctx context.Context, listID int64, q AnswerQuery)
 		var terms string
 		var asked, answered int64
 		if err := rows.Scan(&a.ListID, &a.ThreadID, &a.QuestionID, &a.AnswerID, &a.Title, &a.Question, &a.Gist, &a.Asker, &a.AnswerBy,
-			&terms, &asked, &answered, &a.Score); err != nil {
+			&a.AnswerKey, &terms, &asked, &answered, &a.Score); err != nil {
 			return nil, fmt.Errorf("store: answers: %w", err)
 		}
 		for _, t := range strings.Split(strings.Trim(terms, "\n"), "\n") {
@@ -152,12 +153,13 @@ func (s *archiveTable) PutAnswers(ctx context.Context, listID, upto int64, put [
 		if len(a.Terms) > 0 {
 			terms = "\n" + strings.ToLower(strings.Join(a.Terms, "\n")) + "\n"
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO answers (`+answerCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		_, err := tx.ExecContext(ctx, `INSERT INTO answers (`+answerCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (list_id, thread_id) DO UPDATE SET question_id = excluded.question_id, answer_id = excluded.answer_id,
 			title = excluded.title, question = excluded.question, gist = excluded.gist, asker = excluded.asker, answer_by = excluded.answer_by,
+			answer_key = excluded.answer_key,
 			terms = excluded.terms, asked_at = excluded.asked_at, answered_at = excluded.answered_at, score = excluded.score`,
 			listID, a.ThreadID, a.QuestionID, a.AnswerID, pgText(a.Title), pgText(a.Question), pgText(a.Gist), pgText(a.Asker), pgText(a.AnswerBy),
-			pgText(terms), a.AskedAt.Unix(), a.AnsweredAt.Unix(), a.Score)
+			pgText(a.AnswerKey), pgText(terms), a.AskedAt.Unix(), a.AnsweredAt.Unix(), a.Score)
 		if err != nil {
 			return fmt.Errorf("store: put answers: %w", err)
 		}

@@ -3,7 +3,8 @@
 -- (its asker confirmed or thanked it, as the summaries judge), made from
 -- the thread's posts and their features (0029): the question in its own
 -- words, the best answer's gist and who gave it, key terms, dates, and a
--- usefulness score. answers_state.upto_id is the last archive id whose
+-- usefulness score; answer_key is who gave the answer as the archive
+-- tells people apart (mailmsg.AuthorKey), for "who knows what". answers_state.upto_id is the last archive id whose
 -- thread was judged: the library brings itself up to date from there. A
 -- removed post takes its thread's entry with it.
 CREATE TABLE answers (
@@ -16,6 +17,7 @@ CREATE TABLE answers (
     gist        TEXT NOT NULL,
     asker       TEXT NOT NULL,
     answer_by   TEXT NOT NULL,
+    answer_key  TEXT NOT NULL DEFAULT '',
     terms       TEXT NOT NULL,
     asked_at    BIGINT NOT NULL,
     answered_at BIGINT NOT NULL,

@@ -11,6 +11,7 @@ CREATE TABLE answers (
     gist        TEXT COLLATE "C" NOT NULL,
     asker       TEXT COLLATE "C" NOT NULL,
     answer_by   TEXT COLLATE "C" NOT NULL,
+    answer_key  TEXT COLLATE "C" NOT NULL DEFAULT '',
     terms       TEXT COLLATE "C" NOT NULL,
     asked_at    BIGINT NOT NULL,
     answered_at BIGINT NOT NULL,
