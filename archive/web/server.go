@@ -209,6 +209,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /l/{list}/answers", s.heavy(s.answersPage))
 	mux.HandleFunc("GET /l/{list}/answers.atom", s.heavy(s.answersFeed))
 	mux.HandleFunc("GET /l/{list}/people", s.heavy(s.peoplePage))
+	mux.HandleFunc("GET /l/{list}/health", s.heavy(s.healthPage))
 	mux.HandleFunc("GET /l/{list}/info", s.infoPage)
 	mux.HandleFunc("GET /l/{list}/{year}/{$}", s.monthPage)
 	mux.HandleFunc("GET /l/{list}/{year}/{month}/{$}", s.monthPage)
