@@ -16,8 +16,9 @@ const MaintainJob = "maintain"
 
 // Maintain does what is due with the passing of time: requests that nobody
 // confirmed expire, the rate limits' full buckets go, held posts nobody
-// decided expire (their authors are told), and members disabled by bounces are warned and, in the end,
-// removed. Each step is idempotent, and every node runs them: what must
+// decided expire (their authors are told), each list's owners and
+// moderators get the review of the month that ended, and members disabled
+// by bounces are warned and, in the end, removed. Each step is idempotent, and every node runs them: what must
 // happen once (a notice) is claimed in the transaction that queues it
 // (store.Jobs). The clock is the service's.
 func (s *Service) Maintain(ctx context.Context) error {
@@ -44,6 +45,11 @@ func (s *Service) maintain(ctx context.Context) error {
 		return err
 	}
 	if err := s.held.Expire(ctx); err != nil {
+		return err
+	}
+	// Each list's review of the month that ended, to its owners and
+	// moderators, once.
+	if err := s.reviews.Monthly(ctx); err != nil {
 		return err
 	}
 	return s.bounces.Rounds(ctx)

@@ -16,6 +16,7 @@ import (
 	"praxis/listserv/moderation"
 	"praxis/listserv/notice"
 	"praxis/listserv/relay"
+	"praxis/listserv/review"
 	"praxis/listserv/robot"
 	"praxis/listserv/store"
 	"praxis/templates"
@@ -66,6 +67,7 @@ type Service struct {
 	digests  *schedule.Digests
 	copies   *relay.Copies
 	archiver *archive.Archiver
+	reviews  *review.Reviews
 	pipe     *pipeline
 }
 
@@ -107,6 +109,7 @@ func (s *Service) wire(unsubKey, verpKey []byte) {
 		s.in.Screen(s.screen)
 	}
 	s.notices = notice.New(st, tpl, cfg.BaseURL, cfg.Hostname, s.now, func() { signal(s.queued) })
+	s.reviews = review.New(st, s.notices, cfg.BaseURL, s.now, log)
 	s.authors = authorship.New(cfg.DMARC, st, log, s.now)
 	s.held = moderation.New(moderation.Deps{
 		Store: st, Notices: s.notices, List: s.List, Accept: s.pipe.accept, Log: log, Now: s.now,

@@ -30,6 +30,9 @@ type Notice struct {
 	Subject  string
 	Template string // templates/mail/NAME.txt
 	Data     map[string]any
+	// Text and HTML, when Template is "", are the mail's body made
+	// already: plain text, and (optional) an HTML alternative of it.
+	Text, HTML string
 	Attach   []byte   // a message attached whole, as message/rfc822
 	Excerpt  *Excerpt // or a big one's header and first lines
 	InReply  string   // Message-ID this answers
@@ -94,7 +97,9 @@ func (s *Sender) Compose(n *Notice) ([]byte, error) {
 	data["Owner"] = inbound.Address(n.List.Address, store.KindOwner)
 	data["BaseURL"] = s.baseURL
 	var body bytes.Buffer
-	if err := s.tpl.Mail.ExecuteTemplate(&body, n.Template, data); err != nil {
+	if n.Template == "" {
+		body.WriteString(n.Text)
+	} else if err := s.tpl.Mail.ExecuteTemplate(&body, n.Template, data); err != nil {
 		return nil, fmt.Errorf("notice %s: %w", n.Template, err)
 	}
 	text := strings.ReplaceAll(strings.TrimLeft(body.String(), "\n"), "\n", "\r\n")
@@ -139,6 +144,32 @@ func (s *Sender) Compose(n *Notice) ([]byte, error) {
 	textHeader := func(h *message.Header) {
 		h.Set("Content-Transfer-Encoding", cte)
 		h.Set("Content-Type", "text/plain; charset=utf-8")
+	}
+	if n.HTML != "" && n.Attach == nil && n.Excerpt == nil {
+		// Text and HTML, the same: the reader's client shows one.
+		h.Set("Content-Type", "multipart/alternative")
+		w, err := message.CreateWriter(&out, h)
+		if err != nil {
+			return nil, err
+		}
+		html := strings.ReplaceAll(n.HTML, "\n", "\r\n")
+		for _, part := range []struct{ ctype, body string }{{"text/plain; charset=utf-8", text}, {"text/html; charset=utf-8", html}} {
+			var ph message.Header
+			ph.Set("Content-Type", part.ctype)
+			ph.Set("Content-Transfer-Encoding", TransferEncoding(part.body))
+			pw, err := w.CreatePart(ph)
+			if err != nil {
+				return nil, err
+			}
+			if _, err := pw.Write([]byte(part.body)); err != nil {
+				return nil, err
+			}
+			pw.Close()
+		}
+		if err := w.Close(); err != nil {
+			return nil, err
+		}
+		return out.Bytes(), nil
 	}
 	if n.Attach == nil && n.Excerpt == nil {
 		textHeader(&h)

@@ -50,6 +50,17 @@ func claimJob(ctx context.Context, tx *txn, c JobClaim, node string, now int64) 
 	return n == 1, nil
 }
 
+// JobClaimed tells whether c was made already (on any node): work that
+// is costly to prepare looks before it prepares.
+func (s *spoolTable) JobClaimed(ctx context.Context, c JobClaim) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM job_runs WHERE job = ? AND period = ?`, c.Job, c.Period).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("store: claimed %s %s: %w", c.Job, c.Period, err)
+	}
+	return n > 0, nil
+}
+
 // RecordJobRun notes that this process ran a pass of job, and how it
 // ended, for `praxis status`.
 func (s *spoolTable) RecordJobRun(ctx context.Context, job string, runErr error) error {
