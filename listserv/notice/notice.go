@@ -33,9 +33,9 @@ type Notice struct {
 	// Text and HTML, when Template is "", are the mail's body made
 	// already: plain text, and (optional) an HTML alternative of it.
 	Text, HTML string
-	Attach   []byte   // a message attached whole, as message/rfc822
-	Excerpt  *Excerpt // or a big one's header and first lines
-	InReply  string   // Message-ID this answers
+	Attach     []byte   // a message attached whole, as message/rfc822
+	Excerpt    *Excerpt // or a big one's header and first lines
+	InReply    string   // Message-ID this answers
 	// auto is the Auto-Submitted value (RFC 3834 §5): auto-replied for
 	// answers to a person's mail, auto-generated otherwise.
 	Auto string
