@@ -802,6 +802,24 @@ func TestBrowserAccessibility(t *testing.T) {
 	settingsOnce := request.SettingsOncePath(request.SettingsToken(key, request.SettingsGrant{Address: "alice@example.net", List: "cop@example.org",
 		Setting: "delivery", Expires: time.Now().Add(time.Hour)}))
 
+	// An answered question for the answers library, and a member who
+	// chose to be listed, for who knows what.
+	if err := f.svc.Archiver().Archive(ctx, l, post("c1@example.net", "Alice <alice@example.net>", "Re: How to calibrate the lathe?", "Mon, 1 Mar 2021 14:00:00 +0000",
+		"Thanks, that did it.\n", "In-Reply-To: <a1@example.net>", "References: <q1@example.net> <a1@example.net>"), ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := archive.NewIndexer(f.svc.Store(), f.idx, slog.New(slog.NewTextHandler(io.Discard, nil))).CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, modm, err := f.svc.Member(ctx, "cop@example.org", "mod@example.net")
+	if err != nil {
+		t.Fatal(err)
+	}
+	modm.Name, modm.Expertise, modm.Listed = "Mod", "lathes, milling machines", true
+	if err := f.svc.SetMember(ctx, listserv.Actor{Who: "test", Via: "cli"}, modm); err != nil {
+		t.Fatal(err)
+	}
+
 	thread := "/l/cop@example.org/t/" + url.PathEscape("q1@example.net")
 	pages := []struct {
 		path   string
@@ -819,6 +837,11 @@ func TestBrowserAccessibility(t *testing.T) {
 		{"/l/cop@example.org/resources", 200},
 		{"/l/cop@example.org/resources?q=nothingatall", 200},
 		{"/l/cop@example.org/info", 200},
+		{"/l/cop@example.org/answers", 200},
+		{"/l/cop@example.org/answers?q=nothingatall&year=2020&sort=date", 200},
+		{"/l/cop@example.org/answers?q=%2Alathe", 400},
+		{"/l/cop@example.org/people", 200},
+		{"/l/cop@example.org/people?q=welding", 200},
 		{"/signin", 200},
 		{"/signin?list=cop@example.org", 200},
 		{"/l/nosuch@example.org/", 404},
@@ -871,7 +894,8 @@ func TestBrowserAccessibility(t *testing.T) {
 		t.Fatalf("not signed in: %q", who)
 	}
 	check("/l/cop@example.org/ (moderator)")
-	for _, p := range []string{"/", "/l/cop@example.org/admin/held", "/l/cop@example.org/admin/held/" + strconv.FormatInt(m.ID, 10), "/settings", thread} {
+	for _, p := range []string{"/", "/l/cop@example.org/admin/held", "/l/cop@example.org/admin/held/" + strconv.FormatInt(m.ID, 10), "/settings",
+		"/l/cop@example.org/answers", "/l/cop@example.org/health", thread} {
 		if st := b.Open(origin + p); st != 200 {
 			t.Errorf("%s signed in: status %d", p, st)
 		}
