@@ -11,14 +11,17 @@ import (
 	"time"
 
 	"praxis/archive/answers"
+	"praxis/archive/index"
+	"praxis/archive/query"
 	"praxis/listserv/store"
 )
 
 // answersPerPage is a page of the answers library.
 const answersPerPage = 20
 
-// searchThreads bounds the posts a library search reads from the index.
-const searchThreads = 1000
+// searchThreads bounds the posts a library search reads from the index:
+// the most relevant.
+const searchThreads = 300
 
 // answerQuery is what a reader asked of a library: a search in the
 // archive's query language, a key term, a year, the order, a page.
@@ -96,7 +99,7 @@ func (s *Server) library(ctx context.Context, r *http.Request, l *store.List, q 
 	}
 	aq := store.AnswerQuery{Term: q.Term, Year: q.Year, ByDate: q.ByDate, Offset: (q.Page - 1) * size, Limit: size + 1}
 	if q.Q != "" {
-		res, err := s.search(r, l, searchRequest{Q: q.Q}, searchThreads, false)
+		res, err := s.threadsMatching(ctx, l, q.Q)
 		if err != nil {
 			return nil, false, err
 		}
@@ -321,4 +324,24 @@ func (s *Server) answerEdit(w http.ResponseWriter, r *http.Request) {
 		back = listPath(l.Address) + "answers"
 	}
 	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+// threadsMatching runs a library search: the query over the list's posts,
+// the most relevant first, for their threads alone (no snippet, no
+// facet), within the searches' deadline.
+func (s *Server) threadsMatching(ctx context.Context, l *store.List, q string) (*index.Result, error) {
+	if s.cfg.Index == nil {
+		return nil, errNoIndex
+	}
+	parsed, err := query.Parse(q, query.Options{})
+	if err != nil {
+		return nil, err
+	}
+	timeout := s.cfg.SearchTimeout
+	if timeout <= 0 {
+		timeout = defaultSearchTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	return s.cfg.Index.SearchContext(ctx, query.Scoped(parsed, l.Address), index.SearchOptions{Size: searchThreads})
 }

@@ -9,13 +9,16 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"praxis/archive"
+	"praxis/archive/health"
 	"praxis/archive/index"
 	"praxis/archive/learn"
 	"praxis/archive/mbox"
@@ -139,7 +142,108 @@ func benchArchive(ctx context.Context, h Harness, cfg *config.Config, p Params, 
 	if err := benchRelated(ctx, svc, idx, l, res, progress); err != nil {
 		return err
 	}
+	if err := benchAnswers(ctx, h, svc, idx, l, res, progress); err != nil {
+		return err
+	}
+	if err := benchHealth(ctx, svc, l, res, progress); err != nil {
+		return err
+	}
 	return benchSummary(ctx, svc, l, res, progress)
+}
+
+// answersClients and answersRequests shape the answers library's load.
+const (
+	answersClients  = 16
+	answersRequests = 40 // per client
+)
+
+// benchAnswers times the answers library's page over HTTP: the library
+// is made first (one request, as serve's first visitor makes it), then
+// 16 clients ask for pages at once: orders, years, key terms, searches.
+func benchAnswers(ctx context.Context, h Harness, svc *listserv.Service, idx *index.Index, l *listserv.List, res *Result, progress Progress) error {
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	// Sixteen people, not one: each client comes through a trusted proxy
+	// as an address of its own, as a reverse proxy would present them
+	// (one address's requests wait their turn behind each other).
+	ws := web.New(web.Config{Addr: "127.0.0.1:0", Index: idx, TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}},
+		h.WebDeps(svc), svc.Templates(), quiet)
+	if err := ws.Listen(); err != nil {
+		return err
+	}
+	go ws.Serve()
+	defer ws.Shutdown(context.Background())
+	base := "http://" + ws.Addr().String() + "/l/" + url.PathEscape(l.Address) + "/answers"
+	client := &http.Client{Timeout: 60 * time.Second}
+	fetchAs := func(c int, u string) error {
+		req, err := http.NewRequest(http.MethodGet, u, nil)
+		if err != nil {
+			return err
+		}
+		req.Header.Set("X-Forwarded-For", fmt.Sprintf("192.0.2.%d", c+1))
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("bench: answers page %s: %s", u, resp.Status)
+		}
+		return nil
+	}
+	t0 := time.Now()
+	if err := fetchAs(0, base); err != nil {
+		return err
+	}
+	progress("answers: the library made in %s", time.Since(t0).Round(time.Millisecond))
+	queries := []string{"", "?sort=date", "?page=2", "?year=2021", "?q=overflow", "?q=b210", "?term=uhd", "?q=rfnoc&sort=date"}
+	var mu sync.Mutex
+	var took []time.Duration
+	var firstErr error
+	var wg sync.WaitGroup
+	for c := range answersClients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range answersRequests {
+				q := queries[(c+i)%len(queries)]
+				t := time.Now()
+				err := fetchAs(c, base+q)
+				d := time.Since(t)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				took = append(took, d)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	_, p99 := percentiles(took)
+	res.AnswersP99Ms = &p99
+	progress("answers: p99 %.1f ms over %d pages, %d clients", p99, len(took), answersClients)
+	return nil
+}
+
+// benchHealth times the community's review of the whole archive.
+func benchHealth(ctx context.Context, svc *listserv.Service, l *listserv.List, res *Result, progress Progress) error {
+	members, err := svc.Store().Members(ctx, l.ID)
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	months, err := health.Review(ctx, svc.Store(), l.ID, members, time.Now())
+	if err != nil {
+		return err
+	}
+	ms := float64(time.Since(t0).Microseconds()) / 1000
+	res.HealthMs = &ms
+	progress("health: %d months reviewed in %.0f ms", len(months), ms)
+	return nil
 }
 
 // relatedQuestions is how many questions benchRelated asks for.

@@ -60,6 +60,12 @@ type Result struct {
 	// question (archive/related), over up to 200 of the corpus's last
 	// thread-opening posts.
 	RelatedMs *float64 `json:"related_ms"`
+	// AnswersP99Ms is the answers library's page over HTTP, p99, with
+	// 16 clients at once (the library made beforehand, as serve keeps
+	// it); HealthMs the community's review of the whole archive, month by
+	// month (what /l/LIST/health and the monthly mail compute).
+	AnswersP99Ms *float64 `json:"answers_p99_ms"`
+	HealthMs     *float64 `json:"health_ms"`
 	// The summary's judgements against the evaluation set's weeks kept
 	// apart (digest.EvaluateKeptApart); null unless the corpus is the
 	// usrp-users archive the set labels.

@@ -37,6 +37,12 @@ func WriteText(w io.Writer, res *Result) {
 		fmt.Fprintf(w, "idle:     %8.1f MB peak RSS of serve with %d IMAP clients idling on the archive (%d posts); %d of them told of a new post within a second, %d at all (the last after %.0f ms)\n",
 			*res.IMAPIdleRSSMB, res.IMAPIdleClients, res.ArchiveMessages, *res.IMAPIdleNotified, *res.IMAPIdleReached, *res.IMAPIdleSlowestMs)
 	}
+	if res.AnswersP99Ms != nil {
+		fmt.Fprintf(w, "answers:  %8.1f ms p99 (the answers library's page, 16 clients)\n", *res.AnswersP99Ms)
+	}
+	if res.HealthMs != nil {
+		fmt.Fprintf(w, "health:   %8.0f ms (the review of the whole archive, month by month)\n", *res.HealthMs)
+	}
 	if res.RelatedMs != nil {
 		fmt.Fprintf(w, "related:  %8.1f ms p99 (related threads for one new question)\n", *res.RelatedMs)
 	}
