@@ -141,7 +141,22 @@ func (s *Server) apiThread(w http.ResponseWriter, r *http.Request) {
 	for _, n := range archive.Tree(posts) {
 		out = append(out, s.apiPost(r, l, n.Post, n.Depth))
 	}
-	s.json(w, http.StatusOK, map[string]any{"thread_id": posts[0].ThreadID, "messages": out})
+	// The list's earlier answered threads that asked the same, as the
+	// thread's page shows them ("Answered before").
+	related := []apiRelated{}
+	for _, rt := range s.answeredBefore(r.Context(), l, posts[0].ThreadID, posts[0]) {
+		related = append(related, apiRelated{ThreadID: rt.ThreadID, Subject: rt.Subject, Date: rt.Date.UTC().Format(time.RFC3339), Posts: rt.Posts,
+			URL: s.absolute(threadPath(l.Address, rt.ThreadID))})
+	}
+	s.json(w, http.StatusOK, map[string]any{"thread_id": posts[0].ThreadID, "messages": out, "answered_before": related})
+}
+
+type apiRelated struct {
+	ThreadID string `json:"thread_id"`
+	Subject  string `json:"subject"`
+	Date     string `json:"date"`
+	Posts    int    `json:"posts"`
+	URL      string `json:"url"`
 }
 
 func (s *Server) apiMessage(w http.ResponseWriter, r *http.Request) {

@@ -46,6 +46,11 @@ func TestThreadAnsweredBefore(t *testing.T) {
 			t.Error("a public page shows the private list's thread")
 		}
 	}
+	// The JSON API says the same.
+	_, body, _ := get(t, c, f.ts.URL+"/api/l/cop@example.org/t/"+url.PathEscape("q9@example.net"))
+	if !strings.Contains(body, `"answered_before":[{"thread_id":"q1@example.net"`) || strings.Contains(body, "s1@example.net") {
+		t.Errorf("the thread's JSON: %s", body)
+	}
 	kept, err := f.svc.Store().Related(ctx, mustList(t, f, "cop@example.org").ID, []string{"q9@example.net"})
 	must(t, err)
 	if len(kept["q9@example.net"]) != 1 {
@@ -63,7 +68,7 @@ func TestThreadAnsweredBefore(t *testing.T) {
 	if _, err := archive.NewIndexer(f.svc.Store(), f.idx, slog.New(slog.NewTextHandler(io.Discard, nil))).CatchUp(ctx); err != nil {
 		t.Fatal(err)
 	}
-	_, body, _ := get(t, c, f.ts.URL+"/l/inner@example.org/t/"+url.PathEscape("s9@example.net"))
+	_, body, _ = get(t, c, f.ts.URL+"/l/inner@example.org/t/"+url.PathEscape("s9@example.net"))
 	if !strings.Contains(body, "/l/inner@example.org/t/s1@example.net") || strings.Contains(body, "/l/cop@example.org/t/") {
 		t.Errorf("the private question's page:\n%s", fragment(t, body, "<main", "</main>"))
 	}
