@@ -60,6 +60,10 @@ func Features(p *store.ArchivedPost, raw []byte) *store.PostFeatures {
 	return &store.PostFeatures{Version: learn.FeaturesVersion, Own: own, Terms: terms, Flags: int64(learn.Judge(lp))}
 }
 
+// MessageIDs are the <ids> of a field (In-Reply-To, References), as the
+// archive reads them.
+func MessageIDs(field string) []string { return msgIDs(field) }
+
 // msgIDs pulls the <ids> out of a field, ignoring the comments and stray
 // words some clients put there.
 func msgIDs(v string) []string {

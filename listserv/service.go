@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"praxis/archive"
+	"praxis/archive/answers"
 	"praxis/listserv/authorship"
 	"praxis/listserv/bounce"
 	"praxis/listserv/digest/schedule"
@@ -120,6 +121,7 @@ func (s *Service) wire(unsubKey, verpKey []byte) {
 	s.robot, s.subs = robot.New(robot.Deps{
 		Store: st, Notices: s.notices, Authors: s.authors, Held: s.held, Templates: tpl,
 		List: s.List, BaseURL: cfg.BaseURL, Log: log, Now: s.now,
+		Answers: answers.Library{Store: st},
 	})
 	s.oneclick = robot.NewOneClick(unsubKey, cfg.BaseURL, log, func(ctx context.Context, list, addr string) error {
 		// The member's own act, by the link in the List-Unsubscribe

@@ -230,3 +230,67 @@ func usefulness(r *learn.Reading, tp *learn.Topic, ans *learn.Post) float64 {
 	}
 	return 1 + float64(len(followers)) + math.Log2(float64(len(people)))
 }
+
+// Corrector is what a correction writes besides what judging reads.
+type Corrector interface {
+	Store
+	AddAnswerEdit(ctx context.Context, e store.AnswerEdit) error
+	ArchiveByMessageID(ctx context.Context, listID int64, messageID string) ([]*store.ArchivedPost, error)
+}
+
+// Correct keeps a moderator's correction of a thread's entry and judges
+// the thread again at once; it returns the entry as it now stands (nil:
+// not in the library).
+func Correct(ctx context.Context, st Corrector, l *store.List, e store.AnswerEdit) (*store.Answer, error) {
+	e.ListID = l.ID
+	if err := st.AddAnswerEdit(ctx, e); err != nil {
+		return nil, err
+	}
+	a, err := Judge(ctx, st, l, e.ThreadID)
+	if err != nil {
+		return nil, err
+	}
+	var put []*store.Answer
+	var gone []string
+	if a != nil {
+		put = append(put, a)
+	} else {
+		gone = append(gone, e.ThreadID)
+	}
+	return a, st.PutAnswers(ctx, l.ID, 0, put, gone)
+}
+
+// Library is the answers library as the robot reaches it: a moderator's
+// `solved`, mailed in reply to a post of the thread.
+type Library struct{ Store Corrector }
+
+// Solved marks the thread of the post with messageID answered, the post
+// itself its best answer when it is a reply by someone other than the
+// asker, and says what it did.
+func (lib Library) Solved(ctx context.Context, l *store.List, by, messageID string, at time.Time) (string, error) {
+	posts, err := lib.Store.ArchiveByMessageID(ctx, l.ID, messageID)
+	if err != nil {
+		return "", err
+	}
+	if len(posts) == 0 {
+		return "solved: <" + messageID + "> is not in the archive of " + l.Address + ": reply to a post of the thread.", nil
+	}
+	p := posts[0]
+	thread, err := lib.Store.ArchiveThread(ctx, l.ID, p.ThreadID)
+	if err != nil || len(thread) == 0 {
+		return "", err
+	}
+	edit := store.AnswerEdit{ThreadID: p.ThreadID, At: at, Actor: by, Action: store.EditMark}
+	root := thread[0]
+	if p.ID != root.ID && mailmsg.AuthorKey(p.FromAddr, p.FromName) != mailmsg.AuthorKey(root.FromAddr, root.FromName) {
+		edit.Action, edit.Value = store.EditPick, p.MessageID
+	}
+	a, err := Correct(ctx, lib.Store, l, edit)
+	if err != nil {
+		return "", err
+	}
+	if a == nil {
+		return "The thread \"" + learn.CleanSubject(root.Subject) + "\" is marked answered, but has no reply by someone other than its asker to show.", nil
+	}
+	return "The thread \"" + a.Title + "\" is in the answers library, with " + a.AnswerBy + "'s answer.", nil
+}

@@ -56,6 +56,14 @@ type Deps struct {
 	BaseURL string
 	Log     *slog.Logger
 	Now     func() time.Time
+	// Answers is the answers library, for a moderator's `solved`; nil:
+	// the command is not known.
+	Answers Library
+}
+
+// Library marks a thread answered in the answers library (archive/answers).
+type Library interface {
+	Solved(ctx context.Context, l *store.List, by, messageID string, at time.Time) (string, error)
 }
 
 // Outcome is what a request led to (request.Outcome).

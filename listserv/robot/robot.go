@@ -6,14 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"praxis/listserv/inbound"
-	"praxis/listserv/notice"
-	"praxis/listserv/request"
 	"slices"
 	"strings"
 
 	"github.com/emersion/go-message/textproto"
 
+	"praxis/archive"
+	"praxis/listserv/inbound"
+	"praxis/listserv/mailmsg"
+	"praxis/listserv/notice"
+	"praxis/listserv/request"
 	"praxis/listserv/store"
 )
 
@@ -101,10 +103,24 @@ func (s *Robot) runCommands(ctx context.Context, l *store.List, m *store.Message
 	var done []commandResult
 	var unprocessed, ignored []string
 	stopped := false
+	// `solved` names the thread the mail replies to: its parent's
+	// Message-ID goes on the line, which a confirmation keeps.
+	parent := ""
+	if h, _ := mailmsg.ReadHeader(m.Raw); h.Has("In-Reply-To") || h.Has("References") {
+		if refs := archive.MessageIDs(h.Get("In-Reply-To")); len(refs) > 0 {
+			parent = refs[0]
+		} else if refs := archive.MessageIDs(h.Get("References")); len(refs) > 0 {
+			parent = refs[len(refs)-1]
+		}
+	}
 	run := func(line string, fromSubject bool) error {
 		fields := strings.Fields(line)
 		if len(fields) == 0 {
 			return nil
+		}
+		if strings.EqualFold(fields[0], "solved") && len(fields) == 1 && parent != "" {
+			fields = append(fields, "<"+parent+">")
+			line = strings.Join(fields, " ")
 		}
 		if stopped {
 			ignored = append(ignored, line)
@@ -192,7 +208,7 @@ func (s *Robot) command(ctx context.Context, l *store.List, sender, name string,
 	word := strings.ToLower(fields[0])
 	args := fields[1:]
 	verified := proof.proven
-	if !verified && (word == "who" || word == "set") {
+	if !verified && (word == "who" || word == "set" || word == "solved" && s.d.Answers != nil) {
 		out, err := s.confirmCommand(ctx, l, sender, name, strings.Join(fields, " "), proof.why)
 		return out.Message, true, err
 	}
@@ -213,10 +229,33 @@ func (s *Robot) command(ctx context.Context, l *store.List, sender, name string,
 		return s.who(ctx, l, sender)
 	case "set":
 		return s.set(ctx, l, sender, args)
+	case "solved":
+		if s.d.Answers == nil {
+			return "", false, nil
+		}
+		return s.solved(ctx, l, sender, args)
 	case "end", "stop", "thanks":
 		return "", true, nil
 	}
 	return "", false, nil
+}
+
+// solved marks, for a moderator, the thread of the post the command mail
+// replied to (its Message-ID, which runCommands adds to the line) as
+// answered in the answers library.
+func (s *Robot) solved(ctx context.Context, l *store.List, sender string, args []string) (string, bool, error) {
+	m, err := s.d.Store.Member(ctx, l.ID, sender)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return "", true, err
+	}
+	if m == nil || (m.Role != store.RoleModerator && m.Role != store.RoleOwner) {
+		return "solved is for the moderators of " + l.Address + ".", true, nil
+	}
+	if len(args) == 0 {
+		return "solved: send it in reply to a post of the thread (the reply names the thread).", true, nil
+	}
+	out, err := s.d.Answers.Solved(ctx, l, "mail ("+sender+")", strings.Trim(args[0], "<>"), s.d.Now())
+	return out, true, err
 }
 
 func (s *Robot) helpText(l *store.List) string {
