@@ -299,22 +299,7 @@ func (s *Server) answerEdit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	by := "web (" + s.who(r).Address + ")"
-	if err := s.st.AddAnswerEdit(ctx, store.AnswerEdit{ListID: l.ID, ThreadID: thread, At: time.Now(), Actor: by, Action: action, Value: value}); err != nil {
-		s.fail(w, r, "answers", err)
-		return
-	}
-	a, err := answers.Judge(ctx, s.st, l, thread)
-	if err == nil {
-		var put []*store.Answer
-		var gone []string
-		if a != nil {
-			put = append(put, a)
-		} else {
-			gone = append(gone, thread)
-		}
-		err = s.st.PutAnswers(ctx, l.ID, 0, put, gone)
-	}
-	if err != nil {
+	if _, err := answers.Correct(ctx, s.st, l, store.AnswerEdit{ThreadID: thread, At: time.Now(), Actor: by, Action: action, Value: value}); err != nil {
 		s.fail(w, r, "answers", err)
 		return
 	}

@@ -111,6 +111,7 @@ type Store interface {
 	PutAnswers(ctx context.Context, listID, upto int64, put []*store.Answer, gone []string) error
 	AnswerEdits(ctx context.Context, listID int64, threadID string) ([]store.AnswerEdit, error)
 	AddAnswerEdit(ctx context.Context, e store.AnswerEdit) error
+	ArchiveByMessageID(ctx context.Context, listID int64, messageID string) ([]*store.ArchivedPost, error)
 
 	CreateSession(ctx context.Context, id, addr string, expires time.Time) error
 	SessionAddress(ctx context.Context, id string) (string, error)
