@@ -2,73 +2,14 @@ package answers_test
 
 import (
 	"context"
-	"errors"
-	"io"
-	"io/fs"
-	"os"
 	"strings"
 	"testing"
-	"time"
 
-	"praxis/archive"
 	"praxis/archive/answers"
-	"praxis/archive/mbox"
+	"praxis/archive/usrptest"
 	"praxis/listserv/mailmsg"
 	"praxis/listserv/store"
 )
-
-const usrpPath = "../../../shared/corpora/usrp-users-archive/usrp-users-2020-07_2021-12.mbox"
-
-func usrpStore(t *testing.T) (*store.Store, *store.List) {
-	t.Helper()
-	f, err := os.Open(usrpPath)
-	if errors.Is(err, fs.ErrNotExist) {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("corpus %s not present (CI=true makes this a failure)", usrpPath)
-		}
-		t.Skipf("corpus %s not present", usrpPath)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	ctx := context.Background()
-	st, err := store.Open(ctx, t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	l := store.NewList("usrp-users@lists.ettus.com", "USRP-users")
-	if err := st.CreateList(ctx, l); err != nil {
-		t.Fatal(err)
-	}
-	r, err := mbox.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	arch := archive.NewArchiver(st, func() time.Time { return time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC) })
-	var raws [][]byte
-	flush := func() {
-		if _, _, err := arch.ArchiveMany(ctx, l, raws); err != nil {
-			t.Fatal(err)
-		}
-		raws = raws[:0]
-	}
-	for {
-		m, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if raws = append(raws, m.Raw); len(raws) == 500 {
-			flush()
-		}
-	}
-	flush()
-	return st, l
-}
 
 // TestLibraryUSRP: the library of the usrp archive holds the threads whose
 // question got an accepted answer: every entry's thread has a reply after
@@ -76,7 +17,7 @@ func usrpStore(t *testing.T) (*store.Store, *store.List) {
 // dated after the question; judging again from where it stands changes
 // nothing.
 func TestLibraryUSRP(t *testing.T) {
-	st, l := usrpStore(t)
+	st, l := usrptest.Store(t)
 	ctx := context.Background()
 	judged, err := answers.Update(ctx, st, l)
 	if err != nil {

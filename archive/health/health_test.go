@@ -2,74 +2,16 @@ package health_test
 
 import (
 	"context"
-	"errors"
-	"io"
-	"io/fs"
-	"os"
 	"sort"
 	"testing"
 	"time"
 
-	"praxis/archive"
 	"praxis/archive/health"
 	"praxis/archive/learn"
-	"praxis/archive/mbox"
+	"praxis/archive/usrptest"
 	"praxis/listserv/mailmsg"
 	"praxis/listserv/store"
 )
-
-const usrpPath = "../../../shared/corpora/usrp-users-archive/usrp-users-2020-07_2021-12.mbox"
-
-func usrpStore(t *testing.T) (*store.Store, *store.List) {
-	t.Helper()
-	f, err := os.Open(usrpPath)
-	if errors.Is(err, fs.ErrNotExist) {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("corpus %s not present (CI=true makes this a failure)", usrpPath)
-		}
-		t.Skipf("corpus %s not present", usrpPath)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	ctx := context.Background()
-	st, err := store.Open(ctx, t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	l := store.NewList("usrp-users@lists.ettus.com", "USRP-users")
-	if err := st.CreateList(ctx, l); err != nil {
-		t.Fatal(err)
-	}
-	r, err := mbox.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	arch := archive.NewArchiver(st, func() time.Time { return time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC) })
-	var raws [][]byte
-	flush := func() {
-		if _, _, err := arch.ArchiveMany(ctx, l, raws); err != nil {
-			t.Fatal(err)
-		}
-		raws = raws[:0]
-	}
-	for {
-		m, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if raws = append(raws, m.Raw); len(raws) == 500 {
-			flush()
-		}
-	}
-	flush()
-	return st, l
-}
 
 // TestReviewAgreesWithTheRows: for two months of the usrp archive, the
 // review's figures agree with the same figures counted here, another
@@ -77,7 +19,7 @@ func usrpStore(t *testing.T) (*store.Store, *store.List) {
 // questions from each thread read whole, first answers, newcomers and
 // their second posts.
 func TestReviewAgreesWithTheRows(t *testing.T) {
-	st, l := usrpStore(t)
+	st, l := usrptest.Store(t)
 	ctx := context.Background()
 	until := time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC)
 	months, err := health.Review(ctx, st, l.ID, nil, until)

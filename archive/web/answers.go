@@ -12,7 +12,6 @@ import (
 
 	"praxis/archive/answers"
 	"praxis/archive/index"
-	"praxis/archive/query"
 	"praxis/listserv/store"
 )
 
@@ -99,7 +98,9 @@ func (s *Server) library(ctx context.Context, r *http.Request, l *store.List, q 
 	}
 	aq := store.AnswerQuery{Term: q.Term, Year: q.Year, ByDate: q.ByDate, Offset: (q.Page - 1) * size, Limit: size + 1}
 	if q.Q != "" {
-		res, err := s.threadsMatching(ctx, l, q.Q)
+		// The most relevant posts, for their threads alone (no snippet,
+		// no facet).
+		res, err := s.searchList(ctx, l, q.Q, index.SearchOptions{Size: searchThreads})
 		if err != nil {
 			return nil, false, err
 		}
@@ -309,24 +310,4 @@ func (s *Server) answerEdit(w http.ResponseWriter, r *http.Request) {
 		back = listPath(l.Address) + "answers"
 	}
 	http.Redirect(w, r, back, http.StatusSeeOther)
-}
-
-// threadsMatching runs a library search: the query over the list's posts,
-// the most relevant first, for their threads alone (no snippet, no
-// facet), within the searches' deadline.
-func (s *Server) threadsMatching(ctx context.Context, l *store.List, q string) (*index.Result, error) {
-	if s.cfg.Index == nil {
-		return nil, errNoIndex
-	}
-	parsed, err := query.Parse(q, query.Options{})
-	if err != nil {
-		return nil, err
-	}
-	timeout := s.cfg.SearchTimeout
-	if timeout <= 0 {
-		timeout = defaultSearchTimeout
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	return s.cfg.Index.SearchContext(ctx, query.Scoped(parsed, l.Address), index.SearchOptions{Size: searchThreads})
 }

@@ -44,11 +44,18 @@ const defaultSearchTimeout = 5 * time.Second
 // search runs a search on one list, within the search deadline. A query
 // in error comes back as a *query.Error, which the page shows as it is.
 func (s *Server) search(r *http.Request, l *store.List, sr searchRequest, size int, facets bool) (*index.Result, error) {
-	ctx := r.Context()
+	return s.searchList(r.Context(), l, sr.Q, index.SearchOptions{
+		Size: size, Newest: sr.Newest, After: sr.After, Highlight: true, Facets: facets,
+		HideAddresses: !s.who(r).seesAddresses(l)})
+}
+
+// searchList runs the query q over l's posts with the options o, within
+// the search deadline.
+func (s *Server) searchList(ctx context.Context, l *store.List, q string, o index.SearchOptions) (*index.Result, error) {
 	if s.cfg.Index == nil {
 		return nil, errNoIndex
 	}
-	parsed, err := query.Parse(sr.Q, query.Options{})
+	parsed, err := query.Parse(q, query.Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -58,9 +65,7 @@ func (s *Server) search(r *http.Request, l *store.List, sr searchRequest, size i
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	return s.cfg.Index.SearchContext(ctx, query.Scoped(parsed, l.Address), index.SearchOptions{
-		Size: size, Newest: sr.Newest, After: sr.After, Highlight: true, Facets: facets,
-		HideAddresses: !s.who(r).seesAddresses(l)})
+	return s.cfg.Index.SearchContext(ctx, query.Scoped(parsed, l.Address), o)
 }
 
 // searchFailure is the status and message a failed search answers with:
