@@ -12,6 +12,7 @@ import (
 
 	"praxis/archive/answers"
 	"praxis/archive/index"
+	"praxis/listserv/mailmsg"
 	"praxis/listserv/store"
 )
 
@@ -116,6 +117,14 @@ func (s *Server) library(ctx context.Context, r *http.Request, l *store.List, q 
 	as, err := s.st.Answers(ctx, l.ID, aq)
 	if err != nil {
 		return nil, false, err
+	}
+	if !s.who(r).seesAddresses(l) {
+		// What posts said is shown as their pages show it: without
+		// addresses to a visitor.
+		for _, a := range as {
+			a.Title, a.Question, a.Gist = mailmsg.HideAddresses(a.Title), mailmsg.HideAddresses(a.Question), mailmsg.HideAddresses(a.Gist)
+			a.Asker, a.AnswerBy = mailmsg.HideAddresses(a.Asker), mailmsg.HideAddresses(a.AnswerBy)
+		}
 	}
 	more := len(as) > size
 	if more {

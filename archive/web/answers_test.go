@@ -30,6 +30,13 @@ func TestAnswersLibrary(t *testing.T) {
 			"Which oil should I use for the mill's gearbox?\n"),
 		post("a5@example.net", "Mod <mod@example.net>", "Re: Which oil for the mill?", "Tue, 6 Apr 2021 11:00:00 +0000",
 			"Any ISO 68 gear oil will do.\n", "In-Reply-To: <q5@example.net>", "References: <q5@example.net>"),
+		// An answer that names an address: shown to members only.
+		post("q6@example.net", "Alice <alice@example.net>", "Where is the lathe manual?", "Wed, 7 Apr 2021 10:00:00 +0000",
+			"Where can I get the manual of the old lathe?\n"),
+		post("a6@example.net", "Mod <mod@example.net>", "Re: Where is the lathe manual?", "Wed, 7 Apr 2021 11:00:00 +0000",
+			"Write to keeper@manuals.example, who scans the old lathe manuals for members.\n", "In-Reply-To: <q6@example.net>", "References: <q6@example.net>"),
+		post("c6@example.net", "Alice <alice@example.net>", "Re: Where is the lathe manual?", "Wed, 7 Apr 2021 15:00:00 +0000",
+			"Thanks, that did it: the manual came today.\n", "In-Reply-To: <a6@example.net>", "References: <q6@example.net> <a6@example.net>"),
 	} {
 		must(t, f.svc.Archiver().Archive(ctx, l, raw, ""))
 	}
@@ -46,6 +53,9 @@ func TestAnswersLibrary(t *testing.T) {
 	if strings.Contains(body, "Which oil") {
 		t.Error("a question nobody confirmed is in the library")
 	}
+	if !strings.Contains(body, "Where is the lathe manual?") || strings.Contains(body, "keeper@manuals.example") {
+		t.Errorf("the library shows a visitor an address, or misses the entry:\n%s", fragment(t, body, "<main", "</main>"))
+	}
 	for q, want := range map[string]bool{"?q=gib": true, "?q=gearbox": false, "?q=s:lathe": true, "?year=2021": true, "?year=2020": false,
 		"?term=lathe": true, "?term=oil": false, "?sort=date": true} {
 		_, body, _ := get(t, c, base+q)
@@ -56,13 +66,24 @@ func TestAnswersLibrary(t *testing.T) {
 	if status, body, _ := get(t, c, base+"?q=%22unclosed"); status != 400 || !strings.Contains(body, "role=\"alert\"") {
 		t.Errorf("a bad query: %d", status)
 	}
-	_, body, _ = get(t, c, f.ts.URL+"/api/l/cop@example.org/answers")
+	_, body, _ = get(t, c, f.ts.URL+"/api/l/cop@example.org/answers?q=gib")
 	var api struct {
 		Answers []apiAnswer `json:"answers"`
 	}
 	if err := json.Unmarshal([]byte(body), &api); err != nil || len(api.Answers) != 1 || api.Answers[0].AnswerBy != "Mod" ||
 		api.Answers[0].ThreadID != "q1@example.net" || !strings.Contains(api.Answers[0].Gist, "gib") {
 		t.Errorf("the JSON: %v %s", err, body)
+	}
+	if _, body, _ = get(t, c, f.ts.URL+"/api/l/cop@example.org/answers"); strings.Contains(body, "keeper@manuals.example") {
+		t.Error("the JSON shows a visitor an address")
+	}
+	if _, body, _ = get(t, c, base+".atom"); strings.Contains(body, "keeper@manuals.example") {
+		t.Error("the feed shows a visitor an address")
+	}
+	member := f.client(t)
+	f.signIn(t, member, "alice@example.net")
+	if _, body, _ = get(t, member, base); !strings.Contains(body, "keeper@manuals.example") {
+		t.Error("a member signed in does not see the address the answer gave")
 	}
 	_, body, _ = get(t, c, base+".atom")
 	if !strings.Contains(body, "<feed") || !strings.Contains(body, "How to calibrate the lathe?") {

@@ -144,7 +144,11 @@ func (s *Server) apiThread(w http.ResponseWriter, r *http.Request) {
 	// The list's earlier answered threads that asked the same, as the
 	// thread's page shows them ("Answered before").
 	related := []apiRelated{}
+	hide := !s.who(r).seesAddresses(l)
 	for _, rt := range s.answeredBefore(r.Context(), l, posts[0].ThreadID, posts[0]) {
+		if hide {
+			rt.Subject = mailmsg.HideAddresses(rt.Subject)
+		}
 		related = append(related, apiRelated{ThreadID: rt.ThreadID, Subject: rt.Subject, Date: rt.Date.UTC().Format(time.RFC3339), Posts: rt.Posts,
 			URL: s.absolute(threadPath(l.Address, rt.ThreadID))})
 	}

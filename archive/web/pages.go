@@ -324,6 +324,11 @@ func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) {
 	data := map[string]any{"PrevThread": prev, "NextThread": next, "Title": templates.Title(posts[0].Subject), "List": l, "Posts": views, "Count": len(posts),
 		"ThreadID": id, "Path": path}
 	if rel := s.answeredBefore(ctx, l, id, posts[0]); len(rel) > 0 {
+		if !s.who(r).seesAddresses(l) {
+			for i := range rel {
+				rel[i].Subject = mailmsg.HideAddresses(rel[i].Subject)
+			}
+		}
 		data["Related"] = rel
 	}
 	if s.who(r).moderates(l) {
