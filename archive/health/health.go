@@ -108,14 +108,6 @@ func Review(ctx context.Context, st Store, listID int64, members []*store.Member
 	if len(posts) == 0 {
 		return nil, nil
 	}
-	ids := make([]int64, len(posts))
-	for i, p := range posts {
-		ids[i] = p.ID
-	}
-	feats, err := st.PostFeatures(ctx, ids, false)
-	if err != nil {
-		return nil, fmt.Errorf("health: %w", err)
-	}
 	first := monthOf(posts[0].Date)
 	var months []Month
 	for m := first; m.Before(until); m = m.AddDate(0, 1, 0) {
@@ -142,9 +134,6 @@ func Review(ctx context.Context, st Store, listID int64, members []*store.Member
 		names[key] = learn.DisplayName(mailmsg.Demunged(p.FromName), p.FromAddr)
 		months[i].Posts++
 		active[i][key] = true
-		if f := feats[p.ID]; f != nil {
-			df.AddTerms(f.Terms)
-		}
 		if t0, ok := firstPost[key]; !ok {
 			firstPost[key] = p.Date
 			months[i].Newcomers++
@@ -164,7 +153,20 @@ func Review(ctx context.Context, st Store, listID int64, members []*store.Member
 			helped[i][key]++
 		}
 	}
-	// The questions: threads opened by a post that asks.
+	// The questions: threads opened by a post that asks. Only the
+	// threads' first posts are read for it, and their words weigh the
+	// words of the questions left unanswered.
+	var roots []int64
+	for _, t := range threads {
+		roots = append(roots, t.root.ID)
+	}
+	feats, err := st.PostFeatures(ctx, roots, false)
+	if err != nil {
+		return nil, fmt.Errorf("health: %w", err)
+	}
+	for _, f := range feats {
+		df.AddTerms(f.Terms)
+	}
 	waits := make([][]time.Duration, len(months))
 	var unanswered []*store.ArchivedPost
 	for _, t := range threads {
