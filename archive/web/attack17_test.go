@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -31,5 +33,28 @@ func TestPeopleNameIsAnAddress(t *testing.T) {
 	f.signIn(t, c, "alice@example.net")
 	if _, body, _ := get(t, c, f.ts.URL+"/l/cop@example.org/people"); !strings.Contains(body, "mod@example.net") {
 		t.Error("a signed-in member does not see the listed member's address")
+	}
+}
+
+// TestAnswersHostileParams: the library's page and JSON answer bad
+// parameters (a negative or huge page, a year that is no number, NUL
+// bytes, invalid UTF-8, a query of thousands of words or brackets, HTML)
+// with a page or a 400 that says why, never a failure or markup echoed.
+func TestAnswersHostileParams(t *testing.T) {
+	f := newArchiveFixture(t)
+	c := f.client(t)
+	for _, path := range []string{"/l/cop@example.org/answers", "/api/l/cop@example.org/answers"} {
+		for _, qs := range []string{
+			"page=-1", "page=99999999999999999999", "page=9223372036854775807", "year=abc", "year=-5", "sort=%00",
+			"q=%00", "q=%FF%FE", "q=" + url.QueryEscape(strings.Repeat("a ", 5000)), "q=" + url.QueryEscape(strings.Repeat("a* ", 300)),
+			"q=" + url.QueryEscape(strings.Repeat("(", 2000)), "q=" + url.QueryEscape("/.*.*.*.*.*x/"), "q=" + url.QueryEscape("d:1900..3000"),
+			"term=%00", "term=%FF", "term=%25", "q=f:*", "q=" + url.QueryEscape("<script>alert(1)</script>"),
+			"term=" + url.QueryEscape("<script>alert(1)</script>"),
+		} {
+			status, body, _ := get(t, c, f.ts.URL+path+"?"+qs)
+			if status != http.StatusOK && status != http.StatusBadRequest || strings.Contains(body, "<script>alert") {
+				t.Errorf("%s?%.60s: %d %.300s", path, qs, status, body)
+			}
+		}
 	}
 }
