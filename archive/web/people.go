@@ -79,9 +79,16 @@ func (s *Server) peoplePage(w http.ResponseWriter, r *http.Request) {
 		p := personView{Name: name, Answers: len(credited)}
 		if sees {
 			p.Address = m.Address
+		} else {
+			// A name (or what a member wrote they know) may be an
+			// address: hidden as the thread pages hide it.
+			p.Name = mailmsg.HideAddresses(name)
 		}
 		for _, e := range strings.FieldsFunc(m.Expertise, func(r rune) bool { return r == ',' || r == ';' || r == '\n' }) {
 			if e = strings.TrimSpace(e); e != "" {
+				if !sees {
+					e = mailmsg.HideAddresses(e)
+				}
 				p.Expertise = append(p.Expertise, e)
 			}
 		}

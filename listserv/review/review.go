@@ -93,6 +93,13 @@ type Mail struct {
 }
 
 func (r *Reviews) send(ctx context.Context, l *store.List, claim store.JobClaim, until time.Time) error {
+	// Whom to tell first: a list with nobody to get its review is asked
+	// again on every pass (each minute, on every node), and must not
+	// read its whole archive each time for a review nobody is sent.
+	to, err := r.notices.Moderators(ctx, l)
+	if err != nil || len(to) == 0 {
+		return err
+	}
 	members, err := r.store.Members(ctx, l.ID)
 	if err != nil {
 		return err
@@ -100,10 +107,6 @@ func (r *Reviews) send(ctx context.Context, l *store.List, claim store.JobClaim,
 	months, err := health.Review(ctx, r.store, l.ID, members, until)
 	if err != nil || len(months) == 0 {
 		return err // nothing archived yet: no review
-	}
-	to, err := r.notices.Moderators(ctx, l)
-	if err != nil || len(to) == 0 {
-		return err
 	}
 	m := Compose(l, months, r.baseURL+"/l/"+l.Address+"/health")
 	var text, html bytes.Buffer

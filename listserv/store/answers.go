@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Answer is an entry of a list's answers library (0031): a thread whose
@@ -53,6 +54,12 @@ func (s *archiveTable) Answers(ctx context.Context, listID int64, q AnswerQuery)
 		args = append(args, string(js))
 	}
 	if t := strings.ToLower(strings.TrimSpace(q.Term)); t != "" {
+		if !utf8.ValidString(t) || strings.ContainsRune(t, 0) {
+			// No key term holds these (terms are words), and
+			// PostgreSQL refuses them as text: a reader's typing,
+			// not a failure.
+			return nil, nil
+		}
 		// terms is "\n"-separated and lower-cased, framed by "\n".
 		where += ` AND ` + s.instr(`terms`, `?`) + ` > 0`
 		args = append(args, "\n"+t+"\n")

@@ -69,7 +69,7 @@ func (s *Suggester) Indexed(ctx context.Context, changes []store.IndexChange) {
 		if c.Gone() || c.Reindex || !s.live(c) || c.ParentID != "" || c.ThreadID != c.MessageID {
 			continue
 		}
-		if err := s.question(ctx, c.ArchivedPost, c.Raw); err != nil {
+		if err := s.question(ctx, c.ArchivedPost); err != nil {
 			s.log.Warn("related threads for a new question", "list", c.List, "message_id", c.MessageID, "err", err)
 		}
 	}
@@ -82,7 +82,7 @@ func (s *Suggester) live(c store.IndexChange) bool {
 	return d < Live && d > -Live && s.now().Sub(c.At) < Live
 }
 
-func (s *Suggester) question(ctx context.Context, p *store.ArchivedPost, raw []byte) error {
+func (s *Suggester) question(ctx context.Context, p *store.ArchivedPost) error {
 	feats, err := s.store.PostFeatures(ctx, []int64{p.ID}, true)
 	if err != nil {
 		return err
@@ -112,17 +112,19 @@ func (s *Suggester) question(ctx context.Context, p *store.ArchivedPost, raw []b
 	if l.SuggestRelated != store.SuggestPrivate {
 		return nil
 	}
-	return s.mail(ctx, l, p, raw, rs)
+	return s.mail(ctx, l, p, rs)
 }
 
 // mail sends the related threads to the asker, when a member who wants
 // them: one mail per thread on any number of nodes (the claim).
-func (s *Suggester) mail(ctx context.Context, l *store.List, p *store.ArchivedPost, raw []byte, rs []store.RelatedThread) error {
-	// The asker as the list knows them: the author, seen through a
-	// list's rewriting of From; nobody when it cannot be told.
-	h, _ := mailmsg.ReadHeader(raw)
-	addr, _ := mailmsg.RealAuthor(h)
-	if addr = strings.ToLower(addr); addr == "" {
+func (s *Suggester) mail(ctx context.Context, l *store.List, p *store.ArchivedPost, rs []store.RelatedThread) error {
+	// The asker as the list knows them: the From address it took the
+	// post from. Behind a From another list munged ("Ann via Other"),
+	// the author is only named by Reply-To or X-Original-From, which
+	// the poster writes as they like: nobody, rather than whichever
+	// member the poster named there.
+	addr := strings.ToLower(p.FromAddr)
+	if addr == "" || mailmsg.Demunged(p.FromName) != p.FromName {
 		return nil
 	}
 	m, err := s.store.Member(ctx, l.ID, addr)

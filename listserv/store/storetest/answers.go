@@ -79,6 +79,11 @@ func answersLibrary(t *testing.T, s store.Backend) {
 		{"a search's threads", store.AnswerQuery{Threads: []string{"q1@x", "nope@x"}}, []string{"q1@x"}},
 		{"no thread found", store.AnswerQuery{Threads: []string{}}, nil},
 		{"second page", store.AnswerQuery{Offset: 1, Limit: 1}, []string{"q1@x"}},
+		// What a visitor typed in ?term= is no term: found nowhere,
+		// on either engine (PostgreSQL takes no NUL nor invalid UTF-8
+		// as text).
+		{"a term with a NUL", store.AnswerQuery{Term: "lat\x00he"}, nil},
+		{"a term of invalid UTF-8", store.AnswerQuery{Term: "lathe\xff"}, nil},
 	} {
 		if tt.q.Limit == 1 {
 			as, err := s.Answers(ctx, l.ID, tt.q)
