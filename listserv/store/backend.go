@@ -52,6 +52,7 @@ type Audit interface {
 type Spool interface {
 	Spool(ctx context.Context, msgs ...*Message) error
 	Message(ctx context.Context, id int64) (*Message, error)
+	CameAsPost(ctx context.Context, listID int64, messageID string) (bool, error)
 	MessagesInState(ctx context.Context, state string, after int64, limit int) ([]*Message, error)
 	MessageIDsInState(ctx context.Context, state string, after int64, limit int) ([]int64, error)
 	ListMessages(ctx context.Context, listID int64, state string) ([]*Message, error)

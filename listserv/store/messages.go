@@ -234,6 +234,18 @@ func scanMessage(row interface{ Scan(...any) error }, withRaw bool) (*Message, e
 	return &m, nil
 }
 
+// CameAsPost tells whether a post with this Message-ID came to the list
+// as mail (SMTP, LMTP, IMAP ingest: spooled), rather than only by an
+// import into its archive.
+func (s *spoolTable) CameAsPost(ctx context.Context, listID int64, messageID string) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM messages WHERE list_id = ? AND message_id = ? AND kind = ?`, listID, messageID, KindPost).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("store: came as post: %w", err)
+	}
+	return n > 0, nil
+}
+
 // Message returns one spooled message with its raw bytes.
 func (s *spoolTable) Message(ctx context.Context, id int64) (*Message, error) {
 	m, err := scanMessage(s.queryRow(ctx, `SELECT `+messageCols+` FROM messages WHERE id = ?`, id), true)

@@ -34,6 +34,7 @@ type Store interface {
 	Member(ctx context.Context, listID int64, addr string) (*store.Member, error)
 	PostFeatures(ctx context.Context, ids []int64, text bool) (map[int64]*store.PostFeatures, error)
 	PutRelated(ctx context.Context, listID int64, threadID string, rs []store.RelatedThread) (bool, error)
+	CameAsPost(ctx context.Context, listID int64, messageID string) (bool, error)
 }
 
 // Finder finds related threads (archive/related.Finder).
@@ -118,6 +119,11 @@ func (s *Suggester) question(ctx context.Context, p *store.ArchivedPost) error {
 // mail sends the related threads to the asker, when a member who wants
 // them: one mail per thread on any number of nodes (the claim).
 func (s *Suggester) mail(ctx context.Context, l *store.List, p *store.ArchivedPost, rs []store.RelatedThread) error {
+	// Only a question that came to the list as mail: an import of
+	// recent posts mails nobody.
+	if came, err := s.store.CameAsPost(ctx, l.ID, p.MessageID); err != nil || !came {
+		return err
+	}
 	// The asker as the list knows them: the From address it took the
 	// post from. Behind a From another list munged ("Ann via Other"),
 	// the author is only named by Reply-To or X-Original-From, which

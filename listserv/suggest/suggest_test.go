@@ -101,6 +101,15 @@ func (f *fixture) post(t *testing.T, id, parent, from string, at time.Time, subj
 	}
 	raw := "Message-ID: <" + id + ">\r\n" + refs + "From: " + from + "\r\nTo: cop@example.org\r\nSubject: " + subject +
 		"\r\nDate: " + at.Format(time.RFC1123Z) + "\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + body + "\r\n"
+	// A post came to the list as mail (spooled), unless its id says it
+	// was only imported into the archive.
+	if !strings.HasPrefix(id, "imp-") {
+		m := &store.Message{ListID: f.l.ID, ListAddress: f.l.Address, Kind: store.KindPost, MailFrom: from, Rcpt: f.l.Address,
+			Raw: []byte(raw), MessageID: id, FromAddr: from, Subject: subject}
+		if err := f.st.Spool(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := f.arch.Archive(context.Background(), f.l, []byte(raw), ""); err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +133,7 @@ func (f *fixture) catchUp(t *testing.T) {
 
 func (f *fixture) mails(t *testing.T, to string) int {
 	t.Helper()
-	n, err := f.st.CountMessages(context.Background(), "", to)
+	n, err := f.st.CountMessages(context.Background(), store.KindNotice, to)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,8 +182,8 @@ func TestSuggestOnceAcrossNodes(t *testing.T) {
 }
 
 // TestSuggestWhoGetsMail: a member who turned suggestions off, a
-// non-member, a list whose owner left it off, a reply, and an old post
-// imported get no mail (the related threads are still kept for a question).
+// non-member, a list whose owner left it off, a reply, an old post
+// imported and a recent one imported get no mail (the related threads are still kept for a question).
 func TestSuggestWhoGetsMail(t *testing.T) {
 	f := newFixture(t, 1)
 	ctx := context.Background()
@@ -182,6 +191,8 @@ func TestSuggestWhoGetsMail(t *testing.T) {
 	f.post(t, "stranger@x", "", "stranger@example.com", f.now, "B210 overflows again at 20 Msps", newQuestion)
 	f.post(t, "reply@x", "q1@x", "asker@example.net", f.now, "Re: B210 overflows at 20 Msps on USB 3", newQuestion)
 	f.post(t, "imported@x", "", "asker@example.net", f.now.Add(-400*24*time.Hour), "B210 overflows again at 20 Msps", newQuestion)
+	// Imported, though recent: it did not come through the list.
+	f.post(t, "imp-recent@x", "", "asker@example.net", f.now.Add(-3*time.Hour), "B210 overflows again at 20 Msps", newQuestion)
 	f.catchUp(t)
 	for _, who := range []string{"quiet@example.net", "stranger@example.com"} {
 		if n := f.mails(t, who); n != 0 {

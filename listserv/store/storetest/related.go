@@ -66,6 +66,18 @@ func relatedKeptOnce(t *testing.T, s store.Backend) {
 	if got, err := s.Related(ctx, other.ID, []string{"new@x"}); err != nil || len(got) != 0 {
 		t.Errorf("another list's question shows %+v, %v", got, err)
 	}
+	// A question that came as mail, not only by an import.
+	must(t, s.Spool(ctx, &store.Message{ListID: l.ID, ListAddress: l.Address, Kind: store.KindPost, MailFrom: "a@example.net", Rcpt: l.Address,
+		Raw: []byte("Message-ID: <new@x>\r\n\r\nbody\r\n"), MessageID: "new@x", FromAddr: "a@example.net", Subject: "Overflows again"}))
+	for _, c := range []struct {
+		list *store.List
+		id   string
+		want bool
+	}{{l, "new@x", true}, {l, "old1@x", false}, {other, "new@x", false}} {
+		if got, err := s.CameAsPost(ctx, c.list.ID, c.id); err != nil || got != c.want {
+			t.Errorf("CameAsPost(%s, %s) = %v, %v; want %v", c.list.Address, c.id, got, err, c.want)
+		}
+	}
 	if n, err := s.ArchiveRemove(ctx, store.Removal{ListID: l.ID, MessageID: "old2@x", By: "test"}); err != nil || n != 1 {
 		t.Fatalf("ArchiveRemove: %d %v", n, err)
 	}
