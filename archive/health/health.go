@@ -125,13 +125,21 @@ func Review(ctx context.Context, st Store, listID int64, members []*store.Member
 	active := make([]map[string]bool, len(months))
 	helped := make([]map[string]int, len(months))
 	names := map[string]string{}
+	keys := map[[2]string]string{}
 	for i := range months {
 		active[i], helped[i] = map[string]bool{}, map[string]int{}
 	}
 	for _, p := range posts {
 		i := index(p.Date)
-		key := mailmsg.AuthorKey(p.FromAddr, p.FromName)
-		names[key] = learn.DisplayName(mailmsg.Demunged(p.FromName), p.FromAddr)
+		// An author's key and name, worked out once per From: a list's
+		// year is mostly the same few people.
+		from := [2]string{p.FromAddr, p.FromName}
+		key, ok := keys[from]
+		if !ok {
+			key = mailmsg.AuthorKey(p.FromAddr, p.FromName)
+			keys[from] = key
+			names[key] = learn.DisplayName(mailmsg.Demunged(p.FromName), p.FromAddr)
+		}
 		months[i].Posts++
 		active[i][key] = true
 		if t0, ok := firstPost[key]; !ok {
@@ -194,25 +202,15 @@ func Review(ctx context.Context, st Store, listID int64, members []*store.Member
 			months[i].NewMembers++
 		}
 	}
-	if err := gaps(ctx, st, months, index, unanswered, df, members); err != nil {
-		return nil, err
-	}
+	gaps(months, index, unanswered, df, members)
 	return months, nil
 }
 
-// gaps counts, month by month, the words of the unanswered questions
-// that no member's declared expertise covers.
-func gaps(ctx context.Context, st Store, months []Month, index func(time.Time) int, unanswered []*store.ArchivedPost, df *learn.DocFreq, members []*store.Member) error {
+// gaps counts, month by month, the words of the unanswered questions'
+// subjects that no member's declared expertise covers.
+func gaps(months []Month, index func(time.Time) int, unanswered []*store.ArchivedPost, df *learn.DocFreq, members []*store.Member) {
 	if len(unanswered) == 0 {
-		return nil
-	}
-	ids := make([]int64, len(unanswered))
-	for i, p := range unanswered {
-		ids[i] = p.ID
-	}
-	texts, err := st.PostFeatures(ctx, ids, true)
-	if err != nil {
-		return fmt.Errorf("health: %w", err)
+		return
 	}
 	var known []string
 	for _, m := range members {
@@ -233,18 +231,13 @@ func gaps(ctx context.Context, st Store, months []Month, index func(time.Time) i
 	}
 	counts := make([]map[string]int, len(months))
 	for _, p := range unanswered {
-		f := texts[p.ID]
-		if f == nil {
-			continue
-		}
 		i := index(p.Date)
 		if counts[i] == nil {
 			counts[i] = map[string]int{}
 		}
-		// What the question asks, in its own words: not the logs, the
-		// disclaimers or the pasted code around it.
-		asked := learn.JoinSentences(learn.QuestionText(learn.Sentences(learn.ProseText(f.Own, learn.DisplayName(mailmsg.Demunged(p.FromName), p.FromAddr)))))
-		for _, w := range learn.QueryTerms(learn.CleanSubject(p.Subject), asked, df, gapTerms) {
+		// The topic is what the subject names: the body's logs,
+		// disclaimers and pasted code would speak louder than it.
+		for _, w := range learn.QueryTerms(learn.CleanSubject(p.Subject), "", df, gapTerms) {
 			if !covered(w) {
 				counts[i][w]++
 			}
@@ -259,7 +252,6 @@ func gaps(ctx context.Context, st Store, months []Month, index func(time.Time) i
 		}
 		months[i].Gaps = top(counts[i], nil, maxGaps)
 	}
-	return nil
 }
 
 // top returns the n largest counts, names (when given) for their keys.
