@@ -150,7 +150,7 @@ func (s *Server) answersPage(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		if status, msg := s.searchFailure(r, err); status == http.StatusBadRequest {
 			s.page(w, r, status, "answers.html", map[string]any{"Title": "Answers · " + l.Name, "List": l, "AQ": q, "Error": msg,
-				"Years": years(), "Base": listPath(l.Address) + "answers"})
+				"Years": s.years(), "Base": listPath(l.Address) + "answers"})
 			return
 		}
 		s.fail(w, r, "answers", err)
@@ -161,7 +161,7 @@ func (s *Server) answersPage(w http.ResponseWriter, r *http.Request) {
 		views[i] = answerView{Answer: a, ThreadPath: threadPath(l.Address, a.ThreadID), AnswerPath: messagePath(a.AnswerID)}
 	}
 	base := listPath(l.Address) + "answers"
-	data := map[string]any{"Title": "Answers · " + l.Name, "List": l, "AQ": q, "Answers": views, "Base": base, "Years": years(),
+	data := map[string]any{"Title": "Answers · " + l.Name, "List": l, "AQ": q, "Answers": views, "Base": base, "Years": s.years(),
 		"Feed": base + ".atom"}
 	if s.who(r).moderates(l) {
 		// A moderator's page carries forms: no cache keeps it.
@@ -178,9 +178,9 @@ func (s *Server) answersPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // years are the years the library's filter offers, newest first.
-func years() []int {
+func (s *Server) years() []int {
 	var out []int
-	for y := time.Now().UTC().Year(); y >= 2000; y-- {
+	for y := s.now().UTC().Year(); y >= 2000; y-- {
 		out = append(out, y)
 	}
 	return out

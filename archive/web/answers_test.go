@@ -13,6 +13,38 @@ import (
 	"praxis/archive"
 )
 
+// addPosts archives posts on a list of the fixture and brings its index
+// up to date, as serve's indexer would.
+func (f *archiveFixture) addPosts(t *testing.T, list string, raws ...[]byte) {
+	t.Helper()
+	ctx := context.Background()
+	l, err := f.svc.List(ctx, list)
+	must(t, err)
+	for _, raw := range raws {
+		must(t, f.svc.Archiver().Archive(ctx, l, raw, ""))
+	}
+	if _, err := archive.NewIndexer(f.svc.Store(), f.idx, slog.New(slog.NewTextHandler(io.Discard, nil))).CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// latheConfirmed is Alice's confirmation of the fixture's lathe answer,
+// which puts that thread in the library; millAsked a question of hers
+// Mod answered and nobody confirmed.
+func latheConfirmed() []byte {
+	return post("c1@example.net", "Alice <alice@example.net>", "Re: How to calibrate the lathe?", "Mon, 1 Mar 2021 14:00:00 +0000",
+		"Thanks, that did it: the lathe holds its setting now.\n", "In-Reply-To: <a1@example.net>", "References: <q1@example.net> <a1@example.net>")
+}
+
+func millAsked() [][]byte {
+	return [][]byte{
+		post("q5@example.net", "Alice <alice@example.net>", "Which oil for the mill?", "Tue, 6 Apr 2021 10:00:00 +0000",
+			"Which oil should I use for the mill's gearbox?\n"),
+		post("a5@example.net", "Mod <mod@example.net>", "Re: Which oil for the mill?", "Tue, 6 Apr 2021 11:00:00 +0000",
+			"Any ISO 68 gear oil will do.\n", "In-Reply-To: <q5@example.net>", "References: <q5@example.net>"),
+	}
+}
+
 // TestAnswersLibrary: a question whose asker confirmed an answer is in
 // the list's library (page, JSON, Atom) with the answer's gist and who
 // gave it; searching, a key term and a year choose among entries; a
@@ -20,16 +52,7 @@ import (
 // not shown to a visitor (TestPrivateList).
 func TestAnswersLibrary(t *testing.T) {
 	f := newArchiveFixture(t)
-	ctx := context.Background()
-	l, err := f.svc.List(ctx, "cop@example.org")
-	must(t, err)
-	for _, raw := range [][]byte{
-		post("c1@example.net", "Alice <alice@example.net>", "Re: How to calibrate the lathe?", "Mon, 1 Mar 2021 14:00:00 +0000",
-			"Thanks, that did it: the lathe holds its setting now.\n", "In-Reply-To: <a1@example.net>", "References: <q1@example.net> <a1@example.net>"),
-		post("q5@example.net", "Alice <alice@example.net>", "Which oil for the mill?", "Tue, 6 Apr 2021 10:00:00 +0000",
-			"Which oil should I use for the mill's gearbox?\n"),
-		post("a5@example.net", "Mod <mod@example.net>", "Re: Which oil for the mill?", "Tue, 6 Apr 2021 11:00:00 +0000",
-			"Any ISO 68 gear oil will do.\n", "In-Reply-To: <q5@example.net>", "References: <q5@example.net>"),
+	f.addPosts(t, "cop@example.org", append(append([][]byte{latheConfirmed()}, millAsked()...),
 		// An answer that names an address: shown to members only.
 		post("q6@example.net", "Alice <alice@example.net>", "Where is the lathe manual?", "Wed, 7 Apr 2021 10:00:00 +0000",
 			"Where can I get the manual of the old lathe?\n"),
@@ -37,12 +60,7 @@ func TestAnswersLibrary(t *testing.T) {
 			"Write to keeper@manuals.example, who scans the old lathe manuals for members.\n", "In-Reply-To: <q6@example.net>", "References: <q6@example.net>"),
 		post("c6@example.net", "Alice <alice@example.net>", "Re: Where is the lathe manual?", "Wed, 7 Apr 2021 15:00:00 +0000",
 			"Thanks, that did it: the manual came today.\n", "In-Reply-To: <a6@example.net>", "References: <q6@example.net> <a6@example.net>"),
-	} {
-		must(t, f.svc.Archiver().Archive(ctx, l, raw, ""))
-	}
-	if _, err := archive.NewIndexer(f.svc.Store(), f.idx, slog.New(slog.NewTextHandler(io.Discard, nil))).CatchUp(ctx); err != nil {
-		t.Fatal(err)
-	}
+	)...)
 	c := f.client(t)
 	base := f.ts.URL + "/l/cop@example.org/answers"
 	status, body, _ := get(t, c, base)
@@ -101,21 +119,9 @@ func TestAnswersCorrected(t *testing.T) {
 	ctx := context.Background()
 	l, err := f.svc.List(ctx, "cop@example.org")
 	must(t, err)
-	for _, raw := range [][]byte{
-		post("c1@example.net", "Alice <alice@example.net>", "Re: How to calibrate the lathe?", "Mon, 1 Mar 2021 14:00:00 +0000",
-			"Thanks, that did it.\n", "In-Reply-To: <a1@example.net>", "References: <q1@example.net> <a1@example.net>"),
-		post("q5@example.net", "Alice <alice@example.net>", "Which oil for the mill?", "Tue, 6 Apr 2021 10:00:00 +0000",
-			"Which oil should I use for the mill's gearbox?\n"),
-		post("a5@example.net", "Mod <mod@example.net>", "Re: Which oil for the mill?", "Tue, 6 Apr 2021 11:00:00 +0000",
-			"Any ISO 68 gear oil will do.\n", "In-Reply-To: <q5@example.net>", "References: <q5@example.net>"),
+	f.addPosts(t, "cop@example.org", append(append([][]byte{latheConfirmed()}, millAsked()...),
 		post("a6@example.net", "Mod <mod@example.net>", "Re: Which oil for the mill?", "Tue, 6 Apr 2021 12:00:00 +0000",
-			"Or ask the maker for its own oil.\n", "In-Reply-To: <q5@example.net>", "References: <q5@example.net>"),
-	} {
-		must(t, f.svc.Archiver().Archive(ctx, l, raw, ""))
-	}
-	if _, err := archive.NewIndexer(f.svc.Store(), f.idx, slog.New(slog.NewTextHandler(io.Discard, nil))).CatchUp(ctx); err != nil {
-		t.Fatal(err)
-	}
+			"Or ask the maker for its own oil.\n", "In-Reply-To: <q5@example.net>", "References: <q5@example.net>"))...)
 	library := func(c *http.Client) string {
 		_, body, _ := get(t, c, f.ts.URL+"/l/cop@example.org/answers")
 		return body

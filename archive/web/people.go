@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 
@@ -71,9 +72,12 @@ func (s *Server) peoplePage(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		name := strings.TrimSpace(m.Name)
-		credited := append(byKey[strings.ToLower(m.Address)], byKey[mailmsg.AuthorKey("", name+" via "+l.Name)]...)
+		credited := byKey[strings.ToLower(m.Address)]
+		if k := mailmsg.NameKey(name); k != "" {
+			// Their answers through a list that rewrote their From.
+			credited = slices.Concat(credited, byKey[k])
+		}
 		if name == "" {
-			credited = byKey[strings.ToLower(m.Address)]
 			name = mailmsg.HiddenAuthor(m.Address, "")
 		}
 		p := personView{Name: name, Answers: len(credited)}

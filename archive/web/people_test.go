@@ -15,10 +15,7 @@ import (
 func TestPeopleDirectory(t *testing.T) {
 	f := newArchiveFixture(t)
 	ctx := context.Background()
-	l, err := f.svc.List(ctx, "cop@example.org")
-	must(t, err)
-	must(t, f.svc.Archiver().Archive(ctx, l, post("c1@example.net", "Alice <alice@example.net>", "Re: How to calibrate the lathe?", "Mon, 1 Mar 2021 14:00:00 +0000",
-		"Thanks, that did it.\n", "In-Reply-To: <a1@example.net>", "References: <q1@example.net> <a1@example.net>"), ""))
+	f.addPosts(t, "cop@example.org", latheConfirmed())
 	set := func(addr, name, expertise string, listed bool) {
 		t.Helper()
 		_, m, err := f.svc.Member(ctx, "cop@example.org", addr)

@@ -98,7 +98,7 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 		if strings.HasPrefix(key, "name:") && !strings.EqualFold(a.FromAddr, l.Address) {
 			notRewritten[key] = true
 		}
-		if n := nameKey(a.FromName); n != "" && !strings.HasPrefix(key, "name:") {
+		if n := mailmsg.NameKey(a.FromName); n != "" && !strings.HasPrefix(key, "name:") {
 			if prev, ok := named[n]; ok && prev != key {
 				named[n] = ""
 			} else {
@@ -303,17 +303,6 @@ func runJobs(ctx context.Context, st Reader, jobs []job) error {
 		return firstErr
 	}
 	return ctx.Err()
-}
-
-// nameKey is the key mailmsg.AuthorKey gives a post from this display
-// name when a list rewrote its From; "" for a name that is empty or an
-// address.
-func nameKey(name string) string {
-	n := strings.Join(strings.Fields(mailmsg.Demunged(name)), " ")
-	if n == "" || strings.Contains(n, "@") {
-		return ""
-	}
-	return "name:" + strings.ToLower(n)
 }
 
 // newPost makes a Post of an archived post and its own text.

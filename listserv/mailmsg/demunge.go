@@ -81,6 +81,17 @@ func AuthorKey(addr, name string) string {
 	return strings.ToLower(addr)
 }
 
+// NameKey is the key AuthorKey gives the posts of a person of this
+// display name whose From a list rewrote; "" for a name that is empty or
+// an address.
+func NameKey(name string) string {
+	n := strings.Join(strings.Fields(Demunged(name)), " ")
+	if n == "" || strings.Contains(n, "@") {
+		return ""
+	}
+	return "name:" + strings.ToLower(n)
+}
+
 // addressRE finds what looks like an address in text: dot-atoms around an
 // @ with a dotted domain. It is deliberately loose (quoted local parts
 // and IP literals are rare in text, and a missed one is the risk here).
