@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
 	"runtime/pprof"
+	"strconv"
+	"strings"
 
 	"praxis/archive/index"
 	"praxis/listserv"
@@ -54,6 +57,10 @@ func (c *cli) bench(ctx context.Context, args []string) error {
 	signed := fs.Bool("dkim", false, "sign the fan-out's copies with a DKIM key (RSA 2048)")
 	replay := fs.Int("replay", 1, "import the corpus this many times, with new ids each time (an archive N times the size)")
 	imapClients := fs.Int("imap-clients", bench.IMAPIdleClients, "IMAP clients idling at once on the archive list")
+	scale := fs.Bool("scale", false, "run the cost curve instead: the archive at 1x, 10x and 100x the corpus, the fan-out to 10k, 100k and 1M members")
+	plot := fs.String("plot", "praxis-scale.svg", "with --scale: the SVG file the curve is drawn in")
+	scaleReplays := fs.String("scale-replays", "1,10,100", "with --scale: the archive's sizes, as replays of the corpus")
+	scaleMembers := fs.String("scale-members", "10000,100000,1000000", "with --scale: the fan-out's member counts")
 	if _, err := parse(fs, args, 0, 0, "bench [--corpus FILE] [--json]"); err != nil {
 		return err
 	}
@@ -73,6 +80,11 @@ func (c *cli) bench(ctx context.Context, args []string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	params := bench.Params{Members: *members, Posts: *posts, Clients: *clients, Conns: *conns, Corpus: *corpus, DKIM: *signed, Replay: *replay,
+		DB: c.benchDB(), IMAPClients: *imapClients}
+	if *scale {
+		return c.benchScale(ctx, h, params, *scaleReplays, *scaleMembers, *plot, *asJSON, progress)
+	}
 	res, err := bench.Run(ctx, h, bench.Params{Members: *members, Posts: *posts, Clients: *clients, Conns: *conns, Corpus: *corpus, DKIM: *signed, Replay: *replay,
 		DB: c.benchDB(), IngestOnly: only == "ingest", FanoutOnly: only == "fanout", IMAPOnly: only == "imap", IMAPClients: *imapClients}, progress)
 	if err != nil {
@@ -83,6 +95,55 @@ func (c *cli) bench(ctx context.Context, args []string) error {
 	}
 	bench.WriteText(c.stdout, res)
 	return nil
+}
+
+// benchScale runs --scale: the curve, its JSON (or a table) on stdout and
+// its plot in plotFile.
+func (c *cli) benchScale(ctx context.Context, h bench.Harness, p bench.Params, replays, members, plotFile string, asJSON bool, progress bench.Progress) error {
+	rs, err := intList(replays)
+	if err != nil {
+		return usagef("bench: --scale-replays: %v", err)
+	}
+	ms, err := intList(members)
+	if err != nil {
+		return usagef("bench: --scale-members: %v", err)
+	}
+	sr, err := bench.Scale(ctx, h, p, rs, ms, progress)
+	if err != nil {
+		return err
+	}
+	if plotFile != "" {
+		var buf bytes.Buffer
+		if err := bench.WritePlot(&buf, sr); err != nil {
+			return err
+		}
+		if err := os.WriteFile(plotFile, buf.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("bench: plot: %w", err)
+		}
+		sr.Plot = plotFile
+		progress("scale: the plot is in %s", plotFile)
+	}
+	if asJSON {
+		return json.NewEncoder(c.stdout).Encode(sr)
+	}
+	bench.WriteScaleText(c.stdout, sr)
+	return nil
+}
+
+// intList parses "1,10,100"; an empty string is no sizes.
+func intList(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("%q is not a positive number", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // benchDB is the server the bench makes its databases in: --db, else

@@ -65,7 +65,7 @@ func benchArchive(ctx context.Context, h Harness, cfg *config.Config, p Params, 
 	// starts): the same documents, parsed and put into a bare index in
 	// batches of 500, nothing stored and nothing threaded.
 	var ceiling float64
-	if !p.IMAPOnly {
+	if !p.IMAPOnly && !p.NoCeiling {
 		progress("archive: bare Bleve ceiling")
 		if ceiling, err = bareCeiling(src, l); err != nil {
 			return err
@@ -136,6 +136,11 @@ func benchArchive(ctx context.Context, h Harness, cfg *config.Config, p Params, 
 	if err := benchHTTPSearch(ctx, h, svc, idx, l, queries, res, progress); err != nil {
 		return err
 	}
+	// The import and the searches done: this process's peak so far (it
+	// is the archive child's own, apart from the bench's).
+	peak := PeakRSSMB()
+	res.ImportPeakRSSMB = &peak
+	progress("archive: peak RSS of the import and the searches %.0f MB", peak)
 	if err := benchIMAPSession(ctx, svc, idx, l, res, progress); err != nil {
 		return err
 	}

@@ -20,7 +20,6 @@ import (
 	"praxis/archive/web"
 	"praxis/listserv"
 	"praxis/listserv/config"
-	"praxis/listserv/dkim"
 	"praxis/listserv/store"
 )
 
@@ -44,18 +43,23 @@ type Result struct {
 	IndexRatioOfCeiling      *float64 `json:"index_ratio_of_ceiling"`
 	IndexSizeRatio           *float64 `json:"index_size_ratio"`
 	ArchiveMessages          int      `json:"archive_messages"`
-	SearchP50Ms              *float64 `json:"search_p50_ms"`
-	SearchP99Ms              *float64 `json:"search_p99_ms"`
-	HTTPSearchP50Ms          *float64 `json:"http_search_p50_ms"`
-	HTTPSearchP99Ms          *float64 `json:"http_search_p99_ms"`
-	IMAPSessionP50Ms         *float64 `json:"imap_session_p50_ms"`
-	IMAPSessionP99Ms         *float64 `json:"imap_session_p99_ms"`
-	IMAPIdleRSSMB            *float64 `json:"imap_idle_rss_mb"`
-	IMAPIdleNotified         *int     `json:"imap_idle_notified"`
-	IMAPIdleClients          int      `json:"imap_idle_clients"`
-	IMAPIdleReached          *int     `json:"imap_idle_reached"`
-	IMAPIdleSlowestMs        *float64 `json:"imap_idle_slowest_ms"`
-	SummaryMs                *float64 `json:"summary_ms"`
+	// Replay is --replay: the archive is the corpus this many times.
+	Replay            int      `json:"replay"`
+	SearchP50Ms       *float64 `json:"search_p50_ms"`
+	SearchP99Ms       *float64 `json:"search_p99_ms"`
+	HTTPSearchP50Ms   *float64 `json:"http_search_p50_ms"`
+	HTTPSearchP99Ms   *float64 `json:"http_search_p99_ms"`
+	IMAPSessionP50Ms  *float64 `json:"imap_session_p50_ms"`
+	IMAPSessionP99Ms  *float64 `json:"imap_session_p99_ms"`
+	IMAPIdleRSSMB     *float64 `json:"imap_idle_rss_mb"`
+	IMAPIdleNotified  *int     `json:"imap_idle_notified"`
+	IMAPIdleClients   int      `json:"imap_idle_clients"`
+	IMAPIdleReached   *int     `json:"imap_idle_reached"`
+	IMAPIdleSlowestMs *float64 `json:"imap_idle_slowest_ms"`
+	SummaryMs         *float64 `json:"summary_ms"`
+	// ImportPeakRSSMB is the archive scenario's process (a child of its
+	// own) at its peak, read once the import and the searches are done.
+	ImportPeakRSSMB *float64 `json:"import_peak_rss_mb"`
 	// RelatedMs is the p99 of finding the related threads of one new
 	// question (archive/related), over up to 200 of the corpus's last
 	// thread-opening posts.
@@ -110,6 +114,9 @@ type Params struct {
 	IMAPOnly bool
 	// IMAPClients idle at once in the IMAP idle test (0: IMAPIdleClients).
 	IMAPClients int
+	// NoCeiling skips the archive's bare-Bleve ceiling (the scale curve,
+	// where it would be a second import of each size).
+	NoCeiling bool
 }
 
 // Harness is what the bench takes from the binary that runs it: the same
@@ -142,7 +149,7 @@ type Progress func(format string, a ...any)
 
 // Run runs the whole benchmark.
 func Run(ctx context.Context, h Harness, p Params, progress Progress) (*Result, error) {
-	res := &Result{FanoutRecipients: p.Members, IngestMessages: p.Posts, IngestClients: p.Clients, DeliveryConnections: p.Conns, Corpus: p.Corpus, DKIM: p.DKIM}
+	res := &Result{FanoutRecipients: p.Members, IngestMessages: p.Posts, IngestClients: p.Clients, DeliveryConnections: p.Conns, Corpus: p.Corpus, DKIM: p.DKIM, Replay: max(1, p.Replay)}
 	if res.Corpus == "" {
 		res.Corpus = "generated"
 	}
@@ -186,7 +193,7 @@ func Run(ctx context.Context, h Harness, p Params, progress Progress) (*Result, 
 	defer dropDB()
 	cfg := benchConfig(dir, db, snk.Addr(), p)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if err := setUp(ctx, h, &cfg, log, p, "fanout@bench.localhost"); err != nil {
+	if err := setUpIngest(ctx, h, &cfg, log); err != nil {
 		return nil, err
 	}
 
@@ -208,34 +215,15 @@ func Run(ctx context.Context, h Harness, p Params, progress Progress) (*Result, 
 		return nil, fmt.Errorf("bench: server: %w", err)
 	}
 
-	// 2. Fan-out: one post to p.Members, from the 250 to the last copy at
-	// the sink.
+	// 2. Fan-out: one post to p.Members, in a server of its own (a child
+	// process, for its memory).
 	if !p.IngestOnly {
-		// A server that has run for a while has its connections open, its
-		// statements prepared and the database's catalogue in memory; a
-		// fresh one pays for all of that with its first post, which on
-		// PostgreSQL (a new database, new connections) costs more than
-		// the rest of the copies' path. One post to the one-member list
-		// first, so that the figure is the fan-out's, on either engine.
-		warm := snk.rcpts.Load()
-		if err := send(smtpAddr, "warm@bench.localhost", "ingest@bench.localhost", message(0, "warm@bench.localhost", "ingest@bench.localhost")); err != nil {
-			return nil, fmt.Errorf("bench: warm-up post: %w", err)
+		f, err := Fanout(ctx, h, p, progress)
+		if err != nil {
+			return nil, err
 		}
-		if err := waitFor(ctx, time.Minute, func() bool { return snk.rcpts.Load() > warm }); err != nil {
-			return nil, fmt.Errorf("bench: warm-up post never relayed: %w", err)
-		}
-		progress("fan-out: one post to %d members", p.Members)
-		before := snk.rcpts.Load()
-		start := time.Now()
-		if err := send(smtpAddr, "alice@bench.localhost", "fanout@bench.localhost", message(1, "alice@bench.localhost", "fanout@bench.localhost")); err != nil {
-			return nil, fmt.Errorf("bench: fan-out post: %w", err)
-		}
-		if err := waitFor(ctx, 5*time.Minute, func() bool { return snk.rcpts.Load()-before >= int64(p.Members) }); err != nil {
-			return nil, fmt.Errorf("bench: fan-out: %d of %d copies arrived: %w", snk.rcpts.Load()-before, p.Members, err)
-		}
-		res.FanoutRcptsPerS = float64(p.Members) / time.Since(start).Seconds()
+		res.FanoutRcptsPerS, res.FanoutPeakRSSMB = f.RcptsPerS, f.PeakRSSMB
 		res.FanoutRatioOfCeiling = res.FanoutRcptsPerS / res.FanoutCeilingRcptsPerS
-		res.FanoutPeakRSSMB = PeakRSSMB()
 	}
 	if p.FanoutOnly {
 		stop()
@@ -290,7 +278,7 @@ func Run(ctx context.Context, h Harness, p Params, progress Progress) (*Result, 
 	if err := benchTwoNodes(ctx, h, p, res, progress); err != nil {
 		return nil, err
 	}
-	if err := benchArchive(ctx, h, &cfg, p, res, progress); err != nil {
+	if err := archiveInChild(ctx, h, &cfg, p, res, progress); err != nil {
 		return nil, err
 	}
 	if err := benchIMAPIdle(ctx, h, &cfg, p, res, progress); err != nil {
@@ -302,6 +290,11 @@ func Run(ctx context.Context, h Harness, p Params, progress Progress) (*Result, 
 	}
 	res.BigpostPeakRSSMB = &bigpost
 	res.PeakRSSMB = PeakRSSMB()
+	if res.ImportPeakRSSMB != nil {
+		// The archive ran in a child: the run's peak is its, or the
+		// bench's own.
+		res.PeakRSSMB = max(res.PeakRSSMB, *res.ImportPeakRSSMB)
+	}
 	return res, nil
 }
 
@@ -317,50 +310,19 @@ func benchConfig(dir, db, sink string, p Params) config.Config {
 	return cfg
 }
 
-// setUp creates the lists: fanout, of p.Members, for the fan-out; one
-// open list of one member for the ingest test.
-func setUp(ctx context.Context, h Harness, cfg *config.Config, log *slog.Logger, p Params, fanout string) error {
+// setUpIngest creates the ingest test's list: open, one member.
+func setUpIngest(ctx context.Context, h Harness, cfg *config.Config, log *slog.Logger) error {
 	svc, closeSvc, err := h.OpenService(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer closeSvc()
-	for _, l := range []*listserv.List{
-		{Address: fanout, Name: "Fan-out", PostPolicy: listserv.PostMembers},
-		{Address: "ingest@bench.localhost", Name: "Ingest", PostPolicy: listserv.PostOpen},
-	} {
-		l.SubscribePolicy, l.ArchivePolicy, l.Prefix = listserv.SubscribeConfirm, listserv.ArchivePublic, "[bench] "
-		if err := svc.CreateList(ctx, l); err != nil {
-			return err
-		}
-	}
-	fan, err := svc.List(ctx, fanout)
-	if err != nil {
+	l := &listserv.List{Address: "ingest@bench.localhost", Name: "Ingest", PostPolicy: listserv.PostOpen,
+		SubscribePolicy: listserv.SubscribeConfirm, ArchivePolicy: listserv.ArchivePublic, Prefix: "[bench] "}
+	if err := svc.CreateList(ctx, l); err != nil {
 		return err
 	}
-	ms := make([]*store.Member, p.Members)
-	for i := range ms {
-		ms[i] = &store.Member{ListID: fan.ID, Address: fmt.Sprintf("member%05d@rcpt%d.bench.localhost", i, i%50), Role: listserv.RoleMember, Delivery: listserv.DeliverEach}
-	}
-	if len(ms) > 0 {
-		ms[0].Address = "alice@bench.localhost"
-	}
-	if err := svc.Store().AddMembers(ctx, ms); err != nil {
-		return err
-	}
-	if err := svc.AddMember(ctx, "ingest@bench.localhost", &store.Member{Address: "reader@bench.localhost"}); err != nil {
-		return err
-	}
-	if p.DKIM {
-		pemKey, err := dkim.GenerateKey()
-		if err == nil {
-			err = svc.Store().PutDKIMKey(ctx, &store.DKIMKey{Domain: "bench.localhost", Selector: "bench", PrivatePEM: pemKey})
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return svc.AddMember(ctx, "ingest@bench.localhost", &store.Member{Address: "reader@bench.localhost"})
 }
 
 // Sink is a loopback SMTP server that counts what it receives.

@@ -33,7 +33,7 @@ import (
 // sink is the figure: memory the parent used to build the posts does not
 // count.
 const (
-	childEnv        = "PRAXIS_BENCH_CHILD" // "bigpost" or "imapidle" runs a child
+	childEnv        = "PRAXIS_BENCH_CHILD" // "bigpost", "imapidle", "fanout" or "archive" runs a child
 	childData       = "PRAXIS_BENCH_DATA"
 	childSink       = "PRAXIS_BENCH_SINK"
 	childDB         = "PRAXIS_BENCH_DB" // the database, "" for SQLite in the data dir
@@ -159,7 +159,7 @@ func bigpostConfig(dir, db, sink string) config.Config {
 // bench.
 func IsChild() bool {
 	k := os.Getenv(childEnv)
-	return k == "bigpost" || k == "imapidle"
+	return k == "bigpost" || k == "imapidle" || k == "fanout" || k == "archive"
 }
 
 // Child runs the server of the big-post or the IMAP idle scenario:
@@ -167,7 +167,15 @@ func IsChild() bool {
 // It says each listener's address on stdout, a line "NAME ADDR" each,
 // SMTP's first.
 func Child(ctx context.Context, h Harness, stdout, stderr io.Writer) error {
+	if os.Getenv(childEnv) == "archive" {
+		return archiveChild(ctx, h, stdout, stderr)
+	}
 	cfg := bigpostConfig(os.Getenv(childData), os.Getenv(childDB), os.Getenv(childSink))
+	if conns, err := strconv.Atoi(os.Getenv(childConns)); err == nil && conns > 0 {
+		// The fan-out child: as many delivery connections as the bench's
+		// in-process servers get (benchConfig).
+		cfg.DeliveryConcurrency, cfg.MaxConnections = conns, 1000
+	}
 	h.TuneMemory(&cfg) // as serve does
 	if p := os.Getenv(heapProfileEnv); p != "" {
 		go heapProfileAtPeak(ctx, p)

@@ -66,7 +66,7 @@ func runIMAPOnly(ctx context.Context, h Harness, p Params, res *Result, progress
 	cfg := config.Default()
 	cfg.Data, cfg.DB, cfg.SMTP, cfg.HTTP, cfg.IMAP, cfg.Hostname = dir, db, "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0", "bench.localhost"
 	cfg.Finish()
-	if err := benchArchive(ctx, h, &cfg, p, res, progress); err != nil {
+	if err := archiveInChild(ctx, h, &cfg, p, res, progress); err != nil {
 		return nil, err
 	}
 	if err := benchIMAPIdle(ctx, h, &cfg, p, res, progress); err != nil {
@@ -329,12 +329,18 @@ type child struct {
 // startChild starts the child of the given kind (childEnv's value) and
 // reads the addresses of the named listeners from its stdout.
 func startChild(ctx context.Context, h Harness, kind, data, db, sink string, names ...string) (*child, error) {
+	return startChildEnv(ctx, h, kind, data, db, sink, nil, names...)
+}
+
+// startChildEnv is startChild with more of the child's environment.
+func startChildEnv(ctx context.Context, h Harness, kind, data, db, sink string, env []string, names ...string) (*child, error) {
 	if len(h.Child) == 0 {
 		return nil, errors.New("no command for the child")
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	cmd := exec.CommandContext(cctx, h.Child[0], h.Child[1:]...)
 	cmd.Env = append(os.Environ(), childEnv+"="+kind, childData+"="+data, childDB+"="+db, childSink+"="+sink)
+	cmd.Env = append(cmd.Env, env...)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		cancel()

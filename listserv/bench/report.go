@@ -54,7 +54,14 @@ func WriteText(w io.Writer, res *Result) {
 			*res.SummaryQuestionF1, *res.SummarySolvedPrecision, *res.SummarySolvedRecall, *res.SummaryAnswerAccuracy,
 			*res.SummaryThreadSplitF1, *res.SummaryResourcePrecision, *res.SummaryResourceRecall)
 	}
-	fmt.Fprintf(w, "memory:   %8.1f MB peak RSS (%.1f MB during fan-out)\n", res.PeakRSSMB, res.FanoutPeakRSSMB)
+	fmt.Fprintf(w, "memory:   %8.1f MB peak RSS of the bench", res.PeakRSSMB)
+	if res.FanoutPeakRSSMB > 0 {
+		fmt.Fprintf(w, "; %.1f MB of serve fanning out to %d members", res.FanoutPeakRSSMB, res.FanoutRecipients)
+	}
+	if res.ImportPeakRSSMB != nil {
+		fmt.Fprintf(w, "; %.1f MB of the import and searches (%d messages)", *res.ImportPeakRSSMB, res.ArchiveMessages)
+	}
+	fmt.Fprintln(w)
 	if res.BigpostPeakRSSMB != nil {
 		WriteBigpost(w, *res.BigpostPeakRSSMB)
 	}
@@ -63,4 +70,26 @@ func WriteText(w io.Writer, res *Result) {
 // WriteBigpost prints the big-post line.
 func WriteBigpost(w io.Writer, peakMB float64) {
 	fmt.Fprintf(w, "bigpost:  %8.1f MB peak RSS of serve taking %d posts of 25 MB at once (archived, %d copies each)\n", peakMB, BigpostCount, 1+len(bigpostMembers))
+}
+
+// WriteScaleText prints the scale curve as a table, one line a size.
+func WriteScaleText(w io.Writer, sr *ScaleResult) {
+	opt := func(v *float64, format string) string {
+		if v == nil {
+			return "-"
+		}
+		return fmt.Sprintf(format, *v)
+	}
+	fmt.Fprintf(w, "%-8s %9s %10s %11s %11s %10s %11s %8s %8s %9s\n", "archive", "posts", "import/s", "search p99", "http p99", "summary", "import RSS", "index", "related", "health")
+	for _, r := range sr.Archive {
+		fmt.Fprintf(w, "%-8s %9d %10s %11s %11s %10s %11s %8s %8s %9s\n", fmt.Sprintf("%dx", r.Replay), r.ArchiveMessages,
+			opt(r.IndexMsgsPerS, "%.0f"), opt(r.SearchP99Ms, "%.1f ms"), opt(r.HTTPSearchP99Ms, "%.1f ms"), opt(r.SummaryMs, "%.0f ms"),
+			opt(r.ImportPeakRSSMB, "%.0f MB"), opt(r.IndexSizeRatio, "%.2fx"), opt(r.RelatedMs, "%.1f ms"), opt(r.HealthMs, "%.0f ms"))
+	}
+	for _, f := range sr.Fanout {
+		fmt.Fprintf(w, "fan-out  %9d members: %.0f copies/s, serve's peak RSS %.0f MB\n", f.Members, f.RcptsPerS, f.PeakRSSMB)
+	}
+	if sr.Plot != "" {
+		fmt.Fprintf(w, "plot: %s\n", sr.Plot)
+	}
 }

@@ -55,7 +55,7 @@ func benchTwoNodes(ctx context.Context, h Harness, p Params, res *Result, progre
 		cfgs[i] = benchConfig(dir, db, snk.Addr(), p)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if err := setUp(ctx, h, &cfgs[0], log, p, twoNodesList); err != nil {
+	if err := setUpFanout(ctx, h, &cfgs[0], log, p, twoNodesList); err != nil {
 		return err
 	}
 

@@ -134,6 +134,16 @@ func (m *memStore) SpoolNoticeOnce(ctx context.Context, c store.JobClaim, msg *s
 
 func (m *memStore) Members(context.Context, int64) ([]*store.Member, error) { return m.members, nil }
 
+func (m *memStore) MembersWithRole(_ context.Context, _ int64, role string) ([]*store.Member, error) {
+	var out []*store.Member
+	for _, mm := range m.members {
+		if mm.Role == role {
+			out = append(out, mm)
+		}
+	}
+	return out, nil
+}
+
 func newQueue(t *testing.T) (*Queue, *memStore, *[]string) {
 	t.Helper()
 	now := func() time.Time { return time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC) }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"mime"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -50,7 +51,7 @@ type Notice struct {
 type Store interface {
 	SpoolNotice(ctx context.Context, m *store.Message, ds []*store.Delivery, requests ...*store.Pending) error
 	SpoolNoticeOnce(ctx context.Context, c store.JobClaim, m *store.Message, ds []*store.Delivery, requests ...*store.Pending) (bool, error)
-	Members(ctx context.Context, listID int64) ([]*store.Member, error)
+	MembersWithRole(ctx context.Context, listID int64, role string) ([]*store.Member, error)
 }
 
 // Sender composes notices and queues them for delivery.
@@ -370,32 +371,33 @@ func (s *Sender) send(ctx context.Context, claim *store.JobClaim, n *Notice) (bo
 }
 
 // Moderators returns the addresses that decide held posts and requests:
-// moderators and owners.
+// moderators and owners. Only their rows are read: a notice to the
+// moderators of a list of a million must not load the million.
 func (s *Sender) Moderators(ctx context.Context, l *store.List) ([]string, error) {
-	ms, err := s.store.Members(ctx, l.ID)
-	if err != nil {
-		return nil, err
-	}
 	var out []string
-	for _, m := range ms {
-		if m.Role == store.RoleModerator || m.Role == store.RoleOwner {
+	for _, role := range []string{store.RoleModerator, store.RoleOwner} {
+		ms, err := s.store.MembersWithRole(ctx, l.ID, role)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
 			out = append(out, m.Address)
 		}
 	}
+	// By address, as one reading of the roster gave them.
+	slices.SortFunc(out, func(a, b string) int { return strings.Compare(store.AddressKey(a), store.AddressKey(b)) })
 	return out, nil
 }
 
 // Owners returns the owners' addresses.
 func (s *Sender) Owners(ctx context.Context, l *store.List) ([]string, error) {
-	ms, err := s.store.Members(ctx, l.ID)
+	ms, err := s.store.MembersWithRole(ctx, l.ID, store.RoleOwner)
 	if err != nil {
 		return nil, err
 	}
-	var out []string
+	out := make([]string, 0, len(ms))
 	for _, m := range ms {
-		if m.Role == store.RoleOwner {
-			out = append(out, m.Address)
-		}
+		out = append(out, m.Address)
 	}
 	return out, nil
 }

@@ -31,6 +31,7 @@ type Lists interface {
 	Member(ctx context.Context, listID int64, addr string) (*Member, error)
 	Members(ctx context.Context, listID int64) ([]*Member, error)
 	MembersWithRole(ctx context.Context, listID int64, role string) ([]*Member, error)
+	MembersWithDelivery(ctx context.Context, listID int64, delivery string) ([]*Member, error)
 	MembersWithStatus(ctx context.Context, status string) ([]*Member, error)
 	Memberships(ctx context.Context, addr string) (map[int64]*Member, error)
 

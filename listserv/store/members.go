@@ -198,6 +198,27 @@ func (s *memberTable) MembersWithRole(ctx context.Context, listID int64, role st
 	return out, rows.Err()
 }
 
+// MembersWithDelivery returns a list's enabled members who take one
+// delivery (a digest's readers), ordered by address, without reading the
+// others: a list of a million members that takes each post has few
+// digest readers, and the scheduler asks every minute.
+func (s *memberTable) MembersWithDelivery(ctx context.Context, listID int64, delivery string) ([]*Member, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+memberCols+` FROM members WHERE list_id = ? AND delivery = ? AND status = ? ORDER BY address_key`, listID, delivery, StatusEnabled)
+	if err != nil {
+		return nil, fmt.Errorf("store: %s readers: %w", delivery, err)
+	}
+	defer rows.Close()
+	var out []*Member
+	for rows.Next() {
+		m, err := scanMember(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: %s readers: %w", delivery, err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
 // memberChunk is how many members one INSERT of AddMembers carries: a
 // round trip for that many rows on PostgreSQL (one a row made a
 // 10,000-member import wait on 10,000 of them), and bound parameters far

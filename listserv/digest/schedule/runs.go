@@ -26,6 +26,7 @@ type Store interface {
 	digest.Reader
 	store.Digests
 	Lists(ctx context.Context) ([]*store.List, error)
+	MembersWithDelivery(ctx context.Context, listID int64, delivery string) ([]*store.Member, error)
 	ArchiveArrivedBetween(ctx context.Context, listID int64, since, until, notBefore time.Time) ([][]byte, error)
 	ArchiveBytesArrived(ctx context.Context, listID int64, since, until time.Time) (int64, error)
 	ArchiveCountArrived(ctx context.Context, listID int64, since, until, notBefore time.Time) (int, error)
@@ -133,16 +134,16 @@ func (s *Digests) RunDigests(ctx context.Context, now time.Time, force bool, onl
 		if only != "" && !strings.EqualFold(only, l.Address) {
 			continue
 		}
-		ms, err := s.d.Store.Members(ctx, l.ID)
-		if err != nil {
-			failed = append(failed, fmt.Errorf("digests of %s: %w", l.Address, err))
-			continue
-		}
 		for _, kind := range []string{KindDigest, KindSummary} {
 			if resumed[l.Address+"\x00"+kind] {
 				continue
 			}
-			rep, err := s.runIfDue(ctx, l, kind, readersOf(ms, kind), now, force)
+			readers, err := s.d.Store.MembersWithDelivery(ctx, l.ID, kind)
+			if err != nil {
+				failed = append(failed, fmt.Errorf("%s readers of %s: %w", kind, l.Address, err))
+				continue
+			}
+			rep, err := s.runIfDue(ctx, l, kind, readers, now, force)
 			if err != nil {
 				// One list's trouble does not hold up the others.
 				failed = append(failed, fmt.Errorf("%s of %s: %w", kind, l.Address, err))
@@ -242,18 +243,6 @@ func volume(l *store.List, end time.Time) int {
 	return v
 }
 
-// readersOf picks the members who get a kind of mail: enabled, and
-// asking for it by their delivery setting.
-func readersOf(ms []*store.Member, kind string) []*store.Member {
-	var out []*store.Member
-	for _, m := range ms {
-		if m.Status == store.StatusEnabled && m.Delivery == kind {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
 func (s *Digests) waitingKB(ctx context.Context, l *store.List, since, until time.Time) int {
 	n, err := s.d.Store.ArchiveBytesArrived(ctx, l.ID, since, until)
 	if err != nil {
@@ -267,11 +256,10 @@ func (s *Digests) waitingKB(ctx context.Context, l *store.List, since, until tim
 func (s *Digests) sendRun(ctx context.Context, l *store.List, run *store.DigestRun, readers []*store.Member) (DigestReport, error) {
 	rep := DigestReport{List: l.Address, Kind: run.Kind, Period: Period{run.PeriodStart, run.PeriodEnd}, Volume: run.Volume, Issue: run.Issue}
 	if readers == nil {
-		ms, err := s.d.Store.Members(ctx, l.ID)
-		if err != nil {
+		var err error
+		if readers, err = s.d.Store.MembersWithDelivery(ctx, l.ID, run.Kind); err != nil {
 			return rep, err
 		}
-		readers = readersOf(ms, run.Kind)
 	}
 	sent, err := s.d.Store.DigestSent(ctx, run.ID)
 	if err != nil {

@@ -142,6 +142,17 @@ func listsAndMembers(t *testing.T, s store.Backend) {
 	if len(owners) != 1 || owners[0].Address != "bob@example.net" {
 		t.Errorf("MembersWithRole(owner) = %v, want bob alone", owners)
 	}
+	// Ann takes the digest; cy would take each post but is disabled.
+	digest, err := s.MembersWithDelivery(ctx, l.ID, store.DeliverDigest)
+	must(t, err)
+	if len(digest) != 1 || digest[0].Address != "Ann@Example.net" {
+		t.Errorf("MembersWithDelivery(digest) = %v, want Ann alone", digest)
+	}
+	each, err := s.MembersWithDelivery(ctx, l.ID, store.DeliverEach)
+	must(t, err)
+	if len(each) != 1 || each[0].Address != "bob@example.net" {
+		t.Errorf("MembersWithDelivery(each) = %v, want bob alone (cy is disabled)", each)
+	}
 	other := newList(t, s, "other@example.org")
 	if none, err := s.MembersWithRole(ctx, other.ID, store.RoleOwner); err != nil || len(none) != 0 {
 		t.Errorf("owners of a list with none: %v, %v", none, err)
