@@ -70,6 +70,10 @@ type Index struct {
 	// latest and earliest bound the fieldOrder values in the index, in
 	// Unix nanoseconds, for the windows of a newest-first search.
 	latest, earliest atomic.Int64
+	// gen changes with every batch: what is cached of the index's
+	// contents (counts) is stale once it has moved.
+	gen    atomic.Uint64
+	counts docCounts
 }
 
 // open wraps an open Bleve index and finds its order bounds.
@@ -157,7 +161,7 @@ func Open(dir string, opts Options) (*Index, error) {
 // its fields would not answer this version's queries.
 const (
 	versionKey     = "praxis.mapping"
-	mappingVersion = "4"
+	mappingVersion = "5" // 5: fieldSample
 )
 
 // openBleve opens an existing index. Bleve's segment readers trust the
@@ -245,7 +249,9 @@ func (x *Index) Apply(docs, gone []Doc, pos []byte) error {
 	if pos != nil {
 		batch.SetInternal([]byte(positionKey), pos)
 	}
-	if err := x.b.Batch(batch); err != nil {
+	err := x.b.Batch(batch)
+	x.gen.Add(1)
+	if err != nil {
 		return fmt.Errorf("index: put %d docs, delete %d: %w", len(docs), len(gone), err)
 	}
 	for i := range docs {
@@ -297,8 +303,29 @@ func fields(d *Doc) map[string]interface{} {
 		f[fieldMonth] = d.Date.UTC().Format(monthLayout)
 	}
 	f[fieldOrder] = orderKey(d)
+	if in := samplesOf(docKey(d)); len(in) > 0 {
+		f[fieldSample] = in
+	}
 	return f
 }
+
+// samplesOf names the samples (fieldSample) a document key falls in.
+func samplesOf(key string) []string {
+	h := fnv.New64a()
+	h.Write([]byte(key))
+	sum := h.Sum64()
+	var in []string
+	for _, j := range sampleLevels {
+		if sum>>(64-j) != 0 {
+			break
+		}
+		in = append(in, sampleTerm(j))
+	}
+	return in
+}
+
+// sampleTerm is the term of sample level j.
+func sampleTerm(j int) string { return "s" + strconv.Itoa(j) }
 
 // docKey is the Bleve document ID of a doc: its order key as 19 digits of
 // Unix nanoseconds, a dot, and the archive's ID. Sorting on it is sorting

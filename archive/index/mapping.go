@@ -31,6 +31,17 @@ const monthLayout = "2006-01"
 // windows of a newest-first search.
 const fieldOrder = "order"
 
+// fieldSample marks the posts of the nested random samples an estimated
+// total counts (estimate.go): a post is in sample "sJ" when the top J
+// bits of its key's hash are zero, so each sample is a 2^-J share of the
+// posts, spread evenly over time and lists, and a smaller sample lies
+// inside every larger one. Only the posts in a sample carry its term:
+// a third of a term per post on average.
+const fieldSample = "sample"
+
+// sampleLevels are the J of the samples: 1/4, 1/16, … 1/1024 of the posts.
+var sampleLevels = []int{2, 4, 6, 8, 10}
+
 // fieldPreview holds the first previewBytes of the body, stored only.
 const fieldPreview = "preview"
 
@@ -90,6 +101,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 		query.FieldThread:     {keyword.Name, true, false, false},
 		query.FieldFromAddr:   {keyword.Name, false, false, true},
 		fieldMonth:            {keyword.Name, false, false, true},
+		fieldSample:           {keyword.Name, false, false, false},
 		query.FieldSubject:    {en.AnalyzerName, true, true, false},
 		query.FieldBody:       {en.AnalyzerName, false, true, false},
 		query.FieldQuoted:     {en.AnalyzerName, false, true, false},

@@ -43,6 +43,12 @@ type SearchOptions struct {
 	Highlight bool
 	// Facets fills Result.Authors and Result.Months.
 	Facets bool
+	// Estimate lets a newest-first search of more than EstimateAbove()
+	// hits estimate its total (Result.Estimated) and count its facets
+	// among its newest hits (Result.FacetSample) instead of visiting
+	// every hit: the web's pages. The page of hits is exact either way.
+	// The command line and IMAP leave it off: their counts are exact.
+	Estimate bool
 	// HideAddresses shows hits and facets to a reader who may not see
 	// addresses: authors by name, and the addresses in subjects and
 	// snippets cut (mailmsg.HideAddresses) before any word is marked.
@@ -64,12 +70,17 @@ type Hit struct {
 
 // Result is one page of a search.
 type Result struct {
-	// Total counts all matching posts, not just this page.
-	Total   uint64
-	Hits    []Hit
-	Authors []Facet // by From address, most posts first
-	Months  []Facet // "2021-03", oldest first
-	Took    time.Duration
+	// Total counts all matching posts, not just this page; an estimate
+	// when Estimated.
+	Total     uint64
+	Estimated bool
+	// FacetSample, when not 0, is how many of the newest hits the facets
+	// counted (an estimated search's), rather than all.
+	FacetSample int
+	Hits        []Hit
+	Authors     []Facet // by From address, most posts first
+	Months      []Facet // "2021-03", oldest first
+	Took        time.Duration
 }
 
 // Facet is one value of a facet and how many matching posts have it.
@@ -119,22 +130,26 @@ func (x *Index) SearchContext(ctx context.Context, q bquery.Query, o SearchOptio
 		}
 	}
 	var (
-		res   *bleve.SearchResult
-		total uint64
-		err   error
+		res       *bleve.SearchResult
+		total     uint64
+		estimated bool
+		sampled   int
 	)
 	if o.Newest {
-		res, total, err = x.newest(ctx, q, o, size)
-	} else {
-		res, err = x.b.SearchInContext(ctx, x.request(q, o, size))
-		if res != nil {
-			total = res.Total
+		np, err := x.newest(ctx, q, o, size)
+		if err != nil {
+			return nil, fmt.Errorf("index: search: %w", err)
 		}
+		res, total, estimated, sampled = np.res, np.total, np.estimated, np.sampled
+		res.Facets = np.facets
+	} else {
+		var err error
+		if res, err = x.b.SearchInContext(ctx, x.request(q, o, size)); err != nil {
+			return nil, fmt.Errorf("index: search: %w", err)
+		}
+		total = res.Total
 	}
-	if err != nil {
-		return nil, fmt.Errorf("index: search: %w", err)
-	}
-	out := &Result{Total: total, Took: res.Took, Hits: make([]Hit, 0, len(res.Hits))}
+	out := &Result{Total: total, Estimated: estimated, FacetSample: sampled, Took: res.Took, Hits: make([]Hit, 0, len(res.Hits))}
 	for _, h := range res.Hits {
 		out.Hits = append(out.Hits, hit(h, o, marks))
 	}
@@ -212,42 +227,71 @@ func (x *Index) request(q bquery.Query, o SearchOptions, size int) *bleve.Search
 // to windowMinHits+1 hits, unscored and unsorted, which Bleve stops
 // early for a query with more. The ids lead with the order key
 // (docKey), so a query with fewer hits is sorted and paged right here,
-// and its page fetched by id. A query with many is counted (no sort, no
-// scores: cheap), and its page looked for among the latest posts only: a
-// window of windowStart back from the newest post (or from the previous
-// page's last hit), widened fourfold until it holds a page or covers
-// everything. Every hit outside a window is older than every hit inside
-// it, so the page is the one a sort of all the hits would give. Facets
-// need every hit, so with them the first pass counts everything too.
-func (x *Index) newest(ctx context.Context, q bquery.Query, o SearchOptions, size int) (*bleve.SearchResult, uint64, error) {
+// and its page fetched by id. A query with many has its page looked for
+// among the latest posts only: a window back from the newest post (or
+// from the previous page's last hit), as wide as four pages of posts
+// would be if every post matched, widened by what the hits' density in
+// it says until it holds a page or covers everything. Every hit outside
+// a window is older than every hit inside it, so the page is the one a
+// sort of all the hits would give.
+//
+// Such a query's hits are counted (no sort, no scores) unless
+// o.Estimate, when the total is estimated from the window instead
+// (estimateTotal) and facets count the newest facetSample hits or more:
+// then nothing costs in proportion to every hit. Without o.Estimate,
+// facets need every hit, so with them the first pass counts everything.
+func (x *Index) newest(ctx context.Context, q bquery.Query, o SearchOptions, size int) (*newestPage, error) {
 	first := bleve.NewSearchRequestOptions(q, int(windowMinHits)+1, 0, false)
 	first.Score = bleve.ScoreNone
-	if o.Facets {
+	countAll := o.Facets && !o.Estimate
+	if countAll {
 		first.AddFacet(query.FieldFromAddr, bleve.NewFacetRequest(query.FieldFromAddr, authorFacetSize))
 		first.AddFacet(fieldMonth, bleve.NewFacetRequest(fieldMonth, monthFacetSize))
 	}
 	gathered, err := x.b.SearchInContext(ctx, first)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	page := o
 	page.Facets = false
 	if uint64(len(gathered.Hits)) <= windowMinHits {
 		res, err := x.byIDs(ctx, gathered, page, size)
-		if err == nil {
-			res.Facets = gathered.Facets
+		if err != nil {
+			return nil, err
 		}
-		return res, uint64(len(gathered.Hits)), err
+		out := &newestPage{res: res, total: uint64(len(gathered.Hits)), facets: gathered.Facets}
+		if o.Facets && !countAll && len(gathered.Hits) > 0 {
+			// Few hits: their facets, from their ids alone.
+			ids := make([]string, len(gathered.Hits))
+			for i, h := range gathered.Hits {
+				ids[i] = h.ID
+			}
+			fr := bleve.NewSearchRequestOptions(bquery.NewDocIDQuery(ids), 0, 0, false)
+			fr.Score = bleve.ScoreNone
+			fr.AddFacet(query.FieldFromAddr, bleve.NewFacetRequest(query.FieldFromAddr, authorFacetSize))
+			fr.AddFacet(fieldMonth, bleve.NewFacetRequest(fieldMonth, monthFacetSize))
+			faceted, err := x.b.SearchInContext(ctx, fr)
+			if err != nil {
+				return nil, err
+			}
+			out.facets = faceted.Facets
+		}
+		return out, nil
 	}
-	total, facets := gathered.Total, gathered.Facets
-	if !o.Facets {
+	out := &newestPage{total: gathered.Total, facets: gathered.Facets}
+	if !countAll && !o.Estimate {
 		count := bleve.NewSearchRequestOptions(q, 0, 0, false)
 		count.Score = bleve.ScoreNone
 		counted, err := x.b.SearchInContext(ctx, count)
 		if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
-		total = counted.Total
+		out.total = counted.Total
+	}
+	// Facets of a sample: the window must hold facetSample hits too.
+	sampleFacets := o.Facets && o.Estimate
+	if sampleFacets {
+		page.Facets = true
 	}
 	top := x.latest.Load()
 	if len(o.After) > 0 {
@@ -255,8 +299,17 @@ func (x *Index) newest(ctx context.Context, q bquery.Query, o SearchOptions, siz
 			top = n
 		}
 	}
-	for w := windowStart; ; w *= 4 {
-		from := time.Unix(0, top).Add(-w)
+	// A query that names its dates has no hit after them: its windows
+	// start from its end.
+	if _, hi := dateBounds(q); hi < top {
+		top = hi
+	}
+	need := size
+	if sampleFacets {
+		need = max(size, facetSample)
+	}
+	for span := x.firstSpan(ctx, q, need); ; {
+		from := time.Unix(0, top).Add(-span)
 		covers := from.Before(time.Unix(0, x.earliest.Load()))
 		wq := q
 		if !covers {
@@ -266,14 +319,47 @@ func (x *Index) newest(ctx context.Context, q bquery.Query, o SearchOptions, siz
 		}
 		res, err := x.b.SearchInContext(ctx, x.request(wq, page, size))
 		if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
-		if len(res.Hits) >= size || covers {
-			res.Facets = facets
-			return res, total, nil
+		// res.Total counts the window's hits on both sides of the cursor.
+		enough := len(res.Hits) >= size && (!sampleFacets || res.Total >= facetSample)
+		if !enough && !covers {
+			span = grow(span, res.Total, need)
+			continue
 		}
+		out.res = res
+		if sampleFacets {
+			out.facets = res.Facets
+			if !covers {
+				out.sampled = int(res.Total)
+			}
+		}
+		if o.Estimate && !countAll {
+			if covers {
+				// The window was the whole archive (its hits on both
+				// sides of any cursor): counted after all.
+				out.total = res.Total
+			} else if out.total, out.estimated, err = x.estimateTotal(ctx, q, from.UnixNano(), res.Total, uint64(len(gathered.Hits))); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
 	}
 }
+
+// newestPage is what newest found: the page, the total (estimated or
+// counted), and the facets (of sampled hits, when not 0: the newest).
+type newestPage struct {
+	res       *bleve.SearchResult
+	total     uint64
+	estimated bool
+	facets    search.FacetResults
+	sampled   int
+}
+
+// facetSample is how many of a big result's newest hits its facets count
+// when the total is estimated.
+const facetSample = 1000
 
 // byIDs makes the page of a query whose every hit the first pass of
 // newest gathered: their ids sorted newest first (they lead with the

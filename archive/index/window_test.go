@@ -131,3 +131,138 @@ func TestBoundsAfterReopen(t *testing.T) {
 		t.Errorf("bounds after reopening %d..%d, want %d..%d", y.earliest.Load(), y.latest.Load(), earliest, latest)
 	}
 }
+
+// An estimated search (the web's) shows exactly the pages an exact one
+// does; only its total may be "about", and only above EstimateAbove
+// hits. The estimate of a word spread evenly over the archive, or over
+// the dates the query names, is near the truth; facets then count a
+// sample of the newest hits, and say how many. Two lists share the index:
+// the estimate is of the list's own posts.
+func TestEstimatedSearch(t *testing.T) {
+	x, err := Open(filepath.Join(t.TempDir(), "idx"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	base := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	var docs []Doc
+	for i := range 6000 {
+		list := "l"
+		if i%3 == 2 {
+			list = "other" // a third of the index is another list's
+		}
+		body := "common footer"
+		if i%4 == 0 {
+			body += " quarter"
+		}
+		if i%200 == 0 {
+			body += " rare"
+		}
+		if i > 5900 {
+			body += " recent"
+		}
+		docs = append(docs, Doc{ID: strconv.Itoa(i + 1), List: list, MessageID: fmt.Sprintf("m%d@x", i), Subject: "s", Body: body,
+			From: fmt.Sprintf("p%d@x", i%7), FromAddr: fmt.Sprintf("p%d@x", i%7), Date: base.Add(time.Duration(i) * 2 * time.Hour)})
+	}
+	if err := x.Put(docs...); err != nil {
+		t.Fatal(err)
+	}
+	search := func(q string, o SearchOptions) *Result {
+		t.Helper()
+		bq, err := query.Parse(q, query.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := x.Search(query.Scoped(bq, "l"), o)
+		if err != nil {
+			t.Fatalf("%q: %v", q, err)
+		}
+		return res
+	}
+	// With the default threshold, the list's 4,000 posts are counted.
+	if res := search("common", SearchOptions{Size: 20, Newest: true, Estimate: true}); res.Estimated || res.Total != 4000 {
+		t.Errorf("common: total %d, estimated %v; want 4000 counted", res.Total, res.Estimated)
+	}
+	// Above a few hundred, estimated.
+	defer func(c float64) { countBelow = c }(countBelow)
+	countBelow = 0
+	for _, tc := range []struct {
+		q         string
+		estimated bool
+	}{
+		{"common", true},
+		{"quarter", true},
+		{"rare", false},   // 20 of the list's: counted
+		{"recent", false}, // the newest 66: counted
+		{"d:2020-03-01..2020-06-30 common", true},
+		{"quarter -rare", true},
+	} {
+		var after []string
+		var want uint64
+		for pageNo := range 3 {
+			exact := search(tc.q, SearchOptions{Size: 20, Newest: true, After: after})
+			est := search(tc.q, SearchOptions{Size: 20, Newest: true, After: after, Estimate: true})
+			if !slices.Equal(ids(exact.Hits), ids(est.Hits)) {
+				t.Fatalf("%q page %d: the estimated search's hits differ from the exact one's", tc.q, pageNo)
+			}
+			if exact.Estimated {
+				t.Errorf("%q: an exact search said its total was estimated", tc.q)
+			}
+			if pageNo == 0 {
+				want = exact.Total
+				if est.Estimated != tc.estimated {
+					t.Errorf("%q: estimated %v (total %d of %d), want %v", tc.q, est.Estimated, est.Total, want, tc.estimated)
+				}
+			}
+			if !est.Estimated && est.Total != want {
+				t.Errorf("%q page %d: a counted total %d, want %d", tc.q, pageNo, est.Total, want)
+			}
+			if est.Estimated && (est.Total < want*2/3 || est.Total > want*3/2 || est.Total <= EstimateAbove()) {
+				t.Errorf("%q page %d: estimated %d, the truth is %d", tc.q, pageNo, est.Total, want)
+			}
+			if len(exact.Hits) == 0 {
+				break
+			}
+			after = exact.Hits[len(exact.Hits)-1].Sort
+		}
+	}
+	// Facets: all of a small result's, a sample of a big one's.
+	small := search("rare", SearchOptions{Size: 5, Newest: true, Facets: true, Estimate: true})
+	smallExact := search("rare", SearchOptions{Size: 5, Newest: true, Facets: true})
+	if small.FacetSample != 0 || !slices.Equal(small.Authors, smallExact.Authors) || !slices.Equal(small.Months, smallExact.Months) {
+		t.Errorf("a small result's facets: %v %v (sample %d), want %v %v", small.Authors, small.Months, small.FacetSample, smallExact.Authors, smallExact.Months)
+	}
+	big := search("common", SearchOptions{Size: 20, Newest: true, Facets: true, Estimate: true})
+	if big.FacetSample < facetSample || len(big.Authors) == 0 || len(big.Months) == 0 {
+		t.Fatalf("a big result's facets: sample %d, %d authors, %d months", big.FacetSample, len(big.Authors), len(big.Months))
+	}
+	n := 0
+	for _, a := range big.Authors {
+		n += a.Count
+	}
+	if n != big.FacetSample {
+		t.Errorf("the authors' counts add up to %d, the sample is %d", n, big.FacetSample)
+	}
+}
+
+// The samples are nested and about the share of the posts they claim.
+func TestSamplesOf(t *testing.T) {
+	counts := map[string]int{}
+	const n = 200_000
+	for i := range n {
+		in := samplesOf(fmt.Sprintf("%019d.%d", 1600000000000000000+int64(i)*1e9, i))
+		for k, term := range in {
+			if term != sampleTerm(sampleLevels[k]) {
+				t.Fatalf("key %d is in %v: not nested", i, in)
+			}
+			counts[term]++
+		}
+	}
+	for _, j := range sampleLevels {
+		want := float64(n) / float64(uint64(1)<<j)
+		got := float64(counts[sampleTerm(j)])
+		if got < want*0.8 || got > want*1.2 {
+			t.Errorf("sample s%d holds %.0f of %d keys, want about %.0f", j, got, n, want)
+		}
+	}
+}

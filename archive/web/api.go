@@ -208,7 +208,9 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
 		hits = append(hits, archive.SearchHit{MessageID: h.MessageID, ThreadID: h.Thread, List: h.List, Subject: h.Subject,
 			From: h.From, Date: h.Date.UTC().Format(time.RFC3339), Snippet: h.Snippet})
 	}
-	out := map[string]any{"total": res.Total, "hits": hits}
+	// Above a few hundred hits the total is an estimate (the page is
+	// exact): it says so, as `praxis search --json`'s never is.
+	out := map[string]any{"total": res.Total, "total_estimated": res.Estimated, "hits": hits}
 	if len(res.Hits) > 0 && len(res.Hits) == int(min(limit, 100)) {
 		out["after"] = strings.Join(res.Hits[len(res.Hits)-1].Sort, ",")
 	}
@@ -220,6 +222,9 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		out["authors"], out["months"] = res.Authors, res.Months
+		if res.FacetSample > 0 {
+			out["facet_sample"] = res.FacetSample
+		}
 	}
 	s.json(w, http.StatusOK, out)
 }

@@ -45,7 +45,7 @@ const defaultSearchTimeout = 5 * time.Second
 // in error comes back as a *query.Error, which the page shows as it is.
 func (s *Server) search(r *http.Request, l *store.List, sr searchRequest, size int, facets bool) (*index.Result, error) {
 	return s.searchList(r.Context(), l, sr.Q, index.SearchOptions{
-		Size: size, Newest: sr.Newest, After: sr.After, Highlight: true, Facets: facets,
+		Size: size, Newest: sr.Newest, After: sr.After, Highlight: true, Facets: facets, Estimate: true,
 		HideAddresses: !s.who(r).seesAddresses(l)})
 }
 
@@ -108,6 +108,39 @@ type facetLink struct {
 	On    bool
 }
 
+// totalLabel says how many posts a search found: the count, or "about"
+// an estimate rounded to two figures ("about 12,000"), since its last
+// digits would claim a precision it does not have.
+func totalLabel(n uint64, estimated bool) string {
+	if !estimated {
+		return strconv.FormatUint(n, 10)
+	}
+	// Rounded once, at the second figure: rounding figure by figure
+	// would carry (1,049,999 to 1,100,000).
+	r := n
+	if digits := len(strconv.FormatUint(n, 10)); digits > 2 {
+		unit := uint64(1)
+		for range digits - 2 {
+			unit *= 10
+		}
+		r = (n + unit/2) / unit * unit
+	}
+	return "about " + thousands(r)
+}
+
+// thousands writes n with commas between its groups of three digits.
+func thousands(n uint64) string {
+	s := strconv.FormatUint(n, 10)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
 // searchPage is the archive's search: the query language, facets as
 // links that narrow the query, newest first or by relevance, paged.
 func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
@@ -166,7 +199,8 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 	if len(res.Hits) == hitsPerPage {
 		data["Next"] = base + qs(sr.Q, sr.Newest, res.Hits[len(res.Hits)-1].Sort)
 	}
-	data["Hits"], data["Total"], data["Authors"], data["Months"] = hits, res.Total, authors, months
+	data["Hits"], data["Total"], data["Authors"], data["Months"] = hits, totalLabel(res.Total, res.Estimated), authors, months
+	data["FacetSample"] = res.FacetSample
 	data["Took"] = res.Took.Round(10 * time.Microsecond)
 	data["SortNewest"] = base + qs(sr.Q, true, nil)
 	data["SortRelevance"] = base + qs(sr.Q, false, nil)

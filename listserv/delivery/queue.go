@@ -328,9 +328,16 @@ func (q *Queue) dispatchDue(ctx context.Context) error {
 // ClaimBatch: a claim then always takes less time than sending the batch
 // before it.
 func (q *Queue) claimAll(ctx context.Context, out chan<- []*store.Delivery) error {
-	var after int64
+	var after, floor int64
 	limit := min(q.cfg.ClaimBatch, 4*q.cfg.Concurrency)
 	for ctx.Err() == nil {
+		// No claim from here on returns a row at or below floor (the
+		// cursor of the claim before), and the dispatcher is done with
+		// the batches that held such rows (it took the last batch,
+		// so it sifted the one before): what was settled there need
+		// not be remembered. Without this a fan-out to a million kept a
+		// million ids until its scan ended.
+		q.forgetSettled(floor)
 		claimCtx, cancel := context.WithTimeout(ctx, q.cfg.StoreTimeout)
 		ds, err := q.store.ClaimDeliveries(claimCtx, q.cfg.Node, q.cfg.Lease, after, limit)
 		cancel()
@@ -349,10 +356,21 @@ func (q *Queue) claimAll(ctx context.Context, out chan<- []*store.Delivery) erro
 		if len(ds) < limit {
 			return nil
 		}
-		after = ds[len(ds)-1].ID
+		floor, after = after, ds[len(ds)-1].ID
 		limit = min(q.cfg.ClaimBatch, 2*limit)
 	}
 	return nil
+}
+
+// forgetSettled drops the settled rows at or below id.
+func (q *Queue) forgetSettled(id int64) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for k := range q.settled {
+		if k <= id {
+			delete(q.settled, k)
+		}
+	}
 }
 
 // fresh marks in flight and returns the claimed copies that are not: a
