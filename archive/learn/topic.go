@@ -217,6 +217,11 @@ var wasSubject = regexp.MustCompile(`(?i)[(\[]\s*was\s*:?[^)\]]*[)\]]?\s*$|\s+wa
 // markers and tags, must share less than a third of their words. An
 // empty or missing subject changes nothing.
 func newSubject(parent, reply string) bool {
+	if parent == reply {
+		// Most replies: nothing to read (the words were most of the
+		// topics' time on a busy week).
+		return false
+	}
 	if wasSubject.MatchString(reply) && !wasSubject.MatchString(parent) {
 		return true
 	}

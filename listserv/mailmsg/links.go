@@ -10,22 +10,48 @@ import (
 // collects them for the list's resources page, and the summaries count
 // them: all find the same ones here.
 
-// urlRE finds http(s) URLs in plain text. A URL ends at white space or
-// at a character that cannot be in one unescaped (RFC 3986 §2): quotes,
-// angle brackets, backslash, braces, "|" and "^".
-var urlRE = regexp.MustCompile(`(?i)\bhttps?://[^\s\p{Z}<>"\\{}|^` + "`" + `]+`)
+// urlAt finds an http(s) URL at the start of a text. A URL ends at white
+// space or at a character that cannot be in one unescaped (RFC 3986 §2):
+// quotes, angle brackets, backslash, braces, "|" and "^". URLSpans finds
+// where URLs may start itself and anchors this there: unanchored and
+// case-insensitive, the pattern had nothing literal for the regexp
+// engine to look for, so it tried every byte of every body (the busiest
+// part of a week's summary).
+var urlAt = regexp.MustCompile(`^(?i:https?://)[^\s\p{Z}<>"\\{}|^` + "`" + `]+`)
 
 // URLSpans returns where the http(s) URLs of plain text are, as
 // [start, end) byte offsets, each trimmed of the punctuation that ends
 // the sentence around it: for making them links in a page.
 func URLSpans(text string) [][2]int {
 	var out [][2]int
-	for _, m := range urlRE.FindAllStringIndex(text, -1) {
-		if u := TrimURL(text[m[0]:m[1]]); IsHTTP(u) {
-			out = append(out, [2]int{m[0], m[0] + len(u)})
+	for i := 0; i < len(text); {
+		// The next "http", in any case, at a word's start (urlRE's \b:
+		// an ASCII word character may not come before it).
+		j := strings.IndexAny(text[i:], "hH")
+		if j < 0 {
+			break
 		}
+		k := i + j
+		if len(text)-k < len("http://") || !strings.EqualFold(text[k:k+4], "http") || (k > 0 && isWordByte(text[k-1])) {
+			i = k + 1
+			continue
+		}
+		m := urlAt.FindStringIndex(text[k:])
+		if m == nil {
+			i = k + 1
+			continue
+		}
+		if u := TrimURL(text[k : k+m[1]]); IsHTTP(u) {
+			out = append(out, [2]int{k, k + len(u)})
+		}
+		i = k + m[1]
 	}
 	return out
+}
+
+// isWordByte is RE2's \w: an ASCII letter, digit or underscore.
+func isWordByte(b byte) bool {
+	return b == '_' || ('0' <= b && b <= '9') || ('a' <= b && b <= 'z') || ('A' <= b && b <= 'Z')
 }
 
 // URLs returns the http(s) URLs of plain text, in order, as URLSpans

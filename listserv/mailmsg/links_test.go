@@ -1,6 +1,12 @@
 package mailmsg
 
-import "testing"
+import (
+	"math/rand/v2"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
 
 func TestTrimURL(t *testing.T) {
 	tests := []struct{ in, want string }{
@@ -19,6 +25,42 @@ func TestTrimURL(t *testing.T) {
 	for _, tt := range tests {
 		if got := TrimURL(tt.in); got != tt.want {
 			t.Errorf("TrimURL(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// URLSpans finds exactly what the one unanchored pattern it replaced
+// found, on hostile and ordinary text alike.
+func TestURLSpansAgreesWithThePattern(t *testing.T) {
+	ref := regexp.MustCompile(`(?i)\bhttps?://[^\s\p{Z}<>"\\{}|^` + "`" + `]+`)
+	old := func(text string) [][2]int {
+		var out [][2]int
+		for _, m := range ref.FindAllStringIndex(text, -1) {
+			if u := TrimURL(text[m[0]:m[1]]); IsHTTP(u) {
+				out = append(out, [2]int{m[0], m[0] + len(u)})
+			}
+		}
+		return out
+	}
+	texts := []string{
+		"", "http", "http://", "see http://x.org/a.", "xhttp://no.example", "_https://no.example", "éhttp://yes.example",
+		"HTTPS://Up.Example/Path?q=1, and (http://b.example/c) then <http://c.example>",
+		"hhttp://a.example hHttp://b.example http://a.example\u00a0nbsp https://t.example/x\"y",
+		"http://a.example/http://b.example https//not http:/not",
+		strings.Repeat("h", 1000) + "ttp://long.example/" + strings.Repeat("a", 3000),
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	alphabet := []string{"h", "H", "t", "T", "p", "s", ":", "/", "/", ".", "x", " ", "\n", "_", "é", "(", ")", "<", ">", "\"", "a", "1", "http://", "HTTPS://"}
+	for range 3000 {
+		var b strings.Builder
+		for range rng.IntN(60) {
+			b.WriteString(alphabet[rng.IntN(len(alphabet))])
+		}
+		texts = append(texts, b.String())
+	}
+	for _, text := range texts {
+		if got, want := URLSpans(text), old(text); !slices.Equal(got, want) {
+			t.Fatalf("URLSpans(%q) = %v, the pattern found %v", text, got, want)
 		}
 	}
 }
