@@ -52,7 +52,7 @@ func (x *Index) docsIn(ctx context.Context, scope string, from, to int64) (uint6
 		return x.termCount(ctx, scope)
 	}
 	return x.countCached(ctx, docSpan{scope: scope, from: from, to: to}, func() bquery.Query {
-		r := orderRange(from, to)
+		r := x.orderRange(from, to)
 		if scope == "" {
 			return r
 		}
@@ -91,18 +91,14 @@ func (x *Index) countCached(ctx context.Context, key docSpan, q func() bquery.Qu
 
 // orderRange matches the order keys in [from, to]; nil when both ends
 // are open.
-func orderRange(from, to int64) bquery.Query {
+func (x *Index) orderRange(from, to int64) bquery.Query {
 	if from == math.MinInt64 && to == math.MaxInt64 {
 		return nil
 	}
-	var start, end time.Time
-	if from != math.MinInt64 {
-		start = time.Unix(0, from)
-	}
-	if to != math.MaxInt64 {
-		end = time.Unix(0, to)
-	}
-	r := bquery.NewDateRangeInclusiveQuery(start, end, ptr(true), ptr(true))
+	// Closed ends, at the newest and oldest posts when open: Bleve looks
+	// up every prefix an open end takes in (search.go's windows).
+	from, to = max(from, x.earliest.Load()), min(to, x.latest.Load())
+	r := bquery.NewDateRangeInclusiveQuery(time.Unix(0, from), time.Unix(0, to), ptr(true), ptr(true))
 	r.SetField(fieldOrder)
 	return r
 }
@@ -186,10 +182,10 @@ func dateBounds(q bquery.Query) (from, to int64) {
 // over the sample's (within the query's dates): a sample drawn by hash is
 // spread evenly over the years and over copies of a thread, where the
 // newest window alone misjudged some queries threefold.
-func (x *Index) estimateTotal(ctx context.Context, q bquery.Query, from int64, inWindow, known uint64) (total uint64, estimated bool, err error) {
+func (x *Index) estimateTotal(ctx context.Context, q bquery.Query, from int64, inWindow uint64) (total uint64, estimated bool, err error) {
 	scope := scopeOf(q)
 	lo, hi := dateBounds(q)
-	known = max(known, inWindow)
+	known := inWindow
 	all, err := x.docsIn(ctx, scope, lo, hi)
 	if err != nil {
 		return 0, false, err
@@ -202,7 +198,7 @@ func (x *Index) estimateTotal(ctx context.Context, q bquery.Query, from int64, i
 	if win > 0 {
 		rough = max(rough, float64(inWindow)*float64(all)/float64(win))
 	}
-	if rough > countBelow {
+	if rough > countBelow && rough > float64(windowMinHits) {
 		// The smallest sample expected to hold sampleHits, and larger
 		// ones while a sample holds too few of the query's hits.
 		level := len(sampleLevels) - 1
@@ -216,17 +212,15 @@ func (x *Index) estimateTotal(ctx context.Context, q bquery.Query, from int64, i
 			}
 			if hits >= sampleHits/2 && docs > 0 {
 				est := uint64(math.Round(float64(hits) * float64(all) / float64(docs)))
-				return min(max(est, known), all), true, nil
+				if est > 2*windowMinHits {
+					return min(max(est, known), all), true, nil
+				}
+				break // a few hundred after all: counted, cheaply
 			}
 		}
 	}
-	count := bleve.NewSearchRequestOptions(q, 0, 0, false)
-	count.Score = bleve.ScoreNone
-	counted, err := x.b.SearchInContext(ctx, count)
-	if err != nil {
-		return 0, false, err
-	}
-	return counted.Total, false, nil
+	n, err := x.count(ctx, q)
+	return n, false, err
 }
 
 // A search whose hits look more than countBelow is estimated from a
@@ -259,7 +253,7 @@ func (x *Index) countSample(ctx context.Context, q bquery.Query, scope string, l
 			t.SetField(query.FieldList)
 			parts = append(parts, t)
 		}
-		if r := orderRange(lo, hi); r != nil {
+		if r := x.orderRange(lo, hi); r != nil {
 			parts = append(parts, r)
 		}
 		return bquery.NewConjunctionQuery(parts)
@@ -285,12 +279,15 @@ func (x *Index) firstSpan(ctx context.Context, q bquery.Query, size int) time.Du
 }
 
 // grow is the next window's span after one of span held hits of the
-// size a page needs: as much wider as the hits' density says a page
-// needs (twice that, to be sure), four to sixteen times.
+// size a page needs: as much wider as the hits' density says (half as
+// much again, to be sure), two to sixteen times; four times when it held
+// none, which says nothing of the density. A window far wider than
+// needed costs its every hit's id (looked up to sort them), so it grows
+// by steps, which cost little more than the last window together.
 func grow(span time.Duration, hits uint64, size int) time.Duration {
-	factor := 16.0
+	factor := 4.0
 	if hits > 0 {
-		factor = min(max(math.Ceil(2*float64(size)/float64(hits)), 4), 16)
+		factor = min(max(math.Ceil(1.5*float64(size)/float64(hits)), 2), 16)
 	}
 	return time.Duration(float64(span) * factor)
 }

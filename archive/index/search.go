@@ -223,70 +223,43 @@ func (x *Index) request(q bquery.Query, o SearchOptions, size int) *bleve.Search
 // there are in all.
 //
 // Sorting by date makes Bleve visit every hit, and a query is evaluated
-// again for every request. So the first pass only gathers the ids of up
-// to windowMinHits+1 hits, unscored and unsorted, which Bleve stops
-// early for a query with more. The ids lead with the order key
-// (docKey), so a query with fewer hits is sorted and paged right here,
-// and its page fetched by id. A query with many has its page looked for
-// among the latest posts only: a window back from the newest post (or
-// from the previous page's last hit), as wide as four pages of posts
-// would be if every post matched, widened by what the hits' density in
-// it says until it holds a page or covers everything. Every hit outside
-// a window is older than every hit inside it, so the page is the one a
-// sort of all the hits would give.
+// again for every request. So the page is looked for among the latest
+// posts only: a window back from the newest post (or from the previous
+// page's last hit, or from the end of the dates the query names), as
+// wide as four pages of posts would be if every post matched, widened by
+// what the hits' density in it says until it holds a page or covers
+// everything. Every hit outside a window is older than every hit inside
+// it, so the page is the one a sort of all the hits would give; and a
+// window holds a few pages of hits, not the thousands a sort of every
+// hit of a common word had to look up.
 //
-// Such a query's hits are counted (no sort, no scores) unless
-// o.Estimate, when the total is estimated from the window instead
-// (estimateTotal) and facets count the newest facetSample hits or more:
-// then nothing costs in proportion to every hit. Without o.Estimate,
-// facets need every hit, so with them the first pass counts everything.
+// The total is the last window's count when it covered everything, and
+// otherwise counted (no sort, no scores: cheap) unless o.Estimate, when
+// estimateTotal may estimate it instead, and facets then count the
+// newest facetSample hits or more: then nothing costs in proportion to
+// every hit. Without o.Estimate, facets need every hit, so with them a
+// first pass counts everything, and sorts a query of few hits by id.
 func (x *Index) newest(ctx context.Context, q bquery.Query, o SearchOptions, size int) (*newestPage, error) {
-	first := bleve.NewSearchRequestOptions(q, int(windowMinHits)+1, 0, false)
-	first.Score = bleve.ScoreNone
-	countAll := o.Facets && !o.Estimate
-	if countAll {
-		first.AddFacet(query.FieldFromAddr, bleve.NewFacetRequest(query.FieldFromAddr, authorFacetSize))
-		first.AddFacet(fieldMonth, bleve.NewFacetRequest(fieldMonth, monthFacetSize))
-	}
-	gathered, err := x.b.SearchInContext(ctx, first)
-	if err != nil {
-		return nil, err
-	}
 	page := o
 	page.Facets = false
-	if uint64(len(gathered.Hits)) <= windowMinHits {
-		res, err := x.byIDs(ctx, gathered, page, size)
+	out := &newestPage{}
+	countAll := o.Facets && !o.Estimate
+	if countAll {
+		first := bleve.NewSearchRequestOptions(q, int(windowMinHits)+1, 0, false)
+		first.Score = bleve.ScoreNone
+		first.AddFacet(query.FieldFromAddr, bleve.NewFacetRequest(query.FieldFromAddr, authorFacetSize))
+		first.AddFacet(fieldMonth, bleve.NewFacetRequest(fieldMonth, monthFacetSize))
+		gathered, err := x.b.SearchInContext(ctx, first)
 		if err != nil {
 			return nil, err
 		}
-		out := &newestPage{res: res, total: uint64(len(gathered.Hits)), facets: gathered.Facets}
-		if o.Facets && !countAll && len(gathered.Hits) > 0 {
-			// Few hits: their facets, from their ids alone.
-			ids := make([]string, len(gathered.Hits))
-			for i, h := range gathered.Hits {
-				ids[i] = h.ID
-			}
-			fr := bleve.NewSearchRequestOptions(bquery.NewDocIDQuery(ids), 0, 0, false)
-			fr.Score = bleve.ScoreNone
-			fr.AddFacet(query.FieldFromAddr, bleve.NewFacetRequest(query.FieldFromAddr, authorFacetSize))
-			fr.AddFacet(fieldMonth, bleve.NewFacetRequest(fieldMonth, monthFacetSize))
-			faceted, err := x.b.SearchInContext(ctx, fr)
-			if err != nil {
+		out.total, out.facets = gathered.Total, gathered.Facets
+		if uint64(len(gathered.Hits)) <= windowMinHits {
+			if out.res, err = x.byIDs(ctx, gathered, page, size); err != nil {
 				return nil, err
 			}
-			out.facets = faceted.Facets
+			return out, nil
 		}
-		return out, nil
-	}
-	out := &newestPage{total: gathered.Total, facets: gathered.Facets}
-	if !countAll && !o.Estimate {
-		count := bleve.NewSearchRequestOptions(q, 0, 0, false)
-		count.Score = bleve.ScoreNone
-		counted, err := x.b.SearchInContext(ctx, count)
-		if err != nil {
-			return nil, err
-		}
-		out.total = counted.Total
 	}
 	// Facets of a sample: the window must hold facetSample hits too.
 	sampleFacets := o.Facets && o.Estimate
@@ -299,8 +272,7 @@ func (x *Index) newest(ctx context.Context, q bquery.Query, o SearchOptions, siz
 			top = n
 		}
 	}
-	// A query that names its dates has no hit after them: its windows
-	// start from its end.
+	// A query that names its dates has no hit after them.
 	if _, hi := dateBounds(q); hi < top {
 		top = hi
 	}
@@ -313,7 +285,11 @@ func (x *Index) newest(ctx context.Context, q bquery.Query, o SearchOptions, siz
 		covers := from.Before(time.Unix(0, x.earliest.Load()))
 		wq := q
 		if !covers {
-			r := bquery.NewDateRangeInclusiveQuery(from, time.Time{}, ptr(true), nil)
+			// Closed at the newest post: an open end makes Bleve look up
+			// every prefix of every order key up to the year 2262 (a
+			// few hundred terms) in every segment, which cost more than
+			// the window's hits.
+			r := bquery.NewDateRangeInclusiveQuery(from, time.Unix(0, x.latest.Load()), ptr(true), ptr(true))
 			r.SetField(fieldOrder)
 			wq = bquery.NewConjunctionQuery([]bquery.Query{q, r})
 		}
@@ -334,17 +310,34 @@ func (x *Index) newest(ctx context.Context, q bquery.Query, o SearchOptions, siz
 				out.sampled = int(res.Total)
 			}
 		}
-		if o.Estimate && !countAll {
-			if covers {
-				// The window was the whole archive (its hits on both
-				// sides of any cursor): counted after all.
-				out.total = res.Total
-			} else if out.total, out.estimated, err = x.estimateTotal(ctx, q, from.UnixNano(), res.Total, uint64(len(gathered.Hits))); err != nil {
+		switch {
+		case countAll:
+		case covers:
+			// The window was the whole archive (its hits on both sides
+			// of any cursor): counted after all.
+			out.total = res.Total
+		case o.Estimate:
+			if out.total, out.estimated, err = x.estimateTotal(ctx, q, from.UnixNano(), res.Total); err != nil {
+				return nil, err
+			}
+		default:
+			if out.total, err = x.count(ctx, q); err != nil {
 				return nil, err
 			}
 		}
 		return out, nil
 	}
+}
+
+// count counts q's hits: no sort, no scores.
+func (x *Index) count(ctx context.Context, q bquery.Query) (uint64, error) {
+	req := bleve.NewSearchRequestOptions(q, 0, 0, false)
+	req.Score = bleve.ScoreNone
+	res, err := x.b.SearchInContext(ctx, req)
+	if err != nil {
+		return 0, err
+	}
+	return res.Total, nil
 }
 
 // newestPage is what newest found: the page, the total (estimated or
@@ -359,7 +352,7 @@ type newestPage struct {
 
 // facetSample is how many of a big result's newest hits its facets count
 // when the total is estimated.
-const facetSample = 1000
+const facetSample = 200
 
 // byIDs makes the page of a query whose every hit the first pass of
 // newest gathered: their ids sorted newest first (they lead with the

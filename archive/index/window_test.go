@@ -184,8 +184,8 @@ func TestEstimatedSearch(t *testing.T) {
 		t.Errorf("common: total %d, estimated %v; want 4000 counted", res.Total, res.Estimated)
 	}
 	// Above a few hundred, estimated.
-	defer func(c float64) { countBelow = c }(countBelow)
-	countBelow = 0
+	defer func(c float64, m uint64) { countBelow, windowMinHits = c, m }(countBelow, windowMinHits)
+	countBelow, windowMinHits = 0, 100
 	for _, tc := range []struct {
 		q         string
 		estimated bool

@@ -85,6 +85,9 @@ func archiveChild(ctx context.Context, h Harness, stdout, stderr io.Writer) erro
 	cfg.Data, cfg.DB, cfg.SMTP, cfg.HTTP, cfg.IMAP, cfg.Hostname = os.Getenv(childData), os.Getenv(childDB), "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0", "bench.localhost"
 	cfg.Finish()
 	progress := func(format string, a ...any) { fmt.Fprintf(stderr, "bench: "+format+"\n", a...) }
+	if p := os.Getenv(heapProfileEnv); p != "" {
+		go heapProfileAtPeak(ctx, p)
+	}
 	if err := benchArchive(ctx, h, &cfg, job.Params, job.Result, progress); err != nil {
 		return err
 	}
