@@ -21,10 +21,6 @@ import (
 // the query's own dates, when it names some). The page is exact either
 // way; only the count is "about".
 
-// EstimateAbove is how many hits a search may have before its total may
-// be estimated: below it every hit is gathered anyway.
-func EstimateAbove() uint64 { return windowMinHits }
-
 // docCounts caches how many of a scope's posts lie in a date range: the
 // windows of one query ask for the same spans again and again, and any
 // change to the index (gen) makes the cache stale.
@@ -176,7 +172,7 @@ func dateBounds(q bquery.Query) (from, to int64) {
 // inWindow of them; known is how many the search is sure of.
 //
 // The window's density says roughly how many there are. Below
-// countBelow they are counted: that costs little. Above, they are counted
+// Options.EstimateAbove they are counted: that costs little. Above, they are counted
 // in the smallest of the nested random samples of posts (fieldSample)
 // that should hold sampleHits of them, and scaled by the scope's posts
 // over the sample's (within the query's dates): a sample drawn by hash is
@@ -198,11 +194,11 @@ func (x *Index) estimateTotal(ctx context.Context, q bquery.Query, from int64, i
 	if win > 0 {
 		rough = max(rough, float64(inWindow)*float64(all)/float64(win))
 	}
-	if rough > countBelow && rough > float64(windowMinHits) {
+	if rough > float64(x.estimateAbove) {
 		// The smallest sample expected to hold sampleHits, and larger
 		// ones while a sample holds too few of the query's hits.
 		level := len(sampleLevels) - 1
-		for level > 0 && rough/float64(uint64(1)<<sampleLevels[level]) < float64(sampleHits) {
+		for level > 0 && rough/float64(uint64(1)<<sampleLevels[level]) < sampleHits {
 			level--
 		}
 		for ; level >= 0; level-- {
@@ -212,10 +208,10 @@ func (x *Index) estimateTotal(ctx context.Context, q bquery.Query, from int64, i
 			}
 			if hits >= sampleHits/2 && docs > 0 {
 				est := uint64(math.Round(float64(hits) * float64(all) / float64(docs)))
-				if est > 2*windowMinHits {
+				if est >= x.estimateAbove/2 {
 					return min(max(est, known), all), true, nil
 				}
-				break // a few hundred after all: counted, cheaply
+				break // fewer after all: counted, cheaply
 			}
 		}
 	}
@@ -223,14 +219,9 @@ func (x *Index) estimateTotal(ctx context.Context, q bquery.Query, from int64, i
 	return n, false, err
 }
 
-// A search whose hits look more than countBelow is estimated from a
-// sample expected to hold at least sampleHits of them (an error of about
-// an eighth).
-// (Variables for the tests.)
-var (
-	countBelow float64 = 5000
-	sampleHits uint64  = 64
-)
+// sampleHits is how many hits the sample an estimate counts should hold
+// (an error of about an eighth).
+const sampleHits = 64
 
 // countSample counts q's hits in sample level j, and the scope's posts
 // in it within [lo, hi] (cached, as docsIn's counts are).

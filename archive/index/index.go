@@ -41,7 +41,15 @@ type Options struct {
 	// OpenTimeout bounds the wait for the lock on the index, which scorch
 	// takes on its root.bolt file; zero means DefaultOpenTimeout.
 	OpenTimeout time.Duration
+	// EstimateAbove is how many hits a search (SearchOptions.Estimate)
+	// must seem to have before its total is estimated rather than
+	// counted; zero means DefaultEstimateAbove.
+	EstimateAbove uint64
 }
+
+// DefaultEstimateAbove: counting a few thousand hits costs about what
+// estimating them does.
+const DefaultEstimateAbove = 5000
 
 // Doc is one post as the index sees it.
 type Doc struct {
@@ -74,11 +82,16 @@ type Index struct {
 	// contents (counts) is stale once it has moved.
 	gen    atomic.Uint64
 	counts docCounts
+	// estimateAbove is Options.EstimateAbove.
+	estimateAbove uint64
 }
 
 // open wraps an open Bleve index and finds its order bounds.
-func open(b bleve.Index) (*Index, error) {
-	x := &Index{b: b}
+func open(b bleve.Index, opts Options) (*Index, error) {
+	x := &Index{b: b, estimateAbove: opts.EstimateAbove}
+	if x.estimateAbove == 0 {
+		x.estimateAbove = DefaultEstimateAbove
+	}
 	x.earliest.Store(math.MaxInt64)
 	x.latest.Store(math.MinInt64)
 	for _, desc := range []bool{true, false} {
@@ -142,7 +155,7 @@ func Open(dir string, opts Options) (*Index, error) {
 			b.Close()
 			return nil, fmt.Errorf("index: create %s: %w", dir, err)
 		}
-		return open(b)
+		return open(b, opts)
 	}
 
 	b, err := openBleve(dir, cfg)
@@ -153,7 +166,7 @@ func Open(dir string, opts Options) (*Index, error) {
 		b.Close()
 		return nil, fmt.Errorf("index: open %s: %w: made with mapping %q, this praxis writes %q", dir, ErrCorrupt, v, mappingVersion)
 	}
-	return open(b)
+	return open(b, opts)
 }
 
 // mappingVersion names the mapping in newMapping. An index made with

@@ -139,7 +139,8 @@ func TestBoundsAfterReopen(t *testing.T) {
 // sample of the newest hits, and say how many. Two lists share the index:
 // the estimate is of the list's own posts.
 func TestEstimatedSearch(t *testing.T) {
-	x, err := Open(filepath.Join(t.TempDir(), "idx"), Options{})
+	dir := filepath.Join(t.TempDir(), "idx")
+	x, err := Open(dir, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,8 +185,11 @@ func TestEstimatedSearch(t *testing.T) {
 		t.Errorf("common: total %d, estimated %v; want 4000 counted", res.Total, res.Estimated)
 	}
 	// Above a few hundred, estimated.
-	defer func(c float64, m uint64) { countBelow, windowMinHits = c, m }(countBelow, windowMinHits)
-	countBelow, windowMinHits = 0, 100
+	x.Close()
+	if x, err = Open(dir, Options{EstimateAbove: 200}); err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
 	for _, tc := range []struct {
 		q         string
 		estimated bool
@@ -217,7 +221,7 @@ func TestEstimatedSearch(t *testing.T) {
 			if !est.Estimated && est.Total != want {
 				t.Errorf("%q page %d: a counted total %d, want %d", tc.q, pageNo, est.Total, want)
 			}
-			if est.Estimated && (est.Total < want*2/3 || est.Total > want*3/2 || est.Total <= EstimateAbove()) {
+			if est.Estimated && (est.Total < want*2/3 || est.Total > want*3/2 || est.Total < 100) {
 				t.Errorf("%q page %d: estimated %d, the truth is %d", tc.q, pageNo, est.Total, want)
 			}
 			if len(exact.Hits) == 0 {

@@ -42,7 +42,7 @@ func post(id, from, subject, date, body string, extra ...string) []byte {
 	return []byte(h + "\r\n" + body)
 }
 
-func newArchiveFixture(t *testing.T) *archiveFixture {
+func newArchiveFixture(t *testing.T, opts ...index.Options) *archiveFixture {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -98,7 +98,11 @@ func newArchiveFixture(t *testing.T) *archiveFixture {
 		"The confidential lathe plans are at https://secret.example/plans\n", "MIME-Version: 1.0"))
 	arch("other@example.org", post("o1@example.net", "Carol <carol@example.net>", "Other things", "Thu, 4 Mar 2021 10:00:00 +0000", "Nothing about lathes.\n"))
 
-	idx, err := index.Open(filepath.Join(dir, "index"), index.Options{})
+	var o index.Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	idx, err := index.Open(filepath.Join(dir, "index"), o)
 	if err != nil {
 		t.Fatal(err)
 	}
