@@ -173,6 +173,7 @@ func (c *cli) benchHarness() (bench.Harness, error) {
 			return openIndex(ctx, svc, data, log, 0)
 		},
 		Import: func(ctx context.Context, svc *listserv.Service, l *listserv.List, idx *index.Index) (func([]byte) error, func() error) {
+			setImportMemoryTuning() // as the import command does
 			im := newImporter(ctx, svc, l, idx)
 			return im.add, im.close
 		},

@@ -181,16 +181,11 @@ func Run(ctx context.Context, h Harness, p Params, progress Progress) (*Result, 
 		res.FanoutCeilingRcptsPerS = float64(p.Members) / time.Since(start).Seconds()
 	}
 
-	dir, err := os.MkdirTemp("", "praxis-bench-")
+	dir, db, cleanup, err := scratch(ctx, "run", p.DB, progress)
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
-	db, dropDB, err := scratchDB(ctx, p.DB, progress)
-	if err != nil {
-		return nil, err
-	}
-	defer dropDB()
+	defer cleanup()
 	cfg := benchConfig(dir, db, snk.Addr(), p)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if err := setUpIngest(ctx, h, &cfg, log); err != nil {

@@ -59,16 +59,11 @@ func Bigpost(ctx context.Context, h Harness, db string, progress Progress) (floa
 		return 0, fmt.Errorf("bench: bigpost sink: %w", err)
 	}
 	defer snk.Close()
-	dir, err := os.MkdirTemp("", "praxis-bench-bigpost-")
+	dir, db, done, err := scratch(ctx, "bigpost", db, progress)
 	if err != nil {
 		return 0, err
 	}
-	defer os.RemoveAll(dir)
-	db, dropDB, err := scratchDB(ctx, db, progress)
-	if err != nil {
-		return 0, err
-	}
-	defer dropDB()
+	defer done()
 	cfg := bigpostConfig(dir, db, snk.Addr())
 	svc, closeSvc, err := h.OpenService(ctx, &cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {

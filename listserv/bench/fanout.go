@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strconv"
 	"time"
 
@@ -49,16 +48,11 @@ func Fanout(ctx context.Context, h Harness, p Params, progress Progress) (*Fanou
 		return nil, fmt.Errorf("bench: fan-out sink: %w", err)
 	}
 	defer snk.Close()
-	dir, err := os.MkdirTemp("", "praxis-bench-fanout-")
+	dir, db, done, err := scratch(ctx, "fanout", p.DB, progress)
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
-	db, dropDB, err := scratchDB(ctx, p.DB, progress)
-	if err != nil {
-		return nil, err
-	}
-	defer dropDB()
+	defer done()
 	cfg := benchConfig(dir, db, snk.Addr(), p)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	progress("fan-out: a list of %d members", p.Members)

@@ -53,16 +53,11 @@ func benchIMAPIdle(ctx context.Context, h Harness, cfg *config.Config, p Params,
 // runIMAPOnly is `bench --only imap`: the corpus imported into a new
 // data dir, then the IMAP sessions and the idle clients.
 func runIMAPOnly(ctx context.Context, h Harness, p Params, res *Result, progress Progress) (*Result, error) {
-	dir, err := os.MkdirTemp("", "praxis-bench-imap-")
+	dir, db, done, err := scratch(ctx, "imap", p.DB, progress)
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
-	db, dropDB, err := scratchDB(ctx, p.DB, progress)
-	if err != nil {
-		return nil, err
-	}
-	defer dropDB()
+	defer done()
 	cfg := config.Default()
 	cfg.Data, cfg.DB, cfg.SMTP, cfg.HTTP, cfg.IMAP, cfg.Hostname = dir, db, "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0", "bench.localhost"
 	cfg.Finish()

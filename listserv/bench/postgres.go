@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"os"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -47,4 +48,19 @@ func scratchDB(ctx context.Context, base string, progress Progress) (db string, 
 	}
 	u.Path = "/" + name
 	return u.String(), drop, nil
+}
+
+// scratch makes a scenario's data dir (a temporary directory named for
+// it) and its database (scratchDB's); done removes both.
+func scratch(ctx context.Context, name, base string, progress Progress) (dir, db string, done func(), err error) {
+	dir, err = os.MkdirTemp("", "praxis-bench-"+name+"-")
+	if err != nil {
+		return "", "", nil, err
+	}
+	db, drop, err := scratchDB(ctx, base, progress)
+	if err != nil {
+		os.RemoveAll(dir)
+		return "", "", nil, err
+	}
+	return dir, db, func() { drop(); os.RemoveAll(dir) }, nil
 }

@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"fmt"
-	"os"
 )
 
 // The cost curve (`praxis bench --scale`, SPEC: Benchmark): the archive
@@ -67,16 +66,11 @@ func Scale(ctx context.Context, h Harness, p Params, replays, members []int, pro
 // and database of its own, without the bare-Bleve ceiling (a second
 // import of the same size, which says nothing of how Praxis grows).
 func scaleArchive(ctx context.Context, h Harness, p Params, n int, progress Progress) (*Result, error) {
-	dir, err := os.MkdirTemp("", "praxis-bench-scale-")
+	dir, db, done, err := scratch(ctx, "scale", p.DB, progress)
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
-	db, dropDB, err := scratchDB(ctx, p.DB, progress)
-	if err != nil {
-		return nil, err
-	}
-	defer dropDB()
+	defer done()
 	ap := p
 	ap.Replay, ap.NoCeiling = n, true
 	cfg := benchConfig(dir, db, "127.0.0.1:9", ap)
