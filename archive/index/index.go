@@ -47,9 +47,12 @@ type Options struct {
 	EstimateAbove uint64
 }
 
-// DefaultEstimateAbove: counting a few thousand hits costs about what
-// estimating them does.
-const DefaultEstimateAbove = 5000
+// DefaultEstimateAbove: below a thousand hits a count is cheap enough
+// whatever the query, and exact is nicer to read. Above, a count costs
+// what the query costs on every post that might match (a phrase's
+// positions are read in every post holding its words), where an
+// estimate reads a sample a few times the size of a page.
+const DefaultEstimateAbove = 1000
 
 // Doc is one post as the index sees it.
 type Doc struct {
