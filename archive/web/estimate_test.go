@@ -17,7 +17,7 @@ import (
 // estimate on the page and says so in the JSON, but its pages are
 // exactly what an exact search (`praxis search --json`'s) finds, and the
 // sidebar says its facets counted a sample. A search with few hits is
-// counted exactly. (The index counts up to 1,000 hits by default; this
+// counted exactly. (The index counts up to 5,000 hits by default; this
 // one estimates from 200, so that 700 posts are enough.)
 func TestSearchEstimatesBigTotals(t *testing.T) {
 	f := newArchiveFixture(t, index.Options{EstimateAbove: 200})
