@@ -114,8 +114,9 @@ type Params struct {
 	IMAPOnly bool
 	// IMAPClients idle at once in the IMAP idle test (0: IMAPIdleClients).
 	IMAPClients int
-	// NoCeiling skips the archive's bare-Bleve ceiling (the scale curve,
-	// where it would be a second import of each size).
+	// NoCeiling is the scale curve's archive: no bare-Bleve ceiling
+	// (a second import of each size), no IMAP sessions, and above 10x
+	// no related threads or answers library.
 	NoCeiling bool
 }
 
