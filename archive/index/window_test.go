@@ -270,3 +270,62 @@ func TestSamplesOf(t *testing.T) {
 		}
 	}
 }
+
+// Estimated searches from many readers while posts arrive share the
+// cache of counts safely, and each page stays exact.
+func TestEstimatedSearchWhileIndexing(t *testing.T) {
+	x, err := Open(filepath.Join(t.TempDir(), "idx"), Options{EstimateAbove: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	base := time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)
+	doc := func(i int) Doc {
+		return Doc{ID: strconv.Itoa(i + 1), List: "l", MessageID: fmt.Sprintf("m%d@x", i), Subject: "s", Body: "word",
+			From: "a@x", FromAddr: "a@x", Date: base.Add(time.Duration(i) * time.Hour)}
+	}
+	var docs []Doc
+	for i := range 1000 {
+		docs = append(docs, doc(i))
+	}
+	if err := x.Put(docs...); err != nil {
+		t.Fatal(err)
+	}
+	bq, err := query.Parse("word", query.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 8)
+	stop := make(chan struct{})
+	for range 8 {
+		go func() {
+			for {
+				select {
+				case <-stop:
+					errs <- nil
+					return
+				default:
+				}
+				res, err := x.Search(query.Scoped(bq, "l"), SearchOptions{Size: 10, Newest: true, Estimate: true, Facets: true})
+				if err == nil && (len(res.Hits) != 10 || res.Total < 1000) {
+					err = fmt.Errorf("%d hits of %d", len(res.Hits), res.Total)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	for i := 1000; i < 1030; i++ {
+		if err := x.Put(doc(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
