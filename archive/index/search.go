@@ -244,6 +244,13 @@ func (x *Index) newest(ctx context.Context, q bquery.Query, o SearchOptions, siz
 	page.Facets = false
 	out := &newestPage{}
 	countAll := o.Facets && !o.Estimate
+	if o.Facets && o.Estimate {
+		// A list of a few thousand posts: every hit's facets cost less
+		// than the windows a sample of 200 needs.
+		if n, err := x.termCount(ctx, scopeOf(q)); err == nil && n <= 4*x.estimateAbove {
+			countAll = true
+		}
+	}
 	if countAll {
 		first := bleve.NewSearchRequestOptions(q, int(windowMinHits)+1, 0, false)
 		first.Score = bleve.ScoreNone

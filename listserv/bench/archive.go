@@ -243,18 +243,27 @@ func benchAnswers(ctx context.Context, h Harness, svc *listserv.Service, idx *in
 	return nil
 }
 
-// benchHealth times the community's review of the whole archive.
+// benchHealth times the community's review of the whole archive: the
+// second of two reviews, as a server that has run a while has its store's
+// pages in memory (the first, right after an import, also waits on the
+// index's merges for the cores).
 func benchHealth(ctx context.Context, svc *listserv.Service, l *listserv.List, res *Result, progress Progress) error {
 	members, err := svc.Store().Members(ctx, l.ID)
 	if err != nil {
 		return err
 	}
-	t0 := time.Now()
-	months, err := health.Review(ctx, svc.Store(), l.ID, members, time.Now())
-	if err != nil {
-		return err
+	var ms float64
+	var months []health.Month
+	for round := range 2 {
+		t0 := time.Now()
+		if months, err = health.Review(ctx, svc.Store(), l.ID, members, time.Now()); err != nil {
+			return err
+		}
+		ms = float64(time.Since(t0).Microseconds()) / 1000
+		if round == 0 {
+			progress("health: the first review took %.0f ms", ms)
+		}
 	}
-	ms := float64(time.Since(t0).Microseconds()) / 1000
 	res.HealthMs = &ms
 	progress("health: %d months reviewed in %.0f ms", len(months), ms)
 	return nil
