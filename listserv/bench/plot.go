@@ -5,6 +5,7 @@ import (
 	"html"
 	"io"
 	"math"
+	"path/filepath"
 	"strings"
 )
 
@@ -43,7 +44,7 @@ func WritePlot(w io.Writer, sr *ScaleResult) error {
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-labelledby="t d" font-family="sans-serif" font-size="11">`+"\n", width, height, width, height)
 	fmt.Fprintf(&b, "<title id=\"t\">How Praxis's costs grow with the archive and the list</title>\n<desc id=\"d\">%s</desc>\n", html.EscapeString(describe(ps)))
 	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#fff"/>`+"\n", width, height)
-	fmt.Fprintf(&b, `<text x="12" y="22" font-size="14" font-weight="bold">praxis bench --scale (%s, %s): cost against size; dashed red: the goal</text>`+"\n", html.EscapeString(sr.Corpus), sr.Database)
+	fmt.Fprintf(&b, `<text x="12" y="22" font-size="14" font-weight="bold">praxis bench --scale (%s, %s): cost against size; dashed red: the goal</text>`+"\n", html.EscapeString(filepath.Base(sr.Corpus)), sr.Database)
 	for i, p := range ps {
 		x0, y0 := (i%panelsPerRow)*panelW, 40+(i/panelsPerRow)*panelH
 		drawPanel(&b, p, x0, y0)
@@ -103,7 +104,7 @@ func scalePanels(sr *ScaleResult) []panel {
 	archive("import rate", "posts/s", true, func(r *Result) *float64 { return r.IndexMsgsPerS }, always(1000))
 	archive("index size / mbox size", "ratio", false, func(r *Result) *float64 { return r.IndexSizeRatio }, always(0.2))
 	archive("related threads, p99", "ms", false, func(r *Result) *float64 { return r.RelatedMs }, always(20))
-	archive("answers page p99, 16 clients", "ms", false, func(r *Result) *float64 { return r.AnswersP99Ms }, always(50))
+	archive("answers page p99, 16 clients", "ms", false, func(r *Result) *float64 { return r.AnswersP99Ms }, byReplay(50, nan, nan))
 	archive("health review", "ms", false, func(r *Result) *float64 { return r.HealthMs }, always(500))
 	if len(sr.Fanout) > 0 {
 		rss := panel{title: "fan-out: serve's peak RSS", unit: "MB"}
