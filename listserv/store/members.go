@@ -163,39 +163,13 @@ func (s *memberTable) Member(ctx context.Context, listID int64, addr string) (*M
 
 // Members returns a list's members ordered by address.
 func (s *memberTable) Members(ctx context.Context, listID int64) ([]*Member, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+memberCols+` FROM members WHERE list_id = ? ORDER BY address_key`, listID)
-	if err != nil {
-		return nil, fmt.Errorf("store: members: %w", err)
-	}
-	defer rows.Close()
-	var out []*Member
-	for rows.Next() {
-		m, err := scanMember(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: members: %w", err)
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return s.membersWhere(ctx, "members", `list_id = ?`, listID)
 }
 
 // MembersWithRole returns a list's members of one role (its owners, for
 // LIST-owner@ mail) ordered by address, without reading the others.
 func (s *memberTable) MembersWithRole(ctx context.Context, listID int64, role string) ([]*Member, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+memberCols+` FROM members WHERE list_id = ? AND role = ? ORDER BY address_key`, listID, role)
-	if err != nil {
-		return nil, fmt.Errorf("store: %ss: %w", role, err)
-	}
-	defer rows.Close()
-	var out []*Member
-	for rows.Next() {
-		m, err := scanMember(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: %ss: %w", role, err)
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return s.membersWhere(ctx, role+"s", `list_id = ? AND role = ?`, listID, role)
 }
 
 // MembersWithDelivery returns a list's enabled members who take one
@@ -203,16 +177,22 @@ func (s *memberTable) MembersWithRole(ctx context.Context, listID int64, role st
 // others: a list of a million members that takes each post has few
 // digest readers, and the scheduler asks every minute.
 func (s *memberTable) MembersWithDelivery(ctx context.Context, listID int64, delivery string) ([]*Member, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+memberCols+` FROM members WHERE list_id = ? AND delivery = ? AND status = ? ORDER BY address_key`, listID, delivery, StatusEnabled)
+	return s.membersWhere(ctx, delivery+" readers", `list_id = ? AND delivery = ? AND status = ?`, listID, delivery, StatusEnabled)
+}
+
+// membersWhere reads the members the condition where selects, ordered by
+// address; what names them in an error.
+func (s *memberTable) membersWhere(ctx context.Context, what, where string, args ...any) ([]*Member, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+memberCols+` FROM members WHERE `+where+` ORDER BY address_key`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: %s readers: %w", delivery, err)
+		return nil, fmt.Errorf("store: %s: %w", what, err)
 	}
 	defer rows.Close()
 	var out []*Member
 	for rows.Next() {
 		m, err := scanMember(rows)
 		if err != nil {
-			return nil, fmt.Errorf("store: %s readers: %w", delivery, err)
+			return nil, fmt.Errorf("store: %s: %w", what, err)
 		}
 		out = append(out, m)
 	}
