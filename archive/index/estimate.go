@@ -269,6 +269,18 @@ func (x *Index) firstSpan(ctx context.Context, q bquery.Query, size int) time.Du
 	return min(max(span, time.Minute), windowStart)
 }
 
+// spanFor is the first window of a newest-first search of q, which has
+// hits in all: the span that should hold twice the need if the hits lie
+// evenly between the first and the last post (within the dates q names).
+func (x *Index) spanFor(q bquery.Query, need int, hits uint64) time.Duration {
+	lo, hi := dateBounds(q)
+	lat, ear := min(x.latest.Load(), hi), max(x.earliest.Load(), lo)
+	if lat <= ear || hits == 0 {
+		return windowStart
+	}
+	return max(time.Duration(float64(lat-ear)*float64(2*need)/float64(hits)), time.Minute)
+}
+
 // grow is the next window's span after one of span held hits of the
 // size a page needs: as much wider as the hits' density says (half as
 // much again, to be sure), two to sixteen times; four times when it held

@@ -240,6 +240,8 @@ func (x *Index) request(q bquery.Query, o SearchOptions, size int) *bleve.Search
 // every hit. Without o.Estimate, facets need every hit, so with them a
 // first pass counts everything, and sorts a query of few hits by id.
 func (x *Index) newest(ctx context.Context, q bquery.Query, o SearchOptions, size int) (*newestPage, error) {
+	// Nothing here is scored: the matches can be plain terms (lean).
+	q = lean(q, x.b.Mapping())
 	page := o
 	page.Facets = false
 	out := &newestPage{}
@@ -287,7 +289,26 @@ func (x *Index) newest(ctx context.Context, q bquery.Query, o SearchOptions, siz
 	if sampleFacets {
 		need = max(size, facetSample)
 	}
-	for span := x.firstSpan(ctx, q, need); ; {
+	// An exact total is counted first, which costs little (no sort, no
+	// ids): a query with no hit is then answered at once, and the hits'
+	// own density sizes the first window, so a query of a few hundred
+	// hits in ten years is not looked for in windows grown from a day.
+	counted := !countAll && !o.Estimate
+	var span time.Duration
+	if counted {
+		n, err := x.count(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		if out.total = n; n == 0 {
+			out.res = &bleve.SearchResult{Status: &bleve.SearchStatus{}, Hits: search.DocumentMatchCollection{}}
+			return out, nil
+		}
+		span = x.spanFor(q, need, n)
+	} else {
+		span = x.firstSpan(ctx, q, need)
+	}
+	for {
 		from := time.Unix(0, top).Add(-span)
 		covers := from.Before(time.Unix(0, x.earliest.Load()))
 		wq := q
@@ -318,7 +339,7 @@ func (x *Index) newest(ctx context.Context, q bquery.Query, o SearchOptions, siz
 			}
 		}
 		switch {
-		case countAll:
+		case countAll, counted:
 		case covers:
 			// The window was the whole archive (its hits on both sides
 			// of any cursor): counted after all.
@@ -338,7 +359,7 @@ func (x *Index) newest(ctx context.Context, q bquery.Query, o SearchOptions, siz
 
 // count counts q's hits: no sort, no scores.
 func (x *Index) count(ctx context.Context, q bquery.Query) (uint64, error) {
-	req := bleve.NewSearchRequestOptions(q, 0, 0, false)
+	req := bleve.NewSearchRequestOptions(lean(q, x.b.Mapping()), 0, 0, false)
 	req.Score = bleve.ScoreNone
 	res, err := x.b.SearchInContext(ctx, req)
 	if err != nil {

@@ -103,6 +103,12 @@ func TestNewestWindowsMatchFullSort(t *testing.T) {
 			}
 		}
 	}
+	// No hit at all: counted first, answered without a window.
+	for _, q := range []string{"zzyzxq", "rareword -sample", "d:2030-01-01..2030-02-01 sample"} {
+		if res := run(t, x, q, SearchOptions{Size: 7, Newest: true}); res.Total != 0 || len(res.Hits) != 0 {
+			t.Errorf("%q: %d hits of total %d, want none", q, len(res.Hits), res.Total)
+		}
+	}
 }
 
 func firstDiff(a, b []string) int {

@@ -1,0 +1,73 @@
+package index
+
+import (
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/blevesearch/bleve/v2"
+	bquery "github.com/blevesearch/bleve/v2/search/query"
+
+	"praxis/archive/query"
+)
+
+// TestLeanSameHits: a query with its matches analysed by lean finds the
+// very posts Bleve's own reading of it finds, in every form the query
+// language makes (words in one field and in all, several words, words the
+// analyser drops, negations, phrases, prefixes, addresses, dates), on
+// real posts.
+func TestLeanSameHits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("corpus test skipped in -short mode")
+	}
+	docs, _ := corpusDocs(t, 400)
+	x, err := Open(filepath.Join(t.TempDir(), "idx"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	for i := 0; i < len(docs); i += 100 {
+		if err := x.Put(docs[i:min(i+100, len(docs))]...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hits := func(q bquery.Query) []string {
+		req := bleve.NewSearchRequestOptions(q, len(docs)+1, 0, false)
+		req.Score = bleve.ScoreNone
+		res, err := x.b.Search(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, h := range res.Hits {
+			out = append(out, h.ID)
+		}
+		slices.Sort(out)
+		return out
+	}
+	some := 0
+	for _, s := range []string{
+		"usrp", "s:uhd", "b:overflow", "f:marcus", "gnuradio b200", "timeout AND x310", "n200 OR n210",
+		"ethernet NOT x310", "-usrp timeout", `b:"sample rate"`, `bs:"time source"`, "synchron*",
+		"a:ettus.com", "has:attachment", "s:x310 f:leech", "(x310 OR b210) AND s:fpga",
+		"d:2020-07-01..2020-08-01 s:b210", "the", "s:the", "b:\"of the\"", "set_thread_priority_safe",
+		"uhd-3.15.0", "e310's", "zzyzxq", "-zzyzxq", "x310 -b210 -n210",
+	} {
+		p, err := query.Parse(s, query.Options{})
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", s, err)
+		}
+		for _, q := range []bquery.Query{p, query.Scoped(p, docs[0].List)} {
+			want, got := hits(q), hits(lean(q, x.b.Mapping()))
+			if !slices.Equal(got, want) {
+				t.Errorf("%q: lean finds %d posts, Bleve's reading %d", s, len(got), len(want))
+			}
+			if len(want) > 0 {
+				some++
+			}
+		}
+	}
+	if some < 30 {
+		t.Errorf("only %d of the queries found anything: the test says little", some)
+	}
+}
