@@ -41,6 +41,8 @@ func OpenIndex(ctx context.Context, st LogIDStore, dir string, opts index.Option
 		}
 	}
 	switch {
+	case errors.Is(err, index.ErrOtherMapping):
+		log.Warn("the index was made by another version of praxis; rebuilding it from the archive", "err", err)
 	case errors.Is(err, index.ErrCorrupt):
 		log.Warn("the index is corrupt; rebuilding it from the archive", "err", err)
 	case errors.Is(err, errOtherLog):

@@ -30,6 +30,10 @@ var (
 	ErrCorrupt = errors.New("index: corrupt")
 	// ErrLocked means another process has the index open.
 	ErrLocked = errors.New("index: locked by another process")
+	// ErrOtherMapping means dir holds an index of another mapping (one an
+	// older praxis made): readable, but not by this one's queries. It is
+	// ErrCorrupt too, and is rebuilt the same way.
+	ErrOtherMapping = errors.New("index: made with another mapping")
 )
 
 // DefaultOpenTimeout is how long Open waits for another process to let go
@@ -168,7 +172,7 @@ func Open(dir string, opts Options) (*Index, error) {
 	}
 	if v, err := b.GetInternal([]byte(versionKey)); err != nil || string(v) != mappingVersion {
 		b.Close()
-		return nil, fmt.Errorf("index: open %s: %w: made with mapping %q, this praxis writes %q", dir, ErrCorrupt, v, mappingVersion)
+		return nil, fmt.Errorf("index: open %s: %w (%w): made with mapping %q, this praxis writes %q", dir, ErrOtherMapping, ErrCorrupt, v, mappingVersion)
 	}
 	return open(b, opts)
 }
@@ -178,7 +182,7 @@ func Open(dir string, opts Options) (*Index, error) {
 // its fields would not answer this version's queries.
 const (
 	versionKey     = "praxis.mapping"
-	mappingVersion = "5" // 5: fieldSample
+	mappingVersion = "6" // 5: fieldSample; 6: fieldSpan
 )
 
 // openBleve opens an existing index. Bleve's segment readers trust the
@@ -320,6 +324,7 @@ func fields(d *Doc) map[string]interface{} {
 		f[fieldMonth] = d.Date.UTC().Format(monthLayout)
 	}
 	f[fieldOrder] = orderKey(d)
+	f[fieldSpan] = spansOf(orderKey(d))
 	if in := samplesOf(docKey(d)); len(in) > 0 {
 		f[fieldSample] = in
 	}

@@ -39,6 +39,13 @@ const fieldOrder = "order"
 // a third of a term per post on average.
 const fieldSample = "sample"
 
+// fieldSpan holds the order key's year, month and day as words
+// ("y2021", "m2021-03", "d2021-03-04"): a newest-first search's date
+// window (search.go) is the few of them that cover its days. Bleve reads
+// a range of the numeric fieldOrder as some hundreds of prefix terms, each
+// looked up in every segment, which cost more than the window's hits.
+const fieldSpan = "span"
+
 // sampleLevels are the J of the samples: 1/4, 1/16, … 1/1024 of the posts.
 var sampleLevels = []int{2, 4, 6, 8, 10}
 
@@ -102,6 +109,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 		query.FieldFromAddr:   {keyword.Name, false, false, true},
 		fieldMonth:            {keyword.Name, false, false, true},
 		fieldSample:           {keyword.Name, false, false, false},
+		fieldSpan:             {keyword.Name, false, false, false},
 		query.FieldSubject:    {en.AnalyzerName, true, true, false},
 		query.FieldBody:       {en.AnalyzerName, false, true, false},
 		query.FieldQuoted:     {en.AnalyzerName, false, true, false},

@@ -309,17 +309,14 @@ func (x *Index) newest(ctx context.Context, q bquery.Query, o SearchOptions, siz
 		span = x.firstSpan(ctx, q, need)
 	}
 	for {
-		from := time.Unix(0, top).Add(-span)
-		covers := from.Before(time.Unix(0, x.earliest.Load()))
+		// Whole days, up to the newest post's: the window is the words
+		// of fieldSpan that cover them (a range of the numeric order key
+		// is some hundreds of terms, looked up in every segment).
+		from := dayStart(time.Unix(0, top).Add(-span))
+		covers := !from.After(time.Unix(0, x.earliest.Load()))
 		wq := q
 		if !covers {
-			// Closed at the newest post: an open end makes Bleve look up
-			// every prefix of every order key up to the year 2262 (a
-			// few hundred terms) in every segment, which cost more than
-			// the window's hits.
-			r := bquery.NewDateRangeInclusiveQuery(from, time.Unix(0, x.latest.Load()), ptr(true), ptr(true))
-			r.SetField(fieldOrder)
-			wq = bquery.NewConjunctionQuery([]bquery.Query{q, r})
+			wq = bquery.NewConjunctionQuery([]bquery.Query{q, spanQuery(from, time.Unix(0, x.latest.Load()))})
 		}
 		res, err := x.b.SearchInContext(ctx, x.request(wq, page, size))
 		if err != nil {

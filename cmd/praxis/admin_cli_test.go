@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/blevesearch/bleve/v2"
+
 	"praxis/listserv/store"
 	"praxis/listserv/store/pgtest"
 )
@@ -339,4 +341,30 @@ func TestBusyPortAndBadConfig(t *testing.T) {
 		t.Errorf("serve tried to bind with a bad config:\n%s", out)
 	}
 	first.stop(t)
+}
+
+// TestReindexOlderMapping: `praxis reindex` of an index an older praxis
+// made (another mapping) makes it anew and writes every post, rather than
+// calling it corrupt and asking the user to remove it.
+func TestReindexOlderMapping(t *testing.T) {
+	data := t.TempDir()
+	praxis(t, data, "list", "create", "cop@example.org", "--name", "CoP", "--owner", "boss@example.org")
+	var mbox strings.Builder
+	for i := 0; i < 3; i++ {
+		fmt.Fprintf(&mbox, "From a@example.net Mon Jan  4 10:00:00 2021\nFrom: a@example.net\nSubject: mapping post %d\nMessage-ID: <m%d@example.net>\n\nbody %d\n\n", i, i, i)
+	}
+	file := filepath.Join(t.TempDir(), "three.mbox")
+	must(t, os.WriteFile(file, []byte(mbox.String()), 0o600))
+	praxis(t, data, "import", "mbox", "cop@example.org", file)
+	b, err := bleve.Open(filepath.Join(data, "index"))
+	must(t, err)
+	must(t, b.SetInternal([]byte("praxis.mapping"), []byte("1")))
+	must(t, b.Close())
+	out, errOut, err := praxisRun(data, "reindex")
+	if err != nil || !strings.Contains(out, "indexed ") || !strings.Contains(errOut, "another version of praxis") {
+		t.Fatalf("reindex of an older index: %v\n%s\n%s", err, out, errOut)
+	}
+	if out := praxis(t, data, "search", "cop@example.org", "s:mapping", "--json"); !strings.Contains(out, `"total":3,`) {
+		t.Errorf("after the re-index: %s", out)
+	}
 }

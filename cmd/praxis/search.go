@@ -105,13 +105,12 @@ func (c *cli) reindex(fs *flag.FlagSet) runFunc {
 			fmt.Fprintf(c.stdout, "the re-index is recorded: every serve node rebuilds its index (none here: %v)\n", err)
 			return nil
 		}
-		idx, err := index.Open(dir, index.Options{OpenTimeout: 2 * time.Second})
+		// A corrupt index, or one an older praxis made, is made anew
+		// (empty): the catch-up below then writes every post.
+		idx, err := archive.OpenIndex(ctx, svc.Store(), dir, index.Options{OpenTimeout: 2 * time.Second}, slog.New(slog.NewTextHandler(c.stderr, nil)))
 		if errors.Is(err, index.ErrLocked) {
 			fmt.Fprintln(c.stdout, "praxis serve holds the index; it is rebuilding it now, and its log says when it starts and ends")
 			return nil
-		}
-		if errors.Is(err, index.ErrCorrupt) {
-			return fmt.Errorf("the index in %s is corrupt: remove it, and praxis serve or this command rebuilds it", dir)
 		}
 		if err != nil {
 			return err
