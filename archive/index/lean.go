@@ -54,6 +54,8 @@ func lean(q bquery.Query, m mapping.IndexMapping) bquery.Query {
 			return terms[0]
 		}
 		return bquery.NewConjunctionQuery(terms)
+	case *bquery.MatchPhraseQuery:
+		return leanPhrase(t, m)
 	case *bquery.ConjunctionQuery:
 		c := *t
 		c.Conjuncts = leanAll(t.Conjuncts, m)
