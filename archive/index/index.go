@@ -90,6 +90,7 @@ type Index struct {
 	// contents (counts) is stale once it has moved.
 	gen    atomic.Uint64
 	counts docCounts
+	names  authorNames
 	// estimateAbove is Options.EstimateAbove.
 	estimateAbove uint64
 }
@@ -275,6 +276,7 @@ func (x *Index) Apply(docs, gone []Doc, pos []byte) error {
 	if err != nil {
 		return fmt.Errorf("index: put %d docs, delete %d: %w", len(docs), len(gone), err)
 	}
+	x.names.saw(docs, len(gone))
 	for i := range docs {
 		x.widen(orderKey(&docs[i]).UnixNano())
 	}

@@ -415,3 +415,48 @@ func write(t *testing.T, path string, b []byte) {
 		t.Fatal(err)
 	}
 }
+
+// TestAuthorNamesFollowTheIndex: the name a facet shows is the author's
+// latest post's, also once it is remembered: a newer post renames them, a
+// post put again with another name renames them, an older one does not,
+// and a deletion is followed too.
+func TestAuthorNamesFollowTheIndex(t *testing.T) {
+	x, err := Open(filepath.Join(t.TempDir(), "idx"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	base := time.Date(2021, 5, 1, 12, 0, 0, 0, time.UTC)
+	post := func(id, name string, day int) Doc {
+		return Doc{ID: id, List: "l", MessageID: id + "@x", Subject: "tuning", Body: "gain tuning",
+			From: name + " <ann@example.org>", FromAddr: "ann@example.org", Date: base.AddDate(0, 0, day)}
+	}
+	name := func() string {
+		t.Helper()
+		res := run(t, x, "tuning", SearchOptions{Facets: true, Newest: true})
+		if len(res.Authors) != 1 {
+			t.Fatalf("authors %v", res.Authors)
+		}
+		return res.Authors[0].Name
+	}
+	steps := []struct {
+		put, gone []Doc
+		want      string
+	}{
+		{put: []Doc{post("1", "Ann One", 0), post("2", "Ann Two", 1)}, want: "Ann Two"},
+		{put: []Doc{post("3", "Ann Three", 2)}, want: "Ann Three"},
+		{put: []Doc{post("4", "Ann Old", -5)}, want: "Ann Three"},
+		{put: []Doc{post("3", "Ann Renamed", 2)}, want: "Ann Renamed"},
+		{gone: []Doc{post("3", "", 2)}, want: "Ann Two"},
+	}
+	for i, s := range steps {
+		if err := x.Apply(s.put, s.gone, nil); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 { // found, then remembered
+			if got := name(); got != s.want {
+				t.Errorf("step %d: name %q, want %q", i, got, s.want)
+			}
+		}
+	}
+}

@@ -270,11 +270,9 @@ func (x *Index) newest(ctx context.Context, q bquery.Query, o SearchOptions, siz
 			return out, nil
 		}
 	}
-	// Facets of a sample: the window must hold facetSample hits too.
+	// Facets of a sample: of a window of facetSample hits or more, in a
+	// search of its own (facetWindow).
 	sampleFacets := o.Facets && o.Estimate
-	if sampleFacets {
-		page.Facets = true
-	}
 	top := x.latest.Load()
 	if len(o.After) > 0 {
 		if n, ok := keyNanos(o.After[0]); ok {
@@ -286,26 +284,33 @@ func (x *Index) newest(ctx context.Context, q bquery.Query, o SearchOptions, siz
 		top = hi
 	}
 	need := size
-	if sampleFacets {
-		need = max(size, facetSample)
-	}
-	// An exact total is counted first, which costs little (no sort, no
-	// ids): a query with no hit is then answered at once, and the hits'
-	// own density sizes the first window, so a query of a few hundred
-	// hits in ten years is not looked for in windows grown from a day.
-	counted := !countAll && !o.Estimate
+	// The hits are counted first, which costs little (no sort, no ids),
+	// up to the estimate's threshold when an estimate will do: a query
+	// with no hit is then answered at once, and the hits' own density
+	// sizes the windows, so a query of a few hundred hits in ten years is
+	// not looked for in windows grown from a day. More hits than the
+	// threshold lie densely enough for the list's own density to do.
+	counted := false
 	var span time.Duration
-	if counted {
-		n, err := x.count(ctx, q)
+	if !countAll {
+		limit := uint64(0)
+		if o.Estimate {
+			limit = x.estimateAbove
+		}
+		n, all, err := x.countUpTo(ctx, q, limit)
 		if err != nil {
 			return nil, err
 		}
-		if out.total = n; n == 0 {
-			out.res = &bleve.SearchResult{Status: &bleve.SearchStatus{}, Hits: search.DocumentMatchCollection{}}
-			return out, nil
+		counted = all
+		if all {
+			if out.total = n; n == 0 {
+				out.res = &bleve.SearchResult{Status: &bleve.SearchStatus{}, Hits: search.DocumentMatchCollection{}}
+				return out, nil
+			}
+			span = x.spanFor(q, need, n)
 		}
-		span = x.spanFor(q, need, n)
-	} else {
+	}
+	if !counted {
 		span = x.firstSpan(ctx, q, need)
 	}
 	for {
@@ -322,17 +327,23 @@ func (x *Index) newest(ctx context.Context, q bquery.Query, o SearchOptions, siz
 		if err != nil {
 			return nil, err
 		}
-		// res.Total counts the window's hits on both sides of the cursor.
-		enough := len(res.Hits) >= size && (!sampleFacets || res.Total >= facetSample)
-		if !enough && !covers {
+		if len(res.Hits) < size && !covers {
 			span = grow(span, res.Total, need)
 			continue
 		}
 		out.res = res
 		if sampleFacets {
-			out.facets = res.Facets
-			if !covers {
-				out.sampled = int(res.Total)
+			// From the hits' density where it is known, else the
+			// page window's.
+			fspan, fhits := span, res.Total
+			if counted {
+				fspan, fhits = x.spanFor(q, facetSample*3/4, out.total), facetSample
+				if out.total <= 2*facetSample {
+					fspan = time.Duration(math.MaxInt64)
+				}
+			}
+			if out.facets, out.sampled, err = x.facetWindow(ctx, q, top, fspan, fhits); err != nil {
+				return nil, err
 			}
 		}
 		switch {
@@ -341,17 +352,87 @@ func (x *Index) newest(ctx context.Context, q bquery.Query, o SearchOptions, siz
 			// The window was the whole archive (its hits on both sides
 			// of any cursor): counted after all.
 			out.total = res.Total
-		case o.Estimate:
-			if out.total, out.estimated, err = x.estimateTotal(ctx, q, from.UnixNano(), res.Total); err != nil {
-				return nil, err
-			}
 		default:
-			if out.total, err = x.count(ctx, q); err != nil {
+			if out.total, out.estimated, err = x.estimateTotal(ctx, q, from.UnixNano(), res.Total); err != nil {
 				return nil, err
 			}
 		}
 		return out, nil
 	}
+}
+
+// facetWindow counts the facets of q's hits in the newest window back
+// from top that holds facetSample of them or more (sampled: how many),
+// or of all its hits (sampled 0) when no window short of the whole
+// archive does. It starts from the page's window, of span, which held
+// hits of them (on both sides of any cursor). The page's own search
+// does not count them: it sorts every hit of its window by key, and a
+// window of a page's hits is far smaller than one of facetSample.
+func (x *Index) facetWindow(ctx context.Context, q bquery.Query, top int64, span time.Duration, hits uint64) (search.FacetResults, int, error) {
+	if hits < facetSample {
+		span = grow(span, hits, facetSample)
+	}
+	for {
+		from := dayStart(time.Unix(0, top).Add(-span))
+		covers := !from.After(time.Unix(0, x.earliest.Load()))
+		wq := q
+		if !covers {
+			wq = bquery.NewConjunctionQuery([]bquery.Query{q, spanQuery(from, time.Unix(0, x.latest.Load()))})
+		}
+		req := bleve.NewSearchRequestOptions(wq, 0, 0, false)
+		req.Score = bleve.ScoreNone
+		req.AddFacet(query.FieldFromAddr, bleve.NewFacetRequest(query.FieldFromAddr, authorFacetSize))
+		req.AddFacet(fieldMonth, bleve.NewFacetRequest(fieldMonth, monthFacetSize))
+		res, err := x.b.SearchInContext(ctx, req)
+		if err != nil {
+			return nil, 0, err
+		}
+		switch {
+		case covers:
+			return res.Facets, 0, nil
+		case res.Total >= facetSample:
+			return res.Facets, int(res.Total), nil
+		}
+		span = grow(span, res.Total, facetSample)
+	}
+}
+
+// countUpTo counts q's hits as count does, but stops past limit (0: no
+// limit): all tells whether n is every hit.
+func (x *Index) countUpTo(ctx context.Context, q bquery.Query, limit uint64) (n uint64, all bool, err error) {
+	if limit == 0 {
+		n, err = x.count(ctx, q)
+		return n, err == nil, err
+	}
+	adv, err := x.b.Advanced()
+	if err != nil {
+		return 0, false, err
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return 0, false, err
+	}
+	defer r.Close()
+	s, err := lean(q, x.b.Mapping()).Searcher(ctx, r, x.b.Mapping(), search.SearcherOptions{Score: bleve.ScoreNone})
+	if err != nil {
+		return 0, false, err
+	}
+	defer s.Close()
+	sctx := &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(s.DocumentMatchPoolSize(), 0)}
+	for ; n <= limit; n++ {
+		if n%1024 == 0 && ctx.Err() != nil {
+			return 0, false, ctx.Err()
+		}
+		m, err := s.Next(sctx)
+		if err != nil {
+			return 0, false, err
+		}
+		if m == nil {
+			return n, true, nil
+		}
+		sctx.DocumentMatchPool.Put(m)
+	}
+	return n, false, nil
 }
 
 // count counts q's hits: no sort, no scores.
@@ -493,24 +574,6 @@ func fromName(from string) string {
 		from = from[:i]
 	}
 	return mailmsg.HideAddresses(mailmsg.Demunged(from))
-}
-
-// authorName is the name an author's latest post in the index gives them,
-// the address hidden when it has none: facets count by address, and a
-// reader who may not see addresses is shown this instead.
-func (x *Index) authorName(ctx context.Context, addr string) string {
-	tq := bquery.NewTermQuery(addr)
-	tq.SetField(query.FieldFromAddr)
-	req := bleve.NewSearchRequestOptions(tq, 1, 0, false)
-	req.Score = bleve.ScoreNone
-	req.Fields = []string{query.FieldFrom}
-	req.SortByCustom(search.SortOrder{&search.SortDocID{Desc: true}})
-	if res, err := x.b.SearchInContext(ctx, req); err == nil && len(res.Hits) == 1 {
-		if from, _ := res.Hits[0].Fields[query.FieldFrom].(string); from != "" {
-			return fromName(from)
-		}
-	}
-	return mailmsg.HideAddresses(addr)
 }
 
 func facet(r *search.FacetResult) []Facet {

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -101,6 +102,19 @@ func TestNewestWindowsMatchFullSort(t *testing.T) {
 			if len(want) == 0 || uint64(len(want)) != wantTotal {
 				t.Errorf("%q: full sort paged %d of %d", q, len(want), wantTotal)
 			}
+		}
+	}
+	// Counting up to a limit: every hit below it, a sign of more above.
+	bq, err := query.Parse("sample", query.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		limit, n uint64
+		all      bool
+	}{{0, 600, true}, {1000, 600, true}, {600, 600, true}, {599, 600, false}, {100, 101, false}} {
+		if n, all, err := x.countUpTo(context.Background(), bq, c.limit); err != nil || n != c.n || all != c.all {
+			t.Errorf("countUpTo(limit %d) = %d, %v, %v; want %d, %v", c.limit, n, all, err, c.n, c.all)
 		}
 	}
 	// No hit at all: counted first, answered without a window.
