@@ -231,7 +231,7 @@ func (x *Index) countSample(ctx context.Context, q bquery.Query, scope string, l
 		t.SetField(fieldSample)
 		return t
 	}
-	req := bleve.NewSearchRequestOptions(bquery.NewConjunctionQuery([]bquery.Query{q, term()}), 0, 0, false)
+	req := bleve.NewSearchRequestOptions(lean(bquery.NewConjunctionQuery([]bquery.Query{q, term()}), x.b.Mapping(), x.latest.Load()), 0, 0, false)
 	req.Score = bleve.ScoreNone
 	res, err := x.b.SearchInContext(ctx, req)
 	if err != nil {

@@ -271,15 +271,18 @@ func (x *Index) Apply(docs, gone []Doc, pos []byte) error {
 	if pos != nil {
 		batch.SetInternal([]byte(positionKey), pos)
 	}
+	// The bounds widen first: a search that reads the batch's posts
+	// must not take the newest for later than the bounds say (a d: range
+	// open at its end stops at the newest post's day).
+	for i := range docs {
+		x.widen(orderKey(&docs[i]).UnixNano())
+	}
 	err := x.b.Batch(batch)
 	x.gen.Add(1)
 	if err != nil {
 		return fmt.Errorf("index: put %d docs, delete %d: %w", len(docs), len(gone), err)
 	}
 	x.names.saw(docs, len(gone))
-	for i := range docs {
-		x.widen(orderKey(&docs[i]).UnixNano())
-	}
 	return nil
 }
 

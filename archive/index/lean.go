@@ -1,8 +1,12 @@
 package index
 
 import (
+	"time"
+
 	"github.com/blevesearch/bleve/v2/mapping"
 	bquery "github.com/blevesearch/bleve/v2/search/query"
+
+	"praxis/archive/query"
 )
 
 // lean rewrites q into the same query with its word matches already
@@ -22,8 +26,15 @@ import (
 //
 // Only what archive/query builds is rewritten (matches without fuzziness,
 // all words required); any other query is left as it is.
-func lean(q bquery.Query, m mapping.IndexMapping) bquery.Query {
+//
+// A range of whole days of the post's date (what d: makes) becomes the
+// fieldSpan words of those days, as a window does (span.go): Bleve reads
+// a numeric range as some hundreds of prefix terms. An open end is the
+// newest post's day (latest, Unix nanoseconds; left as it is when 0).
+func lean(q bquery.Query, m mapping.IndexMapping, latest int64) bquery.Query {
 	switch t := q.(type) {
+	case *bquery.DateRangeQuery:
+		return leanDays(t, latest)
 	case *bquery.MatchQuery:
 		if t.Fuzziness != 0 || t.Operator != bquery.MatchQueryOperatorAnd {
 			return q
@@ -58,14 +69,14 @@ func lean(q bquery.Query, m mapping.IndexMapping) bquery.Query {
 		return leanPhrase(t, m)
 	case *bquery.ConjunctionQuery:
 		c := *t
-		c.Conjuncts = leanAll(t.Conjuncts, m)
+		c.Conjuncts = leanAll(t.Conjuncts, m, latest)
 		if len(c.Conjuncts) == 1 {
 			return c.Conjuncts[0]
 		}
 		return &c
 	case *bquery.DisjunctionQuery:
 		d := *t
-		d.Disjuncts = leanAll(t.Disjuncts, m)
+		d.Disjuncts = leanAll(t.Disjuncts, m, latest)
 		if len(d.Disjuncts) == 1 && d.Min <= 1 {
 			return d.Disjuncts[0]
 		}
@@ -74,7 +85,7 @@ func lean(q bquery.Query, m mapping.IndexMapping) bquery.Query {
 		b := *t
 		for _, part := range []*bquery.Query{&b.Must, &b.Should, &b.MustNot, &b.Filter} {
 			if *part != nil {
-				*part = lean(*part, m)
+				*part = lean(*part, m, latest)
 			}
 		}
 		return &b
@@ -82,10 +93,40 @@ func lean(q bquery.Query, m mapping.IndexMapping) bquery.Query {
 	return q
 }
 
-func leanAll(qs []bquery.Query, m mapping.IndexMapping) []bquery.Query {
+func leanAll(qs []bquery.Query, m mapping.IndexMapping, latest int64) []bquery.Query {
 	out := make([]bquery.Query, len(qs))
 	for i, q := range qs {
-		out[i] = lean(q, m)
+		out[i] = lean(q, m, latest)
 	}
 	return out
+}
+
+// leanDays makes the fieldSpan words of a date range of whole UTC days
+// (from a day's start, included, to a later day's start, excluded; an
+// open end is the day of latest), or returns q. Only after 1970-01-01:
+// a post without a date has no date but is keyed on the epoch's day.
+func leanDays(q *bquery.DateRangeQuery, latest int64) bquery.Query {
+	incl := func(b *bool, dflt bool) bool {
+		if b == nil {
+			return dflt
+		}
+		return *b
+	}
+	from, to := q.Start.Time, q.End.Time
+	if q.FieldVal != query.FieldDate || !incl(q.InclusiveStart, true) || incl(q.InclusiveEnd, false) ||
+		from.IsZero() || !from.Equal(dayStart(from)) || !from.After(time.Unix(0, 0).AddDate(0, 0, 1)) {
+		return q
+	}
+	switch {
+	case !to.IsZero() && to.Equal(dayStart(to)):
+		to = to.AddDate(0, 0, -1)
+	case to.IsZero() && latest != 0:
+		to = time.Unix(0, latest)
+	default:
+		return q
+	}
+	if to.Before(from) {
+		return bquery.NewMatchNoneQuery()
+	}
+	return spanQuery(from, to)
 }

@@ -240,17 +240,21 @@ func (x *Index) request(q bquery.Query, o SearchOptions, size int) *bleve.Search
 // every hit. Without o.Estimate, facets need every hit, so with them a
 // first pass counts everything, and sorts a query of few hits by id.
 func (x *Index) newest(ctx context.Context, q bquery.Query, o SearchOptions, size int) (*newestPage, error) {
-	// Nothing here is scored: the matches can be plain terms (lean).
-	q = lean(q, x.b.Mapping())
+	// Nothing here is scored: the matches can be plain terms (lean). The
+	// query as it came says which dates and list it is of (dateBounds,
+	// scopeOf).
+	orig := q
+	q = lean(q, x.b.Mapping(), x.latest.Load())
 	page := o
 	page.Facets = false
 	out := &newestPage{}
 	countAll := o.Facets && !o.Estimate
+	// A list of a few thousand posts: the facets of every hit, in a
+	// search without a sort, cost little more than those of a sample.
+	allFacets := false
 	if o.Facets && o.Estimate {
-		// A list of a few thousand posts: every hit's facets cost less
-		// than the windows a sample of 200 needs.
 		if n, err := x.termCount(ctx, scopeOf(q)); err == nil && n <= 4*x.estimateAbove {
-			countAll = true
+			allFacets = true
 		}
 	}
 	if countAll {
@@ -280,7 +284,7 @@ func (x *Index) newest(ctx context.Context, q bquery.Query, o SearchOptions, siz
 		}
 	}
 	// A query that names its dates has no hit after them.
-	if _, hi := dateBounds(q); hi < top {
+	if _, hi := dateBounds(orig); hi < top {
 		top = hi
 	}
 	need := size
@@ -307,11 +311,11 @@ func (x *Index) newest(ctx context.Context, q bquery.Query, o SearchOptions, siz
 				out.res = &bleve.SearchResult{Status: &bleve.SearchStatus{}, Hits: search.DocumentMatchCollection{}}
 				return out, nil
 			}
-			span = x.spanFor(q, need, n)
+			span = x.spanFor(orig, need, n)
 		}
 	}
 	if !counted {
-		span = x.firstSpan(ctx, q, need)
+		span = x.firstSpan(ctx, orig, need)
 	}
 	for {
 		// Whole days, up to the newest post's: the window is the words
@@ -337,10 +341,13 @@ func (x *Index) newest(ctx context.Context, q bquery.Query, o SearchOptions, siz
 			// page window's.
 			fspan, fhits := span, res.Total
 			if counted {
-				fspan, fhits = x.spanFor(q, facetSample*3/4, out.total), facetSample
+				fspan, fhits = x.spanFor(orig, facetSample*3/4, out.total), facetSample
 				if out.total <= 2*facetSample {
 					fspan = time.Duration(math.MaxInt64)
 				}
+			}
+			if allFacets {
+				fspan = time.Duration(math.MaxInt64)
 			}
 			if out.facets, out.sampled, err = x.facetWindow(ctx, q, top, fspan, fhits); err != nil {
 				return nil, err
@@ -353,7 +360,7 @@ func (x *Index) newest(ctx context.Context, q bquery.Query, o SearchOptions, siz
 			// of any cursor): counted after all.
 			out.total = res.Total
 		default:
-			if out.total, out.estimated, err = x.estimateTotal(ctx, q, from.UnixNano(), res.Total); err != nil {
+			if out.total, out.estimated, err = x.estimateTotal(ctx, orig, from.UnixNano(), res.Total); err != nil {
 				return nil, err
 			}
 		}
@@ -413,7 +420,7 @@ func (x *Index) countUpTo(ctx context.Context, q bquery.Query, limit uint64) (n 
 		return 0, false, err
 	}
 	defer r.Close()
-	s, err := lean(q, x.b.Mapping()).Searcher(ctx, r, x.b.Mapping(), search.SearcherOptions{Score: bleve.ScoreNone})
+	s, err := lean(q, x.b.Mapping(), x.latest.Load()).Searcher(ctx, r, x.b.Mapping(), search.SearcherOptions{Score: bleve.ScoreNone})
 	if err != nil {
 		return 0, false, err
 	}
@@ -437,7 +444,7 @@ func (x *Index) countUpTo(ctx context.Context, q bquery.Query, limit uint64) (n 
 
 // count counts q's hits: no sort, no scores.
 func (x *Index) count(ctx context.Context, q bquery.Query) (uint64, error) {
-	req := bleve.NewSearchRequestOptions(lean(q, x.b.Mapping()), 0, 0, false)
+	req := bleve.NewSearchRequestOptions(lean(q, x.b.Mapping(), x.latest.Load()), 0, 0, false)
 	req.Score = bleve.ScoreNone
 	res, err := x.b.SearchInContext(ctx, req)
 	if err != nil {
