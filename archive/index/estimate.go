@@ -224,32 +224,38 @@ func (x *Index) estimateTotal(ctx context.Context, q bquery.Query, from int64, i
 const sampleHits = 64
 
 // countSample counts q's hits in sample level j, and the scope's posts
-// in it within [lo, hi] (cached, as docsIn's counts are).
+// in it within [lo, hi], both in one reading of the index: posts indexed
+// between two readings made a query that every post matches look rarer
+// than it is.
 func (x *Index) countSample(ctx context.Context, q bquery.Query, scope string, lo, hi int64, j int) (hits, docs uint64, err error) {
 	term := func() *bquery.TermQuery {
 		t := bquery.NewTermQuery(sampleTerm(j))
 		t.SetField(fieldSample)
 		return t
 	}
-	req := bleve.NewSearchRequestOptions(lean(bquery.NewConjunctionQuery([]bquery.Query{q, term()}), x.b.Mapping(), x.latest.Load()), 0, 0, false)
-	req.Score = bleve.ScoreNone
-	res, err := x.b.SearchInContext(ctx, req)
+	parts := []bquery.Query{term()}
+	if scope != "" {
+		t := bquery.NewTermQuery(scope)
+		t.SetField(query.FieldList)
+		parts = append(parts, t)
+	}
+	if r := x.orderRange(lo, hi); r != nil {
+		parts = append(parts, r)
+	}
+	adv, err := x.b.Advanced()
 	if err != nil {
 		return 0, 0, err
 	}
-	docs, err = x.countCached(ctx, docSpan{scope: scope, from: lo, to: hi, sample: j}, func() bquery.Query {
-		parts := []bquery.Query{term()}
-		if scope != "" {
-			t := bquery.NewTermQuery(scope)
-			t.SetField(query.FieldList)
-			parts = append(parts, t)
-		}
-		if r := x.orderRange(lo, hi); r != nil {
-			parts = append(parts, r)
-		}
-		return bquery.NewConjunctionQuery(parts)
-	})
-	return res.Total, docs, err
+	r, err := adv.Reader()
+	if err != nil {
+		return 0, 0, err
+	}
+	defer r.Close()
+	if hits, _, err = x.countIn(ctx, r, bquery.NewConjunctionQuery([]bquery.Query{q, term()}), 0); err != nil {
+		return 0, 0, err
+	}
+	docs, _, err = x.countIn(ctx, r, bquery.NewConjunctionQuery(parts), 0)
+	return hits, docs, err
 }
 
 // firstSpan is the first window of a newest-first search of q with many

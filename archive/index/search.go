@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	index "github.com/blevesearch/bleve_index_api"
 	"html"
 	"math"
 	"slices"
@@ -420,13 +421,18 @@ func (x *Index) countUpTo(ctx context.Context, q bquery.Query, limit uint64) (n 
 		return 0, false, err
 	}
 	defer r.Close()
+	return x.countIn(ctx, r, q, limit)
+}
+
+// countIn counts q's hits in reader r, up to limit (0: all).
+func (x *Index) countIn(ctx context.Context, r index.IndexReader, q bquery.Query, limit uint64) (n uint64, all bool, err error) {
 	s, err := lean(q, x.b.Mapping(), x.latest.Load()).Searcher(ctx, r, x.b.Mapping(), search.SearcherOptions{Score: bleve.ScoreNone})
 	if err != nil {
 		return 0, false, err
 	}
 	defer s.Close()
 	sctx := &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(s.DocumentMatchPoolSize(), 0)}
-	for ; n <= limit; n++ {
+	for ; limit == 0 || n <= limit; n++ {
 		if n%1024 == 0 && ctx.Err() != nil {
 			return 0, false, ctx.Err()
 		}
