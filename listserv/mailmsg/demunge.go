@@ -92,29 +92,6 @@ func NameKey(name string) string {
 	return "name:" + strings.ToLower(n)
 }
 
-// addressRE finds what looks like an address in text: dot-atoms around an
-// @ with a dotted domain. It is deliberately loose (quoted local parts
-// and IP literals are rare in text, and a missed one is the risk here).
-var addressRE = regexp.MustCompile(`(?i)([a-z0-9!#$%&'*+/=?^_{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_{|}~-]+)*)@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+`)
-
-// namedRE finds an address in angle brackets after a name on the same
-// line ("Ann Example <ann@example.org>", `"Ann" <ann@…>`), where the name
-// says who it is and the bracket can go.
-var namedRE = regexp.MustCompile(`([\p{L}\p{N}"')\].])[ \t]*(?:<|&lt;)` + addressRE.String() + `(?:>|&gt;)`)
-
-// HideAddresses hides the addresses in text from a reader who may not
-// see them, as an archive does for visitors: "Ann <ann@example.org>"
-// becomes "Ann", and any other address keeps only its local part
-// ("ann@…"), enough to tell people apart and useless to a harvester. It
-// works on plain text and on escaped HTML alike (&lt; &gt; are read as
-// brackets, and nothing it writes needs escaping).
-func HideAddresses(text string) string {
-	if !strings.Contains(text, "@") {
-		return text
-	}
-	text = namedRE.ReplaceAllString(text, "$1")
-	return addressRE.ReplaceAllString(text, "$1@…")
-}
 
 // HiddenAuthor is how a reader who may not see addresses is shown an
 // author: the name, else the address hidden.

@@ -64,6 +64,12 @@ func TestHideAddresses(t *testing.T) {
 		{"mailto:ann@example.org", "mailto:ann@…"},
 		{"a@b is not one, x@localhost neither", "a@b is not one, x@localhost neither"},
 		{"two: a@example.org, b@example.net", "two: a@…, b@…"},
+		// Each address hidden where it stood, the named one's bracket
+		// dropped, also when the name is the end of another address.
+		{"a@b.org<c@d.org>x@e.org", "a@…x@…"},
+		{"a@example.org <c@d.org> wrote", "a@… wrote"},
+		{"x..y@example.org and .z@example.org.", "x..y@… and .z@…."},
+		{"ann@-bad.org ann@bad-.org ann@ok-1.example-2.org-", "ann@-bad.org ann@bad-.org ann@…-"},
 	}
 	for _, tt := range tests {
 		if got := HideAddresses(tt.in); got != tt.want {
