@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -173,9 +174,17 @@ func (c *cli) benchHarness() (bench.Harness, error) {
 			return openIndex(ctx, svc, data, log, 0)
 		},
 		Import: func(ctx context.Context, svc *listserv.Service, l *listserv.List, idx *index.Index) (func([]byte) error, func() error) {
-			setImportMemoryTuning() // as the import command does
+			// As the import command does, for the import alone: the
+			// searches after it are serve's, and run as serve runs
+			// them (setMemoryTuning), not under the import's limit,
+			// which had the collector at work through every query.
+			prev := debug.SetMemoryLimit(-1)
+			setImportMemoryTuning()
 			im := newImporter(ctx, svc, l, idx)
-			return im.add, im.close
+			return im.add, func() error {
+				defer debug.SetMemoryLimit(prev)
+				return im.close()
+			}
 		},
 		WebDeps:    webDeps,
 		TuneMemory: setMemoryTuning,

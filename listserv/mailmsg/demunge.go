@@ -92,7 +92,6 @@ func NameKey(name string) string {
 	return "name:" + strings.ToLower(n)
 }
 
-
 // HiddenAuthor is how a reader who may not see addresses is shown an
 // author: the name, else the address hidden.
 func HiddenAuthor(addr, name string) string {
