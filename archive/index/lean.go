@@ -3,6 +3,7 @@ package index
 import (
 	"time"
 
+	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/mapping"
 	bquery "github.com/blevesearch/bleve/v2/search/query"
 
@@ -39,19 +40,10 @@ func lean(q bquery.Query, m mapping.IndexMapping, latest int64) bquery.Query {
 		if t.Fuzziness != 0 || t.Operator != bquery.MatchQueryOperatorAnd {
 			return q
 		}
-		field := t.FieldVal
-		if field == "" {
-			field = m.DefaultSearchField()
-		}
-		name := t.Analyzer
-		if name == "" {
-			name = m.AnalyzerNameForPath(field)
-		}
-		an := m.AnalyzerNamed(name)
-		if an == nil {
+		field, tokens, ok := analysed(m, t.FieldVal, t.Analyzer, t.Match)
+		if !ok {
 			return q // Bleve's own searcher reports the error
 		}
-		tokens := an.Analyze([]byte(t.Match))
 		terms := make([]bquery.Query, 0, len(tokens))
 		for _, tok := range tokens {
 			tq := bquery.NewTermQuery(string(tok.Term))
@@ -91,6 +83,23 @@ func lean(q bquery.Query, m mapping.IndexMapping, latest int64) bquery.Query {
 		return &b
 	}
 	return q
+}
+
+// analysed is text as the field's analyser (or the named one) makes it,
+// as Bleve's match queries read it; ok false when there is no such
+// analyser.
+func analysed(m mapping.IndexMapping, field, analyzer, text string) (string, analysis.TokenStream, bool) {
+	if field == "" {
+		field = m.DefaultSearchField()
+	}
+	if analyzer == "" {
+		analyzer = m.AnalyzerNameForPath(field)
+	}
+	an := m.AnalyzerNamed(analyzer)
+	if an == nil {
+		return field, nil, false
+	}
+	return field, an.Analyze([]byte(text)), true
 }
 
 func leanAll(qs []bquery.Query, m mapping.IndexMapping, latest int64) []bquery.Query {

@@ -34,19 +34,10 @@ func leanPhrase(q *bquery.MatchPhraseQuery, m mapping.IndexMapping) bquery.Query
 	if q.Fuzziness != 0 {
 		return q
 	}
-	field := q.FieldVal
-	if field == "" {
-		field = m.DefaultSearchField()
-	}
-	name := q.Analyzer
-	if name == "" {
-		name = m.AnalyzerNameForPath(field)
-	}
-	an := m.AnalyzerNamed(name)
-	if an == nil {
+	field, tokens, ok := analysed(m, q.FieldVal, q.Analyzer, q.MatchPhrase)
+	if !ok {
 		return q
 	}
-	tokens := an.Analyze([]byte(q.MatchPhrase))
 	if len(tokens) == 0 {
 		return bquery.NewMatchNoneQuery()
 	}

@@ -322,12 +322,7 @@ func (x *Index) newest(ctx context.Context, q bquery.Query, o SearchOptions, siz
 		// Whole days, up to the newest post's: the window is the words
 		// of fieldSpan that cover them (a range of the numeric order key
 		// is some hundreds of terms, looked up in every segment).
-		from := dayStart(time.Unix(0, top).Add(-span))
-		covers := !from.After(time.Unix(0, x.earliest.Load()))
-		wq := q
-		if !covers {
-			wq = bquery.NewConjunctionQuery([]bquery.Query{q, spanQuery(from, time.Unix(0, x.latest.Load()))})
-		}
+		from, covers, wq := x.window(q, top, span)
 		res, err := x.b.SearchInContext(ctx, x.request(wq, page, size))
 		if err != nil {
 			return nil, err
@@ -369,6 +364,17 @@ func (x *Index) newest(ctx context.Context, q bquery.Query, o SearchOptions, siz
 	}
 }
 
+// window is q within the days from span before top to the newest post's
+// (whole days; from is the first's start), or q itself when that covers
+// the archive.
+func (x *Index) window(q bquery.Query, top int64, span time.Duration) (from time.Time, covers bool, wq bquery.Query) {
+	from = dayStart(time.Unix(0, top).Add(-span))
+	if !from.After(time.Unix(0, x.earliest.Load())) {
+		return from, true, q
+	}
+	return from, false, bquery.NewConjunctionQuery([]bquery.Query{q, spanQuery(from, time.Unix(0, x.latest.Load()))})
+}
+
 // facetWindow counts the facets of q's hits in the newest window back
 // from top that holds facetSample of them or more (sampled: how many),
 // or of all its hits (sampled 0) when no window short of the whole
@@ -381,12 +387,7 @@ func (x *Index) facetWindow(ctx context.Context, q bquery.Query, top int64, span
 		span = grow(span, hits, facetSample)
 	}
 	for {
-		from := dayStart(time.Unix(0, top).Add(-span))
-		covers := !from.After(time.Unix(0, x.earliest.Load()))
-		wq := q
-		if !covers {
-			wq = bquery.NewConjunctionQuery([]bquery.Query{q, spanQuery(from, time.Unix(0, x.latest.Load()))})
-		}
+		_, covers, wq := x.window(q, top, span)
 		req := bleve.NewSearchRequestOptions(wq, 0, 0, false)
 		req.Score = bleve.ScoreNone
 		req.AddFacet(query.FieldFromAddr, bleve.NewFacetRequest(query.FieldFromAddr, authorFacetSize))
