@@ -86,13 +86,27 @@ func (x *Index) countCached(ctx context.Context, key docSpan, q func() bquery.Qu
 }
 
 // orderRange matches the order keys in [from, to]; nil when both ends
-// are open.
+// are open. Ends that are open or at a day's start (to as the end of the
+// day before, as a d: range ends) make the fieldSpan words of the days;
+// others a numeric range of the order key, which Bleve reads as some
+// hundreds of prefix terms, looked up in every segment.
 func (x *Index) orderRange(from, to int64) bquery.Query {
 	if from == math.MinInt64 && to == math.MaxInt64 {
 		return nil
 	}
+	whole := func(n int64) bool { t := time.Unix(0, n); return t.Equal(dayStart(t)) }
+	if (from == math.MinInt64 || whole(from)) && (to == math.MaxInt64 || whole(to)) {
+		f, t := time.Unix(0, max(from, x.earliest.Load())), time.Unix(0, x.latest.Load())
+		if to <= x.latest.Load() {
+			t = time.Unix(0, to).AddDate(0, 0, -1)
+		}
+		if q := spanQuery(f, t); q != nil {
+			return q
+		}
+		return bquery.NewMatchNoneQuery()
+	}
 	// Closed ends, at the newest and oldest posts when open: Bleve looks
-	// up every prefix an open end takes in (search.go's windows).
+	// up every prefix an open end takes in.
 	from, to = max(from, x.earliest.Load()), min(to, x.latest.Load())
 	r := bquery.NewDateRangeInclusiveQuery(time.Unix(0, from), time.Unix(0, to), ptr(true), ptr(true))
 	r.SetField(fieldOrder)

@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"fmt"
+	"math"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -346,6 +347,55 @@ func TestEstimatedSearchWhileIndexing(t *testing.T) {
 	for range 8 {
 		if err := <-errs; err != nil {
 			t.Error(err)
+		}
+	}
+}
+
+// TestOrderRangeCounts: the posts in a span of order keys, counted by the
+// day words (ends at days' starts, or open) and by the numeric range
+// (other ends), are the posts a reading of every key finds.
+func TestOrderRangeCounts(t *testing.T) {
+	x, err := Open(filepath.Join(t.TempDir(), "idx"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	base := time.Date(2021, 1, 30, 5, 0, 0, 0, time.UTC)
+	var docs []Doc
+	for i := range 120 {
+		docs = append(docs, Doc{ID: strconv.Itoa(i + 1), List: "l", MessageID: fmt.Sprintf("m%d@x", i), Subject: "s", Body: "b",
+			FromAddr: "a@x", Date: base.Add(time.Duration(i) * 7 * time.Hour)})
+	}
+	if err := x.Put(docs...); err != nil {
+		t.Fatal(err)
+	}
+	day := func(s string) int64 {
+		d, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.UnixNano()
+	}
+	open, end := int64(math.MinInt64), int64(math.MaxInt64)
+	for _, c := range [][2]int64{
+		{day("2021-02-01"), day("2021-02-10")}, {open, day("2021-02-03")}, {day("2021-02-20"), end},
+		{day("2021-01-01"), day("2021-03-31")}, {day("2021-02-05"), day("2021-02-05")},
+		{base.Add(13 * time.Hour).UnixNano(), base.Add(200 * time.Hour).UnixNano()}, {open, base.Add(30 * time.Hour).UnixNano()},
+	} {
+		var want uint64
+		for i := range docs {
+			k := orderKey(&docs[i]).UnixNano()
+			in := k >= c[0] && k <= c[1]
+			if t0, t1 := time.Unix(0, c[0]), time.Unix(0, c[1]); (c[0] == open || t0.Equal(dayStart(t0))) && (c[1] == end || t1.Equal(dayStart(t1))) {
+				in = k >= c[0] && (c[1] == end || k < c[1]) // whole days: the end's day is not in
+			}
+			if in {
+				want++
+			}
+		}
+		got, err := x.docsIn(context.Background(), "l", c[0], c[1])
+		if err != nil || got != want {
+			t.Errorf("docsIn(%s, %s) = %d, %v; want %d", time.Unix(0, c[0]).UTC(), time.Unix(0, c[1]).UTC(), got, err, want)
 		}
 	}
 }
