@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"praxis/archive/answers"
@@ -66,21 +67,31 @@ func (q answerQuery) link(base string, p int) string {
 }
 
 // libraryUpdates lets one request per list bring its library up to date
-// at a time; the others wait for it rather than do the same work.
+// at a time. Until a list's library has been made once, the others wait
+// for it rather than do the same work (or show an empty library); after
+// that they do not wait behind one that is adding the last minutes'
+// posts, and show the library as it stood: sixteen readers of a page
+// queued behind each other's look for new threads, and that queue, not
+// the work, made the page's slowest times.
 type libraryUpdates struct {
 	mu    sync.Mutex
-	lists map[int64]*sync.Mutex
+	lists map[int64]*libraryUpdate
 }
 
-func (u *libraryUpdates) of(id int64) *sync.Mutex {
+type libraryUpdate struct {
+	sync.Mutex
+	made atomic.Bool // brought up to date once
+}
+
+func (u *libraryUpdates) of(id int64) *libraryUpdate {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if u.lists == nil {
-		u.lists = map[int64]*sync.Mutex{}
+		u.lists = map[int64]*libraryUpdate{}
 	}
 	m := u.lists[id]
 	if m == nil {
-		m = &sync.Mutex{}
+		m = &libraryUpdate{}
 		u.lists[id] = m
 	}
 	return m
@@ -91,11 +102,20 @@ func (u *libraryUpdates) of(id int64) *sync.Mutex {
 // a next one.
 func (s *Server) library(ctx context.Context, r *http.Request, l *store.List, q answerQuery, size int) ([]*store.Answer, bool, error) {
 	m := s.libraries.of(l.ID)
-	m.Lock()
-	_, err := answers.Update(ctx, s.st, l)
-	m.Unlock()
-	if err != nil {
-		return nil, false, err
+	if !m.made.Load() {
+		m.Lock()
+	} else if !m.TryLock() {
+		m = nil // another request is updating it
+	}
+	if m != nil {
+		_, err := answers.Update(ctx, s.st, l)
+		if err == nil {
+			m.made.Store(true)
+		}
+		m.Unlock()
+		if err != nil {
+			return nil, false, err
+		}
 	}
 	aq := store.AnswerQuery{Term: q.Term, Year: q.Year, ByDate: q.ByDate, Offset: (q.Page - 1) * size, Limit: size + 1}
 	if q.Q != "" {
