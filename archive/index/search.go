@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	index "github.com/blevesearch/bleve_index_api"
 	"html"
 	"math"
 	"slices"
@@ -18,6 +17,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/search"
 	bquery "github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 
 	"praxis/archive/query"
 	"praxis/listserv/mailmsg"

@@ -258,19 +258,27 @@ func (s *server) logSoFar() string {
 	return s.stderr.String()
 }
 
-// TestReindexInServesLog (issue 14 item 14): `praxis reindex` beside a
-// running serve says serve rebuilds the index, and serve's log says when
-// the re-index starts and when it is done, with its count of posts.
-func TestReindexInServesLog(t *testing.T) {
+// threePosts makes a data dir whose list cop@example.org holds three
+// imported posts, subjects "SUBJECT 0" to "SUBJECT 2".
+func threePosts(t *testing.T, subject string) string {
+	t.Helper()
 	data := t.TempDir()
 	praxis(t, data, "list", "create", "cop@example.org", "--name", "CoP", "--owner", "boss@example.org")
 	var mbox strings.Builder
 	for i := 0; i < 3; i++ {
-		fmt.Fprintf(&mbox, "From a@example.net Mon Jan  4 10:00:00 2021\nFrom: a@example.net\nSubject: post %d\nMessage-ID: <p%d@example.net>\n\nbody %d\n\n", i, i, i)
+		fmt.Fprintf(&mbox, "From a@example.net Mon Jan  4 10:00:00 2021\nFrom: a@example.net\nSubject: %s %d\nMessage-ID: <p%d@example.net>\n\nbody %d\n\n", subject, i, i, i)
 	}
 	file := filepath.Join(t.TempDir(), "three.mbox")
 	must(t, os.WriteFile(file, []byte(mbox.String()), 0o600))
 	praxis(t, data, "import", "mbox", "cop@example.org", file)
+	return data
+}
+
+// TestReindexInServesLog (issue 14 item 14): `praxis reindex` beside a
+// running serve says serve rebuilds the index, and serve's log says when
+// the re-index starts and when it is done, with its count of posts.
+func TestReindexInServesLog(t *testing.T) {
+	data := threePosts(t, "post")
 	rec := newRecorder(t)
 	srv := serve(t, data, rec.sink.Addr())
 	if out := praxis(t, data, "reindex"); !strings.Contains(out, "its log says when it starts and ends") {
@@ -347,15 +355,7 @@ func TestBusyPortAndBadConfig(t *testing.T) {
 // made (another mapping) makes it anew and writes every post, rather than
 // calling it corrupt and asking the user to remove it.
 func TestReindexOlderMapping(t *testing.T) {
-	data := t.TempDir()
-	praxis(t, data, "list", "create", "cop@example.org", "--name", "CoP", "--owner", "boss@example.org")
-	var mbox strings.Builder
-	for i := 0; i < 3; i++ {
-		fmt.Fprintf(&mbox, "From a@example.net Mon Jan  4 10:00:00 2021\nFrom: a@example.net\nSubject: mapping post %d\nMessage-ID: <m%d@example.net>\n\nbody %d\n\n", i, i, i)
-	}
-	file := filepath.Join(t.TempDir(), "three.mbox")
-	must(t, os.WriteFile(file, []byte(mbox.String()), 0o600))
-	praxis(t, data, "import", "mbox", "cop@example.org", file)
+	data := threePosts(t, "mapping post")
 	b, err := bleve.Open(filepath.Join(data, "index"))
 	must(t, err)
 	must(t, b.SetInternal([]byte("praxis.mapping"), []byte("1")))
