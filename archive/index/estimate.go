@@ -33,7 +33,6 @@ type docCounts struct {
 type docSpan struct {
 	scope    string // the list's term, "" for the whole index
 	from, to int64  // Unix nanoseconds of the order key, inclusive; MinInt64/MaxInt64 for open ends
-	sample   int    // the sample level counted (fieldSample), 0 for every post
 }
 
 // maxCachedSpans bounds the cache: a reader paging through many queries

@@ -102,12 +102,13 @@ func (u *libraryUpdates) of(id int64) *libraryUpdate {
 // a next one.
 func (s *Server) library(ctx context.Context, r *http.Request, l *store.List, q answerQuery, size int) ([]*store.Answer, bool, error) {
 	m := s.libraries.of(l.ID)
-	if !m.made.Load() {
+	updating := true
+	if m.made.Load() {
+		updating = m.TryLock() // else another request is at it
+	} else {
 		m.Lock()
-	} else if !m.TryLock() {
-		m = nil // another request is updating it
 	}
-	if m != nil {
+	if updating {
 		_, err := answers.Update(ctx, s.st, l)
 		if err == nil {
 			m.made.Store(true)

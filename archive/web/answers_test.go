@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"praxis/archive"
 )
@@ -207,4 +208,56 @@ func TestAnswersCorrected(t *testing.T) {
 	if len(edits) != 1 || edits[0].Actor != "web (mod@example.net)" || edits[0].Action != "pick" {
 		t.Errorf("kept corrections: %+v", edits)
 	}
+}
+
+// TestAnswersReadersDoNotQueue: once a list's library has been made, a
+// reader is shown it while another request is bringing it up to date,
+// rather than waiting for that one; a list whose library was never made
+// waits (it would show an empty one).
+func TestAnswersReadersDoNotQueue(t *testing.T) {
+	f := newArchiveFixture(t)
+	f.addPosts(t, "cop@example.org", latheConfirmed())
+	c := f.client(t)
+	base := f.ts.URL + "/l/cop@example.org/answers"
+	if status, body, _ := get(t, c, base); status != 200 || !strings.Contains(body, "How to calibrate the lathe?") {
+		t.Fatalf("the library: %d", status)
+	}
+	l, err := f.svc.List(context.Background(), "cop@example.org")
+	must(t, err)
+	busy := f.srv.libraries.of(l.ID)
+	busy.Lock() // another request's update, in progress
+	got := make(chan string, 1)
+	go func() {
+		_, body, _ := get(t, c, base)
+		got <- body
+	}()
+	select {
+	case body := <-got:
+		if !strings.Contains(body, "How to calibrate the lathe?") {
+			t.Errorf("the library as it stood is not shown:\n%s", fragment(t, body, "<main", "</main>"))
+		}
+		busy.Unlock()
+	case <-time.After(20 * time.Second):
+		t.Error("a reader waited behind another's update of a library already made")
+		busy.Unlock()
+		<-got
+	}
+
+	// A library never made: the reader waits for the update under way.
+	l2, err := f.svc.List(context.Background(), "other@example.org")
+	must(t, err)
+	fresh := f.srv.libraries.of(l2.ID)
+	fresh.Lock()
+	done := make(chan struct{})
+	go func() {
+		get(t, c, f.ts.URL+"/l/other@example.org/answers")
+		close(done)
+	}()
+	select {
+	case <-done:
+		t.Error("a reader of a library never made did not wait for its update")
+	case <-time.After(300 * time.Millisecond):
+	}
+	fresh.Unlock()
+	<-done
 }
