@@ -1,6 +1,8 @@
 package archive
 
 import (
+	"strings"
+
 	"praxis/archive/render"
 	"praxis/listserv/mailmsg"
 )
@@ -11,6 +13,9 @@ import (
 // which every post carries, is left out too. URLs are found the way the
 // pages find them (mailmsg.URLs).
 func Links(body string) []string {
+	if !strings.Contains(body, "://") {
+		return nil // no URL (most posts): the footer need not be looked for
+	}
 	var out []string
 	seen := map[string]bool{}
 	for _, u := range mailmsg.URLs(render.CutFooter(body)) {

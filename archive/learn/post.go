@@ -70,6 +70,9 @@ var lastFirst = regexp.MustCompile(`^([\p{L}'’-]+(?: [\p{L}'’-]+)?)(?: \([^)
 
 // firstLast writes a "Last, First" name the way people say it.
 func firstLast(n string) string {
+	if !strings.Contains(n, ", ") {
+		return n // the pattern's comma and space: most names have none
+	}
 	if m := lastFirst.FindStringSubmatch(n); m != nil {
 		return m[2] + " " + m[1]
 	}

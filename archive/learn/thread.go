@@ -70,6 +70,11 @@ var replySubject = regexp.MustCompile(`(?i)^\s*((\[[^\]]*\]\s*)*)(re|aw|sv|antw|
 func CleanSubject(s string) string {
 	s = squeeze(s)
 	for {
+		// The junk is a bracketed tag or a marker ending in a colon: a
+		// subject without either at its front is clean, and most are.
+		if !strings.HasPrefix(s, "[") && !strings.Contains(s, ":") {
+			break
+		}
 		t := strings.TrimSpace(subjectJunk.ReplaceAllString(s, ""))
 		if t == s {
 			break

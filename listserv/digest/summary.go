@@ -716,9 +716,14 @@ var homePage = regexp.MustCompile(`(?i)^(https?://)?(www\.)?[a-z0-9.-]+\.[a-z]{2
 // not those of an original pasted below an Outlook rule, nor a bare home
 // page standing on one of the last lines (a signature's).
 func sharedLinks(body string) []string {
+	if !strings.Contains(body, "://") {
+		return nil // no URL at all, as in most posts
+	}
 	lines := strings.Split(body, "\n")
 	for i, l := range lines {
-		if outlookRule.MatchString(l) {
+		// Only a line with a run of dashes or underscores can be the
+		// rule: the pattern is not tried on every line of every post.
+		if (strings.Contains(l, "-----") || strings.Contains(l, "____________________")) && outlookRule.MatchString(l) {
 			lines = lines[:i]
 			break
 		}
@@ -728,6 +733,9 @@ func sharedLinks(body string) []string {
 	}
 	var out []string
 	for i, l := range lines {
+		if !strings.Contains(l, "://") {
+			continue
+		}
 		for _, u := range archive.Links(l) {
 			if homePage.MatchString(u) && i >= len(lines)-6 && len(strings.Fields(l)) <= 6 {
 				continue

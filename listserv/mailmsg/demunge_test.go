@@ -1,6 +1,8 @@
 package mailmsg
 
 import (
+	"math/rand/v2"
+	"regexp"
 	"testing"
 
 	"github.com/emersion/go-message/textproto"
@@ -107,5 +109,38 @@ func TestAuthorKey(t *testing.T) {
 		if got := AuthorKey(tt.addr, tt.name); got != tt.want {
 			t.Errorf("AuthorKey(%q, %q) = %q, want %q", tt.addr, tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestViaNameAgreesWithThePattern checks the hand-written viaName against
+// the pattern it stands for, on the names of the munged usrp posts and on
+// random strings of the characters that decide it (spaces, "via", commas,
+// line breaks, non-ASCII).
+func TestViaNameAgreesWithThePattern(t *testing.T) {
+	viaRE := regexp.MustCompile(`^(.+) via [^,]+$`)
+	check := func(name string) {
+		t.Helper()
+		got, ok := viaName(name)
+		var want string
+		m := viaRE.FindStringSubmatch(name)
+		if m != nil {
+			want = m[1]
+		}
+		if ok != (m != nil) || got != want {
+			t.Fatalf("viaName(%q) = %q, %v; the pattern: %q, %v", name, got, ok, want, m != nil)
+		}
+	}
+	for _, n := range []string{"", " via ", "a via b", "a via ", " via b", "a via b, c", "Ann via CoP", "Ann via via CoP", "a via b via c",
+		"a\nb via c", "a via b\nc via d", "a via b\nc via ", "Ann via CoP,", "x via  via y", "a via, b via c", "Éva via Liste", "a via \xff"} {
+		check(n)
+	}
+	parts := []string{" ", "via", " via ", ",", "\n", "a", "é", "\xff", "v", "ia "}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 200_000 {
+		var b []byte
+		for range r.IntN(8) {
+			b = append(b, parts[r.IntN(len(parts))]...)
+		}
+		check(string(b))
 	}
 }
