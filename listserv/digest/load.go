@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -19,6 +20,12 @@ import (
 // besides the period: the document frequencies of key terms and gist
 // ranking come from it.
 const Window = 52 * 7 * 24 * time.Hour
+
+// MaxDFPosts bounds the posts before the Recent days that document
+// frequencies are counted over: the window's, or the last MaxDFPosts of
+// them when it holds more (at 35,000 posts a year, reading a year's
+// terms was most of a weekly summary).
+const MaxDFPosts = 5000
 
 // Recent is how much before a period's end Load reads whole (bodies
 // cleaned, as Posts), at least: questions still waiting are looked for in
@@ -35,6 +42,9 @@ type Reader interface {
 	ListByID(ctx context.Context, id int64) (*store.List, error)
 	Members(ctx context.Context, listID int64) ([]*store.Member, error)
 	ArchiveEach(ctx context.Context, listID int64, since time.Time, f func(*store.ArchivedPost) error) error
+	ArchiveAuthors(ctx context.Context, listID int64, before time.Time) ([]store.ArchiveAuthor, error)
+	ArchiveThreadPosts(ctx context.Context, listID int64, threadIDs []string, before time.Time) ([]*store.ArchivedPost, error)
+	ArchiveNewestDate(ctx context.Context, listID int64, before time.Time, n int) (time.Time, bool, error)
 	ArchiveRaw(ctx context.Context, hash string) ([]byte, error)
 	PostFeatures(ctx context.Context, ids []int64, text bool) (map[int64]*store.PostFeatures, error)
 	Related(ctx context.Context, listID int64, threadIDs []string) (map[string][]store.RelatedThread, error)
@@ -70,40 +80,57 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 		End:       end,
 		FirstPost: map[string]time.Time{},
 	}
-	from := end.Add(-window)
 	recent := end.Add(-Recent)
 	if recent.After(start) {
 		recent = start
 	}
+	// Document frequencies over the window, or over the last MaxDFPosts
+	// posts before the Recent days when the window holds more: a busy
+	// list's last few months say as much of its words as a year.
+	from := end.Add(-window)
+	if d, ok, err := st.ArchiveNewestDate(ctx, listID, recent, MaxDFPosts); err != nil {
+		return nil, fmt.Errorf("digest: load: %w", err)
+	} else if ok && d.After(from) {
+		from = d
+	}
 	if from.After(recent) {
 		from = recent
 	}
-	// One pass over the metadata up to end: every author's first post,
-	// the posts of the window, and which threads the period touches.
-	var all []*store.ArchivedPost
-	active := map[string]bool{}
+	// Who posted before, from one row per From, not a walk of every
+	// post up to end: every author's first post, and which names are
+	// one person's.
+	authors, err := st.ArchiveAuthors(ctx, listID, end)
+	if err != nil {
+		return nil, fmt.Errorf("digest: load: %w", err)
+	}
 	named := map[string]string{} // a display name → the one address that posts under it unrewritten ("" when several do)
 	// A "NAME via LIST" key whose posts did not all come from the list's
 	// address was not (only) the list's rewriting: anyone can write
 	// "Ann via cop" in a From, and such a key is never taken for Ann's.
 	notRewritten := map[string]bool{}
-	err = st.ArchiveEach(ctx, listID, time.Time{}, func(a *store.ArchivedPost) error {
-		if !a.Date.Before(end) {
-			return errStop
+	for _, a := range authors {
+		key := mailmsg.AuthorKey(a.Addr, a.Name)
+		if f, ok := p.FirstPost[key]; !ok || a.First.Before(f) {
+			p.FirstPost[key] = a.First
 		}
-		key := mailmsg.AuthorKey(a.FromAddr, a.FromName)
-		if _, ok := p.FirstPost[key]; !ok {
-			p.FirstPost[key] = a.Date
-		}
-		if strings.HasPrefix(key, "name:") && !strings.EqualFold(a.FromAddr, l.Address) {
+		if strings.HasPrefix(key, "name:") && !strings.EqualFold(a.Addr, l.Address) {
 			notRewritten[key] = true
 		}
-		if n := mailmsg.NameKey(a.FromName); n != "" && !strings.HasPrefix(key, "name:") {
+		if n := mailmsg.NameKey(a.Name); n != "" && !strings.HasPrefix(key, "name:") {
 			if prev, ok := named[n]; ok && prev != key {
 				named[n] = ""
 			} else {
 				named[n] = key
 			}
+		}
+	}
+	// The posts from the window's start, and which threads the period
+	// touches; then the earlier posts of those threads.
+	var all []*store.ArchivedPost
+	active := map[string]bool{}
+	err = st.ArchiveEach(ctx, listID, from, func(a *store.ArchivedPost) error {
+		if !a.Date.Before(end) {
+			return errStop
 		}
 		if !a.Date.Before(start) {
 			active[a.ThreadID] = true
@@ -114,6 +141,16 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 	if err != nil && !errors.Is(err, errStop) {
 		return nil, fmt.Errorf("digest: load: %w", err)
 	}
+	threads := make([]string, 0, len(active))
+	for id := range active {
+		threads = append(threads, id)
+	}
+	sort.Strings(threads)
+	earlier, err := st.ArchiveThreadPosts(ctx, listID, threads, from)
+	if err != nil {
+		return nil, fmt.Errorf("digest: load: %w", err)
+	}
+	all = append(earlier, all...)
 	var jobs []job
 	for _, a := range all {
 		switch {

@@ -3,6 +3,7 @@ package digest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -30,6 +31,52 @@ func (r *memArchive) ArchiveEach(ctx context.Context, listID int64, since time.T
 		}
 	}
 	return nil
+}
+
+func (r *memArchive) ArchiveAuthors(ctx context.Context, listID int64, before time.Time) ([]store.ArchiveAuthor, error) {
+	first := map[[2]string]time.Time{}
+	var order [][2]string
+	for _, a := range r.posts {
+		k := [2]string{a.FromAddr, a.FromName}
+		if !a.Date.Before(before) {
+			continue
+		}
+		if f, ok := first[k]; !ok {
+			order = append(order, k)
+			first[k] = a.Date
+		} else if a.Date.Before(f) {
+			first[k] = a.Date
+		}
+	}
+	var out []store.ArchiveAuthor
+	for _, k := range order {
+		out = append(out, store.ArchiveAuthor{Addr: k[0], Name: k[1], First: first[k]})
+	}
+	return out, nil
+}
+
+func (r *memArchive) ArchiveThreadPosts(ctx context.Context, listID int64, threadIDs []string, before time.Time) ([]*store.ArchivedPost, error) {
+	var out []*store.ArchivedPost
+	for _, a := range r.posts {
+		if a.Date.Before(before) && slices.Contains(threadIDs, a.ThreadID) {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+func (r *memArchive) ArchiveNewestDate(ctx context.Context, listID int64, before time.Time, n int) (time.Time, bool, error) {
+	var ds []time.Time
+	for _, a := range r.posts {
+		if a.Date.Before(before) {
+			ds = append(ds, a.Date)
+		}
+	}
+	if len(ds) < n {
+		return time.Time{}, false, nil
+	}
+	slices.SortFunc(ds, func(a, b time.Time) int { return b.Compare(a) })
+	return ds[n-1], true, nil
 }
 
 // PostFeatures: none kept, so Load works them out from the bytes, as for

@@ -1,0 +1,111 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// What a learning summary reads of an archive of any size besides the
+// weeks it covers: who posted before (each author's first post), the
+// earlier posts of the threads it covers, and where its window of
+// document frequencies starts. Walking every post up to the week's end
+// for these made the summary of a late week cost the whole archive.
+
+// ArchiveAuthor is one From of a list's posts, as archived, and the date
+// of the first post that carries it.
+type ArchiveAuthor struct {
+	Addr, Name string
+	First      time.Time
+}
+
+// ArchiveAuthors returns every From (address and name) of a list's posts
+// dated before before, each with the date of its first post, oldest
+// first. The archive_authors index holds all it reads, in its groups'
+// order.
+func (s *archiveTable) ArchiveAuthors(ctx context.Context, listID int64, before time.Time) ([]ArchiveAuthor, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT from_addr, from_name, MIN(date) AS first FROM archive WHERE list_id = ? AND date < ?
+		GROUP BY from_addr, from_name ORDER BY first, from_addr, from_name`, listID, before.Unix())
+	if err != nil {
+		return nil, fmt.Errorf("store: archive authors: %w", err)
+	}
+	defer rows.Close()
+	var out []ArchiveAuthor
+	for rows.Next() {
+		var a ArchiveAuthor
+		var first int64
+		if err := rows.Scan(&a.Addr, &a.Name, &first); err != nil {
+			return nil, fmt.Errorf("store: archive authors: %w", err)
+		}
+		a.First = time.Unix(first, 0).UTC()
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: archive authors: %w", err)
+	}
+	return out, nil
+}
+
+// ArchiveThreadPosts returns the posts of a list's threads threadIDs
+// dated before before, oldest first.
+func (s *archiveTable) ArchiveThreadPosts(ctx context.Context, listID int64, threadIDs []string, before time.Time) ([]*ArchivedPost, error) {
+	if len(threadIDs) == 0 {
+		return nil, nil
+	}
+	js, err := json.Marshal(threadIDs)
+	if err != nil {
+		return nil, fmt.Errorf("store: thread posts: %w", err)
+	}
+	// Neither the date ("+date") nor the order is the database's way in:
+	// offered the archive_list_date index for either, SQLite walked every
+	// post of the list instead of the threads' own (archive_thread). The
+	// posts are put in order here.
+	rows, err := s.db.QueryContext(ctx, `SELECT `+archiveCols+` FROM archive WHERE list_id = ? AND thread_id IN (`+s.jsonTexts()+`) AND +date < ?`,
+		listID, string(js), before.Unix())
+	if err != nil {
+		return nil, fmt.Errorf("store: thread posts: %w", err)
+	}
+	defer rows.Close()
+	var out []*ArchivedPost
+	for rows.Next() {
+		p, err := scanArchived(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: thread posts: %w", err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: thread posts: %w", err)
+	}
+	slices.SortFunc(out, func(a, b *ArchivedPost) int {
+		if c := a.Date.Compare(b.Date); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	return out, nil
+}
+
+// ArchiveNewestDate returns the date of a list's n-th newest post dated
+// before before (n counts from 1), and false when it has fewer posts
+// than that before then.
+func (s *archiveTable) ArchiveNewestDate(ctx context.Context, listID int64, before time.Time, n int) (time.Time, bool, error) {
+	if n < 1 {
+		return time.Time{}, false, fmt.Errorf("store: newest date: n is %d", n)
+	}
+	var d int64
+	err := s.db.QueryRowContext(ctx, `SELECT date FROM archive WHERE list_id = ? AND date < ? ORDER BY date DESC LIMIT 1 OFFSET ?`,
+		listID, before.Unix(), n-1).Scan(&d)
+	if err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return time.Time{}, false, nil
+		}
+		return time.Time{}, false, fmt.Errorf("store: newest date: %w", err)
+	}
+	return time.Unix(d, 0).UTC(), true, nil
+}
