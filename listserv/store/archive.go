@@ -487,7 +487,13 @@ func (s *archiveTable) ArchiveEach(ctx context.Context, listID int64, since time
 	// Start just before since, so posts dated exactly since are included.
 	lastDate, lastID := since.Unix()-1, int64(1<<62)
 	for {
-		rows, err := s.db.QueryContext(ctx, `SELECT `+archiveCols+` FROM archive WHERE list_id = ? AND (date > ? OR (date = ? AND id > ?)) ORDER BY date, id LIMIT 500`,
+		// The page starts at (lastDate, lastID). The date's bound stands
+		// apart from the OR so that the database seeks to it in
+		// archive_list_date: written as one OR, SQLite read the list's
+		// index from its first post for every page, each page dearer than
+		// the last (a whole walk of the 10x archive read 35,680 entries
+		// 72 times over).
+		rows, err := s.db.QueryContext(ctx, `SELECT `+archiveCols+` FROM archive WHERE list_id = ? AND date >= ? AND (date > ? OR id > ?) ORDER BY date, id LIMIT 500`,
 			listID, lastDate, lastDate, lastID)
 		if err != nil {
 			return fmt.Errorf("store: archive listing: %w", err)

@@ -51,16 +51,18 @@ func (s *threadTable) ArchiveThreadNeighbours(ctx context.Context, listID int64,
 	}
 	first := t.FirstDate.Unix()
 	one := func(q string) (*ThreadSummary, error) {
-		ts, err := s.threads(ctx, `SELECT `+threadCols+` FROM archive_threads WHERE list_id = ? AND `+q+` LIMIT 1`, listID, first, first, threadID)
+		ts, err := s.threads(ctx, `SELECT `+threadCols+` FROM archive_threads WHERE list_id = ? AND `+q+` LIMIT 1`, listID, first, first, first, threadID)
 		if err != nil || len(ts) == 0 {
 			return nil, err
 		}
 		return ts[0], nil
 	}
-	if prev, err = one(`(first_date < ? OR (first_date = ? AND thread_id < ?)) ORDER BY first_date DESC, thread_id DESC`); err != nil {
+	// The date's bound apart from the OR, so that the database seeks to
+	// it in archive_threads_started (ArchiveEach says why).
+	if prev, err = one(`first_date <= ? AND (first_date < ? OR (first_date = ? AND thread_id < ?)) ORDER BY first_date DESC, thread_id DESC`); err != nil {
 		return nil, nil, err
 	}
-	if next, err = one(`(first_date > ? OR (first_date = ? AND thread_id > ?)) ORDER BY first_date, thread_id`); err != nil {
+	if next, err = one(`first_date >= ? AND (first_date > ? OR (first_date = ? AND thread_id > ?)) ORDER BY first_date, thread_id`); err != nil {
 		return nil, nil, err
 	}
 	return prev, next, nil

@@ -50,8 +50,11 @@ func (s *threadTable) ArchiveThreads(ctx context.Context, listID int64, after Th
 	q := `SELECT ` + threadCols + ` FROM archive_threads WHERE list_id = ?`
 	args := []any{listID}
 	if after.ThreadID != "" {
-		q += ` AND (last_date < ? OR (last_date = ? AND thread_id < ?))`
-		args = append(args, after.LastDate.Unix(), after.LastDate.Unix(), after.ThreadID)
+		// The date's bound apart from the OR, so that the database seeks
+		// to it in archive_threads_latest (ArchiveEach says why): a page
+		// deep in the archive cost a walk of every newer thread.
+		q += ` AND last_date <= ? AND (last_date < ? OR (last_date = ? AND thread_id < ?))`
+		args = append(args, after.LastDate.Unix(), after.LastDate.Unix(), after.LastDate.Unix(), after.ThreadID)
 	}
 	q += ` ORDER BY last_date DESC, thread_id DESC LIMIT ?`
 	args = append(args, limit)
