@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -141,12 +142,7 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 	if err != nil && !errors.Is(err, errStop) {
 		return nil, fmt.Errorf("digest: load: %w", err)
 	}
-	threads := make([]string, 0, len(active))
-	for id := range active {
-		threads = append(threads, id)
-	}
-	sort.Strings(threads)
-	earlier, err := st.ArchiveThreadPosts(ctx, listID, threads, from)
+	earlier, err := st.ArchiveThreadPosts(ctx, listID, slices.Sorted(maps.Keys(active)), from)
 	if err != nil {
 		return nil, fmt.Errorf("digest: load: %w", err)
 	}

@@ -733,9 +733,6 @@ func sharedLinks(body string) []string {
 	}
 	var out []string
 	for i, l := range lines {
-		if !strings.Contains(l, "://") {
-			continue
-		}
 		for _, u := range archive.Links(l) {
 			if homePage.MatchString(u) && i >= len(lines)-6 && len(strings.Fields(l)) <= 6 {
 				continue
