@@ -174,6 +174,8 @@ func TestConfirms(t *testing.T) {
 		{"I was able to get around this by replacing the include.", true, false},
 		{"I reset the MTU to 9000 and now things are working again.", true, false},
 		{"I'm really struggling with this, it works fine in the testbench only.", false, false},
+		{"With the window alone it works fine. I'm really struggling with this. Could it be a race?", false, false},
+		{"That works fine now. I have no idea why the old image failed.", true, false},
 		{"If I configure the Mux to use the first channel, it works correctly. With the second, the receive stops to work after some minutes.", false, false},
 	}
 	for _, tt := range tests {

@@ -389,7 +389,8 @@ func reasks(sents []string, confirms bool) bool {
 }
 
 // asksAgain tells whether sentences after a confirmation take it back:
-// they ask about trouble again, say the trouble is still there, open with
+// they ask about trouble again, say the trouble is still there or that
+// the asker is stuck ("I'm really struggling with this"), open with
 // "but", or put the outcome off ("I'll try it on the X310", "let's
 // hope"). A side question does not ("Why doesn't it work with the
 // DmaFifo?" after "that works fine" does: it asks about trouble; "Is
@@ -397,7 +398,7 @@ func reasks(sents []string, confirms bool) bool {
 // from an unrelated issue" explains).
 func asksAgain(sents []string) bool {
 	for _, s := range sents {
-		if IsQuestionSentence(s) && trouble.MatchString(s) || notYet.MatchString(s) || butStart.MatchString(s) || later.MatchString(s) {
+		if IsQuestionSentence(s) && trouble.MatchString(s) || notYet.MatchString(s) || stillStuck.MatchString(s) || butStart.MatchString(s) || later.MatchString(s) {
 			return true
 		}
 	}
@@ -425,6 +426,9 @@ var (
 	later = mustPattern(`(?i)\b((i|we)('ll| will| shall) ([a-z]+ ){0,4}(try|test|check|look|give|get back|report|let you know|see)|get back to you|keep you posted|(let's|i) hope|meanwhile|in the meantime|yet)\b`)
 	// understood: an answer taken in.
 	understood = regexp.MustCompile(`(?i)^(ok(ay)?,? )?(understood|got it|i see|makes sense|that('s| is) clear|clear now|perfect|great)\b`)
+	// stillStuck: the asker saying they are stuck, in words that are not
+	// a report of a fault ("I'm really struggling with this").
+	stillStuck = mustPattern(`(?i)\bstruggl(e|es|ing)\b`)
 	// butStart: a sentence that opens by taking back what came before.
 	butStart = regexp.MustCompile(`(?i)^(but|however|although|though|unfortunately)\b`)
 )
