@@ -4,7 +4,7 @@ package learn
 // features are worked out once, when it is archived, and kept with this
 // number; a summary works out again those of an older number (and keeps
 // the new ones), so changing a rule here means raising it.
-const FeaturesVersion = 3
+const FeaturesVersion = 4
 
 // Features are the judgements of one post's own words that summaries ask
 // of every post they read: the same whichever period or topic it is read
@@ -19,6 +19,10 @@ const (
 	// FeatConfirms: read as an asker's reply, it says an answer worked
 	// or made things clear, and nothing after that takes it back.
 	FeatConfirms
+	// FeatAcknowledges: read as an asker's reply, it is a short thanks
+	// that closes the matter ("OK, thanks for the information.") without
+	// saying anything worked (see acknowledgement).
+	FeatAcknowledges
 	// FeatReasks: read as an asker's later reply, it says the trouble is
 	// still there or reports trouble and asks again.
 	FeatReasks
@@ -46,11 +50,14 @@ func Judge(p *Post) Features {
 	if helpText(p.Subject, sents) {
 		f |= FeatAsks
 	}
-	conf := confirmation(said)
+	conf, ack := confirmation(said), acknowledgement(said)
 	if conf {
 		f |= FeatConfirms
 	}
-	if reasks(said, conf) {
+	if ack {
+		f |= FeatAcknowledges
+	}
+	if reasks(said, conf || ack) {
 		f |= FeatReasks
 	}
 	if Thanked(prose) {

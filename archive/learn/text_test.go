@@ -188,6 +188,31 @@ func TestConfirms(t *testing.T) {
 	}
 }
 
+// TestAcknowledgement: a short reply that takes an answer in closes the
+// matter; thanks that take it back, ask again, or are for something
+// still to try do not.
+func TestAcknowledgement(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want bool
+	}{
+		{"Hi Mohamed,\n\nOk thanks for the information.\n\nRegards, Koyel", true},
+		{"So there is some difference between the two.\nAnyway, now I understood.\nThanks Aaron.", true},
+		{"Understood.", true},
+		{"Thanks Marcus.\n\nRegards, Brendan.", true},
+		{"Thanks Aneesh but the decompiled dts file has no mention of the MAC address.", false},
+		{"I really need to recover this device, any help will be much appreciated.\nThanks", false},
+		{"Robin, Neel,\n\nThanks for the suggestion!\n\nRegards, Wan", false},
+		{"Thanks for both suggestions. I installed lm_sensors.", false},
+		{"Thanks Marcus, I will try it tomorrow.", false},
+		{"Thanks. Why does it fail with the other image?", false},
+	} {
+		if got := acknowledgement(said(tt.in)); got != tt.want {
+			t.Errorf("acknowledgement(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
 func TestStem(t *testing.T) {
 	for in, want := range map[string]string{
 		"overflows": "overflow", "overflowing": "overflow", "configured": "configur", "configure": "configur",

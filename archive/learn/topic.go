@@ -59,11 +59,13 @@ const Quiet = 21 * 24 * time.Hour
 //   - its author has not posted in the thread before, it asks for help
 //     on its own account (a sentence in the first person that asks or
 //     reports trouble, not a suggestion) and either the thread had been
-//     quiet for Quiet before it or it reports the same trouble with a
-//     model the topic's first post does not name ("I have a similar
-//     problem with an E320" in a thread about an X310): the same error
-//     on the same device is a "me too", on another it is a question of
-//     its own.
+//     quiet for Quiet before it, or the topic is an announcement (a
+//     release, an event: whoever asks for help in reply has a problem of
+//     their own, not a follow-up on a question), or it reports the same
+//     trouble with a model the topic's first post does not name ("I have
+//     a similar problem with an E320" in a thread about an X310): the
+//     same error on the same device is a "me too", on another it is a
+//     question of its own.
 func (r *Reading) Topics() []*Topic {
 	if r.topics != nil {
 		return r.topics
@@ -87,7 +89,7 @@ func (r *Reading) Topics() []*Topic {
 				}
 				tp = r.topicOf[parent]
 				if newSubject(parent.Subject, q.Subject) ||
-					(!seen[q.Who()] && (q.Date.Sub(last.Date) >= Quiet || (alsoMe.MatchString(q.Body) && tp.newModel(q))) && r.asksOwn(q)) {
+					(!seen[q.Who()] && (q.Date.Sub(last.Date) >= Quiet || tp.announces() || (alsoMe.MatchString(q.Body) && tp.newModel(q))) && r.asksOwn(q)) {
 					tp = nil
 				}
 			}
@@ -169,6 +171,13 @@ func TopicStarts(thread []*Post) map[string]bool {
 func (r *Reading) TopicOf(q *Post) *Topic {
 	r.Topics()
 	return r.topicOf[q]
+}
+
+// announces tells whether a topic is an announcement: its first post
+// opened its thread under a subject of news ("[UHD] Announcing 4.0",
+// "UHD 4.1.0.0 released!").
+func (t *Topic) announces() bool {
+	return t.Start == t.Thread.Root && StartsThread(t.Start) && announcement.MatchString(CleanSubject(t.Start.Subject))
 }
 
 // asksOwn tells a reply that asks for help on its own account: a
@@ -300,7 +309,10 @@ var (
 	unresolved = mustPattern(`(?i)\b(struggl(e|es|ed|ing)|(see|check|test|know|find out|figure out|verify|confirm) (if|whether)|if (it|this|that) (works|helps)|still|no luck|not (yet )?(working|solved|resolved|fixed|work)|(doesn'?t|does not|didn'?t|did not|won'?t|isn'?t|is not) (work|help|fix|solve|seem)|but|however|unfortunately|same (problem|issue|error|result))\b`)
 	// thanking: thanks for an answer (not "thanks in advance").
 	// beforeHelp: thanks for help not yet given ("thanks in advance").
-	beforeHelp = mustPattern(`(?i)\b(thanks|thank you|thx)( (so much|a lot))? (in advance|for (any|your) (help|advice|suggestions|input|ideas|time|assistance))\b|\btia\b`)
+	beforeHelp = mustPattern(`(?i)\b(thanks|thank you|thx)( (so much|a lot))? (in advance|for (any|your) (help|advice|suggestions|input|ideas|time|assistance))\b|\btia\b|\b(any|some) (help|advice|suggestions?|ideas?|hints?|input|pointers?)( \w+){0,3} (would|will) be (much |greatly |highly |very |really )?appreciated?\b`)
+	// helpWanted: asking for help in words beforeHelp takes out of
+	// thanks ("any help will be much appreciated").
+	helpWanted = mustPattern(`(?i)\b(any|some) (help|advice|suggestions?|ideas?|hints?|input|pointers?)( \w+){0,3} (would|will) be (much |greatly |highly |very |really )?appreciated?\b`)
 	thanking   = mustPattern(`(?i)\b(thanks|thank you|thank u|thx|many thanks|much appreciated|appreciate (it|your|the)|grateful)\b`)
 )
 
@@ -340,10 +352,7 @@ var takeBack = mustPattern(`(?i)\b(but|however|unfortunately|although|though)\b`
 
 // confirmation tells whether the asker's post confirms an answer: a
 // sentence that Confirms with nothing after it that asks again or reports
-// trouble; or thanks in its opening sentences in a post that closes the
-// matter ("OK, thanks for the information."): nothing in it asks, reports
-// trouble, takes the answer back or puts the outcome off ("I will try it
-// tomorrow").
+// trouble.
 func confirmation(sents []string) bool {
 	for i, s := range sents {
 		if !Confirms(s) || IsQuestionSentence(s) {
@@ -353,6 +362,18 @@ func confirmation(sents []string) bool {
 			return true
 		}
 	}
+	return false
+}
+
+// acknowledgement tells whether the asker's post is a short one that
+// takes an answer in and closes the matter: it opens by saying it is
+// understood ("Understood.", "Now I understood.") or by thanking for
+// what was told ("OK, thanks for the information", "Thanks Marcus."),
+// and nothing in it asks, asks for help again, reports trouble, takes
+// the answer back ("Thanks, but…") or puts the outcome off ("I will try
+// it tomorrow"). Thanks for a suggestion or a patch ("Thanks for the
+// suggestion!") is not: what was suggested is still to be tried.
+func acknowledgement(sents []string) bool {
 	if len(sents) > 6 {
 		return false
 	}
@@ -360,12 +381,15 @@ func confirmation(sents []string) bool {
 		if i == 2 {
 			break
 		}
-		if Thanked(s) || understood.MatchString(s) {
+		if understood.MatchString(s) || Thanked(s) && !takeBack.MatchString(s) && !untried.MatchString(s) {
 			return !Reopens(sents)
 		}
 	}
 	return false
 }
+
+// untried: thanks for something still to be tried.
+var untried = mustPattern(`(?i)\b(for|about) (the|your|both|these|those|all the|all your) (suggestions?|patch(es)?|ideas?|tips?|pointers?|proposals?|recommendations?)\b`)
 
 // reasks tells whether a later post of the asker's reopens the matter
 // (confirms: whether it is a confirmation):
@@ -405,11 +429,12 @@ func asksAgain(sents []string) bool {
 	return false
 }
 
-// Reopens tells whether sentences ask again, report trouble or put the
+// Reopens tells whether sentences ask again (a question, or for help:
+// "any help will be much appreciated"), report trouble or put the
 // outcome off.
 func Reopens(sents []string) bool {
 	for _, s := range sents {
-		if IsQuestionSentence(s) || notYet.MatchString(s) || trouble.MatchString(s) || later.MatchString(s) || butStart.MatchString(s) {
+		if IsQuestionSentence(s) || asking.MatchString(s) || helpWanted.MatchString(s) || notYet.MatchString(s) || trouble.MatchString(s) || later.MatchString(s) || butStart.MatchString(s) {
 			return true
 		}
 	}
@@ -425,7 +450,7 @@ var (
 	// later: the outcome put off.
 	later = mustPattern(`(?i)\b((i|we)('ll| will| shall) ([a-z]+ ){0,4}(try|test|check|look|give|get back|report|let you know|see)|get back to you|keep you posted|(let's|i) hope|meanwhile|in the meantime|yet)\b`)
 	// understood: an answer taken in.
-	understood = regexp.MustCompile(`(?i)^(ok(ay)?,? )?(understood|got it|i see|makes sense|that('s| is) clear|clear now|perfect|great)\b`)
+	understood = regexp.MustCompile(`(?i)^((ok(ay)?|anyway|alright|all right),? )?((now )?(i )?understood|got it|i see|makes sense|that('s| is) clear|clear now|perfect|great)\b`)
 	// stillStuck: the asker saying they are stuck, in words that are not
 	// a report of a fault ("I'm really struggling with this").
 	stillStuck = mustPattern(`(?i)\bstruggl(e|es|ing)\b`)
@@ -441,7 +466,8 @@ func Thanked(prose string) bool {
 }
 
 // Confirmed finds the asker's confirmation: the first later post of the
-// asker's that says it worked (see confirmation), and the answer it
+// asker's that says it worked (see confirmation) or takes the answer in
+// and closes the matter (see acknowledgement), and the answer it
 // credits (see credit; nil when that is not among the posts read, as
 // when the asker thanks a reply the archive does not have). A topic is
 // solved when it has a confirmation.
@@ -456,7 +482,7 @@ func (r *Reading) Confirmed(t *Topic) (answer, confirm *Post) {
 		}
 		f := r.Features(q)
 		switch {
-		case t.confirmation == nil && f.Has(FeatConfirms):
+		case t.confirmation == nil && (f.Has(FeatConfirms) || f.Has(FeatAcknowledges)):
 			t.answer, t.confirmation = r.credit(t, i, r.Said(q)), q
 		case t.confirmation != nil && f.Has(FeatReasks):
 			// The asker came back with the trouble: whatever they
