@@ -23,6 +23,7 @@ type Topic struct {
 	answer, confirmation *Post
 	models               map[string]bool // the models Start names (newModel)
 	help                 int8            // HelpRequest's answer: 0 not yet read, 1 yes, -1 no
+	announce             int8            // announces' answer, the same way
 }
 
 // Asker is the topic's author key.
@@ -59,13 +60,15 @@ const Quiet = 21 * 24 * time.Hour
 //   - its author has not posted in the thread before, it asks for help
 //     on its own account (a sentence in the first person that asks or
 //     reports trouble, not a suggestion) and either the thread had been
-//     quiet for Quiet before it, or the topic is an announcement (a
-//     release, an event: whoever asks for help in reply has a problem of
-//     their own, not a follow-up on a question), or it reports the same
-//     trouble with a model the topic's first post does not name ("I have
-//     a similar problem with an E320" in a thread about an X310): the
-//     same error on the same device is a "me too", on another it is a
-//     question of its own.
+//     quiet for Quiet before it, or it reports the same trouble with a
+//     model the topic's first post does not name ("I have a similar
+//     problem with an E320" in a thread about an X310): the same error on
+//     the same device is a "me too", on another it is a question of its
+//     own; or
+//   - its author has not posted in the thread before, the topic is an
+//     announcement that asks nothing (a release, an event) and the post
+//     asks or reports trouble ("Has the LO sharing API changed in 4.1?"):
+//     a question in reply to news is not a follow-up on a question.
 func (r *Reading) Topics() []*Topic {
 	if r.topics != nil {
 		return r.topics
@@ -89,7 +92,8 @@ func (r *Reading) Topics() []*Topic {
 				}
 				tp = r.topicOf[parent]
 				if newSubject(parent.Subject, q.Subject) ||
-					(!seen[q.Who()] && (q.Date.Sub(last.Date) >= Quiet || tp.announces() || (alsoMe.MatchString(q.Body) && tp.newModel(q))) && r.asksOwn(q)) {
+					!seen[q.Who()] && ((q.Date.Sub(last.Date) >= Quiet || (alsoMe.MatchString(q.Body) && tp.newModel(q))) && r.asksOwn(q) ||
+						r.announces(tp) && r.asks(q)) {
 					tp = nil
 				}
 			}
@@ -175,9 +179,38 @@ func (r *Reading) TopicOf(q *Post) *Topic {
 
 // announces tells whether a topic is an announcement: its first post
 // opened its thread under a subject of news ("[UHD] Announcing 4.0",
-// "UHD 4.1.0.0 released!").
-func (t *Topic) announces() bool {
-	return t.Start == t.Thread.Root && StartsThread(t.Start) && announcement.MatchString(CleanSubject(t.Start.Subject))
+// "UHD 4.1.0.0 released!") and asks nothing itself (not "Possibly
+// misplaced files in the 3.9.7-release repository?"; see questions).
+func (r *Reading) announces(t *Topic) bool {
+	if t.announce == 0 {
+		t.announce = -1
+		if t.Start == t.Thread.Root && StartsThread(t.Start) && announcement.MatchString(CleanSubject(t.Start.Subject)) && !r.questions(t.Start) {
+			t.announce = 1
+		}
+	}
+	return t.announce > 0
+}
+
+// questions tells whether a post asks a question (release notes name
+// errors and failures, those they fixed, and say how to do things).
+func (r *Reading) questions(q *Post) bool {
+	for _, s := range r.Sentences(q) {
+		if IsQuestionSentence(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// asks tells whether a post has a sentence that asks or reports trouble
+// and does not suggest.
+func (r *Reading) asks(q *Post) bool {
+	for _, s := range r.Sentences(q) {
+		if (IsQuestionSentence(s) || stuck.MatchString(s) || asking.MatchString(s)) && !suggests.MatchString(s) {
+			return true
+		}
+	}
+	return false
 }
 
 // asksOwn tells a reply that asks for help on its own account: a

@@ -47,6 +47,15 @@ func TestTopics(t *testing.T) {
 			post("b", "a", "bob@x", "Re: Loopback fails", "Rebuild the swig bindings and install them again.", 1),
 			post("c", "b", "cat@x", "Re: Loopback fails", "I have a similar problem here with an E320: the example fails after the rebuild, what else should I check?", 2),
 		}, []string{"a", "c"}},
+		{"a question in reply to a release is a topic of its own", []*Post{
+			post("a", "", "aaron@x", "UHD 4.1.0.0 released!", "UHD 4.1.0.0 is out. It fixes an error in the DPDK transport and a crash on the E320.", 0),
+			post("b", "a", "vik@x", "Re: UHD 4.1.0.0 released!", "Has the LO sharing API changed in 4.1? With 4.1 the channels drift apart.", 1),
+			post("c", "b", "aaron@x", "Re: UHD 4.1.0.0 released!", "Not on purpose: please file an issue with the code you use.", 1),
+		}, []string{"a", "b"}},
+		{"a reply to a question with release in its subject is no topic", []*Post{
+			post("a", "", "ann@x", "Misplaced files in the 3.9.7-release repository", "Are the .bit files in the 3.9.7-release repository the right ones?", 0),
+			post("b", "a", "bob@x", "Re: Misplaced files in the 3.9.7-release repository", "Which ones do you mean? Do the checksums differ?", 1),
+		}, []string{"a"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
