@@ -176,6 +176,10 @@ func TestConfirms(t *testing.T) {
 		{"I'm really struggling with this, it works fine in the testbench only.", false, false},
 		{"With the window alone it works fine. I'm really struggling with this. Could it be a race?", false, false},
 		{"That works fine now. I have no idea why the old image failed.", true, false},
+		{"Hi Mike, That seemed to do the trick, thanks for info! Have you had any luck with two of them on one NIC?", true, true},
+		{"The problem was, of course, mine. I had a wrong line in my cmake.", true, false},
+		{"Actually i got it, for my case it was in the PYTHONPATH. Semi-new to this so still figuring out some of the stuff. Thank you!", true, true},
+		{"That seemed to work. Still the same error on the second port, though.", false, false},
 		{"If I configure the Mux to use the first channel, it works correctly. With the second, the receive stops to work after some minutes.", false, false},
 	}
 	for _, tt := range tests {

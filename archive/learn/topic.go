@@ -337,7 +337,7 @@ var (
 
 var (
 	// confirms: the asker saying the answer worked or made things clear.
-	confirms = mustPattern(`(?i)\b((managed|able) to get ([a-z0-9]+ ){0,4}(working|running|to work)|(never ?mind|nvm),? (i|we) (got|figured|found|fixed|solved) it|(it|that|everything) (finally )?(built|compiled|booted)|(get|got|work|worked) around (it|this|that|the (problem|issue))|(was|were) able to (fix|solve|resolve)|(could|can) (finally |now )?(fix|solve|resolve)|(working|works|running) again|(is|are) (now )?(working|running) (now|fine|properly|correctly|again)|managed to (fix|solve|resolve|get it)|seems? to be (solved|resolved|fixed|gone)|(solved|resolved|fixed) now|that (did it|did the trick|worked|works|fixed|solved|resolved|helped|helps|answers my question|was it|was the (problem|issue|culprit)|makes sense)|(this|it|which|everything|all) (is )?(works?|worked|working)( now| fine| great| perfectly| well)?|works now|working now|now (it )?works|(now|finally) (i can|i am able|i'm able|it is working|it's working)|got it (working|to work|running)|(problem|issue|error|it)('s| is| was| has been| got)? (now )?(solved|resolved|fixed|gone|sorted)|(solved|fixed|resolved|cleared up|clear up) (it|the|my|this)|(up and|up an) running|seems? to (be )?work(s|ing)?|working (ok|fine|well|great|now)|^success\b|(i|we) (can|could|am able to|are able to) now|(i'm|i am|we are) now able|(is|it's) (now )?clear|makes (more )?sense now|i see now|that explains|(works|worked) (like a charm|perfectly|great|fine|well)|exactly what i (needed|was looking for)|you('re| are| were) right|now i understand|i understand now|answers my question|(built|compiles|compiled|installed|ran|runs|booted|boots|streams|connects|connected|detected|recognized|recognised) (fine|ok|okay|successfully|correctly|properly|without (any )?(problems?|issues?|errors?))|no more (errors|overflows|underruns|problems|issues|drops))\b`)
+	confirms = mustPattern(`(?i)\b((managed|able) to get ([a-z0-9]+ ){0,4}(working|running|to work)|(never ?mind|nvm),? (i|we) (got|figured|found|fixed|solved) it|(it|that|everything) (finally )?(built|compiled|booted)|(get|got|work|worked) around (it|this|that|the (problem|issue))|(was|were) able to (fix|solve|resolve)|(could|can) (finally |now )?(fix|solve|resolve)|(working|works|running) again|(is|are) (now )?(working|running) (now|fine|properly|correctly|again)|managed to (fix|solve|resolve|get it)|seems? to be (solved|resolved|fixed|gone)|(solved|resolved|fixed) now|that (did it|did the trick|worked|works|fixed|solved|resolved|helped|helps|answers my question|was it|was the (problem|issue|culprit)|makes sense)|(seemed|seems) to (do|have done) the trick|(actually|ok|okay|anyway),? (i|we) (got|figured|found|fixed|solved) it|(the )?(problem|issue|mistake|error|fault) (was|is),? ((of course|obviously|clearly),? )?(mine|on my (side|end))|my (bad|mistake|fault)\b|(this|it|which|everything|all) (is )?(works?|worked|working)( now| fine| great| perfectly| well)?|works now|working now|now (it )?works|(now|finally) (i can|i am able|i'm able|it is working|it's working)|got it (working|to work|running)|(problem|issue|error|it)('s| is| was| has been| got)? (now )?(solved|resolved|fixed|gone|sorted)|(solved|fixed|resolved|cleared up|clear up) (it|the|my|this)|(up and|up an) running|seems? to (be )?work(s|ing)?|working (ok|fine|well|great|now)|^success\b|(i|we) (can|could|am able to|are able to) now|(i'm|i am|we are) now able|(is|it's) (now )?clear|makes (more )?sense now|i see now|that explains|(works|worked) (like a charm|perfectly|great|fine|well)|exactly what i (needed|was looking for)|you('re| are| were) right|now i understand|i understand now|answers my question|(built|compiles|compiled|installed|ran|runs|booted|boots|streams|connects|connected|detected|recognized|recognised) (fine|ok|okay|successfully|correctly|properly|without (any )?(problems?|issues?|errors?))|no more (errors|overflows|underruns|problems|issues|drops))\b`)
 	// unresolved: words that take a confirmation back.
 	unresolved = mustPattern(`(?i)\b(struggl(e|es|ed|ing)|(see|check|test|know|find out|figure out|verify|confirm) (if|whether)|if (it|this|that) (works|helps)|still|no luck|not (yet )?(working|solved|resolved|fixed|work)|(doesn'?t|does not|didn'?t|did not|won'?t|isn'?t|is not) (work|help|fix|solve|seem)|but|however|unfortunately|same (problem|issue|error|result))\b`)
 	// thanking: thanks for an answer (not "thanks in advance").
@@ -436,7 +436,7 @@ func reasks(sents []string, confirms bool) bool {
 	}
 	asks, troubled := false, false
 	for _, s := range sents {
-		if notYet.MatchString(s) {
+		if stillThere(s) {
 			return true
 		}
 		asks = asks || IsQuestionSentence(s) || asking.MatchString(s)
@@ -455,11 +455,20 @@ func reasks(sents []string, confirms bool) bool {
 // from an unrelated issue" explains).
 func asksAgain(sents []string) bool {
 	for _, s := range sents {
-		if IsQuestionSentence(s) && trouble.MatchString(s) || notYet.MatchString(s) || stillStuck.MatchString(s) || butStart.MatchString(s) || later.MatchString(s) {
+		if IsQuestionSentence(s) && trouble.MatchString(s) || stillThere(s) || stillStuck.MatchString(s) || butStart.MatchString(s) || later.MatchString(s) {
 			return true
 		}
 	}
 	return false
+}
+
+// stillThere tells whether a sentence says the trouble is still there
+// (notYet), not counting a "still" about the asker's learning.
+func stillThere(s string) bool {
+	if !notYet.MatchString(s) {
+		return false
+	}
+	return !stillLearning.MatchString(s) || notYet.MatchString(stillLearning.ReplaceAllString(s, ""))
 }
 
 // Reopens tells whether sentences ask again (a question, or for help:
@@ -467,7 +476,7 @@ func asksAgain(sents []string) bool {
 // outcome off.
 func Reopens(sents []string) bool {
 	for _, s := range sents {
-		if IsQuestionSentence(s) || asking.MatchString(s) || helpWanted.MatchString(s) || notYet.MatchString(s) || trouble.MatchString(s) || later.MatchString(s) || butStart.MatchString(s) {
+		if IsQuestionSentence(s) || asking.MatchString(s) || helpWanted.MatchString(s) || stillThere(s) || trouble.MatchString(s) || later.MatchString(s) || butStart.MatchString(s) {
 			return true
 		}
 	}
@@ -480,6 +489,9 @@ var (
 	trouble = mustPattern(`(?i)\b(stop(s|ped)? (to )?work(ing)?|struggl(e|es|ed|ing)|bizarre|errors?|fail(s|ed|ing|ure)?|crash(es|ed|ing)?|segfault|exception|overflows?|underflows?|timeouts?|timed out|hangs?|not (work|working|detected|found|responding|able)|(does|do|did)( not|n'?t) (work|seem|show|find|detect|respond|get|see|receive|transmit|compile|build|boot|load|run|start)|can ?not|can'?t|unable to|won'?t|wrong|strange|weird|unexpected|broken|concerned|worried|problem is|issue is|another (problem|issue|question))\b`)
 	// notYet: the trouble is still there.
 	notYet = mustPattern(`(?i)\b(still|no luck|not (yet )?(working|solved|resolved|fixed)|(doesn'?t|does not|didn'?t|did not|isn'?t|is not) (work|help|fix|solve)|same (problem|issue|error|result))\b`)
+	// stillLearning: "still" that says nothing of the trouble ("still
+	// figuring out some of the stuff", "still new to this").
+	stillLearning = mustPattern(`(?i)\bstill (figuring|learning|new|getting (used|familiar)|a (beginner|newbie|novice))\b`)
 	// later: the outcome put off.
 	later = mustPattern(`(?i)\b((i|we)('ll| will| shall) ([a-z]+ ){0,4}(try|test|check|look|give|get back|report|let you know|see)|get back to you|keep you posted|(let's|i) hope|meanwhile|in the meantime|yet)\b`)
 	// understood: an answer taken in.
