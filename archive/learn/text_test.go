@@ -180,6 +180,14 @@ func TestConfirms(t *testing.T) {
 		{"The problem was, of course, mine. I had a wrong line in my cmake.", true, false},
 		{"Actually i got it, for my case it was in the PYTHONPATH. Semi-new to this so still figuring out some of the stuff. Thank you!", true, true},
 		{"That seemed to work. Still the same error on the second port, though.", false, false},
+		{"Anyway, now I understood. Thanks Aaron.", true, true},
+		{"Problem fixed with the new udev rules.", true, false},
+		{"You are right! The LED does not turn on with the gain block. But why is the stream command not forwarded?", false, false},
+		{"In addition to wanting to get this issue fixed, I have a question about rebooting. But, this takes a long time.", false, false},
+		{"I figured it out. I just needed to read the manual.", true, false},
+		{"Thank you, this is more or less what I needed.", true, true},
+		{"The problem was mine. However, I have a proposal for a fix of the CMake files.", true, false},
+		{"I was able to solve my issue. However, now the OAI code fails with an error.", false, false},
 		{"If I configure the Mux to use the first channel, it works correctly. With the second, the receive stops to work after some minutes.", false, false},
 	}
 	for _, tt := range tests {
