@@ -57,9 +57,12 @@ func (r *Reading) Sentences(q *Post) []string {
 }
 
 // StartsThread tells whether a thread's first post opens a conversation
-// (rather than answering a post the archive does not have).
+// rather than answering a post the archive does not have: its subject is
+// no reply's ("Re: …"). Reply headers alone do not make it a reply: mail
+// clients keep them on a new message written by replying to an old one
+// or to a digest ("Low power mode", In-Reply-To a post of another list).
 func StartsThread(root *Post) bool {
-	return root.ParentID == "" && !replySubject.MatchString(root.Subject)
+	return !replySubject.MatchString(root.Subject)
 }
 
 var replySubject = regexp.MustCompile(`(?i)^\s*((\[[^\]]*\]\s*)*)(re|aw|sv|antw|vs)\s*(\[\d+\])?\s*:`)

@@ -120,6 +120,27 @@ func containsPost(ps []*Post, q *Post) bool {
 	return false
 }
 
+// TestStartsThread: a thread's first post opens a conversation unless
+// its subject is a reply's, whatever its reply headers name (a new
+// message written by replying to an old one keeps them).
+func TestStartsThread(t *testing.T) {
+	for _, tt := range []struct {
+		parent, subject string
+		want            bool
+	}{
+		{"", "Low power mode", true},
+		{"old@elsewhere", "Low power mode", true},
+		{"old@elsewhere", "[USRP-users] FW: x310 gpsdo get_time_now()", true},
+		{"", "Re: Low power mode", false},
+		{"old@elsewhere", "[USRP-users] Re: E320 auto-boot", false},
+		{"old@elsewhere", "AW: Frage", false},
+	} {
+		if got := StartsThread(&Post{ParentID: tt.parent, Subject: tt.subject}); got != tt.want {
+			t.Errorf("StartsThread(parent %q, %q) = %v, want %v", tt.parent, tt.subject, got, tt.want)
+		}
+	}
+}
+
 // TestHelpRequest: help requests are recognised by what they ask, with or
 // without a question mark; announcements are not.
 func TestHelpRequest(t *testing.T) {
