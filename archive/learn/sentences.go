@@ -213,6 +213,11 @@ func IsQuestionSentence(s string) bool {
 	return strings.Contains(urlInText.ReplaceAllString(s, ""), "?")
 }
 
+// asksPlainly: a sentence that is put as a question though it ends
+// with a period ("Can I run an X310 with one UBX, or do I need two.",
+// "Are there any settings needed to connect through the QSFP+ port.").
+var asksPlainly = regexp.MustCompile(`(?i)^(can|could|do|does|did|is|are|should|would|will|must|have|has) (i|we|you|anyone|anybody|someone|somebody|one|there|it|this|that)\b|^(how|why|what|which|where) (do|does|did|can|could|should|would|is|are|to)\b`)
+
 var interrogative = regexp.MustCompile(`(?i)^(how|why|what|when|where|which|who|whom|whose|is|are|was|were|does|do|did|can|could|should|would|will|shall|may|has|have|any|anyone|anybody|has anyone|is there|help|question)\b`)
 
 // squeeze joins lines and squeezes runs of spaces, for display.

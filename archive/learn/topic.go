@@ -317,7 +317,7 @@ func helpText(subject string, sents []string) bool {
 		return true
 	}
 	for _, s := range sents {
-		if IsQuestionSentence(s) || stuck.MatchString(s) || asking.MatchString(s) {
+		if IsQuestionSentence(s) || stuck.MatchString(s) || asking.MatchString(s) || asksPlainly.MatchString(s) {
 			return true
 		}
 	}
@@ -332,7 +332,7 @@ var (
 	// stuck: words of trouble.
 	stuck = mustPattern(`(?i)\b(errors?|fail(s|ed|ing|ure)?|crash(es|ed|ing)?|segfault|segmentation fault|exception|overflows?|underflows?|underruns?|timeouts?|timed out|stuck|hangs?|freez(e|es|ing)|not (work|working|detected|found|recogni[sz]ed|responding|able)|(does|do|did)( not|n'?t) (work|seem|show|find|detect|respond|get|see|receive|transmit|compile|build|boot|load|run|start|match)|can ?not|can'?t|unable to|won'?t|problems?|issues?|trouble|wrong|strange|weird|odd behaviou?r|unexpected|bug|broken|help)\b`)
 	// asking: ways of asking without a question mark.
-	asking = mustPattern(`(?i)\b(any (idea|ideas|help|advice|suggestions?|hints?|pointers?|thoughts)|(i|we) (would|'d) (like|love) to (know|ask|understand)|(i|we) (am|'m|are|'re) (also )?(wondering|looking for|trying to|not sure)|i wonder|please (help|advise|let me know|suggest)|(could|can|would) (you|someone|anyone)|does anyone|has anyone|is there (a|any)|how (to|do|can|should)|(need|want) (some )?(help|advice|guidance)|appreciate (any|your|some)|(thanks|thank you) in advance|tia)\b`)
+	asking = mustPattern(`(?i)\b(any (idea|ideas|help|advice|suggestions?|hints?|pointers?|thoughts)|(i|we)( would|'d) (like|love) to (know|ask|understand)|(i|we)( am|'m| are|'re) (also )?(wondering|looking for|trying to|not sure)|(tell|show) me (if|whether|how|what|where)|i wonder|please (help|advise|let me know|suggest)|(could|can|would) (you|someone|anyone)|does anyone|has anyone|is there (a|any)|how (to|do|can|should)|(need|want) (some )?(help|advice|guidance)|appreciate (any|your|some)|(thanks|thank you) in advance|tia)\b`)
 )
 
 var (

@@ -152,6 +152,10 @@ func TestHelpRequest(t *testing.T) {
 		{"X310 rate", "Stuck at 8 Msps with DPDK on the X310, what should I tune.", true},
 		{"GPSDO", "Does anyone know how long the GPSDO takes to lock?", true},
 		{"N310 setup", "I am trying to set up two N310s for phase coherent reception and would like to know the best way.", true},
+		{"N321 QSFP+ image", "After loading the XQ image the console shows flow control off. Are there any settings needed to connect through the QSFP+ port.", true},
+		{"gr-fosphor on UHD 4", "I want to run gr-fosphor on an E310 with UHD 4. Tell me if this is possible.", true},
+		{"B210 EVM", "My EVM measurements are poor, 30 to 40 percent. I'm wondering if others can comment on what EVM I can expect.", true},
+		{"X310", "Can I run an X310 with a single UBX daughterboard, or do I need two.", true},
 		{"UHD 4.1 released", "UHD 4.1 is out with many fixes; get it from the releases page today.", false},
 		{"Software Defined Radio Programme ready", "The programme of the conference is online, see you all in June.", false},
 	}
