@@ -317,12 +317,16 @@ func helpText(subject string, sents []string) bool {
 		return true
 	}
 	for _, s := range sents {
-		if IsQuestionSentence(s) || stuck.MatchString(s) || asking.MatchString(s) || asksPlainly.MatchString(s) {
+		if IsQuestionSentence(s) && !rhetorical.MatchString(s) || stuck.MatchString(s) || asking.MatchString(s) || asksPlainly.MatchString(s) {
 			return true
 		}
 	}
 	return false
 }
+
+// rhetorical: a question that tells news rather than asks ("Perhaps you
+// saw that UHD 4.1 was merged…?", "Did you know…?").
+var rhetorical = regexp.MustCompile(`(?i)^(perhaps |maybe )?(you (may |might )?(have )?(saw|seen|heard|noticed|read)|did you (know|see|hear|notice)|(have|had) you (seen|heard|noticed))\b`)
 
 var (
 	// announcement: subjects of news, not requests: a tag or first word

@@ -156,6 +156,7 @@ func TestHelpRequest(t *testing.T) {
 		{"gr-fosphor on UHD 4", "I want to run gr-fosphor on an E310 with UHD 4. Tell me if this is possible.", true},
 		{"B210 EVM", "My EVM measurements are poor, 30 to 40 percent. I'm wondering if others can comment on what EVM I can expect.", true},
 		{"X310", "Can I run an X310 with a single UBX daughterboard, or do I need two.", true},
+		{"UHD 4.1 and support for the X410", "We recently put out the X410. Perhaps you saw that UHD 4.1 was merged with support for it?", false},
 		{"UHD 4.1 released", "UHD 4.1 is out with many fixes; get it from the releases page today.", false},
 		{"Software Defined Radio Programme ready", "The programme of the conference is online, see you all in June.", false},
 	}
