@@ -733,6 +733,12 @@ func sharedLinks(body string) []string {
 	}
 	var out []string
 	for i, l := range lines {
+		if !strings.Contains(l, "://") {
+			continue
+		}
+		if pastedOutput(lines, i) {
+			continue
+		}
 		for _, u := range archive.Links(l) {
 			if homePage.MatchString(u) && i >= len(lines)-6 && len(strings.Fields(l)) <= 6 {
 				continue
@@ -742,6 +748,42 @@ func sharedLinks(body string) []string {
 	}
 	return out
 }
+
+// pastedOutput tells whether the i-th line is a program's output pasted
+// into the post (a log, a console session), where a URL is what the
+// program printed, not something shared: the line reads as output
+// ("Get:1 http://archive.ubuntu.com/ubuntu focal InRelease", "[INFO]
+// fetching https://…", "2021-09-21 10:00:01 GET https://…"), or it is a
+// short line ("More info: https://…") next to such lines.
+func pastedOutput(lines []string, i int) bool {
+	if outputLine.MatchString(lines[i]) {
+		return true
+	}
+	if len(strings.Fields(lines[i])) > 5 {
+		return false
+	}
+	// The lines with words just before it and just after it.
+	for _, step := range []int{-1, 1} {
+		for j := i + step; j >= 0 && j < len(lines); j += step {
+			if strings.TrimSpace(lines[j]) == "" {
+				continue
+			}
+			if outputLine.MatchString(lines[j]) {
+				return true
+			}
+			break
+		}
+	}
+	return false
+}
+
+// outputLine: how a line of a program's output begins: apt's "Get:1",
+// "Hit:2", "Ign:3", "Err:4"; a log level ("[INFO]", "ERROR:"); a time
+// stamp ("2021-09-21 10:00:01", "[10:00:01]", "[ 12.345678]"); a shell
+// prompt ("$ make", "root@host:/home/lab#") or a command run as root
+// ("sudo add-apt-repository …"); Python's traceback. A mail client's
+// bold ("*root@host:~#*") is read through.
+var outputLine = regexp.MustCompile(`^\s*\*?(sudo \S|(Get|Hit|Ign|Err|Fetched):\d+\s|\[?(INFO|ERROR|WARN|WARNING|DEBUG|TRACE|FATAL|NOTICE)\]?[\s:]|\[?\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}|\[\d{1,2}:\d{2}:\d{2}|\[\s*\d+\.\d+\]|[\w.-]+@[\w.-]+:\S*[$#]|[\w.~:/-]*[$#] \S|>>> |Traceback \(|File ")`)
 
 // helpers ranks the people who answered others in the period: first by
 // answers the askers thanked them for, then by threads answered, then by

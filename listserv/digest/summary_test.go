@@ -2,6 +2,7 @@ package digest
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -300,6 +301,26 @@ func TestUnansweredAnsweredBefore(t *testing.T) {
 	for _, out := range []string{txt, html} {
 		if strings.Count(out, "Answered before") != 1 || !strings.Contains(out, "https://lists.example.org/l/cop@example.org/t/old-rfnoc@x") {
 			t.Errorf("the summary does not show the related thread once:\n%s", out)
+		}
+	}
+}
+
+// TestSharedLinks: the links of a post's own text that can be resources,
+// and those a program printed in output pasted into it, which cannot.
+func TestSharedLinks(t *testing.T) {
+	for _, tt := range []struct {
+		name, body string
+		want       []string
+	}{
+		{"shared in prose", "The manual explains it: https://files.example.org/manual/page_e310.html\n\nAnn", []string{"https://files.example.org/manual/page_e310.html"}},
+		{"apt's output", "I get this:\n\nGet:1 http://archive.ubuntu.com/ubuntu focal InRelease [265 kB]\nHit:2 http://ppa.launchpad.net/ettusresearch/uhd/ubuntu focal InRelease\nE: Unable to locate package\n", nil},
+		{"a log with levels", "[INFO] fetching https://files.example.org/images/x310.zip\n[ERROR] checksum mismatch", nil},
+		{"beside a command", "*root@lab:/home/oai#\nsudo add-apt-repository ppa:ettusresearch/uhd*\n\n* More info: https://launchpad.net/~ettusresearch/+archive/ubuntu/uhd\n", nil},
+		{"prose between a log and a link", "[INFO] Images download complete.\n\nThis seems to download this file:\nhttps://files.example.org/e310_sdimg.zip\n\nI wrote it to a card.", []string{"https://files.example.org/e310_sdimg.zip"}},
+		{"a picture's name glued on", "See http://ettus.example/USRP-users-X300-td8647.html[Image.jpeg] for the thread.", []string{"http://ettus.example/USRP-users-X300-td8647.html"}},
+	} {
+		if got := sharedLinks(tt.body); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: sharedLinks = %q, want %q", tt.name, got, tt.want)
 		}
 	}
 }

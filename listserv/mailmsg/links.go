@@ -68,7 +68,16 @@ func URLs(text string) []string {
 // URL rather than to it: sentence punctuation and quotes, and a closing
 // bracket whose opening one is not in the URL ("(see https://x.org/a)"
 // but "https://en.wikipedia.org/wiki/Foo_(bar)" keeps its own).
+//
+// A bracketed image name glued to its end ("…/td8647.html[Image.jpeg]",
+// "…/page[image: logo.png]") is what a mail client writes for a picture
+// beside the link when it turns HTML into text: not the URL's.
 func TrimURL(u string) string {
+	if strings.HasSuffix(u, "]") {
+		if i := strings.LastIndexByte(u, '['); i > 0 && glued.MatchString(u[i+1:len(u)-1]) {
+			u = u[:i]
+		}
+	}
 	for len(u) > 0 {
 		last := u[len(u)-1]
 		switch last {
@@ -92,6 +101,9 @@ func TrimURL(u string) string {
 	}
 	return u
 }
+
+// glued: what a mail client puts in brackets for a picture.
+var glued = regexp.MustCompile(`(?i)^(image|cid:|[^\]]*\.(jpe?g|png|gif|bmp|svg|webp))`)
 
 // IsHTTP tells whether u is an absolute http or https URL with a host.
 func IsHTTP(u string) bool {

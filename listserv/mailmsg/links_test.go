@@ -17,6 +17,8 @@ func TestTrimURL(t *testing.T) {
 		{"https://a.example/wiki/A_(b))", "https://a.example/wiki/A_(b)"},
 		{"https://a.example/x],", "https://a.example/x"},
 		{"https://a.example/x[1]", "https://a.example/x[1]"},
+		{"http://ettus.example/USRP-users-X300-td8647.html[Image.jpeg]", "http://ettus.example/USRP-users-X300-td8647.html"},
+		{"https://a.example/page[image: logo.png]", "https://a.example/page"},
 		{"https://a.example/x>", "https://a.example/x"},
 		{"https://a.example/x?'\"!;:*", "https://a.example/x"},
 		{"https://a.example/x/", "https://a.example/x/"},
