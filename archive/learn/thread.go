@@ -137,7 +137,10 @@ func (r *Reading) BestAnswer(t *Topic) (*Post, bool) {
 	return best, false
 }
 
-var sameProblem = mustPattern(`(?i)\b(similar (problem|issue)|same (problem|issue|error|thing)|me too|i also (have|see|get)|i'?m (also )?(seeing|having) the same)\b`)
+// sameProblem: someone telling of the trouble as theirs too ("I have
+// the same problem", "same error here"); not a comparison ("the drawing
+// revision isn't the same thing as a hardware revision").
+var sameProblem = mustPattern(`(?i)\b(similar (problem|issue)|(have|had|has|see|saw|get|got|having|seeing|getting|experiencing|facing|hit|hitting) (exactly |just )?(the |a )?(same|similar) (problem|issue|error|thing|behaviou?r)|same (problem|issue|error|thing) (here|for me|happens)|me too|i also (have|see|get)|i'?m (also )?(seeing|having) the same)\b`)
 
 // suggests: a question that proposes a fix ("Perhaps try setting the
 // SPP?") rather than asks.

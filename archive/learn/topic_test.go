@@ -203,3 +203,23 @@ func TestSolvedIsTheAskersLastWord(t *testing.T) {
 		}
 	}
 }
+
+// TestMeToo: a reply that tells of the trouble as the poster's own, or
+// mostly asks, is never credited as an answer; a comparison with "the
+// same thing" is no such reply.
+func TestMeToo(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want bool
+	}{
+		{"I have the same problem with my B210, the overflows never stop.", true},
+		{"Same error here on an X310 with UHD 4.0.", true},
+		{"We are seeing a similar issue since the update.", true},
+		{"The drawing revision isn't the same thing as a hardware revision. I can confirm that the schematic is compatible with UHD.", false},
+		{"Set the subdev spec to A:0 B:0 and both channels stream.", false},
+	} {
+		if got := metoo(Sentences(tt.in)); got != tt.want {
+			t.Errorf("metoo(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
