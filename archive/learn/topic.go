@@ -565,11 +565,16 @@ func (r *Reading) credit(t *Topic, i int, sents []string) *Post {
 		return len(first) > 2 && containsWord(lower, first)
 	}
 	par := r.byID[conf.ParentID]
-	if par != nil && (r.topicOf[par] != t || !r.answers(par, t) || !Before(par, conf)) {
+	if par != nil && (r.topicOf[par] != t || !Before(par, conf) || par.Who() == t.Asker()) {
 		par = nil
 	}
-	if par != nil && named(par) {
+	// The post it replies to, by someone it names: even a question
+	// ("Are the MTUs the same on both ends?") can be what set it right.
+	if par != nil && named(par) && strings.TrimSpace(par.Body) != "" {
 		return par
+	}
+	if par != nil && !r.answers(par, t) {
+		par = nil
 	}
 	for j := i - 1; j > 0; j-- {
 		if c := t.Posts[j]; r.answers(c, t) && named(c) {
@@ -579,10 +584,48 @@ func (r *Reading) credit(t *Topic, i int, sents []string) *Post {
 	if par != nil {
 		return par
 	}
+	return r.closestAnswer(t, i, text)
+}
+
+// closestAnswer is the answer before the topic's i-th post that its
+// words (text) point at when it names nobody and replies to no answer:
+// the latest, unless an earlier one shares clearly more of its terms
+// ("I stopped the network manager and everything worked fine" credits
+// the reply that said to stop NetworkManager, not the last one before
+// it). Nil when nobody else wrote before it and the asker solved it
+// alone, see credit.
+func (r *Reading) closestAnswer(t *Topic, i int, text string) *Post {
+	var latest, best *Post
+	var latestShared, bestShared int
+	var said map[string]bool
 	for j := i - 1; j > 0; j-- {
-		if r.answers(t.Posts[j], t) {
-			return t.Posts[j]
+		c := t.Posts[j]
+		if !r.answers(c, t) {
+			continue
 		}
+		if said == nil {
+			said = map[string]bool{}
+			for _, term := range TermSet(text) {
+				said[term] = true
+			}
+		}
+		shared := 0
+		for _, term := range TermSet(c.Body) {
+			if said[term] {
+				shared++
+			}
+		}
+		if latest == nil {
+			latest, latestShared, best, bestShared = c, shared, c, shared
+		} else if shared > bestShared {
+			best, bestShared = c, shared
+		}
+	}
+	if latest != nil {
+		if bestShared >= latestShared+2 {
+			return best
+		}
+		return latest
 	}
 	for _, q := range t.Posts[1:i] {
 		if q.Who() != t.Asker() {
@@ -592,7 +635,7 @@ func (r *Reading) credit(t *Topic, i int, sents []string) *Post {
 		}
 	}
 	// Nobody else wrote before it: the asker solved it alone.
-	return conf
+	return t.Posts[i]
 }
 
 // selfSolved: the asker telling how they solved it themselves.

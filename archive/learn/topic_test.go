@@ -223,3 +223,41 @@ func TestMeToo(t *testing.T) {
 		}
 	}
 }
+
+// TestCreditedAnswer: the answer a confirmation credits: the reply it
+// answers by someone it names, even one put as a question; else, when it
+// names nobody and answers the asker's own post, the earlier answer its
+// words point at rather than the last one.
+func TestCreditedAnswer(t *testing.T) {
+	day := time.Date(2020, 9, 3, 0, 0, 0, 0, time.UTC)
+	post := func(id, parent, from, name, body string, h int) *Post {
+		return &Post{MessageID: id, ThreadID: "q", ParentID: parent, Date: day.Add(time.Duration(h) * time.Hour), FromAddr: from, FromName: name, Key: from, Subject: "Re: N310 link drops", Body: body}
+	}
+	for _, tt := range []struct {
+		name  string
+		posts []*Post
+		want  string
+	}{
+		{"a named question", []*Post{
+			post("q", "", "ann@x", "Ann", "benchmark_rate fails on the N310 with sequence errors, any idea?", 0),
+			post("a", "q", "rob@x", "Rob Kossler", "Which UHD version and which FPGA image do you run? Post the whole output please.", 1),
+			post("b", "q", "marcus@x", "Marcus Leech", "Are your MTUs the same on both ends of the link?", 2),
+			post("c", "b", "ann@x", "Ann", "Thanks Marcus! The MTU had gone back to 1500. Now things are working again.", 3),
+		}, "b"},
+		{"the answer its words point at", []*Post{
+			post("q", "", "ann@x", "Ann", "The link of my N310 goes down every 45 seconds, any idea why?", 0),
+			post("a", "q", "mike@x", "Michael Dickens", "NetworkManager is probably resetting the interface: stop the network manager service and set a static address.", 1),
+			post("b", "q", "ron@x", "Ron Economos", "Check the cable and the SFP adapter as well, a bad one drops the link too.", 2),
+			post("c", "q", "ann@x", "Ann", "Here is the dmesg output of the interface going down.", 3),
+			post("d", "c", "ann@x", "Ann", "Hi all, I stopped the network manager service and everything worked fine, with a static address.", 4),
+		}, "a"},
+	} {
+		ps := tt.posts
+		ps[0].Subject = "N310 link drops"
+		r := Read(ps, day.AddDate(0, 0, 7))
+		ans, conf := r.Confirmed(r.TopicOf(ps[0]))
+		if conf == nil || ans == nil || ans.MessageID != tt.want {
+			t.Errorf("%s: credited %v (confirmation %v), want %s", tt.name, ans, conf, tt.want)
+		}
+	}
+}
