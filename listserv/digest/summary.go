@@ -709,6 +709,15 @@ var clientURL = regexp.MustCompile(`(?i)res\.outlook\.com/|/owa/prem/|aka\.ms/|/
 // below a reply (no "> " quoting, so learn's own-text reader keeps it).
 var outlookRule = regexp.MustCompile(`^\s*(_{20,}|-{5,} ?Original Message ?-{5,})\s*$`)
 
+// disclaimer is the first line of the legal text an employer's mail
+// server or a signature adds ("DISCLAIMER: Any attached Code is
+// provided As Is…", "CONFIDENTIALITY NOTICE: This e-mail…").
+var disclaimer = regexp.MustCompile(`^\s*\*?(DISCLAIMER|CONFIDENTIALITY( NOTICE)?|LEGAL NOTICE|PRIVILEGED AND CONFIDENTIAL)\b|^\s*This (e-?mail|message|communication)( and any (files|attachments)[^,.]*)? (is|are|may contain|contains) (confidential|intended|privileged)`)
+
+// contactLine is a signature's line that says how to reach its author
+// ("Web: https://ettus.com/", "LinkedIn: https://…").
+var contactLine = regexp.MustCompile(`(?i)^\s*(web|website|homepage|home page|www|url|e-?mail|phone|tel|mobile|linkedin|twitter|github|skype)\s*:\s*\S+\s*$`)
+
 // homePage is a link to a site's front page, nothing more.
 var homePage = regexp.MustCompile(`(?i)^(https?://)?(www\.)?[a-z0-9.-]+\.[a-z]{2,}/?$`)
 
@@ -727,6 +736,11 @@ func sharedLinks(body string) []string {
 			lines = lines[:i]
 			break
 		}
+		// An employer's disclaimer ends what the author wrote.
+		if disclaimer.MatchString(l) {
+			lines = lines[:i]
+			break
+		}
 	}
 	for len(lines) > 0 && strings.TrimSpace(lines[len(lines)-1]) == "" {
 		lines = lines[:len(lines)-1]
@@ -738,6 +752,9 @@ func sharedLinks(body string) []string {
 		}
 		if pastedOutput(lines, i) {
 			continue
+		}
+		if contactLine.MatchString(l) {
+			continue // a signature's "Web: https://…"
 		}
 		for _, u := range archive.Links(l) {
 			if homePage.MatchString(u) && i >= len(lines)-6 && len(strings.Fields(l)) <= 6 {
