@@ -346,10 +346,10 @@ var (
 	unresolved = mustPattern(`(?i)\b(struggl(e|es|ed|ing)|(see|check|test|know|find out|figure out|verify|confirm) (if|whether)|if (it|this|that) (works|helps)|still|no luck|not (yet )?(working|solved|resolved|fixed|work)|(doesn'?t|does not|didn'?t|did not|won'?t|isn'?t|is not) (work|help|fix|solve|seem)|but|however|unfortunately|same (problem|issue|error|result))\b`)
 	// thanking: thanks for an answer (not "thanks in advance").
 	// beforeHelp: thanks for help not yet given ("thanks in advance").
-	beforeHelp = mustPattern(`(?i)\b(thanks|thank you|thx)( (so much|a lot))? (in advance|for (any|your) (help|advice|suggestions|input|ideas|time|assistance))\b|\btia\b|\b(any|some) (help|advice|suggestions?|ideas?|hints?|input|pointers?)( \w+){0,3} (would|will) be (much |greatly |highly |very |really )?appreciated?\b`)
+	beforeHelp = mustPattern(`(?i)\b(thanks|thank you|thx)( (so much|a lot))? (in advance|for (any|your) (help|advice|suggestions|input|ideas|time|assistance))\b|\btia\b|` + helpWantedExpr)
 	// helpWanted: asking for help in words beforeHelp takes out of
 	// thanks ("any help will be much appreciated").
-	helpWanted = mustPattern(`(?i)\b(any|some) (help|advice|suggestions?|ideas?|hints?|input|pointers?)( \w+){0,3} (would|will) be (much |greatly |highly |very |really )?appreciated?\b`)
+	helpWanted = mustPattern(helpWantedExpr)
 	thanking   = mustPattern(`(?i)\b(thanks|thank you|thank u|thx|many thanks|much appreciated|appreciate (it|your|the)|grateful)\b`)
 )
 
@@ -424,6 +424,8 @@ func acknowledgement(sents []string) bool {
 	}
 	return false
 }
+
+const helpWantedExpr = `(?i)\b(any|some) (help|advice|suggestions?|ideas?|hints?|input|pointers?)( \w+){0,3} (would|will) be (much |greatly |highly |very |really )?appreciated?\b`
 
 // untried: thanks for something still to be tried.
 var untried = mustPattern(`(?i)\b(for|about) (the|your|both|these|those|all the|all your) (suggestions?|patch(es)?|ideas?|tips?|pointers?|proposals?|recommendations?)\b`)
@@ -592,8 +594,9 @@ func (r *Reading) credit(t *Topic, i int, sents []string) *Post {
 // the latest, unless an earlier one shares clearly more of its terms
 // ("I stopped the network manager and everything worked fine" credits
 // the reply that said to stop NetworkManager, not the last one before
-// it). Nil when nobody else wrote before it and the asker solved it
-// alone, see credit.
+// it). With no answer before it: the confirmation itself when nobody
+// else wrote before it (the asker solved it alone), else nil (someone
+// answered in a post not worth crediting, or not read).
 func (r *Reading) closestAnswer(t *Topic, i int, text string) *Post {
 	var latest, best *Post
 	var latestShared, bestShared int
