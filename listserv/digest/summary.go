@@ -715,8 +715,17 @@ var outlookRule = regexp.MustCompile(`^\s*(_{20,}|-{5,} ?Original Message ?-{5,}
 var disclaimer = regexp.MustCompile(`^\s*\*?(DISCLAIMER|CONFIDENTIALITY( NOTICE)?|LEGAL NOTICE|PRIVILEGED AND CONFIDENTIAL)\b|^\s*This (e-?mail|message|communication)( and any (files|attachments)[^,.]*)? (is|are|may contain|contains) (confidential|intended|privileged)`)
 
 // contactLine is a signature's line that says how to reach its author
-// ("Web: https://ettus.com/", "LinkedIn: https://…").
-var contactLine = regexp.MustCompile(`(?i)^\s*(web|website|homepage|home page|www|url|e-?mail|phone|tel|mobile|linkedin|twitter|github|skype)\s*:\s*\S+\s*$`)
+// ("Web: https://ettus.com/", "LinkedIn: https://…", "M: +91 … | W:
+// www.vehere.com").
+var contactLine = regexp.MustCompile(`(?i)^\s*(web|website|homepage|home page|www|url|e-?mail|phone|tel|mobile|linkedin|twitter|github|skype)\s*:\s*\S+\s*$|(^|\|)\s*(w|web|website|www)\s*:\s*\S+\s*(\||$)`)
+
+// iconLink is a picture that links somewhere, as a mail client writes it
+// in text: a signature's social icons ("[unnamed]<https://twitter.com/…>").
+var iconLink = regexp.MustCompile(`(?i)\[(unnamed|image|icon|logo)[^\]]*\]\s*<https?://[^>\s]*>?`)
+
+// socialProfile is a company's or a person's page on a social network
+// (signatures link them); a post on one (a tweet, a video) may be shared.
+var socialProfile = regexp.MustCompile(`(?i)^https?://(www\.)?(linkedin\.com/(company|in)/[^/]+|twitter\.com/[^/]+|facebook\.com/[^/]+|instagram\.com/[^/]+)/?$`)
 
 // homePage is a link to a site's front page, nothing more.
 var homePage = regexp.MustCompile(`(?i)^(https?://)?(www\.)?[a-z0-9.-]+\.[a-z]{2,}/?$`)
@@ -756,7 +765,12 @@ func sharedLinks(body string) []string {
 		if contactLine.MatchString(l) {
 			continue // a signature's "Web: https://…"
 		}
+		// A signature's icons: "[unnamed]<https://www.linkedin.com/…>".
+		l = iconLink.ReplaceAllString(l, "")
 		for _, u := range archive.Links(l) {
+			if socialProfile.MatchString(u) {
+				continue
+			}
 			if homePage.MatchString(u) && i >= len(lines)-6 && len(strings.Fields(l)) <= 6 {
 				continue
 			}
@@ -776,7 +790,9 @@ func pastedOutput(lines []string, i int) bool {
 	if outputLine.MatchString(lines[i]) {
 		return true
 	}
-	if len(strings.Fields(lines[i])) > 5 {
+	// A program's "More info: https://…" beside its other output; not a
+	// link standing on a line of its own, which a person pastes.
+	if len(strings.Fields(lines[i])) > 5 || !labelled.MatchString(lines[i]) {
 		return false
 	}
 	// The lines with words just before it and just after it.
@@ -794,13 +810,17 @@ func pastedOutput(lines []string, i int) bool {
 	return false
 }
 
+// labelled: a line that puts a label before what it says ("More info:
+// https://…").
+var labelled = regexp.MustCompile(`^\s*\*?\s*[A-Za-z][\w ]{0,24}:\s+\S`)
+
 // outputLine: how a line of a program's output begins: apt's "Get:1",
-// "Hit:2", "Ign:3", "Err:4"; a log level ("[INFO]", "ERROR:"); a time
+// "Hit:2", "Ign:3", "Err:4", "E: The repository…"; a log level ("[INFO]", "ERROR:"); a time
 // stamp ("2021-09-21 10:00:01", "[10:00:01]", "[ 12.345678]"); a shell
 // prompt ("$ make", "root@host:/home/lab#") or a command run as root
 // ("sudo add-apt-repository …"); Python's traceback. A mail client's
 // bold ("*root@host:~#*") is read through.
-var outputLine = regexp.MustCompile(`^\s*\*?(sudo \S|(Get|Hit|Ign|Err|Fetched):\d+\s|\[?(INFO|ERROR|WARN|WARNING|DEBUG|TRACE|FATAL|NOTICE)\]?[\s:]|\[?\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}|\[\d{1,2}:\d{2}:\d{2}|\[\s*\d+\.\d+\]|[\w.-]+@[\w.-]+:\S*[$#]|[\w.~:/-]*[$#] \S|>>> |Traceback \(|File ")`)
+var outputLine = regexp.MustCompile(`^\s*\*?(sudo \S|(Get|Hit|Ign|Err|Fetched):\d+\s|[EWN]: \S|\[?(INFO|ERROR|WARN|WARNING|DEBUG|TRACE|FATAL|NOTICE)\]?[\s:]|\[?\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}|\[\d{1,2}:\d{2}:\d{2}|\[\s*\d+\.\d+\]|[\w.-]+@[\w.-]+:\S*[$#]|[\w.~:/-]*[$#] \S|>>> |Traceback \(|File ")`)
 
 // helpers ranks the people who answered others in the period: first by
 // answers the askers thanked them for, then by threads answered, then by

@@ -318,6 +318,8 @@ func TestSharedLinks(t *testing.T) {
 		{"beside a command", "*root@lab:/home/oai#\nsudo add-apt-repository ppa:ettusresearch/uhd*\n\n* More info: https://launchpad.net/~ettusresearch/+archive/ubuntu/uhd\n", nil},
 		{"prose between a log and a link", "[INFO] Images download complete.\n\nThis seems to download this file:\nhttps://files.example.org/e310_sdimg.zip\n\nI wrote it to a card.", []string{"https://files.example.org/e310_sdimg.zip"}},
 		{"a signature's contact line and a disclaimer", "Try a new FPGA image, see https://files.example.org/manual/page_n310.html\n---\nDr Mike Dickens\nWeb: https://ettus.example/\n\nDISCLAIMER: Any attached Code is provided As Is. Standard licenses can be\nfound at https://www.ettus.example/sdr-software/licenses/ .\n", []string{"https://files.example.org/manual/page_n310.html"}},
+		{"a link pasted beside apt's output", "Err:6 http://ppa.launchpad.net/ettusresearch/uhd/ubuntu focal Release\n\nhttps://launchpad.net/~ettusresearch/+archive/ubuntu/uhd/+packages\n\nE: The repository 'http://ppa.launchpad.net/ettusresearch/uhd/ubuntu focal Release' does not have a Release file.\n", []string{"https://launchpad.net/~ettusresearch/+archive/ubuntu/uhd/+packages"}},
+		{"a company signature", "Use 20 Msps.\n\nKoyel\nVehere | Intelligence\nM: +91 905 | T: +91 33 | W: www.vehere.com<http://www.vehere.com/>\n\n[unnamed]<https://www.linkedin.com/company/vehere> [unnamed (1)] <https://twitter.com/Vehere\nSee also https://twitter.com/VehereIndia\n", nil},
 		{"a picture's name glued on", "See http://ettus.example/USRP-users-X300-td8647.html[Image.jpeg] for the thread.", []string{"http://ettus.example/USRP-users-X300-td8647.html"}},
 	} {
 		if got := sharedLinks(tt.body); !slices.Equal(got, tt.want) {
