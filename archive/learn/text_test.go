@@ -182,6 +182,7 @@ func TestConfirms(t *testing.T) {
 		{"That seemed to work. Still the same error on the second port, though.", false, false},
 		{"Anyway, now I understood. Thanks Aaron.", true, true},
 		{"Problem fixed with the new udev rules.", true, false},
+		{"That works fine now. We sent the unit back for repair anyway, the other channel is dead.", false, false},
 		{"Great news. I have finally managed to configure the AGC on the E320!", true, false},
 		{"I did resolve my original problem: the cast was wrong.", true, false},
 		{"I haven't managed to configure the AGC yet.", false, false},
@@ -221,6 +222,7 @@ func TestAcknowledgement(t *testing.T) {
 		{"Thanks for both suggestions. I installed lm_sensors.", false},
 		{"Thanks Marcus, I will try it tomorrow.", false},
 		{"Thanks. Why does it fail with the other image?", false},
+		{"Thanks for the reply. Opened an issue on github now.", false},
 	} {
 		if got := acknowledgement(said(tt.in)); got != tt.want {
 			t.Errorf("acknowledgement(%q) = %v, want %v", tt.in, got, tt.want)

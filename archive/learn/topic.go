@@ -464,7 +464,7 @@ func reasks(sents []string, confirms bool) bool {
 func asksAgain(sents []string) bool {
 	for _, s := range sents {
 		q, but := IsQuestionSentence(s), butStart.MatchString(s)
-		if (q || but) && trouble.MatchString(s) || q && but || stillThere(s) || stillStuck.MatchString(s) || later.MatchString(s) {
+		if (q || but) && trouble.MatchString(s) || q && but || stillThere(s) || stillStuck.MatchString(s) || handedOn.MatchString(s) || later.MatchString(s) {
 			return true
 		}
 	}
@@ -485,7 +485,7 @@ func stillThere(s string) bool {
 // outcome off.
 func Reopens(sents []string) bool {
 	for _, s := range sents {
-		if IsQuestionSentence(s) || asking.MatchString(s) || helpWanted.MatchString(s) || stillThere(s) || trouble.MatchString(s) || later.MatchString(s) || butStart.MatchString(s) {
+		if IsQuestionSentence(s) || asking.MatchString(s) || helpWanted.MatchString(s) || stillThere(s) || handedOn.MatchString(s) || trouble.MatchString(s) || later.MatchString(s) || butStart.MatchString(s) {
 			return true
 		}
 	}
@@ -505,6 +505,9 @@ var (
 	later = mustPattern(`(?i)\b((i|we)('ll| will| shall) ([a-z]+ ){0,4}(try|test|check|look|give|get back|report|let you know|see)|get back to you|keep you posted|(let's|i) hope|meanwhile|in the meantime|yet)\b`)
 	// understood: an answer taken in.
 	understood = regexp.MustCompile(`(?i)^((ok(ay)?|anyway|alright|all right),? )?((now )?(i )?understood|got it|i see|makes sense|that('s| is) clear|clear now|perfect|great)\b`)
+	// handedOn: the trouble handed on rather than settled: reported as a
+	// bug ("Opened an issue on github now"), the device sent back.
+	handedOn = mustPattern(`(?i)\b((opened|filed|raised|created|submitted|reported|open|file|raise|submit) (an? |the )?(new )?(issue|bug|ticket|bug report|rma)|(send|sent|sending|return|returned|returning) (it|the (device|unit|board|radio)) (back|for (repair|rma)))\b`)
 	// stillStuck: the asker saying they are stuck, in words that are not
 	// a report of a fault ("I'm really struggling with this").
 	stillStuck = mustPattern(`(?i)\bstruggl(e|es|ing)\b`)
