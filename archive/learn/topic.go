@@ -610,9 +610,15 @@ func (r *Reading) closestAnswer(t *Topic, i int, text string) *Post {
 			continue
 		}
 		if said == nil {
+			// Its words of substance: not the asker's name (answers
+			// greet them) nor the words every confirmation and every
+			// thread of trouble has ("this solved our issues").
 			said = map[string]bool{}
 			for _, term := range TermSet(text) {
 				said[term] = true
+			}
+			for _, term := range TermSet(t.Start.Author() + " " + t.Posts[i].Author() + " " + outcomeWords) {
+				delete(said, term)
 			}
 		}
 		shared := 0
@@ -643,6 +649,10 @@ func (r *Reading) closestAnswer(t *Topic, i int, text string) *Post {
 	// Nobody else wrote before it: the asker solved it alone.
 	return t.Posts[i]
 }
+
+// outcomeWords are what a confirmation says of any fix: they point at no
+// answer in particular.
+const outcomeWords = "solve solved solves fix fixed fixes issue issues problem problems error errors work works worked working help helped thanks thank regards"
 
 // selfSolved: the asker telling how they solved it themselves.
 var selfSolved = mustPattern(`(?i)\b(i (have |finally |eventually )?(fixed|solved|resolved|found|figured out)|(i|we) (was|were) able to (fix|solve|resolve)|(i|we) managed to (fix|solve|resolve)|problem solved|solved it myself|(turns|turned) out)\b`)

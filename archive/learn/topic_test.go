@@ -251,6 +251,13 @@ func TestCreditedAnswer(t *testing.T) {
 			post("c", "q", "ann@x", "Ann", "Here is the dmesg output of the interface going down.", 3),
 			post("d", "c", "ann@x", "Ann", "Hi all, I stopped the network manager service and everything worked fine, with a static address.", 4),
 		}, "a"},
+		{"words any confirmation has point nowhere", []*Post{
+			post("q", "", "emanuele@x", "Emanuele Tolomei", "Tuning the TwinRX with timed commands fails with an error, any idea how to solve the issue?", 0),
+			post("a", "q", "rob@x", "Rob Kossler", "Hi Emanuele, to solve the issue, check whether the command queue fills up: that would explain the issues you see.", 1),
+			post("c", "a", "emanuele@x", "Emanuele Tolomei", "Here is the log of the error once more.", 2),
+			post("b", "c", "rob@x", "Rob Kossler", "Emanuele, use set_time_unknown_pps(0) instead of set_time_now() on both radios.", 3),
+			post("d", "", "emanuele@x", "Emanuele Tolomei", "This solved our issues. Thank you very much.\n\nRegards\n\nEmanuele Tolomei", 4),
+		}, "b"},
 	} {
 		ps := tt.posts
 		ps[0].Subject = "N310 link drops"
