@@ -203,23 +203,20 @@ func (r *Reading) questions(q *Post) bool {
 }
 
 // asks tells whether a post has a sentence that asks or reports trouble
-// and does not suggest.
-func (r *Reading) asks(q *Post) bool {
-	for _, s := range r.Sentences(q) {
-		if (IsQuestionSentence(s) || stuck.MatchString(s) || asking.MatchString(s)) && !suggests.MatchString(s) {
-			return true
-		}
-	}
-	return false
-}
+// and does not suggest (see asksOwn).
+func (r *Reading) asks(q *Post) bool { return r.asksAny(q, false) }
 
 // asksOwn tells a reply that asks for help on its own account: a
 // sentence in the first person that asks or reports trouble and does not
 // suggest ("I get the following error", "I am also trying to get this
 // working on an X310", not "Perhaps try a lower rate?").
-func (r *Reading) asksOwn(q *Post) bool {
+func (r *Reading) asksOwn(q *Post) bool { return r.asksAny(q, true) }
+
+// asksAny: a sentence of q that asks or reports trouble and does not
+// suggest; in the first person when own.
+func (r *Reading) asksAny(q *Post, own bool) bool {
 	for _, s := range r.Sentences(q) {
-		if firstPerson.MatchString(s) && (IsQuestionSentence(s) || stuck.MatchString(s) || asking.MatchString(s)) && !suggests.MatchString(s) {
+		if (!own || firstPerson.MatchString(s)) && (IsQuestionSentence(s) || stuck.MatchString(s) || asking.MatchString(s)) && !suggests.MatchString(s) {
 			return true
 		}
 	}

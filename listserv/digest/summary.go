@@ -785,7 +785,7 @@ func sharedLinks(body string) []string {
 // program printed, not something shared: the line reads as output
 // ("Get:1 http://archive.ubuntu.com/ubuntu focal InRelease", "[INFO]
 // fetching https://…", "2021-09-21 10:00:01 GET https://…"), or it is a
-// short line ("More info: https://…") next to such lines.
+// short labelled line ("More info: https://…") next to such a line.
 func pastedOutput(lines []string, i int) bool {
 	if outputLine.MatchString(lines[i]) {
 		return true
@@ -815,8 +815,9 @@ func pastedOutput(lines []string, i int) bool {
 var labelled = regexp.MustCompile(`^\s*\*?\s*[A-Za-z][\w ]{0,24}:\s+\S`)
 
 // outputLine: how a line of a program's output begins: apt's "Get:1",
-// "Hit:2", "Ign:3", "Err:4", "E: The repository…"; a log level ("[INFO]", "ERROR:"); a time
-// stamp ("2021-09-21 10:00:01", "[10:00:01]", "[ 12.345678]"); a shell
+// "Hit:2", "Ign:3", "Err:4", "E: The repository…"; a log level
+// ("[INFO]", "ERROR:"); a time stamp ("2021-09-21 10:00:01",
+// "[10:00:01]", "[ 12.345678]"); a shell
 // prompt ("$ make", "root@host:/home/lab#") or a command run as root
 // ("sudo add-apt-repository …"); Python's traceback. A mail client's
 // bold ("*root@host:~#*") is read through.

@@ -320,6 +320,7 @@ func TestSharedLinks(t *testing.T) {
 		{"a signature's contact line and a disclaimer", "Try a new FPGA image, see https://files.example.org/manual/page_n310.html\n---\nDr Mike Dickens\nWeb: https://ettus.example/\n\nDISCLAIMER: Any attached Code is provided As Is. Standard licenses can be\nfound at https://www.ettus.example/sdr-software/licenses/ .\n", []string{"https://files.example.org/manual/page_n310.html"}},
 		{"a link pasted beside apt's output", "Err:6 http://ppa.launchpad.net/ettusresearch/uhd/ubuntu focal Release\n\nhttps://launchpad.net/~ettusresearch/+archive/ubuntu/uhd/+packages\n\nE: The repository 'http://ppa.launchpad.net/ettusresearch/uhd/ubuntu focal Release' does not have a Release file.\n", []string{"https://launchpad.net/~ettusresearch/+archive/ubuntu/uhd/+packages"}},
 		{"a company signature", "Use 20 Msps.\n\nKoyel\nVehere | Intelligence\nM: +91 905 | T: +91 33 | W: www.vehere.com<http://www.vehere.com/>\n\n[unnamed]<https://www.linkedin.com/company/vehere> [unnamed (1)] <https://twitter.com/Vehere\nSee also https://twitter.com/VehereIndia\n", nil},
+		{"a signature's banner", "Use 20 Msps.\n\nKoyel\n[unnamed]<https://www.vehere.example/awards/2021>\n", nil},
 		{"a picture's name glued on", "See http://ettus.example/USRP-users-X300-td8647.html[Image.jpeg] for the thread.", []string{"http://ettus.example/USRP-users-X300-td8647.html"}},
 	} {
 		if got := sharedLinks(tt.body); !slices.Equal(got, tt.want) {
