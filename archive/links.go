@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"regexp"
 	"strings"
 
 	"praxis/archive/render"
@@ -8,22 +9,134 @@ import (
 )
 
 // Links returns the http(s) URLs a post's own text shares, in order, each
-// once: what the resources page lists. The text is a post's body as Text
-// gives it (quotes and signature already out); the mailing-list footer,
-// which every post carries, is left out too. URLs are found the way the
-// pages find them (mailmsg.URLs).
+// once: what the resources page, the answers library and the summaries
+// list. The text is a post's body as Text gives it (quotes and signature
+// already out); URLs are found the way the pages find them
+// (mailmsg.URLs). Left out are the links nobody shared on purpose: the
+// mailing-list footer's and a list manager's (footerURL), a mail client's
+// (clientURL), those of an original an Outlook reply pastes below its
+// rule, those from an employer's disclaimer on, links a program printed
+// in output pasted into the post (pastedOutput), a signature's contact
+// lines, icons and social-network profiles, and a bare home page on one
+// of the last lines (a signature's).
 func Links(body string) []string {
 	if !strings.Contains(body, "://") {
 		return nil // no URL (most posts): the footer need not be looked for
 	}
+	lines := ownLines(render.CutFooter(body))
 	var out []string
 	seen := map[string]bool{}
-	for _, u := range mailmsg.URLs(render.CutFooter(body)) {
-		if len(u) > 2000 || seen[u] {
+	for i, l := range lines {
+		if !strings.Contains(l, "://") || pastedOutput(lines, i) || contactLine.MatchString(l) {
 			continue
 		}
-		seen[u] = true
-		out = append(out, u)
+		// A signature's icons: "[unnamed]<https://www.linkedin.com/…>".
+		l = iconLink.ReplaceAllString(l, "")
+		for _, u := range mailmsg.URLs(l) {
+			if len(u) > 2000 || seen[u] || footerURL.MatchString(u) || clientURL.MatchString(u) || socialProfile.MatchString(u) {
+				continue
+			}
+			if homePage.MatchString(u) && i >= len(lines)-6 && len(strings.Fields(l)) <= 6 {
+				continue
+			}
+			seen[u] = true
+			out = append(out, u)
+		}
 	}
 	return out
 }
+
+// ownLines are the lines of a post's text up to an Outlook rule (below
+// it, the original the reply pastes: Outlook does not quote it with "> ")
+// or an employer's disclaimer, without the blank lines at the end.
+func ownLines(text string) []string {
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		// Only a line with a run of dashes or underscores can be the
+		// rule: the pattern is not tried on every line of every post.
+		if (strings.Contains(l, "-----") || strings.Contains(l, "____________________")) && outlookRule.MatchString(l) || disclaimer.MatchString(l) {
+			lines = lines[:i]
+			break
+		}
+	}
+	for len(lines) > 0 && strings.TrimSpace(lines[len(lines)-1]) == "" {
+		lines = lines[:len(lines)-1]
+	}
+	return lines
+}
+
+// footerURL tells a list footer's or a list manager's link from a shared
+// resource.
+var footerURL = regexp.MustCompile(`(?i)/mailman/(listinfo|options|private)|/mailman3?/lists/|/postorius/|/empathy/list/|/hyperkitty/list/[^/]+/?$|/unsubscribe|/confirm/`)
+
+// clientURL tells a mail client's own links (Outlook's inline icons,
+// "Get Outlook for iOS") from shared ones.
+var clientURL = regexp.MustCompile(`(?i)res\.outlook\.com/|/owa/prem/|aka\.ms/|//go\.microsoft\.com/fwlink`)
+
+// outlookRule is the line Outlook puts above the original it pastes
+// below a reply (no "> " quoting, so learn's own-text reader keeps it).
+var outlookRule = regexp.MustCompile(`^\s*(_{20,}|-{5,} ?Original Message ?-{5,})\s*$`)
+
+// disclaimer is the first line of the legal text an employer's mail
+// server or a signature adds ("DISCLAIMER: Any attached Code is
+// provided As Is…", "CONFIDENTIALITY NOTICE: This e-mail…").
+var disclaimer = regexp.MustCompile(`^\s*\*?(DISCLAIMER|CONFIDENTIALITY( NOTICE)?|LEGAL NOTICE|PRIVILEGED AND CONFIDENTIAL)\b|^\s*This (e-?mail|message|communication)( and any (files|attachments)[^,.]*)? (is|are|may contain|contains) (confidential|intended|privileged)`)
+
+// contactLine is a signature's line that says how to reach its author
+// ("Web: https://ettus.com/", "LinkedIn: https://…", "M: +91 … | W:
+// www.vehere.com").
+var contactLine = regexp.MustCompile(`(?i)^\s*(web|website|homepage|home page|www|url|e-?mail|phone|tel|mobile|linkedin|twitter|github|skype)\s*:\s*\S+\s*$|(^|\|)\s*(w|web|website|www)\s*:\s*\S+\s*(\||$)`)
+
+// iconLink is a picture that links somewhere, as a mail client writes it
+// in text: a signature's social icons ("[unnamed]<https://twitter.com/…>").
+var iconLink = regexp.MustCompile(`(?i)\[(unnamed|image|icon|logo)[^\]]*\]\s*<https?://[^>\s]*>?`)
+
+// socialProfile is a company's or a person's page on a social network
+// (signatures link them); a post on one (a tweet, a video) may be shared.
+var socialProfile = regexp.MustCompile(`(?i)^https?://(www\.)?(linkedin\.com/(company|in)/[^/]+|twitter\.com/[^/]+|facebook\.com/[^/]+|instagram\.com/[^/]+)/?$`)
+
+// homePage is a link to a site's front page, nothing more.
+var homePage = regexp.MustCompile(`(?i)^(https?://)?(www\.)?[a-z0-9.-]+\.[a-z]{2,}/?$`)
+
+// pastedOutput tells whether the i-th line is a program's output pasted
+// into the post (a log, a console session), where a URL is what the
+// program printed, not something shared: the line reads as output
+// ("Get:1 http://archive.ubuntu.com/ubuntu focal InRelease", "[INFO]
+// fetching https://…", "2021-09-21 10:00:01 GET https://…"), or it is a
+// short labelled line ("More info: https://…") next to such a line.
+func pastedOutput(lines []string, i int) bool {
+	if outputLine.MatchString(lines[i]) {
+		return true
+	}
+	// A program's "More info: https://…" beside its other output; not a
+	// link standing on a line of its own, which a person pastes.
+	if len(strings.Fields(lines[i])) > 5 || !labelled.MatchString(lines[i]) {
+		return false
+	}
+	// The lines with words just before it and just after it.
+	for _, step := range []int{-1, 1} {
+		for j := i + step; j >= 0 && j < len(lines); j += step {
+			if strings.TrimSpace(lines[j]) == "" {
+				continue
+			}
+			if outputLine.MatchString(lines[j]) {
+				return true
+			}
+			break
+		}
+	}
+	return false
+}
+
+// labelled: a line that puts a label before what it says ("More info:
+// https://…").
+var labelled = regexp.MustCompile(`^\s*\*?\s*[A-Za-z][\w ]{0,24}:\s+\S`)
+
+// outputLine: how a line of a program's output begins: apt's "Get:1",
+// "Hit:2", "Ign:3", "Err:4", "E: The repository…"; a log level
+// ("[INFO]", "ERROR:"); a time stamp ("2021-09-21 10:00:01",
+// "[10:00:01]", "[ 12.345678]"); a shell
+// prompt ("$ make", "root@host:/home/lab#") or a command run as root
+// ("sudo add-apt-repository …"); Python's traceback. A mail client's
+// bold ("*root@host:~#*") is read through.
+var outputLine = regexp.MustCompile(`^\s*\*?(sudo \S|(Get|Hit|Ign|Err|Fetched):\d+\s|[EWN]: \S|\[?(INFO|ERROR|WARN|WARNING|DEBUG|TRACE|FATAL|NOTICE)\]?[\s:]|\[?\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}|\[\d{1,2}:\d{2}:\d{2}|\[\s*\d+\.\d+\]|[\w.-]+@[\w.-]+:\S*[$#]|[\w.~:/-]*[$#] \S|>>> |Traceback \(|File ")`)

@@ -15,7 +15,7 @@ func TestLinks(t *testing.T) {
 		{"punctuation", "Docs (https://example.org/a_(b)) and http://example.com/x, then https://example.net/y.", []string{"https://example.org/a_(b)", "http://example.com/x", "https://example.net/y"}},
 		{"bracketed", "<https://example.org/z> twice https://example.org/z", []string{"https://example.org/z"}},
 		{"footer", "my link https://a.example/1\n_______________________________________________\nUSRP-users mailing list\nhttp://lists.ettus.com/mailman/listinfo/usrp-users", []string{"https://a.example/1"}},
-		{"underscores alone", "__________________________\nhttps://b.example/2", []string{"https://b.example/2"}},
+		{"a short rule alone", "__________\nhttps://b.example/2", []string{"https://b.example/2"}},
 		{"none", "no links here, just http:// and www.example.org", nil},
 	}
 	for _, tt := range tests {
@@ -38,5 +38,33 @@ func TestTextOfHTMLOnlyMail(t *testing.T) {
 	}
 	if !strings.Contains(quoted, "older words") || strings.Contains(body, "older words") {
 		t.Errorf("quoted %q, body %q", quoted, body)
+	}
+}
+
+// TestSharedLinks: the links of a post's own text that can be resources,
+// and those a program printed in output pasted into it, which cannot.
+func TestSharedLinks(t *testing.T) {
+	for _, tt := range []struct {
+		name, body string
+		want       []string
+	}{
+		{"shared in prose", "The manual explains it: https://files.example.org/manual/page_e310.html\n\nAnn", []string{"https://files.example.org/manual/page_e310.html"}},
+		{"apt's output", "I get this:\n\nGet:1 http://archive.ubuntu.com/ubuntu focal InRelease [265 kB]\nHit:2 http://ppa.launchpad.net/ettusresearch/uhd/ubuntu focal InRelease\nE: Unable to locate package\n", nil},
+		{"a log with levels", "[INFO] fetching https://files.example.org/images/x310.zip\n[ERROR] checksum mismatch", nil},
+		{"beside a command", "*root@lab:/home/oai#\nsudo add-apt-repository ppa:ettusresearch/uhd*\n\n* More info: https://launchpad.net/~ettusresearch/+archive/ubuntu/uhd\n", nil},
+		{"prose between a log and a link", "[INFO] Images download complete.\n\nThis seems to download this file:\nhttps://files.example.org/e310_sdimg.zip\n\nI wrote it to a card.", []string{"https://files.example.org/e310_sdimg.zip"}},
+		{"a signature's contact line and a disclaimer", "Try a new FPGA image, see https://files.example.org/manual/page_n310.html\n---\nDr Mike Dickens\nWeb: https://ettus.example/\n\nDISCLAIMER: Any attached Code is provided As Is. Standard licenses can be\nfound at https://www.ettus.example/sdr-software/licenses/ .\n", []string{"https://files.example.org/manual/page_n310.html"}},
+		{"a link pasted beside apt's output", "Err:6 http://ppa.launchpad.net/ettusresearch/uhd/ubuntu focal Release\n\nhttps://launchpad.net/~ettusresearch/+archive/ubuntu/uhd/+packages\n\nE: The repository 'http://ppa.launchpad.net/ettusresearch/uhd/ubuntu focal Release' does not have a Release file.\n", []string{"https://launchpad.net/~ettusresearch/+archive/ubuntu/uhd/+packages"}},
+		{"a company signature", "Use 20 Msps.\n\nKoyel\nVehere | Intelligence\nM: +91 905 | T: +91 33 | W: www.vehere.com<http://www.vehere.com/>\n\n[unnamed]<https://www.linkedin.com/company/vehere> [unnamed (1)] <https://twitter.com/Vehere\nSee also https://twitter.com/VehereIndia\n", nil},
+		{"a signature's banner", "Use 20 Msps.\n\nKoyel\n[unnamed]<https://www.vehere.example/awards/2021>\n", nil},
+		{"a list manager's and a mail client's links", "Unsubscribe at https://lists.example.org/mailman/listinfo/cop or https://lists.example.org/postorius/lists/cop.example.org/\n\nGet Outlook for Android<https://aka.ms/ghei36>\n", nil},
+		{"an original pasted below Outlook's rule", "Yes, use the B210.\n\n________________________________\nFrom: Ann\nSee https://files.example.org/manual/page_b200.html\n", nil},
+		{"a home page signing off", "Use a shorter cable.\n\nBob\nhttps://www.bob.example/\n", nil},
+		{"a home page in prose", "The vendor's site https://www.bob.example/ has the datasheets under Support, and the\nforum is helpful too.\n\nMore text.\nMore text.\nMore text.\nMore text.\nMore text.\nMore text.\n", []string{"https://www.bob.example/"}},
+		{"a picture's name glued on", "See http://ettus.example/USRP-users-X300-td8647.html[Image.jpeg] for the thread.", []string{"http://ettus.example/USRP-users-X300-td8647.html"}},
+	} {
+		if got := Links(tt.body); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: Links = %q, want %q", tt.name, got, tt.want)
+		}
 	}
 }

@@ -152,3 +152,34 @@ func TestResourcesOnce(t *testing.T) {
 		t.Error("a signature's link is listed")
 	}
 }
+
+// The resources page lists what members shared, not what a program
+// printed in a pasted log, a signature's contact line or an employer's
+// disclaimer (archive.Links, the summaries' reading too).
+func TestResourcesLeaveOutWhatNobodyShared(t *testing.T) {
+	f := newArchiveFixture(t)
+	ctx := context.Background()
+	l, err := f.svc.List(ctx, "cop@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := "The install stops here:\n\nGet:1 http://archive.ubuntu.example/ubuntu focal InRelease [265 kB]\nE: Unable to locate package uhd-host\n\n" +
+		"I followed https://files.example.com/manual/page_install.html\n\n--\nCarla\nWeb: https://carla.example/lab\n\n" +
+		"DISCLAIMER: This e-mail is confidential. See https://corp.example/legal/privacy for our policy.\n"
+	raw := post("log@example.net", "Carla <carla@example.net>", "apt fails", "Wed, 10 Mar 2021 10:00:00 +0000", body)
+	if err := f.svc.Archiver().Archive(ctx, l, raw, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := archive.NewIndexer(f.svc.Store(), f.idx, slog.New(slog.NewTextHandler(io.Discard, nil))).CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, page, _ := get(t, f.client(t), f.ts.URL+"/l/cop@example.org/resources")
+	if !strings.Contains(page, "https://files.example.com/manual/page_install.html") {
+		t.Error("the manual the post shared is not listed")
+	}
+	for _, u := range []string{"archive.ubuntu.example", "carla.example/lab", "corp.example/legal"} {
+		if strings.Contains(page, u) {
+			t.Errorf("%s is listed: nobody shared it", u)
+		}
+	}
+}

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"praxis/archive"
 	"praxis/archive/learn"
+	"praxis/listserv/mailmsg"
 )
 
 // WeekLabels is one labelled week of the evaluation set
@@ -300,10 +300,10 @@ func EvaluateKeptApart(ctx context.Context, st Reader, listID int64) (s Scores, 
 	return s, s.Weeks > 0, nil
 }
 
-// normURL is the form URLs are compared in: as archive.Links finds them,
-// without a trailing slash.
+// normURL is the form URLs are compared in: as the pages find them
+// (mailmsg.URLs, as archive.Links does), without a trailing slash.
 func normURL(u string) string {
-	if ls := archive.Links(u); len(ls) == 1 {
+	if ls := mailmsg.URLs(u); len(ls) == 1 {
 		u = ls[0]
 	}
 	return strings.TrimRight(u, "/")

@@ -626,21 +626,16 @@ func (a *analysis) answeredSince() ([]Since, int) {
 	return out[:min(len(out), a.o.MaxUnanswered)], more
 }
 
-// footerURL tells a list footer's or a list manager's link from a shared
-// resource.
-var footerURL = regexp.MustCompile(`(?i)/mailman/(listinfo|options|private)|/mailman3?/lists/|/postorius/|/empathy/list/|/hyperkitty/list/[^/]+/?$|/unsubscribe|/confirm/`)
-
 // junkFile tells the files mailers attach by themselves: signatures,
 // vCards, TNEF, Outlook's inline logos.
 var junkFile = regexp.MustCompile(`(?i)^(signature\.asc|smime\.p7s|winmail\.dat|.*\.vcf|image\d{3}\.(png|jpe?g|gif)|att\d+\.(htm|txt|bin)|ecblank\.gif)$`)
 
 // resources lists the links and files the period's posts shared, each
-// once (the first share), with the thread they came in. A link is not a
-// resource when it is the list's or a list manager's (footerURL), a
-// mail client's (clientURL), in the original an Outlook reply pastes
-// below its rule (sharedText), a bare home page in a post's last lines
-// (a signature's), or a link its author put in three or more posts of
-// the loaded weeks (a signature or disclaimer).
+// once (the first share), with the thread they came in: the links
+// archive.Links finds shared in a post's own text (not a footer's, a
+// signature's, a mail client's or a pasted log's), but for those its
+// author put in three or more posts of the loaded weeks (a signature or
+// disclaimer) and the archive's own pages.
 func (a *analysis) resources() ([]Resource, int) {
 	var out []Resource
 	seen := map[string]bool{}
@@ -651,9 +646,9 @@ func (a *analysis) resources() ([]Resource, int) {
 		}
 		subj := learn.CleanSubject(a.Threads[q.ThreadID].Root.Subject)
 		ref := Resource{By: q.Author(), Date: q.Date, Subject: subj, ThreadURL: a.threadURL(q.ThreadID), PostURL: a.postURL(q.MessageID)}
-		for _, u := range sharedLinks(q.Body) {
+		for _, u := range archive.Links(q.Body) {
 			key := "link " + strings.TrimRight(u, "/")
-			if seen[key] || footerURL.MatchString(u) || clientURL.MatchString(u) || habitual[q.Who()+" "+key] || (a.o.BaseURL != "" && strings.HasPrefix(u, a.o.BaseURL)) {
+			if seen[key] || habitual[q.Who()+" "+key] || (a.o.BaseURL != "" && strings.HasPrefix(u, a.o.BaseURL)) {
 				continue
 			}
 			seen[key] = true
@@ -700,128 +695,6 @@ func (a *analysis) habitualLinks() map[string]bool {
 	}
 	return out
 }
-
-// clientURL tells a mail client's own links (Outlook's inline icons,
-// "Get Outlook for iOS") from shared ones.
-var clientURL = regexp.MustCompile(`(?i)res\.outlook\.com/|/owa/prem/|aka\.ms/|//go\.microsoft\.com/fwlink`)
-
-// outlookRule is the line Outlook puts above the original it pastes
-// below a reply (no "> " quoting, so learn's own-text reader keeps it).
-var outlookRule = regexp.MustCompile(`^\s*(_{20,}|-{5,} ?Original Message ?-{5,})\s*$`)
-
-// disclaimer is the first line of the legal text an employer's mail
-// server or a signature adds ("DISCLAIMER: Any attached Code is
-// provided As Is…", "CONFIDENTIALITY NOTICE: This e-mail…").
-var disclaimer = regexp.MustCompile(`^\s*\*?(DISCLAIMER|CONFIDENTIALITY( NOTICE)?|LEGAL NOTICE|PRIVILEGED AND CONFIDENTIAL)\b|^\s*This (e-?mail|message|communication)( and any (files|attachments)[^,.]*)? (is|are|may contain|contains) (confidential|intended|privileged)`)
-
-// contactLine is a signature's line that says how to reach its author
-// ("Web: https://ettus.com/", "LinkedIn: https://…", "M: +91 … | W:
-// www.vehere.com").
-var contactLine = regexp.MustCompile(`(?i)^\s*(web|website|homepage|home page|www|url|e-?mail|phone|tel|mobile|linkedin|twitter|github|skype)\s*:\s*\S+\s*$|(^|\|)\s*(w|web|website|www)\s*:\s*\S+\s*(\||$)`)
-
-// iconLink is a picture that links somewhere, as a mail client writes it
-// in text: a signature's social icons ("[unnamed]<https://twitter.com/…>").
-var iconLink = regexp.MustCompile(`(?i)\[(unnamed|image|icon|logo)[^\]]*\]\s*<https?://[^>\s]*>?`)
-
-// socialProfile is a company's or a person's page on a social network
-// (signatures link them); a post on one (a tweet, a video) may be shared.
-var socialProfile = regexp.MustCompile(`(?i)^https?://(www\.)?(linkedin\.com/(company|in)/[^/]+|twitter\.com/[^/]+|facebook\.com/[^/]+|instagram\.com/[^/]+)/?$`)
-
-// homePage is a link to a site's front page, nothing more.
-var homePage = regexp.MustCompile(`(?i)^(https?://)?(www\.)?[a-z0-9.-]+\.[a-z]{2,}/?$`)
-
-// sharedLinks are the links of a post's own text that can be resources:
-// not those of an original pasted below an Outlook rule, nor a bare home
-// page standing on one of the last lines (a signature's).
-func sharedLinks(body string) []string {
-	if !strings.Contains(body, "://") {
-		return nil // no URL at all, as in most posts
-	}
-	lines := strings.Split(body, "\n")
-	for i, l := range lines {
-		// Only a line with a run of dashes or underscores can be the
-		// rule: the pattern is not tried on every line of every post.
-		if (strings.Contains(l, "-----") || strings.Contains(l, "____________________")) && outlookRule.MatchString(l) {
-			lines = lines[:i]
-			break
-		}
-		// An employer's disclaimer ends what the author wrote.
-		if disclaimer.MatchString(l) {
-			lines = lines[:i]
-			break
-		}
-	}
-	for len(lines) > 0 && strings.TrimSpace(lines[len(lines)-1]) == "" {
-		lines = lines[:len(lines)-1]
-	}
-	var out []string
-	for i, l := range lines {
-		if !strings.Contains(l, "://") {
-			continue
-		}
-		if pastedOutput(lines, i) {
-			continue
-		}
-		if contactLine.MatchString(l) {
-			continue // a signature's "Web: https://…"
-		}
-		// A signature's icons: "[unnamed]<https://www.linkedin.com/…>".
-		l = iconLink.ReplaceAllString(l, "")
-		for _, u := range archive.Links(l) {
-			if socialProfile.MatchString(u) {
-				continue
-			}
-			if homePage.MatchString(u) && i >= len(lines)-6 && len(strings.Fields(l)) <= 6 {
-				continue
-			}
-			out = append(out, u)
-		}
-	}
-	return out
-}
-
-// pastedOutput tells whether the i-th line is a program's output pasted
-// into the post (a log, a console session), where a URL is what the
-// program printed, not something shared: the line reads as output
-// ("Get:1 http://archive.ubuntu.com/ubuntu focal InRelease", "[INFO]
-// fetching https://…", "2021-09-21 10:00:01 GET https://…"), or it is a
-// short labelled line ("More info: https://…") next to such a line.
-func pastedOutput(lines []string, i int) bool {
-	if outputLine.MatchString(lines[i]) {
-		return true
-	}
-	// A program's "More info: https://…" beside its other output; not a
-	// link standing on a line of its own, which a person pastes.
-	if len(strings.Fields(lines[i])) > 5 || !labelled.MatchString(lines[i]) {
-		return false
-	}
-	// The lines with words just before it and just after it.
-	for _, step := range []int{-1, 1} {
-		for j := i + step; j >= 0 && j < len(lines); j += step {
-			if strings.TrimSpace(lines[j]) == "" {
-				continue
-			}
-			if outputLine.MatchString(lines[j]) {
-				return true
-			}
-			break
-		}
-	}
-	return false
-}
-
-// labelled: a line that puts a label before what it says ("More info:
-// https://…").
-var labelled = regexp.MustCompile(`^\s*\*?\s*[A-Za-z][\w ]{0,24}:\s+\S`)
-
-// outputLine: how a line of a program's output begins: apt's "Get:1",
-// "Hit:2", "Ign:3", "Err:4", "E: The repository…"; a log level
-// ("[INFO]", "ERROR:"); a time stamp ("2021-09-21 10:00:01",
-// "[10:00:01]", "[ 12.345678]"); a shell
-// prompt ("$ make", "root@host:/home/lab#") or a command run as root
-// ("sudo add-apt-repository …"); Python's traceback. A mail client's
-// bold ("*root@host:~#*") is read through.
-var outputLine = regexp.MustCompile(`^\s*\*?(sudo \S|(Get|Hit|Ign|Err|Fetched):\d+\s|[EWN]: \S|\[?(INFO|ERROR|WARN|WARNING|DEBUG|TRACE|FATAL|NOTICE)\]?[\s:]|\[?\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}|\[\d{1,2}:\d{2}:\d{2}|\[\s*\d+\.\d+\]|[\w.-]+@[\w.-]+:\S*[$#]|[\w.~:/-]*[$#] \S|>>> |Traceback \(|File ")`)
 
 // helpers ranks the people who answered others in the period: first by
 // answers the askers thanked them for, then by threads answered, then by

@@ -2,7 +2,6 @@ package digest
 
 import (
 	"math"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -301,30 +300,6 @@ func TestUnansweredAnsweredBefore(t *testing.T) {
 	for _, out := range []string{txt, html} {
 		if strings.Count(out, "Answered before") != 1 || !strings.Contains(out, "https://lists.example.org/l/cop@example.org/t/old-rfnoc@x") {
 			t.Errorf("the summary does not show the related thread once:\n%s", out)
-		}
-	}
-}
-
-// TestSharedLinks: the links of a post's own text that can be resources,
-// and those a program printed in output pasted into it, which cannot.
-func TestSharedLinks(t *testing.T) {
-	for _, tt := range []struct {
-		name, body string
-		want       []string
-	}{
-		{"shared in prose", "The manual explains it: https://files.example.org/manual/page_e310.html\n\nAnn", []string{"https://files.example.org/manual/page_e310.html"}},
-		{"apt's output", "I get this:\n\nGet:1 http://archive.ubuntu.com/ubuntu focal InRelease [265 kB]\nHit:2 http://ppa.launchpad.net/ettusresearch/uhd/ubuntu focal InRelease\nE: Unable to locate package\n", nil},
-		{"a log with levels", "[INFO] fetching https://files.example.org/images/x310.zip\n[ERROR] checksum mismatch", nil},
-		{"beside a command", "*root@lab:/home/oai#\nsudo add-apt-repository ppa:ettusresearch/uhd*\n\n* More info: https://launchpad.net/~ettusresearch/+archive/ubuntu/uhd\n", nil},
-		{"prose between a log and a link", "[INFO] Images download complete.\n\nThis seems to download this file:\nhttps://files.example.org/e310_sdimg.zip\n\nI wrote it to a card.", []string{"https://files.example.org/e310_sdimg.zip"}},
-		{"a signature's contact line and a disclaimer", "Try a new FPGA image, see https://files.example.org/manual/page_n310.html\n---\nDr Mike Dickens\nWeb: https://ettus.example/\n\nDISCLAIMER: Any attached Code is provided As Is. Standard licenses can be\nfound at https://www.ettus.example/sdr-software/licenses/ .\n", []string{"https://files.example.org/manual/page_n310.html"}},
-		{"a link pasted beside apt's output", "Err:6 http://ppa.launchpad.net/ettusresearch/uhd/ubuntu focal Release\n\nhttps://launchpad.net/~ettusresearch/+archive/ubuntu/uhd/+packages\n\nE: The repository 'http://ppa.launchpad.net/ettusresearch/uhd/ubuntu focal Release' does not have a Release file.\n", []string{"https://launchpad.net/~ettusresearch/+archive/ubuntu/uhd/+packages"}},
-		{"a company signature", "Use 20 Msps.\n\nKoyel\nVehere | Intelligence\nM: +91 905 | T: +91 33 | W: www.vehere.com<http://www.vehere.com/>\n\n[unnamed]<https://www.linkedin.com/company/vehere> [unnamed (1)] <https://twitter.com/Vehere\nSee also https://twitter.com/VehereIndia\n", nil},
-		{"a signature's banner", "Use 20 Msps.\n\nKoyel\n[unnamed]<https://www.vehere.example/awards/2021>\n", nil},
-		{"a picture's name glued on", "See http://ettus.example/USRP-users-X300-td8647.html[Image.jpeg] for the thread.", []string{"http://ettus.example/USRP-users-X300-td8647.html"}},
-	} {
-		if got := sharedLinks(tt.body); !slices.Equal(got, tt.want) {
-			t.Errorf("%s: sharedLinks = %q, want %q", tt.name, got, tt.want)
 		}
 	}
 }
