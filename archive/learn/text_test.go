@@ -193,6 +193,22 @@ func TestConfirms(t *testing.T) {
 		{"The problem was mine. However, I have a proposal for a fix of the CMake files.", true, false},
 		{"I was able to solve my issue. However, now the OAI code fails with an error.", false, false},
 		{"If I configure the Mux to use the first channel, it works correctly. With the second, the receive stops to work after some minutes.", false, false},
+		// The asker telling what the fix was.
+		{"I figured out the issue, it's quite silly actually. The LED pulse was too short to see.", true, false},
+		{"Thanks for the tip, it helped me find what was ultimately an embarrassing mistake.", true, true},
+		{"The correct solution was to replace this block with a signal.pause().", true, false},
+		{"I think to have found a solution, albeit a temporary one: two DDCs instead of one.", true, false},
+		{"FYI - I ended up reading the raw temp values from the /sys file system.", true, false},
+		{"Afternoon Michael! This is exactly the info I needed.", true, false},
+		{"It is not one that I asked for, just what I ended up with.", false, false},
+		{"I haven't found a solution yet.", false, false},
+		{"Nobody has figured out the cause so far.", false, false},
+		// What still works is no trouble still there.
+		{"I have finally managed to get GNU Radio working again. No errors, no warnings, old flowgraphs still working.", true, false},
+		{"I have finally managed to get it working. It still runs into the same error at 20 Msps.", false, false},
+		// The same trouble others may meet is not the asker's.
+		{"This solution seems to work for my needs. I'll attach a script here in case someone has the same issue in the future.", true, false},
+		{"This solution seems to work for my needs. I still have the same issue on the second channel.", false, false},
 	}
 	for _, tt := range tests {
 		if got := confirmation(Sentences(tt.in)); got != tt.confirms {
