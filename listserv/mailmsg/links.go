@@ -72,11 +72,18 @@ func URLs(text string) []string {
 // A bracketed image name glued to its end ("…/td8647.html[Image.jpeg]",
 // "…/page[image: logo.png]") is what a mail client writes for a picture
 // beside the link when it turns HTML into text: not the URL's.
+//
+// So is a word glued to a file name's extension ("…/Datasheet-5.pdfOn"):
+// the text that came after the link in the HTML ("On Mon, … wrote:")
+// when a client joins them without a space.
 func TrimURL(u string) string {
 	if strings.HasSuffix(u, "]") {
 		if i := strings.LastIndexByte(u, '['); i > 0 && glued.MatchString(u[i+1:len(u)-1]) {
 			u = u[:i]
 		}
+	}
+	if m := gluedWord.FindStringSubmatchIndex(u); m != nil && !strings.ContainsAny(u, "?#") {
+		u = u[:m[2]]
 	}
 	for len(u) > 0 {
 		last := u[len(u)-1]
@@ -104,6 +111,10 @@ func TrimURL(u string) string {
 
 // glued: what a mail client puts in brackets for a picture.
 var glued = regexp.MustCompile(`(?i)^(image|cid:|[^\]]*\.(jpe?g|png|gif|bmp|svg|webp))`)
+
+// gluedWord: a capitalised word right after a file name's extension (its
+// first group is where the word starts).
+var gluedWord = regexp.MustCompile(`\.(?i:pdf|html?|zip|gz|tgz|txt|png|jpe?g|gif|py|grc|md|docx?|xlsx?|pptx?)([A-Z][a-z]{1,15})$`)
 
 // IsHTTP tells whether u is an absolute http or https URL with a host.
 func IsHTTP(u string) bool {
