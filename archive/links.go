@@ -62,7 +62,29 @@ func ownLines(text string) []string {
 	for len(lines) > 0 && strings.TrimSpace(lines[len(lines)-1]) == "" {
 		lines = lines[:len(lines)-1]
 	}
+	unwrap(lines)
 	return lines
+}
+
+// unwrap puts back together a URL in angle brackets that a mail client
+// wrapped onto the next line ("<https://…/classuhd_1_1device.html#a66d1"
+// then "860f3eee578c0> get_tx_stream()"): RFC 3986 (appendix C) has the
+// brackets delimit a URL so that the line breaks inside can be dropped.
+// The rest of the next line stays where it was.
+func unwrap(lines []string) {
+	for i := 0; i+1 < len(lines); i++ {
+		l := lines[i]
+		open := strings.LastIndex(l, "<http")
+		if open < 0 || strings.ContainsAny(l[open:], "> \t") {
+			continue
+		}
+		next := strings.TrimLeft(lines[i+1], " \t")
+		end := strings.IndexByte(next, '>')
+		if end <= 0 || strings.ContainsAny(next[:end], " \t<") {
+			continue
+		}
+		lines[i], lines[i+1] = l+next[:end+1], next[end+1:]
+	}
 }
 
 // footerURL tells a list footer's or a list manager's link from a shared
