@@ -180,7 +180,7 @@ func Review(ctx context.Context, st Store, listID int64, members []*store.Member
 	for _, t := range threads {
 		r := t.root
 		f := feats[r.ID]
-		if r.ParentID != "" || f == nil || !learn.Features(f.Flags).Has(learn.FeatAsks) || !learn.StartsThread(&learn.Post{Subject: r.Subject}) {
+		if r.ParentID != "" || f == nil || !learn.Features(f.Flags).Has(learn.FeatAsks) || !learn.StartsThread(r.Subject) {
 			continue
 		}
 		i := index(r.Date)

@@ -78,7 +78,7 @@ func TestReviewAgreesWithTheRows(t *testing.T) {
 			}
 			f, err := st.PostFeatures(ctx, []int64{p.ID}, false)
 			must(t, err)
-			if f[p.ID] == nil || !learn.Features(f[p.ID].Flags).Has(learn.FeatAsks) || !learn.StartsThread(&learn.Post{Subject: p.Subject}) {
+			if f[p.ID] == nil || !learn.Features(f[p.ID].Flags).Has(learn.FeatAsks) || !learn.StartsThread(p.Subject) {
 				continue
 			}
 			questions++

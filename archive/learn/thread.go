@@ -56,13 +56,14 @@ func (r *Reading) Sentences(q *Post) []string {
 	return s
 }
 
-// StartsThread tells whether a thread's first post opens a conversation
-// rather than answering a post the archive does not have: its subject is
-// no reply's ("Re: …"). Reply headers alone do not make it a reply: mail
-// clients keep them on a new message written by replying to an old one
-// or to a digest ("Low power mode", In-Reply-To a post of another list).
-func StartsThread(root *Post) bool {
-	return !replySubject.MatchString(root.Subject)
+// StartsThread tells whether a thread's first post, by its subject,
+// opens a conversation rather than answering a post the archive does not
+// have: its subject is no reply's ("Re: …"). Its reply headers are not
+// asked: mail clients keep them on a new message written by replying to
+// an old one or to a digest ("Low power mode", In-Reply-To a post of
+// another list).
+func StartsThread(subject string) bool {
+	return !replySubject.MatchString(subject)
 }
 
 var replySubject = regexp.MustCompile(`(?i)^\s*((\[[^\]]*\]\s*)*)(re|aw|sv|antw|vs)\s*(\[\d+\])?\s*:`)

@@ -42,7 +42,7 @@ func (t *Topic) FirstReply() *Post {
 // Opens tells whether the topic opens a conversation in the archive: it
 // starts inside a thread, or it is a thread's first post that is not a
 // reply to a post the archive does not have.
-func (t *Topic) Opens() bool { return t.Start != t.Thread.Root || StartsThread(t.Start) }
+func (t *Topic) Opens() bool { return t.Start != t.Thread.Root || StartsThread(t.Start.Subject) }
 
 // Quiet is how long a thread must have been quiet for a newcomer's own
 // question in it to be a topic of its own: someone reviving a months-old
@@ -128,7 +128,7 @@ func (r *Reading) joinStrays() {
 	kept := r.topics[:0]
 	for _, tp := range r.topics {
 		key := strings.ToLower(CleanSubject(tp.Start.Subject))
-		stray := tp.Start == tp.Thread.Root && !StartsThread(tp.Start) && r.byID[tp.Start.ParentID] == nil
+		stray := tp.Start == tp.Thread.Root && !StartsThread(tp.Start.Subject) && r.byID[tp.Start.ParentID] == nil
 		if into := bySubject[key]; stray && into != nil && len(Tokens(key)) >= 2 && tp.Start.Date.Sub(into.Start.Date) <= Rejoin {
 			for _, q := range tp.Posts {
 				r.topicOf[q] = into
@@ -184,7 +184,7 @@ func (r *Reading) TopicOf(q *Post) *Topic {
 func (r *Reading) announces(t *Topic) bool {
 	if t.announce == 0 {
 		t.announce = -1
-		if t.Start == t.Thread.Root && StartsThread(t.Start) && announcement.MatchString(CleanSubject(t.Start.Subject)) && !r.questions(t.Start) {
+		if t.Start == t.Thread.Root && StartsThread(t.Start.Subject) && announcement.MatchString(CleanSubject(t.Start.Subject)) && !r.questions(t.Start) {
 			t.announce = 1
 		}
 	}

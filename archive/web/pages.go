@@ -604,7 +604,7 @@ func (s *Server) answeredBefore(ctx context.Context, l *store.List, id string, r
 	}
 	f := feats[root.ID]
 	var rs []store.RelatedThread
-	if f != nil && learn.Features(f.Flags).Has(learn.FeatAsks) && learn.StartsThread(&learn.Post{Subject: root.Subject}) {
+	if f != nil && learn.Features(f.Flags).Has(learn.FeatAsks) && learn.StartsThread(root.Subject) {
 		found, err := s.related.Find(ctx, l, related.Question{MessageID: root.MessageID, ThreadID: id, Subject: root.Subject, Text: f.Own, Date: root.Date})
 		if err != nil {
 			s.log.Warn("related threads", "list", l.Address, "thread", id, "err", err)

@@ -427,7 +427,7 @@ func (a *analysis) numbers() Numbers {
 			continue
 		}
 		n.Threads++
-		if !a.p.In(t.Root.Date) || !learn.StartsThread(t.Root) {
+		if !a.p.In(t.Root.Date) || !learn.StartsThread(t.Root.Subject) {
 			continue
 		}
 		n.ThreadsStarted++

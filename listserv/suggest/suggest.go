@@ -92,7 +92,7 @@ func (s *Suggester) question(ctx context.Context, p *store.ArchivedPost) error {
 	if f == nil || f.Version != learn.FeaturesVersion || !learn.Features(f.Flags).Has(learn.FeatAsks) {
 		return nil
 	}
-	if !learn.StartsThread(&learn.Post{Subject: p.Subject}) {
+	if !learn.StartsThread(p.Subject) {
 		return nil // a reply to a post the archive does not have
 	}
 	l, err := s.store.ListByID(ctx, p.ListID)
