@@ -265,6 +265,17 @@ func newSubject(parent, reply string) bool {
 		return true
 	}
 	a, b := subjectWords(parent), subjectWords(reply)
+	// The list's own name, which its tag holds ("[USRP-users]"), is in
+	// half its subjects ("USRP Calibration"): it says nothing of the
+	// matter.
+	for _, s := range []string{parent, reply} {
+		for _, tag := range subjectTag.FindAllStringSubmatch(s, -1) {
+			for _, t := range Tokens(strings.NewReplacer("-", " ", "_", " ").Replace(tag[1])) {
+				delete(a, t.Term)
+				delete(b, t.Term)
+			}
+		}
+	}
 	if len(a) == 0 || len(b) == 0 {
 		return false
 	}
@@ -276,6 +287,9 @@ func newSubject(parent, reply string) bool {
 	}
 	return common*3 < min(len(a), len(b))
 }
+
+// subjectTag finds the bracketed tags of a subject ("[USRP-users]").
+var subjectTag = regexp.MustCompile(`\[([^\]]{1,40})\]`)
 
 func subjectWords(s string) map[string]bool {
 	s = CleanSubject(s)

@@ -32,6 +32,15 @@ func TestTopics(t *testing.T) {
 			post("a", "", "ann@x", "B210 overflows", "I get overflows on my B210 at 20 Msps, any idea?", 0),
 			post("b", "a", "bob@x", "Re: [EXTERNAL] B210 overflows", "Use a USB 3 port, and check the cable.", 0),
 		}, []string{"a"}},
+		{"a new subject that shares only the list's name", []*Post{
+			post("a", "", "zhou@x", "[USRP-users] Rx Packet Drop in N321 USRP", "I see dropped packets on my N321 at 100 Msps. What should I check?", 0),
+			post("b", "a", "marcus@x", "Re: [USRP-users] Rx Packet Drop in N321 USRP", "Raise the socket buffers with sysctl.", 0),
+			post("c", "b", "zhou@x", "[USRP-users] USRP Calibration", "How do I calibrate the N321 and the X310 against a power meter?", 1),
+		}, []string{"a", "c"}},
+		{"the same matter under the list's name", []*Post{
+			post("a", "", "ann@x", "[USRP-users] USRP B210 overflows", "I get overflows on my B210 at 20 Msps, any idea?", 0),
+			post("b", "a", "bob@x", "Re: [USRP-users] B210 overflows", "Use a USB 3 port, and check the cable.", 0),
+		}, []string{"a"}},
 		{"a newcomer's own question in a thread quiet for months", []*Post{
 			post("a", "", "ann@x", "Loopback in one flowgraph", "Is a software loopback of TX to RX possible in one flowgraph?", 0),
 			post("b", "a", "bob@x", "Re: Loopback in one flowgraph", "Yes, apply the patch from the pull request and rebuild gr-ettus.", 1),
