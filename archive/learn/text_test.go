@@ -206,7 +206,13 @@ func TestConfirms(t *testing.T) {
 		// What still works is no trouble still there.
 		{"I have finally managed to get GNU Radio working again. No errors, no warnings, old flowgraphs still working.", true, false},
 		{"I have finally managed to get it working. It still runs into the same error at 20 Msps.", false, false},
+		// Not able, not yet, not without help.
+		{"I was not able to get a working SD image the normal way.", false, false},
+		{"Everything seems great except the FPGA builds don't seem to work.", false, false},
+		{"When I installed this image the E310 booted fine. The FPGA builds are another matter. Any ideas are greatly appreciated.", false, false},
+		{"Later we will change to 100e6 when this works.", false, false},
 		// The same trouble others may meet is not the asker's.
+		{"Thanks for the assistance, that worked great. As a heads up, if you are building against zeus you are likely going to hit the same issue I did.", true, true},
 		{"This solution seems to work for my needs. I'll attach a script here in case someone has the same issue in the future.", true, false},
 		{"This solution seems to work for my needs. I still have the same issue on the second channel.", false, false},
 	}

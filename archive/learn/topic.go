@@ -354,7 +354,7 @@ var (
 	// confirms: the asker saying the answer worked or made things clear.
 	confirms = mustPattern(`(?i)\b((managed|able) to get ([a-z0-9]+ ){0,4}(working|running|to work)|(never ?mind|nvm),? (i|we) (got|figured|found|fixed|solved) it|(it|that|everything) (finally )?(built|compiled|booted)|(get|got|work|worked) around (it|this|that|the (problem|issue))|(was|were) able to (fix|solve|resolve)|(could|can) (finally |now )?(fix|solve|resolve)|(working|works|running) again|(is|are) (now )?(working|running) (now|fine|properly|correctly|again)|managed to (fix|solve|resolve|get it)|seems? to be (solved|resolved|fixed|gone)|(solved|resolved|fixed) now|that (did it|did the trick|worked|works|fixed|solved|resolved|helped|helps|answers my question|was it|was the (problem|issue|culprit)|makes sense)|(seemed|seems) to (do|have done) the trick|(actually|ok|okay|anyway),? (i|we) (got|figured|found|fixed|solved) it|(the )?(problem|issue|mistake|error|fault) (was|is),? ((of course|obviously|clearly),? )?(mine|on my (side|end))|my (bad|mistake|fault)\b|(this|it|which|everything|all) (is )?(works?|worked|working)( now| fine| great| perfectly| well)?|works now|working now|now (it )?works|(now|finally) (i can|i am able|i'm able|it is working|it's working)|got it (working|to work|running)|(problem|issue|error|it)('s| is| was| has been| got) (now )?(solved|resolved|fixed|gone|sorted)|^(the )?(problem|issue|error)( now)? (solved|resolved|fixed|gone|sorted)|(solved|fixed|resolved|cleared up|clear up) (it|the|my|this)|(up and|up an) running|seems? to (be )?work(s|ing)?|working (ok|fine|well|great|now)|^success\b|(i|we) (can|could|am able to|are able to) now|(i'm|i am|we are) now able|(is|it's) (now )?clear|makes (more )?sense now|i see now|that explains|(works|worked) (like a charm|perfectly|great|fine|well)|you('re| are| were) right|now i (understand|understood|get it)|i (understand|understood) now|(i|we) (finally |eventually )?(figured|worked) (it|this|that) out|(is|was) (exactly |just |precisely |more or less )?what i (needed|was looking for|wanted)|(was|were) able to successfully|(i|we)( have|'ve)?( finally| eventually)? managed to|(i|we) did (fix|solve|resolve) (it|the|my|this|that)|answers my question|(built|compiles|compiled|installed|ran|runs|booted|boots|streams|connects|connected|detected|recognized|recognised) (fine|ok|okay|successfully|correctly|properly|without (any )?(problems?|issues?|errors?))|no more (errors|overflows|underruns|problems|issues|drops)|(helped|allowed) (me|us) (to )?(find|fix|solve|resolve|figure|understand|track down)|(the|my|our) (correct |real |actual |final |proper )?(solution|fix|workaround|cause|culprit) (was|turned out)|(i|we) (finally |eventually )?(figured|found) out (the|what|why|how|that|where)|found (a|the) (solution|fix|workaround|cause|culprit|root cause|reason)|(i|we) ended up (using|doing|reading|going|writing|building|installing|switching|setting|changing)|(exactly|just) the (info|information|answer|explanation|thing) (i|we) (needed|wanted|was looking for|were looking for))\b`)
 	// unresolved: words that take a confirmation back.
-	unresolved = mustPattern(`(?i)\b(struggl(e|es|ed|ing)|(see|check|test|know|find out|figure out|verify|confirm) (if|whether)|if (it|this|that) (works|helps)|still|no luck|not (yet )?(working|solved|resolved|fixed|work)|(doesn'?t|does not|didn'?t|did not|won'?t|isn'?t|is not) (work|help|fix|solve|seem)|but|however|unfortunately|same (problem|issue|error|result)|(n'?t|not|never|nobody|no one) (yet )?(been able to |managed to )?(find|found|figure|figured))\b`)
+	unresolved = mustPattern(`(?i)\b(struggl(e|es|ed|ing)|(see|check|test|know|find out|figure out|verify|confirm) (if|whether)|(if|when|once|until) (it|this|that|everything) (works|helps|is working|runs)|still|no luck|not (yet )?(working|solved|resolved|fixed|work)|(doesn'?t|does not|don'?t|do not|didn'?t|did not|won'?t|isn'?t|is not) (work|help|fix|solve|seem)|(not|never|n'?t) (been )?able to|unable to|but|however|unfortunately|same (problem|issue|error|result)|(n'?t|not|never|nobody|no one) (yet )?(been able to |managed to )?(find|found|figure|figured))\b`)
 	// thanking: thanks for an answer (not "thanks in advance").
 	// beforeHelp: thanks for help not yet given ("thanks in advance").
 	beforeHelp = mustPattern(`(?i)\b(thanks|thank you|thx)( (so much|a lot))? (in advance|for (any|your) (help|advice|suggestions|input|ideas|time|assistance))\b|\btia\b|` + helpWantedExpr)
@@ -436,7 +436,7 @@ func acknowledgement(sents []string) bool {
 	return false
 }
 
-const helpWantedExpr = `(?i)\b(any|some) (help|advice|suggestions?|ideas?|hints?|input|pointers?)( \w+){0,3} (would|will) be (much |greatly |highly |very |really )?appreciated?\b`
+const helpWantedExpr = `(?i)\b(any|some) (help|advice|suggestions?|ideas?|hints?|input|pointers?)( \w+){0,3} ((would|will) be|are|is) (much |greatly |highly |very |really )?appreciated?\b`
 
 // untried: thanks for something still to be tried.
 var untried = mustPattern(`(?i)\b(for|about) (the|your|both|these|those|all the|all your) (suggestions?|patch(es)?|ideas?|tips?|pointers?|proposals?|recommendations?)\b`)
@@ -475,7 +475,7 @@ func reasks(sents []string, confirms bool) bool {
 func asksAgain(sents []string) bool {
 	for _, s := range sents {
 		q, but := IsQuestionSentence(s), butStart.MatchString(s)
-		if (q || but) && trouble.MatchString(s) || q && but || stillThere(s) || stillStuck.MatchString(s) || handedOn.MatchString(s) || later.MatchString(s) {
+		if (q || but) && trouble.MatchString(s) || q && but || stillThere(s) || stillStuck.MatchString(s) || handedOn.MatchString(s) || later.MatchString(s) || helpWanted.MatchString(s) {
 			return true
 		}
 	}
@@ -512,7 +512,7 @@ var (
 	// notYet: the trouble is still there.
 	notYet = mustPattern(`(?i)\b(still|no luck|not (yet )?(working|solved|resolved|fixed)|(doesn'?t|does not|didn'?t|did not|isn'?t|is not) (work|help|fix|solve)|same (problem|issue|error|result))\b`)
 	// forOthers: a sentence about the others who may meet the trouble.
-	forOthers = mustPattern(`(?i)\b(in case|if|for) (someone|anyone|somebody|anybody|others|other people|other users)\b`)
+	forOthers = mustPattern(`(?i)\b(in case|if|for) (you|someone|anyone|somebody|anybody|others|other people|other users)\b`)
 	// stillLearning: "still" that says nothing of the trouble
 	// ("still figuring out some of the stuff", "still new to this"), or
 	// that what worked still does ("old flowgraphs still working").
