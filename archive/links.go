@@ -158,7 +158,8 @@ var labelled = regexp.MustCompile(`^\s*\*?\s*[A-Za-z][\w ]{0,24}:\s+\S`)
 // "Hit:2", "Ign:3", "Err:4", "E: The repository…"; a log level
 // ("[INFO]", "ERROR:"); a time stamp ("2021-09-21 10:00:01",
 // "[10:00:01]", "[ 12.345678]"); a shell
-// prompt ("$ make", "root@host:/home/lab#") or a command run as root
-// ("sudo add-apt-repository …"); Python's traceback. A mail client's
+// prompt ("$ make", "root@host:/home/lab#"), a command run as root
+// ("sudo add-apt-repository …") or one that fetches ("git clone https://…",
+// "wget https://…": code, whose URL is the command's); Python's traceback. A mail client's
 // bold ("*root@host:~#*") is read through.
-var outputLine = regexp.MustCompile(`^\s*\*?(sudo \S|(Get|Hit|Ign|Err|Fetched):\d+\s|[EWN]: \S|\[?(INFO|ERROR|WARN|WARNING|DEBUG|TRACE|FATAL|NOTICE)\]?[\s:]|\[?\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}|\[\d{1,2}:\d{2}:\d{2}|\[\s*\d+\.\d+\]|[\w.-]+@[\w.-]+:\S*[$#]|[\w.~:/-]*[$#] \S|>>> |Traceback \(|File ")`)
+var outputLine = regexp.MustCompile(`^\s*\*?(sudo \S|(git (clone|remote add|submodule add)|wget|curl|pip3? install|svn (co|checkout)) |(Get|Hit|Ign|Err|Fetched):\d+\s|[EWN]: \S|\[?(INFO|ERROR|WARN|WARNING|DEBUG|TRACE|FATAL|NOTICE)\]?[\s:]|\[?\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}|\[\d{1,2}:\d{2}:\d{2}|\[\s*\d+\.\d+\]|[\w.-]+@[\w.-]+:\S*[$#]|[\w.~:/-]*[$#] \S|>>> |Traceback \(|File ")`)

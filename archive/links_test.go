@@ -62,6 +62,7 @@ func TestSharedLinks(t *testing.T) {
 		{"a home page signing off", "Use a shorter cable.\n\nBob\nhttps://www.bob.example/\n", nil},
 		{"a home page in prose", "The vendor's site https://www.bob.example/ has the datasheets under Support, and the\nforum is helpful too.\n\nMore text.\nMore text.\nMore text.\nMore text.\nMore text.\nMore text.\n", []string{"https://www.bob.example/"}},
 		{"a bracketed link wrapped", "The docs say: 'When calling\n<https://files.example.com/manual/classuhd_1_1device.html#a66d1bf289dd03a03df3\n860f3eee578c0> get_tx_stream() a second time', see also <https://files.example.com/a\nb c>.", []string{"https://files.example.com/manual/classuhd_1_1device.html#a66d1bf289dd03a03df3860f3eee578c0", "https://files.example.com/a"}},
+		{"a command that fetches", "I built it so:\n\ngit clone https://github.com/EttusResearch/uhd\ncd uhd/host && mkdir build\n\nThe manual: https://files.example.org/manual/page_build_guide.html\n", []string{"https://files.example.org/manual/page_build_guide.html"}},
 		{"a picture's name glued on", "See http://ettus.example/USRP-users-X300-td8647.html[Image.jpeg] for the thread.", []string{"http://ettus.example/USRP-users-X300-td8647.html"}},
 	} {
 		if got := Links(tt.body); !slices.Equal(got, tt.want) {
