@@ -27,13 +27,13 @@ func Links(body string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for i, l := range lines {
-		if !strings.Contains(l, "://") || pastedOutput(lines, i) || contactLine.MatchString(l) {
+		if !strings.Contains(l, "://") || pastedOutput(lines, i) || mayContact(l) && contactLine.MatchString(l) {
 			continue
 		}
 		// A signature's icons: "[unnamed]<https://www.linkedin.com/…>".
 		l = iconLink.ReplaceAllString(l, "")
 		for _, u := range mailmsg.URLs(l) {
-			if len(u) > 2000 || seen[u] || footerURL.MatchString(u) || clientURL.MatchString(u) || socialProfile.MatchString(u) {
+			if len(u) > 2000 || seen[u] || notShared(u) {
 				continue
 			}
 			if homePage.MatchString(u) && i >= len(lines)-6 && len(strings.Fields(l)) <= 6 {
@@ -46,6 +46,30 @@ func Links(body string) []string {
 	return out
 }
 
+// notShared tells the links of a list manager, a mail client or a social
+// network's profile page (footerURL, clientURL, socialProfile). The
+// patterns are asked only of a URL holding one of the words they need.
+func notShared(u string) bool {
+	lower := strings.ToLower(u)
+	has := func(words ...string) bool {
+		for _, w := range words {
+			if strings.Contains(lower, w) {
+				return true
+			}
+		}
+		return false
+	}
+	return has("/mailman", "/postorius/", "/empathy/", "/hyperkitty/", "/unsubscribe", "/confirm/") && footerURL.MatchString(u) ||
+		has("outlook.com/", "/owa/", "aka.ms/", "go.microsoft.com/") && clientURL.MatchString(u) ||
+		has("linkedin.com/", "twitter.com/", "facebook.com/", "instagram.com/") && socialProfile.MatchString(u)
+}
+
+// mayContact tells the lines contactLine may match: a short "Label:
+// value" or one with a "|" between parts.
+func mayContact(l string) bool {
+	return strings.Contains(l, "|") || len(strings.Fields(l)) <= 4
+}
+
 // ownLines are the lines of a post's text up to an Outlook rule (below
 // it, the original the reply pastes: Outlook does not quote it with "> ")
 // or an employer's disclaimer, without the blank lines at the end.
@@ -54,7 +78,7 @@ func ownLines(text string) []string {
 	for i, l := range lines {
 		// Only a line with a run of dashes or underscores can be the
 		// rule: the pattern is not tried on every line of every post.
-		if (strings.Contains(l, "-----") || strings.Contains(l, "____________________")) && outlookRule.MatchString(l) || disclaimer.MatchString(l) {
+		if (strings.Contains(l, "-----") || strings.Contains(l, "____________________")) && outlookRule.MatchString(l) || mayDisclaim(l) && disclaimer.MatchString(l) {
 			lines = lines[:i]
 			break
 		}
@@ -103,6 +127,12 @@ var outlookRule = regexp.MustCompile(`^\s*(_{20,}|-{5,} ?Original Message ?-{5,}
 // server or a signature adds ("DISCLAIMER: Any attached Code is
 // provided As Is…", "CONFIDENTIALITY NOTICE: This e-mail…").
 var disclaimer = regexp.MustCompile(`^\s*\*?(DISCLAIMER|CONFIDENTIALITY( NOTICE)?|LEGAL NOTICE|PRIVILEGED AND CONFIDENTIAL)\b|^\s*This (e-?mail|message|communication)( and any (files|attachments)[^,.]*)? (is|are|may contain|contains) (confidential|intended|privileged)`)
+
+// mayDisclaim tells the lines disclaimer may match, by the words it
+// needs (all of its own case): the pattern is not tried on the others.
+func mayDisclaim(l string) bool {
+	return strings.Contains(l, "This ") || strings.Contains(l, "DISCLAIMER") || strings.Contains(l, "CONFIDENTIAL") || strings.Contains(l, "LEGAL NOTICE")
+}
 
 // contactLine is a signature's line that says how to reach its author
 // ("Web: https://ettus.com/", "LinkedIn: https://…", "M: +91 … | W:

@@ -366,6 +366,21 @@ type analysis struct {
 	p              *Period
 	o              Options
 	df             *learn.DocFreq
+	links          map[*learn.Post][]string // a post's shared links (see linksOf)
+}
+
+// linksOf are the links q's own text shares (archive.Links), found once:
+// the resources and the habitual links both ask.
+func (a *analysis) linksOf(q *learn.Post) []string {
+	ls, ok := a.links[q]
+	if !ok {
+		if a.links == nil {
+			a.links = map[*learn.Post][]string{}
+		}
+		ls = archive.Links(q.Body)
+		a.links[q] = ls
+	}
+	return ls
 }
 
 // newAnalysis reads the period's posts, oldest first whatever order the
@@ -646,7 +661,7 @@ func (a *analysis) resources() ([]Resource, int) {
 		}
 		subj := learn.CleanSubject(a.Threads[q.ThreadID].Root.Subject)
 		ref := Resource{By: q.Author(), Date: q.Date, Subject: subj, ThreadURL: a.threadURL(q.ThreadID), PostURL: a.postURL(q.MessageID)}
-		for _, u := range archive.Links(q.Body) {
+		for _, u := range a.linksOf(q) {
 			key := "link " + strings.TrimRight(u, "/")
 			if seen[key] || habitual[q.Who()+" "+key] || (a.o.BaseURL != "" && strings.HasPrefix(u, a.o.BaseURL)) {
 				continue
@@ -680,7 +695,7 @@ func (a *analysis) habitualLinks() map[string]bool {
 	for _, q := range a.p.Posts {
 		// A link counts once a post, in the form resources compares.
 		keys := make([]string, 0, 4)
-		for _, u := range archive.Links(q.Body) {
+		for _, u := range a.linksOf(q) {
 			keys = append(keys, q.Who()+" link "+strings.TrimRight(u, "/"))
 		}
 		for _, k := range slices.Compact(slices.Sorted(slices.Values(keys))) {
