@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"praxis/listserv/mailmsg"
 	"slices"
 	"strings"
 	"testing"
@@ -69,4 +70,31 @@ func TestSharedLinks(t *testing.T) {
 			t.Errorf("%s: Links = %q, want %q", tt.name, got, tt.want)
 		}
 	}
+}
+
+// FuzzLinks: whatever a post's text holds, Links gives each http(s) URL
+// at most once, whole (as IsHTTP reads it), and of bounded length.
+func FuzzLinks(f *testing.F) {
+	for _, s := range []string{
+		"See https://files.example.com/manual/page_install.html\n",
+		"<https://a.example/x\ny> and <https://a.example/\n",
+		"Get:1 http://archive.example/ubuntu focal\n* More info: https://b.example/x\n",
+		"Web: https://c.example/\nDISCLAIMER: https://d.example/\n",
+		"https://e.example/Datasheet.pdfOn Mon wrote:\n[unnamed]<https://twitter.com/x>",
+		"______________________\nFrom: x\nhttps://f.example/\n",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		seen := map[string]bool{}
+		for _, u := range Links(body) {
+			if seen[u] {
+				t.Errorf("%q twice", u)
+			}
+			seen[u] = true
+			if !mailmsg.IsHTTP(u) || len(u) > 2000 {
+				t.Errorf("%q is no URL to list", u)
+			}
+		}
+	})
 }
