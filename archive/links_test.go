@@ -1,10 +1,11 @@
 package archive
 
 import (
-	"praxis/listserv/mailmsg"
 	"slices"
 	"strings"
 	"testing"
+
+	"praxis/listserv/mailmsg"
 )
 
 func TestLinks(t *testing.T) {
