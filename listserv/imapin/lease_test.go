@@ -110,6 +110,9 @@ func TestIngestLeaseTakeover(t *testing.T) {
 		fa.dc.Append("INBOX", mail(i, ""))
 	}
 	onceEach(t, fb.waitSpooled(40), 40)
+	// The posts are spooled inside b's pass, whose Passed comes at its
+	// end: on a busy machine the count can be read before it.
+	rb.waitPasses(t, 1)
 	log.handedOver(t, "node-a", "node-b")
 }
 
