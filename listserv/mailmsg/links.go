@@ -73,9 +73,10 @@ func URLs(text string) []string {
 // "…/page[image: logo.png]") is what a mail client writes for a picture
 // beside the link when it turns HTML into text: not the URL's.
 //
-// So is a word glued to a file name's extension ("…/Datasheet-5.pdfOn"):
-// the text that came after the link in the HTML ("On Mon, … wrote:")
-// when a client joins them without a space.
+// Nor are a footnote's mark ("…/td10183.html[1]"), Markdown's "](…)"
+// after a link written as "[url](url)", or a word glued to a file name's
+// extension ("…/Datasheet-5.pdfOn": the "On Mon, … wrote:" that came
+// after the link in the HTML, joined by a client without a space).
 func TrimURL(u string) string {
 	if strings.HasSuffix(u, "]") {
 		if i := strings.LastIndexByte(u, '['); i > 0 && glued.MatchString(u[i+1:len(u)-1]) {
@@ -84,6 +85,16 @@ func TrimURL(u string) string {
 	}
 	if m := gluedWord.FindStringSubmatchIndex(u); m != nil && !strings.ContainsAny(u, "?#") {
 		u = u[:m[2]]
+	}
+	// Markdown's "[https://x.org/a](https://x.org/a)", which web forms
+	// and Mailman 3's archive send as text: the link ends at "](".
+	if i := strings.Index(u, "]("); i > 0 {
+		u = u[:i]
+	}
+	// A footnote's mark glued to the link ("…/td10183.html[1]"), as a
+	// client writes the links of HTML it turns into text.
+	if m := footnote.FindStringIndex(u); m != nil {
+		u = u[:m[0]]
 	}
 	for len(u) > 0 {
 		last := u[len(u)-1]
@@ -111,6 +122,9 @@ func TrimURL(u string) string {
 
 // glued: what a mail client puts in brackets for a picture.
 var glued = regexp.MustCompile(`(?i)^(image|cid:|[^\]]*\.(jpe?g|png|gif|bmp|svg|webp))`)
+
+// footnote: a footnote's mark at the end of a URL ("[1]").
+var footnote = regexp.MustCompile(`\[\d{1,3}\]$`)
 
 // gluedWord: a capitalised word right after a file name's extension (its
 // first group is where the word starts).
