@@ -49,8 +49,9 @@ func (x *Indexer) OnIndexed(f func(ctx context.Context, changes []store.IndexCha
 type IndexStore interface {
 	IndexChanges(ctx context.Context, after store.IndexPos, limit int) ([]store.IndexChange, error)
 	IndexLogID(ctx context.Context) (string, error)
-	// PutLinks records the links the indexer found in the posts' text.
-	PutLinks(ctx context.Context, links []store.Link) error
+	// PutLinks records the links the indexer found in the posts' text,
+	// in place of those recorded for them before.
+	PutLinks(ctx context.Context, posts []int64, links []store.Link) error
 	// ListenIndexLog wakes the indexer when another node changes the log
 	// (PostgreSQL); Run runs it.
 	ListenIndexLog(ctx context.Context, log *slog.Logger, wake func()) error
@@ -247,12 +248,16 @@ func apply(ctx context.Context, st IndexStore, idx *index.Index, logID string, c
 	}
 	docs := Docs(put)
 	var links []store.Link
+	ids := make([]int64, len(put))
 	for i, p := range put {
+		ids[i] = p.ID
 		for _, u := range Links(docs[i].Body) {
 			links = append(links, store.Link{ArchiveID: p.ID, ListID: p.ListID, URL: u, Date: p.Date})
 		}
 	}
-	if err := st.PutLinks(ctx, links); err != nil {
+	// A post indexed again (a reindex, a post edited) keeps only the
+	// links today's rules find in it.
+	if err := st.PutLinks(ctx, ids, links); err != nil {
 		return err
 	}
 	// The position is recorded with the log it is a position in.

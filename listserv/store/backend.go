@@ -114,7 +114,7 @@ type ArchiveWriter interface {
 	IndexChanges(ctx context.Context, after IndexPos, limit int) ([]IndexChange, error)
 	IndexBacklog(ctx context.Context, after IndexPos) (n int64, oldest time.Time, err error)
 	IndexLogID(ctx context.Context) (string, error)
-	PutLinks(ctx context.Context, links []Link) error
+	PutLinks(ctx context.Context, posts []int64, links []Link) error
 	PutPostFeatures(ctx context.Context, feats map[int64]*PostFeatures) error
 	PutRelated(ctx context.Context, listID int64, threadID string, rs []RelatedThread) (bool, error)
 	PutAnswers(ctx context.Context, listID, upto int64, put []*Answer, gone []string) error

@@ -146,14 +146,19 @@ func (s *archiveTable) Reindex(ctx context.Context, listID int64) error {
 	return nil
 }
 
-// PutLinks records the links posts shared, found by the indexer as it
-// reads their text. Every node's indexer finds the same ones: the rows
-// are written once, in key order, so that two nodes writing the same
-// ones at once never wait for each other in a cycle.
-func (s *archiveTable) PutLinks(ctx context.Context, links []Link) error {
-	if len(links) == 0 {
+// PutLinks records links, the links the posts shared as the indexer
+// found them in their text, in place of whatever was recorded for those
+// posts before (the rules that find links change; a post indexed again
+// keeps only what they find now). Every node's indexer
+// finds the same ones: the rows are removed and written in key order, so
+// that two nodes writing the same ones at once never wait for each other
+// in a cycle.
+func (s *archiveTable) PutLinks(ctx context.Context, posts []int64, links []Link) error {
+	if len(posts) == 0 && len(links) == 0 {
 		return nil
 	}
+	posts = slices.Sorted(slices.Values(posts))
+	posts = slices.Compact(posts)
 	links = slices.Clone(links)
 	slices.SortFunc(links, func(a, b Link) int {
 		return cmp.Or(cmp.Compare(a.ArchiveID, b.ArchiveID), cmp.Compare(a.URL, b.URL))
@@ -164,6 +169,17 @@ func (s *archiveTable) PutLinks(ctx context.Context, links []Link) error {
 		return fmt.Errorf("store: links: %w", err)
 	}
 	defer release()
+	for len(posts) > 0 {
+		n := min(len(posts), 500)
+		args := make([]any, n)
+		for i, id := range posts[:n] {
+			args[i] = id
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM archive_links WHERE archive_id IN (?`+strings.Repeat(", ?", n-1)+`)`, args...); err != nil {
+			return fmt.Errorf("store: links: %w", err)
+		}
+		posts = posts[n:]
+	}
 	if err := s.putLinks(ctx, tx, links); err != nil {
 		return err
 	}

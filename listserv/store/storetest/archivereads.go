@@ -134,8 +134,10 @@ func archiveReads(t *testing.T, s store.Backend) {
 	// A link, found by the indexer; a file, from the post.
 	// Every node's indexer finds it: the second time is nothing new.
 	link := []store.Link{{ArchiveID: r1.ID, ListID: l.ID, URL: "https://Example.org/Guide", Date: r1.Date}}
-	must(t, s.PutLinks(ctx, link))
-	must(t, s.PutLinks(ctx, append(link, link...)))
+	// A post read again by other rules keeps only what they find.
+	must(t, s.PutLinks(ctx, []int64{r1.ID}, []store.Link{{ArchiveID: r1.ID, ListID: l.ID, URL: "https://example.org/stale-log-line", Date: r1.Date}}))
+	must(t, s.PutLinks(ctx, []int64{r1.ID}, link))
+	must(t, s.PutLinks(ctx, []int64{r1.ID, r1.ID}, append(link, link...)))
 	res, err := s.ArchiveResources(ctx, l.ID, "", 0, 10)
 	must(t, err)
 	if len(res) != 2 || res[0].Kind != "link" || res[0].ArchiveID != r1.ID || res[1].Kind != "file" || res[1].Value != "Notes.PDF" || res[1].FromName != "Alice" {

@@ -30,7 +30,7 @@ func resourcesCountedOnce(t *testing.T, s store.Backend) {
 		for _, u := range urls {
 			links = append(links, store.Link{ArchiveID: p.ID, ListID: l.ID, URL: u, Date: p.Date})
 		}
-		must(t, s.PutLinks(ctx, links))
+		must(t, s.PutLinks(ctx, []int64{p.ID}, links))
 		return p
 	}
 	const shared, sig, footer = "https://example.com/guide", "https://marcus.example/", "http://lists.example.org/mailman/listinfo/res"
