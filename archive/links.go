@@ -16,18 +16,19 @@ import (
 // mailing-list footer's and a list manager's (footerURL), a mail client's
 // (clientURL), those of an original an Outlook reply pastes below its
 // rule, those from an employer's disclaimer on, links a program printed
-// in output pasted into the post (pastedOutput), a signature's contact
-// lines, icons and social-network profiles, and a bare home page on one
-// of the last lines (a signature's).
+// in output pasted into the post (pastedOutput), icons and
+// social-network profiles, and in a signature (see signatureFrom) its
+// contact lines and a bare home page.
 func Links(body string) []string {
 	if !strings.Contains(body, "://") {
 		return nil // no URL (most posts): the footer need not be looked for
 	}
 	lines := ownLines(render.CutFooter(body))
+	sig := signatureFrom(lines)
 	var out []string
 	seen := map[string]bool{}
 	for i, l := range lines {
-		if !strings.Contains(l, "://") || pastedOutput(lines, i) || mayContact(l) && contactLine.MatchString(l) {
+		if !strings.Contains(l, "://") || pastedOutput(lines, i) || i > sig && mayContact(l) && contactLine.MatchString(l) {
 			continue
 		}
 		// A signature's icons: "[unnamed]<https://www.linkedin.com/…>".
@@ -36,7 +37,7 @@ func Links(body string) []string {
 			if len(u) > 2000 || seen[u] || notShared(u) {
 				continue
 			}
-			if homePage.MatchString(u) && i >= len(lines)-6 && len(strings.Fields(l)) <= 6 {
+			if i > sig && homePage.MatchString(u) && len(strings.Fields(l)) <= 6 {
 				continue
 			}
 			seen[u] = true
@@ -45,6 +46,32 @@ func Links(body string) []string {
 	}
 	return out
 }
+
+// signatureFrom is the line where a post's signature starts, len(lines)
+// when it has none: the first of its last dozen lines, but its first,
+// that opens one: "--", a sign-off ("Best regards,", "Cheers, Ann") or a
+// name standing alone ("Koyel", "Dr Mike Dickens"). A link above it is
+// the post's, whatever it looks like ("Alekh's blog:
+// https://grdpd.wordpress.com/" before "Best regards").
+func signatureFrom(lines []string) int {
+	from := len(lines)
+	for i := len(lines) - 1; i > 0 && i >= len(lines)-12; i-- {
+		l := strings.TrimSpace(lines[i])
+		if l == "--" || l == "---" || len(l) <= 40 && (signOff.MatchString(l) || nameLine.MatchString(l) && !greeting.MatchString(l)) {
+			from = i
+		}
+	}
+	return from
+}
+
+var (
+	// signOff: a sign-off, perhaps with a name after it.
+	signOff = regexp.MustCompile(`(?i)^(best( regards| wishes)?|(kind|warm|best|many) regards|regards|cheers|thanks( again| a lot)?|thank you|many thanks|sincerely( yours)?|yours|br|greetings|ciao|saludos|cordialement|gruß|grüße|mit freundlichen grüßen)\b[\s,.!]*([\p{L}.'-]+( [\p{L}.'-]+){0,2})?[\s,.!]*$`)
+	// nameLine: a name alone on its line: up to four capitalised words.
+	nameLine = regexp.MustCompile(`^\p{Lu}[\p{L}.'-]*( \p{Lu}[\p{L}.'-]*){0,3},?$`)
+	// greeting: a line that opens a letter, not one that signs it.
+	greeting = regexp.MustCompile(`(?i)^(hi|hello|hey|dear|good (morning|afternoon|evening))\b`)
+)
 
 // notShared tells the links of a list manager, a mail client or a social
 // network's profile page (footerURL, clientURL, socialProfile). The
@@ -78,7 +105,7 @@ func ownLines(text string) []string {
 	for i, l := range lines {
 		// Only a line with a run of dashes or underscores can be the
 		// rule: the pattern is not tried on every line of every post.
-		if (strings.Contains(l, "-----") || strings.Contains(l, "____________________")) && outlookRule.MatchString(l) || mayDisclaim(l) && disclaimer.MatchString(l) {
+		if (strings.Contains(l, "-----") || strings.Contains(l, "____________________")) && outlookRule.MatchString(l) && (strings.HasPrefix(l, outlookUnderscores) || headerNext(lines, i)) || mayDisclaim(l) && disclaimer.MatchString(l) {
 			lines = lines[:i]
 			break
 		}
@@ -88,6 +115,17 @@ func ownLines(text string) []string {
 	}
 	unwrap(lines)
 	return lines
+}
+
+// headerNext tells whether the first line with words after the i-th is
+// the header of a pasted original (originalHeader).
+func headerNext(lines []string, i int) bool {
+	for _, l := range lines[i+1:] {
+		if strings.TrimSpace(l) != "" {
+			return originalHeader.MatchString(l)
+		}
+	}
+	return false
 }
 
 // unwrap puts back together a URL in angle brackets that a mail client
@@ -120,8 +158,20 @@ var footerURL = regexp.MustCompile(`(?i)/mailman/(listinfo|options|private)|/mai
 var clientURL = regexp.MustCompile(`(?i)res\.outlook\.com/|/owa/prem/|aka\.ms/|//go\.microsoft\.com/fwlink`)
 
 // outlookRule is the line Outlook puts above the original it pastes
-// below a reply (no "> " quoting, so learn's own-text reader keeps it).
-var outlookRule = regexp.MustCompile(`^\s*(_{20,}|-{5,} ?Original Message ?-{5,})\s*$`)
+// below a reply (no "> " quoting, so learn's own-text reader keeps it),
+// at the start of its line: an indented one is a program's box
+// (uhd_usrp_probe draws its tree in them). The original's header comes
+// next (originalHeader), unless the reader of own text took it out: the
+// rule is then known by its length (outlookUnderscores).
+var outlookRule = regexp.MustCompile(`^(_{20,}|-{5,} ?Original Message ?-{5,})\s*$`)
+
+// outlookUnderscores is Outlook's rule of underscores.
+const outlookUnderscores = "________________________________"
+
+// originalHeader is the first line of the header Outlook writes above
+// the original it pastes ("From: Ann <ann@…>", "*From:* …", "De : …",
+// "Von: …", "发件人: …").
+var originalHeader = regexp.MustCompile(`(?i)^\s*\*?(from|sent|de|von|da|van|från|fra|od|от|发件人|gesendet|envoyé|enviado)\s*:`)
 
 // disclaimer is the first line of the legal text an employer's mail
 // server or a signature adds ("DISCLAIMER: Any attached Code is
@@ -137,7 +187,7 @@ func mayDisclaim(l string) bool {
 // contactLine is a signature's line that says how to reach its author
 // ("Web: https://ettus.com/", "LinkedIn: https://…", "M: +91 … | W:
 // www.vehere.com").
-var contactLine = regexp.MustCompile(`(?i)^\s*(web|website|homepage|home page|www|url|e-?mail|phone|tel|mobile|linkedin|twitter|github|skype)\s*:\s*\S+\s*$|(^|\|)\s*(w|web|website|www)\s*:\s*\S+\s*(\||$)`)
+var contactLine = regexp.MustCompile(`(?i)^\s*(web|website|homepage|home page|www|e-?mail|phone|tel|mobile|linkedin|twitter|skype)\s*:\s*\S+\s*$|(^|\|)\s*(w|web|website|www)\s*:\s*\S+\s*(\||$)`)
 
 // iconLink is a picture that links somewhere, as a mail client writes it
 // in text: a signature's social icons ("[unnamed]<https://twitter.com/…>").

@@ -17,7 +17,7 @@ func TestLinks(t *testing.T) {
 		{"punctuation", "Docs (https://example.org/a_(b)) and http://example.com/x, then https://example.net/y.", []string{"https://example.org/a_(b)", "http://example.com/x", "https://example.net/y"}},
 		{"bracketed", "<https://example.org/z> twice https://example.org/z", []string{"https://example.org/z"}},
 		{"footer", "my link https://a.example/1\n_______________________________________________\nUSRP-users mailing list\nhttp://lists.ettus.com/mailman/listinfo/usrp-users", []string{"https://a.example/1"}},
-		{"a short rule alone", "__________\nhttps://b.example/2", []string{"https://b.example/2"}},
+		{"underscores alone", "__________________________\nhttps://b.example/2", []string{"https://b.example/2"}},
 		{"none", "no links here, just http:// and www.example.org", nil},
 	}
 	for _, tt := range tests {
@@ -65,6 +65,12 @@ func TestSharedLinks(t *testing.T) {
 		{"a home page in prose", "The vendor's site https://www.bob.example/ has the datasheets under Support, and the\nforum is helpful too.\n\nMore text.\nMore text.\nMore text.\nMore text.\nMore text.\nMore text.\n", []string{"https://www.bob.example/"}},
 		{"a bracketed link wrapped", "The docs say: 'When calling\n<https://files.example.com/manual/classuhd_1_1device.html#a66d1bf289dd03a03df3\n860f3eee578c0> get_tx_stream() a second time', see also <https://files.example.com/a\nb c>.", []string{"https://files.example.com/manual/classuhd_1_1device.html#a66d1bf289dd03a03df3860f3eee578c0", "https://files.example.com/a"}},
 		{"a command that fetches", "I built it so:\n\ngit clone https://github.com/EttusResearch/uhd\ncd uhd/host && mkdir build\n\nThe manual: https://files.example.org/manual/page_build_guide.html\n", []string{"https://files.example.org/manual/page_build_guide.html"}},
+		{"Outlook's rule with the original's header taken out", "Thanks much!\n\nJeff\n\n" + strings.Repeat("_", 32) + "\nHi Jeff,\n\nRFNoC 4: https://www.youtube.example/watch?v=M9\n", nil},
+		{"a program's box is no Outlook rule", "uhd_usrp_probe says:\n  " + strings.Repeat("_", 50) + "\n /\n|  Device: B-Series Device\n\nHere is a photo: https://i.imgur.example/x.png", []string{"https://i.imgur.example/x.png"}},
+		{"a home page shared before the sign-off", "Alekh's blog:\n\nhttps://grdpd.example/\n\nBest regards,\nAlekh", []string{"https://grdpd.example/"}},
+		{"a home page in a one-line post", "Have a look at https://pysdr.example/", []string{"https://pysdr.example/"}},
+		{"a labelled link mid-post", "Hi Ann,\n\nURL: https://github.com/EttusResearch/uhd/pull/123\n\nThat fixes it.\n\nRob", []string{"https://github.com/EttusResearch/uhd/pull/123"}},
+		{"a signature's home page after a sign-off", "Use the B210.\n\nCheers, Bob\nhttps://www.bob.example/\nWeb: https://lab.bob.example/\n", nil},
 		{"a picture's name glued on", "See http://ettus.example/USRP-users-X300-td8647.html[Image.jpeg] for the thread.", []string{"http://ettus.example/USRP-users-X300-td8647.html"}},
 	} {
 		if got := Links(tt.body); !slices.Equal(got, tt.want) {
