@@ -50,10 +50,12 @@ func (p *passLog) as(node string, lease time.Duration) func(*imapin.Config) {
 		c.Node, c.Lease = node, lease
 		counted := c.Passed
 		c.Passed = func() {
-			counted()
+			// Logged before it is counted: a test that waits for the
+			// count then finds the pass in the log.
 			p.mu.Lock()
 			p.nodes = append(p.nodes, node)
 			p.mu.Unlock()
+			counted()
 		}
 	}
 }
