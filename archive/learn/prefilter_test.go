@@ -23,7 +23,7 @@ func TestPatternAgreesWithRegexp(t *testing.T) {
 	pats := map[string]*Pattern{"stuck": stuck, "asking": asking, "confirms": confirms, "unresolved": unresolved, "trouble": trouble,
 		"notYet": notYet, "later": later, "thanking": thanking, "beforeHelp": beforeHelp, "announcement": announcement,
 		"sameProblem": sameProblem, "stillStuck": stillStuck, "untried": untried, "helpWanted": helpWanted, "stillLearning": stillLearning, "handedOn": handedOn, "suggests": suggests, "alsoMe": alsoMe, "selfSolved": selfSolved,
-		"urlInText": urlInText, "emailInText": emailInText, "takeBack": takeBack, "condition": condition, "forOthers": forOthers}
+		"urlInText": urlInText, "emailInText": emailInText, "takeBack": takeBack, "condition": condition, "forOthers": forOthers, "narrates": narrates, "hedged": hedged, "stillWorks": stillWorks, "othersSame": othersSame}
 	for name, p := range pats {
 		if p.needs == nil {
 			t.Errorf("%s: no words worked out: the pattern would be no faster", name)

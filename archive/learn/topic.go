@@ -352,9 +352,9 @@ var (
 
 var (
 	// confirms: the asker saying the answer worked or made things clear.
-	confirms = mustPattern(`(?i)\b((managed|able) to get ([a-z0-9]+ ){0,4}(working|running|to work)|(never ?mind|nvm),? (i|we) (got|figured|found|fixed|solved) it|(it|that|everything) (finally )?(built|compiled|booted)|(get|got|work|worked) around (it|this|that|the (problem|issue))|(was|were) able to (fix|solve|resolve)|(could|can) (finally |now )?(fix|solve|resolve)|(working|works|running) again|(is|are) (now )?(working|running) (now|fine|properly|correctly|again)|managed to (fix|solve|resolve|get it)|seems? to be (solved|resolved|fixed|gone)|(solved|resolved|fixed) now|that (did it|did the trick|worked|works|fixed|solved|resolved|helped|helps|answers my question|was it|was the (problem|issue|culprit)|makes sense)|(seemed|seems) to (do|have done) the trick|(actually|ok|okay|anyway),? (i|we) (got|figured|found|fixed|solved) it|(the )?(problem|issue|mistake|error|fault) (was|is),? ((of course|obviously|clearly),? )?(mine|on my (side|end))|my (bad|mistake|fault)\b|(this|it|which|everything|all) (is )?(works?|worked|working)( now| fine| great| perfectly| well)?|works now|working now|now (it )?works|(now|finally) (i can|i am able|i'm able|it is working|it's working)|got it (working|to work|running)|(problem|issue|error|it)('s| is| was| has been| got) (now )?(solved|resolved|fixed|gone|sorted)|^(the )?(problem|issue|error)( now)? (solved|resolved|fixed|gone|sorted)|(solved|fixed|resolved|cleared up|clear up) (it|the|my|this)|(up and|up an) running|seems? to (be )?work(s|ing)?|working (ok|fine|well|great|now)|^success\b|(i|we) (can|could|am able to|are able to) now|(i'm|i am|we are) now able|(is|it's) (now )?clear|makes (more )?sense now|i see now|that explains|(works|worked) (like a charm|perfectly|great|fine|well)|you('re| are| were) right|now i (understand|understood|get it)|i (understand|understood) now|(i|we) (finally |eventually )?(figured|worked) (it|this|that) out|(is|was) (exactly |just |precisely |more or less )?what i (needed|was looking for|wanted)|(was|were) able to successfully|(i|we)( have|'ve)?( finally| eventually)? managed to|(i|we) did (fix|solve|resolve) (it|the|my|this|that)|answers my question|(built|compiles|compiled|installed|ran|runs|booted|boots|streams|connects|connected|detected|recognized|recognised) (fine|ok|okay|successfully|correctly|properly|without (any )?(problems?|issues?|errors?))|no more (errors|overflows|underruns|problems|issues|drops)|(helped|allowed) (me|us) (to )?(find|fix|solve|resolve|figure|understand|track down)|(the|my|our) (correct |real |actual |final |proper )?(solution|fix|workaround|cause|culprit) (was|turned out)|(i|we) (finally |eventually )?(figured|found) out (the|what|why|how|that|where)|found (a|the) (solution|fix|workaround|cause|culprit|root cause|reason)|(i|we) ended up (using|doing|reading|going|writing|building|installing|switching|setting|changing)|(exactly|just) the (info|information|answer|explanation|thing) (i|we) (needed|wanted|was looking for|were looking for))\b`)
+	confirms = mustPattern(`(?i)\b((managed|able) to get ([a-z0-9]+ ){0,4}(working|running|to work)|(never ?mind|nvm),? (i|we) (got|figured|found|fixed|solved) it|(it|that|everything) (finally )?(built|compiled|booted)|(get|got|work|worked) around (it|this|that|the (problem|issue))|(was|were) able to (fix|solve|resolve)|(could|can) (finally |now )?(fix|solve|resolve)|(working|works|running) again|(is|are) (now )?(working|running) (now|fine|properly|correctly|again)|managed to (fix|solve|resolve|get it)|seems? to be (solved|resolved|fixed|gone)|(solved|resolved|fixed) now|that (did it|did the trick|worked|works|fixed|solved|resolved|helped|helps|answers my question|was it|was the (problem|issue|culprit)|makes sense)|(seemed|seems) to (do|have done) the trick|(actually|ok|okay|anyway),? (i|we) (got|figured|found|fixed|solved) it|(the )?(problem|issue|mistake|error|fault) (was|is),? ((of course|obviously|clearly),? )?(mine|on my (side|end))|my (bad|mistake|fault)\b|(this|it|which|everything|all) (is )?(works?|worked|working)( now| fine| great| perfectly| well)?|works now|working now|now (it )?works|(now|finally) (i can|i am able|i'm able|it is working|it's working)|got it (working|to work|running)|(problem|issue|error|it)('s| is| was| has been| got) (now )?(solved|resolved|fixed|gone|sorted)|^(the )?(problem|issue|error)( now)? (solved|resolved|fixed|gone|sorted)|(solved|fixed|resolved|cleared up|clear up) (it|the|my|this)|(up and|up an) running|seems? to (be )?work(s|ing)?|working (ok|fine|well|great|now)|^success\b|(i|we) (can|could|am able to|are able to) now|(i'm|i am|we are) now able|(is|it's) (now )?clear|makes (more )?sense now|i see now|that explains|(works|worked) (like a charm|perfectly|great|fine|well)|you('re| are| were) right|now i (understand|understood|get it)|i (understand|understood) now|(i|we) (finally |eventually )?(figured|worked) (it|this|that) out|(is|was) (exactly |just |precisely |more or less )?what i (needed|was looking for|wanted)|(was|were) able to successfully|(i|we)( have|'ve)?( finally| eventually)? managed to|(i|we) did (fix|solve|resolve) (it|the|my|this|that)|answers my question|(built|compiles|compiled|installed|ran|runs|booted|boots|streams|connects|connected|detected|recognized|recognised) (fine|ok|okay|successfully|correctly|properly|without (any )?(problems?|issues?|errors?))|no more (errors|overflows|underruns|problems|issues|drops))\b`)
 	// unresolved: words that take a confirmation back.
-	unresolved = mustPattern(`(?i)\b(struggl(e|es|ed|ing)|(see|check|test|know|find out|figure out|verify|confirm) (if|whether)|(if|when|once|until) (it|this|that|everything) (works|helps|is working|runs)|still|no luck|not (yet )?(working|solved|resolved|fixed|work)|(doesn'?t|does not|don'?t|do not|didn'?t|did not|won'?t|isn'?t|is not) (work|help|fix|solve|seem)|(not|never|n'?t) (been )?able to|unable to|but|however|unfortunately|same (problem|issue|error|result)|(n'?t|not|never|nobody|no one) (yet )?(been able to |managed to )?(find|found|figure|figured))\b`)
+	unresolved = mustPattern(`(?i)\b(struggl(e|es|ed|ing)|(see|check|test|know|find out|figure out|verify|confirm) (if|whether)|(if|when|once|until) (it|this|that|everything) (works|helps|is working|runs)|still|no luck|not (yet )?(working|solved|resolved|fixed|work)|(doesn'?t|does not|don'?t|do not|didn'?t|did not|won'?t|isn'?t|is not) (work|help|fix|solve|seem)|(\w+n't|not|never) (been )?able to|unable to|but|however|unfortunately|same (problem|issue|error|result)|(\w+n't|not|never|nobody|no one)( has| have| had)? (yet )?(been able to |managed to )?(find|found|figure|figured)|(\w+n't|not) (exactly|quite|really|what))\b`)
 	// thanking: thanks for an answer (not "thanks in advance").
 	// beforeHelp: thanks for help not yet given ("thanks in advance").
 	beforeHelp = mustPattern(`(?i)\b(thanks|thank you|thx)( (so much|a lot))? (in advance|for (any|your) (help|advice|suggestions|input|ideas|time|assistance))\b|\btia\b|` + helpWantedExpr)
@@ -388,8 +388,21 @@ func Confirms(sentence string) bool {
 }
 
 func confirmsAlone(s string) bool {
-	return confirms.MatchString(s) && !unresolved.MatchString(s) && !later.MatchString(s) && !condition.MatchString(s)
+	return (confirms.MatchString(s) || narrates.MatchString(s) && !trouble.MatchString(s) && !hedged.MatchString(s)) &&
+		!unresolved.MatchString(s) && !later.MatchString(s) && !condition.MatchString(s)
 }
+
+var (
+	// narrates: the asker telling what the fix was ("I figured out the
+	// issue", "it helped me find…", "the correct solution was…", "I
+	// ended up reading…", "exactly the info I needed"); such a sentence
+	// confirms only when it tells of no trouble and does not wonder
+	// ("The log helped me find where it crashes", "I wonder if the real
+	// cause was the cable").
+	narrates = mustPattern(`(?i)\b((helped|allowed) (me|us) (to )?(find|fix|solve|resolve|figure|understand|track down)|(the|my|our) (correct |real |actual |final |proper )?(solution|fix|workaround|cause|culprit) (was|turned out)|(figured|found) out (the|my) (problem|issue|cause|culprit|reason|solution|fix|mistake|bug)|(figured|found) out what was (wrong|happening|going on)|figured out (how|why)|(i|we)( think| believe)?( to)?( have|'ve| had)?( finally| eventually)? found (a|the) (solution|fix|workaround|cause|culprit|root cause|reason)|(i|we) ended up (using|doing|reading|going|writing|building|installing|switching|setting|changing)|(exactly|just) the (info|information|answer|explanation|thing) (i|we) (needed|wanted|was looking for|were looking for))\b`)
+	// hedged: a sentence that wonders rather than tells.
+	hedged = mustPattern(`(?i)\b(wonder|whether|if|maybe|perhaps|might|not sure)\b`)
+)
 
 // condition: a sentence that says what happens under a condition ("If I
 // select the first channel, it works correctly") tells no outcome.
@@ -473,9 +486,13 @@ func reasks(sents []string, confirms bool) bool {
 // there a manual for it?" does not), nor do trouble words alone ("it came
 // from an unrelated issue" explains).
 func asksAgain(sents []string) bool {
+	troubled := false
+	for _, s := range sents {
+		troubled = troubled || trouble.MatchString(s)
+	}
 	for _, s := range sents {
 		q, but := IsQuestionSentence(s), butStart.MatchString(s)
-		if (q || but) && trouble.MatchString(s) || q && but || stillThere(s) || stillStuck.MatchString(s) || handedOn.MatchString(s) || later.MatchString(s) || helpWanted.MatchString(s) {
+		if (q || but) && trouble.MatchString(s) || q && but || stillThere(s) || stillStuck.MatchString(s) || handedOn.MatchString(s) || later.MatchString(s) || helpWanted.MatchString(s) && troubled {
 			return true
 		}
 	}
@@ -483,14 +500,24 @@ func asksAgain(sents []string) bool {
 }
 
 // stillThere tells whether a sentence says the trouble is still there
-// (notYet), not counting a "still" about the asker's learning, nor the
-// same trouble someone else may have ("I'll attach a script in case
-// someone has the same issue").
+// (notYet), not counting a "still" about the asker's learning or about
+// what still works ("old flowgraphs still working."), nor the same
+// trouble someone else may meet ("for anyone with the same problem", "if
+// you build against zeus you will hit the same issue"; but "I still have
+// the same problem, in case you want to reproduce it" is the asker's).
 func stillThere(s string) bool {
-	if !notYet.MatchString(s) || forOthers.MatchString(s) {
+	if i := forOthers.LastStart(s); i >= 0 {
+		s = s[:i]
+	}
+	if !notYet.MatchString(s) {
 		return false
 	}
-	return !stillLearning.MatchString(s) || notYet.MatchString(stillLearning.ReplaceAllString(s, ""))
+	for _, p := range []*Pattern{stillLearning, stillWorks, othersSame} {
+		if p.MatchString(s) {
+			s = p.ReplaceAllString(s, "")
+		}
+	}
+	return notYet.MatchString(s)
 }
 
 // Reopens tells whether sentences ask again (a question, or for help:
@@ -512,11 +539,17 @@ var (
 	// notYet: the trouble is still there.
 	notYet = mustPattern(`(?i)\b(still|no luck|not (yet )?(working|solved|resolved|fixed)|(doesn'?t|does not|didn'?t|did not|isn'?t|is not) (work|help|fix|solve)|same (problem|issue|error|result))\b`)
 	// forOthers: a sentence about the others who may meet the trouble.
-	forOthers = mustPattern(`(?i)\b(in case|if|for) (you|someone|anyone|somebody|anybody|others|other people|other users)\b`)
-	// stillLearning: "still" that says nothing of the trouble
-	// ("still figuring out some of the stuff", "still new to this"), or
-	// that what worked still does ("old flowgraphs still working").
-	stillLearning = mustPattern(`(?i)\bstill (figuring|learning|new|getting (used|familiar)|a (beginner|newbie|novice)|works?|working|runs?|running|fine|ok|okay|good|valid)\b`)
+	forOthers = mustPattern(`(?i)\b(in case|if) (you|someone|anyone|somebody|anybody|others|other people|other users)\b`)
+	// stillLearning: "still" that says nothing of the trouble ("still
+	// figuring out some of the stuff", "still new to this").
+	stillLearning = mustPattern(`(?i)\bstill (figuring|learning|new|getting (used|familiar)|a (beginner|newbie|novice))\b`)
+	// othersSame: the same trouble as others' ("for anyone with the same
+	// problem", "in case someone has the same issue").
+	othersSame = mustPattern(`(?i)\b(anyone|someone|somebody|anybody|others|other people|other users|you)( who)?( has| have| had| is| are| hits?| meets?| runs? into| faces?| facing| hitting| running into| seeing| getting| with| having)+ the same (problem|issue|error|trouble)\b`)
+	// stillWorks: what still works, ending its sentence or said to work
+	// well ("old flowgraphs still working.", "it still runs fine"; not
+	// "it still runs out of memory").
+	stillWorks = mustPattern(`(?i)\bstill (works?|working|runs?|running|fine|ok|okay|good|valid)( (fine|ok|okay|well|great|correctly|properly|as (expected|before)))?[\s.!]*$`)
 	// later: the outcome put off.
 	later = mustPattern(`(?i)\b((i|we)('ll| will| shall) ([a-z]+ ){0,4}(try|test|check|look|give|get back|report|let you know|see)|get back to you|keep you posted|(let's|i) hope|meanwhile|in the meantime|yet)\b`)
 	// understood: an answer taken in.
