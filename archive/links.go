@@ -9,14 +9,14 @@ import (
 )
 
 // Links returns the http(s) URLs a post's own text shares, in order, each
-// once: what the resources page, the answers library and the summaries
-// list. The text is a post's body as Text gives it (quotes and signature
-// already out); URLs are found the way the pages find them
-// (mailmsg.URLs). Left out are the links nobody shared on purpose: the
-// mailing-list footer's and a list manager's (footerURL), a mail client's
-// (clientURL), those of an original an Outlook reply pastes below its
-// rule, those from an employer's disclaimer on, links a program printed
-// in output pasted into the post (pastedOutput), icons and
+// once: what the resources page (through the links the indexer stores)
+// and the summaries list. The text is a post's body as Text gives it
+// (quotes and signature already out); URLs are found the way the pages
+// find them (mailmsg.URLs). Left out are the links nobody shared on
+// purpose: the mailing-list footer's and a list manager's (footerURL), a
+// mail client's (clientURL), those of an original an Outlook reply pastes
+// below its rule, those from an employer's disclaimer on, links a program
+// printed in output pasted into the post (pastedOutput), icons and
 // social-network profiles, and in a signature (see signatureFrom) its
 // contact lines and a bare home page.
 func Links(body string) []string {
@@ -133,20 +133,36 @@ func headerNext(lines []string, i int) bool {
 // then "860f3eee578c0> get_tx_stream()"): RFC 3986 (appendix C) has the
 // brackets delimit a URL so that the line breaks inside can be dropped.
 // The rest of the next line stays where it was.
+//
+// Only a line as long as a client wraps (wrapAt) is taken for wrapped, and
+// only URL characters for the rest of the URL: "see <https://a.example/x"
+// then "2>&1 | tee log" is no URL cut in two.
 func unwrap(lines []string) {
 	for i := 0; i+1 < len(lines); i++ {
 		l := lines[i]
-		open := strings.LastIndex(l, "<http")
+		if len(l) < wrapAt {
+			continue
+		}
+		open := strings.LastIndex(strings.ToLower(l), "<http")
 		if open < 0 || strings.ContainsAny(l[open:], "> \t") {
 			continue
 		}
 		next := strings.TrimLeft(lines[i+1], " \t")
 		end := strings.IndexByte(next, '>')
-		if end <= 0 || strings.ContainsAny(next[:end], " \t<") {
+		if end <= 0 || strings.IndexFunc(next[:end], notURLChar) >= 0 {
 			continue
 		}
 		lines[i], lines[i+1] = l+next[:end+1], next[end+1:]
 	}
+}
+
+// wrapAt is the shortest line a mail client wraps at: 72 to 78
+// characters, a few less where a long word went to the next line.
+const wrapAt = 60
+
+// notURLChar tells the characters RFC 3986 does not allow in a URL.
+func notURLChar(r rune) bool {
+	return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-._~:/?#[]@!$&'()*+,;=%", r))
 }
 
 // footerURL tells a list footer's or a list manager's link from a shared
@@ -195,7 +211,7 @@ var iconLink = regexp.MustCompile(`(?i)\[(unnamed|image|icon|logo)[^\]]*\]\s*<ht
 
 // socialProfile is a company's or a person's page on a social network
 // (signatures link them); a post on one (a tweet, a video) may be shared.
-var socialProfile = regexp.MustCompile(`(?i)^https?://(www\.)?(linkedin\.com/(company|in)/[^/]+|twitter\.com/[^/]+|facebook\.com/[^/]+|instagram\.com/[^/]+)/?$`)
+var socialProfile = regexp.MustCompile(`(?i)^https?://(www\.)?(linkedin\.com/(company|in)/[^/?#]+|twitter\.com/[^/?#]+|facebook\.com/[^/?#]+|instagram\.com/[^/?#]+)/?$`)
 
 // homePage is a link to a site's front page, nothing more.
 var homePage = regexp.MustCompile(`(?i)^(https?://)?(www\.)?[a-z0-9.-]+\.[a-z]{2,}/?$`)

@@ -71,6 +71,9 @@ func TestSharedLinks(t *testing.T) {
 		{"a home page in a one-line post", "Have a look at https://pysdr.example/", []string{"https://pysdr.example/"}},
 		{"a labelled link mid-post", "Hi Ann,\n\nURL: https://github.com/EttusResearch/uhd/pull/123\n\nThat fixes it.\n\nRob", []string{"https://github.com/EttusResearch/uhd/pull/123"}},
 		{"a signature's home page after a sign-off", "Use the B210.\n\nCheers, Bob\nhttps://www.bob.example/\nWeb: https://lab.bob.example/\n", nil},
+		{"a short line before a bracket is no wrapped link", "see <https://a.example/x\n2>&1 | tee log", []string{"https://a.example/x"}},
+		{"a wrapped link in capitals", "The docs say, for the case you describe, to look at the page below:\n<HTTPS://files.example.com/manual/classuhd_1_1device.html#a66d1bf289dd03a03df3\n860f3eee578c0> please.", []string{"HTTPS://files.example.com/manual/classuhd_1_1device.html#a66d1bf289dd03a03df3860f3eee578c0"}},
+		{"a search on a social network", "See what people say: https://twitter.com/search?q=uhd", []string{"https://twitter.com/search?q=uhd"}},
 		{"a picture's name glued on", "See http://ettus.example/USRP-users-X300-td8647.html[Image.jpeg] for the thread.", []string{"http://ettus.example/USRP-users-X300-td8647.html"}},
 	} {
 		if got := Links(tt.body); !slices.Equal(got, tt.want) {
@@ -80,7 +83,8 @@ func TestSharedLinks(t *testing.T) {
 }
 
 // FuzzLinks: whatever a post's text holds, Links gives each http(s) URL
-// at most once, whole (as IsHTTP reads it), and of bounded length.
+// at most once, whole (as IsHTTP reads it), and of bounded length; and
+// nothing that follows a post's first line hides the link shared in it.
 func FuzzLinks(f *testing.F) {
 	for _, s := range []string{
 		"See https://files.example.com/manual/page_install.html\n",
@@ -93,6 +97,12 @@ func FuzzLinks(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
+		// Whatever follows, a link shared in a post's first line is
+		// listed, first.
+		const first = "https://docs.example.org/manual/page.html"
+		if got := Links("See " + first + " for it.\n\n" + body); len(got) == 0 || got[0] != first {
+			t.Errorf("the first line's link is not listed first: %q", got)
+		}
 		seen := map[string]bool{}
 		for _, u := range Links(body) {
 			if seen[u] {
@@ -104,4 +114,43 @@ func FuzzLinks(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestPrefiltersAgree: the cheap tests that spare the patterns most text
+// (mayDisclaim, mayContact, notShared's words) never turn away a line or
+// a URL the pattern itself would match.
+func TestPrefiltersAgree(t *testing.T) {
+	lines := []string{
+		"DISCLAIMER: Any attached Code is provided As Is.", "*CONFIDENTIALITY NOTICE: This e-mail is private.",
+		"This e-mail and any files transmitted with it are confidential.", "This message may contain privileged data.",
+		"LEGAL NOTICE", "PRIVILEGED AND CONFIDENTIAL", "disclaimer: lower case", "this email is confidential",
+		"Web: https://ettus.example/", "WEBSITE : www.example.org", "M: +91 905 | T: +91 33 | W: www.vehere.example",
+		"w: www.example.org | phone: 1", "LinkedIn: https://www.linkedin.com/in/x", "Email: a@example.org",
+		"Please see the web: https://example.org/ for all the details you need here",
+	}
+	for _, l := range lines {
+		for _, v := range []string{l, strings.ToUpper(l), strings.ToLower(l)} {
+			if disclaimer.MatchString(v) && !mayDisclaim(v) {
+				t.Errorf("disclaimer matches %q, mayDisclaim turns it away", v)
+			}
+			if contactLine.MatchString(v) && !mayContact(v) {
+				t.Errorf("contactLine matches %q, mayContact turns it away", v)
+			}
+		}
+	}
+	urls := []string{
+		"http://lists.example.org/mailman/listinfo/cop", "https://lists.example.org/mailman3/lists/cop.example.org/",
+		"https://lists.example.org/postorius/lists/x/", "https://lists.example.org/empathy/list/cop.example.org",
+		"https://lists.example.org/hyperkitty/list/cop@example.org/", "https://example.org/unsubscribe?id=1",
+		"https://example.org/confirm/abc", "https://res.outlook.com/x", "https://outlook.example/owa/prem/x",
+		"https://aka.ms/ghei36", "https://go.microsoft.com/fwlink/?LinkId=1", "https://www.linkedin.com/company/vehere",
+		"https://twitter.com/Vehere", "https://www.facebook.com/x/", "https://instagram.com/x",
+	}
+	for _, u := range urls {
+		for _, v := range []string{u, strings.ToUpper(u)} {
+			if (footerURL.MatchString(v) || clientURL.MatchString(v) || socialProfile.MatchString(v)) && !notShared(v) {
+				t.Errorf("a pattern matches %q, notShared turns it away", v)
+			}
+		}
+	}
 }

@@ -265,9 +265,10 @@ func newSubject(parent, reply string) bool {
 		return true
 	}
 	a, b := subjectWords(parent), subjectWords(reply)
-	// The list's own name, which its tag holds ("[USRP-users]"), is in
-	// half its subjects ("USRP Calibration"): it says nothing of the
-	// matter.
+	// The words of the subjects' bracketed tags say nothing of the
+	// matter: the list's own name, which its tag holds ("[USRP-users]"),
+	// is in half its subjects ("USRP Calibration"), and a tag such as
+	// "[SOLVED]" or "[N310]" marks, it does not name a new matter.
 	for _, s := range []string{parent, reply} {
 		for _, tag := range subjectTag.FindAllStringSubmatch(s, -1) {
 			for _, t := range Tokens(strings.NewReplacer("-", " ", "_", " ").Replace(tag[1])) {

@@ -91,8 +91,9 @@ func AttachmentData(raw []byte, i int) ([]byte, Attachment, error) {
 
 // Links returns the http(s) URLs in the message's own text — not in
 // quotes, signatures or list footers — in order and each once, trimmed of
-// the punctuation around them. It is what the list's resources page
-// collects: what the community shared.
+// the punctuation around them, as a rendered message shows them. (The
+// resources page and the summaries read archive.Links, which also leaves
+// out signatures' and pasted logs' links.)
 func Links(raw []byte) []string {
 	return Render(raw).links()
 }

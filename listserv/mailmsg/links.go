@@ -83,19 +83,29 @@ func TrimURL(u string) string {
 			u = u[:i]
 		}
 	}
-	if m := gluedWord.FindStringSubmatchIndex(u); m != nil && !strings.ContainsAny(u, "?#") {
-		u = u[:m[2]]
-	}
 	// Markdown's "[https://x.org/a](https://x.org/a)", which web forms
 	// and Mailman 3's archive send as text: the link ends at "](".
 	if i := strings.Index(u, "]("); i > 0 {
 		u = u[:i]
+	}
+	// What is glued on comes before the sentence's punctuation
+	// ("…/a.pdfThanks,"): that goes first, then what was glued, then
+	// the punctuation before it.
+	u = trimPunct(u)
+	if m := gluedWord.FindStringSubmatchIndex(u); m != nil && !strings.ContainsAny(u, "?#") {
+		u = u[:m[2]]
 	}
 	// A footnote's mark glued to the link ("…/td10183.html[1]"), as a
 	// client writes the links of HTML it turns into text.
 	if m := footnote.FindStringIndex(u); m != nil {
 		u = u[:m[0]]
 	}
+	return trimPunct(u)
+}
+
+// trimPunct drops the sentence punctuation and the unmatched closing
+// brackets at the end of a URL (see TrimURL).
+func trimPunct(u string) string {
 	for len(u) > 0 {
 		last := u[len(u)-1]
 		switch last {

@@ -23,6 +23,8 @@ func TestTrimURL(t *testing.T) {
 		{"http://ettus.example/USRP-users-X300-td8647.html[Image.jpeg]", "http://ettus.example/USRP-users-X300-td8647.html"},
 		{"https://www.ettus.example/uploads/USRP-N321-Datasheet-5.pdfOn", "https://www.ettus.example/uploads/USRP-N321-Datasheet-5.pdf"},
 		{"https://docs.example.org/guide.htmlThanks", "https://docs.example.org/guide.html"},
+		{"https://docs.example.org/a.pdfThanks,", "https://docs.example.org/a.pdf"},
+		{"https://docs.example.org/a.pdfOn)", "https://docs.example.org/a.pdf"},
 		{"https://example.org/Report.PDFBest", "https://example.org/Report.PDF"},
 		{"https://example.org/wiki/Main_PageOn", "https://example.org/wiki/Main_PageOn"},
 		{"https://example.org/get.php?file=a.pdfOn", "https://example.org/get.php?file=a.pdfOn"},
