@@ -216,3 +216,47 @@ func TestIndexOfARestoredDatabaseRebuilt(t *testing.T) {
 		t.Errorf("the index on the restored database finds %v, want a@x, d@x, e@x and f@x", got)
 	}
 }
+
+// A reindex replaces the links recorded for a post with those today's
+// rules find in it: a link an older Praxis recorded (here a pasted
+// log's) leaves the resources page.
+func TestReindexReplacesLinks(t *testing.T) {
+	ctx := context.Background()
+	st, list := openStore(t)
+	raw := msg("l@x", "Manual")
+	raw = raw[:len(raw)-len("body of l@x\r\n")] + "See https://docs.example.org/manual.html for it.\r\n"
+	p := put(t, st, list, raw)
+	idx := openIndex(t, st, filepath.Join(t.TempDir(), "index"))
+	x := NewIndexer(st, idx, quiet)
+	if _, err := x.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	stale := store.Link{ArchiveID: p.ID, ListID: list, URL: "http://archive.ubuntu.example/ubuntu", Date: p.Date}
+	if err := st.PutLinks(ctx, nil, []store.Link{stale}); err != nil {
+		t.Fatal(err)
+	}
+	urls := func() []string {
+		t.Helper()
+		res, err := st.ArchiveResources(ctx, list, "", 0, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, r := range res {
+			out = append(out, r.Value)
+		}
+		return out
+	}
+	if got := urls(); len(got) != 2 {
+		t.Fatalf("before the reindex: %q, want the manual and the stale link", got)
+	}
+	if err := st.Reindex(ctx, list); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := urls(); len(got) != 1 || got[0] != "https://docs.example.org/manual.html" {
+		t.Errorf("after the reindex: %q, want the manual alone", got)
+	}
+}
