@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 
+	"praxis/archive/learn"
 	"praxis/archive/render"
 	"praxis/listserv/mailmsg"
 )
@@ -28,7 +29,7 @@ func Links(body string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for i, l := range lines {
-		if !strings.Contains(l, "://") || pastedOutput(lines, i) || i > sig && mayContact(l) && contactLine.MatchString(l) {
+		if !strings.Contains(l, "://") || pastedOutput(lines, i) || i > sig && contactLine.MatchString(l) {
 			continue
 		}
 		// A signature's icons: "[unnamed]<https://www.linkedin.com/…>".
@@ -74,27 +75,9 @@ var (
 )
 
 // notShared tells the links of a list manager, a mail client or a social
-// network's profile page (footerURL, clientURL, socialProfile). The
-// patterns are asked only of a URL holding one of the words they need.
+// network's profile page.
 func notShared(u string) bool {
-	lower := strings.ToLower(u)
-	has := func(words ...string) bool {
-		for _, w := range words {
-			if strings.Contains(lower, w) {
-				return true
-			}
-		}
-		return false
-	}
-	return has("/mailman", "/postorius/", "/empathy/", "/hyperkitty/", "/unsubscribe", "/confirm/") && footerURL.MatchString(u) ||
-		has("outlook.com/", "/owa/", "aka.ms/", "go.microsoft.com/") && clientURL.MatchString(u) ||
-		has("linkedin.com/", "twitter.com/", "facebook.com/", "instagram.com/") && socialProfile.MatchString(u)
-}
-
-// mayContact tells the lines contactLine may match: a short "Label:
-// value" or one with a "|" between parts.
-func mayContact(l string) bool {
-	return strings.Contains(l, "|") || len(strings.Fields(l)) <= 4
+	return footerURL.MatchString(u) || clientURL.MatchString(u) || socialProfile.MatchString(u)
 }
 
 // ownLines are the lines of a post's text up to an Outlook rule (below
@@ -105,7 +88,7 @@ func ownLines(text string) []string {
 	for i, l := range lines {
 		// Only a line with a run of dashes or underscores can be the
 		// rule: the pattern is not tried on every line of every post.
-		if (strings.Contains(l, "-----") || strings.Contains(l, "____________________")) && outlookRule.MatchString(l) && (strings.HasPrefix(l, outlookUnderscores) || headerNext(lines, i)) || mayDisclaim(l) && disclaimer.MatchString(l) {
+		if (strings.Contains(l, "-----") || strings.Contains(l, "____________________")) && outlookRule.MatchString(l) && (strings.HasPrefix(l, outlookUnderscores) || headerNext(lines, i)) || disclaimer.MatchString(l) {
 			lines = lines[:i]
 			break
 		}
@@ -167,11 +150,11 @@ func notURLChar(r rune) bool {
 
 // footerURL tells a list footer's or a list manager's link from a shared
 // resource.
-var footerURL = regexp.MustCompile(`(?i)/mailman/(listinfo|options|private)|/mailman3?/lists/|/postorius/|/empathy/list/|/hyperkitty/list/[^/]+/?$|/unsubscribe|/confirm/`)
+var footerURL = learn.MustPattern(`(?i)/mailman/(listinfo|options|private)|/mailman3?/lists/|/postorius/|/empathy/list/|/hyperkitty/list/[^/]+/?$|/unsubscribe|/confirm/`)
 
 // clientURL tells a mail client's own links (Outlook's inline icons,
 // "Get Outlook for iOS") from shared ones.
-var clientURL = regexp.MustCompile(`(?i)res\.outlook\.com/|/owa/prem/|aka\.ms/|//go\.microsoft\.com/fwlink`)
+var clientURL = learn.MustPattern(`(?i)res\.outlook\.com/|/owa/prem/|aka\.ms/|//go\.microsoft\.com/fwlink`)
 
 // outlookRule is the line Outlook puts above the original it pastes
 // below a reply (no "> " quoting, so learn's own-text reader keeps it),
@@ -192,26 +175,20 @@ var originalHeader = regexp.MustCompile(`(?i)^\s*\*?(from|sent|de|von|da|van|fr�
 // disclaimer is the first line of the legal text an employer's mail
 // server or a signature adds ("DISCLAIMER: Any attached Code is
 // provided As Is…", "CONFIDENTIALITY NOTICE: This e-mail…").
-var disclaimer = regexp.MustCompile(`^\s*\*?(DISCLAIMER|CONFIDENTIALITY( NOTICE)?|LEGAL NOTICE|PRIVILEGED AND CONFIDENTIAL)\b|^\s*This (e-?mail|message|communication)( and any (files|attachments)[^,.]*)? (is|are|may contain|contains) (confidential|intended|privileged)`)
-
-// mayDisclaim tells the lines disclaimer may match, by the words it
-// needs (all of its own case): the pattern is not tried on the others.
-func mayDisclaim(l string) bool {
-	return strings.Contains(l, "This ") || strings.Contains(l, "DISCLAIMER") || strings.Contains(l, "CONFIDENTIAL") || strings.Contains(l, "LEGAL NOTICE")
-}
+var disclaimer = learn.MustPattern(`^\s*\*?(DISCLAIMER|CONFIDENTIALITY( NOTICE)?|LEGAL NOTICE|PRIVILEGED AND CONFIDENTIAL)\b|^\s*This (e-?mail|message|communication)( and any (files|attachments)[^,.]*)? (is|are|may contain|contains) (confidential|intended|privileged)`)
 
 // contactLine is a signature's line that says how to reach its author
 // ("Web: https://ettus.com/", "LinkedIn: https://…", "M: +91 … | W:
 // www.vehere.com").
-var contactLine = regexp.MustCompile(`(?i)^\s*(web|website|homepage|home page|www|e-?mail|phone|tel|mobile|linkedin|twitter|skype)\s*:\s*\S+\s*$|(^|\|)\s*(w|web|website|www)\s*:\s*\S+\s*(\||$)`)
+var contactLine = learn.MustPattern(`(?i)^\s*(web|website|homepage|home page|www|e-?mail|phone|tel|mobile|linkedin|twitter|skype)\s*:\s*\S+\s*$|(^|\|)\s*(w|web|website|www)\s*:\s*\S+\s*(\||$)`)
 
 // iconLink is a picture that links somewhere, as a mail client writes it
 // in text: a signature's social icons ("[unnamed]<https://twitter.com/…>").
-var iconLink = regexp.MustCompile(`(?i)\[(unnamed|image|icon|logo)[^\]]*\]\s*<https?://[^>\s]*>?`)
+var iconLink = learn.MustPattern(`(?i)\[(unnamed|image|icon|logo)[^\]]*\]\s*<https?://[^>\s]*>?`)
 
 // socialProfile is a company's or a person's page on a social network
 // (signatures link them); a post on one (a tweet, a video) may be shared.
-var socialProfile = regexp.MustCompile(`(?i)^https?://(www\.)?(linkedin\.com/(company|in)/[^/?#]+|twitter\.com/[^/?#]+|facebook\.com/[^/?#]+|instagram\.com/[^/?#]+)/?$`)
+var socialProfile = learn.MustPattern(`(?i)^https?://(www\.)?(linkedin\.com/(company|in)/[^/?#]+|twitter\.com/[^/?#]+|facebook\.com/[^/?#]+|instagram\.com/[^/?#]+)/?$`)
 
 // homePage is a link to a site's front page, nothing more.
 var homePage = regexp.MustCompile(`(?i)^(https?://)?(www\.)?[a-z0-9.-]+\.[a-z]{2,}/?$`)

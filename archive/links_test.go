@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"praxis/archive/learn"
 	"praxis/listserv/mailmsg"
 )
 
@@ -116,9 +117,9 @@ func FuzzLinks(f *testing.F) {
 	})
 }
 
-// TestPrefiltersAgree: the cheap tests that spare the patterns most text
-// (mayDisclaim, mayContact, notShared's words) never turn away a line or
-// a URL the pattern itself would match.
+// TestPrefiltersAgree: the words the link patterns look for first
+// (learn.Pattern) never turn away a line or a URL their expression would
+// match.
 func TestPrefiltersAgree(t *testing.T) {
 	lines := []string{
 		"DISCLAIMER: Any attached Code is provided As Is.", "*CONFIDENTIALITY NOTICE: This e-mail is private.",
@@ -127,15 +128,11 @@ func TestPrefiltersAgree(t *testing.T) {
 		"Web: https://ettus.example/", "WEBSITE : www.example.org", "M: +91 905 | T: +91 33 | W: www.vehere.example",
 		"w: www.example.org | phone: 1", "LinkedIn: https://www.linkedin.com/in/x", "Email: a@example.org",
 		"Please see the web: https://example.org/ for all the details you need here",
+		"[unnamed]<https://twitter.com/x> [image: logo.png] <https://x.example/>",
 	}
 	for _, l := range lines {
 		for _, v := range []string{l, strings.ToUpper(l), strings.ToLower(l)} {
-			if disclaimer.MatchString(v) && !mayDisclaim(v) {
-				t.Errorf("disclaimer matches %q, mayDisclaim turns it away", v)
-			}
-			if contactLine.MatchString(v) && !mayContact(v) {
-				t.Errorf("contactLine matches %q, mayContact turns it away", v)
-			}
+			agree(t, v, disclaimer, contactLine, iconLink)
 		}
 	}
 	urls := []string{
@@ -148,9 +145,16 @@ func TestPrefiltersAgree(t *testing.T) {
 	}
 	for _, u := range urls {
 		for _, v := range []string{u, strings.ToUpper(u)} {
-			if (footerURL.MatchString(v) || clientURL.MatchString(v) || socialProfile.MatchString(v)) && !notShared(v) {
-				t.Errorf("a pattern matches %q, notShared turns it away", v)
-			}
+			agree(t, v, footerURL, clientURL, socialProfile)
+		}
+	}
+}
+
+func agree(t *testing.T, s string, ps ...*learn.Pattern) {
+	t.Helper()
+	for _, p := range ps {
+		if got, want := p.MatchString(s), p.Regexp().MatchString(s); got != want {
+			t.Errorf("%s on %q: %v, its expression says %v", p.Regexp(), s, got, want)
 		}
 	}
 }

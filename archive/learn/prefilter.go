@@ -28,6 +28,14 @@ type Pattern struct {
 	hasPair [1 << 16 / 8]uint8
 }
 
+// MustPattern compiles expr as regexp.MustCompile does, working out the
+// words a match needs (for patterns asked of much text elsewhere: the
+// links a post shares).
+func MustPattern(expr string) *Pattern { return mustPattern(expr) }
+
+// Regexp is the expression itself, without the words looked for first.
+func (p *Pattern) Regexp() *regexp.Regexp { return p.re }
+
 // mustPattern compiles expr as regexp.MustCompile does.
 func mustPattern(expr string) *Pattern {
 	p := &Pattern{re: regexp.MustCompile(expr)}
