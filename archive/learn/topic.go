@@ -271,7 +271,7 @@ func newSubject(parent, reply string) bool {
 	// "[SOLVED]" or "[N310]" marks, it does not name a new matter.
 	for _, s := range []string{parent, reply} {
 		for _, tag := range subjectTag.FindAllStringSubmatch(s, -1) {
-			for _, t := range Tokens(strings.NewReplacer("-", " ", "_", " ").Replace(tag[1])) {
+			for _, t := range Tokens(tagSeparators.Replace(tag[1])) {
 				delete(a, t.Term)
 				delete(b, t.Term)
 			}
@@ -289,8 +289,12 @@ func newSubject(parent, reply string) bool {
 	return common*3 < min(len(a), len(b))
 }
 
-// subjectTag finds the bracketed tags of a subject ("[USRP-users]").
-var subjectTag = regexp.MustCompile(`\[([^\]]{1,40})\]`)
+// subjectTag finds the bracketed tags of a subject ("[USRP-users]"), and
+// tagSeparators parts a tag's words ("USRP users").
+var (
+	subjectTag    = regexp.MustCompile(`\[([^\]]{1,40})\]`)
+	tagSeparators = strings.NewReplacer("-", " ", "_", " ")
+)
 
 func subjectWords(s string) map[string]bool {
 	s = CleanSubject(s)
@@ -507,16 +511,12 @@ func asksAgain(sents []string) bool {
 // you build against zeus you will hit the same issue"; but "I still have
 // the same problem, in case you want to reproduce it" is the asker's).
 func stillThere(s string) bool {
-	if i := forOthers.LastStart(s); i >= 0 {
-		s = s[:i]
-	}
+	s = s[:forOthers.LastStart(s)] // what is said before the others come in
 	if !notYet.MatchString(s) {
 		return false
 	}
 	for _, p := range []*Pattern{stillLearning, stillWorks, othersSame} {
-		if p.MatchString(s) {
-			s = p.ReplaceAllString(s, "")
-		}
+		s = p.ReplaceAllString(s, "")
 	}
 	return notYet.MatchString(s)
 }

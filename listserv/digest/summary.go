@@ -374,9 +374,6 @@ type analysis struct {
 func (a *analysis) linksOf(q *learn.Post) []string {
 	ls, ok := a.links[q]
 	if !ok {
-		if a.links == nil {
-			a.links = map[*learn.Post][]string{}
-		}
 		ls = archive.Links(q.Body)
 		a.links[q] = ls
 	}
@@ -397,7 +394,7 @@ func newAnalysis(p *Period, o Options) *analysis {
 			df.Add(q.Subject + "\n" + q.Body)
 		}
 	}
-	return &analysis{p: p, o: o, df: df, Reading: learn.Read(p.Posts, p.End)}
+	return &analysis{p: p, o: o, df: df, Reading: learn.Read(p.Posts, p.End), links: map[*learn.Post][]string{}}
 }
 
 func (a *analysis) threadURL(id string) string {

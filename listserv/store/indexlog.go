@@ -146,13 +146,12 @@ func (s *archiveTable) Reindex(ctx context.Context, listID int64) error {
 	return nil
 }
 
-// PutLinks records links, the links the posts shared as the indexer
-// found them in their text, in place of whatever was recorded for those
-// posts before (the rules that find links change; a post indexed again
-// keeps only what they find now). Every node's indexer
-// finds the same ones: the rows are removed and written in key order, so
-// that two nodes writing the same ones at once never wait for each other
-// in a cycle.
+// PutLinks records links, those the indexer found in the text of posts,
+// in place of whatever was recorded for those posts before (the rules
+// that find links change; a post indexed again keeps only what they find
+// now). Every node's indexer finds the same ones: the rows are removed
+// and written in key order, so that two nodes writing the same ones at
+// once never wait for each other in a cycle.
 func (s *archiveTable) PutLinks(ctx context.Context, posts []int64, links []Link) error {
 	if len(posts) == 0 && len(links) == 0 {
 		return nil
