@@ -472,11 +472,15 @@ func (c *core) check(ctx context.Context) {
 		}
 		return
 	}
-	if c.newest == nil {
+	// The first look takes the newest ids as known, but a session that
+	// selected its list before it (a poller started late on a busy
+	// machine) may have seen fewer: its list is counted and told.
+	first := c.newest == nil
+	if first {
 		c.newest, c.counts = newest, make(map[int64]int)
 	}
 	for list, id := range newest {
-		if id != c.newest[list] {
+		if id != c.newest[list] || first && len(c.on(list)) > 0 {
 			n, err := st.IMAPCount(qctx, list)
 			if err != nil {
 				c.log.Warn("imap: poll count", "list_id", list, "err", err)
