@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"praxis/listserv/config"
 	"praxis/listserv/imapin/imapintest"
 	"praxis/listserv/store"
 )
@@ -203,5 +205,87 @@ func TestIMAPIngestListShowConfigured(t *testing.T) {
 	defer srv.stop(t)
 	if got := ingestLines(); len(got) != 1 || !strings.Contains(got[0], "/INBOX,") {
 		t.Errorf("with Other removed from --imap-ingest, list show has %q", got)
+	}
+}
+
+// A mailbox an older Praxis took mail from, recorded under the name with
+// its scheme and port: the serve that starts now adopts those records, so
+// the message already taken (still unread: the old serve stopped before
+// marking it) is not posted again, and list show names the mailbox once,
+// by its new name.
+func TestIMAPIngestAdoptsOldName(t *testing.T) {
+	dc := imapintest.Start(t)
+	raw := func(n int) []byte {
+		return []byte(fmt.Sprintf("From: poster@example.net\r\nTo: cop@example.org\r\nSubject: post %d\r\nMessage-ID: <adopt-%d@example.net>\r\nDate: Thu, 03 Dec 2026 08:00:00 +0000\r\n\r\nbody %d\r\n", n, n, n))
+	}
+	dc.Append("INBOX", raw(1))
+	c := dc.Client()
+	mbox, err := c.Select("INBOX", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uv := mbox.UidValidity
+	c.Logout()
+
+	data := t.TempDir()
+	praxis(t, data, "list", "create", "cop@example.org", "--name", "CoP", "--post", "open")
+	url := dc.URL("INBOX", "cop@example.org", "")
+	u, err := config.ParseIngestURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := u.LegacySources()[0]
+	if old == u.Source() || !strings.Contains(old, ":") {
+		t.Fatalf("old name %q, new %q", old, u.Source())
+	}
+	st, err := openStore(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	// What the older serve recorded: message 1 taken, its pass at UID 1.
+	if err := st.RefuseIngest(ctx, store.IngestKey{Source: old, UIDValidity: uv, UID: 1}, "taken by an older Praxis"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutIngestSource(ctx, &store.IngestSource{Source: old, ListAddress: "cop@example.org", UIDValidity: uv, StartUID: 1, LastUID: 1}); err != nil {
+		t.Fatal(err)
+	}
+
+	rec := newRecorder(t)
+	srv := serve(t, data, rec.sink.Addr(), "--imap-ingest", url)
+	dc.Append("INBOX", raw(2))
+	l, err := st.ListByAddress(ctx, "cop@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2400; i++ {
+		if n, err := st.ArchivePostCount(ctx, l.ID); err == nil && n >= 1 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var lines []string
+	for _, line := range strings.Split(praxis(t, data, "list", "show", "cop@example.org"), "\n") {
+		if strings.HasPrefix(line, "IMAP ingest:") {
+			lines = append(lines, line)
+		}
+	}
+	srv.stop(t)
+	var got []string
+	if err := st.ArchiveEach(ctx, l.ID, time.Time{}, func(p *store.ArchivedPost) error {
+		got = append(got, p.MessageID)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0] != "adopt-2@example.net" {
+		t.Errorf("archived %q, want only adopt-2@example.net (1 was taken before)", got)
+	}
+	if len(lines) != 1 || !strings.Contains(lines[0], u.Source()+",") {
+		t.Errorf("list show's ingest lines %q, want one naming %s", lines, u.Source())
+	}
+	if _, err := st.IngestSource(ctx, old); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the old name's row: %v, want ErrNotFound", err)
 	}
 }

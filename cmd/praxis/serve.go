@@ -241,6 +241,13 @@ func runServer(ctx context.Context, cfg *config.Config, log *slog.Logger, announ
 		log.Info("imap ingest", "source", in.Source(), "list", u.List, "after", u.After)
 		ingesters = append(ingesters, in)
 		configured[in.Source()] = u.List
+		// What an older Praxis recorded under the name with the scheme
+		// and port is this mailbox's: adopted before its rows are kept.
+		for _, old := range u.LegacySources() {
+			if err := svc.Store().AdoptIngestSource(ctx, old, in.Source()); err != nil {
+				return err
+			}
+		}
 	}
 	if err := svc.Store().KeepIngestSources(ctx, configured); err != nil {
 		return err

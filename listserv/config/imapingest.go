@@ -101,14 +101,42 @@ func ParseIngestURL(raw string) (*IngestURL, error) {
 
 // Source names the mailbox for good, without the password: the key under
 // which its messages are recorded as taken. The list and after= are not
-// part of it, so that changing them never takes old mail again.
+// part of it, so that changing them never takes old mail again; nor are
+// the scheme and port, which say how the mailbox is reached, not which
+// it is: moving from imap:// on 143 to imaps:// on 993 must not post
+// again what the first way took but had not yet marked \Seen.
 func (in *IngestURL) Source() string {
-	scheme := "imap"
+	return in.source("imap", in.host())
+}
+
+// LegacySources are the names older Praxis recorded this mailbox under
+// (with the scheme and port), the one this URL's scheme gave first:
+// their records are adopted under Source when a serve starts.
+func (in *IngestURL) LegacySources() []string {
+	schemes := []string{"imap", "imaps"}
 	if in.TLS {
-		scheme = "imaps"
+		schemes[0], schemes[1] = schemes[1], schemes[0]
 	}
-	u := url.URL{Scheme: scheme, User: url.User(in.User), Host: strings.ToLower(in.Addr), Path: "/" + in.Mailbox}
+	return []string{in.source(schemes[0], strings.ToLower(in.Addr)), in.source(schemes[1], strings.ToLower(in.Addr))}
+}
+
+func (in *IngestURL) source(scheme, host string) string {
+	u := url.URL{Scheme: scheme, User: url.User(in.User), Host: host, Path: "/" + in.Mailbox}
 	return u.String()
+}
+
+// host is the server's name without the port, lower-cased, an IPv6
+// address in brackets.
+func (in *IngestURL) host() string {
+	host, _, err := net.SplitHostPort(in.Addr)
+	if err != nil {
+		host = in.Addr
+	}
+	host = strings.ToLower(host)
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	return host
 }
 
 // Loopback tells whether the server is on this machine: the only place

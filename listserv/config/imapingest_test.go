@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -14,14 +15,28 @@ func TestParseIngestURL(t *testing.T) {
 		raw     string
 		want    IngestURL
 		source  string
+		legacy  []string
 		wantErr string
 	}{
 		{raw: "imaps://lists%40example.org:s3cr%2Ft@imap.example.org/INBOX?list=cop@example.org",
 			want:   IngestURL{TLS: true, Addr: "imap.example.org:993", User: "lists@example.org", Password: "s3cr/t", Mailbox: "INBOX", List: "cop@example.org", After: AfterSeen},
-			source: "imaps://lists%40example.org@imap.example.org:993/INBOX"},
+			source: "imap://lists%40example.org@imap.example.org/INBOX",
+			legacy: []string{"imaps://lists%40example.org@imap.example.org:993/INBOX", "imap://lists%40example.org@imap.example.org:993/INBOX"}},
 		{raw: "imap://u:pw9@127.0.0.1:1430/Lists/CoP?list=COP@Example.org&after=move:Done",
 			want:   IngestURL{Addr: "127.0.0.1:1430", User: "u", Password: "pw9", Mailbox: "Lists/CoP", List: "cop@example.org", After: AfterMove, Folder: "Done"},
-			source: "imap://u@127.0.0.1:1430/Lists/CoP"},
+			source: "imap://u@127.0.0.1/Lists/CoP",
+			legacy: []string{"imap://u@127.0.0.1:1430/Lists/CoP", "imaps://u@127.0.0.1:1430/Lists/CoP"}},
+		// The same mailbox reached another way is the same source.
+		{raw: "imaps://u:pw9@127.0.0.1:9993/Lists/CoP?list=cop@example.org",
+			want:   IngestURL{TLS: true, Addr: "127.0.0.1:9993", User: "u", Password: "pw9", Mailbox: "Lists/CoP", List: "cop@example.org", After: AfterSeen},
+			source: "imap://u@127.0.0.1/Lists/CoP"},
+		{raw: "imaps://u:pw9@[::1]:9993/INBOX?list=cop@example.org",
+			want:   IngestURL{TLS: true, Addr: "[::1]:9993", User: "u", Password: "pw9", Mailbox: "INBOX", List: "cop@example.org", After: AfterSeen},
+			source: "imap://u@[::1]/INBOX",
+			legacy: []string{"imaps://u@[::1]:9993/INBOX", "imap://u@[::1]:9993/INBOX"}},
+		{raw: "imaps://u:pw9@IMAP.Example.ORG/INBOX?list=cop@example.org",
+			want:   IngestURL{TLS: true, Addr: "IMAP.Example.ORG:993", User: "u", Password: "pw9", Mailbox: "INBOX", List: "cop@example.org", After: AfterSeen},
+			source: "imap://u@imap.example.org/INBOX"},
 		{raw: "imap://u:pw9@localhost/INBOX?list=cop@example.org&after=delete",
 			want: IngestURL{Addr: "localhost:143", User: "u", Password: "pw9", Mailbox: "INBOX", List: "cop@example.org", After: AfterDelete}},
 		{raw: "pop3://u:hunter2@h/INBOX?list=cop@example.org", wantErr: "scheme"},
@@ -57,6 +72,9 @@ func TestParseIngestURL(t *testing.T) {
 		}
 		if tt.source != "" && got.Source() != tt.source {
 			t.Errorf("Source = %q, want %q", got.Source(), tt.source)
+		}
+		if tt.legacy != nil && !slices.Equal(got.LegacySources(), tt.legacy) {
+			t.Errorf("LegacySources = %q, want %q", got.LegacySources(), tt.legacy)
 		}
 		if strings.Contains(got.Source(), got.Password) {
 			t.Errorf("Source %q holds the password", got.Source())
@@ -112,6 +130,11 @@ func TestIMAPIngestForms(t *testing.T) {
 	err := c.Validate()
 	if err == nil || !strings.Contains(err.Error(), "twice") || !strings.Contains(err.Error(), "no list") || strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("Validate = %v", err)
+	}
+	// One mailbox reached two ways is still one mailbox.
+	c.IMAPIngest = StringList{"imap://u:p@h:143/INBOX?list=cop@example.org", "imaps://u:p@H/INBOX?list=dev@example.org"}
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "twice") {
+		t.Errorf("Validate of one mailbox by imap:// and imaps:// = %v", err)
 	}
 }
 

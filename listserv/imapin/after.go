@@ -40,6 +40,9 @@ func (in *Ingester) act(ctx context.Context, c *client.Client, uidValidity uint3
 	if len(uids) == 0 {
 		return nil
 	}
+	if err := in.interrupt("before act"); err != nil {
+		return err
+	}
 	set := new(imap.SeqSet)
 	set.AddNum(uids...)
 	var err error

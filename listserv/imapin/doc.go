@@ -8,7 +8,8 @@
 // delivery).
 //
 // Exactly once. A message of the mailbox is named for good by (source,
-// UIDVALIDITY, UID) (RFC 3501 §2.3.1.1). That key is written in the same
+// UIDVALIDITY, UID) (RFC 3501 §2.3.1.1), the source being the user, host
+// and mailbox, not how they are reached (imap:// or imaps://, the port). That key is written in the same
 // transaction as the spooled message (store.SpoolIngest, through
 // inbound.Envelope.Ingest), so a crash at any moment leaves both or
 // neither; a recorded key is never spooled again. Only after that commit

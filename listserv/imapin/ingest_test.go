@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -532,9 +533,22 @@ func TestIngestTLS(t *testing.T) {
 	f := newFixtureOn(t, dc)
 	tlsCfg := &tls.Config{RootCAs: dc.Roots, MinVersion: tls.VersionTLS12}
 	f.dc.Append("INBOX", mail(1, ""))
-	r := f.start(dc.URL("INBOX", f.list.Address, ""), func(c *imapin.Config) { c.TLS = tlsCfg })
+	// The first way stops before it marks what it took \Seen: the
+	// second, imaps://, is the same mailbox and takes it no second time.
+	r := f.start(dc.URL("INBOX", f.list.Address, ""), func(c *imapin.Config) {
+		c.TLS = tlsCfg
+		imapin.InterruptAt(c, func(point string) error {
+			if point == "before act" {
+				return errors.New("stopped before the after-action")
+			}
+			return nil
+		})
+	})
 	f.waitSpooled(1)
 	r.stop()
+	if flags := f.dc.Messages("INBOX"); len(flags) != 1 || hasFlag(flags[1], `\Seen`) {
+		t.Fatalf("after the first way: %v, want one message not \\Seen", flags)
+	}
 	if !strings.Contains(dc.Log(), "user=<lists>, method=PLAIN, rip=127.0.0.1, lip=127.0.0.1, mpid=") || !strings.Contains(dc.Log(), ", TLS, ") {
 		t.Errorf("no TLS login in Dovecot's log:\n%s", dc.Log())
 	}

@@ -221,6 +221,7 @@ type IMAPIngest interface {
 	PutIngestSource(ctx context.Context, src *IngestSource) error
 	SetIngestError(ctx context.Context, source, listAddress, msg string) error
 	KeepIngestSources(ctx context.Context, configured map[string]string) error
+	AdoptIngestSource(ctx context.Context, from, to string) error
 	MarkIngestCopying(ctx context.Context, source string, uidValidity uint32, uids []uint32, to IngestCopy) error
 	IngestCopying(ctx context.Context, source string, uidValidity uint32, uids []uint32) (map[uint32]IngestCopy, error)
 }

@@ -344,6 +344,39 @@ func (s *ingestTable) KeepIngestSources(ctx context.Context, configured map[stri
 	return tx.Commit()
 }
 
+// AdoptIngestSource moves what is recorded under the source name from
+// (the keys of the messages taken, where its passes got to) to the name
+// to, so that a mailbox whose name changed (older Praxis named it with
+// its scheme and port) takes nothing twice. A key recorded under both
+// keeps to's; where to has its own row already, from's is dropped. A
+// name with nothing recorded is a no-op, so every start may ask.
+func (s *ingestTable) AdoptIngestSource(ctx context.Context, from, to string) error {
+	if from == to {
+		return nil
+	}
+	tx, release, err := s.begin(ctx, s.db)
+	if err != nil {
+		return fmt.Errorf("store: adopt ingest source: %w", err)
+	}
+	defer release()
+	steps := []struct {
+		query string
+		args  []any
+	}{
+		{`UPDATE imap_ingested SET source = ? WHERE source = ? AND NOT EXISTS (SELECT 1 FROM imap_ingested b
+			WHERE b.source = ? AND b.uidvalidity = imap_ingested.uidvalidity AND b.uid = imap_ingested.uid)`, []any{to, from, to}},
+		{`DELETE FROM imap_ingested WHERE source = ?`, []any{from}},
+		{`UPDATE imap_ingest_sources SET source = ? WHERE source = ? AND NOT EXISTS (SELECT 1 FROM imap_ingest_sources b WHERE b.source = ?)`, []any{to, from, to}},
+		{`DELETE FROM imap_ingest_sources WHERE source = ?`, []any{from}},
+	}
+	for _, st := range steps {
+		if _, err := tx.ExecContext(ctx, st.query, st.args...); err != nil {
+			return fmt.Errorf("store: adopt ingest source %s: %w", from, err)
+		}
+	}
+	return tx.Commit()
+}
+
 // IngestCopy is where a COPY of posted messages into the after=move
 // folder began: the folder's UIDVALIDITY and UIDNEXT just before it. A
 // copy that COPY made has a UID from UIDNext on (RFC 3501 §2.3.1.1).

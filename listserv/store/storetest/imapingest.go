@@ -169,4 +169,40 @@ func imapIngestOnce(t *testing.T, s store.Backend) {
 	if got, err := s.IngestedUIDs(ctx, src, 7, []uint32{3}); err != nil || !got[3] {
 		t.Errorf("a removed source's keys: %v (%v), want kept", got, err)
 	}
+
+	// A source renamed: its keys and progress move to the new name; a
+	// key the new name holds too keeps the new name's record; a second
+	// old name whose row loses to the first leaves only its keys; asking
+	// again, or for a name never used, changes nothing.
+	const renamed = "imap://u@127.0.0.1/INBOX"
+	must(t, s.RefuseIngest(ctx, store.IngestKey{Source: renamed, UIDValidity: 7, UID: 5}, "kept under the new name"))
+	must(t, s.PutIngestSource(ctx, &store.IngestSource{Source: src, ListAddress: l.Address, UIDValidity: 7, StartUID: 1, LastUID: 5}))
+	const otherName = "imaps://u@127.0.0.1:993/INBOX"
+	must(t, s.RefuseIngest(ctx, store.IngestKey{Source: otherName, UIDValidity: 7, UID: 9}, "too big"))
+	must(t, s.PutIngestSource(ctx, &store.IngestSource{Source: otherName, ListAddress: l.Address, UIDValidity: 7, LastUID: 2}))
+	for range 2 {
+		must(t, s.AdoptIngestSource(ctx, src, renamed))
+		must(t, s.AdoptIngestSource(ctx, otherName, renamed))
+		must(t, s.AdoptIngestSource(ctx, "imap://nobody@nowhere/INBOX", renamed))
+	}
+	if got, err := s.IngestedUIDs(ctx, renamed, 7, []uint32{3, 5, 9}); err != nil || len(got) != 3 {
+		t.Errorf("adopted keys = %v (%v), want 3, 5 and 9", got, err)
+	}
+	if state, reason, id, err := s.Ingested(ctx, store.IngestKey{Source: renamed, UIDValidity: 7, UID: 3}); err != nil || state != "posted" || id == 0 {
+		t.Errorf("adopted key 3: %s %q %d (%v), want posted with its spool id", state, reason, id, err)
+	}
+	if _, reason, _, err := s.Ingested(ctx, store.IngestKey{Source: renamed, UIDValidity: 7, UID: 5}); err != nil || reason != "kept under the new name" {
+		t.Errorf("key 5 recorded under both: %q (%v), want the new name's", reason, err)
+	}
+	for _, old := range []string{src, otherName} {
+		if got, err := s.IngestedUIDs(ctx, old, 7, []uint32{3, 5, 9}); err != nil || len(got) != 0 {
+			t.Errorf("%s still holds %v (%v)", old, got, err)
+		}
+		if _, err := s.IngestSource(ctx, old); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("%s's row: %v, want ErrNotFound", old, err)
+		}
+	}
+	if row, err := s.IngestSource(ctx, renamed); err != nil || row.LastUID != 5 || row.StartUID != 1 {
+		t.Errorf("adopted row = %+v (%v), want the first old name's", row, err)
+	}
 }
