@@ -13,13 +13,14 @@ import (
 // once: what the resources page (through the links the indexer stores)
 // and the summaries list. The text is a post's body as Text gives it
 // (quotes and signature already out); URLs are found the way the pages
-// find them (mailmsg.URLs). Left out are the links nobody shared on
-// purpose: the mailing-list footer's and a list manager's (footerURL), a
-// mail client's (clientURL), those of an original an Outlook reply pastes
-// below its rule, those from an employer's disclaimer on, links a program
-// printed in output pasted into the post (pastedOutput), icons and
-// social-network profiles, and in a signature (see signatureFrom) its
-// contact lines and a bare home page.
+// find them (mailmsg.URLs), a mail gateway's wrapper taken off
+// (UnwrapRedirect). Left out are the links nobody shared on purpose: the
+// mailing-list footer's and a list manager's (footerURL), a mail
+// client's (clientURL), links to a private address, those of an original
+// an Outlook reply pastes below its rule, those from an employer's
+// disclaimer on, links a program printed in output pasted into the post
+// (pastedOutput), icons and social-network profiles, and in a signature
+// (see signatureFrom) its contact lines and a bare home page.
 func Links(body string) []string {
 	if !strings.Contains(body, "://") {
 		return nil // no URL (most posts): the footer need not be looked for
@@ -35,6 +36,7 @@ func Links(body string) []string {
 		// A signature's icons: "[unnamed]<https://www.linkedin.com/…>".
 		l = iconLink.ReplaceAllString(l, "")
 		for _, u := range mailmsg.URLs(l) {
+			u = UnwrapRedirect(u)
 			if len(u) > 2000 || seen[u] || notShared(u) {
 				continue
 			}
@@ -74,10 +76,10 @@ var (
 	greeting = regexp.MustCompile(`(?i)^(hi|hello|hey|dear|good (morning|afternoon|evening))\b`)
 )
 
-// notShared tells the links of a list manager, a mail client or a social
-// network's profile page.
+// notShared tells the links of a list manager, a mail client, a social
+// network's profile page or a machine on the poster's own network.
 func notShared(u string) bool {
-	return footerURL.MatchString(u) || clientURL.MatchString(u) || socialProfile.MatchString(u)
+	return footerURL.MatchString(u) || clientURL.MatchString(u) || socialProfile.MatchString(u) || privateHost(u)
 }
 
 // ownLines are the lines of a post's text up to an Outlook rule (below

@@ -75,6 +75,15 @@ func TestSharedLinks(t *testing.T) {
 		{"a short line before a bracket is no wrapped link", "see <https://a.example/x\n2>&1 | tee log", []string{"https://a.example/x"}},
 		{"a wrapped link in capitals", "The docs say, for the case you describe, to look at the page below:\n<HTTPS://files.example.com/manual/classuhd_1_1device.html#a66d1bf289dd03a03df3\n860f3eee578c0> please.", []string{"HTTPS://files.example.com/manual/classuhd_1_1device.html#a66d1bf289dd03a03df3860f3eee578c0"}},
 		{"a search on a social network", "See what people say: https://twitter.com/search?q=uhd", []string{"https://twitter.com/search?q=uhd"}},
+		{"a gateway's wrapper beside the plain link", "The posting: https://jobs.example.edu/postings/140981\n\nhttps://urldefense.com/v3/__https:/jobs.example.edu/postings/140981__;!!FbZ0ZwI3Qg!8ZYD_TBCKFQ62_fq$\n", []string{"https://jobs.example.edu/postings/140981"}},
+		{"a wrapper whose link had a #", "See https://urldefense.com/v3/__https://files.example.com/manual/log_8hpp.html*loghpp_logging__;Iw!!L8f3-wPVSng!S9U4pGFMep$ for the levels.", []string{"https://files.example.com/manual/log_8hpp.html#loghpp_logging"}},
+		{"a wrapper's run of listed characters", "See https://urldefense.com/v3/__https://a.example/q**Bb**A__;JiYjPz8!!x$ here.", []string{"https://a.example/q&&#b??"}},
+		{"a wrapper whose list runs short stays wrapped", "See https://urldefense.com/v3/__https://a.example/x*y*z__;Iw!!x$ here.", []string{"https://urldefense.com/v3/__https://a.example/x*y*z__;Iw!!x$"}},
+		{"a version 2 wrapper of a footer", "Unsubscribe: https://urldefense.proofpoint.com/v2/url?u=http-3A__lists.example.com_mailman_listinfo_usrp-2Dusers-5Flists.example.com&d=DwMFaQ&c=eu&e=\n", nil},
+		{"a version 2 wrapper", "Read https://urldefense.proofpoint.com/v2/url?u=https-3A__kb.example.com_E320-5FGuide-23Mender&d=DwMFaQ&e= first.", []string{"https://kb.example.com/E320_Guide#Mender"}},
+		{"Safe Links", "The issue: https://eur03.safelinks.protection.outlook.com/?url=https%3A%2F%2Fgithub.com%2FEttusResearch%2Fuhd%2Fissues%2F275&data=02%7C01&reserved=0", []string{"https://github.com/EttusResearch/uhd/issues/275"}},
+		{"Safe Links without a link inside", "See https://eur03.safelinks.protection.outlook.com/?data=02%7C01 there.", []string{"https://eur03.safelinks.protection.outlook.com/?data=02%7C01"}},
+		{"a device's private address", "Browse to http://192.168.10.2 or https://urldefense.com/v3/__http://192.168.10.2__;!!KGKeukY!jxT56$ or http://localhost:8080/status, and see http://203.0.113.9/docs.", []string{"http://203.0.113.9/docs"}},
 		{"a picture's name glued on", "See http://ettus.example/USRP-users-X300-td8647.html[Image.jpeg] for the thread.", []string{"http://ettus.example/USRP-users-X300-td8647.html"}},
 	} {
 		if got := Links(tt.body); !slices.Equal(got, tt.want) {
@@ -94,6 +103,9 @@ func FuzzLinks(f *testing.F) {
 		"Web: https://c.example/\nDISCLAIMER: https://d.example/\n",
 		"https://e.example/Datasheet.pdfOn Mon wrote:\n[unnamed]<https://twitter.com/x>",
 		"______________________\nFrom: x\nhttps://f.example/\n",
+		"https://urldefense.com/v3/__https:/g.example/a*b__;Iw!!x$ https://g.example/a#b\n",
+		"https://urldefense.proofpoint.com/v2/url?u=https-3A__h.example_x-2D&d=y\n",
+		"https://x.safelinks.protection.outlook.com/?url=https%3A%2F%2Fi.example%2F%3Cb%3E\n",
 	} {
 		f.Add(s)
 	}

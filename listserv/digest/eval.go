@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"praxis/archive"
 	"praxis/archive/learn"
 	"praxis/listserv/mailmsg"
 )
@@ -301,10 +302,13 @@ func EvaluateKeptApart(ctx context.Context, st Reader, listID int64) (s Scores, 
 }
 
 // normURL is the form URLs are compared in: as the pages find them
-// (mailmsg.URLs, as archive.Links does), without a trailing slash.
+// (mailmsg.URLs, as archive.Links does, a gateway's wrapper taken off),
+// without a trailing slash.
 func normURL(u string) string {
 	if ls := mailmsg.URLs(u); len(ls) == 1 {
 		u = ls[0]
 	}
-	return strings.TrimRight(u, "/")
+	// A label may name the link as a gateway wrapped it; the summary
+	// lists the link inside, the same page.
+	return strings.TrimRight(archive.UnwrapRedirect(u), "/")
 }
