@@ -157,6 +157,8 @@ func TestConfirms(t *testing.T) {
 		{"I have not found the solution yet.", false, false},
 		{"I found how to detect a tx error in benchmark_rate.cpp.", true, false},
 		{"I found a problem when streaming at 50 Msps.", false, false},
+		{"Separate RX and TX threads: it's what's working for me.", true, false},
+		{"I don't know what's working for them.", false, false},
 		{"That is exactly what I was looking for.", true, false},
 		{"I will test it with a sine wave and see if that works.", false, false},
 		{"Meanwhile I can only switch back to the X310 and see if it works there.", false, false},
