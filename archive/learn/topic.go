@@ -127,7 +127,7 @@ func (r *Reading) joinStrays() {
 	grown := map[*Topic]bool{}
 	kept := r.topics[:0]
 	for _, tp := range r.topics {
-		key := strings.ToLower(CleanSubject(tp.Start.Subject))
+		key := statusTag.ReplaceAllString(strings.ToLower(CleanSubject(tp.Start.Subject)), "")
 		stray := tp.Start == tp.Thread.Root && !StartsThread(tp.Start.Subject) && r.byID[tp.Start.ParentID] == nil
 		if into := bySubject[key]; stray && into != nil && len(Tokens(key)) >= 2 && tp.Start.Date.Sub(into.Start.Date) <= Rejoin {
 			for _, q := range tp.Posts {
@@ -148,6 +148,11 @@ func (r *Reading) joinStrays() {
 		sort.SliceStable(tp.Posts, func(i, j int) bool { return Before(tp.Posts[i], tp.Posts[j]) })
 	}
 }
+
+// statusTag is what an asker adds to the subject to say where the matter
+// stands ("RFNoC OTT Block on E320 - FIXED", "[SOLVED] B210 not found",
+// "X310 timeouts (resolved)"): a stray under it is still the matter's.
+var statusTag = regexp.MustCompile(`^\s*[\[(]?(solved|fixed|resolved|closed)[\])]?\s*[:-]?\s+|\s+[-:]?\s*[\[(]?(solved|fixed|resolved|closed)[\])]?\s*$`)
 
 // TopicStarts are the posts of one thread (oldest first) that start a
 // topic inside it, by Message-ID: what the archive's thread page marks.

@@ -106,6 +106,10 @@ func TestStrayRepliesJoined(t *testing.T) {
 		// A one-word subject is too common to join on.
 		post("h", "h", "", "cat@x", "Help", "My B210 is not found, any idea?", 3),
 		post("h2", "h2", "", "dan@x", "Re: Help", "Try another USB cable.", 4),
+		// The asker's word that it is fixed, the subject tagged so.
+		post("o", "o", "", "eve@x", "[cop] OTT block on E320", "The OOT block shows up as Block#0 and GNU Radio cannot import it, any idea?", 5),
+		post("o2", "o2", "", "eve@x", "Re: [cop] OTT block on E320 - FIXED", "I've finally found the solution: sudo ldconfig.", 6),
+		post("s", "s", "", "fay@x", "[SOLVED] Re: [cop] OTT block on E320", "Same here, ldconfig did it.", 7),
 	}
 	r := Read(posts, day.AddDate(0, 0, 30))
 	q := r.TopicOf(posts[0])
@@ -117,6 +121,13 @@ func TestStrayRepliesJoined(t *testing.T) {
 	}
 	if r.TopicOf(posts[4]) == r.TopicOf(posts[3]) {
 		t.Error("a reply to a one-word subject was joined")
+	}
+	o := r.TopicOf(posts[5])
+	if r.TopicOf(posts[6]) != o || r.TopicOf(posts[7]) != o {
+		t.Errorf("replies under a subject tagged FIXED or [SOLVED] are not in the topic: %+v", o.Posts)
+	}
+	if _, conf := r.Confirmed(o); conf != posts[6] {
+		t.Errorf("Confirmed = %v, want the asker's FIXED reply", conf)
 	}
 }
 
