@@ -150,6 +150,8 @@ func TestConfirms(t *testing.T) {
 		{"That answers my question, thanks.", true, true},
 		{"Yes, that is the solution.", true, false},
 		{"Is that the solution you meant?", false, false},
+		{"Unplugging and replugging the batteries was the solution.", true, false},
+		{"Reinstalling UHD was not the solution.", false, false},
 		{"OK just tried it and it does resolve the names now.", true, false},
 		{"Patching work() to retry at once made the problem go away for me.", true, false},
 		{"The overflows went away with num_recv_frames=128.", true, false},
