@@ -78,58 +78,62 @@ func (m Month) BackShare() float64 {
 }
 
 const (
-	maxHelpers = 5
-	maxGaps    = 5
-	gapTerms   = 4 // words taken from each unanswered question
+	// featureChunk is how many threads' first posts' features are read
+	// at once.
+	featureChunk = 2000
+	maxHelpers   = 5
+	maxGaps      = 5
+	gapTerms     = 4 // words taken from each unanswered question
 )
 
-// thread is what the review keeps of a thread while it reads the posts.
+// thread is what the review keeps of a thread while it reads the posts:
+// of its first post, only what the questions' count reads (a whole
+// post for each of a large archive's threads would be most of the
+// review's memory).
 type thread struct {
-	root        *store.ArchivedPost
+	rootID      int64
+	rootDate    time.Time
+	rootSubject string
+	rootReply   bool // its first post has a parent: not a thread it opened
+	asks        bool // its first post's kept features say it asks for help
 	asker       string
 	firstAnswer time.Time // zero: nobody else wrote
 }
 
 // Review counts the list's months, oldest first, from its first post's
 // month to until's (members: the list's, for new members and declared
-// expertise).
+// expertise). It reads the posts once, as they come, keeping per author
+// and per thread what the counts need, never the posts themselves: the
+// review of a 356,800-post archive held every row at once (over 500 MB).
 func Review(ctx context.Context, st Store, listID int64, members []*store.Member, until time.Time) ([]Month, error) {
-	var posts []*store.ArchivedPost
-	err := st.ArchiveEach(ctx, listID, time.Time{}, func(p *store.ArchivedPost) error {
-		if !p.Date.Before(until) {
-			return errStop
-		}
-		posts = append(posts, p)
-		return nil
-	})
-	if err != nil && !errors.Is(err, errStop) {
-		return nil, fmt.Errorf("health: %w", err)
-	}
-	if len(posts) == 0 {
-		return nil, nil
-	}
-	first := monthOf(posts[0].Date)
-	var months []Month
-	for m := first; m.Before(until); m = m.AddDate(0, 1, 0) {
-		months = append(months, Month{Start: m})
-	}
+	var (
+		first     time.Time
+		months    []Month
+		active    []map[string]bool
+		helped    []map[string]int
+		threads   = map[string]*thread{}
+		firstPost = map[string]time.Time{}
+		back      = map[string]bool{}
+		names     = map[string]string{}
+		keys      = map[[2]string]string{}
+	)
 	index := func(t time.Time) int {
 		y, mo, _ := t.UTC().Date()
 		fy, fm, _ := first.Date()
 		return (y-fy)*12 + int(mo-fm)
 	}
-	df := learn.NewDocFreq()
-	threads := map[string]*thread{}
-	firstPost := map[string]time.Time{}
-	back := map[string]bool{}
-	active := make([]map[string]bool, len(months))
-	helped := make([]map[string]int, len(months))
-	names := map[string]string{}
-	keys := map[[2]string]string{}
-	for i := range months {
-		active[i], helped[i] = map[string]bool{}, map[string]int{}
-	}
-	for _, p := range posts {
+	err := st.ArchiveEach(ctx, listID, time.Time{}, func(p *store.ArchivedPost) error {
+		if !p.Date.Before(until) {
+			return errStop
+		}
+		if months == nil {
+			// The first post (they come oldest first) sets the months.
+			first = monthOf(p.Date)
+			for m := first; m.Before(until); m = m.AddDate(0, 1, 0) {
+				months = append(months, Month{Start: m})
+				active, helped = append(active, map[string]bool{}), append(helped, map[string]int{})
+			}
+		}
 		i := index(p.Date)
 		// An author's key and name, worked out once per From: a list's
 		// year is mostly the same few people.
@@ -151,8 +155,8 @@ func Review(ctx context.Context, st Store, listID int64, members []*store.Member
 		}
 		t := threads[p.ThreadID]
 		if t == nil {
-			threads[p.ThreadID] = &thread{root: p, asker: key}
-			continue
+			threads[p.ThreadID] = &thread{rootID: p.ID, rootDate: p.Date, rootSubject: p.Subject, rootReply: p.ParentID != "", asker: key}
+			return nil
 		}
 		if key != t.asker {
 			if t.firstAnswer.IsZero() {
@@ -160,37 +164,56 @@ func Review(ctx context.Context, st Store, listID int64, members []*store.Member
 			}
 			helped[i][key]++
 		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return nil, fmt.Errorf("health: %w", err)
 	}
+	if months == nil {
+		return nil, nil
+	}
+	df := learn.NewDocFreq()
 	// The questions: threads opened by a post that asks. Only the
 	// threads' first posts are read for it, and their words weigh the
 	// words of the questions left unanswered.
-	var roots []int64
+	// Read a few thousand at a time: only their terms' counts and
+	// whether each asks are kept.
+	all := make([]*thread, 0, len(threads))
 	for _, t := range threads {
-		roots = append(roots, t.root.ID)
+		all = append(all, t)
 	}
-	feats, err := st.PostFeatures(ctx, roots, false)
-	if err != nil {
-		return nil, fmt.Errorf("health: %w", err)
-	}
-	for _, f := range feats {
-		df.AddTerms(f.Terms)
+	for len(all) > 0 {
+		chunk := all[:min(len(all), featureChunk)]
+		all = all[len(chunk):]
+		ids := make([]int64, len(chunk))
+		for i, t := range chunk {
+			ids[i] = t.rootID
+		}
+		feats, err := st.PostFeatures(ctx, ids, false)
+		if err != nil {
+			return nil, fmt.Errorf("health: %w", err)
+		}
+		for _, t := range chunk {
+			if f := feats[t.rootID]; f != nil {
+				df.AddTerms(f.Terms)
+				t.asks = learn.Features(f.Flags).Has(learn.FeatAsks)
+			}
+		}
 	}
 	waits := make([][]time.Duration, len(months))
-	var unanswered []*store.ArchivedPost
+	var unanswered []*thread
 	for _, t := range threads {
-		r := t.root
-		f := feats[r.ID]
-		if r.ParentID != "" || f == nil || !learn.Features(f.Flags).Has(learn.FeatAsks) || !learn.StartsThread(r.Subject) {
+		if t.rootReply || !t.asks || !learn.StartsThread(t.rootSubject) {
 			continue
 		}
-		i := index(r.Date)
+		i := index(t.rootDate)
 		months[i].Questions++
 		if t.firstAnswer.IsZero() {
-			unanswered = append(unanswered, r)
+			unanswered = append(unanswered, t)
 			continue
 		}
 		months[i].Answered++
-		waits[i] = append(waits[i], t.firstAnswer.Sub(r.Date))
+		waits[i] = append(waits[i], t.firstAnswer.Sub(t.rootDate))
 	}
 	for i := range months {
 		months[i].Active = len(active[i])
@@ -208,7 +231,7 @@ func Review(ctx context.Context, st Store, listID int64, members []*store.Member
 
 // gaps counts, month by month, the words of the unanswered questions'
 // subjects that no member's declared expertise covers.
-func gaps(months []Month, index func(time.Time) int, unanswered []*store.ArchivedPost, df *learn.DocFreq, members []*store.Member) {
+func gaps(months []Month, index func(time.Time) int, unanswered []*thread, df *learn.DocFreq, members []*store.Member) {
 	if len(unanswered) == 0 {
 		return
 	}
@@ -230,14 +253,14 @@ func gaps(months []Month, index func(time.Time) int, unanswered []*store.Archive
 		return false
 	}
 	counts := make([]map[string]int, len(months))
-	for _, p := range unanswered {
-		i := index(p.Date)
+	for _, t := range unanswered {
+		i := index(t.rootDate)
 		if counts[i] == nil {
 			counts[i] = map[string]int{}
 		}
 		// The topic is what the subject names: the body's logs,
 		// disclaimers and pasted code would speak louder than it.
-		for _, w := range learn.QueryTerms(learn.CleanSubject(p.Subject), "", df, gapTerms) {
+		for _, w := range learn.QueryTerms(learn.CleanSubject(t.rootSubject), "", df, gapTerms) {
 			if !covered(w) {
 				counts[i][w]++
 			}
