@@ -1,6 +1,7 @@
 package index
 
 import (
+	"cmp"
 	"context"
 	"slices"
 
@@ -73,16 +74,20 @@ func (q *phraseQuery) Searcher(ctx context.Context, r index.IndexReader, _ mappi
 		}
 		s.words = append(s.words, phraseWord{tfr: tfr, off: uint64(off), doc: &index.TermFieldDoc{}})
 	}
+	// The rarest word leads: the posts are those of its postings that
+	// hold the others, so the walk (and the places read) is as long as
+	// its list, not the first word's ("time source": "source" leads, not
+	// "time", which most posts hold).
+	slices.SortStableFunc(s.words, func(a, b phraseWord) int {
+		return cmp.Compare(a.tfr.Count(), b.tfr.Count())
+	})
 	s.count = s.words[0].tfr.Count()
-	for _, w := range s.words[1:] {
-		s.count = min(s.count, w.tfr.Count())
-	}
 	return s, nil
 }
 
 type phraseWord struct {
 	tfr index.TermFieldReader
-	off uint64              // the word's place after the phrase's first
+	off uint64              // the word's place after the phrase's first word
 	doc *index.TermFieldDoc // where tfr stands; nil at its end
 }
 
@@ -117,7 +122,7 @@ func (s *phraseSearcher) Advance(ctx *search.SearchContext, id index.IndexIntern
 	return s.from(ctx, d)
 }
 
-// from finds the first post at or after the first word's d that holds
+// from finds the first post at or after the leading word's d that holds
 // the phrase.
 func (s *phraseSearcher) from(ctx *search.SearchContext, d *index.TermFieldDoc) (*search.DocumentMatch, error) {
 	var err error
@@ -161,14 +166,17 @@ func (s *phraseSearcher) from(ctx *search.SearchContext, d *index.TermFieldDoc) 
 }
 
 // placed tells whether the current post holds the words one after the
-// other: from some place of the first word, each word at its offset, in
-// the same value of the field.
+// other: from some place of the leading word, each word at its offset
+// from it (before it, for a word that comes first in the phrase), in the
+// same value of the field.
 func (s *phraseSearcher) placed() bool {
-	for _, v0 := range s.words[0].doc.Vectors {
+	lead := s.words[0]
+	for _, v0 := range lead.doc.Vectors {
 		ok := true
 		for _, w := range s.words[1:] {
-			if !slices.ContainsFunc(w.doc.Vectors, func(v *index.TermFieldVector) bool {
-				return v.Pos == v0.Pos+w.off && slices.Equal(v.ArrayPositions, v0.ArrayPositions)
+			at := int64(v0.Pos) + int64(w.off) - int64(lead.off)
+			if at < 0 || !slices.ContainsFunc(w.doc.Vectors, func(v *index.TermFieldVector) bool {
+				return int64(v.Pos) == at && slices.Equal(v.ArrayPositions, v0.ArrayPositions)
 			}) {
 				ok = false
 				break
