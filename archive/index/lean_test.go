@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -89,10 +90,20 @@ func TestLeanPhraseInOneValue(t *testing.T) {
 	if err := x.Put(d); err != nil {
 		t.Fatal(err)
 	}
+	// A phrase is walked from its rarest word ("source", in one post;
+	// "time" is in all three): the words before it are found before it,
+	// and one at the field's start has none there.
+	for i, body := range []string{"source time clock", "set the time source", "time and time again"} {
+		d := Doc{ID: fmt.Sprint(10 + i), List: "l", MessageID: fmt.Sprintf("t%d@x", i), Subject: "clock", Body: body, FromAddr: "a@x", Date: time.Date(2021, 1, 3+i, 0, 0, 0, 0, time.UTC)}
+		if err := x.Put(d); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, c := range []struct {
 		q    string
 		want uint64
-	}{{`"alpha beta"`, 1}, {`"gamma delta"`, 1}, {`"alpha delta"`, 0}, {`"beta gamma"`, 0}, {`"see the files"`, 1}, {`"see files"`, 0}} {
+	}{{`"alpha beta"`, 1}, {`"gamma delta"`, 1}, {`"alpha delta"`, 0}, {`"beta gamma"`, 0}, {`"see the files"`, 1}, {`"see files"`, 0},
+		{`"time source"`, 1}, {`"source time"`, 1}, {`"set the time source"`, 1}, {`"time time"`, 0}, {`"time and time"`, 1}} {
 		p, err := query.Parse(c.q, query.Options{})
 		if err != nil {
 			t.Fatal(err)
