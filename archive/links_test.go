@@ -82,6 +82,7 @@ func TestSharedLinks(t *testing.T) {
 		{"a version 2 wrapper of a footer", "Unsubscribe: https://urldefense.proofpoint.com/v2/url?u=http-3A__lists.example.com_mailman_listinfo_usrp-2Dusers-5Flists.example.com&d=DwMFaQ&c=eu&e=\n", nil},
 		{"a version 2 wrapper", "Read https://urldefense.proofpoint.com/v2/url?u=https-3A__kb.example.com_E320-5FGuide-23Mender&d=DwMFaQ&e= first.", []string{"https://kb.example.com/E320_Guide#Mender"}},
 		{"Safe Links", "The issue: https://eur03.safelinks.protection.outlook.com/?url=https%3A%2F%2Fgithub.com%2FEttusResearch%2Fuhd%2Fissues%2F275&data=02%7C01&reserved=0", []string{"https://github.com/EttusResearch/uhd/issues/275"}},
+		{"Safe Links around URL Defense", "See https://eur03.safelinks.protection.outlook.com/?url=https%3A%2F%2Furldefense.com%2Fv3%2F__https%3A%2Fkb.example.com%2FE320*Mender__%3BIw!!x%24&data=02 there.", []string{"https://kb.example.com/E320#Mender"}},
 		{"Safe Links without a link inside", "See https://eur03.safelinks.protection.outlook.com/?data=02%7C01 there.", []string{"https://eur03.safelinks.protection.outlook.com/?data=02%7C01"}},
 		{"a device's private address", "Browse to http://192.168.10.2 or https://urldefense.com/v3/__http://192.168.10.2__;!!KGKeukY!jxT56$ or http://localhost:8080/status, and see http://203.0.113.9/docs.", []string{"http://203.0.113.9/docs"}},
 		{"a picture's name glued on", "See http://ettus.example/USRP-users-X300-td8647.html[Image.jpeg] for the thread.", []string{"http://ettus.example/USRP-users-X300-td8647.html"}},

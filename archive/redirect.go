@@ -18,8 +18,25 @@ import (
 // Microsoft's Safe Links ("https://eur03.safelinks.protection.outlook.com/
 // ?url=https%3A%2F%2Fgithub.com…"). A reader wants the page, not the
 // gateway: a wrapped link is the same resource as the plain one beside
-// it, and a wrapped footer link is still a footer's.
+// it, and a wrapped footer link is still a footer's. A link wrapped by
+// two gateways (the sender's and the reader's) is unwrapped twice, up to
+// maxWraps: a deeper nest is no gateways' doing, and what is left of it
+// after that many stays.
 func UnwrapRedirect(u string) string {
+	for range maxWraps {
+		inner := unwrapOnce(u)
+		if inner == u {
+			return u
+		}
+		u = inner
+	}
+	return u
+}
+
+// maxWraps is how many gateways' wrappers are taken off one link.
+const maxWraps = 3
+
+func unwrapOnce(u string) string {
 	var inner string
 	lower := strings.ToLower(u)
 	switch {
