@@ -147,17 +147,25 @@ var sameProblem = mustPattern(`(?i)\b(similar (problem|issue)|(have|had|has|see|
 // SPP?") rather than asks.
 var suggests = mustPattern(`(?i)\b(try|tried|trying|perhaps|maybe|might|suggest|consider|instead|see (if|whether)|what happens (if|when))\b`)
 
-// metoo tells a reply that reports the same trouble or mostly asks from
-// one that answers.
+// metoo tells a reply that reports the same trouble, mostly asks, or
+// only promises to look into it ("I'll have to bug some R&D people and
+// get back to you") from one that answers.
 func metoo(sents []string) bool {
-	q := 0
+	q, promised := 0, 0
 	for _, s := range sents {
 		if IsQuestionSentence(s) && !suggests.MatchString(s) {
 			q++
 		}
+		if promises.MatchString(s) {
+			promised++
+		}
 	}
-	return q*2 > len(sents) || sameProblem.MatchString(strings.Join(sents, " "))
+	return q*2 > len(sents) || promised == len(sents) || sameProblem.MatchString(strings.Join(sents, " "))
 }
+
+// promises: a sentence that puts the answer off to later, the poster's
+// own looking into it.
+var promises = mustPattern(`(?i)\b((i|we)('ll| will| shall)( have to| need to)? (bug|ask|check|look|dig|find out|investigate|get back|try to find|see what)|(get|come) back to you|let you know|keep you posted|(i'm|i am|we're|we are) (looking|checking|digging) into)\b`)
 
 // QuestionText is what a first post asks, in its own words: its first
 // sentences with a '?' (with the sentence before, when the question alone

@@ -652,9 +652,8 @@ func (r *Reading) credit(t *Topic, i int, sents []string) *Post {
 // the latest, unless an earlier one shares clearly more of its terms
 // ("I stopped the network manager and everything worked fine" credits
 // the reply that said to stop NetworkManager, not the last one before
-// it). With no answer before it: the confirmation itself when nobody
-// else wrote before it (the asker solved it alone), else nil (someone
-// answered in a post not worth crediting, or not read).
+// it). With no answer before it: the confirmation itself (the asker
+// solved it alone), unless someone wrote a post not read (nil).
 func (r *Reading) closestAnswer(t *Topic, i int, text string) *Post {
 	var latest, best *Post
 	var latestShared, bestShared int
@@ -695,13 +694,14 @@ func (r *Reading) closestAnswer(t *Topic, i int, text string) *Post {
 		return latest
 	}
 	for _, q := range t.Posts[1:i] {
-		if q.Who() != t.Asker() {
-			// Someone answered, in a post not worth crediting or
-			// not read: the asker did not solve it alone.
+		if q.Who() != t.Asker() && strings.TrimSpace(q.Body) == "" {
+			// Someone answered in a post not read: the asker may
+			// not have solved it alone.
 			return nil
 		}
 	}
-	// Nobody else wrote before it: the asker solved it alone.
+	// Nobody else answered before it (they asked, or said they would
+	// look into it): the asker solved it alone.
 	return t.Posts[i]
 }
 

@@ -236,6 +236,8 @@ func TestMeToo(t *testing.T) {
 		{"We are seeing a similar issue since the update.", true},
 		{"The drawing revision isn't the same thing as a hardware revision. I can confirm that the schematic is compatible with UHD.", false},
 		{"Set the subdev spec to A:0 B:0 and both channels stream.", false},
+		{"I'll have to bug some R&D people and get back to you.", true},
+		{"I'll check with the FPGA team. Meanwhile, set the MTU to 9000 on both ends.", false},
 	} {
 		if got := metoo(Sentences(tt.in)); got != tt.want {
 			t.Errorf("metoo(%q) = %v, want %v", tt.in, got, tt.want)
@@ -277,6 +279,13 @@ func TestCreditedAnswer(t *testing.T) {
 			post("b", "c", "rob@x", "Rob Kossler", "Emanuele, use set_time_unknown_pps(0) instead of set_time_now() on both radios.", 3),
 			post("d", "", "emanuele@x", "Emanuele Tolomei", "This solved our issues. Thank you very much.\n\nRegards\n\nEmanuele Tolomei", 4),
 		}, "b"},
+		{"the asker alone, the others only asked or said they would look", []*Post{
+			post("q", "", "pavlos@x", "Pavlos", "Updating the N310 file system with mender fails with an error, any idea?", 0),
+			post("a", "q", "marcus@x", "Marcus Leech", "How did you copy the file? Are you running the command on the USRP?", 1),
+			post("b", "a", "pavlos@x", "Pavlos", "With scp, and yes, on the USRP; the error still persists.", 2),
+			post("c", "b", "marcus@x", "Marcus Leech", "I'll have to bug some R&D people and get back to you.", 3),
+			post("d", "c", "pavlos@x", "Pavlos", "Hello again, I updated the host's UHD to 3.15 and downloaded the images again. It solved the problem.", 4),
+		}, "d"},
 	} {
 		ps := tt.posts
 		ps[0].Subject = "N310 link drops"
