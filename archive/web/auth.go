@@ -32,11 +32,22 @@ var b64 = base64.RawURLEncoding
 
 // secret is the HMAC key for sign-in links and CSRF tokens, kept in the
 // data dir so that links survive a restart.
+//
+// Read once and kept; a failure is not kept (the database restarting,
+// a visitor's request cut short): the next request reads it again,
+// where a kept error had refused every sign-in until a restart.
 func (s *Server) secret(ctx context.Context) ([]byte, error) {
-	s.secretOnce.Do(func() {
-		s.key, s.keyErr = s.st.Secret(ctx, "web")
-	})
-	return s.key, s.keyErr
+	s.secretMu.Lock()
+	defer s.secretMu.Unlock()
+	if s.key != nil {
+		return s.key, nil
+	}
+	key, err := s.st.Secret(ctx, "web")
+	if err != nil {
+		return nil, err
+	}
+	s.key = key
+	return key, nil
 }
 
 func (s *Server) mac(ctx context.Context, parts ...string) (string, error) {

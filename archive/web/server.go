@@ -65,9 +65,8 @@ type Server struct {
 	http *http.Server
 	ln   net.Listener
 
-	secretOnce sync.Once
-	key        []byte
-	keyErr     error
+	secretMu sync.Mutex
+	key      []byte
 	// limit bounds the forms that send mail, per client; addrLimit the
 	// mail one client may have sent to one address, so that nobody can
 	// use up an address's daily quota (kept by the service) for its

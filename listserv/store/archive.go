@@ -263,25 +263,40 @@ func (d *dialect) archiveSQL() []string {
 
 // prepareArchive returns the archive's statements bound to tx.
 func (s *core) prepareArchive(ctx context.Context, tx *txn) (*archiveStmts, error) {
-	s.archOnce.Do(func() {
-		st := &archiveStmts{}
-		qs := s.archiveSQL()
-		for i, p := range st.all() {
-			if *p, s.archErr = s.db.PrepareContext(ctx, qs[i]); s.archErr != nil {
-				return
-			}
-		}
-		s.arch = st
-	})
-	if s.archErr != nil {
-		return nil, fmt.Errorf("store: archive: %w", s.archErr)
+	arch, err := s.archiveStatements(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: archive: %w", err)
 	}
 	bound := &archiveStmts{}
-	dst, src := bound.all(), s.arch.all()
+	dst, src := bound.all(), arch.all()
 	for i := range dst {
 		*dst[i] = tx.StmtContext(ctx, *src[i])
 	}
 	return bound, nil
+}
+
+// archiveStatements prepares the archive's statements on first need and
+// keeps them. A failure is not kept: the database may have been
+// restarting when the first post came (a node whose first archive met a
+// PostgreSQL restart kept that error and archived nothing more until it
+// was restarted itself); the next post prepares them again.
+func (s *core) archiveStatements(ctx context.Context) (*archiveStmts, error) {
+	s.archMu.Lock()
+	defer s.archMu.Unlock()
+	if s.arch != nil {
+		return s.arch, nil
+	}
+	st := &archiveStmts{}
+	qs := s.archiveSQL()
+	for i, p := range st.all() {
+		var err error
+		if *p, err = s.db.PrepareContext(ctx, qs[i]); err != nil {
+			st.close()
+			return nil, err
+		}
+	}
+	s.arch = st
+	return st, nil
 }
 
 func (st *archiveStmts) close() {

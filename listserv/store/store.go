@@ -138,9 +138,8 @@ type core struct {
 
 	// The archive's statements, prepared once: SQLite's parsing costs more
 	// than archiving one post (archive.go).
-	archOnce sync.Once
-	arch     *archiveStmts
-	archErr  error
+	archMu sync.Mutex
+	arch   *archiveStmts
 }
 
 // Options tune Open.
@@ -291,9 +290,11 @@ func (s *Store) Close() error {
 	if s.spoolInsert != nil {
 		s.spoolInsert.Close()
 	}
+	s.archMu.Lock()
 	if s.arch != nil {
 		s.arch.close()
 	}
+	s.archMu.Unlock()
 	s.closeStmts()
 	return errors.Join(s.spool.Close(), s.db.Close())
 }
