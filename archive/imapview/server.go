@@ -283,20 +283,30 @@ const greetTimeout = time.Minute
 
 // accept takes connections from ln, holds each address to its share, and
 // hands the rest to the server that fits the peer.
+//
+// An accept that fails while the listener is open (the process out of
+// file descriptors for a moment: EMFILE, ENFILE, ENOBUFS) is logged and
+// tried again after a pause that doubles up to a second, as net/http and
+// go-smtp do: returning it would end Run, and serve with it, every
+// list's mail for one busy moment.
 func (s *Server) accept(ctx context.Context, ln net.Listener, isTLS bool, lns *[kinds]*chanListener) error {
+	var pause time.Duration
 	for {
 		c, err := ln.Accept()
 		if err != nil {
 			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
 				return nil
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				time.Sleep(50 * time.Millisecond)
-				continue
+			pause = min(max(2*pause, 5*time.Millisecond), time.Second)
+			s.log.Warn("imap: accept failed; trying again", "err", err, "retry_in", pause)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(pause):
 			}
-			return fmt.Errorf("imap: accept: %w", err)
+			continue
 		}
+		pause = 0
 		ip := remoteIP(c.RemoteAddr())
 		if !s.perIP.take(ip) {
 			s.log.Warn("imap: too many connections", "remote", ip.String())
