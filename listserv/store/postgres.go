@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/url"
 
@@ -25,10 +26,10 @@ func openPG(ctx context.Context, opts Options) (*Store, error) {
 	// crash loses there, the spool's state machine replays.
 	spoolCfg := cfg.Copy()
 	spoolCfg.RuntimeParams["synchronous_commit"] = "on"
-	db := stdlib.OpenDB(*cfg)
+	db := sql.OpenDB(cleanConnector{stdlib.GetConnector(*cfg)})
 	db.SetMaxOpenConns(16)
 	db.SetMaxIdleConns(16)
-	spool := stdlib.OpenDB(*spoolCfg)
+	spool := sql.OpenDB(cleanConnector{stdlib.GetConnector(*spoolCfg)})
 	// One connection: the group commit is one loop (spoolLoop).
 	spool.SetMaxOpenConns(1)
 	if err := db.PingContext(ctx); err != nil {

@@ -67,6 +67,7 @@ func Run(t *testing.T, open Open) {
 		{"PostFeaturesKept", postFeaturesKept},
 		{"RelatedKeptOnce", relatedKeptOnce},
 		{"AnswersLibrary", answersLibrary},
+		{"BadTextKept", badTextKept},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, open(t)) })
