@@ -606,6 +606,27 @@ func (q *Queue) failure(d *store.Delivery, err error) store.Outcome {
 	return o
 }
 
+// recordEach records outcomes one at a time, after their batch was
+// refused for what is in it. It returns those to try again (the database
+// went away meanwhile); one refused on its own is logged and dropped: its
+// copy's lease runs out and the copy is tried again (a member may get it
+// twice, which beats a queue that stops).
+func (q *Queue) recordEach(outs []store.Outcome) (again []store.Outcome) {
+	for _, o := range outs {
+		ctx, cancel := context.WithTimeout(context.Background(), q.cfg.StoreTimeout)
+		err := q.record(ctx, []store.Outcome{o})
+		cancel()
+		switch {
+		case err == nil:
+		case store.Unavailable(err):
+			again = append(again, o)
+		default:
+			q.log.Error("delivery outcome refused by the database; dropped, the copy will be tried again", "spool_id", o.Delivery.MessageID, "rcpt", o.Delivery.Rcpt, "err", err)
+		}
+	}
+	return again
+}
+
 // Backoff is the wait before attempt n+1 after n failed attempts: minutes at
 // first, growing to hours (RFC 5321 §4.5.4.1 asks for at least 30 minutes
 // between tries after the first few; the first ones are quick because most
@@ -625,17 +646,27 @@ func Backoff(attempts int) time.Duration {
 func (q *Queue) commit() {
 	var batch []store.Outcome
 	flush := func() {
-		for len(batch) > 0 {
+		pending := batch
+		for len(pending) > 0 {
 			ctx, cancel := context.WithTimeout(context.Background(), q.cfg.StoreTimeout)
-			err := q.record(ctx, batch)
+			err := q.record(ctx, pending)
 			cancel()
 			if err == nil {
 				break
 			}
 			// The database is busy or failing: keep the outcomes and try again
 			// rather than resend copies that were delivered.
-			q.log.Error("recording delivery outcomes", "err", err, "n", len(batch))
-			time.Sleep(500 * time.Millisecond)
+			q.log.Error("recording delivery outcomes", "err", err, "n", len(pending))
+			if !store.Unavailable(err) {
+				// Refused for what is in it, not for want of a
+				// database: one outcome the database will never take
+				// must not hold back the others, and every copy after
+				// them, for good.
+				pending = q.recordEach(pending)
+			}
+			if len(pending) > 0 {
+				time.Sleep(500 * time.Millisecond)
+			}
 		}
 		q.mu.Lock()
 		for _, o := range batch {
