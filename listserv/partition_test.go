@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -72,4 +73,60 @@ func TestChecksAfterPartition(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// TestRunAfterPartition: the same lost connections under the service's
+// loop, whose periodic maintenance runs beside the checks: a maintenance
+// pass on a lost connection is cut off by the same bound, and the post
+// received before the partition is accepted by a later pass of the loop
+// (a maintenance pass left to TCP held the loop, and every post, for a
+// quarter of an hour).
+func TestRunAfterPartition(t *testing.T) {
+	old := processTimeout
+	processTimeout = 3 * time.Second
+	defer func() { processTimeout = old }()
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	proxy, url := pgtest.NewProxy(t, pgtest.URL(t))
+	st, err := store.Open(ctx, "", store.Options{DB: url})
+	must(t, err)
+	t.Cleanup(func() { st.Close() })
+	svc, err := New(ctx, st, Config{BaseURL: "https://lists.example.org", Hostname: "lists.example.org"}, templates.MustParse(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	must(t, err)
+	must(t, svc.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP", PostPolicy: PostOpen, SubscribePolicy: SubscribeConfirm, ArchivePolicy: ArchivePublic}))
+	must(t, svc.AddMember(ctx, "cop@example.org", &store.Member{Address: "m@example.net"}))
+	r, err := svc.Inbound().Resolve(ctx, "cop@example.org")
+	must(t, err)
+	must(t, svc.Inbound().Receive(ctx, Envelope{MailFrom: "a@example.net"}, []Route{r}, []byte("From: a@example.net\r\nSubject: after\r\nMessage-ID: <after@example.net>\r\n\r\nbody\r\n")))
+	// Many idle connections in the pool, all lost at once: each pass
+	// that meets one loses it after its bound, and the maintenance
+	// meets one of its own.
+	var wg sync.WaitGroup
+	for range 12 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st.DB().ExecContext(ctx, `SELECT pg_sleep(0.3)`)
+		}()
+	}
+	wg.Wait()
+	proxy.Blackhole()
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx) }()
+	// Looks a second apart, at most 90: far above a few passes cut off
+	// at 3 s each, far below TCP's quarter of an hour.
+	for i := 0; ; i++ {
+		rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		ids, err := st.MessageIDsInState(rctx, store.StateAccepted, 0, 10)
+		cancel()
+		if err == nil && len(ids) == 1 {
+			break
+		}
+		if i == 90 {
+			t.Fatalf("the post is not accepted after %d looks: %v", i, err)
+		}
+		time.Sleep(time.Second)
+	}
+	stop()
+	<-done
 }

@@ -35,9 +35,15 @@ func (s *Service) Run(ctx context.Context) error {
 		}
 		if now := s.cfg.Now(); now.Sub(lastMaintain) >= maintainEvery {
 			lastMaintain = now
-			if err := s.Maintain(ctx); err != nil && ctx.Err() == nil {
+			// Bounded as a message's work is (processTimeout): this loop
+			// checks every received post, and a statement on a
+			// connection the network lost without a word would hold
+			// them all until TCP gave up.
+			mctx, cancel := context.WithTimeout(ctx, processTimeout)
+			if err := s.Maintain(mctx); err != nil && ctx.Err() == nil {
 				s.log.Error("periodic maintenance", "err", err)
 			}
+			cancel()
 		}
 		select {
 		case <-ctx.Done():
