@@ -27,18 +27,9 @@ func TestChecksAfterPartition(t *testing.T) {
 	processTimeout = 3 * time.Second
 	defer func() { processTimeout = old }()
 	ctx := context.Background()
-	proxy, url := pgtest.NewProxy(t, pgtest.URL(t))
-	st, err := store.Open(ctx, "", store.Options{DB: url})
-	must(t, err)
-	t.Cleanup(func() { st.Close() })
-	svc, err := New(ctx, st, Config{BaseURL: "https://lists.example.org", Hostname: "lists.example.org"}, templates.MustParse(), slog.New(slog.NewTextHandler(io.Discard, nil)))
-	must(t, err)
-	must(t, svc.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP", PostPolicy: PostOpen, SubscribePolicy: SubscribeConfirm, ArchivePolicy: ArchivePublic}))
-	must(t, svc.AddMember(ctx, "cop@example.org", &store.Member{Address: "m@example.net"}))
-	r, err := svc.Inbound().Resolve(ctx, "cop@example.org")
-	must(t, err)
-	must(t, svc.Inbound().Receive(ctx, Envelope{MailFrom: "a@example.net"}, []Route{r}, []byte("From: a@example.net\r\nSubject: after\r\nMessage-ID: <after@example.net>\r\n\r\nbody\r\n")))
+	proxy, st, svc := receivedBehindProxy(t, ctx)
 	proxy.Blackhole()
+	var err error
 	for i := 0; ; i++ {
 		done := make(chan error, 1)
 		go func() { done <- svc.ProcessReceived(ctx) }()
@@ -87,17 +78,7 @@ func TestRunAfterPartition(t *testing.T) {
 	defer func() { processTimeout = old }()
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
-	proxy, url := pgtest.NewProxy(t, pgtest.URL(t))
-	st, err := store.Open(ctx, "", store.Options{DB: url})
-	must(t, err)
-	t.Cleanup(func() { st.Close() })
-	svc, err := New(ctx, st, Config{BaseURL: "https://lists.example.org", Hostname: "lists.example.org"}, templates.MustParse(), slog.New(slog.NewTextHandler(io.Discard, nil)))
-	must(t, err)
-	must(t, svc.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP", PostPolicy: PostOpen, SubscribePolicy: SubscribeConfirm, ArchivePolicy: ArchivePublic}))
-	must(t, svc.AddMember(ctx, "cop@example.org", &store.Member{Address: "m@example.net"}))
-	r, err := svc.Inbound().Resolve(ctx, "cop@example.org")
-	must(t, err)
-	must(t, svc.Inbound().Receive(ctx, Envelope{MailFrom: "a@example.net"}, []Route{r}, []byte("From: a@example.net\r\nSubject: after\r\nMessage-ID: <after@example.net>\r\n\r\nbody\r\n")))
+	proxy, st, svc := receivedBehindProxy(t, ctx)
 	// Many idle connections in the pool, all lost at once: each pass
 	// that meets one loses it after its bound, and the maintenance
 	// meets one of its own.
@@ -129,4 +110,23 @@ func TestRunAfterPartition(t *testing.T) {
 	}
 	stop()
 	<-done
+}
+
+// receivedBehindProxy is a service on a PostgreSQL reached through a
+// proxy the test can cut, with one list, one member and one post
+// received and not yet checked.
+func receivedBehindProxy(t *testing.T, ctx context.Context) (*pgtest.Proxy, *store.Store, *Service) {
+	t.Helper()
+	proxy, url := pgtest.NewProxy(t, pgtest.URL(t))
+	st, err := store.Open(ctx, "", store.Options{DB: url})
+	must(t, err)
+	t.Cleanup(func() { st.Close() })
+	svc, err := New(ctx, st, Config{BaseURL: "https://lists.example.org", Hostname: "lists.example.org"}, templates.MustParse(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	must(t, err)
+	must(t, svc.CreateList(ctx, &List{Address: "cop@example.org", Name: "CoP", PostPolicy: PostOpen, SubscribePolicy: SubscribeConfirm, ArchivePolicy: ArchivePublic}))
+	must(t, svc.AddMember(ctx, "cop@example.org", &store.Member{Address: "m@example.net"}))
+	r, err := svc.Inbound().Resolve(ctx, "cop@example.org")
+	must(t, err)
+	must(t, svc.Inbound().Receive(ctx, Envelope{MailFrom: "a@example.net"}, []Route{r}, []byte("From: a@example.net\r\nSubject: after\r\nMessage-ID: <after@example.net>\r\n\r\nbody\r\n")))
+	return proxy, st, svc
 }
