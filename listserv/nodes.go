@@ -34,7 +34,12 @@ type Heartbeat struct {
 	st    HeartbeatStore
 	node  store.Node
 	every time.Duration
-	log   *slog.Logger
+	// timeout bounds one beat: on a connection the network lost without
+	// a word, a write waits until TCP gives up (a quarter of an hour),
+	// and the node would look gone meanwhile however soon the database
+	// came back.
+	timeout time.Duration
+	log     *slog.Logger
 }
 
 // NewHeartbeat makes the heartbeat of node (its Name, Version and
@@ -43,7 +48,7 @@ func NewHeartbeat(st HeartbeatStore, node store.Node, every time.Duration, log *
 	if every <= 0 {
 		every = HeartbeatEvery
 	}
-	return &Heartbeat{st: st, node: node, every: every, log: log}
+	return &Heartbeat{st: st, node: node, every: every, timeout: max(every, 5*time.Second), log: log}
 }
 
 // Register records that the node has started.
@@ -64,11 +69,13 @@ func (h *Heartbeat) Run(ctx context.Context) error {
 			return nil
 		case <-t.C:
 		}
-		err := h.st.NodeHeartbeat(ctx, h.node.Name)
+		bctx, cancel := context.WithTimeout(ctx, h.timeout)
+		err := h.st.NodeHeartbeat(bctx, h.node.Name)
 		if errors.Is(err, store.ErrNotFound) {
 			// The row went (a cleanup by hand): register again.
-			err = h.Register(ctx)
+			err = h.Register(bctx)
 		}
+		cancel()
 		if err != nil && ctx.Err() == nil {
 			h.log.Warn("heartbeat failed", "node", h.node.Name, "err", err)
 		}

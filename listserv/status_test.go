@@ -126,3 +126,40 @@ func TestHeartbeatRun(t *testing.T) {
 		t.Errorf("after Stop: %+v", st2.Nodes)
 	}
 }
+
+// hangingBeats is a heartbeat store whose first beat never returns until
+// its context ends, as on a connection the network lost without a word;
+// the beats after it go through.
+type hangingBeats struct {
+	HeartbeatStore
+	calls, done atomic.Int32
+}
+
+func (h *hangingBeats) NodeHeartbeat(ctx context.Context, name string) error {
+	if h.calls.Add(1) == 1 {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	h.done.Add(1)
+	return nil
+}
+
+// TestHeartbeatAfterHang: a beat stuck on a dead connection is given up
+// after the beat's bound, and the next beats go through; unbounded, the
+// first beat held the heartbeat for as long as TCP took to give up.
+func TestHeartbeatAfterHang(t *testing.T) {
+	st := &hangingBeats{}
+	h := NewHeartbeat(st, store.Node{Name: "n1"}, time.Millisecond, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h.timeout = 20 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- h.Run(ctx) }()
+	for i := 0; i < 3000 && st.done.Load() < 3; i++ {
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	must(t, <-done)
+	if n := st.done.Load(); n < 3 {
+		t.Fatalf("%d beats went through after the one that hung, want 3 or more", n)
+	}
+}
