@@ -32,7 +32,14 @@ func (in *Ingester) awaitLease(ctx context.Context) (time.Time, bool) {
 	waiting := false
 	for {
 		asked := time.Now()
-		ok, err := in.st.TakeLease(ctx, in.leaseName(), in.cfg.Node, in.cfg.Lease)
+		// Bounded: on a connection the network lost without a word, the
+		// take would wait until TCP gave up, and this node would stand
+		// by all that while, however soon the database came back. A take
+		// answered after two thirds of the lease is no use anyway: the
+		// session it allowed would end as it began (underLease).
+		tctx, cancel := context.WithTimeout(ctx, 2*in.cfg.Lease/3)
+		ok, err := in.st.TakeLease(tctx, in.leaseName(), in.cfg.Node, in.cfg.Lease)
+		cancel()
 		if ctx.Err() != nil {
 			return time.Time{}, false
 		}
