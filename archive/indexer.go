@@ -39,7 +39,16 @@ type Indexer struct {
 	// indexed is told each batch once it is in the index (serve's
 	// suggestions for new questions); nil: nobody.
 	indexed func(ctx context.Context, changes []store.IndexChange)
+	// batchTimeout bounds one batch's reads and writes (BatchTimeout).
+	batchTimeout time.Duration
 }
+
+// BatchTimeout bounds the work on one batch of the log: on a connection
+// the network lost without a word, a read waits until TCP gives up (a
+// quarter of an hour), and nothing would be indexed meanwhile however
+// soon the database came back. A batch cut off is tried again at the next
+// look (Run), from the position the index holds.
+const BatchTimeout = 5 * time.Minute
 
 // OnIndexed sets what is told each batch of the log once the index holds
 // it: searches then find its posts.
@@ -64,7 +73,7 @@ var _ IndexStore = (store.ArchiveWriter)(nil)
 
 // NewIndexer builds an indexer over an open store and index.
 func NewIndexer(st IndexStore, idx *index.Index, log *slog.Logger) *Indexer {
-	return &Indexer{store: st, index: idx, log: log, wake: make(chan struct{}, 1), poll: DefaultPoll}
+	return &Indexer{store: st, index: idx, log: log, wake: make(chan struct{}, 1), poll: DefaultPoll, batchTimeout: BatchTimeout}
 }
 
 // DefaultPoll is how often Run looks at the log when nothing woke it: a
@@ -152,7 +161,9 @@ func (x *Indexer) CatchUp(ctx context.Context) (int, error) {
 // segment of their own: Run comes back for them after gathering more.
 func (x *Indexer) catchUp(ctx context.Context, partial bool) (int, error) {
 	if x.logID == "" {
-		id, err := x.store.IndexLogID(ctx)
+		lctx, cancel := context.WithTimeout(ctx, x.batchTimeout)
+		id, err := x.store.IndexLogID(lctx)
+		cancel()
 		if err != nil {
 			return 0, err
 		}
@@ -164,21 +175,11 @@ func (x *Indexer) catchUp(ctx context.Context, partial bool) (int, error) {
 	}
 	total := 0
 	for ctx.Err() == nil {
-		changes, err := x.store.IndexChanges(ctx, pos, batchSize)
-		if err != nil {
+		n, err := x.batch(ctx, pos)
+		if err != nil || n == nil {
 			return total, err
 		}
-		if len(changes) == 0 {
-			x.reindexDone()
-			return total, nil
-		}
-		x.reindexSeen(changes)
-		if err := apply(ctx, x.store, x.index, x.logID, changes); err != nil {
-			return total, err
-		}
-		if x.indexed != nil {
-			x.indexed(ctx, changes)
-		}
+		changes := n
 		pos = changes[len(changes)-1].Pos
 		total += len(changes)
 		if len(changes) < batchSize {
@@ -190,6 +191,29 @@ func (x *Indexer) catchUp(ctx context.Context, partial bool) (int, error) {
 		}
 	}
 	return total, ctx.Err()
+}
+
+// batch reads and applies the log's next batch after pos, within
+// batchTimeout; nil at the end of the log.
+func (x *Indexer) batch(ctx context.Context, pos store.IndexPos) ([]store.IndexChange, error) {
+	ctx, cancel := context.WithTimeout(ctx, x.batchTimeout)
+	defer cancel()
+	changes, err := x.store.IndexChanges(ctx, pos, batchSize)
+	if err != nil {
+		return nil, err
+	}
+	if len(changes) == 0 {
+		x.reindexDone()
+		return nil, nil
+	}
+	x.reindexSeen(changes)
+	if err := apply(ctx, x.store, x.index, x.logID, changes); err != nil {
+		return nil, err
+	}
+	if x.indexed != nil {
+		x.indexed(ctx, changes)
+	}
+	return changes, nil
 }
 
 // reindexSeen notes the entries of a re-index in a batch about to be
