@@ -212,9 +212,15 @@ func Evaluate(p *Period, w *WeekLabels) Scores {
 		if q := an.Post(tl.Start); q != nil && an.TopicOf(q).Start == q {
 			tp = an.TopicOf(q)
 		}
+		// Solved in the week: the asker's confirmation is dated in it
+		// (a topic started before the week and settled before it is
+		// not the week's; RULES.md judges such a topic by the week's
+		// posts only).
 		var ack *learn.Post
 		if tp != nil {
-			_, ack = an.Confirmed(tp)
+			if _, conf := an.Confirmed(tp); conf != nil && p.In(conf.Date) {
+				ack = conf
+			}
 		}
 		solved := tl.SolvedBy != nil
 		sc.Solved.add(ack != nil, solved)

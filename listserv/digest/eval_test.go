@@ -56,6 +56,20 @@ func TestEvaluateCounts(t *testing.T) {
 		t.Errorf("question F1 %.3f, want 1", f)
 	}
 
+	// A topic started before the week and settled before it, with a
+	// post in the week: the week's labels say it was not solved in the
+	// week (RULES.md), and neither does the engine.
+	before := &Period{Start: start, End: start.AddDate(0, 0, 7), Posts: []*learn.Post{
+		post("q4", "q4", "", "eve@x.org", "N310 will not boot", "My N310 does not boot after the update. Any idea?", -50),
+		post("b4", "q4", "q4", "bob@x.org", "Re: N310 will not boot", "Write the SD card image again with bmaptool, the update left it half written.", -40),
+		post("c4", "q4", "b4", "eve@x.org", "Re: N310 will not boot", "Thanks Bob, that fixed it, it boots now.", -30),
+		post("d4", "q4", "c4", "fay@x.org", "Re: N310 will not boot", "For the record, the same worked on my E320.", 2),
+	}}
+	s = Evaluate(before, &WeekLabels{Week: "2021-04-05", Topics: []TopicLabel{{Start: "q4", ThreadRoot: "q4", StartedBefore: true, HelpRequest: true}}})
+	if s.Solved != (Counts{}) {
+		t.Errorf("a topic settled before the week: solved %+v, want it not solved in the week", s.Solved)
+	}
+
 	// Labels that disagree everywhere.
 	wrong := &WeekLabels{Week: "2021-04-05", Topics: []TopicLabel{
 		{Start: "q1", ThreadRoot: "q1"},
