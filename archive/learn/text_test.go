@@ -198,6 +198,15 @@ func TestConfirms(t *testing.T) {
 		{"That works fine now. We sent the unit back for repair anyway, the other channel is dead.", false, false},
 		{"Great news. I have finally managed to configure the AGC on the E320!", true, false},
 		{"I did resolve my original problem: the cast was wrong.", true, false},
+		{"Okay, I think I answered my own question.", true, false},
+		{"Shut it all down, replugged it through a switch this time, turned it back on and now we're working.", true, false},
+		{"Nevermind, third time's a charm I guess.", true, false},
+		{"Never mind, it still fails after the reboot.", false, false},
+		{"Bingo! This was it.", true, false},
+		{"Was it the cable?", false, false},
+		// Putting off only what is not the outcome.
+		{"My new logic appears to have solved the issue. If I have time, I will try to prove this, but for now my block is working and I have other fish to fry.", true, false},
+		{"That fixed the build. I will try it on the radio tomorrow.", false, false},
 		{"I haven't managed to configure the AGC yet.", false, false},
 		{"You are right! The LED does not turn on with the gain block. But why is the stream command not forwarded?", false, false},
 		{"In addition to wanting to get this issue fixed, I have a question about rebooting. But, this takes a long time.", false, false},
@@ -275,9 +284,13 @@ func TestAcknowledgement(t *testing.T) {
 		{"I really need to recover this device, any help will be much appreciated.\nThanks", false},
 		{"Robin, Neel,\n\nThanks for the suggestion!\n\nRegards, Wan", false},
 		{"Thanks for both suggestions. I installed lm_sensors.", false},
+		{"Thanks for the script and of course fast response! We needed a solution that fixes the ADC gain.", false},
 		{"Thanks Marcus, I will try it tomorrow.", false},
 		{"Thanks. Why does it fail with the other image?", false},
 		{"Thanks for the reply. Opened an issue on github now.", false},
+		// What follows the sign-off is a signature or a disclaimer.
+		{"Okay Rob thanks for the information.\n\nRegards,\nKoyel Das\nSenior Engineer\nThe content of this e-mail is confidential. If you are not the addressee, any disclosure is prohibited. The company accepts no liability for any damage caused by any virus. WARNING: computer viruses can be transmitted via email. The recipient should check this email. The views are those of the sender.", true},
+		{"Thanks Marcus.\n--\nAnn\nIf you are not the addressee, any disclosure is prohibited. The company accepts no liability for any damage caused by any virus. WARNING: computer viruses can be transmitted via email. The recipient should check this email. The views are those of the sender. Errors may occur.", true},
 	} {
 		if got := acknowledgement(said(tt.in)); got != tt.want {
 			t.Errorf("acknowledgement(%q) = %v, want %v", tt.in, got, tt.want)

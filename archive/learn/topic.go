@@ -362,7 +362,7 @@ var (
 
 var (
 	// confirms: the asker saying the answer worked or made things clear.
-	confirms = mustPattern(`(?i)\b((managed|able) to get ([a-z0-9]+ ){0,4}(working|running|to work)|(never ?mind|nvm),? (i|we) (got|figured|found|fixed|solved) it|(it|that|everything) (finally )?(built|compiled|booted)|(get|got|work|worked) around (it|this|that|the (problem|issue))|(was|were) able to (fix|solve|resolve)|(could|can) (finally |now )?(fix|solve|resolve)|(working|works|running) again|(is|are) (now )?(working|running) (now|fine|properly|correctly|again)|managed to (fix|solve|resolve|get it)|seems? to be (solved|resolved|fixed|gone)|(solved|resolved|fixed) now|that (did it|did the trick|worked|works|fixed|solved|resolved|helped|helps|answers my question|was it|was the (problem|issue|culprit)|makes sense)|(seemed|seems) to (do|have done) the trick|(actually|ok|okay|anyway),? (i|we) (got|figured|found|fixed|solved) it|(the )?(problem|issue|mistake|error|fault) (was|is),? ((of course|obviously|clearly),? )?(mine|on my (side|end))|my (bad|mistake|fault)\b|(this|it|which|everything|all) (is )?(works?|worked|working)( now| fine| great| perfectly| well)?|works now|working now|now (it )?works|(now|finally) (i can|i am able|i'm able|it is working|it's working)|got it (working|to work|running)|(problem|issue|error|it)('s| is| was| has been| got) (now )?(solved|resolved|fixed|gone|sorted)|^(the )?(problem|issue|error)( now)? (solved|resolved|fixed|gone|sorted)|(solved|fixed|resolved|cleared up|clear up) (it|the|my|this)|(up and|up an) running|seems? to (be )?work(s|ing)?|working (ok|fine|well|great|now)|^success\b|(i|we) (can|could|am able to|are able to) now|(i'm|i am|we are) now able|(is|it's) (now )?clear|makes (more )?sense now|i see now|that explains|(works|worked) (like a charm|perfectly|great|fine|well)|you('re| are| were) right|now i (understand|understood|get it)|i (understand|understood) now|(i|we) (finally |eventually )?(figured|worked) (it|this|that) out|(is|was) (exactly |just |precisely |more or less )?what i (needed|was looking for|wanted)|(was|were) able to successfully|(i|we)( have|'ve)?( finally| eventually)? managed to|(i|we) did (fix|solve|resolve) (it|the|my|this|that)|answers my question|(built|compiles|compiled|installed|ran|runs|booted|boots|streams|connects|connected|detected|recognized|recognised) (fine|ok|okay|successfully|correctly|properly|without (any )?(problems?|issues?|errors?))|no more (errors|overflows|underruns|problems|issues|drops)|(that|this|it)('s| is| was) (indeed |exactly |definitely )?(the|my) (solution|fix|answer)|\w+ (was|were) (indeed |exactly )?the (solution|fix|answer)|(does|did) (now )?(resolve|fix|solve) (it|the|my|this|that)|(made|makes) (the|this|that|my|these|those) (problems?|issues?|errors?|overflows?|underruns?) (go away|disappear)|(problems?|issues?|errors?|overflows?|underruns?) (went|have gone|has gone) away|(i|we)( have|'ve)?( finally| eventually)? (found|figured out|discovered) (the|a) (solution|fix|workaround|answer)|(i|we) (found|figured out) how to|what('s| is) (now )?working for (me|us))\b`)
+	confirms = mustPattern(`(?i)\b((managed|able) to get ([a-z0-9]+ ){0,4}(working|running|to work)|(never ?mind|nvm),? (i|we) (got|figured|found|fixed|solved) it|(it|that|everything) (finally )?(built|compiled|booted)|(get|got|work|worked) around (it|this|that|the (problem|issue))|(was|were) able to (fix|solve|resolve)|(could|can) (finally |now )?(fix|solve|resolve)|(working|works|running) again|(is|are) (now )?(working|running) (now|fine|properly|correctly|again)|managed to (fix|solve|resolve|get it)|seems? to be (solved|resolved|fixed|gone)|(solved|resolved|fixed) now|that (did it|did the trick|worked|works|fixed|solved|resolved|helped|helps|answers my question|was it|was the (problem|issue|culprit)|makes sense)|(seemed|seems) to (do|have done) the trick|(actually|ok|okay|anyway),? (i|we) (got|figured|found|fixed|solved) it|(the )?(problem|issue|mistake|error|fault) (was|is),? ((of course|obviously|clearly),? )?(mine|on my (side|end))|my (bad|mistake|fault)\b|(this|it|which|everything|all) (is )?(works?|worked|working)( now| fine| great| perfectly| well)?|works now|working now|now (it )?works|(now|finally) (i can|i am able|i'm able|it is working|it's working)|got it (working|to work|running)|(problem|issue|error|it)('s| is| was| has been| got) (now )?(solved|resolved|fixed|gone|sorted)|^(the )?(problem|issue|error)( now)? (solved|resolved|fixed|gone|sorted)|(solved|fixed|resolved|cleared up|clear up) (it|the|my|this)|(up and|up an) running|seems? to (be )?work(s|ing)?|working (ok|fine|well|great|now)|^success\b|(i|we) (can|could|am able to|are able to) now|(i'm|i am|we are) now able|(is|it's) (now )?clear|makes (more )?sense now|i see now|that explains|(works|worked) (like a charm|perfectly|great|fine|well)|you('re| are| were) right|now i (understand|understood|get it)|i (understand|understood) now|(i|we) (finally |eventually )?(figured|worked) (it|this|that) out|(is|was) (exactly |just |precisely |more or less )?what i (needed|was looking for|wanted)|(was|were) able to successfully|(i|we)( have|'ve)?( finally| eventually)? managed to|(i|we) did (fix|solve|resolve) (it|the|my|this|that)|answers my question|(built|compiles|compiled|installed|ran|runs|booted|boots|streams|connects|connected|detected|recognized|recognised) (fine|ok|okay|successfully|correctly|properly|without (any )?(problems?|issues?|errors?))|no more (errors|overflows|underruns|problems|issues|drops)|(that|this|it)('s| is| was) (indeed |exactly |definitely )?(the|my) (solution|fix|answer)|\w+ (was|were) (indeed |exactly )?the (solution|fix|answer)|(does|did) (now )?(resolve|fix|solve) (it|the|my|this|that)|(made|makes) (the|this|that|my|these|those) (problems?|issues?|errors?|overflows?|underruns?) (go away|disappear)|(problems?|issues?|errors?|overflows?|underruns?) (went|have gone|has gone) away|(i|we)( have|'ve)?( finally| eventually)? (found|figured out|discovered) (the|a) (solution|fix|workaround|answer)|(i|we) (found|figured out) how to|what('s| is) (now )?working for (me|us)|answered my own question|now (we're|we are|i'm|i am) (working|good|in business)|^(never ?mind|nvm)\b|third time'?s (a|the) charm|(this|that) was it\b|^bingo\b|for now,? (it|this|that|everything|(my|the|our) \w+)('s| is)? (works?|working))\b`)
 	// unresolved: words that take a confirmation back.
 	unresolved = mustPattern(`(?i)\b(struggl(e|es|ed|ing)|(see|check|test|know|find out|figure out|verify|confirm) (if|whether)|(if|when|once|until) (it|this|that|everything) (works|helps|is working|runs)|still|no luck|not (yet )?(working|solved|resolved|fixed|work)|(doesn'?t|does not|don'?t|do not|didn'?t|did not|won'?t|isn'?t|is not) (work|help|fix|solve|seem)|(\w+n't|not|never) (been )?able to|unable to|but|however|unfortunately|same (problem|issue|error|result)|(\w+n't|not|never|nobody|no one)( has| have| had)? (yet )?(been able to |managed to )?(find|found|figure|figured)|(\w+n't|not) (exactly|quite|really|what))\b`)
 	// thanking: thanks for an answer (not "thanks in advance").
@@ -462,7 +462,7 @@ func acknowledgement(sents []string) bool {
 const helpWantedExpr = `(?i)\b(any|some) (help|advice|suggestions?|ideas?|hints?|input|pointers?)( \w+){0,3} ((would|will) be|are|is) (much |greatly |highly |very |really )?appreciated?\b`
 
 // untried: thanks for something still to be tried.
-var untried = mustPattern(`(?i)\b(for|about) (the|your|both|these|those|all the|all your) (suggestions?|patch(es)?|ideas?|tips?|pointers?|proposals?|recommendations?)\b`)
+var untried = mustPattern(`(?i)\b(for|about) (the|your|both|these|those|all the|all your) (suggestions?|patch(es)?|ideas?|tips?|pointers?|proposals?|recommendations?|scripts?|code|snippets?|examples?)\b`)
 
 // reasks tells whether a later post of the asker's reopens the matter
 // (confirms: whether it is a confirmation):
@@ -502,7 +502,10 @@ func asksAgain(sents []string) bool {
 	}
 	for _, s := range sents {
 		q, but := IsQuestionSentence(s), butStart.MatchString(s)
-		if (q || but) && trouble.MatchString(s) || q && but || stillThere(s) || stillStuck.MatchString(s) || handedOn.MatchString(s) || later.MatchString(s) || helpWanted.MatchString(s) && troubled {
+		// Putting something off in a sentence that itself says it works
+		// ("If I have time, I will try to prove this, but for now my
+		// block is working") puts off no outcome.
+		if (q || but) && trouble.MatchString(s) || q && but || stillThere(s) || stillStuck.MatchString(s) || handedOn.MatchString(s) || later.MatchString(s) && !Confirms(s) || helpWanted.MatchString(s) && troubled {
 			return true
 		}
 	}
@@ -710,7 +713,7 @@ func (r *Reading) closestAnswer(t *Topic, i int, text string) *Post {
 const outcomeWords = "solve solved solves fix fixed fixes issue issues problem problems error errors work works worked working help helped thanks thank regards"
 
 // selfSolved: the asker telling how they solved it themselves.
-var selfSolved = mustPattern(`(?i)\b(i (have |finally |eventually )?(fixed|solved|resolved|found|figured out)|(i|we) (was|were) able to (fix|solve|resolve)|(i|we) managed to (fix|solve|resolve)|problem solved|solved it myself|(turns|turned) out)\b`)
+var selfSolved = mustPattern(`(?i)\b(answered my own question|i (have |finally |eventually )?(fixed|solved|resolved|found|figured out)|(i|we) (was|were) able to (fix|solve|resolve)|(i|we) managed to (fix|solve|resolve)|problem solved|solved it myself|(turns|turned) out)\b`)
 
 // firstName is the first word of a display name, lower case.
 func firstName(author string) string {
@@ -745,7 +748,7 @@ func (r *Reading) Said(q *Post) []string { return said(q.Body) }
 
 func said(body string) []string {
 	var out []string
-	for _, p := range paragraphs(body) {
+	for _, p := range paragraphs(signedOff(body)) {
 		for _, s := range splitSentences(p.text) {
 			// Typographic apostrophes read as plain ones ("I’ll try").
 			if s = strings.ReplaceAll(squeeze(s), "’", "'"); s != "" {
@@ -755,6 +758,33 @@ func said(body string) []string {
 	}
 	return out
 }
+
+// signedOff is a body up to its sign-off: a closing line that is only a
+// valediction ("Regards,", "Best regards", "Cheers,") and the line after
+// it (the name), or up to a "-- " signature line. What follows is a
+// signature or a company's disclaimer, whose many sentences ("If you are
+// not the addressee…") would make a short "Okay, thanks for the
+// information." look like a long post that goes on about trouble.
+func signedOff(body string) string {
+	lines := strings.SplitAfter(body, "\n")
+	for i, l := range lines {
+		t := strings.TrimSpace(l)
+		if i > 0 && (t == "--" || strings.TrimRight(l, "\r\n") == "-- ") {
+			return strings.Join(lines[:i], "")
+		}
+		if i > 0 && valediction.MatchString(t) {
+			end := i + 1
+			for end < len(lines) && strings.TrimSpace(lines[end]) == "" {
+				end++
+			}
+			return strings.Join(lines[:min(end+1, len(lines))], "")
+		}
+	}
+	return body
+}
+
+// valediction: a line that only closes a mail.
+var valediction = regexp.MustCompile(`(?i)^((best|kind|warm|warmest|many) )?(regards|wishes)[,.!]*$|^(best|cheers|sincerely|br|yours|cordially|respectfully)[,.!]*$`)
 
 // answers tells whether a post of a topic can be credited as an answer:
 // someone else's, with words of its own (a line of code will do), not a
