@@ -29,13 +29,15 @@ func Links(body string) []string {
 	sig := signatureFrom(lines)
 	var out []string
 	seen := map[string]bool{}
+	code := fencedCode(lines)
 	for i, l := range lines {
-		if !strings.Contains(l, "://") || pastedOutput(lines, i) || i > sig && contactLine.MatchString(l) {
+		if code[i] || !strings.Contains(l, "://") || pastedOutput(lines, i) || i > sig && contactLine.MatchString(l) {
 			continue
 		}
-		// A signature's icons: "[unnamed]<https://www.linkedin.com/…>".
+		// A signature's icons: "[unnamed]<https://www.linkedin.com/…>",
+		// "[https://…/email-sig-banner.png]<https://…/r/zf03uz>".
 		l = iconLink.ReplaceAllString(l, "")
-		for _, u := range mailmsg.URLs(l) {
+		for _, u := range unglued(mailmsg.URLs(l)) {
 			u = UnwrapRedirect(u)
 			if len(u) > 2000 || seen[u] || notShared(u) {
 				continue
@@ -186,7 +188,76 @@ var contactLine = learn.MustPattern(`(?i)^\s*(web|website|homepage|home page|www
 
 // iconLink is a picture that links somewhere, as a mail client writes it
 // in text: a signature's social icons ("[unnamed]<https://twitter.com/…>").
-var iconLink = learn.MustPattern(`(?i)\[(unnamed|image|icon|logo)[^\]]*\]\s*<https?://[^>\s]*>?`)
+var iconLink = learn.MustPattern(`(?i)\[((unnamed|image|icon|logo)[^\]]*|https?://[^\]\s]+\.(png|jpe?g|gif|svg|webp)(\?[^\]\s]*)?)\]\s*<https?://[^>\s]*>?`)
+
+// fencedCode marks the lines of fenced blocks (Markdown's ``` or ~~~):
+// code or a log pasted as such, whose URLs are the program's. A block
+// counts when the post goes on after its closing fence: one closed only
+// on the post's last line (or never) is a fence the writer left open,
+// which a web interface closed at the end, and holds their prose too.
+func fencedCode(lines []string) map[int]bool {
+	var code map[int]bool
+	open := -1
+	for i, l := range lines {
+		if !fence.MatchString(l) {
+			continue
+		}
+		if open < 0 {
+			open = i
+			continue
+		}
+		goesOn := false
+		for _, after := range lines[i+1:] {
+			if strings.TrimSpace(after) != "" {
+				goesOn = true
+				break
+			}
+		}
+		if goesOn {
+			if code == nil {
+				code = map[int]bool{}
+			}
+			for j := open; j <= i; j++ {
+				code[j] = true
+			}
+		}
+		open = -1
+	}
+	return code
+}
+
+// fence opens or closes a fenced block of code (Markdown).
+var fence = regexp.MustCompile("^\\s*(```|~~~)")
+
+// unglued parts the URLs a mail client glued to what followed them when
+// it made the text of an HTML mail without its line breaks: a URL run
+// into the next ("…/rfnoc/fosphorhttps://github.com/…") is two, and a
+// file's URL run into the next sentence's first word ("…/fosphor.ymlThe
+// GR 3.8 support") ends at the file's extension.
+func unglued(urls []string) []string {
+	var out []string
+	for _, u := range urls {
+		for {
+			j := gluedScheme.FindStringIndex(u[1:])
+			if j == nil {
+				break
+			}
+			out = append(out, gluedWord.ReplaceAllString(u[:j[0]+2], "$1"))
+			u = u[j[0]+2:]
+		}
+		out = append(out, gluedWord.ReplaceAllString(u, "$1"))
+	}
+	return out
+}
+
+var (
+	// gluedScheme: a scheme right after a letter or digit (a URL that
+	// carries another in its query has "=" or "/" before it).
+	gluedScheme = regexp.MustCompile(`[A-Za-z0-9]https?://`)
+	// gluedWord: a file's extension, lower case, run into a capitalised
+	// word that ends the URL.
+	gluedWord = regexp.MustCompile(`(\.[a-z]{1,5})[A-Z][a-z]+$`)
+)
 
 // socialProfile is a company's or a person's page on a social network
 // (signatures link them); a post on one (a tweet, a video) may be shared.

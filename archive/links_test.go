@@ -20,6 +20,13 @@ func TestLinks(t *testing.T) {
 		{"footer", "my link https://a.example/1\n_______________________________________________\nUSRP-users mailing list\nhttp://lists.ettus.com/mailman/listinfo/usrp-users", []string{"https://a.example/1"}},
 		{"underscores alone", "__________________________\nhttps://b.example/2", []string{"https://b.example/2"}},
 		{"none", "no links here, just http:// and www.example.org", nil},
+		// A mail client's text of an HTML mail, without its line breaks.
+		{"glued", "the RFNoCFosphor block:https://github.com/EttusResearch/uhd/tree/master/fpga/usrp3/lib/rfnoc/fosphorhttps://github.com/EttusResearch/uhd/blob/master/host/include/uhd/rfnoc/blocks/fosphor.ymlThe GR 3.8 support",
+			[]string{"https://github.com/EttusResearch/uhd/tree/master/fpga/usrp3/lib/rfnoc/fosphor", "https://github.com/EttusResearch/uhd/blob/master/host/include/uhd/rfnoc/blocks/fosphor.yml"}},
+		{"a URL in another's query", "https://example.org/login?next=https://example.org/a and https://example.org/b/index.html", []string{"https://example.org/login?next=https://example.org/a", "https://example.org/b/index.html"}},
+		{"code fenced", "It fails:\n```\nError: RuntimeError: see http://files.example.org/manual/page_x3x0.html#flash\n```\nThe manual is https://files.example.org/manual/", []string{"https://files.example.org/manual/"}},
+		{"a fence left open", "Link it so:\n```\ng++ app.cpp -Wl,-whole-archive libuhd.a\n\nFrom https://files.example.org/manual/page_build_guide.html\n\nSubu\n```", []string{"https://files.example.org/manual/page_build_guide.html"}},
+		{"a signature's banner", "Set dpdk_driver.\n\nJovian Wysocki\nSoftware Engineer\n[https://www.ni.example/content/email/signature/email-sig-banner.png]<https://www.ni.example/r/zf03uz>\n", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
