@@ -26,6 +26,11 @@ type Pattern struct {
 	// hasPair marks the pairs byPair holds: a bit is far cheaper to
 	// look at than a map, and most pairs of a text start no need.
 	hasPair [1 << 16 / 8]uint8
+	// parts: for a long alternation, the same expression cut into
+	// alternations short enough for Go's backtracker, each with needs of
+	// its own (see splitPattern); MatchString asks them in turn. nil for
+	// an expression short enough already.
+	parts []*Pattern
 }
 
 // MustPattern compiles expr as regexp.MustCompile does, working out the
@@ -41,7 +46,15 @@ func mustPattern(expr string) *Pattern {
 	p := &Pattern{re: regexp.MustCompile(expr)}
 	if tree, err := syntax.Parse(expr, syntax.Perl); err == nil {
 		p.needs = required(tree.Simplify())
+		p.parts = splitPattern(tree)
 	}
+	p.index()
+	return p
+}
+
+// index files the needs by their first two bytes (byPair, hasPair) or
+// alone (single).
+func (p *Pattern) index() {
 	p.byPair = map[uint16][]string{}
 	for _, n := range p.needs {
 		if len(n) == 1 {
@@ -52,17 +65,126 @@ func mustPattern(expr string) *Pattern {
 		p.byPair[k] = append(p.byPair[k], n)
 		p.hasPair[k/8] |= 1 << (k % 8)
 	}
-	return p
 }
 
 func pair(s string, i int) uint16 { return uint16(s[i])<<8 | uint16(s[i+1]) }
 
 // MatchString tells whether s holds a match of the pattern.
 func (p *Pattern) MatchString(s string) bool {
-	if p.needs != nil && !p.mayHold(s) {
+	if p.parts == nil {
+		if p.needs != nil && !p.mayHold(s) {
+			return false
+		}
+		return p.re.MatchString(s)
+	}
+	if strings.ContainsRune(s, 'ſ') {
+		return p.re.MatchString(s)
+	}
+	l := strings.ToLower(s)
+	if p.needs != nil && !p.holds(l) {
 		return false
 	}
-	return p.re.MatchString(s)
+	for _, q := range p.parts {
+		if (q.needs == nil || q.holds(l)) && q.re.MatchString(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// backtrackInsts bounds the program of each part of a split pattern: Go
+// runs an expression of up to 500 instructions with its backtracker, on
+// texts up to 256K/instructions bytes long, several times faster than
+// with its NFA (which a long alternation of phrases gets); a fifth of it
+// keeps sentences of 1,300 bytes on the fast path.
+const backtrackInsts = 200
+
+// splitPattern cuts an expression whose program is too long for Go's
+// backtracker at its widest alternation, (pre)(A|B|…)(post), into
+// expressions (pre)(A|…)(post), (pre)(C|…)(post) of up to backtrackInsts
+// instructions each: a text holds a match of the whole exactly when it
+// holds one of a part (MatchString's question; not where the match is,
+// which the whole answers). nil when it is short enough or has no
+// alternation to cut.
+func splitPattern(tree *syntax.Regexp) []*Pattern {
+	if insts(tree) <= 500 {
+		return nil
+	}
+	// The widest alternation at the top, or as one part of a top
+	// concatenation (through a capture).
+	var alt *syntax.Regexp
+	var rebuild func(*syntax.Regexp) *syntax.Regexp
+	switch peel(tree).Op {
+	case syntax.OpAlternate:
+		alt, rebuild = peel(tree), func(a *syntax.Regexp) *syntax.Regexp { return a }
+	case syntax.OpConcat:
+		cat := peel(tree)
+		at := -1
+		for i, sub := range cat.Sub {
+			if a := peel(sub); a.Op == syntax.OpAlternate && (at < 0 || len(a.Sub) > len(peel(cat.Sub[at]).Sub)) {
+				at = i
+			}
+		}
+		if at < 0 {
+			return nil
+		}
+		alt = peel(cat.Sub[at])
+		rebuild = func(a *syntax.Regexp) *syntax.Regexp {
+			c := *cat
+			c.Sub = append([]*syntax.Regexp(nil), cat.Sub...)
+			c.Sub[at] = a
+			return &c
+		}
+	default:
+		return nil
+	}
+	var parts []*Pattern
+	var branches []*syntax.Regexp
+	whole := func(bs []*syntax.Regexp) *syntax.Regexp {
+		a := *alt
+		a.Sub = bs
+		return rebuild(&a)
+	}
+	flush := func() {
+		if len(branches) > 0 {
+			expr := whole(branches).String()
+			q := &Pattern{re: regexp.MustCompile(expr)}
+			if t, err := syntax.Parse(expr, syntax.Perl); err == nil {
+				q.needs = required(t.Simplify())
+			}
+			q.index()
+			parts = append(parts, q)
+			branches = nil
+		}
+	}
+	for _, b := range alt.Sub {
+		if len(branches) > 0 && insts(whole(append(append([]*syntax.Regexp(nil), branches...), b))) > backtrackInsts {
+			flush()
+		}
+		branches = append(branches, b)
+	}
+	flush()
+	if len(parts) < 2 {
+		return nil
+	}
+	return parts
+}
+
+// peel is an expression without the captures around it.
+func peel(re *syntax.Regexp) *syntax.Regexp {
+	for re.Op == syntax.OpCapture {
+		re = re.Sub[0]
+	}
+	return re
+}
+
+// insts is the length of an expression's program.
+func insts(re *syntax.Regexp) int {
+	prog, err := syntax.Compile(re.Simplify())
+	if err != nil {
+		return 1 << 30
+	}
+	return len(prog.Inst)
 }
 
 // LastEnd is where the last match in s ends; -1 when there is none.
@@ -105,7 +227,11 @@ func (p *Pattern) mayHold(s string) bool {
 	if strings.ContainsRune(s, 'ſ') {
 		return true
 	}
-	l := strings.ToLower(s)
+	return p.holds(strings.ToLower(s))
+}
+
+// holds tells whether l, lower case, holds one of the needs.
+func (p *Pattern) holds(l string) bool {
 	for _, n := range p.single {
 		if strings.Contains(l, n) {
 			return true

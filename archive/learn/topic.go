@@ -577,7 +577,9 @@ var (
 // "Thanks," was taken off with the sign-off; "thanks in advance" does not
 // count).
 func Thanked(prose string) bool {
-	return thanking.MatchString(beforeHelp.ReplaceAllString(prose, ""))
+	// Most posts thank nobody: the thanks before help are taken out only
+	// of one that has a word of thanks.
+	return thanking.MatchString(prose) && thanking.MatchString(beforeHelp.ReplaceAllString(prose, ""))
 }
 
 // Confirmed finds the asker's confirmation: the first later post of the
@@ -772,7 +774,7 @@ func signedOff(body string) string {
 		if i > 0 && (t == "--" || strings.TrimRight(l, "\r\n") == "-- ") {
 			return strings.Join(lines[:i], "")
 		}
-		if i > 0 && valediction.MatchString(t) {
+		if i > 0 && len(t) <= 24 && valediction.MatchString(t) {
 			end := i + 1
 			for end < len(lines) && strings.TrimSpace(lines[end]) == "" {
 				end++

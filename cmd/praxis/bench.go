@@ -80,6 +80,9 @@ func (c *cli) bench(ctx context.Context, args []string) error {
 			return err
 		}
 		defer pprof.StopCPUProfile()
+		// The archive scenario runs in a child of its own: its profile
+		// goes beside this one.
+		os.Setenv(bench.CPUProfileEnv, *cpuProfile+".archive")
 	}
 	params := bench.Params{Members: *members, Posts: *posts, Clients: *clients, Conns: *conns, Corpus: *corpus, DKIM: *signed, Replay: *replay,
 		DB: c.benchDB(), IMAPClients: *imapClients}

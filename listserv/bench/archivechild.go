@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"strings"
 
 	"praxis/listserv/config"
@@ -87,6 +88,17 @@ func archiveChild(ctx context.Context, h Harness, stdout, stderr io.Writer) erro
 	progress := func(format string, a ...any) { fmt.Fprintf(stderr, "bench: "+format+"\n", a...) }
 	if p := os.Getenv(heapProfileEnv); p != "" {
 		go heapProfileAtPeak(ctx, p)
+	}
+	if p := os.Getenv(CPUProfileEnv); p != "" {
+		f, err := os.Create(p)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if err := benchArchive(ctx, h, &cfg, job.Params, job.Result, progress); err != nil {
 		return err

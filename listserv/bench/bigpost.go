@@ -45,6 +45,10 @@ const (
 	// profile to whenever its live heap reaches a new high (a tool for
 	// finding where the memory goes: go tool pprof -sample_index=inuse_space).
 	heapProfileEnv = "PRAXIS_BENCH_HEAPPROFILE"
+	// CPUProfileEnv names a file the archive child writes its CPU
+	// profile to (`bench --cpuprofile FILE` sets it to FILE.archive:
+	// the import and the searches run in that child, not in the bench).
+	CPUProfileEnv = "PRAXIS_BENCH_CPUPROFILE"
 )
 
 // bigpostMembers are the list's members besides the poster, who is one
