@@ -55,22 +55,57 @@ type Suggester struct {
 	baseURL string
 	now     func() time.Time
 	log     *slog.Logger
+	// retryWait is the first wait before a question met with the
+	// database away is tried again (RetryWait).
+	retryWait time.Duration
 }
+
+// RetryWait is how long the suggester first waits before it tries a new
+// question again whose related threads it could not keep or mail
+// because the database was away (a restart, a lost connection): the
+// indexer has moved on by then and would not bring the question back, so
+// without it the asker's mail was lost to a blip. It doubles, up to
+// retryBudget in all for one batch of the index; a question still failing
+// then is logged and left.
+const RetryWait = time.Second
+
+// retryBudget bounds the waits of one batch (which holds the indexer).
+// In first waits: 8 lets the waits 1, 2 and 4 run (three tries more).
+const retryBudget = 8
+
+// SetRetryWait sets the first wait before a question is tried again
+// (tests: milliseconds).
+func (s *Suggester) SetRetryWait(d time.Duration) { s.retryWait = d }
 
 // New builds a suggester; baseURL makes the links in its mail.
 func New(st Store, find Finder, notices Notices, baseURL string, now func() time.Time, log *slog.Logger) *Suggester {
-	return &Suggester{store: st, find: find, notices: notices, baseURL: strings.TrimRight(baseURL, "/"), now: now, log: log}
+	return &Suggester{store: st, find: find, notices: notices, baseURL: strings.TrimRight(baseURL, "/"), now: now, log: log, retryWait: RetryWait}
 }
 
 // Indexed looks at a batch the indexer applied: each live post that
-// opens a thread and asks is met with its related threads. A failure is
-// logged, never returned: the index is up to date either way.
+// opens a thread and asks is met with its related threads. A question
+// met with the database away is tried again (RetryWait); a failure is
+// then logged, never returned: the index is up to date either way.
 func (s *Suggester) Indexed(ctx context.Context, changes []store.IndexChange) {
+	budget := retryBudget * s.retryWait
 	for _, c := range changes {
 		if c.Gone() || c.Reindex || !s.live(c) || c.ParentID != "" || c.ThreadID != c.MessageID {
 			continue
 		}
-		if err := s.question(ctx, c.ArchivedPost); err != nil {
+		err := s.question(ctx, c.ArchivedPost)
+		// The database away: tried again after a wait (the claim makes
+		// a second try mail no one twice).
+		for wait := s.retryWait; store.Unavailable(err) && ctx.Err() == nil && wait <= budget; wait *= 2 {
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+			case <-t.C:
+			}
+			t.Stop()
+			budget -= wait
+			err = s.question(ctx, c.ArchivedPost)
+		}
+		if err != nil {
 			s.log.Warn("related threads for a new question", "list", c.List, "message_id", c.MessageID, "err", err)
 		}
 	}

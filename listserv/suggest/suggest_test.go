@@ -2,12 +2,14 @@ package suggest_test
 
 import (
 	"context"
+	"database/sql/driver"
 	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -220,5 +222,62 @@ func TestSuggestWhoGetsMail(t *testing.T) {
 	f.catchUp(t)
 	if n := f.mails(t, "asker@example.net"); n != asked {
 		t.Errorf("a list with suggestions off mailed the asker")
+	}
+}
+
+// blinkingStore is the store behind a database that drops the first
+// reads of post features (a restart, a lost connection), then is back.
+type blinkingStore struct {
+	*store.Store
+	fails atomic.Int32
+}
+
+func (b *blinkingStore) PostFeatures(ctx context.Context, ids []int64, text bool) (map[int64]*store.PostFeatures, error) {
+	if b.fails.Add(-1) >= 0 {
+		return nil, fmt.Errorf("store: post features: %w", driver.ErrBadConn)
+	}
+	return b.Store.PostFeatures(ctx, ids, text)
+}
+
+// TestSuggestAfterBlink: a new question met while the database blinks is
+// tried again after a wait, and the asker gets the mail; before, the
+// indexer moved on and the mail was lost to the blink. A database away
+// for longer than the retries is logged and costs the batch no more than
+// their bound.
+func TestSuggestAfterBlink(t *testing.T) {
+	f := newFixture(t, 0)
+	idx, err := index.Open(filepath.Join(t.TempDir(), "index"), index.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	clock := func() time.Time { return f.now }
+	sender := notice.New(f.st, templates.MustParse(), "https://lists.example.org", "lists.example.org", clock, func() {})
+	bs := &blinkingStore{Store: f.st}
+	sg := suggest.New(bs, related.New(idx, f.st, clock), sender, "https://lists.example.org", clock, quiet)
+	sg.SetRetryWait(time.Millisecond)
+	x := archive.NewIndexer(f.st, idx, quiet)
+	x.OnIndexed(sg.Indexed)
+	if _, err := x.CatchUp(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	before := f.mails(t, "asker@example.net")
+	bs.fails.Store(2)
+	f.post(t, "new@x", "", "asker@example.net", f.now, "B210 overflows again at 20 Msps", newQuestion)
+	if _, err := x.CatchUp(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.mails(t, "asker@example.net") - before; got != 1 {
+		t.Fatalf("%d mails to the asker after the database blinked twice, want 1", got)
+	}
+
+	// Away for good: the retries give up, the indexer goes on.
+	bs.fails.Store(1 << 20)
+	f.post(t, "new2@x", "", "asker@example.net", f.now, "B210 overflows at 20 Msps once more", newQuestion)
+	if _, err := x.CatchUp(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if tries := 1<<20 - bs.fails.Load(); tries > 5 {
+		t.Errorf("%d tries of one question, want the retries bounded (4 or so)", tries)
 	}
 }
