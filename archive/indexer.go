@@ -361,12 +361,13 @@ func Docs(posts []store.IndexChange) []index.Doc {
 			defer wg.Done()
 			for i := w; i < len(posts); i += workers {
 				p := posts[i]
-				to, body, quoted := Text(p.Raw)
+				h := mailmsg.HeaderOf(p.Raw)
+				to, body, quoted := textOf(h, p.Raw)
 				// The author facet and f:ADDR count the author a list's
 				// DMARC munging hid (mailmsg.RealAuthor); the From field's
 				// words stay as written, which IMAP's FROM searches.
 				fromAddr := p.FromAddr
-				if h, _ := mailmsg.ReadHeader(p.Raw); h.Has("From") {
+				if h.Has("From") {
 					if a, _ := mailmsg.RealAuthor(h); a != "" {
 						fromAddr = strings.ToLower(a)
 					}

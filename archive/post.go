@@ -23,7 +23,7 @@ import (
 // derived from the content so that importing the same file twice gives
 // the same id.
 func Read(raw []byte, now time.Time, domain string) *store.ArchivedPost {
-	h, _ := mailmsg.ReadHeader(raw)
+	h := mailmsg.HeaderOf(raw)
 	mh := mail.Header{Header: message.Header{Header: h}}
 	p := &store.ArchivedPost{}
 
@@ -223,6 +223,6 @@ func attachmentNames(raw []byte) []string {
 
 // HasMessageID tells whether a post names itself (else Read made an id).
 func HasMessageID(raw []byte) bool {
-	h, _ := mailmsg.ReadHeader(raw)
+	h := mailmsg.HeaderOf(raw)
 	return cleanID(h.Get("Message-Id")) != ""
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/emersion/go-message/textproto"
 	xhtml "golang.org/x/net/html"
 
 	"praxis/listserv/mailmsg"
@@ -18,7 +19,11 @@ const maxText = 256 << 10
 // text and the text it quotes ("> " lines), from the first text/plain part,
 // decoded; the signature (after "-- ") is left out.
 func Text(raw []byte) (to, body, quoted string) {
-	h, _ := mailmsg.ReadHeader(raw)
+	return textOf(mailmsg.HeaderOf(raw), raw)
+}
+
+// textOf is Text of a message whose header h was read already.
+func textOf(h textproto.Header, raw []byte) (to, body, quoted string) {
 	var tos []string
 	for _, f := range []string{"To", "Cc"} {
 		if as, ok := mailmsg.Addresses(h, f); ok {

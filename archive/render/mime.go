@@ -119,7 +119,7 @@ func (e *entity) filename() string {
 // reads it (mailmsg.ReadHeader: the header ends at the first line that is
 // not a field, which starts the body), and returns the body after it.
 func readHeader(raw []byte) (message.Header, []byte) {
-	h, _ := mailmsg.ReadHeader(raw)
+	h := mailmsg.HeaderOf(raw)
 	return message.Header{Header: h}, mailmsg.Split(raw).Body
 }
 

@@ -115,7 +115,7 @@ func readDigestPost(raw []byte) digestPost {
 	}
 	// The subject and author are read as the relay and the archive read
 	// them, so the table of contents names a post as they do.
-	h, _ := mailmsg.ReadHeader(p.raw)
+	h := mailmsg.HeaderOf(p.raw)
 	p.subject = mailmsg.Subject(h)
 	if p.subject == "" {
 		p.subject = "(no subject)"

@@ -276,7 +276,7 @@ type Summary struct {
 // Summarize reads the header block; a malformed one yields what could be
 // read (the message is kept either way).
 func Summarize(raw []byte) Summary {
-	h, _ := mailmsg.ReadHeader(raw)
+	h := mailmsg.HeaderOf(raw)
 	sum := Summary{Header: h}
 	mh := mail.Header{Header: message.Header{Header: h}}
 	if id, err := mh.MessageID(); err == nil {

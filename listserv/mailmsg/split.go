@@ -168,3 +168,17 @@ func ReadHeader(raw []byte) (h textproto.Header, strict bool) {
 	}
 	return h, err == nil
 }
+
+// HeaderOf is ReadHeader's header without the strict reading, which
+// parses the header a second time: what most callers ask (a post's
+// header was read three to six times over on its way into the archive).
+func HeaderOf(raw []byte) textproto.Header {
+	sp := Split(raw)
+	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(sp.Header)))
+	if err != nil {
+		// Split keeps only lines ReadHeader accepts; should it ever fail,
+		// an empty header is the honest answer.
+		return textproto.Header{}
+	}
+	return h
+}

@@ -61,7 +61,7 @@ func Walk(raw []byte, visit func(*Part) bool) {
 	if ent == nil {
 		// go-message refuses a header with a line that is no field; read
 		// it the tolerant way, as the relay does, and the body after it.
-		h, _ := ReadHeader(raw)
+		h := HeaderOf(raw)
 		var err error
 		if ent, err = message.New(message.Header{Header: h}, bytes.NewReader(Split(raw).Body)); ent == nil {
 			_ = err

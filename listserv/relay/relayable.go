@@ -105,7 +105,7 @@ func (s *Copies) Relayable(ctx context.Context, l *store.List, m *store.Message)
 // replaceFrom sets From to the list, keeping the unreadable original in
 // X-Original-From and, where an address can be dug out, in Reply-To.
 func replaceFrom(raw []byte, l *store.List) ([]byte, error) {
-	h, _ := mailmsg.ReadHeader(raw)
+	h := mailmsg.HeaderOf(raw)
 	orig := h.Get("From")
 	h.Del("From")
 	h.Set("From", notice.QuoteName(l.Name, l.Address).String())

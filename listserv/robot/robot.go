@@ -106,7 +106,7 @@ func (s *Robot) runCommands(ctx context.Context, l *store.List, m *store.Message
 	// `solved` names the thread the mail replies to: its parent's
 	// Message-ID goes on the line, which a confirmation keeps.
 	parent := ""
-	if h, _ := mailmsg.ReadHeader(m.Raw); h.Has("In-Reply-To") || h.Has("References") {
+	if h := mailmsg.HeaderOf(m.Raw); h.Has("In-Reply-To") || h.Has("References") {
 		if refs := archive.MessageIDs(h.Get("In-Reply-To")); len(refs) > 0 {
 			parent = refs[0]
 		} else if refs := archive.MessageIDs(h.Get("References")); len(refs) > 0 {
