@@ -47,7 +47,7 @@ func Read(raw []byte, now time.Time, domain string) *store.ArchivedPost {
 	}
 
 	p.Refs = references(h.Get("In-Reply-To"), h.Values("References"), p.MessageID)
-	p.Attachments = attachmentNames(raw)
+	p.Attachments = attachmentNames(mh, raw)
 	p.Features = Features(p, raw)
 	return p
 }
@@ -201,7 +201,21 @@ func normSubject(s string) (norm string, reply bool) {
 }
 
 // attachmentNames lists the file names of a post's attachments.
-func attachmentNames(raw []byte) []string {
+func attachmentNames(h mail.Header, raw []byte) []string {
+	if t, _, _ := h.ContentType(); !strings.HasPrefix(t, "multipart/") {
+		// One part, whose header is the message's: named as the reader
+		// below would name it, without reading (and decoding) the body
+		// to the end, which most posts (text/plain) cost for nothing.
+		disp, _, _ := h.ContentDisposition()
+		if disp == "inline" || disp != "attachment" && strings.HasPrefix(t, "text/") {
+			return nil
+		}
+		ah := mail.AttachmentHeader{Header: h.Header}
+		if name, err := ah.Filename(); err == nil && name != "" {
+			return []string{name}
+		}
+		return nil
+	}
 	r, err := mail.CreateReader(bytes.NewReader(raw))
 	if err != nil && r == nil {
 		return nil
