@@ -216,6 +216,11 @@ func attachmentNames(h mail.Header, raw []byte) []string {
 		}
 		return nil
 	}
+	return readerNames(raw)
+}
+
+// readerNames names the attachments as the MIME reader reads the parts.
+func readerNames(raw []byte) []string {
 	r, err := mail.CreateReader(bytes.NewReader(raw))
 	if err != nil && r == nil {
 		return nil

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
-	"runtime/pprof"
 	"strconv"
 	"strings"
 
@@ -71,15 +70,11 @@ func (c *cli) bench(ctx context.Context, args []string) error {
 		}
 	}
 	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
+		stop, err := bench.StartCPUProfile(*cpuProfile)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+		defer stop()
 		// The archive scenario runs in a child of its own: its profile
 		// goes beside this one.
 		os.Setenv(bench.CPUProfileEnv, *cpuProfile+".archive")

@@ -75,6 +75,22 @@ func archiveInChild(ctx context.Context, h Harness, cfg *config.Config, p Params
 	return nil
 }
 
+// StartCPUProfile writes the process's CPU profile to path until stop.
+func StartCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
+}
+
 // archiveChild is the archive child's side: the scenario on the data dir
 // the parent prepared, the Result on stdout, progress on stderr.
 func archiveChild(ctx context.Context, h Harness, stdout, stderr io.Writer) error {
@@ -90,15 +106,11 @@ func archiveChild(ctx context.Context, h Harness, stdout, stderr io.Writer) erro
 		go heapProfileAtPeak(ctx, p)
 	}
 	if p := os.Getenv(CPUProfileEnv); p != "" {
-		f, err := os.Create(p)
+		stop, err := StartCPUProfile(p)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+		defer stop()
 	}
 	if err := benchArchive(ctx, h, &cfg, job.Params, job.Result, progress); err != nil {
 		return err
