@@ -199,7 +199,7 @@ func fencedCode(lines []string) map[int]bool {
 	var code map[int]bool
 	open := -1
 	for i, l := range lines {
-		if !fence.MatchString(l) {
+		if !isFence(l) {
 			continue
 		}
 		if open < 0 {
@@ -226,8 +226,13 @@ func fencedCode(lines []string) map[int]bool {
 	return code
 }
 
-// fence opens or closes a fenced block of code (Markdown).
-var fence = regexp.MustCompile("^\\s*(```|~~~)")
+// isFence tells a line that opens or closes a fenced block of code
+// (Markdown): asked of every line of every post a summary reads, so no
+// expression.
+func isFence(l string) bool {
+	t := strings.TrimLeft(l, " \t")
+	return strings.HasPrefix(t, "```") || strings.HasPrefix(t, "~~~")
+}
 
 // unglued parts the URLs a mail client glued to what followed them when
 // it made the text of an HTML mail without its line breaks: a URL run
