@@ -231,14 +231,20 @@ func fencedCode(lines []string) map[int]bool {
 // expression.
 func isFence(l string) bool {
 	t := strings.TrimLeft(l, " \t")
-	return strings.HasPrefix(t, "```") || strings.HasPrefix(t, "~~~")
+	if rest, ok := strings.CutPrefix(t, "```"); ok {
+		// A backtick fence's info string holds no backtick: a line
+		// that opens with inline code ("```uhd_find_devices``` finds
+		// nothing") is prose.
+		return !strings.Contains(strings.TrimLeft(rest, "`"), "`")
+	}
+	return strings.HasPrefix(t, "~~~")
 }
 
-// unglued parts the URLs a mail client glued to what followed them when
-// it made the text of an HTML mail without its line breaks: a URL run
-// into the next ("…/rfnoc/fosphorhttps://github.com/…") is two, and a
-// file's URL run into the next sentence's first word ("…/fosphor.ymlThe
-// GR 3.8 support") ends at the file's extension.
+// unglued parts the URLs a mail client glued together when it made the
+// text of an HTML mail without its line breaks: a URL run into the next
+// ("…/rfnoc/fosphorhttps://github.com/…") is two. (A file's URL run into
+// the next sentence's first word, "…/fosphor.ymlThe", mailmsg.URLs ends
+// at the extension already.)
 func unglued(urls []string) []string {
 	var out []string
 	for _, u := range urls {
@@ -247,22 +253,17 @@ func unglued(urls []string) []string {
 			if j == nil {
 				break
 			}
-			out = append(out, gluedWord.ReplaceAllString(u[:j[0]+2], "$1"))
+			out = append(out, u[:j[0]+2])
 			u = u[j[0]+2:]
 		}
-		out = append(out, gluedWord.ReplaceAllString(u, "$1"))
+		out = append(out, u)
 	}
 	return out
 }
 
-var (
-	// gluedScheme: a scheme right after a letter or digit (a URL that
-	// carries another in its query has "=" or "/" before it).
-	gluedScheme = regexp.MustCompile(`[A-Za-z0-9]https?://`)
-	// gluedWord: a file's extension, lower case, run into a capitalised
-	// word that ends the URL.
-	gluedWord = regexp.MustCompile(`(\.[a-z]{1,5})[A-Z][a-z]+$`)
-)
+// gluedScheme: a scheme right after a letter or digit (a URL that
+// carries another in its query has "=" or "/" before it).
+var gluedScheme = regexp.MustCompile(`[A-Za-z0-9]https?://`)
 
 // socialProfile is a company's or a person's page on a social network
 // (signatures link them); a post on one (a tweet, a video) may be shared.

@@ -25,6 +25,10 @@ func TestLinks(t *testing.T) {
 			[]string{"https://github.com/EttusResearch/uhd/tree/master/fpga/usrp3/lib/rfnoc/fosphor", "https://github.com/EttusResearch/uhd/blob/master/host/include/uhd/rfnoc/blocks/fosphor.yml"}},
 		{"a URL in another's query", "https://example.org/login?next=https://example.org/a and https://example.org/b/index.html", []string{"https://example.org/login?next=https://example.org/a", "https://example.org/b/index.html"}},
 		{"code fenced", "It fails:\n```\nError: RuntimeError: see http://files.example.org/manual/page_x3x0.html#flash\n```\nThe manual is https://files.example.org/manual/", []string{"https://files.example.org/manual/"}},
+		{"a method's anchor after .html", "Set as in https://doc.qt.io/qtforpython-6/PySide6/QtWidgets/QWidget.html#PySide6.QtWidgets.QWidget.setLayout and it works.",
+			[]string{"https://doc.qt.io/qtforpython-6/PySide6/QtWidgets/QWidget.html#PySide6.QtWidgets.QWidget.setLayout"}},
+		{"inline code in triple backticks is no fence", "```uhd_find_devices``` finds nothing.\nThe manual at https://files.example.org/manual/page_usrp_b200.html says it should.\n```uhd_usrp_probe``` fails too.\nAny idea?",
+			[]string{"https://files.example.org/manual/page_usrp_b200.html"}},
 		{"a fence left open", "Link it so:\n```\ng++ app.cpp -Wl,-whole-archive libuhd.a\n\nFrom https://files.example.org/manual/page_build_guide.html\n\nSubu\n```", []string{"https://files.example.org/manual/page_build_guide.html"}},
 		{"a signature's banner", "Set dpdk_driver.\n\nJovian Wysocki\nSoftware Engineer\n[https://www.ni.example/content/email/signature/email-sig-banner.png]<https://www.ni.example/r/zf03uz>\n", nil},
 	}

@@ -779,11 +779,21 @@ func signedOff(body string) string {
 			for end < len(lines) && strings.TrimSpace(lines[end]) == "" {
 				end++
 			}
-			return strings.Join(lines[:min(end+1, len(lines))], "")
+			end = min(end+1, len(lines))
+			if rest := strings.Join(lines[end:], ""); postscript.MatchString(rest) || strings.Contains(rest, "?") {
+				// The writer's own words below the name: a P.S., or
+				// answers written inline below "see my answers
+				// inline", which ask; a disclaimer does not.
+				return body
+			}
+			return strings.Join(lines[:end], "")
 		}
 	}
 	return body
 }
+
+// postscript: a P.S. line.
+var postscript = regexp.MustCompile(`(?im)^\s*p\.?\s?p?\.?\s?s\b`)
 
 // valediction: a line that only closes a mail.
 var valediction = regexp.MustCompile(`(?i)^((best|kind|warm|warmest|many) )?(regards|wishes)[,.!]*$|^(best|cheers|sincerely|br|yours|cordially|respectfully)[,.!]*$`)

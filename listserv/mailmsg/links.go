@@ -138,7 +138,7 @@ var footnote = regexp.MustCompile(`\[\d{1,3}\]$`)
 
 // gluedWord: a capitalised word right after a file name's extension (its
 // first group is where the word starts).
-var gluedWord = regexp.MustCompile(`\.(?i:pdf|html?|zip|gz|tgz|txt|png|jpe?g|gif|py|grc|md|docx?|xlsx?|pptx?)([A-Z][a-z]{1,15})$`)
+var gluedWord = regexp.MustCompile(`\.(?i:pdf|html?|zip|gz|tgz|txt|png|jpe?g|gif|py|grc|md|docx?|xlsx?|pptx?|ya?ml|json|xml|cpp|hpp|sv|vhd|sh|bit|rst)([A-Z][a-z]{1,15})$`)
 
 // IsHTTP tells whether u is an absolute http or https URL with a host.
 func IsHTTP(u string) bool {
