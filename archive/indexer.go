@@ -2,6 +2,7 @@ package archive
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -41,6 +42,12 @@ type Indexer struct {
 	indexed func(ctx context.Context, changes []store.IndexChange)
 	// batchTimeout bounds one batch's reads and writes (BatchTimeout).
 	batchTimeout time.Duration
+	// size is how many changes the next batch asks for: batchSize,
+	// halved after a batch that ran out of time (a database so slow, or
+	// posts so big, that 500 of them cannot be read and indexed within
+	// the bound would otherwise be tried as they are forever), and
+	// doubled back after each batch that was not.
+	size int
 }
 
 // BatchTimeout bounds the work on one batch of the log: on a connection
@@ -175,14 +182,19 @@ func (x *Indexer) catchUp(ctx context.Context, partial bool) (int, error) {
 	}
 	total := 0
 	for ctx.Err() == nil {
-		n, err := x.batch(ctx, pos)
+		asked := x.batchSize()
+		n, err := x.batch(ctx, pos, asked)
+		if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			x.size = max(1, asked/2)
+		}
 		if err != nil || n == nil {
 			return total, err
 		}
+		x.size = min(batchSize, asked*2)
 		changes := n
 		pos = changes[len(changes)-1].Pos
 		total += len(changes)
-		if len(changes) < batchSize {
+		if len(changes) < asked {
 			// The end of the log as it stands.
 			x.reindexDone()
 			if partial {
@@ -193,12 +205,20 @@ func (x *Indexer) catchUp(ctx context.Context, partial bool) (int, error) {
 	return total, ctx.Err()
 }
 
+// batchSize is how many changes the next batch asks for.
+func (x *Indexer) batchSize() int {
+	if x.size <= 0 {
+		return batchSize
+	}
+	return x.size
+}
+
 // batch reads and applies the log's next batch after pos, within
 // batchTimeout; nil at the end of the log.
-func (x *Indexer) batch(ctx context.Context, pos store.IndexPos) ([]store.IndexChange, error) {
+func (x *Indexer) batch(ctx context.Context, pos store.IndexPos, size int) ([]store.IndexChange, error) {
 	ctx, cancel := context.WithTimeout(ctx, x.batchTimeout)
 	defer cancel()
-	changes, err := x.store.IndexChanges(ctx, pos, batchSize)
+	changes, err := x.store.IndexChanges(ctx, pos, size)
 	if err != nil {
 		return nil, err
 	}
