@@ -183,15 +183,14 @@ func (x *Indexer) catchUp(ctx context.Context, partial bool) (int, error) {
 	total := 0
 	for ctx.Err() == nil {
 		asked := x.batchSize()
-		n, err := x.batch(ctx, pos, asked)
+		changes, err := x.batch(ctx, pos, asked)
 		if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
 			x.size = max(1, asked/2)
 		}
-		if err != nil || n == nil {
+		if err != nil || changes == nil {
 			return total, err
 		}
 		x.size = min(batchSize, asked*2)
-		changes := n
 		pos = changes[len(changes)-1].Pos
 		total += len(changes)
 		if len(changes) < asked {

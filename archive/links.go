@@ -197,6 +197,10 @@ var iconLink = learn.MustPattern(`(?i)\[((unnamed|image|icon|logo)[^\]]*|https?:
 // which a web interface closed at the end, and holds their prose too.
 func fencedCode(lines []string) map[int]bool {
 	var code map[int]bool
+	last := len(lines) - 1 // the post's last line with words
+	for last >= 0 && strings.TrimSpace(lines[last]) == "" {
+		last--
+	}
 	open := -1
 	for i, l := range lines {
 		if !isFence(l) {
@@ -206,14 +210,7 @@ func fencedCode(lines []string) map[int]bool {
 			open = i
 			continue
 		}
-		goesOn := false
-		for _, after := range lines[i+1:] {
-			if strings.TrimSpace(after) != "" {
-				goesOn = true
-				break
-			}
-		}
-		if goesOn {
+		if i < last {
 			if code == nil {
 				code = map[int]bool{}
 			}

@@ -761,20 +761,18 @@ func said(body string) []string {
 	return out
 }
 
-// signedOff is a body up to its sign-off: a closing line that is only a
-// valediction ("Regards,", "Best regards", "Cheers,") and the line after
-// it (the name), or up to a "-- " signature line. What follows is a
-// signature or a company's disclaimer, whose many sentences ("If you are
-// not the addressee…") would make a short "Okay, thanks for the
-// information." look like a long post that goes on about trouble.
+// signedOff is a body up to its sign-off: a closing line (signOff, as
+// ProseText reads it: "Regards,", "Best regards, Rob"; not a "Thanks,",
+// which may close a reply that goes on) and the line after it (the
+// name), both kept. What follows is a signature or a company's
+// disclaimer, whose many sentences ("If you are not the addressee…")
+// would make a short "Okay, thanks for the information." look like a
+// long post that goes on about trouble. (A "-- " signature OwnText has
+// cut already.)
 func signedOff(body string) string {
 	lines := strings.SplitAfter(body, "\n")
 	for i, l := range lines {
-		t := strings.TrimSpace(l)
-		if i > 0 && (t == "--" || strings.TrimRight(l, "\r\n") == "-- ") {
-			return strings.Join(lines[:i], "")
-		}
-		if i > 0 && len(t) <= 24 && valediction.MatchString(t) {
+		if t := strings.TrimSpace(l); i > 0 && len(t) <= 40 && signOff.MatchString(t) && !thanking.MatchString(t) {
 			end := i + 1
 			for end < len(lines) && strings.TrimSpace(lines[end]) == "" {
 				end++
@@ -794,9 +792,6 @@ func signedOff(body string) string {
 
 // postscript: a P.S. line.
 var postscript = regexp.MustCompile(`(?im)^\s*p\.?\s?p?\.?\s?s\b`)
-
-// valediction: a line that only closes a mail.
-var valediction = regexp.MustCompile(`(?i)^((best|kind|warm|warmest|many) )?(regards|wishes)[,.!]*$|^(best|cheers|sincerely|br|yours|cordially|respectfully)[,.!]*$`)
 
 // answers tells whether a post of a topic can be credited as an answer:
 // someone else's, with words of its own (a line of code will do), not a

@@ -159,14 +159,7 @@ func detectEOL(raw []byte) string {
 // header, so that they see the same fields the relayed copy has.
 func ReadHeader(raw []byte) (h textproto.Header, strict bool) {
 	_, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw)))
-	sp := Split(raw)
-	h, lerr := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(sp.Header)))
-	if lerr != nil {
-		// Split keeps only lines ReadHeader accepts; should it ever fail,
-		// an empty header is the honest answer.
-		return textproto.Header{}, false
-	}
-	return h, err == nil
+	return HeaderOf(raw), err == nil
 }
 
 // HeaderOf is ReadHeader's header without the strict reading, which
