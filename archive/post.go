@@ -57,7 +57,7 @@ func Read(raw []byte, now time.Time, domain string) *store.ArchivedPost {
 func Features(p *store.ArchivedPost, raw []byte) *store.PostFeatures {
 	own, terms := learn.PostText(p.Subject, raw)
 	lp := &learn.Post{FromAddr: p.FromAddr, FromName: p.FromName, Subject: p.Subject, Body: own}
-	return &store.PostFeatures{Version: learn.FeaturesVersion, Own: own, Terms: terms, Flags: int64(learn.Judge(lp))}
+	return &store.PostFeatures{Version: learn.FeaturesVersion, Own: own, Terms: terms, Flags: int64(learn.Judge(lp)), Links: Links(own)}
 }
 
 // MessageIDs are the <ids> of a field (In-Reply-To, References), as the

@@ -31,6 +31,10 @@ type Post struct {
 	// it was archived; zero when not at hand (Reading.Features then
 	// works them out).
 	Features Features
+	// Links are the links Body shares (archive.Links), as they were
+	// found when it was archived; nil when not at hand (a summary then
+	// finds them).
+	Links []string
 }
 
 // Author is how a summary names the post's author: the display name

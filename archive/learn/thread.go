@@ -18,6 +18,7 @@ type Reading struct {
 	feats    map[*Post]Features
 	topics   []*Topic
 	topicOf  map[*Post]*Topic
+	subjects map[string]*subjectInfo // newSubject's, by subject
 }
 
 // Read reads the posts dated before end as conversations; posts should

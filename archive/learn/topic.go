@@ -91,7 +91,7 @@ func (r *Reading) Topics() []*Topic {
 					parent = last
 				}
 				tp = r.topicOf[parent]
-				if newSubject(parent.Subject, q.Subject) ||
+				if r.newSubject(parent.Subject, q.Subject) ||
 					!seen[q.Who()] && ((q.Date.Sub(last.Date) >= Quiet || (alsoMe.MatchString(q.Body) && tp.newModel(q))) && r.asksOwn(q) ||
 						r.announces(tp) && r.asks(q)) {
 					tp = nil
@@ -260,38 +260,68 @@ var wasSubject = regexp.MustCompile(`(?i)[(\[]\s*was\s*:?[^)\]]*[)\]]?\s*$|\s+wa
 // "(was: old)" marks it so; otherwise the two subjects, cleaned of reply
 // markers and tags, must share less than a third of their words. An
 // empty or missing subject changes nothing.
-func newSubject(parent, reply string) bool {
+func (r *Reading) newSubject(parent, reply string) bool {
 	if parent == reply {
 		// Most replies: nothing to read (the words were most of the
 		// topics' time on a busy week).
 		return false
 	}
-	if wasSubject.MatchString(reply) && !wasSubject.MatchString(parent) {
+	a, b := r.subject(parent), r.subject(reply)
+	if b.was && !a.was {
 		return true
 	}
-	a, b := subjectWords(parent), subjectWords(reply)
 	// The words of the subjects' bracketed tags say nothing of the
 	// matter: the list's own name, which its tag holds ("[USRP-users]"),
 	// is in half its subjects ("USRP Calibration"), and a tag such as
 	// "[SOLVED]" or "[N310]" marks, it does not name a new matter.
-	for _, s := range []string{parent, reply} {
-		for _, tag := range subjectTag.FindAllStringSubmatch(s, -1) {
-			for _, t := range Tokens(tagSeparators.Replace(tag[1])) {
-				delete(a, t.Term)
-				delete(b, t.Term)
+	tagged := func(w string) bool { return a.tags[w] || b.tags[w] }
+	na, nb, common := 0, 0, 0
+	for w := range a.words {
+		if !tagged(w) {
+			na++
+		}
+	}
+	for w := range b.words {
+		if !tagged(w) {
+			nb++
+			if a.words[w] {
+				common++
 			}
 		}
 	}
-	if len(a) == 0 || len(b) == 0 {
+	if na == 0 || nb == 0 {
 		return false
 	}
-	common := 0
-	for w := range b {
-		if a[w] {
-			common++
+	return common*3 < min(na, nb)
+}
+
+// subjectInfo is what newSubject reads of one subject: whether it says
+// "(was: …)", the words of its cleaned text and those of its bracketed
+// tags.
+type subjectInfo struct {
+	was   bool
+	words map[string]bool
+	tags  map[string]bool
+}
+
+// subject reads a subject for newSubject once a Reading: a thread's
+// replies mostly repeat one or two forms of it ("Re: [list] …"), and the
+// expressions were most of a busy week's topics.
+func (r *Reading) subject(s string) *subjectInfo {
+	if in, ok := r.subjects[s]; ok {
+		return in
+	}
+	in := &subjectInfo{was: wasSubject.MatchString(s), words: subjectWords(s), tags: map[string]bool{}}
+	for _, tag := range subjectTag.FindAllStringSubmatch(s, -1) {
+		for _, t := range Tokens(tagSeparators.Replace(tag[1])) {
+			in.tags[t.Term] = true
 		}
 	}
-	return common*3 < min(len(a), len(b))
+	if r.subjects == nil {
+		r.subjects = map[string]*subjectInfo{}
+	}
+	r.subjects[s] = in
+	return in
 }
 
 // subjectTag finds the bracketed tags of a subject ("[USRP-users]"), and

@@ -3,8 +3,10 @@ package digest
 import (
 	"context"
 	"reflect"
+	"slices"
 	"testing"
 
+	"praxis/archive"
 	"praxis/archive/learn"
 )
 
@@ -26,11 +28,22 @@ func TestFeaturesKeptAtArchive(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ids []int64
+	linked := 0
 	for _, q := range kept.Posts {
 		ids = append(ids, q.ID)
 		if q.Features == 0 {
 			t.Fatalf("post %s loaded without its features", q.MessageID)
 		}
+		// The links kept are those the summary's resources would find.
+		if want := archive.Links(q.Body); q.Links == nil || !slices.Equal(q.Links, want) {
+			t.Fatalf("post %s loaded with links %q, its text shares %q", q.MessageID, q.Links, want)
+		}
+		if len(q.Links) > 0 {
+			linked++
+		}
+	}
+	if linked == 0 {
+		t.Fatal("no post of the busiest week was loaded with a link")
 	}
 	if len(kept.Posts) < posts {
 		t.Fatalf("%d posts loaded, fewer than the week's %d", len(kept.Posts), posts)
@@ -70,7 +83,7 @@ func TestFeaturesKeptAtArchive(t *testing.T) {
 		t.Errorf("after the summary: %d rows (%d of version %d), want every one of the %d posts read", n, current, learn.FeaturesVersion, len(ids))
 	}
 	// An older version is worked out again, not read.
-	if _, err := st.DB().Exec(`UPDATE post_features SET version = version - 1, flags = 0`); err != nil {
+	if _, err := st.DB().Exec(`UPDATE post_features SET version = version - 1, flags = 0, links = ''`); err != nil {
 		t.Fatal(err)
 	}
 	again, err := Load(ctx, st, l.ID, start, end)
@@ -78,8 +91,8 @@ func TestFeaturesKeptAtArchive(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, q := range again.Posts {
-		if q.Features != kept.Posts[i].Features {
-			t.Fatalf("post %s: features of an older version were read (%b, want %b)", q.MessageID, q.Features, kept.Posts[i].Features)
+		if q.Features != kept.Posts[i].Features || !slices.Equal(q.Links, kept.Posts[i].Links) {
+			t.Fatalf("post %s: features of an older version were read (%b, want %b; links %q, want %q)", q.MessageID, q.Features, kept.Posts[i].Features, q.Links, kept.Posts[i].Links)
 		}
 	}
 }

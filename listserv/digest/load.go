@@ -273,6 +273,7 @@ func kept(ctx context.Context, st Reader, jobs []job) error {
 		if j.whole {
 			j.post = newPost(j.a, f.Own)
 			j.post.Features = learn.Features(f.Flags)
+			j.post.Links = found(f.Links)
 		}
 		if j.df {
 			j.terms = f.Terms
@@ -314,6 +315,7 @@ func runJobs(ctx context.Context, st Reader, jobs []job) error {
 				if j.whole {
 					j.post = newPost(j.a, j.made.Own)
 					j.post.Features = learn.Features(j.made.Flags)
+					j.post.Links = found(j.made.Links)
 				}
 				if j.df {
 					j.terms = j.made.Terms
@@ -336,6 +338,15 @@ func runJobs(ctx context.Context, st Reader, jobs []job) error {
 		return firstErr
 	}
 	return ctx.Err()
+}
+
+// found is a post's kept links as a Post holds them: not nil, since nil
+// means not worked out.
+func found(links []string) []string {
+	if links == nil {
+		return []string{}
+	}
+	return links
 }
 
 // newPost makes a Post of an archived post and its own text.

@@ -369,9 +369,13 @@ type analysis struct {
 	links          map[*learn.Post][]string // a post's shared links (see linksOf)
 }
 
-// linksOf are the links q's own text shares (archive.Links), found once:
-// the resources and the habitual links both ask.
+// linksOf are the links q's own text shares (archive.Links): those found
+// when it was archived, else found here once (the resources and the
+// habitual links both ask).
 func (a *analysis) linksOf(q *learn.Post) []string {
+	if q.Links != nil {
+		return q.Links
+	}
 	ls, ok := a.links[q]
 	if !ok {
 		ls = archive.Links(q.Body)

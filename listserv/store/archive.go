@@ -257,7 +257,7 @@ func (d *dialect) archiveSQL() []string {
 		`INSERT INTO imap_sizes (archive_id, size) VALUES (?, ?)`,
 		d.indexClockSQL(),
 		`INSERT INTO index_log (pos, archive_id, at) SELECT ?, value, ? FROM (` + d.jsonIDs() + `) ids`,
-		`INSERT INTO post_features (archive_id, version, own, terms, flags) VALUES (?, ?, ?, ?, ?)`,
+		`INSERT INTO post_features (archive_id, version, own, terms, flags, links) VALUES (?, ?, ?, ?, ?, ?)`,
 	}
 }
 
@@ -381,7 +381,7 @@ func (s *core) archivePut(ctx context.Context, tx *txn, st *archiveStmts, p *Arc
 		return false, fmt.Errorf("store: archive size: %w", err)
 	}
 	if f := p.Features; f != nil {
-		if _, err := st.feat.ExecContext(ctx, p.ID, f.Version, pgText(f.Own), pgText(strings.Join(f.Terms, " ")), f.Flags); err != nil {
+		if _, err := st.feat.ExecContext(ctx, p.ID, f.Version, pgText(f.Own), pgText(strings.Join(f.Terms, " ")), f.Flags, pgText(strings.Join(f.Links, " "))); err != nil {
 			return false, fmt.Errorf("store: archive features: %w", err)
 		}
 	}

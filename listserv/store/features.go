@@ -17,6 +17,9 @@ type PostFeatures struct {
 	Own     string   // empty when read without text
 	Terms   []string // the post's distinct terms
 	Flags   int64
+	// Links are the links the own text shares (archive.Links), in
+	// order; empty when read without text.
+	Links []string
 }
 
 // featureBatch bounds the ids of one read: a JSON array bound as one
@@ -29,11 +32,11 @@ const featureBatch = 1000
 // document frequencies of a year of posts need only their terms.
 func (s *archiveTable) PostFeatures(ctx context.Context, ids []int64, text bool) (map[int64]*PostFeatures, error) {
 	out := make(map[int64]*PostFeatures, len(ids))
-	own := `''`
+	own, links := `''`, `''`
 	if text {
-		own = `f.own`
+		own, links = `f.own`, `f.links`
 	}
-	q := `SELECT f.archive_id, f.version, ` + own + `, f.terms, f.flags FROM post_features f WHERE f.archive_id IN (` + s.jsonIDs() + `)`
+	q := `SELECT f.archive_id, f.version, ` + own + `, f.terms, f.flags, ` + links + ` FROM post_features f WHERE f.archive_id IN (` + s.jsonIDs() + `)`
 	for len(ids) > 0 {
 		n := min(len(ids), featureBatch)
 		js, err := json.Marshal(ids[:n])
@@ -47,13 +50,14 @@ func (s *archiveTable) PostFeatures(ctx context.Context, ids []int64, text bool)
 		}
 		for rows.Next() {
 			var id int64
-			var terms string
+			var terms, links string
 			f := &PostFeatures{}
-			if err := rows.Scan(&id, &f.Version, &f.Own, &terms, &f.Flags); err != nil {
+			if err := rows.Scan(&id, &f.Version, &f.Own, &terms, &f.Flags, &links); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("store: post features: %w", err)
 			}
 			f.Terms = strings.Fields(terms)
+			f.Links = strings.Fields(links)
 			out[id] = f
 		}
 		rows.Close()
@@ -91,10 +95,10 @@ func (s *archiveTable) PutPostFeatures(ctx context.Context, feats map[int64]*Pos
 }
 
 func (s *core) putFeatures(ctx context.Context, tx *txn, id int64, f *PostFeatures) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO post_features (archive_id, version, own, terms, flags)
-		SELECT id, ?, ?, ?, ? FROM archive WHERE id = ? AND list_id > 0`+s.pick(``, ` FOR SHARE`)+`
-		ON CONFLICT (archive_id) DO UPDATE SET version = excluded.version, own = excluded.own, terms = excluded.terms, flags = excluded.flags`,
-		f.Version, pgText(f.Own), pgText(strings.Join(f.Terms, " ")), f.Flags, id)
+	_, err := tx.ExecContext(ctx, `INSERT INTO post_features (archive_id, version, own, terms, flags, links)
+		SELECT id, ?, ?, ?, ?, ? FROM archive WHERE id = ? AND list_id > 0`+s.pick(``, ` FOR SHARE`)+`
+		ON CONFLICT (archive_id) DO UPDATE SET version = excluded.version, own = excluded.own, terms = excluded.terms, flags = excluded.flags, links = excluded.links`,
+		f.Version, pgText(f.Own), pgText(strings.Join(f.Terms, " ")), f.Flags, pgText(strings.Join(f.Links, " ")), id)
 	if err != nil {
 		return fmt.Errorf("store: put post features of %d: %w", id, err)
 	}

@@ -10,8 +10,8 @@ import (
 	"praxis/listserv/store"
 )
 
-// postFeaturesKept: the features of a post are kept beside it when it is
-// archived (text that is not UTF-8 or holds a NUL kept as valid text on
+// postFeaturesKept: the features of a post (its links too) are kept
+// beside it when it is archived (text that is not UTF-8 or holds a NUL kept as valid text on
 // either engine), read with or without the text, replaced when worked out
 // again, never kept for a post not in the archive or removed from it, and
 // gone with a removed post.
@@ -28,13 +28,14 @@ func postFeaturesKept(t *testing.T, s store.Backend) {
 		must(t, err)
 		return p
 	}
-	with := put("with@x", &store.PostFeatures{Version: 1, Own: own + "\x00\xff", Terms: []string{"rais", "b210", "ü"}, Flags: 1<<31 | 5})
+	with := put("with@x", &store.PostFeatures{Version: 1, Own: own + "\x00\xff", Terms: []string{"rais", "b210", "ü"}, Flags: 1<<31 | 5, Links: []string{"https://files.ettus.com/manual/page_usrp_b200.html", "https://example.org/ü"}})
 	without := put("without@x", nil)
 	leak := put("leak@x", &store.PostFeatures{Version: 1, Own: "my password is hunter2", Terms: []string{"password"}, Flags: 1 << 31})
 
 	got, err := s.PostFeatures(ctx, []int64{with.ID, without.ID, leak.ID, 1 << 40}, true)
 	must(t, err)
-	if f := got[with.ID]; f == nil || f.Version != 1 || f.Own != own+"\uFFFD" || !slices.Equal(f.Terms, []string{"rais", "b210", "ü"}) || f.Flags != 1<<31|5 {
+	if f := got[with.ID]; f == nil || f.Version != 1 || f.Own != own+"\uFFFD" || !slices.Equal(f.Terms, []string{"rais", "b210", "ü"}) || f.Flags != 1<<31|5 ||
+		!slices.Equal(f.Links, []string{"https://files.ettus.com/manual/page_usrp_b200.html", "https://example.org/ü"}) {
 		t.Errorf("PostFeatures of a post archived with them: %+v", f)
 	}
 	if len(got) != 2 || got[without.ID] != nil {
@@ -42,7 +43,7 @@ func postFeaturesKept(t *testing.T, s store.Backend) {
 	}
 	got, err = s.PostFeatures(ctx, []int64{with.ID}, false)
 	must(t, err)
-	if f := got[with.ID]; f == nil || f.Own != "" || len(f.Terms) != 3 {
+	if f := got[with.ID]; f == nil || f.Own != "" || len(f.Terms) != 3 || len(f.Links) != 0 {
 		t.Errorf("PostFeatures without text: %+v", f)
 	}
 
@@ -50,15 +51,15 @@ func postFeaturesKept(t *testing.T, s store.Backend) {
 	// archived with (replaced), and ids of no post (not kept).
 	must(t, s.PutPostFeatures(ctx, map[int64]*store.PostFeatures{
 		without.ID: {Version: 2, Own: "later", Terms: []string{"later"}, Flags: 1 << 31},
-		with.ID:    {Version: 2, Own: "again", Terms: nil, Flags: 1 << 31},
+		with.ID:    {Version: 2, Own: "again", Terms: nil, Flags: 1 << 31, Links: []string{"https://example.org/again"}},
 		1 << 40:    {Version: 2, Own: "nobody's", Flags: 1 << 31},
 	}))
 	got, err = s.PostFeatures(ctx, []int64{with.ID, without.ID, 1 << 40}, true)
 	must(t, err)
-	if f := got[without.ID]; f == nil || f.Version != 2 || f.Own != "later" {
+	if f := got[without.ID]; f == nil || f.Version != 2 || f.Own != "later" || len(f.Links) != 0 {
 		t.Errorf("PutPostFeatures of a post without: %+v", f)
 	}
-	if f := got[with.ID]; f == nil || f.Version != 2 || f.Own != "again" || len(f.Terms) != 0 {
+	if f := got[with.ID]; f == nil || f.Version != 2 || f.Own != "again" || len(f.Terms) != 0 || !slices.Equal(f.Links, []string{"https://example.org/again"}) {
 		t.Errorf("PutPostFeatures replacing: %+v", f)
 	}
 	if got[1<<40] != nil {
