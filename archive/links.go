@@ -20,7 +20,8 @@ import (
 // an Outlook reply pastes below its rule, those from an employer's
 // disclaimer on, links a program printed in output pasted into the post
 // (pastedOutput), icons and social-network profiles, and in a signature
-// (see signatureFrom) its contact lines and a bare home page.
+// (see signatureFrom) its contact lines, a bare home page and a profile
+// page.
 func Links(body string) []string {
 	if !strings.Contains(body, "://") {
 		return nil // no URL (most posts): the footer need not be looked for
@@ -42,7 +43,7 @@ func Links(body string) []string {
 			if len(u) > 2000 || seen[u] || notShared(u) {
 				continue
 			}
-			if i > sig && homePage.MatchString(u) && len(strings.Fields(l)) <= 6 {
+			if i > sig && (homePage.MatchString(u) || profilePage.MatchString(u)) && len(strings.Fields(l)) <= 6 {
 				continue
 			}
 			seen[u] = true
@@ -269,6 +270,13 @@ var socialProfile = learn.MustPattern(`(?i)^https?://(www\.)?(linkedin\.com/(com
 // homePage is a link to a site's front page, nothing more.
 var homePage = regexp.MustCompile(`(?i)^(https?://)?(www\.)?[a-z0-9.-]+\.[a-z]{2,}/?$`)
 
+// profilePage is a person's page on a code host, or a home directory's,
+// as a signature gives its author's ("https://github.com/duggabe",
+// "https://example.edu/~ann"; not a wiki's page, "https://kb.…/Foo",
+// which signatures also stand above): in a signature, where it stands (nearly)
+// alone on its line, it says who wrote, not what they shared.
+var profilePage = regexp.MustCompile(`(?i)^https?://((www\.)?(github|gitlab|bitbucket|codeberg)\.(com|org)/|(www\.)?[a-z0-9.-]+\.[a-z]{2,}/~)[a-z0-9._-]+/?$`)
+
 // pastedOutput tells whether the i-th line is a program's output pasted
 // into the post (a log, a console session), where a URL is what the
 // program printed, not something shared: the line reads as output
@@ -309,6 +317,9 @@ var labelled = regexp.MustCompile(`^\s*\*?\s*[A-Za-z][\w ]{0,24}:\s+\S`)
 // "[10:00:01]", "[ 12.345678]"); a shell
 // prompt ("$ make", "root@host:/home/lab#"), a command run as root
 // ("sudo add-apt-repository …") or one that fetches ("git clone https://…",
-// "wget https://…": code, whose URL is the command's); Python's traceback. A mail client's
-// bold ("*root@host:~#*") is read through.
-var outputLine = regexp.MustCompile(`^\s*\*?(sudo \S|(git (clone|remote add|submodule add)|wget|curl|pip3? install|svn (co|checkout)) |(Get|Hit|Ign|Err|Fetched):\d+\s|[EWN]: \S|\[?(INFO|ERROR|WARN|WARNING|DEBUG|TRACE|FATAL|NOTICE)\]?[\s:]|\[?\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}|\[\d{1,2}:\d{2}:\d{2}|\[\s*\d+\.\d+\]|[\w.-]+@[\w.-]+:\S*[$#]|[\w.~:/-]*[$#] \S|>>> |Traceback \(|File ")`)
+// "wget https://…": code, whose URL is the command's); a fetching tool's
+// progress ("Downloading Repo source from https://…"); Python's traceback. A mail client's
+// bold ("*root@host:~#*"), a step's number or a list's dash ("1) git
+// clone https://…") and an opening quote ("\"git clone https://…\"") are
+// read through.
+var outputLine = regexp.MustCompile(`^\s*(\d{1,2}[.)]\s+|[-•]\s+)?["'\x60]?\*?(sudo \S|(git (clone|remote add|submodule add)|wget|curl|pip3? install|svn (co|checkout)) |(Get|Hit|Ign|Err|Fetched):\d+\s|(Downloading|Fetching) .* from \S+://|[EWN]: \S|\[?(INFO|ERROR|WARN|WARNING|DEBUG|TRACE|FATAL|NOTICE)\]?[\s:]|\[?\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}|\[\d{1,2}:\d{2}:\d{2}|\[\s*\d+\.\d+\]|[\w.-]+@[\w.-]+:\S*[$#]|[\w.~:/-]*[$#] \S|>>> |Traceback \(|File ")`)

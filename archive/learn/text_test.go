@@ -203,6 +203,12 @@ func TestConfirms(t *testing.T) {
 		{"Nevermind, third time's a charm I guess.", true, false},
 		{"Never mind, it still fails after the reboot.", false, false},
 		{"Bingo! This was it.", true, false},
+		{"Now It could recognize my external PPS.", true, false},
+		{"Now the B210 can see the GPSDO.", true, false},
+		{"Now I can ping successfully but can't execute uhd_usrp_probe.", false, false},
+		{"It turns out that the \"wire format\" parameter of the streamer was set to \"automatic\".", true, false},
+		{"It turns out that the FPGA image does not work with this version.", false, false},
+		{"Maybe it turns out to be the cable.", false, false},
 		{"Was it the cable?", false, false},
 		// Putting off only what is not the outcome.
 		{"My new logic appears to have solved the issue. If I have time, I will try to prove this, but for now my block is working and I have other fish to fry.", true, false},
@@ -286,6 +292,8 @@ func TestAcknowledgement(t *testing.T) {
 		{"Thanks for both suggestions. I installed lm_sensors.", false},
 		{"Thanks for the script and of course fast response! We needed a solution that fixes the ADC gain.", false},
 		{"Thanks Marcus, I will try it tomorrow.", false},
+		{"Understood. Thanks. Let me try this out.\n\nRegards\nSnehasish", false},
+		{"Thanks Rob, I'm going to test it on the X310 next.", false},
 		{"Thanks. Why does it fail with the other image?", false},
 		{"Thanks for the reply. Opened an issue on github now.", false},
 		// What follows the sign-off is a signature or a disclaimer.

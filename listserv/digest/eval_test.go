@@ -173,6 +173,16 @@ func TestUSRPEvaluation(t *testing.T) {
 	// found how to" confirm; tuning solved 0.85/0.76 -> 0.85/0.79, the
 	// weeks kept apart did not move.
 	//
+	// Batch 9 (70 weeks, 63 tuning), scored first (question F1 0.96,
+	// solved 0.80/0.57, resources 0.96/0.88), then tuned on: commands
+	// after a step's number or a quote, a fetching tool's progress and a
+	// code host's profile in a signature are not shared; "now it can
+	// see…", "it turns out that…" confirm; "let me try it" puts the
+	// outcome off. Tuning resources P 0.98 (FP 14 -> 9), solved
+	// 0.87/0.76 -> 0.87/0.78; the weeks kept apart: resources P 0.93 ->
+	// 0.96 (R 0.96), the rest unchanged. Resource precision meets its
+	// goal, so its floor is the goal.
+	//
 	// Solved recall fell as precision rose: a bare "thanks" no longer
 	// solves a topic. Issue 16's goals (question F1 0.9, solved P 0.9
 	// with R 0.7, answers 0.8, splits 0.8, resources P 0.95 with R 0.8)
@@ -186,7 +196,7 @@ func TestUSRPEvaluation(t *testing.T) {
 		{"solved recall", apart.Solved.Recall(), 0.45},
 		{"answer accuracy", apart.AnswerAccuracy(), 0.8},
 		{"topic-split F1", apart.Split.F1(), 0.8},
-		{"resource precision", apart.Resource.Precision(), 0.9},
+		{"resource precision", apart.Resource.Precision(), 0.95},
 		{"resource recall", apart.Resource.Recall(), 0.8},
 	} {
 		if f.got < f.floor {

@@ -33,6 +33,10 @@ func TestTrimURL(t *testing.T) {
 		{"https://a.example/x?'\"!;:*", "https://a.example/x"},
 		{"https://a.example/x/", "https://a.example/x/"},
 		{"https://a.example/#frag", "https://a.example/#frag"},
+		{"https://kb.example/Troubleshooting_N310/N320_Device_Discovery_Issues_*", "https://kb.example/Troubleshooting_N310/N320_Device_Discovery_Issues"},
+		{"https://kb.example/Some_Page*_.", "https://kb.example/Some_Page"},
+		{"https://a.example/trailing_", "https://a.example/trailing_"},
+		{"https://a.example/bold*", "https://a.example/bold"},
 	}
 	for _, tt := range tests {
 		if got := TrimURL(tt.in); got != tt.want {
