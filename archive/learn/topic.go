@@ -745,7 +745,7 @@ func (r *Reading) closestAnswer(t *Topic, i int, text string) *Post {
 const outcomeWords = "solve solved solves fix fixed fixes issue issues problem problems error errors work works worked working help helped thanks thank regards"
 
 // selfSolved: the asker telling how they solved it themselves.
-var selfSolved = mustPattern(`(?i)\b(answered my own question|i (have |finally |eventually )?(fixed|solved|resolved|found|figured out)|(i|we) (was|were) able to (fix|solve|resolve)|(i|we) managed to (fix|solve|resolve)|problem solved|solved it myself|(turns|turned) out)\b`)
+var selfSolved = mustPattern(`(?i)\b(answered my own question|i('ve| have)? (finally |eventually )?(fixed|solved|resolved|found|figured out)|(i|we) (could|can) (finally |eventually )?(fix|solve|resolve)|my (new )?[a-z]+ (appears|seems) to have (fixed|solved|resolved)|(i|we) (was|were) able to (fix|solve|resolve)|(i|we) managed to (fix|solve|resolve)|problem solved|solved it myself|(turns|turned) out)\b`)
 
 // firstName is the first word of a display name, lower case.
 func firstName(author string) string {

@@ -286,6 +286,16 @@ func TestCreditedAnswer(t *testing.T) {
 			post("c", "b", "marcus@x", "Marcus Leech", "I'll have to bug some R&D people and get back to you.", 3),
 			post("d", "c", "pavlos@x", "Pavlos", "Hello again, I updated the host's UHD to 3.15 and downloaded the images again. It solved the problem.", 4),
 		}, "d"},
+		{"the asker's own fix, told as one", []*Post{
+			post("q", "", "balint@x", "Balint", "The N310 reports late commands in GNU Radio with four channels, any idea?", 0),
+			post("a", "q", "rob@x", "Rob Kossler", "You may want to run benchmark_rate with 4 channels at 1 MHz to rule out the flowgraph.", 1),
+			post("d", "a", "balint@x", "Balint", "In case anyone else has a similar problem: I could finally solve the issue by setting the start time in a python snippet before init, and it works now.", 2),
+		}, "d"},
+		{"the asker's new logic", []*Post{
+			post("q", "", "rob@x", "Rob Kossler", "My RFNoC block times out during flush when the streams have unequal lengths, any idea?", 0),
+			post("a", "q", "wade@x", "Wade Fife", "Finish the last packet cleanly on each output port: TLAST needs to be asserted.", 1),
+			post("d", "a", "rob@x", "Rob Kossler", "My new logic appears to have solved the issue of cleaning up the unequal length streams, so the block no longer gets into this bad state.", 2),
+		}, "d"},
 	} {
 		ps := tt.posts
 		ps[0].Subject = "N310 link drops"
