@@ -65,6 +65,7 @@ func Run(t *testing.T, open Open) {
 		{"HelpersDemunged", helpersDemunged},
 		{"IMAPRemovals", imapRemovals},
 		{"PostFeaturesKept", postFeaturesKept},
+		{"ArchiveAuthorsFirst", archiveAuthorsFirst},
 		{"RelatedKeptOnce", relatedKeptOnce},
 		{"AnswersLibrary", answersLibrary},
 		{"BadTextKept", badTextKept},
