@@ -53,3 +53,16 @@ func FuzzQuickText(f *testing.F) {
 		ReadContent(raw)
 	})
 }
+
+// FuzzIsReply: the hand-read reply marker agrees with its expression on
+// any subject.
+func FuzzIsReply(f *testing.F) {
+	for _, s := range []string{"Re: x", "[a] [b] AW: x", "Re[2]: x", "[x Re: y", "ſv: x", "antw : x", "Re [3] :"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := isReply(s), replySubject.MatchString(s); got != want {
+			t.Errorf("isReply(%q) = %v, the expression says %v", s, got, want)
+		}
+	})
+}

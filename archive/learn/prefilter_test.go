@@ -106,3 +106,34 @@ func TestRequired(t *testing.T) {
 		}
 	}
 }
+
+// TestIsReplyAgrees: the hand-read reply marker says what the expression
+// says, of crafted subjects and of every Subject line of the usrp-users
+// archive (and each of them cut short at every byte of its first 40).
+func TestIsReplyAgrees(t *testing.T) {
+	subjects := []string{
+		"Re: B210", "RE:B210", "re : x", "  Re: x", "[USRP-users] Re: x", "[a] [b]  Re: x", "[a]Re:x",
+		"Re[2]: x", "Re [2] : x", "Re[]: x", "Re[2 : x", "Re[x]: x", "AW: x", "Sv: x", "Antw: x", "VS: x", "vs. x",
+		"Reply: x", "Re x", "Re", "", "[", "[unclosed Re: x", "[a[b] Re: x", "[a]] Re: x", "Fwd: Re: x",
+		"ſv: x", "Aw:x", "\tRe:\tx", "\nRe: x", "[tag]\r\nRe: x", "[tag] Ré: x", "[USRP-users] B210: overflow",
+		"ANTW:", "antwoord: x", "Re\u00a0: x", "[\u00e9] re: x", "Re:", "Re\x00: x", "\xffRe: x",
+	}
+	if raw, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "corpora", "usrp-users-archive", "usrp-users-2020-07_2021-12.mbox")); err == nil {
+		for _, line := range strings.Split(string(raw), "\n") {
+			if s, ok := strings.CutPrefix(line, "Subject:"); ok {
+				subjects = append(subjects, s)
+				for i := 0; i < min(len(s), 40); i++ {
+					subjects = append(subjects, s[:i])
+				}
+			}
+		}
+	}
+	for _, s := range subjects {
+		if got, want := isReply(s), replySubject.MatchString(s); got != want {
+			t.Errorf("isReply(%q) = %v, the expression says %v", s, got, want)
+		}
+	}
+	if len(subjects) < 1000 {
+		t.Logf("only %d subjects: the usrp-users archive is not here", len(subjects))
+	}
+}

@@ -64,10 +64,63 @@ func (r *Reading) Sentences(q *Post) []string {
 // an old one or to a digest ("Low power mode", In-Reply-To a post of
 // another list).
 func StartsThread(subject string) bool {
-	return !replySubject.MatchString(subject)
+	return !isReply(subject)
 }
 
+// replySubject is a reply's subject: tags, then a reply marker ("Re:",
+// "AW:", "SV:", "Antw:", "VS:", "Re[2]:").
 var replySubject = regexp.MustCompile(`(?i)^\s*((\[[^\]]*\]\s*)*)(re|aw|sv|antw|vs)\s*(\[\d+\])?\s*:`)
+
+// isReply is replySubject.MatchString, read by hand: a summary asks it of
+// every thread of its weeks, and the expression was a tenth of a busy
+// week's analysis. A subject with 'ſ', which (?i) folds to 's', is left
+// to the expression.
+func isReply(s string) bool {
+	if strings.ContainsRune(s, 'ſ') {
+		return replySubject.MatchString(s)
+	}
+	i := skipSpace(s, 0)
+	// Tags, each closed ("[USRP-users] [EXTERNAL] "): an unclosed '['
+	// leaves no marker after it.
+	for i < len(s) && s[i] == '[' {
+		j := strings.IndexByte(s[i+1:], ']')
+		if j < 0 {
+			return false
+		}
+		i = skipSpace(s, i+j+2)
+	}
+	n := 0
+	for _, m := range []string{"antw", "re", "aw", "sv", "vs"} {
+		if len(s)-i >= len(m) && strings.EqualFold(s[i:i+len(m)], m) {
+			n = len(m)
+			break
+		}
+	}
+	if n == 0 {
+		return false
+	}
+	i = skipSpace(s, i+n)
+	// A count ("Re[2]:"): digits in brackets.
+	if i < len(s) && s[i] == '[' {
+		j := i + 1
+		for j < len(s) && '0' <= s[j] && s[j] <= '9' {
+			j++
+		}
+		if j > i+1 && j < len(s) && s[j] == ']' {
+			i = skipSpace(s, j+1)
+		}
+	}
+	return i < len(s) && s[i] == ':'
+}
+
+// skipSpace is the index of the first byte from i that is not space as
+// regexp's \s has it.
+func skipSpace(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\f' || s[i] == '\r') {
+		i++
+	}
+	return i
+}
 
 // CleanSubject strips reply markers and bracketed tags from the front of
 // a subject: "Re: [USRP-users] Re: [EXTERNAL] Re: B210 overflow" becomes
