@@ -21,7 +21,9 @@ import (
 // disclaimer on, links a program printed in output pasted into the post
 // (pastedOutput), icons and social-network profiles, and in a signature
 // (see signatureFrom) its contact lines, a bare home page and a profile
-// page.
+// page. The links are kept with a post's features when it is archived
+// (Features): a change to these rules, or to mailmsg's URL reading, must
+// raise learn.FeaturesVersion so that summaries work them out again.
 func Links(body string) []string {
 	if !strings.Contains(body, "://") {
 		return nil // no URL (most posts): the footer need not be looked for
@@ -38,19 +40,39 @@ func Links(body string) []string {
 		// A signature's icons: "[unnamed]<https://www.linkedin.com/…>",
 		// "[https://…/email-sig-banner.png]<https://…/r/zf03uz>".
 		l = iconLink.ReplaceAllString(l, "")
+		words := -1 // the line's words, counted once when asked
 		for _, u := range unglued(mailmsg.URLs(l)) {
 			u = UnwrapRedirect(u)
 			if len(u) > 2000 || seen[u] || notShared(u) {
 				continue
 			}
-			if i > sig && (homePage.MatchString(u) || profilePage.MatchString(u)) && len(strings.Fields(l)) <= 6 {
-				continue
+			if i > sig {
+				if words < 0 {
+					words = len(strings.Fields(l))
+				}
+				// A bare home page, or a profile page alone on its line
+				// and not announced by the line before ("All my blocks
+				// are at:"): who wrote, not what they shared.
+				if homePage.MatchString(u) && words <= 6 || profilePage.MatchString(u) && words == 1 && !announced(lines, i) {
+					continue
+				}
 			}
 			seen[u] = true
 			out = append(out, u)
 		}
 	}
 	return out
+}
+
+// announced tells whether the line with words before the i-th ends with
+// a colon: it introduces what the i-th line gives ("My blocks are at:").
+func announced(lines []string, i int) bool {
+	for j := i - 1; j >= 0; j-- {
+		if t := strings.TrimSpace(lines[j]); t != "" {
+			return strings.HasSuffix(t, ":")
+		}
+	}
+	return false
 }
 
 // signatureFrom is the line where a post's signature starts, len(lines)
@@ -284,7 +306,7 @@ var profilePage = regexp.MustCompile(`(?i)^https?://((www\.)?(github|gitlab|bitb
 // fetching https://…", "2021-09-21 10:00:01 GET https://…"), or it is a
 // short labelled line ("More info: https://…") next to such a line.
 func pastedOutput(lines []string, i int) bool {
-	if outputLine.MatchString(lines[i]) {
+	if outputLine.MatchString(lines[i]) || progressLine.MatchString(lines[i]) || commandStep.MatchString(lines[i]) {
 		return true
 	}
 	// A program's "More info: https://…" beside its other output; not a
@@ -298,7 +320,7 @@ func pastedOutput(lines []string, i int) bool {
 			if strings.TrimSpace(lines[j]) == "" {
 				continue
 			}
-			if outputLine.MatchString(lines[j]) {
+			if outputLine.MatchString(lines[j]) || progressLine.MatchString(lines[j]) {
 				return true
 			}
 			break
@@ -317,9 +339,18 @@ var labelled = regexp.MustCompile(`^\s*\*?\s*[A-Za-z][\w ]{0,24}:\s+\S`)
 // "[10:00:01]", "[ 12.345678]"); a shell
 // prompt ("$ make", "root@host:/home/lab#"), a command run as root
 // ("sudo add-apt-repository …") or one that fetches ("git clone https://…",
-// "wget https://…": code, whose URL is the command's); a fetching tool's
-// progress ("Downloading Repo source from https://…"); Python's traceback. A mail client's
-// bold ("*root@host:~#*"), a step's number or a list's dash ("1) git
-// clone https://…") and an opening quote ("\"git clone https://…\"") are
-// read through.
-var outputLine = regexp.MustCompile(`^\s*(\d{1,2}[.)]\s+|[-•]\s+)?["'\x60]?\*?(sudo \S|(git (clone|remote add|submodule add)|wget|curl|pip3? install|svn (co|checkout)) |(Get|Hit|Ign|Err|Fetched):\d+\s|(Downloading|Fetching) .* from \S+://|[EWN]: \S|\[?(INFO|ERROR|WARN|WARNING|DEBUG|TRACE|FATAL|NOTICE)\]?[\s:]|\[?\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}|\[\d{1,2}:\d{2}:\d{2}|\[\s*\d+\.\d+\]|[\w.-]+@[\w.-]+:\S*[$#]|[\w.~:/-]*[$#] \S|>>> |Traceback \(|File ")`)
+// "wget https://…": code, whose URL is the command's); Python's traceback. A mail client's
+// bold ("*root@host:~#*") is read through.
+var outputLine = regexp.MustCompile(`^\s*\*?(sudo \S|(git (clone|remote add|submodule add)|wget|curl|pip3? install|svn (co|checkout)) |(Get|Hit|Ign|Err|Fetched):\d+\s|[EWN]: \S|\[?(INFO|ERROR|WARN|WARNING|DEBUG|TRACE|FATAL|NOTICE)\]?[\s:]|\[?\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}|\[\d{1,2}:\d{2}:\d{2}|\[\s*\d+\.\d+\]|[\w.-]+@[\w.-]+:\S*[$#]|[\w.~:/-]*[$#] \S|>>> |Traceback \(|File ")`)
+
+// progressLine: a fetching tool's progress, the URL it fetches ending the
+// line ("Downloading Repo source from https://…"); a sentence that goes
+// on after its link ("Downloading the images from https://… fixed it")
+// is a person's.
+var progressLine = regexp.MustCompile(`^\s*(Downloading|Fetching) .* from \S+://\S+\s*$`)
+
+// commandStep: a command that fetches (outputLine's) written as a step of
+// a list or in quotes ("1) git clone https://….git", "\"git clone …\""):
+// its URL is the command's. Unlike output, it does not make a labelled
+// link beside it a program's ("Build guide: https://…" above the steps).
+var commandStep = regexp.MustCompile(`^\s*((\d{1,2}[.)]\s+|[-•]\s+)["'\x60]?|["'\x60])\*?(sudo \S|(git (clone|remote add|submodule add)|wget|curl|pip3? install|svn (co|checkout)) )`)

@@ -206,9 +206,10 @@ func TestConfirms(t *testing.T) {
 		{"Now It could recognize my external PPS.", true, false},
 		{"Now the B210 can see the GPSDO.", true, false},
 		{"Now I can ping successfully but can't execute uhd_usrp_probe.", false, false},
-		{"It turns out that the \"wire format\" parameter of the streamer was set to \"automatic\".", true, false},
-		{"It turns out that the FPGA image does not work with this version.", false, false},
-		{"Maybe it turns out to be the cable.", false, false},
+		{"It turns out that the card is dead.", false, false},
+		{"Now the B210 can see the GPSDO and it fails to lock.", false, false},
+		{"Now the host can ping the N310 and uhd_usrp_probe times out.", false, false},
+		{"Now it could detect the board only once, then nothing.", false, false},
 		{"Was it the cable?", false, false},
 		// Putting off only what is not the outcome.
 		{"My new logic appears to have solved the issue. If I have time, I will try to prove this, but for now my block is working and I have other fish to fry.", true, false},

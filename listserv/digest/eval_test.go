@@ -177,9 +177,9 @@ func TestUSRPEvaluation(t *testing.T) {
 	// solved 0.80/0.57, resources 0.96/0.88), then tuned on: commands
 	// after a step's number or a quote, a fetching tool's progress and a
 	// code host's profile in a signature are not shared; "now it can
-	// see…", "it turns out that…" confirm; "let me try it" puts the
-	// outcome off. Tuning resources P 0.98 (FP 14 -> 9), solved
-	// 0.87/0.76 -> 0.87/0.78; the weeks kept apart: resources P 0.93 ->
+	// see…" confirms; "let me try it" puts the outcome off. Tuning
+	// resources P 0.98 (FP 14 -> 9), solved 0.87/0.76 -> 0.87/0.77;
+	// the weeks kept apart: resources P 0.93 ->
 	// 0.96 (R 0.96), the rest unchanged. Resource precision meets its
 	// goal, so its floor is the goal.
 	//

@@ -78,11 +78,11 @@ func URLs(text string) []string {
 // extension ("…/Datasheet-5.pdfOn": the "On Mon, … wrote:" that came
 // after the link in the HTML, joined by a client without a space).
 func TrimURL(u string) string {
-	// Bold and underline marks closing together after the link, as a
+	// Underline and bold marks closing together after the link, as a
 	// client writes an HTML mail's <b><u> in text ("…/Discovery_Issues_*"):
-	// neither is the URL's.
-	if t := strings.TrimRight(u, ".,;:!?"); strings.HasSuffix(t, "_*") || strings.HasSuffix(t, "*_") {
-		u = strings.TrimRight(t, "_*")
+	// neither is the URL's. Not a name's own underscores ("…#object.__init__*").
+	if t := strings.TrimRight(u, ".,;:!?"); strings.HasSuffix(t, "_*") && !strings.HasSuffix(t, "__*") {
+		u = t[:len(t)-2]
 	}
 	if strings.HasSuffix(u, "]") {
 		if i := strings.LastIndexByte(u, '['); i > 0 && glued.MatchString(u[i+1:len(u)-1]) {

@@ -34,7 +34,9 @@ func TestTrimURL(t *testing.T) {
 		{"https://a.example/x/", "https://a.example/x/"},
 		{"https://a.example/#frag", "https://a.example/#frag"},
 		{"https://kb.example/Troubleshooting_N310/N320_Device_Discovery_Issues_*", "https://kb.example/Troubleshooting_N310/N320_Device_Discovery_Issues"},
-		{"https://kb.example/Some_Page*_.", "https://kb.example/Some_Page"},
+		{"https://kb.example/Some_Page_*.", "https://kb.example/Some_Page"},
+		{"https://docs.python.example/3/reference/datamodel.html#object.__init__*", "https://docs.python.example/3/reference/datamodel.html#object.__init__"},
+		{"https://docs.python.example/3/library/stdtypes.html#object.__dict__*.", "https://docs.python.example/3/library/stdtypes.html#object.__dict__"},
 		{"https://a.example/trailing_", "https://a.example/trailing_"},
 		{"https://a.example/bold*", "https://a.example/bold"},
 	}

@@ -57,7 +57,12 @@ func (s *archiveTable) PostFeatures(ctx context.Context, ids []int64, text bool)
 				return nil, fmt.Errorf("store: post features: %w", err)
 			}
 			f.Terms = strings.Fields(terms)
-			f.Links = strings.Fields(links)
+			// Split on the space it was joined with, not on every
+			// space Unicode has: a link may hold a no-break space
+			// (a gateway's wrapper unwrapped), never an ASCII one.
+			if links != "" {
+				f.Links = strings.Split(links, " ")
+			}
 			out[id] = f
 		}
 		rows.Close()

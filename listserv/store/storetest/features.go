@@ -10,7 +10,8 @@ import (
 	"praxis/listserv/store"
 )
 
-// postFeaturesKept: the features of a post (its links too) are kept
+// postFeaturesKept: the features of a post (its links too, each as it
+// was, a no-break space in one included) are kept
 // beside it when it is archived (text that is not UTF-8 or holds a NUL kept as valid text on
 // either engine), read with or without the text, replaced when worked out
 // again, never kept for a post not in the archive or removed from it, and
@@ -28,14 +29,14 @@ func postFeaturesKept(t *testing.T, s store.Backend) {
 		must(t, err)
 		return p
 	}
-	with := put("with@x", &store.PostFeatures{Version: 1, Own: own + "\x00\xff", Terms: []string{"rais", "b210", "ü"}, Flags: 1<<31 | 5, Links: []string{"https://files.ettus.com/manual/page_usrp_b200.html", "https://example.org/ü"}})
+	with := put("with@x", &store.PostFeatures{Version: 1, Own: own + "\x00\xff", Terms: []string{"rais", "b210", "ü"}, Flags: 1<<31 | 5, Links: []string{"https://files.ettus.com/manual/page_usrp_b200.html", "https://example.org/ü", "https://wiki.example.org/B210\u00a0notes"}})
 	without := put("without@x", nil)
 	leak := put("leak@x", &store.PostFeatures{Version: 1, Own: "my password is hunter2", Terms: []string{"password"}, Flags: 1 << 31})
 
 	got, err := s.PostFeatures(ctx, []int64{with.ID, without.ID, leak.ID, 1 << 40}, true)
 	must(t, err)
 	if f := got[with.ID]; f == nil || f.Version != 1 || f.Own != own+"\uFFFD" || !slices.Equal(f.Terms, []string{"rais", "b210", "ü"}) || f.Flags != 1<<31|5 ||
-		!slices.Equal(f.Links, []string{"https://files.ettus.com/manual/page_usrp_b200.html", "https://example.org/ü"}) {
+		!slices.Equal(f.Links, []string{"https://files.ettus.com/manual/page_usrp_b200.html", "https://example.org/ü", "https://wiki.example.org/B210\u00a0notes"}) {
 		t.Errorf("PostFeatures of a post archived with them: %+v", f)
 	}
 	if len(got) != 2 || got[without.ID] != nil {
