@@ -80,7 +80,7 @@ var _ IndexStore = (store.ArchiveWriter)(nil)
 
 // NewIndexer builds an indexer over an open store and index.
 func NewIndexer(st IndexStore, idx *index.Index, log *slog.Logger) *Indexer {
-	return &Indexer{store: st, index: idx, log: log, wake: make(chan struct{}, 1), poll: DefaultPoll, batchTimeout: BatchTimeout}
+	return &Indexer{store: st, index: idx, log: log, wake: make(chan struct{}, 1), poll: DefaultPoll, batchTimeout: BatchTimeout, size: batchSize}
 }
 
 // DefaultPoll is how often Run looks at the log when nothing woke it: a
@@ -182,7 +182,7 @@ func (x *Indexer) catchUp(ctx context.Context, partial bool) (int, error) {
 	}
 	total := 0
 	for ctx.Err() == nil {
-		asked := x.batchSize()
+		asked := x.size
 		changes, err := x.batch(ctx, pos, asked)
 		if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
 			x.size = max(1, asked/2)
@@ -202,14 +202,6 @@ func (x *Indexer) catchUp(ctx context.Context, partial bool) (int, error) {
 		}
 	}
 	return total, ctx.Err()
-}
-
-// batchSize is how many changes the next batch asks for.
-func (x *Indexer) batchSize() int {
-	if x.size <= 0 {
-		return batchSize
-	}
-	return x.size
 }
 
 // batch reads and applies the log's next batch after pos, within

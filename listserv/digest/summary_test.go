@@ -303,3 +303,24 @@ func TestUnansweredAnsweredBefore(t *testing.T) {
 		}
 	}
 }
+
+// TestResourcesReadKeptLinks: a post's links as they were kept when it
+// was archived (learn.Post.Links) are the ones the resources list, not
+// those its text would give by today's rules; a post with none kept
+// (nil: archived before they were) has its text read.
+func TestResourcesReadKeptLinks(t *testing.T) {
+	kept := post("k@x", "k@x", "", "ann@example.org", time.Hour, "Docs", "The manual: https://files.example.org/manual/page_today.html")
+	kept.Links = []string{"https://files.example.org/manual/page_kept.html"}
+	none := post("n@x", "n@x", "", "bob@example.org", 2*time.Hour, "More docs", "See https://files.example.org/manual/page_text.html")
+	empty := post("e@x", "e@x", "", "carol@example.org", 3*time.Hour, "Nothing", "Only https://files.example.org/manual/page_dropped.html here")
+	empty.Links = []string{}
+	p := &Period{Start: week0, End: week0.AddDate(0, 0, 7), Posts: []*learn.Post{kept, none, empty}}
+	var got []string
+	for _, r := range Summarize(p, Options{}).Resources {
+		got = append(got, r.Value)
+	}
+	want := "https://files.example.org/manual/page_kept.html https://files.example.org/manual/page_text.html"
+	if strings.Join(got, " ") != want {
+		t.Errorf("resources %q, want %q", got, want)
+	}
+}

@@ -381,7 +381,7 @@ func (s *core) archivePut(ctx context.Context, tx *txn, st *archiveStmts, p *Arc
 		return false, fmt.Errorf("store: archive size: %w", err)
 	}
 	if f := p.Features; f != nil {
-		if _, err := st.feat.ExecContext(ctx, p.ID, f.Version, pgText(f.Own), pgText(strings.Join(f.Terms, " ")), f.Flags, pgText(strings.Join(f.Links, " "))); err != nil {
+		if _, err := st.feat.ExecContext(ctx, p.ID, f.Version, pgText(f.Own), joinList(f.Terms), f.Flags, joinList(f.Links)); err != nil {
 			return false, fmt.Errorf("store: archive features: %w", err)
 		}
 	}

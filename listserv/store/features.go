@@ -56,13 +56,7 @@ func (s *archiveTable) PostFeatures(ctx context.Context, ids []int64, text bool)
 				rows.Close()
 				return nil, fmt.Errorf("store: post features: %w", err)
 			}
-			f.Terms = strings.Fields(terms)
-			// Split on the space it was joined with, not on every
-			// space Unicode has: a link may hold a no-break space
-			// (a gateway's wrapper unwrapped), never an ASCII one.
-			if links != "" {
-				f.Links = strings.Split(links, " ")
-			}
+			f.Terms, f.Links = strings.Fields(terms), splitList(links)
 			out[id] = f
 		}
 		rows.Close()
@@ -103,9 +97,24 @@ func (s *core) putFeatures(ctx context.Context, tx *txn, id int64, f *PostFeatur
 	_, err := tx.ExecContext(ctx, `INSERT INTO post_features (archive_id, version, own, terms, flags, links)
 		SELECT id, ?, ?, ?, ?, ? FROM archive WHERE id = ? AND list_id > 0`+s.pick(``, ` FOR SHARE`)+`
 		ON CONFLICT (archive_id) DO UPDATE SET version = excluded.version, own = excluded.own, terms = excluded.terms, flags = excluded.flags, links = excluded.links`,
-		f.Version, pgText(f.Own), pgText(strings.Join(f.Terms, " ")), f.Flags, pgText(strings.Join(f.Links, " ")), id)
+		f.Version, pgText(f.Own), joinList(f.Terms), f.Flags, joinList(f.Links), id)
 	if err != nil {
 		return fmt.Errorf("store: put post features of %d: %w", id, err)
 	}
 	return nil
+}
+
+// joinList is how a feature's list (terms, links) is kept in its column:
+// space separated, as storable text. Neither a term nor a link holds an
+// ASCII space.
+func joinList(l []string) string { return pgText(strings.Join(l, " ")) }
+
+// splitList reads back a list joinList kept: split on the space it was
+// joined with, not on every space Unicode has (a link may hold a
+// no-break space, from a gateway's wrapper unwrapped).
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, " ")
 }
