@@ -100,7 +100,13 @@ type importer struct {
 	indexer *archive.Indexer // nil when serve indexes
 	stored  chan struct{}    // a batch was stored
 	done    chan error
+	lean    func() // stops the index's KeepLean
 }
+
+// leanEvery is how often an import takes the index's segment files out
+// of its resident set (index.KeepLean): a merge reads segments at a few
+// hundred MB a second, and what it read is counted until then.
+const leanEvery = 200 * time.Millisecond
 
 // parsedBatch is a batch read (archive.Archiver.ReadMany) and not yet
 // stored.
@@ -141,6 +147,7 @@ func newImporter(ctx context.Context, svc *listserv.Service, l *listserv.List, i
 		im.indexer = archive.NewIndexer(svc.Store(), idx, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		im.stored, im.done = make(chan struct{}, 1), make(chan error, 1)
 		go func() { im.done <- im.index() }()
+		im.lean = idx.KeepLean(leanEvery)
 	}
 	return im
 }
@@ -241,6 +248,7 @@ func (im *importer) close() error {
 			err = ierr
 		}
 		im.indexer = nil
+		im.lean()
 	}
 	return err
 }

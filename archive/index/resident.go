@@ -1,0 +1,90 @@
+package index
+
+import (
+	"sync"
+	"time"
+
+	"github.com/blevesearch/bleve/v2/index/scorch"
+)
+
+// Bleve maps each segment file into memory, and what is read of it stays
+// in the process's resident set for as long as the segment lives, though
+// it is the kernel's page cache, not memory the process holds. A bulk
+// import merges ever bigger segments, reading each whole: at a hundred
+// times the usrp archive those pages were 250-360 MB of the import's
+// resident set on top of its heap. KeepLean takes them out as it goes.
+//
+// Searches map pages too (with the kernel's fault-around, some 30-60 KB
+// around each place read): the bench's 26 searches map all of the 100x
+// index's 533 MB. Dropping those as well (every 50 ms above 128 MB of
+// mapped files, tried 2026-12-05) brought the bench's import-and-search
+// peak from 638-657 to 473 MB, but each search then faulted its pages in
+// again: p50 6 -> 19 ms, p99 49 -> 83 ms at 100x. A server keeps them.
+
+// releaseResident takes the mapped segment files of the index's current
+// snapshot out of the process's resident set and returns how many bytes
+// of mappings it advised. The snapshot is held meanwhile, so no segment
+// is unmapped (and its addresses reused) under the advice.
+func (x *Index) releaseResident() (int64, error) {
+	adv, err := x.b.Advanced()
+	if err != nil {
+		return 0, err
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	snap, ok := r.(*scorch.IndexSnapshot)
+	if !ok {
+		return 0, nil
+	}
+	var n int64
+	for _, ss := range snap.Segments() {
+		// Persisted segments are mapped files (zap's Segment, which
+		// says so by Data); those still in memory are heap, and stay.
+		m, ok := ss.Segment().(interface{ Data() []byte })
+		if !ok {
+			continue
+		}
+		if b := m.Data(); len(b) > 0 {
+			if err := dropMapped(b); err != nil {
+				return n, err
+			}
+			n += int64(len(b))
+		}
+	}
+	return n, nil
+}
+
+// KeepLean calls releaseResident every interval until stop is called
+// (which waits for the last call to end): for a bulk import, whose merges
+// read segments faster than anything else in the process, and which does
+// not search.
+func (x *Index) KeepLean(interval time.Duration) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				// A failure (the index closing under it) only
+				// leaves the pages counted; the import goes on.
+				x.releaseResident()
+			}
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			close(done)
+			wg.Wait()
+		})
+	}
+}

@@ -1,0 +1,172 @@
+package index
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/blevesearch/bleve/v2/index/scorch"
+)
+
+// mappedRSS is how much of the segment files under dir (.zap; not
+// bolt's root, which bolt maps itself) the process has resident through
+// its mappings, in kB, as the kernel counts it (/proc/self/smaps).
+func mappedRSS(t *testing.T, dir string) int {
+	t.Helper()
+	f, err := os.Open("/proc/self/smaps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	in, kb := false, 0
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		switch {
+		case len(fields) >= 5 && strings.Contains(fields[0], "-") && !strings.HasSuffix(fields[0], ":"):
+			in = len(fields) >= 6 && strings.HasPrefix(fields[5], dir) && strings.HasSuffix(fields[5], ".zap")
+		case in && fields[0] == "Rss:":
+			n, _ := strconv.Atoi(fields[1])
+			kb += n
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return kb
+}
+
+// TestReleaseResident: what was read of a segment file is counted in the
+// process's resident set until ReleaseResident lets it go; the index
+// answers the same afterwards (the pages come back from the file).
+func TestReleaseResident(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the resident set is advised on Linux only")
+	}
+	docs, _ := corpusDocs(t, 600)
+	dir := filepath.Join(t.TempDir(), "idx")
+	x, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Put(docs...); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Reopened, every segment is a mapped file.
+	x, err = Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	want := run(t, x, "b210", SearchOptions{}).Total
+
+	// Read every byte of every segment, as a merge does.
+	adv, err := x.b.Advanced()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	size, sum := 0, byte(0)
+	for _, ss := range r.(*scorch.IndexSnapshot).Segments() {
+		m, ok := ss.Segment().(interface{ Data() []byte })
+		if !ok {
+			t.Fatalf("a reopened index's segment %T is not a mapped file", ss.Segment())
+		}
+		for _, c := range m.Data() {
+			sum += c
+		}
+		size += len(m.Data())
+	}
+	r.Close()
+	_ = sum
+	if size < 256<<10 {
+		t.Fatalf("segments of %d bytes: too few to tell", size)
+	}
+	before := mappedRSS(t, dir)
+	if before*1024 < size/2 {
+		t.Fatalf("after reading %d bytes of segments, %d kB of them resident; want most", size, before)
+	}
+	n, err := x.releaseResident()
+	if err != nil || n < int64(size) {
+		t.Fatalf("releaseResident = %d, %v; want at least the %d bytes of segments", n, err, size)
+	}
+	// Nothing else in the test reads the segments now: what is left is
+	// at most a page or two a concurrent reader of Bleve's touched.
+	if after := mappedRSS(t, dir); after*8 > before {
+		t.Errorf("resident after ReleaseResident: %d kB of %d kB", after, before)
+	}
+	if got := run(t, x, "b210", SearchOptions{}).Total; got != want {
+		t.Errorf("b210 after ReleaseResident: %d hits, want %d", got, want)
+	}
+}
+
+// sink keeps the reads of the segments' bytes from being optimised away.
+var sink byte
+
+// TestKeepLean: while it runs, what was read of the segments is let go
+// of again; stop ends it, and may be called twice.
+func TestKeepLean(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the resident set is advised on Linux only")
+	}
+	x, dir := openTest(t)
+	if err := x.Close(); err != nil {
+		t.Fatal(err)
+	}
+	x, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	touch := func() {
+		adv, _ := x.b.Advanced()
+		r, err := adv.Reader()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		for _, ss := range r.(*scorch.IndexSnapshot).Segments() {
+			if m, ok := ss.Segment().(interface{ Data() []byte }); ok {
+				for _, c := range m.Data() {
+					sink += c
+				}
+			}
+		}
+	}
+	touch()
+	if mappedRSS(t, dir) == 0 {
+		t.Fatal("nothing of the segments resident after reading them")
+	}
+	stop := x.KeepLean(time.Millisecond)
+	// However busy the machine, the loop gets its turns: wait for a
+	// look that finds nothing resident (bounded by tries, not time).
+	released := false
+	for range 1000 {
+		if mappedRSS(t, dir) == 0 {
+			released = true
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	stop()
+	stop()
+	if !released {
+		t.Errorf("segments still resident while KeepLean ran")
+	}
+	// Stopped, it lets go of nothing more.
+	touch()
+	if mappedRSS(t, dir) == 0 {
+		t.Errorf("segments let go of after stop")
+	}
+}
