@@ -34,11 +34,14 @@ func (x *Index) releaseResident() (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer r.Close()
 	snap, ok := r.(*scorch.IndexSnapshot)
-	if !ok {
+	switch {
+	case !ok: // not scorch's: nothing mapped to know of
+		return 0, r.Close()
+	case snap == nil: // closed: scorch has no snapshot then
 		return 0, nil
 	}
+	defer snap.Close()
 	var n int64
 	for _, ss := range snap.Segments() {
 		// Persisted segments are mapped files (zap's Segment, which

@@ -170,3 +170,18 @@ func TestKeepLean(t *testing.T) {
 		t.Errorf("segments let go of after stop")
 	}
 }
+
+// TestReleaseResidentClosed: an import's KeepLean may look once more
+// while the index closes; a closed index has nothing to release and
+// says so without failing.
+func TestReleaseResidentClosed(t *testing.T) {
+	x, _ := openTest(t)
+	stop := x.KeepLean(time.Millisecond)
+	defer stop()
+	if err := x.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := x.releaseResident(); n != 0 {
+		t.Errorf("releaseResident on a closed index = %d, %v; want nothing", n, err)
+	}
+}
