@@ -118,11 +118,7 @@ func (x *Index) termCount(ctx context.Context, list string) (uint64, error) {
 	if list == "" {
 		return x.b.DocCount()
 	}
-	adv, err := x.b.Advanced()
-	if err != nil {
-		return 0, err
-	}
-	r, err := adv.Reader()
+	r, err := x.reader()
 	if err != nil {
 		return 0, err
 	}
@@ -255,11 +251,7 @@ func (x *Index) countSample(ctx context.Context, q bquery.Query, scope string, l
 	if r := x.orderRange(lo, hi); r != nil {
 		parts = append(parts, r)
 	}
-	adv, err := x.b.Advanced()
-	if err != nil {
-		return 0, 0, err
-	}
-	r, err := adv.Reader()
+	r, err := x.reader()
 	if err != nil {
 		return 0, 0, err
 	}

@@ -1,10 +1,12 @@
 package index
 
 import (
+	"errors"
 	"sync"
 	"time"
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
+	bindex "github.com/blevesearch/bleve_index_api"
 )
 
 // Bleve maps each segment file into memory, and what is read of it stays
@@ -26,22 +28,18 @@ import (
 // of mappings it advised. The snapshot is held meanwhile, so no segment
 // is unmapped (and its addresses reused) under the advice.
 func (x *Index) releaseResident() (int64, error) {
-	adv, err := x.b.Advanced()
+	r, err := x.reader()
 	if err != nil {
+		if errors.Is(err, errClosed) {
+			return 0, nil
+		}
 		return 0, err
 	}
-	r, err := adv.Reader()
-	if err != nil {
-		return 0, err
-	}
+	defer r.Close()
 	snap, ok := r.(*scorch.IndexSnapshot)
-	switch {
-	case !ok: // not scorch's: nothing mapped to know of
-		return 0, r.Close()
-	case snap == nil: // closed: scorch has no snapshot then
+	if !ok { // not scorch's: nothing mapped to know of
 		return 0, nil
 	}
-	defer snap.Close()
 	var n int64
 	for _, ss := range snap.Segments() {
 		// Persisted segments are mapped files (zap's Segment, which
@@ -58,6 +56,25 @@ func (x *Index) releaseResident() (int64, error) {
 		}
 	}
 	return n, nil
+}
+
+// errClosed: the index was closed (scorch then has no snapshot).
+var errClosed = errors.New("index: closed")
+
+// reader is a snapshot of the index to read, which the caller closes.
+func (x *Index) reader() (bindex.IndexReader, error) {
+	adv, err := x.b.Advanced()
+	if err != nil {
+		return nil, err
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return nil, err
+	}
+	if s, ok := r.(*scorch.IndexSnapshot); ok && s == nil {
+		return nil, errClosed
+	}
+	return r, nil
 }
 
 // KeepLean calls releaseResident every interval until stop is called

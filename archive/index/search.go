@@ -413,11 +413,7 @@ func (x *Index) countUpTo(ctx context.Context, q bquery.Query, limit uint64) (n 
 		n, err = x.count(ctx, q)
 		return n, err == nil, err
 	}
-	adv, err := x.b.Advanced()
-	if err != nil {
-		return 0, false, err
-	}
-	r, err := adv.Reader()
+	r, err := x.reader()
 	if err != nil {
 		return 0, false, err
 	}
