@@ -7,6 +7,14 @@ import (
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	bindex "github.com/blevesearch/bleve_index_api"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
+	zapv11 "github.com/blevesearch/zapx/v11"
+	zapv12 "github.com/blevesearch/zapx/v12"
+	zapv13 "github.com/blevesearch/zapx/v13"
+	zapv14 "github.com/blevesearch/zapx/v14"
+	zapv15 "github.com/blevesearch/zapx/v15"
+	zapv16 "github.com/blevesearch/zapx/v16"
+	zapv17 "github.com/blevesearch/zapx/v17"
 )
 
 // Bleve maps each segment file into memory, and what is read of it stays
@@ -42,13 +50,7 @@ func (x *Index) releaseResident() (int64, error) {
 	}
 	var n int64
 	for _, ss := range snap.Segments() {
-		// Persisted segments are mapped files (zap's Segment, which
-		// says so by Data); those still in memory are heap, and stay.
-		m, ok := ss.Segment().(interface{ Data() []byte })
-		if !ok {
-			continue
-		}
-		if b := m.Data(); len(b) > 0 {
+		if b := mapped(ss.Segment()); len(b) > 0 {
 			if err := dropMapped(b); err != nil {
 				return n, err
 			}
@@ -56,6 +58,30 @@ func (x *Index) releaseResident() (int64, error) {
 		}
 	}
 	return n, nil
+}
+
+// mapped is a persisted segment's file mapping (zap's Segment.Data: the
+// whole file, mapped read-only and shared); nil for a segment still in
+// memory (zap's SegmentBase), whose bytes are heap and must never be
+// advised. Named by type, not by a Data method any segment might have.
+func mapped(s segment.Segment) []byte {
+	switch s := s.(type) {
+	case *zapv17.Segment:
+		return s.Data()
+	case *zapv16.Segment:
+		return s.Data()
+	case *zapv15.Segment:
+		return s.Data()
+	case *zapv14.Segment:
+		return s.Data()
+	case *zapv13.Segment:
+		return s.Data()
+	case *zapv12.Segment:
+		return s.Data()
+	case *zapv11.Segment:
+		return s.Data()
+	}
+	return nil
 }
 
 // errClosed: the index was closed (scorch then has no snapshot).
@@ -82,6 +108,9 @@ func (x *Index) reader() (bindex.IndexReader, error) {
 // read segments faster than anything else in the process, and which does
 // not search.
 func (x *Index) KeepLean(interval time.Duration) (stop func()) {
+	if interval <= 0 { // (a ticker's panic would take the process down)
+		return func() {}
+	}
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)

@@ -231,7 +231,10 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 // file's pages are in the kernel's page cache all the same, so a page
 // not in SQLite's costs a read from memory, not the disk: at 512 KiB the
 // fan-out's peak was 58 MB and its rate, the import's and the searches'
-// did not move (measured 2026-12-05, README).
+// did not move (measured 2026-12-05, README). SQLite sizes a sort's
+// in-memory run by the cache too, with a floor of 250 pages (1 MB here):
+// a sort above 1 MB now goes through a temporary file where one above
+// 2 MB did.
 const sqliteCacheKiB = 512
 
 // explainOpen finds out why SQLite could not open the database, which it
