@@ -49,14 +49,7 @@ func TestLeanSameHits(t *testing.T) {
 		return out
 	}
 	some := 0
-	for _, s := range []string{
-		"usrp", "s:uhd", "b:overflow", `"sample rate"`, `b:"lo offset"`, `"the b200 and the x310"`, `b:"set the"`, `s:"re usrp"`, `f:"marcus muller"`, `"rx rate" -b200`, `b:"sample rate" OR b:"time source"`, "f:marcus", "gnuradio b200", "timeout AND x310", "n200 OR n210",
-		"ethernet NOT x310", "-usrp timeout", `b:"sample rate"`, `bs:"time source"`, "synchron*",
-		"a:ettus.com", "has:attachment", "s:x310 f:leech", "(x310 OR b210) AND s:fpga",
-		"d:2020-07-01..2020-08-01 s:b210", "the", "s:the", "b:\"of the\"", "set_thread_priority_safe",
-		"uhd-3.15.0", "e310's", "d:2020-08-01..2020-09-15", "d:2020-08", "d:2020-07-20", "d:2020-08-01..", "d:..2020-08-01 overflow",
-		"d:2020-07-30..2020-08-02 s:b210", "d:2019-01-01..2019-02-01", `a:"ettus com"`, `b:"the the"`, `b:"to the usrp"`, "zzyzxq", "-zzyzxq", "x310 -b210 -n210",
-	} {
+	for _, s := range corpusQueries {
 		p, err := query.Parse(s, query.Options{})
 		if err != nil {
 			t.Fatalf("Parse(%q): %v", s, err)
@@ -74,6 +67,20 @@ func TestLeanSameHits(t *testing.T) {
 	if some < 30 {
 		t.Errorf("only %d of the queries found anything: the test says little", some)
 	}
+}
+
+// corpusQueries are queries in every form the query language makes, for
+// tests on real posts.
+var corpusQueries = []string{
+	"usrp", "s:uhd", "b:overflow", `"sample rate"`, `b:"lo offset"`, `"the b200 and the x310"`, `b:"set the"`, `s:"re usrp"`, `f:"marcus muller"`, `"rx rate" -b200`, `b:"sample rate" OR b:"time source"`, "f:marcus", "gnuradio b200", "timeout AND x310", "n200 OR n210",
+	"ethernet NOT x310", "-usrp timeout", `b:"sample rate"`, `bs:"time source"`, "synchron*",
+	"a:ettus.com", "has:attachment", "s:x310 f:leech", "(x310 OR b210) AND s:fpga",
+	"d:2020-07-01..2020-08-01 s:b210", "the", "s:the", "b:\"of the\"", "set_thread_priority_safe",
+	"uhd-3.15.0", "e310's", "d:2020-08-01..2020-09-15", "d:2020-08", "d:2020-07-20", "d:2020-08-01..", "d:..2020-08-01 overflow",
+	"d:2020-07-30..2020-08-02 s:b210", "d:2019-01-01..2019-02-01", `a:"ettus com"`, `b:"the the"`, `b:"to the usrp"`, "zzyzxq", "-zzyzxq", "x310 -b210 -n210",
+	// Two words of the body: one word of the pairs field.
+	`b:"time source"`, `b:"source time"`, `b:"sample rates"`, `b:"usrp's clock"`, `b:"10 mhz"`, `b:"ettus research"`, `"ettus research"`,
+	`b:"it works"`, `b:"rx_rate 1e6"`, `b:"b210 x310"`, `b:"uhd 3.15"`, `b:"marcus thanks"`, `b:"thank you"`, `b:"no luck"`,
 }
 
 // TestLeanPhraseInOneValue: a phrase matches within one value of a field

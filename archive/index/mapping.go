@@ -112,6 +112,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 		fieldSpan:             {keyword.Name, false, false, false},
 		query.FieldSubject:    {en.AnalyzerName, true, true, false},
 		query.FieldBody:       {en.AnalyzerName, false, true, false},
+		fieldBodyPairs:        {pairsAnalyzer, false, false, false},
 		query.FieldQuoted:     {en.AnalyzerName, false, true, false},
 		query.FieldFrom:       {standard.Name, true, true, false},
 		query.FieldTo:         {standard.Name, false, true, false},

@@ -9,6 +9,8 @@ import (
 	"github.com/blevesearch/bleve/v2/search"
 	bquery "github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
+
+	"praxis/archive/query"
 )
 
 // phraseQuery is a phrase of analysed words in one field, matched
@@ -56,6 +58,13 @@ func leanPhrase(q *bquery.MatchPhraseQuery, m mapping.IndexMapping) bquery.Query
 	if len(terms) == 1 {
 		tq := bquery.NewTermQuery(terms[0])
 		tq.SetField(field)
+		return tq
+	}
+	if field == query.FieldBody && len(terms) == 2 {
+		// Two words side by side (no gap: both are words): one word
+		// of the pairs field, no places read (pairs.go).
+		tq := bquery.NewTermQuery(pairTerm(terms[0], terms[1]))
+		tq.SetField(fieldBodyPairs)
 		return tq
 	}
 	return &phraseQuery{field: field, terms: terms}
