@@ -423,7 +423,14 @@ func (x *Index) countUpTo(ctx context.Context, q bquery.Query, limit uint64) (n 
 
 // countIn counts q's hits in reader r, up to limit (0: all).
 func (x *Index) countIn(ctx context.Context, r index.IndexReader, q bquery.Query, limit uint64) (n uint64, all bool, err error) {
-	s, err := lean(q, x.b.Mapping(), x.latest.Load()).Searcher(ctx, r, x.b.Mapping(), search.SearcherOptions{Score: bleve.ScoreNone})
+	lq := lean(q, x.b.Mapping(), x.latest.Load())
+	if n, ok, err := bitCount(ctx, r, lq); err != nil || ok {
+		if limit > 0 && n > limit {
+			return limit + 1, false, err
+		}
+		return n, err == nil, err
+	}
+	s, err := lq.Searcher(ctx, r, x.b.Mapping(), search.SearcherOptions{Score: bleve.ScoreNone})
 	if err != nil {
 		return 0, false, err
 	}
@@ -445,9 +452,22 @@ func (x *Index) countIn(ctx context.Context, r index.IndexReader, q bquery.Query
 	return n, false, nil
 }
 
-// count counts q's hits: no sort, no scores.
+// count counts q's hits: no sort, no scores; from the words' bitmaps
+// when q is made of words (bitCount).
 func (x *Index) count(ctx context.Context, q bquery.Query) (uint64, error) {
-	req := bleve.NewSearchRequestOptions(lean(q, x.b.Mapping(), x.latest.Load()), 0, 0, false)
+	lq := lean(q, x.b.Mapping(), x.latest.Load())
+	if bitsReadable(lq) {
+		r, err := x.reader()
+		if err != nil {
+			return 0, err
+		}
+		n, ok, err := bitCount(ctx, r, lq)
+		r.Close()
+		if err != nil || ok {
+			return n, err
+		}
+	}
+	req := bleve.NewSearchRequestOptions(lq, 0, 0, false)
 	req.Score = bleve.ScoreNone
 	res, err := x.b.SearchInContext(ctx, req)
 	if err != nil {

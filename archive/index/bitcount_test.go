@@ -1,0 +1,128 @@
+package index
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/blevesearch/bleve/v2"
+	bquery "github.com/blevesearch/bleve/v2/search/query"
+
+	"praxis/archive/query"
+)
+
+// TestBitCountSameAsWalk: a count from the words' bitmaps is the count
+// of a walk of the hits, for every form of query on real posts, in an
+// index of several segments some of whose posts were replaced or
+// deleted; and most forms are counted that way, so the test says
+// something.
+func TestBitCountSameAsWalk(t *testing.T) {
+	if testing.Short() {
+		t.Skip("corpus test skipped in -short mode")
+	}
+	docs, _ := corpusDocs(t, 400)
+	x, err := Open(filepath.Join(t.TempDir(), "idx"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	for i := 0; i < len(docs); i += 100 {
+		if err := x.Put(docs[i:min(i+100, len(docs))]...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Posts put again (the old copies are deleted in their segments)
+	// and posts deleted.
+	if err := x.Apply(docs[50:80], docs[200:230], nil); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	walk := func(q bquery.Query) uint64 {
+		req := bleve.NewSearchRequestOptions(q, 0, 0, false)
+		req.Score = bleve.ScoreNone
+		res, err := x.b.Search(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Total
+	}
+	qs := append([]string{
+		"-usrp", "-usrp -b210", "usrp OR -b210", "(usrp OR zzyzxq) -b210", "x310 (b210 OR -n210)", "the -x310", "-the",
+		"(x310 AND -b210) OR s:fpga", "NOT (x310 OR b210)", "s:the OR s:a", "d:2020-08 -x310",
+	}, corpusQueries...)
+	// Boolean queries archive/query does not make, as Bleve reads them:
+	// parts that are Bleve's match-none, and every post less some. (A
+	// should part beside a must part is walked, bitsReadable says.)
+	term := func(field, w string) bquery.Query { q := bquery.NewTermQuery(w); q.SetField(field); return q }
+	or := func(min float64, qs ...bquery.Query) bquery.Query {
+		d := bquery.NewDisjunctionQuery(qs)
+		d.SetMin(min)
+		return d
+	}
+	boolean := func(must, should, not bquery.Query) bquery.Query {
+		return &bquery.BooleanQuery{Must: must, Should: should, MustNot: not}
+	}
+	usrp, b210, x310 := term(query.FieldBody, "usrp"), term(query.FieldBody, "b210"), term(query.FieldSubject, "x310")
+	if bitsReadable(boolean(usrp, or(1, b210, x310), nil)) {
+		t.Error("a must part and a should part: read from bitmaps")
+	}
+	made := map[string]bquery.Query{
+		"should alone, must-not":      boolean(nil, or(1, b210, x310), usrp),
+		"must match-none, must-not":   boolean(bquery.NewMatchNoneQuery(), nil, b210),
+		"must empty conjunction":      boolean(bquery.NewConjunctionQuery(nil), nil, b210),
+		"should match-none":           boolean(nil, bquery.NewMatchNoneQuery(), x310),
+		"all match-none":              boolean(bquery.NewMatchNoneQuery(), nil, bquery.NewMatchNoneQuery()),
+		"conjunction with match-none": bquery.NewConjunctionQuery([]bquery.Query{usrp, bquery.NewMatchNoneQuery()}),
+		"disjunction of match-none":   or(0, bquery.NewMatchNoneQuery()),
+		"match all less":              boolean(bquery.NewMatchAllQuery(), nil, usrp),
+	}
+	counted, some := 0, 0
+	for name, q := range made {
+		r, err := x.reader()
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, ok, err := bitCount(ctx, r, q)
+		r.Close()
+		if err != nil || !ok {
+			t.Fatalf("%s: not counted from bitmaps (%v)", name, err)
+		}
+		if want := walk(q); n != want {
+			t.Errorf("%s: the bitmaps count %d, Bleve %d", name, n, want)
+		}
+	}
+	for _, s := range qs {
+		p, err := query.Parse(s, query.Options{})
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", s, err)
+		}
+		for _, q := range []bquery.Query{p, query.Scoped(p, docs[0].List)} {
+			lq := lean(q, x.b.Mapping(), x.latest.Load())
+			r, err := x.reader()
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, ok, err := bitCount(ctx, r, lq)
+			r.Close()
+			if err != nil {
+				t.Fatalf("%q: %v", s, err)
+			}
+			if !ok {
+				continue
+			}
+			counted++
+			if want := walk(lq); n != want {
+				t.Errorf("%q: the bitmaps count %d, a walk %d", s, n, want)
+			}
+			if want := walk(q); n != want {
+				t.Errorf("%q: the bitmaps count %d, Bleve's own reading %d", s, n, want)
+			}
+			if n > 0 {
+				some++
+			}
+		}
+	}
+	if counted < 80 || some < 50 {
+		t.Errorf("%d queries counted from bitmaps, %d with hits: the test says little", counted, some)
+	}
+}
