@@ -2,7 +2,7 @@ package index
 
 import (
 	"context"
-	"fmt"
+	"errors"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
@@ -12,7 +12,8 @@ import (
 )
 
 // A count of a query made of words alone (what lean makes of most
-// queries: words, AND, OR, NOT, the days of a d: range, a list's scope)
+// queries: words, AND, OR, NOT, the days of a d: range, a list's scope,
+// a wildcard at a word's end)
 // needs no walk of its hits: in each segment, the words' posting bitmaps
 // are combined as the query combines them, and the result's size is the
 // count. A word in every post ("usrp", or the list's own scope) cost a
@@ -28,7 +29,7 @@ import (
 // from places, a prefix, a numeric range) is not counted this way.
 
 // errNotBits says a query holds a part bitCount does not combine.
-var errNotBits = fmt.Errorf("index: not a query of words")
+var errNotBits = errors.New("index: not a query of words")
 
 // bitCount counts the hits of q, a query lean made, in r: ok is false when
 // q holds a part it does not read (count it by a walk instead).
@@ -64,7 +65,7 @@ func bitCount(ctx context.Context, r index.IndexReader, q bquery.Query) (n uint6
 // before any segment is read.
 func bitsReadable(q bquery.Query) bool {
 	switch t := q.(type) {
-	case *bquery.TermQuery, *bquery.MatchNoneQuery, *bquery.MatchAllQuery:
+	case *bquery.TermQuery, *bquery.PrefixQuery, *bquery.MatchNoneQuery, *bquery.MatchAllQuery:
 		return true
 	case *bquery.ConjunctionQuery:
 		for _, c := range t.Conjuncts {
@@ -120,24 +121,33 @@ type orInto interface{ OrInto(*roaring.Bitmap) }
 func (e *segBits) eval(q bquery.Query) (bm *roaring.Bitmap, none bool, err error) {
 	switch t := q.(type) {
 	case *bquery.TermQuery:
-		d, ok := e.dicts[t.FieldVal]
-		if !ok {
-			if d, err = e.seg.Dictionary(t.FieldVal); err != nil {
-				return nil, false, err
-			}
-			e.dicts[t.FieldVal] = d
-		}
-		pl, err := d.PostingsList([]byte(t.Term), nil, nil)
+		d, err := e.dict(t.FieldVal)
 		if err != nil {
 			return nil, false, err
 		}
-		o, ok := pl.(orInto)
-		if !ok {
-			return nil, false, errNotBits
+		bm := roaring.New()
+		return bm, false, orTerm(d, []byte(t.Term), bm)
+	case *bquery.PrefixQuery:
+		// Every word of the field that starts so, as Bleve's prefix
+		// searcher reads them (a wildcard at a word's end).
+		d, err := e.dict(t.FieldVal)
+		if err != nil {
+			return nil, false, err
 		}
 		bm := roaring.New()
-		o.OrInto(bm)
-		return bm, false, nil
+		it := d.AutomatonIterator(nil, []byte(t.Prefix), prefixEnd(t.Prefix))
+		for {
+			de, err := it.Next()
+			if err != nil {
+				return nil, false, err
+			}
+			if de == nil {
+				return bm, false, nil
+			}
+			if err := orTerm(d, []byte(de.Term), bm); err != nil {
+				return nil, false, err
+			}
+		}
 	case *bquery.MatchNoneQuery:
 		return nil, true, nil
 	case *bquery.MatchAllQuery:
@@ -220,4 +230,45 @@ func (e *segBits) eval(q bquery.Query) (bm *roaring.Bitmap, none bool, err error
 		return out, false, nil
 	}
 	return nil, false, errNotBits
+}
+
+// dict is the segment's dictionary of field, read once a count.
+func (e *segBits) dict(field string) (segment.TermDictionary, error) {
+	if d, ok := e.dicts[field]; ok {
+		return d, nil
+	}
+	d, err := e.seg.Dictionary(field)
+	if err != nil {
+		return nil, err
+	}
+	e.dicts[field] = d
+	return d, nil
+}
+
+// orTerm adds the posts of term in d to bm.
+func orTerm(d segment.TermDictionary, term []byte, bm *roaring.Bitmap) error {
+	pl, err := d.PostingsList(term, nil, nil)
+	if err != nil {
+		return err
+	}
+	o, ok := pl.(orInto)
+	if !ok {
+		return errNotBits
+	}
+	o.OrInto(bm)
+	return nil
+}
+
+// prefixEnd is the first key after every key that starts with prefix
+// (nil: none, after a prefix of 0xff bytes).
+func prefixEnd(prefix string) []byte {
+	end := []byte(prefix)
+	for len(end) > 0 {
+		if end[len(end)-1] < 0xff {
+			end[len(end)-1]++
+			return end
+		}
+		end = end[:len(end)-1]
+	}
+	return nil
 }

@@ -49,6 +49,7 @@ func TestBitCountSameAsWalk(t *testing.T) {
 	qs := append([]string{
 		"-usrp", "-usrp -b210", "usrp OR -b210", "(usrp OR zzyzxq) -b210", "x310 (b210 OR -n210)", "the -x310", "-the",
 		"(x310 AND -b210) OR s:fpga", "NOT (x310 OR b210)", "s:the OR s:a", "d:2020-08 -x310",
+		"usr*", "s:synch* -x310", "zzy*", "b:overf* OR s:time*",
 	}, corpusQueries...)
 	// Boolean queries archive/query does not make, as Bleve reads them:
 	// parts that are Bleve's match-none, and every post less some. (A
