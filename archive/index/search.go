@@ -297,13 +297,28 @@ func (x *Index) newest(ctx context.Context, q bquery.Query, o SearchOptions, siz
 	// threshold lie densely enough for the list's own density to do.
 	counted := false
 	var span time.Duration
+	// A query of words: its hits from the words' bitmaps, which count
+	// them and size its window (bitwindow.go).
+	hb, bits, err := x.hitBitsOf(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if bits {
+		defer hb.Close()
+	}
 	if !countAll {
 		limit := uint64(0)
 		if o.Estimate {
 			limit = x.estimateAbove
 		}
-		n, all, err := x.countUpTo(ctx, q, limit)
-		if err != nil {
+		var n uint64
+		var all bool
+		if bits {
+			n, all = hb.n, true
+			if limit > 0 && n > limit {
+				n, all = limit+1, false
+			}
+		} else if n, all, err = x.countUpTo(ctx, q, limit); err != nil {
 			return nil, err
 		}
 		counted = all
@@ -317,6 +332,15 @@ func (x *Index) newest(ctx context.Context, q bquery.Query, o SearchOptions, siz
 	}
 	if !counted {
 		span = x.firstSpan(ctx, orig, need)
+	}
+	if bits {
+		s, everything, err := hb.span(ctx, top, x.earliest.Load(), need)
+		if err != nil {
+			return nil, err
+		}
+		if span = s; everything {
+			span = time.Duration(math.MaxInt64)
+		}
 	}
 	for {
 		// Whole days, up to the newest post's: the window is the words
