@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
@@ -65,7 +66,7 @@ func bitCount(ctx context.Context, r index.IndexReader, q bquery.Query) (n uint6
 // before any segment is read.
 func bitsReadable(q bquery.Query) bool {
 	switch t := q.(type) {
-	case *bquery.TermQuery, *bquery.PrefixQuery, *bquery.MatchNoneQuery, *bquery.MatchAllQuery:
+	case *bquery.TermQuery, *bquery.PrefixQuery, *bquery.MatchNoneQuery, *bquery.MatchAllQuery, *phraseQuery:
 		return true
 	case *bquery.ConjunctionQuery:
 		for _, c := range t.Conjuncts {
@@ -148,6 +149,9 @@ func (e *segBits) eval(q bquery.Query) (bm *roaring.Bitmap, none bool, err error
 				return nil, false, err
 			}
 		}
+	case *phraseQuery:
+		bm, err := e.phrase(t)
+		return bm, false, err
 	case *bquery.MatchNoneQuery:
 		return nil, true, nil
 	case *bquery.MatchAllQuery:
@@ -271,4 +275,101 @@ func prefixEnd(prefix string) []byte {
 		end = end[:len(end)-1]
 	}
 	return nil
+}
+
+// phrase is the posts of q: those whose bitmaps hold all its words,
+// then, of those alone, the ones whose words stand at their offsets from
+// one place in one value of the field (phraseQuery's reading), from
+// their places. Only the candidates' places are read: the walk of a
+// phrase searcher reads the leading word's places in every post it
+// passes.
+func (e *segBits) phrase(q *phraseQuery) (*roaring.Bitmap, error) {
+	d, err := e.dict(q.field)
+	if err != nil {
+		return nil, err
+	}
+	type word struct {
+		off uint64
+		it  segment.PostingsIterator
+		at  []placeOf // the candidate's places of the word
+	}
+	var words []*word
+	var cands *roaring.Bitmap
+	for off, w := range q.terms {
+		if w == "" {
+			continue
+		}
+		pl, err := d.PostingsList([]byte(w), nil, nil)
+		if err != nil {
+			return nil, err
+		}
+		o, ok := pl.(orInto)
+		if !ok {
+			return nil, errNotBits
+		}
+		bm := roaring.New()
+		o.OrInto(bm)
+		if cands == nil {
+			cands = bm
+		} else {
+			cands.And(bm)
+		}
+		words = append(words, &word{off: uint64(off), it: pl.Iterator(false, false, true, nil)})
+	}
+	out := roaring.New()
+	if cands == nil || cands.IsEmpty() {
+		return out, nil
+	}
+	it := cands.Iterator()
+	for it.HasNext() {
+		doc := uint64(it.Next())
+		ok := true
+		for _, w := range words {
+			p, err := w.it.Advance(doc)
+			if err != nil {
+				return nil, err
+			}
+			if p == nil || p.Number() != doc {
+				ok = false
+				break
+			}
+			// The iterator's posting is reused by its next call: the
+			// places are copied.
+			w.at = w.at[:0]
+			for _, l := range p.Locations() {
+				w.at = append(w.at, placeOf{pos: l.Pos(), array: l.ArrayPositions()})
+			}
+		}
+		if ok && placedAt(words[0].at, words[0].off, func(i int) ([]placeOf, uint64) { return words[i].at, words[i].off }, len(words)) {
+			out.Add(uint32(doc))
+		}
+	}
+	return out, nil
+}
+
+// placeOf is one place of a word: its position and the value of the
+// field it is in.
+type placeOf struct {
+	pos   uint64
+	array []uint64
+}
+
+// placedAt tells whether, from some place of the first word (at off0),
+// every other word (word(i), i < n, at its offset) stands at its offset
+// from it in the same value.
+func placedAt(lead []placeOf, off0 uint64, word func(int) ([]placeOf, uint64), n int) bool {
+	for _, v0 := range lead {
+		ok := true
+		for i := 1; i < n && ok; i++ {
+			at, off := word(i)
+			want := int64(v0.pos) + int64(off) - int64(off0)
+			ok = want >= 0 && slices.ContainsFunc(at, func(v placeOf) bool {
+				return int64(v.pos) == want && slices.Equal(v.array, v0.array)
+			})
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
 }
