@@ -27,14 +27,14 @@ import (
 // hitBits is a query's hits in each segment of one snapshot, from the
 // words' bitmaps, less the deleted posts; n counts them.
 type hitBits struct {
-	r    index.IndexReader
+	r    index.IndexReader // held by hitBitsOf; nil when the caller holds it
 	segs []spanSeg
 	n    uint64
 }
 
-// hitBitsOf reads lq's hits from the bitmaps; ok is false when lq is not
-// made of words (bitsReadable) or the index is not a scorch snapshot.
-// The caller closes it.
+// hitBitsOf reads lq's hits from the bitmaps of the index as it is now;
+// ok is false when lq is not made of words (bitsReadable). The caller
+// closes it.
 func (x *Index) hitBitsOf(ctx context.Context, lq bquery.Query) (h *hitBits, ok bool, err error) {
 	if !bitsReadable(lq) {
 		return nil, false, nil
@@ -43,24 +43,32 @@ func (x *Index) hitBitsOf(ctx context.Context, lq bquery.Query) (h *hitBits, ok 
 	if err != nil {
 		return nil, false, err
 	}
-	snap, isSnap := r.(*scorch.IndexSnapshot)
-	if !isSnap {
+	if h, ok, err = hitBitsIn(ctx, r, lq); !ok || err != nil {
 		r.Close()
+		return nil, false, err
+	}
+	h.r = r
+	return h, true, nil
+}
+
+// hitBitsIn reads lq's hits in r; ok is false when lq is not made of
+// words or r is not a scorch snapshot. r stays the caller's.
+func hitBitsIn(ctx context.Context, r index.IndexReader, lq bquery.Query) (h *hitBits, ok bool, err error) {
+	snap, isSnap := r.(*scorch.IndexSnapshot)
+	if !isSnap || !bitsReadable(lq) {
 		return nil, false, nil
 	}
-	h = &hitBits{r: r}
+	h = &hitBits{}
 	for _, ss := range snap.Segments() {
 		if err := ctx.Err(); err != nil {
-			h.Close()
 			return nil, false, err
 		}
 		e := &segBits{ss: ss, seg: ss.Segment(), dicts: map[string]segment.TermDictionary{}}
 		bm, _, err := e.eval(lq)
+		if err == errNotBits {
+			return nil, false, nil
+		}
 		if err != nil {
-			h.Close()
-			if err == errNotBits {
-				return nil, false, nil
-			}
 			return nil, false, err
 		}
 		if bm == nil {
@@ -69,22 +77,21 @@ func (x *Index) hitBitsOf(ctx context.Context, lq bquery.Query) (h *hitBits, ok 
 		if del := ss.Deleted(); del != nil {
 			bm.AndNot(del)
 		}
-		if bm.IsEmpty() {
-			continue
+		if !bm.IsEmpty() {
+			h.segs = append(h.segs, spanSeg{hits: bm, e: e})
+			h.n += bm.GetCardinality()
 		}
-		d, err := e.dict(fieldSpan)
-		if err != nil {
-			h.Close()
-			return nil, false, err
-		}
-		h.segs = append(h.segs, spanSeg{hits: bm, span: d})
-		h.n += bm.GetCardinality()
 	}
 	return h, true, nil
 }
 
 // Close lets the snapshot go.
-func (h *hitBits) Close() error { return h.r.Close() }
+func (h *hitBits) Close() error {
+	if h.r == nil {
+		return nil
+	}
+	return h.r.Close()
+}
 
 // in counts the hits among one fieldSpan word's posts.
 func (h *hitBits) in(ctx context.Context, word string) (uint64, error) {
@@ -93,8 +100,12 @@ func (h *hitBits) in(ctx context.Context, word string) (uint64, error) {
 	}
 	var n uint64
 	for _, s := range h.segs {
+		d, err := s.e.dict(fieldSpan)
+		if err != nil {
+			return 0, err
+		}
 		bm := roaring.New()
-		if err := orTerm(s.span, []byte(word), bm); err != nil {
+		if err := orTerm(d, []byte(word), bm); err != nil {
 			return 0, err
 		}
 		n += s.hits.AndCardinality(bm)
@@ -167,8 +178,8 @@ type spanUnit struct {
 	layout string
 }
 
-// spanSeg is one segment's hits and its fieldSpan dictionary.
+// spanSeg is one segment's hits and its reader.
 type spanSeg struct {
 	hits *roaring.Bitmap
-	span segment.TermDictionary
+	e    *segBits
 }
