@@ -413,8 +413,9 @@ func (x *Index) Segments() (memory, file uint64) {
 }
 
 // Settle waits, up to limit, until scorch has persisted every batch and
-// its background merging has stopped changing the segments: after a big
-// import, searches are timed against the index as a server holds it.
+// its background merging has stopped changing the segments (and is not
+// writing one): after a big import, searches are timed against the index
+// as a server holds it.
 func (x *Index) Settle(ctx context.Context, limit time.Duration) {
 	deadline := time.Now().Add(limit)
 	lastMem, lastFile := x.Segments()
@@ -426,10 +427,20 @@ func (x *Index) Settle(ctx context.Context, limit time.Duration) {
 			lastMem, lastFile, stableSince = mem, file, time.Now()
 			continue
 		}
-		if mem == 0 && time.Since(stableSince) >= 500*time.Millisecond {
+		if mem == 0 && time.Since(stableSince) >= 500*time.Millisecond && !x.merging() {
 			return
 		}
 	}
+}
+
+// merging tells whether scorch is writing a merged segment: the count of
+// segments stays as it was until the new one is in, which a merge of a
+// big index takes seconds to write.
+func (x *Index) merging() bool {
+	st, _ := x.b.StatsMap()["index"].(map[string]interface{})
+	beg, _ := st["TotFileMergeZapBeg"].(uint64)
+	end, _ := st["TotFileMergeZapEnd"].(uint64)
+	return beg != end
 }
 
 // quotedBytes bounds the quoted text a post's q: words come from. A
