@@ -92,6 +92,8 @@ type Index struct {
 	gen    atomic.Uint64
 	counts docCounts
 	names  authorNames
+	// facetArrays holds each segment's authors, months and days (facets.go).
+	facetArrays facetArrays
 	// estimateAbove is Options.EstimateAbove.
 	estimateAbove uint64
 }

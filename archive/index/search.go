@@ -356,6 +356,30 @@ func (x *Index) newest(ctx context.Context, q bquery.Query, o SearchOptions, siz
 			continue
 		}
 		out.res = res
+		if sampleFacets && bits {
+			// The newest facetSample hits' days, or all the hits,
+			// counted from the bitmaps (facets.go).
+			var from time.Time
+			if !allFacets && !(counted && out.total <= 2*facetSample) {
+				fspan, everything, err := hb.span(ctx, top, x.earliest.Load(), facetSample)
+				if err != nil {
+					return nil, err
+				}
+				if !everything {
+					from = time.Unix(0, top).Add(-fspan)
+				}
+			}
+			fr, sampled, ok, err := x.bitFacets(ctx, hb, from)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				if out.facets, out.sampled = fr, sampled; from.IsZero() {
+					out.sampled = 0
+				}
+				sampleFacets = false
+			}
+		}
 		if sampleFacets {
 			// From the hits' density where it is known, else the
 			// page window's.
