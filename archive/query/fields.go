@@ -23,7 +23,8 @@ const (
 	FieldTo = "to"
 	// FieldBody is the body's own, non-quoted text (analysed text).
 	FieldBody = "body"
-	// FieldQuoted is the body's quoted text, "> " lines (analysed text).
+	// FieldQuoted is the body's quoted text, "> " lines (analysed text;
+	// the first 2 KB of each post's, index.quotedBytes).
 	FieldQuoted = "quoted"
 	// FieldAttachment holds the attachments' file names (analysed text).
 	FieldAttachment = "attachment"
