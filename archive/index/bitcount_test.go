@@ -2,7 +2,6 @@ package index
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
 	"github.com/blevesearch/bleve/v2"
@@ -20,22 +19,7 @@ func TestBitCountSameAsWalk(t *testing.T) {
 	if testing.Short() {
 		t.Skip("corpus test skipped in -short mode")
 	}
-	docs, _ := corpusDocs(t, 400)
-	x, err := Open(filepath.Join(t.TempDir(), "idx"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer x.Close()
-	for i := 0; i < len(docs); i += 100 {
-		if err := x.Put(docs[i:min(i+100, len(docs))]...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// Posts put again (the old copies are deleted in their segments)
-	// and posts deleted.
-	if err := x.Apply(docs[50:80], docs[200:230], nil); err != nil {
-		t.Fatal(err)
-	}
+	x, docs := corpusIndex(t, true)
 	ctx := context.Background()
 	walk := func(q bquery.Query) uint64 {
 		req := bleve.NewSearchRequestOptions(q, 0, 0, false)

@@ -104,30 +104,25 @@ func makePostFacets(seg segment.Segment) (*postFacets, error) {
 			}
 		}
 	}
-	ok, err := each(query.FieldFromAddr, "", func(term string, ord, doc uint32) bool {
-		if int(ord) == len(pf.authors) {
-			pf.authors = append(pf.authors, term)
-		}
-		if pf.author[doc] != noValue {
-			return false
-		}
-		pf.author[doc] = ord
-		return true
-	})
+	// ordinals fills arr with the number of each post's word of field,
+	// names with the words.
+	ordinals := func(field string, arr []uint32, names *[]string) (bool, error) {
+		return each(field, "", func(term string, ord, doc uint32) bool {
+			if int(ord) == len(*names) {
+				*names = append(*names, term)
+			}
+			if arr[doc] != noValue {
+				return false
+			}
+			arr[doc] = ord
+			return true
+		})
+	}
+	ok, err := ordinals(query.FieldFromAddr, pf.author, &pf.authors)
 	if err != nil || !ok {
 		return nil, err
 	}
-	ok, err = each(fieldMonth, "", func(term string, ord, doc uint32) bool {
-		if int(ord) == len(pf.months) {
-			pf.months = append(pf.months, term)
-		}
-		if pf.month[doc] != noValue {
-			return false
-		}
-		pf.month[doc] = ord
-		return true
-	})
-	if err != nil || !ok {
+	if ok, err = ordinals(fieldMonth, pf.month, &pf.months); err != nil || !ok {
 		return nil, err
 	}
 	// The days: fieldSpan's "d2006-01-02" words.

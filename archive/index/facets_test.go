@@ -2,7 +2,6 @@ package index
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
@@ -24,20 +23,7 @@ func TestBitFacetsSameAsBleve(t *testing.T) {
 	if testing.Short() {
 		t.Skip("corpus test skipped in -short mode")
 	}
-	docs, _ := corpusDocs(t, 400)
-	x, err := Open(filepath.Join(t.TempDir(), "idx"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer x.Close()
-	for i := 0; i < len(docs); i += 100 {
-		if err := x.Put(docs[i:min(i+100, len(docs))]...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := x.Apply(docs[50:80], docs[200:230], nil); err != nil {
-		t.Fatal(err)
-	}
+	x, docs := corpusIndex(t, true)
 	ctx := context.Background()
 	terms := func(r *search.FacetResult) []string {
 		var out []string

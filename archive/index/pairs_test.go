@@ -1,15 +1,12 @@
 package index
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
-
-	"github.com/blevesearch/bleve/v2"
 
 	"praxis/archive/query"
 )
@@ -66,17 +63,7 @@ func TestPairsArePhrases(t *testing.T) {
 		if positional == c.pairs {
 			t.Errorf("%s: read as a pair %v, want %v", c.q, !positional, c.pairs)
 		}
-		bleveSays, err := x.b.Search(bleve.NewSearchRequest(p))
-		if err != nil {
-			t.Fatal(err)
-		}
-		n, err := x.count(context.Background(), p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n != c.want || bleveSays.Total != c.want {
-			t.Errorf("%s: the pairs count %d, Bleve's phrase %d, want %d", c.q, n, bleveSays.Total, c.want)
-		}
+		countsAgree(t, x, c.q, c.want)
 	}
 }
 
