@@ -88,6 +88,7 @@ func bitsReadable(q bquery.Query) bool {
 
 // segBits combines posting bitmaps in one segment.
 type segBits struct {
+	ctx   context.Context // a prefix of many words, or a phrase of many candidates, stops when it ends
 	ss    *scorch.SegmentSnapshot
 	seg   segment.Segment
 	dicts map[string]segment.TermDictionary
@@ -120,7 +121,10 @@ func (e *segBits) eval(q bquery.Query) (bm *roaring.Bitmap, none bool, err error
 		}
 		bm := roaring.New()
 		it := d.AutomatonIterator(nil, []byte(t.Prefix), prefixEnd(t.Prefix))
-		for {
+		for n := 0; ; n++ {
+			if n%1024 == 1023 && e.ctx.Err() != nil {
+				return nil, false, e.ctx.Err()
+			}
 			de, err := it.Next()
 			if err != nil {
 				return nil, false, err
@@ -304,7 +308,10 @@ func (e *segBits) phrase(q *phraseQuery) (*roaring.Bitmap, error) {
 		return out, nil
 	}
 	it := cands.Iterator()
-	for it.HasNext() {
+	for n := 0; it.HasNext(); n++ {
+		if n%1024 == 1023 && e.ctx.Err() != nil {
+			return nil, e.ctx.Err()
+		}
 		doc := uint64(it.Next())
 		ok := true
 		for _, w := range words {

@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/blevesearch/bleve/v2"
@@ -106,6 +107,21 @@ func TestBitCountSameAsWalk(t *testing.T) {
 				some++
 			}
 		}
+	}
+	// A search cut by its deadline stops reading.
+	cut, cancel := context.WithCancel(ctx)
+	cancel()
+	r, err := x.reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	pq, err := query.Parse(`"sample rate" usrp*`, query.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := bitCount(cut, r, lean(query.Scoped(pq, docs[0].List), x.b.Mapping(), x.latest.Load())); !errors.Is(err, context.Canceled) {
+		t.Errorf("a count after its context ended: %v, want context.Canceled", err)
 	}
 	if counted < 80 || some < 50 {
 		t.Errorf("%d queries counted from bitmaps, %d with hits: the test says little", counted, some)

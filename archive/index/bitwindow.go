@@ -63,7 +63,7 @@ func hitBitsIn(ctx context.Context, r index.IndexReader, lq bquery.Query) (h *hi
 		if err := ctx.Err(); err != nil {
 			return nil, false, err
 		}
-		e := &segBits{ss: ss, seg: ss.Segment(), dicts: map[string]segment.TermDictionary{}}
+		e := &segBits{ctx: ctx, ss: ss, seg: ss.Segment(), dicts: map[string]segment.TermDictionary{}}
 		bm, _, err := e.eval(lq)
 		if err == errNotBits {
 			return nil, false, nil
