@@ -53,7 +53,7 @@ func bitsReadable(q bquery.Query) bool {
 		return true
 	case *bquery.ConjunctionQuery:
 		for _, c := range t.Conjuncts {
-			if !bitsReadable(c) {
+			if !bitsReadable(c) || mayBeNone(c) {
 				return false
 			}
 		}
@@ -63,7 +63,7 @@ func bitsReadable(q bquery.Query) bool {
 			return false
 		}
 		for _, d := range t.Disjuncts {
-			if !bitsReadable(d) {
+			if !bitsReadable(d) || mayBeNone(d) {
 				return false
 			}
 		}
@@ -82,6 +82,31 @@ func bitsReadable(q bquery.Query) bool {
 			}
 		}
 		return true
+	}
+	return false
+}
+
+// mayBeNone tells whether Bleve's searcher for q can be its match-none
+// (a word the analyser dropped, such as a stop word). A conjunction or
+// disjunction built in query-string mode (as archive/query and IMAP
+// SEARCH build them) leaves such a part out, one built otherwise keeps
+// it (a conjunction then matches nothing), and the mode cannot be read
+// from outside Bleve: such a query is walked.
+func mayBeNone(q bquery.Query) bool {
+	switch t := q.(type) {
+	case *bquery.MatchNoneQuery:
+		return true
+	case *bquery.ConjunctionQuery:
+		return len(t.Conjuncts) == 0 || !slices.ContainsFunc(t.Conjuncts, func(c bquery.Query) bool { return !mayBeNone(c) })
+	case *bquery.DisjunctionQuery:
+		return len(t.Disjuncts) == 0 || !slices.ContainsFunc(t.Disjuncts, func(d bquery.Query) bool { return !mayBeNone(d) })
+	case *bquery.BooleanQuery:
+		for _, p := range []bquery.Query{t.Must, t.Should, t.MustNot} {
+			if p != nil && !mayBeNone(p) {
+				return false
+			}
+		}
+		return t.Filter == nil
 	}
 	return false
 }

@@ -53,14 +53,31 @@ func TestBitCountSameAsWalk(t *testing.T) {
 		t.Error("a must part and a should part: read from bitmaps")
 	}
 	made := map[string]bquery.Query{
-		"should alone, must-not":      boolean(nil, or(1, b210, x310), usrp),
-		"must match-none, must-not":   boolean(bquery.NewMatchNoneQuery(), nil, b210),
-		"must empty conjunction":      boolean(bquery.NewConjunctionQuery(nil), nil, b210),
-		"should match-none":           boolean(nil, bquery.NewMatchNoneQuery(), x310),
-		"all match-none":              boolean(bquery.NewMatchNoneQuery(), nil, bquery.NewMatchNoneQuery()),
-		"conjunction with match-none": bquery.NewConjunctionQuery([]bquery.Query{usrp, bquery.NewMatchNoneQuery()}),
-		"disjunction of match-none":   or(0, bquery.NewMatchNoneQuery()),
-		"match all less":              boolean(bquery.NewMatchAllQuery(), nil, usrp),
+		"should alone, must-not":    boolean(nil, or(1, b210, x310), usrp),
+		"must match-none, must-not": boolean(bquery.NewMatchNoneQuery(), nil, b210),
+		"must empty conjunction":    boolean(bquery.NewConjunctionQuery(nil), nil, b210),
+		"should match-none":         boolean(nil, bquery.NewMatchNoneQuery(), x310),
+		"all match-none":            boolean(bquery.NewMatchNoneQuery(), nil, bquery.NewMatchNoneQuery()),
+		"match all less":            boolean(bquery.NewMatchAllQuery(), nil, usrp),
+	}
+	// Built in query-string mode (archive/query's and IMAP SEARCH's
+	// way), a part that is match-none is left out of a conjunction,
+	// where otherwise it empties it: such queries are walked, and
+	// counted as Bleve counts them either way.
+	none := bquery.NewMatchNoneQuery()
+	for name, q := range map[string]bquery.Query{
+		"query-string conjunction with match-none": bquery.NewBooleanQueryForQueryString([]bquery.Query{none, usrp}, nil, nil),
+		"query-string disjunction with match-none": bquery.NewBooleanQueryForQueryString(nil, []bquery.Query{none, b210}, nil),
+		"query-string, all match-none":             bquery.NewBooleanQueryForQueryString([]bquery.Query{none, none}, nil, []bquery.Query{b210}),
+		"conjunction with match-none":              bquery.NewConjunctionQuery([]bquery.Query{usrp, none}),
+	} {
+		n, err := x.count(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := walk(q); n != want {
+			t.Errorf("%s: counted %d, Bleve %d", name, n, want)
+		}
 	}
 	counted, some := 0, 0
 	for name, q := range made {
