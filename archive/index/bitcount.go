@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"errors"
+	"reflect"
 	"slices"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -32,6 +33,10 @@ import (
 // else (a numeric range, a should part beside a must part) is not read
 // this way.
 
+// maxPhraseCandidates bounds the posts of one segment whose places a
+// phrase read from bitmaps checks.
+const maxPhraseCandidates = 8192
+
 // errNotBits says a query holds a part bitCount does not combine.
 var errNotBits = errors.New("index: not a query of words")
 
@@ -52,18 +57,21 @@ func bitsReadable(q bquery.Query) bool {
 	case *bquery.TermQuery, *bquery.PrefixQuery, *bquery.MatchNoneQuery, *bquery.MatchAllQuery, *phraseQuery:
 		return true
 	case *bquery.ConjunctionQuery:
+		if _, ok := modeOf(t); !ok {
+			return false
+		}
 		for _, c := range t.Conjuncts {
-			if !bitsReadable(c) || mayBeNone(c) {
+			if !bitsReadable(c) {
 				return false
 			}
 		}
 		return true
 	case *bquery.DisjunctionQuery:
-		if t.Min > 1 {
+		if _, ok := modeOf(t); !ok || t.Min > 1 {
 			return false
 		}
 		for _, d := range t.Disjuncts {
-			if !bitsReadable(d) || mayBeNone(d) {
+			if !bitsReadable(d) {
 				return false
 			}
 		}
@@ -86,29 +94,30 @@ func bitsReadable(q bquery.Query) bool {
 	return false
 }
 
-// mayBeNone tells whether Bleve's searcher for q can be its match-none
-// (a word the analyser dropped, such as a stop word). A conjunction or
-// disjunction built in query-string mode (as archive/query and IMAP
-// SEARCH build them) leaves such a part out, one built otherwise keeps
-// it (a conjunction then matches nothing), and the mode cannot be read
-// from outside Bleve: such a query is walked.
-func mayBeNone(q bquery.Query) bool {
-	switch t := q.(type) {
-	case *bquery.MatchNoneQuery:
-		return true
-	case *bquery.ConjunctionQuery:
-		return len(t.Conjuncts) == 0 || !slices.ContainsFunc(t.Conjuncts, func(c bquery.Query) bool { return !mayBeNone(c) })
-	case *bquery.DisjunctionQuery:
-		return len(t.Disjuncts) == 0 || !slices.ContainsFunc(t.Disjuncts, func(d bquery.Query) bool { return !mayBeNone(d) })
-	case *bquery.BooleanQuery:
-		for _, p := range []bquery.Query{t.Must, t.Should, t.MustNot} {
-			if p != nil && !mayBeNone(p) {
-				return false
-			}
-		}
-		return t.Filter == nil
+// modeOf reads whether a conjunction or disjunction was built in Bleve's
+// query-string mode (as archive/query and IMAP SEARCH build them): its
+// searcher then leaves out a part that is match-none (a word the
+// analyser dropped, such as a stop word), where otherwise such a part
+// empties a conjunction. Bleve keeps the mode in an unexported field; ok
+// is false if a later Bleve has none of that name, and the query is then
+// walked.
+func modeOf(q bquery.Query) (qs, ok bool) {
+	v := reflect.ValueOf(q)
+	if v.Kind() != reflect.Pointer || v.IsNil() {
+		return false, false
 	}
-	return false
+	f := v.Elem().FieldByName("queryStringMode")
+	if !f.IsValid() || f.Kind() != reflect.Bool {
+		return false, false
+	}
+	return f.Bool(), true
+}
+
+// queryStringMode is modeOf's mode (bitsReadable has checked it can be
+// read).
+func queryStringMode(q bquery.Query) bool {
+	qs, _ := modeOf(q)
+	return qs
 }
 
 // segBits combines posting bitmaps in one segment.
@@ -169,40 +178,50 @@ func (e *segBits) eval(q bquery.Query) (bm *roaring.Bitmap, none bool, err error
 	case *bquery.MatchAllQuery:
 		return e.live(), false, nil
 	case *bquery.ConjunctionQuery:
-		if len(t.Conjuncts) == 0 {
-			return nil, true, nil
-		}
+		// Bleve's searcher: its parts, less those that are its
+		// match-none in query-string mode; none when no part is left.
+		qs := queryStringMode(t)
 		var out *roaring.Bitmap
-		for i, c := range t.Conjuncts {
-			bm, _, err := e.eval(c)
+		parts := 0
+		for _, c := range t.Conjuncts {
+			bm, none, err := e.eval(c)
 			if err != nil {
 				return nil, false, err
 			}
-			if bm == nil {
-				return nil, false, nil
+			if none && qs {
+				continue
 			}
-			if i == 0 {
+			parts++
+			if bm == nil {
+				bm = roaring.New()
+			}
+			if out == nil {
 				out = bm
 			} else {
 				out.And(bm)
 			}
 		}
-		return out, false, nil
+		return out, parts == 0, nil
 	case *bquery.DisjunctionQuery:
-		if len(t.Disjuncts) == 0 {
-			return nil, true, nil
-		}
+		// A part that is match-none adds no post, kept or left out;
+		// the whole is none when no part is left.
+		qs := queryStringMode(t)
 		out := roaring.New()
+		parts := 0
 		for _, d := range t.Disjuncts {
-			bm, _, err := e.eval(d)
+			bm, none, err := e.eval(d)
 			if err != nil {
 				return nil, false, err
 			}
+			if none && qs {
+				continue
+			}
+			parts++
 			if bm != nil {
 				out.Or(bm)
 			}
 		}
-		return out, false, nil
+		return out, parts == 0, nil
 	case *bquery.BooleanQuery:
 		part := func(p bquery.Query) (*roaring.Bitmap, bool, error) {
 			if p == nil {
@@ -329,8 +348,21 @@ func (e *segBits) phrase(q *phraseQuery) (*roaring.Bitmap, error) {
 		words = append(words, &word{off: uint64(off), it: pl.Iterator(false, false, true, nil)})
 	}
 	out := roaring.New()
-	if cands == nil || cands.IsEmpty() {
+	if cands == nil {
 		return out, nil
+	}
+	if del := e.ss.Deleted(); del != nil {
+		cands.AndNot(del)
+	}
+	if cands.IsEmpty() {
+		return out, nil
+	}
+	// Many candidates (a phrase of the words in every subject, as a
+	// list's tag is) cost their every place read, where a walk that
+	// stops at a few thousand hits (an estimated total) reads fewer:
+	// such a query is walked.
+	if cands.GetCardinality() > maxPhraseCandidates {
+		return nil, errNotBits
 	}
 	it := cands.Iterator()
 	for n := 0; it.HasNext(); n++ {
@@ -349,7 +381,8 @@ func (e *segBits) phrase(q *phraseQuery) (*roaring.Bitmap, error) {
 				break
 			}
 			// The iterator's posting is reused by its next call: the
-			// places are copied.
+			// positions are copied; the value's array positions still
+			// point into it, read before this word's iterator moves.
 			w.at = w.at[:0]
 			for _, l := range p.Locations() {
 				w.at = append(w.at, placeOf{pos: l.Pos(), array: l.ArrayPositions()})

@@ -28,7 +28,8 @@ import (
 // words' bitmaps, less the deleted posts; n counts them.
 type hitBits struct {
 	r    index.IndexReader // held by hitBitsOf; nil when the caller holds it
-	segs []spanSeg
+	segs []spanSeg         // the segments with hits
+	live map[uint64]bool   // every segment of the snapshot, by id
 	n    uint64
 }
 
@@ -58,8 +59,9 @@ func hitBitsIn(ctx context.Context, r index.IndexReader, lq bquery.Query) (h *hi
 	if !isSnap || !bitsReadable(lq) {
 		return nil, false, nil
 	}
-	h = &hitBits{}
+	h = &hitBits{live: map[uint64]bool{}}
 	for _, ss := range snap.Segments() {
+		h.live[ss.Id()] = true
 		if err := ctx.Err(); err != nil {
 			return nil, false, err
 		}

@@ -77,8 +77,9 @@ func makePostFacets(seg segment.Segment) (*postFacets, error) {
 	for i := range n {
 		pf.author[i], pf.month[i], pf.day[i] = noValue, noValue, math.MinInt32
 	}
-	// each calls f for every word of field from start and every post
-	// holding it; false when f says a post already has a value.
+	// each calls f for every word of field from start (numbered in
+	// order) and every post holding it; false when f says a post
+	// already has a value.
 	each := func(field, start string, f func(term string, ord uint32, doc uint32) bool) (bool, error) {
 		d, err := seg.Dictionary(field)
 		if err != nil {
@@ -105,12 +106,13 @@ func makePostFacets(seg segment.Segment) (*postFacets, error) {
 		}
 	}
 	// ordinals fills arr with the number of each post's word of field,
-	// names with the words.
+	// names with the words by number (every word, with posts or not).
 	ordinals := func(field string, arr []uint32, names *[]string) (bool, error) {
 		return each(field, "", func(term string, ord, doc uint32) bool {
-			if int(ord) == len(*names) {
-				*names = append(*names, term)
+			for int(ord) >= len(*names) {
+				*names = append(*names, "")
 			}
+			(*names)[ord] = term
 			if arr[doc] != noValue {
 				return false
 			}
@@ -149,10 +151,6 @@ func makePostFacets(seg segment.Segment) (*postFacets, error) {
 // sampled is how many hits were counted. ok is false when a segment's
 // arrays cannot be read (then Bleve counts them).
 func (x *Index) bitFacets(ctx context.Context, h *hitBits, from time.Time) (fr search.FacetResults, sampled int, ok bool, err error) {
-	live := map[uint64]bool{}
-	for _, s := range h.segs {
-		live[s.e.ss.Id()] = true
-	}
 	fromDay := int32(math.MinInt32)
 	if !from.IsZero() {
 		fromDay = int32(dayStart(from).Unix() / 86400)
@@ -163,7 +161,7 @@ func (x *Index) bitFacets(ctx context.Context, h *hitBits, from time.Time) (fr s
 		if err := ctx.Err(); err != nil {
 			return nil, 0, false, err
 		}
-		pf, ok, err := x.facetArrays.of(s.e.ss.Id(), s.e.seg, live)
+		pf, ok, err := x.facetArrays.of(s.e.ss.Id(), s.e.seg, h.live)
 		if err != nil {
 			return nil, 0, false, fmt.Errorf("index: facets: %w", err)
 		}

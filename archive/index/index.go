@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
@@ -460,7 +461,7 @@ func quotedHead(quoted string) string {
 		return quoted
 	}
 	cut := quotedBytes
-	if sp := strings.LastIndexAny(quoted[:cut+1], " \t\r\n"); sp > quotedBytes/2 {
+	if sp := strings.LastIndexFunc(quoted[:cut+1], unicode.IsSpace); sp > quotedBytes/2 {
 		return quoted[:sp]
 	}
 	for cut > 0 && !utf8.RuneStart(quoted[cut]) {
