@@ -33,9 +33,10 @@ import (
 // else (a numeric range, a should part beside a must part) is not read
 // this way.
 
-// maxPhraseCandidates bounds the posts of one segment whose places a
-// phrase read from bitmaps checks.
-const maxPhraseCandidates = 8192
+// estimateCandidates bounds the posts of one segment whose places a
+// phrase read from bitmaps checks when its total may be estimated: a
+// walk that stops at an estimate's threshold reads fewer than all.
+const estimateCandidates = 8192
 
 // errNotBits says a query holds a part bitCount does not combine.
 var errNotBits = errors.New("index: not a query of words")
@@ -43,7 +44,7 @@ var errNotBits = errors.New("index: not a query of words")
 // bitCount counts the hits of q, a query lean made, in r: ok is false when
 // q holds a part it does not read (count it by a walk instead).
 func bitCount(ctx context.Context, r index.IndexReader, q bquery.Query) (n uint64, ok bool, err error) {
-	h, ok, err := hitBitsIn(ctx, r, q)
+	h, ok, err := hitBitsIn(ctx, r, q, 0)
 	if !ok || err != nil {
 		return 0, false, err
 	}
@@ -122,10 +123,13 @@ func queryStringMode(q bquery.Query) bool {
 
 // segBits combines posting bitmaps in one segment.
 type segBits struct {
-	ctx   context.Context // a prefix of many words, or a phrase of many candidates, stops when it ends
-	ss    *scorch.SegmentSnapshot
-	seg   segment.Segment
-	dicts map[string]segment.TermDictionary
+	ctx context.Context // a prefix of many words, or a phrase of many candidates, stops when it ends
+	// maxCands, when not 0, is the most candidates a phrase reads the
+	// places of (more: errNotBits).
+	maxCands uint64
+	ss       *scorch.SegmentSnapshot
+	seg      segment.Segment
+	dicts    map[string]segment.TermDictionary
 }
 
 // live is the segment's posts not deleted.
@@ -360,8 +364,8 @@ func (e *segBits) phrase(q *phraseQuery) (*roaring.Bitmap, error) {
 	// Many candidates (a phrase of the words in every subject, as a
 	// list's tag is) cost their every place read, where a walk that
 	// stops at a few thousand hits (an estimated total) reads fewer:
-	// such a query is walked.
-	if cands.GetCardinality() > maxPhraseCandidates {
+	// such a query is walked then.
+	if e.maxCands > 0 && cands.GetCardinality() > e.maxCands {
 		return nil, errNotBits
 	}
 	it := cands.Iterator()

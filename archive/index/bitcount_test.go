@@ -131,6 +131,31 @@ func TestBitCountSameAsWalk(t *testing.T) {
 			}
 		}
 	}
+	// A phrase of many candidates is read from bitmaps unless a cap on
+	// them says to walk it (a total that may be estimated).
+	sq, err := query.Parse(`s:"usrp users"`, query.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lsq := lean(query.Scoped(sq, docs[0].List), x.b.Mapping(), x.latest.Load())
+	for _, c := range []struct {
+		cap  uint64
+		read bool
+	}{{0, true}, {1 << 20, true}, {2, false}} {
+		hb, ok, err := x.hitBitsOf(ctx, lsq, c.cap)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok != c.read {
+			t.Errorf("a phrase of many candidates, capped at %d: read from bitmaps %v, want %v", c.cap, ok, c.read)
+		}
+		if ok {
+			if want := walk(lsq); hb.n != want || want < 10 {
+				t.Errorf("a phrase of many candidates: %d hits, Bleve %d", hb.n, want)
+			}
+			hb.Close()
+		}
+	}
 	// A search cut by its deadline stops reading.
 	cut, cancel := context.WithCancel(ctx)
 	cancel()

@@ -34,9 +34,10 @@ type hitBits struct {
 }
 
 // hitBitsOf reads lq's hits from the bitmaps of the index as it is now;
-// ok is false when lq is not made of words (bitsReadable). The caller
-// closes it.
-func (x *Index) hitBitsOf(ctx context.Context, lq bquery.Query) (h *hitBits, ok bool, err error) {
+// ok is false when lq is not made of words (bitsReadable), or holds a
+// phrase of more than maxCands candidates in a segment (0: any). The
+// caller closes it.
+func (x *Index) hitBitsOf(ctx context.Context, lq bquery.Query, maxCands uint64) (h *hitBits, ok bool, err error) {
 	if !bitsReadable(lq) {
 		return nil, false, nil
 	}
@@ -44,7 +45,7 @@ func (x *Index) hitBitsOf(ctx context.Context, lq bquery.Query) (h *hitBits, ok 
 	if err != nil {
 		return nil, false, err
 	}
-	if h, ok, err = hitBitsIn(ctx, r, lq); !ok || err != nil {
+	if h, ok, err = hitBitsIn(ctx, r, lq, maxCands); !ok || err != nil {
 		r.Close()
 		return nil, false, err
 	}
@@ -52,9 +53,9 @@ func (x *Index) hitBitsOf(ctx context.Context, lq bquery.Query) (h *hitBits, ok 
 	return h, true, nil
 }
 
-// hitBitsIn reads lq's hits in r; ok is false when lq is not made of
-// words or r is not a scorch snapshot. r stays the caller's.
-func hitBitsIn(ctx context.Context, r index.IndexReader, lq bquery.Query) (h *hitBits, ok bool, err error) {
+// hitBitsIn reads lq's hits in r, as hitBitsOf; ok is also false when r
+// is not a scorch snapshot. r stays the caller's.
+func hitBitsIn(ctx context.Context, r index.IndexReader, lq bquery.Query, maxCands uint64) (h *hitBits, ok bool, err error) {
 	snap, isSnap := r.(*scorch.IndexSnapshot)
 	if !isSnap || !bitsReadable(lq) {
 		return nil, false, nil
@@ -65,7 +66,7 @@ func hitBitsIn(ctx context.Context, r index.IndexReader, lq bquery.Query) (h *hi
 		if err := ctx.Err(); err != nil {
 			return nil, false, err
 		}
-		e := &segBits{ctx: ctx, ss: ss, seg: ss.Segment(), dicts: map[string]segment.TermDictionary{}}
+		e := &segBits{ctx: ctx, maxCands: maxCands, ss: ss, seg: ss.Segment(), dicts: map[string]segment.TermDictionary{}}
 		bm, _, err := e.eval(lq)
 		if err == errNotBits {
 			return nil, false, nil

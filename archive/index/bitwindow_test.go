@@ -48,7 +48,7 @@ func TestHitBitsSpan(t *testing.T) {
 	}
 	ctx := context.Background()
 	lq := lean(query.Scoped(p, "l"), x.b.Mapping(), x.latest.Load())
-	hb, ok, err := x.hitBitsOf(ctx, lq)
+	hb, ok, err := x.hitBitsOf(ctx, lq, 0)
 	if err != nil || !ok {
 		t.Fatalf("hitBitsOf: %v, %v", ok, err)
 	}

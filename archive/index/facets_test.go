@@ -40,7 +40,7 @@ func TestBitFacetsSameAsBleve(t *testing.T) {
 			t.Fatal(err)
 		}
 		lq := lean(query.Scoped(p, docs[0].List), x.b.Mapping(), x.latest.Load())
-		hb, ok, err := x.hitBitsOf(ctx, lq)
+		hb, ok, err := x.hitBitsOf(ctx, lq, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,7 +102,7 @@ func TestBitFacetsSameAsBleve(t *testing.T) {
 	}
 	lone := bquery.NewTermQuery("zzyzxq")
 	lone.SetField(query.FieldBody)
-	hb, ok, err := x.hitBitsOf(ctx, lean(query.Scoped(lone, d.List), x.b.Mapping(), x.latest.Load()))
+	hb, ok, err := x.hitBitsOf(ctx, lean(query.Scoped(lone, d.List), x.b.Mapping(), x.latest.Load()), 0)
 	if err != nil || !ok || hb.n != 1 {
 		t.Fatalf("the lone post: %v %v", ok, err)
 	}

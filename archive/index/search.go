@@ -299,7 +299,11 @@ func (x *Index) newest(ctx context.Context, q bquery.Query, o SearchOptions, siz
 	var span time.Duration
 	// A query of words: its hits from the words' bitmaps, which count
 	// them and size its window (bitwindow.go).
-	hb, bits, err := x.hitBitsOf(ctx, q)
+	maxCands := uint64(0)
+	if o.Estimate {
+		maxCands = estimateCandidates
+	}
+	hb, bits, err := x.hitBitsOf(ctx, q, maxCands)
 	if err != nil {
 		return nil, err
 	}
