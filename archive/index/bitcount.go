@@ -135,6 +135,33 @@ type segBits struct {
 // live is the segment's posts not deleted.
 func (e *segBits) live() *roaring.Bitmap { return e.ss.DocNumbersLive() }
 
+// combine is the posts of a conjunction's or disjunction's parts, joined
+// by op (And or Or), as Bleve's searcher joins them: a part that is its
+// match-none is left out in query-string mode (qs) and kept otherwise (no
+// post: it empties a conjunction, adds nothing to a disjunction); the
+// whole is none when no part is left.
+func (e *segBits) combine(parts []bquery.Query, qs bool, op func(*roaring.Bitmap, *roaring.Bitmap)) (*roaring.Bitmap, bool, error) {
+	var out *roaring.Bitmap
+	for _, p := range parts {
+		bm, none, err := e.eval(p)
+		if err != nil {
+			return nil, false, err
+		}
+		if none && qs {
+			continue
+		}
+		if bm == nil {
+			bm = roaring.New()
+		}
+		if out == nil {
+			out = bm
+		} else {
+			op(out, bm)
+		}
+	}
+	return out, out == nil, nil
+}
+
 // orInto is what a zap postings list can do: add its posts to a bitmap.
 type orInto interface{ OrInto(*roaring.Bitmap) }
 
@@ -182,50 +209,9 @@ func (e *segBits) eval(q bquery.Query) (bm *roaring.Bitmap, none bool, err error
 	case *bquery.MatchAllQuery:
 		return e.live(), false, nil
 	case *bquery.ConjunctionQuery:
-		// Bleve's searcher: its parts, less those that are its
-		// match-none in query-string mode; none when no part is left.
-		qs := queryStringMode(t)
-		var out *roaring.Bitmap
-		parts := 0
-		for _, c := range t.Conjuncts {
-			bm, none, err := e.eval(c)
-			if err != nil {
-				return nil, false, err
-			}
-			if none && qs {
-				continue
-			}
-			parts++
-			if bm == nil {
-				bm = roaring.New()
-			}
-			if out == nil {
-				out = bm
-			} else {
-				out.And(bm)
-			}
-		}
-		return out, parts == 0, nil
+		return e.combine(t.Conjuncts, queryStringMode(t), (*roaring.Bitmap).And)
 	case *bquery.DisjunctionQuery:
-		// A part that is match-none adds no post, kept or left out;
-		// the whole is none when no part is left.
-		qs := queryStringMode(t)
-		out := roaring.New()
-		parts := 0
-		for _, d := range t.Disjuncts {
-			bm, none, err := e.eval(d)
-			if err != nil {
-				return nil, false, err
-			}
-			if none && qs {
-				continue
-			}
-			parts++
-			if bm != nil {
-				out.Or(bm)
-			}
-		}
-		return out, parts == 0, nil
+		return e.combine(t.Disjuncts, queryStringMode(t), (*roaring.Bitmap).Or)
 	case *bquery.BooleanQuery:
 		part := func(p bquery.Query) (*roaring.Bitmap, bool, error) {
 			if p == nil {

@@ -334,7 +334,7 @@ func (x *Index) newest(ctx context.Context, q bquery.Query, o SearchOptions, siz
 			span = x.spanFor(orig, need, n)
 		}
 	}
-	if !counted {
+	if !counted && !bits {
 		span = x.firstSpan(ctx, orig, need)
 	}
 	if bits {
