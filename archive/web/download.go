@@ -198,7 +198,9 @@ func (s *Server) loadAndDownload(w http.ResponseWriter, r *http.Request, pool *d
 		start: time.Now(), minRate: s.minRate(), minAfter: s.minRateAfter()}
 	if err := b.write(dw); err != nil {
 		// Mostly a client that went away, stopped reading or read too
-		// slowly.
+		// slowly. The slot is given back before the cut is counted, so
+		// that whoever sees the cut sees the slot free too.
+		release()
 		pool.cutOne()
 		s.log.Info("download cut", "path", r.URL.Path, "remote", s.client(r), "err", err)
 	}
