@@ -19,7 +19,6 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
-	"github.com/blevesearch/bleve/v2/search"
 	bolterrors "go.etcd.io/bbolt/errors"
 
 	"praxis/archive/query"
@@ -107,20 +106,9 @@ func open(b bleve.Index, opts Options) (*Index, error) {
 	}
 	x.earliest.Store(math.MaxInt64)
 	x.latest.Store(math.MinInt64)
-	for _, desc := range []bool{true, false} {
-		req := bleve.NewSearchRequestOptions(bleve.NewMatchAllQuery(), 1, 0, false)
-		req.Score = bleve.ScoreNone
-		req.SortByCustom(search.SortOrder{&search.SortDocID{Desc: desc}})
-		res, err := b.Search(req)
-		if err != nil {
-			b.Close()
-			return nil, fmt.Errorf("index: open: %w", err)
-		}
-		if len(res.Hits) == 1 {
-			if n, ok := keyNanos(res.Hits[0].ID); ok {
-				x.widen(n)
-			}
-		}
+	if err := x.findBounds(); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("index: open: %w", err)
 	}
 	return x, nil
 }
