@@ -175,7 +175,7 @@ func Open(dir string, opts Options) (*Index, error) {
 // its fields would not answer this version's queries.
 const (
 	versionKey     = "praxis.mapping"
-	mappingVersion = "7" // 5: fieldSample; 6: fieldSpan; 7: fieldBodyPairs, quotedHead
+	mappingVersion = "8" // 5: fieldSample; 6: fieldSpan; 7: fieldBodyPairs, quotedHead; 8: fieldKey
 )
 
 // openBleve opens an existing index. Bleve's segment readers trust the
@@ -322,6 +322,7 @@ func fields(d *Doc) map[string]interface{} {
 		f[fieldMonth] = d.Date.UTC().Format(monthLayout)
 	}
 	f[fieldOrder] = orderKey(d)
+	f[fieldKey] = docKey(d)
 	f[fieldSpan] = spansOf(orderKey(d))
 	if in := samplesOf(docKey(d)); len(in) > 0 {
 		f[fieldSample] = in

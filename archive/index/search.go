@@ -201,8 +201,9 @@ func (x *Index) request(q bquery.Query, o SearchOptions, size int) *bleve.Search
 	if o.Highlight {
 		req.Fields = append(slices.Clip(storedFields), fieldPreview)
 	}
-	// The document ID leads with the order key (docKey).
-	byOrder := &search.SortDocID{Desc: true}
+	// fieldKey's doc value is the document ID, which leads with the
+	// order key (docKey).
+	byOrder := &search.SortField{Field: fieldKey, Type: search.SortFieldAsString, Desc: true}
 	if o.Newest {
 		// Dates order the hits, so scoring them is wasted work.
 		req.Score = bleve.ScoreNone
