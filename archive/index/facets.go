@@ -34,39 +34,40 @@ type postFacets struct {
 
 const noValue = math.MaxUint32
 
-// facetArrays keeps the arrays of the segments in the index, by segment.
-type facetArrays struct {
+// segArrays keeps what is made once of each segment of the index (a
+// segment never changes: facets.go's and bitpage.go's arrays), by
+// segment id, while the segment is in the index.
+type segArrays[T any] struct {
 	mu   sync.Mutex
-	segs map[uint64]*postFacets
+	segs map[uint64]T
 }
 
-// of returns the arrays of the segment with id (made now if need be);
-// ok is false when a post holds two authors or months, which the arrays
-// cannot say (Bleve's facets count both). live lists the ids of the
-// index's segments now, so the arrays of segments merged away go.
-func (fa *facetArrays) of(id uint64, seg segment.Segment, live map[uint64]bool) (*postFacets, bool, error) {
-	fa.mu.Lock()
-	pf, ok := fa.segs[id]
-	fa.mu.Unlock()
+// of returns what make made of the segment with id, calling it now if
+// need be. live lists the ids of the index's segments now, so what was
+// made of segments merged away goes.
+func (sa *segArrays[T]) of(id uint64, live map[uint64]bool, make func() (T, error)) (T, error) {
+	sa.mu.Lock()
+	v, ok := sa.segs[id]
+	sa.mu.Unlock()
 	if ok {
-		return pf, pf != nil, nil
+		return v, nil
 	}
-	pf, err := makePostFacets(seg)
+	v, err := make()
 	if err != nil {
-		return nil, false, err
+		return v, err
 	}
-	fa.mu.Lock()
-	defer fa.mu.Unlock()
-	if fa.segs == nil {
-		fa.segs = map[uint64]*postFacets{}
+	sa.mu.Lock()
+	defer sa.mu.Unlock()
+	if sa.segs == nil {
+		sa.segs = map[uint64]T{}
 	}
-	for k := range fa.segs {
+	for k := range sa.segs {
 		if !live[k] {
-			delete(fa.segs, k)
+			delete(sa.segs, k)
 		}
 	}
-	fa.segs[id] = pf // nil: not to be read by arrays
-	return pf, pf != nil, nil
+	sa.segs[id] = v
+	return v, nil
 }
 
 // makePostFacets reads a segment's authors, months and days from its
@@ -161,11 +162,13 @@ func (x *Index) bitFacets(ctx context.Context, h *hitBits, from time.Time) (fr s
 		if err := ctx.Err(); err != nil {
 			return nil, 0, false, err
 		}
-		pf, ok, err := x.facetArrays.of(s.e.ss.Id(), s.e.seg, h.live)
+		// nil: a post holds two authors or months, which the arrays
+		// cannot say (Bleve's facets count both).
+		pf, err := x.facetArrays.of(s.e.ss.Id(), h.live, func() (*postFacets, error) { return makePostFacets(s.e.seg) })
 		if err != nil {
 			return nil, 0, false, fmt.Errorf("index: facets: %w", err)
 		}
-		if !ok {
+		if pf == nil {
 			return nil, 0, false, nil
 		}
 		// Counted by number first, named once a segment.

@@ -93,7 +93,9 @@ type Index struct {
 	counts docCounts
 	names  authorNames
 	// facetArrays holds each segment's authors, months and days (facets.go).
-	facetArrays facetArrays
+	facetArrays segArrays[*postFacets]
+	// keyArrays holds each segment's order keys (bitpage.go).
+	keyArrays segArrays[[]int64]
 	// estimateAbove is Options.EstimateAbove.
 	estimateAbove uint64
 }

@@ -49,13 +49,10 @@ const fieldSpan = "span"
 // sampleLevels are the J of the samples: 1/4, 1/16, … 1/1024 of the posts.
 var sampleLevels = []int{2, 4, 6, 8, 10}
 
-// fieldKey holds the document key (docKey) as a doc value only, not
-// searched: hits are sorted on it. Sorted by document ID, Bleve read
-// every candidate's id from its stored fields, one place in the file
-// each, and at a hundred times the usrp archive a newest-first page
-// then mapped 40-100 MB of the index into the process; a doc value is
-// read a chunk of neighbours at a time, and the ids of the page's hits
-// alone.
+// fieldKey holds the document key (docKey), for its doc values: each
+// segment's posts' keys are read from them once (bitpage.go). The
+// document ID is the same key, but Bleve reads it from a post's stored
+// fields, one place in the file a post.
 const fieldKey = "key"
 
 // fieldPreview holds the first previewBytes of the body, stored only.

@@ -201,9 +201,10 @@ func (x *Index) request(q bquery.Query, o SearchOptions, size int) *bleve.Search
 	if o.Highlight {
 		req.Fields = append(slices.Clip(storedFields), fieldPreview)
 	}
-	// fieldKey's doc value is the document ID, which leads with the
-	// order key (docKey).
-	byOrder := &search.SortField{Field: fieldKey, Type: search.SortFieldAsString, Desc: true}
+	// The document ID leads with the order key (docKey). (Sorted on
+	// fieldKey's doc values instead, a search at 100x decoded a chunk of
+	// them in every segment: 5 ms more.)
+	byOrder := &search.SortDocID{Desc: true}
 	if o.Newest {
 		// Dates order the hits, so scoring them is wasted work.
 		req.Score = bleve.ScoreNone
@@ -311,7 +312,17 @@ func (x *Index) newest(ctx context.Context, q bquery.Query, o SearchOptions, siz
 	if bits {
 		defer hb.Close()
 	}
-	if !countAll {
+	// Its page from the bitmaps too, and its total exact (bitpage.go).
+	var fromBits *bleve.SearchResult
+	if bits && !countAll {
+		var ok bool
+		if fromBits, ok, err = x.bitPage(ctx, hb, o, size); err != nil {
+			return nil, err
+		} else if ok {
+			out.total, counted = hb.n, true
+		}
+	}
+	if !countAll && fromBits == nil {
 		limit := uint64(0)
 		if o.Estimate {
 			limit = x.estimateAbove
@@ -338,7 +349,7 @@ func (x *Index) newest(ctx context.Context, q bquery.Query, o SearchOptions, siz
 	if !counted && !bits {
 		span = x.firstSpan(ctx, orig, need)
 	}
-	if bits {
+	if bits && fromBits == nil {
 		s, everything, err := hb.span(ctx, top, x.earliest.Load(), need)
 		if err != nil {
 			return nil, err
@@ -352,11 +363,13 @@ func (x *Index) newest(ctx context.Context, q bquery.Query, o SearchOptions, siz
 		// of fieldSpan that cover them (a range of the numeric order key
 		// is some hundreds of terms, looked up in every segment).
 		from, covers, wq := x.window(q, top, span)
-		res, err := x.b.SearchInContext(ctx, x.request(wq, page, size))
-		if err != nil {
-			return nil, err
+		res := fromBits
+		if res == nil {
+			if res, err = x.b.SearchInContext(ctx, x.request(wq, page, size)); err != nil {
+				return nil, err
+			}
 		}
-		if len(res.Hits) < size && !covers {
+		if len(res.Hits) < size && !covers && fromBits == nil {
 			span = grow(span, res.Total, need)
 			continue
 		}
