@@ -17,8 +17,11 @@ import (
 // estimate on the page and says so in the JSON, but its pages are
 // exactly what an exact search (`praxis search --json`'s) finds, and the
 // sidebar says its facets counted a sample. A search with few hits is
-// counted exactly. (The index counts up to 5,000 hits by default; this
-// one estimates from 200, so that 900 posts are enough, and shows facets counted whole up to 800 posts.)
+// counted exactly, and so is one of words however many hits it has
+// (the index reads those from its bitmaps); has: is no word. (The index
+// counts up to 5,000 hits by default; this one estimates from 200, so
+// that 900 posts are enough, and shows facets counted whole up to 800
+// posts.)
 func TestSearchEstimatesBigTotals(t *testing.T) {
 	f := newArchiveFixture(t, index.Options{EstimateAbove: 200})
 	base := time.Date(2021, 5, 3, 8, 0, 0, 0, time.UTC)
@@ -28,15 +31,17 @@ func TestSearchEstimatesBigTotals(t *testing.T) {
 		if i%100 == 0 {
 			body += "A seldom word: dovetail.\n"
 		}
+		mime := "--b\r\nContent-Type: text/plain\r\n\r\n" + body + "\r\n--b\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename=notes.txt\r\n\r\nnotes\r\n--b--\r\n"
 		raws = append(raws, post(fmt.Sprintf("big%d@example.net", i), fmt.Sprintf("Maker %d <maker%d@example.net>", i%9, i%9),
-			fmt.Sprintf("Spindle note %d", i), base.Add(time.Duration(i)*3*time.Hour).Format(time.RFC1123Z), body))
+			fmt.Sprintf("Spindle note %d", i), base.Add(time.Duration(i)*3*time.Hour).Format(time.RFC1123Z), mime,
+			"MIME-Version: 1.0", "Content-Type: multipart/mixed; boundary=b"))
 	}
 	f.addPosts(t, "cop@example.org", raws...)
 	c := f.client(t)
 
 	exactPage := func(after []string) *index.Result {
 		t.Helper()
-		q, err := query.Parse("spindle", query.Options{})
+		q, err := query.Parse("spindle has:attachment", query.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -50,7 +55,7 @@ func TestSearchEstimatesBigTotals(t *testing.T) {
 	if exact.Total != 900 {
 		t.Fatalf("the exact search counted %d, want 900", exact.Total)
 	}
-	code, page, _ := get(t, c, f.ts.URL+"/l/cop@example.org/search?q=spindle")
+	code, page, _ := get(t, c, f.ts.URL+"/l/cop@example.org/search?q=spindle+has%3Aattachment")
 	if code != http.StatusOK {
 		t.Fatalf("search page: %d", code)
 	}
@@ -62,7 +67,7 @@ func TestSearchEstimatesBigTotals(t *testing.T) {
 		t.Error("the sidebar does not say its facets counted a sample")
 	}
 	second := exactPage(exact.Hits[len(exact.Hits)-1].Sort)
-	_, page2, _ := get(t, c, f.ts.URL+"/l/cop@example.org/search?q=spindle&after="+strings.Join(exact.Hits[len(exact.Hits)-1].Sort, ","))
+	_, page2, _ := get(t, c, f.ts.URL+"/l/cop@example.org/search?q=spindle+has%3Aattachment&after="+strings.Join(exact.Hits[len(exact.Hits)-1].Sort, ","))
 	if m := status.FindStringSubmatch(page2); m == nil || !strings.HasPrefix(m[1], "about ") {
 		t.Errorf("the second page's count: %q, want \"about …\"", m)
 	}
@@ -84,7 +89,7 @@ func TestSearchEstimatesBigTotals(t *testing.T) {
 		}
 	}
 
-	code, body, _ := get(t, c, f.ts.URL+"/api/l/cop@example.org/search?q=spindle")
+	code, body, _ := get(t, c, f.ts.URL+"/api/l/cop@example.org/search?q=spindle+has%3Aattachment")
 	if code != http.StatusOK {
 		t.Fatalf("API search: %d %s", code, body)
 	}
@@ -107,6 +112,15 @@ func TestSearchEstimatesBigTotals(t *testing.T) {
 		}
 	}
 
+	// Words alone: counted, page and API.
+	_, page, _ = get(t, c, f.ts.URL+"/l/cop@example.org/search?q=spindle")
+	if m := status.FindStringSubmatch(page); m == nil || m[1] != "900" {
+		t.Errorf("a search of words: %q, want 900 counted", m)
+	}
+	code, body, _ = get(t, c, f.ts.URL+"/api/l/cop@example.org/search?q=spindle")
+	if code != http.StatusOK || !strings.Contains(body, `"total":900,`) || !strings.Contains(body, `"total_estimated":false`) {
+		t.Errorf("a search of words in the API: %d %.300s", code, body)
+	}
 	code, body, _ = get(t, c, f.ts.URL+"/api/l/cop@example.org/search?q=dovetail")
 	if code != http.StatusOK || !strings.Contains(body, `"total":9,`) || !strings.Contains(body, `"total_estimated":false`) {
 		t.Errorf("a small result: %d %s", code, body)
