@@ -2,6 +2,7 @@ package index
 
 import (
 	"bufio"
+	"context"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -188,4 +189,25 @@ func TestReleaseResidentClosed(t *testing.T) {
 	if n, err := x.releaseResident(); n != 0 {
 		t.Errorf("releaseResident on a closed index = %d, %v; want nothing", n, err)
 	}
+}
+
+// An import keeps the index lean until it settles, in the background,
+// and the process may close the index meanwhile: Settle on an index
+// closed while it waits, or before, returns without failing.
+func TestSettleClosed(t *testing.T) {
+	x, _ := openTest(t)
+	done := make(chan struct{})
+	go func() {
+		x.Settle(context.Background(), time.Hour)
+		close(done)
+	}()
+	if err := x.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("Settle still waits on a closed index")
+	}
+	x.Settle(context.Background(), time.Hour) // returns, no panic
 }
