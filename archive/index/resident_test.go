@@ -191,9 +191,9 @@ func TestReleaseResidentClosed(t *testing.T) {
 	}
 }
 
-// An import keeps the index lean until it settles, in the background,
-// and the process may close the index meanwhile: Settle on an index
-// closed while it waits, or before, returns without failing.
+// Settle on an index closed while it waits, or before, returns without
+// failing (a caller may wait for merges in the background while the
+// process closes the index).
 func TestSettleClosed(t *testing.T) {
 	x, _ := openTest(t)
 	done := make(chan struct{})

@@ -100,7 +100,6 @@ type importer struct {
 	indexer *archive.Indexer // nil when serve indexes
 	stored  chan struct{}    // a batch was stored
 	done    chan error
-	idx     *index.Index
 	lean    func() // stops the index's KeepLean
 }
 
@@ -108,10 +107,6 @@ type importer struct {
 // of its resident set (index.KeepLean): a merge reads segments at a few
 // hundred MB a second, and what it read is counted until then.
 const leanEvery = 200 * time.Millisecond
-
-// leanAfterImport bounds how long the merges after an import are kept
-// lean (index.Settle's limit).
-const leanAfterImport = 5 * time.Minute
 
 // parsedBatch is a batch read (archive.Archiver.ReadMany) and not yet
 // stored.
@@ -152,7 +147,7 @@ func newImporter(ctx context.Context, svc *listserv.Service, l *listserv.List, i
 		im.indexer = archive.NewIndexer(svc.Store(), idx, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		im.stored, im.done = make(chan struct{}, 1), make(chan error, 1)
 		go func() { im.done <- im.index() }()
-		im.idx, im.lean = idx, idx.KeepLean(leanEvery)
+		im.lean = idx.KeepLean(leanEvery)
 	}
 	return im
 }
@@ -253,14 +248,7 @@ func (im *importer) close() error {
 			err = ierr
 		}
 		im.indexer = nil
-		// The merges the import set off go on after it, reading
-		// whole segments (at 100x, 300 MB were mapped into the process
-		// a second after the import's end): they are kept lean too,
-		// until the index settles.
-		go func(idx *index.Index, stop func()) {
-			idx.Settle(context.Background(), leanAfterImport)
-			stop()
-		}(im.idx, im.lean)
+		im.lean()
 	}
 	// The import's batches are garbage now: their memory goes back to
 	// the system at once. Go's scavenger returns idle heap slowly, and
