@@ -39,7 +39,7 @@ func makePostKeys(seg segment.Segment) ([]int64, error) {
 		keys[i] = math.MinInt64
 		var err error
 		state, err = dv.VisitDocValues(i, fields, func(_ string, term []byte) {
-			if k, ok := keyNanosBytes(term); ok {
+			if k, ok := keyNanosOf(term); ok {
 				keys[i] = k
 			}
 		}, state)
@@ -48,21 +48,6 @@ func makePostKeys(seg segment.Segment) ([]int64, error) {
 		}
 	}
 	return keys, nil
-}
-
-// keyNanosBytes is keyNanos of a key's bytes, without making a string.
-func keyNanosBytes(key []byte) (int64, bool) {
-	if len(key) < 21 || key[19] != '.' {
-		return 0, false
-	}
-	var n int64
-	for _, c := range key[:19] {
-		if c < '0' || c > '9' || n > (math.MaxInt64-9)/10 {
-			return 0, false
-		}
-		n = n*10 + int64(c-'0')
-	}
-	return n, true
 }
 
 // pageHit is a hit that may make the page: its key's nanoseconds, where

@@ -362,9 +362,25 @@ func docKey(d *Doc) string {
 }
 
 // keyNanos and keyID take a document ID apart again.
-func keyNanos(key string) (int64, bool) {
-	n, err := strconv.ParseInt(key[:min(19, len(key))], 10, 64)
-	return n, err == nil && len(key) > 19 && key[19] == '.'
+func keyNanos(key string) (int64, bool) { return keyNanosOf(key) }
+
+// keyNanosOf is keyNanos of a key as a string or as bytes: 19 ASCII
+// digits and a dot. No sign: a page cursor of "+999…" parsed as a
+// number would be read from the bitmaps as a date (bitpage.go), where
+// Bleve compares it as text, before every key.
+func keyNanosOf[T string | []byte](key T) (int64, bool) {
+	if len(key) <= 19 || key[19] != '.' {
+		return 0, false
+	}
+	var n int64
+	for i := range 19 {
+		c := key[i]
+		if c < '0' || c > '9' || n > (math.MaxInt64-int64(c-'0'))/10 {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
 }
 
 func keyID(key string) string {

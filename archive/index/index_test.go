@@ -322,6 +322,9 @@ func TestSearchAfterMismatch(t *testing.T) {
 		{false, []string{"1"}},
 		{true, []string{"1", "2"}},
 		{true, []string{"garbage"}},
+		{true, []string{"+999999999999999999.x"}},
+		{true, []string{"-000000000000000001.x"}},
+		{true, []string{"9999999999999999999.x"}}, // past int64
 		{false, []string{"NaN", last[len(last)-1]}},
 		{false, []string{"high", last[len(last)-1]}},
 		{false, []string{"1.5", "x"}},
