@@ -42,17 +42,17 @@ type segArrays[T any] struct {
 	segs map[uint64]T
 }
 
-// of returns what make made of the segment with id, calling it now if
+// of returns what build made of the segment with id, calling it now if
 // need be. live lists the ids of the index's segments now, so what was
 // made of segments merged away goes.
-func (sa *segArrays[T]) of(id uint64, live map[uint64]bool, make func() (T, error)) (T, error) {
+func (sa *segArrays[T]) of(id uint64, live map[uint64]bool, build func() (T, error)) (T, error) {
 	sa.mu.Lock()
 	v, ok := sa.segs[id]
 	sa.mu.Unlock()
 	if ok {
 		return v, nil
 	}
-	v, err := make()
+	v, err := build()
 	if err != nil {
 		return v, err
 	}

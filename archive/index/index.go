@@ -94,8 +94,6 @@ type Index struct {
 	names  authorNames
 	// facetArrays holds each segment's authors, months and days (facets.go).
 	facetArrays segArrays[*postFacets]
-	// closed is set by Close (Settle then returns).
-	closed atomic.Bool
 	// keyArrays holds each segment's order keys (bitpage.go).
 	keyArrays segArrays[[]int64]
 	// estimateAbove is Options.EstimateAbove.
@@ -227,7 +225,6 @@ func isEmptyDir(dir string) (bool, error) {
 // A second Close returns the first one's result: scorch panics when closed
 // twice, and a deferred Close after an explicit one is a common pattern.
 func (x *Index) Close() error {
-	x.closed.Store(true)
 	x.close.Do(func() {
 		if err := x.b.Close(); err != nil {
 			x.err = fmt.Errorf("index: close: %w", err)
@@ -431,12 +428,9 @@ func (x *Index) Segments() (memory, file uint64) {
 // as a server holds it.
 func (x *Index) Settle(ctx context.Context, limit time.Duration) {
 	deadline := time.Now().Add(limit)
-	if x.closed.Load() {
-		return
-	}
 	lastMem, lastFile := x.Segments()
 	stableSince := time.Now()
-	for time.Now().Before(deadline) && ctx.Err() == nil && !x.closed.Load() {
+	for time.Now().Before(deadline) && ctx.Err() == nil {
 		time.Sleep(50 * time.Millisecond)
 		mem, file := x.Segments()
 		if mem != lastMem || file != lastFile {

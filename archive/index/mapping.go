@@ -52,7 +52,8 @@ var sampleLevels = []int{2, 4, 6, 8, 10}
 // fieldKey holds the document key (docKey), for its doc values: each
 // segment's posts' keys are read from them once (bitpage.go). The
 // document ID is the same key, but Bleve reads it from a post's stored
-// fields, one place in the file a post.
+// fields, one place in the file a post. It is indexed too, though never
+// searched: Bleve writes doc values only for an indexed field.
 const fieldKey = "key"
 
 // fieldPreview holds the first previewBytes of the body, stored only.

@@ -2,7 +2,6 @@ package index
 
 import (
 	"bufio"
-	"context"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -189,25 +188,4 @@ func TestReleaseResidentClosed(t *testing.T) {
 	if n, err := x.releaseResident(); n != 0 {
 		t.Errorf("releaseResident on a closed index = %d, %v; want nothing", n, err)
 	}
-}
-
-// Settle on an index closed while it waits, or before, returns without
-// failing (a caller may wait for merges in the background while the
-// process closes the index).
-func TestSettleClosed(t *testing.T) {
-	x, _ := openTest(t)
-	done := make(chan struct{})
-	go func() {
-		x.Settle(context.Background(), time.Hour)
-		close(done)
-	}()
-	if err := x.Close(); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-done:
-	case <-time.After(time.Minute):
-		t.Fatal("Settle still waits on a closed index")
-	}
-	x.Settle(context.Background(), time.Hour) // returns, no panic
 }

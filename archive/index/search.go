@@ -358,76 +358,81 @@ func (x *Index) newest(ctx context.Context, q bquery.Query, o SearchOptions, siz
 			span = time.Duration(math.MaxInt64)
 		}
 	}
-	for {
-		// Whole days, up to the newest post's: the window is the words
-		// of fieldSpan that cover them (a range of the numeric order key
-		// is some hundreds of terms, looked up in every segment).
-		from, covers, wq := x.window(q, top, span)
-		res := fromBits
-		if res == nil {
-			if res, err = x.b.SearchInContext(ctx, x.request(wq, page, size)); err != nil {
-				return nil, err
-			}
+	// The page, unless the bitmaps gave it: whole days, up to the newest
+	// post's, widened until they hold a page or cover everything; the
+	// window is the words of fieldSpan that cover them (a range of the
+	// numeric order key is some hundreds of terms, looked up in every
+	// segment).
+	res := fromBits
+	var from time.Time
+	covers := false
+	for res == nil {
+		var wq bquery.Query
+		from, covers, wq = x.window(q, top, span)
+		r, err := x.b.SearchInContext(ctx, x.request(wq, page, size))
+		if err != nil {
+			return nil, err
 		}
-		if len(res.Hits) < size && !covers && fromBits == nil {
-			span = grow(span, res.Total, need)
+		if len(r.Hits) < size && !covers {
+			span = grow(span, r.Total, need)
 			continue
 		}
-		out.res = res
-		if sampleFacets && bits {
-			// The newest facetSample hits' days, or all the hits,
-			// counted from the bitmaps (facets.go).
-			var from time.Time
-			if !allFacets && !(counted && out.total <= 2*facetSample) {
-				fspan, everything, err := hb.span(ctx, top, x.earliest.Load(), facetSample)
-				if err != nil {
-					return nil, err
-				}
-				if !everything {
-					from = time.Unix(0, top).Add(-fspan)
-				}
-			}
-			fr, sampled, ok, err := x.bitFacets(ctx, hb, from)
+		res = r
+	}
+	out.res = res
+	if sampleFacets && bits {
+		// The newest facetSample hits' days, or all the hits, counted
+		// from the bitmaps (facets.go).
+		var since time.Time
+		if !allFacets && !(counted && out.total <= 2*facetSample) {
+			fspan, everything, err := hb.span(ctx, top, x.earliest.Load(), facetSample)
 			if err != nil {
 				return nil, err
 			}
-			if ok {
-				if out.facets, out.sampled = fr, sampled; from.IsZero() {
-					out.sampled = 0
-				}
-				sampleFacets = false
+			if !everything {
+				since = time.Unix(0, top).Add(-fspan)
 			}
 		}
-		if sampleFacets {
-			// From the hits' density where it is known, else the
-			// page window's.
-			fspan, fhits := span, res.Total
-			if counted {
-				fspan, fhits = x.spanFor(orig, facetSample*3/4, out.total), facetSample
-				if out.total <= 2*facetSample {
-					fspan = time.Duration(math.MaxInt64)
-				}
+		fr, sampled, ok, err := x.bitFacets(ctx, hb, since)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			if out.facets, out.sampled = fr, sampled; since.IsZero() {
+				out.sampled = 0
 			}
-			if allFacets {
+			sampleFacets = false
+		}
+	}
+	if sampleFacets {
+		// From the hits' density where it is known, else the page
+		// window's.
+		fspan, fhits := span, res.Total
+		if counted {
+			fspan, fhits = x.spanFor(orig, facetSample*3/4, out.total), facetSample
+			if out.total <= 2*facetSample {
 				fspan = time.Duration(math.MaxInt64)
 			}
-			if out.facets, out.sampled, err = x.facetWindow(ctx, q, top, fspan, fhits); err != nil {
-				return nil, err
-			}
 		}
-		switch {
-		case countAll, counted:
-		case covers:
-			// The window was the whole archive (its hits on both sides
-			// of any cursor): counted after all.
-			out.total = res.Total
-		default:
-			if out.total, out.estimated, err = x.estimateTotal(ctx, orig, from.UnixNano(), res.Total); err != nil {
-				return nil, err
-			}
+		if allFacets {
+			fspan = time.Duration(math.MaxInt64)
 		}
-		return out, nil
+		if out.facets, out.sampled, err = x.facetWindow(ctx, q, top, fspan, fhits); err != nil {
+			return nil, err
+		}
 	}
+	switch {
+	case countAll, counted:
+	case covers:
+		// The window was the whole archive (its hits on both sides of
+		// any cursor): counted after all.
+		out.total = res.Total
+	default:
+		if out.total, out.estimated, err = x.estimateTotal(ctx, orig, from.UnixNano(), res.Total); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // window is q within the days from span before top to the newest post's
