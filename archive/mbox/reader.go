@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 )
@@ -28,6 +29,9 @@ const bufSize = 64 << 10
 // keepScratch is the largest scratch buffer kept between messages; a rare
 // multi-megabyte line should not pin its memory for the rest of the import.
 const keepScratch = 1 << 20
+
+// keepBody is the largest message buffer kept between messages.
+const keepBody = 4 << 20
 
 var (
 	gzipMagic = []byte{0x1f, 0x8b}       // RFC 1952 §2.3.1, ID1 and ID2
@@ -89,7 +93,10 @@ type Reader struct {
 	lead     line
 	haveLead bool
 
-	sizeHint int // initial capacity for the next message's Raw
+	// body is where a message is gathered, kept from one message to the
+	// next (up to keepBody): a message is then allocated once, at its
+	// size, and never regrown or zeroed.
+	body []byte
 
 	cand []byte // a candidate separator, copied while the line after it is read
 	long []byte // a line longer than br's buffer, assembled
@@ -149,7 +156,7 @@ func (r *Reader) Next() (*Message, error) {
 	m := &Message{}
 	var (
 		warns      []string
-		raw        = make([]byte, 0, r.sizeHint)
+		raw        = r.body[:0]
 		lastStart  = -1    // where the last line appended to raw begins
 		afterBlank = false // the separator line itself is not blank
 	)
@@ -212,10 +219,14 @@ func (r *Reader) Next() (*Message, error) {
 	if !r.haveSep && len(raw) > 0 && raw[len(raw)-1] != '\n' {
 		warns = append(warns, warnNoFinalNewline)
 	}
-	// Messages in one archive are alike in size; starting the next one at
-	// about this one's size saves most of append's regrowing.
-	r.sizeHint = min(len(raw)+len(raw)/4+512, keepScratch)
-	m.Raw = raw
+	// Gathered in body and copied out at its size: a message made of
+	// appends was regrown a quarter at a time (thirty copies of an
+	// attachment of megabytes), and zeroed when it was made. Reading the
+	// usrp archive's 105 MB took 570-790 ms that way, and kept 186 MB.
+	m.Raw = bytes.Clone(raw)
+	if cap(raw) <= keepBody {
+		r.body = raw[:0]
+	}
 	m.Malformed = strings.Join(warns, "; ")
 	return m, nil
 }
@@ -347,7 +358,13 @@ func (r *Reader) readLine() ([]byte, int64, int, error) {
 
 // appendUnquoted appends line to dst, undoing mboxrd quoting: a line that
 // matches ">+From " loses exactly one ">".
+//
+// dst at least doubles when it grows (append grows a big slice by a
+// quarter at a time).
 func appendUnquoted(dst, line []byte) []byte {
+	if len(dst)+len(line) > cap(dst) {
+		dst = slices.Grow(dst, max(len(line), cap(dst)))
+	}
 	if len(line) > 0 && line[0] == '>' {
 		i := 1
 		for i < len(line) && line[i] == '>' {
