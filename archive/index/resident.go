@@ -31,6 +31,24 @@ import (
 // peak from 638-657 to 473 MB, but each search then faulted its pages in
 // again: p50 6 -> 19 ms, p99 49 -> 83 ms at 100x. A server keeps them.
 
+// mergeWriteSize is the size of the writes that make a merged segment's
+// file. The kernel (6.18 here) keeps the pages of a file in folios as big
+// as the writes that made them, up to 2 MB, and a fault on a mapping maps
+// the whole folio. zap writes through a 1 MB buffer, so the first search
+// after the 100x import, which reads a few dozen places in each of its 15
+// segments, mapped 361 MB of the 1.6 GB index and took the process from 64
+// MB to 425 MB (import_peak_rss_mb 413-422 against 400). In 16 KB writes
+// it mapped 191 MB and the peak was 319 MB; the merges, the import rate
+// and the searches did not slow (2026-12-05, README). Segments an import
+// writes from memory are written 4 KB at a time already.
+const mergeWriteSize = 16 << 10
+
+func init() {
+	// Bleve reads the variable when it merges; set before any index is
+	// opened, and only new segments (zap v17) are merged.
+	zapv17.DefaultFileMergerBufferSize = mergeWriteSize
+}
+
 // releaseResident takes the mapped segment files of the index's current
 // snapshot out of the process's resident set and returns how many bytes
 // of mappings it advised. The snapshot is held meanwhile, so no segment
