@@ -168,6 +168,11 @@ func TestReader(t *testing.T) {
 			},
 		},
 		{
+			"only a separator",
+			sepA,
+			[]want{{raw: "", from: "alice@example.org", date: dateA, line: 1}},
+		},
+		{
 			"empty messages",
 			sepA + "\n" + sepB + "Subject: b\n\nbody\n\n" + sepA,
 			[]want{
@@ -300,6 +305,10 @@ func checkMessages(t *testing.T, got []*Message, want []want) {
 		m := got[i]
 		if string(m.Raw) != w.raw {
 			t.Errorf("message %d: Raw = %q, want %q", i, m.Raw, w.raw)
+		}
+		if m.Raw == nil {
+			// An importer would store it as NULL, not as no bytes.
+			t.Errorf("message %d: Raw is nil", i)
 		}
 		if m.From != w.from {
 			t.Errorf("message %d: From = %q, want %q", i, m.From, w.from)
