@@ -30,7 +30,8 @@ const bufSize = 64 << 10
 // multi-megabyte line should not pin its memory for the rest of the import.
 const keepScratch = 1 << 20
 
-// keepBody is the largest message buffer kept between messages.
+// keepBody is the largest message buffer kept between messages: at most
+// this much stays held after a big message, for the rest of the file.
 const keepBody = 4 << 20
 
 var (
@@ -145,6 +146,9 @@ func (r *Reader) Next() (*Message, error) {
 	if cap(r.cand) > keepScratch {
 		r.cand = nil
 	}
+	if cap(r.la.b) > keepScratch && !r.haveLA {
+		r.la.b = nil
+	}
 	if !r.started {
 		r.started = true
 		if err := r.begin(); err != nil {
@@ -178,6 +182,7 @@ func (r *Reader) Next() (*Message, error) {
 		warns = append(warns, warnNoSeparator)
 		lastStart = 0
 		raw = appendUnquoted(raw, r.lead.b)
+		r.lead.b = nil // read once
 	default:
 		r.err = io.EOF
 		return nil, io.EOF
@@ -224,10 +229,14 @@ func (r *Reader) Next() (*Message, error) {
 	// attachment of megabytes), and zeroed when it was made. Reading the
 	// usrp archive's 105 MB took 570-790 ms that way, and kept 186 MB.
 	// Never nil, even for an empty message (bytes.Clone would give nil):
-	// a nil slice is stored as NULL.
-	m.Raw = append([]byte{}, raw...)
-	if cap(raw) <= keepBody {
-		r.body = raw[:0]
+	// a nil slice is stored as NULL. A buffer too big to keep is handed
+	// out as it is: a copy would hold the message twice at once (three
+	// times, with a line longer than br's buffer), and what doubling left
+	// unused of it was never written.
+	if cap(raw) > keepBody {
+		m.Raw, r.body = raw, nil
+	} else {
+		m.Raw, r.body = append([]byte{}, raw...), raw[:0]
 	}
 	m.Malformed = strings.Join(warns, "; ")
 	return m, nil
@@ -361,8 +370,8 @@ func (r *Reader) readLine() ([]byte, int64, int, error) {
 // appendUnquoted appends line to dst, undoing mboxrd quoting: a line that
 // matches ">+From " loses exactly one ">".
 //
-// dst at least doubles when it grows (append grows a big slice by a
-// quarter at a time).
+// dst's capacity about doubles when it grows (append grows a big slice by
+// a quarter at a time).
 func appendUnquoted(dst, line []byte) []byte {
 	if len(dst)+len(line) > cap(dst) {
 		dst = slices.Grow(dst, max(len(line), cap(dst)))

@@ -344,38 +344,91 @@ func TestReaderLongLines(t *testing.T) {
 }
 
 // TestReaderMessageSizes: each message is read whole, whatever came
-// before it (the buffer kept from a big message must not leak into the
-// next), and its Raw is allocated at its size: a batch of an import holds
-// many, and messages made of appends held 186 MB for the usrp archive's
-// 105 MB.
+// before it (a buffer kept from a message of megabytes is reused for the
+// next), and its Raw holds little more than its size: a batch of an import
+// holds many, and messages made of appends held 186 MB for the usrp
+// archive's 105 MB. What the Reader keeps between messages stays bounded.
 func TestReaderMessageSizes(t *testing.T) {
 	line := strings.Repeat("y", 76) + "\n"
 	body := func(lines int) string { return "Subject: s\n\n" + strings.Repeat(line, lines) }
-	sizes := []int{1, 40, 60000, 2, 200000, 3, 70000, 70000, 1}
+	// Lines of 77 bytes: 20,000 and 30,000 are 1.5 and 2.3 MB (kept and
+	// reused), 60,000 and 70,000 are 4.6 and 5.4 MB (over keepBody).
+	sizes := []int{1, 40, 20000, 2, 30000, 3, 60000, 1, 70000, 70000, 1}
 	var in strings.Builder
 	var exp []want
+	lineNo := 1
 	for i, n := range sizes {
 		sep, from, date := sepA, "alice@example.org", dateA
 		if i%2 == 1 {
 			sep, from, date = sepB, "bob@example.org", dateB
 		}
 		in.WriteString(sep + body(n) + "\n")
-		exp = append(exp, want{raw: body(n), from: from, date: date})
+		exp = append(exp, want{raw: body(n), from: from, date: date, line: lineNo})
+		lineNo += n + 4
 	}
-	got := readAll(t, strings.NewReader(in.String()))
-	if len(got) != len(exp) {
-		t.Fatalf("read %d messages, want %d", len(got), len(exp))
+	r, err := NewReader(strings.NewReader(in.String()))
+	if err != nil {
+		t.Fatal(err)
 	}
-	line1 := 1
-	for i := range exp {
-		exp[i].line = line1
-		line1 += strings.Count(exp[i].raw, "\n") + 2
+	var got []*Message
+	for {
+		m, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, m)
+		if c := cap(r.body); c > keepBody {
+			t.Errorf("after message %d the Reader keeps a buffer of %d bytes", len(got)-1, c)
+		}
 	}
 	checkMessages(t, got, exp)
 	for i, m := range got {
-		// Size classes round small allocations up, pages big ones.
-		if slack := cap(m.Raw) - len(m.Raw); slack > 8192 {
+		// Size classes round small allocations up, pages big ones; a
+		// buffer too big to keep is handed out with what its last
+		// doubling left unused.
+		limit := len(m.Raw) + 8192
+		if len(m.Raw) > keepBody {
+			limit = 2*len(m.Raw) + 8192
+		}
+		if cap(m.Raw) > limit {
 			t.Errorf("message %d: %d bytes held for %d read", i, cap(m.Raw), len(m.Raw))
+		}
+	}
+}
+
+// TestReaderLookAheadBounded: a line of megabytes read ahead after a
+// "From " line in a body is not held for the rest of the file.
+func TestReaderLookAheadBounded(t *testing.T) {
+	long := strings.Repeat("z", 2*keepScratch) + "\n"
+	input := sepA + "Subject: a\n\nbody\nFrom x@example.org\n" + long + "\n" +
+		sepB + "Subject: b\n\nb\n\n" + sepA + "Subject: c\n\nc\n"
+	r, err := NewReader(strings.NewReader(input))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for {
+		m, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if n == 1 && !strings.Contains(string(m.Raw), "From x@example.org\n"+long) {
+			t.Errorf("message 1 lost its lines: %d bytes", len(m.Raw))
+		}
+	}
+	if n != 3 {
+		t.Fatalf("read %d messages, want 3", n)
+	}
+	for name, b := range map[string][]byte{"look-ahead": r.la.b, "long line": r.long, "candidate": r.cand, "lead": r.lead.b} {
+		if cap(b) > keepScratch {
+			t.Errorf("the %s buffer holds %d bytes after the file", name, cap(b))
 		}
 	}
 }
