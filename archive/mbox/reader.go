@@ -66,7 +66,8 @@ type Message struct {
 }
 
 // Reader reads messages one at a time from an mbox stream, never holding
-// more than one message (plus a bounded look-ahead) in memory.
+// more than one message in memory, besides a bounded look-ahead and a
+// buffer it gathers messages in (at most keepBody).
 type Reader struct {
 	br     *bufio.Reader
 	off    int64 // stream offset of the next byte br hands out
