@@ -366,24 +366,13 @@ func TestReaderMessageSizes(t *testing.T) {
 		exp = append(exp, want{raw: body(n), from: from, date: date, line: lineNo})
 		lineNo += n + 4
 	}
-	r, err := NewReader(strings.NewReader(in.String()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []*Message
-	for {
-		m, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, m)
+	n := 0
+	got := readEach(t, strings.NewReader(in.String()), func(r *Reader, _ *Message) {
 		if c := cap(r.body); c > keepBody {
-			t.Errorf("after message %d the Reader keeps a buffer of %d bytes", len(got)-1, c)
+			t.Errorf("after message %d the Reader keeps a buffer of %d bytes", n, c)
 		}
-	}
+		n++
+	})
 	checkMessages(t, got, exp)
 	for i, m := range got {
 		// Size classes round small allocations up, pages big ones; a
@@ -405,27 +394,15 @@ func TestReaderLookAheadBounded(t *testing.T) {
 	long := strings.Repeat("z", 2*keepScratch) + "\n"
 	input := sepA + "Subject: a\n\nbody\nFrom x@example.org\n" + long + "\n" +
 		sepB + "Subject: b\n\nb\n\n" + sepA + "Subject: c\n\nc\n"
-	r, err := NewReader(strings.NewReader(input))
-	if err != nil {
-		t.Fatal(err)
+	var last *Reader
+	got := readEach(t, strings.NewReader(input), func(r *Reader, _ *Message) { last = r })
+	if len(got) != 3 {
+		t.Fatalf("read %d messages, want 3", len(got))
 	}
-	n := 0
-	for {
-		m, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		n++
-		if n == 1 && !strings.Contains(string(m.Raw), "From x@example.org\n"+long) {
-			t.Errorf("message 1 lost its lines: %d bytes", len(m.Raw))
-		}
+	if !strings.Contains(string(got[0].Raw), "From x@example.org\n"+long) {
+		t.Errorf("message 1 lost its lines: %d bytes", len(got[0].Raw))
 	}
-	if n != 3 {
-		t.Fatalf("read %d messages, want 3", n)
-	}
+	r := last
 	for name, b := range map[string][]byte{"look-ahead": r.la.b, "long line": r.long, "candidate": r.cand, "lead": r.lead.b} {
 		if cap(b) > keepScratch {
 			t.Errorf("the %s buffer holds %d bytes after the file", name, cap(b))
@@ -555,6 +532,13 @@ func TestReaderGzipMultistream(t *testing.T) {
 // readAll reads every message from src, failing the test on an error.
 func readAll(t testing.TB, src io.Reader) []*Message {
 	t.Helper()
+	return readEach(t, src, nil)
+}
+
+// readEach reads every message of src, calling after (when not nil) with
+// the Reader after each one, so a test can look at what the Reader holds.
+func readEach(t testing.TB, src io.Reader, after func(r *Reader, m *Message)) []*Message {
+	t.Helper()
 	r, err := NewReader(src)
 	if err != nil {
 		t.Fatalf("NewReader: %v", err)
@@ -569,6 +553,9 @@ func readAll(t testing.TB, src io.Reader) []*Message {
 			t.Fatalf("Next after %d messages: %v", len(msgs), err)
 		}
 		msgs = append(msgs, m)
+		if after != nil {
+			after(r, m)
+		}
 	}
 }
 
