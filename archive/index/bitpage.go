@@ -39,7 +39,7 @@ func makePostKeys(seg segment.Segment) ([]int64, error) {
 		keys[i] = math.MinInt64
 		var err error
 		state, err = dv.VisitDocValues(i, fields, func(_ string, term []byte) {
-			if k, ok := keyNanosOf(term); ok {
+			if k, ok := keyNanos(term); ok {
 				keys[i] = k
 			}
 		}, state)

@@ -358,14 +358,12 @@ func docKey(d *Doc) string {
 	return fmt.Sprintf("%019d.%s", max(0, orderKey(d).UnixNano()), d.ID)
 }
 
-// keyNanos and keyID take a document ID apart again.
-func keyNanos(key string) (int64, bool) { return keyNanosOf(key) }
-
-// keyNanosOf is keyNanos of a key as a string or as bytes: 19 ASCII
-// digits and a dot. No sign: a page cursor of "+999…" parsed as a
-// number would be read from the bitmaps as a date (bitpage.go), where
-// Bleve compares it as text, before every key.
-func keyNanosOf[T string | []byte](key T) (int64, bool) {
+// keyNanos and keyID take a document ID apart again. keyNanos reads a
+// key as a string or as bytes (a doc value, bitpage.go): 19 ASCII digits
+// and a dot. No sign: a page cursor of "+999…" parsed as a number would
+// be read from the bitmaps as a date, where Bleve compares it as text,
+// before every key.
+func keyNanos[T string | []byte](key T) (int64, bool) {
 	if len(key) <= 19 || key[19] != '.' {
 		return 0, false
 	}

@@ -38,9 +38,11 @@ import (
 // after the 100x import, which reads a few dozen places in each of its 15
 // segments, mapped 361 MB of the 1.6 GB index and took the process from 64
 // MB to 425 MB (import_peak_rss_mb 413-422 against 400). In 16 KB writes
-// it mapped 191 MB and the peak was 319 MB; the merges, the import rate
-// and the searches did not slow (2026-12-05, README). Segments an import
-// writes from memory are written 4 KB at a time already.
+// it mapped 191 MB and the peak was 312-321 MB. The import rate did not
+// move; search p50 rose 5-8% in a back-to-back pair of 100x runs (1.31
+// -> 1.38 ms), perhaps because 2 MB folios had been mapped as huge pages
+// (not proven; 2026-12-05, README). Segments an import writes from memory
+// are written 4 KB at a time already.
 const mergeWriteSize = 16 << 10
 
 func init() {
