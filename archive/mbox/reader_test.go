@@ -389,18 +389,22 @@ func TestReaderMessageSizes(t *testing.T) {
 }
 
 // TestReaderLookAheadBounded: a line of megabytes read ahead after a
-// "From " line in a body is not held for the rest of the file.
+// "From " line in a body, or read as text before the first separator, is
+// not held for the rest of the file.
 func TestReaderLookAheadBounded(t *testing.T) {
 	long := strings.Repeat("z", 2*keepScratch) + "\n"
-	input := sepA + "Subject: a\n\nbody\nFrom x@example.org\n" + long + "\n" +
+	input := long + "\n" + sepA + "Subject: a\n\nbody\nFrom x@example.org\n" + long + "\n" +
 		sepB + "Subject: b\n\nb\n\n" + sepA + "Subject: c\n\nc\n"
 	var last *Reader
 	got := readEach(t, strings.NewReader(input), func(r *Reader, _ *Message) { last = r })
-	if len(got) != 3 {
-		t.Fatalf("read %d messages, want 3", len(got))
+	if len(got) != 4 {
+		t.Fatalf("read %d messages, want 4", len(got))
 	}
-	if !strings.Contains(string(got[0].Raw), "From x@example.org\n"+long) {
-		t.Errorf("message 1 lost its lines: %d bytes", len(got[0].Raw))
+	if string(got[0].Raw) != long {
+		t.Errorf("the text before the first separator: %d bytes, want %d", len(got[0].Raw), len(long))
+	}
+	if !strings.Contains(string(got[1].Raw), "From x@example.org\n"+long) {
+		t.Errorf("message 2 lost its lines: %d bytes", len(got[1].Raw))
 	}
 	r := last
 	for name, b := range map[string][]byte{"look-ahead": r.la.b, "long line": r.long, "candidate": r.cand, "lead": r.lead.b} {
