@@ -15,6 +15,8 @@ import (
 	"praxis/archive/learn"
 	"praxis/listserv/mailmsg"
 	"praxis/listserv/store"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // Window is how much of the archive before a period's end Load reads
@@ -99,10 +101,26 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 	}
 	// Who posted before, from one row per From, not a walk of every
 	// post up to end: every author's first post, and which names are
-	// one person's.
-	authors, err := st.ArchiveAuthors(ctx, listID, end)
-	if err != nil {
+	// one person's. It and the members are read beside the walk below,
+	// which needs neither.
+	var authors []store.ArchiveAuthor
+	var ms []*store.Member
+	side, sctx := errgroup.WithContext(ctx)
+	side.Go(func() (err error) { authors, err = st.ArchiveAuthors(sctx, listID, end); return err })
+	side.Go(func() (err error) { ms, err = st.Members(sctx, listID); return err })
+	// The walk below, with the kept features of what it has found read
+	// beside it.
+	var all []*store.ArchivedPost
+	active := map[string]bool{}
+	fe := newFetcher(ctx, st)
+	walkErr := walk(ctx, st, listID, from, start, recent, end, fe, &all, active)
+	if err := side.Wait(); err != nil {
+		fe.wait()
 		return nil, fmt.Errorf("digest: load: %w", err)
+	}
+	if walkErr != nil {
+		fe.wait()
+		return nil, walkErr
 	}
 	named := map[string]string{} // a display name → the one address that posts under it unrewritten ("" when several do)
 	// A "NAME via LIST" key whose posts did not all come from the list's
@@ -125,40 +143,34 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 			}
 		}
 	}
-	// The posts from the window's start, and which threads the period
-	// touches; then the earlier posts of those threads.
-	var all []*store.ArchivedPost
-	active := map[string]bool{}
-	err = st.ArchiveEach(ctx, listID, from, func(a *store.ArchivedPost) error {
-		if !a.Date.Before(end) {
-			return errStop
-		}
-		if !a.Date.Before(start) {
-			active[a.ThreadID] = true
-		}
-		all = append(all, a)
-		return nil
-	})
-	if err != nil && !errors.Is(err, errStop) {
-		return nil, fmt.Errorf("digest: load: %w", err)
-	}
 	earlier, err := st.ArchiveThreadPosts(ctx, listID, slices.Sorted(maps.Keys(active)), from)
 	if err != nil {
+		fe.wait()
 		return nil, fmt.Errorf("digest: load: %w", err)
 	}
 	all = append(earlier, all...)
 	var jobs []job
+	var more []int64 // read whole, and not yet asked for with text
 	for _, a := range all {
 		switch {
 		case !a.Date.Before(recent) || active[a.ThreadID]:
 			jobs = append(jobs, job{a: a, whole: true, df: !a.Date.Before(from)})
+			if a.Date.Before(recent) {
+				more = append(more, a.ID)
+			}
 		case !a.Date.Before(from):
 			jobs = append(jobs, job{a: a, df: true})
 		}
 	}
-	if err := kept(ctx, st, jobs); err != nil {
-		return nil, err
+	for len(more) > 0 {
+		n := min(len(more), walkPage)
+		fe.fetch(more[:n], true)
+		more = more[n:]
 	}
+	if err := fe.wait(); err != nil {
+		return nil, fmt.Errorf("digest: load: %w", err)
+	}
+	kept(jobs, fe.withText, fe.termsOnly)
 	if err := runJobs(ctx, st, jobs); err != nil {
 		return nil, err
 	}
@@ -218,10 +230,6 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 			p.Related[id] = append(p.Related[id], Related{ThreadID: r.ThreadID, Subject: r.Subject, Date: r.Date, Posts: r.Posts})
 		}
 	}
-	ms, err := st.Members(ctx, listID)
-	if err != nil {
-		return nil, fmt.Errorf("digest: load: %w", err)
-	}
 	for _, m := range ms {
 		p.Members = append(p.Members, Member{Address: m.Address, Name: m.Name, Expertise: ParseExpertise(m.Expertise), Joined: m.CreatedAt})
 	}
@@ -240,26 +248,94 @@ type job struct {
 	made  *store.PostFeatures // worked out here from the post's bytes
 }
 
-// kept fills the jobs whose posts have features kept at archive time by
-// the rules of this version (0029): their text and judgements, or for a
-// post read only for document frequencies, its terms.
-func kept(ctx context.Context, st Reader, jobs []job) error {
+// walkPage is how many posts the walk gathers before it asks for their
+// kept features.
+const walkPage = 500
+
+// walk reads the posts dated in [from, end) in order into all, marks in
+// active the threads with a post in [start, end), and asks fe for each
+// page's kept features as it goes: with text for the posts of the
+// Recent days (from recent), which are read whole, and terms only for
+// the older ones (Load asks again, with text, for those of active
+// threads, which it learns only at the walk's end).
+func walk(ctx context.Context, st Reader, listID int64, from, start, recent, end time.Time, fe *fetcher, all *[]*store.ArchivedPost, active map[string]bool) error {
 	var whole, terms []int64
-	for _, j := range jobs {
-		if j.whole {
-			whole = append(whole, j.a.ID)
-		} else {
-			terms = append(terms, j.a.ID)
+	flush := func(min int) {
+		if len(whole) >= min && len(whole) > 0 {
+			fe.fetch(whole, true)
+			whole = nil
+		}
+		if len(terms) >= min && len(terms) > 0 {
+			fe.fetch(terms, false)
+			terms = nil
 		}
 	}
-	withText, err := st.PostFeatures(ctx, whole, true)
-	if err != nil {
+	err := st.ArchiveEach(ctx, listID, from, func(a *store.ArchivedPost) error {
+		if !a.Date.Before(end) {
+			return errStop
+		}
+		if !a.Date.Before(start) {
+			active[a.ThreadID] = true
+		}
+		*all = append(*all, a)
+		if a.Date.Before(recent) {
+			terms = append(terms, a.ID)
+		} else {
+			whole = append(whole, a.ID)
+		}
+		flush(walkPage)
+		return nil
+	})
+	flush(0)
+	if err != nil && !errors.Is(err, errStop) {
 		return fmt.Errorf("digest: load: %w", err)
 	}
-	termsOnly, err := st.PostFeatures(ctx, terms, false)
-	if err != nil {
-		return fmt.Errorf("digest: load: %w", err)
-	}
+	return nil
+}
+
+// fetcher reads posts' kept features (0029) beside the walk that finds
+// them, a few reads at a time.
+type fetcher struct {
+	ctx                 context.Context // done once a read failed: the reads after it fail at once
+	st                  Reader
+	g                   *errgroup.Group
+	mu                  sync.Mutex
+	withText, termsOnly map[int64]*store.PostFeatures
+}
+
+func newFetcher(ctx context.Context, st Reader) *fetcher {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(1, min(runtime.GOMAXPROCS(0), 4)))
+	return &fetcher{ctx: gctx, st: st, g: g, withText: map[int64]*store.PostFeatures{}, termsOnly: map[int64]*store.PostFeatures{}}
+}
+
+// fetch reads the kept features of ids (with their text or not) beside
+// the caller; it waits only when as many reads as the limit are running.
+func (f *fetcher) fetch(ids []int64, text bool) {
+	f.g.Go(func() error {
+		got, err := f.st.PostFeatures(f.ctx, ids, text)
+		if err != nil {
+			return err
+		}
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		into := f.termsOnly
+		if text {
+			into = f.withText
+		}
+		maps.Copy(into, got)
+		return nil
+	})
+}
+
+// wait waits for every read asked for, and returns the first error.
+func (f *fetcher) wait() error { return f.g.Wait() }
+
+// kept fills the jobs whose posts have features kept at archive time by
+// the rules of this version (0029): their text and judgements, or for a
+// post read only for document frequencies, its terms. withText holds the
+// features read with their text, termsOnly those read without.
+func kept(jobs []job, withText, termsOnly map[int64]*store.PostFeatures) {
 	for i := range jobs {
 		j := &jobs[i]
 		f := termsOnly[j.a.ID]
@@ -279,7 +355,6 @@ func kept(ctx context.Context, st Reader, jobs []job) error {
 			j.terms = f.Terms
 		}
 	}
-	return nil
 }
 
 // runJobs reads in parallel the posts of jobs that kept did not fill,

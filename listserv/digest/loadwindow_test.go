@@ -2,7 +2,9 @@ package digest
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -56,5 +58,44 @@ func TestLoadReadsWhatTheWeekNeedsOnly(t *testing.T) {
 	s := Summarize(p, Options{BaseURL: "https://lists.example.org"})
 	if s.Numbers.FirstTimePosters != 0 {
 		t.Errorf("first-time posters: %d, want 0 (Bob posted two years before)", s.Numbers.FirstTimePosters)
+	}
+}
+
+// failingFeatures is an archive whose reads of kept features fail from
+// the n-th on (a database gone mid-walk).
+type failingFeatures struct {
+	*memArchive
+	calls, n atomic.Int32
+}
+
+var errFeaturesGone = errors.New("features gone")
+
+func (f *failingFeatures) PostFeatures(ctx context.Context, ids []int64, text bool) (map[int64]*store.PostFeatures, error) {
+	if f.calls.Add(1) >= f.n.Load() {
+		return nil, errFeaturesGone
+	}
+	return f.memArchive.PostFeatures(ctx, ids, text)
+}
+
+// TestLoadFeaturesFail: the kept features are read beside the walk of
+// the archive; a read that fails, first or later, fails Load with its
+// error, and Load neither hangs nor leaves a read running.
+func TestLoadFeaturesFail(t *testing.T) {
+	mk := archivedPosts()
+	var posts []*store.ArchivedPost
+	for i := range 3 * walkPage {
+		at := week0.AddDate(0, 0, -20).Add(time.Duration(i) * 10 * time.Minute)
+		posts = append(posts, mk(fmt.Sprintf("p%d", i), fmt.Sprintf("t%d", i%40), "", "ann@x.org", "Ann", at, "B210", "A post."))
+	}
+	for _, n := range []int32{1, 2, 3} {
+		st := &failingFeatures{memArchive: &memArchive{posts: posts}}
+		st.n.Store(n)
+		_, err := Load(context.Background(), st, 1, week0, week0.AddDate(0, 0, 7))
+		if !errors.Is(err, errFeaturesGone) {
+			t.Errorf("the %d-th read of features failing: Load gave %v, want the failure", n, err)
+		}
+		if c := st.calls.Load(); c < n {
+			t.Errorf("the %d-th read failing: only %d reads made", n, c)
+		}
 	}
 }
