@@ -94,10 +94,14 @@ func (r *Reading) Features(q *Post) Features {
 	if q.Features.Has(featJudged) {
 		return q.Features
 	}
+	r.mu.Lock()
 	f, ok := r.feats[q]
+	r.mu.Unlock()
 	if !ok {
 		f = Judge(q)
+		r.mu.Lock()
 		r.feats[q] = f
+		r.mu.Unlock()
 	}
 	return f
 }

@@ -22,6 +22,7 @@ func TestPatternAgreesWithRegexp(t *testing.T) {
 		"Job: FPGA engineer", "I have the same problem", "me too", "Perhaps try setting the SPP?", "I also see it",
 		"Built fine without any errors.", "No more overflows.", "You were right", "ÉRROR: Ünable to open", "i see now",
 		"see https://files.ettus.com/manual/page_usrp_b200.html?x=1 for it", "WWW.ettus.com?", "mail ann@example.org.", "HTTP://X",
+		"rfnoc ott block on e320 - fixed", "[solved] b210 not found", "x310 timeouts (resolved)", "closed loop gain", "Solved: it works",
 	}
 	pats := patterns()
 	for name, p := range pats {
@@ -45,7 +46,7 @@ func patterns() map[string]*Pattern {
 		"notYet": notYet, "later": later, "thanking": thanking, "beforeHelp": beforeHelp, "announcement": announcement,
 		"sameProblem": sameProblem, "stillStuck": stillStuck, "untried": untried, "helpWanted": helpWanted, "stillLearning": stillLearning, "handedOn": handedOn, "suggests": suggests, "alsoMe": alsoMe, "selfSolved": selfSolved,
 		"urlInText": urlInText, "emailInText": emailInText, "takeBack": takeBack, "condition": condition, "forOthers": forOthers, "narrates": narrates, "hedged": hedged, "stillWorks": stillWorks, "othersSame": othersSame,
-		"promises": promises, "notYetPlain": notYet}
+		"promises": promises, "notYetPlain": notYet, "statusTag": statusTag}
 }
 
 // TestSplitPatternsAgree: a long alternation cut into parts short

@@ -4,6 +4,7 @@ import (
 	"math"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -14,10 +15,14 @@ type Reading struct {
 	Threads  map[string]*Thread // by thread id
 	byID     map[string]*Post   // by Message-ID
 	children map[string][]*Post // by parent Message-ID
-	sents    map[*Post][]string
-	feats    map[*Post]Features
 	topics   []*Topic
 	topicOf  map[*Post]*Topic
+
+	// What is worked out once a post or subject, asked for by the
+	// threads read side by side (Topics, ConfirmEach): under mu.
+	mu       sync.Mutex
+	sents    map[*Post][]string
+	feats    map[*Post]Features
 	subjects map[string]*subjectInfo // newSubject's, by subject
 }
 
@@ -49,11 +54,16 @@ func (r *Reading) Prose(q *Post) string { return ProseText(q.Body, q.Author()) }
 // Sentences returns a post's quotable sentences: of its prose (own text
 // without greeting and sign-off).
 func (r *Reading) Sentences(q *Post) []string {
-	if s, ok := r.sents[q]; ok {
+	r.mu.Lock()
+	s, ok := r.sents[q]
+	r.mu.Unlock()
+	if ok {
 		return s
 	}
-	s := Sentences(ProseText(q.Body, q.Author()))
+	s = Sentences(ProseText(q.Body, q.Author()))
+	r.mu.Lock()
 	r.sents[q] = s
+	r.mu.Unlock()
 	return s
 }
 

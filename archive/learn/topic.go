@@ -2,8 +2,11 @@ package learn
 
 import (
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -73,43 +76,107 @@ func (r *Reading) Topics() []*Topic {
 	if r.topics != nil {
 		return r.topics
 	}
-	r.topicOf = map[*Post]*Topic{}
 	ids := make([]string, 0, len(r.Threads))
 	for id := range r.Threads {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
-	for _, id := range ids {
-		th := r.Threads[id]
-		seen := map[string]bool{}
-		var last *Post
-		for _, q := range th.Posts {
-			var tp *Topic
-			if last != nil {
-				parent := r.byID[q.ParentID]
-				if parent == nil || parent.ThreadID != th.ID || r.topicOf[parent] == nil {
-					parent = last
-				}
-				tp = r.topicOf[parent]
-				if r.newSubject(parent.Subject, q.Subject) ||
-					!seen[q.Who()] && ((q.Date.Sub(last.Date) >= Quiet || (alsoMe.MatchString(q.Body) && tp.newModel(q))) && r.asksOwn(q) ||
-						r.announces(tp) && r.asks(q)) {
-					tp = nil
-				}
+	// Each thread is read on its own, so threads are read side by side;
+	// their topics are then put together in the order of their ids.
+	of := make([][]*Topic, len(ids))
+	each(len(ids), func(i int) { of[i] = r.threadTopics(r.Threads[ids[i]]) })
+	r.topicOf = map[*Post]*Topic{}
+	r.topics = []*Topic{}
+	for _, tps := range of {
+		for _, tp := range tps {
+			r.topics = append(r.topics, tp)
+			for _, q := range tp.Posts {
+				r.topicOf[q] = tp
 			}
-			if tp == nil {
-				tp = &Topic{Thread: th, Start: q}
-				r.topics = append(r.topics, tp)
-			}
-			tp.Posts = append(tp.Posts, q)
-			r.topicOf[q] = tp
-			seen[q.Who()] = true
-			last = q
 		}
 	}
 	sort.SliceStable(r.topics, func(i, j int) bool { return Before(r.topics[i].Start, r.topics[j].Start) })
 	r.joinStrays()
 	return r.topics
+}
+
+// threadTopics are the topics of one thread, in the order they start
+// (see Topics).
+func (r *Reading) threadTopics(th *Thread) []*Topic {
+	var out []*Topic
+	topicOf := make(map[*Post]*Topic, len(th.Posts))
+	seen := map[string]bool{}
+	var last *Post
+	for _, q := range th.Posts {
+		var tp *Topic
+		if last != nil {
+			parent := r.byID[q.ParentID]
+			if parent == nil || parent.ThreadID != th.ID || topicOf[parent] == nil {
+				parent = last
+			}
+			tp = topicOf[parent]
+			if r.newSubject(parent.Subject, q.Subject) ||
+				!seen[q.Who()] && ((q.Date.Sub(last.Date) >= Quiet || (alsoMe.MatchString(q.Body) && tp.newModel(q))) && r.asksOwn(q) ||
+					r.announces(tp) && r.asks(q)) {
+				tp = nil
+			}
+		}
+		if tp == nil {
+			tp = &Topic{Thread: th, Start: q}
+			out = append(out, tp)
+		}
+		tp.Posts = append(tp.Posts, q)
+		topicOf[q] = tp
+		seen[q.Who()] = true
+		last = q
+	}
+	return out
+}
+
+// each calls f(0) … f(n-1), on as many goroutines as there are
+// processors when n is large enough for it to pay; f must be safe to
+// call side by side for different i.
+func each(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/eachMin)
+	if workers <= 1 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// eachMin is the fewest items per goroutine each starts one for.
+const eachMin = 32
+
+// SentencesEach works out the Sentences of each of posts side by side
+// (Sentences then answers from what it kept).
+func (r *Reading) SentencesEach(posts []*Post) {
+	each(len(posts), func(i int) { r.Sentences(posts[i]) })
+}
+
+// JudgeEach works out Confirmed and HelpRequest for each of topics side
+// by side; both then answer from what they kept, and may be asked side
+// by side: a summary asks them of every topic of the period's threads,
+// on a busy week most of its time.
+func (r *Reading) JudgeEach(topics []*Topic) {
+	r.Topics()
+	each(len(topics), func(i int) {
+		r.Confirmed(topics[i])
+		r.HelpRequest(topics[i])
+	})
 }
 
 // Rejoin is how far back a reply that came without reply headers is
@@ -152,7 +219,7 @@ func (r *Reading) joinStrays() {
 // statusTag is what an asker adds to the subject to say where the matter
 // stands ("RFNoC OTT Block on E320 - FIXED", "[SOLVED] B210 not found",
 // "X310 timeouts (resolved)"): a stray under it is still the matter's.
-var statusTag = regexp.MustCompile(`^\s*[\[(]?(solved|fixed|resolved|closed)[\])]?\s*[:-]?\s+|\s+[-:]?\s*[\[(]?(solved|fixed|resolved|closed)[\])]?\s*$`)
+var statusTag = mustPattern(`^\s*[\[(]?(solved|fixed|resolved|closed)[\])]?\s*[:-]?\s+|\s+[-:]?\s*[\[(]?(solved|fixed|resolved|closed)[\])]?\s*$`)
 
 // TopicStarts are the posts of one thread (oldest first) that start a
 // topic inside it, by Message-ID: what the archive's thread page marks.
@@ -308,19 +375,24 @@ type subjectInfo struct {
 // replies mostly repeat one or two forms of it ("Re: [list] …"), and the
 // expressions were most of a busy week's topics.
 func (r *Reading) subject(s string) *subjectInfo {
-	if in, ok := r.subjects[s]; ok {
+	r.mu.Lock()
+	in, ok := r.subjects[s]
+	r.mu.Unlock()
+	if ok {
 		return in
 	}
-	in := &subjectInfo{was: wasSubject.MatchString(s), words: subjectWords(s), tags: map[string]bool{}}
+	in = &subjectInfo{was: wasSubject.MatchString(s), words: subjectWords(s), tags: map[string]bool{}}
 	for _, tag := range subjectTag.FindAllStringSubmatch(s, -1) {
 		for _, t := range Tokens(tagSeparators.Replace(tag[1])) {
 			in.tags[t.Term] = true
 		}
 	}
+	r.mu.Lock()
 	if r.subjects == nil {
 		r.subjects = map[string]*subjectInfo{}
 	}
 	r.subjects[s] = in
+	r.mu.Unlock()
 	return in
 }
 

@@ -7,10 +7,13 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"praxis/archive"
 	"praxis/archive/learn"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // Options tune Summarize. The zero value gives the defaults.
@@ -279,22 +282,43 @@ type Newcomer struct {
 func Summarize(p *Period, opts Options) *Summary {
 	o := opts.withDefaults()
 	an := newAnalysis(p, o)
+	// Every topic's confirmation and whether it asks for help are asked
+	// for by several sections (solved threads, thanks, questions): worked
+	// out side by side first, so that the sections, which then only read
+	// them, run side by side too.
+	an.JudgeEach(an.Topics())
 	p = an.p
 	s := &Summary{List: p.List, Start: p.Start, End: p.End, opts: o}
 	s.ArchiveURL = o.BaseURL + "/l/" + url.PathEscape(p.List.Address) + "/"
-	s.Numbers = an.numbers()
-	s.Active = an.active()
-	for _, st := range s.Active {
-		if len(s.Top) == o.Top || st.Score <= 0 {
-			break
+	var g errgroup.Group
+	g.Go(func() error {
+		s.Active = an.active()
+		n := 0
+		for _, st := range s.Active {
+			if n == o.Top || st.Score <= 0 {
+				break
+			}
+			n++
 		}
-		s.Top = append(s.Top, an.top(st))
-	}
-	s.unanswered = an.unanswered()
-	s.AnsweredSince, s.MoreAnsweredSince = an.answeredSince()
-	s.Resources, s.MoreResources = an.resources()
-	s.Thanks = an.helpers()
-	s.Newcomers, s.MoreNewcomers, s.Joined, s.MoreJoined = an.newcomers()
+		// The featured threads' posts' sentences are read first, side
+		// by side: on a busy week one of them may have hundreds.
+		var posts []*learn.Post
+		for _, st := range s.Active[:n] {
+			posts = append(posts, an.Threads[st.ThreadID].Posts...)
+		}
+		an.SentencesEach(posts)
+		for _, st := range s.Active[:n] {
+			s.Top = append(s.Top, an.top(st))
+		}
+		return nil
+	})
+	g.Go(func() error { s.Numbers = an.numbers(); return nil })
+	g.Go(func() error { s.unanswered = an.unanswered(); return nil })
+	g.Go(func() error { s.AnsweredSince, s.MoreAnsweredSince = an.answeredSince(); return nil })
+	g.Go(func() error { s.Resources, s.MoreResources = an.resources(); return nil })
+	g.Go(func() error { s.Thanks = an.helpers(); return nil })
+	g.Go(func() error { s.Newcomers, s.MoreNewcomers, s.Joined, s.MoreJoined = an.newcomers(); return nil })
+	g.Wait()
 	return s.For(o.Member)
 }
 
@@ -366,7 +390,8 @@ type analysis struct {
 	p              *Period
 	o              Options
 	df             *learn.DocFreq
-	links          map[*learn.Post][]string // a post's shared links (see linksOf)
+	linksMu        sync.Mutex
+	links          map[*learn.Post][]string // a post's shared links (see linksOf), under linksMu
 }
 
 // linksOf are the links q's own text shares (archive.Links): those found
@@ -376,6 +401,8 @@ func (a *analysis) linksOf(q *learn.Post) []string {
 	if q.Links != nil {
 		return q.Links
 	}
+	a.linksMu.Lock()
+	defer a.linksMu.Unlock()
 	ls, ok := a.links[q]
 	if !ok {
 		ls = archive.Links(q.Body)
