@@ -12,8 +12,6 @@ import (
 
 	"praxis/archive"
 	"praxis/archive/learn"
-
-	"golang.org/x/sync/errgroup"
 )
 
 // Options tune Summarize. The zero value gives the defaults.
@@ -290,8 +288,8 @@ func Summarize(p *Period, opts Options) *Summary {
 	p = an.p
 	s := &Summary{List: p.List, Start: p.Start, End: p.End, opts: o}
 	s.ArchiveURL = o.BaseURL + "/l/" + url.PathEscape(p.List.Address) + "/"
-	var g errgroup.Group
-	g.Go(func() error {
+	var wg sync.WaitGroup
+	wg.Go(func() {
 		s.Active = an.active()
 		n := 0
 		for _, st := range s.Active {
@@ -310,15 +308,14 @@ func Summarize(p *Period, opts Options) *Summary {
 		for _, st := range s.Active[:n] {
 			s.Top = append(s.Top, an.top(st))
 		}
-		return nil
 	})
-	g.Go(func() error { s.Numbers = an.numbers(); return nil })
-	g.Go(func() error { s.unanswered = an.unanswered(); return nil })
-	g.Go(func() error { s.AnsweredSince, s.MoreAnsweredSince = an.answeredSince(); return nil })
-	g.Go(func() error { s.Resources, s.MoreResources = an.resources(); return nil })
-	g.Go(func() error { s.Thanks = an.helpers(); return nil })
-	g.Go(func() error { s.Newcomers, s.MoreNewcomers, s.Joined, s.MoreJoined = an.newcomers(); return nil })
-	g.Wait()
+	wg.Go(func() { s.Numbers = an.numbers() })
+	wg.Go(func() { s.unanswered = an.unanswered() })
+	wg.Go(func() { s.AnsweredSince, s.MoreAnsweredSince = an.answeredSince() })
+	wg.Go(func() { s.Resources, s.MoreResources = an.resources() })
+	wg.Go(func() { s.Thanks = an.helpers() })
+	wg.Go(func() { s.Newcomers, s.MoreNewcomers, s.Joined, s.MoreJoined = an.newcomers() })
+	wg.Wait()
 	return s.For(o.Member)
 }
 
