@@ -260,12 +260,12 @@ const walkPage = 500
 // threads, which it learns only at the walk's end).
 func walk(ctx context.Context, st Reader, listID int64, from, start, recent, end time.Time, fe *fetcher, all *[]*store.ArchivedPost, active map[string]bool) error {
 	var whole, terms []int64
-	flush := func(min int) {
-		if len(whole) >= min && len(whole) > 0 {
+	flush := func(atLeast int) {
+		if len(whole) >= atLeast && len(whole) > 0 {
 			fe.fetch(whole, true)
 			whole = nil
 		}
-		if len(terms) >= min && len(terms) > 0 {
+		if len(terms) >= atLeast && len(terms) > 0 {
 			fe.fetch(terms, false)
 			terms = nil
 		}
