@@ -99,28 +99,48 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 	if from.After(recent) {
 		from = recent
 	}
+	// The reads below run side by side. The first to fail ends the
+	// others (a read that waits on a lost database would otherwise keep
+	// Load waiting), and its error is the one Load gives.
+	lctx, fail := context.WithCancelCause(ctx)
+	defer fail(nil)
 	// Who posted before, from one row per From, not a walk of every
 	// post up to end: every author's first post, and which names are
 	// one person's. It and the members are read beside the walk below,
 	// which needs neither.
 	var authors []store.ArchiveAuthor
 	var ms []*store.Member
-	side, sctx := errgroup.WithContext(ctx)
-	side.Go(func() (err error) { authors, err = st.ArchiveAuthors(sctx, listID, end); return err })
-	side.Go(func() (err error) { ms, err = st.Members(sctx, listID); return err })
-	// The walk below, with the kept features of what it has found read
-	// beside it.
-	var all []*store.ArchivedPost
-	active := map[string]bool{}
-	fe := newFetcher(ctx, st)
-	walkErr := walk(ctx, st, listID, from, start, recent, end, fe, &all, active)
-	if err := side.Wait(); err != nil {
+	var side sync.WaitGroup
+	side.Go(func() {
+		var err error
+		if authors, err = st.ArchiveAuthors(lctx, listID, end); err != nil {
+			fail(err)
+		}
+	})
+	side.Go(func() {
+		var err error
+		if ms, err = st.Members(lctx, listID); err != nil {
+			fail(err)
+		}
+	})
+	// The walk, with the kept features of what it has found read beside
+	// it.
+	fe := newFetcher(lctx, st, fail)
+	all, active, err := walk(lctx, st, listID, from, start, recent, end, fe)
+	if err != nil {
+		fail(err)
+	}
+	// Then the earlier posts of the threads the period touches.
+	var earlier []*store.ArchivedPost
+	if err == nil {
+		if earlier, err = st.ArchiveThreadPosts(lctx, listID, slices.Sorted(maps.Keys(active)), from); err != nil {
+			fail(err)
+		}
+	}
+	side.Wait()
+	if err := failed(lctx); err != nil {
 		fe.wait()
 		return nil, fmt.Errorf("digest: load: %w", err)
-	}
-	if walkErr != nil {
-		fe.wait()
-		return nil, walkErr
 	}
 	named := map[string]string{} // a display name → the one address that posts under it unrewritten ("" when several do)
 	// A "NAME via LIST" key whose posts did not all come from the list's
@@ -143,11 +163,6 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 			}
 		}
 	}
-	earlier, err := st.ArchiveThreadPosts(ctx, listID, slices.Sorted(maps.Keys(active)), from)
-	if err != nil {
-		fe.wait()
-		return nil, fmt.Errorf("digest: load: %w", err)
-	}
 	all = append(earlier, all...)
 	var jobs []job
 	var more []int64 // read whole, and not yet asked for with text
@@ -167,7 +182,8 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 		fe.fetch(more[:n], true)
 		more = more[n:]
 	}
-	if err := fe.wait(); err != nil {
+	fe.wait()
+	if err := failed(lctx); err != nil {
 		return nil, fmt.Errorf("digest: load: %w", err)
 	}
 	kept(jobs, fe.withText, fe.termsOnly)
@@ -252,13 +268,14 @@ type job struct {
 // kept features.
 const walkPage = 500
 
-// walk reads the posts dated in [from, end) in order into all, marks in
-// active the threads with a post in [start, end), and asks fe for each
-// page's kept features as it goes: with text for the posts of the
-// Recent days (from recent), which are read whole, and terms only for
-// the older ones (Load asks again, with text, for those of active
-// threads, which it learns only at the walk's end).
-func walk(ctx context.Context, st Reader, listID int64, from, start, recent, end time.Time, fe *fetcher, all *[]*store.ArchivedPost, active map[string]bool) error {
+// walk reads the posts dated in [from, end) in order, tells the threads
+// with a post in [start, end) (active), and asks fe for each page's kept
+// features as it goes: with text for the posts of the Recent days (from
+// recent), which are read whole, and terms only for the older ones (Load
+// asks again, with text, for those of active threads, which it learns
+// only at the walk's end).
+func walk(ctx context.Context, st Reader, listID int64, from, start, recent, end time.Time, fe *fetcher) (all []*store.ArchivedPost, active map[string]bool, err error) {
+	active = map[string]bool{}
 	var whole, terms []int64
 	flush := func(atLeast int) {
 		if len(whole) >= atLeast && len(whole) > 0 {
@@ -270,14 +287,14 @@ func walk(ctx context.Context, st Reader, listID int64, from, start, recent, end
 			terms = nil
 		}
 	}
-	err := st.ArchiveEach(ctx, listID, from, func(a *store.ArchivedPost) error {
+	err = st.ArchiveEach(ctx, listID, from, func(a *store.ArchivedPost) error {
 		if !a.Date.Before(end) {
 			return errStop
 		}
 		if !a.Date.Before(start) {
 			active[a.ThreadID] = true
 		}
-		*all = append(*all, a)
+		all = append(all, a)
 		if a.Date.Before(recent) {
 			terms = append(terms, a.ID)
 		} else {
@@ -288,33 +305,45 @@ func walk(ctx context.Context, st Reader, listID int64, from, start, recent, end
 	})
 	flush(0)
 	if err != nil && !errors.Is(err, errStop) {
-		return fmt.Errorf("digest: load: %w", err)
+		return nil, nil, err
 	}
-	return nil
+	return all, active, nil
+}
+
+// failed is what ended ctx: the first failure of Load's reads, or the
+// caller's own cancellation; nil while it runs.
+func failed(ctx context.Context) error {
+	if ctx.Err() == nil {
+		return nil
+	}
+	return context.Cause(ctx)
 }
 
 // fetcher reads posts' kept features (0029) beside the walk that finds
 // them, a few reads at a time.
 type fetcher struct {
-	ctx                 context.Context // done once a read failed: the reads after it fail at once
+	ctx                 context.Context
+	fail                context.CancelCauseFunc // ends ctx, and Load's other reads, with a read's error
 	st                  Reader
-	g                   *errgroup.Group
+	g                   errgroup.Group
 	mu                  sync.Mutex
 	withText, termsOnly map[int64]*store.PostFeatures
 }
 
-func newFetcher(ctx context.Context, st Reader) *fetcher {
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(max(1, min(runtime.GOMAXPROCS(0), 4)))
-	return &fetcher{ctx: gctx, st: st, g: g, withText: map[int64]*store.PostFeatures{}, termsOnly: map[int64]*store.PostFeatures{}}
+func newFetcher(ctx context.Context, st Reader, fail context.CancelCauseFunc) *fetcher {
+	f := &fetcher{ctx: ctx, fail: fail, st: st, withText: map[int64]*store.PostFeatures{}, termsOnly: map[int64]*store.PostFeatures{}}
+	f.g.SetLimit(max(1, min(runtime.GOMAXPROCS(0), 4)))
+	return f
 }
 
 // fetch reads the kept features of ids (with their text or not) beside
 // the caller; it waits only when as many reads as the limit are running.
+// A read that fails ends the fetcher's context (see Load).
 func (f *fetcher) fetch(ids []int64, text bool) {
 	f.g.Go(func() error {
 		got, err := f.st.PostFeatures(f.ctx, ids, text)
 		if err != nil {
+			f.fail(err)
 			return err
 		}
 		f.mu.Lock()
@@ -328,8 +357,8 @@ func (f *fetcher) fetch(ids []int64, text bool) {
 	})
 }
 
-// wait waits for every read asked for, and returns the first error.
-func (f *fetcher) wait() error { return f.g.Wait() }
+// wait waits for every read asked for.
+func (f *fetcher) wait() { f.g.Wait() }
 
 // kept fills the jobs whose posts have features kept at archive time by
 // the rules of this version (0029): their text and judgements, or for a

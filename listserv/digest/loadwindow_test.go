@@ -61,41 +61,136 @@ func TestLoadReadsWhatTheWeekNeedsOnly(t *testing.T) {
 	}
 }
 
-// failingFeatures is an archive whose reads of kept features fail from
-// the n-th on (a database gone mid-walk).
-type failingFeatures struct {
+// troubledArchive is an archive whose reads fail or hang, one way a
+// read, as on a database that is lost mid-load: a hanging read returns
+// only when its context is done. inside counts the reads running.
+type troubledArchive struct {
 	*memArchive
-	calls, n atomic.Int32
+	fail, hang       map[string]bool // by method: "authors", "members", "each", "thread", "features"
+	failFeaturesFrom int32           // the features' reads fail from this one on (when > 0)
+	features, inside atomic.Int32
 }
 
-var errFeaturesGone = errors.New("features gone")
+var errGone = errors.New("database gone")
 
-func (f *failingFeatures) PostFeatures(ctx context.Context, ids []int64, text bool) (map[int64]*store.PostFeatures, error) {
-	if f.calls.Add(1) >= f.n.Load() {
-		return nil, errFeaturesGone
+// trouble is what a read of the method named does first: fail, hang
+// until ctx is done, or nothing.
+func (a *troubledArchive) trouble(ctx context.Context, method string) error {
+	if a.fail[method] {
+		return errGone
 	}
-	return f.memArchive.PostFeatures(ctx, ids, text)
+	if a.hang[method] {
+		a.inside.Add(1)
+		defer a.inside.Add(-1)
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return nil
 }
 
-// TestLoadFeaturesFail: the kept features are read beside the walk of
-// the archive; a read that fails, first or later, fails Load with its
-// error, and Load neither hangs nor leaves a read running.
-func TestLoadFeaturesFail(t *testing.T) {
+func (a *troubledArchive) ArchiveAuthors(ctx context.Context, listID int64, before time.Time) ([]store.ArchiveAuthor, error) {
+	if err := a.trouble(ctx, "authors"); err != nil {
+		return nil, err
+	}
+	return a.memArchive.ArchiveAuthors(ctx, listID, before)
+}
+
+func (a *troubledArchive) Members(ctx context.Context, listID int64) ([]*store.Member, error) {
+	if err := a.trouble(ctx, "members"); err != nil {
+		return nil, err
+	}
+	return a.memArchive.Members(ctx, listID)
+}
+
+func (a *troubledArchive) ArchiveEach(ctx context.Context, listID int64, since time.Time, f func(*store.ArchivedPost) error) error {
+	if err := a.trouble(ctx, "each"); err != nil {
+		return err
+	}
+	return a.memArchive.ArchiveEach(ctx, listID, since, f)
+}
+
+func (a *troubledArchive) ArchiveThreadPosts(ctx context.Context, listID int64, threadIDs []string, before time.Time) ([]*store.ArchivedPost, error) {
+	if err := a.trouble(ctx, "thread"); err != nil {
+		return nil, err
+	}
+	return a.memArchive.ArchiveThreadPosts(ctx, listID, threadIDs, before)
+}
+
+func (a *troubledArchive) PostFeatures(ctx context.Context, ids []int64, text bool) (map[int64]*store.PostFeatures, error) {
+	if n := a.features.Add(1); a.failFeaturesFrom > 0 && n >= a.failFeaturesFrom {
+		return nil, errGone
+	}
+	if err := a.trouble(ctx, "features"); err != nil {
+		return nil, err
+	}
+	return a.memArchive.PostFeatures(ctx, ids, text)
+}
+
+// TestLoadFailsFast: Load reads the authors, the members, the archive's
+// walk and the walk's kept features side by side. A read that fails,
+// first or later, fails Load with its own error, at once: the reads
+// still running (here, hanging until their context is done) are ended,
+// and Load returns only when none is left running. (A read that hangs
+// before any fails still hangs Load, as it did when the reads took
+// turns: the walk waits for its pages' features when as many reads as
+// the fetcher's limit are running, and only the caller's context ends
+// that.)
+func TestLoadFailsFast(t *testing.T) {
 	mk := archivedPosts()
 	var posts []*store.ArchivedPost
-	for i := range 3 * walkPage {
+	for i := range 3*walkPage + 17 {
 		at := week0.AddDate(0, 0, -20).Add(time.Duration(i) * 10 * time.Minute)
 		posts = append(posts, mk(fmt.Sprintf("p%d", i), fmt.Sprintf("t%d", i%40), "", "ann@x.org", "Ann", at, "B210", "A post."))
 	}
-	for _, n := range []int32{1, 2, 3} {
-		st := &failingFeatures{memArchive: &memArchive{posts: posts}}
-		st.n.Store(n)
-		_, err := Load(context.Background(), st, 1, week0, week0.AddDate(0, 0, 7))
-		if !errors.Is(err, errFeaturesGone) {
-			t.Errorf("the %d-th read of features failing: Load gave %v, want the failure", n, err)
+	// A reply in the week to an older thread, so that the thread's
+	// earlier posts are read too.
+	posts = append(posts, mk("w", "t1", "p1", "bob@x.org", "Bob", week0.Add(time.Hour), "Re: B210", "Reply."))
+	set := func(names ...string) map[string]bool {
+		m := map[string]bool{}
+		for _, n := range names {
+			m[n] = true
 		}
-		if c := st.calls.Load(); c < n {
-			t.Errorf("the %d-th read failing: only %d reads made", n, c)
-		}
+		return m
+	}
+	for _, tc := range []struct {
+		name             string
+		fail, hang       map[string]bool
+		failFeaturesFrom int32
+	}{
+		{"the first read of features fails", nil, nil, 1},
+		{"the second read of features fails", nil, nil, 2},
+		{"the third read of features fails", nil, nil, 3},
+		{"the members fail", set("members"), nil, 0},
+		{"the authors fail, the walk hangs", set("authors"), set("each"), 0},
+		{"the authors fail, the features hang", set("authors"), set("features"), 0},
+		{"the walk fails, the members hang", set("each"), set("members"), 0},
+		{"the threads' posts fail, the members hang", set("thread"), set("members"), 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := &troubledArchive{memArchive: &memArchive{posts: posts}, fail: tc.fail, hang: tc.hang, failFeaturesFrom: tc.failFeaturesFrom}
+			// Cancelled by the test only if Load hangs, so as not to
+			// hang the suite; Load must not need it.
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			done := make(chan error, 1)
+			go func() {
+				_, err := Load(ctx, st, 1, week0, week0.AddDate(0, 0, 7))
+				done <- err
+			}()
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(time.Minute):
+				cancel()
+				err = <-done
+				t.Errorf("Load waited for a read it should have ended, until the test cancelled it")
+			}
+			if !errors.Is(err, errGone) {
+				t.Errorf("Load gave %v, want the failure (%v)", err, errGone)
+			}
+			if n := st.inside.Load(); n != 0 {
+				t.Errorf("%d reads still running when Load returned", n)
+			}
+		})
 	}
 }
