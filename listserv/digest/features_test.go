@@ -4,10 +4,12 @@ import (
 	"context"
 	"reflect"
 	"slices"
+	"sync/atomic"
 	"testing"
 
 	"praxis/archive"
 	"praxis/archive/learn"
+	"praxis/listserv/store"
 )
 
 // TestFeaturesKeptAtArchive: a summary reads what each post contributes
@@ -23,9 +25,35 @@ func TestFeaturesKeptAtArchive(t *testing.T) {
 		t.Fatal(err)
 	}
 	end := start.AddDate(0, 0, 7)
-	kept, err := Load(ctx, st, l.ID, start, end)
+	// Read from the kept rows alone: no post's bytes are asked for (a
+	// post whose features Load failed to ask for would be worked out from
+	// them, and read the same).
+	raws := &rawCounter{Store: st}
+	kept, err := Load(ctx, raws, l.ID, start, end)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if n := raws.n.Load(); n != 0 {
+		t.Errorf("Load read the bytes of %d posts whose features were kept", n)
+	}
+	// The same for a week that revives a thread older than the Recent
+	// days, whose earlier posts Load asks for after its walk.
+	revived := false
+	for w := 1; w < 80 && !revived; w++ {
+		s, e := start.AddDate(0, 0, 7*w), start.AddDate(0, 0, 7*w+7)
+		p, err := Load(ctx, raws, l.ID, s, e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range p.Posts {
+			revived = revived || q.Date.Before(e.Add(-Recent))
+		}
+	}
+	if !revived {
+		t.Error("no week of the archive revives a thread older than the Recent days")
+	}
+	if n := raws.n.Load(); n != 0 {
+		t.Errorf("Load read the bytes of %d posts whose features were kept", n)
 	}
 	var ids []int64
 	linked := 0
@@ -95,4 +123,15 @@ func TestFeaturesKeptAtArchive(t *testing.T) {
 			t.Fatalf("post %s: features of an older version were read (%b, want %b; links %q, want %q)", q.MessageID, q.Features, kept.Posts[i].Features, q.Links, kept.Posts[i].Links)
 		}
 	}
+}
+
+// rawCounter is a store that counts the posts' bytes read.
+type rawCounter struct {
+	*store.Store
+	n atomic.Int32
+}
+
+func (r *rawCounter) ArchiveRaw(ctx context.Context, hash string) ([]byte, error) {
+	r.n.Add(1)
+	return r.Store.ArchiveRaw(ctx, hash)
 }
