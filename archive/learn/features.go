@@ -94,14 +94,5 @@ func (r *Reading) Features(q *Post) Features {
 	if q.Features.Has(featJudged) {
 		return q.Features
 	}
-	r.mu.Lock()
-	f, ok := r.feats[q]
-	r.mu.Unlock()
-	if !ok {
-		f = Judge(q)
-		r.mu.Lock()
-		r.feats[q] = f
-		r.mu.Unlock()
-	}
-	return f
+	return once(&r.mu, r.feats, q, func() Features { return Judge(q) })
 }

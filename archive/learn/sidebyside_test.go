@@ -67,7 +67,6 @@ func TestReadingSideBySide(t *testing.T) {
 		}
 		tps := r.Topics()
 		r.JudgeEach(tps)
-		r.SentencesEach(posts)
 		wg.Wait()
 		out := map[string]judged{}
 		for _, tp := range tps {

@@ -19,7 +19,8 @@ type Reading struct {
 	topicOf  map[*Post]*Topic
 
 	// What is worked out once a post or subject, asked for by the
-	// threads read side by side (Topics, ConfirmEach): under mu.
+	// threads read side by side (Topics, JudgeEach): under mu (see
+	// once).
 	mu       sync.Mutex
 	sents    map[*Post][]string
 	feats    map[*Post]Features
@@ -29,7 +30,7 @@ type Reading struct {
 // Read reads the posts dated before end as conversations; posts should
 // be oldest first.
 func Read(posts []*Post, end time.Time) *Reading {
-	r := &Reading{Threads: Threads(posts, end), byID: map[string]*Post{}, children: map[string][]*Post{}, sents: map[*Post][]string{}, feats: map[*Post]Features{}}
+	r := &Reading{Threads: Threads(posts, end), byID: map[string]*Post{}, children: map[string][]*Post{}, sents: map[*Post][]string{}, feats: map[*Post]Features{}, subjects: map[string]*subjectInfo{}}
 	for _, q := range posts {
 		if !q.Date.Before(end) {
 			continue
@@ -54,17 +55,25 @@ func (r *Reading) Prose(q *Post) string { return ProseText(q.Body, q.Author()) }
 // Sentences returns a post's quotable sentences: of its prose (own text
 // without greeting and sign-off).
 func (r *Reading) Sentences(q *Post) []string {
-	r.mu.Lock()
-	s, ok := r.sents[q]
-	r.mu.Unlock()
+	return once(&r.mu, r.sents, q, func() []string { return Sentences(ProseText(q.Body, q.Author())) })
+}
+
+// once is m[k], worked out by work the first time it is asked for and
+// kept; mu guards m, not work, so that goroutines reading side by side
+// work out different keys at once (two that ask for one key at once may
+// both work it out, the same).
+func once[K comparable, V any](mu *sync.Mutex, m map[K]V, k K, work func() V) V {
+	mu.Lock()
+	v, ok := m[k]
+	mu.Unlock()
 	if ok {
-		return s
+		return v
 	}
-	s = Sentences(ProseText(q.Body, q.Author()))
-	r.mu.Lock()
-	r.sents[q] = s
-	r.mu.Unlock()
-	return s
+	v = work()
+	mu.Lock()
+	m[k] = v
+	mu.Unlock()
+	return v
 }
 
 // StartsThread tells whether a thread's first post, by its subject,

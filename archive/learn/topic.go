@@ -159,12 +159,6 @@ func each(n int, f func(i int)) {
 // eachMin is the fewest items per goroutine each starts one for.
 const eachMin = 32
 
-// SentencesEach works out the Sentences of each of posts side by side
-// (Sentences then answers from what it kept).
-func (r *Reading) SentencesEach(posts []*Post) {
-	each(len(posts), func(i int) { r.Sentences(posts[i]) })
-}
-
 // JudgeEach works out Confirmed and HelpRequest for each of topics side
 // by side; both then answer from what they kept, and may be asked side
 // by side: a summary asks them of every topic of the period's threads,
@@ -373,25 +367,15 @@ type subjectInfo struct {
 // replies mostly repeat one or two forms of it ("Re: [list] …"), and the
 // expressions were most of a busy week's topics.
 func (r *Reading) subject(s string) *subjectInfo {
-	r.mu.Lock()
-	in, ok := r.subjects[s]
-	r.mu.Unlock()
-	if ok {
-		return in
-	}
-	in = &subjectInfo{was: wasSubject.MatchString(s), words: subjectWords(s), tags: map[string]bool{}}
-	for _, tag := range subjectTag.FindAllStringSubmatch(s, -1) {
-		for _, t := range Tokens(tagSeparators.Replace(tag[1])) {
-			in.tags[t.Term] = true
+	return once(&r.mu, r.subjects, s, func() *subjectInfo {
+		in := &subjectInfo{was: wasSubject.MatchString(s), words: subjectWords(s), tags: map[string]bool{}}
+		for _, tag := range subjectTag.FindAllStringSubmatch(s, -1) {
+			for _, t := range Tokens(tagSeparators.Replace(tag[1])) {
+				in.tags[t.Term] = true
+			}
 		}
-	}
-	r.mu.Lock()
-	if r.subjects == nil {
-		r.subjects = map[string]*subjectInfo{}
-	}
-	r.subjects[s] = in
-	r.mu.Unlock()
-	return in
+		return in
+	})
 }
 
 // subjectTag finds the bracketed tags of a subject ("[USRP-users]"), and

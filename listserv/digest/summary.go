@@ -291,21 +291,10 @@ func Summarize(p *Period, opts Options) *Summary {
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		s.Active = an.active()
-		n := 0
 		for _, st := range s.Active {
-			if n == o.Top || st.Score <= 0 {
+			if len(s.Top) == o.Top || st.Score <= 0 {
 				break
 			}
-			n++
-		}
-		// The featured threads' posts' sentences are read first, side
-		// by side: on a busy week one of them may have hundreds.
-		var posts []*learn.Post
-		for _, st := range s.Active[:n] {
-			posts = append(posts, an.Threads[st.ThreadID].Posts...)
-		}
-		an.SentencesEach(posts)
-		for _, st := range s.Active[:n] {
 			s.Top = append(s.Top, an.top(st))
 		}
 	})
