@@ -264,6 +264,24 @@ func TestConfirms(t *testing.T) {
 		{"Thanks for the assistance, that worked great. As a heads up, if you are building against zeus you are likely going to hit the same issue I did.", true, true},
 		{"This solution seems to work for my needs. I'll attach a script here in case someone has the same issue in the future.", true, false},
 		{"This solution seems to work for my needs. I still have the same issue on the second channel.", false, false},
+		// Batch 10's tuning weeks: present tenses and other words for
+		// the same outcome.
+		{"Thanks Wade, That fixes it for my test case with 2 switchboards in series.", true, true},
+		{"Commenting out the last call solves the issue in GUI mode.", true, false},
+		{"We needed a solution that fixes the ADC gain.", false, false},
+		{"Your workaround helps me to solve the issue.", true, false},
+		{"The problem has disappeared. It was the FPGA image.", true, false},
+		{"Jason, a quick update. I believe you nailed it.", true, false},
+		{"It makes total sense. Thanks for the help, Johannes.", true, true},
+		{"After adding a delay, the reference now appears locked.", true, false},
+		{"Ok, I ended up getting it to work with the function wrappers.", true, false},
+		{"I built it successfully on Debian 10 and Ubuntu 20.04.", true, false},
+		{"Yes, I believe I have cross compiled it correctly. These are the steps I performed.", false, false},
+		// An offer to report what may come up puts nothing off; a
+		// promise to report whether it works does.
+		{"That fixes it. I'll let you know if I see anything strange with my custom blocks.", true, false},
+		{"That fixes it, I think. I'll let you know if it works on the X310.", false, false},
+		{"That fixes it. I'll try it and let you know if I see anything strange.", false, false},
 	}
 	for _, tt := range tests {
 		if got := confirmation(Sentences(tt.in)); got != tt.confirms {
@@ -271,6 +289,24 @@ func TestConfirms(t *testing.T) {
 		}
 		if got := Thanked(tt.in); got != tt.thanked {
 			t.Errorf("Thanked(%q) = %v, want %v", tt.in, got, tt.thanked)
+		}
+	}
+}
+
+// TestPleaTakesBack: a plea for help after trouble takes back what the
+// post said worked, as the asker's words come (said keeps the short
+// line that Sentences leaves out).
+func TestPleaTakesBack(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want bool
+	}{
+		{"Hi Marcus, I am not able to compile my binary on one system but it is working fine on another system:\n\nbuild have failed\nPlease help!!\n", false},
+		{"Hi Marcus, it is working fine now.\n\nPlease help me with the next step, where do I find the docs\n", true},
+		{"Hi Marcus, it is working fine now.\n\nPlease help!!\n", true},
+	} {
+		if got := confirmation(said(tt.in)); got != tt.want {
+			t.Errorf("confirmation(said(%q)) = %v, want %v", tt.in, got, tt.want)
 		}
 	}
 }
@@ -287,6 +323,8 @@ func TestAcknowledgement(t *testing.T) {
 		{"So there is some difference between the two.\nAnyway, now I understood.\nThanks Aaron.", true},
 		{"Understood.", true},
 		{"Thanks Marcus.\n\nRegards, Brendan.", true},
+		{"I got it.", true},
+		{"I got it to build, but it crashes on start.", false},
 		{"Thanks Aneesh but the decompiled dts file has no mention of the MAC address.", false},
 		{"I really need to recover this device, any help will be much appreciated.\nThanks", false},
 		{"Robin, Neel,\n\nThanks for the suggestion!\n\nRegards, Wan", false},

@@ -445,8 +445,14 @@ var (
 )
 
 var (
-	// confirms: the asker saying the answer worked or made things clear.
-	confirms = mustPattern(`(?i)\b((managed|able) to get ([a-z0-9]+ ){0,4}(working|running|to work)|(never ?mind|nvm),? (i|we) (got|figured|found|fixed|solved) it|(it|that|everything) (finally )?(built|compiled|booted)|(get|got|work|worked) around (it|this|that|the (problem|issue))|(was|were) able to (fix|solve|resolve)|(could|can) (finally |now )?(fix|solve|resolve)|(working|works|running) again|(is|are) (now )?(working|running) (now|fine|properly|correctly|again)|managed to (fix|solve|resolve|get it)|seems? to be (solved|resolved|fixed|gone)|(solved|resolved|fixed) now|that (did it|did the trick|worked|works|fixed|solved|resolved|helped|helps|answers my question|was it|was the (problem|issue|culprit)|makes sense)|(seemed|seems) to (do|have done) the trick|(actually|ok|okay|anyway),? (i|we) (got|figured|found|fixed|solved) it|(the )?(problem|issue|mistake|error|fault) (was|is),? ((of course|obviously|clearly),? )?(mine|on my (side|end))|my (bad|mistake|fault)\b|(this|it|which|everything|all) (is )?(works?|worked|working)( now| fine| great| perfectly| well)?|works now|working now|now (it )?works|(now|finally) (i can|i am able|i'm able|it is working|it's working)|got it (working|to work|running)|(problem|issue|error|it)('s| is| was| has been| got) (now )?(solved|resolved|fixed|gone|sorted)|^(the )?(problem|issue|error)( now)? (solved|resolved|fixed|gone|sorted)|(solved|fixed|resolved|cleared up|clear up) (it|the|my|this)|(up and|up an) running|seems? to (be )?work(s|ing)?|working (ok|fine|well|great|now)|^success\b|(i|we) (can|could|am able to|are able to) now|(i'm|i am|we are) now able|(is|it's) (now )?clear|makes (more )?sense now|i see now|that explains|(works|worked) (like a charm|perfectly|great|fine|well)|you('re| are| were) right|now i (understand|understood|get it)|i (understand|understood) now|(i|we) (finally |eventually )?(figured|worked) (it|this|that) out|(is|was) (exactly |just |precisely |more or less )?what i (needed|was looking for|wanted)|(was|were) able to successfully|(i|we)( have|'ve)?( finally| eventually)? managed to|(i|we) did (fix|solve|resolve) (it|the|my|this|that)|answers my question|(built|compiles|compiled|installed|ran|runs|booted|boots|streams|connects|connected|detected|recognized|recognised) (fine|ok|okay|successfully|correctly|properly|without (any )?(problems?|issues?|errors?))|no more (errors|overflows|underruns|problems|issues|drops)|(that|this|it)('s| is| was) (indeed |exactly |definitely )?(the|my) (solution|fix|answer)|\w+ (was|were) (indeed |exactly )?the (solution|fix|answer)|(does|did) (now )?(resolve|fix|solve) (it|the|my|this|that)|(made|makes) (the|this|that|my|these|those) (problems?|issues?|errors?|overflows?|underruns?) (go away|disappear)|(problems?|issues?|errors?|overflows?|underruns?) (went|have gone|has gone) away|(i|we)( have|'ve)?( finally| eventually)? (found|figured out|discovered) (the|a) (solution|fix|workaround|answer)|(i|we) (found|figured out) how to|what('s| is) (now )?working for (me|us)|answered my own question|now (we're|we are|i'm|i am) (working|good|in business)|^(never ?mind|nvm)\b|third time'?s (a|the) charm|(this|that) was it\b|^bingo\b|for now,? (it|this|that|everything|(my|the|our) \w+)('s| is)? (works?|working))\b`)
+	// confirms: the asker saying the answer worked or made things clear,
+	// in the tenses and words askers use ("that fixes it", "this solves
+	// the issue", "the problem has disappeared", "you nailed it", "it
+	// makes total sense", "the reference now appears locked", "I ended
+	// up getting it to work", "I built it successfully"); not a wish
+	// ("a solution that fixes the ADC gain") nor an answer to "did you
+	// build it right?" ("I believe I have compiled it correctly").
+	confirms = mustPattern(`(?i)\b((managed|able) to get ([a-z0-9]+ ){0,4}(working|running|to work)|(never ?mind|nvm),? (i|we) (got|figured|found|fixed|solved) it|(it|that|everything) (finally )?(built|compiled|booted)|(get|got|work|worked) around (it|this|that|the (problem|issue))|(was|were) able to (fix|solve|resolve)|(could|can) (finally |now )?(fix|solve|resolve)|(working|works|running) again|(is|are) (now )?(working|running) (now|fine|properly|correctly|again)|managed to (fix|solve|resolve|get it)|seems? to be (solved|resolved|fixed|gone)|(solved|resolved|fixed) now|that (did it|did the trick|worked|works|fixed|solved|resolved|helped|helps|answers my question|was it|was the (problem|issue|culprit)|makes sense)|(seemed|seems) to (do|have done) the trick|(actually|ok|okay|anyway),? (i|we) (got|figured|found|fixed|solved) it|(the )?(problem|issue|mistake|error|fault) (was|is),? ((of course|obviously|clearly),? )?(mine|on my (side|end))|my (bad|mistake|fault)\b|(this|it|which|everything|all) (is )?(works?|worked|working)( now| fine| great| perfectly| well)?|works now|working now|now (it )?works|(now|finally) (i can|i am able|i'm able|it is working|it's working)|got it (working|to work|running)|(problem|issue|error|it)('s| is| was| has been| got) (now )?(solved|resolved|fixed|gone|sorted)|^(the )?(problem|issue|error)( now)? (solved|resolved|fixed|gone|sorted)|(solved|fixed|resolved|cleared up|clear up) (it|the|my|this)|(that|this|it) (fixes|solves|resolves) it|(you|that|this) nailed it|it makes (total |perfect |complete |more )?sense|now (appears|seems) (to be )?(locked|working|fine|stable)|(getting|gotten) (it|this|that|everything) (working|to work|running)|(built|compiled|installed) (it|them|everything) (fine|successfully)|(fixes|solves|resolves) (the|my|this|that|our) (issue|problem|error|bug)|(up and|up an) running|seems? to (be )?work(s|ing)?|working (ok|fine|well|great|now)|^success\b|(i|we) (can|could|am able to|are able to) now|(i'm|i am|we are) now able|(is|it's) (now )?clear|makes (more )?sense now|i see now|that explains|(works|worked) (like a charm|perfectly|great|fine|well)|you('re| are| were) right|now i (understand|understood|get it)|i (understand|understood) now|(i|we) (finally |eventually )?(figured|worked) (it|this|that) out|(is|was) (exactly |just |precisely |more or less )?what i (needed|was looking for|wanted)|(was|were) able to successfully|(i|we)( have|'ve)?( finally| eventually)? managed to|(i|we) did (fix|solve|resolve) (it|the|my|this|that)|answers my question|(built|compiles|compiled|installed|ran|runs|booted|boots|streams|connects|connected|detected|recognized|recognised) (fine|ok|okay|successfully|correctly|properly|without (any )?(problems?|issues?|errors?))|no more (errors|overflows|underruns|problems|issues|drops)|(that|this|it)('s| is| was) (indeed |exactly |definitely )?(the|my) (solution|fix|answer)|\w+ (was|were) (indeed |exactly )?the (solution|fix|answer)|(does|did) (now )?(resolve|fix|solve) (it|the|my|this|that)|(made|makes) (the|this|that|my|these|those) (problems?|issues?|errors?|overflows?|underruns?) (go away|disappear)|(problems?|issues?|errors?|overflows?|underruns?) (went|have gone|has gone) away|(problems?|issues?|errors?|overflows?|underruns?) (has |have )?(now )?(disappeared|vanished)|(i|we)( have|'ve)?( finally| eventually)? (found|figured out|discovered) (the|a) (solution|fix|workaround|answer)|(i|we) (found|figured out) how to|what('s| is) (now )?working for (me|us)|answered my own question|now (we're|we are|i'm|i am) (working|good|in business)|^(never ?mind|nvm)\b|third time'?s (a|the) charm|(this|that) was it\b|^bingo\b|for now,? (it|this|that|everything|(my|the|our) \w+)('s| is)? (works?|working))\b`)
 	// unresolved: words that take a confirmation back.
 	unresolved = mustPattern(`(?i)\b(struggl(e|es|ed|ing)|(see|check|test|know|find out|figure out|verify|confirm) (if|whether)|(if|when|once|until) (it|this|that|everything) (works|helps|is working|runs)|still|no luck|not (yet )?(working|solved|resolved|fixed|work)|(doesn'?t|does not|don'?t|do not|didn'?t|did not|won'?t|isn'?t|is not) (work|help|fix|solve|seem)|(\w+n't|not|never) (been )?able to|unable to|but|however|unfortunately|same (problem|issue|error|result)|(\w+n't|not|never|nobody|no one)( has| have| had)? (yet )?(been able to |managed to )?(find|found|figure|figured)|(\w+n't|not) (exactly|quite|really|what))\b`)
 	// thanking: thanks for an answer (not "thanks in advance").
@@ -473,7 +479,7 @@ func Confirms(sentence string) bool {
 		switch {
 		case confirmsAlone(tail):
 			return true
-		case unresolved.MatchString(tail) || trouble.MatchString(tail) || later.MatchString(tail):
+		case unresolved.MatchString(tail) || trouble.MatchString(tail) || putsOff(tail):
 			return false
 		}
 		sentence = head[:takeBack.LastStart(head)]
@@ -483,7 +489,7 @@ func Confirms(sentence string) bool {
 
 func confirmsAlone(s string) bool {
 	return (confirms.MatchString(s) || narrates.MatchString(s) && !trouble.MatchString(s) && !hedged.MatchString(s) && !doubted.MatchString(s)) &&
-		!unresolved.MatchString(s) && !later.MatchString(s) && !condition.MatchString(s)
+		!unresolved.MatchString(s) && !putsOff(s) && !condition.MatchString(s)
 }
 
 var (
@@ -493,7 +499,7 @@ var (
 	// confirms only when it tells of no trouble and does not wonder
 	// ("The log helped me find where it crashes", "I wonder if the real
 	// cause was the cable").
-	narrates = mustPattern(`(?i)\b(now (it|the \w+|my \w+) (can|could|is able to) (now )?(recogni[sz]e|detect|see|find|lock|boot|receive|transmit|stream|connect|communicate|ping|run|build|compile|load)|(helped|allowed) (me|us) (to )?(find|fix|solve|resolve|figure|understand|track down)|(the|my|our) (correct |real |actual |final |proper )?(solution|fix|workaround|cause|culprit) (was|turned out)|(figured|found) out (the|my) (problem|issue|cause|culprit|reason|solution|fix|mistake|bug)|(figured|found) out what was (wrong|happening|going on)|figured out (how|why)|(i|we)( think| believe)?( to)?( have|'ve| had)?( finally| eventually)? found (a|the) (solution|fix|workaround|cause|culprit|root cause|reason)|(i|we) ended up (using|doing|reading|going|writing|building|installing|switching|setting|changing)|(exactly|just) the (info|information|answer|explanation|thing) (i|we) (needed|wanted|was looking for|were looking for))\b`)
+	narrates = mustPattern(`(?i)\b(now (it|the \w+|my \w+) (can|could|is able to) (now )?(recogni[sz]e|detect|see|find|lock|boot|receive|transmit|stream|connect|communicate|ping|run|build|compile|load)|(helps|helped|allowed) (me|us) (out )?(to )?(find|fix|solve|resolve|figure|understand|track down)|(the|my|our) (correct |real |actual |final |proper )?(solution|fix|workaround|cause|culprit) (was|turned out)|(figured|found) out (the|my) (problem|issue|cause|culprit|reason|solution|fix|mistake|bug)|(figured|found) out what was (wrong|happening|going on)|figured out (how|why)|(i|we)( think| believe)?( to)?( have|'ve| had)?( finally| eventually)? found (a|the) (solution|fix|workaround|cause|culprit|root cause|reason)|(i|we) ended up (using|doing|reading|going|writing|building|installing|switching|setting|changing)|(exactly|just) the (info|information|answer|explanation|thing) (i|we) (needed|wanted|was looking for|were looking for))\b`)
 	// hedged: a sentence that wonders rather than tells.
 	hedged = mustPattern(`(?i)\b(wonder|whether|if|maybe|perhaps|might|not sure)\b`)
 	// doubted: a sentence that tells of trouble left in words trouble
@@ -579,7 +585,8 @@ func reasks(sents []string, confirms bool) bool {
 // "but" and report trouble or ask ("However, I received an error…",
 // "But why?"; not "However, I have a proposal for the CMake files"), or
 // put the outcome off ("I'll try it on the X310", "let's
-// hope"). A side question does not ("Why doesn't it work with the
+// hope"; not an offer to report what may come up, see courtesy), or beg
+// for help after trouble ("build have failed / Please help!!"). A side question does not ("Why doesn't it work with the
 // DmaFifo?" after "that works fine" does: it asks about trouble; "Is
 // there a manual for it?" does not), nor do trouble words alone ("it came
 // from an unrelated issue" explains).
@@ -593,7 +600,7 @@ func asksAgain(sents []string) bool {
 		// Putting something off in a sentence that itself says it works
 		// ("If I have time, I will try to prove this, but for now my
 		// block is working") puts off no outcome.
-		if (q || but) && trouble.MatchString(s) || q && but || stillThere(s) || stillStuck.MatchString(s) || handedOn.MatchString(s) || later.MatchString(s) && !Confirms(s) || helpWanted.MatchString(s) && troubled {
+		if (q || but) && trouble.MatchString(s) || q && but || stillThere(s) || stillStuck.MatchString(s) || handedOn.MatchString(s) || putsOff(s) && !Confirms(s) || (helpWanted.MatchString(s) || plea.MatchString(s)) && troubled {
 			return true
 		}
 	}
@@ -622,7 +629,7 @@ func stillThere(s string) bool {
 // outcome off.
 func Reopens(sents []string) bool {
 	for _, s := range sents {
-		if IsQuestionSentence(s) || asking.MatchString(s) || helpWanted.MatchString(s) || stillThere(s) || handedOn.MatchString(s) || trouble.MatchString(s) || later.MatchString(s) || butStart.MatchString(s) {
+		if IsQuestionSentence(s) || asking.MatchString(s) || helpWanted.MatchString(s) || stillThere(s) || handedOn.MatchString(s) || trouble.MatchString(s) || putsOff(s) || butStart.MatchString(s) {
 			return true
 		}
 	}
@@ -649,8 +656,14 @@ var (
 	stillWorks = mustPattern(`(?i)\bstill (works?|working|runs?|running|fine|ok|okay|good|valid)( (fine|ok|okay|well|great|correctly|properly|as (expected|before)))?[\s.!]*$`)
 	// later: the outcome put off.
 	later = mustPattern(`(?i)\b((i|we)('ll| will| shall) ([a-z]+ ){0,4}(try|test|check|look|give|get back|report|let you know|see)|let me ([a-z]+ ){0,2}(try|test|check)|(i'm|i am|we're|we are) going to ([a-z]+ ){0,3}(try|test|check)|get back to you|keep you posted|(let's|i) hope|meanwhile|in the meantime|yet)\b`)
+	// plea: a sentence that only begs for help ("Please help!!").
+	plea = regexp.MustCompile(`(?i)^(please|pls|kindly) help( me| us)?[\s.!]*$`)
+	// courtesy: an offer to report what may come up later ("I'll let
+	// you know if I see anything strange with my own blocks"), which
+	// puts off no outcome, unlike "I'll let you know if it works".
+	courtesy = mustPattern(`(?i)\blet you know if (i|we) (see|find|notice|run into|hit|meet|get|have) (anything|any|something|more|other|further|new)\b`)
 	// understood: an answer taken in.
-	understood = regexp.MustCompile(`(?i)^((ok(ay)?|anyway|alright|all right),? )?((now )?(i )?understood|got it|i see|makes sense|that('s| is) clear|clear now|perfect|great)\b`)
+	understood = regexp.MustCompile(`(?i)^((ok(ay)?|anyway|alright|all right),? )?((now )?(i )?understood|(i )?got it|i see|makes sense|that('s| is) clear|clear now|perfect|great)\b`)
 	// handedOn: the trouble handed on rather than settled: reported as a
 	// bug ("Opened an issue on github now"), the device sent back.
 	handedOn = mustPattern(`(?i)\b((opened|filed|raised|created|submitted|reported|open|file|raise|submit) (an? |the )?(new )?(issue|bug|ticket|bug report|rma)|(send|sent|sending|return|returned|returning) (it|the (device|unit|board|radio)) (back|for (repair|rma)))\b`)
@@ -660,6 +673,12 @@ var (
 	// butStart: a sentence that opens by taking back what came before.
 	butStart = regexp.MustCompile(`(?i)^(but|however|although|though|unfortunately)\b`)
 )
+
+// putsOff tells whether a sentence puts the outcome off (later), an
+// offer of courtesy aside.
+func putsOff(s string) bool {
+	return later.MatchString(s) && !(courtesy.MatchString(s) && !later.MatchString(courtesy.ReplaceAllString(s, "")))
+}
 
 // Thanked tells whether a post thanks someone (its prose, where a closing
 // "Thanks," was taken off with the sign-off; "thanks in advance" does not

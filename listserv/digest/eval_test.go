@@ -183,6 +183,14 @@ func TestUSRPEvaluation(t *testing.T) {
 	// 0.96 (R 0.96), the rest unchanged. Resource precision meets its
 	// goal, so its floor is the goal.
 	//
+	// Batch 10 (77 weeks, 70 tuning; the archive's last unlabelled
+	// weeks), scored first (solved 0.73/0.62 on 13 solved topics), then
+	// tuned on: present tenses and other words for it worked ("that
+	// fixes it", "the problem has disappeared", "you nailed it"), an
+	// offer to report what may come up puts nothing off, "Please help!!"
+	// takes a confirmation back. Tuning solved 0.86/0.76 -> 0.87/0.80;
+	// the weeks kept apart did not move.
+	//
 	// Solved recall fell as precision rose: a bare "thanks" no longer
 	// solves a topic. Issue 16's goals (question F1 0.9, solved P 0.9
 	// with R 0.7, answers 0.8, splits 0.8, resources P 0.95 with R 0.8)
