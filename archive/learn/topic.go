@@ -691,7 +691,8 @@ func Thanked(prose string) bool {
 
 // Confirmed finds the asker's confirmation: the first later post of the
 // asker's that says it worked (see confirmation) or takes the answer in
-// and closes the matter (see acknowledgement), and the answer it
+// and closes the matter (see acknowledgement), or a later one that says
+// it worked after someone answered again, and the answer it
 // credits (see credit; nil when that is not among the posts read, as
 // when the asker thanks a reply the archive does not have). A topic is
 // solved when it has a confirmation.
@@ -706,7 +707,11 @@ func (r *Reading) Confirmed(t *Topic) (answer, confirm *Post) {
 		}
 		f := r.Features(q)
 		switch {
-		case t.confirmation == nil && (f.Has(FeatConfirms) || f.Has(FeatAcknowledges)):
+		case t.confirmation == nil && (f.Has(FeatConfirms) || f.Has(FeatAcknowledges)),
+			t.confirmation != nil && f.Has(FeatConfirms) && r.answeredSince(t, t.confirmation, i):
+			// A later confirmation, after someone answered again, is
+			// what settled it: the asker confirmed one step and then the
+			// fix ("I can reset it now" … "That fixes it").
 			t.answer, t.confirmation = r.credit(t, i, r.Said(q)), q
 		case t.confirmation != nil && f.Has(FeatReasks):
 			// The asker came back with the trouble: whatever they
@@ -715,6 +720,22 @@ func (r *Reading) Confirmed(t *Topic) (answer, confirm *Post) {
 		}
 	}
 	return t.answer, t.confirmation
+}
+
+// answeredSince tells whether someone other than the asker wrote in t
+// after the post since and before its i-th post.
+func (r *Reading) answeredSince(t *Topic, since *Post, i int) bool {
+	after := false
+	for _, q := range t.Posts[:i] {
+		if q == since {
+			after = true
+			continue
+		}
+		if after && q.Who() != t.Asker() {
+			return true
+		}
+	}
+	return false
 }
 
 // credit is the post a confirmation (the topic's i-th post, whose

@@ -223,6 +223,42 @@ func TestSolvedIsTheAskersLastWord(t *testing.T) {
 	}
 }
 
+// TestLaterConfirmationCredits: when the asker confirms one step and,
+// after another answer, the fix, the fix's answer is credited; a later
+// confirmation with no answer between does not move the credit.
+func TestLaterConfirmationCredits(t *testing.T) {
+	day := time.Date(2020, 12, 14, 0, 0, 0, 0, time.UTC)
+	post := func(id, parent, from, body string, h int) *Post {
+		return &Post{MessageID: id, ThreadID: "q", ParentID: parent, Date: day.Add(time.Duration(h) * time.Hour), FromAddr: from, Key: from, Subject: "Re: I/Q swapped after a reload", Body: body}
+	}
+	for _, tt := range []struct {
+		name string
+		ps   []*Post
+		want string
+	}{
+		{"answered again", []*Post{
+			post("q", "", "rob@x", "Streaming through two switchboards swaps I and Q after a reload, any idea?", 0),
+			post("a", "q", "wade@x", "To reload the FPGA quickly, run overlay rm and overlay add on the device.", 1),
+			post("c", "a", "rob@x", "I tried the reload and I am now able to reset the device to proper behavior.", 2),
+			post("b", "c", "wade@x", "I think I found the source of the swap: apply this patch to mgmt_portal.cpp.", 3),
+			post("d", "b", "rob@x", "Thanks Wade, that fixes it for my test case.", 4),
+		}, "b"},
+		{"not answered again", []*Post{
+			post("q", "", "rob@x", "Streaming through two switchboards swaps I and Q after a reload, any idea?", 0),
+			post("a", "q", "wade@x", "I think I found the source of the swap: apply this patch to mgmt_portal.cpp.", 1),
+			post("c", "a", "rob@x", "Thanks Wade, that fixes it for my test case.", 2),
+			post("d", "c", "rob@x", "Also works on the second N310 now, that fixes it there too.", 3),
+		}, "a"},
+	} {
+		tt.ps[0].Subject = "I/Q swapped after a reload"
+		r := Read(tt.ps, day.AddDate(0, 0, 7))
+		ans, conf := r.Confirmed(r.TopicOf(tt.ps[0]))
+		if conf == nil || ans == nil || ans.MessageID != tt.want {
+			t.Errorf("%s: credited %v (confirmation %v), want %s", tt.name, ans, conf, tt.want)
+		}
+	}
+}
+
 // TestMeToo: a reply that tells of the trouble as the poster's own, or
 // mostly asks, is never credited as an answer; a comparison with "the
 // same thing" is no such reply.
