@@ -277,6 +277,16 @@ func TestConfirms(t *testing.T) {
 		{"Ok, I ended up getting it to work with the function wrappers.", true, false},
 		{"I built it successfully on Debian 10 and Ubuntu 20.04.", true, false},
 		{"Yes, I believe I have cross compiled it correctly. These are the steps I performed.", false, false},
+		// … and not what only sounds like them (an attacker's list).
+		{"I'm having trouble getting it to work on the X310.", false, false},
+		{"I have trouble getting it working.", false, false},
+		{"It makes sense to try the external reference first.", false, false},
+		{"It makes sense now.", true, false},
+		{"Maybe this solves the issue.", false, false},
+		{"I wonder whether the problem has disappeared.", false, false},
+		{"It is not clear whether this solves the issue.", false, false},
+		{"The problem has disappeared for a day and came back.", false, false},
+		{"I built it successfully but it segfaults when I run it.", false, false},
 		// An offer to report what may come up puts nothing off; a
 		// promise to report whether it works does.
 		{"That fixes it. I'll let you know if I see anything strange with my custom blocks.", true, false},
