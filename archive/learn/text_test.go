@@ -334,6 +334,11 @@ func TestAcknowledgement(t *testing.T) {
 		{"Understood.", true},
 		{"Thanks Marcus.\n\nRegards, Brendan.", true},
 		{"I got it.", true},
+		// More material, or holding to what was said, carries it on.
+		{"Hi Marcus and thank you,\nhere is the gnuradio flow-graph and a diagram with the physical setup.\ncheers,\nArjan", false},
+		{"Hi Jonathon,\nThanks for the reply!\nAs stated in my original mail: the call returns a vector of length 0.", false},
+		{"Thanks Marcus, attached is the log you asked for.", false},
+		{"Thanks Marcus, here is what I take from it for the archive: use the 10 MHz input.", true},
 		{"I got it to build, but it crashes on start.", false},
 		{"Thanks Aneesh but the decompiled dts file has no mention of the MAC address.", false},
 		{"I really need to recover this device, any help will be much appreciated.\nThanks", false},

@@ -553,11 +553,26 @@ func acknowledgement(sents []string) bool {
 			break
 		}
 		if understood.MatchString(s) || Thanked(s) && !takeBack.MatchString(s) && !untried.MatchString(s) {
-			return !Reopens(sents)
+			return !Reopens(sents) && !goesOn(sents)
 		}
 	}
 	return false
 }
+
+// goesOn tells whether a short reply carries the matter on rather than
+// closing it: it sends more material ("here is the flow-graph and a
+// diagram", "attached is the log") or holds to what it said before ("As
+// stated in my original mail: …").
+func goesOn(sents []string) bool {
+	for _, s := range sents {
+		if moreMaterial.MatchString(s) {
+			return true
+		}
+	}
+	return false
+}
+
+var moreMaterial = mustPattern(`(?i)\b(here (is|are) (the|my|a|an|some)|here's (the|my|a|an|some)|attached (is|are)|please find attached|(i|i've|i have) attached|as (stated|said|mentioned|written|described) in my (original|previous|first|last|earlier) (mail|email|e-mail|message|post))\b`)
 
 const helpWantedExpr = `(?i)\b(any|some) (help|advice|suggestions?|ideas?|hints?|input|pointers?)( \w+){0,3} ((would|will) be|are|is) (much |greatly |highly |very |really )?appreciated?\b`
 
