@@ -13,6 +13,7 @@ import (
 //
 //	BenchmarkManyMeTooOnBigRoot   22 s (the first post re-read per reply) → 0.03 s
 //	BenchmarkManyStrayReplies     2.3 s (a topic re-sorted per join) → 0.09 s
+//	BenchmarkManyConfirmations    3 min (each confirming sentence read the rest again) → 0.15 s
 
 var hostileDay = time.Date(2021, 6, 1, 0, 0, 0, 0, time.UTC)
 
@@ -64,5 +65,15 @@ func BenchmarkHugeOneSentencePosts(b *testing.B) {
 			r.Confirmed(tp)
 			r.HelpRequest(tp)
 		}
+	}
+}
+
+// BenchmarkManyConfirmations: a 256 KiB reply of 18,000 sentences that
+// each say it works, and trouble at the end: Judge, once, as archiving
+// does.
+func BenchmarkManyConfirmations(b *testing.B) {
+	p := hostilePost("c", "t", "b", "ann@x", "Re: Radio question", strings.Repeat("That fixes it. ", 18000)+"Still not working.", 20)
+	for range b.N {
+		Judge(p)
 	}
 }

@@ -46,7 +46,9 @@ func patterns() map[string]*Pattern {
 		"notYet": notYet, "later": later, "thanking": thanking, "beforeHelp": beforeHelp, "announcement": announcement,
 		"sameProblem": sameProblem, "stillStuck": stillStuck, "untried": untried, "helpWanted": helpWanted, "stillLearning": stillLearning, "handedOn": handedOn, "suggests": suggests, "alsoMe": alsoMe, "selfSolved": selfSolved,
 		"urlInText": urlInText, "emailInText": emailInText, "takeBack": takeBack, "condition": condition, "forOthers": forOthers, "narrates": narrates, "hedged": hedged, "stillWorks": stillWorks, "othersSame": othersSame,
-		"promises": promises, "notYetPlain": notYet, "statusTag": statusTag}
+		"promises": promises, "notYetPlain": notYet, "statusTag": statusTag,
+		"doubted": doubted, "courtesy": courtesy, "moreMaterial": moreMaterial, "sharesResult": sharesResult, "tellsNow": tellsNow, "denied": denied,
+		"gladTo": gladTo, "alsoWorks": alsoWorks}
 }
 
 // TestSplitPatternsAgree: a long alternation cut into parts short

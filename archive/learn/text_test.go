@@ -303,6 +303,84 @@ func TestConfirms(t *testing.T) {
 	}
 }
 
+// TestConfirmationAttacked: what a helper's attack on the present-tense
+// confirmations found (negation, doubt, hope, hearsay, wishes, trouble
+// after "but", a courtesy offer that is really a promise, "I got it" about
+// where a thing came from), with confirmations the first narrowing had
+// wrongly rejected.
+func TestConfirmationAttacked(t *testing.T) {
+	for _, tt := range []struct {
+		in        string
+		conf, ack bool
+	}{
+		// False confirmations: negation, doubt, hope, hearsay, wishes and
+		// plain questions around the new present-tense narrations.
+		{"I don't think this fixes it.", false, false},
+		{"I doubt this fixes it.", false, false},
+		{"Hopefully this fixes it.", false, false},
+		{"Applying the patch now, hopefully that solves it.", false, false},
+		{"I think this fixes it, will test tomorrow.", false, false},
+		{"Neither of these fixes the issue.", false, false},
+		{"None of the suggestions fixes the problem.", false, false},
+		{"Rebooting no longer fixes the issue.", false, false},
+		{"Power cycling sometimes fixes the issue.", false, false},
+		{"Unplugging the USB cable sometimes solves the problem, but not always.", false, false},
+		{"We need a solution that fixes the problem.", false, false},
+		{"I'm looking for a patch that fixes the issue.", false, false},
+		{"Does anyone know which commit fixes the bug.", false, false},
+		{"The release notes say UHD 4.1 fixes the issue.", false, false},
+		{"I read that a reboot solves the issue.", false, false},
+		{"The problem has disappeared, but only when I run it as root.", false, false},
+		{"The issue disappeared for a while.", false, false},
+		{"The reference now appears locked, but the LO does not lock.", false, false},
+		// … "it makes sense" at the end of a sentence that doubts it.
+		{"I'm not sure it makes sense.", false, false},
+		{"I don't think it makes sense.", false, false},
+		{"Not sure if it makes sense.", false, false},
+		{"I wonder if it makes sense.", false, false},
+		{"Honestly none of it makes sense.", false, false},
+		{"Unfortunately it makes sense.", false, false},
+		// … the new "built/compiled/installed it successfully" and
+		// "succeeded in getting it to work", negated or asked.
+		{"I never built it successfully on Windows.", false, false},
+		{"I haven't installed it successfully.", false, false},
+		{"I'm not sure I have installed it successfully.", false, false},
+		{"I thought I had installed everything successfully, until the error appeared.", false, false},
+		{"Nobody has built it successfully on a Pi 4.", false, false},
+		{"I never succeeded in getting it to work.", false, false},
+		{"I have not succeeded in getting it to work on the B205.", false, false},
+		// … courtesy taken for an offer when the asker is still at it.
+		{"Thanks, that helps. I'll let you know if I have any luck with it.", false, false},
+		{"That helps a lot. I'll let you know if I find something that works.", false, false},
+		{"Thanks, that helped. I'll let you know if I get anything working.", false, false},
+		{"That helped. We'll let you know if we get any further.", false, false},
+		// … "I got it" opening a sentence about where the thing came from.
+		{"I got it from the Ettus website.", false, false},
+		{"I got it off eBay, so it may be a used unit.", false, false},
+		{"I got it to boot once, then nothing.", false, false},
+
+		// Real confirmations the changes now reject.
+		{"After some trouble getting the FPGA image loaded, it works now.", true, false},
+		{"No more problems getting a GPS lock.", true, false},
+		{"I had problems getting the dependencies at first; now everything works fine.", true, false},
+		{"Thanks, that solved my problems making the FPGA build.", true, true},
+		// … short thanks that close with material for the archive.
+		{"Thanks Marcus, that's clear. Here is the corrected script in case someone needs it.", false, true},
+		{"Thanks! I attached the working flowgraph for reference.", false, true},
+		{"Thanks, that solved it! Here is my final flowgraph for anyone who finds this thread later.", true, true},
+		{"Thanks a lot, it works now! Attached is the patched file for reference.", true, true},
+		// … the courtesy offer inside the confirming sentence, and
+		// "coming back" to the thread.
+		{"That fixes it, but I'll let you know if I see anything strange.", true, false},
+		{"Coming back to this: that fixes it.", true, false},
+	} {
+		ss := said(tt.in)
+		if gotC, gotA := confirmation(ss), acknowledgement(ss); gotC != tt.conf || gotA != tt.ack {
+			t.Errorf("%q: confirmation %v acknowledgement %v, want %v %v", tt.in, gotC, gotA, tt.conf, tt.ack)
+		}
+	}
+}
+
 // TestPleaTakesBack: a plea for help after trouble takes back what the
 // post said worked, as the asker's words come (said keeps the short
 // line that Sentences leaves out).

@@ -449,9 +449,9 @@ var (
 	// ("I ended up getting it to work", "I built it successfully"; not
 	// "I'm having trouble getting it to work", nor an answer to "did you
 	// build it right?": "I believe I have compiled it correctly").
-	confirms = mustPattern(`(?i)\b((managed|able) to get ([a-z0-9]+ ){0,4}(working|running|to work)|(never ?mind|nvm),? (i|we) (got|figured|found|fixed|solved) it|(it|that|everything) (finally )?(built|compiled|booted)|(get|got|work|worked) around (it|this|that|the (problem|issue))|(was|were) able to (fix|solve|resolve)|(could|can) (finally |now )?(fix|solve|resolve)|(working|works|running) again|(is|are) (now )?(working|running) (now|fine|properly|correctly|again)|managed to (fix|solve|resolve|get it)|seems? to be (solved|resolved|fixed|gone)|(solved|resolved|fixed) now|that (did it|did the trick|worked|works|fixed|solved|resolved|helped|helps|answers my question|was it|was the (problem|issue|culprit)|makes sense)|(seemed|seems) to (do|have done) the trick|(actually|ok|okay|anyway),? (i|we) (got|figured|found|fixed|solved) it|(the )?(problem|issue|mistake|error|fault) (was|is),? ((of course|obviously|clearly),? )?(mine|on my (side|end))|my (bad|mistake|fault)\b|(this|it|which|everything|all) (is )?(works?|worked|working)( now| fine| great| perfectly| well)?|works now|working now|now (it )?works|(now|finally) (i can|i am able|i'm able|it is working|it's working)|got it (working|to work|running)|(problem|issue|error|it)('s| is| was| has been| got) (now )?(solved|resolved|fixed|gone|sorted)|^(the )?(problem|issue|error)( now)? (solved|resolved|fixed|gone|sorted)|(solved|fixed|resolved|cleared up|clear up) (it|the|my|this)|(built|compiled|installed) (it|them|everything) (fine|successfully)|(ended up|succeeded in|finally) (getting|gotten) (it|this|that|everything) (working|to work|running)|(up and|up an) running|seems? to (be )?work(s|ing)?|working (ok|fine|well|great|now)|^success\b|(i|we) (can|could|am able to|are able to) now|(i'm|i am|we are) now able|(is|it's) (now )?clear|makes (more )?sense now|i see now|that explains|(works|worked) (like a charm|perfectly|great|fine|well)|you('re| are| were) right|now i (understand|understood|get it)|i (understand|understood) now|(i|we) (finally |eventually )?(figured|worked) (it|this|that) out|(is|was) (exactly |just |precisely |more or less )?what i (needed|was looking for|wanted)|(was|were) able to successfully|(i|we)( have|'ve)?( finally| eventually)? managed to|(i|we) did (fix|solve|resolve) (it|the|my|this|that)|answers my question|(built|compiles|compiled|installed|ran|runs|booted|boots|streams|connects|connected|detected|recognized|recognised) (fine|ok|okay|successfully|correctly|properly|without (any )?(problems?|issues?|errors?))|no more (errors|overflows|underruns|problems|issues|drops)|(that|this|it)('s| is| was) (indeed |exactly |definitely )?(the|my) (solution|fix|answer)|\w+ (was|were) (indeed |exactly )?the (solution|fix|answer)|(does|did) (now )?(resolve|fix|solve) (it|the|my|this|that)|(made|makes) (the|this|that|my|these|those) (problems?|issues?|errors?|overflows?|underruns?) (go away|disappear)|(problems?|issues?|errors?|overflows?|underruns?) (went|have gone|has gone) away|(i|we)( have|'ve)?( finally| eventually)? (found|figured out|discovered) (the|a) (solution|fix|workaround|answer)|(i|we) (found|figured out) how to|what('s| is) (now )?working for (me|us)|answered my own question|now (we're|we are|i'm|i am) (working|good|in business)|^(never ?mind|nvm)\b|third time'?s (a|the) charm|(this|that) was it\b|^bingo\b|for now,? (it|this|that|everything|(my|the|our) \w+)('s| is)? (works?|working))\b`)
+	confirms = mustPattern(`(?i)\b((managed|able) to get ([a-z0-9]+ ){0,4}(working|running|to work)|(never ?mind|nvm),? (i|we) (got|figured|found|fixed|solved) it|(it|that|everything) (finally )?(built|compiled|booted)|(get|got|work|worked) around (it|this|that|the (problem|issue))|(was|were) able to (fix|solve|resolve)|(could|can) (finally |now )?(fix|solve|resolve)|(working|works|running) again|(is|are) (now )?(working|running) (now|fine|properly|correctly|again)|managed to (fix|solve|resolve|get it)|seems? to be (solved|resolved|fixed|gone)|(solved|resolved|fixed) now|that (did it|did the trick|worked|works|fixed|solved|resolved|helped|helps|answers my question|was it|was the (problem|issue|culprit)|makes sense)|(seemed|seems) to (do|have done) the trick|(actually|ok|okay|anyway),? (i|we) (got|figured|found|fixed|solved) it|(the )?(problem|issue|mistake|error|fault) (was|is),? ((of course|obviously|clearly),? )?(mine|on my (side|end))|my (bad|mistake|fault)\b|(this|it|which|everything|all) (is )?(works?|worked|working)( now| fine| great| perfectly| well)?|works now|working now|now (it )?works|(now|finally) (i can|i am able|i'm able|it is working|it's working)|got it (working|to work|running)|(problem|issue|error|it)('s| is| was| has been| got) (now )?(solved|resolved|fixed|gone|sorted)|^(the )?(problem|issue|error)( now)? (solved|resolved|fixed|gone|sorted)|(solved|fixed|resolved|cleared up|clear up) (it|the|my|this)|(up and|up an) running|seems? to (be )?work(s|ing)?|working (ok|fine|well|great|now)|^success\b|(i|we) (can|could|am able to|are able to) now|(i'm|i am|we are) now able|(is|it's) (now )?clear|makes (more )?sense now|i see now|that explains|(works|worked) (like a charm|perfectly|great|fine|well)|you('re| are| were) right|now i (understand|understood|get it)|i (understand|understood) now|(i|we) (finally |eventually )?(figured|worked) (it|this|that) out|(is|was) (exactly |just |precisely |more or less )?what i (needed|was looking for|wanted)|(was|were) able to successfully|(i|we)( have|'ve)?( finally| eventually)? managed to|(i|we) did (fix|solve|resolve) (it|the|my|this|that)|answers my question|(built|compiles|compiled|installed|ran|runs|booted|boots|streams|connects|connected|detected|recognized|recognised) (fine|ok|okay|successfully|correctly|properly|without (any )?(problems?|issues?|errors?))|no more (errors|overflows|underruns|problems|issues|drops)|(that|this|it)('s| is| was) (indeed |exactly |definitely )?(the|my) (solution|fix|answer)|\w+ (was|were) (indeed |exactly )?the (solution|fix|answer)|(does|did) (now )?(resolve|fix|solve) (it|the|my|this|that)|(made|makes) (the|this|that|my|these|those) (problems?|issues?|errors?|overflows?|underruns?) (go away|disappear)|(problems?|issues?|errors?|overflows?|underruns?) (went|have gone|has gone) away|(i|we)( have|'ve)?( finally| eventually)? (found|figured out|discovered) (the|a) (solution|fix|workaround|answer)|(i|we) (found|figured out) how to|what('s| is) (now )?working for (me|us)|answered my own question|now (we're|we are|i'm|i am) (working|good|in business)|^(never ?mind|nvm)\b|third time'?s (a|the) charm|(this|that) was it\b|^bingo\b|for now,? (it|this|that|everything|(my|the|our) \w+)('s| is)? (works?|working))\b`)
 	// unresolved: words that take a confirmation back.
-	unresolved = mustPattern(`(?i)\b(struggl(e|es|ed|ing)|(trouble|difficulty|difficulties|problems?) (getting|to get|making)|(see|check|test|know|find out|figure out|verify|confirm) (if|whether)|(if|when|once|until) (it|this|that|everything) (works|helps|is working|runs)|still|no luck|not (yet )?(working|solved|resolved|fixed|work)|(doesn'?t|does not|don'?t|do not|didn'?t|did not|won'?t|isn'?t|is not) (work|help|fix|solve|seem)|(\w+n't|not|never) (been )?able to|unable to|but|however|unfortunately|same (problem|issue|error|result)|(\w+n't|not|never|nobody|no one)( has| have| had)? (yet )?(been able to |managed to )?(find|found|figure|figured)|(\w+n't|not) (exactly|quite|really|what))\b`)
+	unresolved = mustPattern(`(?i)\b(struggl(e|es|ed|ing)|((am|are|is|'m|'re) (still )?having|(have|has) (some )?) ?(trouble|difficulty|difficulties|problems?) (getting|to get|making)|(see|check|test|know|find out|figure out|verify|confirm) (if|whether)|(if|when|once|until) (it|this|that|everything) (works|helps|is working|runs)|still|no luck|not (yet )?(working|solved|resolved|fixed|work)|(doesn'?t|does not|don'?t|do not|didn'?t|did not|won'?t|isn'?t|is not) (work|help|fix|solve|seem)|(\w+n't|not|never) (been )?able to|unable to|but|however|unfortunately|same (problem|issue|error|result)|(\w+n't|not|never|nobody|no one)( has| have| had)? (yet )?(been able to |managed to )?(find|found|figure|figured)|(\w+n't|not) (exactly|quite|really|what))\b`)
 	// thanking: thanks for an answer (not "thanks in advance").
 	// beforeHelp: thanks for help not yet given ("thanks in advance").
 	beforeHelp = mustPattern(`(?i)\b(thanks|thank you|thx)( (so much|a lot))? (in advance|for (any|your) (help|advice|suggestions|input|ideas|time|assistance))\b|\btia\b|` + helpWantedExpr)
@@ -471,12 +471,19 @@ var (
 // failed at first, but now it works" and "That works fine, but I had to
 // update UHD" do.
 func Confirms(sentence string) bool {
+	// An offer to report what may come up says nothing of the outcome
+	// ("That fixes it, but I'll let you know if I see anything strange").
+	if courtesy.MatchString(sentence) {
+		sentence = courtesy.ReplaceAllString(sentence, "")
+	}
 	if end := takeBack.LastEnd(sentence); end >= 0 {
 		head, tail := sentence[:end], sentence[end:]
 		switch {
 		case confirmsAlone(tail):
 			return true
-		case unresolved.MatchString(tail) || trouble.MatchString(tail) || putsOff(tail):
+		case unresolved.MatchString(tail) || trouble.MatchString(tail) || putsOff(tail) || doubted.MatchString(tail):
+			// "The problem has disappeared, but only when I run it as
+			// root."
 			return false
 		}
 		sentence = head[:takeBack.LastStart(head)]
@@ -485,34 +492,49 @@ func Confirms(sentence string) bool {
 }
 
 func confirmsAlone(s string) bool {
-	return (confirms.MatchString(s) || makesSense.MatchString(s) || narrates.MatchString(s) && !trouble.MatchString(s) && !hedged.MatchString(s) && !doubted.MatchString(s)) &&
+	return (confirms.MatchString(s) ||
+		narrates.MatchString(s) && !trouble.MatchString(s) && !hedged.MatchString(s) && !doubted.MatchString(s) ||
+		(tellsNow.MatchString(s) || makesSense.MatchString(s)) && !trouble.MatchString(s) && !hedged.MatchString(s) && !doubted.MatchString(s) && !denied.MatchString(s)) &&
 		!unresolved.MatchString(s) && !putsOff(s) && !condition.MatchString(s)
 }
 
 var (
 	// narrates: the asker telling what the fix was ("I figured out the
-	// issue", "it helped me find…", "the correct solution was…", "I
-	// ended up reading…", "exactly the info I needed"), or telling it in
-	// the present tense, which also wonders and wishes ("That fixes it",
-	// "commenting it out solves the issue", "the problem has
-	// disappeared", "you nailed it", "the reference now appears locked";
-	// "Maybe this solves the issue", "a solution that fixes the ADC
-	// gain"); such a sentence confirms only when it tells of no trouble
-	// and does not wonder ("The log helped me find where it crashes", "I
-	// wonder if the real cause was the cable", "The problem has
-	// disappeared for a day and came back").
-	narrates = mustPattern(`(?i)\b(now (it|the \w+|my \w+) (can|could|is able to) (now )?(recogni[sz]e|detect|see|find|lock|boot|receive|transmit|stream|connect|communicate|ping|run|build|compile|load)|(helps|helped|allowed) (me|us) (out )?(to )?(find|fix|solve|resolve|figure|understand|track down)|(that|this|it) (fixes|solves|resolves) it|(fixes|solves|resolves) (the|my|this|that|our) (issue|problem|error|bug)|(problems?|issues?|errors?|overflows?|underruns?) (has |have )?(now )?(disappeared|vanished)|(you|that|this) nailed it|now (appears|seems) (to be )?(locked|working|fine|stable)|(the|my|our) (correct |real |actual |final |proper )?(solution|fix|workaround|cause|culprit) (was|turned out)|(figured|found) out (the|my) (problem|issue|cause|culprit|reason|solution|fix|mistake|bug)|(figured|found) out what was (wrong|happening|going on)|figured out (how|why)|(i|we)( think| believe)?( to)?( have|'ve| had)?( finally| eventually)? found (a|the) (solution|fix|workaround|cause|culprit|root cause|reason)|(i|we) ended up (using|doing|reading|going|writing|building|installing|switching|setting|changing)|(exactly|just) the (info|information|answer|explanation|thing) (i|we) (needed|wanted|was looking for|were looking for))\b`)
+	// issue", "it helps me to solve…", "the correct solution was…", "I
+	// ended up reading…", "exactly the info I needed"); such a sentence
+	// confirms only when it tells of no trouble and does not wonder
+	// ("The log helped me find where it crashes", "I wonder if the real
+	// cause was the cable").
+	narrates = mustPattern(`(?i)\b(now (it|the \w+|my \w+) (can|could|is able to) (now )?(recogni[sz]e|detect|see|find|lock|boot|receive|transmit|stream|connect|communicate|ping|run|build|compile|load)|(helps|helped|allowed) (me|us) (out )?(to )?(find|fix|solve|resolve|figure|understand|track down)|(the|my|our) (correct |real |actual |final |proper )?(solution|fix|workaround|cause|culprit) (was|turned out)|(figured|found) out (the|my) (problem|issue|cause|culprit|reason|solution|fix|mistake|bug)|(figured|found) out what was (wrong|happening|going on)|figured out (how|why)|(i|we)( think| believe)?( to)?( have|'ve| had)?( finally| eventually)? found (a|the) (solution|fix|workaround|cause|culprit|root cause|reason)|(i|we) ended up (using|doing|reading|going|writing|building|installing|switching|setting|changing)|(exactly|just) the (info|information|answer|explanation|thing) (i|we) (needed|wanted|was looking for|were looking for))\b`)
 	// hedged: a sentence that wonders rather than tells.
 	hedged = mustPattern(`(?i)\b(wonder|whether|if|maybe|perhaps|might|not sure)\b`)
 	// doubted: a sentence that tells of trouble left in words trouble
 	// does not list ("Now the host can ping it and the probe times out",
 	// "Now it could detect the board only once, then nothing").
-	doubted = mustPattern(`(?i)\b(never|no idea|persists?|remains?|same|times? out|freezes?|drops?|lost|loses|only|nothing|(came|comes|coming) back|reappear(s|ed|ing)?)\b`)
+	doubted = mustPattern(`(?i)\b(never|no idea|persists?|remains?|same|times? out|freezes?|drops?|lost|loses|only|nothing|(came|comes) back|reappear(s|ed|ing)?)\b`)
 )
+
+// tellsNow: the asker telling, in the present tense or as a result,
+// that it works: "That fixes it" (at the sentence's start or after a
+// comma, not "a patch that fixes it"), "Commenting it out solves the
+// issue", "the problem has disappeared", "you nailed it", "the
+// reference now appears locked", "I built it successfully", "I ended up
+// getting it to work". Present tenses also wish, wonder, deny and tell
+// what others say, so such a sentence confirms only when it does none
+// of that (denied), tells of no trouble and does not doubt.
+var tellsNow = mustPattern(`(?i)(^|[,;:!.]\s*|\band\s+)(that|this|it) (fixes|solves|resolves) (it|the (issue|problem|error|bug))\b|^\w+ing\b[^,]{0,80} (fixes|solves|resolves) (the|my|this) (issue|problem|error|bug)\b|\b(problems?|issues?|errors?|overflows?|underruns?) (has |have )?(now )?(disappeared|vanished)\b|\b(you|that|this) nailed it\b|\bnow (appears|seems) (to be )?(locked|working|fine|stable)\b|\b(built|compiled|installed) (it|them|everything) (fine|successfully)\b|\b(ended up|succeeded in|finally) (getting|gotten) (it|this|that|everything) (working|to work|running)\b`)
+
+// denied: words with which a sentence denies, wishes, hopes, supposes or
+// reports what others say rather than tells what now holds ("I don't
+// think this fixes it", "We need a patch that fixes the issue", "The
+// release notes say 4.1 fixes the issue", "Rebooting no longer fixes
+// it", "Power cycling sometimes fixes it", "Nobody has built it
+// successfully", "The issue disappeared for a while").
+var denied = mustPattern(`(?i)\b(not|\w+n't|never|no longer|neither|none|nobody|no one|sometimes|occasionally|temporarily|for a (while|day|moment|bit|few \w+)|hope|hopefully|doubt|think|suppose|guess|need|needs|looking for|want|wants|says?|said|read|heard|which|whether)\b`)
 
 // makesSense: the answer taken in, ending the sentence ("It makes total
 // sense."; not "It makes sense to try the external reference first").
-var makesSense = regexp.MustCompile(`(?i)\bit makes (total |perfect |complete )?sense( now)?( to me)?[\s.!]*$`)
+var makesSense = regexp.MustCompile(`(?i)^((ok(ay)?|yes|ah|now|i see|got it),? )?(it|that|this|which) makes (total |perfect |complete )?sense( now)?( to me)?[\s.!]*$`)
 
 // condition: a sentence that says what happens under a condition ("If I
 // select the first channel, it works correctly") tells no outcome.
@@ -525,11 +547,12 @@ var takeBack = mustPattern(`(?i)\b(but|however|unfortunately|although|though)\b`
 // sentence that Confirms with nothing after it that asks again or reports
 // trouble.
 func confirmation(sents []string) bool {
+	again := asksAgainFrom(sents)
 	for i, s := range sents {
 		if !Confirms(s) || IsQuestionSentence(s) {
 			continue
 		}
-		if !asksAgain(sents[i+1:]) {
+		if !again(i + 1) {
 			return true
 		}
 	}
@@ -552,7 +575,7 @@ func acknowledgement(sents []string) bool {
 		if i == 2 {
 			break
 		}
-		if understood.MatchString(s) || Thanked(s) && !takeBack.MatchString(s) && !untried.MatchString(s) {
+		if understood.MatchString(s) || gotIt.MatchString(s) || Thanked(s) && !takeBack.MatchString(s) && !untried.MatchString(s) {
 			return !Reopens(sents) && !goesOn(sents)
 		}
 	}
@@ -565,12 +588,17 @@ func acknowledgement(sents []string) bool {
 // stated in my original mail: …").
 func goesOn(sents []string) bool {
 	for _, s := range sents {
-		if moreMaterial.MatchString(s) {
+		if moreMaterial.MatchString(s) && !sharesResult.MatchString(s) {
 			return true
 		}
 	}
 	return false
 }
+
+// sharesResult: material sent along with the result, for others ("Here
+// is the corrected script in case someone needs it", "I attached the
+// working flowgraph for reference").
+var sharesResult = mustPattern(`(?i)\b(working|corrected|fixed|final|patched|finished|updated)\b|\bfor (reference|anyone|others|the record|posterity|the archive)\b|\bin case (someone|anyone|somebody|anybody|others|other people)\b`)
 
 var moreMaterial = mustPattern(`(?i)\b(here (is|are) (the|my|a|an|some)|here's (the|my|a|an|some)|attached (is|are)|please find attached|(i|i've|i have) attached|as (stated|said|mentioned|written|described) in my (original|previous|first|last|earlier) (mail|email|e-mail|message|post))\b`)
 
@@ -611,21 +639,30 @@ func reasks(sents []string, confirms bool) bool {
 // DmaFifo?" after "that works fine" does: it asks about trouble; "Is
 // there a manual for it?" does not), nor do trouble words alone ("it came
 // from an unrelated issue" explains).
-func asksAgain(sents []string) bool {
-	troubled := false
-	for _, s := range sents {
-		troubled = troubled || trouble.MatchString(s)
-	}
-	for _, s := range sents {
+func asksAgain(sents []string) bool { return asksAgainFrom(sents)(0) }
+
+// asksAgainFrom tells, for each j, whether asksAgain(sents[j:]): each
+// sentence is read once, so that a post of thousands of sentences that
+// each confirm ("It works now." over and over) costs a pass, not the
+// square of it.
+func asksAgainFrom(sents []string) func(j int) bool {
+	// From the end: whether a sentence from j on takes it back by
+	// itself (hit), asks for help (needs trouble somewhere from j on to
+	// take it back), and reports trouble.
+	n := len(sents)
+	hit, asks, troubled := make([]bool, n+1), make([]bool, n+1), make([]bool, n+1)
+	for k := n - 1; k >= 0; k-- {
+		s := sents[k]
+		tr := trouble.MatchString(s)
 		q, but := IsQuestionSentence(s), butStart.MatchString(s)
 		// Putting something off in a sentence that itself says it works
 		// ("If I have time, I will try to prove this, but for now my
 		// block is working") puts off no outcome.
-		if (q || but) && trouble.MatchString(s) || q && but || stillThere(s) || stillStuck.MatchString(s) || handedOn.MatchString(s) || putsOff(s) && !Confirms(s) || (helpWanted.MatchString(s) || plea.MatchString(s)) && troubled {
-			return true
-		}
+		hit[k] = hit[k+1] || (q || but) && tr || q && but || stillThere(s) || stillStuck.MatchString(s) || handedOn.MatchString(s) || putsOff(s) && !Confirms(s)
+		asks[k] = asks[k+1] || helpWanted.MatchString(s) || plea.MatchString(s)
+		troubled[k] = troubled[k+1] || tr
 	}
-	return false
+	return func(j int) bool { return hit[j] || asks[j] && troubled[j] }
 }
 
 // stillThere tells whether a sentence says the trouble is still there
@@ -660,7 +697,7 @@ func Reopens(sents []string) bool {
 var (
 	// trouble: a report of something going wrong (narrower than stuck,
 	// which also finds a request's "problem" or "issue").
-	trouble = mustPattern(`(?i)\b(stop(s|ped)? (to )?work(ing)?|struggl(e|es|ed|ing)|bizarre|errors?|fail(s|ed|ing|ure)?|crash(es|ed|ing)?|segfault(s|ed|ing)?|exception|overflows?|underflows?|timeouts?|timed out|hangs?|not (work|working|detected|found|responding|able)|(does|do|did)( not|n'?t) (work|seem|show|find|detect|respond|get|see|receive|transmit|compile|build|boot|load|run|start)|can ?not|can'?t|unable to|won'?t|wrong|strange|weird|unexpected|broken|concerned|worried|problem is|issue is|another (problem|issue|question))\b`)
+	trouble = mustPattern(`(?i)\b(stop(s|ped)? (to )?work(ing)?|struggl(e|es|ed|ing)|bizarre|errors?|fail(s|ed|ing|ure)?|crash(es|ed|ing)?|segfault(s|ed|ing)?|exception|overflows?|underflows?|timeouts?|timed out|hangs?|not (work|working|detected|found|responding|able)|(does|do|did)( not|n'?t) (work|seem|show|find|detect|respond|get|see|receive|transmit|compile|build|boot|load|run|start|lock|sync|stream|connect)|can ?not|can'?t|unable to|won'?t|wrong|strange|weird|unexpected|broken|concerned|worried|problem is|issue is|another (problem|issue|question))\b`)
 	// notYet: the trouble is still there.
 	notYet = mustPattern(`(?i)\b(still|no luck|not (yet )?(working|solved|resolved|fixed)|(doesn'?t|does not|didn'?t|did not|isn'?t|is not) (work|help|fix|solve)|same (problem|issue|error|result))\b`)
 	// forOthers: a sentence about the others who may meet the trouble.
@@ -682,9 +719,12 @@ var (
 	// courtesy: an offer to report what may come up later ("I'll let
 	// you know if I see anything strange with my own blocks"), which
 	// puts off no outcome, unlike "I'll let you know if it works".
-	courtesy = mustPattern(`(?i)\blet you know if (i|we) (see|find|notice|run into|hit|meet|get|have) (anything|any|something|more|other|further|new)\b`)
+	courtesy = mustPattern(`(?i)\blet you know if (i|we) (see|find|notice|run into|hit|meet|get|have) (anything (strange|odd|weird|wrong|else|unusual|unexpected)|something (strange|odd|weird|wrong|else|unusual|unexpected)|(any|more|other|further|new) (issues?|problems?|trouble|errors?|questions?|bugs?))\b`)
+	// gotIt: "Got it." or "I got it, thanks", the answer taken in (not "I
+	// got it from the Ettus website", "I got it to boot once").
+	gotIt = regexp.MustCompile(`(?i)^((ok(ay)?|ah|yes|alright),? )?(i )?got it\s*([.!,;:]|$)`)
 	// understood: an answer taken in.
-	understood = regexp.MustCompile(`(?i)^((ok(ay)?|anyway|alright|all right),? )?((now )?(i )?understood|(i )?got it|i see|makes sense|that('s| is) clear|clear now|perfect|great)\b`)
+	understood = regexp.MustCompile(`(?i)^((ok(ay)?|anyway|alright|all right),? )?((now )?(i )?understood|i see|makes sense|that('s| is) clear|clear now|perfect|great)\b`)
 	// handedOn: the trouble handed on rather than settled: reported as a
 	// bug ("Opened an issue on github now"), the device sent back.
 	handedOn = mustPattern(`(?i)\b((opened|filed|raised|created|submitted|reported|open|file|raise|submit) (an? |the )?(new )?(issue|bug|ticket|bug report|rma)|(send|sent|sending|return|returned|returning) (it|the (device|unit|board|radio)) (back|for (repair|rma)))\b`)
@@ -728,12 +768,18 @@ func (r *Reading) Confirmed(t *Topic) (answer, confirm *Post) {
 		}
 		f := r.Features(q)
 		switch {
-		case t.confirmation == nil && (f.Has(FeatConfirms) || f.Has(FeatAcknowledges)),
-			t.confirmation != nil && f.Has(FeatConfirms) && r.answeredSince(t, t.confirmation, i):
-			// A later confirmation, after someone answered again, is
-			// what settled it: the asker confirmed one step and then the
-			// fix ("I can reset it now" … "That fixes it").
+		case t.confirmation == nil && (f.Has(FeatConfirms) || f.Has(FeatAcknowledges)):
 			t.answer, t.confirmation = r.credit(t, i, r.Said(q)), q
+		case t.confirmation != nil && f.Has(FeatConfirms):
+			// A later confirmation of a later answer than the one
+			// credited is what settled it: the asker confirmed one step
+			// and then the fix ("I can reset it now" … "That fixes
+			// it"); not a "me too", a cheer ("glad it works") or
+			// another way that works too.
+			said := r.Said(q)
+			if a := r.credit(t, i, said); a != nil && a != q && (t.answer == nil || Before(t.answer, a)) && r.answers(a, t) && !r.cheers(a) && !alsoWorks.MatchString(strings.Join(said, " ")) {
+				t.answer, t.confirmation = a, q
+			}
 		case t.confirmation != nil && f.Has(FeatReasks):
 			// The asker came back with the trouble: whatever they
 			// confirmed before did not settle it.
@@ -743,21 +789,26 @@ func (r *Reading) Confirmed(t *Topic) (answer, confirm *Post) {
 	return t.answer, t.confirmation
 }
 
-// answeredSince tells whether someone other than the asker wrote in t
-// after the post since and before its i-th post.
-func (r *Reading) answeredSince(t *Topic, since *Post, i int) bool {
-	after := false
-	for _, q := range t.Posts[:i] {
-		if q == since {
-			after = true
-			continue
+// cheers tells whether a post only cheers the asker's success ("Great,
+// glad to hear it works"): no answer to credit.
+func (r *Reading) cheers(q *Post) bool {
+	for i, s := range r.Said(q) {
+		if i == 2 {
+			break
 		}
-		if after && q.Who() != t.Asker() {
+		if gladTo.MatchString(s) {
 			return true
 		}
 	}
 	return false
 }
+
+var (
+	gladTo = mustPattern(`(?i)\b(glad|good|great|happy|nice|pleased) (to hear|that|it('s| is)? work)`)
+	// alsoWorks: a confirmation that another way works too ("Thanks
+	// Marcus, that works too"): what settled it stays what it was.
+	alsoWorks = mustPattern(`(?i)\b(works?|worked|working|fine|solves it|fixes it) (too|as well)\b|\balso (works?|worked|working)\b`)
+)
 
 // credit is the post a confirmation (the topic's i-th post, whose
 // sentences are sents) points at: the asker's own post when it tells how
