@@ -190,10 +190,10 @@ func (s *core) putBlobsInOrder(ctx context.Context, st *archiveStmts, posts []*A
 	}
 	slices.SortFunc(order, func(a, b int) int { return strings.Compare(posts[a].Hash, posts[b].Hash) })
 	for _, i := range order {
-		if _, err := st.blob.ExecContext(ctx, posts[i].Hash, raws[i], posts[i].ListID, posts[i].MessageID); err != nil {
+		if _, err := st.blob.ExecContext(ctx, posts[i].Hash, raws[i], posts[i].ListID, posts[i].MessageID, posts[i].ListID, posts[i].Hash); err != nil {
 			return fmt.Errorf("store: archive blob: %w", err)
 		}
-		if _, err := st.header.ExecContext(ctx, posts[i].Hash, HeaderBlock(raws[i]), posts[i].ListID, posts[i].MessageID); err != nil {
+		if _, err := st.header.ExecContext(ctx, posts[i].Hash, HeaderBlock(raws[i]), posts[i].ListID, posts[i].MessageID, posts[i].ListID, posts[i].Hash); err != nil {
 			return fmt.Errorf("store: archive header: %w", err)
 		}
 	}
@@ -225,9 +225,11 @@ func (st *archiveStmts) all() []**sql.Stmt {
 func (d *dialect) archiveSQL() []string {
 	return []string{
 		// The copy already archived, or else (id 0) the tombstone of a
-		// removed post: one round trip for both.
+		// removed post, by its Message-ID or by its bytes (0037): one
+		// round trip for all.
 		`SELECT id, thread_id FROM archive WHERE list_id = ? AND message_id = ? AND hash = ?
 		UNION ALL SELECT 0, '' FROM archive_removed WHERE list_id = ? AND message_id = ?
+		UNION ALL SELECT 0, '' FROM archive_removed_hashes WHERE list_id = ? AND hash = ?
 		ORDER BY 1 DESC LIMIT 1`,
 		// Not for a removed post: its bytes went with it (a leaked
 		// password). PostgreSQL writes a batch's blobs before it looks
@@ -238,7 +240,8 @@ func (d *dialect) archiveSQL() []string {
 		// temporary file: 5% of an import's CPU).
 		d.pick(`INSERT INTO archive_blobs (hash, raw) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING`,
 			`INSERT INTO archive_blobs (hash, raw) SELECT ?, ?
-		WHERE NOT EXISTS (SELECT 1 FROM archive_removed WHERE list_id = ? AND message_id = ?) ON CONFLICT (hash) DO NOTHING`),
+		WHERE NOT EXISTS (SELECT 1 FROM archive_removed WHERE list_id = ? AND message_id = ?)
+		AND NOT EXISTS (SELECT 1 FROM archive_removed_hashes WHERE list_id = ? AND hash = ?) ON CONFLICT (hash) DO NOTHING`),
 		`SELECT thread_id FROM archive WHERE list_id = ? AND message_id = ? LIMIT 1`,
 		`SELECT a.thread_id FROM archive_refs r JOIN archive a ON a.id = r.archive_id WHERE r.list_id = ? AND r.ref = ? LIMIT 1`,
 		`SELECT thread_id FROM archive WHERE list_id = ? AND norm_subject = ? AND date BETWEEN ? AND ? ORDER BY date DESC LIMIT 1`,
@@ -259,7 +262,8 @@ func (d *dialect) archiveSQL() []string {
 			first_date = LEAST(t.first_date, excluded.first_date), last_date = GREATEST(t.last_date, excluded.last_date)`),
 		d.pick(`INSERT INTO imap_headers (hash, head) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING`,
 			`INSERT INTO imap_headers (hash, head) SELECT ?, ?
-		WHERE NOT EXISTS (SELECT 1 FROM archive_removed WHERE list_id = ? AND message_id = ?) ON CONFLICT (hash) DO NOTHING`),
+		WHERE NOT EXISTS (SELECT 1 FROM archive_removed WHERE list_id = ? AND message_id = ?)
+		AND NOT EXISTS (SELECT 1 FROM archive_removed_hashes WHERE list_id = ? AND hash = ?) ON CONFLICT (hash) DO NOTHING`),
 		`INSERT INTO imap_sizes (archive_id, size) VALUES (?, ?)`,
 		d.indexClockSQL(),
 		`INSERT INTO index_log (pos, archive_id, at) SELECT ?, value, ? FROM (` + d.jsonIDs() + `) ids`,
@@ -320,7 +324,7 @@ func (st *archiveStmts) close() {
 func (s *core) archivePut(ctx context.Context, tx *txn, st *archiveStmts, p *ArchivedPost, raw []byte, crlfSize int, changed *[]int64) (created bool, err error) {
 	var id int64
 	var thread string
-	err = st.existing.QueryRowContext(ctx, p.ListID, p.MessageID, p.Hash, p.ListID, p.MessageID).Scan(&id, &thread)
+	err = st.existing.QueryRowContext(ctx, p.ListID, p.MessageID, p.Hash, p.ListID, p.MessageID, p.ListID, p.Hash).Scan(&id, &thread)
 	if err == nil {
 		// Archived already; or removed (archiveremove.go), and not
 		// archived again by a re-import or a re-post: kept (p.ID stays

@@ -133,6 +133,19 @@ func (s *archiveTable) removeWhere(ctx context.Context, r Removal, where string,
 			return nil, fmt.Errorf("store: archive tombstone: %w", err)
 		}
 	}
+	// And one a content: the same bytes under another Message-ID (a post
+	// that came without one, exported and imported again) stay out too
+	// (0037).
+	hashes := []string{}
+	for _, p := range posts {
+		hashes = append(hashes, p.hash)
+	}
+	slices.Sort(hashes)
+	for _, h := range slices.Compact(hashes) {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO archive_removed_hashes (list_id, hash) VALUES (?, ?) ON CONFLICT (list_id, hash) DO NOTHING`, r.ListID, h); err != nil {
+			return nil, fmt.Errorf("store: archive tombstone: %w", err)
+		}
+	}
 	threads := map[string]bool{}
 	for _, p := range posts {
 		if err := s.removePost(ctx, tx, p); err != nil {

@@ -63,6 +63,7 @@ MC4CAQAwBQYDK2VwBCIEIA==
 		"(2, CAST(X'6240ff78' AS TEXT), 5, 'spam', 1, 1600000000, 1600000000)",
 	`INSERT INTO archive_links (archive_id, list_id, url, date) VALUES (1, 1, 'https://example.org/ü', 1600000000)`,
 	`INSERT INTO archive_removed (list_id, message_id, removed_at, removed_by, reason) VALUES (1, 'leak@x', 1700000850, 'command line (root)', 'a password')`,
+	`INSERT INTO archive_removed_hashes (list_id, hash) VALUES (1, 'aa00000000000000000000000000000000000000000000000000000000000001')`,
 	`INSERT INTO web_sessions (id_hash, address, created, expires) VALUES ('sess-hash', 'ann@example.net', 1700000900, 1800000900)`,
 	`INSERT INTO web_signins_used (nonce, expires) VALUES ('nonce1', 1800000000)`,
 	`INSERT INTO digest_runs (id, list_id, kind, period_start, period_end, volume, issue, state, created)

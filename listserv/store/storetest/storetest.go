@@ -58,6 +58,7 @@ func Run(t *testing.T, open Open) {
 		{"ArchiveByMonth", archiveByMonth},
 		{"ResourcesCountedOnce", resourcesCountedOnce},
 		{"ArchiveRemoval", archiveRemoval},
+		{"ArchiveRemovalByBytes", archiveRemovalByBytes},
 		{"ListSpamSettings", listSpamSettings},
 		{"SpamFindingsKept", spamFindingsKept},
 		{"AuditLog", auditLog},
