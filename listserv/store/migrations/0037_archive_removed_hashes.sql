@@ -10,3 +10,7 @@ CREATE TABLE archive_removed_hashes (
     hash    TEXT NOT NULL,
     PRIMARY KEY (list_id, hash)
 );
+-- The posts removed before this table: their rows keep their bytes' hash
+-- under the negated list id (0023).
+INSERT INTO archive_removed_hashes (list_id, hash)
+SELECT DISTINCT r.list_id, a.hash FROM archive_removed r JOIN archive a ON a.list_id = -r.list_id AND a.message_id = r.message_id;
