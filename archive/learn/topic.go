@@ -633,12 +633,13 @@ func reasks(sents []string, confirms bool) bool {
 // the asker is stuck ("I'm really struggling with this"), open with
 // "but" and report trouble or ask ("However, I received an error…",
 // "But why?"; not "However, I have a proposal for the CMake files"), or
-// put the outcome off ("I'll try it on the X310", "let's
-// hope"; not an offer to report what may come up, see courtesy), or beg
-// for help after trouble ("build have failed / Please help!!"). A side question does not ("Why doesn't it work with the
-// DmaFifo?" after "that works fine" does: it asks about trouble; "Is
-// there a manual for it?" does not), nor do trouble words alone ("it came
-// from an unrelated issue" explains).
+// put the outcome off ("I'll try it on the X310", "let's hope"; not an
+// offer to report what may come up, see courtesy), or beg for help after
+// trouble ("build have failed / Please help!!"). A side question does
+// not ("Why doesn't it work with the DmaFifo?" after "that works fine"
+// does: it asks about trouble; "Is there a manual for it?" does not),
+// nor do trouble words alone ("it came from an unrelated issue"
+// explains).
 func asksAgain(sents []string) bool { return asksAgainFrom(sents)(0) }
 
 // asksAgainFrom tells, for each j, whether asksAgain(sents[j:]): each
@@ -753,7 +754,7 @@ func Thanked(prose string) bool {
 // Confirmed finds the asker's confirmation: the first later post of the
 // asker's that says it worked (see confirmation) or takes the answer in
 // and closes the matter (see acknowledgement), or a later one that says
-// it worked after someone answered again, and the answer it
+// a later answer worked, and the answer it
 // credits (see credit; nil when that is not among the posts read, as
 // when the asker thanks a reply the archive does not have). A topic is
 // solved when it has a confirmation.
@@ -804,6 +805,7 @@ func (r *Reading) cheers(q *Post) bool {
 }
 
 var (
+	// gladTo: an answerer's cheer at the asker's success.
 	gladTo = mustPattern(`(?i)\b(glad|good|great|happy|nice|pleased) (to hear|that|it('s| is)? work)`)
 	// alsoWorks: a confirmation that another way works too ("Thanks
 	// Marcus, that works too"): what settled it stays what it was.
