@@ -232,6 +232,15 @@ func TestLaterConfirmationCredits(t *testing.T) {
 		return &Post{MessageID: id, ThreadID: "q", ParentID: parent, Date: day.Add(time.Duration(h) * time.Hour), FromAddr: from, Key: from, Subject: "Re: I/Q swapped after a reload", Body: body}
 	}
 	named := func(p *Post, name string) *Post { p.FromName = name; return p }
+	// fixed: the question, the fix and the asker's confirmation of it,
+	// then more.
+	fixed := func(more ...*Post) []*Post {
+		return append([]*Post{
+			post("q", "", "rob@x", "Streaming through two switchboards swaps I and Q after a reload, any idea?", 0),
+			post("a", "q", "wade@x", "I think I found the source of the swap: apply this patch to mgmt_portal.cpp.", 1),
+			post("c", "a", "rob@x", "Thanks Wade, that fixes it for my test case.", 2),
+		}, more...)
+	}
 	for _, tt := range []struct {
 		name string
 		ps   []*Post
@@ -246,33 +255,17 @@ func TestLaterConfirmationCredits(t *testing.T) {
 		}, "b"},
 		// What a helper's attack found moving the credit wrongly: a
 		// third person's "me too", a cheer, a side tip that "works too".
-		{"me too, greeted by name", []*Post{
-			post("q", "", "rob@x", "Streaming through two switchboards swaps I and Q after a reload, any idea?", 0),
-			post("a", "q", "wade@x", "I think I found the source of the swap: apply this patch to mgmt_portal.cpp.", 1),
-			post("c", "a", "rob@x", "Thanks Wade, that fixes it for my test case.", 2),
+		{"me too, greeted by name", fixed(
 			named(post("b", "c", "bob@x", "I have the same problem here. Did you change anything besides the patch?", 3), "Bob Jones"),
-			post("d", "b", "rob@x", "Hi Bob, no, only the patch. That fixes it for me.", 4),
-		}, "a"},
-		{"glad it works", []*Post{
-			post("q", "", "rob@x", "Streaming through two switchboards swaps I and Q after a reload, any idea?", 0),
-			post("a", "q", "wade@x", "I think I found the source of the swap: apply this patch to mgmt_portal.cpp.", 1),
-			post("c", "a", "rob@x", "Thanks Wade, that fixes it for my test case.", 2),
+			post("d", "b", "rob@x", "Hi Bob, no, only the patch. That fixes it for me.", 4)), "a"},
+		{"glad it works", fixed(
 			post("b", "c", "wade@x", "Great, glad to hear it works. I will put the patch in the next release.", 3),
-			post("d", "b", "rob@x", "Yes, it works now on all three radios.", 4),
-		}, "a"},
-		{"works too", []*Post{
-			post("q", "", "rob@x", "Streaming through two switchboards swaps I and Q after a reload, any idea?", 0),
-			post("a", "q", "wade@x", "I think I found the source of the swap: apply this patch to mgmt_portal.cpp.", 1),
-			post("c", "a", "rob@x", "Thanks Wade, that fixes it for my test case.", 2),
+			post("d", "b", "rob@x", "Yes, it works now on all three radios.", 4)), "a"},
+		{"works too", fixed(
 			named(post("b", "c", "marcus@x", "Note that you can also pass the clock source in the device args instead of calling set_clock_source.", 3), "Marcus Mueller"),
-			post("d", "b", "rob@x", "Thanks Marcus, that works too.", 4),
-		}, "a"},
-		{"not answered again", []*Post{
-			post("q", "", "rob@x", "Streaming through two switchboards swaps I and Q after a reload, any idea?", 0),
-			post("a", "q", "wade@x", "I think I found the source of the swap: apply this patch to mgmt_portal.cpp.", 1),
-			post("c", "a", "rob@x", "Thanks Wade, that fixes it for my test case.", 2),
-			post("d", "c", "rob@x", "Also works on the second N310 now, that fixes it there too.", 3),
-		}, "a"},
+			post("d", "b", "rob@x", "Thanks Marcus, that works too.", 4)), "a"},
+		{"not answered again", fixed(
+			post("d", "c", "rob@x", "Also works on the second N310 now, that fixes it there too.", 3)), "a"},
 	} {
 		tt.ps[0].Subject = "I/Q swapped after a reload"
 		r := Read(tt.ps, day.AddDate(0, 0, 7))
