@@ -239,9 +239,16 @@ func (d *dialect) archiveSQL() []string {
 		// statement journal (INSERT … SELECT wrote one per post, to a
 		// temporary file: 5% of an import's CPU).
 		d.pick(`INSERT INTO archive_blobs (hash, raw) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING`,
+			// PostgreSQL: an update that changes nothing, so that the
+			// row is locked when it is there: a removal on another list
+			// (removePost) that locked it first is waited for, and its
+			// delete then makes this an insert; one that comes after
+			// waits for this commit and sees the new post. With DO
+			// NOTHING, the removal deleted bytes the post committed
+			// beside it went on to need.
 			`INSERT INTO archive_blobs (hash, raw) SELECT ?, ?
 		WHERE NOT EXISTS (SELECT 1 FROM archive_removed WHERE list_id = ? AND message_id = ?)
-		AND NOT EXISTS (SELECT 1 FROM archive_removed_hashes WHERE list_id = ? AND hash = ?) ON CONFLICT (hash) DO NOTHING`),
+		AND NOT EXISTS (SELECT 1 FROM archive_removed_hashes WHERE list_id = ? AND hash = ?) ON CONFLICT (hash) DO UPDATE SET hash = EXCLUDED.hash`),
 		`SELECT thread_id FROM archive WHERE list_id = ? AND message_id = ? LIMIT 1`,
 		`SELECT a.thread_id FROM archive_refs r JOIN archive a ON a.id = r.archive_id WHERE r.list_id = ? AND r.ref = ? LIMIT 1`,
 		`SELECT thread_id FROM archive WHERE list_id = ? AND norm_subject = ? AND date BETWEEN ? AND ? ORDER BY date DESC LIMIT 1`,

@@ -1,10 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -116,6 +118,12 @@ func (s *archiveTable) removeWhere(ctx context.Context, r Removal, where string,
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: archive remove: %w", err)
 	}
+	// The same bytes on the list under another Message-ID are the same
+	// post (a post without one, sent twice or imported from an export,
+	// is named anew each time): they go with it.
+	if posts, err = s.withTwins(ctx, tx, r.ListID, posts); err != nil {
+		return nil, fmt.Errorf("store: archive remove: %w", err)
+	}
 	// One tombstone a Message-ID: a purge may meet several copies of one
 	// (different bytes), anywhere in id order.
 	msgIDs := []string{}
@@ -179,6 +187,40 @@ func (s *archiveTable) removeWhere(ctx context.Context, r Removal, where string,
 	return msgIDs, nil
 }
 
+// withTwins adds to posts the list's other posts with the same bytes,
+// in id order.
+func (s *archiveTable) withTwins(ctx context.Context, tx *txn, listID int64, posts []removedPost) ([]removedPost, error) {
+	have := map[int64]bool{}
+	hashes := map[string]bool{}
+	for _, p := range posts {
+		have[p.id] = true
+		hashes[p.hash] = true
+	}
+	for _, h := range slices.Sorted(maps.Keys(hashes)) {
+		rows, err := tx.QueryContext(ctx, `SELECT id, message_id, hash, thread_id FROM archive WHERE list_id = ? AND hash = ? ORDER BY id`, listID, h)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var p removedPost
+			if err := rows.Scan(&p.id, &p.messageID, &p.hash, &p.threadID); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if !have[p.id] {
+				have[p.id] = true
+				posts = append(posts, p)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	slices.SortFunc(posts, func(a, b removedPost) int { return cmp.Compare(a.id, b.id) })
+	return posts, nil
+}
+
 // removePost moves one post out of its list (the negated list id), blanks
 // what it said of itself, and drops what is kept beside it; its bytes and
 // header block go unless another post holds the same bytes.
@@ -199,6 +241,17 @@ func (s *archiveTable) removePost(ctx context.Context, tx *txn, p removedPost) e
 	}
 	for _, st := range stmts {
 		if _, err := tx.ExecContext(ctx, st.q, st.args...); err != nil {
+			return fmt.Errorf("store: archive remove %s: %w", p.messageID, err)
+		}
+	}
+	if s.pg {
+		// The bytes' row locked before anyone else's use of them is
+		// looked for: a post archived with the same bytes on another
+		// list at this moment locks it too (archiveSQL's blob insert),
+		// so the look below sees that post once it is committed, or
+		// that post's insert waits and writes the bytes again after
+		// this delete. (SQLite's writers take turns.)
+		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM archive_blobs WHERE hash = ? FOR UPDATE`, p.hash); err != nil {
 			return fmt.Errorf("store: archive remove %s: %w", p.messageID, err)
 		}
 	}

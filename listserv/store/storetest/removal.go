@@ -136,8 +136,9 @@ func archiveRemoval(t *testing.T, s store.Backend) {
 // under any Message-ID. A post that came without one was archived under
 // a name the server made up, which its bytes do not carry; an export of
 // it imported again is named anew from its bytes. Neither that, nor the
-// same bytes twice in one batch, brings the removed bytes back; another
-// list may still archive them.
+// same bytes twice in one batch, brings the removed bytes back, and a
+// removal takes the list's other posts with the same bytes (the same
+// post sent twice); another list may still archive them.
 func archiveRemovalByBytes(t *testing.T, s store.Backend) {
 	ctx := context.Background()
 	l := newList(t, s, "rmbytes@example.org")
@@ -151,8 +152,17 @@ func archiveRemovalByBytes(t *testing.T, s store.Backend) {
 	if made, err := s.ArchivePut(ctx, live, raw); err != nil || !made {
 		t.Fatalf("ArchivePut = %v, %v", made, err)
 	}
-	if n, err := s.ArchiveRemove(ctx, store.Removal{ListID: l.ID, MessageID: live.MessageID, By: "admin", Reason: "a password"}); err != nil || n != 1 {
-		t.Fatalf("ArchiveRemove = %d, %v", n, err)
+	// The same post sent again (a client's retry) is named anew: the
+	// removal takes both.
+	twin := post(l, "praxis.8.0123456789abcdef@mail.example.org")
+	if made, err := s.ArchivePut(ctx, twin, raw); err != nil || !made {
+		t.Fatalf("ArchivePut of the twin = %v, %v", made, err)
+	}
+	if n, err := s.ArchiveRemove(ctx, store.Removal{ListID: l.ID, MessageID: live.MessageID, By: "admin", Reason: "a password"}); err != nil || n != 2 {
+		t.Fatalf("ArchiveRemove = %d, %v; want both copies", n, err)
+	}
+	if tomb, err := s.ArchiveRemoved(ctx, twin.MessageID); err != nil || len(tomb) != 1 || tomb[0].ListID != l.ID {
+		t.Errorf("ArchiveRemoved(twin) = %+v, %v; want its tombstone on the list", tomb, err)
 	}
 	again := []*store.ArchivedPost{post(l, "praxis-archive.0123456789abcdef@example.org"), post(l, "praxis-archive.0123456789abcdef@example.org")}
 	made, err := s.ArchivePutMany(ctx, again, [][]byte{raw, raw})
