@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -37,6 +38,30 @@ type ArchivedPost struct {
 	// Features, when set, are kept beside a new post (post_features,
 	// 0029), in the transaction that stores it.
 	Features *PostFeatures
+	// lineHash is the hash of its bytes as line ends leave them
+	// (LineHash), set with Hash.
+	lineHash string
+}
+
+// LineHash is the hash of a post's bytes read with CRLF as LF and
+// without the line ends at their end: the bytes an mbox round trip may
+// leave changed only so (its writer ends a post that had no final line
+// end with one). A removed post's tombstone holds it beside the exact
+// hash, so that its own export does not bring it back.
+func LineHash(raw []byte) string {
+	h := sha256.New()
+	b := bytes.TrimRight(raw, "\r\n")
+	for len(b) > 0 {
+		i := bytes.Index(b, []byte("\r\n"))
+		if i < 0 {
+			h.Write(b)
+			break
+		}
+		h.Write(b[:i])
+		h.Write([]byte{'\n'})
+		b = b[i+2:]
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // MaxRefs bounds the references a post is threaded by, and MaxRefLen the
@@ -131,7 +156,7 @@ func hashPosts(posts []*ArchivedPost, raws [][]byte) (crlf []int) {
 	crlf = make([]int, len(posts))
 	for i, p := range posts {
 		sum := sha256.Sum256(raws[i])
-		p.Hash, p.Size = hex.EncodeToString(sum[:]), len(raws[i])
+		p.Hash, p.Size, p.lineHash = hex.EncodeToString(sum[:]), len(raws[i]), LineHash(raws[i])
 		p.Refs = boundRefs(p.Refs)
 		crlf[i] = mailmsg.CRLFSize(raws[i])
 	}
@@ -190,10 +215,10 @@ func (s *core) putBlobsInOrder(ctx context.Context, st *archiveStmts, posts []*A
 	}
 	slices.SortFunc(order, func(a, b int) int { return strings.Compare(posts[a].Hash, posts[b].Hash) })
 	for _, i := range order {
-		if _, err := st.blob.ExecContext(ctx, posts[i].Hash, raws[i], posts[i].ListID, posts[i].MessageID, posts[i].ListID, posts[i].Hash); err != nil {
+		if _, err := st.blob.ExecContext(ctx, posts[i].Hash, raws[i], posts[i].ListID, posts[i].MessageID, posts[i].ListID, posts[i].Hash, posts[i].lineHash); err != nil {
 			return fmt.Errorf("store: archive blob: %w", err)
 		}
-		if _, err := st.header.ExecContext(ctx, posts[i].Hash, HeaderBlock(raws[i]), posts[i].ListID, posts[i].MessageID, posts[i].ListID, posts[i].Hash); err != nil {
+		if _, err := st.header.ExecContext(ctx, posts[i].Hash, HeaderBlock(raws[i]), posts[i].ListID, posts[i].MessageID, posts[i].ListID, posts[i].Hash, posts[i].lineHash); err != nil {
 			return fmt.Errorf("store: archive header: %w", err)
 		}
 	}
@@ -229,7 +254,7 @@ func (d *dialect) archiveSQL() []string {
 		// round trip for all.
 		`SELECT id, thread_id FROM archive WHERE list_id = ? AND message_id = ? AND hash = ?
 		UNION ALL SELECT 0, '' FROM archive_removed WHERE list_id = ? AND message_id = ?
-		UNION ALL SELECT 0, '' FROM archive_removed_hashes WHERE list_id = ? AND hash = ?
+		UNION ALL SELECT 0, '' FROM archive_removed_hashes WHERE list_id = ? AND hash IN (?, ?)
 		ORDER BY 1 DESC LIMIT 1`,
 		// Not for a removed post: its bytes went with it (a leaked
 		// password). PostgreSQL writes a batch's blobs before it looks
@@ -248,7 +273,7 @@ func (d *dialect) archiveSQL() []string {
 			// beside it went on to need.
 			`INSERT INTO archive_blobs (hash, raw) SELECT ?, ?
 		WHERE NOT EXISTS (SELECT 1 FROM archive_removed WHERE list_id = ? AND message_id = ?)
-		AND NOT EXISTS (SELECT 1 FROM archive_removed_hashes WHERE list_id = ? AND hash = ?) ON CONFLICT (hash) DO UPDATE SET hash = EXCLUDED.hash`),
+		AND NOT EXISTS (SELECT 1 FROM archive_removed_hashes WHERE list_id = ? AND hash IN (?, ?)) ON CONFLICT (hash) DO UPDATE SET hash = EXCLUDED.hash`),
 		`SELECT thread_id FROM archive WHERE list_id = ? AND message_id = ? LIMIT 1`,
 		`SELECT a.thread_id FROM archive_refs r JOIN archive a ON a.id = r.archive_id WHERE r.list_id = ? AND r.ref = ? LIMIT 1`,
 		`SELECT thread_id FROM archive WHERE list_id = ? AND norm_subject = ? AND date BETWEEN ? AND ? ORDER BY date DESC LIMIT 1`,
@@ -270,7 +295,7 @@ func (d *dialect) archiveSQL() []string {
 		d.pick(`INSERT INTO imap_headers (hash, head) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING`,
 			`INSERT INTO imap_headers (hash, head) SELECT ?, ?
 		WHERE NOT EXISTS (SELECT 1 FROM archive_removed WHERE list_id = ? AND message_id = ?)
-		AND NOT EXISTS (SELECT 1 FROM archive_removed_hashes WHERE list_id = ? AND hash = ?) ON CONFLICT (hash) DO NOTHING`),
+		AND NOT EXISTS (SELECT 1 FROM archive_removed_hashes WHERE list_id = ? AND hash IN (?, ?)) ON CONFLICT (hash) DO NOTHING`),
 		`INSERT INTO imap_sizes (archive_id, size) VALUES (?, ?)`,
 		d.indexClockSQL(),
 		`INSERT INTO index_log (pos, archive_id, at) SELECT ?, value, ? FROM (` + d.jsonIDs() + `) ids`,
@@ -331,7 +356,7 @@ func (st *archiveStmts) close() {
 func (s *core) archivePut(ctx context.Context, tx *txn, st *archiveStmts, p *ArchivedPost, raw []byte, crlfSize int, changed *[]int64) (created bool, err error) {
 	var id int64
 	var thread string
-	err = st.existing.QueryRowContext(ctx, p.ListID, p.MessageID, p.Hash, p.ListID, p.MessageID, p.ListID, p.Hash).Scan(&id, &thread)
+	err = st.existing.QueryRowContext(ctx, p.ListID, p.MessageID, p.Hash, p.ListID, p.MessageID, p.ListID, p.Hash, p.lineHash).Scan(&id, &thread)
 	if err == nil {
 		// Archived already; or removed (archiveremove.go), and not
 		// archived again by a re-import or a re-post: kept (p.ID stays

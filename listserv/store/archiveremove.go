@@ -143,10 +143,19 @@ func (s *archiveTable) removeWhere(ctx context.Context, r Removal, where string,
 	}
 	// And one a content: the same bytes under another Message-ID (a post
 	// that came without one, exported and imported again) stay out too
-	// (0037).
+	// (0037), and so do they with other line ends (LineHash: an mbox
+	// writer ends a post that had no final line end with one).
 	hashes := []string{}
 	for _, p := range posts {
 		hashes = append(hashes, p.hash)
+		var raw []byte
+		err := tx.QueryRowContext(ctx, `SELECT raw FROM archive_blobs WHERE hash = ?`, p.hash).Scan(&raw)
+		switch {
+		case err == nil:
+			hashes = append(hashes, LineHash(raw))
+		case !errors.Is(err, sql.ErrNoRows):
+			return nil, fmt.Errorf("store: archive tombstone: %w", err)
+		}
 	}
 	slices.Sort(hashes)
 	for _, h := range slices.Compact(hashes) {

@@ -178,6 +178,22 @@ func archiveRemovalByBytes(t *testing.T, s store.Backend) {
 	if n, err := s.ArchivePostCount(ctx, l.ID); err != nil || n != 0 {
 		t.Errorf("ArchivePostCount = %d, %v; want 0", n, err)
 	}
+	// Nor do they come back with other line ends: an mbox writer ends a
+	// post that had none at its end with one, and tools turn CRLF to LF.
+	bare := []byte("From: Carol <carol@example.com>\r\nSubject: VPN\r\n\r\nvpn secret is swordfish42")
+	first := post(l, "praxis-archive.27be181747b9515f94e5b91d@example.org")
+	if made, err := s.ArchivePut(ctx, first, bare); err != nil || !made {
+		t.Fatalf("ArchivePut = %v, %v", made, err)
+	}
+	if n, err := s.ArchiveRemove(ctx, store.Removal{ListID: l.ID, MessageID: first.MessageID, By: "admin", Reason: "a password"}); err != nil || n != 1 {
+		t.Fatalf("ArchiveRemove = %d, %v", n, err)
+	}
+	for _, variant := range []string{string(bare) + "\r\n", string(bare) + "\n", strings.ReplaceAll(string(bare), "\r\n", "\n") + "\n"} {
+		p := post(l, "praxis-archive.variant@example.org")
+		if made, err := s.ArchivePut(ctx, p, []byte(variant)); err != nil || made {
+			t.Errorf("the removed post with other line ends (%q): archived again %v, %v", variant[len(variant)-12:], made, err)
+		}
+	}
 	// Another list's archive is its own.
 	elsewhere := post(other, "praxis-archive.0123456789abcdef@example.org")
 	if made, err := s.ArchivePut(ctx, elsewhere, raw); err != nil || !made {
