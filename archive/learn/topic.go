@@ -628,7 +628,7 @@ func reasks(sents []string, confirms bool) bool {
 	return asks && troubled
 }
 
-// asksAgain tells whether sentences after a confirmation take it back:
+// asksAgainFrom: whether sentences after a confirmation take it back:
 // they ask about trouble again, say the trouble is still there or that
 // the asker is stuck ("I'm really struggling with this"), open with
 // "but" and report trouble or ask ("However, I received an error…",
@@ -640,12 +640,10 @@ func reasks(sents []string, confirms bool) bool {
 // does: it asks about trouble; "Is there a manual for it?" does not),
 // nor do trouble words alone ("it came from an unrelated issue"
 // explains).
-func asksAgain(sents []string) bool { return asksAgainFrom(sents)(0) }
-
-// asksAgainFrom tells, for each j, whether asksAgain(sents[j:]): each
-// sentence is read once, so that a post of thousands of sentences that
-// each confirm ("It works now." over and over) costs a pass, not the
-// square of it.
+//
+// It tells that for each j, of sents[j:], reading each sentence once: a
+// post of thousands of sentences that each confirm ("It works now." over
+// and over) costs a pass, not the square of it.
 func asksAgainFrom(sents []string) func(j int) bool {
 	// From the end: whether a sentence from j on takes it back by
 	// itself (hit), asks for help (needs trouble somewhere from j on to

@@ -1,12 +1,10 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -100,8 +98,12 @@ func (s *archiveTable) removeWhere(ctx context.Context, r Removal, where string,
 	if err := s.lockKey(ctx, tx, "archive", r.ListID); err != nil {
 		return nil, fmt.Errorf("store: archive remove: %w", err)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, message_id, hash, thread_id FROM archive WHERE list_id = ? AND `+where+` ORDER BY id`,
-		append([]any{r.ListID}, args...)...)
+	// With the list's other posts of the same bytes: under another
+	// Message-ID they are the same post (a post without one, sent twice
+	// or imported from an export, is named anew each time).
+	rows, err := tx.QueryContext(ctx, `SELECT id, message_id, hash, thread_id FROM archive WHERE list_id = ? AND (`+where+`
+		OR hash IN (SELECT hash FROM archive WHERE list_id = ? AND `+where+`)) ORDER BY id`,
+		slices.Concat([]any{r.ListID}, args, []any{r.ListID}, args)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: archive remove: %w", err)
 	}
@@ -116,12 +118,6 @@ func (s *archiveTable) removeWhere(ctx context.Context, r Removal, where string,
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: archive remove: %w", err)
-	}
-	// The same bytes on the list under another Message-ID are the same
-	// post (a post without one, sent twice or imported from an export,
-	// is named anew each time): they go with it.
-	if posts, err = s.withTwins(ctx, tx, r.ListID, posts); err != nil {
 		return nil, fmt.Errorf("store: archive remove: %w", err)
 	}
 	// One tombstone a Message-ID: a purge may meet several copies of one
@@ -194,40 +190,6 @@ func (s *archiveTable) removeWhere(ctx context.Context, r Removal, where string,
 		return nil, nil
 	}
 	return msgIDs, nil
-}
-
-// withTwins adds to posts the list's other posts with the same bytes,
-// in id order.
-func (s *archiveTable) withTwins(ctx context.Context, tx *txn, listID int64, posts []removedPost) ([]removedPost, error) {
-	have := map[int64]bool{}
-	hashes := map[string]bool{}
-	for _, p := range posts {
-		have[p.id] = true
-		hashes[p.hash] = true
-	}
-	for _, h := range slices.Sorted(maps.Keys(hashes)) {
-		rows, err := tx.QueryContext(ctx, `SELECT id, message_id, hash, thread_id FROM archive WHERE list_id = ? AND hash = ? ORDER BY id`, listID, h)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var p removedPost
-			if err := rows.Scan(&p.id, &p.messageID, &p.hash, &p.threadID); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			if !have[p.id] {
-				have[p.id] = true
-				posts = append(posts, p)
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-	}
-	slices.SortFunc(posts, func(a, b removedPost) int { return cmp.Compare(a.id, b.id) })
-	return posts, nil
 }
 
 // removePost moves one post out of its list (the negated list id), blanks
