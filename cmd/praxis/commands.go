@@ -91,7 +91,7 @@ var commands = []*command{
 	{name: "import members", args: "LIST FILE.csv", min: 2, max: 2, flags: (*cli).importMembers,
 		summary: "bulk-adds members, `email,name,role,delivery` a line (only email needed; a header line is skipped); bad lines are named and skipped, and at 20 bad lines nothing is added"},
 	{name: "archive rm", args: "LIST MESSAGE-ID", opts: "[--reason TEXT]", min: 2, max: 2, flags: (*cli).archiveRm,
-		summary: "removes a post, with any other copy of the same bytes on the list, from the archive (store, every node's index, feeds, exports, IMAP) and keeps a tombstone, by its Message-ID and by its bytes, so a re-import or re-post does not bring it back (nor an export of a post that came without a Message-ID, which an import names anew); its permalink answers 410"},
+		summary: "removes a post, with any other copy of the same bytes on the list, from the archive (store, every node's index, feeds, exports, IMAP) and keeps a tombstone, by its Message-ID and by its bytes, so a re-import or re-post does not bring it back (nor an export of a post that came without a Message-ID, which an import names anew, also after a mail reader such as mutt rewrote the mbox); its permalink answers 410"},
 	{name: "archive purge", args: "LIST", opts: "--from ADDR [--reason TEXT]", min: 1, max: 1, flags: (*cli).archivePurge,
 		summary: "removes every post of one sender from the archive, as `archive rm` does each"},
 	{name: "export mbox", args: "LIST", opts: "[--since DATE]", min: 1, max: 1, flags: (*cli).exportMbox, summary: "writes the list's archive as mboxrd to stdout"},

@@ -38,30 +38,78 @@ type ArchivedPost struct {
 	// Features, when set, are kept beside a new post (post_features,
 	// 0029), in the transaction that stores it.
 	Features *PostFeatures
-	// lineHash is the hash of its bytes as line ends leave them
-	// (LineHash), set with Hash.
-	lineHash string
+	// tripHash is the hash of what a round trip through other tools
+	// may leave of its bytes (RoundTripHash), set with Hash.
+	tripHash string
 }
 
-// LineHash is the hash of a post's bytes read with CRLF as LF and
-// without the line ends at their end: the bytes an mbox round trip may
-// leave changed only so (its writer ends a post that had no final line
-// end with one). A removed post's tombstone holds it beside the exact
-// hash, so that its own export does not bring it back.
-func LineHash(raw []byte) string {
+// RoundTripHash is the hash of what an export and a re-import by other
+// tools may leave of a post's bytes: CRLF read as LF, no line ends at
+// the end (an mbox writer ends a post that had none with one), without
+// the header fields mail readers add to the mbox they read (mutt's and
+// Thunderbird's Status, X-Status, X-Keywords, X-UID, X-Mozilla-Status,
+// Content-Length, Lines), and with a body line's ">From " quoting, of
+// whatever depth, taken off (mboxo writers quote and never unquote,
+// mboxrd ones quote one level deeper). A removed post's tombstone holds
+// it beside the exact hash, so that its own export, read by mutt and
+// written again, does not bring it back. Two posts that differ only so
+// are one post.
+func RoundTripHash(raw []byte) string {
 	h := sha256.New()
 	b := bytes.TrimRight(raw, "\r\n")
+	inHeader, dropping := true, false
 	for len(b) > 0 {
-		i := bytes.Index(b, []byte("\r\n"))
-		if i < 0 {
-			h.Write(b)
-			break
+		line := b
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			line, b = b[:i], b[i+1:]
+		} else {
+			b = nil
 		}
-		h.Write(b[:i])
-		h.Write([]byte{'\n'})
-		b = b[i+2:]
+		line = bytes.TrimSuffix(line, []byte{'\r'})
+		if inHeader {
+			switch {
+			case len(line) == 0:
+				inHeader = false
+			case line[0] == ' ' || line[0] == '\t':
+				if dropping {
+					continue // the dropped field's continuation
+				}
+			default:
+				dropping = addedByReader(line)
+				if dropping {
+					continue
+				}
+			}
+		} else if q := bytes.TrimLeft(line, ">"); len(q) < len(line) && bytes.HasPrefix(q, []byte("From ")) {
+			line = q
+		}
+		h.Write(line)
+		if len(b) > 0 {
+			h.Write([]byte{'\n'})
+		}
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// readerFields are the header fields mail readers add to the mbox files
+// they read, lower case.
+var readerFields = [][]byte{[]byte("status"), []byte("x-status"), []byte("x-keywords"), []byte("x-uid"), []byte("x-mozilla-status"),
+	[]byte("x-mozilla-status2"), []byte("x-mozilla-keys"), []byte("content-length"), []byte("lines")}
+
+// addedByReader tells whether a header line starts a field of
+// readerFields.
+func addedByReader(line []byte) bool {
+	name, _, ok := bytes.Cut(line, []byte{':'})
+	if !ok {
+		return false
+	}
+	name = bytes.TrimRight(name, " \t")
+	for _, f := range readerFields {
+		if bytes.EqualFold(name, f) {
+			return true
+		}
+	}
+	return false
 }
 
 // MaxRefs bounds the references a post is threaded by, and MaxRefLen the
@@ -156,7 +204,7 @@ func hashPosts(posts []*ArchivedPost, raws [][]byte) (crlf []int) {
 	crlf = make([]int, len(posts))
 	for i, p := range posts {
 		sum := sha256.Sum256(raws[i])
-		p.Hash, p.Size, p.lineHash = hex.EncodeToString(sum[:]), len(raws[i]), LineHash(raws[i])
+		p.Hash, p.Size, p.tripHash = hex.EncodeToString(sum[:]), len(raws[i]), RoundTripHash(raws[i])
 		p.Refs = boundRefs(p.Refs)
 		crlf[i] = mailmsg.CRLFSize(raws[i])
 	}
@@ -215,10 +263,10 @@ func (s *core) putBlobsInOrder(ctx context.Context, st *archiveStmts, posts []*A
 	}
 	slices.SortFunc(order, func(a, b int) int { return strings.Compare(posts[a].Hash, posts[b].Hash) })
 	for _, i := range order {
-		if _, err := st.blob.ExecContext(ctx, posts[i].Hash, raws[i], posts[i].ListID, posts[i].MessageID, posts[i].ListID, posts[i].Hash, posts[i].lineHash); err != nil {
+		if _, err := st.blob.ExecContext(ctx, posts[i].Hash, raws[i], posts[i].ListID, posts[i].MessageID, posts[i].ListID, posts[i].Hash, posts[i].tripHash); err != nil {
 			return fmt.Errorf("store: archive blob: %w", err)
 		}
-		if _, err := st.header.ExecContext(ctx, posts[i].Hash, HeaderBlock(raws[i]), posts[i].ListID, posts[i].MessageID, posts[i].ListID, posts[i].Hash, posts[i].lineHash); err != nil {
+		if _, err := st.header.ExecContext(ctx, posts[i].Hash, HeaderBlock(raws[i]), posts[i].ListID, posts[i].MessageID, posts[i].ListID, posts[i].Hash, posts[i].tripHash); err != nil {
 			return fmt.Errorf("store: archive header: %w", err)
 		}
 	}
@@ -356,7 +404,7 @@ func (st *archiveStmts) close() {
 func (s *core) archivePut(ctx context.Context, tx *txn, st *archiveStmts, p *ArchivedPost, raw []byte, crlfSize int, changed *[]int64) (created bool, err error) {
 	var id int64
 	var thread string
-	err = st.existing.QueryRowContext(ctx, p.ListID, p.MessageID, p.Hash, p.ListID, p.MessageID, p.ListID, p.Hash, p.lineHash).Scan(&id, &thread)
+	err = st.existing.QueryRowContext(ctx, p.ListID, p.MessageID, p.Hash, p.ListID, p.MessageID, p.ListID, p.Hash, p.tripHash).Scan(&id, &thread)
 	if err == nil {
 		// Archived already; or removed (archiveremove.go), and not
 		// archived again by a re-import or a re-post: kept (p.ID stays

@@ -139,8 +139,9 @@ func (s *archiveTable) removeWhere(ctx context.Context, r Removal, where string,
 	}
 	// And one a content: the same bytes under another Message-ID (a post
 	// that came without one, exported and imported again) stay out too
-	// (0037), and so do they with other line ends (LineHash: an mbox
-	// writer ends a post that had no final line end with one).
+	// (0037), and so do they after a round trip through other tools
+	// (RoundTripHash: other line ends, a mail reader's Status field,
+	// ">From " quoting).
 	hashes := []string{}
 	for _, p := range posts {
 		hashes = append(hashes, p.hash)
@@ -148,7 +149,7 @@ func (s *archiveTable) removeWhere(ctx context.Context, r Removal, where string,
 		err := tx.QueryRowContext(ctx, `SELECT raw FROM archive_blobs WHERE hash = ?`, p.hash).Scan(&raw)
 		switch {
 		case err == nil:
-			hashes = append(hashes, LineHash(raw))
+			hashes = append(hashes, RoundTripHash(raw))
 		case !errors.Is(err, sql.ErrNoRows):
 			return nil, fmt.Errorf("store: archive tombstone: %w", err)
 		}
