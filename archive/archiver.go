@@ -61,6 +61,9 @@ func (s *Archiver) ArchiveMany(ctx context.Context, l *store.List, raws [][]byte
 // ReadMany parses messages for l's archive on every core (the fields the
 // archive keeps and what summaries read of each post), in the order
 // given. An import reads its next batch so while the last is stored.
+// An export of a post that came without a Message-ID (ExportBytes) is
+// read as the post it was made of: raws then holds the bytes as they
+// were archived, and the post its id.
 func (s *Archiver) ReadMany(l *store.List, raws [][]byte) []*store.ArchivedPost {
 	posts := make([]*store.ArchivedPost, len(raws))
 	now, domain := s.now(), listDomain(l)
@@ -71,7 +74,14 @@ func (s *Archiver) ReadMany(l *store.List, raws [][]byte) []*store.ArchivedPost 
 		go func(w int) {
 			defer wg.Done()
 			for i := w; i < len(raws); i += workers {
+				orig, id, exported := Unexported(raws[i])
+				if exported {
+					raws[i] = orig
+				}
 				posts[i] = Read(raws[i], now, domain)
+				if exported {
+					posts[i].MessageID = id
+				}
 				posts[i].ListID = l.ID
 			}
 		}(w)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"praxis/archive"
 	"praxis/archive/mbox"
 	"praxis/archive/render"
 	"praxis/listserv/mailmsg"
@@ -212,7 +213,7 @@ func (s *Server) mboxOf(w http.ResponseWriter, r *http.Request, name string, pos
 				s.log.Warn("mbox", "post", p.ID, "err", err)
 				continue
 			}
-			if err := mw.Write(p.FromAddr, p.Date, raw); err != nil {
+			if err := mw.Write(p.FromAddr, p.Date, archive.ExportBytes(p, raw)); err != nil {
 				return err
 			}
 		}
@@ -240,7 +241,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 			if err != nil {
 				return err
 			}
-			return mw.Write(p.FromAddr, p.Date, raw)
+			return mw.Write(p.FromAddr, p.Date, archive.ExportBytes(p, raw))
 		})
 		if err == nil {
 			err = mw.Close()

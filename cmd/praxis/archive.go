@@ -454,7 +454,7 @@ func (c *cli) exportMbox(fs *flag.FlagSet) runFunc {
 			if err != nil {
 				return err
 			}
-			return w.Write(p.FromAddr, p.Date, raw)
+			return w.Write(p.FromAddr, p.Date, archive.ExportBytes(p, raw))
 		})
 		if err != nil {
 			return err

@@ -94,7 +94,7 @@ var commands = []*command{
 		summary: "removes a post, with any other copy of the same bytes on the list, from the archive (store, every node's index, feeds, exports, IMAP) and keeps a tombstone, by its Message-ID and by its bytes, so a re-import or re-post does not bring it back (nor an export of a post that came without a Message-ID, which an import names anew, also after a mail reader such as mutt rewrote the mbox); its permalink answers 410"},
 	{name: "archive purge", args: "LIST", opts: "--from ADDR [--reason TEXT]", min: 1, max: 1, flags: (*cli).archivePurge,
 		summary: "removes every post of one sender from the archive, as `archive rm` does each"},
-	{name: "export mbox", args: "LIST", opts: "[--since DATE]", min: 1, max: 1, flags: (*cli).exportMbox, summary: "writes the list's archive as mboxrd to stdout"},
+	{name: "export mbox", args: "LIST", opts: "[--since DATE]", min: 1, max: 1, flags: (*cli).exportMbox, summary: "writes the list's archive as mboxrd to stdout, each post as archived (one that came without a Message-ID gets the one the archive named it by, first in its header, so an import of the file, even after other mail tools rewrote it, knows the post; an import of the file as written stores nothing twice)"},
 
 	{name: "thread", args: "LIST MESSAGE-ID", opts: "[--json]", min: 2, max: 2, flags: (*cli).thread, summary: "prints the thread that holds a message, as a tree"},
 	{name: "search", args: "LIST QUERY", opts: "[--json] [--limit N] [--sort date|relevance]", min: 2, max: 2, flags: (*cli).search,

@@ -53,11 +53,16 @@ type ArchivedPost struct {
 // mboxrd ones quote one level deeper). A removed post's tombstone holds
 // it beside the exact hash, so that its own export, read by mutt and
 // written again, does not bring it back. Two posts that differ only so
-// are one post.
+// are one post (also two that came without a Message-ID and differ only
+// in their own Status field: taken for one, as a mail reader's mark).
 func RoundTripHash(raw []byte) string {
 	h := sha256.New()
 	b := bytes.TrimRight(raw, "\r\n")
-	inHeader, dropping := true, false
+	// Without a blank line after it, what looks like a header may be a
+	// malformed post's text ("Lines: 3" of a body): nothing is left out
+	// then.
+	inHeader := bytes.Contains(b, []byte("\n\n")) || bytes.Contains(b, []byte("\n\r\n"))
+	dropping := false
 	for len(b) > 0 {
 		line := b
 		if i := bytes.IndexByte(b, '\n'); i >= 0 {

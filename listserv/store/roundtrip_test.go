@@ -1,6 +1,9 @@
 package store
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestRoundTripHash: what other tools' round trips do to a post's bytes
 // leaves its hash, and nothing else does.
@@ -22,6 +25,15 @@ func TestRoundTripHash(t *testing.T) {
 		if got := RoundTripHash([]byte(c.raw)); got != want {
 			t.Errorf("%s: the hash changed", c.name)
 		}
+	}
+	noBlank := "From: Carol <carol@example.com>\r\nSubject: VPN\r\nFrom home the\r\nvpn secret is swordfish42\r\n"
+	if RoundTripHash([]byte(noBlank)) != RoundTripHash([]byte(strings.ReplaceAll(noBlank, "\r\n", "\n"))) {
+		t.Error("no blank line after the header: other line ends changed the hash")
+	}
+	// Without the blank line, a line like a reader's field may be the
+	// text's.
+	if RoundTripHash([]byte(noBlank)) == RoundTripHash([]byte(strings.Replace(noBlank, "From home", "Lines: 2\r\nFrom home", 1))) {
+		t.Error("no blank line after the header: a line of text like a reader's field was left out")
 	}
 	other := []struct{ name, raw string }{
 		{"another word", "From: Carol <carol@example.com>\r\nSubject: VPN\r\n\r\nFrom home the\r\nvpn secret is swordfish43\r\n"},

@@ -1,0 +1,95 @@
+package archive
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"testing"
+
+	"praxis/listserv/store"
+)
+
+// TestExportBytes: an export names a post that came without a
+// Message-ID as the archive does, and Unexported reads it back as the
+// post it was made of; nothing else is taken for one.
+func TestExportBytes(t *testing.T) {
+	madeUp := func(raw string, spool bool) string {
+		sum := sha256.Sum256([]byte(raw))
+		if spool {
+			return fmt.Sprintf("praxis.42.%s@mail.example.org", hex.EncodeToString(sum[:8]))
+		}
+		return "praxis-archive." + hex.EncodeToString(sum[:12]) + "@example.org"
+	}
+	noID := "From: Bob <bob@example.com>\r\nSubject: VPN\r\n\r\nvpn secret is swordfish42\r\n"
+	noIDLF := strings.ReplaceAll(noID, "\r\n", "\n")
+	badID := "Message-ID: <>\r\nFrom: Bob <bob@example.com>\r\n\r\nhi\r\n"
+	own := "From: Bob <bob@example.com>\r\nMessage-ID: <abc@example.com>\r\n\r\nhi\r\n"
+	cases := []struct {
+		name, raw, id string
+		added         bool
+	}{
+		{"made up at the spool", noID, madeUp(noID, true), true},
+		{"made up at an import", noID, madeUp(noID, false), true},
+		{"LF line ends", noIDLF, madeUp(noIDLF, false), true},
+		{"a field the archive could not use", badID, madeUp(badID, true), true},
+		{"its own", own, "abc@example.com", false},
+	}
+	for _, c := range cases {
+		out := ExportBytes(&store.ArchivedPost{MessageID: c.id}, []byte(c.raw))
+		if !c.added {
+			if string(out) != c.raw {
+				t.Errorf("%s: the bytes changed:\n%s", c.name, out)
+			}
+			continue
+		}
+		eol := "\r\n"
+		if !strings.Contains(c.raw, "\r\n") {
+			eol = "\n"
+		}
+		if want := "Message-ID: <" + c.id + ">" + eol + c.raw; string(out) != want {
+			t.Errorf("%s: exported as\n%q\nwant\n%q", c.name, out, want)
+		}
+		for _, back := range []string{string(out), string(out) + "\n"} {
+			orig, id, ok := Unexported([]byte(back))
+			if !ok || string(orig) != c.raw && string(orig)+"\n" != c.raw || id != c.id {
+				t.Errorf("%s: Unexported = %q, %q, %v", c.name, orig, id, ok)
+			}
+		}
+	}
+	// Not an export of ours: a post's own field of the same shape names
+	// other bytes; a field after the first; another field's name.
+	for _, raw := range []string{
+		"Message-ID: <" + madeUp("other bytes", false) + ">\r\n" + noID,
+		"Message-ID: <praxis.7.0123456789abcdef@mail.example.org>\r\n" + noID,
+		"From: Bob <bob@example.com>\r\nMessage-ID: <" + madeUp(noID, false) + ">\r\n" + noID,
+		"Message-ID: <" + madeUp(noID, false) + ">\r\n" + noID + "and one more line\r\n",
+		own,
+	} {
+		if _, _, ok := Unexported([]byte(raw)); ok {
+			t.Errorf("taken for an export: %q", raw)
+		}
+	}
+	// An id that cannot be written as a field is not.
+	if out := ExportBytes(&store.ArchivedPost{MessageID: "a b@example.org"}, []byte(noID)); string(out) != noID {
+		t.Errorf("an id with a space was written: %q", out)
+	}
+}
+
+// FuzzUnexported: any bytes an import reads are taken for an export only
+// when ExportBytes could have made them, and never crash it.
+func FuzzUnexported(f *testing.F) {
+	f.Add([]byte("Message-ID: <praxis-archive.0123456789abcdef01234567@x>\r\n"))
+	f.Add([]byte("Message-ID: <praxis.1.0123456789abcdef@x>\nFrom: a\n\nb"))
+	f.Add([]byte("Message-ID: <praxis.>"))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		orig, id, ok := Unexported(raw)
+		if !ok {
+			return
+		}
+		out := ExportBytes(&store.ArchivedPost{MessageID: id}, orig)
+		if string(out) != string(raw) && string(out)+"\n" != string(raw) && string(out)+"\r\n" != string(raw) {
+			t.Errorf("Unexported(%q) = %q, %q: not what ExportBytes makes of them", raw, orig, id)
+		}
+	})
+}
