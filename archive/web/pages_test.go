@@ -243,9 +243,18 @@ func TestRoutes(t *testing.T) {
 }
 
 // The whole archive downloads as a gzipped mboxrd holding every post of
-// the list and none of another's.
+// the list and none of another's; a post that came without a Message-ID
+// is named by the one the archive gave it.
 func TestExportMbox(t *testing.T) {
 	f := newArchiveFixture(t)
+	l, err := f.svc.List(context.Background(), "cop@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const madeUp = "praxis.9.0123456789abcdef@mail.example.org"
+	if err := f.svc.Archiver().Archive(context.Background(), l, []byte("From: Alice <alice@example.net>\r\nSubject: No id\r\nDate: Fri, 5 Mar 2021 10:00:00 +0000\r\n\r\nsent without one\r\n"), madeUp); err != nil {
+		t.Fatal(err)
+	}
 	resp, err := f.client(t).Get(f.ts.URL + "/l/cop@example.org/export.mbox.gz")
 	if err != nil {
 		t.Fatal(err)
@@ -260,13 +269,14 @@ func TestExportMbox(t *testing.T) {
 		t.Fatal(err)
 	}
 	mbox := string(b)
-	for _, want := range []string{"Message-ID: <q1@example.net>", "Message-ID: <a1@example.net>", "Message-ID: <evil/1@example.com>"} {
+	for _, want := range []string{"Message-ID: <q1@example.net>", "Message-ID: <a1@example.net>", "Message-ID: <evil/1@example.com>",
+		"Message-ID: <" + madeUp + ">\r\nFrom: Alice <alice@example.net>\r\nSubject: No id\r\n"} {
 		if !strings.Contains(mbox, want) {
 			t.Errorf("the export lacks %s", want)
 		}
 	}
-	if n := strings.Count(mbox, "\nFrom ") + strings.Count(mbox[:min(5, len(mbox))], "From "); n != 3 || strings.Contains(mbox, "secret1") {
-		t.Errorf("the export has %d messages (want 3), or another list's", n)
+	if n := strings.Count(mbox, "\nFrom ") + strings.Count(mbox[:min(5, len(mbox))], "From "); n != 4 || strings.Contains(mbox, "secret1") {
+		t.Errorf("the export has %d messages (want 4), or another list's", n)
 	}
 }
 
