@@ -82,6 +82,82 @@ func (s *archiveTable) ArchiveRemoved(ctx context.Context, messageID string) ([]
 type removedPost struct {
 	id                        int64
 	messageID, hash, threadID string
+	from, subject             string
+	date                      int64
+}
+
+// tripTwins adds to posts the list's other posts whose bytes are theirs
+// after a round trip through other mail tools (RoundTripHash), and
+// returns the hashes the tombstone keeps: each post's exact one and its
+// RoundTripHash. A twin is looked for among the posts of the same
+// sender, date and subject, which such tools leave as they were.
+func (s *archiveTable) tripTwins(ctx context.Context, tx *txn, listID int64, posts *[]removedPost) ([]string, error) {
+	trip := func(hash string) (string, bool, error) {
+		var raw []byte
+		err := tx.QueryRowContext(ctx, `SELECT raw FROM archive_blobs WHERE hash = ?`, hash).Scan(&raw)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return "", false, nil
+		case err != nil:
+			return "", false, fmt.Errorf("store: archive tombstone: %w", err)
+		}
+		return RoundTripHash(raw), true, nil
+	}
+	hashes := []string{}
+	trips := map[string]bool{}
+	seen := map[int64]bool{}
+	type key struct {
+		from, subject string
+		date          int64
+	}
+	keys := map[key]bool{}
+	for _, p := range *posts {
+		seen[p.id] = true
+		keys[key{p.from, p.subject, p.date}] = true
+		hashes = append(hashes, p.hash)
+		h, ok, err := trip(p.hash)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			hashes = append(hashes, h)
+			trips[h] = true
+		}
+	}
+	for k := range keys {
+		rows, err := tx.QueryContext(ctx, `SELECT id, message_id, hash, thread_id, from_addr, date, subject FROM archive
+			WHERE list_id = ? AND from_addr = ? AND date = ? AND subject = ? ORDER BY id`, listID, k.from, k.date, k.subject)
+		if err != nil {
+			return nil, fmt.Errorf("store: archive remove: %w", err)
+		}
+		var cands []removedPost
+		for rows.Next() {
+			var p removedPost
+			if err := rows.Scan(&p.id, &p.messageID, &p.hash, &p.threadID, &p.from, &p.date, &p.subject); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: archive remove: %w", err)
+			}
+			if !seen[p.id] {
+				cands = append(cands, p)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("store: archive remove: %w", err)
+		}
+		for _, p := range cands {
+			h, ok, err := trip(p.hash)
+			if err != nil {
+				return nil, err
+			}
+			if ok && trips[h] {
+				seen[p.id] = true
+				*posts = append(*posts, p)
+				hashes = append(hashes, p.hash)
+			}
+		}
+	}
+	return hashes, nil
 }
 
 // removeWhere removes the posts of r.ListID's archive that match where,
@@ -101,7 +177,7 @@ func (s *archiveTable) removeWhere(ctx context.Context, r Removal, where string,
 	// With the list's other posts of the same bytes: under another
 	// Message-ID they are the same post (a post without one, sent twice
 	// or imported from an export, is named anew each time).
-	rows, err := tx.QueryContext(ctx, `SELECT id, message_id, hash, thread_id FROM archive WHERE list_id = ? AND (`+where+`
+	rows, err := tx.QueryContext(ctx, `SELECT id, message_id, hash, thread_id, from_addr, date, subject FROM archive WHERE list_id = ? AND (`+where+`
 		OR hash IN (SELECT hash FROM archive WHERE list_id = ? AND `+where+`)) ORDER BY id`,
 		slices.Concat([]any{r.ListID}, args, []any{r.ListID}, args)...)
 	if err != nil {
@@ -110,7 +186,7 @@ func (s *archiveTable) removeWhere(ctx context.Context, r Removal, where string,
 	var posts []removedPost
 	for rows.Next() {
 		var p removedPost
-		if err := rows.Scan(&p.id, &p.messageID, &p.hash, &p.threadID); err != nil {
+		if err := rows.Scan(&p.id, &p.messageID, &p.hash, &p.threadID, &p.from, &p.date, &p.subject); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("store: archive remove: %w", err)
 		}
@@ -119,6 +195,14 @@ func (s *archiveTable) removeWhere(ctx context.Context, r Removal, where string,
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: archive remove: %w", err)
+	}
+	// The bytes' hashes the tombstone keeps, and the list's posts that
+	// are the same after a round trip through other mail tools: an
+	// export of a post that came without a Message-ID, read by mutt and
+	// imported before the removal, is named anew and has other bytes.
+	hashes, err := s.tripTwins(ctx, tx, r.ListID, &posts)
+	if err != nil {
+		return nil, err
 	}
 	// One tombstone a Message-ID: a purge may meet several copies of one
 	// (different bytes), anywhere in id order.
@@ -142,18 +226,6 @@ func (s *archiveTable) removeWhere(ctx context.Context, r Removal, where string,
 	// (0037), and so do they after a round trip through other tools
 	// (RoundTripHash: other line ends, a mail reader's Status field,
 	// ">From " quoting).
-	hashes := []string{}
-	for _, p := range posts {
-		hashes = append(hashes, p.hash)
-		var raw []byte
-		err := tx.QueryRowContext(ctx, `SELECT raw FROM archive_blobs WHERE hash = ?`, p.hash).Scan(&raw)
-		switch {
-		case err == nil:
-			hashes = append(hashes, RoundTripHash(raw))
-		case !errors.Is(err, sql.ErrNoRows):
-			return nil, fmt.Errorf("store: archive tombstone: %w", err)
-		}
-	}
 	slices.Sort(hashes)
 	for _, h := range slices.Compact(hashes) {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO archive_removed_hashes (list_id, hash) VALUES (?, ?) ON CONFLICT (list_id, hash) DO NOTHING`, r.ListID, h); err != nil {
