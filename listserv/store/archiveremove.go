@@ -86,6 +86,29 @@ type removedPost struct {
 	date                      int64
 }
 
+// removedCols are the columns removedPosts reads.
+const removedCols = `id, message_id, hash, thread_id, from_addr, date, subject`
+
+// removedPosts reads the rows of a query of removedCols.
+func removedPosts(rows *sql.Rows, err error) ([]removedPost, error) {
+	if err != nil {
+		return nil, fmt.Errorf("store: archive remove: %w", err)
+	}
+	defer rows.Close()
+	var out []removedPost
+	for rows.Next() {
+		var p removedPost
+		if err := rows.Scan(&p.id, &p.messageID, &p.hash, &p.threadID, &p.from, &p.date, &p.subject); err != nil {
+			return nil, fmt.Errorf("store: archive remove: %w", err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: archive remove: %w", err)
+	}
+	return out, nil
+}
+
 // tripTwins adds to posts the list's other posts whose bytes are theirs
 // after a round trip through other mail tools (RoundTripHash), and
 // returns the hashes the tombstone keeps: each post's exact one and its
@@ -125,27 +148,15 @@ func (s *archiveTable) tripTwins(ctx context.Context, tx *txn, listID int64, pos
 		}
 	}
 	for k := range keys {
-		rows, err := tx.QueryContext(ctx, `SELECT id, message_id, hash, thread_id, from_addr, date, subject FROM archive
-			WHERE list_id = ? AND from_addr = ? AND date = ? AND subject = ? ORDER BY id`, listID, k.from, k.date, k.subject)
+		cands, err := removedPosts(tx.QueryContext(ctx, `SELECT `+removedCols+` FROM archive
+			WHERE list_id = ? AND from_addr = ? AND date = ? AND subject = ? ORDER BY id`, listID, k.from, k.date, k.subject))
 		if err != nil {
-			return nil, fmt.Errorf("store: archive remove: %w", err)
-		}
-		var cands []removedPost
-		for rows.Next() {
-			var p removedPost
-			if err := rows.Scan(&p.id, &p.messageID, &p.hash, &p.threadID, &p.from, &p.date, &p.subject); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("store: archive remove: %w", err)
-			}
-			if !seen[p.id] {
-				cands = append(cands, p)
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("store: archive remove: %w", err)
+			return nil, err
 		}
 		for _, p := range cands {
+			if seen[p.id] {
+				continue
+			}
 			h, ok, err := trip(p.hash)
 			if err != nil {
 				return nil, err
@@ -177,24 +188,11 @@ func (s *archiveTable) removeWhere(ctx context.Context, r Removal, where string,
 	// With the list's other posts of the same bytes: under another
 	// Message-ID they are the same post (a post without one, sent twice
 	// or imported from an export, is named anew each time).
-	rows, err := tx.QueryContext(ctx, `SELECT id, message_id, hash, thread_id, from_addr, date, subject FROM archive WHERE list_id = ? AND (`+where+`
+	posts, err := removedPosts(tx.QueryContext(ctx, `SELECT `+removedCols+` FROM archive WHERE list_id = ? AND (`+where+`
 		OR hash IN (SELECT hash FROM archive WHERE list_id = ? AND `+where+`)) ORDER BY id`,
-		slices.Concat([]any{r.ListID}, args, []any{r.ListID}, args)...)
+		slices.Concat([]any{r.ListID}, args, []any{r.ListID}, args)...))
 	if err != nil {
-		return nil, fmt.Errorf("store: archive remove: %w", err)
-	}
-	var posts []removedPost
-	for rows.Next() {
-		var p removedPost
-		if err := rows.Scan(&p.id, &p.messageID, &p.hash, &p.threadID, &p.from, &p.date, &p.subject); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("store: archive remove: %w", err)
-		}
-		posts = append(posts, p)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: archive remove: %w", err)
+		return nil, err
 	}
 	// The bytes' hashes the tombstone keeps, and the list's posts that
 	// are the same after a round trip through other mail tools: an
