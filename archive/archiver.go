@@ -34,8 +34,17 @@ func NewArchiver(st Store, now func() time.Time) *Archiver {
 // same bytes are stored once). messageID names a post that has no
 // Message-ID of its own, as its copies were named.
 func (s *Archiver) Archive(ctx context.Context, l *store.List, raw []byte, messageID string) error {
+	// An export of a post that came without a Message-ID, sent to the
+	// list (a migration through sendmail), is that post, as an import
+	// reads it (ReadMany): kept so, its own export is what came.
+	if orig, id, ok := Unexported(raw); ok {
+		raw, messageID = orig, id
+	}
 	p := Read(raw, s.now(), listDomain(l))
-	if messageID != "" && !HasMessageID(raw) {
+	// Only an id a Message-ID field can hold ("vpn secret@x", a spaced
+	// field's, cannot): an export names the post by it, and an import of
+	// that export must read it back.
+	if messageID != "" && validID(messageID) && !HasMessageID(raw) {
 		p.MessageID = messageID
 	}
 	p.ListID = l.ID

@@ -60,13 +60,15 @@ func validID(id string) bool {
 var exportedID = regexp.MustCompile(`^Message-ID: <(?:praxis\.[0-9]+\.([0-9a-f]{16})|praxis-archive\.([0-9a-f]{24}))@[^<>\s]+>\r?\n`)
 
 // Unexported undoes ExportBytes: for bytes that are one of its exports
-// (the field it put first, then bytes whose hash the id names), it
-// gives back the bytes as archived and the id; else ok is false. So an
-// export imported as it was is the post it was made of, a copy, not
-// another post under the same id. The hash makes it certain: a post's
-// own Message-ID field, first in its header, never names the bytes
-// after it. An mbox reader may have ended the bytes with a line end
-// they did not have: they are taken without it then.
+// (the field it put first, then bytes whose hash the id names, which
+// ExportBytes would give that very field), it gives back the bytes as
+// archived and the id; else ok is false. So an export imported as it
+// was is the post it was made of, a copy, not another post under the
+// same id. The hash makes it certain: a post's own Message-ID field,
+// first in its header, never names the bytes after it. An mbox writer
+// may have ended the bytes with a line end they did not have (a post
+// that ended without one, or in a bare CR): they are taken without it
+// then.
 func Unexported(raw []byte) (orig []byte, id string, ok bool) {
 	if !bytes.HasPrefix(raw, []byte("Message-ID: <praxis")) {
 		return nil, "", false
@@ -81,11 +83,17 @@ func Unexported(raw []byte) (orig []byte, id string, ok bool) {
 	} else {
 		named = raw[m[4]:m[5]]
 	}
+	field, rest := raw[:m[1]], raw[m[1]:]
 	id = string(raw[len("Message-ID: <"):bytes.IndexByte(raw, '>')])
-	rest := raw[m[1]:]
-	for _, b := range [][]byte{rest, bytes.TrimSuffix(bytes.TrimSuffix(rest, []byte("\n")), []byte("\r"))} {
+	for _, b := range [][]byte{rest, bytes.TrimSuffix(rest, []byte("\n")), bytes.TrimSuffix(rest, []byte("\r\n"))} {
 		sum := sha256.Sum256(b)
-		if hex.EncodeToString(sum[:len(named)/2]) == string(named) {
+		if hex.EncodeToString(sum[:len(named)/2]) != string(named) {
+			continue
+		}
+		// Only what ExportBytes itself writes: an id it can write, the
+		// bytes' own line ends, and bytes that do not name the post
+		// already.
+		if out := ExportBytes(&store.ArchivedPost{MessageID: id}, b); len(out) == len(field)+len(b) && bytes.Equal(out[:len(field)], field) {
 			return b, id, true
 		}
 	}

@@ -1,12 +1,16 @@
 package archive
 
 import (
+	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	"praxis/archive/mbox"
 	"praxis/listserv/store"
 )
 
@@ -65,6 +69,10 @@ func TestExportBytes(t *testing.T) {
 		"From: Bob <bob@example.com>\r\nMessage-ID: <" + madeUp(noID, false) + ">\r\n" + noID,
 		"Message-ID: <" + madeUp(noID, false) + ">\r\n" + noID + "and one more line\r\n",
 		own,
+		// Ids and fields ExportBytes never writes: a control byte in the
+		// id, an LF field before CRLF bytes.
+		"Message-ID: <" + strings.Replace(madeUp(noIDLF, false), "@", "@evil\x01", 1) + ">\n" + noIDLF,
+		"Message-ID: <" + madeUp(noID, false) + ">\n" + noID,
 	} {
 		if _, _, ok := Unexported([]byte(raw)); ok {
 			t.Errorf("taken for an export: %q", raw)
@@ -92,4 +100,81 @@ func FuzzUnexported(f *testing.F) {
 			t.Errorf("Unexported(%q) = %q, %q: not what ExportBytes makes of them", raw, orig, id)
 		}
 	})
+}
+
+// TestExportImportedBack: whatever way a post came (by SMTP with the
+// spool's id, with a Message-ID field the archive cannot use, shaped like
+// an export itself, ending in a bare CR, or by an import), its export,
+// imported as it was, stores nothing twice.
+func TestExportImportedBack(t *testing.T) {
+	shaped := []byte("From: Mallory <m@example.com>\r\nSubject: hi\r\n\r\nhello\r\n")
+	sum := sha256.Sum256(shaped)
+	shaped = append([]byte("Message-ID: <praxis.1."+hex.EncodeToString(sum[:8])+"@mail.example.org>\r\n"), shaped...)
+	// The spool's id of a post without a usable Message-ID (listserv's
+	// pipeline).
+	spool := func(raw string) string {
+		sum := sha256.Sum256([]byte(raw))
+		return "praxis.2." + hex.EncodeToString(sum[:8]) + "@mail.example.org"
+	}
+	bySMTP := "From: Bob <b@example.com>\r\nSubject: VPN\r\n\r\nswordfish\r\n"
+	cases := []struct {
+		name    string
+		raw     string
+		spoolID string // "" for an import
+	}{
+		{"by SMTP", bySMTP, spool(bySMTP)},
+		{"a spaced Message-ID, by SMTP", "From: Bob <b@example.com>\r\nMessage-ID: <vpn secret@x.test>\r\nSubject: VPN\r\n\r\nswordfish\r\n", "vpn secret@x.test"},
+		{"an export sent by SMTP", string(shaped), spool(string(shaped))},
+		{"an export imported", string(shaped), ""},
+		{"ending in a bare CR, imported", "From: x@example.com\nSubject: ends in CR\n\nbody\r", ""},
+		{"no final line end, imported", "From: x@example.com\nSubject: no end\n\nbody", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := context.Background()
+			st, listID := openStore(t)
+			l, err := st.ListByID(ctx, listID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := NewArchiver(st, time.Now)
+			if c.spoolID != "" {
+				err = a.Archive(ctx, l, []byte(c.raw), c.spoolID)
+			} else {
+				_, _, err = a.ArchiveMany(ctx, l, [][]byte{[]byte(c.raw)})
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var export bytes.Buffer
+			w := mbox.NewWriter(&export)
+			must(t, st.ArchiveEach(ctx, listID, time.Time{}, func(p *store.ArchivedPost) error {
+				raw, err := st.ArchiveRaw(ctx, p.Hash)
+				if err != nil {
+					return err
+				}
+				return w.Write(p.FromAddr, p.Date, ExportBytes(p, raw))
+			}))
+			must(t, w.Close())
+			r, err := mbox.NewReader(&export)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var again [][]byte
+			for {
+				m, err := r.Next()
+				if err != nil {
+					break
+				}
+				again = append(again, m.Raw)
+			}
+			_, made, err := a.ArchiveMany(ctx, l, again)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(made) != 1 || made[0] {
+				t.Errorf("the export, imported as it was: made %v", made)
+			}
+		})
+	}
 }
