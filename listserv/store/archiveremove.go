@@ -230,6 +230,11 @@ func (s *archiveTable) removeWhere(ctx context.Context, r Removal, where string,
 			return nil, fmt.Errorf("store: archive tombstone: %w", err)
 		}
 	}
+	// In the bytes' order: on PostgreSQL each removePost locks its
+	// bytes' row, and two removals on two lists that share two posts'
+	// bytes (a post and its round trip) lock them in one order, never
+	// each waiting for the other.
+	slices.SortStableFunc(posts, func(a, b removedPost) int { return strings.Compare(a.hash, b.hash) })
 	threads := map[string]bool{}
 	for _, p := range posts {
 		if err := s.removePost(ctx, tx, p); err != nil {
