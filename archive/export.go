@@ -26,6 +26,19 @@ func ExportBytes(p *store.ArchivedPost, raw []byte) []byte {
 	if p.MessageID == "" || !validID(p.MessageID) {
 		return raw
 	}
+	// Most posts name themselves in their own field: found in the header
+	// without parsing it, which an export of a big archive would do for
+	// every post.
+	head := raw
+	if i := bytes.Index(raw, []byte("\n\n")); i >= 0 {
+		head = raw[:i]
+	}
+	if i := bytes.Index(head, []byte("\n\r\n")); i >= 0 {
+		head = head[:i]
+	}
+	if bytes.Contains(head, []byte("<"+p.MessageID+">")) {
+		return raw
+	}
 	if h := mailmsg.HeaderOf(raw); cleanID(h.Get("Message-Id")) == p.MessageID {
 		return raw
 	}
