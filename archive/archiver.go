@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"praxis/listserv/mailmsg"
 	"praxis/listserv/store"
 )
 
@@ -44,7 +45,7 @@ func (s *Archiver) Archive(ctx context.Context, l *store.List, raw []byte, messa
 	// Only an id a Message-ID field can hold ("vpn secret@x", a spaced
 	// field's, cannot): an export names the post by it, and an import of
 	// that export must read it back.
-	if messageID != "" && validID(messageID) && !HasMessageID(raw) {
+	if messageID != "" && mailmsg.Writable(messageID) && !HasMessageID(raw) {
 		p.MessageID = messageID
 	}
 	p.ListID = l.ID

@@ -2,9 +2,8 @@ package archive
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"regexp"
+	"strconv"
 
 	"praxis/listserv/mailmsg"
 	"praxis/listserv/store"
@@ -23,20 +22,13 @@ import (
 // the header to end, formail and Python's mailbox rewrite line ends and
 // header fields, so no hash of the bytes stays put).
 func ExportBytes(p *store.ArchivedPost, raw []byte) []byte {
-	if p.MessageID == "" || !validID(p.MessageID) {
+	if !mailmsg.Writable(p.MessageID) {
 		return raw
 	}
 	// Most posts name themselves in their own field: found in the header
-	// without parsing it, which an export of a big archive would do for
-	// every post.
-	head := raw
-	if i := bytes.Index(raw, []byte("\n\n")); i >= 0 {
-		head = raw[:i]
-	}
-	if i := bytes.Index(head, []byte("\n\r\n")); i >= 0 {
-		head = head[:i]
-	}
-	if bytes.Contains(head, []byte("<"+p.MessageID+">")) {
+	// block without parsing it, which an export of a big archive would
+	// do for every post.
+	if bytes.Contains(store.HeaderBlock(raw), []byte("<"+p.MessageID+">")) {
 		return raw
 	}
 	if h := mailmsg.HeaderOf(raw); cleanID(h.Get("Message-Id")) == p.MessageID {
@@ -54,60 +46,53 @@ func ExportBytes(p *store.ArchivedPost, raw []byte) []byte {
 	return append(out, raw...)
 }
 
-// validID tells whether id can be written in a Message-ID field as it
-// is: no spaces, line ends or angle brackets (a made-up id never has
-// them; an id read from a post's own field may, and then is the post's
-// own to keep).
-func validID(id string) bool {
-	for i := 0; i < len(id); i++ {
-		if c := id[i]; c <= ' ' || c == '<' || c == '>' || c == 0x7f {
-			return false
-		}
-	}
-	return true
-}
-
-// exportedID matches the field ExportBytes puts first, for the ids the
-// server makes up (listserv's at the spool, Read's at an import), each
-// of which names its post by the start of its bytes' SHA-256.
-var exportedID = regexp.MustCompile(`^Message-ID: <(?:praxis\.[0-9]+\.([0-9a-f]{16})|praxis-archive\.([0-9a-f]{24}))@[^<>\s]+>\r?\n`)
+// exportedID matches the field ExportBytes puts first with an id of the
+// shape the server makes up (mailmsg.SpoolID, mailmsg.ContentID): the
+// id, and the spool row and host, or the domain.
+var exportedID = regexp.MustCompile(`^Message-ID: <(praxis\.([0-9]+)\.[0-9a-f]{16}@([^<>\s]+)|praxis-archive\.[0-9a-f]{24}@([^<>\s]+))>\r?\n`)
 
 // Unexported undoes ExportBytes: for bytes that are one of its exports
-// (the field it put first, then bytes whose hash the id names, which
+// (the field it put first, then bytes the id was made of, which
 // ExportBytes would give that very field), it gives back the bytes as
 // archived and the id; else ok is false. So an export imported as it
 // was is the post it was made of, a copy, not another post under the
-// same id. The hash makes it certain: a post's own Message-ID field,
-// first in its header, never names the bytes after it. An mbox writer
-// may have ended the bytes with a line end they did not have (a post
-// that ended without one, or in a bare CR): they are taken without it
-// then.
+// same id. The hash in the id makes it certain: a post's own Message-ID
+// field, first in its header, never names the bytes after it. An mbox
+// writer may have ended the bytes with a line end they did not have (a
+// post that ended without one, or in a bare CR): they are taken without
+// it then.
 func Unexported(raw []byte) (orig []byte, id string, ok bool) {
 	if !bytes.HasPrefix(raw, []byte("Message-ID: <praxis")) {
 		return nil, "", false
 	}
-	m := exportedID.FindSubmatchIndex(raw)
+	m := exportedID.FindSubmatch(raw)
 	if m == nil {
 		return nil, "", false
 	}
-	var named []byte
-	if m[2] >= 0 {
-		named = raw[m[2]:m[3]]
-	} else {
-		named = raw[m[4]:m[5]]
-	}
-	field, rest := raw[:m[1]], raw[m[1]:]
-	id = string(raw[len("Message-ID: <"):bytes.IndexByte(raw, '>')])
-	for _, b := range [][]byte{rest, bytes.TrimSuffix(rest, []byte("\n")), bytes.TrimSuffix(rest, []byte("\r\n"))} {
-		sum := sha256.Sum256(b)
-		if hex.EncodeToString(sum[:len(named)/2]) != string(named) {
-			continue
+	id = string(m[1])
+	field, rest := raw[:len(m[0])], raw[len(m[0]):]
+	madeOf := func(b []byte) bool {
+		if m[2] == nil {
+			return mailmsg.ContentID(b, string(m[4])) == id
 		}
+		n, err := strconv.ParseInt(string(m[2]), 10, 64)
+		return err == nil && mailmsg.SpoolID(n, b, string(m[3])) == id
+	}
+	tries := [][]byte{rest}
+	if b, ok := bytes.CutSuffix(rest, []byte("\n")); ok {
+		tries = append(tries, b)
+		if b, ok := bytes.CutSuffix(b, []byte("\r")); ok {
+			tries = append(tries, b)
+		}
+	}
+	for _, b := range tries {
 		// Only what ExportBytes itself writes: an id it can write, the
 		// bytes' own line ends, and bytes that do not name the post
 		// already.
-		if out := ExportBytes(&store.ArchivedPost{MessageID: id}, b); len(out) == len(field)+len(b) && bytes.Equal(out[:len(field)], field) {
-			return b, id, true
+		if madeOf(b) {
+			if out := ExportBytes(&store.ArchivedPost{MessageID: id}, b); len(out) == len(field)+len(b) && bytes.Equal(out[:len(field)], field) {
+				return b, id, true
+			}
 		}
 	}
 	return nil, "", false

@@ -3,14 +3,12 @@ package archive
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"praxis/archive/mbox"
+	"praxis/listserv/mailmsg"
 	"praxis/listserv/store"
 )
 
@@ -19,11 +17,10 @@ import (
 // post it was made of; nothing else is taken for one.
 func TestExportBytes(t *testing.T) {
 	madeUp := func(raw string, spool bool) string {
-		sum := sha256.Sum256([]byte(raw))
 		if spool {
-			return fmt.Sprintf("praxis.42.%s@mail.example.org", hex.EncodeToString(sum[:8]))
+			return mailmsg.SpoolID(42, []byte(raw), "mail.example.org")
 		}
-		return "praxis-archive." + hex.EncodeToString(sum[:12]) + "@example.org"
+		return mailmsg.ContentID([]byte(raw), "example.org")
 	}
 	noID := "From: Bob <bob@example.com>\r\nSubject: VPN\r\n\r\nvpn secret is swordfish42\r\n"
 	noIDLF := strings.ReplaceAll(noID, "\r\n", "\n")
@@ -108,14 +105,10 @@ func FuzzUnexported(f *testing.F) {
 // imported as it was, stores nothing twice.
 func TestExportImportedBack(t *testing.T) {
 	shaped := []byte("From: Mallory <m@example.com>\r\nSubject: hi\r\n\r\nhello\r\n")
-	sum := sha256.Sum256(shaped)
-	shaped = append([]byte("Message-ID: <praxis.1."+hex.EncodeToString(sum[:8])+"@mail.example.org>\r\n"), shaped...)
+	shaped = append([]byte("Message-ID: <"+mailmsg.SpoolID(1, shaped, "mail.example.org")+">\r\n"), shaped...)
 	// The spool's id of a post without a usable Message-ID (listserv's
 	// pipeline).
-	spool := func(raw string) string {
-		sum := sha256.Sum256([]byte(raw))
-		return "praxis.2." + hex.EncodeToString(sum[:8]) + "@mail.example.org"
-	}
+	spool := func(raw string) string { return mailmsg.SpoolID(2, []byte(raw), "mail.example.org") }
 	bySMTP := "From: Bob <b@example.com>\r\nSubject: VPN\r\n\r\nswordfish\r\n"
 	cases := []struct {
 		name    string

@@ -2,8 +2,6 @@ package archive
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"regexp"
 	"strings"
 	"time"
@@ -29,8 +27,7 @@ func Read(raw []byte, now time.Time, domain string) *store.ArchivedPost {
 
 	p.MessageID = cleanID(h.Get("Message-Id"))
 	if p.MessageID == "" {
-		sum := sha256.Sum256(raw)
-		p.MessageID = "praxis-archive." + hex.EncodeToString(sum[:12]) + "@" + domain
+		p.MessageID = mailmsg.ContentID(raw, domain)
 	}
 	// The From field as written, munged by a list or not: IMAP's FROM
 	// and SORT answer for the field (RFC 3501 §6.4.4); the index and the

@@ -2,17 +2,16 @@ package listserv
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"praxis/listserv/inbound"
-	"praxis/listserv/notice"
 	"runtime/debug"
 	"strings"
 	"time"
 
 	"praxis/listserv/check"
+	"praxis/listserv/inbound"
+	"praxis/listserv/mailmsg"
+	"praxis/listserv/notice"
 	"praxis/listserv/store"
 )
 
@@ -222,8 +221,7 @@ func (s *pipeline) accept(ctx context.Context, l *List, m *store.Message, from, 
 	if msgID == "" {
 		// Derived from the spool row, not random: a replay after a crash
 		// names the post the same, in the copies and in the archive.
-		sum := sha256.Sum256(m.Raw)
-		msgID = fmt.Sprintf("praxis.%d.%s@%s", m.ID, hex.EncodeToString(sum[:8]), s.cfg.Hostname)
+		msgID = mailmsg.SpoolID(m.ID, m.Raw, s.cfg.Hostname)
 	}
 	// Archived before it is marked accepted: a crash in between archives it
 	// again on the replay, which stores nothing twice.

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/emersion/go-message/textproto"
+
+	"praxis/listserv/mailmsg"
 )
 
 // Errors returned by Prepare and Write, to be tested with errors.Is.
@@ -124,10 +126,10 @@ func Prepare(raw []byte, l List, messageID string) (*Copy, error) {
 	hadID := h.Has("Message-Id")
 	if id == "" && hadID {
 		id = strings.TrimSpace(strings.Trim(strings.TrimSpace(h.Get("Message-Id")), "<>"))
-		if !validToken(id) {
+		if !mailmsg.Writable(id) {
 			id = "" // an unusable Message-ID of the post's own: no permalink
 		}
-	} else if id != "" && !validToken(id) {
+	} else if id != "" && !mailmsg.Writable(id) {
 		// A post must go out even with an id we cannot write: no permalink,
 		// no added Message-ID, rather than no copy.
 		id = ""
@@ -238,7 +240,7 @@ func (c *Copy) Write(w io.Writer, unsubscribeURL string) error {
 			_, err = w.Write(c.mailtoOnly)
 		}
 	} else {
-		if !validToken(unsubscribeURL) {
+		if !mailmsg.Writable(unsubscribeURL) {
 			return fmt.Errorf("%w: %q", ErrURL, unsubscribeURL)
 		}
 		if _, err = w.Write(c.withURL); err == nil {
@@ -285,33 +287,16 @@ func (a listAddr) join() string    { return a.local + "-join@" + a.domain }
 
 func parseList(l List) (listAddr, error) {
 	at := strings.LastIndexByte(l.Address, '@')
-	if at <= 0 || at == len(l.Address)-1 || !validToken(l.Address) || strings.ContainsAny(l.Address, `",;()[]\`) {
+	if at <= 0 || at == len(l.Address)-1 || !mailmsg.Writable(l.Address) || strings.ContainsAny(l.Address, `",;()[]\`) {
 		return listAddr{}, fmt.Errorf("%w: address %q", ErrList, l.Address)
 	}
-	if l.ArchiveURL != "" && !validToken(l.ArchiveURL) {
+	if l.ArchiveURL != "" && !mailmsg.Writable(l.ArchiveURL) {
 		return listAddr{}, fmt.Errorf("%w: archive url %q", ErrList, l.ArchiveURL)
 	}
-	if l.PermalinkBase != "" && !validToken(l.PermalinkBase) {
+	if l.PermalinkBase != "" && !mailmsg.Writable(l.PermalinkBase) {
 		return listAddr{}, fmt.Errorf("%w: permalink base %q", ErrList, l.PermalinkBase)
 	}
 	return listAddr{local: l.Address[:at], domain: l.Address[at+1:]}, nil
-}
-
-// validToken reports whether s can stand inside <> in a header field: no
-// blanks, controls, angle brackets or non-ASCII bytes, so no value can end
-// the field early or inject another line.
-func validToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		// Bytes from 0x80 up are UTF-8, which RFC 6532 §3.2 allows in
-		// message ids; controls, spaces and brackets would break the field.
-		if c := s[i]; c <= ' ' || c == 0x7f || c == '<' || c == '>' {
-			return false
-		}
-	}
-	return true
 }
 
 // listID formats the List-Id value: the list's name as a phrase, then the

@@ -61,7 +61,7 @@ func RoundTripHash(raw []byte) string {
 	// Without a blank line after it, what looks like a header may be a
 	// malformed post's text ("Lines: 3" of a body): nothing is left out
 	// then.
-	inHeader := bytes.Contains(b, []byte("\n\n")) || bytes.Contains(b, []byte("\n\r\n"))
+	inHeader := len(HeaderBlock(b)) < len(b)
 	dropping := false
 	for len(b) > 0 {
 		line := b
