@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -112,19 +113,31 @@ func removedPosts(rows *sql.Rows, err error) ([]removedPost, error) {
 // tripTwins adds to posts the list's other posts whose bytes are theirs
 // after a round trip through other mail tools (RoundTripHash), and
 // returns the hashes the tombstone keeps: each post's exact one and its
-// RoundTripHash. A twin is looked for among the posts of the same
-// sender, date and subject, which such tools leave as they were.
+// RoundTripHash. Only a post whose bytes do not carry its Message-ID can
+// have such a twin under another one (a tool keeps the field), and the
+// twin is looked for among the posts of the same sender, date and
+// subject, which such tools leave as they were.
 func (s *archiveTable) tripTwins(ctx context.Context, tx *txn, listID int64, posts *[]removedPost) ([]string, error) {
-	trip := func(hash string) (string, bool, error) {
-		var raw []byte
-		err := tx.QueryRowContext(ctx, `SELECT raw FROM archive_blobs WHERE hash = ?`, hash).Scan(&raw)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			return "", false, nil
-		case err != nil:
-			return "", false, fmt.Errorf("store: archive tombstone: %w", err)
+	type read struct {
+		trip  string
+		named bool // the bytes name the post's Message-ID
+	}
+	reads := map[string]*read{} // by hash: twins share their bytes
+	bytesOf := func(p removedPost) (*read, error) {
+		if r, ok := reads[p.hash]; ok {
+			return r, nil
 		}
-		return RoundTripHash(raw), true, nil
+		var raw []byte
+		switch err := tx.QueryRowContext(ctx, `SELECT raw FROM archive_blobs WHERE hash = ?`, p.hash).Scan(&raw); {
+		case errors.Is(err, sql.ErrNoRows):
+			reads[p.hash] = nil
+			return nil, nil
+		case err != nil:
+			return nil, fmt.Errorf("store: archive tombstone: %w", err)
+		}
+		r := &read{trip: RoundTripHash(raw), named: bytes.Contains(HeaderBlock(raw), []byte("<"+p.messageID+">"))}
+		reads[p.hash] = r
+		return r, nil
 	}
 	hashes := []string{}
 	trips := map[string]bool{}
@@ -136,15 +149,17 @@ func (s *archiveTable) tripTwins(ctx context.Context, tx *txn, listID int64, pos
 	keys := map[key]bool{}
 	for _, p := range *posts {
 		seen[p.id] = true
-		keys[key{p.from, p.subject, p.date}] = true
 		hashes = append(hashes, p.hash)
-		h, ok, err := trip(p.hash)
+		r, err := bytesOf(p)
 		if err != nil {
 			return nil, err
 		}
-		if ok {
-			hashes = append(hashes, h)
-			trips[h] = true
+		if r != nil {
+			hashes = append(hashes, r.trip)
+			trips[r.trip] = true
+			if !r.named {
+				keys[key{p.from, p.subject, p.date}] = true
+			}
 		}
 	}
 	for k := range keys {
@@ -157,11 +172,11 @@ func (s *archiveTable) tripTwins(ctx context.Context, tx *txn, listID int64, pos
 			if seen[p.id] {
 				continue
 			}
-			h, ok, err := trip(p.hash)
+			r, err := bytesOf(p)
 			if err != nil {
 				return nil, err
 			}
-			if ok && trips[h] {
+			if r != nil && trips[r.trip] {
 				seen[p.id] = true
 				*posts = append(*posts, p)
 				hashes = append(hashes, p.hash)
