@@ -22,11 +22,18 @@ var (
 var joined = regexp.MustCompile(`(>|&gt;)[A-Za-z0-9!#$%&'*+/=?^_{|}~.@-]`)
 
 func hideByPatterns(text string) string {
-	if !strings.Contains(text, "@") {
-		return text
+	// Line by line, and only the lines with an "@": neither pattern
+	// matches a newline, so no match spans two lines, and each needs an
+	// "@". The same result as the whole text at once, and fast enough to
+	// read the archive's posts under -race (44 s of CI a run before).
+	lines := strings.SplitAfter(text, "\n")
+	for i, line := range lines {
+		if strings.Contains(line, "@") {
+			line = namedRE.ReplaceAllString(line, "$1")
+			lines[i] = addressRE.ReplaceAllString(line, "$1@…")
+		}
 	}
-	text = namedRE.ReplaceAllString(text, "$1")
-	return addressRE.ReplaceAllString(text, "$1@…")
+	return strings.Join(lines, "")
 }
 
 // TestHideAddressesAgreesWithThePatterns: the hand-written reading hides
