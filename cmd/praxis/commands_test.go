@@ -50,6 +50,36 @@ func TestREADMECommands(t *testing.T) {
 	}
 }
 
+// TestREADMETestCommand: the test command README opens with is the one
+// .ci/run runs, so what a newcomer runs is what CI checks.
+func TestREADMETestCommand(t *testing.T) {
+	b, err := os.ReadFile(readme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cmd string
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "go test ") {
+			cmd, _, _ = strings.Cut(line, "#")
+			cmd = strings.TrimSpace(cmd)
+			break
+		}
+	}
+	if cmd == "" {
+		t.Fatal("README.md opens with no go test command")
+	}
+	run, err := os.ReadFile("../../.ci/run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(run), "\n") {
+		if strings.TrimSpace(line) == cmd {
+			return
+		}
+	}
+	t.Errorf(".ci/run does not run README's test command %q", cmd)
+}
+
 // TestCommandFlags: every flag a command's synopsis or summary names is a
 // flag the command takes, so the table cannot promise what is gone.
 func TestCommandFlags(t *testing.T) {
