@@ -59,15 +59,20 @@ const Quiet = 21 * 24 * time.Hour
 // starts one of its own:
 //   - its subject is a new matter: not its parent's subject with reply
 //     markers, tags, "(was: …)" or small edits, sharing less than a
-//     third of its words with it; or
+//     third of its words with it; and its author is new to the thread
+//     or the post asks (one who answered renaming the thread as they
+//     answer again, "UHD num_recv_frames, etc", carries it on); or
 //   - its author has not posted in the thread before, it asks for help
 //     on its own account (a sentence in the first person that asks or
-//     reports trouble, not a suggestion) and either the thread had been
-//     quiet for Quiet before it, or it reports the same trouble with a
-//     model the topic's first post does not name ("I have a similar
-//     problem with an E320" in a thread about an X310): the same error on
-//     the same device is a "me too", on another it is a question of its
-//     own; or
+//     reports trouble, not a suggestion), it does not answer from its
+//     author's own case ("In my case, I had hyphens in uhd.conf": see
+//     tellsFix), and either the thread had been quiet for Quiet before
+//     it, or it reports trouble like the topic's with a model the
+//     topic's first post does not name ("I have a similar problem with
+//     an E320" in a thread about an X310): the same error on the same
+//     device is a "me too", on another it is a question of its own,
+//     unless it says it is the same problem ("I have the same problem
+//     with my X310", a "me too" whatever the device); or
 //   - its author has not posted in the thread before, the topic is an
 //     announcement that asks nothing (a release, an event) and the post
 //     asks or reports trouble ("Has the LO sharing API changed in 4.1?"):
@@ -115,8 +120,8 @@ func (r *Reading) threadTopics(th *Thread) []*Topic {
 				parent = last
 			}
 			tp = topicOf[parent]
-			if r.newSubject(parent.Subject, q.Subject) ||
-				!seen[q.Who()] && ((q.Date.Sub(last.Date) >= Quiet || (alsoMe.MatchString(q.Body) && tp.newModel(q))) && r.asksOwn(q) ||
+			if r.newSubject(parent.Subject, q.Subject) && (!seen[q.Who()] || r.asks(q)) ||
+				!seen[q.Who()] && ((q.Date.Sub(last.Date) >= Quiet || (alsoMe.MatchString(q.Body) && !sameTrouble.MatchString(q.Body) && tp.newModel(q))) && r.asksOwn(q) && !r.tellsFix(q) ||
 					r.announces(tp) && r.asks(q)) {
 				tp = nil
 			}
@@ -286,6 +291,29 @@ func (r *Reading) asksAny(q *Post, own bool) bool {
 	}
 	return false
 }
+
+// tellsFix tells a post that answers from its author's own experience
+// and asks nothing: it says what the cause or the fix was ("In my case, I
+// had hyphens instead of underscores", "The issue is that the X310
+// detects the PPS on the falling edge").
+func (r *Reading) tellsFix(q *Post) bool {
+	fix := false
+	for _, s := range r.Sentences(q) {
+		if IsQuestionSentence(s) {
+			return false
+		}
+		fix = fix || ownCase.MatchString(s) || narrates.MatchString(s)
+	}
+	return fix
+}
+
+// sameTrouble: a post that calls its trouble the thread's own ("I have
+// the same problem with DPDK"), a "me too" on any device.
+var sameTrouble = mustPattern(`(?i)\b(exact )?same (problem|issue|error)s?\b`)
+
+// ownCase: words that tell what the cause or the fix of a trouble was, in
+// a post that answers from its author's experience.
+var ownCase = mustPattern(`(?i)\b(in (my|our) case|the (issue|problem|cause|fix|solution) (is|was) that|what (fixed|solved) it (for me|for us)?)\b`)
 
 // alsoMe: someone reporting the trouble of a thread as theirs too.
 var alsoMe = mustPattern(`(?i)\b(similar (problem|issue)|same (problem|issue|error|thing)|me too|(i|we)('m| am| are)? also|also (trying|having|seeing|getting))\b`)

@@ -56,6 +56,22 @@ func TestTopics(t *testing.T) {
 			post("b", "a", "bob@x", "Re: Loopback fails", "Rebuild the swig bindings and install them again.", 1),
 			post("c", "b", "cat@x", "Re: Loopback fails", "I have a similar problem here with an E320: the example fails after the rebuild, what else should I check?", 2),
 		}, []string{"a", "c"}},
+		{"a subject renamed while answering is no topic", []*Post{
+			post("a", "", "nando@x", "B200mini overflows at 56 Msps", "My B200mini overflows at 56 Msps after a few minutes, any idea?", 0),
+			post("b", "a", "marcus@x", "Re: B200mini overflows at 56 Msps", "Repeat the test with num_recv_frames=128 in the device arguments.", 0),
+			post("c", "b", "nando@x", "Re: B200mini overflows at 56 Msps", "Which argument string do you mean, and where does it go?", 1),
+			post("d", "c", "marcus@x", "UHD num_recv_frames, etc", "You have to specify those parameters when the device is made, which makes a change of rate mid-session awkward.", 1),
+		}, []string{"a"}},
+		{"a newcomer's answer from their own case is no topic", []*Post{
+			post("a", "", "ann@x", "DPDK setup with UHD 4.0", "UHD does not find my NIC with DPDK on the N310, what am I missing?", 0),
+			post("b", "a", "bob@x", "Re: DPDK setup with UHD 4.0", "Check the driver binding with dpdk-devbind.", 1),
+			post("c", "b", "wade@x", "Re: DPDK setup with UHD 4.0", "I also had a lot of trouble getting DPDK to be recognized on my X310. In my case, I had hyphens instead of underscores in uhd.conf.", 40),
+		}, []string{"a"}},
+		{"the same problem on another model is a me too", []*Post{
+			post("a", "", "ann@x", "DPDK drops samples at low rates", "With DPDK my N320 drops samples even at 10 Msps, any idea?", 0),
+			post("b", "a", "bob@x", "Re: DPDK drops samples at low rates", "Try the Mellanox NIC and its own driver.", 1),
+			post("c", "b", "cat@x", "Re: DPDK drops samples at low rates", "I have the same problem with DPDK on my X310 and an X520 NIC, what else can I check?", 2),
+		}, []string{"a"}},
 		{"a question in reply to a release is a topic of its own", []*Post{
 			post("a", "", "aaron@x", "UHD 4.1.0.0 released!", "UHD 4.1.0.0 is out. It fixes an error in the DPDK transport and a crash on the E320.", 0),
 			post("b", "a", "vik@x", "Re: UHD 4.1.0.0 released!", "Has the LO sharing API changed in 4.1? With 4.1 the channels drift apart.", 1),

@@ -349,9 +349,11 @@ const maxTopicReads = 64
 
 // topicStarts finds the posts of a thread that start a topic of their own
 // (learn.TopicStarts). Only a post that is its author's first in the
-// thread can be someone else's own question, so only those (and the
-// thread's first post, whose models a "me too" is compared with) are
-// read, at most maxTopicReads; the others are judged by their subjects.
+// thread can be someone else's own question, and a post under another
+// subject than the one it answers starts a topic only when it asks (or
+// its author is new), so only those (and the thread's first post, whose
+// models a "me too" is compared with) are read, at most maxTopicReads;
+// the others are judged by their subjects.
 // What it read of the posts in keep (the page's) is returned by hash, so
 // that the page does not read them again; the rest is let go at once.
 func (s *Server) topicStarts(ctx context.Context, posts []*store.ArchivedPost, keep map[string]bool) (starts map[string]bool, read map[string][]byte) {
@@ -359,10 +361,19 @@ func (s *Server) topicStarts(ctx context.Context, posts []*store.ArchivedPost, k
 	seen := map[string]bool{}
 	reads := 0
 	lp := make([]*learn.Post, 0, len(posts))
+	subjects := make(map[string]string, len(posts)) // by Message-ID
 	for _, p := range posts {
 		q := &learn.Post{ID: p.ID, MessageID: p.MessageID, ThreadID: p.ThreadID, ParentID: p.ParentID, Date: p.Date,
 			FromAddr: p.FromAddr, FromName: p.FromName, Key: mailmsg.AuthorKey(p.FromAddr, p.FromName), Subject: p.Subject}
-		if !seen[q.Key] && reads < maxTopicReads {
+		// The subject it answers: its parent's, or the post before it
+		// (as learn reads a post whose parent is not in the thread).
+		answered, ok := subjects[p.ParentID]
+		if !ok && len(lp) > 0 {
+			answered = lp[len(lp)-1].Subject
+		}
+		renamed := len(lp) > 0 && p.Subject != answered
+		subjects[p.MessageID] = p.Subject
+		if (!seen[q.Key] || renamed) && reads < maxTopicReads {
 			// A post that cannot be read is judged by its subject: the
 			// mark is not worth failing the page for.
 			if raw, err := s.st.ArchiveRaw(ctx, p.Hash); err == nil {
