@@ -120,8 +120,8 @@ func (r *Reading) threadTopics(th *Thread) []*Topic {
 				parent = last
 			}
 			tp = topicOf[parent]
-			if r.newSubject(parent.Subject, q.Subject) && (!seen[q.Who()] || r.asks(q)) ||
-				!seen[q.Who()] && ((q.Date.Sub(last.Date) >= Quiet || (alsoMe.MatchString(q.Body) && !sameTrouble.MatchString(q.Body) && tp.newModel(q))) && r.asksOwn(q) && !r.tellsFix(q) ||
+			if r.newSubject(parent.Subject, q.Subject) && (!seen[q.Who()] || q.Body == "" || r.asks(q)) ||
+				!seen[q.Who()] && ((q.Date.Sub(last.Date) >= Quiet || (alsoMe.MatchString(q.Body) && !r.sameTrouble(q) && tp.newModel(q))) && r.asksOwn(q) && !r.tellsFix(q) ||
 					r.announces(tp) && r.asks(q)) {
 				tp = nil
 			}
@@ -294,12 +294,14 @@ func (r *Reading) asksAny(q *Post, own bool) bool {
 
 // tellsFix tells a post that answers from its author's own experience
 // and asks nothing: it says what the cause or the fix was ("In my case, I
-// had hyphens instead of underscores", "The issue is that the X310
-// detects the PPS on the falling edge").
+// had hyphens instead of underscores", "The issue was that the X310
+// detects the PPS on the falling edge"), and no sentence of it asks, asks
+// for help or pleads ("In my case the device is not found at all. Any
+// help would be appreciated." is a question of its own).
 func (r *Reading) tellsFix(q *Post) bool {
 	fix := false
 	for _, s := range r.Sentences(q) {
-		if IsQuestionSentence(s) {
+		if IsQuestionSentence(s) || asking.MatchString(s) || helpWanted.MatchString(s) || plea.MatchString(s) {
 			return false
 		}
 		fix = fix || ownCase.MatchString(s) || narrates.MatchString(s)
@@ -307,13 +309,27 @@ func (r *Reading) tellsFix(q *Post) bool {
 	return fix
 }
 
-// sameTrouble: a post that calls its trouble the thread's own ("I have
-// the same problem with DPDK"), a "me too" on any device.
-var sameTrouble = mustPattern(`(?i)\b(exact )?same (problem|issue|error)s?\b`)
+// sameTrouble tells a post that calls its trouble the thread's own ("I
+// have the same problem with DPDK"), a "me too" on any device; not one
+// that says it is not ("I don't think it is the same issue").
+func (r *Reading) sameTrouble(q *Post) bool {
+	for _, s := range r.Sentences(q) {
+		if sameAsThread.MatchString(s) && !notSame.MatchString(s) {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	sameAsThread = mustPattern(`(?i)\b(exact )?same (problem|issue|error)s?\b`)
+	notSame      = mustPattern(`(?i)\b(not|no|never|\w+n't|different)\b.{0,40}\bsame (problem|issue|error)`)
+)
 
 // ownCase: words that tell what the cause or the fix of a trouble was, in
-// a post that answers from its author's experience.
-var ownCase = mustPattern(`(?i)\b(in (my|our) case|the (issue|problem|cause|fix|solution) (is|was) that|what (fixed|solved) it (for me|for us)?)\b`)
+// a post that answers from its author's experience (in the past tense:
+// "The problem is that my N310 will not boot" tells a trouble).
+var ownCase = mustPattern(`(?i)\b(in (my|our) case,? (i|we|it) (had|was|were|needed|turned out)|the (issue|problem|cause|culprit) (was|turned out to be)|the (fix|solution|workaround) (is|was)|what (fixed|solved) it)\b`)
 
 // alsoMe: someone reporting the trouble of a thread as theirs too.
 var alsoMe = mustPattern(`(?i)\b(similar (problem|issue)|same (problem|issue|error|thing)|me too|(i|we)('m| am| are)? also|also (trying|having|seeing|getting))\b`)

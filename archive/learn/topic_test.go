@@ -72,6 +72,21 @@ func TestTopics(t *testing.T) {
 			post("b", "a", "bob@x", "Re: DPDK drops samples at low rates", "Try the Mellanox NIC and its own driver.", 1),
 			post("c", "b", "cat@x", "Re: DPDK drops samples at low rates", "I have the same problem with DPDK on my X310 and an X520 NIC, what else can I check?", 2),
 		}, []string{"a"}},
+		{"a newcomer's own trouble told 'in my case' with a plea is a topic", []*Post{
+			post("a", "", "ann@x", "B210 lost after reboot", "My B210 is not found after a reboot, any idea?", 0),
+			post("b", "a", "bob@x", "Re: B210 lost after reboot", "Load the firmware again with uhd_images_downloader.", 1),
+			post("c", "b", "cat@x", "Re: B210 lost after reboot", "I have the same problem after upgrading to UHD 4.1. In my case the device disappears after every reboot. Any help would be appreciated.", 60),
+		}, []string{"a", "c"}},
+		{"not the same problem, on another model, is a topic", []*Post{
+			post("a", "", "ann@x", "X310 not found", "My X310 is not found on the 10GbE port, what should I check?", 0),
+			post("b", "a", "bob@x", "Re: X310 not found", "Check the MTU and the address of the host interface.", 1),
+			post("c", "b", "cat@x", "Re: X310 not found", "I am also unable to find my E320, though I don't think it is the same issue. What should I check?", 2),
+		}, []string{"a", "c"}},
+		{"a renamed subject whose text is not read is judged by the subject", []*Post{
+			post("a", "", "ann@x", "B210 overflows", "I get overflows on my B210 at 20 Msps, any idea?", 0),
+			post("b", "a", "bob@x", "Re: B210 overflows", "Use a USB 3 port, and check the cable.", 0),
+			post("c", "b", "bob@x", "GPSDO lock on the X310 (was: B210 overflows)", "", 1),
+		}, []string{"a", "c"}},
 		{"a question in reply to a release is a topic of its own", []*Post{
 			post("a", "", "aaron@x", "UHD 4.1.0.0 released!", "UHD 4.1.0.0 is out. It fixes an error in the DPDK transport and a crash on the E320.", 0),
 			post("b", "a", "vik@x", "Re: UHD 4.1.0.0 released!", "Has the LO sharing API changed in 4.1? With 4.1 the channels drift apart.", 1),

@@ -350,10 +350,11 @@ const maxTopicReads = 64
 // topicStarts finds the posts of a thread that start a topic of their own
 // (learn.TopicStarts). Only a post that is its author's first in the
 // thread can be someone else's own question, and a post under another
-// subject than the one it answers starts a topic only when it asks (or
-// its author is new), so only those (and the thread's first post, whose
-// models a "me too" is compared with) are read, at most maxTopicReads;
-// the others are judged by their subjects.
+// subject than the one it answers (other words, not only "Re:" or a
+// tag) starts a topic only when it asks (or its author is new), so only
+// those (and the thread's first post, whose models a "me too" is
+// compared with) are read, at most maxTopicReads; the others are judged
+// by their subjects (a renamed one, unread, as a new matter).
 // What it read of the posts in keep (the page's) is returned by hash, so
 // that the page does not read them again; the rest is let go at once.
 func (s *Server) topicStarts(ctx context.Context, posts []*store.ArchivedPost, keep map[string]bool) (starts map[string]bool, read map[string][]byte) {
@@ -371,7 +372,7 @@ func (s *Server) topicStarts(ctx context.Context, posts []*store.ArchivedPost, k
 		if !ok && len(lp) > 0 {
 			answered = lp[len(lp)-1].Subject
 		}
-		renamed := len(lp) > 0 && p.Subject != answered
+		renamed := len(lp) > 0 && p.Subject != answered && learn.CleanSubject(p.Subject) != learn.CleanSubject(answered)
 		subjects[p.MessageID] = p.Subject
 		if (!seen[q.Key] || renamed) && reads < maxTopicReads {
 			// A post that cannot be read is judged by its subject: the
