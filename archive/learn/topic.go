@@ -321,6 +321,9 @@ func (r *Reading) sameTrouble(q *Post) bool {
 	return false
 }
 
+// sameAsThread is narrower than sameProblem (thread.go), which also
+// takes "a similar problem" for a "me too": here a similar problem on
+// another device is a question of its own, the same one is not.
 var (
 	sameAsThread = mustPattern(`(?i)\b(exact )?same (problem|issue|error)s?\b`)
 	notSame      = mustPattern(`(?i)\b(not|no|never|\w+n't|different)\b.{0,40}\bsame (problem|issue|error)`)
