@@ -18,7 +18,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/mapping"
 	bolterrors "go.etcd.io/bbolt/errors"
 
 	"praxis/archive/query"
@@ -98,11 +100,16 @@ type Index struct {
 	keyArrays segArrays[[]int64]
 	// estimateAbove is Options.EstimateAbove.
 	estimateAbove uint64
+	// mapping is the index's; body has its body fields share one
+	// analysis (bodyonce.go).
+	mapping mapping.IndexMapping
+	body    *bodyAnalysers
 }
 
 // open wraps an open Bleve index and finds its order bounds.
 func open(b bleve.Index, opts Options) (*Index, error) {
-	x := &Index{b: b, estimateAbove: opts.EstimateAbove}
+	x := &Index{b: b, estimateAbove: opts.EstimateAbove, mapping: b.Mapping()}
+	x.body = bodyAnalysersOf(x.mapping)
 	if x.estimateAbove == 0 {
 		x.estimateAbove = DefaultEstimateAbove
 	}
@@ -255,7 +262,13 @@ func (x *Index) Apply(docs, gone []Doc, pos []byte) error {
 		if d.ID == "" {
 			return fmt.Errorf("index: put: doc %d (message %q) has no ID", i, d.MessageID)
 		}
-		if err := batch.Index(docKey(d), fields(d)); err != nil {
+		// batch.Index, but with the body analysed once (bodyonce.go).
+		doc := document.NewDocument(docKey(d))
+		if err := x.mapping.MapDocument(doc, fields(d)); err != nil {
+			return fmt.Errorf("index: put %q: %w", d.ID, err)
+		}
+		x.body.share(doc)
+		if err := batch.IndexAdvanced(doc); err != nil {
 			return fmt.Errorf("index: put %q: %w", d.ID, err)
 		}
 	}
