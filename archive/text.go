@@ -1,7 +1,6 @@
 package archive
 
 import (
-	"bufio"
 	"bytes"
 	"io"
 	"strings"
@@ -32,7 +31,8 @@ func textOf(h textproto.Header, raw []byte) (to, body, quoted string) {
 			}
 		}
 	}
-	var text, html io.Reader
+	var text []byte
+	var html io.Reader
 	mailmsg.Walk(raw, func(p *mailmsg.Part) bool {
 		if p.Disposition == "attachment" {
 			return true
@@ -40,8 +40,10 @@ func textOf(h textproto.Header, raw []byte) (to, body, quoted string) {
 		switch {
 		case p.MediaType == "text/plain":
 			// Read now: the walk moves on past this part.
-			b, _ := io.ReadAll(io.LimitReader(p.Body, maxText))
-			text = bytes.NewReader(b)
+			text, _ = io.ReadAll(io.LimitReader(p.Body, maxText))
+			if text == nil {
+				text = []byte{}
+			}
 			return false
 		case p.MediaType == "text/html" && html == nil:
 			b, _ := io.ReadAll(io.LimitReader(p.Body, maxText))
@@ -57,21 +59,37 @@ func textOf(h textproto.Header, raw []byte) (to, body, quoted string) {
 	if text == nil {
 		return strings.Join(tos, ", "), "", ""
 	}
-	var own, quote strings.Builder
-	sc := bufio.NewScanner(io.LimitReader(text, maxText))
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := strings.TrimRight(sc.Text(), "\r")
-		if line == "-- " {
+	own, quote := splitQuoted(text)
+	return strings.Join(tos, ", "), own, quote
+}
+
+// splitQuoted parts a text's lines (up to a signature's "-- " line)
+// into its own and its quoted ("> "), without the quote marks. It reads
+// the lines in place: a scanner's buffer and a string for every line
+// were a third of what indexing a post allocated.
+func splitQuoted(text []byte) (own, quoted string) {
+	var o, q strings.Builder
+	o.Grow(len(text))
+	for rest := text; len(rest) > 0; {
+		line := rest
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			line, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = nil
+		}
+		line = bytes.TrimRight(line, "\r")
+		if string(line) == "-- " {
 			break
 		}
-		if strings.HasPrefix(line, ">") {
-			quote.WriteString(strings.TrimLeft(line, "> ") + "\n")
+		if len(line) > 0 && line[0] == '>' {
+			q.Write(bytes.TrimLeft(line, "> "))
+			q.WriteByte('\n')
 		} else {
-			own.WriteString(line + "\n")
+			o.Write(line)
+			o.WriteByte('\n')
 		}
 	}
-	return strings.Join(tos, ", "), own.String(), quote.String()
+	return o.String(), q.String()
 }
 
 // htmlText extracts the words of an HTML body: text outside script and
