@@ -72,8 +72,15 @@ func New(t *testing.T) *Browser {
 		}
 		t.Fatal("CI is set but no Chromium was found: install chromium or set PRAXIS_CHROMIUM")
 	}
+	// Chromium keeps its singleton lock and socket in a directory of
+	// its own under TMPDIR and leaves it behind: one a browser, in
+	// /tmp, on every run of the tests. The test's own temporary
+	// directory goes with the test (after the browser, whose cleanup
+	// was registered later and so runs first).
+	tmp := t.TempDir()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
+		chromedp.Env("TMPDIR="+tmp),
 		chromedp.Flag("headless", true),
 		chromedp.NoSandbox, // CI runs the tests as root
 		chromedp.Flag("disable-gpu", true),
