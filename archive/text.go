@@ -68,8 +68,10 @@ func textOf(h textproto.Header, raw []byte) (to, body, quoted string) {
 // the lines in place: a scanner's buffer and a string for every line
 // were a third of what indexing a post allocated.
 func splitQuoted(text []byte) (own, quoted string) {
+	// No Grow to the text's length: String shares the builder's buffer,
+	// so a two-line reply above a long quote would keep the whole
+	// length alive with it.
 	var o, q strings.Builder
-	o.Grow(len(text))
 	for rest := text; len(rest) > 0; {
 		line := rest
 		if i := bytes.IndexByte(rest, '\n'); i >= 0 {

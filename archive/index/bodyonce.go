@@ -35,20 +35,28 @@ func bodyAnalysersOf(m mapping.IndexMapping) *bodyAnalysers {
 	return &bodyAnalysers{words: words, pairs: pairs}
 }
 
-// bodyText is one document's body, analysed at most once: by whichever
-// of its two fields is analysed first. Bleve analyses one document's
-// fields one after another on one goroutine, so it needs no lock.
+// bodyText is one document's body, analysed once for its two fields:
+// by whichever is analysed first, and handed to the other. Bleve
+// analyses one document's fields one after another on one goroutine, so
+// it needs no lock. The tokens are let go once both fields have them:
+// the document stays in its batch until the whole batch is indexed, and
+// a 100 KB body's tokens are a megabyte.
 type bodyText struct {
 	words  analysis.Analyzer
 	tokens analysis.TokenStream
-	done   bool
+	given  int // how many fields have the tokens
 }
 
 func (b *bodyText) analyse(in []byte) analysis.TokenStream {
-	if !b.done {
-		b.tokens, b.done = b.words.Analyze(in), true
+	if b.given == 0 {
+		b.tokens = b.words.Analyze(in)
 	}
-	return b.tokens
+	ts := b.tokens
+	if b.given++; b.given == 2 {
+		// Both have them; a field analysed again analyses anew.
+		b.tokens, b.given = nil, 0
+	}
+	return ts
 }
 
 // bodyWords and bodyPairs are the per-document analysers of the two

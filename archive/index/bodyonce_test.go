@@ -15,7 +15,7 @@ import (
 // gives each field the terms, counts and places the mapping's own
 // analysers give it, on every post of the usrp archive and on texts
 // made to catch a pair across a stop word, possessives and empty bodies;
-// and it is analysed once, not twice.
+// and it is analysed once, not twice, and its tokens let go after.
 func TestBodyOnceSameTerms(t *testing.T) {
 	x, err := Open(t.TempDir(), Options{})
 	if err != nil {
@@ -50,11 +50,13 @@ func TestBodyOnceSameTerms(t *testing.T) {
 		}
 		x.body.share(shared)
 		calls := 0
+		var body *bodyText
 		for _, f := range shared.Fields {
 			if tf, ok := f.(*document.TextField); ok {
 				switch a := tf.Analyzer().(type) {
 				case bodyWords: // one bodyText is behind both fields
 					a.words = countingAnalyser{a.words, &calls}
+					body = a.bodyText
 				}
 			}
 		}
@@ -70,6 +72,10 @@ func TestBodyOnceSameTerms(t *testing.T) {
 			}
 			if calls != 1 {
 				t.Fatalf("post %d: the body was analysed %d times, want once", i, calls)
+			}
+			// The document waits in its batch: the tokens must not.
+			if body == nil || body.tokens != nil {
+				t.Fatalf("post %d: the body's tokens are still held after both fields were analysed", i)
 			}
 			counted++
 		}
