@@ -2,6 +2,7 @@ package index
 
 import (
 	"reflect"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -41,15 +42,15 @@ func TestBodyOnceSameTerms(t *testing.T) {
 	for i := range docs {
 		d := &docs[i]
 		plain := document.NewDocument(docKey(d))
-		if err := x.mapping.MapDocument(plain, fields(d)); err != nil {
+		if err := x.b.Mapping().MapDocument(plain, fields(d)); err != nil {
 			t.Fatal(err)
 		}
 		shared := document.NewDocument(docKey(d))
-		if err := x.mapping.MapDocument(shared, fields(d)); err != nil {
+		if err := x.b.Mapping().MapDocument(shared, fields(d)); err != nil {
 			t.Fatal(err)
 		}
 		x.body.share(shared)
-		calls := 0
+		var calls atomic.Int64
 		var body *bodyText
 		for _, f := range shared.Fields {
 			if tf, ok := f.(*document.TextField); ok {
@@ -70,8 +71,8 @@ func TestBodyOnceSameTerms(t *testing.T) {
 			if _, ok := got[query.FieldBody]; !ok {
 				t.Fatalf("post %d: no body field", i)
 			}
-			if calls != 1 {
-				t.Fatalf("post %d: the body was analysed %d times, want once", i, calls)
+			if calls.Load() != 1 {
+				t.Fatalf("post %d: the body was analysed %d times, want once", i, calls.Load())
 			}
 			// The document waits in its batch: the tokens must not.
 			if body == nil || body.tokens != nil {
@@ -83,16 +84,42 @@ func TestBodyOnceSameTerms(t *testing.T) {
 	if counted < 8 {
 		t.Fatalf("only %d bodies checked", counted)
 	}
+
+	// And Put goes this way: the pairs field's own analyser, which the
+	// mapping would run on every body, never runs.
+	pairs, ok := x.body.pairs.(*analysis.DefaultAnalyzer)
+	if !ok {
+		t.Fatalf("the pairs analyser is a %T", x.body.pairs)
+	}
+	var runs atomic.Int64
+	pairs.Tokenizer = countingTokenizer{pairs.Tokenizer, &runs}
+	if err := x.Put(docs...); err != nil {
+		t.Fatal(err)
+	}
+	if runs.Load() != 0 {
+		t.Fatalf("Put ran the pairs field's own analyser on %d bodies, want none", runs.Load())
+	}
+}
+
+// countingTokenizer counts its runs.
+type countingTokenizer struct {
+	analysis.Tokenizer
+	n *atomic.Int64
+}
+
+func (c countingTokenizer) Tokenize(in []byte) analysis.TokenStream {
+	c.n.Add(1)
+	return c.Tokenizer.Tokenize(in)
 }
 
 // countingAnalyser counts its analyses.
 type countingAnalyser struct {
 	analysis.Analyzer
-	n *int
+	n *atomic.Int64
 }
 
 func (c countingAnalyser) Analyze(in []byte) analysis.TokenStream {
-	*c.n++
+	c.n.Add(1)
 	return c.Analyzer.Analyze(in)
 }
 

@@ -20,7 +20,6 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/index/scorch"
-	"github.com/blevesearch/bleve/v2/mapping"
 	bolterrors "go.etcd.io/bbolt/errors"
 
 	"praxis/archive/query"
@@ -100,16 +99,14 @@ type Index struct {
 	keyArrays segArrays[[]int64]
 	// estimateAbove is Options.EstimateAbove.
 	estimateAbove uint64
-	// mapping is the index's; body has its body fields share one
-	// analysis (bodyonce.go).
-	mapping mapping.IndexMapping
-	body    *bodyAnalysers
+	// body has a document's body fields share one analysis
+	// (bodyonce.go).
+	body *bodyAnalysers
 }
 
 // open wraps an open Bleve index and finds its order bounds.
 func open(b bleve.Index, opts Options) (*Index, error) {
-	x := &Index{b: b, estimateAbove: opts.EstimateAbove, mapping: b.Mapping()}
-	x.body = bodyAnalysersOf(x.mapping)
+	x := &Index{b: b, estimateAbove: opts.EstimateAbove, body: bodyAnalysersOf(b.Mapping())}
 	if x.estimateAbove == 0 {
 		x.estimateAbove = DefaultEstimateAbove
 	}
@@ -264,7 +261,7 @@ func (x *Index) Apply(docs, gone []Doc, pos []byte) error {
 		}
 		// batch.Index, but with the body analysed once (bodyonce.go).
 		doc := document.NewDocument(docKey(d))
-		if err := x.mapping.MapDocument(doc, fields(d)); err != nil {
+		if err := x.b.Mapping().MapDocument(doc, fields(d)); err != nil {
 			return fmt.Errorf("index: put %q: %w", d.ID, err)
 		}
 		x.body.share(doc)
