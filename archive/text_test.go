@@ -3,15 +3,9 @@ package archive
 import (
 	"bufio"
 	"bytes"
-	"errors"
-	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
+	"fmt"
 	"strings"
 	"testing"
-
-	"praxis/archive/mbox"
 )
 
 // TestSplitQuotedReadsLinesAsAScanner: splitQuoted parts every post of
@@ -20,59 +14,26 @@ import (
 // signature line, quote marks only) exactly as the line scanner it
 // replaced did.
 func TestSplitQuotedReadsLinesAsAScanner(t *testing.T) {
-	texts := []string{
+	same := func(what string, text []byte) {
+		t.Helper()
+		if len(text) > maxText {
+			text = text[:maxText]
+		}
+		wantOwn, wantQuoted := scannedQuoted(text)
+		if own, quoted := splitQuoted(text); own != wantOwn || quoted != wantQuoted {
+			t.Fatalf("%s (%.80q): own %.80q quoted %.80q, want %.80q and %.80q", what, text, own, quoted, wantOwn, wantQuoted)
+		}
+	}
+	for i, text := range []string{
 		"", "\n", "\n\n", "a", "a\n", "a\r\n", "a\r\r\n", "a\rb\n", "> q\nown\n>> qq\n> \n>\n",
 		"own\n-- \nsig\n", "own\n--\nnot a sig\n", "-- ", "x\r\n-- \r\ny", ">no space\n > not a quote\n",
 		strings.Repeat("long line ", 30000) + "\nend",
+	} {
+		same(fmt.Sprintf("made text %d", i), []byte(text))
 	}
-	root := filepath.Join("..", "..", "shared", "corpora")
-	if _, err := os.Stat(root); errors.Is(err, fs.ErrNotExist) && os.Getenv("CI") == "" {
-		t.Logf("no corpora at %s: made texts only", root)
-	} else {
-		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			raw, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			if !strings.HasSuffix(path, ".mbox") {
-				texts = append(texts, string(raw))
-				return nil
-			}
-			r, err := mbox.NewReader(bytes.NewReader(raw))
-			if err != nil {
-				return err
-			}
-			for {
-				m, err := r.Next()
-				if err == io.EOF {
-					return nil
-				}
-				if err != nil {
-					return err
-				}
-				texts = append(texts, string(m.Raw))
-			}
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(texts) < 4000 {
-			t.Fatalf("%d texts from the corpora, want the usrp archive's and the rest", len(texts))
-		}
-	}
-	for i, text := range texts {
-		b := []byte(text)
-		if len(b) > maxText {
-			b = b[:maxText]
-		}
-		wantOwn, wantQuoted := scannedQuoted(b)
-		own, quoted := splitQuoted(b)
-		if own != wantOwn || quoted != wantQuoted {
-			t.Fatalf("text %d (%.80q): own %.80q quoted %.80q, want %.80q and %.80q", i, text, own, quoted, wantOwn, wantQuoted)
-		}
+	// Then the corpora (the test is skipped here without them).
+	for i, raw := range corporaMessages(t) {
+		same(fmt.Sprintf("corpus message %d", i), raw)
 	}
 }
 
