@@ -378,6 +378,21 @@ type analysis struct {
 	df             *learn.DocFreq
 	linksMu        sync.Mutex
 	links          map[*learn.Post][]string // a post's shared links (see linksOf), under linksMu
+	subjects       sync.Map                 // a subject → its learn.CleanSubject (see subject)
+}
+
+// subject is learn.CleanSubject of s, worked out once an analysis: the
+// sections ask it of a thread's first post for every post and thread
+// they list, and a thread's replies mostly repeat one subject (at a
+// hundred times the usrp archive, 12,000 posts a week, the expressions
+// were a sixth of the analysis).
+func (a *analysis) subject(s string) string {
+	if c, ok := a.subjects.Load(s); ok {
+		return c.(string)
+	}
+	c := learn.CleanSubject(s)
+	a.subjects.Store(s, c)
+	return c
 }
 
 // linksOf are the links q's own text shares (archive.Links): those found
@@ -525,7 +540,7 @@ func median(ds []time.Duration) time.Duration {
 func (a *analysis) active() []ThreadStat {
 	var out []ThreadStat
 	for _, t := range a.sorted() {
-		st := ThreadStat{ThreadID: t.ID, Subject: learn.CleanSubject(t.Root.Subject)}
+		st := ThreadStat{ThreadID: t.ID, Subject: a.subject(t.Root.Subject)}
 		authors := map[string]bool{}
 		for _, q := range t.Posts {
 			if !a.p.In(q.Date) {
@@ -561,6 +576,10 @@ func (a *analysis) active() []ThreadStat {
 	return out
 }
 
+// keyTermPosts bounds the posts of a featured thread whose words its key
+// terms are picked from: the first, and the latest of the others.
+const keyTermPosts = 40
+
 // top details a featured thread.
 func (a *analysis) top(st ThreadStat) TopThread {
 	t := a.Threads[st.ThreadID]
@@ -582,9 +601,16 @@ func (a *analysis) top(st ThreadStat) TopThread {
 	}
 	skip := map[string]bool{}
 	var text strings.Builder
-	for _, q := range t.Posts {
+	for i, q := range t.Posts {
 		for _, w := range strings.Fields(strings.ToLower(q.FromName + " " + strings.Split(q.FromAddr, "@")[0])) {
 			skip[strings.Trim(w, `"'(),.`)] = true
+		}
+		// A long thread's terms are those of its question and of where
+		// its talk has got to (its last keyTermPosts posts): reading all
+		// of a 700-post thread for five words was a third of a busy
+		// week's analysis.
+		if i > 0 && i < len(t.Posts)-(keyTermPosts-1) {
+			continue
 		}
 		text.WriteString(strings.Join(a.Sentences(q), "\n"))
 		text.WriteByte('\n')
@@ -606,12 +632,12 @@ func (a *analysis) unanswered() []Question {
 			continue
 		}
 		sents := a.Sentences(r)
-		q := Question{ThreadID: tp.Thread.ID, Subject: learn.CleanSubject(r.Subject), URL: a.threadURL(tp.Thread.ID), By: r.Author(), Asked: r.Date, Excerpt: learn.JoinSentences(learn.QuestionText(sents))}
+		q := Question{ThreadID: tp.Thread.ID, Subject: a.subject(r.Subject), URL: a.threadURL(tp.Thread.ID), By: r.Author(), Asked: r.Date, Excerpt: learn.JoinSentences(learn.QuestionText(sents))}
 		if r != tp.Thread.Root {
 			q.URL = a.postURL(r.MessageID)
 		} else {
 			for _, rt := range a.p.Related[tp.Thread.ID] {
-				q.Related = append(q.Related, RelatedLink{Subject: learn.CleanSubject(rt.Subject), URL: a.threadURL(rt.ThreadID), Date: rt.Date, Posts: rt.Posts})
+				q.Related = append(q.Related, RelatedLink{Subject: a.subject(rt.Subject), URL: a.threadURL(rt.ThreadID), Date: rt.Date, Posts: rt.Posts})
 			}
 		}
 		// Expertise is matched on what the question itself says: its
@@ -644,7 +670,7 @@ func (a *analysis) answeredSince() ([]Since, int) {
 		if first == nil || !a.p.In(first.Date) {
 			continue
 		}
-		sn := Since{Subject: learn.CleanSubject(r.Subject), URL: a.threadURL(tp.Thread.ID), By: r.Author(), Asked: r.Date,
+		sn := Since{Subject: a.subject(r.Subject), URL: a.threadURL(tp.Thread.ID), By: r.Author(), Asked: r.Date,
 			AnsweredBy: first.Author(), Answered: first.Date, AnswerURL: a.postURL(first.MessageID)}
 		if r != tp.Thread.Root {
 			sn.URL = a.postURL(r.MessageID)
@@ -673,9 +699,13 @@ func (a *analysis) resources() ([]Resource, int) {
 		if !a.p.In(q.Date) {
 			continue
 		}
-		subj := learn.CleanSubject(a.Threads[q.ThreadID].Root.Subject)
+		links := a.linksOf(q)
+		if len(links) == 0 && len(q.Attachments) == 0 {
+			continue
+		}
+		subj := a.subject(a.Threads[q.ThreadID].Root.Subject)
 		ref := Resource{By: q.Author(), Date: q.Date, Subject: subj, ThreadURL: a.threadURL(q.ThreadID), PostURL: a.postURL(q.MessageID)}
-		for _, u := range a.linksOf(q) {
+		for _, u := range links {
 			key := "link " + strings.TrimRight(u, "/")
 			if seen[key] || habitual[q.Who()+" "+key] || (a.o.BaseURL != "" && strings.HasPrefix(u, a.o.BaseURL)) {
 				continue
@@ -755,7 +785,7 @@ func (a *analysis) helpers() []Helper {
 			if ans, conf := a.Confirmed(tp); ans != nil && ans.Who() != tp.Asker() && a.p.In(ans.Date) && a.p.In(conf.Date) {
 				h := get(ans)
 				h.Thanked++
-				h.For = append(h.For, Ref{Subject: learn.CleanSubject(tp.Start.Subject), URL: a.threadURL(t.ID)})
+				h.For = append(h.For, Ref{Subject: a.subject(tp.Start.Subject), URL: a.threadURL(t.ID)})
 				threadsOf[ans.Who()][t.ID] = true
 			}
 		}
@@ -774,7 +804,7 @@ func (a *analysis) helpers() []Helper {
 			h.FollowUps += len(followers)
 			if !threadsOf[q.Who()][t.ID] {
 				threadsOf[q.Who()][t.ID] = true
-				h.For = append(h.For, Ref{Subject: learn.CleanSubject(t.Root.Subject), URL: a.threadURL(t.ID)})
+				h.For = append(h.For, Ref{Subject: a.subject(t.Root.Subject), URL: a.threadURL(t.ID)})
 			}
 		}
 	}
@@ -816,7 +846,7 @@ func (a *analysis) newcomers() (posters []Newcomer, morePosters int, joined []Ne
 			continue
 		}
 		posters = append(posters, Newcomer{Name: q.Author(), Date: q.Date,
-			First: &Ref{Subject: learn.CleanSubject(a.Threads[q.ThreadID].Root.Subject), URL: a.postURL(q.MessageID)}})
+			First: &Ref{Subject: a.subject(a.Threads[q.ThreadID].Root.Subject), URL: a.postURL(q.MessageID)}})
 	}
 	for _, m := range a.p.Members {
 		if a.p.In(m.Joined) {

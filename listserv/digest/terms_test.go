@@ -2,6 +2,7 @@ package digest
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -58,5 +59,42 @@ func TestExpertiseOnTheQuestion(t *testing.T) {
 	}
 	if got := s.Unanswered[0].Matches; strings.Join(got, ",") != "B210" {
 		t.Errorf("matches %q, want B210 alone", got)
+	}
+}
+
+// TestKeyTermsOfALongThread: a featured thread's key terms come from its
+// question and its latest keyTermPosts posts, not from every post of a
+// long thread: what it talked about early on and dropped is not what it
+// is about now (and reading every post of a 700-post thread was a third
+// of a busy week's analysis).
+func TestKeyTermsOfALongThread(t *testing.T) {
+	start := time.Date(2021, 4, 12, 0, 0, 0, 0, time.UTC)
+	root := &learn.Post{MessageID: "q", ThreadID: "q", Date: start.Add(time.Hour), FromAddr: "ann@x.org", Key: "ann@x.org",
+		Subject: "Streaming from the X310", Body: "How do I stream from the X310 at full rate?"}
+	posts := []*learn.Post{root}
+	for i := 1; i < 3*keyTermPosts; i++ {
+		body := "The Zigbee dongle and the Zigbee stack interfere with the stream."
+		if i >= 2*keyTermPosts {
+			body = "DPDK with hugepages gets the stream to full rate; DPDK needs the vfio driver."
+		}
+		who := []string{"bob", "cyd", "dan"}[i%3]
+		posts = append(posts, &learn.Post{MessageID: "r" + strconv.Itoa(i), ThreadID: "q", ParentID: "q", Date: start.Add(time.Duration(i+1) * time.Hour),
+			FromAddr: who + "@x.org", Key: who + "@x.org", Subject: "Re: Streaming from the X310", Body: body})
+	}
+	// Document frequencies of other posts, where neither word is: the
+	// early posts' word, said twice as often, would be picked if they
+	// were read.
+	df := learn.NewDocFreq()
+	for range 50 {
+		df.Add("The B210 tunes to 2.4 GHz with the default gain.")
+	}
+	p := &Period{List: List{Address: "cop@example.org"}, Start: start, End: start.AddDate(0, 0, 7), Posts: posts, DF: df}
+	s := Summarize(p, Options{})
+	if len(s.Top) == 0 {
+		t.Fatal("no featured thread")
+	}
+	terms := strings.ToLower(strings.Join(s.Top[0].Terms, ","))
+	if !strings.Contains(terms, "dpdk") || strings.Contains(terms, "zigbee") {
+		t.Errorf("key terms %q: want DPDK (the latest posts) and not Zigbee (posts 2 to %d)", s.Top[0].Terms, 2*keyTermPosts)
 	}
 }
