@@ -5,6 +5,7 @@ import (
 	"regexp/syntax"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Pattern is a regular expression that first looks, far faster than Go's
@@ -76,6 +77,17 @@ func (p *Pattern) MatchString(s string) bool {
 			return false
 		}
 		return p.re.MatchString(s)
+	}
+	if ok, ascii := p.holdsFolded(s); ascii {
+		if p.needs != nil && !ok {
+			return false
+		}
+		for _, q := range p.parts {
+			if ok, _ := q.holdsFolded(s); (q.needs == nil || ok) && q.re.MatchString(s) {
+				return true
+			}
+		}
+		return false
 	}
 	if strings.ContainsRune(s, 'ſ') {
 		return p.re.MatchString(s)
@@ -224,11 +236,63 @@ func (p *Pattern) ReplaceAllString(s, repl string) string {
 // also folds 'ſ' (U+017F) to 's', which lower-casing does not: a text
 // with one is always given to the expression.
 func (p *Pattern) mayHold(s string) bool {
+	if ok, ascii := p.holdsFolded(s); ascii {
+		return ok
+	}
 	if strings.ContainsRune(s, 'ſ') {
 		return true
 	}
 	return p.holds(strings.ToLower(s))
 }
+
+// holdsFolded is holds of s lower-cased, for an ASCII s, without making
+// the lower-case copy (most sentences are ASCII, and the copies were an
+// eighth of what judging a post cost); ascii is false, and ok
+// meaningless, when s is not ASCII (then strings.ToLower's Unicode
+// folding is the one to ask).
+func (p *Pattern) holdsFolded(s string) (ok, ascii bool) {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false, false
+		}
+	}
+	for _, n := range p.single {
+		if strings.IndexByte(s, n[0]) >= 0 || n[0] >= 'a' && n[0] <= 'z' && strings.IndexByte(s, n[0]-'a'+'A') >= 0 {
+			return true, true
+		}
+	}
+	for i := 0; i+1 < len(s); i++ {
+		k := uint16(lowerASCII[s[i]])<<8 | uint16(lowerASCII[s[i+1]])
+		if p.hasPair[k/8]&(1<<(k%8)) == 0 {
+			continue
+		}
+	needs:
+		for _, n := range p.byPair[k] {
+			if len(s)-i < len(n) {
+				continue
+			}
+			for j := 2; j < len(n); j++ {
+				if lowerASCII[s[i+j]] != n[j] {
+					continue needs
+				}
+			}
+			return true, true
+		}
+	}
+	return false, true
+}
+
+// lowerASCII maps each byte to its lower case in ASCII (strings.ToLower
+// of an ASCII string).
+var lowerASCII = func() (t [256]byte) {
+	for i := range t {
+		t[i] = byte(i)
+		if i >= 'A' && i <= 'Z' {
+			t[i] = byte(i) + 'a' - 'A'
+		}
+	}
+	return t
+}()
 
 // holds tells whether l, lower case, holds one of the needs.
 func (p *Pattern) holds(l string) bool {

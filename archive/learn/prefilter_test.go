@@ -3,6 +3,7 @@ package learn
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -150,5 +151,72 @@ func TestIsReplyAgrees(t *testing.T) {
 	}
 	if len(subjects) < 1000 {
 		t.Logf("only %d subjects: the usrp-users archive is not here", len(subjects))
+	}
+}
+
+// TestHoldsFoldedAgrees: the prefilter's reading of an ASCII text
+// without lower-casing it first (holdsFolded) says what it says of the
+// text lower-cased (holds), for every pattern, part and line of the
+// first 100 posts of the usrp-users archive (each line once), each also in upper case and
+// with every other letter upper; and it leaves a text with a byte
+// outside ASCII to holds.
+func TestHoldsFoldedAgrees(t *testing.T) {
+	texts := []string{"", "a", "A", "THANKS", "Thank You!", "ſtuck", "ÉRROR", "it works", "IT WORKS NOW"}
+	if raw, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "corpora", "usrp-users-archive", "usrp-users-2020-07_2021-12.mbox")); err == nil {
+		posts := strings.Split(string(raw), "\nFrom ")
+		seen := map[string]bool{}
+		for _, post := range posts[:min(len(posts), 100)] {
+			for _, line := range strings.Split(post, "\n") {
+				if !seen[line] {
+					seen[line] = true
+					texts = append(texts, line)
+				}
+			}
+		}
+	} else if os.Getenv("CI") != "" {
+		t.Fatal(err)
+	}
+	alternate := func(s string) string {
+		b := []byte(s)
+		for i := range b {
+			if i%2 == 0 && b[i] >= 'a' && b[i] <= 'z' {
+				b[i] -= 'a' - 'A'
+			}
+		}
+		return string(b)
+	}
+	// And needs of one letter, which no judgement's pattern has.
+	single := &Pattern{re: regexp.MustCompile(`(?i)x|q|7`), needs: []string{"x", "q", "7"}}
+	single.index()
+	texts = append(texts, "an X3 board", "a q9", "Q", "x", "nothing")
+	all := []*Pattern{single}
+	for _, p := range patterns() {
+		all = append(all, p)
+		all = append(all, p.parts...)
+	}
+	checked := 0
+	for _, s := range texts {
+		for _, v := range []string{s, strings.ToUpper(s), alternate(s)} {
+			for _, p := range all {
+				got, ascii := p.holdsFolded(v)
+				isASCII := true
+				for i := 0; i < len(v); i++ {
+					isASCII = isASCII && v[i] < 0x80
+				}
+				if ascii != isASCII {
+					t.Fatalf("holdsFolded(%q) says ascii %v", v, ascii)
+				}
+				if !ascii {
+					continue
+				}
+				checked++
+				if want := p.holds(strings.ToLower(v)); got != want {
+					t.Fatalf("holdsFolded(%q) = %v, holds of it lower-cased %v (needs %q)", v, got, want, p.needs)
+				}
+			}
+		}
+	}
+	if checked < 1000 {
+		t.Errorf("only %d texts checked", checked)
 	}
 }
