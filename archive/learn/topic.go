@@ -594,10 +594,16 @@ var takeBack = mustPattern(`(?i)\b(but|however|unfortunately|although|though)\b`
 // sentence that Confirms with nothing after it that asks again or reports
 // trouble.
 func confirmation(sents []string) bool {
-	again := asksAgainFrom(sents)
+	// What comes after is read only for a post with a sentence that
+	// confirms: most have none, and reading every post's sentences for
+	// trouble was a sixth of judging it.
+	var again func(j int) bool
 	for i, s := range sents {
 		if !Confirms(s) || IsQuestionSentence(s) {
 			continue
+		}
+		if again == nil {
+			again = asksAgainFrom(sents)
 		}
 		if !again(i + 1) {
 			return true
