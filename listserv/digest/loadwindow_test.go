@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"praxis/archive/learn"
 	"praxis/listserv/store"
 )
 
@@ -192,5 +194,42 @@ func TestLoadFailsFast(t *testing.T) {
 				t.Errorf("%d reads still running when Load returned", n)
 			}
 		})
+	}
+}
+
+// TestDocFreqSampled: document frequencies count at most MaxDFSample
+// posts' terms, every k-th of those read past it (the Recent days of a
+// list a hundred times busier than usrp-users), and the sample tells the
+// same: a word in a quarter of the posts is as common in it.
+func TestDocFreqSampled(t *testing.T) {
+	mk := archivedPosts()
+	n := 2*MaxDFSample + 10
+	var posts []*store.ArchivedPost
+	for i := range n {
+		body := "A post about the clock."
+		if i%4 == 0 {
+			body = "A post about the clock and the FPGA."
+		}
+		posts = append(posts, mk(fmt.Sprintf("p%d", i), fmt.Sprintf("p%d", i), "", "carl@x.org", "Carl", week0.Add(time.Duration(i)*time.Second),
+			"Note", body))
+	}
+	p, err := Load(context.Background(), &memArchive{posts: posts}, 1, week0, week0.AddDate(0, 0, 7))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Posts) != n {
+		t.Fatalf("%d posts read, want %d", len(p.Posts), n)
+	}
+	if p.DF.Docs > MaxDFSample || p.DF.Docs < MaxDFSample/2 {
+		t.Errorf("document frequencies over %d posts of %d, want at most %d and at least half that", p.DF.Docs, n, MaxDFSample)
+	}
+	all := learn.NewDocFreq()
+	for _, q := range p.Posts {
+		all.Add(q.Subject + "\n" + q.Body)
+	}
+	for _, w := range []string{"fpga", "clock"} {
+		if got, want := p.DF.IDF(w), all.IDF(w); math.Abs(got-want) > 0.05 {
+			t.Errorf("IDF(%s) %.3f in the sample, %.3f over every post", w, got, want)
+		}
 	}
 }
