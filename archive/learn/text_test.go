@@ -513,3 +513,24 @@ func TestDisplayName(t *testing.T) {
 		}
 	}
 }
+
+// TestStillFineTakesNothingBack: a confirmation is taken back by what
+// is still wrong after it, not by what still works, said at any length
+// ("will still output the results correctly"), unless that denies it.
+func TestStillFineTakesNothingBack(t *testing.T) {
+	tests := []struct {
+		sents []string
+		want  bool
+	}{
+		{[]string{"Okay, I found it: set GUI=1.", "Also, omitting GUI=1 will run in CLI mode and still output the testbench results correctly."}, true},
+		{[]string{"Works now.", "The old image still boots as expected."}, true},
+		{[]string{"That fixed it.", "It still does not output the results correctly."}, false},
+		{[]string{"That fixed it.", "The second channel still fails to lock properly."}, false},
+		{[]string{"That fixed it.", "Still the same error."}, false},
+	}
+	for _, tt := range tests {
+		if got := confirmation(tt.sents); got != tt.want {
+			t.Errorf("confirmation(%q) = %v, want %v", tt.sents, got, tt.want)
+		}
+	}
+}

@@ -731,8 +731,21 @@ func stillThere(s string) bool {
 	for _, p := range []*Pattern{stillLearning, stillWorks, othersSame} {
 		s = p.ReplaceAllString(s, "")
 	}
+	if !negated.MatchString(s) {
+		s = stillFine.ReplaceAllString(s, "")
+	}
 	return notYet.MatchString(s)
 }
+
+var (
+	// stillFine: what still does its work well, said at more length
+	// than stillWorks reads ("omitting GUI=1 will still output the
+	// results correctly", "the old image still boots as expected"),
+	// in a sentence that denies nothing (negated: "it still does not
+	// stream correctly" is trouble).
+	stillFine = mustPattern(`(?i)\bstill [a-z]+( [\w"'./=-]+){0,6} (correctly|properly|fine|as (expected|before|it should))[\s.!]*$`)
+	negated   = mustPattern(`(?i)\b(not|no|never|\w+n't|cannot|unable|fail(s|ed|ing)?)\b`)
+)
 
 // Reopens tells whether sentences ask again (a question, or for help:
 // "any help will be much appreciated"), report trouble or put the
