@@ -129,6 +129,10 @@ func TestConfirms(t *testing.T) {
 		confirms, thanked bool
 	}{
 		{"Thanks, that worked!", true, true},
+		{"By adding initialization codes for these coeffs, the static parameters are working as expected.", true, false},
+		{"I think the static parameters are working as expected.", false, false},
+		{"It is not working as expected.", false, false},
+		{"The DDC doesn't behave as it should.", false, false},
 		{"That did the trick, the device shows up now.", true, false},
 		{"Problem solved: it was the udev rules.", true, false},
 		{"Success! I can now connect to the B210 with my Raspberry Pi.", true, false},

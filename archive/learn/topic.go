@@ -566,10 +566,11 @@ var (
 // comma, not "a patch that fixes it"), "Commenting it out solves the
 // issue", "the problem has disappeared", "you nailed it", "the
 // reference now appears locked", "I built it successfully", "I ended up
-// getting it to work". Present tenses also wish, wonder, deny and tell
-// what others say, so such a sentence confirms only when it does none
-// of that (denied), tells of no trouble and does not doubt.
-var tellsNow = mustPattern(`(?i)(^|[,;:!.]\s*|\band\s+)(that|this|it) (fixes|solves|resolves) (it|the (issue|problem|error|bug))\b|^\w+ing\b[^,]{0,80} (fixes|solves|resolves) (the|my|this) (issue|problem|error|bug)\b|\b(problems?|issues?|errors?|overflows?|underruns?) (has |have )?(now )?(disappeared|vanished)\b|\b(you|that|this) nailed it\b|\bnow (appears|seems) (to be )?(locked|working|fine|stable)\b|\b(built|compiled|installed) (it|them|everything) (fine|successfully)\b|\b(ended up|succeeded in|finally) (getting|gotten) (it|this|that|everything) (working|to work|running)\b`)
+// getting it to work", "the static parameters are working as
+// expected". Present tenses also wish, wonder, deny and tell what others
+// say, so such a sentence confirms only when it does none of that
+// (denied), tells of no trouble and does not doubt.
+var tellsNow = mustPattern(`(?i)(^|[,;:!.]\s*|\band\s+)(that|this|it) (fixes|solves|resolves) (it|the (issue|problem|error|bug))\b|^\w+ing\b[^,]{0,80} (fixes|solves|resolves) (the|my|this) (issue|problem|error|bug)\b|\b(problems?|issues?|errors?|overflows?|underruns?) (has |have )?(now )?(disappeared|vanished)\b|\b(you|that|this) nailed it\b|\bnow (appears|seems) (to be )?(locked|working|fine|stable)\b|\b(built|compiled|installed) (it|them|everything) (fine|successfully)\b|\b(ended up|succeeded in|finally) (getting|gotten) (it|this|that|everything) (working|to work|running)\b|\b(working|works|worked|running|runs|behaving|behaves) (now )?as (expected|intended|it should|they should)\b`)
 
 // denied: words with which a sentence denies, wishes, hopes, supposes or
 // reports what others say rather than tells what now holds ("I don't
