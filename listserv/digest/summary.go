@@ -283,8 +283,10 @@ func Summarize(p *Period, opts Options) *Summary {
 	// Every topic's confirmation and whether it asks for help are asked
 	// for by several sections (solved threads, thanks, questions): worked
 	// out side by side first, so that the sections, which then only read
-	// them, run side by side too.
-	an.JudgeEach(an.Topics())
+	// them, run side by side too. A confirmation is asked only of the
+	// topics the period touches (judged): of the Recent days' others,
+	// whether they ask, which is read from their kept features.
+	an.judgeEach()
 	p = an.p
 	s := &Summary{List: p.List, Start: p.Start, End: p.End, opts: o}
 	s.ArchiveURL = o.BaseURL + "/l/" + url.PathEscape(p.List.Address) + "/"
@@ -379,6 +381,37 @@ type analysis struct {
 	linksMu        sync.Mutex
 	links          map[*learn.Post][]string // a post's shared links (see linksOf), under linksMu
 	subjects       sync.Map                 // a subject → its learn.CleanSubject (see subject)
+	// judged are the topics whose confirmation judgeEach worked out:
+	// those with a post in the period or of a thread with one. The
+	// sections ask Confirmed of no other (it is not safe side by side
+	// until worked out).
+	judged map[*learn.Topic]bool
+}
+
+// judgeEach works out, side by side, the confirmation and the help
+// request of every topic the period touches, and the help request of the
+// others: at a hundred times the usrp archive's traffic, the Recent days
+// before the period hold as many topics as it, and confirming them was
+// half of the judging.
+func (a *analysis) judgeEach() {
+	a.judged = map[*learn.Topic]bool{}
+	var touched, rest []*learn.Topic
+	for _, tp := range a.Topics() {
+		in := a.activeIn(tp.Thread)
+		for _, q := range tp.Posts {
+			in = in || a.p.In(q.Date)
+		}
+		if in {
+			a.judged[tp] = true
+			touched = append(touched, tp)
+		} else {
+			rest = append(rest, tp)
+		}
+	}
+	a.JudgeEach(touched)
+	for _, tp := range rest {
+		a.HelpRequest(tp)
+	}
 }
 
 // subject is learn.CleanSubject of s, worked out once an analysis: the
@@ -781,7 +814,11 @@ func (a *analysis) helpers() []Helper {
 	for _, t := range a.sorted() {
 		for _, tp := range a.topicsOf(t) {
 			// Thanks go to the answers of the period its askers
-			// confirmed in it, never to an asker.
+			// confirmed in it, never to an asker (a topic the period
+			// does not touch has neither in it).
+			if !a.judged[tp] {
+				continue
+			}
 			if ans, conf := a.Confirmed(tp); ans != nil && ans.Who() != tp.Asker() && a.p.In(ans.Date) && a.p.In(conf.Date) {
 				h := get(ans)
 				h.Thanked++
