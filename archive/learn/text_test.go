@@ -133,6 +133,9 @@ func TestConfirms(t *testing.T) {
 		{"I think the static parameters are working as expected.", false, false},
 		{"It is not working as expected.", false, false},
 		{"The DDC doesn't behave as it should.", false, false},
+		{"The transmit side is working as expected, the receive side shows a big DC spike.", false, false},
+		{"The B210 works as expected on my laptop, so it must be the desktop's USB controller.", false, false},
+		{"The TX chain runs as expected; RX gives garbage samples at 200 MS/s.", false, false},
 		{"That did the trick, the device shows up now.", true, false},
 		{"Problem solved: it was the udev rules.", true, false},
 		{"Success! I can now connect to the B210 with my Raspberry Pi.", true, false},
@@ -531,6 +534,14 @@ func TestStillFineTakesNothingBack(t *testing.T) {
 		{[]string{"That fixed it.", "It still does not output the results correctly."}, false},
 		{[]string{"That fixed it.", "The second channel still fails to lock properly."}, false},
 		{[]string{"That fixed it.", "Still the same error."}, false},
+		// What still goes wrong, whatever it ends with (a review's
+		// cases against a first version that took them for work done).
+		{[]string{"That fixed it.", "Still the same error as before."}, false},
+		{[]string{"That fixed it.", "I still get the same error as before."}, false},
+		{[]string{"That fixed it.", "It still crashes even with the clock configured properly."}, false},
+		{[]string{"That fixed it.", "I still get overflows even with the buffers set correctly."}, false},
+		{[]string{"That fixed it.", "The LO still leaks with the cal files loaded properly."}, false},
+		{[]string{"Thanks, the B210 works now.", "On the X310 I still get the same error as before."}, false},
 	}
 	for _, tt := range tests {
 		if got := confirmation(tt.sents); got != tt.want {

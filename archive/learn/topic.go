@@ -567,10 +567,12 @@ var (
 // issue", "the problem has disappeared", "you nailed it", "the
 // reference now appears locked", "I built it successfully", "I ended up
 // getting it to work", "the static parameters are working as
-// expected". Present tenses also wish, wonder, deny and tell what others
-// say, so such a sentence confirms only when it does none of that
-// (denied), tells of no trouble and does not doubt.
-var tellsNow = mustPattern(`(?i)(^|[,;:!.]\s*|\band\s+)(that|this|it) (fixes|solves|resolves) (it|the (issue|problem|error|bug))\b|^\w+ing\b[^,]{0,80} (fixes|solves|resolves) (the|my|this) (issue|problem|error|bug)\b|\b(problems?|issues?|errors?|overflows?|underruns?) (has |have )?(now )?(disappeared|vanished)\b|\b(you|that|this) nailed it\b|\bnow (appears|seems) (to be )?(locked|working|fine|stable)\b|\b(built|compiled|installed) (it|them|everything) (fine|successfully)\b|\b(ended up|succeeded in|finally) (getting|gotten) (it|this|that|everything) (working|to work|running)\b|\b(working|works|worked|running|runs|behaving|behaves) (now )?as (expected|intended|it should|they should)\b`)
+// expected" (ending the sentence: "the TX side is working as expected,
+// the RX side shows a DC spike" tells of one part). Present tenses also
+// wish, wonder, deny and tell what others say, so such a sentence
+// confirms only when it does none of that (denied), tells of no trouble
+// and does not doubt.
+var tellsNow = mustPattern(`(?i)(^|[,;:!.]\s*|\band\s+)(that|this|it) (fixes|solves|resolves) (it|the (issue|problem|error|bug))\b|^\w+ing\b[^,]{0,80} (fixes|solves|resolves) (the|my|this) (issue|problem|error|bug)\b|\b(problems?|issues?|errors?|overflows?|underruns?) (has |have )?(now )?(disappeared|vanished)\b|\b(you|that|this) nailed it\b|\bnow (appears|seems) (to be )?(locked|working|fine|stable)\b|\b(built|compiled|installed) (it|them|everything) (fine|successfully)\b|\b(ended up|succeeded in|finally) (getting|gotten) (it|this|that|everything) (working|to work|running)\b|\b(working|works|worked|running|runs|behaving|behaves) (now )?as (expected|intended|it should|they should)( now)?[\s.!]*$`)
 
 // denied: words with which a sentence denies, wishes, hopes, supposes or
 // reports what others say rather than tells what now holds ("I don't
@@ -732,7 +734,7 @@ func stillThere(s string) bool {
 	for _, p := range []*Pattern{stillLearning, stillWorks, othersSame} {
 		s = p.ReplaceAllString(s, "")
 	}
-	if !negated.MatchString(s) {
+	if !negated.MatchString(s) && !trouble.MatchString(s) && !doubted.MatchString(s) {
 		s = stillFine.ReplaceAllString(s, "")
 	}
 	return notYet.MatchString(s)
@@ -741,10 +743,12 @@ func stillThere(s string) bool {
 var (
 	// stillFine: what still does its work well, said at more length
 	// than stillWorks reads ("omitting GUI=1 will still output the
-	// results correctly", "the old image still boots as expected"),
-	// in a sentence that denies nothing (negated: "it still does not
-	// stream correctly" is trouble).
-	stillFine = mustPattern(`(?i)\bstill [a-z]+( [\w"'./=-]+){0,6} (correctly|properly|fine|as (expected|before|it should))[\s.!]*$`)
+	// results correctly", "the old image still boots as expected"): a
+	// verb of work done, in a sentence that denies nothing (negated: "it
+	// still does not stream correctly") and tells of no trouble or of
+	// the same as before ("I still get the same error as before", "it
+	// still crashes even with the clock configured properly").
+	stillFine = mustPattern(`(?i)\bstill (outputs?|produces?|generates?|gives|returns?|shows?|boots?|runs?|streams?|works?|builds?|compiles?|loads?|locks?|syncs?|receives?|transmits?)( [\w"'./=-]+){0,6} (correctly|properly|fine|as (expected|before|it should))[\s.!]*$`)
 	negated   = mustPattern(`(?i)\b(not|no|never|\w+n't|cannot|unable|fail(s|ed|ing)?)\b`)
 )
 
