@@ -382,9 +382,11 @@ type analysis struct {
 	links          map[*learn.Post][]string // a post's shared links (see linksOf), under linksMu
 	subjects       sync.Map                 // a subject → its learn.CleanSubject (see subject)
 	// judged are the topics whose confirmation judgeEach worked out:
-	// those with a post in the period or of a thread with one. The
-	// sections ask Confirmed of no other (it is not safe side by side
-	// until worked out).
+	// those with a post in the period or of a thread with one, and the
+	// topic a thread with one starts in (a reply sent without reply
+	// headers joins an older conversation: top reads its best answer).
+	// The sections ask Confirmed of no other (it is not safe side by
+	// side until worked out).
 	judged map[*learn.Topic]bool
 }
 
@@ -395,9 +397,14 @@ type analysis struct {
 // half of the judging.
 func (a *analysis) judgeEach() {
 	a.judged = map[*learn.Topic]bool{}
+	for _, t := range a.Threads {
+		if a.activeIn(t) {
+			a.judged[a.TopicOf(t.Root)] = true
+		}
+	}
 	var touched, rest []*learn.Topic
 	for _, tp := range a.Topics() {
-		in := a.activeIn(tp.Thread)
+		in := a.judged[tp] || a.activeIn(tp.Thread)
 		for _, q := range tp.Posts {
 			in = in || a.p.In(q.Date)
 		}
