@@ -31,8 +31,8 @@ const Window = 52 * 7 * 24 * time.Hour
 const MaxDFPosts = 5000
 
 // MaxDFSample bounds the posts whose terms document frequencies count:
-// past it, every k-th post of those read is counted, so that counting
-// takes as long as for MaxDFSample posts (the Recent days of a list a
+// past it, MaxDFSample of those read are counted, evenly spread, so that
+// counting takes as long as for MaxDFSample posts (the Recent days of a list a
 // hundred times busier than usrp-users hold 21,400 posts, and counting
 // all their terms was a tenth of its summary). A word's share of
 // thousands of posts is its share of all of them, as near as the key
@@ -234,8 +234,12 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 			counted++
 		}
 	}
-	stride := max(1, (counted+MaxDFSample-1)/MaxDFSample)
-	counted = 0
+	// Past MaxDFSample, the j-th of the counted posts is taken when
+	// j·MaxDFSample/counted steps up: MaxDFSample of them, evenly spread.
+	take := func(i int) bool {
+		return counted <= MaxDFSample || i*MaxDFSample/counted != (i+1)*MaxDFSample/counted
+	}
+	i := 0
 	for _, j := range jobs {
 		if j.post != nil {
 			if to, ok := alias[j.post.Key]; ok {
@@ -244,10 +248,10 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 			p.Posts = append(p.Posts, j.post)
 		}
 		if j.df {
-			if counted%stride == 0 {
+			if take(i) {
 				p.DF.AddTerms(j.terms)
 			}
-			counted++
+			i++
 		}
 	}
 	// The related threads kept for the questions that opened the

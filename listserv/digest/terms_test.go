@@ -63,27 +63,36 @@ func TestExpertiseOnTheQuestion(t *testing.T) {
 }
 
 // TestKeyTermsOfALongThread: a featured thread's key terms come from its
-// question and its latest keyTermPosts posts, not from every post of a
-// long thread: what it talked about early on and dropped is not what it
-// is about now (and reading every post of a 700-post thread was a third
-// of a busy week's analysis).
+// question and its latest posts, keyTermPosts in all, not from every
+// post of a long thread: what it talked about early on and dropped is
+// not what it is about now (and reading every post of a 700-post thread
+// was a third of a busy week's analysis). The post just before the
+// window says one word over and over, and the window's first another:
+// the first must not be among the terms and the second must.
 func TestKeyTermsOfALongThread(t *testing.T) {
 	start := time.Date(2021, 4, 12, 0, 0, 0, 0, time.UTC)
 	root := &learn.Post{MessageID: "q", ThreadID: "q", Date: start.Add(time.Hour), FromAddr: "ann@x.org", Key: "ann@x.org",
 		Subject: "Streaming from the X310", Body: "How do I stream from the X310 at full rate?"}
 	posts := []*learn.Post{root}
-	for i := 1; i < 3*keyTermPosts; i++ {
+	n := 3 * keyTermPosts           // the thread's posts, the question among them
+	first := n - (keyTermPosts - 1) // the window's first reply
+	for i := 1; i < n; i++ {
 		body := "The Zigbee dongle and the Zigbee stack interfere with the stream."
-		if i >= 2*keyTermPosts {
-			body = "DPDK with hugepages gets the stream to full rate; DPDK needs the vfio driver."
+		switch {
+		case i == first-1:
+			body = strings.Repeat("The Zigbee dongle again. ", 30)
+		case i == first:
+			body = strings.Repeat("Bind the NIC to vfio first. ", 30)
+		case i > first:
+			body = "OK, trying that."
 		}
 		who := []string{"bob", "cyd", "dan"}[i%3]
 		posts = append(posts, &learn.Post{MessageID: "r" + strconv.Itoa(i), ThreadID: "q", ParentID: "q", Date: start.Add(time.Duration(i+1) * time.Hour),
 			FromAddr: who + "@x.org", Key: who + "@x.org", Subject: "Re: Streaming from the X310", Body: body})
 	}
-	// Document frequencies of other posts, where neither word is: the
-	// early posts' word, said twice as often, would be picked if they
-	// were read.
+	// Document frequencies of other posts, where none of the words is:
+	// the early posts' word, said more often than the others, would be
+	// picked if they were read.
 	df := learn.NewDocFreq()
 	for range 50 {
 		df.Add("The B210 tunes to 2.4 GHz with the default gain.")
@@ -94,7 +103,7 @@ func TestKeyTermsOfALongThread(t *testing.T) {
 		t.Fatal("no featured thread")
 	}
 	terms := strings.ToLower(strings.Join(s.Top[0].Terms, ","))
-	if !strings.Contains(terms, "dpdk") || strings.Contains(terms, "zigbee") {
-		t.Errorf("key terms %q: want DPDK (the latest posts) and not Zigbee (posts 2 to %d)", s.Top[0].Terms, 2*keyTermPosts)
+	if !strings.Contains(terms, "vfio") || strings.Contains(terms, "zigbee") {
+		t.Errorf("key terms %q: want vfio (post %d, the window's first) and not Zigbee (posts 1 to %d, before it)", s.Top[0].Terms, first, first-1)
 	}
 }
