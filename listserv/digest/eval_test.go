@@ -202,10 +202,11 @@ func TestUSRPEvaluation(t *testing.T) {
 	//
 	// Three tuning weeks' misses read again (2026-12-06, evening): what
 	// still works said at length ("will still output the results
-	// correctly") takes nothing back, "working as expected" confirms, and
-	// so does naming the part at fault ("one cable was faulty"); "I will
-	// then generate a tone and see" puts the outcome off. Tuning solved
-	// 0.89/0.80 -> 0.90/0.82; the weeks kept apart did not move.
+	// correctly") takes nothing back, and "working as expected", ending
+	// its sentence, confirms. Tuning solved 0.89/0.80 -> 0.89/0.82; the
+	// weeks kept apart did not move. A third rule (naming the part at
+	// fault confirms) was taken out after a review found it confirming
+	// new faults.
 	//
 	// Solved recall fell as precision rose: a bare "thanks" no longer
 	// solves a topic. Issue 16's goals (question F1 0.9, solved P 0.9
