@@ -256,13 +256,38 @@ func (p *Pattern) holdsFolded(s string) (ok, ascii bool) {
 			return false, false
 		}
 	}
-	for _, n := range p.single {
-		if strings.IndexByte(s, n[0]) >= 0 || n[0] >= 'a' && n[0] <= 'z' && strings.IndexByte(s, n[0]-'a'+'A') >= 0 {
-			return true, true
+	return p.scan(s, &lowerASCII), true
+}
+
+// lowerASCII maps each byte to its lower case in ASCII (strings.ToLower
+// of an ASCII string), sameByte each to itself.
+var lowerASCII, sameByte = func() (lower, same [256]byte) {
+	for i := range lower {
+		lower[i], same[i] = byte(i), byte(i)
+		if i >= 'A' && i <= 'Z' {
+			lower[i] = byte(i) + 'a' - 'A'
 		}
 	}
-	for i := 0; i+1 < len(s); i++ {
-		k := uint16(lowerASCII[s[i]])<<8 | uint16(lowerASCII[s[i+1]])
+	return lower, same
+}()
+
+// holds tells whether l, lower case, holds one of the needs.
+func (p *Pattern) holds(l string) bool { return p.scan(l, &sameByte) }
+
+// scan tells whether s, each byte read through fold, holds one of the
+// needs: the text read once, whatever the number of needs.
+func (p *Pattern) scan(s string, fold *[256]byte) bool {
+	for i := 0; i < len(s); i++ {
+		c := fold[s[i]]
+		for _, n := range p.single {
+			if c == n[0] {
+				return true
+			}
+		}
+		if i+1 == len(s) {
+			break
+		}
+		k := uint16(c)<<8 | uint16(fold[s[i+1]])
 		if p.hasPair[k/8]&(1<<(k%8)) == 0 {
 			continue
 		}
@@ -272,44 +297,11 @@ func (p *Pattern) holdsFolded(s string) (ok, ascii bool) {
 				continue
 			}
 			for j := 2; j < len(n); j++ {
-				if lowerASCII[s[i+j]] != n[j] {
+				if fold[s[i+j]] != n[j] {
 					continue needs
 				}
 			}
-			return true, true
-		}
-	}
-	return false, true
-}
-
-// lowerASCII maps each byte to its lower case in ASCII (strings.ToLower
-// of an ASCII string).
-var lowerASCII = func() (t [256]byte) {
-	for i := range t {
-		t[i] = byte(i)
-		if i >= 'A' && i <= 'Z' {
-			t[i] = byte(i) + 'a' - 'A'
-		}
-	}
-	return t
-}()
-
-// holds tells whether l, lower case, holds one of the needs.
-func (p *Pattern) holds(l string) bool {
-	for _, n := range p.single {
-		if strings.Contains(l, n) {
 			return true
-		}
-	}
-	for i := 0; i+1 < len(l); i++ {
-		k := pair(l, i)
-		if p.hasPair[k/8]&(1<<(k%8)) == 0 {
-			continue
-		}
-		for _, n := range p.byPair[k] {
-			if strings.HasPrefix(l[i:], n) {
-				return true
-			}
 		}
 	}
 	return false

@@ -155,17 +155,18 @@ func TestIsReplyAgrees(t *testing.T) {
 }
 
 // TestHoldsFoldedAgrees: the prefilter's reading of an ASCII text
-// without lower-casing it first (holdsFolded) says what it says of the
-// text lower-cased (holds), for every pattern, part and line of the
-// first 100 posts of the usrp-users archive (each line once), each also in upper case and
-// with every other letter upper; and it leaves a text with a byte
-// outside ASCII to holds.
+// without lower-casing it first (holdsFolded), and its reading of the
+// text lower-cased (holds), say whether the lower-cased text contains a
+// need, for every pattern, part and line of the first 40 posts of the
+// usrp-users archive (each line once), each also in upper case and with
+// every other letter upper; and it leaves a text with a byte outside
+// ASCII to holds.
 func TestHoldsFoldedAgrees(t *testing.T) {
 	texts := []string{"", "a", "A", "THANKS", "Thank You!", "ſtuck", "ÉRROR", "it works", "IT WORKS NOW"}
 	if raw, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "corpora", "usrp-users-archive", "usrp-users-2020-07_2021-12.mbox")); err == nil {
 		posts := strings.Split(string(raw), "\nFrom ")
 		seen := map[string]bool{}
-		for _, post := range posts[:min(len(posts), 100)] {
+		for _, post := range posts[:min(len(posts), 40)] {
 			for _, line := range strings.Split(post, "\n") {
 				if !seen[line] {
 					seen[line] = true
@@ -210,8 +211,14 @@ func TestHoldsFoldedAgrees(t *testing.T) {
 					continue
 				}
 				checked++
-				if want := p.holds(strings.ToLower(v)); got != want {
-					t.Fatalf("holdsFolded(%q) = %v, holds of it lower-cased %v (needs %q)", v, got, want, p.needs)
+				// What holds means, read the slow way.
+				lower := strings.ToLower(v)
+				want := slices.ContainsFunc(p.needs, func(n string) bool { return strings.Contains(lower, n) })
+				if got != want {
+					t.Fatalf("holdsFolded(%q) = %v, want %v (needs %q)", v, got, want, p.needs)
+				}
+				if got := p.holds(lower); got != want {
+					t.Fatalf("holds(%q) = %v, want %v (needs %q)", lower, got, want, p.needs)
 				}
 			}
 		}
