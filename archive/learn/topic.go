@@ -191,7 +191,7 @@ func (r *Reading) joinStrays() {
 	grown := map[*Topic]bool{}
 	kept := r.topics[:0]
 	for _, tp := range r.topics {
-		key := statusTag.ReplaceAllString(strings.ToLower(CleanSubject(tp.Start.Subject)), "")
+		key := statusTag.ReplaceAllString(strings.ToLower(r.CleanSubject(tp.Start.Subject)), "")
 		stray := tp.Start == tp.Thread.Root && !StartsThread(tp.Start.Subject) && r.byID[tp.Start.ParentID] == nil
 		if into := bySubject[key]; stray && into != nil && len(Tokens(key)) >= 2 && tp.Start.Date.Sub(into.Start.Date) <= Rejoin {
 			for _, q := range tp.Posts {
@@ -253,7 +253,7 @@ func (r *Reading) TopicOf(q *Post) *Topic {
 func (r *Reading) announces(t *Topic) bool {
 	if t.announce == 0 {
 		t.announce = -1
-		if t.Start == t.Thread.Root && StartsThread(t.Start.Subject) && announcement.MatchString(CleanSubject(t.Start.Subject)) && !r.questions(t.Start) {
+		if t.Start == t.Thread.Root && StartsThread(t.Start.Subject) && announcement.MatchString(r.CleanSubject(t.Start.Subject)) && !r.questions(t.Start) {
 			t.announce = 1
 		}
 	}

@@ -380,7 +380,6 @@ type analysis struct {
 	df             *learn.DocFreq
 	linksMu        sync.Mutex
 	links          map[*learn.Post][]string // a post's shared links (see linksOf), under linksMu
-	subjects       sync.Map                 // a subject → its learn.CleanSubject (see subject)
 	// judged are the topics whose confirmation judgeEach worked out:
 	// those with a post in the period or of a thread with one, and the
 	// topic a thread with one starts in (a reply sent without reply
@@ -397,18 +396,16 @@ type analysis struct {
 // half of the judging.
 func (a *analysis) judgeEach() {
 	a.judged = map[*learn.Topic]bool{}
+	active := map[*learn.Thread]bool{}
 	for _, t := range a.Threads {
 		if a.activeIn(t) {
+			active[t] = true
 			a.judged[a.TopicOf(t.Root)] = true
 		}
 	}
 	var touched, rest []*learn.Topic
 	for _, tp := range a.Topics() {
-		in := a.judged[tp] || a.activeIn(tp.Thread)
-		for _, q := range tp.Posts {
-			in = in || a.p.In(q.Date)
-		}
-		if in {
+		if a.judged[tp] || active[tp.Thread] || slices.ContainsFunc(tp.Posts, func(q *learn.Post) bool { return a.p.In(q.Date) }) {
 			a.judged[tp] = true
 			touched = append(touched, tp)
 		} else {
@@ -419,20 +416,6 @@ func (a *analysis) judgeEach() {
 	for _, tp := range rest {
 		a.HelpRequest(tp)
 	}
-}
-
-// subject is learn.CleanSubject of s, worked out once an analysis: the
-// sections ask it of a thread's first post for every post and thread
-// they list, and a thread's replies mostly repeat one subject (at a
-// hundred times the usrp archive, 12,000 posts a week, the expressions
-// were a sixth of the analysis).
-func (a *analysis) subject(s string) string {
-	if c, ok := a.subjects.Load(s); ok {
-		return c.(string)
-	}
-	c := learn.CleanSubject(s)
-	a.subjects.Store(s, c)
-	return c
 }
 
 // linksOf are the links q's own text shares (archive.Links): those found
@@ -580,7 +563,7 @@ func median(ds []time.Duration) time.Duration {
 func (a *analysis) active() []ThreadStat {
 	var out []ThreadStat
 	for _, t := range a.sorted() {
-		st := ThreadStat{ThreadID: t.ID, Subject: a.subject(t.Root.Subject)}
+		st := ThreadStat{ThreadID: t.ID, Subject: a.CleanSubject(t.Root.Subject)}
 		authors := map[string]bool{}
 		for _, q := range t.Posts {
 			if !a.p.In(q.Date) {
@@ -672,12 +655,12 @@ func (a *analysis) unanswered() []Question {
 			continue
 		}
 		sents := a.Sentences(r)
-		q := Question{ThreadID: tp.Thread.ID, Subject: a.subject(r.Subject), URL: a.threadURL(tp.Thread.ID), By: r.Author(), Asked: r.Date, Excerpt: learn.JoinSentences(learn.QuestionText(sents))}
+		q := Question{ThreadID: tp.Thread.ID, Subject: a.CleanSubject(r.Subject), URL: a.threadURL(tp.Thread.ID), By: r.Author(), Asked: r.Date, Excerpt: learn.JoinSentences(learn.QuestionText(sents))}
 		if r != tp.Thread.Root {
 			q.URL = a.postURL(r.MessageID)
 		} else {
 			for _, rt := range a.p.Related[tp.Thread.ID] {
-				q.Related = append(q.Related, RelatedLink{Subject: a.subject(rt.Subject), URL: a.threadURL(rt.ThreadID), Date: rt.Date, Posts: rt.Posts})
+				q.Related = append(q.Related, RelatedLink{Subject: a.CleanSubject(rt.Subject), URL: a.threadURL(rt.ThreadID), Date: rt.Date, Posts: rt.Posts})
 			}
 		}
 		// Expertise is matched on what the question itself says: its
@@ -710,7 +693,7 @@ func (a *analysis) answeredSince() ([]Since, int) {
 		if first == nil || !a.p.In(first.Date) {
 			continue
 		}
-		sn := Since{Subject: a.subject(r.Subject), URL: a.threadURL(tp.Thread.ID), By: r.Author(), Asked: r.Date,
+		sn := Since{Subject: a.CleanSubject(r.Subject), URL: a.threadURL(tp.Thread.ID), By: r.Author(), Asked: r.Date,
 			AnsweredBy: first.Author(), Answered: first.Date, AnswerURL: a.postURL(first.MessageID)}
 		if r != tp.Thread.Root {
 			sn.URL = a.postURL(r.MessageID)
@@ -743,7 +726,7 @@ func (a *analysis) resources() ([]Resource, int) {
 		if len(links) == 0 && len(q.Attachments) == 0 {
 			continue
 		}
-		subj := a.subject(a.Threads[q.ThreadID].Root.Subject)
+		subj := a.CleanSubject(a.Threads[q.ThreadID].Root.Subject)
 		ref := Resource{By: q.Author(), Date: q.Date, Subject: subj, ThreadURL: a.threadURL(q.ThreadID), PostURL: a.postURL(q.MessageID)}
 		for _, u := range links {
 			key := "link " + strings.TrimRight(u, "/")
@@ -829,7 +812,7 @@ func (a *analysis) helpers() []Helper {
 			if ans, conf := a.Confirmed(tp); ans != nil && ans.Who() != tp.Asker() && a.p.In(ans.Date) && a.p.In(conf.Date) {
 				h := get(ans)
 				h.Thanked++
-				h.For = append(h.For, Ref{Subject: a.subject(tp.Start.Subject), URL: a.threadURL(t.ID)})
+				h.For = append(h.For, Ref{Subject: a.CleanSubject(tp.Start.Subject), URL: a.threadURL(t.ID)})
 				threadsOf[ans.Who()][t.ID] = true
 			}
 		}
@@ -848,7 +831,7 @@ func (a *analysis) helpers() []Helper {
 			h.FollowUps += len(followers)
 			if !threadsOf[q.Who()][t.ID] {
 				threadsOf[q.Who()][t.ID] = true
-				h.For = append(h.For, Ref{Subject: a.subject(t.Root.Subject), URL: a.threadURL(t.ID)})
+				h.For = append(h.For, Ref{Subject: a.CleanSubject(t.Root.Subject), URL: a.threadURL(t.ID)})
 			}
 		}
 	}
@@ -890,7 +873,7 @@ func (a *analysis) newcomers() (posters []Newcomer, morePosters int, joined []Ne
 			continue
 		}
 		posters = append(posters, Newcomer{Name: q.Author(), Date: q.Date,
-			First: &Ref{Subject: a.subject(a.Threads[q.ThreadID].Root.Subject), URL: a.postURL(q.MessageID)}})
+			First: &Ref{Subject: a.CleanSubject(a.Threads[q.ThreadID].Root.Subject), URL: a.postURL(q.MessageID)}})
 	}
 	for _, m := range a.p.Members {
 		if a.p.In(m.Joined) {
