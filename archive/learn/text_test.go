@@ -534,6 +534,7 @@ func TestStillFineTakesNothingBack(t *testing.T) {
 		{[]string{"That fixed it.", "It still does not output the results correctly."}, false},
 		{[]string{"That fixed it.", "The second channel still fails to lock properly."}, false},
 		{[]string{"That fixed it.", "Still the same error."}, false},
+		{[]string{"That fixed it.", "I doubt the old image still boots as expected."}, false},
 		// What still goes wrong, whatever it ends with (a review's
 		// cases against a first version that took them for work done).
 		{[]string{"That fixed it.", "Still the same error as before."}, false},

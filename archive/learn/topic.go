@@ -734,7 +734,7 @@ func stillThere(s string) bool {
 	for _, p := range []*Pattern{stillLearning, stillWorks, othersSame} {
 		s = p.ReplaceAllString(s, "")
 	}
-	if !negated.MatchString(s) && !trouble.MatchString(s) && !doubted.MatchString(s) {
+	if !denied.MatchString(s) && !trouble.MatchString(s) && !doubted.MatchString(s) {
 		s = stillFine.ReplaceAllString(s, "")
 	}
 	return notYet.MatchString(s)
@@ -744,12 +744,12 @@ var (
 	// stillFine: what still does its work well, said at more length
 	// than stillWorks reads ("omitting GUI=1 will still output the
 	// results correctly", "the old image still boots as expected"): a
-	// verb of work done, in a sentence that denies nothing (negated: "it
-	// still does not stream correctly") and tells of no trouble or of
-	// the same as before ("I still get the same error as before", "it
-	// still crashes even with the clock configured properly").
+	// verb of work done, in a sentence that denies or doubts nothing
+	// (denied: "I doubt it still boots as expected") and tells of no
+	// trouble or of the same as before ("I still get the same error as
+	// before", "it still crashes even with the clock configured
+	// properly").
 	stillFine = mustPattern(`(?i)\bstill (outputs?|produces?|generates?|gives|returns?|shows?|boots?|runs?|streams?|works?|builds?|compiles?|loads?|locks?|syncs?|receives?|transmits?)( [\w"'./=-]+){0,6} (correctly|properly|fine|as (expected|before|it should))[\s.!]*$`)
-	negated   = mustPattern(`(?i)\b(not|no|never|\w+n't|cannot|unable|fail(s|ed|ing)?)\b`)
 )
 
 // Reopens tells whether sentences ask again (a question, or for help:
