@@ -2,57 +2,48 @@ package archive
 
 import (
 	"bytes"
-	"errors"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"praxis/archive/mbox"
+	"praxis/listserv/mailmsg/corpus"
 )
 
-// corporaMessages reads every message of ../shared/corpora: each message
-// of an mbox file, and every other file whole (the tricky messages of
-// other projects' suites are one a file). Without the corpora the test
-// is skipped, except under CI, where it fails.
+// corporaMessages reads every message of ../shared/corpora: the files
+// corpus.Files lists (the tricky messages of other projects' suites, one
+// a file, an mbox's each), and the usrp-users archive's posts. Without
+// the corpora the test is skipped, except under CI, where it fails.
 func corporaMessages(t testing.TB) [][]byte {
 	t.Helper()
 	root := filepath.Join("..", "..", "shared", "corpora")
-	if _, err := os.Stat(root); errors.Is(err, fs.ErrNotExist) && os.Getenv("CI") == "" {
-		t.Skipf("no corpora at %s (CI=true makes this a failure)", root)
-	}
+	files := append(corpus.Files(t, root), filepath.Join(root, "usrp-users-archive", "usrp-users-2020-07_2021-12.mbox"))
 	var raws [][]byte
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
+	for _, path := range files {
 		raw, err := os.ReadFile(path)
 		if err != nil {
-			return err
+			t.Fatal(err)
 		}
 		if !strings.HasSuffix(path, ".mbox") {
 			raws = append(raws, raw)
-			return nil
+			continue
 		}
 		r, err := mbox.NewReader(bytes.NewReader(raw))
 		if err != nil {
-			return err
+			t.Fatal(err)
 		}
 		for {
 			m, err := r.Next()
 			if err == io.EOF {
-				return nil
+				break
 			}
 			if err != nil {
-				return err
+				t.Fatalf("%s: %v", path, err)
 			}
 			raws = append(raws, m.Raw)
 		}
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	// The usrp archive alone holds 3,568.
 	if len(raws) < 4000 {
