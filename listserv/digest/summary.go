@@ -629,9 +629,9 @@ func (a *analysis) top(st ThreadStat) TopThread {
 			skip[strings.Trim(w, `"'(),.`)] = true
 		}
 		// A long thread's terms are those of its question and of where
-		// its talk has got to (its last keyTermPosts posts): reading all
-		// of a 700-post thread for five words was a third of a busy
-		// week's analysis.
+		// its talk has got to (its latest posts, keyTermPosts in all
+		// with the question): reading all of a 700-post thread for five
+		// words was a third of a busy week's analysis.
 		if i > 0 && i < len(t.Posts)-(keyTermPosts-1) {
 			continue
 		}
