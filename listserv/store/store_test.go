@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
@@ -176,6 +177,23 @@ func TestErrorText(t *testing.T) {
 	} {
 		if got := ErrorText(tc.err); got != tc.want {
 			t.Errorf("ErrorText(%q) = %q, want %q", tc.err, got, tc.want)
+		}
+	}
+}
+
+// TestWALCheckpointPages: every connection of the store (each pool opens
+// its own, and a pragma is a connection's) checkpoints the WAL at
+// walCheckpointPages, not at SQLite's 1,000.
+func TestWALCheckpointPages(t *testing.T) {
+	s := open(t, t.TempDir())
+	ctx := context.Background()
+	for name, db := range map[string]interface {
+		QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	}{"db": s.db, "spool": s.spool} {
+		var n int
+		must(t, db.QueryRowContext(ctx, `PRAGMA wal_autocheckpoint`).Scan(&n))
+		if n != walCheckpointPages {
+			t.Errorf("%s: wal_autocheckpoint %d, want %d", name, n, walCheckpointPages)
 		}
 	}
 }
