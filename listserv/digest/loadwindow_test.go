@@ -233,3 +233,57 @@ func TestDocFreqSampled(t *testing.T) {
 		}
 	}
 }
+
+// walkFrom records where Load's walks of the archive start.
+type walkFrom struct {
+	*memArchive
+	since []time.Time
+}
+
+func (w *walkFrom) ArchiveEach(ctx context.Context, listID int64, since time.Time, f func(*store.ArchivedPost) error) error {
+	w.since = append(w.since, since)
+	return w.memArchive.ArchiveEach(ctx, listID, since, f)
+}
+
+// TestDocFreqOfTheRecentDaysAlone: when the Recent days alone hold
+// MaxDFSample posts or more, Load neither walks the window before them
+// nor counts its words (a list a hundred times busier than usrp-users);
+// with fewer, it counts the window's too, as before.
+func TestDocFreqOfTheRecentDaysAlone(t *testing.T) {
+	end := week0.AddDate(0, 0, 7)
+	recent := end.Add(-Recent)
+	for _, tc := range []struct {
+		name   string
+		recent int  // posts in the Recent days
+		older  bool // whether the older posts' words are counted
+	}{
+		{"busy", MaxDFSample, false},
+		{"usual", MaxDFSample - 1, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mk := archivedPosts()
+			var posts []*store.ArchivedPost
+			for i := range 300 {
+				posts = append(posts, mk(fmt.Sprintf("o%d", i), fmt.Sprintf("o%d", i), "", "carl@x.org", "Carl", recent.AddDate(0, 0, -10).Add(time.Duration(i)*time.Minute),
+					"Old", "A legacy post."))
+			}
+			step := Recent / time.Duration(tc.recent+1)
+			for i := range tc.recent {
+				posts = append(posts, mk(fmt.Sprintf("p%d", i), fmt.Sprintf("p%d", i), "", "carl@x.org", "Carl", recent.Add(time.Duration(i+1)*step),
+					"Note", "A post about the clock."))
+			}
+			st := &walkFrom{memArchive: &memArchive{posts: posts}}
+			p, err := Load(context.Background(), st, 1, week0, end)
+			if err != nil {
+				t.Fatal(err)
+			}
+			counted := p.DF.IDF("legacy") != p.DF.IDF("neverseen")
+			if counted != tc.older {
+				t.Errorf("the older posts' words counted: %v, want %v (IDF %.3f, unseen %.3f)", counted, tc.older, p.DF.IDF("legacy"), p.DF.IDF("neverseen"))
+			}
+			if walkedOld := len(st.since) > 0 && st.since[0].Before(recent); walkedOld != tc.older {
+				t.Errorf("walked from %v, the Recent days from %v", st.since, recent)
+			}
+		})
+	}
+}

@@ -387,6 +387,8 @@ type analysis struct {
 	// The sections ask Confirmed of no other (it is not safe side by
 	// side until worked out).
 	judged map[*learn.Topic]bool
+	// inPeriod are the threads with a post in the period, by id.
+	inPeriod []*learn.Thread
 }
 
 // judgeEach works out, side by side, the confirmation and the help
@@ -397,11 +399,9 @@ type analysis struct {
 func (a *analysis) judgeEach() {
 	a.judged = map[*learn.Topic]bool{}
 	active := map[*learn.Thread]bool{}
-	for _, t := range a.Threads {
-		if a.activeIn(t) {
-			active[t] = true
-			a.judged[a.TopicOf(t.Root)] = true
-		}
+	for _, t := range a.inPeriod {
+		active[t] = true
+		a.judged[a.TopicOf(t.Root)] = true
 	}
 	var touched, rest []*learn.Topic
 	for _, tp := range a.Topics() {
@@ -449,7 +449,14 @@ func newAnalysis(p *Period, o Options) *analysis {
 			df.Add(q.Subject + "\n" + q.Body)
 		}
 	}
-	return &analysis{p: p, o: o, df: df, Reading: learn.Read(p.Posts, p.End), links: map[*learn.Post][]string{}}
+	a := &analysis{p: p, o: o, df: df, Reading: learn.Read(p.Posts, p.End), links: map[*learn.Post][]string{}}
+	for _, t := range a.Threads {
+		if slices.ContainsFunc(t.Posts, func(q *learn.Post) bool { return p.In(q.Date) }) {
+			a.inPeriod = append(a.inPeriod, t)
+		}
+	}
+	slices.SortFunc(a.inPeriod, func(x, y *learn.Thread) int { return strings.Compare(x.ID, y.ID) })
+	return a
 }
 
 func (a *analysis) threadURL(id string) string {
@@ -457,16 +464,6 @@ func (a *analysis) threadURL(id string) string {
 }
 
 func (a *analysis) postURL(id string) string { return a.o.BaseURL + "/m/" + url.PathEscape(id) }
-
-// sorted returns the threads in a stable order (by id).
-func (a *analysis) sorted() []*learn.Thread {
-	out := make([]*learn.Thread, 0, len(a.Threads))
-	for _, t := range a.Threads {
-		out = append(out, t)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out
-}
 
 func (a *analysis) numbers() Numbers {
 	var n Numbers
@@ -489,10 +486,7 @@ func (a *analysis) numbers() Numbers {
 		}
 	}
 	var waits []time.Duration
-	for _, t := range a.sorted() {
-		if !a.activeIn(t) {
-			continue
-		}
+	for _, t := range a.inPeriod {
 		n.Threads++
 		if !a.p.In(t.Root.Date) || !learn.StartsThread(t.Root.Subject) {
 			continue
@@ -538,15 +532,6 @@ func (a *analysis) solved(t *learn.Thread) bool {
 	return false
 }
 
-func (a *analysis) activeIn(t *learn.Thread) bool {
-	for _, q := range t.Posts {
-		if a.p.In(q.Date) {
-			return true
-		}
-	}
-	return false
-}
-
 func median(ds []time.Duration) time.Duration {
 	if len(ds) == 0 {
 		return 0
@@ -562,7 +547,7 @@ func median(ds []time.Duration) time.Duration {
 // active scores every thread with a post in the period, the highest first.
 func (a *analysis) active() []ThreadStat {
 	var out []ThreadStat
-	for _, t := range a.sorted() {
+	for _, t := range a.inPeriod {
 		st := ThreadStat{ThreadID: t.ID, Subject: a.CleanSubject(t.Root.Subject)}
 		authors := map[string]bool{}
 		for _, q := range t.Posts {
@@ -778,6 +763,9 @@ func (a *analysis) habitualLinks() map[string]bool {
 	return out
 }
 
+// maxFor is how many of a helper's threads the summary names.
+const maxFor = 3
+
 // helpers ranks the people who answered others in the period: first by
 // answers the askers thanked them for, then by threads answered, then by
 // how many people replied to their answers, then by replies.
@@ -801,7 +789,9 @@ func (a *analysis) helpers() []Helper {
 		}
 		return h
 	}
-	for _, t := range a.sorted() {
+	// Only a thread with a post in the period has a reply or a
+	// confirmation in it.
+	for _, t := range a.inPeriod {
 		for _, tp := range a.topicsOf(t) {
 			// Thanks go to the answers of the period its askers
 			// confirmed in it, never to an asker (a topic the period
@@ -812,7 +802,9 @@ func (a *analysis) helpers() []Helper {
 			if ans, conf := a.Confirmed(tp); ans != nil && ans.Who() != tp.Asker() && a.p.In(ans.Date) && a.p.In(conf.Date) {
 				h := get(ans)
 				h.Thanked++
-				h.For = append(h.For, Ref{Subject: a.CleanSubject(tp.Start.Subject), URL: a.threadURL(t.ID)})
+				if len(h.For) < maxFor {
+					h.For = append(h.For, Ref{Subject: a.CleanSubject(tp.Start.Subject), URL: a.threadURL(t.ID)})
+				}
 				threadsOf[ans.Who()][t.ID] = true
 			}
 		}
@@ -831,16 +823,15 @@ func (a *analysis) helpers() []Helper {
 			h.FollowUps += len(followers)
 			if !threadsOf[q.Who()][t.ID] {
 				threadsOf[q.Who()][t.ID] = true
-				h.For = append(h.For, Ref{Subject: a.CleanSubject(t.Root.Subject), URL: a.threadURL(t.ID)})
+				if len(h.For) < maxFor {
+					h.For = append(h.For, Ref{Subject: a.CleanSubject(t.Root.Subject), URL: a.threadURL(t.ID)})
+				}
 			}
 		}
 	}
 	var out []Helper
 	for addr, h := range byAddr {
 		h.Threads = len(threadsOf[addr])
-		if len(h.For) > 3 {
-			h.For = h.For[:3]
-		}
 		out = append(out, *h)
 	}
 	sort.Slice(out, func(i, j int) bool {

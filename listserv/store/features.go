@@ -56,7 +56,7 @@ func (s *archiveTable) PostFeatures(ctx context.Context, ids []int64, text bool)
 				rows.Close()
 				return nil, fmt.Errorf("store: post features: %w", err)
 			}
-			f.Terms, f.Links = strings.Fields(terms), splitList(links)
+			f.Terms, f.Links = splitList(terms), splitList(links)
 			out[id] = f
 		}
 		rows.Close()
