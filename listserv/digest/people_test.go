@@ -206,3 +206,28 @@ func TestStrayThreadInSummary(t *testing.T) {
 		}
 	}
 }
+
+// TestStrayThanks: an answer and its confirmation sent in the period
+// without reply headers, to a question asked before it, are thanks to
+// the one who answered, though the question's own thread has no post
+// in the period (the topic starts there; learn joins the stray thread
+// to it).
+func TestStrayThanks(t *testing.T) {
+	h := time.Hour
+	p := &Period{List: List{Address: "cop@example.org"}, Start: week0, End: week0.AddDate(0, 0, 7), FirstPost: map[string]time.Time{}, Posts: []*learn.Post{
+		post("q@x", "q@x", "", "ann@x.org", -48*h, "B210 overflow at 20 Msps", "My B210 overflows at 20 Msps, what should I tune?"),
+		post("s@x", "s@x", "", "bob@x.org", 3*h, "Re: B210 overflow at 20 Msps",
+			"Use a USB 3 port on its own controller and raise recv_buff_size to 50 MB.\nThe overflows come from the host side buffers, not from the B210."),
+		post("s2@x", "s@x", "s@x", "ann@x.org", 5*h, "Re: B210 overflow at 20 Msps", "Thanks, that worked! The overflows are gone at 20 Msps."),
+	}}
+	s := Summarize(p, Options{BaseURL: "https://lists.example.org"})
+	var bob *Helper
+	for i, hp := range s.Thanks {
+		if hp.Name == "Bob" {
+			bob = &s.Thanks[i]
+		}
+	}
+	if bob == nil || bob.Thanked != 1 || bob.Threads != 2 || len(bob.For) != 2 {
+		t.Errorf("Bob, whose answer Ann confirmed: %+v, want thanked once, for the two threads", bob)
+	}
+}

@@ -789,9 +789,25 @@ func (a *analysis) helpers() []Helper {
 		}
 		return h
 	}
-	// Only a thread with a post in the period has a reply or a
-	// confirmation in it.
+	// The threads read: those with a post in the period (its replies),
+	// and those a judged topic starts in (its thanks). A topic may start
+	// in a thread the period does not touch and have its answer and
+	// confirmation in one it does: a reply sent without reply headers
+	// joins the conversation it answers (learn's joinStrays).
+	inPeriod := make(map[*learn.Thread]bool, len(a.inPeriod))
 	for _, t := range a.inPeriod {
+		inPeriod[t] = true
+	}
+	threads := slices.Clone(a.inPeriod)
+	started := map[*learn.Thread]bool{}
+	for tp := range a.judged {
+		if !inPeriod[tp.Thread] && !started[tp.Thread] {
+			started[tp.Thread] = true
+			threads = append(threads, tp.Thread)
+		}
+	}
+	slices.SortFunc(threads, func(x, y *learn.Thread) int { return strings.Compare(x.ID, y.ID) })
+	for _, t := range threads {
 		for _, tp := range a.topicsOf(t) {
 			// Thanks go to the answers of the period its askers
 			// confirmed in it, never to an asker (a topic the period
@@ -807,6 +823,9 @@ func (a *analysis) helpers() []Helper {
 				}
 				threadsOf[ans.Who()][t.ID] = true
 			}
+		}
+		if !inPeriod[t] {
+			continue
 		}
 		for _, q := range t.Posts {
 			if tp := a.TopicOf(q); !a.p.In(q.Date) || q.Who() == tp.Asker() || q == tp.Start {
