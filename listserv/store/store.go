@@ -189,17 +189,22 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	// last of them, the state machine simply replays them from the spool —
 	// at worst a copy is sent twice, never lost. The next spool commit
 	// fsyncs their WAL frames too, as the WAL is written in order.
-	dsn := func(sync string) string {
+	//
+	// Only the first pool's connections checkpoint the WAL (see
+	// walCheckpointPages); the spool's never do, so that a 250 never
+	// waits for one. Every post the spool takes is then handled through
+	// the first pool, whose commits checkpoint what the spool wrote.
+	dsn := func(sync string, checkpoint int) string {
 		return fmt.Sprintf("file:%s?_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=synchronous(%s)&_pragma=foreign_keys(1)&_pragma=cache_size(-%d)&_pragma=wal_autocheckpoint(%d)&_txlock=immediate",
-			path, opts.BusyTimeout.Milliseconds(), sync, sqliteCacheKiB, walCheckpointPages)
+			path, opts.BusyTimeout.Milliseconds(), sync, sqliteCacheKiB, checkpoint)
 	}
-	db, err := sql.Open("sqlite", dsn("NORMAL"))
+	db, err := sql.Open("sqlite", dsn("NORMAL", walCheckpointPages))
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)
-	spool, err := sql.Open("sqlite", dsn("FULL"))
+	spool, err := sql.Open("sqlite", dsn("FULL", 0))
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
@@ -239,7 +244,7 @@ const sqliteCacheKiB = 512
 
 // walCheckpointPages is how long the WAL grows (in 4 KiB pages: 64 MiB)
 // before the connection that commits past it copies it into the database
-// and syncs that, the writer waiting meanwhile. SQLite's default, 1,000
+// and syncs that, the writer waiting meanwhile (never the spool's). SQLite's default, 1,000
 // pages, had an import of the usrp archive a hundred times over (15 GB of
 // mail, kept raw) stop for that about 3,800 times; at 16,000 the 10x
 // import ran 765 -> 816 posts/s (three alternated runs each, every pair
