@@ -98,25 +98,23 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 	if recent.After(start) {
 		recent = start
 	}
-	// Document frequencies over the window, or over the last MaxDFPosts
-	// posts before the Recent days when the window holds more: a busy
-	// list's last few months say as much of its words as a year.
+	// Document frequencies are counted over the Recent days alone when
+	// they hold MaxDFSample posts: those are read whole anyway, and the
+	// sample would only be spread thinner over more (at a hundred times
+	// usrp-users' traffic they hold 21,400 posts, and the 5,000 before
+	// were a fifth of the walk, read for their terms alone). Otherwise
+	// over the window, or over the last MaxDFPosts posts before the
+	// Recent days when the window holds more: a busy list's last few
+	// months say as much of its words as a year.
 	from := end.Add(-window)
-	if d, ok, err := st.ArchiveNewestDate(ctx, listID, recent, MaxDFPosts); err != nil {
-		return nil, fmt.Errorf("digest: load: %w", err)
-	} else if ok && d.After(from) {
-		from = d
-	}
-	// And none before the Recent days when those alone hold MaxDFSample
-	// posts: they are read whole anyway, and the sample would only be
-	// spread thinner over more. At a hundred times usrp-users' traffic
-	// they hold 21,400 posts, and the 5,000 before were a fifth of the
-	// walk, read for their terms alone; a list as busy as usrp-users has
-	// a few hundred in them and is counted as before.
 	if d, ok, err := st.ArchiveNewestDate(ctx, listID, end, MaxDFSample); err != nil {
 		return nil, fmt.Errorf("digest: load: %w", err)
 	} else if ok && !d.Before(recent) {
 		from = recent
+	} else if d, ok, err := st.ArchiveNewestDate(ctx, listID, recent, MaxDFPosts); err != nil {
+		return nil, fmt.Errorf("digest: load: %w", err)
+	} else if ok && d.After(from) {
+		from = d
 	}
 	if from.After(recent) {
 		from = recent
