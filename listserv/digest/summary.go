@@ -1,6 +1,7 @@
 package digest
 
 import (
+	"maps"
 	"math"
 	"net/url"
 	"regexp"
@@ -387,8 +388,10 @@ type analysis struct {
 	// The sections ask Confirmed of no other (it is not safe side by
 	// side until worked out).
 	judged map[*learn.Topic]bool
-	// inPeriod are the threads with a post in the period, by id.
+	// inPeriod are the threads with a post in the period, by id;
+	// touched holds the same threads.
 	inPeriod []*learn.Thread
+	touched  map[*learn.Thread]bool
 }
 
 // judgeEach works out, side by side, the confirmation and the help
@@ -398,14 +401,12 @@ type analysis struct {
 // half of the judging.
 func (a *analysis) judgeEach() {
 	a.judged = map[*learn.Topic]bool{}
-	active := map[*learn.Thread]bool{}
 	for _, t := range a.inPeriod {
-		active[t] = true
 		a.judged[a.TopicOf(t.Root)] = true
 	}
 	var touched, rest []*learn.Topic
 	for _, tp := range a.Topics() {
-		if a.judged[tp] || active[tp.Thread] || slices.ContainsFunc(tp.Posts, func(q *learn.Post) bool { return a.p.In(q.Date) }) {
+		if a.judged[tp] || a.touched[tp.Thread] || slices.ContainsFunc(tp.Posts, func(q *learn.Post) bool { return a.p.In(q.Date) }) {
 			a.judged[tp] = true
 			touched = append(touched, tp)
 		} else {
@@ -449,14 +450,19 @@ func newAnalysis(p *Period, o Options) *analysis {
 			df.Add(q.Subject + "\n" + q.Body)
 		}
 	}
-	a := &analysis{p: p, o: o, df: df, Reading: learn.Read(p.Posts, p.End), links: map[*learn.Post][]string{}}
+	a := &analysis{p: p, o: o, df: df, Reading: learn.Read(p.Posts, p.End), links: map[*learn.Post][]string{}, touched: map[*learn.Thread]bool{}}
 	for _, t := range a.Threads {
 		if slices.ContainsFunc(t.Posts, func(q *learn.Post) bool { return p.In(q.Date) }) {
-			a.inPeriod = append(a.inPeriod, t)
+			a.touched[t] = true
 		}
 	}
-	slices.SortFunc(a.inPeriod, func(x, y *learn.Thread) int { return strings.Compare(x.ID, y.ID) })
+	a.inPeriod = byID(a.touched)
 	return a
+}
+
+// byID are the threads of a set, sorted by id.
+func byID(set map[*learn.Thread]bool) []*learn.Thread {
+	return slices.SortedFunc(maps.Keys(set), func(x, y *learn.Thread) int { return strings.Compare(x.ID, y.ID) })
 }
 
 func (a *analysis) threadURL(id string) string {
@@ -794,20 +800,11 @@ func (a *analysis) helpers() []Helper {
 	// in a thread the period does not touch and have its answer and
 	// confirmation in one it does: a reply sent without reply headers
 	// joins the conversation it answers (learn's joinStrays).
-	inPeriod := make(map[*learn.Thread]bool, len(a.inPeriod))
-	for _, t := range a.inPeriod {
-		inPeriod[t] = true
-	}
-	threads := slices.Clone(a.inPeriod)
-	started := map[*learn.Thread]bool{}
+	read := maps.Clone(a.touched)
 	for tp := range a.judged {
-		if !inPeriod[tp.Thread] && !started[tp.Thread] {
-			started[tp.Thread] = true
-			threads = append(threads, tp.Thread)
-		}
+		read[tp.Thread] = true
 	}
-	slices.SortFunc(threads, func(x, y *learn.Thread) int { return strings.Compare(x.ID, y.ID) })
-	for _, t := range threads {
+	for _, t := range byID(read) {
 		for _, tp := range a.topicsOf(t) {
 			// Thanks go to the answers of the period its askers
 			// confirmed in it, never to an asker (a topic the period
@@ -824,7 +821,7 @@ func (a *analysis) helpers() []Helper {
 				threadsOf[ans.Who()][t.ID] = true
 			}
 		}
-		if !inPeriod[t] {
+		if !a.touched[t] {
 			continue
 		}
 		for _, q := range t.Posts {

@@ -243,13 +243,14 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 const sqliteCacheKiB = 512
 
 // walCheckpointPages is how long the WAL grows (in 4 KiB pages: 64 MiB)
-// before the connection that commits past it copies it into the database
-// and syncs that, the writer waiting meanwhile (never the spool's). SQLite's default, 1,000
-// pages, had an import of the usrp archive a hundred times over (15 GB of
-// mail, kept raw) stop for that about 3,800 times; at 16,000 the 10x
-// import ran 765 -> 816 posts/s (three alternated runs each, every pair
-// faster; README). A WAL that big costs disk, not memory: readers find a
-// page in it through the -shm file's hash tables, whatever its length.
+// before the connection that commits past it (never the spool's) copies
+// it into the database and syncs that, the writer waiting meanwhile.
+// SQLite's default, 1,000 pages, had an import of the usrp archive a
+// hundred times over (15 GB of mail, kept raw) stop for that about 3,800
+// times; at 16,000 the 10x import ran 765 -> 816 posts/s (three
+// alternated runs each, every pair faster; README). A WAL that big costs
+// disk, not memory: readers find a page in it through the -shm file's
+// hash tables, one for each 4,096 of its pages.
 const walCheckpointPages = 16000
 
 // explainOpen finds out why SQLite could not open the database, which it
