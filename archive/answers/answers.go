@@ -16,9 +16,12 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"golang.org/x/sync/errgroup"
 
 	"praxis/archive/learn"
 	"praxis/listserv/mailmsg"
@@ -36,8 +39,19 @@ type Store interface {
 	PutAnswers(ctx context.Context, listID, upto int64, put []*store.Answer, gone []string) error
 }
 
-// batch is how many posts' threads Update judges per transaction.
-const batch = 500
+// window is how many posts' threads Update reads at a time, and chunk
+// how many of those threads it judges per transaction. A thread is
+// judged once a window, however many of the window's posts joined it:
+// judged once per 500 posts as before, the hundreds of posts a long
+// thread gained in an imported archive had it read hundreds of times
+// (at a hundred times the usrp archive, the first visit to the library
+// waited minutes). A window's threads are judged side by side, and the
+// window's end is kept as judged only when all of them are: a process
+// stopped midway judges at most one window again.
+const (
+	window = 20000
+	chunk  = 256
+)
 
 // Update judges again the threads of the posts archived since the
 // library last looked, and returns how many threads it judged.
@@ -48,33 +62,58 @@ func Update(ctx context.Context, st Store, l *store.List) (int, error) {
 	}
 	judged := 0
 	for ctx.Err() == nil {
-		threads, last, err := st.ArchiveThreadsAfter(ctx, l.ID, after, batch)
+		threads, last, err := st.ArchiveThreadsAfter(ctx, l.ID, after, window)
 		if err != nil {
 			return judged, err
 		}
 		if last == after {
 			return judged, nil
 		}
-		var put []*store.Answer
-		var gone []string
-		for _, id := range threads {
-			a, err := Judge(ctx, st, l, id)
+		for len(threads) > 0 {
+			n := min(len(threads), chunk)
+			put, gone, err := judgeAll(ctx, st, l, threads[:n])
 			if err != nil {
 				return judged, err
 			}
-			if a != nil {
-				put = append(put, a)
-			} else {
-				gone = append(gone, id)
+			threads = threads[n:]
+			upto := after // the window's end only with its last chunk
+			if len(threads) == 0 {
+				upto = last
 			}
+			if err := st.PutAnswers(ctx, l.ID, upto, put, gone); err != nil {
+				return judged, err
+			}
+			judged += n
 		}
-		if err := st.PutAnswers(ctx, l.ID, last, put, gone); err != nil {
-			return judged, err
-		}
-		judged += len(threads)
 		after = last
 	}
 	return judged, ctx.Err()
+}
+
+// judgeAll judges threads side by side and returns the entries to put
+// and the threads with none, in the order of threads.
+func judgeAll(ctx context.Context, st Store, l *store.List, threads []string) (put []*store.Answer, gone []string, err error) {
+	got := make([]*store.Answer, len(threads))
+	var g errgroup.Group
+	g.SetLimit(max(1, min(runtime.GOMAXPROCS(0), 4)))
+	for i, id := range threads {
+		g.Go(func() error {
+			a, err := Judge(ctx, st, l, id)
+			got[i] = a
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, nil, err
+	}
+	for i, a := range got {
+		if a != nil {
+			put = append(put, a)
+		} else {
+			gone = append(gone, threads[i])
+		}
+	}
+	return put, gone, nil
 }
 
 // Judge reads a thread and returns its library entry, or nil when its

@@ -2,8 +2,12 @@ package answers_test
 
 import (
 	"context"
+	"errors"
+	"reflect"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"praxis/archive/answers"
 	"praxis/archive/usrptest"
@@ -65,5 +69,103 @@ func TestLibraryUSRP(t *testing.T) {
 	}
 	if n, err := answers.Update(ctx, st, l); err != nil || n != 0 {
 		t.Errorf("a second Update judged %d threads, %v", n, err)
+	}
+}
+
+// countingStore counts the threads judged (ArchiveThread), and cancels
+// cancel once PutAnswers has written stopAfter times.
+type countingStore struct {
+	*store.Store
+	mu        sync.Mutex
+	read      map[string]int
+	puts      int
+	stopAfter int
+	cancel    context.CancelFunc
+}
+
+func (c *countingStore) ArchiveThread(ctx context.Context, listID int64, threadID string) ([]*store.ArchivedPost, error) {
+	c.mu.Lock()
+	c.read[threadID]++
+	c.mu.Unlock()
+	return c.Store.ArchiveThread(ctx, listID, threadID)
+}
+
+func (c *countingStore) PutAnswers(ctx context.Context, listID, upto int64, put []*store.Answer, gone []string) error {
+	err := c.Store.PutAnswers(ctx, listID, upto, put, gone)
+	c.mu.Lock()
+	c.puts++
+	if c.puts == c.stopAfter {
+		c.cancel()
+	}
+	c.mu.Unlock()
+	return err
+}
+
+// TestUpdateJudgesAThreadOnce: making the usrp archive's library judges
+// each thread once, however many of its posts came in apart (judged per
+// 500 posts, a thread was read again for each), and a making stopped
+// after its first transaction keeps the posts it had not judged all the
+// threads of as not judged: the next making ends with the same library
+// as one made in one go.
+func TestUpdateJudgesAThreadOnce(t *testing.T) {
+	st, l := usrptest.Store(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &countingStore{Store: st, read: map[string]int{}, stopAfter: 1, cancel: cancel}
+	if _, err := answers.Update(ctx, c, l); !errors.Is(err, context.Canceled) {
+		t.Fatalf("a making stopped: %v", err)
+	}
+	upto, err := st.AnswersUpTo(context.Background(), l.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if upto != 0 {
+		t.Errorf("a making stopped after one transaction of its window kept up to post %d as judged", upto)
+	}
+	c.read, c.cancel = map[string]int{}, func() {}
+	if _, err := answers.Update(context.Background(), c, l); err != nil {
+		t.Fatal(err)
+	}
+	var threads int
+	seen := map[string]bool{}
+	if err := st.ArchiveEach(context.Background(), l.ID, time.Time{}, func(p *store.ArchivedPost) error {
+		if !seen[p.ThreadID] {
+			seen[p.ThreadID] = true
+			threads++
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.read) != threads {
+		t.Errorf("%d threads judged of %d", len(c.read), threads)
+	}
+	for id, n := range c.read {
+		if n != 1 {
+			t.Errorf("thread %s judged %d times", id, n)
+		}
+	}
+	got, err := st.Answers(context.Background(), l.ID, store.AnswerQuery{Limit: 100000})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The same library made in one go, on a store of its own.
+	st2, l2 := usrptest.Store(t)
+	if _, err := answers.Update(context.Background(), st2, l2); err != nil {
+		t.Fatal(err)
+	}
+	want, err := st2.Answers(context.Background(), l2.ID, store.AnswerQuery{Limit: 100000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d entries after a stopped making, %d made in one go", len(got), len(want))
+	}
+	for i := range got {
+		g, w := *got[i], *want[i]
+		g.ListID, w.ListID = 0, 0
+		if !reflect.DeepEqual(g, w) {
+			t.Errorf("entry %d: %+v, made in one go %+v", i, g, w)
+		}
 	}
 }

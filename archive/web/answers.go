@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"praxis/archive/answers"
@@ -66,22 +65,46 @@ func (q answerQuery) link(base string, p int) string {
 	return base + "?" + v.Encode()
 }
 
-// libraryUpdates lets one request per list bring its library up to date
-// at a time. Until a list's library has been made once, the others wait
-// for it rather than do the same work (or show an empty library); after
-// that they do not wait behind one that is adding the last minutes'
-// posts, and show the library as it stood: sixteen readers of a page
-// queued behind each other's look for new threads, and that queue, not
-// the work, made the page's slowest times.
+// libraryUpdates brings each list's answers library up to date, one
+// making per list at a time, apart from the requests that ask for it: a
+// reader waits for the making at most LibraryWait, and is then shown
+// the library as it stands, told that it is still being made, while the
+// making goes on (an imported archive a hundred times usrp-users' took
+// the first reader's request a minute, past what a browser and the
+// server's own write timeout wait). Once a library has been made, a
+// reader does not wait behind a making another request started, and is
+// shown the library as it stood: sixteen readers of a page queued behind
+// each other's look for new threads, and that queue, not the work, made
+// the page's slowest times.
 type libraryUpdates struct {
 	mu    sync.Mutex
 	lists map[int64]*libraryUpdate
+	// update brings one list's library up to date (answers.Update;
+	// tests hold it).
+	update func(ctx context.Context, l *store.List) error
+	// life ends the makings when the server shuts down; makings counts
+	// those running.
+	life    context.Context
+	end     context.CancelFunc
+	makings sync.WaitGroup
 }
 
 type libraryUpdate struct {
-	sync.Mutex
-	made atomic.Bool // brought up to date once
+	mu      sync.Mutex
+	made    bool    // brought up to date once
+	running *making // the making under way; nil when none runs
 }
+
+// making is one bringing up to date of a library: done is closed when
+// it ends, err (written before) is how.
+type making struct {
+	done chan struct{}
+	err  error
+}
+
+// defaultLibraryWait is how long a reader waits for a library's making
+// when Config.LibraryWait is zero.
+const defaultLibraryWait = 3 * time.Second
 
 func (u *libraryUpdates) of(id int64) *libraryUpdate {
 	u.mu.Lock()
@@ -97,26 +120,75 @@ func (u *libraryUpdates) of(id int64) *libraryUpdate {
 	return m
 }
 
-// library brings l's library up to date (the posts archived since it was
-// last looked at) and returns the page q asks for, and whether there is
-// a next one.
-func (s *Server) library(ctx context.Context, r *http.Request, l *store.List, q answerQuery, size int) ([]*store.Answer, bool, error) {
-	m := s.libraries.of(l.ID)
-	updating := true
-	if m.made.Load() {
-		updating = m.TryLock() // else another request is at it
-	} else {
-		m.Lock()
+// start begins bringing l's library up to date unless a making of it is
+// under way; it returns the making under way, whether this call started
+// it, and whether the library had been made before.
+func (u *libraryUpdates) start(l *store.List) (mk *making, started, made bool) {
+	m := u.of(l.ID)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.running != nil {
+		return m.running, false, m.made
 	}
-	if updating {
-		_, err := answers.Update(ctx, s.st, l)
+	mk = &making{done: make(chan struct{})}
+	m.running = mk
+	u.makings.Add(1)
+	go func() {
+		defer u.makings.Done()
+		err := u.update(u.life, l)
+		m.mu.Lock()
+		m.running = nil
 		if err == nil {
-			m.made.Store(true)
+			m.made = true
 		}
-		m.Unlock()
-		if err != nil {
-			return nil, false, err
+		m.mu.Unlock()
+		mk.err = err
+		close(mk.done)
+	}()
+	return mk, true, m.made
+}
+
+// stop ends the makings under way and waits for them until ctx ends.
+func (u *libraryUpdates) stop(ctx context.Context) error {
+	u.end()
+	done := make(chan struct{})
+	go func() {
+		u.makings.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// library brings l's library up to date (the posts archived since it was
+// last looked at) and returns the page q asks for, whether there is a
+// next one, and whether the library is still being made (the page then
+// says so).
+func (s *Server) library(ctx context.Context, r *http.Request, l *store.List, q answerQuery, size int) ([]*store.Answer, bool, bool, error) {
+	mk, started, made := s.libraries.start(l)
+	updating := false
+	if started || !made {
+		wait := s.cfg.LibraryWait
+		if wait <= 0 {
+			wait = defaultLibraryWait
 		}
+		t := time.NewTimer(wait)
+		select {
+		case <-mk.done:
+			if mk.err != nil {
+				return nil, false, false, mk.err
+			}
+		case <-t.C:
+			updating = !made
+		case <-ctx.Done():
+			t.Stop()
+			return nil, false, false, ctx.Err()
+		}
+		t.Stop()
 	}
 	aq := store.AnswerQuery{Term: q.Term, Year: q.Year, ByDate: q.ByDate, Offset: (q.Page - 1) * size, Limit: size + 1}
 	if q.Q != "" {
@@ -124,7 +196,7 @@ func (s *Server) library(ctx context.Context, r *http.Request, l *store.List, q 
 		// no facet).
 		res, err := s.searchList(ctx, l, q.Q, index.SearchOptions{Size: searchThreads})
 		if err != nil {
-			return nil, false, err
+			return nil, false, false, err
 		}
 		aq.Threads = []string{}
 		seen := map[string]bool{}
@@ -137,7 +209,7 @@ func (s *Server) library(ctx context.Context, r *http.Request, l *store.List, q 
 	}
 	as, err := s.st.Answers(ctx, l.ID, aq)
 	if err != nil {
-		return nil, false, err
+		return nil, false, false, err
 	}
 	if !s.who(r).seesAddresses(l) {
 		// What posts said is shown as their pages show it: without
@@ -151,7 +223,7 @@ func (s *Server) library(ctx context.Context, r *http.Request, l *store.List, q 
 	if more {
 		as = as[:size]
 	}
-	return as, more, nil
+	return as, more, updating, nil
 }
 
 type answerView struct {
@@ -167,7 +239,7 @@ func (s *Server) answersPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := readAnswerQuery(r)
-	as, more, err := s.library(r.Context(), r, l, q, answersPerPage)
+	as, more, updating, err := s.library(r.Context(), r, l, q, answersPerPage)
 	if err != nil {
 		if status, msg := s.searchFailure(r, err); status == http.StatusBadRequest {
 			s.page(w, r, status, "answers.html", map[string]any{"Title": "Answers · " + l.Name, "List": l, "AQ": q, "Error": msg,
@@ -183,7 +255,7 @@ func (s *Server) answersPage(w http.ResponseWriter, r *http.Request) {
 	}
 	base := listPath(l.Address) + "answers"
 	data := map[string]any{"Title": "Answers · " + l.Name, "List": l, "AQ": q, "Answers": views, "Base": base, "Years": s.years(),
-		"Feed": base + ".atom"}
+		"Feed": base + ".atom", "Updating": updating}
 	if s.who(r).moderates(l) {
 		// A moderator's page carries forms: no cache keeps it.
 		w.Header().Set("Cache-Control", "no-store")
@@ -230,7 +302,7 @@ func (s *Server) apiAnswers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := readAnswerQuery(r)
-	as, more, err := s.library(r.Context(), r, l, q, answersPerPage)
+	as, more, updating, err := s.library(r.Context(), r, l, q, answersPerPage)
 	if err != nil {
 		status, msg := s.searchFailure(r, err)
 		s.apiError(w, status, msg)
@@ -243,6 +315,9 @@ func (s *Server) apiAnswers(w http.ResponseWriter, r *http.Request) {
 			Score: a.Score, URL: s.absolute(threadPath(l.Address, a.ThreadID))})
 	}
 	res := map[string]any{"answers": out}
+	if updating {
+		res["updating"] = true
+	}
 	if more {
 		res["next"] = s.absolute(q.link("/api"+listPath(l.Address)+"answers", q.Page+1))
 	}
@@ -255,7 +330,7 @@ func (s *Server) answersFeed(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	as, _, err := s.library(r.Context(), r, l, answerQuery{ByDate: true, Page: 1}, feedPosts)
+	as, _, _, err := s.library(r.Context(), r, l, answerQuery{ByDate: true, Page: 1}, feedPosts)
 	if err != nil {
 		s.fail(w, r, "answers feed", err)
 		return

@@ -111,6 +111,12 @@ func newArchiveFixture(t *testing.T, opts ...index.Options) *archiveFixture {
 		t.Fatal(err)
 	}
 	srv := New(Config{Index: idx}, depsOf(svc), tpl, log)
+	t.Cleanup(func() {
+		// The libraries' makings end before the store closes.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		srv.Shutdown(ctx)
+	})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return &archiveFixture{svc: svc, srv: srv, ts: ts, idx: idx}

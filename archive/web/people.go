@@ -48,7 +48,7 @@ func (s *Server) peoplePage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, "people", err)
 		return
 	}
-	entries, _, err := s.library(ctx, r, l, answerQuery{ByDate: true, Page: 1}, 100000)
+	entries, _, _, err := s.library(ctx, r, l, answerQuery{ByDate: true, Page: 1}, 100000)
 	if err != nil {
 		s.fail(w, r, "people", err)
 		return

@@ -15,8 +15,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"praxis/archive/answers"
 	"praxis/archive/index"
 	"praxis/archive/related"
+	"praxis/listserv/store"
 	"praxis/templates"
 )
 
@@ -46,6 +48,10 @@ type Config struct {
 	DownloadMinRateAfter time.Duration
 	// SearchTimeout bounds one search; zero means 5 s.
 	SearchTimeout time.Duration
+	// LibraryWait bounds how long a reader of an answers library waits
+	// for it to be brought up to date before it is shown as it stands;
+	// zero means 3 s.
+	LibraryWait time.Duration
 	// SharedLimits, when set, counts the rate limits of the forms that
 	// send mail in the store every node shares (PostgreSQL); nil counts
 	// them in this process.
@@ -150,6 +156,14 @@ func New(cfg Config, d Deps, tpl *templates.Set, log *slog.Logger) *Server {
 		queue:     newAdmission(runtime.GOMAXPROCS(0)),
 		posts:     newDownloadSlots(downloadsPerClient, downloadsInAll),
 		exports:   newDownloadSlots(downloadsPerClient, downloadsInAll),
+	}
+	s.libraries.life, s.libraries.end = context.WithCancel(context.Background())
+	s.libraries.update = func(ctx context.Context, l *store.List) error {
+		_, err := answers.Update(ctx, s.st, l)
+		if err != nil && ctx.Err() == nil {
+			s.log.Warn("answers library", "list", l.Address, "err", err)
+		}
+		return err
 	}
 	if cfg.Index != nil && d.Store != nil {
 		s.related = related.New(cfg.Index, d.Store, time.Now)
@@ -273,8 +287,12 @@ func (s *Server) Serve() error {
 	return err
 }
 
-// Shutdown finishes requests in progress until ctx ends.
-func (s *Server) Shutdown(ctx context.Context) error { return s.http.Shutdown(ctx) }
+// Shutdown finishes requests in progress until ctx ends, then ends the
+// answers libraries' makings and waits for them.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.http.Shutdown(ctx)
+	return errors.Join(err, s.libraries.stop(ctx))
+}
 
 func secureHeaders(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
