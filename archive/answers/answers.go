@@ -54,8 +54,15 @@ const (
 )
 
 // Update judges again the threads of the posts archived since the
-// library last looked, and returns how many threads it judged.
+// library last looked, side by side on up to four cores, and returns how
+// many threads it judged.
 func Update(ctx context.Context, st Store, l *store.List) (int, error) {
+	return UpdateOn(ctx, st, l, min(runtime.GOMAXPROCS(0), 4))
+}
+
+// UpdateOn is Update judging at most workers threads at once (serve's
+// web leaves cores to its readers).
+func UpdateOn(ctx context.Context, st Store, l *store.List, workers int) (int, error) {
 	after, err := st.AnswersUpTo(ctx, l.ID)
 	if err != nil {
 		return 0, err
@@ -71,7 +78,7 @@ func Update(ctx context.Context, st Store, l *store.List) (int, error) {
 		}
 		for len(threads) > 0 {
 			n := min(len(threads), chunk)
-			put, gone, err := judgeAll(ctx, st, l, threads[:n])
+			put, gone, err := judgeAll(ctx, st, l, threads[:n], workers)
 			if err != nil {
 				return judged, err
 			}
@@ -90,15 +97,19 @@ func Update(ctx context.Context, st Store, l *store.List) (int, error) {
 	return judged, ctx.Err()
 }
 
-// judgeAll judges threads side by side and returns the entries to put
-// and the threads with none, in the order of threads.
-func judgeAll(ctx context.Context, st Store, l *store.List, threads []string) (put []*store.Answer, gone []string, err error) {
+// judgeAll judges threads side by side, workers at a time, and returns
+// the entries to put and the threads with none, in the order of threads.
+// The first failure stops the others.
+func judgeAll(ctx context.Context, st Store, l *store.List, threads []string, workers int) (put []*store.Answer, gone []string, err error) {
 	got := make([]*store.Answer, len(threads))
-	var g errgroup.Group
-	g.SetLimit(max(1, min(runtime.GOMAXPROCS(0), 4)))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(1, workers))
 	for i, id := range threads {
 		g.Go(func() error {
-			a, err := Judge(ctx, st, l, id)
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			a, err := Judge(gctx, st, l, id)
 			got[i] = a
 			return err
 		})

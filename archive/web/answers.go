@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 	"encoding/xml"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -87,6 +89,10 @@ type libraryUpdates struct {
 	life    context.Context
 	end     context.CancelFunc
 	makings sync.WaitGroup
+	// slot lets one making run at a time, whatever the lists: each
+	// judges on half the cores, outside the queue the readers take
+	// turns in.
+	slot chan struct{}
 }
 
 type libraryUpdate struct {
@@ -135,7 +141,14 @@ func (u *libraryUpdates) start(l *store.List) (mk *making, started, made bool) {
 	u.makings.Add(1)
 	go func() {
 		defer u.makings.Done()
-		err := u.update(u.life, l)
+		var err error
+		select {
+		case u.slot <- struct{}{}:
+			err = u.update(u.life, l)
+			<-u.slot
+		case <-u.life.Done():
+			err = u.life.Err()
+		}
 		m.mu.Lock()
 		m.running = nil
 		if err == nil {
@@ -172,6 +185,11 @@ func (s *Server) library(ctx context.Context, r *http.Request, l *store.List, q 
 	mk, started, made := s.libraries.start(l)
 	updating := false
 	if started || !made {
+		// The wait is on the making, not on a core: the request leaves
+		// its turn at the cores meanwhile (a reader waiting with it
+		// held, two were enough to keep every search and thread page of
+		// the site waiting), and takes one again for its own reads.
+		s.leaveQueue(r)
 		wait := s.cfg.LibraryWait
 		if wait <= 0 {
 			wait = defaultLibraryWait
@@ -179,8 +197,11 @@ func (s *Server) library(ctx context.Context, r *http.Request, l *store.List, q 
 		t := time.NewTimer(wait)
 		select {
 		case <-mk.done:
-			if mk.err != nil {
-				return nil, false, false, mk.err
+			// A library made before is shown as it stood when bringing
+			// it up to date failed (the making logged why).
+			if mk.err != nil && !made {
+				t.Stop()
+				return nil, false, false, fmt.Errorf("answers library: %v", mk.err)
 			}
 		case <-t.C:
 			updating = !made
@@ -189,6 +210,11 @@ func (s *Server) library(ctx context.Context, r *http.Request, l *store.List, q 
 			return nil, false, false, ctx.Err()
 		}
 		t.Stop()
+		release, err := s.queue.acquire(ctx, s.client(r))
+		if err != nil {
+			return nil, false, false, err
+		}
+		defer release()
 	}
 	aq := store.AnswerQuery{Term: q.Term, Year: q.Year, ByDate: q.ByDate, Offset: (q.Page - 1) * size, Limit: size + 1}
 	if q.Q != "" {
@@ -240,6 +266,9 @@ func (s *Server) answersPage(w http.ResponseWriter, r *http.Request) {
 	}
 	q := readAnswerQuery(r)
 	as, more, updating, err := s.library(r.Context(), r, l, q, answersPerPage)
+	if s.queueRefused(w, r, err) {
+		return
+	}
 	if err != nil {
 		if status, msg := s.searchFailure(r, err); status == http.StatusBadRequest {
 			s.page(w, r, status, "answers.html", map[string]any{"Title": "Answers · " + l.Name, "List": l, "AQ": q, "Error": msg,
@@ -268,6 +297,17 @@ func (s *Server) answersPage(w http.ResponseWriter, r *http.Request) {
 		data["Prev"] = q.link(base, q.Page-1)
 	}
 	s.page(w, r, http.StatusOK, "answers.html", data)
+}
+
+// queueRefused answers a request that the queue at the cores refused
+// when it came back from waiting for a library's making (see library),
+// and tells whether it did.
+func (s *Server) queueRefused(w http.ResponseWriter, r *http.Request, err error) bool {
+	if !errors.Is(err, errClientBusy) && !errors.Is(err, errServerBusy) {
+		return false
+	}
+	s.busyAnswer(w, r, err)
+	return true
 }
 
 // years are the years the library's filter offers, newest first.
@@ -303,6 +343,9 @@ func (s *Server) apiAnswers(w http.ResponseWriter, r *http.Request) {
 	}
 	q := readAnswerQuery(r)
 	as, more, updating, err := s.library(r.Context(), r, l, q, answersPerPage)
+	if s.queueRefused(w, r, err) {
+		return
+	}
 	if err != nil {
 		status, msg := s.searchFailure(r, err)
 		s.apiError(w, status, msg)
@@ -331,6 +374,9 @@ func (s *Server) answersFeed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	as, _, _, err := s.library(r.Context(), r, l, answerQuery{ByDate: true, Page: 1}, feedPosts)
+	if s.queueRefused(w, r, err) {
+		return
+	}
 	if err != nil {
 		s.fail(w, r, "answers feed", err)
 		return

@@ -276,12 +276,33 @@ func TestAnswersReadersDoNotQueue(t *testing.T) {
 	<-done
 }
 
+// idle waits until no making of list's library runs (polled: a making
+// released may still be writing when the test goes on).
+func idle(t *testing.T, f *archiveFixture, list string) (made bool) {
+	t.Helper()
+	m := f.srv.libraries.of(mustList(t, f, list).ID)
+	for i := 0; ; i++ {
+		m.mu.Lock()
+		running, made := m.running != nil, m.made
+		m.mu.Unlock()
+		if !running {
+			return made
+		}
+		if i == 6000 {
+			t.Fatalf("the making of %s never ended", list)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // TestAnswersLibraryMadeApart: a library whose making outlasts
 // LibraryWait is shown as it stands, saying it is still being made (the
-// page, and "updating" in the API), while the making goes on without the
-// reader; once made, the page shows its entries and says nothing more. A
-// making that fails is the page's error for the reader who waits for it,
-// and the next reader starts another. Shutdown ends a making under way.
+// page, the people page, and "updating" in the API), while the making
+// goes on without the reader; once made, the pages show its entries and
+// say nothing more. A making that fails is the page's error for a reader
+// of a library never made, who waits for it, and the next reader starts
+// another; a library made before is shown as it stood. One making runs
+// at a time, whatever the lists. Shutdown ends a making under way.
 func TestAnswersLibraryMadeApart(t *testing.T) {
 	f := newArchiveFixture(t)
 	f.addPosts(t, "cop@example.org", latheConfirmed())
@@ -289,6 +310,7 @@ func TestAnswersLibraryMadeApart(t *testing.T) {
 	begun, release := holdMakings(t, f)
 	c := f.client(t)
 	base := f.ts.URL + "/l/cop@example.org/answers"
+	other := mustList(t, f, "other@example.org").ID
 
 	status, body, _ := get(t, c, base) // the making is held throughout
 	<-begun
@@ -302,20 +324,26 @@ func TestAnswersLibraryMadeApart(t *testing.T) {
 	if !strings.Contains(js, `"updating":true`) {
 		t.Errorf("the API does not say the library is being made: %s", js)
 	}
+	if _, body, _ := get(t, c, f.ts.URL+"/l/cop@example.org/people"); !strings.Contains(body, "still being made") {
+		t.Errorf("the people page does not say the library is being made:\n%s", fragment(t, body, "<main", "</main>"))
+	}
+	// Another list's reader: its making waits for the one under way.
+	if _, body, _ := get(t, c, f.ts.URL+"/l/other@example.org/answers"); !strings.Contains(body, "still being made") {
+		t.Errorf("another list's library, its making waiting:\n%s", fragment(t, body, "<main", "</main>"))
+	}
+	select {
+	case id := <-begun:
+		t.Errorf("list %d's making ran beside another's", id)
+	default:
+	}
 	release <- true
-	// The making ends without any reader: poll for it (no time asserted).
-	for i := 0; ; i++ {
-		m := f.srv.libraries.of(mustList(t, f, "cop@example.org").ID)
-		m.mu.Lock()
-		made := m.made
-		m.mu.Unlock()
-		if made {
-			break
-		}
-		if i == 2000 {
-			t.Fatal("the making never ended")
-		}
-		time.Sleep(10 * time.Millisecond)
+	if id := <-begun; id != other {
+		t.Errorf("the making after cop's was list %d's", id)
+	}
+	release <- true
+	// The makings end without any reader.
+	if !idle(t, f, "cop@example.org") || !idle(t, f, "other@example.org") {
+		t.Fatal("a library was not made")
 	}
 	status, body, _ = get(t, c, base)
 	<-begun // a reader of a made library starts a making of the posts since
@@ -323,34 +351,57 @@ func TestAnswersLibraryMadeApart(t *testing.T) {
 	if status != 200 || !strings.Contains(body, "How to calibrate the lathe?") || strings.Contains(body, "still being made") {
 		t.Errorf("the library made: %d\n%s", status, fragment(t, body, "<main", "</main>"))
 	}
+	idle(t, f, "cop@example.org")
 	_, js, _ = get(t, c, f.ts.URL+"/api/l/cop@example.org/answers")
 	<-begun
 	release <- true
 	if strings.Contains(js, `"updating"`) {
 		t.Errorf("the API says a made library is being made: %s", js)
 	}
+	idle(t, f, "cop@example.org")
 
-	// A failed making: the reader who waits for it is told.
+	// A made library whose bringing up to date fails: shown as it stood,
+	// to the reader who waits for the making too.
 	f.srv.cfg.LibraryWait = time.Hour
-	got := make(chan int, 1)
+	got := make(chan string, 1)
 	go func() {
-		status, _, _ := get(t, c, f.ts.URL+"/l/other@example.org/answers")
-		got <- status
+		_, body, _ := get(t, c, base)
+		got <- body
 	}()
 	<-begun
 	release <- false
-	if status := <-got; status != http.StatusInternalServerError {
-		t.Errorf("a failed making: %d", status)
+	if body := <-got; !strings.Contains(body, "How to calibrate the lathe?") {
+		t.Errorf("a made library whose making failed:\n%s", fragment(t, body, "<main", "</main>"))
 	}
+	idle(t, f, "cop@example.org")
+
+	// A library never made whose making fails: the waiting reader is told.
+	f.addPosts(t, "other@example.org", post("o2@example.net", "Carol <carol@example.net>", "More things", "Fri, 5 Mar 2021 10:00:00 +0000", "Still nothing.\n"))
+	fresh := f.srv.libraries.of(other)
+	fresh.mu.Lock()
+	fresh.made = false // as after a restart
+	fresh.mu.Unlock()
+	codes := make(chan int, 1)
 	go func() {
 		status, _, _ := get(t, c, f.ts.URL+"/l/other@example.org/answers")
-		got <- status
+		codes <- status
+	}()
+	<-begun
+	release <- false
+	if status := <-codes; status != http.StatusInternalServerError {
+		t.Errorf("a failed making of a library never made: %d", status)
+	}
+	idle(t, f, "other@example.org")
+	go func() {
+		status, _, _ := get(t, c, f.ts.URL+"/l/other@example.org/answers")
+		codes <- status
 	}()
 	<-begun // the next reader starts another
 	release <- true
-	if status := <-got; status != 200 {
+	if status := <-codes; status != 200 {
 		t.Errorf("after a failed making: %d", status)
 	}
+	idle(t, f, "other@example.org")
 
 	// Shutdown ends a making under way (it waits on its context).
 	f.srv.cfg.LibraryWait = time.Millisecond
@@ -360,5 +411,37 @@ func TestAnswersLibraryMadeApart(t *testing.T) {
 	defer cancel()
 	if err := f.srv.Shutdown(ctx); err != nil {
 		t.Errorf("shutdown: %v", err)
+	}
+}
+
+// TestAnswersWaitLeavesTheQueue: a reader waiting for a library's making
+// gives up its turn at the cores meanwhile, so the same client's other
+// pages are served (with one turn at the cores in all, they waited
+// behind it).
+func TestAnswersWaitLeavesTheQueue(t *testing.T) {
+	f := newArchiveFixture(t)
+	f.addPosts(t, "cop@example.org", latheConfirmed())
+	f.srv.queue = newAdmission(1)
+	f.srv.cfg.LibraryWait = time.Hour
+	begun, release := holdMakings(t, f)
+	c := f.client(t)
+	c.Timeout = 2 * time.Minute // a page that queues behind the wait fails, not hangs
+	waiting := make(chan int, 1)
+	go func() {
+		status, _, _ := get(t, c, f.ts.URL+"/l/cop@example.org/answers")
+		waiting <- status
+	}()
+	<-begun
+	if status, _, _ := get(t, c, f.ts.URL+"/l/cop@example.org/search?q=lathe"); status != 200 {
+		t.Errorf("a search beside a reader waiting for the library: %d", status)
+	}
+	select {
+	case <-waiting:
+		t.Error("the reader did not wait for the making")
+	default:
+	}
+	release <- true
+	if status := <-waiting; status != 200 {
+		t.Errorf("the reader who waited: %d", status)
 	}
 }

@@ -48,7 +48,10 @@ func (s *Server) peoplePage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, "people", err)
 		return
 	}
-	entries, _, _, err := s.library(ctx, r, l, answerQuery{ByDate: true, Page: 1}, 100000)
+	entries, _, updating, err := s.library(ctx, r, l, answerQuery{ByDate: true, Page: 1}, 100000)
+	if s.queueRefused(w, r, err) {
+		return
+	}
 	if err != nil {
 		s.fail(w, r, "people", err)
 		return
@@ -158,5 +161,6 @@ func (s *Server) peoplePage(w http.ResponseWriter, r *http.Request) {
 		sorted[k] = people[i]
 	}
 	s.page(w, r, http.StatusOK, "people.html", map[string]any{"Title": "Who knows what · " + l.Name, "List": l, "People": sorted,
-		"PQ": r.URL.Query().Get("q"), "Base": listPath(l.Address) + "people", "Answers": listPath(l.Address) + "answers"})
+		"PQ": r.URL.Query().Get("q"), "Base": listPath(l.Address) + "people", "Answers": listPath(l.Address) + "answers",
+		"Updating": updating})
 }

@@ -158,8 +158,9 @@ func New(cfg Config, d Deps, tpl *templates.Set, log *slog.Logger) *Server {
 		exports:   newDownloadSlots(downloadsPerClient, downloadsInAll),
 	}
 	s.libraries.life, s.libraries.end = context.WithCancel(context.Background())
+	s.libraries.slot = make(chan struct{}, 1)
 	s.libraries.update = func(ctx context.Context, l *store.List) error {
-		_, err := answers.Update(ctx, s.st, l)
+		_, err := answers.UpdateOn(ctx, s.st, l, max(1, runtime.GOMAXPROCS(0)/2))
 		if err != nil && ctx.Err() == nil {
 			s.log.Warn("answers library", "list", l.Address, "err", err)
 		}

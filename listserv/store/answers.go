@@ -160,13 +160,22 @@ func (s *archiveTable) PutAnswers(ctx context.Context, listID, upto int64, put [
 		if len(a.Terms) > 0 {
 			terms = "\n" + strings.ToLower(strings.Join(a.Terms, "\n")) + "\n"
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO answers (`+answerCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		// Only while its question and its answer are on the list: a
+		// removal (archiveremove) deletes the thread's entry, and an entry
+		// judged before it must not come back after it. PostgreSQL takes
+		// the two rows' share lock, so the removal comes wholly before
+		// (the entry is not written) or after (and deletes it).
+		lock := s.pick(``, ` FOR SHARE`)
+		_, err := tx.ExecContext(ctx, `INSERT INTO answers (`+answerCols+`) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+			WHERE EXISTS (SELECT 1 FROM archive WHERE list_id = ? AND message_id = ?`+lock+`)
+			AND EXISTS (SELECT 1 FROM archive WHERE list_id = ? AND message_id = ?`+lock+`)
 			ON CONFLICT (list_id, thread_id) DO UPDATE SET question_id = excluded.question_id, answer_id = excluded.answer_id,
 			title = excluded.title, question = excluded.question, gist = excluded.gist, asker = excluded.asker, answer_by = excluded.answer_by,
 			answer_key = excluded.answer_key,
 			terms = excluded.terms, asked_at = excluded.asked_at, answered_at = excluded.answered_at, score = excluded.score`,
 			listID, a.ThreadID, a.QuestionID, a.AnswerID, pgText(a.Title), pgText(a.Question), pgText(a.Gist), pgText(a.Asker), pgText(a.AnswerBy),
-			pgText(a.AnswerKey), pgText(terms), a.AskedAt.Unix(), a.AnsweredAt.Unix(), a.Score)
+			pgText(a.AnswerKey), pgText(terms), a.AskedAt.Unix(), a.AnsweredAt.Unix(), a.Score,
+			listID, a.QuestionID, listID, a.AnswerID)
 		if err != nil {
 			return fmt.Errorf("store: put answers: %w", err)
 		}

@@ -13,7 +13,8 @@ import (
 // judged up to (which never goes back), read a page at a time by
 // usefulness or date, by year, key term and a search's threads, for
 // their list only; threads archived after an id are listed once each;
-// removing a post drops its thread's entry.
+// removing a post drops its thread's entry, and an entry whose question
+// or answer is no longer on the list is not written.
 func answersLibrary(t *testing.T, s store.Backend) {
 	ctx := context.Background()
 	l := newList(t, s, "lib@example.org")
@@ -128,5 +129,12 @@ func answersLibrary(t *testing.T, s store.Backend) {
 	}
 	if got := page(store.AnswerQuery{}); len(got) != 0 {
 		t.Errorf("after removing the answer: %v", got)
+	}
+	// An entry judged before the removal and written after it does not
+	// come back; one whose question and answer are on the list does.
+	e2.Gist = "USB 3, again."
+	must(t, s.PutAnswers(ctx, l.ID, ids[4], []*store.Answer{e1, e2}, nil))
+	if got := page(store.AnswerQuery{}); !slices.Equal(got, []string{"q2@x"}) {
+		t.Errorf("entries written after the answer's removal: %v, want q2@x alone", got)
 	}
 }
