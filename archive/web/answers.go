@@ -68,7 +68,7 @@ func (q answerQuery) link(base string, p int) string {
 }
 
 // libraryUpdates brings each list's answers library up to date, one
-// making per list at a time, apart from the requests that ask for it: a
+// making at a time, apart from the requests that ask for it: a
 // reader waits for the making at most LibraryWait, and is then shown
 // the library as it stands, told that it is still being made, while the
 // making goes on (an imported archive a hundred times usrp-users' took
@@ -137,6 +137,13 @@ func (u *libraryUpdates) start(l *store.List) (mk *making, started, made bool) {
 		return m.running, false, m.made
 	}
 	mk = &making{done: make(chan struct{})}
+	if err := u.life.Err(); err != nil {
+		// Shut down: no making starts (a request Shutdown did not wait
+		// for).
+		mk.err = err
+		close(mk.done)
+		return mk, true, m.made
+	}
 	m.running = mk
 	u.makings.Add(1)
 	go func() {
