@@ -36,6 +36,7 @@ type Store interface {
 	ArchiveEach(ctx context.Context, listID int64, since time.Time, f func(*store.ArchivedPost) error) error
 	PostFeatures(ctx context.Context, ids []int64, text bool) (map[int64]*store.PostFeatures, error)
 	ArchiveThread(ctx context.Context, listID int64, threadID string) ([]*store.ArchivedPost, error)
+	ArchiveNewestDate(ctx context.Context, listID int64, before time.Time, n int) (time.Time, bool, error)
 }
 
 // Question is a new post that asks.
@@ -74,8 +75,13 @@ const (
 	// dfAge is how long the list's word weights are used before they
 	// are counted again.
 	dfAge = 24 * time.Hour
-	// window is how much of the list's archive the weights count.
-	window = 365 * 24 * time.Hour
+	// window is how much of the list's archive the weights count, and
+	// weightPosts how many of its last posts at most: a year of a list a
+	// hundred times usrp-users' busy is 250,000 posts, whose terms took
+	// the first page of a thread 15 s to read (the summaries count their
+	// document frequencies over a few thousand posts too).
+	window      = 365 * 24 * time.Hour
+	weightPosts = 8000
 )
 
 // Finder finds related threads. It is safe for concurrent use.
@@ -86,6 +92,8 @@ type Finder struct {
 
 	mu sync.Mutex
 	df map[weightsKey]*weights
+	// maxPosts is weightPosts (tests lower it).
+	maxPosts int
 }
 
 // weightsKey names the weights of a list's year up to the end of a month.
@@ -106,7 +114,7 @@ type weights struct {
 
 // New builds a finder over an index and the store it was built from.
 func New(idx *index.Index, st Store, now func() time.Time) *Finder {
-	return &Finder{idx: idx, store: st, now: now, df: map[weightsKey]*weights{}}
+	return &Finder{idx: idx, store: st, now: now, df: map[weightsKey]*weights{}, maxPosts: weightPosts}
 }
 
 // MinMatch is how many of n words looked for a thread's post must hold
@@ -217,8 +225,9 @@ func (f *Finder) answered(ctx context.Context, l *store.List, threadID string, b
 }
 
 // weights returns the list's document frequencies over the year before
-// the end of the month of at, as the summaries count them (the terms kept
-// at archive time); counted again once a day, or for another month.
+// the end of the month of at, or its last weightPosts posts when the year
+// holds more, as the summaries count them (the terms kept at archive
+// time); counted again once a day, or for another month.
 func (f *Finder) weights(ctx context.Context, listID int64, at time.Time) (*learn.DocFreq, error) {
 	now := f.now()
 	y, m, _ := at.UTC().Date()
@@ -230,8 +239,14 @@ func (f *Finder) weights(ctx context.Context, listID int64, at time.Time) (*lear
 	if w != nil && now.Sub(w.made) < dfAge {
 		return w.df, nil
 	}
+	from := until.Add(-window)
+	if d, ok, err := f.store.ArchiveNewestDate(ctx, listID, until, f.maxPosts); err != nil {
+		return nil, fmt.Errorf("related: weights: %w", err)
+	} else if ok && d.After(from) {
+		from = d
+	}
 	var ids []int64
-	err := f.store.ArchiveEach(ctx, listID, until.Add(-window), func(p *store.ArchivedPost) error {
+	err := f.store.ArchiveEach(ctx, listID, from, func(p *store.ArchivedPost) error {
 		if !p.Date.Before(until) {
 			return errStop
 		}

@@ -345,3 +345,63 @@ func secretIDs(raw []byte) []byte {
 	}
 	return []byte(strings.Join(lines, "\n") + "\n\n" + body)
 }
+
+// weightsCount counts the posts whose terms the weights read (the reads
+// without text).
+type weightsCount struct {
+	*store.Store
+	mu    sync.Mutex
+	terms int
+}
+
+func (w *weightsCount) PostFeatures(ctx context.Context, ids []int64, text bool) (map[int64]*store.PostFeatures, error) {
+	if !text {
+		w.mu.Lock()
+		w.terms += len(ids)
+		w.mu.Unlock()
+	}
+	return w.Store.PostFeatures(ctx, ids, text)
+}
+
+// TestWeightsCountTheLastPosts: a list's word weights count its year's
+// posts, or its last weightPosts when the year holds more (at a hundred
+// times usrp-users' traffic, a year's terms took a thread's first page
+// 15 s), and a finder whose weights count fewer still finds the threads
+// it found.
+func TestWeightsCountTheLastPosts(t *testing.T) {
+	f := usrp(t)
+	ctx := context.Background()
+	var q *store.ArchivedPost
+	err := f.st.ArchiveEach(ctx, f.pub.ID, time.Date(2021, 12, 1, 0, 0, 0, 0, time.UTC), func(p *store.ArchivedPost) error {
+		if q == nil && p.ParentID == "" && p.ThreadID == p.MessageID && !strings.HasPrefix(strings.ToLower(p.Subject), "re:") {
+			q = p
+		}
+		return nil
+	})
+	if err != nil || q == nil {
+		t.Fatalf("no question in December 2021: %v", err)
+	}
+	whole := &weightsCount{Store: f.st}
+	all, err := related.New(f.idx, whole, time.Now).Find(ctx, f.pub, f.question(t, f.pub, q))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if whole.terms < 2000 {
+		t.Errorf("the weights read %d posts' terms, not a year of usrp-users (about 2,500)", whole.terms)
+	}
+	few := &weightsCount{Store: f.st}
+	finder := related.New(f.idx, few, time.Now)
+	related.SetMaxPosts(finder, 800)
+	got, err := finder.Find(ctx, f.pub, f.question(t, f.pub, q))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Posts dated the second of the 800th newest are counted too.
+	if few.terms < 800 || few.terms > 850 {
+		t.Errorf("capped at 800, the weights read %d posts' terms", few.terms)
+	}
+	t.Logf("%d related threads with a year's weights, %d with the last 800 posts'", len(all), len(got))
+	if len(all) > 0 && len(got) == 0 {
+		t.Errorf("the last 800 posts' weights found none of %d threads", len(all))
+	}
+}

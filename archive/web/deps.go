@@ -103,6 +103,7 @@ type Store interface {
 	ArchiveThreadAuthors(ctx context.Context, listID int64, threadIDs []string) (map[string]int, error)
 	ArchiveResources(ctx context.Context, listID int64, q string, offset, limit int) ([]store.Resource, error)
 	PostFeatures(ctx context.Context, ids []int64, text bool) (map[int64]*store.PostFeatures, error)
+	ArchiveNewestDate(ctx context.Context, listID int64, before time.Time, n int) (time.Time, bool, error)
 	Related(ctx context.Context, listID int64, threadIDs []string) (map[string][]store.RelatedThread, error)
 	PutRelated(ctx context.Context, listID int64, threadID string, rs []store.RelatedThread) (bool, error)
 	Answers(ctx context.Context, listID int64, q store.AnswerQuery) ([]*store.Answer, error)
