@@ -89,6 +89,7 @@ type libraryUpdates struct {
 	life    context.Context
 	end     context.CancelFunc
 	makings sync.WaitGroup
+	closed  bool // under mu: stop has begun, no making starts
 	// slot lets one making run at a time, whatever the lists: each
 	// judges on half the cores, outside the queue the readers take
 	// turns in.
@@ -137,15 +138,19 @@ func (u *libraryUpdates) start(l *store.List) (mk *making, started, made bool) {
 		return m.running, false, m.made
 	}
 	mk = &making{done: make(chan struct{})}
-	if err := u.life.Err(); err != nil {
-		// Shut down: no making starts (a request Shutdown did not wait
-		// for).
-		mk.err = err
+	// Shut down: no making starts (a request Shutdown did not wait for).
+	// The check and the count are under u.mu, as stop's closing is, so
+	// that Shutdown never waits on a count that grows.
+	u.mu.Lock()
+	if u.closed {
+		u.mu.Unlock()
+		mk.err = context.Canceled
 		close(mk.done)
 		return mk, true, m.made
 	}
-	m.running = mk
 	u.makings.Add(1)
+	u.mu.Unlock()
+	m.running = mk
 	go func() {
 		defer u.makings.Done()
 		var err error
@@ -170,7 +175,10 @@ func (u *libraryUpdates) start(l *store.List) (mk *making, started, made bool) {
 
 // stop ends the makings under way and waits for them until ctx ends.
 func (u *libraryUpdates) stop(ctx context.Context) error {
+	u.mu.Lock()
+	u.closed = true
 	u.end()
+	u.mu.Unlock()
 	done := make(chan struct{})
 	go func() {
 		u.makings.Wait()
