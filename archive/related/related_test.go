@@ -56,12 +56,29 @@ func usrp(t *testing.T) *fixture {
 	return fx
 }
 
+// fixtureDir holds the shared fixture's store and index, removed once
+// the package's tests have run (each run left 132 MB in the temp dir).
+var fixtureDir string
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if fx != nil {
+		fx.idx.Close()
+		fx.st.Close()
+	}
+	if fixtureDir != "" {
+		os.RemoveAll(fixtureDir)
+	}
+	os.Exit(code)
+}
+
 func build() (*fixture, error) {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "praxis-related-test-")
 	if err != nil {
 		return nil, err
 	}
+	fixtureDir = dir
 	st, err := store.Open(ctx, dir, store.Options{})
 	if err != nil {
 		return nil, err
