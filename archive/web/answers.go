@@ -209,22 +209,18 @@ func (s *Server) library(ctx context.Context, r *http.Request, l *store.List, q 
 		if wait <= 0 {
 			wait = defaultLibraryWait
 		}
-		t := time.NewTimer(wait)
 		select {
 		case <-mk.done:
 			// A library made before is shown as it stood when bringing
 			// it up to date failed (the making logged why).
 			if mk.err != nil && !made {
-				t.Stop()
 				return nil, false, false, fmt.Errorf("answers library: %v", mk.err)
 			}
-		case <-t.C:
+		case <-time.After(wait):
 			updating = !made
 		case <-ctx.Done():
-			t.Stop()
 			return nil, false, false, ctx.Err()
 		}
-		t.Stop()
 		release, err := s.queue.acquire(ctx, s.client(r))
 		if err != nil {
 			return nil, false, false, err
