@@ -36,7 +36,7 @@ type Store interface {
 	PostFeatures(ctx context.Context, ids []int64, text bool) (map[int64]*store.PostFeatures, error)
 	ArchiveRaw(ctx context.Context, hash string) ([]byte, error)
 	AnswerEdits(ctx context.Context, listID int64, threadID string) ([]store.AnswerEdit, error)
-	PutAnswers(ctx context.Context, listID, upto int64, put []*store.Answer, gone []string) error
+	PutAnswers(ctx context.Context, listID, upto int64, judged []store.Judged) error
 }
 
 // window is how many posts' threads Update reads at a time, and chunk
@@ -78,7 +78,7 @@ func UpdateOn(ctx context.Context, st Store, l *store.List, workers int) (int, e
 		}
 		for len(threads) > 0 {
 			n := min(len(threads), chunk)
-			put, gone, err := judgeAll(ctx, st, l, threads[:n], workers)
+			js, err := judgeAll(ctx, st, l, threads[:n], workers)
 			if err != nil {
 				return judged, err
 			}
@@ -87,7 +87,7 @@ func UpdateOn(ctx context.Context, st Store, l *store.List, workers int) (int, e
 			if len(threads) == 0 {
 				upto = last
 			}
-			if err := st.PutAnswers(ctx, l.ID, upto, put, gone); err != nil {
+			if err := st.PutAnswers(ctx, l.ID, upto, js); err != nil {
 				return judged, err
 			}
 			judged += n
@@ -98,10 +98,10 @@ func UpdateOn(ctx context.Context, st Store, l *store.List, workers int) (int, e
 }
 
 // judgeAll judges threads side by side, workers at a time, and returns
-// the entries to put and the threads with none, in the order of threads.
-// The first failure stops the others.
-func judgeAll(ctx context.Context, st Store, l *store.List, threads []string, workers int) (put []*store.Answer, gone []string, err error) {
-	got := make([]*store.Answer, len(threads))
+// their judgements in the order of threads. The first failure stops the
+// others.
+func judgeAll(ctx context.Context, st Store, l *store.List, threads []string, workers int) ([]store.Judged, error) {
+	got := make([]store.Judged, len(threads))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(1, workers))
 	for i, id := range threads {
@@ -109,31 +109,50 @@ func judgeAll(ctx context.Context, st Store, l *store.List, threads []string, wo
 			if err := gctx.Err(); err != nil {
 				return err
 			}
-			a, err := Judge(gctx, st, l, id)
-			got[i] = a
+			j, err := Judge(gctx, st, l, id)
+			got[i] = j
 			return err
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return nil, nil, err
-	}
-	for i, a := range got {
-		if a != nil {
-			put = append(put, a)
-		} else {
-			gone = append(gone, threads[i])
-		}
-	}
-	return put, gone, nil
-}
-
-// Judge reads a thread and returns its library entry, or nil when its
-// question got no accepted answer from someone other than the asker.
-func Judge(ctx context.Context, st Store, l *store.List, threadID string) (*store.Answer, error) {
-	posts, err := st.ArchiveThread(ctx, l.ID, threadID)
-	if err != nil || len(posts) < 2 {
 		return nil, err
 	}
+	return got, nil
+}
+
+// Judge reads a thread and judges its library entry: none (Entry nil)
+// when its question got no accepted answer from someone other than the
+// asker. The judgement says how much of the thread it read (its last post
+// and correction), so that a judgement that read less is not written over
+// it (store.Judged).
+func Judge(ctx context.Context, st Store, l *store.List, threadID string) (store.Judged, error) {
+	j := store.Judged{ThreadID: threadID}
+	// The corrections are read before the posts: a judgement that read
+	// a later correction than another then read the thread as late too.
+	edits, err := st.AnswerEdits(ctx, l.ID, threadID)
+	if err != nil {
+		return j, err
+	}
+	for _, e := range edits {
+		j.EditID = max(j.EditID, e.ID)
+	}
+	posts, err := st.ArchiveThread(ctx, l.ID, threadID)
+	if err != nil {
+		return j, err
+	}
+	for _, p := range posts {
+		j.PostID = max(j.PostID, p.ID)
+	}
+	if len(posts) < 2 {
+		return j, nil
+	}
+	j.Entry, err = judge(ctx, st, l, threadID, posts, edits)
+	return j, err
+}
+
+// judge is Judge's judgement of a thread of two posts or more, read with
+// its corrections.
+func judge(ctx context.Context, st Store, l *store.List, threadID string, posts []*store.ArchivedPost, edits []store.AnswerEdit) (*store.Answer, error) {
 	ids := make([]int64, len(posts))
 	for i, p := range posts {
 		ids[i] = p.ID
@@ -169,10 +188,6 @@ func Judge(ctx context.Context, st Store, l *store.List, threadID string) (*stor
 	}
 	// The moderators' corrections, oldest first: they outlast every
 	// judgement made again.
-	edits, err := st.AnswerEdits(ctx, l.ID, threadID)
-	if err != nil {
-		return nil, err
-	}
 	marked, title := ans != nil, ""
 	for _, e := range edits {
 		switch e.Action {
@@ -296,18 +311,11 @@ func Correct(ctx context.Context, st Corrector, l *store.List, e store.AnswerEdi
 	if err := st.AddAnswerEdit(ctx, e); err != nil {
 		return nil, err
 	}
-	a, err := Judge(ctx, st, l, e.ThreadID)
+	j, err := Judge(ctx, st, l, e.ThreadID)
 	if err != nil {
 		return nil, err
 	}
-	var put []*store.Answer
-	var gone []string
-	if a != nil {
-		put = append(put, a)
-	} else {
-		gone = append(gone, e.ThreadID)
-	}
-	return a, st.PutAnswers(ctx, l.ID, 0, put, gone)
+	return j.Entry, st.PutAnswers(ctx, l.ID, 0, []store.Judged{j})
 }
 
 // Library is the answers library as the robot reaches it: a moderator's

@@ -90,8 +90,8 @@ func (c *countingStore) ArchiveThread(ctx context.Context, listID int64, threadI
 	return c.Store.ArchiveThread(ctx, listID, threadID)
 }
 
-func (c *countingStore) PutAnswers(ctx context.Context, listID, upto int64, put []*store.Answer, gone []string) error {
-	err := c.Store.PutAnswers(ctx, listID, upto, put, gone)
+func (c *countingStore) PutAnswers(ctx context.Context, listID, upto int64, judged []store.Judged) error {
+	err := c.Store.PutAnswers(ctx, listID, upto, judged)
 	c.mu.Lock()
 	c.puts++
 	if c.puts == c.stopAfter {
@@ -167,5 +167,59 @@ func TestUpdateJudgesAThreadOnce(t *testing.T) {
 		if !reflect.DeepEqual(g, w) {
 			t.Errorf("entry %d: %+v, made in one go %+v", i, g, w)
 		}
+	}
+}
+
+// TestStaleJudgementChangesNothing: a thread judged before a moderator's
+// correction and written after it (a making on another node) neither
+// brings back the entry the correction took away nor takes away the one
+// it put back; judged after it, the correction holds.
+func TestStaleJudgementChangesNothing(t *testing.T) {
+	st, l := usrptest.Store(t)
+	ctx := context.Background()
+	if _, err := answers.Update(ctx, st, l); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := st.Answers(ctx, l.ID, store.AnswerQuery{Limit: 1})
+	if err != nil || len(entries) == 0 {
+		t.Fatalf("no entry to correct: %v", err)
+	}
+	thread := entries[0].ThreadID
+	inLibrary := func() bool {
+		t.Helper()
+		as, err := st.Answers(ctx, l.ID, store.AnswerQuery{Threads: []string{thread}, Limit: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(as) == 1
+	}
+	before, err := answers.Judge(ctx, st, l, thread)
+	if err != nil || before.Entry == nil || before.PostID == 0 || before.EditID != 0 {
+		t.Fatalf("the thread judged before the correction: %+v %v", before, err)
+	}
+	if _, err := answers.Correct(ctx, st, l, store.AnswerEdit{ThreadID: thread, At: time.Now(), Actor: "test", Action: store.EditUnmark}); err != nil {
+		t.Fatal(err)
+	}
+	if inLibrary() {
+		t.Fatal("the correction did not take the entry away")
+	}
+	if err := st.PutAnswers(ctx, l.ID, 0, []store.Judged{before}); err != nil {
+		t.Fatal(err)
+	}
+	if inLibrary() {
+		t.Error("a judgement made before the correction and written after it brought the entry back")
+	}
+	unmarked, err := answers.Judge(ctx, st, l, thread)
+	if err != nil || unmarked.Entry != nil || unmarked.EditID == 0 || unmarked.PostID != before.PostID {
+		t.Fatalf("the thread judged after the correction: %+v %v", unmarked, err)
+	}
+	if _, err := answers.Correct(ctx, st, l, store.AnswerEdit{ThreadID: thread, At: time.Now(), Actor: "test", Action: store.EditMark}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutAnswers(ctx, l.ID, 0, []store.Judged{unmarked}); err != nil {
+		t.Fatal(err)
+	}
+	if !inLibrary() {
+		t.Error("a judgement made before the second correction took the entry away after it")
 	}
 }

@@ -109,7 +109,7 @@ type Store interface {
 	Answers(ctx context.Context, listID int64, q store.AnswerQuery) ([]*store.Answer, error)
 	AnswersUpTo(ctx context.Context, listID int64) (int64, error)
 	ArchiveThreadsAfter(ctx context.Context, listID, after int64, limit int) ([]string, int64, error)
-	PutAnswers(ctx context.Context, listID, upto int64, put []*store.Answer, gone []string) error
+	PutAnswers(ctx context.Context, listID, upto int64, judged []store.Judged) error
 	AnswerEdits(ctx context.Context, listID int64, threadID string) ([]store.AnswerEdit, error)
 	AddAnswerEdit(ctx context.Context, e store.AnswerEdit) error
 	ArchiveByMessageID(ctx context.Context, listID int64, messageID string) ([]*store.ArchivedPost, error)

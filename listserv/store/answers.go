@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -140,22 +141,60 @@ func (s *archiveTable) ArchiveThreadsAfter(ctx context.Context, listID, after in
 	return out, last, rows.Err()
 }
 
+// Judged is what a making of the library (or a moderator's correction)
+// judged of one thread: its entry, or none, and how much of the thread
+// the judging read.
+type Judged struct {
+	ThreadID string
+	Entry    *Answer // nil: the thread has no entry
+	// PostID is the thread's last post the judging read (its archive
+	// id), EditID its last correction (AnswerEdit.ID; 0 when none).
+	PostID, EditID int64
+}
+
 // PutAnswers writes what the library judged of some threads in one
-// transaction: the entries of put (replacing theirs), none for the
-// threads of gone, and upto as the last archive id judged (never moved
+// transaction, and upto as the last archive id judged (never moved
 // back: two nodes bringing it up to date at once both end at the end).
-func (s *archiveTable) PutAnswers(ctx context.Context, listID, upto int64, put []*Answer, gone []string) error {
+// A thread's entry is written, replaced or taken away only when its
+// judgement read as much as the last one written: a later correction, or
+// as many and a later post (or the same: a judgement made again). Two
+// nodes judging a thread at once, the one that read it before a new post
+// or a correction may commit last, and it then changes nothing.
+func (s *archiveTable) PutAnswers(ctx context.Context, listID, upto int64, judged []Judged) error {
 	tx, release, err := s.begin(ctx, s.db)
 	if err != nil {
 		return fmt.Errorf("store: put answers: %w", err)
 	}
 	defer release()
-	for _, t := range gone {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM answers WHERE list_id = ? AND thread_id = ?`, listID, t); err != nil {
+	// In the order of the threads' ids: PostgreSQL locks each thread's
+	// rows until the commit, and two makings that took the threads in
+	// other orders would each wait for the other.
+	judged = slices.Clone(judged)
+	slices.SortFunc(judged, func(a, b Judged) int { return strings.Compare(a.ThreadID, b.ThreadID) })
+	for _, j := range judged {
+		// The thread's row is written first, and only by a judgement
+		// that read as much. PostgreSQL locks
+		// the row for the rest of the transaction whether or not it is
+		// updated: two judgements of a thread commit one after the
+		// other, the second tested against the first.
+		var one int
+		err := tx.QueryRowContext(ctx, `INSERT INTO answers_judged (list_id, thread_id, post_id, edit_id) VALUES (?, ?, ?, ?)
+			ON CONFLICT (list_id, thread_id) DO UPDATE SET post_id = excluded.post_id, edit_id = excluded.edit_id
+			WHERE excluded.edit_id > answers_judged.edit_id OR (excluded.edit_id = answers_judged.edit_id AND excluded.post_id >= answers_judged.post_id)
+			RETURNING 1`, listID, j.ThreadID, j.PostID, j.EditID).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // a later judgement is written already
+		}
+		if err != nil {
 			return fmt.Errorf("store: put answers: %w", err)
 		}
-	}
-	for _, a := range put {
+		a := j.Entry
+		if a == nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM answers WHERE list_id = ? AND thread_id = ?`, listID, j.ThreadID); err != nil {
+				return fmt.Errorf("store: put answers: %w", err)
+			}
+			continue
+		}
 		terms := ""
 		if len(a.Terms) > 0 {
 			terms = "\n" + strings.ToLower(strings.Join(a.Terms, "\n")) + "\n"
@@ -166,7 +205,7 @@ func (s *archiveTable) PutAnswers(ctx context.Context, listID, upto int64, put [
 		// the two rows' share lock, so the removal comes wholly before
 		// (the entry is not written) or after (and deletes it).
 		lock := s.pick(``, ` FOR SHARE`)
-		_, err := tx.ExecContext(ctx, `INSERT INTO answers (`+answerCols+`) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+		_, err = tx.ExecContext(ctx, `INSERT INTO answers (`+answerCols+`) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
 			WHERE EXISTS (SELECT 1 FROM archive WHERE list_id = ? AND message_id = ?`+lock+`)
 			AND EXISTS (SELECT 1 FROM archive WHERE list_id = ? AND message_id = ?`+lock+`)
 			ON CONFLICT (list_id, thread_id) DO UPDATE SET question_id = excluded.question_id, answer_id = excluded.answer_id,
@@ -194,6 +233,7 @@ func (s *archiveTable) PutAnswers(ctx context.Context, listID, upto int64, put [
 
 // AnswerEdit is a moderator's correction of a library entry (0032).
 type AnswerEdit struct {
+	ID       int64 // its order among all corrections (set when read)
 	ListID   int64
 	ThreadID string
 	At       time.Time
@@ -225,7 +265,7 @@ func (s *archiveTable) AddAnswerEdit(ctx context.Context, e AnswerEdit) error {
 
 // AnswerEdits returns the corrections of a thread's entry, oldest first.
 func (s *archiveTable) AnswerEdits(ctx context.Context, listID int64, threadID string) ([]AnswerEdit, error) {
-	rows, err := s.query(ctx, `SELECT at, actor, action, value FROM answer_edits WHERE list_id = ? AND thread_id = ? ORDER BY id`, listID, threadID)
+	rows, err := s.query(ctx, `SELECT id, at, actor, action, value FROM answer_edits WHERE list_id = ? AND thread_id = ? ORDER BY id`, listID, threadID)
 	if err != nil {
 		return nil, fmt.Errorf("store: answer edits: %w", err)
 	}
@@ -234,7 +274,7 @@ func (s *archiveTable) AnswerEdits(ctx context.Context, listID int64, threadID s
 	for rows.Next() {
 		e := AnswerEdit{ListID: listID, ThreadID: threadID}
 		var at int64
-		if err := rows.Scan(&at, &e.Actor, &e.Action, &e.Value); err != nil {
+		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Value); err != nil {
 			return nil, fmt.Errorf("store: answer edits: %w", err)
 		}
 		e.At = time.Unix(at, 0).UTC()

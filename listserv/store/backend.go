@@ -117,7 +117,7 @@ type ArchiveWriter interface {
 	PutLinks(ctx context.Context, posts []int64, links []Link) error
 	PutPostFeatures(ctx context.Context, feats map[int64]*PostFeatures) error
 	PutRelated(ctx context.Context, listID int64, threadID string, rs []RelatedThread) (bool, error)
-	PutAnswers(ctx context.Context, listID, upto int64, put []*Answer, gone []string) error
+	PutAnswers(ctx context.Context, listID, upto int64, judged []Judged) error
 	AddAnswerEdit(ctx context.Context, e AnswerEdit) error
 	Reindex(ctx context.Context, listID int64) error
 	ListenIndexLog(ctx context.Context, log *slog.Logger, wake func()) error

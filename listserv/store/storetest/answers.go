@@ -51,8 +51,11 @@ func answersLibrary(t *testing.T, s store.Backend) {
 		Asker: "Ann", AnswerBy: "Bob", Terms: []string{"Lathe", "gib"}, AskedAt: d0, AnsweredAt: d0.Add(time.Hour), Score: 1}
 	e2 := &store.Answer{ThreadID: "q2@x", QuestionID: "q2@x", AnswerID: "a2@x", Title: "B210 overflows \xff", Question: "How?", Gist: "USB 3.",
 		Asker: "Cid", AnswerBy: "Dee", Terms: []string{"b210"}, AskedAt: d0.AddDate(1, 0, 0), AnsweredAt: d0.AddDate(1, 0, 1), Score: 3}
-	must(t, s.PutAnswers(ctx, l.ID, ids[4], []*store.Answer{e1, e2}, nil))
-	must(t, s.PutAnswers(ctx, l.ID, ids[2], nil, nil)) // a slower node: upto stays
+	// What a judging read: q1's posts are ids 0, 1 and 4, q2's 2 and 3.
+	j1 := func(e *store.Answer) store.Judged { return store.Judged{ThreadID: "q1@x", Entry: e, PostID: ids[4]} }
+	j2 := func(e *store.Answer) store.Judged { return store.Judged{ThreadID: "q2@x", Entry: e, PostID: ids[3]} }
+	must(t, s.PutAnswers(ctx, l.ID, ids[4], []store.Judged{j1(e1), j2(e2)}))
+	must(t, s.PutAnswers(ctx, l.ID, ids[2], nil)) // a slower node: upto stays
 	if n, err := s.AnswersUpTo(ctx, l.ID); err != nil || n != ids[4] {
 		t.Errorf("AnswersUpTo: %d %v, want %d", n, err, ids[4])
 	}
@@ -109,17 +112,63 @@ func answersLibrary(t *testing.T, s store.Backend) {
 	}
 	// Judged again: q2 is no longer answered, q1 is replaced.
 	e1.Gist = "Tighten the gibs."
-	must(t, s.PutAnswers(ctx, l.ID, ids[4], []*store.Answer{e1}, []string{"q2@x"}))
+	must(t, s.PutAnswers(ctx, l.ID, ids[4], []store.Judged{j1(e1), j2(nil)}))
 	if got := page(store.AnswerQuery{}); !slices.Equal(got, []string{"q1@x"}) {
 		t.Errorf("after judging again: %v", got)
 	}
+	gist := func() string {
+		t.Helper()
+		as, err := s.Answers(ctx, l.ID, store.AnswerQuery{Threads: []string{"q1@x"}, Limit: 1})
+		must(t, err)
+		if len(as) == 0 {
+			return ""
+		}
+		return as[0].Gist
+	}
+	// A judgement that read less than the last one written (another
+	// node's, which read the thread before its last post) changes
+	// nothing, whether it has an entry or none.
+	stale := *e1
+	stale.Gist = "Gibs, as judged before a1b."
+	must(t, s.PutAnswers(ctx, l.ID, ids[4], []store.Judged{{ThreadID: "q1@x", Entry: &stale, PostID: ids[1]}, {ThreadID: "q2@x", Entry: e2, PostID: ids[2]}}))
+	if g := gist(); g != "Tighten the gibs." {
+		t.Errorf("a stale judgement was written over a later one: gist %q", g)
+	}
+	if got := page(store.AnswerQuery{}); !slices.Equal(got, []string{"q1@x"}) {
+		t.Errorf("a stale judgement brought an entry back: %v", got)
+	}
+	must(t, s.PutAnswers(ctx, l.ID, ids[4], []store.Judged{{ThreadID: "q1@x", PostID: ids[1]}}))
+	if g := gist(); g != "Tighten the gibs." {
+		t.Errorf("a stale judgement took an entry away: gist %q", g)
+	}
+	// One that read a later correction is written, even over one that
+	// read the thread's posts later; and after it, one that read no
+	// correction is not.
+	fixed := *e1
+	fixed.Gist = "Corrected."
+	must(t, s.PutAnswers(ctx, l.ID, ids[4], []store.Judged{{ThreadID: "q1@x", Entry: &fixed, PostID: ids[1], EditID: 7}}))
+	if g := gist(); g != "Corrected." {
+		t.Errorf("a judgement with a later correction was not written: gist %q", g)
+	}
+	must(t, s.PutAnswers(ctx, l.ID, ids[4], []store.Judged{j1(e1)}))
+	if g := gist(); g != "Corrected." {
+		t.Errorf("a judgement that read no correction was written over one that did: gist %q", g)
+	}
+	// The same judgement made again is written (a making run twice).
+	fixed.Gist = "Corrected again."
+	must(t, s.PutAnswers(ctx, l.ID, ids[4], []store.Judged{{ThreadID: "q1@x", Entry: &fixed, PostID: ids[1], EditID: 7}}))
+	if g := gist(); g != "Corrected again." {
+		t.Errorf("the same judgement made again was not written: gist %q", g)
+	}
+	e1.Gist = "Tighten the gibs."
+	must(t, s.PutAnswers(ctx, l.ID, ids[4], []store.Judged{{ThreadID: "q1@x", Entry: e1, PostID: ids[4], EditID: 7}}))
 	// Corrections are kept in order, per thread and list.
 	must(t, s.AddAnswerEdit(ctx, store.AnswerEdit{ListID: l.ID, ThreadID: "q1@x", At: d0, Actor: "web (mod@example.net)", Action: store.EditUnmark}))
 	must(t, s.AddAnswerEdit(ctx, store.AnswerEdit{ListID: l.ID, ThreadID: "q1@x", At: d0.Add(time.Minute), Actor: "mail (mod@example.net)", Action: store.EditRetitle, Value: "Lathe drift \x00fixed"}))
 	must(t, s.AddAnswerEdit(ctx, store.AnswerEdit{ListID: other.ID, ThreadID: "q1@x", At: d0, Actor: "x", Action: store.EditMark}))
 	edits, err := s.AnswerEdits(ctx, l.ID, "q1@x")
 	must(t, err)
-	if len(edits) != 2 || edits[0].Action != store.EditUnmark || edits[1].Value != "Lathe drift fixed" || edits[1].Actor != "mail (mod@example.net)" ||
+	if len(edits) != 2 || edits[0].ID <= 0 || edits[1].ID <= edits[0].ID || edits[0].Action != store.EditUnmark || edits[1].Value != "Lathe drift fixed" || edits[1].Actor != "mail (mod@example.net)" ||
 		!edits[1].At.Equal(d0.Add(time.Minute)) {
 		t.Errorf("AnswerEdits: %+v", edits)
 	}
@@ -133,7 +182,7 @@ func answersLibrary(t *testing.T, s store.Backend) {
 	// An entry judged before the removal and written after it does not
 	// come back; one whose question and answer are on the list does.
 	e2.Gist = "USB 3, again."
-	must(t, s.PutAnswers(ctx, l.ID, ids[4], []*store.Answer{e1, e2}, nil))
+	must(t, s.PutAnswers(ctx, l.ID, ids[4], []store.Judged{{ThreadID: "q1@x", Entry: e1, PostID: ids[4], EditID: 7}, j2(e2)}))
 	if got := page(store.AnswerQuery{}); !slices.Equal(got, []string{"q2@x"}) {
 		t.Errorf("entries written after the answer's removal: %v, want q2@x alone", got)
 	}

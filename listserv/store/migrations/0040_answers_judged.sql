@@ -1,0 +1,15 @@
+-- 0040: what the last judgement written of each thread of the answers
+-- library had read: the thread's last post (archive id) and its last
+-- correction (answer_edits id, 0 when none). Two nodes (or a making and
+-- a moderator's correction) may judge one thread at once; the one that
+-- read less could write last and leave a stale entry, or take away an
+-- entry, until the thread got another post. An entry is now written or
+-- taken away only by a judgement that read at least as much as the
+-- last one written (PutAnswers).
+CREATE TABLE answers_judged (
+    list_id   INTEGER NOT NULL,
+    thread_id TEXT NOT NULL,
+    post_id   BIGINT NOT NULL,
+    edit_id   BIGINT NOT NULL,
+    PRIMARY KEY (list_id, thread_id)
+);
