@@ -859,6 +859,30 @@ func (r *Reading) Confirmed(t *Topic) (answer, confirm *Post) {
 	return t.answer, t.confirmation
 }
 
+// ConfirmedIn is the asker's confirmation as a period (in) knows it: the
+// one Confirmed finds when it is dated in the period; else, when that one
+// is older and still stands, the asker's first post in the period that
+// confirms or acknowledges again ("For the record: … I can confirm it
+// performs much better. Thanks for the insights!"), with the answer
+// Confirmed credits. Nil when the period holds neither: a topic settled
+// before it is not the period's, nor is a later thanks that only
+// forwards or thanks.
+func (r *Reading) ConfirmedIn(t *Topic, in func(time.Time) bool) (answer, confirm *Post) {
+	answer, confirm = r.Confirmed(t)
+	if confirm == nil || in(confirm.Date) {
+		return answer, confirm
+	}
+	for _, q := range t.Posts {
+		if q == t.Start || q.Who() != t.Asker() || !in(q.Date) || !Before(confirm, q) {
+			continue
+		}
+		if f := r.Features(q); f.Has(FeatConfirms) || f.Has(FeatAcknowledges) {
+			return answer, q
+		}
+	}
+	return nil, nil
+}
+
 // cheers tells whether a post only cheers the asker's success ("Great,
 // glad to hear it works"): no answer to credit.
 func (r *Reading) cheers(q *Post) bool {

@@ -215,12 +215,10 @@ func Evaluate(p *Period, w *WeekLabels) Scores {
 		// Solved in the week: the asker's confirmation is dated in it
 		// (a topic started before the week and settled before it is
 		// not the week's; RULES.md judges such a topic by the week's
-		// posts only).
+		// posts only), or confirmed again in it.
 		var ack *learn.Post
 		if tp != nil {
-			if _, conf := an.Confirmed(tp); conf != nil && p.In(conf.Date) {
-				ack = conf
-			}
+			_, ack = an.ConfirmedIn(tp, p.In)
 		}
 		solved := tl.SolvedBy != nil
 		sc.Solved.add(ack != nil, solved)
