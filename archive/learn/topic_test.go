@@ -390,3 +390,53 @@ func TestCreditedAnswer(t *testing.T) {
 		}
 	}
 }
+
+// TestConfirmedIn: a period knows a topic's confirmation when it is dated
+// in it, or when the asker confirms again in it; not when the asker only
+// thanks in it, nor when a later post took the confirmation back.
+func TestConfirmedIn(t *testing.T) {
+	day := time.Date(2021, 6, 3, 0, 0, 0, 0, time.UTC) // a Thursday
+	week := func(d time.Time) bool { return !d.Before(day.AddDate(0, 0, 4)) && d.Before(day.AddDate(0, 0, 11)) }
+	post := func(id, parent, from, body string, d int) *Post {
+		return &Post{MessageID: id, ThreadID: "q", ParentID: parent, Date: day.AddDate(0, 0, d), FromAddr: from, Key: from, Subject: "Re: Center frequency drift", Body: body}
+	}
+	for _, tt := range []struct {
+		name  string
+		later []*Post
+		want  string // the confirmation the week knows, "" for none
+	}{
+		{"settled before the week", nil, ""},
+		{"confirmed again in the week", []*Post{
+			post("d", "c", "viktor@x", "For the record: I got a second B210, and I can confirm that the B210 pair with the Octoclock performs much better. Thanks for the insights!", 5),
+		}, "d"},
+		{"only thanks in the week", []*Post{
+			post("d", "c", "viktor@x", "Here is the spectrogram of the second B210 and the log of the run.", 5),
+		}, ""},
+		{"confirmed again by someone else", []*Post{
+			post("d", "c", "cat@x", "That did it for me too, the drift is gone with 0.9 GHz.", 5),
+		}, ""},
+		{"taken back in the week", []*Post{
+			post("d", "c", "viktor@x", "It still drifts after all, now at 2.4 GHz too. Any idea?", 5),
+		}, ""},
+	} {
+		ps := []*Post{
+			post("q", "", "viktor@x", "The center frequency of my B-series drifts even with an Octoclock 10 MHz reference. Is this expected?", 0),
+			post("a", "q", "marcus@x", "Try 0.9 GHz: the B205's PLL is noisier up there.", 0),
+			post("c", "a", "viktor@x", "You're right Marcus, 0.9 GHz seems to be better indeed.", 1),
+		}
+		ps[0].Subject = "Center frequency drift"
+		ps = append(ps, tt.later...)
+		r := Read(ps, day.AddDate(0, 0, 30))
+		ans, conf := r.ConfirmedIn(r.TopicOf(ps[0]), week)
+		got := ""
+		if conf != nil {
+			got = conf.MessageID
+			if ans == nil || ans.MessageID != "a" {
+				t.Errorf("%s: credited %v, want a", tt.name, ans)
+			}
+		}
+		if got != tt.want {
+			t.Errorf("%s: the week knows confirmation %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
