@@ -128,14 +128,15 @@ func judgeAll(ctx context.Context, st Store, l *store.List, threads []string, wo
 func Judge(ctx context.Context, st Store, l *store.List, threadID string) (store.Judged, error) {
 	j := store.Judged{ThreadID: threadID}
 	// The corrections are read before the posts: a judgement that read
-	// a later correction than another then read the thread as late too.
+	// more corrections than another mostly read the thread as late too
+	// (not always: one may read the corrections before a correction and
+	// the posts after a new post; the making that judges the new post
+	// then reads both, and is written last).
 	edits, err := st.AnswerEdits(ctx, l.ID, threadID)
 	if err != nil {
 		return j, err
 	}
-	for _, e := range edits {
-		j.EditID = max(j.EditID, e.ID)
-	}
+	j.Edits = len(edits)
 	posts, err := st.ArchiveThread(ctx, l.ID, threadID)
 	if err != nil {
 		return j, err

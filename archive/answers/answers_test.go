@@ -194,7 +194,7 @@ func TestStaleJudgementChangesNothing(t *testing.T) {
 		return len(as) == 1
 	}
 	before, err := answers.Judge(ctx, st, l, thread)
-	if err != nil || before.Entry == nil || before.PostID == 0 || before.EditID != 0 {
+	if err != nil || before.Entry == nil || before.PostID == 0 || before.Edits != 0 {
 		t.Fatalf("the thread judged before the correction: %+v %v", before, err)
 	}
 	if _, err := answers.Correct(ctx, st, l, store.AnswerEdit{ThreadID: thread, At: time.Now(), Actor: "test", Action: store.EditUnmark}); err != nil {
@@ -210,7 +210,7 @@ func TestStaleJudgementChangesNothing(t *testing.T) {
 		t.Error("a judgement made before the correction and written after it brought the entry back")
 	}
 	unmarked, err := answers.Judge(ctx, st, l, thread)
-	if err != nil || unmarked.Entry != nil || unmarked.EditID == 0 || unmarked.PostID != before.PostID {
+	if err != nil || unmarked.Entry != nil || unmarked.Edits != 1 || unmarked.PostID != before.PostID {
 		t.Fatalf("the thread judged after the correction: %+v %v", unmarked, err)
 	}
 	if _, err := answers.Correct(ctx, st, l, store.AnswerEdit{ThreadID: thread, At: time.Now(), Actor: "test", Action: store.EditMark}); err != nil {

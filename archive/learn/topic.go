@@ -862,11 +862,10 @@ func (r *Reading) Confirmed(t *Topic) (answer, confirm *Post) {
 // ConfirmedIn is the asker's confirmation as a period (in) knows it: the
 // one Confirmed finds when it is dated in the period; else, when that one
 // is older and still stands, the asker's first post in the period that
-// confirms or acknowledges again ("For the record: … I can confirm it
-// performs much better. Thanks for the insights!"), with the answer
-// Confirmed credits. Nil when the period holds neither: a topic settled
-// before it is not the period's, nor is a later thanks that only
-// forwards or thanks.
+// says again that it works ("For the record: … the second B210 works
+// fine now"), with the answer Confirmed credits. Nil when the period
+// holds neither: a topic settled before it is not the period's, nor is a
+// later post that only thanks ("Thanks again, Marcus!") or forwards.
 func (r *Reading) ConfirmedIn(t *Topic, in func(time.Time) bool) (answer, confirm *Post) {
 	answer, confirm = r.Confirmed(t)
 	if confirm == nil || in(confirm.Date) {
@@ -876,7 +875,7 @@ func (r *Reading) ConfirmedIn(t *Topic, in func(time.Time) bool) (answer, confir
 		if q == t.Start || q.Who() != t.Asker() || !in(q.Date) || !Before(confirm, q) {
 			continue
 		}
-		if f := r.Features(q); f.Has(FeatConfirms) || f.Has(FeatAcknowledges) {
+		if r.Features(q).Has(FeatConfirms) {
 			return answer, q
 		}
 	}

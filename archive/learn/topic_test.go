@@ -407,9 +407,15 @@ func TestConfirmedIn(t *testing.T) {
 	}{
 		{"settled before the week", nil, ""},
 		{"confirmed again in the week", []*Post{
-			post("d", "c", "viktor@x", "For the record: I got a second B210, and I can confirm that the B210 pair with the Octoclock performs much better. Thanks for the insights!", 5),
+			post("d", "c", "viktor@x", "For the record: with the second B210 it works fine now, the drift is gone.", 5),
 		}, "d"},
 		{"only thanks in the week", []*Post{
+			post("d", "c", "viktor@x", "Thanks again, Marcus!", 5),
+		}, ""},
+		{"only a closing thanks in the week", []*Post{
+			post("d", "c", "viktor@x", "OK, thanks for the information.", 5),
+		}, ""},
+		{"only more material in the week", []*Post{
 			post("d", "c", "viktor@x", "Here is the spectrogram of the second B210 and the log of the run.", 5),
 		}, ""},
 		{"confirmed again by someone else", []*Post{

@@ -148,15 +148,19 @@ type Judged struct {
 	ThreadID string
 	Entry    *Answer // nil: the thread has no entry
 	// PostID is the thread's last post the judging read (its archive
-	// id), EditID its last correction (AnswerEdit.ID; 0 when none).
-	PostID, EditID int64
+	// id), Edits how many of its corrections it read: their count, not
+	// the last one's id, since PostgreSQL hands out ids before the
+	// commit and a correction may be read after a later one was (the
+	// corrections read only grow: none is ever taken away).
+	PostID int64
+	Edits  int
 }
 
 // PutAnswers writes what the library judged of some threads in one
 // transaction, and upto as the last archive id judged (never moved
 // back: two nodes bringing it up to date at once both end at the end).
 // A thread's entry is written, replaced or taken away only when its
-// judgement read as much as the last one written: a later correction, or
+// judgement read as much as the last one written: more corrections, or
 // as many and a later post (or the same: a judgement made again). Two
 // nodes judging a thread at once, the one that read it before a new post
 // or a correction may commit last, and it then changes nothing.
@@ -178,10 +182,10 @@ func (s *archiveTable) PutAnswers(ctx context.Context, listID, upto int64, judge
 		// updated: two judgements of a thread commit one after the
 		// other, the second tested against the first.
 		var one int
-		err := tx.QueryRowContext(ctx, `INSERT INTO answers_judged (list_id, thread_id, post_id, edit_id) VALUES (?, ?, ?, ?)
-			ON CONFLICT (list_id, thread_id) DO UPDATE SET post_id = excluded.post_id, edit_id = excluded.edit_id
-			WHERE excluded.edit_id > answers_judged.edit_id OR (excluded.edit_id = answers_judged.edit_id AND excluded.post_id >= answers_judged.post_id)
-			RETURNING 1`, listID, j.ThreadID, j.PostID, j.EditID).Scan(&one)
+		err := tx.QueryRowContext(ctx, `INSERT INTO answers_judged (list_id, thread_id, post_id, edits) VALUES (?, ?, ?, ?)
+			ON CONFLICT (list_id, thread_id) DO UPDATE SET post_id = excluded.post_id, edits = excluded.edits
+			WHERE excluded.edits > answers_judged.edits OR (excluded.edits = answers_judged.edits AND excluded.post_id >= answers_judged.post_id)
+			RETURNING 1`, listID, j.ThreadID, j.PostID, j.Edits).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue // a later judgement is written already
 		}

@@ -5,6 +5,6 @@ CREATE TABLE answers_judged (
     list_id   BIGINT NOT NULL,
     thread_id TEXT COLLATE "C" NOT NULL,
     post_id   BIGINT NOT NULL,
-    edit_id   BIGINT NOT NULL,
+    edits     BIGINT NOT NULL,
     PRIMARY KEY (list_id, thread_id)
 );

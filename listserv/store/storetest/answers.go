@@ -141,12 +141,12 @@ func answersLibrary(t *testing.T, s store.Backend) {
 	if g := gist(); g != "Tighten the gibs." {
 		t.Errorf("a stale judgement took an entry away: gist %q", g)
 	}
-	// One that read a later correction is written, even over one that
+	// One that read more corrections is written, even over one that
 	// read the thread's posts later; and after it, one that read no
 	// correction is not.
 	fixed := *e1
 	fixed.Gist = "Corrected."
-	must(t, s.PutAnswers(ctx, l.ID, ids[4], []store.Judged{{ThreadID: "q1@x", Entry: &fixed, PostID: ids[1], EditID: 7}}))
+	must(t, s.PutAnswers(ctx, l.ID, ids[4], []store.Judged{{ThreadID: "q1@x", Entry: &fixed, PostID: ids[1], Edits: 2}}))
 	if g := gist(); g != "Corrected." {
 		t.Errorf("a judgement with a later correction was not written: gist %q", g)
 	}
@@ -156,12 +156,12 @@ func answersLibrary(t *testing.T, s store.Backend) {
 	}
 	// The same judgement made again is written (a making run twice).
 	fixed.Gist = "Corrected again."
-	must(t, s.PutAnswers(ctx, l.ID, ids[4], []store.Judged{{ThreadID: "q1@x", Entry: &fixed, PostID: ids[1], EditID: 7}}))
+	must(t, s.PutAnswers(ctx, l.ID, ids[4], []store.Judged{{ThreadID: "q1@x", Entry: &fixed, PostID: ids[1], Edits: 2}}))
 	if g := gist(); g != "Corrected again." {
 		t.Errorf("the same judgement made again was not written: gist %q", g)
 	}
 	e1.Gist = "Tighten the gibs."
-	must(t, s.PutAnswers(ctx, l.ID, ids[4], []store.Judged{{ThreadID: "q1@x", Entry: e1, PostID: ids[4], EditID: 7}}))
+	must(t, s.PutAnswers(ctx, l.ID, ids[4], []store.Judged{{ThreadID: "q1@x", Entry: e1, PostID: ids[4], Edits: 2}}))
 	// Corrections are kept in order, per thread and list.
 	must(t, s.AddAnswerEdit(ctx, store.AnswerEdit{ListID: l.ID, ThreadID: "q1@x", At: d0, Actor: "web (mod@example.net)", Action: store.EditUnmark}))
 	must(t, s.AddAnswerEdit(ctx, store.AnswerEdit{ListID: l.ID, ThreadID: "q1@x", At: d0.Add(time.Minute), Actor: "mail (mod@example.net)", Action: store.EditRetitle, Value: "Lathe drift \x00fixed"}))
@@ -182,7 +182,7 @@ func answersLibrary(t *testing.T, s store.Backend) {
 	// An entry judged before the removal and written after it does not
 	// come back; one whose question and answer are on the list does.
 	e2.Gist = "USB 3, again."
-	must(t, s.PutAnswers(ctx, l.ID, ids[4], []store.Judged{{ThreadID: "q1@x", Entry: e1, PostID: ids[4], EditID: 7}, j2(e2)}))
+	must(t, s.PutAnswers(ctx, l.ID, ids[4], []store.Judged{{ThreadID: "q1@x", Entry: e1, PostID: ids[4], Edits: 2}, j2(e2)}))
 	if got := page(store.AnswerQuery{}); !slices.Equal(got, []string{"q2@x"}) {
 		t.Errorf("entries written after the answer's removal: %v, want q2@x alone", got)
 	}
