@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -516,6 +517,18 @@ func cpuTime() time.Duration {
 // PeakRSSMB reads this process's high-water resident set (VmHWM); 0
 // where /proc is missing.
 func PeakRSSMB() float64 { return procPeakRSSMB("self") }
+
+// ResetPeakRSS gives the memory the Go heap holds free back to the system
+// and sets this process's high-water resident set to what it holds now
+// (Linux: 5 written to /proc/self/clear_refs), so that PeakRSSMB tells
+// the peak of what comes next.
+func ResetPeakRSS() error {
+	debug.FreeOSMemory()
+	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
+		return fmt.Errorf("bench: reset the peak RSS: %w", err)
+	}
+	return nil
+}
 
 // procPeakRSSMB reads a process's high-water resident set (VmHWM) from
 // /proc/PID/status; 0 where /proc is missing.

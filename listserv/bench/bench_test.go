@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"reflect"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -95,5 +96,30 @@ func TestExistsCount(t *testing.T) {
 		if n != tc.n || ok != tc.ok {
 			t.Errorf("existsCount(%q) = %d, %v; want %d, %v", tc.line, n, ok, tc.n, tc.ok)
 		}
+	}
+}
+
+// TestResetPeakRSS: after ResetPeakRSS, PeakRSSMB no longer counts memory
+// held and given back before it (the bare-Bleve ceiling's, in the
+// archive scenario, is not the import's).
+func TestResetPeakRSS(t *testing.T) {
+	if PeakRSSMB() == 0 {
+		t.Skip("no /proc/self/status here")
+	}
+	b := make([]byte, 200<<20)
+	for i := 0; i < len(b); i += 4096 {
+		b[i] = 1
+	}
+	high := PeakRSSMB()
+	if high < 200 {
+		t.Fatalf("peak RSS %.0f MB with 200 MB touched", high)
+	}
+	b = nil
+	runtime.GC()
+	if err := ResetPeakRSS(); err != nil {
+		t.Fatal(err)
+	}
+	if after := PeakRSSMB(); after > high-150 {
+		t.Errorf("peak RSS %.0f MB after the reset, %.0f MB before it", after, high)
 	}
 }
