@@ -299,6 +299,9 @@ func (s *archiveTable) removePost(ctx context.Context, tx *txn, p removedPost) e
 		// Its thread's entry of the answers library, which may quote it
 		// (the list id is negated by now).
 		{`DELETE FROM answers WHERE thread_id = ? AND list_id = (SELECT -list_id FROM archive WHERE id = ?)`, []any{p.threadID, p.id}},
+		// And what the last judgement of the thread read (0040): the
+		// next reads less of it, and must be written.
+		{`DELETE FROM answers_judged WHERE thread_id = ? AND list_id = (SELECT -list_id FROM archive WHERE id = ?)`, []any{p.threadID, p.id}},
 		{`DELETE FROM imap_flags WHERE archive_id = ?`, []any{p.id}},
 	}
 	for _, st := range stmts {

@@ -7,7 +7,9 @@
 -- read less could write last and leave a stale entry, or take away an
 -- entry, until the thread got another post. An entry is now written or
 -- taken away only by a judgement that read at least as much as the
--- last one written (PutAnswers).
+-- last one written (PutAnswers). A post's removal deletes its thread's
+-- row with its entry: the next judgement reads less of the thread, and is
+-- written.
 CREATE TABLE answers_judged (
     list_id   INTEGER NOT NULL,
     thread_id TEXT NOT NULL,

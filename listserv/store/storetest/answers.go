@@ -186,4 +186,19 @@ func answersLibrary(t *testing.T, s store.Backend) {
 	if got := page(store.AnswerQuery{}); !slices.Equal(got, []string{"q2@x"}) {
 		t.Errorf("entries written after the answer's removal: %v, want q2@x alone", got)
 	}
+	// A thread's last post removed, its next judgement reads less of it
+	// than the last one written, and is written all the same.
+	put("c2@x", "q2@x", d0.AddDate(1, 0, 3))
+	e2.Gist = "USB 3, with c2."
+	must(t, s.PutAnswers(ctx, l.ID, ids[5], []store.Judged{{ThreadID: "q2@x", Entry: e2, PostID: ids[5]}}))
+	if n, err := s.ArchiveRemove(ctx, store.Removal{ListID: l.ID, MessageID: "c2@x", By: "test"}); err != nil || n != 1 {
+		t.Fatalf("ArchiveRemove: %d %v", n, err)
+	}
+	e2.Gist = "USB 3, without c2."
+	must(t, s.PutAnswers(ctx, l.ID, ids[5], []store.Judged{j2(e2)}))
+	as, err = s.Answers(ctx, l.ID, store.AnswerQuery{Threads: []string{"q2@x"}, Limit: 1})
+	must(t, err)
+	if len(as) != 1 || as[0].Gist != "USB 3, without c2." {
+		t.Errorf("the judgement after the thread's last post was removed: %+v, want it written", as)
+	}
 }
