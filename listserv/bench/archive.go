@@ -314,9 +314,19 @@ func benchRelated(ctx context.Context, svc *listserv.Service, idx *index.Index, 
 		return err
 	}
 	var qs []related.Question
+	// One of each question: a replayed archive's newest 200 are the
+	// copies of its last two (the same subject and date, new ids), which
+	// told the time of two questions and found nothing, as no copy is
+	// before another.
+	asked := map[string]bool{}
 	for i := len(opened) - 1; i >= 0 && len(qs) < relatedQuestions; i-- {
 		p := opened[i]
+		key := p.NormSubject + "\x00" + p.Date.String()
+		if asked[key] {
+			continue
+		}
 		if f := feats[p.ID]; f != nil && learn.Features(f.Flags).Has(learn.FeatAsks) {
+			asked[key] = true
 			qs = append(qs, related.Question{MessageID: p.MessageID, ThreadID: p.ThreadID, Subject: p.Subject, Text: f.Own, Date: p.Date})
 		}
 	}
