@@ -865,7 +865,10 @@ func (r *Reading) Confirmed(t *Topic) (answer, confirm *Post) {
 // says again that it works ("For the record: … the second B210 works
 // fine now"), with the answer Confirmed credits. Nil when the period
 // holds neither: a topic settled before it is not the period's, nor is a
-// later post that only thanks ("Thanks again, Marcus!") or forwards.
+// later post that only thanks ("Thanks again, Marcus!") or forwards. The
+// evaluation's "solved in the week" (digest.Evaluate); the summary's
+// helpers need no more than Confirmed, as they thank answers given in the
+// period, which a confirmation made again never credits.
 func (r *Reading) ConfirmedIn(t *Topic, in func(time.Time) bool) (answer, confirm *Post) {
 	answer, confirm = r.Confirmed(t)
 	if confirm == nil || in(confirm.Date) {

@@ -812,7 +812,7 @@ func (a *analysis) helpers() []Helper {
 			if !a.judged[tp] {
 				continue
 			}
-			if ans, conf := a.ConfirmedIn(tp, a.p.In); ans != nil && ans.Who() != tp.Asker() && a.p.In(ans.Date) && conf != nil {
+			if ans, conf := a.Confirmed(tp); ans != nil && ans.Who() != tp.Asker() && a.p.In(ans.Date) && a.p.In(conf.Date) {
 				h := get(ans)
 				h.Thanked++
 				if len(h.For) < maxFor {
