@@ -245,6 +245,10 @@ func (s *core) archiveIn(ctx context.Context, tx *txn, posts []*ArchivedPost, ra
 			return nil, err
 		}
 	}
+	// The summaries' packs of the days (packs.go).
+	if err := s.packNew(ctx, tx, posts, made, changed); err != nil {
+		return nil, err
+	}
 	// Last, as it holds the index clock to the commit (indexlog.go).
 	if err := s.logIndexIDs(ctx, st, changed); err != nil {
 		return nil, err

@@ -309,6 +309,11 @@ func (s *archiveTable) removePost(ctx context.Context, tx *txn, p removedPost) e
 			return fmt.Errorf("store: archive remove %s: %w", p.messageID, err)
 		}
 	}
+	// Its day's packs hold it still: the day is read from its rows until
+	// packed again (packs.go).
+	if err := s.leaveDaysOf(ctx, tx, []int64{p.id}, -1); err != nil {
+		return err
+	}
 	if s.pg {
 		// The bytes' row locked before anyone else's use of them is
 		// looked for: a post archived with the same bytes on another

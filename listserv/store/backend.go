@@ -116,6 +116,7 @@ type ArchiveWriter interface {
 	IndexLogID(ctx context.Context) (string, error)
 	PutLinks(ctx context.Context, posts []int64, links []Link) error
 	PutPostFeatures(ctx context.Context, feats map[int64]*PostFeatures) error
+	PackArchiveDay(ctx context.Context, listID, day int64) error
 	PutRelated(ctx context.Context, listID int64, threadID string, rs []RelatedThread) (bool, error)
 	PutAnswers(ctx context.Context, listID, upto int64, judged []Judged) error
 	AddAnswerEdit(ctx context.Context, e AnswerEdit) error
@@ -136,6 +137,7 @@ type ArchiveReader interface {
 	ArchiveThreadPosts(ctx context.Context, listID int64, threadIDs []string, before time.Time) ([]*ArchivedPost, error)
 	ArchiveNewestDate(ctx context.Context, listID int64, before time.Time, n int) (time.Time, bool, error)
 	PostFeatures(ctx context.Context, ids []int64, text bool) (map[int64]*PostFeatures, error)
+	ArchivePacked(ctx context.Context, listID int64, from, end time.Time) ([]PackedPost, []int64, error)
 	Related(ctx context.Context, listID int64, threadIDs []string) (map[string][]RelatedThread, error)
 	Answers(ctx context.Context, listID int64, q AnswerQuery) ([]*Answer, error)
 	AnswersUpTo(ctx context.Context, listID int64) (int64, error)

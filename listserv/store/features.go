@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -82,10 +83,31 @@ func (s *archiveTable) PutPostFeatures(ctx context.Context, feats map[int64]*Pos
 		return fmt.Errorf("store: put post features: %w", err)
 	}
 	defer release()
-	for id, f := range feats {
-		if err := s.putFeatures(ctx, tx, id, f); err != nil {
+	ids := make([]int64, 0, len(feats))
+	for id := range feats {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	// The days' packs hold the features kept before (packs.go): their
+	// days are read from the rows until packed again. Archive writers of
+	// the lists first, in order, as archiving takes them (PostgreSQL):
+	// it raises days' counts too.
+	lists, err := s.listsOf(ctx, tx, ids)
+	if err != nil {
+		return fmt.Errorf("store: put post features: %w", err)
+	}
+	for _, l := range lists {
+		if err := s.lockKey(ctx, tx, "archive", l); err != nil {
+			return fmt.Errorf("store: put post features: %w", err)
+		}
+	}
+	for _, id := range ids {
+		if err := s.putFeatures(ctx, tx, id, feats[id]); err != nil {
 			return err
 		}
+	}
+	if err := s.leaveDaysOf(ctx, tx, ids, 0); err != nil {
+		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: put post features: %w", err)
@@ -117,4 +139,23 @@ func splitList(s string) []string {
 		return nil
 	}
 	return strings.Split(s, " ")
+}
+
+// listsOf are the lists of the posts with the given archive ids,
+// ascending.
+func (s *core) listsOf(ctx context.Context, tx *txn, ids []int64) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT list_id FROM archive WHERE id IN (`+s.jsonIDs()+`) AND list_id > 0 ORDER BY list_id`, idsJSON(ids))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var l int64
+		if err := rows.Scan(&l); err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
 }

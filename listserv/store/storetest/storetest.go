@@ -70,6 +70,7 @@ func Run(t *testing.T, open Open) {
 		{"RelatedKeptOnce", relatedKeptOnce},
 		{"AnswersLibrary", answersLibrary},
 		{"BadTextKept", badTextKept},
+		{"ArchivePacksHoldTheDays", archivePacksHoldTheDays},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, open(t)) })

@@ -1,0 +1,538 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Packs (0041) keep a list's archived posts of one day (UTC) in a few
+// rows, for the learning summaries: a summary reads a week and the Recent
+// days before it (at a hundred times usrp-users' traffic 21,400 posts),
+// and a row and a row of kept features a post cost a seek each, 150 to
+// 230 ms, where the days' packs are one range.
+//
+// archive_days holds, per list and day, a generation and how many posts
+// the day has; each row of archive_packs holds some of a day's posts,
+// packed at one generation. A day is its packs of its current
+// generation when their posts add up to its count. Archiving posts adds
+// a pack of the batch's posts of each day and counts them (packNew); a
+// change to a post already packed (a merge of threads, a removal, its
+// features kept again) raises its day's generation, which leaves the
+// day's packs behind until the day is packed again from its rows
+// (PackArchiveDay). A day without a row (an archive made before 0041)
+// is not known: it is read from its rows, and packed then.
+
+// Day is the day a date falls in, as archive_days counts them: days
+// since 1970-01-01, UTC.
+func Day(t time.Time) int64 { return floorDiv(t.Unix(), 86400) }
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && a < 0 {
+		q--
+	}
+	return q
+}
+
+// PackedPost is a post as its day's pack keeps it: what the summaries
+// read of its row (not OrigDate or NormSubject) and its kept features,
+// nil when it has none.
+type PackedPost struct {
+	*ArchivedPost
+	Features *PostFeatures
+}
+
+// packFormat names the encoding below; a pack of another is not read.
+const packFormat = 1
+
+// encodePack writes posts as one pack.
+func encodePack(posts []PackedPost) []byte {
+	size := 16
+	for _, p := range posts {
+		size += 64 + len(p.MessageID) + len(p.Hash) + len(p.FromAddr) + len(p.FromName) + len(p.Subject) + len(p.ThreadID) + len(p.ParentID)
+		for _, a := range p.Attachments {
+			size += len(a) + 1
+		}
+		if f := p.Features; f != nil {
+			size += len(f.Own)
+			for _, t := range f.Terms {
+				size += len(t) + 1
+			}
+			for _, l := range f.Links {
+				size += len(l) + 1
+			}
+		}
+	}
+	b := make([]byte, 0, size)
+	b = append(b, packFormat)
+	b = binary.AppendUvarint(b, uint64(len(posts)))
+	str := func(s string) {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	for _, p := range posts {
+		b = binary.AppendVarint(b, p.ID)
+		b = binary.AppendVarint(b, p.Date.Unix())
+		b = binary.AppendVarint(b, int64(p.Size))
+		str(p.MessageID)
+		str(p.Hash)
+		str(p.FromAddr)
+		str(p.FromName)
+		str(p.Subject)
+		str(strings.Join(p.Attachments, "\n"))
+		str(p.ThreadID)
+		str(p.ParentID)
+		f := p.Features
+		if f == nil {
+			b = append(b, 0)
+			continue
+		}
+		b = append(b, 1)
+		b = binary.AppendVarint(b, int64(f.Version))
+		b = binary.AppendVarint(b, f.Flags)
+		str(f.Own)
+		str(strings.Join(f.Terms, " "))
+		str(strings.Join(f.Links, " "))
+	}
+	return b
+}
+
+var errBadPack = errors.New("store: archive pack: malformed")
+
+// decodePack reads a pack of list listID. Its strings share one copy of
+// the pack's bytes.
+func decodePack(listID int64, raw []byte) ([]PackedPost, error) {
+	if len(raw) == 0 || raw[0] != packFormat {
+		return nil, errBadPack
+	}
+	s := string(raw[1:])
+	i := 0
+	uv := func() (uint64, bool) {
+		v, n := uvarintString(s[i:])
+		if n <= 0 {
+			return 0, false
+		}
+		i += n
+		return v, true
+	}
+	vi := func() (int64, bool) {
+		u, ok := uv()
+		// zig-zag, as binary.AppendVarint writes
+		return int64(u>>1) ^ -int64(u&1), ok
+	}
+	str := func() (string, bool) {
+		n, ok := uv()
+		if !ok || n > uint64(len(s)-i) {
+			return "", false
+		}
+		out := s[i : i+int(n)]
+		i += int(n)
+		return out, true
+	}
+	count, ok := uv()
+	if !ok || count > uint64(len(s)) {
+		return nil, errBadPack
+	}
+	out := make([]PackedPost, 0, count)
+	for range count {
+		a := &ArchivedPost{ListID: listID}
+		var date, size int64
+		var att string
+		var ok1, ok2, ok3, ok4, ok5, ok6, ok7, ok8, ok9, ok10, ok11 bool
+		a.ID, ok1 = vi()
+		date, ok2 = vi()
+		size, ok3 = vi()
+		a.MessageID, ok4 = str()
+		a.Hash, ok5 = str()
+		a.FromAddr, ok6 = str()
+		a.FromName, ok7 = str()
+		a.Subject, ok8 = str()
+		att, ok9 = str()
+		a.ThreadID, ok10 = str()
+		a.ParentID, ok11 = str()
+		if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7 && ok8 && ok9 && ok10 && ok11) || i >= len(s) {
+			return nil, errBadPack
+		}
+		a.Date, a.Size = time.Unix(date, 0).UTC(), int(size)
+		if att != "" {
+			a.Attachments = strings.Split(att, "\n")
+		}
+		p := PackedPost{ArchivedPost: a}
+		has := s[i]
+		i++
+		if has == 1 {
+			f := &PostFeatures{}
+			version, ok1 := vi()
+			flags, ok2 := vi()
+			own, ok3 := str()
+			terms, ok4 := str()
+			links, ok5 := str()
+			if !(ok1 && ok2 && ok3 && ok4 && ok5) {
+				return nil, errBadPack
+			}
+			f.Version, f.Flags, f.Own, f.Terms, f.Links = int(version), flags, own, splitList(terms), splitList(links)
+			p.Features = f
+		} else if has != 0 {
+			return nil, errBadPack
+		}
+		out = append(out, p)
+	}
+	if i != len(s) {
+		return nil, errBadPack
+	}
+	return out, nil
+}
+
+// uvarintString is binary.Uvarint over a string, so that decoding makes
+// no copy of the pack.
+func uvarintString(s string) (uint64, int) {
+	var x uint64
+	var shift uint
+	for i := 0; i < len(s) && i < binary.MaxVarintLen64; i++ {
+		c := s[i]
+		if c < 0x80 {
+			if i == binary.MaxVarintLen64-1 && c > 1 {
+				return 0, -(i + 1)
+			}
+			return x | uint64(c)<<shift, i + 1
+		}
+		x |= uint64(c&0x7f) << shift
+		shift += 7
+	}
+	return 0, 0
+}
+
+// ArchivePacked returns a list's posts dated in [from, end) that its
+// days' packs hold, oldest first (by date, then id), and the days of
+// [from, end) whose packs do not hold all of the day (Day numbers,
+// ascending): the caller reads those from the rows, and may pack them
+// again (PackArchiveDay). One statement reads the days and their packs,
+// so both are of one moment.
+func (s *archiveTable) ArchivePacked(ctx context.Context, listID int64, from, end time.Time) (posts []PackedPost, unpacked []int64, err error) {
+	if !from.Before(end) {
+		return nil, nil, nil
+	}
+	first, last := Day(from), Day(end.Add(-time.Second))
+	rows, err := s.query(ctx, `SELECT d.day, d.posts, p.posts, p.pack FROM archive_days d
+		LEFT JOIN archive_packs p ON p.list_id = d.list_id AND p.day = d.day AND p.gen = d.gen
+		WHERE d.list_id = ? AND d.day BETWEEN ? AND ? ORDER BY d.day, p.id`, listID, first, last)
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: archive packs: %w", err)
+	}
+	type dayPacks struct {
+		want, have int64
+		packs      [][]byte
+	}
+	days := map[int64]*dayPacks{}
+	for rows.Next() {
+		var day, want int64
+		var have *int64
+		var pack []byte
+		if err := rows.Scan(&day, &want, &have, &pack); err != nil {
+			rows.Close()
+			return nil, nil, fmt.Errorf("store: archive packs: %w", err)
+		}
+		d := days[day]
+		if d == nil {
+			d = &dayPacks{want: want}
+			days[day] = d
+		}
+		if have != nil {
+			d.have += *have
+			d.packs = append(d.packs, pack)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("store: archive packs: %w", err)
+	}
+	for day := first; day <= last; day++ {
+		d := days[day]
+		if d == nil || d.have != d.want {
+			unpacked = append(unpacked, day)
+			continue
+		}
+		var got []PackedPost
+		bad := false
+		for _, raw := range d.packs {
+			ps, err := decodePack(listID, raw)
+			if err != nil {
+				bad = true
+				break
+			}
+			got = append(got, ps...)
+		}
+		if bad || int64(len(got)) != d.want {
+			// Read from the rows, and packed again.
+			unpacked = append(unpacked, day)
+			continue
+		}
+		for _, p := range got {
+			if !p.Date.Before(from) && p.Date.Before(end) {
+				posts = append(posts, p)
+			}
+		}
+	}
+	// Each day's packs are in the order they were made, not by date.
+	slices.SortFunc(posts, func(a, b PackedPost) int {
+		if c := a.Date.Compare(b.Date); c != 0 {
+			return c
+		}
+		return cmpInt64(a.ID, b.ID)
+	})
+	return posts, unpacked, nil
+}
+
+func cmpInt64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// PackArchiveDay packs a list's day from its rows, as one pack: a day
+// ArchivePacked found unpacked. Its packs until now are replaced. When the
+// day changes meanwhile, the pack written is of a generation gone, or
+// does not add up with the day's other packs, and is not read: the day
+// is read from its rows and packed again, later.
+func (s *archiveTable) PackArchiveDay(ctx context.Context, listID, day int64) error {
+	start, end := day*86400, (day+1)*86400
+	// The day is known first (its count of posts), so that a change to
+	// it while its rows are read raises its generation (a day without a
+	// row has none to raise).
+	if err := s.inTx(ctx, func(tx *txn) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO archive_days (list_id, day, gen, posts)
+			SELECT ?, ?, 1, COUNT(*) FROM archive WHERE list_id = ? AND date >= ? AND date < ?
+			ON CONFLICT (list_id, day) DO NOTHING`, listID, day, listID, start, end)
+		return err
+	}); err != nil {
+		return fmt.Errorf("store: pack archive day: %w", err)
+	}
+	var gen int64
+	if err := s.queryRow(ctx, `SELECT gen FROM archive_days WHERE list_id = ? AND day = ?`, listID, day).Scan(&gen); err != nil {
+		return fmt.Errorf("store: pack archive day: %w", err)
+	}
+	// The packs replaced are those there now: a pack made after this
+	// read (posts archived meanwhile) stays beside the new one.
+	var old []int64
+	rows, err := s.query(ctx, `SELECT id FROM archive_packs WHERE list_id = ? AND day = ?`, listID, day)
+	if err != nil {
+		return fmt.Errorf("store: pack archive day: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: pack archive day: %w", err)
+		}
+		old = append(old, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: pack archive day: %w", err)
+	}
+	posts, err := s.dayPosts(ctx, listID, start, end)
+	if err != nil {
+		return err
+	}
+	pack := encodePack(posts)
+	err = s.inTx(ctx, func(tx *txn) error {
+		if len(old) > 0 {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM archive_packs WHERE id IN (`+s.jsonIDs()+`)`, idsJSON(old)); err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO archive_packs (list_id, day, gen, posts, pack) VALUES (?, ?, ?, ?, ?)`, listID, day, gen, len(posts), pack)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: pack archive day: %w", err)
+	}
+	return nil
+}
+
+// dayPosts reads a list's posts dated in [start, end) (Unix seconds) with
+// their kept features, for a pack.
+func (s *archiveTable) dayPosts(ctx context.Context, listID, start, end int64) ([]PackedPost, error) {
+	rows, err := s.query(ctx, `SELECT `+prefixCols("a.", archiveCols)+`, f.archive_id, f.version, f.own, f.terms, f.flags, f.links
+		FROM archive a LEFT JOIN post_features f ON f.archive_id = a.id
+		WHERE a.list_id = ? AND a.date >= ? AND a.date < ? ORDER BY a.date, a.id`, listID, start, end)
+	if err != nil {
+		return nil, fmt.Errorf("store: pack archive day: %w", err)
+	}
+	defer rows.Close()
+	var out []PackedPost
+	for rows.Next() {
+		var p ArchivedPost
+		var date int64
+		var att string
+		var fid, version, flags *int64
+		var own, terms, links *string
+		if err := rows.Scan(&p.ID, &p.ListID, &p.MessageID, &p.Hash, &date, &p.OrigDate, &p.FromAddr, &p.FromName, &p.Subject, &p.NormSubject, &p.Size, &att, &p.ThreadID, &p.ParentID,
+			&fid, &version, &own, &terms, &flags, &links); err != nil {
+			return nil, fmt.Errorf("store: pack archive day: %w", err)
+		}
+		p.Date = time.Unix(date, 0).UTC()
+		if att != "" {
+			p.Attachments = strings.Split(att, "\n")
+		}
+		pp := PackedPost{ArchivedPost: &p}
+		if fid != nil {
+			pp.Features = &PostFeatures{Version: int(*version), Own: *own, Terms: splitList(*terms), Flags: *flags, Links: splitList(*links)}
+		}
+		out = append(out, pp)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: pack archive day: %w", err)
+	}
+	return out, nil
+}
+
+// inTx runs f in a write transaction and commits it.
+func (s *archiveTable) inTx(ctx context.Context, f func(tx *txn) error) error {
+	tx, release, err := s.begin(ctx, s.db)
+	if err != nil {
+		return err
+	}
+	defer release()
+	if err := f(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// packNew packs the posts a batch archived (made), by list and day, and
+// counts them in their days; and leaves behind the packs of the days of
+// posts archived before that the batch's threading moved to another
+// thread (changed holds the ids of both, a post moved after it was made
+// in the batch twice). In archiveIn's transaction.
+func (s *core) packNew(ctx context.Context, tx *txn, posts []*ArchivedPost, made []bool, changed []int64) error {
+	times := make(map[int64]int, len(changed))
+	for _, id := range changed {
+		times[id]++
+	}
+	created := map[int64]bool{}
+	var recheck []int64
+	for i, p := range posts {
+		if made[i] {
+			created[p.ID] = true
+			if times[p.ID] > 1 {
+				recheck = append(recheck, p.ID)
+			}
+		}
+	}
+	var moved []int64
+	for id := range times {
+		if !created[id] {
+			moved = append(moved, id)
+		}
+	}
+	if len(moved) > 0 {
+		slices.Sort(moved)
+		if _, err := tx.ExecContext(ctx, `UPDATE archive_days SET gen = gen + 1
+			WHERE (list_id, day) IN (SELECT list_id, date / 86400 FROM archive WHERE id IN (`+s.jsonIDs()+`))`, idsJSON(moved)); err != nil {
+			return fmt.Errorf("store: archive packs: %w", err)
+		}
+	}
+	if len(created) == 0 {
+		return nil
+	}
+	// A post the batch moved after making it is packed in its thread of
+	// now.
+	thread := map[int64]string{}
+	if len(recheck) > 0 {
+		rows, err := tx.QueryContext(ctx, `SELECT id, thread_id FROM archive WHERE id IN (`+s.jsonIDs()+`)`, idsJSON(recheck))
+		if err != nil {
+			return fmt.Errorf("store: archive packs: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var t string
+			if err := rows.Scan(&id, &t); err != nil {
+				rows.Close()
+				return fmt.Errorf("store: archive packs: %w", err)
+			}
+			thread[id] = t
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("store: archive packs: %w", err)
+		}
+	}
+	type key struct{ list, day int64 }
+	groups := map[key][]PackedPost{}
+	for i, p := range posts {
+		if !made[i] {
+			continue
+		}
+		a := p
+		if t, ok := thread[p.ID]; ok && t != p.ThreadID {
+			c := *p
+			c.ThreadID = t
+			a = &c
+		}
+		k := key{p.ListID, Day(p.Date)}
+		groups[k] = append(groups[k], PackedPost{ArchivedPost: a, Features: p.Features})
+	}
+	keys := make([]key, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		if c := cmpInt64(a.list, b.list); c != 0 {
+			return c
+		}
+		return cmpInt64(a.day, b.day)
+	})
+	for _, k := range keys {
+		ps := groups[k]
+		res, err := tx.ExecContext(ctx, `UPDATE archive_days SET posts = posts + ? WHERE list_id = ? AND day = ?`, len(ps), k.list, k.day)
+		if err != nil {
+			return fmt.Errorf("store: archive packs: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("store: archive packs: %w", err)
+		} else if n == 0 {
+			// A day not known yet: its count is its rows', with this
+			// batch's. Posts it had before are in no pack, so the day is
+			// read from its rows until packed whole. A day packed by
+			// another node meanwhile (PostgreSQL) counts without this
+			// batch, which is added.
+			if _, err := tx.ExecContext(ctx, `INSERT INTO archive_days (list_id, day, gen, posts)
+				SELECT ?, ?, 1, COUNT(*) FROM archive WHERE list_id = ? AND date >= ? AND date < ?
+				ON CONFLICT (list_id, day) DO UPDATE SET posts = archive_days.posts + ?`,
+				k.list, k.day, k.list, k.day*86400, (k.day+1)*86400, len(ps)); err != nil {
+				return fmt.Errorf("store: archive packs: %w", err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO archive_packs (list_id, day, gen, posts, pack)
+			SELECT list_id, day, gen, ?, ? FROM archive_days WHERE list_id = ? AND day = ?`, len(ps), encodePack(ps), k.list, k.day); err != nil {
+			return fmt.Errorf("store: archive packs: %w", err)
+		}
+	}
+	return nil
+}
+
+// leaveDaysOf raises the generation of the days of the posts with the
+// given archive ids: a change to them that their packs do not have. A
+// post's list may be negated already (a removal); by is added to each
+// day's count (once per day, however many of its posts are named).
+func (d *dialect) leaveDaysOf(ctx context.Context, tx *txn, ids []int64, by int) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE archive_days SET gen = gen + 1, posts = posts + ?
+		WHERE (list_id, day) IN (SELECT abs(list_id), date / 86400 FROM archive WHERE id IN (`+d.jsonIDs()+`))`, by, idsJSON(ids))
+	if err != nil {
+		return fmt.Errorf("store: archive packs: %w", err)
+	}
+	return nil
+}
