@@ -146,7 +146,7 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 	// The walk, with the kept features of what it has found read beside
 	// it.
 	fe := newFetcher(lctx, st, fail)
-	all, active, err := walk(lctx, st, listID, from, start, recent, end, fe)
+	all, active, unpacked, err := gather(lctx, st, listID, from, start, recent, end, fe)
 	if err != nil {
 		fail(err)
 	}
@@ -197,6 +197,10 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 			jobs = append(jobs, job{a: a, df: true})
 		}
 	}
+	// Those a day's pack gave are read already.
+	fe.mu.Lock()
+	more = slices.DeleteFunc(more, func(id int64) bool { return fe.withText[id] != nil })
+	fe.mu.Unlock()
 	for len(more) > 0 {
 		n := min(len(more), walkPage)
 		fe.fetch(more[:n], true)
@@ -220,6 +224,26 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 		// Best effort: what is not kept is worked out again by the
 		// next summary, as it was by this one.
 		_ = k.PutPostFeatures(ctx, made)
+		// Their days' packs hold the features worked out before: packed
+		// again below, with the new.
+		for _, j := range jobs {
+			if j.made != nil {
+				unpacked = append(unpacked, store.Day(j.a.Date))
+			}
+		}
+	}
+	// The days no pack held (or whose features were kept again above)
+	// are packed, so that the next summary reads them in one range. Best
+	// effort, as keeping features is: a day not packed is read from its
+	// rows again.
+	if pr, ok := st.(packReader); ok && len(unpacked) > 0 {
+		slices.Sort(unpacked)
+		for _, d := range slices.Compact(unpacked) {
+			if ctx.Err() != nil {
+				break
+			}
+			_ = pr.PackArchiveDay(ctx, listID, d)
+		}
 	}
 	// One person, one key: a post whose From this list rewrote ("Ann via
 	// cop" <cop@…>) is Ann's when one address alone posts as Ann
@@ -258,7 +282,7 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 		}
 		if j.df {
 			if take(i) {
-				p.DF.AddTerms(j.terms)
+				p.DF.AddTerms(j.termList())
 			}
 			i++
 		}
@@ -296,12 +320,101 @@ type job struct {
 	done  bool // read from the features kept at archive time
 	post  *learn.Post
 	terms []string
+	kept  *store.PostFeatures // kept at archive time: its terms, split when counted (termList)
 	made  *store.PostFeatures // worked out here from the post's bytes
+}
+
+// termList is the job's post's terms.
+func (j *job) termList() []string {
+	if j.kept != nil {
+		return j.kept.TermList()
+	}
+	return j.terms
 }
 
 // walkPage is how many posts the walk gathers before it asks for their
 // kept features.
 const walkPage = 500
+
+// packReader is a store that keeps each day's posts packed (0041):
+// a period is read from its days' packs, and only the days they do not
+// hold from the rows.
+type packReader interface {
+	ArchivePacked(ctx context.Context, listID int64, from, end time.Time) ([]store.PackedPost, []int64, error)
+	PackArchiveDay(ctx context.Context, listID, day int64) error
+}
+
+// gather reads the posts dated in [from, end) in order, with their kept
+// features (as walk does): from the packs of their days where the store
+// keeps them, and by walks of the rows over the days it names unpacked,
+// which it returns too.
+func gather(ctx context.Context, st Reader, listID int64, from, start, recent, end time.Time, fe *fetcher) (all []*store.ArchivedPost, active map[string]bool, unpacked []int64, err error) {
+	pr, ok := st.(packReader)
+	if !ok {
+		all, active, err = walk(ctx, st, listID, from, start, recent, end, fe)
+		return all, active, nil, err
+	}
+	packed, unpacked, err := pr.ArchivePacked(ctx, listID, from, end)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	all = make([]*store.ArchivedPost, 0, len(packed))
+	fe.mu.Lock()
+	for _, p := range packed {
+		all = append(all, p.ArchivedPost)
+		if p.Features != nil {
+			// With their text: what is read only for its terms reads
+			// these too.
+			fe.withText[p.ID], fe.termsOnly[p.ID] = p.Features, p.Features
+		}
+	}
+	fe.mu.Unlock()
+	// The days the packs do not hold, a run of days at a time.
+	for i := 0; i < len(unpacked); {
+		j := i + 1
+		for j < len(unpacked) && unpacked[j] == unpacked[j-1]+1 {
+			j++
+		}
+		lo, hi := time.Unix(unpacked[i]*86400, 0).UTC(), time.Unix((unpacked[j-1]+1)*86400, 0).UTC()
+		if lo.Before(from) {
+			lo = from
+		}
+		if hi.After(end) {
+			hi = end
+		}
+		part, _, err := walk(ctx, st, listID, lo, start, recent, hi, fe)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		all = append(all, part...)
+		i = j
+	}
+	if len(unpacked) > 0 {
+		slices.SortStableFunc(all, func(a, b *store.ArchivedPost) int {
+			if c := a.Date.Compare(b.Date); c != 0 {
+				return c
+			}
+			return cmpID(a.ID, b.ID)
+		})
+	}
+	active = map[string]bool{}
+	for _, a := range all {
+		if !a.Date.Before(start) {
+			active[a.ThreadID] = true
+		}
+	}
+	return all, active, unpacked, nil
+}
+
+func cmpID(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
 
 // walk reads the posts dated in [from, end) in order, tells the threads
 // with a post in [start, end) (active), and asks fe for each page's kept
@@ -400,6 +513,9 @@ func (f *fetcher) wait() { f.g.Wait() }
 // post read only for document frequencies, its terms. withText holds the
 // features read with their text, termsOnly those read without.
 func kept(jobs []job, withText, termsOnly map[int64]*store.PostFeatures) {
+	// Each author's key is worked out once: a busy week's thousands of
+	// posts come from a few hundred people.
+	keys := map[[2]string]string{}
 	for i := range jobs {
 		j := &jobs[i]
 		f := termsOnly[j.a.ID]
@@ -411,12 +527,18 @@ func kept(jobs []job, withText, termsOnly map[int64]*store.PostFeatures) {
 		}
 		j.done = true
 		if j.whole {
-			j.post = newPost(j.a, f.Own)
+			who := [2]string{j.a.FromAddr, j.a.FromName}
+			key, ok := keys[who]
+			if !ok {
+				key = mailmsg.AuthorKey(j.a.FromAddr, j.a.FromName)
+				keys[who] = key
+			}
+			j.post = newPost(j.a, f.Own, key)
 			j.post.Features = learn.Features(f.Flags)
 			j.post.Links = found(f.Links)
 		}
 		if j.df {
-			j.terms = f.Terms
+			j.kept = f
 		}
 	}
 }
@@ -452,7 +574,7 @@ func runJobs(ctx context.Context, st Reader, jobs []job) error {
 				}
 				j.made = archive.Features(j.a, raw)
 				if j.whole {
-					j.post = newPost(j.a, j.made.Own)
+					j.post = newPost(j.a, j.made.Own, mailmsg.AuthorKey(j.a.FromAddr, j.a.FromName))
 					j.post.Features = learn.Features(j.made.Flags)
 					j.post.Links = found(j.made.Links)
 				}
@@ -488,8 +610,9 @@ func found(links []string) []string {
 	return links
 }
 
-// newPost makes a Post of an archived post and its own text.
-func newPost(a *store.ArchivedPost, own string) *learn.Post {
+// newPost makes a Post of an archived post, its own text and its
+// author's key (mailmsg.AuthorKey).
+func newPost(a *store.ArchivedPost, own, key string) *learn.Post {
 	return &learn.Post{
 		ID:          a.ID,
 		MessageID:   a.MessageID,
@@ -498,7 +621,7 @@ func newPost(a *store.ArchivedPost, own string) *learn.Post {
 		Date:        a.Date,
 		FromAddr:    a.FromAddr,
 		FromName:    a.FromName,
-		Key:         mailmsg.AuthorKey(a.FromAddr, a.FromName),
+		Key:         key,
 		Subject:     a.Subject,
 		Body:        own,
 		Attachments: a.Attachments,

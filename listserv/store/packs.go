@@ -5,8 +5,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -60,7 +63,7 @@ func encodePack(posts []PackedPost) []byte {
 		}
 		if f := p.Features; f != nil {
 			size += len(f.Own)
-			for _, t := range f.Terms {
+			for _, t := range f.TermList() {
 				size += len(t) + 1
 			}
 			for _, l := range f.Links {
@@ -96,7 +99,7 @@ func encodePack(posts []PackedPost) []byte {
 		b = binary.AppendVarint(b, int64(f.Version))
 		b = binary.AppendVarint(b, f.Flags)
 		str(f.Own)
-		str(strings.Join(f.Terms, " "))
+		str(strings.Join(f.TermList(), " "))
 		str(strings.Join(f.Links, " "))
 	}
 	return b
@@ -139,8 +142,31 @@ func decodePack(listID int64, raw []byte) ([]PackedPost, error) {
 		return nil, errBadPack
 	}
 	out := make([]PackedPost, 0, count)
-	for range count {
-		a := &ArchivedPost{ListID: listID}
+	// The lists of every post (links, attachments) are cut from one
+	// array, and the posts and features are made in two: a summary reads
+	// some 20,000 posts. Terms are split when asked for (TermList).
+	pool := make([]string, 0, count)
+	split := func(v string, sep byte) []string {
+		if v == "" {
+			return nil
+		}
+		start := len(pool)
+		for {
+			i := strings.IndexByte(v, sep)
+			if i < 0 {
+				pool = append(pool, v)
+				break
+			}
+			pool = append(pool, v[:i])
+			v = v[i+1:]
+		}
+		return pool[start:len(pool):len(pool)]
+	}
+	archived := make([]ArchivedPost, count)
+	feats := make([]PostFeatures, count)
+	for k := range count {
+		a := &archived[k]
+		a.ListID = listID
 		var date, size int64
 		var att string
 		var ok1, ok2, ok3, ok4, ok5, ok6, ok7, ok8, ok9, ok10, ok11 bool
@@ -159,14 +185,12 @@ func decodePack(listID int64, raw []byte) ([]PackedPost, error) {
 			return nil, errBadPack
 		}
 		a.Date, a.Size = time.Unix(date, 0).UTC(), int(size)
-		if att != "" {
-			a.Attachments = strings.Split(att, "\n")
-		}
+		a.Attachments = split(att, '\n')
 		p := PackedPost{ArchivedPost: a}
 		has := s[i]
 		i++
 		if has == 1 {
-			f := &PostFeatures{}
+			f := &feats[k]
 			version, ok1 := vi()
 			flags, ok2 := vi()
 			own, ok3 := str()
@@ -175,7 +199,7 @@ func decodePack(listID int64, raw []byte) ([]PackedPost, error) {
 			if !(ok1 && ok2 && ok3 && ok4 && ok5) {
 				return nil, errBadPack
 			}
-			f.Version, f.Flags, f.Own, f.Terms, f.Links = int(version), flags, own, splitList(terms), splitList(links)
+			f.Version, f.Flags, f.Own, f.terms, f.Links = int(version), flags, own, terms, split(links, ' ')
 			p.Features = f
 		} else if has != 0 {
 			return nil, errBadPack
@@ -211,13 +235,52 @@ func uvarintString(s string) (uint64, int) {
 // days' packs hold, oldest first (by date, then id), and the days of
 // [from, end) whose packs do not hold all of the day (Day numbers,
 // ascending): the caller reads those from the rows, and may pack them
-// again (PackArchiveDay). One statement reads the days and their packs,
-// so both are of one moment.
+// again (PackArchiveDay). A day and its packs are read in one statement,
+// so both are of one moment; days are read side by side, a day at a
+// time (a busy week's days hold most of the posts).
 func (s *archiveTable) ArchivePacked(ctx context.Context, listID int64, from, end time.Time) (posts []PackedPost, unpacked []int64, err error) {
 	if !from.Before(end) {
 		return nil, nil, nil
 	}
 	first, last := Day(from), Day(end.Add(-time.Second))
+	type result struct {
+		posts    []PackedPost
+		unpacked bool
+		err      error
+	}
+	days := make([]result, last-first+1)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(int64(runtime.GOMAXPROCS(0)), 4, last-first+1) {
+		wg.Go(func() {
+			for i := next.Add(1) - 1; i < int64(len(days)); i = next.Add(1) - 1 {
+				r := &days[i]
+				var un []int64
+				r.posts, un, r.err = s.packedDays(ctx, listID, first+i, first+i, from, end)
+				r.unpacked = len(un) > 0
+			}
+		})
+	}
+	wg.Wait()
+	n := 0
+	for i, r := range days {
+		if r.err != nil {
+			return nil, nil, r.err
+		}
+		if r.unpacked {
+			unpacked = append(unpacked, first+int64(i))
+		}
+		n += len(r.posts)
+	}
+	posts = make([]PackedPost, 0, n)
+	for _, r := range days {
+		posts = append(posts, r.posts...)
+	}
+	return posts, unpacked, nil
+}
+
+// packedDays is ArchivePacked over the days first to last.
+func (s *archiveTable) packedDays(ctx context.Context, listID, first, last int64, from, end time.Time) (posts []PackedPost, unpacked []int64, err error) {
 	rows, err := s.query(ctx, `SELECT d.day, d.posts, p.posts, p.pack FROM archive_days d
 		LEFT JOIN archive_packs p ON p.list_id = d.list_id AND p.day = d.day AND p.gen = d.gen
 		WHERE d.list_id = ? AND d.day BETWEEN ? AND ? ORDER BY d.day, p.id`, listID, first, last)
@@ -272,19 +335,23 @@ func (s *archiveTable) ArchivePacked(ctx context.Context, listID int64, from, en
 			unpacked = append(unpacked, day)
 			continue
 		}
+		n := len(posts)
 		for _, p := range got {
 			if !p.Date.Before(from) && p.Date.Before(end) {
 				posts = append(posts, p)
 			}
 		}
-	}
-	// Each day's packs are in the order they were made, not by date.
-	slices.SortFunc(posts, func(a, b PackedPost) int {
-		if c := a.Date.Compare(b.Date); c != 0 {
-			return c
+		if len(d.packs) > 1 {
+			// A day's packs are in the order they were made, not by
+			// date.
+			slices.SortFunc(posts[n:], func(a, b PackedPost) int {
+				if c := a.Date.Compare(b.Date); c != 0 {
+					return c
+				}
+				return cmpInt64(a.ID, b.ID)
+			})
 		}
-		return cmpInt64(a.ID, b.ID)
-	})
+	}
 	return posts, unpacked, nil
 }
 
@@ -494,6 +561,14 @@ func (s *core) packNew(ctx context.Context, tx *txn, posts []*ArchivedPost, made
 	})
 	for _, k := range keys {
 		ps := groups[k]
+		// In the order a day's posts are read (ArchivePacked sorts only
+		// the days of several packs).
+		slices.SortFunc(ps, func(a, b PackedPost) int {
+			if c := a.Date.Compare(b.Date); c != 0 {
+				return c
+			}
+			return cmpInt64(a.ID, b.ID)
+		})
 		res, err := tx.ExecContext(ctx, `UPDATE archive_days SET posts = posts + ? WHERE list_id = ? AND day = ?`, len(ps), k.list, k.day)
 		if err != nil {
 			return fmt.Errorf("store: archive packs: %w", err)

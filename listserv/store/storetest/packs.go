@@ -209,7 +209,7 @@ func describe(p store.PackedPost) string {
 	s := fmt.Sprintf("%d %s in %s (parent %q) %s by %s <%s> %q %d bytes %v hash %s", p.ID, p.MessageID, p.ThreadID, p.ParentID, p.Date.Format(time.RFC3339),
 		p.FromName, p.FromAddr, p.Subject, p.Size, p.Attachments, p.Hash)
 	if f := p.Features; f != nil {
-		s += fmt.Sprintf(" features v%d %x %q %v %v", f.Version, f.Flags, f.Own, f.Terms, f.Links)
+		s += fmt.Sprintf(" features v%d %x %q %v %v", f.Version, f.Flags, f.Own, f.TermList(), f.Links)
 	}
 	return s + "\n"
 }
