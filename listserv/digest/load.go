@@ -224,21 +224,14 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 		// Best effort: what is not kept is worked out again by the
 		// next summary, as it was by this one.
 		_ = k.PutPostFeatures(ctx, made)
-		// Their days' packs hold the features worked out before: packed
-		// again below, with the new.
-		for _, j := range jobs {
-			if j.made != nil {
-				unpacked = append(unpacked, store.Day(j.a.Date))
-			}
-		}
 	}
-	// The days no pack held (or whose features were kept again above)
-	// are packed, so that the next summary reads them in one range. Best
-	// effort, as keeping features is: a day not packed is read from its
-	// rows again.
+	// The days no pack held that have posts (an archive made before
+	// 0041) are packed, so that the next summary reads them in one range.
+	// Best effort, as keeping features is: a day not packed is read from
+	// its rows again. A day without posts is left unknown: its walk is
+	// one query that finds nothing.
 	if pr, ok := st.(packReader); ok && len(unpacked) > 0 {
-		slices.Sort(unpacked)
-		for _, d := range slices.Compact(unpacked) {
+		for _, d := range unpacked {
 			if ctx.Err() != nil {
 				break
 			}
@@ -346,8 +339,8 @@ type packReader interface {
 
 // gather reads the posts dated in [from, end) in order, with their kept
 // features (as walk does): from the packs of their days where the store
-// keeps them, and by walks of the rows over the days it names unpacked,
-// which it returns too.
+// keeps them, and by walks of the rows over the days it names unpacked;
+// it returns those of them that have posts too.
 func gather(ctx context.Context, st Reader, listID int64, from, start, recent, end time.Time, fe *fetcher) (all []*store.ArchivedPost, active map[string]bool, unpacked []int64, err error) {
 	pr, ok := st.(packReader)
 	if !ok {
@@ -358,6 +351,7 @@ func gather(ctx context.Context, st Reader, listID int64, from, start, recent, e
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	var withPosts []int64 // the unpacked days that have posts, ascending
 	all = make([]*store.ArchivedPost, 0, len(packed))
 	fe.mu.Lock()
 	for _, p := range packed {
@@ -387,6 +381,11 @@ func gather(ctx context.Context, st Reader, listID int64, from, start, recent, e
 			return nil, nil, nil, err
 		}
 		all = append(all, part...)
+		for _, a := range part {
+			if d := store.Day(a.Date); len(withPosts) == 0 || withPosts[len(withPosts)-1] != d {
+				withPosts = append(withPosts, d)
+			}
+		}
 		i = j
 	}
 	if len(unpacked) > 0 {
@@ -403,7 +402,7 @@ func gather(ctx context.Context, st Reader, listID int64, from, start, recent, e
 			active[a.ThreadID] = true
 		}
 	}
-	return all, active, unpacked, nil
+	return all, active, withPosts, nil
 }
 
 func cmpID(a, b int64) int {

@@ -309,9 +309,8 @@ func (s *archiveTable) removePost(ctx context.Context, tx *txn, p removedPost) e
 			return fmt.Errorf("store: archive remove %s: %w", p.messageID, err)
 		}
 	}
-	// Its day's packs hold it still: the day is read from its rows until
-	// packed again (packs.go).
-	if err := s.leaveDaysOf(ctx, tx, []int64{p.id}, -1); err != nil {
+	// Its day's packs hold it still: packed again without it (packs.go).
+	if err := s.repackDaysOf(ctx, tx, []int64{p.id}); err != nil {
 		return err
 	}
 	if s.pg {

@@ -102,10 +102,9 @@ func (s *archiveTable) PutPostFeatures(ctx context.Context, feats map[int64]*Pos
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	// The days' packs hold the features kept before (packs.go): their
-	// days are read from the rows until packed again. Archive writers of
-	// the lists first, in order, as archiving takes them (PostgreSQL):
-	// it raises days' counts too.
+	// The days' packs hold the features kept before (packs.go): packed
+	// again below. The lists' archive locks first, in order, as archiving
+	// takes them (PostgreSQL), so that the days' rows read are theirs.
 	lists, err := s.listsOf(ctx, tx, ids)
 	if err != nil {
 		return fmt.Errorf("store: put post features: %w", err)
@@ -120,7 +119,7 @@ func (s *archiveTable) PutPostFeatures(ctx context.Context, feats map[int64]*Pos
 			return err
 		}
 	}
-	if err := s.leaveDaysOf(ctx, tx, ids, 0); err != nil {
+	if err := s.repackDaysOf(ctx, tx, ids); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -406,7 +407,7 @@ func (s *archiveTable) PackArchiveDay(ctx context.Context, listID, day int64) er
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("store: pack archive day: %w", err)
 	}
-	posts, err := s.dayPosts(ctx, listID, start, end)
+	posts, err := dayPosts(ctx, s.db, listID, start, end)
 	if err != nil {
 		return err
 	}
@@ -428,8 +429,8 @@ func (s *archiveTable) PackArchiveDay(ctx context.Context, listID, day int64) er
 
 // dayPosts reads a list's posts dated in [start, end) (Unix seconds) with
 // their kept features, for a pack.
-func (s *archiveTable) dayPosts(ctx context.Context, listID, start, end int64) ([]PackedPost, error) {
-	rows, err := s.query(ctx, `SELECT `+prefixCols("a.", archiveCols)+`, f.archive_id, f.version, f.own, f.terms, f.flags, f.links
+func dayPosts(ctx context.Context, q querier, listID, start, end int64) ([]PackedPost, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+prefixCols("a.", archiveCols)+`, f.archive_id, f.version, f.own, f.terms, f.flags, f.links
 		FROM archive a LEFT JOIN post_features f ON f.archive_id = a.id
 		WHERE a.list_id = ? AND a.date >= ? AND a.date < ? ORDER BY a.date, a.id`, listID, start, end)
 	if err != nil {
@@ -502,15 +503,8 @@ func (s *core) packNew(ctx context.Context, tx *txn, posts []*ArchivedPost, made
 			moved = append(moved, id)
 		}
 	}
-	if len(moved) > 0 {
-		slices.Sort(moved)
-		if _, err := tx.ExecContext(ctx, `UPDATE archive_days SET gen = gen + 1
-			WHERE (list_id, day) IN (SELECT list_id, date / 86400 FROM archive WHERE id IN (`+s.jsonIDs()+`))`, idsJSON(moved)); err != nil {
-			return fmt.Errorf("store: archive packs: %w", err)
-		}
-	}
 	if len(created) == 0 {
-		return nil
+		return s.repackDaysOf(ctx, tx, moved)
 	}
 	// A post the batch moved after making it is packed in its thread of
 	// now.
@@ -593,21 +587,59 @@ func (s *core) packNew(ctx context.Context, tx *txn, posts []*ArchivedPost, made
 			return fmt.Errorf("store: archive packs: %w", err)
 		}
 	}
-	return nil
+	// Last: a day packed again holds the batch's posts of it too.
+	return s.repackDaysOf(ctx, tx, moved)
 }
 
-// leaveDaysOf raises the generation of the days of the posts with the
-// given archive ids: a change to them that their packs do not have. A
-// post's list may be negated already (a removal); by is added to each
-// day's count (once per day, however many of its posts are named).
-func (d *dialect) leaveDaysOf(ctx context.Context, tx *txn, ids []int64, by int) error {
+// repackDaysOf packs again, in tx, the days of the posts with the given
+// archive ids, which tx changed (a merge of threads moved them, a
+// removal, their features kept again): at a new generation, so that a
+// pack made meanwhile from the rows before the change is not read, and
+// with the day's count of posts as its rows have it. A post's list may
+// be negated already (a removal). tx holds the lists' archive lock
+// (PostgreSQL; SQLite has one writer), so the rows read are the day's. A
+// day not known (no row) is left to the rows.
+func (s *core) repackDaysOf(ctx context.Context, tx *txn, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE archive_days SET gen = gen + 1, posts = posts + ?
-		WHERE (list_id, day) IN (SELECT abs(list_id), date / 86400 FROM archive WHERE id IN (`+d.jsonIDs()+`))`, by, idsJSON(ids))
+	type key struct{ list, day int64 }
+	var days []key
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT abs(list_id), date / 86400 FROM archive WHERE id IN (`+s.jsonIDs()+`) ORDER BY 1, 2`, idsJSON(ids))
 	if err != nil {
 		return fmt.Errorf("store: archive packs: %w", err)
+	}
+	for rows.Next() {
+		var k key
+		if err := rows.Scan(&k.list, &k.day); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: archive packs: %w", err)
+		}
+		days = append(days, k)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: archive packs: %w", err)
+	}
+	for _, k := range days {
+		posts, err := dayPosts(ctx, tx, k.list, k.day*86400, (k.day+1)*86400)
+		if err != nil {
+			return err
+		}
+		var gen int64
+		err = tx.QueryRowContext(ctx, `UPDATE archive_days SET gen = gen + 1, posts = ? WHERE list_id = ? AND day = ? RETURNING gen`, len(posts), k.list, k.day).Scan(&gen)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("store: archive packs: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM archive_packs WHERE list_id = ? AND day = ?`, k.list, k.day); err != nil {
+			return fmt.Errorf("store: archive packs: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO archive_packs (list_id, day, gen, posts, pack) VALUES (?, ?, ?, ?, ?)`, k.list, k.day, gen, len(posts), encodePack(posts)); err != nil {
+			return fmt.Errorf("store: archive packs: %w", err)
+		}
 	}
 	return nil
 }
