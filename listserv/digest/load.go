@@ -150,6 +150,24 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 	if err != nil {
 		fail(err)
 	}
+	// The related threads kept for the questions that opened the
+	// threads of the Recent days (the unanswered ones show them), read
+	// beside what follows.
+	var rel map[string][]store.RelatedThread
+	if err == nil {
+		var opened []string
+		for _, a := range all {
+			if a.ParentID == "" && a.MessageID == a.ThreadID && !a.Date.Before(recent) {
+				opened = append(opened, a.ThreadID)
+			}
+		}
+		side.Go(func() {
+			var err error
+			if rel, err = st.Related(lctx, listID, opened); err != nil {
+				fail(err)
+			}
+		})
+	}
 	// Then the earlier posts of the threads the period touches.
 	var earlier []*store.ArchivedPost
 	if err == nil {
@@ -279,18 +297,6 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 			}
 			i++
 		}
-	}
-	// The related threads kept for the questions that opened the
-	// threads of the Recent days: the unanswered ones show them.
-	var opened []string
-	for _, q := range p.Posts {
-		if q.ParentID == "" && q.MessageID == q.ThreadID && !q.Date.Before(recent) {
-			opened = append(opened, q.ThreadID)
-		}
-	}
-	rel, err := st.Related(ctx, listID, opened)
-	if err != nil {
-		return nil, fmt.Errorf("digest: load: %w", err)
 	}
 	p.Related = map[string][]Related{}
 	for id, rs := range rel {

@@ -2,6 +2,7 @@ package digest
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -81,5 +82,52 @@ func TestPacksReadAsRows(t *testing.T) {
 	}
 	if packedDays < len(weeks)*9/10 {
 		t.Errorf("only %d of %d weeks read posts from packs", packedDays, len(weeks))
+	}
+}
+
+// relatedArchive keeps related threads for some threads, and tells which
+// threads Load asked for.
+type relatedArchive struct {
+	*memArchive
+	kept  map[string][]store.RelatedThread
+	asked []string
+}
+
+func (r *relatedArchive) Related(ctx context.Context, listID int64, threadIDs []string) (map[string][]store.RelatedThread, error) {
+	r.asked = append(r.asked, threadIDs...)
+	out := map[string][]store.RelatedThread{}
+	for _, id := range threadIDs {
+		if rs, ok := r.kept[id]; ok {
+			out[id] = rs
+		}
+	}
+	return out, nil
+}
+
+// TestLoadReadsRelatedOfTheRecentQuestions: the related threads are
+// asked for the threads opened in the Recent days (read beside the rest
+// of the load), not for replies nor for older threads, and reach the
+// period.
+func TestLoadReadsRelatedOfTheRecentQuestions(t *testing.T) {
+	mk := archivedPosts()
+	h := time.Hour
+	old := week0.AddDate(0, 0, -40)
+	st := &relatedArchive{memArchive: &memArchive{posts: []*store.ArchivedPost{
+		mk("old", "old", "", "ann@x.org", "Ann", old, "B210 drift", "How do I stop the B210 drifting?"),
+		mk("q", "q", "", "bob@x.org", "Bob", week0.Add(h), "X310 timeouts", "My X310 times out at 200 Msps. Any idea?"),
+		mk("r", "q", "q", "ann@x.org", "Ann", week0.Add(2*h), "Re: X310 timeouts", "Check the MTU."),
+		mk("late", "old", "old", "bob@x.org", "Bob", week0.Add(3*h), "Re: B210 drift", "Use a GPSDO."),
+	}}, kept: map[string][]store.RelatedThread{
+		"q": {{ThreadID: "old", Subject: "B210 drift", Date: old, Posts: 2}},
+	}}
+	p, err := Load(context.Background(), st, 1, week0, week0.AddDate(0, 0, 7))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(st.asked, []string{"q"}) {
+		t.Errorf("related threads asked for %v, want [q]", st.asked)
+	}
+	if got := p.Related["q"]; len(got) != 1 || got[0].ThreadID != "old" || got[0].Posts != 2 {
+		t.Errorf("the period's related threads of q: %+v", got)
 	}
 }
