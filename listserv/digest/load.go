@@ -1,6 +1,7 @@
 package digest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -399,7 +400,7 @@ func gather(ctx context.Context, st Reader, listID int64, from, start, recent, e
 			if c := a.Date.Compare(b.Date); c != 0 {
 				return c
 			}
-			return cmpID(a.ID, b.ID)
+			return cmp.Compare(a.ID, b.ID)
 		})
 	}
 	active = map[string]bool{}
@@ -409,16 +410,6 @@ func gather(ctx context.Context, st Reader, listID int64, from, start, recent, e
 		}
 	}
 	return all, active, withPosts, nil
-}
-
-func cmpID(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // walk reads the posts dated in [from, end) in order, tells the threads

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/binary"
@@ -349,21 +350,11 @@ func (s *archiveTable) packedDays(ctx context.Context, listID, first, last int64
 				if c := a.Date.Compare(b.Date); c != 0 {
 					return c
 				}
-				return cmpInt64(a.ID, b.ID)
+				return cmp.Compare(a.ID, b.ID)
 			})
 		}
 	}
 	return posts, unpacked, nil
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // PackArchiveDay packs a list's day from its rows, as one pack: a day
@@ -548,10 +539,10 @@ func (s *core) packNew(ctx context.Context, tx *txn, posts []*ArchivedPost, made
 		keys = append(keys, k)
 	}
 	slices.SortFunc(keys, func(a, b key) int {
-		if c := cmpInt64(a.list, b.list); c != 0 {
+		if c := cmp.Compare(a.list, b.list); c != 0 {
 			return c
 		}
-		return cmpInt64(a.day, b.day)
+		return cmp.Compare(a.day, b.day)
 	})
 	for _, k := range keys {
 		ps := groups[k]
@@ -561,7 +552,7 @@ func (s *core) packNew(ctx context.Context, tx *txn, posts []*ArchivedPost, made
 			if c := a.Date.Compare(b.Date); c != 0 {
 				return c
 			}
-			return cmpInt64(a.ID, b.ID)
+			return cmp.Compare(a.ID, b.ID)
 		})
 		res, err := tx.ExecContext(ctx, `UPDATE archive_days SET posts = posts + ? WHERE list_id = ? AND day = ?`, len(ps), k.list, k.day)
 		if err != nil {
