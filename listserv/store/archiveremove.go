@@ -251,11 +251,18 @@ func (s *archiveTable) removeWhere(ctx context.Context, r Removal, where string,
 	// each waiting for the other.
 	slices.SortStableFunc(posts, func(a, b removedPost) int { return strings.Compare(a.hash, b.hash) })
 	threads := map[string]bool{}
+	removed := make([]int64, 0, len(posts))
 	for _, p := range posts {
 		if err := s.removePost(ctx, tx, p); err != nil {
 			return nil, err
 		}
 		threads[p.threadID] = true
+		removed = append(removed, p.id)
+	}
+	// Their days' packs hold them still: packed again without them, a
+	// day once (packs.go).
+	if err := s.repackDaysOf(ctx, tx, removed); err != nil {
+		return nil, err
 	}
 	for t := range threads {
 		if err := s.recountThread(ctx, tx, r.ListID, t); err != nil {
@@ -308,10 +315,6 @@ func (s *archiveTable) removePost(ctx context.Context, tx *txn, p removedPost) e
 		if _, err := tx.ExecContext(ctx, st.q, st.args...); err != nil {
 			return fmt.Errorf("store: archive remove %s: %w", p.messageID, err)
 		}
-	}
-	// Its day's packs hold it still: packed again without it (packs.go).
-	if err := s.repackDaysOf(ctx, tx, []int64{p.id}); err != nil {
-		return err
 	}
 	if s.pg {
 		// The bytes' row locked before anyone else's use of them is

@@ -80,8 +80,6 @@ hello
 ', 1600000000, 1600000100, 2.5)`,
 	`INSERT INTO answers_state (list_id, upto_id) VALUES (1, 2)`,
 	`INSERT INTO answers_judged (list_id, thread_id, post_id, edits) VALUES (1, 'a@x', 5000000000, 1)`,
-	`INSERT INTO archive_days (list_id, day, gen, posts) VALUES (1, 18518, 3, 2)`,
-	`INSERT INTO archive_packs (id, list_id, day, gen, posts, pack) VALUES (4, 1, 18518, 3, 0, X'0100'), (9, 1, 18518, 2, 1, X'01ff00')`,
 	`INSERT INTO answer_edits (id, list_id, thread_id, at, actor, action, value) VALUES (1, 1, 'a@x', 1700001600, 'web (mod@example.net)', 'retitle', 'Saying hello')`,
 	`INSERT INTO post_features (archive_id, version, own, terms, flags) VALUES (1, 1, 'body ü', 'hello bodi ü', 2147483653)`,
 	`INSERT INTO imap_ingested (source, uidvalidity, uid, spool_id, state, reason, acted, taken_at, copy_uidvalidity, copy_uidnext)

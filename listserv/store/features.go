@@ -155,9 +155,10 @@ func splitList(s string) []string {
 }
 
 // listsOf are the lists of the posts with the given archive ids,
-// ascending.
+// ascending; a removed post's too (its list id negated), whose day is
+// packed again all the same.
 func (s *core) listsOf(ctx context.Context, tx *txn, ids []int64) ([]int64, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT list_id FROM archive WHERE id IN (`+s.jsonIDs()+`) AND list_id > 0 ORDER BY list_id`, idsJSON(ids))
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT abs(list_id) FROM archive WHERE id IN (`+s.jsonIDs()+`) ORDER BY 1`, idsJSON(ids))
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@ package store
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -140,7 +139,9 @@ func decodePack(listID int64, raw []byte) ([]PackedPost, error) {
 		return out, true
 	}
 	count, ok := uv()
-	if !ok || count > uint64(len(s)) {
+	// A post takes 12 bytes at least (3 numbers, 8 lengths, a flag): a
+	// count beyond that is a bad pack, not a reason to allocate.
+	if !ok || count > uint64(len(s))/12 {
 		return nil, errBadPack
 	}
 	out := make([]PackedPost, 0, count)
@@ -244,7 +245,7 @@ func (s *archiveTable) ArchivePacked(ctx context.Context, listID int64, from, en
 	if !from.Before(end) {
 		return nil, nil, nil
 	}
-	first, last := Day(from), Day(end.Add(-time.Second))
+	first, last := Day(from), Day(end.Add(-time.Nanosecond))
 	type result struct {
 		posts    []PackedPost
 		unpacked bool
@@ -404,12 +405,22 @@ func (s *archiveTable) PackArchiveDay(ctx context.Context, listID, day int64) er
 	}
 	pack := encodePack(posts)
 	err = s.inTx(ctx, func(tx *txn) error {
+		// The day's row first, as every writer of its packs takes it
+		// (no two wait for each other's packs), and still of the
+		// generation read: a change since packed it again already.
+		res, err := tx.ExecContext(ctx, `UPDATE archive_days SET gen = gen WHERE list_id = ? AND day = ? AND gen = ?`, listID, day, gen)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
 		if len(old) > 0 {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM archive_packs WHERE id IN (`+s.jsonIDs()+`)`, idsJSON(old)); err != nil {
 				return err
 			}
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO archive_packs (list_id, day, gen, posts, pack) VALUES (?, ?, ?, ?, ?)`, listID, day, gen, len(posts), pack)
+		_, err = tx.ExecContext(ctx, `INSERT INTO archive_packs (list_id, day, gen, posts, pack) VALUES (?, ?, ?, ?, ?)`, listID, day, gen, len(posts), pack)
 		return err
 	})
 	if err != nil {
@@ -525,14 +536,27 @@ func (s *core) packNew(ctx context.Context, tx *txn, posts []*ArchivedPost, made
 		if !made[i] {
 			continue
 		}
-		a := p
-		if t, ok := thread[p.ID]; ok && t != p.ThreadID {
-			c := *p
+		// Packed as the rows hold it: on PostgreSQL every string made
+		// valid text (cleanConn), the features on both engines as
+		// archivePut wrote them (pgText, joinList).
+		c := *p
+		if t, ok := thread[p.ID]; ok {
 			c.ThreadID = t
-			a = &c
+		}
+		if s.pg {
+			for _, f := range []*string{&c.MessageID, &c.Hash, &c.FromAddr, &c.FromName, &c.Subject, &c.ThreadID, &c.ParentID} {
+				*f = pgText(*f)
+			}
+			if c.Attachments != nil {
+				c.Attachments = strings.Split(pgText(strings.Join(c.Attachments, "\n")), "\n")
+			}
+		}
+		var feat *PostFeatures
+		if f := p.Features; f != nil {
+			feat = &PostFeatures{Version: f.Version, Flags: f.Flags, Own: pgText(f.Own), Terms: splitList(joinList(f.TermList())), Links: splitList(joinList(f.Links))}
 		}
 		k := key{p.ListID, Day(p.Date)}
-		groups[k] = append(groups[k], PackedPost{ArchivedPost: a, Features: p.Features})
+		groups[k] = append(groups[k], PackedPost{ArchivedPost: &c, Features: feat})
 	}
 	keys := make([]key, 0, len(groups))
 	for k := range groups {
@@ -588,15 +612,14 @@ func (s *core) packNew(ctx context.Context, tx *txn, posts []*ArchivedPost, made
 // pack made meanwhile from the rows before the change is not read, and
 // with the day's count of posts as its rows have it. A post's list may
 // be negated already (a removal). tx holds the lists' archive lock
-// (PostgreSQL; SQLite has one writer), so the rows read are the day's. A
-// day not known (no row) is left to the rows.
+// (PostgreSQL; SQLite has one writer), so the rows read are the day's.
 func (s *core) repackDaysOf(ctx context.Context, tx *txn, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	type key struct{ list, day int64 }
 	var days []key
-	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT abs(list_id), date / 86400 FROM archive WHERE id IN (`+s.jsonIDs()+`) ORDER BY 1, 2`, idsJSON(ids))
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT abs(list_id), date FROM archive WHERE id IN (`+s.jsonIDs()+`) ORDER BY 1, 2`, idsJSON(ids))
 	if err != nil {
 		return fmt.Errorf("store: archive packs: %w", err)
 	}
@@ -606,7 +629,10 @@ func (s *core) repackDaysOf(ctx context.Context, tx *txn, ids []int64) error {
 			rows.Close()
 			return fmt.Errorf("store: archive packs: %w", err)
 		}
-		days = append(days, k)
+		// The day as Day counts it (SQL's division rounds toward zero).
+		if k.day = floorDiv(k.day, 86400); len(days) == 0 || days[len(days)-1] != k {
+			days = append(days, k)
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -617,11 +643,12 @@ func (s *core) repackDaysOf(ctx context.Context, tx *txn, ids []int64) error {
 		if err != nil {
 			return err
 		}
+		// A day not known yet is made known here, at once: a
+		// PackArchiveDay of another node that read its rows before this
+		// change then finds its generation gone (or waits for this row).
 		var gen int64
-		err = tx.QueryRowContext(ctx, `UPDATE archive_days SET gen = gen + 1, posts = ? WHERE list_id = ? AND day = ? RETURNING gen`, len(posts), k.list, k.day).Scan(&gen)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue
-		}
+		err = tx.QueryRowContext(ctx, `INSERT INTO archive_days (list_id, day, gen, posts) VALUES (?, ?, 1, ?)
+			ON CONFLICT (list_id, day) DO UPDATE SET gen = archive_days.gen + 1, posts = excluded.posts RETURNING gen`, k.list, k.day, len(posts)).Scan(&gen)
 		if err != nil {
 			return fmt.Errorf("store: archive packs: %w", err)
 		}

@@ -10,9 +10,10 @@
 -- count; otherwise the day is read from its rows and packed again. A day
 -- with no row is not known yet (an archive made before 0041): read from
 -- its rows. Nothing is filled in here: a day is packed the first time a
--- summary reads it, or as posts arrive.
+-- summary reads it, or as posts arrive. No foreign key to lists: the
+-- archive outlives its list (a post may still be archived to it).
 CREATE TABLE archive_days (
-    list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,
+    list_id INTEGER NOT NULL,
     day     INTEGER NOT NULL,
     gen     INTEGER NOT NULL,
     posts   INTEGER NOT NULL,
@@ -20,7 +21,7 @@ CREATE TABLE archive_days (
 );
 CREATE TABLE archive_packs (
     id      INTEGER PRIMARY KEY AUTOINCREMENT,
-    list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,
+    list_id INTEGER NOT NULL,
     day     INTEGER NOT NULL,
     gen     INTEGER NOT NULL,
     posts   INTEGER NOT NULL,
