@@ -32,6 +32,14 @@ import (
 // from its rows, and packed by the summary that read it
 // (PackArchiveDay), whose pack is not read if the day changed meanwhile.
 
+// maxPackedDay bounds the posts of a day packed whole (a day packed
+// again after a change, or a day not known yet): a day of more, a flood,
+// is read from its rows, so that a removal or a summary does not hold a
+// day of hundreds of megabytes in memory at once to pack it. (At a
+// hundred times usrp-users' traffic the busiest day has 2,500 posts.)
+// Archiving still adds a pack a batch.
+var maxPackedDay int64 = 20000
+
 // Day is the day a date falls in, as archive_days counts them: days
 // since 1970-01-01, UTC.
 func Day(t time.Time) int64 { return floorDiv(t.Unix(), 86400) }
@@ -377,9 +385,12 @@ func (s *archiveTable) PackArchiveDay(ctx context.Context, listID, day int64) er
 	}); err != nil {
 		return fmt.Errorf("store: pack archive day: %w", err)
 	}
-	var gen int64
-	if err := s.queryRow(ctx, `SELECT gen FROM archive_days WHERE list_id = ? AND day = ?`, listID, day).Scan(&gen); err != nil {
+	var gen, count int64
+	if err := s.queryRow(ctx, `SELECT gen, posts FROM archive_days WHERE list_id = ? AND day = ?`, listID, day).Scan(&gen, &count); err != nil {
 		return fmt.Errorf("store: pack archive day: %w", err)
+	}
+	if count > maxPackedDay {
+		return nil
 	}
 	// The packs replaced are those there now: a pack made after this
 	// read (posts archived meanwhile) stays beside the new one.
@@ -640,7 +651,23 @@ func (s *core) repackDaysOf(ctx context.Context, tx *txn, ids []int64) error {
 		return fmt.Errorf("store: archive packs: %w", err)
 	}
 	for _, k := range days {
-		posts, err := dayPosts(ctx, tx, k.list, k.day*86400, (k.day+1)*86400)
+		start, end := k.day*86400, (k.day+1)*86400
+		var count int64
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM archive WHERE list_id = ? AND date >= ? AND date < ?`, k.list, start, end).Scan(&count); err != nil {
+			return fmt.Errorf("store: archive packs: %w", err)
+		}
+		if count > maxPackedDay {
+			// A flood: left to the rows, its packs taken away.
+			if _, err := tx.ExecContext(ctx, `INSERT INTO archive_days (list_id, day, gen, posts) VALUES (?, ?, 1, ?)
+				ON CONFLICT (list_id, day) DO UPDATE SET gen = archive_days.gen + 1, posts = excluded.posts`, k.list, k.day, count); err != nil {
+				return fmt.Errorf("store: archive packs: %w", err)
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM archive_packs WHERE list_id = ? AND day = ?`, k.list, k.day); err != nil {
+				return fmt.Errorf("store: archive packs: %w", err)
+			}
+			continue
+		}
+		posts, err := dayPosts(ctx, tx, k.list, start, end)
 		if err != nil {
 			return err
 		}

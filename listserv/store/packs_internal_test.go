@@ -1,7 +1,9 @@
 package store
 
 import (
+	"context"
 	"encoding/binary"
+	"fmt"
 	"math/rand"
 	"runtime"
 	"testing"
@@ -74,5 +76,64 @@ func TestDecodePackDamaged(t *testing.T) {
 			}()
 			decodePack(1, b)
 		}()
+	}
+}
+
+// TestFloodDayLeftToTheRows: a day of more than maxPackedDay posts is not
+// packed whole after a change, nor by a summary: it is read from its
+// rows.
+func TestFloodDayLeftToTheRows(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	l := &List{Address: "cop@example.org", Name: "CoP", PostPolicy: PostOpen, ArchivePolicy: ArchivePublic}
+	if err := s.CreateList(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	d0 := time.Date(2021, 3, 1, 9, 0, 0, 0, time.UTC)
+	var posts []*ArchivedPost
+	var raws [][]byte
+	for i := range 3 {
+		id := fmt.Sprintf("p%d@x", i)
+		posts = append(posts, &ArchivedPost{ListID: l.ID, MessageID: id, Subject: "s", FromAddr: "a@x", Date: d0.Add(time.Duration(i) * time.Minute)})
+		raws = append(raws, []byte("Message-ID: <"+id+">\r\nSubject: s\r\n\r\nbody\r\n"))
+	}
+	if _, err := s.ArchivePutMany(ctx, posts, raws); err != nil {
+		t.Fatal(err)
+	}
+	packed := func() (int, []int64) {
+		t.Helper()
+		ps, un, err := s.ArchivePacked(ctx, l.ID, d0.Truncate(24*time.Hour), d0.Truncate(24*time.Hour).AddDate(0, 0, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(ps), un
+	}
+	if n, un := packed(); n != 3 || len(un) != 0 {
+		t.Fatalf("archived: %d posts packed, unpacked %v", n, un)
+	}
+	defer func(m int64) { maxPackedDay = m }(maxPackedDay)
+	maxPackedDay = 1
+	if _, err := s.ArchiveRemove(ctx, Removal{ListID: l.ID, MessageID: "p1@x", By: "admin", Reason: "spam"}); err != nil {
+		t.Fatal(err)
+	}
+	if n, un := packed(); n != 0 || len(un) != 1 {
+		t.Errorf("a flood changed: %d posts packed, unpacked %v; want its day left to the rows", n, un)
+	}
+	if err := s.PackArchiveDay(ctx, l.ID, Day(d0)); err != nil {
+		t.Fatal(err)
+	}
+	if n, un := packed(); n != 0 || len(un) != 1 {
+		t.Errorf("a flood packed by a summary: %d posts packed, unpacked %v", n, un)
+	}
+	maxPackedDay = 20000
+	if err := s.PackArchiveDay(ctx, l.ID, Day(d0)); err != nil {
+		t.Fatal(err)
+	}
+	if n, un := packed(); n != 2 || len(un) != 0 {
+		t.Errorf("packed when no longer a flood: %d posts, unpacked %v", n, un)
 	}
 }
