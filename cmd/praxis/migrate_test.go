@@ -94,7 +94,10 @@ func countRows(t *testing.T, db *sql.DB, q string) int {
 // read from SQLite's schema.
 func migrationTables(t *testing.T, db *sql.DB) []string {
 	t.Helper()
-	rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' AND name <> 'schema_migrations' ORDER BY name`)
+	// Not the days' packs either (0041): the copy leaves them behind, and
+	// PostgreSQL packs its days again as summaries read them.
+	rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\'
+		AND name NOT IN ('schema_migrations', 'archive_days', 'archive_packs') ORDER BY name`)
 	must(t, err)
 	defer rows.Close()
 	var out []string
