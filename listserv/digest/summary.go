@@ -438,21 +438,11 @@ func (a *analysis) linksOf(q *learn.Post) []string {
 
 // newAnalysis reads the period's posts, oldest first whatever order the
 // caller gave, as conversations.
-// compareOrder is learn.Before as a comparison.
-func compareOrder(a, b *learn.Post) int {
-	switch {
-	case learn.Before(a, b):
-		return -1
-	case learn.Before(b, a):
-		return 1
-	}
-	return 0
-}
-
 func newAnalysis(p *Period, o Options) *analysis {
 	// Load gives them in order; a Period made otherwise is sorted on a
 	// copy.
-	if !slices.IsSortedFunc(p.Posts, func(a, b *learn.Post) int { return compareOrder(a, b) }) {
+	before := func(i, j int) bool { return learn.Before(p.Posts[i], p.Posts[j]) }
+	if !sort.SliceIsSorted(p.Posts, before) {
 		sorted := *p
 		sorted.Posts = append([]*learn.Post(nil), p.Posts...)
 		sort.SliceStable(sorted.Posts, func(i, j int) bool { return learn.Before(sorted.Posts[i], sorted.Posts[j]) })
