@@ -1,7 +1,6 @@
 package digest
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -396,12 +395,7 @@ func gather(ctx context.Context, st Reader, listID int64, from, start, recent, e
 		i = j
 	}
 	if len(unpacked) > 0 {
-		slices.SortStableFunc(all, func(a, b *store.ArchivedPost) int {
-			if c := a.Date.Compare(b.Date); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.ID, b.ID)
-		})
+		slices.SortStableFunc(all, store.ArchiveOrder)
 	}
 	active = map[string]bool{}
 	for _, a := range all {

@@ -102,12 +102,7 @@ func (s *archiveTable) ArchiveThreadPosts(ctx context.Context, listID int64, thr
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: thread posts: %w", err)
 	}
-	slices.SortFunc(out, func(a, b *ArchivedPost) int {
-		if c := a.Date.Compare(b.Date); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID, b.ID)
-	})
+	slices.SortFunc(out, ArchiveOrder)
 	return out, nil
 }
 
@@ -128,4 +123,13 @@ func (s *archiveTable) ArchiveNewestDate(ctx context.Context, listID int64, befo
 		return time.Time{}, false, fmt.Errorf("store: newest date: %w", err)
 	}
 	return time.Unix(d, 0).UTC(), true, nil
+}
+
+// ArchiveOrder is the archive's order of posts, ArchiveEach's: by date,
+// then by id.
+func ArchiveOrder(a, b *ArchivedPost) int {
+	if c := a.Date.Compare(b.Date); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.ID, b.ID)
 }

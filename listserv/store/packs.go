@@ -256,9 +256,9 @@ func (s *archiveTable) ArchivePacked(ctx context.Context, listID int64, from, en
 	}
 	first, last := Day(from), Day(end.Add(-time.Nanosecond))
 	type result struct {
-		posts    []PackedPost
-		unpacked bool
-		err      error
+		posts  []PackedPost
+		packed bool
+		err    error
 	}
 	days := make([]result, last-first+1)
 	var next atomic.Int64
@@ -267,9 +267,7 @@ func (s *archiveTable) ArchivePacked(ctx context.Context, listID int64, from, en
 		wg.Go(func() {
 			for i := next.Add(1) - 1; i < int64(len(days)); i = next.Add(1) - 1 {
 				r := &days[i]
-				var un []int64
-				r.posts, un, r.err = s.packedDays(ctx, listID, first+i, first+i, from, end)
-				r.unpacked = len(un) > 0
+				r.posts, r.packed, r.err = s.packedDay(ctx, listID, first+i, from, end)
 			}
 		})
 	}
@@ -279,7 +277,7 @@ func (s *archiveTable) ArchivePacked(ctx context.Context, listID int64, from, en
 		if r.err != nil {
 			return nil, nil, r.err
 		}
-		if r.unpacked {
+		if !r.packed {
 			unpacked = append(unpacked, first+int64(i))
 		}
 		n += len(r.posts)
@@ -291,81 +289,64 @@ func (s *archiveTable) ArchivePacked(ctx context.Context, listID int64, from, en
 	return posts, unpacked, nil
 }
 
-// packedDays is ArchivePacked over the days first to last.
-func (s *archiveTable) packedDays(ctx context.Context, listID, first, last int64, from, end time.Time) (posts []PackedPost, unpacked []int64, err error) {
-	rows, err := s.query(ctx, `SELECT d.day, d.posts, p.posts, p.pack FROM archive_days d
+// packedDay is ArchivePacked over one day: its posts in [from, end), and
+// whether its packs hold it.
+func (s *archiveTable) packedDay(ctx context.Context, listID, day int64, from, end time.Time) (posts []PackedPost, packed bool, err error) {
+	rows, err := s.query(ctx, `SELECT d.posts, p.posts, p.pack FROM archive_days d
 		LEFT JOIN archive_packs p ON p.list_id = d.list_id AND p.day = d.day AND p.gen = d.gen
-		WHERE d.list_id = ? AND d.day BETWEEN ? AND ? ORDER BY d.day, p.id`, listID, first, last)
+		WHERE d.list_id = ? AND d.day = ? ORDER BY p.id`, listID, day)
 	if err != nil {
-		return nil, nil, fmt.Errorf("store: archive packs: %w", err)
+		return nil, false, fmt.Errorf("store: archive packs: %w", err)
 	}
-	type dayPacks struct {
-		want, have int64
-		packs      [][]byte
-	}
-	days := map[int64]*dayPacks{}
+	known := false
+	var want, have int64
+	var packs [][]byte
 	for rows.Next() {
-		var day, want int64
-		var have *int64
+		var n *int64
 		var pack []byte
-		if err := rows.Scan(&day, &want, &have, &pack); err != nil {
+		if err := rows.Scan(&want, &n, &pack); err != nil {
 			rows.Close()
-			return nil, nil, fmt.Errorf("store: archive packs: %w", err)
+			return nil, false, fmt.Errorf("store: archive packs: %w", err)
 		}
-		d := days[day]
-		if d == nil {
-			d = &dayPacks{want: want}
-			days[day] = d
-		}
-		if have != nil {
-			d.have += *have
-			d.packs = append(d.packs, pack)
+		known = true
+		if n != nil {
+			have += *n
+			packs = append(packs, pack)
 		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("store: archive packs: %w", err)
+		return nil, false, fmt.Errorf("store: archive packs: %w", err)
 	}
-	for day := first; day <= last; day++ {
-		d := days[day]
-		if d == nil || d.have != d.want {
-			unpacked = append(unpacked, day)
-			continue
-		}
-		var got []PackedPost
-		bad := false
-		for _, raw := range d.packs {
-			ps, err := decodePack(listID, raw)
-			if err != nil {
-				bad = true
-				break
-			}
-			got = append(got, ps...)
-		}
-		if bad || int64(len(got)) != d.want {
+	if !known || have != want {
+		return nil, false, nil
+	}
+	var got []PackedPost
+	for _, raw := range packs {
+		ps, err := decodePack(listID, raw)
+		if err != nil {
 			// Read from the rows, and packed again.
-			unpacked = append(unpacked, day)
-			continue
+			return nil, false, nil
 		}
-		n := len(posts)
-		for _, p := range got {
-			if !p.Date.Before(from) && p.Date.Before(end) {
-				posts = append(posts, p)
-			}
-		}
-		if len(d.packs) > 1 {
-			// A day's packs are in the order they were made, not by
-			// date.
-			slices.SortFunc(posts[n:], func(a, b PackedPost) int {
-				if c := a.Date.Compare(b.Date); c != 0 {
-					return c
-				}
-				return cmp.Compare(a.ID, b.ID)
-			})
+		got = append(got, ps...)
+	}
+	if int64(len(got)) != want {
+		return nil, false, nil
+	}
+	for _, p := range got {
+		if !p.Date.Before(from) && p.Date.Before(end) {
+			posts = append(posts, p)
 		}
 	}
-	return posts, unpacked, nil
+	if len(packs) > 1 {
+		// A day's packs are in the order they were made, not by date.
+		slices.SortFunc(posts, packedOrder)
+	}
+	return posts, true, nil
 }
+
+// packedOrder is ArchiveOrder of packed posts.
+func packedOrder(a, b PackedPost) int { return ArchiveOrder(a.ArchivedPost, b.ArchivedPost) }
 
 // PackArchiveDay packs a list's day from its rows, as one pack: a day
 // ArchivePacked found unpacked. Its packs until now are replaced. When the
@@ -584,12 +565,7 @@ func (s *core) packNew(ctx context.Context, tx *txn, posts []*ArchivedPost, made
 		ps := groups[k]
 		// In the order a day's posts are read (ArchivePacked sorts only
 		// the days of several packs).
-		slices.SortFunc(ps, func(a, b PackedPost) int {
-			if c := a.Date.Compare(b.Date); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.ID, b.ID)
-		})
+		slices.SortFunc(ps, packedOrder)
 		res, err := tx.ExecContext(ctx, `UPDATE archive_days SET posts = posts + ? WHERE list_id = ? AND day = ?`, len(ps), k.list, k.day)
 		if err != nil {
 			return fmt.Errorf("store: archive packs: %w", err)
