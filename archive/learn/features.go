@@ -4,7 +4,7 @@ package learn
 // features are worked out once, when it is archived, and kept with this
 // number; a summary works out again those of an older number (and keeps
 // the new ones), so changing a rule here means raising it.
-const FeaturesVersion = 34
+const FeaturesVersion = 35
 
 // Features are the judgements of one post's own words that summaries ask
 // of every post they read: the same whichever period or topic it is read
@@ -33,6 +33,18 @@ const (
 	FeatMeToo
 	// FeatQuotable: it has a sentence worth quoting.
 	FeatQuotable
+	// FeatRaises: a sentence of its prose asks or reports trouble and
+	// does not suggest (Reading.asks); FeatRaisesOwn: one such in the
+	// first person (Reading.asksOwn).
+	FeatRaises
+	FeatRaisesOwn
+	// FeatTellsFix: it answers from its author's own case and asks
+	// nothing (Reading.tellsFix).
+	FeatTellsFix
+	// FeatAlsoMe: it tells of the trouble as its author's too (alsoMe);
+	// FeatSameTrouble: it calls it the same trouble (Reading.sameTrouble).
+	FeatAlsoMe
+	FeatSameTrouble
 
 	// featJudged marks Features worked out (the zero value is not).
 	featJudged Features = 1 << 31
@@ -69,7 +81,36 @@ func Judge(p *Post) Features {
 			f |= FeatMeToo
 		}
 	}
+	// What splitting a thread into topics asks of a post whose author is
+	// new to it: at a hundred times usrp-users' traffic, asking it of
+	// each such post of a summary's weeks was a third of the topics' time.
+	if raisesAny(sents, false) {
+		f |= FeatRaises
+	}
+	if raisesAny(sents, true) {
+		f |= FeatRaisesOwn
+	}
+	if tellsFix(sents) {
+		f |= FeatTellsFix
+	}
+	if alsoMe.MatchString(p.Body) {
+		f |= FeatAlsoMe
+	}
+	if sameTrouble(sents) {
+		f |= FeatSameTrouble
+	}
 	return f
+}
+
+// judged answers one of the questions Judge answers of q's own words
+// (the flag f): from the Features q was loaded with, else by asking work
+// of its sentences (a Post made by hand, as a thread page's, is asked
+// only what is asked of it, not all of Judge).
+func (r *Reading) judged(q *Post, f Features, work func(sents []string) bool) bool {
+	if q.Features.Has(featJudged) {
+		return q.Features.Has(f)
+	}
+	return work(r.Sentences(q))
 }
 
 // MaxTermsSize is the largest post whose text counts towards document

@@ -23,6 +23,7 @@ type Reading struct {
 	// once).
 	mu       sync.Mutex
 	sents    map[*Post][]string
+	said     map[*Post][]string // Said's
 	feats    map[*Post]Features
 	subjects map[string]*subjectInfo // newSubject's, by subject
 	cleaned  map[string]string       // CleanSubject's, by subject
@@ -31,7 +32,7 @@ type Reading struct {
 // Read reads the posts dated before end as conversations; posts should
 // be oldest first.
 func Read(posts []*Post, end time.Time) *Reading {
-	r := &Reading{Threads: Threads(posts, end), byID: map[string]*Post{}, children: map[string][]*Post{}, sents: map[*Post][]string{}, feats: map[*Post]Features{}, subjects: map[string]*subjectInfo{}, cleaned: map[string]string{}}
+	r := &Reading{Threads: Threads(posts, end), byID: map[string]*Post{}, children: map[string][]*Post{}, sents: map[*Post][]string{}, said: map[*Post][]string{}, feats: map[*Post]Features{}, subjects: map[string]*subjectInfo{}, cleaned: map[string]string{}}
 	for _, q := range posts {
 		if !q.Date.Before(end) {
 			continue

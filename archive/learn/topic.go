@@ -121,7 +121,7 @@ func (r *Reading) threadTopics(th *Thread) []*Topic {
 			}
 			tp = topicOf[parent]
 			if r.newSubject(parent.Subject, q.Subject) && (!seen[q.Who()] || q.Body == "" || r.asks(q)) ||
-				!seen[q.Who()] && ((q.Date.Sub(last.Date) >= Quiet || (alsoMe.MatchString(q.Body) && !r.sameTrouble(q) && tp.newModel(q))) && r.asksOwn(q) && !r.tellsFix(q) ||
+				!seen[q.Who()] && ((q.Date.Sub(last.Date) >= Quiet || (r.alsoMe(q) && !r.sameTrouble(q) && tp.newModel(q))) && r.asksOwn(q) && !r.tellsFix(q) ||
 					r.announces(tp) && r.asks(q)) {
 				tp = nil
 			}
@@ -273,18 +273,22 @@ func (r *Reading) questions(q *Post) bool {
 
 // asks tells whether a post has a sentence that asks or reports trouble
 // and does not suggest (see asksOwn).
-func (r *Reading) asks(q *Post) bool { return r.asksAny(q, false) }
+func (r *Reading) asks(q *Post) bool {
+	return r.judged(q, FeatRaises, func(sents []string) bool { return raisesAny(sents, false) })
+}
 
 // asksOwn tells a reply that asks for help on its own account: a
 // sentence in the first person that asks or reports trouble and does not
 // suggest ("I get the following error", "I am also trying to get this
 // working on an X310", not "Perhaps try a lower rate?").
-func (r *Reading) asksOwn(q *Post) bool { return r.asksAny(q, true) }
+func (r *Reading) asksOwn(q *Post) bool {
+	return r.judged(q, FeatRaisesOwn, func(sents []string) bool { return raisesAny(sents, true) })
+}
 
-// asksAny: a sentence of q that asks or reports trouble and does not
+// raisesAny: a sentence that asks or reports trouble and does not
 // suggest; in the first person when own.
-func (r *Reading) asksAny(q *Post, own bool) bool {
-	for _, s := range r.Sentences(q) {
+func raisesAny(sents []string, own bool) bool {
+	for _, s := range sents {
 		if (!own || firstPerson.MatchString(s)) && (IsQuestionSentence(s) || stuck.MatchString(s) || asking.MatchString(s)) && !suggests.MatchString(s) {
 			return true
 		}
@@ -298,9 +302,11 @@ func (r *Reading) asksAny(q *Post, own bool) bool {
 // detects the PPS on the falling edge"), and no sentence of it asks, asks
 // for help or pleads ("In my case the device is not found at all. Any
 // help would be appreciated." is a question of its own).
-func (r *Reading) tellsFix(q *Post) bool {
+func (r *Reading) tellsFix(q *Post) bool { return r.judged(q, FeatTellsFix, tellsFix) }
+
+func tellsFix(sents []string) bool {
 	fix := false
-	for _, s := range r.Sentences(q) {
+	for _, s := range sents {
 		if IsQuestionSentence(s) || asking.MatchString(s) || helpWanted.MatchString(s) || plea.MatchString(s) {
 			return false
 		}
@@ -312,8 +318,10 @@ func (r *Reading) tellsFix(q *Post) bool {
 // sameTrouble tells a post that calls its trouble the thread's own ("I
 // have the same problem with DPDK"), a "me too" on any device; not one
 // that says it is not ("I don't think it is the same issue").
-func (r *Reading) sameTrouble(q *Post) bool {
-	for _, s := range r.Sentences(q) {
+func (r *Reading) sameTrouble(q *Post) bool { return r.judged(q, FeatSameTrouble, sameTrouble) }
+
+func sameTrouble(sents []string) bool {
+	for _, s := range sents {
 		if sameAsThread.MatchString(s) && !notSame.MatchString(s) {
 			return true
 		}
@@ -333,6 +341,15 @@ var (
 // a post that answers from its author's experience (in the past tense:
 // "The problem is that my N310 will not boot" tells a trouble).
 var ownCase = mustPattern(`(?i)\b(in (my|our) case,? (i|we|it) (had|was|were|needed|turned out)|the (issue|problem|cause|culprit) (was|turned out to be)|the (fix|solution|workaround) (is|was)|what (fixed|solved) it)\b`)
+
+// alsoMe tells a post whose author reports the trouble of a thread as
+// theirs too.
+func (r *Reading) alsoMe(q *Post) bool {
+	if q.Features.Has(featJudged) {
+		return q.Features.Has(FeatAlsoMe)
+	}
+	return alsoMe.MatchString(q.Body)
+}
 
 // alsoMe: someone reporting the trouble of a thread as theirs too.
 var alsoMe = mustPattern(`(?i)\b(similar (problem|issue)|same (problem|issue|error|thing)|me too|(i|we)('m| am| are)? also|also (trying|having|seeing|getting))\b`)
@@ -1043,7 +1060,12 @@ func containsWord(s, w string) bool {
 // Said is every sentence of a post's own text, however short
 // ("Understood.", "Thanks Marcus."), with its greeting and sign-off: a
 // later post of an asker's that closes "Thanks, Ann" thanks Ann.
-func (r *Reading) Said(q *Post) []string { return said(q.Body) }
+// Worked out once a post: Confirmed asks it of each of an asker's
+// replies that confirms, and of the answers a later confirmation may
+// credit (cheers).
+func (r *Reading) Said(q *Post) []string {
+	return once(&r.mu, r.said, q, func() []string { return said(q.Body) })
+}
 
 func said(body string) []string {
 	var out []string

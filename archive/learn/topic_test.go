@@ -1,6 +1,8 @@
 package learn
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 )
@@ -98,26 +100,43 @@ func TestTopics(t *testing.T) {
 		}, []string{"a"}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := Read(tt.posts, at(365))
-			var got []string
-			for _, tp := range r.Topics() {
-				got = append(got, tp.Start.MessageID)
-			}
-			if len(got) != len(tt.starts) {
-				t.Fatalf("topics start at %v, want %v", got, tt.starts)
-			}
-			for i := range got {
-				if got[i] != tt.starts[i] {
-					t.Fatalf("topics start at %v, want %v", got, tt.starts)
-				}
-			}
-			for _, q := range tt.posts {
-				if tp := r.TopicOf(q); tp == nil || !containsPost(tp.Posts, q) {
-					t.Errorf("post %s is not in its topic", q.MessageID)
-				}
-			}
-		})
+		// Read as a summary reads them, with the features kept when
+		// they were archived (Judge), and as a thread page reads them,
+		// without: the topics are the same.
+		for _, kept := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/kept=%v", tt.name, kept), func(t *testing.T) {
+				topicsAre(t, tt.posts, kept, at(365), tt.starts)
+			})
+		}
+	}
+}
+
+// topicsAre checks that posts, read up to end, are topics starting at
+// starts; with kept, read as a summary reads them, with the Features
+// Judge keeps as they are archived.
+func topicsAre(t *testing.T, posts []*Post, kept bool, end time.Time, starts []string) {
+	t.Helper()
+	if kept {
+		copies := make([]*Post, len(posts))
+		for i, q := range posts {
+			c := *q
+			c.Features = Judge(q)
+			copies[i] = &c
+		}
+		posts = copies
+	}
+	r := Read(posts, end)
+	var got []string
+	for _, tp := range r.Topics() {
+		got = append(got, tp.Start.MessageID)
+	}
+	if !slices.Equal(got, starts) {
+		t.Fatalf("topics start at %v, want %v", got, starts)
+	}
+	for _, q := range posts {
+		if tp := r.TopicOf(q); tp == nil || !containsPost(tp.Posts, q) {
+			t.Errorf("post %s is not in its topic", q.MessageID)
+		}
 	}
 }
 
