@@ -37,6 +37,15 @@ func (f *PostFeatures) TermList() []string {
 	return f.Terms
 }
 
+// joinedTerms are the terms as kept, space separated: as read from a
+// pack, not split and joined again (a merge of packs writes them again).
+func (f *PostFeatures) joinedTerms() string {
+	if f.Terms == nil {
+		return f.terms
+	}
+	return strings.Join(f.Terms, " ")
+}
+
 // featureBatch bounds the ids of one read: a JSON array bound as one
 // parameter, so the statement stays the same.
 const featureBatch = 1000

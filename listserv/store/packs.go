@@ -73,9 +73,7 @@ func encodePack(posts []PackedPost) []byte {
 		}
 		if f := p.Features; f != nil {
 			size += len(f.Own)
-			for _, t := range f.TermList() {
-				size += len(t) + 1
-			}
+			size += len(f.joinedTerms())
 			for _, l := range f.Links {
 				size += len(l) + 1
 			}
@@ -109,7 +107,7 @@ func encodePack(posts []PackedPost) []byte {
 		b = binary.AppendVarint(b, int64(f.Version))
 		b = binary.AppendVarint(b, f.Flags)
 		str(f.Own)
-		str(strings.Join(f.TermList(), " "))
+		str(f.joinedTerms())
 		str(strings.Join(f.Links, " "))
 	}
 	return b
@@ -589,9 +587,116 @@ func (s *core) packNew(ctx context.Context, tx *txn, posts []*ArchivedPost, made
 			SELECT list_id, day, gen, ?, ? FROM archive_days WHERE list_id = ? AND day = ?`, len(ps), encodePack(ps), k.list, k.day); err != nil {
 			return fmt.Errorf("store: archive packs: %w", err)
 		}
+		if err := s.mergePacks(ctx, tx, k.list, k.day); err != nil {
+			return err
+		}
 	}
 	// Last: a day packed again holds the batch's posts of it too.
 	return s.repackDaysOf(ctx, tx, moved)
+}
+
+// packFanIn is how many packs of a size a day gathers before they are
+// merged into one (mergePacks). A day archived a post at a time (serve's
+// intake) or a batch at a time (an import, where a replayed archive adds
+// to each day a hundred times) would otherwise be a pack per post or
+// batch, and a summary read hundreds of small packs a week (at a hundred
+// times usrp-users' traffic, a fifth of its reading).
+const packFanIn = 8
+
+// packTier is a pack's size class: packs of a tier hold between
+// packFanIn^t and packFanIn^(t+1)-1 posts.
+func packTier(posts int64) int {
+	t := 0
+	for ; posts >= packFanIn; posts /= packFanIn {
+		t++
+	}
+	return t
+}
+
+// mergePacks merges, in tx (which took the day's row, as every writer of
+// its packs does), a day's newest packs of its current generation while
+// the newest packFanIn of them are of no higher tier than the newest:
+// packFanIn packs of one size become one of the next, as a counter
+// carries, so a day holds at most packFanIn-1 packs of each tier and
+// each post is packed again once a tier (a day of 2,500 posts: four
+// times at most, in at most 28 packs).
+func (s *core) mergePacks(ctx context.Context, tx *txn, listID, day int64) error {
+	rows, err := tx.QueryContext(ctx, `SELECT p.id, p.posts FROM archive_packs p
+		JOIN archive_days d ON d.list_id = p.list_id AND d.day = p.day AND d.gen = p.gen
+		WHERE p.list_id = ? AND p.day = ? ORDER BY p.id`, listID, day)
+	if err != nil {
+		return fmt.Errorf("store: archive packs: merge: %w", err)
+	}
+	var ids, sizes []int64
+	for rows.Next() {
+		var id, n int64
+		if err := rows.Scan(&id, &n); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: archive packs: merge: %w", err)
+		}
+		ids, sizes = append(ids, id), append(sizes, n)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: archive packs: merge: %w", err)
+	}
+	// The merges as a counter carries: each takes the newest packFanIn
+	// (packs, or what a merge before made of the newest), so together
+	// they take the packs from one on (the start of the newest).
+	sums, starts := slices.Clone(sizes), make([]int, len(sizes))
+	for i := range starts {
+		starts[i] = i
+	}
+	for n := len(sums); n >= packFanIn; n = len(sums) {
+		tail := sums[n-packFanIn:]
+		t := packTier(tail[len(tail)-1])
+		if slices.ContainsFunc(tail, func(m int64) bool { return packTier(m) > t }) {
+			break
+		}
+		var sum int64
+		for _, m := range tail {
+			sum += m
+		}
+		sums, starts = append(sums[:n-packFanIn], sum), append(starts[:n-packFanIn], starts[n-packFanIn])
+	}
+	if len(starts) == 0 || starts[len(starts)-1] >= len(ids)-1 {
+		return nil
+	}
+	first := starts[len(starts)-1]
+	merged := ids[first:]
+	var posts []PackedPost
+	prows, err := tx.QueryContext(ctx, `SELECT pack FROM archive_packs WHERE id IN (`+s.jsonIDs()+`)`, idsJSON(merged))
+	if err != nil {
+		return fmt.Errorf("store: archive packs: merge: %w", err)
+	}
+	for prows.Next() {
+		var raw []byte
+		if err := prows.Scan(&raw); err != nil {
+			prows.Close()
+			return fmt.Errorf("store: archive packs: merge: %w", err)
+		}
+		ps, err := decodePack(listID, raw)
+		if err != nil {
+			// A pack this node cannot read is left as it is; the day
+			// is read from its rows meanwhile (packedDay).
+			prows.Close()
+			return nil
+		}
+		posts = append(posts, ps...)
+	}
+	prows.Close()
+	if err := prows.Err(); err != nil {
+		return fmt.Errorf("store: archive packs: merge: %w", err)
+	}
+	slices.SortFunc(posts, packedOrder)
+	if _, err := tx.ExecContext(ctx, `DELETE FROM archive_packs WHERE id IN (`+s.jsonIDs()+`)`, idsJSON(merged)); err != nil {
+		return fmt.Errorf("store: archive packs: merge: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO archive_packs (list_id, day, gen, posts, pack)
+		SELECT list_id, day, gen, ?, ? FROM archive_days WHERE list_id = ? AND day = ?`, len(posts), encodePack(posts), listID, day); err != nil {
+		return fmt.Errorf("store: archive packs: merge: %w", err)
+	}
+	return nil
 }
 
 // repackDaysOf packs again, in tx, the days of the posts with the given

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"math/rand"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
+
+	"praxis/listserv/store/pgtest"
 )
 
 func packFixture() []byte {
@@ -135,5 +138,92 @@ func TestFloodDayLeftToTheRows(t *testing.T) {
 	}
 	if n, un := packed(); n != 2 || len(un) != 0 {
 		t.Errorf("packed when no longer a flood: %d posts, unpacked %v", n, un)
+	}
+}
+
+// TestPacksMerged: a day archived a post or a batch at a time is not read
+// from a pack per post or batch: its packs are merged as they come
+// (mergePacks), at most packFanIn-1 of a tier, and the day reads as its
+// rows, in their order, whatever order its posts came in.
+func TestPacksMerged(t *testing.T) {
+	engines := map[string]func(t *testing.T) *Store{
+		"sqlite": func(t *testing.T) *Store {
+			s, err := Open(context.Background(), t.TempDir(), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		},
+		"postgres": func(t *testing.T) *Store {
+			s, err := Open(context.Background(), "", Options{DB: pgtest.URL(t)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		},
+	}
+	for name, open := range engines {
+		// 64 posts a post at a time end as one pack, read unsorted.
+		for _, c := range []struct{ total, batch int }{{600, 1}, {600, 7}, {600, 30}, {64, 1}} {
+			total, batch := c.total, c.batch
+			t.Run(fmt.Sprintf("%s/%d posts in batches of %d", name, total, batch), func(t *testing.T) {
+				ctx := context.Background()
+				s := open(t)
+				l := &List{Address: "cop@example.org", Name: "CoP", PostPolicy: PostOpen, ArchivePolicy: ArchivePublic}
+				if err := s.CreateList(ctx, l); err != nil {
+					t.Fatal(err)
+				}
+				d0 := time.Date(2021, 3, 1, 0, 0, 0, 0, time.UTC)
+				rng := rand.New(rand.NewSource(int64(batch)))
+				order := rng.Perm(total)
+				for i := 0; i < total; i += batch {
+					var posts []*ArchivedPost
+					var raws [][]byte
+					for _, k := range order[i:min(i+batch, total)] {
+						id := fmt.Sprintf("p%d@x", k)
+						// Two posts a minute: some share a date, and
+						// are read in the order of their ids.
+						posts = append(posts, &ArchivedPost{ListID: l.ID, MessageID: id, Subject: "s " + id, FromAddr: "a@x", Date: d0.Add(time.Duration(k/2) * time.Minute),
+							Features: &PostFeatures{Version: 7, Own: "own " + id, Terms: []string{"t", id}, Flags: 3, Links: []string{"https://x/" + id}}})
+						raws = append(raws, []byte("Message-ID: <"+id+">\r\nSubject: s "+id+"\r\n\r\nbody\r\n"))
+					}
+					if _, err := s.ArchivePutMany(ctx, posts, raws); err != nil {
+						t.Fatal(err)
+					}
+				}
+				var packs, held int64
+				if err := s.queryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(p.posts), 0) FROM archive_packs p JOIN archive_days d ON d.list_id = p.list_id AND d.day = p.day AND d.gen = p.gen
+					WHERE p.list_id = ? AND p.day = ?`, l.ID, Day(d0)).Scan(&packs, &held); err != nil {
+					t.Fatal(err)
+				}
+				// Tiers 0 to packTier(total), each of at most
+				// packFanIn-1 packs; without merging, total/batch packs.
+				if limit := int64(packTier(int64(total))+1) * (packFanIn - 1); packs > limit || held != int64(total) {
+					t.Errorf("%d packs holding %d posts; want at most %d holding %d", packs, held, limit, total)
+				}
+				got, unpacked, err := s.ArchivePacked(ctx, l.ID, d0, d0.AddDate(0, 0, 1))
+				if err != nil || len(unpacked) != 0 {
+					t.Fatalf("ArchivePacked: unpacked %v, %v", unpacked, err)
+				}
+				var rows []*ArchivedPost
+				if err := s.ArchiveEach(ctx, l.ID, d0, func(p *ArchivedPost) error {
+					rows = append(rows, p)
+					return nil
+				}); err != nil {
+					t.Fatal(err)
+				}
+				if len(got) != len(rows) {
+					t.Fatalf("the packs hold %d posts, the rows %d", len(got), len(rows))
+				}
+				for i, p := range got {
+					if p.ID != rows[i].ID || p.MessageID != rows[i].MessageID || p.Features == nil || p.Features.Own != "own "+p.MessageID ||
+						strings.Join(p.Features.TermList(), " ") != "t "+p.MessageID || strings.Join(p.Features.Links, " ") != "https://x/"+p.MessageID {
+						t.Fatalf("post %d of the day: packed %d %q %+v, the rows' %d %q", i, p.ID, p.MessageID, p.Features, rows[i].ID, rows[i].MessageID)
+					}
+				}
+			})
+		}
 	}
 }
