@@ -4,7 +4,7 @@ package learn
 // features are worked out once, when it is archived, and kept with this
 // number; a summary works out again those of an older number (and keeps
 // the new ones), so changing a rule here means raising it.
-const FeaturesVersion = 35
+const FeaturesVersion = 36
 
 // Features are the judgements of one post's own words that summaries ask
 // of every post they read: the same whichever period or topic it is read
@@ -38,9 +38,6 @@ const (
 	// first person (Reading.asksOwn).
 	FeatRaises
 	FeatRaisesOwn
-	// FeatTellsFix: it answers from its author's own case and asks
-	// nothing (Reading.tellsFix).
-	FeatTellsFix
 	// FeatAlsoMe: it tells of the trouble as its author's too (alsoMe);
 	// FeatSameTrouble: it calls it the same trouble (Reading.sameTrouble).
 	FeatAlsoMe
@@ -59,7 +56,8 @@ func Judge(p *Post) Features {
 	sents := Sentences(prose)
 	said := said(p.Body)
 	f := featJudged
-	if helpText(p.Subject, sents) {
+	help, raised, own := asksOf(p.Subject, sents)
+	if help {
 		f |= FeatAsks
 	}
 	conf, ack := confirmation(said), acknowledgement(said)
@@ -84,14 +82,11 @@ func Judge(p *Post) Features {
 	// What splitting a thread into topics asks of a post whose author is
 	// new to it: at a hundred times usrp-users' traffic, asking it of
 	// each such post of a summary's weeks was a third of the topics' time.
-	if raisesAny(sents, false) {
+	if raised {
 		f |= FeatRaises
 	}
-	if raisesAny(sents, true) {
+	if own {
 		f |= FeatRaisesOwn
-	}
-	if tellsFix(sents) {
-		f |= FeatTellsFix
 	}
 	if alsoMe.MatchString(p.Body) {
 		f |= FeatAlsoMe

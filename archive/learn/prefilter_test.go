@@ -227,3 +227,63 @@ func TestHoldsFoldedAgrees(t *testing.T) {
 		t.Errorf("only %d texts checked", checked)
 	}
 }
+
+// TestFirstPersonAgrees: firstPersonIn, read by hand, says what the
+// firstPerson expression says, of hand-made sentences and of the first
+// 100,000 lines of the usrp-users archive (and the prefixes of the first
+// 5,000).
+func TestFirstPersonAgrees(t *testing.T) {
+	texts := []string{
+		"", "I", "i", "I'm stuck", "I've tried", "we're", "We", "MY B210", "Our lab", "oUr", "mine", "myself", "ours",
+		"wei", "I_x", "x_I", "I2", "2i", "(I)", "i.e. this", "e.g.", "ı am", "İ am", "naïve I", "éi", "I\u00a0am",
+		"it is", "hi", "twenty", "em y", "o u r", "Iwe", "can I?", "\xffI", "I\x00", "we've", "you and me",
+	}
+	if raw, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "corpora", "usrp-users-archive", "usrp-users-2020-07_2021-12.mbox")); err == nil {
+		for n, line := range strings.Split(string(raw), "\n") {
+			if n == 100000 {
+				break
+			}
+			texts = append(texts, line)
+			for i := 0; n < 5000 && i < len(line); i++ {
+				texts = append(texts, line[:i])
+			}
+		}
+	}
+	for _, s := range texts {
+		if got, want := firstPersonIn(s), firstPerson.MatchString(s); got != want {
+			t.Errorf("firstPersonIn(%q) = %v, the expression says %v", s, got, want)
+		}
+	}
+	if len(texts) < 1000 {
+		t.Logf("only %d texts: the usrp-users archive is not here", len(texts))
+	}
+}
+
+// TestAsksOfAgrees: asksOf, which Judge asks, says what helpText and
+// raises say, of the first 1,500 posts of the usrp-users archive (their
+// subject and the sentences of their text, quotes and all) and of the
+// same posts under an announcement's subject.
+func TestAsksOfAgrees(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "corpora", "usrp-users-archive", "usrp-users-2020-07_2021-12.mbox"))
+	if err != nil {
+		t.Skip("the usrp-users archive is not here")
+	}
+	msgs := strings.Split(string(raw), "\nFrom ")
+	for _, m := range msgs[:min(len(msgs), 1500)] {
+		head, body, _ := strings.Cut(m, "\n\n")
+		subject := ""
+		for _, l := range strings.Split(head, "\n") {
+			if s, ok := strings.CutPrefix(l, "Subject:"); ok {
+				subject = strings.TrimSpace(s)
+			}
+		}
+		sents := Sentences(ProseText(body, ""))
+		for _, subj := range []string{subject, "[ANN] UHD 4.1 released", ""} {
+			help, raised, own := asksOf(subj, sents)
+			wantRaised, wantOwn := raises(sents)
+			if want := helpText(subj, sents); help != want || raised != wantRaised || own != wantOwn {
+				t.Fatalf("asksOf(%q, %q) = %v %v %v; helpText says %v, raises %v %v", subj, sents, help, raised, own, want, wantRaised, wantOwn)
+			}
+		}
+	}
+}

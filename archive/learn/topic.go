@@ -274,7 +274,7 @@ func (r *Reading) questions(q *Post) bool {
 // asks tells whether a post has a sentence that asks or reports trouble
 // and does not suggest (see asksOwn).
 func (r *Reading) asks(q *Post) bool {
-	return r.judged(q, FeatRaises, func(sents []string) bool { return raisesAny(sents, false) })
+	return r.judged(q, FeatRaises, func(sents []string) bool { raised, _ := raises(sents); return raised })
 }
 
 // asksOwn tells a reply that asks for help on its own account: a
@@ -282,16 +282,75 @@ func (r *Reading) asks(q *Post) bool {
 // suggest ("I get the following error", "I am also trying to get this
 // working on an X310", not "Perhaps try a lower rate?").
 func (r *Reading) asksOwn(q *Post) bool {
-	return r.judged(q, FeatRaisesOwn, func(sents []string) bool { return raisesAny(sents, true) })
+	return r.judged(q, FeatRaisesOwn, func(sents []string) bool { _, own := raises(sents); return own })
 }
 
-// raisesAny: a sentence that asks or reports trouble and does not
-// suggest; in the first person when own.
-func raisesAny(sents []string, own bool) bool {
+// raises tells whether a sentence asks or reports trouble and does not
+// suggest (raised), and whether one such is in the first person (own):
+// in one pass, and the person asked only of such a sentence (Judge asks
+// both of every post archived).
+func raises(sents []string) (raised, own bool) {
 	for _, s := range sents {
-		if (!own || firstPerson.MatchString(s)) && (IsQuestionSentence(s) || stuck.MatchString(s) || asking.MatchString(s)) && !suggests.MatchString(s) {
+		if (IsQuestionSentence(s) || stuck.MatchString(s) || asking.MatchString(s)) && !suggests.MatchString(s) {
+			raised = true
+			if firstPersonIn(s) {
+				return true, true
+			}
+		}
+	}
+	return raised, false
+}
+
+// asksOf is helpText and raises in one reading of the sentences, as
+// Judge asks all three of every post archived: each sentence's words of
+// trouble and of asking are looked for once, not by each.
+func asksOf(subject string, sents []string) (help, raised, own bool) {
+	subj := CleanSubject(subject)
+	news := announcement.MatchString(subj)
+	if !news && (IsQuestionSentence(subj) || interrogative.MatchString(subj) || stuck.MatchString(subj)) {
+		help = true
+	}
+	helpDone := help || news
+	for _, s := range sents {
+		q := IsQuestionSentence(s)
+		troubled := stuck.MatchString(s) || asking.MatchString(s)
+		if !helpDone && (troubled || q && !rhetorical.MatchString(s) || asksPlainly.MatchString(s)) {
+			help, helpDone = true, true
+		}
+		if (q || troubled) && !suggests.MatchString(s) {
+			raised = true
+			if firstPersonIn(s) {
+				own = true
+			}
+		}
+		if helpDone && own {
+			break
+		}
+	}
+	return help, raised, own
+}
+
+// firstPersonIn is firstPerson.MatchString(s), read by hand: a word
+// (a run of ASCII letters, digits and '_', as the expression's \b
+// parts them) that is "i", "we", "my" or "our" in any case ("i'm",
+// "i've" and "we're" begin with one).
+func firstPersonIn(s string) bool {
+	word := func(c byte) bool {
+		return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_'
+	}
+	for i := 0; i < len(s); {
+		if !word(s[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && word(s[j]) {
+			j++
+		}
+		if w := s[i:j]; len(w) <= 3 && (strings.EqualFold(w, "i") || strings.EqualFold(w, "we") || strings.EqualFold(w, "my") || strings.EqualFold(w, "our")) {
 			return true
 		}
+		i = j
 	}
 	return false
 }
@@ -302,11 +361,12 @@ func raisesAny(sents []string, own bool) bool {
 // detects the PPS on the falling edge"), and no sentence of it asks, asks
 // for help or pleads ("In my case the device is not found at all. Any
 // help would be appreciated." is a question of its own).
-func (r *Reading) tellsFix(q *Post) bool { return r.judged(q, FeatTellsFix, tellsFix) }
-
-func tellsFix(sents []string) bool {
+// (Asked only of a newcomer's post that asks on its own account in a
+// thread gone quiet or about another model: not judged as it is
+// archived.)
+func (r *Reading) tellsFix(q *Post) bool {
 	fix := false
-	for _, s := range sents {
+	for _, s := range r.Sentences(q) {
 		if IsQuestionSentence(s) || asking.MatchString(s) || helpWanted.MatchString(s) || plea.MatchString(s) {
 			return false
 		}
@@ -477,6 +537,8 @@ func (r *Reading) HelpRequest(t *Topic) bool {
 	return t.help > 0
 }
 
+// helpText tells whether a first post with this subject and these
+// sentences asks for help (see HelpRequest).
 func helpText(subject string, sents []string) bool {
 	subj := CleanSubject(subject)
 	if announcement.MatchString(subj) {
