@@ -619,7 +619,8 @@ func packTier(posts int64) int {
 // packFanIn packs of one size become one of the next, as a counter
 // carries, so a day holds at most packFanIn-1 packs of each tier and
 // each post is packed again once a tier (a day of 2,500 posts: four
-// times at most, in at most 28 packs).
+// times at most, in at most 28 packs). No merge makes a pack of more
+// than maxPackedDay posts: a flood keeps more packs instead.
 func (s *core) mergePacks(ctx context.Context, tx *txn, listID, day int64) error {
 	rows, err := tx.QueryContext(ctx, `SELECT p.id, p.posts FROM archive_packs p
 		JOIN archive_days d ON d.list_id = p.list_id AND d.day = p.day AND d.gen = p.gen
@@ -656,6 +657,12 @@ func (s *core) mergePacks(ctx context.Context, tx *txn, listID, day int64) error
 		var sum int64
 		for _, m := range tail {
 			sum += m
+		}
+		if sum > maxPackedDay {
+			// A flood's packs are not merged past what a day packed
+			// whole may hold: a merge is held in memory whole, in the
+			// archiving transaction.
+			break
 		}
 		sums, starts = append(sums[:n-packFanIn], sum), append(starts[:n-packFanIn], starts[n-packFanIn])
 	}

@@ -227,3 +227,40 @@ func TestPacksMerged(t *testing.T) {
 		}
 	}
 }
+
+// TestFloodPacksNotMerged: a flood's packs are not merged into one of
+// more than maxPackedDay posts (a merge is held whole in memory), and
+// the day still reads whole from them.
+func TestFloodPacksNotMerged(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	l := &List{Address: "cop@example.org", Name: "CoP", PostPolicy: PostOpen, ArchivePolicy: ArchivePublic}
+	if err := s.CreateList(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	defer func(m int64) { maxPackedDay = m }(maxPackedDay)
+	maxPackedDay = 20
+	d0 := time.Date(2021, 3, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 200 {
+		id := fmt.Sprintf("p%d@x", i)
+		if _, err := s.ArchivePutMany(ctx, []*ArchivedPost{{ListID: l.ID, MessageID: id, Subject: "s", FromAddr: "a@x", Date: d0.Add(time.Duration(i) * time.Minute)}},
+			[][]byte{[]byte("Message-ID: <" + id + ">\r\nSubject: s\r\n\r\nbody\r\n")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var biggest, packs int64
+	if err := s.queryRow(ctx, `SELECT MAX(posts), COUNT(*) FROM archive_packs WHERE list_id = ? AND day = ?`, l.ID, Day(d0)).Scan(&biggest, &packs); err != nil {
+		t.Fatal(err)
+	}
+	if biggest > maxPackedDay || packs >= 200 {
+		t.Errorf("the flood's biggest pack holds %d posts, of %d packs; want at most %d posts, and packs merged", biggest, packs, maxPackedDay)
+	}
+	got, unpacked, err := s.ArchivePacked(ctx, l.ID, d0, d0.AddDate(0, 0, 1))
+	if err != nil || len(unpacked) != 0 || len(got) != 200 {
+		t.Errorf("ArchivePacked: %d posts, unpacked %v, %v", len(got), unpacked, err)
+	}
+}
