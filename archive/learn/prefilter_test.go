@@ -58,11 +58,11 @@ func patterns() map[string]*Pattern {
 // the first 150 posts of the usrp-users archive (logs, code, HTML
 // leftovers and prose), for every pattern that was cut.
 func TestSplitPatternsAgree(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "corpora", "usrp-users-archive", "usrp-users-2020-07_2021-12.mbox"))
-	if err != nil {
-		t.Skip("no usrp-users archive here:", err)
+	raw := usrpArchive()
+	if raw == "" {
+		t.Skip("no usrp-users archive here")
 	}
-	posts := strings.Split(string(raw), "\nFrom ")
+	posts := strings.Split(raw, "\nFrom ")
 	// Each text once: two thirds of them are repeats (footers, quoted
 	// lines, blank lines), and the whole expressions are slow to run
 	// (three minutes of the package's CI run before, under -race).
@@ -134,8 +134,8 @@ func TestIsReplyAgrees(t *testing.T) {
 		"ſv: x", "Aw:x", "\tRe:\tx", "\nRe: x", "[tag]\r\nRe: x", "[tag] Ré: x", "[USRP-users] B210: overflow",
 		"ANTW:", "antwoord: x", "Re\u00a0: x", "[\u00e9] re: x", "Re:", "Re\x00: x", "\xffRe: x",
 	}
-	if raw, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "corpora", "usrp-users-archive", "usrp-users-2020-07_2021-12.mbox")); err == nil {
-		for _, line := range strings.Split(string(raw), "\n") {
+	if raw := usrpArchive(); raw != "" {
+		for _, line := range strings.Split(raw, "\n") {
 			if s, ok := strings.CutPrefix(line, "Subject:"); ok {
 				subjects = append(subjects, s)
 				for i := 0; i < min(len(s), 40); i++ {
@@ -163,8 +163,8 @@ func TestIsReplyAgrees(t *testing.T) {
 // ASCII to holds.
 func TestHoldsFoldedAgrees(t *testing.T) {
 	texts := []string{"", "a", "A", "THANKS", "Thank You!", "ſtuck", "ÉRROR", "it works", "IT WORKS NOW"}
-	if raw, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "corpora", "usrp-users-archive", "usrp-users-2020-07_2021-12.mbox")); err == nil {
-		posts := strings.Split(string(raw), "\nFrom ")
+	if raw := usrpArchive(); raw != "" {
+		posts := strings.Split(raw, "\nFrom ")
 		seen := map[string]bool{}
 		for _, post := range posts[:min(len(posts), 40)] {
 			for _, line := range strings.Split(post, "\n") {
@@ -175,7 +175,7 @@ func TestHoldsFoldedAgrees(t *testing.T) {
 			}
 		}
 	} else if os.Getenv("CI") != "" {
-		t.Fatal(err)
+		t.Fatal("the usrp-users archive is not here")
 	}
 	alternate := func(s string) string {
 		b := []byte(s)
@@ -238,8 +238,8 @@ func TestFirstPersonAgrees(t *testing.T) {
 		"wei", "I_x", "x_I", "I2", "2i", "(I)", "i.e. this", "e.g.", "ı am", "İ am", "naïve I", "éi", "I\u00a0am",
 		"it is", "hi", "twenty", "em y", "o u r", "Iwe", "can I?", "\xffI", "I\x00", "we've", "you and me",
 	}
-	if raw, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "corpora", "usrp-users-archive", "usrp-users-2020-07_2021-12.mbox")); err == nil {
-		for n, line := range strings.Split(string(raw), "\n") {
+	if raw := usrpArchive(); raw != "" {
+		for n, line := range strings.Split(raw, "\n") {
 			if n == 100000 {
 				break
 			}
@@ -264,11 +264,11 @@ func TestFirstPersonAgrees(t *testing.T) {
 // subject and the sentences of their text, quotes and all) and of the
 // same posts under an announcement's subject.
 func TestAsksOfAgrees(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "corpora", "usrp-users-archive", "usrp-users-2020-07_2021-12.mbox"))
-	if err != nil {
+	raw := usrpArchive()
+	if raw == "" {
 		t.Skip("the usrp-users archive is not here")
 	}
-	msgs := strings.Split(string(raw), "\nFrom ")
+	msgs := strings.Split(raw, "\nFrom ")
 	for _, m := range msgs[:min(len(msgs), 1500)] {
 		head, body, _ := strings.Cut(m, "\n\n")
 		subject := ""
@@ -286,4 +286,13 @@ func TestAsksOfAgrees(t *testing.T) {
 			}
 		}
 	}
+}
+
+// usrpArchive is the usrp-users archive's text, "" when it is not here.
+func usrpArchive() string {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "corpora", "usrp-users-archive", "usrp-users-2020-07_2021-12.mbox"))
+	if err != nil {
+		return ""
+	}
+	return string(raw)
 }

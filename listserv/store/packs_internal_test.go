@@ -87,15 +87,7 @@ func TestDecodePackDamaged(t *testing.T) {
 // rows.
 func TestFloodDayLeftToTheRows(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, t.TempDir(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	l := &List{Address: "cop@example.org", Name: "CoP", PostPolicy: PostOpen, ArchivePolicy: ArchivePublic}
-	if err := s.CreateList(ctx, l); err != nil {
-		t.Fatal(err)
-	}
+	s, l := sqliteWithList(t)
 	d0 := time.Date(2021, 3, 1, 9, 0, 0, 0, time.UTC)
 	var posts []*ArchivedPost
 	var raws [][]byte
@@ -233,15 +225,7 @@ func TestPacksMerged(t *testing.T) {
 // the day still reads whole from them.
 func TestFloodPacksNotMerged(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, t.TempDir(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	l := &List{Address: "cop@example.org", Name: "CoP", PostPolicy: PostOpen, ArchivePolicy: ArchivePublic}
-	if err := s.CreateList(ctx, l); err != nil {
-		t.Fatal(err)
-	}
+	s, l := sqliteWithList(t)
 	defer func(m int64) { maxPackedDay = m }(maxPackedDay)
 	maxPackedDay = 20
 	d0 := time.Date(2021, 3, 1, 0, 0, 0, 0, time.UTC)
@@ -263,4 +247,20 @@ func TestFloodPacksNotMerged(t *testing.T) {
 	if err != nil || len(unpacked) != 0 || len(got) != 200 {
 		t.Errorf("ArchivePacked: %d posts, unpacked %v, %v", len(got), unpacked, err)
 	}
+}
+
+// sqliteWithList is a store on SQLite in a temporary dir, closed when the
+// test ends, with one open, public list.
+func sqliteWithList(t *testing.T) (*Store, *List) {
+	t.Helper()
+	s, err := Open(context.Background(), t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	l := &List{Address: "cop@example.org", Name: "CoP", PostPolicy: PostOpen, ArchivePolicy: ArchivePublic}
+	if err := s.CreateList(context.Background(), l); err != nil {
+		t.Fatal(err)
+	}
+	return s, l
 }
