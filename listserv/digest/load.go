@@ -144,11 +144,37 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 		}
 	})
 	// The walk, with the kept features of what it has found read beside
-	// it.
+	// it: the period's days first, so that the earlier posts (before
+	// from) of the threads it touches are looked up beside the read of
+	// the days before it. A summary read cold finds both as pages read
+	// at random, the lookups one a thread (at a hundred times usrp-users'
+	// traffic 2,501 threads, 200 ms cold; the days' packs 220 ms).
 	fe := newFetcher(lctx, st, fail)
-	all, active, unpacked, err := gather(lctx, st, listID, from, start, recent, end, fe)
+	period, active, unpacked, err := gather(lctx, st, listID, start, start, recent, end, fe)
 	if err != nil {
 		fail(err)
+	}
+	var earlier []*store.ArchivedPost
+	var early sync.WaitGroup
+	if err == nil {
+		early.Go(func() {
+			var err error
+			if earlier, err = st.ArchiveThreadPosts(lctx, listID, slices.Sorted(maps.Keys(active)), from); err != nil {
+				fail(err)
+			}
+		})
+	}
+	var all []*store.ArchivedPost
+	if err == nil {
+		var before []*store.ArchivedPost
+		var unpackedBefore []int64
+		if before, _, unpackedBefore, err = gather(lctx, st, listID, from, start, recent, start, fe); err != nil {
+			fail(err)
+		}
+		// In order: the days before the period's start, then its own (a
+		// day that holds the start is in both lists).
+		all = append(before, period...)
+		unpacked = slices.Compact(append(unpackedBefore, unpacked...))
 	}
 	// The related threads kept for the questions that opened the
 	// threads of the Recent days (the unanswered ones show them), read
@@ -168,13 +194,7 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 			}
 		})
 	}
-	// Then the earlier posts of the threads the period touches.
-	var earlier []*store.ArchivedPost
-	if err == nil {
-		if earlier, err = st.ArchiveThreadPosts(lctx, listID, slices.Sorted(maps.Keys(active)), from); err != nil {
-			fail(err)
-		}
-	}
+	early.Wait()
 	side.Wait()
 	if err := failed(lctx); err != nil {
 		fe.wait()
