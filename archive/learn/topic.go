@@ -1124,7 +1124,7 @@ func containsWord(s, w string) bool {
 // later post of an asker's that closes "Thanks, Ann" thanks Ann.
 // Worked out once a post: Confirmed asks it of each of an asker's
 // replies that confirms, and of the answers a later confirmation may
-// credit (cheers).
+// credit (cheers). The slice is shared by every caller: read it only.
 func (r *Reading) Said(q *Post) []string {
 	return once(&r.mu, r.said, q, func() []string { return said(q.Body) })
 }

@@ -394,6 +394,9 @@ func (s *archiveTable) PackArchiveDay(ctx context.Context, listID, day int64) er
 	if err != nil {
 		return err
 	}
+	if packDayGap != nil {
+		packDayGap()
+	}
 	pack := encodePack(posts)
 	err = s.inTx(ctx, func(tx *txn) error {
 		// The day's row first, as every writer of its packs takes it
@@ -407,18 +410,35 @@ func (s *archiveTable) PackArchiveDay(ctx context.Context, listID, day int64) er
 			return err
 		}
 		if len(old) > 0 {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM archive_packs WHERE id IN (`+s.jsonIDs()+`)`, idsJSON(old)); err != nil {
+			res, err := tx.ExecContext(ctx, `DELETE FROM archive_packs WHERE id IN (`+s.jsonIDs()+`)`, idsJSON(old))
+			if err != nil {
 				return err
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n < int64(len(old)) {
+				// A merge took some of them into a pack of its own
+				// meanwhile, which would stand beside this one: nothing
+				// is written, and the day is packed by a later summary.
+				return errPacksMerged
 			}
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO archive_packs (list_id, day, gen, posts, pack) VALUES (?, ?, ?, ?, ?)`, listID, day, gen, len(posts), pack)
 		return err
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, errPacksMerged) {
 		return fmt.Errorf("store: pack archive day: %w", err)
 	}
 	return nil
 }
+
+// errPacksMerged rolls back a PackArchiveDay whose packs a merge took
+// meanwhile.
+var errPacksMerged = errors.New("store: a day's packs merged meanwhile")
+
+// packDayGap, when set (a test), runs in PackArchiveDay after it has read
+// the day and before it writes: where a change from elsewhere lands.
+var packDayGap func()
 
 // dayPosts reads a list's posts dated in [start, end) (Unix seconds) with
 // their kept features, for a pack.
@@ -534,6 +554,10 @@ func (s *core) packNew(ctx context.Context, tx *txn, posts []*ArchivedPost, made
 		if t, ok := thread[p.ID]; ok {
 			c.ThreadID = t
 		}
+		// The date as the rows keep it, whole seconds: the batch's
+		// pack is put in the rows' order (a second's posts by id), and
+		// a day of this one pack is read so.
+		c.Date = time.Unix(p.Date.Unix(), 0).UTC()
 		if s.pg {
 			for _, f := range []*string{&c.MessageID, &c.Hash, &c.FromAddr, &c.FromName, &c.Subject, &c.ThreadID, &c.ParentID} {
 				*f = pgText(*f)
@@ -622,24 +646,33 @@ func packTier(posts int64) int {
 // times at most, in at most 28 packs). No merge makes a pack of more
 // than maxPackedDay posts: a flood keeps more packs instead.
 func (s *core) mergePacks(ctx context.Context, tx *txn, listID, day int64) error {
-	rows, err := tx.QueryContext(ctx, `SELECT p.id, p.posts FROM archive_packs p
+	rows, err := tx.QueryContext(ctx, `SELECT p.id, p.posts, d.posts FROM archive_packs p
 		JOIN archive_days d ON d.list_id = p.list_id AND d.day = p.day AND d.gen = p.gen
 		WHERE p.list_id = ? AND p.day = ? ORDER BY p.id`, listID, day)
 	if err != nil {
 		return fmt.Errorf("store: archive packs: merge: %w", err)
 	}
 	var ids, sizes []int64
+	var held, count int64
 	for rows.Next() {
 		var id, n int64
-		if err := rows.Scan(&id, &n); err != nil {
+		if err := rows.Scan(&id, &n, &count); err != nil {
 			rows.Close()
 			return fmt.Errorf("store: archive packs: merge: %w", err)
 		}
 		ids, sizes = append(ids, id), append(sizes, n)
+		held += n
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("store: archive packs: merge: %w", err)
+	}
+	if held != count {
+		// A day read from its rows (not known before 0041, a flood, a
+		// PackArchiveDay under way) until packed whole: merging its
+		// packs would be work for nothing, and would take from a
+		// PackArchiveDay the packs it means to replace.
+		return nil
 	}
 	// The merges as a counter carries: each takes the newest packFanIn
 	// (packs, or what a merge before made of the newest), so together

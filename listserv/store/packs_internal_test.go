@@ -264,3 +264,89 @@ func sqliteWithList(t *testing.T) (*Store, *List) {
 	}
 	return s, l
 }
+
+// TestPackArchiveDayBesideAMerge: a post archived while a summary packs
+// a day read from its rows (PackArchiveDay, between its read and its
+// write) neither merges the packs the summary replaces into one of its
+// own, which would stand beside the summary's pack and hold posts twice,
+// nor keeps the day from being read from its packs after (a review
+// found the day read from its rows, 16 posts packed for 9).
+func TestPackArchiveDayBesideAMerge(t *testing.T) {
+	ctx := context.Background()
+	s, l := sqliteWithList(t)
+	d0 := time.Date(2021, 3, 1, 0, 0, 0, 0, time.UTC)
+	put := func(i int) {
+		id := fmt.Sprintf("p%d@x", i)
+		if _, err := s.ArchivePutMany(ctx, []*ArchivedPost{{ListID: l.ID, MessageID: id, Subject: "s", FromAddr: "a@x", Date: d0.Add(time.Duration(i) * time.Minute)}},
+			[][]byte{[]byte("Message-ID: <" + id + ">\r\nSubject: s\r\n\r\nbody\r\n")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A post archived before 0041 (its day not known), then seven a post
+	// at a time: the day is read from its rows.
+	put(0)
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM archive_packs`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM archive_days`); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 7; i++ {
+		put(i)
+	}
+	if _, un, _ := s.ArchivePacked(ctx, l.ID, d0, d0.AddDate(0, 0, 1)); len(un) != 1 {
+		t.Fatalf("unpacked %v, want the day", un)
+	}
+	// A summary packs the day; the eighth post (the eighth pack of its
+	// size) comes meanwhile.
+	packDayGap = func() { put(8) }
+	defer func() { packDayGap = nil }()
+	if err := s.PackArchiveDay(ctx, l.ID, Day(d0)); err != nil {
+		t.Fatal(err)
+	}
+	packDayGap = nil
+	var packs, held, want int64
+	if err := s.queryRow(ctx, `SELECT COUNT(*), SUM(posts) FROM archive_packs`).Scan(&packs, &held); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.queryRow(ctx, `SELECT posts FROM archive_days`).Scan(&want); err != nil {
+		t.Fatal(err)
+	}
+	got, un, err := s.ArchivePacked(ctx, l.ID, d0, d0.AddDate(0, 0, 1))
+	if err != nil || len(un) != 0 || len(got) != 9 {
+		t.Errorf("after the summary packed the day: %d packs holding %d posts for a day of %d; unpacked %v, %d posts read from packs (%v)", packs, held, want, un, len(got), err)
+	}
+}
+
+// TestOnePackInTheRowsOrder: a day of one pack, a batch's whose posts
+// share a second but came with dates a fraction of a second apart in the
+// order opposite to their ids, reads in the rows' order (by the whole
+// second, then id), as it is read without re-sorting.
+func TestOnePackInTheRowsOrder(t *testing.T) {
+	ctx := context.Background()
+	s, l := sqliteWithList(t)
+	at := time.Date(2021, 3, 1, 12, 0, 0, 0, time.UTC)
+	posts := []*ArchivedPost{
+		{ListID: l.ID, MessageID: "a@x", Subject: "s", FromAddr: "a@x", Date: at.Add(900 * time.Millisecond)},
+		{ListID: l.ID, MessageID: "b@x", Subject: "s", FromAddr: "a@x", Date: at.Add(100 * time.Millisecond)},
+	}
+	raws := [][]byte{[]byte("Message-ID: <a@x>\r\n\r\na\r\n"), []byte("Message-ID: <b@x>\r\n\r\nb\r\n")}
+	if _, err := s.ArchivePutMany(ctx, posts, raws); err != nil {
+		t.Fatal(err)
+	}
+	day := at.Truncate(24 * time.Hour)
+	got, un, err := s.ArchivePacked(ctx, l.ID, day, day.AddDate(0, 0, 1))
+	if err != nil || len(un) != 0 || len(got) != 2 {
+		t.Fatalf("ArchivePacked: %d posts, unpacked %v, %v", len(got), un, err)
+	}
+	var rows []string
+	if err := s.ArchiveEach(ctx, l.ID, day, func(p *ArchivedPost) error {
+		rows = append(rows, p.MessageID)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got[0].MessageID != rows[0] || got[1].MessageID != rows[1] {
+		t.Errorf("the pack reads %s, %s; the rows %v", got[0].MessageID, got[1].MessageID, rows)
+	}
+}
