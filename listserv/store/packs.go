@@ -24,7 +24,8 @@ import (
 // the day has; each row of archive_packs holds some of a day's posts,
 // packed at one generation. A day is its packs of its current
 // generation when their posts add up to its count. Archiving posts adds
-// a pack of the batch's posts of each day and counts them (packNew); a
+// a pack of the batch's posts of each day and counts them (packNew),
+// and merges a day's small packs as they gather (mergePacks); a
 // change to a post already packed (a merge of threads, a removal, its
 // features kept again) packs its days again in its own transaction, at
 // a new generation (repackDaysOf). A day without a row (an archive made
