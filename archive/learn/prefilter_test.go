@@ -296,3 +296,24 @@ func usrpArchive() string {
 	}
 	return string(raw)
 }
+
+// helpText is the help request as asksOf reads it, alone: what
+// TestAsksOfAgrees holds asksOf to.
+func helpText(subject string, sents []string) bool {
+	subj := CleanSubject(subject)
+	if announcement.MatchString(subj) {
+		return false
+	}
+	if IsQuestionSentence(subj) || interrogative.MatchString(subj) || stuck.MatchString(subj) {
+		return true
+	}
+	for _, s := range sents {
+		if IsQuestionSentence(s) && !rhetorical.MatchString(s) || stuck.MatchString(s) || asking.MatchString(s) || asksPlainly.MatchString(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// firstPerson is what firstPersonIn reads by hand.
+var firstPerson = regexp.MustCompile(`(?i)\b(i|i'm|i've|we|we're|my|our)\b`)

@@ -301,9 +301,12 @@ func raises(sents []string) (raised, own bool) {
 	return raised, false
 }
 
-// asksOf is helpText and raises in one reading of the sentences, as
-// Judge asks all three of every post archived: each sentence's words of
-// trouble and of asking are looked for once, not by each.
+// asksOf tells whether a first post with this subject and these
+// sentences asks for help (see HelpRequest; the help request), and what
+// raises tells, in one reading of the sentences, as Judge asks all three
+// of every post archived: each sentence's words of trouble and of asking
+// are looked for once, not by each (helpText, in the tests, reads the
+// help request alone).
 func asksOf(subject string, sents []string) (help, raised, own bool) {
 	subj := CleanSubject(subject)
 	news := announcement.MatchString(subj)
@@ -413,8 +416,6 @@ func (r *Reading) alsoMe(q *Post) bool {
 
 // alsoMe: someone reporting the trouble of a thread as theirs too.
 var alsoMe = mustPattern(`(?i)\b(similar (problem|issue)|same (problem|issue|error|thing)|me too|(i|we)('m| am| are)? also|also (trying|having|seeing|getting))\b`)
-
-var firstPerson = regexp.MustCompile(`(?i)\b(i|i'm|i've|we|we're|my|our)\b`)
 
 // model finds product names: a word of letters and digits with both
 // ("X310", "E320", "B210mini", "N3xx" is not one).
@@ -535,24 +536,6 @@ func (r *Reading) HelpRequest(t *Topic) bool {
 		}
 	}
 	return t.help > 0
-}
-
-// helpText tells whether a first post with this subject and these
-// sentences asks for help (see HelpRequest).
-func helpText(subject string, sents []string) bool {
-	subj := CleanSubject(subject)
-	if announcement.MatchString(subj) {
-		return false
-	}
-	if IsQuestionSentence(subj) || interrogative.MatchString(subj) || stuck.MatchString(subj) {
-		return true
-	}
-	for _, s := range sents {
-		if IsQuestionSentence(s) && !rhetorical.MatchString(s) || stuck.MatchString(s) || asking.MatchString(s) || asksPlainly.MatchString(s) {
-			return true
-		}
-	}
-	return false
 }
 
 // rhetorical: a question that tells news rather than asks ("Perhaps you
