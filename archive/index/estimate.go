@@ -265,10 +265,10 @@ func (x *Index) countSample(ctx context.Context, q bquery.Query, scope string, l
 
 // firstSpan is the first window of a newest-first search of q with many
 // hits: as if every post of the scope matched, the span that would hold
-// four pages of them, the archive's density taken as even; windowStart
-// at most.
-func (x *Index) firstSpan(ctx context.Context, q bquery.Query, size int) time.Duration {
-	lat, ear := x.latest.Load(), x.earliest.Load()
+// four pages of them, the archive's density up to last (the scope's
+// newest day, scopeTop) taken as even; windowStart at most.
+func (x *Index) firstSpan(ctx context.Context, q bquery.Query, last int64, size int) time.Duration {
+	lat, ear := last, x.earliest.Load()
 	if lat <= ear {
 		return windowStart
 	}
@@ -282,10 +282,11 @@ func (x *Index) firstSpan(ctx context.Context, q bquery.Query, size int) time.Du
 
 // spanFor is the first window of a newest-first search of q, which has
 // hits in all: the span that should hold twice the need if the hits lie
-// evenly between the first and the last post (within the dates q names).
-func (x *Index) spanFor(q bquery.Query, need int, hits uint64) time.Duration {
+// evenly between the first post and last (the scope's newest day,
+// scopeTop), within the dates q names.
+func (x *Index) spanFor(q bquery.Query, last int64, need int, hits uint64) time.Duration {
 	lo, hi := dateBounds(q)
-	lat, ear := min(x.latest.Load(), hi), max(x.earliest.Load(), lo)
+	lat, ear := min(last, hi), max(x.earliest.Load(), lo)
 	if lat <= ear || hits == 0 {
 		return windowStart
 	}

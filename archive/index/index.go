@@ -93,6 +93,8 @@ type Index struct {
 	gen    atomic.Uint64
 	counts docCounts
 	names  authorNames
+	// tops holds each searched list's newest day (scopetop.go).
+	tops scopeTops
 	// facetArrays holds each segment's authors, months and days (facets.go).
 	facetArrays segArrays[*postFacets]
 	// keyArrays holds each segment's order keys (bitpage.go).

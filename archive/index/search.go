@@ -280,7 +280,10 @@ func (x *Index) newest(ctx context.Context, q bquery.Query, o SearchOptions, siz
 	// Facets of a sample: of a window of facetSample hits or more, in a
 	// search of its own (facetWindow).
 	sampleFacets := o.Facets && o.Estimate
-	top := x.latest.Load()
+	// From the newest day of the query's list, not the index's newest
+	// post, which may be another list's, years later (scopetop.go).
+	last := x.scopeTop(ctx, scopeOf(q))
+	top := last
 	if len(o.After) > 0 {
 		if n, ok := keyNanos(o.After[0]); ok {
 			top = n
@@ -343,11 +346,11 @@ func (x *Index) newest(ctx context.Context, q bquery.Query, o SearchOptions, siz
 				out.res = &bleve.SearchResult{Status: &bleve.SearchStatus{}, Hits: search.DocumentMatchCollection{}}
 				return out, nil
 			}
-			span = x.spanFor(orig, need, n)
+			span = x.spanFor(orig, last, need, n)
 		}
 	}
 	if !counted && !bits {
-		span = x.firstSpan(ctx, orig, need)
+		span = x.firstSpan(ctx, orig, last, need)
 	}
 	if bits && fromBits == nil {
 		s, everything, err := hb.span(ctx, top, x.earliest.Load(), need)
@@ -409,7 +412,7 @@ func (x *Index) newest(ctx context.Context, q bquery.Query, o SearchOptions, siz
 		// window's.
 		fspan, fhits := span, res.Total
 		if counted {
-			fspan, fhits = x.spanFor(orig, facetSample*3/4, out.total), facetSample
+			fspan, fhits = x.spanFor(orig, last, facetSample*3/4, out.total), facetSample
 			if out.total <= 2*facetSample {
 				fspan = time.Duration(math.MaxInt64)
 			}
