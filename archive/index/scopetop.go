@@ -66,9 +66,17 @@ func (x *Index) scopeTop(ctx context.Context, scope string) int64 {
 		if err != nil {
 			return latest
 		}
+		// A list whose newest post is dated before 1970 keeps the
+		// index's newest post: order keys before 1970 are all 0 while
+		// their days keep the date (Put), so a window that starts among
+		// those days cuts the keys' order and misses hits; from the
+		// index's newest post the window grows past them to the whole
+		// list. So does one whose day ends past what a time holds.
 		if !all {
 			day := dayStart(time.Unix(0, latest).Add(-span))
-			top = min(latest, day.AddDate(0, 0, 1).UnixNano()-1)
+			if end := day.AddDate(0, 0, 1).UnixNano() - 1; day.Unix() >= 0 && end > day.UnixNano() {
+				top = min(latest, end)
+			}
 		}
 	}
 	x.tops.mu.Lock()

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	bquery "github.com/blevesearch/bleve/v2/search/query"
+
 	"praxis/archive/query"
 )
 
@@ -83,4 +85,74 @@ func TestQuietListBesideABusyOne(t *testing.T) {
 			t.Errorf("%q: facets of %d hits (0: all %d), want a sample of the newest, %d or a few more", q, got.FacetSample, br.Total, facetSample)
 		}
 	}
+}
+
+// A list whose posts are all dated before 1970 (a year "69" read as
+// 1969) beside a list of today's: its posts page as a full sort gives
+// them, though their order keys are all 0 and their days are not (a top
+// at the list's own newest day had the first window cut that order, and
+// paged 103 of 200 posts).
+func TestListBefore1970BesideANewOne(t *testing.T) {
+	x, err := Open(filepath.Join(t.TempDir(), "idx"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	var docs []Doc
+	d0 := time.Date(1969, 6, 1, 12, 0, 0, 0, time.UTC)
+	for i := range 200 {
+		docs = append(docs, Doc{ID: strconv.Itoa(i + 1), List: "old@x", MessageID: fmt.Sprintf("o%d", i+1), Subject: "s", Body: "sample",
+			From: "a@x", FromAddr: "a@x", Date: d0.AddDate(0, 0, i)})
+	}
+	docs = append(docs, Doc{ID: "900", List: "new@x", MessageID: "n", Subject: "s", Body: "sample", From: "a@x", FromAddr: "a@x",
+		Date: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)})
+	if err := x.Put(docs...); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"sample", "samplx~1"} {
+		bq, err := query.Parse(q, query.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		scoped := query.Scoped(bq, "old@x")
+		want := pagesOf(t, x, scoped, SearchOptions{Size: 20, Newest: true}, true)
+		got := pagesOf(t, x, scoped, SearchOptions{Size: 20, Newest: true, Estimate: true, Facets: true}, false)
+		if len(want) != 200 || !slices.Equal(got, want) {
+			t.Errorf("%q: %d posts paged, a full sort %d (of 200); first difference at %d", q, len(got), len(want), firstDiff(got, want))
+		}
+	}
+}
+
+// pagesOf pages through q's hits newest first, by o's page size: with
+// plain, from Bleve's own sort of every hit (the reference).
+func pagesOf(t *testing.T, x *Index, q bquery.Query, o SearchOptions, plain bool) []string {
+	t.Helper()
+	var all []string
+	for range 1000 {
+		var hits []Hit
+		if plain {
+			br, err := x.b.Search(x.request(q, o, o.Size))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, h := range br.Hits {
+				hits = append(hits, hit(h, o, nil))
+			}
+		} else {
+			res, err := x.Search(q, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hits = res.Hits
+		}
+		if len(hits) == 0 {
+			return all
+		}
+		for _, h := range hits {
+			all = append(all, h.MessageID)
+		}
+		o.After = hits[len(hits)-1].Sort
+	}
+	t.Fatal("paging does not end")
+	return nil
 }
