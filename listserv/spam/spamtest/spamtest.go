@@ -9,11 +9,13 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -138,7 +140,30 @@ func lookPath(names ...string) string {
 	return ""
 }
 
+// freeAddr is a loopback address free at the moment, for a daemon that
+// binds it a moment later. It is picked below the kernel's range of ports
+// for outgoing connections (from the 4,000 under the 12,000 below it, apart
+// from the ranges .ci/postgres and imapintest pick from): a port of that
+// range may meanwhile become the local end of some test's connection, and
+// the daemon's bind then fails (a port race seen in CI with .ci/postgres).
 func freeAddr() (string, error) {
+	low := 32768
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if n, err := strconv.Atoi(f[0]); err == nil {
+				low = n
+			}
+		}
+	}
+	if low > 14000 {
+		for range 100 {
+			addr := "127.0.0.1:" + strconv.Itoa(low-13000+mrand.IntN(4000))
+			if ln, err := net.Listen("tcp", addr); err == nil {
+				ln.Close()
+				return addr, nil
+			}
+		}
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err
