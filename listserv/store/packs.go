@@ -12,6 +12,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
+
+	"github.com/golang/snappy"
 )
 
 // Packs (0041) keep a list's archived posts of one day (UTC) in a few
@@ -62,10 +65,36 @@ type PackedPost struct {
 }
 
 // packFormat names the encoding below; a pack of another is not read.
-const packFormat = 1
+// Format 1 is the encoding as it is; format 2, which encodePack writes,
+// is format 1's bytes after its first compressed with snappy. A day's
+// pack is mostly its posts' own text, and a summary reads four weeks of
+// them: at 100 times usrp-users' traffic 21 MB in 4 KB pages, a pread
+// each, about a tenth of a warm summary's CPU. Compressed, the usrp
+// archive's packs take 0.57 of their size (the replayed 100x archive's
+// 0.17, its copies side by side), and decoding them costs less than
+// reading the pages did: the busiest week's load at 100x, warm, 72-79 ms
+// -> 58-64 ms; with the page cache dropped, 400 -> 300 ms.
+const (
+	packFormat           = 1
+	packFormatCompressed = 2
+)
 
-// encodePack writes posts as one pack.
+// maxPackExpansion bounds what a compressed pack may claim to decode to,
+// as a multiple of its size: snappy's densest code writes 64 bytes for
+// 3, so a claim beyond that is a hostile or broken pack, not a reason
+// to allocate.
+const maxPackExpansion = 22
+
+// encodePack writes posts as one pack, compressed.
 func encodePack(posts []PackedPost) []byte {
+	b := encodePlainPack(posts)
+	out := make([]byte, 1+snappy.MaxEncodedLen(len(b)-1))
+	out[0] = packFormatCompressed
+	return out[:1+len(snappy.Encode(out[1:], b[1:]))]
+}
+
+// encodePlainPack writes posts as one pack of format 1.
+func encodePlainPack(posts []PackedPost) []byte {
 	size := 16
 	for _, p := range posts {
 		size += 64 + len(p.MessageID) + len(p.Hash) + len(p.FromAddr) + len(p.FromName) + len(p.Subject) + len(p.ThreadID) + len(p.ParentID)
@@ -80,8 +109,8 @@ func encodePack(posts []PackedPost) []byte {
 			}
 		}
 	}
-	b := make([]byte, 0, size)
-	b = append(b, packFormat)
+	b := make([]byte, 1, size)
+	b[0] = packFormat
 	b = binary.AppendUvarint(b, uint64(len(posts)))
 	str := func(s string) {
 		b = binary.AppendUvarint(b, uint64(len(s)))
@@ -119,10 +148,28 @@ var errBadPack = errors.New("store: archive pack: malformed")
 // decodePack reads a pack of list listID. Its strings share one copy of
 // the pack's bytes.
 func decodePack(listID int64, raw []byte) ([]PackedPost, error) {
-	if len(raw) == 0 || raw[0] != packFormat {
+	if len(raw) == 0 {
 		return nil, errBadPack
 	}
-	s := string(raw[1:])
+	var s string
+	switch raw[0] {
+	case packFormat:
+		s = string(raw[1:])
+	case packFormatCompressed:
+		n, err := snappy.DecodedLen(raw[1:])
+		if err != nil || n > maxPackExpansion*len(raw) {
+			return nil, errBadPack
+		}
+		plain, err := snappy.Decode(make([]byte, n), raw[1:])
+		if err != nil || len(plain) == 0 {
+			return nil, errBadPack
+		}
+		// plain is this call's alone and never written again: the
+		// strings cut from s share it rather than a copy of it.
+		s = unsafe.String(&plain[0], len(plain))
+	default:
+		return nil, errBadPack
+	}
 	i := 0
 	uv := func() (uint64, bool) {
 		v, n := uvarintString(s[i:])

@@ -22,16 +22,61 @@ func packFixture() []byte {
 	return encodePack(posts)
 }
 
-// TestDecodePackRoundTrip: what encodePack writes, decodePack reads.
+// TestDecodePackRoundTrip: what encodePack writes, decodePack reads; so
+// are the uncompressed packs of format 1, which databases made before
+// format 2 hold.
 func TestDecodePackRoundTrip(t *testing.T) {
-	ps, err := decodePack(3, packFixture())
-	if err != nil || len(ps) != 5 {
-		t.Fatalf("%d posts, %v", len(ps), err)
+	packed := packFixture()
+	if packed[0] != packFormatCompressed {
+		t.Fatalf("encodePack wrote format %d", packed[0])
 	}
-	p := ps[4]
-	if p.ID != 5 || p.ListID != 3 || p.MessageID != "m@x" || !p.Date.Equal(time.Unix(1600000000, 0)) || len(p.Attachments) != 2 ||
-		p.Features == nil || p.Features.Own != "own" || len(p.Features.TermList()) != 2 || p.Features.Links[0] != "l" {
-		t.Errorf("read back %+v %+v", p.ArchivedPost, p.Features)
+	plain := decodePackT(t, packed)
+	for _, p := range [][]PackedPost{plain, decodePackT(t, plainFixture(t, plain))} {
+		if len(p) != 5 {
+			t.Fatalf("%d posts", len(p))
+		}
+		p := p[4]
+		if p.ID != 5 || p.ListID != 3 || p.MessageID != "m@x" || !p.Date.Equal(time.Unix(1600000000, 0)) || len(p.Attachments) != 2 ||
+			p.Features == nil || p.Features.Own != "own" || len(p.Features.TermList()) != 2 || p.Features.Links[0] != "l" {
+			t.Errorf("read back %+v %+v", p.ArchivedPost, p.Features)
+		}
+	}
+}
+
+func decodePackT(t *testing.T, raw []byte) []PackedPost {
+	t.Helper()
+	ps, err := decodePack(3, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ps
+}
+
+// plainFixture is the posts as a pack of format 1, read back the same.
+func plainFixture(t *testing.T, ps []PackedPost) []byte {
+	t.Helper()
+	raw := encodePlainPack(ps)
+	if raw[0] != packFormat {
+		t.Fatalf("encodePlainPack wrote format %d", raw[0])
+	}
+	return raw
+}
+
+// TestDecodePackBadLength: a compressed pack that claims to hold far more
+// than snappy can make of its bytes is refused before anything is made
+// for it.
+func TestDecodePackBadLength(t *testing.T) {
+	raw := binary.AppendUvarint([]byte{packFormatCompressed}, 1<<30)
+	raw = append(raw, make([]byte, 1000)...)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := decodePack(1, raw)
+	runtime.ReadMemStats(&after)
+	if err == nil {
+		t.Error("a pack claiming 1 GiB in 1 KB was read")
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 1<<20 {
+		t.Errorf("%d KiB allocated for a 1 KB pack", got>>10)
 	}
 }
 
@@ -57,9 +102,14 @@ func TestDecodePackBadCount(t *testing.T) {
 // TestDecodePackDamaged: a pack cut short, with bytes changed or added,
 // is refused or read, never a panic.
 func TestDecodePackDamaged(t *testing.T) {
-	good := packFixture()
+	packed := packFixture()
+	plain := encodePlainPack(decodePackT(t, packed))
 	r := rand.New(rand.NewSource(1))
 	for k := range 100000 {
+		good := packed
+		if k%2 == 1 {
+			good = plain
+		}
 		b := append([]byte(nil), good...)
 		switch k % 3 {
 		case 0:
