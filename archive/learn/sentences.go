@@ -15,7 +15,6 @@ import (
 const maxSentence = 400
 
 var (
-	bullet       = regexp.MustCompile(`^\s*([-*•+]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+`)
 	urlInText    = mustPattern(`(?i)\b(https?://|www\.)\S+`)
 	emailInText  = mustPattern(`\S+@\S+\.\S+`)
 	abbreviation = map[string]bool{
@@ -50,7 +49,7 @@ func paragraphs(prose string) []para {
 		// A short line that does not end a sentence, followed by one that
 		// starts like a sentence, was a line of its own (a table row, a
 		// title), not hard-wrapped prose.
-		broken := prev != "" && len(prev) < 45 && !strings.ContainsAny(prev[len(prev)-1:], ".,;:!?") && t != "" && unicode.IsUpper([]rune(t)[0])
+		broken := prev != "" && len(prev) < 45 && !strings.ContainsAny(prev[len(prev)-1:], ".,;:!?") && t != "" && startsUpper(t)
 		prev = t
 		if broken {
 			flush(false)
@@ -60,9 +59,9 @@ func paragraphs(prose string) []para {
 			flush(false)
 		case !proseLine(l):
 			flush(true)
-		case bullet.MatchString(l):
+		case bulletEnd(l) >= 0:
 			flush(false)
-			cur = append(cur, strings.TrimSpace(bullet.ReplaceAllString(l, "")))
+			cur = append(cur, strings.TrimSpace(l[bulletEnd(l):]))
 		default:
 			cur = append(cur, t)
 		}
@@ -105,71 +104,139 @@ func proseLine(l string) bool {
 	if strings.Contains(t, "::") || strings.HasSuffix(t, ";") || strings.HasSuffix(t, "{") || strings.Contains(t, ");") || strings.Contains(t, "->") {
 		return false
 	}
-	words := strings.Fields(t)
-	code := 0
-	for _, w := range words {
+	code, words := 0, 0
+	for w := range strings.FieldsSeq(t) {
+		words++
 		if strings.ContainsAny(strings.TrimRight(w, ".,:;!?)"), "_()<>=;{}[]/\\:~") {
 			code++
 		}
 	}
-	return code < 2 || code*2 < len(words)
+	return code < 2 || code*2 < words
+}
+
+// bulletEnd is the length of the list item's mark (and the spaces around
+// it) that l starts with, -1 when it starts with none: bullet's match,
+// read by hand, as paragraphs asks it of every line of every post a
+// summary reads.
+func bulletEnd(l string) int {
+	i := 0
+	for i < len(l) && isRESpace(l[i]) {
+		i++
+	}
+	j := -1
+	switch {
+	case i == len(l):
+	case l[i] == '-' || l[i] == '*' || l[i] == '+':
+		j = i + 1
+	case strings.HasPrefix(l[i:], "•"):
+		j = i + len("•")
+	default:
+		k := i
+		if l[k] == '(' {
+			k++
+		}
+		switch {
+		case k < len(l) && l[k] >= '0' && l[k] <= '9':
+			k++
+			if k < len(l) && l[k] >= '0' && l[k] <= '9' {
+				k++
+			}
+		case k < len(l) && l[k] >= 'a' && l[k] <= 'z':
+			k++
+		default:
+			return -1
+		}
+		if k < len(l) && (l[k] == '.' || l[k] == ')') {
+			j = k + 1
+		}
+	}
+	if j < 0 || j == len(l) || !isRESpace(l[j]) {
+		return -1
+	}
+	for j < len(l) && isRESpace(l[j]) {
+		j++
+	}
+	return j
+}
+
+// isRESpace is a regular expression's \s: ASCII white space but '\v'.
+func isRESpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'
 }
 
 // splitSentences splits a paragraph at sentence ends: '.', '!' or '?'
 // followed by a space and not closing an abbreviation or an initial.
+// It reads the paragraph's bytes (the marks are ASCII), not a copy of its
+// runes: it is asked of every paragraph of every post a summary reads.
 func splitSentences(p string) []string {
+	if !utf8.ValidString(p) {
+		// As reading it as runes did: each byte that is no UTF-8 a
+		// U+FFFD.
+		p = string([]rune(p))
+	}
 	var out []string
 	start := 0
-	rs := []rune(p)
-	for i := 0; i < len(rs); i++ {
-		r := rs[i]
-		if r != '.' && r != '!' && r != '?' {
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if c != '.' && c != '!' && c != '?' {
 			continue
 		}
 		// Run of closing punctuation: "?!", "...", `."`, ".)".
 		j := i + 1
-		for j < len(rs) && strings.ContainsRune(".!?\"')]’”", rs[j]) {
-			j++
+		for j < len(p) {
+			r, n := utf8.DecodeRuneInString(p[j:])
+			if !strings.ContainsRune(".!?\"')]’”", r) {
+				break
+			}
+			j += n
 		}
-		if j < len(rs) && rs[j] != ' ' {
+		if j < len(p) && p[j] != ' ' {
 			i = j - 1
 			continue
 		}
-		if r == '.' && j-i == 1 {
-			w := lastWord(rs[start:i])
+		if c == '.' && j-i == 1 {
+			w := lastWordOf(p[start:i])
 			lw := strings.ToLower(w)
-			if abbreviation[lw] || (utf8.RuneCountInString(w) == 1 && unicode.IsUpper([]rune(w)[0])) {
+			if abbreviation[lw] {
+				continue
+			}
+			if r, n := utf8.DecodeRuneInString(w); n == len(w) && n > 0 && unicode.IsUpper(r) {
 				continue
 			}
 			// The next word starts lower case: not a sentence end
 			// ("approx. 80,000", "v3.15. the").
 			k := j
-			for k < len(rs) && rs[k] == ' ' {
+			for k < len(p) && p[k] == ' ' {
 				k++
 			}
-			if k < len(rs) && unicode.IsLower(rs[k]) {
+			if r, _ := utf8.DecodeRuneInString(p[k:]); k < len(p) && unicode.IsLower(r) {
 				continue
 			}
 		}
-		s := strings.TrimSpace(string(rs[start:j]))
-		if s != "" {
+		if s := strings.TrimSpace(p[start:j]); s != "" {
 			out = append(out, s)
 		}
 		start = j
 		i = j - 1
 	}
-	if s := strings.TrimSpace(string(rs[start:])); s != "" {
+	if s := strings.TrimSpace(p[start:]); s != "" {
 		out = append(out, s)
 	}
 	return out
 }
 
-func lastWord(rs []rune) string {
-	i := len(rs)
-	for i > 0 && !unicode.IsSpace(rs[i-1]) && rs[i-1] != '(' {
-		i--
+// lastWordOf is the last word of s: after its last space or '(', without
+// opening quotes and brackets.
+func lastWordOf(s string) string {
+	i := len(s)
+	for i > 0 {
+		r, n := utf8.DecodeLastRuneInString(s[:i])
+		if unicode.IsSpace(r) || r == '(' {
+			break
+		}
+		i -= n
 	}
-	return strings.TrimLeft(string(rs[i:]), "\"'(")
+	return strings.TrimLeft(s[i:], "\"'(")
 }
 
 // goodSentence tells whether a sentence is worth quoting: prose, of
@@ -222,3 +289,10 @@ var interrogative = regexp.MustCompile(`(?i)^(how|why|what|when|where|which|who|
 
 // squeeze joins lines and squeezes runs of spaces, for display.
 func squeeze(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// startsUpper tells whether s starts with an upper-case letter (without
+// a copy of its runes: paragraphs asks it of every line).
+func startsUpper(s string) bool {
+	r, _ := utf8.DecodeRuneInString(s)
+	return unicode.IsUpper(r)
+}

@@ -1,0 +1,118 @@
+package learn
+
+import (
+	"math/rand/v2"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"unicode"
+	"unicode/utf8"
+)
+
+// The readings splitSentences and bulletEnd replaced, kept as the oracle
+// they are held to: the same sentences and the same list marks, on the
+// usrp-users archive's every line and block of lines (headers, logs,
+// code, HTML and base64 with the prose) and on random text.
+
+var bulletOracle = regexp.MustCompile(`^\s*([-*•+]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+`)
+
+func bulletEndOracle(l string) int {
+	m := bulletOracle.FindStringIndex(l)
+	if m == nil {
+		return -1
+	}
+	return m[1]
+}
+
+func splitSentencesOracle(p string) []string {
+	var out []string
+	start := 0
+	rs := []rune(p)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		if r != '.' && r != '!' && r != '?' {
+			continue
+		}
+		j := i + 1
+		for j < len(rs) && strings.ContainsRune(".!?\"')]’”", rs[j]) {
+			j++
+		}
+		if j < len(rs) && rs[j] != ' ' {
+			i = j - 1
+			continue
+		}
+		if r == '.' && j-i == 1 {
+			w := lastWordOracle(rs[start:i])
+			lw := strings.ToLower(w)
+			if abbreviation[lw] || (utf8.RuneCountInString(w) == 1 && unicode.IsUpper([]rune(w)[0])) {
+				continue
+			}
+			k := j
+			for k < len(rs) && rs[k] == ' ' {
+				k++
+			}
+			if k < len(rs) && unicode.IsLower(rs[k]) {
+				continue
+			}
+		}
+		s := strings.TrimSpace(string(rs[start:j]))
+		if s != "" {
+			out = append(out, s)
+		}
+		start = j
+		i = j - 1
+	}
+	if s := strings.TrimSpace(string(rs[start:])); s != "" {
+		out = append(out, s)
+	}
+	return out
+}
+
+func lastWordOracle(rs []rune) string {
+	i := len(rs)
+	for i > 0 && !unicode.IsSpace(rs[i-1]) && rs[i-1] != '(' {
+		i--
+	}
+	return strings.TrimLeft(string(rs[i:]), "\"'(")
+}
+
+func TestSentencesAsTheOracle(t *testing.T) {
+	texts := []string{
+		"", ".", "a. b", "Dr. Who is here. He said so!", "approx. 80,000 samples. Then?", "v3.15. the next",
+		"J. Smith wrote it.", "É. Zola. Fine", "“Quoted.” Next one.", "It works!” she said. OK", "(a) first (b) second.",
+		"Ends with ’. Then", "bad \xff\xfe bytes. Here. \xe2\x80", "é.", "x.\u00a0y. Z", " - item", "•\tdot", "12) twelve", "(3. three",
+		"123. no", "a) yes", "(a)no", "A) upper", "-", "- ", "-\v x", "  * star\t", "(", "1", "1.", "1. ", "\u00a0- nbsp",
+	}
+	if raw := usrpArchive(); raw != "" {
+		for block := range strings.SplitSeq(raw, "\n\n") {
+			texts = append(texts, strings.ReplaceAll(block, "\n", " "))
+			texts = append(texts, strings.Split(block, "\n")...)
+		}
+	} else if testing.Short() {
+		t.Log("no usrp-users archive here: the crafted and random texts only")
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	alphabet := []string{"a", "B", "é", "É", " ", " ", ".", "!", "?", "\"", "'", ")", "]", "’", "”", "(", "-", "*", "•", "+", "1", "23", "\t", "\n", "e.g", "Dr", "\xff", "\xe2\x80", "\u00a0", "ſ"}
+	for range 200000 {
+		var b strings.Builder
+		for range r.IntN(24) {
+			b.WriteString(alphabet[r.IntN(len(alphabet))])
+		}
+		texts = append(texts, b.String())
+	}
+	bad := 0
+	for _, s := range texts {
+		if got, want := splitSentences(s), splitSentencesOracle(s); !slices.Equal(got, want) {
+			if bad++; bad <= 10 {
+				t.Errorf("splitSentences(%q) = %q, the oracle %q", s, got, want)
+			}
+		}
+		if got, want := bulletEnd(s), bulletEndOracle(s); got != want {
+			if bad++; bad <= 10 {
+				t.Errorf("bulletEnd(%q) = %d, the oracle %d", s, got, want)
+			}
+		}
+	}
+	t.Logf("%d texts", len(texts))
+}
