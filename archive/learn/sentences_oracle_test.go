@@ -116,3 +116,32 @@ func TestSentencesAsTheOracle(t *testing.T) {
 	}
 	t.Logf("%d texts", len(texts))
 }
+
+var modelOracle = regexp.MustCompile(`\b[A-Za-z]{1,4}[0-9]{2,4}[A-Za-z]{0,4}\b`)
+
+// TestModelsAsTheOracle holds models to the expression it replaced.
+func TestModelsAsTheOracle(t *testing.T) {
+	texts := []string{"", "X310", "x310 and B210mini, N3xx E3", "USRP-X310s", "AB1234CDEF", "ABCDE12", "A1", "A12345", "é310", "éX310", "X310é", "_X310", "X310_", "b200/b210", "rfnoc4"}
+	if raw := usrpArchive(); raw != "" {
+		texts = append(texts, strings.Split(raw, "\n")...)
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	alphabet := []string{"a", "X", "1", "23", "_", " ", "-", "é", "\xff", ".", "b2"}
+	for range 200000 {
+		var b strings.Builder
+		for range r.IntN(16) {
+			b.WriteString(alphabet[r.IntN(len(alphabet))])
+		}
+		texts = append(texts, b.String())
+	}
+	bad := 0
+	for _, s := range texts {
+		var got []string
+		models(s, func(m string) bool { got = append(got, m); return true })
+		if want := modelOracle.FindAllString(s, -1); !slices.Equal(got, want) {
+			if bad++; bad <= 10 {
+				t.Errorf("models(%q) = %q, the oracle %q", s, got, want)
+			}
+		}
+	}
+}

@@ -417,25 +417,68 @@ func (r *Reading) alsoMe(q *Post) bool {
 // alsoMe: someone reporting the trouble of a thread as theirs too.
 var alsoMe = mustPattern(`(?i)\b(similar (problem|issue)|same (problem|issue|error|thing)|me too|(i|we)('m| am| are)? also|also (trying|having|seeing|getting))\b`)
 
-// model finds product names: a word of letters and digits with both
-// ("X310", "E320", "B210mini", "N3xx" is not one).
-var model = regexp.MustCompile(`\b[A-Za-z]{1,4}[0-9]{2,4}[A-Za-z]{0,4}\b`)
+// models calls f with each product name s holds, in order, until f
+// returns false: a word of letters and digits with both ("X310", "E320",
+// "B210mini"; "N3xx" is not one), that is 1-4 ASCII letters, 2-4 digits
+// and up to 4 letters, the whole of a run of ASCII word characters. It
+// is `\b[A-Za-z]{1,4}[0-9]{2,4}[A-Za-z]{0,4}\b`, read by hand: newModel
+// asks it of every reply by someone new to a topic, and the expression
+// was a twentieth of a busy week's analysis.
+func models(s string, f func(string) bool) {
+	for i := 0; i < len(s); {
+		if !isWordByte(s[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && isWordByte(s[j]) {
+			j++
+		}
+		if isModel(s[i:j]) && !f(s[i:j]) {
+			return
+		}
+		i = j
+	}
+}
+
+// isModel tells whether a word is shaped as models says.
+func isModel(w string) bool {
+	i := 0
+	run := func(in func(byte) bool) int {
+		n := 0
+		for i < len(w) && in(w[i]) {
+			i, n = i+1, n+1
+		}
+		return n
+	}
+	letters := run(isASCIILetter)
+	digits := run(isDigit)
+	after := run(isASCIILetter)
+	return i == len(w) && letters >= 1 && letters <= 4 && digits >= 2 && digits <= 4 && after <= 4
+}
+
+func isWordByte(c byte) bool { return isASCIILetter(c) || isDigit(c) || c == '_' }
+
+func isASCIILetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // newModel tells whether a post names a model the topic's first post
 // does not (whose models are read once: many replies ask this of it).
 func (t *Topic) newModel(q *Post) bool {
 	if t.models == nil {
 		t.models = map[string]bool{}
-		for _, m := range model.FindAllString(t.Start.Subject+" "+t.Start.Body, -1) {
+		models(t.Start.Subject+" "+t.Start.Body, func(m string) bool {
 			t.models[strings.ToLower(m)] = true
-		}
-	}
-	for _, m := range model.FindAllString(q.Body, -1) {
-		if !t.models[strings.ToLower(m)] {
 			return true
-		}
+		})
 	}
-	return false
+	found := false
+	models(q.Body, func(m string) bool {
+		found = !t.models[strings.ToLower(m)]
+		return !found
+	})
+	return found
 }
 
 var wasSubject = regexp.MustCompile(`(?i)[(\[]\s*was\s*:?[^)\]]*[)\]]?\s*$|\s+was\s*:.*$`)
