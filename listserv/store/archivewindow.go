@@ -81,11 +81,16 @@ func (s *archiveTable) ArchiveThreadPosts(ctx context.Context, listID int64, thr
 	if err != nil {
 		return nil, fmt.Errorf("store: thread posts: %w", err)
 	}
-	// Neither the date ("+date") nor the order is the database's way in:
-	// offered the archive_list_date index for either, SQLite walked every
-	// post of the list instead of the threads' own (archive_thread). The
-	// posts are put in order here.
-	rows, err := s.db.QueryContext(ctx, `SELECT `+archiveCols+` FROM archive WHERE list_id = ? AND thread_id IN (`+s.jsonTexts()+`) AND +date < ?`,
+	// The threads' own posts (archive_thread), their date bounded in
+	// that index, so that each thread's look-up stops at the bound
+	// rather than reading the entries of all its posts: SQLite is told
+	// to take that index, as offered archive_list_date for the date or
+	// the order it walked every post of the list instead. At a hundred
+	// times usrp-users' traffic, the busiest week's 2,501 threads (none
+	// with a post older than the window) took 8.6 ms warm and 114-124 ms
+	// with the page cache dropped, against 10.5 and 125-154 with the
+	// date left to each entry. The posts are put in order here.
+	rows, err := s.db.QueryContext(ctx, `SELECT `+archiveCols+` FROM archive `+s.pick(`INDEXED BY archive_thread`, ``)+` WHERE list_id = ? AND thread_id IN (`+s.jsonTexts()+`) AND date < ?`,
 		listID, string(js), before.Unix())
 	if err != nil {
 		return nil, fmt.Errorf("store: thread posts: %w", err)
