@@ -445,7 +445,11 @@ func walk(ctx context.Context, st Reader, listID int64, from, start, recent, end
 			terms = nil
 		}
 	}
-	err = st.ArchiveEach(ctx, listID, from, func(a *store.ArchivedPost) error {
+	each := func(f func(*store.ArchivedPost) error) error { return st.ArchiveEach(ctx, listID, from, f) }
+	if rr, ok := st.(rangeReader); ok {
+		each = func(f func(*store.ArchivedPost) error) error { return rr.ArchiveBetween(ctx, listID, from, end, f) }
+	}
+	err = each(func(a *store.ArchivedPost) error {
 		if !a.Date.Before(end) {
 			return errStop
 		}
@@ -467,6 +471,17 @@ func walk(ctx context.Context, st Reader, listID int64, from, start, recent, end
 	}
 	return all, active, nil
 }
+
+// rangeReader is a store that walks the posts of a span of dates and
+// reads none past it (ArchiveEach reads a page at a time, and a walk of a
+// day with no posts read the page after it for nothing: at a hundred
+// times usrp-users' traffic, 500 rows for each such day a summary's four
+// weeks hold).
+type rangeReader interface {
+	ArchiveBetween(ctx context.Context, listID int64, since, before time.Time, f func(*store.ArchivedPost) error) error
+}
+
+var _ rangeReader = (*store.Store)(nil)
 
 // failed is what ended ctx: the first failure of Load's reads, or the
 // caller's own cancellation; nil while it runs.

@@ -22,13 +22,21 @@ type rowsCounted struct {
 }
 
 func (r *rowsCounted) ArchiveEach(ctx context.Context, listID int64, since time.Time, f func(*store.ArchivedPost) error) error {
-	return r.Store.ArchiveEach(ctx, listID, since, func(a *store.ArchivedPost) error {
+	return r.Store.ArchiveEach(ctx, listID, since, r.count(f))
+}
+
+func (r *rowsCounted) ArchiveBetween(ctx context.Context, listID int64, since, before time.Time, f func(*store.ArchivedPost) error) error {
+	return r.Store.ArchiveBetween(ctx, listID, since, before, r.count(f))
+}
+
+func (r *rowsCounted) count(f func(*store.ArchivedPost) error) func(*store.ArchivedPost) error {
+	return func(a *store.ArchivedPost) error {
 		err := f(a)
 		if err == nil {
 			r.posts++ // taken, not the one past the walk's end
 		}
 		return err
-	})
+	}
 }
 
 // TestPacksReadAsRows: a summary read from the days' packs is the
@@ -152,5 +160,53 @@ func TestLoadReadsRelatedOfTheRecentQuestions(t *testing.T) {
 	}
 	if got := p.Related["q"]; len(got) != 1 || got[0].ThreadID != "old" || got[0].Posts != 2 {
 		t.Errorf("the period's related threads of q: %+v", got)
+	}
+}
+
+// rowsSeen is the store, counting every post its walks hand Load, those
+// past a walk's end too, and whether it walked with ArchiveEach.
+type rowsSeen struct {
+	*store.Store
+	seen int
+	each bool
+}
+
+func (r *rowsSeen) ArchiveEach(ctx context.Context, listID int64, since time.Time, f func(*store.ArchivedPost) error) error {
+	r.each = true
+	return r.Store.ArchiveEach(ctx, listID, since, func(a *store.ArchivedPost) error { r.seen++; return f(a) })
+}
+
+func (r *rowsSeen) ArchiveBetween(ctx context.Context, listID int64, since, before time.Time, f func(*store.ArchivedPost) error) error {
+	return r.Store.ArchiveBetween(ctx, listID, since, before, func(a *store.ArchivedPost) error { r.seen++; return f(a) })
+}
+
+// TestWalkStopsAtItsEnd: the days a summary reads from the rows are
+// walked with their end bound (ArchiveBetween), so a day with no posts
+// reads none of the posts after it. ArchiveEach reads a page of them
+// and hands over the first: a summary of a busy list read 500 rows for
+// each day of its four weeks with no post.
+func TestWalkStopsAtItsEnd(t *testing.T) {
+	st, l := usrp(t)
+	ctx := context.Background()
+	forgetPacks(t, st)
+	// 2020-07-11 and 2020-07-19 have no post; the days after them have.
+	start := time.Date(2020, 7, 11, 0, 0, 0, 0, time.UTC)
+	for _, day := range []time.Time{start, start.AddDate(0, 0, 8)} {
+		if n, err := st.ArchiveCountBetween(ctx, l.ID, day, day.AddDate(0, 0, 1)); err != nil || n != 0 {
+			t.Fatalf("%s: %d posts, %v; the test wants a day with none", day.Format(time.DateOnly), n, err)
+		}
+	}
+	seen := &rowsSeen{Store: st}
+	// A period of one empty day: its Recent days before it are read too,
+	// and end at its start.
+	p, err := Load(ctx, seen, l.ID, start, start.AddDate(0, 0, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seen.each {
+		t.Error("Load walked with ArchiveEach, not ArchiveBetween")
+	}
+	if seen.seen != len(p.Posts) {
+		t.Errorf("the walks handed Load %d posts for the %d it read: they read past their end", seen.seen, len(p.Posts))
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -600,8 +601,24 @@ func (s *archiveTable) ArchiveRaw(ctx context.Context, hash string) ([]byte, err
 // ArchiveEach calls f for every archived post of a list dated at or after
 // since, oldest first, reading in pages so an archive of any size streams.
 func (s *archiveTable) ArchiveEach(ctx context.Context, listID int64, since time.Time, f func(*ArchivedPost) error) error {
+	return s.archiveWalk(ctx, listID, since.Unix(), math.MaxInt64, f)
+}
+
+// ArchiveBetween is ArchiveEach for the posts dated in [since, before):
+// a walk that ends at a date reads no page past it (a summary that walks
+// a day with no posts read the 500 posts after it, and dropped them).
+func (s *archiveTable) ArchiveBetween(ctx context.Context, listID int64, since, before time.Time, f func(*ArchivedPost) error) error {
+	return s.archiveWalk(ctx, listID, since.Unix(), before.Unix(), f)
+}
+
+// archiveWalk is ArchiveEach's and ArchiveBetween's walk of the posts
+// dated in [since, before) (Unix seconds, as stored).
+func (s *archiveTable) archiveWalk(ctx context.Context, listID, since, before int64, f func(*ArchivedPost) error) error {
+	if before <= since {
+		return nil
+	}
 	// Start just before since, so posts dated exactly since are included.
-	lastDate, lastID := since.Unix()-1, int64(1<<62)
+	lastDate, lastID := since-1, int64(1<<62)
 	for {
 		// The page starts at (lastDate, lastID). The date's bound stands
 		// apart from the OR so that the database seeks to it in
@@ -609,8 +626,8 @@ func (s *archiveTable) ArchiveEach(ctx context.Context, listID int64, since time
 		// index from its first post for every page, each page dearer than
 		// the last (a whole walk of the 10x archive read 35,680 entries
 		// 72 times over).
-		rows, err := s.db.QueryContext(ctx, `SELECT `+archiveCols+` FROM archive WHERE list_id = ? AND date >= ? AND (date > ? OR id > ?) ORDER BY date, id LIMIT 500`,
-			listID, lastDate, lastDate, lastID)
+		rows, err := s.db.QueryContext(ctx, `SELECT `+archiveCols+` FROM archive WHERE list_id = ? AND date >= ? AND date < ? AND (date > ? OR id > ?) ORDER BY date, id LIMIT 500`,
+			listID, lastDate, before, lastDate, lastID)
 		if err != nil {
 			return fmt.Errorf("store: archive listing: %w", err)
 		}

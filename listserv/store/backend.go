@@ -133,6 +133,7 @@ type ArchiveReader interface {
 	ArchiveByMessageID(ctx context.Context, listID int64, messageID string) ([]*ArchivedPost, error)
 	ArchiveRaw(ctx context.Context, hash string) ([]byte, error)
 	ArchiveEach(ctx context.Context, listID int64, since time.Time, f func(*ArchivedPost) error) error
+	ArchiveBetween(ctx context.Context, listID int64, since, before time.Time, f func(*ArchivedPost) error) error
 	ArchiveAuthors(ctx context.Context, listID int64, before time.Time) ([]ArchiveAuthor, error)
 	ArchiveThreadPosts(ctx context.Context, listID int64, threadIDs []string, before time.Time) ([]*ArchivedPost, error)
 	ArchiveNewestDate(ctx context.Context, listID int64, before time.Time, n int) (time.Time, bool, error)

@@ -124,6 +124,28 @@ func archiveReads(t *testing.T, s store.Backend) {
 	if !slices.Equal(each, []int64{r1.ID, r2.ID, solo.ID}) {
 		t.Errorf("ArchiveEach: %v", each)
 	}
+	between := func(since, before time.Time) []int64 {
+		var ids []int64
+		must(t, s.ArchiveBetween(ctx, l.ID, since, before, func(p *store.ArchivedPost) error {
+			ids = append(ids, p.ID)
+			return nil
+		}))
+		return ids
+	}
+	for _, c := range []struct {
+		since, before time.Time
+		want          []int64
+	}{
+		{d0.Add(time.Hour), d0.Add(24 * time.Hour), []int64{r1.ID, r2.ID}}, // since in, before out
+		{d0.Add(3 * time.Hour), d0.Add(23 * time.Hour), nil},               // a span with no posts
+		{d0.Add(24 * time.Hour), d0.Add(24 * time.Hour), nil},              // empty
+		{d0.Add(25 * time.Hour), d0, nil},                                  // backwards
+		{d0.Add(-time.Hour), d0.Add(48 * time.Hour), []int64{root.ID, r1.ID, r2.ID, solo.ID}},
+	} {
+		if got := between(c.since, c.before); !slices.Equal(got, c.want) {
+			t.Errorf("ArchiveBetween(%v, %v) = %v, want %v", c.since, c.before, got, c.want)
+		}
+	}
 	if p, err := s.ArchiveByID(ctx, root.ID); err != nil || p.MessageID != "root@x" || !slices.Equal(p.Attachments, []string{"Notes.PDF"}) {
 		t.Errorf("ArchiveByID: %+v %v", p, err)
 	}
