@@ -72,4 +72,43 @@ func testArchiveWindowReads(t *testing.T, newStore opener) {
 			t.Errorf("the %d. newest before day %d: %v %v, want day %d %v", tc.n, tc.before, d, ok, tc.day, tc.ok)
 		}
 	}
+
+	// Only a thread started before the date has posts before it: read
+	// from the threads started before it when they are no more than those
+	// asked for, else looked up; either way the same posts.
+	q2, err := s.ArchiveByMessageID(ctx, l.ID, "q2@x")
+	must(t, err)
+	threadPosts := func(ids []string, day int) string {
+		t.Helper()
+		posts, err := s.ArchiveThreadPosts(ctx, l.ID, ids, start.AddDate(0, 0, day))
+		must(t, err)
+		var got []string
+		for _, p := range posts {
+			got = append(got, p.MessageID)
+		}
+		return strings.Join(got, " ")
+	}
+	for _, tc := range []struct {
+		ids  []string
+		day  int
+		want string
+	}{
+		{[]string{q1[0].ThreadID}, 10, "q1@x r1@x"},                      // two started before day 10, one asked
+		{[]string{q1[0].ThreadID, q2[0].ThreadID}, 10, "q1@x r1@x q2@x"}, // both
+		{[]string{q1[0].ThreadID, q2[0].ThreadID}, 0, ""},                // none started before day 0
+		{[]string{q2[0].ThreadID}, 3, ""},                                // q2's starts on day 3
+	} {
+		if got := threadPosts(tc.ids, tc.day); got != tc.want {
+			t.Errorf("thread posts of %v before day %d: %q, want %q", tc.ids, tc.day, got, tc.want)
+		}
+	}
+	// A reply archived late, dated before its thread's first post, starts
+	// the thread earlier.
+	put(l.ID, tpost{id: "early@x", refs: []string{"q2@x"}, subject: "Re: about q2@x", day: 1}, "eve@x.org", "Eve")
+	if got, want := threadPosts([]string{q2[0].ThreadID}, 3), "early@x"; got != want {
+		t.Errorf("thread posts of q2's before day 3, with a reply dated day 1: %q, want %q", got, want)
+	}
+	if got, want := threadPosts([]string{q2[0].ThreadID, q1[0].ThreadID}, 2), "q1@x early@x"; got != want {
+		t.Errorf("thread posts before day 2: %q, want %q", got, want)
+	}
 }
