@@ -608,7 +608,14 @@ func (s *archiveTable) ArchiveEach(ctx context.Context, listID int64, since time
 // a walk that ends at a date reads no page past it (a summary that walks
 // a day with no posts read the 500 posts after it, and dropped them).
 func (s *archiveTable) ArchiveBetween(ctx context.Context, listID int64, since, before time.Time, f func(*ArchivedPost) error) error {
-	return s.archiveWalk(ctx, listID, since.Unix(), before.Unix(), f)
+	// Dates are kept in whole seconds: a post of the second before
+	// holds (12:00:00 is before 12:00:00.5), as ArchiveEach's walks
+	// that stop at before take it.
+	end := before.Unix()
+	if before.Nanosecond() > 0 {
+		end++
+	}
+	return s.archiveWalk(ctx, listID, since.Unix(), end, f)
 }
 
 // archiveWalk is ArchiveEach's and ArchiveBetween's walk of the posts

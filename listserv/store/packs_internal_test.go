@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang/snappy"
+
 	"praxis/listserv/store/pgtest"
 )
 
@@ -45,7 +47,7 @@ func TestDecodePackRoundTrip(t *testing.T) {
 
 func decodePackT(t *testing.T, raw []byte) []PackedPost {
 	t.Helper()
-	ps, err := decodePack(3, raw)
+	ps, err := decodePack(3, raw, -1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,6 +64,35 @@ func plainFixture(t *testing.T, ps []PackedPost) []byte {
 	return raw
 }
 
+// TestDecodePackNotItsCount: a pack whose posts are not as many as its
+// row says is refused before anything is made for them. A compressed
+// pack of zeros decodes to posts of 12 bytes each, 22 times its size: a
+// 1 MB one claiming 1,800,000 posts (a helper's review) had 700 MB
+// allocated, while its row said it held 5.
+func TestDecodePackNotItsCount(t *testing.T) {
+	n := 1_800_000
+	plain := binary.AppendUvarint(nil, uint64(n))
+	plain = append(plain, make([]byte, 12*n)...)
+	raw := append([]byte{packFormatCompressed}, snappy.Encode(nil, plain)...)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := decodePack(1, raw, 5)
+	runtime.ReadMemStats(&after)
+	if err == nil {
+		t.Error("a pack of 1,800,000 posts was read as its row's 5")
+	}
+	// The decoded bytes (22 MB) are made before the count is read.
+	if got := after.TotalAlloc - before.TotalAlloc; got > 48<<20 {
+		t.Errorf("%d MiB allocated for a %d KB pack", got>>20, len(raw)>>10)
+	}
+	if ps, err := decodePack(3, packFixture(), 4); err == nil {
+		t.Errorf("a pack of 5 posts read as 4: %d posts", len(ps))
+	}
+	if ps, err := decodePack(3, packFixture(), 5); err != nil || len(ps) != 5 {
+		t.Errorf("a pack of 5 posts read as 5: %d posts, %v", len(ps), err)
+	}
+}
+
 // TestDecodePackBadLength: a compressed pack that claims to hold far more
 // than snappy can make of its bytes is refused before anything is made
 // for it.
@@ -70,7 +101,7 @@ func TestDecodePackBadLength(t *testing.T) {
 	raw = append(raw, make([]byte, 1000)...)
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	_, err := decodePack(1, raw)
+	_, err := decodePack(1, raw, -1)
 	runtime.ReadMemStats(&after)
 	if err == nil {
 		t.Error("a pack claiming 1 GiB in 1 KB was read")
@@ -89,7 +120,7 @@ func TestDecodePackBadCount(t *testing.T) {
 	raw = append(raw, make([]byte, n)...)
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	_, err := decodePack(1, raw)
+	_, err := decodePack(1, raw, -1)
 	runtime.ReadMemStats(&after)
 	if err == nil {
 		t.Error("a pack of 2^20 posts in 1 MiB was read")
@@ -127,7 +158,8 @@ func TestDecodePackDamaged(t *testing.T) {
 					t.Fatalf("panic on %x: %v", b, p)
 				}
 			}()
-			decodePack(1, b)
+			decodePack(1, b, -1)
+			decodePack(1, b, 5)
 		}()
 	}
 }

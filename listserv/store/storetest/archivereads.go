@@ -141,6 +141,8 @@ func archiveReads(t *testing.T, s store.Backend) {
 		{d0.Add(24 * time.Hour), d0.Add(24 * time.Hour), nil},              // empty
 		{d0.Add(25 * time.Hour), d0, nil},                                  // backwards
 		{d0.Add(-time.Hour), d0.Add(48 * time.Hour), []int64{root.ID, r1.ID, r2.ID, solo.ID}},
+		{d0, d0.Add(time.Hour + time.Second/2), []int64{root.ID, r1.ID}}, // r1 is dated before the end's fraction
+		{d0.Add(time.Hour), d0.Add(time.Hour + time.Second/2), []int64{r1.ID}},
 	} {
 		if got := between(c.since, c.before); !slices.Equal(got, c.want) {
 			t.Errorf("ArchiveBetween(%v, %v) = %v, want %v", c.since, c.before, got, c.want)
