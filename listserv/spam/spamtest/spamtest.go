@@ -142,7 +142,7 @@ func lookPath(names ...string) string {
 
 // freeAddr is a loopback address free at the moment, for a daemon that
 // binds it a moment later. It is picked below the kernel's range of ports
-// for outgoing connections (from the 4,000 under the 12,000 below it, apart
+// for outgoing connections (from the 4,000 that start 13,000 below it, apart
 // from the ranges .ci/postgres and imapintest pick from): a port of that
 // range may meanwhile become the local end of some test's connection, and
 // the daemon's bind then fails (a port race seen in CI with .ci/postgres).
