@@ -15,19 +15,19 @@ import (
 	"encoding/pem"
 	"fmt"
 	"math/big"
-	mrand "math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"os/user"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-imap"
 	"github.com/emersion/go-imap/client"
+
+	"praxis/listserv/loopport"
 )
 
 // Dovecot is one running (or stopped) Dovecot.
@@ -199,35 +199,13 @@ func binary() string {
 	return ""
 }
 
-// freePort is a port nothing listens on for Dovecot to take, below the
-// kernel's range of ports for outgoing connections (ip_local_port_range,
-// 32768-60999 on Debian) where it can: Dovecot binds it after this
-// returns, and again after a restart, and a port of that range may
-// meanwhile become the local end of some test's connection, which its
-// bind refuses. (.ci/postgres picks its clusters' ports from the 4,000
-// just above these.)
+// freePort is a port nothing listens on for Dovecot to take (see
+// loopport: the 4,000 ports from 9,000 below the kernel's range for
+// outgoing connections).
 func freePort(t testing.TB) int {
-	low := 32768
-	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
-		if f := strings.Fields(string(b)); len(f) == 2 {
-			if n, err := strconv.Atoi(f[0]); err == nil {
-				low = n
-			}
-		}
-	}
-	if low > 10000 {
-		for range 100 {
-			p := low - 9000 + mrand.IntN(4000)
-			if ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p)); err == nil {
-				ln.Close()
-				return p
-			}
-		}
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := loopport.Free(9000)
 	must(t, err)
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return p
 }
 
 func must(t testing.TB, err error) {

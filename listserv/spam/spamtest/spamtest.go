@@ -9,7 +9,6 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -21,6 +20,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"praxis/listserv/loopport"
 )
 
 // GTUBE is SpamAssassin's test string: every content filter scores a
@@ -141,35 +142,14 @@ func lookPath(names ...string) string {
 }
 
 // freeAddr is a loopback address free at the moment, for a daemon that
-// binds it a moment later. It is picked below the kernel's range of ports
-// for outgoing connections (from the 4,000 that start 13,000 below it, apart
-// from the ranges .ci/postgres and imapintest pick from): a port of that
-// range may meanwhile become the local end of some test's connection, and
-// the daemon's bind then fails (a port race seen in CI with .ci/postgres).
+// binds it a moment later (see loopport: the 4,000 ports from 13,000
+// below the kernel's range for outgoing connections).
 func freeAddr() (string, error) {
-	low := 32768
-	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
-		if f := strings.Fields(string(b)); len(f) == 2 {
-			if n, err := strconv.Atoi(f[0]); err == nil {
-				low = n
-			}
-		}
-	}
-	if low > 14000 {
-		for range 100 {
-			addr := "127.0.0.1:" + strconv.Itoa(low-13000+mrand.IntN(4000))
-			if ln, err := net.Listen("tcp", addr); err == nil {
-				ln.Close()
-				return addr, nil
-			}
-		}
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := loopport.Free(13000)
 	if err != nil {
 		return "", err
 	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
+	return "127.0.0.1:" + strconv.Itoa(p), nil
 }
 
 // startSpamd runs spamd with its local tests only (-L: no DNS, no
