@@ -92,15 +92,7 @@ func TestSentencesAsTheOracle(t *testing.T) {
 	} else if testing.Short() {
 		t.Log("no usrp-users archive here: the crafted and random texts only")
 	}
-	r := rand.New(rand.NewPCG(1, 2))
-	alphabet := []string{"a", "B", "é", "É", " ", " ", ".", "!", "?", "\"", "'", ")", "]", "’", "”", "(", "-", "*", "•", "+", "1", "23", "\t", "\n", "e.g", "Dr", "\xff", "\xe2\x80", "\u00a0", "ſ"}
-	for range 200000 {
-		var b strings.Builder
-		for range r.IntN(24) {
-			b.WriteString(alphabet[r.IntN(len(alphabet))])
-		}
-		texts = append(texts, b.String())
-	}
+	texts = append(texts, randomTexts(1, 24, "a", "B", "é", "É", " ", " ", ".", "!", "?", "\"", "'", ")", "]", "’", "”", "(", "-", "*", "•", "+", "1", "23", "\t", "\n", "e.g", "Dr", "\xff", "\xe2\x80", "\u00a0", "ſ")...)
 	bad := 0
 	for _, s := range texts {
 		if got, want := splitSentences(s), splitSentencesOracle(s); !slices.Equal(got, want) {
@@ -125,15 +117,7 @@ func TestModelsAsTheOracle(t *testing.T) {
 	if raw := usrpArchive(); raw != "" {
 		texts = append(texts, strings.Split(raw, "\n")...)
 	}
-	r := rand.New(rand.NewPCG(3, 4))
-	alphabet := []string{"a", "X", "1", "23", "_", " ", "-", "é", "\xff", ".", "b2"}
-	for range 200000 {
-		var b strings.Builder
-		for range r.IntN(16) {
-			b.WriteString(alphabet[r.IntN(len(alphabet))])
-		}
-		texts = append(texts, b.String())
-	}
+	texts = append(texts, randomTexts(3, 16, "a", "X", "1", "23", "_", " ", "-", "é", "\xff", ".", "b2")...)
 	bad := 0
 	for _, s := range texts {
 		var got []string
@@ -144,4 +128,19 @@ func TestModelsAsTheOracle(t *testing.T) {
 			}
 		}
 	}
+}
+
+// randomTexts are 200,000 texts of up to max-1 pieces of the alphabet
+// each, the same for a seed.
+func randomTexts(seed uint64, max int, alphabet ...string) []string {
+	r := rand.New(rand.NewPCG(seed, seed+1))
+	out := make([]string, 200000)
+	for i := range out {
+		var b strings.Builder
+		for range r.IntN(max) {
+			b.WriteString(alphabet[r.IntN(len(alphabet))])
+		}
+		out[i] = b.String()
+	}
+	return out
 }
