@@ -445,14 +445,7 @@ func walk(ctx context.Context, st Reader, listID int64, from, start, recent, end
 			terms = nil
 		}
 	}
-	each := func(f func(*store.ArchivedPost) error) error { return st.ArchiveEach(ctx, listID, from, f) }
-	if rr, ok := st.(rangeReader); ok {
-		each = func(f func(*store.ArchivedPost) error) error { return rr.ArchiveBetween(ctx, listID, from, end, f) }
-	}
-	err = each(func(a *store.ArchivedPost) error {
-		if !a.Date.Before(end) {
-			return errStop
-		}
+	err = eachBetween(ctx, st, listID, from, end, func(a *store.ArchivedPost) error {
 		if !a.Date.Before(start) {
 			active[a.ThreadID] = true
 		}
@@ -466,10 +459,31 @@ func walk(ctx context.Context, st Reader, listID int64, from, start, recent, end
 		return nil
 	})
 	flush(0)
-	if err != nil && !errors.Is(err, errStop) {
+	if err != nil {
 		return nil, nil, err
 	}
 	return all, active, nil
+}
+
+// eachBetween calls f for each post of a list dated in [from, end),
+// oldest first: with ArchiveBetween where the store has it, else with
+// ArchiveEach, stopped at end.
+func eachBetween(ctx context.Context, st Reader, listID int64, from, end time.Time, f func(*store.ArchivedPost) error) error {
+	var err error
+	if rr, ok := st.(rangeReader); ok {
+		err = rr.ArchiveBetween(ctx, listID, from, end, f)
+	} else {
+		err = st.ArchiveEach(ctx, listID, from, func(a *store.ArchivedPost) error {
+			if !a.Date.Before(end) {
+				return errStop
+			}
+			return f(a)
+		})
+	}
+	if errors.Is(err, errStop) {
+		return nil
+	}
+	return err
 }
 
 // rangeReader is a store that walks the posts of a span of dates and
@@ -657,14 +671,11 @@ func newPost(a *store.ArchivedPost, own, key string) *learn.Post {
 // [start, end), oldest first: the input of a digest.
 func Messages(ctx context.Context, st Reader, listID int64, start, end time.Time) ([][]byte, error) {
 	var hashes []string
-	err := st.ArchiveEach(ctx, listID, start, func(a *store.ArchivedPost) error {
-		if !a.Date.Before(end) {
-			return errStop
-		}
+	err := eachBetween(ctx, st, listID, start, end, func(a *store.ArchivedPost) error {
 		hashes = append(hashes, a.Hash)
 		return nil
 	})
-	if err != nil && !errors.Is(err, errStop) {
+	if err != nil {
 		return nil, fmt.Errorf("digest: messages: %w", err)
 	}
 	out := make([][]byte, 0, len(hashes))

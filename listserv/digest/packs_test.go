@@ -209,4 +209,9 @@ func TestWalkStopsAtItsEnd(t *testing.T) {
 	if seen.seen != len(p.Posts) {
 		t.Errorf("the walks handed Load %d posts for the %d it read: they read past their end", seen.seen, len(p.Posts))
 	}
+	// A digest's messages of that day: none, and none read past it.
+	seen = &rowsSeen{Store: st}
+	if raws, err := Messages(ctx, seen, l.ID, start, start.AddDate(0, 0, 1)); err != nil || len(raws) != 0 || seen.seen != 0 || seen.each {
+		t.Errorf("Messages of a day with no posts: %d, %v; %d posts handed over, ArchiveEach %v", len(raws), err, seen.seen, seen.each)
+	}
 }
