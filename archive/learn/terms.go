@@ -187,6 +187,13 @@ func (d *DocFreq) AddTerms(terms []string) {
 	}
 }
 
+// AddEach counts one document whose terms each calls its argument with
+// (store.PostFeatures.EachTerm), as AddTerms counts a list of them.
+func (d *DocFreq) AddEach(each func(yield func(string))) {
+	d.Docs++
+	each(func(t string) { d.Count[t]++ })
+}
+
 // TermSet lists a text's distinct terms.
 func TermSet(text string) []string {
 	ts := Tokens(text)

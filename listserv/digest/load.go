@@ -313,7 +313,11 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 		}
 		if j.df {
 			if take(i) {
-				p.DF.AddTerms(j.termList())
+				if j.kept != nil {
+					p.DF.AddEach(j.kept.EachTerm)
+				} else {
+					p.DF.AddTerms(j.terms)
+				}
 			}
 			i++
 		}
@@ -339,16 +343,8 @@ type job struct {
 	done  bool // read from the features kept at archive time
 	post  *learn.Post
 	terms []string
-	kept  *store.PostFeatures // kept at archive time: its terms, split when counted (termList)
+	kept  *store.PostFeatures // kept at archive time: its terms, counted as they are (EachTerm)
 	made  *store.PostFeatures // worked out here from the post's bytes
-}
-
-// termList is the job's post's terms.
-func (j *job) termList() []string {
-	if j.kept != nil {
-		return j.kept.TermList()
-	}
-	return j.terms
 }
 
 // walkPage is how many posts the walk gathers before it asks for their
