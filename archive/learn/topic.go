@@ -3,7 +3,7 @@ package learn
 import (
 	"regexp"
 	"runtime"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -85,7 +85,7 @@ func (r *Reading) Topics() []*Topic {
 	for id := range r.Threads {
 		ids = append(ids, id)
 	}
-	sort.Strings(ids)
+	slices.Sort(ids)
 	// Each thread is read on its own, so threads are read side by side;
 	// their topics are then put together in the order of their ids.
 	of := make([][]*Topic, len(ids))
@@ -100,7 +100,7 @@ func (r *Reading) Topics() []*Topic {
 			}
 		}
 	}
-	sort.SliceStable(r.topics, func(i, j int) bool { return Before(r.topics[i].Start, r.topics[j].Start) })
+	slices.SortStableFunc(r.topics, func(x, y *Topic) int { return ComparePosts(x.Start, y.Start) })
 	r.joinStrays()
 	return r.topics
 }
@@ -209,7 +209,7 @@ func (r *Reading) joinStrays() {
 	r.topics = kept
 	// Sorted once each at the end: only a topic's Start is read above.
 	for tp := range grown {
-		sort.SliceStable(tp.Posts, func(i, j int) bool { return Before(tp.Posts[i], tp.Posts[j]) })
+		slices.SortStableFunc(tp.Posts, ComparePosts)
 	}
 }
 

@@ -441,11 +441,10 @@ func (a *analysis) linksOf(q *learn.Post) []string {
 func newAnalysis(p *Period, o Options) *analysis {
 	// Load gives them in order; a Period made otherwise is sorted on a
 	// copy.
-	before := func(i, j int) bool { return learn.Before(p.Posts[i], p.Posts[j]) }
-	if !sort.SliceIsSorted(p.Posts, before) {
+	if !slices.IsSortedFunc(p.Posts, learn.ComparePosts) {
 		sorted := *p
-		sorted.Posts = append([]*learn.Post(nil), p.Posts...)
-		sort.SliceStable(sorted.Posts, func(i, j int) bool { return learn.Before(sorted.Posts[i], sorted.Posts[j]) })
+		sorted.Posts = slices.Clone(p.Posts)
+		slices.SortStableFunc(sorted.Posts, learn.ComparePosts)
 		p = &sorted
 	}
 	df := p.DF
@@ -580,8 +579,7 @@ func (a *analysis) active() []ThreadStat {
 		st.Score = Score(st.Replies, st.Participants, st.Solved, a.p.End.Sub(st.LastPost), a.o.HalfLife)
 		out = append(out, st)
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		x, y := out[i], out[j]
+	less := func(x, y *ThreadStat) bool {
 		switch {
 		case x.Score != y.Score:
 			return x.Score > y.Score
@@ -591,6 +589,14 @@ func (a *analysis) active() []ThreadStat {
 			return x.LastPost.After(y.LastPost)
 		}
 		return x.ThreadID < y.ThreadID
+	}
+	// (The slices package's stable sort is sort.SliceStable's, without
+	// its reflection; it only asks whether the comparison is below zero.)
+	slices.SortStableFunc(out, func(x, y ThreadStat) int {
+		if less(&x, &y) {
+			return -1
+		}
+		return 0
 	})
 	return out
 }
@@ -668,7 +674,7 @@ func (a *analysis) unanswered() []Question {
 		}
 		out = append(out, q)
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Asked.Before(out[j].Asked) })
+	slices.SortStableFunc(out, func(x, y Question) int { return x.Asked.Compare(y.Asked) })
 	return out
 }
 
@@ -745,7 +751,7 @@ func (a *analysis) resources() ([]Resource, int) {
 			out = append(out, r)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Date.Before(out[j].Date) })
+	slices.SortStableFunc(out, func(x, y Resource) int { return x.Date.Compare(y.Date) })
 	more := max(0, len(out)-a.o.MaxResources)
 	return out[:min(len(out), a.o.MaxResources)], more
 }
