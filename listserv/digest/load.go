@@ -178,8 +178,14 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 	}
 	// The related threads kept for the questions that opened the
 	// threads of the Recent days (the unanswered ones show them), read
-	// beside what follows.
+	// beside all that follows, up to the end, which is the first to need
+	// them (read last, they were most of the wait on the reads above).
 	var rel map[string][]store.RelatedThread
+	var related sync.WaitGroup
+	defer func() {
+		fail(nil)
+		related.Wait()
+	}()
 	if err == nil {
 		var opened []string
 		for _, a := range all {
@@ -187,7 +193,7 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 				opened = append(opened, a.ThreadID)
 			}
 		}
-		side.Go(func() {
+		related.Go(func() {
 			var err error
 			if rel, err = st.Related(lctx, listID, opened); err != nil {
 				fail(err)
@@ -248,9 +254,53 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 	if err := failed(lctx); err != nil {
 		return nil, fmt.Errorf("digest: load: %w", err)
 	}
+	// Document frequencies are counted beside the making of the posts
+	// (kept, runJobs), from the features kept at archive time; the few
+	// posts whose terms runJobs works out are counted after it. A count
+	// does not depend on the order its posts are counted in, and counting
+	// 8,000 posts' terms took as long as making the posts (at a hundred
+	// times usrp-users' traffic, 6-7 ms each).
+	p.DF = learn.NewDocFreq()
+	counted := 0
+	for _, j := range jobs {
+		if j.df {
+			counted++
+		}
+	}
+	// Past MaxDFSample, the i-th of the counted posts is taken when
+	// i·MaxDFSample/counted steps up: MaxDFSample of them, evenly spread.
+	take := func(i int) bool {
+		return counted <= MaxDFSample || i*MaxDFSample/counted != (i+1)*MaxDFSample/counted
+	}
+	var worked []int // the jobs taken whose terms runJobs works out
+	var counting sync.WaitGroup
+	counting.Go(func() {
+		// Reads only what kept and runJobs do not write (a job's post,
+		// whether it is read whole or counted, and the fetched features).
+		i := 0
+		for k := range jobs {
+			j := &jobs[k]
+			if !j.df {
+				continue
+			}
+			if take(i) {
+				if f := keptFeatures(j, fe.withText, fe.termsOnly); f != nil {
+					p.DF.AddEach(f.EachTerm)
+				} else {
+					worked = append(worked, k)
+				}
+			}
+			i++
+		}
+	})
 	kept(jobs, fe.withText, fe.termsOnly)
-	if err := runJobs(ctx, st, jobs); err != nil {
+	err = runJobs(ctx, st, jobs)
+	counting.Wait()
+	if err != nil {
 		return nil, err
+	}
+	for _, k := range worked {
+		p.DF.AddTerms(jobs[k].terms)
 	}
 	if k, ok := st.(featureKeeper); ok {
 		made := map[int64]*store.PostFeatures{}
@@ -291,19 +341,6 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 	for k := range alias {
 		delete(p.FirstPost, k)
 	}
-	p.DF = learn.NewDocFreq()
-	counted := 0
-	for _, j := range jobs {
-		if j.df {
-			counted++
-		}
-	}
-	// Past MaxDFSample, the j-th of the counted posts is taken when
-	// j·MaxDFSample/counted steps up: MaxDFSample of them, evenly spread.
-	take := func(i int) bool {
-		return counted <= MaxDFSample || i*MaxDFSample/counted != (i+1)*MaxDFSample/counted
-	}
-	i := 0
 	for _, j := range jobs {
 		if j.post != nil {
 			if to, ok := alias[j.post.Key]; ok {
@@ -311,16 +348,10 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 			}
 			p.Posts = append(p.Posts, j.post)
 		}
-		if j.df {
-			if take(i) {
-				if j.kept != nil {
-					p.DF.AddEach(j.kept.EachTerm)
-				} else {
-					p.DF.AddTerms(j.terms)
-				}
-			}
-			i++
-		}
+	}
+	related.Wait()
+	if err := failed(lctx); err != nil {
+		return nil, fmt.Errorf("digest: load: %w", err)
 	}
 	p.Related = map[string][]Related{}
 	for id, rs := range rel {
@@ -343,7 +374,6 @@ type job struct {
 	done  bool // read from the features kept at archive time
 	post  *learn.Post
 	terms []string
-	kept  *store.PostFeatures // kept at archive time: its terms, counted as they are (EachTerm)
 	made  *store.PostFeatures // worked out here from the post's bytes
 }
 
@@ -544,20 +574,18 @@ func (f *fetcher) fetch(ids []int64, text bool) {
 func (f *fetcher) wait() { f.g.Wait() }
 
 // kept fills the jobs whose posts have features kept at archive time by
-// the rules of this version (0029): their text and judgements, or for a
-// post read only for document frequencies, its terms. withText holds the
-// features read with their text, termsOnly those read without.
+// the rules of this version (0029): the posts read whole, with their text
+// and judgements, and it marks those read only for document frequencies
+// done (Load counts their kept terms). withText holds the features read
+// with their text, termsOnly those read without.
 func kept(jobs []job, withText, termsOnly map[int64]*store.PostFeatures) {
 	// Each author's key is worked out once: a busy week's thousands of
 	// posts come from a few hundred people.
 	keys := map[[2]string]string{}
 	for i := range jobs {
 		j := &jobs[i]
-		f := termsOnly[j.a.ID]
-		if j.whole {
-			f = withText[j.a.ID]
-		}
-		if f == nil || f.Version != learn.FeaturesVersion {
+		f := keptFeatures(j, withText, termsOnly)
+		if f == nil {
 			continue
 		}
 		j.done = true
@@ -572,10 +600,21 @@ func kept(jobs []job, withText, termsOnly map[int64]*store.PostFeatures) {
 			j.post.Features = learn.Features(f.Flags)
 			j.post.Links = found(f.Links)
 		}
-		if j.df {
-			j.kept = f
-		}
 	}
+}
+
+// keptFeatures are the features kept at archive time, by the rules of
+// this version, that kept reads a job's post from: nil when there are
+// none (runJobs works them out).
+func keptFeatures(j *job, withText, termsOnly map[int64]*store.PostFeatures) *store.PostFeatures {
+	f := termsOnly[j.a.ID]
+	if j.whole {
+		f = withText[j.a.ID]
+	}
+	if f == nil || f.Version != learn.FeaturesVersion {
+		return nil
+	}
+	return f
 }
 
 // runJobs reads in parallel the posts of jobs that kept did not fill,
