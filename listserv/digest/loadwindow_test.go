@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -69,8 +70,13 @@ func TestLoadReadsWhatTheWeekNeedsOnly(t *testing.T) {
 // only when its context is done. inside counts the reads running.
 type troubledArchive struct {
 	*memArchive
-	fail, hang       map[string]bool // by method: "authors", "members", "each", "thread", "features"
+	fail, hang       map[string]bool // by method: "authors", "members", "each", "thread", "features", "related", "raw"
 	failFeaturesFrom int32           // the features' reads fail from this one on (when > 0)
+	// relatedLate: the related threads' read fails only once a post's
+	// bytes are read (Load's last reads), after Load's other checks.
+	relatedLate      bool
+	rawOnce          sync.Once
+	rawRead          chan struct{} // closed at the first read of a post's bytes
 	features, inside atomic.Int32
 }
 
@@ -86,6 +92,9 @@ func (a *troubledArchive) trouble(ctx context.Context, method string) error {
 		a.inside.Add(1)
 		defer a.inside.Add(-1)
 		<-ctx.Done()
+		// Slow to notice, as a read on a lost connection is: a Load
+		// that returned without waiting for it finds it still inside.
+		time.Sleep(20 * time.Millisecond)
 		return ctx.Err()
 	}
 	return nil
@@ -117,6 +126,29 @@ func (a *troubledArchive) ArchiveThreadPosts(ctx context.Context, listID int64, 
 		return nil, err
 	}
 	return a.memArchive.ArchiveThreadPosts(ctx, listID, threadIDs, before)
+}
+
+func (a *troubledArchive) Related(ctx context.Context, listID int64, threadIDs []string) (map[string][]store.RelatedThread, error) {
+	if a.relatedLate {
+		select {
+		case <-a.rawRead:
+			return nil, errGone
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	if err := a.trouble(ctx, "related"); err != nil {
+		return nil, err
+	}
+	return a.memArchive.Related(ctx, listID, threadIDs)
+}
+
+func (a *troubledArchive) ArchiveRaw(ctx context.Context, hash string) ([]byte, error) {
+	a.rawOnce.Do(func() { close(a.rawRead) })
+	if err := a.trouble(ctx, "raw"); err != nil {
+		return nil, err
+	}
+	return a.memArchive.ArchiveRaw(ctx, hash)
 }
 
 func (a *troubledArchive) PostFeatures(ctx context.Context, ids []int64, text bool) (map[int64]*store.PostFeatures, error) {
@@ -168,9 +200,16 @@ func TestLoadFailsFast(t *testing.T) {
 		{"the authors fail, the features hang", set("authors"), set("features"), 0},
 		{"the walk fails, the members hang", set("each"), set("members"), 0},
 		{"the threads' posts fail, the members hang", set("thread"), set("members"), 0},
+		// The related threads are read beside everything after the
+		// walk and waited for last.
+		{"the related threads fail", set("related"), nil, 0},
+		{"the related threads fail, the members hang", set("related"), set("members"), 0},
+		{"the posts' bytes fail, the related threads hang", set("raw"), set("related"), 0},
+		{"the related threads fail after the posts are read", set("related late"), nil, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			st := &troubledArchive{memArchive: &memArchive{posts: posts}, fail: tc.fail, hang: tc.hang, failFeaturesFrom: tc.failFeaturesFrom}
+			st := &troubledArchive{memArchive: &memArchive{posts: posts}, fail: tc.fail, hang: tc.hang, failFeaturesFrom: tc.failFeaturesFrom,
+				relatedLate: tc.fail["related late"], rawRead: make(chan struct{})}
 			// Cancelled by the test only if Load hangs, so as not to
 			// hang the suite; Load must not need it.
 			ctx, cancel := context.WithCancel(context.Background())
