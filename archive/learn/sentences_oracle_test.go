@@ -130,14 +130,14 @@ func TestModelsAsTheOracle(t *testing.T) {
 	}
 }
 
-// randomTexts are 200,000 texts of up to max-1 pieces of the alphabet
-// each, the same for a seed.
-func randomTexts(seed uint64, max int, alphabet ...string) []string {
+// randomTexts are 200,000 texts of fewer than pieces pieces of the
+// alphabet each, the same for a seed.
+func randomTexts(seed uint64, pieces int, alphabet ...string) []string {
 	r := rand.New(rand.NewPCG(seed, seed+1))
 	out := make([]string, 200000)
 	for i := range out {
 		var b strings.Builder
-		for range r.IntN(max) {
+		for range r.IntN(pieces) {
 			b.WriteString(alphabet[r.IntN(len(alphabet))])
 		}
 		out[i] = b.String()

@@ -591,10 +591,13 @@ func (a *analysis) active() []ThreadStat {
 		return x.ThreadID < y.ThreadID
 	}
 	// (The slices package's stable sort is sort.SliceStable's, without
-	// its reflection; it only asks whether the comparison is below zero.)
+	// its reflection: the same order.)
 	slices.SortStableFunc(out, func(x, y ThreadStat) int {
-		if less(&x, &y) {
+		switch {
+		case less(&x, &y):
 			return -1
+		case less(&y, &x):
+			return 1
 		}
 		return 0
 	})
