@@ -294,8 +294,13 @@ func LoadWindow(ctx context.Context, st Reader, listID int64, start, end time.Ti
 		}
 	})
 	kept(jobs, fe.withText, fe.termsOnly)
-	err = runJobs(ctx, st, jobs)
+	// With the load's context: a read still running beside (the related
+	// threads') that fails ends the reading of posts' bytes too.
+	err = runJobs(lctx, st, jobs)
 	counting.Wait()
+	if cause := failed(lctx); cause != nil {
+		err = fmt.Errorf("digest: load: %w", cause)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -72,12 +72,14 @@ type troubledArchive struct {
 	*memArchive
 	fail, hang       map[string]bool // by method: "authors", "members", "each", "thread", "features", "related", "raw"
 	failFeaturesFrom int32           // the features' reads fail from this one on (when > 0)
-	// relatedLate: the related threads' read fails only once a post's
-	// bytes are read (Load's last reads), after Load's other checks.
-	relatedLate      bool
-	rawOnce          sync.Once
-	rawRead          chan struct{} // closed at the first read of a post's bytes
-	features, inside atomic.Int32
+	// relatedAfter: the related threads' read fails only once this is
+	// closed (nil: as fail and hang say): rawRead at the first read of a
+	// post's bytes, featuresPut when Load keeps the features it worked
+	// out (after every read but the related threads').
+	relatedAfter         chan struct{}
+	rawOnce, putOnce     sync.Once
+	rawRead, featuresPut chan struct{}
+	features, inside     atomic.Int32
 }
 
 var errGone = errors.New("database gone")
@@ -129,9 +131,9 @@ func (a *troubledArchive) ArchiveThreadPosts(ctx context.Context, listID int64, 
 }
 
 func (a *troubledArchive) Related(ctx context.Context, listID int64, threadIDs []string) (map[string][]store.RelatedThread, error) {
-	if a.relatedLate {
+	if a.relatedAfter != nil {
 		select {
-		case <-a.rawRead:
+		case <-a.relatedAfter:
 			return nil, errGone
 		case <-ctx.Done():
 			return nil, ctx.Err()
@@ -141,6 +143,11 @@ func (a *troubledArchive) Related(ctx context.Context, listID int64, threadIDs [
 		return nil, err
 	}
 	return a.memArchive.Related(ctx, listID, threadIDs)
+}
+
+func (a *troubledArchive) PutPostFeatures(ctx context.Context, feats map[int64]*store.PostFeatures) error {
+	a.putOnce.Do(func() { close(a.featuresPut) })
+	return nil
 }
 
 func (a *troubledArchive) ArchiveRaw(ctx context.Context, hash string) ([]byte, error) {
@@ -205,11 +212,18 @@ func TestLoadFailsFast(t *testing.T) {
 		{"the related threads fail", set("related"), nil, 0},
 		{"the related threads fail, the members hang", set("related"), set("members"), 0},
 		{"the posts' bytes fail, the related threads hang", set("raw"), set("related"), 0},
-		{"the related threads fail after the posts are read", set("related late"), nil, 0},
+		{"the related threads fail while the posts' bytes hang", set("related late"), set("raw"), 0},
+		{"the related threads fail after the posts are read", set("related last"), nil, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := &troubledArchive{memArchive: &memArchive{posts: posts}, fail: tc.fail, hang: tc.hang, failFeaturesFrom: tc.failFeaturesFrom,
-				relatedLate: tc.fail["related late"], rawRead: make(chan struct{})}
+				rawRead: make(chan struct{}), featuresPut: make(chan struct{})}
+			switch {
+			case tc.fail["related late"]:
+				st.relatedAfter = st.rawRead
+			case tc.fail["related last"]:
+				st.relatedAfter = st.featuresPut
+			}
 			// Cancelled by the test only if Load hangs, so as not to
 			// hang the suite; Load must not need it.
 			ctx, cancel := context.WithCancel(context.Background())
