@@ -117,11 +117,10 @@ func Threads(posts []*Post, end time.Time) map[string]*Thread {
 }
 
 // ComparePosts orders posts as Before does, for the slices package's
-// sorts, which only ask whether it is below zero: the stable sorts
-// there are sort.SliceStable's own algorithm, so a list sorts to the same
-// order either way, without the reflection sort.Slice swaps with (at a
-// hundred times the usrp archive's traffic, a tenth of a summary's
-// sorting).
+// sorts. Their stable sort is sort.SliceStable's own algorithm, so a list
+// sorts to the same order either way, without the reflection sort.Slice
+// swaps with (at a hundred times the usrp archive's traffic, a tenth of a
+// summary's sorting).
 func ComparePosts(a, b *Post) int {
 	switch {
 	case Before(a, b):
