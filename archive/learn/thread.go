@@ -3,6 +3,7 @@ package learn
 import (
 	"math"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -17,6 +18,7 @@ type Reading struct {
 	children map[string][]*Post // by parent Message-ID
 	topics   []*Topic
 	topicOf  map[*Post]*Topic
+	inOrder  bool // the posts were read oldest first (ComparePosts)
 
 	// What is worked out once a post or subject, asked for by the
 	// threads read side by side (Topics, JudgeEach): under mu (see
@@ -32,12 +34,13 @@ type Reading struct {
 // Read reads the posts dated before end as conversations; posts should
 // be oldest first.
 func Read(posts []*Post, end time.Time) *Reading {
-	r := &Reading{byID: map[string]*Post{}, children: map[string][]*Post{}, sents: map[*Post][]string{}, said: map[*Post][]string{}, feats: map[*Post]Features{}, subjects: map[string]*subjectInfo{}, cleaned: map[string]string{}}
+	r := &Reading{byID: make(map[string]*Post, len(posts)), children: make(map[string][]*Post, len(posts)), sents: map[*Post][]string{}, said: map[*Post][]string{}, feats: map[*Post]Features{}, subjects: map[string]*subjectInfo{}, cleaned: map[string]string{}}
 	// The threads are grouped beside the maps by Message-ID: each is a
 	// map of every post, and a summary of a week a hundred times as busy
 	// as usrp-users' reads 21,400.
 	var wg sync.WaitGroup
 	wg.Go(func() { r.Threads = Threads(posts, end) })
+	r.inOrder = slices.IsSortedFunc(posts, ComparePosts)
 	for _, q := range posts {
 		if !q.Date.Before(end) {
 			continue

@@ -115,9 +115,18 @@ func (r *Reading) threadTopics(th *Thread) []*Topic {
 	for _, q := range th.Posts {
 		var tp *Topic
 		if last != nil {
-			parent := r.byID[q.ParentID]
-			if parent == nil || parent.ThreadID != th.ID || topicOf[parent] == nil {
-				parent = last
+			// Most replies answer the post before them. When the posts
+			// were read in order, the post byID holds under that id is
+			// then that one, or another under the same id (the archive
+			// allows it) later in the order: in another thread, or not
+			// yet read here. Both fall back to the post before, so it is
+			// not looked up; the lookups were a tenth of reading the
+			// threads (the ids' bytes are spread over all the posts').
+			parent := last
+			if !r.inOrder || q.ParentID != last.MessageID {
+				if p := r.byID[q.ParentID]; p != nil && p.ThreadID == th.ID && topicOf[p] != nil {
+					parent = p
+				}
 			}
 			tp = topicOf[parent]
 			if r.newSubject(parent.Subject, q.Subject) && (!seen[q.Who()] || q.Body == "" || r.asks(q)) ||

@@ -2,7 +2,9 @@ package learn
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -463,5 +465,82 @@ func TestConfirmedIn(t *testing.T) {
 		if got != tt.want {
 			t.Errorf("%s: the week knows confirmation %q, want %q", tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestTopicsParentShortcut: a reply to the post before it in its thread
+// is put in that post's topic without looking its parent up by
+// Message-ID (threadTopics); the topics are those of the lookup, on
+// threads where ids repeat (the archive allows two posts one id), in
+// order and out of it.
+func TestTopicsParentShortcut(t *testing.T) {
+	day := time.Date(2021, 6, 1, 0, 0, 0, 0, time.UTC)
+	subjects := []string{"B210 overflows", "Re: B210 overflows", "GPSDO lock on the X310", "Re: GPSDO lock on the X310", "USRP Calibration"}
+	bodies := []string{
+		"I get overflows on my B210 at 20 Msps, any idea?",
+		"Use a USB 3 port, and check the cable.",
+		"I have a similar problem with my E320, it fails to lock. How do I fix it?",
+		"Thanks, that fixed it.",
+		"",
+	}
+	show := func(r *Reading) string {
+		var b strings.Builder
+		for _, tp := range r.Topics() {
+			fmt.Fprintf(&b, "%s:", tp.Start.MessageID)
+			for _, q := range tp.Posts {
+				fmt.Fprintf(&b, " %d", q.ID)
+			}
+			b.WriteString("; ")
+		}
+		return b.String()
+	}
+	// Two posts under one id ("dup") in two topics, given out of order:
+	// byID holds the first topic's, and the reply to "dup" after the
+	// second's belongs to the first topic, whose post byID names.
+	post := func(id int64, mid, parent, from, subject, body string) *Post {
+		return &Post{ID: id, MessageID: mid, ThreadID: "t", ParentID: parent, Date: day.Add(time.Duration(id) * time.Hour), FromAddr: from, Key: from, Subject: subject, Body: body}
+	}
+	a := post(1, "a", "", "ann@x", "B210 overflows", "I get overflows on my B210 at 20 Msps, any idea?")
+	b := post(2, "dup", "a", "bob@x", "Re: B210 overflows", "Use a USB 3 port, and check the cable.")
+	c := post(3, "c", "dup", "cat@x", "GPSDO lock on the X310", "My X310's GPSDO never locks. How do I fix it?")
+	d := post(4, "dup", "c", "dan@x", "Re: GPSDO lock on the X310", "Put the antenna outside, it needs the sky.")
+	e := post(5, "e", "dup", "eve@x", "Re: B210 overflows", "And lower the sample rate.")
+	if got, want := show(Read([]*Post{a, c, d, b, e}, day.AddDate(1, 0, 0))), "a: 1 2 5; c: 3 4; "; got != want {
+		t.Errorf("out of order, one id twice: topics %s, want %s", got, want)
+	}
+	rng := rand.New(rand.NewPCG(16, 18))
+	shortcuts := 0
+	for round := range 3000 {
+		n := 2 + rng.IntN(12)
+		var posts []*Post
+		for i := range n {
+			// Ids drawn from fewer than the posts, so that some repeat;
+			// parents name an earlier id, or one not read.
+			id := fmt.Sprintf("m%d", rng.IntN(n/2+1))
+			parent := ""
+			if i > 0 {
+				parent = posts[rng.IntN(i)].MessageID
+				if rng.IntN(6) == 0 {
+					parent = "elsewhere"
+				}
+			}
+			posts = append(posts, &Post{ID: int64(i + 1), MessageID: id, ThreadID: fmt.Sprintf("t%d", rng.IntN(2)), ParentID: parent,
+				Date: day.Add(time.Duration(rng.IntN(n*2)) * time.Hour), FromAddr: fmt.Sprintf("p%d@x", rng.IntN(3)), Key: fmt.Sprintf("p%d@x", rng.IntN(3)),
+				Subject: subjects[rng.IntN(len(subjects))], Body: bodies[rng.IntN(len(bodies))]})
+		}
+		if round%2 == 0 {
+			slices.SortStableFunc(posts, ComparePosts)
+		}
+		fast, slow := Read(posts, day.AddDate(1, 0, 0)), Read(posts, day.AddDate(1, 0, 0))
+		slow.inOrder = false // every parent looked up
+		if fast.inOrder {
+			shortcuts++
+		}
+		if got, want := show(fast), show(slow); got != want {
+			t.Fatalf("round %d (in order %v): topics %s, want %s", round, fast.inOrder, got, want)
+		}
+	}
+	if shortcuts < 1000 {
+		t.Errorf("%d rounds read in order, want 1,000 or more", shortcuts)
 	}
 }
