@@ -104,15 +104,85 @@ func proseLine(l string) bool {
 	if strings.Contains(t, "::") || strings.HasSuffix(t, ";") || strings.HasSuffix(t, "{") || strings.Contains(t, ");") || strings.Contains(t, "->") {
 		return false
 	}
-	code, words := 0, 0
-	for w := range strings.FieldsSeq(t) {
-		words++
-		if strings.ContainsAny(strings.TrimRight(w, ".,:;!?)"), "_()<>=;{}[]/\\:~") {
-			code++
-		}
-	}
+	code, words := codeWords(t)
 	return code < 2 || code*2 < words
 }
+
+// codeWords counts the words of t (as strings.Fields splits it) and those
+// of them that look like code: a character of codeByte in the word, its
+// closing punctuation (trailByte) aside. Read byte by byte, as
+// paragraphs asks it of every line of every post a summary reads, and
+// splitting each line into words and trimming each word were a tenth
+// of a summary's analysis.
+func codeWords(t string) (code, words int) {
+	for i := 0; i < len(t); {
+		// A word runs from start to the next space.
+		start := i
+		for i < len(t) {
+			if c := t[i]; c < utf8.RuneSelf {
+				if asciiSpace[c] {
+					break
+				}
+				i++
+				continue
+			}
+			r, size := utf8.DecodeRuneInString(t[i:])
+			if unicode.IsSpace(r) {
+				break
+			}
+			i += size
+		}
+		if i > start {
+			words++
+			end := i
+			for end > start && trailByte[t[end-1]] {
+				end--
+			}
+			for k := start; k < end; k++ {
+				if codeByte[t[k]] {
+					code++
+					break
+				}
+			}
+		}
+		// Past the spaces.
+		for i < len(t) {
+			if c := t[i]; c < utf8.RuneSelf {
+				if !asciiSpace[c] {
+					break
+				}
+				i++
+				continue
+			}
+			r, size := utf8.DecodeRuneInString(t[i:])
+			if !unicode.IsSpace(r) {
+				break
+			}
+			i += size
+		}
+	}
+	return code, words
+}
+
+// byteSet is a set of ASCII characters, for reading text a byte at a time.
+type byteSet [256]bool
+
+func newByteSet(chars string) *byteSet {
+	var s byteSet
+	for i := 0; i < len(chars); i++ {
+		s[chars[i]] = true
+	}
+	return &s
+}
+
+var (
+	// asciiSpace: the ASCII characters unicode.IsSpace holds spaces.
+	asciiSpace = newByteSet("\t\n\v\f\r ")
+	// codeByte: characters that mark a word as code (foo(), a::b, x=y,
+	// paths); trailByte: the punctuation a word of prose may end with.
+	codeByte  = newByteSet("_()<>=;{}[]/\\:~")
+	trailByte = newByteSet(".,:;!?)")
+)
 
 // bulletEnd is the length of the list item's mark (and the spaces around
 // it) that l starts with, -1 when it starts with none: bullet's match,

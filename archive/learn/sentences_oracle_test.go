@@ -144,3 +144,34 @@ func randomTexts(seed uint64, pieces int, alphabet ...string) []string {
 	}
 	return out
 }
+
+// codeWordsOracle is the reading codeWords replaced.
+func codeWordsOracle(t string) (code, words int) {
+	for w := range strings.FieldsSeq(t) {
+		words++
+		if strings.ContainsAny(strings.TrimRight(w, ".,:;!?)"), "_()<>=;{}[]/\\:~") {
+			code++
+		}
+	}
+	return code, words
+}
+
+// TestCodeWordsAsTheOracle holds codeWords to the reading it replaced, on
+// the usrp-users archive's every line and on random text with every kind
+// of space and closing mark.
+func TestCodeWordsAsTheOracle(t *testing.T) {
+	texts := []string{"", " ", "foo()", "foo().", "a::b c", "x=y;", "end.)", "(see this)", "path/to/file, and", "a\u00a0b_c", "a\u0085b", "\xff_ \xe2\x80", "tab\tsep_x\vv", "ſ_", "a)\u2003b("}
+	if raw := usrpArchive(); raw != "" {
+		texts = append(texts, strings.Split(raw, "\n")...)
+	}
+	texts = append(texts, randomTexts(4, 16, "a", "é", " ", "\t", "\v", "\u00a0", "\u0085", "\u2003", "\u3000", "\xff", "\xe2\x80", "_", "(", ")", ".", ",", "!", ":", "::", "/", "\\", "~", "=", ";", "x")...)
+	bad := 0
+	for _, s := range texts {
+		gc, gw := codeWords(s)
+		if wc, ww := codeWordsOracle(s); gc != wc || gw != ww {
+			if bad++; bad <= 10 {
+				t.Errorf("codeWords(%q) = %d, %d; the oracle %d, %d", s, gc, gw, wc, ww)
+			}
+		}
+	}
+}
