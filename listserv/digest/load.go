@@ -416,9 +416,9 @@ func gather(ctx context.Context, st Reader, listID int64, from, start, recent, e
 	for _, p := range packed {
 		all = append(all, p.ArchivedPost)
 		if p.Features != nil {
-			// With their text: what is read only for its terms reads
-			// these too.
-			fe.withText[p.ID], fe.termsOnly[p.ID] = p.Features, p.Features
+			// With their text, which what is read only for its terms
+			// reads too (keptFeatures).
+			fe.withText[p.ID] = p.Features
 		}
 	}
 	fe.mu.Unlock()
@@ -614,8 +614,13 @@ func kept(jobs []job, withText, termsOnly map[int64]*store.PostFeatures) {
 // this version, that kept reads a job's post from: nil when there are
 // none (runJobs works them out).
 func keptFeatures(j *job, withText, termsOnly map[int64]*store.PostFeatures) *store.PostFeatures {
-	f := termsOnly[j.a.ID]
-	if j.whole {
+	var f *store.PostFeatures
+	if !j.whole {
+		f = termsOnly[j.a.ID]
+	}
+	if f == nil {
+		// Read with the text: a post read whole, or one a day's pack
+		// gave, whose features are only there.
 		f = withText[j.a.ID]
 	}
 	if f == nil || f.Version != learn.FeaturesVersion {
