@@ -175,3 +175,59 @@ func TestCodeWordsAsTheOracle(t *testing.T) {
 		}
 	}
 }
+
+// TestSignsOffAsTheExpression holds signsOff to signOff itself, on the
+// usrp-users archive's every line and on random lines made of closings,
+// names, cases and the letters (?i) folds.
+func TestSignsOffAsTheExpression(t *testing.T) {
+	texts := []string{"", "Thanks,", "THANKS AGAIN!", "Best regards, Rob", "Grüße", "ſincerely", "\u212aind regards", "Cheers - Ann Lee", "br", "Brian", "tia.", "Regards.", "thanks to you"}
+	if raw := usrpArchive(); raw != "" {
+		for l := range strings.SplitSeq(raw, "\n") {
+			texts = append(texts, strings.TrimSpace(l))
+		}
+	}
+	// Every closing the expression names, as written, in capitals, with
+	// a name, and with each 's' and 'k' in turn its other case-fold
+	// ('ſ', the Kelvin sign).
+	src := signOff.String()
+	alts := src[strings.Index(src, "(?i:")+len("(?i:") : strings.Index(src, `)\s*`)]
+	for a := range strings.SplitSeq(alts, "|") {
+		texts = append(texts, a, strings.ToUpper(a)+",", a+" Rob", a+" -- Ann Lee.", a+"x")
+		for i, r := range a {
+			switch r {
+			case 's':
+				texts = append(texts, a[:i]+"ſ"+a[i+1:]+",")
+			case 'k':
+				texts = append(texts, a[:i]+"\u212a"+a[i+1:]+",")
+			}
+		}
+	}
+	texts = append(texts, randomTexts(5, 6, "thanks", "Thank you", "best", "Regards", "with ", "kind ", "KIND", "ſ", "\u212a", "ü", "grüße", "br", "Cheers", " ", ",", ".", "!", "-", "Rob", "ann", "x", "in advance")...)
+	bad := 0
+	for _, s := range texts {
+		if got, want := signsOff(s), signOff.MatchString(s); got != want {
+			if bad++; bad <= 10 {
+				t.Errorf("signsOff(%q) = %v, the expression %v", s, got, want)
+			}
+		}
+	}
+}
+
+// TestSqueezeAsFields holds squeeze to what it was, the fields joined by
+// single spaces, on the usrp-users archive's every line and random text
+// with every kind of space.
+func TestSqueezeAsFields(t *testing.T) {
+	texts := []string{"", " ", "a", " a", "a ", "a  b", "a\tb", "a\u00a0b", "a\u0085b", "\xffb c", "é è", "a b c"}
+	if raw := usrpArchive(); raw != "" {
+		texts = append(texts, strings.Split(raw, "\n")...)
+	}
+	texts = append(texts, randomTexts(6, 12, "a", "é", " ", " ", "\t", "\n", "\v", "\u00a0", "\u0085", "\u2003", "\xff", "\xe2\x80", "x")...)
+	bad := 0
+	for _, s := range texts {
+		if got, want := squeeze(s), strings.Join(strings.Fields(s), " "); got != want {
+			if bad++; bad <= 10 {
+				t.Errorf("squeeze(%q) = %q, want %q", s, got, want)
+			}
+		}
+	}
+}
