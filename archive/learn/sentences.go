@@ -358,7 +358,40 @@ var asksPlainly = regexp.MustCompile(`(?i)^(can|could|do|does|did|is|are|should|
 var interrogative = regexp.MustCompile(`(?i)^(how|why|what|when|where|which|who|whom|whose|is|are|was|were|does|do|did|can|could|should|would|will|shall|may|has|have|any|anyone|anybody|has anyone|is there|help|question)\b`)
 
 // squeeze joins lines and squeezes runs of spaces, for display.
-func squeeze(s string) string { return strings.Join(strings.Fields(s), " ") }
+func squeeze(s string) string {
+	if squeezed(s) {
+		// Most sentences are already: a summary squeezes thousands.
+		return s
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// squeezed tells whether squeeze would give s back as it is: no space at
+// either end, and every space between words one ASCII ' '.
+func squeezed(s string) bool {
+	space := true // a space first is not squeezed
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if asciiSpace[c] {
+				if c != ' ' || space {
+					return false
+				}
+				space = true
+			} else {
+				space = false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if unicode.IsSpace(r) {
+			return false
+		}
+		space = false
+		i += size
+	}
+	return !space || s == ""
+}
 
 // startsUpper tells whether s starts with an upper-case letter (without
 // a copy of its runes: paragraphs asks it of every line).
