@@ -231,3 +231,76 @@ func TestSqueezeAsFields(t *testing.T) {
 		}
 	}
 }
+
+// tokensOracle is Tokens as it read before its words were trimmed by hand
+// and "www." looked for without a lower-case copy.
+func tokensOracle(text string) []Token {
+	var out []Token
+	for len(text) > 0 {
+		i := strings.IndexFunc(text, func(r rune) bool { return !unicode.IsSpace(r) })
+		if i < 0 {
+			break
+		}
+		text = text[i:]
+		j := strings.IndexFunc(text, unicode.IsSpace)
+		if j < 0 {
+			j = len(text)
+		}
+		chunk := text[:j]
+		text = text[j:]
+		if strings.Contains(chunk, "://") || strings.Contains(chunk, "@") || strings.HasPrefix(strings.ToLower(chunk), "www.") {
+			continue
+		}
+		for len(chunk) > 0 {
+			i := strings.IndexFunc(chunk, isWordRune)
+			if i < 0 {
+				break
+			}
+			chunk = chunk[i:]
+			j := 0
+			for j < len(chunk) {
+				r, n := utf8.DecodeRuneInString(chunk[j:])
+				if isWordRune(r) {
+					j += n
+					continue
+				}
+				if r == '-' && j > 0 && j+1 < len(chunk) {
+					if r2, _ := utf8.DecodeRuneInString(chunk[j+1:]); isWordRune(r2) {
+						j += n
+						continue
+					}
+				}
+				break
+			}
+			w := strings.Trim(chunk[:j], "_-")
+			chunk = chunk[j:]
+			if len(w) < 2 || len(w) > 40 {
+				continue
+			}
+			lw := strings.ToLower(w)
+			if stopWords[lw] || !hasLetter(lw) || hexLike(lw) {
+				continue
+			}
+			out = append(out, Token{Term: stem(lw), Word: w})
+		}
+	}
+	return out
+}
+
+// TestTokensAsTheOracle holds Tokens to tokensOracle on the usrp-users
+// archive's every line and on random text.
+func TestTokensAsTheOracle(t *testing.T) {
+	texts := []string{"", "WWW.example.org and wWw.x", "ＷＷＷ.x", "__init__ --flag a-b-c _x_ -y-", "B210's rx_streamer", "\u212aelvin"}
+	if raw := usrpArchive(); raw != "" {
+		texts = append(texts, strings.Split(raw, "\n")...)
+	}
+	texts = append(texts, randomTexts(7, 12, "a", "B", "é", "_", "-", "--", " ", "\t", "www.", "WWW.", "Ww", ".", "://", "@", "x1", "\xff", "\u00a0", "ſ", "ing")...)
+	bad := 0
+	for _, s := range texts {
+		if got, want := Tokens(s), tokensOracle(s); !slices.Equal(got, want) {
+			if bad++; bad <= 10 {
+				t.Errorf("Tokens(%q) = %v, the oracle %v", s, got, want)
+			}
+		}
+	}
+}

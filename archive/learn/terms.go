@@ -39,7 +39,8 @@ func Tokens(text string) []Token {
 		}
 		chunk := text[:j]
 		text = text[j:]
-		if strings.Contains(chunk, "://") || strings.Contains(chunk, "@") || strings.HasPrefix(strings.ToLower(chunk), "www.") {
+		// ("www." in any case: no other letter lower-cases to a 'w'.)
+		if strings.Contains(chunk, "://") || strings.Contains(chunk, "@") || len(chunk) >= 4 && strings.EqualFold(chunk[:4], "www.") {
 			continue // a link or an address
 		}
 		out = appendWords(out, chunk)
@@ -74,7 +75,15 @@ func appendWords(out []Token, chunk string) []Token {
 			}
 			break
 		}
-		w := strings.Trim(chunk[:j], "_-")
+		// Trimmed of '_' and '-' by hand: strings.Trim makes a set of
+		// its cutset each call, and every word of every post is trimmed.
+		w := chunk[:j]
+		for len(w) > 0 && (w[0] == '_' || w[0] == '-') {
+			w = w[1:]
+		}
+		for len(w) > 0 && (w[len(w)-1] == '_' || w[len(w)-1] == '-') {
+			w = w[:len(w)-1]
+		}
 		chunk = chunk[j:]
 		if len(w) < 2 || len(w) > 40 {
 			continue
