@@ -39,8 +39,7 @@ func Tokens(text string) []Token {
 		}
 		chunk := text[:j]
 		text = text[j:]
-		// ("www." in any case: no other letter lower-cases to a 'w'.)
-		if strings.Contains(chunk, "://") || strings.Contains(chunk, "@") || len(chunk) >= 4 && strings.EqualFold(chunk[:4], "www.") {
+		if strings.Contains(chunk, "://") || strings.Contains(chunk, "@") || strings.HasPrefix(strings.ToLower(chunk), "www.") {
 			continue // a link or an address
 		}
 		out = appendWords(out, chunk)
@@ -75,15 +74,7 @@ func appendWords(out []Token, chunk string) []Token {
 			}
 			break
 		}
-		// Trimmed of '_' and '-' by hand: strings.Trim makes a set of
-		// its cutset each call, and every word of every post is trimmed.
-		w := chunk[:j]
-		for len(w) > 0 && (w[0] == '_' || w[0] == '-') {
-			w = w[1:]
-		}
-		for len(w) > 0 && (w[len(w)-1] == '_' || w[len(w)-1] == '-') {
-			w = w[:len(w)-1]
-		}
+		w := strings.Trim(chunk[:j], "_-")
 		chunk = chunk[j:]
 		if len(w) < 2 || len(w) > 40 {
 			continue
