@@ -49,7 +49,7 @@ func patterns() map[string]*Pattern {
 		"urlInText": urlInText, "emailInText": emailInText, "takeBack": takeBack, "condition": condition, "forOthers": forOthers, "narrates": narrates, "hedged": hedged, "stillWorks": stillWorks, "othersSame": othersSame,
 		"promises": promises, "notYetPlain": notYet, "statusTag": statusTag,
 		"doubted": doubted, "courtesy": courtesy, "moreMaterial": moreMaterial, "sharesResult": sharesResult, "tellsNow": tellsNow, "denied": denied,
-		"gladTo": gladTo, "stillFine": stillFine, "alsoWorks": alsoWorks, "ownCase": ownCase, "sameAsThread": sameAsThread, "notSame": notSame}
+		"signOff": signOff, "gladTo": gladTo, "stillFine": stillFine, "alsoWorks": alsoWorks, "ownCase": ownCase, "sameAsThread": sameAsThread, "notSame": notSame}
 }
 
 // TestSplitPatternsAgree: a long alternation cut into parts short

@@ -338,33 +338,10 @@ var (
 	nameLine = regexp.MustCompile(`^[\p{Lu}][\p{L}.'-]*( [\p{Lu}][\p{L}.'-]*){0,2}\s*[,:]$`)
 	// A closing alone on its line ("Thanks,", "Best regards, Rob"), not a
 	// sentence that starts like one ("Thanks, that worked!").
-	signOff = regexp.MustCompile(`^(?i:thanks|thank you|many thanks|thanks again|thanks in advance|thank you in advance|thanks and regards|thanks & regards|thanks and best regards|thanks a lot|thank you very much|thank you so much|thx|tia|cheers|regards|best regards|kind regards|warm regards|with best regards|with kind regards|best wishes|best|all the best|br|rgds|sincerely|yours|yours sincerely|respectfully|greetings|ciao|saludos|grüße|cordialement)\s*[,.!]*(\s*[-–—]?\s*[\p{Lu}][\p{L}.'-]*( [\p{Lu}][\p{L}.'-]*){0,2})?\s*[,.!]*$`)
+	// A Pattern: most short lines hold none of its closings, and the
+	// expression alone was most of reading a post's sentences (Said).
+	signOff = mustPattern(`^(?i:thanks|thank you|many thanks|thanks again|thanks in advance|thank you in advance|thanks and regards|thanks & regards|thanks and best regards|thanks a lot|thank you very much|thank you so much|thx|tia|cheers|regards|best regards|kind regards|warm regards|with best regards|with kind regards|best wishes|best|all the best|br|rgds|sincerely|yours|yours sincerely|respectfully|greetings|ciao|saludos|grüße|cordialement)\s*[,.!]*(\s*[-–—]?\s*[\p{Lu}][\p{L}.'-]*( [\p{Lu}][\p{L}.'-]*){0,2})?\s*[,.!]*$`)
 )
-
-// signOffStarts are what a line signOff holds starts with, lower case:
-// the shortest of its closings that others start with stand for them.
-var signOffStarts = []string{"thank", "thx", "tia", "many thanks", "cheers", "regards", "best", "kind regards", "warm regards",
-	"with best regards", "with kind regards", "all the best", "br", "rgds", "sincerely", "yours", "respectfully", "greetings",
-	"ciao", "saludos", "cordialement"}
-
-// signsOff is signOff.MatchString(t), with the expression asked only of a
-// line that starts like a closing: most short lines of a post do not,
-// and the expression was most of reading a post's sentences (Said). A
-// line with a byte outside ASCII in its first ones ("Grüße"; "ſ" and the
-// Kelvin sign, which (?i) folds to 's' and 'k') goes to the expression.
-func signsOff(t string) bool {
-	for i := 0; i < len(t) && i < len("with best regards"); i++ {
-		if t[i] >= utf8.RuneSelf {
-			return signOff.MatchString(t)
-		}
-	}
-	for _, w := range signOffStarts {
-		if len(t) >= len(w) && strings.EqualFold(t[:len(w)], w) {
-			return signOff.MatchString(t)
-		}
-	}
-	return false
-}
 
 // ProseText drops the greeting at the top and the sign-off (and the name
 // under it) at the bottom of an author's own text.
@@ -391,7 +368,7 @@ func ProseText(own, authorName string) string {
 			continue
 		}
 		seen++
-		if len(t) <= 40 && signsOff(t) && shortLinesAfter(lines[i+1:]) {
+		if len(t) <= 40 && signOff.MatchString(t) && shortLinesAfter(lines[i+1:]) {
 			lines = lines[:i]
 			break
 		}

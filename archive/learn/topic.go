@@ -1248,7 +1248,7 @@ func said(body string) []string {
 func signedOff(body string) string {
 	lines := strings.SplitAfter(body, "\n")
 	for i, l := range lines {
-		if t := strings.TrimSpace(l); i > 0 && len(t) <= 40 && signsOff(t) && !thanking.MatchString(t) {
+		if t := strings.TrimSpace(l); i > 0 && len(t) <= 40 && signOff.MatchString(t) && !thanking.MatchString(t) {
 			end := i + 1
 			for end < len(lines) && strings.TrimSpace(lines[end]) == "" {
 				end++
