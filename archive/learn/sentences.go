@@ -119,18 +119,11 @@ func codeWords(t string) (code, words int) {
 		// A word runs from start to the next space.
 		start := i
 		for i < len(t) {
-			if c := t[i]; c < utf8.RuneSelf {
-				if asciiSpace[c] {
-					break
-				}
-				i++
-				continue
-			}
-			r, size := utf8.DecodeRuneInString(t[i:])
-			if unicode.IsSpace(r) {
+			space, n := spaceAt(t, i)
+			if space {
 				break
 			}
-			i += size
+			i += n
 		}
 		if i > start {
 			words++
@@ -147,21 +140,24 @@ func codeWords(t string) (code, words int) {
 		}
 		// Past the spaces.
 		for i < len(t) {
-			if c := t[i]; c < utf8.RuneSelf {
-				if !asciiSpace[c] {
-					break
-				}
-				i++
-				continue
-			}
-			r, size := utf8.DecodeRuneInString(t[i:])
-			if !unicode.IsSpace(r) {
+			space, n := spaceAt(t, i)
+			if !space {
 				break
 			}
-			i += size
+			i += n
 		}
 	}
 	return code, words
+}
+
+// spaceAt tells whether the character at s[i] is a space, as
+// unicode.IsSpace (and so strings.Fields) has it, and its width in bytes.
+func spaceAt(s string, i int) (space bool, width int) {
+	if c := s[i]; c < utf8.RuneSelf {
+		return asciiSpace[c], 1
+	}
+	r, n := utf8.DecodeRuneInString(s[i:])
+	return unicode.IsSpace(r), n
 }
 
 // byteSet is a set of ASCII characters, for reading text a byte at a time.
@@ -369,28 +365,16 @@ func squeeze(s string) string {
 // squeezed tells whether squeeze would give s back as it is: no space at
 // either end, and every space between words one ASCII ' '.
 func squeezed(s string) bool {
-	space := true // a space first is not squeezed
+	after := true // a space first is not squeezed
 	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if asciiSpace[c] {
-				if c != ' ' || space {
-					return false
-				}
-				space = true
-			} else {
-				space = false
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if unicode.IsSpace(r) {
+		space, n := spaceAt(s, i)
+		if space && (s[i] != ' ' || after) {
 			return false
 		}
-		space = false
-		i += size
+		after = space
+		i += n
 	}
-	return !space || s == ""
+	return !after || s == ""
 }
 
 // startsUpper tells whether s starts with an upper-case letter (without
