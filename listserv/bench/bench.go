@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"sync"
@@ -514,20 +515,38 @@ func cpuTime() time.Duration { return usage().cpu }
 type rusage struct {
 	cpu             time.Duration
 	minflt, inblock int64
+	// The collector's share: its cycles, their CPU (an estimate of the
+	// runtime's, runtime/metrics), and the live heap they found last.
+	gcs      uint64
+	gcCPU    time.Duration
+	liveHeap uint64
 }
 
 // usage is this process's rusage so far; zero where getrusage is missing.
 func usage() rusage {
+	var u rusage
 	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return rusage{}
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
+		u = rusage{cpu: time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), minflt: ru.Minflt, inblock: ru.Inblock}
 	}
-	return rusage{cpu: time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), minflt: ru.Minflt, inblock: ru.Inblock}
+	ms := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}, {Name: "/cpu/classes/gc/total:cpu-seconds"}, {Name: "/gc/heap/live:bytes"}}
+	metrics.Read(ms)
+	if ms[0].Value.Kind() == metrics.KindUint64 {
+		u.gcs = ms[0].Value.Uint64()
+	}
+	if ms[1].Value.Kind() == metrics.KindFloat64 {
+		u.gcCPU = time.Duration(ms[1].Value.Float64() * float64(time.Second))
+	}
+	if ms[2].Value.Kind() == metrics.KindUint64 {
+		u.liveHeap = ms[2].Value.Uint64()
+	}
+	return u
 }
 
-// sub is what was used between o and u.
+// sub is what was used between o and u (the live heap is u's).
 func (u rusage) sub(o rusage) rusage {
-	return rusage{cpu: u.cpu - o.cpu, minflt: u.minflt - o.minflt, inblock: u.inblock - o.inblock}
+	return rusage{cpu: u.cpu - o.cpu, minflt: u.minflt - o.minflt, inblock: u.inblock - o.inblock,
+		gcs: u.gcs - o.gcs, gcCPU: u.gcCPU - o.gcCPU, liveHeap: u.liveHeap}
 }
 
 // PeakRSSMB reads this process's high-water resident set (VmHWM); 0
