@@ -543,10 +543,11 @@ func usage() rusage {
 	return u
 }
 
-// sub is what was used between o and u (the live heap is u's).
+// sub is what was used between o and u. The live heap is a level, not a
+// use: the difference leaves it out, and the caller reads o's or u's.
 func (u rusage) sub(o rusage) rusage {
 	return rusage{cpu: u.cpu - o.cpu, minflt: u.minflt - o.minflt, inblock: u.inblock - o.inblock,
-		gcs: u.gcs - o.gcs, gcCPU: u.gcCPU - o.gcCPU, liveHeap: u.liveHeap}
+		gcs: u.gcs - o.gcs, gcCPU: u.gcCPU - o.gcCPU}
 }
 
 // PeakRSSMB reads this process's high-water resident set (VmHWM); 0
